@@ -1,0 +1,2 @@
+/** bpflab's public API: one re-export per stage. */
+export * as isa from './isa/index.js';

@@ -1,0 +1,155 @@
+/**
+ * A decoded eBPF program: pure data, deterministic from its input (cilium/ebpf's ProgramSpec).
+ * Loaders produce it; the verifier, VM and JIT read it; nothing here depends on the host.
+ */
+import type { Insn } from './insn.js';
+
+/** Program types with the kernel's `enum bpf_prog_type` numbers. */
+export const PROG_TYPES = {
+  unspec: 0,
+  socket_filter: 1,
+  kprobe: 2,
+  sched_cls: 3,
+  sched_act: 4,
+  tracepoint: 5,
+  xdp: 6,
+  perf_event: 7,
+  cgroup_skb: 8,
+  cgroup_sock: 9,
+  lwt_in: 10,
+  lwt_out: 11,
+  lwt_xmit: 12,
+  sock_ops: 13,
+  sk_skb: 14,
+  cgroup_device: 15,
+  sk_msg: 16,
+  raw_tracepoint: 17,
+  cgroup_sock_addr: 18,
+  lwt_seg6local: 19,
+  lirc_mode2: 20,
+  sk_reuseport: 21,
+  flow_dissector: 22,
+  cgroup_sysctl: 23,
+  raw_tracepoint_writable: 24,
+  cgroup_sockopt: 25,
+  tracing: 26,
+  struct_ops: 27,
+  ext: 28,
+  lsm: 29,
+  sk_lookup: 30,
+  syscall: 31,
+  netfilter: 32,
+} as const;
+export type ProgType = keyof typeof PROG_TYPES;
+
+export function isProgType(s: string): s is ProgType {
+  return Object.prototype.hasOwnProperty.call(PROG_TYPES, s);
+}
+
+/** Map types with the kernel's `enum bpf_map_type` numbers. */
+export const MAP_TYPES = {
+  unspec: 0,
+  hash: 1,
+  array: 2,
+  prog_array: 3,
+  perf_event_array: 4,
+  percpu_hash: 5,
+  percpu_array: 6,
+  stack_trace: 7,
+  cgroup_array: 8,
+  lru_hash: 9,
+  lru_percpu_hash: 10,
+  lpm_trie: 11,
+  array_of_maps: 12,
+  hash_of_maps: 13,
+  devmap: 14,
+  sockmap: 15,
+  cpumap: 16,
+  xskmap: 17,
+  sockhash: 18,
+  cgroup_storage: 19,
+  reuseport_sockarray: 20,
+  percpu_cgroup_storage: 21,
+  queue: 22,
+  stack: 23,
+  sk_storage: 24,
+  devmap_hash: 25,
+  struct_ops: 26,
+  ringbuf: 27,
+  inode_storage: 28,
+  task_storage: 29,
+  bloom_filter: 30,
+  user_ringbuf: 31,
+  cgrp_storage: 32,
+  arena: 33,
+} as const;
+export type MapType = keyof typeof MAP_TYPES;
+
+export function isMapType(s: string): s is MapType {
+  return Object.prototype.hasOwnProperty.call(MAP_TYPES, s);
+}
+
+export function mapTypeName(n: number): MapType | undefined {
+  for (const [k, v] of Object.entries(MAP_TYPES)) if (v === n) return k as MapType;
+  return undefined;
+}
+
+/** A map as declared by the program (cilium/ebpf's MapSpec). */
+export interface MapSpec {
+  name: string;
+  type: MapType;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  /** Inner map template for array_of_maps / hash_of_maps. */
+  inner?: MapSpec;
+  /** Initial contents of a global-data map (.data, .rodata, .bss): valueSize bytes for key 0. */
+  initial?: Uint8Array;
+  /** true for .rodata-style maps that libbpf freezes (BPF_F_RDONLY_PROG semantics). */
+  readonly?: boolean;
+  /** Pinning mode from BTF-defined maps (0 none, 1 by name). */
+  pinning?: number;
+}
+
+/** One BTF line_info record resolved to source text. */
+export interface LineInfo {
+  pc: number;
+  file: string;
+  line: number;
+  col: number;
+  text: string;
+}
+
+/** One BTF func_info record. */
+export interface FuncInfo {
+  pc: number;
+  name: string;
+}
+
+/**
+ * A program ready for the verifier, the VM or the JIT.
+ *
+ * Map references: an ld_imm64 with src 1 (BPF_PSEUDO_MAP_FD) or 2 (BPF_PSEUDO_MAP_VALUE)
+ * carries in its first slot's `imm` the *index* into `maps` (not a file descriptor); for src 2
+ * the second slot's `imm` is the offset into the value, as in the kernel. The kernel binding
+ * replaces indices with real fds at load time.
+ */
+export interface Program {
+  name: string;
+  /** ELF section name, or "" when the program did not come from an ELF object. */
+  section: string;
+  type: ProgType;
+  /** Attach target from the section name (e.g. "sys_enter" for tracepoint/raw_syscalls/sys_enter). */
+  attachTo?: string;
+  /** Expected attach type for program types that need one (e.g. cgroup_skb ingress/egress). */
+  expectedAttachType?: number;
+  insns: Insn[];
+  maps: MapSpec[];
+  license: string;
+  kernelVersion?: number;
+  lineInfo?: LineInfo[];
+  funcInfo?: FuncInfo[];
+  /** Where the program came from, for messages: file name. */
+  file?: string;
+}
