@@ -1,13 +1,47 @@
-/** Where a command writes. Tests pass their own; the binary passes process streams. */
+import { InputError } from '../isa/errors.js';
+
+/** Where a command reads and writes. Tests pass their own; the binary passes process streams and files. */
 export interface Io {
   out(text: string): void; // stdout, text should end with \n where a line is meant
   err(text: string): void; // stderr
-  /** Reads a file (path "-" is stdin). */
+  /** Reads a file (path "-" is stdin). Throws InputError naming the file when it cannot. */
   readFile(path: string): Uint8Array;
+  /** Writes a file (path "-" is stdout, as bytes). Throws InputError naming the file when it cannot. */
+  writeFile(path: string, data: Uint8Array | string): void;
 }
 
 /** What every command exports. Returns the exit code: 0 ok, 1 negative answer, 2 bad usage/input. */
 export interface Command {
   decl: import('./args.js').CommandDecl;
   run(argv: readonly string[], io: Io): Promise<number>;
+}
+
+/** An Io that keeps everything in memory: for tests and for library callers of `main`. */
+export interface MemoryIo extends Io {
+  stdout: string;
+  stderr: string;
+  /** Files by path: the inputs given, plus whatever the command wrote. */
+  files: Map<string, Uint8Array>;
+}
+
+export function memoryIo(files: Record<string, Uint8Array | string> = {}): MemoryIo {
+  const enc = new TextEncoder();
+  const bytes = (d: Uint8Array | string) => (typeof d === 'string' ? enc.encode(d) : d);
+  const io: MemoryIo = {
+    stdout: '',
+    stderr: '',
+    files: new Map(Object.entries(files).map(([k, v]) => [k, bytes(v)])),
+    out: (t) => { io.stdout += t; },
+    err: (t) => { io.stderr += t; },
+    readFile: (p) => {
+      const f = io.files.get(p);
+      if (!f) throw new InputError('io', `${p}: cannot read file (no such file)`);
+      return f;
+    },
+    writeFile: (p, d) => {
+      if (p === '-') io.stdout += typeof d === 'string' ? d : Buffer.from(d).toString('latin1');
+      else io.files.set(p, bytes(d));
+    },
+  };
+  return io;
 }

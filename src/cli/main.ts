@@ -2,9 +2,10 @@
  * bpflab's command line: dispatch to one module per command (loaded lazily so that
  * `bpflab asm` does not pay for Z3 or koffi), uniform errors and exit codes (SPEC section 1).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../isa/errors.js';
 import type { Command, Io } from './io.js';
+import { helpText } from './args.js';
 
 /** Every command and the module that implements it. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -33,6 +34,16 @@ export const processIo: Io = {
       throw new InputError('io', `${p}: cannot read file (${why})`);
     }
   },
+  writeFile: (p, data) => {
+    if (p === '-') { process.stdout.write(data); return; }
+    try {
+      writeFileSync(p, data);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'error';
+      const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
+      throw new InputError('io', `${p}: cannot write file (${why})`);
+    }
+  },
 };
 
 function usage(): string {
@@ -46,9 +57,13 @@ function usage(): string {
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const debug = argv.includes('--debug');
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    (name === undefined ? io.err : io.out)(usage());
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    io.err('bpflab: missing command (see bpflab --help)\n');
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return 0;
   }
   if (name === '--version') { io.out('bpflab 0.1.0\n'); return 0; }
   const entry = COMMANDS[name];
@@ -58,21 +73,39 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   }
   try {
     const cmd = await entry.load();
+    if (wantsHelp(rest)) {
+      io.out(helpText(cmd.decl) + '\n');
+      return 0;
+    }
     return await cmd.run(rest, io);
   } catch (e) {
     return reportError(e, io, debug);
   }
 }
 
+/** `--help` or `-h` before any `--`. */
+function wantsHelp(args: readonly string[]): boolean {
+  for (const a of args) {
+    if (a === '--') return false;
+    if (a === '--help' || a === '-h') return true;
+  }
+  return false;
+}
+
 /** One line on stderr, exit 2 for bad input; internal errors say so (stack only with --debug). */
 export function reportError(e: unknown, io: Io, debug: boolean): number {
   if (e instanceof InputError) {
-    io.err(`bpflab: ${e.message}\n`);
+    io.err(`bpflab: ${oneLine(e.message)}\n`);
     if (debug && e.stack) io.err(e.stack + '\n');
     return 2;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  io.err(`bpflab: internal error: ${msg.split('\n')[0]}${debug ? '' : ' (run with --debug for details)'}\n`);
+  io.err(`bpflab: internal error: ${oneLine(msg)}${debug ? '' : ' (run with --debug for details)'}\n`);
   if (debug && e instanceof Error && e.stack) io.err(e.stack + '\n');
   return 2;
+}
+
+/** The first line of a message (the CLI promises one line per error). */
+function oneLine(msg: string): string {
+  return msg.split('\n')[0]!.trimEnd();
 }

@@ -5,7 +5,7 @@
 import { DecodeError, InputError } from './errors.js';
 import type { Insn } from './insn.js';
 import { checkInsn, jumpTarget } from './validate.js';
-import { BPF_LD_IMM64 } from './opcodes.js';
+import { BPF_LD_IMM64, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX } from './opcodes.js';
 
 export interface DecodeOptions {
   /** Check every instruction's encoding and every jump target (default true). */
@@ -60,6 +60,9 @@ export function validateInsns(insns: readonly Insn[]): void {
         throw new DecodeError('reserved_field', pc, 'invalid BPF_LD_IMM insn: second half has reserved fields set');
       const bad = checkInsn(ins);
       if (bad) throw new DecodeError(bad.kind, pc, bad.reason);
+      // The kernel (resolve_pseudo_ldimm64) wants the upper half 0 for map fd / map index loads.
+      if ((ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_IDX) && next.imm !== 0)
+        throw new DecodeError('reserved_field', pc, 'unrecognized bpf_ld_imm64 insn: a map reference with a non-zero upper half');
       second[pc + 1] = 1;
       pc++;
       continue;

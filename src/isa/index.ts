@@ -5,3 +5,7 @@ export * from './program.js';
 export * from './errors.js';
 export { decodeInsns, encodeInsns, validateInsns, type DecodeOptions } from './decode.js';
 export { checkInsn, jumpTarget } from './validate.js';
+export { disasmInsn, disasmLine, disasmProgram, mapDirective, type DisasmOptions, type DisasmProgramOptions, type DisasmStyle } from './disasm.js';
+export { assemble, AsmError, type AsmOptions, type AsmResult } from './asm/index.js';
+export { parseConformance, type ConformanceTest, type ConformanceSection, type ConformanceParseOptions } from './conformance.js';
+export { HELPER_NAMES, BPF_FUNC_MAX_ID, helperName, helperId } from './helper-ids.js';

@@ -1,9 +1,439 @@
+/**
+ * eBPF ELF objects as libbpf opens them: programs from executable sections (several per
+ * section when the section holds several functions), their type from the section name,
+ * maps (legacy, BTF-defined, global data), relocations (map references, global data
+ * addresses, bpf-to-bpf calls and callback addresses), subprograms from .text appended to
+ * each program that calls them, and BTF line/func info remapped to the final pcs.
+ *
+ * Every map is in every program's `maps`, in the object's order, so a map index in an
+ * ld_imm64 is the same in all programs of an object.
+ */
+import { decodeInsns, validateInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
-import type { MapSpec, Program } from '../isa/program.js';
+import type { Insn } from '../isa/insn.js';
+import { BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
+import type { FuncInfo, LineInfo, MapSpec, Program } from '../isa/program.js';
+import { parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
+import {
+  parseElf, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHT_PROGBITS, SHT_REL, SHT_RELA, STB_GLOBAL, STB_LOCAL, STB_WEAK,
+  STT_FILE, STT_FUNC, STT_NOTYPE, STT_SECTION, view, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol,
+} from './elf-file.js';
+import { btfMaps, globalDataMaps, isLegacyMapSection, legacyMaps, objectName, type ElfMap } from './elf-maps.js';
+import { sectionType, type SectionType } from './section-types.js';
 
-export interface ElfObject { programs: Program[]; maps: MapSpec[]; license: string }
+const BPF_CALL_INSN = 0x85;
 
-/** Placeholder until the loaders issue lands: refuses ELF input with a clear error. */
-export function loadElf(_bytes: Uint8Array, path: string): ElfObject {
-  throw new InputError('unsupported', `${path}: ELF objects are not supported yet`);
+/** Relocation types of the BPF ELF ABI (llvm's BPF relocations). */
+export const R_BPF = { NONE: 0, R_BPF_64_64: 1, R_BPF_64_ABS64: 2, R_BPF_64_ABS32: 3, R_BPF_64_NODYLD32: 4, R_BPF_64_32: 10 } as const;
+
+/** A CO-RE relocation record as found in .BTF.ext, placed at a program pc (not applied). */
+export interface CoreReloListing {
+  pc: number;
+  kind: string;
+  /** C-like name of the root type. */
+  type: string;
+  access: string;
+}
+
+/** Per-program facts that do not belong in the portable `Program`. */
+export interface ElfProgramInfo {
+  name: string;
+  section: string;
+  sectionType: SectionType;
+  /** Byte offset of the entry function in its section. */
+  offset: number;
+  /** Instructions of the entry function itself (before subprograms are appended). */
+  ownInsns: number;
+  /** Subprograms appended, in order, with the pc where each starts. */
+  subprograms: { name: string; pc: number }[];
+  coreRelos: CoreReloListing[];
+  /** Relocations applied to this program's instructions (its own and its subprograms'). */
+  relocations: number;
+}
+
+export interface RelocationCounts {
+  /** ld_imm64 → map (src 1). */
+  map: number;
+  /** ld_imm64 → global data value address (src 2). */
+  data: number;
+  /** bpf-to-bpf calls. */
+  call: number;
+  /** ld_imm64 of a function address (src 4, bpf_loop callbacks). */
+  func: number;
+  /** Relocations in sections libbpf does not relocate (debug info, data, .eh_frame). */
+  skipped: number;
+}
+
+/** An initial slot of a prog_array or map-in-map from relocations in `.maps`. */
+export interface MapSlotInit {
+  map: string;
+  slot: number;
+  target: string;
+}
+
+export interface ElfObject {
+  programs: Program[];
+  maps: MapSpec[];
+  license: string;
+  /** The `version` section (kernel version for old kprobe loaders). */
+  version?: number;
+  btf?: Btf;
+  btfExt?: BtfExt;
+  /** Parallel to `programs`. */
+  details: ElfProgramInfo[];
+  /** Parallel to `maps`. */
+  mapDetails: ElfMap[];
+  relocations: RelocationCounts;
+  /** Total relocations applied (map + data + call + func). */
+  relocationsApplied: number;
+  mapInits: MapSlotInit[];
+  /** Things libbpf would log and ignore (unparsable .BTF.ext, unrecognised sections). */
+  warnings: string[];
+}
+
+/** A function inside an executable section. */
+interface Func {
+  sec: ElfSection;
+  name: string;
+  /** Instruction index of the first slot inside the section. */
+  start: number;
+  count: number;
+  sym: ElfSymbol | undefined;
+}
+
+interface CodeSection {
+  sec: ElfSection;
+  insns: Insn[];
+  funcs: Func[];
+  /** Call / function-address relocations by instruction index. */
+  codeRelos: Map<number, { sym: ElfSymbol; kind: 'call' | 'func' }>;
+  /** Relocations applied per instruction index (for per-program counts). */
+  applied: Set<number>;
+}
+
+/** Loads an eBPF ELF object. Throws InputError naming the file, section and offset. */
+export function loadElf(bytes: Uint8Array, path: string): ElfObject {
+  const elf = parseElf(bytes, path);
+  const warnings: string[] = [];
+
+  // license and version
+  let license = '';
+  let version: number | undefined;
+  const licSec = elf.byName('license');
+  if (licSec && licSec.type === SHT_PROGBITS) {
+    const d = elf.data(licSec);
+    const nul = d.indexOf(0);
+    license = new TextDecoder('latin1').decode(nul >= 0 ? d.subarray(0, nul) : d);
+  }
+  const verSec = elf.byName('version');
+  if (verSec && verSec.type === SHT_PROGBITS) {
+    if (verSec.size !== 4) throw elf.error(verSec, verSec.offset, `invalid kver section: size ${verSec.size} is not 4`);
+    version = view(elf.bytes).getUint32(verSec.offset, true);
+  }
+
+  // BTF: like libbpf, a broken .BTF is fatal only when something needs it (BTF-defined maps).
+  const mapsSec = elf.byName('.maps');
+  let btf: Btf | undefined;
+  let btfExt: BtfExt | undefined;
+  const btfSec = elf.byName('.BTF');
+  if (btfSec && btfSec.type === SHT_PROGBITS) {
+    try {
+      btf = parseBtf(elf.data(btfSec), path, btfSec.offset);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      if (mapsSec) throw new InputError(e.kind, `${e.message} (BTF is required for '.maps')`);
+      warnings.push(`ignored .BTF: ${e.message}`);
+    }
+  }
+  const extSec = elf.byName('.BTF.ext');
+  if (btf && extSec && extSec.type === SHT_PROGBITS) {
+    try {
+      btfExt = parseBtfExt(elf.data(extSec), btf, path, extSec.offset);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      warnings.push(`ignored .BTF.ext: ${e.message}`);
+    }
+  }
+
+  // Maps, in libbpf's order.
+  const mapList: ElfMap[] = [...legacyMaps(elf)];
+  if (mapsSec) mapList.push(...btfMaps(elf, mapsSec, btf, warnings));
+  mapList.push(...globalDataMaps(elf, objectName(path), btf));
+  const maps = mapList.map((m) => m.spec);
+
+  // Code sections and their functions.
+  const text = elf.sections.find((s) => s.name === '.text' && isCode(s));
+  const code = new Map<number, CodeSection>();
+  for (const sec of elf.sections) {
+    if (!isCode(sec)) continue;
+    code.set(sec.index, { sec, insns: sectionInsns(elf, sec), funcs: functions(elf, sec), codeRelos: new Map(), applied: new Set() });
+  }
+
+  const counts: RelocationCounts = { map: 0, data: 0, call: 0, func: 0, skipped: 0 };
+  const mapInits: MapSlotInit[] = [];
+  for (const rsec of elf.sections) {
+    if (rsec.type !== SHT_REL && rsec.type !== SHT_RELA) continue;
+    const target = elf.section(rsec.info);
+    if (!target || rsec.info === 0) throw elf.error(rsec, rsec.offset, `relocation section targets section ${rsec.info}, which does not exist`);
+    const cs = code.get(rsec.info);
+    if (cs) {
+      relocateCode(elf, rsec, cs, mapList, counts);
+    } else if (mapsSec && target.index === mapsSec.index) {
+      mapInits.push(...mapSlotRelocations(elf, rsec, mapList, code));
+    } else {
+      counts.skipped += rsec.size / (rsec.type === SHT_RELA ? 24 : 16);
+    }
+  }
+
+  // Entry programs: functions outside .text; .text functions only when nothing else exists.
+  const entries: Func[] = [];
+  for (const cs of code.values()) if (cs.sec !== text) entries.push(...cs.funcs);
+  if (entries.length === 0 && text) {
+    const cs = code.get(text.index)!;
+    entries.push(...cs.funcs.filter((f) => f.sym === undefined || f.sym.bind !== STB_LOCAL));
+  }
+
+  const programs: Program[] = [];
+  const details: ElfProgramInfo[] = [];
+  for (const f of entries) {
+    const { prog, info } = buildProgram(elf, f, code, maps, license, version, btf, btfExt);
+    programs.push(prog);
+    details.push(info);
+  }
+  const relocationsApplied = counts.map + counts.data + counts.call + counts.func;
+  const obj: ElfObject = { programs, maps, license, details, mapDetails: mapList, relocations: counts, relocationsApplied, mapInits, warnings };
+  if (version !== undefined) obj.version = version;
+  if (btf) obj.btf = btf;
+  if (btfExt) obj.btfExt = btfExt;
+  return obj;
+}
+
+function isCode(sec: ElfSection): boolean {
+  return sec.type === SHT_PROGBITS && (sec.flags & SHF_EXECINSTR) !== 0 && sec.size > 0;
+}
+
+function sectionInsns(elf: ElfFile, sec: ElfSection): Insn[] {
+  if (sec.size % 8 !== 0) throw elf.error(sec, sec.offset, `code section size ${sec.size} is not a multiple of 8`);
+  return decodeInsns(elf.data(sec), { validate: false });
+}
+
+/**
+ * The functions of a code section (libbpf: STT_FUNC symbols). Objects from old compilers have
+ * no STT_FUNC symbols: then global symbols mark program starts, each running to the next one,
+ * and a section without any becomes one program named after the section.
+ */
+function functions(elf: ElfFile, sec: ElfSection): Func[] {
+  const n = sec.size / 8;
+  let syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type === STT_FUNC);
+  if (syms.length === 0)
+    syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type !== STT_SECTION && s.type !== STT_FILE && (s.bind === STB_GLOBAL || s.bind === STB_WEAK));
+  if (syms.length === 0) {
+    // Whole section, named by a symbol at its start when there is one (old ovs objects).
+    const first = elf.symbols.find((s) => s.shndx === sec.index && s.value === 0 && s.type === STT_NOTYPE && s.name !== '' && !/^(LBB|\.L|L\d)/.test(s.name));
+    return [{ sec, name: first?.name ?? sec.name.replace(/[^A-Za-z0-9_]/g, '_'), start: 0, count: n, sym: first }];
+  }
+  syms = [...syms].sort((a, b) => a.value - b.value || a.index - b.index);
+  const out: Func[] = [];
+  for (let i = 0; i < syms.length; i++) {
+    const s = syms[i]!;
+    if (i > 0 && syms[i - 1]!.value === s.value) continue; // alias of the previous function
+    if (s.value % 8 !== 0) throw elf.error(sec, sec.offset + s.value, `program '${s.name}' at offset ${s.value} doesn't start at an instruction boundary`);
+    let size = s.size;
+    if (size === 0) {
+      let next = sec.size;
+      for (let j = i + 1; j < syms.length; j++) if (syms[j]!.value > s.value) { next = syms[j]!.value; break; }
+      size = next - s.value;
+    }
+    if (s.value + size > sec.size) throw elf.error(sec, sec.offset + s.value, `program '${s.name}' at offset ${s.value} crosses section boundary (size ${size}, section ${sec.size})`);
+    if (size % 8 !== 0) throw elf.error(sec, sec.offset + s.value, `program '${s.name}' size ${size} is not a multiple of 8`);
+    if (size === 0) continue;
+    out.push({ sec, name: s.name, start: s.value / 8, count: size / 8, sym: s });
+  }
+  return out;
+}
+
+function funcAt(cs: CodeSection, idx: number): Func | undefined {
+  return cs.funcs.find((f) => idx >= f.start && idx < f.start + f.count);
+}
+
+function isExtern(sym: ElfSymbol): boolean {
+  return sym.shndx === SHN_UNDEF && (sym.bind === STB_GLOBAL || sym.bind === STB_WEAK) && (sym.type === STT_NOTYPE || sym.type === STT_FUNC);
+}
+
+/** Applies map and data relocations to a section's instructions; records call relocations. */
+function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: ElfMap[], counts: RelocationCounts): void {
+  const rels: ElfRelocation[] = elf.relocations(rsec);
+  const sec = cs.sec;
+  rels.forEach((r, i) => {
+    const at = rsec.offset + i * (rsec.type === SHT_RELA ? 24 : 16);
+    if (r.offset % 8 !== 0 || r.offset >= sec.size) throw elf.error(rsec, at, `invalid offset 0x${r.offset.toString(16)} for relocation #${i} (section '${sec.name}' is ${sec.size} bytes)`, 'elf_reloc');
+    const idx = r.offset / 8;
+    const f = funcAt(cs, idx);
+    if (!f) { counts.skipped++; return; } // libbpf: no program covers it (overridden weak function)
+    const ins = cs.insns[idx]!;
+    const sym = elf.symbols[r.symbol]!;
+    const symName = sym.name || (sym.type === STT_SECTION ? elf.section(sym.shndx)?.name ?? '' : '');
+    const fail = (msg: string) => elf.error(rsec, at, `program '${f.name}': ${msg}`, 'elf_reloc');
+    const isCall = ins.code === BPF_CALL_INSN;
+    const isLd = ins.code === BPF_LD_IMM64;
+    if (!isCall && !isLd) throw fail(`invalid relo against '${symName}' for insns[${idx - f.start}].code 0x${ins.code.toString(16)}`);
+    if (isLd && idx + 1 >= f.start + f.count) throw fail(`ld_imm64 at insn ${idx - f.start} has no second half`);
+    if (isExtern(sym)) {
+      if (isCall) throw fail(`unresolved extern call '${symName}': kfuncs and extern functions need the target kernel's BTF`);
+      throw fail(`unresolved extern symbol '${symName}' in ld_imm64: kconfig/ksym externs need the target kernel`);
+    }
+    if (isCall) {
+      if (ins.src !== BPF_PSEUDO_CALL) throw fail(`incorrect bpf_call opcode (call with relocation against '${symName}' is not a bpf-to-bpf call)`);
+      const tsec = elf.section(sym.shndx);
+      if (!tsec || !isCode(tsec)) throw fail(`bad call relo against '${symName}' in section '${tsec?.name ?? sym.shndx}'`);
+      if (sym.value % 8 !== 0) throw fail(`bad call relo against '${symName}' at offset ${sym.value}`);
+      cs.codeRelos.set(idx, { sym, kind: 'call' });
+      counts.call++;
+      cs.applied.add(idx);
+      return;
+    }
+    if (sym.shndx === SHN_UNDEF || sym.shndx >= SHN_LORESERVE)
+      throw fail(`invalid relo against '${symName}' in special section 0x${sym.shndx.toString(16)}; forgot to initialize global var?`);
+    const tsec = elf.section(sym.shndx)!;
+    if (isCode(tsec) && ((sym.bind === STB_GLOBAL && sym.type === STT_FUNC) || (sym.bind === STB_LOCAL && sym.type === STT_SECTION) || sym.type === STT_FUNC)) {
+      if (sym.value % 8 !== 0 || ins.imm % 8 !== 0) throw fail(`bad subprog addr relo against '${symName}' at offset ${sym.value}+${ins.imm}`);
+      // libbpf marks the ld_imm64 as a function address (clang leaves src 0) and points it
+      // at the subprogram when linking.
+      cs.insns[idx] = { ...ins, src: BPF_PSEUDO_FUNC };
+      cs.codeRelos.set(idx, { sym, kind: 'func' });
+      counts.func++;
+      cs.applied.add(idx);
+      return;
+    }
+    if (isLegacyMapSection(tsec.name) || tsec.name === '.maps') {
+      const mi = mapList.findIndex((m) => (m.origin === 'legacy' || m.origin === 'btf') && m.sectionIndex === sym.shndx && m.offset === sym.value);
+      if (mi < 0) throw fail(`map relo failed to find map for section '${tsec.name}', off ${sym.value}`);
+      cs.insns[idx] = { ...ins, src: BPF_PSEUDO_MAP_FD, imm: mi };
+      counts.map++;
+      cs.applied.add(idx);
+      return;
+    }
+    const mi = mapList.findIndex((m) => (m.origin === 'data' || m.origin === 'rodata' || m.origin === 'bss') && m.sectionIndex === sym.shndx);
+    if (mi < 0) throw fail(`bad data relo against section '${tsec.name}'`);
+    const addend = r.addend ?? ins.imm;
+    const off = addend + sym.value;
+    if (off < 0 || off > mapList[mi]!.spec.valueSize) throw fail(`data relo against '${symName}' points at offset ${off}, outside '${tsec.name}' (${mapList[mi]!.spec.valueSize} bytes)`);
+    cs.insns[idx] = { ...ins, src: BPF_PSEUDO_MAP_VALUE, imm: mi };
+    cs.insns[idx + 1] = { ...cs.insns[idx + 1]!, imm: off | 0 };
+    counts.data++;
+    cs.applied.add(idx);
+  });
+}
+
+/** Relocations in `.maps`: initial prog_array / map-in-map slots (`.values = { ... }`). */
+function mapSlotRelocations(elf: ElfFile, rsec: ElfSection, mapList: ElfMap[], code: Map<number, CodeSection>): MapSlotInit[] {
+  const out: MapSlotInit[] = [];
+  elf.relocations(rsec).forEach((r, i) => {
+    const at = rsec.offset + i * (rsec.type === SHT_RELA ? 24 : 16);
+    const sym = elf.symbols[r.symbol]!;
+    const map = mapList.find((m) => m.origin === 'btf' && r.offset >= m.offset && r.offset < m.offset + m.defSize);
+    if (!map) throw elf.error(rsec, at, `.maps relo #${i}: cannot find map definition at offset ${r.offset}`, 'elf_reloc');
+    if (map.valuesOffset === undefined) throw elf.error(rsec, at, `.maps relo #${i}: map '${map.spec.name}' has no 'values' member`, 'elf_reloc');
+    const rel = r.offset - map.offset - map.valuesOffset;
+    if (rel < 0 || rel % 8 !== 0) throw elf.error(rsec, at, `.maps relo #${i}: offset ${r.offset} is not a slot of '${map.spec.name}'.values`, 'elf_reloc');
+    const isProg = code.has(sym.shndx);
+    const isMap = mapList.some((m) => m.origin === 'btf' && m.sectionIndex === sym.shndx && m.offset === sym.value);
+    if (!isProg && !isMap) throw elf.error(rsec, at, `.maps relo #${i}: '${sym.name}' is neither a program nor a map`, 'elf_reloc');
+    out.push({ map: map.spec.name, slot: rel / 8, target: sym.name });
+  });
+  return out;
+}
+
+/** One entry program: its code, subprograms appended as libbpf's bpf_object__reloc_code does. */
+function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, maps: MapSpec[], license: string, version: number | undefined,
+  btf: Btf | undefined, ext: BtfExt | undefined): { prog: Program; info: ElfProgramInfo } {
+  const insns: Insn[] = code.get(main.sec.index)!.insns.slice(main.start, main.start + main.count);
+  const placed = new Map<Func, number>([[main, 0]]);
+  const order: Func[] = [main];
+  const fail = (f: Func, i: number, msg: string) => elf.error(f.sec, f.sec.offset + (f.start + i) * 8, `program '${main.name}': ${msg}`, 'elf_reloc');
+
+  // Iterative form of libbpf's recursion: a stack of (function, next insn to look at).
+  const stack: { f: Func; i: number }[] = [{ f: main, i: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const { f } = top;
+    if (top.i >= f.count) { stack.pop(); continue; }
+    const i = top.i;
+    const cs = code.get(f.sec.index)!;
+    const base = placed.get(f)!;
+    const ins = insns[base + i]!;
+    const isCall = ins.code === BPF_CALL_INSN && ins.src === BPF_PSEUDO_CALL;
+    const isFunc = ins.code === BPF_LD_IMM64 && ins.src === BPF_PSEUDO_FUNC;
+    if (!isCall && !isFunc) { top.i++; continue; }
+    const relo = cs.codeRelos.get(f.start + i);
+    let tcs: CodeSection;
+    let idx: number;
+    if (relo) {
+      tcs = code.get(relo.sym.shndx)!;
+      idx = relo.kind === 'call' ? relo.sym.value / 8 + ins.imm + 1 : (relo.sym.value + ins.imm) / 8;
+    } else if (isFunc) {
+      throw fail(f, i, `missing subprog addr relo for insn #${i}`);
+    } else {
+      tcs = cs;
+      idx = f.start + i + ins.imm + 1;
+    }
+    const sub = tcs.funcs.find((g) => g.start === idx);
+    if (!sub) {
+      const within = funcAt(tcs, idx);
+      throw fail(f, i, within ? `call to insn ${idx} of section '${tcs.sec.name}', inside function '${within.name}' rather than at its start`
+        : `no function at insn ${idx} of section '${tcs.sec.name}' for the ${isCall ? 'call' : 'callback address'} at insn #${i}`);
+    }
+    if (!placed.has(sub)) {
+      placed.set(sub, insns.length);
+      order.push(sub);
+      insns.push(...tcs.insns.slice(sub.start, sub.start + sub.count));
+      // Process the appended subprogram before going on (libbpf's order).
+      stack.push({ f: sub, i: 0 });
+    }
+    insns[base + i] = { ...ins, imm: placed.get(sub)! - (base + i) - 1 };
+    top.i++;
+  }
+
+  const st = sectionType(main.sec.name);
+  const prog: Program = { name: main.name, section: main.sec.name, type: st.type, insns, maps, license, file: elf.path };
+  if (st.attachTo !== undefined) prog.attachTo = st.attachTo;
+  if (st.expectedAttachType !== undefined) prog.expectedAttachType = st.expectedAttachType;
+  if (version !== undefined) prog.kernelVersion = version;
+
+  // func_info / line_info / CO-RE records, moved to where each function landed.
+  const lineInfo: LineInfo[] = [];
+  const funcInfo: FuncInfo[] = [];
+  const coreRelos: CoreReloListing[] = [];
+  let relocations = 0;
+  for (const f of order) {
+    const base = placed.get(f)!;
+    const cs = code.get(f.sec.index)!;
+    for (const idx of cs.applied) if (idx >= f.start && idx < f.start + f.count) relocations++;
+    if (!ext || !btf) continue;
+    const within = (insnOff: number) => insnOff % 8 === 0 && insnOff / 8 >= f.start && insnOff / 8 < f.start + f.count;
+    const pcOf = (insnOff: number) => base + insnOff / 8 - f.start;
+    for (const r of ext.funcInfo.get(f.sec.name) ?? []) {
+      if (!within(r.insnOff)) continue;
+      const t = btf.type(r.typeId);
+      funcInfo.push({ pc: pcOf(r.insnOff), name: t && t.kind === 'func' ? t.name : `type ${r.typeId}` });
+    }
+    for (const r of ext.lineInfo.get(f.sec.name) ?? [])
+      if (within(r.insnOff)) lineInfo.push({ pc: pcOf(r.insnOff), file: r.file, line: r.line, col: r.col, text: r.text });
+    for (const r of ext.coreRelos.get(f.sec.name) ?? [])
+      if (within(r.insnOff)) coreRelos.push({ pc: pcOf(r.insnOff), kind: r.kindName, type: btf.format(r.typeId), access: r.access });
+  }
+  if (lineInfo.length) prog.lineInfo = lineInfo.sort((a, b) => a.pc - b.pc);
+  if (funcInfo.length) prog.funcInfo = funcInfo.sort((a, b) => a.pc - b.pc);
+
+  try {
+    validateInsns(insns);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(e.kind, `${elf.path}: program '${main.name}' in section '${main.sec.name}': ${e.message}`);
+    throw e;
+  }
+  const info: ElfProgramInfo = {
+    name: main.name, section: main.sec.name, sectionType: st, offset: main.start * 8, ownInsns: main.count,
+    subprograms: order.slice(1).map((g) => ({ name: g.name, pc: placed.get(g)! })), coreRelos, relocations,
+  };
+  return { prog, info };
 }

@@ -5,22 +5,45 @@
  */
 import { InputError } from '../isa/errors.js';
 import type { ProgType, Program } from '../isa/program.js';
+import type { ElfObject } from './elf.js';
+
+export type { ElfObject, ElfProgramInfo, RelocationCounts, CoreReloListing, MapSlotInit } from './elf.js';
+export type { ElfMap, MapOrigin } from './elf-maps.js';
+export { sectionType, ATTACH_TYPES, type SectionType, type AttachType } from './section-types.js';
+export type { CbpfContext, ClassicInsn } from './cbpf.js';
 
 export interface LoadOptions {
   /** Only programs from this ELF section (or with this name). */
   section?: string;
-  /** Program type for inputs that do not say (raw bytecode; default socket_filter). */
+  /**
+   * Program type for inputs that do not say (raw bytecode; default socket_filter). For ELF
+   * objects it overrides the type from the section name (e.g. Cilium's "2/1" sections, which
+   * libbpf's conventions leave 'unspec'); the expected attach type is then dropped.
+   */
   type?: ProgType;
+}
+
+/** A loaded file: its programs, plus the ELF object's details when it was one. */
+export interface LoadedFile {
+  programs: Program[];
+  elf?: ElfObject;
 }
 
 /** Loads every program in a file. Throws InputError naming the file and place on bad input. */
 export async function loadFile(path: string, bytes: Uint8Array, opts: LoadOptions = {}): Promise<Program[]> {
+  return (await loadFileDetailed(path, bytes, opts)).programs;
+}
+
+/** loadFile, keeping the ELF object (maps with their origin, BTF, per-program details) too. */
+export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: LoadOptions = {}): Promise<LoadedFile> {
   const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
   const lower = path.toLowerCase();
   let programs: Program[];
+  let elf: ElfObject | undefined;
   if (isElf) {
     const { loadElf } = await import('./elf.js');
-    programs = loadElf(bytes, path).programs;
+    elf = loadElf(bytes, path);
+    programs = elf.programs;
   } else if (lower.endsWith('.data')) {
     const { loadConformanceProgram } = await import('./conformance.js');
     programs = [loadConformanceProgram(text(bytes, path), path, opts)];
@@ -42,8 +65,15 @@ export async function loadFile(path: string, bytes: Uint8Array, opts: LoadOption
       throw new InputError('no_program', `${path}: no program in section '${opts.section}' (have: ${programs.map((p) => p.section || p.name).join(', ')})`);
     programs = sel;
   }
-  if (opts.type !== undefined && !isElf) programs = programs.map((p) => ({ ...p, type: opts.type! }));
-  return programs;
+  if (opts.type !== undefined) {
+    const type = opts.type;
+    programs = programs.map((p) => {
+      if (p.type === type) return p;
+      const { expectedAttachType: _e, ...rest } = p;
+      return { ...rest, type };
+    });
+  }
+  return elf ? { programs, elf } : { programs };
 }
 
 function text(bytes: Uint8Array, path: string): string {

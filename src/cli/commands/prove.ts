@@ -1,4 +1,53 @@
+/**
+ * bpflab prove: Z3 soundness proofs of the scalar domain's operators (SPEC section 1).
+ * A progress line per obligation on stderr, the table on stdout, closing line `N passed, N failed`.
+ */
+import { helpText, numberOption, parseArgs, UsageError, type CommandDecl } from '../args.js';
 import type { Command } from '../io.js';
-import { notBuilt } from './not-built.js';
 
-export const command: Command = notBuilt('prove');
+const decl: CommandDecl = {
+  name: 'prove',
+  summary: 'run the Z3 soundness proofs of the abstract operators',
+  usage: 'prove [--width W] [--op NAME] [--timeout SECONDS] [--json]',
+  options: [
+    { name: 'width', kind: 'number', valueName: 'W', description: 'prove only at this width (8, 16, 32 or 64); default 64 with fallback to 32/16/8' },
+    { name: 'op', kind: 'string', valueName: 'NAME', description: 'only obligations whose name is NAME, starts with NAME. or contains NAME' },
+    { name: 'timeout', kind: 'number', valueName: 'SECONDS', description: 'time budget per obligation and width (default 30)' },
+    { name: 'markdown', kind: 'flag', description: 'print the table as Markdown (for proofs/README.md)' },
+  ],
+  positionals: { min: 0, max: 0, name: '' },
+};
+
+export const command: Command = {
+  decl,
+  async run(argv, io) {
+    const args = parseArgs(decl, argv);
+    if (args.flags.has('help')) {
+      io.out(helpText(decl) + '\n');
+      return 0;
+    }
+    const width = args.strings.has('width') ? numberOption(args, 'width', 64) : undefined;
+    if (width !== undefined && ![8, 16, 32, 64].includes(width)) throw new UsageError(`prove: --width must be 8, 16, 32 or 64 (got ${width})`);
+    const timeoutMs = numberOption(args, 'timeout', 30) * 1000;
+    const { selectObligations, runProofs, formatTable } = await import('../../smt/index.js');
+    const filter = args.strings.get('op');
+    const obs = selectObligations(filter);
+    if (obs.length === 0) throw new UsageError(`prove: no obligation matches '${filter}' (try: alu64.add, jlt32, tnum, sync)`);
+    const run = await runProofs(obs, {
+      widths: width !== undefined ? [width] : [64, 32, 16, 8],
+      timeoutMs,
+      progress: (line) => io.err(line + '\n'),
+    });
+    if (args.flags.has('json')) {
+      io.out(JSON.stringify({ passed: run.passed, failed: run.failed, seconds: run.seconds, results: run.results }, null, 1) + '\n');
+    } else {
+      io.out(formatTable(run.results, args.flags.has('markdown')));
+      for (const r of run.results.filter((x) => x.counterexample)) {
+        io.out(`\ncounterexample for ${r.name} at ${r.width} bits (replayed on the running operators: ${r.counterexample!.replayed ? 'violation confirmed' : 'NOT reproduced'}):\n`);
+        io.out(JSON.stringify(r.counterexample, null, 1) + '\n');
+      }
+      io.out(`${run.passed} passed, ${run.failed} failed\n`);
+    }
+    return run.failed === 0 ? 0 : 1;
+  },
+};

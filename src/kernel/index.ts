@@ -1,0 +1,31 @@
+/** The live-kernel oracle: bpf() through koffi (maps, program load with the verifier log, test runs). */
+export { kernelAvailable, type KernelAvailability } from './available.js';
+export { KernelError } from './errors.js';
+export {
+  KernelMap,
+  mapCreate,
+  mapCreateFd,
+  mapUpdate,
+  mapLookup,
+  mapLookupAndDelete,
+  mapDelete,
+  mapNextKey,
+  mapFreeze,
+  possibleCpus,
+  userValueSize,
+} from './maps.js';
+export {
+  progLoad,
+  progTestRun,
+  runInKernel,
+  patchMapFds,
+  createProgramMaps,
+  type ProgLoadOptions,
+  type ProgLoadResult,
+  type TestRunOptions,
+  type TestRunResult,
+  type MapFill,
+  type KernelRunInput,
+  type KernelRunResult,
+} from './prog.js';
+export { closeFd, errnoName, BPF_CMD } from './syscall.js';

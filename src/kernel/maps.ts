@@ -1,0 +1,193 @@
+/**
+ * Kernel maps through bpf(): BPF_MAP_CREATE and the element commands, as plain functions on a
+ * file descriptor and as a `KernelMap` object with the same user-space API as the runtime's
+ * BpfMap, so that one operation sequence can run on both and be compared.
+ */
+import { readFileSync } from 'node:fs';
+import { MAP_TYPES, type MapSpec } from '../isa/program.js';
+import { Attr, MAP_CREATE, MAP_ELEM } from './attr.js';
+import { KernelError } from './errors.js';
+import { BPF_CMD, bpf, closeFd, scratchBuffer, scratchCopy } from './syscall.js';
+
+const ENOENT = 2;
+
+let cpuCount: number | undefined;
+
+/** Number of possible CPUs (the per-CPU value count the kernel uses in user-space copies). */
+export function possibleCpus(): number {
+  if (cpuCount !== undefined) return cpuCount;
+  let n = 1;
+  try {
+    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
+    n = 0;
+    for (const part of text.split(',')) {
+      const [a, b] = part.split('-').map((x) => Number.parseInt(x, 10));
+      if (a === undefined || Number.isNaN(a)) continue;
+      n += b === undefined || Number.isNaN(b) ? 1 : b - a + 1;
+    }
+    if (n === 0) n = 1;
+  } catch {
+    n = 1;
+  }
+  cpuCount = n;
+  return n;
+}
+
+const PERCPU = new Set<string>(['percpu_hash', 'percpu_array', 'lru_percpu_hash', 'percpu_cgroup_storage']);
+
+/** Size of the user-space value buffer for a lookup on this map (per-CPU values padded to 8). */
+export function userValueSize(spec: MapSpec): number {
+  if (PERCPU.has(spec.type)) return Math.ceil(spec.valueSize / 8) * 8 * possibleCpus();
+  return spec.valueSize;
+}
+
+/** BPF_MAP_CREATE; returns the new map's fd. `innerFd` is required for array_of_maps / hash_of_maps. */
+export function mapCreateFd(spec: MapSpec, innerFd = 0): number {
+  const a = new Attr(MAP_CREATE.size)
+    .u32(MAP_CREATE.map_type, MAP_TYPES[spec.type])
+    .u32(MAP_CREATE.key_size, spec.keySize)
+    .u32(MAP_CREATE.value_size, spec.valueSize)
+    .u32(MAP_CREATE.max_entries, spec.maxEntries)
+    .u32(MAP_CREATE.map_flags, spec.flags)
+    .u32(MAP_CREATE.inner_map_fd, innerFd)
+    .name(MAP_CREATE.map_name, spec.name);
+  const r = bpf(BPF_CMD.MAP_CREATE, a.bytes);
+  if (r.ret < 0) throw new KernelError('BPF_MAP_CREATE', r.errno, `map ${spec.name} (${spec.type})`);
+  return r.ret;
+}
+
+function elemAttr(fd: number, key: bigint, value: bigint, flags: number): Uint8Array {
+  return new Attr(MAP_ELEM.size)
+    .u32(MAP_ELEM.map_fd, fd)
+    .u64(MAP_ELEM.key, key)
+    .u64(MAP_ELEM.value, value)
+    .u64(MAP_ELEM.flags, BigInt(flags)).bytes;
+}
+
+/** BPF_MAP_UPDATE_ELEM (a null/empty key for queue/stack pushes). Throws KernelError. */
+export function mapUpdate(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
+  const r = bpf(BPF_CMD.MAP_UPDATE_ELEM, elemAttr(fd, scratchCopy('key', key), scratchCopy('value', value), flags));
+  if (r.ret < 0) throw new KernelError('BPF_MAP_UPDATE_ELEM', r.errno);
+}
+
+/** BPF_MAP_LOOKUP_ELEM into a value buffer of `valueSize` bytes (see userValueSize). Throws KernelError. */
+export function mapLookup(fd: number, key: Uint8Array | null, valueSize: number, flags = 0): Uint8Array {
+  const out = scratchBuffer('value', valueSize);
+  const r = bpf(BPF_CMD.MAP_LOOKUP_ELEM, elemAttr(fd, scratchCopy('key', key), out.addr, flags));
+  if (r.ret < 0) throw new KernelError('BPF_MAP_LOOKUP_ELEM', r.errno);
+  return out.bytes.slice(0, valueSize);
+}
+
+/** BPF_MAP_LOOKUP_AND_DELETE_ELEM (queue/stack pop with a null key). Throws KernelError. */
+export function mapLookupAndDelete(fd: number, key: Uint8Array | null, valueSize: number): Uint8Array {
+  const out = scratchBuffer('value', valueSize);
+  const r = bpf(BPF_CMD.MAP_LOOKUP_AND_DELETE_ELEM, elemAttr(fd, scratchCopy('key', key), out.addr, 0));
+  if (r.ret < 0) throw new KernelError('BPF_MAP_LOOKUP_AND_DELETE_ELEM', r.errno);
+  return out.bytes.slice(0, valueSize);
+}
+
+/** BPF_MAP_DELETE_ELEM. Throws KernelError. */
+export function mapDelete(fd: number, key: Uint8Array | null): void {
+  const r = bpf(BPF_CMD.MAP_DELETE_ELEM, elemAttr(fd, scratchCopy('key', key), 0n, 0));
+  if (r.ret < 0) throw new KernelError('BPF_MAP_DELETE_ELEM', r.errno);
+}
+
+/** BPF_MAP_GET_NEXT_KEY: the key after `key` (first key for null); undefined at the end (ENOENT). */
+export function mapNextKey(fd: number, key: Uint8Array | null, keySize: number): Uint8Array | undefined {
+  const out = scratchBuffer('nextKey', keySize);
+  const r = bpf(BPF_CMD.MAP_GET_NEXT_KEY, elemAttr(fd, scratchCopy('key', key), out.addr, 0));
+  if (r.ret < 0) {
+    if (r.errno === ENOENT) return undefined;
+    throw new KernelError('BPF_MAP_GET_NEXT_KEY', r.errno);
+  }
+  return out.bytes.slice(0, keySize);
+}
+
+/** BPF_MAP_FREEZE: no more writes from user space (libbpf does this for .rodata). */
+export function mapFreeze(fd: number): void {
+  const r = bpf(BPF_CMD.MAP_FREEZE, new Attr(8).u32(0, fd).bytes);
+  if (r.ret < 0) throw new KernelError('BPF_MAP_FREEZE', r.errno);
+}
+
+/** A map living in the kernel, with the user-space half of the BpfMap API. Call close(). */
+export class KernelMap {
+  readonly cpus: number;
+  private closed = false;
+  constructor(
+    readonly spec: MapSpec,
+    readonly fd: number,
+  ) {
+    this.cpus = PERCPU.has(spec.type) ? possibleCpus() : 1;
+  }
+  lookup(key: Uint8Array): Uint8Array {
+    return mapLookup(this.fd, key, userValueSize(this.spec));
+  }
+  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+    mapUpdate(this.fd, key, value, flags);
+  }
+  delete(key: Uint8Array): void {
+    mapDelete(this.fd, key);
+  }
+  nextKey(key: Uint8Array | null): Uint8Array | undefined {
+    return mapNextKey(this.fd, key, this.spec.keySize);
+  }
+  /** Queue/stack: push (update with no key). */
+  push(value: Uint8Array, flags = 0): void {
+    mapUpdate(this.fd, null, value, flags);
+  }
+  /** Queue/stack: pop (lookup-and-delete with no key). */
+  pop(): Uint8Array {
+    return mapLookupAndDelete(this.fd, null, this.spec.valueSize);
+  }
+  /** Queue/stack: peek (lookup with no key). */
+  peek(): Uint8Array {
+    return mapLookup(this.fd, null, this.spec.valueSize);
+  }
+  /** All entries, in the kernel's get-next-key order. */
+  entries(): Array<[Uint8Array, Uint8Array]> {
+    const out: Array<[Uint8Array, Uint8Array]> = [];
+    let k = this.nextKey(null);
+    let guard = 0;
+    while (k && guard++ <= this.spec.maxEntries) {
+      try {
+        out.push([k, this.lookup(k)]);
+      } catch (e) {
+        if (!(e instanceof KernelError) || e.errno !== 'ENOENT') throw e;
+      }
+      k = this.nextKey(k);
+    }
+    return out;
+  }
+  close(): void {
+    if (!this.closed) closeFd(this.fd);
+    this.closed = true;
+  }
+}
+
+/**
+ * Creates a kernel map for `spec` (its inner template first for map-in-map types, closed after),
+ * fills a global-data map from `spec.initial` and freezes `readonly` ones.
+ */
+export function mapCreate(spec: MapSpec): KernelMap {
+  let innerFd = -1;
+  if (spec.inner) innerFd = mapCreateFd(spec.inner);
+  let fd: number;
+  try {
+    fd = mapCreateFd(spec, Math.max(innerFd, 0));
+  } finally {
+    closeFd(innerFd);
+  }
+  const m = new KernelMap(spec, fd);
+  try {
+    if (spec.initial) {
+      const value = new Uint8Array(spec.valueSize);
+      value.set(spec.initial.subarray(0, spec.valueSize));
+      mapUpdate(fd, new Uint8Array(spec.keySize), value, 0);
+    }
+    if (spec.readonly) mapFreeze(fd);
+  } catch (e) {
+    m.close();
+    throw e;
+  }
+  return m;
+}

@@ -1,0 +1,4 @@
+/** BTF: the type graph of .BTF and the per-instruction records of .BTF.ext. */
+export { Btf, parseBtf, readString } from './btf.js';
+export { parseBtfExt, CORE_RELO_KINDS, type BtfExt, type ExtFuncInfo, type ExtLineInfo, type ExtCoreRelo } from './ext.js';
+export * from './types.js';

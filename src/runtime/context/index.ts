@@ -1,0 +1,42 @@
+/**
+ * Program types and their contexts: the layout of r1's struct, the kernel's is_valid_access rules,
+ * and the meaning of the return value. `progTypeInfo(type)` is the single entry point.
+ */
+import type { ProgType } from '../../isa/program.js';
+import { CGROUP_SKB_CTX, SOCKET_FILTER_CTX, TC_CTX } from './skbuff.js';
+import { KPROBE_CTX, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, TRACEPOINT_CTX } from './tracing.js';
+import { XDP_CTX } from './xdp.js';
+import { returnSpec } from './returns.js';
+import type { CtxLayout, ProgTypeInfo } from './types.js';
+
+export * from './types.js';
+export { SK_BUFF_FIELDS, SK_BUFF_SIZE, SOCKET_FILTER_CTX, TC_CTX, CGROUP_SKB_CTX, BPF_CGROUP_INET_EGRESS } from './skbuff.js';
+export { XDP_MD_FIELDS, XDP_MD_SIZE, XDP_CTX, BPF_XDP_DEVMAP } from './xdp.js';
+export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, PT_REGS_SIZE, PT_REGS_PARM, PT_REGS_RC, TRACEPOINT_MAX, RAW_TP_ARGS } from './tracing.js';
+export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName } from './returns.js';
+
+const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
+  socket_filter: SOCKET_FILTER_CTX,
+  sched_cls: TC_CTX,
+  sched_act: TC_CTX,
+  cgroup_skb: CGROUP_SKB_CTX,
+  xdp: XDP_CTX,
+  kprobe: KPROBE_CTX,
+  tracepoint: TRACEPOINT_CTX,
+  raw_tracepoint: RAW_TRACEPOINT_CTX,
+  raw_tracepoint_writable: RAW_TRACEPOINT_CTX,
+  perf_event: PERF_EVENT_CTX,
+};
+
+/** The context layout of `type`, or undefined for program types bpflab does not model. */
+export function ctxLayout(type: ProgType): CtxLayout | undefined {
+  return LAYOUTS[type];
+}
+
+/** Program types with a modelled context. */
+export const MODELLED_PROG_TYPES = Object.keys(LAYOUTS) as ProgType[];
+
+export function progTypeInfo(type: ProgType, expectedAttachType?: number): ProgTypeInfo | undefined {
+  const ctx = LAYOUTS[type];
+  return ctx ? { type, ctx, ret: returnSpec(type, expectedAttachType) } : undefined;
+}

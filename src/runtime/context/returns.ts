@@ -1,0 +1,43 @@
+/** The meaning of r0 per program type, and the range check_return_code() enforces. */
+import type { ProgType } from '../../isa/program.js';
+import type { ReturnSpec } from './types.js';
+
+export const XDP_ACTIONS = { XDP_ABORTED: 0, XDP_DROP: 1, XDP_PASS: 2, XDP_TX: 3, XDP_REDIRECT: 4 } as const;
+export const TC_ACTIONS = {
+  TC_ACT_UNSPEC: -1, TC_ACT_OK: 0, TC_ACT_RECLASSIFY: 1, TC_ACT_SHOT: 2, TC_ACT_PIPE: 3, TC_ACT_STOLEN: 4,
+  TC_ACT_QUEUED: 5, TC_ACT_REPEAT: 6, TC_ACT_REDIRECT: 7, TC_ACT_TRAP: 8,
+} as const;
+export const SK_ACTIONS = { SK_DROP: 0, SK_PASS: 1 } as const;
+
+const invert = (o: Record<string, number>): Record<number, string> => Object.fromEntries(Object.entries(o).map(([k, v]) => [v, k]));
+
+const XDP: ReturnSpec = { verifierRange: null, names: invert(XDP_ACTIONS), meaning: 'XDP action; unknown values are treated as XDP_ABORTED' };
+const TC: ReturnSpec = { verifierRange: null, names: invert(TC_ACTIONS), meaning: 'tc action (TC_ACT_*); unknown values act as TC_ACT_OK' };
+const SOCKET: ReturnSpec = { verifierRange: null, names: { 0: 'drop' }, meaning: 'bytes of the packet to keep (0 drops it; larger than the packet keeps all)' };
+const CG_SKB: ReturnSpec = { verifierRange: { min: 0, max: 1 }, names: { 0: 'drop', 1: 'allow' }, meaning: '1 allows the packet, 0 drops it (egress: bit 1 signals congestion, range 0..3)' };
+const CG_SKB_EGRESS: ReturnSpec = { verifierRange: { min: 0, max: 3 }, names: { 0: 'drop', 1: 'allow', 2: 'drop+cn', 3: 'allow+cn' }, meaning: 'bit 0 allows the packet, bit 1 signals congestion' };
+const TRACE: ReturnSpec = { verifierRange: null, names: {}, meaning: 'ignored by the kernel (kprobe: 0 unless override_return)' };
+const PERF: ReturnSpec = { verifierRange: null, names: {}, meaning: 'ignored by the kernel' };
+const TP: ReturnSpec = { verifierRange: null, names: { 0: 'skip perf sample', 1: 'record perf sample' }, meaning: 'non-zero lets the event go on to perf' };
+const UNKNOWN: ReturnSpec = { verifierRange: null, names: {}, meaning: 'program-type specific' };
+
+/** The return-value meaning of `type` (cgroup_skb depends on the attach direction). */
+export function returnSpec(type: ProgType, expectedAttachType?: number): ReturnSpec {
+  switch (type) {
+    case 'xdp': return XDP;
+    case 'sched_cls': case 'sched_act': return TC;
+    case 'socket_filter': return SOCKET;
+    case 'cgroup_skb': return expectedAttachType === 1 ? CG_SKB_EGRESS : CG_SKB;
+    case 'kprobe': case 'raw_tracepoint': return TRACE;
+    case 'tracepoint': return TP;
+    case 'perf_event': return PERF;
+    default: return UNKNOWN;
+  }
+}
+
+/** The well-known name of a return value (e.g. 2 → "XDP_PASS" for xdp), or undefined. */
+export function returnName(type: ProgType, r0: bigint): string | undefined {
+  const v = Number(BigInt.asIntN(32, r0));
+  if (BigInt.asUintN(64, r0) > 0xffffffffn && type !== 'sched_cls' && type !== 'sched_act') return undefined;
+  return returnSpec(type).names[v];
+}

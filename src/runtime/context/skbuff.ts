@@ -1,0 +1,101 @@
+/**
+ * `struct __sk_buff` (uapi, 192 bytes) and the access rules of socket_filter, sched_cls/sched_act
+ * and cgroup_skb: bpf_skb_is_valid_access() plus each type's wrapper in net/core/filter.c.
+ */
+import { type AccessKind, type AccessOptions, type CtxAccess, type CtxField, type CtxLayout, deny, field, fieldAt, narrowOk } from './types.js';
+
+export const SK_BUFF_SIZE = 192;
+
+export const SK_BUFF_FIELDS: readonly CtxField[] = [
+  field('len', 0, 4), field('pkt_type', 4, 4), field('mark', 8, 4), field('queue_mapping', 12, 4),
+  field('protocol', 16, 4), field('vlan_present', 20, 4), field('vlan_tci', 24, 4), field('vlan_proto', 28, 4),
+  field('priority', 32, 4), field('ingress_ifindex', 36, 4), field('ifindex', 40, 4), field('tc_index', 44, 4),
+  field('cb', 48, 20, 4), field('hash', 68, 4), field('tc_classid', 72, 4),
+  field('data', 76, 4, 4, 'packet'), field('data_end', 80, 4, 4, 'packet_end'),
+  field('napi_id', 84, 4), field('family', 88, 4), field('remote_ip4', 92, 4), field('local_ip4', 96, 4),
+  field('remote_ip6', 100, 16, 4), field('local_ip6', 116, 16, 4), field('remote_port', 132, 4), field('local_port', 136, 4),
+  field('data_meta', 140, 4, 4, 'packet_meta'), field('flow_keys', 144, 8, 8, 'flow_keys'), field('tstamp', 152, 8),
+  field('wire_len', 160, 4), field('gso_segs', 164, 4), field('sk', 168, 8, 8, 'sock_common_or_null'),
+  field('gso_size', 176, 4), field('tstamp_type', 180, 1), field('hwtstamp', 184, 8),
+];
+
+const F = Object.fromEntries(SK_BUFF_FIELDS.map((f) => [f.name, f])) as Record<string, CtxField>;
+const inField = (off: number, name: string): boolean => { const f = F[name]!; return off >= f.off && off < f.off + f.size; };
+const inRange = (off: number, first: string, last: string): boolean => off >= F[first]!.off && off < F[last]!.off + F[last]!.size;
+
+/** BPF_CGROUP_INET_EGRESS, for cgroup_skb's return range. */
+export const BPF_CGROUP_INET_EGRESS = 1;
+
+/** bpf_skb_is_valid_access: the rules common to every __sk_buff program type. */
+function skbCommon(off: number, size: number, kind: AccessKind, opts: AccessOptions, pointer?: CtxField['pointer']): CtxAccess {
+  if (off < 0 || off >= SK_BUFF_SIZE) return deny(`offset ${off} outside __sk_buff`);
+  if (off % size !== 0) return deny(`misaligned ctx access off=${off} size=${size}`);
+  const f = fieldAt(SK_BUFF_FIELDS, off);
+  if (inRange(off, 'cb', 'cb')) {
+    if (off + size > F['cb']!.off + F['cb']!.size) return deny('access past cb[4]');
+    return { ok: true, field: f, fieldSize: size };
+  }
+  if (inField(off, 'data') || inField(off, 'data_meta') || inField(off, 'data_end')) {
+    if (opts.isLdsx || size !== 4) return deny(`pointer field ${f!.name} needs a 4-byte load`);
+    const r: CtxAccess = { ok: true, field: f, fieldSize: 4 };
+    if (pointer) r.pointer = pointer;
+    return r;
+  }
+  if (inField(off, 'flow_keys')) return deny('flow_keys is only for flow dissector programs');
+  if (inField(off, 'hwtstamp')) {
+    if (kind === 'write' || size !== 8) return deny('hwtstamp is a read-only u64');
+    return { ok: true, field: f, fieldSize: 8 };
+  }
+  if (inField(off, 'tstamp')) {
+    if (size !== 8) return deny('tstamp needs an 8-byte access');
+    return { ok: true, field: f, fieldSize: 8 };
+  }
+  if (off === F['sk']!.off) {
+    if (kind === 'write' || size !== 8) return deny('sk is a read-only pointer');
+    return { ok: true, field: f, pointer: 'sock_common_or_null', fieldSize: 8 };
+  }
+  if (off === F['tstamp_type']!.off) return deny('tstamp_type is only for tc programs');
+  if (off > F['tstamp_type']!.off && off < F['hwtstamp']!.off) return deny('padding in __sk_buff');
+  if (kind === 'write') {
+    if (size !== 4) return deny(`ctx write of ${size} bytes to ${f?.name ?? off}`);
+  } else if (!narrowOk(size, 4)) return deny(`ctx read of ${size} bytes from ${f?.name ?? off}`);
+  return { ok: true, field: f, fieldSize: 4 };
+}
+
+/** sk_filter_is_valid_access (socket_filter). */
+function socketFilterAccess(off: number, size: number, kind: AccessKind, opts: AccessOptions = {}): CtxAccess {
+  for (const n of ['tc_classid', 'data', 'data_meta', 'data_end', 'tstamp', 'wire_len', 'hwtstamp'])
+    if (inField(off, n)) return deny(`${n} is not accessible from socket filters`);
+  if (inRange(off, 'family', 'local_port')) return deny('socket fields are not accessible from socket filters');
+  if (kind === 'write' && !inField(off, 'cb')) return deny('socket filters may only write cb[]');
+  return skbCommon(off, size, kind, opts);
+}
+
+/** tc_cls_act_is_valid_access (sched_cls, sched_act). */
+function tcAccess(off: number, size: number, kind: AccessKind, opts: AccessOptions = {}): CtxAccess {
+  if (kind === 'write') {
+    const ok = ['mark', 'tc_index', 'priority', 'tc_classid', 'cb', 'tstamp', 'queue_mapping'].some((n) => inField(off, n));
+    if (!ok) return deny(`tc programs may not write ${fieldAt(SK_BUFF_FIELDS, off)?.name ?? `offset ${off}`}`);
+  }
+  if (inField(off, 'data')) return skbCommon(off, size, kind, opts, 'packet');
+  if (inField(off, 'data_meta')) return skbCommon(off, size, kind, opts, 'packet_meta');
+  if (inField(off, 'data_end')) return skbCommon(off, size, kind, opts, 'packet_end');
+  if (inRange(off, 'family', 'local_port')) return deny('socket fields are not accessible from tc programs');
+  if (off === F['tstamp_type']!.off) return size === 1 ? { ok: true, field: F['tstamp_type']!, fieldSize: 1 } : deny('tstamp_type is a u8');
+  return skbCommon(off, size, kind, opts);
+}
+
+/** cg_skb_is_valid_access (cgroup_skb; we run as root, so CAP_BPF / CAP_SYS_ADMIN hold). */
+function cgroupSkbAccess(off: number, size: number, kind: AccessKind, opts: AccessOptions = {}): CtxAccess {
+  for (const n of ['tc_classid', 'data_meta', 'wire_len']) if (inField(off, n)) return deny(`${n} is not accessible from cgroup_skb`);
+  if (kind === 'write' && !['mark', 'priority', 'cb', 'tstamp'].some((n) => inField(off, n)))
+    return deny(`cgroup_skb may not write ${fieldAt(SK_BUFF_FIELDS, off)?.name ?? `offset ${off}`}`);
+  if (inField(off, 'data')) return skbCommon(off, size, kind, opts, 'packet');
+  if (inField(off, 'data_end')) return skbCommon(off, size, kind, opts, 'packet_end');
+  return skbCommon(off, size, kind, opts);
+}
+
+const base = { struct: '__sk_buff', size: SK_BUFF_SIZE, fields: SK_BUFF_FIELDS };
+export const SOCKET_FILTER_CTX: CtxLayout = { ...base, access: socketFilterAccess, ldAbs: true };
+export const TC_CTX: CtxLayout = { ...base, access: tcAccess, ldAbs: true };
+export const CGROUP_SKB_CTX: CtxLayout = { ...base, access: cgroupSkbAccess, ldAbs: false };

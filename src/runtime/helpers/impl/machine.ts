@@ -1,0 +1,30 @@
+/** Helpers about the machine and the current task: clocks, random numbers, CPU, pid/uid/comm, cgroup. */
+import { type HelperEnv, arg, argNum, setR0, setR0Int } from '../../env.js';
+import type { HelperFn } from './common.js';
+
+export const ktimeGetNs: HelperFn = (env) => setR0(env, env.clock.mono());
+export const ktimeGetBootNs: HelperFn = (env) => setR0(env, env.clock.boot());
+export const ktimeGetCoarseNs: HelperFn = (env) => setR0(env, env.clock.mono());
+export const ktimeGetTaiNs: HelperFn = (env) => setR0(env, env.clock.tai());
+export const jiffies64: HelperFn = (env) => setR0(env, env.clock.jiffies());
+export const getPrandomU32: HelperFn = (env) => { env.regs[0] = env.rng.u32() | 0; env.regs[1] = 0; };
+export const getSmpProcessorId: HelperFn = (env) => setR0Int(env, env.cpu);
+export const getNumaNodeId: HelperFn = (env) => setR0Int(env, 0);
+
+export const getCurrentPidTgid: HelperFn = (env) => setR0(env, (BigInt(env.task.tgid >>> 0) << 32n) | BigInt(env.task.pid >>> 0));
+export const getCurrentUidGid: HelperFn = (env) => setR0(env, (BigInt(env.task.gid >>> 0) << 32n) | BigInt(env.task.uid >>> 0));
+export const getCurrentCgroupId: HelperFn = (env) => setR0(env, env.task.cgroupId);
+/** A stable fake kernel address of the current task_struct. */
+export const getCurrentTask: HelperFn = (env) => setR0(env, 0xffff888000000000n + BigInt(env.task.pid >>> 0) * 0x2000n);
+
+/** bpf_get_current_comm(buf, size): strscpy_pad of the task name (at most 15 bytes) into size bytes. */
+export const getCurrentComm: HelperFn = (env) => {
+  const size = argNum(env, 2);
+  const buf = env.mem.slice(arg(env, 1), size, true, env.pc);
+  buf.fill(0);
+  const name = env.task.comm.slice(0, 15);
+  for (let i = 0; i < Math.min(name.length, size - 1); i++) buf[i] = name.charCodeAt(i) & 0xff;
+  setR0Int(env, 0);
+};
+
+export function setTaskDefaults(_env: HelperEnv): void { /* tasks come from the run input */ }

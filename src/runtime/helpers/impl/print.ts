@@ -1,0 +1,65 @@
+/** bpf_trace_printk, bpf_trace_vprintk (captured in env.trace) and bpf_snprintf. */
+import { type HelperEnv, arg, argNum, setR0Int } from '../../env.js';
+import { EINVAL, type HelperFn } from './common.js';
+import { formatPrintf } from './printf.js';
+import { readBytes, readCString } from './probe.js';
+
+/** The format string at `p` bounded by `size` bytes; null when no NUL lies within (-EINVAL). */
+function fmtAt(env: HelperEnv, p: bigint, size: number): string | null {
+  const b = env.mem.slice(p, size, false, env.pc);
+  const nul = b.indexOf(0);
+  if (nul < 0) return null;
+  return String.fromCharCode(...b.subarray(0, nul));
+}
+
+function format(env: HelperEnv, fmt: string, args: bigint[]): string | null {
+  return formatPrintf(fmt, { args, str: (ptr) => readCString(env, ptr), bytes: (ptr, n) => readBytes(env, ptr, n) });
+}
+
+function emit(env: HelperEnv, text: string): void {
+  env.trace.push(text.endsWith('\n') ? text.slice(0, -1) : text);
+}
+
+/** bpf_trace_printk(fmt, fmt_size, a1, a2, a3): returns the number of bytes written. */
+export const tracePrintk: HelperFn = (env) => {
+  const fmt = fmtAt(env, arg(env, 1), argNum(env, 2));
+  const text = fmt === null ? null : format(env, fmt, [arg(env, 3), arg(env, 4), arg(env, 5)]);
+  if (text === null) { setR0Int(env, EINVAL); return; }
+  emit(env, text);
+  setR0Int(env, text.length);
+};
+
+/** u64 arguments packed in memory (snprintf, trace_vprintk): data_len must be a multiple of 8, at most 12 args. */
+function packedArgs(env: HelperEnv, n: number): bigint[] | null {
+  const len = argNum(env, n + 1);
+  if (len % 8 !== 0 || len > 12 * 8) return null;
+  if (len === 0) return [];
+  const b = env.mem.slice(arg(env, n), len, false, env.pc);
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return Array.from({ length: len / 8 }, (_, i) => dv.getBigUint64(i * 8, true));
+}
+
+export const traceVprintk: HelperFn = (env) => {
+  const fmt = fmtAt(env, arg(env, 1), argNum(env, 2));
+  const args = packedArgs(env, 3);
+  const text = fmt === null || args === null ? null : format(env, fmt, args);
+  if (text === null) { setR0Int(env, EINVAL); return; }
+  emit(env, text);
+  setR0Int(env, text.length);
+};
+
+/** bpf_snprintf(str, str_size, fmt, data, data_len): the output truncated to str_size (NUL included); returns the full length + 1. */
+export const snprintf: HelperFn = (env) => {
+  const size = argNum(env, 2);
+  const fmt = readCString(env, arg(env, 3), 4096);
+  const args = packedArgs(env, 4);
+  const text = args === null ? null : format(env, fmt, args);
+  if (text === null) { setR0Int(env, EINVAL); return; }
+  if (size > 0) {
+    const out = env.mem.slice(arg(env, 1), size, true, env.pc);
+    const n = Math.min(text.length, size - 1);
+    for (let i = 0; i < n; i++) out[i] = text.charCodeAt(i) & 0xff;
+    out[n] = 0;
+  }
+  setR0Int(env, text.length + 1);
+};

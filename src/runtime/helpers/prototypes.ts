@@ -1,0 +1,317 @@
+/**
+ * Helper prototypes: ONE table with the kernel's helper ids (uapi `___BPF_FUNC_MAPPER`, kernel 6.18),
+ * names, return types, argument types and flags, as in the kernel's `struct bpf_func_proto`
+ * definitions (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c, net/core/filter.c, kernel/bpf/ringbuf.c).
+ *
+ * The verifier checks calls against it (check_helper_call); the VM and JIT dispatch on the same ids.
+ * Argument types follow the kernel's modern encoding: a base type plus flags (MEM_RDONLY,
+ * PTR_MAYBE_NULL, MEM_UNINIT, MEM_WRITE, OBJ_RELEASE, ...); `name` is the spelling the kernel
+ * sources use (e.g. "ARG_PTR_TO_UNINIT_MEM") for messages and docs.
+ */
+import type { ProgType } from '../../isa/program.js';
+import { HELPER_NAMES as ISA_HELPER_NAMES } from '../../isa/helper-ids.js';
+
+/** Base argument types (enum bpf_arg_type without flags). */
+export type ArgBase =
+  | 'ARG_DONTCARE'
+  | 'ARG_ANYTHING'
+  | 'ARG_CONST_MAP_PTR'
+  | 'ARG_PTR_TO_MAP_KEY'
+  | 'ARG_PTR_TO_MAP_VALUE'
+  | 'ARG_PTR_TO_MEM'
+  | 'ARG_PTR_TO_FIXED_SIZE_MEM'
+  | 'ARG_PTR_TO_ARENA'
+  | 'ARG_CONST_SIZE'
+  | 'ARG_CONST_SIZE_OR_ZERO'
+  | 'ARG_CONST_ALLOC_SIZE_OR_ZERO'
+  | 'ARG_PTR_TO_CTX'
+  | 'ARG_PTR_TO_STACK'
+  | 'ARG_PTR_TO_FUNC'
+  | 'ARG_PTR_TO_CONST_STR'
+  | 'ARG_PTR_TO_RINGBUF_MEM'
+  | 'ARG_PTR_TO_SOCK_COMMON'
+  | 'ARG_PTR_TO_SOCKET'
+  | 'ARG_PTR_TO_BTF_ID_SOCK_COMMON'
+  | 'ARG_PTR_TO_BTF_ID'
+  | 'ARG_PTR_TO_SPIN_LOCK'
+  | 'ARG_PTR_TO_TIMER'
+  | 'ARG_PTR_TO_KPTR'
+  | 'ARG_PTR_TO_DYNPTR'
+  | 'ARG_PTR_TO_PERCPU_BTF_ID';
+
+export interface ArgSpec {
+  /** The kernel's spelling of the whole type, e.g. "ARG_PTR_TO_UNINIT_MEM", "ARG_PTR_TO_MEM | MEM_RDONLY". */
+  name: string;
+  base: ArgBase;
+  /** PTR_MAYBE_NULL: the argument may also be the constant 0 (NULL). */
+  maybeNull?: true;
+  /** MEM_RDONLY: the helper only reads the memory (read-only memory is acceptable). */
+  rdonly?: true;
+  /** MEM_UNINIT: the helper initialises the memory; the program need not have written it. */
+  uninit?: true;
+  /** MEM_WRITE: the helper writes the memory. */
+  write?: true;
+  /** OBJ_RELEASE: the call releases the referenced object (ringbuf record, socket). */
+  release?: true;
+  /** MEM_ALIGNED: the pointer must be aligned to `fixedSize`. */
+  aligned?: true;
+  /** For ARG_PTR_TO_FIXED_SIZE_MEM: the size the helper accesses (argN_size). */
+  fixedSize?: number;
+}
+
+/** Return types (enum bpf_return_type, with flags folded into the name as the kernel's aliases do). */
+export type RetType =
+  | 'RET_INTEGER'
+  | 'RET_VOID'
+  | 'RET_PTR_TO_MAP_VALUE'
+  | 'RET_PTR_TO_MAP_VALUE_OR_NULL'
+  | 'RET_PTR_TO_SOCKET_OR_NULL'
+  | 'RET_PTR_TO_TCP_SOCK_OR_NULL'
+  | 'RET_PTR_TO_SOCK_COMMON_OR_NULL'
+  /** bpf_ringbuf_reserve: RET_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RINGBUF, size = the constant in arg 2. */
+  | 'RET_PTR_TO_RINGBUF_MEM_OR_NULL'
+  | 'RET_PTR_TO_MEM_OR_BTF_ID'
+  | 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL'
+  | 'RET_PTR_TO_BTF_ID'
+  | 'RET_PTR_TO_BTF_ID_OR_NULL'
+  /** bpf_dynptr_data: RET_PTR_TO_DYNPTR_MEM_OR_NULL. */
+  | 'RET_PTR_TO_DYNPTR_MEM_OR_NULL';
+
+export interface HelperProto {
+  id: number;
+  /** Name without the bpf_ prefix, as in enum bpf_func_id (BPF_FUNC_<name>). */
+  name: string;
+  ret: RetType;
+  /** Argument types r1..r5; a helper with fewer arguments has a shorter list (the rest ARG_DONTCARE). */
+  args: readonly ArgSpec[];
+  gplOnly: boolean;
+  /** .pkt_access: packet pointers are acceptable as memory arguments. */
+  pktAccess: boolean;
+  /** bpf_helper_changes_pkt_data(): the call invalidates every packet pointer. */
+  changesPkt: boolean;
+  /** Program types whose get_func_proto offers this helper (as root, CAP_BPF + CAP_PERFMON). */
+  progTypes: readonly ProgType[];
+  /** Differences per program type (e.g. "ctx is struct pt_regs for kprobe"), or caveats. */
+  note?: string;
+}
+
+// ---- argument type shorthands (names as the kernel spells them) ----
+const arg = (name: string, base: ArgBase, flags: Omit<ArgSpec, 'name' | 'base'> = {}): ArgSpec => ({ name, base, ...flags });
+export const ARG = {
+  anything: arg('ARG_ANYTHING', 'ARG_ANYTHING'),
+  mapPtr: arg('ARG_CONST_MAP_PTR', 'ARG_CONST_MAP_PTR'),
+  mapKey: arg('ARG_PTR_TO_MAP_KEY', 'ARG_PTR_TO_MAP_KEY'),
+  mapValue: arg('ARG_PTR_TO_MAP_VALUE', 'ARG_PTR_TO_MAP_VALUE'),
+  uninitMapValue: arg('ARG_PTR_TO_MAP_VALUE | MEM_UNINIT | MEM_WRITE', 'ARG_PTR_TO_MAP_VALUE', { uninit: true, write: true }),
+  /** Memory the helper reads. */
+  memRdonly: arg('ARG_PTR_TO_MEM | MEM_RDONLY', 'ARG_PTR_TO_MEM', { rdonly: true }),
+  memRdonlyOrNull: arg('ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY', 'ARG_PTR_TO_MEM', { rdonly: true, maybeNull: true }),
+  /** Initialised memory the helper may read and write. */
+  mem: arg('ARG_PTR_TO_MEM', 'ARG_PTR_TO_MEM'),
+  memOrNull: arg('ARG_PTR_TO_MEM_OR_NULL', 'ARG_PTR_TO_MEM', { maybeNull: true }),
+  /** Memory the helper fills (need not be initialised). */
+  uninitMem: arg('ARG_PTR_TO_UNINIT_MEM', 'ARG_PTR_TO_MEM', { uninit: true, write: true }),
+  constSize: arg('ARG_CONST_SIZE', 'ARG_CONST_SIZE'),
+  constSizeOrZero: arg('ARG_CONST_SIZE_OR_ZERO', 'ARG_CONST_SIZE_OR_ZERO'),
+  allocSizeOrZero: arg('ARG_CONST_ALLOC_SIZE_OR_ZERO', 'ARG_CONST_ALLOC_SIZE_OR_ZERO'),
+  ctx: arg('ARG_PTR_TO_CTX', 'ARG_PTR_TO_CTX'),
+  ctxOrNull: arg('ARG_PTR_TO_CTX_OR_NULL', 'ARG_PTR_TO_CTX', { maybeNull: true }),
+  stackOrNull: arg('ARG_PTR_TO_STACK_OR_NULL', 'ARG_PTR_TO_STACK', { maybeNull: true }),
+  func: arg('ARG_PTR_TO_FUNC', 'ARG_PTR_TO_FUNC'),
+  constStr: arg('ARG_PTR_TO_CONST_STR', 'ARG_PTR_TO_CONST_STR'),
+  ringbufMem: arg('ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE', 'ARG_PTR_TO_RINGBUF_MEM', { release: true }),
+  long: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED (8)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { uninit: true, write: true, aligned: true, fixedSize: 8 }),
+  sockCommon: arg('ARG_PTR_TO_SOCK_COMMON', 'ARG_PTR_TO_SOCK_COMMON'),
+  btfSockCommon: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON'),
+  btfSockCommonRelease: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON', { release: true }),
+  spinLock: arg('ARG_PTR_TO_SPIN_LOCK', 'ARG_PTR_TO_SPIN_LOCK'),
+  btfId: arg('ARG_PTR_TO_BTF_ID', 'ARG_PTR_TO_BTF_ID'),
+  percpuBtfId: arg('ARG_PTR_TO_PERCPU_BTF_ID', 'ARG_PTR_TO_PERCPU_BTF_ID'),
+} as const;
+
+// ---- program-type groups: which get_func_proto offers a helper ----
+/** Every type whose get_func_proto falls back to bpf_base_func_proto. */
+const SKB: readonly ProgType[] = ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'lwt_in', 'lwt_out', 'lwt_xmit', 'sk_skb'];
+const TC: readonly ProgType[] = ['sched_cls', 'sched_act'];
+const TRACING: readonly ProgType[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 'raw_tracepoint_writable', 'perf_event', 'tracing'];
+const NET: readonly ProgType[] = [...SKB, 'xdp', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'flow_dissector', 'sk_reuseport', 'sk_lookup', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device', 'lwt_seg6local'];
+const BASE: readonly ProgType[] = [...NET, ...TRACING, 'lsm', 'struct_ops', 'syscall', 'netfilter', 'lirc_mode2', 'ext'];
+const uniq = (...groups: (readonly ProgType[])[]): readonly ProgType[] => [...new Set(groups.flat())];
+
+interface Def {
+  ret?: RetType;
+  args?: readonly ArgSpec[];
+  gpl?: boolean;
+  pkt?: boolean;
+  changesPkt?: boolean;
+  types: readonly ProgType[];
+  note?: string;
+}
+
+const A = ARG;
+/** Keyed by id; names come from HELPER_NAMES so one list fixes both. */
+const DEFS: Record<number, Def> = {
+  1: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.mapKey], pkt: true, types: BASE },
+  2: { args: [A.mapPtr, A.mapKey, A.mapValue, A.anything], pkt: true, types: BASE },
+  3: { args: [A.mapPtr, A.mapKey], pkt: true, types: BASE },
+  4: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: TRACING, note: 'compat: reads kernel or user memory' },
+  5: { types: BASE },
+  6: { args: [A.memRdonly, A.constSize, A.anything, A.anything, A.anything], gpl: true, types: BASE, note: 'up to 3 format arguments; output goes to the trace pipe' },
+  7: { types: BASE },
+  8: { types: BASE },
+  9: { args: [A.ctx, A.anything, A.memRdonly, A.constSize, A.anything], changesPkt: true, types: uniq(TC, ['lwt_xmit', 'sk_skb']) },
+  10: { args: [A.ctx, A.anything, A.anything, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['lwt_xmit']) },
+  11: { args: [A.ctx, A.anything, A.anything, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['lwt_xmit']) },
+  12: { ret: 'RET_VOID', args: [A.ctx, A.mapPtr, A.anything], types: BASE, note: 'does not return on success; falls through when the slot is empty or 33 tail calls were made' },
+  13: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['lwt_xmit']) },
+  14: { types: uniq(TRACING, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sysctl', 'lsm', 'syscall']) },
+  15: { types: uniq(TRACING, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sysctl', 'lsm', 'syscall']) },
+  16: { args: [A.uninitMem, A.constSize], types: uniq(TRACING, ['cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'lsm', 'syscall']) },
+  17: { args: [A.ctx], types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit']) },
+  18: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: TC },
+  19: { args: [A.ctx], changesPkt: true, types: TC },
+  20: { args: [A.ctx, A.uninitMem, A.constSize, A.anything], types: uniq(TC, ['lwt_xmit']) },
+  21: { args: [A.ctx, A.memRdonly, A.constSize, A.anything], types: uniq(TC, ['lwt_xmit']) },
+  22: { args: [A.mapPtr, A.anything], types: TRACING },
+  23: { args: [A.anything, A.anything], types: uniq(TC, ['xdp', 'lwt_xmit']), note: 'returns TC_ACT_REDIRECT (tc) / XDP_REDIRECT (xdp) on success' },
+  24: { args: [A.ctx], types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit']) },
+  25: { args: [A.ctx, A.mapPtr, A.anything, A.memRdonly, A.constSizeOrZero], gpl: true, types: uniq(SKB, TRACING, ['xdp', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops']), note: 'skb/xdp variants append packet bytes when the upper 32 bits of flags are set' },
+  26: { args: [A.ctx, A.anything, A.uninitMem, A.constSize], types: uniq(SKB, ['sk_reuseport', 'flow_dissector']) },
+  27: { args: [A.ctx, A.mapPtr, A.anything], gpl: true, types: TRACING },
+  28: { args: [A.memRdonlyOrNull, A.constSizeOrZero, A.memRdonlyOrNull, A.constSizeOrZero, A.anything], pkt: true, types: uniq(TC, ['xdp', 'lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local']) },
+  29: { args: [A.ctx, A.uninitMem, A.constSize], types: uniq(TC, ['lwt_xmit']) },
+  30: { args: [A.ctx, A.memRdonly, A.constSize], types: uniq(TC, ['lwt_xmit']) },
+  31: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: TC },
+  32: { args: [A.ctx, A.anything], types: TC },
+  33: { args: [A.ctx, A.mapPtr, A.anything], types: TC },
+  34: { args: [A.ctx], types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit']) },
+  35: { types: uniq(BASE) },
+  36: { args: [A.anything, A.memRdonly, A.constSize], gpl: true, types: TRACING },
+  37: { args: [A.mapPtr, A.anything], types: TRACING },
+  38: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb']) },
+  39: { args: [A.ctx, A.anything], changesPkt: true, types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit', 'sk_skb']) },
+  40: { args: [A.ctx, A.anything], types: TC },
+  41: { ret: 'RET_VOID', args: [A.ctx], types: TC },
+  42: { types: BASE },
+  43: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb']) },
+  44: { args: [A.ctx, A.anything], changesPkt: true, types: ['xdp'] },
+  45: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: TRACING },
+  46: { args: [A.ctx], types: uniq(SKB, ['cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg']) },
+  47: { args: [A.ctx], types: uniq(SKB) },
+  48: { args: [A.ctx, A.anything], types: TC },
+  49: { args: [A.ctx, A.anything, A.anything, A.memRdonly, A.constSize], types: ['sock_ops', 'cgroup_sock_addr', 'cgroup_sockopt'] },
+  50: { args: [A.ctx, A.anything, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb']) },
+  51: { args: [A.mapPtr, A.anything, A.anything], types: ['xdp'], note: 'lower 2 bits of flags: the action returned when the lookup fails' },
+  52: { args: [A.ctx, A.mapPtr, A.anything, A.anything], types: ['sk_skb'] },
+  53: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sock_ops'] },
+  54: { args: [A.ctx, A.anything], changesPkt: true, types: ['xdp'] },
+  55: { args: [A.mapPtr, A.anything, A.uninitMem, A.constSize], types: TRACING },
+  56: { args: [A.ctx, A.uninitMem, A.constSize], types: ['perf_event'] },
+  57: { args: [A.ctx, A.anything, A.anything, A.uninitMem, A.constSize], types: ['sock_ops', 'cgroup_sockopt'] },
+  58: { args: [A.ctx, A.anything], gpl: true, types: ['kprobe'] },
+  59: { args: [A.ctx, A.anything], types: ['sock_ops'] },
+  65: { args: [A.ctx, A.anything], changesPkt: true, types: ['xdp'] },
+  66: { args: [A.ctx, A.anything, A.uninitMem, A.constSize, A.anything], types: TC },
+  67: { args: [A.ctx, A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: TRACING },
+  68: { args: [A.ctx, A.anything, A.uninitMem, A.constSize, A.anything], types: uniq(SKB, ['sk_reuseport']) },
+  69: { args: [A.ctx, A.mem, A.constSize, A.anything], types: uniq(TC, ['xdp']) },
+  79: { args: [A.ctx], types: uniq(TC, ['cgroup_skb']) },
+  80: { types: uniq(TRACING, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device', 'sock_ops', 'lsm', 'syscall']) },
+  81: { ret: 'RET_PTR_TO_MAP_VALUE', args: [A.mapPtr, A.anything], types: ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device', 'sock_ops'] },
+  83: { args: [A.ctx, A.anything], types: uniq(TC, ['cgroup_skb']) },
+  84: { ret: 'RET_PTR_TO_SOCKET_OR_NULL', args: [A.ctx, A.memRdonly, A.constSize, A.anything, A.anything], pkt: true, types: uniq(TC, ['xdp', 'cgroup_skb', 'cgroup_sock_addr', 'sk_skb']) },
+  85: { ret: 'RET_PTR_TO_SOCKET_OR_NULL', args: [A.ctx, A.memRdonly, A.constSize, A.anything, A.anything], pkt: true, types: uniq(TC, ['xdp', 'cgroup_skb', 'cgroup_sock_addr', 'sk_skb']) },
+  86: { args: [A.btfSockCommonRelease], types: uniq(TC, ['xdp', 'cgroup_skb', 'cgroup_sock_addr', 'sk_skb', 'sk_lookup']) },
+  87: { args: [A.mapPtr, A.mapValue, A.anything], pkt: true, types: BASE },
+  88: { args: [A.mapPtr, A.uninitMapValue], types: BASE },
+  89: { args: [A.mapPtr, A.uninitMapValue], types: BASE },
+  93: { ret: 'RET_VOID', args: [A.spinLock], types: BASE },
+  94: { ret: 'RET_VOID', args: [A.spinLock], types: BASE },
+  95: { ret: 'RET_PTR_TO_SOCKET_OR_NULL', args: [A.sockCommon], types: uniq(TC, ['cgroup_skb', 'cgroup_sock', 'sock_ops']) },
+  96: { ret: 'RET_PTR_TO_TCP_SOCK_OR_NULL', args: [A.sockCommon], types: uniq(TC, ['cgroup_skb', 'sock_ops']) },
+  97: { args: [A.ctx], types: uniq(TC, ['cgroup_skb']) },
+  98: { ret: 'RET_PTR_TO_TCP_SOCK_OR_NULL', args: [A.sockCommon], types: uniq(TC, ['cgroup_skb']) },
+  99: { ret: 'RET_PTR_TO_SOCK_COMMON_OR_NULL', args: [A.ctx, A.memRdonly, A.constSize, A.anything, A.anything], pkt: true, types: uniq(TC, ['xdp', 'cgroup_skb', 'cgroup_sock_addr', 'sk_skb']) },
+  100: { args: [A.btfSockCommon, A.memRdonly, A.constSize, A.memRdonly, A.constSize], pkt: true, types: uniq(TC, ['xdp']) },
+  105: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: BASE },
+  106: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: BASE },
+  112: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
+  113: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
+  114: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
+  115: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
+  118: { types: BASE },
+  122: { args: [A.ctxOrNull], types: uniq(TC, ['xdp', 'cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'sk_skb']) },
+  123: { args: [A.anything], types: uniq(TRACING, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'lsm']) },
+  125: { types: BASE },
+  130: { args: [A.mapPtr, A.memRdonly, A.constSizeOrZero, A.anything], types: BASE },
+  131: { ret: 'RET_PTR_TO_RINGBUF_MEM_OR_NULL', args: [A.mapPtr, A.allocSizeOrZero, A.anything], types: BASE },
+  132: { ret: 'RET_VOID', args: [A.ringbufMem, A.anything], types: BASE },
+  133: { ret: 'RET_VOID', args: [A.ringbufMem, A.anything], types: BASE },
+  134: { args: [A.mapPtr, A.anything], types: BASE },
+  135: { args: [A.ctx, A.anything], types: TC },
+  152: { args: [A.anything, A.memRdonlyOrNull, A.constSizeOrZero, A.anything], types: TC },
+  153: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL', args: [A.percpuBtfId, A.anything], types: BASE },
+  154: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID', args: [A.percpuBtfId], types: BASE },
+  155: { args: [A.anything, A.anything], types: TC },
+  158: { ret: 'RET_PTR_TO_BTF_ID', types: BASE },
+  160: { types: BASE },
+  163: { args: [A.ctx, A.anything, A.long, A.anything, A.anything], types: uniq(TC, ['xdp']) },
+  164: { args: [A.mapPtr, A.func, A.stackOrNull, A.anything], types: BASE },
+  165: { args: [A.memOrNull, A.constSizeOrZero, A.constStr, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
+  173: { args: [A.ctx], types: ['kprobe', 'tracing'] },
+  177: { args: [A.memRdonly, A.constSize, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
+  181: { args: [A.anything, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (u64 index, void *ctx) up to nr_loops (<= 1<<23) times; stops when it returns 1' },
+  182: { args: [A.memRdonly, A.constSize, A.constStr], types: BASE },
+  188: { args: [A.ctx], types: ['xdp'] },
+  189: { args: [A.ctx, A.anything, A.uninitMem, A.constSize], types: ['xdp'] },
+  190: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], types: ['xdp'] },
+  195: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.mapKey, A.anything], pkt: true, types: BASE },
+  208: { types: BASE },
+};
+
+/** enum bpf_func_id names without the bpf_ prefix (index = id), from src/isa/helper-ids.ts. */
+export const HELPER_NAMES: readonly string[] = ISA_HELPER_NAMES.map((n) => (n.startsWith('bpf_') ? n.slice(4) : n));
+
+/** Highest helper id the kernel defines (__BPF_FUNC_MAX_ID - 1). */
+export const MAX_HELPER_ID = HELPER_NAMES.length - 1;
+
+function build(): ReadonlyMap<number, HelperProto> {
+  const m = new Map<number, HelperProto>();
+  for (const [k, d] of Object.entries(DEFS)) {
+    const id = Number(k);
+    const name = HELPER_NAMES[id];
+    if (name === undefined) throw new Error(`helper prototype ${id} has no name`);
+    const p: HelperProto = {
+      id, name, ret: d.ret ?? 'RET_INTEGER', args: d.args ?? [], gplOnly: d.gpl ?? false,
+      pktAccess: d.pkt ?? false, changesPkt: d.changesPkt ?? false, progTypes: d.types,
+    };
+    if (d.note !== undefined) p.note = d.note;
+    m.set(id, p);
+  }
+  return m;
+}
+
+/** Every helper bpflab models, by id. */
+export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = build();
+
+/** The prototype of helper `id`, or undefined when bpflab does not model it. */
+export function helperProto(id: number): HelperProto | undefined {
+  return HELPER_PROTOS.get(id);
+}
+
+/** The kernel's name of helper `id` without the bpf_ prefix (e.g. "map_lookup_elem"), or undefined. */
+export function helperName(id: number): string | undefined {
+  return id >= 0 ? HELPER_NAMES[id] : undefined;
+}
+
+/** Helper id by name, with or without the "bpf_" prefix. */
+export function helperId(name: string): number | undefined {
+  const n = name.startsWith('bpf_') ? name.slice(4) : name;
+  const i = HELPER_NAMES.indexOf(n);
+  return i > 0 ? i : undefined;
+}
+
+/** Whether a program of type `type` may call helper `id` (the kernel's get_func_proto returning non-NULL). */
+export function helperAllowed(id: number, type: ProgType): boolean {
+  return HELPER_PROTOS.get(id)?.progTypes.includes(type) ?? false;
+}

@@ -1,0 +1,243 @@
+/**
+ * createMap: validates a MapSpec as BPF_MAP_CREATE does (same errno for the same mistake,
+ * checked in the kernel's order) and builds the map object for its type.
+ */
+import type { MapSpec } from '../../isa/program.js';
+import { ArrayMap } from './array.js';
+import { fail } from './base.js';
+import type { ErrnoName } from './errno.js';
+import {
+  BPF_F_ACCESS_MASK,
+  BPF_F_INNER_MAP,
+  BPF_F_MMAPABLE,
+  BPF_F_NO_COMMON_LRU,
+  BPF_F_NO_PREALLOC,
+  BPF_F_NUMA_NODE,
+  BPF_F_PRESERVE_ELEMS,
+  BPF_F_RDONLY,
+  BPF_F_RDONLY_PROG,
+  BPF_F_STACK_BUILD_ID,
+  BPF_F_WRONLY,
+  BPF_F_WRONLY_PROG,
+  BPF_F_ZERO_SEED,
+} from './flags.js';
+import { HashMap } from './hash.js';
+import { LpmTrie } from './lpm-trie.js';
+import { ArrayOfMaps, HashOfMaps } from './map-of-maps.js';
+import { PerfEventArray } from './perf-event-array.js';
+import { ProgArray } from './prog-array.js';
+import { QueueStack } from './queue-stack.js';
+import { RingBuf } from './ringbuf.js';
+import { StackTrace } from './stack-trace.js';
+import type { BpfMap } from './types.js';
+
+export interface CreateMapOptions {
+  /** Number of CPUs per-CPU maps model (default 1). */
+  cpus?: number;
+}
+
+/** KMALLOC_MAX_SIZE on x86_64 (4 KiB pages, MAX_PAGE_ORDER 10). */
+const KMALLOC_MAX_SIZE = 1 << 22;
+/** PCPU_MIN_UNIT_SIZE: the largest per-CPU value. */
+const PCPU_MIN_UNIT_SIZE = 32 << 10;
+const INT_MAX = 0x7fffffff;
+const PAGE_SIZE = 4096;
+/** sizeof(struct htab_elem) on x86_64. */
+const HTAB_ELEM_SIZE = 48;
+/** sysctl kernel.perf_event_max_stack default. */
+const PERF_MAX_STACK = 127;
+/** sizeof(struct bpf_stack_build_id) */
+const BUILD_ID_SIZE = 32;
+/** RINGBUF_MAX_DATA_SZ: 2^24 pages minus the metadata pages. */
+const RINGBUF_MAX_DATA_SZ = ((1 << 24) - 2 - 1) * PAGE_SIZE;
+const LPM_DATA_SIZE_MAX = 256;
+const LPM_NODE_SIZE = 40;
+
+const ARRAY_FLAGS = BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
+const HTAB_FLAGS = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | BPF_F_ZERO_SEED;
+const QUEUE_STACK_FLAGS = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
+const LPM_FLAGS = BPF_F_NO_PREALLOC | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
+const STACK_FLAGS = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | BPF_F_STACK_BUILD_ID;
+const RINGBUF_FLAGS = BPF_F_NUMA_NODE;
+
+type Problem = [ErrnoName, string] | null;
+
+/** bpf_map_flags_access_ok: a map cannot be both read-only and write-only for programs. */
+function accessOk(flags: number): boolean {
+  return (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) !== (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
+}
+
+function isPow2(n: number): boolean {
+  return n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+}
+
+function checkArray(s: MapSpec): Problem {
+  const percpu = s.type === 'percpu_array';
+  if (s.maxEntries === 0) return ['EINVAL', 'max_entries must be > 0'];
+  if (s.keySize !== 4) return ['EINVAL', `invalid key size ${s.keySize} for ${s.type} map (must be 4)`];
+  if (s.valueSize === 0) return ['EINVAL', `invalid value size 0 for ${s.type} map`];
+  if (s.flags & ~ARRAY_FLAGS || !accessOk(s.flags)) return ['EINVAL', `invalid flags 0x${s.flags.toString(16)} for ${s.type} map`];
+  if (percpu && s.flags & BPF_F_NUMA_NODE) return ['EINVAL', 'BPF_F_NUMA_NODE is not allowed for percpu_array'];
+  if (s.type !== 'array' && s.flags & (BPF_F_MMAPABLE | BPF_F_INNER_MAP))
+    return ['EINVAL', `BPF_F_MMAPABLE / BPF_F_INNER_MAP are only for array maps`];
+  if (s.type !== 'perf_event_array' && s.flags & BPF_F_PRESERVE_ELEMS)
+    return ['EINVAL', 'BPF_F_PRESERVE_ELEMS is only for perf_event_array maps'];
+  if (s.valueSize > INT_MAX) return ['E2BIG', `value size ${s.valueSize} too large`];
+  if (percpu && ((s.valueSize + 7) & ~7) > PCPU_MIN_UNIT_SIZE)
+    return ['E2BIG', `per-CPU value size ${s.valueSize} exceeds ${PCPU_MIN_UNIT_SIZE}`];
+  return null;
+}
+
+function checkFdArray(s: MapSpec): Problem {
+  if (s.valueSize !== 4) return ['EINVAL', `invalid value size ${s.valueSize} for ${s.type} map (must be 4)`];
+  if (s.flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) return ['EINVAL', `BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG not allowed for ${s.type}`];
+  return checkArray(s);
+}
+
+function checkHash(s: MapSpec): Problem {
+  const percpu = s.type === 'percpu_hash' || s.type === 'lru_percpu_hash';
+  const lru = s.type === 'lru_hash' || s.type === 'lru_percpu_hash';
+  const percpuLru = (s.flags & BPF_F_NO_COMMON_LRU) !== 0;
+  const prealloc = (s.flags & BPF_F_NO_PREALLOC) === 0;
+  if (s.flags & ~HTAB_FLAGS || !accessOk(s.flags)) return ['EINVAL', `invalid flags 0x${s.flags.toString(16)} for ${s.type} map`];
+  if (!lru && percpuLru) return ['EINVAL', 'BPF_F_NO_COMMON_LRU is only for LRU maps'];
+  if (lru && !prealloc) return ['ENOTSUPP', 'LRU maps cannot use BPF_F_NO_PREALLOC'];
+  if (s.flags & BPF_F_NUMA_NODE && (percpu || percpuLru)) return ['EINVAL', 'BPF_F_NUMA_NODE is not allowed for per-CPU maps'];
+  if (s.maxEntries === 0) return ['EINVAL', 'max_entries must be > 0'];
+  if (s.keySize === 0) return ['EINVAL', `invalid key size 0 for ${s.type} map`];
+  if (s.valueSize === 0) return ['EINVAL', `invalid value size 0 for ${s.type} map`];
+  if (s.keySize + s.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) return ['E2BIG', `key + value size ${s.keySize + s.valueSize} too large`];
+  if (percpu && ((s.valueSize + 7) & ~7) > PCPU_MIN_UNIT_SIZE) return ['E2BIG', `per-CPU value size ${s.valueSize} exceeds ${PCPU_MIN_UNIT_SIZE}`];
+  return null;
+}
+
+function checkQueueStack(s: MapSpec): Problem {
+  if (s.maxEntries === 0) return ['EINVAL', 'max_entries must be > 0'];
+  if (s.keySize !== 0) return ['EINVAL', `invalid key size ${s.keySize} for ${s.type} map (must be 0)`];
+  if (s.valueSize === 0) return ['EINVAL', `invalid value size 0 for ${s.type} map`];
+  if (s.flags & ~QUEUE_STACK_FLAGS || !accessOk(s.flags)) return ['EINVAL', `invalid flags 0x${s.flags.toString(16)} for ${s.type} map`];
+  if (s.valueSize > KMALLOC_MAX_SIZE) return ['E2BIG', `value size ${s.valueSize} too large`];
+  return null;
+}
+
+function checkRingbuf(s: MapSpec): Problem {
+  if (s.flags & ~RINGBUF_FLAGS) return ['EINVAL', `invalid flags 0x${s.flags.toString(16)} for ringbuf map`];
+  if (s.keySize !== 0 || s.valueSize !== 0) return ['EINVAL', 'ringbuf maps need key size 0 and value size 0'];
+  if (!isPow2(s.maxEntries) || s.maxEntries % PAGE_SIZE !== 0)
+    return ['EINVAL', `ringbuf size ${s.maxEntries} must be a power of 2 and a multiple of the page size (${PAGE_SIZE})`];
+  if (s.maxEntries > RINGBUF_MAX_DATA_SZ) return ['E2BIG', `ringbuf size ${s.maxEntries} too large`];
+  return null;
+}
+
+function checkLpm(s: MapSpec): Problem {
+  if (s.maxEntries === 0) return ['EINVAL', 'max_entries must be > 0'];
+  if (!(s.flags & BPF_F_NO_PREALLOC)) return ['EINVAL', 'lpm_trie maps require BPF_F_NO_PREALLOC'];
+  if (s.flags & ~LPM_FLAGS || !accessOk(s.flags)) return ['EINVAL', `invalid flags 0x${s.flags.toString(16)} for lpm_trie map`];
+  if (s.keySize < 4 + 1 || s.keySize > 4 + LPM_DATA_SIZE_MAX)
+    return ['EINVAL', `invalid key size ${s.keySize} for lpm_trie map (4-byte prefixlen + 1..${LPM_DATA_SIZE_MAX} data bytes)`];
+  if (s.valueSize < 1 || s.valueSize > KMALLOC_MAX_SIZE - LPM_DATA_SIZE_MAX - LPM_NODE_SIZE)
+    return ['EINVAL', `invalid value size ${s.valueSize} for lpm_trie map`];
+  return null;
+}
+
+function checkStackTrace(s: MapSpec): Problem {
+  if (s.flags & ~STACK_FLAGS) return ['EINVAL', `invalid flags 0x${s.flags.toString(16)} for stack_trace map`];
+  if (s.maxEntries === 0 || s.keySize !== 4 || s.valueSize < 8 || s.valueSize % 8 !== 0)
+    return ['EINVAL', 'stack_trace maps need key size 4, value size a multiple of 8, max_entries > 0'];
+  if (s.flags & BPF_F_STACK_BUILD_ID) {
+    if (s.valueSize % BUILD_ID_SIZE !== 0 || s.valueSize / BUILD_ID_SIZE > PERF_MAX_STACK)
+      return ['EINVAL', `invalid value size ${s.valueSize} for a build-id stack_trace map`];
+  } else if (s.valueSize / 8 > PERF_MAX_STACK) return ['EINVAL', `stack depth ${s.valueSize / 8} exceeds perf_event_max_stack ${PERF_MAX_STACK}`];
+  if (s.maxEntries > 2 ** 31) return ['E2BIG', `max_entries ${s.maxEntries} too large`];
+  return null;
+}
+
+function checkInnerTemplate(s: MapSpec): Problem {
+  if (!s.inner) return ['EBADF', `${s.type} map ${s.name} needs an inner map template`];
+  if (s.inner.type === 'array_of_maps' || s.inner.type === 'hash_of_maps') return ['EINVAL', 'map-in-map nesting deeper than one level'];
+  // bpf_map_meta_alloc: the inner map type must have map_meta_equal (prog_array has none)
+  if (s.inner.type === 'prog_array') return ['ENOTSUPP', 'prog_array cannot be an inner map'];
+  return null;
+}
+
+/** The kernel's verdict on a map spec: null when BPF_MAP_CREATE would succeed. */
+export function validateMapSpec(s: MapSpec): Problem {
+  if (!Number.isInteger(s.keySize) || !Number.isInteger(s.valueSize) || !Number.isInteger(s.maxEntries) || !Number.isInteger(s.flags))
+    return ['EINVAL', 'key size, value size, max_entries and flags must be integers'];
+  if ([s.keySize, s.valueSize, s.maxEntries, s.flags].some((x) => x < 0 || x > 0xffffffff))
+    return ['EINVAL', 'key size, value size, max_entries and flags must be u32'];
+  // bpf_get_file_flag: read-only and write-only together
+  if ((s.flags & (BPF_F_RDONLY | BPF_F_WRONLY)) === (BPF_F_RDONLY | BPF_F_WRONLY))
+    return ['EINVAL', 'BPF_F_RDONLY and BPF_F_WRONLY together'];
+  switch (s.type) {
+    case 'array':
+    case 'percpu_array':
+      return checkArray(s);
+    case 'prog_array':
+    case 'perf_event_array':
+      return checkFdArray(s);
+    case 'array_of_maps':
+      return checkFdArray(s) ?? checkInnerTemplate(s);
+    case 'hash':
+    case 'percpu_hash':
+    case 'lru_hash':
+    case 'lru_percpu_hash':
+      return checkHash(s);
+    case 'hash_of_maps':
+      return (s.valueSize !== 4 ? (['EINVAL', `invalid value size ${s.valueSize} for hash_of_maps (must be 4)`] as Problem) : null) ?? checkHash(s) ?? checkInnerTemplate(s);
+    case 'queue':
+    case 'stack':
+      return checkQueueStack(s);
+    case 'ringbuf':
+      return checkRingbuf(s);
+    case 'lpm_trie':
+      return checkLpm(s);
+    case 'stack_trace':
+      return checkStackTrace(s);
+    case 'unspec':
+      return ['EINVAL', 'map type unspec'];
+    default:
+      return ['ENOTSUPP', `map type ${s.type} is not modelled by bpflab`];
+  }
+}
+
+/** BPF_MAP_CREATE in bpflab: a new map for `spec`, or a thrown MapError with the kernel's errno. */
+export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
+  const problem = validateMapSpec(spec);
+  if (problem) fail(problem[0], `map ${spec.name}: ${problem[1]}`);
+  if (spec.inner) {
+    const inner = validateMapSpec(spec.inner);
+    if (inner) fail(inner[0], `map ${spec.name}: inner map template: ${inner[1]}`);
+  }
+  const cpus = opts.cpus ?? 1;
+  if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`cpus must be a positive integer (got ${cpus})`);
+  switch (spec.type) {
+    case 'array':
+    case 'percpu_array':
+      return new ArrayMap(spec, cpus);
+    case 'hash':
+    case 'percpu_hash':
+    case 'lru_hash':
+    case 'lru_percpu_hash':
+      return new HashMap(spec, cpus);
+    case 'prog_array':
+      return new ProgArray(spec);
+    case 'perf_event_array':
+      return new PerfEventArray(spec);
+    case 'array_of_maps':
+      return new ArrayOfMaps(spec);
+    case 'hash_of_maps':
+      return new HashOfMaps(spec);
+    case 'queue':
+    case 'stack':
+      return new QueueStack(spec);
+    case 'ringbuf':
+      return new RingBuf(spec);
+    case 'lpm_trie':
+      return new LpmTrie(spec);
+    case 'stack_trace':
+      return new StackTrace(spec);
+    default:
+      return fail('ENOTSUPP', `map ${spec.name}: map type ${spec.type} is not modelled by bpflab`);
+  }
+}

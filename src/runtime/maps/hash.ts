@@ -1,0 +1,147 @@
+/**
+ * BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH (kernel/bpf/hashtab.c).
+ *
+ * - A full hash map refuses new keys with E2BIG; replacing an existing key always works.
+ * - LRU maps never fill up: inserting into a full map evicts the least recently used element.
+ *   Recency is touched by program lookups and by every update; user-space lookups do not touch
+ *   it (the kernel's lookup_sys_only path). The kernel's LRU is approximate (per-CPU free lists,
+ *   reference bits), so which element it evicts can differ; bpflab evicts the exact LRU one.
+ * - Values are updated in place, so a pointer a program got from lookup stays live.
+ */
+import type { MapSpec } from '../../isa/program.js';
+import {
+  MapBase,
+  checkKey,
+  checkPercpuValue,
+  checkUpdateFlags,
+  checkValue,
+  fail,
+  keyRepr,
+  packPercpu,
+  percpuSlice,
+  round8,
+  throwIfError,
+} from './base.js';
+import { ERRNO } from './errno.js';
+import { OrderedTable, type TableEntry } from './table.js';
+import { BPF_EXIST, BPF_NOEXIST } from './types.js';
+
+/** One element's per-CPU value views (one view for non-per-CPU maps), backed by one 8-aligned buffer. */
+type Slots = Uint8Array[];
+
+export class HashMap extends MapBase {
+  private readonly percpu: boolean;
+  private readonly lru: boolean;
+  private readonly table: OrderedTable<Slots>;
+  /** LRU recency: JS Map insertion order, least recent first. */
+  private readonly recency = new Map<number | string, TableEntry<Slots>>();
+
+  constructor(spec: MapSpec, cpus: number) {
+    const percpu = spec.type === 'percpu_hash' || spec.type === 'lru_percpu_hash';
+    super(spec, percpu ? cpus : 1);
+    this.percpu = percpu;
+    this.lru = spec.type === 'lru_hash' || spec.type === 'lru_percpu_hash';
+    this.table = new OrderedTable<Slots>(spec.keySize);
+  }
+
+  private newSlots(): Slots {
+    const stride = round8(this.spec.valueSize);
+    const buf = new Uint8Array(stride * this.cpus);
+    const slots: Slots = [];
+    for (let c = 0; c < this.cpus; c++) slots.push(buf.subarray(c * stride, c * stride + this.spec.valueSize));
+    return slots;
+  }
+
+  private touch(e: TableEntry<Slots>): void {
+    if (!this.lru) return;
+    const r = keyRepr(e.key, this.spec.keySize);
+    this.recency.delete(r);
+    this.recency.set(r, e);
+  }
+
+  private drop(e: TableEntry<Slots>): void {
+    this.table.remove(e);
+    if (this.lru) this.recency.delete(keyRepr(e.key, this.spec.keySize));
+  }
+
+  /**
+   * The common update path: find or create the element, honouring flags and capacity.
+   * Returns the element or a negative errno; `fresh` tells whether it was just created.
+   */
+  private upsert(key: Uint8Array, flags: number): { e: TableEntry<Slots>; fresh: boolean } | number {
+    const f = checkUpdateFlags(flags);
+    if (f < 0) return f;
+    const old = this.table.get(key);
+    if (old) {
+      if (flags & BPF_NOEXIST) return -ERRNO.EEXIST;
+      this.touch(old);
+      return { e: old, fresh: false };
+    }
+    if (flags & BPF_EXIST) return -ERRNO.ENOENT;
+    if (this.table.size >= this.spec.maxEntries) {
+      if (!this.lru) return -ERRNO.E2BIG;
+      const victim = this.recency.values().next().value;
+      if (victim) this.drop(victim);
+    }
+    const e = this.table.insert(key, this.newSlots());
+    this.touch(e);
+    return { e, fresh: true };
+  }
+
+  lookup(key: Uint8Array): Uint8Array {
+    checkKey(this.spec, key);
+    const e = this.table.get(key);
+    if (!e) fail('ENOENT', `${this.label()}: no such key`);
+    return this.percpu ? packPercpu(e.data, this.spec.valueSize) : e.data[0]!.slice();
+  }
+
+  update(key: Uint8Array, value: Uint8Array, flags = 0): void {
+    checkKey(this.spec, key);
+    if (this.percpu) checkPercpuValue(this.spec, this.cpus, value);
+    else checkValue(this.spec, value);
+    const r = this.upsert(key, flags);
+    if (typeof r === 'number') return throwIfError(r, `${this.label()}: update`);
+    for (let c = 0; c < this.cpus; c++) r.e.data[c]!.set(this.percpu ? percpuSlice(this.spec, this.cpus, value, c) : value);
+  }
+
+  delete(key: Uint8Array): void {
+    checkKey(this.spec, key);
+    const e = this.table.get(key);
+    if (!e) fail('ENOENT', `${this.label()}: no such key`);
+    this.drop(e);
+  }
+
+  nextKey(key: Uint8Array | null): Uint8Array | undefined {
+    if (key) checkKey(this.spec, key);
+    return this.table.after(key)?.key.slice();
+  }
+
+  count(): number {
+    return this.table.size;
+  }
+
+  override lookupRef(key: Uint8Array, cpu: number): Uint8Array | null {
+    const e = this.table.get(key);
+    if (!e) return null;
+    this.touch(e);
+    if (!this.percpu) return e.data[0]!;
+    this.checkCpu(cpu);
+    return e.data[cpu]!;
+  }
+
+  override updateFromProgram(key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
+    if (this.percpu) this.checkCpu(cpu);
+    const r = this.upsert(key, flags);
+    if (typeof r === 'number') return r;
+    // A program writes only its own CPU's value; a new element starts zeroed on the other CPUs.
+    r.e.data[this.percpu ? cpu : 0]!.set(value.subarray(0, this.spec.valueSize));
+    return 0;
+  }
+
+  override deleteFromProgram(key: Uint8Array): number {
+    const e = this.table.get(key);
+    if (!e) return -ERRNO.ENOENT;
+    this.drop(e);
+    return 0;
+  }
+}

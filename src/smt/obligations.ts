@@ -1,0 +1,175 @@
+/**
+ * The proof obligations: one per abstract operator, each a soundness statement
+ *   for all abstract a, b and concrete x in γ(a), y in γ(b):  op(x, y) in γ(op♯(a, b))
+ * written over the algebra, so the same obligation is a Z3 formula (to prove), a bigint
+ * computation (to replay a counterexample), and runs against any kernel table (to prove a
+ * substituted operator in the mutation test).
+ */
+import type { Kernel } from '../verifier/domains/kernel.js';
+import type { Reg } from '../verifier/domains/scalar.js';
+import { ALU_OPS, type AluOp } from '../verifier/domains/alu.js';
+import { JMP_OPS, type JmpOp } from '../verifier/domains/branch.js';
+import type { Semantics } from './semantics.js';
+
+export interface Built<T, B> {
+  premise: B;
+  conclusion: B;
+  /** Abstract results, shown with a counterexample. */
+  outputs: Record<string, Reg<T>>;
+}
+
+export interface Obligation {
+  readonly name: string;
+  readonly group: 'alu' | 'unary' | 'sync' | 'branch' | 'pointer' | 'tnum';
+  /** Abstract register inputs (a0, a1, ...) and concrete inputs (x0, x1, ...). */
+  readonly abstract: number;
+  readonly concrete: number;
+  /** Narrowest width the statement means something at (byte swaps need 64). */
+  readonly minWidth?: number;
+  build<T, B>(k: Kernel<T, B>, sem: Semantics<T, B>, a: Reg<T>[], x: T[]): Built<T, B>;
+}
+
+const inAll = <T, B>(k: Kernel<T, B>, a: Reg<T>[], x: T[]): B => k.A.and(...a.map((r, i) => k.contains(r, x[i]!)));
+const r0 = <T>(a: Reg<T>[], i: number): Reg<T> => a[i]!;
+const v0 = <T>(x: T[], i: number): T => x[i]!;
+
+function alu(op: AluOp, alu32: boolean): Obligation {
+  return {
+    name: `alu${alu32 ? 32 : 64}.${op}`, group: 'alu', abstract: 2, concrete: 2,
+    build(k, sem, a, x) {
+      const r = k.alu(op, alu32, r0(a, 0), r0(a, 1));
+      return { premise: inAll(k, a, x), conclusion: k.contains(r, sem.alu(op, alu32, v0(x, 0), v0(x, 1))), outputs: { result: r } };
+    },
+  };
+}
+
+function unary(name: string, abs: <T, B>(k: Kernel<T, B>, a: Reg<T>) => Reg<T>, conc: <T, B>(s: Semantics<T, B>, x: T) => T, minWidth?: number): Obligation {
+  return {
+    name, group: 'unary', abstract: 1, concrete: 1, ...(minWidth ? { minWidth } : {}),
+    build(k, sem, a, x) {
+      const r = abs(k, r0(a, 0));
+      return { premise: inAll(k, a, x), conclusion: k.contains(r, conc(sem, v0(x, 0))), outputs: { result: r } };
+    },
+  };
+}
+
+function decide(op: JmpOp, jmp32: boolean): Obligation {
+  return {
+    name: `${op}${jmp32 ? '32' : ''}.decide`, group: 'branch', abstract: 2, concrete: 2,
+    build(k, sem, a, x) {
+      const { A, n } = k;
+      const d = k.branch(op, jmp32, r0(a, 0), r0(a, 1));
+      const c = sem.cond(op, jmp32, v0(x, 0), v0(x, 1));
+      // A branch judged always (never) taken really is always (never) taken.
+      return { premise: inAll(k, a, x), conclusion: A.and(A.implies(n.eq(d, n.one), c), A.implies(n.eq(d, n.zero), A.not(c))), outputs: {} };
+    },
+  };
+}
+
+function refine(op: JmpOp, jmp32: boolean, side: 'taken' | 'fall'): Obligation {
+  return {
+    name: `${op}${jmp32 ? '32' : ''}.${side}`, group: 'branch', abstract: 2, concrete: 2,
+    build(k, sem, a, x) {
+      const { A } = k;
+      const c = sem.cond(op, jmp32, v0(x, 0), v0(x, 1));
+      const r = k.refine(op, jmp32, r0(a, 0), r0(a, 1))[side];
+      // Each side keeps every pair of values that takes that side.
+      return {
+        premise: A.and(inAll(k, a, x), side === 'taken' ? c : A.not(c)),
+        conclusion: A.and(k.contains(r[0], v0(x, 0)), k.contains(r[1], v0(x, 1))),
+        outputs: { reg1: r[0], reg2: r[1] },
+      };
+    },
+  };
+}
+
+function pointer(op: 'add' | 'sub'): Obligation {
+  return {
+    name: `ptr.${op}`, group: 'pointer', abstract: 2, concrete: 2,
+    build(k, sem, a, x) {
+      const r = op === 'add' ? k.ptrAdd(r0(a, 0), r0(a, 1)) : k.ptrSub(r0(a, 0), r0(a, 1));
+      return { premise: inAll(k, a, x), conclusion: k.contains(r, sem.alu(op, false, v0(x, 0), v0(x, 1))), outputs: { result: r } };
+    },
+  };
+}
+
+type TnumBin = 'add' | 'sub' | 'and' | 'or' | 'xor' | 'mul' | 'union';
+function tnumBin(op: TnumBin): Obligation {
+  return {
+    name: `tnum.${op}`, group: 'tnum', abstract: 2, concrete: 2,
+    build(k, sem, a, x) {
+      const { t, n } = k;
+      const [p, q] = [r0(a, 0), r0(a, 1)];
+      const [y0, y1] = [v0(x, 0), v0(x, 1)];
+      const r = t[op](p, q);
+      const premise = k.A.and(t.contains(p, y0), t.contains(q, y1));
+      const conc = op === 'union' ? k.A.and(t.contains(r, y0), t.contains(r, y1))
+        : t.contains(r, op === 'add' ? n.add(y0, y1) : op === 'sub' ? n.sub(y0, y1) : op === 'and' ? n.and(y0, y1)
+          : op === 'or' ? n.or(y0, y1) : op === 'xor' ? n.xor(y0, y1) : n.mul(y0, y1));
+      const u = k.unknown();
+      return { premise, conclusion: conc, outputs: { result: { ...u, value: r.value, mask: r.mask } } };
+    },
+  };
+}
+
+function tnumShift(kind: 'lshift' | 'rshift' | 'arshift'): Obligation {
+  return {
+    name: `tnum.${kind}`, group: 'tnum', abstract: 1, concrete: 2,
+    build(k, _sem, a, x) {
+      const { t, n, A } = k;
+      const p = r0(a, 0);
+      const s = n.and(v0(x, 1), n.c(k.N - 1)); // any shift amount below the width
+      const r = kind === 'lshift' ? t.lshift(p, s) : kind === 'rshift' ? t.rshift(p, s) : t.arshift(p, s, 64);
+      const y = kind === 'lshift' ? n.shl(v0(x, 0), s) : kind === 'rshift' ? n.lshr(v0(x, 0), s) : n.ashr(v0(x, 0), s);
+      const u = k.unknown();
+      return { premise: A.and(t.contains(p, v0(x, 0))), conclusion: t.contains(r, y), outputs: { result: { ...u, value: r.value, mask: r.mask } } };
+    },
+  };
+}
+
+function tnumNeg(): Obligation {
+  return {
+    name: 'tnum.neg', group: 'tnum', abstract: 1, concrete: 1,
+    build(k, _sem, a, x) {
+      const r = k.t.neg(r0(a, 0));
+      const u = k.unknown();
+      return { premise: k.t.contains(r0(a, 0), v0(x, 0)), conclusion: k.t.contains(r, k.n.neg(v0(x, 0))), outputs: { result: { ...u, value: r.value, mask: r.mask } } };
+    },
+  };
+}
+
+const SX_BITS = [8, 16, 32] as const;
+
+/** Every obligation, in table order. */
+export function allObligations(): Obligation[] {
+  const out: Obligation[] = [];
+  for (const op of ['add', 'sub', 'and', 'or', 'xor', 'mul', 'union'] as const) out.push(tnumBin(op));
+  for (const s of ['lshift', 'rshift', 'arshift'] as const) out.push(tnumShift(s));
+  out.push(tnumNeg());
+  for (const alu32 of [false, true]) for (const op of ALU_OPS) out.push(alu(op, alu32));
+  out.push(unary('neg64', (k, a) => k.neg(false, a), (s, x) => s.neg(false, x)));
+  out.push(unary('neg32', (k, a) => k.neg(true, a), (s, x) => s.neg(true, x)));
+  out.push(unary('sync', (k, a) => k.sync(a), (_s, x) => x));
+  out.push(unary('zext32 (w = w)', (k, a) => k.mov32(a), (s, x) => s.mov32(x)));
+  for (const b of SX_BITS) out.push(unary(`movsx64.s${b}`, (k, a) => k.movsx(a, b, false), (s, x) => s.movsx(x, b, false)));
+  for (const b of [8, 16] as const) out.push(unary(`movsx32.s${b}`, (k, a) => k.movsx(a, b, true), (s, x) => s.movsx(x, b, true)));
+  for (const b of SX_BITS) out.push(unary(`load.u${b}`, (k, a) => k.truncate(a, b), (s, x) => s.truncate(x, b)));
+  for (const b of SX_BITS) out.push(unary(`load.s${b}`, (k, a) => k.sextLoad(a, b), (s, x) => s.sextLoad(x, b)));
+  // 6.18 does not track BPF_END: the result is unknown, which holds every byte-swapped value.
+  for (const [kind, b] of [['bswap', 16], ['bswap', 32], ['bswap', 64], ['be', 16], ['le', 32]] as const)
+    out.push(unary(`end.${kind}${b}`, (k) => k.unknown(), (s, x) => s.end(x, b, kind), 64));
+  out.push(pointer('add'), pointer('sub'));
+  for (const jmp32 of [false, true]) for (const op of JMP_OPS) {
+    out.push(decide(op, jmp32), refine(op, jmp32, 'taken'), refine(op, jmp32, 'fall'));
+  }
+  return out;
+}
+
+/** Obligations whose name matches (exact, prefix before '.', or substring). */
+export function selectObligations(filter: string | undefined): Obligation[] {
+  const all = allObligations();
+  if (!filter) return all;
+  const exact = all.filter((o) => o.name === filter);
+  if (exact.length) return exact;
+  return all.filter((o) => o.name.startsWith(filter + '.') || o.name.includes(filter));
+}

@@ -1,0 +1,140 @@
+/**
+ * Runs proof obligations with Z3: asserts "premise and not conclusion" over fresh bit-vector
+ * inputs; unsat proves the operator sound at that width, sat gives a counterexample, which is
+ * replayed with the bigint instantiation of the same operators (it must show the violation).
+ * A per-obligation time budget falls back to narrower widths (64 -> 32 -> 16 -> 8).
+ */
+import { bigintAlgebra } from '../verifier/domains/bigint.js';
+import { makeKernel, type Kernel } from '../verifier/domains/kernel.js';
+import { HALF_FIELDS, REG_FIELDS, type Reg } from '../verifier/domains/scalar.js';
+import type { Obligation } from './obligations.js';
+import { semantics } from './semantics.js';
+import { z3Algebra, type Z3Handle, type ZB, type ZT } from './z3-algebra.js';
+
+export type Verdict = 'proved' | 'failed' | 'timeout' | 'error';
+
+export interface Counterexample {
+  abstract: Record<string, string>[];
+  concrete: string[];
+  outputs: Record<string, Record<string, string>>;
+  /** Replayed with the running (bigint) operators: premise held and conclusion failed. */
+  replayed: boolean;
+}
+
+export interface Attempt {
+  width: number;
+  verdict: Verdict;
+  seconds: number;
+  counterexample?: Counterexample;
+  error?: string;
+}
+
+export interface ProofResult {
+  name: string;
+  group: string;
+  /** The width of the deciding attempt (proved or failed), else the last tried. */
+  width: number;
+  verdict: Verdict;
+  seconds: number;
+  attempts: Attempt[];
+  counterexample?: Counterexample;
+}
+
+/** Replaces parts of the kernel table (dependency injection, used by the mutation test). */
+export type Patch = <T, B>(k: Kernel<T, B>) => void;
+
+export interface ProveOptions {
+  /** Widths to try in order; the first proved or failed one decides. */
+  widths: readonly number[];
+  /** Time budget per attempt, milliseconds. */
+  timeoutMs: number;
+  patch?: Patch;
+}
+
+function fieldWidth(f: string, N: number): number {
+  return HALF_FIELDS.has(f) ? N / 2 : N;
+}
+
+function hexReg(r: Reg<bigint>): Record<string, string> {
+  const o: Record<string, string> = {};
+  for (const f of REG_FIELDS) o[f] = '0x' + r[f].toString(16);
+  return o;
+}
+
+/** One attempt at one width. */
+export async function proveAt(z: Z3Handle, ob: Obligation, N: number, timeoutMs: number, patch?: Patch): Promise<Attempt> {
+  const t0 = performance.now();
+  const secs = (): number => (performance.now() - t0) / 1000;
+  try {
+    const Z = z.ctx;
+    const A = z3Algebra(Z);
+    const k = makeKernel(A, N, patch);
+    const sem = semantics(A, N);
+    const a: Reg<ZT>[] = [];
+    for (let i = 0; i < ob.abstract; i++) {
+      const r = {} as Record<string, ZT>;
+      for (const f of REG_FIELDS) r[f] = Z.BitVec.const(`a${i}_${f}`, fieldWidth(f, N));
+      a.push(r as unknown as Reg<ZT>);
+    }
+    const x: ZT[] = [];
+    for (let i = 0; i < ob.concrete; i++) x.push(Z.BitVec.const(`x${i}`, N));
+    const built = ob.build(k, sem, a, x);
+    const solver = new Z.Solver();
+    solver.set('timeout', timeoutMs);
+    solver.add(built.premise as ZB, Z.Not(built.conclusion as ZB));
+    const res = await solver.check();
+    if (res === 'unsat') return { width: N, verdict: 'proved', seconds: secs() };
+    if (res === 'unknown') return { width: N, verdict: 'timeout', seconds: secs() };
+    const m = solver.model();
+    const val = (e: ZT, w: number): bigint => {
+      const v = m.eval(e, true);
+      return Z.isBitVecVal(v) ? v.value() : BigInt.asUintN(w, 0n);
+    };
+    const ab: Reg<bigint>[] = a.map((r) => {
+      const o = {} as Record<string, bigint>;
+      for (const f of REG_FIELDS) o[f] = val(r[f], fieldWidth(f, N));
+      return o as unknown as Reg<bigint>;
+    });
+    const xb = x.map((e) => val(e, N));
+    const counterexample = replay(ob, N, ab, xb, patch);
+    return { width: N, verdict: 'failed', seconds: secs(), counterexample };
+  } catch (e) {
+    return { width: N, verdict: 'error', seconds: secs(), error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Runs the obligation on concrete inputs with the bigint operators (the code that runs). */
+export function replay(ob: Obligation, N: number, a: Reg<bigint>[], x: bigint[], patch?: Patch): Counterexample {
+  const k = makeKernel(bigintAlgebra, N, patch);
+  const built = ob.build(k, semantics(bigintAlgebra, N), a, x);
+  const outputs: Record<string, Record<string, string>> = {};
+  for (const [name, r] of Object.entries(built.outputs)) outputs[name] = hexReg(r);
+  return {
+    abstract: a.map(hexReg),
+    concrete: x.map((v) => '0x' + v.toString(16)),
+    outputs,
+    replayed: built.premise && !built.conclusion,
+  };
+}
+
+/** Tries the widths in order until one decides. */
+export async function prove(z: Z3Handle, ob: Obligation, opts: ProveOptions): Promise<ProofResult> {
+  const attempts: Attempt[] = [];
+  for (const w of opts.widths) {
+    if (ob.minWidth && w < ob.minWidth) continue;
+    const at = await proveAt(z, ob, w, opts.timeoutMs, opts.patch);
+    attempts.push(at);
+    if (at.verdict === 'proved' || at.verdict === 'failed') break;
+  }
+  const last = attempts.find((t) => t.verdict === 'proved' || t.verdict === 'failed') ?? attempts[attempts.length - 1];
+  const total = attempts.reduce((s, t) => s + t.seconds, 0);
+  return {
+    name: ob.name,
+    group: ob.group,
+    width: last?.width ?? 0,
+    verdict: last?.verdict ?? 'error',
+    seconds: total,
+    attempts,
+    ...(last?.counterexample ? { counterexample: last.counterexample } : {}),
+  };
+}

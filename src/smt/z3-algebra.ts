@@ -1,0 +1,112 @@
+/**
+ * The bit-vector algebra instantiated with Z3 terms (z3-solver, the official WebAssembly build):
+ * T = BitVec expression, B = Bool expression. Loading Z3 costs about half a second, so it is
+ * loaded once per process and only by the commands that prove.
+ */
+import type { Bool, BitVec, Context } from 'z3-solver';
+import type { Algebra, BV } from '../verifier/domains/algebra.js';
+
+export type Z3Ctx = Context<'main'>;
+export type ZT = BitVec<number, 'main'>;
+export type ZB = Bool<'main'>;
+
+export interface Z3Handle {
+  ctx: Z3Ctx;
+  /** Stop Z3's worker threads so that the process can exit. */
+  close(): Promise<void>;
+}
+
+let loading: Promise<Z3Handle> | undefined;
+
+export function loadZ3(): Promise<Z3Handle> {
+  loading ??= (async () => {
+    const z3 = await import('z3-solver');
+    const api = await z3.init();
+    const ctx = api.Context('main');
+    return {
+      ctx,
+      close: async () => {
+        await z3.killThreads((api as unknown as { em: unknown }).em);
+        loading = undefined;
+      },
+    };
+  })();
+  return loading;
+}
+
+export function z3Algebra(Z: Z3Ctx): Algebra<ZT, ZB> {
+  const cache = new Map<number, BV<ZT, ZB>>();
+  const known = (b: ZB): boolean | undefined => (Z.isTrue(b) ? true : Z.isFalse(b) ? false : undefined);
+  const bv = (w: number): BV<ZT, ZB> => {
+    const hit = cache.get(w);
+    if (hit) return hit;
+    const c = (n: bigint | number): ZT => Z.BitVec.val(BigInt.asUintN(w, BigInt(n)), w);
+    const ones = c(-1);
+    const v: BV<ZT, ZB> = {
+      w,
+      c,
+      add: (a, b) => a.add(b),
+      sub: (a, b) => a.sub(b),
+      mul: (a, b) => a.mul(b),
+      and: (a, b) => a.and(b),
+      or: (a, b) => a.or(b),
+      xor: (a, b) => a.xor(b),
+      not: (a) => a.not(),
+      neg: (a) => a.neg(),
+      shl: (a, s) => a.shl(s),
+      lshr: (a, s) => a.lshr(s),
+      ashr: (a, s) => a.shr(s),
+      udiv: (a, b) => a.udiv(b),
+      urem: (a, b) => a.urem(b),
+      // Z3's bvsdiv by zero is already SMT-LIB's (x < 0 ? 1 : -1); keep the algebra's contract explicit.
+      sdiv: (a, b) => Z.If(b.eq(c(0)), Z.If(a.slt(c(0)), c(1), ones), a.sdiv(b)) as ZT,
+      srem: (a, b) => a.srem(b),
+      eq: (a, b) => a.eq(b),
+      ult: (a, b) => a.ult(b),
+      ule: (a, b) => a.ule(b),
+      slt: (a, b) => a.slt(b),
+      sle: (a, b) => a.sle(b),
+      ite: (cond, a, b) => {
+        const k = known(cond);
+        if (k !== undefined) return k ? a : b;
+        return Z.If(cond, a, b) as ZT;
+      },
+      uaddOv: (a, b) => Z.Not(a.addNoOverflow(b, false)),
+      saddOv: (a, b) => Z.Not(Z.And(a.addNoOverflow(b, true), a.addNoUnderflow(b))),
+      usubOv: (a, b) => a.ult(b),
+      ssubOv: (a, b) => Z.Not(Z.And(a.subNoOverflow(b), a.subNoUnderflow(b, true))),
+      umulOv: (a, b) => Z.Not(a.mulNoOverflow(b, false)),
+      smulOv: (a, b) => Z.Not(Z.And(a.mulNoOverflow(b, true), a.mulNoUnderflow(b))),
+      value: (a) => (Z.isBitVecVal(a) ? a.value() : undefined),
+    };
+    cache.set(w, v);
+    return v;
+  };
+  return {
+    name: 'z3',
+    tt: Z.Bool.val(true),
+    ff: Z.Bool.val(false),
+    and: (...xs) => {
+      const ys = xs.filter((x) => !Z.isTrue(x));
+      if (ys.some((x) => Z.isFalse(x))) return Z.Bool.val(false);
+      return ys.length === 0 ? Z.Bool.val(true) : ys.length === 1 ? ys[0]! : Z.And(...ys);
+    },
+    or: (...xs) => {
+      const ys = xs.filter((x) => !Z.isFalse(x));
+      if (ys.some((x) => Z.isTrue(x))) return Z.Bool.val(true);
+      return ys.length === 0 ? Z.Bool.val(false) : ys.length === 1 ? ys[0]! : Z.Or(...ys);
+    },
+    not: (a) => (Z.isTrue(a) ? Z.Bool.val(false) : Z.isFalse(a) ? Z.Bool.val(true) : Z.Not(a)),
+    implies: (a, b) => Z.Implies(a, b),
+    iteB: (cond, a, b) => {
+      const k = known(cond);
+      if (k !== undefined) return k ? a : b;
+      return Z.If(cond, a, b) as ZB;
+    },
+    known,
+    bv,
+    zext: (a, from, to) => (to === from ? a : a.zeroExt(to - from)),
+    sext: (a, from, to) => (to === from ? a : a.signExt(to - from)),
+    trunc: (a, from, to) => (to === from ? a : a.extract(to - 1, 0)),
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * ALU instructions (the kernel's check_alu_op, adjust_reg_min_max_vals and
+ * adjust_ptr_min_max_vals): scalar arithmetic through the scalar domain, and the rules for
+ * what may be done to a pointer.
+ */
+import type { Insn } from '../isa/insn.js';
+import * as op from '../isa/opcodes.js';
+import type { AluOp } from './domains/index.js';
+import type { Env } from './env.js';
+import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
+import { copyReg, newReg, type Reg } from './state.js';
+
+/** bpf_alu_string: operator spellings in messages. */
+const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
+const ALU_OPS: Record<number, AluOp> = {
+  [op.BPF_ADD]: 'add', [op.BPF_SUB]: 'sub', [op.BPF_MUL]: 'mul', [op.BPF_DIV]: 'div', [op.BPF_OR]: 'or',
+  [op.BPF_AND]: 'and', [op.BPF_LSH]: 'lsh', [op.BPF_RSH]: 'rsh', [op.BPF_MOD]: 'mod', [op.BPF_XOR]: 'xor', [op.BPF_ARSH]: 'arsh',
+};
+
+/** BPF_MAX_VAR_OFF: the largest variable offset a pointer may carry. */
+export const MAX_VAR_OFF = 1n << 29n;
+
+/** A scratch register for immediates (reused; never stored). */
+let immReg: Reg | null = null;
+
+export function checkAlu(env: Env, ins: Insn): void {
+  const o = op.aluOp(ins.code);
+  const alu64 = op.cls(ins.code) === op.BPF_ALU64;
+  const x = op.srcBit(ins.code) === op.BPF_X;
+  const d = env.dom;
+
+  if (o === op.BPF_NEG || o === op.BPF_END) {
+    const dst = env.readReg(ins.dst);
+    env.writeReg(ins.dst);
+    if (dst.type !== T.SCALAR) { env.markUnknown(dst); return; }
+    if (o === op.BPF_NEG) env.markScalar(dst, d.neg(!alu64, dst.v));
+    else {
+      const kind = alu64 ? 'bswap' : op.srcBit(ins.code) === op.BPF_TO_BE ? 'be' : 'le';
+      env.markScalar(dst, d.end(dst.v, ins.imm as 16 | 32 | 64, kind));
+    }
+    return;
+  }
+
+  if (o === op.BPF_MOV) {
+    if (x) {
+      const src = env.readReg(ins.src);
+      const dst = env.writeReg(ins.dst);
+      if (alu64) {
+        if (ins.off === 0) {
+          // r1 = r2: copies share an id so that bounds learnt on one apply to the other.
+          if (src.type === T.SCALAR && !src.id && !d.isConst(src.v)) src.id = env.newId();
+          copyReg(dst, src);
+        } else if (src.type === T.SCALAR) {
+          const noSext = d.umax(src.v) < 1n << BigInt(ins.off - 1);
+          if (noSext && !src.id && !d.isConst(src.v)) src.id = env.newId();
+          const id = noSext ? src.id : 0;
+          env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16 | 32, false));
+          dst.id = id;
+        } else env.markUnknown(dst);
+      } else {
+        // w1 = w2 (or movsx): a pointer's low half is a meaningless scalar (privileged).
+        if (src.type !== T.SCALAR) env.markUnknown(dst);
+        else if (ins.off === 0) {
+          const keep = d.umax(src.v) <= 0xffffffffn;
+          if (keep && !src.id && !d.isConst(src.v)) src.id = env.newId();
+          const id = keep ? src.id : 0;
+          env.markScalar(dst, d.mov32(src.v));
+          dst.id = id;
+        } else env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16, true));
+      }
+    } else {
+      const dst = env.writeReg(ins.dst);
+      env.markKnown(dst, alu64 ? BigInt(ins.imm) : BigInt(ins.imm >>> 0));
+    }
+    return;
+  }
+
+  const aop = ALU_OPS[o];
+  if (aop === undefined) env.reject('invalid_insn', `invalid BPF_ALU opcode ${(o >> 4).toString(16)}`);
+  let src: Reg;
+  if (x) src = env.readReg(ins.src);
+  else {
+    if ((o === op.BPF_DIV || o === op.BPF_MOD) && ins.imm === 0) env.reject('div_by_zero', 'div by zero');
+    if ((o === op.BPF_LSH || o === op.BPF_RSH || o === op.BPF_ARSH) && (ins.imm < 0 || ins.imm >= (alu64 ? 64 : 32)))
+      env.reject('invalid_shift', `invalid shift ${ins.imm}`);
+    immReg ??= newReg(env.UNKNOWN);
+    env.markKnown(immReg, BigInt(ins.imm));
+    src = immReg;
+  }
+  const dst = env.readReg(ins.dst);
+  env.writeReg(ins.dst);
+  const signedDiv = (o === op.BPF_DIV || o === op.BPF_MOD) && ins.off === 1;
+
+  if (dst.type !== T.SCALAR || src.type !== T.SCALAR) {
+    if (dst.type !== T.SCALAR && src.type !== T.SCALAR) {
+      // Two pointers: only ptr - ptr is allowed (privileged), giving an unknown scalar.
+      if (o === op.BPF_SUB) { env.markUnknown(dst); return; }
+      env.reject('pointer_arithmetic', `R${ins.dst} pointer ${ALU_STR[o >> 4]} pointer prohibited`);
+    }
+    if (dst.type !== T.SCALAR) adjustPtr(env, ins, o, alu64, dst, src, dst);
+    else adjustPtr(env, ins, o, alu64, src, dst, dst);
+    return;
+  }
+  const name: AluOp = signedDiv ? (o === op.BPF_DIV ? 'sdiv' : 'smod') : aop;
+  const v = d.alu(name, !alu64, dst.v, src.v);
+  env.markScalar(dst, v);
+}
+
+/** adjust_ptr_min_max_vals: pointer +/- scalar; `out` may alias either operand. */
+function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off: Reg, out: Reg): void {
+  const d = env.dom;
+  const dstno = ins.dst;
+  const known = d.isConst(off.v);
+  const smin = d.smin(off.v);
+  const smax = d.smax(off.v);
+  const umin = d.umin(off.v);
+  const umax = d.umax(off.v);
+  if ((known && (smin !== smax || umin !== umax)) || smin > smax || umin > umax) { env.markUnknown(out); return; }
+  if (!alu64) {
+    if (o === op.BPF_SUB) { env.markUnknown(out); return; }
+    env.reject('pointer_arithmetic', `R${dstno} 32-bit pointer arithmetic prohibited`);
+  }
+  if (ptr.type & MAYBE_NULL)
+    env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited, null-check it first`);
+  switch (base(ptr.type)) {
+    case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:
+    case T.PTR_TO_PACKET_META: case T.PTR_TO_PACKET: case T.PTR_TO_TP_BUFFER: case T.PTR_TO_BTF_ID:
+    case T.PTR_TO_MEM: case T.PTR_TO_FUNC:
+      break;
+    case T.PTR_TO_FLOW_KEYS:
+      if (known) break;
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+    // eslint-disable-next-line no-fallthrough
+    case T.CONST_PTR_TO_MAP:
+      if (known && smin === 0n && o === op.BPF_ADD) break;
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+    // eslint-disable-next-line no-fallthrough
+    default:
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+  }
+  checkSaneOffset(env, off, ptr.type);
+  checkSaneOffset(env, ptr, ptr.type);
+  // Work on a copy of the pointer so that `out` may alias the offset register.
+  const p = { ...ptr };
+  const ptrIsPkt = isPacketPtr(p.type);
+  switch (o) {
+    case op.BPF_ADD: {
+      if (known && fitsS32(p.off + Number(smin))) {
+        copyReg(out, p);
+        out.off = p.off + Number(smin);
+        break;
+      }
+      copyReg(out, p);
+      out.v = d.ptrAdd(p.v, off.v);
+      if (ptrIsPkt) { out.id = env.newId(); out.range = 0; }
+      break;
+    }
+    case op.BPF_SUB: {
+      if (out === off && off !== ptr) env.reject('pointer_arithmetic', `R${dstno} tried to subtract pointer from scalar`);
+      if (p.type === T.PTR_TO_STACK) env.reject('pointer_arithmetic', `R${dstno} subtraction from stack pointer prohibited`);
+      if (known && fitsS32(p.off - Number(smin))) {
+        copyReg(out, p);
+        out.off = p.off - Number(smin);
+        break;
+      }
+      copyReg(out, p);
+      out.v = d.ptrSub(p.v, off.v);
+      if (ptrIsPkt) { out.id = env.newId(); if (smin < 0n) out.range = 0; }
+      break;
+    }
+    case op.BPF_AND: case op.BPF_OR: case op.BPF_XOR:
+      env.reject('pointer_arithmetic', `R${dstno} bitwise operator ${ALU_STR[o >> 4]} on pointer prohibited`);
+    // eslint-disable-next-line no-fallthrough
+    default:
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic with ${ALU_STR[o >> 4]} operator prohibited`);
+  }
+  checkSaneOffset(env, out, p.type);
+}
+
+const fitsS32 = (n: number): boolean => n >= -0x80000000 && n <= 0x7fffffff;
+
+/** check_reg_sane_offset. */
+function checkSaneOffset(env: Env, r: Reg, type: number): void {
+  const d = env.dom;
+  const t = typeName(type);
+  const c = d.constValue(r.v);
+  if (c !== undefined) {
+    const val = BigInt.asIntN(64, c);
+    if (val >= MAX_VAR_OFF || val <= -MAX_VAR_OFF) env.reject('pointer_arithmetic', `math between ${t} pointer and ${val} is not allowed`);
+  }
+  if (isPointer(r.type) && (r.off >= 1 << 29 || r.off <= -(1 << 29))) env.reject('pointer_arithmetic', `${t} pointer offset ${r.off} is not allowed`);
+  const smin = d.smin(r.v);
+  if (smin === -(1n << 63n)) env.reject('pointer_arithmetic', `math between ${t} pointer and register with unbounded min value is not allowed`);
+  if (smin >= MAX_VAR_OFF || smin <= -MAX_VAR_OFF) env.reject('pointer_arithmetic', `value ${smin} makes ${t} pointer be out of bounds`);
+}

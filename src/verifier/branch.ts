@@ -1,0 +1,153 @@
+/**
+ * Conditional jumps (the kernel's check_cond_jmp_op): decide branches that are always or never
+ * taken, refine scalar bounds on both sides (and on registers linked by id), turn
+ * `ptr == NULL` checks into typed pointers or zeros for every copy, and learn packet ranges
+ * from comparisons with data_end.
+ */
+import type { Insn } from '../isa/insn.js';
+import * as op from '../isa/opcodes.js';
+import type { JmpOp, Scalar } from './domains/index.js';
+import type { Env } from './env.js';
+import { MAYBE_NULL, T } from './reg-types.js';
+import { cloneState, newReg, type Reg, type VState } from './state.js';
+
+const JMP_OPS: Record<number, JmpOp> = {
+  [op.BPF_JEQ]: 'jeq', [op.BPF_JNE]: 'jne', [op.BPF_JSET]: 'jset', [op.BPF_JGT]: 'jgt', [op.BPF_JGE]: 'jge',
+  [op.BPF_JLT]: 'jlt', [op.BPF_JLE]: 'jle', [op.BPF_JSGT]: 'jsgt', [op.BPF_JSGE]: 'jsge', [op.BPF_JSLT]: 'jslt', [op.BPF_JSLE]: 'jsle',
+};
+
+const NOT_NULL = new Set<number>([T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_MAP_VALUE, T.PTR_TO_MAP_KEY, T.PTR_TO_SOCK_COMMON, T.PTR_TO_MEM]);
+
+let immReg: Reg | null = null;
+
+function forEachRegIn(st: VState, fn: (r: Reg) => void): void {
+  for (const f of st.frames) {
+    for (const r of f.regs) fn(r);
+    for (const s of f.spills) if (s) fn(s);
+  }
+}
+
+const regOf = (st: VState, regno: number): Reg => st.frames[st.frames.length - 1]!.regs[regno]!;
+
+/** Processes the jump at env.pc. Sets cur.pc to where the current path goes; pushes the other path. */
+export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): void {
+  const jop = JMP_OPS[op.jmpOp(ins.code)];
+  if (!jop) env.reject('invalid_insn', `invalid BPF_JMP/JMP32 opcode ${op.jmpOp(ins.code).toString(16)}`);
+  const jmp32 = op.cls(ins.code) === op.BPF_JMP32;
+  const x = op.srcBit(ins.code) === op.BPF_X;
+  const dst = env.readReg(ins.dst);
+  let src: Reg;
+  if (x) src = env.readReg(ins.src);
+  else {
+    immReg ??= newReg(env.UNKNOWN);
+    env.markKnown(immReg, BigInt(ins.imm));
+    src = immReg;
+  }
+  const d = env.dom;
+  const target = env.pc + 1 + ins.off;
+  const next = env.pc + 1;
+
+  let pred = -1;
+  if (dst.type === T.SCALAR && src.type === T.SCALAR) pred = d.branch(jop, jmp32, dst.v, src.v);
+  else if (!jmp32 && (jop === 'jeq' || jop === 'jne')) {
+    // A pointer that cannot be NULL compared with 0.
+    const [p, z] = dst.type === T.SCALAR ? [src, dst] : [dst, src];
+    if (NOT_NULL.has(p.type) && env.isNull(z)) pred = jop === 'jne' ? 1 : 0;
+  }
+  if (pred === 1) { env.cur.pc = target; return; }
+  if (pred === 0) { env.cur.pc = next; return; }
+
+  const other = cloneState(env.cur);
+  other.pc = target;
+  other.prevPc = env.pc;
+  env.cur.pc = next;
+  let takenFeasible = true;
+  let fallFeasible = true;
+
+  if (dst.type === T.SCALAR && src.type === T.SCALAR) {
+    const { taken, fall } = d.refine(jop, jmp32, dst.v, src.v);
+    takenFeasible = feasible(env, taken);
+    fallFeasible = feasible(env, fall);
+    if (takenFeasible) applyRefined(env, other, ins.dst, x ? ins.src : -1, taken[0], taken[1]);
+    if (fallFeasible) applyRefined(env, env.cur, ins.dst, x ? ins.src : -1, fall[0], fall[1]);
+  } else if (!jmp32 && !x && ins.imm === 0 && (jop === 'jeq' || jop === 'jne') && dst.type & MAYBE_NULL) {
+    markPtrOrNull(env, other, dst.id, dst.refObjId, jop === 'jeq');
+    markPtrOrNull(env, env.cur, dst.id, dst.refObjId, jop === 'jne');
+  } else if (x && !jmp32) {
+    matchPacketPointers(env, jop, ins, dst, src, other);
+  }
+  if (!fallFeasible) env.cur.pc = -1; // the caller ends this path
+  if (takenFeasible) push(other);
+}
+
+function feasible(env: Env, pair: readonly [Scalar, Scalar]): boolean {
+  return env.dom.sanity(pair[0]) === undefined && env.dom.sanity(pair[1]) === undefined;
+}
+
+/** Writes refined values into `st`, and into every register linked to them by id. */
+function applyRefined(env: Env, st: VState, dstno: number, srcno: number, dv: Scalar, sv: Scalar): void {
+  const set = (regno: number, v: Scalar): void => {
+    const r = regOf(st, regno);
+    r.v = v;
+    if (r.id) forEachRegIn(st, (o) => { if (o.type === T.SCALAR && o.id === r.id) o.v = v; });
+  };
+  if (srcno >= 0) set(srcno, sv);
+  set(dstno, dv);
+  void env;
+}
+
+/** mark_ptr_or_null_regs: every copy of the nullable pointer becomes 0 or a valid pointer. */
+function markPtrOrNull(env: Env, st: VState, id: number, refObjId: number, isNull: boolean): void {
+  if (!id) return;
+  if (isNull && refObjId && refObjId === id) {
+    const i = st.refs.findIndex((r) => r.id === id);
+    if (i >= 0) st.refs.splice(i, 1);
+  }
+  forEachRegIn(st, (r) => {
+    if (!(r.type & MAYBE_NULL) || r.id !== id) return;
+    if (isNull) {
+      env.markKnown(r, 0n);
+    } else {
+      r.type &= ~MAYBE_NULL;
+      if (!r.refObjId) r.id = 0;
+    }
+  });
+}
+
+/** try_match_pkt_pointers + find_good_pkt_pointers. */
+function matchPacketPointers(env: Env, jop: JmpOp, ins: Insn, dst: Reg, src: Reg, other: VState): void {
+  const isInitPkt = (r: Reg): boolean => r.type === T.PTR_TO_PACKET && r.off === 0 && env.dom.constValue(r.v) === 0n;
+  const pktVsEnd = (p: Reg, e: Reg): boolean =>
+    (p.type === T.PTR_TO_PACKET && e.type === T.PTR_TO_PACKET_END) || (p.type === T.PTR_TO_PACKET_META && isInitPkt(e));
+  // Which branch learns "pkt' <= end" (open=false) or "pkt' < end" (open=true).
+  let pktRegno: number;
+  let onTaken: boolean;
+  let open: boolean;
+  if (pktVsEnd(dst, src)) {
+    pktRegno = ins.dst;
+    switch (jop) {
+      case 'jgt': onTaken = false; open = false; break;
+      case 'jge': onTaken = false; open = true; break;
+      case 'jlt': onTaken = true; open = true; break;
+      case 'jle': onTaken = true; open = false; break;
+      default: return;
+    }
+  } else if (pktVsEnd(src, dst)) {
+    pktRegno = ins.src;
+    switch (jop) {
+      case 'jgt': onTaken = true; open = true; break;
+      case 'jge': onTaken = true; open = false; break;
+      case 'jlt': onTaken = false; open = false; break;
+      case 'jle': onTaken = false; open = true; break;
+      default: return;
+    }
+  } else return;
+  const st = onTaken ? other : env.cur;
+  const p = regOf(st, pktRegno);
+  if (p.off < 0 || (p.off === 0 && open)) return;
+  const umax = env.dom.umax(p.v);
+  if (umax > 0xffffn || umax + BigInt(p.off) > 0xffffn) return;
+  const range = p.off + (open ? 1 : 0);
+  const { type, id } = p;
+  forEachRegIn(st, (r) => { if (r.type === type && r.id === id && r.range < range) r.range = range; });
+}

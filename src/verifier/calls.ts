@@ -1,0 +1,316 @@
+/**
+ * Calls and exits: helper calls checked against the shared prototype table
+ * (check_helper_call / check_func_arg), reference tracking for acquired objects (ring buffer
+ * records, sockets), bpf-to-bpf calls with frames, tail calls, and program exit
+ * (check_reference_leak, check_return_code).
+ */
+import type { Insn } from '../isa/insn.js';
+import { MAP_TYPES, type MapSpec, type MapType } from '../isa/program.js';
+import { progTypeInfo } from '../runtime/context/index.js';
+import { HELPER_NAMES, helperProto, type ArgSpec } from '../runtime/helpers/prototypes.js';
+import type { Env } from './env.js';
+import { checkHelperMem } from './memory.js';
+import { MAYBE_NULL, MEM_RINGBUF, T, base, isPointer, typeName } from './reg-types.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES, copyReg, newFrame, type Reg } from './state.js';
+
+const MAX_VAR_SIZ = 1n << 29n;
+const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
+
+/** Helpers that hand out a reference the program must release (is_acquire_function). */
+const ACQUIRE = new Set([84, 85, 99, 131]);
+/** Helpers whose result shares the argument's reference (is_ptr_cast_function). */
+const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
+
+/** check_map_func_compatibility: helpers that need one of these map types. */
+const FUNC_MAPS: Record<number, MapType[]> = {
+  12: ['prog_array'],
+  22: ['perf_event_array'], 25: ['perf_event_array'], 55: ['perf_event_array'], 111: ['perf_event_array'], 121: ['perf_event_array'],
+  27: ['stack_trace'],
+  37: ['cgroup_array'], 33: ['cgroup_array'],
+  51: ['devmap', 'devmap_hash', 'cpumap', 'xskmap'],
+  52: ['sockmap'], 53: ['sockmap'], 60: ['sockmap'],
+  70: ['sockhash'], 71: ['sockhash'], 72: ['sockhash'],
+  81: ['cgroup_storage', 'percpu_cgroup_storage'],
+  82: ['reuseport_sockarray', 'sockmap', 'sockhash'],
+  87: ['queue', 'stack', 'bloom_filter'], 88: ['queue', 'stack'], 89: ['queue', 'stack', 'bloom_filter'],
+  107: ['sk_storage'], 108: ['sk_storage'],
+  130: ['ringbuf'], 131: ['ringbuf'], 134: ['ringbuf'],
+  195: ['percpu_array', 'percpu_hash', 'lru_percpu_hash'],
+};
+/** Map types usable only with their special helpers (the other direction of the same check). */
+const MAP_FUNCS: Partial<Record<MapType, number[]>> = {
+  prog_array: [12],
+  perf_event_array: [22, 25, 55, 111, 121],
+  ringbuf: [130, 131, 134],
+  stack_trace: [27],
+  cgroup_array: [37, 33],
+  cpumap: [51],
+  devmap: [51, 1], devmap_hash: [51, 1], xskmap: [51, 1],
+  queue: [87, 88, 89], stack: [87, 88, 89],
+  array_of_maps: [1], hash_of_maps: [1],
+  cgroup_storage: [81], percpu_cgroup_storage: [81],
+};
+
+const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
+
+const KEY_VALUE_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE];
+const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF];
+const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
+
+interface CallMeta {
+  map: number;
+  memSize: number;
+  refObjId: number;
+  releaseRegno: number;
+  /** The memory argument of a size pair was the NULL constant. */
+  nullMem: boolean;
+}
+
+function checkType(env: Env, regno: number, r: Reg, allowed: readonly number[]): void {
+  const b = r.type & ~0x200; // MEM_RDONLY memory is fine where read-only access is asked for
+  if (allowed.includes(b) || allowed.includes(base(r.type) as number) && base(r.type) === T.PTR_TO_MEM && !(r.type & MAYBE_NULL)) return;
+  env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=${allowed.map(typeName).join(', ')}`);
+}
+
+function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMeta, prevArg: ArgSpec | undefined, pktOk: boolean): void {
+  if (a.base === 'ARG_DONTCARE') return;
+  const r = env.readReg(regno);
+  if (a.base === 'ARG_ANYTHING') return;
+  if ((r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META) && !pktOk)
+    env.reject('helper_arg', 'helper access to the packet is not allowed');
+  if (a.maybeNull && env.isNull(r)) {
+    if (a.base === 'ARG_PTR_TO_MEM') meta.nullMem = true;
+    return;
+  }
+  switch (a.base) {
+    case 'ARG_CONST_MAP_PTR':
+      checkType(env, regno, r, [T.CONST_PTR_TO_MAP]);
+      meta.map = r.map;
+      return;
+    case 'ARG_PTR_TO_MAP_KEY':
+    case 'ARG_PTR_TO_MAP_VALUE': {
+      checkType(env, regno, r, KEY_VALUE_TYPES);
+      if (meta.map < 0) env.reject('helper_arg', `invalid map_ptr to access map->${a.base === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
+      const m = env.map(meta.map);
+      const size = a.base === 'ARG_PTR_TO_MAP_KEY' ? m.keySize : m.valueSize;
+      checkHelperMem(env, regno, size, false, a.write === true, a.uninit === true);
+      return;
+    }
+    case 'ARG_PTR_TO_MEM':
+      checkType(env, regno, r, MEM_TYPES);
+      meta.nullMem = false;
+      return;
+    case 'ARG_PTR_TO_FIXED_SIZE_MEM':
+      checkType(env, regno, r, MEM_TYPES);
+      checkHelperMem(env, regno, a.fixedSize ?? 8, false, a.write === true, a.uninit === true);
+      return;
+    case 'ARG_CONST_SIZE':
+    case 'ARG_CONST_SIZE_OR_ZERO': {
+      checkType(env, regno, r, [T.SCALAR]);
+      const zeroOk = a.base === 'ARG_CONST_SIZE_OR_ZERO';
+      const d = env.dom;
+      if (d.smin(r.v) < 0n) env.reject('helper_arg', `R${regno} min value is negative, either use unsigned or 'var &= const'`);
+      if (d.umin(r.v) === 0n && !zeroOk)
+        env.reject('helper_arg', `R${regno} invalid zero-sized read: u64=[${d.umin(r.v)},${d.umax(r.v)}]`);
+      if (d.umax(r.v) >= MAX_VAR_SIZ) env.reject('helper_arg', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+      if (meta.nullMem) return;
+      const memArg = prevArg;
+      const uninit = memArg?.uninit === true && d.isConst(r.v);
+      checkHelperMem(env, regno - 1, Number(d.umax(r.v)), zeroOk, memArg?.write === true || memArg?.uninit === true, uninit);
+      return;
+    }
+    case 'ARG_CONST_ALLOC_SIZE_OR_ZERO': {
+      checkType(env, regno, r, [T.SCALAR]);
+      const c = env.dom.constValue(r.v);
+      if (c === undefined) env.reject('helper_arg', `R${regno} is not a known constant'`);
+      meta.memSize = Number(c);
+      return;
+    }
+    case 'ARG_PTR_TO_CTX':
+      checkType(env, regno, r, [T.PTR_TO_CTX]);
+      if (r.off) env.reject('ctx_modified', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+      return;
+    case 'ARG_PTR_TO_STACK':
+      checkType(env, regno, r, [T.PTR_TO_STACK]);
+      return;
+    case 'ARG_PTR_TO_CONST_STR':
+      checkType(env, regno, r, [T.PTR_TO_MAP_VALUE]);
+      return;
+    case 'ARG_PTR_TO_RINGBUF_MEM':
+      checkType(env, regno, r, [T.PTR_TO_MEM | MEM_RINGBUF]);
+      if (r.off || !env.dom.isConst(r.v) || env.dom.constValue(r.v) !== 0n)
+        env.reject('reference_invalid', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      break;
+    case 'ARG_PTR_TO_SOCK_COMMON':
+    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
+      checkType(env, regno, r, SOCK_TYPES);
+      break;
+    case 'ARG_PTR_TO_SOCKET':
+      checkType(env, regno, r, [T.PTR_TO_SOCKET]);
+      break;
+    default:
+      env.reject('unsupported', `bpflab does not model ${a.name} arguments (R${regno} of ${helperStr(id)})`);
+  }
+  if (r.refObjId) meta.refObjId = r.refObjId;
+  if (a.release) {
+    if (!r.refObjId) env.reject('reference_invalid', `R${regno} must be referenced when passed to release function`);
+    meta.releaseRegno = regno;
+  }
+}
+
+/** release_reference: forget the reference and every pointer that carries it. */
+export function releaseReference(env: Env, refId: number): void {
+  const refs = env.cur.refs;
+  const i = refs.findIndex((r) => r.id === refId);
+  if (i < 0) env.reject('reference_invalid', `reference has not been acquired before`);
+  refs.splice(i, 1);
+  env.forEachReg((r) => { if (r.refObjId === refId) env.markUnknown(r); });
+}
+
+function mapType(m: MapSpec): MapType {
+  return m.type;
+}
+
+export function checkHelperCall(env: Env, ins: Insn): void {
+  const id = ins.imm;
+  if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
+  const proto = helperProto(id);
+  if (!proto) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
+  if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
+    env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
+  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false };
+  const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
+  for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
+
+  // check_map_func_compatibility, both directions.
+  if (meta.map >= 0) {
+    const mt = mapType(env.map(meta.map));
+    const need = FUNC_MAPS[id];
+    const allowed = MAP_FUNCS[mt];
+    if ((need && !need.includes(mt)) || (allowed && !allowed.includes(id))) {
+      if (id === 12) env.reject('tail_call', 'expected prog array map for tail call');
+      env.reject('helper_arg', `cannot pass map_type ${MAP_TYPES[mt]} into func ${helperStr(id)}`);
+    }
+  }
+  if (id === 12 && env.cur.refs.length) env.reject('reference_leak', 'tail_call would lead to reference leak');
+
+  if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
+
+  // Caller-saved registers are clobbered; r0 gets the return type.
+  for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
+  const r0 = env.reg(0);
+  let acquire = ACQUIRE.has(id);
+  switch (proto.ret) {
+    case 'RET_INTEGER': env.markUnknown(r0); break;
+    case 'RET_VOID': env.markNotInit(r0); break;
+    case 'RET_PTR_TO_MAP_VALUE_OR_NULL':
+    case 'RET_PTR_TO_MAP_VALUE': {
+      const nullable = proto.ret === 'RET_PTR_TO_MAP_VALUE_OR_NULL' ? MAYBE_NULL : 0;
+      const m = env.map(meta.map);
+      if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
+        env.markPtr(r0, T.CONST_PTR_TO_MAP | nullable);
+        r0.map = env.innerMap(meta.map);
+      } else if ((m.type === 'sockmap' || m.type === 'sockhash') && id === 1) {
+        env.markPtr(r0, T.PTR_TO_SOCKET | nullable);
+        acquire = true;
+      } else {
+        env.markPtr(r0, T.PTR_TO_MAP_VALUE | nullable);
+        r0.map = meta.map;
+      }
+      break;
+    }
+    case 'RET_PTR_TO_SOCKET_OR_NULL': env.markPtr(r0, T.PTR_TO_SOCKET | MAYBE_NULL); break;
+    case 'RET_PTR_TO_TCP_SOCK_OR_NULL': env.markPtr(r0, T.PTR_TO_TCP_SOCK | MAYBE_NULL); break;
+    case 'RET_PTR_TO_SOCK_COMMON_OR_NULL': env.markPtr(r0, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); break;
+    case 'RET_PTR_TO_RINGBUF_MEM_OR_NULL':
+      env.markPtr(r0, T.PTR_TO_MEM | MEM_RINGBUF | MAYBE_NULL);
+      r0.memSize = meta.memSize;
+      break;
+    case 'RET_PTR_TO_BTF_ID': env.markPtr(r0, T.PTR_TO_BTF_ID); break;
+    case 'RET_PTR_TO_BTF_ID_OR_NULL': env.markPtr(r0, T.PTR_TO_BTF_ID | MAYBE_NULL); break;
+    default: env.markUnknown(r0);
+  }
+  if (r0.type & MAYBE_NULL) r0.id = env.newId();
+  if (PTR_CAST.has(id)) r0.refObjId = meta.refObjId;
+  else if (acquire) {
+    const refId = env.newId();
+    env.cur.refs.push({ id: refId, insn: env.pc });
+    r0.id = refId;
+    r0.refObjId = refId;
+  }
+  if (proto.changesPkt) env.clearPacketPointers();
+}
+
+/** BPF_LD_ABS / BPF_LD_IND: legacy packet loads through the context in r6. */
+export function checkLdAbs(env: Env, ins: Insn): void {
+  if (!env.ctx?.ldAbs) env.reject('invalid_insn', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
+  if (env.cur.refs.length) env.reject('reference_leak', 'BPF_LD_[ABS|IND] cannot be mixed with socket references');
+  const r6 = env.readReg(6);
+  if (r6.type !== T.PTR_TO_CTX) env.reject('invalid_insn', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+  if ((ins.code & 0xe0) === 0x40) env.readReg(ins.src);
+  for (let r = 0; r <= 5; r++) env.markNotInit(env.reg(r));
+  const size = [4, 2, 1, 8][(ins.code >> 3) & 3]!;
+  env.markScalar(env.reg(0), size === 8 ? env.UNKNOWN : env.dom.truncate(env.UNKNOWN, size as 1 | 2 | 4));
+  env.scratched |= 0x3f;
+}
+
+/** A bpf-to-bpf call: a new frame with r1-r5 passed, r10 its own frame pointer. */
+export function checkSubprogCall(env: Env, ins: Insn): void {
+  const st = env.cur;
+  const target = env.pc + 1 + ins.imm;
+  const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
+  if (st.frames.length >= MAX_CALL_FRAMES)
+    env.reject('call_depth', `the call stack of ${st.frames.length + 1} frames is too deep !`);
+  if (st.frames.some((f) => f.subprog === sub)) env.reject('subprog', `recursive call from insn ${env.pc} to ${target}`);
+  const caller = env.frame;
+  const callee = newFrame(env.UNKNOWN, env.pc, sub);
+  for (let r = 1; r <= 5; r++) copyReg(callee.regs[r]!, caller.regs[r]!);
+  for (let r = 0; r <= 10; r++) if (r < 1 || r > 5) env.markNotInit(callee.regs[r]!);
+  env.markPtr(callee.regs[10]!, T.PTR_TO_STACK);
+  callee.regs[10]!.frameno = st.frames.length;
+  for (let r = 0; r <= 5; r++) env.markNotInit(caller.regs[r]!);
+  st.frames.push(callee);
+  st.pc = target;
+}
+
+/** combined stack size of the active frames (each rounded up to 32 bytes, as the JIT lays them out). */
+export function checkStackDepth(env: Env): void {
+  let total = 0;
+  for (const f of env.cur.frames) total += Math.ceil(Math.max(f.depth, 1) / 32) * 32;
+  if (total > MAX_BPF_STACK) env.reject('stack_size', `combined stack size of ${env.cur.frames.length} calls is ${total}. Too large`);
+}
+
+/** BPF_EXIT: return to the caller frame, or end the program (leaks, r0 range). Returns true when the path ends. */
+export function checkExit(env: Env): boolean {
+  const st = env.cur;
+  if (st.frames.length > 1) {
+    const r0 = env.readReg(0);
+    if (r0.type === T.PTR_TO_STACK) env.reject('pointer_leak', 'cannot return stack pointer to the caller');
+    const callee = st.frames.pop()!;
+    copyReg(env.frame.regs[0]!, r0);
+    st.pc = callee.callsite + 1;
+    return false;
+  }
+  if (st.refs.length) {
+    const ref = st.refs[0]!;
+    env.reject('reference_leak', `Unreleased reference id=${ref.id} alloc_insn=${ref.insn}`);
+  }
+  const r0 = env.readReg(0);
+  const spec = progTypeInfo(env.prog.type, env.prog.expectedAttachType)?.ret.verifierRange;
+  if (spec) {
+    if (r0.type !== T.SCALAR) env.reject('return_range', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
+    const d = env.dom;
+    const smin = d.smin(r0.v);
+    const smax = d.smax(r0.v);
+    if (smin < BigInt(spec.min) || smax > BigInt(spec.max)) {
+      let has = '';
+      if (smin > -(1n << 63n)) has += ` smin=${smin}`;
+      if (smax < (1n << 63n) - 1n) has += ` smax=${smax}`;
+      if (!has) has = ' unknown scalar value';
+      env.reject('return_range', `At program exit the register R0 has${has} should have been in [${spec.min}, ${spec.max}]`);
+    }
+  }
+  void isPointer;
+  return true;
+}

@@ -1,0 +1,182 @@
+/**
+ * The control-flow graph and the kernel's structural checks (check_subprogs, check_cfg):
+ * subprograms, basic blocks and edges as a graphlib graph (the reports draw it), plus the
+ * rejections the kernel makes before any path is explored.
+ */
+import { Graph } from '@dagrejs/graphlib';
+import type { Insn } from '../isa/insn.js';
+import * as op from '../isa/opcodes.js';
+import { Reject } from './error-kinds.js';
+
+export type EdgeKind = 'fallthrough' | 'jump' | 'taken' | 'call';
+
+export interface Block {
+  /** Graph node name: `b<start>`. */
+  id: string;
+  start: number;
+  /** Last instruction slot of the block (inclusive; the second slot of a trailing ld_imm64). */
+  end: number;
+  subprog: number;
+}
+
+export interface Subprog {
+  start: number;
+  /** One past the last slot. */
+  end: number;
+  /** Reached only through ld_imm64 src=4 (a callback), not by a call instruction. */
+  callback: boolean;
+}
+
+export interface Cfg {
+  graph: Graph<string, Block, { kind: EdgeKind }>;
+  blocks: Block[];
+  subprogs: Subprog[];
+  /** Block index that contains each slot. */
+  blockOf: Int32Array;
+  /** 1 where the slot is the second half of an ld_imm64. */
+  second: Uint8Array;
+  /** 1 at jump targets and after conditional jumps and calls: where states are checkpointed. */
+  prunePoint: Uint8Array;
+  /** 1 at targets of back-edges (loop heads). */
+  loopHead: Uint8Array;
+  /** Back-edges found (from, to). */
+  backEdges: [number, number][];
+}
+
+export interface CfgOptions {
+  /** Reject back-edges (the kernel does for unprivileged loaders). Default false. */
+  rejectLoops?: boolean;
+}
+
+const isJmp = (c: number): boolean => op.cls(c) === op.BPF_JMP || op.cls(c) === op.BPF_JMP32;
+
+/** Pseudo-call and callback targets: the subprogram starts. */
+function findSubprogs(insns: readonly Insn[], second: Uint8Array): Subprog[] {
+  const starts = new Map<number, boolean>([[0, false]]);
+  const n = insns.length;
+  for (let pc = 0; pc < n; pc++) {
+    if (second[pc]) continue;
+    const ins = insns[pc]!;
+    if (ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_CALL) {
+      const t = pc + 1 + ins.imm;
+      if (t < 0 || t >= n) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
+      if (!starts.has(t)) starts.set(t, false);
+    } else if (ins.code === op.BPF_LD_IMM64 && ins.src === op.BPF_PSEUDO_FUNC) {
+      const t = pc + 1 + ins.imm;
+      if (t < 0 || t >= n) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
+      if (!starts.has(t)) starts.set(t, true);
+    }
+  }
+  const sorted = [...starts.keys()].sort((a, b) => a - b);
+  return sorted.map((s, i) => ({ start: s, end: sorted[i + 1] ?? n, callback: starts.get(s)! }));
+}
+
+/** Builds the CFG and applies the kernel's structural rejections. Throws Reject. */
+export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
+  const n = insns.length;
+  const second = new Uint8Array(n);
+  for (let pc = 0; pc < n; pc++) if (insns[pc]!.code === op.BPF_LD_IMM64) { if (pc + 1 < n) second[pc + 1] = 1; pc++; }
+  const subprogs = findSubprogs(insns, second);
+  const subOf = new Int32Array(n);
+  subprogs.forEach((sp, i) => subOf.fill(i, sp.start, sp.end));
+
+  // check_subprogs: jumps stay inside their subprogram; each ends in exit or ja.
+  for (const sp of subprogs) {
+    for (let pc = sp.start; pc < sp.end; pc++) {
+      if (second[pc]) continue;
+      const ins = insns[pc]!;
+      if (!isJmp(ins.code)) continue;
+      const o = op.jmpOp(ins.code);
+      if (o === op.BPF_CALL || o === op.BPF_EXIT) continue;
+      const t = pc + 1 + (o === op.BPF_JA && op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off);
+      if (t < sp.start || t >= sp.end) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
+    }
+    const lastPc = second[sp.end - 1] ? sp.end - 2 : sp.end - 1;
+    const last = insns[lastPc]!;
+    const lastOk = last.code === (op.BPF_JMP | op.BPF_EXIT) || last.code === (op.BPF_JMP | op.BPF_JA) || last.code === (op.BPF_JMP32 | op.BPF_JA);
+    if (!lastOk) throw new Reject(lastPc, 'cfg_last_insn', 'last insn is not an exit or jmp');
+  }
+
+  // Successors of each instruction (intra-procedural; calls fall through and also enter the callee).
+  const succ = (pc: number): { to: number; kind: EdgeKind }[] => {
+    const ins = insns[pc]!;
+    const next = ins.code === op.BPF_LD_IMM64 ? pc + 2 : pc + 1;
+    if (!isJmp(ins.code)) return next < n ? [{ to: next, kind: 'fallthrough' }] : [];
+    const o = op.jmpOp(ins.code);
+    if (o === op.BPF_EXIT) return [];
+    if (o === op.BPF_CALL) {
+      const out: { to: number; kind: EdgeKind }[] = [{ to: next, kind: 'fallthrough' }];
+      if (ins.src === op.BPF_PSEUDO_CALL) out.push({ to: pc + 1 + ins.imm, kind: 'call' });
+      return out;
+    }
+    if (o === op.BPF_JA) return [{ to: pc + 1 + (op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off), kind: 'jump' }];
+    return [{ to: next, kind: 'fallthrough' }, { to: pc + 1 + ins.off, kind: 'taken' }];
+  };
+
+  // check_cfg: iterative DFS from insn 0 and every callback; back-edges and unreachable insns.
+  const prunePoint = new Uint8Array(n);
+  const loopHead = new Uint8Array(n);
+  const backEdges: [number, number][] = [];
+  const color = new Uint8Array(n); // 0 white, 1 on stack, 2 done
+  const roots = [0, ...subprogs.filter((s) => s.callback).map((s) => s.start)];
+  for (const root of roots) {
+    if (color[root]) continue;
+    const stack: { pc: number; edges: { to: number; kind: EdgeKind }[]; i: number }[] = [];
+    color[root] = 1;
+    stack.push({ pc: root, edges: succ(root), i: 0 });
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      if (top.i >= top.edges.length) { color[top.pc] = 2; stack.pop(); continue; }
+      const e = top.edges[top.i++]!;
+      if (e.to < 0 || e.to >= n) throw new Reject(top.pc, 'cfg_jump_out_of_range', `jump out of range from insn ${top.pc} to ${e.to}`);
+      if (second[e.to]) throw new Reject(top.pc, 'cfg_jump_out_of_range', `jump to the middle of ldimm64 insn ${e.to - 1}`);
+      if (e.kind === 'taken' || e.kind === 'jump') prunePoint[e.to] = 1;
+      if (e.kind === 'fallthrough' && top.edges.length > 1) prunePoint[e.to] = 1;
+      if (color[e.to] === 1) {
+        if (e.kind === 'call') continue; // recursion is rejected when explored
+        if (opts.rejectLoops) throw new Reject(top.pc, 'cfg_back_edge', `back-edge from insn ${top.pc} to ${e.to}`);
+        backEdges.push([top.pc, e.to]);
+        loopHead[e.to] = 1;
+        prunePoint[e.to] = 1;
+        continue;
+      }
+      if (color[e.to] === 2) continue;
+      color[e.to] = 1;
+      stack.push({ pc: e.to, edges: succ(e.to), i: 0 });
+    }
+  }
+  for (let pc = 0; pc < n; pc++) if (!second[pc] && !color[pc]) throw new Reject(pc, 'cfg_unreachable', `unreachable insn ${pc}`);
+  for (const sp of subprogs) prunePoint[sp.start] = 1;
+
+  // Basic blocks: leaders are subprogram starts, jump targets, and instructions after jumps/calls/exits.
+  const leader = new Uint8Array(n);
+  for (const sp of subprogs) leader[sp.start] = 1;
+  for (let pc = 0; pc < n; pc++) {
+    if (second[pc]) continue;
+    const ins = insns[pc]!;
+    if (!isJmp(ins.code)) continue;
+    const o = op.jmpOp(ins.code);
+    if (o === op.BPF_CALL && ins.src !== op.BPF_PSEUDO_CALL) continue; // helper calls do not end a block
+    if (pc + 1 < n) leader[pc + 1] = 1;
+    for (const e of succ(pc)) if (e.kind !== 'call') leader[e.to] = 1;
+  }
+  const blocks: Block[] = [];
+  const blockOf = new Int32Array(n).fill(-1);
+  for (let pc = 0; pc < n; pc++) {
+    if (leader[pc] || pc === 0) blocks.push({ id: `b${pc}`, start: pc, end: pc, subprog: subOf[pc]! });
+    const b = blocks[blocks.length - 1]!;
+    b.end = pc;
+    blockOf[pc] = blocks.length - 1;
+  }
+  const graph = new Graph<string, Block, { kind: EdgeKind }>({ directed: true, multigraph: true });
+  graph.setGraph('cfg');
+  for (const b of blocks) graph.setNode(b.id, b);
+  for (const b of blocks) {
+    const lastPc = second[b.end] ? b.end - 1 : b.end;
+    for (const e of succ(lastPc)) {
+      const to = blocks[blockOf[e.to]!]!;
+      graph.setEdge(b.id, to.id, { kind: e.kind }, e.kind);
+    }
+  }
+  return { graph, blocks, subprogs, blockOf, second, prunePoint, loopHead, backEdges };
+}

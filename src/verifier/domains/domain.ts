@@ -1,0 +1,292 @@
+/**
+ * The scalar domain as the verifier core sees it: a pluggable interface with the kernel's reduced
+ * product as the default and two research variants (tnum only, intervals only). All three share
+ * one state shape (Scalar) so registers, spills and the log do not care which one runs.
+ */
+import { bigintAlgebra } from './bigint.js';
+import { makeKernel, type Kernel } from './kernel.js';
+import { copyReg, type Reg } from './scalar.js';
+import type { AluOp } from './alu.js';
+import type { JmpOp } from './branch.js';
+
+/** A scalar abstract value: all fields unsigned bigint patterns (s* are two's complement). */
+export type Scalar = Readonly<Reg<bigint>>;
+export type DomainName = 'kernel' | 'tnum' | 'interval';
+export const DOMAIN_NAMES: readonly DomainName[] = ['kernel', 'tnum', 'interval'];
+
+export interface ScalarDomain {
+  readonly name: DomainName;
+  unknown(): Scalar;
+  known(v: bigint): Scalar;
+  alu(op: AluOp, alu32: boolean, dst: Scalar, src: Scalar): Scalar;
+  neg(alu32: boolean, dst: Scalar): Scalar;
+  mov32(src: Scalar): Scalar;
+  movsx(src: Scalar, bits: 8 | 16 | 32, alu32: boolean): Scalar;
+  end(dst: Scalar, bits: 16 | 32 | 64, kind: 'le' | 'be' | 'bswap'): Scalar;
+  truncate(s: Scalar, bytes: 1 | 2 | 4 | 8): Scalar;
+  sextLoad(s: Scalar, bytes: 1 | 2 | 4): Scalar;
+  branch(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): 1 | 0 | -1;
+  refine(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): { taken: [Scalar, Scalar]; fall: [Scalar, Scalar] };
+  ptrAdd(ptrVar: Scalar, off: Scalar): Scalar;
+  ptrSub(ptrVar: Scalar, off: Scalar): Scalar;
+  isConst(s: Scalar): boolean;
+  isConst32(s: Scalar): boolean;
+  constValue(s: Scalar): bigint | undefined;
+  umin(s: Scalar): bigint;
+  umax(s: Scalar): bigint;
+  smin(s: Scalar): bigint;
+  smax(s: Scalar): bigint;
+  u32min(s: Scalar): bigint;
+  u32max(s: Scalar): bigint;
+  s32min(s: Scalar): bigint;
+  s32max(s: Scalar): bigint;
+  tnum(s: Scalar): { value: bigint; mask: bigint };
+  subsumes(old: Scalar, cur: Scalar): boolean;
+  equal(a: Scalar, b: Scalar): boolean;
+  join(a: Scalar, b: Scalar): Scalar;
+  contains(s: Scalar, x: bigint): boolean;
+  sanity(s: Scalar): string | undefined;
+  format(s: Scalar, extra?: readonly string[]): string;
+}
+
+/** The running kernel product at 64 bits. */
+export const K64: Kernel<bigint, boolean> = makeKernel(bigintAlgebra, 64);
+
+const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
+const M64 = (1n << 64n) - 1n;
+
+/** Kernel log number formats (verbose_snum / verbose_unum): decimal when small, else hex. */
+function snum(v: bigint): string {
+  return v >= -32768n && v <= 32767n ? v.toString() : '0x' + BigInt.asUintN(64, v).toString(16);
+}
+function unum(v: bigint): string {
+  return v <= 65535n ? v.toString() : '0x' + v.toString(16);
+}
+
+/** print_scalar_ranges + var_off, as the kernel's log prints a scalar register. */
+export function formatScalar(s: Scalar, extra: readonly string[] = []): string {
+  if (s.mask === 0n) return snum(s64(s.value));
+  const smin32 = s32(s.s32min), smax32 = s32(s.s32max);
+  const fmt32 = (v: bigint): bigint => (v >= -32768n && v <= 32767n ? v : BigInt.asUintN(32, v));
+  const mm: { name: string; val: bigint; signed: boolean; omit: boolean }[] = [
+    { name: 'smin', val: s64(s.smin), signed: true, omit: s64(s.smin) === -(1n << 63n) },
+    { name: 'smax', val: s64(s.smax), signed: true, omit: s64(s.smax) === (1n << 63n) - 1n },
+    { name: 'umin', val: s.umin, signed: false, omit: s.umin === 0n },
+    { name: 'umax', val: s.umax, signed: false, omit: s.umax === M64 },
+    { name: 'smin32', val: fmt32(smin32), signed: true, omit: smin32 === -(1n << 31n) },
+    { name: 'smax32', val: fmt32(smax32), signed: true, omit: smax32 === (1n << 31n) - 1n },
+    { name: 'umin32', val: s.u32min, signed: false, omit: s.u32min === 0n },
+    { name: 'umax32', val: s.u32max, signed: false, omit: s.u32max === 0xffffffffn },
+  ];
+  const parts: string[] = [...extra];
+  for (let i = 0; i < mm.length; i++) {
+    const m1 = mm[i]!;
+    if (m1.omit) continue;
+    const neg1 = m1.signed && m1.val < 0n;
+    let text = `${m1.name}=`;
+    // Equal values of the same family (signed/unsigned) share one number: smin=smin32=-1.
+    for (let j = i + 2; j < mm.length; j += 2) {
+      const m2 = mm[j]!;
+      if (m2.omit || BigInt.asUintN(64, m2.val) !== BigInt.asUintN(64, m1.val)) continue;
+      const neg2 = m2.signed && m2.val < 0n;
+      if (neg2 !== neg1) continue;
+      m2.omit = true;
+      text += `${m2.name}=`;
+    }
+    text += m1.signed ? snum(m1.val) : unum(m1.val);
+    parts.push(text);
+  }
+  if (s.mask !== M64 || s.value !== 0n) parts.push(`var_off=(0x${s.value.toString(16)}; 0x${s.mask.toString(16)})`);
+  return `scalar(${parts.join(',')})`;
+}
+
+function sanityMessage(s: Scalar): string | undefined {
+  if (s.umin > s.umax || s64(s.smin) > s64(s.smax) || s.u32min > s.u32max || s32(s.s32min) > s32(s.s32max))
+    return 'range bounds violation';
+  if (s.mask === 0n && (s.umin !== s.value || s.umax !== s.value || s.smin !== s.value || s.smax !== s.value))
+    return 'const tnum out of sync with range bounds';
+  const m32 = s.mask & 0xffffffffn, v32 = s.value & 0xffffffffn;
+  if (m32 === 0n && (s.u32min !== v32 || s.u32max !== v32 || s.s32min !== v32 || s.s32max !== v32))
+    return 'const subreg tnum out of sync with range bounds';
+  return undefined;
+}
+
+/** Everything the three domains share: queries, formatting, pruning checks. */
+function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' | 'neg' | 'mov32' | 'movsx' | 'end' | 'truncate' | 'sextLoad' | 'branch' | 'refine' | 'ptrAdd' | 'ptrSub' | 'join'> {
+  return {
+    unknown: () => k.unknown(),
+    known: (v) => k.known(BigInt.asUintN(64, v)),
+    isConst: (s) => s.mask === 0n,
+    isConst32: (s) => (s.mask & 0xffffffffn) === 0n,
+    constValue: (s) => (s.mask === 0n ? s.value : undefined),
+    umin: (s) => s.umin,
+    umax: (s) => s.umax,
+    smin: (s) => s64(s.smin),
+    smax: (s) => s64(s.smax),
+    u32min: (s) => s.u32min,
+    u32max: (s) => s.u32max,
+    s32min: (s) => s32(s.s32min),
+    s32max: (s) => s32(s.s32max),
+    tnum: (s) => ({ value: s.value, mask: s.mask }),
+    // range_within(old, cur) && tnum_in(old.var_off, cur.var_off): cur adds no concrete value.
+    subsumes: (o, c) =>
+      o.umin <= c.umin && c.umax <= o.umax && s64(o.smin) <= s64(c.smin) && s64(c.smax) <= s64(o.smax) &&
+      o.u32min <= c.u32min && c.u32max <= o.u32max && s32(o.s32min) <= s32(c.s32min) && s32(c.s32max) <= s32(o.s32max) &&
+      (c.mask & ~o.mask) === 0n && (c.value & ~o.mask) === o.value,
+    equal: (a, b) =>
+      a.value === b.value && a.mask === b.mask && a.umin === b.umin && a.umax === b.umax && a.smin === b.smin &&
+      a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max,
+    contains: (s, x) => k.contains(s as Reg<bigint>, BigInt.asUintN(64, x)),
+    sanity: sanityMessage,
+    format: formatScalar,
+  };
+}
+
+/** Union hull of two states (not in the kernel; for the join/widening exploration strategy). */
+function hull(k: Kernel<bigint, boolean>, a: Scalar, b: Scalar): Scalar {
+  const t = k.t.union(a, b);
+  const minS = (x: bigint, y: bigint, w: number): bigint => (BigInt.asIntN(w, x) < BigInt.asIntN(w, y) ? x : y);
+  const maxS = (x: bigint, y: bigint, w: number): bigint => (BigInt.asIntN(w, x) > BigInt.asIntN(w, y) ? x : y);
+  return k.sync({
+    value: t.value, mask: t.mask,
+    umin: a.umin < b.umin ? a.umin : b.umin, umax: a.umax > b.umax ? a.umax : b.umax,
+    smin: minS(a.smin, b.smin, 64), smax: maxS(a.smax, b.smax, 64),
+    u32min: a.u32min < b.u32min ? a.u32min : b.u32min, u32max: a.u32max > b.u32max ? a.u32max : b.u32max,
+    s32min: minS(a.s32min, b.s32min, 32), s32max: maxS(a.s32max, b.s32max, 32),
+  });
+}
+
+const BYTES_TO_BITS = { 1: 8, 2: 16, 4: 32, 8: 64 } as const;
+
+function branchCode(v: bigint): 1 | 0 | -1 {
+  return v === 1n ? 1 : v === 0n ? 0 : -1;
+}
+
+/** The kernel's reduced product (default). */
+export function kernelDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
+  return {
+    name: 'kernel',
+    ...common(k),
+    alu: (op, alu32, d, s) => k.alu(op, alu32, d as Reg<bigint>, s as Reg<bigint>),
+    neg: (alu32, d) => k.neg(alu32, d as Reg<bigint>),
+    mov32: (s) => k.mov32(s as Reg<bigint>),
+    movsx: (s, bits, alu32) => k.movsx(s as Reg<bigint>, bits, alu32),
+    // 6.18 does not track BPF_END: the destination becomes unknown.
+    end: () => k.unknown(),
+    truncate: (s, bytes) => k.truncate(s as Reg<bigint>, BYTES_TO_BITS[bytes]),
+    sextLoad: (s, bytes) => k.sextLoad(s as Reg<bigint>, BYTES_TO_BITS[bytes]),
+    branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, a as Reg<bigint>, b as Reg<bigint>)),
+    refine: (op, jmp32, a, b) => k.refine(op, jmp32, a as Reg<bigint>, b as Reg<bigint>),
+    ptrAdd: (p, o) => k.ptrAdd(p as Reg<bigint>, o as Reg<bigint>),
+    ptrSub: (p, o) => k.ptrSub(p as Reg<bigint>, o as Reg<bigint>),
+    join: (a, b) => hull(k, a, b),
+  };
+}
+
+export const kernelDomain: ScalarDomain = kernelDomainOf(K64);
+
+/** Bounds implied by the tnum alone (the product with no range knowledge). */
+function fromTnum(k: Kernel<bigint, boolean>, value: bigint, mask: bigint): Scalar {
+  const r = k.unknown();
+  r.value = value & ~mask;
+  r.mask = mask;
+  k.updateRegBounds(r);
+  return r;
+}
+
+/** tnum only: every operation on the bit-level knowledge, ranges recomputed from it. */
+export function tnumDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
+  const { t } = k;
+  const proj = (s: { value: bigint; mask: bigint }): Scalar => fromTnum(k, s.value, s.mask);
+  const sub32 = (s: { value: bigint; mask: bigint }): Scalar => proj(t.subreg(s));
+  return {
+    name: 'tnum',
+    ...common(k),
+    known: (v) => proj(t.const(BigInt.asUintN(64, v))),
+    alu(op, alu32, d, s) {
+      const shiftOk = (alu32 ? (s.mask & 0xffffffffn) === 0n : s.mask === 0n) && (alu32 ? s.value & 0xffffffffn : s.value) < (alu32 ? 32n : 64n);
+      const amt = alu32 ? s.value & 0xffffffffn : s.value;
+      let r: { value: bigint; mask: bigint };
+      switch (op) {
+        case 'add': r = t.add(d, s); break;
+        case 'sub': r = t.sub(d, s); break;
+        case 'mul': r = t.mul(d, s); break;
+        case 'and': r = t.and(d, s); break;
+        case 'or': r = t.or(d, s); break;
+        case 'xor': r = t.xor(d, s); break;
+        case 'lsh': if (!shiftOk) return k.unknown(); r = t.lshift(alu32 ? t.subreg(d) : d, amt); break;
+        case 'rsh': if (!shiftOk) return k.unknown(); r = t.rshift(alu32 ? t.subreg(d) : d, amt); break;
+        case 'arsh': if (!shiftOk) return k.unknown(); r = t.arshift(alu32 ? t.subreg(d) : d, amt, alu32 ? 32 : 64); break;
+        default: return alu32 ? sub32(t.unknown()) : k.unknown();
+      }
+      return alu32 ? sub32(r) : proj(r);
+    },
+    neg: (alu32, d) => (alu32 ? sub32(t.neg(d)) : proj(t.neg(d))),
+    mov32: (s) => sub32(s),
+    movsx: (s, bits, alu32) => {
+      const r = k.movsx(proj(s) as Reg<bigint>, bits, alu32);
+      return proj(r);
+    },
+    end: () => k.unknown(),
+    truncate: (s, bytes) => (bytes === 8 ? s : proj(t.cast(s, BYTES_TO_BITS[bytes]))),
+    sextLoad: (s, bytes) => proj(k.sextLoad(proj(s) as Reg<bigint>, BYTES_TO_BITS[bytes])),
+    branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, proj(a) as Reg<bigint>, proj(b) as Reg<bigint>)),
+    refine(op, jmp32, a, b) {
+      // Only what a tnum can hold: equality (intersection) and JSET bits; other sides keep the inputs.
+      const r = k.refine(op, jmp32, proj(a) as Reg<bigint>, proj(b) as Reg<bigint>);
+      const keep = op === 'jeq' || op === 'jne' || op === 'jset';
+      const side = (p: [Reg<bigint>, Reg<bigint>]): [Scalar, Scalar] =>
+        keep ? [proj(p[0]), proj(p[1])] : [proj(a), proj(b)];
+      return { taken: side(r.taken), fall: side(r.fall) };
+    },
+    ptrAdd: (p, o) => proj(t.add(p, o)),
+    ptrSub: (p, o) => proj(t.sub(p, o)),
+    join: (a, b) => proj(t.union(a, b)),
+  };
+}
+
+/** Intervals only: the four ranges with their mutual deductions; var_off holds only constants. */
+export function intervalDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
+  const proj = (s: Reg<bigint>): Scalar => {
+    const r = copyReg(s);
+    if (r.umin === r.umax) {
+      r.value = r.umin;
+      r.mask = 0n;
+    } else {
+      r.value = 0n;
+      r.mask = M64;
+    }
+    return r;
+  };
+  const R = (s: Scalar): Reg<bigint> => s as Reg<bigint>;
+  return {
+    name: 'interval',
+    ...common(k),
+    alu: (op, alu32, d, s) => proj(k.alu(op, alu32, R(d), R(s))),
+    neg: (alu32, d) => proj(k.neg(alu32, R(d))),
+    mov32: (s) => proj(k.mov32(R(s))),
+    movsx: (s, bits, alu32) => proj(k.movsx(R(s), bits, alu32)),
+    end: () => k.unknown(),
+    truncate: (s, bytes) => proj(k.truncate(R(s), BYTES_TO_BITS[bytes])),
+    sextLoad: (s, bytes) => proj(k.sextLoad(R(s), BYTES_TO_BITS[bytes])),
+    branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, R(a), R(b))),
+    refine(op, jmp32, a, b) {
+      const r = k.refine(op, jmp32, R(a), R(b));
+      return { taken: [proj(r.taken[0]), proj(r.taken[1])], fall: [proj(r.fall[0]), proj(r.fall[1])] };
+    },
+    ptrAdd: (p, o) => proj(k.ptrAdd(R(p), R(o))),
+    ptrSub: (p, o) => proj(k.ptrSub(R(p), R(o))),
+    join: (a, b) => proj(hull(k, a, b) as Reg<bigint>),
+  };
+}
+
+const DOMAINS: Record<DomainName, ScalarDomain> = {
+  kernel: kernelDomain,
+  tnum: tnumDomainOf(K64),
+  interval: intervalDomainOf(K64),
+};
+
+export function getDomain(name: DomainName): ScalarDomain {
+  return DOMAINS[name];
+}

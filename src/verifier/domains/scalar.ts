@@ -1,0 +1,263 @@
+/**
+ * The reduced product of the kernel's scalar state (struct bpf_reg_state, scalar part): a tnum
+ * (value; mask) and four ranges, u64/s64 over the whole register and u32/s32 over its low half.
+ * Signed bounds are stored as two's complement patterns and compared signed. This file holds the
+ * constructors and the synchronisation that makes the five components agree (reg_bounds_sync),
+ * as kernel/bpf/verifier.c 6.18.
+ *
+ * The functions mutate a working copy, as the kernel does; public operations copy first.
+ * Widths: N is the register width (64), H = N / 2 the subregister (32). Tests scale N down to 8.
+ */
+import type { Kernel } from './kernel.js';
+
+export interface Reg<T> {
+  value: T;
+  mask: T;
+  umin: T;
+  umax: T;
+  smin: T;
+  smax: T;
+  u32min: T;
+  u32max: T;
+  s32min: T;
+  s32max: T;
+}
+
+export const REG_FIELDS = ['value', 'mask', 'umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min', 's32max'] as const;
+/** Fields that are H bits wide; the rest are N bits. */
+export const HALF_FIELDS: ReadonlySet<string> = new Set(['u32min', 'u32max', 's32min', 's32max']);
+
+export function copyReg<T>(r: Reg<T>): Reg<T> {
+  return {
+    value: r.value, mask: r.mask, umin: r.umin, umax: r.umax, smin: r.smin, smax: r.smax,
+    u32min: r.u32min, u32max: r.u32max, s32min: r.s32min, s32max: r.s32max,
+  };
+}
+
+/** Field-wise choice between two states (both computed; bigint picks one without merging). */
+export function selectReg<T, B>(k: Kernel<T, B>, c: B, a: Reg<T>, b: Reg<T>): Reg<T> {
+  const kn = k.A.known(c);
+  if (kn !== undefined) return copyReg(kn ? a : b);
+  const { n, h } = k;
+  return {
+    value: n.ite(c, a.value, b.value), mask: n.ite(c, a.mask, b.mask),
+    umin: n.ite(c, a.umin, b.umin), umax: n.ite(c, a.umax, b.umax),
+    smin: n.ite(c, a.smin, b.smin), smax: n.ite(c, a.smax, b.smax),
+    u32min: h.ite(c, a.u32min, b.u32min), u32max: h.ite(c, a.u32max, b.u32max),
+    s32min: h.ite(c, a.s32min, b.s32min), s32max: h.ite(c, a.s32max, b.s32max),
+  };
+}
+
+/** Overwrites r with s (used after a field-wise select). */
+export function assignReg<T>(r: Reg<T>, s: Reg<T>): void {
+  r.value = s.value; r.mask = s.mask; r.umin = s.umin; r.umax = s.umax; r.smin = s.smin; r.smax = s.smax;
+  r.u32min = s.u32min; r.u32max = s.u32max; r.s32min = s.s32min; r.s32max = s.s32max;
+}
+
+/** __mark_reg_known: every component is the constant. */
+export function markKnown<T, B>(k: Kernel<T, B>, r: Reg<T>, v: T): void {
+  const lo = k.lo(v);
+  r.value = v; r.mask = k.n.zero;
+  r.umin = v; r.umax = v; r.smin = v; r.smax = v;
+  r.u32min = lo; r.u32max = lo; r.s32min = lo; r.s32max = lo;
+}
+
+/** __mark_reg32_known: the subregister is the constant, the upper half of var_off is kept. */
+export function markReg32Known<T, B>(k: Kernel<T, B>, r: Reg<T>, v: T): void {
+  const lo = k.lo(v);
+  const t = k.t.constSubreg(r, k.A.zext(lo, k.H, k.N));
+  r.value = t.value; r.mask = t.mask;
+  r.u32min = lo; r.u32max = lo; r.s32min = lo; r.s32max = lo;
+}
+
+export function mark64Unbounded<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  r.smin = k.n.sminv; r.smax = k.n.smaxv; r.umin = k.n.zero; r.umax = k.n.ones;
+}
+
+export function mark32Unbounded<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  r.s32min = k.h.sminv; r.s32max = k.h.smaxv; r.u32min = k.h.zero; r.u32max = k.h.ones;
+}
+
+/** __mark_reg_unknown: nothing known. */
+export function markUnknown<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  r.value = k.n.zero; r.mask = k.n.ones;
+  k.mark64Unbounded(r);
+  k.mark32Unbounded(r);
+}
+
+/** __update_reg32_bounds: bounds implied by the low half of var_off. */
+export function updateReg32Bounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const { h } = k;
+  const v = k.lo(r.value);
+  const m = k.lo(r.mask);
+  // min signed is max(sign bit) | min(other bits); max signed is min(sign bit) | max(other bits)
+  r.s32min = h.smax(r.s32min, h.or(v, h.and(m, h.sminv)));
+  r.s32max = h.smin(r.s32max, h.or(v, h.and(m, h.smaxv)));
+  r.u32min = h.umax(r.u32min, v);
+  r.u32max = h.umin(r.u32max, h.or(v, m));
+}
+
+/** __update_reg64_bounds */
+export function updateReg64Bounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const { n } = k;
+  r.smin = n.smax(r.smin, n.or(r.value, n.and(r.mask, n.sminv)));
+  r.smax = n.smin(r.smax, n.or(r.value, n.and(r.mask, n.smaxv)));
+  r.umin = n.umax(r.umin, r.value);
+  r.umax = n.umin(r.umax, n.or(r.value, r.mask));
+}
+
+export function updateRegBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  k.updateReg32Bounds(r);
+  k.updateReg64Bounds(r);
+}
+
+/** __reg32_deduce_bounds: 32-bit bounds from the 64-bit ones and from each other. */
+export function reg32DeduceBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const { A, n, h, H } = k;
+  // Upper halves of the u64 range equal: the low halves form a u32 range (and an s32 one if ordered).
+  const sameU = n.eq(n.lshrk(r.umin, H), n.lshrk(r.umax, H));
+  let lmin = k.lo(r.umin);
+  let lmax = k.lo(r.umax);
+  r.u32min = h.ite(sameU, h.umax(r.u32min, lmin), r.u32min);
+  r.u32max = h.ite(sameU, h.umin(r.u32max, lmax), r.u32max);
+  const sameUs = A.and(sameU, h.sle(lmin, lmax));
+  r.s32min = h.ite(sameUs, h.smax(r.s32min, lmin), r.s32min);
+  r.s32max = h.ite(sameUs, h.smin(r.s32max, lmax), r.s32max);
+  // Same for the s64 range (arithmetic shift of the upper half).
+  const sameS = n.eq(n.ashrk(r.smin, H), n.ashrk(r.smax, H));
+  lmin = k.lo(r.smin);
+  lmax = k.lo(r.smax);
+  const sameSu = A.and(sameS, h.ule(lmin, lmax));
+  r.u32min = h.ite(sameSu, h.umax(r.u32min, lmin), r.u32min);
+  r.u32max = h.ite(sameSu, h.umin(r.u32max, lmax), r.u32max);
+  const sameSs = A.and(sameS, h.sle(lmin, lmax));
+  r.s32min = h.ite(sameSs, h.smax(r.s32min, lmin), r.s32min);
+  r.s32max = h.ite(sameSs, h.smin(r.s32max, lmax), r.s32max);
+  // Upper halves are two consecutive numbers and the low halves go from negative to
+  // non-negative: the low halves still form an s32 range.
+  const hiNext = (a: T, b: T): B => h.eq(h.add(k.lo(n.lshrk(a, H)), h.one), k.lo(n.lshrk(b, H)));
+  lmin = k.lo(r.umin);
+  lmax = k.lo(r.umax);
+  const crossU = A.and(hiNext(r.umin, r.umax), h.neg0(lmin), A.not(h.neg0(lmax)));
+  r.s32min = h.ite(crossU, h.smax(r.s32min, lmin), r.s32min);
+  r.s32max = h.ite(crossU, h.smin(r.s32max, lmax), r.s32max);
+  const hiNextS = (a: T, b: T): B => h.eq(h.add(k.lo(n.ashrk(a, H)), h.one), k.lo(n.ashrk(b, H)));
+  lmin = k.lo(r.smin);
+  lmax = k.lo(r.smax);
+  const crossS = A.and(hiNextS(r.smin, r.smax), h.neg0(lmin), A.not(h.neg0(lmax)));
+  r.s32min = h.ite(crossS, h.smax(r.s32min, lmin), r.s32min);
+  r.s32max = h.ite(crossS, h.smin(r.s32max, lmax), r.s32max);
+  // A u32 range that does not cross the sign bit is also an s32 range, and vice versa.
+  const uAsS = h.sle(r.u32min, r.u32max);
+  r.s32min = h.ite(uAsS, h.smax(r.s32min, r.u32min), r.s32min);
+  r.s32max = h.ite(uAsS, h.smin(r.s32max, r.u32max), r.s32max);
+  const sAsU = h.ule(r.s32min, r.s32max);
+  r.u32min = h.ite(sAsU, h.umax(r.s32min, r.u32min), r.u32min);
+  r.u32max = h.ite(sAsU, h.umin(r.s32max, r.u32max), r.u32max);
+}
+
+/** __reg64_deduce_bounds, with 6.17's case for an s64 range that crosses the sign boundary. */
+export function reg64DeduceBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const { n } = k;
+  const uAsS = n.sle(r.umin, r.umax);
+  r.smin = n.ite(uAsS, n.smax(r.smin, r.umin), r.smin);
+  r.smax = n.ite(uAsS, n.smin(r.smax, r.umax), r.smax);
+  const sAsU = n.ule(r.smin, r.smax);
+  // s64 range wraps (negative .. non-negative): it is [0, smax] u [smin, U64_MAX] in u64; if the
+  // u64 range meets only one of the two pieces, both ranges shrink to that piece.
+  const onlyLow = n.ult(r.umax, r.smin);
+  const onlyHigh = n.ult(r.smax, r.umin);
+  const umin0 = r.umin;
+  const umax0 = r.umax;
+  const smin0 = r.smin;
+  const smax0 = r.smax;
+  r.umin = n.ite(sAsU, n.umax(smin0, umin0), n.ite(onlyLow, umin0, n.ite(onlyHigh, n.umax(umin0, smin0), umin0)));
+  r.umax = n.ite(sAsU, n.umin(smax0, umax0), n.ite(onlyLow, n.umin(umax0, smax0), umax0));
+  r.smin = n.ite(sAsU, smin0, n.ite(onlyLow, umin0, smin0));
+  r.smax = n.ite(sAsU, smax0, n.ite(onlyLow, smax0, n.ite(onlyHigh, umax0, smax0)));
+}
+
+/** __reg_deduce_mixed_bounds: tighten the 64-bit bounds with the 32-bit ones. */
+export function regDeduceMixedBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const { A, n, h, N, H } = k;
+  const hiMask = n.not(n.c((1n << BigInt(H)) - 1n));
+  const z = (x: T): T => A.zext(x, H, N);
+  // u32 -> u64 and u32 -> s64: substitute the low halves, always well-formed.
+  r.umin = n.umax(r.umin, n.or(n.and(r.umin, hiMask), z(r.u32min)));
+  r.umax = n.umin(r.umax, n.or(n.and(r.umax, hiMask), z(r.u32max)));
+  r.smin = n.smax(r.smin, n.or(n.and(r.smin, hiMask), z(r.u32min)));
+  r.smax = n.smin(r.smax, n.or(n.and(r.smax, hiMask), z(r.u32max)));
+  // s32 -> u64 and s32 -> s64 when the s32 range is also a u32 range.
+  const sAsU = h.ule(r.s32min, r.s32max);
+  r.umin = n.ite(sAsU, n.umax(r.umin, n.or(n.and(r.umin, hiMask), z(r.s32min))), r.umin);
+  r.umax = n.ite(sAsU, n.umin(r.umax, n.or(n.and(r.umax, hiMask), z(r.s32max))), r.umax);
+  r.smin = n.ite(sAsU, n.smax(r.smin, n.or(n.and(r.smin, hiMask), z(r.s32min))), r.smin);
+  r.smax = n.ite(sAsU, n.smin(r.smax, n.or(n.and(r.smax, hiMask), z(r.s32max))), r.smax);
+  // After a sign-extending load: a 64-bit range inside [S32_MIN, S32_MAX] whose low half is
+  // non-negative cannot have its upper bits all ones, so it is the s32 range itself.
+  const sx = (x: T): T => A.sext(x, H, N);
+  const c = A.and(A.not(h.neg0(r.s32min)), n.sle(sx(h.sminv), r.smin), n.sle(r.smax, sx(h.smaxv)));
+  const smin = sx(r.s32min);
+  const smax = sx(r.s32max);
+  const t = k.t.intersect(r, k.t.range(smin, smax));
+  r.smin = n.ite(c, smin, r.smin);
+  r.smax = n.ite(c, smax, r.smax);
+  r.umin = n.ite(c, smin, r.umin);
+  r.umax = n.ite(c, smax, r.umax);
+  r.value = n.ite(c, t.value, r.value);
+  r.mask = n.ite(c, t.mask, r.mask);
+}
+
+export function regDeduceBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  k.reg32DeduceBounds(r);
+  k.reg64DeduceBounds(r);
+  k.regDeduceMixedBounds(r);
+}
+
+/** __reg_bound_offset: known bits from the unsigned ranges. */
+export function regBoundOffset<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const { t, A, H, N } = k;
+  const var64 = t.intersect(r, t.range(r.umin, r.umax));
+  const var32 = t.intersect(t.subreg(var64), t.range(A.zext(r.u32min, H, N), A.zext(r.u32max, H, N)));
+  const out = t.or(t.clearSubreg(var64), var32);
+  r.value = out.value;
+  r.mask = out.mask;
+}
+
+/** reg_bounds_sync: bounds from var_off, sign deductions twice, var_off from bounds, bounds again. */
+export function regBoundsSync<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  k.updateRegBounds(r);
+  k.regDeduceBounds(r);
+  k.regDeduceBounds(r);
+  k.regBoundOffset(r);
+  k.updateRegBounds(r);
+}
+
+/** __reg_assign_32_into_64: the 64-bit bounds of a zero-extended subregister. */
+export function assign32Into64<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const { A, n, h, H, N } = k;
+  r.umin = A.zext(r.u32min, H, N);
+  r.umax = A.zext(r.u32max, H, N);
+  // Signed 32-bit bounds carry over only when both are non-negative.
+  const pos = A.and(A.not(h.neg0(r.s32min)), A.not(h.neg0(r.s32max)));
+  r.smin = n.ite(pos, A.zext(r.s32min, H, N), n.zero);
+  r.smax = n.ite(pos, A.zext(r.s32max, H, N), A.zext(h.ones, H, N));
+}
+
+/** zext_32_to_64: what every 32-bit ALU result becomes. */
+export function zext32To64<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const t = k.t.subreg(r);
+  r.value = t.value;
+  r.mask = t.mask;
+  k.assign32Into64(r);
+}
+
+/** The kernel's reg_bounds_sanity_check, as a condition: true when the state is consistent. */
+export function regSane<T, B>(k: Kernel<T, B>, r: Reg<T>): B {
+  const { A, n, h } = k;
+  const ordered = A.and(n.ule(r.umin, r.umax), n.sle(r.smin, r.smax), h.ule(r.u32min, r.u32max), h.sle(r.s32min, r.s32max));
+  const c64 = A.implies(k.t.isConst(r), A.and(n.eq(r.umin, r.value), n.eq(r.umax, r.value), n.eq(r.smin, r.value), n.eq(r.smax, r.value)));
+  const v32 = k.lo(r.value);
+  const c32 = A.implies(k.t.subregIsConst(r), A.and(h.eq(r.u32min, v32), h.eq(r.u32max, v32), h.eq(r.s32min, v32), h.eq(r.s32max, v32)));
+  return A.and(ordered, c64, c32);
+}

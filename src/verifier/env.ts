@@ -1,0 +1,188 @@
+/**
+ * The verifier environment (the kernel's bpf_verifier_env): the program, the scalar domain,
+ * the current state, id generation, statistics and the log. The instruction semantics live in
+ * alu.ts, memory.ts, calls.ts and branch.ts as functions of this environment; the exploration
+ * loop is explore.ts.
+ */
+import type { Insn } from '../isa/insn.js';
+import type { MapSpec, Program } from '../isa/program.js';
+import { ctxLayout, type CtxLayout } from '../runtime/context/index.js';
+import type { Cfg } from './cfg.js';
+import { getDomain, type Scalar, type ScalarDomain } from './domains/index.js';
+import { Reject, type ErrorKind } from './error-kinds.js';
+import { Log } from './log.js';
+import { INSN_LIMIT, type VerifyOptions } from './options.js';
+import { T, isPointer, typeName } from './reg-types.js';
+import { copyReg, curFrame, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
+
+export class Env {
+  readonly prog: Program;
+  readonly insns: readonly Insn[];
+  readonly dom: ScalarDomain;
+  readonly opts: VerifyOptions;
+  readonly cfg: Cfg;
+  readonly live: Uint16Array;
+  readonly log: Log | null;
+  readonly ctx: CtxLayout | undefined;
+  readonly insnLimit: number;
+  /** The shared unknown scalar (Scalars are immutable). */
+  readonly UNKNOWN: Scalar;
+  readonly ZERO: Scalar;
+
+  cur!: VState;
+  /** The instruction being processed. */
+  pc = 0;
+  idGen = 0;
+  insnProcessed = 0;
+  /** Registers (bits 0-10) touched by the current instruction, for the log. */
+  scratched = 0;
+  /** Stack slots (frame-relative 8-byte slot indices) touched by the current instruction. */
+  scratchedStack: number[] = [];
+
+  // Pruning statistics, as the kernel's log reports them.
+  explored: (Checkpoint[] | undefined)[];
+  totalStates = 0;
+  curStates = 0;
+  peakStates = 0;
+  maxStatesPerInsn = 0;
+  /** Counters since the last checkpoint (the kernel's loop heuristics). */
+  jmpsProcessed = 0;
+  prevJmpsProcessed = 0;
+  prevInsnProcessed = 0;
+
+  constructor(prog: Program, cfg: Cfg, live: Uint16Array, opts: VerifyOptions) {
+    this.prog = prog;
+    this.insns = prog.insns;
+    this.opts = opts;
+    this.cfg = cfg;
+    this.live = live;
+    this.dom = getDomain(opts.domain ?? 'kernel');
+    this.UNKNOWN = this.dom.unknown();
+    this.ZERO = this.dom.known(0n);
+    this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
+    this.ctx = ctxLayout(prog.type);
+    this.insnLimit = opts.insnLimit ?? INSN_LIMIT;
+    this.explored = new Array(prog.insns.length);
+  }
+
+  reject(kind: ErrorKind, message: string): never {
+    throw new Reject(this.pc, kind, message);
+  }
+
+  get frame(): Frame {
+    return curFrame(this.cur);
+  }
+
+  reg(r: number): Reg {
+    return this.frame.regs[r]!;
+  }
+
+  /** Inner-map templates of map-in-map lookups, indexed after program.maps. */
+  readonly innerMaps: MapSpec[] = [];
+
+  map(idx: number): MapSpec {
+    const m = idx >= this.prog.maps.length ? this.innerMaps[idx - this.prog.maps.length] : this.prog.maps[idx];
+    if (!m) this.reject('invalid_insn', `fd ${idx} is not pointing to valid bpf_map`);
+    return m;
+  }
+
+  /** The index standing for the inner map of map-in-map `outer`. */
+  innerMap(outer: number): number {
+    const spec = this.map(outer).inner;
+    if (!spec) this.reject('unsupported', `map-in-map ${this.map(outer).name} has no inner map template`);
+    let i = this.innerMaps.indexOf(spec);
+    if (i < 0) { this.innerMaps.push(spec); i = this.innerMaps.length - 1; }
+    return this.prog.maps.length + i;
+  }
+
+  newId(): number {
+    return ++this.idGen;
+  }
+
+  // ---- register marking (the kernel's __mark_reg_*) ----
+
+  markUnknown(r: Reg): void {
+    r.type = T.SCALAR;
+    r.v = this.UNKNOWN;
+    r.off = 0;
+    r.id = 0;
+    r.refObjId = 0;
+    r.range = 0;
+    r.map = -1;
+    r.memSize = 0;
+    r.frameno = 0;
+  }
+
+  markScalar(r: Reg, v: Scalar): void {
+    this.markUnknown(r);
+    r.v = v;
+  }
+
+  markKnown(r: Reg, v: bigint): void {
+    this.markScalar(r, this.dom.known(v));
+  }
+
+  markNotInit(r: Reg): void {
+    this.markUnknown(r);
+    r.type = T.NOT_INIT;
+  }
+
+  /** A pointer of `type` with no variable offset. */
+  markPtr(r: Reg, type: number, off = 0): void {
+    this.markUnknown(r);
+    r.type = type;
+    r.v = this.ZERO;
+    r.off = off;
+  }
+
+  /** check_reg_arg(SRC_OP): the register must hold a value. */
+  readReg(regno: number): Reg {
+    this.scratched |= 1 << regno;
+    const r = this.reg(regno);
+    if (r.type === T.NOT_INIT) this.reject('uninit_reg', `R${regno} !read_ok`);
+    return r;
+  }
+
+  /** check_reg_arg(DST_OP): the register may be written (not r10). */
+  writeReg(regno: number): Reg {
+    if (regno === 10) this.reject('frame_pointer_write', 'frame pointer is read only');
+    this.scratched |= 1 << regno;
+    return this.reg(regno);
+  }
+
+  setReg(regno: number, src: Reg): void {
+    copyReg(this.writeReg(regno), src);
+  }
+
+  isConst(r: Reg): boolean {
+    return r.type === T.SCALAR && this.dom.isConst(r.v);
+  }
+
+  /** register_is_null: the known scalar 0. */
+  isNull(r: Reg): boolean {
+    return r.type === T.SCALAR && this.dom.constValue(r.v) === 0n;
+  }
+
+  typeStr(r: Reg): string {
+    return typeName(r.type);
+  }
+
+  /** Every register and spilled register in every frame, for id-based propagation. */
+  forEachReg(fn: (r: Reg) => void): void {
+    for (const f of this.cur.frames) {
+      for (const r of f.regs) fn(r);
+      for (const s of f.spills) if (s) fn(s);
+    }
+  }
+
+  /** Pointers carrying values that may not be dereferenced after a helper changed the packet. */
+  clearPacketPointers(): void {
+    this.forEachReg((r) => {
+      if (r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META || r.type === T.PTR_TO_PACKET_END) this.markUnknown(r);
+    });
+  }
+
+  isPointer(r: Reg): boolean {
+    return isPointer(r.type);
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Path exploration (the kernel's do_check): follow one path instruction by instruction with the
+ * state mutated in place, push the other side of every undecided branch on a work stack, and
+ * at prune points end a path whose state a finished, explored state subsumes. Loops are
+ * explored by unrolling, bounded by the processed-instruction limit. The `join` strategy
+ * instead keeps one joined (and eventually widened) state per loop head.
+ */
+import type { Insn } from '../isa/insn.js';
+import * as op from '../isa/opcodes.js';
+import { checkAlu } from './alu.js';
+import { checkCondJmp } from './branch.js';
+import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCall } from './calls.js';
+import type { Env } from './env.js';
+import { joinStates } from './join.js';
+import { checkMemAccess } from './memory.js';
+import { statesEqual } from './prune.js';
+import { T } from './reg-types.js';
+import { cloneState, curFrame, newFrame, type Checkpoint, type VState } from './state.js';
+
+/** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches at once. */
+const JMP_SEQ_LIMIT = 8192;
+
+interface JoinEntry {
+  st: VState;
+  joins: number;
+}
+
+export function initialState(env: Env): VState {
+  const f = newFrame(env.UNKNOWN, -1, 0);
+  for (const r of f.regs) env.markNotInit(r);
+  env.markPtr(f.regs[1]!, T.PTR_TO_CTX);
+  env.markPtr(f.regs[10]!, T.PTR_TO_STACK);
+  return { frames: [f], refs: [], pc: 0, parent: null, prevPc: -1 };
+}
+
+export function explore(env: Env): void {
+  const stack: VState[] = [];
+  const joins = new Map<string, JoinEntry>();
+  const log = env.log;
+  env.cur = initialState(env);
+  let printState = true;
+
+  const push = (st: VState): void => {
+    if (st.parent) st.parent.branches++;
+    stack.push(st);
+    if (stack.length > JMP_SEQ_LIMIT) env.reject('too_complex', `The sequence of ${stack.length} jumps is too complex.`);
+  };
+  /** update_branch_counts: the current path is done. */
+  const finish = (): void => {
+    let p = env.cur.parent;
+    while (p) {
+      if (--p.branches > 0) break;
+      env.curStates--;
+      p = p.parent;
+    }
+  };
+  /** Next pending path, or false when exploration is complete. */
+  const pop = (): boolean => {
+    finish();
+    const st = stack.pop();
+    if (!st) return false;
+    env.cur = st;
+    printState = true;
+    return true;
+  };
+
+  for (;;) {
+    const st = env.cur;
+    const pc = st.pc;
+    env.pc = pc;
+    if (++env.insnProcessed > env.insnLimit)
+      env.reject('too_large', `BPF program is too large. Processed ${env.insnProcessed} insn`);
+    if (env.cfg.prunePoint[pc]) {
+      if (env.opts.strategy === 'join' && env.cfg.loopHead[pc]) {
+        if (joinAtLoopHead(env, joins, pc)) {
+          log?.line(printState ? `from ${st.prevPc} to ${pc}: safe` : `${pc}: safe`);
+          if (!pop()) break;
+          continue;
+        }
+      } else if (isStateVisited(env, pc)) {
+        log?.line(printState && st.prevPc >= 0 ? `from ${st.prevPc} to ${pc}: safe` : `${pc}: safe`);
+        if (!pop()) break;
+        continue;
+      }
+    }
+    if (log && printState) {
+      log.line(st.prevPc >= 0 && st.prevPc !== pc - 1 ? `from ${st.prevPc} to ${pc}:${log.state(env.cur)}` : `${pc}:${log.state(env.cur)}`);
+      printState = false;
+    }
+    log?.insn(pc);
+    env.scratched = 0;
+    env.scratchedStack.length = 0;
+    const ended = step(env, env.insns[pc]!, push);
+    if (log) log.annotate(log.state(env.cur, false, env.scratched, env.scratchedStack));
+    if (ended || env.cur.pc < 0) {
+      if (!pop()) break;
+      continue;
+    }
+    env.cur.prevPc = pc;
+  }
+}
+
+/** Executes one instruction on env.cur. Returns true when the path ends (exit from main). */
+function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
+  const st = env.cur;
+  const pc = env.pc;
+  const c = op.cls(ins.code);
+  switch (c) {
+    case op.BPF_ALU:
+    case op.BPF_ALU64:
+      checkAlu(env, ins);
+      st.pc = pc + 1;
+      return false;
+    case op.BPF_LDX: {
+      env.readReg(ins.src);
+      env.writeReg(ins.dst);
+      const size = op.sizeBytes(op.size(ins.code));
+      checkMemAccess(env, ins.src, ins.off, size, 'read', ins.dst, null, 0, op.mode(ins.code) === op.BPF_MEMSX);
+      checkStackDepth(env);
+      st.pc = pc + 1;
+      return false;
+    }
+    case op.BPF_ST: {
+      env.readReg(ins.dst);
+      checkMemAccess(env, ins.dst, ins.off, op.sizeBytes(op.size(ins.code)), 'write', -1, null, ins.imm, false);
+      checkStackDepth(env);
+      st.pc = pc + 1;
+      return false;
+    }
+    case op.BPF_STX: {
+      if (op.mode(ins.code) === op.BPF_ATOMIC) { checkAtomic(env, ins); st.pc = pc + 1; return false; }
+      const value = env.readReg(ins.src);
+      env.readReg(ins.dst);
+      checkMemAccess(env, ins.dst, ins.off, op.sizeBytes(op.size(ins.code)), 'write', -1, value, 0, false);
+      checkStackDepth(env);
+      st.pc = pc + 1;
+      return false;
+    }
+    case op.BPF_LD: {
+      if (ins.code === op.BPF_LD_IMM64) { checkLdImm64(env, ins); st.pc = pc + 2; return false; }
+      checkLdAbs(env, ins);
+      st.pc = pc + 1;
+      return false;
+    }
+    case op.BPF_JMP:
+    case op.BPF_JMP32: {
+      const o = op.jmpOp(ins.code);
+      env.jmpsProcessed++;
+      if (o === op.BPF_JA) { st.pc = pc + 1 + (c === op.BPF_JMP32 ? ins.imm : ins.off); return false; }
+      if (o === op.BPF_EXIT) return checkExit(env);
+      if (o === op.BPF_CALL) {
+        if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
+        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) env.reject('unsupported', `kernel function calls (kfunc ${ins.imm}) are not modelled by bpflab`);
+        checkHelperCall(env, ins);
+        st.pc = pc + 1;
+        return false;
+      }
+      checkCondJmp(env, ins, push);
+      return false;
+    }
+  }
+  env.reject('invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);
+}
+
+function checkLdImm64(env: Env, ins: Insn): void {
+  const dst = env.writeReg(ins.dst);
+  const hi = env.insns[env.pc + 1]!;
+  switch (ins.src) {
+    case 0:
+      env.markKnown(dst, (BigInt(hi.imm >>> 0) << 32n) | BigInt(ins.imm >>> 0));
+      return;
+    case op.BPF_PSEUDO_MAP_FD:
+    case op.BPF_PSEUDO_MAP_IDX: {
+      env.map(ins.imm);
+      env.markPtr(dst, T.CONST_PTR_TO_MAP);
+      dst.map = ins.imm;
+      return;
+    }
+    case op.BPF_PSEUDO_MAP_VALUE:
+    case op.BPF_PSEUDO_MAP_IDX_VALUE: {
+      const m = env.map(ins.imm);
+      const off = hi.imm >>> 0;
+      if (off >= m.valueSize) env.reject('map_value_oob', `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`);
+      env.markPtr(dst, T.PTR_TO_MAP_VALUE, off);
+      dst.map = ins.imm;
+      return;
+    }
+    case op.BPF_PSEUDO_FUNC: {
+      const target = env.pc + 1 + ins.imm;
+      env.markPtr(dst, T.PTR_TO_FUNC);
+      dst.memSize = env.cfg.subprogs.findIndex((s) => s.start === target);
+      return;
+    }
+    default:
+      env.reject('unsupported', `ld_imm64 with src ${ins.src} (BTF ids) is not modelled by bpflab`);
+  }
+}
+
+/** BPF_ATOMIC: a read-modify-write of stack or map memory. */
+function checkAtomic(env: Env, ins: Insn): void {
+  const src = env.readReg(ins.src);
+  const dst = env.readReg(ins.dst);
+  if (ins.imm === op.BPF_CMPXCHG) env.readReg(0);
+  const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM;
+  if (!okType) {
+    const name = dst.type === T.SCALAR ? 'scalar' : undefined;
+    if (name) env.reject('invalid_mem_access', `R${ins.dst} invalid mem access 'scalar'`);
+    env.reject('invalid_mem_access', `BPF_ATOMIC stores into R${ins.dst} ${env.typeStr(dst)} is not allowed`);
+  }
+  if (src.type !== T.SCALAR) env.reject('pointer_leak', `R${ins.src} leaks addr into mem`);
+  const size = op.sizeBytes(op.size(ins.code));
+  const loadTo = ins.imm === op.BPF_CMPXCHG ? 0 : ins.imm & op.BPF_FETCH ? ins.src : -1;
+  checkMemAccess(env, ins.dst, ins.off, size, 'read', loadTo, null, 0, false);
+  checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, v: env.UNKNOWN, id: 0 }, 0, false);
+  checkStackDepth(env);
+}
+
+/** is_state_visited: true when the current state is pruned. Adds a checkpoint otherwise. */
+function isStateVisited(env: Env, pc: number): boolean {
+  const cur = env.cur;
+  let list = env.explored[pc];
+  let addNew = env.cfg.loopHead[pc] === 1 ||
+    (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
+  if (list) {
+    for (const cp of list) {
+      if (cp.branches > 0) {
+        if (statesEqual(env, cp.st, cur, pc, true)) env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
+        if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
+        continue;
+      }
+      if (statesEqual(env, cp.st, cur, pc, false)) {
+        cp.hits++;
+        return true;
+      }
+    }
+  }
+  if (!addNew) return false;
+  const snap = cloneState(cur);
+  const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, insnAt: env.insnProcessed };
+  cur.parent = cp;
+  if (!list) { list = []; env.explored[pc] = list; }
+  list.push(cp);
+  env.totalStates++;
+  env.curStates++;
+  if (env.curStates > env.peakStates) env.peakStates = env.curStates;
+  if (list.length > env.maxStatesPerInsn) env.maxStatesPerInsn = list.length;
+  env.prevJmpsProcessed = env.jmpsProcessed;
+  env.prevInsnProcessed = env.insnProcessed;
+  return false;
+}
+
+/**
+ * The `join` strategy at a loop head: the first arrival is kept; a later one that the kept state
+ * covers ends; otherwise the two are joined (widened after a few rounds) and exploration goes
+ * on from the joined state. Returns true when the path ends here.
+ */
+function joinAtLoopHead(env: Env, joins: Map<string, JoinEntry>, pc: number): boolean {
+  const cur = env.cur;
+  const key = `${pc}:${cur.frames.map((f) => f.callsite).join(',')}`;
+  const e = joins.get(key);
+  if (!e) {
+    joins.set(key, { st: cloneState(cur), joins: 0 });
+    env.totalStates++;
+    return false;
+  }
+  if (statesEqual(env, e.st, cur, pc, false)) return true;
+  const merged = joinStates(env, e.st, cur, pc, e.joins >= 2);
+  e.st = cloneState(merged);
+  e.joins++;
+  merged.parent = cur.parent;
+  merged.prevPc = cur.prevPc;
+  merged.pc = pc;
+  env.cur = merged;
+  void curFrame;
+  return false;
+}

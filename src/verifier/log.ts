@@ -1,0 +1,132 @@
+/**
+ * The verifier log in the Linux kernel's format (log_level 2): the instruction as
+ * `pc: (code) text`, then `; R0=... R10=fp0` for the registers and stack slots it touched,
+ * `from A to B: <state>` when a pending branch is resumed, `N: safe` on pruning, and the
+ * closing `processed N insns (limit 1000000) max_states_per_insn ...` line.
+ */
+import { disasmLine } from '../isa/disasm.js';
+import type { Insn } from '../isa/insn.js';
+import type { Program } from '../isa/program.js';
+import type { ScalarDomain } from './domains/index.js';
+import { T, base, typeName } from './reg-types.js';
+import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from './state.js';
+
+const SLOT_CHAR = ['?', 'r', 'm', '0'];
+
+/** C's "%lld" for small numbers, "%#llx" otherwise (the kernel's verbose_snum). */
+function snum(v: bigint): string {
+  const s = BigInt.asIntN(64, v);
+  if (s >= -512n && s <= 512n) return s.toString();
+  return (s < 0n ? '-0x' + (-s).toString(16) : '0x' + s.toString(16));
+}
+
+export class Log {
+  private readonly lines: string[] = [];
+  private readonly prog: Program;
+  private readonly dom: ScalarDomain;
+  private readonly disasm: (insns: readonly Insn[], pc: number) => string;
+  /** The last line is an instruction awaiting its `; state` annotation. */
+  private pendingInsn = false;
+
+  constructor(prog: Program, dom: ScalarDomain, disasm?: (insns: readonly Insn[], pc: number) => string) {
+    this.prog = prog;
+    this.dom = dom;
+    this.disasm = disasm ?? ((insns, pc) => disasmLine(insns, pc, { maps: prog.maps }));
+  }
+
+  line(text: string): void {
+    this.pendingInsn = false;
+    this.lines.push(text);
+  }
+
+  insn(pc: number): void {
+    this.lines.push(this.disasm(this.prog.insns, pc));
+    this.pendingInsn = true;
+  }
+
+  /** Appends `; <state>` to the instruction line just printed, aligned as the kernel does. */
+  annotate(text: string): void {
+    if (!this.pendingInsn || text === '') { this.pendingInsn = false; return; }
+    const last = this.lines.length - 1;
+    const l = this.lines[last]!;
+    const col = Math.ceil((l.length + 1) / 40) * 40 - 2;
+    this.lines[last] = l + ' '.repeat(Math.max(1, col - l.length)) + ';' + text;
+    this.pendingInsn = false;
+  }
+
+  text(): string {
+    return this.lines.join('\n') + (this.lines.length ? '\n' : '');
+  }
+
+  /** print_reg_state. */
+  reg(r: Reg, frameno: number): string {
+    const t = r.type;
+    const d = this.dom;
+    if (t === T.SCALAR && d.isConst(r.v)) return snum(d.constValue(r.v)! + BigInt(r.off));
+    let s = typeName(t);
+    if (t === T.PTR_TO_STACK) {
+      if (r.frameno !== frameno) s += `[${r.frameno}]`;
+      if (d.isConst(r.v)) return s + snum(d.constValue(r.v)! + BigInt(r.off));
+    }
+    const parts: string[] = [];
+    if (r.id) parts.push(`id=${r.id}`);
+    if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
+    const b = base(t);
+    if (b === T.CONST_PTR_TO_MAP || b === T.PTR_TO_MAP_VALUE || b === T.PTR_TO_MAP_KEY) {
+      const m = this.prog.maps[r.map];
+      if (m) { if (m.name) parts.push(`map=${m.name}`); parts.push(`ks=${m.keySize},vs=${m.valueSize}`); }
+    }
+    if (t !== T.SCALAR && r.off) parts.push(`off=${r.off}`);
+    if (t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META) parts.push(`r=${r.range}`);
+    if (b === T.PTR_TO_MEM) parts.push(`sz=${r.memSize}`);
+    if (d.isConst(r.v)) {
+      const v = d.constValue(r.v)!;
+      if (v) parts.push(`imm=${v.toString(16)}`);
+    } else {
+      const f = d.format(r.v);
+      const open = f.indexOf('(');
+      const inner = open >= 0 ? f.slice(open + 1, f.lastIndexOf(')')) : '';
+      if (inner) parts.push(inner);
+    }
+    return `${s}(${parts.join(',')})`;
+  }
+
+  /** print_verifier_state: registers (all, or those in `regMask`) and stack slots. */
+  frameState(f: Frame, frameno: number, regMask: number, slotSet: readonly number[] | null, refs: VState['refs']): string {
+    let out = '';
+    for (let i = 0; i <= 10; i++) {
+      const r = f.regs[i]!;
+      if (r.type === T.NOT_INIT) continue;
+      if (!(regMask & (1 << i))) continue;
+      out += ` R${i}=${this.reg(r, frameno)}`;
+    }
+    const nslots = MAX_BPF_STACK / REG_SIZE;
+    for (let i = 0; i < nslots; i++) {
+      const k = nslots - 1 - i; // kernel slot i is fp-(i+1)*8
+      if (slotSet && !slotSet.includes(k)) continue;
+      let buf = '';
+      let valid = false;
+      for (let j = 0; j < REG_SIZE; j++) {
+        const st = f.slots[k * 8 + 7 - j]!;
+        if (st !== S.INVALID) valid = true;
+        buf += SLOT_CHAR[st];
+      }
+      if (!valid) continue;
+      const off = -(i + 1) * REG_SIZE;
+      if (f.slots[k * 8] === S.SPILL && f.spills[k]) {
+        const rest = buf.replace(/r/g, '');
+        out += ` fp${off}${rest ? '=' + rest : ''}=${this.reg(f.spills[k]!, frameno)}`;
+      } else out += ` fp${off}=${buf}`;
+    }
+    if (refs.length) out += ` refs=${refs.map((r) => r.id).join(',')}`;
+    return out;
+  }
+
+  state(st: VState, all = true, regMask = 0x7ff, slots: readonly number[] | null = null): string {
+    const fi = st.frames.length - 1;
+    let out = '';
+    if (fi > 0 && all) out += ` frame${fi}:`;
+    out += this.frameState(st.frames[fi]!, fi, regMask, all ? null : slots, st.refs);
+    return out;
+  }
+}

@@ -1,0 +1,392 @@
+/**
+ * Memory accesses (the kernel's check_mem_access and friends): per region bounds for the
+ * context, the stack (per-byte slots, spill/fill), map values, packets and helper memory,
+ * and the stack ranges helpers read or write (check_stack_range_initialized).
+ */
+import type { Scalar } from './domains/index.js';
+import type { Env } from './env.js';
+import type { ErrorKind } from './error-kinds.js';
+import { MAYBE_NULL, MEM_RDONLY, T, base, isPointer, typeName } from './reg-types.js';
+import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
+import { MAX_VAR_OFF } from './alu.js';
+
+export type Access = 'read' | 'write';
+
+const S64_MIN = -(1n << 63n);
+const fitsS32 = (n: bigint): boolean => n >= -0x80000000n && n <= 0x7fffffffn;
+
+function tnumStr(env: Env, v: Scalar): string {
+  const t = env.dom.tnum(v);
+  return `(0x${t.value.toString(16)}; 0x${t.mask.toString(16)})`;
+}
+
+/** Value of a `size`-byte load of unknown memory. */
+function loadedScalar(env: Env, size: number, sext: boolean): Scalar {
+  if (size === 8) return env.UNKNOWN;
+  return sext ? env.dom.sextLoad(env.UNKNOWN, size as 1 | 2 | 4) : env.dom.truncate(env.UNKNOWN, size as 1 | 2 | 4);
+}
+
+/** check_mem_region_access: fixed `off` plus the register's variable part within [0, memSize). */
+function checkRegion(env: Env, regno: number, r: Reg, off: number, size: number, memSize: number, zeroOk: boolean,
+  kind: ErrorKind, msg: (off: bigint) => string): void {
+  const d = env.dom;
+  const smin = d.smin(r.v);
+  const umax = d.umax(r.v);
+  const o = BigInt(off);
+  const ok = (at: bigint): boolean => at >= 0n && (size > 0 || zeroOk) && at + BigInt(size) <= BigInt(memSize);
+  if (smin < 0n && (smin === S64_MIN || !fitsS32(o + smin) || smin + o < 0n))
+    env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (!ok(smin + o)) env.reject(kind, msg(smin + o));
+  if (umax >= MAX_VAR_OFF) env.reject('unbounded_access', `R${regno} unbounded memory access, make sure to bounds check any such access`);
+  if (!ok(umax + o)) env.reject(kind, msg(umax + o));
+}
+
+function checkMapValue(env: Env, regno: number, r: Reg, off: number, size: number, zeroOk: boolean): void {
+  const m = env.map(r.map);
+  checkRegion(env, regno, r, off, size, m.valueSize, zeroOk, 'map_value_oob',
+    (o) => `invalid access to map value, value_size=${m.valueSize} off=${o} size=${size}`);
+}
+
+function checkPacket(env: Env, regno: number, r: Reg, off: number, size: number, zeroOk: boolean): void {
+  if (env.dom.smin(r.v) < 0n)
+    env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  const ok = off >= 0 && (size > 0 || zeroOk) && off + size <= r.range;
+  if (!ok) env.reject('packet_oob', `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})`);
+}
+
+function checkMem(env: Env, regno: number, r: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
+  checkRegion(env, regno, r, off, size, memSize, zeroOk, 'mem_oob', (o) => `invalid access to memory, mem_size=${memSize} off=${o} size=${size}`);
+}
+
+/** check_ptr_off_reg for the context: no fixed or variable offset. */
+function checkCtxOff(env: Env, regno: number, r: Reg): void {
+  if (r.off) env.reject('ctx_modified', `dereference of modified ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
+  const c = env.dom.constValue(r.v);
+  if (c === undefined || c !== 0n) env.reject('ctx_modified', `variable ${typeName(r.type)} access var_off=${tnumStr(env, r.v)} disallowed`);
+}
+
+/**
+ * A load or store of `size` bytes at `reg + insnOff`. For loads, `dst` receives the value; for
+ * stores, `value` is the stored register (null for an immediate store, with `imm` its value).
+ */
+export function checkMemAccess(env: Env, regno: number, insnOff: number, size: number, t: Access,
+  dst: number, value: Reg | null, imm: number, sext: boolean): void {
+  const r = env.reg(regno);
+  const off = insnOff + r.off;
+  const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
+  switch (r.type) {
+    case T.PTR_TO_MAP_VALUE: {
+      const m = env.map(r.map);
+      if (t === 'write' && (m.readonly || (m.flags & 0x80) !== 0))
+        env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
+      checkMapValue(env, regno, r, off, size, false);
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      return;
+    }
+    case T.PTR_TO_MAP_KEY: {
+      if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      const m = env.map(r.map);
+      checkRegion(env, regno, r, off, size, m.keySize, false, 'map_value_oob', (o) => `invalid access to map key, key_size=${m.keySize} off=${o} size=${size}`);
+      setLoaded(loadedScalar(env, size, sext));
+      return;
+    }
+    case T.PTR_TO_MEM:
+    case T.PTR_TO_MEM | MEM_RDONLY:
+    case T.PTR_TO_MEM | 0x400: {
+      if (t === 'write' && r.type & MEM_RDONLY) env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      checkMem(env, regno, r, off, size, r.memSize, false);
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      return;
+    }
+    case T.PTR_TO_CTX: {
+      checkCtxOff(env, regno, r);
+      const layout = env.ctx;
+      if (!layout) env.reject('unsupported', `bpflab does not model the context of ${env.prog.type} programs`);
+      const a = layout.access(off, size, t, { isLdsx: sext, ...(env.prog.expectedAttachType !== undefined ? { expectedAttachType: env.prog.expectedAttachType } : {}) });
+      if (!a.ok) env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
+      if (t === 'read' && dst >= 0) {
+        const out = env.writeReg(dst);
+        switch (a.pointer) {
+          case 'packet': env.markPtr(out, T.PTR_TO_PACKET); break;
+          case 'packet_end': env.markPtr(out, T.PTR_TO_PACKET_END); break;
+          case 'packet_meta': env.markPtr(out, T.PTR_TO_PACKET_META); break;
+          case 'flow_keys': env.markPtr(out, T.PTR_TO_FLOW_KEYS); break;
+          case 'sock_common_or_null': env.markPtr(out, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); out.id = env.newId(); break;
+          default: env.markScalar(out, loadedScalar(env, size, sext));
+        }
+      }
+      return;
+    }
+    case T.PTR_TO_STACK:
+      stackAccess(env, regno, r, off, size, t, dst, value, imm, sext);
+      return;
+    case T.PTR_TO_PACKET:
+    case T.PTR_TO_PACKET_META:
+      if (t === 'write' && !packetWritable(env)) env.reject('readonly_write', 'cannot write into packet');
+      checkPacket(env, regno, r, off, size, false);
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      return;
+    case T.PTR_TO_FLOW_KEYS:
+      if (off < 0 || off + size > 56) env.reject('ctx_access', `invalid access to flow keys off=${off} size=${size}`);
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      return;
+    case T.PTR_TO_SOCKET:
+    case T.PTR_TO_SOCK_COMMON:
+    case T.PTR_TO_TCP_SOCK: {
+      if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      const lim = r.type === T.PTR_TO_TCP_SOCK ? 112 : 80;
+      if (off < 0 || off + size > lim || !env.isConst({ ...r, type: T.SCALAR }))
+        env.reject('ctx_access', `R${regno} invalid ${typeName(r.type)} access off=${off} size=${size}`);
+      setLoaded(loadedScalar(env, size, sext));
+      return;
+    }
+    default:
+      env.reject(r.type & MAYBE_NULL ? 'null_pointer' : 'invalid_mem_access', `R${regno} invalid mem access '${typeName(r.type)}'`);
+  }
+}
+
+/** may_access_direct_pkt_data for writes. */
+function packetWritable(env: Env): boolean {
+  switch (env.prog.type) {
+    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'lwt_seg6local':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// ---- the stack ----
+
+/** The frame a stack pointer points into. */
+function stackFrame(env: Env, r: Reg): Frame {
+  return env.cur.frames[r.frameno]!;
+}
+
+function touch(env: Env, f: Frame, lo: number): void {
+  if (-lo > f.depth) f.depth = -lo;
+  if (f === env.frame) {
+    const k = (MAX_BPF_STACK + lo) >> 3;
+    if (!env.scratchedStack.includes(k)) env.scratchedStack.push(k);
+  }
+}
+
+/** Converts a SPILL byte (or the whole slot of a destroyed spill) to MISC. */
+function scrubSlot(f: Frame, k: number): void {
+  for (let i = k * 8; i < k * 8 + 8; i++) if (f.slots[i] === S.SPILL) f.slots[i] = S.MISC;
+  f.spills[k] = undefined;
+}
+
+function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number, t: Access,
+  dst: number, value: Reg | null, imm: number, sext: boolean): void {
+  const d = env.dom;
+  const f = stackFrame(env, r);
+  const c = d.constValue(r.v);
+  if (c !== undefined) {
+    const o = off + Number(BigInt.asIntN(64, c));
+    if (o % size !== 0) env.reject('misaligned', `misaligned stack access off ${tnumStr(env, r.v)}+${r.off}+${off - r.off} size ${size}`);
+    if (o < -MAX_BPF_STACK || o + size > 0) env.reject('stack_oob', `invalid ${t === 'read' ? 'read from' : 'write to'} stack R${regno} off=${o} size=${size}`);
+    touch(env, f, o);
+    if (t === 'write') stackWriteFixed(env, f, o, size, value, imm);
+    else stackReadFixed(env, f, o, size, dst, sext);
+    return;
+  }
+  // Variable offset: every byte the access may touch.
+  const lo = BigInt(off) + d.smin(r.v);
+  const hi = BigInt(off) + d.smax(r.v) + BigInt(size);
+  if (lo < -BigInt(MAX_BPF_STACK) || hi > 0n)
+    env.reject('stack_oob', `invalid variable-offset ${t === 'read' ? 'read from' : 'write to'} stack R${regno} var_off=${tnumStr(env, r.v)} off=${off} size=${size}`);
+  const from = Number(lo);
+  const to = Number(hi);
+  touch(env, f, from);
+  if (t === 'write') {
+    const zero = value ? env.isNull(value) : imm === 0;
+    for (let a = from; a < to; a++) {
+      const i = MAX_BPF_STACK + a;
+      const st = f.slots[i]!;
+      if (st === S.INVALID && !env.opts.allowUninitStack)
+        env.reject('stack_uninit', `uninit stack in range of var-offset write prohibited for !root; insn ${env.pc}, off: ${a}`);
+      if (f.spills[i >> 3]) scrubSlot(f, i >> 3);
+      f.slots[i] = zero && st === S.ZERO ? S.ZERO : S.MISC;
+    }
+    return;
+  }
+  let zeros = 0;
+  for (let a = from; a < to; a++) {
+    const i = MAX_BPF_STACK + a;
+    const st = f.slots[i]!;
+    if (st === S.ZERO) zeros++;
+    else if (st === S.MISC || (st === S.INVALID && env.opts.allowUninitStack)) continue;
+    else if (st === S.SPILL) continue;
+    else env.reject('stack_uninit', `invalid read from stack R${regno} var_off ${tnumStr(env, r.v)}+${a} size ${size}`);
+  }
+  if (dst >= 0) {
+    if (zeros === to - from) env.markKnown(env.writeReg(dst), 0n);
+    else env.markScalar(env.writeReg(dst), loadedScalar(env, size, sext));
+  }
+}
+
+function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg | null, imm: number): void {
+  const d = env.dom;
+  const i0 = MAX_BPF_STACK + o;
+  const k = i0 >> 3;
+  const aligned = (o & 7) === 0;
+  const spill = (reg: Reg, sz: number): void => {
+    f.spills[k] = { ...reg };
+    for (let i = k * 8; i < k * 8 + 8; i++) {
+      if (i < k * 8 + sz) f.slots[i] = S.SPILL;
+      else if (f.slots[i] === S.SPILL || (f.slots[i] === S.INVALID && !env.opts.allowUninitStack)) f.slots[i] = S.MISC;
+    }
+  };
+  if (value && aligned && value.type === T.SCALAR) {
+    // A scalar spill keeps its bounds; a narrowing spill breaks the link to the source's id.
+    const fits = d.umax(value.v) < 1n << BigInt(size * 8) || size === 8;
+    if (fits && !value.id && !d.isConst(value.v)) value.id = env.newId();
+    spill(value, size);
+    if (!fits) f.spills[k]!.id = 0;
+    return;
+  }
+  if (!value && aligned) {
+    const tmp: Reg = { ...env.reg(0) };
+    env.markKnown(tmp, BigInt(imm));
+    spill(tmp, size);
+    return;
+  }
+  if (value && isPointer(value.type)) {
+    if (size !== REG_SIZE) env.reject('spill_size', 'invalid size of register spill');
+    if (f !== env.frame && value.type === T.PTR_TO_STACK)
+      env.reject('pointer_leak', 'cannot spill pointers to stack into stack frame of the caller');
+    spill(value, size);
+    return;
+  }
+  // Plain data: destroys any spilled register in the slot.
+  if (f.spills[k]) scrubSlot(f, k);
+  const zero = value ? env.isNull(value) : imm === 0;
+  f.slots.fill(zero ? S.ZERO : S.MISC, i0, i0 + size);
+}
+
+function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number, sext: boolean): void {
+  const d = env.dom;
+  const i0 = MAX_BPF_STACK + o;
+  const k = i0 >> 3;
+  const sp = f.spills[k];
+  if (sp && f.slots[k * 8] === S.SPILL) {
+    let spillSize = 0;
+    while (spillSize < 8 && f.slots[k * 8 + spillSize] === S.SPILL) spillSize++;
+    if (size !== REG_SIZE || spillSize !== REG_SIZE) {
+      if (sp.type !== T.SCALAR) env.reject('spill_size', 'invalid size of register fill');
+      if (dst < 0) return;
+      if (size <= spillSize && (i0 & 7) === 0) {
+        const out = env.writeReg(dst);
+        copyReg(out, sp);
+        if (d.umax(sp.v) >= 1n << BigInt(size * 8) && size < 8) out.id = 0;
+        out.v = sext ? d.sextLoad(sp.v, size as 1 | 2 | 4) : size < 8 ? d.truncate(sp.v, size as 1 | 2 | 4) : sp.v;
+        return;
+      }
+      let spills = 0;
+      let zeros = 0;
+      for (let i = i0; i < i0 + size; i++) {
+        const st = f.slots[i]!;
+        if (st === S.SPILL) spills++;
+        else if (st === S.ZERO) zeros++;
+        else if (st === S.MISC || (st === S.INVALID && env.opts.allowUninitStack)) continue;
+        else env.reject('stack_uninit', `invalid read from stack off ${o}+${i - i0} size ${size}`);
+      }
+      const out = env.writeReg(dst);
+      if ((spills === size && d.constValue(sp.v) === 0n) || zeros === size) env.markKnown(out, 0n);
+      else env.markScalar(out, loadedScalar(env, size, sext));
+      return;
+    }
+    if (dst >= 0) copyReg(env.writeReg(dst), sp);
+    return;
+  }
+  let zeros = 0;
+  for (let i = i0; i < i0 + size; i++) {
+    const st = f.slots[i]!;
+    if (st === S.ZERO) zeros++;
+    else if (st === S.MISC || (st === S.INVALID && env.opts.allowUninitStack)) continue;
+    else env.reject('stack_uninit', `invalid read from stack off ${o}+${i - i0} size ${size}`);
+  }
+  if (dst >= 0) {
+    const out = env.writeReg(dst);
+    if (zeros === size) env.markKnown(out, 0n);
+    else env.markScalar(out, loadedScalar(env, size, sext));
+  }
+}
+
+/**
+ * check_helper_mem_access: a helper reads (or, `write`, fills) `size` bytes at register
+ * `regno`. Sizes come from the constant or bounded size argument.
+ */
+export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: boolean, write: boolean, uninitOk: boolean): void {
+  const r = env.reg(regno);
+  switch (base(r.type)) {
+    case T.PTR_TO_PACKET:
+    case T.PTR_TO_PACKET_META:
+      checkPacket(env, regno, r, r.off, size, zeroOk);
+      return;
+    case T.PTR_TO_MAP_KEY:
+      if (write) env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      checkRegion(env, regno, r, r.off, size, env.map(r.map).keySize, zeroOk, 'map_value_oob',
+        (o) => `invalid access to map key, key_size=${env.map(r.map).keySize} off=${o} size=${size}`);
+      return;
+    case T.PTR_TO_MAP_VALUE: {
+      const m = env.map(r.map);
+      if (write && (m.readonly || (m.flags & 0x80) !== 0))
+        env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`);
+      checkMapValue(env, regno, r, r.off, size, zeroOk);
+      return;
+    }
+    case T.PTR_TO_MEM:
+      if (write && r.type & MEM_RDONLY) env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      checkMem(env, regno, r, r.off, size, r.memSize, zeroOk);
+      return;
+    case T.PTR_TO_STACK:
+      stackRange(env, regno, r, size, zeroOk, write, uninitOk);
+      return;
+    default:
+      if (zeroOk && size === 0 && env.isNull(r)) return;
+      env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=fp`);
+  }
+}
+
+/** check_stack_range_initialized. */
+function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boolean, write: boolean, uninitOk: boolean): void {
+  const d = env.dom;
+  if (size === 0 && !zeroOk) env.reject('helper_arg', 'invalid zero-sized read');
+  const f = stackFrame(env, r);
+  const c = d.constValue(r.v);
+  const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
+  const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
+  if (minOff < -BigInt(MAX_BPF_STACK) || maxOff + BigInt(size) > 0n) {
+    if (c !== undefined) env.reject('stack_oob', `invalid indirect access to stack R${regno} off=${minOff} size=${size}`);
+    env.reject('stack_oob', `invalid variable-offset indirect access to stack R${regno} var_off=${tnumStr(env, r.v)} off=${r.off} size=${size}`);
+  }
+  const lo = Number(minOff);
+  const hi = Number(maxOff) + size;
+  if (size > 0) touch(env, f, lo);
+  if (write && uninitOk && c !== undefined) {
+    // The helper fills the buffer: the bytes become data (spills in range are destroyed).
+    for (let a = lo; a < hi; a++) {
+      const i = MAX_BPF_STACK + a;
+      if (f.spills[i >> 3]) scrubSlot(f, i >> 3);
+      f.slots[i] = S.MISC;
+    }
+    return;
+  }
+  for (let a = lo; a < hi; a++) {
+    const i = MAX_BPF_STACK + a;
+    const st = f.slots[i]!;
+    if (st === S.MISC) continue;
+    if (st === S.ZERO || (st === S.INVALID && env.opts.allowUninitStack)) { if (write) f.slots[i] = S.MISC; continue; }
+    if (st === S.SPILL && f.spills[i >> 3]) {
+      if (write) {
+        const k = i >> 3;
+        for (let j = k * 8; j < k * 8 + 8; j++) if (f.slots[j] === S.SPILL) f.slots[j] = S.MISC;
+        f.spills[k] = undefined;
+      }
+      continue;
+    }
+    if (c !== undefined) env.reject('stack_uninit', `invalid read from stack R${regno} off ${lo}+${a - lo} size ${size}`);
+    env.reject('stack_uninit', `invalid read from stack R${regno} var_off ${tnumStr(env, r.v)}+${a} size ${size}`);
+  }
+}

@@ -1,0 +1,28 @@
+/** What `verify` can be asked to do. */
+import type { Insn } from '../isa/insn.js';
+
+export type DomainName = 'kernel' | 'tnum' | 'interval';
+/** `dfs`: the kernel's path exploration with pruning; `join`: join + widening at loop heads. */
+export type Strategy = 'dfs' | 'join';
+
+export const INSN_LIMIT = 1_000_000;
+
+export interface VerifyOptions {
+  /** Scalar domain (default `kernel`: tnum x s64/u64/s32/u32 ranges). */
+  domain?: DomainName;
+  /** Exploration strategy (default `dfs`). */
+  strategy?: Strategy;
+  /** Collect the kernel-format log (default false; costs time). */
+  log?: boolean;
+  /** Processed-instruction limit (default 1,000,000 as the kernel). */
+  insnLimit?: number;
+  /** Reject back-edges as an unprivileged kernel does (default false: loops are explored). */
+  rejectLoops?: boolean;
+  /**
+   * Let reads of never-written stack bytes through, as the kernel does for privileged (CAP_PERFMON)
+   * loaders. Default false: such reads are rejected (`invalid read from stack`).
+   */
+  allowUninitStack?: boolean;
+  /** Instruction printer for the log (default: the ISA disassembler). */
+  disasm?: (insns: readonly Insn[], pc: number) => string;
+}

@@ -1,0 +1,107 @@
+/**
+ * State subsumption for pruning (the kernel's states_equal / regsafe / stacksafe / refsafe):
+ * an explored, finished state at the same instruction that covers every value the current
+ * state may hold makes exploring the current state again unnecessary. Registers dead at the
+ * instruction are ignored. `exact` compares everything (for infinite-loop detection).
+ */
+import type { Env } from './env.js';
+import { T, isPacketPtr } from './reg-types.js';
+import { S, type Frame, type Reg, type VState } from './state.js';
+
+/** A bidirectional id map (check_ids), reused between comparisons. */
+class IdMap {
+  private readonly old: number[] = [];
+  private readonly cur: number[] = [];
+  private tmp = 0;
+  reset(): void { this.old.length = 0; this.cur.length = 0; this.tmp = 0; }
+  /** Old id `a` and current id `b` must correspond one-to-one. */
+  check(a: number, b: number): boolean {
+    if (!a && !b) return true;
+    if (!a || !b) return !a; // an old state without the link is more general
+    for (let i = 0; i < this.old.length; i++) {
+      if (this.old[i] === a) return this.cur[i] === b;
+      if (this.cur[i] === b) return false;
+    }
+    this.old.push(a);
+    this.cur.push(b);
+    return true;
+  }
+  /** check_scalar_ids: a missing id counts as a fresh unique one. */
+  checkScalar(a: number, b: number): boolean {
+    return this.check(a || 0x40000000 + ++this.tmp, b || 0x40000000 + ++this.tmp);
+  }
+}
+
+const ids = new IdMap();
+
+function regsafe(env: Env, o: Reg, c: Reg, exact: boolean): boolean {
+  if (o.type === T.NOT_INIT) return exact ? c.type === T.NOT_INIT : true;
+  if (c.type === T.NOT_INIT) return false;
+  if (o.type !== c.type) return false;
+  const d = env.dom;
+  if (o.type === T.SCALAR) {
+    if (exact) return d.equal(o.v, c.v) && ids.checkScalar(o.id, c.id);
+    return d.subsumes(o.v, c.v) && ids.checkScalar(o.id, c.id);
+  }
+  if (o.off !== c.off || o.map !== c.map || o.memSize !== c.memSize || o.frameno !== c.frameno) return false;
+  if (exact ? !d.equal(o.v, c.v) : !d.subsumes(o.v, c.v)) return false;
+  if (isPacketPtr(o.type) && (exact ? o.range !== c.range : c.range < o.range)) return false;
+  return ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+}
+
+function stacksafe(env: Env, o: Frame, c: Frame, exact: boolean): boolean {
+  for (let i = 0; i < o.slots.length; i++) {
+    const os = o.slots[i]!;
+    const cs = c.slots[i]!;
+    if (exact) {
+      if (os !== cs) return false;
+    } else {
+      if (os === S.INVALID) continue;
+      if (os === S.MISC) {
+        if (cs === S.MISC || cs === S.ZERO) continue;
+        if (cs === S.SPILL && c.spills[i >> 3]?.type === T.SCALAR) continue;
+        return false;
+      }
+      if (os === S.ZERO) {
+        if (cs === S.ZERO) continue;
+        const sp = c.spills[i >> 3];
+        if (cs === S.SPILL && sp?.type === T.SCALAR && env.dom.constValue(sp.v) === 0n) continue;
+        return false;
+      }
+      if (cs !== S.SPILL) return false;
+    }
+    if (os === S.SPILL && (i & 7) === 0) {
+      const or = o.spills[i >> 3];
+      const cr = c.spills[i >> 3];
+      if (or && !cr) return false;
+      if (or && cr && !regsafe(env, or, cr, exact)) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether `old` (explored) covers `cur` at instruction `pc`. */
+export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exact: boolean): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  ids.reset();
+  const n = old.frames.length;
+  for (let fi = 0; fi < n; fi++) {
+    const of = old.frames[fi]!;
+    const cf = cur.frames[fi]!;
+    if (of.callsite !== cf.callsite) return false;
+  }
+  if (old.refs.length !== cur.refs.length) return false;
+  for (let i = 0; i < old.refs.length; i++) if (!ids.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
+  for (let fi = n - 1; fi >= 0; fi--) {
+    const of = old.frames[fi]!;
+    const cf = cur.frames[fi]!;
+    // Live registers: at pc for the innermost frame; at the return site (minus clobbered r0-r5) for callers.
+    const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
+    for (let r = 0; r <= 10; r++) {
+      if (!exact && !(live & (1 << r))) continue;
+      if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return false;
+    }
+    if (!stacksafe(env, of, cf, exact)) return false;
+  }
+  return true;
+}

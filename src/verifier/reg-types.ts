@@ -1,0 +1,70 @@
+/**
+ * Register types as the kernel's `enum bpf_reg_type`: a base type plus flag bits
+ * (PTR_MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF). Names are the ones the kernel's log prints.
+ */
+export const enum T {
+  NOT_INIT = 0,
+  SCALAR = 1,
+  PTR_TO_CTX = 2,
+  CONST_PTR_TO_MAP = 3,
+  PTR_TO_MAP_VALUE = 4,
+  PTR_TO_MAP_KEY = 5,
+  PTR_TO_STACK = 6,
+  PTR_TO_PACKET_META = 7,
+  PTR_TO_PACKET = 8,
+  PTR_TO_PACKET_END = 9,
+  PTR_TO_FLOW_KEYS = 10,
+  PTR_TO_SOCKET = 11,
+  PTR_TO_SOCK_COMMON = 12,
+  PTR_TO_TCP_SOCK = 13,
+  PTR_TO_MEM = 14,
+  PTR_TO_FUNC = 15,
+  PTR_TO_BTF_ID = 16,
+  PTR_TO_TP_BUFFER = 17,
+  PTR_TO_XDP_SOCK = 18,
+}
+
+/** Flag bits above the base type. */
+export const MAYBE_NULL = 0x100;
+export const MEM_RDONLY = 0x200;
+export const MEM_RINGBUF = 0x400;
+export const BASE_MASK = 0xff;
+
+export const base = (t: number): T => (t & BASE_MASK) as T;
+export const maybeNull = (t: number): boolean => (t & MAYBE_NULL) !== 0;
+
+const BASE_NAMES: Record<number, string> = {
+  [T.NOT_INIT]: '?',
+  [T.SCALAR]: 'scalar',
+  [T.PTR_TO_CTX]: 'ctx',
+  [T.CONST_PTR_TO_MAP]: 'map_ptr',
+  [T.PTR_TO_MAP_VALUE]: 'map_value',
+  [T.PTR_TO_MAP_KEY]: 'map_key',
+  [T.PTR_TO_STACK]: 'fp',
+  [T.PTR_TO_PACKET_META]: 'pkt_meta',
+  [T.PTR_TO_PACKET]: 'pkt',
+  [T.PTR_TO_PACKET_END]: 'pkt_end',
+  [T.PTR_TO_FLOW_KEYS]: 'flow_keys',
+  [T.PTR_TO_SOCKET]: 'sock',
+  [T.PTR_TO_SOCK_COMMON]: 'sock_common',
+  [T.PTR_TO_TCP_SOCK]: 'tcp_sock',
+  [T.PTR_TO_MEM]: 'mem',
+  [T.PTR_TO_FUNC]: 'func',
+  [T.PTR_TO_BTF_ID]: 'ptr_',
+  [T.PTR_TO_TP_BUFFER]: 'tp_buffer',
+  [T.PTR_TO_XDP_SOCK]: 'xdp_sock',
+};
+
+/** The kernel's reg_type_str(): prefixes for memory flags, `_or_null` for nullable pointers. */
+export function typeName(t: number): string {
+  let prefix = '';
+  if (t & MEM_RDONLY) prefix += 'rdonly_';
+  if (t & MEM_RINGBUF) prefix += 'ringbuf_';
+  return prefix + (BASE_NAMES[t & BASE_MASK] ?? '?') + (t & MAYBE_NULL ? '_or_null' : '');
+}
+
+export const isPointer = (t: number): boolean => t !== T.NOT_INIT && t !== T.SCALAR;
+export const isPacketPtr = (t: number): boolean => t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META;
+
+/** Pointer types a register may spill to the stack (the kernel's is_spillable_regtype: all of ours). */
+export const isSpillable = (t: number): boolean => isPointer(t);

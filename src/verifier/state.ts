@@ -1,0 +1,125 @@
+/**
+ * Abstract machine state, shaped like the kernel's bpf_reg_state / bpf_func_state /
+ * bpf_verifier_state: registers with a type and a scalar part, a per-byte stack with spilled
+ * registers, one frame per active bpf-to-bpf call, and the acquired references.
+ *
+ * States are mutated in place while a path is followed; copies are made only at branches and
+ * checkpoints (`cloneState`).
+ */
+import type { Scalar } from './domains/index.js';
+import { T } from './reg-types.js';
+
+/** Stack byte kinds, as the kernel's enum bpf_stack_slot_type. */
+export const enum S {
+  INVALID = 0,
+  SPILL = 1,
+  MISC = 2,
+  ZERO = 3,
+}
+
+export const MAX_BPF_STACK = 512;
+export const REG_SIZE = 8;
+export const MAX_CALL_FRAMES = 8;
+
+/** One register. For pointers, `v` is the variable part of the offset and `off` the fixed part. */
+export interface Reg {
+  type: number;
+  off: number;
+  v: Scalar;
+  /** Null-check / packet-range / linked-scalar identity (0: none). */
+  id: number;
+  /** The acquired reference this pointer carries (0: none). */
+  refObjId: number;
+  /** Packet pointers: bytes proven readable from the packet start through this pointer's id. */
+  range: number;
+  /** Map index into program.maps for map pointers and map values (-1: none). */
+  map: number;
+  /** PTR_TO_MEM: accessible size; PTR_TO_FUNC: subprogram index. */
+  memSize: number;
+  /** PTR_TO_STACK: the frame the pointer points into. */
+  frameno: number;
+}
+
+export interface Frame {
+  regs: Reg[];
+  /** Byte kinds, index 0 = fp-512 ... 511 = fp-1. */
+  slots: Uint8Array;
+  /** Spilled registers per 8-byte slot (index = byte index >> 3). */
+  spills: (Reg | undefined)[];
+  /** Deepest byte touched (positive, e.g. 16 for fp-16). */
+  depth: number;
+  /** Call instruction in the caller (-1 for the main frame). */
+  callsite: number;
+  /** Subprogram index this frame runs. */
+  subprog: number;
+}
+
+export interface RefState {
+  id: number;
+  insn: number;
+}
+
+export interface VState {
+  frames: Frame[];
+  refs: RefState[];
+  /** Next instruction. */
+  pc: number;
+  /** Nearest checkpoint this path descends from (for branch counting). */
+  parent: Checkpoint | null;
+  /** Instruction before `pc` on this path (for "from A to B" lines). */
+  prevPc: number;
+}
+
+/** A stored state at a prune point. `branches` counts paths from it still being explored. */
+export interface Checkpoint {
+  st: VState;
+  parent: Checkpoint | null;
+  branches: number;
+  /** Paths pruned against it (for the log's statistics). */
+  hits: number;
+  /** insn_processed when it was made (loop heuristics). */
+  insnAt: number;
+}
+
+export function newReg(v: Scalar): Reg {
+  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0 };
+}
+
+export function copyReg(dst: Reg, src: Reg): void {
+  dst.type = src.type;
+  dst.off = src.off;
+  dst.v = src.v;
+  dst.id = src.id;
+  dst.refObjId = src.refObjId;
+  dst.range = src.range;
+  dst.map = src.map;
+  dst.memSize = src.memSize;
+  dst.frameno = src.frameno;
+}
+
+export function cloneReg(r: Reg): Reg {
+  return { ...r };
+}
+
+export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
+  const regs: Reg[] = [];
+  for (let i = 0; i < 11; i++) regs.push(newReg(unknown));
+  return { regs, slots: new Uint8Array(MAX_BPF_STACK), spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), depth: 0, callsite, subprog };
+}
+
+function cloneFrame(f: Frame): Frame {
+  return {
+    regs: f.regs.map(cloneReg),
+    slots: f.slots.slice(),
+    spills: f.spills.map((r) => (r ? cloneReg(r) : undefined)),
+    depth: f.depth,
+    callsite: f.callsite,
+    subprog: f.subprog,
+  };
+}
+
+export function cloneState(s: VState): VState {
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc };
+}
+
+export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;

@@ -1,0 +1,152 @@
+/**
+ * Predecoding: a Program becomes flat typed arrays the interpreter indexes by pc, with the
+ * variant an instruction needs resolved once (sdiv vs div, movsx widths, byte-swap widths,
+ * atomic operations, K vs X operands).
+ *
+ * Operands: every binary operation reads its second operand from the VM's register file at
+ * index `s[pc]`. For the X form that is the source register (2*src); for the K form it is a
+ * constant slot (base + 2*pc) that holds the immediate sign-extended to 64 bits. K and X forms
+ * therefore share one interpreter case, with no branch.
+ */
+import type { Program } from '../isa/program.js';
+import * as op from '../isa/opcodes.js';
+import { VmError } from './errors.js';
+
+// Internal operation numbers beyond the opcode byte (the rest keep their X-form opcode).
+export const OP = {
+  LE16: 0x100, LE32: 0x101, LE64: 0x102, BE16: 0x103, BE32: 0x104, BE64: 0x105,
+  BSWAP16: 0x106, BSWAP32: 0x107, BSWAP64: 0x108,
+  SDIV64: 0x109, SMOD64: 0x10a, SDIV32: 0x10b, SMOD32: 0x10c,
+  MOVSX64_8: 0x10d, MOVSX64_16: 0x10e, MOVSX64_32: 0x10f, MOVSX32_8: 0x110, MOVSX32_16: 0x111,
+  CALL_LOCAL: 0x112, KFUNC: 0x113, INVALID: 0x114,
+  /** Atomics: ATOMIC32 + k and ATOMIC64 + k, k in ATOMIC_KINDS order. */
+  ATOMIC32: 0x120, ATOMIC64: 0x130,
+} as const;
+
+/** Order of atomic operations (offset from OP.ATOMIC32 / OP.ATOMIC64). */
+export const ATOMIC_KINDS = [
+  op.BPF_ADD, op.BPF_OR, op.BPF_AND, op.BPF_XOR,
+  op.BPF_ADD | op.BPF_FETCH, op.BPF_OR | op.BPF_FETCH, op.BPF_AND | op.BPF_FETCH, op.BPF_XOR | op.BPF_FETCH,
+  op.BPF_XCHG, op.BPF_CMPXCHG,
+] as const;
+
+/** An ld_imm64 whose value depends on the run (map pointers, map values, function pointers). */
+export interface PseudoLoad {
+  pc: number;
+  src: number;
+  imm: number;
+  next: number;
+}
+
+export interface Decoded {
+  program: Program;
+  n: number;
+  op: Uint16Array;
+  /** 2 * dst register. */
+  d: Uint8Array;
+  /** Operand index in the VM register file (2 * src, or a constant slot). */
+  s: Int32Array;
+  off: Int32Array;
+  /** Jump target (pc + 1 + off), call target, or pc + 2 after ld_imm64. */
+  tgt: Int32Array;
+  imm: Int32Array;
+  /** Constant slots: 2 per pc (lo, hi), copied into the register file at `base` when linked. */
+  consts: Int32Array;
+  base: number;
+  pseudo: PseudoLoad[];
+}
+
+const ENDS: Record<number, number> = { 16: 0, 32: 1, 64: 2 };
+
+/** Decodes `program` for a register file whose constant area starts at `base`. */
+export function decodeProgram(program: Program, base: number): Decoded {
+  const insns = program.insns;
+  const n = insns.length;
+  const D: Decoded = {
+    program, n, op: new Uint16Array(n), d: new Uint8Array(n), s: new Int32Array(n), off: new Int32Array(n),
+    tgt: new Int32Array(n), imm: new Int32Array(n), consts: new Int32Array(2 * n), base, pseudo: [],
+  };
+  for (let pc = 0; pc < n; pc++) {
+    const ins = insns[pc]!;
+    const code = ins.code;
+    const c = op.cls(code);
+    const x = op.srcBit(code) === op.BPF_X;
+    const slot = base + 2 * pc;
+    D.d[pc] = 2 * (ins.dst & 15);
+    D.off[pc] = ins.off;
+    D.imm[pc] = ins.imm;
+    D.consts[2 * pc] = ins.imm;
+    D.consts[2 * pc + 1] = ins.imm >> 31;
+    // ALU/JMP: operand from src (X) or the constant slot (K); loads/stores/LD_IND: src register; ST: constant slot
+    D.s[pc] = (c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_JMP || c === op.BPF_JMP32) && !x ? slot : c === op.BPF_ST ? slot : 2 * (ins.src & 15);
+    D.tgt[pc] = pc + 1 + ins.off;
+    let o: number = code;
+    switch (c) {
+      case op.BPF_ALU:
+      case op.BPF_ALU64: {
+        const a = op.aluOp(code);
+        const is64 = c === op.BPF_ALU64;
+        o = (code & 0xf7) | op.BPF_X; // merge K into X
+        if (a === op.BPF_NEG) o = code; // 0x84 / 0x87
+        else if (a === op.BPF_END) {
+          const w = ENDS[ins.imm];
+          if (w === undefined) o = OP.INVALID;
+          else if (is64) o = OP.BSWAP16 + w;
+          else o = (x ? OP.BE16 : OP.LE16) + w;
+        } else if ((a === op.BPF_DIV || a === op.BPF_MOD) && ins.off === 1) {
+          o = a === op.BPF_DIV ? (is64 ? OP.SDIV64 : OP.SDIV32) : (is64 ? OP.SMOD64 : OP.SMOD32);
+        } else if (a === op.BPF_MOV && x && ins.off !== 0) {
+          o = is64 ? (ins.off === 8 ? OP.MOVSX64_8 : ins.off === 16 ? OP.MOVSX64_16 : OP.MOVSX64_32) : (ins.off === 8 ? OP.MOVSX32_8 : OP.MOVSX32_16);
+        }
+        break;
+      }
+      case op.BPF_JMP:
+      case op.BPF_JMP32: {
+        const j = op.jmpOp(code);
+        if (j === op.BPF_JA) { o = 0x05; if (c === op.BPF_JMP32) D.tgt[pc] = pc + 1 + ins.imm; }
+        else if (j === op.BPF_CALL) {
+          if (ins.src === op.BPF_PSEUDO_CALL) { o = OP.CALL_LOCAL; D.tgt[pc] = pc + 1 + ins.imm; }
+          else if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) o = OP.KFUNC;
+          else o = 0x85;
+        } else if (j === op.BPF_EXIT) o = 0x95;
+        else o = code | op.BPF_X;
+        break;
+      }
+      case op.BPF_LD:
+        if (code === op.BPF_LD_IMM64) {
+          const next = insns[pc + 1]?.imm ?? 0;
+          D.consts[2 * pc + 1] = next;
+          D.s[pc] = slot;
+          D.tgt[pc] = pc + 2;
+          if (ins.src !== 0) D.pseudo.push({ pc, src: ins.src, imm: ins.imm, next });
+          D.op[pc] = code;
+          if (pc + 1 < n) { pc++; D.op[pc] = OP.INVALID; }
+          continue;
+        }
+        break;
+      case op.BPF_ST:
+        o = code + 1; // store the constant slot like STX
+        break;
+      case op.BPF_STX:
+        if (op.mode(code) === op.BPF_ATOMIC) {
+          const k = (ATOMIC_KINDS as readonly number[]).indexOf(ins.imm);
+          o = k < 0 ? OP.INVALID : (op.size(code) === op.BPF_DW ? OP.ATOMIC64 : OP.ATOMIC32) + k;
+        }
+        break;
+    }
+    D.op[pc] = o;
+  }
+  return D;
+}
+
+/** Throws when a pc the program jumps or calls to is outside it (checked once at link time). */
+export function checkTargets(D: Decoded): void {
+  for (let pc = 0; pc < D.n; pc++) {
+    const o = D.op[pc]!;
+    const isJump = (o & 0x07) === 0x05 || (o & 0x07) === 0x06;
+    if ((o < 0x100 && isJump && o !== 0x85 && o !== 0x95) || o === OP.CALL_LOCAL) {
+      const t = D.tgt[pc]!;
+      if (t < 0 || t >= D.n) throw new VmError('bad_call', pc, `jump target ${t} outside the program (${D.n} insns)`);
+    }
+  }
+}

@@ -1,0 +1,405 @@
+/**
+ * The interpreter's hot loop. Registers live in one Int32Array as (lo, hi) pairs (r0 at 0..1,
+ * r10 at 20..21), followed by the constant slots of every linked program, so a K-form operand is
+ * just another index. No allocation per instruction: no BigInt, no objects, no closures.
+ *
+ * Memory accesses inline the region checks of runtime/memory.ts (tag, window, alignment,
+ * writability); anything unusual (ctx, faults) goes to `slow*`, which asks Memory.check to
+ * name the fault.
+ */
+import type { HelperEnv } from '../runtime/env.js';
+import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, MemoryFault, PTR_TAG, PTR_TAG_MASK, STACK_SIZE } from '../runtime/memory.js';
+import { T, bswap16, bswap32, mul64, sdiv64, smod64, udiv64, umod64 } from './arith.js';
+import { ATOMIC_KINDS, type Decoded, OP } from './decoded.js';
+import { VmError } from './errors.js';
+
+export type HelperFn = (env: HelperEnv) => void;
+
+/** Thrown by LD_ABS/LD_IND when the packet is too short: the program returns 0 (kernel semantics). */
+export class LdAbsExit {
+  constructor(readonly pc: number) {}
+}
+
+const TAG = PTR_TAG | 0;
+const TAGM = PTR_TAG_MASK | 0;
+const SKF_LL_OFF = -0x200000;
+const SKF_NET_OFF = -0x100000;
+
+export class Interpreter {
+  /** Register file + constant slots. */
+  R: Int32Array;
+  readonly mem: Memory;
+  env!: HelperEnv;
+  helpers: readonly (HelperFn | undefined)[];
+  steps = 0;
+  maxSteps: number;
+  /** Current call depth (0 = main program). */
+  depth = 0;
+  /** Deepest call depth reached (for reports). */
+  maxDepth = 0;
+  private readonly frameRet = new Int32Array(MAX_FRAMES);
+  private readonly frameProg: (Decoded | undefined)[] = new Array<Decoded | undefined>(MAX_FRAMES);
+  private readonly saved = new Int32Array(MAX_FRAMES * 10);
+  private readonly out = new Int32Array(2);
+  /** The program running now (bpf_loop callbacks run in it). */
+  cur: Decoded | null = null;
+  /** Resolves a tail-call target (the object in a prog_array) to a linked program. */
+  resolveTail: (prog: unknown) => Decoded | undefined = () => undefined;
+
+  constructor(mem: Memory, regs: Int32Array, helpers: readonly (HelperFn | undefined)[], maxSteps: number) {
+    this.mem = mem;
+    this.R = regs;
+    this.helpers = helpers;
+    this.maxSteps = maxSteps;
+  }
+
+  /** Sets r10 to the top of frame `depth`'s stack. */
+  setFp(depth: number): void {
+    this.R[20] = STACK_SIZE;
+    this.R[21] = Memory.hiOf(this.mem.stackIds[depth]!);
+  }
+
+  /** Calls a subprogram at `pc` of the current program as a new frame (bpf_loop callbacks). */
+  callFunction(pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint {
+    const D = this.cur;
+    if (!D) throw new VmError('bad_call', pc, 'callback outside a running program');
+    if (pc < 0 || pc >= D.n) throw new VmError('bad_call', this.env.pc, `callback target ${pc} outside the program`);
+    if (this.depth + 1 >= MAX_FRAMES) throw new VmError('call_depth', this.env.pc, `the call stack is too deep (max ${MAX_FRAMES} frames)`);
+    const R = this.R;
+    const sv = this.saved, b = this.depth * 10;
+    for (let i = 0; i < 10; i++) sv[b + i] = R[12 + i]!;
+    this.depth++;
+    if (this.depth > this.maxDepth) this.maxDepth = this.depth;
+    const args = [a1, a2, a3, a4, a5];
+    for (let i = 0; i < 5; i++) {
+      const u = BigInt.asUintN(64, args[i]!);
+      R[2 + 2 * i] = Number(u & 0xffffffffn) | 0;
+      R[3 + 2 * i] = Number(u >> 32n) | 0;
+    }
+    this.setFp(this.depth);
+    const envPc = this.env.pc;
+    this.exec(D, pc, this.depth);
+    this.depth--;
+    for (let i = 0; i < 10; i++) R[12 + i] = sv[b + i]!;
+    this.cur = D;
+    this.env.pc = envPc;
+    return (BigInt(R[1]! >>> 0) << 32n) | BigInt(R[0]! >>> 0);
+  }
+
+  /** Runs from `pc0` until the frame at `baseDepth` exits; r0 is left in R[0..1]. */
+  exec(D0: Decoded, pc0: number, baseDepth: number): void {
+    const R = this.R;
+    const mem = this.mem;
+    let D = D0;
+    let op = D.op, d = D.d, s = D.s, off = D.off, tgt = D.tgt, imm = D.imm;
+    let ms = mem.start, me = mem.end, mv = mem.views, ma = mem.align, mf = mem.flags;
+    let pc = pc0;
+    let steps = this.steps;
+    const max = this.maxSteps;
+    this.cur = D;
+    for (;;) {
+      const p = pc;
+      pc = p + 1;
+      if (++steps > max) { this.steps = steps; throw new VmError('step_limit', p, `step limit of ${max} instructions reached`); }
+      const di = d[p]!;
+      switch (op[p]) {
+        // ---------------- ALU64 (K and X share a case: s[p] indexes a register or a constant slot) ----------------
+        case 0x0f: { const si = s[p]!; const l = (R[di]! >>> 0) + (R[si]! >>> 0); R[di] = l | 0; R[di + 1] = (R[di + 1]! + R[si + 1]! + (l > 0xffffffff ? 1 : 0)) | 0; continue; }
+        case 0x1f: { const si = s[p]!; const l = (R[di]! >>> 0) - (R[si]! >>> 0); R[di] = l | 0; R[di + 1] = (R[di + 1]! - R[si + 1]! - (l < 0 ? 1 : 0)) | 0; continue; }
+        case 0x2f: { const si = s[p]!; mul64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
+        case 0x3f: { const si = s[p]!; udiv64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
+        case 0x4f: { const si = s[p]!; R[di] = R[di]! | R[si]!; R[di + 1] = R[di + 1]! | R[si + 1]!; continue; }
+        case 0x5f: { const si = s[p]!; R[di] = R[di]! & R[si]!; R[di + 1] = R[di + 1]! & R[si + 1]!; continue; }
+        case 0x6f: {
+          const n = R[s[p]!]! & 63;
+          if (n === 0) continue;
+          const lo = R[di]!;
+          if (n < 32) { R[di + 1] = (R[di + 1]! << n) | (lo >>> (32 - n)); R[di] = lo << n; } else { R[di + 1] = lo << (n - 32); R[di] = 0; }
+          continue;
+        }
+        case 0x7f: {
+          const n = R[s[p]!]! & 63;
+          if (n === 0) continue;
+          const hi = R[di + 1]!;
+          if (n < 32) { R[di] = (R[di]! >>> n) | (hi << (32 - n)); R[di + 1] = hi >>> n; } else { R[di] = hi >>> (n - 32); R[di + 1] = 0; }
+          continue;
+        }
+        case 0xcf: {
+          const n = R[s[p]!]! & 63;
+          if (n === 0) continue;
+          const hi = R[di + 1]!;
+          if (n < 32) { R[di] = (R[di]! >>> n) | (hi << (32 - n)); R[di + 1] = hi >> n; } else { R[di] = hi >> (n - 32); R[di + 1] = hi >> 31; }
+          continue;
+        }
+        case 0x87: { const lo = R[di]!; R[di] = -lo | 0; R[di + 1] = (~R[di + 1]! + (lo === 0 ? 1 : 0)) | 0; continue; }
+        case 0x9f: { const si = s[p]!; umod64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
+        case 0xaf: { const si = s[p]!; R[di] = R[di]! ^ R[si]!; R[di + 1] = R[di + 1]! ^ R[si + 1]!; continue; }
+        case 0xbf: { const si = s[p]!; R[di] = R[si]!; R[di + 1] = R[si + 1]!; continue; }
+        case OP.SDIV64: { const si = s[p]!; sdiv64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
+        case OP.SMOD64: { const si = s[p]!; smod64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
+        case OP.MOVSX64_8: { const v = (R[s[p]!]! << 24) >> 24; R[di] = v; R[di + 1] = v >> 31; continue; }
+        case OP.MOVSX64_16: { const v = (R[s[p]!]! << 16) >> 16; R[di] = v; R[di + 1] = v >> 31; continue; }
+        case OP.MOVSX64_32: { const v = R[s[p]!]!; R[di] = v; R[di + 1] = v >> 31; continue; }
+
+        // ---------------- ALU32 (results zero-extended) ----------------
+        case 0x0c: R[di] = (R[di]! + R[s[p]!]!) | 0; R[di + 1] = 0; continue;
+        case 0x1c: R[di] = (R[di]! - R[s[p]!]!) | 0; R[di + 1] = 0; continue;
+        case 0x2c: R[di] = Math.imul(R[di]!, R[s[p]!]!); R[di + 1] = 0; continue;
+        case 0x3c: { const b = R[s[p]!]! >>> 0; R[di] = b === 0 ? 0 : ((R[di]! >>> 0) / b) | 0; R[di + 1] = 0; continue; }
+        case 0x4c: R[di] = R[di]! | R[s[p]!]!; R[di + 1] = 0; continue;
+        case 0x5c: R[di] = R[di]! & R[s[p]!]!; R[di + 1] = 0; continue;
+        case 0x6c: R[di] = R[di]! << (R[s[p]!]! & 31); R[di + 1] = 0; continue;
+        case 0x7c: R[di] = R[di]! >>> (R[s[p]!]! & 31); R[di + 1] = 0; continue;
+        case 0xcc: R[di] = R[di]! >> (R[s[p]!]! & 31); R[di + 1] = 0; continue;
+        case 0x84: R[di] = -R[di]! | 0; R[di + 1] = 0; continue;
+        case 0x9c: { const b = R[s[p]!]! >>> 0; if (b !== 0) R[di] = (R[di]! >>> 0) % b | 0; R[di + 1] = 0; continue; }
+        case 0xac: R[di] = R[di]! ^ R[s[p]!]!; R[di + 1] = 0; continue;
+        case 0xbc: R[di] = R[s[p]!]!; R[di + 1] = 0; continue;
+        case OP.SDIV32: { const b = R[s[p]!]! | 0; R[di] = b === 0 ? 0 : (R[di]! / b) | 0; R[di + 1] = 0; continue; }
+        case OP.SMOD32: { const b = R[s[p]!]! | 0; if (b !== 0) R[di] = R[di]! % b | 0; R[di + 1] = 0; continue; }
+        case OP.MOVSX32_8: R[di] = (R[s[p]!]! << 24) >> 24; R[di + 1] = 0; continue;
+        case OP.MOVSX32_16: R[di] = (R[s[p]!]! << 16) >> 16; R[di + 1] = 0; continue;
+
+        // ---------------- byte order ----------------
+        case OP.LE16: R[di] = R[di]! & 0xffff; R[di + 1] = 0; continue;
+        case OP.LE32: R[di + 1] = 0; continue;
+        case OP.LE64: continue;
+        case OP.BE16: case OP.BSWAP16: R[di] = bswap16(R[di]!); R[di + 1] = 0; continue;
+        case OP.BE32: case OP.BSWAP32: R[di] = bswap32(R[di]!); R[di + 1] = 0; continue;
+        case OP.BE64: case OP.BSWAP64: { const t = bswap32(R[di]!); R[di] = bswap32(R[di + 1]!); R[di + 1] = t; continue; }
+
+        // ---------------- JMP (64-bit compares) ----------------
+        case 0x05: pc = tgt[p]!; continue;
+        case 0x1d: { const si = s[p]!; if (R[di] === R[si] && R[di + 1] === R[si + 1]) pc = tgt[p]!; continue; }
+        case 0x5d: { const si = s[p]!; if (R[di] !== R[si] || R[di + 1] !== R[si + 1]) pc = tgt[p]!; continue; }
+        case 0x4d: { const si = s[p]!; if ((R[di]! & R[si]!) !== 0 || (R[di + 1]! & R[si + 1]!) !== 0) pc = tgt[p]!; continue; }
+        case 0x2d: { const si = s[p]!; const a = R[di + 1]! >>> 0, b = R[si + 1]! >>> 0; if (a > b || (a === b && (R[di]! >>> 0) > (R[si]! >>> 0))) pc = tgt[p]!; continue; }
+        case 0x3d: { const si = s[p]!; const a = R[di + 1]! >>> 0, b = R[si + 1]! >>> 0; if (a > b || (a === b && (R[di]! >>> 0) >= (R[si]! >>> 0))) pc = tgt[p]!; continue; }
+        case 0xad: { const si = s[p]!; const a = R[di + 1]! >>> 0, b = R[si + 1]! >>> 0; if (a < b || (a === b && (R[di]! >>> 0) < (R[si]! >>> 0))) pc = tgt[p]!; continue; }
+        case 0xbd: { const si = s[p]!; const a = R[di + 1]! >>> 0, b = R[si + 1]! >>> 0; if (a < b || (a === b && (R[di]! >>> 0) <= (R[si]! >>> 0))) pc = tgt[p]!; continue; }
+        case 0x6d: { const si = s[p]!; const a = R[di + 1]!, b = R[si + 1]!; if (a > b || (a === b && (R[di]! >>> 0) > (R[si]! >>> 0))) pc = tgt[p]!; continue; }
+        case 0x7d: { const si = s[p]!; const a = R[di + 1]!, b = R[si + 1]!; if (a > b || (a === b && (R[di]! >>> 0) >= (R[si]! >>> 0))) pc = tgt[p]!; continue; }
+        case 0xcd: { const si = s[p]!; const a = R[di + 1]!, b = R[si + 1]!; if (a < b || (a === b && (R[di]! >>> 0) < (R[si]! >>> 0))) pc = tgt[p]!; continue; }
+        case 0xdd: { const si = s[p]!; const a = R[di + 1]!, b = R[si + 1]!; if (a < b || (a === b && (R[di]! >>> 0) <= (R[si]! >>> 0))) pc = tgt[p]!; continue; }
+
+        // ---------------- JMP32 (low halves) ----------------
+        case 0x1e: if (R[di] === R[s[p]!]) pc = tgt[p]!; continue;
+        case 0x5e: if (R[di] !== R[s[p]!]) pc = tgt[p]!; continue;
+        case 0x4e: if ((R[di]! & R[s[p]!]!) !== 0) pc = tgt[p]!; continue;
+        case 0x2e: if ((R[di]! >>> 0) > (R[s[p]!]! >>> 0)) pc = tgt[p]!; continue;
+        case 0x3e: if ((R[di]! >>> 0) >= (R[s[p]!]! >>> 0)) pc = tgt[p]!; continue;
+        case 0xae: if ((R[di]! >>> 0) < (R[s[p]!]! >>> 0)) pc = tgt[p]!; continue;
+        case 0xbe: if ((R[di]! >>> 0) <= (R[s[p]!]! >>> 0)) pc = tgt[p]!; continue;
+        case 0x6e: if (R[di]! > R[s[p]!]!) pc = tgt[p]!; continue;
+        case 0x7e: if (R[di]! >= R[s[p]!]!) pc = tgt[p]!; continue;
+        case 0xce: if (R[di]! < R[s[p]!]!) pc = tgt[p]!; continue;
+        case 0xde: if (R[di]! <= R[s[p]!]!) pc = tgt[p]!; continue;
+
+        // ---------------- 64-bit immediate ----------------
+        case 0x18: { const si = s[p]!; R[di] = R[si]!; R[di + 1] = R[si + 1]!; pc = tgt[p]!; continue; }
+
+        // ---------------- loads ----------------
+        case 0x61: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 4 <= me[id]! && (a & 3 & ma[id]!) === 0) { R[di] = mv[id]!.getInt32(a, true); R[di + 1] = 0; }
+          else this.slowLoad(p, di, hi, a, 4, false);
+          continue; }
+        case 0x69: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 2 <= me[id]! && (a & 1 & ma[id]!) === 0) { R[di] = mv[id]!.getUint16(a, true); R[di + 1] = 0; }
+          else this.slowLoad(p, di, hi, a, 2, false);
+          continue; }
+        case 0x71: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 1 <= me[id]!) { R[di] = mv[id]!.getUint8(a); R[di + 1] = 0; }
+          else this.slowLoad(p, di, hi, a, 1, false);
+          continue; }
+        case 0x79: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 8 <= me[id]! && (a & 7 & ma[id]!) === 0) { const v = mv[id]!; R[di] = v.getInt32(a, true); R[di + 1] = v.getInt32(a + 4, true); }
+          else this.slowLoad(p, di, hi, a, 8, false);
+          continue; }
+        case 0x81: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 4 <= me[id]! && (a & 3 & ma[id]!) === 0) { const v = mv[id]!.getInt32(a, true); R[di] = v; R[di + 1] = v >> 31; }
+          else this.slowLoad(p, di, hi, a, 4, true);
+          continue; }
+        case 0x89: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 2 <= me[id]! && (a & 1 & ma[id]!) === 0) { const v = mv[id]!.getInt16(a, true); R[di] = v; R[di + 1] = v >> 31; }
+          else this.slowLoad(p, di, hi, a, 2, true);
+          continue; }
+        case 0x91: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 1 <= me[id]!) { const v = mv[id]!.getInt8(a); R[di] = v; R[di + 1] = v >> 31; }
+          else this.slowLoad(p, di, hi, a, 1, true);
+          continue; }
+
+        // ---------------- stores (ST is decoded as STX from a constant slot) ----------------
+        case 0x63: { const hi = R[di + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[di]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 4 <= me[id]! && (a & 3 & ma[id]!) === 0 && (mf[id]! & F_WRITABLE) !== 0) mv[id]!.setInt32(a, R[s[p]!]!, true);
+          else this.slowStore(p, hi, a, 4, s[p]!);
+          continue; }
+        case 0x6b: { const hi = R[di + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[di]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 2 <= me[id]! && (a & 1 & ma[id]!) === 0 && (mf[id]! & F_WRITABLE) !== 0) mv[id]!.setInt16(a, R[s[p]!]!, true);
+          else this.slowStore(p, hi, a, 2, s[p]!);
+          continue; }
+        case 0x73: { const hi = R[di + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[di]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 1 <= me[id]! && (mf[id]! & F_WRITABLE) !== 0) mv[id]!.setInt8(a, R[s[p]!]!);
+          else this.slowStore(p, hi, a, 1, s[p]!);
+          continue; }
+        case 0x7b: { const hi = R[di + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[di]! >>> 0) + off[p]!;
+          if ((hi & TAGM) === TAG && a >= ms[id]! && a + 8 <= me[id]! && (a & 7 & ma[id]!) === 0 && (mf[id]! & F_WRITABLE) !== 0) { const v = mv[id]!; const si = s[p]!; v.setInt32(a, R[si]!, true); v.setInt32(a + 4, R[si + 1]!, true); }
+          else this.slowStore(p, hi, a, 8, s[p]!);
+          continue; }
+
+        // ---------------- atomics ----------------
+        case OP.ATOMIC32: case OP.ATOMIC32 + 1: case OP.ATOMIC32 + 2: case OP.ATOMIC32 + 3: case OP.ATOMIC32 + 4:
+        case OP.ATOMIC32 + 5: case OP.ATOMIC32 + 6: case OP.ATOMIC32 + 7: case OP.ATOMIC32 + 8: case OP.ATOMIC32 + 9:
+          this.atomic(p, di, s[p]!, off[p]!, op[p]! - OP.ATOMIC32, false); continue;
+        case OP.ATOMIC64: case OP.ATOMIC64 + 1: case OP.ATOMIC64 + 2: case OP.ATOMIC64 + 3: case OP.ATOMIC64 + 4:
+        case OP.ATOMIC64 + 5: case OP.ATOMIC64 + 6: case OP.ATOMIC64 + 7: case OP.ATOMIC64 + 8: case OP.ATOMIC64 + 9:
+          this.atomic(p, di, s[p]!, off[p]!, op[p]! - OP.ATOMIC64, true); continue;
+
+        // ---------------- legacy packet loads ----------------
+        case 0x20: case 0x28: case 0x30: case 0x40: case 0x48: case 0x50: {
+          const code = op[p]!;
+          const k = imm[p]!;
+          const ind = (code & 0x40) !== 0;
+          const o = ind ? (R[s[p]!]! | 0) + k : k;
+          const size = (code & 0x18) === 0 ? 4 : (code & 0x18) === 0x08 ? 2 : 1;
+          this.ldAbs(p, o, size);
+          continue;
+        }
+
+        // ---------------- calls ----------------
+        case 0x85: {
+          const fn = this.helpers[imm[p]!];
+          if (!fn) throw new VmError('unknown_helper', p, `unknown helper #${imm[p]}`);
+          this.steps = steps;
+          this.cur = D;
+          const env = this.env;
+          env.pc = p;
+          fn(env);
+          steps = this.steps;
+          ms = mem.start; me = mem.end; mv = mem.views; ma = mem.align; mf = mem.flags;
+          if (env.tailCall) {
+            const t = this.resolveTail(env.tailCall.program);
+            env.tailCall = null;
+            if (!t) throw new VmError('bad_call', p, 'tail call target is not a loaded program');
+            D = t; op = D.op; d = D.d; s = D.s; off = D.off; tgt = D.tgt; imm = D.imm;
+            this.cur = D;
+            pc = 0;
+          }
+          continue;
+        }
+        case OP.CALL_LOCAL: {
+          if (this.depth + 1 >= MAX_FRAMES) { this.steps = steps; throw new VmError('call_depth', p, `the call stack is too deep (max ${MAX_FRAMES} frames)`); }
+          const sv = this.saved, b = this.depth * 10;
+          for (let i = 0; i < 10; i++) sv[b + i] = R[12 + i]!;
+          this.frameRet[this.depth] = pc;
+          this.frameProg[this.depth] = D;
+          this.depth++;
+          if (this.depth > this.maxDepth) this.maxDepth = this.depth;
+          R[20] = STACK_SIZE;
+          R[21] = Memory.hiOf(mem.stackIds[this.depth]!);
+          pc = tgt[p]!;
+          continue;
+        }
+        case 0x95: {
+          if (this.depth === baseDepth) { this.steps = steps; return; }
+          this.depth--;
+          const sv = this.saved, b = this.depth * 10;
+          for (let i = 0; i < 10; i++) R[12 + i] = sv[b + i]!;
+          pc = this.frameRet[this.depth]!;
+          D = this.frameProg[this.depth]!;
+          op = D.op; d = D.d; s = D.s; off = D.off; tgt = D.tgt; imm = D.imm;
+          this.cur = D;
+          continue;
+        }
+        case OP.KFUNC:
+          throw new VmError('unsupported', p, `kfunc calls are not supported (btf id ${imm[p]})`);
+        default:
+          this.steps = steps;
+          if (p >= D.n) throw new VmError('bad_insn', p, 'execution fell off the end of the program');
+          throw new VmError('bad_insn', p, `cannot execute opcode 0x${(D.program.insns[p]?.code ?? 0).toString(16).padStart(2, '0')}`);
+      }
+    }
+  }
+
+  /** A load the fast path refused: a ctx field, or a fault to report. */
+  private slowLoad(pc: number, di: number, hi: number, a: number, size: number, signed: boolean): void {
+    const mem = this.mem;
+    const R = this.R;
+    const id = mem.regionOf(hi);
+    if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) {
+      mem.ctx.load(a, size, this.out, pc, signed);
+      R[di] = this.out[0]!;
+      R[di + 1] = this.out[1]!;
+      return;
+    }
+    const rid = mem.check(hi, a | 0, 0, size, false, pc);
+    // Memory.check accepted what the fast path did not (cannot happen with consistent tables): do it the slow way.
+    const v = mem.views[rid]!, at = mem.at;
+    const lo = size === 1 ? (signed ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (signed ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
+    R[di] = lo;
+    R[di + 1] = size === 8 ? v.getInt32(at + 4, true) : signed ? lo >> 31 : 0;
+  }
+
+  private slowStore(pc: number, hi: number, a: number, size: number, si: number): void {
+    const mem = this.mem;
+    const R = this.R;
+    const id = mem.regionOf(hi);
+    if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) {
+      mem.ctx.store(a, size, R[si]!, R[si + 1]!, pc);
+      return;
+    }
+    const rid = mem.check(hi, a | 0, 0, size, true, pc);
+    const v = mem.views[rid]!, at = mem.at;
+    if (size === 1) v.setInt8(at, R[si]!);
+    else if (size === 2) v.setInt16(at, R[si]!, true);
+    else { v.setInt32(at, R[si]!, true); if (size === 8) v.setInt32(at + 4, R[si + 1]!, true); }
+  }
+
+  /** BPF_ATOMIC: k indexes ATOMIC_KINDS; dst holds the address, src the operand. */
+  private atomic(pc: number, di: number, si: number, offset: number, k: number, is64: boolean): void {
+    const mem = this.mem;
+    const R = this.R;
+    const hi = R[di + 1]!;
+    const size = is64 ? 8 : 4;
+    const rid = mem.regionOf(hi);
+    if (rid > 0 && (mem.flags[rid]! & F_CTX) !== 0) throw new MemoryFault(pc, 'ctx_access', 'ctx', (R[di]! >>> 0) + offset, size, 'atomic access to ctx');
+    const id = mem.check(hi, R[di]!, offset, size, true, pc, true);
+    const v = mem.views[id]!, at = mem.at;
+    const oldLo = v.getInt32(at, true);
+    const oldHi = is64 ? v.getInt32(at + 4, true) : 0;
+    const bLo = R[si]!, bHi = is64 ? R[si + 1]! : 0;
+    const kind = ATOMIC_KINDS[k]!;
+    let nLo = oldLo, nHi = oldHi;
+    switch (kind & ~0x01) {
+      case 0x00: { const l = (oldLo >>> 0) + (bLo >>> 0); nLo = l | 0; nHi = (oldHi + bHi + (l > 0xffffffff ? 1 : 0)) | 0; break; }
+      case 0x40: nLo = oldLo | bLo; nHi = oldHi | bHi; break;
+      case 0x50: nLo = oldLo & bLo; nHi = oldHi & bHi; break;
+      case 0xa0: nLo = oldLo ^ bLo; nHi = oldHi ^ bHi; break;
+      case 0xe0: nLo = bLo; nHi = bHi; break; // xchg
+      case 0xf0: { // cmpxchg: compare with r0
+        const eq = is64 ? R[0] === oldLo && R[1] === oldHi : R[0] === oldLo;
+        if (eq) { nLo = bLo; nHi = bHi; }
+        R[0] = oldLo; R[1] = oldHi;
+        break;
+      }
+    }
+    v.setInt32(at, nLo, true);
+    if (is64) v.setInt32(at + 4, nHi, true);
+    if ((kind & 0x01) !== 0 && (kind & ~0x01) !== 0xf0) { R[si] = oldLo; R[si + 1] = oldHi; }
+  }
+
+  /** LD_ABS / LD_IND: big-endian packet load into r0; a short packet ends the program with r0 = 0. */
+  private ldAbs(pc: number, o: number, size: number): void {
+    const pk = this.env.packet;
+    if (!pk) throw new VmError('unsupported', pc, 'LD_ABS/LD_IND need a packet (socket_filter, sched_cls, sched_act)');
+    let at: number;
+    if (o >= 0) at = pk.data + o;
+    else if (o >= SKF_NET_OFF) at = pk.data + 14 + (o - SKF_NET_OFF); // network header right after Ethernet
+    else if (o >= SKF_LL_OFF) at = pk.data + (o - SKF_LL_OFF);
+    else throw new LdAbsExit(pc);
+    if (at < pk.data || at + size > pk.end) throw new LdAbsExit(pc);
+    const b = pk.buf;
+    const v = size === 1 ? b[at]! : size === 2 ? (b[at]! << 8) | b[at + 1]! : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
+    this.R[0] = v;
+    this.R[1] = 0;
+  }
+}

@@ -1,0 +1,59 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { HELPER_NAMES, HELPER_PROTOS, helperAllowed, helperId, helperName, helperProto } from '../../src/runtime/helpers/prototypes.js';
+
+describe('helper prototype table', () => {
+  it('names follow the kernel enum bpf_func_id', () => {
+    expect(HELPER_NAMES.length).toBe(212);
+    expect(helperName(1)).toBe('map_lookup_elem');
+    expect(helperName(118)).toBe('jiffies64');
+    expect(helperName(181)).toBe('loop');
+    expect(helperName(209)).toBe('user_ringbuf_drain');
+    expect(helperId('bpf_ringbuf_reserve')).toBe(131);
+    expect(helperId('nope')).toBeUndefined();
+  });
+
+  it('agrees with the uapi header of this host where it exists', () => {
+    const h = '/usr/include/linux/bpf.h';
+    if (!existsSync(h)) { console.log('skip: no /usr/include/linux/bpf.h'); return; }
+    const text = readFileSync(h, 'utf8');
+    const start = text.indexOf('FN(unspec');
+    const names = [...text.slice(start).matchAll(/FN\(([a-z0-9_]+)/g)].map((m) => m[1]!);
+    // the mapper block ends where the header's own FN(x) helper macros begin
+    const end = names.indexOf('x');
+    const list = end > 0 ? names.slice(0, end) : names;
+    expect(list.length).toBeGreaterThan(200);
+    list.forEach((n, i) => expect(HELPER_NAMES[i], `id ${i}`).toBe(n));
+  });
+
+  it('carries the issue-listed helpers with kernel prototypes', () => {
+    const need = ['map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_push_elem', 'map_pop_elem', 'map_peek_elem',
+      'probe_read', 'probe_read_kernel', 'probe_read_user', 'probe_read_str', 'probe_read_kernel_str', 'probe_read_user_str',
+      'ktime_get_ns', 'ktime_get_boot_ns', 'trace_printk', 'get_prandom_u32', 'get_smp_processor_id', 'get_current_pid_tgid',
+      'get_current_uid_gid', 'get_current_comm', 'tail_call', 'perf_event_output', 'ringbuf_output', 'ringbuf_reserve',
+      'ringbuf_submit', 'ringbuf_discard', 'ringbuf_query', 'skb_load_bytes', 'skb_store_bytes', 'l3_csum_replace',
+      'l4_csum_replace', 'csum_diff', 'redirect', 'redirect_map', 'xdp_adjust_head', 'xdp_adjust_tail', 'xdp_adjust_meta',
+      'get_stackid', 'loop', 'snprintf'];
+    for (const n of need) expect(helperProto(helperId(n)!), n).toBeDefined();
+    const lookup = helperProto(1)!;
+    expect(lookup.ret).toBe('RET_PTR_TO_MAP_VALUE_OR_NULL');
+    expect(lookup.args.map((a) => a.name)).toEqual(['ARG_CONST_MAP_PTR', 'ARG_PTR_TO_MAP_KEY']);
+    expect(helperProto(131)!.ret).toBe('RET_PTR_TO_RINGBUF_MEM_OR_NULL');
+    expect(helperProto(131)!.args[1]!.base).toBe('ARG_CONST_ALLOC_SIZE_OR_ZERO');
+    expect(helperProto(132)!.args[0]!.release).toBe(true);
+    expect(helperProto(16)!.args[0]!.uninit).toBe(true);
+    expect(helperProto(181)!.args[1]!.base).toBe('ARG_PTR_TO_FUNC');
+    expect(helperProto(44)!.changesPkt).toBe(true);
+  });
+
+  it('program types follow get_func_proto', () => {
+    expect(helperAllowed(1, 'socket_filter')).toBe(true);
+    expect(helperAllowed(44, 'xdp')).toBe(true);
+    expect(helperAllowed(44, 'sched_cls')).toBe(false);
+    expect(helperAllowed(9, 'sched_cls')).toBe(true);
+    expect(helperAllowed(9, 'socket_filter')).toBe(false);
+    expect(helperAllowed(27, 'kprobe')).toBe(true);
+    expect(helperAllowed(27, 'xdp')).toBe(false);
+    for (const p of HELPER_PROTOS.values()) expect(p.args.length).toBeLessThanOrEqual(5);
+  });
+});
