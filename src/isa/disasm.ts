@@ -13,6 +13,7 @@ import * as op from './opcodes.js';
 import type { Insn } from './insn.js';
 import type { MapSpec, Program } from './program.js';
 import { HELPER_NAMES } from './helper-ids.js';
+import { BPF_ADDR_SPACE_CAST, BPF_JCOND, BPF_LOAD_ACQ, BPF_MAY_GOTO, BPF_STORE_REL } from './opcodes.js';
 
 export type DisasmStyle = 'kernel' | 'bpflab';
 
@@ -32,17 +33,10 @@ const LDST = ['u32', 'u16', 'u8', 'u64'];
 const LDSX = ['s32', 's16', 's8'];
 const JMP_OPS = ['jmp', '==', '>', '>=', '&', '!=', 's>', 's>=', 'call', 'exit', '<', '<=', 's<', 's<='];
 
-/** Internal opcode/imm values the kernel knows beyond RFC 9669 (printed, not validated). */
-export const BPF_JCOND = 0xe0;
-export const BPF_MAY_GOTO = 0;
-export const BPF_LOAD_ACQ = 0x100;
-export const BPF_STORE_REL = 0x110;
-export const BPF_ADDR_SPACE_CAST = 1;
-
 const nul = (s: string | undefined): string => s ?? '(null)';
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 /** C's "%+d". */
-export const signed = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
+const signed = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
 const u32 = (n: number): number => n >>> 0;
 
 /**

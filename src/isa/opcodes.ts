@@ -71,6 +71,16 @@ export const BPF_FETCH = 0x01;
 export const BPF_XCHG = 0xe0 | BPF_FETCH;
 export const BPF_CMPXCHG = 0xf0 | BPF_FETCH;
 
+// Linux extensions beyond RFC 9669 that the disassembler and assembler know (not accepted by checkInsn):
+/** BPF_JMP | BPF_JCOND with src BPF_MAY_GOTO: `may_goto pc+N` (bounded loops, Linux 6.9). */
+export const BPF_JCOND = 0xe0;
+export const BPF_MAY_GOTO = 0;
+/** Atomic imm for `rD = load_acquire((uN *)(rS +off))` and `store_release(...)` (Linux 6.15). */
+export const BPF_LOAD_ACQ = 0x100;
+export const BPF_STORE_REL = 0x110;
+/** ALU64 MOV X offset for `rD = addr_space_cast(rS, to, from)` (arena programs, Linux 6.9). */
+export const BPF_ADDR_SPACE_CAST = 1;
+
 // ld_imm64 src_reg pseudo kinds.
 export const BPF_PSEUDO_MAP_FD = 1;
 export const BPF_PSEUDO_MAP_VALUE = 2;

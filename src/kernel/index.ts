@@ -25,6 +25,7 @@ export {
   type TestRunOptions,
   type TestRunResult,
   type MapFill,
+  type TailCallFill,
   type KernelRunInput,
   type KernelRunResult,
 } from './prog.js';

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { MAP_TYPES, type MapSpec } from '../isa/program.js';
 import { Attr, MAP_CREATE, MAP_ELEM } from './attr.js';
+import { MapError } from '../runtime/maps/types.js';
 import { KernelError } from './errors.js';
 import { BPF_CMD, bpf, closeFd, scratchBuffer, scratchCopy } from './syscall.js';
 
@@ -64,7 +65,10 @@ function elemAttr(fd: number, key: bigint, value: bigint, flags: number): Uint8A
     .u64(MAP_ELEM.flags, BigInt(flags)).bytes;
 }
 
-/** BPF_MAP_UPDATE_ELEM (a null/empty key for queue/stack pushes). Throws KernelError. */
+/**
+ * BPF_MAP_UPDATE_ELEM (a null/empty key for queue/stack pushes). Throws KernelError.
+ * `key` and `value` must be the full sizes the kernel reads (key_size; userValueSize(spec)).
+ */
 export function mapUpdate(fd: number, key: Uint8Array | null, value: Uint8Array, flags = 0): void {
   const r = bpf(BPF_CMD.MAP_UPDATE_ELEM, elemAttr(fd, scratchCopy('key', key), scratchCopy('value', value), flags));
   if (r.ret < 0) throw new KernelError('BPF_MAP_UPDATE_ELEM', r.errno);
@@ -119,21 +123,39 @@ export class KernelMap {
   ) {
     this.cpus = PERCPU.has(spec.type) ? possibleCpus() : 1;
   }
+  /** The kernel reads exactly key_size bytes: a shorter buffer would make it read past ours. */
+  private key(key: Uint8Array): Uint8Array {
+    if (key.length !== this.spec.keySize)
+      throw new MapError('EINVAL', `map ${this.spec.name}: key is ${key.length} bytes, key_size is ${this.spec.keySize}`);
+    return key;
+  }
+  /** The value buffer the kernel reads; a single per-CPU value is repeated for every CPU. */
+  private value(value: Uint8Array): Uint8Array {
+    const full = userValueSize(this.spec);
+    if (value.length === full) return value;
+    if (PERCPU.has(this.spec.type) && value.length === this.spec.valueSize) {
+      const stride = Math.ceil(this.spec.valueSize / 8) * 8;
+      const out = new Uint8Array(full);
+      for (let c = 0; c < this.cpus; c++) out.set(value, c * stride);
+      return out;
+    }
+    throw new MapError('EINVAL', `map ${this.spec.name}: value is ${value.length} bytes, expected ${full}`);
+  }
   lookup(key: Uint8Array): Uint8Array {
-    return mapLookup(this.fd, key, userValueSize(this.spec));
+    return mapLookup(this.fd, this.key(key), userValueSize(this.spec));
   }
   update(key: Uint8Array, value: Uint8Array, flags = 0): void {
-    mapUpdate(this.fd, key, value, flags);
+    mapUpdate(this.fd, this.key(key), this.value(value), flags);
   }
   delete(key: Uint8Array): void {
-    mapDelete(this.fd, key);
+    mapDelete(this.fd, this.key(key));
   }
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
-    return mapNextKey(this.fd, key, this.spec.keySize);
+    return mapNextKey(this.fd, key ? this.key(key) : null, this.spec.keySize);
   }
   /** Queue/stack: push (update with no key). */
   push(value: Uint8Array, flags = 0): void {
-    mapUpdate(this.fd, null, value, flags);
+    mapUpdate(this.fd, null, this.value(value), flags);
   }
   /** Queue/stack: pop (lookup-and-delete with no key). */
   pop(): Uint8Array {
@@ -182,7 +204,7 @@ export function mapCreate(spec: MapSpec): KernelMap {
     if (spec.initial) {
       const value = new Uint8Array(spec.valueSize);
       value.set(spec.initial.subarray(0, spec.valueSize));
-      mapUpdate(fd, new Uint8Array(spec.keySize), value, 0);
+      m.update(new Uint8Array(spec.keySize), value, 0);
     }
     if (spec.readonly) mapFreeze(fd);
   } catch (e) {

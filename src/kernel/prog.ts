@@ -257,9 +257,20 @@ export interface MapFill {
   flags?: number;
 }
 
+/** A tail-call target to load and store in a prog_array of the program before the run. */
+export interface TailCallFill {
+  /** The prog_array, by name or index into program.maps. */
+  map: string | number;
+  index: number;
+  /** Loaded with the caller's kernel maps when it has as many maps (one ELF object's shared map table), else its own. */
+  program: Program;
+}
+
 export interface KernelRunInput extends TestRunOptions, Omit<ProgLoadOptions, 'maps'> {
   /** Entries written into the program's maps before loading (so frozen maps see them too). */
   fill?: readonly MapFill[];
+  /** Tail-call targets to install in prog_array maps. */
+  tailCalls?: readonly TailCallFill[];
   /** Read every map back after the run (default true). */
   dumpMaps?: boolean;
 }
@@ -275,13 +286,27 @@ export interface KernelRunResult {
 /** Loads, fills maps, test-runs once (or `repeat` times), reads the maps back, closes every fd. */
 export function runInKernel(program: Program, input: KernelRunInput = {}): KernelRunResult {
   const maps = createProgramMaps(program);
+  const targets: number[] = [];
   let fd: number | null = null;
+  const mapOf = (ref: string | number): KernelMap => {
+    const idx = typeof ref === 'number' ? ref : program.maps.findIndex((m) => m.name === ref);
+    const m = maps[idx];
+    if (!m) throw new InputError('map_ref', `no map ${String(ref)} in program ${program.name}`);
+    return m;
+  };
   try {
-    for (const f of input.fill ?? []) {
-      const idx = typeof f.map === 'number' ? f.map : program.maps.findIndex((m) => m.name === f.map);
-      const m = maps[idx];
-      if (!m) throw new InputError('map_ref', `no map ${String(f.map)} in program ${program.name}`);
-      m.update(f.key, f.value, f.flags ?? 0);
+    for (const f of input.fill ?? []) mapOf(f.map).update(f.key, f.value, f.flags ?? 0);
+    for (const t of input.tailCalls ?? []) {
+      const pa = mapOf(t.map);
+      const shared = t.program.maps.length === maps.length ? { maps } : {};
+      const tl = progLoad(t.program, { logLevel: 0, ...shared });
+      if (tl.fd === null) throw new InputError('kernel_load', `tail-call target ${t.program.name} rejected: ${tl.log.trim().split('\n').slice(-3).join(' | ')}`);
+      targets.push(tl.fd);
+      const v = new Uint8Array(4);
+      new DataView(v.buffer).setUint32(0, tl.fd, true);
+      const k = new Uint8Array(4);
+      new DataView(k.buffer).setUint32(0, t.index, true);
+      pa.update(k, v, 0);
     }
     const load = progLoad(program, { ...input, maps });
     fd = load.fd;
@@ -294,6 +319,7 @@ export function runInKernel(program: Program, input: KernelRunInput = {}): Kerne
     return { load, run, maps: dumped };
   } finally {
     if (fd !== null) closeFd(fd);
+    for (const t of targets) closeFd(t);
     for (const m of maps) m.close();
   }
 }

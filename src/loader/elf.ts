@@ -78,6 +78,8 @@ export interface ElfObject {
   /** The `version` section (kernel version for old kprobe loaders). */
   version?: number;
   btf?: Btf;
+  /** The raw .BTF section, for BPF_BTF_LOAD (programs with callbacks need func_info). */
+  btfRaw?: Uint8Array;
   btfExt?: BtfExt;
   /** Parallel to `programs`. */
   details: ElfProgramInfo[];
@@ -203,7 +205,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   const relocationsApplied = counts.map + counts.data + counts.call + counts.func;
   const obj: ElfObject = { programs, maps, license, details, mapDetails: mapList, relocations: counts, relocationsApplied, mapInits, warnings };
   if (version !== undefined) obj.version = version;
-  if (btf) obj.btf = btf;
+  if (btf && btfSec) { obj.btf = btf; obj.btfRaw = elf.data(btfSec); }
   if (btfExt) obj.btfExt = btfExt;
   return obj;
 }

@@ -135,11 +135,11 @@ export class Interpreter {
         case 0x9f: { const si = s[p]!; umod64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
         case 0xaf: { const si = s[p]!; R[di] = R[di]! ^ R[si]!; R[di + 1] = R[di + 1]! ^ R[si + 1]!; continue; }
         case 0xbf: { const si = s[p]!; R[di] = R[si]!; R[di + 1] = R[si + 1]!; continue; }
-        case OP.SDIV64: { const si = s[p]!; sdiv64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
-        case OP.SMOD64: { const si = s[p]!; smod64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
-        case OP.MOVSX64_8: { const v = (R[s[p]!]! << 24) >> 24; R[di] = v; R[di + 1] = v >> 31; continue; }
-        case OP.MOVSX64_16: { const v = (R[s[p]!]! << 16) >> 16; R[di] = v; R[di + 1] = v >> 31; continue; }
-        case OP.MOVSX64_32: { const v = R[s[p]!]!; R[di] = v; R[di + 1] = v >> 31; continue; }
+        case 0x109 /* SDIV64 */: { const si = s[p]!; sdiv64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
+        case 0x10a /* SMOD64 */: { const si = s[p]!; smod64(R[di]!, R[di + 1]!, R[si]!, R[si + 1]!); R[di] = T[0]!; R[di + 1] = T[1]!; continue; }
+        case 0x10d /* MOVSX64_8 */: { const v = (R[s[p]!]! << 24) >> 24; R[di] = v; R[di + 1] = v >> 31; continue; }
+        case 0x10e /* MOVSX64_16 */: { const v = (R[s[p]!]! << 16) >> 16; R[di] = v; R[di + 1] = v >> 31; continue; }
+        case 0x10f /* MOVSX64_32 */: { const v = R[s[p]!]!; R[di] = v; R[di + 1] = v >> 31; continue; }
 
         // ---------------- ALU32 (results zero-extended) ----------------
         case 0x0c: R[di] = (R[di]! + R[s[p]!]!) | 0; R[di + 1] = 0; continue;
@@ -155,18 +155,18 @@ export class Interpreter {
         case 0x9c: { const b = R[s[p]!]! >>> 0; if (b !== 0) R[di] = (R[di]! >>> 0) % b | 0; R[di + 1] = 0; continue; }
         case 0xac: R[di] = R[di]! ^ R[s[p]!]!; R[di + 1] = 0; continue;
         case 0xbc: R[di] = R[s[p]!]!; R[di + 1] = 0; continue;
-        case OP.SDIV32: { const b = R[s[p]!]! | 0; R[di] = b === 0 ? 0 : (R[di]! / b) | 0; R[di + 1] = 0; continue; }
-        case OP.SMOD32: { const b = R[s[p]!]! | 0; if (b !== 0) R[di] = R[di]! % b | 0; R[di + 1] = 0; continue; }
-        case OP.MOVSX32_8: R[di] = (R[s[p]!]! << 24) >> 24; R[di + 1] = 0; continue;
-        case OP.MOVSX32_16: R[di] = (R[s[p]!]! << 16) >> 16; R[di + 1] = 0; continue;
+        case 0x10b /* SDIV32 */: { const b = R[s[p]!]! | 0; R[di] = b === 0 ? 0 : (R[di]! / b) | 0; R[di + 1] = 0; continue; }
+        case 0x10c /* SMOD32 */: { const b = R[s[p]!]! | 0; if (b !== 0) R[di] = R[di]! % b | 0; R[di + 1] = 0; continue; }
+        case 0x110 /* MOVSX32_8 */: R[di] = (R[s[p]!]! << 24) >> 24; R[di + 1] = 0; continue;
+        case 0x111 /* MOVSX32_16 */: R[di] = (R[s[p]!]! << 16) >> 16; R[di + 1] = 0; continue;
 
         // ---------------- byte order ----------------
-        case OP.LE16: R[di] = R[di]! & 0xffff; R[di + 1] = 0; continue;
-        case OP.LE32: R[di + 1] = 0; continue;
-        case OP.LE64: continue;
-        case OP.BE16: case OP.BSWAP16: R[di] = bswap16(R[di]!); R[di + 1] = 0; continue;
-        case OP.BE32: case OP.BSWAP32: R[di] = bswap32(R[di]!); R[di + 1] = 0; continue;
-        case OP.BE64: case OP.BSWAP64: { const t = bswap32(R[di]!); R[di] = bswap32(R[di + 1]!); R[di + 1] = t; continue; }
+        case 0x100 /* LE16 */: R[di] = R[di]! & 0xffff; R[di + 1] = 0; continue;
+        case 0x101 /* LE32 */: R[di + 1] = 0; continue;
+        case 0x102 /* LE64 */: continue;
+        case 0x103 /* BE16 */: case 0x106 /* BSWAP16 */: R[di] = bswap16(R[di]!); R[di + 1] = 0; continue;
+        case 0x104 /* BE32 */: case 0x107 /* BSWAP32 */: R[di] = bswap32(R[di]!); R[di + 1] = 0; continue;
+        case 0x105 /* BE64 */: case 0x108 /* BSWAP64 */: { const t = bswap32(R[di]!); R[di] = bswap32(R[di + 1]!); R[di + 1] = t; continue; }
 
         // ---------------- JMP (64-bit compares) ----------------
         case 0x05: pc = tgt[p]!; continue;
@@ -247,11 +247,11 @@ export class Interpreter {
           continue; }
 
         // ---------------- atomics ----------------
-        case OP.ATOMIC32: case OP.ATOMIC32 + 1: case OP.ATOMIC32 + 2: case OP.ATOMIC32 + 3: case OP.ATOMIC32 + 4:
-        case OP.ATOMIC32 + 5: case OP.ATOMIC32 + 6: case OP.ATOMIC32 + 7: case OP.ATOMIC32 + 8: case OP.ATOMIC32 + 9:
+        case 0x120 /* ATOMIC32 */: case 0x121 /* ATOMIC32+1 */: case 0x122 /* ATOMIC32+2 */: case 0x123 /* ATOMIC32+3 */: case 0x124 /* ATOMIC32+4 */:
+        case 0x125 /* ATOMIC32+5 */: case 0x126 /* ATOMIC32+6 */: case 0x127 /* ATOMIC32+7 */: case 0x128 /* ATOMIC32+8 */: case 0x129 /* ATOMIC32+9 */:
           this.atomic(p, di, s[p]!, off[p]!, op[p]! - OP.ATOMIC32, false); continue;
-        case OP.ATOMIC64: case OP.ATOMIC64 + 1: case OP.ATOMIC64 + 2: case OP.ATOMIC64 + 3: case OP.ATOMIC64 + 4:
-        case OP.ATOMIC64 + 5: case OP.ATOMIC64 + 6: case OP.ATOMIC64 + 7: case OP.ATOMIC64 + 8: case OP.ATOMIC64 + 9:
+        case 0x130 /* ATOMIC64 */: case 0x131 /* ATOMIC64+1 */: case 0x132 /* ATOMIC64+2 */: case 0x133 /* ATOMIC64+3 */: case 0x134 /* ATOMIC64+4 */:
+        case 0x135 /* ATOMIC64+5 */: case 0x136 /* ATOMIC64+6 */: case 0x137 /* ATOMIC64+7 */: case 0x138 /* ATOMIC64+8 */: case 0x139 /* ATOMIC64+9 */:
           this.atomic(p, di, s[p]!, off[p]!, op[p]! - OP.ATOMIC64, true); continue;
 
         // ---------------- legacy packet loads ----------------
@@ -286,7 +286,7 @@ export class Interpreter {
           }
           continue;
         }
-        case OP.CALL_LOCAL: {
+        case 0x112 /* CALL_LOCAL */: {
           if (this.depth + 1 >= MAX_FRAMES) { this.steps = steps; throw new VmError('call_depth', p, `the call stack is too deep (max ${MAX_FRAMES} frames)`); }
           const sv = this.saved, b = this.depth * 10;
           for (let i = 0; i < 10; i++) sv[b + i] = R[12 + i]!;
@@ -310,7 +310,7 @@ export class Interpreter {
           this.cur = D;
           continue;
         }
-        case OP.KFUNC:
+        case 0x113 /* KFUNC */:
           throw new VmError('unsupported', p, `kfunc calls are not supported (btf id ${imm[p]})`);
         default:
           this.steps = steps;

@@ -142,4 +142,25 @@ describe.skipIf(!avail.ok)('live kernel bpf()', () => {
     expect(r.run?.retval).toBe(1);
     expect(r.maps[0]?.entries[0]?.[1]).toEqual(u64(15n));
   });
+
+  it('installs tail-call targets in a prog_array', () => {
+    const pa: MapSpec = { name: 'jmp', type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 2, flags: 0 };
+    // r1 = ctx (kept); r2 = map; r3 = 1; call bpf_tail_call; r0 = 7; exit
+    const caller = prog([...ldImm64(2, 0n, 1), I(0xb7, 3, 0, 0, 1), I(0x85, 0, 0, 0, 12), I(0xb7, 0, 0, 0, 7), EXIT], [pa]);
+    const target = prog([I(0xb7, 0, 0, 0, 99), EXIT], [pa]);
+    const hit = runInKernel(caller, { data: new Uint8Array(64), tailCalls: [{ map: 'jmp', index: 1, program: target }] });
+    expect(hit.load.verdict).toBe('accept');
+    expect(hit.run?.retval).toBe(99);
+    const miss = runInKernel(caller, { data: new Uint8Array(64) });
+    expect(miss.run?.retval).toBe(7);
+  });
+
+  it('rejects keys of the wrong size before calling the kernel', () => {
+    const m = mapCreate({ name: 'h', type: 'hash', keySize: 8, valueSize: 8, maxEntries: 2, flags: 0 });
+    try {
+      expect(() => m.update(u32(1), u64(1n))).toThrow(/key is 4 bytes/);
+    } finally {
+      m.close();
+    }
+  });
 });

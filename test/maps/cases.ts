@@ -68,5 +68,16 @@ export const CREATE_CASES: Array<[MapSpec, string]> = [
   [spec('hash_of_maps', 8, 4, 2, 0, spec('hash', 4, 8, 2)), 'ok'],
   [spec('hash_of_maps', 8, 4, 0, 0, spec('hash', 4, 8, 2)), 'EINVAL'],
   [spec('hash_of_maps', 8, 4, 2, 0, spec('ringbuf', 0, 0, 4096)), 'ok'],
+  [spec('devmap', 4, 4, 4), 'ok'],
+  [spec('devmap', 4, 8, 4), 'ok'],
+  [spec('devmap', 4, 12, 4), 'EINVAL'],
+  [spec('devmap', 8, 4, 4), 'EINVAL'],
+  [spec('devmap', 4, 4, 4, BPF_F_NO_PREALLOC), 'EINVAL'],
+  [spec('devmap_hash', 4, 8, 4), 'ok'],
+  [spec('devmap_hash', 4, 4, 0), 'EINVAL'],
+  [spec('cpumap', 4, 4, 2), 'ok'],
+  [spec('cpumap', 4, 8, 2, BPF_F_RDONLY_PROG), 'EINVAL'],
+  [spec('xskmap', 4, 4, 2), 'ok'],
+  [spec('xskmap', 4, 8, 2), 'EINVAL'],
 ];
 

@@ -20,7 +20,7 @@ describe('createMap validation', () => {
       expect((e as MapError).message).toMatch(/invalid key size 8 for array map/);
     }
     expect(errnoOf(() => createMap(spec('array_of_maps', 4, 4, 2)))).toBe('EBADF');
-    expect(errnoOf(() => createMap(spec('devmap', 4, 4, 2)))).toBe('ENOTSUPP');
+    expect(errnoOf(() => createMap(spec('sockmap', 4, 4, 2)))).toBe('ENOTSUPP');
     expect(errnoOf(() => createMap(spec('array', 4, 1 << 20, 1 << 12)))).toBe('ENOMEM'); // more than bpflab models
   });
 });

@@ -141,3 +141,26 @@ describe('stack_trace map', () => {
     expect(hex(st.lookup(u32(id)))).toBe('0200000000000000' + '0300000000000000');
   });
 });
+
+describe('devmap, cpumap, xskmap (redirect targets)', () => {
+  it('hold optional entries that bpf_redirect_map sees through lookupRef', () => {
+    const dm = createMap(spec('devmap', 4, 4, 2));
+    expect(dm.lookupRef(u32(0), 0)).toBeNull();
+    dm.update(u32(0), u32(3));
+    expect(hex(dm.lookupRef(u32(0), 0)!)).toBe(hex(u32(3)));
+    dm.update(u32(0), u32(0)); // ifindex 0 clears
+    expect(dm.lookupRef(u32(0), 0)).toBeNull();
+    expectErrno(() => dm.update(u32(1), u32(3), BPF_NOEXIST), 'EEXIST');
+    expectErrno(() => dm.update(u32(2), u32(3)), 'E2BIG');
+    dm.delete(u32(1)); // deleting an empty devmap slot is not an error
+    expectErrno(() => dm.delete(u32(2)), 'EINVAL');
+    const cm = createMap(spec('cpumap', 4, 4, 2));
+    expectErrno(() => cm.update(u32(0), u32(20000)), 'EOVERFLOW');
+    cm.update(u32(1), u32(192));
+    expect(cm.count()).toBe(1);
+    const xm = createMap(spec('xskmap', 4, 4, 2));
+    expectErrno(() => xm.delete(u32(0)), 'ENOENT');
+    xm.update(u32(0), u32(0)); // a socket fd 0 is a value, not a clear
+    expect(xm.lookupRef(u32(0), 0)).not.toBeNull();
+  });
+});

@@ -101,7 +101,9 @@ function opsArb(key: fc.Arbitrary<Uint8Array>, value: fc.Arbitrary<Uint8Array>):
 }
 const bytesArb = (n: number, max = 255) => fc.array(fc.integer({ min: 0, max }), { minLength: n, maxLength: n }).map((a) => Uint8Array.from(a));
 const smallU32 = fc.integer({ min: 0, max: 6 }).map(u32);
-const RUNS = { numRuns: 60 };
+/** BPFLAB_FC_SCALE=N multiplies the number of random sequences (for a longer local run). */
+const SCALE = Number(process.env['BPFLAB_FC_SCALE'] ?? 1) || 1;
+const RUNS = { numRuns: 60 * SCALE };
 
 describe.skipIf(!avail.ok)('bpflab maps vs kernel maps', () => {
   it('BPF_MAP_CREATE accepts and rejects the same specs with the same errno', () => {
@@ -149,7 +151,7 @@ describe.skipIf(!avail.ok)('bpflab maps vs kernel maps', () => {
     const key = fc
       .tuple(fc.integer({ min: 0, max: 18 }), fc.constantFrom(0x00, 0x0a, 0x80, 0xff), fc.constantFrom(0x00, 0x01, 0x80, 0xf0))
       .map(([len, a, b]) => Uint8Array.of(len, 0, 0, 0, a, b));
-    fc.assert(fc.property(opsArb(key, bytesArb(4)), (ops) => runBoth(s, ops, false)), { numRuns: 100 });
+    fc.assert(fc.property(opsArb(key, bytesArb(4)), (ops) => runBoth(s, ops, false)), { numRuns: 100 * SCALE });
   });
 
   it('queue and stack: same push/pop/peek results', () => {
@@ -192,7 +194,7 @@ describe.skipIf(!avail.ok)('bpflab maps vs kernel maps', () => {
             kern.close();
           }
         }),
-        { numRuns: 40 },
+        { numRuns: 40 * SCALE },
       );
     }
   });
@@ -272,6 +274,58 @@ describe.skipIf(!avail.ok)('bpflab maps vs kernel maps', () => {
         for (const [, k] of inners) k.close();
       }
     }
+  });
+
+  it('devmap, devmap_hash and cpumap: same user-space answers (ifindex 1 = lo, cpu 0)', () => {
+    const v = (a: number, b?: number) => (b === undefined ? u32(a) : Uint8Array.of(...u32(a), ...u32(b)));
+    const cases: Array<[MapSpec, Op[]]> = [
+      [
+        spec('devmap', 4, 4, 3),
+        [
+          { kind: 'lookup', key: u32(0) },
+          { kind: 'update', key: u32(0), value: v(1), flags: 0 },
+          { kind: 'lookup', key: u32(0) },
+          { kind: 'update', key: u32(1), value: v(1), flags: 1 },
+          { kind: 'update', key: u32(1), value: v(1), flags: 3 },
+          { kind: 'update', key: u32(5), value: v(1), flags: 0 },
+          { kind: 'next', key: null },
+          { kind: 'next', key: u32(2) },
+          { kind: 'delete', key: u32(1) },
+          { kind: 'delete', key: u32(0) },
+          { kind: 'delete', key: u32(7) },
+          { kind: 'lookup', key: u32(0) },
+        ],
+      ],
+      [
+        spec('devmap_hash', 4, 4, 2),
+        [
+          { kind: 'update', key: u32(10), value: v(1), flags: 0 },
+          { kind: 'update', key: u32(10), value: v(1), flags: 1 },
+          { kind: 'update', key: u32(11), value: v(1), flags: 0 },
+          { kind: 'update', key: u32(12), value: v(1), flags: 0 },
+          { kind: 'lookup', key: u32(11) },
+          { kind: 'delete', key: u32(12) },
+          { kind: 'delete', key: u32(11) },
+          { kind: 'next', key: null },
+        ],
+      ],
+      [
+        spec('cpumap', 4, 4, 2),
+        [
+          { kind: 'lookup', key: u32(0) },
+          { kind: 'update', key: u32(0), value: v(192), flags: 0 },
+          { kind: 'lookup', key: u32(0) },
+          { kind: 'update', key: u32(0), value: v(192), flags: 1 },
+          { kind: 'update', key: u32(0), value: v(99999), flags: 0 },
+          { kind: 'update', key: u32(2), value: v(192), flags: 0 },
+          { kind: 'delete', key: u32(0) },
+          { kind: 'delete', key: u32(0) },
+          { kind: 'delete', key: u32(5) },
+          { kind: 'lookup', key: u32(0) },
+        ],
+      ],
+    ];
+    for (const [s, ops] of cases) runBoth(s, ops, s.type === 'devmap_hash');
   });
 
   it('lru_hash: never full, never above max_entries, keeps the newest key', () => {

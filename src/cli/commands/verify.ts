@@ -1,4 +1,101 @@
+/**
+ * `bpflab verify FILE [--section S] [--type T] [--json] [--log] [--kernel] [--domain D]`:
+ * verify every program in FILE; with --kernel also load each into the running kernel and show
+ * both verdicts. Exit 0 when every program is accepted, 1 when any is rejected, 2 on bad input.
+ */
+import { PROG_TYPES, type ProgType, type Program } from '../../isa/program.js';
+import { loadFile } from '../../loader/index.js';
+import { verify, type DomainName, type Strategy, type VerifyResult } from '../../verifier/index.js';
+import { firstKernelError, kernelProcessed } from '../../verifier/kernel-log.js';
+import { parseArgs, type CommandDecl } from '../args.js';
 import type { Command } from '../io.js';
-import { notBuilt } from './not-built.js';
 
-export const command: Command = notBuilt('verify');
+const decl: CommandDecl = {
+  name: 'verify',
+  summary: 'Verify every program in FILE (ELF object, assembly, conformance .data, raw bytecode) as the Linux verifier would.',
+  usage: 'verify FILE [--section S] [--type T] [--json] [--log] [--kernel] [--domain kernel|tnum|interval]',
+  options: [
+    { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
+    { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type for inputs that do not say (default socket_filter)' },
+    { name: 'log', kind: 'flag', description: 'print the verifier log in the Linux kernel\'s format' },
+    { name: 'kernel', kind: 'flag', description: 'also load each program into the running kernel and show both verdicts' },
+    { name: 'domain', kind: 'string', valueName: 'D', choices: ['kernel', 'tnum', 'interval'], description: 'scalar domain (default kernel: tnum x s64/u64/s32/u32 ranges)' },
+    { name: 'strategy', kind: 'string', valueName: 'S', choices: ['dfs', 'join'], description: 'exploration: dfs (kernel, default) or join (join + widening at loop heads)' },
+    { name: 'allow-uninit-stack', kind: 'flag', description: 'accept reads of unwritten stack, as the kernel does for privileged loaders' },
+  ],
+  positionals: { min: 1, max: 1, name: 'FILE' },
+};
+
+export interface KernelVerdict {
+  verdict: 'accept' | 'reject' | 'unavailable';
+  message: string;
+  processed?: number;
+  ms?: number;
+}
+
+/** Loads `program` into the running kernel (lazily binding bpf()); `unavailable` with the reason otherwise. */
+export async function kernelVerdict(program: Program): Promise<KernelVerdict> {
+  const k = await import('../../kernel/index.js');
+  const avail = k.kernelAvailable();
+  if (!avail.ok) return { verdict: 'unavailable', message: avail.reason };
+  try {
+    const r = k.progLoad(program, { logLevel: 0 });
+    if (r.fd !== null) k.closeFd(r.fd);
+    const out: KernelVerdict = { verdict: r.verdict, message: r.verdict === 'accept' ? '' : firstKernelError(r.log) || `errno ${r.errno}`, ms: r.ms };
+    const processed = r.processed ?? kernelProcessed(r.log);
+    if (processed !== undefined) out.processed = processed;
+    return out;
+  } catch (e) {
+    return { verdict: 'unavailable', message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+function summary(p: Program, r: VerifyResult): string {
+  const head = `${p.name}${p.section ? ` (${p.section})` : ''} [${p.type}, ${p.insns.length} insns]`;
+  const stats = `processed ${r.processed} insns, ${r.states} states, ${r.ms.toFixed(1)} ms`;
+  if (r.verdict === 'accept') return `${head}: accept (${stats})`;
+  return `${head}: reject at insn ${r.error!.pc}: ${r.error!.message} [${r.error!.kind}] (${stats})`;
+}
+
+export const command: Command = {
+  decl,
+  async run(argv, io) {
+    const args = parseArgs(decl, argv);
+    const path = args.positionals[0]!;
+    const section = args.strings.get('section');
+    const type = args.strings.get('type') as ProgType | undefined;
+    const programs = await loadFile(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
+    const json = args.flags.has('json');
+    const withLog = args.flags.has('log');
+    const withKernel = args.flags.has('kernel');
+    const domain = (args.strings.get('domain') ?? 'kernel') as DomainName;
+    const strategy = (args.strings.get('strategy') ?? 'dfs') as Strategy;
+    let rejected = 0;
+    const out: unknown[] = [];
+    for (const p of programs) {
+      const r = verify(p, { domain, strategy, log: withLog, allowUninitStack: args.flags.has('allow-uninit-stack') });
+      if (r.verdict === 'reject') rejected++;
+      const kv = withKernel ? await kernelVerdict(p) : undefined;
+      if (json) {
+        out.push({
+          name: p.name, section: p.section, type: p.type, insns: p.insns.length, verdict: r.verdict, error: r.error,
+          processed: r.processed, states: r.states, ms: Number(r.ms.toFixed(3)),
+          ...(withLog && { log: r.log }),
+          ...(kv && { kernel: kv.verdict === 'unavailable' ? { verdict: null, message: kv.message } : kv }),
+        });
+      } else {
+        if (withLog) io.out(r.log ?? '');
+        io.out(summary(p, r) + '\n');
+        if (kv) {
+          if (kv.verdict === 'unavailable') io.out(`  kernel: unavailable (${kv.message})\n`);
+          else {
+            const agree = kv.verdict === r.verdict ? 'agrees' : 'DISAGREES';
+            io.out(`  kernel: ${kv.verdict}${kv.message ? `: ${kv.message}` : ''} (processed ${kv.processed ?? '?'} insns, ${kv.ms?.toFixed(1) ?? '?'} ms) -- ${agree}\n`);
+          }
+        }
+      }
+    }
+    if (json) io.out(JSON.stringify({ file: path, programs: out }) + '\n');
+    return rejected ? 1 : 0;
+  },
+};

@@ -8,7 +8,6 @@
 import * as op from '../opcodes.js';
 import { insn, ldImm64 } from '../insn.js';
 import { helperId } from '../helper-ids.js';
-import { BPF_ADDR_SPACE_CAST, BPF_JCOND, BPF_LOAD_ACQ, BPF_MAY_GOTO, BPF_STORE_REL } from '../disasm.js';
 import type { Cursor, Emitted, Fixup, Reg } from './cursor.js';
 
 const SIZES: Record<string, number> = { u8: op.BPF_B, u16: op.BPF_H, u32: op.BPF_W, u64: op.BPF_DW };
@@ -75,8 +74,8 @@ export function parseKernelStatement(c: Cursor): Emitted {
         const field = t.text === 'gotol' ? 'imm' : 'off';
         const { value, fixup } = jumpTarget(c, field);
         c.end();
-        const code = t.text === 'goto' ? op.BPF_JMP | op.BPF_JA : t.text === 'gotol' ? op.BPF_JMP32 | op.BPF_JA : op.BPF_JMP | BPF_JCOND;
-        const s = field === 'off' ? insn(code, 0, t.text === 'may_goto' ? BPF_MAY_GOTO : 0, value, 0) : insn(code, 0, 0, 0, value);
+        const code = t.text === 'goto' ? op.BPF_JMP | op.BPF_JA : t.text === 'gotol' ? op.BPF_JMP32 | op.BPF_JA : op.BPF_JMP | op.BPF_JCOND;
+        const s = field === 'off' ? insn(code, 0, t.text === 'may_goto' ? op.BPF_MAY_GOTO : 0, value, 0) : insn(code, 0, 0, 0, value);
         return fixup ? { slots: [s], fixup } : { slots: [s] };
       }
       case 'call': return parseCall(c);
@@ -91,7 +90,7 @@ export function parseKernelStatement(c: Cursor): Emitted {
         const s = c.reg64();
         c.expectOp(')');
         c.end();
-        return { slots: [insn(op.BPF_STX | op.BPF_ATOMIC | size, m.reg.n, s.n, m.off, BPF_STORE_REL)] };
+        return { slots: [insn(op.BPF_STX | op.BPF_ATOMIC | size, m.reg.n, s.n, m.off, op.BPF_STORE_REL)] };
       }
       case 'nospec': c.next(''); c.end(); return { slots: [insn(op.BPF_ST | 0xc0)] };
     }
@@ -306,7 +305,7 @@ function parseAssignRhs(c: Cursor, d: Reg, cls: number): Emitted {
       const m = memRef(c);
       c.expectOp(')');
       c.end();
-      return { slots: [insn(op.BPF_STX | op.BPF_ATOMIC | size, d.n, m.reg.n, m.off, BPF_LOAD_ACQ)] };
+      return { slots: [insn(op.BPF_STX | op.BPF_ATOMIC | size, d.n, m.reg.n, m.off, op.BPF_LOAD_ACQ)] };
     }
     case 'addr_space_cast': {
       needR('addr_space_cast');
@@ -321,7 +320,7 @@ function parseAssignRhs(c: Cursor, d: Reg, cls: number): Emitted {
       if (to.value < 0n || to.value > 0xffffn) c.fail('address space must be 0..65535', to.col);
       if (from.value < 0n || from.value > 0xffffn) c.fail('address space must be 0..65535', from.col);
       const imm = Number(BigInt.asIntN(32, (to.value << 16n) | from.value));
-      return { slots: [insn(op.BPF_ALU64 | op.BPF_MOV | op.BPF_X, d.n, s.n, BPF_ADDR_SPACE_CAST, imm)] };
+      return { slots: [insn(op.BPF_ALU64 | op.BPF_MOV | op.BPF_X, d.n, s.n, op.BPF_ADDR_SPACE_CAST, imm)] };
     }
   }
   return c.fail(`unknown expression '${t.text}'`, t.col);

@@ -28,6 +28,7 @@ export class Code {
   gget(i: number): this { this.w.byte(Op.global_get).u32(i); return this; }
   gset(i: number): this { this.w.byte(Op.global_set).u32(i); return this; }
   call(f: number): this { this.w.byte(Op.call).u32(f); return this; }
+  returnCall(f: number): this { this.w.byte(Op.return_call).u32(f); return this; }
   callIndirect(type: number, table = 0): this { this.w.byte(Op.call_indirect).u32(type).u32(table); return this; }
   returnCallIndirect(type: number, table = 0): this { this.w.byte(Op.return_call_indirect).u32(type).u32(table); return this; }
   block(): this { this.w.byte(Op.block).byte(BLOCK_VOID); return this; }
@@ -80,6 +81,7 @@ export class ModuleBuilder {
   private memImport: { module: string; name: string; min: number; max?: number } | null = null;
   private tableImport: { module: string; name: string; min: number } | null = null;
   private ownTable: number | null = null;
+  private readonly importGlobals: Array<{ module: string; name: string; type: ValType; mutable: boolean }> = [];
   private frozenImports = false;
 
   /** Index of a function type, deduplicated. */
@@ -108,9 +110,16 @@ export class ModuleBuilder {
   /** Declares this module's own funcref table (used when none is imported). */
   table(min: number): void { this.ownTable = min; }
 
+  /** Imports a global; all global imports must precede the first defined global. */
+  importGlobal(module: string, name: string, type: ValType, mutable: boolean): number {
+    if (this.globals.length) throw new Error('wasm: global import after a defined global');
+    this.importGlobals.push({ module, name, type, mutable });
+    return this.importGlobals.length - 1;
+  }
+
   global(type: ValType, mutable: boolean, init: bigint): number {
     this.globals.push({ type, mutable, init });
-    return this.globals.length - 1;
+    return this.importGlobals.length + this.globals.length - 1;
   }
 
   /** Declares a function and returns its index and body; the body is filled in later. */
@@ -141,7 +150,7 @@ export class ModuleBuilder {
         w.byte(0x60).u32(t.params.length).bytes(t.params).u32(t.results.length).bytes(t.results);
       }
     });
-    const nImports = this.importFuncs.length + (this.memImport ? 1 : 0) + (this.tableImport ? 1 : 0);
+    const nImports = this.importFuncs.length + (this.memImport ? 1 : 0) + (this.tableImport ? 1 : 0) + this.importGlobals.length;
     if (nImports > 0) section(2, (w) => {
       w.u32(nImports);
       for (const f of this.importFuncs) w.name(f.module).name(f.name).byte(0x00).u32(f.type);
@@ -152,6 +161,7 @@ export class ModuleBuilder {
         if (m.max === undefined) w.byte(0).u32(m.min);
         else w.byte(1).u32(m.min).u32(m.max);
       }
+      for (const g of this.importGlobals) w.name(g.module).name(g.name).byte(0x03).byte(g.type).byte(g.mutable ? 1 : 0);
     });
     section(3, (w) => { w.u32(this.funcTypes.length); for (const t of this.funcTypes) w.u32(t); });
     if (this.ownTable !== null && !this.tableImport) section(4, (w) => { w.u32(1).byte(FUNCREF).byte(0).u32(this.ownTable!); });

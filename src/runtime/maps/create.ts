@@ -27,6 +27,7 @@ import { ArrayOfMaps, HashOfMaps } from './map-of-maps.js';
 import { PerfEventArray } from './perf-event-array.js';
 import { ProgArray } from './prog-array.js';
 import { QueueStack } from './queue-stack.js';
+import { RedirectArray } from './redirect.js';
 import { RingBuf } from './ringbuf.js';
 import { StackTrace } from './stack-trace.js';
 import type { BpfMap } from './types.js';
@@ -152,6 +153,22 @@ function checkStackTrace(s: MapSpec): Problem {
   return null;
 }
 
+const DEV_FLAGS = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
+
+/** devmap / devmap_hash (dev_map_alloc_check), cpumap (cpu_map_alloc), xskmap (xsk_map_alloc). */
+function checkRedirect(s: MapSpec): Problem {
+  const what = `${s.type} map`;
+  if (s.type === 'xskmap') {
+    if (s.maxEntries === 0 || s.keySize !== 4 || s.valueSize !== 4 || s.flags & ~DEV_FLAGS)
+      return ['EINVAL', `${what} needs key size 4, value size 4, max_entries > 0`];
+    return null;
+  }
+  const flags = s.type === 'cpumap' ? BPF_F_NUMA_NODE : DEV_FLAGS;
+  if (s.maxEntries === 0 || s.keySize !== 4 || (s.valueSize !== 4 && s.valueSize !== 8) || s.flags & ~flags)
+    return ['EINVAL', `${what} needs key size 4, value size 4 or 8, max_entries > 0, flags 0x${s.flags.toString(16)} invalid`];
+  return null;
+}
+
 function checkInnerTemplate(s: MapSpec): Problem {
   if (!s.inner) return ['EBADF', `${s.type} map ${s.name} needs an inner map template`];
   if (s.inner.type === 'array_of_maps' || s.inner.type === 'hash_of_maps') return ['EINVAL', 'map-in-map nesting deeper than one level'];
@@ -194,6 +211,11 @@ export function validateMapSpec(s: MapSpec): Problem {
       return checkLpm(s);
     case 'stack_trace':
       return checkStackTrace(s);
+    case 'devmap':
+    case 'devmap_hash':
+    case 'cpumap':
+    case 'xskmap':
+      return checkRedirect(s);
     case 'unspec':
       return ['EINVAL', 'map type unspec'];
     default:
@@ -219,7 +241,12 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
     case 'percpu_hash':
     case 'lru_hash':
     case 'lru_percpu_hash':
+    case 'devmap_hash':
       return new HashMap(spec, cpus);
+    case 'devmap':
+    case 'cpumap':
+    case 'xskmap':
+      return new RedirectArray(spec);
     case 'prog_array':
       return new ProgArray(spec);
     case 'perf_event_array':

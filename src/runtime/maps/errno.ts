@@ -9,9 +9,11 @@ export const ERRNO = {
   EFAULT: 14,
   EBUSY: 16,
   EEXIST: 17,
+  ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,
   ERANGE: 34,
+  EOVERFLOW: 75,
   EOPNOTSUPP: 95,
   /** Kernel-internal "not supported", returned by several map ops to user space as 524. */
   ENOTSUPP: 524,

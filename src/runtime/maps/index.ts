@@ -14,3 +14,4 @@ export { PerfEventArray } from './perf-event-array.js';
 export { ProgArray } from './prog-array.js';
 export { ArrayOfMaps, HashOfMaps, innerCompatible } from './map-of-maps.js';
 export { StackTrace } from './stack-trace.js';
+export { RedirectArray } from './redirect.js';

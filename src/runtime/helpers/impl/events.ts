@@ -39,7 +39,8 @@ export const ringbufOutput: HelperFn = (env) => {
   if (!isRingBufMap(map)) { setR0Int(env, EINVAL); return; }
   const size = argNum(env, 3);
   const data = env.mem.slice(arg(env, 2), size, false, env.pc);
-  setR0Int(env, map.output(data, Number(BigInt.asUintN(32, arg(env, 4))) + (arg(env, 4) >> 32n !== 0n ? 0x100000000 : 0)));
+  const f = arg(env, 4);
+  setR0Int(env, map.output(data, f > 0xffffffffn ? 0x7fffffff : Number(f)));
 };
 
 interface RecordOwner { ring: RingBufMap; handle: number; released: boolean }

@@ -1,0 +1,5 @@
+.type socket_filter
+    call f
+    exit
+f:
+    exit

@@ -1,0 +1,5 @@
+.type socket_filter
+    r0 = 0
+loop:
+    r0 = 0
+    goto loop

@@ -1,0 +1,3 @@
+.type cgroup_skb
+    r0 = r1
+    exit

@@ -1,0 +1,3 @@
+.type kprobe
+    call bpf_ktime_get_ns
+    exit

@@ -1,0 +1,13 @@
+.type socket_filter
+.map m hash key=4 value=8 entries=16
+    *(u32 *)(r10 -4) = 0
+    r2 = r10
+    r2 += -4
+    r1 = map[m]
+    call bpf_map_lookup_elem
+
+    r6 = r0
+    if r0 == 0 goto out
+    r0 = *(u64 *)(r6 +0)
+out:
+    exit

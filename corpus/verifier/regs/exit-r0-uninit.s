@@ -1,0 +1,2 @@
+.type socket_filter
+    exit

@@ -1,0 +1,4 @@
+.type socket_filter
+    r2 = 100
+    r0 = *(u64 *)(r2 +0)
+    exit

@@ -1,0 +1,4 @@
+.type socket_filter
+    *(u64 *)(r10 -520) = 0
+    r0 = 0
+    exit

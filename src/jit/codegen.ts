@@ -1,0 +1,268 @@
+/**
+ * eBPF program -> WebAssembly module. One wasm function per bpf-to-bpf subprogram, with the
+ * signature (r0..r10: i64, depth: i32) -> (r0..r5: i64): a callee starts from the caller's
+ * registers (as the VM's shared register file does), gets its own frame pointer, and hands
+ * back r0..r5; r6..r10 stay in the caller's locals, so they are restored by construction.
+ *
+ * Imports (module "env"): the helper dispatcher, the memory slow paths, traps, LD_ABS, the
+ * shared memory, function table and step budget. Exports: every subprogram function
+ * ("f0" = entry), and one i64 global per run-dependent ld_imm64 ("p<pc>": map pointers,
+ * map values, function pointers), which the runtime sets before each run.
+ */
+import type { Insn } from '../isa/insn.js';
+import * as op from '../isa/opcodes.js';
+import type { Program } from '../isa/program.js';
+import { emitAlu } from './alu.js';
+import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
+import { emitCondition } from './jumps.js';
+import { REGS, STACKS, TRAP } from './layout.js';
+import { emitAtomic, emitLoad, emitStore, type JitMode, type MemCtx } from './memory.js';
+import { emitStructured } from './structure.js';
+import { Code, I32, I64, ModuleBuilder, Op, type ValType } from './wasm/index.js';
+import { MAX_FRAMES, STACK_SIZE } from '../runtime/memory.js';
+
+export const FN_PARAMS: readonly ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32];
+export const FN_RESULTS: readonly ValType[] = [I64, I64, I64, I64, I64, I64];
+const DEPTH = 11;
+
+/** An ld_imm64 whose value the runtime supplies per run. */
+export interface PseudoConst {
+  pc: number;
+  src: number;
+  imm: number;
+  next: number;
+  global: string;
+}
+
+export interface GeneratedModule {
+  bytes: Uint8Array;
+  /** Entry pc of each subprogram; function i is exported as "f<i>". */
+  entries: number[];
+  pseudo: PseudoConst[];
+  /** Per subprogram: "structured" or "dispatch" (irreducible control flow). */
+  layouts: Array<'structured' | 'dispatch'>;
+  /** Number of eBPF instruction slots compiled. */
+  insns: number;
+}
+
+export interface CodegenOptions {
+  mode: JitMode;
+  /** Count executed instructions against the shared budget (the VM's step limit). */
+  countSteps: boolean;
+  /** hi word of r10 at depth 0 and the per-depth stride (stack regions are consecutive). */
+  fpHi0: number;
+}
+
+/** Whether an instruction writes register r (for the static frame-pointer analysis). */
+function writesReg(ins: Insn, r: number): boolean {
+  const c = op.cls(ins.code);
+  if (c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_LDX) return ins.dst === r;
+  if (c === op.BPF_LD) return ins.code === op.BPF_LD_IMM64 ? ins.dst === r : r === 0;
+  if (c === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC) {
+    if (ins.imm === op.BPF_CMPXCHG) return r === 0;
+    return (ins.imm & op.BPF_FETCH) !== 0 && ins.src === r;
+  }
+  if ((c === op.BPF_JMP) && op.jmpOp(ins.code) === op.BPF_CALL) return r <= 5;
+  return false;
+}
+
+export function generateModule(program: Program, o: CodegenOptions): GeneratedModule {
+  const insns = program.insns;
+  const cfg = buildCfg(insns);
+  const m = new ModuleBuilder();
+  const imp = {
+    helper: m.importFunc('env', 'helper', [I32, I32, I32], [I32]),
+    load: m.importFunc('env', 'load', [I32, I32, I32, I32, I32, I32], []),
+    store: m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32], []),
+    atomic: m.importFunc('env', 'atomic', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], []),
+    trap: m.importFunc('env', 'trap', [I32, I32, I32], []),
+    ldAbs: m.importFunc('env', 'ldAbs', [I32, I32, I32, I32, I32], [I32]),
+  };
+  m.importMemory('env', 'memory', 1);
+  m.importTable('env', 'table', 1);
+  const budget = m.importGlobal('env', 'budget', I32, true);
+  const fnType = m.type(FN_PARAMS, FN_RESULTS);
+
+  // Run-dependent constants: one mutable global each.
+  const pseudo: PseudoConst[] = [];
+  const pseudoGlobal = new Map<number, number>();
+  for (let pc = 0; pc < insns.length; pc++) {
+    const ins = insns[pc]!;
+    if (ins.code !== op.BPF_LD_IMM64) continue;
+    if (ins.src !== 0) {
+      const g = m.global(I64, true, 0n);
+      const name = `p${pc}`;
+      m.exportGlobal(name, g);
+      pseudoGlobal.set(pc, g);
+      pseudo.push({ pc, src: ins.src, imm: ins.imm, next: insns[pc + 1]?.imm ?? 0, global: name });
+    }
+    pc++;
+  }
+
+  const funcs = cfg.subprogs.map(() => m.func(FN_PARAMS, FN_RESULTS));
+  const layouts: Array<'structured' | 'dispatch'> = [];
+  cfg.subprogs.forEach((sp, i) => {
+    const { code, index } = funcs[i]!;
+    layouts.push(emitFunction(sp, code, insns, o, {
+      imp, budget, fnType, pseudoGlobal,
+      funcIndexOfPc: (pc) => funcs[cfg.subprogAt.get(pc)!]!.index,
+    }));
+    m.exportFunc(`f${i}`, index);
+  });
+  return { bytes: m.encode(), entries: cfg.subprogs.map((s) => s.start), pseudo, layouts, insns: insns.length };
+}
+
+interface FnEnv {
+  imp: { helper: number; load: number; store: number; atomic: number; trap: number; ldAbs: number };
+  budget: number;
+  fnType: number;
+  pseudoGlobal: Map<number, number>;
+  funcIndexOfPc: (pc: number) => number;
+}
+
+function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOptions, F: FnEnv): 'structured' | 'dispatch' {
+  const reg = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const t64 = c.local(I64), u64 = c.local(I64), a64 = c.local(I64);
+  const t32 = c.local(I32), u32 = c.local(I32), e32 = c.local(I32), sb = c.local(I32);
+  let fpStatic = true;
+  for (let pc = sp.start; pc < sp.end; pc++) {
+    if (writesReg(insns[pc]!, 10)) fpStatic = false;
+    if (insns[pc]!.code === op.BPF_LD_IMM64) pc++;
+  }
+  const mc: MemCtx = { c, mode: o.mode, reg, t64, a64, t32, e32, sb, fpStatic, imports: F.imp };
+  const alu = { reg, t64, u64, t32, u32 };
+  // stack bottom of this frame in linear memory
+  c.get(DEPTH).i32(STACK_SIZE).op(Op.i32_mul).i32(STACKS).op(Op.i32_add).set(sb);
+
+  const trap = (kind: number, pc: number, arg: number | (() => void)) => {
+    c.i32(kind).i32(pc);
+    if (typeof arg === 'number') c.i32(arg); else arg();
+    c.call(F.imp.trap);
+  };
+  /** Charges `n` instructions starting at pc to the budget. */
+  const charge = (pc: number, n: number) => {
+    if (!o.countSteps || n <= 0) return;
+    c.gget(F.budget).i32(n).op(Op.i32_sub).tee(t32).gset(F.budget);
+    c.get(t32).i32(0).op(Op.i32_lt_s).if_();
+    trap(TRAP.STEP_LIMIT, pc, () => { c.get(t32).i32(n).op(Op.i32_add); });
+    c.end();
+  };
+  const storeRegs = () => { for (let r = 0; r <= 10; r++) c.i32(0).get(reg[r]!).mem(Op.i64_store, 3, REGS + 8 * r); };
+  const loadRegs0to5 = () => { for (let r = 0; r <= 5; r++) c.i32(0).mem(Op.i64_load, 3, REGS + 8 * r).set(reg[r]!); };
+  const setResults = () => { for (let r = 5; r >= 0; r--) c.set(reg[r]!); };
+  const pushCallArgs = () => { for (let r = 0; r <= 10; r++) c.get(reg[r]!); c.get(DEPTH); };
+
+  /** Before entering other code with this frame: it assumes r10 is the frame pointer (true unless this function moved it). */
+  const checkFp = (pc: number) => {
+    if (mc.fpStatic) return;
+    c.get(reg[10]!).get(DEPTH).op(Op.i64_extend_i32_u).i64(40n).op(Op.i64_shl);
+    c.i64((BigInt(o.fpHi0 >>> 0) << 32n) | BigInt(STACK_SIZE)).op(Op.i64_add).op(Op.i64_ne).if_();
+    trap(TRAP.TAIL_R10, pc, 0);
+    c.end();
+  };
+
+  const emitInsn = (pc: number): void => {
+    const ins = insns[pc]!;
+    const cl = op.cls(ins.code);
+    switch (cl) {
+      case op.BPF_ALU: case op.BPF_ALU64: emitAlu(c, ins, alu); return;
+      case op.BPF_LDX: emitLoad(mc, ins, pc); return;
+      case op.BPF_ST: emitStore(mc, ins, pc); return;
+      case op.BPF_STX:
+        if (op.mode(ins.code) === op.BPF_ATOMIC) emitAtomic(mc, ins, pc); else emitStore(mc, ins, pc);
+        return;
+      case op.BPF_LD: {
+        if (ins.code === op.BPF_LD_IMM64) {
+          const g = F.pseudoGlobal.get(pc);
+          if (g !== undefined) c.gget(g);
+          else c.i64((BigInt(insns[pc + 1]?.imm ?? 0) << 32n) | BigInt(ins.imm >>> 0));
+          c.set(reg[ins.dst]!);
+          return;
+        }
+        // LD_ABS / LD_IND: r0 = big-endian packet load; a short packet ends the run with r0 = 0 (thrown by the import).
+        const ind = op.mode(ins.code) === op.BPF_IND;
+        const size = op.sizeBytes(op.size(ins.code));
+        c.i32(pc);
+        if (ind) c.get(reg[ins.src]!).op(Op.i32_wrap_i64); else c.i32(0);
+        c.i32(ins.imm).i32(size).i32(ind ? 1 : 0).call(F.imp.ldAbs).op(Op.i64_extend_i32_u).set(reg[0]!);
+        return;
+      }
+      case op.BPF_JMP: {
+        // only calls reach here (other jumps terminate blocks)
+        if (ins.src === op.BPF_PSEUDO_CALL) {
+          const target = pc + 1 + ins.imm;
+          c.get(DEPTH).i32(MAX_FRAMES - 1).op(Op.i32_ge_s).if_();
+          trap(TRAP.CALL_DEPTH, pc, 0);
+          c.end();
+          for (let r = 0; r <= 9; r++) c.get(reg[r]!);
+          // callee's r10: top of the next frame's stack
+          c.get(DEPTH).i32(1).op(Op.i32_add).op(Op.i64_extend_i32_u).i64(40n).op(Op.i64_shl);
+          c.i64((BigInt(o.fpHi0 >>> 0) << 32n) | BigInt(STACK_SIZE)).op(Op.i64_add);
+          c.get(DEPTH).i32(1).op(Op.i32_add);
+          c.call(F.funcIndexOfPc(target));
+          setResults();
+          return;
+        }
+        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { trap(TRAP.KFUNC, pc, ins.imm); return; }
+        // helper call: registers to the shared register file, dispatch, results back
+        storeRegs();
+        c.i32(ins.imm).i32(pc).get(DEPTH).call(F.imp.helper).set(t32);
+        loadRegs0to5();
+        c.get(t32).i32(0).op(Op.i32_ge_s).if_();
+        checkFp(pc);
+        pushCallArgs();
+        c.get(t32).returnCallIndirect(F.fnType, 0);
+        c.end();
+        return;
+      }
+      default:
+        trap(TRAP.BAD_INSN, pc, ins.code);
+    }
+  };
+
+  /**
+   * Emits a basic block's instructions (all but its terminator), charging the step budget per
+   * segment: a segment ends after each call, so helpers and callees see the VM's count.
+   */
+  const emitBlock = (b: BasicBlock): void => {
+    const pcs: number[] = [];
+    for (let pc = b.start; pc < b.end; pc++) {
+      pcs.push(pc);
+      if (insns[pc]!.code === op.BPF_LD_IMM64) pc++;
+    }
+    let i = 0;
+    while (i < pcs.length) {
+      let j = i;
+      while (j < pcs.length - 1 && !isCall(insns[pcs[j]!]!)) j++;
+      charge(pcs[i]!, j + 1 - i);
+      for (let k = i; k <= j; k++) if (pcs[k] !== b.termPc) emitInsn(pcs[k]!);
+      i = j + 1;
+    }
+  };
+
+  const layout = emitStructured(sp, c, {
+    body: emitBlock,
+    cond(b) { emitCondition(c, insns[b.termPc]!, reg); },
+    exit() {
+      for (let r = 0; r <= 5; r++) c.get(reg[r]!);
+      c.op(Op.return_);
+    },
+    offEnd(b) {
+      if (b.start < insns.length) {
+        // runs into the next subprogram's code: same frame, same registers (what the VM does)
+        checkFp(b.start);
+        pushCallArgs();
+        c.returnCall(F.funcIndexOfPc(b.start));
+        return;
+      }
+      charge(b.start, 1);
+      trap(TRAP.OFF_END, b.start, 0);
+      c.op(Op.unreachable);
+    },
+  }, () => c.local(I32));
+  return layout.kind;
+}
+
+function isCall(ins: Insn): boolean {
+  return ins.code === (op.BPF_JMP | op.BPF_CALL);
+}

@@ -1,0 +1,197 @@
+/**
+ * Loads, stores and atomics as wasm. A pointer register holds the runtime's encoding
+ * (hi = tag | region << 8, lo = offset). The generated code looks the region up in the
+ * linear-memory table (layout.ts) and accesses linear memory directly when the region lives
+ * there; anything else (ctx fields, map values, faults) goes to an imported slow path that
+ * applies the VM's rules through the runtime's Memory, so both engines fault identically.
+ *
+ * checked: the table's window, write end and alignment mask are tested inline exactly as the
+ *          VM's fast path does; failure means "ask the slow path" (which names the fault).
+ * trusted: only the region's linear base is fetched (the verifier proved the access in
+ *          bounds, as the kernel JIT assumes).
+ * Frame-pointer accesses (r10 + const in a function that never writes r10) are resolved at
+ * compile time in both modes: the frame's stack is at a known linear address.
+ */
+import type { Insn } from '../isa/insn.js';
+import * as op from '../isa/opcodes.js';
+import { PTR_TAG, PTR_TAG_MASK, STACK_SIZE } from '../runtime/memory.js';
+import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, SCRATCH, TABLE, TABLE_CAP } from './layout.js';
+import { I32, Op, type Code } from './wasm/index.js';
+
+export type JitMode = 'checked' | 'trusted';
+
+/** Per-function locals and facts the memory code needs. */
+export interface MemCtx {
+  c: Code;
+  mode: JitMode;
+  reg: readonly number[];
+  /** i64 scratch locals. */
+  t64: number;
+  a64: number;
+  /** i32 scratch locals. */
+  t32: number;
+  e32: number;
+  /** Linear address of this frame's stack bottom (i32 local). */
+  sb: number;
+  /** r10 is never written in this function: r10 + k is a compile-time stack address. */
+  fpStatic: boolean;
+  imports: { load: number; store: number; atomic: number };
+}
+
+const LOAD_U = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load } as const;
+const LOAD_S = { 1: Op.i64_load8_s, 2: Op.i64_load16_s, 4: Op.i64_load32_s, 8: Op.i64_load } as const;
+const STORE = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store } as const;
+const ALIGN = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
+
+type Size = 1 | 2 | 4 | 8;
+
+/** Pushes hi (i32) then lo (i32) of register local r. */
+function pushHiLo(c: Code, r: number): void {
+  c.get(r).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+  c.get(r).op(Op.i32_wrap_i64);
+}
+
+/** Whether r10 + off of `size` bytes is a valid, aligned stack access (the VM's checks, decided now). */
+function stackOk(off: number, size: number): boolean {
+  const a = STACK_SIZE + off;
+  return a >= 0 && a + size <= STACK_SIZE && (a & (size - 1)) === 0;
+}
+
+/**
+ * Emits the address computation for an access through register local `base` + off.
+ * On the fast path leaves the linear address (i32) on the stack and continues; on the slow
+ * path branches to depth `slowDepth` (relative to inside the caller's blocks) — implemented as:
+ *   block $slow { <checks, br_if 0> <fast code> br 1 } <slow code>
+ * so callers pass `fast` and `slow` emitters.
+ */
+function emitAccess(m: MemCtx, base: number, off: number, size: Size, write: boolean, atomic: boolean, fast: () => void, slow: () => void): void {
+  const { c } = m;
+  if (m.fpStatic && base === m.reg[10]) {
+    if (stackOk(off, size)) {
+      c.get(m.sb).i32(STACK_SIZE + off).op(Op.i32_add);
+      fast();
+    } else slow(); // the slow path names the fault exactly as the VM does
+    return;
+  }
+  c.block(); // $done
+  c.block(); // $slow
+  if (m.mode === 'trusted') {
+    // base of region ((v >> 40) & 0xffff), -1 when not in linear memory
+    c.get(base).i64(40n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(0xffff).op(Op.i32_and);
+    c.tee(m.e32).i32(TABLE_CAP).op(Op.i32_ge_u).brIf(0);
+    c.get(m.e32).i32(5).op(Op.i32_shl).mem(Op.i32_load, 2, TABLE + E_BASE).tee(m.t32);
+    c.i32(0).op(Op.i32_lt_s).brIf(0);
+    c.get(m.t32).get(base).op(Op.i32_wrap_i64).op(Op.i32_add);
+    if (off !== 0) c.i32(off).op(Op.i32_add);
+  } else {
+    // tag
+    c.get(base).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).tee(m.t32);
+    c.i32(PTR_TAG_MASK | 0).op(Op.i32_and).i32(PTR_TAG | 0).op(Op.i32_ne).brIf(0);
+    // region id within the table
+    c.get(m.t32).i32(8).op(Op.i32_shr_u).i32(0xffff).op(Op.i32_and).tee(m.e32);
+    c.i32(TABLE_CAP).op(Op.i32_ge_u).brIf(0);
+    c.get(m.e32).i32(5).op(Op.i32_shl).set(m.e32);
+    // a = lo + off (as a 64-bit number: may leave [0, 2^32))
+    c.get(base).i64(0xffffffffn).op(Op.i64_and);
+    if (off !== 0) c.i64(BigInt(off)).op(Op.i64_add);
+    c.tee(m.a64);
+    c.get(m.e32).mem(Op.i32_load, 2, TABLE + E_START).op(Op.i64_extend_i32_s).op(Op.i64_lt_s).brIf(0);
+    c.get(m.a64).i64(BigInt(size)).op(Op.i64_add);
+    c.get(m.e32).mem(Op.i32_load, 2, TABLE + (write ? E_WEND : E_END)).op(Op.i64_extend_i32_s).op(Op.i64_gt_s).brIf(0);
+    if (size > 1) {
+      c.get(m.a64).op(Op.i32_wrap_i64).i32(size - 1).op(Op.i32_and);
+      if (!atomic) c.get(m.e32).mem(Op.i32_load, 2, TABLE + E_ALIGN).op(Op.i32_and);
+      c.brIf(0);
+    }
+    c.get(m.e32).mem(Op.i32_load, 2, TABLE + E_BASE).get(m.a64).op(Op.i32_wrap_i64).op(Op.i32_add);
+  }
+  fast();
+  c.br(1);
+  c.end();
+  slow();
+  c.end();
+}
+
+/** LDX / LDSX: dst = *(size *)(src + off). */
+export function emitLoad(m: MemCtx, ins: Insn, pc: number): void {
+  const { c, reg } = m;
+  const size = op.sizeBytes(op.size(ins.code)) as Size;
+  const signed = op.mode(ins.code) === op.BPF_MEMSX;
+  const src = reg[ins.src]!, dst = reg[ins.dst]!;
+  emitAccess(m, src, ins.off, size, false, false,
+    () => { c.mem(signed ? LOAD_S[size] : LOAD_U[size], ALIGN[size], 0).set(dst); },
+    () => {
+      c.i32(pc);
+      pushHiLo(c, src);
+      c.i32(ins.off).i32(size).i32(signed ? 1 : 0).call(m.imports.load);
+      c.i32(0).mem(Op.i64_load, 3, SCRATCH).set(dst);
+    });
+}
+
+/** ST / STX: *(size *)(dst + off) = src or imm. */
+export function emitStore(m: MemCtx, ins: Insn, pc: number): void {
+  const { c, reg } = m;
+  const size = op.sizeBytes(op.size(ins.code)) as Size;
+  const isImm = op.cls(ins.code) === op.BPF_ST;
+  const dst = reg[ins.dst]!, src = reg[ins.src]!;
+  const pushValue = () => { if (isImm) c.i64(BigInt(ins.imm)); else c.get(src); };
+  emitAccess(m, dst, ins.off, size, true, false,
+    () => { pushValue(); c.mem(STORE[size], ALIGN[size], 0); },
+    () => {
+      c.i32(pc);
+      pushHiLo(c, dst);
+      c.i32(ins.off).i32(size);
+      if (isImm) c.i32(ins.imm).i32(ins.imm >> 31);
+      else { c.get(src).op(Op.i32_wrap_i64); c.get(src).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64); }
+      c.call(m.imports.store);
+    });
+}
+
+/** BPF_ATOMIC: add/or/and/xor (optionally fetch), xchg, cmpxchg; 32 or 64 bits. */
+export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
+  const { c, reg } = m;
+  const is64 = op.size(ins.code) === op.BPF_DW;
+  const size: Size = is64 ? 8 : 4;
+  const kind = ins.imm;
+  const base = kind & ~op.BPF_FETCH;
+  const fetch = (kind & op.BPF_FETCH) !== 0;
+  const dst = reg[ins.dst]!, src = reg[ins.src]!, r0 = reg[0]!;
+  const { t64, a64, e32 } = m;
+  const fast = () => {
+    // linear address on the stack -> e32; old value -> t64 (zero-extended for 32-bit)
+    c.set(e32);
+    c.get(e32).mem(is64 ? Op.i64_load : Op.i64_load32_u, ALIGN[size], 0).set(t64);
+    // the operand, read before any register changes (src may be r0 or dst)
+    c.get(src).set(a64);
+    if (kind === op.BPF_CMPXCHG) {
+      if (is64) c.get(r0).get(t64).op(Op.i64_eq);
+      else c.get(r0).op(Op.i32_wrap_i64).get(t64).op(Op.i32_wrap_i64).op(Op.i32_eq);
+      c.if_();
+      c.get(e32).get(a64).mem(STORE[size], ALIGN[size], 0);
+      c.end();
+      c.get(t64).set(r0);
+      return;
+    }
+    c.get(e32);
+    if (kind === op.BPF_XCHG) c.get(a64);
+    else {
+      const w = base === op.BPF_ADD ? Op.i64_add : base === op.BPF_OR ? Op.i64_or : base === op.BPF_AND ? Op.i64_and : Op.i64_xor;
+      c.get(t64).get(a64).op(w);
+    }
+    c.mem(STORE[size], ALIGN[size], 0);
+    if (fetch) c.get(t64).set(src);
+  };
+  const slow = () => {
+    c.i32(pc);
+    pushHiLo(c, dst);
+    c.i32(ins.off).i32(kind).i32(is64 ? 1 : 0);
+    c.get(src).op(Op.i32_wrap_i64); c.get(src).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    c.get(r0).op(Op.i32_wrap_i64); c.get(r0).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    c.call(m.imports.atomic);
+    if (kind === op.BPF_CMPXCHG) c.i32(0).mem(Op.i64_load, 3, SCRATCH + 8).set(r0);
+    else if (fetch) c.i32(0).mem(Op.i64_load, 3, SCRATCH).set(src);
+  };
+  emitAccess(m, dst, ins.off, size, true, true, fast, slow);
+}
+
+export { I32 };

@@ -1,0 +1,301 @@
+/**
+ * A loaded program ready to run many times (cilium/ebpf's Program vs ProgramSpec): its maps,
+ * the predecoded code of it and of every tail-call target, a register file and the memory
+ * regions, all reused across runs. `runProgram` is the one-shot convenience.
+ */
+import { InputError } from '../isa/errors.js';
+import type { Program } from '../isa/program.js';
+import { ctxLayout } from '../runtime/context/index.js';
+import { buildContext } from '../runtime/ctx-region.js';
+import { AddressSpace, Clock, DEFAULT_TASK, type HelperEnv, Prng, type RedirectState, type Task } from '../runtime/env.js';
+import { VmError } from '../runtime/errors.js';
+import { HELPERS } from '../runtime/helpers/impl/index.js';
+import { createMap } from '../runtime/maps/create.js';
+import { isProgArray } from '../runtime/maps/guards.js';
+import type { BpfMap } from '../runtime/maps/types.js';
+import { Memory, MemoryFault } from '../runtime/memory.js';
+import { type Decoded, checkTargets, decodeProgram } from './decoded.js';
+import { type HelperFn, Interpreter, LdAbsExit } from './interpreter.js';
+
+export interface RunInput {
+  /** Context bytes (the uapi struct: __sk_buff, xdp_md, pt_regs, a tracepoint record, ...). */
+  ctx?: Uint8Array;
+  /** Packet bytes for networking programs (from the Ethernet header on). */
+  packet?: Uint8Array;
+  /** Plain memory for programs run as in the conformance suite: r1 = its address, r2 = its length. */
+  mem?: Uint8Array;
+  /** 'ctx': r1 = the program type's context; 'mem': r1/r2 = input.mem. Default: 'mem' when mem is given or the type has no context model. */
+  entry?: 'ctx' | 'mem';
+  task?: Partial<Task>;
+  clock?: Clock;
+  /** Seed of get_prandom_u32's stream. */
+  seed?: number | bigint;
+  cpu?: number;
+  kernelMem?: AddressSpace;
+  userMem?: AddressSpace;
+  kernelStack?: bigint[];
+  userStack?: bigint[];
+  /** skb->hash for get_hash_recalc. */
+  skbHash?: number;
+  expectedAttachType?: number;
+}
+
+export interface VmOptions {
+  /** Stop with a step_limit error after this many instructions (default 10,000,000). */
+  maxSteps?: number;
+  /** Map instances for program.maps (same order); created from the specs when absent. */
+  maps?: BpfMap[];
+  /** CPUs that per-CPU maps model (default 1). */
+  cpus?: number;
+}
+
+export interface RunResult {
+  /** r0 at exit, unsigned. 0 when the run faulted. */
+  r0: bigint;
+  fault?: MemoryFault;
+  error?: VmError;
+  /** pc of an LD_ABS/LD_IND that ended the program (r0 = 0) because the packet was too short. */
+  ldAbsExit?: number;
+  /** Instructions executed. */
+  steps: number;
+  /** trace_printk output, one entry per call. */
+  trace: string[];
+  /** The packet after the run (data..data_end), for networking programs. */
+  packet?: Uint8Array;
+  /** The ctx bytes after the run. */
+  ctx?: Uint8Array;
+  /** input.mem after the run (the same bytes, modified in place). */
+  mem?: Uint8Array;
+  redirect?: RedirectState;
+  tailCalls: number;
+  /** Deepest call frame reached (0 = no calls). */
+  maxDepth: number;
+}
+
+const DEFAULT_MAX_STEPS = 10_000_000;
+
+interface Linked {
+  decoded: Decoded;
+  maps: BpfMap[];
+}
+
+export class Vm {
+  readonly program: Program;
+  /** Live map instances of the main program (program.maps order). */
+  readonly maps: BpfMap[];
+  readonly mem = new Memory();
+  private readonly interp: Interpreter;
+  private readonly linked = new Map<Program, Linked>();
+  private constBase = 22;
+  private readonly main: Linked;
+
+  constructor(program: Program, opts: VmOptions = {}) {
+    this.program = program;
+    if (opts.maps && opts.maps.length !== program.maps.length)
+      throw new InputError('maps', `${program.maps.length} maps declared but ${opts.maps.length} instances given`);
+    this.maps = opts.maps ?? program.maps.map((spec) => {
+      const m = createMap(spec, { cpus: opts.cpus ?? 1 });
+      if (spec.initial) m.update(new Uint8Array(m.spec.keySize), spec.initial.subarray(0, spec.valueSize));
+      return m;
+    });
+    this.interp = new Interpreter(this.mem, new Int32Array(22), HELPERS, opts.maxSteps ?? DEFAULT_MAX_STEPS);
+    this.main = this.link(program, this.maps);
+    this.interp.resolveTail = (p) => (p && typeof p === 'object' ? this.linked.get(p as Program)?.decoded : undefined);
+  }
+
+  /** Predecodes `program` into the register file's constant area. */
+  private link(program: Program, maps: BpfMap[]): Linked {
+    const have = this.linked.get(program);
+    if (have) return have;
+    const decoded = decodeProgram(program, this.constBase);
+    checkTargets(decoded);
+    this.constBase += 2 * decoded.n;
+    const R = new Int32Array(this.constBase);
+    R.set(this.interp.R.subarray(0, Math.min(this.interp.R.length, R.length)));
+    R.set(decoded.consts, decoded.base);
+    this.interp.R = R;
+    for (const p of decoded.pseudo) {
+      if (p.src === 3) throw new VmError('unsupported', p.pc, 'ld_imm64 of a BTF id (ksym) is not supported');
+      if ((p.src === 1 || p.src === 2 || p.src === 5 || p.src === 6) && !maps[p.imm])
+        throw new VmError('bad_insn', p.pc, `ld_imm64 refers to map #${p.imm} but the program has ${maps.length} maps`);
+    }
+    const l = { decoded, maps };
+    this.linked.set(program, l);
+    return l;
+  }
+
+  /** Tail-call targets: programs stored in prog_array maps (linked before a run, as their code must be). */
+  private linkTailTargets(): void {
+    const seen = new Set<BpfMap>();
+    const visit = (maps: BpfMap[]): void => {
+      for (const m of maps) {
+        if (seen.has(m) || !isProgArray(m)) continue;
+        seen.add(m);
+        for (let i = 0; i < m.spec.maxEntries; i++) {
+          const p = m.getProgram(i) as Program | undefined;
+          if (!p || typeof p !== 'object' || !Array.isArray((p as Program).insns) || this.linked.has(p)) continue;
+          const byName = new Map(this.maps.map((x) => [x.spec.name, x]));
+          const maps2 = p.maps.map((spec) => byName.get(spec.name) ?? createMap(spec));
+          this.link(p, maps2);
+          visit(maps2);
+        }
+      }
+    };
+    visit(this.maps);
+  }
+
+  /**
+   * Sets up a run without executing it: memory regions (maps, ctx, packet, stacks), the helper
+   * environment, r1 and r10, and the run-dependent ld_imm64 values. The VM then calls
+   * `execute`; the JIT runs its own code on the same PreparedRun and calls `finish`.
+   */
+  prepare(input: RunInput = {}): PreparedRun {
+    const mem = this.mem;
+    const it = this.interp;
+    this.linkTailTargets();
+    mem.reset();
+    const mapRegion = new Map<BpfMap, number>();
+    const regionOfMap = (m: BpfMap): number => {
+      let id = mapRegion.get(m);
+      if (id === undefined) { id = mem.add('map', new Uint8Array(0), { writable: false, owner: m }); mapRegion.set(m, id); }
+      return id;
+    };
+    const mapRegions = new Int32Array(this.maps.map(regionOfMap));
+    let funcRegion = 0;
+    const R = it.R;
+    const pseudo = new Map<Program, Map<number, bigint>>();
+    for (const [prog, { decoded, maps }] of this.linked) {
+      const values = new Map<number, bigint>();
+      pseudo.set(prog, values);
+      for (const p of decoded.pseudo) {
+        const slot = decoded.base + 2 * p.pc;
+        let v: bigint;
+        if (p.src === 1 || p.src === 5) v = Memory.ptr(regionOfMap(maps[p.imm]!), 0);
+        else if (p.src === 2 || p.src === 6) {
+          const m = maps[p.imm]!;
+          const ref = m.lookupRef(new Uint8Array(m.spec.keySize), 0);
+          if (!ref) throw new VmError('bad_insn', p.pc, `map ${m.spec.name} has no direct value access`);
+          v = Memory.ptr(mem.regionFor('map_value', ref, !((m.spec.flags & 0x80) !== 0 || m.spec.readonly === true), m), p.next >>> 0);
+        } else if (p.src === 4) {
+          if (!funcRegion) funcRegion = mem.add('func', new Uint8Array(0), { writable: false });
+          v = Memory.ptr(funcRegion, p.pc + 1 + p.imm);
+        } else throw new VmError('unsupported', p.pc, `ld_imm64 with src ${p.src} is not supported`);
+        R[slot] = Number(v & 0xffffffffn) | 0;
+        R[slot + 1] = Number(v >> 32n) | 0;
+        values.set(p.pc, v);
+      }
+    }
+    R.fill(0, 0, 22);
+    const type = this.program.type;
+    const entry = input.entry ?? (input.mem !== undefined || !ctxLayout(type) ? 'mem' : 'ctx');
+    let ctxRegion = 0;
+    let packet = null;
+    let memRegion = 0;
+    if (entry === 'ctx') {
+      const ctxIn: { ctx?: Uint8Array; packet?: Uint8Array; expectedAttachType?: number } = {};
+      if (input.ctx) ctxIn.ctx = input.ctx;
+      if (input.packet) ctxIn.packet = input.packet;
+      const eat = input.expectedAttachType ?? this.program.expectedAttachType;
+      if (eat !== undefined) ctxIn.expectedAttachType = eat;
+      const built = buildContext(mem, type, ctxIn);
+      ctxRegion = built.ctxRegion;
+      packet = built.packet;
+      R[3] = Memory.hiOf(ctxRegion);
+    } else if (input.mem && input.mem.length > 0) {
+      memRegion = mem.add('mem', input.mem, { writable: true });
+      R[3] = Memory.hiOf(memRegion);
+      R[4] = input.mem.length;
+    }
+    it.setFp(0);
+    const env: HelperEnv = {
+      mem, regs: R, program: this.program, progType: type, maps: this.maps, mapRegions, cpu: input.cpu ?? 0,
+      clock: input.clock ?? new Clock(), rng: new Prng(input.seed ?? 1), task: { ...DEFAULT_TASK, ...input.task },
+      kernelMem: input.kernelMem ?? new AddressSpace(), userMem: input.userMem ?? new AddressSpace(),
+      kernelStack: input.kernelStack ?? [], userStack: input.userStack ?? [], trace: [], packet, ctxRegion,
+      skbHash: input.skbHash ?? 0, redirect: null, tailCalls: 0, tailCall: null, pc: 0,
+      callFunction: (pc, a1, a2, a3, a4, a5) => it.callFunction(pc, a1, a2, a3, a4, a5),
+    };
+    it.env = env;
+    it.steps = 0;
+    it.depth = 0;
+    it.maxDepth = 0;
+    const linked = new Map<Program, Decoded>();
+    for (const [p, l] of this.linked) linked.set(p, l.decoded);
+    return {
+      env, mem, regs: R, helpers: HELPERS, program: this.program, decoded: this.main.decoded, linked, pseudo,
+      initialR1: (BigInt(R[3]! >>> 0) << 32n) | BigInt(R[2]! >>> 0), initialR2: BigInt(R[4]! >>> 0),
+      initialR10: (BigInt(R[21]! >>> 0) << 32n) | BigInt(R[20]! >>> 0), memRegion, input,
+    };
+  }
+
+  /** Runs a prepared run on the interpreter. */
+  execute(run: PreparedRun): RunOutcome {
+    const it = this.interp;
+    try {
+      it.exec(this.main.decoded, 0, 0);
+      const R = it.R;
+      return { r0: (BigInt(R[1]! >>> 0) << 32n) | BigInt(R[0]! >>> 0), steps: it.steps, maxDepth: it.maxDepth };
+    } catch (e) {
+      return { error: e, steps: it.steps, maxDepth: it.maxDepth };
+    } finally {
+      void run;
+    }
+  }
+
+  /** Builds the result of a run from its outcome (shared by the VM and the JIT). */
+  finish(run: PreparedRun, outcome: RunOutcome): RunResult {
+    const env = run.env;
+    const res: RunResult = { r0: outcome.r0 ?? 0n, steps: outcome.steps, trace: env.trace, tailCalls: env.tailCalls, maxDepth: outcome.maxDepth };
+    const e = outcome.error;
+    if (e !== undefined) {
+      if (e instanceof MemoryFault) { if (e.pc < 0) e.pc = env.pc; res.fault = e; }
+      else if (e instanceof VmError) res.error = e;
+      else if (e instanceof LdAbsExit) res.ldAbsExit = e.pc;
+      else throw e;
+    }
+    const pk = env.packet;
+    if (pk) res.packet = pk.buf.slice(pk.data, pk.end);
+    if (env.ctxRegion) res.ctx = run.mem.bytes[env.ctxRegion]!.slice();
+    if (run.memRegion && run.input.mem) res.mem = run.input.mem;
+    if (env.redirect) res.redirect = env.redirect;
+    return res;
+  }
+
+  run(input: RunInput = {}): RunResult {
+    const prepared = this.prepare(input);
+    return this.finish(prepared, this.execute(prepared));
+  }
+}
+
+/** Everything a run needs, set up but not started (see Vm.prepare). */
+export interface PreparedRun {
+  env: HelperEnv;
+  mem: Memory;
+  /** The register file (r0..r10 as lo/hi int32 pairs at 0..21; the VM's constant slots follow). */
+  regs: Int32Array;
+  helpers: readonly (HelperFn | undefined)[];
+  program: Program;
+  decoded: Decoded;
+  /** Every linked program (the main one and tail-call targets; prog_array slots hold Program objects). */
+  linked: ReadonlyMap<Program, Decoded>;
+  /** Run-dependent ld_imm64 values (map pointers, map values, callbacks) by program and pc. */
+  pseudo: ReadonlyMap<Program, ReadonlyMap<number, bigint>>;
+  initialR1: bigint;
+  initialR2: bigint;
+  initialR10: bigint;
+  memRegion: number;
+  input: RunInput;
+}
+
+/** How an engine's run ended: r0, or the error it threw (MemoryFault, VmError, LdAbsExit). */
+export interface RunOutcome {
+  r0?: bigint;
+  error?: unknown;
+  steps: number;
+  maxDepth: number;
+}
+
+/** Runs `program` once on `input` (creating its maps unless opts.maps gives them). */
+export function runProgram(program: Program, input: RunInput = {}, opts: VmOptions = {}): RunResult {
+  return new Vm(program, opts).run(input);
+}
