@@ -79,8 +79,9 @@ export function generateModule(program: Program, o: CodegenOptions): GeneratedMo
     ldAbs: m.importFunc('env', 'ldAbs', [I32, I32, I32, I32, I32], [I32]),
   };
   m.importMemory('env', 'memory', 1);
-  m.importTable('env', 'table', 1);
+  m.importTable('env', 'table', 0);
   const budget = m.importGlobal('env', 'budget', I32, true);
+  const depthMax = m.importGlobal('env', 'depthMax', I32, true);
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
 
   // Run-dependent constants: one mutable global each.
@@ -104,7 +105,7 @@ export function generateModule(program: Program, o: CodegenOptions): GeneratedMo
   cfg.subprogs.forEach((sp, i) => {
     const { code, index } = funcs[i]!;
     layouts.push(emitFunction(sp, code, insns, o, {
-      imp, budget, fnType, pseudoGlobal,
+      imp, budget, depthMax, fnType, pseudoGlobal,
       funcIndexOfPc: (pc) => funcs[cfg.subprogAt.get(pc)!]!.index,
     }));
     m.exportFunc(`f${i}`, index);
@@ -115,6 +116,7 @@ export function generateModule(program: Program, o: CodegenOptions): GeneratedMo
 interface FnEnv {
   imp: { helper: number; load: number; store: number; atomic: number; trap: number; ldAbs: number };
   budget: number;
+  depthMax: number;
   fnType: number;
   pseudoGlobal: Map<number, number>;
   funcIndexOfPc: (pc: number) => number;
@@ -194,6 +196,12 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
           c.get(DEPTH).i32(MAX_FRAMES - 1).op(Op.i32_ge_s).if_();
           trap(TRAP.CALL_DEPTH, pc, 0);
           c.end();
+          if (o.countSteps) {
+            // deepest frame reached (reported like the VM's maxDepth)
+            c.get(DEPTH).i32(1).op(Op.i32_add).tee(t32).gget(F.depthMax).op(Op.i32_gt_s).if_();
+            c.get(t32).gset(F.depthMax);
+            c.end();
+          }
           for (let r = 0; r <= 9; r++) c.get(reg[r]!);
           // callee's r10: top of the next frame's stack
           c.get(DEPTH).i32(1).op(Op.i32_add).op(Op.i64_extend_i32_u).i64(40n).op(Op.i64_shl);
@@ -222,7 +230,10 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
 
   /**
    * Emits a basic block's instructions (all but its terminator), charging the step budget per
-   * segment: a segment ends after each call, so helpers and callees see the VM's count.
+   * segment. A segment ends after each instruction that can fault or leave the function
+   * (memory access, call, LD_ABS): when the budget runs out inside a segment, every
+   * instruction before the limit is plain ALU work, so stopping at the segment's start and
+   * naming the exact pc gives the VM's outcome and step count.
    */
   const emitBlock = (b: BasicBlock): void => {
     const pcs: number[] = [];
@@ -233,7 +244,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     let i = 0;
     while (i < pcs.length) {
       let j = i;
-      while (j < pcs.length - 1 && !isCall(insns[pcs[j]!]!)) j++;
+      while (j < pcs.length - 1 && !mayLeave(insns[pcs[j]!]!)) j++;
       charge(pcs[i]!, j + 1 - i);
       for (let k = i; k <= j; k++) if (pcs[k] !== b.termPc) emitInsn(pcs[k]!);
       i = j + 1;
@@ -263,6 +274,10 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
   return layout.kind;
 }
 
-function isCall(ins: Insn): boolean {
+/** Instructions that can fault, trap or run other code: they end a step-counting segment. */
+function mayLeave(ins: Insn): boolean {
+  const c = op.cls(ins.code);
+  if (c === op.BPF_LDX || c === op.BPF_ST || c === op.BPF_STX) return true;
+  if (c === op.BPF_LD) return ins.code !== op.BPF_LD_IMM64;
   return ins.code === (op.BPF_JMP | op.BPF_CALL);
 }

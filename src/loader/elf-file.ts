@@ -129,17 +129,20 @@ export class ElfFile {
       };
       if (i === 0) { sec.size = 0; sec.link = 0; }
       raw.push(sec);
-      if (sec.type !== SHT_NOBITS && sec.type !== SHT_NULL && sec.offset + sec.size > bytes.length)
-        throw this.error(i, o + 24, `section #${i} data [0x${sec.offset.toString(16)}, +0x${sec.size.toString(16)}) runs past the end of the file (${bytes.length} bytes)`);
     }
     this.sections = raw;
+    const pastEnd = (sec: ElfSection) => sec.type !== SHT_NOBITS && sec.type !== SHT_NULL && sec.offset + sec.size > bytes.length;
+    const boundsError = (sec: ElfSection) => this.error(sec, shoff + sec.index * SHDR_SIZE + 24,
+      `section #${sec.index} data [0x${sec.offset.toString(16)}, +0x${sec.size.toString(16)}) runs past the end of the file (${bytes.length} bytes)`);
     const shstr = raw[shstrndx]!;
     if (shstr.type !== SHT_STRTAB) throw this.error(shstrndx, shoff + shstrndx * SHDR_SIZE + 4, `section name table #${shstrndx} is not SHT_STRTAB (type ${shstr.type})`);
+    if (pastEnd(shstr)) throw boundsError(shstr);
     for (const sec of raw) {
       if (sec.index === 0) continue;
       const nameOff = dv.getUint32(shoff + sec.index * SHDR_SIZE, true);
       sec.name = this.cstring(shstr, nameOff, `name of section #${sec.index}`);
     }
+    for (const sec of raw) if (pastEnd(sec)) throw boundsError(sec);
     // Symbol table: at most one, as libbpf requires. Its checks come first because they give
     // the reason libbpf would give for the same file.
     const symtabs = raw.filter((s) => s.type === SHT_SYMTAB);

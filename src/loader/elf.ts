@@ -33,6 +33,8 @@ export interface CoreReloListing {
   /** C-like name of the root type. */
   type: string;
   access: string;
+  /** The access string spelled as C, e.g. "struct bpf_sock_ops.remote_ip4" or "struct x.a[2].b". */
+  path: string;
 }
 
 /** Per-program facts that do not belong in the portable `Program`. */
@@ -422,7 +424,7 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
     for (const r of ext.lineInfo.get(f.sec.name) ?? [])
       if (within(r.insnOff)) lineInfo.push({ pc: pcOf(r.insnOff), file: r.file, line: r.line, col: r.col, text: r.text });
     for (const r of ext.coreRelos.get(f.sec.name) ?? [])
-      if (within(r.insnOff)) coreRelos.push({ pc: pcOf(r.insnOff), kind: r.kindName, type: btf.format(r.typeId), access: r.access });
+      if (within(r.insnOff)) coreRelos.push({ pc: pcOf(r.insnOff), kind: r.kindName, type: btf.format(r.typeId), access: r.access, path: accessPath(btf, r.typeId, r.access) });
   }
   if (lineInfo.length) prog.lineInfo = lineInfo.sort((a, b) => a.pc - b.pc);
   if (funcInfo.length) prog.funcInfo = funcInfo.sort((a, b) => a.pc - b.pc);
@@ -438,4 +440,27 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
     subprograms: order.slice(1).map((g) => ({ name: g.name, pc: placed.get(g)! })), coreRelos, relocations,
   };
   return { prog, info };
+}
+
+/** Spells a CO-RE access string ("0:1:2": root index, then member/element indices) as C. */
+export function accessPath(btf: Btf, typeId: number, access: string): string {
+  const idx = access.split(':').map(Number);
+  let out = btf.format(typeId);
+  if (idx.length === 0 || idx.some((n) => !Number.isInteger(n) || n < 0)) return `${out} <${access}>`;
+  if (idx[0] !== 0) out += `[${idx[0]}]`;
+  let t = btf.skipMods(typeId);
+  for (const i of idx.slice(1)) {
+    if (t && (t.kind === 'struct' || t.kind === 'union')) {
+      const m = t.members[i];
+      if (!m) return `${out} <${access}>`;
+      out += m.name ? `.${m.name}` : `.<anon ${i}>`;
+      t = btf.skipMods(m.type);
+    } else if (t && t.kind === 'array') {
+      out += `[${i}]`;
+      t = btf.skipMods(t.type);
+    } else if (t && (t.kind === 'enum' || t.kind === 'enum64')) {
+      return `${out}::${t.values[i]?.name ?? `<${i}>`}`;
+    } else return `${out} <${access}>`;
+  }
+  return out;
 }

@@ -103,7 +103,8 @@ export class Memory {
   /** Region ids of the call-frame stacks: stackIds[depth]. */
   readonly stackIds: Int32Array;
   private fixed = 0;
-  private cache = new Map<ArrayBufferLike, Map<number, number>>();
+  /** Regions of live views (map values, records) by view object: maps hand out one stable view per element. */
+  private viewRegions = new Map<Uint8Array, number>();
 
   constructor() {
     const cap = 64;
@@ -128,7 +129,7 @@ export class Memory {
     }
     this.count = this.fixed;
     this.ctx = null;
-    if (this.cache.size) this.cache = new Map();
+    if (this.viewRegions.size) this.viewRegions.clear();
     for (let i = 0; i < MAX_FRAMES; i++) this.bytes[this.stackIds[i]!]!.fill(0);
   }
 
@@ -138,18 +139,15 @@ export class Memory {
   }
 
   /**
-   * The region for a live view into a buffer (map values, ringbuf records): the same view
-   * (same buffer, offset and length) gets the same region within a run, so a loop of lookups
-   * does not grow the table.
+   * The region for a live view (map values, ringbuf records): the same view object gets the same
+   * region within a run, so a loop of lookups does not grow the table. (Maps return one stable
+   * view per element; a deleted and re-created element is a new view, hence a new region.)
    */
   regionFor(kind: RegionKind, bytes: Uint8Array, writable: boolean, owner?: unknown): number {
-    let byOff = this.cache.get(bytes.buffer);
-    if (!byOff) { byOff = new Map(); this.cache.set(bytes.buffer, byOff); }
-    const key = bytes.byteOffset * 65536 + (bytes.byteLength & 0xffff);
-    const hit = byOff.get(key);
-    if (hit !== undefined && this.bytes[hit]!.byteLength === bytes.byteLength) return hit;
+    const hit = this.viewRegions.get(bytes);
+    if (hit !== undefined) return hit;
     const id = this.push(kind, bytes, { writable, owner });
-    byOff.set(key, id);
+    this.viewRegions.set(bytes, id);
     return id;
   }
 
@@ -248,8 +246,13 @@ export class Memory {
 
   /** A live view of `len` bytes at pointer `p` (bounds-checked; len 0 allowed with any valid pointer or NULL). */
   slice(p: bigint, len: number, write: boolean, pc = -1): Uint8Array {
-    if (len === 0) return EMPTY;
     const { hi, lo } = split(p);
+    return this.sliceHL(hi, lo, len, write, pc);
+  }
+
+  /** `slice` for a pointer given as its two halves (no BigInt: the helpers' fast path). */
+  sliceHL(hi: number, lo: number, len: number, write: boolean, pc = -1): Uint8Array {
+    if (len === 0) return EMPTY;
     const rid = this.regionOf(hi);
     if (rid > 0 && (this.flags[rid]! & F_CTX) !== 0) throw new MemoryFault(pc, 'ctx_access', 'ctx', lo >>> 0, len, 'helpers cannot take ctx memory as a buffer');
     const id = this.check(hi, lo, 0, len, write, pc);

@@ -13,7 +13,8 @@ import type { Semantics } from './semantics.js';
 
 export interface Built<T, B> {
   premise: B;
-  conclusion: B;
+  /** All must hold; the prover checks them one at a time (smaller queries). */
+  conclusion: B[];
   /** Abstract results, shown with a counterexample. */
   outputs: Record<string, Reg<T>>;
 }
@@ -38,7 +39,7 @@ function alu(op: AluOp, alu32: boolean): Obligation {
     name: `alu${alu32 ? 32 : 64}.${op}`, group: 'alu', abstract: 2, concrete: 2,
     build(k, sem, a, x) {
       const r = k.alu(op, alu32, r0(a, 0), r0(a, 1));
-      return { premise: inAll(k, a, x), conclusion: k.contains(r, sem.alu(op, alu32, v0(x, 0), v0(x, 1))), outputs: { result: r } };
+      return { premise: inAll(k, a, x), conclusion: k.containsParts(r, sem.alu(op, alu32, v0(x, 0), v0(x, 1))), outputs: { result: r } };
     },
   };
 }
@@ -48,7 +49,7 @@ function unary(name: string, abs: <T, B>(k: Kernel<T, B>, a: Reg<T>) => Reg<T>, 
     name, group: 'unary', abstract: 1, concrete: 1, ...(minWidth ? { minWidth } : {}),
     build(k, sem, a, x) {
       const r = abs(k, r0(a, 0));
-      return { premise: inAll(k, a, x), conclusion: k.contains(r, conc(sem, v0(x, 0))), outputs: { result: r } };
+      return { premise: inAll(k, a, x), conclusion: k.containsParts(r, conc(sem, v0(x, 0))), outputs: { result: r } };
     },
   };
 }
@@ -61,7 +62,7 @@ function decide(op: JmpOp, jmp32: boolean): Obligation {
       const d = k.branch(op, jmp32, r0(a, 0), r0(a, 1));
       const c = sem.cond(op, jmp32, v0(x, 0), v0(x, 1));
       // A branch judged always (never) taken really is always (never) taken.
-      return { premise: inAll(k, a, x), conclusion: A.and(A.implies(n.eq(d, n.one), c), A.implies(n.eq(d, n.zero), A.not(c))), outputs: {} };
+      return { premise: inAll(k, a, x), conclusion: [A.implies(n.eq(d, n.one), c), A.implies(n.eq(d, n.zero), A.not(c))], outputs: {} };
     },
   };
 }
@@ -76,7 +77,7 @@ function refine(op: JmpOp, jmp32: boolean, side: 'taken' | 'fall'): Obligation {
       // Each side keeps every pair of values that takes that side.
       return {
         premise: A.and(inAll(k, a, x), side === 'taken' ? c : A.not(c)),
-        conclusion: A.and(k.contains(r[0], v0(x, 0)), k.contains(r[1], v0(x, 1))),
+        conclusion: [...k.containsParts(r[0], v0(x, 0)), ...k.containsParts(r[1], v0(x, 1))],
         outputs: { reg1: r[0], reg2: r[1] },
       };
     },
@@ -88,7 +89,7 @@ function pointer(op: 'add' | 'sub'): Obligation {
     name: `ptr.${op}`, group: 'pointer', abstract: 2, concrete: 2,
     build(k, sem, a, x) {
       const r = op === 'add' ? k.ptrAdd(r0(a, 0), r0(a, 1)) : k.ptrSub(r0(a, 0), r0(a, 1));
-      return { premise: inAll(k, a, x), conclusion: k.contains(r, sem.alu(op, false, v0(x, 0), v0(x, 1))), outputs: { result: r } };
+      return { premise: inAll(k, a, x), conclusion: k.containsParts(r, sem.alu(op, false, v0(x, 0), v0(x, 1))), outputs: { result: r } };
     },
   };
 }
@@ -107,7 +108,7 @@ function tnumBin(op: TnumBin): Obligation {
         : t.contains(r, op === 'add' ? n.add(y0, y1) : op === 'sub' ? n.sub(y0, y1) : op === 'and' ? n.and(y0, y1)
           : op === 'or' ? n.or(y0, y1) : op === 'xor' ? n.xor(y0, y1) : n.mul(y0, y1));
       const u = k.unknown();
-      return { premise, conclusion: conc, outputs: { result: { ...u, value: r.value, mask: r.mask } } };
+      return { premise, conclusion: [conc], outputs: { result: { ...u, value: r.value, mask: r.mask } } };
     },
   };
 }
@@ -122,7 +123,7 @@ function tnumShift(kind: 'lshift' | 'rshift' | 'arshift'): Obligation {
       const r = kind === 'lshift' ? t.lshift(p, s) : kind === 'rshift' ? t.rshift(p, s) : t.arshift(p, s, 64);
       const y = kind === 'lshift' ? n.shl(v0(x, 0), s) : kind === 'rshift' ? n.lshr(v0(x, 0), s) : n.ashr(v0(x, 0), s);
       const u = k.unknown();
-      return { premise: A.and(t.contains(p, v0(x, 0))), conclusion: t.contains(r, y), outputs: { result: { ...u, value: r.value, mask: r.mask } } };
+      return { premise: A.and(t.contains(p, v0(x, 0))), conclusion: [t.contains(r, y)], outputs: { result: { ...u, value: r.value, mask: r.mask } } };
     },
   };
 }
@@ -133,7 +134,7 @@ function tnumNeg(): Obligation {
     build(k, _sem, a, x) {
       const r = k.t.neg(r0(a, 0));
       const u = k.unknown();
-      return { premise: k.t.contains(r0(a, 0), v0(x, 0)), conclusion: k.t.contains(r, k.n.neg(v0(x, 0))), outputs: { result: { ...u, value: r.value, mask: r.mask } } };
+      return { premise: k.t.contains(r0(a, 0), v0(x, 0)), conclusion: [k.t.contains(r, k.n.neg(v0(x, 0)))], outputs: { result: { ...u, value: r.value, mask: r.mask } } };
     },
   };
 }

@@ -21,6 +21,8 @@ export interface EngineRun {
   error?: string;
   /** A reason not to count the test (engine cannot express it), one line. */
   skip?: string;
+  /** The engine refused to load the program (a verifier): counts as the error of `-- error` tests, else as a skip. */
+  refused?: boolean;
 }
 
 export type Engine = (program: Program, mem: Uint8Array) => EngineRun | Promise<EngineRun>;
@@ -127,7 +129,7 @@ export async function runConformanceTest(test: ConformanceTest, name: string, en
     if (run.error !== undefined) return { status: 'pass', reason: run.error };
     return { status: 'fail', reason: `expected an error (${test.error ?? test.errorPattern}), got r0=0x${(run.r0 ?? 0n).toString(16)}` };
   }
-  if (run.error !== undefined) return { status: 'fail', reason: run.error };
+  if (run.error !== undefined) return run.refused ? { status: 'skip', reason: run.error } : { status: 'fail', reason: run.error };
   if (test.result === undefined) return { status: 'fail', reason: 'test has no -- result' };
   if (run.r0 === test.result) return { status: 'pass', r0: run.r0 };
   return { status: 'fail', reason: `r0=0x${(run.r0 ?? 0n).toString(16)}, expected 0x${test.result.toString(16)}`, r0: run.r0 ?? 0n };

@@ -200,6 +200,14 @@ describe('corpus specifics', () => {
     expect(cil.programs.map((p) => `${p.section}:${p.name}`)).toContain('1/0xdc06:handle_policy');
   });
 
+  test('CO-RE relocations are read and listed with their access paths (not applied)', () => {
+    const o = load('cilium-examples/tcprtt_sockops_bpf_bpfel.o');
+    const c = o.details[0]!.coreRelos;
+    expect(c).toHaveLength(21);
+    expect(c[0]).toEqual({ pc: 0, kind: 'field_byte_offset', type: 'struct bpf_sock_ops', access: '0:0', path: 'struct bpf_sock_ops.op' });
+    expect(c[1]).toMatchObject({ access: '0:2', path: 'struct bpf_sock_ops.family' });
+  });
+
   test('prog_array initial slots from .maps relocations', () => {
     const o = load('invalid/timeout-29db93548c671165313b314d4f83a3eefa24df37');
     expect(o.mapInits).toHaveLength(35);

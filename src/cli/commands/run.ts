@@ -1,4 +1,199 @@
-import type { Command } from '../io.js';
-import { notBuilt } from './not-built.js';
+/**
+ * `bpflab run FILE [--section S] [--type T] [--engine vm|jit|kernel] [--packet HEX|@FILE] [--ctx HEX|@FILE]
+ *   [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--repeat N] [--no-verify] [--json]`
+ * Runs one program and prints r0 as an unsigned decimal (the action's name, e.g. XDP_PASS, on
+ * stderr). A fault or a rejection by the verifier is a negative answer: exit 1.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../../isa/errors.js';
+import { PROG_TYPES, type ProgType, type Program } from '../../isa/program.js';
+import { loadFile } from '../../loader/index.js';
+import { returnName } from '../../runtime/context/index.js';
+import type { BpfMap } from '../../runtime/maps/types.js';
+import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
+import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
+import { parseArgs, UsageError, type CommandDecl } from '../args.js';
+import type { Command, Io } from '../io.js';
 
-export const command: Command = notBuilt('run');
+const decl: CommandDecl = {
+  name: 'run',
+  summary: 'Run one program and print r0 as an unsigned decimal (the action name, e.g. XDP_PASS, goes to stderr).',
+  usage: 'run FILE [--section S] [--type T] [--engine vm|jit|kernel] [--packet HEX|@FILE] [--ctx HEX|@FILE] [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--repeat N] [--no-verify] [--json]',
+  options: [
+    { name: 'section', kind: 'string', valueName: 'S', description: 'the program in section S (ELF input) or with that name' },
+    { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type when the input does not say' },
+    { name: 'engine', kind: 'string', valueName: 'E', choices: ['vm', 'jit', 'kernel'], description: 'vm (default), jit, or the running kernel (BPF_PROG_TEST_RUN)' },
+    { name: 'packet', kind: 'string', valueName: 'HEX|@FILE', description: 'packet bytes (from the Ethernet header) for networking programs' },
+    { name: 'ctx', kind: 'string', valueName: 'HEX|@FILE', description: 'context bytes (__sk_buff, xdp_md, pt_regs, a tracepoint record, ...)' },
+    { name: 'mem', kind: 'string', valueName: 'HEX', description: 'plain memory passed as r1 (address) and r2 (length), as conformance tests do' },
+    { name: 'map', kind: 'list', valueName: 'NAME:KEYHEX=VALUEHEX', description: 'fill a map entry before the run (repeatable; hex bytes in memory order)' },
+    { name: 'repeat', kind: 'number', valueName: 'N', description: 'run N times (state carries over, as with the kernel); report ns per run' },
+    { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
+    { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm)' },
+  ],
+  positionals: { min: 1, max: 1, name: 'FILE' },
+};
+
+/** Hex bytes ("0a0b", "0a 0b", "0a:0b") or @FILE (raw bytes, or hex text). */
+export function parseBytes(spec: string, what: string, io: Io): Uint8Array {
+  if (spec.startsWith('@')) {
+    const b = io.readFile(spec.slice(1));
+    const text = new TextDecoder().decode(b);
+    if (/^[\s0-9a-fA-F:,x]*$/.test(text) && /[0-9a-fA-F]/.test(text)) return parseHex(text.replace(/0x/g, ''), `${what} ${spec}`);
+    return b;
+  }
+  return parseHex(spec, what);
+}
+
+function parseHex(s: string, what: string): Uint8Array {
+  const h = s.replace(/[\s:,_-]/g, '');
+  if (!/^[0-9a-fA-F]*$/.test(h)) throw new UsageError(`run: ${what}: not hex: '${s.length > 40 ? s.slice(0, 40) + '…' : s}'`);
+  if (h.length % 2) throw new UsageError(`run: ${what}: odd number of hex digits (${h.length})`);
+  return Uint8Array.from({ length: h.length / 2 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
+}
+
+interface MapFillArg { map: string; key: Uint8Array; value: Uint8Array }
+
+function parseMapArg(s: string, program: Program): MapFillArg {
+  const m = /^([^:]+):([^=]*)=(.*)$/.exec(s);
+  if (!m) throw new UsageError(`run: --map ${s}: expected NAME:KEYHEX=VALUEHEX`);
+  const spec = program.maps.find((x) => x.name === m[1]);
+  if (!spec) throw new UsageError(`run: --map ${s}: no map '${m[1]}' (have: ${program.maps.map((x) => x.name).join(', ') || 'none'})`);
+  const key = parseHex(m[2]!, `--map ${m[1]} key`);
+  const value = parseHex(m[3]!, `--map ${m[1]} value`);
+  if (spec.type !== 'queue' && spec.type !== 'stack' && key.length !== spec.keySize) throw new UsageError(`run: --map ${m[1]}: key has ${key.length} bytes, the map's key_size is ${spec.keySize}`);
+  return { map: spec.name, key, value };
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+function dumpMaps(maps: readonly BpfMap[]): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const m of maps) {
+    const entries: Record<string, string> = {};
+    if (m.spec.type === 'prog_array' || m.spec.type === 'perf_event_array' || m.spec.type === 'ringbuf' || m.spec.type === 'queue' || m.spec.type === 'stack') { out[m.spec.name] = entries; continue; }
+    let k = m.nextKey(null);
+    let n = 0;
+    while (k && n++ < 4096) {
+      try { entries[hex(k)] = hex(m.lookup(k)); } catch { /* deleted meanwhile */ }
+      k = m.nextKey(k);
+    }
+    out[m.spec.name] = entries;
+  }
+  return out;
+}
+
+export const command: Command = {
+  decl,
+  async run(argv, io) {
+    const args = parseArgs(decl, argv);
+    const path = args.positionals[0]!;
+    const section = args.strings.get('section');
+    const type = args.strings.get('type') as ProgType | undefined;
+    const programs = await loadFile(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
+    if (programs.length !== 1)
+      throw new UsageError(`run: ${path} has ${programs.length} programs (${programs.map((p) => p.section || p.name).join(', ')}); pick one with --section`);
+    const program = programs[0]!;
+    const engine = args.strings.get('engine') ?? 'vm';
+    const repeat = Math.max(1, Number(args.strings.get('repeat') ?? '1'));
+    const json = args.flags.has('json');
+    const input: RunInput = {};
+    const pkt = args.strings.get('packet');
+    const ctx = args.strings.get('ctx');
+    const memArg = args.strings.get('mem');
+    if (pkt !== undefined) input.packet = parseBytes(pkt, '--packet', io);
+    if (ctx !== undefined) input.ctx = parseBytes(ctx, '--ctx', io);
+    if (memArg !== undefined) input.mem = parseBytes(memArg, '--mem', io);
+    const seed = args.strings.get('seed');
+    if (seed !== undefined) input.seed = Number(seed);
+    const fills = (args.lists.get('map') ?? []).map((s) => parseMapArg(s, program));
+
+    if (!args.flags.has('no-verify') && engine !== 'kernel') {
+      const { verify } = await import('../../verifier/index.js');
+      const v = verify(program);
+      if (v.verdict === 'reject') {
+        const msg = v.error ? `insn ${v.error.pc}: ${v.error.message}` : 'rejected';
+        if (json) io.out(JSON.stringify({ file: path, program: program.name, type: program.type, engine, verdict: 'reject', error: v.error }) + '\n');
+        else io.err(`bpflab: run: ${path}: the verifier rejects ${program.name}: ${msg} (use --no-verify to run it anyway)\n`);
+        return 1;
+      }
+    }
+
+    let res: RunResult;
+    let nsPerRun: number;
+    let maps: readonly BpfMap[] = [];
+    let kernelMaps: Record<string, Record<string, string>> | undefined;
+    if (engine === 'kernel') {
+      const k = await import('../../kernel/index.js');
+      const avail = k.kernelAvailable();
+      if (!avail.ok) throw new InputError('kernel', `run: the kernel engine is unavailable here: ${avail.reason}`);
+      let p = program;
+      const fill = fills.map((f) => ({ map: f.map, key: f.key, value: f.value }));
+      if (input.mem) { p = memInMap(p, input.mem.length); fill.push({ map: MEM_MAP, key: new Uint8Array(4), value: input.mem }); }
+      p = captureR0(p);
+      const kin: Parameters<typeof k.runInKernel>[1] = { fill, repeat, logLevel: 1 };
+      if (input.packet) kin.data = input.packet;
+      else if (program.type === 'socket_filter' || program.type === 'sched_cls' || program.type === 'sched_act' || program.type === 'xdp' || input.mem) kin.data = new Uint8Array(64);
+      if (input.ctx) kin.ctx = input.ctx;
+      const r = k.runInKernel(p, kin);
+      if (r.load.verdict === 'reject') {
+        const last = r.load.log.trim().split('\n').filter((l) => l && !/^(processed|stack depth|verification time|\d+: )/.test(l)).at(-1);
+        io.err(`bpflab: run: the kernel rejects ${program.name}: ${last ?? r.load.errno}\n`);
+        return 1;
+      }
+      const r0b = r.maps.find((m) => m.name === R0_MAP)?.entries[0]?.[1];
+      const r0 = r0b ? new DataView(r0b.buffer, r0b.byteOffset, 8).getBigUint64(0, true) : BigInt(r.run?.retval ?? 0);
+      res = { r0, steps: 0, trace: [], tailCalls: 0, maxDepth: 0 };
+      if (r.run?.dataOut && input.packet) res.packet = r.run.dataOut;
+      nsPerRun = r.run?.durationNs ?? 0;
+      kernelMaps = {};
+      for (const m of r.maps) if (m.name !== R0_MAP && m.name !== MEM_MAP) kernelMaps[m.name] = Object.fromEntries(m.entries.map(([kk, v]) => [hex(kk), hex(v)]));
+    } else {
+      let runOnce: () => RunResult;
+      let vmMaps: readonly BpfMap[];
+      if (engine === 'jit') {
+        const url = new URL('../../jit/index.js', import.meta.url);
+        if (!existsSync(fileURLToPath(url))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
+        const mod = (await import(url.href)) as Record<string, unknown>;
+        const make = mod['createJitRunner'];
+        if (typeof make !== 'function') throw new InputError('unsupported', 'run: --engine jit is not available (src/jit exports no createJitRunner)');
+        const runner = (make as (p: Program) => { maps: readonly BpfMap[]; run: (i: RunInput) => RunResult })(program);
+        vmMaps = runner.maps;
+        runOnce = () => runner.run(input);
+      } else {
+        const vm = new Vm(program);
+        vmMaps = vm.maps;
+        runOnce = () => vm.run(input);
+      }
+      for (const f of fills) {
+        const m = vmMaps.find((x) => x.spec.name === f.map)!;
+        try { m.update(f.key, f.value, 0); } catch (e) { throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
+      }
+      const t0 = process.hrtime.bigint();
+      res = runOnce();
+      for (let i = 1; i < repeat && !res.fault && !res.error; i++) res = runOnce();
+      nsPerRun = Number(process.hrtime.bigint() - t0) / repeat;
+      maps = vmMaps;
+    }
+
+    const action = returnName(program.type, res.r0);
+    if (json) {
+      io.out(JSON.stringify({
+        file: path, program: program.name, type: program.type, engine, r0: res.r0.toString(), ...(action !== undefined && { action }),
+        ...(res.fault && { fault: res.fault.toJSON() }), ...(res.error && { error: res.error.toJSON() }),
+        ...(res.ldAbsExit !== undefined && { ldAbsExit: res.ldAbsExit }),
+        steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.packet && { packet: hex(res.packet) }),
+        ...(res.redirect && { redirect: { ifindex: res.redirect.ifindex, flags: res.redirect.flags.toString() } }),
+        maps: kernelMaps ?? dumpMaps(maps),
+      }) + '\n');
+    } else {
+      if (res.fault) { io.err(`bpflab: run: ${path}: ${res.fault.message}\n`); return 1; }
+      if (res.error) { io.err(`bpflab: run: ${path}: ${res.error.message}\n`); return res.error.kind === 'unsupported' || res.error.kind === 'unknown_helper' ? 2 : 1; }
+      for (const line of res.trace) io.err(`trace: ${line}\n`);
+      io.out(`${res.r0}\n`);
+      if (action !== undefined) io.err(`${action}\n`);
+    }
+    return res.fault || res.error ? 1 : 0;
+  },
+};

@@ -86,6 +86,8 @@ export interface Kernel<T, B> {
   refine(op: JmpOp, jmp32: boolean, a: Reg<T>, b: Reg<T>): Refined<T>;
   /** x is a member of the concretisation of r (every component holds). */
   contains(r: Reg<T>, x: T): B;
+  /** The conjuncts of contains (tnum, then each bound), for proofs split per component. */
+  containsParts(r: Reg<T>, x: T): B[];
   sane(r: Reg<T>): B;
 }
 
@@ -187,13 +189,14 @@ export function makeKernel<T, B>(A: Algebra<T, B>, N = 64, patch?: (k: Kernel<T,
     ptrSub: (p, o) => AL.ptrSub(k, p, o),
     branch: (op, jmp32, a, b) => BR.branchTaken(k, op, jmp32, a, b),
     refine: (op, jmp32, a, b) => BR.setMinMax(k, op, jmp32, a, b),
-    contains(r, x) {
+    contains: (r, x) => A.and(...k.containsParts(r, x)),
+    containsParts(r, x) {
       const lx = k.lo(x);
-      return A.and(
+      return [
         k.t.contains(r, x),
         n.ule(r.umin, x), n.ule(x, r.umax), n.sle(r.smin, x), n.sle(x, r.smax),
         h.ule(r.u32min, lx), h.ule(lx, r.u32max), h.sle(r.s32min, lx), h.sle(lx, r.s32max),
-      );
+      ];
     },
     sane: (r) => S.regSane(k, r),
   };

@@ -16,8 +16,7 @@ export const ENOTSUPP = -ERRNO.ENOTSUPP;
 
 /** The map that argument n points to (an ld_imm64 map reference or an inner map from map-in-map). */
 export function mapArg(env: HelperEnv, n: number): BpfMap {
-  const { hi } = split(arg(env, n));
-  const id = env.mem.regionOf(hi);
+  const id = env.mem.regionOf(env.regs[2 * n + 1]!);
   const owner = id > 0 && env.mem.kindOf(id) === 'map' ? env.mem.owners[id] : undefined;
   if (!owner) throw new VmError('bad_call', env.pc, `R${n} is not a map pointer`);
   return owner as BpfMap;
@@ -29,6 +28,11 @@ export function mapPointer(env: HelperEnv, map: BpfMap): bigint {
   if (i >= 0) return Memory.ptr(env.mapRegions[i]!, 0);
   for (let id = 1; id < env.mem.count; id++) if (env.mem.owners[id] === map && env.mem.kindOf(id) === 'map') return Memory.ptr(id, 0);
   return Memory.ptr(env.mem.add('map', new Uint8Array(0), { writable: false, owner: map }), 0);
+}
+
+/** `len` bytes of memory at pointer argument n (bounds-checked; a live view). */
+export function argMem(env: HelperEnv, n: number, len: number, write: boolean): Uint8Array {
+  return env.mem.sliceHL(env.regs[2 * n + 1]!, env.regs[2 * n]!, len, write, env.pc);
 }
 
 /** Checks that argument n is the ctx pointer (ARG_PTR_TO_CTX). */

@@ -2,7 +2,7 @@
 import { isMapOfMaps, isQueueStackMap } from '../../maps/guards.js';
 import { type HelperEnv, arg, argNum, argU32, setR0, setR0Int } from '../../env.js';
 import { Memory } from '../../memory.js';
-import { EINVAL, ENOENT, type HelperFn, mapArg, mapPointer, progReadonly } from './common.js';
+import { EINVAL, ENOENT, type HelperFn, argMem, mapArg, mapPointer, progReadonly } from './common.js';
 
 function flagsArg(env: HelperEnv, n: number): number {
   const v = argNum(env, n);
@@ -11,7 +11,7 @@ function flagsArg(env: HelperEnv, n: number): number {
 
 function lookup(env: HelperEnv, cpu: number): void {
   const map = mapArg(env, 1);
-  const key = env.mem.slice(arg(env, 2), map.spec.keySize, false, env.pc);
+  const key = argMem(env, 2, map.spec.keySize, false);
   if (isMapOfMaps(map)) {
     const inner = map.lookupInner(key);
     setR0(env, inner ? mapPointer(env, inner) : 0n);
@@ -35,14 +35,14 @@ export const mapLookupPercpuElem: HelperFn = (env) => {
 
 export const mapUpdateElem: HelperFn = (env) => {
   const map = mapArg(env, 1);
-  const key = env.mem.slice(arg(env, 2), map.spec.keySize, false, env.pc);
-  const value = env.mem.slice(arg(env, 3), map.spec.valueSize, false, env.pc);
+  const key = argMem(env, 2, map.spec.keySize, false);
+  const value = argMem(env, 3, map.spec.valueSize, false);
   setR0Int(env, map.updateFromProgram(key, value, flagsArg(env, 4), env.cpu));
 };
 
 export const mapDeleteElem: HelperFn = (env) => {
   const map = mapArg(env, 1);
-  const key = env.mem.slice(arg(env, 2), map.spec.keySize, false, env.pc);
+  const key = argMem(env, 2, map.spec.keySize, false);
   setR0Int(env, map.deleteFromProgram(key, env.cpu));
 };
 

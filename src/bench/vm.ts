@@ -1,0 +1,132 @@
+/**
+ * VM rows of the benchmark table (SPEC section 5): ns per executed instruction on an ALU loop, a
+ * memory (stack) loop and a map-heavy loop, each beside the kernel JIT running the same program
+ * through BPF_PROG_TEST_RUN in the same process, reported as a ratio.
+ */
+import { assemble } from '../isa/asm/index.js';
+import type { Program } from '../isa/program.js';
+import { Vm } from '../vm/index.js';
+import type { BenchOptions, BenchRow, BenchSuite } from './types.js';
+
+/**
+ * The loops, written once for both engines. The kernel verifier walks bounded loops iteration by
+ * iteration, so counts stay small (the map loop at 2000: more hits its 8192-jump-sequence limit).
+ */
+function programs(iter: number): { name: string; text: string }[] {
+  return [
+    {
+      name: 'alu loop',
+      text: `
+        r0 = 0
+        r1 = ${iter}
+      loop:
+        r0 += r1
+        r0 ^= 0x55
+        r2 = r0
+        r2 >>= 3
+        r0 -= r2
+        w3 = w0
+        w3 *= 7
+        r0 |= r3
+        r1 -= 1
+        if r1 != 0 goto loop
+        exit`,
+    },
+    {
+      name: 'memory loop',
+      text: `
+        r0 = 0
+        r1 = ${iter}
+        *(u64 *)(r10 -8) = r0
+        *(u64 *)(r10 -16) = r0
+      loop:
+        r2 = *(u64 *)(r10 -8)
+        r2 += r1
+        *(u64 *)(r10 -8) = r2
+        r3 = *(u32 *)(r10 -16)
+        r3 ^= r2
+        *(u32 *)(r10 -16) = r3
+        r4 = *(u8 *)(r10 -7)
+        r0 += r4
+        r1 -= 1
+        if r1 != 0 goto loop
+        exit`,
+    },
+    {
+      name: 'map-heavy loop',
+      text: `
+        .map counters array key=4 value=8 entries=16
+        r6 = ${Math.min(iter, 2000)}
+        r7 = 0
+      loop:
+        r1 = r6
+        r1 &= 15
+        *(u32 *)(r10 -4) = r1
+        r2 = r10
+        r2 += -4
+        r1 = map[counters]
+        call bpf_map_lookup_elem
+        if r0 == 0 goto next
+        r1 = *(u64 *)(r0 +0)
+        r1 += 1
+        *(u64 *)(r0 +0) = r1
+        r7 += r1
+      next:
+        r6 -= 1
+        if r6 != 0 goto loop
+        r0 = r7
+        exit`,
+    },
+  ];
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]> => {
+  const iter = opts.quick ? 2000 : 10000;
+  const vmRounds = opts.quick ? 5 : 15;
+  const kernelRepeat = opts.quick ? 200 : 2000;
+  let kernel: typeof import('../kernel/index.js') | null = null;
+  let why = '';
+  try {
+    kernel = await import('../kernel/index.js');
+    const a = kernel.kernelAvailable();
+    if (!a.ok) { why = a.reason; kernel = null; }
+  } catch (e) { why = (e as Error).message; kernel = null; }
+  const rows: BenchRow[] = [];
+  for (const { name, text } of programs(iter)) {
+    const a = assemble(text);
+    const program: Program = { name, section: '', type: 'socket_filter', insns: a.insns, maps: a.maps, license: 'GPL' };
+    const vm = new Vm(program, { maxSteps: 1e9 });
+    const input = { packet: new Uint8Array(64) };
+    let steps = 0;
+    for (let i = 0; i < 3; i++) steps = vm.run(input).steps; // warm up the interpreter
+    const samples: number[] = [];
+    for (let i = 0; i < vmRounds; i++) {
+      const t0 = process.hrtime.bigint();
+      const r = vm.run(input);
+      samples.push(Number(process.hrtime.bigint() - t0) / r.steps);
+      if (r.fault || r.error) throw new Error(`bench ${name}: ${r.fault?.message ?? r.error?.message}`);
+    }
+    const value = median(samples);
+    opts.progress(`${name}: vm ${value.toFixed(2)} ns/insn over ${steps} insns`);
+    const row: BenchRow = { group: 'vm', name, value, unit: 'ns/insn' };
+    if (kernel) {
+      const k = kernel.runInKernel(program, { data: new Uint8Array(64), repeat: kernelRepeat, logLevel: 0, dumpMaps: false });
+      if (k.run && k.load.verdict === 'accept') {
+        const kns = k.run.durationNs / steps;
+        row.anchor = 'kernel JIT';
+        row.anchorValue = kns;
+        row.ratio = value / kns;
+        opts.progress(`${name}: kernel ${kns.toFixed(3)} ns/insn`);
+      } else row.note = `kernel rejected the program: ${k.load.log.trim().split('\n').at(-1)}`;
+    } else row.note = `no kernel anchor: ${why}`;
+    rows.push(row);
+  }
+  return rows;
+};
+
+export default suite;

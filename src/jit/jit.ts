@@ -1,0 +1,101 @@
+/**
+ * The JIT's public face: a loaded program whose code is WebAssembly. `Jit` mirrors the VM's
+ * `Vm` (same RunInput, same RunResult, same maps and helpers, because the run is set up and
+ * finished by the VM's own prepare/finish), plus compile figures.
+ *
+ * Mode is explicit: 'checked' tests every access as the VM does (the VM's faults, pcs and
+ * step limit); 'trusted' is for programs the verifier accepted and skips per-access checks
+ * and step counting, as the kernel's JIT does.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Program } from '../isa/program.js';
+import { Vm, type RunInput, type RunResult, type VmOptions } from '../vm/vm.js';
+import type { JitMode } from './memory.js';
+import { JitRuntime } from './runtime.js';
+
+export interface JitOptions extends VmOptions {
+  /** 'checked' (every access checked like the VM) or 'trusted' (verifier-accepted programs only). */
+  mode: JitMode;
+  /**
+   * Compile into this runtime (its memory, table and imports) instead of a fresh one: many
+   * short-lived programs (tests, fuzzing) then share one WebAssembly.Memory. Its mode and step
+   * limit win over `mode` / `maxSteps`.
+   */
+  runtime?: JitRuntime;
+}
+
+/** What compiling a program cost. */
+export interface JitStats {
+  mode: JitMode;
+  /** Instruction slots compiled. */
+  insns: number;
+  /** Size of the generated wasm module. */
+  wasmBytes: number;
+  /** ms to generate the wasm binary from eBPF. */
+  genMs: number;
+  /** ms for the host to compile and instantiate it (V8's baseline tier; the optimising tier follows in the background). */
+  instantiateMs: number;
+  /** genMs + instantiateMs. */
+  compileMs: number;
+  /** Subprograms, and how many needed the dispatch-loop fallback (irreducible control flow). */
+  functions: number;
+  dispatchFunctions: number;
+}
+
+export interface JitRunResult extends RunResult {
+  jit: JitStats;
+}
+
+const DEFAULT_MAX_STEPS = 10_000_000;
+
+export class Jit {
+  readonly program: Program;
+  readonly mode: JitMode;
+  /** Sets up and finishes runs (maps, contexts, packets) exactly as for the interpreter. */
+  readonly vm: Vm;
+  readonly runtime: JitRuntime;
+  readonly stats: JitStats;
+
+  constructor(program: Program, opts: JitOptions) {
+    this.program = program;
+    this.vm = new Vm(program, opts);
+    this.runtime = opts.runtime ?? new JitRuntime({ mode: opts.mode, maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS });
+    this.mode = this.runtime.mode;
+    const t0 = performance.now();
+    const jm = this.runtime.module(program);
+    const total = performance.now() - t0;
+    this.stats = {
+      mode: this.mode, insns: jm.gen.insns, wasmBytes: jm.gen.bytes.length, genMs: jm.genMs,
+      instantiateMs: jm.compileMs, compileMs: total,
+      functions: jm.gen.layouts.length, dispatchFunctions: jm.gen.layouts.filter((l) => l === 'dispatch').length,
+    };
+  }
+
+  /** Live map instances of the program (shared with the VM's setup). */
+  get maps() { return this.vm.maps; }
+
+  /** The generated module (for inspection: `WebAssembly.validate`, wasm2wat). */
+  get wasm(): Uint8Array { return this.runtime.module(this.program).gen.bytes; }
+
+  run(input: RunInput = {}): JitRunResult {
+    const prepared = this.vm.prepare(input);
+    let outcome;
+    try {
+      const r = this.runtime.execute(prepared);
+      outcome = { r0: r.r0, steps: r.steps, maxDepth: r.maxDepth };
+    } catch (e) {
+      outcome = { error: e, steps: this.runtime.steps(), maxDepth: this.runtime.depthMax.value as number };
+    }
+    return { ...this.vm.finish(prepared, outcome), jit: this.stats };
+  }
+}
+
+/** Compiles `program` to WebAssembly and loads it (maps created from its specs unless opts.maps). */
+export function compileProgram(program: Program, opts: JitOptions): Jit {
+  return new Jit(program, opts);
+}
+
+/** Compiles and runs `program` once: the JIT's counterpart of the VM's `runProgram`. */
+export function runJit(program: Program, input: RunInput = {}, opts: JitOptions = { mode: 'checked' }): JitRunResult {
+  return new Jit(program, opts).run(input);
+}

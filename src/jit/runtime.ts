@@ -1,0 +1,386 @@
+/**
+ * Running compiled programs: the shared WebAssembly memory, function table and step budget,
+ * the imports every module calls (helper dispatch, memory slow paths, traps, LD_ABS), and the
+ * region table kept in linear memory.
+ *
+ * Setup and results are the VM's own (Vm.prepare / Vm.finish): the JIT runs its code on the
+ * same PreparedRun, so both engines see identical maps, contexts, packets and helpers. The
+ * JIT rebinds the eight stack regions, the packet region and the helpers' register file to
+ * views over its linear memory; every other region (ctx, map values, ring-buffer records,
+ * plain input memory) stays where it is and is reached through the slow-path imports.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Program } from '../isa/program.js';
+import { InputError } from '../isa/errors.js';
+import * as op from '../isa/opcodes.js';
+import { VmError } from '../runtime/errors.js';
+import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, MemoryFault, STACK_SIZE } from '../runtime/memory.js';
+import type { HelperFn } from '../runtime/helpers/impl/index.js';
+import { LdAbsExit } from '../vm/interpreter.js';
+import type { PreparedRun } from '../vm/vm.js';
+import { generateModule, type GeneratedModule } from './codegen.js';
+import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, ENTRY_SIZE, INITIAL_PAGES, PACKET, REGS, SCRATCH, STACKS, TABLE, TABLE_CAP, TRAP } from './layout.js';
+import type { JitMode } from './memory.js';
+import { Wasm, type WasmGlobal, type WasmImportValue } from './wasm/host.js';
+
+const SKF_LL_OFF = -0x200000;
+const SKF_NET_OFF = -0x100000;
+
+/** Subprogram entry signature as JS sees it. */
+type WasmFn = (...args: Array<bigint | number>) => bigint[];
+
+/** One program compiled and instantiated in a runtime. */
+export interface JitModule {
+  program: Program;
+  gen: GeneratedModule;
+  /** Table index of subprogram i = tableBase + i. */
+  tableBase: number;
+  funcs: WasmFn[];
+  /** Entry pc -> subprogram index. */
+  entryIndex: Map<number, number>;
+  pseudo: Map<number, WasmGlobal>;
+  /** ms to generate the wasm, and to compile + instantiate it. */
+  genMs: number;
+  compileMs: number;
+}
+
+export interface RuntimeOptions {
+  mode: JitMode;
+  maxSteps: number;
+}
+
+export class JitRuntime {
+  readonly mode: JitMode;
+  readonly maxSteps: number;
+  readonly memory = new Wasm.Memory({ initial: INITIAL_PAGES });
+  readonly table = new Wasm.Table({ element: 'anyfunc', initial: 0 });
+  readonly budget = new Wasm.Global({ value: 'i32', mutable: true }, 0);
+  readonly depthMax = new Wasm.Global({ value: 'i32', mutable: true }, 0);
+  private readonly modules = new Map<Program, JitModule>();
+  private i32 = new Int32Array(this.memory.buffer);
+  private regsView = new Int32Array(this.memory.buffer, REGS, 22);
+  /** The run in progress. */
+  private run: PreparedRun | null = null;
+  private mem: Memory | null = null;
+  private helpers: readonly (HelperFn | undefined)[] = [];
+  /** Call depth of the helper call in progress (bpf_loop callbacks run one frame deeper). */
+  private depth = 0;
+  /** The module whose helper call is in progress. */
+  private cur: JitModule | null = null;
+  /** Table entries written so far (ids below this may hold stale entries from an earlier run). */
+  private synced = 0;
+  private packetRegion = 0;
+  private readonly fpHi0: number;
+  private stepLimitHit = false;
+
+  constructor(opts: RuntimeOptions) {
+    this.mode = opts.mode;
+    this.maxSteps = Math.min(opts.maxSteps, 0x7fffffff);
+    this.fpHi0 = Memory.hiOf(new Memory().stackIds[0]!);
+    const ids = new Memory().stackIds;
+    for (let d = 1; d < MAX_FRAMES; d++)
+      if (ids[d] !== ids[0]! + d) throw new Error('jit: stack regions are not consecutive');
+  }
+
+  get checked(): boolean { return this.mode === 'checked'; }
+
+  /** Compiles (once) and instantiates `program` in this runtime. */
+  module(program: Program): JitModule {
+    const have = this.modules.get(program);
+    if (have) return have;
+    const t0 = performance.now();
+    const gen = generateModule(program, { mode: this.mode, countSteps: this.checked, fpHi0: this.fpHi0 });
+    const t1 = performance.now();
+    const mod = new Wasm.Module(gen.bytes);
+    const jm: JitModule = {
+      program, gen, tableBase: this.table.length, funcs: [], entryIndex: new Map(), pseudo: new Map(), genMs: t1 - t0, compileMs: 0,
+    };
+    const instance = new Wasm.Instance(mod, { env: this.imports(jm) });
+    const ex = instance.exports;
+    this.table.grow(gen.entries.length);
+    gen.entries.forEach((pc, i) => {
+      const f = ex[`f${i}`] as WasmFn;
+      jm.funcs.push(f);
+      jm.entryIndex.set(pc, i);
+      this.table.set(jm.tableBase + i, f);
+    });
+    for (const p of gen.pseudo) jm.pseudo.set(p.pc, ex[p.global] as WasmGlobal);
+    jm.compileMs = performance.now() - t1;
+    this.modules.set(program, jm);
+    if (this.run) this.setPseudo(jm, this.run);
+    return jm;
+  }
+
+  /** Drops a compiled program (its table slots stay, empty): for long sessions of short-lived programs. */
+  release(program: Program): void {
+    const jm = this.modules.get(program);
+    if (!jm) return;
+    for (let i = 0; i < jm.funcs.length; i++) this.table.set(jm.tableBase + i, null);
+    this.modules.delete(program);
+  }
+
+  /** Runs a prepared run (from Vm.prepare) on compiled code. Returns r0 or throws what the VM would. */
+  execute(run: PreparedRun): { r0: bigint; steps: number; maxDepth: number } {
+    this.bind(run);
+    const main = this.module(run.program);
+    for (const jm of this.modules.values()) this.setPseudo(jm, run);
+    this.budget.value = this.maxSteps;
+    this.depthMax.value = 0;
+    this.stepLimitHit = false;
+    try {
+      const r = main.funcs[0]!(0n, run.initialR1, run.initialR2, 0n, 0n, 0n, 0n, 0n, 0n, 0n, run.initialR10, 0);
+      return { r0: BigInt.asUintN(64, r[0]!), steps: this.steps(), maxDepth: this.depthMax.value as number };
+    } catch (e) {
+      if (e instanceof RangeError && /call stack/i.test(e.message)) throw new VmError('call_depth', run.env.pc, 'host stack exhausted');
+      throw e;
+    } finally {
+      this.run = null;
+    }
+  }
+
+  /** Instructions executed in the last run (checked mode only; trusted code does not count). */
+  steps(): number {
+    if (!this.checked) return 0;
+    if (this.stepLimitHit) return this.maxSteps + 1;
+    return this.maxSteps - (this.budget.value as number);
+  }
+
+  // ---- memory binding ----
+
+  /** Points the run's register file, stacks and packet at linear memory and fills the region table. */
+  private bind(run: PreparedRun): void {
+    const mem = run.mem;
+    this.run = run;
+    this.mem = mem;
+    this.helpers = run.helpers;
+    const pk = run.env.packet;
+    const need = PACKET + (pk ? pk.buf.length : 0);
+    if (need > this.memory.buffer.byteLength) {
+      this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+      this.i32 = new Int32Array(this.memory.buffer);
+      this.regsView = new Int32Array(this.memory.buffer, REGS, 22);
+    }
+    const buf = this.memory.buffer;
+    run.env.regs = this.regsView;
+    run.env.callFunction = (pc, a1, a2, a3, a4, a5) => this.callFunction(pc, a1, a2, a3, a4, a5);
+    for (let d = 0; d < MAX_FRAMES; d++) {
+      const id = mem.stackIds[d]!;
+      if (mem.bytes[id]!.buffer !== buf) this.rebind(mem, id, new Uint8Array(buf, STACKS + d * STACK_SIZE, STACK_SIZE));
+    }
+    this.packetRegion = 0;
+    if (pk) {
+      const view = new Uint8Array(buf, PACKET, pk.buf.length);
+      view.set(pk.buf);
+      this.rebind(mem, pk.region, view);
+      pk.buf = view;
+      this.packetRegion = pk.region;
+    }
+    // a fresh table for this run
+    const top = Math.min(Math.max(this.synced, mem.count), TABLE_CAP);
+    for (let id = 0; id < top; id++) this.writeEntry(id);
+    this.synced = Math.min(mem.count, TABLE_CAP);
+  }
+
+  private rebind(mem: Memory, id: number, view: Uint8Array): void {
+    const old = mem.bytes[id]!;
+    view.set(old.subarray(0, Math.min(old.length, view.length)));
+    mem.bytes[id] = view;
+    mem.views[id] = new DataView(view.buffer, view.byteOffset, view.byteLength);
+  }
+
+  /** Table entry of region `id`: linear base and window when its bytes are in linear memory, else "always slow". */
+  private writeEntry(id: number): void {
+    const mem = this.mem!;
+    const e = (TABLE + id * ENTRY_SIZE) >> 2;
+    const T = this.i32;
+    const bytes = id < mem.count ? mem.bytes[id] : undefined;
+    if (id > 0 && bytes && bytes.buffer === this.memory.buffer && (mem.flags[id]! & F_CTX) === 0) {
+      T[e + (E_BASE >> 2)] = bytes.byteOffset;
+      T[e + (E_START >> 2)] = mem.start[id]!;
+      T[e + (E_END >> 2)] = mem.end[id]!;
+      T[e + (E_WEND >> 2)] = (mem.flags[id]! & F_WRITABLE) !== 0 ? mem.end[id]! : 0;
+      T[e + (E_ALIGN >> 2)] = mem.align[id]!;
+    } else {
+      T[e + (E_BASE >> 2)] = -1;
+      T[e + (E_START >> 2)] = 1;
+      T[e + (E_END >> 2)] = 0;
+      T[e + (E_WEND >> 2)] = 0;
+      T[e + (E_ALIGN >> 2)] = 0;
+    }
+  }
+
+  /** After JS code ran (helpers): new regions get entries, the packet's window may have moved. */
+  private sync(): void {
+    const mem = this.mem!;
+    const top = Math.min(mem.count, TABLE_CAP);
+    for (let id = this.synced; id < top; id++) this.writeEntry(id);
+    if (top > this.synced) this.synced = top;
+    if (this.packetRegion) this.writeEntry(this.packetRegion);
+  }
+
+  private setPseudo(jm: JitModule, run: PreparedRun): void {
+    const values = run.pseudo.get(jm.program);
+    for (const [pc, g] of jm.pseudo) {
+      const v = values?.get(pc);
+      if (v === undefined) throw new VmError('bad_insn', pc, 'ld_imm64 value not prepared for this program');
+      g.value = BigInt.asIntN(64, v);
+    }
+  }
+
+  // ---- imports ----
+
+  private imports(jm: JitModule): Record<string, WasmImportValue> {
+    const self = this;
+    const S = SCRATCH >> 2;
+    return {
+      memory: this.memory,
+      table: this.table,
+      budget: this.budget,
+      depthMax: this.depthMax,
+      helper(id: number, pc: number, depth: number): number {
+        const fn = self.helpers[id];
+        if (!fn) throw new VmError('unknown_helper', pc, `unknown helper #${id}`);
+        const env = self.run!.env;
+        env.pc = pc;
+        const prevDepth = self.depth, prevCur = self.cur;
+        self.depth = depth;
+        self.cur = jm;
+        try { fn(env); } finally { self.depth = prevDepth; self.cur = prevCur; }
+        self.sync();
+        if (env.tailCall) {
+          const target = env.tailCall.program;
+          env.tailCall = null;
+          if (!target || typeof target !== 'object' || !self.run!.linked.has(target as Program))
+            throw new VmError('bad_call', pc, 'tail call target is not a loaded program');
+          return self.module(target as Program).tableBase;
+        }
+        return -1;
+      },
+      load(pc: number, hi: number, lo: number, off: number, size: number, signed: number): void {
+        const mem = self.mem!;
+        const a = (lo >>> 0) + off;
+        const id = mem.regionOf(hi);
+        const T = self.i32;
+        if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) {
+          const out = self.out;
+          mem.ctx.load(a, size, out, pc, signed !== 0);
+          T[S] = out[0]!; T[S + 1] = out[1]!;
+          return;
+        }
+        const rid = mem.check(hi, a | 0, 0, size, false, pc);
+        const v = mem.views[rid]!, at = mem.at;
+        const s = signed !== 0;
+        const l = size === 1 ? (s ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (s ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
+        T[S] = l;
+        T[S + 1] = size === 8 ? v.getInt32(at + 4, true) : s ? l >> 31 : 0;
+      },
+      store(pc: number, hi: number, lo: number, off: number, size: number, vlo: number, vhi: number): void {
+        const mem = self.mem!;
+        const a = (lo >>> 0) + off;
+        const id = mem.regionOf(hi);
+        if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) { mem.ctx.store(a, size, vlo, vhi, pc); return; }
+        const rid = mem.check(hi, a | 0, 0, size, true, pc);
+        const v = mem.views[rid]!, at = mem.at;
+        if (size === 1) v.setInt8(at, vlo);
+        else if (size === 2) v.setInt16(at, vlo, true);
+        else { v.setInt32(at, vlo, true); if (size === 8) v.setInt32(at + 4, vhi, true); }
+      },
+      atomic(pc: number, hi: number, lo: number, off: number, kind: number, is64: number, bLo: number, bHi0: number, r0lo: number, r0hi: number): void {
+        const mem = self.mem!;
+        const size = is64 ? 8 : 4;
+        const rid0 = mem.regionOf(hi);
+        if (rid0 > 0 && (mem.flags[rid0]! & F_CTX) !== 0) throw new MemoryFault(pc, 'ctx_access', 'ctx', (lo >>> 0) + off, size, 'atomic access to ctx');
+        const id = mem.check(hi, lo, off, size, true, pc, true);
+        const v = mem.views[id]!, at = mem.at;
+        const oldLo = v.getInt32(at, true);
+        const oldHi = is64 ? v.getInt32(at + 4, true) : 0;
+        const bHi = is64 ? bHi0 : 0;
+        let nLo = oldLo, nHi = oldHi;
+        const T = self.i32;
+        switch (kind & ~op.BPF_FETCH) {
+          case op.BPF_ADD: { const l = (oldLo >>> 0) + (bLo >>> 0); nLo = l | 0; nHi = (oldHi + bHi + (l > 0xffffffff ? 1 : 0)) | 0; break; }
+          case op.BPF_OR: nLo = oldLo | bLo; nHi = oldHi | bHi; break;
+          case op.BPF_AND: nLo = oldLo & bLo; nHi = oldHi & bHi; break;
+          case op.BPF_XOR: nLo = oldLo ^ bLo; nHi = oldHi ^ bHi; break;
+          case op.BPF_XCHG & ~op.BPF_FETCH: nLo = bLo; nHi = bHi; break;
+          case op.BPF_CMPXCHG & ~op.BPF_FETCH: {
+            const eq = is64 ? r0lo === oldLo && r0hi === oldHi : r0lo === oldLo;
+            if (eq) { nLo = bLo; nHi = bHi; }
+            T[S + 2] = oldLo; T[S + 3] = oldHi;
+            break;
+          }
+        }
+        v.setInt32(at, nLo, true);
+        if (is64) v.setInt32(at + 4, nHi, true);
+        T[S] = oldLo; T[S + 1] = oldHi;
+      },
+      trap(kind: number, pc: number, arg: number): void {
+        switch (kind) {
+          case TRAP.STEP_LIMIT: {
+            self.stepLimitHit = true;
+            throw new VmError('step_limit', stepPc(jm.program, pc, arg), `step limit of ${self.maxSteps} instructions reached`);
+          }
+          case TRAP.CALL_DEPTH: throw new VmError('call_depth', pc, `the call stack is too deep (max ${MAX_FRAMES} frames)`);
+          case TRAP.OFF_END: throw new VmError('bad_insn', pc, 'execution fell off the end of the program');
+          case TRAP.KFUNC: throw new VmError('unsupported', pc, `kfunc calls are not supported (btf id ${arg})`);
+          case TRAP.TAIL_R10: throw new VmError('unsupported', pc, 'jit: r10 was changed before control left this subprogram (tail call or fall-through)');
+          default: throw new VmError('bad_insn', pc, `cannot execute opcode 0x${(arg & 0xff).toString(16).padStart(2, '0')}`);
+        }
+      },
+      ldAbs(pc: number, srcLo: number, k: number, size: number, ind: number): number {
+        const pk = self.run!.env.packet;
+        if (!pk) throw new VmError('unsupported', pc, 'LD_ABS/LD_IND need a packet (socket_filter, sched_cls, sched_act)');
+        const o = ind ? (srcLo | 0) + k : k;
+        let at: number;
+        if (o >= 0) at = pk.data + o;
+        else if (o >= SKF_NET_OFF) at = pk.data + 14 + (o - SKF_NET_OFF);
+        else if (o >= SKF_LL_OFF) at = pk.data + (o - SKF_LL_OFF);
+        else throw new LdAbsExit(pc);
+        if (at < pk.data || at + size > pk.end) throw new LdAbsExit(pc);
+        const b = pk.buf;
+        return size === 1 ? b[at]! : size === 2 ? (b[at]! << 8) | b[at + 1]! : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
+      },
+    };
+  }
+
+  private readonly out = new Int32Array(2);
+
+  /** bpf_loop / for_each_map_elem callbacks: a subprogram of the current program as a new frame. */
+  private callFunction(pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint {
+    const run = this.run!;
+    const jm = this.cur;
+    if (!jm) throw new VmError('bad_call', pc, 'callback outside a running program');
+    if (pc < 0 || pc >= jm.program.insns.length) throw new VmError('bad_call', run.env.pc, `callback target ${pc} outside the program`);
+    const depth = this.depth + 1;
+    if (depth >= MAX_FRAMES) throw new VmError('call_depth', run.env.pc, `the call stack is too deep (max ${MAX_FRAMES} frames)`);
+    const fi = jm.entryIndex.get(pc);
+    if (fi === undefined) throw new VmError('unsupported', run.env.pc, `jit: callback target ${pc} is not a subprogram entry`);
+    const R = this.regsView;
+    const saved = R.slice(12, 22);
+    const reg = (i: number) => BigInt.asIntN(64, (BigInt(R[2 * i + 1]! >>> 0) << 32n) | BigInt(R[2 * i]! >>> 0));
+    const fp = Memory.ptr(run.mem.stackIds[depth]!, STACK_SIZE);
+    if (this.checked && depth > (this.depthMax.value as number)) this.depthMax.value = depth;
+    const envPc = run.env.pc;
+    const s64 = (v: bigint) => BigInt.asIntN(64, v);
+    const res = jm.funcs[fi]!(reg(0), s64(a1), s64(a2), s64(a3), s64(a4), s64(a5), reg(6), reg(7), reg(8), reg(9), s64(fp), depth);
+    // the VM leaves the callee's r0..r5 in the register file and restores r6..r10
+    for (let i = 0; i <= 5; i++) {
+      const u = BigInt.asUintN(64, res[i]!);
+      R[2 * i] = Number(u & 0xffffffffn) | 0;
+      R[2 * i + 1] = Number(u >> 32n) | 0;
+    }
+    R.set(saved, 12);
+    run.env.pc = envPc;
+    this.cur = jm;
+    return BigInt.asUintN(64, res[0]!);
+  }
+}
+
+/** The pc at which the VM's step counter runs out: `remaining` instructions after `from`. */
+function stepPc(program: Program, from: number, remaining: number): number {
+  let pc = from;
+  for (let i = 0; i < remaining; i++) pc += program.insns[pc]?.code === op.BPF_LD_IMM64 ? 2 : 1;
+  return pc;
+}
+
+export { InputError };

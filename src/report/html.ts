@@ -1,0 +1,214 @@
+/**
+ * The self-contained HTML report: one file with its stylesheet, d3 and its script inlined,
+ * openable from file:// with no network. Text is rendered here in Node (so the page reads
+ * well even without script); the script draws the CFG and the state panel from a JSON island.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { REPORT_CLIENT_JS } from './client.js';
+import { escapeHtml as h, jsonForScript, scriptBody } from './escape.js';
+import type { ExplainReport, KernelVerdictInput, ReportInput } from './model.js';
+import { REPORT_CSS } from './styles.js';
+import { buildProgramView, type ProgramView, type ViewOptions } from './view.js';
+
+let d3Source: string | undefined;
+
+/** d3's UMD bundle (a classic script defining `d3`), read from the installed package once. */
+export function d3Bundle(): string {
+  if (d3Source === undefined) {
+    const require = createRequire(import.meta.url);
+    const entry = require.resolve('d3'); // .../d3/dist/d3.mjs or similar
+    d3Source = readFileSync(join(dirname(entry), 'd3.min.js'), 'utf8');
+  }
+  return d3Source;
+}
+
+const plural = (n: number, w: string): string => `${n} ${w}${n === 1 ? '' : 's'}`;
+
+function pcLink(pc: number): string {
+  return `<a href="#" data-goto="${pc}">insn ${pc}</a>`;
+}
+
+/** Hex string as a classic dump: offset, 16 bytes per line. */
+export function hexDump(hex: string): string {
+  const clean = hex.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
+  const lines: string[] = [];
+  for (let i = 0; i < clean.length; i += 32) {
+    const chunk = clean.slice(i, i + 32);
+    const bytes = chunk.match(/../g) ?? [];
+    lines.push(`<span class="off">${(i / 2).toString(16).padStart(4, '0')}</span>  ${bytes.join(' ')}`);
+  }
+  return lines.length ? lines.join('\n') : '<span class="off">(empty)</span>';
+}
+
+function explainCard(e: ExplainReport): string {
+  const chip = e.feasible === true
+    ? '<span class="chip reject">feasible: real bug</span>'
+    : e.feasible === false ? '<span class="chip warn">infeasible: false alarm</span>' : '<span class="chip neutral">undecided</span>';
+  const lead = e.feasible === true
+    ? 'A concrete input follows the failing path to the rejected instruction.'
+    : e.feasible === false
+      ? 'No concrete input follows this path: the verifier rejected it because its abstract state was too coarse.'
+      : 'Z3 could not decide whether the failing path is feasible.';
+  const parts = [`<div class="card explain"><h3>Explanation ${chip}</h3><div class="line">${h(lead)}</div>`];
+  if (e.reason) parts.push(`<div class="line"><span class="label">Reason</span>${h(e.reason)}</div>`);
+  const w = e.witness;
+  if (w) {
+    parts.push('<div class="line"><span class="label">Counterexample</span></div>');
+    if (w.ctx !== undefined) parts.push(`<div class="line mono">ctx</div><div class="hex">${hexDump(w.ctx)}</div>`);
+    if (w.packet !== undefined) parts.push(`<div class="line mono">packet</div><div class="hex">${hexDump(w.packet)}</div>`);
+    if (w.mem !== undefined) parts.push(`<div class="line mono">mem</div><div class="hex">${hexDump(w.mem)}</div>`);
+    for (const [map, entries] of Object.entries(w.maps ?? {})) {
+      for (const [k, v] of Object.entries(entries)) parts.push(`<div class="line mono">map ${h(map)}[${h(k)}]</div><div class="hex">${hexDump(v)}</div>`);
+    }
+    if (w.helpers && w.helpers.length) parts.push(`<div class="line"><span class="label">Helpers</span><code>${h(JSON.stringify(w.helpers))}</code></div>`);
+  }
+  const r = e.replay;
+  if (r) {
+    let what: string;
+    if (r.fault) {
+      const f = r.fault;
+      const where = [f.region, f.offset !== undefined ? `offset ${f.offset}` : '', f.size !== undefined ? `size ${f.size}` : ''].filter(Boolean).join(', ');
+      what = `fault at ${pcLink(f.pc)}: <code>${h(f.kind)}</code>${where ? ` (${h(where)})` : ''}${f.message ? ` &mdash; ${h(f.message)}` : ''}`;
+    } else if (r.error) what = `error: ${h(r.error)}`;
+    else what = `no fault${r.r0 !== undefined ? `, r0 = <code>${h(r.r0)}</code>` : ''}`;
+    parts.push(`<div class="line"><span class="label">Replay (${h(r.engine)})</span>${what}</div>`);
+  }
+  const im = e.imprecision;
+  if (im) {
+    parts.push(`<div class="line"><span class="label">Imprecision</span>at ${pcLink(im.pc)}${im.register ? ` in <code>${h(im.register)}</code>` : ''}</div>`);
+    parts.push(`<div class="cmp"><span class="k">abstract</span><span>${h(im.abstract)}</span><span class="k">real values</span><span>${h(im.concrete)}</span></div>`);
+  }
+  parts.push('</div>');
+  return parts.join('');
+}
+
+function kernelCard(k: KernelVerdictInput, ours: 'accept' | 'reject'): string {
+  if (k.verdict === 'unavailable') {
+    return `<div class="card kernel"><h3>Linux kernel <span class="chip neutral">unavailable</span></h3><div class="line">${h(k.message)}</div></div>`;
+  }
+  const agree = k.verdict === ours ? '<span class="chip accept">agrees</span>' : '<span class="chip reject">disagrees</span>';
+  const verdictChip = `<span class="chip ${k.verdict}">${k.verdict === 'accept' ? 'accepted' : 'rejected'}</span>`;
+  const stats = [k.processed !== undefined ? `processed ${k.processed} insns` : '', k.ms !== undefined ? `${k.ms.toFixed(2)} ms` : ''].filter(Boolean).join(' · ');
+  return `<div class="card kernel"><h3>Linux kernel ${verdictChip} ${agree}</h3>${k.message ? `<div class="line"><code>${h(k.message)}</code></div>` : ''}${stats ? `<div class="stats">${h(stats)}</div>` : ''}</div>`;
+}
+
+/** The failing path as runs of consecutive pcs: 0–4 → 9 → 10–12. */
+function pathBar(v: ProgramView): string {
+  if (!v.path || !v.path.length) return '';
+  const runs: [number, number][] = [];
+  for (const pc of v.path) {
+    const last = runs[runs.length - 1];
+    if (last && (pc === last[1] + 1 || (pc === last[1] + 2 && v.listing.some((r) => r.second && r.pc === last[1] + 1)))) last[1] = pc;
+    else runs.push([pc, pc]);
+  }
+  const shown = runs.length > 120 ? [...runs.slice(0, 60), null, ...runs.slice(-60)] : runs;
+  const failPc = v.error?.pc;
+  const steps = shown.map((r) => {
+    if (!r) return `<span class="arrow">… ${runs.length - 120} more …</span>`;
+    const label = r[0] === r[1] ? `${r[0]}` : `${r[0]}–${r[1]}`;
+    const fail = failPc !== undefined && r[1] === failPc;
+    return `<a href="#" class="step${fail ? ' fail' : ''}" data-goto="${r[1]}" title="insns ${label}">${label}</a>`;
+  });
+  const src = v.pathSource === 'log' ? 'rebuilt from the verifier log' : v.pathSource === 'explain' ? 'from explain' : 'from the verifier';
+  return `<div class="pathbar"><span class="title">Failing path (${plural(v.path.length, 'insn')}, ${src}):</span>${steps.join('<span class="arrow">→</span>')}</div>`;
+}
+
+function listing(v: ProgramView): string {
+  const onPath = new Set(v.path ?? []);
+  const haveStates = !v.statesNote;
+  const rows: string[] = [];
+  for (const r of v.listing) {
+    if (r.source) {
+      rows.push(`<tr class="src"><td class="mk"></td><td colspan="4"><span class="loc">${h(r.source.file)}:${r.source.line}</span><span class="code">${h(r.source.text.trim())}</span></td></tr>`);
+    }
+    if (r.second) {
+      rows.push(`<tr class="second"><td class="mk"></td><td class="pc">${r.pc}</td><td class="op">${r.code}</td><td colspan="2"></td></tr>`);
+      continue;
+    }
+    const st = v.pcStates[r.pc];
+    const fail = v.error?.pc === r.pc;
+    const cls = ['insn', onPath.has(r.pc) ? 'path' : '', fail ? 'fail' : '', haveStates && !st ? 'unvisited' : ''].filter(Boolean).join(' ');
+    const delta = st ? st.after.filter(([k]) => st.changed.includes(k)).map(([k, val]) => `${k}=${val}`).join(' ') : '';
+    const tgt = r.target !== undefined ? `<a href="#" class="tgt" data-pc="${r.target}" title="go to insn ${r.target}">→${r.target}</a>` : '';
+    rows.push(`<tr class="${cls}" data-pc="${r.pc}"><td class="mk"></td><td class="pc">${r.pc}</td><td class="op">${r.code}</td><td class="tx">${h(r.text)}${tgt}</td><td class="dl" title="${h(delta)}">${h(delta)}</td></tr>`);
+    if (fail && v.error) rows.push(`<tr class="diag"><td colspan="5">✖ ${h(v.error.message)}  [${h(v.error.kind)}]</td></tr>`);
+  }
+  return `<table class="listing">${rows.join('\n')}</table>`;
+}
+
+function programSection(v: ProgramView): string {
+  const meta = [v.section && v.section !== v.name ? `section ${v.section}` : '', v.type, plural(v.insns, 'insn'), v.file].filter(Boolean).map(h).join(' · ');
+  const badge = v.verdict === 'accept' ? '<span class="chip accept">ACCEPTED</span>' : '<span class="chip reject">REJECTED</span>';
+  const stats = `processed ${v.processed} insns · ${plural(v.states, 'state')} · ${v.ms.toFixed(1)} ms`;
+  const maps = v.maps.length ? ` · maps: ${v.maps.map((m) => `${h(m.name)} (${h(m.type)} ${m.keySize}→${m.valueSize} ×${m.maxEntries})`).join(', ')}` : '';
+  let verdict: string;
+  if (v.error) {
+    const e = v.error;
+    const src = e.source ? `<div class="src"><span class="loc">${h(e.source.file)}:${e.source.line}:${e.source.col}</span>${h(e.source.text.trim())}</div>` : '';
+    verdict = `<div class="card verdict reject"><div class="msg">${h(e.message)}</div>
+<div class="row"><span class="chip kind reject" title="error kind">${h(e.kind)}</span><span>at ${pcLink(e.pc)}</span>${e.text !== undefined ? `<code>${h(e.text)}</code>` : ''}</div>${src}
+<div class="stats">${stats}${maps}</div></div>`;
+  } else {
+    verdict = `<div class="card verdict accept"><div class="msg">accepted: every path is safe</div><div class="stats">${stats}${maps}</div></div>`;
+  }
+  const cards = [v.explain ? explainCard(v.explain) : '', v.kernel ? kernelCard(v.kernel, v.verdict) : ''].filter(Boolean);
+  const cfg = v.graph
+    ? `<div class="cfg-wrap"></div>`
+    : `<div class="note">${h(v.graphNote ?? 'no graph')}</div>`;
+  const partial = v.graph?.partial ? ' <span class="hint">(built by the report: the verifier stopped before its CFG)</span>' : '';
+  const nBlocks = v.graph ? ` <span class="hint">${plural(v.graph.nodes.length, 'block')}</span>` : '';
+  return `<section class="prog" id="p${v.index}" data-index="${v.index}">
+<div class="prog-head"><h2>${h(v.name)}</h2>${badge}<span class="meta">${meta}</span></div>
+${verdict}
+${cards.length ? `<div class="cards">${cards.join('')}</div>` : ''}
+${pathBar(v)}
+<div class="work"><div class="col">
+<div class="panel"><div class="ptitle">Control-flow graph${nBlocks}${partial}<span class="spacer"></span><span class="legend"><span><i style="border-color:#d4760a;border-top-width:3px"></i>failing path</span><span><i style="border-color:#2da44e"></i>taken</span><span><i style="border-color:#8c959f"></i>fall-through</span><span><i style="border-color:#8250df;border-top-style:dashed"></i>call</span></span><button class="fit" type="button">fit</button></div>${cfg}</div>
+<div class="panel"><div class="ptitle">Instructions<span class="hint">${v.listing.some((r) => r.source) ? 'with source lines from BTF · ' : ''}click a row for its state · <span class="kbd">↑</span> <span class="kbd">↓</span> to step</span></div><div class="listing-wrap">${listing(v)}</div></div>
+</div>
+<aside class="state panel"><div class="ptitle">Verifier state</div><div class="sbody"></div></aside>
+</div>
+</section>`;
+}
+
+export interface HtmlReportOptions extends ViewOptions {}
+
+/** Renders the whole report page. */
+export function renderHtmlReport(input: ReportInput, opts: HtmlReportOptions = {}): string {
+  const views = input.programs.map((p, i) => buildProgramView(p, i, opts));
+  const rejected = views.filter((v) => v.verdict === 'reject').length;
+  const title = input.title ?? `bpflab report: ${input.file}`;
+  const totals = `<span class="chip neutral">${plural(views.length, 'program')}</span>${rejected ? `<span class="chip reject">${rejected} rejected</span>` : ''}${views.length - rejected ? `<span class="chip accept">${views.length - rejected} accepted</span>` : ''}`;
+  const toc = views.length > 1
+    ? `<nav class="toc">${views.map((v) => `<a href="#p${v.index}"><span class="dot ${v.verdict}"></span>${h(v.name)}</a>`).join('')}</nav>`
+    : '';
+  const footer = `generated by bpflab${input.version ? ` ${h(input.version)}` : ''}${input.generatedAt ? ` on ${h(input.generatedAt)}` : ''} · states are the verifier's abstract states in the Linux kernel's log format`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${h(title)}</title>
+<style>${REPORT_CSS}</style>
+</head>
+<body>
+<header class="top"><div class="brand">bpflab<span>verifier report</span></div><div class="file" title="${h(input.file)}">${h(input.file)}</div><div class="totals">${totals}</div></header>
+${toc}
+<main>
+${views.map(programSection).join('\n')}
+</main>
+<footer>${footer}</footer>
+<script type="application/json" id="bpflab-data">${jsonForScript({ file: input.file, programs: views })}</script>
+<script>${scriptBody(d3Bundle())}</script>
+<script>${scriptBody(REPORT_CLIENT_JS)}</script>
+</body>
+</html>
+`;
+}
+
+/** Renders the report and writes it through `out` (the CLI's Io, or anything with writeFile). */
+export function writeHtmlReport(out: { writeFile(path: string, data: string): void }, path: string, input: ReportInput, opts: HtmlReportOptions = {}): void {
+  out.writeFile(path, renderHtmlReport(input, opts));
+}

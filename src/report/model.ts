@@ -1,0 +1,61 @@
+/**
+ * What a report is made of: per program, the decoded program, the verifier's result and,
+ * when available, the explanation of a rejection (SPEC 4b) and the running kernel's verdict.
+ * Producers (the `report` and `verify --report` commands) fill it; the HTML and SARIF
+ * renderers only read it.
+ */
+import type { Program } from '../isa/program.js';
+import type { VerifyResult } from '../verifier/index.js';
+
+/** The running kernel's verdict on the same program (`verify --kernel`). */
+export interface KernelVerdictInput {
+  verdict: 'accept' | 'reject' | 'unavailable';
+  message: string;
+  processed?: number;
+  ms?: number;
+}
+
+/** A concrete fault from replaying the counterexample (SPEC 4b `replay.fault`). */
+export interface ReplayFault {
+  pc: number;
+  kind: string;
+  region?: string;
+  offset?: number;
+  size?: number;
+  message?: string;
+}
+
+/** The explanation of a rejection, as `explain --json` prints it per program (SPEC 4b). */
+export interface ExplainReport {
+  path?: number[];
+  feasible: boolean | null;
+  reason?: string;
+  witness?: {
+    ctx?: string;
+    packet?: string;
+    mem?: string;
+    maps?: Record<string, Record<string, string>>;
+    helpers?: unknown[];
+  } | null;
+  replay?: { engine: string; fault?: ReplayFault | null; r0?: string; error?: string; matches?: boolean } | null;
+  imprecision?: { pc: number; abstract: string; concrete: string; register?: string } | null;
+}
+
+export interface ProgramReportInput {
+  program: Program;
+  result: VerifyResult;
+  explain?: ExplainReport | null;
+  kernel?: KernelVerdictInput | null;
+}
+
+export interface ReportInput {
+  /** The input file as the user named it. */
+  file: string;
+  programs: ProgramReportInput[];
+  /** Page title (default: "bpflab report: FILE"). */
+  title?: string;
+  /** ISO time to print in the footer; omitted by default so reports are reproducible. */
+  generatedAt?: string;
+  /** Tool version for the footer and SARIF. */
+  version?: string;
+}

@@ -1,0 +1,154 @@
+/**
+ * For a false alarm: the instruction where the verifier's abstract state first admitted values
+ * that matter for the failure but that the real path cannot produce.
+ *
+ * Let S_i be the verifier's registers before path[i]. F(i) asks: run the real path up to i, then
+ * forget the registers' real values and keep only what S_i says about them (γ(S_i)), run the rest
+ * of the path concretely and ask whether the failure is possible. F(end) is true (that is why the
+ * verifier rejected); F(0) is the real question, false for a false alarm. The largest i with F(i)
+ * false marks path[i] as the imprecise step: before it the verifier still knew enough, after it
+ * (S_{i+1}) it did not. Its registers are reported both ways: the abstract set and the values the
+ * real path can give (Z3 minimum/maximum on the path prefix).
+ */
+import type { Program } from '../../isa/program.js';
+import type { VerifierError } from '../../verifier/index.js';
+import { gamma, type AbsReg, describeScalar } from './abstract.js';
+import { judge } from './judge.js';
+import { PathMachine } from './machine.js';
+import type { Terms, Term } from './terms.js';
+import type { Val } from './values.js';
+import type { ZB } from '../z3-algebra.js';
+
+export interface Imprecision {
+  pc: number;
+  /** The verifier's registers after that instruction (the ones that matter), log text and sets. */
+  abstract: string;
+  /** What the real path can produce there. */
+  concrete: string;
+}
+
+type Check = (constraints: ZB[]) => Promise<'sat' | 'unsat' | 'unknown'>;
+
+/** Replaces the current frame's registers by fresh values constrained to the verifier's abstract set. */
+function abstractify(M: PathMachine, regs: readonly (AbsReg | undefined)[], only?: number): void {
+  const T = M.T;
+  const f = M.frame;
+  for (let r = 0; r < 10; r++) {
+    if (only !== undefined && r !== only) continue;
+    const a = regs[r];
+    const v = f.regs[r]!;
+    if (!a) continue;
+    if (a.kind === 'scalar' && v.k === 'scalar') {
+      const x = T.var(`abs_r${r}`);
+      M.constraints.push(gamma(T, a.s, x));
+      f.regs[r] = { k: 'scalar', t: x };
+    } else if (a.kind === 'ptr' && v.k === 'ptr' && a.v.mask !== 0n) {
+      const x = T.var(`abs_r${r}_off`);
+      M.constraints.push(gamma(T, a.v, x));
+      f.regs[r] = { ...v, off: T.addk(x, a.off) };
+    }
+  }
+}
+
+/** F(i): is the failure possible from γ(S_i) (registers `only`, or all) followed by the real rest of the path? */
+async function feasibleFrom(T: Terms, program: Program, path: readonly number[], before: readonly (readonly (AbsReg | undefined)[])[], i: number, err: VerifierError, check: Check, only?: number): Promise<boolean | null> {
+  const M = new PathMachine(T, program);
+  try {
+    for (let k = 0; k + 1 < path.length; k++) {
+      if (k === i) abstractify(M, before[k]!, only);
+      M.step(path[k]!, path[k + 1]!);
+    }
+    if (i === path.length - 1) abstractify(M, before[i]!, only);
+    const j = judge(M, err);
+    const res = await check([...M.constraints, j.cond]);
+    return res === 'sat' ? true : res === 'unsat' ? false : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Real unsigned and signed extremes of t under the constraints. */
+async function extremes(T: Terms, t: Term, constraints: ZB[]): Promise<string> {
+  if (t.c !== undefined) return `{${BigInt.asIntN(64, t.c)}}`;
+  const Z = T.Z;
+  const out: string[] = [];
+  for (const signed of [false, true]) {
+    const bounds: bigint[] = [];
+    for (const dir of ['min', 'max'] as const) {
+      const opt = new Z.Optimize();
+      opt.set('timeout', 5000);
+      for (const c of constraints) opt.add(c);
+      const target = signed ? t.z.add(Z.BitVec.val(1n << 63n, 64)) : t.z; // bias: signed order as unsigned
+      if (dir === 'min') opt.minimize(target); else opt.maximize(target);
+      if ((await opt.check()) !== 'sat') return 'unknown';
+      const v = opt.model().eval(t.z, true);
+      bounds.push(Z.isBitVecVal(v) ? (signed ? BigInt.asIntN(64, v.value()) : v.value()) : 0n);
+    }
+    out.push(`${signed ? 's64' : 'u64'} [${bounds[0]}, ${bounds[1]}]`);
+  }
+  return out[0] === out[1]?.replace('s64', 'u64') ? out[0]! : out.join(', ');
+}
+
+function regsWritten(before: readonly (AbsReg | undefined)[], after: readonly (AbsReg | undefined)[]): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < 10; r++) if (before[r]?.text !== after[r]?.text && after[r]) out.push(r);
+  return out;
+}
+
+/**
+ * Finds the imprecise instruction. `before[i]` = the verifier's registers before path[i]
+ * (parsed); scans from the failing instruction backwards (bounded by `maxScan` checks).
+ */
+export async function findImprecision(
+  T: Terms, program: Program, path: readonly number[], before: readonly (readonly (AbsReg | undefined)[])[],
+  err: VerifierError, check: Check, maxScan = 200,
+): Promise<Imprecision | null> {
+  const n = path.length;
+  let found = -1;
+  for (let i = n - 1; i >= 0 && n - 1 - i < maxScan; i--) {
+    const f = await feasibleFrom(T, program, path, before, i, err, check);
+    if (f === null) return null;
+    if (!f) { found = i; break; }
+  }
+  if (found < 0) return null;
+  // the failing step itself: the verifier's own check is where it over-approximates
+  if (found === n - 1) {
+    const regs = before[n - 1]!;
+    const M = new PathMachine(T, program);
+    M.run(path);
+    const shown = describeRegs(regs, [...Array(10).keys()].filter((r) => regs[r]?.kind === 'scalar' || (regs[r]?.kind === 'ptr' && (regs[r] as { v: { mask: bigint } }).v.mask !== 0n)));
+    return { pc: path[n - 1]!, abstract: shown || 'the verifier\'s check at this instruction', concrete: await concreteText(T, M, M.frame.regs, [...Array(10).keys()], M.constraints) };
+  }
+  // registers that changed across path[found]; prefer those whose abstraction alone makes the failure possible
+  const after = before[found + 1]!;
+  let regs = regsWritten(before[found]!, after);
+  const culprits: number[] = [];
+  for (const r of regs) if (await feasibleFrom(T, program, path, before, found + 1, err, check, r)) culprits.push(r);
+  if (culprits.length) regs = culprits;
+  const M = new PathMachine(T, program);
+  for (let k = 0; k <= found; k++) M.step(path[k]!, path[k + 1]!);
+  return { pc: path[found]!, abstract: describeRegs(after, regs), concrete: await concreteText(T, M, M.frame.regs, regs, M.constraints) };
+}
+
+function describeRegs(regs: readonly (AbsReg | undefined)[], which: number[]): string {
+  const parts: string[] = [];
+  for (const r of which) {
+    const a = regs[r];
+    if (!a) continue;
+    if (a.kind === 'scalar') parts.push(`R${r}=${a.text}: ${describeScalar(a.s)}`);
+    else if (a.kind === 'ptr') parts.push(`R${r}=${a.text}: offset ${a.off} + ${describeScalar(a.v)}`);
+    else parts.push(`R${r}=${a.text}`);
+  }
+  return parts.join('; ');
+}
+
+async function concreteText(T: Terms, _M: PathMachine, vals: readonly Val[], which: number[], constraints: ZB[]): Promise<string> {
+  const parts: string[] = [];
+  for (const r of which) {
+    const v = vals[r];
+    if (!v) continue;
+    if (v.k === 'scalar') parts.push(`R${r}: ${await extremes(T, v.t, constraints)}`);
+    else if (v.k === 'ptr') parts.push(`R${r}: ${v.region.label} + ${await extremes(T, v.off, constraints)}`);
+  }
+  return parts.length ? parts.join('; ') + ' on this path' : 'no value the failure needs';
+}

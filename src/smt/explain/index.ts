@@ -1,0 +1,179 @@
+/**
+ * `explain`: for a program the verifier rejects, is the rejection a real bug or a false alarm?
+ *
+ * 1. Take the failing path (the verifier's, from entry to the failing instruction).
+ * 2. Encode the program's concrete semantics along it over symbolic inputs (path machine).
+ * 3. Ask Z3 whether the failing step can really happen (judge).
+ * 4. Feasible: build the input from the model (witness) and replay it on the checked VM.
+ *    Infeasible: find the instruction where the verifier's abstraction lost what it needed.
+ * Anything outside the encoding is `feasible: null` with the reason.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Program, ProgType } from '../../isa/program.js';
+import { progTypeInfo } from '../../runtime/context/index.js';
+import { verify, type VerifierError, type VerifyOptions, type VerifyResult } from '../../verifier/index.js';
+import { loadZ3, type ZB } from '../z3-algebra.js';
+import { parseReg, type AbsReg } from './abstract.js';
+import { findImprecision, type Imprecision } from './imprecision.js';
+import { judge, type Judgement } from './judge.js';
+import { MAX_PACKET, PathMachine } from './machine.js';
+import { pathFromLog } from './path.js';
+import { Terms } from './terms.js';
+import { Undecided } from './undecided.js';
+import { buildWitness, replayWitness, type Replay, type Witness } from './witness.js';
+
+export type { Witness, Replay, ReplayFault } from './witness.js';
+export type { Imprecision } from './imprecision.js';
+
+/** Longest path explain encodes (a path through a loop is already unrolled; longer ones are undecided). */
+export const MAX_PATH = 20_000;
+/** Z3 budget per query. */
+export const SOLVER_TIMEOUT_MS = 10_000;
+
+/** Errors found before any path is explored: no input is involved. */
+const STATIC_KINDS = new Set(['cfg_unreachable', 'cfg_jump_out_of_range', 'cfg_last_insn', 'cfg_back_edge', 'invalid_insn', 'too_complex', 'stack_size']);
+
+export interface Explanation {
+  name: string;
+  section: string;
+  type: ProgType;
+  verdict: 'accept' | 'reject';
+  error: VerifierError | null;
+  /** pcs from entry to the failing instruction. */
+  path: number[];
+  /** true: the failure really happens on some input; false: a false alarm; null: undecided (see reason). */
+  feasible: boolean | null;
+  /** Why undecided, or what was checked (which rule, which access). */
+  reason: string;
+  witness: Witness | null;
+  replay: Replay | null;
+  imprecision: Imprecision | null;
+  /** The failing access in the witness (memory errors): region, offset from its origin, size. */
+  access?: { region: string; offset: string; size: string } | null;
+  /** Limits this answer was computed under. */
+  bound: { maxPathLength: number; solverTimeoutMs: number; maxPacket: number };
+  ms: number;
+}
+
+export interface ExplainOptions {
+  verify?: VerifyOptions;
+  timeoutMs?: number;
+  /** Skip the imprecision search (faster; feasible verdicts are unaffected). */
+  noImprecision?: boolean;
+}
+
+function base(p: Program, r: VerifyResult, timeoutMs: number): Explanation {
+  return {
+    name: p.name, section: p.section, type: p.type, verdict: r.verdict, error: r.error, path: [],
+    feasible: null, reason: '', witness: null, replay: null, imprecision: null,
+    bound: { maxPathLength: MAX_PATH, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
+  };
+}
+
+/** The failing path and abstract registers: from the verifier's result when it carries them, else from its log. */
+function failingPath(r: VerifyResult, err: VerifierError): { path: number[]; before: (AbsReg | undefined)[][] } | null {
+  const withPath = r as VerifyResult & { path?: number[] };
+  const lp = r.log ? pathFromLog(r.log, err.pc) : null;
+  if (withPath.path && withPath.path.length) {
+    const path = withPath.path;
+    const same = lp && lp.path.length === path.length && lp.path.every((pc, i) => pc === path[i]);
+    return { path, before: same ? lp.before.map((regs) => regs.map(parseReg)) : [] };
+  }
+  if (!lp) return null;
+  return { path: lp.path, before: lp.before.map((regs) => regs.map(parseReg)) };
+}
+
+/** Explains one program (verifying it first). */
+export async function explainProgram(program: Program, opts: ExplainOptions = {}): Promise<Explanation> {
+  const t0 = performance.now();
+  const timeoutMs = opts.timeoutMs ?? SOLVER_TIMEOUT_MS;
+  const r = verify(program, { ...opts.verify, log: true });
+  const ex = base(program, r, timeoutMs);
+  const done = (): Explanation => { ex.ms = Number((performance.now() - t0).toFixed(1)); return ex; };
+  if (r.verdict === 'accept' || !r.error) { ex.reason = 'accepted: nothing to explain'; return done(); }
+  const err = r.error;
+  if (STATIC_KINDS.has(err.kind) || r.processed === 0) {
+    ex.reason = `undecided: ${err.kind} is a static rule checked before any path is explored; no input is involved`;
+    ex.path = [];
+    return done();
+  }
+  if (err.kind === 'too_large' || r.processed > MAX_PATH * 5) {
+    ex.reason = `undecided: the verifier processed ${r.processed} instructions; paths longer than ${MAX_PATH} instructions are not encoded (loop unroll bound)`;
+    return done();
+  }
+  const fp = failingPath(r, err);
+  if (!fp) { ex.reason = 'undecided: the failing path could not be recovered from the verifier'; return done(); }
+  ex.path = fp.path;
+  if (fp.path.length > MAX_PATH) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the unroll bound of ${MAX_PATH}`; return done(); }
+
+  const z3 = await loadZ3();
+  const T = new Terms(z3.ctx);
+  const Z = z3.ctx;
+  const check = async (cs: ZB[]): Promise<'sat' | 'unsat' | 'unknown'> => {
+    const s = new Z.Solver();
+    s.set('timeout', timeoutMs);
+    for (const c of cs) s.add(c);
+    return s.check();
+  };
+
+  const M = new PathMachine(T, program);
+  let j: Judgement;
+  try {
+    M.run(fp.path);
+    j = judge(M, err);
+  } catch (e) {
+    if (!(e instanceof Undecided)) throw e;
+    ex.reason = `undecided at pc ${e.pc}: ${e.message}`;
+    return done();
+  }
+  const solver = new Z.Solver();
+  solver.set('timeout', timeoutMs);
+  for (const c of M.constraints) solver.add(c);
+  solver.add(j.cond);
+  const res = await solver.check();
+  if (res === 'unknown') { ex.reason = `undecided: Z3 gave no answer within ${timeoutMs} ms (${j.what})`; return done(); }
+  if (res === 'sat') {
+    ex.feasible = true;
+    // prefer a short packet: tighten its length while the path stays feasible
+    if (M.packet) {
+      for (const lim of [0, 16, 64, 256, 1024]) {
+        solver.push();
+        solver.add(M.packet.initial.len.z.ule(Z.BitVec.val(lim, 64)));
+        if ((await solver.check()) === 'sat') break;
+        solver.pop();
+      }
+      await solver.check();
+    }
+    const model = solver.model();
+    ex.witness = buildWitness(M, model);
+    if (j.access) {
+      const ev = (t: { z: import('../z3-algebra.js').ZT }): string => { const v = model.eval(t.z, true); return Z.isBitVecVal(v) ? String(BigInt.asIntN(64, v.value())) : '?'; };
+      ex.access = { region: j.access.region, offset: ev(j.access.offset), size: ev(j.access.size) };
+    }
+    const range = progTypeInfo(program.type, program.expectedAttachType)?.ret.verifierRange ?? undefined;
+    ex.replay = replayWitness(program, ex.witness, { pc: err.pc, memory: j.class === 'memory', ...(j.class === 'return' && range && { returnRange: range }) });
+    ex.reason = j.class === 'rule'
+      ? `${j.what}; the path to pc ${err.pc} is feasible`
+      : `real: ${j.what}`;
+    return done();
+  }
+  ex.feasible = false;
+  ex.reason = j.class === 'rule'
+    ? `false alarm: no input takes this path to pc ${err.pc} (${j.what})`
+    : `false alarm: ${j.what} is impossible on this path`;
+  if (!opts.noImprecision && fp.before.length === fp.path.length) {
+    try {
+      ex.imprecision = await findImprecision(T, program, fp.path, fp.before, err, check);
+    } catch (e) {
+      if (!(e instanceof Undecided)) throw e;
+    }
+  }
+  return done();
+}
+
+/** Explains every program of a file. */
+export async function explainPrograms(programs: readonly Program[], opts: ExplainOptions = {}): Promise<Explanation[]> {
+  const out: Explanation[] = [];
+  for (const p of programs) out.push(await explainProgram(p, opts));
+  return out;
+}

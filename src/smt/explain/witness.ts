@@ -1,0 +1,178 @@
+/**
+ * From a Z3 model of the path condition to a concrete input (ctx bytes, packet bytes, map
+ * contents, helper results), and the replay of that input on the checked VM.
+ */
+import type { BitVec, Model } from 'z3-solver';
+import type { Program } from '../../isa/program.js';
+import { ctxLayout } from '../../runtime/context/index.js';
+import { HELPERS, type HelperFn } from '../../runtime/helpers/impl/index.js';
+import { createMap } from '../../runtime/maps/create.js';
+import type { BpfMap } from '../../runtime/maps/types.js';
+import { runProgram, type RunInput, type VmOptions } from '../../vm/index.js';
+import type { ZT } from '../z3-algebra.js';
+import type { PathMachine } from './machine.js';
+
+export interface Witness {
+  /** Context bytes (the program type's uapi struct), hex. */
+  ctx?: string;
+  /** Packet bytes from the Ethernet header on, hex. */
+  packet?: string;
+  /** Map contents before the run: { mapName: { keyHex: valueHex } } (bytes in memory order). */
+  maps: Record<string, Record<string, string>>;
+  /** The results the path needs from helpers whose value the input does not fix. */
+  helpers: { pc: number; helper: string; r0: string }[];
+}
+
+export interface ReplayFault {
+  pc: number;
+  kind: string;
+  region: string;
+  offset: number;
+  size: number;
+}
+
+export interface Replay {
+  engine: 'vm';
+  fault: ReplayFault | null;
+  /** A run stopped for another reason (step limit, call depth, unknown helper). */
+  error?: { kind: string; pc: number; message: string };
+  /** r0 at exit (unsigned decimal) when the run ended normally. */
+  r0?: string;
+  /** Whether the VM went wrong exactly at the rejected instruction (memory errors) or returned outside the allowed range. */
+  reproduced: boolean;
+  note?: string;
+}
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+export function fromHex(s: string): Uint8Array {
+  return new Uint8Array(Buffer.from(s, 'hex'));
+}
+
+function leBytes(v: bigint, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number((v >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+function evalBv(model: Model<'main'>, e: ZT | BitVec<number, 'main'>): bigint {
+  const v = model.eval(e, true);
+  const Z = e.ctx;
+  return Z.isBitVecVal(v) ? v.value() : 0n;
+}
+
+/** Evaluates one byte-array cell. */
+function byteAt(model: Model<'main'>, arr: { select(i: BitVec<number, 'main'>): unknown }, idx: BitVec<number, 'main'>): number {
+  return Number(evalBv(model, arr.select(idx) as BitVec<number, 'main'>));
+}
+
+/** The concrete input the model describes. */
+export function buildWitness(M: PathMachine, model: Model<'main'>): Witness {
+  const Z = M.T.Z;
+  const w: Witness = { maps: {}, helpers: [] };
+  if (M.ctx) {
+    const size = ctxLayout(M.program.type)?.size ?? 0;
+    const b = new Uint8Array(size);
+    for (let i = 0; i < size; i++) b[i] = byteAt(model, M.ctx.initial, Z.BitVec.val(i, 64));
+    w.ctx = hex(b);
+  }
+  if (M.packet) {
+    const { store, len } = M.packet.initial;
+    const n = Number(evalBv(model, len.z));
+    const b = new Uint8Array(n);
+    for (let i = 0; i < n; i++) b[i] = byteAt(model, store, Z.BitVec.val(i, 64));
+    w.packet = hex(b);
+  }
+  for (const m of M.maps) {
+    if (!m || m.keys.length === 0) continue;
+    const entries: Record<string, string> = {};
+    for (const { key } of m.keys) {
+      const kv = evalBv(model, key);
+      const keyHex = hex(leBytes(kv, m.spec.keySize));
+      if (keyHex in entries) continue;
+      const isArray = m.spec.type === 'array' || m.spec.type === 'percpu_array';
+      const present = isArray
+        ? (kv & 0xffffffffn) < BigInt(m.spec.maxEntries)
+        : m.present0 !== null && Z.isTrue(model.eval(m.present0.select(Z.BitVec.val(kv, m.keyBits)), true));
+      if (!present) continue;
+      const val = new Uint8Array(m.spec.valueSize);
+      for (let o = 0; o < m.spec.valueSize; o++) val[o] = byteAt(model, m.vals0, Z.Concat(Z.BitVec.val(kv, m.keyBits), Z.BitVec.val(o, 32)));
+      entries[keyHex] = hex(val);
+    }
+    if (Object.keys(entries).length) w.maps[m.spec.name] = entries;
+  }
+  for (const h of M.helperCalls) w.helpers.push({ pc: h.pc, helper: h.name, r0: String(evalBv(model, h.r0.z)) });
+  return w;
+}
+
+/** The VM input a witness stands for. */
+export function witnessInput(program: Program, w: Witness): RunInput {
+  const input: RunInput = {};
+  if (!ctxLayout(program.type)) return input;
+  input.entry = 'ctx';
+  if (w.ctx !== undefined) input.ctx = fromHex(w.ctx);
+  if (w.packet !== undefined) input.packet = fromHex(w.packet);
+  return input;
+}
+
+/** Helper table that runs the real helpers and then forces r0 where the witness chose it (per call, in order per pc). */
+function scriptedHelpers(w: Witness): readonly (HelperFn | undefined)[] {
+  if (w.helpers.length === 0) return HELPERS;
+  const byPc = new Map<number, bigint[]>();
+  for (const h of w.helpers) {
+    const q = byPc.get(h.pc) ?? [];
+    q.push(BigInt(h.r0));
+    byPc.set(h.pc, q);
+  }
+  const wrap = (fn: HelperFn | undefined): HelperFn | undefined => {
+    if (!fn) return fn;
+    return (env) => {
+      fn(env);
+      const q = byPc.get(env.pc);
+      const v = q?.shift();
+      if (v === undefined) return;
+      const u = BigInt.asUintN(64, v);
+      env.regs[0] = Number(u & 0xffffffffn) | 0;
+      env.regs[1] = Number(u >> 32n) | 0;
+    };
+  };
+  return HELPERS.map(wrap);
+}
+
+/** Runs the witness on the checked VM. `expect` says what reproduces the rejection. */
+export function replayWitness(
+  program: Program,
+  w: Witness,
+  expect: { pc: number; memory: boolean; returnRange?: { min: number; max: number } },
+): Replay {
+  const maps: BpfMap[] = program.maps.map((spec) => {
+    const m = createMap(spec, { cpus: 1 });
+    if (spec.initial) m.update(new Uint8Array(m.spec.keySize), spec.initial.subarray(0, spec.valueSize));
+    return m;
+  });
+  const notes: string[] = [];
+  for (const [name, entries] of Object.entries(w.maps)) {
+    const m = maps.find((x) => x.spec.name === name);
+    if (!m) continue;
+    for (const [k, v] of Object.entries(entries)) {
+      const rc = m.updateFromProgram(fromHex(k), fromHex(v), 0, 0);
+      if (rc !== 0) notes.push(`map ${name} key ${k}: update failed (${rc})`);
+    }
+  }
+  const opts: VmOptions & { helpers?: readonly (HelperFn | undefined)[] } = { maps, cpus: 1, maxSteps: 1_000_000 };
+  if (w.helpers.length) opts.helpers = scriptedHelpers(w);
+  const res = runProgram(program, witnessInput(program, w), opts);
+  const out: Replay = { engine: 'vm', fault: null, reproduced: false };
+  if (res.fault) out.fault = res.fault.toJSON();
+  else if (res.error) out.error = { kind: res.error.kind, pc: res.error.pc, message: res.error.message };
+  else out.r0 = String(res.r0);
+  if (expect.memory) out.reproduced = out.fault?.pc === expect.pc;
+  else if (expect.returnRange && out.r0 !== undefined) {
+    const r0 = BigInt.asIntN(64, BigInt(out.r0));
+    out.reproduced = r0 < BigInt(expect.returnRange.min) || r0 > BigInt(expect.returnRange.max);
+  }
+  if (notes.length) out.note = notes.join('; ');
+  return out;
+}
