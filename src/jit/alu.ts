@@ -38,23 +38,23 @@ export function emitAlu(c: Code, ins: Insn, L: AluLocals): void {
   if (o === op.BPF_END) return emitEnd(c, ins, dst, is64, L.t32);
   if (is64) {
     // Pushes the 64-bit source operand (register, or sign-extended immediate).
-    const pushSrc = () => { if (x) c.get(src); else c.i64(BigInt(ins.imm)); };
+    const pushSrc = () => { if (x) c.get(src); else c.i64s(ins.imm); };
     switch (o) {
       case op.BPF_MOV:
-        if (!x) { c.i64(BigInt(ins.imm)).set(dst); return; }
+        if (!x) { c.i64s(ins.imm).set(dst); return; }
         c.get(src);
         if (ins.off === 8) c.op(Op.i64_extend8_s);
         else if (ins.off === 16) c.op(Op.i64_extend16_s);
         else if (ins.off === 32) c.op(Op.i64_extend32_s);
         c.set(dst);
         return;
-      case op.BPF_NEG: c.i64(0n).get(dst).op(Op.i64_sub).set(dst); return;
+      case op.BPF_NEG: c.i64s(0).get(dst).op(Op.i64_sub).set(dst); return;
       case op.BPF_DIV: case op.BPF_MOD: return emitDivMod64(c, ins, dst, src, x, L);
       default: {
         const w = BIN64[o];
         if (w === undefined) throw new Error(`jit: unhandled ALU64 op 0x${o.toString(16)}`);
         if (!x && (o === op.BPF_LSH || o === op.BPF_RSH || o === op.BPF_ARSH)) {
-          c.get(dst).i64(BigInt(ins.imm & 63)).op(w).set(dst);
+          c.get(dst).i64s(ins.imm & 63).op(w).set(dst);
           return;
         }
         c.get(dst);
@@ -92,10 +92,10 @@ function emitDivMod64(c: Code, ins: Insn, dst: number, src: number, x: boolean, 
   if (!x) {
     // Immediate divisor: the special cases are decided at compile time.
     const k = BigInt(ins.imm);
-    if (k === 0n) { if (isDiv) c.i64(0n).set(dst); return; }
+    if (k === 0n) { if (isDiv) c.i64s(0).set(dst); return; }
     if (signed && k === -1n) {
-      if (isDiv) c.i64(0n).get(dst).op(Op.i64_sub).set(dst);
-      else c.i64(0n).set(dst);
+      if (isDiv) c.i64s(0).get(dst).op(Op.i64_sub).set(dst);
+      else c.i64s(0).set(dst);
       return;
     }
     c.get(dst).i64(k).op(isDiv ? (signed ? Op.i64_div_s : Op.i64_div_u) : (signed ? Op.i64_rem_s : Op.i64_rem_u)).set(dst);
@@ -104,12 +104,12 @@ function emitDivMod64(c: Code, ins: Insn, dst: number, src: number, x: boolean, 
   // Register divisor: dst = src == 0 ? (div ? 0 : dst) : (signed && src == -1 ? (div ? -dst : 0) : dst op src)
   c.get(src).tee(L.t64).op(Op.i64_eqz);
   c.ifT(I64);
-  if (isDiv) c.i64(0n); else c.get(dst);
+  if (isDiv) c.i64s(0); else c.get(dst);
   c.else_();
   if (signed) {
-    c.get(L.t64).i64(-1n).op(Op.i64_eq);
+    c.get(L.t64).i64s(-1).op(Op.i64_eq);
     c.ifT(I64);
-    if (isDiv) c.i64(0n).get(dst).op(Op.i64_sub); else c.i64(0n);
+    if (isDiv) c.i64s(0).get(dst).op(Op.i64_sub); else c.i64s(0);
     c.else_();
     c.get(dst).get(L.t64).op(isDiv ? Op.i64_div_s : Op.i64_rem_s);
     c.end();
@@ -127,13 +127,13 @@ function emitDivMod32(c: Code, ins: Insn, dst: number, src: number, x: boolean, 
   if (!x) {
     const k = ins.imm | 0;
     if (k === 0) {
-      if (isDiv) c.i64(0n).set(dst);
+      if (isDiv) c.i64s(0).set(dst);
       else wrapDst().op(Op.i64_extend_i32_u).set(dst);
       return;
     }
     if (signed && k === -1) {
       if (isDiv) { c.i32(0); wrapDst().op(Op.i32_sub).op(Op.i64_extend_i32_u).set(dst); }
-      else c.i64(0n).set(dst);
+      else c.i64s(0).set(dst);
       return;
     }
     wrapDst().i32(k).op(isDiv ? (signed ? Op.i32_div_s : Op.i32_div_u) : (signed ? Op.i32_rem_s : Op.i32_rem_u));
@@ -163,8 +163,8 @@ function emitEnd(c: Code, ins: Insn, dst: number, is64: boolean, t32: number): v
   const swap = is64 || op.srcBit(ins.code) === op.BPF_TO_BE;
   const width = ins.imm;
   if (!swap) {
-    if (width === 16) c.get(dst).i64(0xffffn).op(Op.i64_and).set(dst);
-    else if (width === 32) c.get(dst).i64(0xffffffffn).op(Op.i64_and).set(dst);
+    if (width === 16) c.get(dst).i64s(0xffff).op(Op.i64_and).set(dst);
+    else if (width === 32) c.get(dst).op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u).set(dst);
     return;
   }
   if (width === 16) {
@@ -180,11 +180,11 @@ function emitEnd(c: Code, ins: Insn, dst: number, is64: boolean, t32: number): v
   } else {
     // Swap bytes within 16-bit lanes, then 16-bit lanes within 32-bit, then the two halves.
     const m8 = 0x00ff00ff00ff00ffn, m16 = 0x0000ffff0000ffffn;
-    c.get(dst).i64(8n).op(Op.i64_shr_u).i64(m8).op(Op.i64_and);
-    c.get(dst).i64(m8).op(Op.i64_and).i64(8n).op(Op.i64_shl).op(Op.i64_or).set(dst);
-    c.get(dst).i64(16n).op(Op.i64_shr_u).i64(m16).op(Op.i64_and);
-    c.get(dst).i64(m16).op(Op.i64_and).i64(16n).op(Op.i64_shl).op(Op.i64_or);
-    c.i64(32n).op(Op.i64_rotl).set(dst);
+    c.get(dst).i64s(8).op(Op.i64_shr_u).i64(m8).op(Op.i64_and);
+    c.get(dst).i64(m8).op(Op.i64_and).i64s(8).op(Op.i64_shl).op(Op.i64_or).set(dst);
+    c.get(dst).i64s(16).op(Op.i64_shr_u).i64(m16).op(Op.i64_and);
+    c.get(dst).i64(m16).op(Op.i64_and).i64s(16).op(Op.i64_shl).op(Op.i64_or);
+    c.i64s(32).op(Op.i64_rotl).set(dst);
   }
 }
 

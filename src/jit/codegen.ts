@@ -34,9 +34,9 @@ export interface PseudoConst {
   global: string;
 }
 
-export interface GeneratedModule {
-  bytes: Uint8Array;
-  /** Entry pc of each subprogram; function i is exported as "f<i>". */
+/** One program's part of a generated module. */
+export interface GeneratedProgram {
+  /** Entry pc of each subprogram; function i is exported as "f<prog>_<i>". */
   entries: number[];
   pseudo: PseudoConst[];
   /** Per subprogram: "structured" or "dispatch" (irreducible control flow). */
@@ -45,11 +45,16 @@ export interface GeneratedModule {
   insns: number;
 }
 
+export interface GeneratedModule {
+  bytes: Uint8Array;
+  programs: GeneratedProgram[];
+}
+
 export interface CodegenOptions {
   mode: JitMode;
   /** Count executed instructions against the shared budget (the VM's step limit). */
   countSteps: boolean;
-  /** hi word of r10 at depth 0 and the per-depth stride (stack regions are consecutive). */
+  /** hi word of r10 at depth 0; deeper frames' stacks are the next regions (hi + depth << 8). */
   fpHi0: number;
 }
 
@@ -66,16 +71,19 @@ function writesReg(ins: Insn, r: number): boolean {
   return false;
 }
 
-export function generateModule(program: Program, o: CodegenOptions): GeneratedModule {
-  const insns = program.insns;
-  const cfg = buildCfg(insns);
+/**
+ * Generates one module holding `programs` (usually one; a batch amortises the host's fixed
+ * cost per module when many small programs are compiled, as in differential testing).
+ * The imports `helper` and `trap` take the program's index in the batch as last argument.
+ */
+export function generateModule(programs: readonly Program[], o: CodegenOptions): GeneratedModule {
   const m = new ModuleBuilder();
   const imp = {
-    helper: m.importFunc('env', 'helper', [I32, I32, I32], [I32]),
+    helper: m.importFunc('env', 'helper', [I32, I32, I32, I32], [I32]),
     load: m.importFunc('env', 'load', [I32, I32, I32, I32, I32, I32], []),
     store: m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32], []),
     atomic: m.importFunc('env', 'atomic', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], []),
-    trap: m.importFunc('env', 'trap', [I32, I32, I32], []),
+    trap: m.importFunc('env', 'trap', [I32, I32, I32, I32], []),
     ldAbs: m.importFunc('env', 'ldAbs', [I32, I32, I32, I32, I32], [I32]),
   };
   m.importMemory('env', 'memory', 1);
@@ -84,33 +92,38 @@ export function generateModule(program: Program, o: CodegenOptions): GeneratedMo
   const depthMax = m.importGlobal('env', 'depthMax', I32, true);
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
 
-  // Run-dependent constants: one mutable global each.
-  const pseudo: PseudoConst[] = [];
-  const pseudoGlobal = new Map<number, number>();
-  for (let pc = 0; pc < insns.length; pc++) {
-    const ins = insns[pc]!;
-    if (ins.code !== op.BPF_LD_IMM64) continue;
-    if (ins.src !== 0) {
-      const g = m.global(I64, true, 0n);
-      const name = `p${pc}`;
-      m.exportGlobal(name, g);
-      pseudoGlobal.set(pc, g);
-      pseudo.push({ pc, src: ins.src, imm: ins.imm, next: insns[pc + 1]?.imm ?? 0, global: name });
+  const out: GeneratedProgram[] = [];
+  programs.forEach((program, pi) => {
+    const insns = program.insns;
+    const cfg = buildCfg(insns);
+    // Run-dependent constants: one mutable global each.
+    const pseudo: PseudoConst[] = [];
+    const pseudoGlobal = new Map<number, number>();
+    for (let pc = 0; pc < insns.length; pc++) {
+      const ins = insns[pc]!;
+      if (ins.code !== op.BPF_LD_IMM64) continue;
+      if (ins.src !== 0) {
+        const g = m.global(I64, true, 0n);
+        const name = `p${pi}_${pc}`;
+        m.exportGlobal(name, g);
+        pseudoGlobal.set(pc, g);
+        pseudo.push({ pc, src: ins.src, imm: ins.imm, next: insns[pc + 1]?.imm ?? 0, global: name });
+      }
+      pc++;
     }
-    pc++;
-  }
-
-  const funcs = cfg.subprogs.map(() => m.func(FN_PARAMS, FN_RESULTS));
-  const layouts: Array<'structured' | 'dispatch'> = [];
-  cfg.subprogs.forEach((sp, i) => {
-    const { code, index } = funcs[i]!;
-    layouts.push(emitFunction(sp, code, insns, o, {
-      imp, budget, depthMax, fnType, pseudoGlobal,
-      funcIndexOfPc: (pc) => funcs[cfg.subprogAt.get(pc)!]!.index,
-    }));
-    m.exportFunc(`f${i}`, index);
+    const funcs = cfg.subprogs.map(() => m.func(FN_PARAMS, FN_RESULTS));
+    const layouts: Array<'structured' | 'dispatch'> = [];
+    cfg.subprogs.forEach((sp, i) => {
+      const { code, index } = funcs[i]!;
+      layouts.push(emitFunction(sp, code, insns, o, {
+        imp, budget, depthMax, fnType, pseudoGlobal, prog: pi,
+        funcIndexOfPc: (pc) => funcs[cfg.subprogAt.get(pc)!]!.index,
+      }));
+      m.exportFunc(`f${pi}_${i}`, index);
+    });
+    out.push({ entries: cfg.subprogs.map((s) => s.start), pseudo, layouts, insns: insns.length });
   });
-  return { bytes: m.encode(), entries: cfg.subprogs.map((s) => s.start), pseudo, layouts, insns: insns.length };
+  return { bytes: m.encode(), programs: out };
 }
 
 interface FnEnv {
@@ -119,6 +132,8 @@ interface FnEnv {
   depthMax: number;
   fnType: number;
   pseudoGlobal: Map<number, number>;
+  /** Index of the program in the batch (passed to the helper and trap imports). */
+  prog: number;
   funcIndexOfPc: (pc: number) => number;
 }
 
@@ -139,7 +154,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
   const trap = (kind: number, pc: number, arg: number | (() => void)) => {
     c.i32(kind).i32(pc);
     if (typeof arg === 'number') c.i32(arg); else arg();
-    c.call(F.imp.trap);
+    c.i32(F.prog).call(F.imp.trap);
   };
   /** Charges `n` instructions starting at pc to the budget. */
   const charge = (pc: number, n: number) => {
@@ -157,7 +172,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
   /** Before entering other code with this frame: it assumes r10 is the frame pointer (true unless this function moved it). */
   const checkFp = (pc: number) => {
     if (mc.fpStatic) return;
-    c.get(reg[10]!).get(DEPTH).op(Op.i64_extend_i32_u).i64(40n).op(Op.i64_shl);
+    c.get(reg[10]!).get(DEPTH).op(Op.i64_extend_i32_u).i64s(40).op(Op.i64_shl);
     c.i64((BigInt(o.fpHi0 >>> 0) << 32n) | BigInt(STACK_SIZE)).op(Op.i64_add).op(Op.i64_ne).if_();
     trap(TRAP.TAIL_R10, pc, 0);
     c.end();
@@ -204,7 +219,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
           }
           for (let r = 0; r <= 9; r++) c.get(reg[r]!);
           // callee's r10: top of the next frame's stack
-          c.get(DEPTH).i32(1).op(Op.i32_add).op(Op.i64_extend_i32_u).i64(40n).op(Op.i64_shl);
+          c.get(DEPTH).i32(1).op(Op.i32_add).op(Op.i64_extend_i32_u).i64s(40).op(Op.i64_shl);
           c.i64((BigInt(o.fpHi0 >>> 0) << 32n) | BigInt(STACK_SIZE)).op(Op.i64_add);
           c.get(DEPTH).i32(1).op(Op.i32_add);
           c.call(F.funcIndexOfPc(target));
@@ -214,7 +229,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
         if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { trap(TRAP.KFUNC, pc, ins.imm); return; }
         // helper call: registers to the shared register file, dispatch, results back
         storeRegs();
-        c.i32(ins.imm).i32(pc).get(DEPTH).call(F.imp.helper).set(t32);
+        c.i32(ins.imm).i32(pc).get(DEPTH).i32(F.prog).call(F.imp.helper).set(t32);
         loadRegs0to5();
         c.get(t32).i32(0).op(Op.i32_ge_s).if_();
         checkFp(pc);

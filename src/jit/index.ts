@@ -5,5 +5,5 @@
 export { Jit, compileProgram, runJit, type JitOptions, type JitRunResult, type JitStats } from './jit.js';
 export { JitRuntime, type RuntimeOptions } from './runtime.js';
 export { jitEngine } from './conformance.js';
-export { generateModule, type GeneratedModule, type CodegenOptions } from './codegen.js';
+export { generateModule, type GeneratedModule, type GeneratedProgram, type CodegenOptions } from './codegen.js';
 export type { JitMode } from './memory.js';

@@ -31,8 +31,8 @@ export function emitCondition(c: Code, ins: Insn, reg: readonly number[]): void 
     return;
   }
   c.get(dst);
-  if (x) c.get(src); else c.i64(BigInt(ins.imm));
-  if (o === op.BPF_JSET) { c.op(Op.i64_and).i64(0n).op(Op.i64_ne); return; }
+  if (x) c.get(src); else c.i64s(ins.imm);
+  if (o === op.BPF_JSET) { c.op(Op.i64_and).i64s(0).op(Op.i64_ne); return; }
   const w = CMP64[o];
   if (w === undefined) throw new Error(`jit: unhandled JMP op 0x${o.toString(16)}`);
   c.op(w);

@@ -47,7 +47,7 @@ type Size = 1 | 2 | 4 | 8;
 
 /** Pushes hi (i32) then lo (i32) of register local r. */
 function pushHiLo(c: Code, r: number): void {
-  c.get(r).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+  c.get(r).i64s(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
   c.get(r).op(Op.i32_wrap_i64);
 }
 
@@ -77,7 +77,7 @@ function emitAccess(m: MemCtx, base: number, off: number, size: Size, write: boo
   c.block(); // $slow
   if (m.mode === 'trusted') {
     // base of region ((v >> 40) & 0xffff), -1 when not in linear memory
-    c.get(base).i64(40n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(0xffff).op(Op.i32_and);
+    c.get(base).i64s(40).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(0xffff).op(Op.i32_and);
     c.tee(m.e32).i32(TABLE_CAP).op(Op.i32_ge_u).brIf(0);
     c.get(m.e32).i32(5).op(Op.i32_shl).mem(Op.i32_load, 2, TABLE + E_BASE).tee(m.t32);
     c.i32(0).op(Op.i32_lt_s).brIf(0);
@@ -85,18 +85,18 @@ function emitAccess(m: MemCtx, base: number, off: number, size: Size, write: boo
     if (off !== 0) c.i32(off).op(Op.i32_add);
   } else {
     // tag
-    c.get(base).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64).tee(m.t32);
+    c.get(base).i64s(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64).tee(m.t32);
     c.i32(PTR_TAG_MASK | 0).op(Op.i32_and).i32(PTR_TAG | 0).op(Op.i32_ne).brIf(0);
     // region id within the table
     c.get(m.t32).i32(8).op(Op.i32_shr_u).i32(0xffff).op(Op.i32_and).tee(m.e32);
     c.i32(TABLE_CAP).op(Op.i32_ge_u).brIf(0);
     c.get(m.e32).i32(5).op(Op.i32_shl).set(m.e32);
     // a = lo + off (as a 64-bit number: may leave [0, 2^32))
-    c.get(base).i64(0xffffffffn).op(Op.i64_and);
-    if (off !== 0) c.i64(BigInt(off)).op(Op.i64_add);
+    c.get(base).op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u);
+    if (off !== 0) c.i64s(off).op(Op.i64_add);
     c.tee(m.a64);
     c.get(m.e32).mem(Op.i32_load, 2, TABLE + E_START).op(Op.i64_extend_i32_s).op(Op.i64_lt_s).brIf(0);
-    c.get(m.a64).i64(BigInt(size)).op(Op.i64_add);
+    c.get(m.a64).i64s(size).op(Op.i64_add);
     c.get(m.e32).mem(Op.i32_load, 2, TABLE + (write ? E_WEND : E_END)).op(Op.i64_extend_i32_s).op(Op.i64_gt_s).brIf(0);
     if (size > 1) {
       c.get(m.a64).op(Op.i32_wrap_i64).i32(size - 1).op(Op.i32_and);
@@ -134,7 +134,7 @@ export function emitStore(m: MemCtx, ins: Insn, pc: number): void {
   const size = op.sizeBytes(op.size(ins.code)) as Size;
   const isImm = op.cls(ins.code) === op.BPF_ST;
   const dst = reg[ins.dst]!, src = reg[ins.src]!;
-  const pushValue = () => { if (isImm) c.i64(BigInt(ins.imm)); else c.get(src); };
+  const pushValue = () => { if (isImm) c.i64s(ins.imm); else c.get(src); };
   emitAccess(m, dst, ins.off, size, true, false,
     () => { pushValue(); c.mem(STORE[size], ALIGN[size], 0); },
     () => {
@@ -142,7 +142,7 @@ export function emitStore(m: MemCtx, ins: Insn, pc: number): void {
       pushHiLo(c, dst);
       c.i32(ins.off).i32(size);
       if (isImm) c.i32(ins.imm).i32(ins.imm >> 31);
-      else { c.get(src).op(Op.i32_wrap_i64); c.get(src).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64); }
+      else { c.get(src).op(Op.i32_wrap_i64); c.get(src).i64s(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64); }
       c.call(m.imports.store);
     });
 }
@@ -185,8 +185,8 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
     c.i32(pc);
     pushHiLo(c, dst);
     c.i32(ins.off).i32(kind).i32(is64 ? 1 : 0);
-    c.get(src).op(Op.i32_wrap_i64); c.get(src).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-    c.get(r0).op(Op.i32_wrap_i64); c.get(r0).i64(32n).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    c.get(src).op(Op.i32_wrap_i64); c.get(src).i64s(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+    c.get(r0).op(Op.i32_wrap_i64); c.get(r0).i64s(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
     c.call(m.imports.atomic);
     if (kind === op.BPF_CMPXCHG) c.i32(0).mem(Op.i64_load, 3, SCRATCH + 8).set(r0);
     else if (fetch) c.i32(0).mem(Op.i64_load, 3, SCRATCH).set(src);

@@ -18,10 +18,11 @@ import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, MemoryFault, STACK_SIZE } from '
 import type { HelperFn } from '../runtime/helpers/impl/index.js';
 import { LdAbsExit } from '../vm/interpreter.js';
 import type { PreparedRun } from '../vm/vm.js';
-import { generateModule, type GeneratedModule } from './codegen.js';
+import { FN_PARAMS, FN_RESULTS, generateModule, type GeneratedProgram } from './codegen.js';
 import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, ENTRY_SIZE, INITIAL_PAGES, PACKET, REGS, SCRATCH, STACKS, TABLE, TABLE_CAP, TRAP } from './layout.js';
 import type { JitMode } from './memory.js';
-import { Wasm, type WasmGlobal, type WasmImportValue } from './wasm/host.js';
+import { Wasm, type WasmGlobal, type WasmImportValue, type WasmMemory, type WasmTable } from './wasm/host.js';
+import { I32, I64, ModuleBuilder, Op } from './wasm/index.js';
 
 const SKF_LL_OFF = -0x200000;
 const SKF_NET_OFF = -0x100000;
@@ -32,14 +33,18 @@ type WasmFn = (...args: Array<bigint | number>) => bigint[];
 /** One program compiled and instantiated in a runtime. */
 export interface JitModule {
   program: Program;
-  gen: GeneratedModule;
+  gen: GeneratedProgram;
+  /** The wasm module this program was compiled into (shared by a batch). */
+  bytes: Uint8Array;
+  /** Programs compiled in the same module. */
+  batch: number;
   /** Table index of subprogram i = tableBase + i. */
   tableBase: number;
   funcs: WasmFn[];
   /** Entry pc -> subprogram index. */
   entryIndex: Map<number, number>;
   pseudo: Map<number, WasmGlobal>;
-  /** ms to generate the wasm, and to compile + instantiate it. */
+  /** ms to generate the wasm, and to compile + instantiate it (for the whole batch). */
   genMs: number;
   compileMs: number;
 }
@@ -73,10 +78,14 @@ export class JitRuntime {
   private readonly fpHi0: number;
   private stepLimitHit = false;
 
+  /** enter(tableIndex, depth): runs a subprogram with r0..r10 from REGS and leaves r0..r5 there (i32-only JS boundary: no BigInt per call). */
+  private readonly enter: (tableIndex: number, depth: number) => void;
+
   constructor(opts: RuntimeOptions) {
     this.mode = opts.mode;
     this.maxSteps = Math.min(opts.maxSteps, 0x7fffffff);
     this.fpHi0 = Memory.hiOf(new Memory().stackIds[0]!);
+    this.enter = buildTrampoline(this.memory, this.table);
     const ids = new Memory().stackIds;
     for (let d = 1; d < MAX_FRAMES; d++)
       if (ids[d] !== ids[0]! + d) throw new Error('jit: stack regions are not consecutive');
@@ -86,29 +95,47 @@ export class JitRuntime {
 
   /** Compiles (once) and instantiates `program` in this runtime. */
   module(program: Program): JitModule {
-    const have = this.modules.get(program);
-    if (have) return have;
+    return this.modules.get(program) ?? this.compile([program])[0]!;
+  }
+
+  /**
+   * Compiles several programs into ONE wasm module (the host has a fixed cost per module, about
+   * a millisecond; tests and fuzzers compiling thousands of small programs batch them).
+   */
+  compile(programs: readonly Program[]): JitModule[] {
+    const todo = programs.filter((p, i) => !this.modules.has(p) && programs.indexOf(p) === i);
+    if (todo.length) this.compileNew(todo);
+    return programs.map((p) => this.modules.get(p)!);
+  }
+
+  private compileNew(programs: readonly Program[]): void {
     const t0 = performance.now();
-    const gen = generateModule(program, { mode: this.mode, countSteps: this.checked, fpHi0: this.fpHi0 });
+    const gen = generateModule(programs, { mode: this.mode, countSteps: this.checked, fpHi0: this.fpHi0 });
     const t1 = performance.now();
     const mod = new Wasm.Module(gen.bytes);
-    const jm: JitModule = {
-      program, gen, tableBase: this.table.length, funcs: [], entryIndex: new Map(), pseudo: new Map(), genMs: t1 - t0, compileMs: 0,
-    };
-    const instance = new Wasm.Instance(mod, { env: this.imports(jm) });
+    const jms: JitModule[] = programs.map((program, i) => ({
+      program, gen: gen.programs[i]!, bytes: gen.bytes, batch: programs.length, tableBase: 0, funcs: [],
+      entryIndex: new Map(), pseudo: new Map(), genMs: t1 - t0, compileMs: 0,
+    }));
+    const instance = new Wasm.Instance(mod, { env: this.imports(jms) });
     const ex = instance.exports;
-    this.table.grow(gen.entries.length);
-    gen.entries.forEach((pc, i) => {
-      const f = ex[`f${i}`] as WasmFn;
-      jm.funcs.push(f);
-      jm.entryIndex.set(pc, i);
-      this.table.set(jm.tableBase + i, f);
-    });
-    for (const p of gen.pseudo) jm.pseudo.set(p.pc, ex[p.global] as WasmGlobal);
-    jm.compileMs = performance.now() - t1;
-    this.modules.set(program, jm);
-    if (this.run) this.setPseudo(jm, this.run);
-    return jm;
+    for (const [pi, jm] of jms.entries()) {
+      jm.tableBase = this.table.length;
+      this.table.grow(jm.gen.entries.length);
+      jm.gen.entries.forEach((pc, i) => {
+        const f = ex[`f${pi}_${i}`] as WasmFn;
+        jm.funcs.push(f);
+        jm.entryIndex.set(pc, i);
+        this.table.set(jm.tableBase + i, f);
+      });
+      for (const p of jm.gen.pseudo) jm.pseudo.set(p.pc, ex[p.global] as WasmGlobal);
+    }
+    const ms = performance.now() - t1;
+    for (const jm of jms) {
+      jm.compileMs = ms;
+      this.modules.set(jm.program, jm);
+      if (this.run) this.setPseudo(jm, this.run);
+    }
   }
 
   /** Drops a compiled program (its table slots stay, empty): for long sessions of short-lived programs. */
@@ -128,8 +155,13 @@ export class JitRuntime {
     this.depthMax.value = 0;
     this.stepLimitHit = false;
     try {
-      const r = main.funcs[0]!(0n, run.initialR1, run.initialR2, 0n, 0n, 0n, 0n, 0n, 0n, 0n, run.initialR10, 0);
-      return { r0: BigInt.asUintN(64, r[0]!), steps: this.steps(), maxDepth: this.depthMax.value as number };
+      const R = this.regsView;
+      R.fill(0);
+      setReg(R, 1, run.initialR1);
+      setReg(R, 2, run.initialR2);
+      setReg(R, 10, run.initialR10);
+      this.enter(main.tableBase, 0);
+      return { r0: getReg(R, 0), steps: this.steps(), maxDepth: this.depthMax.value as number };
     } catch (e) {
       if (e instanceof RangeError && /call stack/i.test(e.message)) throw new VmError('call_depth', run.env.pc, 'host stack exhausted');
       throw e;
@@ -229,7 +261,7 @@ export class JitRuntime {
 
   // ---- imports ----
 
-  private imports(jm: JitModule): Record<string, WasmImportValue> {
+  private imports(jms: readonly JitModule[]): Record<string, WasmImportValue> {
     const self = this;
     const S = SCRATCH >> 2;
     return {
@@ -237,14 +269,14 @@ export class JitRuntime {
       table: this.table,
       budget: this.budget,
       depthMax: this.depthMax,
-      helper(id: number, pc: number, depth: number): number {
+      helper(id: number, pc: number, depth: number, prog: number): number {
         const fn = self.helpers[id];
         if (!fn) throw new VmError('unknown_helper', pc, `unknown helper #${id}`);
         const env = self.run!.env;
         env.pc = pc;
         const prevDepth = self.depth, prevCur = self.cur;
         self.depth = depth;
-        self.cur = jm;
+        self.cur = jms[prog]!;
         try { fn(env); } finally { self.depth = prevDepth; self.cur = prevCur; }
         self.sync();
         if (env.tailCall) {
@@ -314,11 +346,11 @@ export class JitRuntime {
         if (is64) v.setInt32(at + 4, nHi, true);
         T[S] = oldLo; T[S + 1] = oldHi;
       },
-      trap(kind: number, pc: number, arg: number): void {
+      trap(kind: number, pc: number, arg: number, prog: number): void {
         switch (kind) {
           case TRAP.STEP_LIMIT: {
             self.stepLimitHit = true;
-            throw new VmError('step_limit', stepPc(jm.program, pc, arg), `step limit of ${self.maxSteps} instructions reached`);
+            throw new VmError('step_limit', stepPc(jms[prog]!.program, pc, arg), `step limit of ${self.maxSteps} instructions reached`);
           }
           case TRAP.CALL_DEPTH: throw new VmError('call_depth', pc, `the call stack is too deep (max ${MAX_FRAMES} frames)`);
           case TRAP.OFF_END: throw new VmError('bad_insn', pc, 'execution fell off the end of the program');
@@ -357,22 +389,17 @@ export class JitRuntime {
     if (fi === undefined) throw new VmError('unsupported', run.env.pc, `jit: callback target ${pc} is not a subprogram entry`);
     const R = this.regsView;
     const saved = R.slice(12, 22);
-    const reg = (i: number) => BigInt.asIntN(64, (BigInt(R[2 * i + 1]! >>> 0) << 32n) | BigInt(R[2 * i]! >>> 0));
-    const fp = Memory.ptr(run.mem.stackIds[depth]!, STACK_SIZE);
     if (this.checked && depth > (this.depthMax.value as number)) this.depthMax.value = depth;
     const envPc = run.env.pc;
-    const s64 = (v: bigint) => BigInt.asIntN(64, v);
-    const res = jm.funcs[fi]!(reg(0), s64(a1), s64(a2), s64(a3), s64(a4), s64(a5), reg(6), reg(7), reg(8), reg(9), s64(fp), depth);
+    // r0 and r6..r9 are the caller's (already in REGS), r1..r5 the arguments, r10 the new frame
+    setReg(R, 1, a1); setReg(R, 2, a2); setReg(R, 3, a3); setReg(R, 4, a4); setReg(R, 5, a5);
+    setReg(R, 10, Memory.ptr(run.mem.stackIds[depth]!, STACK_SIZE));
     // the VM leaves the callee's r0..r5 in the register file and restores r6..r10
-    for (let i = 0; i <= 5; i++) {
-      const u = BigInt.asUintN(64, res[i]!);
-      R[2 * i] = Number(u & 0xffffffffn) | 0;
-      R[2 * i + 1] = Number(u >> 32n) | 0;
-    }
+    this.enter(jm.tableBase + fi, depth);
     R.set(saved, 12);
     run.env.pc = envPc;
     this.cur = jm;
-    return BigInt.asUintN(64, res[0]!);
+    return getReg(R, 0);
   }
 }
 
@@ -384,3 +411,29 @@ function stepPc(program: Program, from: number, remaining: number): number {
 }
 
 export { InputError };
+
+function setReg(R: Int32Array, i: number, v: bigint): void {
+  const u = BigInt.asUintN(64, v);
+  R[2 * i] = Number(u & 0xffffffffn) | 0;
+  R[2 * i + 1] = Number(u >> 32n) | 0;
+}
+
+function getReg(R: Int32Array, i: number): bigint {
+  return (BigInt(R[2 * i + 1]! >>> 0) << 32n) | BigInt(R[2 * i]! >>> 0);
+}
+
+/** A small module sharing the memory and table: enter(idx, depth) = REGS -> call_indirect -> REGS. */
+function buildTrampoline(memory: WasmMemory, table: WasmTable): (tableIndex: number, depth: number) => void {
+  const m = new ModuleBuilder();
+  m.importMemory('env', 'memory', 1);
+  m.importTable('env', 'table', 0);
+  const fnType = m.type(FN_PARAMS, FN_RESULTS);
+  const { index, code: c } = m.func([I32, I32], []);
+  for (let r = 0; r <= 10; r++) c.i32(0).mem(Op.i64_load, 3, REGS + 8 * r);
+  c.get(1).get(0).callIndirect(fnType, 0);
+  const t = c.local(I64);
+  for (let r = 5; r >= 0; r--) { c.set(t); c.i32(0).get(t).mem(Op.i64_store, 3, REGS + 8 * r); }
+  m.exportFunc('enter', index);
+  const inst = new Wasm.Instance(new Wasm.Module(m.encode()), { env: { memory, table } });
+  return inst.exports['enter'] as (tableIndex: number, depth: number) => void;
+}

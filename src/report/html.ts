@@ -36,7 +36,7 @@ export function hexDump(hex: string): string {
   const lines: string[] = [];
   for (let i = 0; i < clean.length; i += 32) {
     const chunk = clean.slice(i, i + 32);
-    const bytes = chunk.match(/../g) ?? [];
+    const bytes = chunk.match(/.{1,2}/g) ?? [];
     lines.push(`<span class="off">${(i / 2).toString(16).padStart(4, '0')}</span>  ${bytes.join(' ')}`);
   }
   return lines.length ? lines.join('\n') : '<span class="off">(empty)</span>';
@@ -62,18 +62,21 @@ function explainCard(e: ExplainReport): string {
     for (const [map, entries] of Object.entries(w.maps ?? {})) {
       for (const [k, v] of Object.entries(entries)) parts.push(`<div class="line mono">map ${h(map)}[${h(k)}]</div><div class="hex">${hexDump(v)}</div>`);
     }
-    if (w.helpers && w.helpers.length) parts.push(`<div class="line"><span class="label">Helpers</span><code>${h(JSON.stringify(w.helpers))}</code></div>`);
+    for (const hc of w.helpers ?? []) parts.push(`<div class="line"><span class="label">Helper</span><code>${h(hc.helper)}</code> at ${pcLink(hc.pc)} returns <code>${h(hc.r0)}</code></div>`);
   }
+  if (e.access) parts.push(`<div class="line"><span class="label">Access</span><code>${h(e.access.region)}</code> offset ${h(e.access.offset)}, size ${h(e.access.size)}</div>`);
   const r = e.replay;
   if (r) {
     let what: string;
     if (r.fault) {
       const f = r.fault;
       const where = [f.region, f.offset !== undefined ? `offset ${f.offset}` : '', f.size !== undefined ? `size ${f.size}` : ''].filter(Boolean).join(', ');
-      what = `fault at ${pcLink(f.pc)}: <code>${h(f.kind)}</code>${where ? ` (${h(where)})` : ''}${f.message ? ` &mdash; ${h(f.message)}` : ''}`;
-    } else if (r.error) what = `error: ${h(r.error)}`;
+      what = `fault at ${pcLink(f.pc)}: <code>${h(f.kind)}</code>${where ? ` (${h(where)})` : ''}`;
+    } else if (r.error) what = `stopped at ${pcLink(r.error.pc)}: <code>${h(r.error.kind)}</code> ${h(r.error.message)}`;
     else what = `no fault${r.r0 !== undefined ? `, r0 = <code>${h(r.r0)}</code>` : ''}`;
-    parts.push(`<div class="line"><span class="label">Replay (${h(r.engine)})</span>${what}</div>`);
+    const rep = r.reproduced === true ? ' <span class="chip reject">reproduced</span>' : r.reproduced === false ? ' <span class="chip neutral">not reproduced</span>' : '';
+    parts.push(`<div class="line"><span class="label">Replay (${h(r.engine)})</span>${what}${rep}</div>`);
+    if (r.note) parts.push(`<div class="line"><span class="label"></span>${h(r.note)}</div>`);
   }
   const im = e.imprecision;
   if (im) {
@@ -121,7 +124,8 @@ function listing(v: ProgramView): string {
   const rows: string[] = [];
   for (const r of v.listing) {
     if (r.source) {
-      rows.push(`<tr class="src"><td class="mk"></td><td colspan="4"><span class="loc">${h(r.source.file)}:${r.source.line}</span><span class="code">${h(r.source.text.trim())}</span></td></tr>`);
+      const base = r.source.file.replace(/^.*[\\/]/, '');
+      rows.push(`<tr class="src"><td class="mk"></td><td colspan="4"><span class="loc" title="${h(r.source.file)}">${h(base)}:${r.source.line}</span><span class="code">${h(r.source.text.trim())}</span></td></tr>`);
     }
     if (r.second) {
       rows.push(`<tr class="second"><td class="mk"></td><td class="pc">${r.pc}</td><td class="op">${r.code}</td><td colspan="2"></td></tr>`);

@@ -39,6 +39,12 @@ export interface LogStates {
   lastVisit: Map<number, VisitState>;
   /** How many times the log shows each pc processed. */
   visits: Map<number, number>;
+  /**
+   * true when the log printed the whole state before every instruction (kernel log level 2),
+   * so nothing is inferred; false for level-1 deltas, where side effects on registers an
+   * instruction did not name (range propagation to same-id packet pointers...) are not seen.
+   */
+  exact: boolean;
 }
 
 type Ev =
@@ -195,7 +201,10 @@ export function statesFromLog(log: string, failPc: number | null): LogStates {
   const saved = new Map<number, Map<string, string>[]>();
   const snaps = new Map<number, VisitState>();
   let v = 0;
+  let fullBefore = false;
+  let exact = nVisits > 0;
   for (const ev of events) {
+    if (ev.t !== 'insn') fullBefore = ev.t === 'full' || (ev.t === 'from' && ev.state !== null);
     if (ev.t === 'full') {
       applyTokens(frames, splitState(ev.state), true);
     } else if (ev.t === 'from') {
@@ -204,6 +213,8 @@ export function statesFromLog(log: string, failPc: number | null): LogStates {
       frames = outer ? outer.map((m) => new Map(m)) : [new Map()];
       if (ev.state !== null) applyTokens(frames, splitState(ev.state), true);
     } else if (ev.t === 'insn') {
+      if (!fullBefore) exact = false;
+      fullBefore = false;
       const want = wanted.has(v);
       const cur = frames[frames.length - 1]!;
       const before = want ? sortedEntries(cur) : [];
@@ -228,7 +239,10 @@ export function statesFromLog(log: string, failPc: number | null): LogStates {
         touched = applyTokens(frames, splitState(ev.delta), false);
       }
       if (want) {
-        snaps.set(v, { pc: ev.pc, frame: frameNo, before, after: sortedEntries(frames[Math.min(frameNo, frames.length - 1)]!), changed: touched });
+        // The failing instruction did not complete: no after-state (a rejected call clobbers nothing).
+        const failed = pathIdx !== null && v === tail;
+        const after = failed ? before : sortedEntries(frames[Math.min(frameNo, frames.length - 1)]!);
+        snaps.set(v, { pc: ev.pc, frame: frameNo, before, after, changed: failed ? [] : touched });
       }
       v++;
     }
@@ -248,5 +262,6 @@ export function statesFromLog(log: string, failPc: number | null): LogStates {
     pathVisits: pathIdx ? pathIdx.map((i) => snaps.get(i)!) : [],
     lastVisit,
     visits,
+    exact,
   };
 }

@@ -22,10 +22,12 @@ export interface ReplayFault {
   region?: string;
   offset?: number;
   size?: number;
-  message?: string;
 }
 
-/** The explanation of a rejection, as `explain --json` prints it per program (SPEC 4b). */
+/**
+ * The explanation of a rejection, as `explain --json` prints it per program (SPEC 4b); the
+ * explain module's `Explanation` is assignable to it.
+ */
 export interface ExplainReport {
   path?: number[];
   feasible: boolean | null;
@@ -35,10 +37,19 @@ export interface ExplainReport {
     packet?: string;
     mem?: string;
     maps?: Record<string, Record<string, string>>;
-    helpers?: unknown[];
+    helpers?: { pc: number; helper: string; r0: string }[];
   } | null;
-  replay?: { engine: string; fault?: ReplayFault | null; r0?: string; error?: string; matches?: boolean } | null;
+  replay?: {
+    engine: string;
+    fault?: ReplayFault | null;
+    r0?: string;
+    error?: { kind: string; pc: number; message: string } | null;
+    reproduced?: boolean;
+    note?: string;
+  } | null;
   imprecision?: { pc: number; abstract: string; concrete: string; register?: string } | null;
+  /** The failing access in the witness: region, offset from its origin, size (decimal strings). */
+  access?: { region: string; offset: string; size: string } | null;
 }
 
 export interface ProgramReportInput {

@@ -132,11 +132,12 @@ table.regs tr.chg td.n::after { content: " \\25CF"; color: var(--path); font-siz
 .val .ty.const { background: #f0f3f6; color: #1f2328; }
 .val .ty.spill { background: #eef1f4; color: #57606a; }
 .val .f { color: #57606a; }
-.after { margin-top: 3px; }
-.after::before { content: "\\2192 "; color: var(--path); font-weight: 700; }
+.after { margin-top: 3px; display: flex; gap: 4px; align-items: baseline; }
+.after::before { content: "\\2192"; color: var(--path); font-weight: 700; }
 .seg { display: inline-flex; border: 1px solid var(--border); border-radius: 6px; overflow: hidden; }
 .seg button { font: 12px var(--sans); border: 0; padding: 2px 9px; background: var(--panel); cursor: pointer; color: var(--text); }
 .seg button.on { background: var(--accent); color: #fff; }
+aside.state .foot { margin-top: 10px; color: var(--muted); font-size: 11.5px; line-height: 1.35; }
 footer { color: var(--muted); font-size: 12px; text-align: center; padding: 10px 0 30px; }
 .kbd { font-family: var(--mono); font-size: 11px; border: 1px solid var(--border); border-bottom-width: 2px; border-radius: 4px; padding: 0 4px; background: #fff; }
 @media (max-width: 1100px) { .work { grid-template-columns: 1fr; } aside.state { position: static; max-height: none; } }

@@ -86,6 +86,8 @@ export interface ProgramView {
   /** State per pc (string keys for JSON). */
   pcStates: Record<string, ViewState>;
   statesNote?: string;
+  /** States are full snapshots (level-2 log), not replayed deltas. */
+  statesExact: boolean;
   path: number[] | null;
   /** Where the path came from. */
   pathSource?: 'verifier' | 'log' | 'explain';
@@ -311,6 +313,7 @@ export function buildProgramView(input: ProgramReportInput, index: number, opts:
     listing,
     graph,
     pcStates,
+    statesExact: ls?.exact ?? false,
     path,
     explain: input.explain ?? null,
     kernel: input.kernel ?? null,

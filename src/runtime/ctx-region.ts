@@ -19,6 +19,19 @@ export const SKB_HEADROOM = 66;
 export const ETH_HLEN = 14;
 
 const SKB_TYPES: ReadonlySet<ProgType> = new Set(['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'lwt_in', 'lwt_out', 'lwt_xmit', 'sk_skb']);
+/** Types whose test-run skb starts at the MAC header (is_l2 in bpf_prog_test_run_skb); the others start after it. */
+const L2_TYPES: ReadonlySet<ProgType> = new Set(['sched_cls', 'sched_act']);
+
+/**
+ * skb->pkt_type as eth_type_trans() sets it on the test-run device (loopback: address and
+ * broadcast address all zero): multicast bit set -> PACKET_MULTICAST (2); our address ->
+ * PACKET_HOST (0); any other unicast -> PACKET_OTHERHOST (3).
+ */
+function pktType(d: Uint8Array): number {
+  if (d.length < 6) return 0;
+  if ((d[0]! & 1) !== 0) return 2;
+  return d.subarray(0, 6).every((b) => b === 0) ? 0 : 3;
+}
 
 export function isSkbType(t: ProgType): boolean { return SKB_TYPES.has(t); }
 
@@ -28,6 +41,31 @@ export interface ContextInput {
   expectedAttachType?: number;
 }
 
+/** Buffers reused from run to run (allocating ArrayBuffers per run dominates short runs). */
+export class ContextBuffers {
+  private frame: Uint8Array | null = null;
+  private skb: Uint8Array | null = null;
+  private ctx = new Map<number, Uint8Array>();
+  /** A zeroed buffer of exactly `n` bytes for packets (XDP frames, skb heads). */
+  packet(n: number, xdp: boolean): Uint8Array {
+    let b = xdp ? this.frame : this.skb;
+    if (!b || b.length !== n) { b = new Uint8Array(n); if (xdp) this.frame = b; else this.skb = b; }
+    else b.fill(0);
+    return b;
+  }
+  /** A zeroed ctx buffer of `n` bytes. */
+  ctxBytes(n: number): Uint8Array {
+    let b = this.ctx.get(n);
+    if (!b) { b = new Uint8Array(n); this.ctx.set(n, b); } else b.fill(0);
+    return b;
+  }
+}
+
+const fresh = {
+  packet: (n: number): Uint8Array => new Uint8Array(n),
+  ctxBytes: (n: number): Uint8Array => new Uint8Array(n),
+};
+
 export interface BuiltContext {
   ctxRegion: number;
   packet: PacketState | null;
@@ -35,7 +73,7 @@ export interface BuiltContext {
 }
 
 /** Adds the ctx (and packet) regions of a `type` program to `mem`. Throws InputError for unusable input. */
-export function buildContext(mem: Memory, type: ProgType, input: ContextInput): BuiltContext {
+export function buildContext(mem: Memory, type: ProgType, input: ContextInput, pool: Pick<ContextBuffers, 'packet' | 'ctxBytes'> = fresh): BuiltContext {
   const layout = ctxLayout(type);
   if (!layout) throw new InputError('unsupported', `program type ${type} has no context model (supported: socket_filter, sched_cls, sched_act, cgroup_skb, xdp, kprobe, tracepoint, raw_tracepoint, perf_event)`);
   let packet: PacketState | null = null;
@@ -45,25 +83,28 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput): 
     if (type === 'xdp') {
       const max = XDP_FRAME - XDP_HEADROOM - SKB_SHARED_INFO;
       if (data.length > max) throw new InputError('packet', `packet of ${data.length} bytes exceeds the XDP test frame (${max} bytes)`);
-      const buf = new Uint8Array(XDP_FRAME);
+      const buf = pool.packet(XDP_FRAME, true);
       buf.set(data, XDP_HEADROOM);
       const region = mem.add('packet', buf, { start: XDP_HEADROOM, end: XDP_HEADROOM + data.length, origin: XDP_HEADROOM, writable: true });
       packet = { region, buf, meta: XDP_HEADROOM, data: XDP_HEADROOM, end: XDP_HEADROOM + data.length, minHead: XDP_FRAME_STRUCT, maxEnd: XDP_FRAME - SKB_SHARED_INFO };
     } else {
-      if (input.packet && data.length < ETH_HLEN && type !== 'socket_filter' && type !== 'cgroup_skb')
+      if (input.packet && data.length < ETH_HLEN)
         throw new InputError('packet', `packet of ${data.length} bytes is shorter than an Ethernet header (${ETH_HLEN})`);
-      const buf = new Uint8Array(SKB_HEADROOM + data.length + 512);
+      const buf = pool.packet(SKB_HEADROOM + data.length + 512, false);
       buf.set(data, SKB_HEADROOM);
       const end = SKB_HEADROOM + data.length;
-      const region = mem.add('packet', buf, { start: SKB_HEADROOM, end, origin: SKB_HEADROOM, writable: type !== 'socket_filter' && type !== 'cgroup_skb' });
-      packet = { region, buf, meta: SKB_HEADROOM, data: SKB_HEADROOM, end, minHead: 0, maxEnd: buf.length };
+      // as BPF_PROG_TEST_RUN: eth_type_trans() pulls the Ethernet header; only tc pushes it back
+      const start = L2_TYPES.has(type) || data.length < ETH_HLEN ? SKB_HEADROOM : SKB_HEADROOM + ETH_HLEN;
+      const region = mem.add('packet', buf, { start, end, origin: start, writable: type !== 'socket_filter' && type !== 'cgroup_skb' });
+      packet = { region, buf, meta: start, data: start, end, minHead: 0, maxEnd: buf.length };
     }
   }
-  const bytes = new Uint8Array(Math.max(layout.size, 0));
+  const bytes = pool.ctxBytes(layout.size);
   if (type === 'tracepoint') {
     // the raw record is exactly what the user gave; reads past it are out of bounds
-    const rec = input.ctx ?? new Uint8Array(8);
-    const region = mem.add('ctx', rec.slice(), { writable: false });
+    const rec = pool.ctxBytes(Math.max(input.ctx?.length ?? 8, 8));
+    if (input.ctx) rec.set(input.ctx);
+    const region = mem.add('ctx', rec, { writable: false });
     mem.ctx = new CtxRegion(mem, region, layout, null, input.expectedAttachType, type);
     return { ctxRegion: region, packet, layout };
   }
@@ -76,9 +117,13 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput): 
     const len = packet.end - packet.data;
     if (!input.ctx) {
       dv.setUint32(0, len, true); // len
-      if (len >= ETH_HLEN) dv.setUint16(16, packet.buf[packet.data + 12]! | (packet.buf[packet.data + 13]! << 8), true); // protocol (__be16 as stored)
+      const frame = input.packet ?? new Uint8Array(0);
+      if (frame.length >= ETH_HLEN) {
+        dv.setUint16(16, frame[12]! | (frame[13]! << 8), true); // protocol (__be16 as stored)
+        dv.setUint32(4, pktType(frame), true);
+      }
       dv.setUint32(40, 1, true); // ifindex: test runs use the loopback device
-      dv.setUint32(160, len, true); // wire_len
+      // wire_len (skb_shinfo->gso... / qdisc_skb_cb) stays 0 in test runs
     }
   } else if (type === 'xdp' && !input.ctx) {
     new DataView(bytes.buffer).setUint32(12, 1, true); // ingress_ifindex: loopback

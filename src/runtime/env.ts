@@ -51,11 +51,15 @@ export class Clock {
 export class Prng {
   private s0: bigint;
   private s1: bigint;
+  private static last: { seed: bigint | number; s0: bigint; s1: bigint } | null = null;
   constructor(seed: bigint | number = 1) {
+    const c = Prng.last;
+    if (c && c.seed === seed) { this.s0 = c.s0; this.s1 = c.s1; return; }
     let z = BigInt.asUintN(64, BigInt(seed) ^ 0x9e3779b97f4a7c15n);
     const mix = () => { z = BigInt.asUintN(64, z + 0x9e3779b97f4a7c15n); let x = z; x = BigInt.asUintN(64, (x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n); x = BigInt.asUintN(64, (x ^ (x >> 27n)) * 0x94d049bb133111ebn); return x ^ (x >> 31n); };
     this.s0 = mix();
     this.s1 = mix() || 1n;
+    Prng.last = { seed, s0: this.s0, s1: this.s1 };
   }
   next64(): bigint {
     let x = this.s0;

@@ -38,7 +38,7 @@ export class MemoryFault extends Error {
   readonly offset: number;
   readonly size: number;
   constructor(pc: number, kind: FaultKind, region: RegionKind | 'none', offset: number, size: number, detail?: string) {
-    super(`${kind.replace('_', ' ')}: ${size}-byte access at ${region}${offset >= 0 ? '+' : ''}${offset}${detail ? ` (${detail})` : ''} at pc ${pc}`);
+    super(`${kind.replace(/_/g, ' ')}: ${size}-byte access at ${region}${offset >= 0 ? '+' : ''}${offset}${detail ? ` (${detail})` : ''} at pc ${pc}`);
     this.name = 'MemoryFault';
     this.pc = pc;
     this.kind = kind;
@@ -121,8 +121,11 @@ export class Memory {
     this.fixed = this.count;
   }
 
-  /** Drops every per-run region and zeroes the stacks (a run starts from a clean state). */
-  reset(): void {
+  /**
+   * Drops every per-run region and zeroes the stacks (a run starts from a clean state);
+   * `usedFrames` limits the zeroing to the frames the previous run touched.
+   */
+  reset(usedFrames = MAX_FRAMES): void {
     for (let i = this.fixed; i < this.count; i++) {
       this.bytes[i] = EMPTY; this.views[i] = EMPTY_VIEW; this.owners[i] = undefined;
       this.start[i] = 1; this.end[i] = 0; // stale pointers into dropped regions fail every window check
@@ -130,7 +133,7 @@ export class Memory {
     this.count = this.fixed;
     this.ctx = null;
     if (this.viewRegions.size) this.viewRegions.clear();
-    for (let i = 0; i < MAX_FRAMES; i++) this.bytes[this.stackIds[i]!]!.fill(0);
+    for (let i = 0; i < Math.min(usedFrames, MAX_FRAMES); i++) this.bytes[this.stackIds[i]!]!.fill(0);
   }
 
   /** Adds a region; returns its id. */

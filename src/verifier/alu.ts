@@ -110,7 +110,8 @@ export function checkAlu(env: Env, ins: Insn): void {
 function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off: Reg, out: Reg): void {
   const d = env.dom;
   const dstno = ins.dst;
-  const known = d.isConst(off.v);
+  const offV = off.v; // read before `out` (which may alias `off`) is overwritten
+  const known = d.isConst(offV);
   const smin = d.smin(off.v);
   const smax = d.smax(off.v);
   const umin = d.umin(off.v);
@@ -138,7 +139,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
     default:
       env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
   }
-  checkSaneOffset(env, off, ptr.type);
+  checkSaneOffset(env, { ...off }, ptr.type);
   checkSaneOffset(env, ptr, ptr.type);
   // Work on a copy of the pointer so that `out` may alias the offset register.
   const p = { ...ptr };
@@ -151,7 +152,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
         break;
       }
       copyReg(out, p);
-      out.v = d.ptrAdd(p.v, off.v);
+      out.v = d.ptrAdd(p.v, offV);
       if (ptrIsPkt) { out.id = env.newId(); out.range = 0; }
       break;
     }
@@ -164,7 +165,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
         break;
       }
       copyReg(out, p);
-      out.v = d.ptrSub(p.v, off.v);
+      out.v = d.ptrSub(p.v, offV);
       if (ptrIsPkt) { out.id = env.newId(); if (smin < 0n) out.range = 0; }
       break;
     }

@@ -8,6 +8,7 @@ import type { Insn } from '../isa/insn.js';
 import { MAP_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { progTypeInfo } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProto, type ArgSpec } from '../runtime/helpers/prototypes.js';
+import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkHelperMem } from './memory.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, base, isPointer, typeName } from './reg-types.js';
@@ -53,7 +54,6 @@ const MAP_FUNCS: Partial<Record<MapType, number[]>> = {
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
-const KEY_VALUE_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE];
 const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF];
 const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
 
@@ -64,12 +64,18 @@ interface CallMeta {
   releaseRegno: number;
   /** The memory argument of a size pair was the NULL constant. */
   nullMem: boolean;
+  /** umax of the last size argument (msize_max_value). */
+  sizeMax: bigint;
 }
+
+/** The kernel's list of memory types in messages (it also takes buffers and trusted BTF pointers, which bpflab does not produce). */
+const MEM_TYPES_STR = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
 function checkType(env: Env, regno: number, r: Reg, allowed: readonly number[]): void {
   const b = r.type & ~0x200; // MEM_RDONLY memory is fine where read-only access is asked for
-  if (allowed.includes(b) || allowed.includes(base(r.type) as number) && base(r.type) === T.PTR_TO_MEM && !(r.type & MAYBE_NULL)) return;
-  env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=${allowed.map(typeName).join(', ')}`);
+  if (allowed.includes(b)) return;
+  const expected = allowed === MEM_TYPES ? MEM_TYPES_STR : allowed.map(typeName).join(', ');
+  env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=${expected}`);
 }
 
 function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMeta, prevArg: ArgSpec | undefined, pktOk: boolean): void {
@@ -89,7 +95,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       return;
     case 'ARG_PTR_TO_MAP_KEY':
     case 'ARG_PTR_TO_MAP_VALUE': {
-      checkType(env, regno, r, KEY_VALUE_TYPES);
+      checkType(env, regno, r, MEM_TYPES);
       if (meta.map < 0) env.reject('helper_arg', `invalid map_ptr to access map->${a.base === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
       const m = env.map(meta.map);
       const size = a.base === 'ARG_PTR_TO_MAP_KEY' ? m.keySize : m.valueSize;
@@ -109,6 +115,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       checkType(env, regno, r, [T.SCALAR]);
       const zeroOk = a.base === 'ARG_CONST_SIZE_OR_ZERO';
       const d = env.dom;
+      meta.sizeMax = d.umax(r.v);
       if (d.smin(r.v) < 0n) env.reject('helper_arg', `R${regno} min value is negative, either use unsigned or 'var &= const'`);
       if (d.umin(r.v) === 0n && !zeroOk)
         env.reject('helper_arg', `R${regno} invalid zero-sized read: u64=[${d.umin(r.v)},${d.umax(r.v)}]`);
@@ -179,7 +186,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
-  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false };
+  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n };
   const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
   for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
 
@@ -202,7 +209,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   const r0 = env.reg(0);
   let acquire = ACQUIRE.has(id);
   switch (proto.ret) {
-    case 'RET_INTEGER': env.markUnknown(r0); break;
+    case 'RET_INTEGER': env.markScalar(r0, retvalRange(env, id, meta)); break;
     case 'RET_VOID': env.markNotInit(r0); break;
     case 'RET_PTR_TO_MAP_VALUE_OR_NULL':
     case 'RET_PTR_TO_MAP_VALUE': {
@@ -242,6 +249,22 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (proto.changesPkt) env.clearPacketPointers();
 }
 
+/** do_refine_retval_range: helpers whose integer result the kernel bounds. */
+function retvalRange(env: Env, id: number, meta: CallMeta): Scalar {
+  const d = env.dom;
+  const atMost = (v: Scalar, max: bigint, signed: boolean): Scalar => d.refine(signed ? 'jsle' : 'jle', false, v, d.known(max)).taken[0];
+  switch (id) {
+    case 8: // get_smp_processor_id: [0, nr_cpu_ids - 1]
+      return atMost(env.UNKNOWN, BigInt(env.nrCpus - 1), false);
+    case 67: case 141: case 45: case 114: case 115: { // get_stack, get_task_stack, probe_read*_str: [-MAX_ERRNO, size]
+      const v = d.refine('jsge', false, env.UNKNOWN, d.known(-4095n)).taken[0];
+      return atMost(v, BigInt(meta.sizeMax), true);
+    }
+    default:
+      return env.UNKNOWN;
+  }
+}
+
 /** BPF_LD_ABS / BPF_LD_IND: legacy packet loads through the context in r6. */
 export function checkLdAbs(env: Env, ins: Insn): void {
   if (!env.ctx?.ldAbs) env.reject('invalid_insn', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
@@ -261,7 +284,7 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   const target = env.pc + 1 + ins.imm;
   const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
   if (st.frames.length >= MAX_CALL_FRAMES)
-    env.reject('call_depth', `the call stack of ${st.frames.length + 1} frames is too deep !`);
+    env.reject('call_depth', `the call stack of ${st.frames.length + 1} frames is too deep`);
   if (st.frames.some((f) => f.subprog === sub)) env.reject('subprog', `recursive call from insn ${env.pc} to ${target}`);
   const caller = env.frame;
   const callee = newFrame(env.UNKNOWN, env.pc, sub);

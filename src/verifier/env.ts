@@ -4,6 +4,7 @@
  * alu.ts, memory.ts, calls.ts and branch.ts as functions of this environment; the exploration
  * loop is explore.ts.
  */
+import { availableParallelism } from 'node:os';
 import type { Insn } from '../isa/insn.js';
 import type { MapSpec, Program } from '../isa/program.js';
 import { ctxLayout, type CtxLayout } from '../runtime/context/index.js';
@@ -25,6 +26,8 @@ export class Env {
   readonly log: Log | null;
   readonly ctx: CtxLayout | undefined;
   readonly insnLimit: number;
+  /** nr_cpu_ids, for bpf_get_smp_processor_id's result range. */
+  readonly nrCpus: number;
   /** The shared unknown scalar (Scalars are immutable). */
   readonly UNKNOWN: Scalar;
   readonly ZERO: Scalar;
@@ -62,6 +65,7 @@ export class Env {
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
     this.ctx = ctxLayout(prog.type);
     this.insnLimit = opts.insnLimit ?? INSN_LIMIT;
+    this.nrCpus = Math.max(1, opts.nrCpus ?? availableParallelism());
     this.explored = new Array(prog.insns.length);
   }
 

@@ -38,7 +38,7 @@ export const ERROR_KINDS = {
   helper_gpl: 'a GPL-only helper from a non-GPL program',
   helper_arg: 'a helper argument of the wrong type or size: `R2 type=scalar expected=fp, pkt, ...`',
   tail_call: 'a tail call without a prog_array map: `expected prog array map for tail call`',
-  call_depth: 'bpf-to-bpf calls nested deeper than 8 frames: `the call stack of 9 frames is too deep !`',
+  call_depth: 'bpf-to-bpf calls nested deeper than 8 frames: `the call stack of 9 frames is too deep`',
   stack_size: 'frames of nested calls together larger than 512 bytes: `combined stack size of N calls is M. Too large`',
   subprog: 'a bpf-to-bpf call or callback the verifier cannot accept',
   // References and exit.

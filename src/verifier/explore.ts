@@ -215,30 +215,33 @@ function checkAtomic(env: Env, ins: Insn): void {
   checkStackDepth(env);
 }
 
-/** is_state_visited: true when the current state is pruned. Adds a checkpoint otherwise. */
+/**
+ * is_state_visited: true when the current state is pruned. Adds a checkpoint otherwise, with the
+ * kernel's heuristics (a new state only after 2 jumps and 8 instructions, rarer inside loops)
+ * and its eviction of states that keep missing.
+ */
 function isStateVisited(env: Env, pc: number): boolean {
   const cur = env.cur;
-  let list = env.explored[pc];
-  let addNew = env.cfg.loopHead[pc] === 1 ||
-    (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
-  if (list) {
-    for (const cp of list) {
-      if (cp.branches > 0) {
-        if (statesEqual(env, cp.st, cur, pc, true)) env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
-        if (env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100) addNew = false;
-        continue;
-      }
-      if (statesEqual(env, cp.st, cur, pc, false)) {
-        cp.hits++;
-        return true;
-      }
+  const list = env.explored[pc] ?? (env.explored[pc] = []);
+  const jmps = env.jmpsProcessed - env.prevJmpsProcessed;
+  const insns = env.insnProcessed - env.prevInsnProcessed;
+  let addNew = (jmps >= 2 && insns >= 8) || jmps > 40;
+  for (let i = 0; i < list.length; i++) {
+    const cp = list[i]!;
+    if (cp.branches > 0) {
+      if (statesEqual(env, cp.st, cur, pc, true)) env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
+      if (jmps < 20 && insns < 100) addNew = false;
+    } else if (statesEqual(env, cp.st, cur, pc, false)) {
+      cp.hits++;
+      return true;
     }
+    if (addNew) cp.misses++;
+    if (cp.misses > cp.hits * 3 + 3) { list.splice(i, 1); i--; }
   }
   if (!addNew) return false;
   const snap = cloneState(cur);
-  const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, insnAt: env.insnProcessed };
+  const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed };
   cur.parent = cp;
-  if (!list) { list = []; env.explored[pc] = list; }
   list.push(cp);
   env.totalStates++;
   env.curStates++;

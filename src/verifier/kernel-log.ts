@@ -11,7 +11,9 @@ export function firstKernelError(log: string): string {
   const lines = log.split('\n').filter((l) => l.trim() !== '' && !NOISE.test(l));
   let last = -1;
   for (let i = 0; i < lines.length; i++) if (INSN.test(lines[i]!) || lines[i]!.startsWith('; ')) last = i;
-  return (lines[last + 1] ?? lines[lines.length - 1] ?? '').trim();
+  const line = lines[last + 1] ?? lines[lines.length - 1] ?? '';
+  // Some kernel messages lack their newline and run into the statistics.
+  return line.replace(/verification time \d+ usec.*$/, '').trim();
 }
 
 /** `processed N insns` from the statistics line. */

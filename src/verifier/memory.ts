@@ -17,6 +17,7 @@ const fitsS32 = (n: bigint): boolean => n >= -0x80000000n && n <= 0x7fffffffn;
 
 function tnumStr(env: Env, v: Scalar): string {
   const t = env.dom.tnum(v);
+  if (t.mask === 0n) return BigInt.asIntN(64, t.value).toString();
   return `(0x${t.value.toString(16)}; 0x${t.mask.toString(16)})`;
 }
 
@@ -190,7 +191,12 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     else stackReadFixed(env, f, o, size, dst, sext);
     return;
   }
-  // Variable offset: every byte the access may touch.
+  // Variable offset: aligned only when the unknown bits of the offset are above the access size.
+  const tn = d.tnum(r.v);
+  const low = BigInt(size - 1);
+  if ((tn.mask & low) !== 0n || ((tn.value + BigInt(off)) & low) !== 0n)
+    env.reject('misaligned', `misaligned stack access off ${tnumStr(env, r.v)}+${r.off}+${off - r.off} size ${size}`);
+  // Every byte the access may touch.
   const lo = BigInt(off) + d.smin(r.v);
   const hi = BigInt(off) + d.smax(r.v) + BigInt(size);
   if (lo < -BigInt(MAX_BPF_STACK) || hi > 0n)
@@ -358,8 +364,9 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
   const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
   if (minOff < -BigInt(MAX_BPF_STACK) || maxOff + BigInt(size) > 0n) {
-    if (c !== undefined) env.reject('stack_oob', `invalid indirect access to stack R${regno} off=${minOff} size=${size}`);
-    env.reject('stack_oob', `invalid variable-offset indirect access to stack R${regno} var_off=${tnumStr(env, r.v)} off=${r.off} size=${size}`);
+    const what = write ? 'write to' : 'read from';
+    if (c !== undefined) env.reject('stack_oob', `invalid ${what} stack R${regno} off=${minOff} size=${size}`);
+    env.reject('stack_oob', `invalid variable-offset ${what} stack R${regno} var_off=${tnumStr(env, r.v)} off=${r.off} size=${size}`);
   }
   const lo = Number(minOff);
   const hi = Number(maxOff) + size;

@@ -23,6 +23,8 @@ export interface VerifyOptions {
    * loaders. Default false: such reads are rejected (`invalid read from stack`).
    */
   allowUninitStack?: boolean;
+  /** nr_cpu_ids for bpf_get_smp_processor_id's range (default: this host's CPU count, as the running kernel). */
+  nrCpus?: number;
   /** Instruction printer for the log (default: the ISA disassembler). */
   disasm?: (insns: readonly Insn[], pc: number) => string;
 }

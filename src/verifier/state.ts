@@ -77,6 +77,8 @@ export interface Checkpoint {
   branches: number;
   /** Paths pruned against it (for the log's statistics). */
   hits: number;
+  /** Comparisons it failed (evicted from the list when it keeps missing). */
+  misses: number;
   /** insn_processed when it was made (loop heuristics). */
   insnAt: number;
 }

@@ -331,7 +331,7 @@ export class Interpreter {
       R[di + 1] = this.out[1]!;
       return;
     }
-    const rid = mem.check(hi, a | 0, 0, size, false, pc);
+    const rid = mem.check(hi, 0, a, size, false, pc);
     // Memory.check accepted what the fast path did not (cannot happen with consistent tables): do it the slow way.
     const v = mem.views[rid]!, at = mem.at;
     const lo = size === 1 ? (signed ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (signed ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
@@ -347,7 +347,7 @@ export class Interpreter {
       mem.ctx.store(a, size, R[si]!, R[si + 1]!, pc);
       return;
     }
-    const rid = mem.check(hi, a | 0, 0, size, true, pc);
+    const rid = mem.check(hi, 0, a, size, true, pc);
     const v = mem.views[rid]!, at = mem.at;
     if (size === 1) v.setInt8(at, R[si]!);
     else if (size === 2) v.setInt16(at, R[si]!, true);

@@ -6,7 +6,7 @@
 import { InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
 import { ctxLayout } from '../runtime/context/index.js';
-import { buildContext } from '../runtime/ctx-region.js';
+import { ContextBuffers, buildContext } from '../runtime/ctx-region.js';
 import { AddressSpace, Clock, DEFAULT_TASK, type HelperEnv, Prng, type RedirectState, type Task } from '../runtime/env.js';
 import { VmError } from '../runtime/errors.js';
 import { HELPERS } from '../runtime/helpers/impl/index.js';
@@ -88,6 +88,8 @@ export class Vm {
   private readonly linked = new Map<Program, Linked>();
   private constBase = 22;
   private readonly main: Linked;
+  private readonly buffers = new ContextBuffers();
+  private hasProgArrays: boolean;
 
   constructor(program: Program, opts: VmOptions = {}) {
     this.program = program;
@@ -100,6 +102,7 @@ export class Vm {
     });
     this.interp = new Interpreter(this.mem, new Int32Array(22), HELPERS, opts.maxSteps ?? DEFAULT_MAX_STEPS);
     this.main = this.link(program, this.maps);
+    this.hasProgArrays = this.maps.some((m) => isProgArray(m));
     this.interp.resolveTail = (p) => (p && typeof p === 'object' ? this.linked.get(p as Program)?.decoded : undefined);
   }
 
@@ -152,8 +155,8 @@ export class Vm {
   prepare(input: RunInput = {}): PreparedRun {
     const mem = this.mem;
     const it = this.interp;
-    this.linkTailTargets();
-    mem.reset();
+    if (this.hasProgArrays) this.linkTailTargets();
+    mem.reset(it.maxDepth + 1);
     const mapRegion = new Map<BpfMap, number>();
     const regionOfMap = (m: BpfMap): number => {
       let id = mapRegion.get(m);
@@ -197,7 +200,7 @@ export class Vm {
       if (input.packet) ctxIn.packet = input.packet;
       const eat = input.expectedAttachType ?? this.program.expectedAttachType;
       if (eat !== undefined) ctxIn.expectedAttachType = eat;
-      const built = buildContext(mem, type, ctxIn);
+      const built = buildContext(mem, type, ctxIn, this.buffers);
       ctxRegion = built.ctxRegion;
       packet = built.packet;
       R[3] = Memory.hiOf(ctxRegion);
@@ -245,6 +248,7 @@ export class Vm {
   /** Builds the result of a run from its outcome (shared by the VM and the JIT). */
   finish(run: PreparedRun, outcome: RunOutcome): RunResult {
     const env = run.env;
+    this.interp.maxDepth = outcome.maxDepth; // the next prepare() zeroes the stacks this run used
     const res: RunResult = { r0: outcome.r0 ?? 0n, steps: outcome.steps, trace: env.trace, tailCalls: env.tailCalls, maxDepth: outcome.maxDepth };
     const e = outcome.error;
     if (e !== undefined) {

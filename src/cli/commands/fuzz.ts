@@ -1,4 +1,127 @@
-import type { Command } from '../io.js';
-import { notBuilt } from './not-built.js';
+/**
+ * `bpflab fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--json]`:
+ * a fuzzing campaign (SPEC section 1). Progress on stderr; every new finding is minimised and
+ * written into DIR (default findings/) as a corpus entry `<name>.s` + `<name>.expect.json`.
+ * Exit 1 when there is a finding, 0 otherwise, 2 on bad usage.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../../isa/errors.js';
+import type { CampaignStats, FoundBug } from '../../fuzz/campaign.js';
+import { ORACLE_NAMES, type OracleName, expectJson, findingAsm, findingName } from '../../fuzz/finding.js';
+import { runParallel } from '../../fuzz/parallel.js';
+import { isOracleName } from '../../fuzz/setup.js';
+import { UsageError, numberOption, parseArgs, type CommandDecl } from '../args.js';
+import type { Command, Io } from '../io.js';
 
-export const command: Command = notBuilt('fuzz');
+const decl: CommandDecl = {
+  name: 'fuzz',
+  summary: 'Fuzz the verifier and the engines: generate programs and inputs, check them with the oracles\n' +
+    '(sanitize: accepted => no fault on the VM; embed: concrete states lie in the abstract ones; jit: VM = JIT;\n' +
+    'kernel: verdicts and results vs the running kernel), shrink and deduplicate findings, write them to DIR.',
+  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--json]',
+  options: [
+    { name: 'seconds', kind: 'number', valueName: 'N', description: 'stop after N seconds (default 60 unless --runs is given)' },
+    { name: 'runs', kind: 'number', valueName: 'N', description: 'stop after N programs' },
+    { name: 'workers', kind: 'number', valueName: 'N', description: 'worker threads (default 1)' },
+    { name: 'seed', kind: 'string', valueName: 'S', description: 'integer seed, to replay a campaign (default: from the clock, printed)' },
+    { name: 'oracle', kind: 'list', valueName: 'LIST', description: `oracles, comma-separated or repeated (default: ${ORACLE_NAMES.join(',')})` },
+    { name: 'out', kind: 'string', valueName: 'DIR', description: 'where minimised findings go (default findings/)' },
+    { name: 'shrink-seconds', kind: 'number', valueName: 'N', description: 'time budget for minimising one finding (default 30)' },
+    { name: 'no-seeds', kind: 'flag', description: 'do not mutate corpus/ and examples/ programs' },
+  ],
+  positionals: { min: 0, max: 0, name: '' },
+};
+
+/** Writes a file, creating its directory when missing (Io has no mkdir; memory Ios never need one). */
+function writeInto(io: Io, dir: string, name: string, data: string): string {
+  const path = join(dir, name);
+  try {
+    io.writeFile(path, data);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    try { mkdirSync(dir, { recursive: true }); } catch { throw e; }
+    io.writeFile(path, data);
+  }
+  return path;
+}
+
+function parseOracles(lists: readonly string[] | undefined): OracleName[] {
+  if (!lists) return [...ORACLE_NAMES];
+  const out: OracleName[] = [];
+  for (const item of lists.flatMap((l) => l.split(','))) {
+    const n = item.trim();
+    if (!n) continue;
+    if (!isOracleName(n)) throw new UsageError(`fuzz: unknown oracle '${n}' (have: ${ORACLE_NAMES.join(', ')})`);
+    if (!out.includes(n)) out.push(n);
+  }
+  if (out.length === 0) throw new UsageError('fuzz: --oracle needs at least one oracle');
+  return out;
+}
+
+const rate = (s: CampaignStats): number => (s.seconds > 0 ? s.runs / s.seconds : 0);
+const pct = (a: number, b: number): string => (b > 0 ? `${((100 * a) / b).toFixed(0)}%` : '-');
+
+export const command: Command = {
+  decl,
+  async run(argv, io) {
+    const args = parseArgs(decl, argv);
+    const json = args.flags.has('json');
+    const seedText = args.strings.get('seed');
+    if (seedText !== undefined && !/^-?\d+$/.test(seedText)) throw new UsageError(`fuzz: --seed needs an integer (got '${seedText}')`);
+    const seed = seedText !== undefined ? Number(BigInt.asIntN(32, BigInt(seedText))) : (Date.now() ^ (process.pid << 16)) | 0;
+    const runs = args.strings.has('runs') ? numberOption(args, 'runs', 0) : undefined;
+    const seconds = args.strings.has('seconds') ? numberOption(args, 'seconds', 0) : runs === undefined ? 60 : undefined;
+    const workers = numberOption(args, 'workers', 1);
+    if (workers < 1) throw new UsageError('fuzz: --workers must be at least 1');
+    const shrinkSeconds = numberOption(args, 'shrink-seconds', 30);
+    const oracles = parseOracles(args.lists.get('oracle'));
+    const dir = args.strings.get('out') ?? 'findings';
+
+    io.err(`fuzz: seed ${seed}, oracles ${oracles.join(',')}, ${workers} worker${workers === 1 ? '' : 's'}, ` +
+      `${seconds !== undefined ? `${seconds} s` : ''}${seconds !== undefined && runs !== undefined ? ' / ' : ''}${runs !== undefined ? `${runs} programs` : ''}\n`);
+    const written: { bug: FoundBug; name: string; files: string[] }[] = [];
+    let lastLine = 0;
+    const res = await runParallel({
+      workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'),
+      ...(seconds !== undefined && { seconds }), ...(runs !== undefined && { runs }),
+      onProgress: (s) => {
+        const now = Date.now();
+        if (now - lastLine < 2000) return;
+        lastLine = now;
+        io.err(`fuzz: ${s.seconds.toFixed(0)} s, ${s.runs} programs (${rate(s).toFixed(0)}/s), accepted ${pct(s.accepted, s.runs)}, findings ${written.length} (${s.duplicates} duplicates)\n`);
+      },
+      onFinding: (bug) => {
+        const name = findingName(bug.signature);
+        const f = bug.finding;
+        const files = [
+          writeInto(io, dir, `${name}.s`, findingAsm(f, bug.signature)),
+          writeInto(io, dir, `${name}.expect.json`, JSON.stringify(expectJson(f, bug.signature), null, 2) + '\n'),
+        ];
+        written.push({ bug, name, files });
+        io.err(`fuzz: finding ${name}: ${f.message} (${bug.originalInsns} -> ${f.program.insns.length} insns)\n`);
+      },
+    });
+    const s = res.stats;
+    for (const n of res.notes) io.err(`fuzz: note: ${n}\n`);
+    const perCore = rate(s) / res.workers;
+    if (json) {
+      io.out(JSON.stringify({
+        seed, seconds: Number(s.seconds.toFixed(3)), runs: s.runs, accepted: s.accepted,
+        acceptanceRate: s.runs > 0 ? Number((s.accepted / s.runs).toFixed(4)) : null,
+        programsPerSecond: Number(rate(s).toFixed(2)), programsPerSecondPerCore: Number(perCore.toFixed(2)), workers: res.workers,
+        oracles, notes: res.notes, duplicates: s.duplicates, shrinkSeconds: Number(s.shrinkSeconds.toFixed(3)), out: dir,
+        findings: written.map(({ bug, name, files }) => ({
+          name, signature: bug.signature, oracle: bug.finding.oracle, kind: bug.finding.kind, pc: bug.finding.pc, message: bug.finding.message,
+          verdict: bug.finding.verdict, ...(bug.finding.kernel && { kernel: bug.finding.kernel }),
+          insns: bug.finding.program.insns.length, originalInsns: bug.originalInsns, files,
+        })),
+      }) + '\n');
+    } else {
+      io.out(`${s.runs} programs in ${s.seconds.toFixed(1)} s (${rate(s).toFixed(1)}/s, ${perCore.toFixed(1)}/s per core), accepted ${pct(s.accepted, s.runs)}, ` +
+        `${written.length} finding${written.length === 1 ? '' : 's'}${s.duplicates ? ` (${s.duplicates} duplicates)` : ''}\n`);
+      for (const w of written) io.out(`  ${w.files[0]}: ${w.bug.finding.message}\n`);
+    }
+    return written.length > 0 ? 1 : 0;
+  },
+};

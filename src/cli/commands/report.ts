@@ -1,4 +1,72 @@
+/**
+ * `bpflab report FILE -o OUT.html [--section S] [--type T] [--sarif OUT.sarif] [--kernel]`:
+ * verify every program in FILE (and explain the rejected ones when explain is available) and
+ * write the self-contained HTML report. Exit 0 when all are accepted, 1 when any is rejected,
+ * 2 on bad input.
+ */
+import { PROG_TYPES, type ProgType } from '../../isa/program.js';
+import { loadFile } from '../../loader/index.js';
+import { buildReportInput, renderHtmlReport, renderSarif } from '../../report/index.js';
+import type { DomainName, Strategy } from '../../verifier/index.js';
+import { parseArgs, UsageError, type CommandDecl } from '../args.js';
 import type { Command } from '../io.js';
-import { notBuilt } from './not-built.js';
 
-export const command: Command = notBuilt('report');
+const decl: CommandDecl = {
+  name: 'report',
+  summary: 'Verify every program in FILE and write a self-contained HTML report (CFG, failing path, states per instruction, counterexample).',
+  usage: 'report FILE -o OUT.html [--section S] [--type T] [--sarif OUT.sarif] [--kernel] [--domain D]',
+  options: [
+    { name: 'out', short: 'o', kind: 'string', valueName: 'OUT.html', description: 'write the HTML report to OUT.html (- for stdout)' },
+    { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
+    { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type for inputs that do not say (default socket_filter)' },
+    { name: 'sarif', kind: 'string', valueName: 'OUT.sarif', description: 'also write SARIF 2.1.0 (one result per rejected program) for CI' },
+    { name: 'kernel', kind: 'flag', description: 'also load each program into the running kernel and show its verdict' },
+    { name: 'no-explain', kind: 'flag', description: 'do not run explain (Z3 counterexamples) on rejected programs' },
+    { name: 'domain', kind: 'string', valueName: 'D', choices: ['kernel', 'tnum', 'interval'], description: 'scalar domain (default kernel)' },
+    { name: 'strategy', kind: 'string', valueName: 'S', choices: ['dfs', 'join'], description: 'exploration: dfs (kernel, default) or join' },
+    { name: 'allow-uninit-stack', kind: 'flag', description: 'accept reads of unwritten stack, as the kernel does for privileged loaders' },
+  ],
+  positionals: { min: 1, max: 1, name: 'FILE' },
+};
+
+export const command: Command = {
+  decl,
+  async run(argv, io) {
+    const args = parseArgs(decl, argv);
+    const path = args.positionals[0]!;
+    const out = args.strings.get('out');
+    if (out === undefined) throw new UsageError('report: missing -o OUT.html (usage: bpflab ' + decl.usage + ')');
+    const section = args.strings.get('section');
+    const type = args.strings.get('type') as ProgType | undefined;
+    const programs = await loadFile(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
+    const verifyOpts = {
+      domain: (args.strings.get('domain') ?? 'kernel') as DomainName,
+      strategy: (args.strings.get('strategy') ?? 'dfs') as Strategy,
+      allowUninitStack: args.flags.has('allow-uninit-stack'),
+    };
+    let kernel;
+    if (args.flags.has('kernel')) {
+      const { kernelVerdict } = await import('./verify.js');
+      kernel = kernelVerdict;
+    }
+    const input = await buildReportInput(path, programs, {
+      verify: verifyOpts,
+      explain: !args.flags.has('no-explain'),
+      ...(kernel && { kernel }),
+    });
+    input.version = '0.1.0';
+    io.writeFile(out, renderHtmlReport(input, { verifyOptions: verifyOpts }));
+    const sarif = args.strings.get('sarif');
+    if (sarif !== undefined) io.writeFile(sarif, JSON.stringify(renderSarif(input), null, 2) + '\n');
+    const rejected = input.programs.filter((p) => p.result.verdict === 'reject').length;
+    if (args.flags.has('json')) {
+      io.out(JSON.stringify({
+        file: path, report: out, ...(sarif !== undefined && { sarif }),
+        programs: input.programs.map((p) => ({ name: p.program.name, section: p.program.section, verdict: p.result.verdict, error: p.result.error })),
+      }) + '\n');
+    } else if (out !== '-') {
+      io.out(`${out}: ${input.programs.length} program${input.programs.length === 1 ? '' : 's'}, ${rejected} rejected\n`);
+    }
+    return rejected ? 1 : 0;
+  },
+};

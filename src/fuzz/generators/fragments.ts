@@ -40,7 +40,7 @@ const scalarLeaf = (type: FuzzProgType): fc.Arbitrary<Frag>[] => {
     fc.record({ k: fc.constant('helper' as const), dst: varArb, fn: fc.nat(7), mask: fc.constantFrom(0, 0, 0xff, 0xffff, 0x3f, 7) }),
   ];
   if (spec.ctxLoads.length > 0)
-    out.push(fc.record({ k: fc.constant('ctx' as const), dst: varArb, field: fc.nat(63), narrow: fc.nat(15), viaSpill: fc.boolean({}) }));
+    out.push(fc.record({ k: fc.constant('ctx' as const), dst: varArb, field: fc.nat(63), narrow: fc.nat(15), viaSpill: fc.boolean() }));
   return out;
 };
 

@@ -146,7 +146,7 @@ function lowerFrag(cx: Ctx, f: Frag): void {
     case 'ctx': {
       const loads = cx.spec.ctxLoads;
       const fld = loads[f.field % loads.length]!;
-      const sizes: Size[] = fld.size === 8 ? [8, 4, 2, 1] : [4, 2, 1];
+      const sizes: Size[] = !fld.narrow ? [fld.size] : fld.size === 8 ? [8, 4, 2, 1] : [4, 2, 1];
       const size = sizes[f.narrow % sizes.length]!;
       const off = fld.off + ((((f.narrow >> 2) * size) % fld.size) & ~(size - 1));
       let base = CTX;

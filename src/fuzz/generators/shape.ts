@@ -86,8 +86,8 @@ export interface ProgramShape {
 /** What a program type offers to the generator. */
 export interface TypeSpec {
   type: FuzzProgType;
-  /** Readable scalar ctx fields: offset and full size. */
-  ctxLoads: readonly { off: number; size: 4 | 8 }[];
+  /** Readable scalar ctx fields: offset, full size, whether narrower loads are allowed. */
+  ctxLoads: readonly { off: number; size: 4 | 8; narrow: boolean }[];
   /** Writable u32 ctx fields. */
   ctxStores: readonly number[];
   /** Offsets of the u32 ctx fields data / data_end, when direct packet access is allowed. */
@@ -98,7 +98,7 @@ export interface TypeSpec {
   helpers: readonly number[];
 }
 
-const SKB_LOADS = [0, 4, 8, 12, 16, 20, 24, 32, 36, 40, 44, 48, 52, 56, 60, 64, 68].map((off) => ({ off, size: 4 as const }));
+const SKB_LOADS = [0, 4, 8, 12, 16, 20, 24, 32, 36, 40, 44, 48, 52, 56, 60, 64, 68].map((off) => ({ off, size: 4 as const, narrow: true }));
 const CB = [48, 52, 56, 60, 64];
 /** get_prandom_u32, ktime_get_ns, get_smp_processor_id. */
 const COMMON_HELPERS = [7, 5, 8];
@@ -106,12 +106,12 @@ const COMMON_HELPERS = [7, 5, 8];
 export const TYPE_SPECS: Record<FuzzProgType, TypeSpec> = {
   socket_filter: { type: 'socket_filter', ctxLoads: SKB_LOADS, ctxStores: CB, packet: null, ldAbs: true, skbLoadBytes: true, helpers: COMMON_HELPERS },
   sched_cls: {
-    type: 'sched_cls', ctxLoads: [...SKB_LOADS, { off: 72, size: 4 }, { off: 152, size: 8 }], ctxStores: [8, 32, 44, ...CB],
+    type: 'sched_cls', ctxLoads: [...SKB_LOADS, { off: 72, size: 4, narrow: true }, { off: 152, size: 8, narrow: false }], ctxStores: [8, 32, 44, ...CB],
     packet: { data: 76, end: 80 }, ldAbs: true, skbLoadBytes: true, helpers: COMMON_HELPERS,
   },
-  xdp: { type: 'xdp', ctxLoads: [{ off: 12, size: 4 }, { off: 16, size: 4 }], ctxStores: [], packet: { data: 0, end: 4 }, ldAbs: false, skbLoadBytes: false, helpers: COMMON_HELPERS },
+  xdp: { type: 'xdp', ctxLoads: [{ off: 12, size: 4, narrow: false }, { off: 16, size: 4, narrow: false }], ctxStores: [], packet: { data: 0, end: 4 }, ldAbs: false, skbLoadBytes: false, helpers: COMMON_HELPERS },
   kprobe: {
-    type: 'kprobe', ctxLoads: Array.from({ length: 21 }, (_, i) => ({ off: 8 * i, size: 8 as const })), ctxStores: [], packet: null,
+    type: 'kprobe', ctxLoads: Array.from({ length: 21 }, (_, i) => ({ off: 8 * i, size: 8 as const, narrow: true })), ctxStores: [], packet: null,
     ldAbs: false, skbLoadBytes: false, helpers: [...COMMON_HELPERS, 14 /* get_current_pid_tgid */],
   },
 };

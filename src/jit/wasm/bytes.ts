@@ -2,6 +2,8 @@
  * A growable byte buffer with the WebAssembly binary encodings: LEB128 integers (unsigned and
  * signed, 32 and 64 bit), little-endian fixed-width values, names and length-prefixed vectors.
  */
+const UTF8 = new TextEncoder();
+
 export class ByteWriter {
   private buf = new Uint8Array(256);
   private len = 0;
@@ -58,13 +60,16 @@ export class ByteWriter {
     }
   }
 
-  /** Signed LEB128 of a 64-bit integer (taken modulo 2^64). */
+  /** Signed LEB128 of a 64-bit integer (taken modulo 2^64), shifted as two int32 halves (no BigInt churn). */
   s64(v: bigint): this {
-    let x = BigInt.asIntN(64, v);
+    const u = BigInt.asUintN(64, v);
+    let lo = Number(u & 0xffffffffn) | 0;
+    let hi = Number(u >> 32n) | 0;
     for (;;) {
-      const b = Number(x & 0x7fn);
-      x >>= 7n;
-      const done = (x === 0n && (b & 0x40) === 0) || (x === -1n && (b & 0x40) !== 0);
+      const b = lo & 0x7f;
+      lo = (lo >>> 7) | (hi << 25);
+      hi >>= 7;
+      const done = ((hi === 0 && lo === 0) && (b & 0x40) === 0) || ((hi === -1 && lo === -1) && (b & 0x40) !== 0);
       this.byte(done ? b : b | 0x80);
       if (done) return this;
     }
@@ -72,7 +77,7 @@ export class ByteWriter {
 
   /** A UTF-8 name with its length prefix. */
   name(s: string): this {
-    const enc = new TextEncoder().encode(s);
+    const enc = UTF8.encode(s);
     this.u32(enc.length);
     return this.bytes(enc);
   }

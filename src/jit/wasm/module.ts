@@ -22,6 +22,8 @@ export class Code {
   op(o: number): this { this.w.byte(o); return this; }
   i32(v: number): this { this.w.byte(Op.i32_const).s32(v); return this; }
   i64(v: bigint): this { this.w.byte(Op.i64_const).s64(v); return this; }
+  /** i64.const of a sign-extended int32 (its s64 LEB128 is its s32 LEB128). */
+  i64s(v: number): this { this.w.byte(Op.i64_const).s32(v); return this; }
   get(i: number): this { this.w.byte(Op.local_get).u32(i); return this; }
   set(i: number): this { this.w.byte(Op.local_set).u32(i); return this; }
   tee(i: number): this { this.w.byte(Op.local_tee).u32(i); return this; }

@@ -486,6 +486,17 @@ export class PathMachine {
     const b: Val = op.srcBit(ins.code) === op.BPF_X ? this.read(ins.src) : { k: 'scalar', t: this.T.k(ins.imm) };
     const cond = this.condition(name, is32, a, b);
     this.assume(next === target ? cond : this.T.not(cond));
+    // a NULL check settles every copy of the pointer (the kernel's mark_ptr_or_null_regs)
+    const p = a.k === 'ptr' && b.k === 'scalar' && b.t.c === 0n ? a : b.k === 'ptr' && a.k === 'scalar' && a.t.c === 0n ? b : null;
+    if (p && p.nul && (name === 'jeq' || name === 'jne')) {
+      const isNull = (next === target) === (name === 'jeq');
+      const nul = p.nul;
+      const fix = (v: Val): Val => (v.k === 'ptr' && v.nul === nul ? (isNull ? { k: 'scalar', t: this.T.k(0) } : { ...v, nul: null }) : v);
+      for (const f of this.frames) {
+        f.regs = f.regs.map(fix);
+        for (const [o, v] of f.spills) f.spills.set(o, fix(v));
+      }
+    }
   }
 
   /** The jump condition "a op b" over values, pointers compared as the verifier allows. */

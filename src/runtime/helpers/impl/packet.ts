@@ -144,7 +144,7 @@ export const l4CsumReplace: HelperFn = (env) => {
 
 /**
  * bpf_csum_diff(from, from_size, to, to_size, seed): csum_partial over ~from[] then to[] (u32
- * words), seeded; sizes must be multiples of 4 and at most 512 bytes together.
+ * words), seeded, folded to 16 bits; sizes must be multiples of 4 and at most 512 bytes together.
  */
 export const csumDiff: HelperFn = (env) => {
   const fs = argNum(env, 2), ts = argNum(env, 4);
@@ -155,7 +155,9 @@ export const csumDiff: HelperFn = (env) => {
   const word = (b: Uint8Array, i: number): number => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
   for (let i = 0; i < fs; i += 4) sum = add32(sum, ~word(from, i) >>> 0);
   for (let i = 0; i < ts; i += 4) sum = add32(sum, word(to, i));
-  env.regs[0] = sum | 0;
+  // csum_from32to16: the kernel (6.12+) folds the result to 16 bits on every architecture
+  const folded = ((sum + (((sum >>> 16) | (sum << 16)) >>> 0)) >>> 0) >>> 16;
+  env.regs[0] = folded;
   env.regs[1] = 0;
 };
 

@@ -1,0 +1,123 @@
+/**
+ * Running a program on the checked VM or the JIT with a fuzz input: maps created from the
+ * program's specs and filled, the run, and the maps' contents read back, so two engines can be
+ * compared on everything a program can change.
+ */
+import { InputError } from '../isa/errors.js';
+import type { Program } from '../isa/program.js';
+import { createMap } from '../runtime/maps/create.js';
+import type { BpfMap } from '../runtime/maps/types.js';
+import { type RunInput, type RunResult, Vm, type VmOptions } from '../vm/index.js';
+import { VmError } from '../runtime/errors.js';
+import { type ConcreteInput, hex } from './generators/inputs.js';
+
+/** How a run ended, with the maps afterwards ("map0 key=value" lines), or why it could not start. */
+export type EngineRun = { ok: true; res: RunResult; maps: string[] } | { ok: false; reason: string };
+
+/** An engine: the VM, the JIT, or a wrapper around either (tests plant bugs this way). */
+export type Engine = (program: Program, input: ConcreteInput, opts: { maxSteps: number }) => EngineRun;
+
+export function runInput(ci: ConcreteInput): RunInput {
+  const r: RunInput = { seed: ci.seed };
+  if (ci.packet) r.packet = ci.packet;
+  if (ci.ctx) r.ctx = ci.ctx;
+  return r;
+}
+
+/** Creates the program's maps and fills them (entries a map refuses, e.g. when full, are skipped). */
+export function makeMaps(program: Program, ci: ConcreteInput): BpfMap[] {
+  const maps = program.maps.map((spec) => {
+    const m = createMap(spec, { cpus: 1 });
+    if (spec.initial) m.update(new Uint8Array(spec.keySize), spec.initial.subarray(0, spec.valueSize));
+    return m;
+  });
+  for (const f of ci.fills) {
+    try { maps[f.map]?.update(f.key, f.value, 0); } catch { /* full hash map, bad key: the input just has fewer entries */ }
+  }
+  return maps;
+}
+
+/** Every map's entries, in iteration order, as text (array/hash families; others by count). */
+export function dumpMaps(maps: readonly BpfMap[]): string[] {
+  const out: string[] = [];
+  maps.forEach((m, i) => {
+    const name = m.spec.name || `map${i}`;
+    let key: Uint8Array | undefined;
+    try {
+      let n = 0;
+      for (key = m.nextKey(null); key && n < 4096; key = m.nextKey(key), n++) {
+        let v: string;
+        try { v = hex(m.lookup(key)); } catch { v = '?'; }
+        out.push(`${name} ${hex(key)}=${v}`);
+      }
+    } catch {
+      out.push(`${name} count=${m.count()}`);
+    }
+  });
+  return out;
+}
+
+/** Exceptions that mean "this engine cannot run this program" rather than "it ran and ended so". */
+export function unrunnable(e: unknown): string | null {
+  if (e instanceof InputError) return e.message;
+  if (e instanceof VmError) return e.message;
+  return null;
+}
+
+/** The checked VM. */
+export const vmEngine: Engine = (program, ci, opts) => {
+  let vm: Vm;
+  try {
+    vm = new Vm(program, { maxSteps: opts.maxSteps, maps: makeMaps(program, ci) });
+  } catch (e) {
+    const why = unrunnable(e);
+    if (why !== null) return { ok: false, reason: why };
+    throw e;
+  }
+  try {
+    const res = vm.run(runInput(ci));
+    return { ok: true, res, maps: dumpMaps(vm.maps) };
+  } catch (e) {
+    const why = unrunnable(e);
+    if (why !== null) return { ok: false, reason: why };
+    throw e;
+  }
+};
+
+/** The shape of the JIT's entry point (src/jit/index.ts): the VM's inputs and result. */
+export type RunJit = (program: Program, input: RunInput, opts?: VmOptions) => RunResult;
+
+let jitLoad: Promise<RunJit | string> | null = null;
+
+/**
+ * Loads the JIT's `runJit` lazily (it is another helper's module, and the CLI should not pay for
+ * it unless the jit oracle runs). Resolves to the function or to why it is unavailable.
+ */
+export function loadJit(): Promise<RunJit | string> {
+  jitLoad ??= (async () => {
+    const spec = '../jit/index.js';
+    try {
+      const mod = (await import(spec)) as Record<string, unknown>;
+      const f = mod['runJit'];
+      return typeof f === 'function' ? (f as RunJit) : 'src/jit/index.ts exports no runJit';
+    } catch (e) {
+      return `the JIT did not load (${(e as Error).message.split('\n')[0]})`;
+    }
+  })();
+  return jitLoad;
+}
+
+/** An Engine over a RunJit function. */
+export function jitEngine(runJit: RunJit): Engine {
+  return (program, ci, opts) => {
+    const maps = makeMaps(program, ci);
+    try {
+      const res = runJit(program, runInput(ci), { maxSteps: opts.maxSteps, maps });
+      return { ok: true, res, maps: dumpMaps(maps) };
+    } catch (e) {
+      const why = unrunnable(e);
+      if (why !== null) return { ok: false, reason: why };
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Reusable fast-check generators for eBPF programs and their inputs.
+ *
+ * - `programArb(opts)`: structured programs per type (socket_filter, xdp, sched_cls, kprobe) that a
+ *   correct verifier mostly accepts: ALU with edge constants, packet bounds checks, map lookups with
+ *   null checks, stack spills/fills and atomics, bounded loops, bpf-to-bpf calls, 32/64-bit mixes.
+ * - `shapeArb(opts)` + `lowerShape(shape)`: the same, as a shrinkable description.
+ * - `rawProgramArb`, `rawInsnArb`: random valid-encoding instructions.
+ * - `mutatedProgramArb(base)`, `seedMutantArb(seeds)`, `loadSeedPrograms()`: mutational generation.
+ * - `inputArb` + `materialize(program, input)`: packet, ctx, map contents, PRNG seed.
+ */
+export { Builder, type Label } from './builder.js';
+export { IMM32_EDGES, IMM64_EDGES, SHIFT_EDGES, imm32Arb, imm64Arb, shiftArb } from './constants.js';
+export { fragsArb, leafArb, initArb, varArb } from './fragments.js';
+export { inputArb, materialize, hex, MIN_PACKET, type FuzzInput, type ConcreteInput, type MapFill, type MapFillInput } from './inputs.js';
+export { lowerShape, shapeMaps } from './lower.js';
+export { programArb, shapeArb, mapShapeArb, type ShapeOptions } from './program.js';
+export { rawInsnArb, rawProgramArb, mutationArb, mutateInsns, mutatedProgramArb, seedMutantArb, type Mutation } from './raw.js';
+export { loadSeedPrograms, repoRoot } from './seeds.js';
+export * from './shape.js';

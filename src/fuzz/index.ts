@@ -1,0 +1,11 @@
+/**
+ * Fuzzing: generators of programs and inputs, oracles (sanitize, embed, jit, kernel), campaigns
+ * with shrinking and deduplication, and findings written as corpus entries.
+ */
+export * from './generators/index.js';
+export * from './oracles/index.js';
+export { ORACLE_NAMES, type OracleName, type Finding, signature, findingName, opcodeName, expectJson, findingAsm } from './finding.js';
+export { vmEngine, jitEngine, loadJit, makeMaps, dumpMaps, runInput, type Engine, type EngineRun, type RunJit } from './engines.js';
+export { runCampaign, caseArb, type CampaignOptions, type CampaignStats, type FoundBug, type CaseOptions } from './campaign.js';
+export { runParallel, type ParallelOptions, type ParallelResult } from './parallel.js';
+export { buildOracles, setFuzzOverrides, isOracleName, type FuzzOverrides, type OracleSetup } from './setup.js';

@@ -1,0 +1,231 @@
+/**
+ * The embedding oracle: the verifier's abstract states must over-approximate every concrete run.
+ * For an accepted program, at every executed pc some abstract state the verifier explored at that
+ * pc must contain the VM's registers -- every register live there (pruning ignores dead ones):
+ *
+ *   scalar   value in tnum and in all eight bounds (u64/s64/u32/s32)
+ *   pointer  same region kind (ctx, stack of the same frame, map value of the same map, packet),
+ *            variable offset (concrete offset - fixed off) in the scalar part; packet pointers also
+ *            (offset - off) + range <= packet length, i.e. the proven range really is in the packet
+ *   *_or_null  NULL, or as the pointer
+ *
+ * The verifier reports its states through `VerifyOptions.onInsn(pc, state)` (H6's hook); the
+ * concrete registers come from the VM stopped after k steps (a step-limited re-run per sample).
+ */
+import type { Program } from '../../isa/program.js';
+import { MemoryFault } from '../../runtime/memory.js';
+import type { Memory } from '../../runtime/memory.js';
+import { VmError } from '../../runtime/errors.js';
+import type { BpfMap } from '../../runtime/maps/types.js';
+import type { Scalar } from '../../verifier/domains/index.js';
+import type { VerifyOptions } from '../../verifier/index.js';
+import { liveRegisters } from '../../verifier/liveness.js';
+import { T, typeName } from '../../verifier/reg-types.js';
+import type { VState } from '../../verifier/state.js';
+import { Vm } from '../../vm/index.js';
+import { makeMaps, runInput } from '../engines.js';
+import type { Finding } from '../finding.js';
+import { type ConcreteInput, materialize } from '../generators/inputs.js';
+import { FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
+
+/** The fields of a verifier register the oracle reads. */
+export interface AbstractReg {
+  type: number;
+  off: number;
+  v: Scalar;
+  range: number;
+  map: number;
+  frameno: number;
+}
+
+/** Registers live at a pc, copied when the verifier passes it (undefined: dead there). */
+export type AbstractSnap = (AbstractReg | undefined)[];
+
+/** The hook the verifier calls before each instruction (declared here until options.ts has it). */
+export type OnInsn = (pc: number, state: VState) => void;
+
+const MASK64 = (1n << 64n) - 1n;
+const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
+
+/** x (a u64 pattern) lies in the scalar: tnum_in and every bound. */
+export function scalarContains(s: Scalar, x: bigint): boolean {
+  x &= MASK64;
+  if ((x & ~s.mask & MASK64) !== s.value) return false;
+  if (x < s.umin || x > s.umax) return false;
+  const sx = s64(x);
+  if (sx < s64(s.smin) || sx > s64(s.smax)) return false;
+  const lo = x & 0xffffffffn;
+  if (lo < s.u32min || lo > s.u32max) return false;
+  const slo = s32(lo);
+  return slo >= s32(s.s32min) && slo <= s32(s.s32max);
+}
+
+const fmtScalar = (s: Scalar): string =>
+  `var_off=(0x${s.value.toString(16)}; 0x${s.mask.toString(16)}) u64=[${s.umin}, ${s.umax}] s64=[${s64(s.smin)}, ${s64(s.smax)}] u32=[${s.u32min}, ${s.u32max}] s32=[${s32(s.s32min)}, ${s32(s.s32max)}]`;
+
+/** Region kinds each verifier pointer type may point into. */
+const REGION_OF: Partial<Record<number, string>> = {
+  [T.PTR_TO_CTX]: 'ctx', [T.PTR_TO_STACK]: 'stack', [T.PTR_TO_MAP_VALUE]: 'map_value', [T.CONST_PTR_TO_MAP]: 'map',
+  [T.PTR_TO_PACKET]: 'packet', [T.PTR_TO_PACKET_END]: 'packet', [T.PTR_TO_PACKET_META]: 'packet',
+};
+const MAYBE_NULL = 0x100;
+const BASE = 0xff;
+
+/** One concrete register: its raw 64 bits, and where it points when it is a pointer. */
+interface ConcreteReg {
+  bits: bigint;
+  region?: { id: number; kind: string; off: number; len: number; owner: unknown };
+}
+
+export interface ConcreteStep {
+  pc: number;
+  regs: ConcreteReg[];
+  /** Region id of each frame's stack. */
+  stackIds: Int32Array;
+}
+
+function decode(R: Int32Array, mem: Memory): ConcreteReg[] {
+  const out: ConcreteReg[] = [];
+  for (let r = 0; r <= 10; r++) {
+    const lo = R[2 * r]!, hi = R[2 * r + 1]!;
+    const bits = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    const id = mem.regionOf(hi);
+    if (id < 0) { out.push({ bits }); continue; }
+    const origin = mem.origin[id]!;
+    out.push({ bits, region: { id, kind: mem.kindOf(id), off: (lo >>> 0) - origin, len: mem.end[id]! - origin, owner: mem.owners[id] } });
+  }
+  return out;
+}
+
+/**
+ * The VM's registers before each of the first `maxSteps` executed instructions (evenly sampled
+ * beyond that): a run stopped by the step limit after k steps leaves the state before step k+1.
+ */
+export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: number): ConcreteStep[] {
+  const full = new Vm(program, { maps: makeMaps(program, ci), maxSteps: 1_000_000 }).run(runInput(ci));
+  const n = full.steps;
+  const ks: number[] = [];
+  if (n <= maxSamples) for (let k = 0; k < n; k++) ks.push(k);
+  else for (let i = 0; i < maxSamples; i++) ks.push(Math.floor((i * n) / maxSamples));
+  const out: ConcreteStep[] = [];
+  for (const k of ks) {
+    const vm = new Vm(program, { maps: makeMaps(program, ci), maxSteps: k });
+    const prep = vm.prepare(runInput(ci));
+    const o = vm.execute(prep);
+    if (!(o.error instanceof VmError) || o.error.kind !== 'step_limit') break;
+    out.push({ pc: o.error.pc, regs: decode(prep.regs, prep.mem), stackIds: prep.mem.stackIds });
+  }
+  return out;
+}
+
+export type MismatchKind = 'scalar' | 'not-pointer' | 'region' | 'stack-frame' | 'map' | 'offset' | 'packet-range';
+
+/** Why concrete register `c` is not in abstract register `a`, or null when it is. */
+export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, stackIds: Int32Array): { kind: MismatchKind; why: string } | null {
+  if (a.type === T.NOT_INIT) return null;
+  if (a.type === T.SCALAR) {
+    if (c.region) return null; // a pointer bit pattern held as a scalar: the VM's encoding is not the kernel's
+    return scalarContains(a.v, c.bits) ? null : { kind: 'scalar', why: `0x${c.bits.toString(16)} not in scalar ${fmtScalar(a.v)}` };
+  }
+  const base = a.type & BASE;
+  const kind = REGION_OF[base];
+  if (kind === undefined) return null; // pointer kinds the oracle does not model
+  if ((a.type & MAYBE_NULL) && c.bits === 0n) return null;
+  const reg = c.region;
+  if (!reg) return { kind: 'not-pointer', why: `0x${c.bits.toString(16)} is not a pointer, abstract ${typeName(a.type)}` };
+  if (reg.kind !== kind) return { kind: 'region', why: `points into ${reg.kind}, abstract ${typeName(a.type)}` };
+  if (base === T.PTR_TO_STACK && stackIds[a.frameno] !== reg.id) return { kind: 'stack-frame', why: `points into another frame's stack than frame ${a.frameno}` };
+  if ((base === T.PTR_TO_MAP_VALUE || base === T.CONST_PTR_TO_MAP) && a.map >= 0 && a.map < program.maps.length) {
+    const owner = reg.owner as BpfMap | undefined;
+    if (owner?.spec && owner.spec.name !== program.maps[a.map]!.name) return { kind: 'map', why: `points into map ${owner.spec.name}, abstract map ${program.maps[a.map]!.name}` };
+  }
+  if (base === T.PTR_TO_PACKET_END || base === T.CONST_PTR_TO_MAP) return null;
+  const varOff = BigInt(reg.off - a.off);
+  if (!scalarContains(a.v, varOff)) return { kind: 'offset', why: `offset ${reg.off} - off ${a.off} not in ${fmtScalar(a.v)} (${typeName(a.type)})` };
+  if (base === T.PTR_TO_PACKET && a.range > 0 && reg.off - a.off + a.range > reg.len)
+    return { kind: 'packet-range', why: `packet range r=${a.range} from offset ${reg.off - a.off} exceeds the packet (${reg.len} bytes)` };
+  return null;
+}
+
+export interface EmbedOptions {
+  verify: VerifyFn;
+  /** Concrete states sampled per input (default 48). */
+  samples?: number;
+  /** Abstract register snapshots kept per program before giving up on it (default 40,000). */
+  maxSnaps?: number;
+}
+
+export function embedOracle(opts: EmbedOptions): Oracle {
+  const samples = opts.samples ?? 48;
+  const maxSnaps = opts.maxSnaps ?? 40_000;
+  const notes = new Set<string>();
+  let hookSeen = false;
+  return {
+    name: 'embed',
+    notes,
+    unavailable: () => null,
+    check(c, cx) {
+      const v0 = cx.verdict();
+      if (v0.verdict !== 'accept' || !v0.cfg) return null;
+      const p = c.program;
+      const live = liveRegisters(p.insns, v0.cfg);
+      const states = new Map<number, AbstractSnap[]>();
+      let snaps = 0;
+      let overflow = false;
+      const onInsn: OnInsn = (pc, st) => {
+        hookSeen = true;
+        if (overflow) return;
+        if (++snaps > maxSnaps) { overflow = true; return; }
+        const f = st.frames[st.frames.length - 1]!;
+        const mask = live[pc]! | (1 << 10);
+        const snap: AbstractSnap = new Array(11);
+        for (let r = 0; r <= 10; r++) {
+          if (!(mask & (1 << r))) continue;
+          const g = f.regs[r]!;
+          snap[r] = { type: g.type, off: g.off, v: g.v, range: g.range, map: g.map, frameno: g.frameno };
+        }
+        let l = states.get(pc);
+        if (!l) states.set(pc, (l = []));
+        l.push(snap);
+      };
+      const v = opts.verify(p, { ...FUZZ_VERIFY_OPTIONS, onInsn } as VerifyOptions);
+      if (!hookSeen) { notes.add('embed: skipped, the verifier has no onInsn hook (VerifyOptions.onInsn)'); return null; }
+      if (v.verdict !== 'accept') return null;
+      if (overflow) { notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`); return null; }
+      for (const input of c.inputs) {
+        let steps: ConcreteStep[];
+        try {
+          steps = concreteSteps(p, materialize(p, input), samples);
+        } catch (e) {
+          if (e instanceof MemoryFault || e instanceof VmError || (e as Error).name === 'InputError') continue;
+          throw e;
+        }
+        for (const s of steps) {
+          const here = states.get(s.pc);
+          const base = { oracle: 'embed' as const, program: p, input, verdict: v.verdict, pc: s.pc };
+          if (!here) return { ...base, kind: 'unvisited-pc', message: `the VM executes pc ${s.pc}, which the verifier never reached` } satisfies Finding;
+          // Some explored state must hold all live registers at once; report the closest one's first miss.
+          let best: { reg: number; kind: MismatchKind; why: string; bad: number } | null = null;
+          for (const snap of here) {
+            let bad = 0;
+            let first: { reg: number; kind: MismatchKind; why: string } | null = null;
+            for (let r = 0; r <= 10; r++) {
+              const a = snap[r];
+              if (!a) continue;
+              const m = regMismatch(a, s.regs[r]!, p, s.stackIds);
+              if (m) { bad++; first ??= { reg: r, ...m }; }
+            }
+            if (bad === 0) { best = null; break; }
+            if (!best || bad < best.bad) best = { ...first!, bad };
+          }
+          if (best) {
+            const n = here.length;
+            return { ...base, kind: best.kind, message: `at pc ${s.pc} r${best.reg}: ${best.why} (closest of ${n} abstract state${n === 1 ? '' : 's'})` } satisfies Finding;
+          }
+        }
+      }
+      return null;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The kernel oracle: bpflab against the running kernel's verifier and BPF_PROG_TEST_RUN.
+ *
+ * - bpflab accepts what the kernel rejects: a soundness suspect (`bpflab-accepts:<kernel message>`).
+ * - bpflab rejects what the kernel accepts: a precision gap (`bpflab-rejects:<bpflab kind>`),
+ *   except exploration limits (bpflab fuzzes with a lower cap than the kernel's).
+ * - both accept: the VM and the kernel must agree on r0 (low 32 bits: test runs report u32), the
+ *   packet and the array/hash maps, for programs without time- or CPU-dependent helpers.
+ */
+import type { Program } from '../../isa/program.js';
+import { kernelAvailable, progLoad, runInKernel, type KernelRunResult } from '../../kernel/index.js';
+import { closeFd } from '../../kernel/index.js';
+import * as op from '../../isa/opcodes.js';
+import { type Engine, vmEngine } from '../engines.js';
+import type { Finding } from '../finding.js';
+import { hex, materialize } from '../generators/inputs.js';
+import { FUZZ_MAX_STEPS, type Oracle } from './types.js';
+
+/** Helpers whose results depend only on the program's inputs (map ops, skb_load_bytes). */
+const DETERMINISTIC_HELPERS = new Set([1, 2, 3, 26]);
+/** Program types BPF_PROG_TEST_RUN runs with a packet. */
+const RUNNABLE = new Set(['socket_filter', 'sched_cls', 'sched_act', 'xdp']);
+/** bpflab rejections that are exploration budgets, not judgements. */
+const BUDGET_KINDS = new Set(['too_large', 'too_complex', 'unsupported']);
+
+/** The kernel verifier's error line: the last log line that is not a statistic. */
+export function kernelMessage(log: string): string {
+  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l && !/^processed \d+ insns/.test(l) && !/^verification time/.test(l) && !/^stack depth/.test(l));
+  return lines[lines.length - 1] ?? '(no message)';
+}
+
+/** pc of the last instruction line ("12: (bf) ...") in a level-1 log, or -1. */
+export function kernelErrorPc(log: string): number {
+  const m = [...log.matchAll(/^(\d+): \([0-9a-f]{2}\)/gm)];
+  const last = m[m.length - 1];
+  return last ? Number(last[1]) : -1;
+}
+
+/** A message with numbers and register names abstracted, for deduplication. */
+const normalize = (msg: string): string => msg.replace(/\bR\d+/g, 'R').replace(/-?\b(0x[0-9a-f]+|\d+)\b/gi, 'N').slice(0, 60);
+
+function deterministic(p: Program): boolean {
+  for (const i of p.insns)
+    if (i.code === (op.BPF_JMP | op.BPF_CALL) && i.src === 0 && !DETERMINISTIC_HELPERS.has(i.imm)) return false;
+  return true;
+}
+
+const sortedMaps = (p: Program, lines: readonly string[]): string =>
+  lines.filter((l) => { const i = p.maps.findIndex((m) => l.startsWith(`${m.name} `)); const t = p.maps[i]?.type; return t === 'array' || t === 'hash'; }).sort().join('\n');
+
+function kernelMapLines(p: Program, r: KernelRunResult): string[] {
+  const out: string[] = [];
+  for (const m of r.maps) for (const [k, v] of m.entries) out.push(`${m.name} ${hex(k)}=${hex(v)}`);
+  void p;
+  return out;
+}
+
+export function kernelOracle(opts: { vm?: Engine; results?: boolean } = {}): Oracle {
+  const vm = opts.vm ?? vmEngine;
+  const compareResults = opts.results ?? true;
+  const notes = new Set<string>();
+  return {
+    name: 'kernel',
+    notes,
+    unavailable: () => { const k = kernelAvailable(); return k.ok ? null : k.reason; },
+    check(c, cx) {
+      const v = cx.verdict();
+      const p = c.program;
+      const load = progLoad(p, { logLevel: 0 });
+      if (load.fd !== null) closeFd(load.fd);
+      const base = { oracle: 'kernel' as const, program: p, verdict: v.verdict, kernel: load.verdict };
+      if (v.verdict === 'accept' && load.verdict === 'reject') {
+        const detail = progLoad(p, { logLevel: 1 });
+        if (detail.fd !== null) closeFd(detail.fd);
+        const msg = kernelMessage(detail.log || load.log);
+        return {
+          ...base, kind: `bpflab-accepts:${normalize(msg)}`, pc: kernelErrorPc(detail.log),
+          message: `bpflab accepts, the kernel rejects (${load.errno}): ${msg}`,
+        } satisfies Finding;
+      }
+      if (v.verdict === 'reject' && load.verdict === 'accept') {
+        const e = v.error!;
+        if (BUDGET_KINDS.has(e.kind)) return null;
+        return { ...base, kind: `bpflab-rejects:${e.kind}`, pc: e.pc, message: `bpflab rejects (${e.message}), the kernel accepts` } satisfies Finding;
+      }
+      if (v.verdict !== 'accept' || !compareResults || !RUNNABLE.has(p.type) || !deterministic(p)) return null;
+      for (const input of c.inputs) {
+        const ci = materialize(p, input);
+        const mine = vm(p, ci, { maxSteps: FUZZ_MAX_STEPS });
+        if (!mine.ok || mine.res.fault || mine.res.error) continue; // the sanitize oracle reports these
+        let k: KernelRunResult;
+        try {
+          k = runInKernel(p, { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })), logLevel: 0 });
+        } catch (e) {
+          notes.add(`kernel: test run failed (${(e as Error).message.split('\n')[0]})`);
+          continue;
+        }
+        if (!k.run) continue;
+        const r0 = Number(mine.res.r0 & 0xffffffffn);
+        if (r0 !== k.run.retval)
+          return { ...base, input, kind: 'result:r0', pc: -1, message: `r0 differs: VM ${r0}, kernel ${k.run.retval}`, expect: 'accept', r0: String(k.run.retval) };
+        if (mine.res.packet && k.run.dataOut && hex(mine.res.packet) !== hex(k.run.dataOut))
+          return { ...base, input, kind: 'result:packet', pc: -1, message: 'the packet after the run differs between the VM and the kernel', expect: 'accept' };
+        const a = sortedMaps(p, mine.maps), b = sortedMaps(p, kernelMapLines(p, k));
+        if (a !== b) return { ...base, input, kind: 'result:maps', pc: -1, message: 'map contents after the run differ between the VM and the kernel', expect: 'accept' };
+      }
+      return null;
+    },
+  };
+}

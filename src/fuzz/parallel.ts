@@ -1,0 +1,130 @@
+/**
+ * Campaigns over several cores: one worker thread per core, each with its own seed; the parent
+ * sums their statistics, deduplicates findings by signature and tells every worker about each
+ * new signature. Without a compiled worker (running from TypeScript sources, e.g. under vitest)
+ * the campaign runs in this thread instead.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type CampaignStats, type FoundBug, caseArb, runCampaign } from './campaign.js';
+import type { OracleName } from './finding.js';
+import { loadSeedPrograms } from './generators/seeds.js';
+import { buildOracles } from './setup.js';
+
+export interface WorkerData {
+  seed: number;
+  seconds?: number;
+  runs?: number;
+  oracles: OracleName[];
+  shrinkSeconds: number;
+  known: string[];
+  useSeeds: boolean;
+  structured?: number;
+}
+
+export type WorkerMessage =
+  | { t: 'progress'; stats: CampaignStats }
+  | { t: 'finding'; bug: FoundBug }
+  | { t: 'done'; stats: CampaignStats; notes: string[] }
+  | { t: 'error'; message: string };
+
+export type ParentMessage = { t: 'known'; sig: string } | { t: 'stop' };
+
+export interface ParallelOptions {
+  workers: number;
+  seed: number;
+  seconds?: number;
+  runs?: number;
+  oracles: readonly OracleName[];
+  shrinkSeconds?: number;
+  /** Mutate corpus/ and examples/ programs too (default true). */
+  useSeeds?: boolean;
+  structured?: number;
+  onProgress?: (s: CampaignStats) => void;
+  onFinding?: (b: FoundBug) => void;
+}
+
+export interface ParallelResult {
+  stats: CampaignStats;
+  found: FoundBug[];
+  /** Oracle notes and skipped oracles, worth printing once. */
+  notes: string[];
+  /** Workers actually used (1 when worker threads were unavailable). */
+  workers: number;
+}
+
+const add = (a: CampaignStats, b: CampaignStats): CampaignStats => ({
+  runs: a.runs + b.runs, accepted: a.accepted + b.accepted, findings: a.findings + b.findings, duplicates: a.duplicates + b.duplicates,
+  seconds: Math.max(a.seconds, b.seconds), shrinkSeconds: a.shrinkSeconds + b.shrinkSeconds,
+});
+const ZERO: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, seconds: 0, shrinkSeconds: 0 };
+
+/** Runs the campaign in this thread (workers <= 1 or no compiled worker). */
+async function inThread(o: ParallelOptions, notes: string[]): Promise<ParallelResult> {
+  const setup = await buildOracles(o.oracles);
+  for (const s of setup.skipped) notes.push(`${s.name}: skipped (${s.reason})`);
+  const seeds = o.useSeeds === false ? [] : await loadSeedPrograms();
+  const { stats, found } = await runCampaign({
+    oracles: setup.oracles, verify: setup.verify, seed: o.seed, shrinkSeconds: o.shrinkSeconds ?? 30,
+    arb: caseArb({ seeds, ...(o.structured !== undefined && { structured: o.structured }) }),
+    ...(o.seconds !== undefined && { seconds: o.seconds }), ...(o.runs !== undefined && { runs: o.runs }),
+    ...(o.onProgress && { onProgress: o.onProgress }), ...(o.onFinding && { onFinding: o.onFinding }),
+  });
+  for (const or of setup.oracles) notes.push(...or.notes);
+  return { stats, found, notes, workers: 1 };
+}
+
+export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
+  const notes: string[] = [];
+  const url = new URL('./worker.js', import.meta.url);
+  if (o.workers <= 1) return inThread(o, notes);
+  if (!existsSync(fileURLToPath(url))) {
+    notes.push('workers: no compiled worker (running from sources); ran in one thread');
+    return inThread(o, notes);
+  }
+  // Skipped oracles are the same in every worker: report them once from here.
+  const setup = await buildOracles(o.oracles);
+  for (const s of setup.skipped) notes.push(`${s.name}: skipped (${s.reason})`);
+  const known = new Set<string>();
+  const found: FoundBug[] = [];
+  const latest: CampaignStats[] = [];
+  const workers: Worker[] = [];
+  const perWorkerRuns = o.runs !== undefined ? Math.ceil(o.runs / o.workers) : undefined;
+  const report = (): void => { o.onProgress?.(latest.reduce(add, ZERO)); };
+  const done = Array.from({ length: o.workers }, (_, i) => new Promise<void>((resolve, reject) => {
+    const data: WorkerData = {
+      seed: (o.seed + i * 1_000_003) | 0, oracles: setup.oracles.map((x) => x.name), shrinkSeconds: o.shrinkSeconds ?? 30,
+      known: [...known], useSeeds: o.useSeeds !== false,
+      ...(o.seconds !== undefined && { seconds: o.seconds }), ...(perWorkerRuns !== undefined && { runs: perWorkerRuns }),
+      ...(o.structured !== undefined && { structured: o.structured }),
+    };
+    latest[i] = ZERO;
+    const w = new Worker(url, { workerData: data });
+    workers.push(w);
+    w.on('message', (m: WorkerMessage) => {
+      if (m.t === 'progress') { latest[i] = m.stats; report(); }
+      else if (m.t === 'finding') {
+        if (known.has(m.bug.signature)) return;
+        known.add(m.bug.signature);
+        found.push(m.bug);
+        for (const x of workers) x.postMessage({ t: 'known', sig: m.bug.signature } satisfies ParentMessage);
+        o.onFinding?.(m.bug);
+      } else if (m.t === 'done') {
+        latest[i] = m.stats;
+        for (const n of m.notes) if (!notes.includes(n)) notes.push(n);
+        resolve();
+      } else reject(new Error(`fuzz worker ${i}: ${m.message}`));
+    });
+    w.on('error', reject);
+    w.on('exit', (code) => { if (code !== 0) reject(new Error(`fuzz worker ${i} exited with code ${code}`)); else resolve(); });
+  }));
+  try {
+    await Promise.all(done);
+  } finally {
+    for (const w of workers) void w.terminate();
+  }
+  const stats = latest.reduce(add, ZERO);
+  stats.findings = found.length;
+  return { stats, found, notes, workers: o.workers };
+}

@@ -1,0 +1,60 @@
+/**
+ * Building a campaign's oracles by name, with the real verifier, VM, JIT and kernel -- or with
+ * stand-ins installed by `setFuzzOverrides` (how tests plant a bug and watch a campaign, or the
+ * CLI, find it).
+ */
+import { verify } from '../verifier/index.js';
+import { type Engine, jitEngine, loadJit } from './engines.js';
+import { ORACLE_NAMES, type OracleName } from './finding.js';
+import { embedOracle, jitOracle, kernelOracle, sanitizeOracle, type Oracle, type VerifyFn } from './oracles/index.js';
+
+export interface FuzzOverrides {
+  verify?: VerifyFn;
+  vm?: Engine;
+  /** The JIT engine, or null for "no JIT". */
+  jit?: Engine | null;
+}
+
+let overrides: FuzzOverrides = {};
+
+/** Replaces components for the campaigns built afterwards in this thread; returns the undo. */
+export function setFuzzOverrides(o: FuzzOverrides): () => void {
+  const before = overrides;
+  overrides = { ...before, ...o };
+  return () => { overrides = before; };
+}
+
+export function isOracleName(s: string): s is OracleName {
+  return (ORACLE_NAMES as readonly string[]).includes(s);
+}
+
+export interface OracleSetup {
+  oracles: Oracle[];
+  /** Oracles asked for but unavailable here, with the reason. */
+  skipped: { name: OracleName; reason: string }[];
+  verify: VerifyFn;
+}
+
+export async function buildOracles(names: readonly OracleName[]): Promise<OracleSetup> {
+  const v: VerifyFn = overrides.verify ?? verify;
+  const vm = overrides.vm;
+  const out: OracleSetup = { oracles: [], skipped: [], verify: v };
+  for (const name of names) {
+    let o: Oracle;
+    switch (name) {
+      case 'sanitize': o = sanitizeOracle(vm ? { engine: vm } : {}); break;
+      case 'embed': o = embedOracle({ verify: v }); break;
+      case 'kernel': o = kernelOracle(vm ? { vm } : {}); break;
+      case 'jit': {
+        if (overrides.jit !== undefined) { o = jitOracle({ jit: overrides.jit, why: 'disabled', ...(vm && { vm }) }); break; }
+        const j = await loadJit();
+        o = typeof j === 'string' ? jitOracle({ jit: null, why: j }) : jitOracle({ jit: jitEngine(j), ...(vm && { vm }) });
+        break;
+      }
+    }
+    const why = o.unavailable();
+    if (why !== null) out.skipped.push({ name, reason: why });
+    else out.oracles.push(o);
+  }
+  return out;
+}

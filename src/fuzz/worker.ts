@@ -1,0 +1,41 @@
+/**
+ * A campaign worker thread (see parallel.ts): runs its own campaign with its own seed and reports
+ * progress and findings to the parent, which deduplicates across workers and broadcasts the
+ * signatures found so far so that a worker does not shrink a bug another one already has.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { runCampaign } from './campaign.js';
+import { caseArb } from './campaign.js';
+import { loadSeedPrograms } from './generators/seeds.js';
+import type { WorkerData, WorkerMessage, ParentMessage } from './parallel.js';
+import { buildOracles } from './setup.js';
+
+async function work(): Promise<void> {
+  const port = parentPort;
+  if (!port) return;
+  const d = workerData as WorkerData;
+  const known = new Set<string>(d.known);
+  let stop = false;
+  port.on('message', (m: ParentMessage) => {
+    if (m.t === 'known') known.add(m.sig);
+    else if (m.t === 'stop') stop = true;
+  });
+  const post = (m: WorkerMessage): void => port.postMessage(m);
+  const setup = await buildOracles(d.oracles);
+  const seeds = d.useSeeds ? await loadSeedPrograms() : [];
+  const { stats } = await runCampaign({
+    oracles: setup.oracles, verify: setup.verify, seed: d.seed, known,
+    arb: caseArb({ seeds, ...(d.structured !== undefined && { structured: d.structured }) }),
+    ...(d.seconds !== undefined && { seconds: d.seconds }), ...(d.runs !== undefined && { runs: d.runs }),
+    shrinkSeconds: d.shrinkSeconds,
+    onProgress: (s) => post({ t: 'progress', stats: s }),
+    onFinding: (b) => post({ t: 'finding', bug: b }),
+    shouldStop: () => stop,
+  });
+  const notes = setup.oracles.flatMap((o) => [...o.notes]);
+  post({ t: 'done', stats, notes });
+}
+
+work().catch((e: unknown) => {
+  parentPort?.postMessage({ t: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } satisfies WorkerMessage);
+});

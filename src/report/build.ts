@@ -1,0 +1,62 @@
+/**
+ * Gathers a report's input: verifies every program (with the log, for per-instruction
+ * states), asks `explain` about each rejected one when that module is present, and the
+ * running kernel when asked to.
+ */
+import type { Program } from '../isa/program.js';
+import { verify, type VerifyOptions } from '../verifier/index.js';
+import type { ExplainReport, KernelVerdictInput, ProgramReportInput, ReportInput } from './model.js';
+
+export interface BuildReportOptions {
+  verify?: VerifyOptions;
+  /** Run explain on rejected programs when available (default true). */
+  explain?: boolean;
+  /** Load each program into the running kernel too. */
+  kernel?: (p: Program) => Promise<KernelVerdictInput>;
+  /** Above this many processed insns, no log is kept for states (default 200,000). */
+  maxLogInsns?: number;
+}
+
+/** What the report needs from an explain implementation. */
+export type Explainer = (program: Program, options: VerifyOptions) => Promise<ExplainReport | null>;
+
+let explainer: Explainer | null | undefined;
+
+/**
+ * The explain entry point (src/smt/explain), imported lazily: it brings in Z3, which a report
+ * of accepted programs never needs. null when it cannot be loaded.
+ */
+export async function loadExplainer(): Promise<Explainer | null> {
+  if (explainer !== undefined) return explainer;
+  try {
+    const mod = await import('../smt/explain/index.js');
+    explainer = async (p, o) => mod.explainProgram(p, { verify: o });
+  } catch {
+    explainer = null;
+  }
+  return explainer;
+}
+
+/** Verifies `programs` and collects everything a report shows. */
+export async function buildReportInput(file: string, programs: readonly Program[], opts: BuildReportOptions = {}): Promise<ReportInput> {
+  const maxLog = opts.maxLogInsns ?? 200_000;
+  const out: ProgramReportInput[] = [];
+  for (const p of programs) {
+    let result = verify(p, { ...opts.verify, log: true });
+    if (result.processed > maxLog) { const { log: _drop, ...rest } = result; result = rest; }
+    const item: ProgramReportInput = { program: p, result };
+    if (result.verdict === 'reject' && (opts.explain ?? true)) {
+      const ex = await loadExplainer();
+      if (ex) {
+        try {
+          item.explain = await ex(p, opts.verify ?? {});
+        } catch (e) {
+          item.explain = { feasible: null, reason: `explain failed: ${e instanceof Error ? e.message : String(e)}` };
+        }
+      }
+    }
+    if (opts.kernel) item.kernel = await opts.kernel(p);
+    out.push(item);
+  }
+  return { file, programs: out };
+}
