@@ -84,8 +84,8 @@ export const vmEngine: Engine = (program, ci, opts) => {
   }
 };
 
-/** The shape of the JIT's entry point (src/jit/index.ts): the VM's inputs and result. */
-export type RunJit = (program: Program, input: RunInput, opts?: VmOptions) => RunResult;
+/** The shape of the JIT's entry point (src/jit/index.ts runJit): the VM's inputs, options and result. */
+export type RunJit = (program: Program, input: RunInput, opts: VmOptions & { mode: 'checked' | 'trusted' }) => RunResult;
 
 let jitLoad: Promise<RunJit | string> | null = null;
 
@@ -112,7 +112,7 @@ export function jitEngine(runJit: RunJit): Engine {
   return (program, ci, opts) => {
     const maps = makeMaps(program, ci);
     try {
-      const res = runJit(program, runInput(ci), { maxSteps: opts.maxSteps, maps });
+      const res = runJit(program, runInput(ci), { mode: 'checked', maxSteps: opts.maxSteps, maps });
       return { ok: true, res, maps: dumpMaps(maps) };
     } catch (e) {
       const why = unrunnable(e);

@@ -7,6 +7,7 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import type { Program } from '../isa/program.js';
 import { disasmProgram } from '../isa/disasm.js';
+import { assemble } from '../isa/asm/index.js';
 import { type FuzzInput, hex } from './generators/inputs.js';
 
 export const ORACLE_NAMES = ['sanitize', 'embed', 'jit', 'kernel'] as const;
@@ -48,7 +49,7 @@ export function opcodeName(ins: Insn | undefined): string {
       return `${op.mode(ins.code) === op.BPF_ABS ? 'ldabs' : op.mode(ins.code) === op.BPF_IND ? 'ldind' : 'ld?'}${sz}`;
     case op.BPF_LDX: return `${op.mode(ins.code) === op.BPF_MEMSX ? 'ldxs' : 'ldx'}${sz}`;
     case op.BPF_ST: return `st${sz}`;
-    case op.BPF_STX: return op.mode(ins.code) === op.BPF_ATOMIC ? `atomic${sz}.${ins.imm.toString(16)}` : `stx${sz}`;
+    case op.BPF_STX: return op.mode(ins.code) === op.BPF_ATOMIC ? `atomic${sz}` : `stx${sz}`;
     case op.BPF_ALU:
     case op.BPF_ALU64:
       return `${c === op.BPF_ALU ? 'alu' : 'alu64'}.${ALU_NAMES[op.aluOp(ins.code) >> 4] ?? '?'}.${op.srcBit(ins.code) ? 'x' : 'k'}`;
@@ -98,4 +99,15 @@ export function findingAsm(f: Finding, sig: string): string {
   if (f.input && (f.program.type === 'xdp' || f.program.type === 'sched_cls' || f.program.type === 'socket_filter'))
     head.push(`; packet: ${hex(f.input.packet)}`);
   return `${head.join('\n')}\n${disasmProgram(f.program)}`;
+}
+
+/** Whether the `.s` of a program assembles back to exactly its instructions (false for e.g. reserved fields set). */
+export function roundTrips(program: Program): boolean {
+  try {
+    const back = assemble(disasmProgram(program)).insns;
+    return back.length === program.insns.length &&
+      back.every((b, i) => { const a = program.insns[i]!; return a.code === b.code && a.dst === b.dst && a.src === b.src && a.off === b.off && a.imm === b.imm; });
+  } catch {
+    return false;
+  }
 }

@@ -299,7 +299,7 @@ export class JitRuntime {
           T[S] = out[0]!; T[S + 1] = out[1]!;
           return;
         }
-        const rid = mem.check(hi, a | 0, 0, size, false, pc);
+        const rid = mem.check(hi, 0, a, size, false, pc);
         const v = mem.views[rid]!, at = mem.at;
         const s = signed !== 0;
         const l = size === 1 ? (s ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (s ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
@@ -311,7 +311,7 @@ export class JitRuntime {
         const a = (lo >>> 0) + off;
         const id = mem.regionOf(hi);
         if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) { mem.ctx.store(a, size, vlo, vhi, pc); return; }
-        const rid = mem.check(hi, a | 0, 0, size, true, pc);
+        const rid = mem.check(hi, 0, a, size, true, pc);
         const v = mem.views[rid]!, at = mem.at;
         if (size === 1) v.setInt8(at, vlo);
         else if (size === 2) v.setInt16(at, vlo, true);

@@ -140,7 +140,7 @@ export const REPORT_CLIENT_JS = String.raw`
         var fail = self.v.error && self.v.error.pc === l.pc;
         var hl = gs.append('rect').attr('class', 'hl' + (fail ? ' failline' : '')).attr('x', 3).attr('y', y).attr('width', n.width - 6).attr('height', LINE_H).attr('rx', 3)
           .attr('data-pc', l.pc).on('click', function (ev) { ev.stopPropagation(); self.select(l.pc, 'cfg'); });
-        gs.append('text').attr('x', 10).attr('y', y + 12).text(l.text).on('click', function (ev) { ev.stopPropagation(); self.select(l.pc, 'cfg'); });
+        gs.append('text').attr('x', 10).attr('y', y + 12).text(l.text);
         self.lines[l.pc] = { rect: hl.node(), node: n };
       });
     });

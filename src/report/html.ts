@@ -51,20 +51,10 @@ function explainCard(e: ExplainReport): string {
     : e.feasible === false
       ? 'No concrete input follows this path: the verifier rejected it because its abstract state was too coarse.'
       : 'Z3 could not decide whether the failing path is feasible.';
-  const parts = [`<div class="card explain"><h3>Explanation ${chip}</h3><div class="line">${h(lead)}</div>`];
-  if (e.reason) parts.push(`<div class="line"><span class="label">Reason</span>${h(e.reason)}</div>`);
-  const w = e.witness;
-  if (w) {
-    parts.push('<div class="line"><span class="label">Counterexample</span></div>');
-    if (w.ctx !== undefined) parts.push(`<div class="line mono">ctx</div><div class="hex">${hexDump(w.ctx)}</div>`);
-    if (w.packet !== undefined) parts.push(`<div class="line mono">packet</div><div class="hex">${hexDump(w.packet)}</div>`);
-    if (w.mem !== undefined) parts.push(`<div class="line mono">mem</div><div class="hex">${hexDump(w.mem)}</div>`);
-    for (const [map, entries] of Object.entries(w.maps ?? {})) {
-      for (const [k, v] of Object.entries(entries)) parts.push(`<div class="line mono">map ${h(map)}[${h(k)}]</div><div class="hex">${hexDump(v)}</div>`);
-    }
-    for (const hc of w.helpers ?? []) parts.push(`<div class="line"><span class="label">Helper</span><code>${h(hc.helper)}</code> at ${pcLink(hc.pc)} returns <code>${h(hc.r0)}</code></div>`);
-  }
-  if (e.access) parts.push(`<div class="line"><span class="label">Access</span><code>${h(e.access.region)}</code> offset ${h(e.access.offset)}, size ${h(e.access.size)}</div>`);
+  const left: string[] = [`<div class="line">${h(lead)}</div>`];
+  const right: string[] = [];
+  if (e.reason) left.push(`<div class="line"><span class="label">Reason</span>${h(e.reason)}</div>`);
+  if (e.access) left.push(`<div class="line"><span class="label">Access</span><code>${h(e.access.region)}</code> offset ${h(e.access.offset)}, size ${h(e.access.size)}</div>`);
   const r = e.replay;
   if (r) {
     let what: string;
@@ -75,16 +65,27 @@ function explainCard(e: ExplainReport): string {
     } else if (r.error) what = `stopped at ${pcLink(r.error.pc)}: <code>${h(r.error.kind)}</code> ${h(r.error.message)}`;
     else what = `no fault${r.r0 !== undefined ? `, r0 = <code>${h(r.r0)}</code>` : ''}`;
     const rep = r.reproduced === true ? ' <span class="chip reject">reproduced</span>' : r.reproduced === false ? ' <span class="chip neutral">not reproduced</span>' : '';
-    parts.push(`<div class="line"><span class="label">Replay (${h(r.engine)})</span>${what}${rep}</div>`);
-    if (r.note) parts.push(`<div class="line"><span class="label"></span>${h(r.note)}</div>`);
+    left.push(`<div class="line"><span class="label">Replay (${h(r.engine)})</span>${what}${rep}</div>`);
+    if (r.note) left.push(`<div class="line"><span class="label"></span>${h(r.note)}</div>`);
   }
   const im = e.imprecision;
   if (im) {
-    parts.push(`<div class="line"><span class="label">Imprecision</span>at ${pcLink(im.pc)}${im.register ? ` in <code>${h(im.register)}</code>` : ''}</div>`);
-    parts.push(`<div class="cmp"><span class="k">abstract</span><span>${h(im.abstract)}</span><span class="k">real values</span><span>${h(im.concrete)}</span></div>`);
+    left.push(`<div class="line"><span class="label">Imprecision</span>at ${pcLink(im.pc)}${im.register ? ` in <code>${h(im.register)}</code>` : ''}</div>`);
+    left.push(`<div class="cmp"><span class="k">abstract</span><span>${h(im.abstract)}</span><span class="k">real values</span><span>${h(im.concrete)}</span></div>`);
   }
-  parts.push('</div>');
-  return parts.join('');
+  const w = e.witness;
+  if (w) {
+    right.push('<div class="line sub">Counterexample input</div>');
+    if (w.ctx !== undefined) right.push(`<div class="line mono">ctx</div><div class="hex">${hexDump(w.ctx)}</div>`);
+    if (w.packet !== undefined) right.push(`<div class="line mono">packet</div><div class="hex">${hexDump(w.packet)}</div>`);
+    if (w.mem !== undefined) right.push(`<div class="line mono">mem</div><div class="hex">${hexDump(w.mem)}</div>`);
+    for (const [map, entries] of Object.entries(w.maps ?? {})) {
+      for (const [k, v] of Object.entries(entries)) right.push(`<div class="line mono">map ${h(map)}[${h(k)}]</div><div class="hex">${hexDump(v)}</div>`);
+    }
+    for (const hc of w.helpers ?? []) right.push(`<div class="line"><span class="label">Helper</span><code>${h(hc.helper)}</code> at ${pcLink(hc.pc)} returns <code>${h(hc.r0)}</code></div>`);
+  }
+  const cols = right.length ? `<div class="ex-grid"><div>${left.join('')}</div><div>${right.join('')}</div></div>` : left.join('');
+  return `<div class="card explain"><h3>Explanation ${chip}</h3>${cols}</div>`;
 }
 
 function kernelCard(k: KernelVerdictInput, ours: 'accept' | 'reject'): string {
@@ -159,7 +160,7 @@ function programSection(v: ProgramView): string {
   }
   const cards = [v.explain ? explainCard(v.explain) : '', v.kernel ? kernelCard(v.kernel, v.verdict) : ''].filter(Boolean);
   const cfg = v.graph
-    ? `<div class="cfg-wrap"></div>`
+    ? `<div class="cfg-wrap" style="height:${Math.max(220, Math.min(560, Math.round(v.graph.height + 40)))}px"></div>`
     : `<div class="note">${h(v.graphNote ?? 'no graph')}</div>`;
   const partial = v.graph?.partial ? ' <span class="hint">(built by the report: the verifier stopped before its CFG)</span>' : '';
   const nBlocks = v.graph ? ` <span class="hint">${plural(v.graph.nodes.length, 'block')}</span>` : '';

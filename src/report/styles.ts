@@ -43,7 +43,12 @@ main { padding: 18px 24px 40px; max-width: 1680px; margin: 0 auto; }
 .verdict .src { margin-top: 8px; padding: 6px 10px; background: var(--soft); border-radius: 6px; font-family: var(--mono); font-size: 12.5px; white-space: pre-wrap; word-break: break-word; }
 .verdict .src .loc { color: var(--muted); margin-right: 10px; }
 .stats { color: var(--muted); font-size: 12.5px; margin-top: 8px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(340px, 1fr)); gap: 12px; margin-bottom: 12px; }
+.cards { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 12px; }
+.cards > .card { flex: 1 1 320px; min-width: 0; }
+.cards > .card.explain { flex: 3 1 560px; }
+.ex-grid { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; }
+@media (max-width: 900px) { .ex-grid { grid-template-columns: 1fr; } }
+.card .line.sub { color: var(--muted); font-size: 12.5px; }
 .card h3 { margin: 0 0 8px; font-size: 13px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); display: flex; gap: 8px; align-items: center; }
 .card .line { margin: 4px 0; }
 .card .label { color: var(--muted); display: inline-block; min-width: 92px; }
@@ -76,12 +81,13 @@ svg.cfg .node.path rect.box { fill: #fffaf1; stroke: var(--path); stroke-width: 
 svg.cfg .node.fail rect.box { fill: #fff6f6; stroke: var(--reject); stroke-width: 2.5; }
 svg.cfg .node.sel rect.box { filter: drop-shadow(0 0 4px rgba(9,105,218,.45)); }
 svg.cfg .node rect.hdr { fill: var(--soft); }
-svg.cfg .node text { font-family: var(--mono); font-size: 11.5px; fill: #24292f; cursor: pointer; }
+svg.cfg .node text { font-family: var(--mono); font-size: 11.5px; fill: #24292f; pointer-events: none; }
 svg.cfg .node text.gap { fill: var(--muted); font-style: italic; cursor: default; }
 svg.cfg .node rect.hl { fill: transparent; cursor: pointer; }
 svg.cfg .node rect.hl:hover { fill: #eaeef2; }
 svg.cfg .node rect.hl.failline { fill: #ffd8d3; }
 svg.cfg .node rect.hl.selline { fill: var(--accent-bg); stroke: var(--accent); stroke-width: 1; }
+svg.cfg .node rect.hl.failline.selline { fill: #ffd8d3; }
 svg.cfg .edge path { fill: none; stroke: #8c959f; stroke-width: 1.4; }
 svg.cfg .edge.taken path { stroke: #2da44e; }
 svg.cfg .edge.fallthrough path { stroke: #8c959f; }
@@ -98,6 +104,7 @@ table.listing tr.path td.mk { background: var(--path); }
 table.listing tr.fail td.mk { background: var(--reject); }
 table.listing tr.fail td { background: #fff1f0; }
 table.listing tr.sel td { background: var(--accent-bg) !important; }
+table.listing tr.fail.sel td { background: #ffe1dd !important; box-shadow: inset 0 1px 0 var(--accent), inset 0 -1px 0 var(--accent); }
 table.listing td.pc { color: var(--muted); text-align: right; width: 1%; }
 table.listing td.op { color: #9aa3ad; width: 1%; }
 table.listing td.tx { color: #0b2f5a; }

@@ -5,7 +5,7 @@
  */
 import { InputError } from '../isa/errors.js';
 import type { ProgType } from '../isa/program.js';
-import { ctxLayout, type CtxLayout } from './context/index.js';
+import { TRACEPOINT_MAX, ctxLayout, type CtxLayout } from './context/index.js';
 import type { PacketState } from './env.js';
 import { type CtxHandler, Memory, MemoryFault } from './memory.js';
 
@@ -17,6 +17,8 @@ export const XDP_FRAME_STRUCT = 40;
 /** NET_SKB_PAD + NET_IP_ALIGN: skb headroom in test runs. */
 export const SKB_HEADROOM = 66;
 export const ETH_HLEN = 14;
+/** Room after an skb's data for skb_change_tail to grow into. */
+export const SKB_TAILROOM = 4096;
 
 const SKB_TYPES: ReadonlySet<ProgType> = new Set(['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'lwt_in', 'lwt_out', 'lwt_xmit', 'sk_skb']);
 /** Types whose test-run skb starts at the MAC header (is_l2 in bpf_prog_test_run_skb); the others start after it. */
@@ -90,7 +92,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
     } else {
       if (input.packet && data.length < ETH_HLEN)
         throw new InputError('packet', `packet of ${data.length} bytes is shorter than an Ethernet header (${ETH_HLEN})`);
-      const buf = pool.packet(SKB_HEADROOM + data.length + 512, false);
+      const buf = pool.packet(SKB_HEADROOM + data.length + SKB_TAILROOM, false);
       buf.set(data, SKB_HEADROOM);
       const end = SKB_HEADROOM + data.length;
       // as BPF_PROG_TEST_RUN: eth_type_trans() pulls the Ethernet header; only tc pushes it back
@@ -101,8 +103,9 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
   }
   const bytes = pool.ctxBytes(layout.size);
   if (type === 'tracepoint') {
-    // the raw record is exactly what the user gave; reads past it are out of bounds
-    const rec = pool.ctxBytes(Math.max(input.ctx?.length ?? 8, 8));
+    // the raw record is what the user gave (reads past it are out of bounds); without one, a zeroed
+    // record of the largest size the verifier lets a program read
+    const rec = pool.ctxBytes(input.ctx ? Math.max(input.ctx.length, 8) : TRACEPOINT_MAX);
     if (input.ctx) rec.set(input.ctx);
     const region = mem.add('ctx', rec, { writable: false });
     mem.ctx = new CtxRegion(mem, region, layout, null, input.expectedAttachType, type);
@@ -123,7 +126,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
         dv.setUint32(4, pktType(frame), true);
       }
       dv.setUint32(40, 1, true); // ifindex: test runs use the loopback device
-      // wire_len (skb_shinfo->gso... / qdisc_skb_cb) stays 0 in test runs
+      // wire_len stays 0: test runs never go through a qdisc that would set it
     }
   } else if (type === 'xdp' && !input.ctx) {
     new DataView(bytes.buffer).setUint32(12, 1, true); // ingress_ifindex: loopback

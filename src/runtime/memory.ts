@@ -220,7 +220,7 @@ export class Memory {
    * the VM inlines the same checks on its fast path and calls this for the fault.
    */
   at = 0;
-  check(hi: number, lo: number, off: number, size: number, write: boolean, pc: number, atomic = false): number {
+  check(hi: number, lo: number, off: number, size: number, write: boolean, pc: number, atomic = false, aligned = true): number {
     const id = this.regionOf(hi);
     const addr = (lo >>> 0) + off;
     if (id < 0) {
@@ -238,7 +238,7 @@ export class Memory {
     if (addr < this.start[id]! || addr + size > this.end[id]!)
       throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(id), addr - this.origin[id]!, size);
     const fl = this.flags[id]!;
-    if ((atomic || (fl & F_STRICT) !== 0) && (addr & (size - 1)) !== 0)
+    if (aligned && (atomic || (fl & F_STRICT) !== 0) && (addr & (size - 1)) !== 0)
       throw new MemoryFault(pc, 'misaligned', this.kindOf(id), addr - this.origin[id]!, size);
     if (write && (fl & F_WRITABLE) === 0) throw new MemoryFault(pc, 'read_only', this.kindOf(id), addr - this.origin[id]!, size);
     this.at = addr;
@@ -258,7 +258,7 @@ export class Memory {
     if (len === 0) return EMPTY;
     const rid = this.regionOf(hi);
     if (rid > 0 && (this.flags[rid]! & F_CTX) !== 0) throw new MemoryFault(pc, 'ctx_access', 'ctx', lo >>> 0, len, 'helpers cannot take ctx memory as a buffer');
-    const id = this.check(hi, lo, 0, len, write, pc);
+    const id = this.check(hi, lo, 0, len, write, pc, false, false); // helpers may take unaligned buffers
     return this.bytes[id]!.subarray(this.at, this.at + len);
   }
 
@@ -273,20 +273,24 @@ export class Memory {
     return String.fromCharCode(...b.subarray(this.at, i));
   }
 
+  /** A load with the VM's rules (alignment included); ctx regions are not served here. */
   load(p: bigint, size: 1 | 2 | 4 | 8, pc = -1): bigint {
-    const v = this.slice(p, size, false, pc);
-    const dv = new DataView(v.buffer, v.byteOffset, size);
-    return size === 1 ? BigInt(dv.getUint8(0)) : size === 2 ? BigInt(dv.getUint16(0, true)) : size === 4 ? BigInt(dv.getUint32(0, true)) : dv.getBigUint64(0, true);
+    const { hi, lo } = split(p);
+    const id = this.check(hi, lo, 0, size, false, pc);
+    const dv = this.views[id]!, at = this.at;
+    return size === 1 ? BigInt(dv.getUint8(at)) : size === 2 ? BigInt(dv.getUint16(at, true)) : size === 4 ? BigInt(dv.getUint32(at, true)) : dv.getBigUint64(at, true);
   }
 
+  /** A store with the VM's rules (alignment and writability). */
   store(p: bigint, size: 1 | 2 | 4 | 8, value: bigint, pc = -1): void {
-    const v = this.slice(p, size, true, pc);
-    const dv = new DataView(v.buffer, v.byteOffset, size);
+    const { hi, lo } = split(p);
+    const id = this.check(hi, lo, 0, size, true, pc);
+    const dv = this.views[id]!, at = this.at;
     const u = BigInt.asUintN(64, value);
-    if (size === 1) dv.setUint8(0, Number(u & 0xffn));
-    else if (size === 2) dv.setUint16(0, Number(u & 0xffffn), true);
-    else if (size === 4) dv.setUint32(0, Number(u & 0xffffffffn), true);
-    else dv.setBigUint64(0, u, true);
+    if (size === 1) dv.setUint8(at, Number(u & 0xffn));
+    else if (size === 2) dv.setUint16(at, Number(u & 0xffffn), true);
+    else if (size === 4) dv.setUint32(at, Number(u & 0xffffffffn), true);
+    else dv.setBigUint64(at, u, true);
   }
 
   /** Decodes a pointer into (region id, offset) without checking bounds; null for non-pointers. */

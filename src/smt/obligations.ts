@@ -6,7 +6,7 @@
  * substituted operator in the mutation test).
  */
 import type { Kernel } from '../verifier/domains/kernel.js';
-import type { Reg } from '../verifier/domains/scalar.js';
+import { copyReg, type Reg } from '../verifier/domains/scalar.js';
 import { ALU_OPS, type AluOp } from '../verifier/domains/alu.js';
 import { JMP_OPS, type JmpOp } from '../verifier/domains/branch.js';
 import type { Semantics } from './semantics.js';
@@ -27,6 +27,12 @@ export interface Obligation {
   readonly concrete: number;
   /** Narrowest width the statement means something at (byte swaps need 64). */
   readonly minWidth?: number;
+  /**
+   * Proven with reg_bounds_sync replaced by the identity. Sound by composition: the sync
+   * lemmas (group 'sync') prove every step of reg_bounds_sync keeps every member of any input
+   * state, and this obligation holds for any input state, so it also holds after sync.
+   */
+  readonly moduloSync?: boolean;
   build<T, B>(k: Kernel<T, B>, sem: Semantics<T, B>, a: Reg<T>[], x: T[]): Built<T, B>;
 }
 
@@ -36,7 +42,7 @@ const v0 = <T>(x: T[], i: number): T => x[i]!;
 
 function alu(op: AluOp, alu32: boolean): Obligation {
   return {
-    name: `alu${alu32 ? 32 : 64}.${op}`, group: 'alu', abstract: 2, concrete: 2,
+    name: `alu${alu32 ? 32 : 64}.${op}`, group: 'alu', abstract: 2, concrete: 2, moduloSync: true,
     build(k, sem, a, x) {
       const r = k.alu(op, alu32, r0(a, 0), r0(a, 1));
       return { premise: inAll(k, a, x), conclusion: k.containsParts(r, sem.alu(op, alu32, v0(x, 0), v0(x, 1))), outputs: { result: r } };
@@ -46,7 +52,7 @@ function alu(op: AluOp, alu32: boolean): Obligation {
 
 function unary(name: string, abs: <T, B>(k: Kernel<T, B>, a: Reg<T>) => Reg<T>, conc: <T, B>(s: Semantics<T, B>, x: T) => T, minWidth?: number): Obligation {
   return {
-    name, group: 'unary', abstract: 1, concrete: 1, ...(minWidth ? { minWidth } : {}),
+    name, group: 'unary', abstract: 1, concrete: 1, moduloSync: true, ...(minWidth ? { minWidth } : {}),
     build(k, sem, a, x) {
       const r = abs(k, r0(a, 0));
       return { premise: inAll(k, a, x), conclusion: k.containsParts(r, conc(sem, v0(x, 0))), outputs: { result: r } };
@@ -69,7 +75,7 @@ function decide(op: JmpOp, jmp32: boolean): Obligation {
 
 function refine(op: JmpOp, jmp32: boolean, side: 'taken' | 'fall'): Obligation {
   return {
-    name: `${op}${jmp32 ? '32' : ''}.${side}`, group: 'branch', abstract: 2, concrete: 2,
+    name: `${op}${jmp32 ? '32' : ''}.${side}`, group: 'branch', abstract: 2, concrete: 2, moduloSync: true,
     build(k, sem, a, x) {
       const { A } = k;
       const c = sem.cond(op, jmp32, v0(x, 0), v0(x, 1));
@@ -86,7 +92,7 @@ function refine(op: JmpOp, jmp32: boolean, side: 'taken' | 'fall'): Obligation {
 
 function pointer(op: 'add' | 'sub'): Obligation {
   return {
-    name: `ptr.${op}`, group: 'pointer', abstract: 2, concrete: 2,
+    name: `ptr.${op}`, group: 'pointer', abstract: 2, concrete: 2, moduloSync: true,
     build(k, sem, a, x) {
       const r = op === 'add' ? k.ptrAdd(r0(a, 0), r0(a, 1)) : k.ptrSub(r0(a, 0), r0(a, 1));
       return { premise: inAll(k, a, x), conclusion: k.containsParts(r, sem.alu(op, false, v0(x, 0), v0(x, 1))), outputs: { result: r } };
@@ -139,6 +145,25 @@ function tnumNeg(): Obligation {
   };
 }
 
+const SYNC_STEPS = ['updateReg32Bounds', 'updateReg64Bounds', 'reg32DeduceBounds', 'reg64DeduceBounds', 'regDeduceMixedBounds', 'regBoundOffset'] as const;
+const STEP_NAMES: Record<(typeof SYNC_STEPS)[number], string> = {
+  updateReg32Bounds: 'sync.update_reg32_bounds', updateReg64Bounds: 'sync.update_reg64_bounds',
+  reg32DeduceBounds: 'sync.reg32_deduce_bounds', reg64DeduceBounds: 'sync.reg64_deduce_bounds',
+  regDeduceMixedBounds: 'sync.reg_deduce_mixed_bounds', regBoundOffset: 'sync.reg_bound_offset',
+};
+
+/** One step of reg_bounds_sync keeps every member: gamma(r) is a subset of gamma(step(r)). */
+function syncStep(step: (typeof SYNC_STEPS)[number]): Obligation {
+  return {
+    name: STEP_NAMES[step], group: 'sync', abstract: 1, concrete: 1,
+    build(k, _sem, a, x) {
+      const r = copyReg(r0(a, 0));
+      k[step](r);
+      return { premise: inAll(k, a, x), conclusion: k.containsParts(r, v0(x, 0)), outputs: { result: r } };
+    },
+  };
+}
+
 const SX_BITS = [8, 16, 32] as const;
 
 /** Every obligation, in table order. */
@@ -150,7 +175,7 @@ export function allObligations(): Obligation[] {
   for (const alu32 of [false, true]) for (const op of ALU_OPS) out.push(alu(op, alu32));
   out.push(unary('neg64', (k, a) => k.neg(false, a), (s, x) => s.neg(false, x)));
   out.push(unary('neg32', (k, a) => k.neg(true, a), (s, x) => s.neg(true, x)));
-  out.push(unary('sync', (k, a) => k.sync(a), (_s, x) => x));
+  for (const step of SYNC_STEPS) out.push(syncStep(step));
   out.push(unary('zext32 (w = w)', (k, a) => k.mov32(a), (s, x) => s.mov32(x)));
   for (const b of SX_BITS) out.push(unary(`movsx64.s${b}`, (k, a) => k.movsx(a, b, false), (s, x) => s.movsx(x, b, false)));
   for (const b of [8, 16] as const) out.push(unary(`movsx32.s${b}`, (k, a) => k.movsx(a, b, true), (s, x) => s.movsx(x, b, true)));

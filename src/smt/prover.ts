@@ -51,6 +51,15 @@ export interface ProveOptions {
   patch?: Patch;
 }
 
+/** The user's patch, then reg_bounds_sync as the identity for obligations proven modulo sync. */
+function withModulo(ob: Obligation, patch: Patch | undefined): Patch | undefined {
+  if (!ob.moduloSync) return patch;
+  return (k) => {
+    patch?.(k);
+    k.regBoundsSync = () => {};
+  };
+}
+
 function fieldWidth(f: string, N: number): number {
   return HALF_FIELDS.has(f) ? N / 2 : N;
 }
@@ -68,7 +77,7 @@ export async function proveAt(z: Z3Handle, ob: Obligation, N: number, timeoutMs:
   try {
     const Z = z.ctx;
     const A = z3Algebra(Z);
-    const k = makeKernel(A, N, patch);
+    const k = makeKernel(A, N, withModulo(ob, patch));
     const sem = semantics(A, N);
     const a: Reg<ZT>[] = [];
     for (let i = 0; i < ob.abstract; i++) {
@@ -117,7 +126,7 @@ export async function proveAt(z: Z3Handle, ob: Obligation, N: number, timeoutMs:
 
 /** Runs the obligation on concrete inputs with the bigint operators (the code that runs). */
 export function replay(ob: Obligation, N: number, a: Reg<bigint>[], x: bigint[], patch?: Patch): Counterexample {
-  const k = makeKernel(bigintAlgebra, N, patch);
+  const k = makeKernel(bigintAlgebra, N, withModulo(ob, patch));
   const built = ob.build(k, semantics(bigintAlgebra, N), a, x);
   const outputs: Record<string, Record<string, string>> = {};
   for (const [name, r] of Object.entries(built.outputs)) outputs[name] = hexReg(r);

@@ -8,6 +8,7 @@
  * name the fault.
  */
 import type { HelperEnv } from '../runtime/env.js';
+import { helperName } from '../runtime/helpers/prototypes.js';
 import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, MemoryFault, PTR_TAG, PTR_TAG_MASK, STACK_SIZE } from '../runtime/memory.js';
 import { T, bswap16, bswap32, mul64, sdiv64, smod64, udiv64, umod64 } from './arith.js';
 import { ATOMIC_KINDS, type Decoded, OP } from './decoded.js';
@@ -268,7 +269,7 @@ export class Interpreter {
         // ---------------- calls ----------------
         case 0x85: {
           const fn = this.helpers[imm[p]!];
-          if (!fn) throw new VmError('unknown_helper', p, `unknown helper #${imm[p]}`);
+          if (!fn) throw new VmError('unknown_helper', p, `helper #${imm[p]}${helperName(imm[p]!) ? ` (bpf_${helperName(imm[p]!)})` : ''} is not implemented by bpflab`);
           this.steps = steps;
           this.cur = D;
           const env = this.env;

@@ -4,7 +4,7 @@
  * regions, all reused across runs. `runProgram` is the one-shot convenience.
  */
 import { InputError } from '../isa/errors.js';
-import type { Program } from '../isa/program.js';
+import type { MapSpec, Program } from '../isa/program.js';
 import { ctxLayout } from '../runtime/context/index.js';
 import { ContextBuffers, buildContext } from '../runtime/ctx-region.js';
 import { AddressSpace, Clock, DEFAULT_TASK, type HelperEnv, Prng, type RedirectState, type Task } from '../runtime/env.js';
@@ -95,7 +95,8 @@ export class Vm {
     this.program = program;
     if (opts.maps && opts.maps.length !== program.maps.length)
       throw new InputError('maps', `${program.maps.length} maps declared but ${opts.maps.length} instances given`);
-    this.maps = opts.maps ?? program.maps.map((spec) => {
+    this.maps = opts.maps ?? program.maps.map((spec0) => {
+      const spec = libbpfFixups(spec0, opts.cpus ?? 1);
       const m = createMap(spec, { cpus: opts.cpus ?? 1 });
       if (spec.initial) m.update(new Uint8Array(m.spec.keySize), spec.initial.subarray(0, spec.valueSize));
       return m;
@@ -297,6 +298,20 @@ export interface RunOutcome {
   error?: unknown;
   steps: number;
   maxDepth: number;
+}
+
+/**
+ * The adjustments libbpf makes to declared maps before creating them (BTF-defined maps give the
+ * C types' sizes): perf_event_array keys/values are u32 fds and max_entries 0 means one slot per
+ * possible CPU; ringbuf maps have no key or value; map-in-map values are u32 fds.
+ */
+export function libbpfFixups(spec: MapSpec, cpus: number): MapSpec {
+  switch (spec.type) {
+    case 'perf_event_array': return { ...spec, keySize: 4, valueSize: 4, maxEntries: spec.maxEntries || cpus };
+    case 'ringbuf': return { ...spec, keySize: 0, valueSize: 0 };
+    case 'array_of_maps': case 'hash_of_maps': return { ...spec, valueSize: 4 };
+    default: return spec;
+  }
 }
 
 /** Runs `program` once on `input` (creating its maps unless opts.maps gives them). */

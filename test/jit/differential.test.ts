@@ -13,7 +13,7 @@ import { Vm, type RunResult } from '../../src/vm/index.js';
 import type { Memory } from '../../src/runtime/memory.js';
 import { memArb, programArb } from './gen.js';
 
-const MAX_STEPS = 3000;
+const MAX_STEPS = 1000;
 const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex').replace(/(00)+$/, '') : '');
 
 function summary(r: RunResult, mem: Memory) {
@@ -57,7 +57,8 @@ function compareBatch(cases: Array<[Insn[], Uint8Array]>): void {
 describe('JIT (checked) agrees with the VM', () => {
   it('on 20,000 random programs (200 batches of 100)', () => {
     const batch = fc.array(fc.tuple(programArb, memArb), { minLength: BATCH, maxLength: BATCH });
-    fc.assert(fc.property(batch, compareBatch), { numRuns: 200 });
+    // no shrinking of whole batches (far too slow): the failure names the one program that differs
+    fc.assert(fc.property(batch, compareBatch), { numRuns: 200, endOnFailure: true });
     expect(total).toBe(20_000);
   }, 120_000);
 });

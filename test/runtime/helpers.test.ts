@@ -136,9 +136,10 @@ describe('output helpers', () => {
       r5 = 8
       call bpf_perf_event_output
       exit`;
-    const { r0, maps } = run(text, { packet: udpPacket() });
-    expect(r0).toBe(0n);
-    const recs = (maps[0] as PerfEventArrayMap).consume();
+    const vm = new Vm(prog(text, 'sched_cls'));
+    const r = vm.run({ packet: udpPacket() });
+    expect(r.r0).toBe(0n);
+    const recs = (vm.maps[0] as PerfEventArrayMap).consume();
     expect(recs.map((r) => [r.index, hex(r.data)])).toEqual([[0, hex(u64le(0xabcdn)) + 'ffffffff']]);
   });
   it('trace_printk formats %d %u %llx (3 arguments) into the trace and returns the length', () => {

@@ -1,3 +1,6 @@
+import { release } from 'node:os';
+import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
+import type { ProgType } from '../../src/isa/program.js';
 import { readFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HELPER_NAMES, HELPER_PROTOS, helperAllowed, helperId, helperName, helperProto } from '../../src/runtime/helpers/prototypes.js';
@@ -56,4 +59,28 @@ describe('helper prototype table', () => {
     expect(helperAllowed(27, 'xdp')).toBe(false);
     for (const p of HELPER_PROTOS.values()) expect(p.args.length).toBeLessThanOrEqual(5);
   });
+});
+
+
+const avail = kernelAvailable();
+if (!avail.ok) console.log(`skip: helper availability vs the kernel: ${avail.reason}`);
+
+describe.skipIf(!avail.ok)('helper availability per program type matches the running kernel', () => {
+  it('get_func_proto answers as the table says (kernel 6.18)', () => {
+    const types: [ProgType, number | undefined][] = [['socket_filter', undefined], ['sched_cls', undefined], ['sched_act', undefined], ['xdp', undefined],
+      ['kprobe', undefined], ['tracepoint', undefined], ['raw_tracepoint', undefined], ['perf_event', undefined], ['cgroup_skb', 0],
+      ['cgroup_sock', 2], ['cgroup_sock_addr', 10], ['sock_ops', undefined]];
+    const mismatches: string[] = [];
+    for (const [type, eat] of types) {
+      for (const p of HELPER_PROTOS.values()) {
+        const insns = [{ code: 0x85, dst: 0, src: 0, off: 0, imm: p.id }, { code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }];
+        const r = progLoad({ name: 'h', section: '', type, insns, maps: [], license: 'GPL' }, { logLevel: 1, ...(eat !== undefined && { expectedAttachType: eat }) });
+        if (r.fd !== null) closeFd(r.fd);
+        const kernel = !/cannot use helper|unknown func/.test(r.log);
+        if (kernel !== p.progTypes.includes(type)) mismatches.push(`${type} ${p.name}: kernel ${kernel ? 'allows' : 'denies'}`);
+      }
+    }
+    if (!release().startsWith('6.18')) { console.log(`kernel ${release()} (table is for 6.18): ${mismatches.length} differences`, mismatches.slice(0, 10)); return; }
+    expect(mismatches).toEqual([]);
+  }, 60_000);
 });

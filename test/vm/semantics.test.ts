@@ -111,10 +111,12 @@ describe('control flow', () => {
     expect(vm.run({ packet: new Uint8Array(64) }).r0).toBe(77n);
   });
   it('LD_ABS / LD_IND read big-endian packet bytes; a short packet returns 0', () => {
-    const p = prog('r6 = r1\nr0 = *(u16 *)skb[12]\nexit');
+    // tc programs see the frame from the MAC header on (socket filters in test runs start after it)
+    const p = prog('r6 = r1\nr0 = *(u16 *)skb[12]\nexit', 'sched_cls');
     const pkt = new Uint8Array(20); pkt[12] = 0x08; pkt[13] = 0x06;
     expect(runProgram(p, { packet: pkt }).r0).toBe(0x0806n);
-    const q = prog('r6 = r1\nr7 = 18\nr0 = *(u32 *)skb[r7 + 0]\nr0 = 9\nexit');
+    const q = prog('r6 = r1\nr7 = 18\nr0 = *(u32 *)skb[r7 + 0]\nr0 = 9\nexit', 'sched_cls');
+    expect(runProgram(prog('r6 = r1\nr0 = *(u8 *)skb[0]\nexit'), { packet: pkt }).r0).toBe(BigInt(pkt[14]!));
     const r = runProgram(q, { packet: pkt });
     expect([r.r0, r.ldAbsExit]).toEqual([0n, 2]);
   });

@@ -4,7 +4,7 @@
  * Exit 1 when any test failed.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../isa/errors.js';
 import type { Program } from '../../isa/program.js';
@@ -27,7 +27,7 @@ const decl: CommandDecl = {
 
 function dataFiles(path: string, io: Io): string[] {
   let st;
-  try { st = statSync(path); } catch { io.readFile(path); return []; } // readFile throws the clear "no such file" error
+  try { st = statSync(path); } catch { io.readFile(path); return [path]; } // not on disk: readFile throws the clear "no such file" error, or serves it (in-memory Io)
   if (!st.isDirectory()) return [path];
   const out: string[] = [];
   for (const e of readdirSync(path).sort()) {
@@ -65,7 +65,7 @@ export async function kernelEngine(): Promise<Engine> {
 /** The JIT engine, when src/jit provides one (`jitEngine: Engine`). */
 export async function jitEngine(): Promise<Engine> {
   const url = new URL('../../jit/index.js', import.meta.url);
-  if (!existsSync(fileURLToPath(url))) throw new InputError('unsupported', 'conformance: --engine jit is not available (src/jit is not built yet)');
+  if (!existsSync(fileURLToPath(url)) && !existsSync(fileURLToPath(url).replace(/\.js$/, '.ts'))) throw new InputError('unsupported', 'conformance: --engine jit is not available (src/jit is not built yet)');
   const mod = (await import(url.href)) as Record<string, unknown>;
   const e = mod['jitEngine'];
   if (typeof e !== 'function') throw new InputError('unsupported', 'conformance: --engine jit is not available (src/jit exports no jitEngine)');
@@ -83,7 +83,7 @@ export const command: Command = {
     let passed = 0, failed = 0, skipped = 0;
     for (const root of args.positionals) {
       for (const f of dataFiles(root, io)) {
-        const name = relative(process.cwd(), f) || f;
+        const name = f; // as the user named it (folders: joined below the given path)
         let o: ConformanceOutcome;
         try {
           const test = readConformanceTest(new TextDecoder().decode(io.readFile(f)), f);

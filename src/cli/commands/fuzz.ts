@@ -8,7 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../isa/errors.js';
 import type { CampaignStats, FoundBug } from '../../fuzz/campaign.js';
-import { ORACLE_NAMES, type OracleName, expectJson, findingAsm, findingName } from '../../fuzz/finding.js';
+import { ORACLE_NAMES, type OracleName, expectJson, findingAsm, findingName, roundTrips } from '../../fuzz/finding.js';
+import { encodeInsns } from '../../isa/decode.js';
 import { runParallel } from '../../fuzz/parallel.js';
 import { isOracleName } from '../../fuzz/setup.js';
 import { UsageError, numberOption, parseArgs, type CommandDecl } from '../args.js';
@@ -94,10 +95,20 @@ export const command: Command = {
       onFinding: (bug) => {
         const name = findingName(bug.signature);
         const f = bug.finding;
+        // Some findings live in fields the listing does not show (e.g. a reserved field set): keep the raw bytes too.
+        const exact = roundTrips(f.program);
+        const asm = findingAsm(f, bug.signature) + (exact ? '' : `; NOTE: this listing does not reproduce the encoding exactly; the program is ${name}.bin\n`);
+        const expect = expectJson(f, bug.signature);
+        if (!exact) (expect['fuzz'] as Record<string, unknown>)['bin'] = `${name}.bin`;
         const files = [
-          writeInto(io, dir, `${name}.s`, findingAsm(f, bug.signature)),
-          writeInto(io, dir, `${name}.expect.json`, JSON.stringify(expectJson(f, bug.signature), null, 2) + '\n'),
+          writeInto(io, dir, `${name}.s`, asm),
+          writeInto(io, dir, `${name}.expect.json`, JSON.stringify(expect, null, 2) + '\n'),
         ];
+        if (!exact) {
+          const bytes = encodeInsns(f.program.insns);
+          try { io.writeFile(join(dir, `${name}.bin`), bytes); } catch { /* the directory exists by now */ }
+          files.push(join(dir, `${name}.bin`));
+        }
         written.push({ bug, name, files });
         io.err(`fuzz: finding ${name}: ${f.message} (${bug.originalInsns} -> ${f.program.insns.length} insns)\n`);
       },

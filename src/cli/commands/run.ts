@@ -24,7 +24,7 @@ const decl: CommandDecl = {
     { name: 'section', kind: 'string', valueName: 'S', description: 'the program in section S (ELF input) or with that name' },
     { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type when the input does not say' },
     { name: 'engine', kind: 'string', valueName: 'E', choices: ['vm', 'jit', 'kernel'], description: 'vm (default), jit, or the running kernel (BPF_PROG_TEST_RUN)' },
-    { name: 'packet', kind: 'string', valueName: 'HEX|@FILE', description: 'packet bytes (from the Ethernet header) for networking programs' },
+    { name: 'packet', kind: 'string', valueName: 'HEX|@FILE', description: 'packet bytes from the Ethernet header on (socket_filter/cgroup_skb see them from the IP header, as BPF_PROG_TEST_RUN)' },
     { name: 'ctx', kind: 'string', valueName: 'HEX|@FILE', description: 'context bytes (__sk_buff, xdp_md, pt_regs, a tracepoint record, ...)' },
     { name: 'mem', kind: 'string', valueName: 'HEX', description: 'plain memory passed as r1 (address) and r2 (length), as conformance tests do' },
     { name: 'map', kind: 'list', valueName: 'NAME:KEYHEX=VALUEHEX', description: 'fill a map entry before the run (repeatable; hex bytes in memory order)' },
@@ -154,7 +154,7 @@ export const command: Command = {
       let vmMaps: readonly BpfMap[];
       if (engine === 'jit') {
         const url = new URL('../../jit/index.js', import.meta.url);
-        if (!existsSync(fileURLToPath(url))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
+        if (!existsSync(fileURLToPath(url)) && !existsSync(fileURLToPath(url).replace(/\.js$/, '.ts'))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
         const mod = (await import(url.href)) as Record<string, unknown>;
         const make = mod['createJitRunner'];
         if (typeof make !== 'function') throw new InputError('unsupported', 'run: --engine jit is not available (src/jit exports no createJitRunner)');

@@ -76,7 +76,9 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
   const out: ConcreteInput = { fills: [], seed: input.seed };
   if (NET_TYPES.has(program.type)) {
     let p = input.packet;
-    if (p.length < MIN_PACKET) { p = new Uint8Array(MIN_PACKET); p.set(input.packet); }
+    // BPF_PROG_TEST_RUN wants an Ethernet header, and a whole IPv4/IPv6 header when the EtherType says so.
+    const need = p[12] === 0x08 && p[13] === 0x00 ? 34 : p[12] === 0x86 && p[13] === 0xdd ? 54 : MIN_PACKET;
+    if (p.length < need) { p = new Uint8Array(need); p.set(input.packet); }
     out.packet = p;
   }
   const ctxSize = CTX_SIZES[program.type];

@@ -39,13 +39,28 @@ export const rawInsnArb: fc.Arbitrary<Insn[]> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(one(op.BPF_JMP | op.BPF_EXIT)) },
 );
 
-/** A random program: a few raw instructions, r0 set, exit. */
+/** Redirects jumps that leave the program or land inside an ld_imm64 to the last instruction, so the encoding stays valid. */
+function fixJumps(insns: Insn[]): Insn[] {
+  const second = new Uint8Array(insns.length);
+  insns.forEach((i, pc) => { if (i.code === op.BPF_LD_IMM64) second[pc + 1] = 1; });
+  insns.forEach((i, pc) => {
+    const c = op.cls(i.code);
+    if ((c !== op.BPF_JMP && c !== op.BPF_JMP32) || second[pc]) return;
+    const o = op.jmpOp(i.code);
+    if (o === op.BPF_CALL || o === op.BPF_EXIT) return;
+    const t = pc + 1 + i.off;
+    if (t < 0 || t >= insns.length || second[t]) i.off = insns.length - 1 - pc - 1;
+  });
+  return insns;
+}
+
+/** A random program: a few raw instructions, r0 set, exit. Valid encoding; mostly rejected by a verifier. */
 export const rawProgramArb: fc.Arbitrary<Program> = fc
   .record({ type: fc.constantFrom(...FUZZ_PROG_TYPES), body: fc.array(rawInsnArb, { minLength: 1, maxLength: 16 }) })
   .map(({ type, body }) => ({
     name: 'raw', section: '', type, license: 'GPL',
     maps: [{ name: 'map0', type: 'array' as const, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 }],
-    insns: [...body.flat(), ...one(op.BPF_ALU64 | op.BPF_MOV | op.BPF_K, 0), ...one(op.BPF_JMP | op.BPF_EXIT)],
+    insns: fixJumps([...body.flat().map((i) => ({ ...i })), ...one(op.BPF_ALU64 | op.BPF_MOV | op.BPF_K, 0), ...one(op.BPF_JMP | op.BPF_EXIT)]),
   }));
 
 export type Mutation =

@@ -37,7 +37,8 @@ export function kernelErrorPc(log: string): number {
 }
 
 /** A message with numbers and register names abstracted, for deduplication. */
-const normalize = (msg: string): string => msg.replace(/\bR\d+/g, 'R').replace(/-?\b(0x[0-9a-f]+|\d+)\b/gi, 'N').slice(0, 60);
+const normalize = (msg: string): string =>
+  msg.replace(/\([^)]*\)/g, '').replace(/\bR\d+/g, 'R').replace(/[-+]?\b(0x[0-9a-f]+|\d+)\b/gi, 'N').replace(/N([+-]?N)+/g, 'N').replace(/\s+/g, ' ').trim().slice(0, 60);
 
 function deterministic(p: Program): boolean {
   for (const i of p.insns)

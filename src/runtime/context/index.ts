@@ -6,6 +6,7 @@ import type { ProgType } from '../../isa/program.js';
 import { CGROUP_SKB_CTX, SOCKET_FILTER_CTX, TC_CTX } from './skbuff.js';
 import { KPROBE_CTX, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, TRACEPOINT_CTX } from './tracing.js';
 import { XDP_CTX } from './xdp.js';
+import { CGROUP_SOCK_ADDR_CTX, CGROUP_SOCK_CTX, SOCK_OPS_CTX } from './sock.js';
 import { returnSpec } from './returns.js';
 import type { CtxLayout, ProgTypeInfo } from './types.js';
 
@@ -13,6 +14,7 @@ export * from './types.js';
 export { SK_BUFF_FIELDS, SK_BUFF_SIZE, SOCKET_FILTER_CTX, TC_CTX, CGROUP_SKB_CTX, BPF_CGROUP_INET_EGRESS } from './skbuff.js';
 export { XDP_MD_FIELDS, XDP_MD_SIZE, XDP_CTX, BPF_XDP_DEVMAP } from './xdp.js';
 export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, PT_REGS_SIZE, PT_REGS_PARM, PT_REGS_RC, TRACEPOINT_MAX, RAW_TP_ARGS } from './tracing.js';
+export { CGROUP_SOCK_CTX, CGROUP_SOCK_ADDR_CTX, SOCK_OPS_CTX, BPF_SOCK_FIELDS, BPF_SOCK_ADDR_FIELDS, BPF_SOCK_OPS_FIELDS, ATTACH } from './sock.js';
 export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName } from './returns.js';
 
 const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
@@ -26,6 +28,9 @@ const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
   raw_tracepoint: RAW_TRACEPOINT_CTX,
   raw_tracepoint_writable: RAW_TRACEPOINT_CTX,
   perf_event: PERF_EVENT_CTX,
+  cgroup_sock: CGROUP_SOCK_CTX,
+  cgroup_sock_addr: CGROUP_SOCK_ADDR_CTX,
+  sock_ops: SOCK_OPS_CTX,
 };
 
 /** The context layout of `type`, or undefined for program types bpflab does not model. */

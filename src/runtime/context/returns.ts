@@ -19,6 +19,7 @@ const CG_SKB_EGRESS: ReturnSpec = { verifierRange: { min: 0, max: 3 }, names: { 
 const TRACE: ReturnSpec = { verifierRange: null, names: {}, meaning: 'ignored by the kernel (kprobe: 0 unless override_return)' };
 const PERF: ReturnSpec = { verifierRange: null, names: {}, meaning: 'ignored by the kernel' };
 const TP: ReturnSpec = { verifierRange: null, names: { 0: 'skip perf sample', 1: 'record perf sample' }, meaning: 'non-zero lets the event go on to perf' };
+const CG_SOCK: ReturnSpec = { verifierRange: { min: 0, max: 1 }, names: { 0: 'reject', 1: 'allow' }, meaning: '1 allows the operation, 0 rejects it (sock_ops: the return value is ignored; reply carries the answer)' };
 const UNKNOWN: ReturnSpec = { verifierRange: null, names: {}, meaning: 'program-type specific' };
 
 /** The return-value meaning of `type` (cgroup_skb depends on the attach direction). */
@@ -31,6 +32,10 @@ export function returnSpec(type: ProgType, expectedAttachType?: number): ReturnS
     case 'kprobe': case 'raw_tracepoint': return TRACE;
     case 'tracepoint': return TP;
     case 'perf_event': return PERF;
+    case 'cgroup_sock_addr':
+      // recvmsg / getpeername / getsockname programs must return 1
+      return expectedAttachType !== undefined && [19, 20, 29, 30, 31, 32].includes(expectedAttachType) ? { ...CG_SOCK, verifierRange: { min: 1, max: 1 } } : CG_SOCK;
+    case 'cgroup_sock': case 'sock_ops': return CG_SOCK;
     default: return UNKNOWN;
   }
 }

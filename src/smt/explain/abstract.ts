@@ -21,7 +21,8 @@ export interface AbsScalar {
 }
 
 export type AbsReg =
-  | { kind: 'scalar'; s: AbsScalar; text: string }
+  /** id: registers with the same non-zero id hold the same value (the kernel's linked scalars). */
+  | { kind: 'scalar'; s: AbsScalar; text: string; id: number }
   | { kind: 'ptr'; type: string; off: number; v: AbsScalar; text: string }
   | { kind: 'other'; text: string };
 
@@ -64,7 +65,7 @@ const BOUND_KEYS = new Set(['umin', 'umax', 'smin', 'smax', 'umin32', 'umax32', 
 export function parseReg(text: string | undefined): AbsReg | undefined {
   if (text === undefined) return undefined;
   const k = num(text);
-  if (k !== undefined) return { kind: 'scalar', s: constScalar(k), text };
+  if (k !== undefined) return { kind: 'scalar', s: constScalar(k), text, id: 0 };
   const fp = /^fp(-?\d+)$/.exec(text);
   if (fp) return { kind: 'ptr', type: 'fp', off: Number(fp[1]), v: constScalar(0n), text };
   const m = /^([a-z_]+)\((.*)\)$/.exec(text);
@@ -73,11 +74,13 @@ export function parseReg(text: string | undefined): AbsReg | undefined {
   const s = unknownScalar();
   let off = 0;
   let bounded = false;
+  let id = 0;
   for (const f of fields(m[2]!)) {
     const parts = f.split('=');
     const valText = parts[parts.length - 1]!;
     for (const key of parts.slice(0, -1)) {
       if (key === 'off') { off = Number(num(valText) ?? 0n); continue; }
+      if (key === 'id') { id = /^\d+$/.test(valText) ? Number(valText) : 0; continue; }
       if (!BOUND_KEYS.has(key)) continue;
       bounded = true;
       if (key === 'var_off') {
@@ -99,7 +102,7 @@ export function parseReg(text: string | undefined): AbsReg | undefined {
       }
     }
   }
-  if (name === 'scalar') return { kind: 'scalar', s, text };
+  if (name === 'scalar') return { kind: 'scalar', s, text, id };
   return { kind: 'ptr', type: name, off, v: bounded ? s : constScalar(0n), text };
 }
 
@@ -121,8 +124,10 @@ export function gamma(T: Terms, s: AbsScalar, x: Term): ZB {
 /** Short human text of an abstract scalar's sets. */
 export function describeScalar(s: AbsScalar): string {
   if (s.mask === 0n) return `{${BigInt.asIntN(64, s.value)}}`;
-  const parts = [`u64 [${s.umin}, ${s.umax}]`];
-  if (s.smin !== BigInt.asIntN(64, s.umin) || s.smax !== BigInt.asIntN(64, s.umax)) parts.push(`s64 [${s.smin}, ${s.smax}]`);
-  parts.push(`tnum (0x${s.value.toString(16)}; 0x${s.mask.toString(16)})`);
-  return parts.join(', ');
+  const u = unknownScalar();
+  const parts: string[] = [];
+  if (s.umin !== u.umin || s.umax !== u.umax) parts.push(`u64 [${s.umin}, ${s.umax}]`);
+  if ((s.smin !== u.smin || s.smax !== u.smax) && (s.smin !== BigInt.asIntN(64, s.umin) || s.smax !== BigInt.asIntN(64, s.umax))) parts.push(`s64 [${s.smin}, ${s.smax}]`);
+  if (s.mask !== u.mask && parts.length === 0) parts.push(`tnum (0x${s.value.toString(16)}; 0x${s.mask.toString(16)})`);
+  return parts.length ? parts.join(', ') : 'any 64-bit value';
 }

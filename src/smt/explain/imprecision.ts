@@ -33,14 +33,20 @@ type Check = (constraints: ZB[]) => Promise<'sat' | 'unsat' | 'unknown'>;
 function abstractify(M: PathMachine, regs: readonly (AbsReg | undefined)[], only?: number): void {
   const T = M.T;
   const f = M.frame;
+  const linked = new Map<number, Term>();
   for (let r = 0; r < 10; r++) {
     if (only !== undefined && r !== only) continue;
     const a = regs[r];
     const v = f.regs[r]!;
     if (!a) continue;
     if (a.kind === 'scalar' && v.k === 'scalar') {
-      const x = T.var(`abs_r${r}`);
-      M.constraints.push(gamma(T, a.s, x));
+      // registers with one id are one value to the verifier: keep them equal
+      let x = a.id ? linked.get(a.id) : undefined;
+      if (!x) {
+        x = T.var(`abs_r${r}`);
+        M.constraints.push(gamma(T, a.s, x));
+        if (a.id) linked.set(a.id, x);
+      }
       f.regs[r] = { k: 'scalar', t: x };
     } else if (a.kind === 'ptr' && v.k === 'ptr' && a.v.mask !== 0n) {
       const x = T.var(`abs_r${r}_off`);
@@ -84,6 +90,7 @@ async function extremes(T: Terms, t: Term, constraints: ZB[]): Promise<string> {
       const v = opt.model().eval(t.z, true);
       bounds.push(Z.isBitVecVal(v) ? (signed ? BigInt.asIntN(64, v.value()) : v.value()) : 0n);
     }
+    if (bounds[0] === bounds[1]) return `{${BigInt.asIntN(64, bounds[0]!)}}`;
     out.push(`${signed ? 's64' : 'u64'} [${bounds[0]}, ${bounds[1]}]`);
   }
   return out[0] === out[1]?.replace('s64', 'u64') ? out[0]! : out.join(', ');

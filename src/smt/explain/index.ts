@@ -27,6 +27,8 @@ export type { Imprecision } from './imprecision.js';
 
 /** Longest path explain encodes (a path through a loop is already unrolled; longer ones are undecided). */
 export const MAX_PATH = 20_000;
+/** Explorations longer than this are not re-run with a log (their failing path is beyond the bound anyway). */
+const MAX_LOGGED = 100_000;
 /** Z3 budget per query. */
 export const SOLVER_TIMEOUT_MS = 10_000;
 
@@ -45,6 +47,12 @@ export interface Explanation {
   feasible: boolean | null;
   /** Why undecided, or what was checked (which rule, which access). */
   reason: string;
+  /**
+   * What "the failure happens" was taken to mean: 'memory' (an access the checked VM traps),
+   * 'pointer' (pointer arithmetic leaving its object), 'return' (r0 outside the allowed range),
+   * 'rule' (a rule about the program text: the path's feasibility decides); null when undecided early.
+   */
+  check: 'memory' | 'pointer' | 'return' | 'rule' | null;
   witness: Witness | null;
   replay: Replay | null;
   imprecision: Imprecision | null;
@@ -65,7 +73,7 @@ export interface ExplainOptions {
 function base(p: Program, r: VerifyResult, timeoutMs: number): Explanation {
   return {
     name: p.name, section: p.section, type: p.type, verdict: r.verdict, error: r.error, path: [],
-    feasible: null, reason: '', witness: null, replay: null, imprecision: null,
+    feasible: null, reason: '', check: null, witness: null, replay: null, imprecision: null,
     bound: { maxPathLength: MAX_PATH, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
   };
 }
@@ -87,7 +95,9 @@ function failingPath(r: VerifyResult, err: VerifierError): { path: number[]; bef
 export async function explainProgram(program: Program, opts: ExplainOptions = {}): Promise<Explanation> {
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? SOLVER_TIMEOUT_MS;
-  const r = verify(program, { ...opts.verify, log: true });
+  // verify without the log first (a log of a 1M-instruction exploration costs more than it tells)
+  let r = verify(program, { ...opts.verify, log: false });
+  if (r.verdict === 'reject' && r.error && r.processed <= MAX_LOGGED) r = verify(program, { ...opts.verify, log: true });
   const ex = base(program, r, timeoutMs);
   const done = (): Explanation => { ex.ms = Number((performance.now() - t0).toFixed(1)); return ex; };
   if (r.verdict === 'accept' || !r.error) { ex.reason = 'accepted: nothing to explain'; return done(); }
@@ -97,7 +107,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     ex.path = [];
     return done();
   }
-  if (err.kind === 'too_large' || r.processed > MAX_PATH * 5) {
+  if (err.kind === 'too_large' || r.processed > MAX_LOGGED) {
     ex.reason = `undecided: the verifier processed ${r.processed} instructions; paths longer than ${MAX_PATH} instructions are not encoded (loop unroll bound)`;
     return done();
   }
@@ -107,6 +117,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   if (fp.path.length > MAX_PATH) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the unroll bound of ${MAX_PATH}`; return done(); }
 
   const z3 = await loadZ3();
+  z3Loaded = true;
   const T = new Terms(z3.ctx);
   const Z = z3.ctx;
   const check = async (cs: ZB[]): Promise<'sat' | 'unsat' | 'unknown'> => {
@@ -126,6 +137,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     ex.reason = `undecided at pc ${e.pc}: ${e.message}`;
     return done();
   }
+  ex.check = j.class;
   const solver = new Z.Solver();
   solver.set('timeout', timeoutMs);
   for (const c of M.constraints) solver.add(c);
@@ -169,6 +181,15 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     }
   }
   return done();
+}
+
+let z3Loaded = false;
+
+/** Stops Z3's worker threads if explain started them (lets a CLI process exit). */
+export async function closeExplain(): Promise<void> {
+  if (!z3Loaded) return;
+  z3Loaded = false;
+  await (await loadZ3()).close();
 }
 
 /** Explains every program of a file. */

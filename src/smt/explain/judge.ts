@@ -29,8 +29,11 @@ export interface Access {
 export interface Judgement {
   /** The condition under which the failing step really goes wrong. */
   cond: ZB;
-  /** 'memory': a value condition on an access; 'return': r0's range; 'rule': the path itself. */
-  class: 'memory' | 'return' | 'rule';
+  /**
+   * 'memory': a value condition on an access (the VM traps it); 'pointer': pointer arithmetic that
+   * leaves its object (no trap until used); 'return': r0's range; 'rule': the path itself.
+   */
+  class: 'memory' | 'pointer' | 'return' | 'rule';
   /** One line: what is checked. */
   what: string;
   access?: Access;
@@ -83,18 +86,32 @@ function memInsn(M: PathMachine, pc: number): Judgement {
   const write = c !== op.BPF_LDX;
   const size = op.sizeBytes(op.size(ins.code));
   const v = M.reg(base);
+  // a pointer the verifier no longer trusts is a rule about the program, whatever its bytes happen to be
+  if (v.k === 'stale' && !v.why.startsWith('released')) return { cond: T.tt, class: 'rule', what: `R${base} is ${valName(v)}` };
   if (v.k !== 'ptr') return { cond: T.tt, class: 'memory', what: `R${base} is ${valName(v)}: dereferencing it faults` };
   const p: PtrVal = { ...v, off: T.addk(v.off, ins.off) };
+  const atomic = c !== op.BPF_LDX && op.mode(ins.code) === op.BPF_ATOMIC;
+  if (atomic && v.region.kind !== 'stack' && v.region.kind !== 'map_value' && v.region.kind !== 'mem')
+    return { cond: T.tt, class: 'memory', what: `an atomic operation on ${v.region.label} (atomics work on stack and map memory only)` };
   return {
     cond: faultCond(M, p, T.k(size), write),
     class: 'memory',
-    what: `the ${size}-byte ${write ? 'write' : 'read'} through R${base} (${v.region.label}) can be ${v.nul ? 'NULL or ' : ''}outside [${show(v.region.lo)}, ${show(v.region.hi)})`,
+    what: `the ${size}-byte ${write ? 'write' : 'read'} through R${base} (${v.region.label}) ${accessText(v, write)}`,
     access: { region: v.region.kind, offset: p.off, size: T.k(size), write },
   };
 }
 
 function show(t: Term): string {
-  return t.c !== undefined ? String(BigInt.asIntN(64, t.c)) : t === undefined ? '?' : 'len';
+  return t.c !== undefined ? String(BigInt.asIntN(64, t.c)) : 'len';
+}
+
+/** What can go wrong with an access through v, in words. */
+function accessText(v: PtrVal, write: boolean): string {
+  const r = v.region;
+  if (write && !r.writable) return `writes ${r.kind === 'packet' ? 'a packet this program type may only read' : 'read-only memory'}`;
+  if (r.kind === 'ctx') return `is not an access to a ${r.label} field the program type allows`;
+  const parts = [v.nul ? 'NULL' : '', `outside [${show(r.lo)}, ${show(r.hi)})`, r.strictAlign ? 'misaligned' : ''].filter(Boolean);
+  return `can be ${parts.join(' or ')}`;
 }
 
 /** A helper's memory argument named by the error message (e.g. "R2 ..."), with its fault condition. */
@@ -139,9 +156,34 @@ function helperArg(M: PathMachine, pc: number, err: VerifierError): Judgement | 
   };
 }
 
+/**
+ * Pointer +/- a scalar the verifier cannot bound ("unbounded min value", "goes out of range"):
+ * the real hazard is a pointer that leaves its object, so ask whether the new offset can lie
+ * outside [start, end] of the region (one past the end is still a valid pointer value).
+ */
+function pointerMath(M: PathMachine, err: VerifierError): Judgement | null {
+  if (!/unbounded|min value|out of range|out of bounds/.test(err.message)) return null;
+  const T = M.T;
+  const ins = M.insns[err.pc]!;
+  const o = op.aluOp(ins.code);
+  if (op.cls(ins.code) !== op.BPF_ALU64 || (o !== op.BPF_ADD && o !== op.BPF_SUB)) return null;
+  const d = M.reg(ins.dst);
+  const sv: Val = op.srcBit(ins.code) === op.BPF_X ? M.reg(ins.src) : { k: 'scalar', t: T.k(ins.imm) };
+  const [p, x] = d.k === 'ptr' && sv.k === 'scalar' ? [d, sv.t] : sv.k === 'ptr' && d.k === 'scalar' && o === op.BPF_ADD ? [sv, d.t] : [null, null];
+  if (!p || !x) return null;
+  const off = o === op.BPF_ADD ? T.add(p.off, x) : T.sub(p.off, x);
+  const r = p.region;
+  return {
+    cond: T.not(T.and(T.sle(r.lo, off), T.sle(off, r.hi))),
+    class: 'pointer',
+    what: `R${ins.dst} = ${r.label} ${o === op.BPF_ADD ? '+' : '-'} a scalar can point outside [${show(r.lo)}, ${show(r.hi)}]`,
+    access: { region: r.kind, offset: off, size: T.k(0), write: false },
+  };
+}
+
 function rule(M: PathMachine, err: VerifierError): Judgement {
-  const doc = ERROR_KINDS[err.kind] ?? err.kind;
-  return { cond: M.T.tt, class: 'rule', what: `rule ${err.kind}: ${doc.replace(/`/g, '')}` };
+  const doc = (ERROR_KINDS[err.kind] ?? err.kind).split(/:? \(?`/)[0]!.trim();
+  return { cond: M.T.tt, class: 'rule', what: `rule ${err.kind} (${doc}): ${err.message}` };
 }
 
 /** The condition of the failing step for verifier error `err` at the end of the machine's path. */
@@ -155,6 +197,10 @@ export function judge(M: PathMachine, err: VerifierError): Judgement {
     if (r0.k !== 'scalar' || !range) return { cond: T.tt, class: 'return', what: `r0 at exit is ${valName(r0)}, not a verdict` };
     const inRange = T.and(T.sle(T.k(range.min), r0.t), T.sle(r0.t, T.k(range.max)));
     return { cond: T.not(inRange), class: 'return', what: `r0 at exit can be outside [${range.min}, ${range.max}]` };
+  }
+  if (err.kind === 'pointer_arithmetic' && (c === op.BPF_ALU64 || c === op.BPF_ALU)) {
+    const j = pointerMath(M, err);
+    if (j) return j;
   }
   if (!MEMORY_KINDS.has(err.kind)) return rule(M, err);
   if (c === op.BPF_LDX || c === op.BPF_ST || c === op.BPF_STX) return memInsn(M, err.pc);

@@ -23,6 +23,9 @@ import type { Term, Terms } from './terms.js';
 import { Undecided } from './undecided.js';
 import { FlatStore, MapValueStore, UNINIT, type BoolArr, type ByteArr, type MapModel, type PtrVal, type Region, type Val } from './values.js';
 
+/** Program types whose test runs see the frame from the Ethernet header on (tc). */
+const L2_TYPES: ReadonlySet<string> = new Set(['sched_cls', 'sched_act']);
+
 /** Longest packet the machine considers: the XDP test frame (larger packets need nothing new). */
 export const MAX_PACKET = XDP_FRAME - XDP_HEADROOM - SKB_SHARED_INFO;
 
@@ -69,7 +72,7 @@ export interface PacketModel {
   store: FlatStore;
   len: Term;
   /** The first generation is the input; helpers that change packet data start a new one. */
-  readonly initial: { store: ByteArr; len: Term };
+  readonly initial: { store: ByteArr; len: Term; /** frame bytes before data (the pulled Ethernet header), at offsets -header..-1 */ header: number };
 }
 
 export class PathMachine {
@@ -87,6 +90,8 @@ export class PathMachine {
   readonly maps: (MapModel | undefined)[] = [];
   /** Ring buffer bytes reserved so far, per map (reserve succeeds while records fit). */
   private readonly ringUsed = new Map<number, number>();
+  /** Per ring buffer map: "the ring starts full" (a witness choice). */
+  readonly ringFull = new Map<number, ZB>();
   private nextRegion = 1;
   /** The pc being executed (for Undecided). */
   pc = 0;
@@ -109,11 +114,16 @@ export class PathMachine {
     if (this.layout && (isSkbType(program.type) || program.type === 'xdp')) {
       const arr = Z.Array.const('packet', b64, b8) as unknown as ByteArr;
       const len = T.var('packet_len');
-      const min = isSkbType(program.type) && program.type !== 'socket_filter' && program.type !== 'cgroup_skb' ? ETH_HLEN : 0;
-      this.constraints.push(T.ule(T.k(min), len), T.ule(len, T.k(MAX_PACKET)));
+      // as BPF_PROG_TEST_RUN (and the VM): the frame must hold an Ethernet header; skb programs other
+      // than tc see the packet from the network header on (eth_type_trans pulled the 14 bytes)
+      const skb = isSkbType(program.type);
+      const header = skb && !L2_TYPES.has(program.type) ? ETH_HLEN : 0;
+      const min = skb && header === 0 ? ETH_HLEN : 0;
+      this.constraints.push(T.ule(T.k(min), len), T.ule(len, T.k(MAX_PACKET - header)));
       const store = new FlatStore(T, arr);
-      const region = this.region('packet', 'packet', T.k(0), len, true, false, store);
-      this.packet = { region, store, len, initial: { store: arr, len } };
+      const writable = program.type !== 'socket_filter' && program.type !== 'cgroup_skb';
+      const region = this.region('packet', 'packet', T.k(0), len, writable, false, store);
+      this.packet = { region, store, len, initial: { store: arr, len, header } };
     }
     const f = this.newFrame(-1);
     if (this.ctx) f.regs[1] = { k: 'ptr', region: this.ctx.region, off: T.k(0), nul: null };
@@ -312,6 +322,7 @@ export class PathMachine {
       if (f) {
         const sp = f.spills.get(o);
         if (sp && size === 8) return sp;
+        if (sp && sp.k === 'stale') this.undecided(`a ${size}-byte read of a partly overwritten spilled pointer at fp${o}`);
         for (const so of f.spills.keys()) if (so < o + size && o < so + 8) this.undecided(`a ${size}-byte read of part of a spilled pointer at fp${o}`);
       }
     }
@@ -368,7 +379,12 @@ export class PathMachine {
         if (f && f.spills.size) this.undecided('a variable-offset stack store over spilled pointers');
       } else if (f) {
         const o = Number(BigInt.asIntN(64, p.off.c));
-        for (const so of [...f.spills.keys()]) if (so < o + size && o < so + 8) f.spills.delete(so);
+        for (const [so, sv] of [...f.spills]) {
+          if (!(so < o + size && o < so + 8)) continue;
+          // overwriting part of a spilled pointer leaves bytes that are neither the pointer nor a number the program chose
+          if (size < 8 || so !== o) f.spills.set(so, sv.k === 'ptr' ? { k: 'stale', was: sv, why: `a spilled pointer partly overwritten at pc ${this.pc}` } : sv);
+          else f.spills.delete(so);
+        }
         if (v.k !== 'scalar') {
           if (size !== 8) this.undecided(`a ${size}-byte spill of a ${v.k}`);
           f.spills.set(o, v);
@@ -382,6 +398,20 @@ export class PathMachine {
     }
     if (v.k !== 'scalar') this.undecided(`storing a ${v.k} into ${r.kind} at pc ${this.pc}`);
     r.store.write(p.off, size, v.t.z.extract(8 * size - 1, 0) as ZT);
+  }
+
+  /** A helper wrote `size` bytes the machine does not know: fresh bytes, and any pointer spilled there is gone. */
+  private havoc(p: PtrVal, size: number, bytes: ZT): void {
+    const r = p.region;
+    if (!r.writable) this.undecided(`a helper writes read-only ${r.kind} memory`);
+    if (r.kind === 'ctx' || r.kind === 'sock') this.undecided(`a helper writes ${r.kind} memory`);
+    const f = r.kind === 'stack' ? this.frameOf(r) : undefined;
+    if (f && f.spills.size) {
+      if (p.off.c === undefined) this.undecided('a helper writes a variable stack range over spilled pointers');
+      const o = Number(BigInt.asIntN(64, p.off.c));
+      for (const so of [...f.spills.keys()]) if (so < o + size && o < so + 8) f.spills.delete(so);
+    }
+    r.store.write(p.off, size, bytes);
   }
 
   private atomic(ins: Insn): void {
@@ -587,12 +617,15 @@ export class PathMachine {
         if (size === undefined) this.undecided('a ring buffer reserve of variable size');
         const used = this.ringUsed.get(mi) ?? 0;
         const need = (Number(size) + 8 + 7) & ~7;
-        const fits = used + need <= (this.program.maps[mi]?.maxEntries ?? 0);
+        const fits = used + need < (this.program.maps[mi]?.maxEntries ?? 0);
         if (fits) this.ringUsed.set(mi, used + need);
+        // the ring may also be full of records user space has not consumed yet: the witness can ask for that
+        let full = this.ringFull.get(mi);
+        if (!full) { full = Z.Bool.const(`ringbuf_${this.program.maps[mi]?.name ?? mi}_full`); this.ringFull.set(mi, full); }
         const arr = Z.Array.const(`ringbuf@${pc}`, Z.BitVec.sort(64), Z.BitVec.sort(8)) as unknown as ByteArr;
         const region = this.region('mem', `ring buffer record (pc ${pc})`, T.k(0), T.k(size), true, false, new FlatStore(T, arr));
         this.clobber();
-        return this.set(0, { k: 'ptr', region, off: T.k(0), nul: fits ? T.ff : T.tt });
+        return this.set(0, { k: 'ptr', region, off: T.k(0), nul: fits ? full : T.tt });
       }
       case 132: case 133: { // ringbuf_submit / discard: the record is gone
         const p = this.read(1);
@@ -649,8 +682,7 @@ export class PathMachine {
       if (size === undefined || size > 4096) this.undecided(`${proto.name} writes memory of unknown size`);
       if (size === 0) continue;
       const p = this.addr(i + 1, 0);
-      const fresh = Z.BitVec.const(`${proto.name}@${pc}.arg${i + 1}`, 8 * size) as ZT;
-      this.storeAt(p, size, { k: 'scalar', t: T.of(size === 8 ? fresh : fresh.zeroExt(64 - 8 * size)) });
+      this.havoc(p, size, Z.BitVec.const(`${proto.name}@${pc}.arg${i + 1}`, 8 * size) as ZT);
     }
     if (proto.changesPkt && this.packet) {
       const pk = this.packet;

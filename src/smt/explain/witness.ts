@@ -7,6 +7,7 @@ import type { Program } from '../../isa/program.js';
 import { ctxLayout } from '../../runtime/context/index.js';
 import { HELPERS, type HelperFn } from '../../runtime/helpers/impl/index.js';
 import { createMap } from '../../runtime/maps/create.js';
+import { isRingBufMap } from '../../runtime/maps/guards.js';
 import type { BpfMap } from '../../runtime/maps/types.js';
 import { runProgram, type RunInput, type VmOptions } from '../../vm/index.js';
 import type { ZT } from '../z3-algebra.js';
@@ -21,6 +22,8 @@ export interface Witness {
   maps: Record<string, Record<string, string>>;
   /** The results the path needs from helpers whose value the input does not fix. */
   helpers: { pc: number; helper: string; r0: string }[];
+  /** Ring buffer maps that start full of unconsumed records (so bpf_ringbuf_reserve returns NULL). */
+  fullRingbufs?: string[];
 }
 
 export interface ReplayFault {
@@ -79,10 +82,10 @@ export function buildWitness(M: PathMachine, model: Model<'main'>): Witness {
     w.ctx = hex(b);
   }
   if (M.packet) {
-    const { store, len } = M.packet.initial;
-    const n = Number(evalBv(model, len.z));
+    const { store, len, header } = M.packet.initial;
+    const n = Number(evalBv(model, len.z)) + header;
     const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = byteAt(model, store, Z.BitVec.val(i, 64));
+    for (let i = 0; i < n; i++) b[i] = byteAt(model, store, Z.BitVec.val(BigInt.asUintN(64, BigInt(i - header)), 64));
     w.packet = hex(b);
   }
   for (const m of M.maps) {
@@ -103,6 +106,9 @@ export function buildWitness(M: PathMachine, model: Model<'main'>): Witness {
     }
     if (Object.keys(entries).length) w.maps[m.spec.name] = entries;
   }
+  for (const [mi, flag] of M.ringFull) {
+    if (Z.isTrue(model.eval(flag, true))) (w.fullRingbufs ??= []).push(M.program.maps[mi]!.name);
+  }
   for (const h of M.helperCalls) w.helpers.push({ pc: h.pc, helper: h.name, r0: String(evalBv(model, h.r0.z)) });
   return w;
 }
@@ -117,9 +123,27 @@ export function witnessInput(program: Program, w: Witness): RunInput {
   return input;
 }
 
+/**
+ * Runs `fn` with the helpers the witness scripts wrapped: each runs for real, then r0 is forced to
+ * the witness's value for that call (per pc, in call order). The VM has no per-run helper table
+ * yet (asked of H3: VmOptions.helpers), so the shared table is patched for the duration of this
+ * synchronous run and restored after it.
+ */
+function withScriptedHelpers<R>(w: Witness, fn: () => R): R {
+  if (w.helpers.length === 0) return fn();
+  const table = HELPERS as (HelperFn | undefined)[];
+  const saved = table.slice();
+  const scripted = scriptedHelpers(w);
+  for (let i = 0; i < table.length; i++) table[i] = scripted[i];
+  try {
+    return fn();
+  } finally {
+    for (let i = 0; i < table.length; i++) table[i] = saved[i];
+  }
+}
+
 /** Helper table that runs the real helpers and then forces r0 where the witness chose it (per call, in order per pc). */
 function scriptedHelpers(w: Witness): readonly (HelperFn | undefined)[] {
-  if (w.helpers.length === 0) return HELPERS;
   const byPc = new Map<number, bigint[]>();
   for (const h of w.helpers) {
     const q = byPc.get(h.pc) ?? [];
@@ -153,6 +177,11 @@ export function replayWitness(
     return m;
   });
   const notes: string[] = [];
+  for (const name of w.fullRingbufs ?? []) {
+    const m = maps.find((x) => x.spec.name === name);
+    // one committed record the consumer has not read leaves less than a record header free
+    if (m && isRingBufMap(m)) m.output(new Uint8Array(m.spec.maxEntries - 16), 0);
+  }
   for (const [name, entries] of Object.entries(w.maps)) {
     const m = maps.find((x) => x.spec.name === name);
     if (!m) continue;
@@ -161,14 +190,14 @@ export function replayWitness(
       if (rc !== 0) notes.push(`map ${name} key ${k}: update failed (${rc})`);
     }
   }
-  const opts: VmOptions & { helpers?: readonly (HelperFn | undefined)[] } = { maps, cpus: 1, maxSteps: 1_000_000 };
-  if (w.helpers.length) opts.helpers = scriptedHelpers(w);
-  const res = runProgram(program, witnessInput(program, w), opts);
+  const opts: VmOptions = { maps, cpus: 1, maxSteps: 1_000_000 };
+  const res = withScriptedHelpers(w, () => runProgram(program, witnessInput(program, w), opts));
   const out: Replay = { engine: 'vm', fault: null, reproduced: false };
   if (res.fault) out.fault = res.fault.toJSON();
   else if (res.error) out.error = { kind: res.error.kind, pc: res.error.pc, message: res.error.message };
   else out.r0 = String(res.r0);
-  if (expect.memory) out.reproduced = out.fault?.pc === expect.pc;
+  // helpers trap bad arguments (NULL, a non-pointer) as bad_call errors at the call
+  if (expect.memory) out.reproduced = out.fault?.pc === expect.pc || (out.error?.kind === 'bad_call' && out.error.pc === expect.pc);
   else if (expect.returnRange && out.r0 !== undefined) {
     const r0 = BigInt.asIntN(64, BigInt(out.r0));
     out.reproduced = r0 < BigInt(expect.returnRange.min) || r0 > BigInt(expect.returnRange.max);

@@ -30,6 +30,7 @@ const IMPLS: Record<number, HelperFn> = {
   26: pk.skbLoadBytes, 68: pk.skbLoadBytesRelative, 9: pk.skbStoreBytes, 10: pk.l3CsumReplace, 11: pk.l4CsumReplace,
   28: pk.csumDiff, 40: pk.csumUpdate, 23: pk.redirect, 51: pk.redirectMap, 34: pk.getHashRecalc, 41: pk.setHashInvalid,
   48: pk.setHash, 46: pk.getSocketCookie, 47: pk.getSocketUid, 17: pk.getCgroupClassid, 24: pk.getRouteRealm,
+  13: pk.cloneRedirect, 38: pk.skbChangeTail, 39: pk.skbPullData, 20: pk.skbGetTunnelKey, 122: pk.getNetnsCookie,
   44: pk.xdpAdjustHead, 54: pk.xdpAdjustMeta, 65: pk.xdpAdjustTail, 188: pk.xdpGetBuffLen, 189: pk.xdpLoadBytes, 190: pk.xdpStoreBytes,
 };
 

@@ -7,7 +7,7 @@
 import type { BpfMap } from '../../maps/types.js';
 import { type HelperEnv, type PacketState, arg, argNum, argU32, setR0, setR0Int } from '../../env.js';
 import { VmError } from '../../errors.js';
-import { EACCES, EFAULT, EINVAL, type HelperFn, ENOTSUPP, ctxArg, mapArg } from './common.js';
+import { EACCES, EFAULT, EINVAL, ENOENT, type HelperFn, ENOTSUPP, ctxArg, mapArg } from './common.js';
 
 const ETH_HLEN = 14;
 const XDP_ABORTED = 0, XDP_REDIRECT = 4;
@@ -261,3 +261,41 @@ export const xdpStoreBytes: HelperFn = (env) => {
 function argS(env: HelperEnv, n: number): number {
   return env.regs[2 * n]! | 0;
 }
+
+/** bpf_clone_redirect(skb, ifindex, flags): the test-run namespace has one device, lo (ifindex 1). */
+export const cloneRedirect: HelperFn = (env) => {
+  packet(env);
+  const flags = arg(env, 3);
+  if ((flags & ~1n) !== 0n) { setR0Int(env, EINVAL); return; }
+  setR0Int(env, argU32(env, 2) === 1 ? 0 : EINVAL);
+};
+
+/** bpf_skb_change_tail(skb, len, flags): trims or zero-extends the packet to len bytes. */
+export const skbChangeTail: HelperFn = (env) => {
+  const pk = packet(env);
+  const len = argU32(env, 2);
+  const minLen = env.progType === 'sched_cls' || env.progType === 'sched_act' ? ETH_HLEN : 0;
+  if (arg(env, 3) !== 0n || len > 0xffff || len < minLen || pk.data + len > pk.buf.length) { setR0Int(env, EINVAL); return; }
+  const end = pk.data + len;
+  if (end > pk.end) pk.buf.fill(0, pk.end, end);
+  pk.end = end;
+  sync(env, pk);
+  setR0Int(env, 0);
+};
+
+/** bpf_skb_pull_data(skb, len): test-run skbs are linear; -ENOMEM when len exceeds the packet. */
+export const skbPullData: HelperFn = (env) => {
+  const pk = packet(env);
+  setR0Int(env, argU32(env, 2) > pk.end - pk.data ? -12 : 0);
+};
+
+/** bpf_skb_get_tunnel_key(skb, key, size, flags): a test-run skb carries no tunnel metadata: -ENOENT, key zeroed. */
+export const skbGetTunnelKey: HelperFn = (env) => {
+  packet(env);
+  const size = argNum(env, 3);
+  env.mem.sliceHL(env.regs[5]!, env.regs[4]!, size, true, env.pc).fill(0);
+  setR0Int(env, ENOENT);
+};
+
+/** bpf_get_netns_cookie(ctx): the initial network namespace's cookie (the first one allocated: 1). */
+export const getNetnsCookie: HelperFn = (env) => setR0Int(env, 1);

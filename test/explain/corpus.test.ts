@@ -1,0 +1,64 @@
+/**
+ * Every rejected corpus entry gets an explanation: a real failure with a witness that replays
+ * on the checked VM (memory errors fault at the rejected instruction; returns leave the allowed
+ * range; other rules: a feasible path to the instruction), or a false alarm with the imprecise
+ * instruction, or -- only for static rules and paths beyond the unroll bound -- a stated reason.
+ */
+import { readFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findEntries } from '../../src/cli/commands/corpus.js';
+import { loadFile } from '../../src/loader/index.js';
+import { closeExplain, explainProgram } from '../../src/smt/explain/index.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const rejected = findEntries(resolve(root, 'corpus')).filter((e) => e.expect.verdict === 'reject');
+/** Why an entry may stay undecided: rules checked before any path exists, or a path past the bound. */
+const UNDECIDED_REASONS = /static rule checked before any path|unroll bound/;
+const outcomes = { feasible: [] as string[], infeasible: [] as string[], undecided: [] as string[] };
+
+describe('explain: every rejected corpus entry', () => {
+  afterAll(async () => {
+    await closeExplain();
+    console.log(
+      `explain over ${rejected.length} rejected corpus entries: ${outcomes.feasible.length} feasible, ` +
+        `${outcomes.infeasible.length} infeasible (${outcomes.infeasible.join(', ') || 'none'}), ` +
+        `${outcomes.undecided.length} undecided (${outcomes.undecided.join(', ') || 'none'})`,
+    );
+  });
+
+  it('the corpus has rejected entries', () => {
+    expect(rejected.length).toBeGreaterThanOrEqual(30);
+  });
+
+  for (const entry of rejected) {
+    const name = relative(resolve(root, 'corpus'), entry.file);
+    it(name, async () => {
+      const programs = await loadFile(entry.file, new Uint8Array(readFileSync(entry.file)));
+      // a lower exploration limit keeps loop-heavy entries fast; the kind check below guards the verdict
+      const exps = [];
+      for (const p of programs) exps.push(await explainProgram(p, { verify: { insnLimit: 200_000 } }));
+      const ex = exps.find((x) => x.verdict === 'reject');
+      expect(ex, 'some program of the entry is rejected').toBeDefined();
+      const e = ex!;
+      if (entry.expect.kind) expect(e.error?.kind).toBe(entry.expect.kind);
+      if (e.feasible === true) {
+        outcomes.feasible.push(name);
+        expect(e.path.at(-1)).toBe(e.error!.pc);
+        expect(e.witness).not.toBeNull();
+        expect(e.replay).not.toBeNull();
+        // memory errors and return values are reproduced by the VM run of the witness
+        if (e.check === 'memory' || e.check === 'return') expect(e.replay!.reproduced, JSON.stringify(e.replay)).toBe(true);
+        if (e.check === 'memory' && e.replay!.fault) expect(e.replay!.fault.pc).toBe(e.error!.pc);
+      } else if (e.feasible === false) {
+        outcomes.infeasible.push(name);
+        expect(e.imprecision).not.toBeNull();
+        expect(e.path).toContain(e.imprecision!.pc);
+      } else {
+        outcomes.undecided.push(name);
+        expect(e.reason).toMatch(UNDECIDED_REASONS);
+      }
+    });
+  }
+});
