@@ -44,7 +44,7 @@ export async function buildOracles(names: readonly OracleName[]): Promise<Oracle
     switch (name) {
       case 'sanitize': o = sanitizeOracle(vm ? { engine: vm } : {}); break;
       case 'embed': o = embedOracle({ verify: v }); break;
-      case 'kernel': o = kernelOracle(vm ? { vm } : {}); break;
+      case 'kernel': o = kernelOracle({ verify: v, ...(vm && { vm }) }); break;
       case 'jit': {
         if (overrides.jit !== undefined) { o = jitOracle({ jit: overrides.jit, why: 'disabled', ...(vm && { vm }) }); break; }
         const j = await loadJit();

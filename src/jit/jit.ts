@@ -8,7 +8,7 @@
  * and step counting, as the kernel's JIT does.
  */
 import type { Program } from '../isa/program.js';
-import { Vm, type RunInput, type RunResult, type VmOptions } from '../vm/vm.js';
+import { Vm, type RunInput, type RunOutcome, type RunResult, type VmOptions } from '../vm/vm.js';
 import type { JitMode } from './memory.js';
 import { JitRuntime } from './runtime.js';
 
@@ -77,15 +77,29 @@ export class Jit {
   get wasm(): Uint8Array { return this.runtime.module(this.program).bytes; }
 
   run(input: RunInput = {}): JitRunResult {
+    return this.runRepeated(input, 1);
+  }
+
+  /**
+   * BPF_PROG_TEST_RUN's `repeat`: one setup, then the program `repeat` times on the same
+   * context and maps (stopping at the first fault or error); `nsPerRun` times only the runs.
+   */
+  runRepeated(input: RunInput, repeat: number): JitRunResult & { nsPerRun: number } {
     const prepared = this.vm.prepare(input);
-    let outcome;
+    let outcome: RunOutcome;
+    const n = Math.max(1, Math.floor(repeat));
+    const t0 = process.hrtime.bigint();
+    let done = 0;
     try {
-      const r = this.runtime.execute(prepared);
+      let r = this.runtime.execute(prepared);
+      for (done = 1; done < n; done++) r = this.runtime.execute(prepared);
       outcome = { r0: r.r0, steps: r.steps, maxDepth: r.maxDepth };
     } catch (e) {
+      done++;
       outcome = { error: e, steps: this.runtime.steps(), maxDepth: this.runtime.depthMax.value as number };
     }
-    return { ...this.vm.finish(prepared, outcome), jit: this.stats };
+    const nsPerRun = Number(process.hrtime.bigint() - t0) / done;
+    return { ...this.vm.finish(prepared, outcome), jit: this.stats, nsPerRun };
   }
 }
 
@@ -97,4 +111,9 @@ export function compileProgram(program: Program, opts: JitOptions): Jit {
 /** Compiles and runs `program` once: the JIT's counterpart of the VM's `runProgram`. */
 export function runJit(program: Program, input: RunInput = {}, opts: JitOptions = { mode: 'checked' }): JitRunResult {
   return new Jit(program, opts).run(input);
+}
+
+/** What `bpflab run --engine jit` uses: the JIT behind the VM's runner shape ({ maps, run }). */
+export function createJitRunner(program: Program, opts: Partial<JitOptions> = {}): Jit {
+  return new Jit(program, { ...opts, mode: opts.mode ?? 'checked' });
 }

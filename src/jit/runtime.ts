@@ -11,12 +11,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Program } from '../isa/program.js';
-import { InputError } from '../isa/errors.js';
 import * as op from '../isa/opcodes.js';
 import { VmError } from '../runtime/errors.js';
-import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, MemoryFault, STACK_SIZE } from '../runtime/memory.js';
+import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, STACK_SIZE } from '../runtime/memory.js';
 import type { HelperFn } from '../runtime/helpers/impl/index.js';
-import { LdAbsExit } from '../vm/interpreter.js';
+import { ATOMIC_KINDS, ldAbsLoad, memAtomic, memSlowLoad, memSlowStore } from '../runtime/access.js';
 import type { PreparedRun } from '../vm/vm.js';
 import { FN_PARAMS, FN_RESULTS, generateModule, type GeneratedProgram } from './codegen.js';
 import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, ENTRY_SIZE, INITIAL_PAGES, PACKET, REGS, SCRATCH, STACKS, TABLE, TABLE_CAP, TRAP } from './layout.js';
@@ -24,8 +23,6 @@ import type { JitMode } from './memory.js';
 import { Wasm, type WasmGlobal, type WasmImportValue, type WasmMemory, type WasmTable } from './wasm/host.js';
 import { I32, I64, ModuleBuilder, Op } from './wasm/index.js';
 
-const SKF_LL_OFF = -0x200000;
-const SKF_NET_OFF = -0x100000;
 
 /** Subprogram entry signature as JS sees it. */
 type WasmFn = (...args: Array<bigint | number>) => bigint[];
@@ -181,6 +178,7 @@ export class JitRuntime {
 
   /** Points the run's register file, stacks and packet at linear memory and fills the region table. */
   private bind(run: PreparedRun): void {
+    if (this.bound === run && run.mem.count === this.boundCount) { this.run = run; return; } // repeated runs of one setup
     const mem = run.mem;
     this.run = run;
     this.mem = mem;
@@ -211,7 +209,12 @@ export class JitRuntime {
     const top = Math.min(Math.max(this.synced, mem.count), TABLE_CAP);
     for (let id = 0; id < top; id++) this.writeEntry(id);
     this.synced = Math.min(mem.count, TABLE_CAP);
+    this.bound = run;
+    this.boundCount = mem.count;
   }
+
+  private bound: PreparedRun | null = null;
+  private boundCount = 0;
 
   private rebind(mem: Memory, id: number, view: Uint8Array): void {
     const old = mem.bytes[id]!;
@@ -245,6 +248,7 @@ export class JitRuntime {
   private sync(): void {
     const mem = this.mem!;
     const top = Math.min(mem.count, TABLE_CAP);
+    this.boundCount = mem.count;
     for (let id = this.synced; id < top; id++) this.writeEntry(id);
     if (top > this.synced) this.synced = top;
     if (this.packetRegion) this.writeEntry(this.packetRegion);
@@ -289,62 +293,17 @@ export class JitRuntime {
         return -1;
       },
       load(pc: number, hi: number, lo: number, off: number, size: number, signed: number): void {
-        const mem = self.mem!;
-        const a = (lo >>> 0) + off;
-        const id = mem.regionOf(hi);
-        const T = self.i32;
-        if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) {
-          const out = self.out;
-          mem.ctx.load(a, size, out, pc, signed !== 0);
-          T[S] = out[0]!; T[S + 1] = out[1]!;
-          return;
-        }
-        const rid = mem.check(hi, 0, a, size, false, pc);
-        const v = mem.views[rid]!, at = mem.at;
-        const s = signed !== 0;
-        const l = size === 1 ? (s ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (s ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
-        T[S] = l;
-        T[S + 1] = size === 8 ? v.getInt32(at + 4, true) : s ? l >> 31 : 0;
+        memSlowLoad(self.mem!, pc, hi, (lo >>> 0) + off, size, signed !== 0, self.out);
+        self.i32[S] = self.out[0]!;
+        self.i32[S + 1] = self.out[1]!;
       },
       store(pc: number, hi: number, lo: number, off: number, size: number, vlo: number, vhi: number): void {
-        const mem = self.mem!;
-        const a = (lo >>> 0) + off;
-        const id = mem.regionOf(hi);
-        if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) { mem.ctx.store(a, size, vlo, vhi, pc); return; }
-        const rid = mem.check(hi, 0, a, size, true, pc);
-        const v = mem.views[rid]!, at = mem.at;
-        if (size === 1) v.setInt8(at, vlo);
-        else if (size === 2) v.setInt16(at, vlo, true);
-        else { v.setInt32(at, vlo, true); if (size === 8) v.setInt32(at + 4, vhi, true); }
+        memSlowStore(self.mem!, pc, hi, (lo >>> 0) + off, size, vlo, vhi);
       },
-      atomic(pc: number, hi: number, lo: number, off: number, kind: number, is64: number, bLo: number, bHi0: number, r0lo: number, r0hi: number): void {
-        const mem = self.mem!;
-        const size = is64 ? 8 : 4;
-        const rid0 = mem.regionOf(hi);
-        if (rid0 > 0 && (mem.flags[rid0]! & F_CTX) !== 0) throw new MemoryFault(pc, 'ctx_access', 'ctx', (lo >>> 0) + off, size, 'atomic access to ctx');
-        const id = mem.check(hi, lo, off, size, true, pc, true);
-        const v = mem.views[id]!, at = mem.at;
-        const oldLo = v.getInt32(at, true);
-        const oldHi = is64 ? v.getInt32(at + 4, true) : 0;
-        const bHi = is64 ? bHi0 : 0;
-        let nLo = oldLo, nHi = oldHi;
+      atomic(pc: number, hi: number, lo: number, off: number, kind: number, is64: number, bLo: number, bHi: number, r0lo: number, r0hi: number): void {
         const T = self.i32;
-        switch (kind & ~op.BPF_FETCH) {
-          case op.BPF_ADD: { const l = (oldLo >>> 0) + (bLo >>> 0); nLo = l | 0; nHi = (oldHi + bHi + (l > 0xffffffff ? 1 : 0)) | 0; break; }
-          case op.BPF_OR: nLo = oldLo | bLo; nHi = oldHi | bHi; break;
-          case op.BPF_AND: nLo = oldLo & bLo; nHi = oldHi & bHi; break;
-          case op.BPF_XOR: nLo = oldLo ^ bLo; nHi = oldHi ^ bHi; break;
-          case op.BPF_XCHG & ~op.BPF_FETCH: nLo = bLo; nHi = bHi; break;
-          case op.BPF_CMPXCHG & ~op.BPF_FETCH: {
-            const eq = is64 ? r0lo === oldLo && r0hi === oldHi : r0lo === oldLo;
-            if (eq) { nLo = bLo; nHi = bHi; }
-            T[S + 2] = oldLo; T[S + 3] = oldHi;
-            break;
-          }
-        }
-        v.setInt32(at, nLo, true);
-        if (is64) v.setInt32(at + 4, nHi, true);
-        T[S] = oldLo; T[S + 1] = oldHi;
+        T[S] = bLo; T[S + 1] = bHi; T[S + 2] = r0lo; T[S + 3] = r0hi;
+        memAtomic(self.mem!, pc, hi, lo, off, (ATOMIC_KINDS as readonly number[]).indexOf(kind), is64 !== 0, T, S, T, S + 2);
       },
       trap(kind: number, pc: number, arg: number, prog: number): void {
         switch (kind) {
@@ -360,17 +319,7 @@ export class JitRuntime {
         }
       },
       ldAbs(pc: number, srcLo: number, k: number, size: number, ind: number): number {
-        const pk = self.run!.env.packet;
-        if (!pk) throw new VmError('unsupported', pc, 'LD_ABS/LD_IND need a packet (socket_filter, sched_cls, sched_act)');
-        const o = ind ? (srcLo | 0) + k : k;
-        let at: number;
-        if (o >= 0) at = pk.data + o;
-        else if (o >= SKF_NET_OFF) at = pk.data + 14 + (o - SKF_NET_OFF);
-        else if (o >= SKF_LL_OFF) at = pk.data + (o - SKF_LL_OFF);
-        else throw new LdAbsExit(pc);
-        if (at < pk.data || at + size > pk.end) throw new LdAbsExit(pc);
-        const b = pk.buf;
-        return size === 1 ? b[at]! : size === 2 ? (b[at]! << 8) | b[at + 1]! : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
+        return ldAbsLoad(self.run!.env, pc, ind ? (srcLo | 0) + k : k, size);
       },
     };
   }
@@ -410,7 +359,6 @@ function stepPc(program: Program, from: number, remaining: number): number {
   return pc;
 }
 
-export { InputError };
 
 function setReg(R: Int32Array, i: number, v: bigint): void {
   const u = BigInt.asUintN(64, v);

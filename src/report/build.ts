@@ -42,10 +42,13 @@ export async function buildReportInput(file: string, programs: readonly Program[
   const maxLog = opts.maxLogInsns ?? 200_000;
   const out: ProgramReportInput[] = [];
   for (const p of programs) {
-    let result = verify(p, { ...opts.verify, log: true });
-    if (result.processed > maxLog) { const { log: _drop, ...rest } = result; result = rest; }
+    // A log costs time and memory in proportion to the instructions processed: keep one only for
+    // programs small enough to read (the big ones get the graph and the verdict, without states).
+    let result = verify(p, { ...opts.verify, log: false });
+    if (result.processed <= maxLog) result = { ...verify(p, { ...opts.verify, log: true }), ms: result.ms };
     const item: ProgramReportInput = { program: p, result };
-    if (result.verdict === 'reject' && (opts.explain ?? true)) {
+    // explain re-verifies with a log and encodes the whole path: pointless for exploration limits.
+    if (result.verdict === 'reject' && (opts.explain ?? true) && result.processed <= maxLog && result.error?.kind !== 'too_large') {
       const ex = await loadExplainer();
       if (ex) {
         try {

@@ -270,7 +270,7 @@ export const REPORT_CLIENT_JS = String.raw`
       tbl.appendChild(tr);
     });
     body.appendChild(tbl);
-    if (!this.v.statesExact) body.appendChild(el('div', 'foot', 'Replayed from the verifier log: the log names only the registers an instruction touches, so effects on others (bounds learned by same-id packet pointers, null checks of copies) may not show.'));
+    if (!st.exact) body.appendChild(el('div', 'foot', 'Replayed from the verifier log: the log names only the registers an instruction touches, so effects on others (bounds learned by same-id packet pointers, null checks of copies) may not show.'));
   };
 
   var programs = [];

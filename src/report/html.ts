@@ -147,16 +147,18 @@ function programSection(v: ProgramView): string {
   const meta = [v.section && v.section !== v.name ? `section ${v.section}` : '', v.type, plural(v.insns, 'insn'), v.file].filter(Boolean).map(h).join(' · ');
   const badge = v.verdict === 'accept' ? '<span class="chip accept">ACCEPTED</span>' : '<span class="chip reject">REJECTED</span>';
   const stats = `processed ${v.processed} insns · ${plural(v.states, 'state')} · ${v.ms.toFixed(1)} ms`;
-  const maps = v.maps.length ? ` · maps: ${v.maps.map((m) => `${h(m.name)} (${h(m.type)} ${m.keySize}→${m.valueSize} ×${m.maxEntries})`).join(', ')}` : '';
+  const maps = v.maps.length
+    ? `<details class="maps"><summary>${plural(v.maps.length, 'map')}</summary><table>${v.maps.map((m) => `<tr><td class="mono">${h(m.name)}</td><td>${h(m.type)}</td><td>key ${m.keySize} B</td><td>value ${m.valueSize} B</td><td>${m.maxEntries} entries</td></tr>`).join('')}</table></details>`
+    : '';
   let verdict: string;
   if (v.error) {
     const e = v.error;
     const src = e.source ? `<div class="src"><span class="loc">${h(e.source.file)}:${e.source.line}:${e.source.col}</span>${h(e.source.text.trim())}</div>` : '';
     verdict = `<div class="card verdict reject"><div class="msg">${h(e.message)}</div>
 <div class="row"><span class="chip kind reject" title="error kind">${h(e.kind)}</span><span>at ${pcLink(e.pc)}</span>${e.text !== undefined ? `<code>${h(e.text)}</code>` : ''}</div>${src}
-<div class="stats">${stats}${maps}</div></div>`;
+<div class="stats">${stats}</div>${maps}</div>`;
   } else {
-    verdict = `<div class="card verdict accept"><div class="msg">accepted: every path is safe</div><div class="stats">${stats}${maps}</div></div>`;
+    verdict = `<div class="card verdict accept"><div class="msg">accepted: every path is safe</div><div class="stats">${stats}</div>${maps}</div>`;
   }
   const cards = [v.explain ? explainCard(v.explain) : '', v.kernel ? kernelCard(v.kernel, v.verdict) : ''].filter(Boolean);
   const cfg = v.graph

@@ -43,6 +43,10 @@ main { padding: 18px 24px 40px; max-width: 1680px; margin: 0 auto; }
 .verdict .src { margin-top: 8px; padding: 6px 10px; background: var(--soft); border-radius: 6px; font-family: var(--mono); font-size: 12.5px; white-space: pre-wrap; word-break: break-word; }
 .verdict .src .loc { color: var(--muted); margin-right: 10px; }
 .stats { color: var(--muted); font-size: 12.5px; margin-top: 8px; }
+details.maps { margin-top: 6px; font-size: 12.5px; color: var(--muted); }
+details.maps summary { cursor: pointer; }
+details.maps table { border-collapse: collapse; margin-top: 4px; }
+details.maps td { padding: 1px 12px 1px 0; color: var(--text); }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 12px; }
 .cards > .card { flex: 1 1 320px; min-width: 0; }
 .cards > .card.explain { flex: 3 1 560px; }

@@ -10,7 +10,7 @@ import type { LineInfo, Program } from '../isa/program.js';
 import { verify, type VerifyOptions, type VerifyResult } from '../verifier/index.js';
 import { fallbackGraph, graphFromCfg, type ReportGraph } from './graph.js';
 import { layoutGraph } from './layout.js';
-import { statesFromLog, type StateEntries, type VisitState } from './log-states.js';
+import { sortedEntries, splitState, statesFromLog, type StateEntries, type VisitState } from './log-states.js';
 import type { ExplainReport, KernelVerdictInput, ProgramReportInput } from './model.js';
 
 export interface SourceLine { file: string; line: number; col: number; text: string }
@@ -65,6 +65,8 @@ export interface ViewState {
   before: StateEntries;
   after: StateEntries;
   changed: string[];
+  /** A full snapshot (verifier path states or a level-2 log), not replayed from level-1 deltas. */
+  exact: boolean;
 }
 
 export interface ProgramView {
@@ -86,8 +88,6 @@ export interface ProgramView {
   /** State per pc (string keys for JSON). */
   pcStates: Record<string, ViewState>;
   statesNote?: string;
-  /** States are full snapshots (level-2 log), not replayed deltas. */
-  statesExact: boolean;
   path: number[] | null;
   /** Where the path came from. */
   pathSource?: 'verifier' | 'log' | 'explain';
@@ -245,8 +245,35 @@ function buildGraph(p: Program, g: ReportGraph, rows: readonly ListingRow[], pat
   };
 }
 
-function viewState(v: VisitState, n: number, from: 'path' | 'last'): ViewState {
-  return { n, from, frame: v.frame, before: v.before, after: v.after, changed: v.changed };
+function viewState(v: VisitState, n: number, from: 'path' | 'last', exact: boolean): ViewState {
+  return { n, from, frame: v.frame, before: v.before, after: v.after, changed: v.changed, exact };
+}
+
+/**
+ * Full states along the path from the verifier itself (`pathStates: { pc, regs }[]`, regs in the
+ * log's format, the state before each pc), when its result carries them: exact, not replayed.
+ */
+function verifierPathStates(r: VerifyResult, path: readonly number[]): VisitState[] | null {
+  const ps = (r as { pathStates?: unknown }).pathStates;
+  if (!Array.isArray(ps) || ps.length !== path.length) return null;
+  const befores: StateEntries[] = [];
+  for (let i = 0; i < ps.length; i++) {
+    const x = ps[i] as { pc?: unknown; regs?: unknown } | null;
+    if (!x || x.pc !== path[i] || typeof x.regs !== 'string') return null;
+    const m = new Map<string, string>();
+    for (const tok of splitState(x.regs)) {
+      const eq = tok.indexOf('=');
+      if (eq > 0) m.set(tok.slice(0, eq).replace(/_[wrD]+$/, ''), tok.slice(eq + 1));
+    }
+    befores.push(sortedEntries(m));
+  }
+  return befores.map((before, i) => {
+    const after = i + 1 < befores.length ? befores[i + 1]! : before;
+    const a = new Map(after);
+    const b = new Map(before);
+    const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
+    return { pc: path[i]!, frame: 0, before, after, changed };
+  });
 }
 
 /** The path the verifier reported (when its result carries one). */
@@ -275,11 +302,13 @@ export function buildProgramView(input: ProgramReportInput, index: number, opts:
 
   const pcStates: Record<string, ViewState> = {};
   if (ls) {
-    for (const [pc, v] of ls.lastVisit) pcStates[pc] = viewState(v, ls.visits.get(pc) ?? 1, 'last');
+    for (const [pc, v] of ls.lastVisit) pcStates[pc] = viewState(v, ls.visits.get(pc) ?? 1, 'last', ls.exact);
     // Along the failing path, show the path's own states (the last time the path passes each pc).
     const samePath = ls.path && path && ls.path.length === path.length && ls.path.every((x, i) => x === path![i]);
-    if (samePath) ls.pathVisits.forEach((v) => { pcStates[v.pc] = viewState(v, ls.visits.get(v.pc) ?? 1, 'path'); });
+    if (samePath) ls.pathVisits.forEach((v) => { pcStates[v.pc] = viewState(v, ls.visits.get(v.pc) ?? 1, 'path', ls.exact); });
   }
+  const exactPath = path && pathSource === 'verifier' ? verifierPathStates(r, path) : null;
+  if (exactPath) exactPath.forEach((v) => { pcStates[v.pc] = viewState(v, ls?.visits.get(v.pc) ?? 1, 'path', true); });
 
   const listing = buildListing(p);
   const maxBlocks = opts.maxBlocks ?? 2500;
@@ -313,7 +342,6 @@ export function buildProgramView(input: ProgramReportInput, index: number, opts:
     listing,
     graph,
     pcStates,
-    statesExact: ls?.exact ?? false,
     path,
     explain: input.explain ?? null,
     kernel: input.kernel ?? null,

@@ -108,7 +108,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
     const rec = pool.ctxBytes(input.ctx ? Math.max(input.ctx.length, 8) : TRACEPOINT_MAX);
     if (input.ctx) rec.set(input.ctx);
     const region = mem.add('ctx', rec, { writable: false });
-    mem.ctx = new CtxRegion(mem, region, layout, null, input.expectedAttachType, type);
+    mem.ctx = new CtxRegion(mem, region, layout, null, input.expectedAttachType);
     return { ctxRegion: region, packet, layout };
   }
   if (input.ctx) {
@@ -133,7 +133,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
   }
   const writable = skb;
   const region = mem.add('ctx', bytes, { writable });
-  mem.ctx = new CtxRegion(mem, region, layout, packet, input.expectedAttachType, type);
+  mem.ctx = new CtxRegion(mem, region, layout, packet, input.expectedAttachType);
   return { ctxRegion: region, packet, layout };
 }
 
@@ -147,7 +147,6 @@ export class CtxRegion implements CtxHandler {
     readonly layout: CtxLayout,
     readonly packet: PacketState | null,
     private readonly attach: number | undefined,
-    private readonly type: ProgType,
   ) {
     this.bytes = mem.bytes[region]!;
     this.view = mem.views[region]!;
@@ -189,6 +188,5 @@ export class CtxRegion implements CtxHandler {
       case 4: v.setInt32(off, lo, true); break;
       default: v.setInt32(off, lo, true); v.setInt32(off + 4, hi, true);
     }
-    void this.type;
   }
 }

@@ -33,6 +33,8 @@ export interface Obligation {
    * state, and this obligation holds for any input state, so it also holds after sync.
    */
   readonly moduloSync?: boolean;
+  /** Another obligation this one relies on (assume-guarantee), named in the table. */
+  readonly assumes?: string;
   build<T, B>(k: Kernel<T, B>, sem: Semantics<T, B>, a: Reg<T>[], x: T[]): Built<T, B>;
 }
 
@@ -40,7 +42,31 @@ const inAll = <T, B>(k: Kernel<T, B>, a: Reg<T>[], x: T[]): B => k.A.and(...a.ma
 const r0 = <T>(a: Reg<T>[], i: number): Reg<T> => a[i]!;
 const v0 = <T>(x: T[], i: number): T => x[i]!;
 
+/**
+ * Multiplication: tnum_mul's unrolled 64-step loop is beyond Z3 at 64 bits, so the ALU obligation
+ * takes its result as an extra abstract input m constrained only by the tnum.mul lemma
+ * (x * y in γ(m)); the ranges, zero-extension and the rest are proven at full width.
+ */
+function aluMul(alu32: boolean): Obligation {
+  return {
+    name: `alu${alu32 ? 32 : 64}.mul`, group: 'alu', abstract: 3, concrete: 2, moduloSync: true, assumes: 'tnum.mul',
+    build(k, sem, a, x) {
+      const orig = k.t;
+      const m = r0(a, 2);
+      k.t = { ...orig, mul: () => ({ value: m.value, mask: m.mask }) };
+      try {
+        const r = k.alu('mul', alu32, r0(a, 0), r0(a, 1));
+        const premise = k.A.and(inAll(k, a.slice(0, 2), x), orig.contains(m, k.n.mul(v0(x, 0), v0(x, 1))));
+        return { premise, conclusion: k.containsParts(r, sem.alu('mul', alu32, v0(x, 0), v0(x, 1))), outputs: { result: r } };
+      } finally {
+        k.t = orig;
+      }
+    },
+  };
+}
+
 function alu(op: AluOp, alu32: boolean): Obligation {
+  if (op === 'mul') return aluMul(alu32);
   return {
     name: `alu${alu32 ? 32 : 64}.${op}`, group: 'alu', abstract: 2, concrete: 2, moduloSync: true,
     build(k, sem, a, x) {

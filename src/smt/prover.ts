@@ -38,6 +38,8 @@ export interface ProofResult {
   seconds: number;
   attempts: Attempt[];
   counterexample?: Counterexample;
+  /** Lemma this proof relies on. */
+  assumes?: string;
 }
 
 /** Replaces parts of the kernel table (dependency injection, used by the mutation test). */
@@ -156,6 +158,7 @@ export async function prove(z: Z3Handle, ob: Obligation, opts: ProveOptions): Pr
     verdict: last?.verdict ?? 'error',
     seconds: total,
     attempts,
+    ...(ob.assumes ? { assumes: ob.assumes } : {}),
     ...(last?.counterexample ? { counterexample: last.counterexample } : {}),
   };
 }

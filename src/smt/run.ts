@@ -43,7 +43,7 @@ export async function runProofs(obs: readonly Obligation[], opts: RunOptions): P
 export function formatTable(results: readonly ProofResult[], markdown = false): string {
   const rows = results.map((r) => {
     const fellBack = r.attempts.filter((a) => a.width > r.width).map((a) => `${a.width}: ${a.verdict}`);
-    const result = r.verdict + (fellBack.length ? ` (${fellBack.join(', ')})` : '');
+    const result = r.verdict + (fellBack.length ? ` (${fellBack.join(', ')})` : '') + (r.assumes && r.verdict === 'proved' ? ` assuming ${r.assumes}` : '');
     return [r.name, String(r.width), result, r.seconds.toFixed(2)];
   });
   const head = ['operator', 'width', 'result', 'seconds'];

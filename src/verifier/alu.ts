@@ -8,6 +8,7 @@ import * as op from '../isa/opcodes.js';
 import type { AluOp } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
+import { markPrecise } from './precision.js';
 import { copyReg, newReg, type Reg } from './state.js';
 
 /** bpf_alu_string: operator spellings in messages. */
@@ -97,8 +98,9 @@ export function checkAlu(env: Env, ins: Insn): void {
       if (o === op.BPF_SUB) { env.markUnknown(dst); return; }
       env.reject('pointer_arithmetic', `R${ins.dst} pointer ${ALU_STR[o >> 4]} pointer prohibited`);
     }
-    if (dst.type !== T.SCALAR) adjustPtr(env, ins, o, alu64, dst, src, dst);
-    else adjustPtr(env, ins, o, alu64, src, dst, dst);
+    // The pointer's new offset depends on the scalar's value.
+    if (dst.type !== T.SCALAR) { if (x) markPrecise(env, 1 << ins.src); adjustPtr(env, ins, o, alu64, dst, src, dst); }
+    else { markPrecise(env, 1 << ins.dst); adjustPtr(env, ins, o, alu64, src, dst, dst); }
     return;
   }
   const name: AluOp = signedDiv ? (o === op.BPF_DIV ? 'sdiv' : 'smod') : aop;

@@ -9,6 +9,7 @@ import * as op from '../isa/opcodes.js';
 import type { JmpOp, Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, T } from './reg-types.js';
+import { LINKED, LINKED_SPILL, markPrecise } from './precision.js';
 import { cloneState, newReg, type Reg, type VState } from './state.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
@@ -54,12 +55,24 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     const [p, z] = dst.type === T.SCALAR ? [src, dst] : [dst, src];
     if (NOT_NULL.has(p.type) && env.isNull(z)) pred = jop === 'jne' ? 1 : 0;
   }
-  if (pred === 1) { env.cur.pc = target; return; }
-  if (pred === 0) { env.cur.pc = next; return; }
+  if (pred !== -1) {
+    // The path taken depends on these values: they must be compared exactly when pruning.
+    let mask = 0;
+    if (dst.type === T.SCALAR) mask |= 1 << ins.dst;
+    if (x && src.type === T.SCALAR) mask |= 1 << ins.src;
+    if (mask) markPrecise(env, mask);
+    env.cur.pc = pred === 1 ? target : next;
+    return;
+  }
+  // Registers linked by id to the compared ones are refined too: remember them for backtracking.
+  const linked = linkedMask(env, dst, x ? src : null);
+  if (linked) env.histExtra = linked;
 
   const other = cloneState(env.cur);
   other.pc = target;
   other.prevPc = env.pc;
+  other.hist.push(env.pc);
+  other.histx.push(env.histExtra);
   env.cur.pc = next;
   let takenFeasible = true;
   let fallFeasible = true;
@@ -78,6 +91,20 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   }
   if (!fallFeasible) env.cur.pc = -1; // the caller ends this path
   if (takenFeasible) push(other);
+}
+
+function linkedMask(env: Env, a: Reg, b: Reg | null): number {
+  let mask = 0;
+  const f = env.frame;
+  for (const r of [a, b]) {
+    if (!r || r.type !== T.SCALAR || !r.id) continue;
+    for (let i = 0; i <= 10; i++) if (f.regs[i]!.type === T.SCALAR && f.regs[i]!.id === r.id) mask |= 1 << i;
+    for (const fr of env.cur.frames) {
+      if (fr !== f && fr.regs.some((o) => o.type === T.SCALAR && o.id === r.id)) return LINKED_SPILL;
+      if (fr.spills.some((o) => o?.type === T.SCALAR && o.id === r.id)) return LINKED_SPILL;
+    }
+  }
+  return mask ? LINKED | mask : 0;
 }
 
 function feasible(env: Env, pair: readonly [Scalar, Scalar]): boolean {

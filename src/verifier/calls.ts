@@ -11,6 +11,7 @@ import { HELPER_NAMES, helperProto, type ArgSpec } from '../runtime/helpers/prot
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkHelperMem } from './memory.js';
+import { markPrecise } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, base, isPointer, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, copyReg, newFrame, type Reg } from './state.js';
 
@@ -113,6 +114,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_CONST_SIZE':
     case 'ARG_CONST_SIZE_OR_ZERO': {
       checkType(env, regno, r, [T.SCALAR]);
+      markPrecise(env, 1 << regno);
       const zeroOk = a.base === 'ARG_CONST_SIZE_OR_ZERO';
       const d = env.dom;
       meta.sizeMax = d.umax(r.v);
@@ -128,6 +130,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     }
     case 'ARG_CONST_ALLOC_SIZE_OR_ZERO': {
       checkType(env, regno, r, [T.SCALAR]);
+      markPrecise(env, 1 << regno);
       const c = env.dom.constValue(r.v);
       if (c === undefined) env.reject('helper_arg', `R${regno} is not a known constant'`);
       meta.memSize = Number(c);
@@ -323,6 +326,7 @@ export function checkExit(env: Env): boolean {
   const spec = progTypeInfo(env.prog.type, env.prog.expectedAttachType)?.ret.verifierRange;
   if (spec) {
     if (r0.type !== T.SCALAR) env.reject('return_range', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
+    markPrecise(env, 1);
     const d = env.dom;
     const smin = d.smin(r0.v);
     const smax = d.smax(r0.v);

@@ -39,6 +39,8 @@ export class Env {
   insnProcessed = 0;
   /** Registers (bits 0-10) touched by the current instruction, for the log. */
   scratched = 0;
+  /** What the current instruction touched, for precision backtracking (see precision.ts). */
+  histExtra = 0;
   /** Stack slots (frame-relative 8-byte slot indices) touched by the current instruction. */
   scratchedStack: number[] = [];
 
@@ -115,6 +117,7 @@ export class Env {
     r.map = -1;
     r.memSize = 0;
     r.frameno = 0;
+    r.precise = false;
   }
 
   markScalar(r: Reg, v: Scalar): void {

@@ -13,6 +13,7 @@ import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCa
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
 import { checkMemAccess } from './memory.js';
+import { propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { T } from './reg-types.js';
 import { cloneState, curFrame, newFrame, type Checkpoint, type VState } from './state.js';
@@ -30,7 +31,7 @@ export function initialState(env: Env): VState {
   for (const r of f.regs) env.markNotInit(r);
   env.markPtr(f.regs[1]!, T.PTR_TO_CTX);
   env.markPtr(f.regs[10]!, T.PTR_TO_STACK);
-  return { frames: [f], refs: [], pc: 0, parent: null, prevPc: -1 };
+  return { frames: [f], refs: [], pc: 0, parent: null, prevPc: -1, hist: [], histx: [] };
 }
 
 export function explore(env: Env): void {
@@ -90,7 +91,11 @@ export function explore(env: Env): void {
     log?.insn(pc);
     env.scratched = 0;
     env.scratchedStack.length = 0;
+    env.histExtra = 0;
+    const hist = env.cur;
     const ended = step(env, env.insns[pc]!, push);
+    hist.hist.push(pc);
+    hist.histx.push(env.histExtra);
     if (log) log.annotate(log.state(env.cur, false, env.scratched, env.scratchedStack));
     if (ended || env.cur.pc < 0) {
       if (!pop()) break;
@@ -240,8 +245,12 @@ function isStateVisited(env: Env, pc: number): boolean {
   }
   if (!addNew) return false;
   const snap = cloneState(cur);
-  const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed };
+  const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed, hist: cur.hist, histx: cur.histx };
+  snap.hist = [];
+  snap.histx = [];
   cur.parent = cp;
+  cur.hist = [];
+  cur.histx = [];
   list.push(cp);
   env.totalStates++;
   env.curStates++;

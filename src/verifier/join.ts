@@ -91,5 +91,7 @@ export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: bo
     pc,
     parent: b.parent,
     prevPc: b.prevPc,
+    hist: b.hist.slice(),
+    histx: b.histx.slice(),
   };
 }

@@ -9,6 +9,7 @@ import type { ErrorKind } from './error-kinds.js';
 import { MAYBE_NULL, MEM_RDONLY, T, base, isPointer, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
+import { stackSlotCode } from './precision.js';
 
 export type Access = 'read' | 'write';
 
@@ -187,6 +188,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     if (o % size !== 0) env.reject('misaligned', `misaligned stack access off ${tnumStr(env, r.v)}+${r.off}+${off - r.off} size ${size}`);
     if (o < -MAX_BPF_STACK || o + size > 0) env.reject('stack_oob', `invalid ${t === 'read' ? 'read from' : 'write to'} stack R${regno} off=${o} size=${size}`);
     touch(env, f, o);
+    env.histExtra = stackSlotCode(r.frameno, (MAX_BPF_STACK + o) >> 3);
     if (t === 'write') stackWriteFixed(env, f, o, size, value, imm);
     else stackReadFixed(env, f, o, size, dst, sext);
     return;

@@ -34,12 +34,20 @@ class IdMap {
 
 const ids = new IdMap();
 
+/** Optional diagnostics: why comparisons failed (`reg r3 scalar`, `stack fp-16`, ...), for tuning pruning. */
+export const pruneMisses: { enabled: boolean; counts: Map<string, number> } = { enabled: false, counts: new Map() };
+function miss(why: string): false {
+  if (pruneMisses.enabled) pruneMisses.counts.set(why, (pruneMisses.counts.get(why) ?? 0) + 1);
+  return false;
+}
+
 function regsafe(env: Env, o: Reg, c: Reg, exact: boolean): boolean {
   if (o.type === T.NOT_INIT) return exact ? c.type === T.NOT_INIT : true;
   if (c.type === T.NOT_INIT) return false;
   if (o.type !== c.type) return false;
   const d = env.dom;
   if (o.type === T.SCALAR) {
+    if (!exact && !o.precise) return true; // no decision depended on the old value
     if (exact) return d.equal(o.v, c.v) && ids.checkScalar(o.id, c.id);
     return d.subsumes(o.v, c.v) && ids.checkScalar(o.id, c.id);
   }
@@ -68,7 +76,15 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: boolean): boolean {
         if (cs === S.SPILL && sp?.type === T.SCALAR && env.dom.constValue(sp.v) === 0n) continue;
         return false;
       }
-      if (cs !== S.SPILL) return false;
+      if (cs !== S.SPILL) {
+        // A spilled scalar against data bytes: the data reads back as an unknown scalar.
+        const or = o.spills[i >> 3];
+        if ((i & 7) === 0 && or?.type === T.SCALAR && !or.precise && c.slots.subarray(i, i + 8).every((b) => b === S.MISC || b === S.ZERO)) {
+          i += 7;
+          continue;
+        }
+        return false;
+      }
     }
     if (os === S.SPILL && (i & 7) === 0) {
       const or = o.spills[i >> 3];
@@ -99,9 +115,9 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
     const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
     for (let r = 0; r <= 10; r++) {
       if (!exact && !(live & (1 << r))) continue;
-      if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return false;
+      if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}`);
     }
-    if (!stacksafe(env, of, cf, exact)) return false;
+    if (!stacksafe(env, of, cf, exact)) return exact ? false : miss(`stack @${pc}`);
   }
   return true;
 }

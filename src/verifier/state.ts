@@ -38,6 +38,8 @@ export interface Reg {
   memSize: number;
   /** PTR_TO_STACK: the frame the pointer points into. */
   frameno: number;
+  /** Scalars: some decision depended on the exact value (pruning must compare it). */
+  precise: boolean;
 }
 
 export interface Frame {
@@ -68,6 +70,9 @@ export interface VState {
   parent: Checkpoint | null;
   /** Instruction before `pc` on this path (for "from A to B" lines). */
   prevPc: number;
+  /** Instructions executed since `parent` (for precision backtracking), and what each touched (`histx`). */
+  hist: number[];
+  histx: number[];
 }
 
 /** A stored state at a prune point. `branches` counts paths from it still being explored. */
@@ -81,10 +86,13 @@ export interface Checkpoint {
   misses: number;
   /** insn_processed when it was made (loop heuristics). */
   insnAt: number;
+  /** Instructions from `parent` to this checkpoint, and what each touched. */
+  hist: number[];
+  histx: number[];
 }
 
 export function newReg(v: Scalar): Reg {
-  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0 };
+  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0, precise: false };
 }
 
 export function copyReg(dst: Reg, src: Reg): void {
@@ -97,6 +105,7 @@ export function copyReg(dst: Reg, src: Reg): void {
   dst.map = src.map;
   dst.memSize = src.memSize;
   dst.frameno = src.frameno;
+  dst.precise = src.precise;
 }
 
 export function cloneReg(r: Reg): Reg {
@@ -121,7 +130,7 @@ function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: VState): VState {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc };
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice() };
 }
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;

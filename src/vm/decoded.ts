@@ -11,6 +11,7 @@
 import type { Program } from '../isa/program.js';
 import * as op from '../isa/opcodes.js';
 import { VmError } from './errors.js';
+import { ATOMIC_KINDS } from '../runtime/access.js';
 
 // Internal operation numbers beyond the opcode byte (the rest keep their X-form opcode).
 export const OP = {
@@ -23,12 +24,8 @@ export const OP = {
   ATOMIC32: 0x120, ATOMIC64: 0x130,
 } as const;
 
-/** Order of atomic operations (offset from OP.ATOMIC32 / OP.ATOMIC64). */
-export const ATOMIC_KINDS = [
-  op.BPF_ADD, op.BPF_OR, op.BPF_AND, op.BPF_XOR,
-  op.BPF_ADD | op.BPF_FETCH, op.BPF_OR | op.BPF_FETCH, op.BPF_AND | op.BPF_FETCH, op.BPF_XOR | op.BPF_FETCH,
-  op.BPF_XCHG, op.BPF_CMPXCHG,
-] as const;
+/** Order of atomic operations (offset from OP.ATOMIC32 / OP.ATOMIC64): runtime/access.ts's table. */
+export { ATOMIC_KINDS };
 
 /** An ld_imm64 whose value depends on the run (map pointers, map values, function pointers). */
 export interface PseudoLoad {

@@ -9,22 +9,18 @@
  */
 import type { HelperEnv } from '../runtime/env.js';
 import { helperName } from '../runtime/helpers/prototypes.js';
-import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, MemoryFault, PTR_TAG, PTR_TAG_MASK, STACK_SIZE } from '../runtime/memory.js';
+import { F_WRITABLE, MAX_FRAMES, Memory, PTR_TAG, PTR_TAG_MASK, STACK_SIZE } from '../runtime/memory.js';
+import { LdAbsExit, ldAbsLoad, memAtomic, memSlowLoad, memSlowStore } from '../runtime/access.js';
+
+export { LdAbsExit };
 import { T, bswap16, bswap32, mul64, sdiv64, smod64, udiv64, umod64 } from './arith.js';
-import { ATOMIC_KINDS, type Decoded, OP } from './decoded.js';
+import { type Decoded, OP } from './decoded.js';
 import { VmError } from './errors.js';
 
 export type HelperFn = (env: HelperEnv) => void;
 
-/** Thrown by LD_ABS/LD_IND when the packet is too short: the program returns 0 (kernel semantics). */
-export class LdAbsExit {
-  constructor(readonly pc: number) {}
-}
-
 const TAG = PTR_TAG | 0;
 const TAGM = PTR_TAG_MASK | 0;
-const SKF_LL_OFF = -0x200000;
-const SKF_NET_OFF = -0x100000;
 
 export class Interpreter {
   /** Register file + constant slots. */
@@ -44,6 +40,8 @@ export class Interpreter {
   private readonly out = new Int32Array(2);
   /** The program running now (bpf_loop callbacks run in it). */
   cur: Decoded | null = null;
+  /** Debug hook called before every instruction with its pc and the register file (null: no cost but one branch). */
+  onStep: ((pc: number, regs: Int32Array, depth: number) => void) | null = null;
   /** Resolves a tail-call target (the object in a prog_array) to a linked program. */
   resolveTail: (prog: unknown) => Decoded | undefined = () => undefined;
 
@@ -97,11 +95,13 @@ export class Interpreter {
     let pc = pc0;
     let steps = this.steps;
     const max = this.maxSteps;
+    const hook = this.onStep;
     this.cur = D;
     for (;;) {
       const p = pc;
       pc = p + 1;
       if (++steps > max) { this.steps = steps; throw new VmError('step_limit', p, `step limit of ${max} instructions reached`); }
+      if (hook !== null) { this.steps = steps; hook(p, R, this.depth); }
       const di = d[p]!;
       switch (op[p]) {
         // ---------------- ALU64 (K and X share a case: s[p] indexes a register or a constant slot) ----------------
@@ -202,58 +202,58 @@ export class Interpreter {
         // ---------------- loads ----------------
         case 0x61: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 4 <= me[id]! && (a & 3 & ma[id]!) === 0) { R[di] = mv[id]!.getInt32(a, true); R[di + 1] = 0; }
-          else this.slowLoad(p, di, hi, a, 4, false);
+          else { this.steps = steps; this.slowLoad(p, di, hi, a, 4, false); }
           continue; }
         case 0x69: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 2 <= me[id]! && (a & 1 & ma[id]!) === 0) { R[di] = mv[id]!.getUint16(a, true); R[di + 1] = 0; }
-          else this.slowLoad(p, di, hi, a, 2, false);
+          else { this.steps = steps; this.slowLoad(p, di, hi, a, 2, false); }
           continue; }
         case 0x71: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 1 <= me[id]!) { R[di] = mv[id]!.getUint8(a); R[di + 1] = 0; }
-          else this.slowLoad(p, di, hi, a, 1, false);
+          else { this.steps = steps; this.slowLoad(p, di, hi, a, 1, false); }
           continue; }
         case 0x79: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 8 <= me[id]! && (a & 7 & ma[id]!) === 0) { const v = mv[id]!; R[di] = v.getInt32(a, true); R[di + 1] = v.getInt32(a + 4, true); }
-          else this.slowLoad(p, di, hi, a, 8, false);
+          else { this.steps = steps; this.slowLoad(p, di, hi, a, 8, false); }
           continue; }
         case 0x81: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 4 <= me[id]! && (a & 3 & ma[id]!) === 0) { const v = mv[id]!.getInt32(a, true); R[di] = v; R[di + 1] = v >> 31; }
-          else this.slowLoad(p, di, hi, a, 4, true);
+          else { this.steps = steps; this.slowLoad(p, di, hi, a, 4, true); }
           continue; }
         case 0x89: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 2 <= me[id]! && (a & 1 & ma[id]!) === 0) { const v = mv[id]!.getInt16(a, true); R[di] = v; R[di + 1] = v >> 31; }
-          else this.slowLoad(p, di, hi, a, 2, true);
+          else { this.steps = steps; this.slowLoad(p, di, hi, a, 2, true); }
           continue; }
         case 0x91: { const si = s[p]!; const hi = R[si + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[si]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 1 <= me[id]!) { const v = mv[id]!.getInt8(a); R[di] = v; R[di + 1] = v >> 31; }
-          else this.slowLoad(p, di, hi, a, 1, true);
+          else { this.steps = steps; this.slowLoad(p, di, hi, a, 1, true); }
           continue; }
 
         // ---------------- stores (ST is decoded as STX from a constant slot) ----------------
         case 0x63: { const hi = R[di + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[di]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 4 <= me[id]! && (a & 3 & ma[id]!) === 0 && (mf[id]! & F_WRITABLE) !== 0) mv[id]!.setInt32(a, R[s[p]!]!, true);
-          else this.slowStore(p, hi, a, 4, s[p]!);
+          else { this.steps = steps; this.slowStore(p, hi, a, 4, s[p]!); }
           continue; }
         case 0x6b: { const hi = R[di + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[di]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 2 <= me[id]! && (a & 1 & ma[id]!) === 0 && (mf[id]! & F_WRITABLE) !== 0) mv[id]!.setInt16(a, R[s[p]!]!, true);
-          else this.slowStore(p, hi, a, 2, s[p]!);
+          else { this.steps = steps; this.slowStore(p, hi, a, 2, s[p]!); }
           continue; }
         case 0x73: { const hi = R[di + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[di]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 1 <= me[id]! && (mf[id]! & F_WRITABLE) !== 0) mv[id]!.setInt8(a, R[s[p]!]!);
-          else this.slowStore(p, hi, a, 1, s[p]!);
+          else { this.steps = steps; this.slowStore(p, hi, a, 1, s[p]!); }
           continue; }
         case 0x7b: { const hi = R[di + 1]!; const id = (hi >>> 8) & 0xffff; const a = (R[di]! >>> 0) + off[p]!;
           if ((hi & TAGM) === TAG && a >= ms[id]! && a + 8 <= me[id]! && (a & 7 & ma[id]!) === 0 && (mf[id]! & F_WRITABLE) !== 0) { const v = mv[id]!; const si = s[p]!; v.setInt32(a, R[si]!, true); v.setInt32(a + 4, R[si + 1]!, true); }
-          else this.slowStore(p, hi, a, 8, s[p]!);
+          else { this.steps = steps; this.slowStore(p, hi, a, 8, s[p]!); }
           continue; }
 
         // ---------------- atomics ----------------
         case 0x120 /* ATOMIC32 */: case 0x121 /* ATOMIC32+1 */: case 0x122 /* ATOMIC32+2 */: case 0x123 /* ATOMIC32+3 */: case 0x124 /* ATOMIC32+4 */:
         case 0x125 /* ATOMIC32+5 */: case 0x126 /* ATOMIC32+6 */: case 0x127 /* ATOMIC32+7 */: case 0x128 /* ATOMIC32+8 */: case 0x129 /* ATOMIC32+9 */:
-          this.atomic(p, di, s[p]!, off[p]!, op[p]! - OP.ATOMIC32, false); continue;
+          this.steps = steps; this.atomic(p, di, s[p]!, off[p]!, op[p]! - OP.ATOMIC32, false); continue;
         case 0x130 /* ATOMIC64 */: case 0x131 /* ATOMIC64+1 */: case 0x132 /* ATOMIC64+2 */: case 0x133 /* ATOMIC64+3 */: case 0x134 /* ATOMIC64+4 */:
         case 0x135 /* ATOMIC64+5 */: case 0x136 /* ATOMIC64+6 */: case 0x137 /* ATOMIC64+7 */: case 0x138 /* ATOMIC64+8 */: case 0x139 /* ATOMIC64+9 */:
-          this.atomic(p, di, s[p]!, off[p]!, op[p]! - OP.ATOMIC64, true); continue;
+          this.steps = steps; this.atomic(p, di, s[p]!, off[p]!, op[p]! - OP.ATOMIC64, true); continue;
 
         // ---------------- legacy packet loads ----------------
         case 0x20: case 0x28: case 0x30: case 0x40: case 0x48: case 0x50: {
@@ -262,6 +262,7 @@ export class Interpreter {
           const ind = (code & 0x40) !== 0;
           const o = ind ? (R[s[p]!]! | 0) + k : k;
           const size = (code & 0x18) === 0 ? 4 : (code & 0x18) === 0x08 ? 2 : 1;
+          this.steps = steps;
           this.ldAbs(p, o, size);
           continue;
         }
@@ -321,86 +322,24 @@ export class Interpreter {
     }
   }
 
-  /** A load the fast path refused: a ctx field, or a fault to report. */
+  /** A load the fast path refused: a ctx field, or a fault to report (runtime/access.ts). */
   private slowLoad(pc: number, di: number, hi: number, a: number, size: number, signed: boolean): void {
-    const mem = this.mem;
-    const R = this.R;
-    const id = mem.regionOf(hi);
-    if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) {
-      mem.ctx.load(a, size, this.out, pc, signed);
-      R[di] = this.out[0]!;
-      R[di + 1] = this.out[1]!;
-      return;
-    }
-    const rid = mem.check(hi, 0, a, size, false, pc);
-    // Memory.check accepted what the fast path did not (cannot happen with consistent tables): do it the slow way.
-    const v = mem.views[rid]!, at = mem.at;
-    const lo = size === 1 ? (signed ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (signed ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
-    R[di] = lo;
-    R[di + 1] = size === 8 ? v.getInt32(at + 4, true) : signed ? lo >> 31 : 0;
+    memSlowLoad(this.mem, pc, hi, a, size, signed, this.out);
+    this.R[di] = this.out[0]!;
+    this.R[di + 1] = this.out[1]!;
   }
 
   private slowStore(pc: number, hi: number, a: number, size: number, si: number): void {
-    const mem = this.mem;
-    const R = this.R;
-    const id = mem.regionOf(hi);
-    if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) {
-      mem.ctx.store(a, size, R[si]!, R[si + 1]!, pc);
-      return;
-    }
-    const rid = mem.check(hi, 0, a, size, true, pc);
-    const v = mem.views[rid]!, at = mem.at;
-    if (size === 1) v.setInt8(at, R[si]!);
-    else if (size === 2) v.setInt16(at, R[si]!, true);
-    else { v.setInt32(at, R[si]!, true); if (size === 8) v.setInt32(at + 4, R[si + 1]!, true); }
+    memSlowStore(this.mem, pc, hi, a, size, this.R[si]!, this.R[si + 1]!);
   }
 
-  /** BPF_ATOMIC: k indexes ATOMIC_KINDS; dst holds the address, src the operand. */
   private atomic(pc: number, di: number, si: number, offset: number, k: number, is64: boolean): void {
-    const mem = this.mem;
     const R = this.R;
-    const hi = R[di + 1]!;
-    const size = is64 ? 8 : 4;
-    const rid = mem.regionOf(hi);
-    if (rid > 0 && (mem.flags[rid]! & F_CTX) !== 0) throw new MemoryFault(pc, 'ctx_access', 'ctx', (R[di]! >>> 0) + offset, size, 'atomic access to ctx');
-    const id = mem.check(hi, R[di]!, offset, size, true, pc, true);
-    const v = mem.views[id]!, at = mem.at;
-    const oldLo = v.getInt32(at, true);
-    const oldHi = is64 ? v.getInt32(at + 4, true) : 0;
-    const bLo = R[si]!, bHi = is64 ? R[si + 1]! : 0;
-    const kind = ATOMIC_KINDS[k]!;
-    let nLo = oldLo, nHi = oldHi;
-    switch (kind & ~0x01) {
-      case 0x00: { const l = (oldLo >>> 0) + (bLo >>> 0); nLo = l | 0; nHi = (oldHi + bHi + (l > 0xffffffff ? 1 : 0)) | 0; break; }
-      case 0x40: nLo = oldLo | bLo; nHi = oldHi | bHi; break;
-      case 0x50: nLo = oldLo & bLo; nHi = oldHi & bHi; break;
-      case 0xa0: nLo = oldLo ^ bLo; nHi = oldHi ^ bHi; break;
-      case 0xe0: nLo = bLo; nHi = bHi; break; // xchg
-      case 0xf0: { // cmpxchg: compare with r0
-        const eq = is64 ? R[0] === oldLo && R[1] === oldHi : R[0] === oldLo;
-        if (eq) { nLo = bLo; nHi = bHi; }
-        R[0] = oldLo; R[1] = oldHi;
-        break;
-      }
-    }
-    v.setInt32(at, nLo, true);
-    if (is64) v.setInt32(at + 4, nHi, true);
-    if ((kind & 0x01) !== 0 && (kind & ~0x01) !== 0xf0) { R[si] = oldLo; R[si + 1] = oldHi; }
+    memAtomic(this.mem, pc, R[di + 1]!, R[di]!, offset, k, is64, R, si, R, 0);
   }
 
-  /** LD_ABS / LD_IND: big-endian packet load into r0; a short packet ends the program with r0 = 0. */
   private ldAbs(pc: number, o: number, size: number): void {
-    const pk = this.env.packet;
-    if (!pk) throw new VmError('unsupported', pc, 'LD_ABS/LD_IND need a packet (socket_filter, sched_cls, sched_act)');
-    let at: number;
-    if (o >= 0) at = pk.data + o;
-    else if (o >= SKF_NET_OFF) at = pk.data + 14 + (o - SKF_NET_OFF); // network header right after Ethernet
-    else if (o >= SKF_LL_OFF) at = pk.data + (o - SKF_LL_OFF);
-    else throw new LdAbsExit(pc);
-    if (at < pk.data || at + size > pk.end) throw new LdAbsExit(pc);
-    const b = pk.buf;
-    const v = size === 1 ? b[at]! : size === 2 ? (b[at]! << 8) | b[at + 1]! : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
-    this.R[0] = v;
+    this.R[0] = ldAbsLoad(this.env, pc, o, size);
     this.R[1] = 0;
   }
 }

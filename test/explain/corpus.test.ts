@@ -38,7 +38,7 @@ describe('explain: every rejected corpus entry', () => {
       const programs = await loadFile(entry.file, new Uint8Array(readFileSync(entry.file)));
       // a lower exploration limit keeps loop-heavy entries fast; the kind check below guards the verdict
       const exps = [];
-      for (const p of programs) exps.push(await explainProgram(p, { verify: { insnLimit: 200_000 } }));
+      for (const p of programs) exps.push(await explainProgram(p, { verify: { insnLimit: 100_000 } }));
       const ex = exps.find((x) => x.verdict === 'reject');
       expect(ex, 'some program of the entry is rejected').toBeDefined();
       const e = ex!;

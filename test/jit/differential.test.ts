@@ -4,7 +4,7 @@
  * in every stack frame afterwards.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Jit, JitRuntime } from '../../src/jit/index.js';
 import type { Insn } from '../../src/isa/insn.js';
 import type { Program } from '../../src/isa/program.js';
@@ -55,6 +55,11 @@ function compareBatch(cases: Array<[Insn[], Uint8Array]>): void {
 }
 
 describe('JIT (checked) agrees with the VM', () => {
+  // Faults are the common outcome here; capturing a stack trace for each one would dominate the run.
+  let limit = Error.stackTraceLimit;
+  beforeAll(() => { limit = Error.stackTraceLimit; Error.stackTraceLimit = 0; });
+  afterAll(() => { Error.stackTraceLimit = limit; });
+
   it('on 20,000 random programs (200 batches of 100)', () => {
     const batch = fc.array(fc.tuple(programArb, memArb), { minLength: BATCH, maxLength: BATCH });
     // no shrinking of whole batches (far too slow): the failure names the one program that differs

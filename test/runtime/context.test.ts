@@ -196,6 +196,42 @@ describe.skipIf(!avail.ok)('contexts and packet helpers agree with the kernel (B
     const r = both(text, udpPacket(), 'xdp');
     expect(r.vm).toEqual(r.kernel);
   });
+  it('skb_change_tail, skb_pull_data, clone_redirect', () => {
+    const text = `
+      r6 = r1
+      r1 = r6
+      r2 = 58
+      r3 = 0
+      call bpf_skb_change_tail
+      r7 = r0
+      r1 = r6
+      r2 = 40
+      r3 = 0
+      call bpf_skb_change_tail
+      r7 <<= 8
+      r7 |= r0
+      r1 = r6
+      r2 = 1000
+      call bpf_skb_pull_data
+      r7 <<= 8
+      r7 |= r0
+      r1 = r6
+      r2 = 1
+      r3 = 0
+      call bpf_clone_redirect
+      r7 <<= 8
+      r7 |= r0
+      r1 = r6
+      r2 = 7
+      r3 = 0
+      call bpf_clone_redirect
+      r7 <<= 8
+      r7 |= r0
+      r0 = r7
+      exit`;
+    const r = both(text, udpPacket(), 'sched_cls');
+    expect(r.vm).toEqual(r.kernel);
+  });
   it('bpf_redirect from tc and xdp', () => {
     for (const [type, text] of [['sched_cls', 'r1 = 1\nr2 = 0\ncall bpf_redirect\nexit'], ['xdp', 'r1 = 1\nr2 = 0\ncall bpf_redirect\nexit'], ['xdp', 'r1 = 1\nr2 = 8\ncall bpf_redirect\nexit']] as const) {
       const r = both(text, udpPacket(), type);

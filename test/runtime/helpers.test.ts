@@ -248,3 +248,57 @@ describe('control helpers', () => {
     expect(run('r1 = 1\nr2 = subprog[cb]\nr3 = 0\nr4 = 1\ncall bpf_loop\nexit\ncb:\nr0 = 0\nexit').r0).toBe(-22n);
   });
 });
+
+describe('more helpers', () => {
+  it('redirect_map: XDP_REDIRECT for a present key, else the action in flags', () => {
+    const text = (key: number, flags: number) => `.type xdp\n.map m array key=4 value=4 entries=2\nr1 = map[m]\nr2 = ${key}\nr3 = ${flags}\ncall bpf_redirect_map\nexit`;
+    expect(new Vm(prog(text(1, 0))).run({ packet: udpPacket() }).r0).toBe(4n);
+    expect(new Vm(prog(text(5, 2))).run({ packet: udpPacket() }).r0).toBe(2n);
+    expect(new Vm(prog(text(1, 64))).run({ packet: udpPacket() }).r0).toBe(0n); // bad flags: XDP_ABORTED
+  });
+  it('xdp_adjust_meta: metadata before data, 4-byte multiples up to 32', () => {
+    const text = (d: number) => `.type xdp\nr6 = r1\nr2 = ${d}\ncall bpf_xdp_adjust_meta\nr7 = r0\nr2 = *(u32 *)(r6 +0)\nr3 = *(u32 *)(r6 +8)\nr2 -= r3\nr0 = r7\nr0 <<= 8\nr0 |= r2\nexit`;
+    expect(S(new Vm(prog(text(-8))).run({ packet: udpPacket() }).r0)).toBe(8n);
+    expect(S(new Vm(prog(text(-6))).run({ packet: udpPacket() }).r0)).toBe(-13n * 256n); // -EACCES
+    expect(S(new Vm(prog(text(-36))).run({ packet: udpPacket() }).r0)).toBe(-13n * 256n);
+    expect(S(new Vm(prog(text(4))).run({ packet: udpPacket() }).r0)).toBe(-22n * 256n); // past data: -EINVAL
+  });
+  it('for_each_map_elem visits elements until the callback returns 1; lookup_percpu_elem reads another CPU', () => {
+    const text = `.map a array key=4 value=8 entries=4
+      r1 = map[a]
+      r2 = subprog[cb]
+      r3 = 0
+      r4 = 0
+      call bpf_for_each_map_elem
+      exit
+    cb:
+      r0 = *(u32 *)(r2 +0)
+      if r0 == 2 goto stop
+      r0 = 0
+      exit
+    stop:
+      r0 = 1
+      exit`;
+    expect(run(text).r0).toBe(3n);
+    const pc = `.map p percpu_array key=4 value=8 entries=1\nr1 = 0\n*(u32 *)(r10 -4) = r1\nr2 = r10\nr2 += -4\nr1 = map[p]\nr3 = 1\ncall bpf_map_lookup_percpu_elem\nif r0 == 0 goto none\nr0 = *(u64 *)(r0 +0)\nexit\nnone:\nr0 = -1\nexit`;
+    const p = prog(pc);
+    const maps = p.maps.map((s) => createMap(s, { cpus: 2 }));
+    maps[0]!.update(u32le(0), Uint8Array.from([...u64le(5n), ...u64le(9n)]));
+    expect(new Vm(p, { maps, cpus: 2 }).run({ entry: 'mem' }).r0).toBe(9n);
+    expect(S(new Vm(prog(pc)).run({ entry: 'mem' }).r0)).toBe(-1n); // only one CPU modelled: NULL
+  });
+  it('get_stack copies the modelled stack; boot clock and jiffies advance with the test clock', () => {
+    const text = `r2 = r10\nr2 += -16\nr3 = 16\nr4 = 0\ncall bpf_get_stack\nr1 = *(u64 *)(r10 -8)\nr0 += r1\nexit`;
+    expect(new Vm(prog(text, 'kprobe')).run({ kernelStack: [1n, 0x100n, 7n] }).r0).toBe(16n + 0x100n);
+    expect(run('call bpf_ktime_get_boot_ns\nexit', { entry: 'mem', clock: new Clock({ monoNs: 10n, bootOffsetNs: 5n }) }).r0).toBe(15n);
+    const j = run('call bpf_jiffies64\nr6 = r0\nexit', { entry: 'mem', clock: new Clock({ monoNs: 4_000_000_000n, hz: 250n }) }).r0;
+    expect(j).toBe(4294937296n + 1000n);
+  });
+  it('skb_load_bytes_relative reads from the network header; probe_read_user uses the user address space', () => {
+    const text = `.type sched_cls\nr2 = 9\nr3 = r10\nr3 += -8\nr4 = 1\nr5 = 1\ncall bpf_skb_load_bytes_relative\nr0 = *(u8 *)(r10 -8)\nexit`;
+    expect(new Vm(prog(text)).run({ packet: udpPacket() }).r0).toBe(17n); // IP protocol: UDP
+    const um = new AddressSpace().map(0x7f0000001000n, Uint8Array.from([42]));
+    const u = `r1 = r10\nr1 += -8\nr2 = 1\nr3 = 0x7f0000001000 ll\ncall bpf_probe_read_user\nr0 = *(u8 *)(r10 -8)\nexit`;
+    expect(run(u, { entry: 'mem', userMem: um }).r0).toBe(42n);
+  });
+});

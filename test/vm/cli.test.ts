@@ -46,6 +46,12 @@ describe('bpflab run', () => {
     expect(j).toMatchObject({ r0: '1', action: 'XDP_DROP', engine: 'vm', repeat: 3, maps: { hits: { '00000000': '0800000000000000' } } });
     expect(j.nsPerRun).toBeGreaterThan(0);
   });
+  it('--engine jit (checked and --trusted) gives the VM\'s answer', async () => {
+    for (const extra of [[], ['--trusted']]) {
+      const r = await cli(['run', 'drop.s', '--packet', hex(udpPacket(53)), '--engine', 'jit', ...extra], { 'drop.s': XDP });
+      expect([r.code, r.out, r.err]).toEqual([0, '1\n', 'XDP_DROP\n']);
+    }
+  });
   it('bad input is one line and exit 2; a fault is exit 1', async () => {
     const bad = await cli(['run', 'drop.s', '--packet', 'xyz'], { 'drop.s': XDP });
     expect(bad.code).toBe(2);

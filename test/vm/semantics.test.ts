@@ -120,6 +120,12 @@ describe('control flow', () => {
     const r = runProgram(q, { packet: pkt });
     expect([r.r0, r.ldAbsExit]).toEqual([0n, 2]);
   });
+  it('calls the onStep hook before every instruction with the registers', () => {
+    const seen: string[] = [];
+    const vm = new Vm(prog('r0 = 1\nr0 += 2\nexit'), { onStep: (pc, regs) => seen.push(`${pc}:${regs[0]}`) });
+    expect(vm.run({ entry: 'mem' }).r0).toBe(3n);
+    expect(seen).toEqual(['0:0', '1:1', '2:3']);
+  });
   it('reports a memory fault with pc, region, offset and size', () => {
     const r = runProgram(prog('r0 = *(u64 *)(r10 -520)\nexit'), { entry: 'mem' });
     expect(r.fault?.toJSON()).toEqual({ pc: 0, kind: 'out_of_bounds', region: 'stack', offset: -520, size: 8 });

@@ -12,6 +12,7 @@ import { ORACLE_NAMES, type OracleName, expectJson, findingAsm, findingName, rou
 import { encodeInsns } from '../../isa/decode.js';
 import { runParallel } from '../../fuzz/parallel.js';
 import { isOracleName } from '../../fuzz/setup.js';
+import { withKernelVerdict } from '../../fuzz/oracles/kernel.js';
 import { UsageError, numberOption, parseArgs, type CommandDecl } from '../args.js';
 import type { Command, Io } from '../io.js';
 
@@ -94,7 +95,8 @@ export const command: Command = {
       },
       onFinding: (bug) => {
         const name = findingName(bug.signature);
-        const f = bug.finding;
+        const f = withKernelVerdict(bug.finding);
+        bug.finding = f;
         // Some findings live in fields the listing does not show (e.g. a reserved field set): keep the raw bytes too.
         const exact = roundTrips(f.program);
         const asm = findingAsm(f, bug.signature) + (exact ? '' : `; NOTE: this listing does not reproduce the encoding exactly; the program is ${name}.bin\n`);

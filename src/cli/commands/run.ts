@@ -30,7 +30,8 @@ const decl: CommandDecl = {
     { name: 'map', kind: 'list', valueName: 'NAME:KEYHEX=VALUEHEX', description: 'fill a map entry before the run (repeatable; hex bytes in memory order)' },
     { name: 'repeat', kind: 'number', valueName: 'N', description: 'run N times (state carries over, as with the kernel); report ns per run' },
     { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
-    { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm)' },
+    { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm, jit)' },
+    { name: 'trusted', kind: 'flag', description: 'jit: generate unchecked code (only after the verifier accepted the program)' },
   ],
   positionals: { min: 1, max: 1, name: 'FILE' },
 };
@@ -124,6 +125,7 @@ export const command: Command = {
     let nsPerRun: number;
     let maps: readonly BpfMap[] = [];
     let kernelMaps: Record<string, Record<string, string>> | undefined;
+    let jitStats: unknown;
     if (engine === 'kernel') {
       const k = await import('../../kernel/index.js');
       const avail = k.kernelAvailable();
@@ -156,11 +158,13 @@ export const command: Command = {
         const url = new URL('../../jit/index.js', import.meta.url);
         if (!existsSync(fileURLToPath(url)) && !existsSync(fileURLToPath(url).replace(/\.js$/, '.ts'))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
         const mod = (await import(url.href)) as Record<string, unknown>;
-        const make = mod['createJitRunner'];
-        if (typeof make !== 'function') throw new InputError('unsupported', 'run: --engine jit is not available (src/jit exports no createJitRunner)');
-        const runner = (make as (p: Program) => { maps: readonly BpfMap[]; run: (i: RunInput) => RunResult })(program);
-        vmMaps = runner.maps;
-        runOnce = () => runner.run(input);
+        const Jit = mod['Jit'];
+        if (typeof Jit !== 'function') throw new InputError('unsupported', 'run: --engine jit is not available (src/jit exports no Jit)');
+        // trusted code skips the checks: only for programs the verifier accepted
+        const mode = args.flags.has('trusted') && !args.flags.has('no-verify') ? 'trusted' : 'checked';
+        const jit = new (Jit as new (p: Program, o: { mode: string }) => { maps: readonly BpfMap[]; run: (i: RunInput) => RunResult & { jit?: unknown } })(program, { mode });
+        vmMaps = jit.maps;
+        runOnce = () => { const r = jit.run(input); jitStats = r.jit; return r; };
       } else {
         const vm = new Vm(program);
         vmMaps = vm.maps;
@@ -185,7 +189,7 @@ export const command: Command = {
         ...(res.ldAbsExit !== undefined && { ldAbsExit: res.ldAbsExit }),
         steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.packet && { packet: hex(res.packet) }),
         ...(res.redirect && { redirect: { ifindex: res.redirect.ifindex, flags: res.redirect.flags.toString() } }),
-        maps: kernelMaps ?? dumpMaps(maps),
+        maps: kernelMaps ?? dumpMaps(maps), ...(jitStats !== undefined && { jit: jitStats }),
       }) + '\n');
     } else {
       if (res.fault) { io.err(`bpflab: run: ${path}: ${res.fault.message}\n`); return 1; }

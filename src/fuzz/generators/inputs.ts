@@ -83,6 +83,7 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
   }
   const ctxSize = CTX_SIZES[program.type];
   if (ctxSize !== undefined) out.ctx = input.ctx.slice(0, ctxSize);
+  const keysOf = new Map<number, Set<string>>();
   for (const f of input.maps) {
     if (program.maps.length === 0) break;
     const map = f.map % program.maps.length;
@@ -94,6 +95,12 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
       const idx = new DataView(key.buffer).getUint32(0, true) % Math.max(1, spec.maxEntries);
       new DataView(key.buffer).setUint32(0, idx, true);
     }
+    // a hash map takes at most maxEntries distinct keys (more would fail with E2BIG in the kernel)
+    const keys = keysOf.get(map) ?? new Set<string>();
+    keysOf.set(map, keys);
+    const k = hex(key);
+    if (!keys.has(k) && keys.size >= spec.maxEntries) continue;
+    keys.add(k);
     const value = new Uint8Array(spec.valueSize);
     value.set(f.value.subarray(0, spec.valueSize));
     out.fills.push({ map, key, value });

@@ -347,9 +347,12 @@ function lowerMap(cx: Ctx, f: Extract<Frag, { k: 'map' }>): void {
     b.ja(skip);
     b.bind(ok);
   }
-  const size: Size = f.access === 'atomic' ? (f.size === 8 ? 8 : 4) : f.size;
+  const isAtomic = f.access === 'atomic';
+  const size: Size = isAtomic ? (f.size === 8 ? 8 : 4) : f.size;
   const room = m.valueSize - size; // largest valid offset
   let off = f.off % (room + 1);
+  // atomics must be naturally aligned (the kernel checks it even where plain accesses may be unaligned)
+  if (isAtomic && !f.slack) off &= ~(size - 1);
   mov64(b, 3, 0);
   if (f.idx !== null) {
     const max = room - off; // largest valid index
@@ -364,6 +367,7 @@ function lowerMap(cx: Ctx, f: Extract<Frag, { k: 'map' }>): void {
       b.jmp(op.BPF_JMP | op.BPF_JSGT | op.BPF_K, 1, 0, max + f.slack, skip);
       b.jmp(op.BPF_JMP | op.BPF_JSLT | op.BPF_K, 1, 0, 0, skip);
     }
+    if (isAtomic && !f.slack) b.emit(op.BPF_ALU64 | op.BPF_AND | op.BPF_K, 1, 0, 0, -size);
     b.emit(op.BPF_ALU64 | op.BPF_ADD | op.BPF_X, 3, 1);
   } else if (f.slack) off = room + f.slack;
   if (f.access === 'load') ldx(b, size, dst, 3, off);

@@ -150,14 +150,17 @@ export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, st
 
 export interface EmbedOptions {
   verify: VerifyFn;
-  /** Concrete states sampled per input (default 48). */
+  /** Concrete states sampled per input (default 32; each costs a step-limited re-run). */
   samples?: number;
+  /** Inputs of a case to check (default 2). */
+  inputs?: number;
   /** Abstract register snapshots kept per program before giving up on it (default 40,000). */
   maxSnaps?: number;
 }
 
 export function embedOracle(opts: EmbedOptions): Oracle {
-  const samples = opts.samples ?? 48;
+  const samples = opts.samples ?? 32;
+  const maxInputs = opts.inputs ?? 2;
   const maxSnaps = opts.maxSnaps ?? 40_000;
   const notes = new Set<string>();
   let hookSeen = false;
@@ -193,7 +196,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       if (!hookSeen) { notes.add('embed: skipped, the verifier has no onInsn hook (VerifyOptions.onInsn)'); return null; }
       if (v.verdict !== 'accept') return null;
       if (overflow) { notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`); return null; }
-      for (const input of c.inputs) {
+      for (const input of c.inputs.slice(0, maxInputs)) {
         let steps: ConcreteStep[];
         try {
           steps = concreteSteps(p, materialize(p, input), samples);

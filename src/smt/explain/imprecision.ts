@@ -60,13 +60,9 @@ function abstractify(M: PathMachine, regs: readonly (AbsReg | undefined)[], only
 async function feasibleFrom(T: Terms, program: Program, path: readonly number[], before: readonly (readonly (AbsReg | undefined)[])[], i: number, err: VerifierError, check: Check, only?: number): Promise<boolean | null> {
   const M = new PathMachine(T, program);
   try {
-    for (let k = 0; k + 1 < path.length; k++) {
-      if (k === i) abstractify(M, before[k]!, only);
-      M.step(path[k]!, path[k + 1]!);
-    }
-    if (i === path.length - 1) abstractify(M, before[i]!, only);
+    M.run(path, (k) => { if (k === i) abstractify(M, before[k]!, only); });
     const j = judge(M, err);
-    const res = await check([...M.constraints, j.cond]);
+    const res = await check([...M.constraintsFrom(i), j.cond]);
     return res === 'sat' ? true : res === 'unsat' ? false : null;
   } catch {
     return null;
@@ -134,7 +130,37 @@ export async function findImprecision(
   if (culprits.length) regs = culprits;
   const M = new PathMachine(T, program);
   for (let k = 0; k <= found; k++) M.step(path[k]!, path[k + 1]!);
+  if ((await check(M.constraints)) === 'unsat') {
+    // no real execution reaches this point along the path: compare with the exact image of the verifier's own previous state
+    const M2 = new PathMachine(T, program);
+    for (let k = 0; k <= found; k++) {
+      if (k === found) abstractify(M2, before[k]!);
+      M2.step(path[k]!, path[k + 1]!);
+    }
+    const cs = M2.constraintsFrom(found);
+    let text: string;
+    if ((await check(cs)) === 'unsat') text = `no state the verifier allowed before pc ${path[found]} goes on to pc ${path[found + 1]}`;
+    else {
+      text = (await concreteText(T, M2, M2.frame.regs, regs, cs)).replace(/ on this path$/, ' (the exact result of this instruction on the verifier\'s previous state; no real execution reaches it on this path)');
+      if (await sameBounds(T, M2, after, regs, cs))
+        text += `; the bounds agree: what the verifier lost here is the relation of ${regs.map((r) => `R${r}`).join(', ')} to the registers it came from (it keeps one set per register and links only plain copies)`;
+    }
+    return { pc: path[found]!, abstract: describeRegs(after, regs) || 'the verifier lets the path go on', concrete: text };
+  }
   return { pc: path[found]!, abstract: describeRegs(after, regs), concrete: await concreteText(T, M, M.frame.regs, regs, M.constraints) };
+}
+
+/** Whether each register's real extremes equal the abstract bounds (then the loss is relational). */
+async function sameBounds(T: Terms, M: PathMachine, after: readonly (AbsReg | undefined)[], regs: number[], cs: ZB[]): Promise<boolean> {
+  for (const r of regs) {
+    const a = after[r];
+    const v = M.frame.regs[r];
+    if (!a || a.kind !== 'scalar' || !v || v.k !== 'scalar') return false;
+    const want = a.s.mask === 0n ? `{${BigInt.asIntN(64, a.s.value)}}` : undefined;
+    const got = await extremes(T, v.t, cs);
+    if (want !== undefined ? got !== want : !got.startsWith(`u64 [${a.s.umin}, ${a.s.umax}]`)) return false;
+  }
+  return regs.length > 0;
 }
 
 function describeRegs(regs: readonly (AbsReg | undefined)[], which: number[]): string {

@@ -82,6 +82,8 @@ export class PathMachine {
   readonly layout: CtxLayout | undefined;
   /** The path condition so far. */
   readonly constraints: ZB[] = [];
+  /** Index in `constraints` -> the path step whose branch added it. */
+  private readonly branchAt = new Map<number, number>();
   readonly frames: Frame[] = [];
   readonly helperCalls: HelperCall[] = [];
   readonly records: StepRecord[] = [];
@@ -157,8 +159,21 @@ export class PathMachine {
     throw new Undecided(this.pc, reason);
   }
 
+  /** A fact about inputs or helpers (holds on every path). */
   assume(c: ZB): void {
     if (!this.T.Z.isTrue(c)) this.constraints.push(c);
+  }
+
+  /** A branch condition of the path, made at step `records.length - 1`. */
+  assumeBranch(c: ZB): void {
+    if (this.T.Z.isTrue(c)) return;
+    this.branchAt.set(this.constraints.length, this.records.length - 1);
+    this.constraints.push(c);
+  }
+
+  /** The constraints without the branch conditions taken before step i (the verifier's state at i summarises those). */
+  constraintsFrom(i: number): ZB[] {
+    return this.constraints.filter((_, k) => (this.branchAt.get(k) ?? i) >= i);
   }
 
   /** The map model for program.maps[i], created on first use. */
@@ -193,12 +208,14 @@ export class PathMachine {
   // ---------------------------------------------------------------- running
 
   /** Executes path[0 .. n-2]; the last pc is the failing instruction, left for the caller to judge. */
-  run(path: readonly number[]): void {
+  run(path: readonly number[], before?: (i: number) => void): void {
     for (let i = 0; i + 1 < path.length; i++) {
       this.record(path[i]!);
+      before?.(i);
       this.step(path[i]!, path[i + 1]!);
     }
     this.record(path[path.length - 1]!);
+    before?.(path.length - 1);
   }
 
   private record(pc: number): void {
@@ -475,7 +492,7 @@ export class PathMachine {
     const size = op.sizeBytes(op.size(ins.code));
     const ind = op.mode(ins.code) === op.BPF_IND;
     const off = ind ? T.movsx(T.add(this.scalar(ins.src), T.k(ins.imm)), 32, false) : T.k(ins.imm);
-    this.assume(T.and(T.sle(T.k(0), off), T.sle(T.addk(off, size), pk.len)));
+    this.assumeBranch(T.and(T.sle(T.k(0), off), T.sle(T.addk(off, size), pk.len)));
     const le = pk.store.read(off, size);
     this.setScalar(0, T.end(T.zext(le, 8 * size), size * 8, 'be'));
     for (let r = 1; r <= 5; r++) this.set(r, UNINIT);
@@ -515,7 +532,7 @@ export class PathMachine {
     const a = this.read(ins.dst);
     const b: Val = op.srcBit(ins.code) === op.BPF_X ? this.read(ins.src) : { k: 'scalar', t: this.T.k(ins.imm) };
     const cond = this.condition(name, is32, a, b);
-    this.assume(next === target ? cond : this.T.not(cond));
+    this.assumeBranch(next === target ? cond : this.T.not(cond));
     // a NULL check settles every copy of the pointer (the kernel's mark_ptr_or_null_regs)
     const p = a.k === 'ptr' && b.k === 'scalar' && b.t.c === 0n ? a : b.k === 'ptr' && a.k === 'scalar' && a.t.c === 0n ? b : null;
     if (p && p.nul && (name === 'jeq' || name === 'jne')) {

@@ -59,7 +59,7 @@ function smear<T, B>(n: BVx<T, B>, x: T): T {
 
 export function tnumOps<T, B>(A: Algebra<T, B>, n: BVx<T, B>): TnumOps<T, B> {
   const w = n.w;
-  const half = w / 2;
+  const half = Math.max(1, Math.floor(w / 2)); // subregister half (meaningful for even w)
   const h = A.bv(half);
   const lowMask = n.c((1n << BigInt(half)) - 1n);
   const TN = (value: T, mask: T): Tnum<T> => ({ value, mask });

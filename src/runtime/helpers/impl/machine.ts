@@ -1,5 +1,5 @@
 /** Helpers about the machine and the current task: clocks, random numbers, CPU, pid/uid/comm, cgroup. */
-import { type HelperEnv, arg, argNum, setR0, setR0Int } from '../../env.js';
+import { arg, argNum, setR0, setR0Int } from '../../env.js';
 import type { HelperFn } from './common.js';
 
 export const ktimeGetNs: HelperFn = (env) => setR0(env, env.clock.mono());
@@ -26,5 +26,3 @@ export const getCurrentComm: HelperFn = (env) => {
   for (let i = 0; i < Math.min(name.length, size - 1); i++) buf[i] = name.charCodeAt(i) & 0xff;
   setR0Int(env, 0);
 };
-
-export function setTaskDefaults(_env: HelperEnv): void { /* tasks come from the run input */ }

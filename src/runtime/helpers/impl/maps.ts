@@ -2,7 +2,7 @@
 import { isMapOfMaps, isQueueStackMap } from '../../maps/guards.js';
 import { type HelperEnv, arg, argNum, argU32, setR0, setR0Int } from '../../env.js';
 import { Memory } from '../../memory.js';
-import { EINVAL, ENOENT, type HelperFn, argMem, mapArg, mapPointer, progReadonly } from './common.js';
+import { EINVAL, type HelperFn, argMem, mapArg, mapPointer, progReadonly } from './common.js';
 
 function flagsArg(env: HelperEnv, n: number): number {
   const v = argNum(env, n);
@@ -90,5 +90,4 @@ export const forEachMapElem: HelperFn = (env) => {
     key = map.nextKey(k);
   }
   setR0Int(env, n);
-  void ENOENT;
 };

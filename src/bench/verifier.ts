@@ -1,0 +1,118 @@
+/**
+ * The verifier row of the benchmark table (SPEC section 5): bpflab's verification time over the
+ * real programs in ../shared/corpus-samples/ (those the kernel accepted or rejected), total and
+ * median, beside the running kernel's BPF_PROG_LOAD time for the same programs in the same run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProgType, Program } from '../isa/program.js';
+import { loadFile } from '../loader/index.js';
+import { verify } from '../verifier/index.js';
+import type { BenchOptions, BenchRow, BenchSuite } from './types.js';
+
+/** One row of kernel-verdicts.csv. */
+export interface SampleRow {
+  object: string;
+  section: string;
+  func: string;
+  type: ProgType;
+  verdict: string;
+  error: string;
+}
+
+export function samplesDir(): string {
+  return resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/corpus-samples');
+}
+
+function csvCells(line: string): string[] {
+  const cells: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) { cells.push(cur); cur = ''; } else cur += ch;
+  }
+  cells.push(cur);
+  return cells;
+}
+
+/** The rows of kernel-verdicts.csv with a kernel verdict (accepted or rejected). */
+export function sampleRows(dir = samplesDir()): SampleRow[] {
+  const text = readFileSync(resolve(dir, 'kernel-verdicts.csv'), 'utf8');
+  return text.trim().split('\n').slice(1).map(csvCells).map((c) => ({
+    object: c[0] ?? '', section: c[1] ?? '', func: c[2] ?? '', type: (c[3] ?? '').toLowerCase() as ProgType,
+    verdict: c[5] ?? '', error: c[8] ?? '',
+  })).filter((r) => r.verdict === 'accepted' || r.verdict === 'rejected');
+}
+
+/** The programs of the sample rows, typed as the kernel loaded them (rows whose object fails to load are left out). */
+export async function samplePrograms(dir = samplesDir()): Promise<{ row: SampleRow; program: Program }[]> {
+  const out: { row: SampleRow; program: Program }[] = [];
+  const cache = new Map<string, Program[] | null>();
+  for (const row of sampleRows(dir)) {
+    let progs = cache.get(row.object);
+    if (progs === undefined) {
+      try {
+        const path = resolve(dir, row.object);
+        progs = await loadFile(path, new Uint8Array(readFileSync(path)));
+      } catch {
+        progs = null;
+      }
+      cache.set(row.object, progs);
+    }
+    const p = progs?.find((x) => x.section === row.section && x.name === row.func) ?? progs?.find((x) => x.section === row.section);
+    if (p) out.push({ row, program: { ...p, type: row.type } });
+  }
+  return out;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2 : 0;
+};
+
+export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]> => {
+  const dir = samplesDir();
+  if (!existsSync(resolve(dir, 'kernel-verdicts.csv')))
+    return [{ group: 'verifier', name: 'corpus-samples', value: 0, unit: 'ms', note: `no ${dir}` }];
+  let samples = await samplePrograms(dir);
+  if (opts.quick) samples = samples.filter((_, i) => i % 8 === 0);
+  opts.progress(`verifier: ${samples.length} programs from corpus-samples`);
+  const mine: number[] = [];
+  const kernel: number[] = [];
+  let note = '';
+  const k = await import('../kernel/index.js').catch(() => null);
+  const avail = k?.kernelAvailable() ?? { ok: false, reason: 'kernel binding not loadable' };
+  if (!avail.ok) note = `kernel unavailable: ${avail.reason}`;
+  for (const { program } of samples) {
+    const r = verify(program);
+    mine.push(r.ms);
+    if (k && avail.ok) {
+      try {
+        const load = k.progLoad(program, { logLevel: 0 });
+        if (load.fd !== null) k.closeFd(load.fd);
+        kernel.push(load.ms);
+      } catch {
+        // maps the kernel refuses: no anchor for this program
+      }
+    }
+  }
+  const total = mine.reduce((a, b) => a + b, 0);
+  const ktotal = kernel.reduce((a, b) => a + b, 0);
+  const row = (name: string, value: number, anchorValue: number | undefined): BenchRow => {
+    const r: BenchRow = { group: 'verifier', name, value: Number(value.toFixed(3)), unit: 'ms' };
+    if (anchorValue !== undefined && anchorValue > 0) {
+      r.anchor = 'kernel verifier (BPF_PROG_LOAD)';
+      r.anchorValue = Number(anchorValue.toFixed(3));
+      r.ratio = Number((value / anchorValue).toFixed(2));
+    }
+    const n = `${samples.length} programs${kernel.length !== samples.length && kernel.length ? `, kernel loaded ${kernel.length}` : ''}`;
+    r.note = note ? `${n}; ${note}` : n;
+    return r;
+  };
+  return [
+    row('corpus-samples total', total, kernel.length ? ktotal : undefined),
+    row('corpus-samples median', median(mine), kernel.length ? median(kernel) : undefined),
+  ];
+};

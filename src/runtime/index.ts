@@ -1,0 +1,12 @@
+/**
+ * The runtime every engine shares: the region memory model, program contexts, helpers (prototypes
+ * and implementations), the machine model a run sees, and the slow paths of memory access.
+ * Maps live in ./maps (their own public face).
+ */
+export * from './memory.js';
+export * from './errors.js';
+export * from './env.js';
+export * from './access.js';
+export { buildContext, CtxRegion, ContextBuffers, isSkbType, type BuiltContext, type ContextInput, XDP_HEADROOM, XDP_FRAME, SKB_HEADROOM, SKB_TAILROOM, ETH_HLEN } from './ctx-region.js';
+export * from './context/index.js';
+export * from './helpers/index.js';
