@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { REPORT_CLIENT_JS } from './client.js';
 import { escapeHtml as h, jsonForScript, scriptBody } from './escape.js';
 import type { ExplainReport, KernelVerdictInput, ReportInput } from './model.js';
+import { renderSarif } from './sarif.js';
 import { REPORT_CSS } from './styles.js';
 import { buildProgramView, type ProgramView, type ViewOptions } from './view.js';
 
@@ -218,4 +219,18 @@ ${views.map(programSection).join('\n')}
 /** Renders the report and writes it through `out` (the CLI's Io, or anything with writeFile). */
 export function writeHtmlReport(out: { writeFile(path: string, data: string): void }, path: string, input: ReportInput, opts: HtmlReportOptions = {}): void {
   out.writeFile(path, renderHtmlReport(input, opts));
+}
+
+/**
+ * What `verify --report OUT.html --sarif OUT.sarif` does with its results: writes whichever of
+ * the two outputs is asked for (results without a log get one by a verifier re-run).
+ */
+export function writeReports(
+  out: { writeFile(path: string, data: string): void },
+  paths: { html?: string | undefined; sarif?: string | undefined },
+  input: ReportInput,
+  opts: HtmlReportOptions = {},
+): void {
+  if (paths.html !== undefined) out.writeFile(paths.html, renderHtmlReport(input, opts));
+  if (paths.sarif !== undefined) out.writeFile(paths.sarif, JSON.stringify(renderSarif(input), null, 2) + '\n');
 }

@@ -4,7 +4,7 @@
  * SARIF 2.1.0 for CI.
  */
 export type { ReportInput, ProgramReportInput, ExplainReport, KernelVerdictInput, ReplayFault } from './model.js';
-export { renderHtmlReport, writeHtmlReport, hexDump, d3Bundle, type HtmlReportOptions } from './html.js';
+export { renderHtmlReport, writeHtmlReport, writeReports, hexDump, d3Bundle, type HtmlReportOptions } from './html.js';
 export { renderSarif, toArtifactLocation, SARIF_SCHEMA, type SarifLog, type SarifResult, type SarifRun, type SarifRule } from './sarif.js';
 export { buildReportInput, loadExplainer, type BuildReportOptions, type Explainer } from './build.js';
 export { buildProgramView, sourceAt, type ProgramView, type ViewOptions, type ViewGraph, type ViewState } from './view.js';

@@ -297,6 +297,7 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   callee.regs[10]!.frameno = st.frames.length;
   for (let r = 0; r <= 5; r++) env.markNotInit(caller.regs[r]!);
   st.frames.push(callee);
+  st.written[st.frames.length - 1] = new Uint8Array(64).fill(1); // a fresh frame: nothing older is read through it
   st.pc = target;
 }
 
@@ -314,6 +315,7 @@ export function checkExit(env: Env): boolean {
     const r0 = env.readReg(0);
     if (r0.type === T.PTR_TO_STACK) env.reject('pointer_leak', 'cannot return stack pointer to the caller');
     const callee = st.frames.pop()!;
+    st.written.length = st.frames.length;
     copyReg(env.frame.regs[0]!, r0);
     st.pc = callee.callsite + 1;
     return false;

@@ -13,6 +13,7 @@ import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCa
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
 import { checkMemAccess } from './memory.js';
+import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { T } from './reg-types.js';
@@ -31,7 +32,7 @@ export function initialState(env: Env): VState {
   for (const r of f.regs) env.markNotInit(r);
   env.markPtr(f.regs[1]!, T.PTR_TO_CTX);
   env.markPtr(f.regs[10]!, T.PTR_TO_STACK);
-  return { frames: [f], refs: [], pc: 0, parent: null, prevPc: -1, hist: [], histx: [] };
+  return { frames: [f], refs: [], pc: 0, parent: null, prevPc: -1, hist: [], histx: [], written: [new Uint8Array(SLOTS_PER_FRAME)] };
 }
 
 export function explore(env: Env): void {
@@ -245,12 +246,14 @@ function isStateVisited(env: Env, pc: number): boolean {
   }
   if (!addNew) return false;
   const snap = cloneState(cur);
-  const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed, hist: cur.hist, histx: cur.histx };
+  const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed, hist: cur.hist, histx: cur.histx,
+    written: cur.written, read: cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME)) };
   snap.hist = [];
   snap.histx = [];
   cur.parent = cp;
   cur.hist = [];
   cur.histx = [];
+  cur.written = cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME));
   list.push(cp);
   env.totalStates++;
   env.curStates++;

@@ -93,5 +93,6 @@ export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: bo
     prevPc: b.prevPc,
     hist: b.hist.slice(),
     histx: b.histx.slice(),
+    written: b.written.map((w) => w.slice()),
   };
 }

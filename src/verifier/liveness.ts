@@ -82,3 +82,35 @@ export function liveRegisters(insns: readonly Insn[], cfg: Cfg): Uint16Array {
   }
   return live;
 }
+
+// ---- stack liveness (the kernel's REG_LIVE_READ marks on stack slots) ----
+
+import type { Env } from './env.js';
+import type { Checkpoint } from './state.js';
+
+export const SLOTS_PER_FRAME = 64;
+
+/** A read of stack slot `slot` of frame `frame` by the current path: every checkpoint back to the last write needs it. */
+export function markStackRead(env: Env, frame: number, slot: number): void {
+  let w = env.cur.written;
+  let p: Checkpoint | null = env.cur.parent;
+  while (p) {
+    if (w[frame]?.[slot]) return;
+    const r = p.read[frame];
+    if (!r || r[slot]) return;
+    r[slot] = 1;
+    w = p.written;
+    p = p.parent;
+  }
+}
+
+/** A full 8-byte write of a slot: older values are dead from here on this path. */
+export function markStackWritten(env: Env, frame: number, slot: number): void {
+  const w = env.cur.written[frame];
+  if (w) w[slot] = 1;
+}
+
+/** propagate_liveness: a path pruned against `cp` reads what the paths from `cp` read. */
+export function propagateStackReads(env: Env, cp: Checkpoint): void {
+  cp.read.forEach((r, frame) => { for (let k = 0; k < SLOTS_PER_FRAME; k++) if (r[k]) markStackRead(env, frame, k); });
+}

@@ -9,6 +9,7 @@ import type { ErrorKind } from './error-kinds.js';
 import { MAYBE_NULL, MEM_RDONLY, T, base, isPointer, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
+import { markStackRead, markStackWritten } from './liveness.js';
 import { stackSlotCode } from './precision.js';
 
 export type Access = 'read' | 'write';
@@ -188,7 +189,10 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     if (o % size !== 0) env.reject('misaligned', `misaligned stack access off ${tnumStr(env, r.v)}+${r.off}+${off - r.off} size ${size}`);
     if (o < -MAX_BPF_STACK || o + size > 0) env.reject('stack_oob', `invalid ${t === 'read' ? 'read from' : 'write to'} stack R${regno} off=${o} size=${size}`);
     touch(env, f, o);
-    env.histExtra = stackSlotCode(r.frameno, (MAX_BPF_STACK + o) >> 3);
+    const slot = (MAX_BPF_STACK + o) >> 3;
+    env.histExtra = stackSlotCode(r.frameno, slot);
+    if (t === 'read') markStackRead(env, r.frameno, slot);
+    else if (size === 8) markStackWritten(env, r.frameno, slot);
     if (t === 'write') stackWriteFixed(env, f, o, size, value, imm);
     else stackReadFixed(env, f, o, size, dst, sext);
     return;
@@ -221,6 +225,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
   let zeros = 0;
   for (let a = from; a < to; a++) {
     const i = MAX_BPF_STACK + a;
+    markStackRead(env, r.frameno, i >> 3);
     const st = f.slots[i]!;
     if (st === S.ZERO) zeros++;
     else if (st === S.MISC || (st === S.INVALID && env.opts.allowUninitStack)) continue;
@@ -384,6 +389,7 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   }
   for (let a = lo; a < hi; a++) {
     const i = MAX_BPF_STACK + a;
+    markStackRead(env, r.frameno, i >> 3);
     const st = f.slots[i]!;
     if (st === S.MISC) continue;
     if (st === S.ZERO || (st === S.INVALID && env.opts.allowUninitStack)) { if (write) f.slots[i] = S.MISC; continue; }

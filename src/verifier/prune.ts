@@ -57,8 +57,9 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: boolean): boolean {
   return ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
-function stacksafe(env: Env, o: Frame, c: Frame, exact: boolean): boolean {
+function stacksafe(env: Env, o: Frame, c: Frame, exact: boolean, read: Uint8Array | undefined): boolean {
   for (let i = 0; i < o.slots.length; i++) {
+    if (!exact && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot
     const os = o.slots[i]!;
     const cs = c.slots[i]!;
     if (exact) {
@@ -97,7 +98,7 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: boolean): boolean {
 }
 
 /** Whether `old` (explored) covers `cur` at instruction `pc`. */
-export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exact: boolean): boolean {
+export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exact: boolean, read?: Uint8Array[]): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   ids.reset();
   const n = old.frames.length;
@@ -117,7 +118,7 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
       if (!exact && !(live & (1 << r))) continue;
       if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}`);
     }
-    if (!stacksafe(env, of, cf, exact)) return exact ? false : miss(`stack @${pc}`);
+    if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc}`);
   }
   return true;
 }

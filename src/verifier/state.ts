@@ -73,6 +73,8 @@ export interface VState {
   /** Instructions executed since `parent` (for precision backtracking), and what each touched (`histx`). */
   hist: number[];
   histx: number[];
+  /** Per frame, stack slots fully overwritten since `parent` (they screen reads from older checkpoints). */
+  written: Uint8Array[];
 }
 
 /** A stored state at a prune point. `branches` counts paths from it still being explored. */
@@ -89,6 +91,10 @@ export interface Checkpoint {
   /** Instructions from `parent` to this checkpoint, and what each touched. */
   hist: number[];
   histx: number[];
+  /** Per frame, stack slots written between `parent` and this checkpoint. */
+  written: Uint8Array[];
+  /** Per frame, stack slots some path from here read before writing: only these matter when pruning. */
+  read: Uint8Array[];
 }
 
 export function newReg(v: Scalar): Reg {
@@ -130,7 +136,7 @@ function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: VState): VState {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice() };
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()) };
 }
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, jsonForScript, renderHtmlReport, hexDump, type ProgramView } from '../../src/report/index.js';
+import { buildProgramView, escapeHtml, jsonForScript, renderHtmlReport, hexDump, type ProgramView } from '../../src/report/index.js';
+import { verify } from '../../src/verifier/index.js';
 import { asm, BRANCHY, inputOf, PACKET_OK, PACKET_OOB } from './helpers.js';
 
 const HOSTILE = '<script>alert(1)</script>';
@@ -111,6 +112,36 @@ describe('renderHtmlReport', () => {
     const out2 = renderHtmlReport(inf);
     expect(out2).toContain('infeasible: false alarm');
     expect(out2).toContain('R4=scalar(umax=255)');
+  });
+});
+
+describe('buildProgramView', () => {
+  it('prefers the verifier\'s own path and full path states when the result carries them', () => {
+    const p = asm(PACKET_OOB);
+    const r = verify(p, { log: true });
+    const regs = (r2: string): string => `R1=ctx() R2=${r2} R10=fp0`;
+    const withPath = {
+      ...r,
+      path: [0, 1, 2, 3, 4, 5],
+      pathStates: [0, 1, 2, 3, 4, 5].map((pc) => ({ pc, regs: regs(pc < 5 ? 'pkt(r=0)' : 'pkt(r=14)') })),
+    };
+    const v = buildProgramView({ program: p, result: withPath }, 0);
+    expect(v.pathSource).toBe('verifier');
+    expect(v.pcStates['5']).toMatchObject({ from: 'path', exact: true, before: [['R1', 'ctx()'], ['R2', 'pkt(r=14)'], ['R10', 'fp0']] });
+    expect(v.pcStates['4']!.changed).toEqual(['R2']);
+    // Without them, states are replayed from the level-1 log and say so.
+    const plain = buildProgramView({ program: p, result: r }, 0);
+    expect(plain.pathSource).toBe('log');
+    expect(plain.pcStates['5']).toMatchObject({ from: 'path', exact: false });
+  });
+
+  it('re-runs the verifier for a log when the result has none', () => {
+    const p = asm(PACKET_OOB);
+    const v = buildProgramView({ program: p, result: verify(p) }, 0);
+    expect(v.pcStates['3']).toBeDefined();
+    const big = buildProgramView({ program: p, result: verify(p) }, 0, { maxLogInsns: 2 });
+    expect(big.statesNote).toMatch(/no per-instruction states/);
+    expect(Object.keys(big.pcStates)).toEqual([]);
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import { PROG_TYPES, type ProgType } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
-import { buildReportInput, renderHtmlReport, renderSarif } from '../../report/index.js';
+import { buildReportInput, writeReports } from '../../report/index.js';
 import type { DomainName, Strategy } from '../../verifier/index.js';
 import { parseArgs, UsageError, type CommandDecl } from '../args.js';
 import type { Command } from '../io.js';
@@ -55,9 +55,8 @@ export const command: Command = {
       ...(kernel && { kernel }),
     });
     input.version = '0.1.0';
-    io.writeFile(out, renderHtmlReport(input, { verifyOptions: verifyOpts }));
     const sarif = args.strings.get('sarif');
-    if (sarif !== undefined) io.writeFile(sarif, JSON.stringify(renderSarif(input), null, 2) + '\n');
+    writeReports(io, { html: out, sarif }, input, { verifyOptions: verifyOpts });
     const rejected = input.programs.filter((p) => p.result.verdict === 'reject').length;
     if (args.flags.has('json')) {
       io.out(JSON.stringify({
