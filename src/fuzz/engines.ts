@@ -11,8 +11,11 @@ import { type RunInput, type RunResult, Vm, type VmOptions } from '../vm/index.j
 import { VmError } from '../runtime/errors.js';
 import { type ConcreteInput, hex } from './generators/inputs.js';
 
-/** How a run ended, with the maps afterwards ("map0 key=value" lines), or why it could not start. */
-export type EngineRun = { ok: true; res: RunResult; maps: string[] } | { ok: false; reason: string };
+/**
+ * How a run ended, with the maps afterwards ("map0 key=value" lines), or why it could not start
+ * (`error`: the VmError when the engine refused the program itself, e.g. a dangling map reference).
+ */
+export type EngineRun = { ok: true; res: RunResult; maps: string[] } | { ok: false; reason: string; error?: VmError };
 
 /** An engine: the VM, the JIT, or a wrapper around either (tests plant bugs this way). */
 export type Engine = (program: Program, input: ConcreteInput, opts: { maxSteps: number }) => EngineRun;
@@ -71,7 +74,7 @@ export const vmEngine: Engine = (program, ci, opts) => {
     vm = new Vm(program, { maxSteps: opts.maxSteps, maps: makeMaps(program, ci) });
   } catch (e) {
     const why = unrunnable(e);
-    if (why !== null) return { ok: false, reason: why };
+    if (why !== null) return e instanceof VmError ? { ok: false, reason: why, error: e } : { ok: false, reason: why };
     throw e;
   }
   try {

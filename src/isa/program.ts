@@ -121,10 +121,46 @@ export interface LineInfo {
   text: string;
 }
 
+/**
+ * How the kernel treats one argument of a BTF-described function (btf_prepare_func_args):
+ * a scalar (int/enum: ARG_ANYTHING), the program's context (ARG_PTR_TO_CTX), or memory of
+ * `size` bytes (ARG_PTR_TO_MEM | PTR_MAYBE_NULL; without MAYBE_NULL when tagged
+ * `__arg_nonnull`). `pointee` is the C name of what a pointer points to.
+ */
+export type FuncParam =
+  | { kind: 'scalar' }
+  | { kind: 'ptr'; size: number; pointee?: string; nonnull?: boolean }
+  | { kind: 'ctx'; pointee?: string };
+
 /** One BTF func_info record. */
 export interface FuncInfo {
   pc: number;
   name: string;
+  /** The BTF FUNC type id (what BPF_PROG_LOAD's func_info carries). */
+  typeId?: number;
+  /** BTF linkage: global functions are verified on their own, from their BTF signature. */
+  linkage?: 'static' | 'global';
+  /** Arguments from the BTF func_proto, judged for this program's type. */
+  params?: FuncParam[];
+  /**
+   * Why the kernel could not use the BTF signature (e.g. "arg#0 reference type('void') size
+   * cannot be determined"), as it would log for a global function. `params` is then absent.
+   */
+  paramError?: string;
+}
+
+/**
+ * What BPF_PROG_LOAD needs to load the program with BTF (func_info / line_info), which the
+ * kernel requires for bpf_loop callbacks and verifies global functions from. Filled by the
+ * ELF loader; the kernel binding uploads `raw` with BPF_BTF_LOAD.
+ */
+export interface ProgramBtf {
+  /** The object's .BTF, fixed up as libbpf does (DATASEC sizes and variable offsets). */
+  raw: Uint8Array;
+  /** bpf_func_info records at final pcs, ascending, first at pc 0. */
+  funcInfo: { pc: number; typeId: number }[];
+  /** bpf_line_info records at final pcs (string offsets into raw's string section), ascending. */
+  lineInfo: { pc: number; fileNameOff: number; lineOff: number; lineCol: number }[];
 }
 
 /**
@@ -150,6 +186,8 @@ export interface Program {
   kernelVersion?: number;
   lineInfo?: LineInfo[];
   funcInfo?: FuncInfo[];
+  /** BTF and its per-instruction records for the kernel (ELF objects with .BTF and .BTF.ext). */
+  btf?: ProgramBtf;
   /** Where the program came from, for messages: file name. */
   file?: string;
 }

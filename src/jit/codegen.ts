@@ -16,7 +16,10 @@ import { emitAlu } from './alu.js';
 import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
 import { emitCondition } from './jumps.js';
 import { REGS, STACKS, TRAP } from './layout.js';
-import { emitAtomic, emitLoad, emitStore, type JitMode, type MemCtx } from './memory.js';
+import { emitAtomic, emitLoad, emitStore, promotableSlots, type JitMode, type MemCtx, type PromotedSlot } from './memory.js';
+
+/** bpf_tail_call: its target continues this frame, so promoted stack slots are written back first. */
+const TAIL_CALL_HELPER = 12;
 import { emitStructured } from './structure.js';
 import { Code, I32, I64, ModuleBuilder, Op, type ValType } from './wasm/index.js';
 import { MAX_FRAMES, STACK_SIZE } from '../runtime/memory.js';
@@ -146,10 +149,26 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     if (writesReg(insns[pc]!, 10)) fpStatic = false;
     if (insns[pc]!.code === op.BPF_LD_IMM64) pc++;
   }
-  const mc: MemCtx = { c, mode: o.mode, reg, t64, a64, t32, e32, sb, fpStatic, imports: F.imp };
+  const slots = new Map<number, PromotedSlot>();
+  if (o.mode === 'trusted' && fpStatic) for (const s of promotableSlots(insns, sp.start, sp.end)) slots.set(s.slot, { local: c.local(I64), uniform: s.uniform });
+  const mc: MemCtx = { c, mode: o.mode, reg, t64, a64, t32, e32, sb, fpStatic, slots, imports: F.imp };
   const alu = { reg, t64, u64, t32, u32 };
   // stack bottom of this frame in linear memory
   c.get(DEPTH).i32(STACK_SIZE).op(Op.i32_mul).i32(STACKS).op(Op.i32_add).set(sb);
+  // promoted slots start from the frame's bytes (a tail-call target continues its caller's frame)
+  const LOADS = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load } as const;
+  const STORES = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store } as const;
+  for (const [slot, p] of slots) {
+    const f = p.uniform ?? { shift: 0, size: 8 };
+    c.get(sb).mem(LOADS[f.size as 1 | 2 | 4 | 8], 0, 8 * slot + f.shift / 8).set(p.local);
+  }
+  /** Writes promoted slots back before code that may read this frame from memory (a tail-call target). */
+  const flushSlots = () => {
+    for (const [slot, p] of slots) {
+      const f = p.uniform ?? { shift: 0, size: 8 };
+      c.get(sb).get(p.local).mem(STORES[f.size as 1 | 2 | 4 | 8], 0, 8 * slot + f.shift / 8);
+    }
+  };
 
   const trap = (kind: number, pc: number, arg: number | (() => void)) => {
     c.i32(kind).i32(pc);
@@ -211,12 +230,10 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
           c.get(DEPTH).i32(MAX_FRAMES - 1).op(Op.i32_ge_s).if_();
           trap(TRAP.CALL_DEPTH, pc, 0);
           c.end();
-          if (o.countSteps) {
-            // deepest frame reached (reported like the VM's maxDepth)
-            c.get(DEPTH).i32(1).op(Op.i32_add).tee(t32).gget(F.depthMax).op(Op.i32_gt_s).if_();
-            c.get(t32).gset(F.depthMax);
-            c.end();
-          }
+          // deepest frame reached (reported like the VM's maxDepth)
+          c.get(DEPTH).i32(1).op(Op.i32_add).tee(t32).gget(F.depthMax).op(Op.i32_gt_s).if_();
+          c.get(t32).gset(F.depthMax);
+          c.end();
           for (let r = 0; r <= 9; r++) c.get(reg[r]!);
           // callee's r10: top of the next frame's stack
           c.get(DEPTH).i32(1).op(Op.i32_add).op(Op.i64_extend_i32_u).i64s(40).op(Op.i64_shl);
@@ -228,6 +245,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
         }
         if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { trap(TRAP.KFUNC, pc, ins.imm); return; }
         // helper call: registers to the shared register file, dispatch, results back
+        if (ins.imm === TAIL_CALL_HELPER) flushSlots();
         storeRegs();
         c.i32(ins.imm).i32(pc).get(DEPTH).i32(F.prog).call(F.imp.helper).set(t32);
         loadRegs0to5();
@@ -270,6 +288,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     body: emitBlock,
     cond(b) { emitCondition(c, insns[b.termPc]!, reg); },
     exit() {
+      flushSlots(); // the frame's bytes stay as the VM leaves them (a later call at this depth, tests)
       for (let r = 0; r <= 5; r++) c.get(reg[r]!);
       c.op(Op.return_);
     },
@@ -277,6 +296,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
       if (b.start < insns.length) {
         // runs into the next subprogram's code: same frame, same registers (what the VM does)
         checkFp(b.start);
+        flushSlots();
         pushCallArgs();
         c.returnCall(F.funcIndexOfPc(b.start));
         return;

@@ -7,6 +7,7 @@
  * step limit); 'trusted' is for programs the verifier accepted and skips per-access checks
  * and step counting, as the kernel's JIT does.
  */
+import { InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
 import { Vm, type RunInput, type RunOutcome, type RunResult, type VmOptions } from '../vm/vm.js';
 import type { JitMode } from './memory.js';
@@ -58,6 +59,7 @@ export class Jit {
   readonly stats: JitStats;
 
   constructor(program: Program, opts: JitOptions) {
+    if (opts.onStep) throw new InputError('unsupported', 'jit: per-instruction hooks (onStep) need the interpreter; use the VM');
     this.program = program;
     this.vm = new Vm(program, opts);
     this.runtime = opts.runtime ?? new JitRuntime({ mode: opts.mode, maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS });

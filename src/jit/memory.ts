@@ -35,6 +35,11 @@ export interface MemCtx {
   sb: number;
   /** r10 is never written in this function: r10 + k is a compile-time stack address. */
   fpStatic: boolean;
+  /**
+   * Stack slots held in i64 locals (slot index = (512 + off) >> 3 -> local), for functions whose
+   * frame pointer never escapes (trusted mode; see promoteSlots). Empty otherwise.
+   */
+  slots: ReadonlyMap<number, PromotedSlot>;
   imports: { load: number; store: number; atomic: number };
 }
 
@@ -112,12 +117,70 @@ function emitAccess(m: MemCtx, base: number, off: number, size: Size, write: boo
   c.end();
 }
 
+const MASK: Record<number, bigint> = { 1: 0xffn, 2: 0xffffn, 4: 0xffffffffn, 8: -1n };
+
+/**
+ * A stack slot held in an i64 local. A "uniform" slot is only ever accessed with one size at
+ * one position: its local holds that field zero-extended (stores just truncate, loads are free);
+ * otherwise the local holds the slot's 8 bytes and sub-word accesses shift and mask.
+ */
+export interface PromotedSlot { local: number; uniform: { shift: number; size: number } | null }
+
+/** The local holding the promoted slot of r10 + off, with the byte position inside it; null when not promoted. */
+function slotOf(m: MemCtx, base: number, off: number, size: number): { local: number; shift: number; uniform: boolean } | null {
+  if (!m.slots.size || base !== m.reg[10] || !stackOk(off, size)) return null;
+  const a = STACK_SIZE + off;
+  const p = m.slots.get(a >> 3);
+  if (p === undefined || (a & 7) + size > 8) return null;
+  return { local: p.local, shift: 8 * (a & 7), uniform: p.uniform !== null };
+}
+
+/** Pushes the value of `size` bytes of a promoted slot (zero- or sign-extended to 64 bits). */
+function slotLoad(c: Code, s: { local: number; shift: number; uniform: boolean }, size: number, signed: boolean): void {
+  c.get(s.local);
+  if (size === 8) return;
+  if (s.uniform) {
+    if (signed) c.op(size === 1 ? Op.i64_extend8_s : size === 2 ? Op.i64_extend16_s : Op.i64_extend32_s);
+    return;
+  }
+  if (signed) {
+    const up = 64 - 8 * size - s.shift;
+    if (up) c.i64s(up).op(Op.i64_shl);
+    c.i64s(64 - 8 * size).op(Op.i64_shr_s);
+    return;
+  }
+  if (s.shift) c.i64s(s.shift).op(Op.i64_shr_u);
+  if (size === 4) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u);
+  else c.i64(MASK[size]!).op(Op.i64_and);
+}
+
+/** slot = slot with `size` bytes at its position replaced by the low bytes of the i64 in local v. */
+function slotStore(c: Code, s: { local: number; shift: number; uniform: boolean }, size: number, v: () => void): void {
+  if (size === 8) { v(); c.set(s.local); return; }
+  if (s.uniform) {
+    v();
+    if (size === 4) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u);
+    else c.i64(MASK[size]!).op(Op.i64_and);
+    c.set(s.local);
+    return;
+  }
+  const mask = MASK[size]! << BigInt(s.shift);
+  c.get(s.local).i64(BigInt.asIntN(64, ~mask)).op(Op.i64_and);
+  v();
+  if (size === 4 && s.shift === 0) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u);
+  else c.i64(MASK[size]!).op(Op.i64_and);
+  if (s.shift) c.i64s(s.shift).op(Op.i64_shl);
+  c.op(Op.i64_or).set(s.local);
+}
+
 /** LDX / LDSX: dst = *(size *)(src + off). */
 export function emitLoad(m: MemCtx, ins: Insn, pc: number): void {
   const { c, reg } = m;
   const size = op.sizeBytes(op.size(ins.code)) as Size;
   const signed = op.mode(ins.code) === op.BPF_MEMSX;
   const src = reg[ins.src]!, dst = reg[ins.dst]!;
+  const slot = slotOf(m, src, ins.off, size);
+  if (slot) { slotLoad(c, slot, size, signed); c.set(dst); return; }
   emitAccess(m, src, ins.off, size, false, false,
     () => { c.mem(signed ? LOAD_S[size] : LOAD_U[size], ALIGN[size], 0).set(dst); },
     () => {
@@ -135,6 +198,8 @@ export function emitStore(m: MemCtx, ins: Insn, pc: number): void {
   const isImm = op.cls(ins.code) === op.BPF_ST;
   const dst = reg[ins.dst]!, src = reg[ins.src]!;
   const pushValue = () => { if (isImm) c.i64s(ins.imm); else c.get(src); };
+  const slot = slotOf(m, dst, ins.off, size);
+  if (slot) { slotStore(c, slot, size, pushValue); return; }
   emitAccess(m, dst, ins.off, size, true, false,
     () => { pushValue(); c.mem(STORE[size], ALIGN[size], 0); },
     () => {
@@ -157,6 +222,29 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
   const fetch = (kind & op.BPF_FETCH) !== 0;
   const dst = reg[ins.dst]!, src = reg[ins.src]!, r0 = reg[0]!;
   const { t64, a64, e32 } = m;
+  const slot = slotOf(m, dst, ins.off, size);
+  if (slot) {
+    // the same read-modify-write on a promoted slot: old -> t64, operand -> a64
+    slotLoad(c, slot, size, false);
+    c.set(t64);
+    c.get(src).set(a64);
+    if (kind === op.BPF_CMPXCHG) {
+      if (is64) c.get(r0).get(t64).op(Op.i64_eq);
+      else c.get(r0).op(Op.i32_wrap_i64).get(t64).op(Op.i32_wrap_i64).op(Op.i32_eq);
+      c.if_();
+      slotStore(c, slot, size, () => c.get(a64));
+      c.end();
+      c.get(t64).set(r0);
+      return;
+    }
+    if (kind === op.BPF_XCHG) slotStore(c, slot, size, () => c.get(a64));
+    else {
+      const w = base === op.BPF_ADD ? Op.i64_add : base === op.BPF_OR ? Op.i64_or : base === op.BPF_AND ? Op.i64_and : Op.i64_xor;
+      slotStore(c, slot, size, () => c.get(t64).get(a64).op(w));
+    }
+    if (fetch) c.get(t64).set(src);
+    return;
+  }
   const fast = () => {
     // linear address on the stack -> e32; old value -> t64 (zero-extended for 32-bit)
     c.set(e32);
@@ -195,3 +283,40 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
 }
 
 export { I32 };
+
+/**
+ * Stack slots to keep in locals: in trusted mode, when r10 is only ever a load/store base at
+ * constant offsets (it is never copied, compared, stored or passed on), the frame is private to
+ * this function's code, so each 8-byte slot touched only by accesses inside it can live in a
+ * register, as a compiler would allocate it. Returns the slot indices.
+ */
+export function promotableSlots(insns: readonly Insn[], start: number, end: number): Array<{ slot: number; uniform: { shift: number; size: number } | null }> {
+  const touched = new Map<number, { shift: number; size: number } | null>();
+  const spanning = new Set<number>();
+  for (let pc = start; pc < end; pc++) {
+    const ins = insns[pc]!;
+    if (ins.code === op.BPF_LD_IMM64) { if (ins.dst === 10) return []; pc++; continue; }
+    const c = op.cls(ins.code);
+    let base = -1;
+    if (c === op.BPF_LDX) { if (ins.dst === 10) return []; base = ins.src; }
+    else if (c === op.BPF_ST) base = ins.dst;
+    else if (c === op.BPF_STX) { if (ins.src === 10) return []; base = ins.dst; }
+    else if (c === op.BPF_ALU || c === op.BPF_ALU64) { if (ins.dst === 10 || (op.srcBit(ins.code) === op.BPF_X && ins.src === 10)) return []; continue; }
+    else if (c === op.BPF_JMP || c === op.BPF_JMP32) {
+      if (op.jmpOp(ins.code) === op.BPF_CALL || op.jmpOp(ins.code) === op.BPF_EXIT || op.jmpOp(ins.code) === op.BPF_JA) continue;
+      if (ins.dst === 10 || (op.srcBit(ins.code) === op.BPF_X && ins.src === 10)) return [];
+      continue;
+    } else if (c === op.BPF_LD) { if (op.mode(ins.code) === op.BPF_IND && ins.src === 10) return []; continue; }
+    if (base !== 10) continue;
+    const size = op.sizeBytes(op.size(ins.code));
+    if (!stackOk(ins.off, size)) continue; // faults: take the memory path
+    const a = STACK_SIZE + ins.off;
+    const field = { shift: 8 * (a & 7), size };
+    const seen = touched.get(a >> 3);
+    const same = seen !== undefined && seen !== null && seen.shift === field.shift && seen.size === field.size;
+    touched.set(a >> 3, seen === undefined || same ? field : null);
+    if ((a & 7) + size > 8) { spanning.add(a >> 3); spanning.add((a + size - 1) >> 3); }
+  }
+  return [...touched].filter(([s]) => !spanning.has(s)).sort((x, y) => x[0] - y[0])
+    .map(([slot, f]) => ({ slot, uniform: f && f.size < 8 ? f : null }));
+}

@@ -338,7 +338,7 @@ export class JitRuntime {
     if (fi === undefined) throw new VmError('unsupported', run.env.pc, `jit: callback target ${pc} is not a subprogram entry`);
     const R = this.regsView;
     const saved = R.slice(12, 22);
-    if (this.checked && depth > (this.depthMax.value as number)) this.depthMax.value = depth;
+    if (depth > (this.depthMax.value as number)) this.depthMax.value = depth;
     const envPc = run.env.pc;
     // r0 and r6..r9 are the caller's (already in REGS), r1..r5 the arguments, r10 the new frame
     setReg(R, 1, a1); setReg(R, 2, a2); setReg(R, 3, a3); setReg(R, 4, a4); setReg(R, 5, a5);

@@ -23,6 +23,8 @@ export const SHF_EXECINSTR = 0x4;
 export const STB_LOCAL = 0;
 export const STB_GLOBAL = 1;
 export const STB_WEAK = 2;
+export const STV_INTERNAL = 1;
+export const STV_HIDDEN = 2;
 export const STT_NOTYPE = 0;
 export const STT_OBJECT = 1;
 export const STT_FUNC = 2;
@@ -67,6 +69,8 @@ export interface ElfSymbol {
   type: number;
   /** Section index (SHN_* for special sections). */
   shndx: number;
+  /** st_other & 3: the symbol visibility (STV_DEFAULT 0, STV_INTERNAL 1, STV_HIDDEN 2, STV_PROTECTED 3). */
+  visibility: number;
 }
 
 export interface ElfRelocation {
@@ -241,6 +245,7 @@ export class ElfFile {
         bind: info >> 4,
         type: info & 0xf,
         shndx,
+        visibility: dv.getUint8(o + 5) & 3,
       });
     }
     return out;

@@ -94,7 +94,9 @@ export class Env {
 
   /** The index standing for the inner map of map-in-map `outer`. */
   innerMap(outer: number): number {
-    const spec = this.map(outer).inner;
+    const o = this.map(outer);
+    // Legacy (iproute2-style) map-in-map definitions name no template; cilium pairs `X` with `X_inner`.
+    const spec = o.inner ?? this.prog.maps.find((m) => m.name === `${o.name}_inner`);
     if (!spec) this.reject('unsupported', `map-in-map ${this.map(outer).name} has no inner map template`);
     let i = this.innerMaps.indexOf(spec);
     if (i < 0) { this.innerMaps.push(spec); i = this.innerMaps.length - 1; }

@@ -35,7 +35,7 @@ class IdMap {
 const ids = new IdMap();
 
 /** Optional diagnostics: why comparisons failed (`reg r3 scalar`, `stack fp-16`, ...), for tuning pruning. */
-export const pruneMisses: { enabled: boolean; counts: Map<string, number> } = { enabled: false, counts: new Map() };
+export const pruneMisses: { enabled: boolean; detail: boolean; counts: Map<string, number> } = { enabled: false, detail: false, counts: new Map() };
 function miss(why: string): false {
   if (pruneMisses.enabled) pruneMisses.counts.set(why, (pruneMisses.counts.get(why) ?? 0) + 1);
   return false;
@@ -57,8 +57,11 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: boolean): boolean {
   return ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
+let missSlot = 0;
+
 function stacksafe(env: Env, o: Frame, c: Frame, exact: boolean, read: Uint8Array | undefined): boolean {
   for (let i = 0; i < o.slots.length; i++) {
+    missSlot = i;
     if (!exact && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot
     const os = o.slots[i]!;
     const cs = c.slots[i]!;
@@ -116,9 +119,9 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
     const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
     for (let r = 0; r <= 10; r++) {
       if (!exact && !(live & (1 << r))) continue;
-      if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}`);
+      if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}` + (pruneMisses.detail ? ` old=${env.dom.format(of.regs[r]!.v)}${of.regs[r]!.id ? '#' + of.regs[r]!.id : ''} cur=${env.dom.format(cf.regs[r]!.v)}${cf.regs[r]!.id ? '#' + cf.regs[r]!.id : ''}` : ''));
     }
-    if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc}`);
+    if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}`);
   }
   return true;
 }

@@ -67,8 +67,9 @@ const PACKETS: [string, Uint8Array][] = [
 /** What a socket delivers for filter result r on a packet of n bytes (sk_filter_trim_cap). */
 const delivered = (r: bigint | number, n: number) => (BigInt(r) === 0n ? 0 : Math.min(Number(BigInt.asUintN(32, BigInt(r))), n));
 
+/** The VM runs socket filters like BPF_PROG_TEST_RUN: the input frame's first 14 bytes (MAC header) are pulled. */
 function vmRun(p: Program, packet: Uint8Array): number {
-  const r = runProgram(p, { packet });
+  const r = runProgram(p, { packet: new Uint8Array([...new Uint8Array(14), ...packet]) });
   if (r.error || r.fault) throw new Error(`VM: ${r.error?.message ?? r.fault?.message}`);
   return delivered(r.r0, packet.length);
 }

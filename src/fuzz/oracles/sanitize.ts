@@ -26,7 +26,14 @@ export function sanitizeOracle(opts: { engine?: Engine; maxSteps?: number } = {}
       const base = { oracle: 'sanitize' as const, program: c.program, verdict: v.verdict, expect: 'reject' as const };
       for (const input of c.inputs) {
         const run = engine(c.program, materialize(c.program, input), { maxSteps });
-        if (!run.ok) { notes.add(`sanitize: some accepted programs cannot run on the VM (${run.reason.split('\n')[0]})`); continue; }
+        if (!run.ok) {
+          // The VM refusing an accepted program's references (a map index past program.maps, a call outside it) is the verifier's miss.
+          const e = run.error;
+          if (e && (e.kind === 'bad_insn' || e.kind === 'bad_call'))
+            return { ...base, input, kind: `link:${e.kind}`, pc: e.pc, message: `accepted, but the VM cannot link it: ${e.message}` } satisfies Finding;
+          notes.add(`sanitize: some accepted programs cannot run on the VM (${run.reason.split('\n')[0]})`);
+          continue;
+        }
         const r = run.res;
         if (r.fault) {
           const f = r.fault;

@@ -16,7 +16,11 @@ export class Btf {
   readonly types: BtfType[];
   private readonly byName = new Map<string, number[]>();
 
-  constructor(types: BtfType[], private readonly strings: Uint8Array) {
+  /**
+   * @param recordOffsets byte offset of each type's record inside the parsed .BTF bytes
+   *   (index = type id; 0 for void), so fix-ups can patch a copy of the raw section.
+   */
+  constructor(types: BtfType[], private readonly strings: Uint8Array, readonly recordOffsets: readonly number[] = []) {
     this.types = types;
     for (const t of types) {
       if (!t.name) continue;
@@ -161,6 +165,7 @@ export function parseBtf(data: Uint8Array, where: string, base = 0): Btf {
   };
 
   const types: BtfType[] = [{ kind: 'void', id: 0, name: '' }];
+  const offsets: number[] = [0];
   let o = hdrLen + typeOff;
   const end = o + typeLen;
   const need = (n: number, what: string) => {
@@ -266,6 +271,7 @@ export function parseBtf(data: Uint8Array, where: string, base = 0): Btf {
         throw fail(at, `type [${id}]: unknown kind ${kindNo}`);
     }
     types.push(t);
+    offsets.push(at);
   }
   // Every reference must name an existing type.
   const check = (ref: number, from: BtfType, what: string) => {
@@ -283,7 +289,7 @@ export function parseBtf(data: Uint8Array, where: string, base = 0): Btf {
     if (t.kind === 'func_proto') for (const p of t.params) check(p.type, t, `parameter '${p.name}'`);
     if (t.kind === 'datasec') for (const v of t.vars) check(v.type, t, 'variable');
   }
-  return new Btf(types, strings);
+  return new Btf(types, strings, offsets);
 }
 
 const utf8 = new TextDecoder('utf-8');

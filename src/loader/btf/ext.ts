@@ -18,6 +18,10 @@ export interface ExtLineInfo {
   text: string;
   line: number;
   col: number;
+  /** The raw record fields (string offsets into .BTF's string section), for BPF_PROG_LOAD. */
+  fileNameOff: number;
+  lineOff: number;
+  lineCol: number;
 }
 
 /** enum bpf_core_relo_kind. */
@@ -98,6 +102,9 @@ export function parseBtfExt(data: Uint8Array, btf: Btf, where: string, base = 0)
       text: str(dv.getUint32(o + 8, true), o + 8, 'line_info source line'),
       line: lc >>> 10,
       col: lc & 0x3ff,
+      fileNameOff: dv.getUint32(o + 4, true),
+      lineOff: dv.getUint32(o + 8, true),
+      lineCol: lc,
     };
   });
   const coreRelos = block(24, 16, 'core_relo', (o) => {

@@ -33,7 +33,7 @@ const MAX_LOGGED = 100_000;
 export const SOLVER_TIMEOUT_MS = 10_000;
 
 /** Errors found before any path is explored: no input is involved. */
-const STATIC_KINDS = new Set(['cfg_unreachable', 'cfg_jump_out_of_range', 'cfg_last_insn', 'cfg_back_edge', 'invalid_insn', 'too_complex', 'stack_size']);
+const STATIC_KINDS = new Set(['cfg_unreachable', 'cfg_jump_out_of_range', 'cfg_last_insn', 'cfg_back_edge', 'too_complex', 'stack_size']);
 
 export interface Explanation {
   name: string;
@@ -102,6 +102,10 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   const done = (): Explanation => { ex.ms = Number((performance.now() - t0).toFixed(1)); return ex; };
   if (r.verdict === 'accept' || !r.error) { ex.reason = 'accepted: nothing to explain'; return done(); }
   const err = r.error;
+  if (err.kind === 'unsupported') {
+    ex.reason = `undecided: the verifier stopped at a construct bpflab does not model (${err.message})`;
+    return done();
+  }
   if (STATIC_KINDS.has(err.kind) || r.processed === 0) {
     ex.reason = `undecided: ${err.kind} is a static rule checked before any path is explored; no input is involved`;
     ex.path = [];
@@ -163,7 +167,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       ex.access = { region: j.access.region, offset: ev(j.access.offset), size: ev(j.access.size) };
     }
     const range = progTypeInfo(program.type, program.expectedAttachType)?.ret.verifierRange ?? undefined;
-    ex.replay = replayWitness(program, ex.witness, { pc: err.pc, memory: j.class === 'memory', ...(j.class === 'return' && range && { returnRange: range }) });
+    ex.replay = safeReplay(program, ex.witness, { pc: err.pc, memory: j.class === 'memory', ...(j.class === 'return' && range && { returnRange: range }) });
     ex.reason = j.class === 'rule'
       ? `${j.what}; the path to pc ${err.pc} is feasible`
       : `real: ${j.what}`;
@@ -181,6 +185,15 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     }
   }
   return done();
+}
+
+/** The replay, or why the VM could not run the witness (maps or program types it does not model). */
+function safeReplay(program: Program, w: Witness, expect: Parameters<typeof replayWitness>[2]): Replay {
+  try {
+    return replayWitness(program, w, expect);
+  } catch (e) {
+    return { engine: 'vm', fault: null, reproduced: false, note: `the VM cannot run this witness: ${e instanceof Error ? e.message : String(e)}` };
+  }
 }
 
 let z3Loaded = false;

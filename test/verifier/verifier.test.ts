@@ -1,0 +1,156 @@
+/**
+ * Unit tests of the verifier's parts: the CFG and its structural rejections, the documented
+ * error kinds, options (domains, the join strategy, uninitialised stack), the log format and
+ * the `verify` command's exit codes and JSON.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../src/isa/asm/index.js';
+import type { Program, ProgType } from '../../src/isa/program.js';
+import { main } from '../../src/cli/main.js';
+import type { Io } from '../../src/cli/io.js';
+import { ERROR_KINDS, buildCfg, verify } from '../../src/verifier/index.js';
+
+function prog(text: string, type: ProgType = 'socket_filter'): Program {
+  const a = assemble(text);
+  return { name: 'p', section: '', type, insns: a.insns, maps: a.maps, license: 'GPL' };
+}
+
+describe('cfg', () => {
+  it('splits blocks at jumps and targets and labels edges', () => {
+    const p = prog(`
+      r0 = *(u32 *)(r1 +0)
+      if r0 > 5 goto big
+      r0 = 1
+      goto out
+    big:
+      r0 = 2
+    out:
+      exit`);
+    const cfg = buildCfg(p.insns);
+    expect(cfg.blocks.map((b) => [b.start, b.end])).toEqual([[0, 1], [2, 3], [4, 4], [5, 5]]);
+    const kinds = cfg.graph.edges().map((e) => `${e.v}->${e.w}:${cfg.graph.edge(e)!.kind}`).sort();
+    expect(kinds).toEqual(['b0->b2:fallthrough', 'b0->b4:taken', 'b2->b5:jump', 'b4->b5:fallthrough']);
+    expect(cfg.prunePoint[4]).toBe(1);
+  });
+
+  it('finds subprograms and loop heads', () => {
+    const p = prog(`
+      r1 = 0
+    loop:
+      r1 += 1
+      if r1 < 4 goto loop
+      call f
+      exit
+    f:
+      r0 = 0
+      exit`);
+    const cfg = buildCfg(p.insns);
+    expect(cfg.subprogs.map((s) => [s.start, s.end])).toEqual([[0, 5], [5, 7]]);
+    expect(cfg.backEdges).toEqual([[2, 1]]);
+    expect(cfg.loopHead[1]).toBe(1);
+    expect(cfg.graph.edges().some((e) => cfg.graph.edge(e)!.kind === 'call')).toBe(true);
+  });
+
+  it('rejects back-edges when loops are not allowed', () => {
+    const r = verify(prog('r0 = 0\nloop:\nr0 += 1\nif r0 < 3 goto loop\nexit'), { rejectLoops: true });
+    expect(r.error).toMatchObject({ kind: 'cfg_back_edge', message: 'back-edge from insn 2 to 1' });
+  });
+
+  it('reports structural errors with the kernel\'s words', () => {
+    expect(verify(prog('r0 = 0\nexit\nr0 = 1\nexit')).error).toEqual({ pc: 2, kind: 'cfg_unreachable', message: 'unreachable insn 2' });
+    expect(verify(prog('r0 = 0')).error?.message).toBe('last insn is not an exit or jmp');
+  });
+});
+
+describe('error kinds', () => {
+  it('docs/verifier-error-kinds.md lists every kind', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/verifier-error-kinds.md', import.meta.url)), 'utf8');
+    for (const k of Object.keys(ERROR_KINDS)) expect(doc, k).toContain(`| \`${k}\` |`);
+  });
+});
+
+describe('options', () => {
+  const counted = prog(`
+    r1 = 0
+    r0 = 0
+  loop:
+    r0 += 2
+    r1 += 1
+    if r1 < 50 goto loop
+    exit`);
+  it('the join strategy converges on a loop the dfs strategy unrolls', () => {
+    const dfs = verify(counted);
+    const join = verify(counted, { strategy: 'join' });
+    expect(dfs.verdict).toBe('accept');
+    expect(join.verdict).toBe('accept');
+    expect(join.processed).toBeLessThan(dfs.processed);
+  });
+
+  it('every domain accepts a counted loop', () => {
+    for (const domain of ['kernel', 'tnum', 'interval'] as const) expect(verify(counted, { domain }).verdict, domain).toBe('accept');
+  });
+
+  it('uninitialised stack reads are refused unless allowed', () => {
+    const p = prog('r0 = *(u64 *)(r10 -8)\nexit');
+    expect(verify(p).error?.kind).toBe('stack_uninit');
+    expect(verify(p, { allowUninitStack: true }).verdict).toBe('accept');
+  });
+
+  it('stops at the processed-instruction limit with the kernel message', () => {
+    const r = verify(counted, { insnLimit: 40 });
+    expect(r.error).toMatchObject({ kind: 'too_large', message: 'BPF program is too large. Processed 41 insn' });
+  });
+});
+
+describe('log', () => {
+  it('prints instructions, state annotations, branch switches and the statistics line', () => {
+    const r = verify(prog(`
+      r0 = *(u32 *)(r1 +0)
+      if r0 > 5 goto big
+      r0 = 1
+      exit
+    big:
+      r0 = 2
+      exit`), { log: true });
+    const lines = r.log!.split('\n');
+    expect(lines[0]).toBe('0: R1=ctx() R10=fp0');
+    expect(lines[1]).toMatch(/^0: \(61\) r0 = \*\(u32 \*\)\(r1 \+0\) +; R0=scalar\(smin=0,smax=umax=0xffffffff,var_off=\(0x0; 0xffffffff\)\) R1=ctx\(\)$/);
+    expect(lines.some((l) => l.startsWith('from 1 to 4: R0=scalar('))).toBe(true);
+    expect(lines.at(-2)).toMatch(/^processed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0$/);
+  });
+});
+
+describe('bpflab verify', () => {
+  const run = async (argv: string[], files: Record<string, string>) => {
+    let out = '';
+    let err = '';
+    const io: Io = {
+      out: (t) => { out += t; },
+      err: (t) => { err += t; },
+      readFile: (p) => new TextEncoder().encode(files[p] ?? ''),
+      writeFile: () => {},
+    } as Io;
+    const code = await main(argv, io);
+    return { code, out, err };
+  };
+  it('exit 0 and SPEC JSON for an accepted program', async () => {
+    const r = await run(['verify', 'ok.s', '--json'], { 'ok.s': 'r0 = 0\nexit\n' });
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.file).toBe('ok.s');
+    expect(j.programs[0]).toMatchObject({ verdict: 'accept', error: null, insns: 2, type: 'socket_filter' });
+    expect(typeof j.programs[0].processed).toBe('number');
+  });
+  it('exit 1 with the kernel message for a rejected program', async () => {
+    const r = await run(['verify', 'bad.s'], { 'bad.s': 'exit\n' });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('reject at insn 0: R0 !read_ok [uninit_reg]');
+  });
+  it('exit 2 on bad input', async () => {
+    const r = await run(['verify', 'x.s'], { 'x.s': 'r0 = = 1\n' });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/x\.s:1/);
+  });
+});
