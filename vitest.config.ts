@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // CI has 2 cores; the suite is CPU-bound, so use both.
+    maxWorkers: 2,
   },
 });

@@ -9,7 +9,7 @@ export const proofsBench: BenchSuite = async (opts) => {
   const { allObligations, runProofs } = await import('../smt/index.js');
   const all = allObligations();
   const obs = opts.quick ? all.filter((o) => (o.group === 'tnum' && o.name !== 'tnum.mul') || o.group === 'sync') : all;
-  const run = await runProofs(obs, { widths: [64, 32, 16, 8], timeoutMs: 60_000, progress: opts.progress });
+  const run = await runProofs(obs, { widths: [64, 32, 16, 8, 4], timeoutMs: 60_000, progress: opts.progress });
   const at64 = run.results.filter((r) => r.verdict === 'proved' && r.width === 64).length;
   const narrower = run.results.filter((r) => r.verdict === 'proved' && r.width < 64).map((r) => `${r.name}@${r.width}`);
   return [{

@@ -43,6 +43,8 @@ export interface ParallelOptions {
   structured?: number;
   onProgress?: (s: CampaignStats) => void;
   onFinding?: (b: FoundBug) => void;
+  /** Told right away about each oracle that cannot run here. */
+  onSkipped?: (name: OracleName, reason: string) => void;
 }
 
 export interface ParallelResult {
@@ -63,7 +65,7 @@ const ZERO: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, 
 /** Runs the campaign in this thread (workers <= 1 or no compiled worker). */
 async function inThread(o: ParallelOptions, notes: string[]): Promise<ParallelResult> {
   const setup = await buildOracles(o.oracles);
-  for (const s of setup.skipped) notes.push(`${s.name}: skipped (${s.reason})`);
+  for (const s of setup.skipped) { notes.push(`${s.name}: skipped (${s.reason})`); o.onSkipped?.(s.name, s.reason); }
   const seeds = o.useSeeds === false ? [] : await loadSeedPrograms();
   const { stats, found } = await runCampaign({
     oracles: setup.oracles, verify: setup.verify, seed: o.seed, shrinkSeconds: o.shrinkSeconds ?? 30,
@@ -85,7 +87,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   }
   // Skipped oracles are the same in every worker: report them once from here.
   const setup = await buildOracles(o.oracles);
-  for (const s of setup.skipped) notes.push(`${s.name}: skipped (${s.reason})`);
+  for (const s of setup.skipped) { notes.push(`${s.name}: skipped (${s.reason})`); o.onSkipped?.(s.name, s.reason); }
   const known = new Set<string>();
   const found: FoundBug[] = [];
   const latest: CampaignStats[] = [];

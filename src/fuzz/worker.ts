@@ -4,8 +4,7 @@
  * signatures found so far so that a worker does not shrink a bug another one already has.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runCampaign } from './campaign.js';
-import { caseArb } from './campaign.js';
+import { caseArb, runCampaign } from './campaign.js';
 import { loadSeedPrograms } from './generators/seeds.js';
 import type { WorkerData, WorkerMessage, ParentMessage } from './parallel.js';
 import { buildOracles } from './setup.js';

@@ -82,6 +82,7 @@ export class JitRuntime {
     this.mode = opts.mode;
     this.maxSteps = Math.min(opts.maxSteps, 0x7fffffff);
     this.fpHi0 = Memory.hiOf(new Memory().stackIds[0]!);
+    this.buf = this.memory.buffer;
     this.enter = buildTrampoline(this.memory, this.table);
     const ids = new Memory().stackIds;
     for (let d = 1; d < MAX_FRAMES; d++)
@@ -187,6 +188,7 @@ export class JitRuntime {
     const need = PACKET + (pk ? pk.buf.length : 0);
     if (need > this.memory.buffer.byteLength) {
       this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
+      this.buf = this.memory.buffer;
       this.i32 = new Int32Array(this.memory.buffer);
       this.regsView = new Int32Array(this.memory.buffer, REGS, 22);
     }
@@ -204,6 +206,8 @@ export class JitRuntime {
       this.rebind(mem, pk.region, view);
       pk.buf = view;
       this.packetRegion = pk.region;
+      this.pkStart = mem.start[pk.region]!;
+      this.pkEnd = mem.end[pk.region]!;
     }
     // a fresh table for this run
     const top = Math.min(Math.max(this.synced, mem.count), TABLE_CAP);
@@ -229,7 +233,7 @@ export class JitRuntime {
     const e = (TABLE + id * ENTRY_SIZE) >> 2;
     const T = this.i32;
     const bytes = id < mem.count ? mem.bytes[id] : undefined;
-    if (id > 0 && bytes && bytes.buffer === this.memory.buffer && (mem.flags[id]! & F_CTX) === 0) {
+    if (id > 0 && bytes && bytes.buffer === this.buf && (mem.flags[id]! & F_CTX) === 0) {
       T[e + (E_BASE >> 2)] = bytes.byteOffset;
       T[e + (E_START >> 2)] = mem.start[id]!;
       T[e + (E_END >> 2)] = mem.end[id]!;
@@ -247,12 +251,25 @@ export class JitRuntime {
   /** After JS code ran (helpers): new regions get entries, the packet's window may have moved. */
   private sync(): void {
     const mem = this.mem!;
-    const top = Math.min(mem.count, TABLE_CAP);
-    this.boundCount = mem.count;
-    for (let id = this.synced; id < top; id++) this.writeEntry(id);
-    if (top > this.synced) this.synced = top;
-    if (this.packetRegion) this.writeEntry(this.packetRegion);
+    const count = mem.count;
+    if (count > this.synced) {
+      const top = Math.min(count, TABLE_CAP);
+      for (let id = this.synced; id < top; id++) this.writeEntry(id);
+      this.synced = top;
+    }
+    this.boundCount = count;
+    const pr = this.packetRegion;
+    if (pr && (mem.start[pr] !== this.pkStart || mem.end[pr] !== this.pkEnd)) {
+      this.writeEntry(pr);
+      this.pkStart = mem.start[pr]!;
+      this.pkEnd = mem.end[pr]!;
+    }
   }
+
+  private pkStart = 0;
+  private pkEnd = 0;
+  /** this.memory.buffer, cached (the getter is not free); replaced when the memory grows. */
+  private buf: ArrayBuffer;
 
   private setPseudo(jm: JitModule, run: PreparedRun): void {
     const values = run.pseudo.get(jm.program);
@@ -268,6 +285,7 @@ export class JitRuntime {
   private imports(jms: readonly JitModule[]): Record<string, WasmImportValue> {
     const self = this;
     const S = SCRATCH >> 2;
+    const checked = this.checked;
     return {
       memory: this.memory,
       table: this.table,
@@ -281,7 +299,9 @@ export class JitRuntime {
         const prevDepth = self.depth, prevCur = self.cur;
         self.depth = depth;
         self.cur = jms[prog]!;
-        try { fn(env); } finally { self.depth = prevDepth; self.cur = prevCur; }
+        fn(env); // on a throw the run is over: nothing to restore
+        self.depth = prevDepth;
+        self.cur = prevCur;
         self.sync();
         if (env.tailCall) {
           const target = env.tailCall.program;
@@ -293,12 +313,35 @@ export class JitRuntime {
         return -1;
       },
       load(pc: number, hi: number, lo: number, off: number, size: number, signed: number): void {
-        memSlowLoad(self.mem!, pc, hi, (lo >>> 0) + off, size, signed !== 0, self.out);
+        const mem = self.mem!;
+        if (!checked) {
+          // trusted: a verified access to a region outside linear memory (map value, ring-buffer record)
+          const id = (hi >>> 8) & 0xffff;
+          if (id < mem.count && (mem.flags[id]! & F_CTX) === 0) {
+            const v = mem.views[id]!, at = (lo >>> 0) + off, T = self.i32, s = signed !== 0;
+            const l = size === 1 ? (s ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (s ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
+            T[S] = l;
+            T[S + 1] = size === 8 ? v.getInt32(at + 4, true) : s ? l >> 31 : 0;
+            return;
+          }
+        }
+        memSlowLoad(mem, pc, hi, (lo >>> 0) + off, size, signed !== 0, self.out);
         self.i32[S] = self.out[0]!;
         self.i32[S + 1] = self.out[1]!;
       },
       store(pc: number, hi: number, lo: number, off: number, size: number, vlo: number, vhi: number): void {
-        memSlowStore(self.mem!, pc, hi, (lo >>> 0) + off, size, vlo, vhi);
+        const mem = self.mem!;
+        if (!checked) {
+          const id = (hi >>> 8) & 0xffff;
+          if (id < mem.count && (mem.flags[id]! & F_CTX) === 0) {
+            const v = mem.views[id]!, at = (lo >>> 0) + off;
+            if (size === 1) v.setInt8(at, vlo);
+            else if (size === 2) v.setInt16(at, vlo, true);
+            else { v.setInt32(at, vlo, true); if (size === 8) v.setInt32(at + 4, vhi, true); }
+            return;
+          }
+        }
+        memSlowStore(mem, pc, hi, (lo >>> 0) + off, size, vlo, vhi);
       },
       atomic(pc: number, hi: number, lo: number, off: number, kind: number, is64: number, bLo: number, bHi: number, r0lo: number, r0hi: number): void {
         const T = self.i32;

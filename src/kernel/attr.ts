@@ -65,6 +65,21 @@ export const PROG_LOAD = {
   log_true_size: 140,
 } as const;
 
+/** BPF_BTF_LOAD. */
+export const BTF_LOAD = {
+  size: 32,
+  btf: 0, // u64 pointer
+  btf_log_buf: 8, // u64 pointer
+  btf_size: 16,
+  btf_log_size: 20,
+  btf_log_level: 24,
+  btf_log_true_size: 28,
+} as const;
+
+/** Record sizes of the func_info / line_info arrays BPF_PROG_LOAD reads. */
+export const BPF_FUNC_INFO_SIZE = 8;
+export const BPF_LINE_INFO_SIZE = 16;
+
 /** BPF_PROG_TEST_RUN (`test` struct). */
 export const PROG_TEST_RUN = {
   size: 80,

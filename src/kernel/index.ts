@@ -13,7 +13,9 @@ export {
   mapFreeze,
   possibleCpus,
   userValueSize,
+  hostMapSpec,
 } from './maps.js';
+export { btfLoad, encodeFuncInfo, encodeLineInfo, type BtfLoadResult } from './btf.js';
 export {
   progLoad,
   progTestRun,

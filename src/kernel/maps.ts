@@ -187,10 +187,26 @@ export class KernelMap {
 }
 
 /**
+ * The spec as this host creates it: a perf_event_array declared with max_entries 0 gets one
+ * slot per possible CPU (libbpf's map_set_def_max_entries; the loader leaves the 0 so that a
+ * Program does not depend on the host). Applies to a map-in-map's inner template too.
+ */
+export function hostMapSpec(spec: MapSpec): MapSpec {
+  let out = spec;
+  if (spec.type === 'perf_event_array' && spec.maxEntries === 0) out = { ...spec, maxEntries: possibleCpus() };
+  if (spec.inner) {
+    const inner = hostMapSpec(spec.inner);
+    if (inner !== spec.inner) out = { ...out, inner };
+  }
+  return out;
+}
+
+/**
  * Creates a kernel map for `spec` (its inner template first for map-in-map types, closed after),
  * fills a global-data map from `spec.initial` and freezes `readonly` ones.
  */
-export function mapCreate(spec: MapSpec): KernelMap {
+export function mapCreate(declared: MapSpec): KernelMap {
+  const spec = hostMapSpec(declared);
   let innerFd = -1;
   if (spec.inner) innerFd = mapCreateFd(spec.inner);
   let fd: number;

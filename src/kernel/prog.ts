@@ -7,7 +7,8 @@ import { encodeInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import { PROG_TYPES, type ProgType, type Program } from '../isa/program.js';
-import { Attr, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
+import { Attr, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
+import { btfLoad, encodeFuncInfo, encodeLineInfo } from './btf.js';
 import { KernelError } from './errors.js';
 import { KernelMap, mapCreate } from './maps.js';
 import { BPF_CMD, NativeBuffer, bpf, closeFd, errnoName, releaseLarge, scratchBuffer, scratchCopy } from './syscall.js';
@@ -34,6 +35,12 @@ export interface ProgLoadOptions {
   progFlags?: number;
   /** Use these kernel maps for program.maps (same order) instead of creating them. */
   maps?: readonly KernelMap[];
+  /**
+   * Load with the program's BTF (program.btf: BPF_BTF_LOAD, then prog_btf_fd + func_info +
+   * line_info), as libbpf does. Default true; false loads the bare instructions (then the kernel
+   * treats every subprogram as static and refuses bpf_loop callbacks: "missing btf func_info").
+   */
+  btf?: boolean;
 }
 
 export interface ProgLoadResult {
@@ -56,6 +63,10 @@ export interface ProgLoadResult {
   logTruncated: boolean;
   /** Wall time of the successful/final BPF_PROG_LOAD call, in ms. */
   ms: number;
+  /** true when the load carried BTF with func_info (program.btf). */
+  withBtf?: boolean;
+  /** Why the program's BTF was not used (the kernel refused it at BPF_BTF_LOAD); the load went on without. */
+  btfError?: string;
 }
 
 /** Instructions with ld_imm64 map references (src 1/2, imm = index into program.maps) patched to fds. */
@@ -95,6 +106,15 @@ interface Attempt {
   ms: number;
 }
 
+/** The BTF part of BPF_PROG_LOAD's attr (addresses of native copies). */
+interface BtfAttrs {
+  fd: number;
+  funcInfo: bigint;
+  funcCnt: number;
+  lineInfo: bigint;
+  lineCnt: number;
+}
+
 function loadOnce(
   program: Program,
   insnAddr: bigint,
@@ -103,6 +123,7 @@ function loadOnce(
   opts: ProgLoadOptions,
   level: number,
   logSize: number,
+  btf: BtfAttrs | null,
 ): Attempt {
   let logBuf: NativeBuffer | null = null;
   if (level > 0) {
@@ -122,6 +143,14 @@ function loadOnce(
     .u32(PROG_LOAD.prog_flags, opts.progFlags ?? 0)
     .name(PROG_LOAD.prog_name, program.name)
     .u32(PROG_LOAD.expected_attach_type, opts.expectedAttachType ?? program.expectedAttachType ?? 0);
+  if (btf) {
+    a.u32(PROG_LOAD.prog_btf_fd, btf.fd)
+      .u32(PROG_LOAD.func_info_rec_size, BPF_FUNC_INFO_SIZE)
+      .u64(PROG_LOAD.func_info, btf.funcInfo)
+      .u32(PROG_LOAD.func_info_cnt, btf.funcCnt);
+    if (btf.lineCnt > 0)
+      a.u32(PROG_LOAD.line_info_rec_size, BPF_LINE_INFO_SIZE).u64(PROG_LOAD.line_info, btf.lineInfo).u32(PROG_LOAD.line_info_cnt, btf.lineCnt);
+  }
   const t0 = performance.now();
   const r = bpf(BPF_CMD.PROG_LOAD, a.bytes);
   const ms = performance.now() - t0;
@@ -140,7 +169,23 @@ function loadOnce(
 export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoadResult {
   const own = opts.maps ? null : createProgramMaps(program);
   const maps = opts.maps ?? own ?? [];
+  let btf: BtfAttrs | null = null;
+  let btfError: string | undefined;
   try {
+    if (program.btf && opts.btf !== false && program.btf.funcInfo.length > 0) {
+      const b = btfLoad(program.btf.raw);
+      if (b.fd === null) {
+        btfError = `BPF_BTF_LOAD: ${b.errno}${b.log.trim() ? `: ${b.log.trim().split('\n').slice(-2).join(' | ')}` : ''}`;
+      } else {
+        btf = {
+          fd: b.fd,
+          funcInfo: scratchCopy('funcInfo', encodeFuncInfo(program.btf.funcInfo)),
+          funcCnt: program.btf.funcInfo.length,
+          lineInfo: scratchCopy('lineInfo', encodeLineInfo(program.btf.lineInfo)),
+          lineCnt: program.btf.lineInfo.length,
+        };
+      }
+    }
     if (maps.length < program.maps.length)
       throw new InputError('map_ref', `progLoad: ${maps.length} kernel maps given for ${program.maps.length} program maps`);
     const insns = patchMapFds(program.insns, maps.map((m) => m.fd));
@@ -152,19 +197,19 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
     const level = logLevel === 0 ? BPF_LOG_STATS : logLevel | BPF_LOG_STATS;
     let size = opts.logSize ?? (logLevel === 0 ? 64 << 10 : 1 << 20);
     let truncated = false;
-    let at = loadOnce(program, insnAddr, insns.length, licenseAddr, opts, level, size);
+    let at = loadOnce(program, insnAddr, insns.length, licenseAddr, opts, level, size, btf);
     // A full log buffer makes the load fail with ENOSPC even for a valid program: grow and retry.
     while (at.ret < 0 && at.errno === ENOSPC && at.trueSize > size) {
       if (size >= MAX_LOG) {
         // Give up on the full log: decide the verdict with statistics only, keep the cut log.
         const cut = at.log;
-        at = loadOnce(program, insnAddr, insns.length, licenseAddr, opts, BPF_LOG_STATS, 1 << 20);
+        at = loadOnce(program, insnAddr, insns.length, licenseAddr, opts, BPF_LOG_STATS, 1 << 20, btf);
         at.log = `${cut}\n...(log truncated at ${MAX_LOG} bytes)...\n${at.log}`;
         truncated = true;
         break;
       }
       size = Math.min(MAX_LOG, Math.max(at.trueSize + 4096, size * 4));
-      at = loadOnce(program, insnAddr, insns.length, licenseAddr, opts, level, size);
+      at = loadOnce(program, insnAddr, insns.length, licenseAddr, opts, level, size, btf);
     }
     releaseLarge();
     const result: ProgLoadResult = {
@@ -176,6 +221,8 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
       logTruncated: truncated,
       ms: at.ms,
     };
+    if (btf) result.withBtf = true;
+    if (btfError !== undefined) result.btfError = btfError;
     const processed = /processed (\d+) insns/.exec(at.log);
     if (processed) result.processed = Number(processed[1]);
     const states = /total_states (\d+)/.exec(at.log);
@@ -184,7 +231,8 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
     if (vt) result.verifyUs = Number(vt[1]);
     return result;
   } finally {
-    // The loaded program holds its own references to the maps.
+    // The loaded program holds its own references to the maps and its BTF.
+    if (btf) closeFd(btf.fd);
     if (own) for (const m of own) m.close();
   }
 }
@@ -299,7 +347,7 @@ export function runInKernel(program: Program, input: KernelRunInput = {}): Kerne
     for (const t of input.tailCalls ?? []) {
       const pa = mapOf(t.map);
       const shared = t.program.maps.length === maps.length ? { maps } : {};
-      const tl = progLoad(t.program, { logLevel: 0, ...shared });
+      const tl = progLoad(t.program, { logLevel: 0, ...shared, ...(input.btf === undefined ? {} : { btf: input.btf }) });
       if (tl.fd === null) throw new InputError('kernel_load', `tail-call target ${t.program.name} rejected: ${tl.log.trim().split('\n').slice(-3).join(' | ')}`);
       targets.push(tl.fd);
       const v = new Uint8Array(4);

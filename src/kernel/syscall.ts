@@ -21,6 +21,7 @@ export const BPF_CMD = {
   MAP_GET_NEXT_KEY: 4,
   PROG_LOAD: 5,
   PROG_TEST_RUN: 10,
+  BTF_LOAD: 18,
   MAP_LOOKUP_AND_DELETE_ELEM: 21,
   MAP_FREEZE: 22,
 } as const;

@@ -70,6 +70,8 @@ function specType(n: number): MapSpec['type'] {
 export function legacyMaps(elf: ElfFile): ElfMap[] {
   const out: ElfMap[] = [];
   const inner: { map: ElfMap; idx: number }[] = [];
+  const innerById: { map: ElfMap; id: number }[] = [];
+  const ids = new Map<ElfMap, number>();
   for (const sec of elf.sections) {
     if (!isLegacyMapSection(sec.name) || sec.type === SHT_NOBITS) continue;
     const syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type !== STT_SECTION).sort((a, b) => a.value - b.value);
@@ -96,6 +98,9 @@ export function legacyMaps(elf: ElfFile): ElfMap[] {
       if (defSize === 36) {
         const pinning = u32(6);
         if (pinning) spec.pinning = pinning;
+        // iproute2: an outer map names its inner template by the template's `id` field.
+        if ((spec.type === 'array_of_maps' || spec.type === 'hash_of_maps') && u32(7) !== 0) innerById.push({ map: m, id: u32(7) });
+        ids.set(m, u32(5));
       } else if (defSize >= 28 && (spec.type === 'array_of_maps' || spec.type === 'hash_of_maps')) {
         inner.push({ map: m, idx: u32(5) });
       }
@@ -107,7 +112,35 @@ export function legacyMaps(elf: ElfFile): ElfMap[] {
     if (!target || target === map) throw elf.error(map.sectionIndex, map.offset, `map '${map.spec.name}' (legacy): inner_map_idx ${idx} does not name another map`, 'elf_maps');
     map.spec.inner = { ...target.spec };
   }
+  for (const { map, id } of innerById) {
+    const target = out.find((m) => m !== map && m.section === map.section && ids.get(m) === id);
+    if (!target) throw elf.error(map.sectionIndex, map.offset, `map '${map.spec.name}' (iproute2): inner_id ${id} does not match the id of another map`, 'elf_maps');
+    const { pinning: _p, ...template } = target.spec;
+    map.spec.inner = template;
+  }
   return out;
+}
+
+/**
+ * The map fix-ups loaders apply before BPF_MAP_CREATE that do not depend on the host (as
+ * cilium/ebpf's fixupMagicFields; libbpf's BTF maps carry these sizes): a perf_event_array has
+ * 4-byte keys and values (its `__type(value, struct event)` only documents the records), a
+ * ringbuf none, and a map-in-map holds 4-byte map fds. Inner templates get the same treatment.
+ * A perf_event_array with max_entries 0 keeps the 0 here, meaning "one slot per possible CPU":
+ * the kernel binding (hostMapSpec) and the VM resolve it when they create the map, so a loaded
+ * Program does not depend on the host it was loaded on.
+ */
+export function applyMapFixups(spec: MapSpec): void {
+  if (spec.type === 'perf_event_array') {
+    spec.keySize = 4;
+    spec.valueSize = 4;
+  } else if (spec.type === 'ringbuf') {
+    spec.keySize = 0;
+    spec.valueSize = 0;
+  } else if (spec.type === 'array_of_maps' || spec.type === 'hash_of_maps') {
+    spec.valueSize = 4;
+  }
+  if (spec.inner) applyMapFixups(spec.inner);
 }
 
 /** BTF-defined maps: the variables of the `.maps` DATASEC (libbpf's parse_btf_map_def). */

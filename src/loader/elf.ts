@@ -12,13 +12,13 @@ import { decodeInsns, validateInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
-import type { FuncInfo, LineInfo, MapSpec, Program } from '../isa/program.js';
-import { parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
+import type { FuncInfo, LineInfo, MapSpec, ProgType, Program, ProgramBtf } from '../isa/program.js';
+import { funcSignature, kernelBtf, parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
 import {
   parseElf, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHT_PROGBITS, SHT_REL, SHT_RELA, STB_GLOBAL, STB_LOCAL, STB_WEAK,
-  STT_FILE, STT_FUNC, STT_NOTYPE, STT_SECTION, view, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol,
+  STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL, view, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol,
 } from './elf-file.js';
-import { btfMaps, globalDataMaps, isLegacyMapSection, legacyMaps, objectName, type ElfMap } from './elf-maps.js';
+import { applyMapFixups, btfMaps, globalDataMaps, isLegacyMapSection, legacyMaps, objectName, type ElfMap } from './elf-maps.js';
 import { sectionType, type SectionType } from './section-types.js';
 
 const BPF_CALL_INSN = 0x85;
@@ -163,6 +163,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   const mapList: ElfMap[] = [...legacyMaps(elf)];
   if (mapsSec) mapList.push(...btfMaps(elf, mapsSec, btf, warnings));
   mapList.push(...globalDataMaps(elf, objectName(path), btf));
+  for (const m of mapList) applyMapFixups(m.spec);
   const maps = mapList.map((m) => m.spec);
 
   // Code sections and their functions.
@@ -197,10 +198,27 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     entries.push(...cs.funcs.filter((f) => f.sym === undefined || f.sym.bind !== STB_LOCAL));
   }
 
+  // The BTF the kernel gets (libbpf's fix-ups); without it programs load without func/line info.
+  const hiddenFuncs = new Set<string>();
+  if (text) for (const f of code.get(text.index)?.funcs ?? []) if (f.sym && isHiddenGlobal(f.sym)) hiddenFuncs.add(f.name);
+  let kbtf: Uint8Array | undefined;
+  if (btf && btfSec) {
+    const k = kernelBtf(btf, elf.data(btfSec), {
+      sectionSize: (name) => elf.byName(name)?.size,
+      varSymbol: (name) => {
+        const sym = elf.symbols.find((x) => x.name === name && x.type === STT_OBJECT && (x.bind === STB_GLOBAL || x.bind === STB_WEAK));
+        return sym ? { value: sym.value, hidden: sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL } : undefined;
+      },
+      hiddenFuncs,
+    });
+    if (k.ok) kbtf = k.raw;
+    else warnings.push(`.BTF cannot be given to the kernel: ${k.reason}`);
+  }
+
   const programs: Program[] = [];
   const details: ElfProgramInfo[] = [];
   for (const f of entries) {
-    const { prog, info } = buildProgram(elf, f, code, maps, license, version, btf, btfExt);
+    const { prog, info } = buildProgram(elf, f, code, maps, license, version, btf, btfExt, kbtf, text);
     programs.push(prog);
     details.push(info);
   }
@@ -210,6 +228,11 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   if (btf && btfSec) { obj.btf = btf; obj.btfRaw = elf.data(btfSec); }
   if (btfExt) obj.btfExt = btfExt;
   return obj;
+}
+
+/** A global function or variable that libbpf treats as static (visibility hidden/internal). */
+function isHiddenGlobal(sym: ElfSymbol): boolean {
+  return (sym.bind === STB_GLOBAL || sym.bind === STB_WEAK) && (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL);
 }
 
 function isCode(sec: ElfSection): boolean {
@@ -350,7 +373,7 @@ function mapSlotRelocations(elf: ElfFile, rsec: ElfSection, mapList: ElfMap[], c
 
 /** One entry program: its code, subprograms appended as libbpf's bpf_object__reloc_code does. */
 function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, maps: MapSpec[], license: string, version: number | undefined,
-  btf: Btf | undefined, ext: BtfExt | undefined): { prog: Program; info: ElfProgramInfo } {
+  btf: Btf | undefined, ext: BtfExt | undefined, kbtf: Uint8Array | undefined, text: ElfSection | undefined): { prog: Program; info: ElfProgramInfo } {
   const insns: Insn[] = code.get(main.sec.index)!.insns.slice(main.start, main.start + main.count);
   const placed = new Map<Func, number>([[main, 0]]);
   const order: Func[] = [main];
@@ -407,6 +430,7 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
   // func_info / line_info / CO-RE records, moved to where each function landed.
   const lineInfo: LineInfo[] = [];
   const funcInfo: FuncInfo[] = [];
+  const rawLines: ProgramBtf['lineInfo'] = [];
   const coreRelos: CoreReloListing[] = [];
   let relocations = 0;
   for (const f of order) {
@@ -416,18 +440,28 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
     if (!ext || !btf) continue;
     const within = (insnOff: number) => insnOff % 8 === 0 && insnOff / 8 >= f.start && insnOff / 8 < f.start + f.count;
     const pcOf = (insnOff: number) => base + insnOff / 8 - f.start;
+    // libbpf turns hidden global subprograms static (mark_btf_static).
+    const hidden = f.sec === text && f !== main && f.sym !== undefined && isHiddenGlobal(f.sym);
     for (const r of ext.funcInfo.get(f.sec.name) ?? []) {
       if (!within(r.insnOff)) continue;
       const t = btf.type(r.typeId);
-      funcInfo.push({ pc: pcOf(r.insnOff), name: t && t.kind === 'func' ? t.name : `type ${r.typeId}` });
+      const fi: FuncInfo = { pc: pcOf(r.insnOff), name: t && t.kind === 'func' ? t.name : `type ${r.typeId}`, typeId: r.typeId };
+      funcInfo.push(withSignature(fi, btf, st.type, hidden));
     }
-    for (const r of ext.lineInfo.get(f.sec.name) ?? [])
-      if (within(r.insnOff)) lineInfo.push({ pc: pcOf(r.insnOff), file: r.file, line: r.line, col: r.col, text: r.text });
+    for (const r of ext.lineInfo.get(f.sec.name) ?? []) {
+      if (!within(r.insnOff)) continue;
+      lineInfo.push({ pc: pcOf(r.insnOff), file: r.file, line: r.line, col: r.col, text: r.text });
+      rawLines.push({ pc: pcOf(r.insnOff), fileNameOff: r.fileNameOff, lineOff: r.lineOff, lineCol: r.lineCol });
+    }
     for (const r of ext.coreRelos.get(f.sec.name) ?? [])
       if (within(r.insnOff)) coreRelos.push({ pc: pcOf(r.insnOff), kind: r.kindName, type: btf.format(r.typeId), access: r.access, path: accessPath(btf, r.typeId, r.access) });
   }
   if (lineInfo.length) prog.lineInfo = lineInfo.sort((a, b) => a.pc - b.pc);
   if (funcInfo.length) prog.funcInfo = funcInfo.sort((a, b) => a.pc - b.pc);
+  if (kbtf) {
+    const pb = programBtf(kbtf, funcInfo, rawLines, insns, order.map((g) => placed.get(g)!));
+    if (pb) prog.btf = pb;
+  }
 
   try {
     validateInsns(insns);
@@ -463,4 +497,48 @@ export function accessPath(btf: Btf, typeId: number, access: string): string {
     } else return `${out} <${access}>`;
   }
   return out;
+}
+
+/** A FuncInfo with the linkage and arguments of its BTF signature for a program of `type`. */
+function withSignature(fi: FuncInfo, btf: Btf, type: ProgType, hidden: boolean): FuncInfo {
+  if (fi.typeId === undefined) return fi;
+  const sig = funcSignature(btf, fi.typeId, type, hidden);
+  const { params: _p, paramError: _e, ...base } = fi;
+  const out: FuncInfo = { ...base, linkage: sig.linkage };
+  if (sig.params) out.params = sig.params;
+  if (sig.paramError !== undefined) out.paramError = sig.paramError;
+  return out;
+}
+
+/**
+ * Re-judges the BTF arguments of a program's functions for another program type (a context
+ * pointer is one only for the type it belongs to). Used when the caller overrides the type.
+ */
+export function retypeFuncInfo(prog: Program, btf: Btf, type: ProgType): FuncInfo[] | undefined {
+  return prog.funcInfo?.map((fi) => {
+    const fn = fi.typeId === undefined ? undefined : btf.type(fi.typeId);
+    // A FUNC that BTF calls global but the loader made static was hidden.
+    const hidden = fi.linkage === 'static' && fn?.kind === 'func' && fn.linkage === 1;
+    return withSignature(fi, btf, type, hidden);
+  });
+}
+
+/**
+ * The kernel's func_info / line_info for a program, or undefined when the records would not
+ * pass check_btf_func (one FUNC per subprogram, at its first instruction, the first at pc 0).
+ * line_info is dropped (it is optional) unless it passes check_btf_line: strictly ascending,
+ * never on the second half of an ld_imm64, one at the start of every subprogram.
+ */
+function programBtf(raw: Uint8Array, funcs: readonly FuncInfo[], lines: ProgramBtf['lineInfo'], insns: readonly Insn[], starts: number[]): ProgramBtf | undefined {
+  const funcInfo = funcs.filter((f) => f.typeId !== undefined).map((f) => ({ pc: f.pc, typeId: f.typeId! })).sort((a, b) => a.pc - b.pc);
+  const subStarts = [...starts].sort((a, b) => a - b);
+  if (funcInfo.length !== subStarts.length || funcInfo.some((f, i) => f.pc !== subStarts[i])) return undefined;
+  const sorted = [...lines].sort((a, b) => a.pc - b.pc);
+  const lineInfo: ProgramBtf['lineInfo'] = [];
+  for (const l of sorted) if (lineInfo.length === 0 || lineInfo[lineInfo.length - 1]!.pc !== l.pc) lineInfo.push(l);
+  const secondHalf = new Set<number>();
+  for (let pc = 0; pc < insns.length; pc++) if (insns[pc]!.code === BPF_LD_IMM64) secondHalf.add(++pc);
+  const have = new Set(lineInfo.map((l) => l.pc));
+  const linesOk = lineInfo.every((l) => l.pc < insns.length && !secondHalf.has(l.pc)) && subStarts.every((pc) => have.has(pc));
+  return { raw, funcInfo, lineInfo: linesOk ? lineInfo : [] };
 }

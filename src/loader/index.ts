@@ -67,10 +67,16 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
   }
   if (opts.type !== undefined) {
     const type = opts.type;
+    const btf = elf?.btf;
+    const { retypeFuncInfo } = elf ? await import('./elf.js') : { retypeFuncInfo: undefined };
     programs = programs.map((p) => {
       if (p.type === type) return p;
       const { expectedAttachType: _e, ...rest } = p;
-      return { ...rest, type };
+      const out: Program = { ...rest, type };
+      // Which argument is the context depends on the program type.
+      const funcInfo = btf && retypeFuncInfo ? retypeFuncInfo(p, btf, type) : undefined;
+      if (funcInfo) out.funcInfo = funcInfo;
+      return out;
     });
   }
   return elf ? { programs, elf } : { programs };

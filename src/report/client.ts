@@ -138,7 +138,8 @@ export const REPORT_CLIENT_JS = String.raw`
           return;
         }
         var fail = self.v.error && self.v.error.pc === l.pc;
-        var hl = gs.append('rect').attr('class', 'hl' + (fail ? ' failline' : '')).attr('x', 3).attr('y', y).attr('width', n.width - 6).attr('height', LINE_H).attr('rx', 3)
+        var impr = self.v.explain && self.v.explain.imprecision && self.v.explain.imprecision.pc === l.pc;
+        var hl = gs.append('rect').attr('class', 'hl' + (fail ? ' failline' : impr ? ' imprline' : '')).attr('x', 3).attr('y', y).attr('width', n.width - 6).attr('height', LINE_H).attr('rx', 3)
           .attr('data-pc', l.pc).on('click', function (ev) { ev.stopPropagation(); self.select(l.pc, 'cfg'); });
         gs.append('text').attr('x', 10).attr('y', y + 12).text(l.text);
         self.lines[l.pc] = { rect: hl.node(), node: n };
@@ -242,6 +243,15 @@ export const REPORT_CLIENT_JS = String.raw`
     var src = this.src[pc];
     if (src) body.appendChild(el('div', 'srcline', src.file + ':' + src.line + '  ' + src.text.trim()));
     if (err) body.appendChild(el('div', 'diagline', err.message));
+    var im = this.v.explain && this.v.explain.imprecision;
+    if (im && im.pc === pc) {
+      var box = el('div', 'imprbox');
+      box.appendChild(el('b', '', 'Imprecision (explain): the verifier keeps'));
+      box.appendChild(el('span', 'mono', im.abstract));
+      box.appendChild(el('b', '', 'while this path can only produce'));
+      box.appendChild(el('span', 'mono', im.concrete));
+      body.appendChild(box);
+    }
     if (!st) {
       body.appendChild(el('div', 'empty', this.v.statesNote ? this.v.statesNote : 'The verifier never processed this instruction on any path it explored.'));
       return;

@@ -135,10 +135,11 @@ function listing(v: ProgramView): string {
     }
     const st = v.pcStates[r.pc];
     const fail = v.error?.pc === r.pc;
-    const cls = ['insn', onPath.has(r.pc) ? 'path' : '', fail ? 'fail' : '', haveStates && !st ? 'unvisited' : ''].filter(Boolean).join(' ');
+    const impr = v.explain?.imprecision?.pc === r.pc;
+    const cls = ['insn', onPath.has(r.pc) ? 'path' : '', fail ? 'fail' : '', impr ? 'impr' : '', haveStates && !st ? 'unvisited' : ''].filter(Boolean).join(' ');
     const delta = st ? st.after.filter(([k]) => st.changed.includes(k)).map(([k, val]) => `${k}=${val}`).join(' ') : '';
     const tgt = r.target !== undefined ? `<a href="#" class="tgt" data-pc="${r.target}" title="go to insn ${r.target}">→${r.target}</a>` : '';
-    rows.push(`<tr class="${cls}" data-pc="${r.pc}"><td class="mk"></td><td class="pc">${r.pc}</td><td class="op">${r.code}</td><td class="tx">${h(r.text)}${tgt}</td><td class="dl" title="${h(delta)}">${h(delta)}</td></tr>`);
+    rows.push(`<tr class="${cls}" data-pc="${r.pc}"><td class="mk"></td><td class="pc">${r.pc}</td><td class="op">${r.code}</td><td class="tx">${h(r.text)}${tgt}${impr ? '<span class="tag impr" title="explain: the verifier loses precision here">imprecision</span>' : ''}</td><td class="dl" title="${h(delta)}">${h(delta)}</td></tr>`);
     if (fail && v.error) rows.push(`<tr class="diag"><td colspan="5">✖ ${h(v.error.message)}  [${h(v.error.kind)}]</td></tr>`);
   }
   return `<table class="listing">${rows.join('\n')}</table>`;

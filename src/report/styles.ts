@@ -115,6 +115,13 @@ table.listing td.tx { color: #0b2f5a; }
 table.listing td.tx a.tgt { color: var(--muted); margin-left: 6px; font-size: 11.5px; }
 table.listing td.dl { color: var(--muted); font-size: 11.5px; max-width: 420px; overflow: hidden; text-overflow: ellipsis; }
 table.listing tr.unvisited td.tx { color: #8c959f; }
+table.listing tr.impr td.mk { background: var(--call); }
+.tag { font-family: var(--sans); font-size: 11px; font-weight: 600; border-radius: 4px; padding: 0 6px; margin-left: 8px; }
+.tag.impr { background: #fbefff; color: var(--call); border: 1px solid #e3ccff; }
+svg.cfg .node rect.hl.imprline { fill: #f4e8ff; }
+aside.state .imprbox { font-size: 12px; background: #fbefff; border: 1px solid #e3ccff; border-radius: 6px; padding: 6px 8px; margin-bottom: 10px; }
+aside.state .imprbox b { color: var(--call); }
+aside.state .imprbox .mono { display: block; font-size: 11.5px; word-break: break-word; margin: 2px 0 4px; }
 table.listing tr.second td { color: #b0b7bf; height: 0; font-size: 10px; }
 table.listing tr.src td { padding-top: 7px; color: #57606a; font-family: var(--mono); font-size: 12px; white-space: pre-wrap; }
 table.listing tr.src td .loc { color: #8c959f; margin-right: 10px; }

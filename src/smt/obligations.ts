@@ -203,10 +203,10 @@ export function allObligations(): Obligation[] {
   out.push(unary('neg32', (k, a) => k.neg(true, a), (s, x) => s.neg(true, x)));
   for (const step of SYNC_STEPS) out.push(syncStep(step));
   out.push(unary('zext32 (w = w)', (k, a) => k.mov32(a), (s, x) => s.mov32(x)));
-  for (const b of SX_BITS) out.push(unary(`movsx64.s${b}`, (k, a) => k.movsx(a, b, false), (s, x) => s.movsx(x, b, false)));
-  for (const b of [8, 16] as const) out.push(unary(`movsx32.s${b}`, (k, a) => k.movsx(a, b, true), (s, x) => s.movsx(x, b, true)));
-  for (const b of SX_BITS) out.push(unary(`load.u${b}`, (k, a) => k.truncate(a, b), (s, x) => s.truncate(x, b)));
-  for (const b of SX_BITS) out.push(unary(`load.s${b}`, (k, a) => k.sextLoad(a, b), (s, x) => s.sextLoad(x, b)));
+  for (const b of SX_BITS) out.push(unary(`movsx64.s${b}`, (k, a) => k.movsx(a, b, false), (s, x) => s.movsx(x, b, false), 8));
+  for (const b of [8, 16] as const) out.push(unary(`movsx32.s${b}`, (k, a) => k.movsx(a, b, true), (s, x) => s.movsx(x, b, true), 8));
+  for (const b of SX_BITS) out.push(unary(`load.u${b}`, (k, a) => k.truncate(a, b), (s, x) => s.truncate(x, b), 8));
+  for (const b of SX_BITS) out.push(unary(`load.s${b}`, (k, a) => k.sextLoad(a, b), (s, x) => s.sextLoad(x, b), 8));
   // 6.18 does not track BPF_END: the result is unknown, which holds every byte-swapped value.
   for (const [kind, b] of [['bswap', 16], ['bswap', 32], ['bswap', 64], ['be', 16], ['le', 32]] as const)
     out.push(unary(`end.${kind}${b}`, (k) => k.unknown(), (s, x) => s.end(x, b, kind), 64));

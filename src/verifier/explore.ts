@@ -88,7 +88,7 @@ export function explore(env: Env): void {
     if (log && printState) {
       log.line(st.prevPc >= 0 && st.prevPc !== pc - 1 ? `from ${st.prevPc} to ${pc}:${log.state(env.cur)}` : `${pc}:${log.state(env.cur)}`);
       printState = false;
-    }
+    } else if (log && env.opts.logLevel === 2) log.line(`${pc}:${log.state(env.cur)}`);
     log?.insn(pc);
     env.scratched = 0;
     env.scratchedStack.length = 0;

@@ -14,6 +14,8 @@ export interface VerifyOptions {
   strategy?: Strategy;
   /** Collect the kernel-format log (default false; costs time). */
   log?: boolean;
+  /** With `log`: 1 (default) annotates each instruction with the registers it touched; 2 also prints the full state before every instruction. */
+  logLevel?: 1 | 2;
   /** Processed-instruction limit (default 1,000,000 as the kernel). */
   insnLimit?: number;
   /** Reject back-edges as an unprivileged kernel does (default false: loops are explored). */

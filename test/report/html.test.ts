@@ -112,6 +112,7 @@ describe('renderHtmlReport', () => {
     const out2 = renderHtmlReport(inf);
     expect(out2).toContain('infeasible: false alarm');
     expect(out2).toContain('R4=scalar(umax=255)');
+    expect(out2).toMatch(/<tr class="insn path impr" data-pc="3">.*class="tag impr"/);
   });
 });
 

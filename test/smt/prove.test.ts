@@ -1,8 +1,8 @@
 /**
  * CI slice of the proofs: every obligation at width 8 (register 8 bits, subregister 4; the
- * same generic code as at 64 bits) except the multiplications, which run at width 4 (Z3 needs
- * minutes for tnum_mul's unrolled loop at 8), plus the sync lemmas, the bitwise tnum operators
- * and the byte-swap obligations at 64 bits. The full 64-bit
+ * same generic code as at 64 bits) except the multiplications, which run at width 4 (at 8 Z3 needs
+ * minutes for tnum_mul's unrolled loop and the signed corner products), plus the sync lemmas,
+ * the bitwise tnum operators and the byte-swap obligations at 64 bits. The full 64-bit
  * run is `bpflab prove` (see proofs/README.md for its table and times).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ describe('operator obligations hold at width 8', () => {
       const notProved: string[] = [];
       for (const ob of all.filter((o) => o.group === g)) {
         if (ob.minWidth && ob.minWidth > 8) continue;
-        const r = await prove(z, ob, { widths: [ob.name.endsWith('mul') ? 4 : 8], timeoutMs: 30_000 });
+        const r = await prove(z, ob, { widths: [ob.name.endsWith('.mul') ? 4 : 8], timeoutMs: 30_000 });
         if (r.verdict !== 'proved') notProved.push(`${ob.name}: ${r.verdict}`);
       }
       expect(notProved).toEqual([]);

@@ -87,6 +87,7 @@ export const command: Command = {
     const res = await runParallel({
       workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'),
       ...(seconds !== undefined && { seconds }), ...(runs !== undefined && { runs }),
+      onSkipped: (name, reason) => io.err(`fuzz: oracle ${name} skipped: ${reason}\n`),
       onProgress: (s) => {
         const now = Date.now();
         if (now - lastLine < 2000) return;
@@ -116,7 +117,7 @@ export const command: Command = {
       },
     });
     const s = res.stats;
-    for (const n of res.notes) io.err(`fuzz: note: ${n}\n`);
+    for (const n of res.notes) if (!n.includes(': skipped (')) io.err(`fuzz: note: ${n}\n`);
     const perCore = rate(s) / res.workers;
     if (json) {
       io.out(JSON.stringify({

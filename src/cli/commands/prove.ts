@@ -10,7 +10,7 @@ const decl: CommandDecl = {
   summary: 'run the Z3 soundness proofs of the abstract operators',
   usage: 'prove [--width W] [--op NAME] [--timeout SECONDS] [--json]',
   options: [
-    { name: 'width', kind: 'number', valueName: 'W', description: 'prove only at this width (8, 16, 32 or 64); default 64 with fallback to 32/16/8' },
+    { name: 'width', kind: 'number', valueName: 'W', description: 'prove only at this width (8, 16, 32 or 64); default 64 with fallback to 32/16/8/4' },
     { name: 'op', kind: 'string', valueName: 'NAME', description: 'only obligations whose name is NAME, starts with NAME. or contains NAME' },
     { name: 'timeout', kind: 'number', valueName: 'SECONDS', description: 'time budget per obligation and width (default 30)' },
     { name: 'markdown', kind: 'flag', description: 'print the table as Markdown (for proofs/README.md)' },
@@ -34,7 +34,7 @@ export const command: Command = {
     const obs = selectObligations(filter);
     if (obs.length === 0) throw new UsageError(`prove: no obligation matches '${filter}' (try: alu64.add, jlt32, tnum, sync)`);
     const run = await runProofs(obs, {
-      widths: width !== undefined ? [width] : [64, 32, 16, 8],
+      widths: width !== undefined ? [width] : [64, 32, 16, 8, 4],
       timeoutMs,
       progress: (line) => io.err(line + '\n'),
     });

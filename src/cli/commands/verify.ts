@@ -18,6 +18,7 @@ const decl: CommandDecl = {
     { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
     { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type for inputs that do not say (default socket_filter)' },
     { name: 'log', kind: 'flag', description: 'print the verifier log in the Linux kernel\'s format' },
+    { name: 'log-level', kind: 'string', valueName: 'N', choices: ['1', '2'], description: 'with --log: 2 also prints the full state before every instruction' },
     { name: 'kernel', kind: 'flag', description: 'also load each program into the running kernel and show both verdicts' },
     { name: 'domain', kind: 'string', valueName: 'D', choices: ['kernel', 'tnum', 'interval'], description: 'scalar domain (default kernel: tnum x s64/u64/s32/u32 ranges)' },
     { name: 'strategy', kind: 'string', valueName: 'S', choices: ['dfs', 'join'], description: 'exploration: dfs (kernel, default) or join (join + widening at loop heads)' },
@@ -73,7 +74,7 @@ export const command: Command = {
     let rejected = 0;
     const out: unknown[] = [];
     for (const p of programs) {
-      const r = verify(p, { domain, strategy, log: withLog, allowUninitStack: args.flags.has('allow-uninit-stack') });
+      const r = verify(p, { domain, strategy, log: withLog, logLevel: args.strings.get('log-level') === '2' ? 2 : 1, allowUninitStack: args.flags.has('allow-uninit-stack') });
       if (r.verdict === 'reject') rejected++;
       const kv = withKernel ? await kernelVerdict(p) : undefined;
       if (json) {

@@ -164,10 +164,21 @@ export function embedOracle(opts: EmbedOptions): Oracle {
   const maxSnaps = opts.maxSnaps ?? 40_000;
   const notes = new Set<string>();
   let hookSeen = false;
+  let probed: string | null | undefined;
   return {
     name: 'embed',
     notes,
-    unavailable: () => null,
+    /** Probes the verifier once: without the onInsn hook the oracle cannot see abstract states. */
+    unavailable() {
+      if (probed !== undefined) return probed;
+      let seen = false;
+      const onInsn: OnInsn = () => { seen = true; };
+      const exit: Program = { name: 'probe', section: '', type: 'kprobe', license: 'GPL', maps: [], insns: [
+        { code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }] };
+      try { opts.verify(exit, { onInsn } as VerifyOptions); } catch { /* reported when the campaign verifies */ }
+      probed = seen ? null : 'the verifier has no onInsn hook (VerifyOptions.onInsn, requested from the verifier owner)';
+      return probed;
+    },
     check(c, cx) {
       const v0 = cx.verdict();
       if (v0.verdict !== 'accept' || !v0.cfg) return null;

@@ -1,0 +1,53 @@
+/**
+ * BTF in the kernel: BPF_BTF_LOAD of an object's .BTF, and the func_info / line_info arrays
+ * BPF_PROG_LOAD reads with it (struct bpf_func_info, struct bpf_line_info). The kernel needs
+ * them for programs with bpf_loop-style callbacks ("missing btf func_info") and verifies BTF
+ * global functions on their own from their signature.
+ */
+import type { ProgramBtf } from '../isa/program.js';
+import { Attr, BTF_LOAD, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE } from './attr.js';
+import { BPF_CMD, bpf, errnoName, scratchBuffer, scratchCopy } from './syscall.js';
+
+export type BtfLoadResult = { fd: number; log: string } | { fd: null; errno: string; log: string };
+
+/** BPF_BTF_LOAD with a level-1 log (only read when the kernel refuses the BTF). The caller closes the fd. */
+export function btfLoad(raw: Uint8Array, logSize = 64 << 10): BtfLoadResult {
+  const log = scratchBuffer('btfLog', logSize, false);
+  log.bytes[0] = 0;
+  const a = new Attr(BTF_LOAD.size)
+    .u64(BTF_LOAD.btf, scratchCopy('btf', raw))
+    .u32(BTF_LOAD.btf_size, raw.length)
+    .u64(BTF_LOAD.btf_log_buf, log.addr)
+    .u32(BTF_LOAD.btf_log_size, logSize)
+    .u32(BTF_LOAD.btf_log_level, 1);
+  const r = bpf(BPF_CMD.BTF_LOAD, a.bytes);
+  const end = log.bytes.indexOf(0);
+  const text = Buffer.from(log.bytes.subarray(0, end < 0 ? logSize : end)).toString('utf8');
+  if (r.ret >= 0) return { fd: r.ret, log: '' };
+  return { fd: null, errno: errnoName(r.errno), log: text };
+}
+
+/** struct bpf_func_info[] { insn_off, type_id }. */
+export function encodeFuncInfo(recs: ProgramBtf['funcInfo']): Uint8Array {
+  const out = new Uint8Array(recs.length * BPF_FUNC_INFO_SIZE);
+  const dv = new DataView(out.buffer);
+  recs.forEach((r, i) => {
+    dv.setUint32(i * BPF_FUNC_INFO_SIZE, r.pc, true);
+    dv.setUint32(i * BPF_FUNC_INFO_SIZE + 4, r.typeId, true);
+  });
+  return out;
+}
+
+/** struct bpf_line_info[] { insn_off, file_name_off, line_off, line_col }. */
+export function encodeLineInfo(recs: ProgramBtf['lineInfo']): Uint8Array {
+  const out = new Uint8Array(recs.length * BPF_LINE_INFO_SIZE);
+  const dv = new DataView(out.buffer);
+  recs.forEach((r, i) => {
+    const o = i * BPF_LINE_INFO_SIZE;
+    dv.setUint32(o, r.pc, true);
+    dv.setUint32(o + 4, r.fileNameOff, true);
+    dv.setUint32(o + 8, r.lineOff, true);
+    dv.setUint32(o + 12, r.lineCol, true);
+  });
+  return out;
+}
