@@ -12,7 +12,7 @@ import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkHelperMem } from './memory.js';
 import { markPrecise } from './precision.js';
-import { MAYBE_NULL, MEM_RINGBUF, T, base, isPointer, typeName } from './reg-types.js';
+import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, copyReg, newFrame, type Reg } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -340,6 +340,5 @@ export function checkExit(env: Env): boolean {
       env.reject('return_range', `At program exit the register R0 has${has} should have been in [${spec.min}, ${spec.max}]`);
     }
   }
-  void isPointer;
   return true;
 }

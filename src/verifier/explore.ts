@@ -17,7 +17,7 @@ import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { T } from './reg-types.js';
-import { cloneState, curFrame, newFrame, type Checkpoint, type VState } from './state.js';
+import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
 
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches at once. */
 const JMP_SEQ_LIMIT = 8192;
@@ -288,6 +288,5 @@ function joinAtLoopHead(env: Env, joins: Map<string, JoinEntry>, pc: number): bo
   merged.prevPc = cur.prevPc;
   merged.pc = pc;
   env.cur = merged;
-  void curFrame;
   return false;
 }

@@ -52,6 +52,11 @@ export interface VmOptions {
    * lo/hi int32) and the call depth. Costs one branch per instruction when unset.
    */
   onStep?: (pc: number, regs: Int32Array, depth: number) => void;
+  /**
+   * The helper table for this VM (index = helper id); default the shared runtime table. Lets a
+   * caller script helper results (explain's witness replay) without touching the shared table.
+   */
+  helpers?: readonly (HelperFn | undefined)[];
 }
 
 export interface RunResult {
@@ -88,6 +93,8 @@ export class Vm {
   readonly program: Program;
   /** Live map instances of the main program (program.maps order). */
   readonly maps: BpfMap[];
+  /** The helper table this VM calls (VmOptions.helpers or the shared one). */
+  readonly helpers: readonly (HelperFn | undefined)[];
   readonly mem = new Memory();
   private readonly interp: Interpreter;
   private readonly linked = new Map<Program, Linked>();
@@ -106,7 +113,8 @@ export class Vm {
       if (spec.initial) m.update(new Uint8Array(m.spec.keySize), spec.initial.subarray(0, spec.valueSize));
       return m;
     });
-    this.interp = new Interpreter(this.mem, new Int32Array(22), HELPERS, opts.maxSteps ?? DEFAULT_MAX_STEPS);
+    this.helpers = opts.helpers ?? HELPERS;
+    this.interp = new Interpreter(this.mem, new Int32Array(22), this.helpers, opts.maxSteps ?? DEFAULT_MAX_STEPS);
     if (opts.onStep) this.interp.onStep = opts.onStep;
     this.main = this.link(program, this.maps);
     this.hasProgArrays = this.maps.some((m) => isProgArray(m));
@@ -232,7 +240,7 @@ export class Vm {
     const linked = new Map<Program, Decoded>();
     for (const [p, l] of this.linked) linked.set(p, l.decoded);
     return {
-      env, mem, regs: R, helpers: HELPERS, program: this.program, decoded: this.main.decoded, linked, pseudo,
+      env, mem, regs: R, helpers: this.helpers, program: this.program, decoded: this.main.decoded, linked, pseudo,
       initialR1: (BigInt(R[3]! >>> 0) << 32n) | BigInt(R[2]! >>> 0), initialR2: BigInt(R[4]! >>> 0),
       initialR10: (BigInt(R[21]! >>> 0) << 32n) | BigInt(R[20]! >>> 0), memRegion, input,
     };

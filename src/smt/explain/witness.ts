@@ -123,25 +123,6 @@ export function witnessInput(program: Program, w: Witness): RunInput {
   return input;
 }
 
-/**
- * Runs `fn` with the helpers the witness scripts wrapped: each runs for real, then r0 is forced to
- * the witness's value for that call (per pc, in call order). The VM has no per-run helper table
- * yet (asked of H3: VmOptions.helpers), so the shared table is patched for the duration of this
- * synchronous run and restored after it.
- */
-function withScriptedHelpers<R>(w: Witness, fn: () => R): R {
-  if (w.helpers.length === 0) return fn();
-  const table = HELPERS as (HelperFn | undefined)[];
-  const saved = table.slice();
-  const scripted = scriptedHelpers(w);
-  for (let i = 0; i < table.length; i++) table[i] = scripted[i];
-  try {
-    return fn();
-  } finally {
-    for (let i = 0; i < table.length; i++) table[i] = saved[i];
-  }
-}
-
 /** Helper table that runs the real helpers and then forces r0 where the witness chose it (per call, in order per pc). */
 function scriptedHelpers(w: Witness): readonly (HelperFn | undefined)[] {
   const byPc = new Map<number, bigint[]>();
@@ -191,7 +172,8 @@ export function replayWitness(
     }
   }
   const opts: VmOptions = { maps, cpus: 1, maxSteps: 1_000_000 };
-  const res = withScriptedHelpers(w, () => runProgram(program, witnessInput(program, w), opts));
+  if (w.helpers.length > 0) opts.helpers = scriptedHelpers(w);
+  const res = runProgram(program, witnessInput(program, w), opts);
   const out: Replay = { engine: 'vm', fault: null, reproduced: false };
   if (res.fault) out.fault = res.fault.toJSON();
   else if (res.error) out.error = { kind: res.error.kind, pc: res.error.pc, message: res.error.message };
