@@ -153,7 +153,12 @@ describe('corpus specifics', () => {
     const p = o.programs[0]!;
     expect(o.details[0]!.subprograms).toEqual([{ name: 'add2', pc: 37 }, { name: 'add1', pc: 45 }]);
     expect(p.insns).toHaveLength(58);
-    expect(p.funcInfo).toEqual([{ pc: 0, name: 'func' }, { pc: 37, name: 'add2' }, { pc: 45, name: 'add1' }]);
+    expect(p.funcInfo!.map((f) => [f.pc, f.name])).toEqual([[0, 'func'], [37, 'add2'], [45, 'add1']]);
+    // Global functions with their BTF signature as the kernel reads it: `int add1(int *x)`
+    // takes 4 bytes of memory that may be NULL; `void *ctx` has no size (the kernel logs that).
+    expect(p.funcInfo![2]).toMatchObject({ linkage: 'global', params: [{ kind: 'ptr', size: 4, pointee: 'int' }] });
+    expect(p.funcInfo![0]!.paramError).toBe("arg#0 reference type('UNKNOWN ') size cannot be determined: -22");
+    expect(p.btf!.funcInfo).toEqual([{ pc: 0, typeId: p.funcInfo![0]!.typeId }, { pc: 37, typeId: p.funcInfo![1]!.typeId }, { pc: 45, typeId: p.funcInfo![2]!.typeId }]);
     expect(jumpTarget(p.insns[7]!, 7)).toBe(37);
     expect(jumpTarget(p.insns[37 + 4]!, 41)).toBe(45);
     expect(p.lineInfo!.find((l) => l.pc === 45)).toMatchObject({ file: expect.stringContaining('bpf2bpf.c'), line: 8, text: 'int add1(int* x) {' });
