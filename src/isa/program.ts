@@ -161,6 +161,12 @@ export interface ProgramBtf {
   funcInfo: { pc: number; typeId: number }[];
   /** bpf_line_info records at final pcs (string offsets into raw's string section), ascending. */
   lineInfo: { pc: number; fileNameOff: number; lineOff: number; lineCol: number }[];
+  /**
+   * CO-RE relocations not applied yet (bpf_core_relo: local BTF type id, access string and its
+   * string offset, enum bpf_core_relo_kind). The kernel binding hands them to BPF_PROG_LOAD,
+   * which applies them against the running kernel; the loader removes them when it applied them.
+   */
+  coreRelos?: { pc: number; typeId: number; access: string; accessOff: number; kind: number }[];
 }
 
 /**

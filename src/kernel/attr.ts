@@ -79,6 +79,8 @@ export const BTF_LOAD = {
 /** Record sizes of the func_info / line_info arrays BPF_PROG_LOAD reads. */
 export const BPF_FUNC_INFO_SIZE = 8;
 export const BPF_LINE_INFO_SIZE = 16;
+/** struct bpf_core_relo { insn_off (bytes), type_id, access_str_off, kind }. */
+export const BPF_CORE_RELO_SIZE = 16;
 
 /** BPF_PROG_TEST_RUN (`test` struct). */
 export const PROG_TEST_RUN = {

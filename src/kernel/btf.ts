@@ -5,7 +5,7 @@
  * global functions on their own from their signature.
  */
 import type { ProgramBtf } from '../isa/program.js';
-import { Attr, BTF_LOAD, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE } from './attr.js';
+import { Attr, BTF_LOAD, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE } from './attr.js';
 import { BPF_CMD, bpf, errnoName, scratchBuffer, scratchCopy } from './syscall.js';
 
 export type BtfLoadResult = { fd: number; log: string } | { fd: null; errno: string; log: string };
@@ -48,6 +48,20 @@ export function encodeLineInfo(recs: ProgramBtf['lineInfo']): Uint8Array {
     dv.setUint32(o + 4, r.fileNameOff, true);
     dv.setUint32(o + 8, r.lineOff, true);
     dv.setUint32(o + 12, r.lineCol, true);
+  });
+  return out;
+}
+
+/** struct bpf_core_relo[] for BPF_PROG_LOAD's core_relos (the kernel applies them against its own BTF). */
+export function encodeCoreRelos(recs: NonNullable<ProgramBtf['coreRelos']>): Uint8Array {
+  const out = new Uint8Array(recs.length * BPF_CORE_RELO_SIZE);
+  const dv = new DataView(out.buffer);
+  recs.forEach((r, i) => {
+    const o = i * BPF_CORE_RELO_SIZE;
+    dv.setUint32(o, r.pc * 8, true);
+    dv.setUint32(o + 4, r.typeId, true);
+    dv.setUint32(o + 8, r.accessOff, true);
+    dv.setUint32(o + 12, r.kind, true);
   });
   return out;
 }

@@ -7,8 +7,8 @@ import { encodeInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import { PROG_TYPES, type ProgType, type Program } from '../isa/program.js';
-import { Attr, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
-import { btfLoad, encodeFuncInfo, encodeLineInfo } from './btf.js';
+import { Attr, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
+import { btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
 import { KernelError } from './errors.js';
 import { KernelMap, mapCreate } from './maps.js';
 import { BPF_CMD, NativeBuffer, bpf, closeFd, errnoName, releaseLarge, scratchBuffer, scratchCopy } from './syscall.js';
@@ -113,6 +113,8 @@ interface BtfAttrs {
   funcCnt: number;
   lineInfo: bigint;
   lineCnt: number;
+  coreRelos: bigint;
+  coreCnt: number;
 }
 
 function loadOnce(
@@ -150,6 +152,8 @@ function loadOnce(
       .u32(PROG_LOAD.func_info_cnt, btf.funcCnt);
     if (btf.lineCnt > 0)
       a.u32(PROG_LOAD.line_info_rec_size, BPF_LINE_INFO_SIZE).u64(PROG_LOAD.line_info, btf.lineInfo).u32(PROG_LOAD.line_info_cnt, btf.lineCnt);
+    if (btf.coreCnt > 0)
+      a.u32(PROG_LOAD.core_relo_rec_size, BPF_CORE_RELO_SIZE).u64(PROG_LOAD.core_relos, btf.coreRelos).u32(PROG_LOAD.core_relo_cnt, btf.coreCnt);
   }
   const t0 = performance.now();
   const r = bpf(BPF_CMD.PROG_LOAD, a.bytes);
@@ -183,6 +187,9 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
           funcCnt: program.btf.funcInfo.length,
           lineInfo: scratchCopy('lineInfo', encodeLineInfo(program.btf.lineInfo)),
           lineCnt: program.btf.lineInfo.length,
+          // CO-RE records the loader did not apply: the kernel applies them against its own BTF.
+          coreRelos: scratchCopy('coreRelos', encodeCoreRelos(program.btf.coreRelos ?? [])),
+          coreCnt: program.btf.coreRelos?.length ?? 0,
         };
       }
     }

@@ -30,6 +30,8 @@ export const R_BPF = { NONE: 0, R_BPF_64_64: 1, R_BPF_64_ABS64: 2, R_BPF_64_ABS3
 export interface CoreReloListing {
   pc: number;
   kind: string;
+  /** The local (object BTF) root type id. */
+  typeId: number;
   /** C-like name of the root type. */
   type: string;
   access: string;
@@ -431,6 +433,7 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
   const lineInfo: LineInfo[] = [];
   const funcInfo: FuncInfo[] = [];
   const rawLines: ProgramBtf['lineInfo'] = [];
+  const rawCore: NonNullable<ProgramBtf['coreRelos']> = [];
   const coreRelos: CoreReloListing[] = [];
   let relocations = 0;
   for (const f of order) {
@@ -453,13 +456,17 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
       lineInfo.push({ pc: pcOf(r.insnOff), file: r.file, line: r.line, col: r.col, text: r.text });
       rawLines.push({ pc: pcOf(r.insnOff), fileNameOff: r.fileNameOff, lineOff: r.lineOff, lineCol: r.lineCol });
     }
-    for (const r of ext.coreRelos.get(f.sec.name) ?? [])
-      if (within(r.insnOff)) coreRelos.push({ pc: pcOf(r.insnOff), kind: r.kindName, type: btf.format(r.typeId), access: r.access, path: accessPath(btf, r.typeId, r.access) });
+    for (const r of ext.coreRelos.get(f.sec.name) ?? []) {
+      if (!within(r.insnOff)) continue;
+      coreRelos.push({ pc: pcOf(r.insnOff), kind: r.kindName, typeId: r.typeId, type: btf.format(r.typeId), access: r.access, path: accessPath(btf, r.typeId, r.access, r.kindName) });
+      rawCore.push({ pc: pcOf(r.insnOff), typeId: r.typeId, access: r.access, accessOff: r.accessOff, kind: r.kind });
+    }
   }
   if (lineInfo.length) prog.lineInfo = lineInfo.sort((a, b) => a.pc - b.pc);
   if (funcInfo.length) prog.funcInfo = funcInfo.sort((a, b) => a.pc - b.pc);
   if (kbtf) {
     const pb = programBtf(kbtf, funcInfo, rawLines, insns, order.map((g) => placed.get(g)!));
+    if (pb && rawCore.length) pb.coreRelos = rawCore.sort((a, b) => a.pc - b.pc);
     if (pb) prog.btf = pb;
   }
 
@@ -477,10 +484,13 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
 }
 
 /** Spells a CO-RE access string ("0:1:2": root index, then member/element indices) as C. */
-export function accessPath(btf: Btf, typeId: number, access: string): string {
+export function accessPath(btf: Btf, typeId: number, access: string, kind?: string): string {
   const idx = access.split(':').map(Number);
   let out = btf.format(typeId);
   if (idx.length === 0 || idx.some((n) => !Number.isInteger(n) || n < 0)) return `${out} <${access}>`;
+  const root = btf.skipMods(typeId);
+  // Enum-value relocations: the one index names an enumerator.
+  if (kind?.startsWith('enumval') && root && (root.kind === 'enum' || root.kind === 'enum64')) return idx.length === 1 ? `${out}::${root.values[idx[0]!]?.name ?? `<${idx[0]}>`}` : `${out} <${access}>`;
   if (idx[0] !== 0) out += `[${idx[0]}]`;
   let t = btf.skipMods(typeId);
   for (const i of idx.slice(1)) {

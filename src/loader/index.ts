@@ -21,6 +21,13 @@ export interface LoadOptions {
    * libbpf's conventions leave 'unspec'); the expected attach type is then dropped.
    */
   type?: ProgType;
+  /**
+   * Apply CO-RE relocations of ELF programs against a target BTF, as libbpf does at load:
+   * true = the running kernel's /sys/kernel/btf/vmlinux, a string = the path of a raw BTF file.
+   * Default: not applied here (the Program stays host independent; the kernel binding then
+   * hands the records to BPF_PROG_LOAD, which applies them itself).
+   */
+  core?: boolean | string;
 }
 
 /** A loaded file: its programs, plus the ELF object's details when it was one. */
@@ -78,6 +85,13 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
       if (funcInfo) out.funcInfo = funcInfo;
       return out;
     });
+  }
+  if (opts.core && elf) {
+    const { applyCoreRelocations, loadKernelBtf } = await import('./core.js');
+    if (programs.some((p) => p.btf?.coreRelos?.length)) {
+      const target = loadKernelBtf(typeof opts.core === 'string' ? opts.core : undefined);
+      programs = programs.map((p) => applyCoreRelocations(p, target, elf.btf).program);
+    }
   }
   return elf ? { programs, elf } : { programs };
 }

@@ -5,7 +5,7 @@
  */
 import { InputError } from '../isa/errors.js';
 import type { ProgType } from '../isa/program.js';
-import { TRACEPOINT_MAX, ctxLayout, type CtxLayout } from './context/index.js';
+import { SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS, SKB_TARGET_SIZE, SK_BUFF_FIELDS, SK_BUFF_SIZE, TRACEPOINT_MAX, ctxLayout, fieldAt, type CtxField, type CtxLayout } from './context/index.js';
 import type { PacketState } from './env.js';
 import { type CtxHandler, Memory, MemoryFault } from './memory.js';
 
@@ -33,6 +33,72 @@ function pktType(d: Uint8Array): number {
   if (d.length < 6) return 0;
   if ((d[0]! & 1) !== 0) return 2;
   return d.subarray(0, 6).every((b) => b === 0) ? 0 : 3;
+}
+
+/** ETH_P_802_3_MIN: EtherType values below it are 802.3 length fields. */
+const ETH_P_802_3_MIN = 0x600;
+
+/**
+ * skb->protocol as eth_type_trans() returns it, as the __be16 bytes read little-endian (what a
+ * u16 ctx load gives): the EtherType when it is one, else htons(ETH_P_802_3) for raw 802.3
+ * (Novell IPX: the payload starts with 0xffff) and htons(ETH_P_802_2) for LLC frames.
+ */
+function ethProtocol(d: Uint8Array): number {
+  const type = (d[12]! << 8) | d[13]!;
+  if (type >= ETH_P_802_3_MIN) return d[12]! | (d[13]! << 8);
+  const raw = d.length >= ETH_HLEN + 2 && d[14] === 0xff && d[15] === 0xff;
+  return (raw ? 0x0001 : 0x0004) << 8;
+}
+
+const SKB_FIELD = Object.fromEntries(SK_BUFF_FIELDS.map((f) => [f.name, f])) as Record<string, CtxField>;
+
+/** BPF_PROG_TEST_RUN refuses (EINVAL) a ctx_in with anything but the fields it copies into the skb. */
+function checkSkbCtxIn(ctx: Uint8Array): void {
+  const allowed = new Uint8Array(SK_BUFF_SIZE);
+  for (const n of SKB_CTX_IN_FIELDS) allowed.fill(1, SKB_FIELD[n]!.off, SKB_FIELD[n]!.off + SKB_FIELD[n]!.size);
+  for (let i = 0; i < ctx.length; i++) {
+    if (ctx[i] !== 0 && !allowed[i]) {
+      const f = fieldAt(SK_BUFF_FIELDS, i);
+      throw new InputError('ctx', `ctx byte ${i} (${f ? `__sk_buff.${f.name}` : 'padding'}) must be zero: BPF_PROG_TEST_RUN only takes ${SKB_CTX_IN_FIELDS.join(', ')}`);
+    }
+  }
+  const v = new DataView(ctx.buffer, ctx.byteOffset, ctx.length);
+  const u32 = (o: number): number => (o + 4 <= ctx.length ? v.getUint32(o, true) : 0);
+  if (u32(SKB_FIELD['gso_segs']!.off) > 65535) throw new InputError('ctx', '__sk_buff.gso_segs exceeds GSO_MAX_SEGS (65535)');
+}
+
+/**
+ * The skb fields a test run derives from the frame (bpf_prog_test_run_skb): len, pkt_type and
+ * protocol from eth_type_trans() on the loopback device (address and broadcast address all zero),
+ * ifindex 1 (or ctx_in's ifindex), wire_len (ctx_in's, or skb->len when a ctx_in was given), and
+ * the dummy socket's family and addresses from the IPv4/IPv6 header.
+ */
+function fillSkb(bytes: Uint8Array, frame: Uint8Array, packet: PacketState, ctxIn: Uint8Array | undefined): void {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const len = packet.end - packet.data;
+  dv.setUint32(0, len, true);
+  if (frame.length >= ETH_HLEN) {
+    dv.setUint32(4, pktType(frame), true);
+    const proto = ethProtocol(frame);
+    dv.setUint32(16, proto, true);
+    const l3 = frame.subarray(ETH_HLEN);
+    if (proto === 0x0008 && l3.length >= 20) {
+      dv.setUint32(88, 2, true); // AF_INET
+      bytes.set(l3.subarray(16, 20), 92); // remote_ip4 = sk_daddr = daddr
+      bytes.set(l3.subarray(12, 16), 96); // local_ip4 = sk_rcv_saddr = saddr
+    } else if (proto === 0xdd86 && l3.length >= 40) {
+      dv.setUint32(88, 10, true); // AF_INET6
+      bytes.set(l3.subarray(24, 40), 100); // remote_ip6 = daddr
+      bytes.set(l3.subarray(8, 24), 116); // local_ip6 = saddr
+    }
+  }
+  if (dv.getUint32(40, true) <= 1) dv.setUint32(40, 1, true); // ifindex: the loopback device unless ctx_in names another
+  if (ctxIn) {
+    const wire = dv.getUint32(160, true);
+    const skbLen = len; // skb->len when convert___skb_to_skb runs (tc: after the push), = the packet the program sees
+    if (wire === 0) dv.setUint32(160, skbLen, true);
+    else if (wire < skbLen || wire > 65536) throw new InputError('ctx', `__sk_buff.wire_len ${wire} must lie in [${skbLen}, 65536]`);
+  }
 }
 
 export function isSkbType(t: ProgType): boolean { return SKB_TYPES.has(t); }
@@ -113,22 +179,11 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
   }
   if (input.ctx) {
     if (input.ctx.length > layout.size) throw new InputError('ctx', `ctx of ${input.ctx.length} bytes is larger than ${layout.struct} (${layout.size} bytes)`);
+    if (skb) checkSkbCtxIn(input.ctx);
     bytes.set(input.ctx);
   }
-  if (skb && packet) {
-    const dv = new DataView(bytes.buffer);
-    const len = packet.end - packet.data;
-    if (!input.ctx) {
-      dv.setUint32(0, len, true); // len
-      const frame = input.packet ?? new Uint8Array(0);
-      if (frame.length >= ETH_HLEN) {
-        dv.setUint16(16, frame[12]! | (frame[13]! << 8), true); // protocol (__be16 as stored)
-        dv.setUint32(4, pktType(frame), true);
-      }
-      dv.setUint32(40, 1, true); // ifindex: test runs use the loopback device
-      // wire_len stays 0: test runs never go through a qdisc that would set it
-    }
-  } else if (type === 'xdp' && !input.ctx) {
+  if (skb && packet) fillSkb(bytes, input.packet ?? new Uint8Array(0), packet, input.ctx);
+  else if (type === 'xdp' && !input.ctx) {
     new DataView(bytes.buffer).setUint32(12, 1, true); // ingress_ifindex: loopback
   }
   const writable = skb;
@@ -150,7 +205,9 @@ export class CtxRegion implements CtxHandler {
   ) {
     this.bytes = mem.bytes[region]!;
     this.view = mem.views[region]!;
+    this.skb = layout.struct === '__sk_buff';
   }
+  private readonly skb: boolean;
 
   load(off: number, size: number, out: Int32Array, pc: number, signed: boolean): void {
     const opts = this.attach === undefined ? { isLdsx: signed } : { isLdsx: signed, expectedAttachType: this.attach };
@@ -165,16 +222,29 @@ export class CtxRegion implements CtxHandler {
       } else { out[0] = 0; out[1] = 0; } // no socket / flow keys in a test run: NULL
       return;
     }
-    if (p && off === 0 && this.layout.struct === '__sk_buff' && size === 4) { out[0] = p.end - p.data; out[1] = 0; return; }
     const v = this.view;
-    switch (size) {
-      case 1: out[0] = signed ? v.getInt8(off) : v.getUint8(off); break;
-      case 2: out[0] = signed ? v.getInt16(off, true) : v.getUint16(off, true); break;
-      case 4: out[0] = v.getInt32(off, true); break;
-      default: out[0] = v.getInt32(off, true); out[1] = v.getInt32(off + 4, true); return;
+    let at = off;
+    let width = size;
+    if (this.skb && a.field) {
+      const f = a.field;
+      if (f.off === 0 && p) v.setUint32(0, p.end - p.data, true); // skb->len follows the packet (skb_change_tail, ...)
+      // a narrow load no narrower than the sk_buff member returns the whole member (convert_ctx_accesses
+      // masks only loads narrower than target_size)
+      const target = SKB_TARGET_SIZE[f.name];
+      if (target !== undefined && size < a.fieldSize && size >= target) { at = f.off; width = a.fieldSize; }
     }
-    out[1] = signed ? out[0]! >> 31 : 0;
-    if (size === 4 && !signed) out[1] = 0;
+    switch (width) {
+      case 1: out[0] = v.getUint8(at); break;
+      case 2: out[0] = v.getUint16(at, true); break;
+      case 4: out[0] = v.getInt32(at, true); break;
+      default: out[0] = v.getInt32(at, true); out[1] = v.getInt32(at + 4, true); return;
+    }
+    out[1] = 0;
+    if (signed) { // BPF_MEMSX: the converted value, sign-extended from the access size
+      const sh = 32 - 8 * size;
+      out[0] = (out[0]! << sh) >> sh;
+      out[1] = out[0]! >> 31;
+    }
   }
 
   store(off: number, size: number, lo: number, hi: number, pc: number): void {
@@ -182,11 +252,33 @@ export class CtxRegion implements CtxHandler {
     if (!a.ok) throw new MemoryFault(pc, 'ctx_access', 'ctx', off, size, a.reason);
     if (off + size > this.bytes.length) throw new MemoryFault(pc, 'out_of_bounds', 'ctx', off, size);
     const v = this.view;
+    if (this.skb && a.field && SKB_TARGET_SIZE[a.field.name] === 2) {
+      // u16 members (tc_index, tc_classid, queue_mapping) keep the low half; queue_mapping
+      // ignores values >= NO_QUEUE_MAPPING (0xffff)
+      if (a.field.name === 'queue_mapping' && (lo >>> 0) >= 0xffff) return;
+      v.setUint32(a.field.off, lo & 0xffff, true);
+      return;
+    }
     switch (size) {
       case 1: v.setUint8(off, lo & 0xff); break;
       case 2: v.setUint16(off, lo & 0xffff, true); break;
       case 4: v.setInt32(off, lo, true); break;
       default: v.setInt32(off, lo, true); v.setInt32(off + 4, hi, true);
     }
+  }
+
+  /**
+   * The ctx bytes a run hands back: for __sk_buff what convert_skb_to___skb copies into
+   * BPF_PROG_TEST_RUN's ctx_out (mark, priority, ifindexes, cb, tstamp, wire_len, gso_segs,
+   * hwtstamp; zero elsewhere); for other types the struct as the program left it.
+   */
+  output(): Uint8Array {
+    if (!this.skb) return this.bytes.slice();
+    const out = new Uint8Array(this.bytes.length);
+    for (const n of SKB_CTX_OUT_FIELDS) {
+      const f = SKB_FIELD[n]!;
+      out.set(this.bytes.subarray(f.off, f.off + f.size), f.off);
+    }
+    return out;
   }
 }

@@ -69,6 +69,8 @@ export interface CtxHandler {
   /** Load `size` bytes at `off`: writes the 64-bit result into out[0] (lo), out[1] (hi), or throws MemoryFault. */
   load(off: number, size: number, out: Int32Array, pc: number, signed: boolean): void;
   store(off: number, size: number, lo: number, hi: number, pc: number): void;
+  /** The ctx bytes a run reports (BPF_PROG_TEST_RUN's ctx_out); default: the region's bytes. */
+  output?(): Uint8Array;
 }
 
 export interface RegionOptions {

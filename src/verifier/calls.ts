@@ -11,9 +11,9 @@ import { HELPER_NAMES, helperProto, type ArgSpec } from '../runtime/helpers/prot
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkHelperMem } from './memory.js';
-import { markPrecise } from './precision.js';
+import { markPrecise, stackSlotCode } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
-import { MAX_BPF_STACK, MAX_CALL_FRAMES, copyReg, newFrame, type Reg } from './state.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, copyReg, newFrame, type Reg } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
 const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
@@ -67,6 +67,38 @@ interface CallMeta {
   nullMem: boolean;
   /** umax of the last size argument (msize_max_value). */
   sizeMax: bigint;
+  /** A constant array-map key (get_constant_map_key), -1n when unknown. */
+  constKey: bigint;
+}
+
+/**
+ * get_constant_map_key: the key a stack pointer points to when the stack holds it as zero
+ * bytes or as a constant scalar spill of exactly the key's size. The value is marked precise:
+ * pruning must not merge paths whose lookups differ in nullness.
+ */
+function constMapKey(env: Env, r: Reg, keySize: number): bigint {
+  if (r.type !== T.PTR_TO_STACK) return -1n;
+  const c = env.dom.constValue(r.v);
+  if (c === undefined) return -1n;
+  const f = env.cur.frames[r.frameno];
+  if (!f) return -1n;
+  const i0 = MAX_BPF_STACK + r.off + Number(BigInt.asIntN(64, c));
+  if (i0 < 0 || i0 >= MAX_BPF_STACK) return -1n;
+  const k = i0 >> 3;
+  const end = k * 8 + 8;
+  let zeros = 0;
+  for (let i = i0; i < end && f.slots[i] === S.ZERO; i++) zeros++;
+  if (zeros >= keySize) return 0n;
+  const sp = f.spills[k];
+  if (!sp || sp.type !== T.SCALAR || f.slots[k * 8] !== S.SPILL) return -1n;
+  let spilled = 0;
+  for (let i = i0; i < end && f.slots[i] === S.SPILL; i++) spilled++;
+  if (spilled !== keySize) return -1n;
+  const v = env.dom.constValue(sp.v);
+  if (v === undefined) return -1n;
+  sp.precise = true;
+  markPrecise(env, 0, [stackSlotCode(r.frameno, k)]);
+  return BigInt.asIntN(64, v);
 }
 
 /** The kernel's list of memory types in messages (it also takes buffers and trusted BTF pointers, which bpflab does not produce). */
@@ -101,6 +133,8 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       const m = env.map(meta.map);
       const size = a.base === 'ARG_PTR_TO_MAP_KEY' ? m.keySize : m.valueSize;
       checkHelperMem(env, regno, size, false, a.write === true, a.uninit === true);
+      // can_elide_value_nullness: array lookups with a constant in-range key cannot fail.
+      if (a.base === 'ARG_PTR_TO_MAP_KEY' && (m.type === 'array' || m.type === 'percpu_array')) meta.constKey = constMapKey(env, r, m.keySize);
       return;
     }
     case 'ARG_PTR_TO_MEM':
@@ -189,7 +223,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
-  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n };
+  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n };
   const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
   for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
 
@@ -216,8 +250,9 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     case 'RET_VOID': env.markNotInit(r0); break;
     case 'RET_PTR_TO_MAP_VALUE_OR_NULL':
     case 'RET_PTR_TO_MAP_VALUE': {
-      const nullable = proto.ret === 'RET_PTR_TO_MAP_VALUE_OR_NULL' ? MAYBE_NULL : 0;
       const m = env.map(meta.map);
+      const elide = id === 1 && meta.constKey >= 0n && meta.constKey < BigInt(m.maxEntries);
+      const nullable = proto.ret === 'RET_PTR_TO_MAP_VALUE_OR_NULL' && !elide ? MAYBE_NULL : 0;
       if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
         env.markPtr(r0, T.CONST_PTR_TO_MAP | nullable);
         r0.map = env.innerMap(meta.map);

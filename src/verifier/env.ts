@@ -24,6 +24,8 @@ export class Env {
   readonly cfg: Cfg;
   readonly live: Uint16Array;
   readonly log: Log | null;
+  /** State formatter for path tracking (the log's, or a private one with options.pathStates). */
+  readonly trail: Log | null;
   readonly ctx: CtxLayout | undefined;
   readonly insnLimit: number;
   /** nr_cpu_ids, for bpf_get_smp_processor_id's result range. */
@@ -65,6 +67,7 @@ export class Env {
     this.UNKNOWN = this.dom.unknown();
     this.ZERO = this.dom.known(0n);
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
+    this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
     this.ctx = ctxLayout(prog.type);
     this.insnLimit = opts.insnLimit ?? INSN_LIMIT;
     this.nrCpus = Math.max(1, opts.nrCpus ?? availableParallelism());

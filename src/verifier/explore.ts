@@ -12,7 +12,7 @@ import { checkCondJmp } from './branch.js';
 import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCall } from './calls.js';
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
-import { checkMemAccess } from './memory.js';
+import { checkMemAccess, checkStrictAlignment } from './memory.js';
 import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
@@ -32,7 +32,30 @@ export function initialState(env: Env): VState {
   for (const r of f.regs) env.markNotInit(r);
   env.markPtr(f.regs[1]!, T.PTR_TO_CTX);
   env.markPtr(f.regs[10]!, T.PTR_TO_STACK);
-  return { frames: [f], refs: [], pc: 0, parent: null, prevPc: -1, hist: [], histx: [], written: [new Uint8Array(SLOTS_PER_FRAME)] };
+  const st: VState = { frames: [f], refs: [], pc: 0, parent: null, prevPc: -1, hist: [], histx: [], written: [new Uint8Array(SLOTS_PER_FRAME)] };
+  if (env.trail) st.histS = [];
+  return st;
+}
+
+/**
+ * The instructions from the entry to the current state's next instruction along its history
+ * (checkpoint chain, then its own), with the states before them when tracked.
+ */
+export function currentPath(env: Env, failPc: number): { path: number[]; states: { pc: number; regs: string }[] | null } {
+  const st = env.cur;
+  const chain: Checkpoint[] = [];
+  for (let p = st.parent; p; p = p.parent) chain.push(p);
+  chain.reverse();
+  const path: number[] = [];
+  const regs: string[] = [];
+  for (const cp of chain) { path.push(...cp.hist); if (cp.histS) regs.push(...cp.histS); }
+  path.push(...st.hist, failPc);
+  if (!st.histS) return { path, states: null };
+  regs.push(...st.histS);
+  // A rejection before the step (limits, loops) has no state recorded for the failing pc yet.
+  if (regs.length < path.length && env.trail) regs.push(env.trail.state(st).trimStart());
+  if (regs.length !== path.length) return { path, states: null };
+  return { path, states: path.map((pc, i) => ({ pc, regs: regs[i]! })) };
 }
 
 export function explore(env: Env): void {
@@ -94,6 +117,8 @@ export function explore(env: Env): void {
     env.scratchedStack.length = 0;
     env.histExtra = 0;
     const hist = env.cur;
+    if (env.opts.onInsn) env.opts.onInsn(pc, hist);
+    if (env.trail) hist.histS!.push(env.trail.state(hist).trimStart());
     const ended = step(env, env.insns[pc]!, push);
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
@@ -215,6 +240,9 @@ function checkAtomic(env: Env, ins: Insn): void {
   }
   if (src.type !== T.SCALAR) env.reject('pointer_leak', `R${ins.src} leaks addr into mem`);
   const size = op.sizeBytes(op.size(ins.code));
+  // Atomics are always checked for natural alignment (strict_alignment_once); the stack access
+  // path checks its own alignment.
+  if (dst.type !== T.PTR_TO_STACK) checkStrictAlignment(env, dst, ins.off, size, dst.type === T.PTR_TO_MAP_VALUE ? 'value ' : '');
   const loadTo = ins.imm === op.BPF_CMPXCHG ? 0 : ins.imm & op.BPF_FETCH ? ins.src : -1;
   checkMemAccess(env, ins.dst, ins.off, size, 'read', loadTo, null, 0, false);
   checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, v: env.UNKNOWN, id: 0 }, 0, false);
@@ -255,6 +283,11 @@ function isStateVisited(env: Env, pc: number): boolean {
   cur.parent = cp;
   cur.hist = [];
   cur.histx = [];
+  if (cur.histS) {
+    cp.histS = cur.histS;
+    snap.histS = [];
+    cur.histS = [];
+  }
   cur.written = cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME));
   list.push(cp);
   env.totalStates++;

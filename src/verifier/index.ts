@@ -10,7 +10,7 @@ import type { Program } from '../isa/program.js';
 import { buildCfg, type Cfg } from './cfg.js';
 import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
-import { explore } from './explore.js';
+import { currentPath, explore } from './explore.js';
 import { liveRegisters } from './liveness.js';
 import type { VerifyOptions } from './options.js';
 
@@ -30,26 +30,91 @@ export interface VerifyResult {
   ms: number;
   /** The kernel-format log (with options.log). */
   log?: string;
+  /**
+   * Rejections found while exploring: the pcs executed from the entry to the failing
+   * instruction along the failing state's history (subprogram pcs included, in execution
+   * order, the failing pc last).
+   */
+  path?: number[];
+  /** With options.log or options.pathStates: the full state before each pc of `path`, in the log's format. */
+  pathStates?: { pc: number; regs: string }[];
   /** The control-flow graph (null when the program is structurally invalid before it could be built). */
   cfg: Cfg | null;
 }
 
-/** Structural checks of every instruction slot, with the kernel's messages. */
+/**
+ * Structural checks of every instruction slot, with the kernel's messages, in the order of the
+ * kernel's up-front pass (resolve_pseudo_ldimm64: ld_imm64 pairs and their map references, then
+ * unknown opcodes).
+ */
 function checkEncoding(program: Program): void {
   const insns = program.insns;
   if (insns.length === 0) throw new Reject(0, 'invalid_insn', 'program has no instructions');
   for (let pc = 0; pc < insns.length; pc++) {
     const ins = insns[pc]!;
+    if (ins.code === op.BPF_LD_IMM64) {
+      checkLdImm64Encoding(program, pc);
+      pc++;
+      continue;
+    }
     const bad = checkInsn(ins);
     if (bad) {
       const msg = bad.kind === 'unknown_opcode' ? `unknown opcode ${ins.code.toString(16).padStart(2, '0')}` : bad.reason;
       throw new Reject(pc, 'invalid_insn', msg);
     }
-    if (ins.code === op.BPF_LD_IMM64) {
-      const next = insns[pc + 1];
-      if (!next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0)
-        throw new Reject(pc, 'invalid_insn', 'invalid BPF_LD_IMM insn');
-      pc++;
+  }
+}
+
+/** resolve_pseudo_ldimm64 for one pair: its shape, its pseudo source and the map it names. */
+function checkLdImm64Encoding(program: Program, pc: number): void {
+  const ins = program.insns[pc]!;
+  const next = program.insns[pc + 1];
+  const fail = (msg: string): never => { throw new Reject(pc, 'invalid_insn', msg); };
+  if (!next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) fail('invalid bpf_ld_imm64 insn');
+  if (ins.dst > 10) fail(`invalid dst register r${ins.dst}`);
+  switch (ins.src) {
+    case 0:
+    case op.BPF_PSEUDO_FUNC:
+      return;
+    case op.BPF_PSEUDO_BTF_ID:
+      throw new Reject(pc, 'unsupported', `ld_imm64 with src ${ins.src} (BTF ids) is not modelled by bpflab`);
+    case op.BPF_PSEUDO_MAP_FD:
+    case op.BPF_PSEUDO_MAP_IDX:
+      if (next!.imm !== 0) fail('unrecognized bpf_ld_imm64 insn');
+      break;
+    case op.BPF_PSEUDO_MAP_VALUE:
+    case op.BPF_PSEUDO_MAP_IDX_VALUE:
+      break;
+    default:
+      fail('unrecognized bpf_ld_imm64 insn');
+  }
+  // bpflab has no fd_array: a map index (src 5/6) cannot be resolved, as in a load without one.
+  if (ins.src === op.BPF_PSEUDO_MAP_IDX || ins.src === op.BPF_PSEUDO_MAP_IDX_VALUE) fail('fd_idx without fd_array is invalid');
+  const m = ins.imm >= 0 ? program.maps[ins.imm] : undefined;
+  if (!m) fail(`fd ${ins.imm} is not pointing to valid bpf_map`);
+  if (ins.src === op.BPF_PSEUDO_MAP_VALUE) {
+    const off = next!.imm >>> 0;
+    if (off >= 1 << 29) fail(`direct value offset of ${off} is not allowed`);
+    if (m!.type !== 'array') fail('no direct value access support for this map type');
+    if (off >= m!.valueSize) throw new Reject(pc, 'map_value_oob', `invalid access to map value pointer, value_size=${m!.valueSize} off=${off}`);
+  }
+}
+
+/**
+ * check_abnormal_return: without BTF func_info the kernel refuses LD_ABS/LD_IND and tail calls
+ * outside the main program (both can leave the whole program from inside a subprogram).
+ */
+function checkAbnormalReturn(program: Program, cfg: Cfg): void {
+  for (let i = 1; i < cfg.subprogs.length; i++) {
+    const s = cfg.subprogs[i]!;
+    for (let pc = s.start; pc < s.end; pc++) {
+      if (cfg.second[pc]) continue;
+      const ins = program.insns[pc]!;
+      const c = op.cls(ins.code);
+      if (c === op.BPF_LD && (op.mode(ins.code) === op.BPF_ABS || op.mode(ins.code) === op.BPF_IND))
+        throw new Reject(pc, 'subprog', 'LD_ABS is not allowed in subprogs without BTF');
+      if (ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === 0 && ins.imm === 12)
+        throw new Reject(pc, 'subprog', 'tail_call is not allowed in subprogs without BTF');
     }
   }
 }
@@ -60,15 +125,18 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   let cfg: Cfg | null = null;
   let env: Env | null = null;
   let error: VerifierError | null = null;
+  let failPath: ReturnType<typeof currentPath> | null = null;
   try {
     checkEncoding(program);
     cfg = buildCfg(program.insns, options.rejectLoops ? { rejectLoops: true } : {});
+    if (!program.btf) checkAbnormalReturn(program, cfg);
     const live = liveRegisters(program.insns, cfg);
     env = new Env(program, cfg, live, options);
     explore(env);
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
     error = { pc: e.pc, message: e.message, kind: e.kind };
+    if (env?.cur) failPath = currentPath(env, e.pc);
     env?.log?.line(e.message);
   }
   const processed = env?.insnProcessed ?? 0;
@@ -82,6 +150,10 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     ms: performance.now() - t0,
     cfg,
   };
+  if (failPath) {
+    res.path = failPath.path;
+    if (failPath.states) res.pathStates = failPath.states;
+  }
   if (options.log) {
     const log = env?.log;
     let text = log ? log.text() : error ? error.message + '\n' : '';

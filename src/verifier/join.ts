@@ -85,7 +85,7 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
 export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: boolean): VState {
   const sameRefs = a.refs.length === b.refs.length && a.refs.every((r, i) => r.id === b.refs[i]!.id);
   if (!sameRefs || a.frames.length !== b.frames.length) return cloneState(b);
-  return {
+  const joined: VState = {
     frames: a.frames.map((f, i) => joinFrame(env, f, b.frames[i]!, widen)),
     refs: a.refs.map((r) => ({ ...r })),
     pc,
@@ -95,4 +95,6 @@ export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: bo
     histx: b.histx.slice(),
     written: b.written.map((w) => w.slice()),
   };
+  if (b.histS) joined.histS = b.histS.slice();
+  return joined;
 }

@@ -23,6 +23,18 @@ function tnumStr(env: Env, v: Scalar): string {
   return `(0x${t.value.toString(16)}; 0x${t.mask.toString(16)})`;
 }
 
+/**
+ * check_generic_ptr_alignment in strict mode: the whole offset (variable part, fixed part and
+ * the instruction's offset) must be a multiple of the access size.
+ */
+export function checkStrictAlignment(env: Env, r: Reg, insnOff: number, size: number, desc: string): void {
+  if (size === 1) return;
+  const t = env.dom.tnum(r.v);
+  const low = BigInt(size - 1);
+  if ((t.mask & low) !== 0n || ((t.value + BigInt(r.off + insnOff)) & low) !== 0n)
+    env.reject('misaligned', `misaligned ${desc}access off ${tnumStr(env, r.v)}+${r.off}+${insnOff} size ${size}`);
+}
+
 /** Value of a `size`-byte load of unknown memory. */
 function loadedScalar(env: Env, size: number, sext: boolean): Scalar {
   if (size === 8) return env.UNKNOWN;
@@ -247,7 +259,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     f.spills[k] = { ...reg };
     for (let i = k * 8; i < k * 8 + 8; i++) {
       if (i < k * 8 + sz) f.slots[i] = S.SPILL;
-      else if (f.slots[i] === S.SPILL || (f.slots[i] === S.INVALID && !env.opts.allowUninitStack)) f.slots[i] = S.MISC;
+      else if (f.slots[i] === S.SPILL) f.slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
     }
   };
   if (value && aligned && value.type === T.SCALAR) {

@@ -1,5 +1,6 @@
 /** What `verify` can be asked to do. */
 import type { Insn } from '../isa/insn.js';
+import type { VState } from './state.js';
 
 export type DomainName = 'kernel' | 'tnum' | 'interval';
 /** `dfs`: the kernel's path exploration with pruning; `join`: join + widening at loop heads. */
@@ -27,6 +28,17 @@ export interface VerifyOptions {
   allowUninitStack?: boolean;
   /** nr_cpu_ids for bpf_get_smp_processor_id's range (default: this host's CPU count, as the running kernel). */
   nrCpus?: number;
+  /**
+   * Record the full state before every instruction of the failing path (`VerifyResult.pathStates`).
+   * Default: on with `log`, off otherwise (it formats a state per processed instruction).
+   */
+  pathStates?: boolean;
+  /**
+   * Called right before each processed instruction with its pc and the current abstract state
+   * (for tools such as the fuzzer's embedding oracle). Read the state synchronously; it is
+   * mutated in place afterwards.
+   */
+  onInsn?: (pc: number, state: VState) => void;
   /** Instruction printer for the log (default: the ISA disassembler). */
   disasm?: (insns: readonly Insn[], pc: number) => string;
 }

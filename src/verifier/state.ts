@@ -73,6 +73,11 @@ export interface VState {
   /** Instructions executed since `parent` (for precision backtracking), and what each touched (`histx`). */
   hist: number[];
   histx: number[];
+  /**
+   * With path tracking (options.log / options.pathStates): the full state before each pc of
+   * `hist`, in the log's format. During a step it holds one more entry (the current pc's).
+   */
+  histS?: string[];
   /** Per frame, stack slots fully overwritten since `parent` (they screen reads from older checkpoints). */
   written: Uint8Array[];
 }
@@ -91,6 +96,7 @@ export interface Checkpoint {
   /** Instructions from `parent` to this checkpoint, and what each touched. */
   hist: number[];
   histx: number[];
+  histS?: string[];
   /** Per frame, stack slots written between `parent` and this checkpoint. */
   written: Uint8Array[];
   /** Per frame, stack slots some path from here read before writing: only these matter when pruning. */
@@ -136,7 +142,9 @@ function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: VState): VState {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()) };
+  const c: VState = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()) };
+  if (s.histS) c.histS = s.histS.slice();
+  return c;
 }
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;

@@ -272,7 +272,7 @@ export class Vm {
     }
     const pk = env.packet;
     if (pk) res.packet = pk.buf.slice(pk.data, pk.end);
-    if (env.ctxRegion) res.ctx = run.mem.bytes[env.ctxRegion]!.slice();
+    if (env.ctxRegion) res.ctx = run.mem.ctx?.output?.() ?? run.mem.bytes[env.ctxRegion]!.slice();
     if (run.memRegion && run.input.mem) res.mem = run.input.mem;
     if (env.redirect) res.redirect = env.redirect;
     return res;
@@ -281,6 +281,32 @@ export class Vm {
   run(input: RunInput = {}): RunResult {
     const prepared = this.prepare(input);
     return this.finish(prepared, this.execute(prepared));
+  }
+
+  /**
+   * BPF_PROG_TEST_RUN's `repeat` (and the JIT's runRepeated): one setup, then the program `repeat`
+   * times on the same context, packet and maps, each run from the initial registers (stopping at
+   * the first fault or error). `nsPerRun` times only the runs, not the setup.
+   */
+  runRepeated(input: RunInput, repeat: number): RunResult & { nsPerRun: number } {
+    const prepared = this.prepare(input);
+    const it = this.interp;
+    const initial = it.R.slice(0, 22);
+    const n = Math.max(1, Math.floor(repeat));
+    let done = 0;
+    let outcome: RunOutcome;
+    const t0 = process.hrtime.bigint();
+    for (;;) {
+      outcome = this.execute(prepared);
+      done++;
+      if (outcome.error !== undefined || done >= n) break;
+      it.R.set(initial);
+      it.steps = 0;
+      it.depth = 0;
+      prepared.env.tailCalls = 0; // the tail-call budget is per run
+    }
+    const nsPerRun = Number(process.hrtime.bigint() - t0) / done;
+    return { ...this.finish(prepared, outcome), nsPerRun };
   }
 }
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/isa/asm/index.js';
 import type { Program, ProgType } from '../../src/isa/program.js';
 import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
+import { memoryIo, type Io } from '../../src/cli/io.js';
 import { ERROR_KINDS, buildCfg, verify } from '../../src/verifier/index.js';
 
 function prog(text: string, type: ProgType = 'socket_filter'): Program {
@@ -61,6 +61,30 @@ describe('cfg', () => {
   it('reports structural errors with the kernel\'s words', () => {
     expect(verify(prog('r0 = 0\nexit\nr0 = 1\nexit')).error).toEqual({ pc: 2, kind: 'cfg_unreachable', message: 'unreachable insn 2' });
     expect(verify(prog('r0 = 0')).error?.message).toBe('last insn is not an exit or jmp');
+  });
+});
+
+describe('ld_imm64 checks (resolve_pseudo_ldimm64)', () => {
+  const withMap = (text: string): Program => prog(`.map m array key=4 value=8 entries=1\n${text}`);
+  const patched = (src: number, hiImm: number): Program => {
+    const p = withMap('r1 = map[m]\nr0 = 0\nexit');
+    p.insns[0] = { ...p.insns[0]!, src };
+    p.insns[1] = { ...p.insns[1]!, imm: hiImm };
+    return p;
+  };
+  it('refuses a map reference with a non-zero upper half and an unknown pseudo source', () => {
+    expect(verify(patched(1, 1)).error?.message).toBe('unrecognized bpf_ld_imm64 insn');
+    expect(verify(patched(7, 0)).error?.message).toBe('unrecognized bpf_ld_imm64 insn');
+  });
+  it('refuses map indices into a missing fd_array and past the program\'s maps', () => {
+    expect(verify(patched(5, 0)).error?.message).toBe('fd_idx without fd_array is invalid');
+    const p = withMap('r1 = map[m]\nr0 = 0\nexit');
+    p.insns[0] = { ...p.insns[0]!, imm: 1 };
+    expect(verify(p).error).toEqual({ pc: 0, kind: 'invalid_insn', message: 'fd 1 is not pointing to valid bpf_map' });
+  });
+  it('checks direct value offsets before exploring', () => {
+    expect(verify(patched(2, 8)).error?.kind).toBe('map_value_oob');
+    expect(verify(patched(2, 4)).verdict).toBe('accept');
   });
 });
 
@@ -147,6 +171,16 @@ describe('bpflab verify', () => {
     const r = await run(['verify', 'bad.s'], { 'bad.s': 'exit\n' });
     expect(r.code).toBe(1);
     expect(r.out).toContain('reject at insn 0: R0 !read_ok [uninit_reg]');
+  });
+  it('--report and --sarif write the HTML report and SARIF', async () => {
+    const io = memoryIo({ 'bad.s': 'r0 = *(u32 *)(r1 +1000)\nexit\n' });
+    expect(await main(['verify', 'bad.s', '--report', 'out.html', '--sarif', 'out.sarif'], io)).toBe(1);
+    const text = (f: string): string => new TextDecoder().decode(io.files.get(f));
+    const html = text('out.html');
+    expect(html).toContain('invalid bpf_context access off=1000 size=4');
+    const sarif = JSON.parse(text('out.sarif'));
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0].results[0].ruleId).toBe('ctx_access');
   });
   it('exit 2 on bad input', async () => {
     const r = await run(['verify', 'x.s'], { 'x.s': 'r0 = = 1\n' });

@@ -46,6 +46,15 @@ describe('bpflab run', () => {
     expect(j).toMatchObject({ r0: '1', action: 'XDP_DROP', engine: 'vm', repeat: 3, maps: { hits: { '00000000': '0800000000000000' } } });
     expect(j.nsPerRun).toBeGreaterThan(0);
   });
+  it('--repeat N on the vm and the jit: one setup, N runs from the initial registers, state carried over', async () => {
+    for (const engine of ['vm', 'jit']) {
+      const r = await cli(['run', 'drop.s', '--packet', hex(udpPacket(53)), '--engine', engine, '--repeat', '1000', '--json'], { 'drop.s': XDP });
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.out);
+      expect(j).toMatchObject({ r0: '1', engine, repeat: 1000, steps: 13, maps: { hits: { '00000000': 'e803000000000000' } } });
+      expect(j.nsPerRun).toBeGreaterThan(0);
+    }
+  });
   it('--engine jit (checked and --trusted) gives the VM\'s answer', async () => {
     for (const extra of [[], ['--trusted']]) {
       const r = await cli(['run', 'drop.s', '--packet', hex(udpPacket(53)), '--engine', 'jit', ...extra], { 'drop.s': XDP });

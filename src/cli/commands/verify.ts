@@ -1,10 +1,11 @@
 /**
- * `bpflab verify FILE [--section S] [--type T] [--json] [--log] [--kernel] [--domain D]`:
- * verify every program in FILE; with --kernel also load each into the running kernel and show
- * both verdicts. Exit 0 when every program is accepted, 1 when any is rejected, 2 on bad input.
+ * `bpflab verify FILE [--section S] [--type T] [--json] [--log] [--report OUT.html] [--sarif OUT.sarif]
+ * [--kernel] [--domain D]`: verify every program in FILE; with --kernel also load each into the
+ * running kernel and show both verdicts; --report / --sarif write the HTML report / SARIF. Exit 0 when every program is accepted, 1 when any is rejected, 2 on bad input.
  */
 import { PROG_TYPES, type ProgType, type Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
+import type { ProgramReportInput } from '../../report/index.js';
 import { verify, type DomainName, type Strategy, type VerifyResult } from '../../verifier/index.js';
 import { firstKernelError, kernelProcessed } from '../../verifier/kernel-log.js';
 import { parseArgs, type CommandDecl } from '../args.js';
@@ -13,12 +14,14 @@ import type { Command } from '../io.js';
 const decl: CommandDecl = {
   name: 'verify',
   summary: 'Verify every program in FILE (ELF object, assembly, conformance .data, raw bytecode) as the Linux verifier would.',
-  usage: 'verify FILE [--section S] [--type T] [--json] [--log] [--kernel] [--domain kernel|tnum|interval]',
+  usage: 'verify FILE [--section S] [--type T] [--json] [--log] [--report OUT.html] [--sarif OUT.sarif] [--kernel] [--domain kernel|tnum|interval]',
   options: [
     { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
     { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type for inputs that do not say (default socket_filter)' },
     { name: 'log', kind: 'flag', description: 'print the verifier log in the Linux kernel\'s format' },
     { name: 'log-level', kind: 'string', valueName: 'N', choices: ['1', '2'], description: 'with --log: 2 also prints the full state before every instruction' },
+    { name: 'report', kind: 'string', valueName: 'OUT.html', description: 'write a self-contained HTML report' },
+    { name: 'sarif', kind: 'string', valueName: 'OUT.sarif', description: 'write SARIF 2.1.0 for CI (one result per rejected program)' },
     { name: 'kernel', kind: 'flag', description: 'also load each program into the running kernel and show both verdicts' },
     { name: 'domain', kind: 'string', valueName: 'D', choices: ['kernel', 'tnum', 'interval'], description: 'scalar domain (default kernel: tnum x s64/u64/s32/u32 ranges)' },
     { name: 'strategy', kind: 'string', valueName: 'S', choices: ['dfs', 'join'], description: 'exploration: dfs (kernel, default) or join (join + widening at loop heads)' },
@@ -71,12 +74,17 @@ export const command: Command = {
     const withKernel = args.flags.has('kernel');
     const domain = (args.strings.get('domain') ?? 'kernel') as DomainName;
     const strategy = (args.strings.get('strategy') ?? 'dfs') as Strategy;
+    const vopts = { domain, strategy, allowUninitStack: args.flags.has('allow-uninit-stack') };
+    const reportPath = args.strings.get('report');
+    const sarifPath = args.strings.get('sarif');
+    const collected: ProgramReportInput[] = [];
     let rejected = 0;
     const out: unknown[] = [];
     for (const p of programs) {
-      const r = verify(p, { domain, strategy, log: withLog, logLevel: args.strings.get('log-level') === '2' ? 2 : 1, allowUninitStack: args.flags.has('allow-uninit-stack') });
+      const r = verify(p, { ...vopts, log: withLog, logLevel: args.strings.get('log-level') === '2' ? 2 : 1 });
       if (r.verdict === 'reject') rejected++;
       const kv = withKernel ? await kernelVerdict(p) : undefined;
+      if (reportPath !== undefined || sarifPath !== undefined) collected.push({ program: p, result: r, kernel: kv ?? null });
       if (json) {
         out.push({
           name: p.name, section: p.section, type: p.type, insns: p.insns.length, verdict: r.verdict, error: r.error,
@@ -97,6 +105,11 @@ export const command: Command = {
       }
     }
     if (json) io.out(JSON.stringify({ file: path, programs: out }) + '\n');
+    if (reportPath !== undefined || sarifPath !== undefined) {
+      // Loaded lazily: the report renderer (d3 bundle, templates) is not needed by plain runs.
+      const { writeReports } = await import('../../report/index.js');
+      writeReports(io, { html: reportPath, sarif: sarifPath }, { file: path, programs: collected }, { verifyOptions: vopts });
+    }
     return rejected ? 1 : 0;
   },
 };

@@ -35,6 +35,8 @@ export interface ExtCoreRelo {
   typeId: number;
   /** Access string, e.g. "0:1:2" (type-based relocations use "0"). */
   access: string;
+  /** Offset of the access string in .BTF's string section (what BPF_PROG_LOAD's core_relos carry). */
+  accessOff: number;
   kind: number;
   kindName: string;
 }
@@ -115,6 +117,7 @@ export function parseBtfExt(data: Uint8Array, btf: Btf, where: string, base = 0)
       insnOff: dv.getUint32(o, true),
       typeId,
       access: str(dv.getUint32(o + 8, true), o + 8, 'core_relo access string'),
+      accessOff: dv.getUint32(o + 8, true),
       kind,
       kindName: CORE_RELO_KINDS[kind] ?? `kind_${kind}`,
     };

@@ -11,7 +11,7 @@ import { returnSpec } from './returns.js';
 import type { CtxLayout, ProgTypeInfo } from './types.js';
 
 export * from './types.js';
-export { SK_BUFF_FIELDS, SK_BUFF_SIZE, SOCKET_FILTER_CTX, TC_CTX, CGROUP_SKB_CTX, BPF_CGROUP_INET_EGRESS } from './skbuff.js';
+export { SK_BUFF_FIELDS, SK_BUFF_SIZE, SOCKET_FILTER_CTX, TC_CTX, CGROUP_SKB_CTX, BPF_CGROUP_INET_EGRESS, SKB_TARGET_SIZE, SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS } from './skbuff.js';
 export { XDP_MD_FIELDS, XDP_MD_SIZE, XDP_CTX, BPF_XDP_DEVMAP } from './xdp.js';
 export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, PT_REGS_SIZE, PT_REGS_PARM, PT_REGS_RC, TRACEPOINT_MAX, RAW_TP_ARGS } from './tracing.js';
 export { CGROUP_SOCK_CTX, CGROUP_SOCK_ADDR_CTX, SOCK_OPS_CTX, BPF_SOCK_FIELDS, BPF_SOCK_ADDR_FIELDS, BPF_SOCK_OPS_FIELDS, ATTACH } from './sock.js';

@@ -23,6 +23,25 @@ const F = Object.fromEntries(SK_BUFF_FIELDS.map((f) => [f.name, f])) as Record<s
 const inField = (off: number, name: string): boolean => { const f = F[name]!; return off >= f.off && off < f.off + f.size; };
 const inRange = (off: number, first: string, last: string): boolean => off >= F[first]!.off && off < F[last]!.off + F[last]!.size;
 
+/**
+ * Fields whose sk_buff member (bpf_convert_ctx_access's `*target_size`) is narrower than the uapi
+ * u32: convert_ctx_accesses shifts and masks a narrow load only when it is narrower than the
+ * member, so e.g. a u8 load anywhere in pkt_type (a 3-bit field loaded as u8) or a u16 load of
+ * the upper half of protocol returns the whole value. Writes store only the member's width.
+ */
+export const SKB_TARGET_SIZE: Readonly<Record<string, number>> = {
+  pkt_type: 1, queue_mapping: 2, protocol: 2, vlan_proto: 2, vlan_tci: 2, tc_index: 2, tc_classid: 2,
+  family: 2, remote_port: 2, local_port: 2, gso_segs: 2, gso_size: 2,
+};
+
+/**
+ * ctx_in of BPF_PROG_TEST_RUN for skb programs (convert___skb_to_skb): only these fields may be
+ * non-zero; they are copied into the skb before the run and back into ctx_out after it.
+ */
+export const SKB_CTX_IN_FIELDS: readonly string[] = ['mark', 'priority', 'ingress_ifindex', 'ifindex', 'cb', 'tstamp', 'wire_len', 'gso_segs', 'gso_size', 'hwtstamp'];
+/** The fields convert_skb_to___skb writes back into ctx_out. */
+export const SKB_CTX_OUT_FIELDS: readonly string[] = SKB_CTX_IN_FIELDS;
+
 /** BPF_CGROUP_INET_EGRESS, for cgroup_skb's return range. */
 export const BPF_CGROUP_INET_EGRESS = 1;
 
@@ -50,8 +69,8 @@ function skbCommon(off: number, size: number, kind: AccessKind, opts: AccessOpti
     if (size !== 8) return deny('tstamp needs an 8-byte access');
     return { ok: true, field: f, fieldSize: 8 };
   }
-  if (off === F['sk']!.off) {
-    if (kind === 'write' || size !== 8) return deny('sk is a read-only pointer');
+  if (inField(off, 'sk')) {
+    if (kind === 'write' || size !== 8 || off !== F['sk']!.off) return deny('sk is a read-only pointer');
     return { ok: true, field: f, pointer: 'sock_common_or_null', fieldSize: 8 };
   }
   if (off === F['tstamp_type']!.off) return deny('tstamp_type is only for tc programs');
@@ -92,6 +111,8 @@ function cgroupSkbAccess(off: number, size: number, kind: AccessKind, opts: Acce
     return deny(`cgroup_skb may not write ${fieldAt(SK_BUFF_FIELDS, off)?.name ?? `offset ${off}`}`);
   if (inField(off, 'data')) return skbCommon(off, size, kind, opts, 'packet');
   if (inField(off, 'data_end')) return skbCommon(off, size, kind, opts, 'packet_end');
+  // the addresses have no narrow conversion (bpf_skb_is_valid_access: size must be size_default)
+  if (inRange(off, 'remote_ip4', 'local_ip6') && size !== 4) return deny(`${fieldAt(SK_BUFF_FIELDS, off)!.name} needs a 4-byte access`);
   return skbCommon(off, size, kind, opts);
 }
 

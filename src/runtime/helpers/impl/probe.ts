@@ -6,6 +6,9 @@
 import { type HelperEnv, arg, argNum, setR0Int } from '../../env.js';
 import { F_CTX, split } from '../../memory.js';
 import { EFAULT, type HelperFn } from './common.js';
+import { ERRNO } from '../../maps/errno.js';
+
+const ERANGE = -ERRNO.ERANGE;
 
 type Space = 'kernel' | 'user' | 'any';
 
@@ -31,13 +34,24 @@ function source(env: HelperEnv, addr: bigint, len: number, space: Space, str: bo
   return null;
 }
 
+/**
+ * x86-64 copy_from_kernel_nofault_allowed(): kernel reads of user addresses (below
+ * TASK_SIZE_MAX + PAGE_SIZE) or of non-canonical ones fail with -ERANGE, not -EFAULT; the
+ * compat probe_read sends addresses below TASK_SIZE to the user copy (-EFAULT).
+ */
+function unreadable(space: Space, addr: bigint): number {
+  const a = BigInt.asUintN(64, addr);
+  if (space === 'user' || (space === 'any' && a < 0x0000_7fff_ffff_f000n)) return EFAULT; // compat: user addresses read user memory
+  return a < 0xffff_8000_0000_0000n ? ERANGE : EFAULT;
+}
+
 function probeRead(space: Space): HelperFn {
   return (env) => {
     const size = argNum(env, 2);
     const dst = env.mem.slice(arg(env, 1), size, true, env.pc);
     if (size === 0) { setR0Int(env, 0); return; }
     const src = source(env, arg(env, 3), size, space, false);
-    if (!src) { dst.fill(0); setR0Int(env, EFAULT); return; }
+    if (!src) { dst.fill(0); setR0Int(env, unreadable(space, arg(env, 3))); return; }
     dst.set(src);
     setR0Int(env, 0);
   };
@@ -50,7 +64,7 @@ function probeReadStr(space: Space): HelperFn {
     const dst = env.mem.slice(arg(env, 1), size, true, env.pc);
     if (size === 0) { setR0Int(env, 0); return; }
     const src = source(env, arg(env, 3), size, space, true);
-    if (!src) { dst.fill(0); setR0Int(env, EFAULT); return; }
+    if (!src) { dst.fill(0); setR0Int(env, unreadable(space, arg(env, 3))); return; }
     let n = 0;
     while (n < size - 1 && n < src.length && src[n] !== 0) { dst[n] = src[n]!; n++; }
     if (n < size - 1 && n === src.length) { dst.fill(0); setR0Int(env, EFAULT); return; } // ran off mapped memory before a NUL
