@@ -110,6 +110,13 @@ export interface MapSpec {
   readonly?: boolean;
   /** Pinning mode from BTF-defined maps (0 none, 1 by name). */
   pinning?: number;
+  /**
+   * BTF type ids of key and value in the object's BTF (Program.btf.raw), as libbpf passes them
+   * to BPF_MAP_CREATE (0 = none, e.g. the key of a global-data map whose value is its DATASEC).
+   * The kernel needs them for values holding bpf_spin_lock, timers or kptrs.
+   */
+  btfKeyTypeId?: number;
+  btfValueTypeId?: number;
 }
 
 /** One BTF line_info record resolved to source text. */

@@ -14,8 +14,11 @@ export {
   possibleCpus,
   userValueSize,
   hostMapSpec,
+  mapUsesBtf,
+  mapInfo,
+  type KernelMapInfo,
 } from './maps.js';
-export { btfLoad, encodeFuncInfo, encodeLineInfo, type BtfLoadResult } from './btf.js';
+export { btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo, type BtfLoadResult } from './btf.js';
 export {
   progLoad,
   progTestRun,

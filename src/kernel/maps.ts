@@ -42,8 +42,25 @@ export function userValueSize(spec: MapSpec): number {
   return spec.valueSize;
 }
 
-/** BPF_MAP_CREATE; returns the new map's fd. `innerFd` is required for array_of_maps / hash_of_maps. */
-export function mapCreateFd(spec: MapSpec, innerFd = 0): number {
+/**
+ * Map types libbpf creates without BTF key/value types (bpf_object__create_map): their values
+ * are fds or have no meaningful type.
+ */
+const NO_BTF_TYPES = new Set<string>([
+  'perf_event_array', 'cgroup_array', 'stack_trace', 'array_of_maps', 'hash_of_maps', 'devmap', 'devmap_hash', 'cpumap',
+  'xskmap', 'sockmap', 'sockhash', 'queue', 'stack', 'arena', 'ringbuf', 'user_ringbuf',
+]);
+
+/** Whether BPF_MAP_CREATE gets the spec's BTF key/value type ids (with a BTF fd). */
+export function mapUsesBtf(spec: MapSpec): boolean {
+  return spec.btfValueTypeId !== undefined && !NO_BTF_TYPES.has(spec.type);
+}
+
+/**
+ * BPF_MAP_CREATE; returns the new map's fd. `innerFd` is required for array_of_maps / hash_of_maps.
+ * With `btfFd`, maps that carry BTF type ids (mapUsesBtf) are described by them.
+ */
+export function mapCreateFd(spec: MapSpec, innerFd = 0, btfFd?: number): number {
   const a = new Attr(MAP_CREATE.size)
     .u32(MAP_CREATE.map_type, MAP_TYPES[spec.type])
     .u32(MAP_CREATE.key_size, spec.keySize)
@@ -52,6 +69,8 @@ export function mapCreateFd(spec: MapSpec, innerFd = 0): number {
     .u32(MAP_CREATE.map_flags, spec.flags)
     .u32(MAP_CREATE.inner_map_fd, innerFd)
     .name(MAP_CREATE.map_name, spec.name);
+  if (btfFd !== undefined && btfFd >= 0 && mapUsesBtf(spec))
+    a.u32(MAP_CREATE.btf_fd, btfFd).u32(MAP_CREATE.btf_key_type_id, spec.btfKeyTypeId ?? 0).u32(MAP_CREATE.btf_value_type_id, spec.btfValueTypeId ?? 0);
   const r = bpf(BPF_CMD.MAP_CREATE, a.bytes);
   if (r.ret < 0) throw new KernelError('BPF_MAP_CREATE', r.errno, `map ${spec.name} (${spec.type})`);
   return r.ret;
@@ -186,6 +205,17 @@ export class KernelMap {
   }
 }
 
+/** Like libbpf: when the kernel refuses a map with its BTF, retry without it. */
+function createWithBtfFallback(spec: MapSpec, innerFd: number, btfFd: number | undefined): number {
+  if (btfFd === undefined || !mapUsesBtf(spec)) return mapCreateFd(spec, innerFd);
+  try {
+    return mapCreateFd(spec, innerFd, btfFd);
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    return mapCreateFd(spec, innerFd);
+  }
+}
+
 /**
  * The spec as this host creates it: a perf_event_array declared with max_entries 0 gets one
  * slot per possible CPU (libbpf's map_set_def_max_entries; the loader leaves the 0 so that a
@@ -205,13 +235,13 @@ export function hostMapSpec(spec: MapSpec): MapSpec {
  * Creates a kernel map for `spec` (its inner template first for map-in-map types, closed after),
  * fills a global-data map from `spec.initial` and freezes `readonly` ones.
  */
-export function mapCreate(declared: MapSpec): KernelMap {
+export function mapCreate(declared: MapSpec, opts: { btfFd?: number } = {}): KernelMap {
   const spec = hostMapSpec(declared);
   let innerFd = -1;
-  if (spec.inner) innerFd = mapCreateFd(spec.inner);
+  if (spec.inner) innerFd = createWithBtfFallback(spec.inner, 0, opts.btfFd);
   let fd: number;
   try {
-    fd = mapCreateFd(spec, Math.max(innerFd, 0));
+    fd = createWithBtfFallback(spec, Math.max(innerFd, 0), opts.btfFd);
   } finally {
     closeFd(innerFd);
   }
@@ -228,4 +258,37 @@ export function mapCreate(declared: MapSpec): KernelMap {
     throw e;
   }
   return m;
+}
+
+/** What the kernel reports about a map (struct bpf_map_info, the fields used here). */
+export interface KernelMapInfo {
+  type: number;
+  id: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+  name: string;
+  /** Id of the BTF object the map was created with (0 = none). */
+  btfId: number;
+  btfKeyTypeId: number;
+  btfValueTypeId: number;
+}
+
+/** BPF_OBJ_GET_INFO_BY_FD on a map fd. Throws KernelError. */
+export function mapInfo(fd: number): KernelMapInfo {
+  const size = 88;
+  const info = scratchBuffer('mapInfo', size);
+  const a = new Attr(16).u32(0, fd).u32(4, size).u64(8, info.addr);
+  const r = bpf(BPF_CMD.OBJ_GET_INFO_BY_FD, a.bytes);
+  if (r.ret < 0) throw new KernelError('BPF_OBJ_GET_INFO_BY_FD', r.errno);
+  const dv = new DataView(info.bytes.buffer, info.bytes.byteOffset, size);
+  const u32 = (o: number) => dv.getUint32(o, true);
+  const nameBytes = info.bytes.subarray(24, 40);
+  const end = nameBytes.indexOf(0);
+  return {
+    type: u32(0), id: u32(4), keySize: u32(8), valueSize: u32(12), maxEntries: u32(16), flags: u32(20),
+    name: Buffer.from(nameBytes.subarray(0, end < 0 ? 16 : end)).toString('latin1'),
+    btfId: u32(64), btfKeyTypeId: u32(68), btfValueTypeId: u32(72),
+  };
 }

@@ -10,7 +10,7 @@ import { PROG_TYPES, type ProgType, type Program } from '../isa/program.js';
 import { Attr, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
 import { btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
 import { KernelError } from './errors.js';
-import { KernelMap, mapCreate } from './maps.js';
+import { KernelMap, mapCreate, mapUsesBtf } from './maps.js';
 import { BPF_CMD, NativeBuffer, bpf, closeFd, errnoName, releaseLarge, scratchBuffer, scratchCopy } from './syscall.js';
 
 const ENOSPC = 28;
@@ -86,14 +86,25 @@ export function patchMapFds(insns: readonly Insn[], fds: readonly number[]): Ins
   return out;
 }
 
-/** Kernel maps for every map of the program, in order. Closes what it made if one fails. */
-export function createProgramMaps(program: Program): KernelMap[] {
+/**
+ * Kernel maps for every map of the program, in order. Closes what it made if one fails. Maps
+ * with BTF type ids are described by the program's BTF (loaded once here, closed after), as
+ * libbpf creates them; pass `{ btf: false }` for bare maps.
+ */
+export function createProgramMaps(program: Program, opts: { btf?: boolean } = {}): KernelMap[] {
   const maps: KernelMap[] = [];
+  let btfFd: number | undefined;
   try {
-    for (const spec of program.maps) maps.push(mapCreate(spec));
+    if (program.btf && opts.btf !== false && program.maps.some((m) => mapUsesBtf(m) || (m.inner !== undefined && mapUsesBtf(m.inner)))) {
+      const b = btfLoad(program.btf.raw);
+      if (b.fd !== null) btfFd = b.fd;
+    }
+    for (const spec of program.maps) maps.push(btfFd === undefined ? mapCreate(spec) : mapCreate(spec, { btfFd }));
   } catch (e) {
     for (const m of maps) m.close();
     throw e;
+  } finally {
+    if (btfFd !== undefined) closeFd(btfFd);
   }
   return maps;
 }
@@ -171,7 +182,7 @@ function loadOnce(
  * with the verifier log, retrying with a larger buffer while the log does not fit (ENOSPC).
  */
 export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoadResult {
-  const own = opts.maps ? null : createProgramMaps(program);
+  const own = opts.maps ? null : createProgramMaps(program, opts.btf === false ? { btf: false } : {});
   const maps = opts.maps ?? own ?? [];
   let btf: BtfAttrs | null = null;
   let btfError: string | undefined;
@@ -340,7 +351,7 @@ export interface KernelRunResult {
 
 /** Loads, fills maps, test-runs once (or `repeat` times), reads the maps back, closes every fd. */
 export function runInKernel(program: Program, input: KernelRunInput = {}): KernelRunResult {
-  const maps = createProgramMaps(program);
+  const maps = createProgramMaps(program, input.btf === false ? { btf: false } : {});
   const targets: number[] = [];
   let fd: number | null = null;
   const mapOf = (ref: string | number): KernelMap => {

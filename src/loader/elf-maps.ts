@@ -131,6 +131,11 @@ export function legacyMaps(elf: ElfFile): ElfMap[] {
  * Program does not depend on the host it was loaded on.
  */
 export function applyMapFixups(spec: MapSpec): void {
+  // BTF describes what the program declared; where the sizes are forced it no longer fits.
+  if (spec.type === 'perf_event_array' || spec.type === 'ringbuf' || spec.type === 'array_of_maps' || spec.type === 'hash_of_maps') {
+    delete spec.btfKeyTypeId;
+    delete spec.btfValueTypeId;
+  }
   if (spec.type === 'perf_event_array') {
     spec.keySize = 4;
     spec.valueSize = 4;
@@ -187,8 +192,8 @@ function parseMapDef(elf: ElfFile, sec: ElfSection, btf: Btf, name: string, def:
     if (!t || t.kind !== 'ptr') throw fail(`${what} spec is not PTR: ${t?.kind ?? 'missing'}`);
     const sz = btf.resolveSize(t.type);
     if (sz === undefined) throw fail(`can't determine ${what} size for type [${t.type}]`);
-    if (what === 'key') m.keyType = btf.format(t.type);
-    else m.valueType = btf.format(t.type);
+    if (what === 'key') { m.keyType = btf.format(t.type); spec.btfKeyTypeId = t.type; }
+    else { m.valueType = btf.format(t.type); spec.btfValueTypeId = t.type; }
     return sz;
   };
   def.members.forEach((mem, i) => {
@@ -274,6 +279,8 @@ export function globalDataMaps(elf: ElfFile, objName: string, btf: Btf | undefin
     if (btf && ds && ds.kind === 'datasec' && ds.vars.some((vi) => { const v = btf.type(vi.type); return v?.kind === 'var' && v.linkage !== 0; }))
       flags |= BPF_F_MMAPABLE;
     const spec: MapSpec = { name: internalMapName(objName, sec.name), type: 'array', keySize: 4, valueSize: sec.size, maxEntries: 1, flags, initial };
+    // libbpf describes a global-data map by its DATASEC (no key type).
+    if (ds) { spec.btfKeyTypeId = 0; spec.btfValueTypeId = ds.id; }
     if (kind === 'rodata') spec.readonly = true;
     out.push({ spec, origin: kind, sectionIndex: sec.index, section: sec.name, offset: 0, defSize: sec.size, typeNumber: 2, valueType: `SEC("${sec.name}")` });
   }

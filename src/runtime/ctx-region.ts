@@ -103,6 +103,18 @@ function fillSkb(bytes: Uint8Array, frame: Uint8Array, packet: PacketState, ctxI
 
 export function isSkbType(t: ProgType): boolean { return SKB_TYPES.has(t); }
 
+/**
+ * The bytes BPF_PROG_TEST_RUN returns as data_out for a packet `data..data_end` after the run:
+ * for skb types that start at the network header the kernel pushes the Ethernet header back as
+ * 14 zero bytes (bpf_prog_test_run_skb: memset(__skb_push(skb, hh_len), 0, hh_len)).
+ */
+export function testRunDataOut(t: ProgType, packet: Uint8Array): Uint8Array {
+  if (!SKB_TYPES.has(t) || L2_TYPES.has(t)) return packet;
+  const out = new Uint8Array(ETH_HLEN + packet.length);
+  out.set(packet, ETH_HLEN);
+  return out;
+}
+
 export interface ContextInput {
   ctx?: Uint8Array;
   packet?: Uint8Array;

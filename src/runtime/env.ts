@@ -10,6 +10,7 @@
  */
 import type { Program, ProgType } from '../isa/program.js';
 import type { BpfMap } from './maps/types.js';
+import type { FibModel } from './fib.js';
 import { Memory, join } from './memory.js';
 
 /** The current task, as get_current_pid_tgid / uid_gid / comm / cgroup_id see it. */
@@ -21,6 +22,11 @@ export interface Task {
   /** Task name; the kernel keeps at most 15 bytes plus NUL. */
   comm: string;
   cgroupId: bigint;
+  /**
+   * Ids of the cgroups above the task's (cgroup v2 hierarchy), for bpf_current_task_under_cgroup
+   * and bpf_skb_under_cgroup. Default: [1n], the root cgroup.
+   */
+  cgroupAncestors?: readonly bigint[];
 }
 
 export const DEFAULT_TASK: Readonly<Task> = { pid: 4242, tgid: 4242, uid: 0, gid: 0, comm: 'bpflab', cgroupId: 1n };
@@ -162,6 +168,8 @@ export interface HelperEnv {
   callFunction: (pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
   /** The pc of the current call instruction (for faults raised in helpers). */
   pc: number;
+  /** Devices, routes and neighbours bpf_fib_lookup consults (default: runtime/fib.ts DEFAULT_FIB). */
+  fib?: FibModel;
 }
 
 // ---- argument and result access (r1..r5 live at regs[2..11]) ----

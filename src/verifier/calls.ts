@@ -347,7 +347,9 @@ export function checkStackDepth(env: Env): void {
 export function checkExit(env: Env): boolean {
   const st = env.cur;
   if (st.frames.length > 1) {
-    const r0 = env.readReg(0);
+    // prepare_func_exit: r0 goes back as it is; an unwritten r0 is an error only if the caller reads it.
+    env.scratched |= 1;
+    const r0 = env.reg(0);
     if (r0.type === T.PTR_TO_STACK) env.reject('pointer_leak', 'cannot return stack pointer to the caller');
     const callee = st.frames.pop()!;
     st.written.length = st.frames.length;

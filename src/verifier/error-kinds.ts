@@ -26,7 +26,7 @@ export const ERROR_KINDS = {
   packet_oob: 'a packet access beyond the range proven against data_end: `invalid access to packet, off=0 size=4, R2(id=0,off=0,r=0)`',
   mem_oob: 'an access outside a helper-returned buffer: `invalid access to memory, mem_size=8 off=8 size=1`',
   unbounded_access: 'an access with a variable offset whose bounds are not known well enough',
-  misaligned: 'a stack access not aligned to its size: `misaligned stack access off (0x0; 0x0)+-4+0 size 8`',
+  misaligned: 'a stack access, or an atomic on any memory, not aligned to its size: `misaligned stack access off (0x0; 0x0)+-4+0 size 8`, `misaligned value access off 0+0+1 size 4`',
   readonly_write: 'a write to memory the program may only read (`cannot write into map_ptr`, read-only map)',
   // Arithmetic.
   pointer_arithmetic: 'an operation on a pointer the verifier forbids (`R1 pointer arithmetic on map_value_or_null prohibited`, unbounded min value, bitwise ops on pointers, ...)',

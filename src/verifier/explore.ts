@@ -7,6 +7,7 @@
  */
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
+import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
 import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCall } from './calls.js';
@@ -136,6 +137,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
   const st = env.cur;
   const pc = env.pc;
   const c = op.cls(ins.code);
+  if (ins.code !== op.BPF_LD_IMM64) checkFields(env, ins);
   switch (c) {
     case op.BPF_ALU:
     case op.BPF_ALU64:
@@ -191,6 +193,18 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
     }
   }
   env.reject('invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * Reserved-field checks of an instruction being explored (the kernel makes them in do_check, so
+ * dead code is never checked). BPF_EXIT's `off` is not among the fields the kernel checks.
+ */
+function checkFields(env: Env, ins: Insn): void {
+  const isExit = ins.code === (op.BPF_JMP | op.BPF_EXIT);
+  const bad = checkInsn(isExit && ins.off !== 0 ? { ...ins, off: 0 } : ins);
+  if (!bad) return;
+  env.reject('invalid_insn', bad.kind === 'unknown_opcode' && !bad.reason.startsWith('unknown atomic')
+    ? `unknown opcode ${ins.code.toString(16).padStart(2, '0')}` : bad.reason);
 }
 
 function checkLdImm64(env: Env, ins: Insn): void {

@@ -6,9 +6,10 @@
 import { InputError } from '../isa/errors.js';
 import type { MapSpec, Program } from '../isa/program.js';
 import { ctxLayout } from '../runtime/context/index.js';
-import { ContextBuffers, buildContext } from '../runtime/ctx-region.js';
+import { ContextBuffers, buildContext, testRunDataOut } from '../runtime/ctx-region.js';
 import { AddressSpace, Clock, DEFAULT_TASK, type HelperEnv, Prng, type RedirectState, type Task } from '../runtime/env.js';
 import { VmError } from '../runtime/errors.js';
+import type { FibModel } from '../runtime/fib.js';
 import { HELPERS } from '../runtime/helpers/impl/index.js';
 import { createMap } from '../runtime/maps/create.js';
 import { isProgArray } from '../runtime/maps/guards.js';
@@ -38,6 +39,8 @@ export interface RunInput {
   /** skb->hash for get_hash_recalc. */
   skbHash?: number;
   expectedAttachType?: number;
+  /** The routing model bpf_fib_lookup sees (default: loopback only, forwarding disabled). */
+  fib?: FibModel;
 }
 
 export interface VmOptions {
@@ -70,7 +73,10 @@ export interface RunResult {
   steps: number;
   /** trace_printk output, one entry per call. */
   trace: string[];
-  /** The packet after the run (data..data_end), for networking programs. */
+  /**
+   * The packet after the run as BPF_PROG_TEST_RUN's data_out: data..data_end, preceded by 14 zero
+   * bytes for socket_filter / cgroup_skb (which see the packet from the network header on).
+   */
   packet?: Uint8Array;
   /** The ctx bytes after the run. */
   ctx?: Uint8Array;
@@ -233,6 +239,7 @@ export class Vm {
       skbHash: input.skbHash ?? 0, redirect: null, tailCalls: 0, tailCall: null, pc: 0,
       callFunction: (pc, a1, a2, a3, a4, a5) => it.callFunction(pc, a1, a2, a3, a4, a5),
     };
+    if (input.fib) env.fib = input.fib;
     it.env = env;
     it.steps = 0;
     it.depth = 0;
@@ -271,7 +278,7 @@ export class Vm {
       else throw e;
     }
     const pk = env.packet;
-    if (pk) res.packet = pk.buf.slice(pk.data, pk.end);
+    if (pk) res.packet = testRunDataOut(env.progType, pk.buf.slice(pk.data, pk.end));
     if (env.ctxRegion) res.ctx = run.mem.ctx?.output?.() ?? run.mem.bytes[env.ctxRegion]!.slice();
     if (run.memRegion && run.input.mem) res.mem = run.input.mem;
     if (env.redirect) res.redirect = env.redirect;
@@ -296,14 +303,21 @@ export class Vm {
     let done = 0;
     let outcome: RunOutcome;
     const t0 = process.hrtime.bigint();
-    for (;;) {
-      outcome = this.execute(prepared);
+    try {
+      // the interpreter directly: no result object per run
+      for (;;) {
+        it.exec(this.main.decoded, 0, 0);
+        if (++done >= n) break;
+        it.R.set(initial);
+        it.steps = 0;
+        it.depth = 0;
+        prepared.env.tailCalls = 0; // the tail-call budget is per run
+      }
+      const R = it.R;
+      outcome = { r0: (BigInt(R[1]! >>> 0) << 32n) | BigInt(R[0]! >>> 0), steps: it.steps, maxDepth: it.maxDepth };
+    } catch (e) {
       done++;
-      if (outcome.error !== undefined || done >= n) break;
-      it.R.set(initial);
-      it.steps = 0;
-      it.depth = 0;
-      prepared.env.tailCalls = 0; // the tail-call budget is per run
+      outcome = { error: e, steps: it.steps, maxDepth: it.maxDepth };
     }
     const nsPerRun = Number(process.hrtime.bigint() - t0) / done;
     return { ...this.finish(prepared, outcome), nsPerRun };

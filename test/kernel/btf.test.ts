@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { Program } from '../../src/isa/program.js';
-import { btfLoad, closeFd, hostMapSpec, kernelAvailable, mapCreate, possibleCpus, progLoad, runInKernel } from '../../src/kernel/index.js';
+import { btfLoad, closeFd, createProgramMaps, hostMapSpec, kernelAvailable, mapCreate, mapInfo, possibleCpus, progLoad, runInKernel } from '../../src/kernel/index.js';
 import { loadFile } from '../../src/loader/index.js';
 
 const k = kernelAvailable();
@@ -87,6 +87,39 @@ describe.skipIf(!k.ok)('BTF at BPF_PROG_LOAD', () => {
     expect(r.btfError).toMatch(/^BPF_BTF_LOAD: E/);
     expect(r.withBtf).toBeUndefined();
     expect(r.verdict).toBe('accept');
+  });
+
+  test('maps get their BTF key/value types (spin lock values need them), global data its DATASEC', async () => {
+    const p = await program(fixtures, 'spin_lock.o', 'locked_count');
+    const spec = p.maps.find((m) => m.name === 'counters')!;
+    expect(spec.btfKeyTypeId).toBeGreaterThan(0);
+    expect(spec.btfValueTypeId).toBeGreaterThan(0);
+    const maps = createProgramMaps(p);
+    try {
+      const info = mapInfo(maps[0]!.fd);
+      expect(info).toMatchObject({ name: 'counters', keySize: 4, valueSize: 16, btfKeyTypeId: spec.btfKeyTypeId, btfValueTypeId: spec.btfValueTypeId });
+      expect(info.btfId).toBeGreaterThan(0);
+    } finally {
+      for (const m of maps) m.close();
+    }
+    const r = runInKernel(p, { data: new Uint8Array(64), repeat: 3 });
+    expect(r.load.verdict, r.load.log.split('\n').slice(-3).join('\n')).toBe('accept');
+    expect(r.run!.retval).toBe(1);
+    // Without BTF the map value is opaque bytes to the kernel.
+    const bare = progLoad(p, { logLevel: 1, btf: false });
+    expect(bare.verdict).toBe('reject');
+    expect(bare.log).toMatch(/has to have BTF in order to use bpf_spin_lock/);
+    // Global data (.data/.rodata/.bss): no key type, the value is the section's DATASEC.
+    const g = await program(fixtures, 'calls_globals.o', 'with_calls');
+    const idx = g.maps.findIndex((m) => m.type === 'array' && m.maxEntries === 1 && m.initial !== undefined);
+    expect(idx).toBeGreaterThanOrEqual(0);
+    const gm = createProgramMaps(g);
+    try {
+      expect(mapInfo(gm[idx]!.fd)).toMatchObject({ btfKeyTypeId: 0, btfValueTypeId: g.maps[idx]!.btfValueTypeId });
+      expect(g.maps[idx]!.btfValueTypeId).toBeGreaterThan(0);
+    } finally {
+      for (const m of gm) m.close();
+    }
   });
 
   test('perf_event_array with max_entries 0 gets one slot per possible CPU when created', async () => {

@@ -185,3 +185,18 @@ describe.skipIf(!k.ok)('__sk_buff writes and ctx_out: VM vs BPF_PROG_TEST_RUN', 
     } finally { if (load.fd !== null) closeFd(load.fd); }
   });
 });
+
+describe.skipIf(!k.ok)('data_out: VM packet result vs BPF_PROG_TEST_RUN', () => {
+  for (const type of ['socket_filter', 'sched_cls', 'cgroup_skb'] as ProgType[]) {
+    it(`${type}: the packet after the run is the kernel's data_out (network-layer types get 14 zero bytes back)`, () => {
+      const p: Program = { name: 'ret1', section: '', type, insns: [{ code: 0xb7, dst: 0, src: 0, off: 0, imm: 1 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], maps: [], license: 'GPL' };
+      const load = progLoad(p, { logLevel: 0 });
+      try {
+        for (const data of Object.values(FRAMES)) {
+          const kr = progTestRun(load.fd!, { data });
+          expect(Buffer.from(new Vm(p).run({ packet: data }).packet!).toString('hex')).toBe(Buffer.from(kr.dataOut!).toString('hex'));
+        }
+      } finally { if (load.fd !== null) closeFd(load.fd); }
+    });
+  }
+});

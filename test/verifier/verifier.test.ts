@@ -88,6 +88,44 @@ describe('ld_imm64 checks (resolve_pseudo_ldimm64)', () => {
   });
 });
 
+describe('instruction fields are checked when explored, as the kernel does', () => {
+  const base = (): Program => prog('r0 = 0\nif r0 == 0 goto out\nr1 = 1\nr2 = 2\nout:\nexit');
+  it('dead code with reserved fields or r11+ and an exit with off != 0 are accepted', () => {
+    const p = base();
+    p.insns[2] = { ...p.insns[2]!, dst: 12 };
+    p.insns[3] = { ...p.insns[3]!, off: 7 };
+    p.insns[4] = { ...p.insns[4]!, off: -8 };
+    expect(verify(p).verdict).toBe('accept');
+  });
+  it('reserved fields on a reached insn and unknown opcodes anywhere are rejected', () => {
+    const p = base();
+    p.insns[0] = { ...p.insns[0]!, off: 3 };
+    expect(verify(p).error).toEqual({ pc: 0, kind: 'invalid_insn', message: 'BPF_MOV uses reserved fields' });
+    const q = base();
+    q.insns[2] = { ...q.insns[2]!, code: 0xff };
+    expect(verify(q).error).toEqual({ pc: 2, kind: 'invalid_insn', message: 'unknown opcode ff' });
+  });
+});
+
+describe('failing path, path states and the onInsn hook', () => {
+  const p = prog('r6 = r1\ncall f\nif r0 > 3 goto bad\nr0 = 0\nexit\nbad:\nr1 = *(u32 *)(r6 +1000)\nexit\nf:\ncall bpf_get_prandom_u32\nexit');
+  it('path runs from the entry through the subprogram to the failing insn; states come with the log', () => {
+    const r = verify(p);
+    expect(r.path).toEqual([0, 1, 7, 8, 2, 5]);
+    expect(r.pathStates).toBeUndefined();
+    const l = verify(p, { log: true });
+    expect(l.pathStates?.map((s) => s.pc)).toEqual(l.path);
+    expect(l.pathStates![2]!.regs).toBe('frame1: R1=ctx() R10=fp0');
+    expect(l.pathStates![5]!.regs).toBe('R0=scalar(umin=4) R6=ctx() R10=fp0');
+  });
+  it('onInsn sees every processed instruction with the state before it', () => {
+    const pcs: number[] = [];
+    const r = verify(p, { onInsn: (pc, st) => { pcs.push(pc); expect(st.frames.length).toBeGreaterThan(0); } });
+    expect(pcs.length).toBe(r.processed);
+    expect(pcs.slice(0, 4)).toEqual([0, 1, 7, 8]);
+  });
+});
+
 describe('error kinds', () => {
   it('docs/verifier-error-kinds.md lists every kind', () => {
     const doc = readFileSync(fileURLToPath(new URL('../../docs/verifier-error-kinds.md', import.meta.url)), 'utf8');

@@ -49,16 +49,25 @@ const KIND_STR: Record<BtfType['kind'], string> = {
   var: 'VAR', datasec: 'DATASEC', float: 'FLOAT', decl_tag: 'DECL_TAG', type_tag: 'TYPE_TAG', enum64: 'ENUM64',
 };
 
+/** `arg:` decl tags by FUNC id, then argument index; built once per Btf. */
+const tagIndex = new WeakMap<Btf, Map<number, Map<number, string[]>>>();
+
 /** `arg:` decl tags per argument index of a FUNC (`__arg_ctx`, `__arg_nonnull`, ...). */
 function argTags(btf: Btf, funcId: number): Map<number, string[]> {
-  const out = new Map<number, string[]>();
-  for (const t of btf.types) {
-    if (t.kind !== 'decl_tag' || t.type !== funcId || t.componentIdx < 0 || !t.name.startsWith('arg:')) continue;
-    const list = out.get(t.componentIdx) ?? [];
-    list.push(t.name.slice(4));
-    out.set(t.componentIdx, list);
+  let idx = tagIndex.get(btf);
+  if (!idx) {
+    idx = new Map();
+    for (const t of btf.types) {
+      if (t.kind !== 'decl_tag' || t.componentIdx < 0 || !t.name.startsWith('arg:')) continue;
+      const byArg = idx.get(t.type) ?? new Map<number, string[]>();
+      const list = byArg.get(t.componentIdx) ?? [];
+      list.push(t.name.slice(4));
+      byArg.set(t.componentIdx, list);
+      idx.set(t.type, byArg);
+    }
+    tagIndex.set(btf, idx);
   }
-  return out;
+  return idx.get(funcId) ?? new Map();
 }
 
 /**

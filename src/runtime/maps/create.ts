@@ -4,6 +4,7 @@
  */
 import type { MapSpec } from '../../isa/program.js';
 import { ArrayMap } from './array.js';
+import { CgroupArray } from './cgroup-array.js';
 import { fail } from './base.js';
 import type { ErrnoName } from './errno.js';
 import {
@@ -192,6 +193,7 @@ export function validateMapSpec(s: MapSpec): Problem {
       return checkArray(s);
     case 'prog_array':
     case 'perf_event_array':
+    case 'cgroup_array':
       return checkFdArray(s);
     case 'array_of_maps':
       return checkFdArray(s) ?? checkInnerTemplate(s);
@@ -251,6 +253,8 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
       return new ProgArray(spec);
     case 'perf_event_array':
       return new PerfEventArray(spec);
+    case 'cgroup_array':
+      return new CgroupArray(spec);
     case 'array_of_maps':
       return new ArrayOfMaps(spec);
     case 'hash_of_maps':

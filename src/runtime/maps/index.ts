@@ -11,6 +11,7 @@ export { LpmTrie } from './lpm-trie.js';
 export { QueueStack } from './queue-stack.js';
 export { RingBuf } from './ringbuf.js';
 export { PerfEventArray } from './perf-event-array.js';
+export { CgroupArray } from './cgroup-array.js';
 export { ProgArray } from './prog-array.js';
 export { ArrayOfMaps, HashOfMaps, innerCompatible } from './map-of-maps.js';
 export { StackTrace } from './stack-trace.js';

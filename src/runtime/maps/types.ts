@@ -120,6 +120,16 @@ export interface ProgArrayMap extends BpfMap {
   programResolver: ((id: number) => unknown) | null;
 }
 
+/** BPF_MAP_TYPE_CGROUP_ARRAY: cgroup ids by index (bpf_current_task_under_cgroup, bpf_skb_under_cgroup). */
+export interface CgroupArrayMap extends BpfMap {
+  /** Stores cgroup `id` at `index` (null clears); throws E2BIG past max_entries. */
+  setCgroup(index: number, id: bigint | null): void;
+  /** The cgroup id at `index`, undefined when empty or out of range. */
+  getCgroup(index: number): bigint | undefined;
+  /** Resolves the u32 written by user-space update() (a "cgroup fd") to a cgroup id; undefined = EBADF. Default: the u32 is the id. */
+  cgroupResolver: ((fd: number) => bigint | undefined) | null;
+}
+
 /** BPF_MAP_TYPE_ARRAY_OF_MAPS / HASH_OF_MAPS. */
 export interface MapOfMaps extends BpfMap {
   /** What bpf_map_lookup_elem returns in a program: the inner map, or null. */

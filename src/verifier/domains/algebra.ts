@@ -99,6 +99,9 @@ export function extend<T, B>(A: Algebra<T, B>, v: BV<T, B>): BVx<T, B> {
   const ones = v.c(-1);
   const smaxv = v.c((1n << BigInt(v.w - 1)) - 1n);
   const sminv = v.c(1n << BigInt(v.w - 1));
+  // Shift amounts by a constant are made once per width (the same numerals for every instance).
+  const amounts: T[] = [];
+  const amount = (k: number): T => (amounts[k] ??= v.c(k));
   return {
     ...v,
     ne: (a: T, b: T) => A.not(v.eq(a, b)),
@@ -110,9 +113,9 @@ export function extend<T, B>(A: Algebra<T, B>, v: BV<T, B>): BVx<T, B> {
     umax: (a: T, b: T) => v.ite(v.ult(a, b), b, a),
     smin: (a: T, b: T) => v.ite(v.slt(a, b), a, b),
     smax: (a: T, b: T) => v.ite(v.slt(a, b), b, a),
-    shlk: (a: T, k: number) => v.shl(a, v.c(k)),
-    lshrk: (a: T, k: number) => v.lshr(a, v.c(k)),
-    ashrk: (a: T, k: number) => v.ashr(a, v.c(k)),
+    shlk: (a: T, k: number) => v.shl(a, amount(k)),
+    lshrk: (a: T, k: number) => v.lshr(a, amount(k)),
+    ashrk: (a: T, k: number) => v.ashr(a, amount(k)),
     isZero: (a: T) => v.eq(a, zero),
     neg0: (a: T) => v.slt(a, zero),
     zero,

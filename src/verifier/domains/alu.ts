@@ -5,7 +5,7 @@
  * arithmetic (adjust_ptr_min_max_vals). Each mutates dst like the kernel does.
  */
 import type { Kernel } from './kernel.js';
-import { copyReg, selectReg, type Reg } from './scalar.js';
+import { assignReg, chooseReg, copyReg, type Reg } from './scalar.js';
 
 export type AluOp = 'add' | 'sub' | 'mul' | 'div' | 'sdiv' | 'mod' | 'smod' | 'or' | 'and' | 'lsh' | 'rsh' | 'arsh' | 'xor';
 export const ALU_OPS: readonly AluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'mod', 'smod', 'or', 'and', 'lsh', 'rsh', 'arsh', 'xor'];
@@ -103,24 +103,33 @@ function s64FromU64<T, B>(k: Kernel<T, B>, d: Reg<T>): void {
 /** Both subregisters constant: the result is the (already computed) var_off's low half. */
 function bitwise32<T, B>(k: Kernel<T, B>, d: Reg<T>, s: Reg<T>, ranges: (r: Reg<T>) => void): void {
   const known = k.A.and(k.t.subregIsConst(s), k.t.subregIsConst(d));
-  const a = copyReg(d);
-  k.markReg32Known(a, k.A.zext(k.lo(d.value), k.H, k.N));
-  const b = copyReg(d);
-  ranges(b);
-  s32FromU32(k, b);
-  const r = selectReg(k, known, a, b);
-  Object.assign(d, r);
+  const r = chooseReg(k, known, () => {
+    const a = copyReg(d);
+    k.markReg32Known(a, k.A.zext(k.lo(d.value), k.H, k.N));
+    return a;
+  }, () => {
+    const b = copyReg(d);
+    ranges(b);
+    s32FromU32(k, b);
+    return b;
+  });
+  assignReg(d, r);
 }
 
 function bitwise64<T, B>(k: Kernel<T, B>, d: Reg<T>, s: Reg<T>, ranges: (r: Reg<T>) => void): void {
   const known = k.A.and(k.t.isConst(s), k.t.isConst(d));
-  const a = copyReg(d);
-  k.markKnown(a, d.value);
-  const b = copyReg(d);
-  ranges(b);
-  s64FromU64(k, b);
-  k.updateRegBounds(b);
-  Object.assign(d, selectReg(k, known, a, b));
+  const r = chooseReg(k, known, () => {
+    const a = copyReg(d);
+    k.markKnown(a, d.value);
+    return a;
+  }, () => {
+    const b = copyReg(d);
+    ranges(b);
+    s64FromU64(k, b);
+    k.updateRegBounds(b);
+    return b;
+  });
+  assignReg(d, r);
 }
 
 // AND: the minimum comes from var_off (inherently bitwise), the maximum is the smaller maximum.
@@ -285,9 +294,12 @@ export function safeToCompute<T, B>(k: Kernel<T, B>, op: AluOp, alu32: boolean, 
 /** adjust_scalar_min_max_vals: dst = dst op src on two scalars (alu32: on the subregisters). */
 export function adjustScalar<T, B>(k: Kernel<T, B>, op: AluOp, alu32: boolean, dst: Reg<T>, src: Reg<T>): Reg<T> {
   const safe = k.safeToCompute(op, alu32, src);
-  const unknown = copyReg(dst);
-  k.markUnknown(unknown);
-  if (k.A.known(safe) === false) return unknown;
+  const unknownOf = (): Reg<T> => {
+    const u = copyReg(dst);
+    k.markUnknown(u);
+    return u;
+  };
+  if (k.A.known(safe) === false) return unknownOf();
   const d = copyReg(dst);
   const s = src;
   const { t } = k;
@@ -295,30 +307,30 @@ export function adjustScalar<T, B>(k: Kernel<T, B>, op: AluOp, alu32: boolean, d
     case 'add':
       k.add32(d, s);
       k.add64(d, s);
-      Object.assign(d, pick(t.add(dst, s)));
+      setVarOff(d, t.add(dst, s));
       break;
     case 'sub':
       k.sub32(d, s);
       k.sub64(d, s);
-      Object.assign(d, pick(t.sub(dst, s)));
+      setVarOff(d, t.sub(dst, s));
       break;
     case 'mul':
-      Object.assign(d, pick(t.mul(d, s)));
+      setVarOff(d, t.mul(d, s));
       k.mul32(d, s);
       k.mul64(d, s);
       break;
     case 'and':
-      Object.assign(d, pick(t.and(d, s)));
+      setVarOff(d, t.and(d, s));
       k.and32(d, s);
       k.and64(d, s);
       break;
     case 'or':
-      Object.assign(d, pick(t.or(d, s)));
+      setVarOff(d, t.or(d, s));
       k.or32(d, s);
       k.or64(d, s);
       break;
     case 'xor':
-      Object.assign(d, pick(t.xor(d, s)));
+      setVarOff(d, t.xor(d, s));
       k.xor32(d, s);
       k.xor64(d, s);
       break;
@@ -339,7 +351,7 @@ export function adjustScalar<T, B>(k: Kernel<T, B>, op: AluOp, alu32: boolean, d
   }
   if (alu32) k.zext32To64(d);
   k.regBoundsSync(d);
-  return selectReg(k, safe, d, unknown);
+  return chooseReg(k, safe, () => d, unknownOf);
 }
 
 /** BPF_NEG as 0 - dst through the subtraction bounds, var_off by tnum_neg. */
@@ -349,7 +361,7 @@ export function negScalar<T, B>(k: Kernel<T, B>, alu32: boolean, dst: Reg<T>): R
   k.markKnown(d, k.n.zero);
   k.sub32(d, fake);
   k.sub64(d, fake);
-  Object.assign(d, pick(k.t.neg(fake)));
+  setVarOff(d, k.t.neg(fake));
   if (alu32) k.zext32To64(d);
   k.regBoundsSync(d);
   return d;
@@ -366,7 +378,7 @@ export function ptrAdd<T, B>(k: Kernel<T, B>, ptr: Reg<T>, off: Reg<T>): Reg<T> 
   const uOv = A.or(n.uaddOv(ptr.umin, off.umin), n.uaddOv(ptr.umax, off.umax));
   d.umin = n.ite(uOv, n.zero, n.add(ptr.umin, off.umin));
   d.umax = n.ite(uOv, n.ones, n.add(ptr.umax, off.umax));
-  Object.assign(d, pick(k.t.add(ptr, off)));
+  setVarOff(d, k.t.add(ptr, off));
   k.regBoundsSync(d);
   return d;
 }
@@ -382,11 +394,13 @@ export function ptrSub<T, B>(k: Kernel<T, B>, ptr: Reg<T>, off: Reg<T>): Reg<T> 
   const uOv = n.ult(ptr.umin, off.umax);
   d.umin = n.ite(uOv, n.zero, n.sub(ptr.umin, off.umax));
   d.umax = n.ite(uOv, n.ones, n.sub(ptr.umax, off.umin));
-  Object.assign(d, pick(k.t.sub(ptr, off)));
+  setVarOff(d, k.t.sub(ptr, off));
   k.regBoundsSync(d);
   return d;
 }
 
-function pick<T>(t: { value: T; mask: T }): { value: T; mask: T } {
-  return { value: t.value, mask: t.mask };
+/** d's var_off becomes t (without copying t into a new object). */
+function setVarOff<T>(d: Reg<T>, t: { value: T; mask: T }): void {
+  d.value = t.value;
+  d.mask = t.mask;
 }

@@ -4,7 +4,7 @@
  * kernel/bpf/verifier.c 6.18. A BPF_K jump compares with a constant scalar (known(imm)).
  */
 import type { Kernel } from './kernel.js';
-import { copyReg, selectReg, type Reg } from './scalar.js';
+import { assignReg, copyReg, pickReg, selectReg, type Reg } from './scalar.js';
 
 export type JmpOp = 'jeq' | 'jne' | 'jset' | 'jgt' | 'jge' | 'jlt' | 'jle' | 'jsgt' | 'jsge' | 'jslt' | 'jsle';
 export const JMP_OPS: readonly JmpOp[] = ['jeq', 'jne', 'jset', 'jgt', 'jge', 'jlt', 'jle', 'jsgt', 'jsge', 'jslt', 'jsle'];
@@ -148,8 +148,9 @@ export function refineCondOp<T, B>(k: Kernel<T, B>, r1in: Reg<T>, r2in: Reg<T>, 
     case 'jset_rev': {
       // Only against a constant: make r2 the constant one (if either is), refine r1.
       const swap = A.not(isRegConst(k, r2, jmp32));
-      const x = selectReg(k, swap, r2, r1);
-      const y = selectReg(k, swap, r1, r2);
+      // x, y and xr are only read (pickReg shares, does not copy); r1 and r2 are written at the end.
+      const x = pickReg(k, swap, r2, r1);
+      const y = pickReg(k, swap, r1, r2);
       const c = isRegConst(k, y, jmp32);
       const val = regConstValue(k, y, jmp32);
       const x2 = copyReg(x);
@@ -179,10 +180,12 @@ export function refineCondOp<T, B>(k: Kernel<T, B>, r1in: Reg<T>, r2in: Reg<T>, 
         x2.value = v.value;
         x2.mask = v.mask;
       }
-      const xr = selectReg(k, c, x2, x);
-      // Undo the swap: r1 gets x when not swapped.
-      Object.assign(r1, selectReg(k, swap, y, xr));
-      Object.assign(r2, selectReg(k, swap, xr, y));
+      const xr = pickReg(k, c, x2, x);
+      // Undo the swap: r1 gets x when not swapped. Both are built before either is written.
+      const n1 = selectReg(k, swap, y, xr);
+      const n2 = selectReg(k, swap, xr, y);
+      assignReg(r1, n1);
+      assignReg(r2, n2);
       return;
     }
     case 'jle':

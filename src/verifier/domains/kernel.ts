@@ -24,6 +24,10 @@ export interface Kernel<T, B> {
   t: TnumOps<T, B>;
   /** Low half of an N-bit value. */
   lo(x: T): T;
+  /** Constants the synchronisation uses on every call, made once: ~(2^H - 1) and the s32 limits sign-extended to N bits. */
+  readonly hiMask: T;
+  readonly s32minN: T;
+  readonly s32maxN: T;
 
   markKnown(r: Reg<T>, v: T): void;
   markReg32Known(r: Reg<T>, v: T): void;
@@ -99,6 +103,9 @@ export function makeKernel<T, B>(A: Algebra<T, B>, N = 64, patch?: (k: Kernel<T,
     A, N, H, n, h,
     t: tnumOps(A, n),
     lo: (x) => A.trunc(x, N, H),
+    hiMask: n.not(n.c((1n << BigInt(H)) - 1n)),
+    s32minN: A.sext(h.sminv, H, N),
+    s32maxN: A.sext(h.smaxv, H, N),
     markKnown: (r, v) => S.markKnown(k, r, v),
     markReg32Known: (r, v) => S.markReg32Known(k, r, v),
     markUnknown: (r) => S.markUnknown(k, r),

@@ -48,6 +48,24 @@ export function selectReg<T, B>(k: Kernel<T, B>, c: B, a: Reg<T>, b: Reg<T>): Re
   };
 }
 
+/** selectReg for states only read afterwards: a known c returns a or b itself, without a copy. */
+export function pickReg<T, B>(k: Kernel<T, B>, c: B, a: Reg<T>, b: Reg<T>): Reg<T> {
+  const kn = k.A.known(c);
+  if (kn !== undefined) return kn ? a : b;
+  return selectReg(k, c, a, b);
+}
+
+/**
+ * selectReg of two states built on demand: when c is known (running) only the chosen one is built,
+ * so the other side's work is skipped; symbolic c builds both and selects field-wise.
+ */
+export function chooseReg<T, B>(k: Kernel<T, B>, c: B, a: () => Reg<T>, b: () => Reg<T>): Reg<T> {
+  const kn = k.A.known(c);
+  if (kn === true) return a();
+  if (kn === false) return b();
+  return selectReg(k, c, a(), b());
+}
+
 /** Overwrites r with s (used after a field-wise select). */
 export function assignReg<T>(r: Reg<T>, s: Reg<T>): void {
   r.value = s.value; r.mask = s.mask; r.umin = s.umin; r.umax = s.umax; r.smin = s.smin; r.smax = s.smax;
@@ -85,6 +103,15 @@ export function markUnknown<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   k.mark32Unbounded(r);
 }
 
+/**
+ * False only when c is known to be false. Guards a block whose every assignment is
+ * `x = ite(c', ..., x)` with c' implying c: skipping it then changes nothing, and a symbolic c
+ * (when proving) always runs it, so the proven terms are those of the unguarded code.
+ */
+function may<T, B>(A: Kernel<T, B>['A'], c: B): boolean {
+  return A.known(c) !== false;
+}
+
 /** __update_reg32_bounds: bounds implied by the low half of var_off. */
 export function updateReg32Bounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   const { h } = k;
@@ -114,39 +141,49 @@ export function updateRegBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
 /** __reg32_deduce_bounds: 32-bit bounds from the 64-bit ones and from each other. */
 export function reg32DeduceBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   const { A, n, h, H } = k;
+  // Each guarded block changes r only where its condition holds: when the condition is known false
+  // (running with concrete bounds) the block would be the identity and is skipped.
   // Upper halves of the u64 range equal: the low halves form a u32 range (and an s32 one if ordered).
   const sameU = n.eq(n.lshrk(r.umin, H), n.lshrk(r.umax, H));
   let lmin = k.lo(r.umin);
   let lmax = k.lo(r.umax);
-  r.u32min = h.ite(sameU, h.umax(r.u32min, lmin), r.u32min);
-  r.u32max = h.ite(sameU, h.umin(r.u32max, lmax), r.u32max);
-  const sameUs = A.and(sameU, h.sle(lmin, lmax));
-  r.s32min = h.ite(sameUs, h.smax(r.s32min, lmin), r.s32min);
-  r.s32max = h.ite(sameUs, h.smin(r.s32max, lmax), r.s32max);
+  if (may(A, sameU)) {
+    r.u32min = h.ite(sameU, h.umax(r.u32min, lmin), r.u32min);
+    r.u32max = h.ite(sameU, h.umin(r.u32max, lmax), r.u32max);
+    const sameUs = A.and(sameU, h.sle(lmin, lmax));
+    r.s32min = h.ite(sameUs, h.smax(r.s32min, lmin), r.s32min);
+    r.s32max = h.ite(sameUs, h.smin(r.s32max, lmax), r.s32max);
+  }
   // Same for the s64 range (arithmetic shift of the upper half).
   const sameS = n.eq(n.ashrk(r.smin, H), n.ashrk(r.smax, H));
   lmin = k.lo(r.smin);
   lmax = k.lo(r.smax);
-  const sameSu = A.and(sameS, h.ule(lmin, lmax));
-  r.u32min = h.ite(sameSu, h.umax(r.u32min, lmin), r.u32min);
-  r.u32max = h.ite(sameSu, h.umin(r.u32max, lmax), r.u32max);
-  const sameSs = A.and(sameS, h.sle(lmin, lmax));
-  r.s32min = h.ite(sameSs, h.smax(r.s32min, lmin), r.s32min);
-  r.s32max = h.ite(sameSs, h.smin(r.s32max, lmax), r.s32max);
+  if (may(A, sameS)) {
+    const sameSu = A.and(sameS, h.ule(lmin, lmax));
+    r.u32min = h.ite(sameSu, h.umax(r.u32min, lmin), r.u32min);
+    r.u32max = h.ite(sameSu, h.umin(r.u32max, lmax), r.u32max);
+    const sameSs = A.and(sameS, h.sle(lmin, lmax));
+    r.s32min = h.ite(sameSs, h.smax(r.s32min, lmin), r.s32min);
+    r.s32max = h.ite(sameSs, h.smin(r.s32max, lmax), r.s32max);
+  }
   // Upper halves are two consecutive numbers and the low halves go from negative to
   // non-negative: the low halves still form an s32 range.
-  const hiNext = (a: T, b: T): B => h.eq(h.add(k.lo(n.lshrk(a, H)), h.one), k.lo(n.lshrk(b, H)));
   lmin = k.lo(r.umin);
   lmax = k.lo(r.umax);
-  const crossU = A.and(hiNext(r.umin, r.umax), h.neg0(lmin), A.not(h.neg0(lmax)));
-  r.s32min = h.ite(crossU, h.smax(r.s32min, lmin), r.s32min);
-  r.s32max = h.ite(crossU, h.smin(r.s32max, lmax), r.s32max);
-  const hiNextS = (a: T, b: T): B => h.eq(h.add(k.lo(n.ashrk(a, H)), h.one), k.lo(n.ashrk(b, H)));
+  const crossU = A.and(h.neg0(lmin), A.not(h.neg0(lmax)));
+  if (may(A, crossU)) {
+    const crossU2 = A.and(crossU, h.eq(h.add(k.lo(n.lshrk(r.umin, H)), h.one), k.lo(n.lshrk(r.umax, H))));
+    r.s32min = h.ite(crossU2, h.smax(r.s32min, lmin), r.s32min);
+    r.s32max = h.ite(crossU2, h.smin(r.s32max, lmax), r.s32max);
+  }
   lmin = k.lo(r.smin);
   lmax = k.lo(r.smax);
-  const crossS = A.and(hiNextS(r.smin, r.smax), h.neg0(lmin), A.not(h.neg0(lmax)));
-  r.s32min = h.ite(crossS, h.smax(r.s32min, lmin), r.s32min);
-  r.s32max = h.ite(crossS, h.smin(r.s32max, lmax), r.s32max);
+  const crossS = A.and(h.neg0(lmin), A.not(h.neg0(lmax)));
+  if (may(A, crossS)) {
+    const crossS2 = A.and(crossS, h.eq(h.add(k.lo(n.ashrk(r.smin, H)), h.one), k.lo(n.ashrk(r.smax, H))));
+    r.s32min = h.ite(crossS2, h.smax(r.s32min, lmin), r.s32min);
+    r.s32max = h.ite(crossS2, h.smin(r.s32max, lmax), r.s32max);
+  }
   // A u32 range that does not cross the sign bit is also an s32 range, and vice versa.
   const uAsS = h.sle(r.u32min, r.u32max);
   r.s32min = h.ite(uAsS, h.smax(r.s32min, r.u32min), r.s32min);
@@ -179,26 +216,28 @@ export function reg64DeduceBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
 
 /** __reg_deduce_mixed_bounds: tighten the 64-bit bounds with the 32-bit ones. */
 export function regDeduceMixedBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
-  const { A, n, h, N, H } = k;
-  const hiMask = n.not(n.c((1n << BigInt(H)) - 1n));
-  const z = (x: T): T => A.zext(x, H, N);
+  const { A, n, h, N, H, hiMask } = k;
   // u32 -> u64 and u32 -> s64: substitute the low halves, always well-formed.
-  r.umin = n.umax(r.umin, n.or(n.and(r.umin, hiMask), z(r.u32min)));
-  r.umax = n.umin(r.umax, n.or(n.and(r.umax, hiMask), z(r.u32max)));
-  r.smin = n.smax(r.smin, n.or(n.and(r.smin, hiMask), z(r.u32min)));
-  r.smax = n.smin(r.smax, n.or(n.and(r.smax, hiMask), z(r.u32max)));
+  r.umin = n.umax(r.umin, n.or(n.and(r.umin, hiMask), A.zext(r.u32min, H, N)));
+  r.umax = n.umin(r.umax, n.or(n.and(r.umax, hiMask), A.zext(r.u32max, H, N)));
+  r.smin = n.smax(r.smin, n.or(n.and(r.smin, hiMask), A.zext(r.u32min, H, N)));
+  r.smax = n.smin(r.smax, n.or(n.and(r.smax, hiMask), A.zext(r.u32max, H, N)));
   // s32 -> u64 and s32 -> s64 when the s32 range is also a u32 range.
   const sAsU = h.ule(r.s32min, r.s32max);
-  r.umin = n.ite(sAsU, n.umax(r.umin, n.or(n.and(r.umin, hiMask), z(r.s32min))), r.umin);
-  r.umax = n.ite(sAsU, n.umin(r.umax, n.or(n.and(r.umax, hiMask), z(r.s32max))), r.umax);
-  r.smin = n.ite(sAsU, n.smax(r.smin, n.or(n.and(r.smin, hiMask), z(r.s32min))), r.smin);
-  r.smax = n.ite(sAsU, n.smin(r.smax, n.or(n.and(r.smax, hiMask), z(r.s32max))), r.smax);
+  if (may(A, sAsU)) {
+    const zmin = A.zext(r.s32min, H, N);
+    const zmax = A.zext(r.s32max, H, N);
+    r.umin = n.ite(sAsU, n.umax(r.umin, n.or(n.and(r.umin, hiMask), zmin)), r.umin);
+    r.umax = n.ite(sAsU, n.umin(r.umax, n.or(n.and(r.umax, hiMask), zmax)), r.umax);
+    r.smin = n.ite(sAsU, n.smax(r.smin, n.or(n.and(r.smin, hiMask), zmin)), r.smin);
+    r.smax = n.ite(sAsU, n.smin(r.smax, n.or(n.and(r.smax, hiMask), zmax)), r.smax);
+  }
   // After a sign-extending load: a 64-bit range inside [S32_MIN, S32_MAX] whose low half is
   // non-negative cannot have its upper bits all ones, so it is the s32 range itself.
-  const sx = (x: T): T => A.sext(x, H, N);
-  const c = A.and(A.not(h.neg0(r.s32min)), n.sle(sx(h.sminv), r.smin), n.sle(r.smax, sx(h.smaxv)));
-  const smin = sx(r.s32min);
-  const smax = sx(r.s32max);
+  const c = A.and(A.not(h.neg0(r.s32min)), n.sle(k.s32minN, r.smin), n.sle(r.smax, k.s32maxN));
+  if (!may(A, c)) return;
+  const smin = A.sext(r.s32min, H, N);
+  const smax = A.sext(r.s32max, H, N);
   const t = k.t.intersect(r, k.t.range(smin, smax));
   r.smin = n.ite(c, smin, r.smin);
   r.smax = n.ite(c, smax, r.smax);
@@ -227,10 +266,23 @@ export function regBoundOffset<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
 /** reg_bounds_sync: bounds from var_off, sign deductions twice, var_off from bounds, bounds again. */
 export function regBoundsSync<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   k.updateRegBounds(r);
+  const before = copyReg(r);
   k.regDeduceBounds(r);
-  k.regDeduceBounds(r);
+  // The deduction is a function of the state alone: a pass that changed nothing (known when
+  // running) is a fixpoint, and the kernel's second pass would change nothing either.
+  if (k.A.known(sameReg(k, before, r)) !== true) k.regDeduceBounds(r);
   k.regBoundOffset(r);
   k.updateRegBounds(r);
+}
+
+/** Every field of a equals b's. */
+function sameReg<T, B>(k: Kernel<T, B>, a: Reg<T>, b: Reg<T>): B {
+  const { A, n, h } = k;
+  return A.and(
+    n.eq(a.value, b.value), n.eq(a.mask, b.mask), n.eq(a.umin, b.umin), n.eq(a.umax, b.umax),
+    n.eq(a.smin, b.smin), n.eq(a.smax, b.smax), h.eq(a.u32min, b.u32min), h.eq(a.u32max, b.u32max),
+    h.eq(a.s32min, b.s32min), h.eq(a.s32max, b.s32max),
+  );
 }
 
 /** __reg_assign_32_into_64: the 64-bit bounds of a zero-extended subregister. */

@@ -9,6 +9,7 @@ import * as m from './maps.js';
 import * as k from './machine.js';
 import * as pk from './packet.js';
 import * as pr from './probe.js';
+import * as rt from './route.js';
 import * as p from './print.js';
 
 export type { HelperFn } from './common.js';
@@ -23,6 +24,7 @@ const IMPLS: Record<number, HelperFn> = {
   5: k.ktimeGetNs, 125: k.ktimeGetBootNs, 160: k.ktimeGetCoarseNs, 208: k.ktimeGetTaiNs, 118: k.jiffies64,
   7: k.getPrandomU32, 8: k.getSmpProcessorId, 42: k.getNumaNodeId,
   14: k.getCurrentPidTgid, 15: k.getCurrentUidGid, 16: k.getCurrentComm, 35: k.getCurrentTask, 80: k.getCurrentCgroupId,
+  37: k.currentTaskUnderCgroup, 33: k.skbUnderCgroup,
   6: p.tracePrintk, 177: p.traceVprintk, 165: p.snprintf,
   12: c.tailCall, 181: c.loop,
   25: e.perfEventOutput, 130: e.ringbufOutput, 131: e.ringbufReserve, 132: e.ringbufSubmit, 133: e.ringbufDiscard,
@@ -32,6 +34,7 @@ const IMPLS: Record<number, HelperFn> = {
   48: pk.setHash, 46: pk.getSocketCookie, 47: pk.getSocketUid, 17: pk.getCgroupClassid, 24: pk.getRouteRealm,
   13: pk.cloneRedirect, 38: pk.skbChangeTail, 39: pk.skbPullData, 20: pk.skbGetTunnelKey, 122: pk.getNetnsCookie,
   44: pk.xdpAdjustHead, 54: pk.xdpAdjustMeta, 65: pk.xdpAdjustTail, 188: pk.xdpGetBuffLen, 189: pk.xdpLoadBytes, 190: pk.xdpStoreBytes,
+  50: pk.skbAdjustRoom, 69: rt.fibLookup,
 };
 
 /** helpers[id]: the implementation of helper `id`, undefined when bpflab has none. */

@@ -1,6 +1,10 @@
 /** Helpers about the machine and the current task: clocks, random numbers, CPU, pid/uid/comm, cgroup. */
 import { arg, argNum, setR0, setR0Int } from '../../env.js';
-import type { HelperFn } from './common.js';
+import { isCgroupArray } from '../../maps/guards.js';
+import { VmError } from '../../errors.js';
+import type { HelperEnv } from '../../env.js';
+import { E2BIG, type HelperFn, mapArg } from './common.js';
+import { ERRNO } from '../../maps/errno.js';
 
 export const ktimeGetNs: HelperFn = (env) => setR0(env, env.clock.mono());
 export const ktimeGetBootNs: HelperFn = (env) => setR0(env, env.clock.boot());
@@ -26,3 +30,23 @@ export const getCurrentComm: HelperFn = (env) => {
   for (let i = 0; i < Math.min(name.length, size - 1); i++) buf[i] = name.charCodeAt(i) & 0xff;
   setR0Int(env, 0);
 };
+
+/** task_under_cgroup_hierarchy() for the modelled task: its own cgroup or one of its ancestors. */
+function underCgroup(env: HelperEnv, map: number, index: bigint): number {
+  const m = mapArg(env, map);
+  if (!isCgroupArray(m)) throw new VmError('bad_call', env.pc, `R${map} is not a cgroup_array map`);
+  const i = BigInt.asUintN(32, index);
+  if (i >= BigInt(m.spec.maxEntries)) return E2BIG;
+  const cg = m.getCgroup(Number(i));
+  if (cg === undefined) return -ERRNO.EAGAIN;
+  return cg === env.task.cgroupId || (env.task.cgroupAncestors ?? [1n]).includes(cg) ? 1 : 0;
+}
+
+/** bpf_current_task_under_cgroup(map, index): 1 / 0, -E2BIG past max_entries, -EAGAIN for an empty slot. */
+export const currentTaskUnderCgroup: HelperFn = (env) => setR0Int(env, underCgroup(env, 1, arg(env, 2)));
+
+/**
+ * bpf_skb_under_cgroup(skb, map, index): the skb's socket's cgroup. In BPF_PROG_TEST_RUN the skb
+ * carries a socket the calling task created, so it answers as for the current task.
+ */
+export const skbUnderCgroup: HelperFn = (env) => setR0Int(env, underCgroup(env, 2, arg(env, 3)));

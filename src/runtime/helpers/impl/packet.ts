@@ -299,3 +299,81 @@ export const skbGetTunnelKey: HelperFn = (env) => {
 
 /** bpf_get_netns_cookie(ctx): the initial network namespace's cookie (the first one allocated: 1). */
 export const getNetnsCookie: HelperFn = (env) => setR0Int(env, 1);
+
+// ---- bpf_skb_adjust_room (net/core/filter.c) ----
+const ADJ_FIXED_GSO = 1, ADJ_ENCAP_L3_IPV4 = 2, ADJ_ENCAP_L3_IPV6 = 4, ADJ_ENCAP_L4_GRE = 8, ADJ_ENCAP_L4_UDP = 16;
+const ADJ_NO_CSUM_RESET = 32, ADJ_ENCAP_L2_ETH = 64, ADJ_DECAP_L3_IPV4 = 128, ADJ_DECAP_L3_IPV6 = 256;
+const ADJ_ENCAP_L3_MASK = ADJ_ENCAP_L3_IPV4 | ADJ_ENCAP_L3_IPV6;
+const ADJ_DECAP_L3_MASK = ADJ_DECAP_L3_IPV4 | ADJ_DECAP_L3_IPV6;
+/** BPF_F_ADJ_ROOM_MASK | NO_CSUM_RESET, with the inner L2 length in bits 56..63. */
+const ADJ_FLAGS = BigInt(ADJ_FIXED_GSO | ADJ_ENCAP_L3_MASK | ADJ_ENCAP_L4_GRE | ADJ_ENCAP_L4_UDP | ADJ_ENCAP_L2_ETH | ADJ_DECAP_L3_MASK | ADJ_NO_CSUM_RESET) | (0xffn << 56n);
+const ADJ_ROOM_NET = 0, ADJ_ROOM_MAC = 1;
+/** BPF_SKB_MAX_LEN = SKB_MAX_ALLOC: 4 pages minus skb_shared_info. */
+const BPF_SKB_MAX_LEN = 16384 - 320;
+const PROTO_IP = 0x0008, PROTO_IPV6 = 0xdd86; // htons(ETH_P_IP/IPV6) as a u16 ctx load gives them
+
+/**
+ * bpf_skb_adjust_room(skb, len_diff, mode, flags): inserts len_diff zero bytes (or removes
+ * -len_diff bytes) right after the MAC header (BPF_ADJ_ROOM_MAC) or after the base L3 header
+ * (BPF_ADJ_ROOM_NET: 20 bytes IPv4, 40 IPv6), with the kernel's checks in its order. The skb
+ * must be IPv4/IPv6; GSO skbs (ctx gso_size != 0, never TCP in a test run) are refused.
+ * Encap/decap flags change skb->protocol as the kernel does; inner header offsets are not modelled.
+ */
+export const skbAdjustRoom: HelperFn = (env) => {
+  const pk = packet(env);
+  const lenDiff = argS(env, 2);
+  const mode = argU32(env, 3);
+  const flags = arg(env, 4);
+  const lo = Number(flags & 0xffffffffn);
+  const ctx = env.mem.views[env.ctxRegion]!;
+  const proto = ctx.getUint16(16, true);
+  const abs = Math.abs(lenDiff);
+  const shrink = lenDiff < 0;
+  if ((flags & ~ADJ_FLAGS) !== 0n) { setR0Int(env, EINVAL); return; }
+  if (abs > 0xfff) { setR0Int(env, EFAULT); return; }
+  if (proto !== PROTO_IP && proto !== PROTO_IPV6) { setR0Int(env, ENOTSUPP); return; }
+  const netBase = proto === PROTO_IP ? 20 : 40;
+  let lenMin = netBase;
+  let off = ETH_HLEN; // skb_mac_header_len: tc test runs start at the MAC header
+  if (mode === ADJ_ROOM_NET) off += netBase;
+  else if (mode !== ADJ_ROOM_MAC) { setR0Int(env, ENOTSUPP); return; }
+  if (lo & ADJ_DECAP_L3_MASK) {
+    if (!shrink) { setR0Int(env, EINVAL); return; }
+    const d = lo & ADJ_DECAP_L3_MASK;
+    if (d === ADJ_DECAP_L3_IPV4) lenMin = 20;
+    else if (d === ADJ_DECAP_L3_IPV6) lenMin = 40;
+    else { setR0Int(env, EINVAL); return; }
+  }
+  const skbLen = pk.end - pk.data;
+  const lenCur = skbLen - ETH_HLEN;
+  const gso = ctx.getUint16(176, true) !== 0;
+  if ((shrink && (abs >= lenCur || lenCur - abs < lenMin)) || (!shrink && skbLen + abs > BPF_SKB_MAX_LEN && !gso)) { setR0Int(env, ENOTSUPP); return; }
+  if (gso) { setR0Int(env, ENOTSUPP); return; } // not TCP GSO: only UDP_L4 with FIXED_GSO would be allowed
+  if (shrink) {
+    // bpf_skb_net_shrink
+    if (lo & ~(ADJ_FIXED_GSO | ADJ_DECAP_L3_MASK | ADJ_NO_CSUM_RESET) || flags >> 32n !== 0n) { setR0Int(env, EINVAL); return; }
+    if (off + abs > skbLen) { setR0Int(env, -12); return; } // pskb_may_pull fails: -ENOMEM
+    pk.buf.copyWithin(pk.data + off, pk.data + off + abs, pk.end);
+    pk.end -= abs;
+    if (lo & ADJ_DECAP_L3_IPV4) ctx.setUint16(16, PROTO_IP, true);
+    else if (lo & ADJ_DECAP_L3_IPV6) ctx.setUint16(16, PROTO_IPV6, true);
+  } else {
+    // bpf_skb_net_grow
+    const innerMac = Number(flags >> 56n);
+    if (lo & ADJ_ENCAP_L3_MASK) {
+      if ((lo & ADJ_ENCAP_L3_MASK) === ADJ_ENCAP_L3_MASK) { setR0Int(env, EINVAL); return; }
+      if ((lo & (ADJ_ENCAP_L4_GRE | ADJ_ENCAP_L4_UDP)) === (ADJ_ENCAP_L4_GRE | ADJ_ENCAP_L4_UDP)) { setR0Int(env, EINVAL); return; }
+      if (lo & ADJ_ENCAP_L2_ETH && innerMac < ETH_HLEN) { setR0Int(env, EINVAL); return; }
+      if (innerMac > abs) { setR0Int(env, EINVAL); return; }
+    }
+    if (pk.end + abs > pk.buf.length) { setR0Int(env, -12); return; } // -ENOMEM: past the modelled tailroom
+    pk.buf.copyWithin(pk.data + off + abs, pk.data + off, pk.end);
+    pk.buf.fill(0, pk.data + off, pk.data + off + abs);
+    pk.end += abs;
+    // the outer L3 protocol follows the encapsulation
+    if (proto === PROTO_IP && lo & ADJ_ENCAP_L3_IPV6) ctx.setUint16(16, PROTO_IPV6, true);
+    else if (proto === PROTO_IPV6 && lo & ADJ_ENCAP_L3_IPV4) ctx.setUint16(16, PROTO_IP, true);
+  }
+  sync(env, pk);
+  setR0Int(env, 0);
+};
