@@ -4,6 +4,7 @@
  * them for programs with bpf_loop-style callbacks ("missing btf func_info") and verifies BTF
  * global functions on their own from their signature.
  */
+import type { Insn } from '../isa/insn.js';
 import type { ProgramBtf } from '../isa/program.js';
 import { Attr, BTF_LOAD, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE } from './attr.js';
 import { BPF_CMD, bpf, errnoName, scratchBuffer, scratchCopy } from './syscall.js';
@@ -64,4 +65,36 @@ export function encodeCoreRelos(recs: NonNullable<ProgramBtf['coreRelos']>): Uin
     dv.setUint32(o + 12, r.kind, true);
   });
   return out;
+}
+
+/**
+ * The part of program.btf that still describes `insns`, or why none does. Callers that rewrite
+ * a loaded program's instructions (inserting a prologue, mutating) keep the old records: the
+ * kernel would refuse func_info that does not sit on the subprogram starts ("func_info BTF
+ * section doesn't match subprog layout"), so such BTF is left out rather than sent.
+ */
+export function btfForInsns(btf: ProgramBtf, insns: readonly Insn[]): { btf: ProgramBtf } | { reason: string } {
+  const starts = new Set<number>([0]);
+  const second = new Set<number>();
+  for (let pc = 0; pc < insns.length; pc++) {
+    const ins = insns[pc]!;
+    if (ins.code === 0x85 && ins.src === 1) starts.add(pc + 1 + ins.imm);
+    if (ins.code === 0x18) {
+      if (ins.src === 4) starts.add(pc + 1 + ins.imm);
+      second.add(++pc);
+    }
+  }
+  const want = [...starts].sort((a, b) => a - b);
+  const have = btf.funcInfo.map((f) => f.pc);
+  if (want.length !== have.length || want.some((pc, i) => pc !== have[i]))
+    return { reason: `program.btf func_info at [${have.join(',')}] does not match the subprograms at [${want.join(',')}] (instructions rewritten?)` };
+  const linesOk = btf.lineInfo.every((l, i) => l.pc < insns.length && !second.has(l.pc) && (i === 0 || l.pc > btf.lineInfo[i - 1]!.pc));
+  const coreOk = (btf.coreRelos ?? []).every((r) => {
+    const ins = insns[r.pc];
+    if (!ins) return false;
+    const cls = ins.code & 7;
+    return ins.code === 0x18 || cls === 1 || cls === 2 || cls === 3 || ((cls === 4 || cls === 7) && (ins.code & 8) === 0);
+  });
+  if (!coreOk) return { reason: 'program.btf CO-RE records do not sit on relocatable instructions (instructions rewritten?)' };
+  return { btf: linesOk ? btf : { ...btf, lineInfo: [] } };
 }

@@ -8,7 +8,7 @@ import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import { PROG_TYPES, type ProgType, type Program } from '../isa/program.js';
 import { Attr, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
-import { btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
+import { btfForInsns, btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
 import { KernelError } from './errors.js';
 import { KernelMap, mapCreate, mapUsesBtf } from './maps.js';
 import { BPF_CMD, NativeBuffer, bpf, closeFd, errnoName, releaseLarge, scratchBuffer, scratchCopy } from './syscall.js';
@@ -65,7 +65,10 @@ export interface ProgLoadResult {
   ms: number;
   /** true when the load carried BTF with func_info (program.btf). */
   withBtf?: boolean;
-  /** Why the program's BTF was not used (the kernel refused it at BPF_BTF_LOAD); the load went on without. */
+  /**
+   * Why the program's BTF was not used (the kernel refused it at BPF_BTF_LOAD, or its records no
+   * longer fit the instructions); the load went on without it.
+   */
   btfError?: string;
 }
 
@@ -187,20 +190,23 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
   let btf: BtfAttrs | null = null;
   let btfError: string | undefined;
   try {
-    if (program.btf && opts.btf !== false && program.btf.funcInfo.length > 0) {
-      const b = btfLoad(program.btf.raw);
+    const fit = program.btf && opts.btf !== false && program.btf.funcInfo.length > 0 ? btfForInsns(program.btf, program.insns) : undefined;
+    if (fit && 'reason' in fit) btfError = fit.reason;
+    const pbtf = fit && 'btf' in fit ? fit.btf : undefined;
+    if (pbtf) {
+      const b = btfLoad(pbtf.raw);
       if (b.fd === null) {
         btfError = `BPF_BTF_LOAD: ${b.errno}${b.log.trim() ? `: ${b.log.trim().split('\n').slice(-2).join(' | ')}` : ''}`;
       } else {
         btf = {
           fd: b.fd,
-          funcInfo: scratchCopy('funcInfo', encodeFuncInfo(program.btf.funcInfo)),
-          funcCnt: program.btf.funcInfo.length,
-          lineInfo: scratchCopy('lineInfo', encodeLineInfo(program.btf.lineInfo)),
-          lineCnt: program.btf.lineInfo.length,
+          funcInfo: scratchCopy('funcInfo', encodeFuncInfo(pbtf.funcInfo)),
+          funcCnt: pbtf.funcInfo.length,
+          lineInfo: scratchCopy('lineInfo', encodeLineInfo(pbtf.lineInfo)),
+          lineCnt: pbtf.lineInfo.length,
           // CO-RE records the loader did not apply: the kernel applies them against its own BTF.
-          coreRelos: scratchCopy('coreRelos', encodeCoreRelos(program.btf.coreRelos ?? [])),
-          coreCnt: program.btf.coreRelos?.length ?? 0,
+          coreRelos: scratchCopy('coreRelos', encodeCoreRelos(pbtf.coreRelos ?? [])),
+          coreCnt: pbtf.coreRelos?.length ?? 0,
         };
       }
     }

@@ -122,6 +122,15 @@ describe.skipIf(!k.ok)('BTF at BPF_PROG_LOAD', () => {
     }
   });
 
+  test('rewritten instructions (a prologue) no longer fit the BTF records: loaded without, and said so', async () => {
+    const p = await program(fixtures, 'calls_globals.o', 'tail_target');
+    const shifted = { ...p, insns: [{ code: 0xbf, dst: 0, src: 0, off: 0, imm: 0 }, ...p.insns] };
+    const r = progLoad(shifted, { logLevel: 0 });
+    if (r.fd !== null) closeFd(r.fd);
+    expect(r.btfError).toMatch(/does not match the subprograms .*instructions rewritten/);
+    expect(r.withBtf).toBeUndefined();
+  });
+
   test('perf_event_array with max_entries 0 gets one slot per possible CPU when created', async () => {
     const spec = { name: 'events', type: 'perf_event_array' as const, keySize: 4, valueSize: 4, maxEntries: 0, flags: 0 };
     expect(hostMapSpec(spec).maxEntries).toBe(possibleCpus());

@@ -505,7 +505,7 @@ export class PathMachine {
     if (o === op.BPF_JA) return this.expectNext(next, pc + 1 + (is32 ? ins.imm : ins.off));
     if (o === op.BPF_EXIT) {
       if (this.frames.length === 1) this.undecided(`the path goes on after the program's exit at pc ${pc}`);
-      const r0 = this.read(0);
+      const r0 = this.reg(0); // copied back unread, as prepare_func_exit: the caller may never read it
       const f = this.frames.pop()!;
       this.expectNext(next, f.callsite + 1);
       this.set(0, r0);

@@ -130,10 +130,12 @@ function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' |
     s32max: (s) => s32(s.s32max),
     tnum: (s) => ({ value: s.value, mask: s.mask }),
     // range_within(old, cur) && tnum_in(old.var_off, cur.var_off): cur adds no concrete value.
+    // Signed comparisons on the patterns (k.n.sle / k.h.sle) allocate no signed copies; this runs
+    // for every register of every state compared at a pruning point.
     subsumes: (o, c) =>
-      o.umin <= c.umin && c.umax <= o.umax && s64(o.smin) <= s64(c.smin) && s64(c.smax) <= s64(o.smax) &&
-      o.u32min <= c.u32min && c.u32max <= o.u32max && s32(o.s32min) <= s32(c.s32min) && s32(c.s32max) <= s32(o.s32max) &&
-      (c.mask & ~o.mask) === 0n && (c.value & ~o.mask) === o.value,
+      o.umin <= c.umin && c.umax <= o.umax && k.n.sle(o.smin, c.smin) && k.n.sle(c.smax, o.smax) &&
+      o.u32min <= c.u32min && c.u32max <= o.u32max && k.h.sle(o.s32min, c.s32min) && k.h.sle(c.s32max, o.s32max) &&
+      (c.mask & o.mask) === c.mask && (c.value & ~o.mask) === o.value,
     equal: (a, b) =>
       a.value === b.value && a.mask === b.mask && a.umin === b.umin && a.umax === b.umax && a.smin === b.smin &&
       a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max,

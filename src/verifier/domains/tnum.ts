@@ -51,7 +51,9 @@ export interface TnumOps<T, B> {
 }
 
 /** Smear the highest set bit rightwards: the mask (1 << fls(x)) - 1 without the shift by w. */
-function smear<T, B>(n: BVx<T, B>, x: T): T {
+function smear<T, B>(A: Algebra<T, B>, n: BVx<T, B>, x: T): T {
+  // Zero (a constant range when running) smears to zero: every step below is the identity.
+  if (A.known(n.isZero(x)) === true) return x;
   let r = x;
   for (let k = 1; k < n.w; k *= 2) r = n.or(r, n.lshrk(r, k));
   return r;
@@ -70,7 +72,7 @@ export function tnumOps<T, B>(A: Algebra<T, B>, n: BVx<T, B>): TnumOps<T, B> {
     unknown: () => TN(n.zero, n.ones),
     // chi = min ^ max; every bit at or below its highest set bit may vary.
     range(min, max) {
-      const delta = smear(n, n.xor(min, max));
+      const delta = smear(A, n, n.xor(min, max));
       return TN(n.and(min, n.not(delta)), delta);
     },
     lshift: (a, s) => TN(n.shl(a.value, s), n.shl(a.mask, s)),
