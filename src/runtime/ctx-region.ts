@@ -52,19 +52,23 @@ function ethProtocol(d: Uint8Array): number {
 
 const SKB_FIELD = Object.fromEntries(SK_BUFF_FIELDS.map((f) => [f.name, f])) as Record<string, CtxField>;
 
-/** BPF_PROG_TEST_RUN refuses (EINVAL) a ctx_in with anything but the fields it copies into the skb. */
-function checkSkbCtxIn(ctx: Uint8Array): void {
+/**
+ * Why BPF_PROG_TEST_RUN would refuse `ctx` as the ctx_in of an skb program (EINVAL), or null:
+ * only the fields it copies into the skb may be non-zero. The VM itself runs such a ctx as a
+ * what-if (explain's witnesses set any field): see fillSkb.
+ */
+export function skbCtxInProblem(ctx: Uint8Array): string | null {
   const allowed = new Uint8Array(SK_BUFF_SIZE);
   for (const n of SKB_CTX_IN_FIELDS) allowed.fill(1, SKB_FIELD[n]!.off, SKB_FIELD[n]!.off + SKB_FIELD[n]!.size);
   for (let i = 0; i < ctx.length; i++) {
     if (ctx[i] !== 0 && !allowed[i]) {
       const f = fieldAt(SK_BUFF_FIELDS, i);
-      throw new InputError('ctx', `ctx byte ${i} (${f ? `__sk_buff.${f.name}` : 'padding'}) must be zero: BPF_PROG_TEST_RUN only takes ${SKB_CTX_IN_FIELDS.join(', ')}`);
+      return `ctx byte ${i} (${f ? `__sk_buff.${f.name}` : 'padding'}) must be zero: BPF_PROG_TEST_RUN only takes ${SKB_CTX_IN_FIELDS.join(', ')}`;
     }
   }
   const v = new DataView(ctx.buffer, ctx.byteOffset, ctx.length);
-  const u32 = (o: number): number => (o + 4 <= ctx.length ? v.getUint32(o, true) : 0);
-  if (u32(SKB_FIELD['gso_segs']!.off) > 65535) throw new InputError('ctx', '__sk_buff.gso_segs exceeds GSO_MAX_SEGS (65535)');
+  if (ctx.length >= 168 && v.getUint32(164, true) > 65535) return '__sk_buff.gso_segs exceeds GSO_MAX_SEGS (65535)';
+  return null;
 }
 
 /**
@@ -77,27 +81,32 @@ function fillSkb(bytes: Uint8Array, frame: Uint8Array, packet: PacketState, ctxI
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const len = packet.end - packet.data;
   dv.setUint32(0, len, true);
+  // a field a valid ctx_in leaves zero gets the test run's value; a non-zero one (not a valid
+  // ctx_in: the kernel would refuse it) is kept as a what-if
+  const free = (off: number, size: number): boolean => bytes.subarray(off, off + size).every((b) => b === 0);
   if (frame.length >= ETH_HLEN) {
-    dv.setUint32(4, pktType(frame), true);
+    if (free(4, 4)) dv.setUint32(4, pktType(frame), true);
     const proto = ethProtocol(frame);
-    dv.setUint32(16, proto, true);
+    if (free(16, 4)) dv.setUint32(16, proto, true);
     const l3 = frame.subarray(ETH_HLEN);
-    if (proto === 0x0008 && l3.length >= 20) {
-      dv.setUint32(88, 2, true); // AF_INET
-      bytes.set(l3.subarray(16, 20), 92); // remote_ip4 = sk_daddr = daddr
-      bytes.set(l3.subarray(12, 16), 96); // local_ip4 = sk_rcv_saddr = saddr
-    } else if (proto === 0xdd86 && l3.length >= 40) {
-      dv.setUint32(88, 10, true); // AF_INET6
-      bytes.set(l3.subarray(24, 40), 100); // remote_ip6 = daddr
-      bytes.set(l3.subarray(8, 24), 116); // local_ip6 = saddr
+    if (free(88, 44)) {
+      if (proto === 0x0008 && l3.length >= 20) {
+        dv.setUint32(88, 2, true); // AF_INET
+        bytes.set(l3.subarray(16, 20), 92); // remote_ip4 = sk_daddr = daddr
+        bytes.set(l3.subarray(12, 16), 96); // local_ip4 = sk_rcv_saddr = saddr
+      } else if (proto === 0xdd86 && l3.length >= 40) {
+        dv.setUint32(88, 10, true); // AF_INET6
+        bytes.set(l3.subarray(24, 40), 100); // remote_ip6 = daddr
+        bytes.set(l3.subarray(8, 24), 116); // local_ip6 = saddr
+      }
     }
   }
   if (dv.getUint32(40, true) <= 1) dv.setUint32(40, 1, true); // ifindex: the loopback device unless ctx_in names another
   if (ctxIn) {
+    // cb->pkt_len: ctx_in's wire_len, or skb->len when convert___skb_to_skb ran (= the packet the program sees)
     const wire = dv.getUint32(160, true);
-    const skbLen = len; // skb->len when convert___skb_to_skb runs (tc: after the push), = the packet the program sees
-    if (wire === 0) dv.setUint32(160, skbLen, true);
-    else if (wire < skbLen || wire > 65536) throw new InputError('ctx', `__sk_buff.wire_len ${wire} must lie in [${skbLen}, 65536]`);
+    if (wire === 0) dv.setUint32(160, len, true);
+    else if (wire < len || wire > 65536) throw new InputError('ctx', `__sk_buff.wire_len ${wire} must lie in [${len}, 65536]`);
   }
 }
 
@@ -191,7 +200,6 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
   }
   if (input.ctx) {
     if (input.ctx.length > layout.size) throw new InputError('ctx', `ctx of ${input.ctx.length} bytes is larger than ${layout.struct} (${layout.size} bytes)`);
-    if (skb) checkSkbCtxIn(input.ctx);
     bytes.set(input.ctx);
   }
   if (skb && packet) fillSkb(bytes, input.packet ?? new Uint8Array(0), packet, input.ctx);

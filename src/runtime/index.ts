@@ -7,6 +7,6 @@ export * from './memory.js';
 export * from './errors.js';
 export * from './env.js';
 export * from './access.js';
-export { buildContext, CtxRegion, ContextBuffers, isSkbType, testRunDataOut, type BuiltContext, type ContextInput, XDP_HEADROOM, XDP_FRAME, SKB_HEADROOM, SKB_TAILROOM, ETH_HLEN } from './ctx-region.js';
+export { buildContext, CtxRegion, ContextBuffers, isSkbType, testRunDataOut, skbCtxInProblem, type BuiltContext, type ContextInput, XDP_HEADROOM, XDP_FRAME, SKB_HEADROOM, SKB_TAILROOM, ETH_HLEN } from './ctx-region.js';
 export * from './context/index.js';
 export * from './helpers/index.js';

@@ -12,6 +12,7 @@ import type { Insn } from '../../src/isa/insn.js';
 import type { ProgType, Program } from '../../src/isa/program.js';
 import { closeFd, createProgramMaps, kernelAvailable, progLoad, progTestRun } from '../../src/kernel/index.js';
 import { ctxLayout } from '../../src/runtime/context/index.js';
+import { skbCtxInProblem } from '../../src/runtime/ctx-region.js';
 import { R0_MAP } from '../../src/vm/kernel-harness.js';
 import { ldImm64 } from '../../src/isa/insn.js';
 import { BPF_PSEUDO_MAP_VALUE } from '../../src/isa/opcodes.js';
@@ -174,14 +175,16 @@ describe.skipIf(!k.ok)('__sk_buff writes and ctx_out: VM vs BPF_PROG_TEST_RUN', 
       } finally { if (load.fd !== null) closeFd(load.fd); for (const m of maps) m.close(); }
     });
   }
-  it('ctx_in with a field the kernel does not take: EINVAL there, InputError on the VM', () => {
-    const p = loadProgram('sched_cls', 0, 4);
+  it('ctx_in with a field the kernel does not take: EINVAL there, skbCtxInProblem names it, the VM runs it as a what-if', () => {
+    const p = loadProgram('sched_cls', 16, 4);
     const ctx = ctxIn();
-    new DataView(ctx.buffer).setUint32(16, 8, true); // protocol
+    new DataView(ctx.buffer).setUint32(16, 0xdd86, true); // protocol
     const load = progLoad(p, { logLevel: 0 });
     try {
       expect(() => progTestRun(load.fd!, { data: FRAMES['host']!, ctx })).toThrow(/EINVAL/);
-      expect(() => new Vm(p).run({ packet: FRAMES['host']!, ctx })).toThrow(/protocol/);
+      expect(skbCtxInProblem(ctx)).toMatch(/__sk_buff\.protocol/);
+      expect(skbCtxInProblem(ctxIn())).toBeNull();
+      expect(new Vm(p).run({ packet: FRAMES['host']!, ctx }).r0).toBe(0xdd86n);
     } finally { if (load.fd !== null) closeFd(load.fd); }
   });
 });
