@@ -57,7 +57,7 @@ const SKB_FIELD = Object.fromEntries(SK_BUFF_FIELDS.map((f) => [f.name, f])) as 
  * only the fields it copies into the skb may be non-zero. The VM itself runs such a ctx as a
  * what-if (explain's witnesses set any field): see fillSkb.
  */
-export function skbCtxInProblem(ctx: Uint8Array): string | null {
+export function skbCtxInProblem(ctx: Uint8Array, packetLen?: number): string | null {
   const allowed = new Uint8Array(SK_BUFF_SIZE);
   for (const n of SKB_CTX_IN_FIELDS) allowed.fill(1, SKB_FIELD[n]!.off, SKB_FIELD[n]!.off + SKB_FIELD[n]!.size);
   for (let i = 0; i < ctx.length; i++) {
@@ -68,6 +68,8 @@ export function skbCtxInProblem(ctx: Uint8Array): string | null {
   }
   const v = new DataView(ctx.buffer, ctx.byteOffset, ctx.length);
   if (ctx.length >= 168 && v.getUint32(164, true) > 65535) return '__sk_buff.gso_segs exceeds GSO_MAX_SEGS (65535)';
+  const wire = ctx.length >= 164 ? v.getUint32(160, true) : 0;
+  if (wire > 65536 || (wire !== 0 && packetLen !== undefined && wire < packetLen)) return `__sk_buff.wire_len ${wire} must be 0 or lie in [skb->len, 65536]`;
   return null;
 }
 
@@ -104,9 +106,8 @@ function fillSkb(bytes: Uint8Array, frame: Uint8Array, packet: PacketState, ctxI
   if (dv.getUint32(40, true) <= 1) dv.setUint32(40, 1, true); // ifindex: the loopback device unless ctx_in names another
   if (ctxIn) {
     // cb->pkt_len: ctx_in's wire_len, or skb->len when convert___skb_to_skb ran (= the packet the program sees)
-    const wire = dv.getUint32(160, true);
-    if (wire === 0) dv.setUint32(160, len, true);
-    else if (wire < len || wire > 65536) throw new InputError('ctx', `__sk_buff.wire_len ${wire} must lie in [${len}, 65536]`);
+    // (a wire_len below len or above GSO_LEGACY_MAX_SIZE is EINVAL in the kernel; kept as a what-if here)
+    if (dv.getUint32(160, true) === 0) dv.setUint32(160, len, true);
   }
 }
 

@@ -10,6 +10,7 @@ import { progTypeInfo } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProto, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
+import { checkGlobalCall } from './global-funcs.js';
 import { checkHelperMem } from './memory.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
@@ -321,6 +322,12 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   const st = env.cur;
   const target = env.pc + 1 + ins.imm;
   const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
+  const global = env.globals[sub];
+  if (global) {
+    checkGlobalCall(env, sub, global);
+    st.pc = env.pc + 1;
+    return;
+  }
   if (st.frames.length >= MAX_CALL_FRAMES)
     env.reject('call_depth', `the call stack of ${st.frames.length + 1} frames is too deep`);
   if (st.frames.some((f) => f.subprog === sub)) env.reject('subprog', `recursive call from insn ${env.pc} to ${target}`);
@@ -362,6 +369,11 @@ export function checkExit(env: Env): boolean {
     env.reject('reference_leak', `Unreleased reference id=${ref.id} alloc_insn=${ref.insn}`);
   }
   const r0 = env.readReg(0);
+  if (env.frame.subprog > 0) {
+    // A global subprogram verified on its own: any scalar may go back (check_return_code).
+    if (r0.type !== T.SCALAR) env.reject('pointer_leak', `At subprogram exit the register R0 is not a scalar value (${typeName(r0.type)})`);
+    return true;
+  }
   const spec = progTypeInfo(env.prog.type, env.prog.expectedAttachType)?.ret.verifierRange;
   if (spec) {
     if (r0.type !== T.SCALAR) env.reject('return_range', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);

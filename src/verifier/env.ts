@@ -6,11 +6,12 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Insn } from '../isa/insn.js';
-import type { MapSpec, Program } from '../isa/program.js';
+import type { FuncInfo, MapSpec, Program } from '../isa/program.js';
 import { ctxLayout, type CtxLayout } from '../runtime/context/index.js';
 import type { Cfg } from './cfg.js';
 import { getDomain, type Scalar, type ScalarDomain } from './domains/index.js';
 import { Reject, type ErrorKind } from './error-kinds.js';
+import { changesPktData, globalSubprogs } from './global-funcs.js';
 import { Log } from './log.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { T, isPointer, typeName } from './reg-types.js';
@@ -45,6 +46,15 @@ export class Env {
   histExtra = 0;
   /** Stack slots (frame-relative 8-byte slot indices) touched by the current instruction. */
   scratchedStack: number[] = [];
+  /** A log line the current instruction prints after its state annotation. */
+  note: string | null = null;
+
+  /** Per subprogram: its FuncInfo when BTF makes it global (verified on its own), else null. */
+  readonly globals: (FuncInfo | null)[];
+  /** Per subprogram: 1 once a call to it (a global) was seen (the kernel's aux->called). */
+  readonly globalCalled: Uint8Array;
+  /** Per subprogram: a global whose helpers may move the packet (changes_pkt_data). */
+  readonly globalChangesPkt: Uint8Array;
 
   // Pruning statistics, as the kernel's log reports them.
   explored: (Checkpoint[] | undefined)[];
@@ -72,6 +82,10 @@ export class Env {
     this.insnLimit = opts.insnLimit ?? INSN_LIMIT;
     this.nrCpus = Math.max(1, opts.nrCpus ?? availableParallelism());
     this.explored = new Array(prog.insns.length);
+    this.globals = globalSubprogs(prog, cfg);
+    this.globalCalled = new Uint8Array(cfg.subprogs.length);
+    this.globalChangesPkt = new Uint8Array(cfg.subprogs.length);
+    this.globals.forEach((g, i) => { if (g) this.globalChangesPkt[i] = changesPktData(prog, cfg, i) ? 1 : 0; });
   }
 
   reject(kind: ErrorKind, message: string): never {

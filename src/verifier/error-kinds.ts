@@ -67,10 +67,13 @@ export interface VerifierError {
 export class Reject extends Error {
   readonly pc: number;
   readonly kind: ErrorKind;
-  constructor(pc: number, kind: ErrorKind, message: string) {
+  /** Log lines the kernel prints after the message (e.g. `Caller passes invalid args into func#1 ('f')`). */
+  readonly after: readonly string[];
+  constructor(pc: number, kind: ErrorKind, message: string, after: readonly string[] = []) {
     super(message);
     this.name = 'Reject';
     this.pc = pc;
     this.kind = kind;
+    this.after = after;
   }
 }

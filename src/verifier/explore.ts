@@ -11,6 +11,7 @@ import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
 import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCall } from './calls.js';
+import { globalEntryRegs } from './global-funcs.js';
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
 import { checkMemAccess, checkStrictAlignment } from './memory.js';
@@ -28,12 +29,21 @@ interface JoinEntry {
   joins: number;
 }
 
-export function initialState(env: Env): VState {
-  const f = newFrame(env.UNKNOWN, -1, 0);
-  for (const r of f.regs) env.markNotInit(r);
-  env.markPtr(f.regs[1]!, T.PTR_TO_CTX);
-  env.markPtr(f.regs[10]!, T.PTR_TO_STACK);
-  const st: VState = { frames: [f], refs: [], pc: 0, parent: null, prevPc: -1, hist: [], histx: [], written: [new Uint8Array(SLOTS_PER_FRAME)] };
+/**
+ * The state a verification starts from: the main program with r1 = ctx, or (sub > 0) a global
+ * subprogram with its BTF arguments.
+ */
+export function initialState(env: Env, sub = 0): VState {
+  const f = newFrame(env.UNKNOWN, -1, sub);
+  const g = sub > 0 ? env.globals[sub] : null;
+  if (g) globalEntryRegs(env, f.regs, g);
+  else {
+    for (const r of f.regs) env.markNotInit(r);
+    env.markPtr(f.regs[1]!, T.PTR_TO_CTX);
+    env.markPtr(f.regs[10]!, T.PTR_TO_STACK);
+  }
+  const pc = env.cfg.subprogs[sub]?.start ?? 0;
+  const st: VState = { frames: [f], refs: [], pc, parent: null, prevPc: -1, hist: [], histx: [], written: [new Uint8Array(SLOTS_PER_FRAME)] };
   if (env.trail) st.histS = [];
   return st;
 }
@@ -59,11 +69,20 @@ export function currentPath(env: Env, failPc: number): { path: number[]; states:
   return { path, states: path.map((pc, i) => ({ pc, regs: regs[i]! })) };
 }
 
-export function explore(env: Env): void {
+/**
+ * Explores every path from the entry of subprogram `sub` (0: the main program; otherwise a
+ * global subprogram, verified on its own). Explored states are per verification, as the
+ * kernel frees them after each do_check_common.
+ */
+export function explore(env: Env, sub = 0): void {
   const stack: VState[] = [];
   const joins = new Map<string, JoinEntry>();
   const log = env.log;
-  env.cur = initialState(env);
+  env.explored = new Array(env.insns.length);
+  env.curStates = 0;
+  env.prevJmpsProcessed = env.jmpsProcessed;
+  env.prevInsnProcessed = env.insnProcessed;
+  env.cur = initialState(env, sub);
   let printState = true;
 
   const push = (st: VState): void => {
@@ -123,7 +142,11 @@ export function explore(env: Env): void {
     const ended = step(env, env.insns[pc]!, push);
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
-    if (log) log.annotate(log.state(env.cur, false, env.scratched, env.scratchedStack));
+    if (log) {
+      log.annotate(log.state(env.cur, false, env.scratched, env.scratchedStack));
+      if (env.note !== null) log.line(env.note);
+    }
+    env.note = null;
     if (ended || env.cur.pc < 0) {
       if (!pop()) break;
       continue;

@@ -121,6 +121,26 @@ function checkAbnormalReturn(program: Program, cfg: Cfg): void {
   }
 }
 
+/**
+ * do_check_subprogs: after the main program, every global subprogram some verified path called
+ * is verified on its own, once; those may call further globals, so repeat until none is new.
+ */
+function verifyGlobalSubprogs(env: Env): void {
+  const done = new Uint8Array(env.globals.length);
+  for (let again = true; again;) {
+    again = false;
+    for (let i = 1; i < env.globals.length; i++) {
+      const g = env.globals[i];
+      if (!g || !env.globalCalled[i] || done[i]) continue;
+      env.log?.line(`Validating ${g.name}() func#${i}...`);
+      explore(env, i);
+      env.log?.line(`Func#${i} ('${g.name}') is safe for any args that match its prototype`);
+      done[i] = 1;
+      again = true;
+    }
+  }
+}
+
 /** Verifies one program. Never throws for a bad program: the verdict says why. */
 export function verify(program: Program, options: VerifyOptions = {}): VerifyResult {
   const t0 = performance.now();
@@ -135,11 +155,13 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     const live = liveRegisters(program.insns, cfg);
     env = new Env(program, cfg, live, options);
     explore(env);
+    verifyGlobalSubprogs(env);
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
     error = { pc: e.pc, message: e.message, kind: e.kind };
     if (env?.cur) failPath = currentPath(env, e.pc);
     env?.log?.line(e.message);
+    for (const l of e.after) env?.log?.line(l);
   }
   const processed = env?.insnProcessed ?? 0;
   const res: VerifyResult = {

@@ -1,7 +1,7 @@
 /**
  * The running instantiation of the algebra: T = bigint holding the unsigned w-bit pattern,
  * B = boolean. bigint keeps the code one text for all widths. Written for V8's BigInt fast paths
- * (measured with /tmp micro-benchmarks, H14): `BigInt.asUintN(64, a op b)` and `asIntN` are
+ * (measured): `BigInt.asUintN(64, a op b)` and `asIntN` are
  * lowered to machine words without allocating, while a plain `a + b > max` or an xor with the
  * sign bit allocates a heap BigInt per operation; signed comparisons therefore branch on the sign
  * bits instead of flipping them, overflow checks compare wrapped results, and small constants
