@@ -18,8 +18,6 @@ if (!have) console.log(`skipping corpus-samples: no ${dir}`);
 const KNOWN: Record<string, string> = {
   // bpflab rejects uninitialised stack writes through a variable offset (as unprivileged kernels do); root kernels allow them.
   'build/twostackvars.o/.text/func': 'stricter: uninitialised stack',
-  // The kernel verifies BTF-global functions on their own (pointer args may be NULL); bpflab treats every subprogram as static.
-  'build/bpf2bpf.o/test/func': 'global functions not modelled',
 };
 
 describe.skipIf(!have)('corpus-samples (programs up to 600 instructions)', () => {

@@ -6,10 +6,11 @@
  * BTF line info (`; file:line:col  source text`) before the instructions it covers.
  */
 import { disasmInsn, disasmLine, disasmProgram, type DisasmStyle } from '../../isa/disasm.js';
-import { PROG_TYPES, type LineInfo, type Program } from '../../isa/program.js';
+import type { LineInfo, Program } from '../../isa/program.js';
 import { BPF_LD_IMM64 } from '../../isa/opcodes.js';
 import { loadFileDetailed, type ElfObject } from '../../loader/index.js';
 import { parseArgs, type CommandDecl } from '../args.js';
+import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command } from '../io.js';
 
 const decl: CommandDecl = {
@@ -19,8 +20,7 @@ const decl: CommandDecl = {
     '--source interleaves the source lines recorded in BTF line info (clang -g).',
   usage: 'disasm FILE [--section S] [--type T] [--style bpflab|kernel] [--no-prefix] [--source] [--json]',
   options: [
-    { name: 'section', kind: 'string', valueName: 'S', description: 'only the program in section S (or named S)' },
-    { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type for raw bytecode (default socket_filter); overrides an ELF section\'s type' },
+    ...LOAD_OPTIONS,
     { name: 'style', kind: 'string', valueName: 'STYLE', choices: ['bpflab', 'kernel'], description: 'bpflab (default; reassembles) or kernel' },
     { name: 'no-prefix', kind: 'flag', description: "omit the verifier log's 'pc: (code) ' prefix" },
     { name: 'source', kind: 'flag', description: 'interleave source lines from BTF line info' },
@@ -60,11 +60,9 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(decl, argv);
     const path = args.positionals[0]!;
-    const section = args.strings.get('section');
-    const type = args.strings.get('type') as keyof typeof PROG_TYPES | undefined;
     const style = (args.strings.get('style') ?? 'bpflab') as DisasmStyle;
     const withSource = args.flags.has('source');
-    const { programs, elf } = await loadFileDetailed(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
+    const { programs, elf } = await loadFileDetailed(path, io.readFile(path), loadOptionsFrom(args));
     if (args.flags.has('json')) {
       io.out(JSON.stringify({
         file: path,

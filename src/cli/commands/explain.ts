@@ -8,10 +8,11 @@
  * 1 when at least one rejection is real (feasible: a counterexample exists); 2 on bad input.
  */
 import { disasmInsn } from '../../isa/disasm.js';
-import { PROG_TYPES, type ProgType, type Program } from '../../isa/program.js';
+import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
 import type { Explanation } from '../../smt/explain/index.js';
 import { numberOption, parseArgs, UsageError, type CommandDecl } from '../args.js';
+import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command } from '../io.js';
 
 const decl: CommandDecl = {
@@ -22,8 +23,7 @@ const decl: CommandDecl = {
     'Exit 0: all accepted, false alarms or undecided; 1: some rejection is real; 2: bad input.',
   usage: 'explain FILE [--section S] [--type T] [--timeout MS] [--allow-uninit-stack] [--json]',
   options: [
-    { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
-    { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type for inputs that do not say (default socket_filter)' },
+    ...LOAD_OPTIONS,
     { name: 'timeout', kind: 'number', valueName: 'MS', description: 'Z3 budget per query in milliseconds (default 10000)' },
     { name: 'allow-uninit-stack', kind: 'flag', description: 'verify as a privileged loader (reads of unwritten stack allowed)' },
   ],
@@ -90,11 +90,9 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(decl, argv);
     const path = args.positionals[0]!;
-    const section = args.strings.get('section');
-    const type = args.strings.get('type') as ProgType | undefined;
     const timeoutMs = numberOption(args, 'timeout', 10_000);
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`explain: --timeout must be a positive number of milliseconds (got ${args.strings.get('timeout')})`);
-    const programs = await loadFile(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
+    const programs = await loadFile(path, io.readFile(path), loadOptionsFrom(args));
     const { explainProgram, closeExplain } = await import('../../smt/explain/index.js');
     const json = args.flags.has('json');
     const results: Explanation[] = [];

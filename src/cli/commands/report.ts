@@ -4,11 +4,11 @@
  * write the self-contained HTML report. Exit 0 when all are accepted, 1 when any is rejected,
  * 2 on bad input.
  */
-import { PROG_TYPES, type ProgType } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
 import { buildReportInput, writeReports } from '../../report/index.js';
 import type { DomainName, Strategy } from '../../verifier/index.js';
 import { parseArgs, UsageError, type CommandDecl } from '../args.js';
+import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command } from '../io.js';
 
 const decl: CommandDecl = {
@@ -17,8 +17,7 @@ const decl: CommandDecl = {
   usage: 'report FILE -o OUT.html [--section S] [--type T] [--sarif OUT.sarif] [--kernel] [--domain D]',
   options: [
     { name: 'out', short: 'o', kind: 'string', valueName: 'OUT.html', description: 'write the HTML report to OUT.html (- for stdout)' },
-    { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
-    { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type for inputs that do not say (default socket_filter)' },
+    ...LOAD_OPTIONS,
     { name: 'sarif', kind: 'string', valueName: 'OUT.sarif', description: 'also write SARIF 2.1.0 (one result per rejected program) for CI' },
     { name: 'kernel', kind: 'flag', description: 'also load each program into the running kernel and show its verdict' },
     { name: 'no-explain', kind: 'flag', description: 'do not run explain (Z3 counterexamples) on rejected programs' },
@@ -36,9 +35,7 @@ export const command: Command = {
     const path = args.positionals[0]!;
     const out = args.strings.get('out');
     if (out === undefined) throw new UsageError('report: missing -o OUT.html (usage: bpflab ' + decl.usage + ')');
-    const section = args.strings.get('section');
-    const type = args.strings.get('type') as ProgType | undefined;
-    const programs = await loadFile(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
+    const programs = await loadFile(path, io.readFile(path), loadOptionsFrom(args));
     const verifyOpts = {
       domain: (args.strings.get('domain') ?? 'kernel') as DomainName,
       strategy: (args.strings.get('strategy') ?? 'dfs') as Strategy,

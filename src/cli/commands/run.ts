@@ -7,13 +7,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../isa/errors.js';
-import { PROG_TYPES, type ProgType, type Program } from '../../isa/program.js';
+import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
 import { returnName } from '../../runtime/context/index.js';
 import type { BpfMap } from '../../runtime/maps/types.js';
 import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
 import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
 import { parseArgs, UsageError, type CommandDecl } from '../args.js';
+import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command, Io } from '../io.js';
 
 const decl: CommandDecl = {
@@ -21,8 +22,7 @@ const decl: CommandDecl = {
   summary: 'Run one program and print r0 as an unsigned decimal (the action name, e.g. XDP_PASS, goes to stderr).',
   usage: 'run FILE [--section S] [--type T] [--engine vm|jit|kernel] [--packet HEX|@FILE] [--ctx HEX|@FILE] [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--repeat N] [--no-verify] [--json]',
   options: [
-    { name: 'section', kind: 'string', valueName: 'S', description: 'the program in section S (ELF input) or with that name' },
-    { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type when the input does not say' },
+    ...LOAD_OPTIONS,
     { name: 'engine', kind: 'string', valueName: 'E', choices: ['vm', 'jit', 'kernel'], description: 'vm (default), jit, or the running kernel (BPF_PROG_TEST_RUN)' },
     { name: 'packet', kind: 'string', valueName: 'HEX|@FILE', description: 'packet bytes from the Ethernet header on (socket_filter/cgroup_skb see them from the IP header, as BPF_PROG_TEST_RUN)' },
     { name: 'ctx', kind: 'string', valueName: 'HEX|@FILE', description: 'context bytes (__sk_buff, xdp_md, pt_regs, a tracepoint record, ...)' },
@@ -90,9 +90,7 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(decl, argv);
     const path = args.positionals[0]!;
-    const section = args.strings.get('section');
-    const type = args.strings.get('type') as ProgType | undefined;
-    const programs = await loadFile(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
+    const programs = await loadFile(path, io.readFile(path), loadOptionsFrom(args));
     if (programs.length !== 1)
       throw new UsageError(`run: ${path} has ${programs.length} programs (${programs.map((p) => p.section || p.name).join(', ')}); pick one with --section`);
     const program = programs[0]!;

@@ -3,12 +3,13 @@
  * [--kernel] [--domain D]`: verify every program in FILE; with --kernel also load each into the
  * running kernel and show both verdicts; --report / --sarif write the HTML report / SARIF. Exit 0 when every program is accepted, 1 when any is rejected, 2 on bad input.
  */
-import { PROG_TYPES, type ProgType, type Program } from '../../isa/program.js';
+import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
 import type { ProgramReportInput } from '../../report/index.js';
 import { verify, type DomainName, type Strategy, type VerifyResult } from '../../verifier/index.js';
 import { firstKernelError, kernelProcessed } from '../../verifier/kernel-log.js';
 import { parseArgs, type CommandDecl } from '../args.js';
+import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command } from '../io.js';
 
 const decl: CommandDecl = {
@@ -16,8 +17,7 @@ const decl: CommandDecl = {
   summary: 'Verify every program in FILE (ELF object, assembly, conformance .data, raw bytecode) as the Linux verifier would.',
   usage: 'verify FILE [--section S] [--type T] [--json] [--log] [--report OUT.html] [--sarif OUT.sarif] [--kernel] [--domain kernel|tnum|interval]',
   options: [
-    { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
-    { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: 'program type for inputs that do not say (default socket_filter)' },
+    ...LOAD_OPTIONS,
     { name: 'log', kind: 'flag', description: 'print the verifier log in the Linux kernel\'s format' },
     { name: 'log-level', kind: 'string', valueName: 'N', choices: ['1', '2'], description: 'with --log: 2 also prints the full state before every instruction' },
     { name: 'report', kind: 'string', valueName: 'OUT.html', description: 'write a self-contained HTML report' },
@@ -66,9 +66,7 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(decl, argv);
     const path = args.positionals[0]!;
-    const section = args.strings.get('section');
-    const type = args.strings.get('type') as ProgType | undefined;
-    const programs = await loadFile(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
+    const programs = await loadFile(path, io.readFile(path), loadOptionsFrom(args));
     const json = args.flags.has('json');
     const withLog = args.flags.has('log');
     const withKernel = args.flags.has('kernel');

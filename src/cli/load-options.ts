@@ -1,0 +1,23 @@
+/**
+ * The input options every program-taking command shares (--section, --type, --core), declared
+ * once so that their parsing, help text and meaning stay the same everywhere.
+ */
+import { PROG_TYPES, type ProgType } from '../isa/program.js';
+import type { LoadOptions } from '../loader/index.js';
+import type { OptionDecl, ParsedArgs } from './args.js';
+
+export const LOAD_OPTIONS: readonly OptionDecl[] = [
+  { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
+  { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: "program type for inputs that do not say (default socket_filter); overrides an ELF section's type" },
+  { name: 'core', kind: 'flag', description: 'apply CO-RE relocations against this kernel (/sys/kernel/btf/vmlinux) before use' },
+];
+
+export function loadOptionsFrom(args: ParsedArgs): LoadOptions {
+  const section = args.strings.get('section');
+  const type = args.strings.get('type') as ProgType | undefined;
+  return {
+    ...(section !== undefined && { section }),
+    ...(type !== undefined && { type }),
+    ...(args.flags.has('core') && { core: true }),
+  };
+}
