@@ -11,7 +11,7 @@ import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
 import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCall } from './calls.js';
-import { globalEntryRegs } from './global-funcs.js';
+import { globalEntryRegs, usableFuncInfo } from './global-funcs.js';
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
 import { checkMemAccess, checkStrictAlignment } from './memory.js';
@@ -83,6 +83,9 @@ export function explore(env: Env, sub = 0): void {
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   env.cur = initialState(env, sub);
+  // The kernel reads the main program's BTF signature too and logs why it cannot use it.
+  const mainErr = sub === 0 && log ? usableFuncInfo(env.prog, env.cfg)?.[0]?.paramError : undefined;
+  if (mainErr) log!.line(mainErr);
   let printState = true;
 
   const push = (st: VState): void => {
@@ -143,8 +146,10 @@ export function explore(env: Env, sub = 0): void {
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
     if (log) {
-      log.annotate(log.state(env.cur, false, env.scratched, env.scratchedStack));
-      if (env.note !== null) log.line(env.note);
+      const s = log.state(env.cur, false, env.scratched, env.scratchedStack);
+      // A line printed while the instruction ran (a global call) moves its state to a line of its own.
+      if (env.note !== null) { log.line(env.note); if (s) log.line(`${env.cur.pc}:${s}`); }
+      else log.annotate(s);
     }
     env.note = null;
     if (ended || env.cur.pc < 0) {

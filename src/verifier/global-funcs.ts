@@ -20,15 +20,17 @@ import type { Reg } from './state.js';
  * func_info only when it names every subprogram at its first instruction (check_btf_func).
  */
 export function globalSubprogs(program: Program, cfg: Cfg): (FuncInfo | null)[] {
-  const none = cfg.subprogs.map(() => null);
+  const fis = usableFuncInfo(program, cfg);
+  return cfg.subprogs.map((_, i) => (i > 0 && fis?.[i]?.linkage === 'global' ? fis[i]! : null));
+}
+
+/** The func_info per subprogram index, when it names every subprogram at its start (else undefined). */
+export function usableFuncInfo(program: Program, cfg: Cfg): FuncInfo[] | undefined {
   const fis = program.funcInfo;
-  if (!fis || fis.length !== cfg.subprogs.length) return none;
+  if (!fis || fis.length !== cfg.subprogs.length) return undefined;
   const byPc = new Map(fis.map((f) => [f.pc, f]));
-  if (cfg.subprogs.some((s) => !byPc.has(s.start))) return none;
-  return cfg.subprogs.map((s, i) => {
-    const f = byPc.get(s.start)!;
-    return i > 0 && f.linkage === 'global' ? f : null;
-  });
+  if (cfg.subprogs.some((s) => !byPc.has(s.start))) return undefined;
+  return cfg.subprogs.map((s) => byPc.get(s.start)!);
 }
 
 /**

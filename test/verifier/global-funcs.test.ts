@@ -164,8 +164,13 @@ describe('global subprograms', () => {
   const bpf2bpf = resolve(samplesDir(), 'build/bpf2bpf.o');
   it.skipIf(!existsSync(bpf2bpf))('rejects corpus-samples build/bpf2bpf.o like the kernel (processed 50 insns)', async () => {
     const [p] = await loadFile(bpf2bpf, readFileSync(bpf2bpf), { type: 'socket_filter' });
-    const r = verify(p!);
+    const r = verify(p!, { log: true });
     expect(r.error).toMatchObject({ pc: 49, message: "R1 invalid mem access 'mem_or_null'" });
     expect(r.processed).toBe(50);
+    // The kernel's log lines around global functions (checked against 6.18's log_level 2).
+    const log = r.log!;
+    expect(log.startsWith("arg#0 reference type('UNKNOWN ') size cannot be determined: -22\n0: R1=ctx() R10=fp0\n")).toBe(true);
+    expect(log).toContain("Func#1 ('add2') is global and assumed valid.\n8: R0=scalar()");
+    expect(log).toContain("Func#1 ('add2') is safe for any args that match its prototype\nValidating add1() func#2...\n45: R1=mem_or_null(id=2,sz=4) R10=fp0\n");
   });
 });
