@@ -69,7 +69,7 @@ export function formatExplanation(p: Program, e: Explanation): string {
   const r = e.replay;
   if (r) {
     let what: string;
-    if (r.fault) what = `${r.fault.kind.replace('_', ' ')} at pc ${r.fault.pc}: ${r.fault.size}-byte access at ${r.fault.region}${r.fault.offset >= 0 ? '+' : ''}${r.fault.offset}`;
+    if (r.fault) what = `${r.fault.kind.replaceAll('_', ' ')} at pc ${r.fault.pc}: ${r.fault.size}-byte access at ${r.fault.region}${r.fault.offset >= 0 ? '+' : ''}${r.fault.offset}`;
     else if (r.error) what = `stopped: ${r.error.message}`;
     else what = `ran to exit, r0 = ${r.r0}`;
     out.push(`  replay on the checked VM: ${what}${r.reproduced ? ' (reproduces the rejection)' : ''}`);
