@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Rebuilds corpus/c/*.o from their C sources (needs clang-19 and libbpf-dev).
+set -euo pipefail
+cd "$(dirname "$0")"
+CLANG=${CLANG:-clang-19}
+ARCH_INC=/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+for c in *.c; do
+  "$CLANG" -O2 -g --target=bpf -D__TARGET_ARCH_x86 -I"$ARCH_INC" -c "$c" -o "${c%.c}.o"
+  echo "built ${c%.c}.o"
+done
