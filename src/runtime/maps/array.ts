@@ -11,12 +11,12 @@ import {
   checkUpdateFlags,
   checkValue,
   fail,
+  nextIndexKey,
   packPercpu,
   percpuSlice,
   round8,
   throwIfError,
   u32At,
-  u32Bytes,
 } from './base.js';
 import { ERRNO } from './errno.js';
 import { BPF_NOEXIST } from './types.js';
@@ -82,12 +82,7 @@ export class ArrayMap extends MapBase {
   }
 
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
-    if (key) checkKey(this.spec, key);
-    const i = key ? u32At(key) : -1;
-    // A missing or out-of-range key restarts at index 0, as array_map_get_next_key does.
-    if (i < 0 || i >= this.spec.maxEntries) return u32Bytes(0);
-    if (i === this.spec.maxEntries - 1) return undefined;
-    return u32Bytes(i + 1);
+    return nextIndexKey(this.spec, key);
   }
 
   count(): number {

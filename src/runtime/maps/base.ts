@@ -78,6 +78,18 @@ export function checkKey(spec: MapSpec, key: Uint8Array): void {
   if (key.length !== spec.keySize) fail('EINVAL', `map ${spec.name}: key is ${key.length} bytes, key_size is ${spec.keySize}`);
 }
 
+/**
+ * BPF_MAP_GET_NEXT_KEY for maps indexed by a u32 (arrays, devmap, cpumap, xskmap): a missing or
+ * out-of-range key restarts at index 0, as array_map_get_next_key does; the last index ends it.
+ */
+export function nextIndexKey(spec: MapSpec, key: Uint8Array | null): Uint8Array | undefined {
+  if (key) checkKey(spec, key);
+  const i = key ? u32At(key) : -1;
+  if (i < 0 || i >= spec.maxEntries) return u32Bytes(0);
+  if (i === spec.maxEntries - 1) return undefined;
+  return u32Bytes(i + 1);
+}
+
 /** Update flags allowed from user space and programs: BPF_ANY/NOEXIST/EXIST, plus BPF_F_LOCK (needs a spin lock: EINVAL). */
 export function checkUpdateFlags(flags: number): number {
   if ((flags & ~4) > BPF_EXIST) return -ERRNO.EINVAL;

@@ -8,7 +8,7 @@
  * A zero ifindex (devmap) or qsize (cpumap) clears the entry, as in the kernel.
  */
 import type { MapSpec } from '../../isa/program.js';
-import { MapBase, checkKey, checkValue, fail, u32At, u32Bytes } from './base.js';
+import { MapBase, checkKey, checkValue, fail, nextIndexKey, u32At } from './base.js';
 import { BPF_EXIST, BPF_NOEXIST } from './types.js';
 
 /** cpumap's largest queue size. */
@@ -51,11 +51,7 @@ export class RedirectArray extends MapBase {
   }
 
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
-    if (key) checkKey(this.spec, key);
-    const i = key ? u32At(key) : -1;
-    if (i < 0 || i >= this.spec.maxEntries) return u32Bytes(0);
-    if (i === this.spec.maxEntries - 1) return undefined;
-    return u32Bytes(i + 1);
+    return nextIndexKey(this.spec, key);
   }
 
   count(): number {
