@@ -11,7 +11,8 @@ import type { Obligation } from './obligations.js';
 import { semantics } from './semantics.js';
 import { z3Algebra, type Z3Handle, type ZB, type ZT } from './z3-algebra.js';
 
-export type Verdict = 'proved' | 'failed' | 'timeout' | 'error';
+/** n/a: the obligation does not apply at any requested width (not a failure). */
+export type Verdict = 'proved' | 'failed' | 'timeout' | 'error' | 'n/a';
 
 export interface Counterexample {
   abstract: Record<string, string>[];
@@ -26,6 +27,8 @@ export interface Attempt {
   verdict: Verdict;
   seconds: number;
   counterexample?: Counterexample;
+  /** For obligations stated directly in Z3 (lemma): the satisfying model of a refuted part. */
+  model?: string;
   error?: string;
 }
 
@@ -78,6 +81,21 @@ export async function proveAt(z: Z3Handle, ob: Obligation, N: number, timeoutMs:
   const secs = (): number => (performance.now() - t0) / 1000;
   try {
     const Z = z.ctx;
+    if (ob.lemma) {
+      const deadline = performance.now() + timeoutMs;
+      for (const negated of ob.lemma(Z)) {
+        if (Z.isFalse(negated)) continue;
+        const left = Math.floor(deadline - performance.now());
+        if (left <= 0) return { width: N, verdict: 'timeout', seconds: secs() };
+        const solver = new Z.Solver();
+        solver.set('timeout', left);
+        solver.add(negated);
+        const res = await solver.check();
+        if (res === 'unknown') return { width: N, verdict: 'timeout', seconds: secs() };
+        if (res === 'sat') return { width: N, verdict: 'failed', seconds: secs(), model: solver.model().sexpr() };
+      }
+      return { width: N, verdict: 'proved', seconds: secs() };
+    }
     const A = z3Algebra(Z);
     const k = makeKernel(A, N, withModulo(ob, patch));
     const sem = semantics(A, N);
@@ -143,22 +161,30 @@ export function replay(ob: Obligation, N: number, a: Reg<bigint>[], x: bigint[],
 /** Tries the widths in order until one decides. */
 export async function prove(z: Z3Handle, ob: Obligation, opts: ProveOptions): Promise<ProofResult> {
   const attempts: Attempt[] = [];
-  for (const w of opts.widths) {
-    if (ob.minWidth && w < ob.minWidth) continue;
+  for (const w of widthsFor(ob, opts.widths)) {
     const at = await proveAt(z, ob, w, opts.timeoutMs, opts.patch);
     attempts.push(at);
     if (at.verdict === 'proved' || at.verdict === 'failed') break;
   }
-  const last = attempts.find((t) => t.verdict === 'proved' || t.verdict === 'failed') ?? attempts[attempts.length - 1];
-  const total = attempts.reduce((s, t) => s + t.seconds, 0);
+  return resultOf(ob, attempts);
+}
+
+/** The result of an obligation from its attempts (none: n/a at every requested width). */
+export function resultOf(ob: Obligation, attempts: Attempt[]): ProofResult {
+  const base = { name: ob.name, group: ob.group, attempts, ...(ob.assumes ? { assumes: ob.assumes } : {}) };
+  if (attempts.length === 0) return { ...base, width: 0, verdict: 'n/a', seconds: 0 };
+  const last = attempts.find((t) => t.verdict === 'proved' || t.verdict === 'failed') ?? attempts[attempts.length - 1]!;
   return {
-    name: ob.name,
-    group: ob.group,
-    width: last?.width ?? 0,
-    verdict: last?.verdict ?? 'error',
-    seconds: total,
-    attempts,
-    ...(ob.assumes ? { assumes: ob.assumes } : {}),
-    ...(last?.counterexample ? { counterexample: last.counterexample } : {}),
+    ...base,
+    width: last.width,
+    verdict: last.verdict,
+    seconds: attempts.reduce((s, t) => s + t.seconds, 0),
+    ...(last.counterexample ? { counterexample: last.counterexample } : {}),
   };
+}
+
+/** The widths to try for an obligation: its fixed width, or the requested ones it applies at. */
+export function widthsFor(ob: Obligation, widths: readonly number[]): number[] {
+  if (ob.fixedWidth !== undefined) return [ob.fixedWidth];
+  return widths.filter((w) => !(ob.minWidth && w < ob.minWidth));
 }
