@@ -5,8 +5,8 @@
  *   at 64 bits), except the ALU multiplications' range part, which runs at width 4 (Z3 needs minutes
  *   for the signed corner products at 8);
  * - at 64 bits: the sync lemmas, the tnum operators but add/sub (these need ~15 s each), the
- *   tnum_mul inductive step and its arithmetic lemma, every byte swap, and every JIT template
- *   (those are 64-bit by nature).
+ *   tnum_mul inductive step and its arithmetic lemma, the optimality of the tnum operators, every
+ *   byte swap, and every JIT template (those are 64-bit by nature).
  * Through the worker pool, as `bpflab prove` runs them: a hung or crashing attempt is cut and
  * reported, never stalls the suite.
  */
@@ -28,8 +28,8 @@ describe('operator obligations hold at width 8', () => {
 });
 
 describe('at 64 bits', () => {
-  it('sync steps, tnum operators, tnum_mul step, byte swaps, JIT templates', async () => {
-    const pick = all.filter((o) => o.group === 'sync' || o.group === 'jit' || o.name.startsWith('end.') ||
+  it('sync steps, tnum operators, tnum_mul step, tnum optimality, byte swaps, JIT templates', async () => {
+    const pick = all.filter((o) => o.group === 'sync' || o.group === 'jit' || o.group === 'optimal' || o.name.startsWith('end.') ||
       (o.group === 'tnum' && o.name !== 'tnum.add' && o.name !== 'tnum.sub'));
     const run = await runProofs(pick, { widths: [64], timeoutMs: 120_000, jobs: 2 });
     expect(notProved(run)).toEqual([]);
