@@ -15,6 +15,7 @@ const decl: CommandDecl = {
     { name: 'timeout', kind: 'number', valueName: 'SECONDS', description: 'time budget per obligation and width (default 30); a worker that exceeds it is killed' },
     { name: 'jobs', kind: 'number', valueName: 'N', description: 'worker processes proving in parallel (default: cores, at most 4)' },
     { name: 'markdown', kind: 'flag', description: 'print the table as Markdown (for proofs/README.md)' },
+    { name: 'precision', kind: 'flag', description: 'instead of proving, measure the precision of every operator at width 8 and print the precision table (Markdown)' },
   ],
   positionals: { min: 0, max: 0, name: '' },
 };
@@ -25,6 +26,11 @@ export const command: Command = {
     const args = parseArgs(decl, argv);
     if (args.flags.has('help')) {
       io.out(helpText(decl) + '\n');
+      return 0;
+    }
+    if (args.flags.has('precision')) {
+      const { measurePrecision, formatPrecisionTable } = await import('../../smt/precision.js');
+      io.out(formatPrecisionTable(measurePrecision()));
       return 0;
     }
     const width = args.strings.has('width') ? numberOption(args, 'width', 64) : undefined;
