@@ -26,6 +26,11 @@ export interface Obligation {
    * templates (WebAssembly's i64 registers), 0 for lemmas over unbounded integers.
    */
   readonly fixedWidth?: number;
+  /**
+   * Widest width worth trying when falling back from 64: wider attempts are known to exceed any
+   * practical budget (measured; proofs/README.md), so they would only spend the run's time.
+   */
+  readonly startWidth?: number;
   /** Narrowest width the statement means something at. */
   readonly minWidth?: number;
   /**

@@ -186,5 +186,7 @@ export function resultOf(ob: Obligation, attempts: Attempt[]): ProofResult {
 /** The widths to try for an obligation: its fixed width, or the requested ones it applies at. */
 export function widthsFor(ob: Obligation, widths: readonly number[]): number[] {
   if (ob.fixedWidth !== undefined) return [ob.fixedWidth];
-  return widths.filter((w) => !(ob.minWidth && w < ob.minWidth));
+  const fit = widths.filter((w) => !(ob.minWidth && w < ob.minWidth));
+  // Start at startWidth only when falling back (an explicit single width is always honoured).
+  return ob.startWidth && fit.length > 1 ? fit.filter((w) => w <= ob.startWidth!) : fit;
 }
