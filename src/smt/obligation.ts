@@ -39,6 +39,11 @@ export interface Obligation {
    * state, and this obligation holds for any input state, so it also holds after sync.
    */
   readonly moduloSync?: boolean;
+  /**
+   * 'int': proven in the integer instantiation of the algebra (int-algebra.ts: exact arithmetic
+   * mod 2^w, bitwise operations uninterpreted), for products of symbolic values.
+   */
+  readonly arith?: 'int';
   /** Another obligation this one relies on (assume-guarantee), named in the table. */
   readonly assumes?: string;
   build<T, B>(k: Kernel<T, B>, sem: Semantics<T, B>, a: Reg<T>[], x: T[]): Built<T, B>;

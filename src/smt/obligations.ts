@@ -46,6 +46,28 @@ function aluMul(alu32: boolean): Obligation {
   };
 }
 
+/**
+ * The unsigned 64-bit range of BPF_MUL at full width, in the integer instantiation
+ * (int-algebra.ts): scalar_min_max_mul reads no var_off, and umin1·umin2 <= x·y <= umax1·umax2
+ * without overflow is monotonicity, which Z3's nonlinear integer arithmetic proves (seconds) where
+ * bit-blasting two 64-bit multipliers does not finish. The signed corner products and the 32-bit
+ * halves (sign views and truncations as case splits and remainders) still time out this way;
+ * they are in alu64.mul at the width shown.
+ */
+function aluMulU64(): Obligation {
+  return {
+    name: 'alu64.mul.u64', group: 'alu', abstract: 2, concrete: 2, moduloSync: true, arith: 'int',
+    build(k, sem, a, x) {
+      const r = k.alu('mul', false, r0(a, 0), r0(a, 1));
+      const p = sem.alu('mul', false, v0(x, 0), v0(x, 1));
+      // Only the ranges constrain the inputs (the integer instantiation cannot read a tnum): a
+      // stronger statement, and its counterexamples replay on the running code as they are.
+      const inRanges = k.A.and(...a.flatMap((reg, i) => k.containsParts(reg, x[i]!).slice(1)));
+      return { premise: inRanges, conclusion: [k.n.ule(r.umin, p), k.n.ule(p, r.umax)], outputs: { result: r } };
+    },
+  };
+}
+
 function alu(op: AluOp, alu32: boolean): Obligation {
   if (op === 'mul') return aluMul(alu32);
   return {
@@ -225,7 +247,10 @@ export function allObligations(): Obligation[] {
   out.push(tnumMulStep(), mulShiftAdd());
   for (const s of ['lshift', 'rshift', 'arshift'] as const) out.push(tnumShift(s));
   out.push(tnumNeg());
-  for (const alu32 of [false, true]) for (const op of ALU_OPS) out.push(alu(op, alu32));
+  for (const alu32 of [false, true]) for (const op of ALU_OPS) {
+    out.push(alu(op, alu32));
+    if (op === 'mul' && !alu32) out.push(aluMulU64());
+  }
   out.push(unary('neg64', (k, a) => k.neg(false, a), (s, x) => s.neg(false, x)));
   out.push(unary('neg32', (k, a) => k.neg(true, a), (s, x) => s.neg(true, x)));
   for (const step of SYNC_STEPS) out.push(syncStep(step));

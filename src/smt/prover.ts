@@ -10,6 +10,7 @@ import { HALF_FIELDS, REG_FIELDS, type Reg } from '../verifier/domains/scalar.js
 import type { Obligation } from './obligations.js';
 import { semantics } from './semantics.js';
 import { z3Algebra, type Z3Handle, type ZB, type ZT } from './z3-algebra.js';
+import { intAlgebra, type ZI, type ZIB } from './int-algebra.js';
 
 /** n/a: the obligation does not apply at any requested width (not a failure). */
 export type Verdict = 'proved' | 'failed' | 'timeout' | 'error' | 'n/a';
@@ -96,6 +97,7 @@ export async function proveAt(z: Z3Handle, ob: Obligation, N: number, timeoutMs:
       }
       return { width: N, verdict: 'proved', seconds: secs() };
     }
+    if (ob.arith === 'int') return await proveInt(Z, ob, N, timeoutMs, patch, t0);
     const A = z3Algebra(Z);
     const k = makeKernel(A, N, withModulo(ob, patch));
     const sem = semantics(A, N);
@@ -189,4 +191,45 @@ export function widthsFor(ob: Obligation, widths: readonly number[]): number[] {
   const fit = widths.filter((w) => !(ob.minWidth && w < ob.minWidth));
   // Start at startWidth only when falling back (an explicit single width is always honoured).
   return ob.startWidth && fit.length > 1 ? fit.filter((w) => w <= ob.startWidth!) : fit;
+}
+
+/** proveAt for obligations in the integer instantiation (inputs range over [0, 2^w)). */
+async function proveInt(Z: Z3Handle['ctx'], ob: Obligation, N: number, timeoutMs: number, patch: Patch | undefined, t0: number): Promise<Attempt> {
+  const secs = (): number => (performance.now() - t0) / 1000;
+  const A = intAlgebra(Z);
+  const k = makeKernel(A, N, withModulo(ob, patch));
+  const sem = semantics(A, N);
+  const dom: ZIB[] = [];
+  const mk = (name: string, w: number): ZI => {
+    const v = Z.Int.const(name);
+    dom.push(v.ge(0), v.lt(Z.Int.val(1n << BigInt(w))));
+    return v;
+  };
+  const a: Reg<ZI>[] = [];
+  for (let i = 0; i < ob.abstract; i++) {
+    const r = {} as Record<string, ZI>;
+    for (const f of REG_FIELDS) r[f] = mk(`a${i}_${f}`, fieldWidth(f, N));
+    a.push(r as unknown as Reg<ZI>);
+  }
+  const x: ZI[] = [];
+  for (let i = 0; i < ob.concrete; i++) x.push(mk(`x${i}`, N));
+  const built = ob.build(k, sem, a, x);
+  const deadline = performance.now() + timeoutMs;
+  for (const goal of built.conclusion) {
+    if (Z.isTrue(goal)) continue;
+    const left = Math.floor(deadline - performance.now());
+    if (left <= 0) return { width: N, verdict: 'timeout', seconds: secs() };
+    const solver = new Z.Solver();
+    solver.set('timeout', left);
+    solver.add(...dom, built.premise, Z.Not(goal));
+    const res = await solver.check();
+    if (res === 'unknown') return { width: N, verdict: 'timeout', seconds: secs() };
+    if (res === 'sat') {
+      const m = solver.model();
+      const val = (e: ZI): bigint => { const v = m.eval(e, true); return Z.isIntVal(v) ? v.value() : 0n; };
+      const ab = a.map((r) => { const o = {} as Record<string, bigint>; for (const f of REG_FIELDS) o[f] = val(r[f]); return o as unknown as Reg<bigint>; });
+      return { width: N, verdict: 'failed', seconds: secs(), counterexample: replay(ob, N, ab, x.map(val), patch) };
+    }
+  }
+  return { width: N, verdict: 'proved', seconds: secs() };
 }

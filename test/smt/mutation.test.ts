@@ -110,6 +110,14 @@ const MUTANTS: Mutant[] = [
     },
   },
   {
+    name: 'mul64 unsigned bounds without the overflow check (integer instantiation, 64 bits)',
+    obligation: 'alu64.mul.u64',
+    width: 64,
+    patch: <T, B>(k: Kernel<T, B>) => {
+      k.mul64 = (d, s) => { d.umin = k.n.mul(d.umin, s.umin); d.umax = k.n.mul(d.umax, s.umax); };
+    },
+  },
+  {
     name: 'be16 as swab64 of the whole var_off, then truncated to 16 bits',
     obligation: 'end.be16',
     patch: <T, B>(k: Kernel<T, B>) => {
