@@ -68,10 +68,41 @@ function aluMulU64(): Obligation {
   };
 }
 
+/**
+ * add/sub (ALU and pointer): var_off is tnum_add/tnum_sub of the inputs, whose soundness is the
+ * tnum.add/tnum.sub lemma. Re-proving the carry reasoning inside every whole-operation obligation
+ * costs most of its time, so, as for mul, the tnum result is an extra abstract input m constrained
+ * only by the lemma (x op y in γ(m)), and the ranges, zero-extension and composition are proven
+ * around it (assume-guarantee).
+ */
+function withTnumLemma(op: 'add' | 'sub', whole: <T, B>(k: Kernel<T, B>, a: Reg<T>[]) => Reg<T>, concrete: <T, B>(sem: Semantics<T, B>, x: T[]) => T): Pick<Obligation, 'abstract' | 'assumes' | 'build'> {
+  return {
+    abstract: 3, assumes: `tnum.${op}`,
+    build(k, sem, a, x) {
+      const orig = k.t;
+      const m = r0(a, 2);
+      k.t = { ...orig, [op]: () => ({ value: m.value, mask: m.mask }) };
+      try {
+        const r = whole(k, a);
+        const full = op === 'add' ? k.n.add(v0(x, 0), v0(x, 1)) : k.n.sub(v0(x, 0), v0(x, 1));
+        const premise = k.A.and(inAll(k, a.slice(0, 2), x), orig.contains(m, full));
+        return { premise, conclusion: k.containsParts(r, concrete(sem, x)), outputs: { result: r } };
+      } finally {
+        k.t = orig;
+      }
+    },
+  };
+}
+
 function alu(op: AluOp, alu32: boolean): Obligation {
   if (op === 'mul') return aluMul(alu32);
+  const name = `alu${alu32 ? 32 : 64}.${op}`;
+  if (op === 'add' || op === 'sub') {
+    return { name, group: 'alu', concrete: 2, moduloSync: true,
+      ...withTnumLemma(op, (k, a) => k.alu(op, alu32, r0(a, 0), r0(a, 1)), (sem, x) => sem.alu(op, alu32, v0(x, 0), v0(x, 1))) };
+  }
   return {
-    name: `alu${alu32 ? 32 : 64}.${op}`, group: 'alu', abstract: 2, concrete: 2, moduloSync: true,
+    name, group: 'alu', abstract: 2, concrete: 2, moduloSync: true,
     build(k, sem, a, x) {
       const r = k.alu(op, alu32, r0(a, 0), r0(a, 1));
       return { premise: inAll(k, a, x), conclusion: k.containsParts(r, sem.alu(op, alu32, v0(x, 0), v0(x, 1))), outputs: { result: r } };
@@ -121,11 +152,8 @@ function refine(op: JmpOp, jmp32: boolean, side: 'taken' | 'fall'): Obligation {
 
 function pointer(op: 'add' | 'sub'): Obligation {
   return {
-    name: `ptr.${op}`, group: 'pointer', abstract: 2, concrete: 2, moduloSync: true,
-    build(k, sem, a, x) {
-      const r = op === 'add' ? k.ptrAdd(r0(a, 0), r0(a, 1)) : k.ptrSub(r0(a, 0), r0(a, 1));
-      return { premise: inAll(k, a, x), conclusion: k.containsParts(r, sem.alu(op, false, v0(x, 0), v0(x, 1))), outputs: { result: r } };
-    },
+    name: `ptr.${op}`, group: 'pointer', concrete: 2, moduloSync: true,
+    ...withTnumLemma(op, (k, a) => (op === 'add' ? k.ptrAdd(r0(a, 0), r0(a, 1)) : k.ptrSub(r0(a, 0), r0(a, 1))), (sem, x) => sem.alu(op, false, v0(x, 0), v0(x, 1))),
   };
 }
 

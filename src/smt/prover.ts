@@ -28,6 +28,8 @@ export interface Attempt {
   verdict: Verdict;
   seconds: number;
   counterexample?: Counterexample;
+  /** CPU seconds of the worker process (all its threads), when proven in a worker. */
+  cpu?: number;
   /** For obligations stated directly in Z3 (lemma): the satisfying model of a refuted part. */
   model?: string;
   error?: string;
@@ -44,6 +46,8 @@ export interface ProofResult {
   counterexample?: Counterexample;
   /** Lemma this proof relies on. */
   assumes?: string;
+  /** CPU seconds over all attempts (worker processes only). */
+  cpu?: number;
 }
 
 /** Replaces parts of the kernel table (dependency injection, used by the mutation test). */
@@ -181,6 +185,7 @@ export function resultOf(ob: Obligation, attempts: Attempt[]): ProofResult {
     width: last.width,
     verdict: last.verdict,
     seconds: attempts.reduce((s, t) => s + t.seconds, 0),
+    ...(attempts.some((t) => t.cpu !== undefined) ? { cpu: attempts.reduce((s, t) => s + (t.cpu ?? 0), 0) } : {}),
     ...(last.counterexample ? { counterexample: last.counterexample } : {}),
   };
 }

@@ -75,12 +75,12 @@ export function formatTable(results: readonly ProofResult[], markdown = false): 
   const rows = results.map((r) => {
     const fellBack = r.attempts.filter((a) => a.width > r.width).map((a) => `${a.width}: ${a.verdict}`);
     const result = r.verdict + (fellBack.length ? ` (${fellBack.join(', ')})` : '') + (r.assumes && r.verdict === 'proved' ? ` assuming ${r.assumes}` : '');
-    if (r.verdict === 'n/a') return [r.name, '-', 'n/a (below the minimum width)', '-'];
-    return [r.name, r.width === 0 ? 'ℤ' : String(r.width), result, r.seconds.toFixed(2)];
+    if (r.verdict === 'n/a') return [r.name, '-', 'n/a (below the minimum width)', '-', '-'];
+    return [r.name, r.width === 0 ? 'ℤ' : String(r.width), result, r.seconds.toFixed(2), r.cpu === undefined ? '-' : r.cpu.toFixed(2)];
   });
-  const head = ['operator', 'width', 'result', 'seconds'];
+  const head = ['operator', 'width', 'result', 'seconds', 'cpu s'];
   if (markdown) {
-    return [`| ${head.join(' | ')} |`, '|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
+    return [`| ${head.join(' | ')} |`, '|---|---|---|---|---|', ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();

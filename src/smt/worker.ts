@@ -50,9 +50,12 @@ async function main(): Promise<void> {
   process.on('message', (task: WorkerTask) => {
     void (async () => {
       const ob = (await table(task.module)).get(task.name);
+      const cpu0 = process.cpuUsage();
       const attempt: Attempt = ob
         ? await proveAt({ ctx: api.context(), close: async () => {} }, ob, task.width, task.timeoutMs)
         : { width: task.width, verdict: 'error', seconds: 0, error: `no obligation named ${task.name}` };
+      const cpu = process.cpuUsage(cpu0);
+      attempt.cpu = (cpu.user + cpu.system) / 1e6;
       send({ t: 'done', id: task.id, attempt, rss: process.memoryUsage().rss });
     })().catch(crash);
   });

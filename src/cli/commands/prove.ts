@@ -58,7 +58,8 @@ export const command: Command = {
         io.out(JSON.stringify(r.counterexample, null, 1) + '\n');
       }
       const count = (v: string): number => run.results.filter((r) => r.verdict === v).length;
-      io.out(`${run.seconds.toFixed(1)} s wall clock with ${run.jobs} worker${run.jobs > 1 ? 's' : ''}; ${count('timeout')} timed out, ${count('error')} errors, ${run.na} n/a\n`);
+      const cpu = run.results.reduce((s, r) => s + (r.cpu ?? 0), 0);
+      io.out(`${run.seconds.toFixed(1)} s wall clock with ${run.jobs} worker${run.jobs > 1 ? 's' : ''} (${cpu.toFixed(1)} s of worker CPU); ${count('timeout')} timed out, ${count('error')} errors, ${run.na} n/a\n`);
       io.out(`${run.passed} passed, ${run.failed} failed\n`);
     }
     return run.failed === 0 ? 0 : 1;
