@@ -3,6 +3,7 @@
  * context, the stack (per-byte slots, spill/fill), map values, packets and helper memory,
  * and the stack ranges helpers read or write (check_stack_range_initialized).
  */
+import type { MapSpec } from '../isa/program.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
@@ -39,6 +40,22 @@ export function checkStrictAlignment(env: Env, r: Reg, insnOff: number, size: nu
 function loadedScalar(env: Env, size: number, sext: boolean): Scalar {
   if (size === 8) return env.UNKNOWN;
   return sext ? env.dom.sextLoad(env.UNKNOWN, size as 1 | 2 | 4) : env.dom.truncate(env.UNKNOWN, size as 1 | 2 | 4);
+}
+
+/**
+ * bpf_map_direct_read: a constant-offset load from a frozen read-only array (libbpf freezes
+ * .rodata and .kconfig after filling them) is the known value stored there.
+ */
+function frozenValue(env: Env, m: MapSpec, r: Reg, off: number, size: number, sext: boolean): Scalar | undefined {
+  if (!m.readonly || (m.flags & 0x80) === 0 || m.type !== 'array' || !m.initial) return undefined;
+  const c = env.dom.constValue(r.v);
+  if (c === undefined) return undefined;
+  const at = off + Number(c);
+  if (at < 0 || at + size > m.initial.length) return undefined;
+  let v = 0n;
+  for (let i = 0; i < size; i++) v |= BigInt(m.initial[at + i]!) << BigInt(8 * i);
+  if (sext) v = BigInt.asUintN(64, BigInt.asIntN(size * 8, v));
+  return env.dom.known(v);
 }
 
 /** check_mem_region_access: fixed `off` plus the register's variable part within [0, memSize). */
@@ -95,7 +112,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       if (t === 'write' && (m.readonly || (m.flags & 0x80) !== 0))
         env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
       checkMapValue(env, regno, r, off, size, false);
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
       return;
     }
     case T.PTR_TO_MAP_KEY: {
