@@ -203,4 +203,9 @@ export interface Program {
   btf?: ProgramBtf;
   /** Where the program came from, for messages: file name. */
   file?: string;
+  /**
+   * The target kernel's BTF the program was loaded against (`--btf`); absent: the running
+   * kernel's /sys/kernel/btf/vmlinux. BTF-typed contexts, kernel pointers and kfuncs refer to it.
+   */
+  targetBtf?: string;
 }

@@ -109,6 +109,10 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
       } else elf.warnings.push(`CO-RE relocations left unapplied: ${target.btfError()}`);
     }
   }
+  if (elf && (opts.btf !== undefined || typeof opts.core === 'string')) {
+    const targetBtf = opts.btf ?? (opts.core as string);
+    programs = programs.map((p) => ({ ...p, targetBtf }));
+  }
   return elf ? { programs, elf } : { programs };
 }
 

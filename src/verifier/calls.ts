@@ -12,6 +12,7 @@ import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
 import { checkHelperMem } from './memory.js';
+import { checkHelperBtfArg, helperRetBtf } from './btf-access.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, copyReg, newFrame, type Reg } from './state.js';
@@ -193,6 +194,9 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_SOCKET':
       checkType(env, regno, r, [T.PTR_TO_SOCKET]);
       break;
+    case 'ARG_PTR_TO_BTF_ID':
+      checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id));
+      break;
     default:
       env.reject('unsupported', `bpflab does not model ${a.name} arguments (R${regno} of ${helperStr(id)})`);
   }
@@ -273,8 +277,10 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       env.markPtr(r0, T.PTR_TO_MEM | MEM_RINGBUF | MAYBE_NULL);
       r0.memSize = meta.memSize;
       break;
-    case 'RET_PTR_TO_BTF_ID': env.markPtr(r0, T.PTR_TO_BTF_ID); break;
-    case 'RET_PTR_TO_BTF_ID_OR_NULL': env.markPtr(r0, T.PTR_TO_BTF_ID | MAYBE_NULL); break;
+    case 'RET_PTR_TO_BTF_ID':
+    case 'RET_PTR_TO_BTF_ID_OR_NULL':
+      helperRetBtf(env, id, r0, proto.ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
+      break;
     default: env.markUnknown(r0);
   }
   if (r0.type & MAYBE_NULL) r0.id = env.newId();

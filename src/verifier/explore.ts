@@ -7,6 +7,7 @@
  */
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
+import { pseudoBtfId } from './btf-access.js';
 import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
@@ -264,8 +265,15 @@ function checkLdImm64(env: Env, ins: Insn): void {
       dst.memSize = env.cfg.subprogs.findIndex((s) => s.start === target);
       return;
     }
+    case op.BPF_PSEUDO_BTF_ID: {
+      const k = pseudoBtfId(env.kernelBtf(), ins.imm);
+      if (typeof k === 'string') env.reject('invalid_insn', k);
+      env.markPtr(dst, k.type);
+      dst.memSize = k.btfId ?? k.memSize ?? 0;
+      return;
+    }
     default:
-      env.reject('unsupported', `ld_imm64 with src ${ins.src} (BTF ids) is not modelled by bpflab`);
+      env.reject('invalid_insn', 'unrecognized bpf_ld_imm64 insn');
   }
 }
 

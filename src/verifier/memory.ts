@@ -12,6 +12,8 @@ import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './sta
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { stackSlotCode } from './precision.js';
+import { checkBtfAccess } from './btf-access.js';
+import { btfCtxAccess } from './tracing-ctx.js';
 
 export type Access = 'read' | 'write';
 
@@ -106,6 +108,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   const r = env.reg(regno);
   const off = insnOff + r.off;
   const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
+  if (base(r.type) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) {
+    checkBtfAccess(env, regno, r, insnOff, size, t === 'write', dst, () => setLoaded(loadedScalar(env, size, sext)));
+    return;
+  }
   switch (r.type) {
     case T.PTR_TO_MAP_VALUE: {
       const m = env.map(r.map);
@@ -133,6 +139,19 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_CTX: {
       checkCtxOff(env, regno, r);
       const layout = env.ctx;
+      const target = layout ? undefined : env.tracingTarget();
+      if (target) {
+        if (t !== 'read') env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
+        const a = btfCtxAccess(env.kernelBtf(), target, off, size, env.prog.type === 'lsm');
+        if (typeof a === 'string') env.reject('ctx_access', a);
+        if (dst < 0) return;
+        if (a.kind === 'scalar') { setLoaded(loadedScalar(env, size, sext)); return; }
+        const out = env.writeReg(dst);
+        env.markPtr(out, a.type);
+        out.memSize = a.btfId;
+        if (a.type & MAYBE_NULL) out.id = env.newId();
+        return;
+      }
       if (!layout) env.reject('unsupported', `bpflab does not model the context of ${env.prog.type} programs`);
       const a = layout.access(off, size, t, { isLdsx: sext, ...(env.prog.expectedAttachType !== undefined ? { expectedAttachType: env.prog.expectedAttachType } : {}) });
       if (!a.ok) env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);

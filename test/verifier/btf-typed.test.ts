@@ -1,0 +1,53 @@
+/**
+ * BTF-typed programs written for bpflab (test/fixtures/btf-typed/*.c, libbpf 1.x style, built
+ * against a vmlinux.h of the running kernel; build.sh rebuilds them when clang-19 is present):
+ * tp_btf / fentry / fexit / lsm / iter contexts typed from the attach target's prototype,
+ * kernel structs walked field by field, and one program per rule the kernel enforces on them.
+ * Each verdict is the expected one, and the running kernel's where it can load the type
+ * (fentry/fexit/lsm need trampolines this machine lacks: EPERM, no verdict).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
+import { loadFile } from '../../src/loader/index.js';
+import { verify } from '../../src/verifier/index.js';
+
+const dir = new URL('../fixtures/btf-typed/', import.meta.url);
+const haveBtf = existsSync('/sys/kernel/btf/vmlinux');
+if (!haveBtf) console.log('skip BTF-typed programs: no /sys/kernel/btf/vmlinux');
+const k = kernelAvailable();
+if (!k.ok) console.log(`BTF-typed programs: no kernel comparison (${k.reason})`);
+
+/** program -> [expected verdict, error kind or message part]. */
+const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = {
+  'execsnoop.o': { exec_btf: ['accept'], exec_tp: ['accept'] },
+  'unlink_fentry.o': { unlink_entry: ['accept'], unlink_exit: ['accept'] },
+  'lsm_iter.o': { deny_nothing: ['accept'], dump_task: ['accept'] },
+  'btf_rejects.o': {
+    store_to_task: ['reject', 'only read is supported'],
+    past_last_arg: ['reject', "func 'sched_process_exec' doesn't have 6-th argument"],
+    past_struct_end: ['reject', 'access beyond struct task_struct'],
+    unchecked_iter_task: ['reject', "R1 invalid mem access 'trusted_ptr_or_null_'"],
+    variable_offset: ['reject', 'is ptr_task_struct invalid variable offset'],
+  },
+};
+
+describe.skipIf(!haveBtf)('BTF-typed programs', () => {
+  for (const [file, progs] of Object.entries(EXPECT)) {
+    test(file, async () => {
+      const programs = await loadFile(file, new Uint8Array(readFileSync(new URL(file, dir))));
+      expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(progs).sort());
+      for (const p of programs) {
+        const [verdict, what] = progs[p.name]!;
+        const r = verify(p);
+        expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
+        if (what) expect(r.error!.message).toContain(what);
+        if (!k.ok) continue;
+        const kr = progLoad(p, { logLevel: 1 });
+        if (kr.fd !== null) closeFd(kr.fd);
+        if (kr.verdict === 'reject' && kr.errno === 'EPERM' && kr.log === '') continue; // no trampolines here
+        expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
+      }
+    });
+  }
+});
