@@ -8,6 +8,7 @@
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { pseudoBtfId } from './btf-access.js';
+import { checkKfuncCall } from './kfuncs.js';
 import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
@@ -216,7 +217,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       if (o === op.BPF_EXIT) return checkExit(env);
       if (o === op.BPF_CALL) {
         if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
-        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) env.reject('unsupported', `kernel function calls (kfunc ${ins.imm}) are not modelled by bpflab`);
+        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { checkKfuncCall(env, ins.imm, ins.off); st.pc = pc + 1; return false; }
         checkHelperCall(env, ins);
         st.pc = pc + 1;
         return false;

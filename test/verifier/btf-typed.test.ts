@@ -23,6 +23,13 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
   'execsnoop.o': { exec_btf: ['accept'], exec_tp: ['accept'] },
   'unlink_fentry.o': { unlink_entry: ['accept'], unlink_exit: ['accept'] },
   'lsm_iter.o': { deny_nothing: ['accept'], dump_task: ['accept'] },
+  'task_kfuncs.o': {
+    acquire_release: ['accept'],
+    from_pid_rcu: ['accept'],
+    leak: ['reject', 'Unreleased reference'],
+    release_unchecked: ['reject', 'Possibly NULL pointer passed to trusted arg0'],
+    acquire_walked: ['reject', 'R1 must be a rcu pointer'],
+  },
   'btf_rejects.o': {
     store_to_task: ['reject', 'only read is supported'],
     past_last_arg: ['reject', "func 'sched_process_exec' doesn't have 6-th argument"],
