@@ -137,7 +137,9 @@ export interface LineInfo {
 export type FuncParam =
   | { kind: 'scalar' }
   | { kind: 'ptr'; size: number; pointee?: string; nonnull?: boolean }
-  | { kind: 'ctx'; pointee?: string };
+  | { kind: 'ctx'; pointee?: string }
+  /** `__arg_trusted`: a trusted pointer to the kernel struct of that (essential) name, NULL allowed with `__arg_nullable`. */
+  | { kind: 'btf'; struct: string; nullable?: boolean };
 
 /** One BTF func_info record. */
 export interface FuncInfo {

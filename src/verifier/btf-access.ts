@@ -242,9 +242,10 @@ function structIdsMatch(btf: Btf, id: number, off: number, want: string): boolea
 }
 
 /** check_reg_type for ARG_PTR_TO_BTF_ID helper arguments: a (trusted or RCU) kernel pointer to the expected struct. */
-export function checkHelperBtfArg(env: Env, regno: number, r: Reg, want: string | undefined, helper: string): void {
+export function checkHelperBtfArg(env: Env, regno: number, r: Reg, want: string | undefined, helper: string, nullable = false): void {
   const allowed = [T.PTR_TO_BTF_ID, T.PTR_TO_BTF_ID | PTR_TRUSTED, T.PTR_TO_BTF_ID | MEM_RCU];
-  if (!allowed.includes(r.type)) env.reject('helper_arg', `R${regno} type=${typeNameOf(r.type)} expected=ptr_, trusted_ptr_, rcu_ptr_`);
+  // An argument type with PTR_MAYBE_NULL also takes the nullable variants (check_reg_type).
+  if (!allowed.includes(nullable ? r.type & ~MAYBE_NULL : r.type)) env.reject('helper_arg', `R${regno} type=${typeNameOf(r.type)} expected=ptr_, trusted_ptr_, rcu_ptr_`);
   if (!want) env.reject('unsupported', `bpflab does not know which kernel struct ${helper} expects in R${regno}`);
   const c = env.dom.constValue(r.v);
   if (c === undefined || c !== 0n) env.reject('helper_arg', `R${regno} variable ptr_ access var_off disallowed`);

@@ -14,6 +14,7 @@ import { markStackRead, markStackWritten } from './liveness.js';
 import { stackSlotCode } from './precision.js';
 import { checkBtfAccess } from './btf-access.js';
 import { btfCtxAccess } from './tracing-ctx.js';
+import { bpfSockAccess } from '../runtime/context/sock.js';
 
 export type Access = 'read' | 'write';
 
@@ -185,8 +186,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_SOCK_COMMON:
     case T.PTR_TO_TCP_SOCK: {
       if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
-      const lim = r.type === T.PTR_TO_TCP_SOCK ? 112 : 80;
-      if (off < 0 || off + size > lim || !env.isConst({ ...r, type: T.SCALAR }))
+      if (!env.isConst({ ...r, type: T.SCALAR }) || !sockFieldOk(r.type, off, size))
         env.reject('ctx_access', `R${regno} invalid ${typeName(r.type)} access off=${off} size=${size}`);
       setLoaded(loadedScalar(env, size, sext));
       return;
@@ -194,6 +194,19 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     default:
       env.reject(r.type & MAYBE_NULL ? 'null_pointer' : 'invalid_mem_access', `R${regno} invalid mem access '${typeName(r.type)}'`);
   }
+}
+
+/**
+ * bpf_sock_is_valid_access, bpf_sock_common_is_valid_access (no type..priority) and
+ * bpf_tcp_sock_is_valid_access (u32 fields, bytes_received/bytes_acked u64, up to offset 96).
+ */
+function sockFieldOk(type: number, off: number, size: number): boolean {
+  if (type === T.PTR_TO_TCP_SOCK) {
+    if (off < 0 || off >= 96 || off % size !== 0) return false;
+    return off === 80 || off === 88 ? size === 8 : size === 4;
+  }
+  if (type === T.PTR_TO_SOCK_COMMON && off >= 8 && off < 24) return false;
+  return bpfSockAccess(off, size).ok;
 }
 
 /** may_access_direct_pkt_data for writes. */
