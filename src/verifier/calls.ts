@@ -13,6 +13,7 @@ import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
 import { checkHelperMem } from './memory.js';
 import { checkHelperBtfArg, helperRetBtf } from './btf-access.js';
+import { callsCallback, pushCallback, widenAfterCallback } from './callbacks.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, copyReg, newFrame, type Reg } from './state.js';
@@ -71,6 +72,8 @@ interface CallMeta {
   sizeMax: bigint;
   /** A constant array-map key (get_constant_map_key), -1n when unknown. */
   constKey: bigint;
+  /** The callback subprogram of an ARG_PTR_TO_FUNC argument (-1: none). */
+  subprog: number;
 }
 
 /**
@@ -194,6 +197,10 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_SOCKET':
       checkType(env, regno, r, [T.PTR_TO_SOCKET]);
       break;
+    case 'ARG_PTR_TO_FUNC':
+      checkType(env, regno, r, [T.PTR_TO_FUNC]);
+      meta.subprog = r.memSize;
+      return;
     case 'ARG_PTR_TO_BTF_ID':
       checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id));
       break;
@@ -228,7 +235,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
-  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n };
+  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };
   const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
   for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
 
@@ -245,6 +252,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (id === 12 && env.cur.refs.length) env.reject('reference_leak', 'tail_call would lead to reference leak');
 
   if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
+  // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
+  if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
 
   // Caller-saved registers are clobbered; r0 gets the return type.
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
@@ -364,6 +373,25 @@ export function checkExit(env: Env): boolean {
     env.scratched |= 1;
     const r0 = env.reg(0);
     if (r0.type === T.PTR_TO_STACK) env.reject('pointer_leak', 'cannot return stack pointer to the caller');
+    if (env.frame.cbRet) {
+      // A callback: r0 in its range, then back to the helper call, which runs again (the callback loop).
+      const [lo, hi] = env.frame.cbRet;
+      if (r0.type !== T.SCALAR) env.reject('return_range', 'R0 not a scalar value');
+      markPrecise(env, 1);
+      const smin = env.dom.smin(r0.v);
+      const smax = env.dom.smax(r0.v);
+      if (smin < lo || smax > hi) {
+        let has = '';
+        if (smin > -(1n << 63n)) has += ` smin=${smin}`;
+        if (smax < (1n << 63n) - 1n) has += ` smax=${smax}`;
+        env.reject('return_range', `At callback return the register R0 has${has || ' unknown scalar value'} should have been in [${lo}, ${hi}]`);
+      }
+      const cb = st.frames.pop()!;
+      st.written.length = st.frames.length;
+      st.pc = cb.callsite;
+      widenAfterCallback(env, cb.callsite);
+      return false;
+    }
     const callee = st.frames.pop()!;
     st.written.length = st.frames.length;
     copyReg(env.frame.regs[0]!, r0);

@@ -52,6 +52,8 @@ export class Env {
   scratchedStack: number[] = [];
   /** A log line the current instruction prints after its state annotation. */
   note: string | null = null;
+  /** Queues another path for exploration (set by explore(); callbacks push their first visit with it). */
+  pushBranch: (st: VState) => void = () => { throw new Error('pushBranch outside explore()'); };
 
   /** Per subprogram: its FuncInfo when BTF makes it global (verified on its own), else null. */
   readonly globals: (FuncInfo | null)[];

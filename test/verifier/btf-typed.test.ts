@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { loadFile } from '../../src/loader/index.js';
 import { verify } from '../../src/verifier/index.js';
+import { runProgram } from '../../src/vm/index.js';
 
 const dir = new URL('../fixtures/btf-typed/', import.meta.url);
 const haveBtf = existsSync('/sys/kernel/btf/vmlinux');
@@ -29,6 +30,12 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
     leak: ['reject', 'Unreleased reference'],
     release_unchecked: ['reject', 'Possibly NULL pointer passed to trusted arg0'],
     acquire_walked: ['reject', 'R1 must be a rcu pointer'],
+  },
+  'callbacks.o': {
+    loop_sum: ['accept'],
+    map_sum: ['accept'],
+    loop_bad_return: ['reject', 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]'],
+    loop_write_past_ctx: ['reject', 'invalid write to stack R2 off=0 size=8'],
   },
   'btf_rejects.o': {
     store_to_task: ['reject', 'only read is supported'],
@@ -57,4 +64,13 @@ describe.skipIf(!haveBtf)('BTF-typed programs', () => {
       }
     });
   }
+});
+
+describe('callbacks run on the VM', () => {
+  test('bpf_loop sums the indices below the limit; for_each_map_elem visits every element', async () => {
+    const programs = await loadFile('callbacks.o', new Uint8Array(readFileSync(new URL('callbacks.o', dir))));
+    const pkt = new Uint8Array(16);
+    expect(runProgram(programs.find((p) => p.name === 'loop_sum')!, { packet: pkt }).r0).toBe(45n);
+    expect(runProgram(programs.find((p) => p.name === 'map_sum')!, { packet: pkt }).r0).toBe(28n);
+  });
 });
