@@ -7,7 +7,7 @@
 import type { Insn } from '../isa/insn.js';
 import { MAP_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { progTypeInfo } from '../runtime/context/index.js';
-import { HELPER_NAMES, helperProto, type ArgSpec } from '../runtime/helpers/prototypes.js';
+import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
@@ -191,8 +191,12 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
         env.reject('reference_invalid', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
       break;
     case 'ARG_PTR_TO_SOCK_COMMON':
-    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
       checkType(env, regno, r, SOCK_TYPES);
+      break;
+    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
+      // Also a kernel struct pointer that is (or starts with) a struct sock_common.
+      if ((r.type & 0xff) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) checkHelperBtfArg(env, regno, r, 'sock_common', helperStr(id));
+      else checkType(env, regno, r, SOCK_TYPES);
       break;
     case 'ARG_PTR_TO_SOCKET':
       checkType(env, regno, r, [T.PTR_TO_SOCKET]);
@@ -230,7 +234,7 @@ function mapType(m: MapSpec): MapType {
 export function checkHelperCall(env: Env, ins: Insn): void {
   const id = ins.imm;
   if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
-  const proto = helperProto(id);
+  const proto = helperProtoFor(id, env.prog.type);
   if (!proto) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
   if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))

@@ -311,6 +311,22 @@ export function helperProto(id: number): HelperProto | undefined {
   return HELPER_PROTOS.get(id);
 }
 
+/**
+ * Helpers whose get_func_proto gives some program types another prototype under the same id
+ * (e.g. tracing_prog_func_proto's bpf_get_socket_ptr_cookie_proto for BPF_FUNC_get_socket_cookie).
+ */
+const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, 'args'>>>> = {
+  46: { tracing: { args: [ARG.btfSockCommon] } },
+};
+
+/** The prototype of helper `id` as a program of `type` sees it (helperProto with the per-type variants). */
+export function helperProtoFor(id: number, type: ProgType): HelperProto | undefined {
+  const base = HELPER_PROTOS.get(id);
+  const v = TYPE_VARIANTS[id]?.[type];
+  if (!base || !v) return base;
+  return { ...base, ...v, progTypes: base.progTypes.includes(type) ? base.progTypes : [...base.progTypes, type] };
+}
+
 /** The kernel's name of helper `id` without the bpf_ prefix (e.g. "map_lookup_elem"), or undefined. */
 export function helperName(id: number): string | undefined {
   return id >= 0 ? HELPER_NAMES[id] : undefined;
