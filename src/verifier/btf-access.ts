@@ -229,7 +229,7 @@ export function helperRetBtf(env: Env, id: number, r0: Reg, orNull: boolean): vo
 }
 
 /** btf_struct_ids_match (not strict): struct `want` is `id` itself at offset 0, or nested in it at `off`. */
-function structIdsMatch(btf: Btf, id: number, off: number, want: string): boolean {
+export function structIdsMatch(btf: Btf, id: number, off: number, want: string): boolean {
   for (let d = 0; d < 32; d++) {
     const t = btf.skipMods(id);
     if (off === 0 && isComposite(t) && t.name === want) return true;

@@ -14,6 +14,7 @@ import { checkGlobalCall } from './global-funcs.js';
 import { checkHelperMem } from './memory.js';
 import { checkHelperBtfArg, helperRetBtf } from './btf-access.js';
 import { callsCallback, pushCallback, widenAfterCallback } from './callbacks.js';
+import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, copyReg, newFrame, type Reg } from './state.js';
@@ -412,13 +413,17 @@ export function checkExit(env: Env): boolean {
     if (r0.type !== T.SCALAR) env.reject('pointer_leak', `At subprogram exit the register R0 is not a scalar value (${typeName(r0.type)})`);
     return true;
   }
-  const spec = progTypeInfo(env.prog.type, env.prog.expectedAttachType)?.ret.verifierRange;
+  const target = env.tracingTarget();
+  const btfSpec = target ? btfProgRetRange(env.kernelBtf(), env.prog.type, target) : undefined;
+  const spec = target ? btfSpec : progTypeInfo(env.prog.type, env.prog.expectedAttachType)?.ret.verifierRange;
   if (spec) {
     if (r0.type !== T.SCALAR) env.reject('return_range', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
     markPrecise(env, 1);
     const d = env.dom;
-    const smin = d.smin(r0.v);
-    const smax = d.smax(r0.v);
+    // LSM hooks compare the low 32 bits (return_32bit).
+    const bits32 = btfSpec?.bits32 === true;
+    const smin = bits32 ? d.s32min(r0.v) : d.smin(r0.v);
+    const smax = bits32 ? d.s32max(r0.v) : d.smax(r0.v);
     if (smin < BigInt(spec.min) || smax > BigInt(spec.max)) {
       let has = '';
       if (smin > -(1n << 63n)) has += ` smin=${smin}`;

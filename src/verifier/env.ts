@@ -19,7 +19,7 @@ import { copyReg, curFrame, type Checkpoint, type Frame, type Reg, type VState }
 import type { Btf } from '../loader/btf/index.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
 import { BPF_F_SLEEPABLE, sectionType } from '../loader/section-types.js';
-import { isBtfCtxProgram, tracingTarget, type TracingTarget } from './tracing-ctx.js';
+import { isBtfCtxProgram, lsmTargetError, tracingTarget, type TracingTarget } from './tracing-ctx.js';
 
 export class Env {
   readonly prog: Program;
@@ -245,8 +245,11 @@ export class Env {
   tracingTarget(): TracingTarget | undefined {
     if (this.target) return this.target;
     if (!isBtfCtxProgram(this.prog.type, this.prog.expectedAttachType)) return undefined;
-    const t = tracingTarget(this.kernelBtf(), this.prog.type, this.prog.expectedAttachType!, this.prog.attachTo);
+    const btf = this.kernelBtf();
+    const t = tracingTarget(btf, this.prog.type, this.prog.expectedAttachType!, this.prog.attachTo);
     if (typeof t === 'string') this.reject('invalid_insn', t);
+    const disabled = this.prog.type === 'lsm' ? lsmTargetError(t, btf.find(t.name, 'func')[0]?.id ?? 0) : undefined;
+    if (disabled) this.reject('invalid_insn', disabled);
     this.target = t;
     return t;
   }

@@ -16,6 +16,7 @@ import type { Env } from './env.js';
 import { checkHelperMem } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
+import { structIdsMatch } from './btf-access.js';
 import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, T, base } from './reg-types.js';
 
 export const KF_ACQUIRE = 1 << 0;
@@ -134,7 +135,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
       if (needTrusted && !trusted(r.type)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
       if (flags & KF_RCU && !trusted(r.type) && !rcu(r.type)) env.reject('helper_arg', `R${regno} must be a rcu pointer`);
       const have = btf.skipMods(r.memSize);
-      if (!have || have.name !== pointee.name || r.off !== 0)
+      // A release takes the object itself; other arguments may point at a struct nested in it (btf_struct_ids_match).
+      const strict = (flags & KF_RELEASE) !== 0;
+      if (!have || (strict ? have.name !== pointee.name || r.off !== 0 : !structIdsMatch(btf, r.memSize, r.off, pointee.name)))
         env.reject('helper_arg', `kernel function ${kf.name} args#${i} expected pointer to STRUCT ${pointee.name} but R${regno} has a pointer to STRUCT ${have?.name ?? '?'}`);
       if (flags & KF_RELEASE && i === 0) {
         if (!r.refObjId) env.reject('reference_invalid', `release kernel function ${kf.name} expects refcounted PTR_TO_BTF_ID`);

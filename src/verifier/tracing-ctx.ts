@@ -110,3 +110,31 @@ export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: numb
   if (t.iter && arg > 0) type |= MAYBE_NULL;
   return { kind: 'btf', type, btfId: pointee.id };
 }
+
+/** LSM hooks BPF programs may not attach to (bpf_lsm_disabled_hooks, kernel/bpf/bpf_lsm.c). */
+const LSM_DISABLED = new Set(['bpf_lsm_vm_enough_memory', 'bpf_lsm_inode_need_killpriv', 'bpf_lsm_inode_getsecurity', 'bpf_lsm_inode_listsecurity',
+  'bpf_lsm_inode_copy_up_xattr', 'bpf_lsm_getselfattr', 'bpf_lsm_getprocattr', 'bpf_lsm_setprocattr', 'bpf_lsm_key_getsecurity',
+  'bpf_lsm_audit_rule_match', 'bpf_lsm_ismaclabel']);
+/** LSM hooks that return a bool (bool_lsm_hooks). */
+const LSM_BOOL = new Set(['bpf_lsm_xfrm_state_pol_flow_match', 'bpf_lsm_audit_rule_known', 'bpf_lsm_inode_xattr_skipcap']);
+
+/** bpf_lsm_verify_prog: why the kernel refuses this LSM attach target, if it does. */
+export function lsmTargetError(t: TracingTarget, btfId: number): string | undefined {
+  return LSM_DISABLED.has(t.name) ? `attach_btf_id ${btfId} points to disabled hook ${t.name}` : undefined;
+}
+
+/**
+ * check_return_code for BTF-typed programs: fentry/fexit return 0, iterators 0 or 1, LSM hooks
+ * 0 or -errno (bool hooks 0 or 1; void hooks anything), compared on the low 32 bits for LSM;
+ * tp_btf and fmod_ret anything (undefined).
+ */
+export function btfProgRetRange(btf: Btf, type: string, t: TracingTarget): { min: number; max: number; bits32: boolean } | undefined {
+  if (type === 'lsm') {
+    const rt = btf.skipMods(t.ret);
+    if (!rt || rt.kind === 'void') return undefined;
+    return LSM_BOOL.has(t.name) ? { min: 0, max: 1, bits32: true } : { min: -4095, max: 0, bits32: true };
+  }
+  if (t.attach === ATTACH_TYPES.trace_fentry || t.attach === ATTACH_TYPES.trace_fexit) return { min: 0, max: 0, bits32: false };
+  if (t.attach === ATTACH_TYPES.trace_iter) return { min: 0, max: 1, bits32: false };
+  return undefined;
+}
