@@ -255,3 +255,16 @@ export function checkHelperBtfArg(env: Env, regno: number, r: Reg, want: string 
     env.reject('helper_arg', `R${regno} is of type ${have} but ${want} is expected`);
   }
 }
+
+/** btf_allowlist_d_path (kernel/trace/bpf_trace.c): the fentry/fexit targets that may call bpf_d_path. */
+const D_PATH_ALLOWED = new Set(['security_file_permission', 'security_inode_getattr', 'security_file_open', 'security_path_truncate',
+  'vfs_truncate', 'vfs_fallocate', 'dentry_open', 'vfs_getattr', 'filp_close']);
+
+/** A helper's `.allowed` callback (bpf_d_path_allowed): why this program may not call it, if it may not. */
+export function helperNotAllowed(env: Env, id: number): string | undefined {
+  if (id !== 147) return undefined;
+  const t = env.tracingTarget();
+  if (t?.iter) return undefined;
+  if (env.prog.type === 'lsm') env.reject('unsupported', 'bpflab does not know which LSM hooks are sleepable (bpf_d_path from LSM programs)');
+  return t && D_PATH_ALLOWED.has(t.name) ? undefined : 'helper call is not allowed in probe';
+}

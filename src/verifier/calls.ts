@@ -12,7 +12,7 @@ import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
 import { checkHelperMem } from './memory.js';
-import { checkHelperBtfArg, helperRetBtf } from './btf-access.js';
+import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.js';
 import { callsCallback, pushCallback, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
@@ -238,6 +238,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   const proto = helperProtoFor(id, env.prog.type);
   if (!proto) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
   if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  const notAllowed = helperNotAllowed(env, id);
+  if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
   const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };

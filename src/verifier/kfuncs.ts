@@ -76,6 +76,11 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_cpumask_empty: RCU,
   bpf_cpumask_full: RCU,
   bpf_cpumask_weight: RCU,
+  // kernel/trace/bpf_trace.c (key_sig_kfunc_set)
+  bpf_lookup_user_key: A | N | S,
+  bpf_lookup_system_key: A | N,
+  bpf_key_put: R,
+  bpf_verify_pkcs7_signature: S,
   // net/core/filter.c, net/netfilter
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,

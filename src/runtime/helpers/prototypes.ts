@@ -131,6 +131,8 @@ export const ARG = {
   percpuBtfId: arg('ARG_PTR_TO_PERCPU_BTF_ID', 'ARG_PTR_TO_PERCPU_BTF_ID'),
   btfTask: arg('ARG_PTR_TO_BTF_ID (struct task_struct)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'task_struct' }),
   btfSeqFile: arg('ARG_PTR_TO_BTF_ID (struct seq_file)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'seq_file' }),
+  btfPath: arg('ARG_PTR_TO_BTF_ID (struct path)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'path' }),
+  memWrite: arg('ARG_PTR_TO_MEM | MEM_WRITE', 'ARG_PTR_TO_MEM', { write: true }),
 } as const;
 
 // ---- program-type groups: which get_func_proto offers a helper ----
@@ -259,6 +261,7 @@ const DEFS: Record<number, Def> = {
   134: { args: [A.mapPtr, A.anything], types: BASE },
   135: { args: [A.ctx, A.anything], types: TC },
   141: { args: [A.btfTask, A.uninitMem, A.constSizeOrZero, A.anything], types: [...TRACING, 'lsm'] },
+  147: { args: [A.btfPath, A.memWrite, A.constSizeOrZero], types: ['tracing', 'lsm'], note: 'only from the attach points of btf_allowlist_d_path, iterators and sleepable LSM hooks (bpf_d_path_allowed)' },
   152: { args: [A.anything, A.memRdonlyOrNull, A.constSizeOrZero, A.anything], types: TC },
   153: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL', args: [A.percpuBtfId, A.anything], types: BASE },
   154: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID', args: [A.percpuBtfId], types: BASE },
