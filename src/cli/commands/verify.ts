@@ -135,7 +135,8 @@ async function verifyFileText(path: string, args: ParsedArgs, io: Io, indent: bo
   let rejected = 0;
   const out: unknown[] = [];
   for (const p of programs) {
-    const r = verify(p, { ...vopts, log: withLog, logLevel: logLevel === '2' ? 2 : 1 });
+    // SARIF's code flow shows the state at each step of the failing path: keep them when it is asked for.
+    const r = verify(p, { ...vopts, log: withLog, logLevel: logLevel === '2' ? 2 : 1, ...(args.strings.has('sarif') && { pathStates: true }) });
     if (r.verdict === 'reject') rejected++;
     const kv = withKernel ? await kernelVerdict(p) : undefined;
     if (wantReports) collected.push({ program: p, result: r, kernel: kv ?? null });
@@ -206,6 +207,7 @@ async function verifyBatch(files: readonly string[], format: 'table' | 'csv' | '
     onProgress: (done, _total, file) => bar.update(done, file),
   });
   bar.stop();
+  if (explain) await (await import('../../smt/explain/index.js')).closeExplain();
   if (res.note) io.err(`verify: ${res.note}\n`);
   const sarifPath = args.strings.get('sarif');
   if (sarifPath !== undefined) await batchSarif(res.rows, args, io, files[0]!);
