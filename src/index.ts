@@ -22,6 +22,7 @@ export * as fuzzing from './fuzz/index.js';
 export * as report from './report/index.js';
 export * as batch from './batch/index.js';
 export * as corpus from './corpus/index.js';
+export * as selftests from './selftests/index.js';
 
 // Instruction set
 export type { Insn } from './isa/insn.js';
