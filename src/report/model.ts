@@ -6,6 +6,7 @@
  */
 import type { Program } from '../isa/program.js';
 import type { VerifyResult } from '../verifier/index.js';
+import type { CompactStates } from './states.js';
 
 /** The running kernel's verdict on the same program (`verify --kernel`). */
 export interface KernelVerdictInput {
@@ -55,6 +56,8 @@ export interface ExplainReport {
 export interface ProgramReportInput {
   program: Program;
   result: VerifyResult;
+  /** States per pc recorded while verifying (verifyWithStates); without them the view re-verifies or reads `result.log`. */
+  states?: CompactStates | null;
   explain?: ExplainReport | null;
   kernel?: KernelVerdictInput | null;
 }
