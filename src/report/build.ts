@@ -31,7 +31,7 @@ export async function loadExplainer(): Promise<Explainer | null> {
   if (explainer !== undefined) return explainer;
   try {
     const mod = await import('../smt/explain/index.js');
-    explainer = async (p, o) => mod.explainProgram(p, { verify: o });
+    explainer = async (p, o) => mod.explainProgram(p, { verify: o, fix: true });
   } catch {
     explainer = null;
   }

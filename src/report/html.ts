@@ -32,15 +32,24 @@ function pcLink(pc: number): string {
   return `<a href="#" data-goto="${pc}">insn ${pc}</a>`;
 }
 
-/** Hex string as a classic dump: offset, 16 bytes per line. */
+/** Hex string as a classic dump: offset, 16 bytes per line; two or more all-zero lines in a row collapse to one line saying how many bytes. */
 export function hexDump(hex: string): string {
   const clean = hex.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
   const lines: string[] = [];
+  const line = (i: number): string => `<span class="off">${(i / 2).toString(16).padStart(4, '0')}</span>  ${(clean.slice(i, i + 32).match(/.{1,2}/g) ?? []).join(' ')}`;
+  let run: number[] = [];
+  const flush = (): void => {
+    if (run.length >= 2) lines.push(`<span class="off">${(run[0]! / 2).toString(16).padStart(4, '0')}  … ${run.length * 16} zero bytes …</span>`);
+    else run.forEach((i) => lines.push(line(i)));
+    run = [];
+  };
   for (let i = 0; i < clean.length; i += 32) {
     const chunk = clean.slice(i, i + 32);
-    const bytes = chunk.match(/.{1,2}/g) ?? [];
-    lines.push(`<span class="off">${(i / 2).toString(16).padStart(4, '0')}</span>  ${bytes.join(' ')}`);
+    if (chunk.length === 32 && /^0+$/.test(chunk)) { run.push(i); continue; }
+    flush();
+    lines.push(line(i));
   }
+  flush();
   return lines.length ? lines.join('\n') : '<span class="off">(empty)</span>';
 }
 
@@ -66,13 +75,20 @@ function explainCard(e: ExplainReport): string {
       what = `fault at ${pcLink(f.pc)}: <code>${h(f.kind)}</code>${where ? ` (${h(where)})` : ''}`;
     } else if (r.error) what = `stopped at ${pcLink(r.error.pc)}: <code>${h(r.error.kind)}</code> ${h(r.error.message)}`;
     else what = `no fault${r.r0 !== undefined ? `, r0 = <code>${h(r.r0)}</code>` : ''}`;
-    const rep = r.reproduced === true ? ' <span class="chip reject">reproduced</span>' : r.reproduced === false ? ' <span class="chip neutral">not reproduced</span>' : '';
+    if (r.shows) what = h(r.shows);
+    // a feasible verdict whose run does not show the fault says so in words, never as "real bug / not reproduced"
+    const rep = r.reproduced === true ? ' <span class="chip reject">reproduced</span>' : r.reproduced === false && e.feasible !== true ? ' <span class="chip neutral">not reproduced</span>' : '';
     left.push(`<div class="line"><span class="label">Replay (${h(r.engine)})</span>${what}${rep}</div>`);
     if (r.note) left.push(`<div class="line"><span class="label"></span>${h(r.note)}</div>`);
   }
+  for (const site of e.sites ?? []) {
+    if (site.role === 'fault') continue;
+    left.push(`<div class="line"><span class="label">${h(site.role.replace('_', ' '))}</span>${pcLink(site.pc)}: ${h(site.what)}${site.line ? `<div class="mono src">${h(site.line)}</div>` : ''}</div>`);
+  }
   const im = e.imprecision;
   if (im) {
-    left.push(`<div class="line"><span class="label">Imprecision</span>at ${pcLink(im.pc)}${im.register ? ` in <code>${h(im.register)}</code>` : ''}</div>`);
+    left.push(`<div class="line"><span class="label">Imprecision</span>at ${pcLink(im.pc)}${im.register ? ` in <code>${h(im.register)}</code>` : ''}${im.cls ? ` <span class="chip warn">${h(im.cls.replace(/_/g, ' '))}</span>` : ''}</div>`);
+    if (im.why) left.push(`<div class="line">${h(im.why)}</div>`);
     left.push(`<div class="cmp"><span class="k">abstract</span><span>${h(im.abstract)}</span><span class="k">real values</span><span>${h(im.concrete)}</span></div>`);
   }
   const w = e.witness;
@@ -85,6 +101,12 @@ function explainCard(e: ExplainReport): string {
       for (const [k, v] of Object.entries(entries)) right.push(`<div class="line mono">map ${h(map)}[${h(k)}]</div><div class="hex">${hexDump(v)}</div>`);
     }
     for (const hc of w.helpers ?? []) right.push(`<div class="line"><span class="label">Helper</span><code>${h(hc.helper)}</code> at ${pcLink(hc.pc)} returns <code>${h(hc.r0)}</code></div>`);
+  }
+  if (e.fixes) {
+    const good = e.fixes.filter((f) => f.verified);
+    const items = good.map((f) => `<div class="fix"><b>Verified fix</b> before ${pcLink(f.pc)}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${h(f.description)}${f.c ? `<pre>${h(f.c)}</pre>` : ''}<pre>${h(f.insns.join('\n'))}</pre><div class="stats">re-verified: accepted${f.replayed === true ? ' · the counterexample no longer fails on the patched program' : f.replayed === false ? ` · the counterexample still fails (${h(f.replayNote ?? '')})` : ''}</div></div>`);
+    if (!good.length) items.push(`<div class="fix failed">${e.fixes.length ? `${e.fixes.length} candidate patch${e.fixes.length === 1 ? '' : 'es'} tried; the verifier accepted none` : 'no candidate patch for this rejection'}</div>`);
+    left.push(`<div class="fixes">${items.join('')}</div>`);
   }
   const cols = right.length ? `<div class="ex-grid"><div>${left.join('')}</div><div>${right.join('')}</div></div>` : left.join('');
   return `<div class="card explain"><h3>Explanation ${chip}</h3>${cols}</div>`;

@@ -46,9 +46,14 @@ export interface ExplainReport {
     r0?: string;
     error?: { kind: string; pc: number; message: string } | null;
     reproduced?: boolean;
+    shows?: string;
     note?: string;
   } | null;
-  imprecision?: { pc: number; abstract: string; concrete: string; register?: string } | null;
+  imprecision?: { pc: number; abstract: string; concrete: string; register?: string; cls?: string; why?: string } | null;
+  /** The instructions that matter (a leak's acquire and exit, ...). */
+  sites?: { pc: number; role: string; what: string; line?: string }[];
+  /** Candidate patches (`explain --fix`), each re-verified. */
+  fixes?: { kind: string; pc: number; from?: number; insns: string[]; description: string; c: string | null; verified: boolean; verdict: string; replayed: boolean | null; replayNote?: string }[];
   /** The failing access in the witness: region, offset from its origin, size (decimal strings). */
   access?: { region: string; offset: string; size: string } | null;
 }
