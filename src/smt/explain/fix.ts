@@ -17,6 +17,7 @@ import type { Insn } from '../../isa/insn.js';
 import * as op from '../../isa/opcodes.js';
 import type { Program } from '../../isa/program.js';
 import { returnSpec, XDP_ACTIONS, TC_ACTIONS } from '../../runtime/context/index.js';
+import { helperProto } from '../../runtime/helpers/prototypes.js';
 import { buildCfg, verify, type VerifierError, type VerifyOptions, type VerifyResult } from '../../verifier/index.js';
 import { liveRegisters } from '../../verifier/liveness.js';
 import { asmPatch as A, insertBefore, insertOnEdge, type Patched } from './patch.js';
@@ -25,7 +26,7 @@ import { replayWitness, type Witness } from './witness.js';
 
 export interface Fix {
   /** What the patch does. */
-  kind: 'null_check' | 'packet_check' | 'index_check' | 'index_mask' | 'release';
+  kind: 'null_check' | 'packet_check' | 'index_check' | 'index_mask' | 'size_check' | 'release';
   /** Original pc the code goes before. */
   pc: number;
   /** Only on the edge from this pc (other paths into `pc` skip the code). */
@@ -109,33 +110,89 @@ function accessOf(ins: Insn): { size: number; off: number } | null {
   return { size: op.sizeBytes(op.size(ins.code)), off: ins.off };
 }
 
-function packetCheck(p: Program, err: VerifierError, st: RegText): Candidate[] {
+/**
+ * A packet check before the access, or earlier on the path while the base register keeps its value
+ * (data_end or the context may be gone by the access itself).
+ */
+function packetCheck(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
   const ins = p.insns[err.pc]!;
   const b = accessBase(ins, err);
   const acc = accessOf(ins);
-  if (b === null || !acc || typeOf(st[`R${b}`]) !== 'pkt') return [];
-  const need = (field(st[`R${b}`], 'off') ?? 0) + acc.off + acc.size;
+  const n = path.length;
+  const last = stateAt(r, n - 1);
+  if (b === null || !acc || !last || typeOf(last.regs[`R${b}`]) !== 'pkt') return [];
   const ret = safeReturn(p);
-  const end = Object.keys(st).find((k) => /^R\d$/.test(k) && typeOf(st[k]) === 'pkt_end');
-  const ctxReg = Object.keys(st).find((k) => /^R\d$/.test(k) && typeOf(st[k]) === 'ctx');
   const endOff = p.type === 'xdp' ? 4 : 80; // xdp_md.data_end, __sk_buff.data_end
-  const free = freeRegs(p, err.pc, [b]);
-  if (free.length < (end ? 1 : 2)) return [];
-  const t = free[0]!;
-  const code: Insn[] = [];
-  let endReg: number;
-  if (end) endReg = Number(end.slice(1));
-  else if (ctxReg) {
-    endReg = free[1]!;
-    code.push(A.ldx(op.BPF_W, endReg, Number(ctxReg.slice(1)), endOff));
-  } else return [];
-  const fixedOff = field(st[`R${b}`], 'off') ?? 0;
-  code.push(A.movReg(t, b), A.addImm(t, acc.off + acc.size), A.jReg(op.BPF_JLE, t, endReg, 2), A.movImm(0, ret.value), A.exit());
-  return [{
-    kind: 'packet_check', pc: err.pc, code,
-    description: `check that R${b}${fixedOff ? ` (packet + ${fixedOff})` : ''} + ${acc.off + acc.size} is within data_end before insn ${err.pc}; return ${ret.name} otherwise (the read needs ${need} bytes from the packet start)`,
-    c: `if ((void *)(ptr + ${acc.off + acc.size}) > data_end) return ${ret.name};   /* ptr: the packet pointer in R${b} */`,
-  }];
+  const reach = acc.off + acc.size;
+  for (let i = n - 1; i >= 0 && n - 1 - i < 24; i--) {
+    const pc = path[i]!;
+    if (i < n - 1) {
+      const x = p.insns[pc]!;
+      const c = op.cls(x.code);
+      const writesB = ((c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_LDX || x.code === op.BPF_LD_IMM64) && x.dst === b)
+        || ((c === op.BPF_JMP || c === op.BPF_JMP32) && op.jmpOp(x.code) === op.BPF_CALL);
+      if (writesB) break;
+    }
+    // the code goes before path[i]: only where the path reaches it by falling through or by its own jump
+    const st = stateAt(r, i);
+    if (!st || typeOf(st.regs[`R${b}`]) !== 'pkt') break;
+    const end = Object.keys(st.regs).find((k) => /^R\d$/.test(k) && typeOf(st.regs[k]) === 'pkt_end');
+    const ctxReg = Object.keys(st.regs).find((k) => /^R\d$/.test(k) && typeOf(st.regs[k]) === 'ctx');
+    if (!end && !ctxReg) continue;
+    const free = freeRegs(p, pc, [b]);
+    if (free.length < (end ? 1 : 2)) continue;
+    const t = free[0]!;
+    const code: Insn[] = [];
+    let endReg: number;
+    if (end) endReg = Number(end.slice(1));
+    else {
+      endReg = free[1]!;
+      code.push(A.ldx(op.BPF_W, endReg, Number(ctxReg!.slice(1)), endOff));
+    }
+    code.push(A.movReg(t, b), A.addImm(t, reach), A.jReg(op.BPF_JLE, t, endReg, 2), A.movImm(0, ret.value), A.exit());
+    const fixedOff = field(st.regs[`R${b}`], 'off') ?? 0;
+    return [{
+      kind: 'packet_check', pc, ...(i > 0 && i < n - 1 ? { from: path[i - 1]! } : {}), code,
+      description: `check that R${b}${fixedOff ? ` (packet + ${fixedOff})` : ''} + ${reach} is within data_end before insn ${pc}; return ${ret.name} otherwise (the read at insn ${err.pc} needs ${fixedOff + reach} bytes from the packet start)`,
+      c: `if ((void *)(ptr + ${reach}) > data_end) return ${ret.name};   /* ptr: the packet pointer in R${b} */`,
+    }];
+  }
+  return [];
+}
+
+/** A helper's variable size argument: bound it by the room its buffer has. */
+function sizeCheck(p: Program, err: VerifierError, st: RegText): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  if (op.cls(ins.code) !== op.BPF_JMP || op.jmpOp(ins.code) !== op.BPF_CALL || ins.src !== 0) return [];
+  const proto = helperProto(ins.imm);
+  if (!proto) return [];
+  for (let i = 1; i < proto.args.length; i++) {
+    const a = proto.args[i]!;
+    if (!a.base.startsWith('ARG_CONST_SIZE')) continue;
+    const sizeReg = i + 1;
+    const bufText = st[`R${i}`];
+    const sizeText = st[`R${sizeReg}`];
+    if (typeOf(sizeText) !== 'scalar') continue;
+    let room: number | undefined;
+    const fp = /^fp(-\d+)$/.exec(bufText ?? '');
+    if (fp) room = -Number(fp[1]);
+    else if (typeOf(bufText) === 'map_value') { const vs = objectSize(bufText); if (vs !== undefined) room = vs - (field(bufText, 'off') ?? 0); }
+    if (room === undefined || room <= 0) continue;
+    // a constant size that fits is not what the verifier objects to
+    if (/^-?\d+$|^0x/.test(sizeText ?? '') && Number(sizeText) > 0 && Number(sizeText) <= room) continue;
+    const ret = safeReturn(p);
+    const zeroOk = a.base.endsWith('_OR_ZERO');
+    const code: Insn[] = zeroOk
+      ? [A.jImm(op.BPF_JLE, sizeReg, room, 2), A.movImm(0, ret.value), A.exit()]
+      : [A.jImm(op.BPF_JGT, sizeReg, room, 1), A.jImm(op.BPF_JNE, sizeReg, 0, 2), A.movImm(0, ret.value), A.exit()];
+    const always = /^-?\d+$|^0x/.test(sizeText ?? '') ? ` (R${sizeReg} is always ${sizeText} on this path, so the call no longer runs there: a ${sizeText}-byte buffer is the other fix)` : '';
+    return [{
+      kind: 'size_check', pc: err.pc, code,
+      description: `bound ${proto.name}'s size R${sizeReg} to ${zeroOk ? '' : '1..'}${room} (the room at R${i}) before insn ${err.pc}; return ${ret.name} otherwise${always}`,
+      c: `if (${zeroOk ? '' : 'len == 0 || '}len > ${room}) return ${ret.name};   /* len: the size in R${sizeReg} */`,
+    }];
+  }
+  return [];
 }
 
 /** Size of the object a pointer points to, from its log text (map value vs=, memory sz=). */
@@ -263,7 +320,8 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
   if (err.kind === 'reference_leak') cands.push(...releaseFix(p, r, err, path));
   else {
     cands.push(...nullCheck(p, err, st.regs));
-    if (err.kind === 'packet_oob') cands.push(...packetCheck(p, err, st.regs));
+    if (err.kind === 'packet_oob') cands.push(...packetCheck(p, r, err, path));
+    cands.push(...sizeCheck(p, err, st.regs));
     cands.push(...indexCheck(p, r, err, path));
   }
   const fixes: Fix[] = [];
