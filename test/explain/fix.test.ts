@@ -16,69 +16,23 @@ import { verify } from '../../src/verifier/index.js';
 
 const prog = (text: string) => loadAsmProgram(text, 'test.s', {});
 const root = fileURLToPath(new URL('../../', import.meta.url));
+const corpus = (file: string): string => readFileSync(`${root}corpus/verifier/${file}`, 'utf8');
+/** Reads 4 bytes at offset 12 after proving only 14. */
+const SHORT_CHECK = corpus('packet/bounds-short.s');
+/** A hash map value indexed by len & 15 (value: 8 bytes). */
+const INDEX = corpus('map/value-var-index-too-big.s');
+/** A reserved record submitted on one path and leaked on the other. */
+const LEAK_ONE_PATH = corpus('refs/ringbuf-leak-one-path.s');
+/** A hash lookup read without a NULL check. */
+const NULL_DEREF = corpus('map/hash-const-key-null.s');
 
 afterAll(async () => {
   await closeExplain();
 });
 
-const NULL_DEREF = `.type xdp
-.map counts hash key=4 value=8 entries=4
-    *(u32 *)(r10 -4) = 1
-    r2 = r10
-    r2 += -4
-    r1 = map[counts]
-    call bpf_map_lookup_elem
-    r1 = *(u64 *)(r0 +0)
-    r0 = 2
-    exit
-`;
 
-const SHORT_CHECK = `.type xdp
-    r2 = *(u32 *)(r1 +0)
-    r3 = *(u32 *)(r1 +4)
-    r4 = r2
-    r4 += 14
-    if r4 > r3 goto out
-    r0 = *(u32 *)(r2 +20)
-out:
-    r0 = 2
-    exit
-`;
 
-const INDEX = `.type socket_filter
-.map m hash key=4 value=8 entries=16
-    r6 = *(u32 *)(r1 +0)
-    *(u32 *)(r10 -4) = 0
-    r2 = r10
-    r2 += -4
-    r1 = map[m]
-    call bpf_map_lookup_elem
-    if r0 == 0 goto out
-    r6 &= 15
-    r0 += r6
-    r0 = *(u8 *)(r0 +0)
-out:
-    exit
-`;
 
-const LEAK_ONE_PATH = `.type kprobe
-.map rb ringbuf key=0 value=0 entries=4096
-    r6 = r1
-    r1 = map[rb]
-    r2 = 8
-    r3 = 0
-    call bpf_ringbuf_reserve
-    if r0 == 0 goto out
-    r7 = r0
-    call bpf_get_prandom_u32
-    if r0 == 1 goto out
-    r1 = r7
-    r2 = 0
-    call bpf_ringbuf_submit
-out:
-    r0 = 0
-    exit
-`;
 
 // j = idx << 1 is computed before the check idx < 8: the check bounds idx, not j
 const LOST_RELATION = `.type socket_filter
@@ -134,7 +88,7 @@ describe('explain --fix', () => {
     const e = await explainProgram(prog(SHORT_CHECK), { fix: true });
     const f = e.fixes!.find((x) => x.verified)!;
     expect(f).toMatchObject({ kind: 'packet_check', pc: 5, replayed: true });
-    expect(f.description).toContain('+ 24');
+    expect(f.description).toContain('+ 16');
   });
 
   it('a variable map-value index: a check (and a mask) before the pointer addition', async () => {
