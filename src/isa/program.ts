@@ -147,6 +147,8 @@ export interface FuncInfo {
   typeId?: number;
   /** BTF linkage: global functions are verified on their own, from their BTF signature. */
   linkage?: 'static' | 'global';
+  /** The BTF func_proto returns a small int or an enum (check_btf_func's scalar_return). */
+  scalarReturn?: boolean;
   /** Arguments from the BTF func_proto, judged for this program's type. */
   params?: FuncParam[];
   /**

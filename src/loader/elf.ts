@@ -8,12 +8,12 @@
  * Every map is in every program's `maps`, in the object's order, so a map index in an
  * ld_imm64 is the same in all programs of an object.
  */
-import { decodeInsns, validateInsns } from '../isa/decode.js';
+import { decodeInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
 import type { FuncInfo, LineInfo, MapSpec, ProgType, Program, ProgramBtf } from '../isa/program.js';
-import { funcSignature, kernelBtf, parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
+import { funcReturnsScalar, funcSignature, kernelBtf, parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
 import {
   parseElf, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHT_PROGBITS, SHT_REL, SHT_RELA, STB_GLOBAL, STB_LOCAL, STB_WEAK,
   STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL, view, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol,
@@ -470,12 +470,9 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
     if (pb) prog.btf = pb;
   }
 
-  try {
-    validateInsns(insns);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.kind, `${elf.path}: program '${main.name}' in section '${main.sec.name}': ${e.message}`);
-    throw e;
-  }
+  // Like libbpf, no instruction checks here: a bad register or jump is the verifier's to reject
+  // (in the kernel's words), and fails only this program.
+  if (insns.length === 0) throw new InputError('empty', `${elf.path}: program '${main.name}' in section '${main.sec.name}': program has no instructions`);
   const info: ElfProgramInfo = {
     name: main.name, section: main.sec.name, sectionType: st, offset: main.start * 8, ownInsns: main.count,
     subprograms: order.slice(1).map((g) => ({ name: g.name, pc: placed.get(g)! })), coreRelos, relocations,
@@ -514,7 +511,7 @@ function withSignature(fi: FuncInfo, btf: Btf, type: ProgType, hidden: boolean):
   if (fi.typeId === undefined) return fi;
   const sig = funcSignature(btf, fi.typeId, type, hidden);
   const { params: _p, paramError: _e, ...base } = fi;
-  const out: FuncInfo = { ...base, linkage: sig.linkage };
+  const out: FuncInfo = { ...base, linkage: sig.linkage, scalarReturn: funcReturnsScalar(btf, fi.typeId) };
   if (sig.params) out.params = sig.params;
   if (sig.paramError !== undefined) out.paramError = sig.paramError;
   return out;

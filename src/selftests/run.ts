@@ -68,6 +68,9 @@ export function verifyOptionsFor(spec: TestSpec, withLog: boolean, opts: RunOpti
     // uninitialised stack allowed (env->allow_uninit_stack = perfmon_capable()).
     allowUninitStack: true,
   };
+  // env->strict_alignment: BPF_F_STRICT_ALIGNMENT, cleared by BPF_F_ANY_ALIGNMENT (x86-64 has
+  // efficient unaligned access, so nothing else sets it).
+  if (spec.progFlags & PROG_FLAGS.BPF_F_STRICT_ALIGNMENT && !(spec.progFlags & PROG_FLAGS.BPF_F_ANY_ALIGNMENT)) v.strictAlignment = true;
   if (withLog) { v.log = true; v.logLevel = (spec.logLevel & 3) >= 2 ? 2 : 1; }
   if (opts.insnLimit !== undefined) v.insnLimit = opts.insnLimit;
   return v;

@@ -10,6 +10,7 @@ import { MAYBE_NULL, MEM_RDONLY, T, base, isPointer, typeName } from './reg-type
 import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
+import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
 import { stackSlotCode } from './precision.js';
 
 export type Access = 'read' | 'write';
@@ -35,6 +36,30 @@ export function checkStrictAlignment(env: Env, r: Reg, insnOff: number, size: nu
     env.reject('misaligned', `misaligned ${desc}access off ${tnumStr(env, r.v)}+${r.off}+${insnOff} size ${size}`);
 }
 
+/** check_ptr_alignment's pointer_desc per register type. */
+const ALIGN_DESC: Partial<Record<number, string>> = {
+  [T.PTR_TO_FLOW_KEYS]: 'flow keys ', [T.PTR_TO_MAP_VALUE]: 'value ', [T.PTR_TO_CTX]: 'context ', [T.PTR_TO_STACK]: 'stack ',
+  [T.PTR_TO_SOCKET]: 'sock ', [T.PTR_TO_SOCK_COMMON]: 'sock_common ', [T.PTR_TO_TCP_SOCK]: 'tcp_sock ', [T.PTR_TO_XDP_SOCK]: 'xdp_sock ',
+};
+
+/**
+ * check_ptr_alignment: with BPF_F_STRICT_ALIGNMENT (or `strictOnce`, as for atomics and
+ * MEM_ALIGNED helper arguments) an access must be naturally aligned; packet pointers count
+ * NET_IP_ALIGN (2) in front of the data; the stack is always strict.
+ */
+export function checkPtrAlignment(env: Env, r: Reg, insnOff: number, size: number, strictOnce: boolean): void {
+  const strict = env.opts.strictAlignment === true || strictOnce || base(r.type) === T.PTR_TO_STACK;
+  if (!strict || size === 1) return;
+  const t = env.dom.tnum(r.v);
+  const low = BigInt(size - 1);
+  if (base(r.type) === T.PTR_TO_PACKET || base(r.type) === T.PTR_TO_PACKET_META) {
+    if ((t.mask & low) !== 0n || ((t.value + BigInt(2 + r.off + insnOff)) & low) !== 0n)
+      env.reject('misaligned', `misaligned packet access off 2+${tnumStr(env, r.v)}+${r.off}+${insnOff} size ${size}`);
+    return;
+  }
+  checkStrictAlignment(env, r, insnOff, size, ALIGN_DESC[base(r.type)] ?? '');
+}
+
 /** Value of a `size`-byte load of unknown memory. */
 function loadedScalar(env: Env, size: number, sext: boolean): Scalar {
   if (size === 8) return env.UNKNOWN;
@@ -51,9 +76,9 @@ function checkRegion(env: Env, regno: number, r: Reg, off: number, size: number,
   const ok = (at: bigint): boolean => at >= 0n && (size > 0 || zeroOk) && at + BigInt(size) <= BigInt(memSize);
   if (smin < 0n && (smin === S64_MIN || !fitsS32(o + smin) || smin + o < 0n))
     env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
-  if (!ok(smin + o)) env.reject(kind, msg(smin + o));
+  if (!ok(smin + o)) env.reject(kind, msg(smin + o), [`R${regno} min value is outside of the allowed memory range`]);
   if (umax >= MAX_VAR_OFF) env.reject('unbounded_access', `R${regno} unbounded memory access, make sure to bounds check any such access`);
-  if (!ok(umax + o)) env.reject(kind, msg(umax + o));
+  if (!ok(umax + o)) env.reject(kind, msg(umax + o), [`R${regno} max value is outside of the allowed memory range`]);
 }
 
 function checkMapValue(env: Env, regno: number, r: Reg, off: number, size: number, zeroOk: boolean): void {
@@ -66,7 +91,7 @@ function checkPacket(env: Env, regno: number, r: Reg, off: number, size: number,
   if (env.dom.smin(r.v) < 0n)
     env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   const ok = off >= 0 && (size > 0 || zeroOk) && off + size <= r.range;
-  if (!ok) env.reject('packet_oob', `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})`);
+  if (!ok) env.reject('packet_oob', `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})`, [`R${regno} offset is outside of the packet`]);
 }
 
 function checkMem(env: Env, regno: number, r: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
@@ -87,6 +112,8 @@ function checkCtxOff(env: Env, regno: number, r: Reg): void {
 export function checkMemAccess(env: Env, regno: number, insnOff: number, size: number, t: Access,
   dst: number, value: Reg | null, imm: number, sext: boolean): void {
   const r = env.reg(regno);
+  // The stack checks its own alignment below (with the offsets it reports).
+  if (r.type !== T.PTR_TO_STACK) checkPtrAlignment(env, r, insnOff, size, false);
   const off = insnOff + r.off;
   const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
   switch (r.type) {
@@ -147,11 +174,15 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       return;
     case T.PTR_TO_SOCKET:
     case T.PTR_TO_SOCK_COMMON:
-    case T.PTR_TO_TCP_SOCK: {
+    case T.PTR_TO_TCP_SOCK:
+    case T.PTR_TO_XDP_SOCK: {
+      // check_sock_access
       if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
-      const lim = r.type === T.PTR_TO_TCP_SOCK ? 112 : 80;
-      if (off < 0 || off + size > lim || !env.isConst({ ...r, type: T.SCALAR }))
-        env.reject('ctx_access', `R${regno} invalid ${typeName(r.type)} access off=${off} size=${size}`);
+      if (env.dom.smin(r.v) < 0n)
+        env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      const valid = r.type === T.PTR_TO_SOCKET ? sockAccessOk(off, size) : r.type === T.PTR_TO_SOCK_COMMON ? sockCommonAccessOk(off, size)
+        : r.type === T.PTR_TO_TCP_SOCK ? tcpSockAccessOk(off, size) : xdpSockAccessOk(off, size);
+      if (!valid) env.reject('ctx_access', `R${regno} invalid ${typeName(r.type)} access off=${off} size=${size}`);
       setLoaded(loadedScalar(env, size, sext));
       return;
     }
@@ -383,7 +414,8 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
   const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
   if (minOff < -BigInt(MAX_BPF_STACK) || maxOff + BigInt(size) > 0n) {
-    const what = write ? 'write to' : 'read from';
+    // check_stack_access_within_bounds: helpers may read or write, so "indirect access to".
+    const what = 'indirect access to';
     if (c !== undefined) env.reject('stack_oob', `invalid ${what} stack R${regno} off=${minOff} size=${size}`);
     env.reject('stack_oob', `invalid variable-offset ${what} stack R${regno} var_off=${tnumStr(env, r.v)} off=${r.off} size=${size}`);
   }
