@@ -205,4 +205,10 @@ export interface Program {
   btf?: ProgramBtf;
   /** Where the program came from, for messages: file name. */
   file?: string;
+  /**
+   * Why the program cannot be loaded at all (libbpf fails it before the kernel sees it: an
+   * unresolved extern, a relocation or call it cannot link), at which instruction. The other
+   * programs of the object are unaffected; the verifier reports this as its error.
+   */
+  loadError?: { pc: number; message: string };
 }

@@ -12,7 +12,7 @@ import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
 import { mapFuncIncompatibility } from './map-funcs.js';
-import { checkHelperMem, checkPtrAlignment } from './memory.js';
+import { checkHelperMem, checkPtrAlignment, checkPtrOffReg } from './memory.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
@@ -157,7 +157,8 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     }
     case 'ARG_PTR_TO_CTX':
       checkType(env, regno, r, [T.PTR_TO_CTX]);
-      if (r.off) env.reject('ctx_modified', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+      // check_func_arg_reg_off: the context goes to helpers unmodified (no fixed or variable offset).
+      checkPtrOffReg(env, regno, r);
       return;
     case 'ARG_PTR_TO_STACK':
       checkType(env, regno, r, [T.PTR_TO_STACK]);
@@ -342,10 +343,13 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   st.pc = target;
 }
 
-/** combined stack size of the active frames (each rounded up to 32 bytes, as the JIT lays them out). */
+/**
+ * combined stack size of the active frames, each rounded as round_up_stack_depth does with the
+ * JIT on (jit_requested, as on the kernels bpflab models): up to a multiple of 16.
+ */
 export function checkStackDepth(env: Env): void {
   let total = 0;
-  for (const f of env.cur.frames) total += Math.ceil(Math.max(f.depth, 1) / 32) * 32;
+  for (const f of env.cur.frames) total += Math.ceil(f.depth / 16) * 16;
   if (total > MAX_BPF_STACK) env.reject('stack_size', `combined stack size of ${env.cur.frames.length} calls is ${total}. Too large`);
 }
 

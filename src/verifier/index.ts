@@ -176,6 +176,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   let error: VerifierError | null = null;
   let failPath: ReturnType<typeof currentPath> | null = null;
   try {
+    if (program.loadError) throw new Reject(program.loadError.pc, 'load_error', program.loadError.message);
     checkEncoding(program);
     cfg = buildCfg(program.insns, options.rejectLoops ? { rejectLoops: true } : {});
     if (!program.btf) checkAbnormalReturn(program, cfg);

@@ -3,6 +3,7 @@
  * context, the stack (per-byte slots, spill/fill), map values, packets and helper memory,
  * and the stack ranges helpers read or write (check_stack_range_initialized).
  */
+import type { MapSpec } from '../isa/program.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
@@ -98,11 +99,27 @@ function checkMem(env: Env, regno: number, r: Reg, off: number, size: number, me
   checkRegion(env, regno, r, off, size, memSize, zeroOk, 'mem_oob', (o) => `invalid access to memory, mem_size=${memSize} off=${o} size=${size}`);
 }
 
-/** check_ptr_off_reg for the context: no fixed or variable offset. */
-function checkCtxOff(env: Env, regno: number, r: Reg): void {
-  if (r.off) env.reject('ctx_modified', `dereference of modified ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
+/**
+ * __check_ptr_off_reg: a pointer that may be used only in its original form (the context,
+ * sockets, ...) has no negative offset, no fixed offset (unless `fixedOk`) and no variable one.
+ */
+export function checkPtrOffReg(env: Env, regno: number, r: Reg, fixedOk = false): void {
+  if (r.off < 0) env.reject('ctx_modified', `negative offset ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
+  if (!fixedOk && r.off) env.reject('ctx_modified', `dereference of modified ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
   const c = env.dom.constValue(r.v);
-  if (c === undefined || c !== 0n) env.reject('ctx_modified', `variable ${typeName(r.type)} access var_off=${tnumStr(env, r.v)} disallowed`);
+  if (c === undefined || c !== 0n) env.reject('ctx_modified', `variable ${typeName(r.type)} access var_off=${varOffStr(env, r.v)} disallowed`);
+}
+
+/** tnum_strn: "(value; mask)" in hex, as the kernel prints a var_off. */
+function varOffStr(env: Env, v: Scalar): string {
+  const t = env.dom.tnum(v);
+  const hex = (n: bigint): string => (n === 0n ? '0x0' : `0x${n.toString(16)}`);
+  return `(${hex(t.value)}; ${hex(t.mask)})`;
+}
+
+/** check_ptr_off_reg for the context. */
+function checkCtxOff(env: Env, regno: number, r: Reg): void {
+  checkPtrOffReg(env, regno, r);
 }
 
 /**
@@ -118,9 +135,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
   switch (r.type) {
     case T.PTR_TO_MAP_VALUE: {
-      const m = env.map(r.map);
-      if (t === 'write' && (m.readonly || (m.flags & 0x80) !== 0))
-        env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
+      checkMapAccessType(env, env.map(r.map), off, size, t);
       checkMapValue(env, regno, r, off, size, false);
       if (t === 'read') setLoaded(loadedScalar(env, size, sext));
       return;
@@ -189,6 +204,20 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     default:
       env.reject(r.type & MAYBE_NULL ? 'null_pointer' : 'invalid_mem_access', `R${regno} invalid mem access '${typeName(r.type)}'`);
   }
+}
+
+const BPF_F_RDONLY_PROG = 1 << 7;
+const BPF_F_WRONLY_PROG = 1 << 8;
+
+/**
+ * check_map_access_type: BPF_F_RDONLY_PROG maps (and .rodata, which libbpf creates with it and
+ * freezes) cannot be written by programs, BPF_F_WRONLY_PROG maps cannot be read.
+ */
+function checkMapAccessType(env: Env, m: MapSpec, off: number, size: number, t: Access): void {
+  const rdonly = m.readonly === true || (m.flags & BPF_F_RDONLY_PROG) !== 0;
+  const wronly = (m.flags & BPF_F_WRONLY_PROG) !== 0;
+  if (t === 'write' && rdonly) env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
+  if (t === 'read' && wronly) env.reject('writeonly_read', `read from map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
 }
 
 /** may_access_direct_pkt_data for writes. */
@@ -386,9 +415,7 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
         (o) => `invalid access to map key, key_size=${env.map(r.map).keySize} off=${o} size=${size}`);
       return;
     case T.PTR_TO_MAP_VALUE: {
-      const m = env.map(r.map);
-      if (write && (m.readonly || (m.flags & 0x80) !== 0))
-        env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`);
+      checkMapAccessType(env, env.map(r.map), r.off, size, write ? 'write' : 'read');
       checkMapValue(env, regno, r, r.off, size, zeroOk);
       return;
     }
