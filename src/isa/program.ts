@@ -149,6 +149,8 @@ export interface FuncInfo {
   typeId?: number;
   /** BTF linkage: global functions are verified on their own, from their BTF signature. */
   linkage?: 'static' | 'global';
+  /** The BTF func_proto returns a small int or an enum (check_btf_func's scalar_return). */
+  scalarReturn?: boolean;
   /** Arguments from the BTF func_proto, judged for this program's type. */
   params?: FuncParam[];
   /**
@@ -210,4 +212,10 @@ export interface Program {
    * kernel's /sys/kernel/btf/vmlinux. BTF-typed contexts, kernel pointers and kfuncs refer to it.
    */
   targetBtf?: string;
+  /**
+   * Why the program cannot be loaded at all (libbpf fails it before the kernel sees it: an
+   * unresolved extern, a relocation or call it cannot link), at which instruction. The other
+   * programs of the object are unaffected; the verifier reports this as its error.
+   */
+  loadError?: { pc: number; message: string };
 }

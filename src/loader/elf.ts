@@ -8,12 +8,12 @@
  * Every map is in every program's `maps`, in the object's order, so a map index in an
  * ld_imm64 is the same in all programs of an object.
  */
-import { decodeInsns, validateInsns } from '../isa/decode.js';
+import { decodeInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
 import type { FuncInfo, LineInfo, MapSpec, ProgType, Program, ProgramBtf } from '../isa/program.js';
-import { funcSignature, kernelBtf, parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
+import { funcReturnsScalar, funcSignature, kernelBtf, parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
 import {
   parseElf, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHT_PROGBITS, SHT_REL, SHT_RELA, STB_GLOBAL, STB_LOCAL, STB_WEAK,
   STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL, view, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol,
@@ -135,6 +135,8 @@ interface CodeSection {
   externRelos: Map<number, { extern: number; ld: boolean; dst: number }>;
   /** Relocations applied per instruction index (for per-program counts). */
   applied: Set<number>;
+  /** Relocations that failed, by instruction index: they fail only the programs holding them. */
+  failures: Map<number, string>;
 }
 
 /** Loads an eBPF ELF object. Throws InputError naming the file, section and offset. */
@@ -193,7 +195,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   const code = new Map<number, CodeSection>();
   for (const sec of elf.sections) {
     if (!isCode(sec)) continue;
-    code.set(sec.index, { sec, insns: sectionInsns(elf, sec), funcs: functions(elf, sec), codeRelos: new Map(), externRelos: new Map(), applied: new Set() });
+    code.set(sec.index, { sec, insns: sectionInsns(elf, sec), funcs: functions(elf, sec), codeRelos: new Map(), externRelos: new Map(), applied: new Set(), failures: new Map() });
   }
 
   const counts: RelocationCounts = { map: 0, data: 0, call: 0, func: 0, extern: 0, skipped: 0 };
@@ -241,9 +243,16 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   const programs: Program[] = [];
   const details: ElfProgramInfo[] = [];
   for (const f of entries) {
-    const { prog, info } = buildProgram(elf, f, code, maps, license, version, btf, btfExt, kbtf, text);
-    programs.push(prog);
-    details.push(info);
+    let built: ReturnType<typeof buildProgram>;
+    try {
+      built = buildProgram(elf, f, code, maps, license, version, btf, btfExt, kbtf, text);
+    } catch (e) {
+      // Like libbpf, a program whose code cannot be linked fails on its own, at load.
+      if (!(e instanceof ProgramLoadError)) throw e;
+      built = unlinkedProgram(elf, f, code, maps, license, e);
+    }
+    programs.push(built.prog);
+    details.push(built.info);
   }
   const relocationsApplied = counts.map + counts.data + counts.call + counts.func + counts.extern;
   const obj: ElfObject = { programs, maps, license, details, mapDetails: mapList, relocations: counts, relocationsApplied, mapInits, externs, warnings };
@@ -348,7 +357,7 @@ function isExtern(sym: ElfSymbol): boolean {
 function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: ElfMap[], counts: RelocationCounts, externs: ElfExtern[]): void {
   const rels: ElfRelocation[] = elf.relocations(rsec);
   const sec = cs.sec;
-  rels.forEach((r, i) => {
+  rels.forEach((r, i) => failsOnlyItsProgram(cs, r.offset, unresolvable(elf, elf.symbols[r.symbol], mapList), () => {
     const at = rsec.offset + i * (rsec.type === SHT_RELA ? 24 : 16);
     if (r.offset % 8 !== 0 || r.offset >= sec.size) throw elf.error(rsec, at, `invalid offset 0x${r.offset.toString(16)} for relocation #${i} (section '${sec.name}' is ${sec.size} bytes)`, 'elf_reloc');
     const idx = r.offset / 8;
@@ -415,7 +424,55 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
     cs.insns[idx + 1] = { ...cs.insns[idx + 1]!, imm: off | 0 };
     counts.data++;
     cs.applied.add(idx);
-  });
+  }));
+}
+
+/** A link or relocation failure of one program, at `pc` of its final instructions. */
+class ProgramLoadError extends InputError {
+  constructor(kind: string, message: string, readonly pc: number) {
+    super(kind, message);
+  }
+}
+
+/**
+ * A well-formed relocation against a symbol the loader cannot place: an extern (kfunc, ksym,
+ * library function) or data in a section it has no map for (e.g. an arena's address space).
+ * Like libbpf at load, that fails the programs using it; a malformed relocation fails the object.
+ */
+function unresolvable(elf: ElfFile, sym: ElfSymbol | undefined, mapList: readonly ElfMap[]): boolean {
+  if (!sym) return false;
+  if (isExtern(sym)) return true;
+  if (sym.shndx === SHN_UNDEF || sym.shndx >= SHN_LORESERVE) return false;
+  const sec = elf.section(sym.shndx);
+  return !!sec && !isCode(sec) && !mapList.some((m) => m.sectionIndex === sym.shndx);
+}
+
+/**
+ * Runs one relocation: when a relocation against an unresolvable symbol fails inside a function,
+ * the failure is kept for the programs that contain that function instead of failing the object.
+ */
+function failsOnlyItsProgram(cs: CodeSection, offset: number, perProgram: boolean, relocate: () => void): void {
+  try {
+    relocate();
+  } catch (e) {
+    const idx = offset / 8;
+    if (!perProgram || !(e instanceof InputError) || e.kind !== 'elf_reloc' || offset % 8 !== 0 || !funcAt(cs, idx)) throw e;
+    if (!cs.failures.has(idx)) cs.failures.set(idx, e.message);
+  }
+}
+
+/** A program that could not be linked: its own instructions, as written, and why. */
+function unlinkedProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, maps: MapSpec[], license: string,
+  e: ProgramLoadError): { prog: Program; info: ElfProgramInfo } {
+  const insns = code.get(main.sec.index)!.insns.slice(main.start, main.start + main.count);
+  const st = sectionType(main.sec.name);
+  const prog: Program = { name: main.name, section: main.sec.name, type: st.type, insns, maps, license, file: elf.path, loadError: { pc: Math.min(e.pc, insns.length - 1), message: e.message } };
+  if (st.attachTo !== undefined) prog.attachTo = st.attachTo;
+  if (st.expectedAttachType !== undefined) prog.expectedAttachType = st.expectedAttachType;
+  const info: ElfProgramInfo = {
+    name: main.name, section: main.sec.name, sectionType: st, offset: main.start * 8, ownInsns: main.count, subprograms: [], coreRelos: [], externRelos: [], relocations: 0,
+  };
+  return { prog, info };
 }
 
 /** Relocations in `.maps`: initial prog_array / map-in-map slots (`.values = { ... }`). */
@@ -443,7 +500,8 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
   const insns: Insn[] = code.get(main.sec.index)!.insns.slice(main.start, main.start + main.count);
   const placed = new Map<Func, number>([[main, 0]]);
   const order: Func[] = [main];
-  const fail = (f: Func, i: number, msg: string) => elf.error(f.sec, f.sec.offset + (f.start + i) * 8, `program '${main.name}': ${msg}`, 'elf_reloc');
+  const fail = (f: Func, i: number, msg: string) =>
+    new ProgramLoadError('elf_reloc', elf.error(f.sec, f.sec.offset + (f.start + i) * 8, `program '${main.name}': ${msg}`, 'elf_reloc').message, (placed.get(f) ?? 0) + i);
 
   // Iterative form of libbpf's recursion: a stack of (function, next insn to look at).
   const stack: { f: Func; i: number }[] = [{ f: main, i: 0 }];
@@ -457,7 +515,8 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
     const ins = insns[base + i]!;
     const isCall = ins.code === BPF_CALL_INSN && ins.src === BPF_PSEUDO_CALL;
     const isFunc = ins.code === BPF_LD_IMM64 && ins.src === BPF_PSEUDO_FUNC;
-    if (!isCall && !isFunc) { top.i++; continue; }
+    // A call whose relocation failed stays unlinked: the program fails with that error.
+    if ((!isCall && !isFunc) || cs.failures.has(f.start + i)) { top.i++; continue; }
     const relo = cs.codeRelos.get(f.start + i);
     let tcs: CodeSection;
     let idx: number;
@@ -489,6 +548,15 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
 
   const st = sectionType(main.sec.name);
   const prog: Program = { name: main.name, section: main.sec.name, type: st.type, insns, maps, license, file: elf.path };
+  // The first relocation that failed in any function of this program fails the program.
+  for (const f of order) {
+    const base = placed.get(f)!;
+    for (const [idx, message] of code.get(f.sec.index)!.failures) {
+      if (idx < f.start || idx >= f.start + f.count) continue;
+      const pc = base + idx - f.start;
+      if (!prog.loadError || pc < prog.loadError.pc) prog.loadError = { pc, message };
+    }
+  }
   if (st.attachTo !== undefined) prog.attachTo = st.attachTo;
   if (st.expectedAttachType !== undefined) prog.expectedAttachType = st.expectedAttachType;
   if (version !== undefined) prog.kernelVersion = version;
@@ -536,12 +604,9 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
     if (pb) prog.btf = pb;
   }
 
-  try {
-    validateInsns(insns);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.kind, `${elf.path}: program '${main.name}' in section '${main.sec.name}': ${e.message}`);
-    throw e;
-  }
+  // Like libbpf, no instruction checks here: a bad register or jump is the verifier's to reject
+  // (in the kernel's words), and fails only this program.
+  if (insns.length === 0) throw new InputError('empty', `${elf.path}: program '${main.name}' in section '${main.sec.name}': program has no instructions`);
   const info: ElfProgramInfo = {
     name: main.name, section: main.sec.name, sectionType: st, offset: main.start * 8, ownInsns: main.count,
     subprograms: order.slice(1).map((g) => ({ name: g.name, pc: placed.get(g)! })), coreRelos, externRelos, relocations,
@@ -580,7 +645,7 @@ function withSignature(fi: FuncInfo, btf: Btf, type: ProgType, hidden: boolean):
   if (fi.typeId === undefined) return fi;
   const sig = funcSignature(btf, fi.typeId, type, hidden);
   const { params: _p, paramError: _e, ...base } = fi;
-  const out: FuncInfo = { ...base, linkage: sig.linkage };
+  const out: FuncInfo = { ...base, linkage: sig.linkage, scalarReturn: funcReturnsScalar(btf, fi.typeId) };
   if (sig.params) out.params = sig.params;
   if (sig.paramError !== undefined) out.paramError = sig.paramError;
   return out;

@@ -68,6 +68,9 @@ export function verifyOptionsFor(spec: TestSpec, withLog: boolean, opts: RunOpti
     // uninitialised stack allowed (env->allow_uninit_stack = perfmon_capable()).
     allowUninitStack: true,
   };
+  // env->strict_alignment: BPF_F_STRICT_ALIGNMENT, cleared by BPF_F_ANY_ALIGNMENT (x86-64 has
+  // efficient unaligned access, so nothing else sets it).
+  if (spec.progFlags & PROG_FLAGS.BPF_F_STRICT_ALIGNMENT && !(spec.progFlags & PROG_FLAGS.BPF_F_ANY_ALIGNMENT)) v.strictAlignment = true;
   if (withLog) { v.log = true; v.logLevel = (spec.logLevel & 3) >= 2 ? 2 : 1; }
   if (opts.insnLimit !== undefined) v.insnLimit = opts.insnLimit;
   return v;
@@ -138,7 +141,10 @@ function runTest(file: string, prog: Program, spec: TestSpec, elf: ElfObject, au
   // libbpf: with log_level 0 the log is requested only when the load fails (then at level 1).
   const r = verify(prog, verifyOptionsFor(spec, true, opts));
   let log = r.log ?? '';
-  if (r.error?.kind === 'unsupported') {
+  if (r.error?.kind === 'load_error') {
+    res.why = `cannot be loaded: ${r.error.message}`;
+    res.error = { ...r.error, program: prog.name };
+  } else if (r.error?.kind === 'unsupported') {
     res.why = `bpflab does not model this: ${r.error.message}`;
     res.error = { ...r.error, program: prog.name };
   } else if (r.error) {
@@ -152,7 +158,7 @@ function runTest(file: string, prog: Program, spec: TestSpec, elf: ElfObject, au
       const e = auxVerdict(a);
       if (!e) continue;
       res.error = { ...e, program: a.name };
-      if (e.kind === 'unsupported') { res.verdict = 'error'; res.why = `auxiliary program ${a.name}: bpflab does not model this: ${e.message}`; }
+      if (e.kind === 'unsupported' || e.kind === 'load_error') { res.verdict = 'error'; res.why = `auxiliary program ${a.name}: ${e.kind === 'load_error' ? 'cannot be loaded' : 'bpflab does not model this'}: ${e.message}`; }
       else res.verdict = 'reject';
       break;
     }

@@ -5,19 +5,20 @@
  * (check_reference_leak, check_return_code).
  */
 import type { Insn } from '../isa/insn.js';
-import { MAP_TYPES, type MapSpec, type MapType } from '../isa/program.js';
-import { progTypeInfo } from '../runtime/context/index.js';
+import type { MapSpec, MapType } from '../isa/program.js';
+import { returnRange } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
-import { checkHelperMem } from './memory.js';
+import { mapFuncIncompatibility } from './map-funcs.js';
+import { checkHelperMem, checkPtrAlignment, checkPtrOffReg } from './memory.js';
 import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.js';
 import { callsCallback, pushCallback, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
-import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, copyReg, newFrame, type Reg } from './state.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
 const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
@@ -26,36 +27,6 @@ const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'D
 const ACQUIRE = new Set([84, 85, 99, 131]);
 /** Helpers whose result shares the argument's reference (is_ptr_cast_function). */
 const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
-
-/** check_map_func_compatibility: helpers that need one of these map types. */
-const FUNC_MAPS: Record<number, MapType[]> = {
-  12: ['prog_array'],
-  22: ['perf_event_array'], 25: ['perf_event_array'], 55: ['perf_event_array'], 111: ['perf_event_array'], 121: ['perf_event_array'],
-  27: ['stack_trace'],
-  37: ['cgroup_array'], 33: ['cgroup_array'],
-  51: ['devmap', 'devmap_hash', 'cpumap', 'xskmap'],
-  52: ['sockmap'], 53: ['sockmap'], 60: ['sockmap'],
-  70: ['sockhash'], 71: ['sockhash'], 72: ['sockhash'],
-  81: ['cgroup_storage', 'percpu_cgroup_storage'],
-  82: ['reuseport_sockarray', 'sockmap', 'sockhash'],
-  87: ['queue', 'stack', 'bloom_filter'], 88: ['queue', 'stack'], 89: ['queue', 'stack', 'bloom_filter'],
-  107: ['sk_storage'], 108: ['sk_storage'],
-  130: ['ringbuf'], 131: ['ringbuf'], 134: ['ringbuf'],
-  195: ['percpu_array', 'percpu_hash', 'lru_percpu_hash'],
-};
-/** Map types usable only with their special helpers (the other direction of the same check). */
-const MAP_FUNCS: Partial<Record<MapType, number[]>> = {
-  prog_array: [12],
-  perf_event_array: [22, 25, 55, 111, 121],
-  ringbuf: [130, 131, 134],
-  stack_trace: [27],
-  cgroup_array: [37, 33],
-  cpumap: [51],
-  devmap: [51, 1], devmap_hash: [51, 1], xskmap: [51, 1],
-  queue: [87, 88, 89], stack: [87, 88, 89],
-  array_of_maps: [1], hash_of_maps: [1],
-  cgroup_storage: [81], percpu_cgroup_storage: [81],
-};
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -134,6 +105,16 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       return;
     case 'ARG_PTR_TO_MAP_KEY':
     case 'ARG_PTR_TO_MAP_VALUE': {
+      if (a.base === 'ARG_PTR_TO_MAP_VALUE') {
+        // resolve_map_arg_type: a sockmap/sockhash value is a socket.
+        if (meta.map < 0) env.reject('helper_arg', 'invalid map_ptr to access map->type');
+        const mt = env.map(meta.map).type;
+        if (mt === 'sockmap' || mt === 'sockhash') {
+          if (a.uninit) env.reject('helper_arg', 'invalid arg_type for sockmap/sockhash');
+          checkType(env, regno, r, SOCK_TYPES);
+          break;
+        }
+      }
       checkType(env, regno, r, MEM_TYPES);
       if (meta.map < 0) env.reject('helper_arg', `invalid map_ptr to access map->${a.base === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
       const m = env.map(meta.map);
@@ -150,6 +131,8 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_FIXED_SIZE_MEM':
       checkType(env, regno, r, MEM_TYPES);
       checkHelperMem(env, regno, a.fixedSize ?? 8, false, a.write === true, a.uninit === true);
+      // MEM_ALIGNED: check_ptr_alignment(reg, 0, arg_size, strict_alignment_once = true).
+      if (a.aligned) checkPtrAlignment(env, r, 0, a.fixedSize ?? 8, true);
       return;
     case 'ARG_CONST_SIZE':
     case 'ARG_CONST_SIZE_OR_ZERO': {
@@ -162,7 +145,8 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       if (d.umin(r.v) === 0n && !zeroOk)
         env.reject('helper_arg', `R${regno} invalid zero-sized read: u64=[${d.umin(r.v)},${d.umax(r.v)}]`);
       if (d.umax(r.v) >= MAX_VAR_SIZ) env.reject('helper_arg', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-      if (meta.nullMem) return;
+      // A NULL memory argument (PTR_MAYBE_NULL) is fine only with a size that is 0
+      // (check_helper_mem_access on a scalar: "R1 type=scalar expected=fp").
       const memArg = prevArg;
       const uninit = memArg?.uninit === true && d.isConst(r.v);
       checkHelperMem(env, regno - 1, Number(d.umax(r.v)), zeroOk, memArg?.write === true || memArg?.uninit === true, uninit);
@@ -178,7 +162,8 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     }
     case 'ARG_PTR_TO_CTX':
       checkType(env, regno, r, [T.PTR_TO_CTX]);
-      if (r.off) env.reject('ctx_modified', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+      // check_func_arg_reg_off: the context goes to helpers unmodified (no fixed or variable offset).
+      checkPtrOffReg(env, regno, r);
       return;
     case 'ARG_PTR_TO_STACK':
       checkType(env, regno, r, [T.PTR_TO_STACK]);
@@ -249,14 +234,14 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   // check_map_func_compatibility, both directions.
   if (meta.map >= 0) {
     const mt = mapType(env.map(meta.map));
-    const need = FUNC_MAPS[id];
-    const allowed = MAP_FUNCS[mt];
-    if ((need && !need.includes(mt)) || (allowed && !allowed.includes(id))) {
+    const bad = mapFuncIncompatibility(mt, id, helperStr(id), env.prog.type, env.prog.expectedAttachType);
+    if (bad) {
       if (id === 12) env.reject('tail_call', 'expected prog array map for tail call');
-      env.reject('helper_arg', `cannot pass map_type ${MAP_TYPES[mt]} into func ${helperStr(id)}`);
+      for (const l of bad.slice(0, -1)) env.log?.line(l);
+      env.reject('helper_arg', bad[bad.length - 1]!);
     }
   }
-  if (id === 12 && env.cur.refs.length) env.reject('reference_leak', 'tail_call would lead to reference leak');
+  if (id === 12) env.rejectLeaks('tail_call');
 
   if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
@@ -326,10 +311,15 @@ function retvalRange(env: Env, id: number, meta: CallMeta): Scalar {
   }
 }
 
-/** BPF_LD_ABS / BPF_LD_IND: legacy packet loads through the context in r6. */
-export function checkLdAbs(env: Env, ins: Insn): void {
+/**
+ * BPF_LD_ABS / BPF_LD_IND: legacy packet loads through the context in r6. Inside a subprogram
+ * the load's hidden exit (bpf_gen_ld_abs returns 0 when the packet is too short) is a path of
+ * its own: the continuation at the next instruction is pushed, and the current path returns 0
+ * to the caller. Returns true when it moved the current path (the caller must not).
+ */
+export function checkLdAbs(env: Env, ins: Insn, push: (st: VState) => void): boolean {
   if (!env.ctx?.ldAbs) env.reject('invalid_insn', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
-  if (env.cur.refs.length) env.reject('reference_leak', 'BPF_LD_[ABS|IND] cannot be mixed with socket references');
+  env.rejectLeaks('BPF_LD_[ABS|IND]');
   const r6 = env.readReg(6);
   if (r6.type !== T.PTR_TO_CTX) env.reject('invalid_insn', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
   if ((ins.code & 0xe0) === 0x40) env.readReg(ins.src);
@@ -337,6 +327,16 @@ export function checkLdAbs(env: Env, ins: Insn): void {
   const size = [4, 2, 1, 8][(ins.code >> 3) & 3]!;
   env.markScalar(env.reg(0), size === 8 ? env.UNKNOWN : env.dom.truncate(env.UNKNOWN, size as 1 | 2 | 4));
   env.scratched |= 0x3f;
+  if (env.cur.frames.length === 1) return false;
+  const branch = cloneState(env.cur);
+  branch.pc = env.pc + 1;
+  branch.prevPc = env.pc;
+  branch.hist.push(env.pc);
+  branch.histx.push(env.histExtra);
+  push(branch);
+  env.markKnown(env.reg(0), 0n);
+  checkExit(env);
+  return true;
 }
 
 /** A bpf-to-bpf call: a new frame with r1-r5 passed, r10 its own frame pointer. */
@@ -365,10 +365,13 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   st.pc = target;
 }
 
-/** combined stack size of the active frames (each rounded up to 32 bytes, as the JIT lays them out). */
+/**
+ * combined stack size of the active frames, each rounded as round_up_stack_depth does with the
+ * JIT on (jit_requested, as on the kernels bpflab models): up to a multiple of 16.
+ */
 export function checkStackDepth(env: Env): void {
   let total = 0;
-  for (const f of env.cur.frames) total += Math.ceil(Math.max(f.depth, 1) / 32) * 32;
+  for (const f of env.cur.frames) total += Math.ceil(f.depth / 16) * 16;
   if (total > MAX_BPF_STACK) env.reject('stack_size', `combined stack size of ${env.cur.frames.length} calls is ${total}. Too large`);
 }
 
@@ -405,10 +408,7 @@ export function checkExit(env: Env): boolean {
     st.pc = callee.callsite + 1;
     return false;
   }
-  if (st.refs.length) {
-    const ref = st.refs[0]!;
-    env.reject('reference_leak', `Unreleased reference id=${ref.id} alloc_insn=${ref.insn}`);
-  }
+  env.rejectLeaks('BPF_EXIT instruction in main prog');
   const r0 = env.readReg(0);
   if (env.frame.subprog > 0) {
     // A global subprogram verified on its own: any scalar may go back (check_return_code).
@@ -417,7 +417,7 @@ export function checkExit(env: Env): boolean {
   }
   const target = env.tracingTarget();
   const btfSpec = target ? btfProgRetRange(env.kernelBtf(), env.prog.type, target) : undefined;
-  const spec = target ? btfSpec : progTypeInfo(env.prog.type, env.prog.expectedAttachType)?.ret.verifierRange;
+  const spec = target ? btfSpec : returnRange(env.prog.type, env.prog.expectedAttachType);
   if (spec) {
     if (r0.type !== T.SCALAR) env.reject('return_range', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
     markPrecise(env, 1);

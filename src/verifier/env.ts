@@ -94,8 +94,20 @@ export class Env {
     this.globals.forEach((g, i) => { if (g) this.globalChangesPkt[i] = changesPktData(prog, cfg, i) ? 1 : 0; });
   }
 
-  reject(kind: ErrorKind, message: string): never {
-    throw new Reject(this.pc, kind, message);
+  /** Rejects at the current instruction; `after`: the lines the kernel logs after the message. */
+  reject(kind: ErrorKind, message: string, after: readonly string[] = []): never {
+    throw new Reject(this.pc, kind, message, after);
+  }
+
+  /**
+   * check_resource_leak: every reference still held is a leak ("Unreleased reference id=N
+   * alloc_insn=M", one line each), then `<what> would lead to reference leak`.
+   */
+  rejectLeaks(what: string): void {
+    const refs = this.cur.refs;
+    if (!refs.length) return;
+    const lines = refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
+    this.reject('reference_leak', lines[0]!, [...lines.slice(1), `${what} would lead to reference leak`]);
   }
 
   get frame(): Frame {

@@ -26,8 +26,9 @@ export const ERROR_KINDS = {
   packet_oob: 'a packet access beyond the range proven against data_end: `invalid access to packet, off=0 size=4, R2(id=0,off=0,r=0)`',
   mem_oob: 'an access outside a helper-returned buffer: `invalid access to memory, mem_size=8 off=8 size=1`',
   unbounded_access: 'an access with a variable offset whose bounds are not known well enough',
-  misaligned: 'a stack access, or an atomic on any memory, not aligned to its size: `misaligned stack access off (0x0; 0x0)+-4+0 size 8`, `misaligned value access off 0+0+1 size 4`',
-  readonly_write: 'a write to memory the program may only read (`cannot write into map_ptr`, read-only map)',
+  misaligned: 'an access not aligned to its size where alignment is required (the stack always; atomics and MEM_ALIGNED helper arguments; everything with BPF_F_STRICT_ALIGNMENT): `misaligned stack access off 0+-4+0 size 8`, `misaligned value access off 0+0+1 size 4`, `misaligned packet access off 2+0+0+0 size 4`',
+  readonly_write: 'a write to memory the program may only read (`cannot write into map_ptr`, `write into map forbidden` for BPF_F_RDONLY_PROG maps and .rodata)',
+  writeonly_read: 'a read of memory the program may only write: `read from map forbidden` for BPF_F_WRONLY_PROG maps',
   // Arithmetic.
   pointer_arithmetic: 'an operation on a pointer the verifier forbids (`R1 pointer arithmetic on map_value_or_null prohibited`, unbounded min value, bitwise ops on pointers, ...)',
   div_by_zero: 'division or modulo by the constant 0: `div by zero`',
@@ -50,6 +51,8 @@ export const ERROR_KINDS = {
   too_large: 'the exploration limit reached: `BPF program is too large. Processed 1000001 insn`',
   infinite_loop: 'a loop that repeats an identical state: `infinite loop detected at insn N`',
   too_complex: 'too many pending branches: `The sequence of 8193 jumps is too complex.`',
+  // Loading.
+  load_error: 'the program cannot be loaded at all: libbpf fails it before the kernel sees it (an unresolved extern, a call or relocation it cannot link); the other programs of the object are unaffected',
   // bpflab itself.
   unsupported: 'a construct bpflab does not model yet (kfuncs, BTF pointers, dynptrs, ...); rejected rather than guessed',
 } as const;

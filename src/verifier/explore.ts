@@ -17,7 +17,7 @@ import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCa
 import { globalEntryRegs, usableFuncInfo } from './global-funcs.js';
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
-import { checkMemAccess, checkStrictAlignment } from './memory.js';
+import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
@@ -210,8 +210,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
     }
     case op.BPF_LD: {
       if (ins.code === op.BPF_LD_IMM64) { checkLdImm64(env, ins); st.pc = pc + 2; return false; }
-      checkLdAbs(env, ins);
-      st.pc = pc + 1;
+      if (!checkLdAbs(env, ins, push)) st.pc = pc + 1;
       return false;
     }
     case op.BPF_JMP:
@@ -244,6 +243,8 @@ function checkFields(env: Env, ins: Insn): void {
   const isExit = ins.code === (op.BPF_JMP | op.BPF_EXIT);
   const bad = checkInsn(isExit && ins.off !== 0 ? { ...ins, off: 0 } : ins);
   if (!bad) { fieldsChecked[env.pc] = 1; return; }
+  // check_reg_arg: "R15 is invalid" (operands are checked source first).
+  if (bad.kind === 'invalid_register') env.reject('invalid_insn', `R${ins.src > 10 && ins.code !== op.BPF_LD_IMM64 ? ins.src : ins.dst} is invalid`);
   env.reject('invalid_insn', bad.kind === 'unknown_opcode' && !bad.reason.startsWith('unknown atomic')
     ? `unknown opcode ${ins.code.toString(16).padStart(2, '0')}` : bad.reason);
 }
@@ -307,7 +308,7 @@ function checkAtomic(env: Env, ins: Insn): void {
   const size = op.sizeBytes(op.size(ins.code));
   // Atomics are always checked for natural alignment (strict_alignment_once); the stack access
   // path checks its own alignment.
-  if (dst.type !== T.PTR_TO_STACK) checkStrictAlignment(env, dst, ins.off, size, dst.type === T.PTR_TO_MAP_VALUE ? 'value ' : '');
+  if (dst.type !== T.PTR_TO_STACK) checkPtrAlignment(env, dst, ins.off, size, true);
   const loadTo = ins.imm === op.BPF_CMPXCHG ? 0 : ins.imm & op.BPF_FETCH ? ins.src : -1;
   checkMemAccess(env, ins.dst, ins.off, size, 'read', loadTo, null, 0, false);
   checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, v: env.UNKNOWN, id: 0 }, 0, false);

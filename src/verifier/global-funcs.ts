@@ -34,9 +34,12 @@ export function usableFuncInfo(program: Program, cfg: Cfg): FuncInfo[] | undefin
   return cfg.subprogs.map((s) => byPc.get(s.start)!);
 }
 
+const BPF_FUNC_TAIL_CALL = 12;
+
 /**
  * changes_pkt_data of a subprogram: it (or a subprogram it calls) calls a helper that may move
- * the packet, so the caller's packet pointers are invalid after the call.
+ * the packet, or makes a tail call (the program it reaches may move it, and returns to this
+ * subprogram's caller), so the caller's packet pointers are invalid after the call.
  */
 export function changesPktData(program: Program, cfg: Cfg, sub: number): boolean {
   const seen = new Set<number>();
@@ -52,7 +55,7 @@ export function changesPktData(program: Program, cfg: Cfg, sub: number): boolean
       if (ins.src === op.BPF_PSEUDO_CALL) {
         const t = cfg.subprogs.findIndex((x) => x.start === pc + 1 + ins.imm);
         if (visit(t)) return true;
-      } else if (ins.src === 0 && helperProto(ins.imm)?.changesPkt) return true;
+      } else if (ins.src === 0 && (helperProto(ins.imm)?.changesPkt || ins.imm === BPF_FUNC_TAIL_CALL)) return true;
     }
     return false;
   };

@@ -12,6 +12,7 @@ import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore } from './explore.js';
 import { liveRegisters } from './liveness.js';
+import { usableFuncInfo } from './global-funcs.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { collectStates, type StateCollectionOptions, type StateSnapshot } from './snapshot.js';
 
@@ -130,6 +131,30 @@ function checkAbnormalReturn(program: Program, cfg: Cfg): void {
 }
 
 /**
+ * check_btf_func: a subprogram that can leave the whole program (LD_ABS, tail calls) must return
+ * an int, so that the value it leaves with means something.
+ */
+function checkScalarReturn(program: Program, cfg: Cfg): void {
+  const fis = usableFuncInfo(program, cfg);
+  if (!fis) return;
+  for (let i = 1; i < cfg.subprogs.length; i++) {
+    if (fis[i]!.scalarReturn !== false) continue;
+    const s = cfg.subprogs[i]!;
+    for (let pc = s.start; pc < s.end; pc++) {
+      if (cfg.second[pc]) continue;
+      const ins = program.insns[pc]!;
+      if (op.cls(ins.code) === op.BPF_LD && (op.mode(ins.code) === op.BPF_ABS || op.mode(ins.code) === op.BPF_IND))
+        throw new Reject(pc, 'subprog', "LD_ABS is only allowed in functions that return 'int'.");
+    }
+    for (let pc = s.start; pc < s.end; pc++) {
+      const ins = program.insns[pc]!;
+      if (!cfg.second[pc] && ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === 0 && ins.imm === 12)
+        throw new Reject(pc, 'subprog', "tail_call is only allowed in functions that return 'int'.");
+    }
+  }
+}
+
+/**
  * do_check_subprogs: after the main program, every global subprogram some verified path called
  * is verified on its own, once; those may call further globals, so repeat until none is new.
  */
@@ -157,9 +182,11 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   let error: VerifierError | null = null;
   let failPath: ReturnType<typeof currentPath> | null = null;
   try {
+    if (program.loadError) throw new Reject(program.loadError.pc, 'load_error', program.loadError.message);
     checkEncoding(program);
     cfg = buildCfg(program.insns, options.rejectLoops ? { rejectLoops: true } : {});
     if (!program.btf) checkAbnormalReturn(program, cfg);
+    else checkScalarReturn(program, cfg);
     const live = liveRegisters(program.insns, cfg);
     env = new Env(program, cfg, live, options);
     explore(env);

@@ -11,10 +11,10 @@ import { MAYBE_NULL, MEM_RDONLY, T, base, isPointer, typeName } from './reg-type
 import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
+import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
 import { stackSlotCode } from './precision.js';
 import { checkBtfAccess } from './btf-access.js';
 import { btfCtxAccess } from './tracing-ctx.js';
-import { bpfSockAccess } from '../runtime/context/sock.js';
 
 export type Access = 'read' | 'write';
 
@@ -37,6 +37,30 @@ export function checkStrictAlignment(env: Env, r: Reg, insnOff: number, size: nu
   const low = BigInt(size - 1);
   if ((t.mask & low) !== 0n || ((t.value + BigInt(r.off + insnOff)) & low) !== 0n)
     env.reject('misaligned', `misaligned ${desc}access off ${tnumStr(env, r.v)}+${r.off}+${insnOff} size ${size}`);
+}
+
+/** check_ptr_alignment's pointer_desc per register type. */
+const ALIGN_DESC: Partial<Record<number, string>> = {
+  [T.PTR_TO_FLOW_KEYS]: 'flow keys ', [T.PTR_TO_MAP_VALUE]: 'value ', [T.PTR_TO_CTX]: 'context ', [T.PTR_TO_STACK]: 'stack ',
+  [T.PTR_TO_SOCKET]: 'sock ', [T.PTR_TO_SOCK_COMMON]: 'sock_common ', [T.PTR_TO_TCP_SOCK]: 'tcp_sock ', [T.PTR_TO_XDP_SOCK]: 'xdp_sock ',
+};
+
+/**
+ * check_ptr_alignment: with BPF_F_STRICT_ALIGNMENT (or `strictOnce`, as for atomics and
+ * MEM_ALIGNED helper arguments) an access must be naturally aligned; packet pointers count
+ * NET_IP_ALIGN (2) in front of the data; the stack is always strict.
+ */
+export function checkPtrAlignment(env: Env, r: Reg, insnOff: number, size: number, strictOnce: boolean): void {
+  const strict = env.opts.strictAlignment === true || strictOnce || base(r.type) === T.PTR_TO_STACK;
+  if (!strict || size === 1) return;
+  const t = env.dom.tnum(r.v);
+  const low = BigInt(size - 1);
+  if (base(r.type) === T.PTR_TO_PACKET || base(r.type) === T.PTR_TO_PACKET_META) {
+    if ((t.mask & low) !== 0n || ((t.value + BigInt(2 + r.off + insnOff)) & low) !== 0n)
+      env.reject('misaligned', `misaligned packet access off 2+${tnumStr(env, r.v)}+${r.off}+${insnOff} size ${size}`);
+    return;
+  }
+  checkStrictAlignment(env, r, insnOff, size, ALIGN_DESC[base(r.type)] ?? '');
 }
 
 /** Value of a `size`-byte load of unknown memory. */
@@ -71,9 +95,9 @@ function checkRegion(env: Env, regno: number, r: Reg, off: number, size: number,
   const ok = (at: bigint): boolean => at >= 0n && (size > 0 || zeroOk) && at + BigInt(size) <= BigInt(memSize);
   if (smin < 0n && (smin === S64_MIN || !fitsS32(o + smin) || smin + o < 0n))
     env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
-  if (!ok(smin + o)) env.reject(kind, msg(smin + o));
+  if (!ok(smin + o)) env.reject(kind, msg(smin + o), [`R${regno} min value is outside of the allowed memory range`]);
   if (umax >= MAX_VAR_OFF) env.reject('unbounded_access', `R${regno} unbounded memory access, make sure to bounds check any such access`);
-  if (!ok(umax + o)) env.reject(kind, msg(umax + o));
+  if (!ok(umax + o)) env.reject(kind, msg(umax + o), [`R${regno} max value is outside of the allowed memory range`]);
 }
 
 function checkMapValue(env: Env, regno: number, r: Reg, off: number, size: number, zeroOk: boolean): void {
@@ -86,18 +110,34 @@ function checkPacket(env: Env, regno: number, r: Reg, off: number, size: number,
   if (env.dom.smin(r.v) < 0n)
     env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   const ok = off >= 0 && (size > 0 || zeroOk) && off + size <= r.range;
-  if (!ok) env.reject('packet_oob', `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})`);
+  if (!ok) env.reject('packet_oob', `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})`, [`R${regno} offset is outside of the packet`]);
 }
 
 function checkMem(env: Env, regno: number, r: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
   checkRegion(env, regno, r, off, size, memSize, zeroOk, 'mem_oob', (o) => `invalid access to memory, mem_size=${memSize} off=${o} size=${size}`);
 }
 
-/** check_ptr_off_reg for the context: no fixed or variable offset. */
-function checkCtxOff(env: Env, regno: number, r: Reg): void {
-  if (r.off) env.reject('ctx_modified', `dereference of modified ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
+/**
+ * __check_ptr_off_reg: a pointer that may be used only in its original form (the context,
+ * sockets, ...) has no negative offset, no fixed offset (unless `fixedOk`) and no variable one.
+ */
+export function checkPtrOffReg(env: Env, regno: number, r: Reg, fixedOk = false): void {
+  if (r.off < 0) env.reject('ctx_modified', `negative offset ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
+  if (!fixedOk && r.off) env.reject('ctx_modified', `dereference of modified ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
   const c = env.dom.constValue(r.v);
-  if (c === undefined || c !== 0n) env.reject('ctx_modified', `variable ${typeName(r.type)} access var_off=${tnumStr(env, r.v)} disallowed`);
+  if (c === undefined || c !== 0n) env.reject('ctx_modified', `variable ${typeName(r.type)} access var_off=${varOffStr(env, r.v)} disallowed`);
+}
+
+/** tnum_strn: "(value; mask)" in hex, as the kernel prints a var_off. */
+function varOffStr(env: Env, v: Scalar): string {
+  const t = env.dom.tnum(v);
+  const hex = (n: bigint): string => (n === 0n ? '0x0' : `0x${n.toString(16)}`);
+  return `(${hex(t.value)}; ${hex(t.mask)})`;
+}
+
+/** check_ptr_off_reg for the context. */
+function checkCtxOff(env: Env, regno: number, r: Reg): void {
+  checkPtrOffReg(env, regno, r);
 }
 
 /**
@@ -107,6 +147,8 @@ function checkCtxOff(env: Env, regno: number, r: Reg): void {
 export function checkMemAccess(env: Env, regno: number, insnOff: number, size: number, t: Access,
   dst: number, value: Reg | null, imm: number, sext: boolean): void {
   const r = env.reg(regno);
+  // The stack checks its own alignment below (with the offsets it reports).
+  if (r.type !== T.PTR_TO_STACK) checkPtrAlignment(env, r, insnOff, size, false);
   const off = insnOff + r.off;
   const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
   if (base(r.type) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) {
@@ -116,8 +158,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   switch (r.type) {
     case T.PTR_TO_MAP_VALUE: {
       const m = env.map(r.map);
-      if (t === 'write' && (m.readonly || (m.flags & 0x80) !== 0))
-        env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
+      checkMapAccessType(env, m, off, size, t);
       checkMapValue(env, regno, r, off, size, false);
       if (t === 'read') setLoaded(frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
       return;
@@ -184,10 +225,15 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       return;
     case T.PTR_TO_SOCKET:
     case T.PTR_TO_SOCK_COMMON:
-    case T.PTR_TO_TCP_SOCK: {
+    case T.PTR_TO_TCP_SOCK:
+    case T.PTR_TO_XDP_SOCK: {
+      // check_sock_access
       if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
-      if (!env.isConst({ ...r, type: T.SCALAR }) || !sockFieldOk(r.type, off, size))
-        env.reject('ctx_access', `R${regno} invalid ${typeName(r.type)} access off=${off} size=${size}`);
+      if (env.dom.smin(r.v) < 0n)
+        env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+      const valid = r.type === T.PTR_TO_SOCKET ? sockAccessOk(off, size) : r.type === T.PTR_TO_SOCK_COMMON ? sockCommonAccessOk(off, size)
+        : r.type === T.PTR_TO_TCP_SOCK ? tcpSockAccessOk(off, size) : xdpSockAccessOk(off, size);
+      if (!valid) env.reject('ctx_access', `R${regno} invalid ${typeName(r.type)} access off=${off} size=${size}`);
       setLoaded(loadedScalar(env, size, sext));
       return;
     }
@@ -196,17 +242,18 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   }
 }
 
+const BPF_F_RDONLY_PROG = 1 << 7;
+const BPF_F_WRONLY_PROG = 1 << 8;
+
 /**
- * bpf_sock_is_valid_access, bpf_sock_common_is_valid_access (no type..priority) and
- * bpf_tcp_sock_is_valid_access (u32 fields, bytes_received/bytes_acked u64, up to offset 96).
+ * check_map_access_type: BPF_F_RDONLY_PROG maps (and .rodata, which libbpf creates with it and
+ * freezes) cannot be written by programs, BPF_F_WRONLY_PROG maps cannot be read.
  */
-function sockFieldOk(type: number, off: number, size: number): boolean {
-  if (type === T.PTR_TO_TCP_SOCK) {
-    if (off < 0 || off >= 96 || off % size !== 0) return false;
-    return off === 80 || off === 88 ? size === 8 : size === 4;
-  }
-  if (type === T.PTR_TO_SOCK_COMMON && off >= 8 && off < 24) return false;
-  return bpfSockAccess(off, size).ok;
+function checkMapAccessType(env: Env, m: MapSpec, off: number, size: number, t: Access): void {
+  const rdonly = m.readonly === true || (m.flags & BPF_F_RDONLY_PROG) !== 0;
+  const wronly = (m.flags & BPF_F_WRONLY_PROG) !== 0;
+  if (t === 'write' && rdonly) env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
+  if (t === 'read' && wronly) env.reject('writeonly_read', `read from map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
 }
 
 /** may_access_direct_pkt_data for writes. */
@@ -404,9 +451,7 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
         (o) => `invalid access to map key, key_size=${env.map(r.map).keySize} off=${o} size=${size}`);
       return;
     case T.PTR_TO_MAP_VALUE: {
-      const m = env.map(r.map);
-      if (write && (m.readonly || (m.flags & 0x80) !== 0))
-        env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`);
+      checkMapAccessType(env, env.map(r.map), r.off, size, write ? 'write' : 'read');
       checkMapValue(env, regno, r, r.off, size, zeroOk);
       return;
     }
@@ -432,7 +477,8 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
   const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
   if (minOff < -BigInt(MAX_BPF_STACK) || maxOff + BigInt(size) > 0n) {
-    const what = write ? 'write to' : 'read from';
+    // check_stack_access_within_bounds: helpers may read or write, so "indirect access to".
+    const what = 'indirect access to';
     if (c !== undefined) env.reject('stack_oob', `invalid ${what} stack R${regno} off=${minOff} size=${size}`);
     env.reject('stack_oob', `invalid variable-offset ${what} stack R${regno} var_off=${tnumStr(env, r.v)} off=${r.off} size=${size}`);
   }

@@ -26,6 +26,11 @@ export interface VerifyOptions {
    * loaders. Default false: such reads are rejected (`invalid read from stack`).
    */
   allowUninitStack?: boolean;
+  /**
+   * BPF_F_STRICT_ALIGNMENT: every access must be naturally aligned (packets with NET_IP_ALIGN in
+   * front), as on architectures without efficient unaligned access. Default false (x86-64).
+   */
+  strictAlignment?: boolean;
   /** nr_cpu_ids for bpf_get_smp_processor_id's range (default: this host's CPU count, as the running kernel). */
   nrCpus?: number;
   /**

@@ -129,7 +129,7 @@ describe('failing path, path states and the onInsn hook', () => {
 describe('error kinds', () => {
   it('docs/verifier-error-kinds.md lists every kind', () => {
     const doc = readFileSync(fileURLToPath(new URL('../../docs/verifier-error-kinds.md', import.meta.url)), 'utf8');
-    for (const k of Object.keys(ERROR_KINDS)) expect(doc, k).toContain(`| \`${k}\` |`);
+    for (const [k, meaning] of Object.entries(ERROR_KINDS)) expect(doc, k).toContain(`| \`${k}\` | ${meaning} |`);
   });
 });
 

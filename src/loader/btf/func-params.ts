@@ -88,6 +88,18 @@ function isProgCtx(btf: Btf, pointee: number, type: ProgType): boolean {
 }
 
 /**
+ * check_btf_func's scalar_return: the FUNC returns a small int (at most 8 bytes) or an enum.
+ * Subprograms that may leave the program (LD_ABS, tail calls) must.
+ */
+export function funcReturnsScalar(btf: Btf, funcId: number): boolean {
+  const fn = btf.type(funcId);
+  const proto = fn && fn.kind === 'func' ? btf.type(fn.type) : undefined;
+  if (!proto || proto.kind !== 'func_proto') return false;
+  const ret = btf.skipMods(proto.type);
+  return !!ret && ((ret.kind === 'int' && ret.size <= 8) || ret.kind === 'enum' || ret.kind === 'enum64');
+}
+
+/**
  * The signature of BTF FUNC `funcId` as the kernel judges it for a program of `type`.
  * `hidden` marks a global function with hidden visibility, which libbpf turns static.
  */

@@ -2,5 +2,5 @@
 export { Btf, parseBtf, readString } from './btf.js';
 export { parseBtfExt, CORE_RELO_KINDS, type BtfExt, type ExtFuncInfo, type ExtLineInfo, type ExtCoreRelo } from './ext.js';
 export * from './types.js';
-export { funcSignature, ctxStructName, type FuncSignature } from './func-params.js';
+export { funcSignature, funcReturnsScalar, ctxStructName, type FuncSignature } from './func-params.js';
 export { kernelBtf, type BtfElfFacts, type KernelBtf } from './kernel-btf.js';

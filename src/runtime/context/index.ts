@@ -3,7 +3,7 @@
  * and the meaning of the return value. `progTypeInfo(type)` is the single entry point.
  */
 import type { ProgType } from '../../isa/program.js';
-import { CGROUP_SKB_CTX, SOCKET_FILTER_CTX, TC_CTX } from './skbuff.js';
+import { CGROUP_SKB_CTX, FLOW_DISSECTOR_CTX, LWT_CTX, SK_SKB_CTX, SOCKET_FILTER_CTX, TC_CTX } from './skbuff.js';
 import { KPROBE_CTX, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, TRACEPOINT_CTX } from './tracing.js';
 import { XDP_CTX } from './xdp.js';
 import { CGROUP_SOCK_ADDR_CTX, CGROUP_SOCK_CTX, SOCK_OPS_CTX } from './sock.js';
@@ -11,11 +11,11 @@ import { returnSpec } from './returns.js';
 import type { CtxLayout, ProgTypeInfo } from './types.js';
 
 export * from './types.js';
-export { SK_BUFF_FIELDS, SK_BUFF_SIZE, SOCKET_FILTER_CTX, TC_CTX, CGROUP_SKB_CTX, BPF_CGROUP_INET_EGRESS, SKB_TARGET_SIZE, SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS } from './skbuff.js';
+export { SK_BUFF_FIELDS, SK_BUFF_SIZE, SOCKET_FILTER_CTX, TC_CTX, CGROUP_SKB_CTX, LWT_CTX, SK_SKB_CTX, FLOW_DISSECTOR_CTX, BPF_CGROUP_INET_EGRESS, SKB_TARGET_SIZE, SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS } from './skbuff.js';
 export { XDP_MD_FIELDS, XDP_MD_SIZE, XDP_CTX, BPF_XDP_DEVMAP } from './xdp.js';
 export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, PT_REGS_SIZE, PT_REGS_PARM, PT_REGS_RC, TRACEPOINT_MAX, RAW_TP_ARGS } from './tracing.js';
 export { CGROUP_SOCK_CTX, CGROUP_SOCK_ADDR_CTX, SOCK_OPS_CTX, BPF_SOCK_FIELDS, BPF_SOCK_ADDR_FIELDS, BPF_SOCK_OPS_FIELDS, ATTACH } from './sock.js';
-export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName } from './returns.js';
+export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName, returnRange } from './returns.js';
 
 const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
   socket_filter: SOCKET_FILTER_CTX,
@@ -31,6 +31,12 @@ const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
   cgroup_sock: CGROUP_SOCK_CTX,
   cgroup_sock_addr: CGROUP_SOCK_ADDR_CTX,
   sock_ops: SOCK_OPS_CTX,
+  lwt_in: LWT_CTX,
+  lwt_out: LWT_CTX,
+  lwt_xmit: LWT_CTX,
+  lwt_seg6local: LWT_CTX,
+  sk_skb: SK_SKB_CTX,
+  flow_dissector: FLOW_DISSECTOR_CTX,
 };
 
 /** The context layout of `type`, or undefined for program types bpflab does not model. */

@@ -22,21 +22,57 @@ const TP: ReturnSpec = { verifierRange: null, names: { 0: 'skip perf sample', 1:
 const CG_SOCK: ReturnSpec = { verifierRange: { min: 0, max: 1 }, names: { 0: 'reject', 1: 'allow' }, meaning: '1 allows the operation, 0 rejects it (sock_ops: the return value is ignored; reply carries the answer)' };
 const UNKNOWN: ReturnSpec = { verifierRange: null, names: {}, meaning: 'program-type specific' };
 
+/** enum bpf_attach_type values check_return_code distinguishes. */
+const AT = {
+  CGROUP_INET_EGRESS: 1, INET4_BIND: 8, INET6_BIND: 9, UDP4_RECVMSG: 19, UDP6_RECVMSG: 20,
+  TRACE_FENTRY: 24, TRACE_FEXIT: 25, INET4_GETPEERNAME: 29, INET6_GETPEERNAME: 30, INET4_GETSOCKNAME: 31, INET6_GETSOCKNAME: 32,
+  UNIX_RECVMSG: 51, UNIX_GETPEERNAME: 52, UNIX_GETSOCKNAME: 53, KPROBE_SESSION: 56, UPROBE_SESSION: 57,
+} as const;
+/** sock_addr hooks whose programs must return 1 (they may only rewrite the address). */
+const SOCK_ADDR_RET_ONE: readonly number[] = [AT.UDP4_RECVMSG, AT.UDP6_RECVMSG, AT.UNIX_RECVMSG, AT.INET4_GETPEERNAME, AT.INET6_GETPEERNAME,
+  AT.UNIX_GETPEERNAME, AT.INET4_GETSOCKNAME, AT.INET6_GETSOCKNAME, AT.UNIX_GETSOCKNAME];
+
+/**
+ * check_return_code: the range r0 must lie in at the main program's exit, per program type and
+ * expected attach type (null: any value). LSM hooks with a restricted range and struct_ops are
+ * not modelled here.
+ */
+export function returnRange(type: ProgType, expectedAttachType?: number): { min: number; max: number } | null {
+  const eat = expectedAttachType;
+  switch (type) {
+    case 'cgroup_sock_addr':
+      if (eat !== undefined && SOCK_ADDR_RET_ONE.includes(eat)) return { min: 1, max: 1 };
+      if (eat === AT.INET4_BIND || eat === AT.INET6_BIND) return { min: 0, max: 3 };
+      return { min: 0, max: 1 };
+    case 'cgroup_skb':
+      return eat === AT.CGROUP_INET_EGRESS ? { min: 0, max: 3 } : { min: 0, max: 1 };
+    case 'cgroup_sock': case 'sock_ops': case 'cgroup_device': case 'cgroup_sysctl': case 'cgroup_sockopt':
+    case 'sk_lookup': case 'netfilter':
+      return { min: 0, max: 1 };
+    case 'tracing':
+      return eat === AT.TRACE_FENTRY || eat === AT.TRACE_FEXIT ? { min: 0, max: 0 } : null;
+    case 'kprobe':
+      return eat === AT.KPROBE_SESSION || eat === AT.UPROBE_SESSION ? { min: 0, max: 1 } : null;
+    default:
+      return null;
+  }
+}
+
 /** The return-value meaning of `type` (cgroup_skb depends on the attach direction). */
 export function returnSpec(type: ProgType, expectedAttachType?: number): ReturnSpec {
+  const verifierRange = returnRange(type, expectedAttachType);
   switch (type) {
     case 'xdp': return XDP;
     case 'sched_cls': case 'sched_act': return TC;
     case 'socket_filter': return SOCKET;
-    case 'cgroup_skb': return expectedAttachType === 1 ? CG_SKB_EGRESS : CG_SKB;
-    case 'kprobe': case 'raw_tracepoint': return TRACE;
+    case 'cgroup_skb': return expectedAttachType === AT.CGROUP_INET_EGRESS ? CG_SKB_EGRESS : CG_SKB;
+    case 'kprobe': case 'raw_tracepoint': return { ...TRACE, verifierRange };
     case 'tracepoint': return TP;
     case 'perf_event': return PERF;
-    case 'cgroup_sock_addr':
-      // recvmsg / getpeername / getsockname programs must return 1
-      return expectedAttachType !== undefined && [19, 20, 29, 30, 31, 32].includes(expectedAttachType) ? { ...CG_SOCK, verifierRange: { min: 1, max: 1 } } : CG_SOCK;
-    case 'cgroup_sock': case 'sock_ops': return CG_SOCK;
-    default: return UNKNOWN;
+    case 'cgroup_sock_addr': case 'cgroup_sock': case 'sock_ops': return { ...CG_SOCK, verifierRange };
+    case 'netfilter': return { verifierRange, names: { 0: 'NF_DROP', 1: 'NF_ACCEPT' }, meaning: 'netfilter verdict: NF_DROP or NF_ACCEPT' };
+    case 'sk_lookup': return { verifierRange, names: { 0: 'SK_DROP', 1: 'SK_PASS' }, meaning: 'SK_PASS lets the lookup go on (with the socket bpf_sk_assign chose), SK_DROP drops the packet' };
+    default: return { ...UNKNOWN, verifierRange };
   }
 }
 

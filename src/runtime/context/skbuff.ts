@@ -116,7 +116,48 @@ function cgroupSkbAccess(off: number, size: number, kind: AccessKind, opts: Acce
   return skbCommon(off, size, kind, opts);
 }
 
+/** lwt_is_valid_access (lwt_in, lwt_out, lwt_xmit, lwt_seg6local). */
+function lwtAccess(off: number, size: number, kind: AccessKind, opts: AccessOptions = {}): CtxAccess {
+  for (const n of ['tc_classid', 'data_meta', 'tstamp', 'wire_len', 'hwtstamp']) if (inField(off, n)) return deny(`${n} is not accessible from lwt programs`);
+  if (inRange(off, 'family', 'local_port')) return deny('socket fields are not accessible from lwt programs');
+  if (kind === 'write' && !['mark', 'priority', 'cb'].some((n) => inField(off, n)))
+    return deny(`lwt programs may not write ${fieldAt(SK_BUFF_FIELDS, off)?.name ?? `offset ${off}`}`);
+  if (inField(off, 'data')) return skbCommon(off, size, kind, opts, 'packet');
+  if (inField(off, 'data_end')) return skbCommon(off, size, kind, opts, 'packet_end');
+  return skbCommon(off, size, kind, opts);
+}
+
+/** sk_skb_is_valid_access (sk_skb stream parser / verdict programs). */
+function skSkbAccess(off: number, size: number, kind: AccessKind, opts: AccessOptions = {}): CtxAccess {
+  for (const n of ['tc_classid', 'data_meta', 'tstamp', 'wire_len', 'hwtstamp']) if (inField(off, n)) return deny(`${n} is not accessible from sk_skb programs`);
+  if (kind === 'write' && !['tc_index', 'priority'].some((n) => inField(off, n)))
+    return deny(`sk_skb programs may not write ${fieldAt(SK_BUFF_FIELDS, off)?.name ?? `offset ${off}`}`);
+  if (inField(off, 'mark')) return deny('mark is not accessible from sk_skb programs');
+  if (inField(off, 'data')) return skbCommon(off, size, kind, opts, 'packet');
+  if (inField(off, 'data_end')) return skbCommon(off, size, kind, opts, 'packet_end');
+  if (inRange(off, 'remote_ip4', 'local_ip6') && size !== 4) return deny(`${fieldAt(SK_BUFF_FIELDS, off)!.name} needs a 4-byte access`);
+  return skbCommon(off, size, kind, opts);
+}
+
+/** flow_dissector_is_valid_access: reads of data, data_end and flow_keys only. */
+function flowDissectorAccess(off: number, size: number, kind: AccessKind, opts: AccessOptions = {}): CtxAccess {
+  if (off < 0 || off >= SK_BUFF_SIZE) return deny(`offset ${off} outside __sk_buff`);
+  if (kind === 'write') return deny('flow dissector programs may not write the context');
+  if (inField(off, 'data') || inField(off, 'data_end')) {
+    if (opts.isLdsx || size !== 4) return deny(`pointer field ${fieldAt(SK_BUFF_FIELDS, off)!.name} needs a 4-byte load`);
+    return { ok: true, field: fieldAt(SK_BUFF_FIELDS, off), fieldSize: 4, pointer: inField(off, 'data') ? 'packet' : 'packet_end' };
+  }
+  if (inField(off, 'flow_keys')) {
+    if (size !== 8) return deny('flow_keys needs an 8-byte load');
+    return { ok: true, field: F['flow_keys']!, fieldSize: 8, pointer: 'flow_keys' };
+  }
+  return deny(`flow dissector programs may not read ${fieldAt(SK_BUFF_FIELDS, off)?.name ?? `offset ${off}`}`);
+}
+
 const base = { struct: '__sk_buff', size: SK_BUFF_SIZE, fields: SK_BUFF_FIELDS };
+export const LWT_CTX: CtxLayout = { ...base, access: lwtAccess, ldAbs: false };
+export const SK_SKB_CTX: CtxLayout = { ...base, access: skSkbAccess, ldAbs: false };
+export const FLOW_DISSECTOR_CTX: CtxLayout = { ...base, access: flowDissectorAccess, ldAbs: false };
 export const SOCKET_FILTER_CTX: CtxLayout = { ...base, access: socketFilterAccess, ldAbs: true };
 export const TC_CTX: CtxLayout = { ...base, access: tcAccess, ldAbs: true };
 export const CGROUP_SKB_CTX: CtxLayout = { ...base, access: cgroupSkbAccess, ldAbs: false };

@@ -1,0 +1,10 @@
+; The counterpart of sock-dst-port-padding: a 2-byte load of dst_port itself.
+.type cgroup_skb
+    r1 = *(u64 *)(r1 +168)
+    if r1 == 0x0 goto out
+    call bpf_sk_fullsock
+    if r0 == 0x0 goto out
+    r0 = *(u16 *)(r0 +48)
+out:
+    r0 = 1
+    exit
