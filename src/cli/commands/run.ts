@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../../isa/errors.js';
 import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
+import { MAX_INCLUDED_BYTES } from '../../loader/file-policy.js';
 import { returnName } from '../../runtime/context/index.js';
 import type { BpfMap } from '../../runtime/maps/types.js';
 import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
@@ -39,7 +40,7 @@ const decl: CommandDecl = {
 /** Hex bytes ("0a0b", "0a 0b", "0a:0b") or @FILE (raw bytes, or hex text). */
 export function parseBytes(spec: string, what: string, io: Io): Uint8Array {
   if (spec.startsWith('@')) {
-    const b = io.readFile(spec.slice(1));
+    const b = io.readFile(spec.slice(1), { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES });
     const text = new TextDecoder().decode(b);
     if (/^[\s0-9a-fA-F:,x]*$/.test(text) && /[0-9a-fA-F]/.test(text)) return parseHex(text.replace(/0x/g, ''), `${what} ${spec}`);
     return b;
