@@ -135,12 +135,20 @@ export const CASES: HostileCase[] = [
   })),
 
   // 3. Large maps.
-  { name: 'prog_array of 2^32-1 entries: ENOMEM as the kernel', pending: 'lazy maps and map limits (next step)', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map pa prog_array key=4 value=4 entries=4294967295')); return ['run', 'm.s']; }, check: (o) => badInput(o, /m\.s: map pa: .*ENOMEM/) },
-  { name: 'array of 2^26 x 8 bytes runs (the kernel creates it)', pending: 'lazy maps and map limits (next step)', setup: (dir) => { writeFileSync(join(dir, 'm.s'), '.map big array key=4 value=8 entries=67108864\n    *(u32 *)(r10 -4) = 0x3ffffff\n    r2 = r10\n    r2 += -4\n    r1 = map[big]\n    call bpf_map_lookup_elem\n    if r0 == 0x0 goto out\n    r1 = 7\n    *(u64 *)(r0 +0) = r1\n    r0 = *(u64 *)(r0 +0)\nout:\n    exit\n'); return ['run', 'm.s', '--map', 'big:00000000=0100000000000000']; }, check: (o) => must(o.code === 0 && o.stdout === '7\n', 'r0 = 7', o) },
-  { name: 'array of 2^24 entries runs fast', pending: 'lazy maps and map limits (next step)', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map a array key=4 value=8 entries=16777216')); return ['run', 'm.s', '--json']; }, check: (o) => must(o.code === 0 && JSON.parse(o.stdout).r0 === '0', 'r0 = 0', o) },
-  { name: 'queue of 2^32-1 entries: ENOMEM as the kernel', pending: 'lazy maps and map limits (next step)', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map q queue key=0 value=8 entries=4294967295')); return ['run', 'm.s']; }, check: (o) => badInput(o, /map q: .*ENOMEM/) },
-  { name: 'devmap of 2^32-1 entries: ENOMEM as the kernel', pending: 'lazy maps and map limits (next step)', setup: (dir) => { writeFileSync(join(dir, 'm.s'), '.type xdp\n' + mapProgram('.map dm devmap key=4 value=4 entries=4294967295')); return ['run', 'm.s']; }, check: (o) => badInput(o, /map dm: .*ENOMEM/) },
-  { name: 'run --max-memory ends with a clear error', pending: 'lazy maps and map limits (next step)', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map a array key=4 value=8 entries=16777216')); return ['run', 'm.s', '--max-memory', '1', '--map', 'a:00000000=0100000000000000', '--map', 'a:ffffff00=0100000000000000', '--map', 'a:ffff7f00=0100000000000000']; }, check: (o) => badInput(o, /memory budget|--max-memory/) },
+  { name: 'prog_array of 2^32-1 entries: ENOMEM as the kernel', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map pa prog_array key=4 value=4 entries=4294967295')); return ['run', 'm.s']; }, check: (o) => badInput(o, /m\.s: map pa: .*ENOMEM/) },
+  { name: 'array of 2^26 x 8 bytes runs (the kernel creates it)', setup: (dir) => { writeFileSync(join(dir, 'm.s'), '.map big array key=4 value=8 entries=67108864\n    *(u32 *)(r10 -4) = 0x3ffffff\n    r2 = r10\n    r2 += -4\n    r1 = map[big]\n    call bpf_map_lookup_elem\n    if r0 == 0x0 goto out\n    r1 = 7\n    *(u64 *)(r0 +0) = r1\n    r0 = *(u64 *)(r0 +0)\nout:\n    exit\n'); return ['run', 'm.s', '--map', 'big:00000000=0100000000000000']; }, check: (o) => must(o.code === 0 && o.stdout === '7\n', 'r0 = 7', o) },
+  { name: 'array of 2^24 entries runs fast', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map a array key=4 value=8 entries=16777216')); return ['run', 'm.s', '--json']; }, check: (o) => must(o.code === 0 && JSON.parse(o.stdout).r0 === '0', 'r0 = 0', o) },
+  { name: 'queue of 2^32-1 entries: ENOMEM as the kernel', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map q queue key=0 value=8 entries=4294967295')); return ['run', 'm.s']; }, check: (o) => badInput(o, /map q: .*ENOMEM/) },
+  { name: 'devmap of 2^32-1 entries: ENOMEM as the kernel', setup: (dir) => { writeFileSync(join(dir, 'm.s'), '.type xdp\n' + mapProgram('.map dm devmap key=4 value=4 entries=4294967295')); return ['run', 'm.s']; }, check: (o) => badInput(o, /map dm: .*ENOMEM/) },
+  {
+    name: 'run --max-memory ends with a clear error',
+    setup: (dir) => {
+      const lookup = (i: number) => `    *(u32 *)(r10 -4) = ${i}\n    r2 = r10\n    r2 += -4\n    r1 = map[a]\n    call bpf_map_lookup_elem\n`;
+      writeFileSync(join(dir, 'm.s'), `.map a array key=4 value=1048576 entries=64\n${lookup(0)}${lookup(1)}    r0 = 0\n    exit\n`);
+      return ['run', 'm.s', '--max-memory', '1'];
+    },
+    check: (o) => badInput(o, /map a: .*memory budget of 1 MiB.*--max-memory/),
+  },
 
   // 4. Long paths.
   ...['verify', 'explain', 'report', 'run', 'disasm'].map((cmd): HostileCase => ({
@@ -153,7 +161,7 @@ export const CASES: HostileCase[] = [
   // 5. Located errors.
   { name: 'corpus check: .expect.json that is null', setup: (dir) => { mkdirSync(join(dir, 'c')); writeFileSync(join(dir, 'c', 'a.s'), 'r0 = 0\nexit\n'); writeFileSync(join(dir, 'c', 'a.expect.json'), 'null'); return ['corpus', 'check', 'c']; }, check: (o) => located(o, /c\/a\.expect\.json.*(object|null)/) },
   { name: 'corpus check: .expect.json with an object as kind', setup: (dir) => { mkdirSync(join(dir, 'c')); writeFileSync(join(dir, 'c', 'a.s'), 'r0 = 0\nexit\n'); writeFileSync(join(dir, 'c', 'a.expect.json'), '{"verdict":"reject","kind":{"x":1},"why":"w"}'); return ['corpus', 'check', 'c']; }, check: (o) => located(o, /c\/a\.expect\.json.*"kind"/) },
-  { name: 'run with a map spec the kernel refuses', pending: 'lazy maps and map limits (next step)', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map h hash key=0 value=8 entries=4')); return ['run', 'm.s']; }, check: (o) => badInput(o, /m\.s: map h: .*EINVAL/) },
+  { name: 'run with a map spec the kernel refuses', setup: (dir) => { writeFileSync(join(dir, 'm.s'), mapProgram('.map h hash key=0 value=8 entries=4')); return ['run', 'm.s']; }, check: (o) => badInput(o, /m\.s: map h: .*EINVAL/) },
   { name: 'symlink loop in a corpus folder', setup: (dir) => { mkdirSync(join(dir, 'c')); writeFileSync(join(dir, 'c', 'a.s'), 'r0 = 0\nexit\n'); writeFileSync(join(dir, 'c', 'a.expect.json'), '{"verdict":"accept","why":"w"}'); symlinkSync('loop', join(dir, 'c', 'loop')); return ['corpus', 'check', 'c']; }, check: (o) => located(o, /c\/loop.*(loop|ELOOP)/) },
   { name: 'symlink loop in a conformance folder', setup: (dir) => { mkdirSync(join(dir, 'c')); writeFileSync(join(dir, 'c', 'a.data'), DATA_PROG + '-- result\n0x1\n'); symlinkSync('loop.data', join(dir, 'c', 'loop.data')); return ['conformance', 'c']; }, check: (o) => located(o, /c\/loop\.data.*(loop|ELOOP)/) },
   { name: 'FIFO in a conformance folder does not hang', setup: (dir) => { mkdirSync(join(dir, 'c')); writeFileSync(join(dir, 'c', 'a.data'), DATA_PROG + '-- result\n0x1\n'); execFileSync('mkfifo', [join(dir, 'c', 'f.data')]); return ['conformance', 'c']; }, check: (o) => must(/1 passed/.test(o.stdout) && !/internal error/.test(o.stderr), 'the regular file runs, the FIFO is skipped or reported', o) },

@@ -5,6 +5,7 @@
  * watchdog on wall time.
  */
 import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import { CASES, ENV_SECRET, type Outcome } from './cases.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const OUT = join(ROOT, 'node_modules', '.cache', 'hostile-dist');
+// One output folder per checkout (worktrees may share node_modules through a link).
+const OUT = join(ROOT, 'node_modules', '.cache', `hostile-dist-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`);
 const LIMIT_MS = 5000;
 const LIMIT_MB = 512;
 const HANG_MS = 30_000;

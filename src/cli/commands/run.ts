@@ -11,10 +11,11 @@ import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
 import { MAX_INCLUDED_BYTES } from '../../loader/file-policy.js';
 import { returnName } from '../../runtime/context/index.js';
-import type { BpfMap } from '../../runtime/maps/types.js';
+import { DEFAULT_MAP_MEMORY, MemoryBudget, MemoryBudgetError } from '../../runtime/maps/budget.js';
+import { MapError, type BpfMap } from '../../runtime/maps/types.js';
 import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
 import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
-import { parseArgs, UsageError, type CommandDecl } from '../args.js';
+import { numberOption, parseArgs, UsageError, type CommandDecl } from '../args.js';
 import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command, Io } from '../io.js';
 
@@ -33,6 +34,7 @@ const decl: CommandDecl = {
     { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
     { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm, jit)' },
     { name: 'trusted', kind: 'flag', description: 'jit: generate unchecked code (only after the verifier accepted the program)' },
+    { name: 'max-memory', kind: 'number', valueName: 'MIB', description: `memory the program's maps may take, in MiB (default ${DEFAULT_MAP_MEMORY >> 20})` },
   ],
   positionals: { min: 1, max: 1, name: 'FILE' },
 };
@@ -155,6 +157,7 @@ export const command: Command = {
       // one setup and `repeat` runs timed on their own (as BPF_PROG_TEST_RUN's duration)
       let runRepeated: (n: number) => RunResult & { nsPerRun: number };
       let vmMaps: readonly BpfMap[];
+      const budget = new MemoryBudget(numberOption(args, 'max-memory', DEFAULT_MAP_MEMORY >> 20) * (1 << 20));
       if (engine === 'jit') {
         const url = new URL('../../jit/index.js', import.meta.url);
         if (!existsSync(fileURLToPath(url)) && !existsSync(fileURLToPath(url).replace(/\.js$/, '.ts'))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
@@ -164,20 +167,20 @@ export const command: Command = {
         // trusted code skips the checks: only for programs the verifier accepted
         const mode = args.flags.has('trusted') && !args.flags.has('no-verify') ? 'trusted' : 'checked';
         type JitRun = RunResult & { jit?: unknown };
-        const jit = new (Jit as new (p: Program, o: { mode: string }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode });
+        const jit = withMapErrors(path, () => new (Jit as new (p: Program, o: { mode: string; memoryBudget: MemoryBudget }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode, memoryBudget: budget }));
         vmMaps = jit.maps;
         runOnce = () => { const r = jit.run(input); jitStats = r.jit; return r; };
         const rr = jit.runRepeated?.bind(jit);
         runRepeated = rr ? (n) => { const r = rr(input, n); jitStats = r.jit; return r; } : timedLoop(runOnce);
       } else {
-        const vm = new Vm(program);
+        const vm = withMapErrors(path, () => new Vm(program, { memoryBudget: budget }));
         vmMaps = vm.maps;
         runOnce = () => vm.run(input);
         runRepeated = (n) => vm.runRepeated(input, n);
       }
       for (const f of fills) {
         const m = vmMaps.find((x) => x.spec.name === f.map)!;
-        try { m.update(f.key, f.value, 0); } catch (e) { throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
+        try { m.update(f.key, f.value, 0); } catch (e) { if (e instanceof MemoryBudgetError) throw e; throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
       }
       if (repeat > 1) { const r = runRepeated(repeat); res = r; nsPerRun = r.nsPerRun; }
       else { const t0 = process.hrtime.bigint(); res = runOnce(); nsPerRun = Number(process.hrtime.bigint() - t0); }
@@ -204,6 +207,16 @@ export const command: Command = {
     return res.fault || res.error ? 1 : 0;
   },
 };
+
+/** Creating the maps as BPF_MAP_CREATE would: a map the kernel refuses is bad input, named with its errno. */
+function withMapErrors<T>(path: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof MapError) throw new InputError('map', `run: ${path}: ${e.message} (${e.errno})`);
+    throw e;
+  }
+}
 
 /** --repeat for an engine without a repeat entry point: the whole run (setup included) n times. */
 function timedLoop(runOnce: () => RunResult): (n: number) => RunResult & { nsPerRun: number } {
