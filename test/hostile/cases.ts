@@ -154,8 +154,9 @@ export const CASES: HostileCase[] = [
   ...['verify', 'explain', 'report', 'run', 'disasm'].map((cmd): HostileCase => ({
     name: `130,000-insn rejected straight-line program: ${cmd}`,
     setup: (dir) => { writeFileSync(join(dir, 'long.s'), longRejected(130_000)); return cmd === 'report' ? ['report', 'long.s', '-o', 'long.html'] : [cmd, 'long.s']; },
-    check: (o) => { expectNoInternal(o); must(o.code === 1 || (cmd === 'disasm' && o.code === 0), 'a normal verdict', o); },
-    ...(cmd !== 'disasm' && { pending: 'the verifier builds the failing path with a spread of the whole history (src/verifier/explore.ts currentPath, issue 11)' }),
+    // explain's verdict on this path is "undecided" (exit 0): longer than the paths it encodes.
+    check: (o) => { expectNoInternal(o); must(o.code === 1 || ((cmd === 'disasm' || cmd === 'explain') && o.code === 0), 'a normal verdict', o); },
+    ...(cmd === 'report' && { pending: 'the report completes with its verdict, but takes about 20 s of CPU and writes 54 MB of HTML for 130,000 insns (src/report, issue 14)' }),
   })),
 
   // 5. Located errors.
