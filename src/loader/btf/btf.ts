@@ -4,6 +4,7 @@
  * (`struct xdp_md *`, `const char *`, `int (*)(void *)`).
  */
 import { InputError } from '../../isa/errors.js';
+import { kernelBtfProblem } from './check.js';
 import { BTF_KIND, isModifier, type BtfEnumValue, type BtfMember, type BtfParam, type BtfType, type BtfVarSecinfo } from './types.js';
 
 const BTF_MAGIC = 0xeb9f;
@@ -299,6 +300,9 @@ export function parseBtf(data: Uint8Array, where: string, base = 0): Btf {
     if (t.kind === 'func_proto') for (const p of t.params) check(p.type, t, `parameter '${p.name}'`);
     if (t.kind === 'datasec') for (const v of t.vars) check(v.type, t, 'variable');
   }
+  // What BPF_BTF_LOAD refuses (loops, bad FUNC types, members past their struct, huge arrays).
+  const problem = kernelBtfProblem(types);
+  if (problem) throw fail(offsets[problem.id] ?? hdrLen + typeOff, `type [${problem.id}] ${problem.message}`);
   return new Btf(types, strings, offsets);
 }
 
