@@ -159,6 +159,17 @@ export const CASES: HostileCase[] = [
     ...(cmd === 'report' && { pending: 'the report completes with its verdict, but takes about 20 s of CPU and writes 54 MB of HTML for 130,000 insns (src/report, issue 14)' }),
   })),
 
+  {
+    name: '20,000-branch chain on the JIT: a clear error, not a stack overflow',
+    setup: (dir) => {
+      const lines = ['r0 = 0'];
+      for (let i = 0; i < 20_000; i++) lines.push('if r0 > 5 goto +1', 'r0 += 1');
+      writeFileSync(join(dir, 'chain.s'), [...lines, 'exit'].join('\n') + '\n');
+      return ['run', 'chain.s', '--engine', 'jit'];
+    },
+    check: (o) => badInput(o, /jit: control flow nested \d+ deep.*--engine vm/),
+  },
+
   // 5. Located errors.
   { name: 'corpus check: .expect.json that is null', setup: (dir) => { mkdirSync(join(dir, 'c')); writeFileSync(join(dir, 'c', 'a.s'), 'r0 = 0\nexit\n'); writeFileSync(join(dir, 'c', 'a.expect.json'), 'null'); return ['corpus', 'check', 'c']; }, check: (o) => located(o, /c\/a\.expect\.json.*(object|null)/) },
   { name: 'corpus check: .expect.json with an object as kind', setup: (dir) => { mkdirSync(join(dir, 'c')); writeFileSync(join(dir, 'c', 'a.s'), 'r0 = 0\nexit\n'); writeFileSync(join(dir, 'c', 'a.expect.json'), '{"verdict":"reject","kind":{"x":1},"why":"w"}'); return ['corpus', 'check', 'c']; }, check: (o) => located(o, /c\/a\.expect\.json.*"kind"/) },
