@@ -21,9 +21,12 @@ function escape(c: string): string {
   return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
 }
 
-/** `s` with every control character escaped except newlines and tabs (multi-line text output). */
+/**
+ * `s` with every control character escaped except newlines and tabs (multi-line text output).
+ * As `\uXXXX`, which is also a valid escape inside the JSON strings of --json output.
+ */
 export function printableText(s: string): string {
-  return s.replace(UNSAFE, escape);
+  return s.replace(UNSAFE, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
 }
 
 /** `s` as one printable line: newlines, tabs and control characters escaped. */
