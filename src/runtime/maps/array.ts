@@ -75,9 +75,11 @@ export class ArrayMap extends MapBase {
     checkKey(this.spec, key);
     const i = u32At(key);
     if (i >= this.spec.maxEntries) fail('ENOENT', `${this.label()}: index ${i} >= max_entries ${this.spec.maxEntries}`);
-    if (!this.percpu) return this.slot(i, 0).slice();
+    // An element never touched reads as zeros without being allocated (dumps walk every index).
+    const untouched = this.chunks[i >>> this.shift] === undefined;
+    if (!this.percpu) return untouched ? new Uint8Array(this.spec.valueSize) : this.slot(i, 0).slice();
     const slots: Uint8Array[] = [];
-    for (let c = 0; c < this.cpus; c++) slots.push(this.slot(i, c));
+    for (let c = 0; c < this.cpus; c++) slots.push(untouched ? new Uint8Array(this.spec.valueSize) : this.slot(i, c));
     return packPercpu(slots, this.spec.valueSize);
   }
 
