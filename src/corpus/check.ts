@@ -3,13 +3,13 @@
  * file in the old form), r0 of accepted programs run on the VM with the entry's inputs, and the
  * recorded kernel verdict against the running kernel.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { InputError } from '../isa/errors.js';
 import { parseConformance } from '../isa/conformance.js';
 import type { Program } from '../isa/program.js';
 import { kernelVerdict } from '../kernel/verdict.js';
+import { FileRefused, MAX_INCLUDED_BYTES, readBoundedFile } from '../loader/file-policy.js';
 import { loadFile } from '../loader/index.js';
+import { walkFiles, type WalkResult } from '../loader/walk.js';
 import { verify, type VerifyResult } from '../verifier/index.js';
 import { runProgram, type RunInput } from '../vm/index.js';
 import { expectationFor, parseSidecar, programKey, type Expectation, type ProgramExpectation, type RunInputSpec, type Sidecar } from './expectations.js';
@@ -50,23 +50,27 @@ function summarize(sc: Sidecar): Expectation {
 export function readEntry(file: string): CorpusEntry | null {
   const expectFile = sidecarPath(file);
   let text: string;
-  try { text = readFileSync(expectFile, 'utf8'); } catch { return null; }
+  try { text = new TextDecoder().decode(readBoundedFile(expectFile, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES })); } catch (e) {
+    if (e instanceof FileRefused && e.reason !== 'no such file') throw new InputError('corpus', `${expectFile}: cannot read (${e.reason})`);
+    return null;
+  }
   const sidecar = parseSidecar(expectFile, text);
   return { file, expectFile, expect: summarize(sidecar), sidecar };
 }
 
-/** Every program file under `dir` (sorted by path). */
+/**
+ * The program files under `dir` (sorted by path), and what cannot be one (a FIFO, a device, a
+ * link loop), by name: the walk never blocks and never loops.
+ */
+export function walkProgramFiles(dir: string): WalkResult {
+  return walkFiles(dir, (name) => PROGRAM_EXTS.some((e) => name.endsWith(e)));
+}
+
+/** Every program file under `dir` (sorted by path); the first unusable one is an InputError naming it. */
 export function findProgramFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) { walk(p); continue; }
-      if (PROGRAM_EXTS.some((e) => name.endsWith(e))) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
+  const w = walkProgramFiles(dir);
+  if (w.problems[0]) throw new InputError('corpus', `${w.problems[0].path}: ${w.problems[0].reason}`);
+  return w.files;
 }
 
 /** Every entry under `dir`, sorted by path. A program file without a sidecar is an error (create it with `corpus record`). */
@@ -117,7 +121,7 @@ function runInput(file: string, spec: RunInputSpec | undefined): RunInput {
   if (spec?.ctx !== undefined) input.ctx = hex(spec.ctx, `${file}: input.ctx`);
   if (spec?.mem !== undefined) input.mem = hex(spec.mem, `${file}: input.mem`);
   if (!spec && file.endsWith('.data')) {
-    const mem = parseConformance(readFileSync(file, 'utf8')).mem;
+    const mem = parseConformance(new TextDecoder().decode(readBoundedFile(file, { regularOnly: true }))).mem;
     if (mem.length) input.mem = mem;
   }
   return input;
@@ -149,7 +153,7 @@ function compareOne(x: ProgramExpectation, r: VerifyResult, problems: string[]):
 export async function checkEntry(e: CorpusEntry, withKernel: boolean): Promise<EntryResult> {
   let programs: Program[];
   try {
-    programs = await loadFile(e.file, new Uint8Array(readFileSync(e.file)));
+    programs = await loadFile(e.file, readBoundedFile(e.file, { regularOnly: true }));
   } catch (err) {
     return { file: e.file, ok: false, problems: [`does not load: ${(err as Error).message}`], verdict: 'error' };
   }
