@@ -50,7 +50,7 @@ describe('the terminal', () => {
   it('reads bench --only as a comma-separated list', async () => {
     const io = memoryIo();
     expect(await cli(io, 'bench', '--only', 'vm,nosuch')).toBe(2);
-    expect(io.stderr).toBe("bpflab: bench: unknown group 'nosuch' (have: vm, jit, verifier, fuzz, proofs)\n");
+    expect(io.stderr).toBe("bpflab: bench: unknown group 'nosuch' (have: vm, jit, replay, verifier, fuzz, proofs)\n");
   });
 });
 
