@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   fuzz: { summary: 'run a fuzzing campaign', load: async () => (await import('./commands/fuzz.js')).command },
   corpus: { summary: 'check the regression corpus (corpus check [DIR])', load: async () => (await import('./commands/corpus.js')).command },
   report: { summary: 'write the HTML report of a program', load: async () => (await import('./commands/report.js')).command },
+  selftests: { summary: 'run kernel-selftest-style objects as the kernel test loader does', load: async () => (await import('./commands/selftests.js')).command },
   bench: { summary: 'run the benchmark table', load: async () => (await import('./commands/bench.js')).command },
 };
 

@@ -207,9 +207,9 @@ export function allObligations(): Obligation[] {
   for (const b of [8, 16] as const) out.push(unary(`movsx32.s${b}`, (k, a) => k.movsx(a, b, true), (s, x) => s.movsx(x, b, true), 8));
   for (const b of SX_BITS) out.push(unary(`load.u${b}`, (k, a) => k.truncate(a, b), (s, x) => s.truncate(x, b), 8));
   for (const b of SX_BITS) out.push(unary(`load.s${b}`, (k, a) => k.sextLoad(a, b), (s, x) => s.sextLoad(x, b), 8));
-  // 6.18 does not track BPF_END: the result is unknown, which holds every byte-swapped value.
-  for (const [kind, b] of [['bswap', 16], ['bswap', 32], ['bswap', 64], ['be', 16], ['le', 32]] as const)
-    out.push(unary(`end.${kind}${b}`, (k) => k.unknown(), (s, x) => s.end(x, b, kind), 64));
+  // BPF_END as 6.18 tracks it (scalar_byte_swap: tnum_bswap16/32/64, truncation for 16/32).
+  for (const kind of ['le', 'be', 'bswap'] as const) for (const b of [16, 32, 64] as const)
+    out.push(unary(`end.${kind}${b}`, (k, a) => k.end(a, b, kind), (s, x) => s.end(x, b, kind), 8));
   out.push(pointer('add'), pointer('sub'));
   for (const jmp32 of [false, true]) for (const op of JMP_OPS) {
     out.push(decide(op, jmp32), refine(op, jmp32, 'taken'), refine(op, jmp32, 'fall'));

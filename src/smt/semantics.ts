@@ -6,7 +6,7 @@
  * are masked to the operation's width, and every 32-bit result is zero-extended.
  */
 import type { Algebra } from '../verifier/domains/algebra.js';
-import { extend } from '../verifier/domains/algebra.js';
+import { byteSwap, extend } from '../verifier/domains/algebra.js';
 import type { AluOp } from '../verifier/domains/alu.js';
 import type { JmpOp } from '../verifier/domains/branch.js';
 
@@ -33,7 +33,6 @@ export function semantics<T, B>(A: Algebra<T, B>, N = 64): Semantics<T, B> {
   const n = extend(A, A.bv(N));
   const h = extend(A, A.bv(H));
   const scaled = (bits64: number): number => (bits64 * N) / 64;
-  const at = (w: number) => (w === N ? n : extend(A, A.bv(w)));
   const lo = (x: T): T => A.trunc(x, N, H);
   const zx = (x: T): T => A.zext(x, H, N);
   function op1(v: typeof n, op: AluOp, x: T, y: T): T {
@@ -54,15 +53,6 @@ export function semantics<T, B>(A: Algebra<T, B>, N = 64): Semantics<T, B> {
       case 'smod': return v.ite(v.isZero(y), x, v.srem(x, y));
     }
   }
-  const bswap = (x: T, w: number): T => {
-    const v = at(w);
-    let r = v.zero;
-    for (let i = 0; i < w / 8; i++) {
-      const byte = v.and(v.lshrk(x, 8 * i), v.c(0xff));
-      r = v.or(r, v.shlk(byte, w - 8 - 8 * i));
-    }
-    return r;
-  };
   return {
     N,
     alu: (op, alu32, x, y) => (alu32 ? zx(op1(h, op, lo(x), lo(y))) : op1(n, op, x, y)),
@@ -81,13 +71,11 @@ export function semantics<T, B>(A: Algebra<T, B>, N = 64): Semantics<T, B> {
       const b = scaled(bits64);
       return A.sext(A.trunc(x, N, b), b, N);
     },
-    // Byte swaps need whole bytes: only meaningful at N = 64 (the proofs); smaller N truncates.
+    // A "byte" is N / 8 bits (8 at N = 64), so byte swaps scale with the register like sizes do.
     end(x, bits64, kind) {
-      const b = Math.min(bits64, N);
-      const low = A.zext(A.trunc(x, N, b), b, N);
-      if (kind === 'le') return low;
-      if (b % 8 !== 0) return low;
-      return A.zext(bswap(A.trunc(x, N, b), b), b, N);
+      const b = scaled(bits64);
+      const low = b >= N ? x : A.zext(A.trunc(x, N, b), b, N);
+      return kind === 'le' ? low : byteSwap(n, low, b, N / 8);
     },
     cond(op, jmp32, x0, y0) {
       const v = jmp32 ? h : n;

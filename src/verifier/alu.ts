@@ -37,7 +37,10 @@ export function checkAlu(env: Env, ins: Insn): void {
     if (o === op.BPF_NEG) env.markScalar(dst, d.neg(!alu64, dst.v));
     else {
       const kind = alu64 ? 'bswap' : op.srcBit(ins.code) === op.BPF_TO_BE ? 'be' : 'le';
+      // scalar_byte_swap keeps the scalar id only for le64 (a no-op on a little-endian host).
+      const id = kind === 'le' && ins.imm === 64 ? dst.id : 0;
       env.markScalar(dst, d.end(dst.v, ins.imm as 16 | 32 | 64, kind));
+      dst.id = id;
     }
     return;
   }

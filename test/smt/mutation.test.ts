@@ -101,6 +101,26 @@ const MUTANTS: Mutant[] = [
       };
     },
   },
+  {
+    name: 'be16 as swab64 of the whole var_off, then truncated to 16 bits',
+    obligation: 'end.be16',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const orig = k.t.bswap;
+      k.t = { ...k.t, bswap: (a: Tnum<T>, bits: number) => k.t.cast(orig(a, k.N), bits) };
+    },
+  },
+  {
+    name: 'bswap64 keeping the ranges of the unswapped value',
+    obligation: 'end.bswap64',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      k.end = (dst, bits64, kind) => {
+        const d = { ...dst };
+        const t = k.t.bswap(d, (bits64 * k.N) / 64);
+        d.value = t.value; d.mask = t.mask;
+        return d;
+      };
+    },
+  },
 ];
 
 describe('mutation check: the prover catches planted bugs', () => {

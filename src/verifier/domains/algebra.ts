@@ -125,3 +125,18 @@ export function extend<T, B>(A: Algebra<T, B>, v: BV<T, B>): BVx<T, B> {
     sminv,
   };
 }
+
+/**
+ * Reverse the order of the `bits / byte` bytes in the low `bits` bits of x (upper bits are
+ * dropped). At register width 64 a byte is 8 bits (swab16/32/64); scaled-down widths use
+ * byte = w / 8 so that the same permutation is proven at every width.
+ */
+export function byteSwap<T, B>(v: BVx<T, B>, x: T, bits: number, byte: number): T {
+  const bm = v.c((1n << BigInt(byte)) - 1n);
+  let r = v.zero;
+  for (let i = 0; i < bits / byte; i++) {
+    const b = v.and(v.lshrk(x, byte * i), bm);
+    r = v.or(r, v.shlk(b, bits - byte - byte * i));
+  }
+  return r;
+}

@@ -367,6 +367,28 @@ export function negScalar<T, B>(k: Kernel<T, B>, alu32: boolean, dst: Reg<T>): R
   return d;
 }
 
+/** BPF_END kinds: bswap (ALU64, unconditional), to-le and to-be (ALU). */
+export type EndKind = 'le' | 'be' | 'bswap';
+
+/**
+ * scalar_byte_swap then reg_bounds_sync (the whole BPF_END transfer, no zero-extension): on a
+ * little-endian host bswap and be swap the bytes of var_off (tnum_bswap16/32/64) and forget the
+ * ranges, which the swap scrambles; le16/le32 (and be16/be32 after the swap) truncate as
+ * coerce_reg_to_size; le64 changes nothing. bits64 is 16/32/64 in the 64-bit model.
+ */
+export function byteSwapScalar<T, B>(k: Kernel<T, B>, dst: Reg<T>, bits64: number, kind: EndKind): Reg<T> {
+  const d = copyReg(dst);
+  const bits = (bits64 * k.N) / 64;
+  if (kind !== 'le') {
+    setVarOff(d, k.t.bswap(d, bits));
+    k.mark64Unbounded(d);
+    k.mark32Unbounded(d);
+  }
+  if (bits < k.N) k.coerceToSize(d, bits);
+  k.regBoundsSync(d);
+  return d;
+}
+
 /** Variable part of ptr += scalar (adjust_ptr_min_max_vals, BPF_ADD, non-constant offset). */
 export function ptrAdd<T, B>(k: Kernel<T, B>, ptr: Reg<T>, off: Reg<T>): Reg<T> {
   const { A, n } = k;

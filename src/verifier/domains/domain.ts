@@ -174,8 +174,7 @@ export function kernelDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
     neg: (alu32, d) => k.neg(alu32, d as Reg<bigint>),
     mov32: (s) => k.mov32(s as Reg<bigint>),
     movsx: (s, bits, alu32) => k.movsx(s as Reg<bigint>, bits, alu32),
-    // 6.18 does not track BPF_END: the destination becomes unknown.
-    end: () => k.unknown(),
+    end: (d, bits, kind) => k.end(d as Reg<bigint>, bits, kind),
     truncate: (s, bytes) => k.truncate(s as Reg<bigint>, BYTES_TO_BITS[bytes]),
     sextLoad: (s, bytes) => k.sextLoad(s as Reg<bigint>, BYTES_TO_BITS[bytes]),
     branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, a as Reg<bigint>, b as Reg<bigint>)),
@@ -230,7 +229,10 @@ export function tnumDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
       const r = k.movsx(proj(s) as Reg<bigint>, bits, alu32);
       return proj(r);
     },
-    end: () => k.unknown(),
+    end: (d, bits, kind) => {
+      const low = bits === 64 ? d : t.cast(d, bits);
+      return proj(kind === 'le' ? low : t.bswap(d, bits));
+    },
     truncate: (s, bytes) => (bytes === 8 ? s : proj(t.cast(s, BYTES_TO_BITS[bytes]))),
     sextLoad: (s, bytes) => proj(k.sextLoad(proj(s) as Reg<bigint>, BYTES_TO_BITS[bytes])),
     branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, proj(a) as Reg<bigint>, proj(b) as Reg<bigint>)),
@@ -269,7 +271,7 @@ export function intervalDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
     neg: (alu32, d) => proj(k.neg(alu32, R(d))),
     mov32: (s) => proj(k.mov32(R(s))),
     movsx: (s, bits, alu32) => proj(k.movsx(R(s), bits, alu32)),
-    end: () => k.unknown(),
+    end: (d, bits, kind) => proj(k.end(R(d), bits, kind)),
     truncate: (s, bytes) => proj(k.truncate(R(s), BYTES_TO_BITS[bytes])),
     sextLoad: (s, bytes) => proj(k.sextLoad(R(s), BYTES_TO_BITS[bytes])),
     branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, R(a), R(b))),

@@ -11,7 +11,7 @@ import * as AL from './alu.js';
 import * as C from './casts.js';
 import * as BR from './branch.js';
 import type { Reg } from './scalar.js';
-import type { AluOp } from './alu.js';
+import type { AluOp, EndKind } from './alu.js';
 import type { CondOp, JmpOp, Refined } from './branch.js';
 
 export interface Kernel<T, B> {
@@ -76,6 +76,8 @@ export interface Kernel<T, B> {
   sync(r: Reg<T>): Reg<T>;
   alu(op: AluOp, alu32: boolean, dst: Reg<T>, src: Reg<T>): Reg<T>;
   neg(alu32: boolean, dst: Reg<T>): Reg<T>;
+  /** BPF_END (le/be on a little-endian host, bswap) at 16/32/64 bits of the 64-bit model. */
+  end(dst: Reg<T>, bits64: number, kind: EndKind): Reg<T>;
   /** w = w (zero-extending 32-bit move). */
   mov32(src: Reg<T>): Reg<T>;
   /** r = (sX) r (alu32 false) or w = (sX) w (alu32 true); bits64 is 8, 16 or 32 in the 64-bit model. */
@@ -164,6 +166,7 @@ export function makeKernel<T, B>(A: Algebra<T, B>, N = 64, patch?: (k: Kernel<T,
     },
     alu: (op, alu32, dst, src) => AL.adjustScalar(k, op, alu32, dst, src),
     neg: (alu32, dst) => AL.negScalar(k, alu32, dst),
+    end: (dst, bits64, kind) => AL.byteSwapScalar(k, dst, bits64, kind),
     mov32(src) {
       const d = S.copyReg(src);
       k.zext32To64(d);

@@ -5,7 +5,7 @@
  * every concrete result of the operation on members of the inputs. Written over the bit-vector
  * algebra (width w, normally 64) so that the same text runs and is proven.
  */
-import type { Algebra, BVx } from './algebra.js';
+import { byteSwap, type Algebra, type BVx } from './algebra.js';
 
 export interface Tnum<T> {
   readonly value: T;
@@ -34,6 +34,11 @@ export interface TnumOps<T, B> {
   mul(a: Tnum<T>, b: Tnum<T>): Tnum<T>;
   intersect(a: Tnum<T>, b: Tnum<T>): Tnum<T>;
   union(a: Tnum<T>, b: Tnum<T>): Tnum<T>;
+  /**
+   * tnum_bswap16/32/64: value and mask byte-swapped in the low `bits` bits (upper bits cleared);
+   * a byte is w / 8 bits (8 at w = 64).
+   */
+  bswap(a: Tnum<T>, bits: number): Tnum<T>;
   /** Keep the low `bytes` bytes (scaled: bytes * w / 64 * 8 bits when w < 64). */
   cast(a: Tnum<T>, bits: number): Tnum<T>;
   isConst(a: Tnum<T>): B;
@@ -156,6 +161,10 @@ export function tnumOps<T, B>(A: Algebra<T, B>, n: BVx<T, B>): TnumOps<T, B> {
       const v = n.and(a.value, b.value);
       const mu = n.or(n.or(n.xor(a.value, b.value), a.mask), b.mask);
       return TN(n.and(v, n.not(mu)), mu);
+    },
+    bswap(a, bits) {
+      const low = t.cast(a, bits);
+      return TN(byteSwap(n, low.value, bits, w / 8), byteSwap(n, low.mask, bits, w / 8));
     },
     cast(a, bits) {
       if (bits >= w) return a;

@@ -1,0 +1,93 @@
+/**
+ * `bpflab selftests`: test specs from decl tags as test_loader.c parses them, `__msg` patterns
+ * with `{{regex}}` parts, and the agreement with the running kernel on ../shared/kernel-selftests
+ * held against the figures recorded in test/fixtures/selftests-baseline.json.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { memoryIo } from '../../src/cli/io.js';
+import {
+  compilePattern, firstUnmatched, parseBaseline, parseKernelVerdicts, parseTestSpec, PROG_FLAGS, regressions, runSuite, TESTING_PROG_FLAGS, POINTER_VALUE,
+} from '../../src/selftests/index.js';
+
+const SELFTESTS = resolve(__dirname, '../../../shared/kernel-selftests');
+const have = existsSync(join(SELFTESTS, 'obj')) && existsSync(join(SELFTESTS, 'kernel-verdicts.json'));
+if (!have) console.log(`skipping kernel-selftests agreement: no ${SELFTESTS}`);
+
+describe('parseTestSpec (test_loader.c parse_test_spec)', () => {
+  it('reads failure, messages in order, retval names, flags set and cleared, log level', () => {
+    const s = parseTestSpec('p', [
+      'comment:test_description=a test', 'comment:test_expect_failure', 'comment:test_expect_msg=0=first', 'comment:test_expect_msg=1=second=x',
+      'comment:test_retval=POINTER_VALUE', 'comment:test_prog_flags=BPF_F_ANY_ALIGNMENT', 'comment:test_prog_flags=!BPF_F_TEST_RND_HI32',
+      'comment:test_prog_flags=0x40', 'comment:test_log_level=2',
+    ]);
+    expect(s.description).toBe('a test');
+    expect(s.priv.expectFailure).toBe(true);
+    expect(s.priv.msgs).toEqual(['first', 'second=x']);
+    expect(s.priv.retval).toBe(POINTER_VALUE);
+    expect(s.progFlags).toBe((TESTING_PROG_FLAGS | PROG_FLAGS.BPF_F_ANY_ALIGNMENT | 0x40) & ~PROG_FLAGS.BPF_F_TEST_RND_HI32);
+    expect(s.logLevel).toBe(2);
+    // unpriv inherits the privileged expectations when it has none of its own
+    expect(s.unpriv).toMatchObject({ expectFailure: true, msgs: ['first', 'second=x'] });
+  });
+  it('defaults to a privileged expected success; auxiliary and unprivileged-only tags', () => {
+    expect(parseTestSpec('p', [])).toMatchObject({ modeMask: 1, auxiliary: false, priv: { expectFailure: false, execute: false } });
+    expect(parseTestSpec('p', ['comment:test_auxiliary'])).toMatchObject({ auxiliary: true, modeMask: 1 });
+    expect(parseTestSpec('p', ['comment:test_expect_failure_unpriv']).modeMask).toBe(2);
+    expect(parseTestSpec('p', ['comment:test_retval=INT_MIN']).priv.retval).toBe(-0x80000000);
+    expect(() => parseTestSpec('p', ['comment:test_retval=12x'])).toThrow(/failed to parse __retval/);
+  });
+});
+
+describe('__msg patterns (compile_regex, validate_msgs)', () => {
+  it('matches substrings and {{regex}} parts in order, each after the previous match', () => {
+    const log = '0: (b7) r0 = 0\n1: (95) exit\nR0 min value is negative\nprocessed 2 insns\n';
+    const p = (s: string) => compilePattern(s);
+    expect(firstUnmatched(log, [p('r0 = 0'), p('exit')])).toBe(-1);
+    expect(firstUnmatched(log, [p('exit'), p('r0 = 0')])).toBe(1);
+    expect(firstUnmatched(log, [p('processed {{[0-9]+}} insns')])).toBe(-1);
+    expect(firstUnmatched(log, [p('processed {{[[:digit:]]+}} insns')])).toBe(-1);
+    // verbatim parts are not regexes; REG_NEWLINE keeps '.' on one line
+    expect(firstUnmatched(log, [p('(b7) r0 = 0')])).toBe(-1);
+    expect(firstUnmatched(log, [p('exit{{.*}}negative')])).toBe(0);
+  });
+});
+
+describe.skipIf(!have)('kernel-selftests agreement (../shared/kernel-selftests)', () => {
+  it('holds the agreement recorded in test/fixtures/selftests-baseline.json', async () => {
+    const dir = join(SELFTESTS, 'obj');
+    const verdicts = parseKernelVerdicts(readFileSync(join(SELFTESTS, 'kernel-verdicts.json'), 'utf8'), 'kernel-verdicts.json');
+    const basePath = resolve(__dirname, '../fixtures/selftests-baseline.json');
+    const base = parseBaseline(readFileSync(basePath, 'utf8'), basePath);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.o')).sort().map((f) => join(dir, f));
+    const suite = await runSuite(files, (p) => new Uint8Array(readFileSync(p)), verdicts);
+    const a = suite.agreement!;
+    expect(a.agree + a.acceptedKernelRejects + a.rejectedKernelAccepts + a.noVerdict).toBe(a.withKernelVerdict);
+    const perFile = Object.fromEntries(suite.files.map((f) => [f.file, f.agreement!]));
+    console.log(`kernel-selftests: ${a.agree}/${a.withKernelVerdict} agree, ${a.acceptedKernelRejects} accepted that the kernel rejects, ${a.rejectedKernelAccepts} rejected that it accepts, ${a.noVerdict} without a verdict`);
+    expect(regressions(base, a, perFile)).toEqual([]);
+  }, 120_000);
+});
+
+describe.skipIf(!have)('bpflab selftests (CLI)', () => {
+  it('prints a table and the closing line; --json is one document', async () => {
+    const obj = join(SELFTESTS, 'obj/verifier_and.o');
+    const io = memoryIo({ [obj]: readFileSync(obj) });
+    const code = await main(['selftests', obj], io);
+    expect(io.stdout.trimEnd().split('\n').at(-1)).toMatch(/^\d+ passed, \d+ failed$/);
+    expect(io.stdout).toMatch(/^file\s+passed\s+failed\s+skipped/m);
+    expect(code).toBe(io.stdout.includes(' 0 failed') ? 0 : 1);
+    const j = memoryIo({ [obj]: readFileSync(obj) });
+    await main(['selftests', obj, '--json'], j);
+    const doc = JSON.parse(j.stdout) as { tests: { name: string; expect: string }[]; passed: number };
+    expect(doc.tests.map((t) => t.name)).toContain('invalid_and_of_negative_number');
+    expect(doc.tests.find((t) => t.name === 'invalid_and_of_negative_number')!.expect).toBe('reject');
+  });
+  it('bad input: exit 2 and one line naming the file', async () => {
+    const io = memoryIo({});
+    expect(await main(['selftests', '/nonexistent/x.o'], io)).toBe(2);
+    expect(io.stderr).toMatch(/^bpflab: \/nonexistent\/x\.o: cannot read file/);
+  });
+});
