@@ -21,6 +21,8 @@ export interface CaseOptions extends ShapeOptions {
   seeds?: readonly Program[];
   /** Share of structured programs, 0..1 (default 0.8); the rest are mutants and raw programs. */
   structured?: number;
+  /** Of the rest, the share of seed programs and their mutants (default 0.4; a quarter of them as they are). */
+  seedShare?: number;
 }
 
 /** Fuzz cases: mostly structured programs, some mutants (of structured and seed programs) and raw ones; 1-3 inputs each. */
@@ -30,9 +32,16 @@ export function caseArb(opts: CaseOptions = {}): fc.Arbitrary<FuzzCase> {
   const rest = 100 - share;
   const programs: { weight: number; arbitrary: fc.Arbitrary<Program> }[] = [{ weight: share, arbitrary: structured }];
   if (rest > 0) {
-    programs.push({ weight: Math.ceil(rest * 0.5), arbitrary: mutatedProgramArb(structured) });
-    programs.push({ weight: Math.ceil(rest * 0.2), arbitrary: rawProgramArb });
-    if (opts.seeds && opts.seeds.length > 0) programs.push({ weight: Math.ceil(rest * 0.3), arbitrary: seedMutantArb(opts.seeds) });
+    const hasSeeds = opts.seeds !== undefined && opts.seeds.length > 0;
+    const seedShare = hasSeeds ? opts.seedShare ?? 0.4 : 0;
+    const other = rest * (1 - seedShare);
+    programs.push({ weight: Math.ceil(other * 5 / 7), arbitrary: mutatedProgramArb(structured) });
+    programs.push({ weight: Math.ceil(other * 2 / 7), arbitrary: rawProgramArb });
+    if (hasSeeds && seedShare > 0) {
+      programs.push({ weight: Math.ceil(rest * seedShare * 0.75), arbitrary: seedMutantArb(opts.seeds!) });
+      // The seeds as they are, on new inputs: a corpus program near a bug may need only the right input.
+      programs.push({ weight: Math.ceil(rest * seedShare * 0.25), arbitrary: fc.constantFrom(...opts.seeds!) });
+    }
   }
   return fc.record({ program: fc.oneof(...programs.filter((p) => p.weight > 0)), inputs: fc.array(inputArb, { minLength: 1, maxLength: 3 }) });
 }
@@ -75,6 +84,8 @@ export interface CampaignOptions {
   seconds?: number;
   /** Stop after this many cases. */
   runs?: number;
+  /** Stop after this many fast-check runs (batches): seeds seed .. seed + batches - 1 (see job.ts). */
+  batches?: number;
   /** Cases to check (default caseArb()). */
   arb?: fc.Arbitrary<FuzzCase>;
   /** Signatures already found (by other workers or earlier); updated as findings are made. */
@@ -213,7 +224,8 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
   };
 
   let seed = o.seed;
-  while (stats.runs < maxRuns && performance.now() < deadline && !o.shouldStop?.()) {
+  let batchesLeft = o.batches ?? Infinity;
+  while (stats.runs < maxRuns && batchesLeft-- > 0 && performance.now() < deadline && !o.shouldStop?.()) {
     target = null;
     last = null;
     if (o.shouldStop?.()) break;

@@ -12,3 +12,4 @@ export { buildOracles, setFuzzOverrides, isOracleName, type FuzzOverrides, type 
 export { makeRecheck, type RecheckOptions } from './recheck.js';
 export { FindingWriter, type EntryFile } from './output.js';
 export { writeFinding } from './record.js';
+export { campaignJobs, runJob, mergeJobs, encodeResult, decodeResult, type JobSpec, type JobResult } from './job.js';

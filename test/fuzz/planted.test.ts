@@ -29,7 +29,7 @@ const program = (text: string): Program => {
 
 /**
  * A seed near the planted verifier bug: a random index bounded by `if r0 > 6`, then a stack read
- * that stays inside the frame for r0 <= 5 only. The real verifier rejects it (r0 may be 6); with
+ * (one byte at r10 - 6 + r0) that stays inside the frame for r0 <= 5 only. The real verifier rejects it (r0 may be 6); with
  * the bug it believes r0 <= 5 and accepts, and r0 = 6 reads past the frame.
  */
 const NEAR_JGT = program(`
@@ -40,7 +40,7 @@ const NEAR_JGT = program(`
     *(u64 *)(r10 -8) = 0
     r1 = r10
     r1 += r0
-    r2 = *(u16 *)(r1 -7)
+    r2 = *(u8 *)(r1 -6)
     r0 = 0
     exit
 out:

@@ -9,6 +9,7 @@ import { ORACLE_NAMES, type OracleName } from '../../fuzz/finding.js';
 import { FindingWriter } from '../../fuzz/output.js';
 import { writeFinding } from '../../fuzz/record.js';
 import { runParallel } from '../../fuzz/parallel.js';
+import { type JobResult, type JobSpec, campaignJobs, mergeJobs, runJob } from '../../fuzz/job.js';
 import { isOracleName } from '../../fuzz/setup.js';
 import { withKernelVerdict } from '../../fuzz/oracles/kernel.js';
 import { UsageError, numberOption, parseArgs, type CommandDecl } from '../args.js';
@@ -19,7 +20,7 @@ const decl: CommandDecl = {
   summary: 'Fuzz the verifier and the engines: generate programs and inputs, check them with the oracles\n' +
     '(sanitize: accepted => no fault on the VM; embed: concrete states lie in the abstract ones; jit: VM = JIT;\n' +
     'kernel: verdicts and results vs the running kernel), shrink and deduplicate findings, write them to DIR.',
-  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--json]',
+  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--queue redis://HOST:PORT] [--jobs N] [--json]',
   options: [
     { name: 'seconds', kind: 'number', valueName: 'N', description: 'stop after N seconds (default 60 unless --runs is given)' },
     { name: 'runs', kind: 'number', valueName: 'N', description: 'stop after N programs' },
@@ -30,6 +31,11 @@ const decl: CommandDecl = {
     { name: 'shrink-seconds', kind: 'number', valueName: 'N', description: 'time budget for minimising one finding (default 30)' },
     { name: 'shrink-steps', kind: 'number', valueName: 'N', description: 'candidates tried when minimising one finding (default 2000; deterministic, unlike the time budget)' },
     { name: 'no-seeds', kind: 'flag', description: 'do not mutate corpus/ and examples/ programs' },
+    { name: 'queue', kind: 'string', valueName: 'redis://HOST:PORT', description: 'coordinate a campaign of seed-range jobs on a BullMQ queue; `bpflab fuzz-worker` processes run them' },
+    { name: 'jobs', kind: 'number', valueName: 'N', description: 'a campaign of N seed-range jobs (default with --queue: from --runs); without --queue they run here, with the same result' },
+    { name: 'job-seeds', kind: 'number', valueName: 'N', description: 'fast-check runs (seeds) per job (default 4)' },
+    { name: 'batch', kind: 'number', valueName: 'N', description: 'programs per fast-check run (default 25)' },
+    { name: 'planted-bug', kind: 'string', valueName: 'BUG', choices: ['jgt-fall-as-jlt'], description: 'TEST ONLY: fuzz a verifier with this deliberate bug (to check that campaigns find it)' },
   ],
   positionals: { min: 0, max: 0, name: '' },
 };
@@ -67,10 +73,29 @@ export const command: Command = {
     const oracles = parseOracles(args.lists.get('oracle'));
     const dir = args.strings.get('out') ?? 'findings';
 
+    const queueUrl = args.strings.get('queue');
+    const batch = numberOption(args, 'batch', 25);
+    const jobSeeds = numberOption(args, 'job-seeds', 4);
+    if (batch < 1 || jobSeeds < 1) throw new UsageError('fuzz: --batch and --job-seeds must be at least 1');
+    let jobCount = args.strings.has('jobs') ? numberOption(args, 'jobs', 0) : undefined;
+    if (queueUrl !== undefined && jobCount === undefined) {
+      if (runs === undefined) throw new UsageError('fuzz: --queue needs --runs N or --jobs N (a queue campaign is a fixed set of seed-range jobs)');
+      jobCount = Math.ceil(runs / (batch * jobSeeds));
+    }
+    if (queueUrl !== undefined && !/^rediss?:\/\/[^/\s]+/.test(queueUrl)) throw new UsageError(`fuzz: --queue ${queueUrl}: expected redis://HOST:PORT`);
+    const plantedBug = args.strings.get('planted-bug') as JobSpec['plantedBug'];
+    const jobSpecs = jobCount === undefined ? null : campaignJobs({
+      seed, jobs: jobCount, seedsPerJob: jobSeeds, batch, oracles, useSeeds: !args.flags.has('no-seeds'),
+      shrinkSteps: shrinkSteps ?? 2000, minimiseSteps: Math.min(400, shrinkSteps ?? 400), shrinkSeconds, ...(plantedBug && { plantedBug }),
+    });
+    if (plantedBug && !jobSpecs) throw new UsageError('fuzz: --planted-bug needs --jobs or --queue');
+
     // Checked before the campaign: a folder that cannot take findings is a usage error, not a lost finding later.
     const writer = new FindingWriter(dir);
-    io.err(`fuzz: seed ${seed}, oracles ${oracles.join(',')}, ${workers} worker${workers === 1 ? '' : 's'}, ` +
-      `${seconds !== undefined ? `${seconds} s` : ''}${seconds !== undefined && runs !== undefined ? ' / ' : ''}${runs !== undefined ? `${runs} programs` : ''}\n`);
+    io.err(`fuzz: seed ${seed}, oracles ${oracles.join(',')}, ` + (jobSpecs
+      ? `${jobSpecs.length} jobs of ${jobSeeds} x ${batch} programs ${queueUrl !== undefined ? `on the queue ${queueUrl}` : 'in this process'}\n`
+      : `${workers} worker${workers === 1 ? '' : 's'}, ` +
+        `${seconds !== undefined ? `${seconds} s` : ''}${seconds !== undefined && runs !== undefined ? ' / ' : ''}${runs !== undefined ? `${runs} programs` : ''}\n`));
     const written: { bug: FoundBug; name: string; files: string[] }[] = [];
     let lastLine = 0;
     let unconfirmed = 0;
@@ -83,31 +108,66 @@ export const command: Command = {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    let res: Awaited<ReturnType<typeof runParallel>>;
+    const record = (bug: FoundBug): void => {
+      const f = withKernelVerdict(bug.finding);
+      bug.finding = f;
+      const w = writeFinding(writer, bug, (m) => io.err(`${m}\n`));
+      if (!w) return;
+      written.push({ bug, ...w });
+      io.err(`fuzz: finding ${w.name}: ${f.message} (${bug.originalInsns} -> ${f.program.insns.length} insns)\n`);
+    };
+    const progressLine = (s: CampaignStats, extra = ''): void => {
+      const now = Date.now();
+      if (now - lastLine < 2000) return;
+      lastLine = now;
+      io.err(`fuzz: ${s.seconds.toFixed(0)} s, ${s.runs} programs (${rate(s).toFixed(0)}/s), accepted ${pct(s.accepted, s.runs)}, findings ${written.length || s.findings} (${s.duplicates} duplicates)` +
+        `${s.shrinking ? `, minimising ${s.shrinking.signature} (${s.shrinking.steps} steps)` : ''}${extra}\n`);
+    };
+    let res: { stats: CampaignStats; found: FoundBug[]; notes: string[]; workers: number };
     try {
-      res = await runParallel({
-        workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'),
-        ...(seconds !== undefined && { seconds }), ...(runs !== undefined && { runs }),
-        ...(shrinkSteps !== undefined && { shrinkSteps }),
-        shouldStop: () => stopped !== null,
-        onSkipped: (name, reason) => io.err(`fuzz: oracle ${name} skipped: ${reason}\n`),
-        onUnconfirmed: (f, why) => { unconfirmed++; io.err(`fuzz: dropped a ${f.oracle} ${f.kind} finding: ${why}\n`); },
-        onProgress: (s) => {
-          const now = Date.now();
-          if (now - lastLine < 2000) return;
-          lastLine = now;
-          io.err(`fuzz: ${s.seconds.toFixed(0)} s, ${s.runs} programs (${rate(s).toFixed(0)}/s), accepted ${pct(s.accepted, s.runs)}, findings ${written.length} (${s.duplicates} duplicates)` +
-            `${s.shrinking ? `, minimising ${s.shrinking.signature} (${s.shrinking.steps} steps)` : ''}\n`);
-        },
-        onFinding: (bug) => {
-          const f = withKernelVerdict(bug.finding);
-          bug.finding = f;
-          const w = writeFinding(writer, bug, (m) => io.err(`${m}\n`));
-          if (!w) return;
-          written.push({ bug, ...w });
-          io.err(`fuzz: finding ${w.name}: ${f.message} (${bug.originalInsns} -> ${f.program.insns.length} insns)\n`);
-        },
-      });
+      if (jobSpecs) {
+        // Seed-range jobs: on the queue, or here one after the other -- the same merged result either way.
+        let merged: { stats: CampaignStats; found: FoundBug[]; notes: string[] };
+        if (queueUrl !== undefined) {
+          // Loaded only here: BullMQ and ioredis are for queue campaigns.
+          const { runQueueCampaign } = await import('../../fuzz/queue.js');
+          try {
+            merged = await runQueueCampaign({
+              url: queueUrl, jobs: jobSpecs, shouldStop: () => stopped !== null,
+              onProgress: (s) => progressLine(s, `, jobs ${s.jobsDone}/${s.jobs}`),
+            });
+          } catch (e) {
+            io.err(`fuzz: the queue campaign on ${queueUrl} failed: ${(e as Error).message.split('\n')[0]}\n`);
+            return 2;
+          }
+        } else {
+          const results: JobResult[] = [];
+          const t0 = Date.now();
+          for (const spec of jobSpecs) {
+            if (stopped !== null) break;
+            const done = mergeJobs(results).stats;
+            results.push(await runJob(spec, (s) => progressLine({ ...s, runs: done.runs + s.runs, accepted: done.accepted + s.accepted })));
+          }
+          merged = mergeJobs(results);
+          merged.stats.seconds = (Date.now() - t0) / 1000; // one after the other: the wall time, not the longest job
+        }
+        for (const n of merged.notes) if (n.includes(': skipped (')) io.err(`fuzz: oracle ${n}\n`);
+        merged.notes = merged.notes.filter((n) => !n.includes(': skipped ('));
+        for (const b of merged.found) record(b);
+        unconfirmed = merged.stats.unconfirmed;
+        res = { ...merged, workers: 1 };
+      } else {
+        res = await runParallel({
+          workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'),
+          ...(seconds !== undefined && { seconds }), ...(runs !== undefined && { runs }),
+          ...(shrinkSteps !== undefined && { shrinkSteps }),
+          shouldStop: () => stopped !== null,
+          onSkipped: (name, reason) => io.err(`fuzz: oracle ${name} skipped: ${reason}\n`),
+          onUnconfirmed: (f, why) => { unconfirmed++; io.err(`fuzz: dropped a ${f.oracle} ${f.kind} finding: ${why}\n`); },
+          onProgress: (s) => progressLine(s),
+          onFinding: record,
+        });
+      }
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
