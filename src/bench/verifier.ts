@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProgType, Program } from '../isa/program.js';
 import { loadFile } from '../loader/index.js';
 import { verify } from '../verifier/index.js';
+import { pathologicalRows } from './pathological.js';
 import type { BenchOptions, BenchRow, BenchSuite } from './types.js';
 
 /** One row of kernel-verdicts.csv. */
@@ -81,6 +82,9 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
   opts.progress(`verifier: ${samples.length} programs from corpus-samples`);
   const mine: number[] = [];
   const kernel: number[] = [];
+  /** processed insns (bpflab / kernel) of the programs the kernel accepted. */
+  const ratios: number[] = [];
+  let atLimit = 0;
   let note = '';
   const k = await import('../kernel/index.js').catch(() => null);
   const avail = k?.kernelAvailable() ?? { ok: false, reason: 'kernel binding not loadable' };
@@ -93,6 +97,10 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
         const load = k.progLoad(program, { logLevel: 0 });
         if (load.fd !== null) k.closeFd(load.fd);
         kernel.push(load.ms);
+        if (load.verdict === 'accept' && load.processed) {
+          ratios.push(r.processed / load.processed);
+          if (r.error?.kind === 'too_large') atLimit++;
+        }
       } catch {
         // maps the kernel refuses: no anchor for this program
       }
@@ -111,8 +119,20 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
     r.note = note ? `${n}; ${note}` : n;
     return r;
   };
-  return [
+  const rows = [
     row('corpus-samples total', total, kernel.length ? ktotal : undefined),
     row('corpus-samples median', median(mine), kernel.length ? median(kernel) : undefined),
   ];
+  if (ratios.length) {
+    const sorted = [...ratios].sort((a, b) => a - b);
+    const p95 = sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))]!;
+    const within = sorted.filter((x) => x <= 1.5).length;
+    const note = `${sorted.length} kernel-accepted programs; p95 ${p95.toFixed(2)}x; within 1.5x: ${within} (${((100 * within) / sorted.length).toFixed(1)}%); at the 1M limit: ${atLimit}`;
+    rows.push({ group: 'verifier', name: 'processed insns / kernel, median', value: Number(median(sorted).toFixed(2)), unit: 'x', note });
+    rows.push({ group: 'verifier', name: 'processed insns / kernel, worst', value: Number(sorted[sorted.length - 1]!.toFixed(2)), unit: 'x', note });
+  }
+  rows.push({ group: 'verifier', name: 'peak RSS over the corpus', value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB', note: 'process peak after verifying every program (includes the loaded objects)' });
+  opts.progress('verifier: pathological programs');
+  rows.push(...pathologicalRows(k && avail.ok ? k : null, opts.quick));
+  return rows;
 };

@@ -22,6 +22,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   report: { summary: 'write the HTML report of a program', load: async () => (await import('./commands/report.js')).command },
   selftests: { summary: 'run kernel-selftest-style objects as the kernel test loader does', load: async () => (await import('./commands/selftests.js')).command },
   bench: { summary: 'run the benchmark table', load: async () => (await import('./commands/bench.js')).command },
+  trace: { summary: 'record tracepoint events from the running kernel (trace record HOOK... -o OUT.jsonl)', load: async () => (await import('./commands/trace.js')).command },
 };
 
 export const processIo: Io = {

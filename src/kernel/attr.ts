@@ -102,6 +102,16 @@ export const PROG_TEST_RUN = {
   batch_size: 72,
 } as const;
 
+/** BPF_LINK_CREATE (the common part, then perf_event.bpf_cookie). */
+export const LINK_CREATE = {
+  size: 64,
+  prog_fd: 0,
+  target_fd: 4,
+  attach_type: 8,
+  flags: 12,
+  perf_event_bpf_cookie: 16,
+} as const;
+
 /** A little-endian writer/reader over an attr buffer. */
 export class Attr {
   readonly bytes: Uint8Array;

@@ -25,6 +25,7 @@ export const BPF_CMD = {
   BTF_LOAD: 18,
   MAP_LOOKUP_AND_DELETE_ELEM: 21,
   MAP_FREEZE: 22,
+  LINK_CREATE: 28,
 } as const;
 
 /** __NR_bpf per architecture. */

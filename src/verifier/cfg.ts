@@ -27,16 +27,27 @@ export interface Subprog {
   callback: boolean;
 }
 
+export type CfgGraph = Graph<string, Block, { kind: EdgeKind }>;
+
 export interface Cfg {
-  graph: Graph<string, Block, { kind: EdgeKind }>;
+  /** Blocks and edges as a graphlib graph (built lazily on first read: reports and analysis only). */
+  readonly graph: CfgGraph;
   blocks: Block[];
   subprogs: Subprog[];
   /** Block index that contains each slot. */
   blockOf: Int32Array;
   /** 1 where the slot is the second half of an ld_imm64. */
   second: Uint8Array;
-  /** 1 at jump targets and after conditional jumps and calls: where states are checkpointed. */
+  /**
+   * 1 where is_state_visited runs (the kernel's mark_prune_point in visit_insn): conditional
+   * jumps themselves and their targets, ja targets, the instruction after every call, pseudo
+   * calls and callee entries.
+   */
   prunePoint: Uint8Array;
+  /** 1 where a path may arrive non-linearly (mark_jmp_point): each visit is a jump-history entry. */
+  jmpPoint: Uint8Array;
+  /** 1 where a checkpoint is always made (mark_force_checkpoint: callback-calling helpers, may_goto). */
+  forceCheckpoint: Uint8Array;
   /** 1 at targets of back-edges (loop heads). */
   loopHead: Uint8Array;
   /** Back-edges found (from, to). */
@@ -69,6 +80,43 @@ function findSubprogs(insns: readonly Insn[], second: Uint8Array): Subprog[] {
   }
   const sorted = [...starts.keys()].sort((a, b) => a - b);
   return sorted.map((s, i) => ({ start: s, end: sorted[i + 1] ?? n, callback: starts.get(s)! }));
+}
+
+/** Helpers that call a callback an unknown number of times (is_sync_callback_calling_function). */
+const SYNC_CALLBACK_HELPERS = new Set([164 /* for_each_map_elem */, 180 /* find_vma */, 181 /* loop */, 209 /* user_ringbuf_drain */]);
+const MAY_GOTO = op.BPF_JMP | 0xe0;
+
+/** The kernel's prune, jump-history and forced-checkpoint points (visit_insn, push_insn, visit_func_call_insn). */
+function markPrunePoints(insns: readonly Insn[], second: Uint8Array, prune: Uint8Array, jmp: Uint8Array, force: Uint8Array): void {
+  const n = insns.length;
+  const mark = (pc: number, isJmpPoint: boolean): void => {
+    if (pc < 0 || pc >= n) return;
+    prune[pc] = 1;
+    if (isJmpPoint) jmp[pc] = 1;
+  };
+  for (let pc = 0; pc < n; pc++) {
+    if (second[pc]) continue;
+    const ins = insns[pc]!;
+    if (ins.code === op.BPF_LD_IMM64) {
+      // A callback reference is visited as a call (visit_func_call_insn with the callee).
+      if (ins.src === op.BPF_PSEUDO_FUNC) { mark(pc + 2, true); mark(pc, false); mark(pc + 1 + ins.imm, true); }
+      continue;
+    }
+    if (!isJmp(ins.code)) continue;
+    const o = op.jmpOp(ins.code);
+    if (o === op.BPF_EXIT) continue;
+    if (o === op.BPF_CALL) {
+      if (ins.src === 0 && SYNC_CALLBACK_HELPERS.has(ins.imm)) { force[pc] = 1; mark(pc, true); }
+      mark(pc + 1, true);
+      if (ins.src === op.BPF_PSEUDO_CALL) { mark(pc, false); mark(pc + 1 + ins.imm, true); }
+      continue;
+    }
+    if (o === op.BPF_JA) { mark(pc + 1 + (op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off), true); continue; }
+    // Conditional jumps: the jump itself and its target (the fall-through is not a prune point).
+    mark(pc, false);
+    if (ins.code === MAY_GOTO) force[pc] = 1;
+    mark(pc + 1 + ins.off, true);
+  }
 }
 
 /** Builds the CFG and applies the kernel's structural rejections. Throws Reject. */
@@ -115,6 +163,9 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
 
   // check_cfg: iterative DFS from insn 0 and every callback; back-edges and unreachable insns.
   const prunePoint = new Uint8Array(n);
+  const jmpPoint = new Uint8Array(n);
+  const forceCheckpoint = new Uint8Array(n);
+  markPrunePoints(insns, second, prunePoint, jmpPoint, forceCheckpoint);
   const loopHead = new Uint8Array(n);
   const backEdges: [number, number][] = [];
   const color = new Uint8Array(n); // 0 white, 1 on stack, 2 done
@@ -130,14 +181,11 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
       const e = top.edges[top.i++]!;
       if (e.to < 0 || e.to >= n) throw new Reject(top.pc, 'cfg_jump_out_of_range', `jump out of range from insn ${top.pc} to ${e.to}`);
       if (second[e.to]) throw new Reject(top.pc, 'cfg_jump_out_of_range', `jump to the middle of ldimm64 insn ${e.to - 1}`);
-      if (e.kind === 'taken' || e.kind === 'jump') prunePoint[e.to] = 1;
-      if (e.kind === 'fallthrough' && top.edges.length > 1) prunePoint[e.to] = 1;
       if (color[e.to] === 1) {
         if (e.kind === 'call') continue; // recursion is rejected when explored
         if (opts.rejectLoops) throw new Reject(top.pc, 'cfg_back_edge', `back-edge from insn ${top.pc} to ${e.to}`);
         backEdges.push([top.pc, e.to]);
         loopHead[e.to] = 1;
-        prunePoint[e.to] = 1;
         continue;
       }
       if (color[e.to] === 2) continue;
@@ -168,7 +216,20 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
     b.end = pc;
     blockOf[pc] = blocks.length - 1;
   }
-  const graph = new Graph<string, Block, { kind: EdgeKind }>({ directed: true, multigraph: true });
+  // The graphlib graph is for reports and analysis: built on first use, never on the verifier's path.
+  let graph: CfgGraph | null = null;
+  const cfg: Cfg = {
+    get graph(): CfgGraph {
+      if (!graph) graph = blockGraph(blocks, blockOf, second, succ);
+      return graph;
+    },
+    blocks, subprogs, blockOf, second, prunePoint, jmpPoint, forceCheckpoint, loopHead, backEdges,
+  };
+  return cfg;
+}
+
+function blockGraph(blocks: readonly Block[], blockOf: Int32Array, second: Uint8Array, succ: (pc: number) => { to: number; kind: EdgeKind }[]): CfgGraph {
+  const graph: CfgGraph = new Graph<string, Block, { kind: EdgeKind }>({ directed: true, multigraph: true });
   graph.setGraph('cfg');
   for (const b of blocks) graph.setNode(b.id, b);
   for (const b of blocks) {
@@ -178,5 +239,5 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
       graph.setEdge(b.id, to.id, { kind: e.kind }, e.kind);
     }
   }
-  return { graph, blocks, subprogs, blockOf, second, prunePoint, loopHead, backEdges };
+  return graph;
 }

@@ -16,7 +16,7 @@ import type { Env } from './env.js';
 import { joinStates } from './join.js';
 import { checkMemAccess, checkStrictAlignment } from './memory.js';
 import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
-import { propagatePrecision } from './precision.js';
+import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { T } from './reg-types.js';
 import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
@@ -57,12 +57,15 @@ export function currentPath(env: Env, failPc: number): { path: number[]; states:
   const chain: Checkpoint[] = [];
   for (let p = st.parent; p; p = p.parent) chain.push(p);
   chain.reverse();
+  // Appended element by element: a spread of a path-length array would exceed the call stack.
   const path: number[] = [];
   const regs: string[] = [];
-  for (const cp of chain) { path.push(...cp.hist); if (cp.histS) regs.push(...cp.histS); }
-  path.push(...st.hist, failPc);
+  const append = <X>(to: X[], from: readonly X[]): void => { for (let i = 0; i < from.length; i++) to.push(from[i]!); };
+  for (const cp of chain) { append(path, cp.hist); if (cp.histS) append(regs, cp.histS); }
+  append(path, st.hist);
+  path.push(failPc);
   if (!st.histS) return { path, states: null };
-  regs.push(...st.histS);
+  append(regs, st.histS);
   // A rejection before the step (limits, loops) has no state recorded for the failing pc yet.
   if (regs.length < path.length && env.trail) regs.push(env.trail.state(st).trimStart());
   if (regs.length !== path.length) return { path, states: null };
@@ -145,6 +148,7 @@ export function explore(env: Env, sub = 0): void {
     const ended = step(env, env.insns[pc]!, push);
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
+    if (env.cfg.jmpPoint[pc] || env.histExtra) hist.jmpHistory = (hist.jmpHistory ?? 0) + 1;
     if (log) {
       const s = log.state(env.cur, false, env.scratched, env.scratchedStack);
       // A line printed while the instruction ran (a global call) moves its state to a line of its own.
@@ -301,22 +305,29 @@ function isStateVisited(env: Env, pc: number): boolean {
   const list = env.explored[pc] ?? (env.explored[pc] = []);
   const jmps = env.jmpsProcessed - env.prevJmpsProcessed;
   const insns = env.insnProcessed - env.prevInsnProcessed;
-  let addNew = (jmps >= 2 && insns >= 8) || jmps > 40;
+  // force_new_state: at forced checkpoints, and when the jump history grows past 40 entries.
+  const force = env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
+  let addNew = force || (jmps >= 2 && insns >= 8);
   for (let i = 0; i < list.length; i++) {
     const cp = list[i]!;
     if (cp.branches > 0) {
       if (statesEqual(env, cp.st, cur, pc, true)) env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
-      if (jmps < 20 && insns < 100) addNew = false;
+      if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (env.opts.prune !== false && statesEqual(env, cp.st, cur, pc, false, cp.read)) {
       cp.hits++;
       propagateStackReads(env, cp);
       propagatePrecision(env, cp.st);
       return true;
     }
+    // Only misses that lead to a new state count; keep loop checkpoints longer (they make loops converge).
     if (addNew) cp.misses++;
-    if (cp.misses > cp.hits * 3 + 3) { list.splice(i, 1); i--; }
+    const n = env.cfg.forceCheckpoint[pc] && cp.branches > 0 ? 64 : 3;
+    if (cp.misses > cp.hits * n + n) { list.splice(i, 1); i--; }
   }
   if (!addNew) return false;
+  // mark_all_scalars_imprecise: the new checkpoint keeps only the precision its own future
+  // asks for (backtracking marks it), not what the path inherited from older checkpoints.
+  markAllImprecise(cur);
   const snap = cloneState(cur);
   const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed, hist: cur.hist, histx: cur.histx,
     written: cur.written, read: cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME)) };
@@ -331,6 +342,7 @@ function isStateVisited(env: Env, pc: number): boolean {
     cur.histS = [];
   }
   cur.written = cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME));
+  cur.jmpHistory = 0;
   list.push(cp);
   env.totalStates++;
   env.curStates++;

@@ -12,7 +12,7 @@ import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore } from './explore.js';
 import { liveRegisters } from './liveness.js';
-import type { VerifyOptions } from './options.js';
+import { INSN_LIMIT, type VerifyOptions } from './options.js';
 
 export { ERROR_KINDS, type ErrorKind, type VerifierError } from './error-kinds.js';
 export { buildCfg, type Cfg, type Block, type Subprog, type EdgeKind } from './cfg.js';
@@ -50,6 +50,8 @@ export interface VerifyResult {
 function checkEncoding(program: Program): void {
   const insns = program.insns;
   if (insns.length === 0) throw new Reject(0, 'invalid_insn', 'program has no instructions');
+  // bpf_prog_load refuses insn_cnt > BPF_COMPLEXITY_LIMIT_INSNS with E2BIG before the verifier runs (no log).
+  if (insns.length > INSN_LIMIT) throw new Reject(0, 'too_large', `E2BIG: program of ${insns.length} insns is longer than ${INSN_LIMIT}`);
   for (let pc = 0; pc < insns.length; pc++) {
     const ins = insns[pc]!;
     if (ins.code === op.BPF_LD_IMM64) {

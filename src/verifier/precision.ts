@@ -40,6 +40,14 @@ function markAll(env: Env, st: VState): void {
   void env;
 }
 
+/** mark_all_scalars_imprecise: forget the precision marks of every scalar of `st`. */
+export function markAllImprecise(st: VState): void {
+  for (const f of st.frames) {
+    for (const r of f.regs) r.precise = false;
+    for (const r of f.spills) if (r) r.precise = false;
+  }
+}
+
 /** Walks one instruction backwards; false when precision cannot be tracked through it. */
 function backtrack(env: Env, pc: number, extra: number, bt: Bt): boolean {
   const ins = env.insns[pc]!;
@@ -116,20 +124,21 @@ export function markPrecise(env: Env, regMask: number, slots: readonly number[] 
     const st = parent.st;
     if (st.frames.length - 1 !== fi) { markAll(env, cur); return; }
     const pf = st.frames[fi]!;
-    let fresh = false;
+    // As the kernel: a value already precise in this checkpoint had its sources marked when it
+    // became precise, so it stops being tracked; the others are marked and followed further back.
     for (let r = 0; r <= 10; r++) {
       if (!(bt.regs & (1 << r))) continue;
       const reg = pf.regs[r]!;
-      if (reg.type !== T.SCALAR) { bt.regs &= ~(1 << r); continue; }
-      if (!reg.precise) { reg.precise = true; fresh = true; }
+      if (reg.type !== T.SCALAR || reg.precise) { bt.regs &= ~(1 << r); continue; }
+      reg.precise = true;
     }
-    for (const code of [...bt.slots]) {
+    for (const code of bt.slots) {
       const frame = Math.floor((code - 1) / SLOTS);
       const sp = st.frames[frame]?.spills[(code - 1) % SLOTS];
-      if (!sp || sp.type !== T.SCALAR) { bt.slots.delete(code); continue; }
-      if (!sp.precise) { sp.precise = true; fresh = true; }
+      if (!sp || sp.type !== T.SCALAR || sp.precise) { bt.slots.delete(code); continue; }
+      sp.precise = true;
     }
-    if (!fresh || (bt.regs === 0 && bt.slots.size === 0)) return;
+    if (bt.regs === 0 && bt.slots.size === 0) return;
     hist = parent.hist;
     histx = parent.histx;
     parent = parent.parent;

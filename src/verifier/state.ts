@@ -80,6 +80,11 @@ export interface VState {
   histS?: string[];
   /** Per frame, stack slots fully overwritten since `parent` (they screen reads from older checkpoints). */
   written: Uint8Array[];
+  /**
+   * Entries the kernel's jump history would hold since `parent` (jump points reached, stack
+   * accesses and linked-register jumps): past 40 a checkpoint is forced.
+   */
+  jmpHistory?: number;
 }
 
 /** A stored state at a prune point. `branches` counts paths from it still being explored. */
@@ -142,7 +147,7 @@ function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: VState): VState {
-  const c: VState = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()) };
+  const c: VState = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()), jmpHistory: s.jmpHistory ?? 0 };
   if (s.histS) c.histS = s.histS.slice();
   return c;
 }

@@ -113,12 +113,7 @@ export class Vm {
     this.program = program;
     if (opts.maps && opts.maps.length !== program.maps.length)
       throw new InputError('maps', `${program.maps.length} maps declared but ${opts.maps.length} instances given`);
-    this.maps = opts.maps ?? program.maps.map((spec0) => {
-      const spec = libbpfFixups(spec0, opts.cpus ?? 1);
-      const m = createMap(spec, { cpus: opts.cpus ?? 1 });
-      if (spec.initial) m.update(new Uint8Array(m.spec.keySize), spec.initial.subarray(0, spec.valueSize));
-      return m;
-    });
+    this.maps = opts.maps ?? program.maps.map((spec) => instantiateMap(spec, opts.cpus ?? 1));
     this.helpers = opts.helpers ?? HELPERS;
     this.interp = new Interpreter(this.mem, new Int32Array(22), this.helpers, opts.maxSteps ?? DEFAULT_MAX_STEPS);
     if (opts.onStep) this.interp.onStep = opts.onStep;
@@ -364,6 +359,14 @@ export function libbpfFixups(spec: MapSpec, cpus: number): MapSpec {
     case 'array_of_maps': case 'hash_of_maps': return { ...spec, valueSize: 4 };
     default: return spec;
   }
+}
+
+/** A map instance for `spec` as libbpf creates it (its fix-ups applied, global data filled in). */
+export function instantiateMap(spec0: MapSpec, cpus = 1): BpfMap {
+  const spec = libbpfFixups(spec0, cpus);
+  const m = createMap(spec, { cpus });
+  if (spec.initial) m.update(new Uint8Array(m.spec.keySize), spec.initial.subarray(0, spec.valueSize));
+  return m;
 }
 
 /** Runs `program` once on `input` (creating its maps unless opts.maps gives them). */

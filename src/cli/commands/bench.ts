@@ -8,7 +8,7 @@ import { helpText, parseArgs, type CommandDecl } from '../args.js';
 import type { Command } from '../io.js';
 import type { BenchRow, BenchSuite } from '../../bench/types.js';
 
-const AREAS = ['vm', 'jit', 'verifier', 'fuzz', 'proofs'] as const;
+const AREAS = ['vm', 'jit', 'replay', 'verifier', 'fuzz', 'proofs'] as const;
 
 const decl: CommandDecl = {
   name: 'bench',

@@ -11,6 +11,8 @@ import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
 import { returnName } from '../../runtime/context/index.js';
 import type { BpfMap } from '../../runtime/maps/types.js';
+import { dumpProcessMaps } from '../../replay/packet-engine.js';
+import { verify } from '../../verifier/index.js';
 import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
 import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
 import { parseArgs, UsageError, type CommandDecl } from '../args.js';
@@ -20,7 +22,7 @@ import type { Command, Io } from '../io.js';
 const decl: CommandDecl = {
   name: 'run',
   summary: 'Run one program and print r0 as an unsigned decimal (the action name, e.g. XDP_PASS, goes to stderr).',
-  usage: 'run FILE [--section S] [--type T] [--engine vm|jit|kernel] [--packet HEX|@FILE] [--ctx HEX|@FILE] [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--repeat N] [--no-verify] [--json]',
+  usage: 'run FILE [--section S] [--type T] [--engine vm|jit|kernel] [--packet HEX|@FILE] [--ctx HEX|@FILE] [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--repeat N] [--no-verify] [--json]\n       run FILE --pcap IN.pcap[ng] [--out OUT.pcap[ng]] [--engine vm|jit|kernel] [--json|--jsonl]\n       run FILE --trace IN.jsonl [--event-type NAME] [--engine vm|jit] [--json|--jsonl]',
   options: [
     ...LOAD_OPTIONS,
     { name: 'engine', kind: 'string', valueName: 'E', choices: ['vm', 'jit', 'kernel'], description: 'vm (default), jit, or the running kernel (BPF_PROG_TEST_RUN)' },
@@ -32,6 +34,12 @@ const decl: CommandDecl = {
     { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
     { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm, jit)' },
     { name: 'trusted', kind: 'flag', description: 'jit: generate unchecked code (only after the verifier accepted the program)' },
+    { name: 'pcap', kind: 'string', valueName: 'IN', description: 'run every packet of a pcap/pcapng capture through the program (xdp, tc, socket_filter, cgroup_skb), maps persisting' },
+    { name: 'out', kind: 'string', valueName: 'OUT', description: 'with --pcap: write the packets as the program left them (.pcapng: with the action as each packet\'s comment)' },
+    { name: 'trace', kind: 'string', valueName: 'IN.jsonl', description: "run an event trace through the object's tracing programs at their hooks, maps shared" },
+    { name: 'event-type', kind: 'string', valueName: 'NAME', description: 'with --trace: decode ring/perf buffer records as this BTF struct (default: inferred from the size)' },
+    { name: 'attach', kind: 'string', valueName: 'HOOK', description: 'with --trace: the hook of a program whose input names none (assembly, raw bytecode), e.g. kprobe/do_unlinkat' },
+    { name: 'jsonl', kind: 'flag', description: 'with --pcap/--trace: one JSON line per packet or record, then a summary line' },
   ],
   positionals: { min: 1, max: 1, name: 'FILE' },
 };
@@ -69,28 +77,28 @@ function parseMapArg(s: string, program: Program): MapFillArg {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-function dumpMaps(maps: readonly BpfMap[]): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const m of maps) {
-    const entries: Record<string, string> = {};
-    if (m.spec.type === 'prog_array' || m.spec.type === 'perf_event_array' || m.spec.type === 'ringbuf' || m.spec.type === 'queue' || m.spec.type === 'stack') { out[m.spec.name] = entries; continue; }
-    let k = m.nextKey(null);
-    let n = 0;
-    while (k && n++ < 4096) {
-      try { entries[hex(k)] = hex(m.lookup(k)); } catch { /* deleted meanwhile */ }
-      k = m.nextKey(k);
-    }
-    out[m.spec.name] = entries;
-  }
-  return out;
-}
-
 export const command: Command = {
   decl,
   async run(argv, io) {
     const args = parseArgs(decl, argv);
     const path = args.positionals[0]!;
     const programs = await loadFile(path, io.readFile(path), loadOptionsFrom(args));
+    const pcap = args.strings.get('pcap'), trace = args.strings.get('trace');
+    if (pcap !== undefined && trace !== undefined) throw new UsageError('run: --pcap and --trace exclude each other');
+    if (args.strings.has('out') && pcap === undefined) throw new UsageError('run: --out goes with --pcap');
+    if (args.strings.has('event-type') && trace === undefined) throw new UsageError('run: --event-type goes with --trace');
+    if (args.strings.has('attach') && trace === undefined) throw new UsageError('run: --attach goes with --trace');
+    if (args.flags.has('jsonl') && pcap === undefined && trace === undefined) throw new UsageError('run: --jsonl goes with --pcap or --trace');
+    if ((pcap !== undefined || trace !== undefined) && ['packet', 'ctx', 'mem', 'repeat'].some((o) => args.strings.has(o)))
+      throw new UsageError(`run: --${pcap !== undefined ? 'pcap' : 'trace'} supplies the inputs: drop --packet/--ctx/--mem/--repeat`);
+    if (trace !== undefined) {
+      const { runOverTrace } = await import('./run-inputs.js');
+      const { programHook } = await import('../../replay/trace-run.js');
+      // as a tool's loader would: every program that attaches is loaded (verified) first
+      const attaches = (p: Program) => programHook(p) !== undefined || (args.strings.has('attach') && !p.section);
+      if (!args.flags.has('no-verify')) for (const p of programs) if (attaches(p) && rejectedBy(p, path, io, args.flags.has('json'))) return 1;
+      return runOverTrace(path, programs, args, io);
+    }
     if (programs.length !== 1)
       throw new UsageError(`run: ${path} has ${programs.length} programs (${programs.map((p) => p.section || p.name).join(', ')}); pick one with --section`);
     const program = programs[0]!;
@@ -108,15 +116,10 @@ export const command: Command = {
     if (seed !== undefined) input.seed = Number(seed);
     const fills = (args.lists.get('map') ?? []).map((s) => parseMapArg(s, program));
 
-    if (!args.flags.has('no-verify') && engine !== 'kernel') {
-      const { verify } = await import('../../verifier/index.js');
-      const v = verify(program);
-      if (v.verdict === 'reject') {
-        const msg = v.error ? `insn ${v.error.pc}: ${v.error.message}` : 'rejected';
-        if (json) io.out(JSON.stringify({ file: path, program: program.name, type: program.type, engine, verdict: 'reject', error: v.error }) + '\n');
-        else io.err(`bpflab: run: ${path}: the verifier rejects ${program.name}: ${msg} (use --no-verify to run it anyway)\n`);
-        return 1;
-      }
+    if (!args.flags.has('no-verify') && engine !== 'kernel' && rejectedBy(program, path, io, json, engine)) return 1;
+    if (pcap !== undefined) {
+      const { runOverPcap } = await import('./run-inputs.js');
+      return runOverPcap(path, program, args, io);
     }
 
     let res: RunResult;
@@ -191,7 +194,7 @@ export const command: Command = {
         ...(res.ldAbsExit !== undefined && { ldAbsExit: res.ldAbsExit }),
         steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.packet && { packet: hex(res.packet) }),
         ...(res.redirect && { redirect: { ifindex: res.redirect.ifindex, flags: res.redirect.flags.toString() } }),
-        maps: kernelMaps ?? dumpMaps(maps), ...(jitStats !== undefined && { jit: jitStats }),
+        maps: kernelMaps ?? dumpProcessMaps(maps, 4096), ...(jitStats !== undefined && { jit: jitStats }),
       }) + '\n');
     } else {
       if (res.fault) { io.err(`bpflab: run: ${path}: ${res.fault.message}\n`); return 1; }
@@ -203,6 +206,16 @@ export const command: Command = {
     return res.fault || res.error ? 1 : 0;
   },
 };
+
+/** Runs the verifier first, as the kernel would at load; reports a rejection (true) the way `run` does. */
+function rejectedBy(program: Program, path: string, io: Io, json: boolean, engine = 'vm'): boolean {
+  const v = verify(program);
+  if (v.verdict !== 'reject') return false;
+  const msg = v.error ? `insn ${v.error.pc}: ${v.error.message}` : 'rejected';
+  if (json) io.out(JSON.stringify({ file: path, program: program.name, type: program.type, engine, verdict: 'reject', error: v.error }) + '\n');
+  else io.err(`bpflab: run: ${path}: the verifier rejects ${program.name}: ${msg} (use --no-verify to run it anyway)\n`);
+  return true;
+}
 
 /** --repeat for an engine without a repeat entry point: the whole run (setup included) n times. */
 function timedLoop(runOnce: () => RunResult): (n: number) => RunResult & { nsPerRun: number } {

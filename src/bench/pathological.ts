@@ -1,0 +1,81 @@
+/**
+ * Pathological programs for the verifier rows of the benchmark table: each stresses one limit of
+ * the exploration (pending branches, the processed-instruction limit, path length, program
+ * length) and is measured beside the running kernel's BPF_PROG_LOAD of the same instructions.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Insn } from '../isa/insn.js';
+import type { Program } from '../isa/program.js';
+import { verify } from '../verifier/index.js';
+import type { BenchRow } from './types.js';
+
+const ins = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => ({ code, dst, src, off, imm });
+const movK = (dst: number, imm: number): Insn => ins(0xb7, dst, 0, 0, imm);
+const EXIT = ins(0x95);
+
+function program(name: string, insns: Insn[]): Program {
+  return { name, section: '', type: 'socket_filter', insns, maps: [], license: 'GPL' };
+}
+
+/** `n` independent diamonds `if r1 == i goto +1; r0 = i` on an unknown r1 (skb->len). */
+export function independentBranches(n: number): Program {
+  const insns: Insn[] = [ins(0x61, 1, 1, 0, 0), movK(0, 0)];
+  for (let i = 0; i < n; i++) insns.push(ins(0x15, 1, 0, 1, i), movK(0, i));
+  insns.push(EXIT);
+  return program(`${n} independent branches`, insns);
+}
+
+/** Two nested counted loops of `outer` x `inner` iterations (1000 x 1000 exceeds the 1M limit). */
+export function nestedLoops(outer: number, inner: number): Program {
+  return program(`nested loops ${outer}x${inner}`, [
+    movK(1, 0), movK(2, 0), ins(0x07, 2, 0, 0, 1), ins(0xa5, 2, 0, -2, inner),
+    ins(0x07, 1, 0, 0, 1), ins(0xa5, 1, 0, -5, outer), movK(0, 0), EXIT,
+  ]);
+}
+
+/** A straight line of `n` insns whose second-to-last reads r5, never written (`R5 !read_ok`). */
+export function straightLineReject(n: number): Program {
+  const insns: Insn[] = [];
+  for (let i = 0; i < n - 2; i++) insns.push(movK(0, i));
+  insns.push(ins(0x0f, 0, 5), EXIT);
+  return program(`${n}-insn straight line, rejected`, insns);
+}
+
+/** `n` insns of `r0 = 0` and an exit: over 1,000,000 the kernel refuses it with E2BIG. */
+export function longProgram(n: number): Program {
+  const insns: Insn[] = [];
+  for (let i = 0; i < n - 1; i++) insns.push(movK(0, 0));
+  insns.push(EXIT);
+  return program(`${n}-insn program`, insns);
+}
+
+type Kernel = typeof import('../kernel/index.js');
+
+/** One row per pathological program: bpflab's time and verdict beside the kernel's. */
+export function pathologicalRows(k: Kernel | null, quick: boolean): BenchRow[] {
+  const cases = [
+    independentBranches(quick ? 10_000 : 100_000),
+    nestedLoops(1000, 1000),
+    straightLineReject(130_000),
+    longProgram(1_000_001),
+  ];
+  const rows: BenchRow[] = [];
+  for (const p of cases) {
+    const t0 = performance.now();
+    const r = verify(p);
+    const ms = performance.now() - t0;
+    const mine = r.error ? r.error.message.split('\n')[0]! : 'accepted';
+    const row: BenchRow = { group: 'verifier', name: p.name, value: Number(ms.toFixed(1)), unit: 'ms', note: `bpflab: ${mine} (${r.processed} insns)` };
+    if (k) {
+      const l = k.progLoad(p, { logLevel: 0 });
+      if (l.fd !== null) k.closeFd(l.fd);
+      const kmsg = l.verdict === 'accept' ? 'accepted' : `${l.errno}${l.processed !== undefined ? `, ${l.processed} insns` : ''}`;
+      row.anchor = 'kernel verifier (BPF_PROG_LOAD)';
+      row.anchorValue = Number(l.ms.toFixed(2));
+      row.ratio = Number((ms / Math.max(l.ms, 0.01)).toFixed(2));
+      row.note += `; kernel: ${kmsg}`;
+    }
+    rows.push(row);
+  }
+  return rows;
+}
