@@ -3,6 +3,8 @@
  * verifier bug writes deduplicated, minimised findings as corpus entries that assemble back;
  * bad usage exits 2 with one line.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,7 @@ import { setFuzzOverrides } from '../../src/fuzz/index.js';
 const acceptAll = (p: Program, o?: VerifyOptions): VerifyResult => ({ ...verify(p, o), verdict: 'accept', error: null });
 let undo: (() => void) | null = null;
 afterEach(() => { undo?.(); undo = null; });
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'bpflab-fuzz-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 let dirs = 0;
@@ -103,6 +106,28 @@ describe('bpflab fuzz', () => {
     }
     expect(existsSync(join(file, 'sub'))).toBe(false);
   });
+
+  test.skipIf(!existsSync(join(root, 'dist/cli/main.js')))('SIGINT ends a campaign with its summary', async () => {
+    const out = freshDir();
+    const child = spawn(process.execPath, [join(root, 'bin/bpflab.js'), 'fuzz', '--seconds', '120', '--seed', '3', '--oracle', 'sanitize', '--no-seeds', '--out', out, '--json'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && /^fuzz: seed 3/m.test(stderr)) { sent = true; setTimeout(() => child.kill('SIGINT'), 1000); }
+    });
+    const t0 = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as { runs: number; stoppedBy?: string };
+    expect(doc.stoppedBy).toBe('SIGINT');
+    expect(doc.runs).toBeGreaterThan(0);
+    expect(stderr).toMatch(/SIGINT: stopping/);
+  }, 90_000);
 
   test('a campaign of zero programs finds nothing and exits 0', async () => {
     const io = memoryIo();

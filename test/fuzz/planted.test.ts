@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import { assemble } from '../../src/isa/asm/index.js';
 import type { Program } from '../../src/isa/program.js';
+import { NEAR_JGT as NEAR_JGT_TEXT } from './near-bugs.js';
 import { plantedJitBugs } from '../../src/jit/planted.js';
 import { kernelAvailable } from '../../src/kernel/index.js';
 import { verify, type VerifyOptions } from '../../src/verifier/index.js';
@@ -27,25 +28,7 @@ const program = (text: string): Program => {
   return { name: 'seed', section: '', type: a.type ?? 'socket_filter', insns: a.insns, maps: a.maps, license: 'GPL' };
 };
 
-/**
- * A seed near the planted verifier bug: a random index bounded by `if r0 > 6`, then a stack read
- * (one byte at r10 - 6 + r0) that stays inside the frame for r0 <= 5 only. The real verifier rejects it (r0 may be 6); with
- * the bug it believes r0 <= 5 and accepts, and r0 = 6 reads past the frame.
- */
-const NEAR_JGT = program(`
-    .type socket_filter
-    call bpf_get_prandom_u32
-    r0 &= 7
-    if r0 > 6 goto out
-    *(u64 *)(r10 -8) = 0
-    r1 = r10
-    r1 += r0
-    r2 = *(u8 *)(r1 -6)
-    r0 = 0
-    exit
-out:
-    r0 = 0
-    exit`);
+const NEAR_JGT = program(NEAR_JGT_TEXT);
 
 /** A seed near the planted JIT bug: a signed comparison of a random value that is negative half the time. */
 const NEAR_SIGNED = program(`

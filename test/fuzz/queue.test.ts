@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type JobResult, campaignJobs, exactListing, mergeJobs, runJob } from '../../src/fuzz/index.js';
 import { runQueueCampaign } from '../../src/fuzz/queue.js';
+import { NEAR_JGT } from './near-bugs.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'bin/bpflab.js');
@@ -24,22 +25,6 @@ const built = existsSync(join(root, 'dist/cli/commands/fuzz-worker.js'));
 const given = process.env['BPFLAB_TEST_REDIS'];
 const why = !given && !redisServer ? 'redis-server is not installed (apt-get install redis-server)' : !built ? 'dist/ is not built (npm run build)' : null;
 if (why) console.log(`queue campaign test skipped: ${why}`);
-
-/** A seed near the planted verifier bug (see planted.test.ts): its mutants make findings in most jobs. */
-const NEAR_JGT = `
-    .type socket_filter
-    call bpf_get_prandom_u32
-    r0 &= 7
-    if r0 > 6 goto out
-    *(u64 *)(r10 -8) = 0
-    r1 = r10
-    r1 += r0
-    r2 = *(u8 *)(r1 -6)
-    r0 = 0
-    exit
-out:
-    r0 = 0
-    exit`;
 
 const freePort = (): Promise<number> => new Promise((resolve, reject) => {
   const s = createServer();
