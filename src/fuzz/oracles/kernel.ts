@@ -11,6 +11,7 @@ import type { Program } from '../../isa/program.js';
 import { kernelAvailable, progLoad, runInKernel, type KernelRunResult } from '../../kernel/index.js';
 import { closeFd } from '../../kernel/index.js';
 import * as op from '../../isa/opcodes.js';
+import { validateInsns } from '../../isa/decode.js';
 import { type Engine, vmEngine } from '../engines.js';
 import type { Finding } from '../finding.js';
 import { type FuzzInput, hex, materialize } from '../generators/inputs.js';
@@ -113,6 +114,8 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       if (relaxed) v = verify(p, { ...FUZZ_VERIFY_OPTIONS, allowUninitStack: true });
       const base = { oracle: 'kernel' as const, program: p, verdict: v.verdict, kernel: load.verdict };
       if (v.verdict === 'accept' && load.verdict === 'reject') {
+        // bpflab's loader refuses malformed encodings (e.g. ld_imm64 reserved fields) before the verifier, as the kernel does.
+        try { validateInsns(p.insns); } catch { return null; }
         const detail = progLoad(p, { logLevel: 1 });
         if (detail.fd !== null) closeFd(detail.fd);
         const msg = kernelMessage(detail.log || load.log);
