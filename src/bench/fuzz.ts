@@ -9,6 +9,9 @@ import { performance } from 'node:perf_hooks';
 import type { Program } from '../isa/program.js';
 import { caseArb } from '../fuzz/campaign.js';
 import { sanitizeOracle } from '../fuzz/oracles/sanitize.js';
+import { ORACLE_NAMES } from '../fuzz/finding.js';
+import { runParallel } from '../fuzz/parallel.js';
+import { buildOracles } from '../fuzz/setup.js';
 import { FUZZ_VERIFY_OPTIONS, type FuzzCase } from '../fuzz/oracles/types.js';
 import { verify, type VerifyResult } from '../verifier/index.js';
 import type { BenchRow, BenchSuite } from './types.js';
@@ -32,6 +35,50 @@ async function kernelRate(programs: readonly Program[]): Promise<{ rate: number 
   } catch (e) {
     return { why: (e as Error).message.split('\n')[0] ?? 'kernel unavailable' };
   }
+}
+
+/**
+ * Each oracle alone, end to end (generate, verify, check) over the same structured cases: CPU
+ * time of this thread, as programs/s/core, beside the kernel anchor.
+ */
+async function oracleRows(budget: number, kernelRate: number | undefined): Promise<BenchRow[]> {
+  const setup = await buildOracles([...ORACLE_NAMES]);
+  const arb = caseArb({ structured: 1 });
+  const rows: BenchRow[] = [];
+  for (const name of ORACLE_NAMES) {
+    const oracle = setup.oracles.find((o) => o.name === name);
+    if (!oracle) {
+      rows.push({ group: 'fuzz', name: `oracle ${name}`, value: 0, unit: 'programs/s/core', note: `skipped: ${setup.skipped.find((x) => x.name === name)?.reason ?? 'unavailable'}` });
+      continue;
+    }
+    let runs = 0;
+    let seed = 1;
+    const c0 = cpuSeconds();
+    while (cpuSeconds() - c0 < budget) {
+      for (const c of fc.sample(arb, { numRuns: 10, seed: seed++ }) as FuzzCase[]) {
+        let v: VerifyResult | undefined;
+        oracle.check(c, { verdict: () => (v ??= setup.verify(c.program, FUZZ_VERIFY_OPTIONS)) });
+        runs++;
+      }
+    }
+    const rate = runs / (cpuSeconds() - c0);
+    const r: BenchRow = { group: 'fuzz', name: `oracle ${name} (generate, verify, check)`, value: rate, unit: 'programs/s/core' };
+    if (kernelRate !== undefined) { r.anchor = 'kernel BPF_PROG_LOAD, same programs'; r.anchorValue = kernelRate; r.ratio = rate / kernelRate; }
+    rows.push(r);
+  }
+  return rows;
+}
+
+/** A sanitize campaign with 2 worker threads against 1, wall time (needs 2 free cores to mean anything). */
+async function workerScaling(seconds: number): Promise<BenchRow[]> {
+  const rate = async (workers: number): Promise<{ rate: number; workers: number }> => {
+    const r = await runParallel({ workers, seed: 1, seconds, oracles: ['sanitize'], useSeeds: false, structured: 1 });
+    return { rate: r.stats.runs / r.stats.seconds, workers: r.workers };
+  };
+  const one = await rate(1);
+  const two = await rate(2);
+  if (two.workers < 2) return [{ group: 'fuzz', name: 'worker scaling (2 workers / 1)', value: 1, unit: 'x', note: 'no compiled worker (run from dist/)' }];
+  return [{ group: 'fuzz', name: 'worker scaling (2 workers / 1, sanitize)', value: two.rate / one.rate, unit: 'x', note: `${one.rate.toFixed(0)} vs ${two.rate.toFixed(0)} programs/s, wall time, ${seconds} s each` }];
 }
 
 export const suite: BenchSuite = async (opts) => {
@@ -69,8 +116,12 @@ export const suite: BenchSuite = async (opts) => {
     row.anchorValue = anchor.rate;
     row.ratio = rate / anchor.rate;
   } else row.note = `no kernel anchor: ${anchor.why}`;
+  const perOracle = await oracleRows(opts.quick ? 1 : 4, 'rate' in anchor ? anchor.rate : undefined);
+  const scaling = await workerScaling(opts.quick ? 3 : 10);
   return [
     row,
+    ...perOracle,
+    ...scaling,
     { group: 'fuzz', name: 'verifier share of end-to-end time', value: (100 * verifyCpu) / cpu, unit: '%' },
     { group: 'fuzz', name: 'generator acceptance rate', value: (100 * accepted) / runs, unit: '%', note: `${runs} structured programs` },
   ];

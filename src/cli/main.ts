@@ -17,6 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   prove: { summary: 'run the Z3 soundness proofs of the abstract operators', load: async () => (await import('./commands/prove.js')).command },
   explain: { summary: 'explain why a program was rejected', load: async () => (await import('./commands/explain.js')).command },
   fuzz: { summary: 'run a fuzzing campaign', load: async () => (await import('./commands/fuzz.js')).command },
+  'fuzz-worker': { summary: 'run jobs of queue fuzzing campaigns (fuzz --queue)', load: async () => (await import('./commands/fuzz-worker.js')).command },
   corpus: { summary: 'check the regression corpus (corpus check [DIR]) or record sidecars (corpus record PATH...)', load: async () => (await import('./commands/corpus.js')).command },
   report: { summary: 'write the HTML report of a program', load: async () => (await import('./commands/report.js')).command },
   selftests: { summary: 'run kernel-selftest-style objects as the kernel test loader does', load: async () => (await import('./commands/selftests.js')).command },

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { Program } from '../isa/program.js';
 import type { VerifyResult } from '../verifier/index.js';
 import { type Finding, signature } from './finding.js';
+import { minimiseInsns } from './minimise.js';
 import { inputArb } from './generators/inputs.js';
 import { programArb, type ShapeOptions } from './generators/program.js';
 import { mutatedProgramArb, rawProgramArb, seedMutantArb } from './generators/raw.js';
@@ -20,6 +21,8 @@ export interface CaseOptions extends ShapeOptions {
   seeds?: readonly Program[];
   /** Share of structured programs, 0..1 (default 0.8); the rest are mutants and raw programs. */
   structured?: number;
+  /** Of the rest, the share of seed programs and their mutants (default 0.4; a quarter of them as they are). */
+  seedShare?: number;
 }
 
 /** Fuzz cases: mostly structured programs, some mutants (of structured and seed programs) and raw ones; 1-3 inputs each. */
@@ -29,9 +32,16 @@ export function caseArb(opts: CaseOptions = {}): fc.Arbitrary<FuzzCase> {
   const rest = 100 - share;
   const programs: { weight: number; arbitrary: fc.Arbitrary<Program> }[] = [{ weight: share, arbitrary: structured }];
   if (rest > 0) {
-    programs.push({ weight: Math.ceil(rest * 0.5), arbitrary: mutatedProgramArb(structured) });
-    programs.push({ weight: Math.ceil(rest * 0.2), arbitrary: rawProgramArb });
-    if (opts.seeds && opts.seeds.length > 0) programs.push({ weight: Math.ceil(rest * 0.3), arbitrary: seedMutantArb(opts.seeds) });
+    const hasSeeds = opts.seeds !== undefined && opts.seeds.length > 0;
+    const seedShare = hasSeeds ? opts.seedShare ?? 0.4 : 0;
+    const other = rest * (1 - seedShare);
+    programs.push({ weight: Math.ceil(other * 5 / 7), arbitrary: mutatedProgramArb(structured) });
+    programs.push({ weight: Math.ceil(other * 2 / 7), arbitrary: rawProgramArb });
+    if (hasSeeds && seedShare > 0) {
+      programs.push({ weight: Math.ceil(rest * seedShare * 0.75), arbitrary: seedMutantArb(opts.seeds!) });
+      // The seeds as they are, on new inputs: a corpus program near a bug may need only the right input.
+      programs.push({ weight: Math.ceil(rest * seedShare * 0.25), arbitrary: fc.constantFrom(...opts.seeds!) });
+    }
   }
   return fc.record({ program: fc.oneof(...programs.filter((p) => p.weight > 0)), inputs: fc.array(inputArb, { minLength: 1, maxLength: 3 }) });
 }
@@ -48,6 +58,10 @@ export interface CampaignStats {
   seconds: number;
   /** Seconds spent shrinking. */
   shrinkSeconds: number;
+  /** Findings dropped because the re-check did not confirm them (see CampaignOptions.recheck). */
+  unconfirmed: number;
+  /** While a finding is being minimised: its signature and the shrink steps so far. */
+  shrinking?: { signature: string; steps: number };
 }
 
 export interface FoundBug {
@@ -55,6 +69,11 @@ export interface FoundBug {
   finding: Finding;
   /** Instructions before and after shrinking. */
   originalInsns: number;
+  /** Seed of the fast-check run that found it (replays the campaign step). */
+  seed: number;
+  /** Shrink steps taken, and whether a time limit (rather than the step budget) ended shrinking. */
+  shrinkSteps: number;
+  shrinkCut?: 'time';
 }
 
 export interface CampaignOptions {
@@ -65,12 +84,25 @@ export interface CampaignOptions {
   seconds?: number;
   /** Stop after this many cases. */
   runs?: number;
+  /** Stop after this many fast-check runs (batches): seeds seed .. seed + batches - 1 (see job.ts). */
+  batches?: number;
   /** Cases to check (default caseArb()). */
   arb?: fc.Arbitrary<FuzzCase>;
   /** Signatures already found (by other workers or earlier); updated as findings are made. */
   known?: Set<string>;
-  /** Time budget for shrinking one finding (default 30 s). */
+  /** Time budget for shrinking one finding (default 30 s; the campaign's end bounds it too). */
   shrinkSeconds?: number;
+  /**
+   * Shrink steps (candidate cases tried) for one finding (default 2,000): the budget that keeps
+   * shrinking deterministic -- the same seed gives the same minimised program whenever this,
+   * rather than a time limit, ends it.
+   */
+  shrinkSteps?: number;
+  /** Instruction-removal steps after fast-check's shrinking (default 400; see minimise.ts). */
+  minimiseSteps?: number;
+  /** Confirms a minimised finding before it is reported: null, or why it is not a real finding. */
+  recheck?: (f: Finding) => string | null;
+  onUnconfirmed?: (f: Finding, why: string) => void;
   /** Cases per fast-check run between progress reports (default 25). */
   batch?: number;
   onProgress?: (s: CampaignStats) => void;
@@ -82,6 +114,25 @@ export interface CampaignOptions {
 /** A verifier that throws on a program is itself a finding: reported under the oracle that asked. */
 class VerifierCrash extends Error {}
 
+/** The finding's oracle re-run on instruction-level reductions of its program (minimise.ts), keeping its signature. */
+function minimiseInsnsOf(o: CampaignOptions): (f: Finding, sig: string, verdictOf: (c: FuzzCase) => CaseContext, deadline: number) => { finding: Finding; steps: number; cut: boolean } {
+  return (f, sig, verdictOf, deadline) => {
+    const oracle = o.oracles.find((x) => x.name === f.oracle);
+    if (!oracle || f.kind.startsWith('crash') || f.kind === 'verifier-crash') return { finding: f, steps: 0, cut: false };
+    let best = f;
+    const inputs = f.input ? [f.input] : [];
+    const r = minimiseInsns(f.program, (p) => {
+      const c: FuzzCase = { program: p, inputs };
+      let g: Finding | null;
+      try { g = oracle.check(c, verdictOf(c)); } catch { return false; }
+      if (!g || signature(g) !== sig) return false;
+      best = g;
+      return true;
+    }, { steps: o.minimiseSteps ?? 400, deadline });
+    return { finding: best, steps: r.steps, cut: r.cut };
+  };
+}
+
 export async function runCampaign(o: CampaignOptions): Promise<{ stats: CampaignStats; found: FoundBug[] }> {
   const t0 = performance.now();
   const deadline = o.seconds !== undefined ? t0 + o.seconds * 1000 : Infinity;
@@ -90,15 +141,25 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
   const arb = o.arb ?? caseArb();
   const batch = o.batch ?? 25;
   const shrinkBudget = (o.shrinkSeconds ?? 30) * 1000;
-  const stats: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, seconds: 0, shrinkSeconds: 0 };
+  const shrinkStepBudget = o.shrinkSteps ?? 2000;
+  const stats: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, seconds: 0, shrinkSeconds: 0, unconfirmed: 0 };
   const found: FoundBug[] = [];
   let lastProgress = t0;
+  const minimiseFinding = minimiseInsnsOf(o);
 
   /** Set on the first new finding of a fast-check run; shrinking keeps only cases with the same signature. */
   let target: string | null = null;
   let last: { sig: string; finding: Finding } | null = null;
   let shrinkDeadline = Infinity;
+  let shrinkSteps = 0;
+  let shrinkCut = false;
   let firstInsns = 0;
+  const progress = (now: number): void => {
+    if (!o.onProgress || now - lastProgress < 1000) return;
+    lastProgress = now;
+    stats.seconds = (now - t0) / 1000;
+    o.onProgress({ ...stats, ...(target !== null && { shrinking: { signature: target, steps: shrinkSteps } }) });
+  };
 
   const verdictOf = (c: FuzzCase): CaseContext => {
     let v: VerifyResult | undefined;
@@ -137,9 +198,15 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
 
   const predicate = (c: FuzzCase): boolean => {
     const shrinking = target !== null;
-    if (shrinking && performance.now() > shrinkDeadline) return true; // budget spent: keep what we have
-    if (!shrinking) {
-      if (stats.runs >= maxRuns || performance.now() > deadline) return true;
+    if (shrinking) {
+      // Budget spent: keep what we have. The step budget is deterministic; time limits and stops are not.
+      if (shrinkSteps >= shrinkStepBudget) return true;
+      const now = performance.now();
+      if (now > shrinkDeadline || o.shouldStop?.()) { shrinkCut = true; return true; }
+      shrinkSteps++;
+      if ((shrinkSteps & 15) === 0) progress(now);
+    } else {
+      if (stats.runs >= maxRuns || performance.now() > deadline || o.shouldStop?.()) return true;
       stats.runs++;
     }
     const f = findingOf(c, !shrinking);
@@ -147,7 +214,9 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
     const sig = signature(f);
     if (!shrinking) {
       target = sig;
-      shrinkDeadline = performance.now() + shrinkBudget;
+      shrinkDeadline = Math.min(deadline, performance.now() + shrinkBudget);
+      shrinkSteps = 0;
+      shrinkCut = false;
       firstInsns = c.program.insns.length;
     }
     last = { sig, finding: f };
@@ -155,31 +224,45 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
   };
 
   let seed = o.seed;
-  while (stats.runs < maxRuns && performance.now() < deadline && !o.shouldStop?.()) {
+  let batchesLeft = o.batches ?? Infinity;
+  while (stats.runs < maxRuns && batchesLeft-- > 0 && performance.now() < deadline && !o.shouldStop?.()) {
     target = null;
     last = null;
+    if (o.shouldStop?.()) break;
     const n = Math.min(batch, maxRuns - stats.runs);
     const before = stats.runs;
     const tShrink = performance.now();
     const details = fc.check(fc.property(arb, predicate), { seed, numRuns: n, endOnFailure: false });
-    seed = (seed + 1) | 0;
     if (details.failed && last) {
-      const { sig, finding } = last as { sig: string; finding: Finding };
+      const { sig } = last as { sig: string; finding: Finding };
+      let { finding } = last as { sig: string; finding: Finding };
+      if (!known.has(sig)) {
+        const m = minimiseFinding(finding, sig, verdictOf, shrinkDeadline);
+        finding = m.finding;
+        shrinkSteps += m.steps;
+        if (m.cut) shrinkCut = true;
+      }
       stats.shrinkSeconds += (performance.now() - tShrink) / 1000;
       if (!known.has(sig)) {
         known.add(sig);
-        stats.findings++;
-        const bug: FoundBug = { signature: sig, finding, originalInsns: firstInsns };
-        found.push(bug);
-        o.onFinding?.(bug);
+        const why = o.recheck?.(finding) ?? null;
+        if (why !== null) {
+          stats.unconfirmed++;
+          o.onUnconfirmed?.(finding, why);
+        } else {
+          stats.findings++;
+          const bug: FoundBug = { signature: sig, finding, originalInsns: firstInsns, seed, shrinkSteps, ...(shrinkCut ? { shrinkCut: 'time' as const } : {}) };
+          found.push(bug);
+          o.onFinding?.(bug);
+        }
       }
     } else if (details.failed && details.errorInstance) {
       throw details.errorInstance;
     }
+    seed = (seed + 1) | 0;
     if (stats.runs === before && !details.failed) break; // nothing left to do (limits reached inside the run)
-    const now = performance.now();
-    stats.seconds = (now - t0) / 1000;
-    if (o.onProgress && now - lastProgress >= 1000) { lastProgress = now; o.onProgress({ ...stats }); }
+    target = null;
+    progress(performance.now());
     await new Promise<void>((r) => setImmediate(r));
   }
   stats.seconds = (performance.now() - t0) / 1000;

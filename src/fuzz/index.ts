@@ -4,8 +4,12 @@
  */
 export * from './generators/index.js';
 export * from './oracles/index.js';
-export { ORACLE_NAMES, type OracleName, type Finding, signature, findingName, opcodeName, expectJson, findingAsm } from './finding.js';
+export { ORACLE_NAMES, type OracleName, type Finding, type RecordedInput, signature, findingName, opcodeName, expectJson, findingAsm, exactListing, recordInput, replayArgs, runOutcome } from './finding.js';
 export { vmEngine, jitEngine, loadJit, makeMaps, dumpMaps, runInput, type Engine, type EngineRun, type RunJit } from './engines.js';
 export { runCampaign, caseArb, type CampaignOptions, type CampaignStats, type FoundBug, type CaseOptions } from './campaign.js';
 export { runParallel, type ParallelOptions, type ParallelResult } from './parallel.js';
 export { buildOracles, setFuzzOverrides, isOracleName, type FuzzOverrides, type OracleSetup } from './setup.js';
+export { makeRecheck, type RecheckOptions } from './recheck.js';
+export { FindingWriter, type EntryFile } from './output.js';
+export { writeFinding } from './record.js';
+export { campaignJobs, runJob, mergeJobs, encodeResult, decodeResult, type JobSpec, type JobResult } from './job.js';

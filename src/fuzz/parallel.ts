@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type CampaignStats, type FoundBug, caseArb, runCampaign } from './campaign.js';
-import type { OracleName } from './finding.js';
+import type { Finding, OracleName } from './finding.js';
+import { makeRecheck } from './recheck.js';
 import { loadSeedPrograms } from './generators/seeds.js';
 import { buildOracles } from './setup.js';
 
@@ -18,18 +19,22 @@ export interface WorkerData {
   runs?: number;
   oracles: OracleName[];
   shrinkSeconds: number;
+  shrinkSteps?: number;
   known: string[];
   useSeeds: boolean;
+  /** Int32Array[1] over shared memory: the parent stores 1 to stop (read synchronously, even mid-shrink). */
+  stop: SharedArrayBuffer;
   structured?: number;
 }
 
 export type WorkerMessage =
   | { t: 'progress'; stats: CampaignStats }
   | { t: 'finding'; bug: FoundBug }
+  | { t: 'unconfirmed'; finding: Finding; why: string }
   | { t: 'done'; stats: CampaignStats; notes: string[] }
   | { t: 'error'; message: string };
 
-export type ParentMessage = { t: 'known'; sig: string } | { t: 'stop' };
+export type ParentMessage = { t: 'known'; sig: string };
 
 export interface ParallelOptions {
   workers: number;
@@ -45,6 +50,12 @@ export interface ParallelOptions {
   onFinding?: (b: FoundBug) => void;
   /** Told right away about each oracle that cannot run here. */
   onSkipped?: (name: OracleName, reason: string) => void;
+  /** Told about each finding the re-check dropped (see recheck.ts). */
+  onUnconfirmed?: (f: Finding, why: string) => void;
+  /** Polled about every 100 ms: true ends the campaign early (e.g. on SIGINT), with its statistics so far. */
+  shouldStop?: () => boolean;
+  /** Shrink-step budget per finding (default 2,000). */
+  shrinkSteps?: number;
 }
 
 export interface ParallelResult {
@@ -58,9 +69,10 @@ export interface ParallelResult {
 
 const add = (a: CampaignStats, b: CampaignStats): CampaignStats => ({
   runs: a.runs + b.runs, accepted: a.accepted + b.accepted, findings: a.findings + b.findings, duplicates: a.duplicates + b.duplicates,
-  seconds: Math.max(a.seconds, b.seconds), shrinkSeconds: a.shrinkSeconds + b.shrinkSeconds,
+  seconds: Math.max(a.seconds, b.seconds), shrinkSeconds: a.shrinkSeconds + b.shrinkSeconds, unconfirmed: a.unconfirmed + b.unconfirmed,
+  ...((a.shrinking ?? b.shrinking) && { shrinking: (a.shrinking ?? b.shrinking)! }),
 });
-const ZERO: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, seconds: 0, shrinkSeconds: 0 };
+const ZERO: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, seconds: 0, shrinkSeconds: 0, unconfirmed: 0 };
 
 /** Runs the campaign in this thread (workers <= 1 or no compiled worker). */
 async function inThread(o: ParallelOptions, notes: string[]): Promise<ParallelResult> {
@@ -70,8 +82,11 @@ async function inThread(o: ParallelOptions, notes: string[]): Promise<ParallelRe
   const { stats, found } = await runCampaign({
     oracles: setup.oracles, verify: setup.verify, seed: o.seed, shrinkSeconds: o.shrinkSeconds ?? 30,
     arb: caseArb({ seeds, ...(o.structured !== undefined && { structured: o.structured }) }),
+    recheck: makeRecheck(setup),
     ...(o.seconds !== undefined && { seconds: o.seconds }), ...(o.runs !== undefined && { runs: o.runs }),
+    ...(o.shrinkSteps !== undefined && { shrinkSteps: o.shrinkSteps }),
     ...(o.onProgress && { onProgress: o.onProgress }), ...(o.onFinding && { onFinding: o.onFinding }),
+    ...(o.onUnconfirmed && { onUnconfirmed: o.onUnconfirmed }), ...(o.shouldStop && { shouldStop: o.shouldStop }),
   });
   for (const or of setup.oracles) notes.push(...or.notes);
   return { stats, found, notes, workers: 1 };
@@ -92,12 +107,14 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   const found: FoundBug[] = [];
   const latest: CampaignStats[] = [];
   const workers: Worker[] = [];
+  const stop = new SharedArrayBuffer(4);
   const perWorkerRuns = o.runs !== undefined ? Math.ceil(o.runs / o.workers) : undefined;
   const report = (): void => { o.onProgress?.(latest.reduce(add, ZERO)); };
   const done = Array.from({ length: o.workers }, (_, i) => new Promise<void>((resolve, reject) => {
     const data: WorkerData = {
       seed: (o.seed + i * 1_000_003) | 0, oracles: setup.oracles.map((x) => x.name), shrinkSeconds: o.shrinkSeconds ?? 30,
-      known: [...known], useSeeds: o.useSeeds !== false,
+      ...(o.shrinkSteps !== undefined && { shrinkSteps: o.shrinkSteps }),
+      known: [...known], useSeeds: o.useSeeds !== false, stop,
       ...(o.seconds !== undefined && { seconds: o.seconds }), ...(perWorkerRuns !== undefined && { runs: perWorkerRuns }),
       ...(o.structured !== undefined && { structured: o.structured }),
     };
@@ -112,6 +129,8 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
         found.push(m.bug);
         for (const x of workers) x.postMessage({ t: 'known', sig: m.bug.signature } satisfies ParentMessage);
         o.onFinding?.(m.bug);
+      } else if (m.t === 'unconfirmed') {
+        o.onUnconfirmed?.(m.finding, m.why);
       } else if (m.t === 'done') {
         latest[i] = m.stats;
         for (const n of m.notes) if (!notes.includes(n)) notes.push(n);
@@ -121,9 +140,13 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
     w.on('error', reject);
     w.on('exit', (code) => { if (code !== 0) reject(new Error(`fuzz worker ${i} exited with code ${code}`)); else resolve(); });
   }));
+  const poll = setInterval(() => {
+    if (o.shouldStop?.()) { Atomics.store(new Int32Array(stop), 0, 1); clearInterval(poll); }
+  }, 100);
   try {
     await Promise.all(done);
   } finally {
+    clearInterval(poll);
     for (const w of workers) void w.terminate();
   }
   const stats = latest.reduce(add, ZERO);

@@ -4,7 +4,7 @@
  * CLI, find it).
  */
 import { verify } from '../verifier/index.js';
-import { type Engine, jitEngine, loadJit } from './engines.js';
+import { type Engine, jitEngine, loadJit, vmEngine } from './engines.js';
 import { ORACLE_NAMES, type OracleName } from './finding.js';
 import { embedOracle, jitOracle, kernelOracle, sanitizeOracle, type Oracle, type VerifyFn } from './oracles/index.js';
 
@@ -33,12 +33,18 @@ export interface OracleSetup {
   /** Oracles asked for but unavailable here, with the reason. */
   skipped: { name: OracleName; reason: string }[];
   verify: VerifyFn;
+  /** The VM and (when it loads) the JIT, as the oracles use them: for re-checking findings. */
+  vm: Engine;
+  jit: Engine | null;
 }
 
 export async function buildOracles(names: readonly OracleName[]): Promise<OracleSetup> {
   const v: VerifyFn = overrides.verify ?? verify;
   const vm = overrides.vm;
-  const out: OracleSetup = { oracles: [], skipped: [], verify: v };
+  let jit: Engine | null;
+  if (overrides.jit !== undefined) jit = overrides.jit;
+  else { const j = await loadJit(); jit = typeof j === 'string' ? null : jitEngine(j); }
+  const out: OracleSetup = { oracles: [], skipped: [], verify: v, vm: vm ?? vmEngine, jit };
   for (const name of names) {
     let o: Oracle;
     switch (name) {
@@ -48,7 +54,7 @@ export async function buildOracles(names: readonly OracleName[]): Promise<Oracle
       case 'jit': {
         if (overrides.jit !== undefined) { o = jitOracle({ jit: overrides.jit, why: 'disabled', ...(vm && { vm }) }); break; }
         const j = await loadJit();
-        o = typeof j === 'string' ? jitOracle({ jit: null, why: j }) : jitOracle({ jit: jitEngine(j), ...(vm && { vm }) });
+        o = typeof j === 'string' ? jitOracle({ jit: null, why: j }) : jitOracle({ jit, ...(vm && { vm }) });
         break;
       }
     }

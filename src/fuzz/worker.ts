@@ -8,16 +8,16 @@ import { caseArb, runCampaign } from './campaign.js';
 import { loadSeedPrograms } from './generators/seeds.js';
 import type { WorkerData, WorkerMessage, ParentMessage } from './parallel.js';
 import { buildOracles } from './setup.js';
+import { makeRecheck } from './recheck.js';
 
 async function work(): Promise<void> {
   const port = parentPort;
   if (!port) return;
   const d = workerData as WorkerData;
   const known = new Set<string>(d.known);
-  let stop = false;
+  const stop = new Int32Array(d.stop);
   port.on('message', (m: ParentMessage) => {
     if (m.t === 'known') known.add(m.sig);
-    else if (m.t === 'stop') stop = true;
   });
   const post = (m: WorkerMessage): void => port.postMessage(m);
   const setup = await buildOracles(d.oracles);
@@ -26,10 +26,12 @@ async function work(): Promise<void> {
     oracles: setup.oracles, verify: setup.verify, seed: d.seed, known,
     arb: caseArb({ seeds, ...(d.structured !== undefined && { structured: d.structured }) }),
     ...(d.seconds !== undefined && { seconds: d.seconds }), ...(d.runs !== undefined && { runs: d.runs }),
-    shrinkSeconds: d.shrinkSeconds,
+    shrinkSeconds: d.shrinkSeconds, ...(d.shrinkSteps !== undefined && { shrinkSteps: d.shrinkSteps }),
+    recheck: makeRecheck(setup),
+    onUnconfirmed: (finding, why) => post({ t: 'unconfirmed', finding, why }),
     onProgress: (s) => post({ t: 'progress', stats: s }),
     onFinding: (b) => post({ t: 'finding', bug: b }),
-    shouldStop: () => stop,
+    shouldStop: () => Atomics.load(stop, 0) === 1,
   });
   const notes = setup.oracles.flatMap((o) => [...o.notes]);
   post({ t: 'done', stats, notes });

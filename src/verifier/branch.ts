@@ -81,7 +81,8 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   let fallFeasible = true;
 
   if (dst.type === T.SCALAR && src.type === T.SCALAR) {
-    const { taken, fall } = d.refine(jop, jmp32, dst.v, src.v);
+    const { taken, fall: exact } = d.refine(jop, jmp32, dst.v, src.v);
+    const fall = env.opts.plantedBug === 'jgt-fall-as-jlt' && jop === 'jgt' ? d.refine('jlt', jmp32, dst.v, src.v).taken : exact;
     takenFeasible = feasible(env, taken);
     fallFeasible = feasible(env, fall);
     if (takenFeasible) applyRefined(env, other, ins.dst, x ? ins.src : -1, taken[0], taken[1]);

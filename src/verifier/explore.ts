@@ -337,7 +337,7 @@ function isStateVisited(env: Env, pc: number): boolean {
     } else if (cp.branches > 0) {
       if (statesEqual(env, cp.st, cur, pc, true)) env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
       if (!force && jmps < 20 && insns < 100) addNew = false;
-    } else if (statesEqual(env, cp.st, cur, pc, false, cp.read)) {
+    } else if (env.opts.prune !== false && statesEqual(env, cp.st, cur, pc, false, cp.read)) {
       cp.hits++;
       propagateStackReads(env, cp);
       propagatePrecision(env, cp.st);

@@ -44,6 +44,18 @@ export interface VerifyOptions {
    * mutated in place afterwards.
    */
   onInsn?: (pc: number, state: VState) => void;
+  /**
+   * Prune paths whose state an explored one subsumes (default true). false follows every path to
+   * its end (infinite loops are still detected), so that each processed state is exact rather than
+   * stood for by a wider explored one: for tools that compare concrete runs with the states, such
+   * as the fuzzer's embedding oracle. Exponential in the worst case: set `insnLimit`.
+   */
+  prune?: boolean;
+  /**
+   * TEST ONLY: a deliberate soundness bug, so that tests can check that the fuzzer finds one.
+   * `jgt-fall-as-jlt`: the fall-through of `if dst > src` is refined as `dst < src` (losing dst == src).
+   */
+  plantedBug?: 'jgt-fall-as-jlt';
   /** Instruction printer for the log (default: the ISA disassembler). */
   disasm?: (insns: readonly Insn[], pc: number) => string;
 }

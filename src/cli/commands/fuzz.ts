@@ -4,13 +4,12 @@
  * written into DIR (default findings/) as a corpus entry `<name>.s` + `<name>.expect.json`.
  * Exit 1 when there is a finding, 0 otherwise, 2 on bad usage.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError } from '../../isa/errors.js';
 import type { CampaignStats, FoundBug } from '../../fuzz/campaign.js';
-import { ORACLE_NAMES, type OracleName, expectJson, findingAsm, findingName, roundTrips } from '../../fuzz/finding.js';
-import { encodeInsns } from '../../isa/decode.js';
+import { ORACLE_NAMES, type OracleName } from '../../fuzz/finding.js';
+import { FindingWriter } from '../../fuzz/output.js';
+import { writeFinding } from '../../fuzz/record.js';
 import { runParallel } from '../../fuzz/parallel.js';
+import { type JobResult, type JobSpec, campaignJobs, mergeJobs, runJob } from '../../fuzz/job.js';
 import { isOracleName } from '../../fuzz/setup.js';
 import { withKernelVerdict } from '../../fuzz/oracles/kernel.js';
 import { UsageError, numberOption, parseArgs, type CommandDecl } from '../args.js';
@@ -21,7 +20,7 @@ const decl: CommandDecl = {
   summary: 'Fuzz the verifier and the engines: generate programs and inputs, check them with the oracles\n' +
     '(sanitize: accepted => no fault on the VM; embed: concrete states lie in the abstract ones; jit: VM = JIT;\n' +
     'kernel: verdicts and results vs the running kernel), shrink and deduplicate findings, write them to DIR.',
-  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--json]',
+  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--queue redis://HOST:PORT] [--jobs N] [--json]',
   options: [
     { name: 'seconds', kind: 'number', valueName: 'N', description: 'stop after N seconds (default 60 unless --runs is given)' },
     { name: 'runs', kind: 'number', valueName: 'N', description: 'stop after N programs' },
@@ -30,23 +29,16 @@ const decl: CommandDecl = {
     { name: 'oracle', kind: 'list', valueName: 'LIST', description: `oracles, comma-separated or repeated (default: ${ORACLE_NAMES.join(',')})` },
     { name: 'out', kind: 'string', valueName: 'DIR', description: 'where minimised findings go (default findings/)' },
     { name: 'shrink-seconds', kind: 'number', valueName: 'N', description: 'time budget for minimising one finding (default 30)' },
+    { name: 'shrink-steps', kind: 'number', valueName: 'N', description: 'candidates tried when minimising one finding (default 2000; deterministic, unlike the time budget)' },
     { name: 'no-seeds', kind: 'flag', description: 'do not mutate corpus/ and examples/ programs' },
+    { name: 'queue', kind: 'string', valueName: 'redis://HOST:PORT', description: 'coordinate a campaign of seed-range jobs on a BullMQ queue; `bpflab fuzz-worker` processes run them' },
+    { name: 'jobs', kind: 'number', valueName: 'N', description: 'a campaign of N seed-range jobs (default with --queue: from --runs); without --queue they run here, with the same result' },
+    { name: 'job-seeds', kind: 'number', valueName: 'N', description: 'fast-check runs (seeds) per job (default 4)' },
+    { name: 'batch', kind: 'number', valueName: 'N', description: 'programs per fast-check run (default 25)' },
+    { name: 'planted-bug', kind: 'string', valueName: 'BUG', choices: ['jgt-fall-as-jlt'], description: 'TEST ONLY: fuzz a verifier with this deliberate bug (to check that campaigns find it)' },
   ],
   positionals: { min: 0, max: 0, name: '' },
 };
-
-/** Writes a file, creating its directory when missing (Io has no mkdir; memory Ios never need one). */
-function writeInto(io: Io, dir: string, name: string, data: string): string {
-  const path = join(dir, name);
-  try {
-    io.writeFile(path, data);
-  } catch (e) {
-    if (!(e instanceof InputError)) throw e;
-    try { mkdirSync(dir, { recursive: true }); } catch { throw e; }
-    io.writeFile(path, data);
-  }
-  return path;
-}
 
 function parseOracles(lists: readonly string[] | undefined): OracleName[] {
   if (!lists) return [...ORACLE_NAMES];
@@ -77,45 +69,109 @@ export const command: Command = {
     const workers = numberOption(args, 'workers', 1);
     if (workers < 1) throw new UsageError('fuzz: --workers must be at least 1');
     const shrinkSeconds = numberOption(args, 'shrink-seconds', 30);
+    const shrinkSteps = args.strings.has('shrink-steps') ? numberOption(args, 'shrink-steps', 0) : undefined;
     const oracles = parseOracles(args.lists.get('oracle'));
     const dir = args.strings.get('out') ?? 'findings';
 
-    io.err(`fuzz: seed ${seed}, oracles ${oracles.join(',')}, ${workers} worker${workers === 1 ? '' : 's'}, ` +
-      `${seconds !== undefined ? `${seconds} s` : ''}${seconds !== undefined && runs !== undefined ? ' / ' : ''}${runs !== undefined ? `${runs} programs` : ''}\n`);
+    const queueUrl = args.strings.get('queue');
+    const batch = numberOption(args, 'batch', 25);
+    const jobSeeds = numberOption(args, 'job-seeds', 4);
+    if (batch < 1 || jobSeeds < 1) throw new UsageError('fuzz: --batch and --job-seeds must be at least 1');
+    let jobCount = args.strings.has('jobs') ? numberOption(args, 'jobs', 0) : undefined;
+    if (queueUrl !== undefined && jobCount === undefined) {
+      if (runs === undefined) throw new UsageError('fuzz: --queue needs --runs N or --jobs N (a queue campaign is a fixed set of seed-range jobs)');
+      jobCount = Math.ceil(runs / (batch * jobSeeds));
+    }
+    if (queueUrl !== undefined && !/^rediss?:\/\/[^/\s]+/.test(queueUrl)) throw new UsageError(`fuzz: --queue ${queueUrl}: expected redis://HOST:PORT`);
+    const plantedBug = args.strings.get('planted-bug') as JobSpec['plantedBug'];
+    const jobSpecs = jobCount === undefined ? null : campaignJobs({
+      seed, jobs: jobCount, seedsPerJob: jobSeeds, batch, oracles, useSeeds: !args.flags.has('no-seeds'),
+      shrinkSteps: shrinkSteps ?? 2000, minimiseSteps: Math.min(400, shrinkSteps ?? 400), shrinkSeconds, ...(plantedBug && { plantedBug }),
+    });
+    if (plantedBug && !jobSpecs) throw new UsageError('fuzz: --planted-bug needs --jobs or --queue');
+
+    // Checked before the campaign: a folder that cannot take findings is a usage error, not a lost finding later.
+    const writer = new FindingWriter(dir);
+    io.err(`fuzz: seed ${seed}, oracles ${oracles.join(',')}, ` + (jobSpecs
+      ? `${jobSpecs.length} jobs of ${jobSeeds} x ${batch} programs ${queueUrl !== undefined ? `on the queue ${queueUrl}` : 'in this process'}\n`
+      : `${workers} worker${workers === 1 ? '' : 's'}, ` +
+        `${seconds !== undefined ? `${seconds} s` : ''}${seconds !== undefined && runs !== undefined ? ' / ' : ''}${runs !== undefined ? `${runs} programs` : ''}\n`));
     const written: { bug: FoundBug; name: string; files: string[] }[] = [];
     let lastLine = 0;
-    const res = await runParallel({
-      workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'),
-      ...(seconds !== undefined && { seconds }), ...(runs !== undefined && { runs }),
-      onSkipped: (name, reason) => io.err(`fuzz: oracle ${name} skipped: ${reason}\n`),
-      onProgress: (s) => {
-        const now = Date.now();
-        if (now - lastLine < 2000) return;
-        lastLine = now;
-        io.err(`fuzz: ${s.seconds.toFixed(0)} s, ${s.runs} programs (${rate(s).toFixed(0)}/s), accepted ${pct(s.accepted, s.runs)}, findings ${written.length} (${s.duplicates} duplicates)\n`);
-      },
-      onFinding: (bug) => {
-        const name = findingName(bug.signature);
-        const f = withKernelVerdict(bug.finding);
-        bug.finding = f;
-        // Some findings live in fields the listing does not show (e.g. a reserved field set): keep the raw bytes too.
-        const exact = roundTrips(f.program);
-        const asm = findingAsm(f, bug.signature) + (exact ? '' : `; NOTE: this listing does not reproduce the encoding exactly; the program is ${name}.bin\n`);
-        const expect = expectJson(f, bug.signature);
-        if (!exact) (expect['fuzz'] as Record<string, unknown>)['bin'] = `${name}.bin`;
-        const files = [
-          writeInto(io, dir, `${name}.s`, asm),
-          writeInto(io, dir, `${name}.expect.json`, JSON.stringify(expect, null, 2) + '\n'),
-        ];
-        if (!exact) {
-          const bytes = encodeInsns(f.program.insns);
-          try { io.writeFile(join(dir, `${name}.bin`), bytes); } catch { /* the directory exists by now */ }
-          files.push(join(dir, `${name}.bin`));
+    let unconfirmed = 0;
+    // SIGINT/SIGTERM end the campaign (shrinking included) and still print the summary; a second signal kills.
+    let stopped: string | null = null;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stopped !== null) process.exit(130);
+      stopped = sig;
+      io.err(`fuzz: ${sig}: stopping, writing the summary\n`);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const record = (bug: FoundBug): void => {
+      const f = withKernelVerdict(bug.finding);
+      bug.finding = f;
+      const w = writeFinding(writer, bug, (m) => io.err(`${m}\n`));
+      if (!w) return;
+      written.push({ bug, ...w });
+      io.err(`fuzz: finding ${w.name}: ${f.message} (${bug.originalInsns} -> ${f.program.insns.length} insns)\n`);
+    };
+    const progressLine = (s: CampaignStats, extra = ''): void => {
+      const now = Date.now();
+      if (now - lastLine < 2000) return;
+      lastLine = now;
+      io.err(`fuzz: ${s.seconds.toFixed(0)} s, ${s.runs} programs (${rate(s).toFixed(0)}/s), accepted ${pct(s.accepted, s.runs)}, findings ${written.length || s.findings} (${s.duplicates} duplicates)` +
+        `${s.shrinking ? `, minimising ${s.shrinking.signature} (${s.shrinking.steps} steps)` : ''}${extra}\n`);
+    };
+    let res: { stats: CampaignStats; found: FoundBug[]; notes: string[]; workers: number };
+    try {
+      if (jobSpecs) {
+        // Seed-range jobs: on the queue, or here one after the other -- the same merged result either way.
+        let merged: { stats: CampaignStats; found: FoundBug[]; notes: string[] };
+        if (queueUrl !== undefined) {
+          // Loaded only here: BullMQ and ioredis are for queue campaigns.
+          const { runQueueCampaign } = await import('../../fuzz/queue.js');
+          try {
+            merged = await runQueueCampaign({
+              url: queueUrl, jobs: jobSpecs, shouldStop: () => stopped !== null,
+              onProgress: (s) => progressLine(s, `, jobs ${s.jobsDone}/${s.jobs}`),
+            });
+          } catch (e) {
+            io.err(`fuzz: the queue campaign on ${queueUrl} failed: ${(e as Error).message.split('\n')[0]}\n`);
+            return 2;
+          }
+        } else {
+          const results: JobResult[] = [];
+          const t0 = Date.now();
+          for (const spec of jobSpecs) {
+            if (stopped !== null) break;
+            const done = mergeJobs(results).stats;
+            results.push(await runJob(spec, (s) => progressLine({ ...s, runs: done.runs + s.runs, accepted: done.accepted + s.accepted })));
+          }
+          merged = mergeJobs(results);
+          merged.stats.seconds = (Date.now() - t0) / 1000; // one after the other: the wall time, not the longest job
         }
-        written.push({ bug, name, files });
-        io.err(`fuzz: finding ${name}: ${f.message} (${bug.originalInsns} -> ${f.program.insns.length} insns)\n`);
-      },
-    });
+        for (const n of merged.notes) if (n.includes(': skipped (')) io.err(`fuzz: oracle ${n}\n`);
+        merged.notes = merged.notes.filter((n) => !n.includes(': skipped ('));
+        for (const b of merged.found) record(b);
+        unconfirmed = merged.stats.unconfirmed;
+        res = { ...merged, workers: 1 };
+      } else {
+        res = await runParallel({
+          workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'),
+          ...(seconds !== undefined && { seconds }), ...(runs !== undefined && { runs }),
+          ...(shrinkSteps !== undefined && { shrinkSteps }),
+          shouldStop: () => stopped !== null,
+          onSkipped: (name, reason) => io.err(`fuzz: oracle ${name} skipped: ${reason}\n`),
+          onUnconfirmed: (f, why) => { unconfirmed++; io.err(`fuzz: dropped a ${f.oracle} ${f.kind} finding: ${why}\n`); },
+          onProgress: (s) => progressLine(s),
+          onFinding: record,
+        });
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     const s = res.stats;
     for (const n of res.notes) if (!n.includes(': skipped (')) io.err(`fuzz: note: ${n}\n`);
     const perCore = rate(s) / res.workers;
@@ -124,17 +180,20 @@ export const command: Command = {
         seed, seconds: Number(s.seconds.toFixed(3)), runs: s.runs, accepted: s.accepted,
         acceptanceRate: s.runs > 0 ? Number((s.accepted / s.runs).toFixed(4)) : null,
         programsPerSecond: Number(rate(s).toFixed(2)), programsPerSecondPerCore: Number(perCore.toFixed(2)), workers: res.workers,
-        oracles, notes: res.notes, duplicates: s.duplicates, shrinkSeconds: Number(s.shrinkSeconds.toFixed(3)), out: dir,
+        oracles, notes: res.notes, duplicates: s.duplicates, unconfirmed, shrinkSeconds: Number(s.shrinkSeconds.toFixed(3)), out: dir,
+        ...(stopped !== null && { stoppedBy: stopped }),
         findings: written.map(({ bug, name, files }) => ({
           name, signature: bug.signature, oracle: bug.finding.oracle, kind: bug.finding.kind, pc: bug.finding.pc, message: bug.finding.message,
           verdict: bug.finding.verdict, ...(bug.finding.kernel && { kernel: bug.finding.kernel }),
-          insns: bug.finding.program.insns.length, originalInsns: bug.originalInsns, files,
+          insns: bug.finding.program.insns.length, originalInsns: bug.originalInsns, shrinkSteps: bug.shrinkSteps, seed: bug.seed,
+          ...(bug.shrinkCut && { shrinkCut: bug.shrinkCut }), files,
         })),
       }) + '\n');
     } else {
       io.out(`${s.runs} programs in ${s.seconds.toFixed(1)} s (${rate(s).toFixed(1)}/s, ${perCore.toFixed(1)}/s per core), accepted ${pct(s.accepted, s.runs)}, ` +
-        `${written.length} finding${written.length === 1 ? '' : 's'}${s.duplicates ? ` (${s.duplicates} duplicates)` : ''}\n`);
-      for (const w of written) io.out(`  ${w.files[0]}: ${w.bug.finding.message}\n`);
+        `${written.length} finding${written.length === 1 ? '' : 's'}${s.duplicates ? ` (${s.duplicates} duplicates)` : ''}` +
+        `${unconfirmed ? `, ${unconfirmed} dropped by the re-check` : ''}${stopped !== null ? ` (stopped by ${stopped})` : ''}\n`);
+      for (const w of written) io.out(`  ${w.files[w.files.length - 1]}: ${w.bug.finding.message}\n`);
     }
     return written.length > 0 ? 1 : 0;
   },

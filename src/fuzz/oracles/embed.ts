@@ -9,8 +9,12 @@
  *            (offset - off) + range <= packet length, i.e. the proven range really is in the packet
  *   *_or_null  NULL, or as the pointer
  *
- * The verifier reports its states through `VerifyOptions.onInsn(pc, state)` (H6's hook); the
- * concrete registers come from the VM stopped after k steps (a step-limited re-run per sample).
+ * The verifier reports its states through `VerifyOptions.onInsn(pc, state)`, explored with
+ * `prune: false`: every path to its end, so that each state at a pc is exact for the paths that
+ * reach it (a pruned path is only covered, in the registers marked precise, by the wider explored
+ * state it was pruned against -- containment of the others is not meant to hold, and checking it
+ * reported only false positives). The concrete registers come from the VM stopped after k steps
+ * (a step-limited re-run per sample).
  */
 import type { Program } from '../../isa/program.js';
 import { MemoryFault } from '../../runtime/memory.js';
@@ -203,9 +207,14 @@ export function embedOracle(opts: EmbedOptions): Oracle {
         if (!l) states.set(pc, (l = []));
         l.push(snap);
       };
-      const v = opts.verify(p, { ...FUZZ_VERIFY_OPTIONS, onInsn } as VerifyOptions);
+      // Without pruning: a pruned path's later states are stood for by a wider explored state only in
+      // the registers that state's precision tracking kept exact, so containment is not meant to hold there.
+      const v = opts.verify(p, { ...FUZZ_VERIFY_OPTIONS, onInsn, prune: false });
       if (!hookSeen) { notes.add('embed: skipped, the verifier has no onInsn hook (VerifyOptions.onInsn)'); return null; }
-      if (v.verdict !== 'accept') return null;
+      if (v.verdict !== 'accept') {
+        if (v.error && (v.error.kind === 'too_large' || v.error.kind === 'too_complex')) notes.add('embed: programs whose every path exceeds the exploration cap were skipped');
+        return null;
+      }
       if (overflow) { notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`); return null; }
       for (const input of c.inputs.slice(0, maxInputs)) {
         let steps: ConcreteStep[];

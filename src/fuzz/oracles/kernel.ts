@@ -11,9 +11,10 @@ import type { Program } from '../../isa/program.js';
 import { kernelAvailable, progLoad, runInKernel, type KernelRunResult } from '../../kernel/index.js';
 import { closeFd } from '../../kernel/index.js';
 import * as op from '../../isa/opcodes.js';
+import { validateInsns } from '../../isa/decode.js';
 import { type Engine, vmEngine } from '../engines.js';
 import type { Finding } from '../finding.js';
-import { hex, materialize } from '../generators/inputs.js';
+import { type FuzzInput, hex, materialize } from '../generators/inputs.js';
 import { FUZZ_MAX_STEPS, FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
 import { InputError } from '../../isa/errors.js';
 import { verify as realVerify } from '../../verifier/index.js';
@@ -58,6 +59,36 @@ function kernelMapLines(p: Program, r: KernelRunResult): string[] {
   return out;
 }
 
+/** Whether BPF_PROG_TEST_RUN can run `p` with results comparable to the VM's (packet types, deterministic helpers). */
+export function kernelComparable(p: Program): boolean {
+  return RUNNABLE.has(p.type) && deterministic(p);
+}
+
+/**
+ * Runs an accepted program on the VM and in the kernel with the same input: the first difference
+ * in r0 (low 32 bits), the packet or the array/hash maps, or null (also when either cannot run it).
+ */
+export function kernelResultDiff(p: Program, input: FuzzInput, vm: Engine, notes?: Set<string>): { kind: string; message: string; r0?: string } | null {
+  const ci = materialize(p, input);
+  const mine = vm(p, ci, { maxSteps: FUZZ_MAX_STEPS });
+  if (!mine.ok || mine.res.fault || mine.res.error) return null; // the sanitize oracle reports these
+  let k: KernelRunResult;
+  try {
+    k = runInKernel(p, { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })), logLevel: 0 });
+  } catch (e) {
+    notes?.add(`kernel: test run failed (${(e as Error).message.split('\n')[0]})`);
+    return null;
+  }
+  if (!k.run) return null;
+  const r0 = Number(mine.res.r0 & 0xffffffffn);
+  if (r0 !== k.run.retval) return { kind: 'result:r0', message: `r0 differs: VM ${r0}, kernel ${k.run.retval}`, r0: String(k.run.retval) };
+  if (mine.res.packet && k.run.dataOut && hex(mine.res.packet) !== hex(k.run.dataOut))
+    return { kind: 'result:packet', message: 'the packet after the run differs between the VM and the kernel' };
+  const a = sortedMaps(p, mine.maps), b = sortedMaps(p, kernelMapLines(p, k));
+  if (a !== b) return { kind: 'result:maps', message: 'map contents after the run differ between the VM and the kernel' };
+  return null;
+}
+
 export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: VerifyFn } = {}): Oracle {
   const vm = opts.vm ?? vmEngine;
   const verify = opts.verify ?? realVerify;
@@ -83,6 +114,8 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       if (relaxed) v = verify(p, { ...FUZZ_VERIFY_OPTIONS, allowUninitStack: true });
       const base = { oracle: 'kernel' as const, program: p, verdict: v.verdict, kernel: load.verdict };
       if (v.verdict === 'accept' && load.verdict === 'reject') {
+        // bpflab's loader refuses malformed encodings (e.g. ld_imm64 reserved fields) before the verifier, as the kernel does.
+        try { validateInsns(p.insns); } catch { return null; }
         const detail = progLoad(p, { logLevel: 1 });
         if (detail.fd !== null) closeFd(detail.fd);
         const msg = kernelMessage(detail.log || load.log);
@@ -97,26 +130,10 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
         return { ...base, kind: `bpflab-rejects:${e.kind}`, pc: e.pc, message: `bpflab rejects (${e.message}), the kernel accepts` } satisfies Finding;
       }
       // (uninitialised stack bytes are zero on the VM and arbitrary in the kernel: no result comparison then)
-      if (v.verdict !== 'accept' || relaxed || !compareResults || !RUNNABLE.has(p.type) || !deterministic(p)) return null;
+      if (v.verdict !== 'accept' || relaxed || !compareResults || !kernelComparable(p)) return null;
       for (const input of c.inputs) {
-        const ci = materialize(p, input);
-        const mine = vm(p, ci, { maxSteps: FUZZ_MAX_STEPS });
-        if (!mine.ok || mine.res.fault || mine.res.error) continue; // the sanitize oracle reports these
-        let k: KernelRunResult;
-        try {
-          k = runInKernel(p, { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })), logLevel: 0 });
-        } catch (e) {
-          notes.add(`kernel: test run failed (${(e as Error).message.split('\n')[0]})`);
-          continue;
-        }
-        if (!k.run) continue;
-        const r0 = Number(mine.res.r0 & 0xffffffffn);
-        if (r0 !== k.run.retval)
-          return { ...base, input, kind: 'result:r0', pc: -1, message: `r0 differs: VM ${r0}, kernel ${k.run.retval}`, expect: 'accept', r0: String(k.run.retval) };
-        if (mine.res.packet && k.run.dataOut && hex(mine.res.packet) !== hex(k.run.dataOut))
-          return { ...base, input, kind: 'result:packet', pc: -1, message: 'the packet after the run differs between the VM and the kernel', expect: 'accept' };
-        const a = sortedMaps(p, mine.maps), b = sortedMaps(p, kernelMapLines(p, k));
-        if (a !== b) return { ...base, input, kind: 'result:maps', pc: -1, message: 'map contents after the run differ between the VM and the kernel', expect: 'accept' };
+        const d = kernelResultDiff(p, input, vm, notes);
+        if (d) return { ...base, input, ...d, pc: -1, expect: 'accept' };
       }
       return null;
     },

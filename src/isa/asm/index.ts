@@ -86,7 +86,23 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
           license = rest;
           break;
         }
-        default: c.fail(`unknown directive '${head.text}' (expected .type, .map or .license)`, head.col);
+        case '.insn': {
+          // One raw slot, `.insn CODE DST SRC OFF IMM`: encodings no statement expresses (reserved fields set, unknown opcodes).
+          c.next('');
+          const field = (what: string, min: bigint, max: bigint): number => {
+            const v = c.number(what);
+            if (v.value < min || v.value > max) c.fail(`.insn ${what} must be ${min}..${max}`, v.col);
+            return Number(v.value);
+          };
+          const code = field('code', 0n, 255n), dst = field('dst', 0n, 15n), src = field('src', 0n, 15n);
+          const off = field('off', -32768n, 65535n), imm = c.imm32('imm');
+          c.end();
+          if (firstExit === undefined && code === (op.BPF_JMP | op.BPF_EXIT)) firstExit = insns.length;
+          insns.push({ code, dst, src, off: (off << 16) >> 16, imm });
+          lines.push(line);
+          break;
+        }
+        default: c.fail(`unknown directive '${head.text}' (expected .type, .map, .license or .insn)`, head.col);
       }
       continue;
     }
