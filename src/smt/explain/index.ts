@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Program, ProgType } from '../../isa/program.js';
-import { progTypeInfo } from '../../runtime/context/index.js';
+import { returnRange } from '../../runtime/context/index.js';
 import { verify, type VerifierError, type VerifyOptions, type VerifyResult } from '../../verifier/index.js';
 import { loadZ3, type ZB } from '../z3-algebra.js';
 import { parseReg, type AbsReg } from './abstract.js';
@@ -182,7 +182,8 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       const ev = (t: { z: import('../z3-algebra.js').ZT }): string => { const v = model.eval(t.z, true); return Z.isBitVecVal(v) ? String(BigInt.asIntN(64, v.value())) : '?'; };
       ex.access = { region: j.access.region, offset: ev(j.access.offset), size: ev(j.access.size) };
     }
-    const range = progTypeInfo(program.type, program.expectedAttachType)?.ret.verifierRange ?? undefined;
+    // the range check_return_code enforces (the verifier's own table, attach types included)
+    const range = returnRange(program.type, program.expectedAttachType) ?? undefined;
     const expect: ReplayExpect = { pc: err.pc, memory: j.class === 'memory', ...(j.class === 'return' && range && { returnRange: range }) };
     const acquire = ex.sites.find((s) => s.role === 'acquire');
     if (err.kind === 'reference_leak' && acquire) {
@@ -190,6 +191,12 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       expect.leak = { acquirePc: acquire.pc, release: (RELEASERS[name] ?? []).map((h) => helperId(h)).filter((x): x is number => x !== undefined) };
     } else if (j.class === 'rule' || j.class === 'pointer') expect.reach = true;
     ex.replay = safeReplay(program, ex.witness, expect);
+    if (ex.replay.note?.startsWith('the VM cannot run this witness')) {
+      // a feasible path whose witness the VM cannot run is not shown: say so rather than claim a bug unreproduced
+      ex.feasible = null;
+      ex.reason = `undecided: the path to pc ${err.pc} is feasible, but ${ex.replay.note} (a construct bpflab does not model)`;
+      return withFixes();
+    }
     ex.reason = j.class === 'rule'
       ? `${j.what}; the path to pc ${err.pc} is feasible`
       : `real: ${j.what}`;

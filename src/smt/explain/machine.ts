@@ -515,6 +515,8 @@ export class PathMachine {
     }
     if (o === op.BPF_CALL) {
       if (ins.src === op.BPF_PSEUDO_CALL) {
+        // a global function is verified on its own: the caller's path steps over the call
+        if (next === pc + 1 && ins.imm !== 0) this.undecided(`the path steps over the global function called at pc ${pc} (verified on its own); its effect on the caller (a summary of the call) is a construct bpflab does not model here`);
         const f = this.newFrame(pc);
         for (let r = 1; r <= 5; r++) f.regs[r] = this.reg(r);
         this.frames.push(f);
