@@ -12,10 +12,10 @@ import { memoryIo } from '../../src/cli/io.js';
 import { expectPrintableLine } from './cases.js';
 
 /**
- * Cases per format per run: 10,000 in CI (CI=true, as .ci/run sets), 1,000 in a developer's
+ * Cases per format per run: 10,000 in CI (CI=true, as .ci/run sets), 500 in a developer's
  * run of the suite; BPFLAB_HOSTILE_CASES overrides (e.g. a longer local campaign).
  */
-export const CASES_PER_FORMAT = Number(process.env['BPFLAB_HOSTILE_CASES'] ?? (process.env['CI'] ? 10_000 : 1_000)) || 1_000;
+export const CASES_PER_FORMAT = Number(process.env['BPFLAB_HOSTILE_CASES'] ?? (process.env['CI'] ? 10_000 : 500)) || 500;
 /** One case may take this long (a hang or a quadratic blow-up shows up here). */
 const CASE_MS = 2000;
 /** The heap must stay under this between cases (a leak or an unbounded allocation shows up here). */
