@@ -12,6 +12,7 @@ export const LOAD_OPTIONS: readonly OptionDecl[] = [
   { name: 'btf', kind: 'string', valueName: 'FILE', description: "the target kernel's BTF (raw vmlinux BTF or an ELF with .BTF) for CO-RE, .ksyms and typed contexts (default /sys/kernel/btf/vmlinux)" },
   { name: 'no-core', kind: 'flag', description: 'leave CO-RE relocations unapplied (by default they are applied against the target BTF, as libbpf does)' },
   { name: 'core', kind: 'flag', description: 'apply CO-RE relocations (the default; kept for older scripts)' },
+  { name: 'allow-outside-files', kind: 'flag', description: "let .data files include files (-- NAME @ FILE) outside their own folder" },
 ];
 
 export function loadOptionsFrom(args: ParsedArgs): LoadOptions {
@@ -24,5 +25,6 @@ export function loadOptionsFrom(args: ParsedArgs): LoadOptions {
     ...(section !== undefined && { section }),
     ...(type !== undefined && { type }),
     ...(args.flags.has('core') && { core: true }),
+    ...(args.flags.has('allow-outside-files') && { allowOutsideFiles: true }),
   };
 }
