@@ -9,12 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../../isa/errors.js';
 import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
+import { MAX_INCLUDED_BYTES } from '../../loader/file-policy.js';
 import { returnName } from '../../runtime/context/index.js';
-import type { BpfMap } from '../../runtime/maps/types.js';
+import { DEFAULT_MAP_MEMORY, MemoryBudget, MemoryBudgetError } from '../../runtime/maps/budget.js';
+import { MapError, type BpfMap } from '../../runtime/maps/types.js';
+import { dumpProcessMaps } from '../../replay/packet-engine.js';
 import { verify } from '../../verifier/index.js';
 import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
 import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
-import { parseArgs, UsageError, type CommandDecl } from '../args.js';
+import { numberOption, parseArgs, UsageError, type CommandDecl } from '../args.js';
 import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command, Io } from '../io.js';
 
@@ -33,10 +36,12 @@ const decl: CommandDecl = {
     { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
     { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm, jit)' },
     { name: 'trusted', kind: 'flag', description: 'jit: generate unchecked code (only after the verifier accepted the program)' },
+    { name: 'max-memory', kind: 'number', valueName: 'MIB', description: `memory the program's maps may take, in MiB (default ${DEFAULT_MAP_MEMORY >> 20})` },
     { name: 'pcap', kind: 'string', valueName: 'IN', description: 'run every packet of a pcap/pcapng capture through the program (xdp, tc, socket_filter, cgroup_skb), maps persisting' },
     { name: 'out', kind: 'string', valueName: 'OUT', description: 'with --pcap: write the packets as the program left them (.pcapng: with the action as each packet\'s comment)' },
     { name: 'trace', kind: 'string', valueName: 'IN.jsonl', description: "run an event trace through the object's tracing programs at their hooks, maps shared" },
     { name: 'event-type', kind: 'string', valueName: 'NAME', description: 'with --trace: decode ring/perf buffer records as this BTF struct (default: inferred from the size)' },
+    { name: 'attach', kind: 'string', valueName: 'HOOK', description: 'with --trace: the hook of a program whose input names none (assembly, raw bytecode), e.g. kprobe/do_unlinkat' },
     { name: 'jsonl', kind: 'flag', description: 'with --pcap/--trace: one JSON line per packet or record, then a summary line' },
   ],
   positionals: { min: 1, max: 1, name: 'FILE' },
@@ -45,7 +50,7 @@ const decl: CommandDecl = {
 /** Hex bytes ("0a0b", "0a 0b", "0a:0b") or @FILE (raw bytes, or hex text). */
 export function parseBytes(spec: string, what: string, io: Io): Uint8Array {
   if (spec.startsWith('@')) {
-    const b = io.readFile(spec.slice(1));
+    const b = io.readFile(spec.slice(1), { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES });
     const text = new TextDecoder().decode(b);
     if (/^[\s0-9a-fA-F:,x]*$/.test(text) && /[0-9a-fA-F]/.test(text)) return parseHex(text.replace(/0x/g, ''), `${what} ${spec}`);
     return b;
@@ -75,22 +80,6 @@ function parseMapArg(s: string, program: Program): MapFillArg {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-function dumpMaps(maps: readonly BpfMap[]): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const m of maps) {
-    const entries: Record<string, string> = {};
-    if (m.spec.type === 'prog_array' || m.spec.type === 'perf_event_array' || m.spec.type === 'ringbuf' || m.spec.type === 'queue' || m.spec.type === 'stack') { out[m.spec.name] = entries; continue; }
-    let k = m.nextKey(null);
-    let n = 0;
-    while (k && n++ < 4096) {
-      try { entries[hex(k)] = hex(m.lookup(k)); } catch { /* deleted meanwhile */ }
-      k = m.nextKey(k);
-    }
-    out[m.spec.name] = entries;
-  }
-  return out;
-}
-
 export const command: Command = {
   decl,
   async run(argv, io) {
@@ -101,6 +90,7 @@ export const command: Command = {
     if (pcap !== undefined && trace !== undefined) throw new UsageError('run: --pcap and --trace exclude each other');
     if (args.strings.has('out') && pcap === undefined) throw new UsageError('run: --out goes with --pcap');
     if (args.strings.has('event-type') && trace === undefined) throw new UsageError('run: --event-type goes with --trace');
+    if (args.strings.has('attach') && trace === undefined) throw new UsageError('run: --attach goes with --trace');
     if (args.flags.has('jsonl') && pcap === undefined && trace === undefined) throw new UsageError('run: --jsonl goes with --pcap or --trace');
     if ((pcap !== undefined || trace !== undefined) && ['packet', 'ctx', 'mem', 'repeat'].some((o) => args.strings.has(o)))
       throw new UsageError(`run: --${pcap !== undefined ? 'pcap' : 'trace'} supplies the inputs: drop --packet/--ctx/--mem/--repeat`);
@@ -108,7 +98,8 @@ export const command: Command = {
       const { runOverTrace } = await import('./run-inputs.js');
       const { programHook } = await import('../../replay/trace-run.js');
       // as a tool's loader would: every program that attaches is loaded (verified) first
-      if (!args.flags.has('no-verify')) for (const p of programs) if (programHook(p) && rejectedBy(p, path, io, args.flags.has('json'))) return 1;
+      const attaches = (p: Program) => programHook(p) !== undefined || (args.strings.has('attach') && !p.section);
+      if (!args.flags.has('no-verify')) for (const p of programs) if (attaches(p) && rejectedBy(p, path, io, args.flags.has('json'))) return 1;
       return runOverTrace(path, programs, args, io);
     }
     if (programs.length !== 1)
@@ -169,6 +160,7 @@ export const command: Command = {
       // one setup and `repeat` runs timed on their own (as BPF_PROG_TEST_RUN's duration)
       let runRepeated: (n: number) => RunResult & { nsPerRun: number };
       let vmMaps: readonly BpfMap[];
+      const budget = new MemoryBudget(numberOption(args, 'max-memory', DEFAULT_MAP_MEMORY >> 20) * (1 << 20));
       if (engine === 'jit') {
         const url = new URL('../../jit/index.js', import.meta.url);
         if (!existsSync(fileURLToPath(url)) && !existsSync(fileURLToPath(url).replace(/\.js$/, '.ts'))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
@@ -178,20 +170,20 @@ export const command: Command = {
         // trusted code skips the checks: only for programs the verifier accepted
         const mode = args.flags.has('trusted') && !args.flags.has('no-verify') ? 'trusted' : 'checked';
         type JitRun = RunResult & { jit?: unknown };
-        const jit = new (Jit as new (p: Program, o: { mode: string }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode });
+        const jit = withMapErrors(path, () => new (Jit as new (p: Program, o: { mode: string; memoryBudget: MemoryBudget }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode, memoryBudget: budget }));
         vmMaps = jit.maps;
         runOnce = () => { const r = jit.run(input); jitStats = r.jit; return r; };
         const rr = jit.runRepeated?.bind(jit);
         runRepeated = rr ? (n) => { const r = rr(input, n); jitStats = r.jit; return r; } : timedLoop(runOnce);
       } else {
-        const vm = new Vm(program);
+        const vm = withMapErrors(path, () => new Vm(program, { memoryBudget: budget }));
         vmMaps = vm.maps;
         runOnce = () => vm.run(input);
         runRepeated = (n) => vm.runRepeated(input, n);
       }
       for (const f of fills) {
         const m = vmMaps.find((x) => x.spec.name === f.map)!;
-        try { m.update(f.key, f.value, 0); } catch (e) { throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
+        try { m.update(f.key, f.value, 0); } catch (e) { if (e instanceof MemoryBudgetError) throw e; throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
       }
       if (repeat > 1) { const r = runRepeated(repeat); res = r; nsPerRun = r.nsPerRun; }
       else { const t0 = process.hrtime.bigint(); res = runOnce(); nsPerRun = Number(process.hrtime.bigint() - t0); }
@@ -206,7 +198,7 @@ export const command: Command = {
         ...(res.ldAbsExit !== undefined && { ldAbsExit: res.ldAbsExit }),
         steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.packet && { packet: hex(res.packet) }),
         ...(res.redirect && { redirect: { ifindex: res.redirect.ifindex, flags: res.redirect.flags.toString() } }),
-        maps: kernelMaps ?? dumpMaps(maps), ...(jitStats !== undefined && { jit: jitStats }),
+        maps: kernelMaps ?? dumpProcessMaps(maps, 4096), ...(jitStats !== undefined && { jit: jitStats }),
       }) + '\n');
     } else {
       if (res.fault) { io.err(`bpflab: run: ${path}: ${res.fault.message}\n`); return 1; }
@@ -218,6 +210,16 @@ export const command: Command = {
     return res.fault || res.error ? 1 : 0;
   },
 };
+
+/** Creating the maps as BPF_MAP_CREATE would: a map the kernel refuses is bad input, named with its errno. */
+function withMapErrors<T>(path: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof MapError) throw new InputError('map', `run: ${path}: ${e.message} (${e.errno})`);
+    throw e;
+  }
+}
 
 /** Runs the verifier first, as the kernel would at load; reports a rejection (true) the way `run` does. */
 function rejectedBy(program: Program, path: string, io: Io, json: boolean, engine = 'vm'): boolean {
