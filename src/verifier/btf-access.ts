@@ -216,6 +216,13 @@ export function pseudoBtfId(btf: Btf, id: number): { type: number; btfId?: numbe
 /** Kernel structs of helper results (the protos' ret_btf_id) and whether they are trusted. */
 const HELPER_RET_BTF: Record<number, { struct: string; trusted: boolean }> = {
   158: { struct: 'task_struct', trusted: true }, // bpf_get_current_task_btf
+  // bpf_skc_to_*: the socket seen as its protocol's struct (btf_sock_ids), or NULL.
+  136: { struct: 'tcp6_sock', trusted: false },
+  137: { struct: 'tcp_sock', trusted: false },
+  138: { struct: 'tcp_timewait_sock', trusted: false },
+  139: { struct: 'tcp_request_sock', trusted: false },
+  140: { struct: 'udp6_sock', trusted: false },
+  178: { struct: 'unix_sock', trusted: false },
 };
 
 /** r0 of a helper returning a kernel object: PTR_TO_BTF_ID of its struct (RET_PTR_TO_BTF_ID[_OR_NULL]). */

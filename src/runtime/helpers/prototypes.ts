@@ -144,6 +144,8 @@ const TRACING: readonly ProgType[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 
 const NET: readonly ProgType[] = [...SKB, 'xdp', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'flow_dissector', 'sk_reuseport', 'sk_lookup', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device', 'lwt_seg6local'];
 const BASE: readonly ProgType[] = [...NET, ...TRACING, 'lsm', 'struct_ops', 'syscall', 'netfilter', 'lirc_mode2', 'ext'];
 const uniq = (...groups: (readonly ProgType[])[]): readonly ProgType[] => [...new Set(groups.flat())];
+/** bpf_sk_base_func_proto users (the bpf_skc_to_* casts): networking types but cgroup_sock, and tracing/lsm; not the perf-style tracing types. */
+const SKC: readonly ProgType[] = BASE.filter((t) => !['kprobe', 'tracepoint', 'raw_tracepoint', 'raw_tracepoint_writable', 'perf_event', 'cgroup_sock'].includes(t));
 
 interface Def {
   ret?: RetType;
@@ -267,6 +269,11 @@ const DEFS: Record<number, Def> = {
   133: { ret: 'RET_VOID', args: [A.ringbufMem, A.anything], types: BASE },
   134: { args: [A.mapPtr, A.anything], types: BASE },
   135: { args: [A.ctx, A.anything], types: TC },
+  136: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp6_sock, or NULL' },
+  137: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp_sock, or NULL' },
+  138: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp_timewait_sock, or NULL' },
+  139: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp_request_sock, or NULL' },
+  140: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct udp6_sock, or NULL' },
   141: { args: [A.btfTask, A.uninitMem, A.constSizeOrZero, A.anything], types: BASE },
   147: { args: [A.btfPath, A.memWrite, A.constSizeOrZero], types: ['tracing', 'lsm'], note: 'only from the attach points of btf_allowlist_d_path, iterators and sleepable LSM hooks (bpf_d_path_allowed)' },
   152: { args: [A.anything, A.memRdonlyOrNull, A.constSizeOrZero, A.anything], types: TC },
@@ -282,6 +289,7 @@ const DEFS: Record<number, Def> = {
   174: { args: [A.ctx], types: ['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint', 'tracing', 'lsm'], note: 'the cookie given at attach time (0 here)' },
   176: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   177: { args: [A.memRdonly, A.constSize, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
+  178: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct unix_sock, or NULL' },
   181: { args: [A.anything, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (u64 index, void *ctx) up to nr_loops (<= 1<<23) times; stops when it returns 1' },
   182: { args: [A.memRdonly, A.constSize, A.constStr], types: BASE },
   188: { args: [A.ctx], types: ['xdp'] },
