@@ -151,6 +151,8 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
   let target: string | null = null;
   let last: { sig: string; finding: Finding } | null = null;
   let shrinkDeadline = Infinity;
+  /** Fast-check's shrinking gets the first half of the time budget, instruction removal the rest (see minimise.ts). */
+  let minimiseDeadline = Infinity;
   let shrinkSteps = 0;
   let shrinkCut = false;
   let firstInsns = 0;
@@ -214,7 +216,8 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
     const sig = signature(f);
     if (!shrinking) {
       target = sig;
-      shrinkDeadline = Math.min(deadline, performance.now() + shrinkBudget);
+      minimiseDeadline = Math.min(deadline, performance.now() + shrinkBudget);
+      shrinkDeadline = Math.min(deadline, performance.now() + shrinkBudget / 2);
       shrinkSteps = 0;
       shrinkCut = false;
       firstInsns = c.program.insns.length;
@@ -237,7 +240,7 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
       const { sig } = last as { sig: string; finding: Finding };
       let { finding } = last as { sig: string; finding: Finding };
       if (!known.has(sig)) {
-        const m = minimiseFinding(finding, sig, verdictOf, shrinkDeadline);
+        const m = minimiseFinding(finding, sig, verdictOf, minimiseDeadline);
         finding = m.finding;
         shrinkSteps += m.steps;
         if (m.cut) shrinkCut = true;
