@@ -77,7 +77,7 @@ export function dumpProcessMaps(maps: readonly BpfMap[], limit = 65_536): Record
   for (const m of maps) {
     const entries: Record<string, string> = {};
     out[m.spec.name] = entries;
-    if (['prog_array', 'perf_event_array', 'ringbuf', 'queue', 'stack', 'array_of_maps', 'hash_of_maps', 'stack_trace'].includes(m.spec.type)) continue;
+    if (['prog_array', 'perf_event_array', 'ringbuf', 'queue', 'stack'].includes(m.spec.type)) continue;
     let k = m.nextKey(null);
     let n = 0;
     while (k && n++ < limit) {

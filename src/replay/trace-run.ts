@@ -53,6 +53,8 @@ export interface TraceRunResult {
 
 export interface TraceRunOptions {
   engine?: 'vm' | 'jit';
+  /** The hook for programs whose section names none (assembly, raw bytecode). */
+  attach?: string;
   /** Decode every record as this struct (default: inferred from the record's size). */
   eventType?: string;
   seed?: number;
@@ -120,7 +122,7 @@ export async function runTrace(programs: readonly Program[], events: readonly Tr
   const attached: Attached[] = [];
   const btfCache = new Map<Uint8Array, Btf>();
   for (const p of programs) {
-    const hook = programHook(p);
+    const hook = programHook(p) ?? (opts.attach !== undefined && !p.section ? normaliseHook(opts.attach) : undefined);
     if (!hook) continue;
     const maps = p.maps.map(mapFor);
     let runner: Attached['runner'];
@@ -135,7 +137,7 @@ export async function runTrace(programs: readonly Program[], events: readonly Tr
     }
     attached.push({ program: p, hook, runner, btf });
   }
-  if (!attached.length) throw new InputError('usage', `${file}: no tracing program to attach (sections: ${programs.map((p) => p.section || p.name).join(', ') || 'none'})`);
+  if (!attached.length) throw new InputError('usage', `${file}: no tracing program to attach (sections: ${programs.map((p) => p.section || `${p.name} (no section: give --attach HOOK)`).join(', ') || 'none'})`);
   const byHook = new Map<string, Attached[]>();
   for (const a of attached) byHook.set(a.hook, [...(byHook.get(a.hook) ?? []), a]);
 

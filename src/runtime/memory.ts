@@ -63,6 +63,7 @@ export const F_STRICT = 2;
 export const F_CTX = 4;
 
 const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func'];
+const KIND_INDEX = Object.fromEntries(KIND_NAMES.map((k, i) => [k, i])) as Record<RegionKind, number>;
 
 /** Handles ctx loads/stores for a program type (see runtime/ctx-region.ts). */
 export interface CtxHandler {
@@ -161,7 +162,7 @@ export class Memory {
     if (id >= MAX_REGIONS) throw new Error(`too many memory regions (${MAX_REGIONS})`);
     if (id >= this.start.length) this.grow();
     this.bytes[id] = bytes;
-    this.views[id] = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.views[id] = bytes.byteLength === 0 ? EMPTY_VIEW : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const start = o.start ?? 0;
     // ctx regions get an empty window: every access takes the slow path through the ctx handler
     this.start[id] = kind === 'ctx' ? 1 : start;
@@ -169,7 +170,7 @@ export class Memory {
     this.align[id] = o.strictAlign ? -1 : 0;
     this.origin[id] = o.origin ?? start;
     this.flags[id] = (o.writable === false ? 0 : F_WRITABLE) | (o.strictAlign ? F_STRICT : 0) | (kind === 'ctx' ? F_CTX : 0);
-    this.kinds[id] = KIND_NAMES.indexOf(kind);
+    this.kinds[id] = KIND_INDEX[kind];
     this.owners[id] = o.owner;
     this.count = id + 1;
     return id;

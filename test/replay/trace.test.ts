@@ -105,3 +105,45 @@ describe('malformed traces: one located error, never a crash', () => {
     expect(io.stderr).toMatch(/bad\.jsonl: line 2 \(byte offset 18\): ts_ns: expected an integer/);
   });
 });
+
+describe('perf buffers and programs without a section', () => {
+  const KPROBE = [
+    '.type kprobe',
+    '.map out perf_event_array key=4 value=4 entries=4',
+    'r6 = r1',
+    'r1 = *(u64 *)(r6 +112)', // PT_REGS_PARM1 (di)
+    '*(u64 *)(r10 -8) = r1',
+    'call bpf_get_smp_processor_id',
+    '*(u32 *)(r10 -12) = r0',
+    'r1 = r6',
+    'r2 = map[out]',
+    'r3 = 0xffffffff ll', // BPF_F_CURRENT_CPU
+    'r4 = r10',
+    'r4 += -12',
+    'r5 = 12',
+    'call bpf_perf_event_output',
+    'r0 = 0',
+    'exit',
+  ].join('\n') + '\n';
+  const EVENTS = [
+    JSON.stringify({ hook: 'kprobe/do_unlinkat', cpu: 2, args: ['0x1122334455667788'] }),
+    JSON.stringify({ hook: 'kprobe/do_unlinkat', cpu: 3, args: [7] }),
+  ].join('\n');
+
+  test('--attach gives an assembly program its hook; records carry the CPU they were written on', async () => {
+    const io = memoryIo({ 'p.s': KPROBE, 't.jsonl': EVENTS });
+    expect(await main(['run', 'p.s', '--trace', 't.jsonl', '--attach', 'kprobe/do_unlinkat', '--jsonl'], io)).toBe(0);
+    const lines = io.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.slice(0, 2).map((o) => [o.kind, o.map, o.index, o.hex])).toEqual([
+      ['perf', 'out', 2, '02000000' + '8877665544332211'],
+      ['perf', 'out', 3, '03000000' + '0700000000000000'],
+    ]);
+    expect(lines[2].summary.records).toBe(2);
+  });
+
+  test('without --attach the program is named and the fix suggested', async () => {
+    const io = memoryIo({ 'p.s': KPROBE, 't.jsonl': EVENTS });
+    expect(await main(['run', 'p.s', '--trace', 't.jsonl'], io)).toBe(2);
+    expect(io.stderr).toMatch(/no tracing program to attach \(sections: p \(no section: give --attach HOOK\)\)/);
+  });
+});

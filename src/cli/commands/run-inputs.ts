@@ -91,8 +91,9 @@ export async function runOverTrace(path: string, programs: readonly Program[], a
   const events = readTrace(io.readFile(tracePath), tracePath);
   const eventType = args.strings.get('event-type');
   const seed = args.strings.get('seed');
+  const attach = args.strings.get('attach');
   const res = await runTrace(programs, events, path, {
-    engine, ...(eventType !== undefined && { eventType }), ...(seed !== undefined && { seed: Number(seed) }),
+    engine, ...(attach !== undefined && { attach }), ...(eventType !== undefined && { eventType }), ...(seed !== undefined && { seed: Number(seed) }),
     ...(!json && { onOutput: (o: EventOutput) => io.out(jsonl ? JSON.stringify(o) + '\n' : outputLine(o) + '\n') }),
     ...(!json && !jsonl && { onError: (e: { line: number; program: string; error: string }) => io.err(`bpflab: run: ${tracePath}: line ${e.line}: ${e.program}: ${e.error}\n`) }),
   });

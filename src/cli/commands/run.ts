@@ -12,6 +12,7 @@ import { loadFile } from '../../loader/index.js';
 import { onlyProgram } from '../../loader/open.js';
 import { returnName } from '../../runtime/context/index.js';
 import type { BpfMap } from '../../runtime/maps/types.js';
+import { dumpProcessMaps } from '../../replay/packet-engine.js';
 import { verify } from '../../verifier/index.js';
 import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
 import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
@@ -38,6 +39,7 @@ const decl: CommandDecl = {
     { name: 'out', kind: 'string', valueName: 'OUT', description: 'with --pcap: write the packets as the program left them (.pcapng: with the action as each packet\'s comment)' },
     { name: 'trace', kind: 'string', valueName: 'IN.jsonl', description: "run an event trace through the object's tracing programs at their hooks, maps shared" },
     { name: 'event-type', kind: 'string', valueName: 'NAME', description: 'with --trace: decode ring/perf buffer records as this BTF struct (default: inferred from the size)' },
+    { name: 'attach', kind: 'string', valueName: 'HOOK', description: 'with --trace: the hook of a program whose input names none (assembly, raw bytecode), e.g. kprobe/do_unlinkat' },
     { name: 'jsonl', kind: 'flag', description: 'with --pcap/--trace: one JSON line per packet or record, then a summary line' },
   ],
   positionals: { min: 1, max: 1, name: 'FILE' },
@@ -76,22 +78,6 @@ function parseMapArg(s: string, program: Program): MapFillArg {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-function dumpMaps(maps: readonly BpfMap[]): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const m of maps) {
-    const entries: Record<string, string> = {};
-    if (m.spec.type === 'prog_array' || m.spec.type === 'perf_event_array' || m.spec.type === 'ringbuf' || m.spec.type === 'queue' || m.spec.type === 'stack') { out[m.spec.name] = entries; continue; }
-    let k = m.nextKey(null);
-    let n = 0;
-    while (k && n++ < 4096) {
-      try { entries[hex(k)] = hex(m.lookup(k)); } catch { /* deleted meanwhile */ }
-      k = m.nextKey(k);
-    }
-    out[m.spec.name] = entries;
-  }
-  return out;
-}
-
 export const command: Command = {
   decl,
   async run(argv, io) {
@@ -102,6 +88,7 @@ export const command: Command = {
     if (pcap !== undefined && trace !== undefined) throw new UsageError('run: --pcap and --trace exclude each other');
     if (args.strings.has('out') && pcap === undefined) throw new UsageError('run: --out goes with --pcap');
     if (args.strings.has('event-type') && trace === undefined) throw new UsageError('run: --event-type goes with --trace');
+    if (args.strings.has('attach') && trace === undefined) throw new UsageError('run: --attach goes with --trace');
     if (args.flags.has('jsonl') && pcap === undefined && trace === undefined) throw new UsageError('run: --jsonl goes with --pcap or --trace');
     if ((pcap !== undefined || trace !== undefined) && ['packet', 'ctx', 'mem', 'repeat'].some((o) => args.strings.has(o)))
       throw new UsageError(`run: --${pcap !== undefined ? 'pcap' : 'trace'} supplies the inputs: drop --packet/--ctx/--mem/--repeat`);
@@ -109,7 +96,8 @@ export const command: Command = {
       const { runOverTrace } = await import('./run-inputs.js');
       const { programHook } = await import('../../replay/trace-run.js');
       // as a tool's loader would: every program that attaches is loaded (verified) first
-      if (!args.flags.has('no-verify')) for (const p of programs) if (programHook(p) && rejectedBy(p, path, io, args.flags.has('json'))) return 1;
+      const attaches = (p: Program) => programHook(p) !== undefined || (args.strings.has('attach') && !p.section);
+      if (!args.flags.has('no-verify')) for (const p of programs) if (attaches(p) && rejectedBy(p, path, io, args.flags.has('json'))) return 1;
       return runOverTrace(path, programs, args, io);
     }
     const program = onlyProgram(path, programs, args.strings.get('section'));
@@ -205,7 +193,7 @@ export const command: Command = {
         ...(res.ldAbsExit !== undefined && { ldAbsExit: res.ldAbsExit }),
         steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.packet && { packet: hex(res.packet) }),
         ...(res.redirect && { redirect: { ifindex: res.redirect.ifindex, flags: res.redirect.flags.toString() } }),
-        maps: kernelMaps ?? dumpMaps(maps), ...(jitStats !== undefined && { jit: jitStats }),
+        maps: kernelMaps ?? dumpProcessMaps(maps, 4096), ...(jitStats !== undefined && { jit: jitStats }),
       }) + '\n');
     } else {
       if (res.fault) { io.err(`bpflab: run: ${path}: ${res.fault.message}\n`); return 1; }
