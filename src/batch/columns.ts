@@ -18,8 +18,8 @@ export interface ColumnDef {
   get(row: BatchRow): string | number | null;
 }
 
-const kernelCol = (id: string, header: string, key: keyof KernelColumns, numeric: boolean): ColumnDef => ({
-  id: `kernel_${id}`, header: `Kernel ${header}`, names: [`kernel_${id}`, `k_${id}`], numeric, asc: !numeric,
+const kernelCol = (id: string, header: string, key: keyof KernelColumns, numeric: boolean, aliases: readonly string[] = []): ColumnDef => ({
+  id: `kernel_${id}`, header: `Kernel ${header}`, names: [`kernel_${id}`, `k_${id}`, ...aliases.flatMap((a) => [`kernel_${a}`, `k_${a}`])], numeric, asc: !numeric,
   get: (r) => (r.kernel ? r.kernel[key] : null),
 });
 
@@ -43,9 +43,9 @@ export const COLUMNS: readonly ColumnDef[] = [
   { id: 'size', header: 'Size (insns)', names: ['size', 'prog_insns'], numeric: true, asc: false, get: (r) => r.size },
   { id: 'explain', header: 'Explain', names: ['explain'], numeric: false, asc: true, get: (r) => r.explain ?? null },
   kernelCol('verdict', 'verdict', 'verdict', false),
-  kernelCol('duration', 'duration (us)', 'durationUs', true),
-  kernelCol('total_insns', 'total insns', 'totalInsns', true),
-  kernelCol('total_states', 'total states', 'totalStates', true),
+  kernelCol('duration', 'duration (us)', 'durationUs', true, ['dur']),
+  kernelCol('total_insns', 'total insns', 'totalInsns', true, ['insns']),
+  kernelCol('total_states', 'total states', 'totalStates', true, ['states']),
   kernelCol('peak_states', 'peak states', 'peakStates', true),
   kernelCol('max_states_per_insn', 'max states per insn', 'maxStatesPerInsn', true),
   kernelCol('mark_read', 'mark read', 'markRead', true),

@@ -41,6 +41,36 @@ export function parseBaseline(path: string, text: string): Baseline {
   return { path, columns: header, rows };
 }
 
+const ROW_FIELDS: Record<string, (r: BatchRow, v: string) => void> = {
+  verdict: (r, v) => { r.verdict = v === 'success' ? 'success' : 'failure'; },
+  duration: (r, v) => { r.durationUs = Number(v); },
+  total_insns: (r, v) => { r.totalInsns = Number(v); },
+  total_states: (r, v) => { r.totalStates = Number(v); },
+  peak_states: (r, v) => { r.peakStates = Number(v); },
+  max_states_per_insn: (r, v) => { r.maxStatesPerInsn = Number(v); },
+  mark_read: (r, v) => { r.markRead = Number(v); },
+  error_kind: (r, v) => { r.errorKind = v; },
+  error_insn: (r, v) => { r.errorPc = v === '' ? null : Number(v); },
+  message: (r, v) => { r.message = v; },
+  section: (r, v) => { r.section = v; },
+  prog_type: (r, v) => { r.type = v; },
+  size: (r, v) => { r.size = Number(v); },
+  explain: (r, v) => { if (v) r.explain = v; },
+};
+
+/** Rows read back from a results CSV (veristat's -C mode compares two of them without verifying anything). */
+export function rowsFromCsv(path: string, text: string): BatchRow[] {
+  const t = parseBaseline(path, text);
+  return t.rows.map((b) => {
+    const r: BatchRow = {
+      file: b.file, program: b.program, section: '', type: '', size: 0, verdict: 'failure', durationUs: 0, totalInsns: 0,
+      totalStates: 0, peakStates: 0, maxStatesPerInsn: 0, markRead: 0, errorKind: '', errorPc: null, message: '',
+    };
+    for (const [id, v] of b.values) ROW_FIELDS[id]?.(r, v);
+    return r;
+  });
+}
+
 export interface JoinedRow {
   file: string;
   program: string;

