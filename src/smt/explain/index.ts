@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Program, ProgType } from '../../isa/program.js';
-import { progTypeInfo } from '../../runtime/context/index.js';
+import { returnRange } from '../../runtime/context/index.js';
 import { verify, type VerifierError, type VerifyOptions, type VerifyResult } from '../../verifier/index.js';
 import { loadZ3, type ZB } from '../z3-algebra.js';
 import { parseReg, type AbsReg } from './abstract.js';
@@ -166,7 +166,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       const ev = (t: { z: import('../z3-algebra.js').ZT }): string => { const v = model.eval(t.z, true); return Z.isBitVecVal(v) ? String(BigInt.asIntN(64, v.value())) : '?'; };
       ex.access = { region: j.access.region, offset: ev(j.access.offset), size: ev(j.access.size) };
     }
-    const range = progTypeInfo(program.type, program.expectedAttachType)?.ret.verifierRange ?? undefined;
+    const range = returnRange(program.type, program.expectedAttachType) ?? undefined;
     ex.replay = safeReplay(program, ex.witness, { pc: err.pc, memory: j.class === 'memory', ...(j.class === 'return' && range && { returnRange: range }) });
     ex.reason = j.class === 'rule'
       ? `${j.what}; the path to pc ${err.pc} is feasible`
