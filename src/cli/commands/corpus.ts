@@ -3,13 +3,16 @@
  * its expected verdict, kind and message; with --kernel also check the recorded kernel verdict
  * against the running kernel. A line per failure, then `N passed, N failed`.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { InputError } from '../../isa/errors.js';
 import { loadFile } from '../../loader/index.js';
 import { verify } from '../../verifier/index.js';
 import { UsageError, parseArgs, type CommandDecl } from '../args.js';
 import type { Command } from '../io.js';
+import { FileRefused, MAX_INCLUDED_BYTES, readBoundedFile } from '../../loader/file-policy.js';
+import { parseExpectation, type Expectation } from '../corpus-expect.js';
+import { walkFiles, type WalkProblem } from '../walk.js';
 import { kernelVerdict } from './verify.js';
 
 const decl: CommandDecl = {
@@ -22,14 +25,7 @@ const decl: CommandDecl = {
   positionals: { min: 1, max: 2, name: 'check [DIR]' },
 };
 
-export interface Expectation {
-  verdict: 'accept' | 'reject';
-  kind?: string;
-  message?: string;
-  r0?: string;
-  kernel?: 'accept' | 'reject';
-  why: string;
-}
+export type { Expectation } from '../corpus-expect.js';
 
 export interface CorpusEntry {
   /** The program file. */
@@ -40,26 +36,25 @@ export interface CorpusEntry {
 
 const PROGRAM_EXTS = ['.s', '.o', '.data', '.cbpf'];
 
-/** Every entry under `dir`, sorted by path. */
+/** Every entry under `dir`, sorted by path; a bad sidecar is an InputError naming it. */
 export function findEntries(dir: string): CorpusEntry[] {
-  const out: CorpusEntry[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) { walk(p); continue; }
-      const ext = PROGRAM_EXTS.find((e) => name.endsWith(e));
-      if (!ext) continue;
-      const expectFile = p.slice(0, -ext.length) + '.expect.json';
-      let text: string;
-      try { text = readFileSync(expectFile, 'utf8'); } catch { throw new InputError('corpus', `${p}: no sidecar ${expectFile}`); }
-      let expect: Expectation;
-      try { expect = JSON.parse(text) as Expectation; } catch (e) { throw new InputError('corpus', `${expectFile}: not valid JSON (${(e as Error).message})`); }
-      if (expect.verdict !== 'accept' && expect.verdict !== 'reject') throw new InputError('corpus', `${expectFile}: "verdict" must be "accept" or "reject"`);
-      out.push({ file: p, expectFile, expect });
-    }
-  };
-  walk(dir);
-  return out;
+  const { entries, problems } = walkEntries(dir);
+  if (problems[0]) throw new InputError('corpus', `${problems[0].path}: ${problems[0].reason}`);
+  return entries;
+}
+
+/** The entries under `dir`, and the files that cannot be entries (a FIFO, a link loop), by name. */
+export function walkEntries(dir: string): { entries: CorpusEntry[]; problems: WalkProblem[] } {
+  const walk = walkFiles(dir, (name) => PROGRAM_EXTS.some((e) => name.endsWith(e)));
+  const entries: CorpusEntry[] = [];
+  for (const p of walk.files) {
+    const ext = PROGRAM_EXTS.find((e) => p.endsWith(e))!;
+    const expectFile = p.slice(0, -ext.length) + '.expect.json';
+    let text: string;
+    try { text = new TextDecoder().decode(readBoundedFile(expectFile, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES })); } catch (e) { throw new InputError('corpus', `${p}: no readable sidecar ${expectFile}${e instanceof FileRefused ? ` (${e.reason})` : ''}`); }
+    entries.push({ file: p, expectFile, expect: parseExpectation(text, expectFile) });
+  }
+  return { entries, problems: walk.problems };
 }
 
 export interface EntryResult {
@@ -78,7 +73,7 @@ export async function checkEntry(e: CorpusEntry, withKernel: boolean): Promise<E
   const problems: string[] = [];
   let programs;
   try {
-    programs = await loadFile(e.file, new Uint8Array(readFileSync(e.file)));
+    programs = await loadFile(e.file, readBoundedFile(e.file, { regularOnly: true }));
   } catch (err) {
     return { file: e.file, ok: false, problems: [`does not load: ${(err as Error).message}`], verdict: 'error' };
   }
@@ -115,9 +110,10 @@ export const command: Command = {
     const [sub, dir = 'corpus'] = args.positionals;
     if (sub !== 'check') throw new UsageError(`corpus: unknown subcommand '${sub}' (usage: ${decl.usage})`);
     try { statSync(dir); } catch { throw new InputError('io', `${dir}: no such corpus directory`); }
-    const entries = findEntries(dir);
+    const { entries, problems } = walkEntries(dir);
     const withKernel = args.flags.has('kernel');
-    const results: EntryResult[] = [];
+    const results: EntryResult[] = problems.map((p) => ({ file: p.path, ok: false, problems: [p.reason], verdict: 'error' }));
+    if (!args.flags.has('json')) for (const r of results) io.out(`FAIL ${relative('.', r.file)}: ${r.problems.join('; ')}\n`);
     for (const e of entries) {
       const r = await checkEntry(e, withKernel);
       results.push(r);
