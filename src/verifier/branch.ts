@@ -91,7 +91,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     markPtrOrNull(env, other, dst.id, dst.refObjId, jop === 'jeq');
     markPtrOrNull(env, env.cur, dst.id, dst.refObjId, jop === 'jne');
   } else if (x && !jmp32) {
-    inferNotNull(jop, ins, dst, src, env.cur, other);
+    inferNotNull(env, jop, ins, dst, src, env.cur, other);
     matchPacketPointers(env, jop, ins, dst, src, other);
   }
   if (!fallFeasible) env.cur.pc = -1; // the caller ends this path
@@ -140,24 +140,33 @@ function markPtrOrNull(env: Env, st: VState, id: number, refObjId: number, isNul
     if (isNull) {
       env.markKnown(r, 0n);
     } else {
-      r.type &= ~MAYBE_NULL;
+      markNotNull(env, r);
       if (!r.refObjId) r.id = 0;
     }
   });
+}
+
+/** mark_ptr_not_null_reg: a map-in-map lookup result becomes the inner map's pointer. */
+function markNotNull(env: Env, r: Reg): void {
+  r.type &= ~MAYBE_NULL;
+  if (r.type !== T.PTR_TO_MAP_VALUE || r.map < 0) return;
+  const m = env.map(r.map);
+  if (m.type !== 'array_of_maps' && m.type !== 'hash_of_maps') return;
+  r.type = T.CONST_PTR_TO_MAP;
+  r.map = env.innerMap(r.map);
 }
 
 /**
  * A pointer that may be NULL compared for equality with one that cannot be: where they are equal
  * it is not NULL either (check_cond_jmp_op; kernel BTF pointers excepted). Only that register.
  */
-function inferNotNull(jop: JmpOp, ins: Insn, dst: Reg, src: Reg, fall: VState, taken: VState): void {
+function inferNotNull(env: Env, jop: JmpOp, ins: Insn, dst: Reg, src: Reg, fall: VState, taken: VState): void {
   if (jop !== 'jeq' && jop !== 'jne') return;
   const isPtr = (r: Reg): boolean => r.type !== T.SCALAR && r.type !== T.NOT_INIT;
   if (!isPtr(dst) || !isPtr(src) || ((dst.type & MAYBE_NULL) !== 0) === ((src.type & MAYBE_NULL) !== 0)) return;
   if ((dst.type & 0xff) === T.PTR_TO_BTF_ID || (src.type & 0xff) === T.PTR_TO_BTF_ID) return;
   const st = jop === 'jeq' ? taken : fall;
-  const r = regOf(st, src.type & MAYBE_NULL ? ins.src : ins.dst);
-  r.type &= ~MAYBE_NULL;
+  markNotNull(env, regOf(st, src.type & MAYBE_NULL ? ins.src : ins.dst));
 }
 
 /** try_match_pkt_pointers + find_good_pkt_pointers. */

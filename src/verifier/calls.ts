@@ -259,9 +259,14 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       const m = env.map(meta.map);
       const elide = id === 1 && meta.constKey >= 0n && meta.constKey < BigInt(m.maxEntries);
       const nullable = proto.ret === 'RET_PTR_TO_MAP_VALUE_OR_NULL' && !elide ? MAYBE_NULL : 0;
-      if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
-        env.markPtr(r0, T.CONST_PTR_TO_MAP | nullable);
+      if ((m.type === 'array_of_maps' || m.type === 'hash_of_maps') && !nullable) {
+        env.markPtr(r0, T.CONST_PTR_TO_MAP);
         r0.map = env.innerMap(meta.map);
+      } else if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
+        // As the kernel: a map_value_or_null of the outer map, which the NULL check turns into
+        // the inner map's pointer (mark_ptr_not_null_reg).
+        env.markPtr(r0, T.PTR_TO_MAP_VALUE | MAYBE_NULL);
+        r0.map = meta.map;
       } else if ((m.type === 'sockmap' || m.type === 'sockhash') && id === 1) {
         env.markPtr(r0, T.PTR_TO_SOCKET | nullable);
         acquire = true;

@@ -37,6 +37,7 @@ export const ERROR_KINDS = {
   helper_unknown: 'a call to a helper id the kernel does not have: `invalid func unknown#N`',
   helper_prog_type: 'a helper the program type may not call: `program of this type cannot use helper bpf_x#N`',
   helper_gpl: 'a GPL-only helper from a non-GPL program',
+  map_prog_type: 'a map whose value holds a field this program type may not use: `tracing progs cannot use bpf_spin_lock yet`, `... bpf_timer yet`',
   helper_arg: 'a helper argument of the wrong type or size: `R2 type=scalar expected=fp, pkt, ...`',
   tail_call: 'a tail call without a prog_array map: `expected prog array map for tail call`',
   call_depth: 'bpf-to-bpf calls nested deeper than 8 frames: `the call stack of 9 frames is too deep`',

@@ -250,6 +250,8 @@ function checkFields(env: Env, ins: Insn): void {
 }
 
 function checkLdImm64(env: Env, ins: Insn): void {
+  // check_ld_imm: the first slot's offset is reserved.
+  if (ins.off !== 0) env.reject('invalid_insn', 'BPF_LD_IMM64 uses reserved fields');
   const dst = env.writeReg(ins.dst);
   const hi = env.insns[env.pc + 1]!;
   switch (ins.src) {
@@ -304,14 +306,15 @@ function checkAtomic(env: Env, ins: Insn): void {
     if (name) env.reject('invalid_mem_access', `R${ins.dst} invalid mem access 'scalar'`);
     env.reject('invalid_mem_access', `BPF_ATOMIC stores into R${ins.dst} ${env.typeStr(dst)} is not allowed`);
   }
-  if (src.type !== T.SCALAR) env.reject('pointer_leak', `R${ins.src} leaks addr into mem`);
+  // A pointer operand is a leak only for unprivileged loaders (is_pointer_value without
+  // allow_ptr_leaks); what lands in memory is then data, not a spilled pointer.
   const size = op.sizeBytes(op.size(ins.code));
   // Atomics are always checked for natural alignment (strict_alignment_once); the stack access
   // path checks its own alignment.
   if (dst.type !== T.PTR_TO_STACK) checkPtrAlignment(env, dst, ins.off, size, true);
   const loadTo = ins.imm === op.BPF_CMPXCHG ? 0 : ins.imm & op.BPF_FETCH ? ins.src : -1;
   checkMemAccess(env, ins.dst, ins.off, size, 'read', loadTo, null, 0, false);
-  checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, v: env.UNKNOWN, id: 0 }, 0, false);
+  checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, type: T.SCALAR, v: env.UNKNOWN, id: 0 }, 0, false);
   checkStackDepth(env);
 }
 

@@ -12,6 +12,7 @@ import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore } from './explore.js';
 import { liveRegisters } from './liveness.js';
+import { mapProgIncompatibility } from './map-record.js';
 import { usableFuncInfo } from './global-funcs.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { collectStates, type StateCollectionOptions, type StateSnapshot } from './snapshot.js';
@@ -103,6 +104,8 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
   if (ins.src === op.BPF_PSEUDO_MAP_IDX || ins.src === op.BPF_PSEUDO_MAP_IDX_VALUE) fail('fd_idx without fd_array is invalid');
   const m = ins.imm >= 0 ? program.maps[ins.imm] : undefined;
   if (!m) fail(`fd ${ins.imm} is not pointing to valid bpf_map`);
+  const incompatible = mapProgIncompatibility(program, m!);
+  if (incompatible) throw new Reject(pc, 'map_prog_type', incompatible);
   if (ins.src === op.BPF_PSEUDO_MAP_VALUE) {
     const off = next!.imm >>> 0;
     if (off >= 1 << 29) fail(`direct value offset of ${off} is not allowed`);

@@ -3,7 +3,7 @@
  * any input: no out-of-bounds, misaligned, NULL or read-only access, no bad call, no falling off
  * the end, no runaway loop, and r0 inside the range the verifier enforces for the program type.
  */
-import { progTypeInfo } from '../../runtime/context/index.js';
+import { returnRange } from '../../runtime/context/index.js';
 import { type Engine, vmEngine } from '../engines.js';
 import type { Finding } from '../finding.js';
 import { materialize } from '../generators/inputs.js';
@@ -44,7 +44,7 @@ export function sanitizeOracle(opts: { engine?: Engine; maxSteps?: number } = {}
           return { ...base, input, kind: `error:${e.kind}`, pc: e.pc, message: `accepted, but the VM stops: ${e.message}` } satisfies Finding;
         }
         if (r.error) { notes.add(`sanitize: VM limitation: ${r.error.kind}`); continue; }
-        const range = progTypeInfo(c.program.type, c.program.expectedAttachType)?.ret.verifierRange;
+        const range = returnRange(c.program.type, c.program.expectedAttachType);
         if (range && !r.ldAbsExit) {
           const r32 = Number(BigInt.asIntN(32, r.r0));
           if (r32 < range.min || r32 > range.max)

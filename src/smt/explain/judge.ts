@@ -10,7 +10,7 @@
  *   whenever the path does, so the condition is `true` and feasibility is the path's.
  */
 import * as op from '../../isa/opcodes.js';
-import { progTypeInfo } from '../../runtime/context/index.js';
+import { returnRange } from '../../runtime/context/index.js';
 import { helperProto } from '../../runtime/helpers/prototypes.js';
 import { ERROR_KINDS, type VerifierError } from '../../verifier/index.js';
 import type { ZB } from '../z3-algebra.js';
@@ -196,7 +196,7 @@ export function judge(M: PathMachine, err: VerifierError): Judgement {
   const c = op.cls(ins.code);
   if (err.kind === 'return_range' && (c === op.BPF_JMP || c === op.BPF_JMP32) && op.jmpOp(ins.code) === op.BPF_EXIT) {
     const r0 = M.reg(0);
-    const range = progTypeInfo(M.program.type, M.program.expectedAttachType)?.ret.verifierRange;
+    const range = returnRange(M.program.type, M.program.expectedAttachType);
     if (r0.k !== 'scalar' || !range) return { cond: T.tt, class: 'return', what: `r0 at exit is ${valName(r0)}, not a verdict` };
     const inRange = T.and(T.sle(T.k(range.min), r0.t), T.sle(r0.t, T.k(range.max)));
     return { cond: T.not(inRange), class: 'return', what: `r0 at exit can be outside [${range.min}, ${range.max}]` };

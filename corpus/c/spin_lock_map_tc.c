@@ -1,0 +1,11 @@
+// The counterpart of spin_lock_map_kprobe: tc programs may use such a map.
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+char LICENSE[] SEC("license") = "GPL";
+struct val { struct bpf_spin_lock lock; long n; };
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, int); __type(value, struct val); } locked SEC(".maps");
+SEC("tc") int spin_lock_tc(struct __sk_buff *skb) {
+  int k = 0;
+  struct val *v = bpf_map_lookup_elem(&locked, &k);
+  return v ? 1 : 0;
+}
