@@ -10,6 +10,7 @@ export const LOAD_OPTIONS: readonly OptionDecl[] = [
   { name: 'section', kind: 'string', valueName: 'S', description: 'only the program(s) in ELF section S (or named S)' },
   { name: 'type', kind: 'string', valueName: 'T', choices: Object.keys(PROG_TYPES), description: "program type for inputs that do not say (default socket_filter); overrides an ELF section's type" },
   { name: 'core', kind: 'flag', description: 'apply CO-RE relocations against this kernel (/sys/kernel/btf/vmlinux) before use' },
+  { name: 'allow-outside-files', kind: 'flag', description: "let .data files include files (-- NAME @ FILE) outside their own folder" },
 ];
 
 export function loadOptionsFrom(args: ParsedArgs): LoadOptions {
@@ -19,5 +20,6 @@ export function loadOptionsFrom(args: ParsedArgs): LoadOptions {
     ...(section !== undefined && { section }),
     ...(type !== undefined && { type }),
     ...(args.flags.has('core') && { core: true }),
+    ...(args.flags.has('allow-outside-files') && { allowOutsideFiles: true }),
   };
 }

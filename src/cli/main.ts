@@ -2,9 +2,9 @@
  * bpflab's command line: dispatch to one module per command (loaded lazily so that
  * `bpflab asm` does not pay for Z3 or koffi), uniform errors and exit codes (SPEC section 1).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../isa/errors.js';
-import type { Command, Io } from './io.js';
+import { printableIo, readUserFile, writeUserFile, type Command, type Io } from './io.js';
+import { errorLine } from './printable.js';
 import { helpText } from './args.js';
 
 /** Every command and the module that implements it. */
@@ -28,25 +28,8 @@ export const processIo: Io = {
   get tty() { return process.stderr.isTTY ? process.stderr : undefined; },
   out: (t) => { process.stdout.write(t); },
   err: (t) => { process.stderr.write(t); },
-  readFile: (p) => {
-    try {
-      return p === '-' ? new Uint8Array(readFileSync(0)) : new Uint8Array(readFileSync(p));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
-      throw new InputError('io', `${p}: cannot read file (${why})`);
-    }
-  },
-  writeFile: (p, data) => {
-    if (p === '-') { process.stdout.write(data); return; }
-    try {
-      writeFileSync(p, data);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? 'error';
-      const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
-      throw new InputError('io', `${p}: cannot write file (${why})`);
-    }
-  },
+  readFile: readUserFile,
+  writeFile: writeUserFile,
 };
 
 function usage(): string {
@@ -57,7 +40,8 @@ function usage(): string {
 }
 
 /** Runs the CLI; returns the exit code. Never throws. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = processIo): Promise<number> {
+  const io = printableIo(rawIo);
   const debug = argv.includes('--debug');
   const [name, ...rest] = argv;
   if (name === undefined) {
@@ -98,17 +82,12 @@ function wantsHelp(args: readonly string[]): boolean {
 /** One line on stderr, exit 2 for bad input; internal errors say so (stack only with --debug). */
 export function reportError(e: unknown, io: Io, debug: boolean): number {
   if (e instanceof InputError) {
-    io.err(`bpflab: ${oneLine(e.message)}\n`);
+    io.err(`bpflab: ${errorLine(e.message)}\n`);
     if (debug && e.stack) io.err(e.stack + '\n');
     return 2;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  io.err(`bpflab: internal error: ${oneLine(msg)}${debug ? '' : ' (run with --debug for details)'}\n`);
+  io.err(`bpflab: internal error: ${errorLine(msg)}${debug ? '' : ' (run with --debug for details)'}\n`);
   if (debug && e instanceof Error && e.stack) io.err(e.stack + '\n');
   return 2;
-}
-
-/** The first line of a message (the CLI promises one line per error). */
-function oneLine(msg: string): string {
-  return msg.split('\n')[0]!.trimEnd();
 }

@@ -3,8 +3,9 @@
  * file in the old form), r0 of accepted programs run on the VM with the entry's inputs, and the
  * recorded kernel verdict against the running kernel.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { FileRefused, MAX_INCLUDED_BYTES, readBoundedFile } from '../loader/file-policy.js';
+import { walkFiles, type WalkProblem } from '../cli/walk.js';
 import { InputError } from '../isa/errors.js';
 import { parseConformance } from '../isa/conformance.js';
 import type { Program } from '../isa/program.js';
@@ -50,23 +51,26 @@ function summarize(sc: Sidecar): Expectation {
 export function readEntry(file: string): CorpusEntry | null {
   const expectFile = sidecarPath(file);
   let text: string;
-  try { text = readFileSync(expectFile, 'utf8'); } catch { return null; }
+  try {
+    text = new TextDecoder().decode(readBoundedFile(expectFile, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES }));
+  } catch (e) {
+    if (e instanceof FileRefused && (e as { code?: string }).code !== 'ENOENT' && !/no such file/.test(e.message)) throw new InputError('corpus', `${file}: no readable sidecar ${expectFile} (${e.reason})`);
+    return null;
+  }
   const sidecar = parseSidecar(expectFile, text);
   return { file, expectFile, expect: summarize(sidecar), sidecar };
 }
 
-/** Every program file under `dir` (sorted by path). */
+/** Every program file under `dir` (sorted by path), and what cannot be one (a FIFO, a link loop). */
+export function walkProgramFiles(dir: string): { files: string[]; problems: WalkProblem[] } {
+  return walkFiles(dir, (name) => PROGRAM_EXTS.some((e) => name.endsWith(e)));
+}
+
+/** Every program file under `dir` (sorted by path); a file that cannot be one is an InputError naming it. */
 export function findProgramFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) { walk(p); continue; }
-      if (PROGRAM_EXTS.some((e) => name.endsWith(e))) out.push(p);
-    }
-  };
-  walk(dir);
-  return out;
+  const { files, problems } = walkProgramFiles(dir);
+  if (problems[0]) throw new InputError('corpus', `${problems[0].path}: ${problems[0].reason}`);
+  return files;
 }
 
 /** Every entry under `dir`, sorted by path. A program file without a sidecar is an error (create it with `corpus record`). */
@@ -149,7 +153,7 @@ function compareOne(x: ProgramExpectation, r: VerifyResult, problems: string[]):
 export async function checkEntry(e: CorpusEntry, withKernel: boolean): Promise<EntryResult> {
   let programs: Program[];
   try {
-    programs = await loadFile(e.file, new Uint8Array(readFileSync(e.file)));
+    programs = await loadFile(e.file, readBoundedFile(e.file, { regularOnly: true }));
   } catch (err) {
     return { file: e.file, ok: false, problems: [`does not load: ${(err as Error).message}`], verdict: 'error' };
   }

@@ -52,6 +52,10 @@ export function programKey(p: Program): string {
 function checkOne(x: unknown, where: string): ProgramExpectation {
   if (!x || typeof x !== 'object') throw new InputError('corpus', `${where}: expected an object`);
   const e = x as ProgramExpectation;
+  for (const k of ['kind', 'message', 'why'] as const) {
+    const v = (x as Record<string, unknown>)[k];
+    if (v !== undefined && typeof v !== 'string') throw new InputError('corpus', `${where}: "${k}" must be a string, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+  }
   if (e.verdict !== 'accept' && e.verdict !== 'reject') throw new InputError('corpus', `${where}: "verdict" must be "accept" or "reject"`);
   if (e.kernel !== undefined && e.kernel !== 'accept' && e.kernel !== 'reject') throw new InputError('corpus', `${where}: "kernel" must be "accept" or "reject"`);
   if (e.r0 !== undefined && (typeof e.r0 !== 'string' || !/^\d+$/.test(e.r0))) throw new InputError('corpus', `${where}: "r0" must be an unsigned decimal string`);
@@ -62,7 +66,7 @@ function checkOne(x: unknown, where: string): ProgramExpectation {
 export function parseSidecar(path: string, text: string): Sidecar {
   let raw: unknown;
   try { raw = JSON.parse(text); } catch (e) { throw new InputError('corpus', `${path}: not valid JSON (${(e as Error).message})`); }
-  if (!raw || typeof raw !== 'object') throw new InputError('corpus', `${path}: expected a JSON object`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('corpus', `${path}: expected a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}`);
   const o = raw as { programs?: unknown; why?: unknown; verdict?: unknown };
   if (o.programs !== undefined) {
     if (!o.programs || typeof o.programs !== 'object') throw new InputError('corpus', `${path}: "programs" must be an object keyed by section/function`);

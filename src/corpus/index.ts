@@ -8,7 +8,7 @@ export {
   type Sidecar, type Expectation, type ProgramExpectation, type RunInputSpec, type Verdict,
 } from './expectations.js';
 export {
-  findEntries, findProgramFiles, readEntry, checkEntry, sidecarPath, runR0, PROGRAM_EXTS,
+  findEntries, findProgramFiles, walkProgramFiles, readEntry, checkEntry, sidecarPath, runR0, PROGRAM_EXTS,
   type CorpusEntry, type EntryResult, type ProgramCheck,
 } from './check.js';
 export { recordSidecar, recordFile, messageHead, type RecordOptions } from './record.js';

@@ -10,6 +10,7 @@
  * Irreducible graphs fall back to a dispatch loop: a `br_table` over basic blocks inside one
  * `loop`.
  */
+import { InputError } from '../isa/errors.js';
 import type { Code } from './wasm/module.js';
 import type { BasicBlock, Subprog } from './cfg.js';
 
@@ -30,6 +31,24 @@ export interface Layout {
   order: number[];
   /** "structured" or "dispatch" (irreducible graph). */
   kind: 'structured' | 'dispatch';
+}
+
+/** Deepest dominator tree laid out as nested wasm blocks (the layout recurses a few frames per level). */
+const MAX_STRUCTURED_DEPTH = 1000;
+/** V8's largest br_table (kV8MaxWasmFunctionBrTableSize). */
+const MAX_BR_TABLE = 65520;
+
+
+/** Depth of the dominator tree: blocks in reverse postorder see their idom first. */
+function domTreeDepth(order: readonly number[], idom: ArrayLike<number>): number {
+  const depth = new Map<number, number>();
+  let max = 0;
+  order.forEach((b, i) => {
+    const d = i === 0 ? 0 : (depth.get(idom[b]!) ?? 0) + 1;
+    depth.set(b, d);
+    if (d > max) max = d;
+  });
+  return max;
 }
 
 type Ctx = { kind: 'loop'; header: number } | { kind: 'block'; follow: number } | { kind: 'if' };
@@ -59,7 +78,14 @@ export function emitStructured(sp: Subprog, code: Code, em: BlockEmitter, dispat
       }
     }
   }
+  // The structured layout recurses along the dominator tree; the dispatch loop compiles too slowly
+  // for such functions in V8: a very deep tree (a 20,000-branch chain) is refused with a reason.
+  const depth = domTreeDepth(order, idom);
+  if (depth > MAX_STRUCTURED_DEPTH)
+    throw new InputError('unsupported', `jit: control flow nested ${depth} deep (more than ${MAX_STRUCTURED_DEPTH}) is not compiled; run it on the VM (--engine vm)`);
   if (!reducible) {
+    if (order.length > MAX_BR_TABLE)
+      throw new InputError('unsupported', `jit: ${order.length} basic blocks in an irreducible function need a dispatch table larger than WebAssembly allows (${MAX_BR_TABLE}); run it on the VM (--engine vm)`);
     emitDispatch(blocks, order, code, em, dispatchLocal());
     return { order, kind: 'dispatch' };
   }

@@ -88,6 +88,8 @@ export class ElfFile {
   readonly sections: ElfSection[];
   readonly symbols: ElfSymbol[];
   readonly symtab: ElfSection | undefined;
+  private sectionsByName: Map<string, ElfSection> | undefined;
+  private symbolsBySection: Map<number, ElfSymbol[]> | undefined;
 
   constructor(readonly bytes: Uint8Array, readonly path: string) {
     const dv = view(bytes);
@@ -174,8 +176,26 @@ export class ElfFile {
     return this.sections[index];
   }
 
+  /** The first section with this name (an index built once: loading stays linear in the section count). */
   byName(name: string): ElfSection | undefined {
-    return this.sections.find((s) => s.name === name);
+    if (!this.sectionsByName) {
+      this.sectionsByName = new Map();
+      for (const s of this.sections) if (!this.sectionsByName.has(s.name)) this.sectionsByName.set(s.name, s);
+    }
+    return this.sectionsByName.get(name);
+  }
+
+  /** The symbols defined in section `index`, in symbol-table order (an index built once). */
+  symbolsIn(index: number): readonly ElfSymbol[] {
+    if (!this.symbolsBySection) {
+      this.symbolsBySection = new Map();
+      for (const sym of this.symbols) {
+        const list = this.symbolsBySection.get(sym.shndx);
+        if (list) list.push(sym);
+        else this.symbolsBySection.set(sym.shndx, [sym]);
+      }
+    }
+    return this.symbolsBySection.get(index) ?? [];
   }
 
   /** A NUL-terminated string at `off` in string table `tab`. */

@@ -74,7 +74,7 @@ export function legacyMaps(elf: ElfFile): ElfMap[] {
   const ids = new Map<ElfMap, number>();
   for (const sec of elf.sections) {
     if (!isLegacyMapSection(sec.name) || sec.type === SHT_NOBITS) continue;
-    const syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type !== STT_SECTION).sort((a, b) => a.value - b.value);
+    const syms = elf.symbolsIn(sec.index).filter((s) => s.type !== STT_SECTION).sort((a, b) => a.value - b.value);
     if (syms.length === 0 || sec.size === 0) {
       if (sec.size === 0) continue;
       throw elf.error(sec, sec.offset, `unable to determine legacy map definition size: no map symbols in section '${sec.name}'`, 'elf_maps');
@@ -160,7 +160,7 @@ export function btfMaps(elf: ElfFile, sec: ElfSection, btf: Btf | undefined, war
     if (!v || v.kind !== 'var') throw fail(0, `map #${out.length}: unexpected var kind ${v?.kind ?? 'missing'}`);
     const name = v.name;
     if (v.linkage !== 1) throw fail(vi.offset, `map '${name}': unsupported map linkage ${['static', 'global', 'extern'][v.linkage] ?? v.linkage}`);
-    const sym = elf.symbols.find((s) => s.shndx === sec.index && s.name === name && s.type !== STT_SECTION);
+    const sym = elf.symbolsIn(sec.index).find((s) => s.name === name && s.type !== STT_SECTION);
     if (!sym) throw fail(vi.offset, `failed to find ELF symbol for map '${name}'`);
     const def = btf.skipMods(v.type);
     if (!def || def.kind !== 'struct') throw fail(sym.value, `map '${name}': unexpected def kind ${def?.kind ?? 'missing'}`);

@@ -253,12 +253,12 @@ function sectionInsns(elf: ElfFile, sec: ElfSection): Insn[] {
  */
 function functions(elf: ElfFile, sec: ElfSection): Func[] {
   const n = sec.size / 8;
-  let syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type === STT_FUNC);
+  let syms = elf.symbolsIn(sec.index).filter((s) => s.type === STT_FUNC);
   if (syms.length === 0)
-    syms = elf.symbols.filter((s) => s.shndx === sec.index && s.type !== STT_SECTION && s.type !== STT_FILE && (s.bind === STB_GLOBAL || s.bind === STB_WEAK));
+    syms = elf.symbolsIn(sec.index).filter((s) => s.type !== STT_SECTION && s.type !== STT_FILE && (s.bind === STB_GLOBAL || s.bind === STB_WEAK));
   if (syms.length === 0) {
     // Whole section, named by a symbol at its start when there is one (old ovs objects).
-    const first = elf.symbols.find((s) => s.shndx === sec.index && s.value === 0 && s.type === STT_NOTYPE && s.name !== '' && !/^(LBB|\.L|L\d)/.test(s.name));
+    const first = elf.symbolsIn(sec.index).find((s) => s.value === 0 && s.type === STT_NOTYPE && s.name !== '' && !/^(LBB|\.L|L\d)/.test(s.name));
     return [{ sec, name: first?.name ?? sec.name.replace(/[^A-Za-z0-9_]/g, '_'), start: 0, count: n, sym: first }];
   }
   syms = [...syms].sort((a, b) => a.value - b.value || a.index - b.index);

@@ -28,6 +28,11 @@ export interface LoadOptions {
    * hands the records to BPF_PROG_LOAD, which applies them itself).
    */
   core?: boolean | string;
+  /**
+   * Files named inside an input (`-- mem @ FILE` in a .data file) may be absolute or outside the
+   * input's folder (default: refused; see file-policy.ts).
+   */
+  allowOutsideFiles?: boolean;
 }
 
 /** A loaded file: its programs, plus the ELF object's details when it was one. */

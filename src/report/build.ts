@@ -4,8 +4,9 @@
  * running kernel when asked to.
  */
 import type { Program } from '../isa/program.js';
-import { verify, type VerifyOptions } from '../verifier/index.js';
+import type { VerifyOptions } from '../verifier/index.js';
 import type { ExplainReport, KernelVerdictInput, ProgramReportInput, ReportInput } from './model.js';
+import { verifyWithStates } from './states.js';
 
 export interface BuildReportOptions {
   verify?: VerifyOptions;
@@ -13,7 +14,7 @@ export interface BuildReportOptions {
   explain?: boolean;
   /** Load each program into the running kernel too. */
   kernel?: (p: Program) => Promise<KernelVerdictInput>;
-  /** Above this many processed insns, no log is kept for states (default 200,000). */
+  /** Above this many processed insns, no path states are recorded (default 200,000). */
   maxLogInsns?: number;
 }
 
@@ -30,7 +31,7 @@ export async function loadExplainer(): Promise<Explainer | null> {
   if (explainer !== undefined) return explainer;
   try {
     const mod = await import('../smt/explain/index.js');
-    explainer = async (p, o) => mod.explainProgram(p, { verify: o });
+    explainer = async (p, o) => mod.explainProgram(p, { verify: o, fix: true });
   } catch {
     explainer = null;
   }
@@ -42,11 +43,9 @@ export async function buildReportInput(file: string, programs: readonly Program[
   const maxLog = opts.maxLogInsns ?? 200_000;
   const out: ProgramReportInput[] = [];
   for (const p of programs) {
-    // A log costs time and memory in proportion to the instructions processed: keep one only for
-    // programs small enough to read (the big ones get the graph and the verdict, without states).
-    let result = verify(p, { ...opts.verify, log: false });
-    if (result.processed <= maxLog) result = { ...verify(p, { ...opts.verify, log: true }), ms: result.ms };
-    const item: ProgramReportInput = { program: p, result };
+    // one run records the verdict and a state per pc; rejected programs also get their path's states
+    const { result, states } = verifyWithStates(p, opts.verify ?? {}, maxLog);
+    const item: ProgramReportInput = { program: p, result, states };
     // explain re-verifies with a log and encodes the whole path: pointless for exploration limits.
     if (result.verdict === 'reject' && (opts.explain ?? true) && result.processed <= maxLog && result.error?.kind !== 'too_large') {
       const ex = await loadExplainer();

@@ -1,7 +1,8 @@
 /**
  * The self-contained HTML report: one file with its stylesheet, d3 and its script inlined,
- * openable from file:// with no network. Text is rendered here in Node (so the page reads
- * well even without script); the script draws the CFG and the state panel from a JSON island.
+ * openable from file:// with no network. Verdicts, explanations and the failing path are
+ * rendered here in Node; the script draws the CFG (semantic zoom, minimap), the virtualised
+ * instruction list and the state panel from a compact JSON island.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,15 +32,24 @@ function pcLink(pc: number): string {
   return `<a href="#" data-goto="${pc}">insn ${pc}</a>`;
 }
 
-/** Hex string as a classic dump: offset, 16 bytes per line. */
+/** Hex string as a classic dump: offset, 16 bytes per line; two or more all-zero lines in a row collapse to one line saying how many bytes. */
 export function hexDump(hex: string): string {
   const clean = hex.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
   const lines: string[] = [];
+  const line = (i: number): string => `<span class="off">${(i / 2).toString(16).padStart(4, '0')}</span>  ${(clean.slice(i, i + 32).match(/.{1,2}/g) ?? []).join(' ')}`;
+  let run: number[] = [];
+  const flush = (): void => {
+    if (run.length >= 2) lines.push(`<span class="off">${(run[0]! / 2).toString(16).padStart(4, '0')}  … ${run.length * 16} zero bytes …</span>`);
+    else run.forEach((i) => lines.push(line(i)));
+    run = [];
+  };
   for (let i = 0; i < clean.length; i += 32) {
     const chunk = clean.slice(i, i + 32);
-    const bytes = chunk.match(/.{1,2}/g) ?? [];
-    lines.push(`<span class="off">${(i / 2).toString(16).padStart(4, '0')}</span>  ${bytes.join(' ')}`);
+    if (chunk.length === 32 && /^0+$/.test(chunk)) { run.push(i); continue; }
+    flush();
+    lines.push(line(i));
   }
+  flush();
   return lines.length ? lines.join('\n') : '<span class="off">(empty)</span>';
 }
 
@@ -65,13 +75,20 @@ function explainCard(e: ExplainReport): string {
       what = `fault at ${pcLink(f.pc)}: <code>${h(f.kind)}</code>${where ? ` (${h(where)})` : ''}`;
     } else if (r.error) what = `stopped at ${pcLink(r.error.pc)}: <code>${h(r.error.kind)}</code> ${h(r.error.message)}`;
     else what = `no fault${r.r0 !== undefined ? `, r0 = <code>${h(r.r0)}</code>` : ''}`;
-    const rep = r.reproduced === true ? ' <span class="chip reject">reproduced</span>' : r.reproduced === false ? ' <span class="chip neutral">not reproduced</span>' : '';
+    if (r.shows) what = h(r.shows);
+    // a feasible verdict whose run does not show the fault says so in words, never as "real bug / not reproduced"
+    const rep = r.reproduced === true ? ' <span class="chip reject">reproduced</span>' : r.reproduced === false && e.feasible !== true ? ' <span class="chip neutral">not reproduced</span>' : '';
     left.push(`<div class="line"><span class="label">Replay (${h(r.engine)})</span>${what}${rep}</div>`);
     if (r.note) left.push(`<div class="line"><span class="label"></span>${h(r.note)}</div>`);
   }
+  for (const site of e.sites ?? []) {
+    if (site.role === 'fault') continue;
+    left.push(`<div class="line"><span class="label">${h(site.role.replace('_', ' '))}</span>${pcLink(site.pc)}: ${h(site.what)}${site.line ? `<div class="mono src">${h(site.line)}</div>` : ''}</div>`);
+  }
   const im = e.imprecision;
   if (im) {
-    left.push(`<div class="line"><span class="label">Imprecision</span>at ${pcLink(im.pc)}${im.register ? ` in <code>${h(im.register)}</code>` : ''}</div>`);
+    left.push(`<div class="line"><span class="label">Imprecision</span>at ${pcLink(im.pc)}${im.register ? ` in <code>${h(im.register)}</code>` : ''}${im.cls ? ` <span class="chip warn">${h(im.cls.replace(/_/g, ' '))}</span>` : ''}</div>`);
+    if (im.why) left.push(`<div class="line">${h(im.why)}</div>`);
     left.push(`<div class="cmp"><span class="k">abstract</span><span>${h(im.abstract)}</span><span class="k">real values</span><span>${h(im.concrete)}</span></div>`);
   }
   const w = e.witness;
@@ -84,6 +101,12 @@ function explainCard(e: ExplainReport): string {
       for (const [k, v] of Object.entries(entries)) right.push(`<div class="line mono">map ${h(map)}[${h(k)}]</div><div class="hex">${hexDump(v)}</div>`);
     }
     for (const hc of w.helpers ?? []) right.push(`<div class="line"><span class="label">Helper</span><code>${h(hc.helper)}</code> at ${pcLink(hc.pc)} returns <code>${h(hc.r0)}</code></div>`);
+  }
+  if (e.fixes) {
+    const good = e.fixes.filter((f) => f.verified);
+    const items = good.map((f) => `<div class="fix"><b>Verified fix</b> before ${pcLink(f.pc)}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${h(f.description)}${f.c ? `<pre>${h(f.c)}</pre>` : ''}<pre>${h(f.insns.join('\n'))}</pre><div class="stats">re-verified: accepted${f.replayed === true ? ' · the counterexample no longer fails on the patched program' : f.replayed === false ? ` · the counterexample still fails (${h(f.replayNote ?? '')})` : ''}</div></div>`);
+    if (!good.length) items.push(`<div class="fix failed">${e.fixes.length ? `${e.fixes.length} candidate patch${e.fixes.length === 1 ? '' : 'es'} tried; the verifier accepted none` : 'no candidate patch for this rejection'}</div>`);
+    left.push(`<div class="fixes">${items.join('')}</div>`);
   }
   const cols = right.length ? `<div class="ex-grid"><div>${left.join('')}</div><div>${right.join('')}</div></div>` : left.join('');
   return `<div class="card explain"><h3>Explanation ${chip}</h3>${cols}</div>`;
@@ -105,10 +128,10 @@ function pathBar(v: ProgramView): string {
   const runs: [number, number][] = [];
   for (const pc of v.path) {
     const last = runs[runs.length - 1];
-    if (last && (pc === last[1] + 1 || (pc === last[1] + 2 && v.listing.some((r) => r.second && r.pc === last[1] + 1)))) last[1] = pc;
+    if (last && (pc === last[1] + 1 || (pc === last[1] + 2 && v.text[last[1] + 1] === ''))) last[1] = pc;
     else runs.push([pc, pc]);
   }
-  const shown = runs.length > 120 ? [...runs.slice(0, 60), null, ...runs.slice(-60)] : runs;
+  const shown = runs.length > 120 ? [...runs.slice(0, 40), null, ...runs.slice(-80)] : runs;
   const failPc = v.error?.pc;
   const steps = shown.map((r) => {
     if (!r) return `<span class="arrow">… ${runs.length - 120} more …</span>`;
@@ -118,31 +141,6 @@ function pathBar(v: ProgramView): string {
   });
   const src = v.pathSource === 'log' ? 'rebuilt from the verifier log' : v.pathSource === 'explain' ? 'from explain' : 'from the verifier';
   return `<div class="pathbar"><span class="title">Failing path (${plural(v.path.length, 'insn')}, ${src}):</span>${steps.join('<span class="arrow">→</span>')}</div>`;
-}
-
-function listing(v: ProgramView): string {
-  const onPath = new Set(v.path ?? []);
-  const haveStates = !v.statesNote;
-  const rows: string[] = [];
-  for (const r of v.listing) {
-    if (r.source) {
-      const base = r.source.file.replace(/^.*[\\/]/, '');
-      rows.push(`<tr class="src"><td class="mk"></td><td colspan="4"><span class="loc" title="${h(r.source.file)}">${h(base)}:${r.source.line}</span><span class="code">${h(r.source.text.trim())}</span></td></tr>`);
-    }
-    if (r.second) {
-      rows.push(`<tr class="second"><td class="mk"></td><td class="pc">${r.pc}</td><td class="op">${r.code}</td><td colspan="2"></td></tr>`);
-      continue;
-    }
-    const st = v.pcStates[r.pc];
-    const fail = v.error?.pc === r.pc;
-    const impr = v.explain?.imprecision?.pc === r.pc;
-    const cls = ['insn', onPath.has(r.pc) ? 'path' : '', fail ? 'fail' : '', impr ? 'impr' : '', haveStates && !st ? 'unvisited' : ''].filter(Boolean).join(' ');
-    const delta = st ? st.after.filter(([k]) => st.changed.includes(k)).map(([k, val]) => `${k}=${val}`).join(' ') : '';
-    const tgt = r.target !== undefined ? `<a href="#" class="tgt" data-pc="${r.target}" title="go to insn ${r.target}">→${r.target}</a>` : '';
-    rows.push(`<tr class="${cls}" data-pc="${r.pc}"><td class="mk"></td><td class="pc">${r.pc}</td><td class="op">${r.code}</td><td class="tx">${h(r.text)}${tgt}${impr ? '<span class="tag impr" title="explain: the verifier loses precision here">imprecision</span>' : ''}</td><td class="dl" title="${h(delta)}">${h(delta)}</td></tr>`);
-    if (fail && v.error) rows.push(`<tr class="diag"><td colspan="5">✖ ${h(v.error.message)}  [${h(v.error.kind)}]</td></tr>`);
-  }
-  return `<table class="listing">${rows.join('\n')}</table>`;
 }
 
 function programSection(v: ProgramView): string {
@@ -163,19 +161,23 @@ function programSection(v: ProgramView): string {
     verdict = `<div class="card verdict accept"><div class="msg">accepted: every path is safe</div><div class="stats">${stats}</div>${maps}</div>`;
   }
   const cards = [v.explain ? explainCard(v.explain) : '', v.kernel ? kernelCard(v.kernel, v.verdict) : ''].filter(Boolean);
-  const cfg = v.graph
-    ? `<div class="cfg-wrap" style="height:${Math.max(220, Math.min(560, Math.round(v.graph.height + 40)))}px"></div>`
+  const shown = v.focus ?? v.graph;
+  const cfg = shown
+    ? `<div class="cfg-wrap"><canvas class="minimap" width="200" height="140" title="the whole graph: click to move there"></canvas></div>`
     : `<div class="note">${h(v.graphNote ?? 'no graph')}</div>`;
   const partial = v.graph?.partial ? ' <span class="hint">(built by the report: the verifier stopped before its CFG)</span>' : '';
-  const nBlocks = v.graph ? ` <span class="hint">${plural(v.graph.nodes.length, 'block')}</span>` : '';
+  const nBlocks = v.graph ? ` <span class="hint blocks">${plural(v.graph.nodes.length, 'block')}</span>` : '';
+  const toggle = v.focus
+    ? `<span class="seg view"><button type="button" data-view="focus" class="on" title="the failing path's blocks, their neighbours, other subprograms as one node each">failing path</button><button type="button" data-view="full" title="every block">whole CFG</button></span>`
+    : '';
   return `<section class="prog" id="p${v.index}" data-index="${v.index}">
 <div class="prog-head"><h2>${h(v.name)}</h2>${badge}<span class="meta">${meta}</span></div>
 ${verdict}
 ${cards.length ? `<div class="cards">${cards.join('')}</div>` : ''}
 ${pathBar(v)}
 <div class="work"><div class="col">
-<div class="panel"><div class="ptitle">Control-flow graph${nBlocks}${partial}<span class="spacer"></span><span class="legend"><span><i style="border-color:#d4760a;border-top-width:3px"></i>failing path</span><span><i style="border-color:#2da44e"></i>taken</span><span><i style="border-color:#8c959f"></i>fall-through</span><span><i style="border-color:#8250df;border-top-style:dashed"></i>call</span></span><button class="fit" type="button">fit</button></div>${cfg}</div>
-<div class="panel"><div class="ptitle">Instructions<span class="hint">${v.listing.some((r) => r.source) ? 'with source lines from BTF · ' : ''}click a row for its state · <span class="kbd">↑</span> <span class="kbd">↓</span> to step</span></div><div class="listing-wrap">${listing(v)}</div></div>
+<div class="panel"><div class="ptitle">Control-flow graph${nBlocks}${partial}${toggle}<span class="spacer"></span><span class="legend"><span><i style="border-color:#d4760a;border-top-width:3px"></i>failing path</span><span><i style="border-color:#2da44e"></i>taken</span><span><i style="border-color:#8c959f"></i>fall-through</span><span><i style="border-color:#8250df;border-top-style:dashed"></i>call</span></span><button class="fit" type="button">fit</button></div>${cfg}</div>
+<div class="panel"><div class="ptitle">Instructions<span class="hint">${v.sources.length ? 'with source lines from BTF · ' : ''}click a row for its state · <span class="kbd">↑</span> <span class="kbd">↓</span> to step</span><span class="spacer"></span><input class="search" type="search" placeholder="pc, line 33, r3 …" title="search: a pc (123), a source line (line 33 or :33), a register (r3), or text; Enter for the next match"><span class="hits hint"></span></div><div class="listing-wrap"><div class="listing-spacer"></div></div></div>
 </div>
 <aside class="state panel"><div class="ptitle">Verifier state</div><div class="sbody"></div></aside>
 </div>
@@ -186,7 +188,9 @@ export interface HtmlReportOptions extends ViewOptions {}
 
 /** Renders the whole report page. */
 export function renderHtmlReport(input: ReportInput, opts: HtmlReportOptions = {}): string {
-  const views = input.programs.map((p, i) => buildProgramView(p, i, opts));
+  // rejected programs first: they are what a reader opens the report for
+  const order = input.programs.map((p, i) => ({ p, i })).sort((a, b) => Number(a.p.result.verdict !== 'reject') - Number(b.p.result.verdict !== 'reject') || a.i - b.i);
+  const views = order.map(({ p }, i) => buildProgramView(p, i, opts));
   const rejected = views.filter((v) => v.verdict === 'reject').length;
   const title = input.title ?? `bpflab report: ${input.file}`;
   const totals = `<span class="chip neutral">${plural(views.length, 'program')}</span>${rejected ? `<span class="chip reject">${rejected} rejected</span>` : ''}${views.length - rejected ? `<span class="chip accept">${views.length - rejected} accepted</span>` : ''}`;

@@ -1,8 +1,10 @@
 /**
- * Graph layout in Node with dagre (layered, top to bottom), so the browser only draws:
- * the report needs no layout code of its own and opens instantly even for large programs.
+ * Graph layout in Node (layered, top to bottom), so the browser only draws: dagre for small
+ * graphs (its crossing minimisation reads best), the linear pc-ordered layout of fast-layout.ts
+ * above DAGRE_MAX_NODES blocks (dagre needs seconds there).
  */
 import dagre from '@dagrejs/dagre';
+import { layeredLayout, type OrderedNode } from './fast-layout.js';
 
 export interface LayoutNode { id: string; width: number; height: number }
 export interface LayoutEdge { from: string; to: string; key: string }
@@ -12,6 +14,14 @@ export interface PlacedEdge { key: string; points: [number, number][] }
 export interface Layout { width: number; height: number; nodes: Map<string, PlacedNode>; edges: Map<string, PlacedEdge> }
 
 const round = (x: number): number => Math.round(x * 10) / 10;
+
+/** Above this many nodes the linear layout is used. */
+export const DAGRE_MAX_NODES = 80;
+
+/** Lays out a graph whose nodes carry their pc order. */
+export function layoutCfg(nodes: readonly OrderedNode[], edges: readonly LayoutEdge[]): Layout {
+  return nodes.length > DAGRE_MAX_NODES ? layeredLayout(nodes, edges) : layoutGraph(nodes, edges);
+}
 
 export function layoutGraph(nodes: readonly LayoutNode[], edges: readonly LayoutEdge[]): Layout {
   const g = new dagre.graphlib.Graph({ directed: true, multigraph: true });

@@ -6,6 +6,7 @@
  */
 import type { Program } from '../isa/program.js';
 import type { VerifyResult } from '../verifier/index.js';
+import type { CompactStates } from './states.js';
 
 /** The running kernel's verdict on the same program (`verify --kernel`). */
 export interface KernelVerdictInput {
@@ -45,9 +46,14 @@ export interface ExplainReport {
     r0?: string;
     error?: { kind: string; pc: number; message: string } | null;
     reproduced?: boolean;
+    shows?: string;
     note?: string;
   } | null;
-  imprecision?: { pc: number; abstract: string; concrete: string; register?: string } | null;
+  imprecision?: { pc: number; abstract: string; concrete: string; register?: string; cls?: string; why?: string } | null;
+  /** The instructions that matter (a leak's acquire and exit, ...). */
+  sites?: { pc: number; role: string; what: string; line?: string }[];
+  /** Candidate patches (`explain --fix`), each re-verified. */
+  fixes?: { kind: string; pc: number; from?: number; insns: string[]; description: string; c: string | null; verified: boolean; verdict: string; replayed: boolean | null; replayNote?: string }[];
   /** The failing access in the witness: region, offset from its origin, size (decimal strings). */
   access?: { region: string; offset: string; size: string } | null;
 }
@@ -55,6 +61,8 @@ export interface ExplainReport {
 export interface ProgramReportInput {
   program: Program;
   result: VerifyResult;
+  /** States per pc recorded while verifying (verifyWithStates); without them the view re-verifies or reads `result.log`. */
+  states?: CompactStates | null;
   explain?: ExplainReport | null;
   kernel?: KernelVerdictInput | null;
 }

@@ -75,7 +75,7 @@ details.maps td { padding: 1px 12px 1px 0; color: var(--text); }
 .ptitle button:hover { background: var(--soft); }
 .legend { display: flex; gap: 12px; font-weight: 400; font-size: 12px; color: var(--muted); }
 .legend i { display: inline-block; width: 18px; height: 0; border-top: 2px solid; vertical-align: middle; margin-right: 4px; }
-.cfg-wrap { position: relative; height: 560px; background-color: #fbfcfd;
+.cfg-wrap { position: relative; height: 600px; background-color: #fbfcfd;
   background-image: radial-gradient(#e3e7eb 1px, transparent 1px); background-size: 18px 18px; }
 svg.cfg { width: 100%; height: 100%; display: block; cursor: grab; user-select: none; }
 svg.cfg:active { cursor: grabbing; }
@@ -98,24 +98,43 @@ svg.cfg .edge.fallthrough path { stroke: #8c959f; }
 svg.cfg .edge.call path { stroke: var(--call); stroke-dasharray: 5 4; }
 svg.cfg .edge.back path { stroke-dasharray: 2 3; }
 svg.cfg .edge.path path { stroke: var(--path); stroke-width: 3; }
-.listing-wrap { max-height: 620px; overflow: auto; }
-table.listing { border-collapse: collapse; width: 100%; font-family: var(--mono); font-size: 12.5px; }
-table.listing td { padding: 1px 8px; white-space: pre; vertical-align: top; }
-table.listing tr.insn { cursor: pointer; }
-table.listing tr.insn:hover td { background: #f3f5f7; }
-table.listing td.mk { width: 6px; padding: 0; }
-table.listing tr.path td.mk { background: var(--path); }
-table.listing tr.fail td.mk { background: var(--reject); }
-table.listing tr.fail td { background: #fff1f0; }
-table.listing tr.sel td { background: var(--accent-bg) !important; }
-table.listing tr.fail.sel td { background: #ffe1dd !important; box-shadow: inset 0 1px 0 var(--accent), inset 0 -1px 0 var(--accent); }
-table.listing td.pc { color: var(--muted); text-align: right; width: 1%; }
-table.listing td.op { color: #9aa3ad; width: 1%; }
-table.listing td.tx { color: #0b2f5a; }
-table.listing td.tx a.tgt { color: var(--muted); margin-left: 6px; font-size: 11.5px; }
-table.listing td.dl { color: var(--muted); font-size: 11.5px; max-width: 420px; overflow: hidden; text-overflow: ellipsis; }
-table.listing tr.unvisited td.tx { color: #8c959f; }
-table.listing tr.impr td.mk { background: var(--call); }
+.listing-wrap { height: 560px; overflow: auto; position: relative; }
+.listing-spacer { position: relative; font-family: var(--mono); font-size: 12.5px; }
+.listing-spacer .row { position: absolute; left: 0; right: 0; height: 19px; line-height: 19px; white-space: pre; overflow: hidden; display: flex; }
+.listing-spacer .row.insn { cursor: pointer; }
+.listing-spacer .row.insn:hover { background: #f3f5f7; }
+.listing-spacer .row .mk { width: 6px; flex: none; }
+.listing-spacer .row.path .mk { background: var(--path); }
+.listing-spacer .row.fail .mk { background: var(--reject); }
+.listing-spacer .row.impr .mk { background: var(--call); }
+.listing-spacer .row.fix .mk { background: var(--accept); }
+.listing-spacer .row.site .mk { background: var(--warn); }
+.listing-spacer .row.fail { background: #fff1f0; }
+.listing-spacer .row.hit { background: var(--warn-bg); }
+.listing-spacer .row.sel { background: var(--accent-bg) !important; }
+.listing-spacer .row.fail.sel { background: #ffe1dd !important; box-shadow: inset 0 1px 0 var(--accent), inset 0 -1px 0 var(--accent); }
+.listing-spacer .row .pc { color: var(--muted); text-align: right; width: 52px; flex: none; padding-right: 8px; }
+.listing-spacer .row .tx { color: #0b2f5a; flex: none; min-width: 300px; padding-right: 12px; }
+.listing-spacer .row .tx a.tgt { color: var(--muted); margin-left: 6px; font-size: 11.5px; }
+.listing-spacer .row .dl { color: var(--muted); font-size: 11.5px; overflow: hidden; text-overflow: ellipsis; flex: 1; min-width: 0; }
+.listing-spacer .row.unvisited .tx { color: #8c959f; }
+.listing-spacer .row.second { color: #b0b7bf; font-size: 10px; }
+.listing-spacer .row.src { color: #57606a; font-size: 12px; padding-left: 14px; }
+.listing-spacer .row.src .loc { color: #8c959f; margin-right: 10px; }
+.listing-spacer .row.src .code { color: #1a7f37; overflow: hidden; text-overflow: ellipsis; }
+.listing-spacer .row.diag { background: var(--reject-bg); color: var(--reject); font-weight: 600; padding-left: 64px; }
+input.search { font: 12.5px var(--mono); padding: 2px 8px; border: 1px solid var(--border); border-radius: 6px; width: 190px; font-weight: 400; }
+canvas.minimap { position: absolute; right: 10px; bottom: 10px; width: 200px; height: 140px; border: 1px solid var(--border); border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,.12); cursor: crosshair; }
+svg.cfg.far .node .lines { display: none; }
+svg.cfg .node.sub rect.box { fill: #fbefff; stroke: var(--call); stroke-dasharray: 5 3; cursor: pointer; }
+svg.cfg .node rect.hl.fixline { fill: #dafbe1; }
+svg.cfg .node rect.hl.siteline { fill: var(--warn-bg); }
+.tag.fix { background: var(--accept-bg); color: var(--accept); border: 1px solid #aceebb; }
+aside.state .fixbox { font-size: 12px; background: var(--accept-bg); border: 1px solid #aceebb; border-radius: 6px; padding: 6px 8px; margin-bottom: 10px; }
+aside.state .fixbox .mono { display: block; font-size: 11.5px; white-space: pre-wrap; margin-top: 3px; }
+.fixes .fix { margin: 6px 0; padding: 6px 8px; border-radius: 6px; background: var(--accept-bg); border: 1px solid #aceebb; }
+.fixes .fix.failed { background: var(--soft); border-color: var(--border); color: var(--muted); }
+.fixes .fix pre { margin: 4px 0 0; font-family: var(--mono); font-size: 12px; white-space: pre-wrap; }
 .tag { font-family: var(--sans); font-size: 11px; font-weight: 600; border-radius: 4px; padding: 0 6px; margin-left: 8px; }
 .tag.impr { background: #fbefff; color: var(--call); border: 1px solid #e3ccff; }
 svg.cfg .node rect.hl.imprline { fill: #f4e8ff; }

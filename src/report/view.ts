@@ -1,45 +1,34 @@
 /**
- * The per-program view model of a report: everything the HTML shows, as plain JSON-ready data.
- * Built once in Node (disassembly, source lines, the laid-out CFG, states per pc, the failing
- * path); the page renders it and its script only draws and reacts to clicks.
+ * The per-program view model of a report: everything the page shows, as compact JSON-ready data.
+ * Built once in Node (disassembly, source lines, the laid-out CFG and the failing path's
+ * neighbourhood, states per pc as indices into an entry table); the page's script renders the
+ * visible part of it (graph text, listing rows, states) on demand.
  */
 import { disasmInsn } from '../isa/disasm.js';
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import type { LineInfo, Program } from '../isa/program.js';
-import { verify, type VerifyOptions, type VerifyResult } from '../verifier/index.js';
+import type { VerifyOptions, VerifyResult } from '../verifier/index.js';
 import { fallbackGraph, graphFromCfg, type ReportGraph } from './graph.js';
-import { layoutGraph } from './layout.js';
-import { sortedEntries, splitState, statesFromLog, type StateEntries, type VisitState } from './log-states.js';
+import { layoutCfg } from './layout.js';
+import { sortedEntries, statesFromLog } from './log-states.js';
 import type { ExplainReport, KernelVerdictInput, ProgramReportInput } from './model.js';
+import { EXACT, PATH_VISIT, StateTable, verifyWithStates, type CompactStates } from './states.js';
 
 export interface SourceLine { file: string; line: number; col: number; text: string }
 
-export interface ListingRow {
-  pc: number;
-  /** The opcode byte as two hex digits (the kernel log's "(bf)"). */
-  code: string;
-  text: string;
-  /** Jump/call target pc, for a link. */
-  target?: number;
-  /** Source line that starts at this pc (BTF line info). */
-  source?: SourceLine;
-  /** Second slot of an ld_imm64: not an instruction of its own. */
-  second?: boolean;
-}
-
-/** One line drawn inside a CFG node: an instruction, or a gap of hidden ones. */
-export type NodeLine = { pc: number; text: string } | { gap: number };
-
+/** A node's lines: pcs, or -n for a gap of n hidden instructions. */
 export interface ViewNode {
   id: string;
   start: number;
   end: number;
   subprog: number;
   x: number; y: number; width: number; height: number;
-  lines: NodeLine[];
+  rows: number[];
   onPath: boolean;
   failing: boolean;
+  /** A subprogram drawn as one node (the failing path does not enter it). */
+  collapsed?: { blocks: number; insns: number };
 }
 
 export interface ViewEdge { from: string; to: string; kind: string; points: [number, number][]; onPath: boolean; back: boolean }
@@ -51,22 +40,8 @@ export interface ViewGraph {
   edges: ViewEdge[];
   /** Built by the report (no verifier CFG: structural rejection). */
   partial: boolean;
-  /** Nodes show only a summary (large program). */
-  compact: boolean;
-}
-
-/** State of one pc as the page shows it. */
-export interface ViewState {
-  /** How many times the verifier processed this pc. */
-  n: number;
-  /** Which visit is shown: the failing path's, or the last processed one. */
-  from: 'path' | 'last';
-  frame: number;
-  before: StateEntries;
-  after: StateEntries;
-  changed: string[];
-  /** A full snapshot (verifier path states or a level-2 log), not replayed from level-1 deltas. */
-  exact: boolean;
+  /** 'full': every block; 'focus': the failing path's blocks, their direct neighbours, other subprograms as call nodes. */
+  kind: 'full' | 'focus';
 }
 
 export interface ProgramView {
@@ -81,12 +56,21 @@ export interface ProgramView {
   processed: number;
   states: number;
   ms: number;
-  listing: ListingRow[];
+  /** Disassembly per pc ('' for the second slot of an ld_imm64). */
+  text: string[];
+  /** [pc, target] of jumps and calls. */
+  targets: [number, number][];
+  /** Where a new source line starts: [pc, file index, line, col, text]. */
+  sources: [number, number, number, number, string][];
+  files: string[];
+  /** The whole CFG. */
   graph: ViewGraph | null;
+  /** The failing path's neighbourhood (large rejected programs): the initial view. */
+  focus: ViewGraph | null;
   /** Why there is no graph. */
   graphNote?: string;
-  /** State per pc (string keys for JSON). */
-  pcStates: Record<string, ViewState>;
+  /** Verifier states per pc, compact (decoded per block by the page). */
+  pcStates: CompactStates | null;
   statesNote?: string;
   path: number[] | null;
   /** Where the path came from. */
@@ -97,27 +81,36 @@ export interface ProgramView {
 }
 
 export interface ViewOptions {
-  /** Re-run the verifier with a log when a result carries none (default true). */
+  /** Re-run the verifier for states when the input carries none (default true). */
   rerunForLog?: boolean;
-  /** Above this many processed insns no log is requested (default 200,000). */
+  /** Above this many processed insns no path states are recorded (default 200,000). */
   maxLogInsns?: number;
-  /** Above this many blocks the CFG is not drawn (default 2,500). */
+  /** Above this many blocks the CFG is not drawn (default 5,000). */
   maxBlocks?: number;
   /** Options for that re-run (domain, strategy...), as the caller verified with. */
   verifyOptions?: VerifyOptions;
 }
 
-const NODE_MAX_LINES = 14;
-const NODE_CHARS = 46;
-const CHAR_W = 7.1;
-const LINE_H = 16;
-
-function clip(s: string, n: number): string {
-  return s.length <= n ? s : s.slice(0, n - 1) + '…';
+/** The decoded state of one pc (for tests and tools; the page decodes the same data). */
+export interface ViewState {
+  n: number;
+  path: boolean;
+  exact: boolean;
+  frame: number;
+  before: [string, string][];
+  after: [string, string][];
+  changed: string[];
 }
 
-function isLdImm64(ins: Insn): boolean {
-  return ins.code === op.BPF_LD_IMM64;
+const NODE_MAX_LINES = 14;
+const NODE_CHARS = 46;
+const CHAR_W = 7.3;
+const LINE_H = 16;
+/** Full graphs above this many blocks open on the failing path's neighbourhood. */
+const FOCUS_MIN_BLOCKS = 40;
+
+function clip(s: string, n: number): number {
+  return Math.min(s.length, n);
 }
 
 function jumpTarget(ins: Insn, pc: number): number | undefined {
@@ -146,59 +139,90 @@ export function sourceAt(lineInfo: readonly LineInfo[] | undefined, pc: number):
   return best ? { file: best.file, line: best.line, col: best.col, text: best.text } : undefined;
 }
 
-function buildListing(p: Program): ListingRow[] {
-  const starts = new Map<number, LineInfo>();
-  for (const li of p.lineInfo ?? []) starts.set(li.pc, li);
-  const rows: ListingRow[] = [];
-  let lastKey = '';
+function buildListing(p: Program): Pick<ProgramView, 'text' | 'targets' | 'sources' | 'files'> {
+  const text: string[] = [];
+  const targets: [number, number][] = [];
   for (let pc = 0; pc < p.insns.length; pc++) {
     const ins = p.insns[pc]!;
-    const row: ListingRow = { pc, code: ins.code.toString(16).padStart(2, '0'), text: safeDisasm(p, pc) };
+    text.push(safeDisasm(p, pc));
     const t = jumpTarget(ins, pc);
-    if (t !== undefined) row.target = t;
-    const li = starts.get(pc);
-    if (li) {
-      const key = `${li.file}:${li.line}`;
-      if (key !== lastKey) row.source = { file: li.file, line: li.line, col: li.col, text: li.text };
-      lastKey = key;
-    }
-    rows.push(row);
-    if (isLdImm64(ins) && pc + 1 < p.insns.length) {
-      rows.push({ pc: pc + 1, code: p.insns[pc + 1]!.code.toString(16).padStart(2, '0'), text: '', second: true });
-      pc++;
-    }
+    if (t !== undefined) targets.push([pc, t]);
+    if (ins.code === op.BPF_LD_IMM64 && pc + 1 < p.insns.length) { text.push(''); pc++; }
   }
-  return rows;
+  const files: string[] = [];
+  const sources: ProgramView['sources'] = [];
+  let lastKey = '';
+  for (const li of [...(p.lineInfo ?? [])].sort((a, b) => a.pc - b.pc)) {
+    const key = `${li.file}:${li.line}`;
+    if (key === lastKey) continue;
+    lastKey = key;
+    let fi = files.indexOf(li.file);
+    if (fi < 0) { fi = files.length; files.push(li.file); }
+    sources.push([li.pc, fi, li.line, li.col, li.text]);
+  }
+  return { text, targets, sources, files };
 }
 
 /** Which pcs of a block a node shows: all when short, else head and tail around a gap (keeping `must`). */
-function nodeLines(rows: readonly ListingRow[], start: number, end: number, must: number | null, compact: boolean): NodeLine[] {
+function nodeRows(text: readonly string[], start: number, end: number, must: number | null): number[] {
   const pcs: number[] = [];
-  for (let pc = start; pc <= end; pc++) if (rows[pc] && !rows[pc]!.second) pcs.push(pc);
-  const line = (pc: number): NodeLine => ({ pc, text: clip(`${pc}: ${rows[pc]!.text}`, NODE_CHARS) });
-  const limit = compact ? 3 : NODE_MAX_LINES;
-  if (pcs.length <= limit) return pcs.map(line);
-  const keep = new Set<number>();
-  const head = compact ? 1 : 5;
-  const tail = compact ? 1 : 5;
-  pcs.slice(0, head).forEach((pc) => keep.add(pc));
-  pcs.slice(-tail).forEach((pc) => keep.add(pc));
+  for (let pc = start; pc <= end; pc++) if (text[pc] !== '') pcs.push(pc);
+  if (pcs.length <= NODE_MAX_LINES) return pcs;
+  const keep = new Set<number>([...pcs.slice(0, 5), ...pcs.slice(-5)]);
   if (must !== null && must >= start && must <= end) keep.add(must);
-  const out: NodeLine[] = [];
+  const out: number[] = [];
   let gap = 0;
   for (const pc of pcs) {
     if (keep.has(pc)) {
-      if (gap) out.push({ gap });
+      if (gap) out.push(-gap);
       gap = 0;
-      out.push(line(pc));
+      out.push(pc);
     } else gap++;
   }
-  if (gap) out.push({ gap });
+  if (gap) out.push(-gap);
   return out;
 }
 
-function buildGraph(p: Program, g: ReportGraph, rows: readonly ListingRow[], path: number[] | null, failPc: number | null): ViewGraph {
-  const compact = p.insns.length > 1500 || g.blocks.length > 400;
+interface Shape { id: string; start: number; end: number; subprog: number; rows: number[]; collapsed?: { blocks: number; insns: number } }
+
+function sized(text: readonly string[], s: Shape): { width: number; height: number } {
+  let chars = 12;
+  for (const pc of s.rows) chars = Math.max(chars, pc < 0 ? 22 : clip(`${pc}: ${text[pc]}`, NODE_CHARS));
+  const lines = s.collapsed ? 2 : s.rows.length;
+  return { width: Math.ceil(chars * CHAR_W + 20), height: lines * LINE_H + 14 };
+}
+
+/** Lays out `shapes` with `edges` and marks the failing path. */
+function place(text: readonly string[], shapes: Shape[], edges: { from: string; to: string; kind: string }[], onPathBlock: Set<string>, onPathEdge: Set<string>, failBlock: string | null, partial: boolean, kind: ViewGraph['kind']): ViewGraph {
+  const sizes = shapes.map((s) => ({ id: s.id, order: s.start, ...sized(text, s) }));
+  const keyed = edges.map((e, i) => ({ ...e, key: `e${i}` }));
+  const lay = layoutCfg(sizes, keyed);
+  const startOf = new Map(shapes.map((b) => [b.id, b.start]));
+  return {
+    width: lay.width,
+    height: lay.height,
+    partial,
+    kind,
+    nodes: shapes.map((b) => {
+      const n = lay.nodes.get(b.id)!;
+      const node: ViewNode = {
+        id: b.id, start: b.start, end: b.end, subprog: b.subprog,
+        x: n.x, y: n.y, width: n.width, height: n.height,
+        rows: b.rows, onPath: onPathBlock.has(b.id), failing: b.id === failBlock,
+      };
+      if (b.collapsed) node.collapsed = b.collapsed;
+      return node;
+    }),
+    edges: keyed.map((e) => ({
+      from: e.from, to: e.to, kind: e.kind,
+      points: lay.edges.get(e.key)?.points ?? [],
+      onPath: onPathEdge.has(`${e.from}>${e.to}`),
+      back: e.kind !== 'call' && (startOf.get(e.to) ?? 0) <= (startOf.get(e.from) ?? 0),
+    })),
+  };
+}
+
+function buildGraphs(text: readonly string[], g: ReportGraph, path: number[] | null, failPc: number | null): { graph: ViewGraph; focus: ViewGraph | null } {
   const onPathBlock = new Set<string>();
   const onPathEdge = new Set<string>();
   if (path) {
@@ -213,73 +237,93 @@ function buildGraph(p: Program, g: ReportGraph, rows: readonly ListingRow[], pat
     }
   }
   const failBlock = failPc !== null && g.blockOf[failPc] !== undefined && g.blockOf[failPc]! >= 0 ? g.blocks[g.blockOf[failPc]!]!.id : null;
-  const lines = new Map<string, NodeLine[]>();
-  const nodes = g.blocks.map((b) => {
-    const ls = nodeLines(rows, b.start, b.end, failPc, compact);
-    lines.set(b.id, ls);
-    const chars = Math.max(12, ...ls.map((l) => ('pc' in l ? l.text.length : 10)));
-    return { id: b.id, width: Math.ceil(chars * CHAR_W + 20), height: ls.length * LINE_H + 14 };
-  });
-  const keyed = g.edges.map((e, i) => ({ ...e, key: `e${i}` }));
-  const lay = layoutGraph(nodes, keyed);
-  const startOf = new Map(g.blocks.map((b) => [b.id, b.start]));
-  return {
-    width: lay.width,
-    height: lay.height,
-    partial: g.partial,
-    compact,
-    nodes: g.blocks.map((b) => {
-      const n = lay.nodes.get(b.id)!;
-      return {
-        id: b.id, start: b.start, end: b.end, subprog: b.subprog,
-        x: n.x, y: n.y, width: n.width, height: n.height,
-        lines: lines.get(b.id)!, onPath: onPathBlock.has(b.id), failing: b.id === failBlock,
-      };
-    }),
-    edges: keyed.map((e) => ({
-      from: e.from, to: e.to, kind: e.kind,
-      points: lay.edges.get(e.key)?.points ?? [],
-      onPath: onPathEdge.has(`${e.from}>${e.to}`),
-      back: e.kind !== 'call' && (startOf.get(e.to) ?? 0) <= (startOf.get(e.from) ?? 0),
-    })),
-  };
-}
+  const shapes = g.blocks.map((b) => ({ id: b.id, start: b.start, end: b.end, subprog: b.subprog, rows: nodeRows(text, b.start, b.end, failPc) }));
+  const graph = place(text, shapes, g.edges, onPathBlock, onPathEdge, failBlock, g.partial, 'full');
+  if (!path || !onPathBlock.size || g.blocks.length < FOCUS_MIN_BLOCKS) return { graph, focus: null };
 
-function viewState(v: VisitState, n: number, from: 'path' | 'last', exact: boolean): ViewState {
-  return { n, from, frame: v.frame, before: v.before, after: v.after, changed: v.changed, exact };
-}
-
-/**
- * Full states along the path from the verifier itself (`pathStates: { pc, regs }[]`, regs in the
- * log's format, the state before each pc), when its result carries them: exact, not replayed.
- */
-function verifierPathStates(r: VerifyResult, path: readonly number[]): VisitState[] | null {
-  const ps = (r as { pathStates?: unknown }).pathStates;
-  if (!Array.isArray(ps) || ps.length !== path.length) return null;
-  const befores: StateEntries[] = [];
-  for (let i = 0; i < ps.length; i++) {
-    const x = ps[i] as { pc?: unknown; regs?: unknown } | null;
-    if (!x || x.pc !== path[i] || typeof x.regs !== 'string') return null;
-    const m = new Map<string, string>();
-    for (const tok of splitState(x.regs)) {
-      const eq = tok.indexOf('=');
-      if (eq > 0) m.set(tok.slice(0, eq).replace(/_[wrD]+$/, ''), tok.slice(eq + 1));
-    }
-    befores.push(sortedEntries(m));
+  // the neighbourhood: path blocks and their direct neighbours; subprograms the path never enters become one node each
+  const byId = new Map(shapes.map((s) => [s.id, s]));
+  const pathSubprogs = new Set([...onPathBlock].map((id) => byId.get(id)!.subprog));
+  const keep = new Set<string>(onPathBlock);
+  for (const e of g.edges) {
+    if (onPathBlock.has(e.from)) keep.add(e.to);
+    if (onPathBlock.has(e.to)) keep.add(e.from);
   }
-  return befores.map((before, i) => {
-    const after = i + 1 < befores.length ? befores[i + 1]! : before;
-    const a = new Map(after);
-    const b = new Map(before);
-    const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
-    return { pc: path[i]!, frame: 0, before, after, changed };
-  });
+  const subNode = new Map<number, Shape>();
+  const target = (id: string): string | null => {
+    const s = byId.get(id)!;
+    if (pathSubprogs.has(s.subprog)) return keep.has(id) ? id : null;
+    let c = subNode.get(s.subprog);
+    if (!c) {
+      const blocks = g.blocks.filter((b) => b.subprog === s.subprog);
+      const start = Math.min(...blocks.map((b) => b.start));
+      const end = Math.max(...blocks.map((b) => b.end));
+      c = { id: `sub${s.subprog}`, start, end, subprog: s.subprog, rows: [start], collapsed: { blocks: blocks.length, insns: end - start + 1 } };
+      subNode.set(s.subprog, c);
+    }
+    return c.id;
+  };
+  const fshapes: Shape[] = [];
+  for (const s of shapes) if (keep.has(s.id) && pathSubprogs.has(s.subprog)) fshapes.push(s);
+  const fedges: { from: string; to: string; kind: string }[] = [];
+  const seen = new Set<string>();
+  for (const e of g.edges) {
+    if (!keep.has(e.from) && !keep.has(e.to)) continue;
+    const a = target(e.from);
+    const b = target(e.to);
+    if (a === null || b === null || a === b) continue;
+    const k = `${a}>${b}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    fedges.push({ from: a, to: b, kind: e.kind });
+  }
+  fshapes.push(...subNode.values());
+  if (fshapes.length >= shapes.length) return { graph, focus: null };
+  return { graph, focus: place(text, fshapes, fedges, onPathBlock, onPathEdge, failBlock, g.partial, 'focus') };
+}
+
+/** States from a kernel-format log (results verified elsewhere with `log: true`). */
+function statesOfLog(r: VerifyResult, failPc: number | null, path: number[] | null): CompactStates | null {
+  if (r.log === undefined) return null;
+  const ls = statesFromLog(r.log, failPc);
+  const t = new StateTable();
+  const exact = ls.exact ? EXACT : 0;
+  for (const [pc, v] of ls.lastVisit) t.set(pc, ls.visits.get(pc) ?? 1, exact, v.frame, v.before, v.after);
+  const samePath = ls.path && path && ls.path.length === path.length && ls.path.every((x, i) => x === path[i]);
+  if (samePath) for (const v of ls.pathVisits) t.set(v.pc, ls.visits.get(v.pc) ?? 1, PATH_VISIT | exact, v.frame, v.before, v.after);
+  t.addPath(r, (pc) => ls.visits.get(pc) ?? 1);
+  return t.done();
+}
+
+/** The decoded state of `pc` in a view (null when the verifier never processed it); the page's decoder does the same. */
+export function stateAt(v: Pick<ProgramView, 'pcStates'>, pc: number): ViewState | null {
+  const t = v.pcStates;
+  const s = t?.pcs[pc];
+  if (!t || !s) return null;
+  const entry = (i: number): [string, string] => {
+    const e = t.entries[i]!;
+    const eq = e.indexOf('=');
+    return [e.slice(0, eq), e.slice(eq + 1)];
+  };
+  const afterOf = (q: number): Map<string, string> => {
+    const x = t.pcs[q]!;
+    const m = x[3] === 0 ? afterOf(q - 1) : new Map(x[3].map(entry));
+    for (const d of x[4]) {
+      if (d >= 0) { const [k, val] = entry(d); m.set(k, val); } else m.delete(entry(-d - 1)[0]);
+    }
+    return m;
+  };
+  const before = s[3] === 0 ? [...afterOf(pc - 1)] : s[3].map(entry);
+  const b = new Map(before);
+  const a = afterOf(pc);
+  const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
+  return { n: s[0], path: (s[1] & PATH_VISIT) !== 0, exact: (s[1] & EXACT) !== 0, frame: s[2], before, after: sortedEntries(a), changed };
 }
 
 /** The path the verifier reported (when its result carries one). */
 function verifierPath(r: VerifyResult): number[] | null {
-  const p = (r as { path?: unknown }).path;
-  return Array.isArray(p) && p.every((x) => typeof x === 'number') ? (p as number[]) : null;
+  const p = r.path;
+  return Array.isArray(p) && p.every((x) => typeof x === 'number') ? p : null;
 }
 
 export function buildProgramView(input: ProgramReportInput, index: number, opts: ViewOptions = {}): ProgramView {
@@ -287,37 +331,33 @@ export function buildProgramView(input: ProgramReportInput, index: number, opts:
   let r = input.result;
   const maxLogInsns = opts.maxLogInsns ?? 200_000;
   let statesNote: string | undefined;
-  if (r.log === undefined && (opts.rerunForLog ?? true)) {
-    if (r.processed <= maxLogInsns) r = { ...verify(p, { ...opts.verifyOptions, log: true }), ms: r.ms };
-    else statesNote = `no per-instruction states: the verifier processed ${r.processed} instructions (limit for reports: ${maxLogInsns})`;
+  let states: CompactStates | null = input.states ?? null;
+  if (!states && r.log === undefined && (opts.rerunForLog ?? true)) {
+    const again = verifyWithStates(p, opts.verifyOptions ?? {}, maxLogInsns);
+    r = { ...again.result, ms: r.ms };
+    states = again.states;
   }
   const failPc = r.error ? r.error.pc : null;
-  const ls = r.log !== undefined ? statesFromLog(r.log, failPc) : null;
-  if (!ls && !statesNote) statesNote = 'no verifier log was recorded for this program';
 
   let path = verifierPath(r);
   let pathSource: ProgramView['pathSource'] = path ? 'verifier' : undefined;
-  if (!path && ls?.path) { path = ls.path; pathSource = 'log'; }
-  if (!path && input.explain?.path?.length) { path = input.explain.path; pathSource = 'explain'; }
-
-  const pcStates: Record<string, ViewState> = {};
-  if (ls) {
-    for (const [pc, v] of ls.lastVisit) pcStates[pc] = viewState(v, ls.visits.get(pc) ?? 1, 'last', ls.exact);
-    // Along the failing path, show the path's own states (the last time the path passes each pc).
-    const samePath = ls.path && path && ls.path.length === path.length && ls.path.every((x, i) => x === path![i]);
-    if (samePath) ls.pathVisits.forEach((v) => { pcStates[v.pc] = viewState(v, ls.visits.get(v.pc) ?? 1, 'path', ls.exact); });
+  if (!states && r.log !== undefined) {
+    const ls = statesFromLog(r.log, failPc);
+    if (!path && ls.path) { path = ls.path; pathSource = 'log'; }
+    states = statesOfLog(r, failPc, path);
   }
-  const exactPath = path && pathSource === 'verifier' ? verifierPathStates(r, path) : null;
-  if (exactPath) exactPath.forEach((v) => { pcStates[v.pc] = viewState(v, ls?.visits.get(v.pc) ?? 1, 'path', true); });
+  if (!path && input.explain?.path?.length) { path = input.explain.path; pathSource = 'explain'; }
+  if (!states) statesNote = r.processed > maxLogInsns ? `no per-instruction states: the verifier processed ${r.processed} instructions (limit for reports: ${maxLogInsns})` : 'no verifier states were recorded for this program';
 
   const listing = buildListing(p);
-  const maxBlocks = opts.maxBlocks ?? 2500;
+  const maxBlocks = opts.maxBlocks ?? 5000;
   let graph: ViewGraph | null = null;
+  let focus: ViewGraph | null = null;
   let graphNote: string | undefined;
   const g = r.cfg ? graphFromCfg(r.cfg) : p.insns.length ? fallbackGraph(p.insns) : null;
   if (!g) graphNote = 'the program has no instructions';
   else if (g.blocks.length > maxBlocks) graphNote = `the CFG has ${g.blocks.length} basic blocks; graphs above ${maxBlocks} are not drawn`;
-  else graph = buildGraph(p, g, listing, path, failPc);
+  else ({ graph, focus } = buildGraphs(listing.text, g, path, failPc));
 
   let error: ProgramView['error'] = null;
   if (r.error) {
@@ -339,9 +379,10 @@ export function buildProgramView(input: ProgramReportInput, index: number, opts:
     processed: r.processed,
     states: r.states,
     ms: Math.round(r.ms * 1000) / 1000,
-    listing,
+    ...listing,
     graph,
-    pcStates,
+    focus,
+    pcStates: states,
     path,
     explain: input.explain ?? null,
     kernel: input.kernel ?? null,

@@ -10,8 +10,10 @@ import { HALF_FIELDS, REG_FIELDS, type Reg } from '../verifier/domains/scalar.js
 import type { Obligation } from './obligations.js';
 import { semantics } from './semantics.js';
 import { z3Algebra, type Z3Handle, type ZB, type ZT } from './z3-algebra.js';
+import { intAlgebra, type ZI, type ZIB } from './int-algebra.js';
 
-export type Verdict = 'proved' | 'failed' | 'timeout' | 'error';
+/** n/a: the obligation does not apply at any requested width (not a failure). */
+export type Verdict = 'proved' | 'failed' | 'timeout' | 'error' | 'n/a';
 
 export interface Counterexample {
   abstract: Record<string, string>[];
@@ -26,6 +28,10 @@ export interface Attempt {
   verdict: Verdict;
   seconds: number;
   counterexample?: Counterexample;
+  /** CPU seconds of the worker process (all its threads), when proven in a worker. */
+  cpu?: number;
+  /** For obligations stated directly in Z3 (lemma): the satisfying model of a refuted part. */
+  model?: string;
   error?: string;
 }
 
@@ -40,6 +46,8 @@ export interface ProofResult {
   counterexample?: Counterexample;
   /** Lemma this proof relies on. */
   assumes?: string;
+  /** CPU seconds over all attempts (worker processes only). */
+  cpu?: number;
 }
 
 /** Replaces parts of the kernel table (dependency injection, used by the mutation test). */
@@ -78,6 +86,22 @@ export async function proveAt(z: Z3Handle, ob: Obligation, N: number, timeoutMs:
   const secs = (): number => (performance.now() - t0) / 1000;
   try {
     const Z = z.ctx;
+    if (ob.lemma) {
+      const deadline = performance.now() + timeoutMs;
+      for (const negated of ob.lemma(Z)) {
+        if (Z.isFalse(negated)) continue;
+        const left = Math.floor(deadline - performance.now());
+        if (left <= 0) return { width: N, verdict: 'timeout', seconds: secs() };
+        const solver = new Z.Solver();
+        solver.set('timeout', left);
+        solver.add(negated);
+        const res = await solver.check();
+        if (res === 'unknown') return { width: N, verdict: 'timeout', seconds: secs() };
+        if (res === 'sat') return { width: N, verdict: 'failed', seconds: secs(), model: solver.model().sexpr() };
+      }
+      return { width: N, verdict: 'proved', seconds: secs() };
+    }
+    if (ob.arith === 'int') return await proveInt(Z, ob, N, timeoutMs, patch, t0);
     const A = z3Algebra(Z);
     const k = makeKernel(A, N, withModulo(ob, patch));
     const sem = semantics(A, N);
@@ -143,22 +167,74 @@ export function replay(ob: Obligation, N: number, a: Reg<bigint>[], x: bigint[],
 /** Tries the widths in order until one decides. */
 export async function prove(z: Z3Handle, ob: Obligation, opts: ProveOptions): Promise<ProofResult> {
   const attempts: Attempt[] = [];
-  for (const w of opts.widths) {
-    if (ob.minWidth && w < ob.minWidth) continue;
+  for (const w of widthsFor(ob, opts.widths)) {
     const at = await proveAt(z, ob, w, opts.timeoutMs, opts.patch);
     attempts.push(at);
     if (at.verdict === 'proved' || at.verdict === 'failed') break;
   }
-  const last = attempts.find((t) => t.verdict === 'proved' || t.verdict === 'failed') ?? attempts[attempts.length - 1];
-  const total = attempts.reduce((s, t) => s + t.seconds, 0);
+  return resultOf(ob, attempts);
+}
+
+/** The result of an obligation from its attempts (none: n/a at every requested width). */
+export function resultOf(ob: Obligation, attempts: Attempt[]): ProofResult {
+  const base = { name: ob.name, group: ob.group, attempts, ...(ob.assumes ? { assumes: ob.assumes } : {}) };
+  if (attempts.length === 0) return { ...base, width: 0, verdict: 'n/a', seconds: 0 };
+  const last = attempts.find((t) => t.verdict === 'proved' || t.verdict === 'failed') ?? attempts[attempts.length - 1]!;
   return {
-    name: ob.name,
-    group: ob.group,
-    width: last?.width ?? 0,
-    verdict: last?.verdict ?? 'error',
-    seconds: total,
-    attempts,
-    ...(ob.assumes ? { assumes: ob.assumes } : {}),
-    ...(last?.counterexample ? { counterexample: last.counterexample } : {}),
+    ...base,
+    width: last.width,
+    verdict: last.verdict,
+    seconds: attempts.reduce((s, t) => s + t.seconds, 0),
+    ...(attempts.some((t) => t.cpu !== undefined) ? { cpu: attempts.reduce((s, t) => s + (t.cpu ?? 0), 0) } : {}),
+    ...(last.counterexample ? { counterexample: last.counterexample } : {}),
   };
+}
+
+/** The widths to try for an obligation: its fixed width, or the requested ones it applies at. */
+export function widthsFor(ob: Obligation, widths: readonly number[]): number[] {
+  if (ob.fixedWidth !== undefined) return [ob.fixedWidth];
+  const fit = widths.filter((w) => !(ob.minWidth && w < ob.minWidth));
+  // Start at startWidth only when falling back (an explicit single width is always honoured).
+  return ob.startWidth && fit.length > 1 ? fit.filter((w) => w <= ob.startWidth!) : fit;
+}
+
+/** proveAt for obligations in the integer instantiation (inputs range over [0, 2^w)). */
+async function proveInt(Z: Z3Handle['ctx'], ob: Obligation, N: number, timeoutMs: number, patch: Patch | undefined, t0: number): Promise<Attempt> {
+  const secs = (): number => (performance.now() - t0) / 1000;
+  const A = intAlgebra(Z);
+  const k = makeKernel(A, N, withModulo(ob, patch));
+  const sem = semantics(A, N);
+  const dom: ZIB[] = [];
+  const mk = (name: string, w: number): ZI => {
+    const v = Z.Int.const(name);
+    dom.push(v.ge(0), v.lt(Z.Int.val(1n << BigInt(w))));
+    return v;
+  };
+  const a: Reg<ZI>[] = [];
+  for (let i = 0; i < ob.abstract; i++) {
+    const r = {} as Record<string, ZI>;
+    for (const f of REG_FIELDS) r[f] = mk(`a${i}_${f}`, fieldWidth(f, N));
+    a.push(r as unknown as Reg<ZI>);
+  }
+  const x: ZI[] = [];
+  for (let i = 0; i < ob.concrete; i++) x.push(mk(`x${i}`, N));
+  const built = ob.build(k, sem, a, x);
+  const deadline = performance.now() + timeoutMs;
+  for (const goal of built.conclusion) {
+    if (Z.isTrue(goal)) continue;
+    const left = Math.floor(deadline - performance.now());
+    if (left <= 0) return { width: N, verdict: 'timeout', seconds: secs() };
+    const solver = new Z.Solver();
+    solver.set('timeout', left);
+    solver.add(...dom, built.premise, Z.Not(goal));
+    const res = await solver.check();
+    if (res === 'unknown') return { width: N, verdict: 'timeout', seconds: secs() };
+    if (res === 'sat') {
+      const m = solver.model();
+      const val = (e: ZI): bigint => { const v = m.eval(e, true); return Z.isIntVal(v) ? v.value() : 0n; };
+      const ab = a.map((r) => { const o = {} as Record<string, bigint>; for (const f of REG_FIELDS) o[f] = val(r[f]); return o as unknown as Reg<bigint>; });
+      return { width: N, verdict: 'failed', seconds: secs(), counterexample: replay(ob, N, ab, x.map(val), patch) };
+    }
+  }
+  return { width: N, verdict: 'proved', seconds: secs() };
 }

@@ -18,18 +18,37 @@ export interface Z3Handle {
 
 let loading: Promise<Z3Handle> | undefined;
 
-export function loadZ3(): Promise<Z3Handle> {
-  loading ??= (async () => {
+/** Z3's module, initialised once per process (the WebAssembly instance and its threads). */
+export interface Z3Api {
+  /** A fresh context: no terms or solver state shared with earlier ones. */
+  context(): Z3Ctx;
+  close(): Promise<void>;
+}
+
+let apiLoading: Promise<Z3Api> | undefined;
+let contexts = 0;
+
+export function loadZ3Api(): Promise<Z3Api> {
+  apiLoading ??= (async () => {
     const z3 = await import('z3-solver');
     const api = await z3.init();
-    const ctx = api.Context('main');
     return {
-      ctx,
+      context: () => api.Context(`c${contexts++}`) as unknown as Z3Ctx,
       close: async () => {
         await z3.killThreads((api as unknown as { em: unknown }).em);
+        apiLoading = undefined;
         loading = undefined;
       },
     };
+  })();
+  return apiLoading;
+}
+
+/** One shared context (the in-process prover used by tests and explain). */
+export function loadZ3(): Promise<Z3Handle> {
+  loading ??= (async () => {
+    const api = await loadZ3Api();
+    return { ctx: api.context(), close: () => api.close() };
   })();
   return loading;
 }

@@ -9,6 +9,12 @@ import * as op from '../isa/opcodes.js';
 import { Reject } from './error-kinds.js';
 
 export type EdgeKind = 'fallthrough' | 'jump' | 'taken' | 'call';
+/** Edge kinds as stored in Cfg.succKind (index into EDGE_KINDS). */
+export const EDGE_KINDS: readonly EdgeKind[] = ['fallthrough', 'jump', 'taken', 'call'];
+const FALLTHROUGH = 0;
+const JUMP = 1;
+const TAKEN = 2;
+const CALL = 3;
 
 export interface Block {
   /** Graph node name: `b<start>`. */
@@ -32,12 +38,17 @@ export type CfgGraph = Graph<string, Block, { kind: EdgeKind }>;
 export interface Cfg {
   /** Blocks and edges as a graphlib graph (built lazily on first read: reports and analysis only). */
   readonly graph: CfgGraph;
-  blocks: Block[];
+  /** Basic blocks (built lazily on first read). */
+  readonly blocks: Block[];
   subprogs: Subprog[];
-  /** Block index that contains each slot. */
-  blockOf: Int32Array;
+  /** Block index that contains each slot (built with the blocks). */
+  readonly blockOf: Int32Array;
   /** 1 where the slot is the second half of an ld_imm64. */
   second: Uint8Array;
+  /** Successors of instruction pc: succCount[pc] (0-2) entries at succTo/succKind[2 * pc + i] (kinds: EDGE_KINDS). */
+  succCount: Uint8Array;
+  succTo: Int32Array;
+  succKind: Uint8Array;
   /**
    * 1 where is_state_visited runs (the kernel's mark_prune_point in visit_insn): conditional
    * jumps themselves and their targets, ja targets, the instruction after every call, pseudo
@@ -125,8 +136,6 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   const second = new Uint8Array(n);
   for (let pc = 0; pc < n; pc++) if (insns[pc]!.code === op.BPF_LD_IMM64) { if (pc + 1 < n) second[pc + 1] = 1; pc++; }
   const subprogs = findSubprogs(insns, second);
-  const subOf = new Int32Array(n);
-  subprogs.forEach((sp, i) => subOf.fill(i, sp.start, sp.end));
 
   // check_subprogs: jumps stay inside their subprogram; each ends in exit or ja.
   for (const sp of subprogs) {
@@ -145,20 +154,33 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
     if (!lastOk) throw new Reject(lastPc, 'cfg_last_insn', 'last insn is not an exit or jmp');
   }
 
-  // Successors of each instruction (intra-procedural; calls fall through and also enter the callee).
-  const succ = (pc: number): { to: number; kind: EdgeKind }[] => {
+  // Successors of each instruction (intra-procedural; calls fall through and also enter the
+  // callee), in flat arrays: at most two per instruction, computed once per program.
+  const succCount = new Uint8Array(n);
+  const succTo = new Int32Array(2 * n);
+  const succKind = new Uint8Array(2 * n);
+  const edge = (pc: number, to: number, kind: number): void => {
+    const i = 2 * pc + succCount[pc]!++;
+    succTo[i] = to;
+    succKind[i] = kind;
+  };
+  for (let pc = 0; pc < n; pc++) {
+    if (second[pc]) continue;
     const ins = insns[pc]!;
     const next = ins.code === op.BPF_LD_IMM64 ? pc + 2 : pc + 1;
-    if (!isJmp(ins.code)) return next < n ? [{ to: next, kind: 'fallthrough' }] : [];
+    if (!isJmp(ins.code)) { if (next < n) edge(pc, next, FALLTHROUGH); continue; }
     const o = op.jmpOp(ins.code);
-    if (o === op.BPF_EXIT) return [];
+    if (o === op.BPF_EXIT) continue;
     if (o === op.BPF_CALL) {
-      const out: { to: number; kind: EdgeKind }[] = [{ to: next, kind: 'fallthrough' }];
-      if (ins.src === op.BPF_PSEUDO_CALL) out.push({ to: pc + 1 + ins.imm, kind: 'call' });
-      return out;
-    }
-    if (o === op.BPF_JA) return [{ to: pc + 1 + (op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off), kind: 'jump' }];
-    return [{ to: next, kind: 'fallthrough' }, { to: pc + 1 + ins.off, kind: 'taken' }];
+      edge(pc, next, FALLTHROUGH);
+      if (ins.src === op.BPF_PSEUDO_CALL) edge(pc, pc + 1 + ins.imm, CALL);
+    } else if (o === op.BPF_JA) edge(pc, pc + 1 + (op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off), JUMP);
+    else { edge(pc, next, FALLTHROUGH); edge(pc, pc + 1 + ins.off, TAKEN); }
+  }
+  const succ = (pc: number): { to: number; kind: EdgeKind }[] => {
+    const out: { to: number; kind: EdgeKind }[] = [];
+    for (let i = 2 * pc; i < 2 * pc + succCount[pc]!; i++) out.push({ to: succTo[i]!, kind: EDGE_KINDS[succKind[i]!]! });
+    return out;
   };
 
   // check_cfg: iterative DFS from insn 0 and every callback; back-edges and unreachable insns.
@@ -169,34 +191,57 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   const loopHead = new Uint8Array(n);
   const backEdges: [number, number][] = [];
   const color = new Uint8Array(n); // 0 white, 1 on stack, 2 done
+  const stack = new Int32Array(n);
+  const nextEdge = new Uint8Array(n);
   const roots = [0, ...subprogs.filter((s) => s.callback).map((s) => s.start)];
   for (const root of roots) {
     if (color[root]) continue;
-    const stack: { pc: number; edges: { to: number; kind: EdgeKind }[]; i: number }[] = [];
     color[root] = 1;
-    stack.push({ pc: root, edges: succ(root), i: 0 });
-    while (stack.length) {
-      const top = stack[stack.length - 1]!;
-      if (top.i >= top.edges.length) { color[top.pc] = 2; stack.pop(); continue; }
-      const e = top.edges[top.i++]!;
-      if (e.to < 0 || e.to >= n) throw new Reject(top.pc, 'cfg_jump_out_of_range', `jump out of range from insn ${top.pc} to ${e.to}`);
-      if (second[e.to]) throw new Reject(top.pc, 'cfg_jump_out_of_range', `jump to the middle of ldimm64 insn ${e.to - 1}`);
-      if (color[e.to] === 1) {
-        if (e.kind === 'call') continue; // recursion is rejected when explored
-        if (opts.rejectLoops) throw new Reject(top.pc, 'cfg_back_edge', `back-edge from insn ${top.pc} to ${e.to}`);
-        backEdges.push([top.pc, e.to]);
-        loopHead[e.to] = 1;
+    let sp = 0;
+    stack[sp++] = root;
+    while (sp > 0) {
+      const t = stack[sp - 1]!;
+      if (nextEdge[t]! >= succCount[t]!) { color[t] = 2; sp--; continue; }
+      const i = 2 * t + nextEdge[t]!++;
+      const to = succTo[i]!;
+      if (to < 0 || to >= n) throw new Reject(t, 'cfg_jump_out_of_range', `jump out of range from insn ${t} to ${to}`);
+      if (second[to]) throw new Reject(t, 'cfg_jump_out_of_range', `jump to the middle of ldimm64 insn ${to - 1}`);
+      if (color[to] === 1) {
+        if (succKind[i] === CALL) continue; // recursion is rejected when explored
+        if (opts.rejectLoops) throw new Reject(t, 'cfg_back_edge', `back-edge from insn ${t} to ${to}`);
+        backEdges.push([t, to]);
+        loopHead[to] = 1;
         continue;
       }
-      if (color[e.to] === 2) continue;
-      color[e.to] = 1;
-      stack.push({ pc: e.to, edges: succ(e.to), i: 0 });
+      if (color[to] === 2) continue;
+      color[to] = 1;
+      stack[sp++] = to;
     }
   }
   for (let pc = 0; pc < n; pc++) if (!second[pc] && !color[pc]) throw new Reject(pc, 'cfg_unreachable', `unreachable insn ${pc}`);
   for (const sp of subprogs) prunePoint[sp.start] = 1;
 
-  // Basic blocks: leaders are subprogram starts, jump targets, and instructions after jumps/calls/exits.
+  // Blocks and the graphlib graph are for reports and analysis: built on first use, never on the verifier's path.
+  let bb: { blocks: Block[]; blockOf: Int32Array } | null = null;
+  const blocksOf = (): { blocks: Block[]; blockOf: Int32Array } => (bb ??= basicBlocks(insns, subprogs, second, succCount, succTo, succKind));
+  let graph: CfgGraph | null = null;
+  const cfg: Cfg = {
+    get blocks(): Block[] { return blocksOf().blocks; },
+    get blockOf(): Int32Array { return blocksOf().blockOf; },
+    get graph(): CfgGraph {
+      if (!graph) graph = blockGraph(blocksOf().blocks, blocksOf().blockOf, second, succ);
+      return graph;
+    },
+    subprogs, second, succCount, succTo, succKind, prunePoint, jmpPoint, forceCheckpoint, loopHead, backEdges,
+  };
+  return cfg;
+}
+
+/** Basic blocks: leaders are subprogram starts, jump targets, and instructions after jumps/calls/exits. */
+function basicBlocks(insns: readonly Insn[], subprogs: readonly Subprog[], second: Uint8Array, succCount: Uint8Array, succTo: Int32Array, succKind: Uint8Array): { blocks: Block[]; blockOf: Int32Array } {
+  const n = insns.length;
+  const subOf = new Int32Array(n);
+  subprogs.forEach((sp, i) => subOf.fill(i, sp.start, sp.end));
   const leader = new Uint8Array(n);
   for (const sp of subprogs) leader[sp.start] = 1;
   for (let pc = 0; pc < n; pc++) {
@@ -206,7 +251,7 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
     const o = op.jmpOp(ins.code);
     if (o === op.BPF_CALL && ins.src !== op.BPF_PSEUDO_CALL) continue; // helper calls do not end a block
     if (pc + 1 < n) leader[pc + 1] = 1;
-    for (const e of succ(pc)) if (e.kind !== 'call') leader[e.to] = 1;
+    for (let i = 2 * pc; i < 2 * pc + succCount[pc]!; i++) if (succKind[i] !== CALL) leader[succTo[i]!] = 1;
   }
   const blocks: Block[] = [];
   const blockOf = new Int32Array(n).fill(-1);
@@ -216,16 +261,7 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
     b.end = pc;
     blockOf[pc] = blocks.length - 1;
   }
-  // The graphlib graph is for reports and analysis: built on first use, never on the verifier's path.
-  let graph: CfgGraph | null = null;
-  const cfg: Cfg = {
-    get graph(): CfgGraph {
-      if (!graph) graph = blockGraph(blocks, blockOf, second, succ);
-      return graph;
-    },
-    blocks, subprogs, blockOf, second, prunePoint, jmpPoint, forceCheckpoint, loopHead, backEdges,
-  };
-  return cfg;
+  return { blocks, blockOf };
 }
 
 function blockGraph(blocks: readonly Block[], blockOf: Int32Array, second: Uint8Array, succ: (pc: number) => { to: number; kind: EdgeKind }[]): CfgGraph {

@@ -21,6 +21,9 @@ import { statesEqual } from './prune.js';
 import { T } from './reg-types.js';
 import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
 
+/** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
+let fieldsChecked = new Uint8Array(0);
+
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches at once. */
 const JMP_SEQ_LIMIT = 8192;
 
@@ -82,6 +85,7 @@ export function explore(env: Env, sub = 0): void {
   const joins = new Map<string, JoinEntry>();
   const log = env.log;
   env.explored = new Array(env.insns.length);
+  fieldsChecked = new Uint8Array(env.insns.length);
   env.curStates = 0;
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
@@ -101,7 +105,6 @@ export function explore(env: Env, sub = 0): void {
     let p = env.cur.parent;
     while (p) {
       if (--p.branches > 0) break;
-      env.curStates--;
       p = p.parent;
     }
   };
@@ -140,7 +143,7 @@ export function explore(env: Env, sub = 0): void {
     } else if (log && env.opts.logLevel === 2) log.line(`${pc}:${log.state(env.cur)}`);
     log?.insn(pc);
     env.scratched = 0;
-    env.scratchedStack.length = 0;
+    if (env.scratchedStack.length) env.scratchedStack.length = 0;
     env.histExtra = 0;
     const hist = env.cur;
     if (env.opts.onInsn) env.opts.onInsn(pc, hist);
@@ -232,9 +235,11 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
  * dead code is never checked). BPF_EXIT's `off` is not among the fields the kernel checks.
  */
 function checkFields(env: Env, ins: Insn): void {
+  // The fields of an instruction do not change: check each pc once per exploration.
+  if (fieldsChecked[env.pc]) return;
   const isExit = ins.code === (op.BPF_JMP | op.BPF_EXIT);
   const bad = checkInsn(isExit && ins.off !== 0 ? { ...ins, off: 0 } : ins);
-  if (!bad) return;
+  if (!bad) { fieldsChecked[env.pc] = 1; return; }
   env.reject('invalid_insn', bad.kind === 'unknown_opcode' && !bad.reason.startsWith('unknown atomic')
     ? `unknown opcode ${ins.code.toString(16).padStart(2, '0')}` : bad.reason);
 }
@@ -322,7 +327,7 @@ function isStateVisited(env: Env, pc: number): boolean {
     // Only misses that lead to a new state count; keep loop checkpoints longer (they make loops converge).
     if (addNew) cp.misses++;
     const n = env.cfg.forceCheckpoint[pc] && cp.branches > 0 ? 64 : 3;
-    if (cp.misses > cp.hits * n + n) { list.splice(i, 1); i--; }
+    if (cp.misses > cp.hits * n + n) { list.splice(i, 1); i--; env.curStates--; }
   }
   if (!addNew) return false;
   // mark_all_scalars_imprecise: the new checkpoint keeps only the precision its own future

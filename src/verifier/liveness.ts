@@ -5,78 +5,70 @@
  */
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
-import type { Cfg } from './cfg.js';
+import { EDGE_KINDS, type Cfg } from './cfg.js';
 
 const R = (...regs: number[]): number => regs.reduce((m, r) => m | (1 << r), 0);
 const ARGS = R(1, 2, 3, 4, 5);
 const CALLER_SAVED = R(0, 1, 2, 3, 4, 5);
 
-function useDef(ins: Insn): { use: number; def: number } {
+/** Registers an instruction reads (use) and writes (def), as bit masks. */
+function useDef(ins: Insn, out: Uint16Array, pc: number): void {
   const c = op.cls(ins.code);
   const d = 1 << ins.dst;
   const s = 1 << ins.src;
+  let use = 0;
+  let def = 0;
   switch (c) {
     case op.BPF_ALU:
     case op.BPF_ALU64: {
       const o = op.aluOp(ins.code);
       const x = op.srcBit(ins.code) === op.BPF_X;
-      if (o === op.BPF_MOV) return { use: x ? s : 0, def: d };
-      if (o === op.BPF_NEG || o === op.BPF_END) return { use: d, def: d };
-      return { use: d | (x ? s : 0), def: d };
+      if (o === op.BPF_MOV) { use = x ? s : 0; def = d; } else if (o === op.BPF_NEG || o === op.BPF_END) { use = d; def = d; } else { use = d | (x ? s : 0); def = d; }
+      break;
     }
-    case op.BPF_LDX: return { use: s, def: d };
-    case op.BPF_ST: return { use: d, def: 0 };
-    case op.BPF_STX: {
+    case op.BPF_LDX: use = s; def = d; break;
+    case op.BPF_ST: use = d; break;
+    case op.BPF_STX:
       if (op.mode(ins.code) === op.BPF_ATOMIC) {
-        if (ins.imm === op.BPF_CMPXCHG) return { use: d | s | 1, def: 1 };
-        return { use: d | s, def: ins.imm & op.BPF_FETCH ? s : 0 };
-      }
-      return { use: d | s, def: 0 };
-    }
-    case op.BPF_LD: {
-      if (ins.code === op.BPF_LD_IMM64) return { use: 0, def: d };
-      const m = op.mode(ins.code);
-      return { use: R(6) | (m === op.BPF_IND ? s : 0), def: CALLER_SAVED };
-    }
+        if (ins.imm === op.BPF_CMPXCHG) { use = d | s | 1; def = 1; } else { use = d | s; def = ins.imm & op.BPF_FETCH ? s : 0; }
+      } else use = d | s;
+      break;
+    case op.BPF_LD:
+      if (ins.code === op.BPF_LD_IMM64) def = d;
+      else { use = R(6) | (op.mode(ins.code) === op.BPF_IND ? s : 0); def = CALLER_SAVED; }
+      break;
     case op.BPF_JMP:
     case op.BPF_JMP32: {
       const o = op.jmpOp(ins.code);
-      if (o === op.BPF_JA) return { use: 0, def: 0 };
-      if (o === op.BPF_EXIT) return { use: R(0), def: 0 };
-      if (o === op.BPF_CALL) return { use: ARGS, def: CALLER_SAVED };
-      return { use: d | (op.srcBit(ins.code) === op.BPF_X ? s : 0), def: 0 };
+      if (o === op.BPF_EXIT) use = R(0);
+      else if (o === op.BPF_CALL) { use = ARGS; def = CALLER_SAVED; } else if (o !== op.BPF_JA) use = d | (op.srcBit(ins.code) === op.BPF_X ? s : 0);
+      break;
     }
   }
-  return { use: 0, def: 0 };
+  out[2 * pc] = use;
+  out[2 * pc + 1] = def;
 }
 
 /** Live-in register masks, one per slot (bit r set when register r may be read later). */
 export function liveRegisters(insns: readonly Insn[], cfg: Cfg): Uint16Array {
   const n = insns.length;
   const live = new Uint16Array(n);
-  const ud = insns.map(useDef);
-  const succs: number[][] = new Array(n);
-  for (let pc = 0; pc < n; pc++) {
-    if (cfg.second[pc]) { succs[pc] = []; continue; }
-    const ins = insns[pc]!;
-    const next = ins.code === op.BPF_LD_IMM64 ? pc + 2 : pc + 1;
-    const c = op.cls(ins.code);
-    if (c !== op.BPF_JMP && c !== op.BPF_JMP32) { succs[pc] = next < n ? [next] : []; continue; }
-    const o = op.jmpOp(ins.code);
-    if (o === op.BPF_EXIT) succs[pc] = [];
-    else if (o === op.BPF_CALL) succs[pc] = next < n ? [next] : [];
-    else if (o === op.BPF_JA) succs[pc] = [pc + 1 + (c === op.BPF_JMP32 ? ins.imm : ins.off)];
-    else succs[pc] = [next, pc + 1 + ins.off].filter((t) => t < n);
-  }
+  const ud = new Uint16Array(2 * n);
+  for (let pc = 0; pc < n; pc++) if (!cfg.second[pc]) useDef(insns[pc]!, ud, pc);
+  const { succCount, succTo, succKind, second } = cfg;
+  const CALL_EDGE = EDGE_KINDS.indexOf('call');
+  // Backward fixpoint over the intra-procedural successors (a call continues at the next insn).
   let changed = true;
   while (changed) {
     changed = false;
     for (let pc = n - 1; pc >= 0; pc--) {
-      if (cfg.second[pc]) continue;
+      if (second[pc]) continue;
       let out = 0;
-      for (const t of succs[pc]!) out |= live[t]!;
-      const { use, def } = ud[pc]!;
-      const inn = use | (out & ~def);
+      for (let i = 2 * pc; i < 2 * pc + succCount[pc]!; i++) {
+        const t = succTo[i]!;
+        if (succKind[i] !== CALL_EDGE && t >= 0 && t < n) out |= live[t]!;
+      }
+      const inn = ud[2 * pc]! | (out & ~ud[2 * pc + 1]!);
       if (inn !== live[pc]) { live[pc] = inn; changed = true; }
     }
   }

@@ -7,13 +7,15 @@
  *
  * History entries: `hist[i]` is a pc; `histx[i]` is 0, or a stack slot code (1 + frame * 64 +
  * slot) for a fixed-offset stack access, or LINKED | regmask for a conditional jump that
- * refined registers linked by id. Crossing a bpf-to-bpf call or exit, atomics and legacy packet
- * loads fall back to marking every scalar precise (as the kernel's mark_all_scalars_precise).
+ * refined registers linked by id. Registers are tracked per frame through bpf-to-bpf calls and
+ * exits (r0 into the callee, r1-r5 back to the caller). Atomics with anything tracked, legacy
+ * packet loads and callbacks fall back to marking every scalar precise (the kernel's
+ * mark_all_scalars_precise).
  */
 import * as op from '../isa/opcodes.js';
 import type { Env } from './env.js';
 import { T } from './reg-types.js';
-import type { Checkpoint, VState } from './state.js';
+import { MAX_CALL_FRAMES, type Checkpoint, type VState } from './state.js';
 
 export const LINKED = 1 << 30;
 /** A conditional jump refined linked scalars that bpflab cannot name in a register mask (spilled copies). */
@@ -22,10 +24,24 @@ const SLOTS = 64;
 
 export const stackSlotCode = (frame: number, slot: number): number => 1 + frame * SLOTS + slot;
 
+/**
+ * The backtracking state (the kernel's struct backtrack_state): the frame being walked, a
+ * register mask per frame, and the stack slot codes (frame-absolute). Reused between calls.
+ */
 interface Bt {
-  regs: number;
+  frame: number;
+  regs: Int32Array;
   slots: Set<number>;
 }
+const bt: Bt = { frame: 0, regs: new Int32Array(MAX_CALL_FRAMES + 1), slots: new Set() };
+
+function btEmpty(): boolean {
+  if (bt.slots.size) return false;
+  for (let f = 0; f <= bt.frame; f++) if (bt.regs[f]) return false;
+  return true;
+}
+
+const slotFrame = (code: number): number => Math.floor((code - 1) / SLOTS);
 
 /** Mark every scalar precise in the state and all its checkpoints. */
 function markAll(env: Env, st: VState): void {
@@ -48,54 +64,80 @@ export function markAllImprecise(st: VState): void {
   }
 }
 
-/** Walks one instruction backwards; false when precision cannot be tracked through it. */
-function backtrack(env: Env, pc: number, extra: number, bt: Bt): boolean {
+/**
+ * Walks instruction `pc` backwards (`subseq`: the instruction the path executed after it);
+ * false when precision cannot be tracked through it (the caller then marks everything).
+ */
+function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean {
   const ins = env.insns[pc]!;
   const c = op.cls(ins.code);
   const d = 1 << ins.dst;
   const s = 1 << ins.src;
+  const fr = bt.frame;
+  const m = bt.regs[fr]!;
   switch (c) {
     case op.BPF_ALU:
     case op.BPF_ALU64: {
-      if (!(bt.regs & d)) return true;
+      if (!(m & d)) return true;
       const o = op.aluOp(ins.code);
       if (o === op.BPF_NEG || o === op.BPF_END) return true;
       const x = op.srcBit(ins.code) === op.BPF_X;
-      if (o === op.BPF_MOV) { bt.regs &= ~d; if (x) bt.regs |= s; } else if (x) bt.regs |= s;
+      if (o === op.BPF_MOV) bt.regs[fr] = (m & ~d) | (x ? s : 0);
+      else if (x) bt.regs[fr] = m | s;
       return true;
     }
     case op.BPF_LDX:
-      if (!(bt.regs & d)) return true;
-      bt.regs &= ~d;
+      if (!(m & d)) return true;
+      bt.regs[fr] = m & ~d;
       if (extra > 0 && extra < LINKED_SPILL) bt.slots.add(extra);
       return true;
     case op.BPF_ST:
     case op.BPF_STX:
-      if (op.mode(ins.code) === op.BPF_ATOMIC) return bt.regs === 0 && bt.slots.size === 0;
+      if (op.mode(ins.code) === op.BPF_ATOMIC) return btEmpty();
       if (extra > 0 && extra < LINKED_SPILL && bt.slots.has(extra)) {
         bt.slots.delete(extra);
-        if (c === op.BPF_STX) bt.regs |= s;
+        if (c === op.BPF_STX) bt.regs[fr] = m | s;
       }
       return true;
     case op.BPF_LD:
-      if (ins.code === op.BPF_LD_IMM64) { bt.regs &= ~d; return true; }
+      if (ins.code === op.BPF_LD_IMM64) { bt.regs[fr] = m & ~d; return true; }
       return false; // legacy packet loads
     case op.BPF_JMP:
     case op.BPF_JMP32: {
       const o = op.jmpOp(ins.code);
       if (o === op.BPF_JA) return true;
-      if (o === op.BPF_EXIT) return false;
+      if (o === op.BPF_EXIT) {
+        // From the caller back into the callee that returned to it (bt_subprog_enter): the
+        // caller's r0 is the callee's; r1-r5 were clobbered by the call.
+        if (!(env.insns[subseq - 1]?.code === (op.BPF_JMP | op.BPF_CALL) && env.insns[subseq - 1]!.src === op.BPF_PSEUDO_CALL)) return false;
+        if (m & 0x3e || fr + 1 > MAX_CALL_FRAMES) return false;
+        bt.regs[fr] = m & ~1;
+        bt.frame = fr + 1;
+        bt.regs[fr + 1] = m & 1;
+        return true;
+      }
       if (o === op.BPF_CALL) {
-        if (ins.src === op.BPF_PSEUDO_CALL) return false;
-        if (bt.regs & 0x3e) return false; // r1-r5 cannot be read after a call
-        bt.regs &= ~1;
+        if (ins.src === op.BPF_PSEUDO_CALL && subseq !== pc + 1) {
+          // From the callee's first instruction back to the call (bt_subprog_exit): the callee's
+          // r1-r5 are the caller's; nothing else of the callee's frame existed before the call.
+          if (fr === 0 || m & ~0x3e) return false;
+          for (const code of bt.slots) if (slotFrame(code) >= fr) return false;
+          bt.regs[fr] = 0;
+          bt.frame = fr - 1;
+          bt.regs[fr - 1] = bt.regs[fr - 1]! | m;
+          return true;
+        }
+        // A helper, kfunc or global function: r0 is its result; r1-r5 cannot be read after it.
+        // (A helper that entered a callback on this path is not followed.)
+        if (subseq !== pc + 1 || m & 0x3e) return false;
+        bt.regs[fr] = m & ~1;
         return true;
       }
       if (extra & LINKED_SPILL) return false;
       const x = op.srcBit(ins.code) === op.BPF_X;
       let involved = d | (x ? s : 0);
       if (extra & LINKED) involved |= extra & 0x7ff;
-      if (bt.regs & involved) bt.regs |= involved;
+      if (m & involved) bt.regs[fr] = m | involved;
       return true;
     }
   }
@@ -111,34 +153,51 @@ export function markPrecise(env: Env, regMask: number, slots: readonly number[] 
   const fi = cur.frames.length - 1;
   const f = cur.frames[fi]!;
   for (let r = 0; r <= 10; r++) if (regMask & (1 << r) && f.regs[r]!.type === T.SCALAR) f.regs[r]!.precise = true;
-  const bt: Bt = { regs: regMask & 0x3ff, slots: new Set(slots) };
+  bt.regs.fill(0);
+  bt.regs[fi] = regMask & 0x3ff;
+  markChain(env, fi, slots);
+}
+
+/** __mark_chain_precision with `bt` set for frame `fi` (the current one): walks the history back. */
+function markChain(env: Env, fi: number, slots: readonly number[]): void {
+  const cur = env.cur;
+  bt.frame = fi;
+  bt.slots.clear();
+  for (const code of slots) bt.slots.add(code);
+  if (btEmpty()) return;
   let hist = cur.hist;
   let histx = cur.histx;
   let parent = cur.parent;
+  let subseq = env.pc;
   for (;;) {
     for (let i = hist.length - 1; i >= 0; i--) {
-      if (!backtrack(env, hist[i]!, histx[i]!, bt)) { markAll(env, cur); return; }
-      if (bt.regs === 0 && bt.slots.size === 0) return;
+      const pc = hist[i]!;
+      if (!backtrack(env, pc, subseq, histx[i]!)) { markAll(env, cur); return; }
+      if (btEmpty()) return;
+      subseq = pc;
     }
     if (!parent) return;
     const st = parent.st;
-    if (st.frames.length - 1 !== fi) { markAll(env, cur); return; }
-    const pf = st.frames[fi]!;
+    if (st.frames.length - 1 !== bt.frame) { markAll(env, cur); return; }
     // As the kernel: a value already precise in this checkpoint had its sources marked when it
     // became precise, so it stops being tracked; the others are marked and followed further back.
-    for (let r = 0; r <= 10; r++) {
-      if (!(bt.regs & (1 << r))) continue;
-      const reg = pf.regs[r]!;
-      if (reg.type !== T.SCALAR || reg.precise) { bt.regs &= ~(1 << r); continue; }
-      reg.precise = true;
+    for (let fr = 0; fr <= bt.frame; fr++) {
+      const mask = bt.regs[fr]!;
+      if (!mask) continue;
+      const regs = st.frames[fr]!.regs;
+      for (let r = 0; r <= 10; r++) {
+        if (!(mask & (1 << r))) continue;
+        const reg = regs[r]!;
+        if (reg.type !== T.SCALAR || reg.precise) { bt.regs[fr] = bt.regs[fr]! & ~(1 << r); continue; }
+        reg.precise = true;
+      }
     }
     for (const code of bt.slots) {
-      const frame = Math.floor((code - 1) / SLOTS);
-      const sp = st.frames[frame]?.spills[(code - 1) % SLOTS];
+      const sp = st.frames[slotFrame(code)]?.spills[(code - 1) % SLOTS];
       if (!sp || sp.type !== T.SCALAR || sp.precise) { bt.slots.delete(code); continue; }
       sp.precise = true;
     }
-    if (bt.regs === 0 && bt.slots.size === 0) return;
+    if (btEmpty()) return;
     hist = parent.hist;
     histx = parent.histx;
     parent = parent.parent;
@@ -147,16 +206,15 @@ export function markPrecise(env: Env, regMask: number, slots: readonly number[] 
 
 /** propagate_precision: a path pruned against `old` inherits the precision the old state's future needed. */
 export function propagatePrecision(env: Env, old: VState): void {
-  const cur = env.cur;
   const n = old.frames.length;
-  let mask = 0;
   const slots: number[] = [];
+  bt.regs.fill(0);
   for (let fi = 0; fi < n; fi++) {
     const f = old.frames[fi]!;
-    let any = false;
-    for (let r = 0; r <= 10; r++) if (f.regs[r]!.type === T.SCALAR && f.regs[r]!.precise) { any = true; if (fi === n - 1) mask |= 1 << r; }
-    f.spills.forEach((sp, k) => { if (sp?.type === T.SCALAR && sp.precise) { any = true; slots.push(stackSlotCode(fi, k)); } });
-    if (any && fi !== n - 1) { markAll(env, cur); return; }
+    let mask = 0;
+    for (let r = 0; r <= 10; r++) if (f.regs[r]!.type === T.SCALAR && f.regs[r]!.precise) mask |= 1 << r;
+    bt.regs[fi] = mask;
+    f.spills.forEach((sp, k) => { if (sp?.type === T.SCALAR && sp.precise) slots.push(stackSlotCode(fi, k)); });
   }
-  if (mask || slots.length) markPrecise(env, mask, slots);
+  markChain(env, n - 1, slots);
 }

@@ -13,7 +13,10 @@ class IdMap {
   private readonly old: number[] = [];
   private readonly cur: number[] = [];
   private tmp = 0;
-  reset(): void { this.old.length = 0; this.cur.length = 0; this.tmp = 0; }
+  reset(): void {
+    if (this.old.length) { this.old.length = 0; this.cur.length = 0; }
+    this.tmp = 0;
+  }
   /** Old id `a` and current id `b` must correspond one-to-one. */
   check(a: number, b: number): boolean {
     if (!a && !b) return true;

@@ -12,6 +12,7 @@ import { VmError } from '../runtime/errors.js';
 import type { FibModel } from '../runtime/fib.js';
 import { HELPERS } from '../runtime/helpers/impl/index.js';
 import { createMap } from '../runtime/maps/create.js';
+import { MemoryBudget } from '../runtime/maps/budget.js';
 import { isProgArray } from '../runtime/maps/guards.js';
 import type { BpfMap } from '../runtime/maps/types.js';
 import { Memory, MemoryFault } from '../runtime/memory.js';
@@ -50,6 +51,8 @@ export interface VmOptions {
   maps?: BpfMap[];
   /** CPUs that per-CPU maps model (default 1). */
   cpus?: number;
+  /** What the maps created here may allocate together (default: runtime/maps DEFAULT_MAP_MEMORY). */
+  memoryBudget?: MemoryBudget;
   /**
    * Debug hook: called before every instruction with its pc, the register file (r_i at 2i/2i+1,
    * lo/hi int32) and the call depth. Costs one branch per instruction when unset.
@@ -108,12 +111,15 @@ export class Vm {
   private readonly main: Linked;
   private readonly buffers = new ContextBuffers();
   private hasProgArrays: boolean;
+  private readonly budget: MemoryBudget;
 
   constructor(program: Program, opts: VmOptions = {}) {
     this.program = program;
     if (opts.maps && opts.maps.length !== program.maps.length)
       throw new InputError('maps', `${program.maps.length} maps declared but ${opts.maps.length} instances given`);
-    this.maps = opts.maps ?? program.maps.map((spec) => instantiateMap(spec, opts.cpus ?? 1));
+    const budget = opts.memoryBudget ?? new MemoryBudget();
+    this.maps = opts.maps ?? program.maps.map((spec) => instantiateMap(spec, opts.cpus ?? 1, budget));
+    this.budget = budget;
     this.helpers = opts.helpers ?? HELPERS;
     this.interp = new Interpreter(this.mem, new Int32Array(22), this.helpers, opts.maxSteps ?? DEFAULT_MAX_STEPS);
     if (opts.onStep) this.interp.onStep = opts.onStep;
@@ -150,11 +156,11 @@ export class Vm {
       for (const m of maps) {
         if (seen.has(m) || !isProgArray(m)) continue;
         seen.add(m);
-        for (let i = 0; i < m.spec.maxEntries; i++) {
+        for (const i of m.usedIndices()) {
           const p = m.getProgram(i) as Program | undefined;
           if (!p || typeof p !== 'object' || !Array.isArray((p as Program).insns) || this.linked.has(p)) continue;
           const byName = new Map(this.maps.map((x) => [x.spec.name, x]));
-          const maps2 = p.maps.map((spec) => byName.get(spec.name) ?? createMap(spec));
+          const maps2 = p.maps.map((spec) => byName.get(spec.name) ?? createMap(spec, { budget: this.budget }));
           this.link(p, maps2);
           visit(maps2);
         }
@@ -362,9 +368,9 @@ export function libbpfFixups(spec: MapSpec, cpus: number): MapSpec {
 }
 
 /** A map instance for `spec` as libbpf creates it (its fix-ups applied, global data filled in). */
-export function instantiateMap(spec0: MapSpec, cpus = 1): BpfMap {
+export function instantiateMap(spec0: MapSpec, cpus = 1, budget?: MemoryBudget): BpfMap {
   const spec = libbpfFixups(spec0, cpus);
-  const m = createMap(spec, { cpus });
+  const m = createMap(spec, { cpus, ...(budget && { budget }) });
   if (spec.initial) m.update(new Uint8Array(m.spec.keySize), spec.initial.subarray(0, spec.valueSize));
   return m;
 }

@@ -48,13 +48,17 @@ describe('explain: every rejected corpus entry', () => {
         expect(e.path.at(-1)).toBe(e.error!.pc);
         expect(e.witness).not.toBeNull();
         expect(e.replay).not.toBeNull();
-        // memory errors and return values are reproduced by the VM run of the witness
-        if (e.check === 'memory' || e.check === 'return') expect(e.replay!.reproduced, JSON.stringify(e.replay)).toBe(true);
+        // the VM run of the witness shows the fault: a trap, a return value, a leak's acquire and exit, or the rule's instruction reached
+        expect(e.replay!.reproduced, JSON.stringify(e.replay)).toBe(true);
         if (e.check === 'memory' && e.replay!.fault) expect(e.replay!.fault.pc).toBe(e.error!.pc);
       } else if (e.feasible === false) {
         outcomes.infeasible.push(name);
         expect(e.imprecision).not.toBeNull();
         expect(e.path).toContain(e.imprecision!.pc);
+        // every false alarm names the class of its loss and the instructions involved, never two equal ranges
+        expect(e.imprecision!.cls).toBeDefined();
+        expect(e.imprecision!.pcs!.length).toBeGreaterThan(0);
+        expect(e.imprecision!.concrete).not.toBe(e.imprecision!.abstract);
       } else {
         outcomes.undecided.push(name);
         expect(e.reason).toMatch(UNDECIDED_REASONS);

@@ -79,5 +79,19 @@ export const CREATE_CASES: Array<[MapSpec, string]> = [
   [spec('cpumap', 4, 8, 2, BPF_F_RDONLY_PROG), 'EINVAL'],
   [spec('xskmap', 4, 4, 2), 'ok'],
   [spec('xskmap', 4, 8, 2), 'EINVAL'],
+  // Size limits (issue 17): more preallocated storage than the machine's RAM is ENOMEM (a test host
+  // has less than 32 GiB), bucket arrays past a u32 size E2BIG, cpumap past NR_CPUS E2BIG.
+  [spec('prog_array', 4, 4, 0xffffffff), 'ENOMEM'],
+  [spec('array', 4, 8, 0xffffffff), 'ENOMEM'],
+  [spec('percpu_array', 4, 8, 0xffffffff), 'ENOMEM'],
+  [spec('queue', 0, 8, 0xffffffff), 'ENOMEM'],
+  [spec('stack', 0, 8, 0xffffffff), 'ENOMEM'],
+  [spec('devmap', 4, 4, 0xffffffff), 'ENOMEM'],
+  [spec('xskmap', 4, 4, 0xffffffff), 'ENOMEM'],
+  [spec('hash', 4, 8, 2 ** 27 + 1), 'E2BIG'],
+  [spec('lru_hash', 4, 8, 2 ** 27 + 1), 'E2BIG'],
+  [spec('hash', 4, 8, 0xffffffff), 'E2BIG'],
+  [spec('cpumap', 4, 4, 257), 'E2BIG'],
+  [spec('devmap_hash', 4, 4, 2 ** 31 + 1), 'EINVAL'],
 ];
 

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildProgramView, escapeHtml, jsonForScript, renderHtmlReport, hexDump, type ProgramView } from '../../src/report/index.js';
+import { buildProgramView, buildReportInput, escapeHtml, jsonForScript, renderHtmlReport, hexDump, stateAt, type ProgramView } from '../../src/report/index.js';
 import { verify } from '../../src/verifier/index.js';
-import { asm, BRANCHY, inputOf, PACKET_OK, PACKET_OOB } from './helpers.js';
+import { asm, BRANCHY, inputOf, longProgram, PACKET_OK, PACKET_OOB } from './helpers.js';
 
 const HOSTILE = '<script>alert(1)</script>';
 
@@ -39,6 +39,8 @@ describe('renderHtmlReport', () => {
   it('carries the verdicts, the error with its kind, and a CFG of the verifier blocks', () => {
     const data = island(html);
     expect(data.programs.map((p) => p.verdict)).toEqual(['reject', 'accept']);
+    // rejected programs come first whatever the file's order
+    expect(island(renderHtmlReport(inputOf([asm(PACKET_OK), oob]))).programs.map((p) => p.verdict)).toEqual(['reject', 'accept']);
     const p = data.programs[0]!;
     expect(p.error).toMatchObject({ pc: 5, kind: 'packet_oob', text: 'r0 = *(u32 *)(r2 +12)' });
     expect(p.error!.message).toContain('invalid access to packet');
@@ -46,7 +48,7 @@ describe('renderHtmlReport', () => {
     expect(p.graph!.nodes.map((n) => [n.start, n.end])).toEqual([[0, 4], [5, 5], [6, 7]]);
     expect(p.graph!.nodes.find((n) => n.start === 5)!.failing).toBe(true);
     expect(p.path).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(p.pcStates['5']!.from).toBe('path');
+    expect(stateAt(p, 5)!.path).toBe(true);
     for (const n of p.graph!.nodes) expect(Number.isFinite(n.x) && Number.isFinite(n.y)).toBe(true);
     for (const e of p.graph!.edges) expect(e.points.length).toBeGreaterThan(1);
     // Path edges: 0-4 -> 5 is on the path, 0-4 -> 6 is not.
@@ -54,11 +56,11 @@ describe('renderHtmlReport', () => {
     expect(p.graph!.edges.find((e) => e.from === 'b0' && e.to === 'b6')!.onPath).toBe(false);
   });
 
-  it('marks the failing row and lists every instruction', () => {
-    expect(html).toMatch(/<tr class="insn path fail" data-pc="5">/);
-    expect(html).toContain('class="diag"');
+  it('carries every instruction\'s text for the page\'s virtualised listing', () => {
     const data = island(html);
-    expect(data.programs[0]!.listing.filter((r) => !r.second).length).toBe(oob.insns.length);
+    expect(data.programs[0]!.text).toHaveLength(oob.insns.length);
+    expect(data.programs[0]!.text[5]).toBe('r0 = *(u32 *)(r2 +12)');
+    expect(data.programs[0]!.targets).toEqual([[4, 6]]);
   });
 
   it('escapes hostile program names, sections, files and source lines everywhere', () => {
@@ -80,7 +82,7 @@ describe('renderHtmlReport', () => {
     expect(data.file).toBe(HOSTILE);
     expect(data.programs[0]!.name).toBe(HOSTILE);
     expect(data.programs[0]!.error!.source).toMatchObject({ file: 'a.c', line: 7 });
-    expect(data.programs[0]!.listing[0]!.source!.text).toBe('<!-- </script> --> & \u2028');
+    expect(data.programs[0]!.sources[0]![4]).toBe('<!-- </script> --> & \u2028');
   });
 
   it('draws a partial CFG when the verifier stopped before building one', () => {
@@ -112,7 +114,7 @@ describe('renderHtmlReport', () => {
     const out2 = renderHtmlReport(inf);
     expect(out2).toContain('infeasible: false alarm');
     expect(out2).toContain('R4=scalar(umax=255)');
-    expect(out2).toMatch(/<tr class="insn path impr" data-pc="3">.*class="tag impr"/);
+    expect(island(out2).programs[0]!.explain!.imprecision!.pc).toBe(3);
   });
 });
 
@@ -128,22 +130,39 @@ describe('buildProgramView', () => {
     };
     const v = buildProgramView({ program: p, result: withPath }, 0);
     expect(v.pathSource).toBe('verifier');
-    expect(v.pcStates['5']).toMatchObject({ from: 'path', exact: true, before: [['R1', 'ctx()'], ['R2', 'pkt(r=14)'], ['R10', 'fp0']] });
-    expect(v.pcStates['4']!.changed).toEqual(['R2']);
+    expect(stateAt(v, 5)).toMatchObject({ path: true, exact: true, before: [['R1', 'ctx()'], ['R2', 'pkt(r=14)'], ['R10', 'fp0']] });
+    expect(stateAt(v, 4)!.changed).toEqual(['R2']);
     // Without them, states are replayed from the level-1 log and say so.
     const { path: _path, pathStates: _states, ...logOnly } = r;
     const plain = buildProgramView({ program: p, result: logOnly }, 0);
     expect(plain.pathSource).toBe('log');
-    expect(plain.pcStates['5']).toMatchObject({ from: 'path', exact: false });
+    expect(stateAt(plain, 5)).toMatchObject({ path: true, exact: false });
   });
 
-  it('re-runs the verifier for a log when the result has none', () => {
-    const p = asm(PACKET_OOB);
+  it('re-runs the verifier for states when the result has none: a state per pc, exact', () => {
+    const p = asm(BRANCHY);
     const v = buildProgramView({ program: p, result: verify(p) }, 0);
-    expect(v.pcStates['3']).toBeDefined();
-    const big = buildProgramView({ program: p, result: verify(p) }, 0, { maxLogInsns: 2 });
-    expect(big.statesNote).toMatch(/no per-instruction states/);
-    expect(Object.keys(big.pcStates)).toEqual([]);
+    const s3 = stateAt(v, 3)!;
+    expect(s3.exact).toBe(true);
+    expect(s3.before.find(([k]) => k === 'R4')![1]).toMatch(/^pkt/);
+    expect(s3.after.find(([k]) => k === 'R4')![1]).toMatch(/off=8/);
+    expect(stateAt(v, 9)).toMatchObject({ path: true });
+    expect(stateAt(v, 7)).toMatchObject({ path: false, n: 1 }); // the other branch, off the failing path
+  });
+
+  it('a long rejected program: compact states, the linear layout, a focus on the failing block', async () => {
+    const p = asm(longProgram(1500), 'long.s');
+    const input = await buildReportInput('long.s', [p], { explain: false });
+    const html = renderHtmlReport(input);
+    const v = island(html).programs[0]!;
+    expect(v.verdict).toBe('reject');
+    expect(v.graph!.nodes.length).toBeGreaterThan(300);
+    const fail = v.graph!.nodes.find((n) => n.failing)!;
+    expect(fail.start).toBeLessThanOrEqual(v.error!.pc);
+    // the whole page stays small: no rendered string per instruction
+    expect(html.length).toBeLessThan(1_500_000);
+    expect(stateAt(v, v.error!.pc)!.path).toBe(true);
+    for (const n of v.graph!.nodes) expect(Number.isFinite(n.x) && Number.isFinite(n.y)).toBe(true);
   });
 });
 

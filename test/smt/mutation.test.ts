@@ -102,6 +102,22 @@ const MUTANTS: Mutant[] = [
     },
   },
   {
+    name: 'tnum_mul step treating an unknown trit of the multiplier as 0',
+    obligation: 'tnum.mul',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const { n, A } = k;
+      k.t = { ...k.t, mulStep: (acc: Tnum<T>, a: Tnum<T>, b: Tnum<T>) => k.t.ite(A.not(n.isZero(n.and(a.value, n.one))), k.t.add(acc, b), acc) };
+    },
+  },
+  {
+    name: 'mul64 unsigned bounds without the overflow check (integer instantiation, 64 bits)',
+    obligation: 'alu64.mul.u64',
+    width: 64,
+    patch: <T, B>(k: Kernel<T, B>) => {
+      k.mul64 = (d, s) => { d.umin = k.n.mul(d.umin, s.umin); d.umax = k.n.mul(d.umax, s.umax); };
+    },
+  },
+  {
     name: 'be16 as swab64 of the whole var_off, then truncated to 16 bits',
     obligation: 'end.be16',
     patch: <T, B>(k: Kernel<T, B>) => {

@@ -3,7 +3,7 @@
  * (files or folders, recursively). A line per failure, then `N passed, N failed, N skipped`.
  * Exit 1 when any test failed.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../isa/errors.js';
@@ -13,6 +13,7 @@ import { type ConformanceOutcome, type Engine, runConformanceTest, vmEngine } fr
 import { MEM_MAP, R0_MAP, captureR0, memInMap } from '../../vm/kernel-harness.js';
 import { parseArgs, type CommandDecl } from '../args.js';
 import type { Command, Io } from '../io.js';
+import { walkFiles, type WalkResult } from '../walk.js';
 
 const decl: CommandDecl = {
   name: 'conformance',
@@ -21,21 +22,20 @@ const decl: CommandDecl = {
   options: [
     { name: 'engine', kind: 'string', choices: ['vm', 'jit', 'kernel'], valueName: 'E', description: 'engine to run on (default vm)' },
     { name: 'verbose', short: 'v', kind: 'flag', description: 'also list skipped tests and why' },
+    { name: 'allow-outside-files', kind: 'flag', description: 'let .data files include files (-- NAME @ FILE) outside their own folder' },
   ],
   positionals: { min: 1, max: 10000, name: 'PATH' },
 };
 
-function dataFiles(path: string, io: Io): string[] {
-  let st;
-  try { st = statSync(path); } catch { io.readFile(path); return [path]; } // not on disk: readFile throws the clear "no such file" error, or serves it (in-memory Io)
-  if (!st.isDirectory()) return [path];
-  const out: string[] = [];
-  for (const e of readdirSync(path).sort()) {
-    const p = join(path, e);
-    if (statSync(p).isDirectory()) out.push(...dataFiles(p, io));
-    else if (e.endsWith('.data')) out.push(p);
-  }
-  return out;
+/** The .data files under `path`, and the entries that cannot be read (reported as failures). */
+function dataFiles(path: string, io: Io): WalkResult {
+  // Not on disk: io.readFile throws the clear "no such file" error (exit 2), or serves it (in-memory Io).
+  if (!existsSync(path) && !isSymlink(path)) { io.readFile(path); return { files: [path], problems: [] }; }
+  return walkFiles(path, (name) => name.endsWith('.data'));
+}
+
+function isSymlink(path: string): boolean {
+  try { return lstatSync(path).isSymbolicLink(); } catch { return false; }
 }
 
 /**
@@ -82,12 +82,19 @@ export const command: Command = {
     const json = args.flags.has('json');
     const results: { file: string; status: ConformanceOutcome['status']; reason?: string }[] = [];
     let passed = 0, failed = 0, skipped = 0;
+    const policy = { allowOutside: args.flags.has('allow-outside-files') };
     for (const root of args.positionals) {
-      for (const f of dataFiles(root, io)) {
+      const walk = dataFiles(root, io);
+      for (const p of walk.problems) {
+        failed++;
+        if (!json) io.out(`FAIL ${p.path}: ${p.reason}\n`);
+        results.push({ file: p.path, status: 'fail', reason: p.reason });
+      }
+      for (const f of walk.files) {
         const name = f; // as the user named it (folders: joined below the given path)
         let o: ConformanceOutcome;
         try {
-          const test = readConformanceTest(new TextDecoder().decode(io.readFile(f)), f);
+          const test = readConformanceTest(new TextDecoder().decode(io.readFile(f, { regularOnly: f !== root })), f, policy);
           o = await runConformanceTest(test, name, engine, { path: f });
         } catch (e) {
           if (!(e instanceof InputError)) throw e;

@@ -94,7 +94,8 @@ export const command: Command = {
       }) + '\n');
       return 0;
     }
-    const texts = programs.map((p) => {
+    const texts = programs.map((p0) => {
+      const p = withAsmNames(p0);
       let body = disasmProgram(p, { style, prefixes: !args.flags.has('no-prefix') });
       if (withSource && p.lineInfo?.length) body = interleave(p, body, style, !args.flags.has('no-prefix'));
       if (p.section !== '') return `${header(p, elf).join('\n')}\n${body}`;
@@ -132,4 +133,21 @@ function interleave(p: Program, body: string, style: DisasmStyle, prefixes: bool
     if (p.insns[pc]!.code === BPF_LD_IMM64) pc++;
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * The program with map names the assembler reads back: a name from a crafted object (spaces,
+ * control characters, a clash with another map) becomes an identifier, made unique.
+ */
+function withAsmNames(p: Program): Program {
+  const ok = /^[A-Za-z_.$][\w.$]*$/;
+  if (p.maps.every((m, i) => ok.test(m.name) && p.maps.findIndex((x) => x.name === m.name) === i)) return p;
+  const taken = new Set<string>();
+  const maps = p.maps.map((m, i) => {
+    let name = ok.test(m.name) ? m.name : `${m.name.replace(/[^\w.$]/g, '_').replace(/^(?=[0-9])/, '_').slice(0, 64) || `map${i}`}`;
+    if (taken.has(name)) { let k = 1; while (taken.has(`${name}_${k}`)) k++; name = `${name}_${k}`; }
+    taken.add(name);
+    return name === m.name ? m : { ...m, name };
+  });
+  return { ...p, maps };
 }

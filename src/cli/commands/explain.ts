@@ -21,11 +21,12 @@ const decl: CommandDecl = {
     'For each rejected program: the failing path, whether the failure can really happen (Z3 over the concrete semantics along the path), ' +
     'a concrete input that triggers it replayed on the checked VM, or for a false alarm the instruction where the verifier lost precision. ' +
     'Exit 0: all accepted, false alarms or undecided; 1: some rejection is real; 2: bad input.',
-  usage: 'explain FILE [--section S] [--type T] [--timeout MS] [--allow-uninit-stack] [--json]',
+  usage: 'explain FILE [--section S] [--type T] [--timeout MS] [--fix] [--allow-uninit-stack] [--json]',
   options: [
     ...LOAD_OPTIONS,
     { name: 'timeout', kind: 'number', valueName: 'MS', description: 'Z3 budget per query in milliseconds (default 10000)' },
     { name: 'allow-uninit-stack', kind: 'flag', description: 'verify as a privileged loader (reads of unwritten stack allowed)' },
+    { name: 'fix', kind: 'flag', description: 'propose bytecode patches (bounds check, mask, NULL check, release), re-verify each and replay the counterexample on it' },
   ],
   positionals: { min: 1, max: 1, name: 'FILE' },
 };
@@ -33,10 +34,19 @@ const decl: CommandDecl = {
 const shortPath = (path: readonly number[]): string =>
   path.length <= 48 ? path.join(' ') : `${path.slice(0, 20).join(' ')} ... (${path.length - 40} more) ... ${path.slice(-20).join(' ')}`;
 
+/** Hex bytes, 32 a line with their offset; runs of zero lines collapse to one line that says how many bytes. */
 function chunk(hexText: string, indent: string): string {
   if (hexText.length <= 96) return hexText;
   const lines: string[] = [];
-  for (let i = 0; i < hexText.length; i += 64) lines.push(hexText.slice(i, i + 64));
+  let zeros = 0;
+  const flush = (): void => { if (zeros) lines.push(`… ${zeros} zero bytes …`); zeros = 0; };
+  for (let i = 0; i < hexText.length; i += 64) {
+    const l = hexText.slice(i, i + 64);
+    if (/^0+$/.test(l)) { zeros += l.length / 2; continue; }
+    flush();
+    lines.push(`+${(i / 2).toString(16).padStart(4, '0')}: ${l}`);
+  }
+  flush();
   return '\n' + lines.map((l) => indent + l).join('\n');
 }
 
@@ -59,7 +69,7 @@ export function formatExplanation(p: Program, e: Explanation): string {
     out.push('  counterexample input:');
     if (w.packet !== undefined) out.push(`    packet (${w.packet.length / 2} bytes): ${chunk(w.packet, '      ') || '(empty)'}`);
     if (w.ctx !== undefined && /[^0]/.test(w.ctx)) out.push(`    ctx: ${chunk(w.ctx, '      ')}`);
-    else if (w.ctx !== undefined) out.push('    ctx: all zero');
+    else if (w.ctx !== undefined) out.push(`    ctx: all ${w.ctx.length / 2} bytes zero`);
     for (const [name, entries] of Object.entries(w.maps))
       for (const [k, v] of Object.entries(entries)) out.push(`    map ${name}: key ${k} = ${chunk(v, '      ')}`);
     for (const name of w.fullRingbufs ?? []) out.push(`    ring buffer ${name}: full of unconsumed records`);
@@ -72,14 +82,30 @@ export function formatExplanation(p: Program, e: Explanation): string {
     if (r.fault) what = `${r.fault.kind.replaceAll('_', ' ')} at pc ${r.fault.pc}: ${r.fault.size}-byte access at ${r.fault.region}${r.fault.offset >= 0 ? '+' : ''}${r.fault.offset}`;
     else if (r.error) what = `stopped: ${r.error.message}`;
     else what = `ran to exit, r0 = ${r.r0}`;
-    out.push(`  replay on the checked VM: ${what}${r.reproduced ? ' (reproduces the rejection)' : ''}`);
+    out.push(`  replay on the checked VM: ${r.shows ?? what}${r.reproduced ? ' (reproduces the rejection)' : ''}`);
     if (r.note) out.push(`    note: ${r.note}`);
+  }
+  for (const site of e.sites ?? []) {
+    if (site.role === 'fault') continue;
+    out.push(`  ${site.role.replace('_', ' ')} at insn ${site.pc}: ${disasmInsn(p.insns, site.pc)} -- ${site.what}${site.line ? `\n      ${site.line}` : ''}`);
   }
   const imp = e.imprecision;
   if (imp) {
     out.push(`  imprecise instruction ${imp.pc}: ${disasmInsn(p.insns, imp.pc)}`);
     out.push(`    verifier: ${imp.abstract}`);
     out.push(`    real:     ${imp.concrete}`);
+    if (imp.cls) out.push(`    loss: ${imp.cls.replaceAll('_', ' ')} -- ${imp.why ?? ''}`);
+  }
+  if (e.fixes) {
+    const good = e.fixes.filter((f) => f.verified);
+    if (!e.fixes.length) out.push('  fix: no candidate patch for this rejection');
+    else if (!good.length) out.push(`  fix: ${e.fixes.length} candidate patch${e.fixes.length === 1 ? '' : 'es'}, none accepted by the verifier (${e.fixes[0]!.verdict})`);
+    for (const f of good) {
+      out.push(`  verified fix: ${f.description}`);
+      if (f.c) out.push(`    ${f.c}`);
+      out.push(`    bytecode before insn ${f.pc}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${f.insns.join('; ')}`);
+      out.push(`    re-verified: accepted${f.replayed === true ? '; the counterexample replayed on the patched program no longer fails' : f.replayed === false ? `; the counterexample still fails on it (${f.replayNote})` : ''}`);
+    }
   }
   out.push(`  bounds: paths up to ${e.bound.maxPathLength} insns (loops unrolled along the path), Z3 ${e.bound.solverTimeoutMs} ms per query, packets up to ${e.bound.maxPacket} bytes`);
   return out.join('\n') + '\n';
@@ -98,7 +124,7 @@ export const command: Command = {
     const results: Explanation[] = [];
     try {
       for (const p of programs) {
-        const e = await explainProgram(p, { timeoutMs, verify: { allowUninitStack: args.flags.has('allow-uninit-stack') } });
+        const e = await explainProgram(p, { timeoutMs, fix: args.flags.has('fix'), verify: { allowUninitStack: args.flags.has('allow-uninit-stack') } });
         results.push(e);
         if (!json) io.out(formatExplanation(p, e));
       }

@@ -10,13 +10,15 @@ import { InputError } from '../../isa/errors.js';
 import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
 import { onlyProgram } from '../../loader/open.js';
+import { MAX_INCLUDED_BYTES } from '../../loader/file-policy.js';
 import { returnName } from '../../runtime/context/index.js';
-import type { BpfMap } from '../../runtime/maps/types.js';
+import { DEFAULT_MAP_MEMORY, MemoryBudget, MemoryBudgetError } from '../../runtime/maps/budget.js';
+import { MapError, type BpfMap } from '../../runtime/maps/types.js';
 import { dumpProcessMaps } from '../../replay/packet-engine.js';
 import { verify } from '../../verifier/index.js';
 import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
 import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
-import { parseArgs, UsageError, type CommandDecl } from '../args.js';
+import { numberOption, parseArgs, UsageError, type CommandDecl } from '../args.js';
 import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command, Io } from '../io.js';
 
@@ -35,6 +37,7 @@ const decl: CommandDecl = {
     { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
     { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm, jit)' },
     { name: 'trusted', kind: 'flag', description: 'jit: generate unchecked code (only after the verifier accepted the program)' },
+    { name: 'max-memory', kind: 'number', valueName: 'MIB', description: `memory the program's maps may take, in MiB (default ${DEFAULT_MAP_MEMORY >> 20})` },
     { name: 'pcap', kind: 'string', valueName: 'IN', description: 'run every packet of a pcap/pcapng capture through the program (xdp, tc, socket_filter, cgroup_skb), maps persisting' },
     { name: 'out', kind: 'string', valueName: 'OUT', description: 'with --pcap: write the packets as the program left them (.pcapng: with the action as each packet\'s comment)' },
     { name: 'trace', kind: 'string', valueName: 'IN.jsonl', description: "run an event trace through the object's tracing programs at their hooks, maps shared" },
@@ -48,7 +51,7 @@ const decl: CommandDecl = {
 /** Hex bytes ("0a0b", "0a 0b", "0a:0b") or @FILE (raw bytes, or hex text). */
 export function parseBytes(spec: string, what: string, io: Io): Uint8Array {
   if (spec.startsWith('@')) {
-    const b = io.readFile(spec.slice(1));
+    const b = io.readFile(spec.slice(1), { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES });
     const text = new TextDecoder().decode(b);
     if (/^[\s0-9a-fA-F:,x]*$/.test(text) && /[0-9a-fA-F]/.test(text)) return parseHex(text.replace(/0x/g, ''), `${what} ${spec}`);
     return b;
@@ -156,6 +159,7 @@ export const command: Command = {
       // one setup and `repeat` runs timed on their own (as BPF_PROG_TEST_RUN's duration)
       let runRepeated: (n: number) => RunResult & { nsPerRun: number };
       let vmMaps: readonly BpfMap[];
+      const budget = new MemoryBudget(numberOption(args, 'max-memory', DEFAULT_MAP_MEMORY >> 20) * (1 << 20));
       if (engine === 'jit') {
         const url = new URL('../../jit/index.js', import.meta.url);
         if (!existsSync(fileURLToPath(url)) && !existsSync(fileURLToPath(url).replace(/\.js$/, '.ts'))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
@@ -165,20 +169,20 @@ export const command: Command = {
         // trusted code skips the checks: only for programs the verifier accepted
         const mode = args.flags.has('trusted') && !args.flags.has('no-verify') ? 'trusted' : 'checked';
         type JitRun = RunResult & { jit?: unknown };
-        const jit = new (Jit as new (p: Program, o: { mode: string }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode });
+        const jit = withMapErrors(path, () => new (Jit as new (p: Program, o: { mode: string; memoryBudget: MemoryBudget }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode, memoryBudget: budget }));
         vmMaps = jit.maps;
         runOnce = () => { const r = jit.run(input); jitStats = r.jit; return r; };
         const rr = jit.runRepeated?.bind(jit);
         runRepeated = rr ? (n) => { const r = rr(input, n); jitStats = r.jit; return r; } : timedLoop(runOnce);
       } else {
-        const vm = new Vm(program);
+        const vm = withMapErrors(path, () => new Vm(program, { memoryBudget: budget }));
         vmMaps = vm.maps;
         runOnce = () => vm.run(input);
         runRepeated = (n) => vm.runRepeated(input, n);
       }
       for (const f of fills) {
         const m = vmMaps.find((x) => x.spec.name === f.map)!;
-        try { m.update(f.key, f.value, 0); } catch (e) { throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
+        try { m.update(f.key, f.value, 0); } catch (e) { if (e instanceof MemoryBudgetError) throw e; throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
       }
       if (repeat > 1) { const r = runRepeated(repeat); res = r; nsPerRun = r.nsPerRun; }
       else { const t0 = process.hrtime.bigint(); res = runOnce(); nsPerRun = Number(process.hrtime.bigint() - t0); }
@@ -205,6 +209,16 @@ export const command: Command = {
     return res.fault || res.error ? 1 : 0;
   },
 };
+
+/** Creating the maps as BPF_MAP_CREATE would: a map the kernel refuses is bad input, named with its errno. */
+function withMapErrors<T>(path: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof MapError) throw new InputError('map', `run: ${path}: ${e.message} (${e.errno})`);
+    throw e;
+  }
+}
 
 /** Runs the verifier first, as the kernel would at load; reports a rejection (true) the way `run` does. */
 function rejectedBy(program: Program, path: string, io: Io, json: boolean, engine = 'vm'): boolean {

@@ -37,6 +37,9 @@ export function stripComment(line: string): string {
   return line;
 }
 
+/** Longer numbers are refused before conversion: 2^64 has 20 decimal digits (leading zeros allowed). */
+const MAX_NUMBER_DIGITS = 64;
+
 /** Splits a comment-free line into tokens; throws AsmError naming the column of a bad character. */
 export function tokenize(text: string, line: number): Tok[] {
   const out: Tok[] = [];
@@ -53,9 +56,11 @@ export function tokenize(text: string, line: number): Tok[] {
         const s = j;
         while (j < text.length && /[0-9a-fA-F]/.test(text[j]!)) j++;
         if (j === s) throw new AsmError(line, col, `bad number '${text.slice(i, j + 1)}'`);
+        if (j - s > MAX_NUMBER_DIGITS) throw new AsmError(line, col, `number of ${j - s} hex digits is too long (no operand takes more than 64 bits)`);
         value = BigInt('0x' + text.slice(s, j));
       } else {
         while (j < text.length && /[0-9]/.test(text[j]!)) j++;
+        if (j - i > MAX_NUMBER_DIGITS) throw new AsmError(line, col, `number of ${j - i} digits is too long (no operand takes more than 64 bits)`);
         value = BigInt(text.slice(i, j));
       }
       if (j < text.length && ID_CHAR.test(text[j]!)) {

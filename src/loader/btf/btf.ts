@@ -4,11 +4,14 @@
  * (`struct xdp_md *`, `const char *`, `int (*)(void *)`).
  */
 import { InputError } from '../../isa/errors.js';
+import { kernelBtfProblem } from './check.js';
 import { BTF_KIND, isModifier, type BtfEnumValue, type BtfMember, type BtfParam, type BtfType, type BtfVarSecinfo } from './types.js';
 
 const BTF_MAGIC = 0xeb9f;
 /** Like the kernel's MAX_RESOLVE_DEPTH: chains of modifiers longer than this are refused. */
 const MAX_DEPTH = 32;
+/** Types visited to print one type name: enough for any real C declarator, bounded for crafted ones. */
+const FORMAT_BUDGET = 256;
 const KIND_BY_NUMBER: Record<number, string> = Object.fromEntries(Object.entries(BTF_KIND).map(([k, v]) => [v, k]));
 
 export class Btf {
@@ -83,12 +86,12 @@ export class Btf {
 
   /** A C-like name for a type: `struct xdp_md *`, `unsigned int [4]`, `int (*)(void *)`. */
   format(id: number): string {
-    return this.declarator(id, '', 0).trim();
+    return this.declarator(id, '', 0, { left: FORMAT_BUDGET }, new Set()).trim();
   }
 
   /** A C-like declaration: `struct xdp_md *ctx`, `int xdp_prog(struct xdp_md *ctx)`. */
   declare(id: number, name: string): string {
-    return this.declarator(id, name, 0).trim();
+    return this.declarator(id, name, 0, { left: FORMAT_BUDGET }, new Set()).trim();
   }
 
   /** The prototype of a FUNC as C: `int prog(struct xdp_md *ctx)`. */
@@ -98,9 +101,14 @@ export class Btf {
     return this.declare(f.type, f.name);
   }
 
-  /** Builds a declarator inside-out, as C does: `inner` is what the type applies to. */
-  private declarator(id: number, inner: string, depth: number): string {
-    if (depth > MAX_DEPTH) return `... ${inner}`;
+  /**
+   * Builds a declarator inside-out, as C does: `inner` is what the type applies to. Bounded for
+   * hostile BTF: at most FORMAT_BUDGET types visited per name (function prototypes whose
+   * parameters point back at them would otherwise expand exponentially), and a prototype met
+   * again inside itself prints as a back-reference.
+   */
+  private declarator(id: number, inner: string, depth: number, budget: { left: number }, protos: Set<number>): string {
+    if (depth > MAX_DEPTH || --budget.left < 0) return `... ${inner}`;
     const t = this.types[id];
     if (!t) return `<bad type ${id}> ${inner}`;
     const sp = (s: string) => (inner ? `${s} ${inner}` : s);
@@ -114,23 +122,26 @@ export class Btf {
         const target = this.types[t.type];
         // `const char *` puts the qualifier first; a qualified pointer puts it after the star.
         if (target && (target.kind === 'ptr' || target.kind === 'array' || target.kind === 'func_proto'))
-          return this.declarator(t.type, inner ? `${t.kind} ${inner}` : t.kind, depth + 1);
-        return `${t.kind} ${this.declarator(t.type, inner, depth + 1)}`;
+          return this.declarator(t.type, inner ? `${t.kind} ${inner}` : t.kind, depth + 1, budget, protos);
+        return `${t.kind} ${this.declarator(t.type, inner, depth + 1, budget, protos)}`;
       }
-      case 'type_tag': return this.declarator(t.type, inner ? `__attribute__((btf_type_tag("${t.name}"))) ${inner}` : `__attribute__((btf_type_tag("${t.name}")))`, depth + 1);
+      case 'type_tag': return this.declarator(t.type, inner ? `__attribute__((btf_type_tag("${t.name}"))) ${inner}` : `__attribute__((btf_type_tag("${t.name}")))`, depth + 1, budget, protos);
       case 'ptr': {
         const target = this.types[t.type];
         const star = `*${inner}`;
-        if (target && (target.kind === 'array' || target.kind === 'func_proto')) return this.declarator(t.type, `(${star})`, depth + 1);
-        return this.declarator(t.type, star, depth + 1);
+        if (target && (target.kind === 'array' || target.kind === 'func_proto')) return this.declarator(t.type, `(${star})`, depth + 1, budget, protos);
+        return this.declarator(t.type, star, depth + 1, budget, protos);
       }
-      case 'array': return this.declarator(t.type, `${inner}[${t.nelems}]`, depth + 1);
+      case 'array': return this.declarator(t.type, `${inner}[${t.nelems}]`, depth + 1, budget, protos);
       case 'func_proto': {
-        const params = t.params.map((p) => (p.type === 0 && !p.name ? '...' : this.declarator(p.type, p.name, depth + 1).trim()));
-        return this.declarator(t.type, `${inner}(${params.length ? params.join(', ') : 'void'})`, depth + 1);
+        if (protos.has(id)) return sp(`<type [${id}]>`);
+        protos.add(id);
+        const params = t.params.map((p) => (p.type === 0 && !p.name ? '...' : this.declarator(p.type, p.name, depth + 1, budget, protos).trim()));
+        protos.delete(id);
+        return this.declarator(t.type, `${inner}(${params.length ? params.join(', ') : 'void'})`, depth + 1, budget, protos);
       }
-      case 'func': return this.declarator(t.type, t.name, depth + 1);
-      case 'var': return this.declarator(t.type, inner || t.name, depth + 1);
+      case 'func': return this.declarator(t.type, t.name, depth + 1, budget, protos);
+      case 'var': return this.declarator(t.type, inner || t.name, depth + 1, budget, protos);
       case 'datasec': return sp(`SEC("${t.name}")`);
       case 'decl_tag': return sp(`__attribute__((btf_decl_tag("${t.name}")))`);
     }
@@ -289,6 +300,9 @@ export function parseBtf(data: Uint8Array, where: string, base = 0): Btf {
     if (t.kind === 'func_proto') for (const p of t.params) check(p.type, t, `parameter '${p.name}'`);
     if (t.kind === 'datasec') for (const v of t.vars) check(v.type, t, 'variable');
   }
+  // What BPF_BTF_LOAD refuses (loops, bad FUNC types, members past their struct, huge arrays).
+  const problem = kernelBtfProblem(types);
+  if (problem) throw fail(offsets[problem.id] ?? hdrLen + typeOff, `type [${problem.id}] ${problem.message}`);
   return new Btf(types, strings, offsets);
 }
 

@@ -20,41 +20,66 @@ import {
 } from './base.js';
 import { ERRNO } from './errno.js';
 import { BPF_NOEXIST } from './types.js';
+import { MemoryBudget } from './budget.js';
 
-/** Largest backing store modelled (the kernel would try to vmalloc it; here it is memory in this process). */
-const MAX_ARRAY_BYTES = 1 << 30;
+/** Bytes of values allocated at once: elements are materialised a chunk at a time, on first use. */
+const CHUNK_BYTES = 1 << 16;
 
 export class ArrayMap extends MapBase {
   private readonly percpu: boolean;
   private readonly stride: number;
-  private readonly store: Uint8Array;
-  /** views[index * cpus + cpu]: the live value of one element on one CPU. */
-  private readonly views: Uint8Array[];
+  /** log2 of the elements per chunk, and the mask of an index within its chunk. */
+  private readonly shift: number;
+  private readonly mask: number;
+  /**
+   * chunks[c][(index & mask) * cpus + cpu]: the live value of one element on one CPU, for the
+   * chunks touched so far (a chunk is one zeroed buffer; reads of untouched ones see zeros).
+   */
+  private readonly chunks: (Uint8Array[] | undefined)[] = [];
+  private readonly budget: MemoryBudget;
 
-  constructor(spec: MapSpec, cpus: number) {
+  constructor(spec: MapSpec, cpus: number, budget: MemoryBudget = new MemoryBudget()) {
     const percpu = spec.type === 'percpu_array';
     super(spec, percpu ? cpus : 1);
     this.percpu = percpu;
+    this.budget = budget;
     this.stride = round8(spec.valueSize);
-    const total = this.stride * spec.maxEntries * this.cpus;
-    if (total > MAX_ARRAY_BYTES) fail('ENOMEM', `${this.label()}: ${total} bytes of values is more than bpflab models`);
-    this.store = new Uint8Array(total);
-    this.views = new Array<Uint8Array>(spec.maxEntries * this.cpus);
-    for (let i = 0; i < this.views.length; i++) this.views[i] = this.store.subarray(i * this.stride, i * this.stride + spec.valueSize);
-    if (spec.initial) this.store.set(spec.initial.subarray(0, spec.valueSize));
+    const perElement = this.stride * this.cpus;
+    let shift = 0;
+    while (shift < 16 && (perElement << (shift + 1)) <= CHUNK_BYTES) shift++;
+    this.shift = shift;
+    this.mask = (1 << shift) - 1;
+    if (spec.initial) this.chunk(0)[0]!.set(spec.initial.subarray(0, spec.valueSize));
+  }
+
+  /** The views of chunk `c`, allocated (and charged to the budget) on first use. */
+  private chunk(c: number): Uint8Array[] {
+    const have = this.chunks[c];
+    if (have) return have;
+    const first = c << this.shift;
+    const n = Math.min(this.mask + 1, this.spec.maxEntries - first);
+    const bytes = n * this.stride * this.cpus;
+    this.budget.charge(bytes, `${this.label()}: elements ${first}..${first + n - 1}`);
+    const store = new Uint8Array(bytes);
+    const views = new Array<Uint8Array>(n * this.cpus);
+    for (let k = 0; k < views.length; k++) views[k] = store.subarray(k * this.stride, k * this.stride + this.spec.valueSize);
+    this.chunks[c] = views;
+    return views;
   }
 
   private slot(index: number, cpu: number): Uint8Array {
-    return this.views[index * this.cpus + cpu]!;
+    return (this.chunks[index >>> this.shift] ?? this.chunk(index >>> this.shift))[(index & this.mask) * this.cpus + cpu]!;
   }
 
   lookup(key: Uint8Array): Uint8Array {
     checkKey(this.spec, key);
     const i = u32At(key);
     if (i >= this.spec.maxEntries) fail('ENOENT', `${this.label()}: index ${i} >= max_entries ${this.spec.maxEntries}`);
-    if (!this.percpu) return this.slot(i, 0).slice();
+    // An element never touched reads as zeros without being allocated (dumps walk every index).
+    const untouched = this.chunks[i >>> this.shift] === undefined;
+    if (!this.percpu) return untouched ? new Uint8Array(this.spec.valueSize) : this.slot(i, 0).slice();
     const slots: Uint8Array[] = [];
-    for (let c = 0; c < this.cpus; c++) slots.push(this.slot(i, c));
+    for (let c = 0; c < this.cpus; c++) slots.push(untouched ? new Uint8Array(this.spec.valueSize) : this.slot(i, c));
     return packPercpu(slots, this.spec.valueSize);
   }
 
@@ -92,7 +117,7 @@ export class ArrayMap extends MapBase {
   override lookupRef(key: Uint8Array, cpu: number): Uint8Array | null {
     const i = u32At(key);
     if (i >= this.spec.maxEntries) return null;
-    if (!this.percpu) return this.views[i]!;
+    if (!this.percpu) return this.slot(i, 0);
     this.checkCpu(cpu);
     return this.slot(i, cpu);
   }

@@ -26,6 +26,6 @@ export class CgroupArray extends FdArray<bigint> implements CgroupArrayMap {
   }
 
   getCgroup(index: number): bigint | undefined {
-    return index >= 0 && index < this.slots.length ? this.slots[index]?.ref : undefined;
+    return index >= 0 && index < this.spec.maxEntries ? this.slotAt(index)?.ref : undefined;
   }
 }

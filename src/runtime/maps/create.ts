@@ -2,7 +2,9 @@
  * createMap: validates a MapSpec as BPF_MAP_CREATE does (same errno for the same mistake,
  * checked in the kernel's order) and builds the map object for its type.
  */
+import { totalmem } from 'node:os';
 import type { MapSpec } from '../../isa/program.js';
+import { MemoryBudget } from './budget.js';
 import { ArrayMap } from './array.js';
 import { CgroupArray } from './cgroup-array.js';
 import { fail } from './base.js';
@@ -36,6 +38,13 @@ import type { BpfMap } from './types.js';
 export interface CreateMapOptions {
   /** Number of CPUs per-CPU maps model (default 1). */
   cpus?: number;
+  /** What the map may allocate (shared by the maps of one run; default: a fresh DEFAULT_MAP_MEMORY budget). */
+  budget?: MemoryBudget;
+  /**
+   * Bytes of RAM of the machine modelled: the kernel refuses (ENOMEM) a map whose preallocated
+   * storage exceeds it (vmalloc's check against totalram_pages). Default: this host's.
+   */
+  totalRam?: number;
 }
 
 /** KMALLOC_MAX_SIZE on x86_64 (4 KiB pages, MAX_PAGE_ORDER 10). */
@@ -54,6 +63,11 @@ const BUILD_ID_SIZE = 32;
 const RINGBUF_MAX_DATA_SZ = ((1 << 24) - 2 - 1) * PAGE_SIZE;
 const LPM_DATA_SIZE_MAX = 256;
 const LPM_NODE_SIZE = 40;
+/** NR_CPUS of the kernel build modelled (Linux 6.18 here: cpumap refuses more entries with E2BIG). */
+const NR_CPUS = 256;
+/** sizeof(struct bucket) of the hash table (hlist_nulls_head + lock). */
+const HTAB_BUCKET_SIZE = 16;
+const U32_MAX = 0xffffffff;
 
 const ARRAY_FLAGS = BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
 const HTAB_FLAGS = BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK | BPF_F_ZERO_SEED;
@@ -67,6 +81,10 @@ type Problem = [ErrnoName, string] | null;
 /** bpf_map_flags_access_ok: a map cannot be both read-only and write-only for programs. */
 function accessOk(flags: number): boolean {
   return (flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) !== (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG);
+}
+
+function pow2ceil(n: number): number {
+  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
 }
 
 function isPow2(n: number): boolean {
@@ -109,6 +127,9 @@ function checkHash(s: MapSpec): Problem {
   if (s.keySize === 0) return ['EINVAL', `invalid key size 0 for ${s.type} map`];
   if (s.valueSize === 0) return ['EINVAL', `invalid value size 0 for ${s.type} map`];
   if (s.keySize + s.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) return ['E2BIG', `key + value size ${s.keySize + s.valueSize} too large`];
+  // htab_map_alloc: the bucket array (n_buckets = roundup_pow_of_two(max_entries)) must fit in a u32 size.
+  if (s.maxEntries > 2 ** 31 || pow2ceil(s.maxEntries) > Math.floor(U32_MAX / HTAB_BUCKET_SIZE))
+    return ['E2BIG', `max_entries ${s.maxEntries} too large (${pow2ceil(s.maxEntries)} buckets)`];
   if (percpu && ((s.valueSize + 7) & ~7) > PCPU_MIN_UNIT_SIZE) return ['E2BIG', `per-CPU value size ${s.valueSize} exceeds ${PCPU_MIN_UNIT_SIZE}`];
   return null;
 }
@@ -167,6 +188,9 @@ function checkRedirect(s: MapSpec): Problem {
   const flags = s.type === 'cpumap' ? BPF_F_NUMA_NODE : DEV_FLAGS;
   if (s.maxEntries === 0 || s.keySize !== 4 || (s.valueSize !== 4 && s.valueSize !== 8) || s.flags & ~flags)
     return ['EINVAL', `${what} needs key size 4, value size 4 or 8, max_entries > 0, flags 0x${s.flags.toString(16)} invalid`];
+  if (s.type === 'cpumap' && s.maxEntries > NR_CPUS) return ['E2BIG', `cpumap max_entries ${s.maxEntries} exceeds NR_CPUS (${NR_CPUS})`];
+  // dev_map_init_map: roundup_pow_of_two of more than 2^31 buckets is 0
+  if (s.type === 'devmap_hash' && s.maxEntries > 2 ** 31) return ['EINVAL', `devmap_hash max_entries ${s.maxEntries} too large`];
   return null;
 }
 
@@ -225,6 +249,46 @@ export function validateMapSpec(s: MapSpec): Problem {
   }
 }
 
+/**
+ * Bytes the kernel allocates up front for `spec` with `cpus` possible CPUs (the one large
+ * bpf_map_area_alloc of each map type), or 0 when it allocates on demand. Root has
+ * bypass_spec_v1, so arrays are not rounded up to a power of two.
+ */
+export function kernelPreallocBytes(s: MapSpec, cpus: number): number {
+  const n = s.maxEntries;
+  switch (s.type) {
+    case 'array':
+      return n * round8(s.valueSize);
+    case 'percpu_array':
+      return n * (8 + round8(s.valueSize) * cpus);
+    case 'prog_array': case 'perf_event_array': case 'cgroup_array': case 'array_of_maps':
+      return n * 8;
+    case 'queue': case 'stack':
+      return (n + 1) * s.valueSize;
+    case 'devmap': case 'xskmap':
+      return n * 8;
+    case 'hash': case 'percpu_hash': case 'lru_hash': case 'lru_percpu_hash': {
+      const buckets = pow2ceil(n) * HTAB_BUCKET_SIZE;
+      if (s.flags & BPF_F_NO_PREALLOC) return buckets;
+      const percpu = s.type === 'percpu_hash' || s.type === 'lru_percpu_hash';
+      const elem = HTAB_ELEM_SIZE + round8(s.keySize) + (percpu ? 8 : round8(s.valueSize));
+      return buckets + elem * n + (percpu ? round8(s.valueSize) * cpus * n : 0);
+    }
+    case 'hash_of_maps': case 'devmap_hash':
+      return pow2ceil(n) * HTAB_BUCKET_SIZE;
+    case 'stack_trace':
+      return pow2ceil(n) * 8 + (s.flags & BPF_F_NO_PREALLOC ? 0 : n * (16 + s.valueSize));
+    case 'ringbuf':
+      return n;
+    default:
+      return 0;
+  }
+}
+
+function round8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
 /** BPF_MAP_CREATE in bpflab: a new map for `spec`, or a thrown MapError with the kernel's errno. */
 export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
   const problem = validateMapSpec(spec);
@@ -235,20 +299,25 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
   }
   const cpus = opts.cpus ?? 1;
   if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`cpus must be a positive integer (got ${cpus})`);
+  // vmalloc refuses more pages than the machine has (__vmalloc_node_range: totalram_pages()).
+  const prealloc = kernelPreallocBytes(spec, cpus);
+  const ram = opts.totalRam ?? totalmem();
+  if (prealloc > ram) fail('ENOMEM', `map ${spec.name}: the kernel would preallocate ${prealloc} bytes, more than the machine's ${ram} bytes of RAM`);
+  const budget = opts.budget ?? new MemoryBudget();
   switch (spec.type) {
     case 'array':
     case 'percpu_array':
-      return new ArrayMap(spec, cpus);
+      return new ArrayMap(spec, cpus, budget);
     case 'hash':
     case 'percpu_hash':
     case 'lru_hash':
     case 'lru_percpu_hash':
     case 'devmap_hash':
-      return new HashMap(spec, cpus);
+      return new HashMap(spec, cpus, budget);
     case 'devmap':
     case 'cpumap':
     case 'xskmap':
-      return new RedirectArray(spec);
+      return new RedirectArray(spec, budget);
     case 'prog_array':
       return new ProgArray(spec);
     case 'perf_event_array':
@@ -261,8 +330,9 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
       return new HashOfMaps(spec);
     case 'queue':
     case 'stack':
-      return new QueueStack(spec);
+      return new QueueStack(spec, budget);
     case 'ringbuf':
+      budget.charge(spec.maxEntries, `ringbuf map ${spec.name}`);
       return new RingBuf(spec);
     case 'lpm_trie':
       return new LpmTrie(spec);

@@ -7,12 +7,35 @@ import type { MapSpec } from '../../isa/program.js';
 import { MapBase, checkKey, checkValue, fail, u32At, u32Bytes } from './base.js';
 import { BPF_ANY } from './types.js';
 
+export interface FdSlot<T> {
+  ref: T;
+  id: number;
+}
+
 export abstract class FdArray<T> extends MapBase {
-  protected readonly slots: Array<{ ref: T; id: number } | null>;
+  /** The slots set so far (sparse: a prog_array may have 2^32-1 entries and hold three programs). */
+  protected readonly set = new Map<number, FdSlot<T> | null>();
 
   constructor(spec: MapSpec) {
     super(spec, 1);
-    this.slots = new Array<{ ref: T; id: number } | null>(spec.maxEntries).fill(null);
+  }
+
+  /** What a slot never written holds (perf_event_array starts attached everywhere). */
+  protected initialSlot(_index: number): FdSlot<T> | null {
+    return null;
+  }
+
+  /** The slot at `index` (null when empty; the caller checks the index against max_entries). */
+  protected slotAt(index: number): FdSlot<T> | null {
+    const s = this.set.get(index);
+    return s !== undefined ? s : this.initialSlot(index);
+  }
+
+  /** The indices holding an object, ascending. */
+  usedIndices(): number[] {
+    const out: number[] = [];
+    for (const [i, s] of this.set) if (s) out.push(i);
+    return out.sort((a, b) => a - b);
   }
 
   /** The object a user-space "fd" (u32 value) stands for, or a thrown MapError. */
@@ -28,7 +51,7 @@ export abstract class FdArray<T> extends MapBase {
   /** Sets slot `index` directly (runtime API); throws E2BIG past max_entries. */
   protected setSlot(index: number, ref: T | null, id: number): void {
     if (index >= this.spec.maxEntries) fail('E2BIG', `${this.label()}: index ${index} >= max_entries ${this.spec.maxEntries}`);
-    this.slots[index] = ref === null ? null : { ref, id };
+    this.set.set(index, ref === null ? null : { ref, id });
   }
 
   lookup(key: Uint8Array): Uint8Array {
@@ -43,14 +66,14 @@ export abstract class FdArray<T> extends MapBase {
     if (flags !== BPF_ANY) fail('EINVAL', `${this.label()}: only BPF_ANY updates are allowed`);
     if (i >= this.spec.maxEntries) fail('E2BIG', `${this.label()}: index ${i} >= max_entries ${this.spec.maxEntries}`);
     const id = u32At(value);
-    this.slots[i] = { ref: this.resolve(id), id };
+    this.set.set(i, { ref: this.resolve(id), id });
   }
 
   delete(key: Uint8Array): void {
     const i = this.index(key);
     if (i >= this.spec.maxEntries) fail('E2BIG', `${this.label()}: index ${i} >= max_entries ${this.spec.maxEntries}`);
-    if (!this.slots[i]) fail('ENOENT', `${this.label()}: slot ${i} is empty`);
-    this.slots[i] = null;
+    if (!this.slotAt(i)) fail('ENOENT', `${this.label()}: slot ${i} is empty`);
+    this.set.set(i, null);
   }
 
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
@@ -61,6 +84,6 @@ export abstract class FdArray<T> extends MapBase {
   }
 
   count(): number {
-    return this.slots.filter((s) => s !== null).length;
+    return this.usedIndices().length;
   }
 }

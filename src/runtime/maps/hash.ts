@@ -23,11 +23,15 @@ import {
   throwIfError,
 } from './base.js';
 import { ERRNO } from './errno.js';
+import { MemoryBudget } from './budget.js';
 import { OrderedTable, type TableEntry } from './table.js';
 import { BPF_EXIST, BPF_NOEXIST } from './types.js';
 
 /** One element's per-CPU value views (one view for non-per-CPU maps), backed by one 8-aligned buffer. */
 type Slots = Uint8Array[];
+
+/** Roughly what bpflab spends per element beyond key and value (table entry, index, views). */
+const ELEMENT_OVERHEAD = 160;
 
 export class HashMap extends MapBase {
   private readonly percpu: boolean;
@@ -36,15 +40,20 @@ export class HashMap extends MapBase {
   /** LRU recency: JS Map insertion order, least recent first. */
   private readonly recency = new Map<number | string, TableEntry<Slots>>();
 
-  constructor(spec: MapSpec, cpus: number) {
+  /** Bytes one element takes (key, values, bookkeeping), charged to the budget on insert. */
+  private readonly elementBytes: number;
+
+  constructor(spec: MapSpec, cpus: number, private readonly budget: MemoryBudget = new MemoryBudget()) {
     const percpu = spec.type === 'percpu_hash' || spec.type === 'lru_percpu_hash';
     super(spec, percpu ? cpus : 1);
     this.percpu = percpu;
     this.lru = spec.type === 'lru_hash' || spec.type === 'lru_percpu_hash';
     this.table = new OrderedTable<Slots>(spec.keySize);
+    this.elementBytes = round8(spec.keySize) + round8(spec.valueSize) * this.cpus + ELEMENT_OVERHEAD;
   }
 
   private newSlots(): Slots {
+    this.budget.charge(this.elementBytes, `${this.label()}: element ${this.table.size + 1}`);
     const stride = round8(this.spec.valueSize);
     const buf = new Uint8Array(stride * this.cpus);
     const slots: Slots = [];
@@ -61,6 +70,7 @@ export class HashMap extends MapBase {
 
   private drop(e: TableEntry<Slots>): void {
     this.table.remove(e);
+    this.budget.release(this.elementBytes);
     if (this.lru) this.recency.delete(keyRepr(e.key, this.spec.keySize));
   }
 

@@ -40,13 +40,13 @@ export class ArrayOfMaps extends FdArray<BpfMap> implements MapOfMaps {
     return resolveInner(this.spec, id);
   }
   protected lookupSlot(index: number): Uint8Array {
-    const s = this.slots[index];
+    const s = this.slotAt(index);
     if (!s) fail('ENOENT', `${this.label()}: slot ${index} is empty`);
     return u32Bytes(s.ref.id);
   }
   lookupInner(key: Uint8Array): BpfMap | null {
     const i = u32At(key);
-    return i < this.slots.length ? (this.slots[i]?.ref ?? null) : null;
+    return i < this.spec.maxEntries ? (this.slotAt(i)?.ref ?? null) : null;
   }
   setInner(key: Uint8Array, map: BpfMap, flags = 0): void {
     const i = this.index(key);

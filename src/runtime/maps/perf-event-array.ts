@@ -7,7 +7,7 @@
 import type { MapSpec } from '../../isa/program.js';
 import { fail } from './base.js';
 import { ERRNO } from './errno.js';
-import { FdArray } from './fd-array.js';
+import { FdArray, type FdSlot } from './fd-array.js';
 import { BPF_F_CURRENT_CPU } from './flags.js';
 import type { PerfEventArrayMap, PerfRecord } from './types.js';
 
@@ -18,7 +18,18 @@ export class PerfEventArray extends FdArray<boolean> implements PerfEventArrayMa
 
   constructor(spec: MapSpec) {
     super(spec);
-    for (let i = 0; i < spec.maxEntries; i++) this.slots[i] = { ref: ATTACHED, id: i };
+  }
+
+  /** Readers attached: every index but the ones detached with delete(). */
+  override count(): number {
+    let detached = 0;
+    for (const s of this.set.values()) if (!s) detached++;
+    return this.spec.maxEntries - detached;
+  }
+
+  /** Every index starts with a reader attached. */
+  protected override initialSlot(index: number): FdSlot<boolean> {
+    return { ref: ATTACHED, id: index };
   }
 
   protected resolve(_id: number): boolean {
@@ -38,7 +49,7 @@ export class PerfEventArray extends FdArray<boolean> implements PerfEventArrayMa
   outputFromProgram(index: number, cpu: number, data: Uint8Array): number {
     const i = index >>> 0 === BPF_F_CURRENT_CPU ? cpu : index >>> 0;
     if (i >= this.spec.maxEntries) return -ERRNO.E2BIG;
-    if (!this.slots[i]) return -ERRNO.ENOENT;
+    if (!this.slotAt(i)) return -ERRNO.ENOENT;
     this.records.push({ index: i, data: data.slice() });
     return 0;
   }

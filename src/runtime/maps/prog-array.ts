@@ -19,7 +19,7 @@ export class ProgArray extends FdArray<unknown> implements ProgArrayMap {
   }
 
   protected lookupSlot(index: number): Uint8Array {
-    const s = this.slots[index];
+    const s = this.slotAt(index);
     if (!s) fail('ENOENT', `${this.label()}: slot ${index} is empty`);
     return u32Bytes(s.id);
   }
@@ -29,6 +29,6 @@ export class ProgArray extends FdArray<unknown> implements ProgArrayMap {
   }
 
   getProgram(index: number): unknown {
-    return index >= 0 && index < this.slots.length ? this.slots[index]?.ref : undefined;
+    return index >= 0 && index < this.spec.maxEntries ? this.slotAt(index)?.ref : undefined;
   }
 }

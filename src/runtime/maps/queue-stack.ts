@@ -8,19 +8,34 @@ import type { MapSpec } from '../../isa/program.js';
 import { MapBase, checkValue, fail, throwIfError } from './base.js';
 import { ERRNO } from './errno.js';
 import { BPF_EXIST, BPF_NOEXIST, type QueueStackMap } from './types.js';
+import { MemoryBudget } from './budget.js';
 
 export class QueueStack extends MapBase implements QueueStackMap {
   private readonly lifo: boolean;
-  /** Circular buffer: `items[(head + i) % max]` for i < length, oldest first. */
-  private readonly items: Uint8Array[];
+  /**
+   * Circular buffer: `items[(head + i) % items.length]` for i < length, oldest first. It starts
+   * small and doubles when full, up to max_entries: memory follows what was pushed, not the
+   * declared size (a queue may declare 2^32-1 entries).
+   */
+  private items: Uint8Array[] = [];
   private head = 0;
   private length = 0;
 
-  constructor(spec: MapSpec) {
+  constructor(spec: MapSpec, private readonly budget: MemoryBudget = new MemoryBudget()) {
     super(spec, 1);
     this.lifo = spec.type === 'stack';
-    this.items = [];
-    for (let i = 0; i < spec.maxEntries; i++) this.items.push(new Uint8Array(spec.valueSize));
+  }
+
+  /** Room for one more element (the caller checked length < max_entries). */
+  private grow(): void {
+    if (this.length < this.items.length) return;
+    const cap = Math.min(this.spec.maxEntries, Math.max(4, this.items.length * 2));
+    this.budget.charge((cap - this.items.length) * this.spec.valueSize, `${this.label()}: ${cap} elements`);
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < this.length; i++) next.push(this.items[(this.head + i) % this.items.length]!);
+    for (let i = this.length; i < cap; i++) next.push(new Uint8Array(this.spec.valueSize));
+    this.items = next;
+    this.head = 0;
   }
 
   pushFromProgram(value: Uint8Array, flags: number): number {
@@ -29,17 +44,18 @@ export class QueueStack extends MapBase implements QueueStackMap {
     if (this.length === max) {
       if (!(flags & BPF_EXIST)) return -ERRNO.E2BIG;
       // Overwrite the oldest element.
-      this.head = (this.head + 1) % max;
+      this.head = (this.head + 1) % this.items.length;
       this.length--;
     }
-    this.items[(this.head + this.length) % max]!.set(value.subarray(0, this.spec.valueSize));
+    this.grow();
+    this.items[(this.head + this.length) % this.items.length]!.set(value.subarray(0, this.spec.valueSize));
     this.length++;
     return 0;
   }
 
   private index(): number {
     // queue: the oldest; stack: the newest
-    return this.lifo ? (this.head + this.length - 1) % this.spec.maxEntries : this.head;
+    return this.lifo ? (this.head + this.length - 1) % this.items.length : this.head;
   }
 
   peekFromProgram(out: Uint8Array): number {
@@ -51,7 +67,7 @@ export class QueueStack extends MapBase implements QueueStackMap {
   popFromProgram(out: Uint8Array): number {
     const r = this.peekFromProgram(out);
     if (r < 0) return r;
-    if (!this.lifo) this.head = (this.head + 1) % this.spec.maxEntries;
+    if (!this.lifo) this.head = (this.head + 1) % this.items.length;
     this.length--;
     return 0;
   }

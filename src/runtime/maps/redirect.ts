@@ -10,21 +10,22 @@
 import type { MapSpec } from '../../isa/program.js';
 import { MapBase, checkKey, checkValue, fail, nextIndexKey, u32At } from './base.js';
 import { BPF_EXIST, BPF_NOEXIST } from './types.js';
+import { MemoryBudget } from './budget.js';
 
 /** cpumap's largest queue size. */
 const CPUMAP_MAX_QSIZE = 16384;
 
 export class RedirectArray extends MapBase {
-  private readonly slots: Array<Uint8Array | null>;
+  /** The entries present (sparse: a devmap may have 2^31 slots and hold two devices). */
+  private readonly slots = new Map<number, Uint8Array>();
 
-  constructor(spec: MapSpec) {
+  constructor(spec: MapSpec, private readonly budget: MemoryBudget = new MemoryBudget()) {
     super(spec, 1);
-    this.slots = new Array<Uint8Array | null>(spec.maxEntries).fill(null);
   }
 
   lookup(key: Uint8Array): Uint8Array {
     checkKey(this.spec, key);
-    const v = this.slots[u32At(key)];
+    const v = this.slots.get(u32At(key));
     if (!v) fail('ENOENT', `${this.label()}: no entry at ${u32At(key)}`);
     return v.slice();
   }
@@ -39,15 +40,17 @@ export class RedirectArray extends MapBase {
     const first = u32At(value);
     if (this.spec.type === 'cpumap' && first > CPUMAP_MAX_QSIZE) fail('EOVERFLOW', `${this.label()}: qsize ${first} > ${CPUMAP_MAX_QSIZE}`);
     const clears = this.spec.type !== 'xskmap' && first === 0;
-    this.slots[i] = clears ? null : value.slice();
+    if (clears) { if (this.slots.delete(i)) this.budget.release(this.spec.valueSize); return; }
+    if (!this.slots.has(i)) this.budget.charge(this.spec.valueSize, `${this.label()}: entry ${i}`);
+    this.slots.set(i, value.slice());
   }
 
   delete(key: Uint8Array): void {
     checkKey(this.spec, key);
     const i = u32At(key);
     if (i >= this.spec.maxEntries) fail('EINVAL', `${this.label()}: index ${i} >= max_entries ${this.spec.maxEntries}`);
-    if (this.spec.type === 'xskmap' && !this.slots[i]) fail('ENOENT', `${this.label()}: no entry at ${i}`);
-    this.slots[i] = null;
+    if (this.spec.type === 'xskmap' && !this.slots.has(i)) fail('ENOENT', `${this.label()}: no entry at ${i}`);
+    if (this.slots.delete(i)) this.budget.release(this.spec.valueSize);
   }
 
   nextKey(key: Uint8Array | null): Uint8Array | undefined {
@@ -55,11 +58,11 @@ export class RedirectArray extends MapBase {
   }
 
   count(): number {
-    return this.slots.filter((s) => s !== null).length;
+    return this.slots.size;
   }
 
   /** What bpf_redirect_map (and, for devmap/xskmap, a program lookup) sees: the entry or null. */
   override lookupRef(key: Uint8Array, _cpu: number): Uint8Array | null {
-    return this.slots[u32At(key)] ?? null;
+    return this.slots.get(u32At(key)) ?? null;
   }
 }

@@ -116,6 +116,8 @@ export interface ProgArrayMap extends BpfMap {
   setProgram(index: number, prog: unknown): void;
   /** The program at `index`, undefined when empty or out of range (bpf_tail_call falls through). */
   getProgram(index: number): unknown;
+  /** The indices holding a program, ascending (the map may be sparse: up to 2^32-1 slots). */
+  usedIndices(): number[];
   /** Resolves the u32 written by user-space update() (a "program fd") to a program; undefined = EBADF. */
   programResolver: ((id: number) => unknown) | null;
 }

@@ -18,13 +18,21 @@ import { PathMachine } from './machine.js';
 import type { Terms, Term } from './terms.js';
 import type { Val } from './values.js';
 import type { ZB } from '../z3-algebra.js';
+import { buildCfg } from '../../verifier/index.js';
+import { classifyLoss, type LossClass } from './loss.js';
 
 export interface Imprecision {
   pc: number;
   /** The verifier's registers after that instruction (the ones that matter), log text and sets. */
   abstract: string;
-  /** What the real path can produce there. */
+  /** What the real path can produce there (under all of the path's branches). */
   concrete: string;
+  /** Why the fact was lost (lost relation, join, spill/fill, 32-bit truncation, helper return, ...). */
+  cls?: LossClass;
+  /** The class in words, naming registers and instructions. */
+  why?: string;
+  /** The instructions involved (the imprecise one first). */
+  pcs?: number[];
 }
 
 type Check = (constraints: ZB[]) => Promise<'sat' | 'unsat' | 'unknown'>;
@@ -106,6 +114,25 @@ export async function findImprecision(
   T: Terms, program: Program, path: readonly number[], before: readonly (readonly (AbsReg | undefined)[])[],
   err: VerifierError, check: Check, maxScan = 200,
 ): Promise<Imprecision | null> {
+  const found = await locate(T, program, path, before, err, check, maxScan);
+  if (!found) return null;
+  const { imp, index, regs } = found;
+  let loops: Uint8Array | undefined;
+  try { loops = buildCfg(program.insns).loopHead; } catch { loops = undefined; }
+  const loss = classifyLoss(program, path, before, index, regs, loops);
+  // equal ranges are not a loss of range: the loss is the relation between registers
+  if (imp.sameBounds && loss.cls !== 'lost_relation') {
+    loss.cls = 'lost_relation';
+    loss.why = `the verifier's bounds of ${regs.map((r) => `R${r}`).join(', ')} equal the real ones; what it lost at insn ${imp.pc} is their relation to the registers they came from (it keeps one range per register and links only plain copies)`;
+  }
+  const { sameBounds: _same, ...out } = imp;
+  return { ...out, cls: loss.cls, why: loss.why, pcs: loss.pcs };
+}
+
+async function locate(
+  T: Terms, program: Program, path: readonly number[], before: readonly (readonly (AbsReg | undefined)[])[],
+  err: VerifierError, check: Check, maxScan: number,
+): Promise<{ imp: Imprecision & { sameBounds?: boolean }; index: number; regs: number[] } | null> {
   const n = path.length;
   let found = -1;
   for (let i = n - 1; i >= 0 && n - 1 - i < maxScan; i--) {
@@ -120,7 +147,8 @@ export async function findImprecision(
     const M = new PathMachine(T, program);
     M.run(path);
     const shown = describeRegs(regs, [...Array(10).keys()].filter((r) => regs[r]?.kind === 'scalar' || (regs[r]?.kind === 'ptr' && (regs[r] as { v: { mask: bigint } }).v.mask !== 0n)));
-    return { pc: path[n - 1]!, abstract: shown || 'the verifier\'s check at this instruction', concrete: await concreteText(T, M, M.frame.regs, [...Array(10).keys()], M.constraints) };
+    // the registers agree with the real values here: the loss is in the check, not in a range
+    return { index: n - 1, regs: [], imp: { pc: path[n - 1]!, abstract: `its check at this instruction${shown ? ` (with ${shown})` : ''}`, concrete: 'no value this path can produce makes the step fail' } };
   }
   // registers that changed across path[found]; prefer those whose abstraction alone makes the failure possible
   const after = before[found + 1]!;
@@ -139,22 +167,32 @@ export async function findImprecision(
     }
     const cs = M2.constraintsFrom(found);
     let text: string;
+    let same = false;
     if ((await check(cs)) === 'unsat') text = `no state the verifier allowed before pc ${path[found]} goes on to pc ${path[found + 1]}`;
     else {
-      text = (await concreteText(T, M2, M2.frame.regs, regs, cs)).replace(/ on this path$/, ' (the exact result of this instruction on the verifier\'s previous state; no real execution reaches it on this path)');
-      if (await sameBounds(T, M2, after, regs, cs))
-        text += `; the bounds agree: what the verifier lost here is the relation of ${regs.map((r) => `R${r}`).join(', ')} to the registers it came from (it keeps one set per register and links only plain copies)`;
+      same = await sameBounds(T, M2.frame.regs, after, regs, cs);
+      text = same
+        ? `the same bounds as the verifier's (the exact result of this instruction on its previous state; no real execution reaches it on this path)`
+        : (await concreteText(T, M2, M2.frame.regs, regs, cs)).replace(/ on this path$/, ' (the exact result of this instruction on the verifier\'s previous state; no real execution reaches it on this path)');
     }
-    return { pc: path[found]!, abstract: describeRegs(after, regs) || 'the verifier lets the path go on', concrete: text };
+    return { index: found, regs, imp: { pc: path[found]!, abstract: describeRegs(after, regs) || 'the verifier lets the path go on', concrete: text, sameBounds: same } };
   }
-  return { pc: path[found]!, abstract: describeRegs(after, regs), concrete: await concreteText(T, M, M.frame.regs, regs, M.constraints) };
+  // the real values right after the step, under every branch of the whole path (later checks included)
+  const F = new PathMachine(T, program);
+  F.run(path);
+  const vals = F.records[found + 1]?.regs ?? M.frame.regs;
+  const same = await sameBounds(T, vals, after, regs, F.constraints);
+  const concrete = same
+    ? `the same bounds as the verifier's on this path: ${await concreteText(T, F, vals, regs, F.constraints)}`.replace(/ on this path$/, '')
+    : await concreteText(T, F, vals, regs, F.constraints);
+  return { index: found, regs, imp: { pc: path[found]!, abstract: describeRegs(after, regs), concrete: concrete.replace(/ on this path$/, ' on this path (all its branches)'), sameBounds: same } };
 }
 
 /** Whether each register's real extremes equal the abstract bounds (then the loss is relational). */
-async function sameBounds(T: Terms, M: PathMachine, after: readonly (AbsReg | undefined)[], regs: number[], cs: ZB[]): Promise<boolean> {
+async function sameBounds(T: Terms, vals: readonly Val[], after: readonly (AbsReg | undefined)[], regs: number[], cs: ZB[]): Promise<boolean> {
   for (const r of regs) {
     const a = after[r];
-    const v = M.frame.regs[r];
+    const v = vals[r];
     if (!a || a.kind !== 'scalar' || !v || v.k !== 'scalar') return false;
     const want = a.s.mask === 0n ? `{${BigInt.asIntN(64, a.s.value)}}` : undefined;
     const got = await extremes(T, v.t, cs);

@@ -20,10 +20,15 @@ import { MAX_PACKET, PathMachine } from './machine.js';
 import { pathFromLog } from './path.js';
 import { Terms } from './terms.js';
 import { Undecided } from './undecided.js';
-import { buildWitness, replayWitness, type Replay, type Witness } from './witness.js';
+import { proposeFixes, type Fix } from './fix.js';
+import { faultSites, RELEASERS, type Site } from './sites.js';
+import { buildWitness, replayWitness, type Replay, type ReplayExpect, type Witness } from './witness.js';
+import { helperId, helperName } from '../../isa/helper-ids.js';
 
 export type { Witness, Replay, ReplayFault } from './witness.js';
 export type { Imprecision } from './imprecision.js';
+export type { Fix } from './fix.js';
+export type { Site } from './sites.js';
 
 /** Longest path explain encodes (a path through a loop is already unrolled; longer ones are undecided). */
 export const MAX_PATH = 20_000;
@@ -58,6 +63,10 @@ export interface Explanation {
   imprecision: Imprecision | null;
   /** The failing access in the witness (memory errors): region, offset from its origin, size. */
   access?: { region: string; offset: string; size: string } | null;
+  /** The instructions that matter (a leak's acquire and exit, the r0 write before a bad return, the fault). */
+  sites?: Site[];
+  /** With `fix`: candidate patches, each re-verified and with the counterexample replayed. */
+  fixes?: Fix[];
   /** Limits this answer was computed under. */
   bound: { maxPathLength: number; solverTimeoutMs: number; maxPacket: number };
   ms: number;
@@ -68,6 +77,8 @@ export interface ExplainOptions {
   timeoutMs?: number;
   /** Skip the imprecision search (faster; feasible verdicts are unaffected). */
   noImprecision?: boolean;
+  /** Propose patches and verify them (`explain --fix`). */
+  fix?: boolean;
 }
 
 function base(p: Program, r: VerifyResult, timeoutMs: number): Explanation {
@@ -118,6 +129,11 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   const fp = failingPath(r, err);
   if (!fp) { ex.reason = 'undecided: the failing path could not be recovered from the verifier'; return done(); }
   ex.path = fp.path;
+  ex.sites = faultSites(program, r, fp.path);
+  const withFixes = (): Explanation => {
+    if (opts.fix && ex.feasible !== null) ex.fixes = proposeFixes(program, r, ex.path, ex.witness, { ...opts.verify });
+    return done();
+  };
   if (fp.path.length > MAX_PATH) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the unroll bound of ${MAX_PATH}`; return done(); }
 
   const z3 = await loadZ3();
@@ -167,11 +183,17 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       ex.access = { region: j.access.region, offset: ev(j.access.offset), size: ev(j.access.size) };
     }
     const range = progTypeInfo(program.type, program.expectedAttachType)?.ret.verifierRange ?? undefined;
-    ex.replay = safeReplay(program, ex.witness, { pc: err.pc, memory: j.class === 'memory', ...(j.class === 'return' && range && { returnRange: range }) });
+    const expect: ReplayExpect = { pc: err.pc, memory: j.class === 'memory', ...(j.class === 'return' && range && { returnRange: range }) };
+    const acquire = ex.sites.find((s) => s.role === 'acquire');
+    if (err.kind === 'reference_leak' && acquire) {
+      const name = helperName(program.insns[acquire.pc]!.imm) ?? '';
+      expect.leak = { acquirePc: acquire.pc, release: (RELEASERS[name] ?? []).map((h) => helperId(h)).filter((x): x is number => x !== undefined) };
+    } else if (j.class === 'rule' || j.class === 'pointer') expect.reach = true;
+    ex.replay = safeReplay(program, ex.witness, expect);
     ex.reason = j.class === 'rule'
       ? `${j.what}; the path to pc ${err.pc} is feasible`
       : `real: ${j.what}`;
-    return done();
+    return withFixes();
   }
   ex.feasible = false;
   ex.reason = j.class === 'rule'
@@ -184,7 +206,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       if (!(e instanceof Undecided)) throw e;
     }
   }
-  return done();
+  return withFixes();
 }
 
 /** The replay, or why the VM could not run the witness (maps or program types it does not model). */

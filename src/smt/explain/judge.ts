@@ -57,6 +57,8 @@ export function faultCond(M: PathMachine, p: PtrVal, size: Term, write: boolean)
     const mis = T.not(T.eq(T.alu('and', false, p.off, T.k(size.c - 1n)), T.k(0)));
     bad = T.or(bad, mis);
   }
+  // a socket's fields are the verifier's rule (which ones a program type may touch); the value question is NULL
+  if (r.kind === 'sock') return nul;
   if (r.kind === 'ctx') {
     const layout = M.layout;
     if (!layout || p.off.c === undefined || size.c === undefined) return T.or(nul, T.tt);
@@ -110,6 +112,7 @@ function accessText(v: PtrVal, write: boolean): string {
   const r = v.region;
   if (write && !r.writable) return `writes ${r.kind === 'packet' ? 'a packet this program type may only read' : 'read-only memory'}`;
   if (r.kind === 'ctx') return `is not an access to a ${r.label} field the program type allows`;
+  if (r.kind === 'sock') return 'can be NULL';
   const parts = [v.nul ? 'NULL' : '', `outside [${show(r.lo)}, ${show(r.hi)})`, r.strictAlign ? 'misaligned' : ''].filter(Boolean);
   return `can be ${parts.join(' or ')}`;
 }

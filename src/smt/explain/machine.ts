@@ -390,6 +390,7 @@ export class PathMachine {
 
   storeAt(p: PtrVal, size: number, v: Val): void {
     const r = p.region;
+    if (r.kind === 'sock') this.undecided('stores through socket pointers are not modelled');
     if (r.kind === 'stack') {
       const f = this.frameOf(r);
       if (p.off.c === undefined) {
@@ -644,6 +645,12 @@ export class PathMachine {
         this.clobber();
         return this.set(0, { k: 'ptr', region, off: T.k(0), nul: fits ? full : T.tt });
       }
+      case 86: { // sk_release: the socket reference is gone
+        const p = this.read(1);
+        if (p.k === 'ptr' && p.region.kind === 'sock') this.invalidate((v) => v.region === p.region, `released by ${proto.name} at pc ${pc}`);
+        this.clobber();
+        return this.setScalar(0, T.k(0));
+      }
       case 132: case 133: { // ringbuf_submit / discard: the record is gone
         const p = this.read(1);
         if (p.k === 'ptr') this.invalidate((v) => v.region === p.region, `released by ${proto.name} at pc ${pc}`);
@@ -713,6 +720,15 @@ export class PathMachine {
     if (proto.ret === 'RET_VOID') {
       this.clobber();
       return this.set(0, UNINIT);
+    }
+    if (/^RET_PTR_TO_(SOCKET|SOCK_COMMON|TCP_SOCK)(_OR_NULL)?$/.test(proto.ret)) {
+      // a socket the path only null-checks, passes on and releases: an opaque object (reading it is undecided),
+      // NULL or not as the witness chooses
+      const arr = Z.Array.const(`${proto.name}@${pc}.sock`, Z.BitVec.sort(64), Z.BitVec.sort(8)) as unknown as ByteArr;
+      const region = this.region('sock', `socket from ${proto.name} (pc ${pc})`, T.k(0), T.k(0), false, false, new FlatStore(T, arr));
+      const nul = proto.ret.endsWith('_OR_NULL') ? Z.Bool.const(`${proto.name}@${pc}.null`) : T.ff;
+      this.clobber();
+      return this.set(0, { k: 'ptr', region, off: T.k(0), nul });
     }
     if (proto.ret !== 'RET_INTEGER') this.undecided(`${proto.name} returns ${proto.ret}, which is not modelled`);
     const r0 = T.var(`${proto.name}@${pc}`);

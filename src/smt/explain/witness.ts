@@ -41,9 +41,26 @@ export interface Replay {
   error?: { kind: string; pc: number; message: string };
   /** r0 at exit (unsigned decimal) when the run ended normally. */
   r0?: string;
-  /** Whether the VM went wrong exactly at the rejected instruction (memory errors) or returned outside the allowed range. */
+  /**
+   * Whether the run shows the rejected fault: memory errors trap at the rejected instruction; a
+   * return value leaves the allowed range; a leaked reference is acquired and the run exits at the
+   * leaking exit without releasing it; any other rule: the run reaches the rejected instruction.
+   */
   reproduced: boolean;
+  /** What the run did that matters (the leaking path's acquire and exit, the rule's instruction reached). */
+  shows?: string;
   note?: string;
+}
+
+/** What reproduces a rejection on the VM. */
+export interface ReplayExpect {
+  pc: number;
+  memory: boolean;
+  returnRange?: { min: number; max: number };
+  /** A leak: the acquiring call's pc and the helpers that would release what it returns. */
+  leak?: { acquirePc: number; release: number[] };
+  /** A rule about the path: reaching `pc` is the fault. */
+  reach?: boolean;
 }
 
 export function hex(b: Uint8Array): string {
@@ -150,7 +167,7 @@ function scriptedHelpers(w: Witness): readonly (HelperFn | undefined)[] {
 export function replayWitness(
   program: Program,
   w: Witness,
-  expect: { pc: number; memory: boolean; returnRange?: { min: number; max: number } },
+  expect: ReplayExpect,
 ): Replay {
   const maps: BpfMap[] = program.maps.map((spec) => {
     const m = createMap(spec, { cpus: 1 });
@@ -172,6 +189,22 @@ export function replayWitness(
     }
   }
   const opts: VmOptions = { maps, cpus: 1, maxSteps: 1_000_000 };
+  // the steps that matter: reaching the rejected pc, the acquire, releases after it, the last pc
+  let reached = false;
+  let acquired = false;
+  let released = false;
+  let lastPc = -1;
+  const releaseAt = new Set<number>();
+  if (expect.leak) program.insns.forEach((ins, pc) => { if (ins.code === 0x85 && ins.src === 0 && expect.leak!.release.includes(ins.imm)) releaseAt.add(pc); });
+  if (expect.reach || expect.leak) {
+    opts.onStep = (pc) => {
+      lastPc = pc;
+      if (pc === expect.pc) reached = true;
+      if (expect.leak) {
+        if (pc === expect.leak.acquirePc) { acquired = true; released = false; } else if (acquired && releaseAt.has(pc)) released = true;
+      }
+    };
+  }
   if (w.helpers.length > 0) opts.helpers = scriptedHelpers(w);
   const res = runProgram(program, witnessInput(program, w), opts);
   const out: Replay = { engine: 'vm', fault: null, reproduced: false };
@@ -180,6 +213,15 @@ export function replayWitness(
   else out.r0 = String(res.r0);
   // helpers trap bad arguments (NULL, a non-pointer) as bad_call errors at the call
   if (expect.memory) out.reproduced = out.fault?.pc === expect.pc || (out.error?.kind === 'bad_call' && out.error.pc === expect.pc);
+  else if (expect.leak) {
+    out.reproduced = acquired && !released && lastPc === expect.pc && !out.fault && !out.error;
+    out.shows = out.reproduced
+      ? `the run acquires the reference at pc ${expect.leak.acquirePc} and exits at pc ${expect.pc} without releasing it`
+      : `the run ${acquired ? `acquires at pc ${expect.leak.acquirePc} but ${released ? 'releases it' : `ends at pc ${lastPc}`}` : `never reaches the acquire at pc ${expect.leak.acquirePc}`}`;
+  } else if (expect.reach) {
+    out.reproduced = reached;
+    out.shows = reached ? `the run reaches pc ${expect.pc}, where the rule is broken` : `the run does not reach pc ${expect.pc}`;
+  }
   else if (expect.returnRange && out.r0 !== undefined) {
     const r0 = BigInt.asIntN(64, BigInt(out.r0));
     out.reproduced = r0 < BigInt(expect.returnRange.min) || r0 > BigInt(expect.returnRange.max);

@@ -32,6 +32,8 @@ export interface TnumOps<T, B> {
   or(a: Tnum<T>, b: Tnum<T>): Tnum<T>;
   xor(a: Tnum<T>, b: Tnum<T>): Tnum<T>;
   mul(a: Tnum<T>, b: Tnum<T>): Tnum<T>;
+  /** One iteration of tnum_mul's loop: the accumulator after a's lowest trit (a, b not yet shifted). */
+  mulStep(acc: Tnum<T>, a: Tnum<T>, b: Tnum<T>): Tnum<T>;
   intersect(a: Tnum<T>, b: Tnum<T>): Tnum<T>;
   union(a: Tnum<T>, b: Tnum<T>): Tnum<T>;
   /**
@@ -125,31 +127,32 @@ export function tnumOps<T, B>(A: Algebra<T, B>, n: BVx<T, B>): TnumOps<T, B> {
       const mu = n.or(a.mask, b.mask);
       return TN(n.and(v, n.not(mu)), mu);
     },
-    // Long multiplication over the trits of a: a known 1 adds b, an unknown trit takes the union
-    // of "added" and "not added" (6.18's tnum_mul). The loop runs w times when proving; running,
-    // it stops once a has no bits left, after which every step is the identity.
+    // Long multiplication over the trits of a (6.18's tnum_mul): the loop runs w times when
+    // proving; running, it stops once a has no bits left, after which every step is the identity.
     mul(a0, b0) {
       let a = a0;
       let b = b0;
       let acc = TN(n.zero, n.zero);
       for (let i = 0; i < w; i++) {
-        const done = A.known(A.and(n.isZero(a.value), n.isZero(a.mask)));
-        if (done === true) break;
-        const bit1 = n.ne(n.and(a.value, n.one), n.zero);
-        const bitx = n.ne(n.and(a.mask, n.one), n.zero);
-        const k1 = A.known(bit1);
-        const kx = A.known(bitx);
-        if (k1 !== undefined && kx !== undefined) {
-          if (k1) acc = t.add(acc, b);
-          else if (kx) acc = t.union(acc, t.add(acc, b));
-        } else {
-          const added = t.add(acc, b);
-          acc = t.ite(bit1, added, t.ite(bitx, t.union(acc, added), acc));
-        }
+        if (A.known(A.and(n.isZero(a.value), n.isZero(a.mask))) === true) break;
+        acc = t.mulStep(acc, a, b);
         a = t.rshift(a, n.one);
         b = t.lshift(b, n.one);
       }
       return acc;
+    },
+    // A known 1 adds b, an unknown trit takes the union of "added" and "not added", a known 0 adds nothing.
+    mulStep(acc, a, b) {
+      const bit1 = n.ne(n.and(a.value, n.one), n.zero);
+      const bitx = n.ne(n.and(a.mask, n.one), n.zero);
+      const k1 = A.known(bit1);
+      const kx = A.known(bitx);
+      if (k1 !== undefined && kx !== undefined) {
+        if (k1) return t.add(acc, b);
+        return kx ? t.union(acc, t.add(acc, b)) : acc;
+      }
+      const added = t.add(acc, b);
+      return t.ite(bit1, added, t.ite(bitx, t.union(acc, added), acc));
     },
     // A bit is known only where both agree; disagreeing known bits become 1 (kernel behaviour).
     intersect(a, b) {

@@ -1,0 +1,358 @@
+/**
+ * `explain --fix`: candidate bytecode patches for a rejection, each re-verified with the verifier
+ * and, when explain found a counterexample, with that input replayed on the patched program.
+ *
+ * Patches, by what the verifier needed:
+ * - NULL pointer used (a lookup or reserve result): `if rX != 0 goto +2; r0 = SAFE; exit` before the use.
+ * - Packet read past the proven length: `rT = rB; rT += off+size; if rT <= data_end goto +2; r0 = SAFE; exit`.
+ * - Map value / memory at a variable offset: before the `rB += rX` that made it, `if rX <= LIMIT goto +2; ...`
+ *   (the unsigned compare also rules out negatives), or `rX &= MASK` with MASK the largest 2^k-1 <= LIMIT.
+ * - Reference leaked at exit: on the leaking path's last edge into the exit, release the reference
+ *   (bpf_ringbuf_discard / bpf_sk_release) from the register or stack slot that still holds it.
+ * Each is described at the C level through line info ("add `if (!p) return XDP_DROP;` before line 33").
+ */
+import { disasmInsn } from '../../isa/disasm.js';
+import { helperId, helperName } from '../../isa/helper-ids.js';
+import type { Insn } from '../../isa/insn.js';
+import * as op from '../../isa/opcodes.js';
+import type { Program } from '../../isa/program.js';
+import { returnSpec, XDP_ACTIONS, TC_ACTIONS } from '../../runtime/context/index.js';
+import { helperProto } from '../../runtime/helpers/prototypes.js';
+import { buildCfg, verify, type VerifierError, type VerifyOptions, type VerifyResult } from '../../verifier/index.js';
+import { liveRegisters } from '../../verifier/liveness.js';
+import { asmPatch as A, insertBefore, insertOnEdge, type Patched } from './patch.js';
+import { acquireOf, field, RELEASE, stateAt, typeOf, type RegText } from './sites.js';
+import { replayWitness, type Witness } from './witness.js';
+
+export interface Fix {
+  /** What the patch does. */
+  kind: 'null_check' | 'packet_check' | 'index_check' | 'index_mask' | 'size_check' | 'release';
+  /** Original pc the code goes before. */
+  pc: number;
+  /** Only on the edge from this pc (other paths into `pc` skip the code). */
+  from?: number;
+  /** The inserted instructions, as assembly. */
+  insns: string[];
+  /** In words. */
+  description: string;
+  /** The same at the C level, placed by line info ("add `...` before line 33 (file.c)"), when the program has line info. */
+  c: string | null;
+  /** The patched program passes the verifier. */
+  verified: boolean;
+  /** The verifier's verdict on the patched program (its error when rejected). */
+  verdict: string;
+  /** The counterexample replayed on the patched program: true when it no longer goes wrong; null without a counterexample. */
+  replayed: boolean | null;
+  replayNote?: string;
+}
+
+/** A return value that ends the program harmlessly, with its name. */
+function safeReturn(p: Program): { value: number; name: string } {
+  if (p.type === 'xdp') return { value: XDP_ACTIONS.XDP_DROP, name: 'XDP_DROP' };
+  if (p.type === 'sched_cls' || p.type === 'sched_act') return { value: TC_ACTIONS.TC_ACT_SHOT, name: 'TC_ACT_SHOT' };
+  const spec = returnSpec(p.type, p.expectedAttachType);
+  const v = spec.verifierRange ? spec.verifierRange.min : 0;
+  return { value: v, name: String(v) };
+}
+
+/** Where a fix goes at the C level. */
+function atLine(p: Program, pc: number): string | null {
+  let best: { line: number; file: string; text: string; pc: number } | undefined;
+  for (const li of p.lineInfo ?? []) if (li.pc <= pc && (!best || li.pc >= best.pc)) best = li;
+  if (!best) return null;
+  return `before line ${best.line} (${best.file.replace(/^.*[\\/]/, '')}: \`${best.text.trim()}\`)`;
+}
+
+/** Registers dead before old pc (free for a patch's temporaries), high ones first. */
+function freeRegs(p: Program, pc: number, avoid: number[]): number[] {
+  try {
+    const live = liveRegisters(p.insns, buildCfg(p.insns));
+    const mask = live[pc] ?? 0xffff;
+    const out: number[] = [];
+    for (const r of [9, 8, 7, 6, 5, 4, 3, 2, 1]) if (!(mask & (1 << r)) && !avoid.includes(r)) out.push(r);
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+interface Candidate { kind: Fix['kind']; pc: number; from?: number; code: Insn[]; description: string; c: string }
+
+/** The register the failing instruction reads memory through (LDX src, ST/STX dst), or the helper argument named by the message. */
+function accessBase(ins: Insn, err: VerifierError): number | null {
+  const c = op.cls(ins.code);
+  if (c === op.BPF_LDX) return ins.src;
+  if (c === op.BPF_ST || c === op.BPF_STX) return ins.dst;
+  if ((c === op.BPF_JMP || c === op.BPF_JMP32) && op.jmpOp(ins.code) === op.BPF_CALL) {
+    const m = /\bR(\d)\b/.exec(err.message);
+    return m ? Number(m[1]) : null;
+  }
+  return null;
+}
+
+function nullCheck(p: Program, err: VerifierError, st: RegText): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  const b = accessBase(ins, err);
+  if (b === null || !typeOf(st[`R${b}`]).endsWith('_or_null')) return [];
+  const ret = safeReturn(p);
+  return [{
+    kind: 'null_check', pc: err.pc,
+    code: [A.jImm(op.BPF_JNE, b, 0, 2), A.movImm(0, ret.value), A.exit()],
+    description: `check R${b} (${typeOf(st[`R${b}`])}) for NULL before insn ${err.pc} and return ${ret.name} when it is`,
+    c: `if (!ptr) return ${ret.name};   /* ptr: the value in R${b} */`,
+  }];
+}
+
+/** Access size and offset of a memory instruction. */
+function accessOf(ins: Insn): { size: number; off: number } | null {
+  const c = op.cls(ins.code);
+  if (c !== op.BPF_LDX && c !== op.BPF_ST && c !== op.BPF_STX) return null;
+  return { size: op.sizeBytes(op.size(ins.code)), off: ins.off };
+}
+
+/**
+ * A packet check before the access, or earlier on the path while the base register keeps its value
+ * (data_end or the context may be gone by the access itself).
+ */
+function packetCheck(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  const b = accessBase(ins, err);
+  const acc = accessOf(ins);
+  const n = path.length;
+  const last = stateAt(r, n - 1);
+  if (b === null || !acc || !last || typeOf(last.regs[`R${b}`]) !== 'pkt') return [];
+  const ret = safeReturn(p);
+  const endOff = p.type === 'xdp' ? 4 : 80; // xdp_md.data_end, __sk_buff.data_end
+  const reach = acc.off + acc.size;
+  for (let i = n - 1; i >= 0 && n - 1 - i < 24; i--) {
+    const pc = path[i]!;
+    if (i < n - 1) {
+      const x = p.insns[pc]!;
+      const c = op.cls(x.code);
+      const writesB = ((c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_LDX || x.code === op.BPF_LD_IMM64) && x.dst === b)
+        || ((c === op.BPF_JMP || c === op.BPF_JMP32) && op.jmpOp(x.code) === op.BPF_CALL);
+      if (writesB) break;
+    }
+    // the code goes before path[i]: only where the path reaches it by falling through or by its own jump
+    const st = stateAt(r, i);
+    if (!st || typeOf(st.regs[`R${b}`]) !== 'pkt') break;
+    const end = Object.keys(st.regs).find((k) => /^R\d$/.test(k) && typeOf(st.regs[k]) === 'pkt_end');
+    const ctxReg = Object.keys(st.regs).find((k) => /^R\d$/.test(k) && typeOf(st.regs[k]) === 'ctx');
+    if (!end && !ctxReg) continue;
+    const free = freeRegs(p, pc, [b]);
+    if (free.length < (end ? 1 : 2)) continue;
+    const t = free[0]!;
+    const code: Insn[] = [];
+    let endReg: number;
+    if (end) endReg = Number(end.slice(1));
+    else {
+      endReg = free[1]!;
+      code.push(A.ldx(op.BPF_W, endReg, Number(ctxReg!.slice(1)), endOff));
+    }
+    code.push(A.movReg(t, b), A.addImm(t, reach), A.jReg(op.BPF_JLE, t, endReg, 2), A.movImm(0, ret.value), A.exit());
+    const fixedOff = field(st.regs[`R${b}`], 'off') ?? 0;
+    return [{
+      kind: 'packet_check', pc, ...(i > 0 && i < n - 1 ? { from: path[i - 1]! } : {}), code,
+      description: `check that R${b}${fixedOff ? ` (packet + ${fixedOff})` : ''} + ${reach} is within data_end before insn ${pc}; return ${ret.name} otherwise (the read at insn ${err.pc} needs ${fixedOff + reach} bytes from the packet start)`,
+      c: `if ((void *)(ptr + ${reach}) > data_end) return ${ret.name};   /* ptr: the packet pointer in R${b} */`,
+    }];
+  }
+  return [];
+}
+
+/** A helper's variable size argument: bound it by the room its buffer has. */
+function sizeCheck(p: Program, err: VerifierError, st: RegText): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  if (op.cls(ins.code) !== op.BPF_JMP || op.jmpOp(ins.code) !== op.BPF_CALL || ins.src !== 0) return [];
+  const proto = helperProto(ins.imm);
+  if (!proto) return [];
+  for (let i = 1; i < proto.args.length; i++) {
+    const a = proto.args[i]!;
+    if (!a.base.startsWith('ARG_CONST_SIZE')) continue;
+    const sizeReg = i + 1;
+    const bufText = st[`R${i}`];
+    const sizeText = st[`R${sizeReg}`];
+    if (typeOf(sizeText) !== 'scalar') continue;
+    let room: number | undefined;
+    const fp = /^fp(-\d+)$/.exec(bufText ?? '');
+    if (fp) room = -Number(fp[1]);
+    else if (typeOf(bufText) === 'map_value') { const vs = objectSize(bufText); if (vs !== undefined) room = vs - (field(bufText, 'off') ?? 0); }
+    if (room === undefined || room <= 0) continue;
+    // a constant size that fits is not what the verifier objects to
+    if (/^-?\d+$|^0x/.test(sizeText ?? '') && Number(sizeText) > 0 && Number(sizeText) <= room) continue;
+    const ret = safeReturn(p);
+    const zeroOk = a.base.endsWith('_OR_ZERO');
+    const code: Insn[] = zeroOk
+      ? [A.jImm(op.BPF_JLE, sizeReg, room, 2), A.movImm(0, ret.value), A.exit()]
+      : [A.jImm(op.BPF_JGT, sizeReg, room, 1), A.jImm(op.BPF_JNE, sizeReg, 0, 2), A.movImm(0, ret.value), A.exit()];
+    const always = /^-?\d+$|^0x/.test(sizeText ?? '') ? ` (R${sizeReg} is always ${sizeText} on this path, so the call no longer runs there: a ${sizeText}-byte buffer is the other fix)` : '';
+    return [{
+      kind: 'size_check', pc: err.pc, code,
+      description: `bound ${proto.name}'s size R${sizeReg} to ${zeroOk ? '' : '1..'}${room} (the room at R${i}) before insn ${err.pc}; return ${ret.name} otherwise${always}`,
+      c: `if (${zeroOk ? '' : 'len == 0 || '}len > ${room}) return ${ret.name};   /* len: the size in R${sizeReg} */`,
+    }];
+  }
+  return [];
+}
+
+/** Size of the object a pointer points to, from its log text (map value vs=, memory sz=). */
+function objectSize(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const vs = /vs=(\d+)/.exec(text);
+  if (vs && /^map_value/.test(text)) return Number(vs[1]);
+  return field(text, 'sz');
+}
+
+/** Before the `rB += rX` that gave the failing pointer its variable offset: bound rX (check or mask). */
+function indexCheck(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const n = path.length;
+  const st = stateAt(r, n - 1);
+  if (!st) return [];
+  const ins = p.insns[err.pc]!;
+  const acc = accessOf(ins) ?? { size: 0, off: 0 };
+  let cur = accessBase(ins, err);
+  // pointer arithmetic rejected at the add itself
+  const c0 = op.cls(ins.code);
+  if (c0 === op.BPF_ALU64 && op.aluOp(ins.code) === op.BPF_ADD) cur = ins.dst;
+  if (cur === null) return [];
+  const ptrText = st.regs[`R${cur}`];
+  const size = objectSize(ptrText);
+  if (size === undefined) return [];
+  for (let i = n - 1; i >= 0 && n - 1 - i < 400; i--) {
+    const pc = path[i]!;
+    const x = p.insns[pc]!;
+    const c = op.cls(x.code);
+    if (i < n - 1 || pc === err.pc) {
+      if (c === op.BPF_ALU64 && op.aluOp(x.code) === op.BPF_ADD && op.srcBit(x.code) === op.BPF_X && x.dst === cur) {
+        const before = stateAt(r, i);
+        if (!before || typeOf(before.regs[`R${x.src}`]) !== 'scalar') return [];
+        const baseOff = field(before.regs[`R${cur}`], 'off') ?? 0;
+        // after the add the pointer's fixed part can still grow by constants: take it from the access's state
+        const accessOff = (field(ptrText, 'off') ?? 0) + acc.off;
+        const limit = size - acc.size - accessOff;
+        if (limit < 0 || baseOff > accessOff) return [];
+        const ret = safeReturn(p);
+        const mask = limit === 0 ? 0 : 2 ** Math.floor(Math.log2(limit + 1)) - 1;
+        return [
+          {
+            kind: 'index_check', pc,
+            code: [A.jImm(op.BPF_JLE, x.src, limit, 2), A.movImm(0, ret.value), A.exit()],
+            description: `bound the offset R${x.src} added to the pointer at insn ${pc}: unsigned R${x.src} <= ${limit} (the object has ${size} bytes, the access ${acc.size} at offset ${accessOff}); return ${ret.name} otherwise`,
+            c: `if (idx > ${limit}) return ${ret.name};   /* idx: the offset in R${x.src}, unsigned */`,
+          },
+          {
+            kind: 'index_mask', pc,
+            code: [A.andImm(x.src, mask)],
+            description: `mask the offset R${x.src} added to the pointer at insn ${pc} with ${mask} (the largest 2^k-1 <= ${limit})`,
+            c: `idx &= ${mask};   /* idx: the offset in R${x.src} */`,
+          },
+        ];
+      }
+    }
+    if (i === n - 1) continue;
+    // follow copies back; stop at any other write of the register
+    if (c === op.BPF_ALU64 && op.aluOp(x.code) === op.BPF_MOV && op.srcBit(x.code) === op.BPF_X && x.dst === cur) { cur = x.src; continue; }
+    if (c === op.BPF_ALU64 && op.srcBit(x.code) === op.BPF_K && x.dst === cur && (op.aluOp(x.code) === op.BPF_ADD || op.aluOp(x.code) === op.BPF_SUB)) continue;
+    const writes = (c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_LDX || x.code === op.BPF_LD_IMM64) && x.dst === cur;
+    const call = (c === op.BPF_JMP || c === op.BPF_JMP32) && op.jmpOp(x.code) === op.BPF_CALL && cur <= 5;
+    if (writes || call) return [];
+  }
+  return [];
+}
+
+/** On the leaking path's last edges into the exit: release the reference the state still holds. */
+function releaseFix(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const n = path.length;
+  const last = stateAt(r, n - 1);
+  if (!last || !last.refs.length) return [];
+  const id = last.refs[0]!;
+  const acq = acquireOf(p, r, path, id);
+  const acquire = acq ? helperName(p.insns[acq]!.imm) : undefined;
+  const rel = acquire ? RELEASE[acquire] : undefined;
+  const relId = rel ? helperId(rel) : undefined;
+  if (!acquire || !rel || relId === undefined) return [];
+  const out: Candidate[] = [];
+  // candidate spots: the last few steps of the path (an edge from a branch first)
+  for (let i = n - 1; i >= 1 && out.length < 6 && n - 1 - i < 12; i--) {
+    const st = stateAt(r, i);
+    if (!st || !st.refs.includes(id)) break;
+    const holder = Object.keys(st.regs).find((k) => field(st.regs[k], 'ref_obj_id') === id && !typeOf(st.regs[k]).endsWith('_or_null'));
+    if (!holder) continue;
+    const at = path[i]!;
+    const from = path[i - 1]!;
+    const code: Insn[] = [];
+    const r0 = st.regs.R0;
+    const r0const = r0 !== undefined && /^-?(\d+|0x[0-9a-f]+)$/.test(r0) ? Number(r0) : undefined;
+    // keep r0 when it is live at `at` and not a constant we can restore
+    const needR0 = r0 !== undefined && r0const === undefined;
+    const slotOff = -(Math.max(8, ...Object.keys(st.regs).filter((k) => /^fp-\d+$/.test(k)).map((k) => Number(k.slice(3))), ...p.insns.filter((x) => x.dst === 10 || x.src === 10).map((x) => -x.off)) + 8);
+    if (needR0 && slotOff < -512) continue;
+    if (needR0) code.push(A.stx(op.BPF_DW, 10, 0, slotOff));
+    if (/^R\d$/.test(holder)) code.push(A.movReg(1, Number(holder.slice(1))));
+    else code.push(A.ldx(op.BPF_DW, 1, 10, Number(holder.slice(2))));
+    if (rel === 'bpf_ringbuf_discard') code.push(A.movImm(2, 0));
+    code.push(A.call(relId));
+    if (needR0) code.push(A.ldx(op.BPF_DW, 0, 10, slotOff));
+    else if (r0const !== undefined) code.push(A.movImm(0, r0const));
+    const onEdge = from !== at - 1 || p.insns[from] === undefined;
+    out.push({
+      kind: 'release', pc: at, ...(onEdge || i > 0 ? { from } : {}),
+      code,
+      description: `release the ${acquire.replace(/^bpf_/, '')} reference (id ${id}, in ${holder}) with ${rel} on the path from insn ${from} to insn ${at}`,
+      c: `${rel}(${rel === 'bpf_ringbuf_discard' ? 'rec, 0' : 'sk'});   /* on this path only: ${holder} holds it */`,
+    });
+  }
+  return out;
+}
+
+/** Rewrites the witness's helper pcs to the patched program's. */
+function movedWitness(w: Witness, pcOf: (pc: number) => number): Witness {
+  return { ...w, helpers: w.helpers.map((h) => ({ ...h, pc: pcOf(h.pc) })) };
+}
+
+/** Candidate fixes for a rejection, each re-verified and replayed. */
+export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[], witness: Witness | null, vopts: VerifyOptions = {}, maxTries = 8): Fix[] {
+  const err = r.error;
+  if (!err || !path.length) return [];
+  const st = stateAt(r, path.length - 1);
+  if (!st) return [];
+  const cands: Candidate[] = [];
+  if (err.kind === 'reference_leak') cands.push(...releaseFix(p, r, err, path));
+  else {
+    cands.push(...nullCheck(p, err, st.regs));
+    if (err.kind === 'packet_oob') cands.push(...packetCheck(p, r, err, path));
+    cands.push(...sizeCheck(p, err, st.regs));
+    cands.push(...indexCheck(p, r, err, path));
+  }
+  const fixes: Fix[] = [];
+  for (const cand of cands.slice(0, maxTries)) {
+    let patched: Patched;
+    try {
+      patched = cand.from !== undefined ? insertOnEdge(p, cand.from, cand.pc, cand.code) : insertBefore(p, cand.pc, cand.code);
+    } catch {
+      continue;
+    }
+    const v = verify(patched.program, { ...vopts, log: false, pathStates: false });
+    const insns = cand.code.map((_, k) => disasmInsn(patched.program.insns, patched.pcOf(cand.pc) - cand.code.length + k));
+    const where = atLine(p, cand.pc);
+    const fix: Fix = {
+      kind: cand.kind, pc: cand.pc, ...(cand.from !== undefined && { from: cand.from }), insns,
+      description: cand.description,
+      c: where ? `add \`${cand.c}\` ${where}` : null,
+      verified: v.verdict === 'accept',
+      verdict: v.verdict === 'accept' ? 'accepted' : `rejected at patched insn ${v.error?.pc}: ${v.error?.message}`,
+      replayed: null,
+    };
+    if (fix.verified && witness) {
+      try {
+        const rep = replayWitness(patched.program, movedWitness(witness, patched.pcOf), { pc: patched.pcOf(err.pc), memory: true });
+        fix.replayed = !rep.fault && !rep.error;
+        fix.replayNote = rep.fault ? `faults at patched pc ${rep.fault.pc}` : rep.error ? `stops: ${rep.error.message}` : `runs to exit, r0 = ${rep.r0}`;
+      } catch (e) {
+        fix.replayNote = `the VM cannot run the counterexample: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+    fixes.push(fix);
+  }
+  return fixes;
+}

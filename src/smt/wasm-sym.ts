@@ -1,0 +1,254 @@
+/**
+ * Symbolic execution of the WebAssembly the JIT emits, as Z3 terms. The input is the encoded
+ * instruction bytes of one template (what `Code` holds after an emitter ran), decoded here, so the
+ * formula is derived from the emitted code, not from a hand copy of it. The subset: i32/i64
+ * constants, locals, arithmetic, bitwise, shifts and rotates (count masked as WebAssembly does),
+ * comparisons, eqz, wrap/extend (including extend8/16/32_s), select, if/else/end with a result,
+ * and loads/stores on a byte-array memory (little-endian). Division and remainder record their
+ * trap conditions (zero divisor; INT_MIN / -1 for div_s). Anything else (calls, branches, globals)
+ * is outside the subset and rejected with the opcode named.
+ */
+import { I32, I64, Op } from '../jit/wasm/index.js';
+import type { Z3Ctx, ZB, ZT } from './z3-algebra.js';
+
+type Arr = ReturnType<Z3Ctx['Array']['const']>;
+
+export interface SymValue { type: 'i32' | 'i64'; v: ZT }
+
+export interface SymState {
+  locals: Map<number, SymValue>;
+  stack: SymValue[];
+  /** Memory: 32-bit address to byte. */
+  mem: Arr;
+  /** Some path reaches a trap when this holds. */
+  trap: ZB;
+}
+
+const NAMES = new Map<number, string>(Object.entries(Op).map(([k, v]) => [v, k]));
+
+export class WasmSymbolic {
+  private fresh = 0;
+  constructor(readonly Z: Z3Ctx) {}
+
+  /** A state with the given locals (others read as fresh unknowns) and an arbitrary memory. */
+  state(locals: Map<number, SymValue>, mem?: Arr): SymState {
+    const Z = this.Z;
+    return { locals: new Map(locals), stack: [], mem: mem ?? Z.Array.const('mem', Z.BitVec.sort(32), Z.BitVec.sort(8)), trap: Z.Bool.val(false) };
+  }
+
+  /** Runs the encoded code on `s` (mutated) and returns it. `localTypes` gives the type of each local. */
+  run(code: Uint8Array, s: SymState, localTypes: (i: number) => 'i32' | 'i64'): SymState {
+    const r = new Reader(code);
+    this.block(r, s, localTypes, false);
+    if (!r.done()) throw new Error(`wasm-sym: unexpected ${NAMES.get(code[r.pos]!) ?? code[r.pos]} at byte ${r.pos}`);
+    return s;
+  }
+
+  /** Executes until `end`/`else` (consumed when inside a block) or the end of the code. */
+  private block(r: Reader, s: SymState, lt: (i: number) => 'i32' | 'i64', nested: boolean): 'end' | 'else' | 'eof' {
+    const Z = this.Z;
+    const c32 = (n: number | bigint): ZT => Z.BitVec.val(BigInt.asUintN(32, BigInt(n)), 32);
+    const c64 = (n: number | bigint): ZT => Z.BitVec.val(BigInt.asUintN(64, BigInt(n)), 64);
+    const pop = (t?: 'i32' | 'i64'): ZT => {
+      const x = s.stack.pop();
+      if (!x) throw new Error('wasm-sym: stack underflow');
+      if (t && x.type !== t) throw new Error(`wasm-sym: expected ${t}, found ${x.type}`);
+      return x.v;
+    };
+    const push = (type: 'i32' | 'i64', v: ZT): void => { s.stack.push({ type, v }); };
+    const bool = (b: ZB): ZT => Z.If(b, c32(1), c32(0)) as ZT;
+    const bin = (t: 'i32' | 'i64', f: (a: ZT, b: ZT) => ZT): void => { const b = pop(t); const a = pop(t); push(t, f(a, b)); };
+    const cmp = (t: 'i32' | 'i64', f: (a: ZT, b: ZT) => ZB): void => { const b = pop(t); const a = pop(t); push('i32', bool(f(a, b))); };
+    const cnt = (b: ZT, w: number): ZT => b.and(w === 32 ? c32(31) : c64(63));
+    const rotl = (a: ZT, b: ZT, w: number): ZT => { const k = cnt(b, w); return a.shl(k).or(a.lshr((w === 32 ? c32(32) : c64(64)).sub(k))); };
+    const rotr = (a: ZT, b: ZT, w: number): ZT => { const k = cnt(b, w); return a.lshr(k).or(a.shl((w === 32 ? c32(32) : c64(64)).sub(k))); };
+    const trapIf = (b: ZB): void => { s.trap = Z.Or(s.trap, b); };
+    const div = (t: 'i32' | 'i64', kind: 'div_s' | 'div_u' | 'rem_s' | 'rem_u'): void => {
+      const w = t === 'i32' ? 32 : 64;
+      const c = w === 32 ? c32 : c64;
+      const b = pop(t); const a = pop(t);
+      trapIf(b.eq(c(0)));
+      if (kind === 'div_s') trapIf(Z.And(a.eq(c(1n << BigInt(w - 1))), b.eq(c(-1))));
+      push(t, kind === 'div_s' ? a.sdiv(b) : kind === 'div_u' ? a.udiv(b) : kind === 'rem_s' ? a.srem(b) : a.urem(b));
+    };
+    const load = (bytes: number, signed: boolean, t: 'i32' | 'i64', offset: number): void => {
+      const addr = pop('i32').add(c32(offset));
+      const parts: ZT[] = [];
+      for (let i = bytes - 1; i >= 0; i--) parts.push(s.mem.select(addr.add(c32(i))) as unknown as ZT);
+      const v = parts.length === 1 ? parts[0]! : Z.Concat(...parts) as ZT;
+      const w = t === 'i32' ? 32 : 64;
+      push(t, 8 * bytes === w ? v : signed ? v.signExt(w - 8 * bytes) : v.zeroExt(w - 8 * bytes));
+    };
+    const store = (bytes: number, t: 'i32' | 'i64', offset: number): void => {
+      const v = pop(t);
+      const addr = pop('i32').add(c32(offset));
+      let m = s.mem;
+      for (let i = 0; i < bytes; i++) m = m.store(addr.add(c32(i)), v.extract(8 * i + 7, 8 * i)) as Arr;
+      s.mem = m;
+    };
+    while (!r.done()) {
+      const o = r.byte();
+      switch (o) {
+        case Op.end: if (nested) return 'end'; throw new Error('wasm-sym: unbalanced end');
+        case Op.else_: if (nested) return 'else'; throw new Error('wasm-sym: else outside if');
+        case Op.nop: break;
+        case Op.drop: pop(); break;
+        case Op.i32_const: push('i32', c32(r.s32())); break;
+        case Op.i64_const: push('i64', c64(r.s64())); break;
+        case Op.local_get: {
+          const i = r.u32();
+          let x = s.locals.get(i);
+          if (!x) { const t = lt(i); x = { type: t, v: Z.BitVec.const(`local${i}_${this.fresh++}`, t === 'i32' ? 32 : 64) }; s.locals.set(i, x); }
+          s.stack.push(x);
+          break;
+        }
+        case Op.local_set: case Op.local_tee: {
+          const i = r.u32();
+          const x = s.stack[s.stack.length - 1];
+          if (!x) throw new Error('wasm-sym: stack underflow');
+          if (x.type !== lt(i)) throw new Error(`wasm-sym: local ${i} is ${lt(i)}, value is ${x.type}`);
+          s.locals.set(i, x);
+          if (o === Op.local_set) s.stack.pop();
+          break;
+        }
+        case Op.select: {
+          const c = pop('i32');
+          const b = s.stack.pop()!; const a = s.stack.pop()!;
+          push(a.type, Z.If(c.eq(c32(0)), b.v, a.v) as ZT);
+          break;
+        }
+        case Op.if_: {
+          const bt = r.byte();
+          const c = Z.Not(pop('i32').eq(c32(0)));
+          const base = { locals: new Map(s.locals), stack: [...s.stack], mem: s.mem, trap: s.trap };
+          const th: SymState = { locals: new Map(base.locals), stack: [...base.stack], mem: base.mem, trap: Z.Bool.val(false) };
+          const el: SymState = { locals: new Map(base.locals), stack: [...base.stack], mem: base.mem, trap: Z.Bool.val(false) };
+          const how = this.block(r, th, lt, true);
+          if (how === 'else') this.block(r, el, lt, true);
+          if (th.stack.length !== el.stack.length) throw new Error('wasm-sym: if arms leave different stacks');
+          if (bt !== 0x40 && bt !== I32 && bt !== I64) throw new Error(`wasm-sym: block type 0x${bt.toString(16)}`);
+          s.stack = th.stack.map((x, i) => ({ type: x.type, v: x === el.stack[i] ? x.v : Z.If(c, x.v, el.stack[i]!.v) as ZT }));
+          const keys = new Set([...th.locals.keys(), ...el.locals.keys()]);
+          for (const k of keys) {
+            const a = th.locals.get(k), b = el.locals.get(k);
+            if (a && b) s.locals.set(k, a === b ? a : { type: a.type, v: Z.If(c, a.v, b.v) as ZT });
+          }
+          s.mem = th.mem === el.mem ? th.mem : Z.If(c, th.mem, el.mem) as unknown as Arr;
+          s.trap = Z.Or(base.trap, Z.And(c, th.trap), Z.And(Z.Not(c), el.trap));
+          break;
+        }
+        case Op.i32_eqz: push('i32', bool(pop('i32').eq(c32(0)))); break;
+        case Op.i64_eqz: push('i32', bool(pop('i64').eq(c64(0)))); break;
+        case Op.i32_eq: cmp('i32', (a, b) => a.eq(b)); break;
+        case Op.i32_ne: cmp('i32', (a, b) => Z.Not(a.eq(b))); break;
+        case Op.i32_lt_s: cmp('i32', (a, b) => a.slt(b)); break;
+        case Op.i32_lt_u: cmp('i32', (a, b) => a.ult(b)); break;
+        case Op.i32_gt_s: cmp('i32', (a, b) => a.sgt(b)); break;
+        case Op.i32_gt_u: cmp('i32', (a, b) => a.ugt(b)); break;
+        case Op.i32_le_s: cmp('i32', (a, b) => a.sle(b)); break;
+        case Op.i32_le_u: cmp('i32', (a, b) => a.ule(b)); break;
+        case Op.i32_ge_s: cmp('i32', (a, b) => a.sge(b)); break;
+        case Op.i32_ge_u: cmp('i32', (a, b) => a.uge(b)); break;
+        case Op.i64_eq: cmp('i64', (a, b) => a.eq(b)); break;
+        case Op.i64_ne: cmp('i64', (a, b) => Z.Not(a.eq(b))); break;
+        case Op.i64_lt_s: cmp('i64', (a, b) => a.slt(b)); break;
+        case Op.i64_lt_u: cmp('i64', (a, b) => a.ult(b)); break;
+        case Op.i64_gt_s: cmp('i64', (a, b) => a.sgt(b)); break;
+        case Op.i64_gt_u: cmp('i64', (a, b) => a.ugt(b)); break;
+        case Op.i64_le_s: cmp('i64', (a, b) => a.sle(b)); break;
+        case Op.i64_le_u: cmp('i64', (a, b) => a.ule(b)); break;
+        case Op.i64_ge_s: cmp('i64', (a, b) => a.sge(b)); break;
+        case Op.i64_ge_u: cmp('i64', (a, b) => a.uge(b)); break;
+        case Op.i32_add: bin('i32', (a, b) => a.add(b)); break;
+        case Op.i32_sub: bin('i32', (a, b) => a.sub(b)); break;
+        case Op.i32_mul: bin('i32', (a, b) => a.mul(b)); break;
+        case Op.i32_and: bin('i32', (a, b) => a.and(b)); break;
+        case Op.i32_or: bin('i32', (a, b) => a.or(b)); break;
+        case Op.i32_xor: bin('i32', (a, b) => a.xor(b)); break;
+        case Op.i32_shl: bin('i32', (a, b) => a.shl(cnt(b, 32))); break;
+        case Op.i32_shr_s: bin('i32', (a, b) => a.shr(cnt(b, 32))); break;
+        case Op.i32_shr_u: bin('i32', (a, b) => a.lshr(cnt(b, 32))); break;
+        case Op.i32_rotl: bin('i32', (a, b) => rotl(a, b, 32)); break;
+        case Op.i32_rotr: bin('i32', (a, b) => rotr(a, b, 32)); break;
+        case Op.i32_div_s: div('i32', 'div_s'); break;
+        case Op.i32_div_u: div('i32', 'div_u'); break;
+        case Op.i32_rem_s: div('i32', 'rem_s'); break;
+        case Op.i32_rem_u: div('i32', 'rem_u'); break;
+        case Op.i64_add: bin('i64', (a, b) => a.add(b)); break;
+        case Op.i64_sub: bin('i64', (a, b) => a.sub(b)); break;
+        case Op.i64_mul: bin('i64', (a, b) => a.mul(b)); break;
+        case Op.i64_and: bin('i64', (a, b) => a.and(b)); break;
+        case Op.i64_or: bin('i64', (a, b) => a.or(b)); break;
+        case Op.i64_xor: bin('i64', (a, b) => a.xor(b)); break;
+        case Op.i64_shl: bin('i64', (a, b) => a.shl(cnt(b, 64))); break;
+        case Op.i64_shr_s: bin('i64', (a, b) => a.shr(cnt(b, 64))); break;
+        case Op.i64_shr_u: bin('i64', (a, b) => a.lshr(cnt(b, 64))); break;
+        case Op.i64_rotl: bin('i64', (a, b) => rotl(a, b, 64)); break;
+        case Op.i64_rotr: bin('i64', (a, b) => rotr(a, b, 64)); break;
+        case Op.i64_div_s: div('i64', 'div_s'); break;
+        case Op.i64_div_u: div('i64', 'div_u'); break;
+        case Op.i64_rem_s: div('i64', 'rem_s'); break;
+        case Op.i64_rem_u: div('i64', 'rem_u'); break;
+        case Op.i32_wrap_i64: push('i32', pop('i64').extract(31, 0)); break;
+        case Op.i64_extend_i32_s: push('i64', pop('i32').signExt(32)); break;
+        case Op.i64_extend_i32_u: push('i64', pop('i32').zeroExt(32)); break;
+        case Op.i32_extend8_s: push('i32', pop('i32').extract(7, 0).signExt(24)); break;
+        case Op.i32_extend16_s: push('i32', pop('i32').extract(15, 0).signExt(16)); break;
+        case Op.i64_extend8_s: push('i64', pop('i64').extract(7, 0).signExt(56)); break;
+        case Op.i64_extend16_s: push('i64', pop('i64').extract(15, 0).signExt(48)); break;
+        case Op.i64_extend32_s: push('i64', pop('i64').extract(31, 0).signExt(32)); break;
+        case Op.i32_load: case Op.i64_load: case Op.i32_load8_s: case Op.i32_load8_u: case Op.i32_load16_s: case Op.i32_load16_u:
+        case Op.i64_load8_s: case Op.i64_load8_u: case Op.i64_load16_s: case Op.i64_load16_u: case Op.i64_load32_s: case Op.i64_load32_u: {
+          r.u32(); // alignment hint
+          const off = r.u32();
+          const spec = LOADS[o]!;
+          load(spec[0], spec[1], spec[2], off);
+          break;
+        }
+        case Op.i32_store: case Op.i64_store: case Op.i32_store8: case Op.i32_store16: case Op.i64_store8: case Op.i64_store16: case Op.i64_store32: {
+          r.u32();
+          const off = r.u32();
+          const spec = STORES[o]!;
+          store(spec[0], spec[1], off);
+          break;
+        }
+        default:
+          throw new Error(`wasm-sym: ${NAMES.get(o) ?? `opcode 0x${o.toString(16)}`} is outside the modelled subset`);
+      }
+    }
+    if (nested) throw new Error('wasm-sym: missing end');
+    return 'eof';
+  }
+}
+
+/** bytes, signed, result type */
+const LOADS: Record<number, [number, boolean, 'i32' | 'i64']> = {
+  [Op.i32_load]: [4, false, 'i32'], [Op.i64_load]: [8, false, 'i64'],
+  [Op.i32_load8_s]: [1, true, 'i32'], [Op.i32_load8_u]: [1, false, 'i32'], [Op.i32_load16_s]: [2, true, 'i32'], [Op.i32_load16_u]: [2, false, 'i32'],
+  [Op.i64_load8_s]: [1, true, 'i64'], [Op.i64_load8_u]: [1, false, 'i64'], [Op.i64_load16_s]: [2, true, 'i64'], [Op.i64_load16_u]: [2, false, 'i64'],
+  [Op.i64_load32_s]: [4, true, 'i64'], [Op.i64_load32_u]: [4, false, 'i64'],
+};
+const STORES: Record<number, [number, 'i32' | 'i64']> = {
+  [Op.i32_store]: [4, 'i32'], [Op.i64_store]: [8, 'i64'], [Op.i32_store8]: [1, 'i32'], [Op.i32_store16]: [2, 'i32'],
+  [Op.i64_store8]: [1, 'i64'], [Op.i64_store16]: [2, 'i64'], [Op.i64_store32]: [4, 'i64'],
+};
+
+/** LEB128 reader over the code bytes. */
+class Reader {
+  pos = 0;
+  constructor(private readonly b: Uint8Array) {}
+  done(): boolean { return this.pos >= this.b.length; }
+  byte(): number { return this.b[this.pos++]!; }
+  u32(): number {
+    let r = 0, shift = 0, x: number;
+    do { x = this.byte(); r |= (x & 0x7f) << shift; shift += 7; } while (x & 0x80);
+    return r >>> 0;
+  }
+  s32(): number { return Number(BigInt.asIntN(32, this.s64())); }
+  s64(): bigint {
+    let r = 0n, shift = 0n, x: number;
+    do { x = this.byte(); r |= BigInt(x & 0x7f) << shift; shift += 7n; } while (x & 0x80);
+    if (x & 0x40) r -= 1n << shift;
+    return BigInt.asIntN(64, r);
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * `explain --fix`, the sites of non-memory faults and the class of a false alarm's loss: patches
+ * for a NULL dereference, a short packet check, a variable map-value index and a leaked ring
+ * buffer record, each re-verified and with the counterexample replayed on the patched program;
+ * a leak's replay shows the acquire and the leaking exit; a lost relation is named as one.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadAsmProgram } from '../../src/loader/asm.js';
+import { loadFile } from '../../src/loader/index.js';
+import { closeExplain, explainProgram } from '../../src/smt/explain/index.js';
+import { insertBefore, insertOnEdge, asmPatch } from '../../src/smt/explain/patch.js';
+import * as op from '../../src/isa/opcodes.js';
+import { verify } from '../../src/verifier/index.js';
+
+const prog = (text: string) => loadAsmProgram(text, 'test.s', {});
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const corpus = (file: string): string => readFileSync(`${root}corpus/verifier/${file}`, 'utf8');
+/** Reads 4 bytes at offset 12 after proving only 14. */
+const SHORT_CHECK = corpus('packet/bounds-short.s');
+/** A hash map value indexed by len & 15 (value: 8 bytes). */
+const INDEX = corpus('map/value-var-index-too-big.s');
+/** A reserved record submitted on one path and leaked on the other. */
+const LEAK_ONE_PATH = corpus('refs/ringbuf-leak-one-path.s');
+/** A hash lookup read without a NULL check. */
+const NULL_DEREF = corpus('map/hash-const-key-null.s');
+
+afterAll(async () => {
+  await closeExplain();
+});
+
+
+
+
+
+// j = idx << 1 is computed before the check idx < 8: the check bounds idx, not j
+const LOST_RELATION = `.type socket_filter
+.map m array key=4 value=16 entries=1
+    r6 = *(u32 *)(r1 +0)
+    *(u32 *)(r10 -4) = 0
+    r2 = r10
+    r2 += -4
+    r1 = map[m]
+    call bpf_map_lookup_elem
+    if r0 == 0 goto out
+    r1 = r6
+    r1 <<= 1
+    if r6 >= 8 goto out
+    r0 += r1
+    r0 = *(u8 *)(r0 +0)
+out:
+    r0 = 0
+    exit
+`;
+
+describe('patches', () => {
+  it('insertBefore relocates jumps around the inserted code; jumps to the point land on it', () => {
+    const p = prog(SHORT_CHECK);
+    const { program, pcOf } = insertBefore(p, 5, [asmPatch.movImm(0, 7)]);
+    expect(program.insns).toHaveLength(p.insns.length + 1);
+    expect(pcOf(5)).toBe(6);
+    // the `if r4 > r3 goto out` at 4 still reaches `out`
+    expect(4 + 1 + program.insns[4]!.off).toBe(pcOf(6));
+    expect(verify(program).verdict).toBe('reject');
+  });
+
+  it('insertOnEdge: only the edge from the branch runs the code; the fall-through skips it', () => {
+    const p = prog(LEAK_ONE_PATH);
+    const { program, pcOf } = insertOnEdge(p, 9, 13, [asmPatch.movImm(5, 1)]);
+    // a goto over the code, then the code, then the old insn 13
+    expect(program.insns[13]!.code).toBe(op.BPF_JMP | op.BPF_JA);
+    expect(pcOf(13)).toBe(15);
+    expect(9 + 1 + program.insns[9]!.off).toBe(14);
+  });
+});
+
+describe('explain --fix', () => {
+  it('a NULL map value: a NULL check before the read, verified and replayed', async () => {
+    const e = await explainProgram(prog(NULL_DEREF), { fix: true });
+    expect(e.feasible).toBe(true);
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'null_check', pc: 6, replayed: true });
+    expect(f.insns[0]).toMatch(/^if r0 != 0x0 goto/);
+  });
+
+  it('a packet read past the check: a bounds check against data_end', async () => {
+    const e = await explainProgram(prog(SHORT_CHECK), { fix: true });
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'packet_check', pc: 5, replayed: true });
+    expect(f.description).toContain('+ 16');
+  });
+
+  it('a variable map-value index: a check (and a mask) before the pointer addition', async () => {
+    const e = await explainProgram(prog(INDEX), { fix: true });
+    const kinds = e.fixes!.filter((x) => x.verified && x.replayed).map((x) => x.kind);
+    expect(kinds).toEqual(['index_check', 'index_mask']);
+    expect(e.fixes![0]!.insns[0]).toBe('if r6 <= 0x7 goto pc+2');
+  });
+
+  it('a record leaked on one path: discarded on that path only; the replay shows acquire and leaking exit', async () => {
+    const e = await explainProgram(prog(LEAK_ONE_PATH), { fix: true });
+    expect(e.feasible).toBe(true);
+    expect(e.sites!.map((s) => [s.role, s.pc])).toEqual([['acquire', 5], ['leak', 14]]);
+    expect(e.replay).toMatchObject({ reproduced: true });
+    expect(e.replay!.shows).toBe('the run acquires the reference at pc 5 and exits at pc 14 without releasing it');
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'release', pc: 13, from: 9, replayed: true });
+    expect(f.insns).toContain('call bpf_ringbuf_discard#133');
+  });
+
+  it('maps the fix to the C line through line info', async () => {
+    const file = `${root}corpus/c/map_lookup_nocheck.o`;
+    const [p] = await loadFile(file, new Uint8Array(readFileSync(file)));
+    const e = await explainProgram(p!, { fix: true });
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f.c).toMatch(/^add `if \(!ptr\) return XDP_DROP;.*` before line \d+ \(map_lookup_nocheck\.c: /);
+  });
+});
+
+describe('the loss of a false alarm', () => {
+  it('names a lost relation with both registers and both instructions, never two equal ranges', async () => {
+    const e = await explainProgram(prog(LOST_RELATION));
+    expect(e.feasible).toBe(false);
+    const im = e.imprecision!;
+    expect(im).toMatchObject({ pc: 9, cls: 'lost_relation', pcs: [9, 10] });
+    expect(im.why).toMatch(/R1 is computed from R6 .* the check at insn 10 .* bounds R6/);
+    expect(im.concrete).toContain('[0, 14]');
+    expect(im.concrete).not.toBe(im.abstract);
+  });
+});
