@@ -137,7 +137,9 @@ export interface LineInfo {
 export type FuncParam =
   | { kind: 'scalar' }
   | { kind: 'ptr'; size: number; pointee?: string; nonnull?: boolean }
-  | { kind: 'ctx'; pointee?: string };
+  | { kind: 'ctx'; pointee?: string }
+  /** `__arg_trusted`: a trusted pointer to the kernel struct of that (essential) name, NULL allowed with `__arg_nullable`. */
+  | { kind: 'btf'; struct: string; nullable?: boolean };
 
 /** One BTF func_info record. */
 export interface FuncInfo {
@@ -203,4 +205,9 @@ export interface Program {
   btf?: ProgramBtf;
   /** Where the program came from, for messages: file name. */
   file?: string;
+  /**
+   * The target kernel's BTF the program was loaded against (`--btf`); absent: the running
+   * kernel's /sys/kernel/btf/vmlinux. BTF-typed contexts, kernel pointers and kfuncs refer to it.
+   */
+  targetBtf?: string;
 }

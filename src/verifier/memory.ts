@@ -3,6 +3,7 @@
  * context, the stack (per-byte slots, spill/fill), map values, packets and helper memory,
  * and the stack ranges helpers read or write (check_stack_range_initialized).
  */
+import type { MapSpec } from '../isa/program.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
@@ -11,6 +12,9 @@ import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './sta
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { stackSlotCode } from './precision.js';
+import { checkBtfAccess } from './btf-access.js';
+import { btfCtxAccess } from './tracing-ctx.js';
+import { bpfSockAccess } from '../runtime/context/sock.js';
 
 export type Access = 'read' | 'write';
 
@@ -39,6 +43,22 @@ export function checkStrictAlignment(env: Env, r: Reg, insnOff: number, size: nu
 function loadedScalar(env: Env, size: number, sext: boolean): Scalar {
   if (size === 8) return env.UNKNOWN;
   return sext ? env.dom.sextLoad(env.UNKNOWN, size as 1 | 2 | 4) : env.dom.truncate(env.UNKNOWN, size as 1 | 2 | 4);
+}
+
+/**
+ * bpf_map_direct_read: a constant-offset load from a frozen read-only array (libbpf freezes
+ * .rodata and .kconfig after filling them) is the known value stored there.
+ */
+function frozenValue(env: Env, m: MapSpec, r: Reg, off: number, size: number, sext: boolean): Scalar | undefined {
+  if (!m.readonly || (m.flags & 0x80) === 0 || m.type !== 'array' || !m.initial) return undefined;
+  const c = env.dom.constValue(r.v);
+  if (c === undefined) return undefined;
+  const at = off + Number(c);
+  if (at < 0 || at + size > m.initial.length) return undefined;
+  let v = 0n;
+  for (let i = 0; i < size; i++) v |= BigInt(m.initial[at + i]!) << BigInt(8 * i);
+  if (sext) v = BigInt.asUintN(64, BigInt.asIntN(size * 8, v));
+  return env.dom.known(v);
 }
 
 /** check_mem_region_access: fixed `off` plus the register's variable part within [0, memSize). */
@@ -89,13 +109,17 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   const r = env.reg(regno);
   const off = insnOff + r.off;
   const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
+  if (base(r.type) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) {
+    checkBtfAccess(env, regno, r, insnOff, size, t === 'write', dst, () => setLoaded(loadedScalar(env, size, sext)));
+    return;
+  }
   switch (r.type) {
     case T.PTR_TO_MAP_VALUE: {
       const m = env.map(r.map);
       if (t === 'write' && (m.readonly || (m.flags & 0x80) !== 0))
         env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
       checkMapValue(env, regno, r, off, size, false);
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
       return;
     }
     case T.PTR_TO_MAP_KEY: {
@@ -116,6 +140,19 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_CTX: {
       checkCtxOff(env, regno, r);
       const layout = env.ctx;
+      const target = layout ? undefined : env.tracingTarget();
+      if (target) {
+        if (t !== 'read') env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
+        const a = btfCtxAccess(env.kernelBtf(), target, off, size, env.prog.type === 'lsm');
+        if (typeof a === 'string') env.reject('ctx_access', a);
+        if (dst < 0) return;
+        if (a.kind === 'scalar') { setLoaded(loadedScalar(env, size, sext)); return; }
+        const out = env.writeReg(dst);
+        env.markPtr(out, a.type);
+        out.memSize = a.btfId;
+        if (a.type & MAYBE_NULL) out.id = env.newId();
+        return;
+      }
       if (!layout) env.reject('unsupported', `bpflab does not model the context of ${env.prog.type} programs`);
       const a = layout.access(off, size, t, { isLdsx: sext, ...(env.prog.expectedAttachType !== undefined ? { expectedAttachType: env.prog.expectedAttachType } : {}) });
       if (!a.ok) env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
@@ -149,8 +186,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_SOCK_COMMON:
     case T.PTR_TO_TCP_SOCK: {
       if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
-      const lim = r.type === T.PTR_TO_TCP_SOCK ? 112 : 80;
-      if (off < 0 || off + size > lim || !env.isConst({ ...r, type: T.SCALAR }))
+      if (!env.isConst({ ...r, type: T.SCALAR }) || !sockFieldOk(r.type, off, size))
         env.reject('ctx_access', `R${regno} invalid ${typeName(r.type)} access off=${off} size=${size}`);
       setLoaded(loadedScalar(env, size, sext));
       return;
@@ -158,6 +194,19 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     default:
       env.reject(r.type & MAYBE_NULL ? 'null_pointer' : 'invalid_mem_access', `R${regno} invalid mem access '${typeName(r.type)}'`);
   }
+}
+
+/**
+ * bpf_sock_is_valid_access, bpf_sock_common_is_valid_access (no type..priority) and
+ * bpf_tcp_sock_is_valid_access (u32 fields, bytes_received/bytes_acked u64, up to offset 96).
+ */
+function sockFieldOk(type: number, off: number, size: number): boolean {
+  if (type === T.PTR_TO_TCP_SOCK) {
+    if (off < 0 || off >= 96 || off % size !== 0) return false;
+    return off === 80 || off === 88 ? size === 8 : size === 4;
+  }
+  if (type === T.PTR_TO_SOCK_COMMON && off >= 8 && off < 24) return false;
+  return bpfSockAccess(off, size).ok;
 }
 
 /** may_access_direct_pkt_data for writes. */
