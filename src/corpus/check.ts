@@ -3,13 +3,14 @@
  * file in the old form), r0 of accepted programs run on the VM with the entry's inputs, and the
  * recorded kernel verdict against the running kernel.
  */
+import { readFileSync } from 'node:fs';
+import { FileRefused, MAX_INCLUDED_BYTES, readBoundedFile } from '../loader/file-policy.js';
+import { walkFiles, type WalkProblem } from '../loader/walk.js';
 import { InputError } from '../isa/errors.js';
 import { parseConformance } from '../isa/conformance.js';
 import type { Program } from '../isa/program.js';
 import { kernelVerdict } from '../kernel/verdict.js';
-import { FileRefused, MAX_INCLUDED_BYTES, readBoundedFile } from '../loader/file-policy.js';
 import { loadFile } from '../loader/index.js';
-import { walkFiles, type WalkResult } from '../loader/walk.js';
 import { verify, type VerifyResult } from '../verifier/index.js';
 import { runProgram, type RunInput } from '../vm/index.js';
 import { expectationFor, parseSidecar, programKey, type Expectation, type ProgramExpectation, type RunInputSpec, type Sidecar } from './expectations.js';
@@ -50,27 +51,26 @@ function summarize(sc: Sidecar): Expectation {
 export function readEntry(file: string): CorpusEntry | null {
   const expectFile = sidecarPath(file);
   let text: string;
-  try { text = new TextDecoder().decode(readBoundedFile(expectFile, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES })); } catch (e) {
-    if (e instanceof FileRefused && e.reason !== 'no such file') throw new InputError('corpus', `${expectFile}: cannot read (${e.reason})`);
+  try {
+    text = new TextDecoder().decode(readBoundedFile(expectFile, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES }));
+  } catch (e) {
+    if (e instanceof FileRefused && (e as { code?: string }).code !== 'ENOENT' && !/no such file/.test(e.message)) throw new InputError('corpus', `${file}: no readable sidecar ${expectFile} (${e.reason})`);
     return null;
   }
   const sidecar = parseSidecar(expectFile, text);
   return { file, expectFile, expect: summarize(sidecar), sidecar };
 }
 
-/**
- * The program files under `dir` (sorted by path), and what cannot be one (a FIFO, a device, a
- * link loop), by name: the walk never blocks and never loops.
- */
-export function walkProgramFiles(dir: string): WalkResult {
+/** Every program file under `dir` (sorted by path), and what cannot be one (a FIFO, a link loop). */
+export function walkProgramFiles(dir: string): { files: string[]; problems: WalkProblem[] } {
   return walkFiles(dir, (name) => PROGRAM_EXTS.some((e) => name.endsWith(e)));
 }
 
-/** Every program file under `dir` (sorted by path); the first unusable one is an InputError naming it. */
+/** Every program file under `dir` (sorted by path); a file that cannot be one is an InputError naming it. */
 export function findProgramFiles(dir: string): string[] {
-  const w = walkProgramFiles(dir);
-  if (w.problems[0]) throw new InputError('corpus', `${w.problems[0].path}: ${w.problems[0].reason}`);
-  return w.files;
+  const { files, problems } = walkProgramFiles(dir);
+  if (problems[0]) throw new InputError('corpus', `${problems[0].path}: ${problems[0].reason}`);
+  return files;
 }
 
 /** Every entry under `dir`, sorted by path. A program file without a sidecar is an error (create it with `corpus record`). */
@@ -121,7 +121,7 @@ function runInput(file: string, spec: RunInputSpec | undefined): RunInput {
   if (spec?.ctx !== undefined) input.ctx = hex(spec.ctx, `${file}: input.ctx`);
   if (spec?.mem !== undefined) input.mem = hex(spec.mem, `${file}: input.mem`);
   if (!spec && file.endsWith('.data')) {
-    const mem = parseConformance(new TextDecoder().decode(readBoundedFile(file, { regularOnly: true }))).mem;
+    const mem = parseConformance(readFileSync(file, 'utf8')).mem;
     if (mem.length) input.mem = mem;
   }
   return input;

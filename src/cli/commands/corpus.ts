@@ -8,7 +8,7 @@
 import { relative } from 'node:path';
 import { statSync } from 'node:fs';
 import { InputError } from '../../isa/errors.js';
-import { checkEntry, findProgramFiles, junitXml, readEntry, recordFile, sidecarPath, walkProgramFiles, type EntryResult } from '../../corpus/index.js';
+import { checkEntry, findProgramFiles, junitXml, readEntry, recordFile, walkProgramFiles, type EntryResult } from '../../corpus/index.js';
 import { UsageError, parseArgs, type CommandDecl } from '../args.js';
 import type { Command, Io } from '../io.js';
 
@@ -35,14 +35,17 @@ async function check(dir: string, args: ReturnType<typeof parseArgs>, io: Io): P
   const json = args.flags.has('json');
   const results: EntryResult[] = [];
   const updated: string[] = [];
-  // FIFOs, devices and link loops are failures named by path; the walk never blocks or loops
   const walk = walkProgramFiles(dir);
+  // A FIFO or a link loop where an entry should be: a failure named by path, the rest still runs.
   for (const p of walk.problems) {
     results.push({ file: p.path, ok: false, problems: [p.reason], verdict: 'error' });
     if (!json) io.out(`FAIL ${show(p.path)}: ${p.reason}\n`);
   }
-  const entries = walk.files.map((f) => ({ f, e: readEntry(f) }));
-  if (!update) for (const { f, e } of entries) if (!e) throw new InputError('corpus', `${f}: no sidecar ${sidecarPath(f)} (create it with: bpflab corpus record ${f})`);
+  const entries = walk.files.map((f) => {
+    const e = readEntry(f);
+    if (!e && !update) throw new InputError('corpus', `${f}: no sidecar ${f.replace(/\.[^./]+$/, '')}.expect.json (create it with: bpflab corpus record ${f})`);
+    return { f, e };
+  });
   for (const { f, e } of entries) {
     if (!e) {
       updated.push(await recordFile(f, { kernel: withKernel }));
