@@ -137,7 +137,9 @@ export interface LineInfo {
 export type FuncParam =
   | { kind: 'scalar' }
   | { kind: 'ptr'; size: number; pointee?: string; nonnull?: boolean }
-  | { kind: 'ctx'; pointee?: string };
+  | { kind: 'ctx'; pointee?: string }
+  /** `__arg_trusted`: a trusted pointer to the kernel struct of that (essential) name, NULL allowed with `__arg_nullable`. */
+  | { kind: 'btf'; struct: string; nullable?: boolean };
 
 /** One BTF func_info record. */
 export interface FuncInfo {
@@ -211,4 +213,9 @@ export interface Program {
    * programs of the object are unaffected; the verifier reports this as its error.
    */
   loadError?: { pc: number; message: string };
+  /**
+   * The target kernel's BTF the program was loaded against (`--btf`); absent: the running
+   * kernel's /sys/kernel/btf/vmlinux. BTF-typed contexts, kernel pointers and kfuncs refer to it.
+   */
+  targetBtf?: string;
 }

@@ -5,7 +5,10 @@
  * global functions on their own from their signature.
  */
 import type { Insn } from '../isa/insn.js';
-import type { ProgramBtf } from '../isa/program.js';
+import type { Program, ProgramBtf } from '../isa/program.js';
+import { ATTACH_TYPES } from '../loader/section-types.js';
+import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
+import { isBtfCtxProgram } from '../verifier/tracing-ctx.js';
 import { Attr, BTF_LOAD, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE } from './attr.js';
 import { BPF_CMD, bpf, errnoName, scratchBuffer, scratchCopy } from './syscall.js';
 
@@ -97,4 +100,20 @@ export function btfForInsns(btf: ProgramBtf, insns: readonly Insn[]): { btf: Pro
   });
   if (!coreOk) return { reason: 'program.btf CO-RE records do not sit on relocatable instructions (instructions rewritten?)' };
   return { btf: linesOk ? btf : { ...btf, lineInfo: [] } };
+}
+
+/**
+ * attach_btf_id for BPF_PROG_LOAD of a BTF-typed program (libbpf's find_kernel_btf_id): the id
+ * in the target kernel's BTF of the `btf_trace_NAME` typedef (tp_btf), the FUNC NAME
+ * (fentry/fexit/fmod_ret), `bpf_lsm_NAME` (lsm) or `bpf_iter_NAME` (iter); undefined for other
+ * programs or when the target does not exist (the kernel then refuses the load).
+ */
+export function attachBtfId(program: Program): number | undefined {
+  if (!isBtfCtxProgram(program.type, program.expectedAttachType) || !program.attachTo) return undefined;
+  const btf = readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
+  if (typeof btf === 'string') return undefined;
+  const a = program.expectedAttachType;
+  if (a === ATTACH_TYPES.trace_raw_tp) return btf.find(`btf_trace_${program.attachTo}`, 'typedef')[0]?.id;
+  const name = program.type === 'lsm' ? `bpf_lsm_${program.attachTo}` : a === ATTACH_TYPES.trace_iter ? `bpf_iter_${program.attachTo}` : program.attachTo;
+  return btf.find(name, 'func')[0]?.id;
 }

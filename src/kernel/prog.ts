@@ -8,7 +8,8 @@ import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import { PROG_TYPES, type ProgType, type Program } from '../isa/program.js';
 import { Attr, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
-import { btfForInsns, btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
+import { attachBtfId, btfForInsns, btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
+import { sectionType } from '../loader/section-types.js';
 import { KernelError } from './errors.js';
 import { KernelMap, mapCreate, mapUsesBtf } from './maps.js';
 import { BPF_CMD, NativeBuffer, bpf, closeFd, errnoName, releaseLarge, scratchBuffer, scratchCopy } from './syscall.js';
@@ -159,6 +160,12 @@ function loadOnce(
     .u32(PROG_LOAD.prog_flags, opts.progFlags ?? 0)
     .name(PROG_LOAD.prog_name, program.name)
     .u32(PROG_LOAD.expected_attach_type, opts.expectedAttachType ?? program.expectedAttachType ?? 0);
+  // BTF-typed programs (tp_btf, fentry, lsm, iter) name their attach target's kernel BTF id; sleepable sections set BPF_F_SLEEPABLE.
+  const btfId = attachBtfId(program);
+  if (btfId !== undefined) {
+    a.u32(PROG_LOAD.attach_btf_id, btfId);
+    if (opts.progFlags === undefined) a.u32(PROG_LOAD.prog_flags, sectionType(program.section).progFlags);
+  }
   if (btf) {
     a.u32(PROG_LOAD.prog_btf_fd, btf.fd)
       .u32(PROG_LOAD.func_info_rec_size, BPF_FUNC_INFO_SIZE)

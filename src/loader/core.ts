@@ -97,8 +97,12 @@ const isEnum = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'enum' | 
 
 const FIELD_KINDS = new Set(['field_byte_offset', 'field_byte_size', 'field_exists', 'field_signed', 'field_lshift_u64', 'field_rshift_u64']);
 const TYPE_KINDS = new Set(['type_id_local', 'type_id_target', 'type_exists', 'type_size', 'type_matches']);
-/** Kinds whose "no match" answer is 0 rather than a poisoned instruction. */
-const EXISTENCE_KINDS = new Set(['field_exists', 'type_exists', 'enumval_exists', 'type_matches']);
+/**
+ * Kinds whose "no match" answer is 0 rather than a poisoned instruction: existence checks and
+ * every type-based kind (bpf_core_calc_type_relo: "type-based relos return zero when target
+ * type is not found").
+ */
+const EXISTENCE_KINDS = new Set(['field_exists', 'type_exists', 'enumval_exists', 'type_matches', 'type_id_target', 'type_size']);
 
 /** A resolved access: where the field is and what it is. */
 interface FieldSpec {
@@ -170,7 +174,7 @@ function fieldsCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): bo
 }
 
 /** bpf_core_types_are_compat (type-based relocations). */
-function typesCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): boolean {
+export function typesCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): boolean {
   if (depth > MAX_DEPTH) return false;
   const l = lb.type(skipId(lb, lid));
   const t = tb.type(skipId(tb, tid));
@@ -260,7 +264,7 @@ function matchField(lb: Btf, accesses: Access[], rootIndex: number, tb: Btf, tar
 }
 
 /** What a field relocation yields (bpf_core_calc_field_relo); `size` is the memory access size. */
-function fieldValue(btf: Btf, spec: FieldSpec, kind: string): { value: bigint; size?: number } {
+function fieldValue(btf: Btf, spec: FieldSpec, kind: string): { value: bigint; size?: number; bitfield?: boolean } {
   if (kind === 'field_exists') return { value: 1n };
   const mt = btf.type(skipId(btf, spec.fieldType));
   const bitfield = spec.bitfieldSize > 0;
@@ -285,14 +289,14 @@ function fieldValue(btf: Btf, spec: FieldSpec, kind: string): { value: bigint; s
     }
   }
   switch (kind) {
-    case 'field_byte_offset': return bitfield ? { value: BigInt(byteOff) } : { value: BigInt(byteOff), size: byteSz };
-    case 'field_byte_size': return { value: BigInt(byteSz) };
+    case 'field_byte_offset': return bitfield ? { value: BigInt(byteOff), bitfield } : { value: BigInt(byteOff), size: byteSz };
+    case 'field_byte_size': return { value: BigInt(byteSz), bitfield };
     case 'field_signed': {
       const signed = (isEnum(mt) && mt.signed) || (mt?.kind === 'int' && (mt.encoding & 1) === 1);
-      return { value: signed ? 1n : 0n };
+      return { value: signed ? 1n : 0n, bitfield };
     }
-    case 'field_lshift_u64': return { value: BigInt(64 - (spec.bitOffset + bitSz - byteOff * 8)) };
-    case 'field_rshift_u64': return { value: BigInt(64 - bitSz) };
+    case 'field_lshift_u64': return { value: BigInt(64 - (spec.bitOffset + bitSz - byteOff * 8)), bitfield };
+    case 'field_rshift_u64': return { value: BigInt(64 - bitSz), bitfield };
     default: throw new Error(`unknown field relocation ${kind}`);
   }
 }
@@ -314,6 +318,12 @@ function typeValue(btf: Btf, id: number, kind: string): bigint {
 interface Resolution {
   local: bigint;
   localSize?: number;
+  /**
+   * Whether the instruction must hold `local` (libbpf's res->validate): not for bitfield
+   * relocations (the compiler's constants there depend on its own load width) nor for target
+   * type ids (which change while linking).
+   */
+  validate: boolean;
   /** undefined: no candidate matched. */
   target?: { value: bigint; size?: number; type: number };
 }
@@ -324,7 +334,7 @@ function resolve(lb: Btf, tb: Btf, r: Relo, kind: string): Resolution {
   if (idx.length === 0 || idx.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`bad access string '${r.access}'`);
   const localRoot = lb.type(r.typeId);
   if (!localRoot || r.typeId === 0) throw new Error(`local type [${r.typeId}] does not exist`);
-  if (kind === 'type_id_local') return { local: BigInt(r.typeId), target: { value: BigInt(r.typeId), type: r.typeId } };
+  if (kind === 'type_id_local') return { local: BigInt(r.typeId), validate: true, target: { value: BigInt(r.typeId), type: r.typeId } };
   const rootName = essentialName(localRoot.name);
   if (!rootName) throw new Error(`local type ${lb.format(r.typeId)} is anonymous`);
   const rootKind = lb.type(skipId(lb, r.typeId))?.kind;
@@ -336,12 +346,15 @@ function resolve(lb: Btf, tb: Btf, r: Relo, kind: string): Resolution {
 
   let local: bigint;
   let localSize: number | undefined;
+  let validate = kind !== 'type_id_target';
   let match: (cand: number) => { value: bigint; size?: number } | undefined;
   if (FIELD_KINDS.has(kind)) {
     const parsed = parseLocalField(lb, r.typeId, idx);
     const lv = fieldValue(lb, parsed.spec, kind);
     local = lv.value;
     localSize = lv.size;
+    // libbpf validates only non-bitfield accesses, from the local spec.
+    if (lv.bitfield) validate = false;
     match = (cand) => {
       const spec = matchField(lb, parsed.accesses, idx[0]!, tb, cand);
       return spec ? fieldValue(tb, spec, kind) : undefined;
@@ -378,7 +391,7 @@ function resolve(lb: Btf, tb: Btf, r: Relo, kind: string): Resolution {
     if (!target) target = { ...m, type: cand };
     else if (kind === 'type_id_target') throw new Error(`relocation decision ambiguity: types [${target.type}] and [${cand}] both match`);
   }
-  const out: Resolution = { local };
+  const out: Resolution = { local, validate };
   if (localSize !== undefined) out.localSize = localSize;
   if (target) out.target = target;
   return out;
@@ -394,14 +407,14 @@ function patchInsn(insns: Insn[], pc: number, res: Resolution, value: bigint): s
   const cls = BPF_CLASS(ins.code);
   if ((cls === 0x04 || cls === 0x07) && (ins.code & 0x08) === 0) {
     // ALU/ALU64 with an immediate operand.
-    if (BigInt(ins.imm >>> 0) !== BigInt.asUintN(32, res.local) && BigInt(ins.imm) !== res.local) return `unexpected insn #${pc} (ALU/ALU64) value: got ${ins.imm}, exp ${res.local} -> ${value}`;
+    if (res.validate && BigInt(ins.imm >>> 0) !== BigInt.asUintN(32, res.local) && BigInt(ins.imm) !== res.local) return `unexpected insn #${pc} (ALU/ALU64) value: got ${ins.imm}, exp ${res.local} -> ${value}`;
     if (value > 0xffffffffn || value < -0x80000000n) return `insn #${pc} (ALU/ALU64) value too big: ${value}`;
     insns[pc] = { ...ins, imm: Number(BigInt.asIntN(32, value)) };
     return undefined;
   }
   if (cls === 0x01 || cls === 0x02 || cls === 0x03) {
     // LDX / ST / STX: the offset, and the access size when the field's size changed.
-    if (BigInt(ins.off) !== res.local) return `unexpected insn #${pc} (LDX/ST/STX) value: got ${ins.off}, exp ${res.local} -> ${value}`;
+    if (res.validate && BigInt(ins.off) !== res.local) return `unexpected insn #${pc} (LDX/ST/STX) value: got ${ins.off}, exp ${res.local} -> ${value}`;
     if (value > 0x7fffn) return `insn #${pc} (LDX/ST/STX) value too big: ${value}`;
     let code = ins.code;
     const newSize = res.target?.size;
@@ -419,7 +432,7 @@ function patchInsn(insns: Insn[], pc: number, res: Resolution, value: bigint): s
     const lo = BigInt(ins.imm >>> 0);
     const hi = BigInt(insns[pc + 1]!.imm >>> 0);
     const cur = (hi << 32n) | lo;
-    if (cur !== BigInt.asUintN(64, res.local)) return `unexpected insn #${pc} (LDIMM64) value: got ${cur}, exp ${res.local} -> ${value}`;
+    if (res.validate && cur !== BigInt.asUintN(64, res.local)) return `unexpected insn #${pc} (LDIMM64) value: got ${cur}, exp ${res.local} -> ${value}`;
     const v = BigInt.asUintN(64, value);
     insns[pc] = { ...ins, imm: Number(BigInt.asIntN(32, v & 0xffffffffn)) };
     insns[pc + 1] = { ...insns[pc + 1]!, imm: Number(BigInt.asIntN(32, v >> 32n)) };

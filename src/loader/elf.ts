@@ -51,8 +51,22 @@ export interface ElfProgramInfo {
   /** Subprograms appended, in order, with the pc where each starts. */
   subprograms: { name: string; pc: number }[];
   coreRelos: CoreReloListing[];
+  /** Instructions that refer to an extern (`.kconfig`/`.ksyms`), by index into ElfObject.externs; poisoned until resolved. */
+  externRelos: { pc: number; extern: number; /** An ld_imm64 (else a call) and its destination register. */ ld: boolean; dst: number }[];
   /** Relocations applied to this program's instructions (its own and its subprograms'). */
   relocations: number;
+}
+
+/** An extern variable or function (libbpf's struct extern_desc), resolved against the target kernel at load. */
+export interface ElfExtern {
+  name: string;
+  /** The DATASEC it is declared in. */
+  section: '.kconfig' | '.ksyms';
+  weak: boolean;
+  /** Its BTF VAR or FUNC type id in the object's BTF. */
+  btfId: number;
+  /** A function (kfunc) rather than a variable. */
+  func: boolean;
 }
 
 export interface RelocationCounts {
@@ -64,6 +78,8 @@ export interface RelocationCounts {
   call: number;
   /** ld_imm64 of a function address (src 4, bpf_loop callbacks). */
   func: number;
+  /** ld_imm64 / calls referring to `.kconfig`/`.ksyms` externs (resolved at load). */
+  extern: number;
   /** Relocations in sections libbpf does not relocate (debug info, data, .eh_frame). */
   skipped: number;
 }
@@ -93,6 +109,8 @@ export interface ElfObject {
   /** Total relocations applied (map + data + call + func). */
   relocationsApplied: number;
   mapInits: MapSlotInit[];
+  /** Extern variables and functions (`.kconfig`, `.ksyms`) the programs refer to. */
+  externs: ElfExtern[];
   /** Things libbpf would log and ignore (unparsable .BTF.ext, unrecognised sections). */
   warnings: string[];
 }
@@ -113,6 +131,8 @@ interface CodeSection {
   funcs: Func[];
   /** Call / function-address relocations by instruction index. */
   codeRelos: Map<number, { sym: ElfSymbol; kind: 'call' | 'func' }>;
+  /** Extern references by instruction index (index into the object's externs). */
+  externRelos: Map<number, { extern: number; ld: boolean; dst: number }>;
   /** Relocations applied per instruction index (for per-program counts). */
   applied: Set<number>;
   /** Relocations that failed, by instruction index: they fail only the programs holding them. */
@@ -175,10 +195,11 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   const code = new Map<number, CodeSection>();
   for (const sec of elf.sections) {
     if (!isCode(sec)) continue;
-    code.set(sec.index, { sec, insns: sectionInsns(elf, sec), funcs: functions(elf, sec), codeRelos: new Map(), applied: new Set(), failures: new Map() });
+    code.set(sec.index, { sec, insns: sectionInsns(elf, sec), funcs: functions(elf, sec), codeRelos: new Map(), externRelos: new Map(), applied: new Set(), failures: new Map() });
   }
 
-  const counts: RelocationCounts = { map: 0, data: 0, call: 0, func: 0, skipped: 0 };
+  const counts: RelocationCounts = { map: 0, data: 0, call: 0, func: 0, extern: 0, skipped: 0 };
+  const externs = collectExterns(elf, btf);
   const mapInits: MapSlotInit[] = [];
   for (const rsec of elf.sections) {
     if (rsec.type !== SHT_REL && rsec.type !== SHT_RELA) continue;
@@ -186,7 +207,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     if (!target || rsec.info === 0) throw elf.error(rsec, rsec.offset, `relocation section targets section ${rsec.info}, which does not exist`);
     const cs = code.get(rsec.info);
     if (cs) {
-      relocateCode(elf, rsec, cs, mapList, counts);
+      relocateCode(elf, rsec, cs, mapList, counts, externs);
     } else if (mapsSec && target.index === mapsSec.index) {
       mapInits.push(...mapSlotRelocations(elf, rsec, mapList, code));
     } else {
@@ -233,8 +254,8 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     programs.push(built.prog);
     details.push(built.info);
   }
-  const relocationsApplied = counts.map + counts.data + counts.call + counts.func;
-  const obj: ElfObject = { programs, maps, license, details, mapDetails: mapList, relocations: counts, relocationsApplied, mapInits, warnings };
+  const relocationsApplied = counts.map + counts.data + counts.call + counts.func + counts.extern;
+  const obj: ElfObject = { programs, maps, license, details, mapDetails: mapList, relocations: counts, relocationsApplied, mapInits, externs, warnings };
   if (version !== undefined) obj.version = version;
   if (btf && btfSec) { obj.btf = btf; obj.btfRaw = elf.data(btfSec); }
   if (btfExt) obj.btfExt = btfExt;
@@ -294,12 +315,46 @@ function funcAt(cs: CodeSection, idx: number): Func | undefined {
   return cs.funcs.find((f) => idx >= f.start && idx < f.start + f.count);
 }
 
+/** libbpf's POISON_CALL_KFUNC_BASE: an unresolved kfunc call becomes a call to helper id BASE + extern index. */
+export const POISON_CALL_KFUNC_BASE = 2002000000;
+
+/** The call that stands in for an extern reference until it is resolved (also what an unresolved weak kfunc call stays). */
+export function externPoison(externIndex: number): Insn {
+  return { code: BPF_CALL_INSN, dst: 0, src: 0, off: 0, imm: POISON_CALL_KFUNC_BASE + externIndex };
+}
+
+/**
+ * libbpf's bpf_object__collect_externs: every undefined global symbol must be a VAR or FUNC
+ * of the object's BTF declared in the `.kconfig` or `.ksyms` DATASEC (kfuncs are declared
+ * `__ksym`, which puts them in `.ksyms`).
+ */
+function collectExterns(elf: ElfFile, btf: Btf | undefined): ElfExtern[] {
+  const out: ElfExtern[] = [];
+  const symtab = elf.sections.find((x) => x.type === 2);
+  for (const sym of elf.symbols) {
+    if (!isExtern(sym) || !sym.name) continue;
+    const where = symtab ?? elf.sections[0]!;
+    if (!btf) throw elf.error(where, where.offset, `extern '${sym.name}': BTF is missing, externs need it`, 'elf_reloc');
+    const cands = btf.types.filter((t) => t.name === sym.name && (t.kind === 'var' || t.kind === 'func'));
+    const t = cands.find((c) => (c.kind === 'var' || c.kind === 'func') && c.linkage === 2) ?? cands[0];
+    if (!t) throw elf.error(where, where.offset, `failed to find BTF for extern '${sym.name}'`, 'elf_reloc');
+    let section: ElfExtern['section'] | undefined;
+    for (const ds of btf.types) {
+      if (ds.kind !== 'datasec' || (ds.name !== '.kconfig' && ds.name !== '.ksyms')) continue;
+      if (ds.vars.some((v) => v.type === t.id)) section = ds.name;
+    }
+    if (!section) throw elf.error(where, where.offset, `failed to find BTF for extern '${sym.name}' [${t.id}] section: not in .kconfig or .ksyms`, 'elf_reloc');
+    out.push({ name: sym.name, section, weak: sym.bind === STB_WEAK, btfId: t.id, func: t.kind === 'func' });
+  }
+  return out;
+}
+
 function isExtern(sym: ElfSymbol): boolean {
   return sym.shndx === SHN_UNDEF && (sym.bind === STB_GLOBAL || sym.bind === STB_WEAK) && (sym.type === STT_NOTYPE || sym.type === STT_FUNC);
 }
 
 /** Applies map and data relocations to a section's instructions; records call relocations. */
-function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: ElfMap[], counts: RelocationCounts): void {
+function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: ElfMap[], counts: RelocationCounts, externs: ElfExtern[]): void {
   const rels: ElfRelocation[] = elf.relocations(rsec);
   const sec = cs.sec;
   rels.forEach((r, i) => failsOnlyItsProgram(cs, r.offset, unresolvable(elf, elf.symbols[r.symbol], mapList), () => {
@@ -317,8 +372,17 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
     if (!isCall && !isLd) throw fail(`invalid relo against '${symName}' for insns[${idx - f.start}].code 0x${ins.code.toString(16)}`);
     if (isLd && idx + 1 >= f.start + f.count) throw fail(`ld_imm64 at insn ${idx - f.start} has no second half`);
     if (isExtern(sym)) {
-      if (isCall) throw fail(`unresolved extern call '${symName}': kfuncs and extern functions need the target kernel's BTF`);
-      throw fail(`unresolved extern symbol '${symName}' in ld_imm64: kconfig/ksym externs need the target kernel`);
+      const ei = externs.findIndex((x) => x.name === symName);
+      if (ei < 0) throw fail(`extern '${symName}' is not a BTF-described .kconfig/.ksyms extern`);
+      const ext = externs[ei]!;
+      if (isCall && (!ext.func || ins.src !== BPF_PSEUDO_CALL)) throw fail(`extern relo for insn #${idx - f.start} (call) against non-function '${symName}'`);
+      // Poisoned until the target kernel resolves it (libbpf's poison_kfunc_call / bpf_core_poison_insn).
+      cs.insns[idx] = externPoison(ei);
+      if (isLd) cs.insns[idx + 1] = externPoison(ei);
+      cs.externRelos.set(idx, { extern: ei, ld: isLd, dst: isLd ? ins.dst : 0 });
+      counts.extern++;
+      cs.applied.add(idx);
+      return;
     }
     if (isCall) {
       if (ins.src !== BPF_PSEUDO_CALL) throw fail(`incorrect bpf_call opcode (call with relocation against '${symName}' is not a bpf-to-bpf call)`);
@@ -406,7 +470,7 @@ function unlinkedProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection
   if (st.attachTo !== undefined) prog.attachTo = st.attachTo;
   if (st.expectedAttachType !== undefined) prog.expectedAttachType = st.expectedAttachType;
   const info: ElfProgramInfo = {
-    name: main.name, section: main.sec.name, sectionType: st, offset: main.start * 8, ownInsns: main.count, subprograms: [], coreRelos: [], relocations: 0,
+    name: main.name, section: main.sec.name, sectionType: st, offset: main.start * 8, ownInsns: main.count, subprograms: [], coreRelos: [], externRelos: [], relocations: 0,
   };
   return { prog, info };
 }
@@ -503,11 +567,13 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
   const rawLines: ProgramBtf['lineInfo'] = [];
   const rawCore: NonNullable<ProgramBtf['coreRelos']> = [];
   const coreRelos: CoreReloListing[] = [];
+  const externRelos: ElfProgramInfo['externRelos'] = [];
   let relocations = 0;
   for (const f of order) {
     const base = placed.get(f)!;
     const cs = code.get(f.sec.index)!;
     for (const idx of cs.applied) if (idx >= f.start && idx < f.start + f.count) relocations++;
+    for (const [idx, e] of cs.externRelos) if (idx >= f.start && idx < f.start + f.count) externRelos.push({ pc: base + idx - f.start, ...e });
     if (!ext || !btf) continue;
     const within = (insnOff: number) => insnOff % 8 === 0 && insnOff / 8 >= f.start && insnOff / 8 < f.start + f.count;
     const pcOf = (insnOff: number) => base + insnOff / 8 - f.start;
@@ -543,7 +609,7 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
   if (insns.length === 0) throw new InputError('empty', `${elf.path}: program '${main.name}' in section '${main.sec.name}': program has no instructions`);
   const info: ElfProgramInfo = {
     name: main.name, section: main.sec.name, sectionType: st, offset: main.start * 8, ownInsns: main.count,
-    subprograms: order.slice(1).map((g) => ({ name: g.name, pc: placed.get(g)! })), coreRelos, relocations,
+    subprograms: order.slice(1).map((g) => ({ name: g.name, pc: placed.get(g)! })), coreRelos, externRelos, relocations,
   };
   return { prog, info };
 }

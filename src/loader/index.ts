@@ -22,10 +22,19 @@ export interface LoadOptions {
    */
   type?: ProgType;
   /**
-   * Apply CO-RE relocations of ELF programs against a target BTF, as libbpf does at load:
-   * true = the running kernel's /sys/kernel/btf/vmlinux, a string = the path of a raw BTF file.
-   * Default: not applied here (the Program stays host independent; the kernel binding then
-   * hands the records to BPF_PROG_LOAD, which applies them itself).
+   * The target kernel's BTF: a raw BTF file (/sys/kernel/btf/vmlinux format) or an ELF object
+   * carrying a .BTF section. Default: the running kernel's /sys/kernel/btf/vmlinux. CO-RE
+   * relocations and `.ksyms` externs are resolved against it, as libbpf does at load.
+   */
+  btf?: string;
+  /**
+   * Leave CO-RE relocations unapplied (the kernel binding then hands the records to
+   * BPF_PROG_LOAD, which applies them against the running kernel itself).
+   */
+  noCore?: boolean;
+  /**
+   * Older spelling: true applies CO-RE against the running kernel (now the default), a string
+   * against that BTF file (= `btf`).
    */
   core?: boolean | string;
   /**
@@ -54,8 +63,11 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
   let elf: ElfObject | undefined;
   if (isElf) {
     const { loadElf } = await import('./elf.js');
+    const { resolveExterns } = await import('./elf-externs.js');
+    const { targetFor } = await import('./target.js');
     elf = loadElf(bytes, path);
-    programs = elf.programs;
+    // .kconfig / .ksyms externs are filled from the target kernel before anything else (libbpf's bpf_object__resolve_externs).
+    programs = elf.programs = resolveExterns(elf, targetFor(opts));
   } else if (lower.endsWith('.data')) {
     const { loadConformanceProgram } = await import('./conformance.js');
     programs = [loadConformanceProgram(text(bytes, path), path, opts)];
@@ -91,12 +103,20 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
       return out;
     });
   }
-  if (opts.core && elf) {
-    const { applyCoreRelocations, loadKernelBtf } = await import('./core.js');
-    if (programs.some((p) => p.btf?.coreRelos?.length)) {
-      const target = loadKernelBtf(typeof opts.core === 'string' ? opts.core : undefined);
-      programs = programs.map((p) => applyCoreRelocations(p, target, elf.btf).program);
+  if (elf) {
+    const { targetFor } = await import('./target.js');
+    const target = targetFor(opts);
+    if (!opts.noCore && opts.core !== false && programs.some((p) => p.btf?.coreRelos?.length)) {
+      const btf = target.btf();
+      if (btf) {
+        const { applyCoreRelocations } = await import('./core.js');
+        programs = programs.map((p) => applyCoreRelocations(p, btf, elf.btf).program);
+      } else elf.warnings.push(`CO-RE relocations left unapplied: ${target.btfError()}`);
     }
+  }
+  if (elf && (opts.btf !== undefined || typeof opts.core === 'string')) {
+    const targetBtf = opts.btf ?? (opts.core as string);
+    programs = programs.map((p) => ({ ...p, targetBtf }));
   }
   return elf ? { programs, elf } : { programs };
 }

@@ -211,8 +211,12 @@ export interface SectionType {
   legacy: boolean;
 }
 
-/** Classifies a section name; never throws. */
+/**
+ * Classifies a section name; never throws. A leading '?' (libbpf 1.x: not loaded unless asked
+ * for) does not change the program type.
+ */
 export function sectionType(name: string): SectionType {
+  if (name.startsWith('?')) name = name.slice(1);
   for (const d of SECTION_DEFS) {
     const plus = d.sec.endsWith('+');
     const base = plus ? d.sec.slice(0, -1) : d.sec;

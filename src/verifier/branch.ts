@@ -8,7 +8,7 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import type { JmpOp, Scalar } from './domains/index.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, T } from './reg-types.js';
+import { MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, T, base } from './reg-types.js';
 import { LINKED, LINKED_SPILL, markPrecise } from './precision.js';
 import { cloneState, newReg, type Reg, type VState } from './state.js';
 
@@ -18,6 +18,9 @@ const JMP_OPS: Record<number, JmpOp> = {
 };
 
 const NOT_NULL = new Set<number>([T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_MAP_VALUE, T.PTR_TO_MAP_KEY, T.PTR_TO_SOCK_COMMON, T.PTR_TO_MEM]);
+/** reg_not_null: flags aside, also trusted kernel pointers and (not untrusted) read-only memory. */
+const notNull = (t: number): boolean => NOT_NULL.has(t) || (!(t & MAYBE_NULL) && (
+  (base(t) === T.PTR_TO_BTF_ID && (t & PTR_TRUSTED) !== 0) || (base(t) === T.PTR_TO_MEM && !(t & PTR_UNTRUSTED)) || base(t) === T.CONST_PTR_TO_MAP));
 
 let immReg: Reg | null = null;
 
@@ -53,7 +56,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   else if (!jmp32 && (jop === 'jeq' || jop === 'jne')) {
     // A pointer that cannot be NULL compared with 0.
     const [p, z] = dst.type === T.SCALAR ? [src, dst] : [dst, src];
-    if (NOT_NULL.has(p.type) && env.isNull(z)) pred = jop === 'jne' ? 1 : 0;
+    if (notNull(p.type) && env.isNull(z)) pred = jop === 'jne' ? 1 : 0;
   }
   if (pred !== -1) {
     // The path taken depends on these values: they must be compared exactly when pruning.

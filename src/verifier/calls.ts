@@ -7,12 +7,15 @@
 import type { Insn } from '../isa/insn.js';
 import type { MapSpec, MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
-import { HELPER_NAMES, helperProto, type ArgSpec } from '../runtime/helpers/prototypes.js';
+import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
 import { mapFuncIncompatibility } from './map-funcs.js';
 import { checkHelperMem, checkPtrAlignment, checkPtrOffReg } from './memory.js';
+import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.js';
+import { callsCallback, pushCallback, widenAfterCallback } from './callbacks.js';
+import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
@@ -41,6 +44,8 @@ interface CallMeta {
   sizeMax: bigint;
   /** A constant array-map key (get_constant_map_key), -1n when unknown. */
   constKey: bigint;
+  /** The callback subprogram of an ARG_PTR_TO_FUNC argument (-1: none). */
+  subprog: number;
 }
 
 /**
@@ -172,11 +177,22 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
         env.reject('reference_invalid', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
       break;
     case 'ARG_PTR_TO_SOCK_COMMON':
-    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
       checkType(env, regno, r, SOCK_TYPES);
+      break;
+    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
+      // Also a kernel struct pointer that is (or starts with) a struct sock_common.
+      if ((r.type & 0xff) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) checkHelperBtfArg(env, regno, r, 'sock_common', helperStr(id));
+      else checkType(env, regno, r, SOCK_TYPES);
       break;
     case 'ARG_PTR_TO_SOCKET':
       checkType(env, regno, r, [T.PTR_TO_SOCKET]);
+      break;
+    case 'ARG_PTR_TO_FUNC':
+      checkType(env, regno, r, [T.PTR_TO_FUNC]);
+      meta.subprog = r.memSize;
+      return;
+    case 'ARG_PTR_TO_BTF_ID':
+      checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id));
       break;
     default:
       env.reject('unsupported', `bpflab does not model ${a.name} arguments (R${regno} of ${helperStr(id)})`);
@@ -204,12 +220,14 @@ function mapType(m: MapSpec): MapType {
 export function checkHelperCall(env: Env, ins: Insn): void {
   const id = ins.imm;
   if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
-  const proto = helperProto(id);
+  const proto = helperProtoFor(id, env.prog.type);
   if (!proto) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
   if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  const notAllowed = helperNotAllowed(env, id);
+  if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
-  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n };
+  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };
   const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
   for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
 
@@ -226,6 +244,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (id === 12) env.rejectLeaks('tail_call');
 
   if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
+  // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
+  if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
 
   // Caller-saved registers are clobbered; r0 gets the return type.
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
@@ -263,8 +283,10 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       env.markPtr(r0, T.PTR_TO_MEM | MEM_RINGBUF | MAYBE_NULL);
       r0.memSize = meta.memSize;
       break;
-    case 'RET_PTR_TO_BTF_ID': env.markPtr(r0, T.PTR_TO_BTF_ID); break;
-    case 'RET_PTR_TO_BTF_ID_OR_NULL': env.markPtr(r0, T.PTR_TO_BTF_ID | MAYBE_NULL); break;
+    case 'RET_PTR_TO_BTF_ID':
+    case 'RET_PTR_TO_BTF_ID_OR_NULL':
+      helperRetBtf(env, id, r0, proto.ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
+      break;
     default: env.markUnknown(r0);
   }
   if (r0.type & MAYBE_NULL) r0.id = env.newId();
@@ -366,6 +388,25 @@ export function checkExit(env: Env): boolean {
     env.scratched |= 1;
     const r0 = env.reg(0);
     if (r0.type === T.PTR_TO_STACK) env.reject('pointer_leak', 'cannot return stack pointer to the caller');
+    if (env.frame.cbRet) {
+      // A callback: r0 in its range, then back to the helper call, which runs again (the callback loop).
+      const [lo, hi] = env.frame.cbRet;
+      if (r0.type !== T.SCALAR) env.reject('return_range', 'R0 not a scalar value');
+      markPrecise(env, 1);
+      const smin = env.dom.smin(r0.v);
+      const smax = env.dom.smax(r0.v);
+      if (smin < lo || smax > hi) {
+        let has = '';
+        if (smin > -(1n << 63n)) has += ` smin=${smin}`;
+        if (smax < (1n << 63n) - 1n) has += ` smax=${smax}`;
+        env.reject('return_range', `At callback return the register R0 has${has || ' unknown scalar value'} should have been in [${lo}, ${hi}]`);
+      }
+      const cb = st.frames.pop()!;
+      st.written.length = st.frames.length;
+      st.pc = cb.callsite;
+      widenAfterCallback(env, cb.callsite);
+      return false;
+    }
     const callee = st.frames.pop()!;
     st.written.length = st.frames.length;
     copyReg(env.frame.regs[0]!, r0);
@@ -379,13 +420,17 @@ export function checkExit(env: Env): boolean {
     if (r0.type !== T.SCALAR) env.reject('pointer_leak', `At subprogram exit the register R0 is not a scalar value (${typeName(r0.type)})`);
     return true;
   }
-  const spec = returnRange(env.prog.type, env.prog.expectedAttachType);
+  const target = env.tracingTarget();
+  const btfSpec = target ? btfProgRetRange(env.kernelBtf(), env.prog.type, target) : undefined;
+  const spec = target ? btfSpec : returnRange(env.prog.type, env.prog.expectedAttachType);
   if (spec) {
     if (r0.type !== T.SCALAR) env.reject('return_range', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
     markPrecise(env, 1);
     const d = env.dom;
-    const smin = d.smin(r0.v);
-    const smax = d.smax(r0.v);
+    // LSM hooks compare the low 32 bits (return_32bit).
+    const bits32 = btfSpec?.bits32 === true;
+    const smin = bits32 ? d.s32min(r0.v) : d.smin(r0.v);
+    const smax = bits32 ? d.s32max(r0.v) : d.smax(r0.v);
     if (smin < BigInt(spec.min) || smax > BigInt(spec.max)) {
       let has = '';
       if (smin > -(1n << 63n)) has += ` smin=${smin}`;

@@ -16,6 +16,10 @@ import { Log } from './log.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { T, isPointer, typeName } from './reg-types.js';
 import { copyReg, curFrame, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
+import type { Btf } from '../loader/btf/index.js';
+import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
+import { BPF_F_SLEEPABLE, sectionType } from '../loader/section-types.js';
+import { isBtfCtxProgram, lsmTargetError, tracingTarget, type TracingTarget } from './tracing-ctx.js';
 
 export class Env {
   readonly prog: Program;
@@ -48,6 +52,8 @@ export class Env {
   scratchedStack: number[] = [];
   /** A log line the current instruction prints after its state annotation. */
   note: string | null = null;
+  /** Queues another path for exploration (set by explore(); callbacks push their first visit with it). */
+  pushBranch: (st: VState) => void = () => { throw new Error('pushBranch outside explore()'); };
 
   /** Per subprogram: its FuncInfo when BTF makes it global (verified on its own), else null. */
   readonly globals: (FuncInfo | null)[];
@@ -222,5 +228,41 @@ export class Env {
 
   isPointer(r: Reg): boolean {
     return isPointer(r.type);
+  }
+
+  // ---- the target kernel's BTF (BTF-typed contexts, kernel pointers, kfuncs) ----
+
+  private kbtf: Btf | undefined;
+  /** The target kernel's BTF (program.targetBtf, else the running kernel's); refuses the program when there is none. */
+  kernelBtf(): Btf {
+    if (this.kbtf) return this.kbtf;
+    const b = readTargetBtf(this.prog.targetBtf ?? RUNNING_KERNEL_BTF);
+    if (typeof b === 'string') this.reject('unsupported', `this program needs the target kernel's BTF: ${b}`);
+    this.kbtf = b;
+    return b;
+  }
+
+  /** BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, ...). */
+  get sleepable(): boolean {
+    return (sectionType(this.prog.section ?? '').progFlags & BPF_F_SLEEPABLE) !== 0;
+  }
+
+  /** in_rcu_cs: non-sleepable programs run under RCU (sleepable ones inside bpf_rcu_read_lock sections, not tracked yet). */
+  inRcu(): boolean {
+    return !this.sleepable;
+  }
+
+  private target: TracingTarget | undefined;
+  /** The attach target of a BTF-typed program (tp_btf, fentry, lsm, iter), or undefined for other types. */
+  tracingTarget(): TracingTarget | undefined {
+    if (this.target) return this.target;
+    if (!isBtfCtxProgram(this.prog.type, this.prog.expectedAttachType)) return undefined;
+    const btf = this.kernelBtf();
+    const t = tracingTarget(btf, this.prog.type, this.prog.expectedAttachType!, this.prog.attachTo);
+    if (typeof t === 'string') this.reject('invalid_insn', t);
+    const disabled = this.prog.type === 'lsm' ? lsmTargetError(t, btf.find(t.name, 'func')[0]?.id ?? 0) : undefined;
+    if (disabled) this.reject('invalid_insn', disabled);
+    this.target = t;
+    return t;
   }
 }

@@ -7,6 +7,9 @@
  */
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
+import { pseudoBtfId } from './btf-access.js';
+import { checkKfuncCall } from './kfuncs.js';
+import { isCallbackCall } from './callbacks.js';
 import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
@@ -100,6 +103,7 @@ export function explore(env: Env, sub = 0): void {
     stack.push(st);
     if (stack.length > JMP_SEQ_LIMIT) env.reject('too_complex', `The sequence of ${stack.length} jumps is too complex.`);
   };
+  env.pushBranch = push;
   /** update_branch_counts: the current path is done. */
   const finish = (): void => {
     let p = env.cur.parent;
@@ -217,7 +221,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       if (o === op.BPF_EXIT) return checkExit(env);
       if (o === op.BPF_CALL) {
         if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
-        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) env.reject('unsupported', `kernel function calls (kfunc ${ins.imm}) are not modelled by bpflab`);
+        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { checkKfuncCall(env, ins.imm, ins.off); st.pc = pc + 1; return false; }
         checkHelperCall(env, ins);
         st.pc = pc + 1;
         return false;
@@ -272,12 +276,22 @@ function checkLdImm64(env: Env, ins: Insn): void {
     }
     case op.BPF_PSEUDO_FUNC: {
       const target = env.pc + 1 + ins.imm;
+      // check_ld_imm: callbacks need BTF func_info and must be static functions.
+      if (!env.prog.funcInfo?.length) env.reject('subprog', 'missing btf func_info');
+      if (env.globals[env.cfg.subprogs.findIndex((s) => s.start === target)]) env.reject('subprog', 'callback function not static');
       env.markPtr(dst, T.PTR_TO_FUNC);
       dst.memSize = env.cfg.subprogs.findIndex((s) => s.start === target);
       return;
     }
+    case op.BPF_PSEUDO_BTF_ID: {
+      const k = pseudoBtfId(env.kernelBtf(), ins.imm);
+      if (typeof k === 'string') env.reject('invalid_insn', k);
+      env.markPtr(dst, k.type);
+      dst.memSize = k.btfId ?? k.memSize ?? 0;
+      return;
+    }
     default:
-      env.reject('unsupported', `ld_imm64 with src ${ins.src} (BTF ids) is not modelled by bpflab`);
+      env.reject('invalid_insn', 'unrecognized bpf_ld_imm64 insn');
   }
 }
 
@@ -319,7 +333,11 @@ function isStateVisited(env: Env, pc: number): boolean {
   let addNew = force || (jmps >= 2 && insns >= 8);
   for (let i = 0; i < list.length; i++) {
     const cp = list[i]!;
-    if (cp.branches > 0) {
+    if (cp.branches > 0 && env.cfg.forceCheckpoint[pc] && isCallbackCall(env.insns[pc]!)) {
+      // calls_callback: the callback loop converged when this visit lies within one in progress.
+      if (statesEqual(env, cp.st, cur, pc, 'range')) { cp.hits++; propagatePrecision(env, cp.st); return true; }
+      if (!force && jmps < 20 && insns < 100) addNew = false;
+    } else if (cp.branches > 0) {
       if (statesEqual(env, cp.st, cur, pc, true)) env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (statesEqual(env, cp.st, cur, pc, false, cp.read)) {

@@ -12,7 +12,8 @@ import type { Cfg } from './cfg.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
 import { checkHelperMem } from './memory.js';
-import { MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF, T, typeName } from './reg-types.js';
+import { MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, typeName } from './reg-types.js';
+import { checkHelperBtfArg } from './btf-access.js';
 import type { Reg } from './state.js';
 
 /**
@@ -108,6 +109,10 @@ function checkParam(env: Env, i: number, p: FuncParam): void {
       checkArgOffset(env, regno, r);
       checkMemArg(env, regno, r, p.size);
       if (p.nonnull && r.type & MAYBE_NULL) env.reject('null_pointer', `arg#${i} is expected to be non-NULL`);
+      return;
+    case 'btf':
+      if (p.nullable && env.isNull(r)) return;
+      checkHelperBtfArg(env, regno, r, p.struct, `func#${i}`, p.nullable === true);
   }
 }
 
@@ -149,6 +154,14 @@ export function globalEntryRegs(env: Env, regs: Reg[], fi: FuncInfo): void {
         env.markPtr(r, T.PTR_TO_MEM | (p.nonnull ? 0 : MAYBE_NULL));
         r.memSize = p.size;
         if (!p.nonnull) r.id = env.newId();
+        break;
+      case 'btf': {
+        const st = env.kernelBtf().find(p.struct).find((x) => x.kind === 'struct' || x.kind === 'union');
+        if (!st) env.reject('subprog', `arg#${i} reference type('STRUCT ${p.struct}') has no matches`);
+        env.markPtr(r, T.PTR_TO_BTF_ID | PTR_TRUSTED | (p.nullable ? MAYBE_NULL : 0));
+        r.memSize = st.id;
+        if (p.nullable) r.id = env.newId();
+      }
     }
   });
   env.markPtr(regs[10]!, T.PTR_TO_STACK);

@@ -83,7 +83,8 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
     case op.BPF_PSEUDO_FUNC:
       return;
     case op.BPF_PSEUDO_BTF_ID:
-      throw new Reject(pc, 'unsupported', `ld_imm64 with src ${ins.src} (BTF ids) is not modelled by bpflab`);
+      if (next!.imm !== 0) fail(`module BTF objects (fd ${next!.imm}) are not modelled by bpflab`);
+      return;
     case op.BPF_PSEUDO_MAP_FD:
     case op.BPF_PSEUDO_MAP_IDX:
       if (next!.imm !== 0) fail('unrecognized bpf_ld_imm64 insn');

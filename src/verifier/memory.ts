@@ -13,6 +13,9 @@ import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
 import { stackSlotCode } from './precision.js';
+import { checkBtfAccess } from './btf-access.js';
+import { btfCtxAccess } from './tracing-ctx.js';
+import { bpfSockAccess } from '../runtime/context/sock.js';
 
 export type Access = 'read' | 'write';
 
@@ -65,6 +68,22 @@ export function checkPtrAlignment(env: Env, r: Reg, insnOff: number, size: numbe
 function loadedScalar(env: Env, size: number, sext: boolean): Scalar {
   if (size === 8) return env.UNKNOWN;
   return sext ? env.dom.sextLoad(env.UNKNOWN, size as 1 | 2 | 4) : env.dom.truncate(env.UNKNOWN, size as 1 | 2 | 4);
+}
+
+/**
+ * bpf_map_direct_read: a constant-offset load from a frozen read-only array (libbpf freezes
+ * .rodata and .kconfig after filling them) is the known value stored there.
+ */
+function frozenValue(env: Env, m: MapSpec, r: Reg, off: number, size: number, sext: boolean): Scalar | undefined {
+  if (!m.readonly || (m.flags & 0x80) === 0 || m.type !== 'array' || !m.initial) return undefined;
+  const c = env.dom.constValue(r.v);
+  if (c === undefined) return undefined;
+  const at = off + Number(c);
+  if (at < 0 || at + size > m.initial.length) return undefined;
+  let v = 0n;
+  for (let i = 0; i < size; i++) v |= BigInt(m.initial[at + i]!) << BigInt(8 * i);
+  if (sext) v = BigInt.asUintN(64, BigInt.asIntN(size * 8, v));
+  return env.dom.known(v);
 }
 
 /** check_mem_region_access: fixed `off` plus the register's variable part within [0, memSize). */
@@ -133,11 +152,16 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   if (r.type !== T.PTR_TO_STACK) checkPtrAlignment(env, r, insnOff, size, false);
   const off = insnOff + r.off;
   const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
+  if (base(r.type) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) {
+    checkBtfAccess(env, regno, r, insnOff, size, t === 'write', dst, () => setLoaded(loadedScalar(env, size, sext)));
+    return;
+  }
   switch (r.type) {
     case T.PTR_TO_MAP_VALUE: {
-      checkMapAccessType(env, env.map(r.map), off, size, t);
+      const m = env.map(r.map);
+      checkMapAccessType(env, m, off, size, t);
       checkMapValue(env, regno, r, off, size, false);
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
       return;
     }
     case T.PTR_TO_MAP_KEY: {
@@ -158,6 +182,19 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_CTX: {
       checkCtxOff(env, regno, r);
       const layout = env.ctx;
+      const target = layout ? undefined : env.tracingTarget();
+      if (target) {
+        if (t !== 'read') env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
+        const a = btfCtxAccess(env.kernelBtf(), target, off, size, env.prog.type === 'lsm');
+        if (typeof a === 'string') env.reject('ctx_access', a);
+        if (dst < 0) return;
+        if (a.kind === 'scalar') { setLoaded(loadedScalar(env, size, sext)); return; }
+        const out = env.writeReg(dst);
+        env.markPtr(out, a.type);
+        out.memSize = a.btfId;
+        if (a.type & MAYBE_NULL) out.id = env.newId();
+        return;
+      }
       if (!layout) env.reject('unsupported', `bpflab does not model the context of ${env.prog.type} programs`);
       const a = layout.access(off, size, t, { isLdsx: sext, ...(env.prog.expectedAttachType !== undefined ? { expectedAttachType: env.prog.expectedAttachType } : {}) });
       if (!a.ok) env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);

@@ -44,31 +44,38 @@ function miss(why: string): false {
   return false;
 }
 
-function regsafe(env: Env, o: Reg, c: Reg, exact: boolean): boolean {
-  if (o.type === T.NOT_INIT) return exact ? c.type === T.NOT_INIT : true;
+/**
+ * The kernel's enum exact_level: false = NOT_EXACT (liveness and precision decide what is
+ * compared), 'range' = RANGE_WITHIN (every register and slot, scalars by range inclusion: for
+ * loops whose checkpoints are still in progress, e.g. at callback-calling helper calls), true = EXACT.
+ */
+export type Exactness = boolean | 'range';
+
+function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
+  if (o.type === T.NOT_INIT) return exact !== false ? c.type === T.NOT_INIT : true;
   if (c.type === T.NOT_INIT) return false;
   if (o.type !== c.type) return false;
   const d = env.dom;
   if (o.type === T.SCALAR) {
     if (!exact && !o.precise) return true; // no decision depended on the old value
-    if (exact) return d.equal(o.v, c.v) && ids.checkScalar(o.id, c.id);
+    if (exact === true) return d.equal(o.v, c.v) && ids.checkScalar(o.id, c.id);
     return d.subsumes(o.v, c.v) && ids.checkScalar(o.id, c.id);
   }
   if (o.off !== c.off || o.map !== c.map || o.memSize !== c.memSize || o.frameno !== c.frameno) return false;
-  if (exact ? !d.equal(o.v, c.v) : !d.subsumes(o.v, c.v)) return false;
-  if (isPacketPtr(o.type) && (exact ? o.range !== c.range : c.range < o.range)) return false;
+  if (exact === true ? !d.equal(o.v, c.v) : !d.subsumes(o.v, c.v)) return false;
+  if (isPacketPtr(o.type) && (exact === true ? o.range !== c.range : c.range < o.range)) return false;
   return ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
 let missSlot = 0;
 
-function stacksafe(env: Env, o: Frame, c: Frame, exact: boolean, read: Uint8Array | undefined): boolean {
+function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
   for (let i = 0; i < o.slots.length; i++) {
     missSlot = i;
-    if (!exact && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot
+    if (exact === false && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot
     const os = o.slots[i]!;
     const cs = c.slots[i]!;
-    if (exact) {
+    if (exact === true) {
       if (os !== cs) return false;
     } else {
       if (os === S.INVALID) continue;
@@ -104,7 +111,7 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: boolean, read: Uint8Arra
 }
 
 /** Whether `old` (explored) covers `cur` at instruction `pc`. */
-export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exact: boolean, read?: Uint8Array[]): boolean {
+export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exact: Exactness, read?: Uint8Array[]): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   ids.reset();
   const n = old.frames.length;
@@ -121,7 +128,7 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
     // Live registers: at pc for the innermost frame; at the return site (minus clobbered r0-r5) for callers.
     const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
     for (let r = 0; r <= 10; r++) {
-      if (!exact && !(live & (1 << r))) continue;
+      if (exact === false && !(live & (1 << r))) continue;
       if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}` + (pruneMisses.detail ? ` old=${env.dom.format(of.regs[r]!.v)}${of.regs[r]!.id ? '#' + of.regs[r]!.id : ''} cur=${env.dom.format(cf.regs[r]!.v)}${cf.regs[r]!.id ? '#' + cf.regs[r]!.id : ''}` : ''));
     }
     if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}`);

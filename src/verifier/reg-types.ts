@@ -28,6 +28,13 @@ export const enum T {
 export const MAYBE_NULL = 0x100;
 export const MEM_RDONLY = 0x200;
 export const MEM_RINGBUF = 0x400;
+/** PTR_TO_BTF_ID trust (enum bpf_type_flag): trusted (tracepoint args, acquired objects), untrusted (probe reads only), RCU-protected. */
+export const PTR_TRUSTED = 0x800;
+export const PTR_UNTRUSTED = 0x1000;
+export const MEM_RCU = 0x2000;
+/** Kernel memory the program may not dereference directly (__percpu, __user). */
+export const MEM_PERCPU = 0x4000;
+export const MEM_USER = 0x8000;
 export const BASE_MASK = 0xff;
 
 export const base = (t: number): T => (t & BASE_MASK) as T;
@@ -60,7 +67,14 @@ export function typeName(t: number): string {
   let prefix = '';
   if (t & MEM_RDONLY) prefix += 'rdonly_';
   if (t & MEM_RINGBUF) prefix += 'ringbuf_';
-  return prefix + (BASE_NAMES[t & BASE_MASK] ?? '?') + (t & MAYBE_NULL ? '_or_null' : '');
+  if (t & MEM_USER) prefix += 'user_';
+  if (t & MEM_PERCPU) prefix += 'percpu_';
+  if (t & MEM_RCU) prefix += 'rcu_';
+  if (t & PTR_UNTRUSTED) prefix += 'untrusted_';
+  if (t & PTR_TRUSTED) prefix += 'trusted_';
+  // The kernel spells nullable BTF pointers "ptr_or_null_" (the struct name would follow "ptr_").
+  const postfix = t & MAYBE_NULL ? ((t & BASE_MASK) === T.PTR_TO_BTF_ID ? 'or_null_' : '_or_null') : '';
+  return prefix + (BASE_NAMES[t & BASE_MASK] ?? '?') + postfix;
 }
 
 export const isPointer = (t: number): boolean => t !== T.NOT_INIT && t !== T.SCALAR;

@@ -54,6 +54,8 @@ export interface Frame {
   callsite: number;
   /** Subprogram index this frame runs. */
   subprog: number;
+  /** A callback frame (bpf_loop, for_each_map_elem, ...): the range its r0 must be in; it returns to the calling helper call itself. */
+  cbRet?: readonly [bigint, bigint];
 }
 
 export interface RefState {
@@ -143,6 +145,7 @@ function cloneFrame(f: Frame): Frame {
     depth: f.depth,
     callsite: f.callsite,
     subprog: f.subprog,
+    ...(f.cbRet && { cbRet: f.cbRet }),
   };
 }
 

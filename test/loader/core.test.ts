@@ -111,11 +111,11 @@ describe.skipIf(!haveBtf)('CO-RE against the running kernel', () => {
     expect(() => applyCoreRelocations({ ...p, insns }, vmlinux!, o.btf)).toThrow(/CO-RE relocation #1 \(field_byte_offset at insn 4, struct __sk_buff___local\.len\): unexpected insn #4/);
   });
 
-  test('loadFile({core: true}): cilium tcprtt\'s partial struct bpf_sock_ops gets the kernel\'s offsets', async () => {
+  test('loadFile applies CO-RE by default: cilium tcprtt\'s partial struct bpf_sock_ops gets the kernel\'s offsets', async () => {
     const path = new URL('../../../shared/corpus-samples/cilium-examples/tcprtt_sockops_bpf_bpfel.o', import.meta.url);
     const bytes = new Uint8Array(readFileSync(path));
-    const plain = await loadFileDetailed('tcprtt.o', bytes);
-    const core = await loadFileDetailed('tcprtt.o', bytes, { core: true });
+    const plain = await loadFileDetailed('tcprtt.o', bytes, { noCore: true });
+    const core = await loadFileDetailed('tcprtt.o', bytes);
     expect(plain.programs[0]!.btf!.coreRelos).toHaveLength(21);
     expect(core.programs[0]!.btf!.coreRelos).toBeUndefined();
     // The object declares only the fields it uses, so e.g. local_port sits at 36 locally.

@@ -62,7 +62,10 @@ export const command: Command = {
     const path = args.positionals[0]!;
     const style = (args.strings.get('style') ?? 'bpflab') as DisasmStyle;
     const withSource = args.flags.has('source');
-    const { programs, elf } = await loadFileDetailed(path, io.readFile(path), loadOptionsFrom(args));
+    // The listing shows the object as compiled (as llvm-objdump does): CO-RE only when asked for (--core / --btf).
+    const lopts = loadOptionsFrom(args);
+    const asked = args.flags.has('core') || lopts.btf !== undefined;
+    const { programs, elf } = await loadFileDetailed(path, io.readFile(path), asked ? lopts : { ...lopts, noCore: true });
     if (args.flags.has('json')) {
       io.out(JSON.stringify({
         file: path,

@@ -129,6 +129,17 @@ export function funcSignature(btf: Btf, funcId: number, type: ProgType, hidden =
         params.push({ kind: 'ctx', pointee });
         continue;
       }
+      if (tg.includes('trusted')) {
+        // btf_prepare_func_args: a trusted kernel object, matched by (essential) name in the kernel's BTF.
+        if (tg.includes('nonnull')) return { linkage, paramError: `arg#${i} has invalid combination of tags` };
+        const st = btf.skipMods(t.type);
+        if (!st || (st.kind !== 'struct' && st.kind !== 'union') || !st.name) return { linkage, paramError: `arg#${i} reference type('${st ? KIND_STR[st.kind] : 'UNKN'} ${st?.name ?? ''}') has no matches` };
+        const cut = st.name.indexOf('___');
+        const param: FuncParam = { kind: 'btf', struct: cut > 0 ? st.name.slice(0, cut) : st.name };
+        if (tg.includes('nullable')) param.nullable = true;
+        params.push(param);
+        continue;
+      }
       const size = btf.resolveSize(t.type);
       const target = btf.skipMods(t.type);
       if (size === undefined || !target || target.kind === 'void' || target.kind === 'func_proto' || target.kind === 'fwd') {

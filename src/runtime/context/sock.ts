@@ -26,7 +26,7 @@ export const BPF_SOCK_FIELDS: readonly CtxField[] = [
 ];
 
 /** bpf_sock_is_valid_access: sizes and narrow loads. */
-function bpfSockAccess(off: number, size: number): CtxAccess {
+export function bpfSockAccess(off: number, size: number): CtxAccess {
   const F = BPF_SOCK_FIELDS;
   if (off < 0 || off >= 80) return deny(`offset ${off} outside bpf_sock`);
   if (off % size !== 0) return deny(`misaligned ctx access off=${off} size=${size}`);

@@ -3,7 +3,7 @@ import { type AccessKind, type AccessOptions, type CtxAccess, type CtxField, typ
 
 export const XDP_MD_SIZE = 24;
 /** BPF_XDP_DEVMAP: only devmap programs may read egress_ifindex. */
-export const BPF_XDP_DEVMAP = 38;
+export const BPF_XDP_DEVMAP = 33;
 
 export const XDP_MD_FIELDS: readonly CtxField[] = [
   field('data', 0, 4, 4, 'packet'), field('data_end', 4, 4, 4, 'packet_end'), field('data_meta', 8, 4, 4, 'packet_meta'),

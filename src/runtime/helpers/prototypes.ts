@@ -57,6 +57,8 @@ export interface ArgSpec {
   aligned?: true;
   /** For ARG_PTR_TO_FIXED_SIZE_MEM: the size the helper accesses (argN_size). */
   fixedSize?: number;
+  /** For ARG_PTR_TO_BTF_ID: the kernel struct the pointer must be (arg_btf_id), e.g. "task_struct". */
+  btfStruct?: string;
 }
 
 /** Return types (enum bpf_return_type, with flags folded into the name as the kernel's aliases do). */
@@ -128,6 +130,10 @@ export const ARG = {
   spinLock: arg('ARG_PTR_TO_SPIN_LOCK', 'ARG_PTR_TO_SPIN_LOCK'),
   btfId: arg('ARG_PTR_TO_BTF_ID', 'ARG_PTR_TO_BTF_ID'),
   percpuBtfId: arg('ARG_PTR_TO_PERCPU_BTF_ID', 'ARG_PTR_TO_PERCPU_BTF_ID'),
+  btfTask: arg('ARG_PTR_TO_BTF_ID (struct task_struct)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'task_struct' }),
+  btfSeqFile: arg('ARG_PTR_TO_BTF_ID (struct seq_file)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'seq_file' }),
+  btfPath: arg('ARG_PTR_TO_BTF_ID (struct path)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'path' }),
+  memWrite: arg('ARG_PTR_TO_MEM | MEM_WRITE', 'ARG_PTR_TO_MEM', { write: true }),
 } as const;
 
 // ---- program-type groups: which get_func_proto offers a helper ----
@@ -138,6 +144,8 @@ const TRACING: readonly ProgType[] = ['kprobe', 'tracepoint', 'raw_tracepoint', 
 const NET: readonly ProgType[] = [...SKB, 'xdp', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'flow_dissector', 'sk_reuseport', 'sk_lookup', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device', 'lwt_seg6local'];
 const BASE: readonly ProgType[] = [...NET, ...TRACING, 'lsm', 'struct_ops', 'syscall', 'netfilter', 'lirc_mode2', 'ext'];
 const uniq = (...groups: (readonly ProgType[])[]): readonly ProgType[] => [...new Set(groups.flat())];
+/** bpf_sk_base_func_proto users (the bpf_skc_to_* casts): networking types but cgroup_sock, and tracing/lsm; not the perf-style tracing types. */
+const SKC: readonly ProgType[] = BASE.filter((t) => !['kprobe', 'tracepoint', 'raw_tracepoint', 'raw_tracepoint_writable', 'perf_event', 'cgroup_sock'].includes(t));
 
 interface Def {
   ret?: RetType;
@@ -246,7 +254,12 @@ const DEFS: Record<number, Def> = {
   113: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   114: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   115: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
+  109: { args: [A.anything], types: BASE },
+  117: { args: [A.anything], types: BASE },
   118: { types: BASE },
+  120: { args: [A.anything, A.anything, A.uninitMem, A.constSize], types: BASE, note: 'fills struct bpf_pidns_info for the pid namespace given by dev and inode' },
+  126: { args: [A.btfSeqFile, A.memRdonly, A.constSize, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: ['tracing'], note: 'iterator programs: prints to the seq_file' },
+  127: { args: [A.btfSeqFile, A.memRdonly, A.constSizeOrZero], gpl: true, types: ['tracing'], note: 'iterator programs: writes to the seq_file' },
   122: { args: [A.ctxOrNull], types: uniq(TC, ['socket_filter', 'cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'sk_skb']) },
   123: { args: [A.anything], types: BASE },
   125: { types: BASE },
@@ -256,6 +269,13 @@ const DEFS: Record<number, Def> = {
   133: { ret: 'RET_VOID', args: [A.ringbufMem, A.anything], types: BASE },
   134: { args: [A.mapPtr, A.anything], types: BASE },
   135: { args: [A.ctx, A.anything], types: TC },
+  136: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp6_sock, or NULL' },
+  137: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp_sock, or NULL' },
+  138: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp_timewait_sock, or NULL' },
+  139: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp_request_sock, or NULL' },
+  140: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct udp6_sock, or NULL' },
+  141: { args: [A.btfTask, A.uninitMem, A.constSizeOrZero, A.anything], types: BASE },
+  147: { args: [A.btfPath, A.memWrite, A.constSizeOrZero], types: ['tracing', 'lsm'], note: 'only from the attach points of btf_allowlist_d_path, iterators and sleepable LSM hooks (bpf_d_path_allowed)' },
   152: { args: [A.anything, A.memRdonlyOrNull, A.constSizeOrZero, A.anything], types: TC },
   153: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL', args: [A.percpuBtfId, A.anything], types: BASE },
   154: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID', args: [A.percpuBtfId], types: BASE },
@@ -266,7 +286,10 @@ const DEFS: Record<number, Def> = {
   164: { args: [A.mapPtr, A.func, A.stackOrNull, A.anything], types: BASE },
   165: { args: [A.memOrNull, A.constSizeOrZero, A.constStr, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
   173: { args: [A.ctx], types: TRACING },
+  174: { args: [A.ctx], types: ['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint', 'tracing', 'lsm'], note: 'the cookie given at attach time (0 here)' },
+  176: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   177: { args: [A.memRdonly, A.constSize, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
+  178: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct unix_sock, or NULL' },
   181: { args: [A.anything, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (u64 index, void *ctx) up to nr_loops (<= 1<<23) times; stops when it returns 1' },
   182: { args: [A.memRdonly, A.constSize, A.constStr], types: BASE },
   188: { args: [A.ctx], types: ['xdp'] },
@@ -304,6 +327,22 @@ export const HELPER_PROTOS: ReadonlyMap<number, HelperProto> = build();
 /** The prototype of helper `id`, or undefined when bpflab does not model it. */
 export function helperProto(id: number): HelperProto | undefined {
   return HELPER_PROTOS.get(id);
+}
+
+/**
+ * Helpers whose get_func_proto gives some program types another prototype under the same id
+ * (e.g. tracing_prog_func_proto's bpf_get_socket_ptr_cookie_proto for BPF_FUNC_get_socket_cookie).
+ */
+const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, 'args'>>>> = {
+  46: { tracing: { args: [ARG.btfSockCommon] } },
+};
+
+/** The prototype of helper `id` as a program of `type` sees it (helperProto with the per-type variants). */
+export function helperProtoFor(id: number, type: ProgType): HelperProto | undefined {
+  const base = HELPER_PROTOS.get(id);
+  const v = TYPE_VARIANTS[id]?.[type];
+  if (!base || !v) return base;
+  return { ...base, ...v, progTypes: base.progTypes.includes(type) ? base.progTypes : [...base.progTypes, type] };
 }
 
 /** The kernel's name of helper `id` without the bpf_ prefix (e.g. "map_lookup_elem"), or undefined. */

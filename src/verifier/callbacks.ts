@@ -1,0 +1,106 @@
+/**
+ * Synchronous callbacks (bpf_loop, bpf_for_each_map_elem, bpf_find_vma), verified as 6.18 does
+ * (push_callback_call and prepare_func_exit in kernel/bpf/verifier.c): at the helper call a
+ * second path is pushed that enters the callback in a new frame with the arguments the helper
+ * passes it (set_loop_callback_state, set_map_elem_callback_state, set_find_vma_callback_state);
+ * the first path goes on past the call as if the callback had not run. When a callback returns,
+ * its r0 must lie in [0, 1] and the path goes back to the helper call itself, which runs again
+ * and pushes another visit of the callback: the callback is explored as a loop, and the call
+ * instruction is a forced checkpoint where a visit lying within one still in progress
+ * (RANGE_WITHIN) ends the iteration.
+ */
+import type { Insn } from '../isa/insn.js';
+import type { Env } from './env.js';
+import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
+import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
+
+/** Helper ids that call a callback synchronously, and the callback's argument layout. */
+const SYNC_CALLBACKS: Record<number, 'loop' | 'map_elem' | 'find_vma'> = { 181: 'loop', 164: 'map_elem', 180: 'find_vma' };
+
+export function isCallbackCall(ins: Insn): boolean {
+  return ins.code === 0x85 && ins.src === 0 && SYNC_CALLBACKS[ins.imm] !== undefined;
+}
+
+export function callsCallback(helperId: number): boolean {
+  return SYNC_CALLBACKS[helperId] !== undefined;
+}
+
+/** push_callback_call for a synchronous callback: queue the path that runs callback `sub` once. */
+export function pushCallback(env: Env, helperId: number, sub: number, map: number): void {
+  const kind = SYNC_CALLBACKS[helperId]!;
+  if (sub < 0) env.reject('helper_arg', 'callback function not found');
+  const caller = env.cur;
+  if (caller.frames.length >= MAX_CALL_FRAMES) env.reject('call_depth', `the call stack of ${caller.frames.length + 1} frames is too deep`);
+  const st = cloneState(caller);
+  const callerRegs = st.frames[st.frames.length - 1]!.regs;
+  const f = newFrame(env.UNKNOWN, env.pc, sub);
+  for (const r of f.regs) env.markNotInit(r);
+  const regs = f.regs;
+  switch (kind) {
+    case 'loop':
+      // callback_fn(u64 index, void *callback_ctx)
+      env.markScalar(regs[1]!, env.UNKNOWN);
+      copyReg(regs[2]!, callerRegs[3]!);
+      break;
+    case 'map_elem':
+      // callback_fn(struct bpf_map *map, const void *key, void *value, void *callback_ctx)
+      env.markPtr(regs[1]!, T.CONST_PTR_TO_MAP);
+      regs[1]!.map = map;
+      env.markPtr(regs[2]!, T.PTR_TO_MAP_KEY);
+      regs[2]!.map = map;
+      env.markPtr(regs[3]!, T.PTR_TO_MAP_VALUE);
+      regs[3]!.map = map;
+      copyReg(regs[4]!, callerRegs[3]!);
+      break;
+    case 'find_vma': {
+      // callback_fn(struct task_struct *task, struct vm_area_struct *vma, void *callback_ctx)
+      copyReg(regs[1]!, callerRegs[1]!);
+      const vma = env.kernelBtf().find('vm_area_struct', 'struct')[0];
+      if (!vma) env.reject('invalid_insn', 'the target kernel has no struct vm_area_struct');
+      env.markPtr(regs[2]!, T.PTR_TO_BTF_ID | PTR_TRUSTED);
+      regs[2]!.memSize = vma.id;
+      copyReg(regs[3]!, callerRegs[3]!);
+      break;
+    }
+  }
+  for (const r of regs) if (r.type & MAYBE_NULL && !r.id) r.id = env.newId();
+  env.markPtr(regs[10]!, T.PTR_TO_STACK);
+  regs[10]!.frameno = st.frames.length;
+  f.cbRet = [0n, 1n];
+  st.frames.push(f);
+  st.written[st.frames.length - 1] = new Uint8Array(64).fill(1);
+  st.pc = env.cfg.subprogs[sub]!.start;
+  st.prevPc = env.pc;
+  env.pushBranch(st);
+}
+
+/**
+ * widen_imprecise_scalars (prepare_func_exit for callbacks): after a callback returned to its
+ * call, every scalar (register or spilled) that differs from the same one in the closest
+ * in-progress checkpoint at that call, and is precise in neither, becomes unknown, so that a
+ * counter the callback bumps converges instead of growing one iteration at a time.
+ */
+export function widenAfterCallback(env: Env, callsite: number): void {
+  const cur = env.cur;
+  const list = env.explored[callsite];
+  if (!list) return;
+  let prev: VState | undefined;
+  for (let i = list.length - 1; i >= 0; i--) {
+    const cp = list[i]!;
+    if (cp.branches > 0 && cp.st.frames.length === cur.frames.length && cp.st.frames.every((f, k) => f.callsite === cur.frames[k]!.callsite)) { prev = cp.st; break; }
+  }
+  if (!prev) return;
+  const widen = (o: Reg | undefined, c: Reg | undefined): void => {
+    if (!o || !c || o.type !== T.SCALAR || c.type !== T.SCALAR || o.precise || c.precise) return;
+    if (env.dom.equal(o.v, c.v) && o.id === c.id) return;
+    env.markUnknown(c);
+  };
+  prev.frames.forEach((of, fi) => {
+    const cf = cur.frames[fi]!;
+    for (let r = 0; r < 11; r++) widen(of.regs[r], cf.regs[r]);
+    for (let k = 0; k < of.spills.length; k++) {
+      if (of.slots[k * 8] !== S.SPILL || cf.slots[k * 8] !== S.SPILL) continue;
+      widen(of.spills[k], cf.spills[k]);
+    }
+  });
+}

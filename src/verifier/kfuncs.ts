@@ -1,0 +1,190 @@
+/**
+ * kfunc calls (BPF_PSEUDO_KFUNC_CALL), checked as 6.18's check_kfunc_call does: the callee is
+ * found by its BTF id in the target kernel's BTF, its arguments are checked against its BTF
+ * prototype (scalars; `__k` constants; memory with a `__sz` size; kernel structs as
+ * PTR_TO_BTF_ID, trusted where the flags ask for it), and its flags come from the table below:
+ * acquire (r0 carries a new reference the program must release), release (the argument's
+ * reference is dropped), ret-null, trusted/RCU arguments, sleepable, destructive.
+ *
+ * The flags are the kernel's registrations (BTF_ID_FLAGS in kernel/bpf/helpers.c,
+ * kernel/bpf/cpumask.c, kernel/trace/bpf_trace.c, net/core/filter.c; Linux 6.18) for the
+ * kfuncs programs call most; a kfunc that is not listed is refused as unsupported rather than
+ * checked with guessed flags.
+ */
+import type { Btf, BtfParam, BtfType } from '../loader/btf/index.js';
+import type { Env } from './env.js';
+import { checkHelperMem } from './memory.js';
+import { markPrecise } from './precision.js';
+import { releaseReference } from './calls.js';
+import { structIdsMatch } from './btf-access.js';
+import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, T, base } from './reg-types.js';
+
+export const KF_ACQUIRE = 1 << 0;
+export const KF_RELEASE = 1 << 1;
+export const KF_RET_NULL = 1 << 2;
+export const KF_TRUSTED_ARGS = 1 << 4;
+export const KF_SLEEPABLE = 1 << 5;
+export const KF_DESTRUCTIVE = 1 << 6;
+export const KF_RCU = 1 << 7;
+export const KF_ITER_NEW = 1 << 8;
+export const KF_ITER_NEXT = 1 << 9;
+export const KF_ITER_DESTROY = 1 << 10;
+export const KF_RCU_PROTECTED = 1 << 11;
+
+const A = KF_ACQUIRE, R = KF_RELEASE, N = KF_RET_NULL, TA = KF_TRUSTED_ARGS, S = KF_SLEEPABLE, RCU = KF_RCU;
+
+/** kfunc name -> flags (Linux 6.18 registrations). */
+export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
+  // kernel/bpf/helpers.c generic and common sets
+  bpf_task_acquire: A | RCU | N,
+  bpf_task_release: R,
+  bpf_task_from_pid: A | N,
+  bpf_task_from_vpid: A | N,
+  bpf_cgroup_acquire: A | RCU | N,
+  bpf_cgroup_release: R,
+  bpf_cgroup_ancestor: A | RCU | N,
+  bpf_cgroup_from_id: A | N,
+  bpf_task_under_cgroup: RCU,
+  bpf_task_get_cgroup1: A | RCU | N,
+  bpf_rcu_read_lock: 0,
+  bpf_rcu_read_unlock: 0,
+  bpf_cast_to_kern_ctx: 0,
+  bpf_rdonly_cast: 0,
+  bpf_throw: 0,
+  bpf_send_signal_task: TA,
+  bpf_get_task_exe_file: A | TA | N,
+  bpf_put_file: R,
+  bpf_path_d_path: TA,
+  bpf_local_irq_save: 0,
+  bpf_local_irq_restore: 0,
+  bpf_preempt_disable: 0,
+  bpf_preempt_enable: 0,
+  // kernel/bpf/cpumask.c
+  bpf_cpumask_create: A | N,
+  bpf_cpumask_release: R,
+  bpf_cpumask_acquire: A | TA,
+  bpf_cpumask_first: RCU,
+  bpf_cpumask_first_zero: RCU,
+  bpf_cpumask_set_cpu: RCU,
+  bpf_cpumask_clear_cpu: RCU,
+  bpf_cpumask_test_cpu: RCU,
+  bpf_cpumask_setall: RCU,
+  bpf_cpumask_clear: RCU,
+  bpf_cpumask_and: RCU,
+  bpf_cpumask_or: RCU,
+  bpf_cpumask_copy: RCU,
+  bpf_cpumask_empty: RCU,
+  bpf_cpumask_full: RCU,
+  bpf_cpumask_weight: RCU,
+  // kernel/trace/bpf_trace.c (key_sig_kfunc_set)
+  bpf_lookup_user_key: A | N | S,
+  bpf_lookup_system_key: A | N,
+  bpf_key_put: R,
+  bpf_verify_pkcs7_signature: S,
+  // net/core/filter.c, net/netfilter
+  bpf_xdp_flow_lookup: 0,
+  bpf_sock_destroy: TA,
+};
+
+/** The kfunc's FUNC and prototype in the target BTF. */
+function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; ret: number } | undefined {
+  const fn = btf.type(id);
+  if (!fn || fn.kind !== 'func') return undefined;
+  const fp = btf.skipMods(fn.type);
+  if (!fp || fp.kind !== 'func_proto') return undefined;
+  return { name: fn.name, params: fp.params, ret: fp.type };
+}
+
+const isStruct = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct' | 'union' }> => !!t && (t.kind === 'struct' || t.kind === 'union');
+
+/** is_trusted_reg / is_rcu_reg. */
+const trusted = (type: number): boolean => base(type) === T.PTR_TO_BTF_ID && (type & PTR_TRUSTED) !== 0;
+const rcu = (type: number): boolean => base(type) === T.PTR_TO_BTF_ID && (type & MEM_RCU) !== 0;
+
+/** check_kfunc_call. */
+export function checkKfuncCall(env: Env, btfId: number, off: number): void {
+  if (off !== 0) env.reject('unsupported', 'kfuncs of kernel modules (insn->off != 0) are not modelled by bpflab');
+  const btf = env.kernelBtf();
+  const kf = kfuncProto(btf, btfId);
+  if (!kf) env.reject('helper_unknown', `kernel btf_id ${btfId} is not a function`);
+  const flags = KFUNC_FLAGS[kf.name];
+  if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
+  if (flags & (KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY)) env.reject('unsupported', `open-coded iterator kfunc ${kf.name} is not modelled by bpflab`);
+  if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
+  if (!['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(env.prog.license))
+    env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
+
+  let releaseRef = 0;
+  for (let i = 0; i < kf.params.length; i++) {
+    const regno = i + 1;
+    const p = kf.params[i]!;
+    const r = env.readReg(regno);
+    const t = btf.skipMods(p.type);
+    if (!t || t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64') {
+      if (r.type !== T.SCALAR) env.reject('helper_arg', `R${regno} is not a scalar`);
+      if (p.name.endsWith('__k')) {
+        if (!env.dom.isConst(r.v)) env.reject('helper_arg', `R${regno} must be a known constant`);
+        markPrecise(env, 1 << regno);
+      }
+      continue;
+    }
+    if (t.kind !== 'ptr') env.reject('unsupported', `kfunc ${kf.name} argument ${i} of kind ${t.kind} is not modelled by bpflab`);
+    const pointee = btf.skipMods(t.type);
+    const nullable = p.name.endsWith('__nullable');
+    if (nullable && env.isNull(r)) continue;
+    if (isStruct(pointee)) {
+      // A kernel object: trusted (or RCU for KF_RCU) where the flags say so; release needs the reference.
+      if (base(r.type) !== T.PTR_TO_BTF_ID) env.reject('helper_arg', `arg#${i} expected pointer to btf or socket`);
+      if (r.type & MAYBE_NULL) env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
+      const needTrusted = (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0;
+      if (needTrusted && !trusted(r.type)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
+      if (flags & KF_RCU && !trusted(r.type) && !rcu(r.type)) env.reject('helper_arg', `R${regno} must be a rcu pointer`);
+      const have = btf.skipMods(r.memSize);
+      // A release takes the object itself; other arguments may point at a struct nested in it (btf_struct_ids_match).
+      const strict = (flags & KF_RELEASE) !== 0;
+      if (!have || (strict ? have.name !== pointee.name || r.off !== 0 : !structIdsMatch(btf, r.memSize, r.off, pointee.name)))
+        env.reject('helper_arg', `kernel function ${kf.name} args#${i} expected pointer to STRUCT ${pointee.name} but R${regno} has a pointer to STRUCT ${have?.name ?? '?'}`);
+      if (flags & KF_RELEASE && i === 0) {
+        if (!r.refObjId) env.reject('reference_invalid', `release kernel function ${kf.name} expects refcounted PTR_TO_BTF_ID`);
+        releaseRef = r.refObjId;
+      }
+      continue;
+    }
+    // Memory: sized by the next `__sz` argument, else by the pointee type.
+    const next = kf.params[i + 1];
+    if (next && (next.name.endsWith('__sz') || next.name.endsWith('__szk'))) {
+      const sz = env.readReg(regno + 1);
+      if (sz.type !== T.SCALAR) env.reject('helper_arg', `R${regno + 1} is not a scalar`);
+      checkHelperMem(env, regno, Number(env.dom.umax(sz.v)), true, false, false);
+      i++;
+      continue;
+    }
+    const size = !pointee || pointee.kind === 'void' ? undefined : btf.resolveSize(pointee.id);
+    if (size === undefined) env.reject('helper_arg', `arg#${i} pointer type ${pointee?.kind ?? 'void'} must point to scalar, or struct with scalar`);
+    checkHelperMem(env, regno, size, false, false, false);
+  }
+  if (releaseRef) releaseReference(env, releaseRef);
+
+  for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
+  const r0 = env.reg(0);
+  const rt = btf.skipMods(kf.ret);
+  if (!rt || rt.kind === 'void') return;
+  if (rt.kind !== 'ptr') { env.markUnknown(r0); return; }
+  const pointee = btf.skipMods(rt.type);
+  if (!isStruct(pointee)) {
+    // A pointer to memory of the pointee's size (read-only for void: no size), as mark_reg_known_zero + PTR_TO_MEM.
+    env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
+    r0.memSize = pointee && pointee.kind !== 'void' ? btf.resolveSize(pointee.id) ?? 0 : 0;
+    if (flags & KF_RET_NULL) r0.id = env.newId();
+    return;
+  }
+  env.markPtr(r0, T.PTR_TO_BTF_ID | (flags & KF_ACQUIRE ? PTR_TRUSTED : 0) | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
+  r0.memSize = pointee.id;
+  if (flags & KF_RET_NULL) r0.id = env.newId();
+  if (flags & KF_ACQUIRE) {
+    const refId = env.newId();
+    env.cur.refs.push({ id: refId, insn: env.pc });
+    r0.id = refId;
+    r0.refObjId = refId;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * Contexts of BTF-typed programs (tp_btf, fentry/fexit/fmod_ret, lsm, iter): the context is the
+ * attach target's arguments as u64 slots, typed by the target's BTF prototype, as the kernel's
+ * btf_ctx_access types them (kernel/bpf/btf.c): integers, enums and structs read as scalars,
+ * pointers to structs as PTR_TO_BTF_ID (trusted for tp_btf, iterators and trusted LSM hooks),
+ * other pointers as scalars; fexit and LSM programs also read the return value after the last
+ * argument, fmod_ret only when the target returns an integer.
+ *
+ * The target is found as libbpf and the kernel find it (bpf_check_attach_target): the
+ * `btf_trace_NAME` typedef for tp_btf (its first `void *__data` argument skipped), the FUNC
+ * NAME for fentry/fexit/fmod_ret, `bpf_lsm_NAME` for lsm, `bpf_iter_NAME` for iter.
+ */
+import { ATTACH_TYPES } from '../loader/section-types.js';
+import type { Btf, BtfParam } from '../loader/btf/index.js';
+import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
+
+/** MAX_BPF_FUNC_ARGS: the context holds at most 12 u64 slots. */
+export const MAX_BPF_FUNC_ARGS = 12;
+
+export interface TracingTarget {
+  /** The attach target's name as the kernel logs it (tname). */
+  name: string;
+  params: BtfParam[];
+  /** Return type id of the target (0: void). */
+  ret: number;
+  /** Which slot, if any, is the return value (fexit, fmod_ret, lsm). */
+  retSlot: boolean;
+  /** prog_args_trusted: pointer arguments are PTR_TRUSTED. */
+  trusted: boolean;
+  /** Iterators: pointer arguments after the first may be NULL (the iterator's ctx_arg_info). */
+  iter: boolean;
+  attach: number;
+}
+
+/** What a context load yields: a scalar, or a typed kernel pointer (`btfId` in the target BTF). */
+export type CtxArg = { kind: 'scalar' } | { kind: 'btf'; type: number; btfId: number };
+
+/** Program types whose context is BTF-typed this way. */
+export function isBtfCtxProgram(type: string, attach: number | undefined): boolean {
+  if (type === 'lsm') return true;
+  if (type !== 'tracing') return false;
+  return attach === ATTACH_TYPES.trace_raw_tp || attach === ATTACH_TYPES.trace_fentry || attach === ATTACH_TYPES.trace_fexit
+    || attach === ATTACH_TYPES.modify_return || attach === ATTACH_TYPES.trace_iter;
+}
+
+/** Resolves the attach target's prototype, or says why the kernel would refuse the program at load. */
+export function tracingTarget(btf: Btf, type: string, attach: number, attachTo: string | undefined): TracingTarget | string {
+  if (!attachTo) return 'attach target is missing from the section name';
+  const proto = (id: number) => {
+    const t = btf.skipMods(id);
+    return t?.kind === 'func_proto' ? t : undefined;
+  };
+  let fp: ReturnType<typeof proto>;
+  let name = attachTo;
+  let skipFirst = false;
+  if (attach === ATTACH_TYPES.trace_raw_tp) {
+    const td = btf.find(`btf_trace_${attachTo}`, 'typedef')[0];
+    const ptr = td && td.kind === 'typedef' ? btf.skipMods(td.type) : undefined;
+    fp = ptr?.kind === 'ptr' ? proto(ptr.type) : undefined;
+    if (!fp) return `failed to find kernel BTF type ID of 'btf_trace_${attachTo}'`;
+    skipFirst = true;
+  } else {
+    const fname = type === 'lsm' ? `bpf_lsm_${attachTo}` : attach === ATTACH_TYPES.trace_iter ? `bpf_iter_${attachTo}` : attachTo;
+    const fn = btf.find(fname, 'func')[0];
+    if (!fn || fn.kind !== 'func') return `failed to find kernel BTF type ID of '${fname}'`;
+    fp = proto(fn.type);
+    if (!fp) return `attach target '${fname}' is not a function`;
+    name = fname;
+  }
+  const params = skipFirst ? fp.params.slice(1) : fp.params;
+  const retSlot = type === 'lsm' || attach === ATTACH_TYPES.trace_fexit || attach === ATTACH_TYPES.modify_return;
+  // prog_args_trusted: tp_btf and iterators (LSM: bpf_lsm_is_trusted, every hook but a few).
+  const trusted = attach === ATTACH_TYPES.trace_raw_tp || attach === ATTACH_TYPES.trace_iter || type === 'lsm';
+  return { name, params, ret: fp.type, retSlot, trusted, iter: attach === ATTACH_TYPES.trace_iter, attach };
+}
+
+/** btf_ctx_access for a read of `size` bytes at `off`; a string is the kernel's log line for a refusal. */
+export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: number, isLsm: boolean): CtxArg | string {
+  if (off < 0 || off >= MAX_BPF_FUNC_ARGS * 8 || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
+  if (!isLsm && size !== 8) return `invalid bpf_context access off=${off} size=${size}`;
+  if (off % 8) return `func '${t.name}' offset ${off} is not multiple of 8`;
+  const arg = off / 8;
+  const nr = t.params.length;
+  let typeId: number;
+  if (arg > nr) return `func '${t.name}' doesn't have ${arg + 1}-th argument`;
+  if (arg === nr) {
+    if (!t.retSlot) return `func '${t.name}' doesn't have ${arg + 1}-th argument`;
+    if (t.attach === ATTACH_TYPES.modify_return) {
+      const rt = btf.skipMods(t.ret);
+      if (!rt || rt.kind !== 'int' || rt.size > 8) return `ret type ${rt?.kind ?? 'void'} not allowed for fmod_ret`;
+    }
+    typeId = t.ret;
+  } else typeId = t.params[arg]!.type;
+  const at = btf.skipMods(typeId);
+  if (!at || at.kind === 'void') {
+    // fexit/lsm on a void function: the "return value" slot is a scalar.
+    if (arg === nr) return { kind: 'scalar' };
+    return `func '${t.name}' arg${arg} type void is not a pointer`;
+  }
+  if ((at.kind === 'int' && at.size <= 16) || at.kind === 'enum' || at.kind === 'enum64' || at.kind === 'struct' || at.kind === 'union') return { kind: 'scalar' };
+  if (at.kind !== 'ptr') return `func '${t.name}' arg${arg} '${at.name}' has type ${at.kind.toUpperCase()}. Only pointer access is allowed`;
+  if (size !== 8) return `func '${t.name}' size ${size} must be 8`;
+  const pointee = btf.skipMods(at.type);
+  // Pointers to anything but a struct are scalars (no walking through them).
+  if (!pointee || (pointee.kind !== 'struct' && pointee.kind !== 'union')) return { kind: 'scalar' };
+  let type: number = T.PTR_TO_BTF_ID;
+  if (t.trusted) type |= PTR_TRUSTED;
+  const pname = arg < nr ? t.params[arg]!.name : '';
+  if (pname.endsWith('__nullable')) type |= MAYBE_NULL;
+  if (t.iter && arg > 0) type |= MAYBE_NULL;
+  return { kind: 'btf', type, btfId: pointee.id };
+}
+
+/** LSM hooks BPF programs may not attach to (bpf_lsm_disabled_hooks, kernel/bpf/bpf_lsm.c). */
+const LSM_DISABLED = new Set(['bpf_lsm_vm_enough_memory', 'bpf_lsm_inode_need_killpriv', 'bpf_lsm_inode_getsecurity', 'bpf_lsm_inode_listsecurity',
+  'bpf_lsm_inode_copy_up_xattr', 'bpf_lsm_getselfattr', 'bpf_lsm_getprocattr', 'bpf_lsm_setprocattr', 'bpf_lsm_key_getsecurity',
+  'bpf_lsm_audit_rule_match', 'bpf_lsm_ismaclabel']);
+/** LSM hooks that return a bool (bool_lsm_hooks). */
+const LSM_BOOL = new Set(['bpf_lsm_xfrm_state_pol_flow_match', 'bpf_lsm_audit_rule_known', 'bpf_lsm_inode_xattr_skipcap']);
+
+/** bpf_lsm_verify_prog: why the kernel refuses this LSM attach target, if it does. */
+export function lsmTargetError(t: TracingTarget, btfId: number): string | undefined {
+  return LSM_DISABLED.has(t.name) ? `attach_btf_id ${btfId} points to disabled hook ${t.name}` : undefined;
+}
+
+/**
+ * check_return_code for BTF-typed programs: fentry/fexit return 0, iterators 0 or 1, LSM hooks
+ * 0 or -errno (bool hooks 0 or 1; void hooks anything), compared on the low 32 bits for LSM;
+ * tp_btf and fmod_ret anything (undefined).
+ */
+export function btfProgRetRange(btf: Btf, type: string, t: TracingTarget): { min: number; max: number; bits32: boolean } | undefined {
+  if (type === 'lsm') {
+    const rt = btf.skipMods(t.ret);
+    if (!rt || rt.kind === 'void') return undefined;
+    return LSM_BOOL.has(t.name) ? { min: 0, max: 1, bits32: true } : { min: -4095, max: 0, bits32: true };
+  }
+  if (t.attach === ATTACH_TYPES.trace_fentry || t.attach === ATTACH_TYPES.trace_fexit) return { min: 0, max: 0, bits32: false };
+  if (t.attach === ATTACH_TYPES.trace_iter) return { min: 0, max: 1, bits32: false };
+  return undefined;
+}

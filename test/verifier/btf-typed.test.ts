@@ -1,0 +1,76 @@
+/**
+ * BTF-typed programs written for bpflab (test/fixtures/btf-typed/*.c, libbpf 1.x style, built
+ * against a vmlinux.h of the running kernel; build.sh rebuilds them when clang-19 is present):
+ * tp_btf / fentry / fexit / lsm / iter contexts typed from the attach target's prototype,
+ * kernel structs walked field by field, and one program per rule the kernel enforces on them.
+ * Each verdict is the expected one, and the running kernel's where it can load the type
+ * (fentry/fexit/lsm need trampolines this machine lacks: EPERM, no verdict).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
+import { loadFile } from '../../src/loader/index.js';
+import { verify } from '../../src/verifier/index.js';
+import { runProgram } from '../../src/vm/index.js';
+
+const dir = new URL('../fixtures/btf-typed/', import.meta.url);
+const haveBtf = existsSync('/sys/kernel/btf/vmlinux');
+if (!haveBtf) console.log('skip BTF-typed programs: no /sys/kernel/btf/vmlinux');
+const k = kernelAvailable();
+if (!k.ok) console.log(`BTF-typed programs: no kernel comparison (${k.reason})`);
+
+/** program -> [expected verdict, error kind or message part]. */
+const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = {
+  'execsnoop.o': { exec_btf: ['accept'], exec_tp: ['accept'] },
+  'unlink_fentry.o': { unlink_entry: ['accept'], unlink_exit: ['accept'] },
+  'lsm_iter.o': { deny_nothing: ['accept'], dump_task: ['accept'] },
+  'task_kfuncs.o': {
+    acquire_release: ['accept'],
+    from_pid_rcu: ['accept'],
+    leak: ['reject', 'Unreleased reference'],
+    release_unchecked: ['reject', 'Possibly NULL pointer passed to trusted arg0'],
+    acquire_walked: ['reject', 'R1 must be a rcu pointer'],
+  },
+  'callbacks.o': {
+    loop_sum: ['accept'],
+    map_sum: ['accept'],
+    loop_bad_return: ['reject', 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]'],
+    loop_write_past_ctx: ['reject', 'invalid write to stack R2 off=0 size=8'],
+  },
+  'btf_rejects.o': {
+    store_to_task: ['reject', 'only read is supported'],
+    past_last_arg: ['reject', "func 'sched_process_exec' doesn't have 6-th argument"],
+    past_struct_end: ['reject', 'access beyond struct task_struct'],
+    unchecked_iter_task: ['reject', "R1 invalid mem access 'trusted_ptr_or_null_'"],
+    variable_offset: ['reject', 'is ptr_task_struct invalid variable offset'],
+  },
+};
+
+describe.skipIf(!haveBtf)('BTF-typed programs', () => {
+  for (const [file, progs] of Object.entries(EXPECT)) {
+    test(file, async () => {
+      const programs = await loadFile(file, new Uint8Array(readFileSync(new URL(file, dir))));
+      expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(progs).sort());
+      for (const p of programs) {
+        const [verdict, what] = progs[p.name]!;
+        const r = verify(p);
+        expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
+        if (what) expect(r.error!.message).toContain(what);
+        if (!k.ok) continue;
+        const kr = progLoad(p, { logLevel: 1 });
+        if (kr.fd !== null) closeFd(kr.fd);
+        if (kr.verdict === 'reject' && kr.errno === 'EPERM' && kr.log === '') continue; // no trampolines here
+        expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
+      }
+    });
+  }
+});
+
+describe('callbacks run on the VM', () => {
+  test('bpf_loop sums the indices below the limit; for_each_map_elem visits every element', async () => {
+    const programs = await loadFile('callbacks.o', new Uint8Array(readFileSync(new URL('callbacks.o', dir))));
+    const pkt = new Uint8Array(16);
+    expect(runProgram(programs.find((p) => p.name === 'loop_sum')!, { packet: pkt }).r0).toBe(45n);
+    expect(runProgram(programs.find((p) => p.name === 'map_sum')!, { packet: pkt }).r0).toBe(28n);
+  });
+});
