@@ -14,6 +14,8 @@ export interface Io {
   readFile(path: string, limits?: ReadLimits): Uint8Array;
   /** Writes a file (path "-" is stdout, as bytes). Throws InputError naming the file when it cannot. */
   writeFile(path: string, data: Uint8Array | string): void;
+  /** stderr when it is a terminal: where progress bars may draw (absent in tests and pipes). */
+  readonly tty?: NodeJS.WriteStream | undefined;
 }
 
 /** What every command exports. Returns the exit code: 0 ok, 1 negative answer, 2 bad usage/input. */

@@ -9,7 +9,7 @@ import { helpText } from './args.js';
 
 /** Every command and the module that implements it. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  verify: { summary: 'verify every program in FILE', load: async () => (await import('./commands/verify.js')).command },
+  verify: { summary: 'verify every program in FILES (batch: veristat columns, --compare)', load: async () => (await import('./commands/verify.js')).command },
   run: { summary: 'run one program and print r0', load: async () => (await import('./commands/run.js')).command },
   conformance: { summary: 'run conformance .data files', load: async () => (await import('./commands/conformance.js')).command },
   asm: { summary: 'assemble to raw bytecode', load: async () => (await import('./commands/asm.js')).command },
@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   prove: { summary: 'run the Z3 soundness proofs of the abstract operators', load: async () => (await import('./commands/prove.js')).command },
   explain: { summary: 'explain why a program was rejected', load: async () => (await import('./commands/explain.js')).command },
   fuzz: { summary: 'run a fuzzing campaign', load: async () => (await import('./commands/fuzz.js')).command },
-  corpus: { summary: 'check the regression corpus (corpus check [DIR])', load: async () => (await import('./commands/corpus.js')).command },
+  corpus: { summary: 'check the regression corpus (corpus check [DIR]) or record sidecars (corpus record PATH...)', load: async () => (await import('./commands/corpus.js')).command },
   report: { summary: 'write the HTML report of a program', load: async () => (await import('./commands/report.js')).command },
   selftests: { summary: 'run kernel-selftest-style objects as the kernel test loader does', load: async () => (await import('./commands/selftests.js')).command },
   bench: { summary: 'run the benchmark table', load: async () => (await import('./commands/bench.js')).command },
@@ -25,6 +25,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 export const processIo: Io = {
+  get tty() { return process.stderr.isTTY ? process.stderr : undefined; },
   out: (t) => { process.stdout.write(t); },
   err: (t) => { process.stderr.write(t); },
   readFile: readUserFile,

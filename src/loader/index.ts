@@ -59,6 +59,8 @@ export async function loadFile(path: string, bytes: Uint8Array, opts: LoadOption
 export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: LoadOptions = {}): Promise<LoadedFile> {
   const isElf = bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
   const lower = path.toLowerCase();
+  if (!isElf && /\.(c|h|cc|cpp|bpf\.c)$/.test(lower))
+    throw new InputError('format', `${path}: C source, not a program: compile it with clang first (clang -O2 -g --target=bpf -c ${path} -o ${path.replace(/\.[^./]+$/, '')}.o)`);
   let programs: Program[];
   let elf: ElfObject | undefined;
   if (isElf) {

@@ -15,10 +15,15 @@ import { liveRegisters } from './liveness.js';
 import { mapProgIncompatibility } from './map-record.js';
 import { usableFuncInfo } from './global-funcs.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
+import { collectStates, type StateCollectionOptions, type StateSnapshot } from './snapshot.js';
 
 export { ERROR_KINDS, type ErrorKind, type VerifierError } from './error-kinds.js';
 export { buildCfg, type Cfg, type Block, type Subprog, type EdgeKind } from './cfg.js';
 export { INSN_LIMIT, type VerifyOptions, type DomainName, type Strategy } from './options.js';
+export {
+  StateSnapshotter, collectStates, type StateSnapshot, type FrameSnapshot, type RegSnapshot, type StackSlotSnapshot,
+  type StateCollectionOptions, type CollectedStates,
+} from './snapshot.js';
 
 export interface VerifyResult {
   verdict: 'accept' | 'reject';
@@ -218,4 +223,19 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     res.log = text;
   }
   return res;
+}
+
+/** A verification result with the abstract states before instructions, as data (see collectStates). */
+export interface VerifyWithStatesResult extends VerifyResult {
+  /** Per instruction, the state before it on each path explored through it, in visit order. */
+  insnStates: Map<number, StateSnapshot[]>;
+  /** The collection stopped at its limit. */
+  statesTruncated: boolean;
+}
+
+/** `verify`, keeping the abstract state before each (or each chosen) instruction as data. */
+export function verifyWithStates(program: Program, options: VerifyOptions = {}, collect: StateCollectionOptions = {}): VerifyWithStatesResult {
+  const { options: withHook, collected } = collectStates(program, options, collect);
+  const r = verify(program, withHook);
+  return { ...r, insnStates: collected.states, statesTruncated: collected.truncated };
 }

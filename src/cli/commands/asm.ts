@@ -5,6 +5,7 @@
 import { encodeInsns } from '../../isa/decode.js';
 import { PROG_TYPES } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
+import { onlyProgram } from '../../loader/open.js';
 import { parseArgs, UsageError, type CommandDecl } from '../args.js';
 import type { Command } from '../io.js';
 
@@ -29,9 +30,7 @@ export const command: Command = {
     const section = args.strings.get('section');
     const type = args.strings.get('type') as keyof typeof PROG_TYPES | undefined;
     const programs = await loadFile(path, io.readFile(path), { ...(section !== undefined && { section }), ...(type !== undefined && { type }) });
-    if (programs.length !== 1)
-      throw new UsageError(`${path}: has ${programs.length} programs (${programs.map((p) => p.section || p.name).join(', ')}); pick one with --section`);
-    const prog = programs[0]!;
+    const prog = onlyProgram(path, programs, args.strings.get('section'));
     const bytes = encodeInsns(prog.insns);
     const out = args.strings.get('out');
     const json = args.flags.has('json');

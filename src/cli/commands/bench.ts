@@ -16,7 +16,7 @@ const decl: CommandDecl = {
   usage: 'bench [--json] [--quick] [--only GROUP]',
   options: [
     { name: 'quick', kind: 'flag', description: 'fewer iterations (a smoke run)' },
-    { name: 'only', kind: 'list', valueName: 'GROUP', description: `run only these groups (${AREAS.join(', ')})` },
+    { name: 'only', kind: 'list', valueName: 'GROUP', description: `run only these groups, comma-separated or repeated (${AREAS.join(', ')})` },
   ],
   positionals: { min: 0, max: 0, name: '' },
 };
@@ -47,7 +47,8 @@ export const command: Command = {
   async run(argv, io) {
     const args = parseArgs(decl, argv);
     if (args.flags.has('help')) { io.out(helpText(decl) + '\n'); return 0; }
-    const only = args.lists.get('only');
+    // `--only vm,jit` and `--only vm --only jit` both work (as `fuzz --oracle a,b`).
+    const only = args.lists.get('only')?.flatMap((g) => g.split(',')).map((g) => g.trim()).filter(Boolean);
     for (const g of only ?? []) if (!(AREAS as readonly string[]).includes(g)) {
       io.err(`bpflab: bench: unknown group '${g}' (have: ${AREAS.join(', ')})\n`);
       return 2;

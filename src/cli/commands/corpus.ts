@@ -1,128 +1,108 @@
 /**
- * `bpflab corpus check [DIR] [--kernel] [--json]`: check every corpus entry (SPEC section 6) against
- * its expected verdict, kind and message; with --kernel also check the recorded kernel verdict
- * against the running kernel. A line per failure, then `N passed, N failed`.
+ * `bpflab corpus check [DIR] [--kernel] [--json] [--update] [--junit OUT.xml]`: check every corpus
+ * entry (SPEC section 6) against its sidecar, per program: verdict, kind, message, r0 (run on the
+ * VM) and, with --kernel, the recorded kernel verdict. A line per failure, then `N passed, N failed`.
+ * `--update` rewrites the sidecars of failing entries from the current results (after review).
+ * `bpflab corpus record PATH... [--kernel]`: write per-program sidecars for program files.
  */
-import { statSync } from 'node:fs';
 import { relative } from 'node:path';
+import { statSync } from 'node:fs';
 import { InputError } from '../../isa/errors.js';
-import { loadFile } from '../../loader/index.js';
-import { verify } from '../../verifier/index.js';
+import { checkEntry, findProgramFiles, junitXml, readEntry, recordFile, walkProgramFiles, type EntryResult } from '../../corpus/index.js';
 import { UsageError, parseArgs, type CommandDecl } from '../args.js';
-import type { Command } from '../io.js';
-import { FileRefused, MAX_INCLUDED_BYTES, readBoundedFile } from '../../loader/file-policy.js';
-import { parseExpectation, type Expectation } from '../corpus-expect.js';
-import { walkFiles, type WalkProblem } from '../walk.js';
-import { kernelVerdict } from './verify.js';
+import type { Command, Io } from '../io.js';
+
+export { checkEntry, findEntries, type CorpusEntry, type EntryResult, type Expectation } from '../../corpus/index.js';
 
 const decl: CommandDecl = {
   name: 'corpus',
-  summary: 'Check the regression corpus: every DIR/**/<name>.{s,o,data,cbpf} against its <name>.expect.json (default DIR: corpus).',
-  usage: 'corpus check [DIR] [--kernel] [--json]',
+  summary: 'Check the regression corpus: every DIR/**/<name>.{s,o,data,cbpf} against its <name>.expect.json (default DIR: corpus); or record sidecars for new program files.',
+  usage: 'corpus check [DIR] [--kernel] [--json] [--update] [--junit OUT.xml] | corpus record PATH... [--kernel]',
   options: [
-    { name: 'kernel', kind: 'flag', description: 'also load each entry with a "kernel" field into the running kernel and check that verdict' },
+    { name: 'kernel', kind: 'flag', description: 'check: also load each program with a recorded "kernel" verdict into the running kernel; record: record the kernel\'s verdicts' },
+    { name: 'update', kind: 'flag', description: 'check: rewrite the sidecars of failing entries from the current results (per-program form; why and inputs kept)' },
+    { name: 'junit', kind: 'string', valueName: 'OUT.xml', description: 'check: also write JUnit XML (a test case per program)' },
   ],
-  positionals: { min: 1, max: 2, name: 'check [DIR]' },
+  positionals: { min: 1, max: Number.MAX_SAFE_INTEGER, name: 'check [DIR] | record PATH...' },
 };
 
-export type { Expectation } from '../corpus-expect.js';
+const show = (p: string): string => relative('.', p) || p;
 
-export interface CorpusEntry {
-  /** The program file. */
-  file: string;
-  expectFile: string;
-  expect: Expectation;
-}
-
-const PROGRAM_EXTS = ['.s', '.o', '.data', '.cbpf'];
-
-/** Every entry under `dir`, sorted by path; a bad sidecar is an InputError naming it. */
-export function findEntries(dir: string): CorpusEntry[] {
-  const { entries, problems } = walkEntries(dir);
-  if (problems[0]) throw new InputError('corpus', `${problems[0].path}: ${problems[0].reason}`);
-  return entries;
-}
-
-/** The entries under `dir`, and the files that cannot be entries (a FIFO, a link loop), by name. */
-export function walkEntries(dir: string): { entries: CorpusEntry[]; problems: WalkProblem[] } {
-  const walk = walkFiles(dir, (name) => PROGRAM_EXTS.some((e) => name.endsWith(e)));
-  const entries: CorpusEntry[] = [];
-  for (const p of walk.files) {
-    const ext = PROGRAM_EXTS.find((e) => p.endsWith(e))!;
-    const expectFile = p.slice(0, -ext.length) + '.expect.json';
-    let text: string;
-    try { text = new TextDecoder().decode(readBoundedFile(expectFile, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES })); } catch (e) { throw new InputError('corpus', `${p}: no readable sidecar ${expectFile}${e instanceof FileRefused ? ` (${e.reason})` : ''}`); }
-    entries.push({ file: p, expectFile, expect: parseExpectation(text, expectFile) });
+async function check(dir: string, args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  try { statSync(dir); } catch { throw new InputError('io', `${dir}: no such corpus directory`); }
+  const withKernel = args.flags.has('kernel');
+  const update = args.flags.has('update');
+  const json = args.flags.has('json');
+  const results: EntryResult[] = [];
+  const updated: string[] = [];
+  const walk = walkProgramFiles(dir);
+  // A FIFO or a link loop where an entry should be: a failure named by path, the rest still runs.
+  for (const p of walk.problems) {
+    results.push({ file: p.path, ok: false, problems: [p.reason], verdict: 'error' });
+    if (!json) io.out(`FAIL ${show(p.path)}: ${p.reason}\n`);
   }
-  return { entries, problems: walk.problems };
-}
-
-export interface EntryResult {
-  file: string;
-  ok: boolean;
-  /** Why it failed (empty when ok). */
-  problems: string[];
-  verdict: 'accept' | 'reject' | 'error';
-  message?: string;
-  kind?: string;
-  kernel?: string;
-}
-
-/** Checks one entry; `withKernel` also compares the recorded kernel verdict with the running kernel. */
-export async function checkEntry(e: CorpusEntry, withKernel: boolean): Promise<EntryResult> {
-  const problems: string[] = [];
-  let programs;
-  try {
-    programs = await loadFile(e.file, readBoundedFile(e.file, { regularOnly: true }));
-  } catch (err) {
-    return { file: e.file, ok: false, problems: [`does not load: ${(err as Error).message}`], verdict: 'error' };
-  }
-  const res: EntryResult = { file: e.file, ok: true, problems, verdict: 'accept' };
-  for (const p of programs) {
-    const r = verify(p);
-    if (r.verdict === 'reject') {
-      res.verdict = 'reject';
-      res.message = r.error!.message;
-      res.kind = r.error!.kind;
+  const entries = walk.files.map((f) => {
+    const e = readEntry(f);
+    if (!e && !update) throw new InputError('corpus', `${f}: no sidecar ${f.replace(/\.[^./]+$/, '')}.expect.json (create it with: bpflab corpus record ${f})`);
+    return { f, e };
+  });
+  for (const { f, e } of entries) {
+    if (!e) {
+      updated.push(await recordFile(f, { kernel: withKernel }));
+      if (!json) io.out(`NEW  ${show(f)}: sidecar recorded\n`);
+      continue;
     }
-    if (withKernel && e.expect.kernel) {
-      const k = await kernelVerdict(p);
-      if (k.verdict !== 'unavailable') {
-        res.kernel = k.verdict;
-        if (k.verdict !== e.expect.kernel) problems.push(`kernel ${k.verdict}s (recorded: ${e.expect.kernel})${k.message ? `: ${k.message}` : ''}`);
-      }
-    }
+    const r = await checkEntry(e, withKernel);
+    results.push(r);
+    if (r.ok) continue;
+    if (update && r.verdict !== 'error') {
+      updated.push(await recordFile(f, { kernel: withKernel }));
+      if (!json) io.out(`UPDATED ${show(f)}: ${r.problems.join('; ')}\n`);
+    } else if (!json) io.out(`FAIL ${show(r.file)}: ${r.problems.join('; ')}\n`);
   }
-  const x = e.expect;
-  if (res.verdict !== x.verdict) problems.push(`expected ${x.verdict}, got ${res.verdict}${res.message ? `: ${res.message} [${res.kind}]` : ''}`);
-  else if (x.verdict === 'reject') {
-    if (x.kind !== undefined && res.kind !== x.kind) problems.push(`expected kind ${x.kind}, got ${res.kind} (${res.message})`);
-    if (x.message !== undefined && !(res.message ?? '').includes(x.message)) problems.push(`expected message containing '${x.message}', got '${res.message}'`);
+  const junit = args.strings.get('junit');
+  if (junit !== undefined) io.writeFile(junit, junitXml(results));
+  const failed = results.filter((r) => !r.ok).length - (update ? results.filter((r) => !r.ok && r.verdict !== 'error').length : 0);
+  const passed = results.filter((r) => r.ok).length;
+  if (json) io.out(JSON.stringify({ dir, passed, failed, ...(update && { updated }), entries: results }) + '\n');
+  else io.out(`${passed} passed, ${failed} failed${update ? `, ${updated.length} updated` : ''}\n`);
+  return failed ? 1 : 0;
+}
+
+async function record(paths: readonly string[], args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  const files: string[] = [];
+  for (const p of paths) {
+    let st;
+    try { st = statSync(p); } catch { throw new InputError('io', `${p}: cannot read file (no such file)`); }
+    if (st.isDirectory()) files.push(...findProgramFiles(p));
+    else files.push(p);
   }
-  res.ok = problems.length === 0;
-  return res;
+  if (files.length === 0) throw new InputError('io', `${paths.join(' ')}: no program files (.s .o .data .cbpf)`);
+  const written: string[] = [];
+  for (const f of files) {
+    const out = await recordFile(f, { kernel: args.flags.has('kernel') });
+    written.push(out);
+    if (!args.flags.has('json')) io.out(`${show(out)}\n`);
+  }
+  if (args.flags.has('json')) io.out(JSON.stringify({ recorded: written }) + '\n');
+  else io.out(`${written.length} sidecar${written.length === 1 ? '' : 's'} recorded\n`);
+  return 0;
 }
 
 export const command: Command = {
   decl,
   async run(argv, io) {
     const args = parseArgs(decl, argv);
-    const [sub, dir = 'corpus'] = args.positionals;
-    if (sub !== 'check') throw new UsageError(`corpus: unknown subcommand '${sub}' (usage: ${decl.usage})`);
-    try { statSync(dir); } catch { throw new InputError('io', `${dir}: no such corpus directory`); }
-    const { entries, problems } = walkEntries(dir);
-    const withKernel = args.flags.has('kernel');
-    const results: EntryResult[] = problems.map((p) => ({ file: p.path, ok: false, problems: [p.reason], verdict: 'error' }));
-    if (!args.flags.has('json')) for (const r of results) io.out(`FAIL ${relative('.', r.file)}: ${r.problems.join('; ')}\n`);
-    for (const e of entries) {
-      const r = await checkEntry(e, withKernel);
-      results.push(r);
-      if (!r.ok && !args.flags.has('json')) io.out(`FAIL ${relative('.', r.file)}: ${r.problems.join('; ')}\n`);
+    const [sub, ...rest] = args.positionals;
+    if (sub === 'check') {
+      if (rest.length > 1) throw new UsageError(`corpus: check takes one DIR (got ${rest.length})`);
+      return check(rest[0] ?? 'corpus', args, io);
     }
-    const failed = results.filter((r) => !r.ok).length;
-    const passed = results.length - failed;
-    if (args.flags.has('json')) io.out(JSON.stringify({ dir, passed, failed, entries: results }) + '\n');
-    else io.out(`${passed} passed, ${failed} failed\n`);
-    return failed ? 1 : 0;
+    if (sub === 'record') {
+      if (rest.length === 0) throw new UsageError(`corpus: record needs PATH... (usage: ${decl.usage})`);
+      for (const o of ['update', 'junit'] as const) if (args.flags.has(o) || args.strings.has(o)) throw new UsageError(`corpus: --${o} belongs to corpus check`);
+      return record(rest, args, io);
+    }
+    throw new UsageError(`corpus: unknown subcommand '${sub}' (usage: ${decl.usage})`);
   },
 };

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../../isa/errors.js';
 import type { Program } from '../../isa/program.js';
 import { loadFile } from '../../loader/index.js';
+import { onlyProgram } from '../../loader/open.js';
 import { MAX_INCLUDED_BYTES } from '../../loader/file-policy.js';
 import { returnName } from '../../runtime/context/index.js';
 import { DEFAULT_MAP_MEMORY, MemoryBudget, MemoryBudgetError } from '../../runtime/maps/budget.js';
@@ -102,9 +103,7 @@ export const command: Command = {
       if (!args.flags.has('no-verify')) for (const p of programs) if (attaches(p) && rejectedBy(p, path, io, args.flags.has('json'))) return 1;
       return runOverTrace(path, programs, args, io);
     }
-    if (programs.length !== 1)
-      throw new UsageError(`run: ${path} has ${programs.length} programs (${programs.map((p) => p.section || p.name).join(', ')}); pick one with --section`);
-    const program = programs[0]!;
+    const program = onlyProgram(path, programs, args.strings.get('section'));
     const engine = args.strings.get('engine') ?? 'vm';
     const repeat = Math.max(1, Number(args.strings.get('repeat') ?? '1'));
     const json = args.flags.has('json');
