@@ -399,7 +399,9 @@ function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number
       if (size <= spillSize && (i0 & 7) === 0) {
         const out = env.writeReg(dst);
         copyReg(out, sp);
-        if (d.umax(sp.v) >= 1n << BigInt(size * 8) && size < 8) out.id = 0;
+        // The fill equals the spilled value only when it fits in `size` bytes, and for a sign-extending
+        // fill only when the narrow sign bit is clear too: otherwise the relation to the source is broken.
+        if (size < 8 && d.umax(sp.v) >= 1n << BigInt(size * 8 - (sext ? 1 : 0))) out.id = 0;
         out.v = sext ? d.sextLoad(sp.v, size as 1 | 2 | 4) : size < 8 ? d.truncate(sp.v, size as 1 | 2 | 4) : sp.v;
         return;
       }
