@@ -25,6 +25,7 @@ export {
   runInKernel,
   patchMapFds,
   createProgramMaps,
+  dumpable,
   type ProgLoadOptions,
   type ProgLoadResult,
   type TestRunOptions,

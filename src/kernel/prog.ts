@@ -404,7 +404,7 @@ export function runInKernel(program: Program, input: KernelRunInput = {}): Kerne
 }
 
 /** Map types whose contents user space can iterate and read. */
-function dumpable(type: string): boolean {
+export function dumpable(type: string): boolean {
   return !['prog_array', 'perf_event_array', 'ringbuf', 'queue', 'stack', 'array_of_maps', 'hash_of_maps', 'stack_trace', 'user_ringbuf'].includes(type);
 }
 

@@ -5,11 +5,10 @@
  */
 import { InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
-import { KernelError, closeFd, createProgramMaps, kernelAvailable, progLoad, progTestRun, type KernelMap } from '../kernel/index.js';
+import { KernelError, closeFd, createProgramMaps, dumpable, kernelAvailable, progLoad, progTestRun, type KernelMap } from '../kernel/index.js';
 import { engineInput, type PacketEngine, type PacketRun } from './packet-engine.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const UNREADABLE = new Set(['prog_array', 'perf_event_array', 'ringbuf', 'queue', 'stack', 'array_of_maps', 'hash_of_maps', 'stack_trace', 'user_ringbuf']);
 
 export class KernelPacketEngine implements PacketEngine {
   readonly name = 'kernel' as const;
@@ -49,7 +48,7 @@ export class KernelPacketEngine implements PacketEngine {
 
   dumpMaps(): Record<string, Record<string, string>> {
     const out: Record<string, Record<string, string>> = {};
-    for (const m of this.maps) out[m.spec.name] = UNREADABLE.has(m.spec.type) ? {} : Object.fromEntries(m.entries().map(([k, v]) => [hex(k), hex(v)]));
+    for (const m of this.maps) out[m.spec.name] = !dumpable(m.spec.type) ? {} : Object.fromEntries(m.entries().map(([k, v]) => [hex(k), hex(v)]));
     return out;
   }
 
