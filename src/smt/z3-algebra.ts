@@ -28,14 +28,83 @@ export interface Z3Api {
 let apiLoading: Promise<Z3Api> | undefined;
 let contexts = 0;
 
+/** The parts of z3-solver's Emscripten module and low-level API that {@link serialiseReleases} wraps. */
+interface Z3Internals {
+  em: {
+    async_call: (...args: unknown[]) => Promise<unknown>;
+    PThread: { runningWorkers: unknown[] };
+  };
+  Z3: Record<string, unknown>;
+}
+
+/**
+ * z3-solver runs a solver check on a pthread while the main thread goes on, and releases its
+ * objects from FinalizationRegistry callbacks on the main thread (`Z3.dec_ref` and kin). A release
+ * that lands while a check runs on the same context races Z3's reference counts, which are not
+ * thread-safe: seen in CI as "RuntimeError: memory access out of bounds" followed by a check whose
+ * promise never settles. Releases are therefore queued while an asynchronous call is in flight and
+ * run when it settles. Every asynchronous call of the low-level API goes through `em.async_call`.
+ */
+function serialiseReleases(api: Z3Internals): void {
+  const { em, Z3 } = api;
+  let inFlight = 0;
+  const queued: (() => void)[] = [];
+  const drain = (): void => {
+    while (inFlight === 0 && queued.length > 0) queued.shift()!();
+  };
+  const asyncCall = em.async_call.bind(em);
+  em.async_call = (...args: unknown[]): Promise<unknown> => {
+    inFlight++;
+    let settled: Promise<unknown>;
+    try {
+      settled = asyncCall(...args);
+    } catch (e) {
+      inFlight--;
+      drain();
+      throw e;
+    }
+    return settled.finally(() => {
+      inFlight--;
+      drain();
+    });
+  };
+  for (const name of Object.keys(Z3)) {
+    const release = Z3[name];
+    if (typeof release !== 'function' || !/(^|_)dec_ref$|^del_context$|_del$/.test(name)) continue;
+    Z3[name] = (...args: unknown[]): unknown => {
+      if (inFlight === 0) return (release as (...a: unknown[]) => unknown)(...args);
+      queued.push(() => (release as (...a: unknown[]) => unknown)(...args));
+      return undefined;
+    };
+  }
+}
+
+/**
+ * A pthread that has just answered a check still posts "cleanupThread" to the main thread;
+ * terminating it before that message arrives makes Emscripten print "received cleanupThread
+ * command from terminated worker" on stderr. Wait (boundedly) for running threads to finish.
+ */
+async function threadsIdle(em: Z3Internals['em'], maxMs = 2000): Promise<void> {
+  const until = Date.now() + maxMs;
+  while (em.PThread.runningWorkers.length > 0 && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export function loadZ3Api(): Promise<Z3Api> {
   apiLoading ??= (async () => {
     const z3 = await import('z3-solver');
     const api = await z3.init();
+    const internals = api as unknown as Z3Internals;
+    serialiseReleases(internals);
+    // The WebAssembly heap is fixed at 2 GiB: a query that outgrows it aborts the whole module.
+    // Below that, Z3 gives up on the query ("unknown") and the module lives on.
+    api.setParam('memory_max_size', '1536');
     return {
       context: () => api.Context(`c${contexts++}`) as unknown as Z3Ctx,
       close: async () => {
-        await z3.killThreads((api as unknown as { em: unknown }).em);
+        await threadsIdle(internals.em);
+        await z3.killThreads(internals.em);
         apiLoading = undefined;
         loading = undefined;
       },
