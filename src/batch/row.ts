@@ -100,7 +100,7 @@ export async function verifyFileRows(file: string, opts: RowOptions = {}): Promi
   for (const p of programs) {
     const r = verify(p, opts.verify ?? {});
     const row = programRow(file, p, r);
-    if (opts.kernel) row.kernel = kernelColumns(await kernelVerdict(p));
+    if (opts.kernel) row.kernel = kernelColumns(await kernelVerdict(p, { strictAlignment: opts.verify?.strictAlignment === true }));
     if (opts.explain && r.verdict === 'reject') {
       const { explainProgram } = await import('../smt/explain/index.js');
       const ex = await explainProgram(p, { ...(opts.verify && { verify: opts.verify }), noImprecision: true });

@@ -13,7 +13,7 @@ import { kernelVerdict } from '../kernel/verdict.js';
 import { loadFile } from '../loader/index.js';
 import { verify, type VerifyResult } from '../verifier/index.js';
 import { runProgram, type RunInput } from '../vm/index.js';
-import { expectationFor, parseSidecar, programKey, type Expectation, type ProgramExpectation, type RunInputSpec, type Sidecar } from './expectations.js';
+import { expectationFor, parseSidecar, programKey, verifyFlags, type Expectation, type ProgramExpectation, type RunInputSpec, type Sidecar } from './expectations.js';
 
 export interface CorpusEntry {
   /** The program file. */
@@ -165,12 +165,13 @@ export async function checkEntry(e: CorpusEntry, withKernel: boolean): Promise<E
   for (const p of programs) {
     const key = programKey(p);
     const t0 = performance.now();
-    const r = verify(p);
+    const x = perProgram ? expectationFor(e.sidecar, p) : undefined;
+    const flags = verifyFlags((perProgram ? x : e.expect)?.options);
+    const r = verify(p, flags);
     const pc: ProgramCheck = { key, ok: true, problems: [], verdict: r.verdict, ms: 0 };
     if (r.error) { pc.kind = r.error.kind; pc.message = r.error.message; }
     if (r.verdict === 'reject' && !firstReject) firstReject = r;
     firstResult ??= r;
-    const x = perProgram ? expectationFor(e.sidecar, p) : undefined;
     if (perProgram && !x) pc.problems.push(`no expectation for program ${key} (have: ${Object.keys(e.sidecar.programs!).join(', ')}); refresh with corpus check --update`);
     if (x) compareOne(x, r, pc.problems);
     const r0Expect = x?.r0 ?? (!perProgram && programs.length === 1 ? e.expect.r0 : undefined);
@@ -182,7 +183,7 @@ export async function checkEntry(e: CorpusEntry, withKernel: boolean): Promise<E
     }
     const kernelExpect = x?.kernel ?? (!perProgram ? e.expect.kernel : undefined);
     if (withKernel && kernelExpect) {
-      const k = await kernelVerdict(p);
+      const k = await kernelVerdict(p, { strictAlignment: flags.strictAlignment === true });
       if (k.verdict !== 'unavailable') {
         pc.kernel = k.verdict;
         if (perProgram) {

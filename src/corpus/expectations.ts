@@ -28,7 +28,22 @@ export interface ProgramExpectation {
   input?: RunInputSpec;
   /** The running kernel's verdict. */
   kernel?: Verdict;
+  /** How the program is loaded, by bpflab and by the kernel (absent: the defaults). */
+  options?: LoadFlags;
   why?: string;
+}
+
+/** Load-time choices an entry can pin. */
+export interface LoadFlags {
+  /** BPF_F_STRICT_ALIGNMENT (`verify --strict-alignment`); the kernel is asked with the same flag. */
+  strictAlignment?: boolean;
+  /** bpflab accepts reads of unwritten stack, as the kernel does for privileged loaders (`--allow-uninit-stack`). */
+  allowUninitStack?: boolean;
+}
+
+/** The verifier options an expectation's `options` select. */
+export function verifyFlags(o: LoadFlags | undefined): { strictAlignment?: boolean; allowUninitStack?: boolean } {
+  return { ...(o?.strictAlignment && { strictAlignment: true }), ...(o?.allowUninitStack && { allowUninitStack: true }) };
 }
 
 /** The old per-file form, as SPEC section 6 states it. */
@@ -58,6 +73,14 @@ function checkOne(x: unknown, where: string): ProgramExpectation {
   }
   if (e.verdict !== 'accept' && e.verdict !== 'reject') throw new InputError('corpus', `${where}: "verdict" must be "accept" or "reject"`);
   if (e.kernel !== undefined && e.kernel !== 'accept' && e.kernel !== 'reject') throw new InputError('corpus', `${where}: "kernel" must be "accept" or "reject"`);
+  const opts = (x as Record<string, unknown>)['options'];
+  if (opts !== undefined) {
+    if (!opts || typeof opts !== 'object' || Array.isArray(opts)) throw new InputError('corpus', `${where}: "options" must be an object`);
+    for (const [k, v] of Object.entries(opts)) {
+      if (k !== 'strictAlignment' && k !== 'allowUninitStack') throw new InputError('corpus', `${where}: unknown option "${k}" (strictAlignment, allowUninitStack)`);
+      if (typeof v !== 'boolean') throw new InputError('corpus', `${where}: option "${k}" must be true or false`);
+    }
+  }
   if (e.r0 !== undefined && (typeof e.r0 !== 'string' || !/^\d+$/.test(e.r0))) throw new InputError('corpus', `${where}: "r0" must be an unsigned decimal string`);
   return e;
 }

@@ -9,11 +9,13 @@ import { kernelVerdict } from '../kernel/verdict.js';
 import { loadFile } from '../loader/index.js';
 import { verify } from '../verifier/index.js';
 import { readEntry, runR0, sidecarPath } from './check.js';
-import { expectationFor, formatSidecar, programKey, type ProgramExpectation, type Sidecar } from './expectations.js';
+import { expectationFor, formatSidecar, programKey, verifyFlags, type LoadFlags, type ProgramExpectation, type Sidecar } from './expectations.js';
 
 export interface RecordOptions {
   /** Also record the running kernel's verdict (skipped when bpf() is unavailable). */
   kernel?: boolean;
+  /** Load options to pin in the entry (merged over the ones its old sidecar pins). */
+  options?: LoadFlags;
 }
 
 /** The stable head of a verifier message (the text before register details), for a substring match. */
@@ -33,8 +35,11 @@ export async function recordSidecar(file: string, opts: RecordOptions = {}): Pro
 
 async function recordProgram(file: string, p: Program, old: Sidecar | undefined, opts: RecordOptions): Promise<ProgramExpectation> {
   const prev = old ? (expectationFor(old, p) ?? old.file) : undefined;
-  const r = verify(p);
+  const options: LoadFlags = { ...prev?.options, ...opts.options };
+  const flags = verifyFlags(options);
+  const r = verify(p, flags);
   const x: ProgramExpectation = { verdict: r.verdict };
+  if (Object.keys(options).length > 0) x.options = options;
   if (r.error) { x.kind = r.error.kind; x.message = messageHead(r.error.message); }
   if (prev?.input) x.input = prev.input;
   if (r.verdict === 'accept') {
@@ -42,7 +47,7 @@ async function recordProgram(file: string, p: Program, old: Sidecar | undefined,
     if ('r0' in run) x.r0 = run.r0;
   }
   if (opts.kernel) {
-    const k = await kernelVerdict(p);
+    const k = await kernelVerdict(p, { strictAlignment: flags.strictAlignment === true });
     if (k.verdict !== 'unavailable') x.kernel = k.verdict;
   } else if (prev?.kernel !== undefined) x.kernel = prev.kernel;
   x.why = prev?.why ?? `recorded by bpflab corpus record: ${r.verdict}${r.error ? ` (${r.error.kind})` : ''}`;

@@ -34,6 +34,8 @@ export interface ProgLoadOptions {
   expectedAttachType?: number;
   /** prog_flags, e.g. BPF_F_ANY_ALIGNMENT (2), BPF_F_TEST_RND_HI32 (4). */
   progFlags?: number;
+  /** Flags OR-ed into prog_flags on top of the default ones (the section's, e.g. BPF_F_SLEEPABLE), e.g. BPF_F_STRICT_ALIGNMENT (1). */
+  extraProgFlags?: number;
   /** Use these kernel maps for program.maps (same order) instead of creating them. */
   maps?: readonly KernelMap[];
   /**
@@ -157,14 +159,14 @@ function loadOnce(
     .u32(PROG_LOAD.log_size, logBuf ? logSize : 0)
     .u64(PROG_LOAD.log_buf, logBuf ? logBuf.addr : 0n)
     .u32(PROG_LOAD.kern_version, program.kernelVersion ?? 0)
-    .u32(PROG_LOAD.prog_flags, opts.progFlags ?? 0)
+    .u32(PROG_LOAD.prog_flags, (opts.progFlags ?? 0) | (opts.extraProgFlags ?? 0))
     .name(PROG_LOAD.prog_name, program.name)
     .u32(PROG_LOAD.expected_attach_type, opts.expectedAttachType ?? program.expectedAttachType ?? 0);
   // BTF-typed programs (tp_btf, fentry, lsm, iter) name their attach target's kernel BTF id; sleepable sections set BPF_F_SLEEPABLE.
   const btfId = attachBtfId(program);
   if (btfId !== undefined) {
     a.u32(PROG_LOAD.attach_btf_id, btfId);
-    if (opts.progFlags === undefined) a.u32(PROG_LOAD.prog_flags, sectionType(program.section).progFlags);
+    if (opts.progFlags === undefined) a.u32(PROG_LOAD.prog_flags, sectionType(program.section).progFlags | (opts.extraProgFlags ?? 0));
   }
   if (btf) {
     a.u32(PROG_LOAD.prog_btf_fd, btf.fd)

@@ -37,13 +37,16 @@ export function kernelStats(log: string): Pick<KernelVerdict, 'processed' | 'tot
   return out;
 }
 
+/** prog_flags bit: every access must be naturally aligned (the kernel's env->strict_alignment). */
+export const BPF_F_STRICT_ALIGNMENT = 1;
+
 /** Loads `program` into the running kernel (and closes it); `unavailable` with the reason when bpf() cannot be used. */
-export async function kernelVerdict(program: Program): Promise<KernelVerdict> {
+export async function kernelVerdict(program: Program, opts: { strictAlignment?: boolean } = {}): Promise<KernelVerdict> {
   const k = await import('./index.js');
   const avail = k.kernelAvailable();
   if (!avail.ok) return { verdict: 'unavailable', message: avail.reason };
   try {
-    const r = k.progLoad(program, { logLevel: 0 });
+    const r = k.progLoad(program, { logLevel: 0, ...(opts.strictAlignment && { extraProgFlags: BPF_F_STRICT_ALIGNMENT }) });
     if (r.fd !== null) k.closeFd(r.fd);
     const out: KernelVerdict = { verdict: r.verdict, message: r.verdict === 'accept' ? '' : firstKernelError(r.log) || `errno ${r.errno}`, ms: r.ms, ...kernelStats(r.log) };
     if (r.processed !== undefined) out.processed = r.processed;

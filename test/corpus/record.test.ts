@@ -59,6 +59,26 @@ describe('corpus record and check', () => {
     expect(r.problems[0]).toMatch(/^tc\/egress_prog_func: expected /);
   });
 
+  it('pins load options: --strict-alignment is recorded, checked with, and kept by --update; bad options are located', async () => {
+    const d = fresh([resolve(root, 'corpus/verifier/packet/strict-align-misaligned.s')]);
+    const side = join(d, 'strict-align-misaligned.expect.json');
+    // without the flag x86-64 accepts the unaligned read
+    expect((await cli('corpus', 'record', d)).code).toBe(0);
+    expect(parseSidecar('x', readFileSync(side, 'utf8')).programs!['strict-align-misaligned']).toMatchObject({ verdict: 'accept' });
+    expect((await cli('corpus', 'record', d, '--strict-alignment')).code).toBe(0);
+    const x = parseSidecar('x', readFileSync(side, 'utf8')).programs!['strict-align-misaligned']!;
+    expect(x).toMatchObject({ verdict: 'reject', kind: 'misaligned', options: { strictAlignment: true } });
+    expect(x.message).toMatch(/^misaligned packet access off 2\+0\+0\+27 size 4/);
+    expect((await cli('corpus', 'check', d)).out).toBe('1 passed, 0 failed\n');
+    // a later record without the flag keeps what the entry pins
+    await cli('corpus', 'record', d);
+    expect(parseSidecar('x', readFileSync(side, 'utf8')).programs!['strict-align-misaligned']).toMatchObject({ verdict: 'reject', options: { strictAlignment: true } });
+    writeFileSync(side, readFileSync(side, 'utf8').replace('"strictAlignment":true', '"strictAlign":true'));
+    const bad = await cli('corpus', 'check', d);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/strict-align-misaligned\.expect\.json: programs\["strict-align-misaligned"\]: unknown option "strictAlign"/);
+  });
+
   it('checks r0 on the VM (a wrong r0 fails), and --update refreshes it', async () => {
     const d = fresh([resolve(root, 'corpus/c/bpf2bpf_call.o')]);
     await cli('corpus', 'record', d);

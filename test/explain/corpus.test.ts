@@ -9,6 +9,7 @@ import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findEntries } from '../../src/cli/commands/corpus.js';
+import { expectationFor, verifyFlags } from '../../src/corpus/expectations.js';
 import { loadFile } from '../../src/loader/index.js';
 import { closeExplain, explainProgram } from '../../src/smt/explain/index.js';
 
@@ -38,7 +39,11 @@ describe('explain: every rejected corpus entry', () => {
       const programs = await loadFile(entry.file, new Uint8Array(readFileSync(entry.file)));
       // a lower exploration limit keeps loop-heavy entries fast; the kind check below guards the verdict
       const exps = [];
-      for (const p of programs) exps.push(await explainProgram(p, { verify: { insnLimit: 100_000 } }));
+      for (const p of programs) {
+        // the load options the entry pins (e.g. BPF_F_STRICT_ALIGNMENT) are part of its verdict
+        const x = entry.sidecar.programs ? expectationFor(entry.sidecar, p) : entry.expect;
+        exps.push(await explainProgram(p, { verify: { insnLimit: 100_000, ...verifyFlags(x?.options) } }));
+      }
       const ex = exps.find((x) => x.verdict === 'reject');
       expect(ex, 'some program of the entry is rejected').toBeDefined();
       const e = ex!;

@@ -17,8 +17,9 @@ export { checkEntry, findEntries, type CorpusEntry, type EntryResult, type Expec
 const decl: CommandDecl = {
   name: 'corpus',
   summary: 'Check the regression corpus: every DIR/**/<name>.{s,o,data,cbpf} against its <name>.expect.json (default DIR: corpus); or record sidecars for new program files.',
-  usage: 'corpus check [DIR] [--kernel] [--json] [--update] [--junit OUT.xml] | corpus record PATH... [--kernel]',
+  usage: 'corpus check [DIR] [--kernel] [--json] [--update] [--junit OUT.xml] | corpus record PATH... [--kernel] [--strict-alignment]',
   options: [
+    { name: 'strict-alignment', kind: 'flag', description: 'record: pin BPF_F_STRICT_ALIGNMENT in the entry (bpflab and the kernel then check it with the flag)' },
     { name: 'kernel', kind: 'flag', description: 'check: also load each program with a recorded "kernel" verdict into the running kernel; record: record the kernel\'s verdicts' },
     { name: 'update', kind: 'flag', description: 'check: rewrite the sidecars of failing entries from the current results (per-program form; why and inputs kept)' },
     { name: 'junit', kind: 'string', valueName: 'OUT.xml', description: 'check: also write JUnit XML (a test case per program)' },
@@ -80,7 +81,7 @@ async function record(paths: readonly string[], args: ReturnType<typeof parseArg
   if (files.length === 0) throw new InputError('io', `${paths.join(' ')}: no program files (.s .o .data .cbpf)`);
   const written: string[] = [];
   for (const f of files) {
-    const out = await recordFile(f, { kernel: args.flags.has('kernel') });
+    const out = await recordFile(f, { kernel: args.flags.has('kernel'), ...(args.flags.has('strict-alignment') && { options: { strictAlignment: true } }) });
     written.push(out);
     if (!args.flags.has('json')) io.out(`${show(out)}\n`);
   }

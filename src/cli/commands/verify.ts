@@ -40,6 +40,7 @@ const decl: CommandDecl = {
     { name: 'domain', kind: 'string', valueName: 'D', choices: ['kernel', 'tnum', 'interval'], description: 'scalar domain (default kernel: tnum x s64/u64/s32/u32 ranges)' },
     { name: 'strategy', kind: 'string', valueName: 'S', choices: ['dfs', 'join'], description: 'exploration: dfs (kernel, default) or join (join + widening at loop heads)' },
     { name: 'allow-uninit-stack', kind: 'flag', description: 'accept reads of unwritten stack, as the kernel does for privileged loaders' },
+    { name: 'strict-alignment', kind: 'flag', description: 'every access naturally aligned, packet accesses with NET_IP_ALIGN (BPF_F_STRICT_ALIGNMENT; --kernel loads with it too)' },
     { name: 'output', short: 'o', kind: 'string', valueName: 'FMT', choices: ['text', 'table', 'csv', 'json'], description: 'text (per-program lines, default) or a batch table / csv / json in veristat\'s columns' },
     { name: 'emit', short: 'e', kind: 'list', valueName: 'SPEC', description: 'columns to print, veristat names (file,prog,verdict,duration,insns,states,peak_states,max_states_per_insn,mark_read; bpflab: error_kind,error_insn,message,section,prog_type,size,explain,kernel_*)' },
     { name: 'sort', short: 's', kind: 'list', valueName: 'SPEC', description: 'sort by these columns (NAME[:asc|:desc],...; default file,prog)' },
@@ -64,6 +65,7 @@ function verifyOptionsFrom(args: ParsedArgs): VerifyOptions {
     domain: (args.strings.get('domain') ?? 'kernel') as DomainName,
     strategy: (args.strings.get('strategy') ?? 'dfs') as Strategy,
     allowUninitStack: args.flags.has('allow-uninit-stack'),
+    ...(args.flags.has('strict-alignment') && { strictAlignment: true }),
   };
 }
 
@@ -138,7 +140,7 @@ async function verifyFileText(path: string, args: ParsedArgs, io: Io, indent: bo
     // SARIF's code flow shows the state at each step of the failing path: keep them when it is asked for.
     const r = verify(p, { ...vopts, log: withLog, logLevel: logLevel === '2' ? 2 : 1, ...(args.strings.has('sarif') && { pathStates: true }) });
     if (r.verdict === 'reject') rejected++;
-    const kv = withKernel ? await kernelVerdict(p) : undefined;
+    const kv = withKernel ? await kernelVerdict(p, { strictAlignment: vopts.strictAlignment === true }) : undefined;
     if (wantReports) collected.push({ program: p, result: r, kernel: kv ?? null });
     if (json) {
       const kernel = kv && (kv.verdict === 'unavailable'
