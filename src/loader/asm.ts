@@ -4,6 +4,7 @@ import { validateInsns } from '../isa/decode.js';
 import { DecodeError, InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
 import type { LoadOptions } from './index.js';
+import { requiredAttachType } from './section-types.js';
 
 /**
  * Validates assembled slots, naming the source line of a bad instruction:
@@ -29,13 +30,16 @@ export function loadAsmProgram(text: string, path: string, opts: LoadOptions): P
     throw e;
   }
   validateAssembled(r.insns, r.lines, path);
+  const type = opts.type ?? r.type ?? 'socket_filter';
+  const attach = requiredAttachType(type);
   return {
     name: basename(path, extname(path)) || 'prog',
     section: '',
-    type: opts.type ?? r.type ?? 'socket_filter',
+    type,
     insns: r.insns,
     maps: r.maps,
     license: r.license ?? 'GPL',
     file: path,
+    ...(attach !== undefined && { expectedAttachType: attach }),
   };
 }

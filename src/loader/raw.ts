@@ -2,12 +2,15 @@ import { decodeInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
 import type { LoadOptions } from './index.js';
+import { requiredAttachType } from './section-types.js';
 
 /** Raw little-endian bytecode: one program, no maps, type from --type (default socket_filter). */
 export function loadRaw(bytes: Uint8Array, path: string, opts: LoadOptions): Program {
   try {
     const insns = decodeInsns(bytes);
-    return { name: 'prog', section: '', type: opts.type ?? 'socket_filter', insns, maps: [], license: 'GPL', file: path };
+    const type = opts.type ?? 'socket_filter';
+    const attach = requiredAttachType(type);
+    return { name: 'prog', section: '', type, insns, maps: [], license: 'GPL', file: path, ...(attach !== undefined && { expectedAttachType: attach }) };
   } catch (e) {
     if (e instanceof InputError) throw new InputError(e.kind, `${path}: ${e.message}`);
     throw e;

@@ -72,6 +72,14 @@ export const ATTACH_TYPES = {
 export type AttachType = keyof typeof ATTACH_TYPES;
 
 /** BPF_F_SLEEPABLE and BPF_F_XDP_HAS_FRAGS program flags. */
+/**
+ * The expected_attach_type a program type cannot load without, for inputs that carry no section
+ * (assembly, raw bytecode): netfilter programs exist only as BPF_NETFILTER.
+ */
+export function requiredAttachType(type: string): number | undefined {
+  return type === 'netfilter' ? ATTACH_TYPES.netfilter : undefined;
+}
+
 export const BPF_F_SLEEPABLE = 1 << 4;
 export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
 

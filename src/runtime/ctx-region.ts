@@ -7,6 +7,7 @@ import { InputError } from '../isa/errors.js';
 import type { ProgType } from '../isa/program.js';
 import { SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS, SKB_TARGET_SIZE, SK_BUFF_FIELDS, SK_BUFF_SIZE, TRACEPOINT_MAX, ctxLayout, fieldAt, type CtxField, type CtxLayout } from './context/index.js';
 import type { PacketState } from './env.js';
+import { VmError } from './errors.js';
 import { type CtxHandler, Memory, MemoryFault } from './memory.js';
 
 /** XDP_PACKET_HEADROOM, and the test_run frame (one page, minus skb_shared_info at the end). */
@@ -240,6 +241,9 @@ export class CtxRegion implements CtxHandler {
       if ((a.pointer === 'packet' || a.pointer === 'packet_end' || a.pointer === 'packet_meta') && p) {
         out[1] = Memory.hiOf(p.region);
         out[0] = a.pointer === 'packet' ? p.data : a.pointer === 'packet_end' ? p.end : p.meta;
+      } else if (a.pointer === 'btf_trusted') {
+        // a kernel object (netfilter's sk_buff, nf_hook_state): the VM has no model of its memory
+        throw new VmError('unsupported', pc, `the VM has no kernel object behind ${this.layout.struct}.${a.field?.name} (struct ${a.field?.btfStruct})`);
       } else { out[0] = 0; out[1] = 0; } // no socket / flow keys in a test run: NULL
       return;
     }

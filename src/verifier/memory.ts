@@ -7,7 +7,7 @@ import type { MapSpec } from '../isa/program.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
-import { MAYBE_NULL, MEM_RDONLY, T, base, isPointer, typeName } from './reg-types.js';
+import { MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
@@ -205,6 +205,14 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
           case 'packet_meta': env.markPtr(out, T.PTR_TO_PACKET_META); break;
           case 'flow_keys': env.markPtr(out, T.PTR_TO_FLOW_KEYS); break;
           case 'sock_common_or_null': env.markPtr(out, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); out.id = env.newId(); break;
+          case 'btf_trusted': {
+            const name = a.field!.btfStruct!;
+            const t = env.kernelBtf().find(name, 'struct')[0];
+            if (!t) env.reject('invalid_insn', `the target kernel has no struct ${name}`);
+            env.markPtr(out, T.PTR_TO_BTF_ID | PTR_TRUSTED);
+            out.memSize = t.id;
+            break;
+          }
           default: env.markScalar(out, loadedScalar(env, size, sext));
         }
       }

@@ -8,6 +8,24 @@ import { Vm } from '../../src/vm/index.js';
 import { hex, prog, udpPacket } from './util.js';
 
 describe('context layouts (is_valid_access)', () => {
+  it('bpf_nf_ctx (netfilter): only whole, aligned reads of state and skb, as trusted kernel pointers', () => {
+    const c = ctxLayout('netfilter')!;
+    expect(c.size).toBe(16);
+    expect(c.access(0, 8, 'read')).toMatchObject({ ok: true, pointer: 'btf_trusted', field: { name: 'state', btfStruct: 'nf_hook_state' } });
+    expect(c.access(8, 8, 'read')).toMatchObject({ ok: true, pointer: 'btf_trusted', field: { name: 'skb', btfStruct: 'sk_buff' } });
+    expect(c.access(0, 1, 'read').ok).toBe(false); // narrow
+    expect(c.access(8, 2, 'read').ok).toBe(false);
+    expect(c.access(4, 4, 'read').ok).toBe(false); // misaligned
+    expect(c.access(16, 8, 'read').ok).toBe(false); // past the struct
+    expect(c.access(0, 8, 'write').ok).toBe(false);
+    expect(c.ldAbs).toBe(false);
+  });
+  it('the VM says it has no kernel object behind a netfilter skb rather than faulting', () => {
+    const p: Program = prog('r2 = *(u64 *)(r1 +8)\nr0 = 1\nexit\n', 'netfilter');
+    const r = new Vm(p).run({});
+    expect(r.error?.kind).toBe('unsupported');
+    expect(r.error?.message).toMatch(/no kernel object behind bpf_nf_ctx\.skb \(struct sk_buff\)/);
+  });
   it('__sk_buff: socket filters read scalars, not packet pointers; write only cb[]', () => {
     const c = ctxLayout('socket_filter')!;
     expect(c.size).toBe(192);

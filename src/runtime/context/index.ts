@@ -7,6 +7,7 @@ import { CGROUP_SKB_CTX, FLOW_DISSECTOR_CTX, LWT_CTX, SK_SKB_CTX, SOCKET_FILTER_
 import { KPROBE_CTX, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, TRACEPOINT_CTX } from './tracing.js';
 import { XDP_CTX } from './xdp.js';
 import { CGROUP_SOCK_ADDR_CTX, CGROUP_SOCK_CTX, SOCK_OPS_CTX } from './sock.js';
+import { NETFILTER_CTX } from './netfilter.js';
 import { returnSpec } from './returns.js';
 import type { CtxLayout, ProgTypeInfo } from './types.js';
 
@@ -15,6 +16,7 @@ export { SK_BUFF_FIELDS, SK_BUFF_SIZE, SOCKET_FILTER_CTX, TC_CTX, CGROUP_SKB_CTX
 export { XDP_MD_FIELDS, XDP_MD_SIZE, XDP_CTX, BPF_XDP_DEVMAP } from './xdp.js';
 export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, PT_REGS_SIZE, PT_REGS_PARM, PT_REGS_RC, TRACEPOINT_MAX, RAW_TP_ARGS } from './tracing.js';
 export { CGROUP_SOCK_CTX, CGROUP_SOCK_ADDR_CTX, SOCK_OPS_CTX, BPF_SOCK_FIELDS, BPF_SOCK_ADDR_FIELDS, BPF_SOCK_OPS_FIELDS, ATTACH } from './sock.js';
+export { NETFILTER_CTX, BPF_NF_CTX_FIELDS } from './netfilter.js';
 export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName, returnRange } from './returns.js';
 
 const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
@@ -37,6 +39,7 @@ const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
   lwt_seg6local: LWT_CTX,
   sk_skb: SK_SKB_CTX,
   flow_dissector: FLOW_DISSECTOR_CTX,
+  netfilter: NETFILTER_CTX,
 };
 
 /** The context layout of `type`, or undefined for program types bpflab does not model. */

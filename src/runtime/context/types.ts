@@ -14,7 +14,8 @@ export type CtxPointerKind =
   | 'packet_end' // PTR_TO_PACKET_END (data_end)
   | 'packet_meta' // PTR_TO_PACKET_META (data_meta)
   | 'sock_common_or_null' // PTR_TO_SOCK_COMMON_OR_NULL (__sk_buff.sk)
-  | 'flow_keys'; // PTR_TO_FLOW_KEYS (flow dissector only)
+  | 'flow_keys' // PTR_TO_FLOW_KEYS (flow dissector only)
+  | 'btf_trusted'; // PTR_TO_BTF_ID | PTR_TRUSTED of the field's `btfStruct` (netfilter's skb and state)
 
 export interface CtxField {
   name: string;
@@ -26,6 +27,8 @@ export interface CtxField {
   elem: number;
   /** Set when a load of this field yields a pointer rather than a scalar. */
   pointer?: CtxPointerKind;
+  /** For `btf_trusted` pointers: the kernel struct pointed to (found by name in the target's BTF). */
+  btfStruct?: string;
 }
 
 export type AccessKind = 'read' | 'write';
