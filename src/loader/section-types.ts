@@ -74,10 +74,11 @@ export type AttachType = keyof typeof ATTACH_TYPES;
 /** BPF_F_SLEEPABLE and BPF_F_XDP_HAS_FRAGS program flags. */
 /**
  * The expected_attach_type a program type cannot load without, for inputs that carry no section
- * (assembly, raw bytecode): netfilter programs exist only as BPF_NETFILTER.
+ * (assembly, raw bytecode): netfilter and sk_lookup programs exist only as BPF_NETFILTER and
+ * BPF_SK_LOOKUP (the kernel refuses them with EINVAL otherwise).
  */
 export function requiredAttachType(type: string): number | undefined {
-  return type === 'netfilter' ? ATTACH_TYPES.netfilter : undefined;
+  return type === 'netfilter' ? ATTACH_TYPES.netfilter : type === 'sk_lookup' ? ATTACH_TYPES.sk_lookup : undefined;
 }
 
 export const BPF_F_SLEEPABLE = 1 << 4;

@@ -241,9 +241,9 @@ export class CtxRegion implements CtxHandler {
       if ((a.pointer === 'packet' || a.pointer === 'packet_end' || a.pointer === 'packet_meta') && p) {
         out[1] = Memory.hiOf(p.region);
         out[0] = a.pointer === 'packet' ? p.data : a.pointer === 'packet_end' ? p.end : p.meta;
-      } else if (a.pointer === 'btf_trusted') {
+      } else if (a.pointer === 'btf_trusted' || a.pointer === 'socket') {
         // a kernel object (netfilter's sk_buff, nf_hook_state): the VM has no model of its memory
-        throw new VmError('unsupported', pc, `the VM has no kernel object behind ${this.layout.struct}.${a.field?.name} (struct ${a.field?.btfStruct})`);
+        throw new VmError('unsupported', pc, `the VM has no kernel object behind ${this.layout.struct}.${a.field?.name} (struct ${a.field?.btfStruct ?? 'bpf_sock'})`);
       } else { out[0] = 0; out[1] = 0; } // no socket / flow keys in a test run: NULL
       return;
     }

@@ -205,6 +205,8 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
           case 'packet_meta': env.markPtr(out, T.PTR_TO_PACKET_META); break;
           case 'flow_keys': env.markPtr(out, T.PTR_TO_FLOW_KEYS); break;
           case 'sock_common_or_null': env.markPtr(out, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); out.id = env.newId(); break;
+          case 'socket_or_null': env.markPtr(out, T.PTR_TO_SOCKET | MAYBE_NULL); out.id = env.newId(); break;
+          case 'socket': env.markPtr(out, T.PTR_TO_SOCKET); break;
           case 'btf_trusted': {
             const name = a.field!.btfStruct!;
             const t = env.kernelBtf().find(name, 'struct')[0];

@@ -20,6 +20,26 @@ describe('context layouts (is_valid_access)', () => {
     expect(c.access(0, 8, 'write').ok).toBe(false);
     expect(c.ldAbs).toBe(false);
   });
+  it('bpf_sk_lookup and sk_reuseport_md: read-only, aligned; their socket fields become socket pointers', () => {
+    const l = ctxLayout('sk_lookup')!;
+    expect(l.size).toBe(72);
+    expect(l.access(0, 8, 'read')).toMatchObject({ ok: true, pointer: 'socket_or_null' });
+    expect(l.access(9, 1, 'read')).toMatchObject({ ok: true, fieldSize: 4 }); // family, narrow
+    expect(l.access(36, 4, 'read').ok).toBe(true); // remote_port: 4 bytes kept for old programs
+    expect(l.access(36, 2, 'read')).toMatchObject({ ok: true, fieldSize: 2 });
+    expect(l.access(38, 2, 'read').ok).toBe(true); // zero padding
+    expect(l.access(38, 4, 'read').ok).toBe(false);
+    expect(l.access(68, 4, 'read').ok).toBe(false);
+    expect(l.access(4, 8, 'read').ok).toBe(false);
+    expect(l.access(8, 4, 'write').ok).toBe(false);
+    const r = ctxLayout('sk_reuseport')!;
+    expect(r.access(0, 8, 'read')).toMatchObject({ ok: true, pointer: 'packet' });
+    expect(r.access(40, 8, 'read')).toMatchObject({ ok: true, pointer: 'socket' });
+    expect(r.access(48, 8, 'read')).toMatchObject({ ok: true, pointer: 'sock_common_or_null' });
+    expect(r.access(20, 1, 'read').ok).toBe(false); // eth_protocol: at least skb->protocol's 2 bytes
+    expect(r.access(32, 2, 'read').ok).toBe(false); // hash: whole only
+    expect(r.access(36, 4, 'read').ok).toBe(false); // padding before sk
+  });
   it('the VM says it has no kernel object behind a netfilter skb rather than faulting', () => {
     const p: Program = prog('r2 = *(u64 *)(r1 +8)\nr0 = 1\nexit\n', 'netfilter');
     const r = new Vm(p).run({});

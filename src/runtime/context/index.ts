@@ -8,6 +8,7 @@ import { KPROBE_CTX, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, TRACEPOINT_CTX } from '
 import { XDP_CTX } from './xdp.js';
 import { CGROUP_SOCK_ADDR_CTX, CGROUP_SOCK_CTX, SOCK_OPS_CTX } from './sock.js';
 import { NETFILTER_CTX } from './netfilter.js';
+import { SK_LOOKUP_CTX, SK_REUSEPORT_CTX } from './socket-select.js';
 import { returnSpec } from './returns.js';
 import type { CtxLayout, ProgTypeInfo } from './types.js';
 
@@ -17,6 +18,7 @@ export { XDP_MD_FIELDS, XDP_MD_SIZE, XDP_CTX, BPF_XDP_DEVMAP } from './xdp.js';
 export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, PT_REGS_SIZE, PT_REGS_PARM, PT_REGS_RC, TRACEPOINT_MAX, RAW_TP_ARGS } from './tracing.js';
 export { CGROUP_SOCK_CTX, CGROUP_SOCK_ADDR_CTX, SOCK_OPS_CTX, BPF_SOCK_FIELDS, BPF_SOCK_ADDR_FIELDS, BPF_SOCK_OPS_FIELDS, ATTACH } from './sock.js';
 export { NETFILTER_CTX, BPF_NF_CTX_FIELDS } from './netfilter.js';
+export { SK_LOOKUP_CTX, SK_REUSEPORT_CTX, BPF_SK_LOOKUP_FIELDS, SK_REUSEPORT_MD_FIELDS } from './socket-select.js';
 export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName, returnRange } from './returns.js';
 
 const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
@@ -40,6 +42,8 @@ const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
   sk_skb: SK_SKB_CTX,
   flow_dissector: FLOW_DISSECTOR_CTX,
   netfilter: NETFILTER_CTX,
+  sk_lookup: SK_LOOKUP_CTX,
+  sk_reuseport: SK_REUSEPORT_CTX,
 };
 
 /** The context layout of `type`, or undefined for program types bpflab does not model. */

@@ -6,14 +6,12 @@
  * access goes through the BTF of the target kernel (btf_struct_access). There is no context
  * conversion, so nothing else of the struct is readable.
  */
-import { fieldAt, type AccessKind, type CtxAccess, type CtxField, type CtxLayout } from './types.js';
+import { deny, fieldAt, type AccessKind, type CtxAccess, type CtxField, type CtxLayout } from './types.js';
 
 export const BPF_NF_CTX_FIELDS: readonly CtxField[] = [
   { name: 'state', off: 0, size: 8, elem: 8, pointer: 'btf_trusted', btfStruct: 'nf_hook_state' },
   { name: 'skb', off: 8, size: 8, elem: 8, pointer: 'btf_trusted', btfStruct: 'sk_buff' },
 ];
-
-const deny = (reason: string): CtxAccess => ({ ok: false, reason });
 
 export const NETFILTER_CTX: CtxLayout = {
   struct: 'bpf_nf_ctx',

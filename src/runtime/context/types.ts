@@ -15,6 +15,8 @@ export type CtxPointerKind =
   | 'packet_meta' // PTR_TO_PACKET_META (data_meta)
   | 'sock_common_or_null' // PTR_TO_SOCK_COMMON_OR_NULL (__sk_buff.sk)
   | 'flow_keys' // PTR_TO_FLOW_KEYS (flow dissector only)
+  | 'socket' // PTR_TO_SOCKET (sk_reuseport_md.sk)
+  | 'socket_or_null' // PTR_TO_SOCKET_OR_NULL (bpf_sk_lookup.sk: the socket selected so far)
   | 'btf_trusted'; // PTR_TO_BTF_ID | PTR_TRUSTED of the field's `btfStruct` (netfilter's skb and state)
 
 export interface CtxField {

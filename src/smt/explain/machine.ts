@@ -362,8 +362,9 @@ export class PathMachine {
       if (!pk) this.undecided('a packet pointer in a program type without packet');
       return { k: 'ptr', region: pk.region, off: pk.len, nul: null, tag: 'pkt_end' };
     }
-    if (a.pointer === 'sock_common_or_null') {
-      const region = this.region('sock', 'skb->sk', T.k(0), T.k(0), false, false, this.ctx!.store);
+    if (a.pointer === 'sock_common_or_null' || a.pointer === 'socket_or_null') {
+      // a socket the run may or may not have (test runs have none): only its NULL-ness is modelled
+      const region = this.region('sock', `${layout.struct}.${a.field?.name ?? 'sk'}`, T.k(0), T.k(0), false, false, this.ctx!.store);
       return { k: 'ptr', region, off: T.k(0), nul: T.Z.Bool.const(`sk_null@${this.pc}`) };
     }
     if (a.pointer) this.undecided(`ctx field ${a.pointer} is not modelled`);
