@@ -22,6 +22,7 @@
  * Regions 1..MAX_FRAMES are the call-frame stacks (512 bytes each, r10 = offset 512) and live
  * for the Memory's lifetime; everything else is added per run and dropped by `reset()`.
  */
+import { VmError } from './errors.js';
 
 /** Where a bad access went: the kernel's names for memory kinds. */
 export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func';
@@ -238,8 +239,11 @@ export class Memory {
       }
       throw new MemoryFault(pc, 'invalid_pointer', 'none', addr, size, `not a pointer: 0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`);
     }
-    if (addr < this.start[id]! || addr + size > this.end[id]!)
+    if (addr < this.start[id]! || addr + size > this.end[id]!) {
+      // the verifier lets programs read the kernel's struct behind a map pointer (check_ptr_to_map_access)
+      if (!write && this.kindOf(id) === 'map') throw new VmError('unsupported', pc, `the VM does not model the kernel's struct behind a map pointer (a ${size}-byte read at offset ${addr - this.origin[id]!})`);
       throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(id), addr - this.origin[id]!, size);
+    }
     const fl = this.flags[id]!;
     if (aligned && (atomic || (fl & F_STRICT) !== 0) && (addr & (size - 1)) !== 0)
       throw new MemoryFault(pc, 'misaligned', this.kindOf(id), addr - this.origin[id]!, size);

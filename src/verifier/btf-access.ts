@@ -184,8 +184,13 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   if (write) env.reject('readonly_write', 'only read is supported');
   const res = btfStructLoad(btf, { type: r.type, btfId: r.memSize }, off, size, env.inRcu());
   if (typeof res === 'string') env.reject('invalid_mem_access', res);
+  setBtfLoaded(env, dst, res, () => loaded('scalar'));
+}
+
+/** mark_btf_ld_reg: R`dst` gets what a BTF-typed load produced (a scalar, a kernel pointer, memory). */
+export function setBtfLoaded(env: Env, dst: number, res: BtfLoad, scalar: () => void): void {
   if (dst < 0) return;
-  if (res.kind === 'scalar') { loaded('scalar'); return; }
+  if (res.kind === 'scalar') { scalar(); return; }
   const out = env.writeReg(dst);
   env.markPtr(out, res.type);
   if (res.kind === 'btf') {

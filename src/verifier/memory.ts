@@ -8,6 +8,7 @@ import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
 import { MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
+import { checkMapPtrAccess } from './map-ptr.js';
 import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
@@ -153,6 +154,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
   if (base(r.type) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) {
     checkBtfAccess(env, regno, r, insnOff, size, t === 'write', dst, () => setLoaded(loadedScalar(env, size, sext)));
+    return;
+  }
+  if (r.type === T.CONST_PTR_TO_MAP) {
+    checkMapPtrAccess(env, regno, r, off, size, t === 'write', dst, () => setLoaded(loadedScalar(env, size, sext)));
     return;
   }
   switch (r.type) {
