@@ -159,15 +159,13 @@ function loadOnce(
     .u32(PROG_LOAD.log_size, logBuf ? logSize : 0)
     .u64(PROG_LOAD.log_buf, logBuf ? logBuf.addr : 0n)
     .u32(PROG_LOAD.kern_version, program.kernelVersion ?? 0)
-    .u32(PROG_LOAD.prog_flags, (opts.progFlags ?? 0) | (opts.extraProgFlags ?? 0))
+    // libbpf's section flags (BPF_F_SLEEPABLE for `.s` sections, BPF_F_XDP_HAS_FRAGS for xdp.frags) unless told otherwise
+    .u32(PROG_LOAD.prog_flags, (opts.progFlags ?? sectionType(program.section ?? '').progFlags) | (opts.extraProgFlags ?? 0))
     .name(PROG_LOAD.prog_name, program.name)
     .u32(PROG_LOAD.expected_attach_type, opts.expectedAttachType ?? program.expectedAttachType ?? 0);
-  // BTF-typed programs (tp_btf, fentry, lsm, iter) name their attach target's kernel BTF id; sleepable sections set BPF_F_SLEEPABLE.
+  // BTF-typed programs (tp_btf, fentry, lsm, iter) name their attach target's kernel BTF id.
   const btfId = attachBtfId(program);
-  if (btfId !== undefined) {
-    a.u32(PROG_LOAD.attach_btf_id, btfId);
-    if (opts.progFlags === undefined) a.u32(PROG_LOAD.prog_flags, sectionType(program.section).progFlags | (opts.extraProgFlags ?? 0));
-  }
+  if (btfId !== undefined) a.u32(PROG_LOAD.attach_btf_id, btfId);
   if (btf) {
     a.u32(PROG_LOAD.prog_btf_fd, btf.fd)
       .u32(PROG_LOAD.func_info_rec_size, BPF_FUNC_INFO_SIZE)

@@ -227,6 +227,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
+  if (proto.mightSleep && !env.sleepable) env.reject('helper_prog_type', 'helper call might sleep in a non-sleepable prog');
   const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };
   const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
   for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);

@@ -93,6 +93,8 @@ export interface HelperProto {
   changesPkt: boolean;
   /** Program types whose get_func_proto offers this helper (as root, CAP_BPF + CAP_PERFMON; checked against kernel 6.18 for the modelled types). */
   progTypes: readonly ProgType[];
+  /** .might_sleep: only sleepable programs may call it. */
+  mightSleep: boolean;
   /** Differences per program type (e.g. "ctx is struct pt_regs for kprobe"), or caveats. */
   note?: string;
 }
@@ -153,6 +155,7 @@ interface Def {
   gpl?: boolean;
   pkt?: boolean;
   changesPkt?: boolean;
+  sleeps?: boolean;
   types: readonly ProgType[];
   note?: string;
 }
@@ -276,6 +279,7 @@ const DEFS: Record<number, Def> = {
   140: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct udp6_sock, or NULL' },
   141: { args: [A.btfTask, A.uninitMem, A.constSizeOrZero, A.anything], types: BASE },
   147: { args: [A.btfPath, A.memWrite, A.constSizeOrZero], types: ['tracing', 'lsm'], note: 'only from the attach points of btf_allowlist_d_path, iterators and sleepable LSM hooks (bpf_d_path_allowed)' },
+  148: { args: [A.uninitMem, A.constSizeOrZero, A.anything], sleeps: true, types: BASE, note: 'reads user memory and may fault it in: sleepable programs only (a base helper in 6.18)' },
   152: { args: [A.anything, A.memRdonlyOrNull, A.constSizeOrZero, A.anything], types: TC },
   153: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL', args: [A.percpuBtfId, A.anything], types: BASE },
   154: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID', args: [A.percpuBtfId], types: BASE },
@@ -295,6 +299,7 @@ const DEFS: Record<number, Def> = {
   188: { args: [A.ctx], types: ['xdp'] },
   189: { args: [A.ctx, A.anything, A.uninitMem, A.constSize], types: ['xdp'] },
   190: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], types: ['xdp'] },
+  191: { args: [A.uninitMem, A.constSizeOrZero, A.anything, A.btfTask, A.anything], gpl: true, sleeps: true, types: BASE, note: 'reads another task\'s user memory: sleepable programs only (a base helper in 6.18)' },
   195: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.mapKey, A.anything], pkt: true, types: BASE },
   208: { types: BASE },
 };
@@ -313,7 +318,7 @@ function build(): ReadonlyMap<number, HelperProto> {
     if (name === undefined) throw new Error(`helper prototype ${id} has no name`);
     const p: HelperProto = {
       id, name, ret: d.ret ?? 'RET_INTEGER', args: d.args ?? [], gplOnly: d.gpl ?? false,
-      pktAccess: d.pkt ?? false, changesPkt: d.changesPkt ?? false, progTypes: d.types,
+      pktAccess: d.pkt ?? false, changesPkt: d.changesPkt ?? false, mightSleep: d.sleeps ?? false, progTypes: d.types,
     };
     if (d.note !== undefined) p.note = d.note;
     m.set(id, p);
