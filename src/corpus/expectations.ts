@@ -37,13 +37,13 @@ export interface ProgramExpectation {
 export interface LoadFlags {
   /** BPF_F_STRICT_ALIGNMENT (`verify --strict-alignment`); the kernel is asked with the same flag. */
   strictAlignment?: boolean;
-  /** bpflab accepts reads of unwritten stack, as the kernel does for privileged loaders (`--allow-uninit-stack`). */
+  /** Reads of never-written stack: true (the default) as for root, false as for unprivileged loaders (`--deny-uninit-stack`). */
   allowUninitStack?: boolean;
 }
 
 /** The verifier options an expectation's `options` select. */
 export function verifyFlags(o: LoadFlags | undefined): { strictAlignment?: boolean; allowUninitStack?: boolean } {
-  return { ...(o?.strictAlignment && { strictAlignment: true }), ...(o?.allowUninitStack && { allowUninitStack: true }) };
+  return { ...(o?.strictAlignment && { strictAlignment: true }), ...(o?.allowUninitStack !== undefined && { allowUninitStack: o.allowUninitStack }) };
 }
 
 /** The old per-file form, as SPEC section 6 states it. */

@@ -257,6 +257,9 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   }
 }
 
+/** env->allow_uninit_stack: privileged loaders (the default) may read stack bytes never written. */
+const uninitStackOk = (env: Env): boolean => env.opts.allowUninitStack !== false;
+
 const BPF_F_RDONLY_PROG = 1 << 7;
 const BPF_F_WRONLY_PROG = 1 << 8;
 
@@ -338,7 +341,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     for (let a = from; a < to; a++) {
       const i = MAX_BPF_STACK + a;
       const st = f.slots[i]!;
-      if (st === S.INVALID && !env.opts.allowUninitStack)
+      if (st === S.INVALID && !uninitStackOk(env))
         env.reject('stack_uninit', `uninit stack in range of var-offset write prohibited for !root; insn ${env.pc}, off: ${a}`);
       if (f.spills[i >> 3]) scrubSlot(f, i >> 3);
       f.slots[i] = zero && st === S.ZERO ? S.ZERO : S.MISC;
@@ -351,7 +354,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     markStackRead(env, r.frameno, i >> 3);
     const st = f.slots[i]!;
     if (st === S.ZERO) zeros++;
-    else if (st === S.MISC || (st === S.INVALID && env.opts.allowUninitStack)) continue;
+    else if (st === S.MISC || (st === S.INVALID && uninitStackOk(env))) continue;
     else if (st === S.SPILL) continue;
     else env.reject('stack_uninit', `invalid read from stack R${regno} var_off ${tnumStr(env, r.v)}+${a} size ${size}`);
   }
@@ -426,7 +429,7 @@ function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number
         const st = f.slots[i]!;
         if (st === S.SPILL) spills++;
         else if (st === S.ZERO) zeros++;
-        else if (st === S.MISC || (st === S.INVALID && env.opts.allowUninitStack)) continue;
+        else if (st === S.MISC || (st === S.INVALID && uninitStackOk(env))) continue;
         else env.reject('stack_uninit', `invalid read from stack off ${o}+${i - i0} size ${size}`);
       }
       const out = env.writeReg(dst);
@@ -441,7 +444,7 @@ function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number
   for (let i = i0; i < i0 + size; i++) {
     const st = f.slots[i]!;
     if (st === S.ZERO) zeros++;
-    else if (st === S.MISC || (st === S.INVALID && env.opts.allowUninitStack)) continue;
+    else if (st === S.MISC || (st === S.INVALID && uninitStackOk(env))) continue;
     else env.reject('stack_uninit', `invalid read from stack off ${o}+${i - i0} size ${size}`);
   }
   if (dst >= 0) {
@@ -516,7 +519,7 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
     markStackRead(env, r.frameno, i >> 3);
     const st = f.slots[i]!;
     if (st === S.MISC) continue;
-    if (st === S.ZERO || (st === S.INVALID && env.opts.allowUninitStack)) { if (write) f.slots[i] = S.MISC; continue; }
+    if (st === S.ZERO || (st === S.INVALID && uninitStackOk(env))) { if (write) f.slots[i] = S.MISC; continue; }
     if (st === S.SPILL && f.spills[i >> 3]) {
       if (write) {
         const k = i >> 3;

@@ -23,7 +23,8 @@ export interface VerifyOptions {
   rejectLoops?: boolean;
   /**
    * Let reads of never-written stack bytes through, as the kernel does for privileged (CAP_PERFMON)
-   * loaders. Default false: such reads are rejected (`invalid read from stack`).
+   * loaders (env->allow_uninit_stack). Default true, like the root loader whose verdicts bpflab
+   * follows everywhere else; false rejects them as an unprivileged kernel does (`invalid read from stack`).
    */
   allowUninitStack?: boolean;
   /**

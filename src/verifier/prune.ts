@@ -80,6 +80,8 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Ar
     } else {
       if (os === S.INVALID) continue;
       if (os === S.MISC) {
+        // privileged: any byte reads as an unknown scalar, never-written ones included (allow_uninit_stack)
+        if (env.opts.allowUninitStack !== false) continue;
         if (cs === S.MISC || cs === S.ZERO) continue;
         if (cs === S.SPILL && c.spills[i >> 3]?.type === T.SCALAR) continue;
         return false;

@@ -102,7 +102,7 @@ describe('global subprograms', () => {
       exit
     f:
       r0 = 0
-      exit`, setup.trim().split('\n').length + 3, params), { log: true });
+      exit`, setup.trim().split('\n').length + 3, params), { log: true, allowUninitStack: false });
     let r = call('r1 = r10\nr1 += -8', [{ kind: 'scalar' }]);
     expect(r.error?.message).toBe('R1 is not a scalar');
     expect(r.log).toMatch(/R1 is not a scalar\nCaller passes invalid args into func#1 \('f'\)\n/);
@@ -140,7 +140,7 @@ describe('global subprograms', () => {
       exit`);
     const p: Program = { name: 'p', section: '', type: 'socket_filter', insns: a.insns, maps: a.maps, license: 'GPL',
       funcInfo: [{ pc: 0, name: 'p', linkage: 'global' }, { pc: 3, name: 'f', linkage: 'global', params: [] }, { pc: 5, name: 'g', linkage: 'global', params: [] }] };
-    const r = verify(p, { log: true });
+    const r = verify(p, { log: true, allowUninitStack: false });
     expect(r.error).toMatchObject({ pc: 5, kind: 'stack_uninit' });
     expect(r.log!.indexOf('Validating f() func#1')).toBeLessThan(r.log!.indexOf('Validating g() func#2'));
   });

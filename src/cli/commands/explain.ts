@@ -21,11 +21,12 @@ const decl: CommandDecl = {
     'For each rejected program: the failing path, whether the failure can really happen (Z3 over the concrete semantics along the path), ' +
     'a concrete input that triggers it replayed on the checked VM, or for a false alarm the instruction where the verifier lost precision. ' +
     'Exit 0: all accepted, false alarms or undecided; 1: some rejection is real; 2: bad input.',
-  usage: 'explain FILE [--section S] [--type T] [--timeout MS] [--fix] [--allow-uninit-stack] [--json]',
+  usage: 'explain FILE [--section S] [--type T] [--timeout MS] [--fix] [--deny-uninit-stack] [--json]',
   options: [
     ...LOAD_OPTIONS,
     { name: 'timeout', kind: 'number', valueName: 'MS', description: 'Z3 budget per query in milliseconds (default 10000)' },
-    { name: 'allow-uninit-stack', kind: 'flag', description: 'verify as a privileged loader (reads of unwritten stack allowed)' },
+    { name: 'deny-uninit-stack', kind: 'flag', description: 'reject reads of never-written stack, as the kernel does for unprivileged loaders (default: allowed, as for root)' },
+    { name: 'allow-uninit-stack', kind: 'flag', description: 'the default (kept for older command lines): reads of never-written stack allowed, as for root' },
     { name: 'fix', kind: 'flag', description: 'propose bytecode patches (bounds check, mask, NULL check, release), re-verify each and replay the counterexample on it' },
   ],
   positionals: { min: 1, max: 1, name: 'FILE' },
@@ -124,7 +125,7 @@ export const command: Command = {
     const results: Explanation[] = [];
     try {
       for (const p of programs) {
-        const e = await explainProgram(p, { timeoutMs, fix: args.flags.has('fix'), verify: { allowUninitStack: args.flags.has('allow-uninit-stack') } });
+        const e = await explainProgram(p, { timeoutMs, fix: args.flags.has('fix'), verify: { allowUninitStack: !args.flags.has('deny-uninit-stack') } });
         results.push(e);
         if (!json) io.out(formatExplanation(p, e));
       }

@@ -23,7 +23,8 @@ const decl: CommandDecl = {
     { name: 'no-explain', kind: 'flag', description: 'do not run explain (Z3 counterexamples) on rejected programs' },
     { name: 'domain', kind: 'string', valueName: 'D', choices: ['kernel', 'tnum', 'interval'], description: 'scalar domain (default kernel)' },
     { name: 'strategy', kind: 'string', valueName: 'S', choices: ['dfs', 'join'], description: 'exploration: dfs (kernel, default) or join' },
-    { name: 'allow-uninit-stack', kind: 'flag', description: 'accept reads of unwritten stack, as the kernel does for privileged loaders' },
+    { name: 'deny-uninit-stack', kind: 'flag', description: 'reject reads of never-written stack, as the kernel does for unprivileged loaders (default: allowed, as for root)' },
+    { name: 'allow-uninit-stack', kind: 'flag', description: 'the default (kept for older command lines): reads of never-written stack allowed, as for root' },
   ],
   positionals: { min: 1, max: 1, name: 'FILE' },
 };
@@ -39,7 +40,7 @@ export const command: Command = {
     const verifyOpts = {
       domain: (args.strings.get('domain') ?? 'kernel') as DomainName,
       strategy: (args.strings.get('strategy') ?? 'dfs') as Strategy,
-      allowUninitStack: args.flags.has('allow-uninit-stack'),
+      allowUninitStack: !args.flags.has('deny-uninit-stack'),
     };
     let kernel;
     if (args.flags.has('kernel')) {

@@ -39,7 +39,8 @@ const decl: CommandDecl = {
     { name: 'kernel', kind: 'flag', description: 'also load each program into the running kernel and show both verdicts (batch: the kernel\'s columns beside)' },
     { name: 'domain', kind: 'string', valueName: 'D', choices: ['kernel', 'tnum', 'interval'], description: 'scalar domain (default kernel: tnum x s64/u64/s32/u32 ranges)' },
     { name: 'strategy', kind: 'string', valueName: 'S', choices: ['dfs', 'join'], description: 'exploration: dfs (kernel, default) or join (join + widening at loop heads)' },
-    { name: 'allow-uninit-stack', kind: 'flag', description: 'accept reads of unwritten stack, as the kernel does for privileged loaders' },
+    { name: 'deny-uninit-stack', kind: 'flag', description: 'reject reads of never-written stack, as the kernel does for unprivileged loaders (default: allowed, as for root)' },
+    { name: 'allow-uninit-stack', kind: 'flag', description: 'the default (kept for older command lines): reads of never-written stack allowed, as for root' },
     { name: 'strict-alignment', kind: 'flag', description: 'every access naturally aligned, packet accesses with NET_IP_ALIGN (BPF_F_STRICT_ALIGNMENT; --kernel loads with it too)' },
     { name: 'output', short: 'o', kind: 'string', valueName: 'FMT', choices: ['text', 'table', 'csv', 'json'], description: 'text (per-program lines, default) or a batch table / csv / json in veristat\'s columns' },
     { name: 'emit', short: 'e', kind: 'list', valueName: 'SPEC', description: 'columns to print, veristat names (file,prog,verdict,duration,insns,states,peak_states,max_states_per_insn,mark_read; bpflab: error_kind,error_insn,message,section,prog_type,size,explain,kernel_*)' },
@@ -64,7 +65,7 @@ function verifyOptionsFrom(args: ParsedArgs): VerifyOptions {
   return {
     domain: (args.strings.get('domain') ?? 'kernel') as DomainName,
     strategy: (args.strings.get('strategy') ?? 'dfs') as Strategy,
-    allowUninitStack: args.flags.has('allow-uninit-stack'),
+    allowUninitStack: !args.flags.has('deny-uninit-stack'),
     ...(args.flags.has('strict-alignment') && { strictAlignment: true }),
   };
 }
