@@ -8,7 +8,8 @@
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { pseudoBtfId } from './btf-access.js';
-import { checkKfuncCall } from './kfuncs.js';
+import { checkKfuncCall, isIterNextKfunc } from './kfuncs.js';
+import { checkMayGoto, isMayGoto, iterActiveDepthsDiffer, iterArgActive, markIterNextCalls } from './iterators.js';
 import { isCallbackCall } from './callbacks.js';
 import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
@@ -26,6 +27,9 @@ import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
 
 /** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
 let fieldsChecked = new Uint8Array(0);
+
+/** Per pc of the program explored now: 1 at iterator `_next` calls (forced checkpoints). */
+let iterNext: Uint8Array = new Uint8Array(0);
 
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches at once. */
 const JMP_SEQ_LIMIT = 8192;
@@ -93,6 +97,7 @@ export function explore(env: Env, sub = 0): void {
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   env.cur = initialState(env, sub);
+  iterNext = markIterNextCalls(env, isIterNextKfunc);
   // The kernel reads the main program's BTF signature too and logs why it cannot use it.
   const mainErr = sub === 0 && log ? usableFuncInfo(env.prog, env.cfg)?.[0]?.paramError : undefined;
   if (mainErr) log!.line(mainErr);
@@ -176,7 +181,8 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
   const st = env.cur;
   const pc = env.pc;
   const c = op.cls(ins.code);
-  if (ins.code !== op.BPF_LD_IMM64) checkFields(env, ins);
+  // may_goto's fields are checked where it is handled (check_cond_jmp_op).
+  if (ins.code !== op.BPF_LD_IMM64 && !isMayGoto(ins)) checkFields(env, ins);
   switch (c) {
     case op.BPF_ALU:
     case op.BPF_ALU64:
@@ -219,6 +225,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       env.jmpsProcessed++;
       if (o === op.BPF_JA) { st.pc = pc + 1 + (c === op.BPF_JMP32 ? ins.imm : ins.off); return false; }
       if (o === op.BPF_EXIT) return checkExit(env);
+      if (o === op.BPF_JCOND) { checkMayGoto(env, ins); return false; }
       if (o === op.BPF_CALL) {
         if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
         if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { checkKfuncCall(env, ins.imm, ins.off); st.pc = pc + 1; return false; }
@@ -333,12 +340,20 @@ function isStateVisited(env: Env, pc: number): boolean {
   let addNew = force || (jmps >= 2 && insns >= 8);
   for (let i = 0; i < list.length; i++) {
     const cp = list[i]!;
-    if (cp.branches > 0 && env.cfg.forceCheckpoint[pc] && isCallbackCall(env.insns[pc]!)) {
+    if (cp.branches > 0 && iterNext[pc]) {
+      // An iterator loop converged: this visit lies within one in progress, the iterator still active.
+      if (statesEqual(env, cp.st, cur, pc, 'range') && iterArgActive(env, cur)) return loopHit(env, cp);
+      if (!force && jmps < 20 && insns < 100) addNew = false;
+    } else if (cp.branches > 0 && isMayGoto(env.insns[pc]!) && (cp.st.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) &&
+      statesEqual(env, cp.st, cur, pc, 'range')) {
+      return loopHit(env, cp);
+    } else if (cp.branches > 0 && env.cfg.forceCheckpoint[pc] && isCallbackCall(env.insns[pc]!)) {
       // calls_callback: the callback loop converged when this visit lies within one in progress.
       if (statesEqual(env, cp.st, cur, pc, 'range')) { cp.hits++; propagatePrecision(env, cp.st); return true; }
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (cp.branches > 0) {
-      if (statesEqual(env, cp.st, cur, pc, true)) env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
+      if (statesEqual(env, cp.st, cur, pc, true) && !iterActiveDepthsDiffer(cp.st, cur) && (cp.st.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0))
+        env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (env.opts.prune !== false && statesEqual(env, cp.st, cur, pc, false, cp.read)) {
       cp.hits++;
@@ -378,6 +393,14 @@ function isStateVisited(env: Env, pc: number): boolean {
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   return false;
+}
+
+/** A loop (iterator, may_goto) converged on checkpoint `cp`: the path ends, inheriting what the loop's future needs. */
+function loopHit(env: Env, cp: Checkpoint): true {
+  cp.hits++;
+  propagateStackReads(env, cp);
+  propagatePrecision(env, cp.st);
+  return true;
 }
 
 /**

@@ -68,7 +68,8 @@ function checkEncoding(program: Program): void {
     }
     // Up front the kernel refuses only opcodes outside its instruction table and LDX reserved
     // fields; the other field checks happen when exploration reaches the instruction (step()).
-    const bad = checkInsn(ins);
+    // may_goto (BPF_JMP | BPF_JCOND) is checked when explored (check_cond_jmp_op).
+    const bad = ins.code === (op.BPF_JMP | op.BPF_JCOND) ? null : checkInsn(ins);
     if (!bad) continue;
     const atomicOp = op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC && bad.reason.startsWith('unknown atomic');
     if (bad.kind === 'unknown_opcode' && !atomicOp) throw new Reject(pc, 'invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);

@@ -11,7 +11,7 @@ import type { ScalarDomain } from './domains/index.js';
 import { T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from './state.js';
 
-const SLOT_CHAR = ['?', 'r', 'm', '0'];
+const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
 
 /** C's "%lld" for small numbers, "%#llx" otherwise (the kernel's verbose_snum). */
 function snum(v: bigint): string {

@@ -6,6 +6,7 @@
  */
 import type { Env } from './env.js';
 import { T, isPacketPtr } from './reg-types.js';
+import { iterSlotsSafe } from './iterators.js';
 import { S, type Frame, type Reg, type VState } from './state.js';
 
 /** A bidirectional id map (check_ids), reused between comparisons. */
@@ -75,6 +76,12 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Ar
     if (exact === false && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot
     const os = o.slots[i]!;
     const cs = c.slots[i]!;
+    if ((os === S.ITER || cs === S.ITER) && (exact === true || os !== S.INVALID)) {
+      // An iterator: the same bytes, then (once per slot) the same iterator.
+      if (os !== cs) return false;
+      if ((i & 7) === 0 && !iterSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], (a, b) => ids.check(a, b))) return false;
+      continue;
+    }
     if (exact === true) {
       if (os !== cs) return false;
     } else {
