@@ -85,15 +85,15 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
     // is_iter_reg_valid_uninit: no byte may belong to an iterator already.
     for (let i = slot * 8; i < (slot + it.nrSlots) * 8; i++)
       if (f.slots[i] === S.ITER) env.reject('helper_arg', `expected uninitialized iter_${it.name} as arg #${regno - 1}`);
-    const scratch: Reg = { ...r, type: T.SCALAR, v: env.UNKNOWN, id: 0, refObjId: 0 };
-    for (let i = 0; i < it.nrSlots * REG_SIZE; i += REG_SIZE) checkMemAccess(env, regno, i, REG_SIZE, 'write', -1, scratch, 0, false);
+    // The stack writes the kernel checks (bounds, depth); what they store is replaced below.
+    for (let i = 0; i < it.nrSlots * REG_SIZE; i += REG_SIZE) checkMemAccess(env, regno, i, REG_SIZE, 'write', -1, null, 0, false);
     // mark_stack_slots_iter: one reference for the iterator, carried by its first slot.
     const id = env.newId();
     env.cur.refs.push({ id, insn: env.pc });
     const type = T.PTR_TO_STACK | (rcuProtected ? (env.inRcu() ? MEM_RCU : PTR_UNTRUSTED) : 0);
     for (let i = 0; i < it.nrSlots; i++) {
       f.spills[slot + i] = { type, off: 0, v: env.ZERO, id: 0, refObjId: i === 0 ? id : 0, range: 0, map: -1, memSize: it.btfId,
-        frameno: r.frameno, precise: false, iterState: ITER_ACTIVE, iterDepth: 0 };
+        frameno: r.frameno, precise: false, iterType: it.name, iterState: ITER_ACTIVE, iterDepth: 0 };
       f.slots.fill(S.ITER, (slot + i) * 8, (slot + i + 1) * 8);
       markStackWritten(env, r.frameno, slot + i);
       if (r.frameno === env.cur.frames.length - 1) env.scratchedStack.push(slot + i);
@@ -111,7 +111,10 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
     if (st!.type & PTR_UNTRUSTED) env.reject('helper_arg', `expected an RCU CS when using ${funcName}`);
     if ((i === 0) !== (st!.refObjId !== 0) || st!.memSize !== it.btfId) uninit();
   }
-  for (let i = 0; i < it.nrSlots; i++) markStackRead(env, r.frameno, k + i);
+  for (let i = 0; i < it.nrSlots; i++) {
+    markStackRead(env, r.frameno, k + i);
+    if (r.frameno === env.cur.frames.length - 1) env.scratchedStack.push(k + i);
+  }
   if (kind === 'destroy') {
     // unmark_stack_slots_iter.
     releaseReference(env, f.spills[k]!.refObjId);

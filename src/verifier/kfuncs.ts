@@ -216,6 +216,8 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
       env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
       r0.memSize = pointee && pointee.kind !== 'void' ? btf.resolveSize(pointee.id) ?? 0 : 0;
       if (flags & KF_RET_NULL) r0.id = env.newId();
+      // An iterator's element goes away with the iterator (meta->ref_obj_id: release_reference invalidates it).
+      if (iter) r0.refObjId = env.cur.frames[iter.frameno]!.spills[iter.slot]?.refObjId ?? 0;
     } else {
       // An iterator's element is RCU-protected when the iterator is, else trusted.
       const iterRcu = iterNext && env.cur.frames[iterNext.frameno]!.spills[iterNext.slot]!.type & MEM_RCU;

@@ -116,6 +116,10 @@ export class Log {
       if (f.slots[k * 8] === S.SPILL && f.spills[k]) {
         const rest = buf.replace(/r/g, '');
         out += ` fp${off}${rest ? '=' + rest : ''}=${this.reg(f.spills[k]!, frameno)}`;
+      } else if (f.slots[k * 8] === S.ITER && f.spills[k]?.iterType !== undefined) {
+        // Only an iterator's first slot (the one holding its reference) is printed.
+        const it = f.spills[k]!;
+        if (it.refObjId) out += ` fp${off}=iter_${it.iterType}(ref_id=${it.refObjId},state=${it.iterState === 1 ? 'active' : 'drained'},depth=${it.iterDepth ?? 0})`;
       } else out += ` fp${off}=${buf}`;
     }
     if (refs.length) out += ` refs=${refs.map((r) => r.id).join(',')}`;

@@ -135,7 +135,7 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
     // Live registers: at pc for the innermost frame; at the return site (minus clobbered r0-r5) for callers.
     const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
     for (let r = 0; r <= 10; r++) {
-      if (exact === false && !(live & (1 << r))) continue;
+      if (!(live & (1 << r))) continue; // func_states_equal: dead registers are never compared
       if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}` + (pruneMisses.detail ? ` old=${env.dom.format(of.regs[r]!.v)}${of.regs[r]!.id ? '#' + of.regs[r]!.id : ''} cur=${env.dom.format(cf.regs[r]!.v)}${cf.regs[r]!.id ? '#' + cf.regs[r]!.id : ''}` : ''));
     }
     if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}`);

@@ -42,7 +42,8 @@ export interface Reg {
   frameno: number;
   /** Scalars: some decision depended on the exact value (pruning must compare it). */
   precise: boolean;
-  /** STACK_ITER slots only: the iterator's state (ITER_ACTIVE / ITER_DRAINED) and its iteration depth. */
+  /** STACK_ITER slots only: the iterator's type (`num` for struct bpf_iter_num), state (ITER_ACTIVE / ITER_DRAINED) and iteration depth. */
+  iterType?: string;
   iterState?: number;
   iterDepth?: number;
 }
