@@ -22,6 +22,7 @@ import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
+import { SccVisits, computeScc } from './scc.js';
 import { T } from './reg-types.js';
 import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
 
@@ -30,6 +31,26 @@ let fieldsChecked = new Uint8Array(0);
 
 /** Per pc of the program explored now: 1 at iterator `_next` calls (forced checkpoints). */
 let iterNext: Uint8Array = new Uint8Array(0);
+/** The loops' visits in the exploration running now. */
+let loops = new SccVisits(new Int32Array(0));
+const sccOf = new WeakMap<Env, Int32Array>();
+/** Per verification and subprogram: the deepest stack byte any path touched (the kernel's subprog_info[].stack_depth). */
+const maxDepth = new WeakMap<Env, Int32Array>();
+
+/**
+ * The stack depth of each subprogram as the kernel reports it ("stack depth 8+16"): the deepest
+ * byte touched, in 8-byte slots, plus what do_misc_fixups reserves after the depth limits were
+ * checked: 16 bytes in a subprogram with may_goto (x86-64 JITs the timed may_goto: a counter
+ * and a timestamp).
+ */
+export function stackDepths(env: Env): number[] {
+  const d = maxDepth.get(env);
+  return env.cfg.subprogs.map((sp, i) => {
+    let depth = Math.ceil((d?.[i] ?? 0) / 8) * 8;
+    for (let pc = sp.start; pc < sp.end; pc++) if (!env.cfg.second[pc] && isMayGoto(env.insns[pc]!)) { depth += 16; break; }
+    return depth;
+  });
+}
 
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches at once. */
 const JMP_SEQ_LIMIT = 8192;
@@ -98,6 +119,11 @@ export function explore(env: Env, sub = 0): void {
   env.prevInsnProcessed = env.insnProcessed;
   env.cur = initialState(env, sub);
   iterNext = markIterNextCalls(env, isIterNextKfunc);
+  let scc = sccOf.get(env);
+  if (!scc) { scc = computeScc(env.cfg, env.insns.length); sccOf.set(env, scc); }
+  loops = new SccVisits(scc);
+  let depth = maxDepth.get(env);
+  if (!depth) { depth = new Int32Array(env.cfg.subprogs.length); maxDepth.set(env, depth); }
   // The kernel reads the main program's BTF signature too and logs why it cannot use it.
   const mainErr = sub === 0 && log ? usableFuncInfo(env.prog, env.cfg)?.[0]?.paramError : undefined;
   if (mainErr) log!.line(mainErr);
@@ -114,6 +140,7 @@ export function explore(env: Env, sub = 0): void {
     let p = env.cur.parent;
     while (p) {
       if (--p.branches > 0) break;
+      loops.exit(p);
       p = p.parent;
     }
   };
@@ -158,6 +185,7 @@ export function explore(env: Env, sub = 0): void {
     if (env.opts.onInsn) env.opts.onInsn(pc, hist);
     if (env.trail) hist.histS!.push(env.trail.state(hist).trimStart());
     const ended = step(env, env.insns[pc]!, push);
+    for (const f of hist.frames) if (f.depth > depth[f.subprog]!) depth[f.subprog] = f.depth;
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
     if (env.cfg.jmpPoint[pc] || env.histExtra) hist.jmpHistory = (hist.jmpHistory ?? 0) + 1;
@@ -349,17 +377,22 @@ function isStateVisited(env: Env, pc: number): boolean {
       return loopHit(env, cp);
     } else if (cp.branches > 0 && env.cfg.forceCheckpoint[pc] && isCallbackCall(env.insns[pc]!)) {
       // calls_callback: the callback loop converged when this visit lies within one in progress.
-      if (statesEqual(env, cp.st, cur, pc, 'range')) { cp.hits++; propagatePrecision(env, cp.st); return true; }
+      if (statesEqual(env, cp.st, cur, pc, 'range')) { cp.hits++; propagatePrecision(env, cp.st); loops.addBackedge(cp); return true; }
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (cp.branches > 0) {
       if (statesEqual(env, cp.st, cur, pc, true) && !iterActiveDepthsDiffer(cp.st, cur) && (cp.st.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0))
         env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
       if (!force && jmps < 20 && insns < 100) addNew = false;
-    } else if (env.opts.prune !== false && statesEqual(env, cp.st, cur, pc, false, cp.read)) {
-      cp.hits++;
-      propagateStackReads(env, cp);
-      propagatePrecision(env, cp.st);
-      return true;
+    } else if (env.opts.prune !== false) {
+      // Inside a loop whose visit is open and converged somewhere, read and precision marks may be incomplete: compare by range.
+      const loop = loops.incomplete(cp);
+      if (statesEqual(env, cp.st, cur, pc, loop ? 'range' : false, cp.read)) {
+        if (loop) return loopHit(env, cp);
+        cp.hits++;
+        propagateStackReads(env, cp);
+        propagatePrecision(env, cp.st);
+        return true;
+      }
     }
     // Only misses that lead to a new state count; keep loop checkpoints longer (they make loops converge).
     if (addNew) cp.misses++;
@@ -386,6 +419,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   cur.written = cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME));
   cur.jmpHistory = 0;
   list.push(cp);
+  loops.enter(cp);
   env.totalStates++;
   env.curStates++;
   if (env.curStates > env.peakStates) env.peakStates = env.curStates;
@@ -398,6 +432,7 @@ function isStateVisited(env: Env, pc: number): boolean {
 /** A loop (iterator, may_goto) converged on checkpoint `cp`: the path ends, inheriting what the loop's future needs. */
 function loopHit(env: Env, cp: Checkpoint): true {
   cp.hits++;
+  loops.addBackedge(cp);
   propagateStackReads(env, cp);
   propagatePrecision(env, cp.st);
   return true;
