@@ -22,7 +22,7 @@ import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
-import { SccVisits, computeScc } from './scc.js';
+import { SccVisits, computeScc, type Backedge } from './scc.js';
 import { T } from './reg-types.js';
 import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
 
@@ -140,7 +140,8 @@ export function explore(env: Env, sub = 0): void {
     let p = env.cur.parent;
     while (p) {
       if (--p.branches > 0) break;
-      loops.exit(p);
+      const backedges = loops.exit(p);
+      if (backedges) propagateBackedges(env, backedges, p);
       p = p.parent;
     }
   };
@@ -377,7 +378,7 @@ function isStateVisited(env: Env, pc: number): boolean {
       return loopHit(env, cp);
     } else if (cp.branches > 0 && env.cfg.forceCheckpoint[pc] && isCallbackCall(env.insns[pc]!)) {
       // calls_callback: the callback loop converged when this visit lies within one in progress.
-      if (statesEqual(env, cp.st, cur, pc, 'range')) { cp.hits++; propagatePrecision(env, cp.st); loops.addBackedge(cp); return true; }
+      if (statesEqual(env, cp.st, cur, pc, 'range')) return loopHit(env, cp);
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (cp.branches > 0) {
       if (statesEqual(env, cp.st, cur, pc, true) && !iterActiveDepthsDiffer(cp.st, cur) && (cp.st.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0))
@@ -432,10 +433,49 @@ function isStateVisited(env: Env, pc: number): boolean {
 /** A loop (iterator, may_goto) converged on checkpoint `cp`: the path ends, inheriting what the loop's future needs. */
 function loopHit(env: Env, cp: Checkpoint): true {
   cp.hits++;
-  loops.addBackedge(cp);
+  loops.addBackedge(cp, env.cur, env.pc);
   propagateStackReads(env, cp);
   propagatePrecision(env, cp.st);
   return true;
+}
+
+/** Scalars marked precise in the checkpoints of `st`'s chain, up to `entry`. */
+function preciseMarks(st: VState, entry: Checkpoint): number {
+  let n = 0;
+  for (let p = st.parent; p; p = p === entry ? null : p.parent) {
+    for (const f of p.st.frames) {
+      for (const r of f.regs) if (r.precise) n++;
+      for (const r of f.spills) if (r?.precise) n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * propagate_backedges (a loop's visit, entered at `entry`, ended): the precision the loop's
+ * states found they need after paths were pruned against them goes back along those paths too,
+ * until the loop's checkpoints change no more.
+ */
+function propagateBackedges(env: Env, backedges: Backedge[], entry: Checkpoint): void {
+  const saved = env.cur;
+  const savedPc = env.pc;
+  try {
+    // MAX_BACKEDGE_ITERS: the marks only grow, so this ends; the bound is the kernel's.
+    for (let iter = 0; iter < 64; iter++) {
+      let changed = false;
+      for (const b of backedges) {
+        const before = preciseMarks(b.st, entry);
+        env.cur = b.st;
+        env.pc = b.pc;
+        propagatePrecision(env, b.equal);
+        if (preciseMarks(b.st, entry) !== before) changed = true;
+      }
+      if (!changed) break;
+    }
+  } finally {
+    env.cur = saved;
+    env.pc = savedPc;
+  }
 }
 
 /**

@@ -61,9 +61,17 @@ export function computeScc(cfg: Cfg, n: number): Int32Array {
   return scc;
 }
 
+/** A path that ended because its state lay within `equal`, a checkpoint of the same loop still in progress. */
+export interface Backedge {
+  /** The path's state when it ended (its checkpoint chain is the loop's explored states). */
+  st: VState;
+  pc: number;
+  equal: VState;
+}
+
 interface Visit {
   entry: Checkpoint | null;
-  backedges: number;
+  backedges: Backedge[];
 }
 
 /** The SCC visits of one exploration. */
@@ -90,30 +98,32 @@ export class SccVisits {
     const k = this.key(cp.st);
     if (k === undefined) return;
     const v = this.visits.get(k);
-    if (!v) this.visits.set(k, { entry: cp, backedges: 0 });
+    if (!v) this.visits.set(k, { entry: cp, backedges: [] });
     else if (!v.entry) v.entry = cp;
   }
 
-  /** maybe_exit_scc, for a checkpoint whose paths are all explored. */
-  exit(cp: Checkpoint): void {
+  /** maybe_exit_scc, for a checkpoint whose paths are all explored: the visit's backedges, to propagate precision along. */
+  exit(cp: Checkpoint): Backedge[] | undefined {
     const k = this.key(cp.st);
-    if (k === undefined) return;
+    if (k === undefined) return undefined;
     const v = this.visits.get(k);
-    if (!v || v.entry !== cp) return;
+    if (!v || v.entry !== cp) return undefined;
+    const backedges = v.backedges;
     v.entry = null;
-    v.backedges = 0;
+    v.backedges = [];
+    return backedges.length ? backedges : undefined;
   }
 
-  /** add_scc_backedge: a loop converged on checkpoint `cp`. */
-  addBackedge(cp: Checkpoint): void {
+  /** add_scc_backedge: the path in state `st` at `pc` converged on checkpoint `cp`. */
+  addBackedge(cp: Checkpoint, st: VState, pc: number): void {
     const k = this.key(cp.st);
     const v = k === undefined ? undefined : this.visits.get(k);
-    if (v) v.backedges++;
+    if (v) v.backedges.push({ st, pc, equal: cp.st });
   }
 
   /** incomplete_read_marks: `cp` lies in a loop whose open visit has converged somewhere already. */
   incomplete(cp: Checkpoint): boolean {
     const k = this.key(cp.st);
-    return k !== undefined && (this.visits.get(k)?.backedges ?? 0) > 0;
+    return k !== undefined && (this.visits.get(k)?.backedges.length ?? 0) > 0;
   }
 }
