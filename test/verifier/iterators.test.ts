@@ -1,5 +1,5 @@
 /**
- * Open-coded iterators (bpf_iter_num_* through bpf_for / bpf_repeat) and may_goto (can_loop /
+ * Open-coded iterators (bpf_iter_num_* through bpf_for / bpf_repeat, bpf_iter_task_vma_*) and may_goto (can_loop /
  * cond_break), from test/fixtures/btf-typed/iterators.c: the verdicts and messages of 6.18's
  * verifier, and, where the running kernel can load the program, the same verdict, the same
  * number of processed instructions (the loops converge as the kernel's do) and the same stack
@@ -28,6 +28,8 @@ const EXPECT: Record<string, ['accept'] | ['reject', string]> = {
   may_goto_in_for: ['accept'],
   loop_in_subprog: ['accept'],
   use_after_destroy: ['reject', "R7 invalid mem access 'scalar'"],
+  task_vmas: ['accept'],
+  task_vma_write: ['reject', 'only read is supported'],
   iter_leak: ['reject', 'Unreleased reference id=1 alloc_insn=5'],
   iter_uninit: ['reject', 'expected an initialized iter_num as arg #0'],
   iter_new_twice: ['reject', 'expected uninitialized iter_num as arg #0'],
