@@ -15,8 +15,9 @@
  *   still in progress (RANGE_WITHIN) with the iterator active ends the loop.
  * - may_goto: the current path takes the jump (the loop exit); the fall-through is queued with
  *   may_goto_depth + 1 (and the same widening). A visit within an in-progress one at another
- *   depth ends the loop. The kernel's hidden 8-byte counter slot is added to the stack depth
- *   after the depth limits were checked (do_misc_fixups), so it never changes a verdict.
+ *   depth ends the loop. The stack the kernel reserves for the counter (16 bytes on x86-64)
+ *   is added after the depth limits were checked (do_misc_fixups), so it never changes a
+ *   verdict; explore.ts's stackDepths reports it as the kernel does.
  */
 import type { Btf, BtfParam } from '../loader/btf/index.js';
 import * as op from '../isa/opcodes.js';
