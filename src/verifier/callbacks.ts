@@ -89,14 +89,19 @@ export function widenAfterCallback(env: Env, callsite: number): void {
     const cp = list[i]!;
     if (cp.branches > 0 && cp.st.frames.length === cur.frames.length && cp.st.frames.every((f, k) => f.callsite === cur.frames[k]!.callsite)) { prev = cp.st; break; }
   }
-  if (!prev) return;
+  if (prev) widenImpreciseScalars(env, prev, cur);
+}
+
+/** widen_imprecise_scalars: scalars of `cur` that differ from `prev` and are precise in neither become unknown. */
+export function widenImpreciseScalars(env: Env, prev: VState, cur: VState): void {
   const widen = (o: Reg | undefined, c: Reg | undefined): void => {
     if (!o || !c || o.type !== T.SCALAR || c.type !== T.SCALAR || o.precise || c.precise) return;
     if (env.dom.equal(o.v, c.v) && o.id === c.id) return;
     env.markUnknown(c);
   };
   prev.frames.forEach((of, fi) => {
-    const cf = cur.frames[fi]!;
+    const cf = cur.frames[fi];
+    if (!cf) return;
     for (let r = 0; r < 11; r++) widen(of.regs[r], cf.regs[r]);
     for (let k = 0; k < of.spills.length; k++) {
       if (of.slots[k * 8] !== S.SPILL || cf.slots[k * 8] !== S.SPILL) continue;

@@ -8,7 +8,8 @@
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { pseudoBtfId } from './btf-access.js';
-import { checkKfuncCall } from './kfuncs.js';
+import { checkKfuncCall, isIterNextKfunc } from './kfuncs.js';
+import { checkMayGoto, isMayGoto, iterActiveDepthsDiffer, iterArgActive, markIterNextCalls } from './iterators.js';
 import { isCallbackCall } from './callbacks.js';
 import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
@@ -21,11 +22,35 @@ import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
+import { SccVisits, computeScc, type Backedge } from './scc.js';
 import { T } from './reg-types.js';
 import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
 
 /** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
 let fieldsChecked = new Uint8Array(0);
+
+/** Per pc of the program explored now: 1 at iterator `_next` calls (forced checkpoints). */
+let iterNext: Uint8Array = new Uint8Array(0);
+/** The loops' visits in the exploration running now. */
+let loops = new SccVisits(new Int32Array(0));
+const sccOf = new WeakMap<Env, Int32Array>();
+/** Per verification and subprogram: the deepest stack byte any path touched (the kernel's subprog_info[].stack_depth). */
+const maxDepth = new WeakMap<Env, Int32Array>();
+
+/**
+ * The stack depth of each subprogram as the kernel reports it ("stack depth 8+16"): the deepest
+ * byte touched, in 8-byte slots, plus what do_misc_fixups reserves after the depth limits were
+ * checked: 16 bytes in a subprogram with may_goto (x86-64 JITs the timed may_goto: a counter
+ * and a timestamp).
+ */
+export function stackDepths(env: Env): number[] {
+  const d = maxDepth.get(env);
+  return env.cfg.subprogs.map((sp, i) => {
+    let depth = Math.ceil((d?.[i] ?? 0) / 8) * 8;
+    for (let pc = sp.start; pc < sp.end; pc++) if (!env.cfg.second[pc] && isMayGoto(env.insns[pc]!)) { depth += 16; break; }
+    return depth;
+  });
+}
 
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches at once. */
 const JMP_SEQ_LIMIT = 8192;
@@ -93,6 +118,12 @@ export function explore(env: Env, sub = 0): void {
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   env.cur = initialState(env, sub);
+  iterNext = markIterNextCalls(env, isIterNextKfunc);
+  let scc = sccOf.get(env);
+  if (!scc) { scc = computeScc(env.cfg, env.insns.length); sccOf.set(env, scc); }
+  loops = new SccVisits(scc);
+  let depth = maxDepth.get(env);
+  if (!depth) { depth = new Int32Array(env.cfg.subprogs.length); maxDepth.set(env, depth); }
   // The kernel reads the main program's BTF signature too and logs why it cannot use it.
   const mainErr = sub === 0 && log ? usableFuncInfo(env.prog, env.cfg)?.[0]?.paramError : undefined;
   if (mainErr) log!.line(mainErr);
@@ -109,6 +140,8 @@ export function explore(env: Env, sub = 0): void {
     let p = env.cur.parent;
     while (p) {
       if (--p.branches > 0) break;
+      const backedges = loops.exit(p);
+      if (backedges) propagateBackedges(env, backedges, p);
       p = p.parent;
     }
   };
@@ -153,6 +186,7 @@ export function explore(env: Env, sub = 0): void {
     if (env.opts.onInsn) env.opts.onInsn(pc, hist);
     if (env.trail) hist.histS!.push(env.trail.state(hist).trimStart());
     const ended = step(env, env.insns[pc]!, push);
+    for (const f of hist.frames) if (f.depth > depth[f.subprog]!) depth[f.subprog] = f.depth;
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
     if (env.cfg.jmpPoint[pc] || env.histExtra) hist.jmpHistory = (hist.jmpHistory ?? 0) + 1;
@@ -176,7 +210,8 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
   const st = env.cur;
   const pc = env.pc;
   const c = op.cls(ins.code);
-  if (ins.code !== op.BPF_LD_IMM64) checkFields(env, ins);
+  // may_goto's fields are checked where it is handled (check_cond_jmp_op).
+  if (ins.code !== op.BPF_LD_IMM64 && !isMayGoto(ins)) checkFields(env, ins);
   switch (c) {
     case op.BPF_ALU:
     case op.BPF_ALU64:
@@ -219,6 +254,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       env.jmpsProcessed++;
       if (o === op.BPF_JA) { st.pc = pc + 1 + (c === op.BPF_JMP32 ? ins.imm : ins.off); return false; }
       if (o === op.BPF_EXIT) return checkExit(env);
+      if (o === op.BPF_JCOND) { checkMayGoto(env, ins); return false; }
       if (o === op.BPF_CALL) {
         if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
         if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { checkKfuncCall(env, ins.imm, ins.off); st.pc = pc + 1; return false; }
@@ -333,18 +369,31 @@ function isStateVisited(env: Env, pc: number): boolean {
   let addNew = force || (jmps >= 2 && insns >= 8);
   for (let i = 0; i < list.length; i++) {
     const cp = list[i]!;
-    if (cp.branches > 0 && env.cfg.forceCheckpoint[pc] && isCallbackCall(env.insns[pc]!)) {
+    if (cp.branches > 0 && iterNext[pc]) {
+      // An iterator loop converged: this visit lies within one in progress, the iterator still active.
+      if (statesEqual(env, cp.st, cur, pc, 'range') && iterArgActive(env, cur)) return loopHit(env, cp);
+      if (!force && jmps < 20 && insns < 100) addNew = false;
+    } else if (cp.branches > 0 && isMayGoto(env.insns[pc]!) && (cp.st.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) &&
+      statesEqual(env, cp.st, cur, pc, 'range')) {
+      return loopHit(env, cp);
+    } else if (cp.branches > 0 && env.cfg.forceCheckpoint[pc] && isCallbackCall(env.insns[pc]!)) {
       // calls_callback: the callback loop converged when this visit lies within one in progress.
-      if (statesEqual(env, cp.st, cur, pc, 'range')) { cp.hits++; propagatePrecision(env, cp.st); return true; }
+      if (statesEqual(env, cp.st, cur, pc, 'range')) return loopHit(env, cp);
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (cp.branches > 0) {
-      if (statesEqual(env, cp.st, cur, pc, true)) env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
+      if (statesEqual(env, cp.st, cur, pc, true) && !iterActiveDepthsDiffer(cp.st, cur) && (cp.st.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0))
+        env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
       if (!force && jmps < 20 && insns < 100) addNew = false;
-    } else if (env.opts.prune !== false && statesEqual(env, cp.st, cur, pc, false, cp.read)) {
-      cp.hits++;
-      propagateStackReads(env, cp);
-      propagatePrecision(env, cp.st);
-      return true;
+    } else if (env.opts.prune !== false) {
+      // Inside a loop whose visit is open and converged somewhere, read and precision marks may be incomplete: compare by range.
+      const loop = loops.incomplete(cp);
+      if (statesEqual(env, cp.st, cur, pc, loop ? 'range' : false, cp.read)) {
+        if (loop) return loopHit(env, cp);
+        cp.hits++;
+        propagateStackReads(env, cp);
+        propagatePrecision(env, cp.st);
+        return true;
+      }
     }
     // Only misses that lead to a new state count; keep loop checkpoints longer (they make loops converge).
     if (addNew) cp.misses++;
@@ -371,6 +420,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   cur.written = cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME));
   cur.jmpHistory = 0;
   list.push(cp);
+  loops.enter(cp);
   env.totalStates++;
   env.curStates++;
   if (env.curStates > env.peakStates) env.peakStates = env.curStates;
@@ -378,6 +428,54 @@ function isStateVisited(env: Env, pc: number): boolean {
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   return false;
+}
+
+/** A loop (iterator, may_goto) converged on checkpoint `cp`: the path ends, inheriting what the loop's future needs. */
+function loopHit(env: Env, cp: Checkpoint): true {
+  cp.hits++;
+  loops.addBackedge(cp, env.cur, env.pc);
+  propagateStackReads(env, cp);
+  propagatePrecision(env, cp.st);
+  return true;
+}
+
+/** Scalars marked precise in the checkpoints of `st`'s chain, up to `entry`. */
+function preciseMarks(st: VState, entry: Checkpoint): number {
+  let n = 0;
+  for (let p = st.parent; p; p = p === entry ? null : p.parent) {
+    for (const f of p.st.frames) {
+      for (const r of f.regs) if (r.precise) n++;
+      for (const r of f.spills) if (r?.precise) n++;
+    }
+  }
+  return n;
+}
+
+/**
+ * propagate_backedges (a loop's visit, entered at `entry`, ended): the precision the loop's
+ * states found they need after paths were pruned against them goes back along those paths too,
+ * until the loop's checkpoints change no more.
+ */
+function propagateBackedges(env: Env, backedges: Backedge[], entry: Checkpoint): void {
+  const saved = env.cur;
+  const savedPc = env.pc;
+  try {
+    // MAX_BACKEDGE_ITERS: the marks only grow, so this ends; the bound is the kernel's.
+    for (let iter = 0; iter < 64; iter++) {
+      let changed = false;
+      for (const b of backedges) {
+        const before = preciseMarks(b.st, entry);
+        env.cur = b.st;
+        env.pc = b.pc;
+        propagatePrecision(env, b.equal);
+        if (preciseMarks(b.st, entry) !== before) changed = true;
+      }
+      if (!changed) break;
+    }
+  } finally {
+    env.cur = saved;
+    env.pc = savedPc;
+  }
 }
 
 /**

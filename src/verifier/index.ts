@@ -10,7 +10,7 @@ import type { Program } from '../isa/program.js';
 import { buildCfg, type Cfg } from './cfg.js';
 import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
-import { currentPath, explore } from './explore.js';
+import { currentPath, explore, stackDepths } from './explore.js';
 import { liveRegisters } from './liveness.js';
 import { mapProgIncompatibility } from './map-record.js';
 import { usableFuncInfo } from './global-funcs.js';
@@ -47,6 +47,8 @@ export interface VerifyResult {
   pathStates?: { pc: number; regs: string }[];
   /** The control-flow graph (null when the program is structurally invalid before it could be built). */
   cfg: Cfg | null;
+  /** Per subprogram, the stack depth the kernel reports (its log's `stack depth` line; see stackDepths). */
+  stackDepth?: number[];
 }
 
 /**
@@ -68,7 +70,8 @@ function checkEncoding(program: Program): void {
     }
     // Up front the kernel refuses only opcodes outside its instruction table and LDX reserved
     // fields; the other field checks happen when exploration reaches the instruction (step()).
-    const bad = checkInsn(ins);
+    // may_goto (BPF_JMP | BPF_JCOND) is checked when explored (check_cond_jmp_op).
+    const bad = ins.code === (op.BPF_JMP | op.BPF_JCOND) ? null : checkInsn(ins);
     if (!bad) continue;
     const atomicOp = op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC && bad.reason.startsWith('unknown atomic');
     if (bad.kind === 'unknown_opcode' && !atomicOp) throw new Reject(pc, 'invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);
@@ -212,6 +215,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     ms: performance.now() - t0,
     cfg,
   };
+  if (env) res.stackDepth = stackDepths(env);
   if (failPath) {
     res.path = failPath.path;
     if (failPath.states) res.pathStates = failPath.states;
@@ -219,6 +223,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   if (options.log) {
     const log = env?.log;
     let text = log ? log.text() : error ? error.message + '\n' : '';
+    if (res.stackDepth) text += `stack depth ${res.stackDepth.join('+')}\n`;
     text += `processed ${processed} insns (limit ${env?.insnLimit ?? 1000000}) max_states_per_insn ${res.maxStatesPerInsn} total_states ${res.states} peak_states ${res.peakStates} mark_read 0\n`;
     res.log = text;
   }

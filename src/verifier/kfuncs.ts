@@ -18,6 +18,7 @@ import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
 import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, T, base } from './reg-types.js';
+import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 
 export const KF_ACQUIRE = 1 << 0;
 export const KF_RELEASE = 1 << 1;
@@ -32,6 +33,7 @@ export const KF_ITER_DESTROY = 1 << 10;
 export const KF_RCU_PROTECTED = 1 << 11;
 
 const A = KF_ACQUIRE, R = KF_RELEASE, N = KF_RET_NULL, TA = KF_TRUSTED_ARGS, S = KF_SLEEPABLE, RCU = KF_RCU;
+const IN = KF_ITER_NEW, IX = KF_ITER_NEXT | KF_RET_NULL, ID = KF_ITER_DESTROY, RP = KF_RCU_PROTECTED;
 
 /** kfunc name -> flags (Linux 6.18 registrations). */
 export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
@@ -59,6 +61,28 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_local_irq_restore: 0,
   bpf_preempt_disable: 0,
   bpf_preempt_enable: 0,
+  // open-coded iterators (kernel/bpf/helpers.c common set, kernel/bpf/task_iter.c, kernel/bpf/slab_iter.c)
+  bpf_iter_num_new: IN,
+  bpf_iter_num_next: IX,
+  bpf_iter_num_destroy: ID,
+  bpf_iter_bits_new: IN,
+  bpf_iter_bits_next: IX,
+  bpf_iter_bits_destroy: ID,
+  bpf_iter_task_vma_new: IN | RCU,
+  bpf_iter_task_vma_next: IX,
+  bpf_iter_task_vma_destroy: ID,
+  bpf_iter_css_task_new: IN | TA,
+  bpf_iter_css_task_next: IX,
+  bpf_iter_css_task_destroy: ID,
+  bpf_iter_task_new: IN | TA | RP,
+  bpf_iter_task_next: IX,
+  bpf_iter_task_destroy: ID,
+  bpf_iter_css_new: IN | TA | RP,
+  bpf_iter_css_next: IX,
+  bpf_iter_css_destroy: ID,
+  bpf_iter_kmem_cache_new: IN | S,
+  bpf_iter_kmem_cache_next: IX | S,
+  bpf_iter_kmem_cache_destroy: ID | S,
   // kernel/bpf/cpumask.c
   bpf_cpumask_create: A | N,
   bpf_cpumask_release: R,
@@ -86,6 +110,9 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_sock_destroy: TA,
 };
 
+/** An iterator's `_next` kfunc (a forced checkpoint). */
+export const isIterNextKfunc = (name: string): boolean => ((KFUNC_FLAGS[name] ?? 0) & KF_ITER_NEXT) !== 0;
+
 /** The kfunc's FUNC and prototype in the target BTF. */
 function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; ret: number } | undefined {
   const fn = btf.type(id);
@@ -109,16 +136,26 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   if (!kf) env.reject('helper_unknown', `kernel btf_id ${btfId} is not a function`);
   const flags = KFUNC_FLAGS[kf.name];
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
-  if (flags & (KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY)) env.reject('unsupported', `open-coded iterator kfunc ${kf.name} is not modelled by bpflab`);
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
+  if (flags & KF_RCU_PROTECTED && !env.inRcu()) env.reject('helper_prog_type', `kernel func ${kf.name} requires RCU critical section protection`);
   if (!['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(env.prog.license))
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
   let releaseRef = 0;
+  let iter: IterRef | undefined;
   for (let i = 0; i < kf.params.length; i++) {
     const regno = i + 1;
     const p = kf.params[i]!;
+    if (p.name.endsWith('__ign')) continue;
     const r = env.readReg(regno);
+    // is_kfunc_arg_iter: the first argument of the iterator kfuncs, or one named `__iter`.
+    if ((i === 0 && flags & (KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY)) || p.name.endsWith('__iter')) {
+      const it = iterArgType(btf, p);
+      if (!it) env.reject('helper_arg', `expected valid iter pointer as arg #${i}`);
+      const kind = flags & KF_ITER_NEW ? 'new' : flags & KF_ITER_NEXT ? 'next' : flags & KF_ITER_DESTROY ? 'destroy' : 'other';
+      iter = processIterArg(env, regno, it, i === 0 ? kind : 'other', (flags & KF_RCU_PROTECTED) !== 0, kf.name);
+      continue;
+    }
     const t = btf.skipMods(p.type);
     if (!t || t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64') {
       if (r.type !== T.SCALAR) env.reject('helper_arg', `R${regno} is not a scalar`);
@@ -168,23 +205,33 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
   const r0 = env.reg(0);
   const rt = btf.skipMods(kf.ret);
-  if (!rt || rt.kind === 'void') return;
-  if (rt.kind !== 'ptr') { env.markUnknown(r0); return; }
-  const pointee = btf.skipMods(rt.type);
-  if (!isStruct(pointee)) {
-    // A pointer to memory of the pointee's size (read-only for void: no size), as mark_reg_known_zero + PTR_TO_MEM.
-    env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
-    r0.memSize = pointee && pointee.kind !== 'void' ? btf.resolveSize(pointee.id) ?? 0 : 0;
-    if (flags & KF_RET_NULL) r0.id = env.newId();
-    return;
+  const iterNext = flags & KF_ITER_NEXT ? iter : undefined;
+  if (!rt || rt.kind === 'void') {
+    // nothing in r0
+  } else if (rt.kind !== 'ptr') env.markUnknown(r0);
+  else {
+    const pointee = btf.skipMods(rt.type);
+    if (!isStruct(pointee)) {
+      // A pointer to memory of the pointee's size (read-only for void: no size), as mark_reg_known_zero + PTR_TO_MEM.
+      env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
+      r0.memSize = pointee && pointee.kind !== 'void' ? btf.resolveSize(pointee.id) ?? 0 : 0;
+      if (flags & KF_RET_NULL) r0.id = env.newId();
+      // An iterator's element goes away with the iterator (meta->ref_obj_id: release_reference invalidates it).
+      if (iter) r0.refObjId = env.cur.frames[iter.frameno]!.spills[iter.slot]?.refObjId ?? 0;
+    } else {
+      // An iterator's element is RCU-protected when the iterator is, else trusted.
+      const iterRcu = iterNext && env.cur.frames[iterNext.frameno]!.spills[iterNext.slot]!.type & MEM_RCU;
+      const trust = iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : flags & KF_ACQUIRE ? PTR_TRUSTED : 0;
+      env.markPtr(r0, T.PTR_TO_BTF_ID | trust | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
+      r0.memSize = pointee.id;
+      if (flags & KF_RET_NULL) r0.id = env.newId();
+      if (flags & KF_ACQUIRE) {
+        const refId = env.newId();
+        env.cur.refs.push({ id: refId, insn: env.pc });
+        r0.id = refId;
+        r0.refObjId = refId;
+      }
+    }
   }
-  env.markPtr(r0, T.PTR_TO_BTF_ID | (flags & KF_ACQUIRE ? PTR_TRUSTED : 0) | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
-  r0.memSize = pointee.id;
-  if (flags & KF_RET_NULL) r0.id = env.newId();
-  if (flags & KF_ACQUIRE) {
-    const refId = env.newId();
-    env.cur.refs.push({ id: refId, insn: env.pc });
-    r0.id = refId;
-    r0.refObjId = refId;
-  }
+  if (iterNext) processIterNextCall(env, iterNext);
 }

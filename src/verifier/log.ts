@@ -11,7 +11,7 @@ import type { ScalarDomain } from './domains/index.js';
 import { T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from './state.js';
 
-const SLOT_CHAR = ['?', 'r', 'm', '0'];
+const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
 
 /** C's "%lld" for small numbers, "%#llx" otherwise (the kernel's verbose_snum). */
 function snum(v: bigint): string {
@@ -116,6 +116,10 @@ export class Log {
       if (f.slots[k * 8] === S.SPILL && f.spills[k]) {
         const rest = buf.replace(/r/g, '');
         out += ` fp${off}${rest ? '=' + rest : ''}=${this.reg(f.spills[k]!, frameno)}`;
+      } else if (f.slots[k * 8] === S.ITER && f.spills[k]?.iterType !== undefined) {
+        // Only an iterator's first slot (the one holding its reference) is printed.
+        const it = f.spills[k]!;
+        if (it.refObjId) out += ` fp${off}=iter_${it.iterType}(ref_id=${it.refObjId},state=${it.iterState === 1 ? 'active' : 'drained'},depth=${it.iterDepth ?? 0})`;
       } else out += ` fp${off}=${buf}`;
     }
     if (refs.length) out += ` refs=${refs.map((r) => r.id).join(',')}`;

@@ -373,7 +373,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     f.spills[k] = { ...reg };
     for (let i = k * 8; i < k * 8 + 8; i++) {
       if (i < k * 8 + sz) f.slots[i] = S.SPILL;
-      else if (f.slots[i] === S.SPILL) f.slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
+      else if (f.slots[i] === S.SPILL || f.slots[i] === S.ITER) f.slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
     }
   };
   if (value && aligned && value.type === T.SCALAR) {
@@ -397,7 +397,8 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     spill(value, size);
     return;
   }
-  // Plain data: destroys any spilled register in the slot.
+  // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.
+  if (f.slots[k * 8] === S.ITER) f.slots.fill(S.MISC, k * 8, k * 8 + 8);
   if (f.spills[k]) scrubSlot(f, k);
   const zero = value ? env.isNull(value) : imm === 0;
   f.slots.fill(zero ? S.ZERO : S.MISC, i0, i0 + size);

@@ -6,6 +6,7 @@
  */
 import type { Env } from './env.js';
 import { T, isPacketPtr } from './reg-types.js';
+import { iterSlotsSafe } from './iterators.js';
 import { S, type Frame, type Reg, type VState } from './state.js';
 
 /** A bidirectional id map (check_ids), reused between comparisons. */
@@ -75,6 +76,12 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Ar
     if (exact === false && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot
     const os = o.slots[i]!;
     const cs = c.slots[i]!;
+    if ((os === S.ITER || cs === S.ITER) && (exact === true || os !== S.INVALID)) {
+      // An iterator: the same bytes, then (once per slot) the same iterator.
+      if (os !== cs) return false;
+      if ((i & 7) === 0 && !iterSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], (a, b) => ids.check(a, b))) return false;
+      continue;
+    }
     if (exact === true) {
       if (os !== cs) return false;
     } else {
@@ -130,7 +137,7 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
     // Live registers: at pc for the innermost frame; at the return site (minus clobbered r0-r5) for callers.
     const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
     for (let r = 0; r <= 10; r++) {
-      if (exact === false && !(live & (1 << r))) continue;
+      if (!(live & (1 << r))) continue; // func_states_equal: dead registers are never compared
       if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}` + (pruneMisses.detail ? ` old=${env.dom.format(of.regs[r]!.v)}${of.regs[r]!.id ? '#' + of.regs[r]!.id : ''} cur=${env.dom.format(cf.regs[r]!.v)}${cf.regs[r]!.id ? '#' + cf.regs[r]!.id : ''}` : ''));
     }
     if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}`);

@@ -81,7 +81,7 @@ export interface StateSnapshot {
 const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
 const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
 const s32 = (v: bigint): bigint => BigInt.asIntN(32, v);
-const SLOT_CHAR = ['?', 'r', 'm', '0'];
+const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
 
 /** Turns live verifier states into data (the log printer supplies each register's text). */
 export class StateSnapshotter {

@@ -15,6 +15,8 @@ export const enum S {
   SPILL = 1,
   MISC = 2,
   ZERO = 3,
+  /** An open-coded iterator's bytes (STACK_ITER): the slot's `spills` entry describes it (see iterators.ts). */
+  ITER = 5,
 }
 
 export const MAX_BPF_STACK = 512;
@@ -40,6 +42,10 @@ export interface Reg {
   frameno: number;
   /** Scalars: some decision depended on the exact value (pruning must compare it). */
   precise: boolean;
+  /** STACK_ITER slots only: the iterator's type (`num` for struct bpf_iter_num), state (ITER_ACTIVE / ITER_DRAINED) and iteration depth. */
+  iterType?: string;
+  iterState?: number;
+  iterDepth?: number;
 }
 
 export interface Frame {
@@ -87,6 +93,8 @@ export interface VState {
    * accesses and linked-register jumps): past 40 a checkpoint is forced.
    */
   jmpHistory?: number;
+  /** may_goto instructions passed on this path that assumed another iteration (the kernel's may_goto_depth). */
+  mayGotoDepth?: number;
 }
 
 /** A stored state at a prune point. `branches` counts paths from it still being explored. */
@@ -151,6 +159,7 @@ function cloneFrame(f: Frame): Frame {
 
 export function cloneState(s: VState): VState {
   const c: VState = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()), jmpHistory: s.jmpHistory ?? 0 };
+  if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
   if (s.histS) c.histS = s.histS.slice();
   return c;
 }

@@ -1,0 +1,129 @@
+/**
+ * Loops as strongly connected components of the instruction graph, and the kernel's SCC visits
+ * (6.18: compute_scc, maybe_enter_scc, maybe_exit_scc, add_scc_backedge,
+ * incomplete_read_marks). A visit of a loop starts at the first checkpoint made inside it and
+ * ends when that checkpoint's paths are all explored. While a visit that already converged
+ * somewhere (an iterator, may_goto or callback loop hit: a "backedge") is open, the states
+ * explored inside it may still lack what later iterations need, so pruning against a finished
+ * checkpoint of that loop compares every live register and slot by range (RANGE_WITHIN) rather
+ * than only what was read and made precise.
+ */
+import type { Cfg } from './cfg.js';
+import { EDGE_KINDS } from './cfg.js';
+import type { Checkpoint, VState } from './state.js';
+
+const CALL_EDGE = EDGE_KINDS.indexOf('call');
+
+/** compute_scc: per instruction, its loop's id (1-based), 0 outside loops. Calls are followed by their next instruction only. */
+export function computeScc(cfg: Cfg, n: number): Int32Array {
+  const scc = new Int32Array(n);
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const work: [number, number][] = [];
+  let next = 0;
+  let ids = 0;
+  const succ = (pc: number, i: number): number => (cfg.succKind[2 * pc + i] === CALL_EDGE ? -1 : cfg.succTo[2 * pc + i]!);
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    work.push([root, 0]);
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (work.length) {
+      const top = work[work.length - 1]!;
+      const [v, i] = top;
+      if (i < cfg.succCount[v]!) {
+        top[1]++;
+        const w = succ(v, i);
+        if (w < 0 || w >= n) continue;
+        if (index[w] === -1) {
+          index[w] = low[w] = next++;
+          stack.push(w);
+          onStack[w] = 1;
+          work.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        continue;
+      }
+      work.pop();
+      if (work.length) { const u = work[work.length - 1]![0]; low[u] = Math.min(low[u]!, low[v]!); }
+      if (low[v] !== index[v]) continue;
+      // v is the root of a component: a loop if it has several instructions or a self edge.
+      const members: number[] = [];
+      let w: number;
+      do { w = stack.pop()!; onStack[w] = 0; members.push(w); } while (w !== v);
+      let selfLoop = false;
+      for (let k = 0; k < cfg.succCount[v]!; k++) if (succ(v, k) === v) selfLoop = true;
+      if (members.length > 1 || selfLoop) { ids++; for (const m of members) scc[m] = ids; }
+    }
+  }
+  return scc;
+}
+
+/** A path that ended because its state lay within `equal`, a checkpoint of the same loop still in progress. */
+export interface Backedge {
+  /** The path's state when it ended (its checkpoint chain is the loop's explored states). */
+  st: VState;
+  pc: number;
+  equal: VState;
+}
+
+interface Visit {
+  entry: Checkpoint | null;
+  backedges: Backedge[];
+}
+
+/** The SCC visits of one exploration. */
+export class SccVisits {
+  private readonly visits = new Map<string, Visit>();
+
+  constructor(private readonly scc: Int32Array) {}
+
+  /** compute_scc_callchain: the outermost frame whose instruction lies in a loop, with the call sites above it. */
+  private key(st: VState): string | undefined {
+    const n = st.frames.length;
+    let sites = '';
+    for (let i = 0; i < n; i++) {
+      const pc = i === n - 1 ? st.pc : st.frames[i + 1]!.callsite;
+      const id = this.scc[pc] ?? 0;
+      if (id) return `${sites}${id}`;
+      sites += `${pc},`;
+    }
+    return undefined;
+  }
+
+  /** maybe_enter_scc, for a new checkpoint. */
+  enter(cp: Checkpoint): void {
+    const k = this.key(cp.st);
+    if (k === undefined) return;
+    const v = this.visits.get(k);
+    if (!v) this.visits.set(k, { entry: cp, backedges: [] });
+    else if (!v.entry) v.entry = cp;
+  }
+
+  /** maybe_exit_scc, for a checkpoint whose paths are all explored: the visit's backedges, to propagate precision along. */
+  exit(cp: Checkpoint): Backedge[] | undefined {
+    const k = this.key(cp.st);
+    if (k === undefined) return undefined;
+    const v = this.visits.get(k);
+    if (!v || v.entry !== cp) return undefined;
+    const backedges = v.backedges;
+    v.entry = null;
+    v.backedges = [];
+    return backedges.length ? backedges : undefined;
+  }
+
+  /** add_scc_backedge: the path in state `st` at `pc` converged on checkpoint `cp`. */
+  addBackedge(cp: Checkpoint, st: VState, pc: number): void {
+    const k = this.key(cp.st);
+    const v = k === undefined ? undefined : this.visits.get(k);
+    if (v) v.backedges.push({ st, pc, equal: cp.st });
+  }
+
+  /** incomplete_read_marks: `cp` lies in a loop whose open visit has converged somewhere already. */
+  incomplete(cp: Checkpoint): boolean {
+    const k = this.key(cp.st);
+    return k !== undefined && (this.visits.get(k)?.backedges.length ?? 0) > 0;
+  }
+}
