@@ -1,0 +1,49 @@
+/**
+ * kfunc implementations by name: ONE table the VM and the JIT both dispatch on. A kfunc call
+ * (BPF_PSEUDO_KFUNC_CALL) carries the FUNC's id in the target kernel's BTF (the loader resolved
+ * the object's `.ksyms` against it); the engines turn that id into a name once, at link time,
+ * and call the implementation like a helper: `(env) => void`, r1..r5 in, r0 out.
+ *
+ * Chosen for being exact at run time and common in selftests and libbpf-era tools: the
+ * numbers and bits iterators, and the kfuncs the kernel's fixup_kfunc_call rewrites into
+ * `r0 = r1` (casts). Anything else stays an 'unsupported' error naming the kfunc.
+ */
+import type { Program } from '../../isa/program.js';
+import { RUNNING_KERNEL_BTF, readTargetBtf } from '../../loader/target.js';
+import { type HelperEnv, arg, setR0 } from '../env.js';
+import type { HelperFn } from '../helpers/impl/common.js';
+import { iterBitsDestroy, iterBitsNew, iterBitsNext } from './iter-bits.js';
+import { iterNumDestroy, iterNumNew, iterNumNext } from './iter-num.js';
+
+export { KernelHeap, BPF_MEM_ALLOC_MAX_SIZE, MAX_LIVE_BLOCKS } from './heap.js';
+export { BITS_ITER_NR_WORDS_MAX } from './iter-bits.js';
+
+/** fixup_kfunc_call patches these casts into `r0 = r1`: at run time they are the identity. */
+function identity(env: HelperEnv): void {
+  setR0(env, arg(env, 1));
+}
+
+const IMPLS: Record<string, HelperFn> = {
+  bpf_iter_num_new: iterNumNew, bpf_iter_num_next: iterNumNext, bpf_iter_num_destroy: iterNumDestroy,
+  bpf_iter_bits_new: iterBitsNew, bpf_iter_bits_next: iterBitsNext, bpf_iter_bits_destroy: iterBitsDestroy,
+  bpf_cast_to_kern_ctx: identity, bpf_rdonly_cast: identity,
+};
+
+export const KFUNCS: ReadonlyMap<string, HelperFn> = new Map(Object.entries(IMPLS));
+
+/** A kfunc call site resolved for running: the implementation, or why there is none. */
+export type LinkedKfunc = { name: string; fn: HelperFn } | { name: string | undefined; why: string };
+
+/**
+ * What the kfunc with BTF id `id` of `program`'s target kernel (program.targetBtf, else the
+ * running kernel's) is and whether bpflab runs it.
+ */
+export function linkKfunc(program: Program, id: number): LinkedKfunc {
+  const path = program.targetBtf ?? RUNNING_KERNEL_BTF;
+  const btf = readTargetBtf(path);
+  if (typeof btf === 'string') return { name: undefined, why: `kfunc call (btf id ${id}): the kernel BTF to name it is unavailable: ${btf}` };
+  const t = btf.type(id);
+  if (!t || t.kind !== 'func') return { name: undefined, why: `kfunc call: btf id ${id} is not a function in ${path}` };
+  const fn = KFUNCS.get(t.name);
+  return fn ? { name: t.name, fn } : { name: t.name, why: `kfunc ${t.name} (btf id ${id}) is not implemented by bpflab` };
+}
