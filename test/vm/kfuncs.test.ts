@@ -1,0 +1,199 @@
+/**
+ * kfuncs and may_goto on the VM, the JIT (checked and trusted) and, when this host allows it, the
+ * running kernel (BPF_PROG_TEST_RUN): open-coded iterators (bpf_for over an empty range, start >
+ * end, a range above BPF_MAX_LOOPS, break, nesting, bpf_repeat, the bits iterator with its
+ * in-place and allocated copies and its errors) and may_goto loops (can_loop / cond_break
+ * crossing the first time check, per-frame counters in subprograms). The programs are C in
+ * test/fixtures/kfuncs/loops.c, compiled there (CI needs no clang); their kfunc calls are
+ * resolved against the running kernel's BTF as libbpf would. The expected values are computed
+ * here from the C source's meaning, and the kernel must agree with them too.
+ *
+ * may_goto alone needs no BTF: assembly programs check the timed counter (runtime/may-goto.ts)
+ * with a clock that advances 100 ms per read, so the 250 ms check ends a loop deterministically.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Jit, type JitMode } from '../../src/jit/index.js';
+import { kernelAvailable, runInKernel } from '../../src/kernel/index.js';
+import { loadFile } from '../../src/loader/index.js';
+import { RUNNING_KERNEL_BTF, readTargetBtf } from '../../src/loader/target.js';
+import type { Program } from '../../src/isa/program.js';
+import { Clock } from '../../src/runtime/env.js';
+import { BPF_MAX_TIMED_LOOPS } from '../../src/runtime/may-goto.js';
+import { Vm, type RunInput, type RunResult } from '../../src/vm/index.js';
+import { prog } from '../runtime/util.js';
+
+const OBJ = 'test/fixtures/kfuncs/loops.o';
+const OUT = '.data.out';
+const EINVAL = -22, E2BIG = -7, EFAULT = -14;
+const MAX_LOOPS = 8 * 1024 * 1024;
+
+type Engine = 'vm' | JitMode;
+const ENGINES: Engine[] = ['vm', 'checked', 'trusted'];
+
+/** r0 and out[] (16 longs) after one run on `engine`. */
+function runOn(p: Program, engine: Engine, input: RunInput): { r: RunResult; out: bigint[] } {
+  const exe = engine === 'vm' ? new Vm(p) : new Jit(p, { mode: engine });
+  const r = exe.run(input);
+  const m = (exe instanceof Vm ? exe.maps : exe.maps).find((x) => x.spec.name.endsWith(OUT));
+  const v = m?.lookup(new Uint8Array(4));
+  const out = v ? [...new BigInt64Array(v.slice().buffer)] : [];
+  return { r, out };
+}
+
+const popcount = (v: bigint): number => { let n = 0; for (let x = BigInt.asUintN(64, v); x; x >>= 1n) n += Number(x & 1n); return n; };
+const sum = (n: number, f: (i: number) => number): number => { let s = 0; for (let i = 0; i < n; i++) s += f(i); return s; };
+
+/** What each program of loops.c leaves in out[] and returns (u32), from its source. */
+function expected(): Record<string, { out: number[]; r0: number }> {
+  const words = [0xf7310n, 0x8000000000000001n, 0n, 0x100n, 1n, 2n, 3n, 0xffn];
+  const bitsAll = words.reduce((a, w) => a + popcount(w), 0);
+  const forSum = sum(100, (i) => i * i);
+  const s = sum(37, (i) => i), t = sum(10, (i) => sum(i, (j) => i * 16 + j));
+  const mg = sum(200000, (i) => i & 7);
+  const sub = sum(40, (j) => { const n = j * 97; return sum(n, (i) => i ^ n); });
+  return {
+    for_sum: { out: [forSum], r0: forSum & 0xffff },
+    ranges: { out: [0, 1, EINVAL, 1, E2BIG, 1, E2BIG, 0, 5 + 6, 0, 0, 0], r0: 0 },
+    break_nested: { out: [s, t, 7], r0: s + t + 7 },
+    may_goto_loops: { out: [mg, 200000, sub, 40, sum(50, (i) => i)], r0: mg & 0xffff },
+    bits: { out: [popcount(0x100fn), bitsAll, 7 * 64 + 7, EINVAL, E2BIG, EINVAL, EFAULT, EFAULT, 0 + 63], r0: popcount(0x100fn) + bitsAll },
+  };
+}
+
+const padded = (xs: number[]): bigint[] => [...xs.map(BigInt), ...new Array<bigint>(16 - xs.length).fill(0n)];
+
+// The fixture's kfunc externs resolve against the running kernel's BTF (as libbpf's do).
+const btf = readTargetBtf(RUNNING_KERNEL_BTF);
+const programs: Program[] = typeof btf === 'string' ? [] : await loadFile(OBJ, new Uint8Array(readFileSync(OBJ)));
+const unresolved = programs.find((p) => p.loadError);
+const skipWhy = typeof btf === 'string' ? `no kernel BTF (${btf})` : unresolved ? `${unresolved.name}: ${unresolved.loadError!.message}` : '';
+if (skipWhy) console.log(`skip: kfunc programs need the running kernel's BTF: ${skipWhy}`);
+const byName = (n: string): Program => programs.find((p) => p.name === n)!;
+const PACKET = { packet: new Uint8Array(64) };
+
+describe.skipIf(skipWhy !== '')('bpf_for, bpf_repeat, bits iterators and can_loop in C: VM and JIT', () => {
+  const want = expected();
+  for (const [name, w] of Object.entries(want)) {
+    it(`${name}: r0 and memory as the source says, on every engine`, () => {
+      for (const e of ENGINES) {
+        const { r, out } = runOn(byName(name), e, PACKET);
+        expect(r.error?.message ?? r.fault?.message, `${name} on ${e}`).toBeUndefined();
+        expect(Number(r.r0 & 0xffffffffn), `${name} r0 on ${e}`).toBe(w.r0 >>> 0);
+        expect(out, `${name} out[] on ${e}`).toEqual(padded(w.out));
+      }
+    });
+  }
+
+  it('an unbounded can_loop ends after a multiple of 0xffff iterations, identically on every engine', () => {
+    const results = ENGINES.map((e) => runOn(byName('can_loop_forever'), e, { ...PACKET, clock: new Clock({ stepNs: 100_000_000n }) }));
+    // the time checks read 0, 100, 200, 300 ms: the fourth finds 250 ms gone, the next may_goto jumps
+    for (const { r, out } of results) {
+      expect(r.error?.message).toBeUndefined();
+      expect(out[0]).toBe(BigInt(4 * BPF_MAX_TIMED_LOOPS));
+      expect(r.r0).toBe(BigInt(4 * BPF_MAX_TIMED_LOOPS));
+    }
+    expect(results[1]!.r.steps).toBe(results[0]!.r.steps);
+  });
+});
+
+const avail = kernelAvailable();
+if (!skipWhy && !avail.ok) console.log(`skip: the kernel side of the kfunc differential needs bpf(): ${avail.reason}`);
+
+describe.skipIf(skipWhy !== '' || !avail.ok)('the same programs in the kernel (BPF_PROG_TEST_RUN)', () => {
+  const want = expected();
+  for (const name of Object.keys(want)) {
+    it(`${name}: the kernel returns and writes what the VM does`, () => {
+      const k = runInKernel(byName(name), { logLevel: 0, data: PACKET.packet });
+      expect(k.load.verdict, k.load.log).toBe('accept');
+      const m = k.maps.find((x) => x.name.endsWith(OUT))!;
+      const [, v] = m.entries[0]!;
+      const kout = [...new BigInt64Array(v.slice().buffer)];
+      const { r, out } = runOn(byName(name), 'vm', PACKET);
+      expect(k.run!.retval).toBe(Number(r.r0 & 0xffffffffn));
+      expect(kout).toEqual(out);
+    });
+  }
+
+  it('can_loop_forever: the kernel stops it after a multiple of 0xffff iterations too (timed may_goto)', () => {
+    const k = runInKernel(byName('can_loop_forever'), { logLevel: 0, data: PACKET.packet });
+    expect(k.load.verdict, k.load.log).toBe('accept');
+    const n = k.run!.retval;
+    expect(n % BPF_MAX_TIMED_LOOPS).toBe(0);
+    expect(n).toBeGreaterThan(2 * BPF_MAX_TIMED_LOOPS);
+    // not the counter form (BPF_MAX_LOOPS iterations), which x86-64 no longer uses
+    expect(n).not.toBe(MAX_LOOPS);
+  });
+});
+
+describe('may_goto (assembly): timed counter per frame, on the VM and the JIT', () => {
+  const clock = () => new Clock({ stepNs: 100_000_000n });
+  const agree = (text: string, input: RunInput = {}): RunResult => {
+    const p = prog(text);
+    const rs = ENGINES.map((e) => runOn(p, e, { ...input, entry: 'mem' }).r);
+    for (const r of rs.slice(1)) {
+      expect(r.r0).toBe(rs[0]!.r0);
+      expect(r.error?.kind).toBe(rs[0]!.error?.kind);
+    }
+    expect(rs[1]!.steps).toBe(rs[0]!.steps);
+    return rs[0]!;
+  };
+
+  it('a loop runs 0xffff iterations per time check until 250 ms passed', () => {
+    const r = agree('r0 = 0\nl1: may_goto l2\nr0 += 1\ngoto l1\nl2: exit', { clock: clock() });
+    expect(r.r0).toBe(BigInt(4 * BPF_MAX_TIMED_LOOPS));
+  });
+
+  it('loops that end by themselves are untouched (the check refreshes the count)', () => {
+    const r = agree('r0 = 0\nr1 = 300000\nl1: may_goto l2\nr0 += 1\nif r0 < r1 goto l1\nl2: exit');
+    expect(r.r0).toBe(300000n);
+  });
+
+  it('may_goto +0 is a no-op: it does not use up the count', () => {
+    const r = agree('r0 = 0\nl1: may_goto pc+0\nmay_goto l2\nr0 += 1\ngoto l1\nl2: exit', { clock: clock() });
+    expect(r.r0).toBe(BigInt(4 * BPF_MAX_TIMED_LOOPS));
+  });
+
+  it('each call of a subprogram starts its own count; the caller keeps its own', () => {
+    // main calls sub 3 times in a may_goto loop of its own; sub loops until its may_goto jumps
+    const r = agree([
+      'r6 = 0', 'r7 = 0',
+      'l1: may_goto l2', 'call sub', 'r6 += r0', 'r7 += 1', 'if r7 < 3 goto l1',
+      'l2: r0 = r6', 'exit',
+      'sub: r0 = 0', 's1: may_goto s2', 'r0 += 1', 'goto s1', 's2: exit',
+    ].join('\n'), { clock: clock() });
+    expect(r.r0).toBe(BigInt(3 * 4 * BPF_MAX_TIMED_LOOPS));
+  });
+
+  it('an unbounded loop on the default clock meets the step limit at the same step on every engine', () => {
+    const p = prog('r0 = 0\nl1: may_goto l2\nr0 += 1\ngoto l1\nl2: exit');
+    const vm = new Vm(p, { maxSteps: 500_000 }).run({ entry: 'mem' });
+    const jit = new Jit(p, { mode: 'checked', maxSteps: 500_000 }).run({ entry: 'mem' });
+    expect(vm.error?.kind).toBe('step_limit');
+    expect(jit.error?.kind).toBe('step_limit');
+    expect(jit.error?.pc).toBe(vm.error?.pc);
+  });
+});
+
+describe.skipIf(typeof btf === 'string')('kfunc calls bpflab does not run', () => {
+  const idOf = (name: string): number => (typeof btf === 'string' ? -1 : btf.find(name, 'func')[0]?.id ?? -1);
+
+  it('name the kfunc in an unsupported error, on the VM and the JIT', () => {
+    const id = idOf('bpf_task_acquire');
+    expect(id).toBeGreaterThan(0);
+    const p = prog(`r1 = 0\ncall kernel-function#${id}\nexit`);
+    for (const e of ENGINES) {
+      const { r } = runOn(p, e, { entry: 'mem' });
+      expect(r.error?.kind, e).toBe('unsupported');
+      expect(r.error?.message).toContain('bpf_task_acquire');
+      expect(r.error?.pc).toBe(1);
+    }
+  });
+
+  it('a BTF id that is no function says so', () => {
+    const p = prog('call kernel-function#1\nexit');
+    const { r } = runOn(p, 'vm', { entry: 'mem' });
+    expect(r.error?.kind).toBe('unsupported');
+    expect(r.error?.message).toMatch(/btf id 1 is not a function/);
+  });
+});
