@@ -190,6 +190,38 @@ describe.skipIf(typeof btf === 'string')('kfunc calls bpflab does not run', () =
     }
   });
 
+  it('casts are the identity (as fixup_kfunc_call patches them) and RCU markers change nothing', () => {
+    const p = prog([
+      'r1 = 7', '*(u64 *)(r10 - 8) = r1',
+      `call kernel-function#${idOf('bpf_rcu_read_lock')}`,
+      'r1 = r10', 'r1 += -8', 'r2 = 1',
+      `call kernel-function#${idOf('bpf_rdonly_cast')}`,
+      'r6 = *(u64 *)(r0 + 0)',
+      `call kernel-function#${idOf('bpf_rcu_read_unlock')}`,
+      'r0 = r6', 'exit',
+    ].join('\n'));
+    for (const e of ENGINES) {
+      const { r } = runOn(p, e, { entry: 'mem' });
+      expect(r.error?.message, e).toBeUndefined();
+      expect(r.r0, e).toBe(7n);
+    }
+  });
+
+  it('bits iterators that are never destroyed run out of kernel memory (-ENOMEM), not of host memory', () => {
+    // bpf_iter_bits_new(r10 - 16, r10 - 32, 2) 1100 times: each allocates a copy, none is freed
+    const p = prog([
+      'r1 = -1', '*(u64 *)(r10 - 32) = r1', '*(u64 *)(r10 - 24) = r1', 'r6 = 1100',
+      'l1: r1 = r10', 'r1 += -16', 'r2 = r10', 'r2 += -32', 'r3 = 2',
+      `call kernel-function#${idOf('bpf_iter_bits_new')}`,
+      'r6 += -1', 'if r6 != 0 goto l1', 'exit',
+    ].join('\n'));
+    for (const e of ENGINES) {
+      const { r } = runOn(p, e, { entry: 'mem' });
+      expect(r.error?.message, e).toBeUndefined();
+      expect(r.r0, e).toBe(BigInt.asUintN(32, -12n));
+    }
+  });
+
   it('a BTF id that is no function says so', () => {
     const p = prog('call kernel-function#1\nexit');
     const { r } = runOn(p, 'vm', { entry: 'mem' });

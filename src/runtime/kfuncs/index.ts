@@ -5,8 +5,10 @@
  * and call the implementation like a helper: `(env) => void`, r1..r5 in, r0 out.
  *
  * Chosen for being exact at run time and common in selftests and libbpf-era tools: the
- * numbers and bits iterators, and the kfuncs the kernel's fixup_kfunc_call rewrites into
- * `r0 = r1` (casts). Anything else stays an 'unsupported' error naming the kfunc.
+ * numbers and bits iterators, the kfuncs the kernel's fixup_kfunc_call rewrites into
+ * `r0 = r1` (casts), and the RCU / preemption section markers, which change nothing a program
+ * on the single modelled CPU can observe. Anything else stays an 'unsupported' error naming
+ * the kfunc.
  */
 import type { Program } from '../../isa/program.js';
 import { RUNNING_KERNEL_BTF, readTargetBtf } from '../../loader/target.js';
@@ -23,10 +25,14 @@ function identity(env: HelperEnv): void {
   setR0(env, arg(env, 1));
 }
 
+/** rcu_read_lock() and friends: no effect on the program's registers or memory (void kfuncs leave r0 undefined). */
+function sectionMarker(): void {}
+
 const IMPLS: Record<string, HelperFn> = {
   bpf_iter_num_new: iterNumNew, bpf_iter_num_next: iterNumNext, bpf_iter_num_destroy: iterNumDestroy,
   bpf_iter_bits_new: iterBitsNew, bpf_iter_bits_next: iterBitsNext, bpf_iter_bits_destroy: iterBitsDestroy,
   bpf_cast_to_kern_ctx: identity, bpf_rdonly_cast: identity,
+  bpf_rcu_read_lock: sectionMarker, bpf_rcu_read_unlock: sectionMarker, bpf_preempt_disable: sectionMarker, bpf_preempt_enable: sectionMarker,
 };
 
 export const KFUNCS: ReadonlyMap<string, HelperFn> = new Map(Object.entries(IMPLS));
