@@ -111,7 +111,7 @@ export function decodeProgram(program: Program, base: number): Decoded {
         } else if (j === op.BPF_EXIT) o = 0x95;
         else if (j === op.BPF_JCOND) {
           // may_goto; `may_goto +0` is removed by the verifier (opt_remove_nops), so it is a no-op
-          if (c !== op.BPF_JMP || ins.src !== op.BPF_MAY_GOTO) o = OP.INVALID;
+          if (code !== (op.BPF_JMP | op.BPF_JCOND) || ins.src !== op.BPF_MAY_GOTO) o = OP.INVALID;
           else o = ins.off === 0 ? 0x05 : OP.MAY_GOTO;
         }
         else o = code | op.BPF_X;
