@@ -12,6 +12,7 @@
  * with a clock that advances 100 ms per read, so the 250 ms check ends a loop deterministically.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Jit, type JitMode } from '../../src/jit/index.js';
 import { kernelAvailable, runInKernel } from '../../src/kernel/index.js';
@@ -114,6 +115,43 @@ describe.skipIf(skipWhy !== '' || !avail.ok)('the same programs in the kernel (B
       expect(kout).toEqual(out);
     });
   }
+
+  it('bpf_iter_num_new/next over random and edge ranges: the kernel, the VM and the JIT return and hand out the same values', () => {
+    const id = (n: string): number => (typeof btf === 'string' ? -1 : btf.find(n, 'func')[0]!.id);
+    const INT_MIN = -0x80000000, INT_MAX = 0x7fffffff;
+    const edge = fc.constantFrom(INT_MIN, INT_MIN + 1, -1, 0, 1, 5, MAX_LOOPS - 1, MAX_LOOPS, MAX_LOOPS + 1, INT_MAX - 2, INT_MAX - 1, INT_MAX);
+    const int = fc.oneof(edge, fc.integer({ min: INT_MIN, max: INT_MAX }), fc.integer({ min: -40, max: 40 }));
+    // new(start, end) -> out[0]; up to 20 next() calls: count -> out[1], sum of the s32 values -> out[2]
+    const text = (start: number, end: number): string => [
+      '.type xdp', '.map out array key=4 value=24 entries=1', 'r6 = map_value[out]',
+      'r1 = r10', 'r1 += -8', `r2 = ${start}`, `r3 = ${end}`, `call kernel-function#${id('bpf_iter_num_new')}`,
+      '*(u64 *)(r6 + 0) = r0', 'r7 = 0', 'r8 = 0',
+      'loop:', 'r1 = r10', 'r1 += -8', `call kernel-function#${id('bpf_iter_num_next')}`, 'if r0 == 0 goto done',
+      'r1 = *(s32 *)(r0 + 0)', 'r8 += r1', 'r7 += 1', 'if r7 < 20 goto loop',
+      'done:', '*(u64 *)(r6 + 8) = r7', '*(u64 *)(r6 + 16) = r8',
+      'r1 = r10', 'r1 += -8', `call kernel-function#${id('bpf_iter_num_destroy')}`, 'r0 = r7', 'exit',
+    ].join('\n');
+    let runs = 0;
+    fc.assert(fc.property(int, int, (start, end) => {
+      const p = prog(text(start, end));
+      const k = runInKernel(p, { logLevel: 0, data: PACKET.packet });
+      expect(k.load.verdict, k.load.log).toBe('accept');
+      const kv = k.maps.find((m) => m.name === 'out')!.entries[0]![1];
+      for (const e of ENGINES) {
+        const exe = e === 'vm' ? new Vm(p) : new Jit(p, { mode: e });
+        const r = exe.run(PACKET);
+        expect(r.error?.message, `${start}..${end} on ${e}`).toBeUndefined();
+        expect(Number(r.r0 & 0xffffffffn)).toBe(k.run!.retval);
+        expect(Buffer.from(exe.maps.find((m) => m.spec.name === 'out')!.lookup(new Uint8Array(4))!).toString('hex'), `${start}..${end} on ${e}`).toBe(Buffer.from(kv).toString('hex'));
+      }
+      runs++;
+    }), {
+      numRuns: 40, seed: 11,
+      // the boundaries of the kernel's checks, always tried
+      examples: [[0, MAX_LOOPS], [-1, MAX_LOOPS - 1], [0, MAX_LOOPS + 1], [INT_MIN, INT_MAX], [INT_MAX, INT_MAX], [INT_MAX - 1, INT_MAX], [5, 5], [6, 5], [INT_MIN, INT_MIN + 1]],
+    });
+    expect(runs).toBe(40); // the examples count among the runs
+  });
 
   it('can_loop_forever: the kernel stops it after a multiple of 0xffff iterations too (timed may_goto)', () => {
     const k = runInKernel(byName('can_loop_forever'), { logLevel: 0, data: PACKET.packet });
