@@ -203,6 +203,15 @@ describe('may_goto (assembly): timed counter per frame, on the VM and the JIT', 
     expect(r.r0).toBe(BigInt(3 * 4 * BPF_MAX_TIMED_LOOPS));
   });
 
+  it('irreducible loops (the dispatch layout of the JIT) count alike', () => {
+    for (const first of [0, 1]) {
+      const r = agree('r0 = 0\nr2 = *(u8 *)(r1 + 0)\nif r2 == 0 goto b\na: may_goto out\nr0 += 1\nb: may_goto out\nr0 += 2\ngoto a\nout: exit',
+        { clock: clock(), mem: new Uint8Array([first]) });
+      // 4 * 0xffff may_gotos fall through, alternating between a (+1) and b (+2)
+      expect(r.r0).toBe(BigInt(2 * 3 * BPF_MAX_TIMED_LOOPS));
+    }
+  });
+
   it('an unbounded loop on the default clock meets the step limit at the same step on every engine', () => {
     const p = prog('r0 = 0\nl1: may_goto l2\nr0 += 1\ngoto l1\nl2: exit');
     const vm = new Vm(p, { maxSteps: 500_000 }).run({ entry: 'mem' });
