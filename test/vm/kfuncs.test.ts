@@ -269,6 +269,13 @@ describe.skipIf(typeof btf === 'string')('kfunc calls bpflab does not run', () =
     }
   });
 
+  it('bpf_ksym_exists(kfunc): ld_imm64 of a kfunc btf id loads a non-NULL address; kernel variables are refused at link', () => {
+    const p = prog(`r1 = btf_id[${idOf('bpf_iter_num_new')}]\nr0 = 1\nif r1 == 0 goto out\nr0 = 2\nout: exit`);
+    for (const e of ENGINES) expect(runOn(p, e, { entry: 'mem' }).r.r0, e).toBe(2n);
+    const v = typeof btf === 'string' ? undefined : btf.find('runqueues', 'var')[0];
+    if (v) expect(() => new Vm(prog(`r1 = btf_id[${v.id}]\nr0 = 0\nexit`))).toThrow(/runqueues.*not modelled/);
+  });
+
   it('a BTF id that is no function says so', () => {
     const p = prog('call kernel-function#1\nexit');
     const { r } = runOn(p, 'vm', { entry: 'mem' });

@@ -40,6 +40,24 @@ export const KFUNCS: ReadonlyMap<string, HelperFn> = new Map(Object.entries(IMPL
 /** A kfunc call site resolved for running: the implementation, or why there is none. */
 export type LinkedKfunc = { name: string; fn: HelperFn } | { name: string | undefined; why: string };
 
+/** Kernel text without KASLR: where the stand-in addresses of kfuncs start. */
+const KERNEL_TEXT = 0xffff_ffff_8100_0000n;
+
+/**
+ * The value of `ld_imm64 rX, btf_id[id]` (BPF_PSEUDO_BTF_ID) for a kfunc, as in libbpf's
+ * bpf_ksym_exists(): the kernel loads the function's address, typed as zero-size read-only memory,
+ * so only whether it is NULL can be used. The VM gives a fixed stand-in address per function
+ * (reproducible runs); ksyms of kernel variables are not modelled (a string says why).
+ */
+export function ksymAddress(program: Program, id: number): bigint | string {
+  const path = program.targetBtf ?? RUNNING_KERNEL_BTF;
+  const btf = readTargetBtf(path);
+  if (typeof btf === 'string') return `ld_imm64 of btf id ${id}: the kernel BTF is unavailable: ${btf}`;
+  const t = btf.type(id);
+  if (t?.kind !== 'func') return `ld_imm64 of btf id ${id}${t && 'name' in t ? ` (${t.name})` : ''}: kernel variables (typed ksyms) are not modelled`;
+  return KERNEL_TEXT + BigInt(id) * 16n;
+}
+
 /**
  * What the kfunc with BTF id `id` of `program`'s target kernel (program.targetBtf, else the
  * running kernel's) is and whether bpflab runs it.
