@@ -153,6 +153,36 @@ describe.skipIf(skipWhy !== '' || !avail.ok)('the same programs in the kernel (B
     expect(runs).toBe(40); // the examples count among the runs
   });
 
+  it('bpf_iter_bits over random words: the same bits, errors and final state on the kernel, the VM and the JIT', () => {
+    const id = (n: string): number => (typeof btf === 'string' ? -1 : btf.find(n, 'func')[0]!.id);
+    const word = fc.oneof(fc.constantFrom(0n, 1n, 1n << 63n, -1n, 0x5n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }));
+    // three words at r10-40; new(r10-16, r10-40, n) -> out[0]; next() until NULL (at most 200):
+    // count -> out[1], sum of bits -> out[2], then the last pointer read again -> out[3]
+    const text = (ws: bigint[], n: number): string => [
+      '.type xdp', '.map out array key=4 value=32 entries=1', 'r6 = map_value[out]',
+      ...ws.flatMap((w, i) => [`r1 = ${BigInt.asIntN(64, w)} ll`, `*(u64 *)(r10 - ${40 - 8 * i}) = r1`]),
+      'r1 = r10', 'r1 += -16', 'r2 = r10', 'r2 += -40', `r3 = ${n}`, `call kernel-function#${id('bpf_iter_bits_new')}`,
+      '*(u64 *)(r6 + 0) = r0', 'r7 = 0', 'r8 = 0', 'r9 = 0',
+      'loop:', 'r1 = r10', 'r1 += -16', `call kernel-function#${id('bpf_iter_bits_next')}`, 'if r0 == 0 goto done',
+      'r9 = r0', 'r1 = *(u32 *)(r0 + 0)', 'r8 += r1', 'r7 += 1', 'if r7 < 200 goto loop',
+      'done:', '*(u64 *)(r6 + 8) = r7', '*(u64 *)(r6 + 16) = r8', 'if r9 == 0 goto out', 'r1 = *(u32 *)(r9 + 0)', '*(u64 *)(r6 + 24) = r1',
+      'out:', 'r1 = r10', 'r1 += -16', `call kernel-function#${id('bpf_iter_bits_destroy')}`, 'r0 = r7', 'exit',
+    ].join('\n');
+    fc.assert(fc.property(fc.array(word, { minLength: 3, maxLength: 3 }), fc.constantFrom(0, 1, 2, 3, 512), (ws, n) => {
+      const p = prog(text(ws, n));
+      const k = runInKernel(p, { logLevel: 0, data: PACKET.packet });
+      expect(k.load.verdict, k.load.log).toBe('accept');
+      const kv = Buffer.from(k.maps.find((m) => m.name === 'out')!.entries[0]![1]).toString('hex');
+      for (const e of ENGINES) {
+        const exe = e === 'vm' ? new Vm(p) : new Jit(p, { mode: e });
+        const r = exe.run(PACKET);
+        expect(r.error?.message, e).toBeUndefined();
+        expect(Number(r.r0 & 0xffffffffn)).toBe(k.run!.retval);
+        expect(Buffer.from(exe.maps.find((m) => m.spec.name === 'out')!.lookup(new Uint8Array(4))!).toString('hex'), e).toBe(kv);
+      }
+    }), { numRuns: 25, seed: 7 });
+  });
+
   it('can_loop_forever: the kernel stops it after a multiple of 0xffff iterations too (timed may_goto)', () => {
     const k = runInKernel(byName('can_loop_forever'), { logLevel: 0, data: PACKET.packet });
     expect(k.load.verdict, k.load.log).toBe('accept');
