@@ -121,14 +121,16 @@ describe.skipIf(skipWhy !== '' || !avail.ok)('the same programs in the kernel (B
     const INT_MIN = -0x80000000, INT_MAX = 0x7fffffff;
     const edge = fc.constantFrom(INT_MIN, INT_MIN + 1, -1, 0, 1, 5, MAX_LOOPS - 1, MAX_LOOPS, MAX_LOOPS + 1, INT_MAX - 2, INT_MAX - 1, INT_MAX);
     const int = fc.oneof(edge, fc.integer({ min: INT_MIN, max: INT_MAX }), fc.integer({ min: -40, max: 40 }));
-    // new(start, end) -> out[0]; up to 20 next() calls: count -> out[1], sum of the s32 values -> out[2]
+    // new(start, end) -> out[0]; up to 20 next() calls: count -> out[1], sum of the s32 values -> out[2],
+    // the last pointer next() gave read again after the loop -> out[3]
     const text = (start: number, end: number): string => [
-      '.type xdp', '.map out array key=4 value=24 entries=1', 'r6 = map_value[out]',
+      '.type xdp', '.map out array key=4 value=32 entries=1', 'r6 = map_value[out]',
       'r1 = r10', 'r1 += -8', `r2 = ${start}`, `r3 = ${end}`, `call kernel-function#${id('bpf_iter_num_new')}`,
-      '*(u64 *)(r6 + 0) = r0', 'r7 = 0', 'r8 = 0',
+      '*(u64 *)(r6 + 0) = r0', 'r7 = 0', 'r8 = 0', 'r9 = 0',
       'loop:', 'r1 = r10', 'r1 += -8', `call kernel-function#${id('bpf_iter_num_next')}`, 'if r0 == 0 goto done',
-      'r1 = *(s32 *)(r0 + 0)', 'r8 += r1', 'r7 += 1', 'if r7 < 20 goto loop',
+      'r9 = r0', 'r1 = *(s32 *)(r0 + 0)', 'r8 += r1', 'r7 += 1', 'if r7 < 20 goto loop',
       'done:', '*(u64 *)(r6 + 8) = r7', '*(u64 *)(r6 + 16) = r8',
+      'if r9 == 0 goto out', 'r1 = *(u32 *)(r9 + 0)', '*(u64 *)(r6 + 24) = r1', 'out:',
       'r1 = r10', 'r1 += -8', `call kernel-function#${id('bpf_iter_num_destroy')}`, 'r0 = r7', 'exit',
     ].join('\n');
     let runs = 0;
