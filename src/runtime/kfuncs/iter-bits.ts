@@ -10,20 +10,21 @@
  *            the last set bit it is left at the bit find_next_bit returned (nr_bits), which a
  *            program still holding the last pointer reads (checked against the kernel)
  */
-import { type HelperEnv, arg, argU32, setR0 } from '../env.js';
-import { E2BIG, EFAULT, EINVAL, argMem } from '../helpers/impl/common.js';
+import { type HelperEnv, arg, argU32 } from '../env.js';
+import { E2BIG, EFAULT, EINVAL } from '../helpers/impl/common.js';
 import { probeReadKernelBytes } from '../helpers/impl/probe.js';
 import { ERRNO } from '../maps/errno.js';
 import { BPF_MEM_ALLOC_MAX_SIZE, KernelHeap } from './heap.js';
-import { setKfuncInt } from './iter-num.js';
+import { iterState, setKfuncInt, setR0Null, setR0ToIter } from './args.js';
 
 /** BITS_ITER_NR_WORDS_MAX. */
 export const BITS_ITER_NR_WORDS_MAX = 511;
 const ENOMEM = -ERRNO.ENOMEM;
 
 function state(env: HelperEnv): DataView {
-  const b = argMem(env, 1, 16, true);
-  return new DataView(b.buffer, b.byteOffset, 16);
+  const id = iterState(env, 16);
+  const b = env.mem.bytes[id]!;
+  return new DataView(b.buffer, b.byteOffset + env.mem.at, 16);
 }
 
 function heap(env: HelperEnv): KernelHeap {
@@ -64,20 +65,22 @@ export function iterBitsNew(env: HelperEnv): void {
 
 /** bpf_iter_bits_next(it): &it->bit at the next set bit, or NULL (it->bit then past the end). */
 export function iterBitsNext(env: HelperEnv): void {
-  const s = state(env);
-  const nrBits = s.getInt32(8, true);
-  let bit = s.getInt32(12, true);
-  if (nrBits === 0 || bit >= nrBits) { setR0(env, 0n); return; }
-  let bits: Uint8Array;
-  if (nrBits === 64) bits = new Uint8Array(s.buffer, s.byteOffset, 8);
+  const id = iterState(env, 16);
+  const m = env.mem, v = m.views[id]!, a = m.at;
+  const nrBits = v.getInt32(a + 8, true);
+  let bit = v.getInt32(a + 12, true);
+  if (nrBits === 0 || bit >= nrBits) { setR0Null(env); return; }
+  let bits: Uint8Array, base = 0;
+  if (nrBits === 64) { bits = m.bytes[id]!; base = a; } // bits_copy, in the iterator itself
   else {
-    const b = heap(env).get(s.getBigUint64(0, true));
-    if (!b) { setR0(env, 0n); return; } // unreachable for a verified program: the copy lives until destroy
+    const b = heap(env).get(v.getBigUint64(a, true));
+    if (!b) { setR0Null(env); return; } // unreachable for a verified program: the copy lives until destroy
     bits = b;
   }
-  bit = findNextBit(bits, nrBits, bit + 1);
-  s.setInt32(12, bit, true);
-  setR0(env, bit >= nrBits ? 0n : arg(env, 1) + 12n);
+  bit = findNextBit(bits, base, nrBits, bit + 1);
+  v.setInt32(a + 12, bit, true);
+  if (bit >= nrBits) setR0Null(env);
+  else setR0ToIter(env, 12);
 }
 
 /** bpf_iter_bits_destroy(it): frees the copy when there is one (nr_bits > 64). */
@@ -87,8 +90,8 @@ export function iterBitsDestroy(env: HelperEnv): void {
   heap(env).free(s.getBigUint64(0, true));
 }
 
-/** find_next_bit over little-endian words: the first set bit at or after `start`, or `size` when none. */
-function findNextBit(bits: Uint8Array, size: number, start: number): number {
-  for (let i = Math.max(0, start); i < size; i++) if ((bits[i >>> 3]! >>> (i & 7)) & 1) return i;
+/** find_next_bit over little-endian words at bits[base..]: the first set bit at or after `start`, or `size` when none. */
+function findNextBit(bits: Uint8Array, base: number, size: number, start: number): number {
+  for (let i = Math.max(0, start); i < size; i++) if ((bits[base + (i >>> 3)]! >>> (i & 7)) & 1) return i;
   return size;
 }
