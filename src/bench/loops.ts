@@ -3,11 +3,52 @@
  * rows compare the engines on identical programs.
  */
 
+import { RUNNING_KERNEL_BTF, readTargetBtf } from '../loader/target.js';
+
+/** `call kernel-function#ID` of kfunc `name` in the running kernel's BTF, or null without it. */
+function kfuncCall(name: string): string | null {
+  const btf = readTargetBtf(RUNNING_KERNEL_BTF);
+  const f = typeof btf === 'string' ? undefined : btf.find(name, 'func')[0];
+  return f ? `call kernel-function#${f.id}` : null;
+}
+
+/** bpf_for(i, 0, iter) sum += i: one bpf_iter_num_next kfunc call per iteration (null without the kernel's BTF). */
+function bpfForLoop(iter: number): { name: string; text: string } | null {
+  const [create, next, destroy] = ['bpf_iter_num_new', 'bpf_iter_num_next', 'bpf_iter_num_destroy'].map(kfuncCall);
+  if (!create || !next || !destroy) return null;
+  return {
+    name: 'bpf_for loop (kfunc calls)',
+    text: `
+        r1 = r10
+        r1 += -8
+        r2 = 0
+        r3 = ${iter}
+        ${create}
+        r6 = 0
+      loop:
+        r1 = r10
+        r1 += -8
+        ${next}
+        if r0 == 0 goto done
+        r1 = *(u32 *)(r0 +0)
+        r6 += r1
+        goto loop
+      done:
+        r1 = r10
+        r1 += -8
+        ${destroy}
+        r0 = r6
+        exit`,
+  };
+}
+
 /**
  * The loops, written once for both engines. The kernel verifier walks bounded loops iteration by
- * iteration, so counts stay small (the map loop at 2000: more hits its 8192-jump-sequence limit).
+ * iteration, so counts stay small (the map loop at 2000: more hits its 8192-jump-sequence limit);
+ * the open-coded iterator loop converges in a few states whatever its count.
  */
 export function benchPrograms(iter: number): { name: string; text: string }[] {
+  const forLoop = bpfForLoop(iter);
   return [
     {
       name: 'alu loop',
@@ -72,6 +113,7 @@ export function benchPrograms(iter: number): { name: string; text: string }[] {
         r0 = r7
         exit`,
     },
+    ...(forLoop ? [forLoop] : []),
   ];
 }
 

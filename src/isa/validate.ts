@@ -51,6 +51,11 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
     case op.BPF_JMP32: {
       const o = op.jmpOp(code);
       const x = op.srcBit(code) === op.BPF_X;
+      if (o === op.BPF_JCOND) {
+        // may_goto: the kernel's check_jmp_fields
+        if (code !== (op.BPF_JMP | op.BPF_JCOND) || src !== op.BPF_MAY_GOTO || dst !== 0 || imm !== 0) return bad('reserved_field', `invalid may_goto imm ${imm}`);
+        return null;
+      }
       if (o > op.BPF_JSLE) return unknown();
       if (o === op.BPF_JA) {
         if (x || src !== 0 || dst !== 0) return bad('reserved_field', 'BPF_JA uses reserved fields');

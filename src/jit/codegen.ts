@@ -15,7 +15,8 @@ import type { Program } from '../isa/program.js';
 import { emitAlu } from './alu.js';
 import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
 import { emitCondition } from './jumps.js';
-import { REGS, STACKS, TRAP } from './layout.js';
+import { REGS, SCRATCH, STACKS, TRAP } from './layout.js';
+import { BPF_MAX_TIMED_LOOPS } from '../runtime/may-goto.js';
 import { emitAtomic, emitLoad, emitStore, promotableSlots, type JitMode, type MemCtx, type PromotedSlot } from './memory.js';
 
 /** bpf_tail_call: its target continues this frame, so promoted stack slots are written back first. */
@@ -88,6 +89,8 @@ export function generateModule(programs: readonly Program[], o: CodegenOptions):
     atomic: m.importFunc('env', 'atomic', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], []),
     trap: m.importFunc('env', 'trap', [I32, I32, I32, I32], []),
     ldAbs: m.importFunc('env', 'ldAbs', [I32, I32, I32, I32, I32], [I32]),
+    kfunc: m.importFunc('env', 'kfunc', [I32, I32, I32], []),
+    mayGoto: m.importFunc('env', 'mayGoto', [I64], [I32]),
   };
   m.importMemory('env', 'memory', 1);
   m.importTable('env', 'table', 0);
@@ -130,7 +133,7 @@ export function generateModule(programs: readonly Program[], o: CodegenOptions):
 }
 
 interface FnEnv {
-  imp: { helper: number; load: number; store: number; atomic: number; trap: number; ldAbs: number };
+  imp: { helper: number; load: number; store: number; atomic: number; trap: number; ldAbs: number; kfunc: number; mayGoto: number };
   budget: number;
   depthMax: number;
   fnType: number;
@@ -155,6 +158,13 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
   const alu = { reg, t64, u64, t32, u32 };
   // stack bottom of this frame in linear memory
   c.get(DEPTH).i32(STACK_SIZE).op(Op.i32_mul).i32(STACKS).op(Op.i32_add).set(sb);
+  // may_goto's hidden slots of this frame (runtime/may-goto.ts): locals, set as the kernel's prologue sets them
+  let mayGoto: { count: number; stamp: number; taken: number } | null = null;
+  for (let pc = sp.start; pc < sp.end; pc++) {
+    if (isMayGoto(insns[pc]!) && insns[pc]!.off !== 0) { mayGoto = { count: c.local(I32), stamp: c.local(I64), taken: c.local(I32) }; break; }
+    if (insns[pc]!.code === op.BPF_LD_IMM64) pc++;
+  }
+  if (mayGoto) c.i32(BPF_MAX_TIMED_LOOPS).set(mayGoto.count);
   // promoted slots start from the frame's bytes (a tail-call target continues its caller's frame)
   const LOADS = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load } as const;
   const STORES = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store } as const;
@@ -243,7 +253,13 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
           setResults();
           return;
         }
-        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { trap(TRAP.KFUNC, pc, ins.imm); return; }
+        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) {
+          // like a helper call, without tail calls: registers out, dispatch by the linked kfunc, r0..r5 back
+          storeRegs();
+          c.i32(pc).get(DEPTH).i32(F.prog).call(F.imp.kfunc);
+          loadRegs0to5();
+          return;
+        }
         // helper call: registers to the shared register file, dispatch, results back
         if (ins.imm === TAIL_CALL_HELPER) flushSlots();
         storeRegs();
@@ -286,7 +302,21 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
 
   const layout = emitStructured(sp, c, {
     body: emitBlock,
-    cond(b) { emitCondition(c, insns[b.termPc]!, reg); },
+    cond(b) {
+      const ins = insns[b.termPc]!;
+      if (op.jmpOp(ins.code) !== op.BPF_JCOND) { emitCondition(c, ins, reg); return; }
+      if (!isMayGoto(ins)) { trap(TRAP.BAD_INSN, b.termPc, ins.code); c.i32(0); return; }
+      if (ins.off === 0 || !mayGoto) { c.i32(0); return; } // may_goto +0: removed by the verifier
+      // taken = count == 0; else count -= 1, and when that reaches 0 the time check gives the new count
+      const g = mayGoto;
+      c.get(g.count).op(Op.i32_eqz).tee(g.taken).op(Op.i32_eqz).if_();
+      c.get(g.count).i32(1).op(Op.i32_sub).tee(g.count).op(Op.i32_eqz).if_();
+      c.get(g.stamp).call(F.imp.mayGoto).set(g.count);
+      c.i32(0).mem(Op.i64_load, 3, SCRATCH).set(g.stamp);
+      c.end();
+      c.end();
+      c.get(g.taken);
+    },
     exit() {
       flushSlots(); // the frame's bytes stay as the VM leaves them (a later call at this depth, tests)
       for (let r = 0; r <= 5; r++) c.get(reg[r]!);
@@ -307,6 +337,11 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     },
   }, () => c.local(I32));
   return layout.kind;
+}
+
+/** may_goto: BPF_JMP | BPF_JCOND with src BPF_MAY_GOTO. */
+function isMayGoto(ins: Insn): boolean {
+  return ins.code === (op.BPF_JMP | op.BPF_JCOND) && ins.src === op.BPF_MAY_GOTO;
 }
 
 /** Instructions that can fault, trap or run other code: they end a step-counting segment. */

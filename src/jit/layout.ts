@@ -32,7 +32,6 @@ export const TRAP = {
   STEP_LIMIT: 1,
   CALL_DEPTH: 2,
   OFF_END: 3,
-  KFUNC: 4,
   TAIL_R10: 5,
   BAD_INSN: 6,
 } as const;

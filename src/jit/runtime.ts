@@ -16,6 +16,7 @@ import { VmError } from '../runtime/errors.js';
 import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, STACK_SIZE } from '../runtime/memory.js';
 import type { HelperFn } from '../runtime/helpers/impl/index.js';
 import { ATOMIC_KINDS, ldAbsLoad, memAtomic, memSlowLoad, memSlowStore } from '../runtime/access.js';
+import { timedMayGotoCheck } from '../runtime/may-goto.js';
 import type { PreparedRun } from '../vm/vm.js';
 import { FN_PARAMS, FN_RESULTS, generateModule, type GeneratedProgram } from './codegen.js';
 import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, ENTRY_SIZE, INITIAL_PAGES, PACKET, REGS, SCRATCH, STACKS, TABLE, TABLE_CAP, TRAP } from './layout.js';
@@ -356,10 +357,33 @@ export class JitRuntime {
           }
           case TRAP.CALL_DEPTH: throw new VmError('call_depth', pc, `the call stack is too deep (max ${MAX_FRAMES} frames)`);
           case TRAP.OFF_END: throw new VmError('bad_insn', pc, 'execution fell off the end of the program');
-          case TRAP.KFUNC: throw new VmError('unsupported', pc, `kfunc calls are not supported (btf id ${arg})`);
           case TRAP.TAIL_R10: throw new VmError('unsupported', pc, 'jit: r10 was changed before control left this subprogram (tail call or fall-through)');
           default: throw new VmError('bad_insn', pc, `cannot execute opcode 0x${(arg & 0xff).toString(16).padStart(2, '0')}`);
         }
+      },
+      kfunc(pc: number, depth: number, prog: number): void {
+        const run = self.run!;
+        const jm = jms[prog]!;
+        const k = run.linked.get(jm.program)?.kfuncs.get(pc);
+        if (!k || !('fn' in k)) throw new VmError('unsupported', pc, k?.why ?? 'kfunc call was not linked');
+        const env = run.env;
+        env.pc = pc;
+        const prevDepth = self.depth, prevCur = self.cur;
+        self.depth = depth;
+        self.cur = jm;
+        k.fn(env);
+        self.depth = prevDepth;
+        self.cur = prevCur;
+        self.sync();
+      },
+      mayGoto(stamp: bigint): number {
+        const a = self.mgStamp;
+        a[0] = stamp;
+        const count = timedMayGotoCheck(self.run!.env.clock, a, 0);
+        const T = self.i32;
+        T[S] = Number(BigInt.asUintN(32, a[0]!)) | 0;
+        T[S + 1] = Number(BigInt.asUintN(64, a[0]!) >> 32n) | 0;
+        return count;
       },
       ldAbs(pc: number, srcLo: number, k: number, size: number, ind: number): number {
         return ldAbsLoad(self.run!.env, pc, ind ? (srcLo | 0) + k : k, size);
@@ -368,6 +392,8 @@ export class JitRuntime {
   }
 
   private readonly out = new Int32Array(2);
+  /** The frame timestamp a may_goto time check works on (the frame's own lives in a wasm local). */
+  private readonly mgStamp = new BigInt64Array(1);
 
   /** bpf_loop / for_each_map_elem callbacks: a subprogram of the current program as a new frame. */
   private callFunction(pc: number, a1: bigint, a2: bigint, a3: bigint, a4: bigint, a5: bigint): bigint {

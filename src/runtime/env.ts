@@ -11,6 +11,7 @@
 import type { Program, ProgType } from '../isa/program.js';
 import type { BpfMap } from './maps/types.js';
 import type { FibModel } from './fib.js';
+import type { KernelHeap } from './kfuncs/heap.js';
 import { Memory, join } from './memory.js';
 
 /** The current task, as get_current_pid_tgid / uid_gid / comm / cgroup_id see it. */
@@ -170,6 +171,8 @@ export interface HelperEnv {
   pc: number;
   /** Devices, routes and neighbours bpf_fib_lookup consults (default: runtime/fib.ts DEFAULT_FIB). */
   fib?: FibModel;
+  /** bpf_mem_alloc'd kernel memory of this run (kfuncs create it on first use). */
+  heap?: KernelHeap;
 }
 
 // ---- argument and result access (r1..r5 live at regs[2..11]) ----

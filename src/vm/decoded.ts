@@ -12,6 +12,7 @@ import type { Program } from '../isa/program.js';
 import * as op from '../isa/opcodes.js';
 import { VmError } from './errors.js';
 import { ATOMIC_KINDS } from '../runtime/access.js';
+import { type LinkedKfunc, linkKfunc } from '../runtime/kfuncs/index.js';
 
 // Internal operation numbers beyond the opcode byte (the rest keep their X-form opcode).
 export const OP = {
@@ -19,7 +20,7 @@ export const OP = {
   BSWAP16: 0x106, BSWAP32: 0x107, BSWAP64: 0x108,
   SDIV64: 0x109, SMOD64: 0x10a, SDIV32: 0x10b, SMOD32: 0x10c,
   MOVSX64_8: 0x10d, MOVSX64_16: 0x10e, MOVSX64_32: 0x10f, MOVSX32_8: 0x110, MOVSX32_16: 0x111,
-  CALL_LOCAL: 0x112, KFUNC: 0x113, INVALID: 0x114,
+  CALL_LOCAL: 0x112, KFUNC: 0x113, INVALID: 0x114, MAY_GOTO: 0x115,
   /** Atomics: ATOMIC32 + k and ATOMIC64 + k, k in ATOMIC_KINDS order. */
   ATOMIC32: 0x120, ATOMIC64: 0x130,
 } as const;
@@ -51,6 +52,8 @@ export interface Decoded {
   consts: Int32Array;
   base: number;
   pseudo: PseudoLoad[];
+  /** Kfunc call sites (pc -> implementation, or why there is none), resolved against the program's target BTF. */
+  kfuncs: Map<number, LinkedKfunc>;
 }
 
 const ENDS: Record<number, number> = { 16: 0, 32: 1, 64: 2 };
@@ -61,7 +64,7 @@ export function decodeProgram(program: Program, base: number): Decoded {
   const n = insns.length;
   const D: Decoded = {
     program, n, op: new Uint16Array(n), d: new Uint8Array(n), s: new Int32Array(n), off: new Int32Array(n),
-    tgt: new Int32Array(n), imm: new Int32Array(n), consts: new Int32Array(2 * n), base, pseudo: [],
+    tgt: new Int32Array(n), imm: new Int32Array(n), consts: new Int32Array(2 * n), base, pseudo: [], kfuncs: new Map(),
   };
   for (let pc = 0; pc < n; pc++) {
     const ins = insns[pc]!;
@@ -103,9 +106,14 @@ export function decodeProgram(program: Program, base: number): Decoded {
         if (j === op.BPF_JA) { o = 0x05; if (c === op.BPF_JMP32) D.tgt[pc] = pc + 1 + ins.imm; }
         else if (j === op.BPF_CALL) {
           if (ins.src === op.BPF_PSEUDO_CALL) { o = OP.CALL_LOCAL; D.tgt[pc] = pc + 1 + ins.imm; }
-          else if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) o = OP.KFUNC;
+          else if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { o = OP.KFUNC; D.kfuncs.set(pc, linkKfunc(program, ins.imm)); }
           else o = 0x85;
         } else if (j === op.BPF_EXIT) o = 0x95;
+        else if (j === op.BPF_JCOND) {
+          // may_goto; `may_goto +0` is removed by the verifier (opt_remove_nops), so it is a no-op
+          if (code !== (op.BPF_JMP | op.BPF_JCOND) || ins.src !== op.BPF_MAY_GOTO) o = OP.INVALID;
+          else o = ins.off === 0 ? 0x05 : OP.MAY_GOTO;
+        }
         else o = code | op.BPF_X;
         break;
       }
@@ -141,7 +149,7 @@ export function checkTargets(D: Decoded): void {
   for (let pc = 0; pc < D.n; pc++) {
     const o = D.op[pc]!;
     const isJump = (o & 0x07) === 0x05 || (o & 0x07) === 0x06;
-    if ((o < 0x100 && isJump && o !== 0x85 && o !== 0x95) || o === OP.CALL_LOCAL) {
+    if ((o < 0x100 && isJump && o !== 0x85 && o !== 0x95) || o === OP.CALL_LOCAL || o === OP.MAY_GOTO) {
       const t = D.tgt[pc]!;
       if (t < 0 || t >= D.n) throw new VmError('bad_call', pc, `jump target ${t} outside the program (${D.n} insns)`);
     }

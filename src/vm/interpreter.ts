@@ -11,6 +11,7 @@ import type { HelperEnv } from '../runtime/env.js';
 import { helperName } from '../runtime/helpers/prototypes.js';
 import { F_WRITABLE, MAX_FRAMES, Memory, PTR_TAG, PTR_TAG_MASK, STACK_SIZE } from '../runtime/memory.js';
 import { LdAbsExit, ldAbsLoad, memAtomic, memSlowLoad, memSlowStore } from '../runtime/access.js';
+import { BPF_MAX_TIMED_LOOPS, timedMayGotoCheck } from '../runtime/may-goto.js';
 
 export { LdAbsExit };
 import { T, bswap16, bswap32, mul64, sdiv64, smod64, udiv64, umod64 } from './arith.js';
@@ -38,6 +39,9 @@ export class Interpreter {
   private readonly frameProg: (Decoded | undefined)[] = new Array<Decoded | undefined>(MAX_FRAMES);
   private readonly saved = new Int32Array(MAX_FRAMES * 10);
   private readonly out = new Int32Array(2);
+  /** may_goto's hidden per-frame slots (runtime/may-goto.ts): count and timestamp, set at frame entry. */
+  private readonly mgCount = new Int32Array(MAX_FRAMES);
+  private readonly mgStamp = new BigInt64Array(MAX_FRAMES);
   /** The program running now (bpf_loop callbacks run in it). */
   cur: Decoded | null = null;
   /** Debug hook called before every instruction with its pc and the register file (null: no cost but one branch). */
@@ -97,6 +101,7 @@ export class Interpreter {
     const max = this.maxSteps;
     const hook = this.onStep;
     this.cur = D;
+    this.enterFrame(baseDepth);
     for (;;) {
       const p = pc;
       pc = p + 1;
@@ -284,6 +289,7 @@ export class Interpreter {
             if (!t) throw new VmError('bad_call', p, 'tail call target is not a loaded program');
             D = t; op = D.op; d = D.d; s = D.s; off = D.off; tgt = D.tgt; imm = D.imm;
             this.cur = D;
+            this.enterFrame(this.depth); // the target's prologue sets its may_goto slots
             pc = 0;
           }
           continue;
@@ -298,6 +304,7 @@ export class Interpreter {
           if (this.depth > this.maxDepth) this.maxDepth = this.depth;
           R[20] = STACK_SIZE;
           R[21] = Memory.hiOf(mem.stackIds[this.depth]!);
+          this.enterFrame(this.depth);
           pc = tgt[p]!;
           continue;
         }
@@ -312,14 +319,37 @@ export class Interpreter {
           this.cur = D;
           continue;
         }
-        case 0x113 /* KFUNC */:
-          throw new VmError('unsupported', p, `kfunc calls are not supported (btf id ${imm[p]})`);
+        case 0x113 /* KFUNC */: {
+          const k = D.kfuncs.get(p);
+          if (!k || !('fn' in k)) { this.steps = steps; throw new VmError('unsupported', p, k?.why ?? `kfunc call (btf id ${imm[p]}) was not linked`); }
+          this.steps = steps;
+          this.cur = D;
+          const env = this.env;
+          env.pc = p;
+          k.fn(env);
+          steps = this.steps;
+          ms = mem.start; me = mem.end; mv = mem.views; ma = mem.align; mf = mem.flags;
+          continue;
+        }
+        case 0x115 /* MAY_GOTO */: {
+          const f = this.depth, cnt = this.mgCount[f]!;
+          if (cnt === 0) { pc = tgt[p]!; continue; }
+          if (cnt !== 1) { this.mgCount[f] = cnt - 1; continue; }
+          this.mgCount[f] = timedMayGotoCheck(this.env.clock, this.mgStamp, f);
+          continue;
+        }
         default:
           this.steps = steps;
           if (p >= D.n) throw new VmError('bad_insn', p, 'execution fell off the end of the program');
           throw new VmError('bad_insn', p, `cannot execute opcode 0x${(D.program.insns[p]?.code ?? 0).toString(16).padStart(2, '0')}`);
       }
     }
+  }
+
+  /** A new frame at `depth`: may_goto's count and timestamp as the frame's prologue sets them. */
+  private enterFrame(depth: number): void {
+    this.mgCount[depth] = BPF_MAX_TIMED_LOOPS;
+    this.mgStamp[depth] = 0n;
   }
 
   /** A load the fast path refused: a ctx field, or a fault to report (runtime/access.ts). */

@@ -12,6 +12,7 @@ import { VmError } from '../runtime/errors.js';
 import type { FibModel } from '../runtime/fib.js';
 import { HELPERS } from '../runtime/helpers/impl/index.js';
 import { createMap } from '../runtime/maps/create.js';
+import { ksymAddress } from '../runtime/kfuncs/index.js';
 import { MemoryBudget } from '../runtime/maps/budget.js';
 import { isProgArray } from '../runtime/maps/guards.js';
 import type { BpfMap } from '../runtime/maps/types.js';
@@ -140,7 +141,7 @@ export class Vm {
     R.set(decoded.consts, decoded.base);
     this.interp.R = R;
     for (const p of decoded.pseudo) {
-      if (p.src === 3) throw new VmError('unsupported', p.pc, 'ld_imm64 of a BTF id (ksym) is not supported');
+      if (p.src === 3) { const a = ksymAddress(program, p.imm); if (typeof a === 'string') throw new VmError('unsupported', p.pc, a); }
       if ((p.src === 1 || p.src === 2 || p.src === 5 || p.src === 6) && !maps[p.imm])
         throw new VmError('bad_insn', p.pc, `ld_imm64 refers to map #${p.imm} but the program has ${maps.length} maps`);
     }
@@ -201,7 +202,8 @@ export class Vm {
           const ref = m.lookupRef(new Uint8Array(m.spec.keySize), 0);
           if (!ref) throw new VmError('bad_insn', p.pc, `map ${m.spec.name} has no direct value access`);
           v = Memory.ptr(mem.regionFor('map_value', ref, !((m.spec.flags & 0x80) !== 0 || m.spec.readonly === true), m), p.next >>> 0);
-        } else if (p.src === 4) {
+        } else if (p.src === 3) v = ksymAddress(prog, p.imm) as bigint; // checked at link
+        else if (p.src === 4) {
           if (!funcRegion) funcRegion = mem.add('func', new Uint8Array(0), { writable: false });
           v = Memory.ptr(funcRegion, p.pc + 1 + p.imm);
         } else throw new VmError('unsupported', p.pc, `ld_imm64 with src ${p.src} is not supported`);

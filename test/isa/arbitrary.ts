@@ -45,6 +45,7 @@ const jmp = fc.oneof(
     slot((j32 ? op.BPF_JMP32 : op.BPF_JMP) | o | op.BPF_X, dst, src, off, 0)),
   off16.map((off) => slot(op.BPF_JMP | op.BPF_JA, 0, 0, off, 0)),
   imm32.map((imm) => slot(op.BPF_JMP32 | op.BPF_JA, 0, 0, 0, imm)),
+  off16.map((off) => slot(op.BPF_JMP | op.BPF_JCOND, 0, op.BPF_MAY_GOTO, off, 0)),
   fc.record({ src: fc.constantFrom(0, op.BPF_PSEUDO_CALL, op.BPF_PSEUDO_KFUNC_CALL), imm: fc.oneof(fc.integer({ min: 0, max: 220 }), imm32) })
     .map(({ src, imm }) => slot(op.BPF_JMP | op.BPF_CALL, 0, src, 0, imm)),
   fc.constant(slot(op.BPF_JMP | op.BPF_EXIT)),

@@ -16,7 +16,7 @@ import { DEFAULT_MAP_MEMORY, MemoryBudget, MemoryBudgetError } from '../../runti
 import { MapError, type BpfMap } from '../../runtime/maps/types.js';
 import { dumpProcessMaps } from '../../replay/packet-engine.js';
 import { verify } from '../../verifier/index.js';
-import { type RunInput, type RunResult, Vm } from '../../vm/index.js';
+import { type RunInput, type RunResult, Vm, VmError } from '../../vm/index.js';
 import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
 import { numberOption, parseArgs, UsageError, type CommandDecl } from '../args.js';
 import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
@@ -216,6 +216,8 @@ function withMapErrors<T>(path: string, make: () => T): T {
     return make();
   } catch (e) {
     if (e instanceof MapError) throw new InputError('map', `run: ${path}: ${e.message} (${e.errno})`);
+    // refused when linking (before any instruction runs): an ld_imm64 the VM cannot give a value, a jump out of the program
+    if (e instanceof VmError) throw new InputError(e.kind, `run: ${path}: ${e.message}`);
     throw e;
   }
 }

@@ -45,6 +45,14 @@ function unreadable(space: Space, addr: bigint): number {
   return a < 0xffff_8000_0000_0000n ? ERANGE : EFAULT;
 }
 
+/**
+ * bpf_probe_read_kernel_common: `len` bytes at kernel address `addr`, or the -errno of
+ * copy_from_kernel_nofault (for kfuncs that copy from an unsafe pointer).
+ */
+export function probeReadKernelBytes(env: HelperEnv, addr: bigint, len: number): Uint8Array | number {
+  return source(env, addr, len, 'kernel', false) ?? unreadable('kernel', addr);
+}
+
 function probeRead(space: Space): HelperFn {
   return (env) => {
     const size = argNum(env, 2);
