@@ -4,7 +4,7 @@
  * running kernel when asked to.
  */
 import type { Program } from '../isa/program.js';
-import type { VerifyOptions } from '../verifier/index.js';
+import type { VerifyOptions, VerifyResult } from '../verifier/index.js';
 import type { ExplainReport, KernelVerdictInput, ProgramReportInput, ReportInput } from './model.js';
 import { verifyWithStates } from './states.js';
 
@@ -19,7 +19,7 @@ export interface BuildReportOptions {
 }
 
 /** What the report needs from an explain implementation. */
-export type Explainer = (program: Program, options: VerifyOptions) => Promise<ExplainReport | null>;
+export type Explainer = (program: Program, options: VerifyOptions, verified?: VerifyResult) => Promise<ExplainReport | null>;
 
 let explainer: Explainer | null | undefined;
 
@@ -31,7 +31,7 @@ export async function loadExplainer(): Promise<Explainer | null> {
   if (explainer !== undefined) return explainer;
   try {
     const mod = await import('../smt/explain/index.js');
-    explainer = async (p, o) => mod.explainProgram(p, { verify: o, fix: true });
+    explainer = async (p, o, verified) => mod.explainProgram(p, { verify: o, fix: true, ...(verified && { verified }) });
   } catch {
     explainer = null;
   }
@@ -51,7 +51,7 @@ export async function buildReportInput(file: string, programs: readonly Program[
       const ex = await loadExplainer();
       if (ex) {
         try {
-          item.explain = await ex(p, opts.verify ?? {});
+          item.explain = await ex(p, opts.verify ?? {}, result);
         } catch (e) {
           item.explain = { feasible: null, reason: `explain failed: ${e instanceof Error ? e.message : String(e)}` };
         }

@@ -13,6 +13,7 @@ import type { ExplainReport, KernelVerdictInput, ReportInput } from './model.js'
 import { renderSarif } from './sarif.js';
 import { REPORT_CSS } from './styles.js';
 import { buildProgramView, type ProgramView, type ViewOptions } from './view.js';
+import { toWire } from './wire.js';
 
 let d3Source: string | undefined;
 
@@ -213,7 +214,7 @@ ${toc}
 ${views.map(programSection).join('\n')}
 </main>
 <footer>${footer}</footer>
-<script type="application/json" id="bpflab-data">${jsonForScript({ file: input.file, programs: views })}</script>
+<script type="application/json" id="bpflab-data">${jsonForScript({ file: input.file, programs: views.map(toWire) })}</script>
 <script>${scriptBody(d3Bundle())}</script>
 <script>${scriptBody(REPORT_CLIENT_JS)}</script>
 </body>
