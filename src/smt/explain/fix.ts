@@ -7,6 +7,9 @@
  * - Packet read past the proven length: `rT = rB; rT += off+size; if rT <= data_end goto +2; r0 = SAFE; exit`.
  * - Map value / memory at a variable offset: before the `rB += rX` that made it, `if rX <= LIMIT goto +2; ...`
  *   (the unsigned compare also rules out negatives), or `rX &= MASK` with MASK the largest 2^k-1 <= LIMIT.
+ * - Packet pointer used after a helper that changes packet data (bpf_skb_pull_data, bpf_xdp_adjust_head, ...:
+ *   the verifier turns every packet pointer into a scalar at the call): right after the call (or after the
+ *   fill of the stale spilled pointer), re-derive it from ctx->data and check it against ctx->data_end again.
  * - Reference leaked at exit: on the leaking path's last edge into the exit, release the reference
  *   (bpf_ringbuf_discard / bpf_sk_release) from the register or stack slot that still holds it.
  * Each is described at the C level through line info ("add `if (!p) return XDP_DROP;` before line 33").
@@ -26,7 +29,7 @@ import { replayWitness, type Witness } from './witness.js';
 
 export interface Fix {
   /** What the patch does. */
-  kind: 'null_check' | 'packet_check' | 'index_check' | 'index_mask' | 'size_check' | 'release';
+  kind: 'null_check' | 'packet_check' | 'packet_reload' | 'index_check' | 'index_mask' | 'size_check' | 'release';
   /** Original pc the code goes before. */
   pc: number;
   /** Only on the edge from this pc (other paths into `pc` skip the code). */
@@ -155,6 +158,100 @@ function packetCheck(p: Program, r: VerifyResult, err: VerifierError, path: read
       kind: 'packet_check', pc, ...(i > 0 && i < n - 1 ? { from: path[i - 1]! } : {}), code,
       description: `check that R${b}${fixedOff ? ` (packet + ${fixedOff})` : ''} + ${reach} is within data_end before insn ${pc}; return ${ret.name} otherwise (the read at insn ${err.pc} needs ${fixedOff + reach} bytes from the packet start)`,
       c: `if ((void *)(ptr + ${reach}) > data_end) return ${ret.name};   /* ptr: the packet pointer in R${b} */`,
+    }];
+  }
+  return [];
+}
+
+/** ctx offsets of data and data_end (u32 fields of xdp_md and __sk_buff). */
+function packetFields(p: Program): { data: number; end: number } {
+  return p.type === 'xdp' ? { data: 0, end: 4 } : { data: 76, end: 80 };
+}
+
+const isHelperCall = (x: Insn): boolean => op.cls(x.code) === op.BPF_JMP && op.jmpOp(x.code) === op.BPF_CALL && x.src === 0;
+
+/** Whether `x` writes register `reg` (ALU, loads, a call's r0-r5). */
+function writesReg(x: Insn, reg: number): boolean {
+  const c = op.cls(x.code);
+  if ((c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_LDX || c === op.BPF_LD) && x.dst === reg) return true;
+  return (c === op.BPF_JMP || c === op.BPF_JMP32) && op.jmpOp(x.code) === op.BPF_CALL && reg <= 5;
+}
+
+/**
+ * A packet pointer the verifier invalidated at a helper call that changes packet data (it is a
+ * scalar at the access, a packet pointer before the call): re-derive it from ctx->data after the
+ * call, at the same constant offset, and check the bytes the accesses through it need against
+ * ctx->data_end. A pointer spilled before the call and filled after it is re-derived after the fill.
+ */
+function packetReload(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  const b = accessBase(ins, err);
+  const acc = accessOf(ins);
+  const n = path.length;
+  const last = stateAt(r, n - 1);
+  if (b === null || !acc || !last || typeOf(last.regs[`R${b}`]) !== 'scalar') return [];
+  // where the stale value lives going back along the path: R_b, then the stack slot it was filled from
+  let slot: number | null = null;
+  let reloadAt = n - 1; // path index the patch goes before
+  for (let i = n - 2; i >= 0 && n - 1 - i < 256; i--) {
+    const pc = path[i]!;
+    const x = p.insns[pc]!;
+    if (slot === null && op.cls(x.code) === op.BPF_LDX && x.dst === b && x.src === 10 && op.size(x.code) === op.BPF_DW) {
+      slot = x.off;
+      reloadAt = i + 1;
+      continue;
+    }
+    if (!isHelperCall(x)) {
+      const c = op.cls(x.code);
+      if (slot === null ? writesReg(x, b) : (c === op.BPF_STX || c === op.BPF_ST) && x.dst === 10 && x.off === slot) return [];
+      continue;
+    }
+    const before = stateAt(r, i);
+    const after = stateAt(r, i + 1);
+    if (!before || !after) return [];
+    const key = slot === null ? `R${b}` : `fp${slot}`;
+    const was = before.regs[key];
+    if (typeOf(was) !== 'pkt' || typeOf(after.regs[key]) === 'pkt') {
+      if (slot === null && b <= 5) return []; // a call clobbers r1-r5: no pointer survives in them
+      continue; // a helper that left packet pointers alone
+    }
+    // only pointers at a constant offset from data can be re-derived here
+    if (/umax|var_off|smax/.test(was!)) return [];
+    const k = field(was, 'off') ?? 0;
+    if (slot === null) reloadAt = i + 1;
+    const at = path[reloadAt]!;
+    const from = path[reloadAt - 1]!;
+    const st = stateAt(r, reloadAt);
+    if (!st) return [];
+    const ctxReg = [6, 7, 8, 9, 1, 2, 3, 4, 5].find((q) => q !== b && st.regs[`R${q}`] === 'ctx()');
+    const ctxSlot = ctxReg === undefined ? Object.keys(st.regs).find((q) => /^fp-\d+$/.test(q) && st.regs[q] === 'ctx()') : undefined;
+    if (ctxReg === undefined && ctxSlot === undefined) return [];
+    const free = freeRegs(p, at, [b, ...(ctxReg !== undefined ? [ctxReg] : [])]);
+    if (free.length < (ctxReg !== undefined ? 2 : 3)) return [];
+    const [end, t] = [free[0]!, free[1]!];
+    // the bytes the accesses through R_b need, up to the end of the straight-line code that uses it
+    let reach = acc.off + acc.size;
+    for (let q = err.pc + 1; q < p.insns.length; q++) {
+      const y = p.insns[q]!;
+      const cy = op.cls(y.code);
+      if (cy === op.BPF_JMP || cy === op.BPF_JMP32 || writesReg(y, b)) break;
+      const ay = accessOf(y);
+      if (ay && (cy === op.BPF_LDX ? y.src : y.dst) === b) reach = Math.max(reach, ay.off + ay.size);
+    }
+    const { data, end: endOff } = packetFields(p);
+    const ret = safeReturn(p);
+    const code: Insn[] = [];
+    let cr = ctxReg;
+    if (cr === undefined) { cr = free[2]!; code.push(A.ldx(op.BPF_DW, cr, 10, Number(ctxSlot!.slice(2)))); }
+    code.push(A.ldx(op.BPF_W, b, cr, data));
+    if (k) code.push(A.addImm(b, k));
+    code.push(A.ldx(op.BPF_W, end, cr, endOff), A.movReg(t, b), A.addImm(t, reach), A.jReg(op.BPF_JLE, t, end, 2), A.movImm(0, ret.value), A.exit());
+    const helper = helperName(x.imm) ?? `helper #${x.imm}`;
+    const ptr = `R${b}${k ? ` (packet + ${k})` : ''}`;
+    return [{
+      kind: 'packet_reload', pc: at, from, code,
+      description: `${helper} at insn ${pc} changes packet data, so the verifier forgets every packet pointer: re-derive ${ptr} from ctx->data ${slot === null ? 'after the call' : `after its fill from fp${slot}`} and check ${reach} bytes from it against ctx->data_end before insn ${err.pc}; return ${ret.name} otherwise`,
+      c: `data = (void *)(long)ctx->data; data_end = (void *)(long)ctx->data_end; ptr = data${k ? ` + ${k}` : ''}; if ((void *)(ptr + ${reach}) > data_end) return ${ret.name};   /* after ${helper}(): ptr is the packet pointer in R${b} */`,
     }];
   }
   return [];
@@ -321,6 +418,7 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
   else {
     cands.push(...nullCheck(p, err, st.regs));
     if (err.kind === 'packet_oob') cands.push(...packetCheck(p, r, err, path));
+    cands.push(...packetReload(p, r, err, path));
     cands.push(...sizeCheck(p, err, st.regs));
     cands.push(...indexCheck(p, r, err, path));
   }
