@@ -105,7 +105,7 @@ function explainCard(e: ExplainReport): string {
   }
   if (e.fixes) {
     const good = e.fixes.filter((f) => f.verified);
-    const items = good.map((f) => `<div class="fix"><b>Verified fix</b> before ${pcLink(f.pc)}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${h(f.description)}${f.c ? `<pre>${h(f.c)}</pre>` : ''}<pre>${h(f.insns.join('\n'))}</pre><div class="stats">re-verified: accepted${f.replayed === true ? ' · the counterexample no longer fails on the patched program' : f.replayed === false ? ` · the counterexample still fails (${h(f.replayNote ?? '')})` : ''}</div></div>`);
+    const items = good.map((f) => `<div class="fix"><b>Verified fix</b> ${f.inPlace ? 'at' : 'before'} ${pcLink(f.pc)}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${h(f.description)}${f.c ? `<pre>${h(f.c)}</pre>` : ''}<pre>${h(f.insns.join('\n'))}</pre><div class="stats">re-verified: accepted${f.replayed === true ? ' · the counterexample no longer fails on the patched program' : f.replayed === false ? ` · the counterexample still fails (${h(f.replayNote ?? '')})` : ''}</div></div>`);
     if (!good.length) items.push(`<div class="fix failed">${e.fixes.length ? `${e.fixes.length} candidate patch${e.fixes.length === 1 ? '' : 'es'} tried; the verifier accepted none` : 'no candidate patch for this rejection'}</div>`);
     left.push(`<div class="fixes">${items.join('')}</div>`);
   }

@@ -135,6 +135,27 @@ describe('explain --fix', () => {
     expect(f.description).toContain('check 13 bytes'); // the reads at +9 and +12
   });
 
+  it('a ring buffer record written past its size: the reservation made big enough, in place', async () => {
+    const e = await explainProgram(prog(corpus('refs/ringbuf-oob.s')), { fix: true });
+    expect(e.feasible).toBe(true);
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'reserve_size', pc: 2, inPlace: true, insns: ['r2 = 16'], replayed: true });
+  });
+
+  it('a map value read past its end at a constant offset: the value declared big enough', async () => {
+    const e = await explainProgram(prog(corpus('map/value-past-end.s')), { fix: true });
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'value_size', pc: 7, inPlace: true, replayed: true });
+    expect(f.description).toContain('declare the value with 16 bytes');
+  });
+
+  it('a stack store outside the frame: moved to the nearest free slot inside it; not when fp escapes into a register', async () => {
+    const e = await explainProgram(prog(corpus('stack/write-below-frame.s')), { fix: true });
+    expect(e.fixes!.find((x) => x.verified)).toMatchObject({ kind: 'stack_slot', pc: 0, insns: ['*(u64 *)(r10 -512) = 0'], replayed: true });
+    const escaped = await explainProgram(prog(corpus('map/key-outside-stack.s')), { fix: true });
+    expect(escaped.fixes!.filter((x) => x.kind === 'stack_slot')).toEqual([]);
+  });
+
   it('a variable map-value index: a check (and a mask) before the pointer addition', async () => {
     const e = await explainProgram(prog(INDEX), { fix: true });
     const kinds = e.fixes!.filter((x) => x.verified && x.replayed).map((x) => x.kind);

@@ -10,6 +10,9 @@
  * - Packet pointer used after a helper that changes packet data (bpf_skb_pull_data, bpf_xdp_adjust_head, ...:
  *   the verifier turns every packet pointer into a scalar at the call): right after the call (or after the
  *   fill of the stale spilled pointer), re-derive it from ctx->data and check it against ctx->data_end again.
+ * - A constant offset past the end of an object the program sizes itself: reserve a ring buffer record big
+ *   enough (the size operand of bpf_ringbuf_reserve), declare the map value big enough, or move a stack
+ *   access that lies outside the 512-byte frame to the nearest free slot inside it.
  * - Reference leaked at exit: on the leaking path's last edge into the exit, release the reference
  *   (bpf_ringbuf_discard / bpf_sk_release) from the register or stack slot that still holds it.
  * Each is described at the C level through line info ("add `if (!p) return XDP_DROP;` before line 33").
@@ -23,19 +26,22 @@ import { returnSpec, XDP_ACTIONS, TC_ACTIONS } from '../../runtime/context/index
 import { helperProto } from '../../runtime/helpers/prototypes.js';
 import { buildCfg, verify, type VerifierError, type VerifyOptions, type VerifyResult } from '../../verifier/index.js';
 import { liveRegisters } from '../../verifier/liveness.js';
-import { asmPatch as A, insertBefore, insertOnEdge, type Patched } from './patch.js';
+import { asmPatch as A, insertBefore, insertOnEdge, replaceInsn, withValueSize, type Patched } from './patch.js';
 import { acquireOf, field, RELEASE, stateAt, typeOf, type RegText } from './sites.js';
 import { replayWitness, type Witness } from './witness.js';
 
 export interface Fix {
   /** What the patch does. */
-  kind: 'null_check' | 'packet_check' | 'packet_reload' | 'index_check' | 'index_mask' | 'size_check' | 'release';
+  kind: 'null_check' | 'packet_check' | 'packet_reload' | 'index_check' | 'index_mask' | 'size_check' | 'release'
+    | 'reserve_size' | 'value_size' | 'stack_slot';
   /** Original pc the code goes before. */
   pc: number;
   /** Only on the edge from this pc (other paths into `pc` skip the code). */
   from?: number;
-  /** The inserted instructions, as assembly. */
+  /** The inserted instructions, as assembly (with `inPlace`: the changed instruction or map). */
   insns: string[];
+  /** The patch changes the instruction at `pc` (or a map's declaration) instead of inserting code. */
+  inPlace?: boolean;
   /** In words. */
   description: string;
   /** The same at the C level, placed by line info ("add `...` before line 33 (file.c)"), when the program has line info. */
@@ -79,7 +85,11 @@ function freeRegs(p: Program, pc: number, avoid: number[]): number[] {
   }
 }
 
-interface Candidate { kind: Fix['kind']; pc: number; from?: number; code: Insn[]; description: string; c: string }
+/**
+ * A patch: `code` inserted before `pc` (on the edge from `from`), or, for a change in place (an
+ * operand, a map's value size), `patch` building the program and `shown` saying what changed.
+ */
+interface Candidate { kind: Fix['kind']; pc: number; from?: number; code: Insn[]; description: string; c: string; patch?: () => Patched; shown?: string[] }
 
 /** The register the failing instruction reads memory through (LDX src, ST/STX dst), or the helper argument named by the message. */
 function accessBase(ins: Insn, err: VerifierError): number | null {
@@ -257,6 +267,103 @@ function packetReload(p: Program, r: VerifyResult, err: VerifierError, path: rea
   return [];
 }
 
+/** Whether an access of every path's value is past the end at a constant offset (no variable part). */
+const constantOffset = (text: string | undefined): boolean => text !== undefined && !/umax|var_off|smax/.test(text);
+
+/** The bytes from the object's start that the failing access needs: the pointer's fixed offset + the access's. */
+function needed(ptrText: string | undefined, acc: { size: number; off: number }): number {
+  return (field(ptrText, 'off') ?? 0) + acc.off + acc.size;
+}
+
+/** A ring buffer record written past its reserved size: reserve enough (the size is an immediate set before the call). */
+function reserveSize(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  const b = accessBase(ins, err);
+  const acc = accessOf(ins);
+  const last = stateAt(r, path.length - 1);
+  if (b === null || !acc || !last) return [];
+  const text = last.regs[`R${b}`];
+  const id = field(text, 'ref_obj_id');
+  const size = field(text, 'sz');
+  if (!/^ringbuf_mem\(/.test(text ?? '') || id === undefined || size === undefined || !constantOffset(text)) return [];
+  const want = needed(text, acc);
+  const reserve = acquireOf(p, r, path, id);
+  if (reserve === null || want <= size) return [];
+  // the immediate the size register got on the path before the call
+  const at = path.lastIndexOf(reserve);
+  for (let i = at - 1; i >= 0; i--) {
+    const pc = path[i]!;
+    const x = p.insns[pc]!;
+    if (x.code === (op.BPF_ALU64 | op.BPF_MOV | op.BPF_K) && x.dst === 2) {
+      return [{
+        kind: 'reserve_size', pc, code: [],
+        patch: () => replaceInsn(p, pc, A.movImm(2, want)),
+        shown: [`r2 = ${want}`],
+        description: `reserve ${want} bytes instead of ${size} at insn ${pc}: the record is written up to byte ${want} at insn ${err.pc}`,
+        c: `bpf_ringbuf_reserve(&rb, ${want}, 0)   /* was ${size}: the record is written up to byte ${want} */`,
+      }];
+    }
+    if (writesReg(x, 2)) return [];
+  }
+  return [];
+}
+
+/** A map value read or written past its end at a constant offset: declare the value big enough. */
+function valueSize(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  const b = accessBase(ins, err);
+  const acc = accessOf(ins);
+  const last = stateAt(r, path.length - 1);
+  if (b === null || !acc || !last) return [];
+  const text = last.regs[`R${b}`];
+  const name = /[(,]map=([^,)]+)/.exec(text ?? '')?.[1];
+  const index = name === undefined ? -1 : p.maps.findIndex((m) => m.name === name);
+  if (!/^map_value\(/.test(text ?? '') || index < 0 || !constantOffset(text)) return [];
+  const m = p.maps[index]!;
+  const want = needed(text, acc);
+  if (want <= m.valueSize || field(text, 'off')! + acc.off < 0) return [];
+  return [{
+    kind: 'value_size', pc: err.pc, code: [],
+    patch: () => withValueSize(p, index, want),
+    shown: [`.map ${m.name}: value=${want} (was ${m.valueSize})`],
+    description: `the access at insn ${err.pc} reaches byte ${want} of map ${m.name}'s ${m.valueSize}-byte value: declare the value with ${want} bytes (or access within the first ${m.valueSize})`,
+    c: `the value type of map ${m.name} needs ${want} bytes (it has ${m.valueSize}), or the access must stay within them`,
+  }];
+}
+
+/** A stack store or load through the frame pointer outside the 512-byte frame: the nearest free slot inside it. */
+function stackSlot(p: Program, err: VerifierError): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  const acc = accessOf(ins);
+  const c = op.cls(ins.code);
+  const base = c === op.BPF_LDX ? ins.src : ins.dst;
+  if (!acc || base !== 10 || (ins.off < 0 && ins.off >= -512 && ins.off + acc.size <= 0)) return [];
+  // bytes the program's other fp-relative accesses use
+  const used = new Uint8Array(512);
+  p.insns.forEach((x, pc) => {
+    const a = pc === err.pc ? null : accessOf(x);
+    const xb = op.cls(x.code) === op.BPF_LDX ? x.src : x.dst;
+    if (!a || xb !== 10) return;
+    for (let k = x.off; k < x.off + a.size; k++) if (k >= -512 && k < 0) used[512 + k] = 1;
+  });
+  if (p.insns.some((x) => op.cls(x.code) === op.BPF_ALU64 && x.src === 10 && op.aluOp(x.code) === op.BPF_MOV)) return []; // fp escapes into a register: its users are unknown
+  let best: number | null = null;
+  for (let off = -acc.size; off >= -512; off -= acc.size) {
+    let free = true;
+    for (let k = off; k < off + acc.size; k++) if (used[512 + k]) free = false;
+    if (free && (best === null || Math.abs(off - ins.off) < Math.abs(best - ins.off))) best = off;
+  }
+  if (best === null) return [];
+  const moved = { ...ins, off: best };
+  return [{
+    kind: 'stack_slot', pc: err.pc, code: [],
+    patch: () => replaceInsn(p, err.pc, moved),
+    shown: [disasmInsn([moved], 0)],
+    description: `the access at insn ${err.pc} uses fp${ins.off >= 0 ? '+' : ''}${ins.off}, outside the 512-byte frame [fp-512, fp-1]: use the free slot fp${best} instead`,
+    c: `a local variable at fp${best}: the frame is 512 bytes below the frame pointer`,
+  }];
+}
+
 /** A helper's variable size argument: bound it by the room its buffer has. */
 function sizeCheck(p: Program, err: VerifierError, st: RegText): Candidate[] {
   const ins = p.insns[err.pc]!;
@@ -419,6 +526,9 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
     cands.push(...nullCheck(p, err, st.regs));
     if (err.kind === 'packet_oob') cands.push(...packetCheck(p, r, err, path));
     cands.push(...packetReload(p, r, err, path));
+    if (err.kind === 'mem_oob') cands.push(...reserveSize(p, r, err, path));
+    if (err.kind === 'map_value_oob') cands.push(...valueSize(p, r, err, path));
+    if (err.kind === 'stack_oob') cands.push(...stackSlot(p, err));
     cands.push(...sizeCheck(p, err, st.regs));
     cands.push(...indexCheck(p, r, err, path));
   }
@@ -426,15 +536,15 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
   for (const cand of cands.slice(0, maxTries)) {
     let patched: Patched;
     try {
-      patched = cand.from !== undefined ? insertOnEdge(p, cand.from, cand.pc, cand.code) : insertBefore(p, cand.pc, cand.code);
+      patched = cand.patch ? cand.patch() : cand.from !== undefined ? insertOnEdge(p, cand.from, cand.pc, cand.code) : insertBefore(p, cand.pc, cand.code);
     } catch {
       continue;
     }
     const v = verify(patched.program, { ...vopts, log: false, pathStates: false });
-    const insns = cand.code.map((_, k) => disasmInsn(patched.program.insns, patched.pcOf(cand.pc) - cand.code.length + k));
+    const insns = cand.shown ?? cand.code.map((_, k) => disasmInsn(patched.program.insns, patched.pcOf(cand.pc) - cand.code.length + k));
     const where = atLine(p, cand.pc);
     const fix: Fix = {
-      kind: cand.kind, pc: cand.pc, ...(cand.from !== undefined && { from: cand.from }), insns,
+      kind: cand.kind, pc: cand.pc, ...(cand.from !== undefined && { from: cand.from }), insns, ...(cand.patch && { inPlace: true }),
       description: cand.description,
       c: where ? `add \`${cand.c}\` ${where}` : null,
       verified: v.verdict === 'accept',
