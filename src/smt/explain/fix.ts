@@ -123,17 +123,24 @@ function accessOf(ins: Insn): { size: number; off: number } | null {
   return { size: op.sizeBytes(op.size(ins.code)), off: ins.off };
 }
 
+/** The failing memory access: its base register, size and offset, and the state before it on the path. */
+function failingAccess(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): { b: number; acc: { size: number; off: number }; base: string | undefined } | null {
+  const ins = p.insns[err.pc]!;
+  const b = accessBase(ins, err);
+  const acc = accessOf(ins);
+  const last = stateAt(r, path.length - 1);
+  return b === null || !acc || !last ? null : { b, acc, base: last.regs[`R${b}`] };
+}
+
 /**
  * A packet check before the access, or earlier on the path while the base register keeps its value
  * (data_end or the context may be gone by the access itself).
  */
 function packetCheck(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
-  const ins = p.insns[err.pc]!;
-  const b = accessBase(ins, err);
-  const acc = accessOf(ins);
+  const fa = failingAccess(p, r, err, path);
+  if (!fa || typeOf(fa.base) !== 'pkt') return [];
+  const { b, acc } = fa;
   const n = path.length;
-  const last = stateAt(r, n - 1);
-  if (b === null || !acc || !last || typeOf(last.regs[`R${b}`]) !== 'pkt') return [];
   const ret = safeReturn(p);
   const endOff = p.type === 'xdp' ? 4 : 80; // xdp_md.data_end, __sk_buff.data_end
   const reach = acc.off + acc.size;
@@ -194,12 +201,10 @@ function writesReg(x: Insn, reg: number): boolean {
  * ctx->data_end. A pointer spilled before the call and filled after it is re-derived after the fill.
  */
 function packetReload(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
-  const ins = p.insns[err.pc]!;
-  const b = accessBase(ins, err);
-  const acc = accessOf(ins);
+  const fa = failingAccess(p, r, err, path);
+  if (!fa || typeOf(fa.base) !== 'scalar') return [];
+  const { b, acc } = fa;
   const n = path.length;
-  const last = stateAt(r, n - 1);
-  if (b === null || !acc || !last || typeOf(last.regs[`R${b}`]) !== 'scalar') return [];
   // where the stale value lives going back along the path: R_b, then the stack slot it was filled from
   let slot: number | null = null;
   let reloadAt = n - 1; // path index the patch goes before
@@ -277,12 +282,9 @@ function needed(ptrText: string | undefined, acc: { size: number; off: number })
 
 /** A ring buffer record written past its reserved size: reserve enough (the size is an immediate set before the call). */
 function reserveSize(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
-  const ins = p.insns[err.pc]!;
-  const b = accessBase(ins, err);
-  const acc = accessOf(ins);
-  const last = stateAt(r, path.length - 1);
-  if (b === null || !acc || !last) return [];
-  const text = last.regs[`R${b}`];
+  const fa = failingAccess(p, r, err, path);
+  if (!fa) return [];
+  const { acc, base: text } = fa;
   const id = field(text, 'ref_obj_id');
   const size = field(text, 'sz');
   if (!/^ringbuf_mem\(/.test(text ?? '') || id === undefined || size === undefined || !constantOffset(text)) return [];
@@ -310,12 +312,9 @@ function reserveSize(p: Program, r: VerifyResult, err: VerifierError, path: read
 
 /** A map value read or written past its end at a constant offset: declare the value big enough. */
 function valueSize(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
-  const ins = p.insns[err.pc]!;
-  const b = accessBase(ins, err);
-  const acc = accessOf(ins);
-  const last = stateAt(r, path.length - 1);
-  if (b === null || !acc || !last) return [];
-  const text = last.regs[`R${b}`];
+  const fa = failingAccess(p, r, err, path);
+  if (!fa) return [];
+  const { acc, base: text } = fa;
   const name = /[(,]map=([^,)]+)/.exec(text ?? '')?.[1];
   const index = name === undefined ? -1 : p.maps.findIndex((m) => m.name === name);
   if (!/^map_value\(/.test(text ?? '') || index < 0 || !constantOffset(text)) return [];
