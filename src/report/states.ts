@@ -205,7 +205,7 @@ const NONE: number[] = [];
  */
 class StateEncoder {
   private readonly regs: (RegMemo | undefined)[][] = [];
-  private readonly slotBytes: Uint8Array[] = [];
+  private readonly slotWords: Uint32Array[] = [];
   private readonly slotSpill: (RegMemo | undefined)[][] = [];
   private readonly slotEntry: Int32Array[] = [];
   private refsText = '';
@@ -228,7 +228,7 @@ class StateEncoder {
   private depth(fi: number): void {
     while (this.regs.length <= fi) {
       this.regs.push(new Array(11));
-      this.slotBytes.push(new Uint8Array(SLOTS * 8));
+      this.slotWords.push(new Uint32Array(SLOTS * 2));
       this.slotSpill.push(new Array(SLOTS));
       this.slotEntry.push(new Int32Array(SLOTS).fill(-1));
     }
@@ -248,20 +248,18 @@ class StateEncoder {
       if (!sameReg(m, r)) memo[i] = m = regMemo(r, this.table.intern(`R${i}=${this.log.reg(r, fi)}`, REG_NAMES[i]));
       this.push(m!.entry);
     }
-    const bytes = this.slotBytes[fi]!;
+    const words = this.slotWords[fi]!;
     const spills = this.slotSpill[fi]!;
     const entries = this.slotEntry[fi]!;
+    // the slot bytes 4 at a time (a frame's stack is its own 512-byte buffer)
+    const s = f.slots.byteOffset % 4 === 0 ? new Uint32Array(f.slots.buffer, f.slots.byteOffset, SLOTS * 2) : new Uint32Array(f.slots.slice().buffer);
     for (let i = 0; i < SLOTS; i++) {
       const k = SLOTS - 1 - i; // the log prints fp-8 (slot 63) first
-      const b = k * 8;
-      const s = f.slots;
+      const w0 = s[2 * k]!;
+      const w1 = s[2 * k + 1]!;
       let changed = false;
-      let valid = false;
-      for (let j = b; j < b + 8; j++) {
-        if (s[j] !== 0) valid = true;
-        if (s[j] !== bytes[j]) { changed = true; bytes[j] = s[j]!; }
-      }
-      if (!valid) continue;
+      if (w0 !== words[2 * k] || w1 !== words[2 * k + 1]) { changed = true; words[2 * k] = w0; words[2 * k + 1] = w1; }
+      if ((w0 | w1) === 0) continue;
       const spill = f.spills[k];
       if (spill !== undefined && !sameReg(spills[k], spill)) { changed = true; spills[k] = regMemo(spill, -1); }
       if (spill === undefined && spills[k] !== undefined) { changed = true; spills[k] = undefined; }
