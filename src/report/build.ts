@@ -16,6 +16,8 @@ export interface BuildReportOptions {
   kernel?: (p: Program) => Promise<KernelVerdictInput>;
   /** Above this many processed insns, no path states are recorded (default 200,000). */
   maxLogInsns?: number;
+  /** Above this many processed pcs, states are embedded for the failing path's end and the failing pc's surroundings only (default 200,000). */
+  maxStateRows?: number;
 }
 
 /** What the report needs from an explain implementation. */
@@ -44,7 +46,7 @@ export async function buildReportInput(file: string, programs: readonly Program[
   const out: ProgramReportInput[] = [];
   for (const p of programs) {
     // one run records the verdict and a state per pc; rejected programs also get their path's states
-    const { result, states } = verifyWithStates(p, opts.verify ?? {}, maxLog);
+    const { result, states } = verifyWithStates(p, opts.verify ?? {}, maxLog, opts.maxStateRows);
     const item: ProgramReportInput = { program: p, result, states };
     // explain re-verifies with a log and encodes the whole path: pointless for exploration limits.
     if (result.verdict === 'reject' && (opts.explain ?? true) && result.processed <= maxLog && result.error?.kind !== 'too_large') {

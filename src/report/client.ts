@@ -265,7 +265,7 @@ export const REPORT_CLIENT_JS = String.raw`
       var pc = r.pc;
       var st = this.v.pcStates ? this.state(pc) : null;
       var cls = 'row insn' + (this.onPath[pc] ? ' path' : '') + (this.v.error && this.v.error.pc === pc ? ' fail' : '') +
-        (this.impr === pc ? ' impr' : '') + (this.marks[pc] ? ' ' + this.marks[pc] : '') + (this.v.pcStates && !st ? ' unvisited' : '') + (this.sel === pc ? ' sel' : '') + (this.hit && this.hit[pc] ? ' hit' : '');
+        (this.impr === pc ? ' impr' : '') + (this.marks[pc] ? ' ' + this.marks[pc] : '') + (this.v.pcStates && !st && !this.v.pcStates.omitted ? ' unvisited' : '') + (this.sel === pc ? ' sel' : '') + (this.hit && this.hit[pc] ? ' hit' : '');
       d = el('div', cls);
       d.setAttribute('data-pc', pc);
       d.appendChild(el('span', 'mk'));
@@ -623,7 +623,8 @@ export const REPORT_CLIENT_JS = String.raw`
       body.appendChild(fb);
     }
     if (!st) {
-      body.appendChild(el('div', 'empty', this.v.statesNote ? this.v.statesNote : 'The verifier never processed this instruction on any path it explored.'));
+      var t = this.v.pcStates;
+      body.appendChild(el('div', 'empty', this.v.statesNote ? this.v.statesNote : t && t.omitted ? 'No state embedded for this instruction: ' + t.omitted + '.' : 'The verifier never processed this instruction on any path it explored.'));
       return;
     }
     var before = {}, after = {}, names = [], seen = {};

@@ -147,7 +147,8 @@ function pathBar(v: ProgramView): string {
 function programSection(v: ProgramView): string {
   const meta = [v.section && v.section !== v.name ? `section ${v.section}` : '', v.type, plural(v.insns, 'insn'), v.file].filter(Boolean).map(h).join(' · ');
   const badge = v.verdict === 'accept' ? '<span class="chip accept">ACCEPTED</span>' : '<span class="chip reject">REJECTED</span>';
-  const stats = `processed ${v.processed} insns · ${plural(v.states, 'state')} · ${v.ms.toFixed(1)} ms`;
+  const omitted = v.pcStates?.omitted ? ` · ${h(v.pcStates.omitted)}` : '';
+  const stats = `processed ${v.processed} insns · ${plural(v.states, 'state')} · ${v.ms.toFixed(1)} ms${omitted}`;
   const maps = v.maps.length
     ? `<details class="maps"><summary>${plural(v.maps.length, 'map')}</summary><table>${v.maps.map((m) => `<tr><td class="mono">${h(m.name)}</td><td>${h(m.type)}</td><td>key ${m.keySize} B</td><td>value ${m.valueSize} B</td><td>${m.maxEntries} entries</td></tr>`).join('')}</table></details>`
     : '';

@@ -49,6 +49,8 @@ export interface CompactStates {
 export const PATH_VISIT = 1;
 /** A complete state (from the verifier), not one replayed from a level-1 log. */
 export const EXACT = 2;
+/** Above this many processed pcs a report embeds the states of the failing path's end and the failing pc's surroundings only. */
+export const MAX_STATE_ROWS = 200_000;
 /** Longest run of rows whose state before is the previous row's after (bounds a decoder's walk). */
 const CHAIN = 32;
 
@@ -123,9 +125,10 @@ export class StateTable {
     return true;
   }
 
-  /** The columns (rows in pc order). */
-  done(): CompactStates {
+  /** The columns (rows in pc order); with `keep`, only those pcs, and `omitted` says why the others are missing. */
+  done(keep?: Uint8Array, omitted?: string): CompactStates {
     const out: CompactStates = { entries: this.entries, pc: [], visits: [], flags: [], frame: [], fullAt: [], fullLen: [], full: [], deltaLen: [], delta: [] };
+    if (omitted !== undefined) out.omitted = omitted;
     // per name, the entry it has before the current row (-1: none), reset after each row
     const slot = new Int32Array(this.names.size).fill(-1);
     let prev: Row | undefined;
@@ -134,7 +137,7 @@ export class StateTable {
     let row = 0;
     for (let pc = 0; pc < this.rows.length; pc++) {
       const r = this.rows[pc];
-      if (r === undefined) continue;
+      if (r === undefined || (keep && !keep[pc])) continue;
       const { src, b0, b1 } = r;
       const asrc = r.asrc ?? src;
       const a0 = r.asrc ? r.a0 : b0;
@@ -329,7 +332,7 @@ export class StateRecorder {
    * The compact states. The failing path's states come from `result.pathStates` when given;
    * else, where the path passes each pc once, the first visits are the path's own.
    */
-  compact(result: VerifyResult): CompactStates {
+  compact(result: VerifyResult, maxRows = MAX_STATE_ROWS): CompactStates {
     const t = this.table;
     const pool = this.enc.pool;
     const path = result.path;
@@ -352,7 +355,17 @@ export class StateRecorder {
         t.setIds(pc, 1, PATH_VISIT | EXACT, this.frame[pc]!, pool, this.bStart[pc]!, this.bEnd[pc]!, pool, a0, a1);
       }
     }
-    return t.done();
+    const recorded = this.bStart.reduce((k, x) => k + (x >= 0 ? 1 : 0), 0);
+    if (recorded <= maxRows) return t.done();
+    // a huge program: the failing path's end and the instructions around the failing one keep theirs
+    const keep = new Uint8Array(this.visits.length);
+    let kept = 0;
+    const take = (pc: number): void => { if (kept < maxRows && pc >= 0 && pc < keep.length && !keep[pc] && this.bStart[pc]! >= 0) { keep[pc] = 1; kept++; } };
+    const fail = result.error?.pc ?? (path?.at(-1) ?? 0);
+    for (let i = (path?.length ?? 0) - 1; i >= 0 && kept < maxRows / 2; i--) take(path![i]!);
+    for (let d = 0; kept < maxRows && (fail - d >= 0 || fail + d < keep.length); d++) { take(fail - d); take(fail + d); }
+    return t.done(keep, `to keep the page small, states are embedded for ${kept} of the ${recorded} instructions the verifier processed: ` +
+      `the failing path's last ones and those around the failing instruction (limit ${maxRows})`);
   }
 
   /** Whether the failing path's states need a second run (`pathStates`): it passes some pc more than once. */
@@ -366,12 +379,12 @@ export class StateRecorder {
  * failing path passes a pc more than once runs once more with path states when `pathStates`
  * allows (they format a state per processed instruction).
  */
-export function verifyWithStates(program: Program, opts: VerifyOptions = {}, maxPathInsns = 200_000): { result: VerifyResult; states: CompactStates } {
+export function verifyWithStates(program: Program, opts: VerifyOptions = {}, maxPathInsns = 200_000, maxStateRows = MAX_STATE_ROWS): { result: VerifyResult; states: CompactStates } {
   const rec = new StateRecorder(program, opts);
   let result = verify(program, { ...opts, log: false, pathStates: false, onInsn: rec.onInsn });
   if (result.verdict === 'reject' && result.processed > 0 && result.processed <= maxPathInsns && rec.needsPathStates(result)) {
     const again = verify(program, { ...opts, log: false, pathStates: true });
     result = { ...again, ms: result.ms };
   }
-  return { result, states: rec.compact(result) };
+  return { result, states: rec.compact(result, maxStateRows) };
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../src/loader/index.js';
-import { buildProgramView, fromWire, packInts, stateAt, StateRecorder, toWire, unpackInts, verifyWithStates } from '../../src/report/index.js';
+import { buildProgramView, buildReportInput, fromWire, packInts, renderHtmlReport, stateAt, StateRecorder, toWire, unpackInts, verifyWithStates } from '../../src/report/index.js';
 import { stateEntries } from '../../src/report/states.js';
 import { getDomain } from '../../src/verifier/domains/domain.js';
 import { verify } from '../../src/verifier/index.js';
@@ -105,6 +105,21 @@ describe('StateRecorder', () => {
     // straight-line code: a whole state only every few dozen rows
     expect(states.fullAt.length).toBeLessThan(n / 16);
     expect(states.entries.length).toBeLessThan(n + 10);
+  });
+
+  it('a huge program: states only for the failing path\'s end and the failing pc\'s surroundings, and the page says so', async () => {
+    const n = 12_000;
+    const lines = ['r0 = 0', ...Array.from({ length: n - 3 }, () => 'r0 += 1'), 'r0 += r2', 'exit'];
+    const p = asm(lines.join('\n') + '\n', 'line.s');
+    const { result, states } = verifyWithStates(p, {}, 200_000, 3000);
+    const v = { pcStates: states };
+    expect(states.pc.length).toBeLessThanOrEqual(3000);
+    expect(stateAt(v, result.error!.pc)).toMatchObject({ path: true, exact: true });
+    expect(BigInt(stateAt(v, n - 2000)!.before.find(([k]) => k === 'R0')![1])).toBe(BigInt(n - 2001));
+    expect(stateAt(v, 100)).toBeNull();
+    expect(states.omitted).toMatch(/states are embedded for 3000 of the 11999 instructions/);
+    const html = renderHtmlReport(await buildReportInput('line.s', [p], { explain: false, maxStateRows: 3000 }));
+    expect(html).toContain('states are embedded for 3000 of the 11999 instructions the verifier processed');
   });
 
   it('a path through a pc visited more than once takes its states from a second, path-tracking run', () => {
