@@ -4,7 +4,7 @@
  * running kernel when asked to.
  */
 import type { Program } from '../isa/program.js';
-import type { VerifyOptions } from '../verifier/index.js';
+import type { VerifyOptions, VerifyResult } from '../verifier/index.js';
 import type { ExplainReport, KernelVerdictInput, ProgramReportInput, ReportInput } from './model.js';
 import { verifyWithStates } from './states.js';
 
@@ -16,10 +16,12 @@ export interface BuildReportOptions {
   kernel?: (p: Program) => Promise<KernelVerdictInput>;
   /** Above this many processed insns, no path states are recorded (default 200,000). */
   maxLogInsns?: number;
+  /** Above this many processed pcs, states are embedded for the failing path's end and the failing pc's surroundings only (default 200,000). */
+  maxStateRows?: number;
 }
 
 /** What the report needs from an explain implementation. */
-export type Explainer = (program: Program, options: VerifyOptions) => Promise<ExplainReport | null>;
+export type Explainer = (program: Program, options: VerifyOptions, verified?: VerifyResult) => Promise<ExplainReport | null>;
 
 let explainer: Explainer | null | undefined;
 
@@ -31,7 +33,7 @@ export async function loadExplainer(): Promise<Explainer | null> {
   if (explainer !== undefined) return explainer;
   try {
     const mod = await import('../smt/explain/index.js');
-    explainer = async (p, o) => mod.explainProgram(p, { verify: o, fix: true });
+    explainer = async (p, o, verified) => mod.explainProgram(p, { verify: o, fix: true, ...(verified && { verified }) });
   } catch {
     explainer = null;
   }
@@ -44,14 +46,14 @@ export async function buildReportInput(file: string, programs: readonly Program[
   const out: ProgramReportInput[] = [];
   for (const p of programs) {
     // one run records the verdict and a state per pc; rejected programs also get their path's states
-    const { result, states } = verifyWithStates(p, opts.verify ?? {}, maxLog);
+    const { result, states } = verifyWithStates(p, opts.verify ?? {}, maxLog, opts.maxStateRows);
     const item: ProgramReportInput = { program: p, result, states };
     // explain re-verifies with a log and encodes the whole path: pointless for exploration limits.
     if (result.verdict === 'reject' && (opts.explain ?? true) && result.processed <= maxLog && result.error?.kind !== 'too_large') {
       const ex = await loadExplainer();
       if (ex) {
         try {
-          item.explain = await ex(p, opts.verify ?? {});
+          item.explain = await ex(p, opts.verify ?? {}, result);
         } catch (e) {
           item.explain = { feasible: null, reason: `explain failed: ${e instanceof Error ? e.message : String(e)}` };
         }

@@ -6,12 +6,57 @@
  * register, and states decoded per block when one is opened. Every string from the input goes
  * through textContent / d3's .text(), never through innerHTML.
  */
+import { PACK_ALPHABET } from './wire.js';
+
 export const REPORT_CLIENT_JS = String.raw`
 (function () {
   'use strict';
   var island = document.getElementById('bpflab-data');
   if (!island) return;
   var data = JSON.parse(island.textContent || '{}');
+  var ALPHABET = '${PACK_ALPHABET}';
+
+  // The inverse of wire.ts packInts: base-64 varints of deltas, odd codes followed by a run count.
+  function unpack(s) {
+    var out = [], pos = 0, prev = 0;
+    function next() {
+      var n = 0, scale = 1;
+      for (;;) {
+        var c = ALPHABET.indexOf(s.charAt(pos++));
+        if (c < 0) throw new Error('bad packed data');
+        n += (c % 32) * scale;
+        if (c < 32) return n;
+        scale *= 32;
+      }
+    }
+    while (pos < s.length) {
+      var code = next(), zz = Math.floor(code / 2);
+      var d = zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2;
+      var n = code % 2 === 1 ? next() : 1;
+      for (var k = 0; k < n; k++) { prev += d; out.push(prev); }
+    }
+    return out;
+  }
+
+  // Offsets of each group in a concatenated column, from the group lengths.
+  function offsets(lens) {
+    var o = new Array(lens.length), at = 0;
+    for (var i = 0; i < lens.length; i++) { o[i] = at; at += lens[i]; }
+    return o;
+  }
+
+  function unpackView(v) {
+    var idx = unpack(v.text);
+    v.text = idx.map(function (i) { return v.lines[i]; });
+    v.path = v.path === null ? null : unpack(v.path);
+    var t = v.pcStates;
+    if (t) {
+      ['pc', 'visits', 'flags', 'frame', 'fullAt', 'fullLen', 'full', 'deltaLen', 'delta'].forEach(function (k) { t[k] = unpack(t[k]); });
+      t.fullOff = offsets(t.fullLen);
+      t.deltaOff = offsets(t.deltaLen);
+    }
+    return v;
+  }
   var LINE_H = 16, PAD = 7, ROW_H = 19, TEXT_K = 0.45, START_K = 1;
 
   function el(tag, cls, text) {
@@ -66,7 +111,7 @@ export const REPORT_CLIENT_JS = String.raw`
     this.shown = {};
     this.targets = {};
     for (var t = 0; t < view.targets.length; t++) this.targets[view.targets[t][0]] = view.targets[t][1];
-    this.onPath = {};
+    this.onPath = new Uint8Array(view.insns);
     var path = view.path || [];
     for (var q = 0; q < path.length; q++) this.onPath[path[q]] = 1;
     this.impr = view.explain && view.explain.imprecision ? view.explain.imprecision.pc : -1;
@@ -95,40 +140,47 @@ export const REPORT_CLIENT_JS = String.raw`
     for (var k = 0; k < view.insns; k++) if (view.text[k] !== '') this.order.push(k);
   }
 
-  // The verifier state at pc, decoded from the compact table (cached; a block's pcs are decoded together).
+  // The verifier state at pc, decoded from the columns (states.ts: CompactStates) and cached.
   Program.prototype.state = function (pc) {
-    if (this.decoded[pc] !== undefined) return this.decoded[pc];
-    var b = this.blockOf(pc);
-    var lo = b ? b.start : pc, hi = b ? b.end : pc;
-    for (var x = lo; x <= hi; x++) this.decoded[x] = this.decode(x);
-    return this.decoded[pc] !== undefined ? this.decoded[pc] : (this.decoded[pc] = this.decode(pc));
+    if (this.decoded[pc] === undefined) this.decoded[pc] = this.decode(pc);
+    return this.decoded[pc];
   };
 
-  // before: entry ids or 0 ("the state after pc-1"); after: the changes (ids set, -(id+1) removed).
+  // Binary search: the first index of the ascending xs whose value is >= x.
+  function lowerBound(xs, x) {
+    var lo = 0, hi = xs.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (xs[mid] < x) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+
+  // The nearest row with a whole state at or before pc's row, then each row's changes up to it.
   Program.prototype.decode = function (pc) {
     var t = this.v.pcStates;
-    var s = t && t.pcs[pc];
-    if (!s) return null;
+    if (!t) return null;
+    var row = lowerBound(t.pc, pc);
+    if (row >= t.pc.length || t.pc[row] !== pc) return null;
     function entry(i) { var e = t.entries[i]; var eq = e.indexOf('='); return [e.slice(0, eq), e.slice(eq + 1)]; }
-    function afterOf(q) {
-      var x = t.pcs[q], m = {}, names = [];
-      if (x[3] === 0) { var p = afterOf(q - 1); m = p.m; names = p.names; }
-      else x[3].forEach(function (i) { var e = entry(i); m[e[0]] = e[1]; names.push(e[0]); });
-      x[4].forEach(function (d) {
-        if (d >= 0) { var e = entry(d); if (m[e[0]] === undefined) names.push(e[0]); m[e[0]] = e[1]; }
-        else delete m[entry(-d - 1)[0]];
-      });
-      return { m: m, names: names };
+    var f = lowerBound(t.fullAt, row + 1) - 1;
+    var m = {}, names = [], i;
+    function set(e) { if (m[e[0]] === undefined) names.push(e[0]); m[e[0]] = e[1]; }
+    function apply(r) {
+      for (var q = t.deltaOff[r]; q < t.deltaOff[r] + t.deltaLen[r]; q++) {
+        var d = t.delta[q];
+        if (d >= 0) set(entry(d)); else delete m[entry(-d - 1)[0]];
+      }
     }
-    var before;
-    if (s[3] === 0) { var pb = afterOf(pc - 1); before = pb.names.filter(function (k) { return pb.m[k] !== undefined; }).map(function (k) { return [k, pb.m[k]]; }); }
-    else before = s[3].map(entry);
-    var a = afterOf(pc);
-    var after = a.names.filter(function (k, i) { return a.m[k] !== undefined && a.names.indexOf(k) === i; }).map(function (k) { return [k, a.m[k]]; });
-    var bm = {}, changed = [];
+    for (i = t.fullOff[f]; i < t.fullOff[f] + t.fullLen[f]; i++) set(entry(t.full[i]));
+    for (var r = t.fullAt[f]; r < row; r++) apply(r);
+    var before = names.filter(function (k) { return m[k] !== undefined; }).map(function (k) { return [k, m[k]]; });
+    var bm = {};
     before.forEach(function (e) { bm[e[0]] = e[1]; });
-    Object.keys(a.m).concat(Object.keys(bm)).forEach(function (k) { if (a.m[k] !== bm[k] && changed.indexOf(k) < 0) changed.push(k); });
-    return { n: s[0], path: (s[1] & 1) !== 0, exact: (s[1] & 2) !== 0, frame: s[2], before: before, after: after, changed: changed, am: a.m };
+    names = before.map(function (e) { return e[0]; });
+    apply(row);
+    var after = names.filter(function (k) { return m[k] !== undefined; }).map(function (k) { return [k, m[k]]; });
+    var changed = [];
+    Object.keys(m).concat(Object.keys(bm)).forEach(function (k) { if (m[k] !== bm[k] && changed.indexOf(k) < 0) changed.push(k); });
+    var flags = t.flags[row];
+    return { n: t.visits[row], path: (flags & 1) !== 0, exact: (flags & 2) !== 0, frame: t.frame[row], before: before, after: after, changed: changed, am: m };
   };
 
   Program.prototype.init = function () {
@@ -213,7 +265,7 @@ export const REPORT_CLIENT_JS = String.raw`
       var pc = r.pc;
       var st = this.v.pcStates ? this.state(pc) : null;
       var cls = 'row insn' + (this.onPath[pc] ? ' path' : '') + (this.v.error && this.v.error.pc === pc ? ' fail' : '') +
-        (this.impr === pc ? ' impr' : '') + (this.marks[pc] ? ' ' + this.marks[pc] : '') + (this.v.pcStates && !st ? ' unvisited' : '') + (this.sel === pc ? ' sel' : '') + (this.hit && this.hit[pc] ? ' hit' : '');
+        (this.impr === pc ? ' impr' : '') + (this.marks[pc] ? ' ' + this.marks[pc] : '') + (this.v.pcStates && !st && !this.v.pcStates.omitted ? ' unvisited' : '') + (this.sel === pc ? ' sel' : '') + (this.hit && this.hit[pc] ? ' hit' : '');
       d = el('div', cls);
       d.setAttribute('data-pc', pc);
       d.appendChild(el('span', 'mk'));
@@ -492,12 +544,6 @@ export const REPORT_CLIENT_JS = String.raw`
     c.strokeRect(ox + (-t.x / t.k) * k, oy + (-t.y / t.k) * k, (s.w / t.k) * k, (s.h / t.k) * k);
   };
 
-  Program.prototype.blockOf = function (pc) {
-    var nodes = this.v.graph ? this.v.graph.nodes : [];
-    for (var i = 0; i < nodes.length; i++) if (pc >= nodes[i].start && pc <= nodes[i].end) return nodes[i];
-    return null;
-  };
-
   // The node drawn for pc in the current view (a block, or its collapsed subprogram).
   Program.prototype.nodeOf = function (pc) {
     var nodes = this.graph ? this.graph.nodes : [];
@@ -577,7 +623,8 @@ export const REPORT_CLIENT_JS = String.raw`
       body.appendChild(fb);
     }
     if (!st) {
-      body.appendChild(el('div', 'empty', this.v.statesNote ? this.v.statesNote : 'The verifier never processed this instruction on any path it explored.'));
+      var t = this.v.pcStates;
+      body.appendChild(el('div', 'empty', this.v.statesNote ? this.v.statesNote : t && t.omitted ? 'No state embedded for this instruction: ' + t.omitted + '.' : 'The verifier never processed this instruction on any path it explored.'));
       return;
     }
     var before = {}, after = {}, names = [], seen = {};
@@ -610,7 +657,7 @@ export const REPORT_CLIENT_JS = String.raw`
   var programs = [];
   var active = null;
   (data.programs || []).forEach(function (v) {
-    var p = new Program(v);
+    var p = new Program(unpackView(v));
     programs.push(p);
     try { p.init(); } catch (e) { if (window.console) console.error(e); }
   });

@@ -13,6 +13,7 @@ import type { ExplainReport, KernelVerdictInput, ReportInput } from './model.js'
 import { renderSarif } from './sarif.js';
 import { REPORT_CSS } from './styles.js';
 import { buildProgramView, type ProgramView, type ViewOptions } from './view.js';
+import { toWire } from './wire.js';
 
 let d3Source: string | undefined;
 
@@ -104,7 +105,7 @@ function explainCard(e: ExplainReport): string {
   }
   if (e.fixes) {
     const good = e.fixes.filter((f) => f.verified);
-    const items = good.map((f) => `<div class="fix"><b>Verified fix</b> before ${pcLink(f.pc)}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${h(f.description)}${f.c ? `<pre>${h(f.c)}</pre>` : ''}<pre>${h(f.insns.join('\n'))}</pre><div class="stats">re-verified: accepted${f.replayed === true ? ' · the counterexample no longer fails on the patched program' : f.replayed === false ? ` · the counterexample still fails (${h(f.replayNote ?? '')})` : ''}</div></div>`);
+    const items = good.map((f) => `<div class="fix"><b>Verified fix</b> ${f.inPlace ? 'at' : 'before'} ${pcLink(f.pc)}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${h(f.description)}${f.c ? `<pre>${h(f.c)}</pre>` : ''}<pre>${h(f.insns.join('\n'))}</pre><div class="stats">re-verified: accepted${f.replayed === true ? ' · the counterexample no longer fails on the patched program' : f.replayed === false ? ` · the counterexample still fails (${h(f.replayNote ?? '')})` : ''}</div></div>`);
     if (!good.length) items.push(`<div class="fix failed">${e.fixes.length ? `${e.fixes.length} candidate patch${e.fixes.length === 1 ? '' : 'es'} tried; the verifier accepted none` : 'no candidate patch for this rejection'}</div>`);
     left.push(`<div class="fixes">${items.join('')}</div>`);
   }
@@ -146,7 +147,8 @@ function pathBar(v: ProgramView): string {
 function programSection(v: ProgramView): string {
   const meta = [v.section && v.section !== v.name ? `section ${v.section}` : '', v.type, plural(v.insns, 'insn'), v.file].filter(Boolean).map(h).join(' · ');
   const badge = v.verdict === 'accept' ? '<span class="chip accept">ACCEPTED</span>' : '<span class="chip reject">REJECTED</span>';
-  const stats = `processed ${v.processed} insns · ${plural(v.states, 'state')} · ${v.ms.toFixed(1)} ms`;
+  const omitted = v.pcStates?.omitted ? ` · ${h(v.pcStates.omitted)}` : '';
+  const stats = `processed ${v.processed} insns · ${plural(v.states, 'state')} · ${v.ms.toFixed(1)} ms${omitted}`;
   const maps = v.maps.length
     ? `<details class="maps"><summary>${plural(v.maps.length, 'map')}</summary><table>${v.maps.map((m) => `<tr><td class="mono">${h(m.name)}</td><td>${h(m.type)}</td><td>key ${m.keySize} B</td><td>value ${m.valueSize} B</td><td>${m.maxEntries} entries</td></tr>`).join('')}</table></details>`
     : '';
@@ -213,7 +215,7 @@ ${toc}
 ${views.map(programSection).join('\n')}
 </main>
 <footer>${footer}</footer>
-<script type="application/json" id="bpflab-data">${jsonForScript({ file: input.file, programs: views })}</script>
+<script type="application/json" id="bpflab-data">${jsonForScript({ file: input.file, programs: views.map(toWire) })}</script>
 <script>${scriptBody(d3Bundle())}</script>
 <script>${scriptBody(REPORT_CLIENT_JS)}</script>
 </body>

@@ -11,3 +11,4 @@ export { buildProgramView, sourceAt, stateAt, type ProgramView, type ViewOptions
 export { verifyWithStates, StateRecorder, type CompactStates } from './states.js';
 export { statesFromLog, splitState, type LogStates, type VisitState, type StateEntries } from './log-states.js';
 export { escapeHtml, jsonForScript } from './escape.js';
+export { packInts, unpackInts, toWire, fromWire, type WireView, type PackedStates } from './wire.js';

@@ -53,7 +53,7 @@ export interface ExplainReport {
   /** The instructions that matter (a leak's acquire and exit, ...). */
   sites?: { pc: number; role: string; what: string; line?: string }[];
   /** Candidate patches (`explain --fix`), each re-verified. */
-  fixes?: { kind: string; pc: number; from?: number; insns: string[]; description: string; c: string | null; verified: boolean; verdict: string; replayed: boolean | null; replayNote?: string }[];
+  fixes?: { kind: string; pc: number; from?: number; insns: string[]; inPlace?: boolean; description: string; c: string | null; verified: boolean; verdict: string; replayed: boolean | null; replayNote?: string }[];
   /** The failing access in the witness: region, offset from its origin, size (decimal strings). */
   access?: { region: string; offset: string; size: string } | null;
 }

@@ -298,26 +298,57 @@ function statesOfLog(r: VerifyResult, failPc: number | null, path: number[] | nu
 /** The decoded state of `pc` in a view (null when the verifier never processed it); the page's decoder does the same. */
 export function stateAt(v: Pick<ProgramView, 'pcStates'>, pc: number): ViewState | null {
   const t = v.pcStates;
-  const s = t?.pcs[pc];
-  if (!t || !s) return null;
+  if (!t) return null;
+  const row = lowerBound(t.pc, pc);
+  if (row >= t.pc.length || t.pc[row] !== pc) return null;
   const entry = (i: number): [string, string] => {
     const e = t.entries[i]!;
     const eq = e.indexOf('=');
     return [e.slice(0, eq), e.slice(eq + 1)];
   };
-  const afterOf = (q: number): Map<string, string> => {
-    const x = t.pcs[q]!;
-    const m = x[3] === 0 ? afterOf(q - 1) : new Map(x[3].map(entry));
-    for (const d of x[4]) {
+  const off = offsetsOf(t);
+  // the nearest row at or before `row` with a whole state, then the changes of the rows between
+  const f = lowerBound(t.fullAt, row + 1) - 1;
+  const m = new Map<string, string>();
+  for (let i = off.full[f]!; i < off.full[f]! + t.fullLen[f]!; i++) { const [k, val] = entry(t.full[i]!); m.set(k, val); }
+  const apply = (r: number): void => {
+    for (let i = off.delta[r]!; i < off.delta[r]! + t.deltaLen[r]!; i++) {
+      const d = t.delta[i]!;
       if (d >= 0) { const [k, val] = entry(d); m.set(k, val); } else m.delete(entry(-d - 1)[0]);
     }
-    return m;
   };
-  const before = s[3] === 0 ? [...afterOf(pc - 1)] : s[3].map(entry);
+  for (let r = t.fullAt[f]!; r < row; r++) apply(r);
+  const before = sortedEntries(m);
+  apply(row);
   const b = new Map(before);
-  const a = afterOf(pc);
-  const changed = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
-  return { n: s[0], path: (s[1] & PATH_VISIT) !== 0, exact: (s[1] & EXACT) !== 0, frame: s[2], before, after: sortedEntries(a), changed };
+  const changed = [...new Set([...m.keys(), ...b.keys()])].filter((k) => m.get(k) !== b.get(k));
+  const flags = t.flags[row]!;
+  return { n: t.visits[row]!, path: (flags & PATH_VISIT) !== 0, exact: (flags & EXACT) !== 0, frame: t.frame[row]!, before, after: sortedEntries(m), changed };
+}
+
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const offsetCache = new WeakMap<CompactStates, { full: Int32Array; delta: Int32Array }>();
+
+/** Where each `fullAt` row's and each row's indices start in `full` and `delta`. */
+function offsetsOf(t: CompactStates): { full: Int32Array; delta: Int32Array } {
+  let o = offsetCache.get(t);
+  if (!o) {
+    o = { full: new Int32Array(t.fullLen.length), delta: new Int32Array(t.deltaLen.length) };
+    for (let i = 1; i < t.fullLen.length; i++) o.full[i] = o.full[i - 1]! + t.fullLen[i - 1]!;
+    for (let i = 1; i < t.deltaLen.length; i++) o.delta[i] = o.delta[i - 1]! + t.deltaLen[i - 1]!;
+    offsetCache.set(t, o);
+  }
+  return o;
 }
 
 /** The path the verifier reported (when its result carries one). */

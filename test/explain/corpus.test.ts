@@ -18,6 +18,9 @@ const rejected = findEntries(resolve(root, 'corpus')).filter((e) => e.expect.ver
 /** Why an entry may stay undecided: rules checked before any path exists, a path past the bound, or a construct the verifier itself does not model. */
 const UNDECIDED_REASONS = /static rule checked before any path|unroll bound|construct bpflab does not model/;
 const outcomes = { feasible: [] as string[], infeasible: [] as string[], undecided: [] as string[] };
+/** Real bounds, NULL and leak rejections (a packet pointer a helper invalidated counts as bounds: its fix is a bounds re-check). */
+const FIXABLE = new Set(['packet_oob', 'map_value_oob', 'stack_oob', 'mem_oob', 'unbounded_access', 'null_pointer', 'reference_leak']);
+const fixRate = { fixed: [] as string[], missed: [] as string[] };
 
 describe('explain: every rejected corpus entry', () => {
   afterAll(async () => {
@@ -25,7 +28,8 @@ describe('explain: every rejected corpus entry', () => {
     console.log(
       `explain over ${rejected.length} rejected corpus entries: ${outcomes.feasible.length} feasible, ` +
         `${outcomes.infeasible.length} infeasible (${outcomes.infeasible.join(', ') || 'none'}), ` +
-        `${outcomes.undecided.length} undecided (${outcomes.undecided.join(', ') || 'none'})`,
+        `${outcomes.undecided.length} undecided (${outcomes.undecided.join(', ') || 'none'}); ` +
+        `explain --fix: a verified, replayed fix for ${fixRate.fixed.length} of ${fixRate.fixed.length + fixRate.missed.length} real bounds/NULL/leak rejections (none for ${fixRate.missed.join(', ') || '-'})`,
     );
   });
 
@@ -42,7 +46,7 @@ describe('explain: every rejected corpus entry', () => {
       for (const p of programs) {
         // the load options the entry pins (e.g. BPF_F_STRICT_ALIGNMENT) are part of its verdict
         const x = entry.sidecar.programs ? expectationFor(entry.sidecar, p) : entry.expect;
-        exps.push(await explainProgram(p, { verify: { insnLimit: 100_000, ...verifyFlags(x?.options) } }));
+        exps.push(await explainProgram(p, { verify: { insnLimit: 100_000, ...verifyFlags(x?.options) }, fix: true }));
       }
       const ex = exps.find((x) => x.verdict === 'reject');
       expect(ex, 'some program of the entry is rejected').toBeDefined();
@@ -56,6 +60,10 @@ describe('explain: every rejected corpus entry', () => {
         // the VM run of the witness shows the fault: a trap, a return value, a leak's acquire and exit, or the rule's instruction reached
         expect(e.replay!.reproduced, JSON.stringify(e.replay)).toBe(true);
         if (e.check === 'memory' && e.replay!.fault) expect(e.replay!.fault.pc).toBe(e.error!.pc);
+        if (FIXABLE.has(e.error!.kind) || /packet data changed/.test(e.reason)) {
+          // every fix shown was accepted by the verifier; one that also stops the counterexample counts
+          (e.fixes?.some((f) => f.verified && f.replayed === true) ? fixRate.fixed : fixRate.missed).push(name);
+        }
       } else if (e.feasible === false) {
         outcomes.infeasible.push(name);
         expect(e.imprecision).not.toBeNull();
@@ -70,4 +78,10 @@ describe('explain: every rejected corpus entry', () => {
       }
     });
   }
+
+  it('explain --fix finds a verified, replayed fix for at least 80 % of the real bounds, NULL and leak rejections', () => {
+    const n = fixRate.fixed.length + fixRate.missed.length;
+    expect(n).toBeGreaterThanOrEqual(20);
+    expect(fixRate.fixed.length / n, `no fix for ${fixRate.missed.join(', ')}`).toBeGreaterThanOrEqual(0.8);
+  });
 });

@@ -25,6 +25,32 @@ const INDEX = corpus('map/value-var-index-too-big.s');
 const LEAK_ONE_PATH = corpus('refs/ringbuf-leak-one-path.s');
 /** A hash lookup read without a NULL check. */
 const NULL_DEREF = corpus('map/hash-const-key-null.s');
+/** A checked packet pointer kept in r7 across bpf_skb_pull_data, then read. */
+const STALE_AFTER_PULL = corpus('packet/stale-after-pull.s');
+/** A checked packet pointer spilled across bpf_xdp_adjust_head, filled and read twice. */
+const STALE_SPILL = `.type xdp
+    r6 = r1
+    r2 = *(u32 *)(r1 +0)
+    r3 = *(u32 *)(r1 +4)
+    r7 = r2
+    r7 += 14
+    r4 = r7
+    r4 += 20
+    if r4 > r3 goto out
+    *(u64 *)(r10 -8) = r7
+    r1 = r6
+    r2 = -4
+    call bpf_xdp_adjust_head
+    if r0 != 0 goto out
+    r8 = *(u64 *)(r10 -8)
+    r0 = *(u8 *)(r8 +9)
+    r0 = *(u8 *)(r8 +12)
+    r0 = 2
+    exit
+out:
+    r0 = 1
+    exit
+`;
 
 afterAll(async () => {
   await closeExplain();
@@ -89,6 +115,45 @@ describe('explain --fix', () => {
     const f = e.fixes!.find((x) => x.verified)!;
     expect(f).toMatchObject({ kind: 'packet_check', pc: 5, replayed: true });
     expect(f.description).toContain('+ 16');
+  });
+
+  it('a packet pointer kept across bpf_skb_pull_data: re-derived from ctx after the call and checked again', async () => {
+    const e = await explainProgram(prog(STALE_AFTER_PULL), { fix: true });
+    expect(e.feasible).toBe(true);
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'packet_reload', pc: 10, from: 9, replayed: true });
+    expect(f.insns).toEqual(['r7 = *(u32 *)(r6 +76)', 'r9 = *(u32 *)(r6 +80)', 'r8 = r7', 'r8 += 1', 'if r8 <= r9 goto pc+2', 'r0 = 2', 'exit']);
+    expect(f.description).toMatch(/bpf_skb_pull_data at insn 9 changes packet data/);
+  });
+
+  it('a packet pointer spilled across bpf_xdp_adjust_head: re-derived at its offset after the fill, for every read that follows', async () => {
+    const e = await explainProgram(prog(STALE_SPILL), { fix: true });
+    expect(e.feasible).toBe(true);
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'packet_reload', pc: 14, from: 13, replayed: true });
+    expect(f.insns.slice(0, 2)).toEqual(['r8 = *(u32 *)(r6 +0)', 'r8 += 14']);
+    expect(f.description).toContain('check 13 bytes'); // the reads at +9 and +12
+  });
+
+  it('a ring buffer record written past its size: the reservation made big enough, in place', async () => {
+    const e = await explainProgram(prog(corpus('refs/ringbuf-oob.s')), { fix: true });
+    expect(e.feasible).toBe(true);
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'reserve_size', pc: 2, inPlace: true, insns: ['r2 = 16'], replayed: true });
+  });
+
+  it('a map value read past its end at a constant offset: the value declared big enough', async () => {
+    const e = await explainProgram(prog(corpus('map/value-past-end.s')), { fix: true });
+    const f = e.fixes!.find((x) => x.verified)!;
+    expect(f).toMatchObject({ kind: 'value_size', pc: 7, inPlace: true, replayed: true });
+    expect(f.description).toContain('declare the value with 16 bytes');
+  });
+
+  it('a stack store outside the frame: moved to the nearest free slot inside it; not when fp escapes into a register', async () => {
+    const e = await explainProgram(prog(corpus('stack/write-below-frame.s')), { fix: true });
+    expect(e.fixes!.find((x) => x.verified)).toMatchObject({ kind: 'stack_slot', pc: 0, insns: ['*(u64 *)(r10 -512) = 0'], replayed: true });
+    const escaped = await explainProgram(prog(corpus('map/key-outside-stack.s')), { fix: true });
+    expect(escaped.fixes!.filter((x) => x.kind === 'stack_slot')).toEqual([]);
   });
 
   it('a variable map-value index: a check (and a mask) before the pointer addition', async () => {

@@ -156,7 +156,6 @@ export const CASES: HostileCase[] = [
     setup: (dir) => { writeFileSync(join(dir, 'long.s'), longRejected(130_000)); return cmd === 'report' ? ['report', 'long.s', '-o', 'long.html'] : [cmd, 'long.s']; },
     // explain's verdict on this path is "undecided" (exit 0): longer than the paths it encodes.
     check: (o) => { expectNoInternal(o); must(o.code === 1 || ((cmd === 'disasm' || cmd === 'explain') && o.code === 0), 'a normal verdict', o); },
-    ...(cmd === 'report' && { pending: 'the report completes with its verdict, but takes about 20 s of CPU and writes 54 MB of HTML for 130,000 insns (src/report, issue 14)' }),
   })),
 
   {

@@ -128,6 +128,27 @@ describe.skipIf(!haveChromium)('HTML report in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a 30,000-insn straight-line rejection: a compact page whose states decode at any pc', async () => {
+    const n = 30_000;
+    const p = asm(['r0 = 0', ...Array.from({ length: n - 3 }, () => 'r0 += 1'), 'r0 += r2', 'exit'].join('\n') + '\n', 'line.s');
+    const doc = renderHtmlReport(await buildReportInput('line.s', [p], { explain: false }));
+    expect(doc.length).toBeLessThan(1_500_000);
+    await open('line.html', doc);
+    const fail = await failingLine();
+    expect(fail.visible, JSON.stringify(fail)).toBe(true);
+    const state = page.locator('#p0 aside.state .sbody');
+    expect(await state.textContent()).toContain('state on the failing path');
+    const search = page.locator('#p0 input.search');
+    await search.fill('21234');
+    await search.press('Enter');
+    await expect.poll(() => page.locator('#p0 .row.insn.sel').getAttribute('data-pc')).toBe('21234');
+    const r0 = state.locator('table.regs tr', { hasText: 'R0' }).locator('td').nth(1);
+    expect(await r0.textContent()).toContain('0x52f1'); // 21233 before, 21234 after
+    expect(await r0.textContent()).toContain('0x52f2');
+    expect(await page.locator('#p0 .row').count()).toBeLessThan(200);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   for (const size of [3000, 10000]) {
     it(`a ${size}-insn program opens on its failing instruction, legibly; blocks show states; search finds pcs and registers`, async () => {
       const p = asm(longProgram(size), `long${size}.s`);

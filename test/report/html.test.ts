@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildProgramView, buildReportInput, escapeHtml, jsonForScript, renderHtmlReport, hexDump, stateAt, type ProgramView } from '../../src/report/index.js';
+import { buildProgramView, buildReportInput, escapeHtml, fromWire, jsonForScript, packInts, renderHtmlReport, hexDump, stateAt, unpackInts, type ProgramView, type WireView } from '../../src/report/index.js';
 import { verify } from '../../src/verifier/index.js';
 import { asm, BRANCHY, inputOf, longProgram, PACKET_OK, PACKET_OOB } from './helpers.js';
 
@@ -14,7 +14,8 @@ function markupOnly(html: string): string {
 function island(html: string): { file: string; programs: ProgramView[] } {
   const m = /<script type="application\/json" id="bpflab-data">([\s\S]*?)<\/script>/.exec(html);
   expect(m).not.toBeNull();
-  return JSON.parse(m![1]!) as { file: string; programs: ProgramView[] };
+  const data = JSON.parse(m![1]!) as { file: string; programs: WireView[] };
+  return { file: data.file, programs: data.programs.map(fromWire) };
 }
 
 describe('renderHtmlReport', () => {

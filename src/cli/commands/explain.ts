@@ -104,7 +104,7 @@ export function formatExplanation(p: Program, e: Explanation): string {
     for (const f of good) {
       out.push(`  verified fix: ${f.description}`);
       if (f.c) out.push(`    ${f.c}`);
-      out.push(`    bytecode before insn ${f.pc}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${f.insns.join('; ')}`);
+      out.push(`    bytecode ${f.inPlace ? 'change at' : 'before'} insn ${f.pc}${f.from !== undefined ? ` (on the edge from insn ${f.from})` : ''}: ${f.insns.join('; ')}`);
       out.push(`    re-verified: accepted${f.replayed === true ? '; the counterexample replayed on the patched program no longer fails' : f.replayed === false ? `; the counterexample still fails on it (${f.replayNote})` : ''}`);
     }
   }

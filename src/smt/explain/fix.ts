@@ -7,6 +7,12 @@
  * - Packet read past the proven length: `rT = rB; rT += off+size; if rT <= data_end goto +2; r0 = SAFE; exit`.
  * - Map value / memory at a variable offset: before the `rB += rX` that made it, `if rX <= LIMIT goto +2; ...`
  *   (the unsigned compare also rules out negatives), or `rX &= MASK` with MASK the largest 2^k-1 <= LIMIT.
+ * - Packet pointer used after a helper that changes packet data (bpf_skb_pull_data, bpf_xdp_adjust_head, ...:
+ *   the verifier turns every packet pointer into a scalar at the call): right after the call (or after the
+ *   fill of the stale spilled pointer), re-derive it from ctx->data and check it against ctx->data_end again.
+ * - A constant offset past the end of an object the program sizes itself: reserve a ring buffer record big
+ *   enough (the size operand of bpf_ringbuf_reserve), declare the map value big enough, or move a stack
+ *   access that lies outside the 512-byte frame to the nearest free slot inside it.
  * - Reference leaked at exit: on the leaking path's last edge into the exit, release the reference
  *   (bpf_ringbuf_discard / bpf_sk_release) from the register or stack slot that still holds it.
  * Each is described at the C level through line info ("add `if (!p) return XDP_DROP;` before line 33").
@@ -20,19 +26,22 @@ import { returnSpec, XDP_ACTIONS, TC_ACTIONS } from '../../runtime/context/index
 import { helperProto } from '../../runtime/helpers/prototypes.js';
 import { buildCfg, verify, type VerifierError, type VerifyOptions, type VerifyResult } from '../../verifier/index.js';
 import { liveRegisters } from '../../verifier/liveness.js';
-import { asmPatch as A, insertBefore, insertOnEdge, type Patched } from './patch.js';
+import { asmPatch as A, insertBefore, insertOnEdge, replaceInsn, withValueSize, type Patched } from './patch.js';
 import { acquireOf, field, RELEASE, stateAt, typeOf, type RegText } from './sites.js';
 import { replayWitness, type Witness } from './witness.js';
 
 export interface Fix {
   /** What the patch does. */
-  kind: 'null_check' | 'packet_check' | 'index_check' | 'index_mask' | 'size_check' | 'release';
+  kind: 'null_check' | 'packet_check' | 'packet_reload' | 'index_check' | 'index_mask' | 'size_check' | 'release'
+    | 'reserve_size' | 'value_size' | 'stack_slot';
   /** Original pc the code goes before. */
   pc: number;
   /** Only on the edge from this pc (other paths into `pc` skip the code). */
   from?: number;
-  /** The inserted instructions, as assembly. */
+  /** The inserted instructions, as assembly (with `inPlace`: the changed instruction or map). */
   insns: string[];
+  /** The patch changes the instruction at `pc` (or a map's declaration) instead of inserting code. */
+  inPlace?: boolean;
   /** In words. */
   description: string;
   /** The same at the C level, placed by line info ("add `...` before line 33 (file.c)"), when the program has line info. */
@@ -76,7 +85,11 @@ function freeRegs(p: Program, pc: number, avoid: number[]): number[] {
   }
 }
 
-interface Candidate { kind: Fix['kind']; pc: number; from?: number; code: Insn[]; description: string; c: string }
+/**
+ * A patch: `code` inserted before `pc` (on the edge from `from`), or, for a change in place (an
+ * operand, a map's value size), `patch` building the program and `shown` saying what changed.
+ */
+interface Candidate { kind: Fix['kind']; pc: number; from?: number; code: Insn[]; description: string; c: string; patch?: () => Patched; shown?: string[] }
 
 /** The register the failing instruction reads memory through (LDX src, ST/STX dst), or the helper argument named by the message. */
 function accessBase(ins: Insn, err: VerifierError): number | null {
@@ -110,17 +123,24 @@ function accessOf(ins: Insn): { size: number; off: number } | null {
   return { size: op.sizeBytes(op.size(ins.code)), off: ins.off };
 }
 
+/** The failing memory access: its base register, size and offset, and the state before it on the path. */
+function failingAccess(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): { b: number; acc: { size: number; off: number }; base: string | undefined } | null {
+  const ins = p.insns[err.pc]!;
+  const b = accessBase(ins, err);
+  const acc = accessOf(ins);
+  const last = stateAt(r, path.length - 1);
+  return b === null || !acc || !last ? null : { b, acc, base: last.regs[`R${b}`] };
+}
+
 /**
  * A packet check before the access, or earlier on the path while the base register keeps its value
  * (data_end or the context may be gone by the access itself).
  */
 function packetCheck(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
-  const ins = p.insns[err.pc]!;
-  const b = accessBase(ins, err);
-  const acc = accessOf(ins);
+  const fa = failingAccess(p, r, err, path);
+  if (!fa || typeOf(fa.base) !== 'pkt') return [];
+  const { b, acc } = fa;
   const n = path.length;
-  const last = stateAt(r, n - 1);
-  if (b === null || !acc || !last || typeOf(last.regs[`R${b}`]) !== 'pkt') return [];
   const ret = safeReturn(p);
   const endOff = p.type === 'xdp' ? 4 : 80; // xdp_md.data_end, __sk_buff.data_end
   const reach = acc.off + acc.size;
@@ -158,6 +178,189 @@ function packetCheck(p: Program, r: VerifyResult, err: VerifierError, path: read
     }];
   }
   return [];
+}
+
+/** ctx offsets of data and data_end (u32 fields of xdp_md and __sk_buff). */
+function packetFields(p: Program): { data: number; end: number } {
+  return p.type === 'xdp' ? { data: 0, end: 4 } : { data: 76, end: 80 };
+}
+
+const isHelperCall = (x: Insn): boolean => op.cls(x.code) === op.BPF_JMP && op.jmpOp(x.code) === op.BPF_CALL && x.src === 0;
+
+/** Whether `x` writes register `reg` (ALU, loads, a call's r0-r5). */
+function writesReg(x: Insn, reg: number): boolean {
+  const c = op.cls(x.code);
+  if ((c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_LDX || c === op.BPF_LD) && x.dst === reg) return true;
+  return (c === op.BPF_JMP || c === op.BPF_JMP32) && op.jmpOp(x.code) === op.BPF_CALL && reg <= 5;
+}
+
+/**
+ * A packet pointer the verifier invalidated at a helper call that changes packet data (it is a
+ * scalar at the access, a packet pointer before the call): re-derive it from ctx->data after the
+ * call, at the same constant offset, and check the bytes the accesses through it need against
+ * ctx->data_end. A pointer spilled before the call and filled after it is re-derived after the fill.
+ */
+function packetReload(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const fa = failingAccess(p, r, err, path);
+  if (!fa || typeOf(fa.base) !== 'scalar') return [];
+  const { b, acc } = fa;
+  const n = path.length;
+  // where the stale value lives going back along the path: R_b, then the stack slot it was filled from
+  let slot: number | null = null;
+  let reloadAt = n - 1; // path index the patch goes before
+  for (let i = n - 2; i >= 0 && n - 1 - i < 256; i--) {
+    const pc = path[i]!;
+    const x = p.insns[pc]!;
+    if (slot === null && op.cls(x.code) === op.BPF_LDX && x.dst === b && x.src === 10 && op.size(x.code) === op.BPF_DW) {
+      slot = x.off;
+      reloadAt = i + 1;
+      continue;
+    }
+    if (!isHelperCall(x)) {
+      const c = op.cls(x.code);
+      if (slot === null ? writesReg(x, b) : (c === op.BPF_STX || c === op.BPF_ST) && x.dst === 10 && x.off === slot) return [];
+      continue;
+    }
+    const before = stateAt(r, i);
+    const after = stateAt(r, i + 1);
+    if (!before || !after) return [];
+    const key = slot === null ? `R${b}` : `fp${slot}`;
+    const was = before.regs[key];
+    if (typeOf(was) !== 'pkt' || typeOf(after.regs[key]) === 'pkt') {
+      if (slot === null && b <= 5) return []; // a call clobbers r1-r5: no pointer survives in them
+      continue; // a helper that left packet pointers alone
+    }
+    // only pointers at a constant offset from data can be re-derived here
+    if (/umax|var_off|smax/.test(was!)) return [];
+    const k = field(was, 'off') ?? 0;
+    if (slot === null) reloadAt = i + 1;
+    const at = path[reloadAt]!;
+    const from = path[reloadAt - 1]!;
+    const st = stateAt(r, reloadAt);
+    if (!st) return [];
+    const ctxReg = [6, 7, 8, 9, 1, 2, 3, 4, 5].find((q) => q !== b && st.regs[`R${q}`] === 'ctx()');
+    const ctxSlot = ctxReg === undefined ? Object.keys(st.regs).find((q) => /^fp-\d+$/.test(q) && st.regs[q] === 'ctx()') : undefined;
+    if (ctxReg === undefined && ctxSlot === undefined) return [];
+    const free = freeRegs(p, at, [b, ...(ctxReg !== undefined ? [ctxReg] : [])]);
+    if (free.length < (ctxReg !== undefined ? 2 : 3)) return [];
+    const [end, t] = [free[0]!, free[1]!];
+    // the bytes the accesses through R_b need, up to the end of the straight-line code that uses it
+    let reach = acc.off + acc.size;
+    for (let q = err.pc + 1; q < p.insns.length; q++) {
+      const y = p.insns[q]!;
+      const cy = op.cls(y.code);
+      if (cy === op.BPF_JMP || cy === op.BPF_JMP32 || writesReg(y, b)) break;
+      const ay = accessOf(y);
+      if (ay && (cy === op.BPF_LDX ? y.src : y.dst) === b) reach = Math.max(reach, ay.off + ay.size);
+    }
+    const { data, end: endOff } = packetFields(p);
+    const ret = safeReturn(p);
+    const code: Insn[] = [];
+    let cr = ctxReg;
+    if (cr === undefined) { cr = free[2]!; code.push(A.ldx(op.BPF_DW, cr, 10, Number(ctxSlot!.slice(2)))); }
+    code.push(A.ldx(op.BPF_W, b, cr, data));
+    if (k) code.push(A.addImm(b, k));
+    code.push(A.ldx(op.BPF_W, end, cr, endOff), A.movReg(t, b), A.addImm(t, reach), A.jReg(op.BPF_JLE, t, end, 2), A.movImm(0, ret.value), A.exit());
+    const helper = helperName(x.imm) ?? `helper #${x.imm}`;
+    const ptr = `R${b}${k ? ` (packet + ${k})` : ''}`;
+    return [{
+      kind: 'packet_reload', pc: at, from, code,
+      description: `${helper} at insn ${pc} changes packet data, so the verifier forgets every packet pointer: re-derive ${ptr} from ctx->data ${slot === null ? 'after the call' : `after its fill from fp${slot}`} and check ${reach} bytes from it against ctx->data_end before insn ${err.pc}; return ${ret.name} otherwise`,
+      c: `data = (void *)(long)ctx->data; data_end = (void *)(long)ctx->data_end; ptr = data${k ? ` + ${k}` : ''}; if ((void *)(ptr + ${reach}) > data_end) return ${ret.name};   /* after ${helper}(): ptr is the packet pointer in R${b} */`,
+    }];
+  }
+  return [];
+}
+
+/** Whether an access of every path's value is past the end at a constant offset (no variable part). */
+const constantOffset = (text: string | undefined): boolean => text !== undefined && !/umax|var_off|smax/.test(text);
+
+/** The bytes from the object's start that the failing access needs: the pointer's fixed offset + the access's. */
+function needed(ptrText: string | undefined, acc: { size: number; off: number }): number {
+  return (field(ptrText, 'off') ?? 0) + acc.off + acc.size;
+}
+
+/** A ring buffer record written past its reserved size: reserve enough (the size is an immediate set before the call). */
+function reserveSize(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const fa = failingAccess(p, r, err, path);
+  if (!fa) return [];
+  const { acc, base: text } = fa;
+  const id = field(text, 'ref_obj_id');
+  const size = field(text, 'sz');
+  if (!/^ringbuf_mem\(/.test(text ?? '') || id === undefined || size === undefined || !constantOffset(text)) return [];
+  const want = needed(text, acc);
+  const reserve = acquireOf(p, r, path, id);
+  if (reserve === null || want <= size) return [];
+  // the immediate the size register got on the path before the call
+  const at = path.lastIndexOf(reserve);
+  for (let i = at - 1; i >= 0; i--) {
+    const pc = path[i]!;
+    const x = p.insns[pc]!;
+    if (x.code === (op.BPF_ALU64 | op.BPF_MOV | op.BPF_K) && x.dst === 2) {
+      return [{
+        kind: 'reserve_size', pc, code: [],
+        patch: () => replaceInsn(p, pc, A.movImm(2, want)),
+        shown: [`r2 = ${want}`],
+        description: `reserve ${want} bytes instead of ${size} at insn ${pc}: the record is written up to byte ${want} at insn ${err.pc}`,
+        c: `bpf_ringbuf_reserve(&rb, ${want}, 0)   /* was ${size}: the record is written up to byte ${want} */`,
+      }];
+    }
+    if (writesReg(x, 2)) return [];
+  }
+  return [];
+}
+
+/** A map value read or written past its end at a constant offset: declare the value big enough. */
+function valueSize(p: Program, r: VerifyResult, err: VerifierError, path: readonly number[]): Candidate[] {
+  const fa = failingAccess(p, r, err, path);
+  if (!fa) return [];
+  const { acc, base: text } = fa;
+  const name = /[(,]map=([^,)]+)/.exec(text ?? '')?.[1];
+  const index = name === undefined ? -1 : p.maps.findIndex((m) => m.name === name);
+  if (!/^map_value\(/.test(text ?? '') || index < 0 || !constantOffset(text)) return [];
+  const m = p.maps[index]!;
+  const want = needed(text, acc);
+  if (want <= m.valueSize || field(text, 'off')! + acc.off < 0) return [];
+  return [{
+    kind: 'value_size', pc: err.pc, code: [],
+    patch: () => withValueSize(p, index, want),
+    shown: [`.map ${m.name}: value=${want} (was ${m.valueSize})`],
+    description: `the access at insn ${err.pc} reaches byte ${want} of map ${m.name}'s ${m.valueSize}-byte value: declare the value with ${want} bytes (or access within the first ${m.valueSize})`,
+    c: `the value type of map ${m.name} needs ${want} bytes (it has ${m.valueSize}), or the access must stay within them`,
+  }];
+}
+
+/** A stack store or load through the frame pointer outside the 512-byte frame: the nearest free slot inside it. */
+function stackSlot(p: Program, err: VerifierError): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  const acc = accessOf(ins);
+  const c = op.cls(ins.code);
+  const base = c === op.BPF_LDX ? ins.src : ins.dst;
+  if (!acc || base !== 10 || (ins.off < 0 && ins.off >= -512 && ins.off + acc.size <= 0)) return [];
+  // bytes the program's other fp-relative accesses use
+  const used = new Uint8Array(512);
+  p.insns.forEach((x, pc) => {
+    const a = pc === err.pc ? null : accessOf(x);
+    const xb = op.cls(x.code) === op.BPF_LDX ? x.src : x.dst;
+    if (!a || xb !== 10) return;
+    for (let k = x.off; k < x.off + a.size; k++) if (k >= -512 && k < 0) used[512 + k] = 1;
+  });
+  if (p.insns.some((x) => op.cls(x.code) === op.BPF_ALU64 && x.src === 10 && op.aluOp(x.code) === op.BPF_MOV)) return []; // fp escapes into a register: its users are unknown
+  let best: number | null = null;
+  for (let off = -acc.size; off >= -512; off -= acc.size) {
+    let free = true;
+    for (let k = off; k < off + acc.size; k++) if (used[512 + k]) free = false;
+    if (free && (best === null || Math.abs(off - ins.off) < Math.abs(best - ins.off))) best = off;
+  }
+  if (best === null) return [];
+  const moved = { ...ins, off: best };
+  return [{
+    kind: 'stack_slot', pc: err.pc, code: [],
+    patch: () => replaceInsn(p, err.pc, moved),
+    shown: [disasmInsn([moved], 0)],
+    description: `the access at insn ${err.pc} uses fp${ins.off >= 0 ? '+' : ''}${ins.off}, outside the 512-byte frame [fp-512, fp-1]: use the free slot fp${best} instead`,
+    c: `a local variable at fp${best}: the frame is 512 bytes below the frame pointer`,
+  }];
 }
 
 /** A helper's variable size argument: bound it by the room its buffer has. */
@@ -321,6 +524,10 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
   else {
     cands.push(...nullCheck(p, err, st.regs));
     if (err.kind === 'packet_oob') cands.push(...packetCheck(p, r, err, path));
+    cands.push(...packetReload(p, r, err, path));
+    if (err.kind === 'mem_oob') cands.push(...reserveSize(p, r, err, path));
+    if (err.kind === 'map_value_oob') cands.push(...valueSize(p, r, err, path));
+    if (err.kind === 'stack_oob') cands.push(...stackSlot(p, err));
     cands.push(...sizeCheck(p, err, st.regs));
     cands.push(...indexCheck(p, r, err, path));
   }
@@ -328,15 +535,15 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
   for (const cand of cands.slice(0, maxTries)) {
     let patched: Patched;
     try {
-      patched = cand.from !== undefined ? insertOnEdge(p, cand.from, cand.pc, cand.code) : insertBefore(p, cand.pc, cand.code);
+      patched = cand.patch ? cand.patch() : cand.from !== undefined ? insertOnEdge(p, cand.from, cand.pc, cand.code) : insertBefore(p, cand.pc, cand.code);
     } catch {
       continue;
     }
     const v = verify(patched.program, { ...vopts, log: false, pathStates: false });
-    const insns = cand.code.map((_, k) => disasmInsn(patched.program.insns, patched.pcOf(cand.pc) - cand.code.length + k));
+    const insns = cand.shown ?? cand.code.map((_, k) => disasmInsn(patched.program.insns, patched.pcOf(cand.pc) - cand.code.length + k));
     const where = atLine(p, cand.pc);
     const fix: Fix = {
-      kind: cand.kind, pc: cand.pc, ...(cand.from !== undefined && { from: cand.from }), insns,
+      kind: cand.kind, pc: cand.pc, ...(cand.from !== undefined && { from: cand.from }), insns, ...(cand.patch && { inPlace: true }),
       description: cand.description,
       c: where ? `add \`${cand.c}\` ${where}` : null,
       verified: v.verdict === 'accept',

@@ -79,6 +79,8 @@ export interface ExplainOptions {
   noImprecision?: boolean;
   /** Propose patches and verify them (`explain --fix`). */
   fix?: boolean;
+  /** The result of `verify(program, verify)` when the caller has it (a report): saves the first run. */
+  verified?: VerifyResult;
 }
 
 function base(p: Program, r: VerifyResult, timeoutMs: number): Explanation {
@@ -107,7 +109,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? SOLVER_TIMEOUT_MS;
   // verify without the log first (a log of a 1M-instruction exploration costs more than it tells)
-  let r = verify(program, { ...opts.verify, log: false });
+  let r = opts.verified ?? verify(program, { ...opts.verify, log: false });
   if (r.verdict === 'reject' && r.error && r.processed <= MAX_LOGGED) r = verify(program, { ...opts.verify, log: true });
   const ex = base(program, r, timeoutMs);
   const done = (): Explanation => { ex.ms = Number((performance.now() - t0).toFixed(1)); return ex; };

@@ -79,6 +79,31 @@ function insertAt(p: Program, at: number, body: readonly Insn[], edgeFrom: numbe
   return { program, pcOf };
 }
 
+/** Replaces the instruction at `pc` (not the first slot of an ld_imm64): nothing moves. */
+export function replaceInsn(p: Program, pc: number, ins: Insn): Patched {
+  const insns = p.insns.map((x, i) => (i === pc ? { ...ins } : x));
+  return { program: { ...p, insns }, pcOf: (old) => old };
+}
+
+/**
+ * The program with map `index`'s value enlarged to `size` bytes: a global-data map's initial
+ * contents padded with zeros; its BTF value type no longer describes it and is dropped.
+ */
+export function withValueSize(p: Program, index: number, size: number): Patched {
+  const maps = p.maps.map((m, i) => {
+    if (i !== index) return m;
+    const { btfKeyTypeId: _k, btfValueTypeId: _v, ...rest } = m;
+    const grown = { ...rest, valueSize: size };
+    if (m.initial) {
+      const init = new Uint8Array(size);
+      init.set(m.initial.subarray(0, Math.min(size, m.initial.length)));
+      grown.initial = init;
+    }
+    return grown;
+  });
+  return { program: { ...p, maps }, pcOf: (old) => old };
+}
+
 // Small instruction builders for patches.
 const J = (jop: number, k: boolean): number => op.BPF_JMP | jop | (k ? op.BPF_K : op.BPF_X);
 export const asmPatch = {
