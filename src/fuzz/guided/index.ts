@@ -1,0 +1,5 @@
+/** Coverage-guided generation: verifier features, a corpus with a scheduler, and structure-aware mutations. */
+export { FeatureCollector, FEATURE_KINDS, featureKind, normaliseMessage, regClass } from './features.js';
+export { Guidance, type CoverageFeedback, type CoverageStats, type GuidanceOptions } from './guidance.js';
+export { applyMutations, guidedMutationArb, type GuidedMutation } from './mutate.js';
+export { guidedCaseArb, type GuidedArbOptions } from './arb.js';
