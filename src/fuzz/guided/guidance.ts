@@ -43,6 +43,22 @@ export interface CoverageStats {
   corpus: number;
 }
 
+/** What a campaign reached, as sets (they merge across workers and jobs). */
+export interface ReachedCoverage {
+  features: number[];
+  rejections: string[];
+  corpus: number;
+}
+
+/** The union of campaigns' coverage, as statistics (corpus sizes add up: each campaign has its own). */
+export function mergeCoverage(parts: readonly ReachedCoverage[]): CoverageStats & { reached: ReachedCoverage } {
+  const f = new Set<number>();
+  const r = new Set<string>();
+  let corpus = 0;
+  for (const p of parts) { for (const x of p.features) f.add(x); for (const x of p.rejections) r.add(x); corpus += p.corpus; }
+  return { features: f.size, rejections: r.size, corpus, reached: { features: [...f], rejections: [...r], corpus } };
+}
+
 /** What runCampaign needs from coverage feedback. */
 export interface CoverageFeedback {
   /** Options to verify `program` with (the collector's hook added). */
@@ -103,6 +119,11 @@ export class Guidance implements CoverageFeedback {
     return { features: this.top.size, rejections: this.messages.size, corpus: this.entries.length };
   }
 
+  /** The features and rejection messages reached, for merging campaigns (see mergeCoverage). */
+  reached(): ReachedCoverage {
+    return { features: [...this.top.keys()], rejections: [...this.messages], corpus: this.entries.length };
+  }
+
   /** Number of corpus programs (the scheduler's population). */
   get size(): number {
     return this.entries.length;
@@ -122,7 +143,7 @@ export class Guidance implements CoverageFeedback {
   }
 
   private weight(e: Entry): number {
-    return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 2 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
+    return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
   }
 
   private choose(r: number): Entry | null {
