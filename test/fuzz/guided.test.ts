@@ -4,7 +4,12 @@
  * its seed, and with the same number of programs it reaches verifier rejection paths the
  * structured-only campaign does not.
  */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { memoryIo } from '../../src/cli/io.js';
 import { assemble } from '../../src/isa/asm/index.js';
 import * as op from '../../src/isa/opcodes.js';
 import type { Program } from '../../src/isa/program.js';
@@ -132,5 +137,26 @@ describe('guided campaigns', () => {
     const v = verify(p, FUZZ_VERIFY_OPTIONS);
     const o = sanitizeOracle();
     expect(o.check({ program: p, inputs: [{ seed: 1, packet: new Uint8Array(64), ctx: new Uint8Array(0), maps: [] }] }, { verdict: () => v })).toBeNull();
+  });
+
+  test('bpflab fuzz --guided --corpus-dir writes the corpus as assembly and reports coverage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bpflab-guided-'));
+    try {
+      const io = memoryIo();
+      const code = await main(['fuzz', '--runs', '40', '--seed', '3', '--oracle', 'sanitize', '--guided', '--corpus-dir', join(dir, 'corpus'), '--out', join(dir, 'out'), '--no-seeds', '--json'], io);
+      expect(code, io.stderr).toBe(0);
+      const doc = JSON.parse(io.stdout) as { runs: number; guided: boolean; coverage: { features: number; rejections: number; corpus: number } };
+      expect(doc.guided).toBe(true);
+      expect(doc.runs).toBe(40);
+      expect(doc.coverage.features).toBeGreaterThan(0);
+      const files = readdirSync(join(dir, 'corpus'));
+      expect(files.length).toBe(doc.coverage.corpus);
+      for (const f of files) expect(() => assemble(readFileSync(join(dir, 'corpus', f), 'utf8'))).not.toThrow();
+      const bad = memoryIo();
+      expect(await main(['fuzz', '--runs', '1', '--corpus-dir', dir], bad)).toBe(2);
+      expect(bad.stderr).toMatch(/--corpus-dir needs --guided/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
