@@ -11,7 +11,7 @@
  *   flip      a conditional jump's comparison negated (jeq <-> jne, jgt <-> jle, ...)
  *   width     ALU <-> ALU64, JMP <-> JMP32; load/store size       edge     imm set to an edge constant
  *   dupblock  a run of units copied after itself                  splice   head of this program,
- *                                                                           tail of another
+ *   graft     an instruction of another program inserted                    tail of another
  */
 import fc from 'fast-check';
 import type { Insn } from '../../isa/insn.js';
@@ -87,7 +87,7 @@ export type GuidedMutation =
   | { k: 'flip' | 'width'; at: number }
   | { k: 'edge'; at: number; pick: number }
   | { k: 'dupblock'; at: number; len: number }
-  | { k: 'splice'; at: number; from: number };
+  | { k: 'splice' | 'graft'; at: number; from: number };
 
 const ALU_OPS = [op.BPF_ADD, op.BPF_SUB, op.BPF_MUL, op.BPF_DIV, op.BPF_OR, op.BPF_AND, op.BPF_LSH, op.BPF_RSH, op.BPF_MOD, op.BPF_XOR, op.BPF_MOV, op.BPF_ARSH];
 const JMP_OPS = [op.BPF_JEQ, op.BPF_JGT, op.BPF_JGE, op.BPF_JSET, op.BPF_JNE, op.BPF_JSGT, op.BPF_JSGE, op.BPF_JLT, op.BPF_JLE, op.BPF_JSLT, op.BPF_JSLE];
@@ -115,6 +115,7 @@ export const guidedMutationArb: fc.Arbitrary<GuidedMutation> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('edge' as const), at: pos, pick: fc.nat(IMM32_EDGES.length - 1) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('dupblock' as const), at: pos, len: fc.integer({ min: 2, max: 6 }) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('splice' as const), at: pos, from: pos }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('graft' as const), at: pos, from: pos }) },
 );
 
 /** Applies `muts` to a copy of `p`; `other` is the second parent of a splice. Positions are taken modulo the current length. */
@@ -182,6 +183,17 @@ export function applyMutations(p: Program, muts: readonly GuidedMutation[], othe
         const copies = new Map<Unit, Unit>(block.map((b) => [b, { insns: b.insns.map((x) => ({ ...x })), target: null }]));
         for (const [b, cp] of copies) cp.target = b.target ? copies.get(b.target) ?? b.target : null;
         units.splice(k + block.length, 0, ...copies.values());
+        break;
+      }
+      case 'graft': {
+        // Another corpus program's instruction: its operands were meaningful somewhere, unlike a raw one's.
+        const donor = toUnits(other.insns);
+        if (donor.length === 0) break;
+        const d = donor[m.from % donor.length]!;
+        const g: Unit = { insns: d.insns, target: null };
+        const k = m.at % (n + 1);
+        units.splice(k, 0, g);
+        if (hasOffTarget(g.insns[0]!)) g.target = units[Math.min(units.length - 1, k + 1 + Math.max(0, g.insns[0]!.off))] ?? null;
         break;
       }
       case 'splice': {
