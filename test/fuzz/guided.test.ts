@@ -132,11 +132,11 @@ describe('guided campaigns', () => {
     expect(o.check({ program: p, inputs: [{ seed: 1, packet: new Uint8Array(64), ctx: new Uint8Array(0), maps: [] }] }, { verdict: () => v })).toBeNull();
   });
 
-  test('bpflab fuzz --guided --corpus-dir writes the corpus as assembly and reports coverage', async () => {
+  test('bpflab fuzz --corpus-dir writes the corpus as assembly and reports coverage', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bpflab-guided-'));
     try {
       const io = memoryIo();
-      const code = await main(['fuzz', '--runs', '40', '--seed', '3', '--oracle', 'sanitize', '--guided', '--corpus-dir', join(dir, 'corpus'), '--out', join(dir, 'out'), '--no-seeds', '--json'], io);
+      const code = await main(['fuzz', '--runs', '40', '--seed', '3', '--oracle', 'sanitize', '--corpus-dir', join(dir, 'corpus'), '--out', join(dir, 'out'), '--no-seeds', '--json'], io);
       expect(code, io.stderr).toBe(0);
       const doc = JSON.parse(io.stdout) as { runs: number; guided: boolean; coverage: { features: number; rejections: number; corpus: number } };
       expect(doc.guided).toBe(true);
@@ -146,8 +146,8 @@ describe('guided campaigns', () => {
       expect(files.length).toBe(doc.coverage.corpus);
       for (const f of files) expect(() => assemble(readFileSync(join(dir, 'corpus', f), 'utf8'))).not.toThrow();
       const bad = memoryIo();
-      expect(await main(['fuzz', '--runs', '1', '--corpus-dir', dir], bad)).toBe(2);
-      expect(bad.stderr).toMatch(/--corpus-dir needs --guided/);
+      expect(await main(['fuzz', '--runs', '1', '--no-guided', '--corpus-dir', dir], bad)).toBe(2);
+      expect(bad.stderr).toMatch(/--corpus-dir needs guided generation/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 /**
- * `bpflab fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--json]`:
- * a fuzzing campaign (SPEC section 1). Progress on stderr; every new finding is minimised and
+ * `bpflab fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--no-guided | --corpus-dir DIR] [--json]`:
+ * a fuzzing campaign (SPEC section 1), coverage-guided by default (src/fuzz/guided). Progress on stderr; every new finding is minimised and
  * written into DIR (default findings/) as a corpus entry `<name>.s` + `<name>.expect.json`.
  * Exit 1 when there is a finding, 0 otherwise, 2 on bad usage.
  */
@@ -20,7 +20,7 @@ const decl: CommandDecl = {
   summary: 'Fuzz the verifier and the engines: generate programs and inputs, check them with the oracles\n' +
     '(sanitize: accepted => no fault on the VM; embed: concrete states lie in the abstract ones; jit: VM = JIT;\n' +
     'kernel: verdicts and results vs the running kernel), shrink and deduplicate findings, write them to DIR.',
-  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--guided [--corpus-dir DIR]] [--queue redis://HOST:PORT] [--jobs N] [--json]',
+  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--no-guided | --corpus-dir DIR] [--queue redis://HOST:PORT] [--jobs N] [--json]',
   options: [
     { name: 'seconds', kind: 'number', valueName: 'N', description: 'stop after N seconds (default 60 unless --runs is given)' },
     { name: 'runs', kind: 'number', valueName: 'N', description: 'stop after N programs' },
@@ -31,8 +31,9 @@ const decl: CommandDecl = {
     { name: 'shrink-seconds', kind: 'number', valueName: 'N', description: 'time budget for minimising one finding (default 30)' },
     { name: 'shrink-steps', kind: 'number', valueName: 'N', description: 'candidates tried when minimising one finding (default 2000; deterministic, unlike the time budget)' },
     { name: 'no-seeds', kind: 'flag', description: 'do not mutate corpus/ and examples/ programs' },
-    { name: 'guided', kind: 'flag', description: 'coverage-guided generation: mostly mutants of a corpus of programs that reached new verifier coverage' },
-    { name: 'corpus-dir', kind: 'string', valueName: 'DIR', description: 'with --guided: also seed the corpus from DIR/*.s and write the programs that join it there' },
+    { name: 'guided', kind: 'flag', description: 'coverage-guided generation (the default): half the programs are mutants of a corpus of programs that reached new verifier coverage' },
+    { name: 'no-guided', kind: 'flag', description: 'structured, mutational and raw generators only, no coverage guidance' },
+    { name: 'corpus-dir', kind: 'string', valueName: 'DIR', description: 'also seed the guided corpus from DIR/*.s and write the programs that join it there' },
     { name: 'queue', kind: 'string', valueName: 'redis://HOST:PORT', description: 'coordinate a campaign of seed-range jobs on a BullMQ queue; `bpflab fuzz-worker` processes run them' },
     { name: 'jobs', kind: 'number', valueName: 'N', description: 'a campaign of N seed-range jobs (default with --queue: from --runs); without --queue they run here, with the same result' },
     { name: 'job-seeds', kind: 'number', valueName: 'N', description: 'fast-check runs (seeds) per job (default 4)' },
@@ -86,9 +87,10 @@ export const command: Command = {
     }
     if (queueUrl !== undefined && !/^rediss?:\/\/[^/\s]+/.test(queueUrl)) throw new UsageError(`fuzz: --queue ${queueUrl}: expected redis://HOST:PORT`);
     const plantedBug = args.strings.get('planted-bug') as JobSpec['plantedBug'];
-    const guided = args.flags.has('guided');
+    if (args.flags.has('guided') && args.flags.has('no-guided')) throw new UsageError('fuzz: --guided and --no-guided exclude each other');
+    const guided = !args.flags.has('no-guided');
     const corpusDir = args.strings.get('corpus-dir');
-    if (corpusDir !== undefined && !guided) throw new UsageError('fuzz: --corpus-dir needs --guided');
+    if (corpusDir !== undefined && !guided) throw new UsageError('fuzz: --corpus-dir needs guided generation (drop --no-guided)');
     if (corpusDir !== undefined && jobCount !== undefined) throw new UsageError('fuzz: --corpus-dir does not go with --jobs or --queue (a job depends on its spec alone)');
     const jobSpecs = jobCount === undefined ? null : campaignJobs({
       seed, jobs: jobCount, seedsPerJob: jobSeeds, batch, oracles, useSeeds: !args.flags.has('no-seeds'), ...(guided && { guided }),

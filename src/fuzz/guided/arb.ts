@@ -19,14 +19,14 @@ const EMPTY: Program = {
 };
 
 export interface GuidedArbOptions {
-  /** Share of fresh cases from `fresh`, 0..1 (default 0.3). */
+  /** Share of fresh cases from `fresh`, 0..1 (default 0.5). */
   freshShare?: number;
   /** Mutations per mutant (default 1..3). */
   maxMutations?: number;
 }
 
 export function guidedCaseArb(g: Guidance, fresh: fc.Arbitrary<FuzzCase>, o: GuidedArbOptions = {}): fc.Arbitrary<FuzzCase> {
-  const share = Math.round((o.freshShare ?? 0.3) * 100);
+  const share = Math.round((o.freshShare ?? 0.5) * 100);
   const mutant = fc
     .record({ pick: fc.nat(UNIT - 1), mate: fc.nat(UNIT - 1), muts: fc.array(guidedMutationArb, { minLength: 1, maxLength: o.maxMutations ?? 3 }) })
     .map(({ pick, mate, muts }): Program => g.mutant(pick / UNIT, mate / UNIT, muts) ?? applyMutations(EMPTY, muts, EMPTY));

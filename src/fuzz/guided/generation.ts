@@ -17,7 +17,7 @@ export interface GenerationOptions extends CaseOptions {
   guided?: boolean;
   /** Guided: seed the corpus from the `.s` programs there too, and write programs that join it there. */
   corpusDir?: string;
-  /** Guided: share of fresh cases from the structured mix (default 0.3). */
+  /** Guided: share of fresh cases from the structured mix (default 0.5). */
   freshShare?: number;
 }
 
