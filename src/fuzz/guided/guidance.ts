@@ -192,9 +192,8 @@ export class Guidance implements CoverageFeedback {
       const w = this.weight(e) * (e.tops > 0 ? 1000 : 1);
       if (w < worstW) { worstW = w; worst = i; }
     }
-    const [gone] = this.entries.splice(worst, 1);
-    // Features it held stay covered; they just have no favoured holder until a program reaches them again.
-    if (gone && gone.tops > 0) for (const f of gone.features) if (this.top.get(f) === gone) this.top.set(f, gone);
+    // Features it held stay covered (in `top`): a smaller program reaching one takes it over as usual.
+    this.entries.splice(worst, 1);
   }
 
   private persist(program: Program): void {
