@@ -11,6 +11,9 @@ import { caseArb } from '../fuzz/campaign.js';
 import { sanitizeOracle } from '../fuzz/oracles/sanitize.js';
 import { ORACLE_NAMES } from '../fuzz/finding.js';
 import { runParallel } from '../fuzz/parallel.js';
+import { runCampaign } from '../fuzz/campaign.js';
+import { loadSeedPrograms } from '../fuzz/generators/seeds.js';
+import { campaignGeneration } from '../fuzz/guided/generation.js';
 import { buildOracles } from '../fuzz/setup.js';
 import { FUZZ_VERIFY_OPTIONS, type FuzzCase } from '../fuzz/oracles/types.js';
 import { verify, type VerifyResult } from '../verifier/index.js';
@@ -81,6 +84,42 @@ async function workerScaling(seconds: number): Promise<BenchRow[]> {
   return [{ group: 'fuzz', name: 'worker scaling (2 workers / 1, sanitize)', value: two.rate / one.rate, unit: 'x', note: `${one.rate.toFixed(0)} vs ${two.rate.toFixed(0)} programs/s, wall time, ${seconds} s each` }];
 }
 
+/**
+ * Coverage reached by a sanitize campaign in the same CPU time with and without guidance (same
+ * seed, same seed programs): distinct verifier features and rejection messages, and the guided
+ * campaign's throughput. The CPU budget is BPFLAB_BENCH_FUZZ_COVERAGE_SECONDS (default 60; 600
+ * gives the issue's 10-minute figure; 4 with --quick).
+ */
+async function coverageRows(budget: number, kernelRate: number | undefined, progress: (l: string) => void): Promise<BenchRow[]> {
+  const seeds = await loadSeedPrograms();
+  const out: { features: number; rejections: number; runs: number; accepted: number; cpu: number }[] = [];
+  for (const guided of [false, true]) {
+    const setup = await buildOracles(['sanitize']);
+    const { arb, coverage } = await campaignGeneration({ verify: setup.verify, seeds, guided });
+    const c0 = cpuSeconds();
+    const { stats } = await runCampaign({
+      oracles: setup.oracles, verify: setup.verify, seed: 1, arb, coverage, shrinkSteps: 500, shrinkSeconds: 10,
+      shouldStop: () => cpuSeconds() - c0 > budget,
+    });
+    const cpu = cpuSeconds() - c0;
+    const c = coverage.stats();
+    out.push({ features: c.features, rejections: c.rejections, runs: stats.runs, accepted: stats.accepted, cpu });
+    progress(`fuzz coverage (${guided ? 'guided' : 'structured only'}): ${stats.runs} programs in ${cpu.toFixed(0)} s CPU, ${c.features} features, ${c.rejections} rejection messages`);
+  }
+  const [plain, guided] = out as [typeof out[0], typeof out[0]];
+  const desc = (x: typeof plain): string => `${x.runs} programs, ${((100 * x.accepted) / Math.max(1, x.runs)).toFixed(0)}% accepted, ${x.rejections} distinct rejection messages`;
+  const anchor = `structured-only campaign, same ${budget} s CPU and seed`;
+  const rate = guided.runs / guided.cpu;
+  const rateRow: BenchRow = { group: 'fuzz', name: 'oracle sanitize, guided generation', value: rate, unit: 'programs/s/core' };
+  if (kernelRate !== undefined) { rateRow.anchor = 'kernel BPF_PROG_LOAD, structured programs'; rateRow.anchorValue = kernelRate; rateRow.ratio = rate / kernelRate; }
+  return [
+    { group: 'fuzz', name: `coverage in ${budget} s CPU, structured only (sanitize)`, value: plain.features, unit: 'verifier features', note: desc(plain) },
+    { group: 'fuzz', name: `coverage in ${budget} s CPU, guided (sanitize)`, value: guided.features, unit: 'verifier features', anchor, anchorValue: plain.features, ratio: guided.features / plain.features, note: desc(guided) },
+    { group: 'fuzz', name: `rejection messages in ${budget} s CPU, guided (sanitize)`, value: guided.rejections, unit: 'messages', anchor, anchorValue: plain.rejections, ratio: guided.rejections / Math.max(1, plain.rejections) },
+    rateRow,
+  ];
+}
+
 export const suite: BenchSuite = async (opts) => {
   const budget = opts.quick ? 1.5 : 8; // CPU seconds
   const arb = caseArb({ structured: 1 });
@@ -118,10 +157,13 @@ export const suite: BenchSuite = async (opts) => {
   } else row.note = `no kernel anchor: ${anchor.why}`;
   const perOracle = await oracleRows(opts.quick ? 1 : 4, 'rate' in anchor ? anchor.rate : undefined);
   const scaling = await workerScaling(opts.quick ? 3 : 10);
+  const coverageBudget = opts.quick ? 4 : Number(process.env['BPFLAB_BENCH_FUZZ_COVERAGE_SECONDS'] ?? 60);
+  const coverage = await coverageRows(coverageBudget, 'rate' in anchor ? anchor.rate : undefined, opts.progress);
   return [
     row,
     ...perOracle,
     ...scaling,
+    ...coverage,
     { group: 'fuzz', name: 'verifier share of end-to-end time', value: (100 * verifyCpu) / cpu, unit: '%' },
     { group: 'fuzz', name: 'generator acceptance rate', value: (100 * accepted) / runs, unit: '%', note: `${runs} structured programs` },
   ];

@@ -8,8 +8,9 @@
 import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import type { Program } from '../isa/program.js';
-import type { VerifyResult } from '../verifier/index.js';
+import type { VerifyOptions, VerifyResult } from '../verifier/index.js';
 import { type Finding, signature } from './finding.js';
+import type { CoverageFeedback, CoverageStats } from './guided/guidance.js';
 import { minimiseInsns } from './minimise.js';
 import { inputArb } from './generators/inputs.js';
 import { programArb, type ShapeOptions } from './generators/program.js';
@@ -62,6 +63,8 @@ export interface CampaignStats {
   unconfirmed: number;
   /** While a finding is being minimised: its signature and the shrink steps so far. */
   shrinking?: { signature: string; steps: number };
+  /** Verifier coverage reached (with CampaignOptions.coverage). */
+  coverage?: CoverageStats;
 }
 
 export interface FoundBug {
@@ -109,6 +112,11 @@ export interface CampaignOptions {
   onFinding?: (b: FoundBug) => void;
   /** Polled between batches: true stops the campaign (e.g. another worker's signal). */
   shouldStop?: () => boolean;
+  /**
+   * Coverage feedback (guided/): every checked case is verified with its feature collector and
+   * observed (shrinking steps are not). A guided `arb` reads the corpus it builds.
+   */
+  coverage?: CoverageFeedback;
 }
 
 /** A verifier that throws on a program is itself a finding: reported under the oracle that asked. */
@@ -160,23 +168,28 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
     if (!o.onProgress || now - lastProgress < 1000) return;
     lastProgress = now;
     stats.seconds = (now - t0) / 1000;
+    if (o.coverage) stats.coverage = o.coverage.stats();
     o.onProgress({ ...stats, ...(target !== null && { shrinking: { signature: target, steps: shrinkSteps } }) });
   };
 
-  const verdictOf = (c: FuzzCase): CaseContext => {
+  const verdictOf = (c: FuzzCase, options: VerifyOptions = FUZZ_VERIFY_OPTIONS): CaseContext => {
     let v: VerifyResult | undefined;
     return {
       verdict() {
         if (v) return v;
-        try { v = o.verify(c.program, FUZZ_VERIFY_OPTIONS); } catch (e) { throw new VerifierCrash(`${(e as Error).name}: ${(e as Error).message.split('\n')[0]}`); }
+        try { v = o.verify(c.program, options); } catch (e) { throw new VerifierCrash(`${(e as Error).name}: ${(e as Error).message.split('\n')[0]}`); }
         return v;
       },
     };
   };
 
   const findingOf = (c: FuzzCase, counting: boolean): Finding | null => {
-    const cx = verdictOf(c);
-    if (counting) { try { if (cx.verdict().verdict === 'accept') stats.accepted++; } catch { /* reported by the oracles */ } }
+    const cx = counting && o.coverage ? verdictOf(c, o.coverage.verifyOptions(c.program)) : verdictOf(c);
+    if (counting) {
+      let v: VerifyResult | null = null;
+      try { v = cx.verdict(); if (v.verdict === 'accept') stats.accepted++; } catch { /* reported by the oracles */ }
+      o.coverage?.observe(c, v);
+    }
     for (const oracle of o.oracles) {
       let f: Finding | null;
       try {
@@ -269,5 +282,6 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
     await new Promise<void>((r) => setImmediate(r));
   }
   stats.seconds = (performance.now() - t0) / 1000;
+  if (o.coverage) stats.coverage = o.coverage.stats();
   return { stats, found };
 }

@@ -6,7 +6,7 @@
 import { InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
 import { createMap } from '../runtime/maps/create.js';
-import type { BpfMap } from '../runtime/maps/types.js';
+import { type BpfMap, MapError } from '../runtime/maps/types.js';
 import { type RunInput, type RunResult, Vm, type VmOptions } from '../vm/index.js';
 import { VmError } from '../runtime/errors.js';
 import { type ConcreteInput, hex } from './generators/inputs.js';
@@ -27,10 +27,18 @@ export function runInput(ci: ConcreteInput): RunInput {
   return r;
 }
 
-/** Creates the program's maps and fills them (entries a map refuses, e.g. when full, are skipped). */
+/**
+ * Creates the program's maps and fills them (entries a map refuses, e.g. when full, are skipped).
+ * A map the runtime cannot create (a type bpflab does not model, e.g. sockmap) makes the program
+ * unrunnable here: an InputError, as for any program an engine cannot start.
+ */
 export function makeMaps(program: Program, ci: ConcreteInput): BpfMap[] {
   const maps = program.maps.map((spec) => {
-    const m = createMap(spec, { cpus: 1 });
+    let m: BpfMap;
+    try { m = createMap(spec, { cpus: 1 }); } catch (e) {
+      if (e instanceof MapError) throw new InputError('map_unsupported', e.message);
+      throw e;
+    }
     if (spec.initial) m.update(new Uint8Array(spec.keySize), spec.initial.subarray(0, spec.valueSize));
     return m;
   });
@@ -113,7 +121,12 @@ export function loadJit(): Promise<RunJit | string> {
 /** An Engine over a RunJit function. */
 export function jitEngine(runJit: RunJit): Engine {
   return (program, ci, opts) => {
-    const maps = makeMaps(program, ci);
+    let maps: BpfMap[];
+    try { maps = makeMaps(program, ci); } catch (e) {
+      const why = unrunnable(e);
+      if (why !== null) return { ok: false, reason: why };
+      throw e;
+    }
     try {
       const res = runJit(program, runInput(ci), { mode: 'checked', maxSteps: opts.maxSteps, maps });
       return { ok: true, res, maps: dumpMaps(maps) };

@@ -13,3 +13,4 @@ export { makeRecheck, type RecheckOptions } from './recheck.js';
 export { FindingWriter, type EntryFile } from './output.js';
 export { writeFinding } from './record.js';
 export { campaignJobs, runJob, mergeJobs, encodeResult, decodeResult, type JobSpec, type JobResult } from './job.js';
+export * from './guided/index.js';

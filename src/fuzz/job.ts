@@ -8,9 +8,11 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { verify } from '../verifier/index.js';
-import { type CampaignStats, type FoundBug, caseArb, runCampaign } from './campaign.js';
+import { type CampaignStats, type FoundBug, runCampaign } from './campaign.js';
 import { ORACLE_NAMES, type OracleName } from './finding.js';
 import { loadSeedPrograms } from './generators/seeds.js';
+import { campaignGeneration } from './guided/generation.js';
+import { type ReachedCoverage, mergeCoverage } from './guided/guidance.js';
 import type { Program } from '../isa/program.js';
 import { assemble } from '../isa/asm/index.js';
 import { makeRecheck } from './recheck.js';
@@ -26,6 +28,8 @@ export interface JobSpec {
   batch: number;
   oracles: OracleName[];
   useSeeds: boolean;
+  /** Coverage-guided generation; each job builds its own corpus from its seeds (so its result depends on its spec alone). */
+  guided?: boolean;
   structured?: number;
   /** Share of seed-based programs among the unstructured ones (CaseOptions.seedShare). */
   seedShare?: number;
@@ -46,6 +50,8 @@ export interface JobResult {
   stats: CampaignStats;
   found: FoundBug[];
   notes: string[];
+  /** Verifier coverage the job reached (merged as a union). */
+  reached?: ReachedCoverage;
 }
 
 /** The jobs of a campaign of `jobs` jobs from `seed` on, `seedsPerJob` batches each. */
@@ -65,16 +71,19 @@ export async function runJob(spec: JobSpec, onProgress?: (s: CampaignStats) => v
       const a = assemble(text);
       return { name: `seed${i}`, section: '', type: a.type ?? 'socket_filter', insns: a.insns, maps: a.maps, license: a.license ?? 'GPL' } satisfies Program;
     })];
+    const { arb, coverage } = await campaignGeneration({
+      verify: setup.verify, seeds, guided: spec.guided === true,
+      ...(spec.structured !== undefined && { structured: spec.structured }), ...(spec.maxFragments !== undefined && { maxFragments: spec.maxFragments }),
+      ...(spec.seedShare !== undefined && { seedShare: spec.seedShare }),
+    });
     const { stats, found } = await runCampaign({
-      oracles: setup.oracles, verify: setup.verify, seed: spec.seed, batches: spec.batches, batch: spec.batch,
-      arb: caseArb({ seeds, ...(spec.structured !== undefined && { structured: spec.structured }), ...(spec.maxFragments !== undefined && { maxFragments: spec.maxFragments }),
-        ...(spec.seedShare !== undefined && { seedShare: spec.seedShare }) }),
+      oracles: setup.oracles, verify: setup.verify, seed: spec.seed, batches: spec.batches, batch: spec.batch, arb, coverage,
       shrinkSteps: spec.shrinkSteps, minimiseSteps: spec.minimiseSteps, shrinkSeconds: spec.shrinkSeconds,
       recheck: makeRecheck(setup),
       ...(onProgress && { onProgress }),
     });
     const notes = [...setup.skipped.map((s) => `${s.name}: skipped (${s.reason})`), ...setup.oracles.flatMap((x) => [...x.notes])];
-    return { index: spec.index, stats, found, notes };
+    return { index: spec.index, stats, found, notes, reached: coverage.reached() };
   } finally {
     undo();
   }
@@ -102,6 +111,8 @@ export function mergeJobs(results: readonly JobResult[]): { stats: CampaignStats
     for (const n of r.notes) if (!notes.includes(n)) notes.push(n);
   }
   stats.findings = found.length;
+  const reached = sorted.flatMap((r) => (r.reached ? [r.reached] : []));
+  if (reached.length > 0) { const { reached: _, ...c } = mergeCoverage(reached); stats.coverage = c; }
   return { stats, found, notes };
 }
 

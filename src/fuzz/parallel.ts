@@ -7,10 +7,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type CampaignStats, type FoundBug, caseArb, runCampaign } from './campaign.js';
+import { type CampaignStats, type FoundBug, runCampaign } from './campaign.js';
 import type { Finding, OracleName } from './finding.js';
 import { makeRecheck } from './recheck.js';
 import { loadSeedPrograms } from './generators/seeds.js';
+import { campaignGeneration } from './guided/generation.js';
+import { type ReachedCoverage, mergeCoverage } from './guided/guidance.js';
 import { buildOracles } from './setup.js';
 
 export interface WorkerData {
@@ -25,13 +27,15 @@ export interface WorkerData {
   /** Int32Array[1] over shared memory: the parent stores 1 to stop (read synchronously, even mid-shrink). */
   stop: SharedArrayBuffer;
   structured?: number;
+  guided?: boolean;
+  corpusDir?: string;
 }
 
 export type WorkerMessage =
   | { t: 'progress'; stats: CampaignStats }
   | { t: 'finding'; bug: FoundBug }
   | { t: 'unconfirmed'; finding: Finding; why: string }
-  | { t: 'done'; stats: CampaignStats; notes: string[] }
+  | { t: 'done'; stats: CampaignStats; notes: string[]; reached: ReachedCoverage }
   | { t: 'error'; message: string };
 
 export type ParentMessage = { t: 'known'; sig: string };
@@ -46,6 +50,10 @@ export interface ParallelOptions {
   /** Mutate corpus/ and examples/ programs too (default true). */
   useSeeds?: boolean;
   structured?: number;
+  /** Coverage-guided generation (guided/): mutants of a corpus of programs that reached new verifier coverage. */
+  guided?: boolean;
+  /** Guided: corpus programs are read from and written to this directory too. */
+  corpusDir?: string;
   onProgress?: (s: CampaignStats) => void;
   onFinding?: (b: FoundBug) => void;
   /** Told right away about each oracle that cannot run here. */
@@ -71,6 +79,8 @@ const add = (a: CampaignStats, b: CampaignStats): CampaignStats => ({
   runs: a.runs + b.runs, accepted: a.accepted + b.accepted, findings: a.findings + b.findings, duplicates: a.duplicates + b.duplicates,
   seconds: Math.max(a.seconds, b.seconds), shrinkSeconds: a.shrinkSeconds + b.shrinkSeconds, unconfirmed: a.unconfirmed + b.unconfirmed,
   ...((a.shrinking ?? b.shrinking) && { shrinking: (a.shrinking ?? b.shrinking)! }),
+  // While workers run, the best worker's coverage (their union is known only at the end).
+  ...((a.coverage ?? b.coverage) && { coverage: [a.coverage, b.coverage].filter((x) => x !== undefined).reduce((x, y) => (x.features >= y.features ? x : y)) }),
 });
 const ZERO: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, seconds: 0, shrinkSeconds: 0, unconfirmed: 0 };
 
@@ -79,9 +89,12 @@ async function inThread(o: ParallelOptions, notes: string[]): Promise<ParallelRe
   const setup = await buildOracles(o.oracles);
   for (const s of setup.skipped) { notes.push(`${s.name}: skipped (${s.reason})`); o.onSkipped?.(s.name, s.reason); }
   const seeds = o.useSeeds === false ? [] : await loadSeedPrograms();
+  const { arb, coverage } = await campaignGeneration({
+    verify: setup.verify, seeds, guided: o.guided === true, ...(o.corpusDir !== undefined && { corpusDir: o.corpusDir }),
+    ...(o.structured !== undefined && { structured: o.structured }),
+  });
   const { stats, found } = await runCampaign({
-    oracles: setup.oracles, verify: setup.verify, seed: o.seed, shrinkSeconds: o.shrinkSeconds ?? 30,
-    arb: caseArb({ seeds, ...(o.structured !== undefined && { structured: o.structured }) }),
+    oracles: setup.oracles, verify: setup.verify, seed: o.seed, shrinkSeconds: o.shrinkSeconds ?? 30, arb, coverage,
     recheck: makeRecheck(setup),
     ...(o.seconds !== undefined && { seconds: o.seconds }), ...(o.runs !== undefined && { runs: o.runs }),
     ...(o.shrinkSteps !== undefined && { shrinkSteps: o.shrinkSteps }),
@@ -106,6 +119,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   const known = new Set<string>();
   const found: FoundBug[] = [];
   const latest: CampaignStats[] = [];
+  const reached: ReachedCoverage[] = [];
   const workers: Worker[] = [];
   const stop = new SharedArrayBuffer(4);
   const perWorkerRuns = o.runs !== undefined ? Math.ceil(o.runs / o.workers) : undefined;
@@ -117,6 +131,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
       known: [...known], useSeeds: o.useSeeds !== false, stop,
       ...(o.seconds !== undefined && { seconds: o.seconds }), ...(perWorkerRuns !== undefined && { runs: perWorkerRuns }),
       ...(o.structured !== undefined && { structured: o.structured }),
+      ...(o.guided && { guided: true }), ...(o.corpusDir !== undefined && { corpusDir: o.corpusDir }),
     };
     latest[i] = ZERO;
     const w = new Worker(url, { workerData: data });
@@ -133,6 +148,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
         o.onUnconfirmed?.(m.finding, m.why);
       } else if (m.t === 'done') {
         latest[i] = m.stats;
+        reached[i] = m.reached;
         for (const n of m.notes) if (!notes.includes(n)) notes.push(n);
         resolve();
       } else reject(new Error(`fuzz worker ${i}: ${m.message}`));
@@ -151,5 +167,6 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   }
   const stats = latest.reduce(add, ZERO);
   stats.findings = found.length;
+  if (reached.length > 0) { const { reached: _, ...c } = mergeCoverage(reached); stats.coverage = c; }
   return { stats, found, notes, workers: o.workers };
 }

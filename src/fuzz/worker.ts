@@ -4,8 +4,9 @@
  * signatures found so far so that a worker does not shrink a bug another one already has.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { caseArb, runCampaign } from './campaign.js';
+import { runCampaign } from './campaign.js';
 import { loadSeedPrograms } from './generators/seeds.js';
+import { campaignGeneration } from './guided/generation.js';
 import type { WorkerData, WorkerMessage, ParentMessage } from './parallel.js';
 import { buildOracles } from './setup.js';
 import { makeRecheck } from './recheck.js';
@@ -22,9 +23,12 @@ async function work(): Promise<void> {
   const post = (m: WorkerMessage): void => port.postMessage(m);
   const setup = await buildOracles(d.oracles);
   const seeds = d.useSeeds ? await loadSeedPrograms() : [];
+  const { arb, coverage } = await campaignGeneration({
+    verify: setup.verify, seeds, guided: d.guided === true, ...(d.corpusDir !== undefined && { corpusDir: d.corpusDir }),
+    ...(d.structured !== undefined && { structured: d.structured }),
+  });
   const { stats } = await runCampaign({
-    oracles: setup.oracles, verify: setup.verify, seed: d.seed, known,
-    arb: caseArb({ seeds, ...(d.structured !== undefined && { structured: d.structured }) }),
+    oracles: setup.oracles, verify: setup.verify, seed: d.seed, known, arb, coverage,
     ...(d.seconds !== undefined && { seconds: d.seconds }), ...(d.runs !== undefined && { runs: d.runs }),
     shrinkSeconds: d.shrinkSeconds, ...(d.shrinkSteps !== undefined && { shrinkSteps: d.shrinkSteps }),
     recheck: makeRecheck(setup),
@@ -34,7 +38,7 @@ async function work(): Promise<void> {
     shouldStop: () => Atomics.load(stop, 0) === 1,
   });
   const notes = setup.oracles.flatMap((o) => [...o.notes]);
-  post({ t: 'done', stats, notes });
+  post({ t: 'done', stats, notes, reached: coverage.reached() });
 }
 
 work().catch((e: unknown) => {

@@ -1,6 +1,6 @@
 /**
- * `bpflab fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--json]`:
- * a fuzzing campaign (SPEC section 1). Progress on stderr; every new finding is minimised and
+ * `bpflab fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--no-guided | --corpus-dir DIR] [--json]`:
+ * a fuzzing campaign (SPEC section 1), coverage-guided by default (src/fuzz/guided). Progress on stderr; every new finding is minimised and
  * written into DIR (default findings/) as a corpus entry `<name>.s` + `<name>.expect.json`.
  * Exit 1 when there is a finding, 0 otherwise, 2 on bad usage.
  */
@@ -20,7 +20,7 @@ const decl: CommandDecl = {
   summary: 'Fuzz the verifier and the engines: generate programs and inputs, check them with the oracles\n' +
     '(sanitize: accepted => no fault on the VM; embed: concrete states lie in the abstract ones; jit: VM = JIT;\n' +
     'kernel: verdicts and results vs the running kernel), shrink and deduplicate findings, write them to DIR.',
-  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--queue redis://HOST:PORT] [--jobs N] [--json]',
+  usage: 'fuzz [--seconds N] [--runs N] [--workers N] [--seed S] [--oracle LIST] [--out DIR] [--no-guided | --corpus-dir DIR] [--queue redis://HOST:PORT] [--jobs N] [--json]',
   options: [
     { name: 'seconds', kind: 'number', valueName: 'N', description: 'stop after N seconds (default 60 unless --runs is given)' },
     { name: 'runs', kind: 'number', valueName: 'N', description: 'stop after N programs' },
@@ -31,6 +31,9 @@ const decl: CommandDecl = {
     { name: 'shrink-seconds', kind: 'number', valueName: 'N', description: 'time budget for minimising one finding (default 30)' },
     { name: 'shrink-steps', kind: 'number', valueName: 'N', description: 'candidates tried when minimising one finding (default 2000; deterministic, unlike the time budget)' },
     { name: 'no-seeds', kind: 'flag', description: 'do not mutate corpus/ and examples/ programs' },
+    { name: 'guided', kind: 'flag', description: 'coverage-guided generation (the default): half the programs are mutants of a corpus of programs that reached new verifier coverage' },
+    { name: 'no-guided', kind: 'flag', description: 'structured, mutational and raw generators only, no coverage guidance' },
+    { name: 'corpus-dir', kind: 'string', valueName: 'DIR', description: 'also seed the guided corpus from DIR/*.s and write the programs that join it there' },
     { name: 'queue', kind: 'string', valueName: 'redis://HOST:PORT', description: 'coordinate a campaign of seed-range jobs on a BullMQ queue; `bpflab fuzz-worker` processes run them' },
     { name: 'jobs', kind: 'number', valueName: 'N', description: 'a campaign of N seed-range jobs (default with --queue: from --runs); without --queue they run here, with the same result' },
     { name: 'job-seeds', kind: 'number', valueName: 'N', description: 'fast-check runs (seeds) per job (default 4)' },
@@ -84,15 +87,20 @@ export const command: Command = {
     }
     if (queueUrl !== undefined && !/^rediss?:\/\/[^/\s]+/.test(queueUrl)) throw new UsageError(`fuzz: --queue ${queueUrl}: expected redis://HOST:PORT`);
     const plantedBug = args.strings.get('planted-bug') as JobSpec['plantedBug'];
+    if (args.flags.has('guided') && args.flags.has('no-guided')) throw new UsageError('fuzz: --guided and --no-guided exclude each other');
+    const guided = !args.flags.has('no-guided');
+    const corpusDir = args.strings.get('corpus-dir');
+    if (corpusDir !== undefined && !guided) throw new UsageError('fuzz: --corpus-dir needs guided generation (drop --no-guided)');
+    if (corpusDir !== undefined && jobCount !== undefined) throw new UsageError('fuzz: --corpus-dir does not go with --jobs or --queue (a job depends on its spec alone)');
     const jobSpecs = jobCount === undefined ? null : campaignJobs({
-      seed, jobs: jobCount, seedsPerJob: jobSeeds, batch, oracles, useSeeds: !args.flags.has('no-seeds'),
+      seed, jobs: jobCount, seedsPerJob: jobSeeds, batch, oracles, useSeeds: !args.flags.has('no-seeds'), ...(guided && { guided }),
       shrinkSteps: shrinkSteps ?? 2000, minimiseSteps: Math.min(400, shrinkSteps ?? 400), shrinkSeconds, ...(plantedBug && { plantedBug }),
     });
     if (plantedBug && !jobSpecs) throw new UsageError('fuzz: --planted-bug needs --jobs or --queue');
 
     // Checked before the campaign: a folder that cannot take findings is a usage error, not a lost finding later.
     const writer = new FindingWriter(dir);
-    io.err(`fuzz: seed ${seed}, oracles ${oracles.join(',')}, ` + (jobSpecs
+    io.err(`fuzz: seed ${seed}, oracles ${oracles.join(',')}, ${guided ? 'coverage-guided, ' : ''}` + (jobSpecs
       ? `${jobSpecs.length} jobs of ${jobSeeds} x ${batch} programs ${queueUrl !== undefined ? `on the queue ${queueUrl}` : 'in this process'}\n`
       : `${workers} worker${workers === 1 ? '' : 's'}, ` +
         `${seconds !== undefined ? `${seconds} s` : ''}${seconds !== undefined && runs !== undefined ? ' / ' : ''}${runs !== undefined ? `${runs} programs` : ''}\n`));
@@ -121,7 +129,7 @@ export const command: Command = {
       if (now - lastLine < 2000) return;
       lastLine = now;
       io.err(`fuzz: ${s.seconds.toFixed(0)} s, ${s.runs} programs (${rate(s).toFixed(0)}/s), accepted ${pct(s.accepted, s.runs)}, findings ${written.length || s.findings} (${s.duplicates} duplicates)` +
-        `${s.shrinking ? `, minimising ${s.shrinking.signature} (${s.shrinking.steps} steps)` : ''}${extra}\n`);
+        `${s.coverage ? `, coverage ${s.coverage.features}` : ''}${s.shrinking ? `, minimising ${s.shrinking.signature} (${s.shrinking.steps} steps)` : ''}${extra}\n`);
     };
     let res: { stats: CampaignStats; found: FoundBug[]; notes: string[]; workers: number };
     try {
@@ -158,7 +166,7 @@ export const command: Command = {
         res = { ...merged, workers: 1 };
       } else {
         res = await runParallel({
-          workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'),
+          workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'), guided, ...(corpusDir !== undefined && { corpusDir }),
           ...(seconds !== undefined && { seconds }), ...(runs !== undefined && { runs }),
           ...(shrinkSteps !== undefined && { shrinkSteps }),
           shouldStop: () => stopped !== null,
@@ -180,7 +188,7 @@ export const command: Command = {
         seed, seconds: Number(s.seconds.toFixed(3)), runs: s.runs, accepted: s.accepted,
         acceptanceRate: s.runs > 0 ? Number((s.accepted / s.runs).toFixed(4)) : null,
         programsPerSecond: Number(rate(s).toFixed(2)), programsPerSecondPerCore: Number(perCore.toFixed(2)), workers: res.workers,
-        oracles, notes: res.notes, duplicates: s.duplicates, unconfirmed, shrinkSeconds: Number(s.shrinkSeconds.toFixed(3)), out: dir,
+        oracles, guided, ...(s.coverage && { coverage: s.coverage }), notes: res.notes, duplicates: s.duplicates, unconfirmed, shrinkSeconds: Number(s.shrinkSeconds.toFixed(3)), out: dir,
         ...(stopped !== null && { stoppedBy: stopped }),
         findings: written.map(({ bug, name, files }) => ({
           name, signature: bug.signature, oracle: bug.finding.oracle, kind: bug.finding.kind, pc: bug.finding.pc, message: bug.finding.message,
@@ -193,6 +201,7 @@ export const command: Command = {
       io.out(`${s.runs} programs in ${s.seconds.toFixed(1)} s (${rate(s).toFixed(1)}/s, ${perCore.toFixed(1)}/s per core), accepted ${pct(s.accepted, s.runs)}, ` +
         `${written.length} finding${written.length === 1 ? '' : 's'}${s.duplicates ? ` (${s.duplicates} duplicates)` : ''}` +
         `${unconfirmed ? `, ${unconfirmed} dropped by the re-check` : ''}${stopped !== null ? ` (stopped by ${stopped})` : ''}\n`);
+      if (s.coverage) io.out(`coverage: ${s.coverage.features} verifier features, ${s.coverage.rejections} distinct rejection messages${guided ? `, corpus of ${s.coverage.corpus} programs` : ''}\n`);
       for (const w of written) io.out(`  ${w.files[w.files.length - 1]}: ${w.bug.finding.message}\n`);
     }
     return written.length > 0 ? 1 : 0;

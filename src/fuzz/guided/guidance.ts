@@ -1,0 +1,204 @@
+/**
+ * Coverage guidance (in the style of AFL, BRF and Buzzer): every program a campaign checks is
+ * verified with a feature collector (features.ts); a program that reaches a feature no earlier
+ * program reached joins an in-memory corpus (optionally mirrored in a directory), and the guided
+ * generator (arb.ts) mutates corpus programs picked by a scheduler that favours
+ *
+ *   - programs that were the smallest to reach some feature ("favoured", as AFL's top-rated),
+ *   - programs that brought many new features, accepted programs (their paths go deeper),
+ *   - short programs, and programs not picked often yet.
+ *
+ * Everything is a function of the sequence of programs observed, so a campaign stays
+ * deterministic under its seed.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Program } from '../../isa/program.js';
+import type { VerifyOptions, VerifyResult } from '../../verifier/index.js';
+import { exactListing } from '../finding.js';
+import { FUZZ_VERIFY_OPTIONS, type FuzzCase, type VerifyFn } from '../oracles/types.js';
+import { FeatureCollector, normaliseMessage } from './features.js';
+import { type GuidedMutation, applyMutations } from './mutate.js';
+
+interface Entry {
+  program: Program;
+  /** Features it reached (for the favoured marks). */
+  features: readonly number[];
+  /** New features it brought when it joined. */
+  novelty: number;
+  accepted: boolean;
+  picks: number;
+  /** Features for which it is the smallest program seen: > 0 means favoured. */
+  tops: number;
+}
+
+/** What a campaign reports about coverage. */
+export interface CoverageStats {
+  /** Distinct verifier features reached (features.ts). */
+  features: number;
+  /** Distinct rejection messages (numbers and registers blanked). */
+  rejections: number;
+  /** Programs in the guided corpus. */
+  corpus: number;
+}
+
+/** What a campaign reached, as sets (they merge across workers and jobs). */
+export interface ReachedCoverage {
+  features: number[];
+  rejections: string[];
+  corpus: number;
+}
+
+/** The union of campaigns' coverage, as statistics (corpus sizes add up: each campaign has its own). */
+export function mergeCoverage(parts: readonly ReachedCoverage[]): CoverageStats & { reached: ReachedCoverage } {
+  const f = new Set<number>();
+  const r = new Set<string>();
+  let corpus = 0;
+  for (const p of parts) { for (const x of p.features) f.add(x); for (const x of p.rejections) r.add(x); corpus += p.corpus; }
+  return { features: f.size, rejections: r.size, corpus, reached: { features: [...f], rejections: [...r], corpus } };
+}
+
+/** What runCampaign needs from coverage feedback. */
+export interface CoverageFeedback {
+  /** Options to verify `program` with (the collector's hook added). */
+  verifyOptions(program: Program): VerifyOptions;
+  /** The verification of the last program given to verifyOptions is done (result null: the verifier threw). */
+  observe(c: FuzzCase, result: VerifyResult | null): void;
+  stats(): CoverageStats;
+}
+
+export interface GuidanceOptions {
+  /** The verifier seeds are observed with (a campaign's, which may carry a planted bug). */
+  verify: VerifyFn;
+  /** Initial corpus: corpus/, examples/, a --corpus-dir, programs near a suspected bug. */
+  seeds?: readonly Program[];
+  /** Write each program that joins the corpus there as `<hash>.s` (exact listing). */
+  corpusDir?: string;
+  /** Corpus size limit (default 2,000): past it the least valuable unfavoured entry goes. */
+  maxEntries?: number;
+}
+
+export class Guidance implements CoverageFeedback {
+  private readonly collector = new FeatureCollector();
+  /** Feature -> the smallest corpus entry reaching it. */
+  private readonly top = new Map<number, Entry>();
+  private readonly messages = new Set<string>();
+  private readonly entries: Entry[] = [];
+  /** Mutants -> the entry they came from (its pick counts only when the mutant is really checked). */
+  private readonly parents = new WeakMap<Program, Entry>();
+  private readonly opts: Readonly<VerifyOptions>;
+  private readonly maxEntries: number;
+  private readonly corpusDir: string | undefined;
+
+  constructor(o: GuidanceOptions) {
+    this.opts = { ...FUZZ_VERIFY_OPTIONS, onInsn: this.collector.onInsn };
+    this.maxEntries = o.maxEntries ?? 2000;
+    this.corpusDir = o.corpusDir;
+    if (this.corpusDir) mkdirSync(this.corpusDir, { recursive: true });
+    for (const p of o.seeds ?? []) {
+      let v: VerifyResult | null = null;
+      this.collector.begin(p);
+      try { v = o.verify(p, this.opts); } catch { /* a seed the verifier throws on: the campaign will find it again */ }
+      this.admit(p, v, true);
+    }
+  }
+
+  verifyOptions(program: Program): VerifyOptions {
+    this.collector.begin(program);
+    return this.opts;
+  }
+
+  observe(c: FuzzCase, result: VerifyResult | null): void {
+    const parent = this.parents.get(c.program);
+    if (parent) parent.picks++;
+    this.admit(c.program, result, false);
+  }
+
+  stats(): CoverageStats {
+    return { features: this.top.size, rejections: this.messages.size, corpus: this.entries.length };
+  }
+
+  /** The features and rejection messages reached, for merging campaigns (see mergeCoverage). */
+  reached(): ReachedCoverage {
+    return { features: [...this.top.keys()], rejections: [...this.messages], corpus: this.entries.length };
+  }
+
+  /** Number of corpus programs (the scheduler's population). */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /**
+   * A mutant of a corpus program: `pick` and `mate` in [0, 1) choose the parent (by the
+   * scheduler's weights) and the splice partner (uniformly). Null when the corpus is empty.
+   */
+  mutant(pick: number, mate: number, muts: readonly GuidedMutation[]): Program | null {
+    const parent = this.choose(pick);
+    if (!parent) return null;
+    const other = this.entries[Math.floor(mate * this.entries.length)] ?? parent;
+    const p = applyMutations(parent.program, muts, other.program);
+    this.parents.set(p, parent);
+    return p;
+  }
+
+  private weight(e: Entry): number {
+    return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
+  }
+
+  private choose(r: number): Entry | null {
+    let total = 0;
+    for (const e of this.entries) total += this.weight(e);
+    if (total <= 0) return null;
+    let x = r * total;
+    for (const e of this.entries) {
+      x -= this.weight(e);
+      if (x < 0) return e;
+    }
+    return this.entries[this.entries.length - 1]!;
+  }
+
+  private admit(program: Program, v: VerifyResult | null, seed: boolean): void {
+    const features = this.collector.end(v);
+    if (v?.error) this.messages.add(`${v.error.kind}|${normaliseMessage(v.error.message)}`);
+    let novelty = 0;
+    const better: number[] = [];
+    const len = program.insns.length;
+    for (const f of features) {
+      const t = this.top.get(f);
+      if (!t) novelty++;
+      if (!t || t.program.insns.length > len) better.push(f);
+    }
+    // Without new features a program joins only when it is a smaller way to several known ones.
+    if (novelty === 0 && !seed && better.length < 4) return;
+    const e: Entry = { program, features: [...features], novelty, accepted: v?.verdict === 'accept', picks: 0, tops: 0 };
+    for (const f of better) {
+      const t = this.top.get(f);
+      if (t) t.tops--;
+      this.top.set(f, e);
+      e.tops++;
+    }
+    this.entries.push(e);
+    if (this.entries.length > this.maxEntries) this.evict();
+    if (this.corpusDir && !seed) this.persist(program);
+  }
+
+  /** Drops the entry worth least among those no feature needs (or the oldest least worth, if all are favoured). */
+  private evict(): void {
+    let worst = -1;
+    let worstW = Infinity;
+    for (let i = 0; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      const w = this.weight(e) * (e.tops > 0 ? 1000 : 1);
+      if (w < worstW) { worstW = w; worst = i; }
+    }
+    // Features it held stay covered (in `top`): a smaller program reaching one takes it over as usual.
+    this.entries.splice(worst, 1);
+  }
+
+  private persist(program: Program): void {
+    const text = exactListing(program);
+    const name = createHash('sha1').update(text).digest('hex').slice(0, 16);
+    try { writeFileSync(join(this.corpusDir!, `${name}.s`), text); } catch { /* the corpus directory is a convenience: the campaign goes on */ }
+  }
+}
