@@ -330,8 +330,9 @@ export function checkLdAbs(env: Env, ins: Insn, push: (st: VState) => void): boo
   if (r6.type !== T.PTR_TO_CTX) env.reject('invalid_insn', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
   if ((ins.code & 0xe0) === 0x40) env.readReg(ins.src);
   for (let r = 0; r <= 5; r++) env.markNotInit(env.reg(r));
-  const size = [4, 2, 1, 8][(ins.code >> 3) & 3]!;
-  env.markScalar(env.reg(0), size === 8 ? env.UNKNOWN : env.dom.truncate(env.UNKNOWN, size as 1 | 2 | 4));
+  // mark_reg_unknown: the kernel keeps no bounds from the load's width (a `u8` load can still be
+  // 'above 255' to the verifier), so neither may bpflab or it would skip paths the kernel checks
+  env.markScalar(env.reg(0), env.UNKNOWN);
   env.scratched |= 0x3f;
   if (env.cur.frames.length === 1) return false;
   const branch = cloneState(env.cur);
