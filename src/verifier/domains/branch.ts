@@ -75,6 +75,8 @@ export function branchTaken<T, B>(k: Kernel<T, B>, op: JmpOp, jmp32: boolean, a:
       const [yes, no] = op === 'jeq' ? [ONE, ZERO] : [ZERO, ONE];
       const cases: [B, T][] = [
         [A.and(t.isConst(t1), t.isConst(t2)), n.ite(n.eq(t1.value, t2.value), yes, no)],
+        // 6.18: known bits that disagree decide before the ranges do (tnum_overlap)
+        [A.not(t.overlap(t1, t2)), no],
         [A.or(n.ugt(umin1, umax2), n.ult(umax1, umin2)), no],
         [A.or(n.sgt(smin1, smax2), n.slt(smax1, smin2)), no],
       ];

@@ -48,6 +48,8 @@ export interface TnumOps<T, B> {
   in(a: Tnum<T>, b: Tnum<T>): B;
   /** x is a member of a. */
   contains(a: Tnum<T>, x: T): B;
+  /** tnum_overlap: a and b share a member (no bit known in both is known differently). */
+  overlap(a: Tnum<T>, b: Tnum<T>): B;
   /** The low half (the kernel's 32-bit subregister), upper bits cleared. */
   subreg(a: Tnum<T>): Tnum<T>;
   clearSubreg(a: Tnum<T>): Tnum<T>;
@@ -177,6 +179,10 @@ export function tnumOps<T, B>(A: Algebra<T, B>, n: BVx<T, B>): TnumOps<T, B> {
     isConst: (a) => n.isZero(a.mask),
     in: (a, b) => A.and(n.isZero(n.and(b.mask, n.not(a.mask))), n.eq(n.and(b.value, n.not(a.mask)), a.value)),
     contains: (a, x) => n.eq(n.and(x, n.not(a.mask)), a.value),
+    overlap: (a, b) => {
+      const mu = n.and(n.not(a.mask), n.not(b.mask));
+      return n.eq(n.and(a.value, mu), n.and(b.value, mu));
+    },
     subreg: (a) => TN(n.and(a.value, lowMask), n.and(a.mask, lowMask)),
     clearSubreg: (a) => TN(n.and(a.value, n.not(lowMask)), n.and(a.mask, n.not(lowMask))),
     withSubreg: (reg, sub) => t.or(t.clearSubreg(reg), t.subreg(sub)),
