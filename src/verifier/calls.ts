@@ -17,6 +17,7 @@ import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.
 import { callsCallback, pushCallback, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
+import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
@@ -27,6 +28,8 @@ const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'D
 const ACQUIRE = new Set([84, 85, 99, 131]);
 /** Helpers whose result shares the argument's reference (is_ptr_cast_function). */
 const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
+
+const BPF_FUNC_spin_lock = 93;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -101,6 +104,8 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
   switch (a.base) {
     case 'ARG_CONST_MAP_PTR':
       checkType(env, regno, r, [T.CONST_PTR_TO_MAP]);
+      // A timer argument named its map first: the two must be the same map (map_uid 0 outside map-in-map).
+      if (meta.map >= 0 && meta.map !== r.map) env.reject('helper_arg', `timer pointer in R1 map_uid=0 doesn't match map pointer in R${regno} map_uid=0`);
       meta.map = r.map;
       return;
     case 'ARG_PTR_TO_MAP_KEY':
@@ -194,6 +199,12 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_BTF_ID':
       checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id));
       break;
+    case 'ARG_PTR_TO_SPIN_LOCK':
+      processSpinLock(env, regno, id === BPF_FUNC_spin_lock);
+      break;
+    case 'ARG_PTR_TO_TIMER':
+      meta.map = processTimerArg(env, regno);
+      break;
     default:
       env.reject('unsupported', `bpflab does not model ${a.name} arguments (R${regno} of ${helperStr(id)})`);
   }
@@ -207,7 +218,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
 /** release_reference: forget the reference and every pointer that carries it. */
 export function releaseReference(env: Env, refId: number): void {
   const refs = env.cur.refs;
-  const i = refs.findIndex((r) => r.id === refId);
+  const i = refs.findIndex((r) => r.id === refId && !r.kind);
   if (i < 0) env.reject('reference_invalid', `reference has not been acquired before`);
   refs.splice(i, 1);
   env.forEachReg((r) => { if (r.refObjId === refId) env.markUnknown(r); });
@@ -227,6 +238,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
+  checkHelperInSection(env, id);
   const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };
   const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
   for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
@@ -289,7 +301,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       break;
     default: env.markUnknown(r0);
   }
-  if (r0.type & MAYBE_NULL) r0.id = env.newId();
+  // A value of a map with a lock keeps an id (the lock's identity) even when it cannot be NULL.
+  if (r0.type & MAYBE_NULL || mayPointToSpinLock(env, r0)) r0.id = env.newId();
   if (PTR_CAST.has(id)) r0.refObjId = meta.refObjId;
   else if (acquire) {
     const refId = env.newId();
@@ -351,6 +364,7 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
   const global = env.globals[sub];
   if (global) {
+    checkGlobalCallInSection(env);
     checkGlobalCall(env, sub, global);
     st.pc = env.pc + 1;
     return;

@@ -17,6 +17,7 @@ import { checkHelperMem } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
+import { kfuncSections } from './locks.js';
 import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, T, base } from './reg-types.js';
 
 export const KF_ACQUIRE = 1 << 0;
@@ -163,6 +164,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     if (size === undefined) env.reject('helper_arg', `arg#${i} pointer type ${pointee?.kind ?? 'void'} must point to scalar, or struct with scalar`);
     checkHelperMem(env, regno, size, false, false, false);
   }
+  kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0, (flags & KF_RCU_PROTECTED) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
 
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }

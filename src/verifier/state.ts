@@ -61,6 +61,10 @@ export interface Frame {
 export interface RefState {
   id: number;
   insn: number;
+  /** The kernel's ref_state_type: absent for an acquired pointer (REF_TYPE_PTR); 'lock' for a held bpf_spin_lock (REF_TYPE_LOCK, id = the locked pointer's id). */
+  kind?: 'lock';
+  /** A lock's object: the map index of the locked value (the kernel's ref->ptr). */
+  ptr?: number;
 }
 
 export interface VState {
@@ -87,6 +91,10 @@ export interface VState {
    * accesses and linked-register jumps): past 40 a checkpoint is forced.
    */
   jmpHistory?: number;
+  /** 1 inside a bpf_rcu_read_lock section (the kernel's active_rcu_lock). */
+  rcuLocks?: number;
+  /** bpf_preempt_disable sections open on this path (active_preempt_locks). */
+  preemptLocks?: number;
 }
 
 /** A stored state at a prune point. `branches` counts paths from it still being explored. */
@@ -152,6 +160,8 @@ function cloneFrame(f: Frame): Frame {
 export function cloneState(s: VState): VState {
   const c: VState = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()), jmpHistory: s.jmpHistory ?? 0 };
   if (s.histS) c.histS = s.histS.slice();
+  if (s.rcuLocks) c.rcuLocks = s.rcuLocks;
+  if (s.preemptLocks) c.preemptLocks = s.preemptLocks;
   return c;
 }
 
