@@ -14,7 +14,7 @@ import { checkGlobalCall } from './global-funcs.js';
 import { mapFuncIncompatibility } from './map-funcs.js';
 import { checkHelperMem, checkPtrAlignment, checkPtrOffReg } from './memory.js';
 import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.js';
-import { callsCallback, pushCallback, widenAfterCallback } from './callbacks.js';
+import { callsCallback, pushAsyncCallback, pushCallback, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
@@ -30,6 +30,7 @@ const ACQUIRE = new Set([84, 85, 99, 131]);
 const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
 
 const BPF_FUNC_spin_lock = 93;
+const BPF_FUNC_timer_set_callback = 170;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -258,6 +259,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
   if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
+  else if (id === BPF_FUNC_timer_set_callback) pushAsyncCallback(env, meta.subprog, meta.map);
 
   // Caller-saved registers are clobbered; r0 gets the return type.
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
@@ -429,16 +431,19 @@ export function checkExit(env: Env): boolean {
   }
   env.rejectLeaks('BPF_EXIT instruction in main prog');
   const r0 = env.readReg(0);
-  if (env.frame.subprog > 0) {
+  // An async callback (bpf_timer_set_callback) ends like a program, with its own return range.
+  const asyncRet = env.frame.cbRet;
+  if (env.frame.subprog > 0 && !asyncRet) {
     // A global subprogram verified on its own: any scalar may go back (check_return_code).
     if (r0.type !== T.SCALAR) env.reject('pointer_leak', `At subprogram exit the register R0 is not a scalar value (${typeName(r0.type)})`);
     return true;
   }
-  const target = env.tracingTarget();
+  const target = asyncRet ? undefined : env.tracingTarget();
   const btfSpec = target ? btfProgRetRange(env.kernelBtf(), env.prog.type, target) : undefined;
-  const spec = target ? btfSpec : returnRange(env.prog.type, env.prog.expectedAttachType);
+  const spec = asyncRet ? { min: Number(asyncRet[0]), max: Number(asyncRet[1]) } : target ? btfSpec : returnRange(env.prog.type, env.prog.expectedAttachType);
+  const where = asyncRet ? 'At async callback return' : 'At program exit';
   if (spec) {
-    if (r0.type !== T.SCALAR) env.reject('return_range', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
+    if (r0.type !== T.SCALAR) env.reject('return_range', `${where} the register R0 is not a known value (${typeName(r0.type)})`);
     markPrecise(env, 1);
     const d = env.dom;
     // LSM hooks compare the low 32 bits (return_32bit).
@@ -450,7 +455,7 @@ export function checkExit(env: Env): boolean {
       if (smin > -(1n << 63n)) has += ` smin=${smin}`;
       if (smax < (1n << 63n) - 1n) has += ` smax=${smax}`;
       if (!has) has = ' unknown scalar value';
-      env.reject('return_range', `At program exit the register R0 has${has} should have been in [${spec.min}, ${spec.max}]`);
+      env.reject('return_range', `${where} the register R0 has${has} should have been in [${spec.min}, ${spec.max}]`);
     }
   }
   return true;

@@ -89,10 +89,13 @@ export function checkCallWhileLocked(env: Env, ins: Insn): void {
   if (helper || kfunc) env.reject('lock_state', 'function calls are not allowed while holding a lock');
 }
 
-/** The calls of global subprograms (verified on their own, so without the caller's sections). */
+/**
+ * Calls of global subprograms (verified on their own, without the caller's lock). 6.18 allows them
+ * in RCU and preempt-disabled sections (only those that may sleep are refused there; bpflab does
+ * not compute might_sleep for subprograms yet).
+ */
 export function checkGlobalCallInSection(env: Env): void {
   if (activeLock(env.cur)) env.reject('lock_state', 'global function calls are not allowed while holding a lock,', ['use static function instead']);
-  if (env.cur.preemptLocks) env.reject('lock_state', 'global function calls are not allowed with preemption disabled,', ['use static function instead']);
 }
 
 /** Helpers with might_sleep in their bpf_func_proto. */
