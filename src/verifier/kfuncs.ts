@@ -17,7 +17,7 @@ import { checkHelperMem } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
-import { kfuncSections } from './locks.js';
+import { checkRcuProtected, kfuncSections } from './locks.js';
 import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, T, base } from './reg-types.js';
 
 export const KF_ACQUIRE = 1 << 0;
@@ -112,6 +112,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
   if (flags & (KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY)) env.reject('unsupported', `open-coded iterator kfunc ${kf.name} is not modelled by bpflab`);
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
+  if (flags & KF_RCU_PROTECTED) checkRcuProtected(env, kf.name);
   if (!['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(env.prog.license))
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
@@ -164,7 +165,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     if (size === undefined) env.reject('helper_arg', `arg#${i} pointer type ${pointee?.kind ?? 'void'} must point to scalar, or struct with scalar`);
     checkHelperMem(env, regno, size, false, false, false);
   }
-  kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0, (flags & KF_RCU_PROTECTED) !== 0);
+  kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
 
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }

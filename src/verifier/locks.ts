@@ -98,15 +98,21 @@ export function checkGlobalCallInSection(env: Env): void {
   if (activeLock(env.cur)) env.reject('lock_state', 'global function calls are not allowed while holding a lock,', ['use static function instead']);
 }
 
-/** Helpers with might_sleep in their bpf_func_proto. */
+/** Helpers with might_sleep in their bpf_func_proto (copy_from_user, ima_inode_hash, copy_from_user_task, ima_file_hash). */
 const MIGHT_SLEEP: ReadonlySet<number> = new Set([148, 161, 191, 193]);
 
-/** check_helper_call: no sleepable helper inside an RCU or non-preemptible section. */
+/** check_helper_call: a helper that may sleep only in a sleepable program, and not inside an RCU or non-preemptible section. */
 export function checkHelperInSection(env: Env, id: number): void {
   if (!MIGHT_SLEEP.has(id)) return;
+  if (!env.sleepable) env.reject('helper_prog_type', 'helper call might sleep in a non-sleepable prog');
   const name = `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
   if (env.cur.rcuLocks) env.reject('lock_state', `sleepable helper ${name} in rcu_read_lock region`);
   if (env.cur.preemptLocks) env.reject('lock_state', `sleepable helper ${name} in non-preemptible region`);
+}
+
+/** check_kfunc_call, before the arguments: a KF_RCU_PROTECTED kfunc needs in_rcu_cs. */
+export function checkRcuProtected(env: Env, name: string): void {
+  if (!inRcuSection(env)) env.reject('lock_state', `kernel func ${name} requires RCU critical section protection`);
 }
 
 /** in_rcu_cs: inside an RCU section, holding a spin lock, or any non-sleepable program. */
@@ -117,11 +123,10 @@ export function inRcuSection(env: Env): boolean {
 /**
  * check_kfunc_call's section rules, after the arguments are checked: bpf_rcu_read_lock/unlock
  * (closing the section makes every MEM_RCU pointer untrusted), bpf_preempt_disable/enable,
- * and no sleepable kfunc inside either. `rcuProtected`: KF_RCU_PROTECTED (needs in_rcu_cs).
+ * and no sleepable kfunc inside either.
  */
-export function kfuncSections(env: Env, name: string, sleepable: boolean, rcuProtected: boolean): void {
+export function kfuncSections(env: Env, name: string, sleepable: boolean): void {
   const st = env.cur;
-  if (rcuProtected && !inRcuSection(env)) env.reject('lock_state', `kernel func ${name} requires RCU critical section protection`);
   const rcuLock = name === 'bpf_rcu_read_lock';
   const rcuUnlock = name === 'bpf_rcu_read_unlock';
   if (st.rcuLocks) {

@@ -63,8 +63,9 @@ const RCU: Record<string, Expect> = {
   rcu_nested: ['reject', 'nested rcu read lock (kernel function bpf_rcu_read_lock)'],
   rcu_nested_missing: ['reject', 'nested rcu read lock (kernel function bpf_rcu_read_lock)'],
   rcu_sleepable_kfunc: ['reject', 'kernel func bpf_lookup_user_key is sleepable within rcu_read_lock region'],
-  // bpf_copy_from_user is not modelled: no verdict rather than a guessed one (the kernel: sleepable helper in rcu_read_lock region).
-  rcu_sleepable_helper: ['reject', 'bpflab does not model helper bpf_copy_from_user#148'],
+  rcu_sleepable_helper: ['reject', 'sleepable helper bpf_copy_from_user#148 in rcu_read_lock region'],
+  sleepable_helper_ok: ['accept'],
+  sleepable_helper_nonsleep: ['reject', 'helper call might sleep in a non-sleepable prog'],
   preempt_miss: ['reject', 'BPF_EXIT instruction in main prog cannot be used inside bpf_preempt_disable-ed region'],
   preempt_unmatched: ['reject', 'unmatched attempt to enable preemption (kernel function bpf_preempt_enable)'],
   preempt_nested_ok: ['accept'],
@@ -80,10 +81,6 @@ async function check(file: string, progs: Record<string, Expect>): Promise<void>
   for (const p of programs) {
     const [verdict, what] = progs[p.name]!;
     const r = verify(p);
-    if (what?.startsWith('bpflab does not model')) {
-      expect(r.error?.kind, p.name).toBe('unsupported');
-      continue;
-    }
     expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
     if (what) expect(r.error!.message, p.name).toContain(what);
     if (!k.ok) continue;
