@@ -366,7 +366,7 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
   const global = env.globals[sub];
   if (global) {
-    checkGlobalCallInSection(env);
+    checkGlobalCallInSection(env, sub);
     checkGlobalCall(env, sub, global);
     st.pc = env.pc + 1;
     return;

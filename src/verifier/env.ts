@@ -62,6 +62,8 @@ export class Env {
   readonly globalCalled: Uint8Array;
   /** Per subprogram: a global whose helpers may move the packet (changes_pkt_data). */
   readonly globalChangesPkt: Uint8Array;
+  /** subprog_info[].might_sleep, computed on first use (set by verify()). */
+  subprogMightSleep: (sub: number) => boolean = () => false;
 
   // Pruning statistics, as the kernel's log reports them.
   explored: (Checkpoint[] | undefined)[];

@@ -90,16 +90,19 @@ export function checkCallWhileLocked(env: Env, ins: Insn): void {
 }
 
 /**
- * Calls of global subprograms (verified on their own, without the caller's lock). 6.18 allows them
- * in RCU and preempt-disabled sections (only those that may sleep are refused there; bpflab does
- * not compute might_sleep for subprograms yet).
+ * Calls of global subprograms (verified on their own, without the caller's sections): none while
+ * a lock is held; one that may sleep only where sleeping is allowed.
  */
-export function checkGlobalCallInSection(env: Env): void {
-  if (activeLock(env.cur)) env.reject('lock_state', 'global function calls are not allowed while holding a lock,', ['use static function instead']);
+export function checkGlobalCallInSection(env: Env, sub: number): void {
+  const st = env.cur;
+  if (activeLock(st)) env.reject('lock_state', 'global function calls are not allowed while holding a lock,', ['use static function instead']);
+  if ((st.rcuLocks || st.preemptLocks || !env.sleepable) && env.subprogMightSleep(sub))
+    env.reject('lock_state', 'global functions that may sleep are not allowed in non-sleepable context,',
+      ['i.e., in a RCU/IRQ/preempt-disabled section, or in', 'a non-sleepable BPF program context']);
 }
 
 /** Helpers with might_sleep in their bpf_func_proto (copy_from_user, ima_inode_hash, copy_from_user_task, ima_file_hash). */
-const MIGHT_SLEEP: ReadonlySet<number> = new Set([148, 161, 191, 193]);
+export const MIGHT_SLEEP: ReadonlySet<number> = new Set([148, 161, 191, 193]);
 
 /** check_helper_call: a helper that may sleep only in a sleepable program, and not inside an RCU or non-preemptible section. */
 export function checkHelperInSection(env: Env, id: number): void {

@@ -107,6 +107,13 @@ describe('bpf_timer', () => {
   test('timers.o: timer arguments, asynchronous callbacks, global calls under a lock', () => check('timers.o', TIMERS));
 });
 
+const SLEEPY_GLOBALS: Record<string, Expect> = {
+  sleep_gouter: ['accept'],
+  nonsleep_gsleep: ['reject', 'global functions that may sleep are not allowed in non-sleepable context,'],
+  nonsleep_gouter: ['reject', 'global functions that may sleep are not allowed in non-sleepable context,'],
+};
+
 describe.skipIf(!haveBtf)('RCU and preemption sections', () => {
   test('rcu_sections.o', () => check('rcu_sections.o', RCU));
+  test('global_sleep.o: global functions that may sleep', () => check('global_sleep.o', SLEEPY_GLOBALS));
 });
