@@ -132,6 +132,8 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     }
     if (t.kind !== 'ptr') env.reject('unsupported', `kfunc ${kf.name} argument ${i} of kind ${t.kind} is not modelled by bpflab`);
     const pointee = btf.skipMods(t.type);
+    // KF_ARG_PTR_TO_IRQ_FLAG (bpf_local_irq_save/restore): an IRQ-flag stack slot and section bpflab does not track.
+    if (p.name.endsWith('__irq_flag')) env.reject('unsupported', `bpflab does not model IRQ-disabled sections (${kf.name})`);
     const nullable = p.name.endsWith('__nullable');
     if (nullable && env.isNull(r)) continue;
     if (isStruct(pointee)) {
