@@ -4,6 +4,7 @@
  * `ptr == NULL` checks into typed pointers or zeros for every copy, and learn packet ranges
  * from comparisons with data_end.
  */
+import { mayPointToSpinLock } from './locks.js';
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import type { JmpOp, Scalar } from './domains/index.js';
@@ -141,7 +142,7 @@ function markPtrOrNull(env: Env, st: VState, id: number, refObjId: number, isNul
       env.markKnown(r, 0n);
     } else {
       markNotNull(env, r);
-      if (!r.refObjId) r.id = 0;
+      if (!r.refObjId && !mayPointToSpinLock(env, r)) r.id = 0;
     }
   });
 }

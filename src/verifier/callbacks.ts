@@ -7,12 +7,13 @@
  * its r0 must lie in [0, 1] and the path goes back to the helper call itself, which runs again
  * and pushes another visit of the callback: the callback is explored as a loop, and the call
  * instruction is a forced checkpoint where a visit lying within one still in progress
- * (RANGE_WITHIN) ends the iteration.
+ * (RANGE_WITHIN) ends the iteration. Timer callbacks are asynchronous: verified as paths of their own.
  */
 import type { Insn } from '../isa/insn.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
 import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
+import { SLOTS_PER_FRAME } from './liveness.js';
 
 /** Helper ids that call a callback synchronously, and the callback's argument layout. */
 const SYNC_CALLBACKS: Record<number, 'loop' | 'map_elem' | 'find_vma'> = { 181: 'loop', 164: 'map_elem', 180: 'find_vma' };
@@ -71,6 +72,29 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
   st.written[st.frames.length - 1] = new Uint8Array(64).fill(1);
   st.pc = env.cfg.subprogs[sub]!.start;
   st.prevPc = env.pc;
+  env.pushBranch(st);
+}
+
+/**
+ * push_async_cb for bpf_timer_set_callback: the callback runs later, on a path of its own that
+ * starts from a fresh state (no caller frame, references, locks or checkpoint parent) with the
+ * timer's map, key and value as arguments (set_timer_callback_state). Its frame is the only one
+ * and carries the return range [0, 0], which checkExit enforces ("At async callback return").
+ */
+export function pushAsyncCallback(env: Env, sub: number, map: number): void {
+  if (sub < 0) env.reject('helper_arg', 'callback function not found');
+  const f = newFrame(env.UNKNOWN, -1, sub);
+  const regs = f.regs;
+  for (const r of regs) env.markNotInit(r);
+  // callback_fn(struct bpf_map *map, void *key, void *value)
+  env.markPtr(regs[1]!, T.CONST_PTR_TO_MAP);
+  env.markPtr(regs[2]!, T.PTR_TO_MAP_KEY);
+  env.markPtr(regs[3]!, T.PTR_TO_MAP_VALUE);
+  for (let r = 1; r <= 3; r++) regs[r]!.map = map;
+  env.markPtr(regs[10]!, T.PTR_TO_STACK);
+  f.cbRet = [0n, 0n];
+  const st: VState = { frames: [f], refs: [], pc: env.cfg.subprogs[sub]!.start, parent: null, prevPc: env.pc, hist: [], histx: [], written: [new Uint8Array(SLOTS_PER_FRAME)] };
+  if (env.trail) st.histS = [];
   env.pushBranch(st);
 }
 

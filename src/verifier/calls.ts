@@ -14,9 +14,10 @@ import { checkGlobalCall } from './global-funcs.js';
 import { mapFuncIncompatibility } from './map-funcs.js';
 import { checkHelperMem, checkPtrAlignment, checkPtrOffReg } from './memory.js';
 import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.js';
-import { callsCallback, pushCallback, widenAfterCallback } from './callbacks.js';
+import { callsCallback, pushAsyncCallback, pushCallback, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
+import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
 import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
@@ -27,6 +28,9 @@ const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'D
 const ACQUIRE = new Set([84, 85, 99, 131]);
 /** Helpers whose result shares the argument's reference (is_ptr_cast_function). */
 const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
+
+const BPF_FUNC_spin_lock = 93;
+const BPF_FUNC_timer_set_callback = 170;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -101,6 +105,8 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
   switch (a.base) {
     case 'ARG_CONST_MAP_PTR':
       checkType(env, regno, r, [T.CONST_PTR_TO_MAP]);
+      // A timer argument named its map first: the two must be the same map (map_uid 0 outside map-in-map).
+      if (meta.map >= 0 && meta.map !== r.map) env.reject('helper_arg', `timer pointer in R1 map_uid=0 doesn't match map pointer in R${regno} map_uid=0`);
       meta.map = r.map;
       return;
     case 'ARG_PTR_TO_MAP_KEY':
@@ -194,6 +200,12 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_BTF_ID':
       checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id));
       break;
+    case 'ARG_PTR_TO_SPIN_LOCK':
+      processSpinLock(env, regno, id === BPF_FUNC_spin_lock);
+      break;
+    case 'ARG_PTR_TO_TIMER':
+      meta.map = processTimerArg(env, regno);
+      break;
     default:
       env.reject('unsupported', `bpflab does not model ${a.name} arguments (R${regno} of ${helperStr(id)})`);
   }
@@ -207,7 +219,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
 /** release_reference: forget the reference and every pointer that carries it. */
 export function releaseReference(env: Env, refId: number): void {
   const refs = env.cur.refs;
-  const i = refs.findIndex((r) => r.id === refId);
+  const i = refs.findIndex((r) => r.id === refId && !r.kind);
   if (i < 0) env.reject('reference_invalid', `reference has not been acquired before`);
   refs.splice(i, 1);
   env.forEachReg((r) => { if (r.refObjId === refId) env.markUnknown(r); });
@@ -227,7 +239,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
-  if (proto.mightSleep && !env.sleepable) env.reject('helper_prog_type', 'helper call might sleep in a non-sleepable prog');
+  checkHelperInSection(env, id);
   const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };
   const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
   for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
@@ -247,6 +259,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
   if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
+  else if (id === BPF_FUNC_timer_set_callback) pushAsyncCallback(env, meta.subprog, meta.map);
 
   // Caller-saved registers are clobbered; r0 gets the return type.
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
@@ -290,7 +303,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       break;
     default: env.markUnknown(r0);
   }
-  if (r0.type & MAYBE_NULL) r0.id = env.newId();
+  // A value of a map with a lock keeps an id (the lock's identity) even when it cannot be NULL.
+  if (r0.type & MAYBE_NULL || mayPointToSpinLock(env, r0)) r0.id = env.newId();
   if (PTR_CAST.has(id)) r0.refObjId = meta.refObjId;
   else if (acquire) {
     const refId = env.newId();
@@ -353,6 +367,7 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
   const global = env.globals[sub];
   if (global) {
+    checkGlobalCallInSection(env, sub);
     checkGlobalCall(env, sub, global);
     st.pc = env.pc + 1;
     return;
@@ -417,16 +432,19 @@ export function checkExit(env: Env): boolean {
   }
   env.rejectLeaks('BPF_EXIT instruction in main prog');
   const r0 = env.readReg(0);
-  if (env.frame.subprog > 0) {
+  // An async callback (bpf_timer_set_callback) ends like a program, with its own return range.
+  const asyncRet = env.frame.cbRet;
+  if (env.frame.subprog > 0 && !asyncRet) {
     // A global subprogram verified on its own: any scalar may go back (check_return_code).
     if (r0.type !== T.SCALAR) env.reject('pointer_leak', `At subprogram exit the register R0 is not a scalar value (${typeName(r0.type)})`);
     return true;
   }
-  const target = env.tracingTarget();
+  const target = asyncRet ? undefined : env.tracingTarget();
   const btfSpec = target ? btfProgRetRange(env.kernelBtf(), env.prog.type, target) : undefined;
-  const spec = target ? btfSpec : returnRange(env.prog.type, env.prog.expectedAttachType);
+  const spec = asyncRet ? { min: Number(asyncRet[0]), max: Number(asyncRet[1]) } : target ? btfSpec : returnRange(env.prog.type, env.prog.expectedAttachType);
+  const where = asyncRet ? 'At async callback return' : 'At program exit';
   if (spec) {
-    if (r0.type !== T.SCALAR) env.reject('return_range', `At program exit the register R0 is not a known value (${typeName(r0.type)})`);
+    if (r0.type !== T.SCALAR) env.reject('return_range', `${where} the register R0 is not a known value (${typeName(r0.type)})`);
     markPrecise(env, 1);
     const d = env.dom;
     // LSM hooks compare the low 32 bits (return_32bit).
@@ -438,7 +456,7 @@ export function checkExit(env: Env): boolean {
       if (smin > -(1n << 63n)) has += ` smin=${smin}`;
       if (smax < (1n << 63n) - 1n) has += ` smax=${smax}`;
       if (!has) has = ' unknown scalar value';
-      env.reject('return_range', `At program exit the register R0 has${has} should have been in [${spec.min}, ${spec.max}]`);
+      env.reject('return_range', `${where} the register R0 has${has} should have been in [${spec.min}, ${spec.max}]`);
     }
   }
   return true;

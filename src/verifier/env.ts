@@ -19,6 +19,7 @@ import { copyReg, curFrame, type Checkpoint, type Frame, type Reg, type VState }
 import type { Btf } from '../loader/btf/index.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
 import { BPF_F_SLEEPABLE, sectionType } from '../loader/section-types.js';
+import { checkSectionsClosed, inRcuSection } from './locks.js';
 import { isBtfCtxProgram, lsmTargetError, tracingTarget, type TracingTarget } from './tracing-ctx.js';
 
 export class Env {
@@ -61,6 +62,8 @@ export class Env {
   readonly globalCalled: Uint8Array;
   /** Per subprogram: a global whose helpers may move the packet (changes_pkt_data). */
   readonly globalChangesPkt: Uint8Array;
+  /** subprog_info[].might_sleep, computed on first use (set by verify()). */
+  subprogMightSleep: (sub: number) => boolean = () => false;
 
   // Pruning statistics, as the kernel's log reports them.
   explored: (Checkpoint[] | undefined)[];
@@ -104,10 +107,12 @@ export class Env {
    * alloc_insn=M", one line each), then `<what> would lead to reference leak`.
    */
   rejectLeaks(what: string): void {
-    const refs = this.cur.refs;
-    if (!refs.length) return;
-    const lines = refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
-    this.reject('reference_leak', lines[0]!, [...lines.slice(1), `${what} would lead to reference leak`]);
+    checkSectionsClosed(this, what, () => {
+      const refs = this.cur.refs.filter((r) => !r.kind);
+      if (!refs.length) return;
+      const lines = refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
+      this.reject('reference_leak', lines[0]!, [...lines.slice(1), `${what} would lead to reference leak`]);
+    });
   }
 
   get frame(): Frame {
@@ -247,9 +252,9 @@ export class Env {
     return (sectionType(this.prog.section ?? '').progFlags & BPF_F_SLEEPABLE) !== 0;
   }
 
-  /** in_rcu_cs: non-sleepable programs run under RCU (sleepable ones inside bpf_rcu_read_lock sections, not tracked yet). */
+  /** in_rcu_cs: non-sleepable programs run under RCU; sleepable ones inside bpf_rcu_read_lock sections or while holding a spin lock. */
   inRcu(): boolean {
-    return !this.sleepable;
+    return inRcuSection(this);
   }
 
   private target: TracingTarget | undefined;

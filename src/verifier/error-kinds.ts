@@ -23,6 +23,7 @@ export const ERROR_KINDS = {
   stack_uninit: 'a read of stack bytes never written: `invalid read from stack off -8+0 size 8`',
   spill_size: 'a partial spill or fill of a pointer: `invalid size of register spill` / `fill`',
   map_value_oob: 'a map value access outside value_size: `invalid access to map value, value_size=8 off=8 size=8`',
+  map_field_access: 'a load, store or helper access touching a special field of a map value: `bpf_spin_lock cannot be accessed directly by load/store`, `kptr access size must be BPF_DW`',
   packet_oob: 'a packet access beyond the range proven against data_end: `invalid access to packet, off=0 size=4, R2(id=0,off=0,r=0)`',
   mem_oob: 'an access outside a helper-returned buffer: `invalid access to memory, mem_size=8 off=8 size=1`',
   unbounded_access: 'an access with a variable offset whose bounds are not known well enough',
@@ -45,6 +46,7 @@ export const ERROR_KINDS = {
   subprog: 'a bpf-to-bpf call or callback the verifier cannot accept',
   // References and exit.
   reference_leak: 'a reference (ring buffer record, socket) not released on some path: `Unreleased reference id=N alloc_insn=M`',
+  lock_state: 'a bpf_spin_lock or bpf_rcu_read_lock section used against the rules: `function calls are not allowed while holding a lock`, `bpf_spin_unlock without taking a lock`, `BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region`, `unmatched rcu read unlock`',
   reference_invalid: 'a release of something that is not an acquired reference',
   return_range: 'r0 at program exit outside what the program type allows: `At program exit the register R0 has ...`',
   pointer_leak: 'a pointer returned or stored where the program type forbids it',

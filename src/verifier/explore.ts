@@ -18,6 +18,7 @@ import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCa
 import { globalEntryRegs, usableFuncInfo } from './global-funcs.js';
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
+import { checkCallWhileLocked } from './locks.js';
 import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
@@ -256,6 +257,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       if (o === op.BPF_EXIT) return checkExit(env);
       if (o === op.BPF_JCOND) { checkMayGoto(env, ins); return false; }
       if (o === op.BPF_CALL) {
+        checkCallWhileLocked(env, ins);
         if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
         if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { checkKfuncCall(env, ins.imm, ins.off); st.pc = pc + 1; return false; }
         checkHelperCall(env, ins);

@@ -13,6 +13,7 @@ import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore, stackDepths } from './explore.js';
 import { liveRegisters } from './liveness.js';
 import { mapProgIncompatibility } from './map-record.js';
+import { subprogsMightSleep } from './might-sleep.js';
 import { usableFuncInfo } from './global-funcs.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { collectStates, type StateCollectionOptions, type StateSnapshot } from './snapshot.js';
@@ -195,6 +196,9 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     else checkScalarReturn(program, cfg);
     const live = liveRegisters(program.insns, cfg);
     env = new Env(program, cfg, live, options);
+    let mightSleep: Uint8Array | undefined;
+    const e = env;
+    env.subprogMightSleep = (sub) => (mightSleep ??= subprogsMightSleep(e))[sub] === 1;
     explore(env);
     verifyGlobalSubprogs(env);
   } catch (e) {

@@ -4,6 +4,7 @@
  * differ become data (or uninitialised), and after a few joins scalar bounds that keep growing
  * jump to their extremes so that every loop head reaches a fixpoint.
  */
+import { sectionsEqual } from './locks.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { T, isPacketPtr } from './reg-types.js';
@@ -83,7 +84,8 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
 
 /** The join (or widening) of two states at the same loop head; `b` unchanged when they cannot be joined. */
 export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: boolean): VState {
-  const sameRefs = a.refs.length === b.refs.length && a.refs.every((r, i) => r.id === b.refs[i]!.id);
+  const sameRefs = a.refs.length === b.refs.length && a.refs.every((r, i) => r.id === b.refs[i]!.id && r.kind === b.refs[i]!.kind && r.ptr === b.refs[i]!.ptr)
+    && sectionsEqual(a, b);
   if (!sameRefs || a.frames.length !== b.frames.length) return cloneState(b);
   const joined: VState = {
     frames: a.frames.map((f, i) => joinFrame(env, f, b.frames[i]!, widen)),
@@ -96,5 +98,7 @@ export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: bo
     written: b.written.map((w) => w.slice()),
   };
   if (b.histS) joined.histS = b.histS.slice();
+  if (b.rcuLocks) joined.rcuLocks = b.rcuLocks;
+  if (b.preemptLocks) joined.preemptLocks = b.preemptLocks;
   return joined;
 }

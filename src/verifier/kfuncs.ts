@@ -17,6 +17,7 @@ import { checkHelperMem } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
+import { checkRcuProtected, kfuncSections } from './locks.js';
 import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, T, base } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 
@@ -137,7 +138,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   const flags = KFUNC_FLAGS[kf.name];
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
-  if (flags & KF_RCU_PROTECTED && !env.inRcu()) env.reject('helper_prog_type', `kernel func ${kf.name} requires RCU critical section protection`);
+  if (flags & KF_RCU_PROTECTED) checkRcuProtected(env, kf.name);
   if (!['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(env.prog.license))
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
@@ -167,6 +168,8 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     }
     if (t.kind !== 'ptr') env.reject('unsupported', `kfunc ${kf.name} argument ${i} of kind ${t.kind} is not modelled by bpflab`);
     const pointee = btf.skipMods(t.type);
+    // KF_ARG_PTR_TO_IRQ_FLAG (bpf_local_irq_save/restore): an IRQ-flag stack slot and section bpflab does not track.
+    if (p.name.endsWith('__irq_flag')) env.reject('unsupported', `bpflab does not model IRQ-disabled sections (${kf.name})`);
     const nullable = p.name.endsWith('__nullable');
     if (nullable && env.isNull(r)) continue;
     if (isStruct(pointee)) {
@@ -200,6 +203,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     if (size === undefined) env.reject('helper_arg', `arg#${i} pointer type ${pointee?.kind ?? 'void'} must point to scalar, or struct with scalar`);
     checkHelperMem(env, regno, size, false, false, false);
   }
+  kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
 
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }

@@ -122,7 +122,8 @@ export class Log {
         if (it.refObjId) out += ` fp${off}=iter_${it.iterType}(ref_id=${it.refObjId},state=${it.iterState === 1 ? 'active' : 'drained'},depth=${it.iterDepth ?? 0})`;
       } else out += ` fp${off}=${buf}`;
     }
-    if (refs.length) out += ` refs=${refs.map((r) => r.id).join(',')}`;
+    // As print_verifier_state: only when the first reference has an id (a lock of global data has none), then the others that have one.
+    if (refs.length && refs[0]!.id) out += ` refs=${refs.filter((r) => r.id).map((r) => r.id).join(',')}`;
     return out;
   }
 

@@ -4,14 +4,44 @@
  * types when an ld_imm64 names the map, before any path is explored.
  */
 import type { MapSpec, Program, ProgType } from '../isa/program.js';
-import { parseBtf, type Btf } from '../loader/btf/index.js';
+import { parseBtf, type Btf, type BtfType } from '../loader/btf/index.js';
 
-export type SpecialField = 'spin_lock' | 'res_spin_lock' | 'timer' | 'wq' | 'list_head' | 'rb_root';
+/** The kernel's enum btf_field_type (the kinds btf_parse_fields finds in a map value). */
+export type FieldType = 'spin_lock' | 'res_spin_lock' | 'timer' | 'wq' | 'task_work' | 'list_head' | 'list_node' | 'rb_root' | 'rb_node'
+  | 'refcount' | 'kptr_untrusted' | 'kptr' | 'percpu_kptr' | 'uptr';
+/** Kept for callers that only ask which kinds a value holds. */
+export type SpecialField = FieldType;
 
-const FIELD_STRUCTS: Readonly<Record<string, SpecialField>> = {
-  bpf_spin_lock: 'spin_lock', bpf_res_spin_lock: 'res_spin_lock', bpf_timer: 'timer', bpf_wq: 'wq',
-  bpf_list_head: 'list_head', bpf_rb_root: 'rb_root',
+export interface RecordField {
+  type: FieldType;
+  /** Byte offset in the map value. */
+  off: number;
+  size: number;
+}
+
+/** A map value's btf_record: its special fields in offset order. */
+export interface BtfRecord {
+  fields: RecordField[];
+}
+
+/** btf_field_type_name: how the kernel names each kind in messages. */
+export const FIELD_NAMES: Readonly<Record<FieldType, string>> = {
+  spin_lock: 'bpf_spin_lock', res_spin_lock: 'bpf_res_spin_lock', timer: 'bpf_timer', wq: 'bpf_wq', task_work: 'bpf_task_work',
+  list_head: 'bpf_list_head', list_node: 'bpf_list_node', rb_root: 'bpf_rb_root', rb_node: 'bpf_rb_node', refcount: 'bpf_refcount',
+  kptr_untrusted: 'kptr', kptr: 'kptr', percpu_kptr: 'percpu_kptr', uptr: 'uptr',
 };
+
+/** btf_field_type_size / _align, for the kinds matched by struct name. */
+const NAMED_FIELDS: Readonly<Record<string, readonly [FieldType, number, number]>> = {
+  bpf_spin_lock: ['spin_lock', 4, 4], bpf_res_spin_lock: ['res_spin_lock', 4, 4], bpf_timer: ['timer', 16, 8], bpf_wq: ['wq', 16, 8],
+  bpf_task_work: ['task_work', 8, 8], bpf_list_head: ['list_head', 16, 8], bpf_list_node: ['list_node', 24, 8],
+  bpf_rb_root: ['rb_root', 16, 8], bpf_rb_node: ['rb_node', 32, 8], bpf_refcount: ['refcount', 4, 4],
+};
+/** Kinds the kernel refuses only once per struct (btf_get_field_type's seen_mask). */
+const ONCE: ReadonlySet<FieldType> = new Set(['spin_lock', 'res_spin_lock', 'timer', 'wq', 'task_work']);
+const KPTR_TAGS: Readonly<Record<string, FieldType>> = { kptr_untrusted: 'kptr_untrusted', kptr: 'kptr', percpu_kptr: 'percpu_kptr', uptr: 'uptr' };
+/** MAX_RESOLVE_DEPTH. */
+const MAX_DEPTH = 32;
 
 const parsed = new WeakMap<Uint8Array, Btf | null>();
 
@@ -26,27 +56,102 @@ function programBtf(program: Program): Btf | null {
   return b;
 }
 
-/** The special fields anywhere in the map's value type (nested structs and arrays included). */
-export function mapSpecialFields(program: Program, map: MapSpec): Set<SpecialField> {
-  const out = new Set<SpecialField>();
-  const btf = map.btfValueTypeId ? programBtf(program) : null;
-  if (!btf) return out;
-  const seen = new Set<number>();
-  const walk = (id: number, depth: number): void => {
-    const t = btf.skipMods(id);
-    if (!t || depth > 16 || seen.has(t.id)) return;
-    if (t.kind === 'struct' || t.kind === 'union') {
-      const f = FIELD_STRUCTS[t.name];
-      if (f) { out.add(f); return; }
-      seen.add(t.id);
-      for (const m of t.members) walk(m.type, depth + 1);
-      seen.delete(t.id);
-    } else if (t.kind === 'array') walk(t.type, depth + 1);
-    else if (t.kind === 'datasec') for (const v of t.vars) walk(v.type, depth + 1);
-    else if (t.kind === 'var') walk(t.type, depth + 1);
+/**
+ * btf_find_field over a struct or a datasec, as btf.c walks it: members are matched by the
+ * name of their own type (no typedef is looked through), kptrs by the type tag of a pointer
+ * member, other structs (and arrays of them) are walked with their fields repeated per element.
+ * A layout the kernel refuses (a second lock in one struct, a repeated lock) yields null.
+ */
+function findFields(btf: Btf, t: BtfType, level: number): RecordField[] | null {
+  const out: RecordField[] = [];
+  const seen = new Set<FieldType>();
+  const one = (typeId: number, off: number, expectedSize: number): boolean => {
+    let vt = btf.type(typeId);
+    let nelems = 1;
+    for (let i = 0; vt && vt.kind === 'array'; i++) {
+      if (i >= MAX_DEPTH) return false;
+      nelems *= vt.nelems;
+      vt = btf.type(vt.type);
+    }
+    if (!vt || nelems === 0) return true;
+    const named = vt.kind === 'struct' ? NAMED_FIELDS[vt.name] : undefined;
+    if (!named && vt.kind === 'struct') {
+      if (expectedSize && expectedSize !== vt.size * nelems) return true;
+      if (level + 1 >= MAX_DEPTH) return false;
+      const inner = findFields(btf, vt, level + 1);
+      if (!inner) return false;
+      if (inner.length && nelems > 1 && inner.some((f) => !REPEATABLE.has(f.type))) return false;
+      for (let e = 0; e < nelems; e++) for (const f of inner) out.push({ ...f, off: f.off + off + e * vt.size });
+      return true;
+    }
+    let field: RecordField;
+    if (named) {
+      const [type, size, align] = named;
+      if (ONCE.has(type)) { if (seen.has(type)) return false; seen.add(type); }
+      if ((expectedSize && expectedSize !== size * nelems) || off % align) return true;
+      field = { type, off, size };
+    } else {
+      // btf_find_kptr: a (volatile) pointer to a type-tagged struct.
+      if ((expectedSize && expectedSize !== 8 * nelems) || off % 8) return true;
+      let p: BtfType | undefined = vt;
+      if (p.kind === 'volatile') p = btf.type(p.type);
+      if (!p || p.kind !== 'ptr') return true;
+      const tag = btf.type(p.type);
+      if (!tag || tag.kind !== 'type_tag') return true;
+      const type = KPTR_TAGS[tag.name];
+      if (!type || btf.type(tag.type)?.kind === 'type_tag' || btf.skipMods(tag.type)?.kind !== 'struct') return false;
+      field = { type, off, size: 8 };
+    }
+    if (nelems > 1 && !REPEATABLE.has(field.type)) return false;
+    for (let e = 0; e < nelems; e++) out.push({ ...field, off: field.off + e * field.size });
+    return true;
   };
-  walk(map.btfValueTypeId!, 0);
+  if (t.kind === 'struct') {
+    for (const m of t.members) {
+      if (m.bitOffset % 8) return null;
+      if (!one(m.type, m.bitOffset / 8, 0)) return null;
+    }
+  } else if (t.kind === 'datasec') {
+    for (const v of t.vars) {
+      const vr = btf.type(v.type);
+      if (!vr || vr.kind !== 'var') continue;
+      if (!one(vr.type, v.offset, v.size)) return null;
+    }
+  }
   return out;
+}
+
+/** btf_repeat_fields: only these may repeat (arrays of them). */
+const REPEATABLE: ReadonlySet<FieldType> = new Set(['kptr_untrusted', 'kptr', 'percpu_kptr', 'uptr', 'list_head', 'rb_root']);
+
+const records = new WeakMap<MapSpec, BtfRecord | null>();
+
+/**
+ * The map's btf_record (btf_parse_fields over its value type), or null when the map has no
+ * value BTF (or a layout the kernel would refuse at map creation).
+ */
+export function mapRecord(program: Program, map: MapSpec): BtfRecord | null {
+  let rec = records.get(map);
+  if (rec !== undefined) return rec;
+  rec = null;
+  const btf = map.btfValueTypeId ? programBtf(program) : null;
+  const t = btf?.skipMods(map.btfValueTypeId!);
+  if (btf && t) {
+    const fields = findFields(btf, t, 0);
+    if (fields) rec = { fields: fields.sort((a, b) => a.off - b.off) };
+  }
+  records.set(map, rec);
+  return rec;
+}
+
+/** The first field of `type` in the record (the kernel caches spin_lock_off, timer_off, ...). */
+export function recordField(rec: BtfRecord | null, type: FieldType): RecordField | undefined {
+  return rec?.fields.find((f) => f.type === type);
+}
+
+/** The kinds of special field in the map's value. */
+export function mapSpecialFields(program: Program, map: MapSpec): Set<SpecialField> {
+  return new Set(mapRecord(program, map)?.fields.map((f) => f.type));
 }
 
 /** is_tracing_prog_type. */
@@ -64,5 +169,34 @@ export function mapProgIncompatibility(program: Program, map: MapSpec): string |
   }
   if (fields.has('timer') && tracing) return 'tracing progs cannot use bpf_timer yet';
   if (fields.has('wq') && tracing) return 'tracing progs cannot use bpf_wq yet';
+  return null;
+}
+
+/**
+ * check_map_access's field rules: no load, store or helper access may touch a special field,
+ * except a kptr, which a direct, constant-offset, 8-byte access exactly at the field may (stores
+ * only of NULL into referenced kptrs' neighbours: check_map_kptr_access). `off` is the fixed
+ * offset (insn off + reg off); [smin, umax] the register's variable part.
+ * Returns the kernel's message (or what bpflab does not model), or null.
+ */
+export function fieldAccessError(rec: BtfRecord | null, off: number, size: number, smin: bigint, umax: bigint, constVar: bigint | undefined,
+  direct: boolean, store: 'none' | 'imm' | 'reg', storeImm: number, storedNull: boolean): { unsupported: boolean; message: string } | null {
+  if (!rec) return null;
+  const bad = (message: string): { unsupported: boolean; message: string } => ({ unsupported: false, message });
+  for (const f of rec.fields) {
+    if (!(smin + BigInt(off) < BigInt(f.off + f.size) && BigInt(f.off) < umax + BigInt(off + size))) continue;
+    const name = FIELD_NAMES[f.type];
+    if (f.type !== 'kptr' && f.type !== 'kptr_untrusted' && f.type !== 'percpu_kptr' && f.type !== 'uptr')
+      return bad(`${name} cannot be accessed directly by load/store`);
+    if (!direct) return bad(`${name} cannot be accessed indirectly by helper`);
+    if (constVar === undefined) return bad(`${name} access cannot have variable offset`);
+    if (BigInt(f.off) !== BigInt(off) + constVar) return bad(`${name} access misaligned expected=${f.off} off=${BigInt(off) + constVar}`);
+    if (size !== 8) return bad(`${name} access size must be BPF_DW`);
+    if (store === 'none') continue;
+    if (f.type === 'kptr' || f.type === 'percpu_kptr') return bad('store to referenced kptr disallowed');
+    if (f.type === 'uptr') return bad('store to uptr disallowed');
+    if (store === 'imm' && storeImm !== 0) return bad(`BPF_ST imm must be 0 when storing to kptr at off=${f.off}`);
+    if (store === 'reg' && !storedNull) return { unsupported: true, message: `bpflab does not model stores of pointers into kptr fields (off=${f.off})` };
+  }
   return null;
 }

@@ -16,6 +16,7 @@ import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } fr
 import { stackSlotCode } from './precision.js';
 import { checkBtfAccess } from './btf-access.js';
 import { btfCtxAccess } from './tracing-ctx.js';
+import { fieldAccessError, mapRecord } from './map-record.js';
 
 export type Access = 'read' | 'write';
 
@@ -101,10 +102,16 @@ function checkRegion(env: Env, regno: number, r: Reg, off: number, size: number,
   if (!ok(umax + o)) env.reject(kind, msg(umax + o), [`R${regno} max value is outside of the allowed memory range`]);
 }
 
-function checkMapValue(env: Env, regno: number, r: Reg, off: number, size: number, zeroOk: boolean): void {
+/** check_map_access: the value's bounds, then its special fields (`store`: how a direct access writes; helpers pass null). */
+function checkMapValue(env: Env, regno: number, r: Reg, off: number, size: number, zeroOk: boolean,
+  store: { how: 'none' | 'imm' | 'reg'; imm: number; value: Reg | null } | null = null): void {
   const m = env.map(r.map);
   checkRegion(env, regno, r, off, size, m.valueSize, zeroOk, 'map_value_oob',
     (o) => `invalid access to map value, value_size=${m.valueSize} off=${o} size=${size}`);
+  const d = env.dom;
+  const bad = fieldAccessError(mapRecord(env.prog, m), off, size, d.smin(r.v), d.umax(r.v), d.constValue(r.v), store !== null,
+    store?.how ?? 'none', store?.imm ?? 0, store?.value ? env.isNull(store.value) : true);
+  if (bad) env.reject(bad.unsupported ? 'unsupported' : 'map_field_access', bad.message);
 }
 
 function checkPacket(env: Env, regno: number, r: Reg, off: number, size: number, zeroOk: boolean): void {
@@ -164,7 +171,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_MAP_VALUE: {
       const m = env.map(r.map);
       checkMapAccessType(env, m, off, size, t);
-      checkMapValue(env, regno, r, off, size, false);
+      checkMapValue(env, regno, r, off, size, false, { how: t === 'read' ? 'none' : value ? 'reg' : 'imm', imm, value });
       if (t === 'read') setLoaded(frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
       return;
     }

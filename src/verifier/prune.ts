@@ -5,6 +5,7 @@
  * instruction are ignored. `exact` compares everything (for infinite-loop detection).
  */
 import type { Env } from './env.js';
+import { sectionsEqual } from './locks.js';
 import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
 import { S, type Frame, type Reg, type VState } from './state.js';
@@ -65,6 +66,8 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   if (o.off !== c.off || o.map !== c.map || o.memSize !== c.memSize || o.frameno !== c.frameno) return false;
   if (exact === true ? !d.equal(o.v, c.v) : !d.subsumes(o.v, c.v)) return false;
   if (isPacketPtr(o.type) && (exact === true ? o.range !== c.range : c.range < o.range)) return false;
+  // Non-NULL map values keep an id only when their map holds a lock: then it must correspond exactly (check_ids).
+  if (o.type === T.PTR_TO_MAP_VALUE && !o.id !== !c.id) return false;
   return ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
@@ -129,8 +132,14 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
     const cf = cur.frames[fi]!;
     if (of.callsite !== cf.callsite) return false;
   }
-  if (old.refs.length !== cur.refs.length) return false;
-  for (let i = 0; i < old.refs.length; i++) if (!ids.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
+  if (old.refs.length !== cur.refs.length || !sectionsEqual(old, cur)) return false;
+  for (let i = 0; i < old.refs.length; i++) {
+    const o = old.refs[i]!;
+    const c = cur.refs[i]!;
+    if (o.kind !== c.kind || !ids.check(o.id, c.id)) return false;
+    // A lock: the same map, and (check_ids) an id on both sides or on neither.
+    if (o.kind && (o.ptr !== c.ptr || !o.id !== !c.id)) return false;
+  }
   for (let fi = n - 1; fi >= 0; fi--) {
     const of = old.frames[fi]!;
     const cf = cur.frames[fi]!;

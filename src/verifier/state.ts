@@ -67,6 +67,10 @@ export interface Frame {
 export interface RefState {
   id: number;
   insn: number;
+  /** The kernel's ref_state_type: absent for an acquired pointer (REF_TYPE_PTR); 'lock' for a held bpf_spin_lock (REF_TYPE_LOCK, id = the locked pointer's id). */
+  kind?: 'lock';
+  /** A lock's object: the map index of the locked value (the kernel's ref->ptr). */
+  ptr?: number;
 }
 
 export interface VState {
@@ -95,6 +99,10 @@ export interface VState {
   jmpHistory?: number;
   /** may_goto instructions passed on this path that assumed another iteration (the kernel's may_goto_depth). */
   mayGotoDepth?: number;
+  /** 1 inside a bpf_rcu_read_lock section (the kernel's active_rcu_lock). */
+  rcuLocks?: number;
+  /** bpf_preempt_disable sections open on this path (active_preempt_locks). */
+  preemptLocks?: number;
 }
 
 /** A stored state at a prune point. `branches` counts paths from it still being explored. */
@@ -161,6 +169,8 @@ export function cloneState(s: VState): VState {
   const c: VState = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()), jmpHistory: s.jmpHistory ?? 0 };
   if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
   if (s.histS) c.histS = s.histS.slice();
+  if (s.rcuLocks) c.rcuLocks = s.rcuLocks;
+  if (s.preemptLocks) c.preemptLocks = s.preemptLocks;
   return c;
 }
 

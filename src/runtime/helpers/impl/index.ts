@@ -11,6 +11,7 @@ import * as pk from './packet.js';
 import * as pr from './probe.js';
 import * as rt from './route.js';
 import * as p from './print.js';
+import * as l from './locks.js';
 
 export type { HelperFn } from './common.js';
 export { formatPrintf } from './printf.js';
@@ -35,6 +36,7 @@ const IMPLS: Record<number, HelperFn> = {
   13: pk.cloneRedirect, 38: pk.skbChangeTail, 39: pk.skbPullData, 20: pk.skbGetTunnelKey, 122: pk.getNetnsCookie,
   44: pk.xdpAdjustHead, 54: pk.xdpAdjustMeta, 65: pk.xdpAdjustTail, 188: pk.xdpGetBuffLen, 189: pk.xdpLoadBytes, 190: pk.xdpStoreBytes,
   50: pk.skbAdjustRoom, 69: rt.fibLookup,
+  93: l.spinLock, 94: l.spinUnlock,
 };
 
 /** helpers[id]: the implementation of helper `id`, undefined when bpflab has none. */

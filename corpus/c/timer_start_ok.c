@@ -1,0 +1,14 @@
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+char LICENSE[] SEC("license") = "GPL";
+struct elem { __u64 fired; struct bpf_timer t; };
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct elem); } timers SEC(".maps");
+static int on_fire(void *map, __u32 *key, struct elem *e) { e->fired++; return 0; }
+SEC("tc") int timer_start_ok(struct __sk_buff *ctx) {
+  __u32 k = 0; struct elem *e = bpf_map_lookup_elem(&timers, &k);
+  if (!e) return 0;
+  bpf_timer_init(&e->t, &timers, 1);
+  bpf_timer_set_callback(&e->t, on_fire);
+  bpf_timer_start(&e->t, 1000000, 0);
+  return 0;
+}
