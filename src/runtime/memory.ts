@@ -225,19 +225,22 @@ export class Memory {
    */
   at = 0;
   check(hi: number, lo: number, off: number, size: number, write: boolean, pc: number, atomic = false, aligned = true): number {
-    const id = this.regionOf(hi);
-    const addr = (lo >>> 0) + off;
+    let id = this.regionOf(hi);
+    let addr = (lo >>> 0) + off;
     if (id < 0) {
       if (hi === 0 && (lo >>> 0) < 4096) throw new MemoryFault(pc, 'null', 'none', addr, size);
       if ((hi & 0xff0000ff) === ((PTR_TAG & 0xffffff00) | 0x7f) || (hi & 0xff0000ff) === ((PTR_TAG & 0xffffff00) | 0x81)) {
         const rid = ((hi >>> 8) & 0xffff);
         if (rid > 0 && rid < this.count) {
+          // the pointer's offset left 0..2^32 (it borrowed from or carried into the tag); the
+          // access may still land inside the region once the instruction's offset is added
+          // (p = value - 1; *(p + 47)): check the real offset like any other
           const below = (hi & 0xff) === 0x7f;
-          const real = below ? addr - 0x100000000 : addr + 0x100000000;
-          throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(rid), real - this.origin[rid]!, size);
+          id = rid;
+          addr = below ? addr - 0x100000000 : addr + 0x100000000;
         }
       }
-      throw new MemoryFault(pc, 'invalid_pointer', 'none', addr, size, `not a pointer: 0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`);
+      if (id < 0) throw new MemoryFault(pc, 'invalid_pointer', 'none', addr, size, `not a pointer: 0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`);
     }
     if (addr < this.start[id]! || addr + size > this.end[id]!) {
       // the verifier lets programs read the kernel's struct behind a map pointer (check_ptr_to_map_access)

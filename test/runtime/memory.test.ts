@@ -31,6 +31,19 @@ describe('region memory model', () => {
     expect(m.load(fp - 8n, 4)).toBe(0x55667788n);
   });
 
+  it('a pointer moved below its region still reaches it through the instruction offset (p - 1, then *(p + 47))', () => {
+    const m = new Memory();
+    const id = m.add('map_value', new Uint8Array(48));
+    m.bytes[id]![46] = 0xab;
+    const p = Memory.ptr(id, 0) - 1n; // borrows from the tag: no longer a plain (region, offset) pointer
+    const { hi, lo } = split(BigInt.asUintN(64, p));
+    expect(m.check(hi, lo, 47, 1, false, 0)).toBe(id);
+    expect(m.at).toBe(46);
+    // past either end it is still that region's fault, at the real offset
+    expect(fault(() => m.check(hi, lo, 0, 1, false, 3)).toJSON()).toEqual({ pc: 3, kind: 'out_of_bounds', region: 'map_value', offset: -1, size: 1 });
+    expect(fault(() => m.check(hi, lo, 49, 1, false, 3)).toJSON()).toEqual({ pc: 3, kind: 'out_of_bounds', region: 'map_value', offset: 48, size: 1 });
+  });
+
   it('names every bad access', () => {
     const m = new Memory();
     const fp = Memory.ptr(m.stackIds[0]!, STACK_SIZE);
