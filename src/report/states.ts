@@ -184,15 +184,23 @@ function sameRange(a: ArrayLike<number>, a0: number, a1: number, b: ArrayLike<nu
 }
 
 /** A register's fields as last formatted (the scalar part is immutable: compared by identity). */
-interface RegMemo { type: number; off: number; v: unknown; id: number; refObjId: number; range: number; map: number; memSize: number; frameno: number; entry: number }
+interface RegMemo {
+  type: number; off: number; v: unknown; id: number; refObjId: number; range: number; map: number; memSize: number; frameno: number;
+  /** An iterator slot's state and depth print too (`iter_num(ref_id=1,state=active,depth=0)`). */
+  iterState: number | undefined; iterDepth: number | undefined; entry: number;
+}
 
 function sameReg(m: RegMemo | undefined, r: Reg): boolean {
   return m !== undefined && m.v === r.v && m.type === r.type && m.off === r.off && m.id === r.id && m.refObjId === r.refObjId &&
-    m.range === r.range && m.map === r.map && m.memSize === r.memSize && m.frameno === r.frameno;
+    m.range === r.range && m.map === r.map && m.memSize === r.memSize && m.frameno === r.frameno &&
+    m.iterState === r.iterState && m.iterDepth === r.iterDepth;
 }
 
 function regMemo(r: Reg, entry: number): RegMemo {
-  return { type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno, entry };
+  return {
+    type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno,
+    iterState: r.iterState, iterDepth: r.iterDepth, entry,
+  };
 }
 
 const SLOTS = 64;
