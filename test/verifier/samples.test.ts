@@ -14,11 +14,8 @@ const dir = samplesDir();
 const have = existsSync(resolve(dir, 'kernel-verdicts.csv'));
 if (!have) console.log(`skipping corpus-samples: no ${dir}`);
 
-/** Known, documented differences (object/section/function). */
-const KNOWN: Record<string, string> = {
-  // bpflab rejects uninitialised stack writes through a variable offset (as unprivileged kernels do); root kernels allow them.
-  'build/twostackvars.o/.text/func': 'stricter: uninitialised stack',
-};
+/** Known, documented differences (object/section/function): none since bpflab verifies as root does. */
+const KNOWN: Record<string, string> = {};
 
 describe.skipIf(!have)('corpus-samples (programs up to 600 instructions)', () => {
   it('agrees with the kernel on every program but the documented ones', async () => {
