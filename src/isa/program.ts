@@ -178,6 +178,12 @@ export interface ProgramBtf {
    * which applies them against the running kernel; the loader removes them when it applied them.
    */
   coreRelos?: { pc: number; typeId: number; access: string; accessOff: number; kind: number }[];
+  /**
+   * Why the kernel cannot be given this BTF (e.g. a `.ksyms` DATASEC whose externs libbpf would
+   * rewrite): `raw` is then the object's .BTF as compiled, good for bpflab (CO-RE, func info,
+   * record decoding) but loaded into the kernel without BTF.
+   */
+  kernelRefuses?: string;
 }
 
 /**

@@ -101,7 +101,7 @@ export function createProgramMaps(program: Program, opts: { btf?: boolean } = {}
   const maps: KernelMap[] = [];
   let btfFd: number | undefined;
   try {
-    if (program.btf && opts.btf !== false && program.maps.some((m) => mapUsesBtf(m) || (m.inner !== undefined && mapUsesBtf(m.inner)))) {
+    if (program.btf && !program.btf.kernelRefuses && opts.btf !== false && program.maps.some((m) => mapUsesBtf(m) || (m.inner !== undefined && mapUsesBtf(m.inner)))) {
       const b = btfLoad(program.btf.raw);
       if (b.fd !== null) btfFd = b.fd;
     }
@@ -197,7 +197,7 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
   let btf: BtfAttrs | null = null;
   let btfError: string | undefined;
   try {
-    const fit = program.btf && opts.btf !== false && program.btf.funcInfo.length > 0 ? btfForInsns(program.btf, program.insns) : undefined;
+    const fit = program.btf && !program.btf.kernelRefuses && opts.btf !== false && program.btf.funcInfo.length > 0 ? btfForInsns(program.btf, program.insns) : undefined;
     if (fit && 'reason' in fit) btfError = fit.reason;
     const pbtf = fit && 'btf' in fit ? fit.btf : undefined;
     if (pbtf) {

@@ -227,6 +227,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   const hiddenFuncs = new Set<string>();
   if (text) for (const f of code.get(text.index)?.funcs ?? []) if (f.sym && isHiddenGlobal(f.sym)) hiddenFuncs.add(f.name);
   let kbtf: Uint8Array | undefined;
+  let kbtfRefused: string | undefined;
   if (btf && btfSec) {
     const k = kernelBtf(btf, elf.data(btfSec), {
       sectionSize: (name) => elf.byName(name)?.size,
@@ -237,7 +238,12 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
       hiddenFuncs,
     });
     if (k.ok) kbtf = k.raw;
-    else warnings.push(`.BTF cannot be given to the kernel: ${k.reason}`);
+    else {
+      warnings.push(`.BTF cannot be given to the kernel: ${k.reason}`);
+      // bpflab still uses it (CO-RE relocations, func info); the kernel load goes without it
+      kbtf = elf.data(btfSec);
+      kbtfRefused = k.reason;
+    }
   }
 
   const programs: Program[] = [];
@@ -246,6 +252,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     let built: ReturnType<typeof buildProgram>;
     try {
       built = buildProgram(elf, f, code, maps, license, version, btf, btfExt, kbtf, text);
+      if (kbtfRefused !== undefined && built.prog.btf) built.prog.btf.kernelRefuses = kbtfRefused;
     } catch (e) {
       // Like libbpf, a program whose code cannot be linked fails on its own, at load.
       if (!(e instanceof ProgramLoadError)) throw e;

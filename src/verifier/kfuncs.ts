@@ -13,12 +13,13 @@
  */
 import type { Btf, BtfParam, BtfType } from '../loader/btf/index.js';
 import type { Env } from './env.js';
+import type { Reg } from './state.js';
 import { checkHelperMem } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
 import { checkRcuProtected, kfuncSections } from './locks.js';
-import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, T, base } from './reg-types.js';
+import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 
 export const KF_ACQUIRE = 1 << 0;
@@ -149,6 +150,11 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     const p = kf.params[i]!;
     if (p.name.endsWith('__ign')) continue;
     const r = env.readReg(regno);
+    if (kf.name === 'bpf_cast_to_kern_ctx' && i === 0) {
+      // KF_ARG_PTR_TO_CTX whatever the BTF says (void *): the program's own ctx, cast to the kernel's struct
+      if (r.type !== T.PTR_TO_CTX) env.reject('helper_arg', `arg#0 expected pointer to ctx, but got ${typeName(r.type)}`);
+      continue;
+    }
     // is_kfunc_arg_iter: the first argument of the iterator kfuncs, or one named `__iter`.
     if ((i === 0 && flags & (KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY)) || p.name.endsWith('__iter')) {
       const it = iterArgType(btf, p);
@@ -206,11 +212,15 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
 
+  // bpf_rdonly_cast's type id (a constant, `btf_id__k`), read before the call clobbers r1-r5
+  const castId = kf.name === 'bpf_rdonly_cast' ? env.dom.constValue(env.reg(2).v) : undefined;
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
   const r0 = env.reg(0);
   const rt = btf.skipMods(kf.ret);
   const iterNext = flags & KF_ITER_NEXT ? iter : undefined;
-  if (!rt || rt.kind === 'void') {
+  if (kf.name === 'bpf_cast_to_kern_ctx' || kf.name === 'bpf_rdonly_cast') {
+    castResult(env, btf, kf.name, r0, castId);
+  } else if (!rt || rt.kind === 'void') {
     // nothing in r0
   } else if (rt.kind !== 'ptr') env.markUnknown(r0);
   else {
@@ -238,4 +248,31 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     }
   }
   if (iterNext) processIterNextCall(env, iterNext);
+}
+
+/**
+ * r0 of the two casting kfuncs, which check_kfunc_call special-cases: bpf_cast_to_kern_ctx gives a
+ * trusted pointer to the kernel's context struct of the program type (get_kern_ctx_btf_id: the
+ * `BPF_PROG_TYPE_<T>_kern` member of struct bpf_ctx_convert), bpf_rdonly_cast an untrusted pointer
+ * to the kernel struct whose BTF id its second argument holds (or read-only memory for void).
+ */
+function castResult(env: Env, btf: Btf, name: string, r0: Reg, id: bigint | undefined): void {
+  if (name === 'bpf_cast_to_kern_ctx') {
+    const conv = btf.find('bpf_ctx_convert', 'struct')[0];
+    const member = conv?.kind === 'struct' ? conv.members.find((m) => m.name === `BPF_PROG_TYPE_${env.prog.type.toUpperCase()}_kern`) : undefined;
+    const kern = member ? btf.skipMods(member.type) : undefined;
+    if (!kern) env.reject('helper_arg', `bpf_cast_to_kern_ctx: the kernel has no context struct for ${env.prog.type} programs`);
+    env.markPtr(r0, T.PTR_TO_BTF_ID | PTR_TRUSTED);
+    r0.memSize = kern.id;
+    return;
+  }
+  const t = id === undefined ? undefined : btf.type(Number(id));
+  if (!t) env.reject('helper_arg', `Unknown type ID ${id ?? '?'} passed to kfunc bpf_rdonly_cast`);
+  if (t.kind === 'struct') {
+    env.markPtr(r0, T.PTR_TO_BTF_ID | PTR_UNTRUSTED);
+    r0.memSize = t.id;
+  } else if (t.kind === 'void') {
+    env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED);
+    r0.memSize = 0;
+  } else env.reject('helper_arg', 'kfunc bpf_rdonly_cast type ID argument must be of a struct or void');
 }

@@ -31,6 +31,13 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
     release_unchecked: ['reject', 'Possibly NULL pointer passed to trusted arg0'],
     acquire_walked: ['reject', 'R1 must be a rcu pointer'],
   },
+  'casts.o': {
+    kern_skb_mark: ['accept'],
+    kern_xdp_len: ['accept'],
+    cast_not_ctx: ['reject', 'arg#0 expected pointer to ctx, but got fp'],
+    rdonly_sock: ['accept'],
+    rdonly_write: ['reject', 'only read is supported'],
+  },
   'callbacks.o': {
     loop_sum: ['accept'],
     map_sum: ['accept'],
