@@ -49,8 +49,12 @@ function serialiseReleases(api: Z3Internals): void {
   const { em, Z3 } = api;
   let inFlight = 0;
   const queued: (() => void)[] = [];
+  // a long check can queue hundreds of thousands of releases: run them in order, then clear
+  // (shifting them off one by one would be quadratic)
   const drain = (): void => {
-    while (inFlight === 0 && queued.length > 0) queued.shift()!();
+    if (inFlight !== 0 || queued.length === 0) return;
+    const run = queued.splice(0, queued.length);
+    for (const release of run) release();
   };
   const asyncCall = em.async_call.bind(em);
   em.async_call = (...args: unknown[]): Promise<unknown> => {
