@@ -653,6 +653,9 @@ export class KernelOracle {
         const eq = op === 'jeq';
         if (this.tisConst(t1) && this.tisConst(t2)) return (t1.v === t2.v) === eq ? 1 : 0;
         const no = eq ? 0 : 1;
+        // tnum_overlap (6.18: known bits that disagree rule equality out)
+        const mu = ~t1.m & ~t2.m;
+        if ((t1.v & mu) !== (t2.v & mu)) return no;
         if (umin1 > umax2 || umax1 < umin2) return no;
         if (smin1 > smax2 || smax1 < smin2) return no;
         if (!jmp32) {

@@ -177,7 +177,11 @@ export function refineCondOp<T, B>(k: Kernel<T, B>, r1in: Reg<T>, r2in: Reg<T>, 
         x2.value = n.ite(pow2, v.value, x.value);
         x2.mask = n.ite(pow2, v.mask, x.mask);
       } else {
-        // "r1 & val" false: every bit of val is clear.
+        // "r1 & val" false: every bit of val is clear. Since 6.17 the kernel forgets the ranges
+        // first (__mark_reg_unbounded: a dead branch must not leave them inverted) and lets
+        // reg_bounds_sync rebuild them from the narrowed tnum.
+        k.mark64Unbounded(x2);
+        k.mark32Unbounded(x2);
         const v = jmp32 ? t.withSubreg(x, t.and(t.subreg(x), t.const(n.not(val)))) : t.and(x, t.const(n.not(val)));
         x2.value = v.value;
         x2.mask = v.mask;

@@ -188,9 +188,19 @@ export function reg32DeduceBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   const uAsS = h.sle(r.u32min, r.u32max);
   r.s32min = h.ite(uAsS, h.smax(r.s32min, r.u32min), r.s32min);
   r.s32max = h.ite(uAsS, h.smin(r.s32max, r.u32max), r.s32max);
+  // 6.18.y (fbc7aef517d8), as the 64-bit case below: an s32 range that wraps is
+  // [0, s32max] u [s32min, U32_MAX] in u32; a u32 range meeting one piece only shrinks both.
   const sAsU = h.ule(r.s32min, r.s32max);
-  r.u32min = h.ite(sAsU, h.umax(r.s32min, r.u32min), r.u32min);
-  r.u32max = h.ite(sAsU, h.umin(r.s32max, r.u32max), r.u32max);
+  const onlyLow = h.ult(r.u32max, r.s32min);
+  const onlyHigh = h.ult(r.s32max, r.u32min);
+  const umin0 = r.u32min;
+  const umax0 = r.u32max;
+  const smin0 = r.s32min;
+  const smax0 = r.s32max;
+  r.u32min = h.ite(sAsU, h.umax(smin0, umin0), h.ite(onlyLow, umin0, h.ite(onlyHigh, h.umax(umin0, smin0), umin0)));
+  r.u32max = h.ite(sAsU, h.umin(smax0, umax0), h.ite(onlyLow, h.umin(umax0, smax0), umax0));
+  r.s32min = h.ite(sAsU, smin0, h.ite(onlyLow, umin0, smin0));
+  r.s32max = h.ite(sAsU, smax0, h.ite(onlyLow, smax0, h.ite(onlyHigh, umax0, smax0)));
 }
 
 /** __reg64_deduce_bounds, with 6.17's case for an s64 range that crosses the sign boundary. */
