@@ -8,6 +8,7 @@
  * The functions mutate a working copy, as the kernel does; public operations copy first.
  * Widths: N is the register width (64), H = N / 2 the subregister (32). Tests scale N down to 8.
  */
+import type { BVx } from './algebra.js';
 import type { Kernel } from './kernel.js';
 
 export interface Reg<T> {
@@ -188,19 +189,26 @@ export function reg32DeduceBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   const uAsS = h.sle(r.u32min, r.u32max);
   r.s32min = h.ite(uAsS, h.smax(r.s32min, r.u32min), r.s32min);
   r.s32max = h.ite(uAsS, h.smin(r.s32max, r.u32max), r.s32max);
-  // 6.18.y (fbc7aef517d8), as the 64-bit case below: an s32 range that wraps is
-  // [0, s32max] u [s32min, U32_MAX] in u32; a u32 range meeting one piece only shrinks both.
-  const sAsU = h.ule(r.s32min, r.s32max);
-  const onlyLow = h.ult(r.u32max, r.s32min);
-  const onlyHigh = h.ult(r.s32max, r.u32min);
-  const umin0 = r.u32min;
-  const umax0 = r.u32max;
-  const smin0 = r.s32min;
-  const smax0 = r.s32max;
-  r.u32min = h.ite(sAsU, h.umax(smin0, umin0), h.ite(onlyLow, umin0, h.ite(onlyHigh, h.umax(umin0, smin0), umin0)));
-  r.u32max = h.ite(sAsU, h.umin(smax0, umax0), h.ite(onlyLow, h.umin(umax0, smax0), umax0));
-  r.s32min = h.ite(sAsU, smin0, h.ite(onlyLow, umin0, smin0));
-  r.s32max = h.ite(sAsU, smax0, h.ite(onlyLow, smax0, h.ite(onlyHigh, umax0, smax0)));
+  // 6.18.y (fbc7aef517d8): the 64-bit rule below, for the 32-bit ranges.
+  [r.u32min, r.u32max, r.s32min, r.s32max] = signedIntoUnsigned(h, r.u32min, r.u32max, r.s32min, r.s32max);
+}
+
+/**
+ * The end of __reg64_deduce_bounds / __reg32_deduce_bounds at one width: a signed range that does
+ * not wrap bounds the unsigned one; one that wraps (negative .. non-negative) is
+ * [0, smax] u [smin, MAX] unsigned, and an unsigned range meeting only one of the two pieces
+ * shrinks both ranges to that piece (6.17 for 64 bits, 6.18.y for 32). Returns [umin, umax, smin, smax].
+ */
+function signedIntoUnsigned<T, B>(w: BVx<T, B>, umin: T, umax: T, smin: T, smax: T): [T, T, T, T] {
+  const sAsU = w.ule(smin, smax);
+  const onlyLow = w.ult(umax, smin);
+  const onlyHigh = w.ult(smax, umin);
+  return [
+    w.ite(sAsU, w.umax(smin, umin), w.ite(onlyLow, umin, w.ite(onlyHigh, w.umax(umin, smin), umin))),
+    w.ite(sAsU, w.umin(smax, umax), w.ite(onlyLow, w.umin(umax, smax), umax)),
+    w.ite(sAsU, smin, w.ite(onlyLow, umin, smin)),
+    w.ite(sAsU, smax, w.ite(onlyLow, smax, w.ite(onlyHigh, umax, smax))),
+  ];
 }
 
 /** __reg64_deduce_bounds, with 6.17's case for an s64 range that crosses the sign boundary. */
@@ -209,19 +217,7 @@ export function reg64DeduceBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   const uAsS = n.sle(r.umin, r.umax);
   r.smin = n.ite(uAsS, n.smax(r.smin, r.umin), r.smin);
   r.smax = n.ite(uAsS, n.smin(r.smax, r.umax), r.smax);
-  const sAsU = n.ule(r.smin, r.smax);
-  // s64 range wraps (negative .. non-negative): it is [0, smax] u [smin, U64_MAX] in u64; if the
-  // u64 range meets only one of the two pieces, both ranges shrink to that piece.
-  const onlyLow = n.ult(r.umax, r.smin);
-  const onlyHigh = n.ult(r.smax, r.umin);
-  const umin0 = r.umin;
-  const umax0 = r.umax;
-  const smin0 = r.smin;
-  const smax0 = r.smax;
-  r.umin = n.ite(sAsU, n.umax(smin0, umin0), n.ite(onlyLow, umin0, n.ite(onlyHigh, n.umax(umin0, smin0), umin0)));
-  r.umax = n.ite(sAsU, n.umin(smax0, umax0), n.ite(onlyLow, n.umin(umax0, smax0), umax0));
-  r.smin = n.ite(sAsU, smin0, n.ite(onlyLow, umin0, smin0));
-  r.smax = n.ite(sAsU, smax0, n.ite(onlyLow, smax0, n.ite(onlyHigh, umax0, smax0)));
+  [r.umin, r.umax, r.smin, r.smax] = signedIntoUnsigned(n, r.umin, r.umax, r.smin, r.smax);
 }
 
 /** __reg_deduce_mixed_bounds: tighten the 64-bit bounds with the 32-bit ones. */
