@@ -352,7 +352,8 @@ function checkAtomic(env: Env, ins: Insn): void {
   if (dst.type !== T.PTR_TO_STACK) checkPtrAlignment(env, dst, ins.off, size, true);
   const loadTo = ins.imm === op.BPF_CMPXCHG ? 0 : ins.imm & op.BPF_FETCH ? ins.src : -1;
   checkMemAccess(env, ins.dst, ins.off, size, 'read', loadTo, null, 0, false);
-  checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, type: T.SCALAR, v: env.UNKNOWN, id: 0 }, 0, false);
+  // "check whether we can write into the same memory": value_regno -1, so stack bytes become data
+  checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, type: T.SCALAR, v: env.UNKNOWN, id: 0 }, 0, false, true);
   checkStackDepth(env);
 }
 

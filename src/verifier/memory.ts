@@ -153,7 +153,7 @@ function checkCtxOff(env: Env, regno: number, r: Reg): void {
  * stores, `value` is the stored register (null for an immediate store, with `imm` its value).
  */
 export function checkMemAccess(env: Env, regno: number, insnOff: number, size: number, t: Access,
-  dst: number, value: Reg | null, imm: number, sext: boolean): void {
+  dst: number, value: Reg | null, imm: number, sext: boolean, dataWrite = false): void {
   const r = env.reg(regno);
   // The stack checks its own alignment below (with the offsets it reports).
   if (r.type !== T.PTR_TO_STACK) checkPtrAlignment(env, r, insnOff, size, false);
@@ -233,7 +233,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       return;
     }
     case T.PTR_TO_STACK:
-      stackAccess(env, regno, r, off, size, t, dst, value, imm, sext);
+      stackAccess(env, regno, r, off, size, t, dst, value, imm, sext, dataWrite);
       return;
     case T.PTR_TO_PACKET:
     case T.PTR_TO_PACKET_META:
@@ -313,7 +313,7 @@ function scrubSlot(f: Frame, k: number): void {
 }
 
 function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number, t: Access,
-  dst: number, value: Reg | null, imm: number, sext: boolean): void {
+  dst: number, value: Reg | null, imm: number, sext: boolean, dataWrite: boolean): void {
   const d = env.dom;
   const f = stackFrame(env, r);
   const c = d.constValue(r.v);
@@ -326,7 +326,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     env.histExtra = stackSlotCode(r.frameno, slot);
     if (t === 'read') markStackRead(env, r.frameno, slot);
     else if (size === 8) markStackWritten(env, r.frameno, slot);
-    if (t === 'write') stackWriteFixed(env, f, o, size, value, imm);
+    if (t === 'write') stackWriteFixed(env, f, o, size, value, imm, dataWrite);
     else stackReadFixed(env, f, o, size, dst, sext);
     return;
   }
@@ -344,7 +344,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
   const to = Number(hi);
   touch(env, f, from);
   if (t === 'write') {
-    const zero = value ? env.isNull(value) : imm === 0;
+    const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
     for (let a = from; a < to; a++) {
       const i = MAX_BPF_STACK + a;
       const st = f.slots[i]!;
@@ -371,7 +371,11 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
   }
 }
 
-function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg | null, imm: number): void {
+/**
+ * check_stack_write_fixed_off. `dataWrite`: the kernel's value_regno -1 outside BPF_ST (an atomic's
+ * write half): the bytes become data (STACK_MISC), whatever was spilled there is scrubbed.
+ */
+function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg | null, imm: number, dataWrite = false): void {
   const d = env.dom;
   const i0 = MAX_BPF_STACK + o;
   const k = i0 >> 3;
@@ -383,7 +387,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
       else if (f.slots[i] === S.SPILL || f.slots[i] === S.ITER) f.slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
     }
   };
-  if (value && aligned && value.type === T.SCALAR) {
+  if (!dataWrite && value && aligned && value.type === T.SCALAR) {
     // A scalar spill keeps its bounds; a narrowing spill breaks the link to the source's id.
     const fits = d.umax(value.v) < 1n << BigInt(size * 8) || size === 8;
     if (fits && !value.id && !d.isConst(value.v)) value.id = env.newId();
@@ -391,13 +395,13 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     if (!fits) f.spills[k]!.id = 0;
     return;
   }
-  if (!value && aligned) {
+  if (!dataWrite && !value && aligned) {
     const tmp: Reg = { ...env.reg(0) };
     env.markKnown(tmp, BigInt(imm));
     spill(tmp, size);
     return;
   }
-  if (value && isPointer(value.type)) {
+  if (!dataWrite && value && isPointer(value.type)) {
     if (size !== REG_SIZE) env.reject('spill_size', 'invalid size of register spill');
     if (f !== env.frame && value.type === T.PTR_TO_STACK)
       env.reject('pointer_leak', 'cannot spill pointers to stack into stack frame of the caller');
@@ -407,7 +411,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.
   if (f.slots[k * 8] === S.ITER) f.slots.fill(S.MISC, k * 8, k * 8 + 8);
   if (f.spills[k]) scrubSlot(f, k);
-  const zero = value ? env.isNull(value) : imm === 0;
+  const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
   f.slots.fill(zero ? S.ZERO : S.MISC, i0, i0 + size);
 }
 
