@@ -67,6 +67,8 @@ export class Env {
 
   // Pruning statistics, as the kernel's log reports them.
   explored: (Checkpoint[] | undefined)[];
+  /** insn_aux_data[].ptr_type: the pointer type each load/store was first verified with (-1: none yet). */
+  ptrTypeAt?: Int32Array;
   totalStates = 0;
   curStates = 0;
   peakStates = 0;

@@ -24,7 +24,7 @@ import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
-import { T } from './reg-types.js';
+import { PTR_UNTRUSTED, T, base } from './reg-types.js';
 import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
 
 /** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
@@ -223,14 +223,17 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       env.readReg(ins.src);
       env.writeReg(ins.dst);
       const size = op.sizeBytes(op.size(ins.code));
+      const srcType = env.reg(ins.src).type;
       checkMemAccess(env, ins.src, ins.off, size, 'read', ins.dst, null, 0, op.mode(ins.code) === op.BPF_MEMSX);
+      savePtrType(env, srcType, true);
       checkStackDepth(env);
       st.pc = pc + 1;
       return false;
     }
     case op.BPF_ST: {
-      env.readReg(ins.dst);
+      const dstType = env.readReg(ins.dst).type;
       checkMemAccess(env, ins.dst, ins.off, op.sizeBytes(op.size(ins.code)), 'write', -1, null, ins.imm, false);
+      savePtrType(env, dstType, false);
       checkStackDepth(env);
       st.pc = pc + 1;
       return false;
@@ -238,8 +241,9 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
     case op.BPF_STX: {
       if (op.mode(ins.code) === op.BPF_ATOMIC) { checkAtomic(env, ins); st.pc = pc + 1; return false; }
       const value = env.readReg(ins.src);
-      env.readReg(ins.dst);
+      const dstType = env.readReg(ins.dst).type;
       checkMemAccess(env, ins.dst, ins.off, op.sizeBytes(op.size(ins.code)), 'write', -1, value, 0, false);
+      savePtrType(env, dstType, false);
       checkStackDepth(env);
       st.pc = pc + 1;
       return false;
@@ -330,6 +334,31 @@ function checkLdImm64(env: Env, ins: Insn): void {
     }
     default:
       env.reject('invalid_insn', 'unrecognized bpf_ld_imm64 insn');
+  }
+}
+
+/**
+ * save_aux_ptr_type: a load or store instruction keeps the pointer type it was first verified
+ * with, because the kernel rewrites it for that type (ctx field conversion, socket and BTF
+ * accesses); another path reaching it with a different kind of pointer is refused. Loads may mix
+ * trusted and untrusted BTF pointers (they become untrusted).
+ */
+function savePtrType(env: Env, type: number, allowTrustMismatch: boolean): void {
+  const at = (env.ptrTypeAt ??= new Int32Array(env.insns.length).fill(-1));
+  const prev = at[env.pc]!;
+  if (prev === -1) { at[env.pc] = type; return; }
+  if (type === prev || (mismatchOk(type) && mismatchOk(prev))) return;
+  if (allowTrustMismatch && base(type) === T.PTR_TO_BTF_ID && base(prev) === T.PTR_TO_BTF_ID) { at[env.pc] = T.PTR_TO_BTF_ID | PTR_UNTRUSTED; return; }
+  env.reject('invalid_mem_access', 'same insn cannot be used with different pointers');
+}
+
+/** reg_type_mismatch_ok: pointer kinds whose accesses are not rewritten per type. */
+function mismatchOk(type: number): boolean {
+  switch (base(type)) {
+    case T.PTR_TO_CTX: case T.PTR_TO_SOCKET: case T.PTR_TO_SOCK_COMMON: case T.PTR_TO_TCP_SOCK: case T.PTR_TO_XDP_SOCK: case T.PTR_TO_BTF_ID:
+      return false;
+    default:
+      return true;
   }
 }
 
