@@ -38,7 +38,7 @@ export { loadObject, loadProgram, onlyProgram, programLabel, type ProgramSource 
 export {
   verify, verifyWithStates, collectStates, StateSnapshotter, ERROR_KINDS, INSN_LIMIT,
   type VerifyResult, type VerifyWithStatesResult, type VerifyOptions, type VerifierError, type ErrorKind, type DomainName, type Strategy,
-  type StateSnapshot, type FrameSnapshot, type RegSnapshot, type StackSlotSnapshot, type StateCollectionOptions, type CollectedStates, type Cfg,
+  type StateSnapshot, type FrameSnapshot, type RegSnapshot, type ScalarBounds, type StackSlotSnapshot, type StateCollectionOptions, type CollectedStates, type Cfg,
 } from './verifier/index.js';
 
 // Running: the checked VM and the WebAssembly JIT

@@ -22,7 +22,7 @@ export { ERROR_KINDS, type ErrorKind, type VerifierError } from './error-kinds.j
 export { buildCfg, type Cfg, type Block, type Subprog, type EdgeKind } from './cfg.js';
 export { INSN_LIMIT, type VerifyOptions, type DomainName, type Strategy } from './options.js';
 export {
-  StateSnapshotter, collectStates, type StateSnapshot, type FrameSnapshot, type RegSnapshot, type StackSlotSnapshot,
+  StateSnapshotter, collectStates, type StateSnapshot, type FrameSnapshot, type RegSnapshot, type ScalarBounds, type StackSlotSnapshot,
   type StateCollectionOptions, type CollectedStates,
 } from './snapshot.js';
 

@@ -12,14 +12,8 @@ import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from '.
 import type { VerifyOptions } from './options.js';
 
 /** A register (or a spilled one) in the verifier's abstract state. */
-export interface RegSnapshot {
-  /** The kernel's type name: `scalar`, `ctx`, `pkt`, `map_value_or_null`, `fp`, ... (`?` = not initialised). */
-  type: string;
-  /** Pointers: the fixed part of the offset (the variable part is the scalar fields below). */
-  off: number;
-  /** Tnum of the value (scalars) or of the variable offset (pointers): bits set in `mask` are unknown. */
-  tnum: { value: bigint; mask: bigint };
-  /** Unsigned and signed bounds over 64 bits, and over the low 32 bits. Signed ones are signed bigints. */
+/** Unsigned and signed bounds over 64 bits, and over the low 32 bits. Signed ones are signed bigints. */
+export interface ScalarBounds {
   umin: bigint;
   umax: bigint;
   smin: bigint;
@@ -28,6 +22,15 @@ export interface RegSnapshot {
   u32max: bigint;
   s32min: bigint;
   s32max: bigint;
+}
+
+export interface RegSnapshot extends ScalarBounds {
+  /** The kernel's type name: `scalar`, `ctx`, `pkt`, `map_value_or_null`, `fp`, ... (`?` = not initialised). */
+  type: string;
+  /** Pointers: the fixed part of the offset (the variable part is the bounds). */
+  off: number;
+  /** Tnum of the value (scalars) or of the variable offset (pointers): bits set in `mask` are unknown. */
+  tnum: { value: bigint; mask: bigint };
   /** The exact value when the tnum is constant (scalars: the value; pointers: the variable offset). */
   const: bigint | null;
   /** Null-check / packet-range / linked-scalar identity (0: none). */

@@ -4,18 +4,12 @@
  * plus its variable part (a scalar). Fields the log leaves out have their unbounded defaults,
  * as in the kernel's print_scalar_ranges; a pointer with no variable part printed has none.
  */
+import type { ScalarBounds } from '../../verifier/snapshot.js';
 import type { ZB } from '../z3-algebra.js';
 import type { Term, Terms } from './terms.js';
 
-export interface AbsScalar {
-  umin: bigint;
-  umax: bigint;
-  smin: bigint;
-  smax: bigint;
-  u32min: bigint;
-  u32max: bigint;
-  s32min: bigint;
-  s32max: bigint;
+/** A scalar's ranges and tnum as the log prints them. */
+export interface AbsScalar extends ScalarBounds {
   value: bigint;
   mask: bigint;
 }
