@@ -139,7 +139,9 @@ export type FuncParam =
   | { kind: 'ptr'; size: number; pointee?: string; nonnull?: boolean }
   | { kind: 'ctx'; pointee?: string }
   /** `__arg_trusted`: a trusted pointer to the kernel struct of that (essential) name, NULL allowed with `__arg_nullable`. */
-  | { kind: 'btf'; struct: string; nullable?: boolean };
+  | { kind: 'btf'; struct: string; nullable?: boolean }
+  /** `struct bpf_dynptr *`: an initialised dynptr the function reads but may not mutate (ARG_PTR_TO_DYNPTR | MEM_RDONLY). */
+  | { kind: 'dynptr' };
 
 /** One BTF func_info record. */
 export interface FuncInfo {

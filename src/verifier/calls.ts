@@ -11,6 +11,11 @@ import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/p
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
+import { releaseReference } from './refs.js';
+import {
+  BPF_FUNC_dynptr_write, checkDynptrRelease, dynptrDataResult, dynptrHelperChecks, dynptrWriteChangesPacket, helperDynptrArg, processDynptrArg,
+  unmarkDynptr, type DynptrRef,
+} from './dynptr.js';
 import { mapFuncIncompatibility } from './map-funcs.js';
 import { checkHelperMem, checkPtrAlignment, checkPtrOffReg } from './memory.js';
 import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.js';
@@ -18,7 +23,7 @@ import { callsCallback, pushAsyncCallback, pushCallback, widenAfterCallback } fr
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
-import { MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -50,6 +55,9 @@ interface CallMeta {
   constKey: bigint;
   /** The callback subprogram of an ARG_PTR_TO_FUNC argument (-1: none). */
   subprog: number;
+  /** The initialised dynptr an ARG_PTR_TO_DYNPTR argument named (bpf_dynptr_data / _write); whether the released argument is a dynptr. */
+  dynptr?: DynptrRef;
+  releaseDynptr?: boolean;
 }
 
 /**
@@ -86,7 +94,8 @@ function constMapKey(env: Env, r: Reg, keySize: number): bigint {
 const MEM_TYPES_STR = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
 function checkType(env: Env, regno: number, r: Reg, allowed: readonly number[]): void {
-  const b = r.type & ~0x200; // MEM_RDONLY memory is fine where read-only access is asked for
+  // MEM_RDONLY memory is fine where read-only access is asked for; a dynptr slice's type flag does not matter (check_reg_type)
+  const b = r.type & ~0x200 & ~DYNPTR_TYPE_FLAGS;
   if (allowed.includes(b)) return;
   const expected = allowed === MEM_TYPES ? MEM_TYPES_STR : allowed.map(typeName).join(', ');
   env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=${expected}`);
@@ -206,6 +215,17 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_TIMER':
       meta.map = processTimerArg(env, regno);
       break;
+    case 'ARG_PTR_TO_DYNPTR': {
+      checkType(env, regno, r, [T.PTR_TO_STACK, T.CONST_PTR_TO_DYNPTR]);
+      if (a.release) {
+        checkDynptrRelease(env, regno);
+        meta.releaseRegno = regno;
+        meta.releaseDynptr = true;
+      }
+      const d = processDynptrArg(env, regno, helperDynptrArg(a));
+      if (d) meta.dynptr = d;
+      return;
+    }
     default:
       env.reject('unsupported', `bpflab does not model ${a.name} arguments (R${regno} of ${helperStr(id)})`);
   }
@@ -216,14 +236,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
   }
 }
 
-/** release_reference: forget the reference and every pointer that carries it. */
-export function releaseReference(env: Env, refId: number): void {
-  const refs = env.cur.refs;
-  const i = refs.findIndex((r) => r.id === refId && !r.kind);
-  if (i < 0) env.reject('reference_invalid', `reference has not been acquired before`);
-  refs.splice(i, 1);
-  env.forEachReg((r) => { if (r.refObjId === refId) env.markUnknown(r); });
-}
+export { releaseReference } from './refs.js';
 
 function mapType(m: MapSpec): MapType {
   return m.type;
@@ -256,7 +269,9 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   }
   if (id === 12) env.rejectLeaks('tail_call');
 
-  if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
+  if (meta.releaseDynptr) unmarkDynptr(env, meta.releaseRegno);
+  else if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
+  dynptrHelperChecks(env, id);
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
   if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
   else if (id === BPF_FUNC_timer_set_callback) pushAsyncCallback(env, meta.subprog, meta.map);
@@ -301,10 +316,13 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     case 'RET_PTR_TO_BTF_ID_OR_NULL':
       helperRetBtf(env, id, r0, proto.ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
       break;
+    case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
+      dynptrDataResult(env, meta.dynptr, meta.memSize);
+      break;
     default: env.markUnknown(r0);
   }
   // A value of a map with a lock keeps an id (the lock's identity) even when it cannot be NULL.
-  if (r0.type & MAYBE_NULL || mayPointToSpinLock(env, r0)) r0.id = env.newId();
+  if ((r0.type & MAYBE_NULL || mayPointToSpinLock(env, r0)) && !r0.dynptrId) r0.id = env.newId();
   if (PTR_CAST.has(id)) r0.refObjId = meta.refObjId;
   else if (acquire) {
     const refId = env.newId();
@@ -312,7 +330,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     r0.id = refId;
     r0.refObjId = refId;
   }
-  if (proto.changesPkt) env.clearPacketPointers();
+  if (proto.changesPkt || (id === BPF_FUNC_dynptr_write && dynptrWriteChangesPacket(meta.dynptr))) env.clearPacketPointers();
 }
 
 /** do_refine_retval_range: helpers whose integer result the kernel bounds. */

@@ -14,7 +14,7 @@ import { Reject, type ErrorKind } from './error-kinds.js';
 import { changesPktData, globalSubprogs } from './global-funcs.js';
 import { Log } from './log.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
-import { T, isPointer, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, T, base, isPointer, typeName } from './reg-types.js';
 import { copyReg, curFrame, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
 import type { Btf } from '../loader/btf/index.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
@@ -162,6 +162,7 @@ export class Env {
     r.memSize = 0;
     r.frameno = 0;
     r.precise = false;
+    r.dynptrId = 0;
   }
 
   markScalar(r: Reg, v: Scalar): void {
@@ -229,7 +230,9 @@ export class Env {
   /** Pointers carrying values that may not be dereferenced after a helper changed the packet. */
   clearPacketPointers(): void {
     this.forEachReg((r) => {
-      if (r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META || r.type === T.PTR_TO_PACKET_END) this.markUnknown(r);
+      // clear_all_pkt_pointers: packet pointers, and slices of skb / xdp dynptrs (reg_is_dynptr_slice_pkt)
+      if (r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META || r.type === T.PTR_TO_PACKET_END
+        || (base(r.type) === T.PTR_TO_MEM && (r.type & (DYNPTR_TYPE_SKB | DYNPTR_TYPE_XDP | DYNPTR_TYPE_SKB_META)) !== 0)) this.markUnknown(r);
     });
   }
 

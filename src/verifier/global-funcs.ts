@@ -15,6 +15,8 @@ import { checkHelperMem } from './memory.js';
 import { MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, typeName } from './reg-types.js';
 import { checkHelperBtfArg } from './btf-access.js';
 import type { Reg } from './state.js';
+import { markConstDynptr, processDynptrArg } from './dynptr.js';
+import { DynptrType } from './dynptr-state.js';
 
 /**
  * Per subprogram index, the FuncInfo of a global function (null: static). The kernel uses
@@ -113,6 +115,10 @@ function checkParam(env: Env, i: number, p: FuncParam): void {
     case 'btf':
       if (p.nullable && env.isNull(r)) return;
       checkHelperBtfArg(env, regno, r, p.struct, `func#${i}`, p.nullable === true);
+      return;
+    case 'dynptr':
+      checkArgOffset(env, regno, r);
+      processDynptrArg(env, regno, { uninit: false, rdonly: true, type: DynptrType.INVALID });
   }
 }
 
@@ -161,7 +167,11 @@ export function globalEntryRegs(env: Env, regs: Reg[], fi: FuncInfo): void {
         env.markPtr(r, T.PTR_TO_BTF_ID | PTR_TRUSTED | (p.nullable ? MAYBE_NULL : 0));
         r.memSize = st.id;
         if (p.nullable) r.id = env.newId();
+        break;
       }
+      case 'dynptr':
+        // do_check_common: assumed a local dynptr the function cannot release
+        markConstDynptr(env, r, DynptrType.LOCAL);
     }
   });
   env.markPtr(regs[10]!, T.PTR_TO_STACK);

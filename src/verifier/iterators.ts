@@ -94,7 +94,7 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
     const type = T.PTR_TO_STACK | (rcuProtected ? (env.inRcu() ? MEM_RCU : PTR_UNTRUSTED) : 0);
     for (let i = 0; i < it.nrSlots; i++) {
       f.spills[slot + i] = { type, off: 0, v: env.ZERO, id: 0, refObjId: i === 0 ? id : 0, range: 0, map: -1, memSize: it.btfId,
-        frameno: r.frameno, precise: false, iterType: it.name, iterState: ITER_ACTIVE, iterDepth: 0 };
+        frameno: r.frameno, precise: false, dynptrId: 0, iterType: it.name, iterState: ITER_ACTIVE, iterDepth: 0 };
       f.slots.fill(S.ITER, (slot + i) * 8, (slot + i + 1) * 8);
       markStackWritten(env, r.frameno, slot + i);
       if (r.frameno === env.cur.frames.length - 1) env.scratchedStack.push(slot + i);

@@ -14,13 +14,24 @@
 import type { Btf, BtfParam, BtfType } from '../loader/btf/index.js';
 import type { Env } from './env.js';
 import type { Reg } from './state.js';
-import { checkHelperMem } from './memory.js';
+import { checkHelperMem, checkPtrOffReg } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
 import { checkRcuProtected, kfuncSections } from './locks.js';
 import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
+import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
+import { ctxStructName } from '../loader/btf/func-params.js';
+
+/** The kernel's own struct a context struct projects (btf_is_projection_of). */
+const PROJECTION: Readonly<Record<string, string>> = { __sk_buff: 'sk_buff', xdp_md: 'xdp_buff' };
+
+/**
+ * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
+ * bpflab checked against it (xdp, tc; local, skb and xdp dynptrs): "bpf_dynptr_slice_rdwr() is not allowed".
+ */
+const REFUSED_KFUNCS: ReadonlySet<string> = new Set(['bpf_dynptr_slice_rdwr']);
 
 export const KF_ACQUIRE = 1 << 0;
 export const KF_RELEASE = 1 << 1;
@@ -107,6 +118,19 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_lookup_system_key: A | N,
   bpf_key_put: R,
   bpf_verify_pkcs7_signature: S,
+  // dynptrs: kernel/bpf/helpers.c (common set), net/core/filter.c (skb, skb_meta, xdp sets)
+  bpf_dynptr_from_skb: TA,
+  bpf_dynptr_from_skb_meta: TA,
+  bpf_dynptr_from_xdp: 0,
+  bpf_dynptr_slice: N,
+  bpf_dynptr_slice_rdwr: N,
+  bpf_dynptr_adjust: 0,
+  bpf_dynptr_is_null: 0,
+  bpf_dynptr_is_rdonly: 0,
+  bpf_dynptr_size: 0,
+  bpf_dynptr_clone: 0,
+  bpf_dynptr_copy: 0,
+  bpf_dynptr_memset: 0,
   // net/core/filter.c, net/netfilter
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,
@@ -140,11 +164,15 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
   if (flags & KF_RCU_PROTECTED) checkRcuProtected(env, kf.name);
+  const notAllowed = dynptrKfuncNotAllowed(env, kf.name) ?? (REFUSED_KFUNCS.has(kf.name) ? `${kf.name}() is not allowed` : undefined);
+  if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (!['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(env.prog.license))
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
   let releaseRef = 0;
   let iter: IterRef | undefined;
+  const dyn: KfuncDynptrMeta = {};
+  const ctxStruct = ctxStructName(env.prog.type);
   for (let i = 0; i < kf.params.length; i++) {
     const regno = i + 1;
     const p = kf.params[i]!;
@@ -163,6 +191,10 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
       iter = processIterArg(env, regno, it, i === 0 ? kind : 'other', (flags & KF_RCU_PROTECTED) !== 0, kf.name);
       continue;
     }
+    if (isDynptrParam(btf, p)) {
+      checkKfuncDynptrArg(env, kf.name, regno, p, dyn);
+      continue;
+    }
     const t = btf.skipMods(p.type);
     if (!t || t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64') {
       if (r.type !== T.SCALAR) env.reject('helper_arg', `R${regno} is not a scalar`);
@@ -178,17 +210,26 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     if (p.name.endsWith('__irq_flag')) env.reject('unsupported', `bpflab does not model IRQ-disabled sections (${kf.name})`);
     const nullable = p.name.endsWith('__nullable');
     if (nullable && env.isNull(r)) continue;
+    if (isStruct(pointee) && ctxStruct !== undefined && pointee.name === ctxStruct) {
+      // KF_ARG_PTR_TO_CTX (btf_is_prog_ctx_type): the program's own, unmodified context.
+      if (r.type !== T.PTR_TO_CTX) env.reject('helper_arg', `arg#${i} expected pointer to ctx, but got ${typeName(r.type)}`);
+      checkPtrOffReg(env, regno, r);
+      continue;
+    }
     if (isStruct(pointee)) {
       // A kernel object: trusted (or RCU for KF_RCU) where the flags say so; release needs the reference.
+      const needTrusted = (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0;
+      if ((r.type & MAYBE_NULL || env.isNull(r)) && needTrusted) env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
+      if (needTrusted && !trusted(r.type)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
       if (base(r.type) !== T.PTR_TO_BTF_ID) env.reject('helper_arg', `arg#${i} expected pointer to btf or socket`);
       if (r.type & MAYBE_NULL) env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
-      const needTrusted = (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0;
-      if (needTrusted && !trusted(r.type)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
       if (flags & KF_RCU && !trusted(r.type) && !rcu(r.type)) env.reject('helper_arg', `R${regno} must be a rcu pointer`);
       const have = btf.skipMods(r.memSize);
       // A release takes the object itself; other arguments may point at a struct nested in it (btf_struct_ids_match).
       const strict = (flags & KF_RELEASE) !== 0;
-      if (!have || (strict ? have.name !== pointee.name || r.off !== 0 : !structIdsMatch(btf, r.memSize, r.off, pointee.name)))
+      // A context struct also takes the kernel struct it projects (btf_is_projection_of: __sk_buff / sk_buff, xdp_md / xdp_buff).
+      const projection = have !== undefined && r.off === 0 && PROJECTION[pointee.name] === have.name;
+      if (!projection && (!have || (strict ? have.name !== pointee.name || r.off !== 0 : !structIdsMatch(btf, r.memSize, r.off, pointee.name))))
         env.reject('helper_arg', `kernel function ${kf.name} args#${i} expected pointer to STRUCT ${pointee.name} but R${regno} has a pointer to STRUCT ${have?.name ?? '?'}`);
       if (flags & KF_RELEASE && i === 0) {
         if (!r.refObjId) env.reject('reference_invalid', `release kernel function ${kf.name} expects refcounted PTR_TO_BTF_ID`);
@@ -201,7 +242,18 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     if (next && (next.name.endsWith('__sz') || next.name.endsWith('__szk'))) {
       const sz = env.readReg(regno + 1);
       if (sz.type !== T.SCALAR) env.reject('helper_arg', `R${regno + 1} is not a scalar`);
-      checkHelperMem(env, regno, Number(env.dom.umax(sz.v)), true, false, false);
+      // An `__opt` buffer may be NULL; otherwise it must be readable and writable for the size.
+      if (!(p.name.endsWith('__opt') && env.isNull(r))) {
+        checkHelperMem(env, regno, Number(env.dom.umax(sz.v)), true, false, false);
+        checkHelperMem(env, regno, Number(env.dom.umax(sz.v)), true, true, false);
+      }
+      if (next.name.endsWith('__szk')) {
+        // is_kfunc_arg_const_mem_size: the size is a constant (a slice's size)
+        const c = env.dom.constValue(sz.v);
+        if (c === undefined) env.reject('helper_arg', `R${regno + 1} must be a known constant`);
+        markPrecise(env, 1 << (regno + 1));
+        dyn.constSize = Number(c);
+      }
       i++;
       continue;
     }
@@ -220,6 +272,8 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   const iterNext = flags & KF_ITER_NEXT ? iter : undefined;
   if (kf.name === 'bpf_cast_to_kern_ctx' || kf.name === 'bpf_rdonly_cast') {
     castResult(env, btf, kf.name, r0, castId);
+  } else if (isDynptrSliceKfunc(kf.name)) {
+    dynptrSliceResult(env, kf.name, dyn);
   } else if (!rt || rt.kind === 'void') {
     // nothing in r0
   } else if (rt.kind !== 'ptr') env.markUnknown(r0);

@@ -10,6 +10,7 @@ import type { Program } from '../isa/program.js';
 import type { ScalarDomain } from './domains/index.js';
 import { T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from './state.js';
+import { dynptrSlotString } from './dynptr-state.js';
 
 const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
 
@@ -116,6 +117,10 @@ export class Log {
       if (f.slots[k * 8] === S.SPILL && f.spills[k]) {
         const rest = buf.replace(/r/g, '');
         out += ` fp${off}${rest ? '=' + rest : ''}=${this.reg(f.spills[k]!, frameno)}`;
+      } else if (f.slots[k * 8] === S.DYNPTR && f.spills[k]?.dynptrType !== undefined) {
+        // A dynptr is printed once, at its first (lower) slot.
+        const d = f.spills[k]!;
+        if (d.dynptrFirst) out += ` fp${off}=${dynptrSlotString(d)}`;
       } else if (f.slots[k * 8] === S.ITER && f.spills[k]?.iterType !== undefined) {
         // Only an iterator's first slot (the one holding its reference) is printed.
         const it = f.spills[k]!;

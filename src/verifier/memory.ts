@@ -7,7 +7,8 @@ import type { MapSpec } from '../isa/program.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
-import { MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
+import { destroyIfDynptrSlot } from './dynptr-state.js';
 import { checkMapPtrAccess } from './map-ptr.js';
 import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
@@ -167,7 +168,8 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     checkMapPtrAccess(env, regno, r, off, size, t === 'write', dst, () => setLoaded(loadedScalar(env, size, sext)));
     return;
   }
-  switch (r.type) {
+  // A dynptr slice's DYNPTR_TYPE_* flag does not change how it is accessed.
+  switch (r.type & ~DYNPTR_TYPE_FLAGS) {
     case T.PTR_TO_MAP_VALUE: {
       const m = env.map(r.map);
       checkMapAccessType(env, m, off, size, t);
@@ -282,7 +284,7 @@ function checkMapAccessType(env: Env, m: MapSpec, off: number, size: number, t: 
 }
 
 /** may_access_direct_pkt_data for writes. */
-function packetWritable(env: Env): boolean {
+export function packetWritable(env: Env): boolean {
   switch (env.prog.type) {
     case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'lwt_seg6local':
       return true;
@@ -326,7 +328,10 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     env.histExtra = stackSlotCode(r.frameno, slot);
     if (t === 'read') markStackRead(env, r.frameno, slot);
     else if (size === 8) markStackWritten(env, r.frameno, slot);
-    if (t === 'write') stackWriteFixed(env, f, o, size, value, imm, dataWrite);
+    if (t === 'write') {
+      destroyIfDynptrSlot(env, f, r.frameno, slot);
+      stackWriteFixed(env, f, o, size, value, imm, dataWrite);
+    }
     else stackReadFixed(env, f, o, size, dst, sext);
     return;
   }
@@ -344,6 +349,8 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
   const to = Number(hi);
   touch(env, f, from);
   if (t === 'write') {
+    // check_stack_write_var_off: every slot the write may touch loses its dynptr first.
+    for (let a = from; a < to; a++) destroyIfDynptrSlot(env, f, r.frameno, (MAX_BPF_STACK + a) >> 3);
     const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
     for (let a = from; a < to; a++) {
       const i = MAX_BPF_STACK + a;
@@ -517,6 +524,10 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   const lo = Number(minOff);
   const hi = Number(maxOff) + size;
   if (size > 0) touch(env, f, lo);
+  if (write && uninitOk) {
+    // Raw mode: the helper's byte writes must not land on a dynptr (aliasing with a dynptr argument).
+    for (let a = lo; a < hi; a++) if (f.slots[MAX_BPF_STACK + a] === S.DYNPTR) env.reject('helper_arg', `potential write to dynptr at off=${a} disallowed`);
+  }
   if (write && uninitOk && c !== undefined) {
     // The helper fills the buffer: the bytes become data (spills in range are destroyed).
     for (let a = lo; a < hi; a++) {

@@ -8,6 +8,7 @@ import type { Env } from './env.js';
 import { sectionsEqual } from './locks.js';
 import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
+import { dynptrSlotsSafe } from './dynptr-state.js';
 import { S, type Frame, type Reg, type VState } from './state.js';
 
 /** A bidirectional id map (check_ids), reused between comparisons. */
@@ -68,6 +69,8 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   if (isPacketPtr(o.type) && (exact === true ? o.range !== c.range : c.range < o.range)) return false;
   // Non-NULL map values keep an id only when their map holds a lock: then it must correspond exactly (check_ids).
   if (o.type === T.PTR_TO_MAP_VALUE && !o.id !== !c.id) return false;
+  // Dynptr slices: into dynptrs in correspondence (regs_exact compares dynptr_id).
+  if ((o.dynptrId || c.dynptrId) && !ids.check(o.dynptrId, c.dynptrId)) return false;
   return ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
@@ -83,6 +86,12 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Ar
       // An iterator: the same bytes, then (once per slot) the same iterator.
       if (os !== cs) return false;
       if ((i & 7) === 0 && !iterSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], (a, b) => ids.check(a, b))) return false;
+      continue;
+    }
+    if ((os === S.DYNPTR || cs === S.DYNPTR) && (exact === true || os !== S.INVALID)) {
+      // A dynptr: the same bytes, then (once per slot) the same type and slot, references in correspondence.
+      if (os !== cs) return false;
+      if ((i & 7) === 0 && !dynptrSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], (a, b) => ids.check(a, b))) return false;
       continue;
     }
     if (exact === true) {

@@ -22,6 +22,8 @@ export const enum T {
   PTR_TO_BTF_ID = 16,
   PTR_TO_TP_BUFFER = 17,
   PTR_TO_XDP_SOCK = 18,
+  /** A pointer to a dynptr the program may not move or release (a global function's `struct bpf_dynptr *` argument). */
+  CONST_PTR_TO_DYNPTR = 19,
 }
 
 /** Flag bits above the base type. */
@@ -35,6 +37,13 @@ export const MEM_RCU = 0x2000;
 /** Kernel memory the program may not dereference directly (__percpu, __user). */
 export const MEM_PERCPU = 0x4000;
 export const MEM_USER = 0x8000;
+/** DYNPTR_TYPE_* flags: the kind of dynptr a slice came from (the kernel's log does not print them). */
+export const DYNPTR_TYPE_LOCAL = 0x10000;
+export const DYNPTR_TYPE_RINGBUF = 0x20000;
+export const DYNPTR_TYPE_SKB = 0x40000;
+export const DYNPTR_TYPE_XDP = 0x80000;
+export const DYNPTR_TYPE_SKB_META = 0x100000;
+export const DYNPTR_TYPE_FLAGS = DYNPTR_TYPE_LOCAL | DYNPTR_TYPE_RINGBUF | DYNPTR_TYPE_SKB | DYNPTR_TYPE_XDP | DYNPTR_TYPE_SKB_META;
 export const BASE_MASK = 0xff;
 
 export const base = (t: number): T => (t & BASE_MASK) as T;
@@ -60,6 +69,7 @@ const BASE_NAMES: Record<number, string> = {
   [T.PTR_TO_BTF_ID]: 'ptr_',
   [T.PTR_TO_TP_BUFFER]: 'tp_buffer',
   [T.PTR_TO_XDP_SOCK]: 'xdp_sock',
+  [T.CONST_PTR_TO_DYNPTR]: 'dynptr_ptr',
 };
 
 /** The kernel's reg_type_str(): prefixes for memory flags, `_or_null` for nullable pointers. */

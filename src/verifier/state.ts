@@ -15,6 +15,8 @@ export const enum S {
   SPILL = 1,
   MISC = 2,
   ZERO = 3,
+  /** A dynptr's bytes (STACK_DYNPTR, two 8-byte slots): the slots' `spills` entries describe it (see dynptr-state.ts). */
+  DYNPTR = 4,
   /** An open-coded iterator's bytes (STACK_ITER): the slot's `spills` entry describes it (see iterators.ts). */
   ITER = 5,
 }
@@ -42,6 +44,11 @@ export interface Reg {
   frameno: number;
   /** Scalars: some decision depended on the exact value (pruning must compare it). */
   precise: boolean;
+  /** Dynptr slices (PTR_TO_MEM from bpf_dynptr_data / bpf_dynptr_slice): the id of the dynptr they point into (0: none). */
+  dynptrId: number;
+  /** STACK_DYNPTR slots only: the dynptr's type (enum bpf_dynptr_type) and whether this is its first (lower) slot. */
+  dynptrType?: number;
+  dynptrFirst?: boolean;
   /** STACK_ITER slots only: the iterator's type (`num` for struct bpf_iter_num), state (ITER_ACTIVE / ITER_DRAINED) and iteration depth. */
   iterType?: string;
   iterState?: number;
@@ -127,7 +134,7 @@ export interface Checkpoint {
 }
 
 export function newReg(v: Scalar): Reg {
-  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0, precise: false };
+  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0, precise: false, dynptrId: 0 };
 }
 
 export function copyReg(dst: Reg, src: Reg): void {
@@ -141,6 +148,7 @@ export function copyReg(dst: Reg, src: Reg): void {
   dst.memSize = src.memSize;
   dst.frameno = src.frameno;
   dst.precise = src.precise;
+  dst.dynptrId = src.dynptrId;
 }
 
 export function cloneReg(r: Reg): Reg {

@@ -129,6 +129,13 @@ export function funcSignature(btf: Btf, funcId: number, type: ProgType, hidden =
         params.push({ kind: 'ctx', pointee });
         continue;
       }
+      const pt = btf.skipMods(t.type);
+      if (pt && pt.kind === 'struct' && pt.name === 'bpf_dynptr') {
+        // btf_is_dynptr_ptr: a dynptr argument takes no tags
+        if (tg.length) return { linkage, paramError: `arg#${i} has invalid combination of tags` };
+        params.push({ kind: 'dynptr' });
+        continue;
+      }
       if (tg.includes('trusted')) {
         // btf_prepare_func_args: a trusted kernel object, matched by (essential) name in the kernel's BTF.
         if (tg.includes('nonnull')) return { linkage, paramError: `arg#${i} has invalid combination of tags` };

@@ -59,6 +59,8 @@ export interface ArgSpec {
   fixedSize?: number;
   /** For ARG_PTR_TO_BTF_ID: the kernel struct the pointer must be (arg_btf_id), e.g. "task_struct". */
   btfStruct?: string;
+  /** For ARG_PTR_TO_DYNPTR: the DYNPTR_TYPE_* flag (the type created, or the only type accepted); absent: any. */
+  dynptr?: 'local' | 'ringbuf';
 }
 
 /** Return types (enum bpf_return_type, with flags folded into the name as the kernel's aliases do). */
@@ -137,6 +139,13 @@ export const ARG = {
   btfSeqFile: arg('ARG_PTR_TO_BTF_ID (struct seq_file)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'seq_file' }),
   btfPath: arg('ARG_PTR_TO_BTF_ID (struct path)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'path' }),
   memWrite: arg('ARG_PTR_TO_MEM | MEM_WRITE', 'ARG_PTR_TO_MEM', { write: true }),
+  /** A dynptr the helper creates (bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr). */
+  dynptrLocalUninit: arg('ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_LOCAL | MEM_UNINIT | MEM_WRITE', 'ARG_PTR_TO_DYNPTR', { dynptr: 'local', uninit: true, write: true }),
+  dynptrRingbufUninit: arg('ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | MEM_UNINIT | MEM_WRITE', 'ARG_PTR_TO_DYNPTR', { dynptr: 'ringbuf', uninit: true, write: true }),
+  /** A ring-buffer dynptr the helper submits or discards. */
+  dynptrRingbufRelease: arg('ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_RINGBUF | OBJ_RELEASE', 'ARG_PTR_TO_DYNPTR', { dynptr: 'ringbuf', release: true }),
+  /** An initialised dynptr of any type the helper does not mutate. */
+  dynptrRdonly: arg('ARG_PTR_TO_DYNPTR | MEM_RDONLY', 'ARG_PTR_TO_DYNPTR', { rdonly: true }),
 } as const;
 
 // ---- program-type groups: which get_func_proto offers a helper ----
@@ -306,6 +315,14 @@ const DEFS: Record<number, Def> = {
   190: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], types: ['xdp'] },
   191: { args: [A.uninitMem, A.constSizeOrZero, A.anything, A.btfTask, A.anything], gpl: true, sleeps: true, types: BASE, note: 'reads another task\'s user memory: sleepable programs only (a base helper in 6.18)' },
   195: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.mapKey, A.anything], pkt: true, types: BASE },
+  // dynptrs (kernel/bpf/helpers.c, kernel/bpf/ringbuf.c): offered by bpf_base_func_proto (the ringbuf ones also without CAP_BPF)
+  197: { args: [A.uninitMem, A.constSizeOrZero, A.anything, A.dynptrLocalUninit], types: BASE, note: 'the memory must be a map value (check_helper_call)' },
+  198: { args: [A.mapPtr, A.anything, A.anything, A.dynptrRingbufUninit], types: BASE, note: 'the dynptr holds a reference even when the reservation fails: submit or discard it' },
+  199: { ret: 'RET_VOID', args: [A.dynptrRingbufRelease, A.anything], types: BASE },
+  200: { ret: 'RET_VOID', args: [A.dynptrRingbufRelease, A.anything], types: BASE },
+  201: { args: [A.uninitMem, A.constSizeOrZero, A.dynptrRdonly, A.anything, A.anything], types: BASE },
+  202: { args: [A.dynptrRdonly, A.anything, A.memRdonly, A.constSizeOrZero, A.anything], types: BASE, note: 'writing an skb dynptr may move the packet' },
+  203: { ret: 'RET_PTR_TO_DYNPTR_MEM_OR_NULL', args: [A.dynptrRdonly, A.anything, A.allocSizeOrZero], types: BASE, note: 'NULL for read-only, skb and xdp dynptrs (use bpf_dynptr_slice there)' },
   208: { types: BASE },
 };
 

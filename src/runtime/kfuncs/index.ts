@@ -7,7 +7,8 @@
  * Chosen for being exact at run time and common in selftests and libbpf-era tools: the
  * numbers and bits iterators, the kfuncs the kernel's fixup_kfunc_call rewrites into
  * `r0 = r1` (casts), and the RCU / preemption section markers, which change nothing a program
- * on the single modelled CPU can observe. Anything else stays an 'unsupported' error naming
+ * on the single modelled CPU can observe; and the dynptr kfuncs (over the run's packet and the
+ * memory model). Anything else stays an 'unsupported' error naming
  * the kfunc.
  */
 import type { Program } from '../../isa/program.js';
@@ -16,6 +17,7 @@ import { type HelperEnv, arg, setR0 } from '../env.js';
 import type { HelperFn } from '../helpers/impl/common.js';
 import { iterBitsDestroy, iterBitsNew, iterBitsNext } from './iter-bits.js';
 import { iterNumDestroy, iterNumNew, iterNumNext } from './iter-num.js';
+import * as dyn from './dynptr.js';
 
 export { KernelHeap, BPF_MEM_ALLOC_MAX_SIZE, MAX_LIVE_BLOCKS } from './heap.js';
 export { BITS_ITER_NR_WORDS_MAX } from './iter-bits.js';
@@ -33,6 +35,9 @@ const IMPLS: Record<string, HelperFn> = {
   bpf_iter_bits_new: iterBitsNew, bpf_iter_bits_next: iterBitsNext, bpf_iter_bits_destroy: iterBitsDestroy,
   bpf_cast_to_kern_ctx: identity, bpf_rdonly_cast: identity,
   bpf_rcu_read_lock: sectionMarker, bpf_rcu_read_unlock: sectionMarker, bpf_preempt_disable: sectionMarker, bpf_preempt_enable: sectionMarker,
+  bpf_dynptr_from_skb: dyn.dynptrFromSkb, bpf_dynptr_from_xdp: dyn.dynptrFromXdp, bpf_dynptr_slice: dyn.dynptrSlice,
+  bpf_dynptr_slice_rdwr: dyn.dynptrSliceRdwr, bpf_dynptr_adjust: dyn.dynptrAdjust, bpf_dynptr_is_null: dyn.dynptrIsNull,
+  bpf_dynptr_is_rdonly: dyn.dynptrIsRdonly, bpf_dynptr_size: dyn.dynptrSize, bpf_dynptr_clone: dyn.dynptrClone, bpf_dynptr_copy: dyn.dynptrCopy,
 };
 
 export const KFUNCS: ReadonlyMap<string, HelperFn> = new Map(Object.entries(IMPLS));

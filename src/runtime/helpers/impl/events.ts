@@ -1,7 +1,7 @@
 /** Output to user space: perf_event_output, ringbuf_output/reserve/submit/discard/query, get_stackid. */
 import { isPerfEventArray, isRingBufMap, isStackTraceMap } from '../../maps/guards.js';
 import type { RingBufMap } from '../../maps/types.js';
-import { arg, argNum, setR0, setR0Int } from '../../env.js';
+import { type HelperEnv, arg, argNum, setR0, setR0Int } from '../../env.js';
 import { Memory, split } from '../../memory.js';
 import { VmError } from '../../errors.js';
 import { EFAULT, EINVAL, type HelperFn, ctxArg, mapArg } from './common.js';
@@ -45,32 +45,39 @@ export const ringbufOutput: HelperFn = (env) => {
 
 interface RecordOwner { ring: RingBufMap; handle: number; released: boolean }
 
+/** Reserves a `size`-byte record (flags already checked): a pointer to its region, or 0n when the ring is full. */
+export function reserveRecord(env: HelperEnv, map: RingBufMap, size: number, flags: number): bigint {
+  const rec = map.reserve(size, flags);
+  if (!rec) return 0n;
+  const owner: RecordOwner = { ring: map, handle: rec.handle, released: false };
+  const id = env.mem.add('ringbuf', rec.data, { writable: true, owner });
+  return Memory.ptr(id, 0);
+}
+
 export const ringbufReserve: HelperFn = (env) => {
   const map = mapArg(env, 1);
   if (!isRingBufMap(map)) { setR0Int(env, 0); return; }
   const size = argNum(env, 2);
   const flags = arg(env, 3);
-  const rec = flags > 0xffffffffn || Number.isNaN(size) ? null : map.reserve(size, Number(flags));
-  if (!rec) { setR0Int(env, 0); return; }
-  const owner: RecordOwner = { ring: map, handle: rec.handle, released: false };
-  const id = env.mem.add('ringbuf', rec.data, { writable: true, owner });
-  setR0(env, Memory.ptr(id, 0));
+  setR0(env, flags > 0xffffffffn || Number.isNaN(size) ? 0n : reserveRecord(env, map, size, Number(flags)));
 };
 
+/** Submits or discards the record that pointer `p` (its start) points to; the record's region closes. */
+export function releaseRecord(env: HelperEnv, p: bigint, submit: boolean, flags: number): void {
+  const { hi, lo } = split(p);
+  const id = env.mem.regionOf(hi);
+  const owner = id > 0 && env.mem.kindOf(id) === 'ringbuf' ? (env.mem.owners[id] as RecordOwner | undefined) : undefined;
+  if (!owner || lo !== 0) throw new VmError('bad_call', env.pc, 'not a reserved ring buffer record');
+  if (owner.released) throw new VmError('bad_call', env.pc, 'ring buffer record released twice');
+  owner.released = true;
+  if (submit) owner.ring.submit(owner.handle, flags);
+  else owner.ring.discard(owner.handle, flags);
+  // the record is gone: later accesses through the old pointer fault
+  env.mem.setWindow(id, 1, 0);
+}
+
 function release(submit: boolean): HelperFn {
-  return (env) => {
-    const { hi, lo } = split(arg(env, 1));
-    const id = env.mem.regionOf(hi);
-    const owner = id > 0 && env.mem.kindOf(id) === 'ringbuf' ? (env.mem.owners[id] as RecordOwner | undefined) : undefined;
-    if (!owner || lo !== 0) throw new VmError('bad_call', env.pc, 'R1 is not a reserved ring buffer record');
-    if (owner.released) throw new VmError('bad_call', env.pc, 'ring buffer record released twice');
-    owner.released = true;
-    const flags = Number(BigInt.asUintN(32, arg(env, 2)));
-    if (submit) owner.ring.submit(owner.handle, flags);
-    else owner.ring.discard(owner.handle, flags);
-    // the record is gone: later accesses through the old pointer fault
-    env.mem.setWindow(id, 1, 0);
-  };
+  return (env) => releaseRecord(env, arg(env, 1), submit, Number(BigInt.asUintN(32, arg(env, 2))));
 }
 export const ringbufSubmit = release(true);
 export const ringbufDiscard = release(false);
