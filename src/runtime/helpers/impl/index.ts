@@ -12,6 +12,7 @@ import * as pr from './probe.js';
 import * as rt from './route.js';
 import * as p from './print.js';
 import * as l from './locks.js';
+import * as st from './strto.js';
 
 export type { HelperFn } from './common.js';
 export { formatPrintf } from './printf.js';
@@ -37,6 +38,7 @@ const IMPLS: Record<number, HelperFn> = {
   44: pk.xdpAdjustHead, 54: pk.xdpAdjustMeta, 65: pk.xdpAdjustTail, 188: pk.xdpGetBuffLen, 189: pk.xdpLoadBytes, 190: pk.xdpStoreBytes,
   50: pk.skbAdjustRoom, 69: rt.fibLookup,
   93: l.spinLock, 94: l.spinUnlock,
+  105: st.strtol, 106: st.strtoul,
 };
 
 /** helpers[id]: the implementation of helper `id`, undefined when bpflab has none. */
