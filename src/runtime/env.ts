@@ -12,6 +12,7 @@ import type { Program, ProgType } from '../isa/program.js';
 import type { BpfMap } from './maps/types.js';
 import type { FibModel } from './fib.js';
 import type { KernelHeap } from './kfuncs/heap.js';
+import type { SocketTable } from './sockets.js';
 import { Memory, join } from './memory.js';
 
 /** The current task, as get_current_pid_tgid / uid_gid / comm / cgroup_id see it. */
@@ -171,6 +172,8 @@ export interface HelperEnv {
   pc: number;
   /** Devices, routes and neighbours bpf_fib_lookup consults (default: runtime/fib.ts DEFAULT_FIB). */
   fib?: FibModel;
+  /** The sockets bpf_sk_lookup_* find (default: none). */
+  sockets?: SocketTable;
   /** bpf_mem_alloc'd kernel memory of this run (kfuncs create it on first use). */
   heap?: KernelHeap;
 }

@@ -25,7 +25,7 @@
 import { VmError } from './errors.js';
 
 /** Where a bad access went: the kernel's names for memory kinds. */
-export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func';
+export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func' | 'sock';
 
 export type FaultKind = 'out_of_bounds' | 'misaligned' | 'null' | 'invalid_pointer' | 'read_only' | 'ctx_access';
 
@@ -63,7 +63,7 @@ export const F_WRITABLE = 1;
 export const F_STRICT = 2;
 export const F_CTX = 4;
 
-const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func'];
+const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func', 'sock'];
 const KIND_INDEX = Object.fromEntries(KIND_NAMES.map((k, i) => [k, i])) as Record<RegionKind, number>;
 
 /** Handles ctx loads/stores for a program type (see runtime/ctx-region.ts). */
@@ -137,6 +137,7 @@ export class Memory {
     this.count = this.fixed;
     this.ctx = null;
     if (this.viewRegions.size) this.viewRegions.clear();
+    this.released = undefined;
     for (let i = 0; i < Math.min(usedFrames, MAX_FRAMES); i++) this.bytes[this.stackIds[i]!]!.fill(0);
   }
 
@@ -187,6 +188,17 @@ export class Memory {
     this.kinds = g(this.kinds, (k) => new Uint8Array(k));
     this.align = g(this.align, (k) => new Int32Array(k));
   }
+
+  /**
+   * Ends the life of a region's object within the run (a released socket reference): every later
+   * access faults, naming `why`.
+   */
+  release(id: number, why: string): void {
+    this.start[id] = 1;
+    this.end[id] = 0;
+    (this.released ??= new Map()).set(id, why);
+  }
+  private released: Map<number, string> | undefined;
 
   /** Moves a region's accessible window (packet adjust_head/tail/meta). */
   setWindow(id: number, start: number, end: number, origin = start): void {
@@ -245,7 +257,7 @@ export class Memory {
     if (addr < this.start[id]! || addr + size > this.end[id]!) {
       // the verifier lets programs read the kernel's struct behind a map pointer (check_ptr_to_map_access)
       if (!write && this.kindOf(id) === 'map') throw new VmError('unsupported', pc, `the VM does not model the kernel's struct behind a map pointer (a ${size}-byte read at offset ${addr - this.origin[id]!})`);
-      throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(id), addr - this.origin[id]!, size);
+      throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(id), addr - this.origin[id]!, size, this.released?.get(id));
     }
     const fl = this.flags[id]!;
     if (aligned && (atomic || (fl & F_STRICT) !== 0) && (addr & (size - 1)) !== 0)

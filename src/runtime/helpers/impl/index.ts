@@ -13,6 +13,7 @@ import * as rt from './route.js';
 import * as p from './print.js';
 import * as l from './locks.js';
 import * as st from './strto.js';
+import * as sk from './sockets.js';
 
 export type { HelperFn } from './common.js';
 export { formatPrintf } from './printf.js';
@@ -39,6 +40,7 @@ const IMPLS: Record<number, HelperFn> = {
   50: pk.skbAdjustRoom, 69: rt.fibLookup,
   93: l.spinLock, 94: l.spinUnlock,
   105: st.strtol, 106: st.strtoul,
+  84: sk.skLookupTcp, 85: sk.skLookupUdp, 99: sk.skcLookupTcp, 86: sk.skRelease, 95: sk.skFullsock, 98: sk.getListenerSock,
 };
 
 /** helpers[id]: the implementation of helper `id`, undefined when bpflab has none. */
