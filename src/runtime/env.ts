@@ -184,9 +184,10 @@ export interface HelperEnv {
 export function arg(env: HelperEnv, n: number): bigint {
   return join(env.regs[2 * n + 1]!, env.regs[2 * n]!);
 }
-/** Low 32 bits of argument n, unsigned. */
+/** Low 32 bits of argument n, unsigned (of its kernel address when it is a pointer: see Memory.addressLo). */
 export function argU32(env: HelperEnv, n: number): number {
-  return env.regs[2 * n]! >>> 0;
+  const id = env.mem.regionOf(env.regs[2 * n + 1]!);
+  return id > 0 ? Memory.addressLo(id, env.regs[2 * n]!) : env.regs[2 * n]! >>> 0;
 }
 /** Low 32 bits of argument n, signed. */
 export function argS32(env: HelperEnv, n: number): number {

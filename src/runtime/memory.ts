@@ -223,6 +223,15 @@ export class Memory {
     return (BigInt(Memory.hiOf(id) >>> 0) << 32n) | BigInt(off >>> 0);
   }
 
+  /**
+   * The low 32 bits of the kernel address a pointer stands for, when a program uses it as a
+   * number (a helper's scalar argument, e.g. a tail call index): the VM places region `id` at
+   * PAGE_OFFSET + id * 64 KiB, so like a real kernel address it is never a small integer.
+   */
+  static addressLo(id: number, off: number): number {
+    return ((id << 16) + off) >>> 0;
+  }
+
   /** The region id of a pointer's high word, or -1 when it is not a pointer into a live region. */
   regionOf(hi: number): number {
     if ((hi & PTR_TAG_MASK) !== (PTR_TAG | 0)) return -1;
