@@ -104,6 +104,8 @@ export class Memory {
   owners: unknown[] = [];
   /** The ctx handler for the region with F_CTX (one per run). */
   ctx: CtxHandler | null = null;
+  /** The kernel struct behind a map pointer (its owner), built when a program first reads it; undefined when not modelled. */
+  mapImage: ((owner: unknown) => Uint8Array | undefined) | null = null;
   /** Region ids of the call-frame stacks: stackIds[depth]. */
   readonly stackIds: Int32Array;
   private fixed = 0;
@@ -264,8 +266,16 @@ export class Memory {
       if (id < 0) throw new MemoryFault(pc, 'invalid_pointer', 'none', addr, size, `not a pointer: 0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`);
     }
     if (addr < this.start[id]! || addr + size > this.end[id]!) {
-      // the verifier lets programs read the kernel's struct behind a map pointer (check_ptr_to_map_access)
-      if (!write && this.kindOf(id) === 'map') throw new VmError('unsupported', pc, `the VM does not model the kernel's struct behind a map pointer (a ${size}-byte read at offset ${addr - this.origin[id]!})`);
+      // the verifier lets programs read the kernel's struct behind a map pointer (check_ptr_to_map_access):
+      // its bytes are built on the first such read
+      if (!write && this.kindOf(id) === 'map') {
+        const img = this.bytes[id]!.length === 0 ? this.mapImage?.(this.owners[id]) : undefined;
+        if (!img) throw new VmError('unsupported', pc, `the VM does not model the kernel's struct behind a map pointer (a ${size}-byte read at offset ${addr - this.origin[id]!})`);
+        this.bytes[id] = img;
+        this.views[id] = new DataView(img.buffer, img.byteOffset, img.byteLength);
+        this.end[id] = img.length;
+        return this.check(hi, lo, off, size, write, pc, atomic, aligned);
+      }
       throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(id), addr - this.origin[id]!, size, this.released?.get(id));
     }
     const fl = this.flags[id]!;

@@ -16,6 +16,8 @@ import { createMap } from '../runtime/maps/create.js';
 import { ksymAddress } from '../runtime/kfuncs/index.js';
 import { MemoryBudget } from '../runtime/maps/budget.js';
 import { isProgArray } from '../runtime/maps/guards.js';
+import { mapKernelImage } from '../runtime/maps/kernel-struct.js';
+import { RUNNING_KERNEL_BTF, readTargetBtf } from '../loader/target.js';
 import type { BpfMap } from '../runtime/maps/types.js';
 import { Memory, MemoryFault } from '../runtime/memory.js';
 import { type Decoded, checkTargets, decodeProgram } from './decoded.js';
@@ -126,6 +128,10 @@ export class Vm {
     this.budget = budget;
     this.helpers = opts.helpers ?? HELPERS;
     this.interp = new Interpreter(this.mem, new Int32Array(22), this.helpers, opts.maxSteps ?? DEFAULT_MAX_STEPS);
+    this.mem.mapImage = (owner) => {
+      const btf = readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
+      return typeof btf === 'string' ? undefined : mapKernelImage(owner as BpfMap, btf);
+    };
     if (opts.onStep) this.interp.onStep = opts.onStep;
     this.main = this.link(program, this.maps);
     this.hasProgArrays = this.maps.some((m) => isProgArray(m));
