@@ -15,7 +15,7 @@ import { type Socket, SocketTable } from '../../sockets.js';
 import type { HelperFn } from './common.js';
 
 /** What a sock region's owner records: the socket and whether this reference was released. */
-interface SocketRef {
+export interface SocketRef {
   socket: Socket;
   released: boolean;
 }
@@ -83,7 +83,7 @@ export const skcLookupTcp: HelperFn = (env) => returnRef(env, skcLookup(env, 'tc
  * The reference argument n points to, or null for NULL; anything else is a bad call. Helpers that
  * read the socket (`read`) fault on a released reference as a load through it would.
  */
-function refArg(env: HelperEnv, n: number, read: boolean): { id: number; ref: SocketRef } | null {
+export function refArg(env: HelperEnv, n: number, read: boolean): { id: number; ref: SocketRef } | null {
   if (arg(env, n) === 0n) return null;
   const d = env.mem.decode(arg(env, n));
   const ref = d && d.kind === 'sock' ? (env.mem.owners[d.id] as SocketRef | undefined) : undefined;
