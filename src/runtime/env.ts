@@ -120,6 +120,9 @@ export interface PacketState {
   minHead: number;
   /** Highest offset data_end may reach (XDP: the frame minus skb_shared_info). */
   maxEnd: number;
+  /** skb programs: the MAC and network headers (skb_mac_header / skb_network_header), which LD_ABS's SKF_LL_OFF / SKF_NET_OFF address. */
+  mac?: number;
+  network?: number;
 }
 
 /** Why a run ended early in a way the program asked for (tail calls, LD_ABS failures), carried by the VM. */
