@@ -9,6 +9,8 @@ import { Attr, MAP_CREATE, MAP_ELEM } from './attr.js';
 import { MapError } from '../runtime/maps/types.js';
 import { KernelError } from './errors.js';
 import { BPF_CMD, bpf, closeFd, scratchBuffer, scratchCopy } from './syscall.js';
+import { btfLoad } from './btf.js';
+import { BTF_REQUIRED_MAP_TYPES, sizedMapBtf } from './map-btf.js';
 
 const ENOENT = 2;
 
@@ -207,12 +209,25 @@ export class KernelMap {
 
 /** Like libbpf: when the kernel refuses a map with its BTF, retry without it. */
 function createWithBtfFallback(spec: MapSpec, innerFd: number, btfFd: number | undefined): number {
+  if (BTF_REQUIRED_MAP_TYPES.has(spec.type) && (btfFd === undefined || !mapUsesBtf(spec) || !spec.btfKeyTypeId)) return createWithSizedBtf(spec, innerFd);
   if (btfFd === undefined || !mapUsesBtf(spec)) return mapCreateFd(spec, innerFd);
   try {
     return mapCreateFd(spec, innerFd, btfFd);
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
     return mapCreateFd(spec, innerFd);
+  }
+}
+
+/** A map that needs BTF types, created with a BTF made from its key and value sizes (see map-btf.ts). */
+function createWithSizedBtf(spec: MapSpec, innerFd: number): number {
+  const btf = sizedMapBtf(spec.keySize, spec.valueSize);
+  const b = btfLoad(btf.raw);
+  if (b.fd === null) throw new KernelError('BPF_BTF_LOAD', 22, `the BTF made for map ${spec.name} was refused with ${b.errno}: ${b.log.trim()}`);
+  try {
+    return mapCreateFd({ ...spec, btfKeyTypeId: btf.keyTypeId, btfValueTypeId: btf.valueTypeId }, innerFd, b.fd);
+  } finally {
+    closeFd(b.fd);
   }
 }
 

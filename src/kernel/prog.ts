@@ -405,7 +405,7 @@ export function runInKernel(program: Program, input: KernelRunInput = {}): Kerne
 
 /** Map types whose contents user space can iterate and read. */
 export function dumpable(type: string): boolean {
-  return !['prog_array', 'perf_event_array', 'ringbuf', 'queue', 'stack', 'array_of_maps', 'hash_of_maps', 'stack_trace', 'user_ringbuf'].includes(type);
+  return !['prog_array', 'perf_event_array', 'ringbuf', 'queue', 'stack', 'array_of_maps', 'hash_of_maps', 'stack_trace', 'user_ringbuf', 'sk_storage'].includes(type);
 }
 
 export { KernelError };

@@ -78,18 +78,22 @@ export function memAtomic(mem: Memory, pc: number, hi: number, lo: number, off: 
 }
 
 /**
- * LD_ABS / LD_IND of `size` bytes at packet offset `o` (SKF_NET_OFF / SKF_LL_OFF bases
- * included): the big-endian value, or a thrown LdAbsExit when the packet is too short.
+ * LD_ABS / LD_IND of `size` bytes at packet offset `o` (an int, as bpf_skb_load_helper_* take
+ * it): the big-endian value, or a thrown LdAbsExit when the bytes are not there. Non-negative
+ * offsets count from skb->data; SKF_NET_OFF + k from the network header and SKF_LL_OFF + k from
+ * the MAC header (bpf_internal_load_pointer_neg_helper), which for socket filters lie before
+ * skb->data (eth_type_trans pulled the Ethernet header); anything below SKF_LL_OFF fails.
  */
 export function ldAbsLoad(env: HelperEnv, pc: number, o: number, size: number): number {
   const pk = env.packet;
   if (!pk) throw new VmError('unsupported', pc, 'LD_ABS/LD_IND need a packet (socket_filter, sched_cls, sched_act)');
+  o |= 0;
   let at: number;
   if (o >= 0) at = pk.data + o;
-  else if (o >= SKF_NET_OFF) at = pk.data + 14 + (o - SKF_NET_OFF); // network header right after Ethernet
-  else if (o >= SKF_LL_OFF) at = pk.data + (o - SKF_LL_OFF);
+  else if (o >= SKF_NET_OFF) at = (pk.network ?? pk.data) + (o - SKF_NET_OFF);
+  else if (o >= SKF_LL_OFF && pk.mac !== undefined) at = pk.mac + (o - SKF_LL_OFF);
   else throw new LdAbsExit(pc);
-  if (at < pk.data || at + size > pk.end) throw new LdAbsExit(pc);
+  if (at + size > pk.end) throw new LdAbsExit(pc);
   const b = pk.buf;
   return size === 1 ? b[at]! : size === 2 ? (b[at]! << 8) | b[at + 1]! : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
 }

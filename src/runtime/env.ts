@@ -12,6 +12,7 @@ import type { Program, ProgType } from '../isa/program.js';
 import type { BpfMap } from './maps/types.js';
 import type { FibModel } from './fib.js';
 import type { KernelHeap } from './kfuncs/heap.js';
+import type { SocketTable } from './sockets.js';
 import { Memory, join } from './memory.js';
 
 /** The current task, as get_current_pid_tgid / uid_gid / comm / cgroup_id see it. */
@@ -119,6 +120,9 @@ export interface PacketState {
   minHead: number;
   /** Highest offset data_end may reach (XDP: the frame minus skb_shared_info). */
   maxEnd: number;
+  /** skb programs: the MAC and network headers (skb_mac_header / skb_network_header), which LD_ABS's SKF_LL_OFF / SKF_NET_OFF address. */
+  mac?: number;
+  network?: number;
 }
 
 /** Why a run ended early in a way the program asked for (tail calls, LD_ABS failures), carried by the VM. */
@@ -171,6 +175,8 @@ export interface HelperEnv {
   pc: number;
   /** Devices, routes and neighbours bpf_fib_lookup consults (default: runtime/fib.ts DEFAULT_FIB). */
   fib?: FibModel;
+  /** The sockets bpf_sk_lookup_* find (default: none). */
+  sockets?: SocketTable;
   /** bpf_mem_alloc'd kernel memory of this run (kfuncs create it on first use). */
   heap?: KernelHeap;
 }
@@ -181,9 +187,10 @@ export interface HelperEnv {
 export function arg(env: HelperEnv, n: number): bigint {
   return join(env.regs[2 * n + 1]!, env.regs[2 * n]!);
 }
-/** Low 32 bits of argument n, unsigned. */
+/** Low 32 bits of argument n, unsigned (of its kernel address when it is a pointer: see Memory.addressLo). */
 export function argU32(env: HelperEnv, n: number): number {
-  return env.regs[2 * n]! >>> 0;
+  const id = env.mem.regionOf(env.regs[2 * n + 1]!);
+  return id > 0 ? Memory.addressLo(id, env.regs[2 * n]!) : env.regs[2 * n]! >>> 0;
 }
 /** Low 32 bits of argument n, signed. */
 export function argS32(env: HelperEnv, n: number): number {

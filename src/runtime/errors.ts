@@ -5,7 +5,8 @@ export type VmErrorKind =
   | 'unknown_helper' // a helper id bpflab does not implement
   | 'unsupported' // kfunc calls, BTF ids, program types without a model
   | 'bad_insn' // an instruction the VM cannot execute (e.g. falling off the end)
-  | 'bad_call'; // a call target outside the program, or a helper argument of the wrong kind
+  | 'bad_call' // a call target outside the program, or a helper argument of the wrong kind
+  | 'reference_leak'; // the program exited holding acquired references (sockets never released)
 
 export class VmError extends Error {
   readonly kind: VmErrorKind;

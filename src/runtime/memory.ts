@@ -25,7 +25,7 @@
 import { VmError } from './errors.js';
 
 /** Where a bad access went: the kernel's names for memory kinds. */
-export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func';
+export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func' | 'sock';
 
 export type FaultKind = 'out_of_bounds' | 'misaligned' | 'null' | 'invalid_pointer' | 'read_only' | 'ctx_access';
 
@@ -63,7 +63,7 @@ export const F_WRITABLE = 1;
 export const F_STRICT = 2;
 export const F_CTX = 4;
 
-const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func'];
+const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func', 'sock'];
 const KIND_INDEX = Object.fromEntries(KIND_NAMES.map((k, i) => [k, i])) as Record<RegionKind, number>;
 
 /** Handles ctx loads/stores for a program type (see runtime/ctx-region.ts). */
@@ -104,6 +104,8 @@ export class Memory {
   owners: unknown[] = [];
   /** The ctx handler for the region with F_CTX (one per run). */
   ctx: CtxHandler | null = null;
+  /** The kernel struct behind a map pointer (its owner), built when a program first reads it; undefined when not modelled. */
+  mapImage: ((owner: unknown) => Uint8Array | undefined) | null = null;
   /** Region ids of the call-frame stacks: stackIds[depth]. */
   readonly stackIds: Int32Array;
   private fixed = 0;
@@ -137,6 +139,7 @@ export class Memory {
     this.count = this.fixed;
     this.ctx = null;
     if (this.viewRegions.size) this.viewRegions.clear();
+    this.released = undefined;
     for (let i = 0; i < Math.min(usedFrames, MAX_FRAMES); i++) this.bytes[this.stackIds[i]!]!.fill(0);
   }
 
@@ -188,6 +191,17 @@ export class Memory {
     this.align = g(this.align, (k) => new Int32Array(k));
   }
 
+  /**
+   * Ends the life of a region's object within the run (a released socket reference): every later
+   * access faults, naming `why`.
+   */
+  release(id: number, why: string): void {
+    this.start[id] = 1;
+    this.end[id] = 0;
+    (this.released ??= new Map()).set(id, why);
+  }
+  private released: Map<number, string> | undefined;
+
   /** Moves a region's accessible window (packet adjust_head/tail/meta). */
   setWindow(id: number, start: number, end: number, origin = start): void {
     this.start[id] = start;
@@ -209,6 +223,15 @@ export class Memory {
   /** A pointer as a 64-bit bigint (for tests, helpers' results, the JIT's constants). */
   static ptr(id: number, off: number): bigint {
     return (BigInt(Memory.hiOf(id) >>> 0) << 32n) | BigInt(off >>> 0);
+  }
+
+  /**
+   * The low 32 bits of the kernel address a pointer stands for, when a program uses it as a
+   * number (a helper's scalar argument, e.g. a tail call index): the VM places region `id` at
+   * PAGE_OFFSET + id * 64 KiB, so like a real kernel address it is never a small integer.
+   */
+  static addressLo(id: number, off: number): number {
+    return ((id << 16) + off) >>> 0;
   }
 
   /** The region id of a pointer's high word, or -1 when it is not a pointer into a live region. */
@@ -243,9 +266,17 @@ export class Memory {
       if (id < 0) throw new MemoryFault(pc, 'invalid_pointer', 'none', addr, size, `not a pointer: 0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`);
     }
     if (addr < this.start[id]! || addr + size > this.end[id]!) {
-      // the verifier lets programs read the kernel's struct behind a map pointer (check_ptr_to_map_access)
-      if (!write && this.kindOf(id) === 'map') throw new VmError('unsupported', pc, `the VM does not model the kernel's struct behind a map pointer (a ${size}-byte read at offset ${addr - this.origin[id]!})`);
-      throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(id), addr - this.origin[id]!, size);
+      // the verifier lets programs read the kernel's struct behind a map pointer (check_ptr_to_map_access):
+      // its bytes are built on the first such read
+      if (!write && this.kindOf(id) === 'map') {
+        const img = this.bytes[id]!.length === 0 ? this.mapImage?.(this.owners[id]) : undefined;
+        if (!img) throw new VmError('unsupported', pc, `the VM does not model the kernel's struct behind a map pointer (a ${size}-byte read at offset ${addr - this.origin[id]!})`);
+        this.bytes[id] = img;
+        this.views[id] = new DataView(img.buffer, img.byteOffset, img.byteLength);
+        this.end[id] = img.length;
+        return this.check(hi, lo, off, size, write, pc, atomic, aligned);
+      }
+      throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(id), addr - this.origin[id]!, size, this.released?.get(id));
     }
     const fl = this.flags[id]!;
     if (aligned && (atomic || (fl & F_STRICT) !== 0) && (addr & (size - 1)) !== 0)

@@ -10,11 +10,14 @@ import { ContextBuffers, buildContext, testRunDataOut } from '../runtime/ctx-reg
 import { AddressSpace, Clock, DEFAULT_TASK, type HelperEnv, Prng, type RedirectState, type Task } from '../runtime/env.js';
 import { VmError } from '../runtime/errors.js';
 import type { FibModel } from '../runtime/fib.js';
+import { type SocketSpec, SocketTable } from '../runtime/sockets.js';
 import { HELPERS } from '../runtime/helpers/impl/index.js';
 import { createMap } from '../runtime/maps/create.js';
 import { ksymAddress } from '../runtime/kfuncs/index.js';
 import { MemoryBudget } from '../runtime/maps/budget.js';
 import { isProgArray } from '../runtime/maps/guards.js';
+import { mapKernelImage } from '../runtime/maps/kernel-struct.js';
+import { RUNNING_KERNEL_BTF, readTargetBtf } from '../loader/target.js';
 import type { BpfMap } from '../runtime/maps/types.js';
 import { Memory, MemoryFault } from '../runtime/memory.js';
 import { type Decoded, checkTargets, decodeProgram } from './decoded.js';
@@ -43,6 +46,8 @@ export interface RunInput {
   expectedAttachType?: number;
   /** The routing model bpf_fib_lookup sees (default: loopback only, forwarding disabled). */
   fib?: FibModel;
+  /** The sockets bpf_sk_lookup_* / bpf_skc_lookup_tcp can find (default: none, so lookups return NULL). */
+  sockets?: readonly SocketSpec[];
 }
 
 export interface VmOptions {
@@ -123,6 +128,10 @@ export class Vm {
     this.budget = budget;
     this.helpers = opts.helpers ?? HELPERS;
     this.interp = new Interpreter(this.mem, new Int32Array(22), this.helpers, opts.maxSteps ?? DEFAULT_MAX_STEPS);
+    this.mem.mapImage = (owner) => {
+      const btf = readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
+      return typeof btf === 'string' ? undefined : mapKernelImage(owner as BpfMap, btf);
+    };
     if (opts.onStep) this.interp.onStep = opts.onStep;
     this.main = this.link(program, this.maps);
     this.hasProgArrays = this.maps.some((m) => isProgArray(m));
@@ -243,6 +252,7 @@ export class Vm {
       callFunction: (pc, a1, a2, a3, a4, a5) => it.callFunction(pc, a1, a2, a3, a4, a5),
     };
     if (input.fib) env.fib = input.fib;
+    if (input.sockets) env.sockets = new SocketTable(input.sockets);
     it.env = env;
     it.steps = 0;
     it.depth = 0;
@@ -280,6 +290,9 @@ export class Vm {
       else if (e instanceof LdAbsExit) res.ldAbsExit = e.pc;
       else throw e;
     }
+    const held = env.sockets?.held() ?? 0;
+    if (held > 0 && !res.fault && !res.error)
+      res.error = new VmError('reference_leak', env.pc, `the program exited holding ${held} socket reference${held > 1 ? 's' : ''} (bpf_sk_release never called)`);
     const pk = env.packet;
     if (pk) res.packet = testRunDataOut(env.progType, pk.buf.slice(pk.data, pk.end));
     if (env.ctxRegion) res.ctx = run.mem.ctx?.output?.() ?? run.mem.bytes[env.ctxRegion]!.slice();

@@ -110,6 +110,14 @@ describe('control flow', () => {
     (maps[0] as ProgArrayMap).setProgram(0, null);
     expect(vm.run({ packet: new Uint8Array(64) }).r0).toBe(77n);
   });
+  it('a pointer used as the tail call index is its kernel address, never a small slot number', () => {
+    // verifier_unpriv/pass_pointer_to_tail_call: index = (u32)ctx, out of range in the kernel
+    const p = prog(`.map jt prog_array key=4 value=4 entries=4\nr3 = r1\nr2 = map[jt]\ncall bpf_tail_call\nr0 = 0\nexit`);
+    const maps = p.maps.map((s) => createMap(s));
+    for (let i = 0; i < 4; i++) (maps[0] as ProgArrayMap).setProgram(i, prog('r0 = 42\nexit'));
+    const r = new Vm(p, { maps }).run({ packet: new Uint8Array(64) });
+    expect([r.r0, r.tailCalls]).toEqual([0n, 0]);
+  });
   it('LD_ABS / LD_IND read big-endian packet bytes; a short packet returns 0', () => {
     // tc programs see the frame from the MAC header on (socket filters in test runs start after it)
     const p = prog('r6 = r1\nr0 = *(u16 *)skb[12]\nexit', 'sched_cls');

@@ -11,6 +11,7 @@ import { fail } from './base.js';
 import type { ErrnoName } from './errno.js';
 import {
   BPF_F_ACCESS_MASK,
+  BPF_F_CLONE,
   BPF_F_INNER_MAP,
   BPF_F_MMAPABLE,
   BPF_F_NO_COMMON_LRU,
@@ -32,6 +33,7 @@ import { ProgArray } from './prog-array.js';
 import { QueueStack } from './queue-stack.js';
 import { RedirectArray } from './redirect.js';
 import { RingBuf } from './ringbuf.js';
+import { SkStorageMap } from './sk-storage.js';
 import { StackTrace } from './stack-trace.js';
 import type { BpfMap } from './types.js';
 
@@ -175,6 +177,21 @@ function checkStackTrace(s: MapSpec): Problem {
   return null;
 }
 
+/** BPF_LOCAL_STORAGE_MAX_VALUE_SIZE: U16_MAX - sizeof(struct bpf_local_storage_elem) (128 in 6.18). */
+const LOCAL_STORAGE_MAX_VALUE_SIZE = 0xffff - 128;
+
+/**
+ * bpf_local_storage_map_alloc_check: BPF_F_NO_PREALLOC required (BPF_F_CLONE allowed), no
+ * max_entries, an int key (a socket fd). The kernel also demands BTF key and value types; the
+ * VM's maps carry no BTF (the kernel engine describes such maps with a BTF of their sizes).
+ */
+function checkLocalStorage(s: MapSpec): Problem {
+  if (s.flags & ~(BPF_F_NO_PREALLOC | BPF_F_CLONE) || !(s.flags & BPF_F_NO_PREALLOC) || s.maxEntries !== 0 || s.keySize !== 4 || s.valueSize === 0)
+    return ['EINVAL', `${s.type} maps need BPF_F_NO_PREALLOC, max_entries 0, key size 4 and a value size`];
+  if (s.valueSize > LOCAL_STORAGE_MAX_VALUE_SIZE) return ['E2BIG', `value size ${s.valueSize} exceeds ${LOCAL_STORAGE_MAX_VALUE_SIZE}`];
+  return null;
+}
+
 const DEV_FLAGS = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
 
 /** devmap / devmap_hash (dev_map_alloc_check), cpumap (cpu_map_alloc), xskmap (xsk_map_alloc). */
@@ -242,6 +259,8 @@ export function validateMapSpec(s: MapSpec): Problem {
     case 'cpumap':
     case 'xskmap':
       return checkRedirect(s);
+    case 'sk_storage':
+      return checkLocalStorage(s);
     case 'unspec':
       return ['EINVAL', 'map type unspec'];
     default:
@@ -338,6 +357,8 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
       return new LpmTrie(spec);
     case 'stack_trace':
       return new StackTrace(spec);
+    case 'sk_storage':
+      return new SkStorageMap(spec, budget);
     default:
       return fail('ENOTSUPP', `map ${spec.name}: map type ${spec.type} is not modelled by bpflab`);
   }

@@ -15,4 +15,5 @@ export { CgroupArray } from './cgroup-array.js';
 export { ProgArray } from './prog-array.js';
 export { ArrayOfMaps, HashOfMaps, innerCompatible } from './map-of-maps.js';
 export { StackTrace } from './stack-trace.js';
+export { SkStorageMap, BPF_SK_STORAGE_GET_F_CREATE } from './sk-storage.js';
 export { RedirectArray } from './redirect.js';

@@ -13,6 +13,9 @@ import * as rt from './route.js';
 import * as p from './print.js';
 import * as l from './locks.js';
 import * as d from './dynptr.js';
+import * as st from './strto.js';
+import * as sk from './sockets.js';
+import * as ss from './sk-storage.js';
 
 export type { HelperFn } from './common.js';
 export { formatPrintf } from './printf.js';
@@ -40,6 +43,9 @@ const IMPLS: Record<number, HelperFn> = {
   93: l.spinLock, 94: l.spinUnlock,
   197: d.dynptrFromMem, 198: d.ringbufReserveDynptr, 199: d.ringbufSubmitDynptr, 200: d.ringbufDiscardDynptr,
   201: d.dynptrRead, 202: d.dynptrWrite, 203: d.dynptrData,
+  105: st.strtol, 106: st.strtoul,
+  84: sk.skLookupTcp, 85: sk.skLookupUdp, 99: sk.skcLookupTcp, 86: sk.skRelease, 95: sk.skFullsock, 98: sk.getListenerSock,
+  107: ss.skStorageGet, 108: ss.skStorageDelete,
 };
 
 /** helpers[id]: the implementation of helper `id`, undefined when bpflab has none. */
