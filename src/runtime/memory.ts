@@ -25,7 +25,7 @@
 import { VmError } from './errors.js';
 
 /** Where a bad access went: the kernel's names for memory kinds. */
-export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func';
+export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func' | 'kernel';
 
 export type FaultKind = 'out_of_bounds' | 'misaligned' | 'null' | 'invalid_pointer' | 'read_only' | 'ctx_access';
 
@@ -63,7 +63,7 @@ export const F_WRITABLE = 1;
 export const F_STRICT = 2;
 export const F_CTX = 4;
 
-const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func'];
+const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func', 'kernel'];
 const KIND_INDEX = Object.fromEntries(KIND_NAMES.map((k, i) => [k, i])) as Record<RegionKind, number>;
 
 /** Handles ctx loads/stores for a program type (see runtime/ctx-region.ts). */
@@ -104,6 +104,12 @@ export class Memory {
   owners: unknown[] = [];
   /** The ctx handler for the region with F_CTX (one per run). */
   ctx: CtxHandler | null = null;
+  /**
+   * Loads through kernel pointers are BPF_PROBE_MEM in the kernel: a load from an unmapped
+   * address (a NULL field walked) reads 0 instead of faulting. Set for runs over kernel objects;
+   * the load slow path honours it for NULL-page addresses (see access.ts).
+   */
+  probeLoads = false;
   /** Region ids of the call-frame stacks: stackIds[depth]. */
   readonly stackIds: Int32Array;
   private fixed = 0;
@@ -136,6 +142,7 @@ export class Memory {
     }
     this.count = this.fixed;
     this.ctx = null;
+    this.probeLoads = false;
     if (this.viewRegions.size) this.viewRegions.clear();
     for (let i = 0; i < Math.min(usedFrames, MAX_FRAMES); i++) this.bytes[this.stackIds[i]!]!.fill(0);
   }

@@ -16,6 +16,7 @@ import { type HelperEnv, arg, setR0 } from '../env.js';
 import type { HelperFn } from '../helpers/impl/common.js';
 import { iterBitsDestroy, iterBitsNew, iterBitsNext } from './iter-bits.js';
 import { iterNumDestroy, iterNumNew, iterNumNext } from './iter-num.js';
+import { OBJECT_KFUNCS } from './objects.js';
 
 export { KernelHeap, BPF_MEM_ALLOC_MAX_SIZE, MAX_LIVE_BLOCKS } from './heap.js';
 export { BITS_ITER_NR_WORDS_MAX } from './iter-bits.js';
@@ -33,6 +34,7 @@ const IMPLS: Record<string, HelperFn> = {
   bpf_iter_bits_new: iterBitsNew, bpf_iter_bits_next: iterBitsNext, bpf_iter_bits_destroy: iterBitsDestroy,
   bpf_cast_to_kern_ctx: identity, bpf_rdonly_cast: identity,
   bpf_rcu_read_lock: sectionMarker, bpf_rcu_read_unlock: sectionMarker, bpf_preempt_disable: sectionMarker, bpf_preempt_enable: sectionMarker,
+  ...OBJECT_KFUNCS,
 };
 
 export const KFUNCS: ReadonlyMap<string, HelperFn> = new Map(Object.entries(IMPLS));
