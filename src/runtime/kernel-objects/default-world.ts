@@ -38,7 +38,7 @@ export function defaultWorld(task: Readonly<Task>): WorldDescription {
       files: { type: 'files_struct' },
       fs: { type: 'fs_struct' },
       css_set: { type: 'css_set', fields: { dfl_cgrp: '@cgroup' } },
-      cgroup: { type: 'cgroup', fields: { kn: '@cgroup_kn', level: (task.cgroupAncestors?.length ?? 1) } },
+      cgroup: { type: 'cgroup', fields: { kn: '@cgroup_kn', level: (task.cgroupAncestors ?? []).filter((a) => a !== task.cgroupId).length } },
       cgroup_kn: { type: 'kernfs_node', fields: { id: task.cgroupId.toString() } },
       // O_RDONLY | O_LARGEFILE, FMODE_READ
       file: { type: 'file', path: DEFAULT_FILE_PATH, fields: { f_flags: 0o100000, f_mode: 1 } },

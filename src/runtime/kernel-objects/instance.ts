@@ -20,7 +20,7 @@ export function worldBtf(targetBtf: string | undefined): Btf | string {
 /** Builds the world of a run into `mem`; throws WorldError for a bad description. */
 export function instantiateWorld(mem: Memory, btf: Btf, task: Readonly<Task>, desc: WorldDescription | undefined): KernelWorld {
   const merged = desc ? mergeWorlds(defaultWorld(task), desc) : defaultWorld(task);
-  return buildWorld(mem, btf, merged, DEFAULT_OBJECT_NAMES);
+  return buildWorld(mem, btf, merged, { names: DEFAULT_OBJECT_NAMES, user: desc });
 }
 
 /** The Task the pid/uid/comm helpers answer, read back from the world's current task_struct. */

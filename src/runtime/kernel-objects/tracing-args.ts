@@ -59,7 +59,9 @@ function defaultArg(w: KernelWorld, type: number, i: number): bigint {
 export function tracingArgs(w: KernelWorld, t: TracingTarget, args: readonly FieldValue[] | undefined, ret: FieldValue | undefined, iter?: IterStep): Uint8Array {
   const n = t.params.length + (t.retSlot ? 1 : 0);
   const bytes = new Uint8Array(Math.max(8, n * 8));
-  if (args && args.length > t.params.length) throw new WorldError(`args: ${args.length} values for ${t.name}'s ${t.params.length} arguments`);
+  // BPF_PROG(name, args..., ret): the return value may be given as one more argument
+  if (args && t.retSlot && args.length === t.params.length + 1) { ret ??= args[t.params.length]; args = args.slice(0, -1); }
+  if (args && args.length > t.params.length) throw new WorldError(`args: ${args.length} values for ${t.name}'s ${t.params.length} arguments${t.retSlot ? ' and its return value' : ''}`);
   t.params.forEach((p, i) => {
     let v: bigint;
     if (t.attach === ATTACH_TYPES.trace_iter && iter) v = i === 0 ? iterMeta(w, iter.seqNum) : iter.object ? w.pointer(iter.object) : 0n;

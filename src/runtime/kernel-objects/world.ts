@@ -178,17 +178,21 @@ export function findStructType(btf: Btf, type: string): number | undefined {
 
 /**
  * Builds `desc` into `mem`: every object's region first (so pointers can name any object),
- * then the fields, then the dentry chains of `path` keys. Objects whose type the kernel BTF
- * lacks are an error unless `optional` says the description is bpflab's own default.
+ * then the dentry chains of `path` keys and the fields. An object or field the kernel BTF lacks
+ * is an error, unless it is one of bpflab's defaults (`defaults.names`) the user did not write.
  */
-export function buildWorld(mem: Memory, btf: Btf, desc: WorldDescription, optional: ReadonlySet<string> = new Set()): KernelWorld {
+export function buildWorld(mem: Memory, btf: Btf, desc: WorldDescription, defaults?: { names: ReadonlySet<string>; user: WorldDescription | undefined }): KernelWorld {
+  // what the user wrote is checked strictly; bpflab's own defaults bend to the kernel at hand
+  const userObj = (name: string) => defaults?.user?.objects?.[name];
+  const optionalObject = (name: string) => defaults !== undefined && defaults.names.has(name) && !userObj(name)?.type;
+  const optionalField = (name: string, key: string) => defaults !== undefined && defaults.names.has(name) && userObj(name)?.fields?.[key] === undefined;
   const w = new KernelWorld(btf, mem);
   const entries = Object.entries(desc.objects ?? {});
   const built: [KernelObject, ObjectDescription][] = [];
   for (const [name, o] of entries) {
     const id = o.type ? findStructType(btf, o.type) : undefined;
     if (id === undefined) {
-      if (optional.has(name)) continue;
+      if (optionalObject(name)) continue;
       throw new WorldError(`objects.${name}: ${o.type ? `no struct '${stripStruct(o.type)}' in the kernel BTF` : 'missing "type"'}`);
     }
     built.push([w.add(name, id), o]);
@@ -198,10 +202,10 @@ export function buildWorld(mem: Memory, btf: Btf, desc: WorldDescription, option
     for (const [k, v] of Object.entries(o.fields ?? {})) {
       const where = `objects.${obj.name}.${k}`;
       // a field pointing to a default object the BTF lacked stays NULL
-      if (typeof v === 'string' && v.startsWith('@') && optional.has(v.slice(1).split('.')[0]!) && !w.objects.has(v.slice(1).split('.')[0]!)) continue;
+      if (typeof v === 'string' && v.startsWith('@') && optionalObject(v.slice(1).split('.')[0]!) && !w.objects.has(v.slice(1).split('.')[0]!)) continue;
       const loc = memberPath(btf, obj.typeId, k);
       if (typeof loc === 'string') {
-        if (optional.has(obj.name)) continue; // a default field another kernel's struct lacks
+        if (optionalField(obj.name, k)) continue; // a default field another kernel's struct lacks
         throw new WorldError(`${where}: ${loc}`);
       }
       w.write(obj, loc.off, loc.type, v, where, { shift: loc.bitShift, width: loc.bits });
