@@ -223,4 +223,14 @@ describe.skipIf(typeof btf === 'string')('tracing tools run over kernel objects'
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/objects\.current\.pidd: struct task_struct has no member 'pidd'/);
   });
+
+  it('explain: the counterexample of a rejected tp_btf program names the kernel object field, and its replay over those objects faults', async () => {
+    const files = { 'k.o': new Uint8Array(readFileSync(new URL('kernel_objects.o', dir))) };
+    const io = memoryIo(files);
+    const code = await main(['explain', 'k.o', '--section', 'parent_index'], io);
+    expect(code).toBe(1);
+    expect(io.stdout).toContain('verdict: REAL');
+    expect(io.stdout).toContain('arg0->real_parent->tgid = 16');
+    expect(io.stdout).toMatch(/replay on the checked VM: out of bounds at pc 8: 8-byte access at map_value\+128 \(reproduces the rejection\)/);
+  });
 });
