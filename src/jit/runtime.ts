@@ -318,7 +318,7 @@ export class JitRuntime {
         if (!checked) {
           // trusted: a verified access to a region outside linear memory (map value, ring-buffer record)
           const id = (hi >>> 8) & 0xffff;
-          if (id < mem.count && (mem.flags[id]! & F_CTX) === 0) {
+          if (id > 0 && id < mem.count && (mem.flags[id]! & F_CTX) === 0) {
             const v = mem.views[id]!, at = (lo >>> 0) + off, T = self.i32, s = signed !== 0;
             const l = size === 1 ? (s ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (s ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
             T[S] = l;

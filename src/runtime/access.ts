@@ -15,6 +15,9 @@ export class LdAbsExit {
 /** Atomic operations in the order engines number them (offset from their ATOMIC32 / ATOMIC64 ops). */
 export const ATOMIC_KINDS = [0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1] as const;
 
+/** Offsets from NULL a walked kernel pointer may reach (the largest kernel structs are a few pages). */
+const PROBE_NULL_WINDOW = 0x10000;
+
 const SKF_LL_OFF = -0x200000;
 const SKF_NET_OFF = -0x100000;
 
@@ -25,6 +28,8 @@ const SKF_NET_OFF = -0x100000;
 export function memSlowLoad(mem: Memory, pc: number, hi: number, a: number, size: number, signed: boolean, out: Int32Array): void {
   const id = mem.regionOf(hi);
   if (id > 0 && (mem.flags[id]! & F_CTX) !== 0 && mem.ctx) { mem.ctx.load(a, size, out, pc, signed); return; }
+  // BPF_PROBE_MEM: the exception table turns a faulting load through a NULL kernel pointer into 0
+  if (hi === 0 && mem.probeLoads && a >= 0 && a + size <= PROBE_NULL_WINDOW) { out[0] = 0; out[1] = 0; return; }
   const rid = mem.check(hi, 0, a, size, false, pc);
   const v = mem.views[rid]!, at = mem.at;
   const lo = size === 1 ? (signed ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (signed ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);

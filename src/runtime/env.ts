@@ -13,6 +13,8 @@ import type { BpfMap } from './maps/types.js';
 import type { FibModel } from './fib.js';
 import type { KernelHeap } from './kfuncs/heap.js';
 import type { SocketTable } from './sockets.js';
+import type { WorldDescription } from './kernel-objects/description.js';
+import type { KernelWorld } from './kernel-objects/world.js';
 import { Memory, join } from './memory.js';
 
 /** The current task, as get_current_pid_tgid / uid_gid / comm / cgroup_id see it. */
@@ -179,6 +181,12 @@ export interface HelperEnv {
   sockets?: SocketTable;
   /** bpf_mem_alloc'd kernel memory of this run (kfuncs create it on first use). */
   heap?: KernelHeap;
+  /** The kernel objects of this run (runtime/kernel-objects: built at the start or on first use). */
+  kernel?: KernelWorld;
+  /** The user's description of the kernel world, laid over the default one. */
+  kernelObjects?: WorldDescription;
+  /** What bpf_seq_printf / bpf_seq_write wrote (iterator programs), in order. */
+  seq?: string[];
 }
 
 // ---- argument and result access (r1..r5 live at regs[2..11]) ----

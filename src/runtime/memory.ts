@@ -25,7 +25,7 @@
 import { VmError } from './errors.js';
 
 /** Where a bad access went: the kernel's names for memory kinds. */
-export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func' | 'sock';
+export type RegionKind = 'invalid' | 'ctx' | 'stack' | 'packet' | 'map_value' | 'map_key' | 'ringbuf' | 'mem' | 'map' | 'func' | 'sock' | 'kernel';
 
 export type FaultKind = 'out_of_bounds' | 'misaligned' | 'null' | 'invalid_pointer' | 'read_only' | 'ctx_access';
 
@@ -63,7 +63,7 @@ export const F_WRITABLE = 1;
 export const F_STRICT = 2;
 export const F_CTX = 4;
 
-const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func', 'sock'];
+const KIND_NAMES: readonly RegionKind[] = ['invalid', 'ctx', 'stack', 'packet', 'map_value', 'map_key', 'ringbuf', 'mem', 'map', 'func', 'sock', 'kernel'];
 const KIND_INDEX = Object.fromEntries(KIND_NAMES.map((k, i) => [k, i])) as Record<RegionKind, number>;
 
 /** Handles ctx loads/stores for a program type (see runtime/ctx-region.ts). */
@@ -106,6 +106,12 @@ export class Memory {
   ctx: CtxHandler | null = null;
   /** The kernel struct behind a map pointer (its owner), built when a program first reads it; undefined when not modelled. */
   mapImage: ((owner: unknown) => Uint8Array | undefined) | null = null;
+  /**
+   * Loads through kernel pointers are BPF_PROBE_MEM in the kernel: a load from an unmapped
+   * address (a NULL field walked) reads 0 instead of faulting. Set for runs over kernel objects;
+   * the load slow path honours it for NULL-page addresses (see access.ts).
+   */
+  probeLoads = false;
   /** Region ids of the call-frame stacks: stackIds[depth]. */
   readonly stackIds: Int32Array;
   private fixed = 0;
@@ -138,6 +144,7 @@ export class Memory {
     }
     this.count = this.fixed;
     this.ctx = null;
+    this.probeLoads = false;
     if (this.viewRegions.size) this.viewRegions.clear();
     this.released = undefined;
     for (let i = 0; i < Math.min(usedFrames, MAX_FRAMES); i++) this.bytes[this.stackIds[i]!]!.fill(0);

@@ -14,6 +14,7 @@ import { type SocketSpec, SocketTable } from '../runtime/sockets.js';
 import { HELPERS } from '../runtime/helpers/impl/index.js';
 import { createMap } from '../runtime/maps/create.js';
 import { ksymAddress } from '../runtime/kfuncs/index.js';
+import { type WorldDescription, hasBtfContext, prepareKernelRun } from '../runtime/kernel-objects/index.js';
 import { MemoryBudget } from '../runtime/maps/budget.js';
 import { isProgArray } from '../runtime/maps/guards.js';
 import { mapKernelImage } from '../runtime/maps/kernel-struct.js';
@@ -48,6 +49,10 @@ export interface RunInput {
   fib?: FibModel;
   /** The sockets bpf_sk_lookup_* / bpf_skc_lookup_tcp can find (default: none, so lookups return NULL). */
   sockets?: readonly SocketSpec[];
+  /** The kernel objects the run sees, laid over the default world (runtime/kernel-objects). */
+  kernelObjects?: WorldDescription;
+  /** Iterator programs (iter/task, ...): the step of the iteration this run is (past the last object: the final NULL call). */
+  iterStep?: number;
 }
 
 export interface VmOptions {
@@ -95,6 +100,8 @@ export interface RunResult {
   tailCalls: number;
   /** Deepest call frame reached (0 = no calls). */
   maxDepth: number;
+  /** What bpf_seq_printf / bpf_seq_write wrote (iterator programs). */
+  seq?: string;
 }
 
 const DEFAULT_MAX_STEPS = 10_000_000;
@@ -223,15 +230,16 @@ export class Vm {
     }
     R.fill(0, 0, 22);
     const type = this.program.type;
-    const entry = input.entry ?? (input.mem !== undefined || !ctxLayout(type) ? 'mem' : 'ctx');
+    const eat = input.expectedAttachType ?? this.program.expectedAttachType;
+    const btfCtx = !ctxLayout(type) && hasBtfContext(this.program, eat);
+    const entry = input.entry ?? (input.mem !== undefined || (!ctxLayout(type) && !btfCtx) ? 'mem' : 'ctx');
     let ctxRegion = 0;
     let packet = null;
     let memRegion = 0;
-    if (entry === 'ctx') {
+    if (entry === 'ctx' && !btfCtx) {
       const ctxIn: { ctx?: Uint8Array; packet?: Uint8Array; expectedAttachType?: number } = {};
       if (input.ctx) ctxIn.ctx = input.ctx;
       if (input.packet) ctxIn.packet = input.packet;
-      const eat = input.expectedAttachType ?? this.program.expectedAttachType;
       if (eat !== undefined) ctxIn.expectedAttachType = eat;
       const built = buildContext(mem, type, ctxIn, this.buffers);
       ctxRegion = built.ctxRegion;
@@ -253,6 +261,8 @@ export class Vm {
     };
     if (input.fib) env.fib = input.fib;
     if (input.sockets) env.sockets = new SocketTable(input.sockets);
+    const kernelCtx = prepareKernelRun(env, this.program, input, eat, entry === 'ctx');
+    if (kernelCtx) { env.ctxRegion = kernelCtx; R[2] = 0; R[3] = Memory.hiOf(kernelCtx); }
     it.env = env;
     it.steps = 0;
     it.depth = 0;
@@ -298,6 +308,7 @@ export class Vm {
     if (env.ctxRegion) res.ctx = run.mem.ctx?.output?.() ?? run.mem.bytes[env.ctxRegion]!.slice();
     if (run.memRegion && run.input.mem) res.mem = run.input.mem;
     if (env.redirect) res.redirect = env.redirect;
+    if (env.seq?.length) res.seq = env.seq.join('');
     return res;
   }
 

@@ -258,13 +258,13 @@ describe.skipIf(typeof btf === 'string')('kfunc calls bpflab does not run', () =
   const idOf = (name: string): number => (typeof btf === 'string' ? -1 : btf.find(name, 'func')[0]?.id ?? -1);
 
   it('name the kfunc in an unsupported error, on the VM and the JIT', () => {
-    const id = idOf('bpf_task_acquire');
+    const id = idOf('bpf_send_signal_task');
     expect(id).toBeGreaterThan(0);
     const p = prog(`r1 = 0\ncall kernel-function#${id}\nexit`);
     for (const e of ENGINES) {
       const { r } = runOn(p, e, { entry: 'mem' });
       expect(r.error?.kind, e).toBe('unsupported');
-      expect(r.error?.message).toContain('bpf_task_acquire');
+      expect(r.error?.message).toContain('bpf_send_signal_task');
       expect(r.error?.pc).toBe(1);
     }
   });

@@ -32,6 +32,7 @@ const decl: CommandDecl = {
     { name: 'packet', kind: 'string', valueName: 'HEX|@FILE', description: 'packet bytes from the Ethernet header on (socket_filter/cgroup_skb see them from the IP header, as BPF_PROG_TEST_RUN)' },
     { name: 'ctx', kind: 'string', valueName: 'HEX|@FILE', description: 'context bytes (__sk_buff, xdp_md, pt_regs, a tracepoint record, ...)' },
     { name: 'mem', kind: 'string', valueName: 'HEX', description: 'plain memory passed as r1 (address) and r2 (length), as conformance tests do' },
+    { name: 'kernel-objects', kind: 'string', valueName: 'FILE.json', description: 'kernel objects (tasks, files, sockets, ...) and tracing arguments the run sees, over the default world (see docs)' },
     { name: 'map', kind: 'list', valueName: 'NAME:KEYHEX=VALUEHEX', description: 'fill a map entry before the run (repeatable; hex bytes in memory order)' },
     { name: 'repeat', kind: 'number', valueName: 'N', description: 'run N times (state carries over, as with the kernel); report ns per run' },
     { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
@@ -114,6 +115,11 @@ export const command: Command = {
     if (pkt !== undefined) input.packet = parseBytes(pkt, '--packet', io);
     if (ctx !== undefined) input.ctx = parseBytes(ctx, '--ctx', io);
     if (memArg !== undefined) input.mem = parseBytes(memArg, '--mem', io);
+    const objsArg = args.strings.get('kernel-objects');
+    if (objsArg !== undefined) {
+      const { parseWorldJson } = await import('../../runtime/kernel-objects/index.js');
+      input.kernelObjects = parseWorldJson(new TextDecoder().decode(io.readFile(objsArg, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES })), objsArg);
+    }
     const seed = args.strings.get('seed');
     if (seed !== undefined) input.seed = Number(seed);
     const fills = (args.lists.get('map') ?? []).map((s) => parseMapArg(s, program));
@@ -184,25 +190,32 @@ export const command: Command = {
         const m = vmMaps.find((x) => x.spec.name === f.map)!;
         try { m.update(f.key, f.value, 0); } catch (e) { if (e instanceof MemoryBudgetError) throw e; throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
       }
-      if (repeat > 1) { const r = runRepeated(repeat); res = r; nsPerRun = r.nsPerRun; }
+      const { iterationRunner } = await import('./run-iter.js');
+      const iter = iterationRunner(program, input, runOnce);
+      if (iter) { const t0 = process.hrtime.bigint(); res = iter(); nsPerRun = Number(process.hrtime.bigint() - t0); }
+      else if (repeat > 1) { const r = runRepeated(repeat); res = r; nsPerRun = r.nsPerRun; }
       else { const t0 = process.hrtime.bigint(); res = runOnce(); nsPerRun = Number(process.hrtime.bigint() - t0); }
       maps = vmMaps;
     }
 
     const action = returnName(program.type, res.r0);
+    const { drainRecords } = await import('./run-iter.js');
+    const records = drainRecords(maps);
     if (json) {
       io.out(JSON.stringify({
         file: path, program: program.name, type: program.type, engine, r0: res.r0.toString(), ...(action !== undefined && { action }),
         ...(res.fault && { fault: res.fault.toJSON() }), ...(res.error && { error: res.error.toJSON() }),
         ...(res.ldAbsExit !== undefined && { ldAbsExit: res.ldAbsExit }),
-        steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.packet && { packet: hex(res.packet) }),
+        steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.seq !== undefined && { seq: res.seq }), ...(res.packet && { packet: hex(res.packet) }),
         ...(res.redirect && { redirect: { ifindex: res.redirect.ifindex, flags: res.redirect.flags.toString() } }),
-        maps: kernelMaps ?? dumpProcessMaps(maps, 4096), ...(jitStats !== undefined && { jit: jitStats }),
+        ...(records && { records }), maps: kernelMaps ?? dumpProcessMaps(maps, 4096), ...(jitStats !== undefined && { jit: jitStats }),
       }) + '\n');
     } else {
       if (res.fault) { io.err(`bpflab: run: ${path}: ${res.fault.message}\n`); return 1; }
       if (res.error) { io.err(`bpflab: run: ${path}: ${res.error.message}\n`); return res.error.kind === 'unsupported' || res.error.kind === 'unknown_helper' ? 2 : 1; }
       for (const line of res.trace) io.err(`trace: ${line}\n`);
+      for (const [m, rs] of Object.entries(records ?? {})) for (const r of rs) io.err(`record ${m}: ${r}\n`);
+      if (res.seq !== undefined) io.err(res.seq.split('\n').filter((l, i, a) => l || i < a.length - 1).map((l) => `seq: ${l}\n`).join(''));
       io.out(`${res.r0}\n`);
       if (action !== undefined) io.err(`${action}\n`);
     }

@@ -18,6 +18,7 @@ import type { HelperFn } from '../helpers/impl/common.js';
 import { iterBitsDestroy, iterBitsNew, iterBitsNext } from './iter-bits.js';
 import { iterNumDestroy, iterNumNew, iterNumNext } from './iter-num.js';
 import * as dyn from './dynptr.js';
+import { OBJECT_KFUNCS } from './objects.js';
 
 export { KernelHeap, BPF_MEM_ALLOC_MAX_SIZE, MAX_LIVE_BLOCKS } from './heap.js';
 export { BITS_ITER_NR_WORDS_MAX } from './iter-bits.js';
@@ -38,6 +39,7 @@ const IMPLS: Record<string, HelperFn> = {
   bpf_dynptr_from_skb: dyn.dynptrFromSkb, bpf_dynptr_from_xdp: dyn.dynptrFromXdp, bpf_dynptr_slice: dyn.dynptrSlice,
   bpf_dynptr_slice_rdwr: dyn.dynptrSliceRdwr, bpf_dynptr_adjust: dyn.dynptrAdjust, bpf_dynptr_is_null: dyn.dynptrIsNull,
   bpf_dynptr_is_rdonly: dyn.dynptrIsRdonly, bpf_dynptr_size: dyn.dynptrSize, bpf_dynptr_clone: dyn.dynptrClone, bpf_dynptr_copy: dyn.dynptrCopy,
+  ...OBJECT_KFUNCS,
 };
 
 export const KFUNCS: ReadonlyMap<string, HelperFn> = new Map(Object.entries(IMPLS));

@@ -21,6 +21,7 @@ import type { JmpOp } from '../../verifier/domains/branch.js';
 import type { ZB, ZT } from '../z3-algebra.js';
 import type { Term, Terms } from './terms.js';
 import { Undecided } from './undecided.js';
+import { KernelCtxModel } from './kernel-objects.js';
 import { FlatStore, MapValueStore, UNINIT, type BoolArr, type ByteArr, type MapModel, type PtrVal, type Region, type Val } from './values.js';
 
 /** Program types whose test runs see the frame from the Ethernet header on (tc). */
@@ -88,6 +89,8 @@ export class PathMachine {
   readonly helperCalls: HelperCall[] = [];
   readonly records: StepRecord[] = [];
   readonly ctx: { region: Region; store: FlatStore; initial: ByteArr } | null;
+  /** BTF-typed contexts: the argument slots and the kernel objects behind them (null for other programs). */
+  readonly kobj: KernelCtxModel | null;
   packet: PacketModel | null;
   readonly maps: (MapModel | undefined)[] = [];
   /** Ring buffer bytes reserved so far, per map (reserve succeeds while records fit). */
@@ -112,6 +115,12 @@ export class PathMachine {
       const region = this.region('ctx', this.layout.struct, T.k(0), T.k(this.layout.size), true, false, store);
       this.ctx = { region, store, initial: arr };
     } else this.ctx = null;
+    this.kobj = this.layout ? null : KernelCtxModel.forProgram(T, program, (label, size, store) => this.region('kernel', label, T.k(0), T.k(size), false, false, store));
+    if (this.kobj) {
+      const arr = Z.Array.const('ctx', b64, b8) as unknown as ByteArr;
+      const store = new FlatStore(T, arr);
+      this.ctx = { region: this.region('ctx', `${this.kobj.target.name} arguments`, T.k(0), T.k(this.kobj.ctxSize), false, false, store), store, initial: arr };
+    }
     this.packet = null;
     if (this.layout && (isSkbType(program.type) || program.type === 'xdp')) {
       const arr = Z.Array.const('packet', b64, b8) as unknown as ByteArr;
@@ -333,6 +342,7 @@ export class PathMachine {
     const r = p.region;
     if (r.kind === 'ctx') return this.ctxLoad(p, size, signed);
     if (r.kind === 'sock') this.undecided('socket pointers (skb->sk) are not modelled');
+    if (r.kind === 'kernel') return this.kobj!.load(this.kobj!.owns(r)!, this.concreteOff(p, 'a kernel object load'), size, signed);
     if (r.kind === 'stack') {
       const o = this.concreteOff(p, 'a stack load');
       const f = this.frameOf(r);
@@ -349,8 +359,14 @@ export class PathMachine {
 
   private ctxLoad(p: PtrVal, size: number, signed: boolean): Val {
     const T = this.T;
-    const layout = this.layout!;
     const off = this.concreteOff(p, 'a ctx load');
+    if (this.kobj) {
+      const v = this.kobj.ctxLoad(off, size);
+      if (v) return v;
+      const bytes = this.ctx!.store.read(p.off, size);
+      return { k: 'scalar', t: signed ? T.sext(bytes, 8 * size) : T.zext(bytes, 8 * size) };
+    }
+    const layout = this.layout!;
     const a = layout.access(off, size, 'read', { isLdsx: signed, ...(this.program.expectedAttachType !== undefined && { expectedAttachType: this.program.expectedAttachType }) });
     if (!a.ok) this.undecided(`ctx load at off ${off} size ${size} is not allowed (${a.reason})`);
     const pk = this.packet;

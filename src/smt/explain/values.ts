@@ -14,7 +14,7 @@ export type ByteArr = SMTArray<'main', [BitVecSort<number, 'main'>], BitVecSort<
 export type BoolArr = SMTArray<'main', [BitVecSort<number, 'main'>], BoolSort<'main'>>;
 
 /** Region kinds, named as the VM's MemoryFault reports them. */
-export type RegionKind = 'ctx' | 'stack' | 'packet' | 'map_value' | 'mem' | 'sock';
+export type RegionKind = 'ctx' | 'stack' | 'packet' | 'map_value' | 'mem' | 'sock' | 'kernel';
 
 /** Reads and writes the bytes of one region; `off` is a 64-bit offset from the region's origin. */
 export interface ByteStore {

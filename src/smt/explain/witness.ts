@@ -11,6 +11,7 @@ import { isRingBufMap } from '../../runtime/maps/guards.js';
 import type { BpfMap } from '../../runtime/maps/types.js';
 import { runProgram, type RunInput, type VmOptions } from '../../vm/index.js';
 import type { ZT } from '../z3-algebra.js';
+import type { WorldDescription } from '../../runtime/kernel-objects/index.js';
 import type { PathMachine } from './machine.js';
 
 export interface Witness {
@@ -24,6 +25,10 @@ export interface Witness {
   helpers: { pc: number; helper: string; r0: string }[];
   /** Ring buffer maps that start full of unconsumed records (so bpf_ringbuf_reserve returns NULL). */
   fullRingbufs?: string[];
+  /** BTF-typed programs: the kernel objects and arguments of the run (runtime/kernel-objects' description). */
+  kernelObjects?: WorldDescription;
+  /** The kernel object fields the path read, as C: `task->real_parent->tgid = 7`. */
+  kernelFields?: string[];
 }
 
 export interface ReplayFault {
@@ -92,7 +97,13 @@ function byteAt(model: Model<'main'>, arr: { select(i: BitVec<number, 'main'>): 
 export function buildWitness(M: PathMachine, model: Model<'main'>): Witness {
   const Z = M.T.Z;
   const w: Witness = { maps: {}, helpers: [] };
-  if (M.ctx) {
+  if (M.kobj && M.ctx) {
+    const ctxBytes = new Uint8Array(M.kobj.ctxSize);
+    for (let i = 0; i < ctxBytes.length; i++) ctxBytes[i] = byteAt(model, M.ctx.initial, Z.BitVec.val(i, 64));
+    const k = M.kobj.witness((arr, i) => byteAt(model, arr, Z.BitVec.val(i, 64)), ctxBytes);
+    w.kernelObjects = k.desc;
+    w.kernelFields = k.fields;
+  } else if (M.ctx) {
     const size = ctxLayout(M.program.type)?.size ?? 0;
     const b = new Uint8Array(size);
     for (let i = 0; i < size; i++) b[i] = byteAt(model, M.ctx.initial, Z.BitVec.val(i, 64));
@@ -133,6 +144,7 @@ export function buildWitness(M: PathMachine, model: Model<'main'>): Witness {
 /** The VM input a witness stands for. */
 export function witnessInput(program: Program, w: Witness): RunInput {
   const input: RunInput = {};
+  if (w.kernelObjects) input.kernelObjects = w.kernelObjects;
   if (!ctxLayout(program.type)) return input;
   input.entry = 'ctx';
   if (w.ctx !== undefined) input.ctx = fromHex(w.ctx);

@@ -18,8 +18,6 @@ export const getNumaNodeId: HelperFn = (env) => setR0Int(env, 0);
 export const getCurrentPidTgid: HelperFn = (env) => setR0(env, (BigInt(env.task.tgid >>> 0) << 32n) | BigInt(env.task.pid >>> 0));
 export const getCurrentUidGid: HelperFn = (env) => setR0(env, (BigInt(env.task.gid >>> 0) << 32n) | BigInt(env.task.uid >>> 0));
 export const getCurrentCgroupId: HelperFn = (env) => setR0(env, env.task.cgroupId);
-/** A stable fake kernel address of the current task_struct. */
-export const getCurrentTask: HelperFn = (env) => setR0(env, 0xffff888000000000n + BigInt(env.task.pid >>> 0) * 0x2000n);
 
 /** bpf_get_current_comm(buf, size): strscpy_pad of the task name (at most 15 bytes) into size bytes. */
 export const getCurrentComm: HelperFn = (env) => {

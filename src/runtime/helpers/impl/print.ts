@@ -63,3 +63,25 @@ export const snprintf: HelperFn = (env) => {
   }
   setR0Int(env, text.length + 1);
 };
+
+/** Text an iterator program wrote to its seq_file (what a read of the iterator's file returns). */
+function seqEmit(env: HelperEnv, text: string): void {
+  (env.seq ??= []).push(text);
+}
+
+/** bpf_seq_printf(seq, fmt, fmt_size, data, data_len): 0, or -EINVAL for a bad format or argument array. */
+export const seqPrintf: HelperFn = (env) => {
+  const fmt = fmtAt(env, arg(env, 2), argNum(env, 3));
+  const args = packedArgs(env, 4);
+  const text = fmt === null || args === null ? null : format(env, fmt, args);
+  if (text === null) { setR0Int(env, EINVAL); return; }
+  seqEmit(env, text);
+  setR0Int(env, 0);
+};
+
+/** bpf_seq_write(seq, data, len): the bytes as they are; 0. */
+export const seqWrite: HelperFn = (env) => {
+  const b = env.mem.slice(arg(env, 2), argNum(env, 3), false, env.pc);
+  seqEmit(env, String.fromCharCode(...b));
+  setR0Int(env, 0);
+};
