@@ -92,18 +92,20 @@ function base(p: Program, r: VerifyResult, timeoutMs: number): Explanation {
 }
 
 /**
- * The failing path and abstract registers: from the verifier's result when it carries the path's
- * states (options.pathStates), else from its log.
+ * The failing path, and (parsed on demand: only a false alarm needs them) the verifier's abstract
+ * registers before each of its steps: from the result's path states (options.pathStates), else
+ * from its log.
  */
-function failingPath(r: VerifyResult, err: VerifierError): { path: number[]; before: (AbsReg | undefined)[][] } | null {
+function failingPath(r: VerifyResult, err: VerifierError): { path: number[]; before: () => (AbsReg | undefined)[][] } | null {
   const path = r.path;
   const ps = r.pathStates;
   if (path?.length && ps && ps.length === path.length && ps.every((s, i) => s.pc === path[i]))
-    return { path, before: ps.map((s) => regsOfState(s.regs).map(parseReg)) };
+    return { path, before: () => ps.map((s) => regsOfState(s.regs).map(parseReg)) };
   const lp = r.log ? pathFromLog(r.log, err.pc) : null;
-  if (path?.length) return { path, before: lp && sameArray(lp.path, path) ? lp.before.map((regs) => regs.map(parseReg)) : [] };
+  const parsed = (): (AbsReg | undefined)[][] => lp!.before.map((regs) => regs.map(parseReg));
+  if (path?.length) return { path, before: lp && sameArray(lp.path, path) ? parsed : () => [] };
   if (!lp) return null;
-  return { path: lp.path, before: lp.before.map((regs) => regs.map(parseReg)) };
+  return { path: lp.path, before: parsed };
 }
 
 function sameArray(a: readonly number[], b: readonly number[]): boolean {
@@ -216,9 +218,10 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   ex.reason = j.class === 'rule'
     ? `false alarm: no input takes this path to pc ${err.pc} (${j.what})`
     : `false alarm: ${j.what} is impossible on this path`;
-  if (!opts.noImprecision && fp.before.length === fp.path.length) {
+  const before = opts.noImprecision ? [] : fp.before();
+  if (before.length === fp.path.length) {
     try {
-      ex.imprecision = await findImprecision(T, program, fp.path, fp.before, err, check);
+      ex.imprecision = await findImprecision(T, program, fp.path, before, err, check);
     } catch (e) {
       if (!(e instanceof Undecided)) throw e;
     }
