@@ -46,14 +46,14 @@ export async function buildReportInput(file: string, programs: readonly Program[
   const out: ProgramReportInput[] = [];
   for (const p of programs) {
     // one run records the verdict and a state per pc; rejected programs also get their path's states
-    const { result, states } = verifyWithStates(p, opts.verify ?? {}, maxLog, opts.maxStateRows);
+    const { result, states, withPathStates } = verifyWithStates(p, opts.verify ?? {}, maxLog, opts.maxStateRows);
     const item: ProgramReportInput = { program: p, result, states };
     // explain re-verifies with a log and encodes the whole path: pointless for exploration limits.
     if (result.verdict === 'reject' && (opts.explain ?? true) && result.processed <= maxLog && result.error?.kind !== 'too_large') {
       const ex = await loadExplainer();
       if (ex) {
         try {
-          item.explain = await ex(p, opts.verify ?? {}, result);
+          item.explain = await ex(p, opts.verify ?? {}, withPathStates ?? result);
         } catch (e) {
           item.explain = { feasible: null, reason: `explain failed: ${e instanceof Error ? e.message : String(e)}` };
         }

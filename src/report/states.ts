@@ -376,6 +376,24 @@ export class StateRecorder {
       `the failing path's last ones and those around the failing instruction (limit ${maxRows})`);
   }
 
+  /**
+   * The failing path's states in the log's format (`VerifyResult.pathStates`) when the path passes
+   * each pc once: its visits are then the first ones, which were recorded. null otherwise.
+   */
+  pathStates(result: VerifyResult): { pc: number; regs: string }[] | null {
+    const path = result.path;
+    if (!path?.length || this.needsPathStates(result)) return null;
+    const pool = this.enc.pool;
+    const out: { pc: number; regs: string }[] = [];
+    for (const pc of path) {
+      if (this.bStart[pc]! < 0) return null;
+      let regs = this.frame[pc] ? `frame${this.frame[pc]}:` : '';
+      for (let i = this.bStart[pc]!; i < this.bEnd[pc]!; i++) regs += (regs ? ' ' : '') + this.table.entries[pool[i]!]!;
+      out.push({ pc, regs });
+    }
+    return out;
+  }
+
   /** Whether the failing path's states need a second run (`pathStates`): it passes some pc more than once. */
   needsPathStates(result: VerifyResult): boolean {
     return result.path !== undefined && result.path.some((pc) => (this.visits[pc] ?? 0) > 1);
@@ -387,12 +405,18 @@ export class StateRecorder {
  * failing path passes a pc more than once runs once more with path states when `pathStates`
  * allows (they format a state per processed instruction).
  */
-export function verifyWithStates(program: Program, opts: VerifyOptions = {}, maxPathInsns = 200_000, maxStateRows = MAX_STATE_ROWS): { result: VerifyResult; states: CompactStates } {
+export function verifyWithStates(program: Program, opts: VerifyOptions = {}, maxPathInsns = 200_000, maxStateRows = MAX_STATE_ROWS): {
+  result: VerifyResult; states: CompactStates;
+  /** The result with the failing path's states (for explain) when the recorded first visits are them. */
+  withPathStates?: VerifyResult;
+} {
   const rec = new StateRecorder(program, opts);
   let result = verify(program, { ...opts, log: false, pathStates: false, onInsn: rec.onInsn });
   if (result.verdict === 'reject' && result.processed > 0 && result.processed <= maxPathInsns && rec.needsPathStates(result)) {
     const again = verify(program, { ...opts, log: false, pathStates: true });
     result = { ...again, ms: result.ms };
   }
-  return { result, states: rec.compact(result, maxStateRows) };
+  const states = rec.compact(result, maxStateRows);
+  const ps = result.verdict === 'reject' && !result.pathStates ? rec.pathStates(result) : null;
+  return { result, states, ...(ps && { withPathStates: { ...result, pathStates: ps } }) };
 }

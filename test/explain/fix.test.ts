@@ -156,6 +156,14 @@ describe('explain --fix', () => {
     expect(escaped.fixes!.filter((x) => x.kind === 'stack_slot')).toEqual([]);
   });
 
+  it('a helper\'s stack buffer running past the frame pointer (a 4-byte key at fp-2): the pointer moved down, in place', async () => {
+    const e = await explainProgram(prog(corpus('map/key-outside-stack.s')), { fix: true });
+    expect(e.fixes!.find((x) => x.verified)).toMatchObject({ kind: 'stack_buffer', pc: 1, inPlace: true, insns: ['r2 += -4'], replayed: true });
+    // a buffer pointer made without `+=`: the offset is added before the call
+    const plain = await explainProgram(prog('.type socket_filter\n.map m hash key=8 value=8 entries=4\n    r2 = r10\n    r1 = map[m]\n    call bpf_map_lookup_elem\n    r0 = 0\n    exit\n'), { fix: true });
+    expect(plain.fixes!.find((x) => x.verified)).toMatchObject({ kind: 'stack_buffer', pc: 3, insns: ['r2 += -8'], replayed: true });
+  });
+
   it('a variable map-value index: a check (and a mask) before the pointer addition', async () => {
     const e = await explainProgram(prog(INDEX), { fix: true });
     const kinds = e.fixes!.filter((x) => x.verified && x.replayed).map((x) => x.kind);

@@ -88,6 +88,23 @@ describe('StateRecorder', () => {
     expect(checked).toBeGreaterThan(1000);
   });
 
+  it('hands explain the failing path\'s states from the recorded first visits: the same text a path-tracking run gives (corpus rejections)', async () => {
+    const files = readdirSync(CORPUS, { recursive: true, encoding: 'utf8' }).filter((f) => /\.s$/.test(f)).sort();
+    let compared = 0;
+    // every 4th file keeps the test cheap while covering stack, calls, maps and refs
+    for (const f of files.filter((_, i) => i % 4 === 0)) {
+      for (const p of await loadFile(join(CORPUS, f), readFileSync(join(CORPUS, f)), {})) {
+        const { result, withPathStates } = verifyWithStates(p);
+        if (!withPathStates) continue;
+        expect(result.pathStates).toBeUndefined(); // the report's own result is left as verified
+        const tracked = verify(p, { pathStates: true });
+        expect(withPathStates.pathStates, `${f} ${p.name}`).toEqual(tracked.pathStates);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(10);
+  });
+
   it('a long straight-line rejection: one verifier run, every pc on the path, states by instruction', () => {
     const n = 20_000;
     const lines = ['r0 = 0', ...Array.from({ length: n - 3 }, () => 'r0 += 1'), 'r0 += r2', 'exit'];

@@ -11,8 +11,9 @@
  *   the verifier turns every packet pointer into a scalar at the call): right after the call (or after the
  *   fill of the stale spilled pointer), re-derive it from ctx->data and check it against ctx->data_end again.
  * - A constant offset past the end of an object the program sizes itself: reserve a ring buffer record big
- *   enough (the size operand of bpf_ringbuf_reserve), declare the map value big enough, or move a stack
- *   access that lies outside the 512-byte frame to the nearest free slot inside it.
+ *   enough (the size operand of bpf_ringbuf_reserve), declare the map value big enough, move a stack
+ *   access that lies outside the 512-byte frame to the nearest free slot inside it, or move a helper's
+ *   stack buffer (a map key of 4 bytes at fp-2) down so all its bytes lie inside the frame.
  * - Reference leaked at exit: on the leaking path's last edge into the exit, release the reference
  *   (bpf_ringbuf_discard / bpf_sk_release) from the register or stack slot that still holds it.
  * Each is described at the C level through line info ("add `if (!p) return XDP_DROP;` before line 33").
@@ -33,7 +34,7 @@ import { replayWitness, type Witness } from './witness.js';
 export interface Fix {
   /** What the patch does. */
   kind: 'null_check' | 'packet_check' | 'packet_reload' | 'index_check' | 'index_mask' | 'size_check' | 'release'
-    | 'reserve_size' | 'value_size' | 'stack_slot';
+    | 'reserve_size' | 'value_size' | 'stack_slot' | 'stack_buffer';
   /** Original pc the code goes before. */
   pc: number;
   /** Only on the edge from this pc (other paths into `pc` skip the code). */
@@ -363,6 +364,53 @@ function stackSlot(p: Program, err: VerifierError): Candidate[] {
   }];
 }
 
+/**
+ * A helper's stack buffer (a map key, a value, a memory argument) at a constant frame offset whose
+ * bytes run past the frame pointer (or below the 512-byte frame): move the buffer so all its bytes
+ * lie inside the frame, keeping the bytes the program already placed there. The pointer's last
+ * `rX += K` on the path gets the new offset; without one, `rX += delta` goes before the call.
+ */
+function helperStackBuffer(p: Program, err: VerifierError, path: readonly number[]): Candidate[] {
+  const ins = p.insns[err.pc]!;
+  if (op.cls(ins.code) !== op.BPF_JMP || op.jmpOp(ins.code) !== op.BPF_CALL) return [];
+  const m = /invalid indirect access to stack R(\d) off=(-?\d+) size=(\d+)/.exec(err.message);
+  if (!m) return [];
+  const reg = Number(m[1]);
+  const off = Number(m[2]);
+  const size = Number(m[3]);
+  if (size <= 0 || size > 512) return [];
+  const to = off + size > 0 ? -size : off < -512 ? -512 : null;
+  if (to === null) return [];
+  const delta = to - off;
+  const name = helperName(ins.imm) ?? `helper ${ins.imm}`;
+  const what = `${name}'s R${reg} buffer (${size} bytes at fp${off})`;
+  const c = `a ${size}-byte local variable for ${name}'s argument ${reg} (at fp${to}), not one at fp${off}: the helper uses ${size} bytes`;
+  // the instruction on the path that last set the pointer
+  let def = -1;
+  for (let i = path.length - 2; i >= 0; i--) {
+    const x = p.insns[path[i]!]!;
+    const xc = op.cls(x.code);
+    if (xc === op.BPF_JMP && op.jmpOp(x.code) === op.BPF_CALL) { if (reg <= 5) break; continue; }
+    if ((xc === op.BPF_ALU64 || xc === op.BPF_ALU || xc === op.BPF_LDX || xc === op.BPF_LD) && x.dst === reg) { def = path[i]!; break; }
+  }
+  const d = def >= 0 ? p.insns[def]! : null;
+  if (d && op.cls(d.code) === op.BPF_ALU64 && op.aluOp(d.code) === op.BPF_ADD && op.srcBit(d.code) === op.BPF_K) {
+    const moved = { ...d, imm: d.imm + delta };
+    return [{
+      kind: 'stack_buffer', pc: def, code: [],
+      patch: () => replaceInsn(p, def, moved),
+      shown: [disasmInsn([moved], 0)],
+      description: `${what} runs past the frame: make insn ${def} point R${reg} at fp${to} so all ${size} bytes lie in [fp-512, fp-1]`,
+      c,
+    }];
+  }
+  return [{
+    kind: 'stack_buffer', pc: err.pc, code: [A.addImm(reg, delta)],
+    description: `${what} runs past the frame: move R${reg} to fp${to} before insn ${err.pc} so all ${size} bytes lie in [fp-512, fp-1]`,
+    c,
+  }];
+}
+
 /** A helper's variable size argument: bound it by the room its buffer has. */
 function sizeCheck(p: Program, err: VerifierError, st: RegText): Candidate[] {
   const ins = p.insns[err.pc]!;
@@ -527,7 +575,7 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
     cands.push(...packetReload(p, r, err, path));
     if (err.kind === 'mem_oob') cands.push(...reserveSize(p, r, err, path));
     if (err.kind === 'map_value_oob') cands.push(...valueSize(p, r, err, path));
-    if (err.kind === 'stack_oob') cands.push(...stackSlot(p, err));
+    if (err.kind === 'stack_oob') cands.push(...stackSlot(p, err), ...helperStackBuffer(p, err, path));
     cands.push(...sizeCheck(p, err, st.regs));
     cands.push(...indexCheck(p, r, err, path));
   }

@@ -17,7 +17,7 @@ import { parseReg, type AbsReg } from './abstract.js';
 import { findImprecision, type Imprecision } from './imprecision.js';
 import { judge, type Judgement } from './judge.js';
 import { MAX_PACKET, PathMachine } from './machine.js';
-import { pathFromLog } from './path.js';
+import { pathFromLog, regsOfState } from './path.js';
 import { Terms } from './terms.js';
 import { Undecided } from './undecided.js';
 import { proposeFixes, type Fix } from './fix.js';
@@ -91,26 +91,36 @@ function base(p: Program, r: VerifyResult, timeoutMs: number): Explanation {
   };
 }
 
-/** The failing path and abstract registers: from the verifier's result when it carries them, else from its log. */
-function failingPath(r: VerifyResult, err: VerifierError): { path: number[]; before: (AbsReg | undefined)[][] } | null {
-  const withPath = r as VerifyResult & { path?: number[] };
+/**
+ * The failing path, and (parsed on demand: only a false alarm needs them) the verifier's abstract
+ * registers before each of its steps: from the result's path states (options.pathStates), else
+ * from its log.
+ */
+function failingPath(r: VerifyResult, err: VerifierError): { path: number[]; before: () => (AbsReg | undefined)[][] } | null {
+  const path = r.path;
+  const ps = r.pathStates;
+  if (path?.length && ps && ps.length === path.length && ps.every((s, i) => s.pc === path[i]))
+    return { path, before: () => ps.map((s) => regsOfState(s.regs).map(parseReg)) };
   const lp = r.log ? pathFromLog(r.log, err.pc) : null;
-  if (withPath.path && withPath.path.length) {
-    const path = withPath.path;
-    const same = lp && lp.path.length === path.length && lp.path.every((pc, i) => pc === path[i]);
-    return { path, before: same ? lp.before.map((regs) => regs.map(parseReg)) : [] };
-  }
+  const parsed = (): (AbsReg | undefined)[][] => lp!.before.map((regs) => regs.map(parseReg));
+  if (path?.length) return { path, before: lp && sameArray(lp.path, path) ? parsed : () => [] };
   if (!lp) return null;
-  return { path: lp.path, before: lp.before.map((regs) => regs.map(parseReg)) };
+  return { path: lp.path, before: parsed };
+}
+
+function sameArray(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** Explains one program (verifying it first). */
 export async function explainProgram(program: Program, opts: ExplainOptions = {}): Promise<Explanation> {
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? SOLVER_TIMEOUT_MS;
-  // verify without the log first (a log of a 1M-instruction exploration costs more than it tells)
-  let r = opts.verified ?? verify(program, { ...opts.verify, log: false });
-  if (r.verdict === 'reject' && r.error && r.processed <= MAX_LOGGED) r = verify(program, { ...opts.verify, log: true });
+  // verify without path states first (states of a 1M-instruction exploration cost more than they tell);
+  // a rejection within the bound runs again with the failing path's states (no kernel-format log)
+  let r = opts.verified ?? verify(program, { ...opts.verify, log: false, pathStates: false });
+  if (r.verdict === 'reject' && r.error && r.processed <= MAX_LOGGED && !r.pathStates && r.log === undefined)
+    r = { ...verify(program, { ...opts.verify, log: false, pathStates: true }), ms: r.ms };
   const ex = base(program, r, timeoutMs);
   const done = (): Explanation => { ex.ms = Number((performance.now() - t0).toFixed(1)); return ex; };
   if (r.verdict === 'accept' || !r.error) { ex.reason = 'accepted: nothing to explain'; return done(); }
@@ -208,9 +218,10 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   ex.reason = j.class === 'rule'
     ? `false alarm: no input takes this path to pc ${err.pc} (${j.what})`
     : `false alarm: ${j.what} is impossible on this path`;
-  if (!opts.noImprecision && fp.before.length === fp.path.length) {
+  const before = opts.noImprecision ? [] : fp.before();
+  if (before.length === fp.path.length) {
     try {
-      ex.imprecision = await findImprecision(T, program, fp.path, fp.before, err, check);
+      ex.imprecision = await findImprecision(T, program, fp.path, before, err, check);
     } catch (e) {
       if (!(e instanceof Undecided)) throw e;
     }

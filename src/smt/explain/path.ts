@@ -46,6 +46,13 @@ function apply(regs: RegText[], text: string): void {
   }
 }
 
+/** The registers r0..r10 of a whole state in the log's format (a `VerifyResult.pathStates` entry). */
+export function regsOfState(text: string): RegText[] {
+  const regs = new Array<RegText>(11).fill(undefined);
+  apply(regs, text);
+  return regs;
+}
+
 /** Reconstructs the failing path from a verifier log; null when the log shows no instruction. */
 export function pathFromLog(log: string, failingPc: number): LogPath | null {
   let path: number[] = [];

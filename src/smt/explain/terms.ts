@@ -18,6 +18,15 @@ export interface Term {
 
 export const MASK64 = (1n << 64n) - 1n;
 
+/** A constant: its Z3 numeral is made only when a formula needs it (most constants fold away, and numerals cost). */
+class ConstTerm implements Term {
+  private zv: ZT | undefined;
+  constructor(private readonly Z: Z3Ctx, readonly c: bigint) {}
+  get z(): ZT {
+    return (this.zv ??= this.Z.BitVec.val(this.c, 64));
+  }
+}
+
 /** Term constructors and the eBPF operations over terms, for one Z3 context. */
 export class Terms {
   readonly Z: Z3Ctx;
@@ -36,8 +45,7 @@ export class Terms {
   }
 
   k(v: bigint | number): Term {
-    const c = BigInt.asUintN(64, BigInt(v));
-    return { z: this.Z.BitVec.val(c, 64), c };
+    return new ConstTerm(this.Z, BigInt.asUintN(64, BigInt(v)));
   }
 
   /** A fresh unconstrained 64-bit variable (names are made unique). */
