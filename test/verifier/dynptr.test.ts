@@ -1,5 +1,5 @@
 /**
- * Dynptrs (test/fixtures/btf-typed/dynptr.c, dynptr_global.c): the verdicts and messages of
+ * Dynptrs (test/fixtures/btf-typed/dynptr.c, dynptr_global.c, dynptr_user_ringbuf.c): the verdicts and messages of
  * 6.18's verifier for skb / xdp / local / ring-buffer dynptrs, slices, clones and global
  * functions taking a dynptr; where the running kernel is available, the same verdict and the
  * same number of processed instructions. The accepted programs compute a number from every
@@ -20,8 +20,8 @@ if (!haveBtf) console.log('skip dynptr programs: no /sys/kernel/btf/vmlinux');
 const k = kernelAvailable();
 if (!k.ok) console.log(`dynptr programs: no kernel comparison (${k.reason})`);
 
-/** Verdict, message, and for accepted programs the result on PACKET. */
-const EXPECT: Record<string, ['accept', bigint] | ['reject', string]> = {
+/** Verdict, message, and for accepted programs the result on PACKET (null: not run; tracepoints have no BPF_PROG_TEST_RUN). */
+const EXPECT: Record<string, ['accept', bigint | null] | ['reject', string]> = {
   xdp_slices: ['accept', 66048n],
   skb_read_write: ['accept', 4079n],
   local_map_value: ['accept', 1110608n],
@@ -34,6 +34,8 @@ const EXPECT: Record<string, ['accept', bigint] | ['reject', string]> = {
   global_dynptr_uninit: ['reject', 'Expected an initialized dynptr as arg #0'],
   global_dynptr_release: ['reject', 'cannot release unowned const bpf_dynptr'],
   global_dynptr_reinit: ['reject', 'Dynptr has to be an uninitialized dynptr'],
+  user_ringbuf_sample: ['accept', null],
+  user_ringbuf_release: ['reject', 'cannot release unowned const bpf_dynptr'],
 };
 
 /** An Ethernet header with EtherType 0x0800 and 50 bytes 0, 1, ..., 49. */
@@ -41,7 +43,7 @@ const PACKET = Uint8Array.from([...new Array<number>(12).fill(0), 0x08, 0x00, ..
 
 const load = async (name: string): Promise<Program[]> =>
   loadFile(`${name}.o`, new Uint8Array(readFileSync(new URL(`../fixtures/btf-typed/${name}.o`, import.meta.url))));
-const all = async (): Promise<Program[]> => [...(await load('dynptr')), ...(await load('dynptr_global'))];
+const all = async (): Promise<Program[]> => [...(await load('dynptr')), ...(await load('dynptr_global')), ...(await load('dynptr_user_ringbuf'))];
 
 describe.skipIf(!haveBtf)('dynptrs', () => {
   test('verdicts and messages; the kernel agrees and processes as many instructions', async () => {
@@ -64,7 +66,7 @@ describe.skipIf(!haveBtf)('dynptrs', () => {
   test('the VM and the JIT (checked and trusted) return what BPF_PROG_TEST_RUN returns', async () => {
     for (const p of await all()) {
       const [verdict, want] = EXPECT[p.name]!;
-      if (verdict !== 'accept') continue;
+      if (verdict !== 'accept' || want === null) continue;
       const vm = new Vm(p).run({ packet: PACKET.slice() });
       expect(vm.r0, `${p.name}: vm`).toBe(want);
       for (const mode of ['checked', 'trusted'] as const) expect(new Jit(p, { mode }).run({ packet: PACKET.slice() }).r0, `${p.name}: jit ${mode}`).toBe(want);
@@ -83,5 +85,8 @@ describe.skipIf(!haveBtf)('dynptrs', () => {
     expect(log).toMatch(/fp-16=dynptr_ringbuf\(id=\d+,ref_id=\d+,dynptr_id=1\)/);
     // bpf_dynptr_data's slice: nullable memory of the asked size carrying the dynptr's reference.
     expect(log).toMatch(/R0=mem_or_null\(id=\d+,ref_obj_id=\d+,sz=8\)/);
+    // A callback's sample: CONST_PTR_TO_DYNPTR, printed with its type.
+    const cb = (await load('dynptr_user_ringbuf')).find((x) => x.name === 'user_ringbuf_sample')!;
+    expect(verify(cb, { log: true, logLevel: 2 }).log!).toMatch(/R1=dynptr_ptr\(id=\d+,type=local\)/);
   });
 });
