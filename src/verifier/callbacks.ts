@@ -14,9 +14,11 @@ import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
 import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 import { SLOTS_PER_FRAME } from './liveness.js';
+import { markConstDynptr } from './dynptr.js';
+import { DynptrType } from './dynptr-state.js';
 
 /** Helper ids that call a callback synchronously, and the callback's argument layout. */
-const SYNC_CALLBACKS: Record<number, 'loop' | 'map_elem' | 'find_vma'> = { 181: 'loop', 164: 'map_elem', 180: 'find_vma' };
+const SYNC_CALLBACKS: Record<number, 'loop' | 'map_elem' | 'find_vma' | 'user_ringbuf'> = { 181: 'loop', 164: 'map_elem', 180: 'find_vma', 209: 'user_ringbuf' };
 
 export function isCallbackCall(ins: Insn): boolean {
   return ins.code === 0x85 && ins.src === 0 && SYNC_CALLBACKS[ins.imm] !== undefined;
@@ -52,6 +54,11 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
       env.markPtr(regs[3]!, T.PTR_TO_MAP_VALUE);
       regs[3]!.map = map;
       copyReg(regs[4]!, callerRegs[3]!);
+      break;
+    case 'user_ringbuf':
+      // callback_fn(const struct bpf_dynptr *sample, void *callback_ctx): a local dynptr it cannot release (set_user_ringbuf_callback_state)
+      markConstDynptr(env, regs[1]!, DynptrType.LOCAL);
+      copyReg(regs[2]!, callerRegs[3]!);
       break;
     case 'find_vma': {
       // callback_fn(struct task_struct *task, struct vm_area_struct *vma, void *callback_ctx)

@@ -152,9 +152,10 @@ export function checkDynptrRelease(env: Env, regno: number): void {
   const r = env.reg(regno);
   if (r.type !== T.PTR_TO_STACK) env.reject('reference_invalid', 'cannot release unowned const bpf_dynptr');
   const slot = dynptrSlot(env, r);
-  const d = typeof slot === 'number' ? env.cur.frames[r.frameno]!.spills[slot] : undefined;
   if (typeof slot === 'string' && slot !== 'range') env.log?.line(slot);
-  if (!d || !d.refObjId || env.cur.frames[r.frameno]!.slots[slot as number * 8] !== S.DYNPTR) env.reject('reference_invalid', `arg ${regno} is an unacquired reference`);
+  const f = env.cur.frames[r.frameno]!;
+  const d = typeof slot === 'number' && f.slots[slot * 8] === S.DYNPTR ? f.spills[slot] : undefined;
+  if (!d || !d.refObjId) env.reject('reference_invalid', `arg ${regno} is an unacquired reference`);
 }
 
 /**

@@ -22,10 +22,7 @@ import { checkRcuProtected, kfuncSections } from './locks.js';
 import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
-import { ctxStructName } from '../loader/btf/func-params.js';
-
-/** The kernel's own struct a context struct projects (btf_is_projection_of). */
-const PROJECTION: Readonly<Record<string, string>> = { __sk_buff: 'sk_buff', xdp_md: 'xdp_buff' };
+import { ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -228,7 +225,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
       // A release takes the object itself; other arguments may point at a struct nested in it (btf_struct_ids_match).
       const strict = (flags & KF_RELEASE) !== 0;
       // A context struct also takes the kernel struct it projects (btf_is_projection_of: __sk_buff / sk_buff, xdp_md / xdp_buff).
-      const projection = have !== undefined && r.off === 0 && PROJECTION[pointee.name] === have.name;
+      const projection = have !== undefined && r.off === 0 && ctxProjection(pointee.name) === have.name;
       if (!projection && (!have || (strict ? have.name !== pointee.name || r.off !== 0 : !structIdsMatch(btf, r.memSize, r.off, pointee.name))))
         env.reject('helper_arg', `kernel function ${kf.name} args#${i} expected pointer to STRUCT ${pointee.name} but R${regno} has a pointer to STRUCT ${have?.name ?? '?'}`);
       if (flags & KF_RELEASE && i === 0) {

@@ -10,7 +10,7 @@ import type { Program } from '../isa/program.js';
 import type { ScalarDomain } from './domains/index.js';
 import { T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from './state.js';
-import { dynptrSlotString } from './dynptr-state.js';
+import { DYNPTR_TYPE_NAMES, dynptrSlotString } from './dynptr-state.js';
 
 const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
 
@@ -80,6 +80,7 @@ export class Log {
     if (t !== T.SCALAR && r.off) parts.push(`off=${r.off}`);
     if (t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META) parts.push(`r=${r.range}`);
     if (b === T.PTR_TO_MEM) parts.push(`sz=${r.memSize}`);
+    if (b === T.CONST_PTR_TO_DYNPTR) parts.push(`type=${DYNPTR_TYPE_NAMES[r.memSize] ?? '?'}`);
     if (d.isConst(r.v)) {
       const v = d.constValue(r.v)!;
       if (v) parts.push(`imm=${v.toString(16)}`);

@@ -31,6 +31,11 @@ const CTX_STRUCT: Partial<Record<ProgType, string>> = {
 /** The kernel's own struct a context struct projects (btf_is_projection_of). */
 const PROJECTION: Record<string, string> = { __sk_buff: 'sk_buff', xdp_md: 'xdp_buff' };
 
+/** The kernel struct a context struct projects (__sk_buff: sk_buff, xdp_md: xdp_buff), if any. */
+export function ctxProjection(name: string): string | undefined {
+  return PROJECTION[name];
+}
+
 /** The context struct name a program type's BTF arguments must point to, if any. */
 export function ctxStructName(type: ProgType): string | undefined {
   return CTX_STRUCT[type];

@@ -324,6 +324,7 @@ const DEFS: Record<number, Def> = {
   202: { args: [A.dynptrRdonly, A.anything, A.memRdonly, A.constSizeOrZero, A.anything], types: BASE, note: 'writing an skb dynptr may move the packet' },
   203: { ret: 'RET_PTR_TO_DYNPTR_MEM_OR_NULL', args: [A.dynptrRdonly, A.anything, A.allocSizeOrZero], types: BASE, note: 'NULL for read-only, skb and xdp dynptrs (use bpf_dynptr_slice there)' },
   208: { types: BASE },
+  209: { args: [A.mapPtr, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (struct bpf_dynptr *sample, void *ctx) for each sample user space produced; stops when it returns 1' },
 };
 
 /** enum bpf_func_id names without the bpf_ prefix (index = id), from src/isa/helper-ids.ts. */
