@@ -41,7 +41,7 @@ const IMPLS: Record<number, HelperFn> = {
   50: pk.skbAdjustRoom, 69: rt.fibLookup,
   93: l.spinLock, 94: l.spinUnlock,
   105: st.strtol, 106: st.strtoul,
-  84: sk.skLookupTcp, 85: sk.skLookupUdp, 99: sk.skcLookupTcp, 86: sk.skRelease, 95: sk.skFullsock, 98: sk.getListenerSock,
+  84: sk.skLookupTcp, 85: sk.skLookupUdp, 99: sk.skcLookupTcp, 86: sk.skRelease, 95: sk.skFullsock, 96: sk.tcpSock, 98: sk.getListenerSock,
   107: ss.skStorageGet, 108: ss.skStorageDelete,
 };
 
