@@ -20,7 +20,7 @@ type Helper = 'bpf_sk_lookup_tcp' | 'bpf_sk_lookup_udp' | 'bpf_skc_lookup_tcp';
 interface Lookup { helper: Helper; v6: boolean; saddr: number[]; sport: number; daddr: number[]; dport: number; len?: number; netns?: bigint; flags?: bigint }
 
 /** Stores the tuple at fp-48, calls the helper, writes found/family/src_ip4/src_port/dst_port/state (+ type/protocol for full sockets) to `out`, releases. */
-function lookupProgram(l: Lookup) {
+function lookupProgram(l: Lookup, type: 'sched_cls' | 'xdp' = 'sched_cls') {
   const tuple = new Uint8Array(36);
   const n = l.v6 ? 16 : 4;
   tuple.set(l.saddr, 0); tuple.set(l.daddr, n);
@@ -58,14 +58,14 @@ r1 = r7
 call bpf_sk_release
 out:
 r0 = 0
-exit`, 'sched_cls');
+exit`, type);
 }
 
 const KEY = new Uint8Array(4);
 const fields = (b: Uint8Array): number[] => Array.from({ length: 10 }, (_, i) => new DataView(b.buffer, b.byteOffset).getUint32(4 * i, true));
 
-function vmLookup(l: Lookup, sockets: SocketSpec[]): number[] {
-  const vm = new Vm(lookupProgram(l));
+function vmLookup(l: Lookup, sockets: SocketSpec[], type: 'sched_cls' | 'xdp' = 'sched_cls'): number[] {
+  const vm = new Vm(lookupProgram(l, type));
   const r = vm.run({ packet: new Uint8Array(64), sockets });
   expect(r.fault ?? r.error).toBeUndefined();
   return fields(vm.maps[0]!.lookup(KEY)!);
@@ -149,11 +149,11 @@ describe.skipIf(!k.ok)('socket lookups: VM vs kernel on this host\'s sockets', (
   });
   afterAll(() => { client?.destroy(); accepted?.destroy(); server?.close(); udp?.close(); server6?.close(); });
 
-  const compare = (l: Lookup): number[] => {
-    const kr = runInKernel(lookupProgram(l), { data: new Uint8Array(64) });
+  const compare = (l: Lookup, type: 'sched_cls' | 'xdp' = 'sched_cls'): number[] => {
+    const kr = runInKernel(lookupProgram(l, type), { data: new Uint8Array(64) });
     expect(kr.load.verdict, kr.load.log).toBe('accept');
     const kernel = fields(kr.maps.find((m) => m.name === 'out')!.entries[0]![1]);
-    expect(vmLookup(l, sockets), JSON.stringify(l, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).toEqual(kernel);
+    expect(vmLookup(l, sockets, type), JSON.stringify(l, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).toEqual(kernel);
     return kernel;
   };
   const tcpPort = (): number => sockets[0]!.localPort;
@@ -172,6 +172,13 @@ describe.skipIf(!k.ok)('socket lookups: VM vs kernel on this host\'s sockets', (
     compare({ helper: 'bpf_sk_lookup_tcp', v6: false, saddr: LO, sport: 7, daddr: LO, dport: u });
     // the selftests' all-zero IPv6 tuple
     compare({ helper: 'bpf_sk_lookup_tcp', v6: true, saddr: new Array(16).fill(0), sport: 0, daddr: new Array(16).fill(0), dport: 0 });
+  });
+  it('from XDP (the receive device\'s netns and ifindex)', () => {
+    const p = tcpPort();
+    expect(compare({ helper: 'bpf_sk_lookup_tcp', v6: false, saddr: LO, sport: 9, daddr: LO, dport: p }, 'xdp')[0]).toBe(1);
+    compare({ helper: 'bpf_skc_lookup_tcp', v6: false, saddr: LO, sport: sockets[1]!.remotePort!, daddr: LO, dport: p }, 'xdp');
+    compare({ helper: 'bpf_sk_lookup_udp', v6: false, saddr: LO, sport: 7, daddr: LO, dport: sockets[3]!.localPort }, 'xdp');
+    compare({ helper: 'bpf_sk_lookup_tcp', v6: false, saddr: LO, sport: 9, daddr: LO, dport: p, flags: 2n }, 'xdp');
   });
   it('argument rules: tuple size, flags, netns id', () => {
     const p = tcpPort();
