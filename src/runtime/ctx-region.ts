@@ -9,6 +9,7 @@ import { SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS, SKB_TARGET_SIZE, SK_BUFF_FIELDS,
 import type { PacketState } from './env.js';
 import { VmError } from './errors.js';
 import { type CtxHandler, Memory, MemoryFault } from './memory.js';
+import { type SocketRef, type SocketSpec, makeSocket } from './sockets.js';
 
 /** XDP_PACKET_HEADROOM, and the test_run frame (one page, minus skb_shared_info at the end). */
 export const XDP_HEADROOM = 256;
@@ -231,6 +232,28 @@ export class CtxRegion implements CtxHandler {
     this.skb = layout.struct === '__sk_buff';
   }
   private readonly skb: boolean;
+  private sockRegion = 0;
+
+  /**
+   * skb->sk of a test run: bpf_prog_test_run_skb's dummy socket, a full socket in TCP_CLOSE with
+   * no type or protocol, whose family and addresses come from the packet's IP header (the
+   * __sk_buff family / local / remote fields fillSkb derived from it). One region per run.
+   */
+  private testRunSocket(): number {
+    if (this.sockRegion) return this.sockRegion;
+    const b = this.bytes;
+    const fam = new DataView(b.buffer, b.byteOffset + 88, 4).getUint32(0, true);
+    const v6 = fam === 10;
+    const spec: SocketSpec = fam === 2 || v6
+      ? { family: v6 ? 'ipv6' : 'ipv4', protocol: 'none', state: 'bound', localPort: 0,
+        localAddr: b.slice(v6 ? 116 : 96, v6 ? 132 : 100), remoteAddr: b.slice(v6 ? 100 : 92, v6 ? 116 : 96) }
+      : { family: 'unspec', protocol: 'none', state: 'bound', localPort: 0 };
+    const ref: SocketRef = { socket: makeSocket(spec), released: false };
+    // never bound or connected: an IPv6 dummy has no IPv4 view of its addresses (src_ip4 / dst_ip4 read 0)
+    if (v6) { ref.socket.image.fill(0, 24, 28); ref.socket.image.fill(0, 52, 56); }
+    this.sockRegion = this.mem.add('sock', ref.socket.image, { writable: false, owner: ref });
+    return this.sockRegion;
+  }
 
   load(off: number, size: number, out: Int32Array, pc: number, signed: boolean): void {
     const opts = this.attach === undefined ? { isLdsx: signed } : { isLdsx: signed, expectedAttachType: this.attach };
@@ -245,6 +268,9 @@ export class CtxRegion implements CtxHandler {
       } else if (a.pointer === 'btf_trusted' || a.pointer === 'socket') {
         // a kernel object (netfilter's sk_buff, nf_hook_state): the VM has no model of its memory
         throw new VmError('unsupported', pc, `the VM has no kernel object behind ${this.layout.struct}.${a.field?.name} (struct ${a.field?.btfStruct ?? 'bpf_sock'})`);
+      } else if (a.pointer === 'sock_common_or_null' && this.skb && p) {
+        out[1] = Memory.hiOf(this.testRunSocket());
+        out[0] = 0;
       } else { out[0] = 0; out[1] = 0; } // no socket / flow keys in a test run: NULL
       return;
     }

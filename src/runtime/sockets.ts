@@ -17,9 +17,11 @@
 export type SocketState = 'listen' | 'established' | 'time_wait' | 'bound';
 
 export interface SocketSpec {
-  family: 'ipv4' | 'ipv6';
-  protocol: 'tcp' | 'udp';
-  /** TCP: listen (default), established or time_wait. UDP: bound (default) or established (connected). */
+  /** 'unspec': AF_UNSPEC (the test run's dummy socket of a non-IP packet), no addresses. */
+  family: 'ipv4' | 'ipv6' | 'unspec';
+  /** 'none': no transport protocol (type and protocol 0), as BPF_PROG_TEST_RUN's dummy skb->sk; lookups never find it. */
+  protocol: 'tcp' | 'udp' | 'none';
+  /** TCP: listen (default), established or time_wait. UDP: bound (default) or established (connected). 'bound' reads as TCP_CLOSE. */
   state?: SocketState;
   /** Local address, 4 or 16 bytes in network order; all zero (default) = the wildcard. */
   localAddr?: Uint8Array;
@@ -70,7 +72,7 @@ function v4Of(a: Uint8Array): Uint8Array {
   return isMapped(a) ? a.subarray(12, 16) : LOOPBACK4_IPV6;
 }
 
-function addrLen(spec: SocketSpec): number { return spec.family === 'ipv4' ? 4 : 16; }
+function addrLen(spec: SocketSpec): number { return spec.family === 'ipv6' ? 16 : 4; }
 
 function checkSpec(spec: SocketSpec): void {
   const n = addrLen(spec);
@@ -78,7 +80,7 @@ function checkSpec(spec: SocketSpec): void {
   if (spec.remoteAddr && spec.remoteAddr.length !== n) throw new RangeError(`socket remote address must be ${n} bytes for ${spec.family}`);
   if (!Number.isInteger(spec.localPort) || spec.localPort < 0 || spec.localPort > 0xffff) throw new RangeError(`socket port ${spec.localPort} out of range`);
   const st = spec.state ?? (spec.protocol === 'tcp' ? 'listen' : 'bound');
-  if (spec.protocol === 'udp' && st !== 'bound' && st !== 'established') throw new RangeError(`a UDP socket is bound or established, not ${st}`);
+  if (spec.protocol !== 'tcp' && st !== 'bound' && st !== 'established') throw new RangeError(`a ${spec.protocol} socket is bound or established, not ${st}`);
   if (spec.protocol === 'tcp' && st === 'bound') throw new RangeError('a TCP socket in the table listens, is established or in time-wait');
 }
 
@@ -89,9 +91,9 @@ function imageOf(spec: SocketSpec, state: SocketState): Uint8Array {
   const local = spec.localAddr ?? new Uint8Array(addrLen(spec));
   const remote = spec.remoteAddr ?? new Uint8Array(addrLen(spec));
   v.setUint32(O.boundDevIf, spec.boundIfindex ?? 0, true);
-  v.setUint32(O.family, spec.family === 'ipv4' ? AF_INET : AF_INET6, true);
-  v.setUint32(O.type, spec.protocol === 'tcp' ? 1 : 2, true); // SOCK_STREAM / SOCK_DGRAM
-  v.setUint32(O.protocol, spec.protocol === 'tcp' ? 6 : 17, true);
+  v.setUint32(O.family, spec.family === 'ipv4' ? AF_INET : spec.family === 'ipv6' ? AF_INET6 : 0, true);
+  v.setUint32(O.type, spec.protocol === 'tcp' ? 1 : spec.protocol === 'udp' ? 2 : 0, true); // SOCK_STREAM / SOCK_DGRAM
+  v.setUint32(O.protocol, spec.protocol === 'tcp' ? 6 : spec.protocol === 'udp' ? 17 : 0, true);
   v.setUint32(O.mark, spec.mark ?? 0, true);
   v.setUint32(O.priority, spec.priority ?? 0, true);
   b.set(v4Of(local), O.srcIp4);
@@ -105,17 +107,26 @@ function imageOf(spec: SocketSpec, state: SocketState): Uint8Array {
   return b;
 }
 
+/** A socket object for `spec` (checked: a RangeError names what is wrong). */
+export function makeSocket(spec: SocketSpec): Socket {
+  checkSpec(spec);
+  const state = spec.state ?? (spec.protocol === 'tcp' ? 'listen' : 'bound');
+  const tcpConn = spec.protocol === 'tcp' && state !== 'listen';
+  return { spec, image: imageOf(spec, state), refcounted: tcpConn, full: state !== 'time_wait', refs: 0 };
+}
+
+/** What the owner of a 'sock' memory region records: the socket and whether this reference was released. */
+export interface SocketRef {
+  socket: Socket;
+  released: boolean;
+}
+
 /** The socket table of a run. */
 export class SocketTable {
   readonly sockets: Socket[];
 
   constructor(specs: readonly SocketSpec[] = []) {
-    this.sockets = specs.map((spec) => {
-      checkSpec(spec);
-      const state = spec.state ?? (spec.protocol === 'tcp' ? 'listen' : 'bound');
-      const tcpConn = spec.protocol === 'tcp' && state !== 'listen';
-      return { spec, image: imageOf(spec, state), refcounted: tcpConn, full: state !== 'time_wait', refs: 0 };
-    });
+    this.sockets = specs.map(makeSocket);
   }
 
   /** References lookups took and nobody released (the kernel's verifier makes this 0 at exit). */

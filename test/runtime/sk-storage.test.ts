@@ -16,6 +16,8 @@ if (!k.ok) console.log(`skip kernel comparisons of sk_storage: ${k.reason}`);
 
 /** Looks up the IPv4 TCP listener on 127.0.0.1:port and exercises the storage helpers; results in `out`. */
 function storageProgram(port: number) {
+  const get = (value: string, flags: number): string => `r1 = map[st]\nr2 = r7\n${value}\nr4 = ${flags}\ncall bpf_sk_storage_get`;
+  const del = 'r1 = map[st]\nr2 = r7\ncall bpf_sk_storage_delete';
   const be = ((port & 0xff) << 8) | (port >> 8);
   return prog(`.map st sk_storage key=4 value=8 entries=0 flags=1
 .map out array key=4 value=56 entries=1
@@ -37,52 +39,27 @@ if r7 != 0 goto found
 r0 = 0
 exit
 found:
-r1 = map[st]
-r2 = r7
-r3 = 0
-r4 = 0
-call bpf_sk_storage_get
+${get('r3 = 0', 0)}
 *(u64 *)(r8 +0) = r0
 r1 = 0x1122334455667788 ll
 *(u64 *)(r10 -8) = r1
-r1 = map[st]
-r2 = r7
-r3 = r10
-r3 += -8
-r4 = 1
-call bpf_sk_storage_get
+${get('r3 = r10\nr3 += -8', 1)}
 if r0 == 0 goto release
 r1 = *(u64 *)(r0 +0)
 *(u64 *)(r8 +8) = r1
 r1 += 1
 *(u64 *)(r0 +0) = r1
-r1 = map[st]
-r2 = r7
-r3 = 0
-r4 = 0
-call bpf_sk_storage_get
+${get('r3 = 0', 0)}
 if r0 == 0 goto release
 r1 = *(u64 *)(r0 +0)
 *(u64 *)(r8 +16) = r1
-r1 = map[st]
-r2 = r7
-r3 = 0
-r4 = 2
-call bpf_sk_storage_get
+${get('r3 = 0', 2)}
 *(u64 *)(r8 +24) = r0
-r1 = map[st]
-r2 = r7
-call bpf_sk_storage_delete
+${del}
 *(u64 *)(r8 +32) = r0
-r1 = map[st]
-r2 = r7
-call bpf_sk_storage_delete
+${del}
 *(u64 *)(r8 +40) = r0
-r1 = map[st]
-r2 = r7
-r3 = 0
-r4 = 1
-call bpf_sk_storage_get
+${get('r3 = 0', 1)}
 if r0 == 0 goto release
 r1 = *(u64 *)(r0 +0)
 *(u64 *)(r8 +48) = r1

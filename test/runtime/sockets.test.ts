@@ -20,7 +20,7 @@ type Helper = 'bpf_sk_lookup_tcp' | 'bpf_sk_lookup_udp' | 'bpf_skc_lookup_tcp';
 interface Lookup { helper: Helper; v6: boolean; saddr: number[]; sport: number; daddr: number[]; dport: number; len?: number; netns?: bigint; flags?: bigint }
 
 /** Stores the tuple at fp-48, calls the helper, writes found/family/src_ip4/src_port/dst_port/state (+ type/protocol for full sockets) to `out`, releases. */
-function lookupProgram(l: Lookup) {
+function lookupProgram(l: Lookup, type: 'sched_cls' | 'xdp' = 'sched_cls') {
   const tuple = new Uint8Array(36);
   const n = l.v6 ? 16 : 4;
   tuple.set(l.saddr, 0); tuple.set(l.daddr, n);
@@ -58,14 +58,14 @@ r1 = r7
 call bpf_sk_release
 out:
 r0 = 0
-exit`, 'sched_cls');
+exit`, type);
 }
 
 const KEY = new Uint8Array(4);
 const fields = (b: Uint8Array): number[] => Array.from({ length: 10 }, (_, i) => new DataView(b.buffer, b.byteOffset).getUint32(4 * i, true));
 
-function vmLookup(l: Lookup, sockets: SocketSpec[]): number[] {
-  const vm = new Vm(lookupProgram(l));
+function vmLookup(l: Lookup, sockets: SocketSpec[], type: 'sched_cls' | 'xdp' = 'sched_cls'): number[] {
+  const vm = new Vm(lookupProgram(l, type));
   const r = vm.run({ packet: new Uint8Array(64), sockets });
   expect(r.fault ?? r.error).toBeUndefined();
   return fields(vm.maps[0]!.lookup(KEY)!);
@@ -149,11 +149,11 @@ describe.skipIf(!k.ok)('socket lookups: VM vs kernel on this host\'s sockets', (
   });
   afterAll(() => { client?.destroy(); accepted?.destroy(); server?.close(); udp?.close(); server6?.close(); });
 
-  const compare = (l: Lookup): number[] => {
-    const kr = runInKernel(lookupProgram(l), { data: new Uint8Array(64) });
+  const compare = (l: Lookup, type: 'sched_cls' | 'xdp' = 'sched_cls'): number[] => {
+    const kr = runInKernel(lookupProgram(l, type), { data: new Uint8Array(64) });
     expect(kr.load.verdict, kr.load.log).toBe('accept');
     const kernel = fields(kr.maps.find((m) => m.name === 'out')!.entries[0]![1]);
-    expect(vmLookup(l, sockets), JSON.stringify(l, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).toEqual(kernel);
+    expect(vmLookup(l, sockets, type), JSON.stringify(l, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))).toEqual(kernel);
     return kernel;
   };
   const tcpPort = (): number => sockets[0]!.localPort;
@@ -173,6 +173,13 @@ describe.skipIf(!k.ok)('socket lookups: VM vs kernel on this host\'s sockets', (
     // the selftests' all-zero IPv6 tuple
     compare({ helper: 'bpf_sk_lookup_tcp', v6: true, saddr: new Array(16).fill(0), sport: 0, daddr: new Array(16).fill(0), dport: 0 });
   });
+  it('from XDP (the receive device\'s netns and ifindex)', () => {
+    const p = tcpPort();
+    expect(compare({ helper: 'bpf_sk_lookup_tcp', v6: false, saddr: LO, sport: 9, daddr: LO, dport: p }, 'xdp')[0]).toBe(1);
+    compare({ helper: 'bpf_skc_lookup_tcp', v6: false, saddr: LO, sport: sockets[1]!.remotePort!, daddr: LO, dport: p }, 'xdp');
+    compare({ helper: 'bpf_sk_lookup_udp', v6: false, saddr: LO, sport: 7, daddr: LO, dport: sockets[3]!.localPort }, 'xdp');
+    compare({ helper: 'bpf_sk_lookup_tcp', v6: false, saddr: LO, sport: 9, daddr: LO, dport: p, flags: 2n }, 'xdp');
+  });
   it('argument rules: tuple size, flags, netns id', () => {
     const p = tcpPort();
     const base = { helper: 'bpf_sk_lookup_tcp' as const, v6: false, saddr: LO, sport: 1, daddr: LO, dport: p };
@@ -190,4 +197,49 @@ describe.skipIf(!k.ok)('socket lookups: VM vs kernel on this host\'s sockets', (
     compare({ helper: 'bpf_sk_lookup_tcp', v6: true, saddr: LO6, sport: 1, daddr: LO6, dport: p6 });
     compare({ helper: 'bpf_sk_lookup_tcp', v6: false, saddr: LO, sport: 1, daddr: LO, dport: p6 });
   });
+});
+
+/** skb->sk, through bpf_sk_fullsock and bpf_tcp_sock: every bpf_sock field into `out`. */
+const SK_FIELDS = [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60, 64, 68, 72, 76];
+const skbSkProgram = (type: 'sched_cls' | 'cgroup_skb') => prog(`.map out array key=4 value=${8 * SK_FIELDS.length + 16} entries=1
+r8 = map_value[out] + 0
+r1 = *(u64 *)(r1 +168)
+if r1 == 0 goto out
+*(u64 *)(r8 +0) = 1
+r6 = r1
+call bpf_tcp_sock
+*(u64 *)(r8 +8) = r0
+r1 = r6
+call bpf_sk_fullsock
+if r0 == 0 goto out
+*(u64 *)(r8 +0) = 2
+${SK_FIELDS.map((o, i) => `r1 = *(u32 *)(r0 +${o})\n*(u64 *)(r8 +${8 * i + 16}) = r1`).join('\n')}
+out:
+r0 = 1
+exit`, type);
+
+const ipv4Frame = (): Uint8Array => { const f = new Uint8Array(64); f[12] = 8; f.set([0x45, 0, 0, 20, 0, 0, 0, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2], 14); return f; };
+const ipv6Frame = (): Uint8Array => { const f = new Uint8Array(80); f[12] = 0x86; f[13] = 0xdd; f[14] = 0x60; f[20] = 6; f[21] = 64; f[37] = 1; f[53] = 2; return f; };
+
+describe('skb->sk in a test run: the dummy socket', () => {
+  it('is a full socket in TCP_CLOSE with the packet\'s addresses, no TCP socket', () => {
+    const vm = new Vm(skbSkProgram('sched_cls'));
+    vm.run({ packet: ipv4Frame() });
+    const f = fields(vm.maps[0]!.lookup(KEY)!.subarray(0, 40));
+    // fullsock found; bpf_tcp_sock NULL; bound_dev_if 0; family AF_INET; type 0
+    expect(f.slice(0, 10)).toEqual([2, 0, 0, 0, 0, 0, 2, 0, 0, 0]);
+  });
+  for (const type of ['sched_cls', 'cgroup_skb'] as const) {
+    it.skipIf(!k.ok)(`${type}: the same fields as the kernel's (IPv4, IPv6, non-IP)`, () => {
+      for (const frame of [ipv4Frame(), ipv6Frame(), new Uint8Array(64)]) {
+        const p = skbSkProgram(type);
+        const kr = runInKernel(p, { data: frame });
+        expect(kr.load.verdict, kr.load.log).toBe('accept');
+        const vm = new Vm(p);
+        const r = vm.run({ packet: frame });
+        expect(r.fault ?? r.error).toBeUndefined();
+        expect(Array.from(vm.maps[0]!.lookup(KEY)!)).toEqual(Array.from(kr.maps[0]!.entries[0]![1]));
+      }
+    });
+  }
 });

@@ -32,7 +32,36 @@ async function cli(args: string[], files: Record<string, string | Uint8Array> = 
   return { code, out: io.stdout, err: io.stderr };
 }
 
+const LOOKUP = `.type sched_cls
+; r0 = the local port of the TCP socket a packet 10.0.0.9:5555 -> 127.0.0.1:8080 reaches, 0 for none
+    *(u32 *)(r10 -16) = 0x0900000a
+    *(u32 *)(r10 -12) = 0x0100007f
+    *(u32 *)(r10 -8) = 0x901fb315
+    r2 = r10
+    r2 += -16
+    r3 = 12
+    r4 = -1
+    r5 = 0
+    call bpf_sk_lookup_tcp
+    if r0 == 0 goto out
+    r6 = *(u32 *)(r0 +44)
+    r1 = r0
+    call bpf_sk_release
+    r0 = r6
+out:
+    exit
+`;
+
 describe('bpflab run', () => {
+  it('--socket fills the socket table bpf_sk_lookup_* searches; a bad spec is a usage error', async () => {
+    const pkt = hex(new Uint8Array(64));
+    const files = { 'l.s': LOOKUP };
+    expect((await cli(['run', 'l.s', '--packet', pkt], files)).out).toBe('0\n');
+    expect((await cli(['run', 'l.s', '--packet', pkt, '--socket', 'tcp,listen,0.0.0.0:8080'], files)).out).toBe('8080\n');
+    expect((await cli(['run', 'l.s', '--packet', pkt, '--socket', 'tcp,127.0.0.2:8080', '--socket', 'udp,127.0.0.1:8080'], files)).out).toBe('0\n');
+    const bad = await cli(['run', 'l.s', '--socket', 'sctp,1.2.3.4:5'], files);
+    expect([bad.code, bad.err]).toEqual([2, "bpflab: run: --socket 'sctp,1.2.3.4:5': protocol must be tcp or udp\n"]);
+  });
   it('runs an XDP program from assembly on a hex packet and prints r0 and the action', async () => {
     const r = await cli(['run', 'drop.s', '--packet', hex(udpPacket(53))], { 'drop.s': XDP });
     expect([r.code, r.out, r.err]).toEqual([0, '1\n', 'XDP_DROP\n']);

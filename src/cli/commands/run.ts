@@ -1,6 +1,6 @@
 /**
  * `bpflab run FILE [--section S] [--type T] [--engine vm|jit|kernel] [--packet HEX|@FILE] [--ctx HEX|@FILE]
- *   [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--repeat N] [--no-verify] [--json]`
+ *   [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--socket SPEC]... [--repeat N] [--no-verify] [--json]`
  * Runs one program and prints r0 as an unsigned decimal (the action's name, e.g. XDP_PASS, on
  * stderr). A fault or a rejection by the verifier is a negative answer: exit 1.
  */
@@ -21,6 +21,7 @@ import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js
 import { numberOption, parseArgs, UsageError, type CommandDecl } from '../args.js';
 import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command, Io } from '../io.js';
+import { parseSocketArg } from './socket-arg.js';
 
 const decl: CommandDecl = {
   name: 'run',
@@ -34,6 +35,7 @@ const decl: CommandDecl = {
     { name: 'mem', kind: 'string', valueName: 'HEX', description: 'plain memory passed as r1 (address) and r2 (length), as conformance tests do' },
     { name: 'kernel-objects', kind: 'string', valueName: 'FILE.json', description: 'kernel objects (tasks, files, sockets, ...) and tracing arguments the run sees, over the default world (see docs)' },
     { name: 'map', kind: 'list', valueName: 'NAME:KEYHEX=VALUEHEX', description: 'fill a map entry before the run (repeatable; hex bytes in memory order)' },
+    { name: 'socket', kind: 'list', valueName: 'PROTO[,STATE],LOCAL[,REMOTE][,dev=N][,netns=N][,v6only]', description: "a socket bpf_sk_lookup_* can find (vm, jit; repeatable), e.g. tcp,listen,127.0.0.1:80 or udp,[::]:53; the kernel engine sees this host's sockets" },
     { name: 'repeat', kind: 'number', valueName: 'N', description: 'run N times (state carries over, as with the kernel); report ns per run' },
     { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
     { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm, jit)' },
@@ -123,6 +125,11 @@ export const command: Command = {
     const seed = args.strings.get('seed');
     if (seed !== undefined) input.seed = Number(seed);
     const fills = (args.lists.get('map') ?? []).map((s) => parseMapArg(s, program));
+    const sockets = (args.lists.get('socket') ?? []).map(parseSocketArg);
+    if (sockets.length) {
+      if (engine === 'kernel') throw new UsageError("run: --socket describes the VM's socket table; the kernel engine looks up this host's sockets");
+      input.sockets = sockets;
+    }
 
     if (!args.flags.has('no-verify') && engine !== 'kernel' && rejectedBy(program, path, io, json, engine)) return 1;
     if (pcap !== undefined) {

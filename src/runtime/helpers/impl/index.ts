@@ -45,7 +45,7 @@ const IMPLS: Record<number, HelperFn> = {
   197: d.dynptrFromMem, 198: d.ringbufReserveDynptr, 199: d.ringbufSubmitDynptr, 200: d.ringbufDiscardDynptr,
   201: d.dynptrRead, 202: d.dynptrWrite, 203: d.dynptrData,
   105: st.strtol, 106: st.strtoul,
-  84: sk.skLookupTcp, 85: sk.skLookupUdp, 99: sk.skcLookupTcp, 86: sk.skRelease, 95: sk.skFullsock, 98: sk.getListenerSock,
+  84: sk.skLookupTcp, 85: sk.skLookupUdp, 99: sk.skcLookupTcp, 86: sk.skRelease, 95: sk.skFullsock, 96: sk.tcpSock, 98: sk.getListenerSock,
   107: ss.skStorageGet, 108: ss.skStorageDelete,
 };
 

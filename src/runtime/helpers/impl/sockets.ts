@@ -11,14 +11,8 @@
 import { type HelperEnv, arg, argNum, setR0 } from '../../env.js';
 import { VmError } from '../../errors.js';
 import { Memory } from '../../memory.js';
-import { type Socket, SocketTable } from '../../sockets.js';
+import { type Socket, type SocketRef, SocketTable } from '../../sockets.js';
 import type { HelperFn } from './common.js';
-
-/** What a sock region's owner records: the socket and whether this reference was released. */
-export interface SocketRef {
-  socket: Socket;
-  released: boolean;
-}
 
 /** sizeof(bpf_sock_tuple.ipv4) and sizeof(bpf_sock_tuple.ipv6). */
 const TUPLE_V4 = 12;
@@ -115,4 +109,14 @@ export const getListenerSock: HelperFn = (env) => {
   const r = refArg(env, 1, true);
   const s = r?.ref.socket;
   setR0(env, s && s.spec.protocol === 'tcp' && (s.spec.state ?? 'listen') === 'listen' ? arg(env, 1) : 0n);
+};
+
+/**
+ * bpf_tcp_sock(sk): NULL unless sk is a full TCP socket. For TCP sockets the kernel returns the
+ * live struct bpf_tcp_sock counters (cwnd, RTT, sequence numbers), which the VM does not model.
+ */
+export const tcpSock: HelperFn = (env) => {
+  const s = refArg(env, 1, true)?.ref.socket;
+  if (!s || !s.full || s.spec.protocol !== 'tcp') { setR0(env, 0n); return; }
+  throw new VmError('unsupported', env.pc, 'bpf_tcp_sock on a TCP socket: the VM does not model struct tcp_sock (congestion window, RTT, sequence numbers)');
 };
