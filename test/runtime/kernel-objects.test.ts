@@ -190,6 +190,22 @@ describe.skipIf(typeof btf === 'string')('tracing tools run over kernel objects'
     }
   });
 
+  it('kprobe/kretprobe: pt_regs arguments typed by the probed function, from "args" and "ret"', async () => {
+    const kp = await program('kernel_objects.o', 'kprobe_unlink');
+    const kr = await program('kernel_objects.o', 'kretprobe_unlink');
+    const desc = parseWorldJson(JSON.stringify({ objects: { fn: { type: 'filename', fields: { name: '/etc/passwd' } } }, args: [3, '@fn'], ret: -13 }), 'k.json');
+    for (const e of ENGINES) {
+      const a = runOn(kp, e, { kernelObjects: desc });
+      clean(a, e);
+      const b = global(a, '.data.kpath');
+      expect(cstr(new Uint8Array(b.buffer, b.byteOffset, 64)), e).toBe('/etc/passwd');
+      // no "args": the struct filename * parameter is the world's filename
+      const d = global(runOn(kp, e, { kernelObjects: {} }), '.data.kpath');
+      expect(cstr(new Uint8Array(d.buffer, d.byteOffset, 64)), e).toBe(DEFAULT_FILE_PATH);
+      expect(global(runOn(kr, e, { kernelObjects: desc }), '.data.kret').getBigInt64(0, true), e).toBe(-13n);
+    }
+  });
+
   it('bpf_loop and bpf_for users run on every engine', async () => {
     const loop = await program('callbacks.o', 'loop_sum');
     const forSum = await program('iterators.o', 'for_sum');
