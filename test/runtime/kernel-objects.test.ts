@@ -207,6 +207,16 @@ describe.skipIf(typeof btf === 'string')('tracing tools run over kernel objects'
     }
   });
 
+  it('raw_tp: args[] typed by the tracepoint, pointers to the world\'s objects read with probe reads', async () => {
+    const p = await program('kernel_objects.o', 'raw_exec');
+    for (const e of ENGINES) {
+      const o = runOn(p, e, { kernelObjects: WORLD });
+      clean(o, e);
+      const raw = global(o, '.data.raw');
+      expect([raw.getUint32(0, true), cstr(new Uint8Array(raw.buffer, raw.byteOffset + 4, 60))], e).toEqual([300, '/usr/bin/cc']);
+    }
+  });
+
   it('bpf_kptr_xchg moves a task reference into a map value and back', () => {
     const p = prog([
       '.map store array key=4 value=8 entries=1',

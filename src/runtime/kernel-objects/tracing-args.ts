@@ -96,6 +96,24 @@ export function fillKprobeRegs(w: KernelWorld, program: Program, regs: Uint8Arra
   if (ret !== undefined && program.section.startsWith('kretprobe')) writeInt(regs, PT_REGS_RC, 8, proto?.kind === 'func_proto' ? argValue(w, proto.type, ret, 'ret') : w.pointerValue(ret, 0, 'ret'));
 }
 
+/**
+ * raw_tp (BPF_PROG_TYPE_RAW_TRACEPOINT) over the world: args[] from "args", typed by the
+ * tracepoint's btf_trace_NAME prototype when the kernel has it (missing pointers default as
+ * for tp_btf). Writes into the u64 args[] bytes.
+ */
+export function fillRawTpArgs(w: KernelWorld, program: Program, slots: Uint8Array, args: readonly FieldValue[] | undefined): void {
+  const t = tracingTarget(w.btf, 'tracing', ATTACH_TYPES.trace_raw_tp, program.attachTo);
+  const params = typeof t === 'string' ? [] : t.params;
+  const n = Math.min(slots.length / 8, Math.max(params.length, args?.length ?? 0));
+  if (args && args.length > slots.length / 8) throw new WorldError(`args: ${args.length} values for a raw tracepoint's ${slots.length / 8} slots`);
+  for (let i = 0; i < n; i++) {
+    const type = params[i]?.type;
+    const given = args?.[i];
+    const v = given !== undefined ? (type !== undefined ? argValue(w, type, given, `args[${i}]`) : w.pointerValue(given, 0, `args[${i}]`)) : type !== undefined ? defaultArg(w, type, i) : 0n;
+    writeInt(slots, i * 8, 8, v);
+  }
+}
+
 /** One argument: pointers as in field values, integers sign-extended to the 64-bit slot. */
 function argValue(w: KernelWorld, type: number, v: FieldValue, where: string): bigint {
   const t = w.btf.skipMods(type);
