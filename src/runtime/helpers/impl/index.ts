@@ -25,7 +25,7 @@ const IMPLS: Record<number, HelperFn> = {
   114: pr.probeReadUserStr, 115: pr.probeReadKernelStr,
   5: k.ktimeGetNs, 125: k.ktimeGetBootNs, 160: k.ktimeGetCoarseNs, 208: k.ktimeGetTaiNs, 118: k.jiffies64,
   7: k.getPrandomU32, 8: k.getSmpProcessorId, 42: k.getNumaNodeId,
-  14: k.getCurrentPidTgid, 15: k.getCurrentUidGid, 16: k.getCurrentComm, 35: kn.getCurrentTask, 158: kn.getCurrentTask, 147: kn.dPath, 194: kn.kptrXchg, 80: k.getCurrentCgroupId,
+  14: k.getCurrentPidTgid, 15: k.getCurrentUidGid, 16: k.getCurrentComm, 35: kn.getCurrentTask, 158: kn.getCurrentTask, 147: kn.dPath, 80: k.getCurrentCgroupId,
   37: k.currentTaskUnderCgroup, 33: k.skbUnderCgroup,
   6: p.tracePrintk, 126: p.seqPrintf, 127: p.seqWrite, 177: p.traceVprintk, 165: p.snprintf,
   12: c.tailCall, 181: c.loop,

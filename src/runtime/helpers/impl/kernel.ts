@@ -45,14 +45,3 @@ export const dPath: HelperFn = (env) => {
   setR0Int(env, path.length + 1);
 };
 
-/**
- * bpf_kptr_xchg(dst, ptr): stores ptr into the kptr field dst points to (in a map value) and
- * returns what it held, as one xchg: the reference moves between the program and the map.
- */
-export const kptrXchg: HelperFn = (env) => {
-  const field = env.mem.slice(arg(env, 1), 8, true, env.pc);
-  const dv = new DataView(field.buffer, field.byteOffset, 8);
-  const old = dv.getBigUint64(0, true);
-  dv.setBigUint64(0, arg(env, 2), true);
-  setR0(env, old);
-};
