@@ -216,6 +216,21 @@ describe.skipIf(typeof btf === 'string')('tracing tools run over kernel objects'
     }
   });
 
+  it('bpf_iter_task_new/next/destroy: every process of the world, then the threads of one process', async () => {
+    const p = await program('kernel_objects.o', 'count_tasks');
+    const desc = parseWorldJson(JSON.stringify({ objects: {
+      thr: { type: 'task_struct', fields: { pid: 4250, tgid: 4242, comm: 'worker' } },
+      other: { type: 'task_struct', fields: { pid: 77, tgid: 77 } },
+    } }), 'threads.json');
+    for (const e of ENGINES) {
+      const o = runOn(p, e, { kernelObjects: desc });
+      clean(o, e);
+      const it = global(o, '.data.iters');
+      // processes 1, 77, 4242 (the thread 4250 is not a leader); the new task's process has 2 threads
+      expect([it.getUint32(0, true), it.getUint32(4, true), it.getUint32(8, true)], e).toEqual([3, 1 + 77 + 4242, 2]);
+    }
+  });
+
   it('bpf_loop and bpf_for users run on every engine', async () => {
     const loop = await program('callbacks.o', 'loop_sum');
     const forSum = await program('iterators.o', 'for_sum');
