@@ -190,6 +190,47 @@ describe.skipIf(typeof btf === 'string')('tracing tools run over kernel objects'
     }
   });
 
+  it('kprobe/kretprobe: pt_regs arguments typed by the probed function, from "args" and "ret"', async () => {
+    const kp = await program('kernel_objects.o', 'kprobe_unlink');
+    const kr = await program('kernel_objects.o', 'kretprobe_unlink');
+    const desc = parseWorldJson(JSON.stringify({ objects: { fn: { type: 'filename', fields: { name: '/etc/passwd' } } }, args: [3, '@fn'], ret: -13 }), 'k.json');
+    for (const e of ENGINES) {
+      const a = runOn(kp, e, { kernelObjects: desc });
+      clean(a, e);
+      const b = global(a, '.data.kpath');
+      expect(cstr(new Uint8Array(b.buffer, b.byteOffset, 64)), e).toBe('/etc/passwd');
+      // no "args": the struct filename * parameter is the world's filename
+      const d = global(runOn(kp, e, { kernelObjects: {} }), '.data.kpath');
+      expect(cstr(new Uint8Array(d.buffer, d.byteOffset, 64)), e).toBe(DEFAULT_FILE_PATH);
+      expect(global(runOn(kr, e, { kernelObjects: desc }), '.data.kret').getBigInt64(0, true), e).toBe(-13n);
+    }
+  });
+
+  it('raw_tp: args[] typed by the tracepoint, pointers to the world\'s objects read with probe reads', async () => {
+    const p = await program('kernel_objects.o', 'raw_exec');
+    for (const e of ENGINES) {
+      const o = runOn(p, e, { kernelObjects: WORLD });
+      clean(o, e);
+      const raw = global(o, '.data.raw');
+      expect([raw.getUint32(0, true), cstr(new Uint8Array(raw.buffer, raw.byteOffset + 4, 60))], e).toEqual([300, '/usr/bin/cc']);
+    }
+  });
+
+  it('bpf_iter_task_new/next/destroy: every process of the world, then the threads of one process', async () => {
+    const p = await program('kernel_objects.o', 'count_tasks');
+    const desc = parseWorldJson(JSON.stringify({ objects: {
+      thr: { type: 'task_struct', fields: { pid: 4250, tgid: 4242, comm: 'worker' } },
+      other: { type: 'task_struct', fields: { pid: 77, tgid: 77 } },
+    } }), 'threads.json');
+    for (const e of ENGINES) {
+      const o = runOn(p, e, { kernelObjects: desc });
+      clean(o, e);
+      const it = global(o, '.data.iters');
+      // processes 1, 77, 4242 (the thread 4250 is not a leader); the new task's process has 2 threads
+      expect([it.getUint32(0, true), it.getUint32(4, true), it.getUint32(8, true)], e).toEqual([3, 1 + 77 + 4242, 2]);
+    }
+  });
+
   it('bpf_loop and bpf_for users run on every engine', async () => {
     const loop = await program('callbacks.o', 'loop_sum');
     const forSum = await program('iterators.o', 'for_sum');

@@ -24,7 +24,7 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
   'execsnoop.o': { exec_btf: ['accept'], exec_tp: ['accept'] },
   'unlink_fentry.o': { unlink_entry: ['accept'], unlink_exit: ['accept'] },
   'lsm_iter.o': { deny_nothing: ['accept'], dump_task: ['accept'] },
-  'kernel_objects.o': { open_path: ['accept'], whoami: ['accept'], masks: ['accept'], parent_index: ['reject', 'invalid access to map value, value_size=128 off=128 size=8'] },
+  'kernel_objects.o': { open_path: ['accept'], whoami: ['accept'], masks: ['accept'], kprobe_unlink: ['accept'], kretprobe_unlink: ['accept'], raw_exec: ['accept'], count_tasks: ['accept'], parent_index: ['reject', 'invalid access to map value, value_size=128 off=128 size=8'] },
   'task_kfuncs.o': {
     acquire_release: ['accept'],
     from_pid_rcu: ['accept'],

@@ -8,7 +8,7 @@ import type { Program } from '../../isa/program.js';
 import type { HelperEnv } from '../env.js';
 import type { WorldDescription } from './description.js';
 import { instantiateWorld, taskOfWorld, worldBtf } from './instance.js';
-import { addTracingContext, attachTarget, hasBtfContext, iterObjects, tracingArgs } from './tracing-args.js';
+import { addTracingContext, attachTarget, fillKprobeRegs, fillRawTpArgs, hasBtfContext, iterObjects, tracingArgs } from './tracing-args.js';
 import { WorldError } from './world.js';
 
 export { parseWorldJson, parseWorldDescription, mergeWorlds, type WorldDescription, type ObjectDescription, type FieldValue } from './description.js';
@@ -44,6 +44,8 @@ export function prepareKernelRun(env: HelperEnv, program: Program, input: Kernel
     env.kernel = w;
     env.task = taskOfWorld(w, env.task);
     env.mem.probeLoads = true;
+    if (program.type === 'kprobe' && env.ctxRegion && !input.ctx) fillKprobeRegs(w, program, env.mem.bytes[env.ctxRegion]!, input.kernelObjects?.args, input.kernelObjects?.ret);
+    if ((program.type === 'raw_tracepoint' || program.type === 'raw_tracepoint_writable') && env.ctxRegion && !input.ctx) fillRawTpArgs(w, program, env.mem.bytes[env.ctxRegion]!, input.kernelObjects?.args);
     if (!btfCtx || !wantCtx) return 0;
     if (input.ctx) return addTracingContext(env.mem, input.ctx.slice());
     const t = attachTarget(w, { ...program, expectedAttachType: expectedAttachType ?? program.expectedAttachType ?? 0 });

@@ -10,6 +10,7 @@ import type { Program } from '../../isa/program.js';
 import { ATTACH_TYPES } from '../../loader/section-types.js';
 import { type TracingTarget, isBtfCtxProgram, tracingTarget } from '../../verifier/tracing-ctx.js';
 import { type CtxHandler, type Memory, MemoryFault } from '../memory.js';
+import { PT_REGS_PARM, PT_REGS_RC } from '../context/tracing.js';
 import type { FieldValue } from './description.js';
 import { composite, memberPath, pointee, writeInt } from './layout.js';
 import { type KernelObject, type KernelWorld, WorldError } from './world.js';
@@ -71,6 +72,46 @@ export function tracingArgs(w: KernelWorld, t: TracingTarget, args: readonly Fie
   });
   if (t.retSlot && ret !== undefined) writeInt(bytes, t.params.length * 8, 8, argValue(w, t.ret, ret, 'ret'));
   return bytes;
+}
+
+/**
+ * kprobe / kretprobe over the world: PT_REGS_PARM1..6 from "args" (typed by the probed function's
+ * BTF prototype when the kernel has it: a missing pointer argument is the world's object, as for
+ * fentry) and, for kretprobes, the return register from "ret". Writes into the pt_regs bytes.
+ */
+export function fillKprobeRegs(w: KernelWorld, program: Program, regs: Uint8Array, args: readonly FieldValue[] | undefined, ret: FieldValue | undefined): void {
+  const fname = program.attachTo?.split('+')[0];
+  const fn = fname ? w.btf.find(fname, 'func')[0] : undefined;
+  const proto = fn?.kind === 'func' ? w.btf.skipMods(fn.type) : undefined;
+  const params = proto?.kind === 'func_proto' ? proto.params : [];
+  if (args && args.length > PT_REGS_PARM.length) throw new WorldError(`args: ${args.length} values, but pt_regs passes ${PT_REGS_PARM.length} arguments`);
+  for (let i = 0; i < PT_REGS_PARM.length; i++) {
+    const type = params[i]?.type;
+    const given = args?.[i];
+    let v: bigint | undefined;
+    if (given !== undefined) v = type !== undefined ? argValue(w, type, given, `args[${i}]`) : w.pointerValue(given, 0, `args[${i}]`);
+    else if (type !== undefined) v = defaultArg(w, type, i);
+    if (v !== undefined) writeInt(regs, PT_REGS_PARM[i]!, 8, v);
+  }
+  if (ret !== undefined && program.section.startsWith('kretprobe')) writeInt(regs, PT_REGS_RC, 8, proto?.kind === 'func_proto' ? argValue(w, proto.type, ret, 'ret') : w.pointerValue(ret, 0, 'ret'));
+}
+
+/**
+ * raw_tp (BPF_PROG_TYPE_RAW_TRACEPOINT) over the world: args[] from "args", typed by the
+ * tracepoint's btf_trace_NAME prototype when the kernel has it (missing pointers default as
+ * for tp_btf). Writes into the u64 args[] bytes.
+ */
+export function fillRawTpArgs(w: KernelWorld, program: Program, slots: Uint8Array, args: readonly FieldValue[] | undefined): void {
+  const t = tracingTarget(w.btf, 'tracing', ATTACH_TYPES.trace_raw_tp, program.attachTo);
+  const params = typeof t === 'string' ? [] : t.params;
+  const n = Math.min(slots.length / 8, Math.max(params.length, args?.length ?? 0));
+  if (args && args.length > slots.length / 8) throw new WorldError(`args: ${args.length} values for a raw tracepoint's ${slots.length / 8} slots`);
+  for (let i = 0; i < n; i++) {
+    const type = params[i]?.type;
+    const given = args?.[i];
+    const v = given !== undefined ? (type !== undefined ? argValue(w, type, given, `args[${i}]`) : w.pointerValue(given, 0, `args[${i}]`)) : type !== undefined ? defaultArg(w, type, i) : 0n;
+    writeInt(slots, i * 8, 8, v);
+  }
 }
 
 /** One argument: pointers as in field values, integers sign-extended to the 64-bit slot. */

@@ -12,6 +12,7 @@ import { type KernelObject, type KernelWorld, kernelWorld } from '../kernel-obje
 import { memberPath, readInt, writeInt } from '../kernel-objects/layout.js';
 import type { HelperFn } from '../helpers/impl/common.js';
 import { setKfuncInt } from './args.js';
+import { iterTaskDestroy, iterTaskNew, iterTaskNext } from './iter-task.js';
 
 /** The world object argument `n` points to (at its start), else a bad_call naming the kfunc. */
 function objectArg(env: HelperEnv, n: number, kfunc: string, type?: string): KernelObject {
@@ -125,4 +126,5 @@ export const OBJECT_KFUNCS: Record<string, HelperFn> = {
   bpf_cpumask_set_cpu: cpumaskSetCpu, bpf_cpumask_clear_cpu: cpumaskClearCpu, bpf_cpumask_test_cpu: cpumaskTestCpu,
   bpf_cpumask_setall: cpumaskSetall, bpf_cpumask_clear: cpumaskClear, bpf_cpumask_empty: cpumaskEmpty,
   bpf_cpumask_weight: cpumaskWeight, bpf_cpumask_first: cpumaskFirst,
+  bpf_iter_task_new: iterTaskNew, bpf_iter_task_next: iterTaskNext, bpf_iter_task_destroy: iterTaskDestroy,
 };

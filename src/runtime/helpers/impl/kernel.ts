@@ -44,3 +44,4 @@ export const dPath: HelperFn = (env) => {
   buf[path.length] = 0;
   setR0Int(env, path.length + 1);
 };
+

@@ -39,10 +39,15 @@ function packedArgs(env: HelperEnv, n: number): bigint[] | null {
   return Array.from({ length: len / 8 }, (_, i) => dv.getBigUint64(i * 8, true));
 }
 
+/** The text of (fmt, fmt_size, data, data_len) in arguments n..n+3; null for a bad format or argument array. */
+function formatPacked(env: HelperEnv, n: number): string | null {
+  const fmt = fmtAt(env, arg(env, n), argNum(env, n + 1));
+  const args = packedArgs(env, n + 2);
+  return fmt === null || args === null ? null : format(env, fmt, args);
+}
+
 export const traceVprintk: HelperFn = (env) => {
-  const fmt = fmtAt(env, arg(env, 1), argNum(env, 2));
-  const args = packedArgs(env, 3);
-  const text = fmt === null || args === null ? null : format(env, fmt, args);
+  const text = formatPacked(env, 1);
   if (text === null) { setR0Int(env, EINVAL); return; }
   emit(env, text);
   setR0Int(env, text.length);
@@ -71,9 +76,7 @@ function seqEmit(env: HelperEnv, text: string): void {
 
 /** bpf_seq_printf(seq, fmt, fmt_size, data, data_len): 0, or -EINVAL for a bad format or argument array. */
 export const seqPrintf: HelperFn = (env) => {
-  const fmt = fmtAt(env, arg(env, 2), argNum(env, 3));
-  const args = packedArgs(env, 4);
-  const text = fmt === null || args === null ? null : format(env, fmt, args);
+  const text = formatPacked(env, 2);
   if (text === null) { setR0Int(env, EINVAL); return; }
   seqEmit(env, text);
   setR0Int(env, 0);
