@@ -172,12 +172,12 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   };
 
   const M = new PathMachine(T, program);
-  const solver = new Z.Solver();
-  solver.set('timeout', timeoutMs);
+  const prefixes = new Z.Solver();
+  prefixes.set('timeout', timeoutMs);
   let asserted = 0;
   const assertNew = (): boolean => {
     const had = asserted;
-    for (; asserted < M.constraints.length; asserted++) solver.add(M.constraints[asserted]!);
+    for (; asserted < M.constraints.length; asserted++) prefixes.add(M.constraints[asserted]!);
     return asserted > had;
   };
   const n = fp.path.length;
@@ -193,7 +193,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
         return done();
       }
       if (!assertNew()) continue;
-      const pre = await solver.check();
+      const pre = await prefixes.check();
       if (pre === 'unsat') {
         ex.check = 'rule';
         ex.feasible = false;
@@ -213,7 +213,11 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     return done();
   }
   ex.check = j.class;
-  assertNew();
+  // the whole path in a fresh solver: Z3 solves a one-shot query with its bit-vector preprocessing,
+  // which the incremental mode the prefix checks put their solver in does without
+  const solver = new Z.Solver();
+  solver.set('timeout', timeoutMs);
+  for (const c of M.constraints) solver.add(c);
   solver.add(j.cond);
   const res = await solver.check();
   if (res === 'unknown') { ex.reason = `undecided: Z3 gave no answer within ${timeoutMs} ms (${j.what})`; return done(); }
