@@ -33,7 +33,8 @@ export async function loadExplainer(): Promise<Explainer | null> {
   if (explainer !== undefined) return explainer;
   try {
     const mod = await import('../smt/explain/index.js');
-    explainer = async (p, o, verified) => mod.explainProgram(p, { verify: o, fix: true, ...(verified && { verified }) });
+    // a report is built in seconds: a long failing path gets 10 s of prefix checks, then says the bound it reached
+    explainer = async (p, o, verified) => mod.explainProgram(p, { verify: o, fix: true, pathBudgetMs: 10_000, ...(verified && { verified }) });
   } catch {
     explainer = null;
   }

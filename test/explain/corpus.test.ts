@@ -2,7 +2,7 @@
  * Every rejected corpus entry gets an explanation: a real failure with a witness that replays
  * on the checked VM (memory errors fault at the rejected instruction; returns leave the allowed
  * range; other rules: a feasible path to the instruction), or a false alarm with the imprecise
- * instruction, or -- only for static rules and paths beyond the unroll bound -- a stated reason.
+ * instruction, or -- only for static rules, explorations without a failing path and paths beyond the time bound -- a stated reason.
  */
 import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -16,7 +16,7 @@ import { closeExplain, explainProgram } from '../../src/smt/explain/index.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const rejected = findEntries(resolve(root, 'corpus')).filter((e) => e.expect.verdict === 'reject');
 /** Why an entry may stay undecided: rules checked before any path exists, a path past the bound, or a construct the verifier itself does not model. */
-const UNDECIDED_REASONS = /static rule checked before any path|unroll bound|construct bpflab does not model/;
+const UNDECIDED_REASONS = /static rule checked before any path|gave no failing path|bound reached|construct bpflab does not model/;
 const outcomes = { feasible: [] as string[], infeasible: [] as string[], undecided: [] as string[] };
 /** Real bounds, NULL and leak rejections (a packet pointer a helper invalidated counts as bounds: its fix is a bounds re-check). */
 const FIXABLE = new Set(['packet_oob', 'map_value_oob', 'stack_oob', 'mem_oob', 'unbounded_access', 'null_pointer', 'reference_leak']);

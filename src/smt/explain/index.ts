@@ -30,10 +30,19 @@ export type { Imprecision } from './imprecision.js';
 export type { Fix } from './fix.js';
 export type { Site } from './sites.js';
 
-/** Longest path explain encodes (a path through a loop is already unrolled; longer ones are undecided). */
-export const MAX_PATH = 20_000;
-/** Explorations longer than this are not re-run with a log (their failing path is beyond the bound anyway). */
+/**
+ * Longest path explain encodes (a path through a loop is already unrolled): the verifier's own
+ * limit, so every failing path it reports is in reach; time (PATH_BUDGET_MS) is the real bound.
+ */
+export const MAX_PATH = 1_000_000;
+/** Paths longer than this are encoded in pieces of this many steps, one solver checking each prefix. */
+export const PREFIX_STEPS = 5_000;
+/** Time for encoding and checking a long path's prefixes; when spent, the answer is undecided with the steps reached. */
+export const PATH_BUDGET_MS = 60_000;
+/** Explorations longer than this are not re-run for the failing path's states (the imprecision search goes without them). */
 const MAX_LOGGED = 100_000;
+/** Path steps the imprecision search may re-execute in all (each probe runs the whole path again). */
+const IMPRECISION_STEPS = 400_000;
 /** Z3 budget per query. */
 export const SOLVER_TIMEOUT_MS = 10_000;
 
@@ -68,7 +77,7 @@ export interface Explanation {
   /** With `fix`: candidate patches, each re-verified and with the counterexample replayed. */
   fixes?: Fix[];
   /** Limits this answer was computed under. */
-  bound: { maxPathLength: number; solverTimeoutMs: number; maxPacket: number };
+  bound: { maxPathLength: number; prefixSteps: number; pathBudgetMs: number; solverTimeoutMs: number; maxPacket: number };
   ms: number;
 }
 
@@ -79,15 +88,17 @@ export interface ExplainOptions {
   noImprecision?: boolean;
   /** Propose patches and verify them (`explain --fix`). */
   fix?: boolean;
+  /** Time for encoding and checking a long path prefix by prefix (default PATH_BUDGET_MS). */
+  pathBudgetMs?: number;
   /** The result of `verify(program, verify)` when the caller has it (a report): saves the first run. */
   verified?: VerifyResult;
 }
 
-function base(p: Program, r: VerifyResult, timeoutMs: number): Explanation {
+function base(p: Program, r: VerifyResult, timeoutMs: number, pathBudgetMs: number): Explanation {
   return {
     name: p.name, section: p.section, type: p.type, verdict: r.verdict, error: r.error, path: [],
     feasible: null, reason: '', check: null, witness: null, replay: null, imprecision: null,
-    bound: { maxPathLength: MAX_PATH, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
+    bound: { maxPathLength: MAX_PATH, prefixSteps: PREFIX_STEPS, pathBudgetMs, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
   };
 }
 
@@ -121,7 +132,8 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   let r = opts.verified ?? verify(program, { ...opts.verify, log: false, pathStates: false });
   if (r.verdict === 'reject' && r.error && r.processed <= MAX_LOGGED && !r.pathStates && r.log === undefined)
     r = { ...verify(program, { ...opts.verify, log: false, pathStates: true }), ms: r.ms };
-  const ex = base(program, r, timeoutMs);
+  const budget = opts.pathBudgetMs ?? PATH_BUDGET_MS;
+  const ex = base(program, r, timeoutMs, budget);
   const done = (): Explanation => { ex.ms = Number((performance.now() - t0).toFixed(1)); return ex; };
   if (r.verdict === 'accept' || !r.error) { ex.reason = 'accepted: nothing to explain'; return done(); }
   const err = r.error;
@@ -134,8 +146,8 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     ex.path = [];
     return done();
   }
-  if (err.kind === 'too_large' || r.processed > MAX_LOGGED) {
-    ex.reason = `undecided: the verifier processed ${r.processed} instructions; paths longer than ${MAX_PATH} instructions are not encoded (loop unroll bound)`;
+  if (err.kind === 'too_large' || (r.processed > MAX_LOGGED && !r.path?.length)) {
+    ex.reason = `undecided: the verifier processed ${r.processed} instructions and gave no failing path to encode`;
     return done();
   }
   const fp = failingPath(r, err);
@@ -146,7 +158,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     if (opts.fix && ex.feasible !== null) ex.fixes = proposeFixes(program, r, ex.path, ex.witness, { ...opts.verify });
     return done();
   };
-  if (fp.path.length > MAX_PATH) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the unroll bound of ${MAX_PATH}`; return done(); }
+  if (fp.path.length > MAX_PATH) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the bound of ${MAX_PATH}`; return done(); }
 
   const z3 = await loadZ3();
   z3Loaded = true;
@@ -160,8 +172,39 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   };
 
   const M = new PathMachine(T, program);
+  const prefixes = new Z.Solver();
+  prefixes.set('timeout', timeoutMs);
+  let asserted = 0;
+  const assertNew = (): boolean => {
+    const had = asserted;
+    for (; asserted < M.constraints.length; asserted++) prefixes.add(M.constraints[asserted]!);
+    return asserted > had;
+  };
+  const n = fp.path.length;
+  const deadline = performance.now() + budget;
   let j: Judgement;
   try {
+    // bounded model checking along a long path: encode it in pieces into one solver and stop at
+    // the first prefix no input can follow (the failing step is then unreachable: a false alarm)
+    for (let end = Math.min(PREFIX_STEPS, n - 1); end < n - 1; end = Math.min(end + PREFIX_STEPS, n - 1)) {
+      M.advance(fp.path, end);
+      if (performance.now() > deadline) {
+        ex.reason = `undecided: bound reached: ${end} of the path's ${n} steps encoded and satisfiable within ${budget} ms`;
+        return done();
+      }
+      if (!assertNew()) continue;
+      const pre = await prefixes.check();
+      if (pre === 'unsat') {
+        ex.check = 'rule';
+        ex.feasible = false;
+        ex.reason = `false alarm: no input takes this path to pc ${err.pc}: its first ${end} of ${n} steps cannot all happen (bounded model checking, prefix by prefix)`;
+        return withFixes();
+      }
+      if (pre === 'unknown') {
+        ex.reason = `undecided: bound reached: Z3 gave no answer within ${timeoutMs} ms on the path's first ${end} of ${n} steps`;
+        return done();
+      }
+    }
     M.run(fp.path);
     j = judge(M, err);
   } catch (e) {
@@ -170,6 +213,8 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     return done();
   }
   ex.check = j.class;
+  // the whole path in a fresh solver: Z3 solves a one-shot query with its bit-vector preprocessing,
+  // which the incremental mode the prefix checks put their solver in does without
   const solver = new Z.Solver();
   solver.set('timeout', timeoutMs);
   for (const c of M.constraints) solver.add(c);
@@ -221,7 +266,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   const before = opts.noImprecision ? [] : fp.before();
   if (before.length === fp.path.length) {
     try {
-      ex.imprecision = await findImprecision(T, program, fp.path, before, err, check);
+      ex.imprecision = await findImprecision(T, program, fp.path, before, err, check, Math.max(4, Math.min(200, Math.floor(IMPRECISION_STEPS / n))));
     } catch (e) {
       if (!(e instanceof Undecided)) throw e;
     }

@@ -218,11 +218,25 @@ export class PathMachine {
 
   /** Executes path[0 .. n-2]; the last pc is the failing instruction, left for the caller to judge. */
   run(path: readonly number[], before?: (i: number) => void): void {
-    for (let i = 0; i + 1 < path.length; i++) {
+    this.advance(path, path.length - 1, before);
+    this.arrive(path, before);
+  }
+
+  /** Path steps executed so far (advance continues from here). */
+  private executed = 0;
+
+  /** Executes path steps [executed, end): a long path is encoded in pieces, the solver checking each prefix. */
+  advance(path: readonly number[], end: number, before?: (i: number) => void): void {
+    for (let i = this.executed; i < end && i + 1 < path.length; i++) {
       this.record(path[i]!);
       before?.(i);
       this.step(path[i]!, path[i + 1]!);
+      this.executed = i + 1;
     }
+  }
+
+  /** Records the arrival at the failing instruction (after advance reached it). */
+  arrive(path: readonly number[], before?: (i: number) => void): void {
     this.record(path[path.length - 1]!);
     before?.(path.length - 1);
   }
