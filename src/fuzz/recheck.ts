@@ -53,7 +53,7 @@ export function makeRecheck(o: RecheckOptions): (f: Finding) => string | null {
         }
       }
       if (useKernel && f.oracle === 'embed' && kernelComparable(f.program)) {
-        const d = kernelResultDiff(f.program, f.input, o.vm);
+        const d = kernelResultDiff(f.program, f.input, o.vm, undefined, cx.verdict().r0Pointer === true);
         if (d) return `the VM and the kernel disagree on this run (${d.message})`;
       }
     }

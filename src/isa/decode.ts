@@ -12,6 +12,15 @@ export interface DecodeOptions {
   validate?: boolean;
 }
 
+export interface ValidateOptions {
+  /**
+   * Also refuse reserved fields that are set (default true). Loaders of programs for the verifier
+   * pass false: the kernel judges those encodings itself, most only where exploration reaches
+   * them, so a reserved field in dead code is no error.
+   */
+  reservedFields?: boolean;
+}
+
 /** Decodes raw little-endian bytecode into instruction slots. */
 export function decodeInsns(bytes: Uint8Array, opts: DecodeOptions = {}): Insn[] {
   if (bytes.length % 8 !== 0)
@@ -47,7 +56,8 @@ export function encodeInsns(insns: readonly Insn[]): Uint8Array {
  * its second half, jumps inside the program and not into the middle of an ld_imm64.
  * Throws a DecodeError naming the pc.
  */
-export function validateInsns(insns: readonly Insn[]): void {
+export function validateInsns(insns: readonly Insn[], opts: ValidateOptions = {}): void {
+  const fields = opts.reservedFields !== false;
   const n = insns.length;
   if (n === 0) throw new InputError('empty', 'program has no instructions');
   const second = new Uint8Array(n); // 1 where the slot is the second half of an ld_imm64
@@ -56,19 +66,19 @@ export function validateInsns(insns: readonly Insn[]): void {
     if (ins.code === BPF_LD_IMM64) {
       const next = insns[pc + 1];
       if (!next) throw new DecodeError('truncated', pc, 'ld_imm64 without its second half (last instruction)');
-      if (next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0)
+      if (fields && (next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0))
         throw new DecodeError('reserved_field', pc, 'invalid BPF_LD_IMM insn: second half has reserved fields set');
       const bad = checkInsn(ins);
-      if (bad) throw new DecodeError(bad.kind, pc, bad.reason);
+      if (bad && (fields || bad.kind !== 'reserved_field')) throw new DecodeError(bad.kind, pc, bad.reason);
       // The kernel (resolve_pseudo_ldimm64) wants the upper half 0 for map fd / map index loads.
-      if ((ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_IDX) && next.imm !== 0)
+      if (fields && (ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_IDX) && next.imm !== 0)
         throw new DecodeError('reserved_field', pc, 'unrecognized bpf_ld_imm64 insn: a map reference with a non-zero upper half');
       second[pc + 1] = 1;
       pc++;
       continue;
     }
     const bad = checkInsn(ins);
-    if (bad) throw new DecodeError(bad.kind, pc, bad.reason);
+    if (bad && (fields || bad.kind !== 'reserved_field')) throw new DecodeError(bad.kind, pc, bad.reason);
   }
   for (let pc = 0; pc < n; pc++) {
     if (second[pc]) continue;

@@ -12,7 +12,7 @@ import { requiredAttachType } from './section-types.js';
  */
 export function validateAssembled(insns: Program['insns'], lines: readonly number[], where: string): void {
   try {
-    validateInsns(insns);
+    validateInsns(insns, { reservedFields: false });
   } catch (e) {
     if (e instanceof DecodeError) throw new InputError(e.kind, `${where}:${lines[e.pc] ?? '?'}: ${e.message}`);
     if (e instanceof InputError) throw new InputError(e.kind, `${where}: ${e.message}`);

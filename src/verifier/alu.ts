@@ -9,7 +9,7 @@ import type { AluOp } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
 import { markPrecise } from './precision.js';
-import { copyReg, newReg, type Reg } from './state.js';
+import { cloneState, copyReg, newReg, type Reg } from './state.js';
 
 /** bpf_alu_string: operator spellings in messages. */
 const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -33,7 +33,7 @@ export function checkAlu(env: Env, ins: Insn): void {
   if (o === op.BPF_NEG || o === op.BPF_END) {
     const dst = env.readReg(ins.dst);
     env.writeReg(ins.dst);
-    if (dst.type !== T.SCALAR) { env.markUnknown(dst); return; }
+    if (dst.type !== T.SCALAR) { env.usesAddress = true; env.markUnknown(dst); return; }
     if (o === op.BPF_NEG) env.markScalar(dst, d.neg(!alu64, dst.v));
     else {
       const kind = alu64 ? 'bswap' : op.srcBit(ins.code) === op.BPF_TO_BE ? 'be' : 'le';
@@ -60,17 +60,24 @@ export function checkAlu(env: Env, ins: Insn): void {
           const id = noSext ? src.id : 0;
           env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16 | 32, false));
           dst.id = id;
-        } else env.markUnknown(dst);
+        } else { env.usesAddress = true; env.markUnknown(dst); }
       } else {
         // w1 = w2 (or movsx): a pointer's low half is a meaningless scalar (privileged).
-        if (src.type !== T.SCALAR) env.markUnknown(dst);
+        if (src.type !== T.SCALAR) { env.usesAddress = true; env.markUnknown(dst); }
         else if (ins.off === 0) {
           const keep = d.umax(src.v) <= 0xffffffffn;
           if (keep && !src.id && !d.isConst(src.v)) src.id = env.newId();
           const id = keep ? src.id : 0;
           env.markScalar(dst, d.mov32(src.v));
           dst.id = id;
-        } else env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16, true));
+        } else {
+          // w1 = (s8/s16) w2: as for r1 = (sN) r2, a value that no sign extension changes stays linked.
+          const noSext = d.umax(src.v) < 1n << BigInt(ins.off - 1);
+          if (noSext && !src.id && !d.isConst(src.v)) src.id = env.newId();
+          const id = noSext ? src.id : 0;
+          env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16, true));
+          dst.id = id;
+        }
       }
     } else {
       const dst = env.writeReg(ins.dst);
@@ -106,9 +113,35 @@ export function checkAlu(env: Env, ins: Insn): void {
     else { markPrecise(env, 1 << ins.dst); adjustPtr(env, ins, o, alu64, src, dst, dst); }
     return;
   }
+  if ((o === op.BPF_AND || o === op.BPF_OR) && d.isConst(src.v)) maybeForkScalars(env, ins.dst, dst);
   const name: AluOp = signedDiv ? (o === op.BPF_DIV ? 'sdiv' : 'smod') : aop;
   const v = d.alu(name, !alu64, dst.v, src.v);
   env.markScalar(dst, v);
+}
+
+/**
+ * maybe_fork_scalars: a scalar in [-1, 0] (64-bit, else its s32 half) ANDed or ORed with a
+ * constant is the "gzip trick" clang makes of a select; the kernel explores it as two states,
+ * this one with -1 and a pushed one that redoes the instruction with 0.
+ */
+function maybeForkScalars(env: Env, dstno: number, dst: Reg): void {
+  const d = env.dom;
+  let alu32: boolean;
+  if (d.smin(dst.v) === -1n && d.smax(dst.v) === 0n) alu32 = false;
+  else if (BigInt.asIntN(32, d.s32min(dst.v)) === -1n && BigInt.asIntN(32, d.s32max(dst.v)) === 0n) alu32 = true;
+  else return;
+  const branch = cloneState(env.cur);
+  branch.pc = env.pc;
+  branch.prevPc = env.pc;
+  const other = branch.frames[branch.frames.length - 1]!.regs[dstno]!;
+  if (alu32) {
+    other.v = d.known32(other.v, 0n);
+    dst.v = d.known32(dst.v, -1n);
+  } else {
+    env.markKnown(other, 0n);
+    env.markKnown(dst, -1n);
+  }
+  env.pushBranch(branch);
 }
 
 /** adjust_ptr_min_max_vals: pointer +/- scalar; `out` may alias either operand. */
@@ -123,7 +156,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
   const umax = d.umax(off.v);
   if ((known && (smin !== smax || umin !== umax)) || smin > smax || umin > umax) { env.markUnknown(out); return; }
   if (!alu64) {
-    if (o === op.BPF_SUB) { env.markUnknown(out); return; }
+    if (o === op.BPF_SUB) { env.usesAddress = true; env.markUnknown(out); return; }
     env.reject('pointer_arithmetic', `R${dstno} 32-bit pointer arithmetic prohibited`);
   }
   if (ptr.type & MAYBE_NULL)

@@ -7,9 +7,9 @@
 import { mayPointToSpinLock } from './locks.js';
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
-import type { JmpOp, Scalar } from './domains/index.js';
+import { flipOpcode, type JmpOp, type Scalar } from './domains/index.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, T, base } from './reg-types.js';
+import { MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
 import { LINKED, LINKED_SPILL, markPrecise } from './precision.js';
 import { cloneState, newReg, type Reg, type VState } from './state.js';
 
@@ -54,6 +54,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
 
   let pred = -1;
   if (dst.type === T.SCALAR && src.type === T.SCALAR) pred = d.branch(jop, jmp32, dst.v, src.v);
+  else if (!jmp32 && pktAny(dst) && pktAny(src)) pred = pktPtrBranchTaken(dst, src, jop);
   else if (!jmp32 && (jop === 'jeq' || jop === 'jne')) {
     // A pointer that cannot be NULL compared with 0.
     const [p, z] = dst.type === T.SCALAR ? [src, dst] : [dst, src];
@@ -68,6 +69,12 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     env.cur.pc = pred === 1 ? target : next;
     return;
   }
+  // Both paths open on a pointer's value (not a NULL check, not packet bounds): an address decides.
+  if (dst.type !== T.SCALAR || src.type !== T.SCALAR) {
+    const pkt = (r: Reg): boolean => isPacketPtr(r.type) || r.type === T.PTR_TO_PACKET_END;
+    const nullCheck = !jmp32 && (jop === 'jeq' || jop === 'jne') && ((dst.type & MAYBE_NULL && env.isNull(src)) || (src.type & MAYBE_NULL && env.isNull(dst)));
+    if (!nullCheck && !(pkt(dst) && pkt(src))) env.usesAddress = true;
+  }
   // Registers linked by id to the compared ones are refined too: remember them for backtracking.
   const linked = linkedMask(env, dst, x ? src : null);
   if (linked) env.histExtra = linked;
@@ -81,7 +88,13 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   let takenFeasible = true;
   let fallFeasible = true;
 
-  if (dst.type === T.SCALAR && src.type === T.SCALAR) {
+  if (x && ins.src === ins.dst && dst.type === T.SCALAR) {
+    // One register compared with itself: the kernel refines it in place (reg_set_min_max with
+    // both operands the same register); neither side is ever found dead.
+    const { taken, fall } = d.refineSelf(jop, jmp32, dst.v);
+    applyRefined(env, other, ins.dst, -1, taken, taken);
+    applyRefined(env, env.cur, ins.dst, -1, fall, fall);
+  } else if (dst.type === T.SCALAR && src.type === T.SCALAR) {
     const { taken, fall: exact } = d.refine(jop, jmp32, dst.v, src.v);
     const fall = env.opts.plantedBug === 'jgt-fall-as-jlt' && jop === 'jgt' ? d.refine('jlt', jmp32, dst.v, src.v).taken : exact;
     takenFeasible = feasible(env, taken);
@@ -170,7 +183,33 @@ function inferNotNull(env: Env, jop: JmpOp, ins: Insn, dst: Reg, src: Reg, fall:
   markNotNull(env, regOf(st, src.type & MAYBE_NULL ? ins.src : ins.dst));
 }
 
-/** try_match_pkt_pointers + find_good_pkt_pointers. */
+/** mark_pkt_end's ranges: the pointer is at (>=) or beyond (>) the packet's end. */
+const AT_PKT_END = -1;
+const BEYOND_PKT_END = -2;
+
+const pktAny = (r: Reg): boolean => r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META || r.type === T.PTR_TO_PACKET_END;
+
+/** is_pkt_ptr_branch_taken: a packet pointer known at or beyond the end decides its compare with pkt_end. */
+function pktPtrBranchTaken(dst: Reg, src: Reg, jopIn: JmpOp): number {
+  let jop = jopIn;
+  let pkt: Reg;
+  if (src.type === T.PTR_TO_PACKET_END) pkt = dst;
+  else if (dst.type === T.PTR_TO_PACKET_END) {
+    pkt = src;
+    jop = flipOpcode(jop) as JmpOp;
+  } else return -1;
+  if (pkt.range >= 0) return -1;
+  switch (jop) {
+    case 'jle': case 'jgt':
+      return pkt.range === BEYOND_PKT_END ? (jop === 'jgt' ? 1 : 0) : -1;
+    case 'jlt': case 'jge':
+      return pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END ? (jop === 'jge' ? 1 : 0) : -1;
+    default:
+      return -1;
+  }
+}
+
+/** try_match_pkt_pointers + find_good_pkt_pointers + mark_pkt_end. */
 function matchPacketPointers(env: Env, jop: JmpOp, ins: Insn, dst: Reg, src: Reg, other: VState): void {
   const isInitPkt = (r: Reg): boolean => r.type === T.PTR_TO_PACKET && r.off === 0 && env.dom.constValue(r.v) === 0n;
   const pktVsEnd = (p: Reg, e: Reg): boolean =>
@@ -198,6 +237,9 @@ function matchPacketPointers(env: Env, jop: JmpOp, ins: Insn, dst: Reg, src: Reg
       default: return;
     }
   } else return;
+  // The other side learns the pointer is at (pkt >= end) or beyond (pkt > end) the end (mark_pkt_end: that register only).
+  const endSide = regOf(onTaken ? env.cur : other, pktRegno);
+  if (endSide.type === T.PTR_TO_PACKET) endSide.range = open ? AT_PKT_END : BEYOND_PKT_END;
   const st = onTaken ? other : env.cur;
   const p = regOf(st, pktRegno);
   if (p.off < 0 || (p.off === 0 && open)) return;

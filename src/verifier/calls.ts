@@ -457,6 +457,7 @@ export function checkExit(env: Env): boolean {
     if (r0.type !== T.SCALAR) env.reject('pointer_leak', `At subprogram exit the register R0 is not a scalar value (${typeName(r0.type)})`);
     return true;
   }
+  if (!asyncRet && r0.type !== T.SCALAR) env.exitR0Pointer = true;
   const target = asyncRet ? undefined : env.tracingTarget();
   const btfSpec = target ? btfProgRetRange(env.kernelBtf(), env.prog.type, target) : undefined;
   const spec = asyncRet ? { min: Number(asyncRet[0]), max: Number(asyncRet[1]) } : target ? btfSpec : returnRange(env.prog.type, env.prog.expectedAttachType);

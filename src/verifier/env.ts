@@ -73,6 +73,10 @@ export class Env {
   curStates = 0;
   peakStates = 0;
   maxStatesPerInsn = 0;
+  /** Some path ends the program with a pointer in R0 (root may return one; its value is the machine's). */
+  exitR0Pointer = false;
+  /** Some path branched on, or computed a scalar from, a pointer's value (an address: the machine's own). */
+  usesAddress = false;
   /** Counters since the last checkpoint (the kernel's loop heuristics). */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;

@@ -13,6 +13,8 @@ import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore, stackDepths } from './explore.js';
 import { liveRegisters } from './liveness.js';
 import { mapProgIncompatibility } from './map-record.js';
+import { pseudoBtfId } from './btf-access.js';
+import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
 import { subprogsMightSleep } from './might-sleep.js';
 import { usableFuncInfo } from './global-funcs.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
@@ -50,6 +52,10 @@ export interface VerifyResult {
   cfg: Cfg | null;
   /** Per subprogram, the stack depth the kernel reports (its log's `stack depth` line; see stackDepths). */
   stackDepth?: number[];
+  /** Accepted with a pointer in R0 at some exit of the main program: R0's value is then an address. */
+  r0Pointer?: boolean;
+  /** Accepted, and some path branches on or computes with an address (a pointer's value as a number). */
+  usesAddress?: boolean;
 }
 
 /**
@@ -91,9 +97,14 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
     case 0:
     case op.BPF_PSEUDO_FUNC:
       return;
-    case op.BPF_PSEUDO_BTF_ID:
+    case op.BPF_PSEUDO_BTF_ID: {
       if (next!.imm !== 0) fail(`module BTF objects (fd ${next!.imm}) are not modelled by bpflab`);
+      // check_pseudo_btf_id runs here, up front, reached or not (without the target's BTF it waits for exploration).
+      const btf = readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
+      const k = typeof btf === 'string' ? undefined : pseudoBtfId(btf, ins.imm);
+      if (typeof k === 'string') fail(k);
       return;
+    }
     case op.BPF_PSEUDO_MAP_FD:
     case op.BPF_PSEUDO_MAP_IDX:
       if (next!.imm !== 0) fail('unrecognized bpf_ld_imm64 insn');
@@ -114,7 +125,8 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
     const off = next!.imm >>> 0;
     if (off >= 1 << 29) fail(`direct value offset of ${off} is not allowed`);
     if (m!.type !== 'array') fail('no direct value access support for this map type');
-    if (off >= m!.valueSize) throw new Reject(pc, 'map_value_oob', `invalid access to map value pointer, value_size=${m!.valueSize} off=${off}`);
+    // array_map_direct_value_addr: only a single-element array has one value to point at (-ENOTSUPP).
+    if (m!.maxEntries !== 1 || off >= m!.valueSize) throw new Reject(pc, 'map_value_oob', `invalid access to map value pointer, value_size=${m!.valueSize} off=${off}`);
   }
 }
 
@@ -220,6 +232,8 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     cfg,
   };
   if (env) res.stackDepth = stackDepths(env);
+  if (env?.exitR0Pointer) res.r0Pointer = true;
+  if (env?.usesAddress) res.usesAddress = true;
   if (failPath) {
     res.path = failPath.path;
     if (failPath.states) res.pathStates = failPath.states;

@@ -269,6 +269,24 @@ export function runAlu(h: Harness, st: OpStats, op: KAluOp | 'neg', alu32: boole
   }
 }
 
+/** A sign-extending move applied to one input, recorded in st. */
+export function runMovsx(h: Harness, st: OpStats, bits: 8 | 16 | 32, alu32: boolean, a: KReg, rand: () => number, samples: number): void {
+  const { O, D } = h;
+  const rk = O.movsx(bits, alu32, a);
+  const rb = h.toK(D.movsx(h.toReg(a), bits, alu32));
+  const c = h.compare(rb, rk, rand);
+  record(st, c);
+  const desc = (): string => `${st.op} a=${h.fmt(a)}: bpflab ${h.fmt(rb)} kernel ${h.fmt(rk)}`;
+  if (c.v === 'worse') note(st.worseExamples, desc());
+  if (c.v === 'better') note(st.betterExamples, desc());
+  for (const x of h.members(a, samples, rand)) {
+    const z = O.concreteMovsx(bits, alu32, x);
+    st.checkedMembers++;
+    if (!O.contains(rb, z)) { st.unsoundBpflab++; note(st.unsoundExamples, `bpflab loses ${z} = movsx(${x}): ${desc()}`); }
+    if (!O.contains(rk, z)) { st.unsoundKernel++; note(st.unsoundExamples, `oracle loses ${z} = movsx(${x}): ${desc()}`); }
+  }
+}
+
 export function runJmp(h: Harness, st: OpStats, op: KJmpOp, jmp32: boolean, a: KReg, b: KReg, rand: () => number, samples: number): void {
   const { O, D } = h;
   const dk = O.branchTaken(op, jmp32, a, b);
@@ -532,6 +550,8 @@ export function rowNames(): string[] {
   const out: string[] = [];
   for (const w of [64, 32]) for (const op of ALU_ROWS) out.push(`alu${w}.${op}`);
   out.push('neg64', 'neg32');
+  for (const b of [8, 16, 32]) out.push(`movsx64.s${b}`);
+  for (const b of [8, 16]) out.push(`movsx32.s${b}`);
   for (const s of ['', '32']) for (const op of JMP_ROWS) out.push(op + s);
   out.push('sync');
   return out;
@@ -541,10 +561,12 @@ function runRow(h: Harness, name: string, pairs: Iterable<[KReg, KReg]>, rand: (
   const st = newStats(name);
   const alu = /^alu(64|32)\.(\w+)$/.exec(name);
   const neg = /^neg(64|32)$/.exec(name);
+  const sx = /^movsx(64|32)\.s(8|16|32)$/.exec(name);
   const jmp = /^(j\w+?)(32)?$/.exec(name);
   for (const [a, b] of pairs) {
     if (alu) runAlu(h, st, alu[2] as KAluOp, alu[1] === '32', a, b, rand, samples);
     else if (neg) runAlu(h, st, 'neg', neg[1] === '32', a, b, rand, samples);
+    else if (sx) runMovsx(h, st, Number(sx[2]) as 8 | 16 | 32, sx[1] === '32', a, rand, samples);
     else if (name === 'sync') runSync(h, st, a, rand, samples);
     else if (jmp) runJmp(h, st, jmp[1] as KJmpOp, jmp[2] === '32', a, b, rand, samples);
   }
@@ -571,7 +593,7 @@ export function runComparison(opts: RunOptions): Row[] {
       opts.progress?.(row.op, 8);
       const pairs = function* (): Generator<[KReg, KReg]> {
         if (row.op === 'sync') { for (const r of raws) yield [r, r]; return; }
-        if (row.op.startsWith('neg')) { for (const v of vals) yield [v, v]; return; }
+        if (row.op.startsWith('neg') || row.op.startsWith('movsx')) { for (const v of vals) yield [v, v]; return; }
         for (const a of vals) for (const b of vals) yield [a, b];
       };
       row.w8 = runRow(h, row.op, pairs(), rand, opts.samples);

@@ -620,6 +620,85 @@ export class KernelOracle {
     return d;
   }
 
+  /**
+   * BPF_MOV with a sign-extension offset: r = (s8/s16/s32) r (coerce_reg_to_size_sx, no sync
+   * after it) and w = (s8/s16) w (coerce_subreg_to_size_sx, zext, sync). Sizes are in bits of
+   * the 64-bit kernel and scale with N.
+   */
+  movsx(bits64: 8 | 16 | 32, alu32: boolean, src: KReg): KReg {
+    const d = cloneK(src);
+    const bits = (bits64 * this.N) / 64;
+    if (!alu32) { this.coerceRegToSizeSx(d, bits); return d; }
+    this.coerceSubregToSizeSx(d, bits);
+    this.zext32To64(d);
+    this.regBoundsSync(d);
+    return d;
+  }
+
+  private sext(x: bigint, bits: number): bigint { return BigInt.asIntN(bits, x); }
+
+  /** coerce_reg_to_size_sx as 6.18.44 runs it (its fallback probed on the live kernel's log). */
+  coerceRegToSizeSx(r: KReg, bits: number): void {
+    if (this.tisConst(r.var)) { this.markKnown(r, this.sext(r.var.v, bits)); return; }
+    const b = BigInt(bits);
+    const top = (v: bigint): bigint => (this.u64(v) >> b) << b;
+    if (top(r.smax) === top(r.smin)) {
+      const a = this.sext(r.smax, bits);
+      const c = this.sext(r.smin, bits);
+      const mx = a > c ? a : c;
+      const mn = a > c ? c : a;
+      if ((mx >= 0n) === (mn >= 0n)) {
+        r.smin = mn; r.smax = mx; r.s32min = this.s32(mn); r.s32max = this.s32(mx);
+        r.umin = this.u64(mn); r.umax = this.u64(mx); r.u32min = this.u32(mn); r.u32max = this.u32(mx);
+        r.var = this.trange(this.u64(mn), this.u64(mx));
+        return;
+      }
+    }
+    const lo = -(1n << (b - 1n));
+    const hi = (1n << (b - 1n)) - 1n;
+    r.var = this.tunknown();
+    if (r.smin >= lo && r.smax <= hi) { this.regBoundsSync(r); return; }
+    if (bits === this.H || (r.s32min >= lo && r.s32max <= hi)) {
+      r.smin = r.s32min; r.smax = r.s32max; r.umin = 0n; r.umax = this.U64_MAX;
+      this.regBoundsSync(r);
+      return;
+    }
+    r.smin = lo; r.smax = hi; r.s32min = lo; r.s32max = hi;
+    r.umin = 0n; r.umax = this.U64_MAX; r.u32min = 0n; r.u32max = this.U32_MAX;
+  }
+
+  /** coerce_subreg_to_size_sx. */
+  coerceSubregToSizeSx(r: KReg, bits: number): void {
+    if (this.tisConst(r.var)) {
+      const c = this.sext(r.var.v, bits);
+      r.var = this.tconst(c);
+      r.s32min = this.s32(c); r.s32max = this.s32(c); r.u32min = this.u32(c); r.u32max = this.u32(c);
+      return;
+    }
+    const b = BigInt(bits);
+    const top = (v: bigint): bigint => (this.u32(v) >> b) << b;
+    if (top(r.s32max) === top(r.s32min)) {
+      const a = this.sext(r.s32max, bits);
+      const c = this.sext(r.s32min, bits);
+      const mx = a > c ? a : c;
+      const mn = a > c ? c : a;
+      if ((mx >= 0n) === (mn >= 0n)) {
+        r.s32min = mn; r.s32max = mx; r.u32min = this.u32(mn); r.u32max = this.u32(mx);
+        r.var = this.tsubreg(this.trange(this.u64(mn), this.u64(mx)));
+        return;
+      }
+    }
+    r.s32min = -(1n << (b - 1n)); r.s32max = (1n << (b - 1n)) - 1n;
+    r.u32min = 0n; r.u32max = this.U32_MAX;
+    r.var = this.tsubreg(this.tunknown());
+  }
+
+  /** The concrete sign-extending move. */
+  concreteMovsx(bits64: 8 | 16 | 32, alu32: boolean, x: bigint): bigint {
+    const v = this.sext(x, (bits64 * this.N) / 64);
+    return alu32 ? this.u32(v) : this.u64(v);
+  }
+
   zext32To64(r: KReg): void {
     r.var = this.tsubreg(r.var);
     r.umin = r.u32min;

@@ -4,8 +4,9 @@
  * - bpflab accepts what the kernel rejects: a soundness suspect (`bpflab-accepts:<kernel message>`).
  * - bpflab rejects what the kernel accepts: a precision gap (`bpflab-rejects:<bpflab kind>`),
  *   except exploration limits (bpflab fuzzes with a lower cap than the kernel's).
- * - both accept: the VM and the kernel must agree on r0 (low 32 bits: test runs report u32), the
- *   packet and the array/hash maps, for programs without time- or CPU-dependent helpers.
+ * - both accept: the VM and the kernel must agree on r0 (low 32 bits: test runs report u32; not
+ *   when the verifier saw a pointer in r0 at an exit), the packet and the array/hash maps, for
+ *   programs without time- or CPU-dependent helpers.
  */
 import type { Program } from '../../isa/program.js';
 import { kernelAvailable, progLoad, runInKernel, type KernelRunResult } from '../../kernel/index.js';
@@ -68,7 +69,7 @@ export function kernelComparable(p: Program): boolean {
  * Runs an accepted program on the VM and in the kernel with the same input: the first difference
  * in r0 (low 32 bits), the packet or the array/hash maps, or null (also when either cannot run it).
  */
-export function kernelResultDiff(p: Program, input: FuzzInput, vm: Engine, notes?: Set<string>): { kind: string; message: string; r0?: string } | null {
+export function kernelResultDiff(p: Program, input: FuzzInput, vm: Engine, notes?: Set<string>, r0Pointer = false): { kind: string; message: string; r0?: string } | null {
   const ci = materialize(p, input);
   const mine = vm(p, ci, { maxSteps: FUZZ_MAX_STEPS });
   if (!mine.ok || mine.res.fault || mine.res.error) return null; // the sanitize oracle reports these
@@ -81,7 +82,8 @@ export function kernelResultDiff(p: Program, input: FuzzInput, vm: Engine, notes
   }
   if (!k.run) return null;
   const r0 = Number(mine.res.r0 & 0xffffffffn);
-  if (r0 !== k.run.retval) return { kind: 'result:r0', message: `r0 differs: VM ${r0}, kernel ${k.run.retval}`, r0: String(k.run.retval) };
+  // A pointer returned in R0 (root may) is an address, the machine's own on each side.
+  if (!r0Pointer && r0 !== k.run.retval) return { kind: 'result:r0', message: `r0 differs: VM ${r0}, kernel ${k.run.retval}`, r0: String(k.run.retval) };
   if (mine.res.packet && k.run.dataOut && hex(mine.res.packet) !== hex(k.run.dataOut))
     return { kind: 'result:packet', message: 'the packet after the run differs between the VM and the kernel' };
   const a = sortedMaps(p, mine.maps), b = sortedMaps(p, kernelMapLines(p, k));
@@ -132,9 +134,10 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
         return { ...base, kind: `bpflab-rejects:${e.kind}`, pc: e.pc, message: `bpflab rejects (${e.message}), the kernel accepts` } satisfies Finding;
       }
       // (uninitialised stack bytes are zero on the VM and arbitrary in the kernel: no result comparison then)
-      if (v.verdict !== 'accept' || relaxed || !compareResults || !kernelComparable(p)) return null;
+      // (nor when a path branches on or computes with an address: each side has its own addresses)
+      if (v.verdict !== 'accept' || relaxed || !compareResults || v.usesAddress || !kernelComparable(p)) return null;
       for (const input of c.inputs) {
-        const d = kernelResultDiff(p, input, vm, notes);
+        const d = kernelResultDiff(p, input, vm, notes, v.r0Pointer === true);
         if (d) return { ...base, input, ...d, pc: -1, expect: 'accept' };
       }
       return null;

@@ -252,3 +252,23 @@ export function setMinMax<T, B>(k: Kernel<T, B>, op: JmpOp, jmp32: boolean, a: R
   k.regBoundsSync(tb);
   return { taken: [ta, tb], fall: [fa, fb] };
 }
+
+/**
+ * reg_set_min_max on a register compared with itself ("if r8 < r8"): the kernel refines both
+ * operands in place, so each side's refinement applies twice to the one register (x < x leaves
+ * [min + 1, max - 1]). A side left inconsistent fails reg_bounds_sanity_check, which forgets the
+ * ranges (__mark_reg_unbounded, var_off kept) and goes on.
+ */
+export function setMinMaxSelf<T, B>(k: Kernel<T, B>, op: JmpOp, jmp32: boolean, a: Reg<T>): { taken: Reg<T>; fall: Reg<T> } {
+  const side = (o: CondOp): Reg<T> => {
+    const r = copyReg(a);
+    k.refineCondOp(r, r, o, jmp32);
+    k.regBoundsSync(r);
+    k.regBoundsSync(r);
+    const reset = copyReg(r);
+    k.mark64Unbounded(reset);
+    k.mark32Unbounded(reset);
+    return selectReg(k, k.sane(r), r, reset);
+  };
+  return { fall: side(revOpcode(op)), taken: side(op) };
+}

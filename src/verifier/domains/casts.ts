@@ -5,7 +5,7 @@
  * scaled-down register width N they scale to N/8, N/4, N/2.
  */
 import type { Kernel } from './kernel.js';
-import { copyReg, selectReg, type Reg } from './scalar.js';
+import { chooseReg, copyReg, selectReg, type Reg } from './scalar.js';
 
 /** Bits that a kernel size of `bits64` bits (8/16/32/64) stands for at register width N. */
 export function scaledBits(N: number, bits64: number): number {
@@ -60,17 +60,49 @@ export function coerceToSizeSx<T, B>(k: Kernel<T, B>, r: Reg<T>, bits: number): 
   const t = k.t.range(s64min, s64max);
   rangeCase.value = t.value;
   rangeCase.mask = t.mask;
-  // set_sext64_default_val: the signed range of the narrow type, nothing else known.
-  const dflt = copyReg(r);
+  const out = selectReg(k, k.t.isConst(r), constCase, selectReg(k, rangeOk, rangeCase, sextFallback(k, r, bits)));
+  Object.assign(r, out);
+}
+
+/**
+ * The fallback of coerce_reg_to_size_sx as the running 6.18.44 kernel does it (probed with its
+ * verifier log): sign extension from `bits` bits is the identity on values whose s64 already lies
+ * in the narrow type's signed range, and equals the 32-bit sign extension of the subregister on
+ * values whose s32 lies in it; from 32 bits the subregister is unchanged. The ranges that hold
+ * survive, var_off is rebuilt from them (reg_bounds_sync); otherwise the narrow type's signed range.
+ */
+function sextFallback<T, B>(k: Kernel<T, B>, r: Reg<T>, bits: number): Reg<T> {
+  const { A, n, h, N, H } = k;
   const hmin = n.c(-(1n << BigInt(bits - 1)));
   const hmax = n.c((1n << BigInt(bits - 1)) - 1n);
-  dflt.smin = hmin; dflt.smax = hmax;
-  dflt.s32min = bits >= H ? h.sminv : A.trunc(hmin, N, H);
-  dflt.s32max = bits >= H ? h.smaxv : A.trunc(hmax, N, H);
-  dflt.umin = n.zero; dflt.u32min = h.zero; dflt.umax = n.ones; dflt.u32max = h.ones;
-  dflt.value = n.zero; dflt.mask = n.ones;
-  const out = selectReg(k, k.t.isConst(r), constCase, selectReg(k, rangeOk, rangeCase, dflt));
-  Object.assign(r, out);
+  const hmin32 = A.trunc(hmin, N, H);
+  const hmax32 = A.trunc(hmax, N, H);
+  const inS64 = A.and(n.sle(hmin, r.smin), n.sle(r.smax, hmax));
+  const inS32 = bits >= H ? A.tt : A.and(h.sle(hmin32, r.s32min), h.sle(r.s32max, hmax32));
+  const identity = (): Reg<T> => {
+    const d = copyReg(r);
+    d.value = n.zero; d.mask = n.ones;
+    k.regBoundsSync(d);
+    return d;
+  };
+  const fromSubreg = (): Reg<T> => {
+    const d = copyReg(r);
+    d.smin = A.sext(r.s32min, H, N); d.smax = A.sext(r.s32max, H, N);
+    d.umin = n.zero; d.umax = n.ones;
+    d.value = n.zero; d.mask = n.ones;
+    k.regBoundsSync(d);
+    return d;
+  };
+  // set_sext64_default_val: the signed range of the narrow type, nothing else known.
+  const dflt = (): Reg<T> => {
+    const d = copyReg(r);
+    d.smin = hmin; d.smax = hmax;
+    d.s32min = hmin32; d.s32max = hmax32;
+    d.umin = n.zero; d.u32min = h.zero; d.umax = n.ones; d.u32max = h.ones;
+    d.value = n.zero; d.mask = n.ones;
+    return d;
+  };
+  return chooseReg(k, inS64, identity, () => chooseReg(k, inS32, fromSubreg, dflt));
 }
 
 /** coerce_subreg_to_size_sx: sign-extend the low `bits` bits into the subregister (bits < H). */

@@ -18,6 +18,8 @@ export interface ScalarDomain {
   readonly name: DomainName;
   unknown(): Scalar;
   known(v: bigint): Scalar;
+  /** __mark_reg32_known: the subregister becomes the constant v, the 64-bit ranges stay. */
+  known32(s: Scalar, v: bigint): Scalar;
   alu(op: AluOp, alu32: boolean, dst: Scalar, src: Scalar): Scalar;
   neg(alu32: boolean, dst: Scalar): Scalar;
   mov32(src: Scalar): Scalar;
@@ -27,6 +29,8 @@ export interface ScalarDomain {
   sextLoad(s: Scalar, bytes: 1 | 2 | 4): Scalar;
   branch(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): 1 | 0 | -1;
   refine(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): { taken: [Scalar, Scalar]; fall: [Scalar, Scalar] };
+  /** Both sides of "a <op> a": one register compared with itself, refined in place as the kernel does. */
+  refineSelf(op: JmpOp, jmp32: boolean, a: Scalar): { taken: Scalar; fall: Scalar };
   ptrAdd(ptrVar: Scalar, off: Scalar): Scalar;
   ptrSub(ptrVar: Scalar, off: Scalar): Scalar;
   isConst(s: Scalar): boolean;
@@ -113,10 +117,15 @@ function sanityMessage(s: Scalar): string | undefined {
 }
 
 /** Everything the three domains share: queries, formatting, pruning checks. */
-function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' | 'neg' | 'mov32' | 'movsx' | 'end' | 'truncate' | 'sextLoad' | 'branch' | 'refine' | 'ptrAdd' | 'ptrSub' | 'join'> {
+function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' | 'neg' | 'mov32' | 'movsx' | 'end' | 'truncate' | 'sextLoad' | 'branch' | 'refine' | 'refineSelf' | 'ptrAdd' | 'ptrSub' | 'join'> {
   return {
     unknown: () => k.unknown(),
     known: (v) => k.known(BigInt.asUintN(64, v)),
+    known32(s, v) {
+      const r = copyReg(s as Reg<bigint>);
+      k.markReg32Known(r, BigInt.asUintN(64, v));
+      return r;
+    },
     isConst: (s) => s.mask === 0n,
     isConst32: (s) => (s.mask & 0xffffffffn) === 0n,
     constValue: (s) => (s.mask === 0n ? s.value : undefined),
@@ -179,6 +188,7 @@ export function kernelDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
     sextLoad: (s, bytes) => k.sextLoad(s as Reg<bigint>, BYTES_TO_BITS[bytes]),
     branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, a as Reg<bigint>, b as Reg<bigint>)),
     refine: (op, jmp32, a, b) => k.refine(op, jmp32, a as Reg<bigint>, b as Reg<bigint>),
+    refineSelf: (op, jmp32, a) => k.refineSelf(op, jmp32, a as Reg<bigint>),
     ptrAdd: (p, o) => k.ptrAdd(p as Reg<bigint>, o as Reg<bigint>),
     ptrSub: (p, o) => k.ptrSub(p as Reg<bigint>, o as Reg<bigint>),
     join: (a, b) => hull(k, a, b),
@@ -244,6 +254,8 @@ export function tnumDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
         keep ? [proj(p[0]), proj(p[1])] : [proj(a), proj(b)];
       return { taken: side(r.taken), fall: side(r.fall) };
     },
+    // Comparing a register with itself teaches a tnum nothing (equality with itself is no news).
+    refineSelf: (_op, _jmp32, a) => ({ taken: a, fall: a }),
     ptrAdd: (p, o) => proj(t.add(p, o)),
     ptrSub: (p, o) => proj(t.sub(p, o)),
     join: (a, b) => proj(t.union(a, b)),
@@ -278,6 +290,10 @@ export function intervalDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
     refine(op, jmp32, a, b) {
       const r = k.refine(op, jmp32, R(a), R(b));
       return { taken: [proj(r.taken[0]), proj(r.taken[1])], fall: [proj(r.fall[0]), proj(r.fall[1])] };
+    },
+    refineSelf(op, jmp32, a) {
+      const r = k.refineSelf(op, jmp32, R(a));
+      return { taken: proj(r.taken), fall: proj(r.fall) };
     },
     ptrAdd: (p, o) => proj(k.ptrAdd(R(p), R(o))),
     ptrSub: (p, o) => proj(k.ptrSub(R(p), R(o))),

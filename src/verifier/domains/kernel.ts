@@ -90,6 +90,8 @@ export interface Kernel<T, B> {
   ptrSub(ptr: Reg<T>, off: Reg<T>): Reg<T>;
   branch(op: JmpOp, jmp32: boolean, a: Reg<T>, b: Reg<T>): T;
   refine(op: JmpOp, jmp32: boolean, a: Reg<T>, b: Reg<T>): Refined<T>;
+  /** Both sides of "a <op> a" (one register compared with itself). */
+  refineSelf(op: JmpOp, jmp32: boolean, a: Reg<T>): { taken: Reg<T>; fall: Reg<T> };
   /** x is a member of the concretisation of r (every component holds). */
   contains(r: Reg<T>, x: T): B;
   /** The conjuncts of contains (tnum, then each bound), for proofs split per component. */
@@ -199,6 +201,7 @@ export function makeKernel<T, B>(A: Algebra<T, B>, N = 64, patch?: (k: Kernel<T,
     ptrSub: (p, o) => AL.ptrSub(k, p, o),
     branch: (op, jmp32, a, b) => BR.branchTaken(k, op, jmp32, a, b),
     refine: (op, jmp32, a, b) => BR.setMinMax(k, op, jmp32, a, b),
+    refineSelf: (op, jmp32, a) => BR.setMinMaxSelf(k, op, jmp32, a),
     contains: (r, x) => A.and(...k.containsParts(r, x)),
     containsParts(r, x) {
       const lx = k.lo(x);
