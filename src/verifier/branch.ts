@@ -10,8 +10,8 @@ import * as op from '../isa/opcodes.js';
 import { flipOpcode, type JmpOp, type Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
-import { LINKED, LINKED_SPILL, markPrecise } from './precision.js';
-import { cloneState, newReg, type Reg, type VState } from './state.js';
+import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
+import { S, cloneState, newReg, type Reg, type VState } from './state.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
   [op.BPF_JEQ]: 'jeq', [op.BPF_JNE]: 'jne', [op.BPF_JSET]: 'jset', [op.BPF_JGT]: 'jgt', [op.BPF_JGE]: 'jge',
@@ -112,18 +112,41 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   if (takenFeasible) push(other);
 }
 
+/**
+ * collect_linked_regs: the scalars sharing an id with the compared ones (live registers, then
+ * spilled copies, innermost frame first), for the jump history. Registers of the current frame
+ * only: LINKED | mask; otherwise a linked set (see linkedSetCode).
+ */
 function linkedMask(env: Env, a: Reg, b: Reg | null): number {
   let mask = 0;
-  const f = env.frame;
-  for (const r of [a, b]) {
+  let cnt = 0;
+  let set: number[] | null = null;
+  const frames = env.cur.frames;
+  const top = frames.length - 1;
+  for (const r of [b, a]) {
     if (!r || r.type !== T.SCALAR || !r.id) continue;
-    for (let i = 0; i <= 10; i++) if (f.regs[i]!.type === T.SCALAR && f.regs[i]!.id === r.id) mask |= 1 << i;
-    for (const fr of env.cur.frames) {
-      if (fr !== f && fr.regs.some((o) => o.type === T.SCALAR && o.id === r.id)) return LINKED_SPILL;
-      if (fr.spills.some((o) => o?.type === T.SCALAR && o.id === r.id)) return LINKED_SPILL;
+    for (let fi = top; fi >= 0; fi--) {
+      const fr = frames[fi]!;
+      const live = fi === top ? env.live[env.pc]! : env.live[frames[fi + 1]!.callsite]!;
+      for (let i = 0; i < 10; i++) {
+        const o = fr.regs[i]!;
+        if (!(live & (1 << i)) || o.type !== T.SCALAR || o.id !== r.id) continue;
+        cnt++;
+        if (fi === top) mask |= 1 << i;
+        else (set ??= []).push(linkedEntry(fi, i, true));
+      }
+      for (let k = 0; k < fr.spills.length; k++) {
+        const o = fr.spills[k];
+        if (!o || o.type !== T.SCALAR || o.id !== r.id || fr.slots[k * 8] !== S.SPILL) continue;
+        cnt++;
+        (set ??= []).push(linkedEntry(fi, k, false));
+      }
     }
   }
-  return mask ? LINKED | mask : 0;
+  if (cnt < 2) return 0;
+  if (!set) return LINKED | mask;
+  for (let i = 0; i < 10; i++) if (mask & (1 << i)) set.push(linkedEntry(top, i, true));
+  return linkedSetCode(env, set);
 }
 
 function feasible(env: Env, pair: readonly [Scalar, Scalar]): boolean {

@@ -11,10 +11,13 @@ import { buildCfg, type Cfg } from './cfg.js';
 import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore, stackDepths } from './explore.js';
-import { liveRegisters } from './liveness.js';
+import { liveRegisters, type CallParams } from './liveness.js';
+import { kfuncParamCount } from './kfuncs.js';
+import { helperProtoFor } from '../runtime/helpers/prototypes.js';
+import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
+import type { Btf } from '../loader/btf/index.js';
 import { mapProgIncompatibility } from './map-record.js';
 import { pseudoBtfId } from './btf-access.js';
-import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
 import { subprogsMightSleep } from './might-sleep.js';
 import { usableFuncInfo } from './global-funcs.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
@@ -193,6 +196,19 @@ function verifyGlobalSubprogs(env: Env): void {
   }
 }
 
+/** get_call_summary's num_params for helpers (their prototype) and kfuncs (their BTF prototype). */
+function callParamCounter(program: Program): CallParams {
+  let btf: Btf | string | undefined;
+  return (ins) => {
+    if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) {
+      if (ins.off !== 0) return undefined;
+      btf ??= readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
+      return typeof btf === 'string' ? undefined : kfuncParamCount(btf, ins.imm);
+    }
+    return ins.src === 0 ? helperProtoFor(ins.imm, program.type)?.args.length : undefined;
+  };
+}
+
 /** Verifies one program. Never throws for a bad program: the verdict says why. */
 export function verify(program: Program, options: VerifyOptions = {}): VerifyResult {
   const t0 = performance.now();
@@ -206,7 +222,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     cfg = buildCfg(program.insns, options.rejectLoops ? { rejectLoops: true } : {});
     if (!program.btf) checkAbnormalReturn(program, cfg);
     else checkScalarReturn(program, cfg);
-    const live = liveRegisters(program.insns, cfg);
+    const live = liveRegisters(program.insns, cfg, callParamCounter(program));
     env = new Env(program, cfg, live, options);
     let mightSleep: Uint8Array | undefined;
     const e = env;

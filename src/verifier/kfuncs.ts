@@ -136,6 +136,9 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
 /** An iterator's `_next` kfunc (a forced checkpoint). */
 export const isIterNextKfunc = (name: string): boolean => ((KFUNC_FLAGS[name] ?? 0) & KF_ITER_NEXT) !== 0;
 
+/** btf_type_vlen of the kfunc's prototype (get_call_summary's num_params), or undefined. */
+export const kfuncParamCount = (btf: Btf, id: number): number | undefined => kfuncProto(btf, id)?.params.length;
+
 /** The kfunc's FUNC and prototype in the target BTF. */
 function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; ret: number } | undefined {
   const fn = btf.type(id);

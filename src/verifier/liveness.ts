@@ -11,8 +11,14 @@ const R = (...regs: number[]): number => regs.reduce((m, r) => m | (1 << r), 0);
 const ARGS = R(1, 2, 3, 4, 5);
 const CALLER_SAVED = R(0, 1, 2, 3, 4, 5);
 
+/**
+ * The number of arguments a helper or kfunc call takes (the kernel's get_call_summary:
+ * num_params), or undefined when unknown (bpf-to-bpf calls, unknown helpers): then r1-r5.
+ */
+export type CallParams = (ins: Insn) => number | undefined;
+
 /** Registers an instruction reads (use) and writes (def), as bit masks. */
-function useDef(ins: Insn, out: Uint16Array, pc: number): void {
+function useDef(ins: Insn, out: Uint16Array, pc: number, callParams?: CallParams): void {
   const c = op.cls(ins.code);
   const d = 1 << ins.dst;
   const s = 1 << ins.src;
@@ -41,7 +47,12 @@ function useDef(ins: Insn, out: Uint16Array, pc: number): void {
     case op.BPF_JMP32: {
       const o = op.jmpOp(ins.code);
       if (o === op.BPF_EXIT) use = R(0);
-      else if (o === op.BPF_CALL) { use = ARGS; def = CALLER_SAVED; } else if (o !== op.BPF_JA) use = d | (op.srcBit(ins.code) === op.BPF_X ? s : 0);
+      else if (o === op.BPF_CALL) {
+        // compute_insn_live_regs: a helper or kfunc reads only its declared arguments.
+        const n = ins.src === op.BPF_PSEUDO_CALL ? undefined : callParams?.(ins);
+        use = n === undefined ? ARGS : ((1 << (n + 1)) - 2) & ARGS;
+        def = CALLER_SAVED;
+      } else if (o !== op.BPF_JA && o !== op.BPF_JCOND) use = d | (op.srcBit(ins.code) === op.BPF_X ? s : 0);
       break;
     }
   }
@@ -50,11 +61,11 @@ function useDef(ins: Insn, out: Uint16Array, pc: number): void {
 }
 
 /** Live-in register masks, one per slot (bit r set when register r may be read later). */
-export function liveRegisters(insns: readonly Insn[], cfg: Cfg): Uint16Array {
+export function liveRegisters(insns: readonly Insn[], cfg: Cfg, callParams?: CallParams): Uint16Array {
   const n = insns.length;
   const live = new Uint16Array(n);
   const ud = new Uint16Array(2 * n);
-  for (let pc = 0; pc < n; pc++) if (!cfg.second[pc]) useDef(insns[pc]!, ud, pc);
+  for (let pc = 0; pc < n; pc++) if (!cfg.second[pc]) useDef(insns[pc]!, ud, pc, callParams);
   const { succCount, succTo, succKind, second } = cfg;
   const CALL_EDGE = EDGE_KINDS.indexOf('call');
   // Backward fixpoint over the intra-procedural successors (a call continues at the next insn).

@@ -40,6 +40,11 @@ export class Log {
     this.lines.push(text);
   }
 
+  /** Instruction `pc` as the log prints it ("12: (bf) r1 = r6"). */
+  insnText(pc: number): string {
+    return this.disasm(this.prog.insns, pc);
+  }
+
   insn(pc: number): void {
     this.lines.push(this.disasm(this.prog.insns, pc));
     this.pendingInsn = true;

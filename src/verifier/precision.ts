@@ -18,9 +18,40 @@ import { T } from './reg-types.js';
 import { MAX_CALL_FRAMES, type Checkpoint, type VState } from './state.js';
 
 export const LINKED = 1 << 30;
-/** A conditional jump refined linked scalars that bpflab cannot name in a register mask (spilled copies). */
-export const LINKED_SPILL = 1 << 29;
+/** A conditional jump refined linked scalars beyond the current frame's registers (spilled copies, callers' registers): LINKED_SET | index of the set. */
+const LINKED_SET = 1 << 29;
 const SLOTS = 64;
+
+/** One linked scalar: frame, and register number or stack slot index (the kernel's struct linked_reg). */
+export const linkedEntry = (frame: number, regOrSlot: number, isReg: boolean): number => frame * 128 + (isReg ? 0 : 64) + regOrSlot;
+
+/** Per verification: the linked sets the jump history refers to. */
+const linkedSets = new WeakMap<Env, number[][]>();
+
+/** The history code of a linked set (entries from linkedEntry). */
+export function linkedSetCode(env: Env, set: number[]): number {
+  let sets = linkedSets.get(env);
+  if (!sets) linkedSets.set(env, (sets = []));
+  sets.push(set);
+  return LINKED_SET | (sets.length - 1);
+}
+
+/** bt_sync_linked_regs: when one scalar of the set is tracked, all of them are. */
+function syncLinked(set: readonly number[]): void {
+  let some = false;
+  for (const e of set) {
+    const f = e >> 7;
+    const k = e & 63;
+    if (e & 64 ? bt.slots.has(stackSlotCode(f, k)) : bt.regs[f]! & (1 << k)) { some = true; break; }
+  }
+  if (!some) return;
+  for (const e of set) {
+    const f = e >> 7;
+    const k = e & 63;
+    if (e & 64) bt.slots.add(stackSlotCode(f, k));
+    else bt.regs[f] = bt.regs[f]! | (1 << k);
+  }
+}
 
 export const stackSlotCode = (frame: number, slot: number): number => 1 + frame * SLOTS + slot;
 
@@ -89,19 +120,23 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
     case op.BPF_LDX:
       if (!(m & d)) return true;
       bt.regs[fr] = m & ~d;
-      if (extra > 0 && extra < LINKED_SPILL) bt.slots.add(extra);
+      if (extra > 0 && extra < LINKED_SET) bt.slots.add(extra);
       return true;
     case op.BPF_ST:
     case op.BPF_STX:
-      if (op.mode(ins.code) === op.BPF_ATOMIC) return btEmpty();
-      if (extra > 0 && extra < LINKED_SPILL && bt.slots.has(extra)) {
+      // A scalar used as the address: pointer arithmetic backtracking cannot follow (-ENOTSUPP).
+      if (m & d) return false;
+      // An atomic that loads into a tracked register: not followed. Otherwise atomics are stores.
+      if (op.mode(ins.code) === op.BPF_ATOMIC && ins.imm & op.BPF_FETCH && m & (ins.imm === op.BPF_CMPXCHG ? 1 : s)) return false;
+      if (extra > 0 && extra < LINKED_SET && bt.slots.has(extra)) {
         bt.slots.delete(extra);
         if (c === op.BPF_STX) bt.regs[fr] = m | s;
       }
       return true;
     case op.BPF_LD:
-      if (ins.code === op.BPF_LD_IMM64) { bt.regs[fr] = m & ~d; return true; }
-      return false; // legacy packet loads
+      if (!(m & d)) return true;
+      bt.regs[fr] = m & ~d;
+      return ins.code === op.BPF_LD_IMM64; // a legacy packet load's result: not followed (the kernel's -ENOTSUPP)
     case op.BPF_JMP:
     case op.BPF_JMP32: {
       const o = op.jmpOp(ins.code);
@@ -133,8 +168,15 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
         bt.regs[fr] = m & ~1;
         return true;
       }
-      if (extra & LINKED_SPILL) return false;
       const x = op.srcBit(ins.code) === op.BPF_X;
+      if (extra & LINKED_SET) {
+        const set = linkedSets.get(env)![extra & (LINKED_SET - 1)]!;
+        syncLinked(set);
+        const xm = d | (x ? s : 0);
+        if (bt.regs[fr]! & xm) bt.regs[fr] = bt.regs[fr]! | xm;
+        syncLinked(set);
+        return true;
+      }
       let involved = d | (x ? s : 0);
       if (extra & LINKED) involved |= extra & 0x7ff;
       if (m & involved) bt.regs[fr] = m | involved;
@@ -158,6 +200,15 @@ export function markPrecise(env: Env, regMask: number, slots: readonly number[] 
   markChain(env, fi, slots);
 }
 
+/** The kernel's "regs=r1,r2 stack=-8" of the tracked set in frame `fr` (log level 2). */
+function btText(fr: number): string {
+  const regs: string[] = [];
+  for (let r = 0; r <= 10; r++) if (bt.regs[fr]! & (1 << r)) regs.push(`r${r}`);
+  const stack: string[] = [];
+  for (const code of bt.slots) if (slotFrame(code) === fr) stack.push(String(((code - 1) % SLOTS) * 8 - 512));
+  return `regs=${regs.join(',')} stack=${stack.join(',')}`;
+}
+
 /** __mark_chain_precision with `bt` set for frame `fi` (the current one): walks the history back. */
 function markChain(env: Env, fi: number, slots: readonly number[]): void {
   const cur = env.cur;
@@ -165,14 +216,17 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
   bt.slots.clear();
   for (const code of slots) bt.slots.add(code);
   if (btEmpty()) return;
+  const log = env.opts.logLevel === 2 ? env.log : undefined;
   let hist = cur.hist;
   let histx = cur.histx;
   let parent = cur.parent;
   let subseq = env.pc;
   for (;;) {
+    log?.line(`mark_precise: frame${bt.frame}: last_idx ${hist.at(-1) ?? subseq} first_idx ${hist[0] ?? subseq} subseq_idx ${subseq}`);
     for (let i = hist.length - 1; i >= 0; i--) {
       const pc = hist[i]!;
-      if (!backtrack(env, pc, subseq, histx[i]!)) { markAll(env, cur); return; }
+      log?.line(`mark_precise: frame${bt.frame}: ${btText(bt.frame)} before ${log.insnText(pc)}`);
+      if (!backtrack(env, pc, subseq, histx[i]!)) { log?.line(`mark_precise: frame${bt.frame}: falling back to forcing all scalars precise`); markAll(env, cur); return; }
       if (btEmpty()) return;
       subseq = pc;
     }
@@ -197,6 +251,7 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
       if (!sp || sp.type !== T.SCALAR || sp.precise) { bt.slots.delete(code); continue; }
       sp.precise = true;
     }
+    log?.line(`mark_precise: frame${bt.frame}: parent state ${btText(bt.frame)}:${log.state(st)}`);
     if (btEmpty()) return;
     hist = parent.hist;
     histx = parent.histx;

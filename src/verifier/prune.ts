@@ -76,6 +76,14 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
 
 let missSlot = 0;
 
+/** A stack byte for the miss diagnostics: its kind, and a spilled register's value. */
+function slotStr(env: Env, f: Frame, i: number): string {
+  const sp = f.spills[i >> 3];
+  const kind = 'ismz?i'[f.slots[i]!] ?? '?';
+  if (f.slots[i] !== S.SPILL || !sp) return kind;
+  return `${kind}:${sp.type === T.SCALAR ? (sp.precise ? 'P' : '') + env.dom.format(sp.v) : 'ptr' + sp.type}`;
+}
+
 function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
   for (let i = 0; i < o.slots.length; i++) {
     missSlot = i;
@@ -158,7 +166,7 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
       if (!(live & (1 << r))) continue; // func_states_equal: dead registers are never compared
       if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}` + (pruneMisses.detail ? ` old=${env.dom.format(of.regs[r]!.v)}${of.regs[r]!.id ? '#' + of.regs[r]!.id : ''} cur=${env.dom.format(cf.regs[r]!.v)}${cf.regs[r]!.id ? '#' + cf.regs[r]!.id : ''}` : ''));
     }
-    if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}`);
+    if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}` + (pruneMisses.detail ? ` old=${slotStr(env, of, missSlot)} cur=${slotStr(env, cf, missSlot)}` : ''));
   }
   return true;
 }
