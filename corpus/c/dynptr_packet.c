@@ -45,3 +45,12 @@ SEC("tc") int skb_dynptr_from_xdp(struct __sk_buff *ctx) {
   bpf_dynptr_from_xdp((struct xdp_md *)ctx, 0, &p);
   return 0;
 }
+SEC("xdp") int xdp_dynptr_reinit_keeps_slice(struct xdp_md *ctx) {
+  struct bpf_dynptr p;
+  __u8 buf[4];
+  bpf_dynptr_from_xdp(ctx, 0, &p);
+  __u8 *s = bpf_dynptr_slice(&p, 0, buf, sizeof(buf));
+  if (!s) return XDP_PASS;
+  bpf_dynptr_from_xdp(ctx, 0, &p); // replaces the unreferenced dynptr; its read-only slice is not invalidated
+  return s[0] ? XDP_PASS : XDP_DROP;
+}

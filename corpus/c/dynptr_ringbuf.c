@@ -46,3 +46,11 @@ SEC("xdp") int ringbuf_dynptr_slice_after_submit(struct xdp_md *ctx) {
   bpf_ringbuf_submit_dynptr(&p, 0);
   return s[0]; // the slice went with the record
 }
+SEC("xdp") int ringbuf_dynptr_var_offset_write(struct xdp_md *ctx) {
+  struct bpf_dynptr p;
+  __u32 n = ctx->data_end - ctx->data;
+  bpf_ringbuf_reserve_dynptr(&rb, 8, 0, &p);
+  ((volatile char *)&p)[n & 15] = 0; // any byte of the dynptr may be hit
+  bpf_ringbuf_discard_dynptr(&p, 0);
+  return XDP_PASS;
+}

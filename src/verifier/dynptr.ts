@@ -47,7 +47,7 @@ export interface DynptrRef {
 }
 
 /** get_dynptr_type_flag: the register-type flag of a dynptr type (what slices carry). */
-export function dynptrTypeFlag(t: DynptrType): number {
+function dynptrTypeFlag(t: DynptrType): number {
   switch (t) {
     case DynptrType.LOCAL: return DYNPTR_TYPE_LOCAL;
     case DynptrType.RINGBUF: return DYNPTR_TYPE_RINGBUF;
@@ -258,10 +258,9 @@ export function dynptrKfuncNotAllowed(env: Env, name: string): string | undefine
 
 // ---- helpers ----
 
-/** BPF_FUNC ids of the dynptr helpers. */
-export const BPF_FUNC_dynptr_from_mem = 197;
+/** BPF_FUNC ids of the dynptr helpers with rules of their own. */
+const BPF_FUNC_dynptr_from_mem = 197;
 export const BPF_FUNC_dynptr_write = 202;
-export const BPF_FUNC_dynptr_data = 203;
 
 /** check_helper_call's per-helper dynptr rules, after the arguments (r1-r5 still hold them). */
 export function dynptrHelperChecks(env: Env, id: number): void {

@@ -69,8 +69,9 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   if (isPacketPtr(o.type) && (exact === true ? o.range !== c.range : c.range < o.range)) return false;
   // Non-NULL map values keep an id only when their map holds a lock: then it must correspond exactly (check_ids).
   if (o.type === T.PTR_TO_MAP_VALUE && !o.id !== !c.id) return false;
-  // Dynptr slices: into dynptrs in correspondence (regs_exact compares dynptr_id).
-  if ((o.dynptrId || c.dynptrId) && !ids.check(o.dynptrId, c.dynptrId)) return false;
+  // Dynptr slices: regs_exact compares dynptr_id as raw bytes (not through the id map), so slices of
+  // dynptrs made on different paths never match.
+  if (o.dynptrId !== c.dynptrId) return false;
   return ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 

@@ -26,6 +26,7 @@ const EXPECT: Record<string, ['accept', bigint | null] | ['reject', string]> = {
   skb_read_write: ['accept', 4079n],
   local_map_value: ['accept', 1110608n],
   ringbuf_roundtrip: ['accept', 1042n],
+  memset_fill: ['accept', 1111137242n],
   misaligned: ['reject', 'Dynptr has to be an uninitialized dynptr'],
   clone_after_release: ['reject', 'Expected an initialized dynptr as arg #2'],
   double_submit: ['reject', 'arg 1 is an unacquired reference'],

@@ -114,3 +114,13 @@ export const dynptrCopy: HelperFn = (env) => {
   const r = dynptrReadInto(env, buf, src, srcOff);
   setKfuncInt(env, r || dynptrWriteFrom(env, dst, dstOff, buf, 0n));
 };
+
+/** bpf_dynptr_memset(p, offset, size, val): fills [offset, offset + size) of a writable dynptr. */
+export const dynptrMemset: HelperFn = (env) => {
+  const d = dynptrArg(env, 1, false);
+  const off = argU32(env, 2), size = argU32(env, 3), val = env.regs[8]! & 0xff;
+  if (d.rdonly) { setKfuncInt(env, EINVAL); return; }
+  if (!offLenOk(d, off, size)) { setKfuncInt(env, E2BIG); return; }
+  // a NULL dynptr has size 0: only an empty fill gets here, and it writes nothing
+  setKfuncInt(env, size === 0 ? 0 : dynptrWriteFrom(env, d, off, new Uint8Array(size).fill(val), 0n));
+};

@@ -40,6 +40,7 @@ const IMPLS: Record<string, HelperFn> = {
   bpf_dynptr_slice_rdwr: dyn.dynptrSliceRdwr, bpf_dynptr_adjust: dyn.dynptrAdjust, bpf_dynptr_is_null: dyn.dynptrIsNull,
   bpf_dynptr_is_rdonly: dyn.dynptrIsRdonly, bpf_dynptr_size: dyn.dynptrSize, bpf_dynptr_clone: dyn.dynptrClone, bpf_dynptr_copy: dyn.dynptrCopy,
   ...OBJECT_KFUNCS,
+  bpf_dynptr_memset: dyn.dynptrMemset,
 };
 
 export const KFUNCS: ReadonlyMap<string, HelperFn> = new Map(Object.entries(IMPLS));
