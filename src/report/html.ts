@@ -101,6 +101,7 @@ function explainCard(e: ExplainReport): string {
     for (const [map, entries] of Object.entries(w.maps ?? {})) {
       for (const [k, v] of Object.entries(entries)) right.push(`<div class="line mono">map ${h(map)}[${h(k)}]</div><div class="hex">${hexDump(v)}</div>`);
     }
+    for (const f of w.kernelFields ?? []) right.push(`<div class="line mono">${h(f)}</div>`);
     for (const hc of w.helpers ?? []) right.push(`<div class="line"><span class="label">Helper</span><code>${h(hc.helper)}</code> at ${pcLink(hc.pc)} returns <code>${h(hc.r0)}</code></div>`);
   }
   if (e.fixes) {

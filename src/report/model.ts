@@ -39,6 +39,8 @@ export interface ExplainReport {
     mem?: string;
     maps?: Record<string, Record<string, string>>;
     helpers?: { pc: number; helper: string; r0: string }[];
+    /** BTF-typed programs: the kernel object fields the path read, as C (`arg0->real_parent->tgid = 16`). */
+    kernelFields?: string[];
   } | null;
   replay?: {
     engine: string;

@@ -14,6 +14,9 @@ import type { HelperFn } from '../helpers/impl/common.js';
 import { setKfuncInt } from './args.js';
 import { iterTaskDestroy, iterTaskNew, iterTaskNext } from './iter-task.js';
 
+/** Objects a run's world may hold (kfunc allocations beyond it fail with NULL). */
+const MAX_WORLD_OBJECTS = 4096;
+
 /** The world object argument `n` points to (at its start), else a bad_call naming the kfunc. */
 function objectArg(env: HelperEnv, n: number, kfunc: string, type?: string): KernelObject {
   const at = kernelWorld(env).resolve(arg(env, n));
@@ -81,6 +84,8 @@ const cpumaskCreate: HelperFn = (env) => {
   const w = kernelWorld(env);
   const t = w.btf.find('bpf_cpumask', 'struct')[0];
   if (!t) throw new VmError('unsupported', env.pc, 'bpf_cpumask_create: the kernel BTF has no struct bpf_cpumask');
+  // bpf_mem_cache_alloc fails when memory runs out: a run may hold a bounded number of masks
+  if (w.objects.size >= MAX_WORLD_OBJECTS) { setR0(env, 0n); return; }
   const m = w.add(`cpumask${w.objects.size}`, t.id);
   const loc = memberPath(w.btf, m.typeId, 'usage');
   if (typeof loc !== 'string') writeInt(m.bytes, loc.off, 4, 1n);

@@ -4,14 +4,19 @@
  */
 import { type HelperEnv, arg, argNum, setR0, setR0Int } from '../../env.js';
 import { VmError } from '../../errors.js';
-import { dentryPath, kernelWorld } from '../../kernel-objects/index.js';
+import { dentryPath, kernelWorld, worldBtf } from '../../kernel-objects/index.js';
 import { memberPath } from '../../kernel-objects/layout.js';
 import { EINVAL, type HelperFn } from './common.js';
 
 const ENAMETOOLONG = -36;
 
-/** bpf_get_current_task / bpf_get_current_task_btf: a pointer to the world's current task_struct. */
+/**
+ * bpf_get_current_task / bpf_get_current_task_btf: a pointer to the world's current task_struct.
+ * Without a kernel BTF to build the world from (and no world yet), a stable address stands for it:
+ * the program can compare and store it, and probe reads of it fail as for unmapped memory.
+ */
 export const getCurrentTask: HelperFn = (env) => {
+  if (!env.kernel && typeof worldBtf(env.program.targetBtf) === 'string') { setR0(env, 0xffff888000000000n + BigInt(env.task.pid >>> 0) * 0x2000n); return; }
   const w = kernelWorld(env);
   setR0(env, w.current ? w.pointer(w.current) : 0n);
 };
