@@ -9,7 +9,7 @@ import type { AluOp } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
 import { markPrecise } from './precision.js';
-import { copyReg, newReg, type Reg } from './state.js';
+import { cloneState, copyReg, newReg, type Reg, type VState } from './state.js';
 
 /** bpf_alu_string: operator spellings in messages. */
 const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -106,10 +106,34 @@ export function checkAlu(env: Env, ins: Insn): void {
     else { markPrecise(env, 1 << ins.dst); adjustPtr(env, ins, o, alu64, src, dst, dst); }
     return;
   }
+  if ((o === op.BPF_AND || o === op.BPF_OR) && d.isConst(src.v)) maybeForkScalars(env, ins, dst);
   const name: AluOp = signedDiv ? (o === op.BPF_DIV ? 'sdiv' : 'smod') : aop;
   const v = d.alu(name, !alu64, dst.v, src.v);
   env.markScalar(dst, v);
 }
+
+/**
+ * maybe_fork_scalars: `x s>> 63` (or `w s>> 31`) masked with a constant, as LLVM compiles
+ * `x < 0 ? K : 0`. A dst known to be -1 or 0 (in 64 bits, else in its low 32 bits) is split:
+ * this path goes on with -1, and a path with 0 is pushed to run the same instruction again.
+ */
+function maybeForkScalars(env: Env, ins: Insn, dst: Reg): void {
+  const d = env.dom;
+  let jmp32: boolean;
+  if (d.smin(dst.v) === -1n && d.smax(dst.v) === 0n) jmp32 = false;
+  else if (d.s32min(dst.v) === -1n && d.s32max(dst.v) === 0n) jmp32 = true;
+  else return;
+  const branch = cloneState(env.cur);
+  branch.pc = env.pc;
+  branch.prevPc = env.pc;
+  const zero = regOf(branch, ins.dst);
+  // __mark_reg_known / __mark_reg32_known: the value (or its low half) becomes the constant.
+  env.markScalar(zero, d.refine('jeq', jmp32, dst.v, d.known(0n)).taken[0]);
+  env.markScalar(dst, d.refine('jeq', jmp32, dst.v, d.known(jmp32 ? 0xffffffffn : -1n)).taken[0]);
+  env.pushBranch(branch);
+}
+
+const regOf = (st: VState, regno: number): Reg => st.frames[st.frames.length - 1]!.regs[regno]!;
 
 /** adjust_ptr_min_max_vals: pointer +/- scalar; `out` may alias either operand. */
 function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off: Reg, out: Reg): void {
