@@ -84,6 +84,8 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
   const kernel: number[] = [];
   /** processed insns (bpflab / kernel) of the programs the kernel accepted. */
   const ratios: number[] = [];
+  const stateRatios: number[] = [];
+  const peakRatios: number[] = [];
   let atLimit = 0;
   /** CPU time of each bpflab verification, and the kernel's own "verification time" sum. */
   const mineCpu: number[] = [];
@@ -107,6 +109,9 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
         if (load.verifyUs !== undefined) { kernelVerify += load.verifyUs / 1000; kernelVerifyN++; }
         if (load.verdict === 'accept' && load.processed) {
           ratios.push(r.processed / load.processed);
+          if (load.states) stateRatios.push(r.states / load.states);
+          const peak = /peak_states (\d+)/.exec(load.log);
+          if (peak && +peak[1]! > 0) peakRatios.push(r.peakStates / +peak[1]!);
           if (r.error?.kind === 'too_large') atLimit++;
         }
       } catch {
@@ -147,6 +152,14 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
     const note = `${sorted.length} kernel-accepted programs; p95 ${p95.toFixed(2)}x; within 1.5x: ${within} (${((100 * within) / sorted.length).toFixed(1)}%); at the 1M limit: ${atLimit}`;
     rows.push({ group: 'verifier', name: 'processed insns / kernel, median', value: Number(median(sorted).toFixed(2)), unit: 'x', note });
     rows.push({ group: 'verifier', name: 'processed insns / kernel, worst', value: Number(sorted[sorted.length - 1]!.toFixed(2)), unit: 'x', note });
+  }
+  // total_states and peak_states beside the kernel's (programs where the kernel stored any).
+  for (const [name, xs] of [['total states', stateRatios], ['peak states', peakRatios]] as const) {
+    if (!xs.length) continue;
+    const sorted = [...xs].sort((a, b) => a - b);
+    const within = sorted.filter((x) => x <= 1.5).length;
+    rows.push({ group: 'verifier', name: `${name} / kernel, median`, value: Number(median(sorted).toFixed(2)), unit: 'x',
+      note: `${sorted.length} kernel-accepted programs; p95 ${sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))]!.toFixed(2)}x; worst ${sorted[sorted.length - 1]!.toFixed(2)}x; within 1.5x: ${within}` });
   }
   rows.push({ group: 'verifier', name: 'peak RSS over the corpus', value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB', note: 'process peak after verifying every program (includes the loaded objects)' });
   opts.progress('verifier: pathological programs');

@@ -399,7 +399,8 @@ function isStateVisited(env: Env, pc: number): boolean {
   // force_new_state: at forced checkpoints, and when the jump history grows past 40 entries.
   const force = env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
   let addNew = force || (jmps >= 2 && insns >= 8);
-  for (let i = 0; i < list.length; i++) {
+  // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
+  for (let i = list.length - 1; i >= 0; i--) {
     const cp = list[i]!;
     if (cp.branches > 0 && iterNext[pc]) {
       // An iterator loop converged: this visit lies within one in progress, the iterator still active.
@@ -430,7 +431,7 @@ function isStateVisited(env: Env, pc: number): boolean {
     // Only misses that lead to a new state count; keep loop checkpoints longer (they make loops converge).
     if (addNew) cp.misses++;
     const n = env.cfg.forceCheckpoint[pc] && cp.branches > 0 ? 64 : 3;
-    if (cp.misses > cp.hits * n + n) { list.splice(i, 1); i--; env.curStates--; }
+    if (cp.misses > cp.hits * n + n) { list.splice(i, 1); env.curStates--; }
   }
   if (!addNew) return false;
   // mark_all_scalars_imprecise: the new checkpoint keeps only the precision its own future

@@ -1,7 +1,8 @@
 /**
  * Exploration as the kernel explores: register liveness with the helpers' own argument counts
  * (get_call_summary), and precision backtracking through linked spilled scalars, legacy packet
- * loads and atomics without falling back to marking every scalar precise. Each program has two
+ * loads and atomics without falling back to marking every scalar precise, and the fork of
+ * `x s>> 63` masked by a constant (maybe_fork_scalars). Each program has two
  * paths that differ only in what these mechanisms leave out, so the second is pruned; with the
  * live kernel, the processed instructions and states are its own.
  */
@@ -115,5 +116,13 @@ exit
 out:
 r0 = 0
 exit`), /^\d+: safe$/m);
+  });
+
+  it('a sign mask (-1 or 0) combined with a constant forks: -1 goes on, 0 runs the instruction again', () => {
+    check(prog('call 7\nr0 s>>= 63\nr0 |= 5\nr0 += 0\nexit'), /^from 2 to 2: R0=0 R10=fp0$/m);
+    check(prog('call 7\nw0 s>>= 31\nw0 &= -153\nw0 += 0\nexit'), /^from 2 to 2: R0=0 R10=fp0$/m);
+    const r = verify(prog('call 7\nw0 s>>= 31\nw0 &= -153\nexit'), { log: true });
+    expect(r.log).toMatch(/^2: \(54\) w0 &= -153 +; R0=0xffffff67$/m);
+    expect(r.log).toMatch(/^2: \(54\) w0 &= -153 +; R0=0$/m);
   });
 });
