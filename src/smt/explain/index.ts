@@ -147,7 +147,9 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     return done();
   }
   if (err.kind === 'too_large' || (r.processed > MAX_LOGGED && !r.path?.length)) {
-    ex.reason = `undecided: the verifier processed ${r.processed} instructions and gave no failing path to encode`;
+    ex.reason = err.kind === 'too_large'
+      ? `undecided: the verifier gave up after ${r.processed} processed instructions (its complexity limit, not a fault of some input): no failing path to encode`
+      : `undecided: the verifier processed ${r.processed} instructions and gave no failing path to encode`;
     return done();
   }
   const fp = failingPath(r, err);
