@@ -6,7 +6,7 @@
 import type { Program } from '../isa/program.js';
 import type { VerifyOptions, VerifyResult } from '../verifier/index.js';
 import type { ExplainReport, KernelVerdictInput, ProgramReportInput, ReportInput } from './model.js';
-import { verifyWithStates } from './states.js';
+import { REPORT_EXPLAIN_PATH, verifyWithStates } from './states.js';
 
 export interface BuildReportOptions {
   verify?: VerifyOptions;
@@ -33,8 +33,8 @@ export async function loadExplainer(): Promise<Explainer | null> {
   if (explainer !== undefined) return explainer;
   try {
     const mod = await import('../smt/explain/index.js');
-    // a report is built in seconds: a long failing path gets 10 s of prefix checks, then says the bound it reached
-    explainer = async (p, o, verified) => mod.explainProgram(p, { verify: o, fix: true, pathBudgetMs: 10_000, ...(verified && { verified }) });
+    // a report is built in seconds: it explains failing paths up to REPORT_EXPLAIN_PATH steps
+    explainer = async (p, o, verified) => mod.explainProgram(p, { verify: o, fix: true, maxPath: REPORT_EXPLAIN_PATH, pathBudgetMs: 10_000, ...(verified && { verified }) });
   } catch {
     explainer = null;
   }

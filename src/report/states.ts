@@ -51,6 +51,8 @@ export const PATH_VISIT = 1;
 export const EXACT = 2;
 /** Above this many processed pcs a report embeds the states of the failing path's end and the failing pc's surroundings only. */
 export const MAX_STATE_ROWS = 200_000;
+/** Longest failing path a report explains (longer ones: `bpflab explain`, which checks them prefix by prefix). */
+export const REPORT_EXPLAIN_PATH = 20_000;
 /** Longest run of rows whose state before is the previous row's after (bounds a decoder's walk). */
 const CHAIN = 32;
 
@@ -417,6 +419,6 @@ export function verifyWithStates(program: Program, opts: VerifyOptions = {}, max
     result = { ...again, ms: result.ms };
   }
   const states = rec.compact(result, maxStateRows);
-  const ps = result.verdict === 'reject' && !result.pathStates ? rec.pathStates(result) : null;
+  const ps = result.verdict === 'reject' && !result.pathStates && (result.path?.length ?? 0) <= REPORT_EXPLAIN_PATH ? rec.pathStates(result) : null;
   return { result, states, ...(ps && { withPathStates: { ...result, pathStates: ps } }) };
 }

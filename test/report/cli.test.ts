@@ -39,4 +39,13 @@ describe('bpflab report', () => {
     expect(await main(['report', 'missing.s', '-o', 'x.html'], io)).toBe(2);
     expect(io.files.has('x.html')).toBe(false);
   });
+
+  it('verify --report records the states while it verifies: the page equals report --no-explain', async () => {
+    const io = memoryIo({ 'oob.s': PACKET_OOB });
+    expect(await main(['verify', 'oob.s', '--report', 'v.html'], io)).toBe(1);
+    expect(await main(['report', 'oob.s', '-o', 'r.html', '--no-explain'], io)).toBe(1);
+    // the same states and listing; only the verifier's time differs
+    const strip = (h: string): string => h.replace(/\d+(\.\d+)? ms/g, 'T ms').replace(/"ms":[\d.]+/g, '"ms":0');
+    expect(strip(text(io.files.get('v.html')))).toBe(strip(text(io.files.get('r.html'))));
+  });
 });

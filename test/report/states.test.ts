@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../src/loader/index.js';
 import { buildProgramView, buildReportInput, fromWire, packInts, renderHtmlReport, stateAt, StateRecorder, toWire, unpackInts, verifyWithStates } from '../../src/report/index.js';
-import { stateEntries } from '../../src/report/states.js';
+import { REPORT_EXPLAIN_PATH, stateEntries } from '../../src/report/states.js';
 import { getDomain } from '../../src/verifier/domains/domain.js';
 import { verify } from '../../src/verifier/index.js';
 import { Log } from '../../src/verifier/log.js';
@@ -122,6 +122,16 @@ describe('StateRecorder', () => {
     // straight-line code: a whole state only every few dozen rows
     expect(states.fullAt.length).toBeLessThan(n / 16);
     expect(states.entries.length).toBeLessThan(n + 10);
+  });
+
+  it('a failing path beyond REPORT_EXPLAIN_PATH: the report leaves it to bpflab explain and builds no path states for it', async () => {
+    const n = REPORT_EXPLAIN_PATH + 500;
+    const lines = ['r0 = 0', ...Array.from({ length: n - 3 }, () => 'r0 += 1'), 'r0 += r2', 'exit'];
+    const p = asm(lines.join('\n') + '\n', 'line.s');
+    expect(verifyWithStates(p).withPathStates).toBeUndefined();
+    const input = await buildReportInput('line.s', [p]);
+    expect(input.programs[0]!.explain).toMatchObject({ feasible: null });
+    expect(input.programs[0]!.explain!.reason).toMatch(/beyond the bound of 20000 \(`bpflab explain` checks longer paths prefix by prefix\)/);
   });
 
   it('a huge program: states only for the failing path\'s end and the failing pc\'s surroundings, and the page says so', async () => {

@@ -137,12 +137,16 @@ async function verifyFileText(path: string, args: ParsedArgs, io: Io, indent: bo
   const pad = indent ? '  ' : '';
   let rejected = 0;
   const out: unknown[] = [];
+  // an HTML report alone: one verifier run records the states it shows (the renderer would verify again)
+  const recordStates = args.strings.get('report') !== undefined && !args.strings.has('sarif') && !withLog
+    ? (await import('../../report/states.js')).verifyWithStates : null;
   for (const p of programs) {
     // SARIF's code flow shows the state at each step of the failing path: keep them when it is asked for.
-    const r = verify(p, { ...vopts, log: withLog, logLevel: logLevel === '2' ? 2 : 1, ...(args.strings.has('sarif') && { pathStates: true }) });
+    const recorded = recordStates ? recordStates(p, vopts) : null;
+    const r = recorded?.result ?? verify(p, { ...vopts, log: withLog, logLevel: logLevel === '2' ? 2 : 1, ...(args.strings.has('sarif') && { pathStates: true }) });
     if (r.verdict === 'reject') rejected++;
     const kv = withKernel ? await kernelVerdict(p, { strictAlignment: vopts.strictAlignment === true }) : undefined;
-    if (wantReports) collected.push({ program: p, result: r, kernel: kv ?? null });
+    if (wantReports) collected.push({ program: p, result: r, kernel: kv ?? null, ...(recorded && { states: recorded.states }) });
     if (json) {
       const kernel = kv && (kv.verdict === 'unavailable'
         ? { verdict: null, message: kv.message }

@@ -88,17 +88,19 @@ export interface ExplainOptions {
   noImprecision?: boolean;
   /** Propose patches and verify them (`explain --fix`). */
   fix?: boolean;
+  /** Longest path to encode (default MAX_PATH); longer ones are undecided at once. */
+  maxPath?: number;
   /** Time for encoding and checking a long path prefix by prefix (default PATH_BUDGET_MS). */
   pathBudgetMs?: number;
   /** The result of `verify(program, verify)` when the caller has it (a report): saves the first run. */
   verified?: VerifyResult;
 }
 
-function base(p: Program, r: VerifyResult, timeoutMs: number, pathBudgetMs: number): Explanation {
+function base(p: Program, r: VerifyResult, timeoutMs: number, pathBudgetMs: number, maxPath: number): Explanation {
   return {
     name: p.name, section: p.section, type: p.type, verdict: r.verdict, error: r.error, path: [],
     feasible: null, reason: '', check: null, witness: null, replay: null, imprecision: null,
-    bound: { maxPathLength: MAX_PATH, prefixSteps: PREFIX_STEPS, pathBudgetMs, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
+    bound: { maxPathLength: maxPath, prefixSteps: PREFIX_STEPS, pathBudgetMs, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
   };
 }
 
@@ -133,7 +135,8 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   if (r.verdict === 'reject' && r.error && r.processed <= MAX_LOGGED && !r.pathStates && r.log === undefined)
     r = { ...verify(program, { ...opts.verify, log: false, pathStates: true }), ms: r.ms };
   const budget = opts.pathBudgetMs ?? PATH_BUDGET_MS;
-  const ex = base(program, r, timeoutMs, budget);
+  const maxPath = Math.min(opts.maxPath ?? MAX_PATH, MAX_PATH);
+  const ex = base(program, r, timeoutMs, budget, maxPath);
   const done = (): Explanation => { ex.ms = Number((performance.now() - t0).toFixed(1)); return ex; };
   if (r.verdict === 'accept' || !r.error) { ex.reason = 'accepted: nothing to explain'; return done(); }
   const err = r.error;
@@ -147,7 +150,9 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     return done();
   }
   if (err.kind === 'too_large' || (r.processed > MAX_LOGGED && !r.path?.length)) {
-    ex.reason = `undecided: the verifier processed ${r.processed} instructions and gave no failing path to encode`;
+    ex.reason = err.kind === 'too_large'
+      ? `undecided: the verifier gave up after ${r.processed} processed instructions (its complexity limit, not a fault of some input): no failing path to encode`
+      : `undecided: the verifier processed ${r.processed} instructions and gave no failing path to encode`;
     return done();
   }
   const fp = failingPath(r, err);
@@ -158,7 +163,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     if (opts.fix && ex.feasible !== null) ex.fixes = proposeFixes(program, r, ex.path, ex.witness, { ...opts.verify });
     return done();
   };
-  if (fp.path.length > MAX_PATH) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the bound of ${MAX_PATH}`; return done(); }
+  if (fp.path.length > maxPath) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the bound of ${maxPath}${maxPath < MAX_PATH ? ' (`bpflab explain` checks longer paths prefix by prefix)' : ''}`; return done(); }
 
   const z3 = await loadZ3();
   z3Loaded = true;
