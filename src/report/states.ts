@@ -210,6 +210,8 @@ const REG_NAMES = Array.from({ length: 11 }, (_, i) => `R${i}`);
 const SLOT_NAMES = Array.from({ length: SLOTS }, (_, k) => `fp-${(SLOTS - k) * 8}`);
 const NO_REFS: VState['refs'] = [];
 const NONE: number[] = [];
+/** slotEntry for a slot the log does not print. */
+const NOTHING = -2;
 
 /**
  * Turns verifier states into sorted entry indices (the log's order: R0..R10, stack slots from
@@ -276,8 +278,12 @@ class StateEncoder {
       const spill = f.spills[k];
       if (spill !== undefined && !sameReg(spills[k], spill)) { changed = true; spills[k] = regMemo(spill, -1); }
       if (spill === undefined && spills[k] !== undefined) { changed = true; spills[k] = undefined; }
-      if (changed || entries[k] === -1) entries[k] = this.table.intern(this.log.frameState(f, fi, 0, [k], NO_REFS).trimStart(), SLOT_NAMES[k]);
-      this.push(entries[k]!);
+      if (changed || entries[k] === -1) {
+        // a slot the log prints nothing for (a dynptr's second slot: printed once, at its first)
+        const text = this.log.frameState(f, fi, 0, [k], NO_REFS).trimStart();
+        entries[k] = text === '' ? NOTHING : this.table.intern(text, SLOT_NAMES[k]);
+      }
+      if (entries[k] !== NOTHING) this.push(entries[k]!);
     }
     if (st.refs.length) {
       const text = `refs=${st.refs.map((r) => r.id).join(',')}`;

@@ -553,7 +553,7 @@ export class PathMachine {
         this.frames.push(f);
         return this.expectNext(next, pc + 1 + ins.imm);
       }
-      if (ins.src !== 0) this.undecided('kfunc calls are not modelled');
+      if (ins.src !== 0) this.undecided('kfunc calls are a construct bpflab does not model on the path');
       this.helper(ins.imm, pc);
       return this.expectNext(next, pc + 1);
     }
