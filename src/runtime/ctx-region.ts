@@ -188,6 +188,8 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
       const start = L2_TYPES.has(type) || data.length < ETH_HLEN ? SKB_HEADROOM : SKB_HEADROOM + ETH_HLEN;
       const region = mem.add('packet', buf, { start, end, origin: start, writable: type !== 'socket_filter' && type !== 'cgroup_skb' });
       packet = { region, buf, meta: start, data: start, end, minHead: 0, maxEnd: buf.length };
+      // eth_type_trans() set the MAC header at the frame's start, the network header after it.
+      if (data.length >= ETH_HLEN) { packet.mac = SKB_HEADROOM; packet.net = SKB_HEADROOM + ETH_HLEN; }
     }
   }
   const bytes = pool.ctxBytes(layout.size);

@@ -119,6 +119,9 @@ export interface PacketState {
   minHead: number;
   /** Highest offset data_end may reach (XDP: the frame minus skb_shared_info). */
   maxEnd: number;
+  /** sk_buff test runs: the MAC and network headers (LD_ABS/LD_IND's SKF_LL_OFF / SKF_NET_OFF bases). */
+  mac?: number;
+  net?: number;
 }
 
 /** Why a run ended early in a way the program asked for (tail calls, LD_ABS failures), carried by the VM. */

@@ -234,6 +234,33 @@ export class KernelOracle {
     r.smax = min(r.smax, this.s64(r.var.v | (r.var.m & this.S64_MAX)));
     r.umin = max(r.umin, r.var.v);
     r.umax = min(r.umax, r.var.v | r.var.m);
+    // 6.18.y: a u64 range and a tnum that overlap in a single value make the register that constant.
+    const tmax = r.var.v | r.var.m;
+    const next = this.tstep(r.var, r.umin);
+    const uminIn = (r.umin & ~r.var.m & this.U64_MAX) === r.var.v;
+    if (uminIn && next > r.umax) this.markKnown(r, r.umin);
+    else if (!uminIn && next === tmax) this.markKnown(r, tmax);
+    else if (!uminIn && next <= r.umax && this.tstep(r.var, next) > r.umax) this.markKnown(r, next);
+  }
+
+  /** tnum_step: the smallest member of t above z, or t's largest member when z is at or above it. */
+  tstep(t: KTnum, z: bigint): bigint {
+    const tmax = t.v | t.m;
+    if (z >= tmax) return tmax;
+    if (z < t.v) return t.v;
+    // The next member m > z agrees with z above some bit i where z has 0 and m has 1, then takes
+    // t's smallest bits below i: try every such i, keep the smallest.
+    let best = tmax;
+    for (let i = this.N - 1; i >= 0; i--) {
+      const bit = 1n << BigInt(i);
+      if (z & bit) continue;
+      if (!(t.m & bit) && !(t.v & bit)) continue;
+      const above = this.U64_MAX & ~((bit << 1n) - 1n);
+      if ((z & above & ~t.m) !== (t.v & above & ~t.m)) continue;
+      const candidate = (z & above) | bit | (t.v & (bit - 1n));
+      if (candidate < best) best = candidate;
+    }
+    return best;
   }
 
   updateRegBounds(r: KReg): void {
