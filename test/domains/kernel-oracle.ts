@@ -664,22 +664,31 @@ export class KernelOracle {
 
   private sext(x: bigint, bits: number): bigint { return BigInt.asIntN(bits, x); }
 
+  /**
+   * The sign-extended ends of a range given as unsigned patterns, ordered, when the bits above
+   * `bits` agree at both ends and both extended ends have one sign (else undefined).
+   */
+  private sextEnds(min: bigint, max: bigint, bits: number): [bigint, bigint] | undefined {
+    const b = BigInt(bits);
+    if (min >> b !== max >> b) return undefined;
+    const a = this.sext(max, bits);
+    const c = this.sext(min, bits);
+    const mx = a > c ? a : c;
+    const mn = a > c ? c : a;
+    return (mx >= 0n) === (mn >= 0n) ? [mn, mx] : undefined;
+  }
+
   /** coerce_reg_to_size_sx as 6.18.44 runs it (its fallback probed on the live kernel's log). */
   coerceRegToSizeSx(r: KReg, bits: number): void {
     if (this.tisConst(r.var)) { this.markKnown(r, this.sext(r.var.v, bits)); return; }
     const b = BigInt(bits);
-    const top = (v: bigint): bigint => (this.u64(v) >> b) << b;
-    if (top(r.smax) === top(r.smin)) {
-      const a = this.sext(r.smax, bits);
-      const c = this.sext(r.smin, bits);
-      const mx = a > c ? a : c;
-      const mn = a > c ? c : a;
-      if ((mx >= 0n) === (mn >= 0n)) {
-        r.smin = mn; r.smax = mx; r.s32min = this.s32(mn); r.s32max = this.s32(mx);
-        r.umin = this.u64(mn); r.umax = this.u64(mx); r.u32min = this.u32(mn); r.u32max = this.u32(mx);
-        r.var = this.trange(this.u64(mn), this.u64(mx));
-        return;
-      }
+    const ends = this.sextEnds(this.u64(r.smin), this.u64(r.smax), bits);
+    if (ends) {
+      const [mn, mx] = ends;
+      r.smin = mn; r.smax = mx; r.s32min = this.s32(mn); r.s32max = this.s32(mx);
+      r.umin = this.u64(mn); r.umax = this.u64(mx); r.u32min = this.u32(mn); r.u32max = this.u32(mx);
+      r.var = this.trange(this.u64(mn), this.u64(mx));
+      return;
     }
     const lo = -(1n << (b - 1n));
     const hi = (1n << (b - 1n)) - 1n;
@@ -703,17 +712,12 @@ export class KernelOracle {
       return;
     }
     const b = BigInt(bits);
-    const top = (v: bigint): bigint => (this.u32(v) >> b) << b;
-    if (top(r.s32max) === top(r.s32min)) {
-      const a = this.sext(r.s32max, bits);
-      const c = this.sext(r.s32min, bits);
-      const mx = a > c ? a : c;
-      const mn = a > c ? c : a;
-      if ((mx >= 0n) === (mn >= 0n)) {
-        r.s32min = mn; r.s32max = mx; r.u32min = this.u32(mn); r.u32max = this.u32(mx);
-        r.var = this.tsubreg(this.trange(this.u64(mn), this.u64(mx)));
-        return;
-      }
+    const ends = this.sextEnds(this.u32(r.s32min), this.u32(r.s32max), bits);
+    if (ends) {
+      const [mn, mx] = ends;
+      r.s32min = mn; r.s32max = mx; r.u32min = this.u32(mn); r.u32max = this.u32(mx);
+      r.var = this.tsubreg(this.trange(this.u64(mn), this.u64(mx)));
+      return;
     }
     r.s32min = -(1n << (b - 1n)); r.s32max = (1n << (b - 1n)) - 1n;
     r.u32min = 0n; r.u32max = this.U32_MAX;
