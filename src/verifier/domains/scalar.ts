@@ -144,8 +144,7 @@ export function updateReg64Ranges<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
 /** A u64 range and a tnum that overlap in a single value: the register is that constant (6.18.y). */
 export function reg64SingleValue<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   const { A, n } = k;
-  // A constant tnum has one member already; otherwise see whether only one lies in [umin, umax].
-  if (A.known(k.t.isConst(r)) === true) return;
+  // Even a constant tnum goes through (its value is then tmax): ranges that exclude it become it.
   const tmax = n.or(r.value, r.mask);
   const next = tnumStep(k, r, r.umin);
   const uminIn = n.eq(n.and(r.umin, n.not(r.mask)), r.value);
