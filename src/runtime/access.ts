@@ -94,11 +94,17 @@ export function ldAbsLoad(env: HelperEnv, pc: number, o: number, size: number): 
   if (!pk) throw new VmError('unsupported', pc, 'LD_ABS/LD_IND need a packet (socket_filter, sched_cls, sched_act)');
   o |= 0;
   let at: number;
+  let low = pk.data;
   if (o >= 0) at = pk.data + o;
-  else if (o >= SKF_NET_OFF) at = (pk.network ?? pk.data) + (o - SKF_NET_OFF);
-  else if (o >= SKF_LL_OFF && pk.mac !== undefined) at = pk.mac + (o - SKF_LL_OFF);
-  else throw new LdAbsExit(pc);
-  if (at + size > pk.end) throw new LdAbsExit(pc);
+  else {
+    // bpf_internal_load_pointer_neg_helper: from the network or MAC header, anywhere between the
+    // buffer's head and the packet's tail (socket filters see data from the network header on).
+    if (o >= SKF_NET_OFF) at = (pk.network ?? pk.data) + (o - SKF_NET_OFF);
+    else if (o >= SKF_LL_OFF && pk.mac !== undefined) at = pk.mac + (o - SKF_LL_OFF);
+    else throw new LdAbsExit(pc);
+    low = 0;
+  }
+  if (at < low || at + size > pk.end) throw new LdAbsExit(pc);
   const b = pk.buf;
   return size === 1 ? b[at]! : size === 2 ? (b[at]! << 8) | b[at + 1]! : ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) | 0;
 }

@@ -17,7 +17,7 @@ export interface Built<T, B> {
 
 export interface Obligation {
   readonly name: string;
-  readonly group: 'alu' | 'unary' | 'sync' | 'branch' | 'pointer' | 'tnum' | 'jit' | 'optimal';
+  readonly group: 'alu' | 'unary' | 'sync' | 'sync-single' | 'branch' | 'pointer' | 'tnum' | 'jit' | 'optimal';
   /** Abstract register inputs (a0, a1, ...) and concrete inputs (x0, x1, ...). */
   readonly abstract: number;
   readonly concrete: number;

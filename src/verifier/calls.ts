@@ -361,6 +361,8 @@ export function checkLdAbs(env: Env, ins: Insn, push: (st: VState) => void): boo
   const r6 = env.readReg(6);
   if (r6.type !== T.PTR_TO_CTX) env.reject('invalid_insn', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
   if ((ins.code & 0xe0) === 0x40) env.readReg(ins.src);
+  // check_ptr_off_reg: the skb that R6 points to must be the context itself, not into it.
+  checkPtrOffReg(env, 6, r6);
   for (let r = 0; r <= 5; r++) env.markNotInit(env.reg(r));
   // mark_reg_unknown: the kernel keeps no bounds from the load's width (a `u8` load can still be
   // 'above 255' to the verifier), so neither may bpflab or it would skip paths the kernel checks

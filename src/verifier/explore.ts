@@ -365,6 +365,7 @@ function mismatchOk(type: number): boolean {
 /** BPF_ATOMIC: a read-modify-write of stack or map memory. */
 function checkAtomic(env: Env, ins: Insn): void {
   const src = env.readReg(ins.src);
+  if (src.type !== T.SCALAR) env.usesAddress = true; // an address becomes part of a value in memory
   const dst = env.readReg(ins.dst);
   if (ins.imm === op.BPF_CMPXCHG) env.readReg(0);
   const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM;

@@ -83,7 +83,8 @@ export class Log {
       if (m) { if (m.name) parts.push(`map=${m.name}`); parts.push(`ks=${m.keySize},vs=${m.valueSize}`); }
     }
     if (t !== T.SCALAR && r.off) parts.push(`off=${r.off}`);
-    if (t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META) parts.push(`r=${r.range}`);
+    // verbose_unum of the range (AT/BEYOND_PKT_END are negative: printed as u64).
+    if (t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META) parts.push(r.range >= 0 ? `r=${r.range}` : `r=0x${BigInt.asUintN(64, BigInt(r.range)).toString(16)}`);
     if (b === T.PTR_TO_MEM) parts.push(`sz=${r.memSize}`);
     if (b === T.CONST_PTR_TO_DYNPTR) parts.push(`type=${DYNPTR_TYPE_NAMES[r.memSize] ?? '?'}`);
     if (d.isConst(r.v)) {

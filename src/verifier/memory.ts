@@ -156,6 +156,8 @@ function checkCtxOff(env: Env, regno: number, r: Reg): void {
 export function checkMemAccess(env: Env, regno: number, insnOff: number, size: number, t: Access,
   dst: number, value: Reg | null, imm: number, sext: boolean, dataWrite = false): void {
   const r = env.reg(regno);
+  // A pointer stored outside the stack leaves an address in memory the run can be judged by.
+  if (value && value.type !== T.SCALAR && value.type !== T.NOT_INIT && r.type !== T.PTR_TO_STACK) env.usesAddress = true;
   // The stack checks its own alignment below (with the offsets it reports).
   if (r.type !== T.PTR_TO_STACK) checkPtrAlignment(env, r, insnOff, size, false);
   const off = insnOff + r.off;

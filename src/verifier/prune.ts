@@ -66,7 +66,8 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   }
   if (o.off !== c.off || o.map !== c.map || o.memSize !== c.memSize || o.frameno !== c.frameno) return false;
   if (exact === true ? !d.equal(o.v, c.v) : !d.subsumes(o.v, c.v)) return false;
-  if (isPacketPtr(o.type) && (exact === true ? o.range !== c.range : c.range < o.range)) return false;
+  // AT_PKT_END / BEYOND_PKT_END (negative ranges) match only themselves.
+  if (isPacketPtr(o.type) && (exact === true || o.range < 0 || c.range < 0 ? o.range !== c.range : c.range < o.range)) return false;
   // Non-NULL map values keep an id only when their map holds a lock: then it must correspond exactly (check_ids).
   if (o.type === T.PTR_TO_MAP_VALUE && !o.id !== !c.id) return false;
   // Dynptr slices: regs_exact compares dynptr_id as raw bytes (not through the id map), so slices of

@@ -234,6 +234,33 @@ export class KernelOracle {
     r.smax = min(r.smax, this.s64(r.var.v | (r.var.m & this.S64_MAX)));
     r.umin = max(r.umin, r.var.v);
     r.umax = min(r.umax, r.var.v | r.var.m);
+    // 6.18.y: a u64 range and a tnum that overlap in a single value make the register that constant.
+    const tmax = r.var.v | r.var.m;
+    const next = this.tstep(r.var, r.umin);
+    const uminIn = (r.umin & ~r.var.m & this.U64_MAX) === r.var.v;
+    if (uminIn && next > r.umax) this.markKnown(r, r.umin);
+    else if (!uminIn && next === tmax) this.markKnown(r, tmax);
+    else if (!uminIn && next <= r.umax && this.tstep(r.var, next) > r.umax) this.markKnown(r, next);
+  }
+
+  /** tnum_step: the smallest member of t above z, or t's largest member when z is at or above it. */
+  tstep(t: KTnum, z: bigint): bigint {
+    const tmax = t.v | t.m;
+    if (z >= tmax) return tmax;
+    if (z < t.v) return t.v;
+    // The next member m > z agrees with z above some bit i where z has 0 and m has 1, then takes
+    // t's smallest bits below i: try every such i, keep the smallest.
+    let best = tmax;
+    for (let i = this.N - 1; i >= 0; i--) {
+      const bit = 1n << BigInt(i);
+      if (z & bit) continue;
+      if (!(t.m & bit) && !(t.v & bit)) continue;
+      const above = this.U64_MAX & ~((bit << 1n) - 1n);
+      if ((z & above & ~t.m) !== (t.v & above & ~t.m)) continue;
+      const candidate = (z & above) | bit | (t.v & (bit - 1n));
+      if (candidate < best) best = candidate;
+    }
+    return best;
   }
 
   updateRegBounds(r: KReg): void {
@@ -637,22 +664,31 @@ export class KernelOracle {
 
   private sext(x: bigint, bits: number): bigint { return BigInt.asIntN(bits, x); }
 
+  /**
+   * The sign-extended ends of a range given as unsigned patterns, ordered, when the bits above
+   * `bits` agree at both ends and both extended ends have one sign (else undefined).
+   */
+  private sextEnds(min: bigint, max: bigint, bits: number): [bigint, bigint] | undefined {
+    const b = BigInt(bits);
+    if (min >> b !== max >> b) return undefined;
+    const a = this.sext(max, bits);
+    const c = this.sext(min, bits);
+    const mx = a > c ? a : c;
+    const mn = a > c ? c : a;
+    return (mx >= 0n) === (mn >= 0n) ? [mn, mx] : undefined;
+  }
+
   /** coerce_reg_to_size_sx as 6.18.44 runs it (its fallback probed on the live kernel's log). */
   coerceRegToSizeSx(r: KReg, bits: number): void {
     if (this.tisConst(r.var)) { this.markKnown(r, this.sext(r.var.v, bits)); return; }
     const b = BigInt(bits);
-    const top = (v: bigint): bigint => (this.u64(v) >> b) << b;
-    if (top(r.smax) === top(r.smin)) {
-      const a = this.sext(r.smax, bits);
-      const c = this.sext(r.smin, bits);
-      const mx = a > c ? a : c;
-      const mn = a > c ? c : a;
-      if ((mx >= 0n) === (mn >= 0n)) {
-        r.smin = mn; r.smax = mx; r.s32min = this.s32(mn); r.s32max = this.s32(mx);
-        r.umin = this.u64(mn); r.umax = this.u64(mx); r.u32min = this.u32(mn); r.u32max = this.u32(mx);
-        r.var = this.trange(this.u64(mn), this.u64(mx));
-        return;
-      }
+    const ends = this.sextEnds(this.u64(r.smin), this.u64(r.smax), bits);
+    if (ends) {
+      const [mn, mx] = ends;
+      r.smin = mn; r.smax = mx; r.s32min = this.s32(mn); r.s32max = this.s32(mx);
+      r.umin = this.u64(mn); r.umax = this.u64(mx); r.u32min = this.u32(mn); r.u32max = this.u32(mx);
+      r.var = this.trange(this.u64(mn), this.u64(mx));
+      return;
     }
     const lo = -(1n << (b - 1n));
     const hi = (1n << (b - 1n)) - 1n;
@@ -676,17 +712,12 @@ export class KernelOracle {
       return;
     }
     const b = BigInt(bits);
-    const top = (v: bigint): bigint => (this.u32(v) >> b) << b;
-    if (top(r.s32max) === top(r.s32min)) {
-      const a = this.sext(r.s32max, bits);
-      const c = this.sext(r.s32min, bits);
-      const mx = a > c ? a : c;
-      const mn = a > c ? c : a;
-      if ((mx >= 0n) === (mn >= 0n)) {
-        r.s32min = mn; r.s32max = mx; r.u32min = this.u32(mn); r.u32max = this.u32(mx);
-        r.var = this.tsubreg(this.trange(this.u64(mn), this.u64(mx)));
-        return;
-      }
+    const ends = this.sextEnds(this.u32(r.s32min), this.u32(r.s32max), bits);
+    if (ends) {
+      const [mn, mx] = ends;
+      r.s32min = mn; r.s32max = mx; r.u32min = this.u32(mn); r.u32max = this.u32(mx);
+      r.var = this.tsubreg(this.trange(this.u64(mn), this.u64(mx)));
+      return;
     }
     r.s32min = -(1n << (b - 1n)); r.s32max = (1n << (b - 1n)) - 1n;
     r.u32min = 0n; r.u32max = this.U32_MAX;

@@ -4,7 +4,7 @@
  * - every operator obligation at width 8 (register 8 bits, subregister 4; the same generic code as
  *   at 64 bits), except the ALU multiplications' range part, which runs at width 4 (Z3 needs minutes
  *   for the signed corner products at 8);
- * - at 64 bits: the sync lemmas, the tnum operators but add/sub (these need ~15 s each), the
+ * - at 64 bits: the sync lemmas (but the single-value check, minutes at 64: width 8 above), the tnum operators but add/sub (these need ~15 s each), the
  *   tnum_mul inductive step and its arithmetic lemma, the optimality of the tnum operators, every
  *   byte swap, and every JIT template (those are 64-bit by nature).
  * Through the worker pool, as `bpflab prove` runs them: a hung or crashing attempt is cut and

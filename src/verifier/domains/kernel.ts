@@ -36,6 +36,8 @@ export interface Kernel<T, B> {
   mark32Unbounded(r: Reg<T>): void;
   updateReg32Bounds(r: Reg<T>): void;
   updateReg64Bounds(r: Reg<T>): void;
+  updateReg64Ranges(r: Reg<T>): void;
+  reg64SingleValue(r: Reg<T>): void;
   updateRegBounds(r: Reg<T>): void;
   reg32DeduceBounds(r: Reg<T>): void;
   reg64DeduceBounds(r: Reg<T>): void;
@@ -117,6 +119,8 @@ export function makeKernel<T, B>(A: Algebra<T, B>, N = 64, patch?: (k: Kernel<T,
     mark32Unbounded: (r) => S.mark32Unbounded(k, r),
     updateReg32Bounds: (r) => S.updateReg32Bounds(k, r),
     updateReg64Bounds: (r) => S.updateReg64Bounds(k, r),
+    updateReg64Ranges: (r) => S.updateReg64Ranges(k, r),
+    reg64SingleValue: (r) => S.reg64SingleValue(k, r),
     updateRegBounds: (r) => S.updateRegBounds(k, r),
     reg32DeduceBounds: (r) => S.reg32DeduceBounds(k, r),
     reg64DeduceBounds: (r) => S.reg64DeduceBounds(k, r),

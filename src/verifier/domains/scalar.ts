@@ -10,6 +10,7 @@
  */
 import type { BVx } from './algebra.js';
 import type { Kernel } from './kernel.js';
+import { smear } from './tnum.js';
 
 export interface Reg<T> {
   value: T;
@@ -125,14 +126,50 @@ export function updateReg32Bounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   r.u32max = h.umin(r.u32max, h.or(v, m));
 }
 
-/** __update_reg64_bounds */
+/** __update_reg64_bounds: the ranges from var_off, then 6.18.y's single-value check. */
 export function updateReg64Bounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  updateReg64Ranges(k, r);
+  k.reg64SingleValue(r);
+}
+
+/** The ranges' part of __update_reg64_bounds. */
+export function updateReg64Ranges<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   const { n } = k;
   r.smin = n.smax(r.smin, n.or(r.value, n.and(r.mask, n.sminv)));
   r.smax = n.smin(r.smax, n.or(r.value, n.and(r.mask, n.smaxv)));
   r.umin = n.umax(r.umin, r.value);
   r.umax = n.umin(r.umax, n.or(r.value, r.mask));
 }
+
+/** A u64 range and a tnum that overlap in a single value: the register is that constant (6.18.y). */
+export function reg64SingleValue<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
+  const { A, n } = k;
+  // Even a constant tnum goes through (its value is then tmax): ranges that exclude it become it.
+  const tmax = n.or(r.value, r.mask);
+  const next = tnumStep(k, r, r.umin);
+  const uminIn = n.eq(n.and(r.umin, n.not(r.mask)), r.value);
+  const onlyUmin = A.and(uminIn, n.ugt(next, r.umax));
+  const onlyTmax = A.and(A.not(uminIn), n.eq(next, tmax));
+  // (running, the second step is needed only when the first lands inside the range)
+  const inside = A.and(A.not(uminIn), n.ule(next, r.umax));
+  const onlyNext = A.known(inside) === false ? inside : A.and(inside, n.ugt(tnumStep(k, r, next), r.umax));
+  const single = A.or(onlyUmin, onlyTmax, onlyNext);
+  if (A.known(single) === false) return;
+  const c = copyReg(r);
+  markKnown(k, c, n.ite(onlyUmin, r.umin, n.ite(onlyTmax, tmax, next)));
+  assignReg(r, selectReg(k, single, c, r));
+}
+
+/** tnum_step: the smallest member of r's tnum above z (its largest member when z is at or above it). */
+function tnumStep<T, B>(k: Kernel<T, B>, r: Reg<T>, z: T): T {
+  const { n } = k;
+  const tmax = n.or(r.value, r.mask);
+  const d = n.sub(z, r.value);
+  const filled = n.or(n.or(d, smear(k.A, n, n.and(d, n.not(r.mask)))), n.not(r.mask));
+  const step = n.or(r.value, n.and(n.add(filled, n.one), r.mask));
+  return n.ite(n.uge(z, tmax), tmax, n.ite(n.ult(z, r.value), r.value, step));
+}
+
 
 export function updateRegBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   k.updateReg32Bounds(r);

@@ -60,7 +60,7 @@ export interface TnumOps<T, B> {
 }
 
 /** Smear the highest set bit rightwards: the mask (1 << fls(x)) - 1 without the shift by w. */
-function smear<T, B>(A: Algebra<T, B>, n: BVx<T, B>, x: T): T {
+export function smear<T, B>(A: Algebra<T, B>, n: BVx<T, B>, x: T): T {
   // Zero (a constant range when running) smears to zero: every step below is the identity.
   if (A.known(n.isZero(x)) === true) return x;
   let r = x;
