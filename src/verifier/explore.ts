@@ -438,17 +438,14 @@ function isStateVisited(env: Env, pc: number): boolean {
   // mark_all_scalars_imprecise: the new checkpoint keeps only the precision its own future
   // asks for (backtracking marks it), not what the path inherited from older checkpoints.
   markAllImprecise(cur);
-  const snap = cloneState(cur);
+  const snap = cloneState(cur, false);
   const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed, hist: cur.hist, histx: cur.histx,
     written: cur.written, read: cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME)) };
-  snap.hist = [];
-  snap.histx = [];
   cur.parent = cp;
   cur.hist = [];
   cur.histx = [];
   if (cur.histS) {
     cp.histS = cur.histS;
-    snap.histS = [];
     cur.histS = [];
   }
   cur.written = cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME));

@@ -155,6 +155,18 @@ export function cloneReg(r: Reg): Reg {
   return { ...r };
 }
 
+/**
+ * A register's copy as a literal of the core fields (one object shape, no property enumeration):
+ * registers proper never carry the optional slot fields; a Reg that has them (a stack slot's
+ * iterator) is copied whole.
+ */
+function cloneCoreReg(r: Reg): Reg {
+  if (r.iterType !== undefined) return { ...r };
+  return { type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno, precise: r.precise };
+}
+// Every field of Reg, checked by the compiler: a field added to Reg must be added here and copied by cloneCoreReg.
+void ({ type: 1, off: 1, v: 1, id: 1, refObjId: 1, range: 1, map: 1, memSize: 1, frameno: 1, precise: 1, iterType: 1, iterState: 1, iterDepth: 1 } satisfies Record<keyof Reg, 1>);
+
 export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
   const regs: Reg[] = [];
   for (let i = 0; i < 11; i++) regs.push(newReg(unknown));
@@ -162,21 +174,28 @@ export function newFrame(unknown: Scalar, callsite: number, subprog: number): Fr
 }
 
 function cloneFrame(f: Frame): Frame {
-  return {
-    regs: f.regs.map(cloneReg),
-    slots: f.slots.slice(),
-    spills: f.spills.map((r) => (r ? cloneReg(r) : undefined)),
-    depth: f.depth,
-    callsite: f.callsite,
-    subprog: f.subprog,
-    ...(f.cbRet && { cbRet: f.cbRet }),
-  };
+  const regs: Reg[] = new Array(f.regs.length);
+  for (let i = 0; i < regs.length; i++) regs[i] = cloneCoreReg(f.regs[i]!);
+  // Occupied spill slots only: most of the 64 are empty.
+  const spills = f.spills.slice();
+  for (let i = 0; i < spills.length; i++) {
+    const r = spills[i];
+    if (r) spills[i] = cloneCoreReg(r);
+  }
+  const c: Frame = { regs, slots: f.slots.slice(), spills, depth: f.depth, callsite: f.callsite, subprog: f.subprog };
+  if (f.cbRet) c.cbRet = f.cbRet;
+  return c;
 }
 
-export function cloneState(s: VState): VState {
-  const c: VState = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: s.hist.slice(), histx: s.histx.slice(), written: s.written.map((w) => w.slice()), jmpHistory: s.jmpHistory ?? 0 };
+/** A deep copy; `history` false starts the copy's path history empty (a checkpoint's snapshot). */
+export function cloneState(s: VState, history = true): VState {
+  const frames: Frame[] = new Array(s.frames.length);
+  const written: Uint8Array[] = new Array(s.written.length);
+  for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!);
+  for (let i = 0; i < written.length; i++) written[i] = s.written[i]!.slice();
+  const c: VState = { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], written, jmpHistory: s.jmpHistory ?? 0 };
   if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
-  if (s.histS) c.histS = s.histS.slice();
+  if (s.histS) c.histS = history ? s.histS.slice() : [];
   if (s.rcuLocks) c.rcuLocks = s.rcuLocks;
   if (s.preemptLocks) c.preemptLocks = s.preemptLocks;
   return c;

@@ -146,16 +146,22 @@ export class Guidance implements CoverageFeedback {
     return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
   }
 
+  /** Weights of the entries during one choice (reused: a choice per mutant scans the whole corpus). */
+  private weights = new Float64Array(0);
+
   private choose(r: number): Entry | null {
+    const n = this.entries.length;
+    if (this.weights.length < n) this.weights = new Float64Array(Math.max(n, 2 * this.weights.length));
+    const w = this.weights;
     let total = 0;
-    for (const e of this.entries) total += this.weight(e);
+    for (let i = 0; i < n; i++) total += (w[i] = this.weight(this.entries[i]!));
     if (total <= 0) return null;
     let x = r * total;
-    for (const e of this.entries) {
-      x -= this.weight(e);
-      if (x < 0) return e;
+    for (let i = 0; i < n; i++) {
+      x -= w[i]!;
+      if (x < 0) return this.entries[i]!;
     }
-    return this.entries[this.entries.length - 1]!;
+    return this.entries[n - 1]!;
   }
 
   private admit(program: Program, v: VerifyResult | null, seed: boolean): void {
