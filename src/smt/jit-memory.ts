@@ -328,8 +328,10 @@ function ptrTemplate(kind: 'ldx' | 'ldsx' | 'stx' | 'st', size: 1 | 2 | 4 | 8, m
       goals.push(Z.And(pre, Z.Not(s.fault.eq(vmFault))));
       const dst = load ? ins.dst : -1;
       const regsKept = Z.And(...regs.map((x, i) => (i === dst ? Z.Bool.val(true) : after(i).eq(x))));
-      if (vm) goals.push(Z.And(runs, Z.Not(after(dst).eq(vm.value))), Z.And(runs, Z.Not(regsKept)));
-      else goals.push(Z.And(runs, Z.Not(regsKept)));
+      // one query per path (the slow path called, or not): each sees one way the value came
+      const slow = Z.Or(...ws.calls.map((c) => c.guard));
+      if (vm) for (const path of [slow, Z.Not(slow)]) goals.push(Z.And(runs, path, Z.Not(after(dst).eq(vm.value))));
+      goals.push(Z.And(runs, Z.Not(regsKept)));
       // memory: the template's own stores (the import's effect is the VM's store, given its arguments)
       // write the VM's bytes: the value's low `size` bytes at the region's linear address
       const k = vmCheck(W, hi, lo, off, size, !load);
@@ -348,9 +350,8 @@ function ptrTemplate(kind: 'ldx' | 'ldsx' | 'stx' | 'st', size: 1 | 2 | 4 | 8, m
         goals.push(Z.And(pre, c.guard, Z.Not(Z.And(...want.map((w, i) => c.args[i]!.eq(w))))));
       }
       // whatever the VM does: no wasm trap, every access inside the memory
-      const bad: ZB[] = [s.trap];
-      for (const a of ws.accesses) bad.push(Z.And(a.guard, a.addr.zeroExt(32).add(c64(Z, a.offset + a.bytes)).ugt(W.memSize)));
-      goals.push(Z.And(pre, Z.Or(...bad)));
+      goals.push(Z.And(pre, s.trap));
+      for (const a of ws.accesses) goals.push(Z.And(pre, a.guard, a.addr.zeroExt(32).add(c64(Z, a.offset + a.bytes)).ugt(W.memSize)));
     }
     return goals;
   });
