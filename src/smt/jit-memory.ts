@@ -22,14 +22,16 @@
  * the region's bytes), else the VM's rule.
  *
  * Proven, for every register value (all 2^64, base register = destination too), every memory and
- * table content satisfying the premises:
+ * table content satisfying the premises, at the offsets of MEM_OFFSETS:
  *  - checked mode: the template faults exactly when the VM faults (the fast path is taken only
  *    for accesses the VM allows; the slow path applies the VM's rule, which names the fault);
  *  - both modes, when the VM does not fault (trusted mode: the verifier proved it): the loaded
- *    value equals the VM's (zero/sign-extended), a store changes exactly the bytes the VM's store
- *    changes (linear memory and other regions), no other register changes, a load changes no
- *    memory outside the JIT's scratch words, every wasm memory access is inside the memory (no
- *    trap), and the slow path reports the instruction's pc.
+ *    value equals the VM's (zero/sign-extended) on the fast and the slow path; the template's own
+ *    store writes the value's low bytes at the linear address of the VM's target byte (the region
+ *    lives in linear memory), and a load template stores nothing; no other register changes;
+ *  - whatever the VM does: the slow path is called with the instruction's pc, pointer halves,
+ *    offset, size and sign (loads) or value halves (stores), so it applies the VM's rule to the
+ *    VM's operands; no wasm trap, and every wasm memory access lies inside the memory.
  */
 import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, SCRATCH, STACKS, TABLE, TABLE_CAP } from '../jit/layout.js';
 import type { MemCtx } from '../jit/memory.js';
@@ -357,6 +359,9 @@ function ptrTemplate(kind: 'ldx' | 'ldsx' | 'stx' | 'st', size: 1 | 2 | 4 | 8, m
   });
 }
 
+/** 20-30 queries each, 5-25 s of solver time in all: three times the run's per-attempt budget. */
+const BUDGET_SCALE = 3;
+
 /** Every load/store-through-a-pointer template, both modes, with the JIT's emitters or substituted ones. */
 export function memoryObligations(E: Partial<Emitters> = {}): Obligation[] {
   const e: Emitters = { ...JIT_EMITTERS, ...E };
@@ -366,5 +371,5 @@ export function memoryObligations(E: Partial<Emitters> = {}): Obligation[] {
     for (const s of [1, 2, 4] as const) out.push(ptrTemplate('ldsx', s, mode, e));
     for (const s of [1, 2, 4, 8] as const) out.push(ptrTemplate('stx', s, mode, e), ptrTemplate('st', s, mode, e));
   }
-  return out;
+  return out.map((o) => ({ ...o, budgetScale: BUDGET_SCALE }));
 }
