@@ -15,6 +15,7 @@
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { PTR_TAG, PTR_TAG_MASK, STACK_SIZE } from '../runtime/memory.js';
+import { plantedJitBugs } from './planted.js';
 import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, SCRATCH, TABLE, TABLE_CAP } from './layout.js';
 import { I32, Op, type Code } from './wasm/index.js';
 
@@ -100,10 +101,10 @@ function emitAccess(m: MemCtx, base: number, off: number, size: Size, write: boo
     c.get(base).op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u);
     if (off !== 0) c.i64s(off).op(Op.i64_add);
     c.tee(m.a64);
-    c.get(m.e32).mem(Op.i32_load, 2, TABLE + E_START).op(Op.i64_extend_i32_s).op(Op.i64_lt_s).brIf(0);
+    c.get(m.e32).mem(Op.i32_load, 2, TABLE + E_START).op(Op.i64_extend_i32_s).op(plantedJitBugs.windowStartUnsigned ? Op.i64_lt_u : Op.i64_lt_s).brIf(0);
     c.get(m.a64).i64s(size).op(Op.i64_add);
-    c.get(m.e32).mem(Op.i32_load, 2, TABLE + (write ? E_WEND : E_END)).op(Op.i64_extend_i32_s).op(Op.i64_gt_s).brIf(0);
-    if (size > 1) {
+    c.get(m.e32).mem(Op.i32_load, 2, TABLE + (write && !plantedJitBugs.storesIgnoreReadOnly ? E_WEND : E_END)).op(Op.i64_extend_i32_s).op(Op.i64_gt_s).brIf(0);
+    if (size > 1 && !plantedJitBugs.noAlignCheck) {
       c.get(m.a64).op(Op.i32_wrap_i64).i32(size - 1).op(Op.i32_and);
       if (!atomic) c.get(m.e32).mem(Op.i32_load, 2, TABLE + E_ALIGN).op(Op.i32_and);
       c.brIf(0);
@@ -186,7 +187,7 @@ export function emitLoad(m: MemCtx, ins: Insn, pc: number): void {
     () => {
       c.i32(pc);
       pushHiLo(c, src);
-      c.i32(ins.off).i32(size).i32(signed ? 1 : 0).call(m.imports.load);
+      c.i32(plantedJitBugs.slowPathWithoutOffset ? 0 : ins.off).i32(size).i32(signed ? 1 : 0).call(m.imports.load);
       c.i32(0).mem(Op.i64_load, 3, SCRATCH).set(dst);
     });
 }

@@ -316,10 +316,12 @@ export class JitRuntime {
       load(pc: number, hi: number, lo: number, off: number, size: number, signed: number): void {
         const mem = self.mem!;
         if (!checked) {
-          // trusted: a verified access to a region outside linear memory (map value, ring-buffer record)
-          const id = (hi >>> 8) & 0xffff;
-          if (id > 0 && id < mem.count && (mem.flags[id]! & F_CTX) === 0) {
-            const v = mem.views[id]!, at = (lo >>> 0) + off, T = self.i32, s = signed !== 0;
+          // trusted: a verified access to a region outside linear memory (map value, ring-buffer record);
+          // a pointer whose offset left [0, 2^32) (guard byte 0x7f/0x81) lands outside the view: the VM's rule;
+          // region 0 (NULL kernel pointers: probe loads) takes the slow path
+          const id = (hi >>> 8) & 0xffff, at = (lo >>> 0) + off;
+          if (id > 0 && id < mem.count && (mem.flags[id]! & F_CTX) === 0 && at >= 0 && at + size <= mem.views[id]!.byteLength) {
+            const v = mem.views[id]!, T = self.i32, s = signed !== 0;
             const l = size === 1 ? (s ? v.getInt8(at) : v.getUint8(at)) : size === 2 ? (s ? v.getInt16(at, true) : v.getUint16(at, true)) : v.getInt32(at, true);
             T[S] = l;
             T[S + 1] = size === 8 ? v.getInt32(at + 4, true) : s ? l >> 31 : 0;
@@ -333,9 +335,9 @@ export class JitRuntime {
       store(pc: number, hi: number, lo: number, off: number, size: number, vlo: number, vhi: number): void {
         const mem = self.mem!;
         if (!checked) {
-          const id = (hi >>> 8) & 0xffff;
-          if (id < mem.count && (mem.flags[id]! & F_CTX) === 0) {
-            const v = mem.views[id]!, at = (lo >>> 0) + off;
+          const id = (hi >>> 8) & 0xffff, at = (lo >>> 0) + off;
+          if (id < mem.count && (mem.flags[id]! & F_CTX) === 0 && at >= 0 && at + size <= mem.views[id]!.byteLength) {
+            const v = mem.views[id]!;
             if (size === 1) v.setInt8(at, vlo);
             else if (size === 2) v.setInt16(at, vlo, true);
             else { v.setInt32(at, vlo, true); if (size === 8) v.setInt32(at + 4, vhi, true); }

@@ -6,4 +6,5 @@ export { prove, proveAt, replay, resultOf, type Attempt, type Counterexample, ty
 export { runProofs, formatTable, defaultJobs, type ProofRun, type RunOptions } from './run.js';
 export { ProverPool, workerPath, type PoolOptions } from './pool.js';
 export { jitObligations, IMMEDIATES, type Emitters } from './jit-templates.js';
-export { WasmSymbolic, type SymState, type SymValue } from './wasm-sym.js';
+export { memoryObligations, MEM_OFFSETS } from './jit-memory.js';
+export { WasmSymbolic, type ImportModel, type SymState, type SymValue } from './wasm-sym.js';

@@ -6,8 +6,9 @@
  * trap. Register operands are symbolic (all 2^64 values, and dst = src); immediates are baked into
  * the emitted code, so every K form is proven for a set of immediates that covers each special
  * case the emitters distinguish (0, 1, -1, INT_MIN, shift amounts at and beyond the width, ...).
- * Loads and stores are proven for the stack forms the JIT resolves at compile time: the frame's
- * linear memory (r10 + const) and stack slots promoted to locals (uniform and byte-addressed).
+ * Loads and stores are proven here for the stack forms the JIT resolves at compile time: the frame's
+ * linear memory (r10 + const) and stack slots promoted to locals (uniform and byte-addressed);
+ * jit-memory.ts proves those through pointer registers (the region table and the slow path).
  */
 import { emitAlu, type AluLocals } from '../jit/alu.js';
 import { emitCondition } from '../jit/jumps.js';
@@ -30,13 +31,13 @@ export interface Emitters {
   load: typeof emitLoad;
   store: typeof emitStore;
 }
-const JIT: Emitters = { alu: emitAlu, cond: emitCondition, load: emitLoad, store: emitStore };
+export const JIT_EMITTERS: Emitters = { alu: emitAlu, cond: emitCondition, load: emitLoad, store: emitStore };
 
 /** Immediates covering every case the emitters tell apart. */
 export const IMMEDIATES = [0, 1, -1, 2, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 0x7fffffff, -0x80000000, 0x12345678, -0x1234567] as const;
 
 /** A function body with the JIT's locals: r0..r10 and the scratch locals, with their types. */
-function frame(): { c: Code; L: AluLocals; types: ('i32' | 'i64')[]; m: Omit<MemCtx, 'slots' | 'fpStatic' | 'mode'> } {
+export function jitFrame(): { c: Code; L: AluLocals; types: ('i32' | 'i64')[]; m: Omit<MemCtx, 'slots' | 'fpStatic' | 'mode'> } {
   const c = new Code(0);
   const types: ('i32' | 'i64')[] = [];
   const l = (t: typeof I32 | typeof I64): number => { types.push(t === I32 ? 'i32' : 'i64'); return c.local(t); };
@@ -54,8 +55,8 @@ interface Run {
 }
 
 /** Emits with `emit`, then runs the bytes symbolically from registers r0..r10 (and extra locals). */
-function execute(Z: Z3Ctx, emit: (f: ReturnType<typeof frame>) => void, extra: Map<number, SymValue> = new Map()): Run & { f: ReturnType<typeof frame> } {
-  const f = frame();
+function execute(Z: Z3Ctx, emit: (f: ReturnType<typeof jitFrame>) => void, extra: Map<number, SymValue> = new Map()): Run & { f: ReturnType<typeof jitFrame> } {
+  const f = jitFrame();
   emit(f);
   const regs = f.L.reg.map((_, i) => Z.BitVec.const(`r${i}`, 64));
   const locals = new Map<number, SymValue>(f.L.reg.map((l, i) => [l, { type: 'i64', v: regs[i]! }]));
@@ -153,7 +154,7 @@ function condTemplate(o: JmpOp, jmp32: boolean, E: Emitters): Obligation {
   });
 }
 
-const SIZES: Record<number, number> = { 1: op.BPF_B, 2: op.BPF_H, 4: op.BPF_W, 8: op.BPF_DW };
+export const SIZES: Record<number, number> = { 1: op.BPF_B, 2: op.BPF_H, 4: op.BPF_W, 8: op.BPF_DW };
 
 /** Little-endian value of `size` bytes of array `mem` at addr, zero- or sign-extended to 64 bits. */
 function memValue(Z: Z3Ctx, mem: ReturnType<WasmSymbolic['state']>['mem'], addr: ZT, size: number, signed: boolean): ZT {
@@ -175,7 +176,7 @@ function frameMemTemplate(kind: 'ldx' | 'ldsx' | 'stx' | 'st', size: 1 | 2 | 4 |
       const r2 = execute(Z, (f) => {
         const m: MemCtx = { ...f.m, mode: 'trusted', fpStatic: true, slots: new Map() };
         if (kind === 'ldx' || kind === 'ldsx') E.load(m, ins, 0); else E.store(m, ins, 0);
-      }, new Map([[frame().m.sb, { type: 'i32', v: sb }]]));
+      }, new Map([[jitFrame().m.sb, { type: 'i32', v: sb }]]));
       const mem0 = Z.Array.const('mem', Z.BitVec.sort(32), Z.BitVec.sort(8));
       const addr = sb.add(Z.BitVec.val(BigInt.asUintN(32, BigInt(STACK_SIZE + off)), 32));
       if (kind === 'ldx' || kind === 'ldsx') {
@@ -208,14 +209,14 @@ function slotTemplate(kind: 'load' | 'loads' | 'store', size: 1 | 2 | 4 | 8, uni
         : insn(op.BPF_LDX | (kind === 'loads' ? op.BPF_MEMSX : op.BPF_MEM) | SIZES[size]!, 3, 10, off);
       const S: ZT = Z.BitVec.const('slot', 64);
       let slotLocal = -1;
-      const emit = (f: ReturnType<typeof frame>): void => {
+      const emit = (f: ReturnType<typeof jitFrame>): void => {
         slotLocal = f.c.local(I64);
         f.types.push('i64');
         const p: PromotedSlot = { local: slotLocal, uniform: uniform ? { shift: 0, size } : null };
         const m: MemCtx = { ...f.m, mode: 'trusted', fpStatic: true, slots: new Map([[(STACK_SIZE + off) >> 3, p]]) };
         if (kind === 'store') E.store(m, ins, 0); else E.load(m, ins, 0);
       };
-      const probe = frame();
+      const probe = jitFrame();
       const local = probe.c.local(I64); // the slot's local index in a fresh frame
       const r = execute(Z, emit, new Map([[local, { type: 'i64', v: S }]]));
       if (slotLocal !== local) throw new Error('slot local index mismatch');
@@ -238,7 +239,7 @@ function slotTemplate(kind: 'load' | 'loads' | 'store', size: 1 | 2 | 4 | 8, uni
   });
 }
 
-function jitObligation(name: string, goals: (Z: Z3Ctx) => ZB[]): Obligation {
+export function jitObligation(name: string, goals: (Z: Z3Ctx) => ZB[]): Obligation {
   return {
     name, group: 'jit', abstract: 0, concrete: 0, fixedWidth: 64,
     build(k) { return { premise: k.A.tt, conclusion: [], outputs: {} }; },
@@ -248,7 +249,7 @@ function jitObligation(name: string, goals: (Z: Z3Ctx) => ZB[]): Obligation {
 
 /** Every JIT template obligation, with the JIT's emitters or substituted ones. */
 export function jitObligations(E: Partial<Emitters> = {}): Obligation[] {
-  const e: Emitters = { ...JIT, ...E };
+  const e: Emitters = { ...JIT_EMITTERS, ...E };
   const out: Obligation[] = [];
   for (const alu32 of [false, true]) for (const name of Object.keys(ALU_CODES)) out.push(aluTemplate(name, alu32, e));
   for (const b of [8, 16, 32] as const) out.push(movsxTemplate(b, false, e));

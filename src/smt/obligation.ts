@@ -44,6 +44,11 @@ export interface Obligation {
    * mod 2^w, bitwise operations uninterpreted), for products of symbolic values.
    */
   readonly arith?: 'int';
+  /**
+   * Multiplier of the run's per-attempt budget, for obligations made of many queries that need
+   * more than the default in total (the JIT's loads/stores through pointers: 20-30 queries each).
+   */
+  readonly budgetScale?: number;
   /** Another obligation this one relies on (assume-guarantee), named in the table. */
   readonly assumes?: string;
   build<T, B>(k: Kernel<T, B>, sem: Semantics<T, B>, a: Reg<T>[], x: T[]): Built<T, B>;

@@ -11,6 +11,7 @@ import { ALU_OPS, type AluOp } from '../verifier/domains/alu.js';
 import { JMP_OPS, type JmpOp } from '../verifier/domains/branch.js';
 import type { Obligation } from './obligation.js';
 import { jitObligations } from './jit-templates.js';
+import { memoryObligations } from './jit-memory.js';
 import { optimalityObligations } from './optimality.js';
 import type { Semantics } from './semantics.js';
 
@@ -298,7 +299,7 @@ export function allObligations(): Obligation[] {
     out.push(decide(op, jmp32), refine(op, jmp32, 'taken'), refine(op, jmp32, 'fall'));
   }
   out.push(...optimalityObligations());
-  out.push(...jitObligations());
+  out.push(...jitObligations(), ...memoryObligations());
   return out;
 }
 

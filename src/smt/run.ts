@@ -49,7 +49,7 @@ export async function runProofs(obs: readonly Obligation[], opts: RunOptions): P
     const results = await pool.map(obs, async (ob, attempt) => {
       const attempts: Attempt[] = [];
       for (const w of widthsFor(ob, opts.widths)) {
-        const at = await attempt({ name: ob.name, width: w, timeoutMs: opts.timeoutMs, ...(opts.module ? { module: opts.module } : {}) });
+        const at = await attempt({ name: ob.name, width: w, timeoutMs: opts.timeoutMs * (ob.budgetScale ?? 1), ...(opts.module ? { module: opts.module } : {}) });
         attempts.push(at);
         if (at.verdict === 'proved' || at.verdict === 'failed') break;
       }

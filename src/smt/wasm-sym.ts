@@ -4,9 +4,13 @@
  * formula is derived from the emitted code, not from a hand copy of it. The subset: i32/i64
  * constants, locals, arithmetic, bitwise, shifts and rotates (count masked as WebAssembly does),
  * comparisons, eqz, wrap/extend (including extend8/16/32_s), select, if/else/end with a result,
- * and loads/stores on a byte-array memory (little-endian). Division and remainder record their
- * trap conditions (zero divisor; INT_MIN / -1 for div_s). Anything else (calls, branches, globals)
- * is outside the subset and rejected with the opcode named.
+ * block/br/br_if (paths merged at the label with their path conditions), calls of imports given a
+ * model (`ImportModel`: the callee's effect on memory, its results and whether it faults), and
+ * loads/stores on a byte-array memory (little-endian). Division and remainder record their trap
+ * conditions (zero divisor; INT_MIN / -1 for div_s); every memory access is recorded with its path
+ * condition and its effective address (for the caller's bounds check: WebAssembly traps past the
+ * memory's size). Anything else (loops, globals, indirect calls) is outside the subset and rejected
+ * with the opcode named.
  */
 import { I32, I64, Op } from '../jit/wasm/index.js';
 import type { Z3Ctx, ZB, ZT } from './z3-algebra.js';
@@ -22,18 +26,83 @@ export interface SymState {
   mem: Arr;
   /** Some path reaches a trap when this holds. */
   trap: ZB;
+  /** Path condition: this state is reached. */
+  live: ZB;
+  /** Some path ended in a fault raised by an import (the run stops with it) when this holds. */
+  fault: ZB;
 }
+
+/** The effect of calling an import: results pushed, state changed (memory), a fault that ends the run. */
+export interface ImportModel {
+  params: ('i32' | 'i64')[];
+  results: ('i32' | 'i64')[];
+  effect(args: ZT[], s: SymState): { results: ZT[]; fault?: ZB };
+}
+
+/** A memory access on some path: effective address = zero-extended `addr` + `offset`; a store's value (low `bytes` bytes written). */
+export interface SymAccess { guard: ZB; addr: ZT; offset: number; bytes: number; stored?: ZT }
+export interface SymCall { guard: ZB; fn: number; args: ZT[] }
+
+interface Label { exits: SymState[]; height: number; arity: number }
 
 const NAMES = new Map<number, string>(Object.entries(Op).map(([k, v]) => [v, k]));
 
-export class WasmSymbolic {
-  private fresh = 0;
-  constructor(readonly Z: Z3Ctx) {}
+let instances = 0;
 
-  /** A state with the given locals (others read as fresh unknowns) and an arbitrary memory. */
+export class WasmSymbolic {
+  private readonly tag = `w${instances++}`;
+  private labels: Label[] = [];
+  /** Every memory access and import call executed, with its path condition. */
+  readonly accesses: SymAccess[] = [];
+  readonly calls: SymCall[] = [];
+  constructor(readonly Z: Z3Ctx, private readonly imports: ReadonlyMap<number, ImportModel> = new Map()) {}
+
+  /** A state with the given locals (others read as unknowns) and an arbitrary memory. */
   state(locals: Map<number, SymValue>, mem?: Arr): SymState {
     const Z = this.Z;
-    return { locals: new Map(locals), stack: [], mem: mem ?? Z.Array.const('mem', Z.BitVec.sort(32), Z.BitVec.sort(8)), trap: Z.Bool.val(false) };
+    return { locals: new Map(locals), stack: [], mem: mem ?? Z.Array.const('mem', Z.BitVec.sort(32), Z.BitVec.sort(8)), trap: Z.Bool.val(false), live: Z.Bool.val(true), fault: Z.Bool.val(false) };
+  }
+
+  /** The unknown value local i holds before the code writes it (one constant per local and run). */
+  private initial(i: number, t: 'i32' | 'i64'): SymValue {
+    return { type: t, v: this.Z.BitVec.const(`${this.tag}_local${i}`, t === 'i32' ? 32 : 64) };
+  }
+
+  private clone(s: SymState, live: ZB): SymState {
+    return { locals: new Map(s.locals), stack: [...s.stack], mem: s.mem, trap: s.trap, live, fault: s.fault };
+  }
+
+  /**
+   * Joins the states reaching one label (disjoint path conditions) into `into`: values chosen by
+   * path condition; the stack keeps the `height` values below the label and its `arity` results.
+   */
+  private join(into: SymState, states: SymState[], height: number, arity: number, lt: (i: number) => 'i32' | 'i64'): void {
+    const Z = this.Z;
+    const reach = states.filter((x) => !Z.isFalse(x.live));
+    const all = reach.length ? reach : [states[0]!];
+    const pick = <V>(vals: V[], same: (a: V, b: V) => boolean, ite: (c: ZB, a: V, b: V) => V): V => {
+      let acc = vals[vals.length - 1] as V;
+      for (let i = vals.length - 2; i >= 0; i--) if (!same(vals[i] as V, acc)) acc = ite(all[i]!.live, vals[i] as V, acc);
+      return acc;
+    };
+    const iteT = (c: ZB, a: ZT, b: ZT): ZT => Z.If(c, a, b) as ZT;
+    const keys = new Set(all.flatMap((x) => [...x.locals.keys()]));
+    const locals = new Map<number, SymValue>();
+    for (const k of keys) {
+      const vals = all.map((x) => x.locals.get(k) ?? this.initial(k, lt(k)));
+      locals.set(k, pick(vals, (a, b) => a === b || a.v === b.v, (c, a, b) => ({ type: a.type, v: iteT(c, a.v, b.v) })));
+    }
+    const stack = all[0]!.stack.slice(0, height);
+    for (let j = 0; j < arity; j++) {
+      const vals = all.map((x) => { const v = x.stack[x.stack.length - arity + j]; if (!v) throw new Error('wasm-sym: missing block result'); return v; });
+      stack.push(pick(vals, (a, b) => a === b, (c, a, b) => ({ type: a.type, v: iteT(c, a.v, b.v) })));
+    }
+    into.locals = locals;
+    into.stack = stack;
+    into.mem = pick(all.map((x) => x.mem), (a, b) => a === b, (c, a, b) => Z.If(c, a, b) as unknown as Arr);
+    into.trap = all.length === 1 ? all[0]!.trap : Z.Or(...all.map((x) => x.trap));
+    into.fault = all.length === 1 ? all[0]!.fault : Z.Or(...all.map((x) => x.fault));
+    into.live = all.length === 1 ? all[0]!.live : Z.Or(...all.map((x) => x.live));
   }
 
   /** Runs the encoded code on `s` (mutated) and returns it. `localTypes` gives the type of each local. */
@@ -62,7 +131,7 @@ export class WasmSymbolic {
     const cnt = (b: ZT, w: number): ZT => b.and(w === 32 ? c32(31) : c64(63));
     const rotl = (a: ZT, b: ZT, w: number): ZT => { const k = cnt(b, w); return a.shl(k).or(a.lshr((w === 32 ? c32(32) : c64(64)).sub(k))); };
     const rotr = (a: ZT, b: ZT, w: number): ZT => { const k = cnt(b, w); return a.lshr(k).or(a.shl((w === 32 ? c32(32) : c64(64)).sub(k))); };
-    const trapIf = (b: ZB): void => { s.trap = Z.Or(s.trap, b); };
+    const trapIf = (b: ZB): void => { s.trap = Z.Or(s.trap, Z.And(s.live, b)); };
     const div = (t: 'i32' | 'i64', kind: 'div_s' | 'div_u' | 'rem_s' | 'rem_u'): void => {
       const w = t === 'i32' ? 32 : 64;
       const c = w === 32 ? c32 : c64;
@@ -72,7 +141,9 @@ export class WasmSymbolic {
       push(t, kind === 'div_s' ? a.sdiv(b) : kind === 'div_u' ? a.udiv(b) : kind === 'rem_s' ? a.srem(b) : a.urem(b));
     };
     const load = (bytes: number, signed: boolean, t: 'i32' | 'i64', offset: number): void => {
-      const addr = pop('i32').add(c32(offset));
+      const base = pop('i32');
+      this.accesses.push({ guard: s.live, addr: base, offset, bytes });
+      const addr = base.add(c32(offset));
       const parts: ZT[] = [];
       for (let i = bytes - 1; i >= 0; i--) parts.push(s.mem.select(addr.add(c32(i))) as unknown as ZT);
       const v = parts.length === 1 ? parts[0]! : Z.Concat(...parts) as ZT;
@@ -81,7 +152,9 @@ export class WasmSymbolic {
     };
     const store = (bytes: number, t: 'i32' | 'i64', offset: number): void => {
       const v = pop(t);
-      const addr = pop('i32').add(c32(offset));
+      const base = pop('i32');
+      this.accesses.push({ guard: s.live, addr: base, offset, bytes, stored: v });
+      const addr = base.add(c32(offset));
       let m = s.mem;
       for (let i = 0; i < bytes; i++) m = m.store(addr.add(c32(i)), v.extract(8 * i + 7, 8 * i)) as Arr;
       s.mem = m;
@@ -98,7 +171,7 @@ export class WasmSymbolic {
         case Op.local_get: {
           const i = r.u32();
           let x = s.locals.get(i);
-          if (!x) { const t = lt(i); x = { type: t, v: Z.BitVec.const(`local${i}_${this.fresh++}`, t === 'i32' ? 32 : 64) }; s.locals.set(i, x); }
+          if (!x) { x = this.initial(i, lt(i)); s.locals.set(i, x); }
           s.stack.push(x);
           break;
         }
@@ -119,22 +192,49 @@ export class WasmSymbolic {
         }
         case Op.if_: {
           const bt = r.byte();
+          if (bt !== 0x40 && bt !== I32 && bt !== I64) throw new Error(`wasm-sym: block type 0x${bt.toString(16)}`);
           const c = Z.Not(pop('i32').eq(c32(0)));
-          const base = { locals: new Map(s.locals), stack: [...s.stack], mem: s.mem, trap: s.trap };
-          const th: SymState = { locals: new Map(base.locals), stack: [...base.stack], mem: base.mem, trap: Z.Bool.val(false) };
-          const el: SymState = { locals: new Map(base.locals), stack: [...base.stack], mem: base.mem, trap: Z.Bool.val(false) };
+          const label: Label = { exits: [], height: s.stack.length, arity: bt === 0x40 ? 0 : 1 };
+          const th = this.clone(s, Z.And(s.live, c));
+          const el = this.clone(s, Z.And(s.live, Z.Not(c)));
+          this.labels.push(label);
           const how = this.block(r, th, lt, true);
           if (how === 'else') this.block(r, el, lt, true);
-          if (th.stack.length !== el.stack.length) throw new Error('wasm-sym: if arms leave different stacks');
-          if (bt !== 0x40 && bt !== I32 && bt !== I64) throw new Error(`wasm-sym: block type 0x${bt.toString(16)}`);
-          s.stack = th.stack.map((x, i) => ({ type: x.type, v: x === el.stack[i] ? x.v : Z.If(c, x.v, el.stack[i]!.v) as ZT }));
-          const keys = new Set([...th.locals.keys(), ...el.locals.keys()]);
-          for (const k of keys) {
-            const a = th.locals.get(k), b = el.locals.get(k);
-            if (a && b) s.locals.set(k, a === b ? a : { type: a.type, v: Z.If(c, a.v, b.v) as ZT });
-          }
-          s.mem = th.mem === el.mem ? th.mem : Z.If(c, th.mem, el.mem) as unknown as Arr;
-          s.trap = Z.Or(base.trap, Z.And(c, th.trap), Z.And(Z.Not(c), el.trap));
+          this.labels.pop();
+          this.join(s, [th, el, ...label.exits], label.height, label.arity, lt);
+          break;
+        }
+        case Op.block: {
+          const bt = r.byte();
+          if (bt !== 0x40) throw new Error(`wasm-sym: block type 0x${bt.toString(16)}`);
+          const label: Label = { exits: [], height: s.stack.length, arity: 0 };
+          const body = this.clone(s, s.live);
+          this.labels.push(label);
+          if (this.block(r, body, lt, true) !== 'end') throw new Error('wasm-sym: else in a block');
+          this.labels.pop();
+          this.join(s, [body, ...label.exits], label.height, 0, lt);
+          break;
+        }
+        case Op.br: case Op.br_if: {
+          const label = this.labels[this.labels.length - 1 - r.u32()];
+          if (!label) throw new Error('wasm-sym: branch to a missing label');
+          const c = o === Op.br_if ? Z.Not(pop('i32').eq(c32(0))) : Z.Bool.val(true);
+          label.exits.push(this.clone(s, o === Op.br ? s.live : Z.And(s.live, c)));
+          s.live = o === Op.br ? Z.Bool.val(false) : Z.And(s.live, Z.Not(c));
+          break;
+        }
+        case Op.call: {
+          const fn = r.u32();
+          const model = this.imports.get(fn);
+          if (!model) throw new Error(`wasm-sym: call of function ${fn}, which has no model`);
+          const args = model.params.map(() => s.stack.pop()).reverse().map((x, i) => {
+            if (!x || x.type !== model.params[i]) throw new Error(`wasm-sym: call of ${fn}: argument ${i} is not ${model.params[i]}`);
+            return x.v;
+          });
+          this.calls.push({ guard: s.live, fn, args });
+          const e = model.effect(args, s);
+          e.results.forEach((v, i) => push(model.results[i]!, v));
+          if (e.fault) { s.fault = Z.Or(s.fault, Z.And(s.live, e.fault)); s.live = Z.And(s.live, Z.Not(e.fault)); }
           break;
         }
         case Op.i32_eqz: push('i32', bool(pop('i32').eq(c32(0)))); break;

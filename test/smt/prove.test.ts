@@ -6,7 +6,8 @@
  *   for the signed corner products at 8);
  * - at 64 bits: the sync lemmas (but the single-value check, minutes at 64: width 8 above), the tnum operators but add/sub (these need ~15 s each), the
  *   tnum_mul inductive step and its arithmetic lemma, the optimality of the tnum operators, every
- *   byte swap, and every JIT template (those are 64-bit by nature).
+ *   byte swap, and every JIT template (those are 64-bit by nature) but the loads/stores through
+ *   pointer registers, of which four (PTR_IN_CI).
  * Through the worker pool, as `bpflab prove` runs them: a hung or crashing attempt is cut and
  * reported, never stalls the suite.
  */
@@ -14,6 +15,11 @@ import { describe, expect, it } from 'vitest';
 import { allObligations, runProofs, type ProofRun } from '../../src/smt/index.js';
 
 const all = allObligations();
+/**
+ * The loads/stores through pointer registers take ~5-10 s of solver time each (30 of them): CI
+ * proves the four the mutation test (jit-memory.test.ts) plants bugs into; `bpflab prove` all.
+ */
+const PTR_IN_CI = new Set(['jit.stx32.ptr.checked', 'jit.ldx8.ptr.checked', 'jit.ldsx16.ptr.checked', 'jit.ldx8.ptr.trusted']);
 const notProved = (run: ProofRun): string[] =>
   run.results.filter((r) => r.verdict !== 'proved' && r.verdict !== 'n/a').map((r) => `${r.name}: ${r.verdict} ${r.attempts.at(-1)?.error ?? ''}`);
 
@@ -29,7 +35,7 @@ describe('operator obligations hold at width 8', () => {
 
 describe('at 64 bits', () => {
   it('sync steps, tnum operators, tnum_mul step, tnum optimality, byte swaps, JIT templates', async () => {
-    const pick = all.filter((o) => o.group === 'sync' || o.group === 'jit' || o.group === 'optimal' || o.name.startsWith('end.') ||
+    const pick = all.filter((o) => o.group === 'sync' || (o.group === 'jit' && (!o.name.includes('.ptr.') || PTR_IN_CI.has(o.name))) || o.group === 'optimal' || o.name.startsWith('end.') ||
       (o.group === 'tnum' && o.name !== 'tnum.add' && o.name !== 'tnum.sub'));
     const run = await runProofs(pick, { widths: [64], timeoutMs: 120_000, jobs: 2 });
     expect(notProved(run)).toEqual([]);
