@@ -158,14 +158,14 @@ export function cloneReg(r: Reg): Reg {
 /**
  * A register's copy as a literal of the core fields (one object shape, no property enumeration):
  * registers proper never carry the optional slot fields; a Reg that has them (a stack slot's
- * iterator) is copied whole.
+ * iterator or dynptr) is copied whole.
  */
 function cloneCoreReg(r: Reg): Reg {
-  if (r.iterType !== undefined) return { ...r };
-  return { type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno, precise: r.precise };
+  if (r.iterType !== undefined || r.dynptrType !== undefined) return { ...r };
+  return { type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno, precise: r.precise, dynptrId: r.dynptrId };
 }
 // Every field of Reg, checked by the compiler: a field added to Reg must be added here and copied by cloneCoreReg.
-void ({ type: 1, off: 1, v: 1, id: 1, refObjId: 1, range: 1, map: 1, memSize: 1, frameno: 1, precise: 1, iterType: 1, iterState: 1, iterDepth: 1 } satisfies Record<keyof Reg, 1>);
+void ({ type: 1, off: 1, v: 1, id: 1, refObjId: 1, range: 1, map: 1, memSize: 1, frameno: 1, precise: 1, dynptrId: 1, iterType: 1, iterState: 1, iterDepth: 1, dynptrType: 1, dynptrFirst: 1 } satisfies Record<keyof Reg, 1>);
 
 export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
   const regs: Reg[] = [];
