@@ -76,8 +76,9 @@ const MUTANTS: Mutant[] = [
     name: 'smin from var_off ignoring an unknown sign bit',
     obligation: 'sync.update_reg64_bounds',
     patch: <T, B>(k: Kernel<T, B>) => {
-      const orig = k.updateReg64Bounds;
-      k.updateReg64Bounds = (r) => { orig(r); r.smin = k.n.smax(r.smin, r.value); };
+      // the obligation proves the ranges' part of __update_reg64_bounds (the single-value check is its own)
+      const orig = k.updateReg64Ranges;
+      k.updateReg64Ranges = (r) => { orig(r); r.smin = k.n.smax(r.smin, r.value); };
     },
   },
   {
