@@ -213,6 +213,9 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
     default:
       env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic with ${ALU_STR[o >> 4]} operator prohibited`);
   }
+  // A packet pointer's AT/BEYOND_PKT_END mark (a negative range) does not survive arithmetic, not
+  // even `+= 0`; a proven range does (6.18.44, probed: r2 += 0 / r2 += r1 with r1 == 0 / r2 -= 0).
+  if (ptrIsPkt && out.range < 0) out.range = 0;
   checkSaneOffset(env, out, p.type);
 }
 
