@@ -12,7 +12,7 @@ import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore, stackDepths } from './explore.js';
 import { liveRegisters, type CallParams } from './liveness.js';
-import { kfuncParamCount } from './kfuncs.js';
+import { kfuncBtfProblem, kfuncParamCount } from './kfuncs.js';
 import { helperProtoFor } from '../runtime/helpers/prototypes.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
 import type { Btf } from '../loader/btf/index.js';
@@ -71,6 +71,7 @@ function checkEncoding(program: Program): void {
   if (insns.length === 0) throw new Reject(0, 'invalid_insn', 'program has no instructions');
   // bpf_prog_load refuses insn_cnt > BPF_COMPLEXITY_LIMIT_INSNS with E2BIG before the verifier runs (no log).
   if (insns.length > INSN_LIMIT) throw new Reject(0, 'too_large', `E2BIG: program of ${insns.length} insns is longer than ${INSN_LIMIT}`);
+  checkKfuncIds(program);
   for (let pc = 0; pc < insns.length; pc++) {
     const ins = insns[pc]!;
     if (ins.code === op.BPF_LD_IMM64) {
@@ -86,6 +87,22 @@ function checkEncoding(program: Program): void {
     const atomicOp = op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC && bad.reason.startsWith('unknown atomic');
     if (bad.kind === 'unknown_opcode' && !atomicOp) throw new Reject(pc, 'invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);
     if (op.cls(ins.code) === op.BPF_LDX && bad.kind === 'reserved_field') throw new Reject(pc, 'invalid_insn', bad.reason);
+  }
+}
+
+/**
+ * add_subprog_and_kfunc: every kfunc call, reached or not, must name a function with a prototype
+ * in the target kernel's BTF (without that BTF the call is judged when exploration reaches it).
+ */
+function checkKfuncIds(program: Program): void {
+  let btf: Btf | string | undefined;
+  for (let pc = 0; pc < program.insns.length; pc++) {
+    const ins = program.insns[pc]!;
+    if (ins.code !== (op.BPF_JMP | op.BPF_CALL) || ins.src !== op.BPF_PSEUDO_KFUNC_CALL || ins.off !== 0) continue;
+    btf ??= readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
+    if (typeof btf === 'string') return;
+    const problem = kfuncBtfProblem(btf, ins.imm);
+    if (problem) throw new Reject(pc, 'helper_unknown', problem);
   }
 }
 

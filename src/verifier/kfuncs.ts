@@ -139,6 +139,18 @@ export const isIterNextKfunc = (name: string): boolean => ((KFUNC_FLAGS[name] ??
 /** btf_type_vlen of the kfunc's prototype (get_call_summary's num_params), or undefined. */
 export const kfuncParamCount = (btf: Btf, id: number): number | undefined => kfuncProto(btf, id)?.params.length;
 
+/**
+ * add_kfunc_call's checks, which the kernel makes for every kfunc call of the program up front,
+ * reached or not: the kernel's message, or undefined when the id names a function with a prototype.
+ */
+export function kfuncBtfProblem(btf: Btf, id: number): string | undefined {
+  const fn = btf.type(id);
+  if (!fn || fn.kind !== 'func') return `kernel btf_id ${id} is not a function`;
+  const fp = btf.skipMods(fn.type);
+  if (!fp || fp.kind !== 'func_proto') return `kernel function btf_id ${id} does not have a valid func_proto`;
+  return undefined;
+}
+
 /** The kfunc's FUNC and prototype in the target BTF. */
 function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; ret: number } | undefined {
   const fn = btf.type(id);

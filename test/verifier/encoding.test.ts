@@ -1,6 +1,6 @@
 /**
  * Where the kernel judges an encoding: ld_imm64 BTF ids up front (resolve_pseudo_ldimm64 ->
- * check_pseudo_btf_id), even in dead code; reserved fields of other instructions only where
+ * check_pseudo_btf_id) and kfunc call ids (add_subprog_and_kfunc), even in dead code; reserved fields of other instructions only where
  * exploration reaches them; assembly with such fields loads (the verifier, not the loader, decides).
  */
 import { existsSync } from 'node:fs';
@@ -28,5 +28,16 @@ describe('encodings judged where the kernel judges them', () => {
     const a = assemble(DEAD(`.insn 0x18 1 3 0 ${id}`, '.insn 0x00 0 0 0 0'));
     const p: Program = { name: 'p', section: '', type: 'socket_filter', insns: a.insns, maps: a.maps, license: 'GPL' };
     expect(verify(p).error).toEqual({ pc: 2, kind: 'invalid_insn', message: `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC` });
+  });
+
+  it.skipIf(typeof btf === 'string')('a kfunc call whose BTF id is not a function is refused up front, even unreached (add_kfunc_call)', () => {
+    if (typeof btf === 'string') return;
+    const id = btf.find('task_struct', 'struct')[0]!.id;
+    const a = assemble(DEAD(`.insn 0x85 0 2 0 ${id}`, 'r0 = 0'));
+    const p: Program = { name: 'p', section: '', type: 'sched_cls', insns: a.insns, maps: a.maps, license: 'GPL' };
+    expect(verify(p).error).toEqual({ pc: 2, kind: 'helper_unknown', message: `kernel btf_id ${id} is not a function` });
+    const fn = btf.find('bpf_task_acquire', 'func')[0]!.id;
+    const ok = assemble(DEAD(`.insn 0x85 0 2 0 ${fn}`, 'r0 = 0'));
+    expect(verify({ ...p, insns: ok.insns }).verdict).toBe('accept');
   });
 });
