@@ -154,15 +154,26 @@ export interface SysResult {
 }
 
 /** Issues bpf(cmd, attr, attr.length), with `attr` copied into native memory and copied back after. */
+const EINTR = 4;
+const EAGAIN = 11;
+/** Commands that create an object or nothing, so an interrupted call can simply be made again. */
+const RETRIED = new Set<number>([BPF_CMD.MAP_CREATE, BPF_CMD.PROG_LOAD, BPF_CMD.BTF_LOAD]);
+
 export function bpf(cmd: number, attr: Uint8Array): SysResult {
   const b = mustBind();
   const native = scratchBuffer('attr', attr.length);
-  native.bytes.set(attr);
-  b.koffi.errno(0);
-  const r = Number(b.syscall(b.nr, 'int', cmd, 'uint64_t', native.addr, 'uint', attr.length));
-  const errno = r < 0 ? b.koffi.errno() : 0;
-  attr.set(native.bytes.subarray(0, attr.length));
-  return { ret: r, errno };
+  // A signal (a profiler's SIGPROF, a timer) can end BPF_PROG_LOAD with EINTR after a successful
+  // verification, and the kernel may answer EAGAIN under memory pressure: libbpf retries the
+  // load (sys_bpf_prog_load, 5 attempts); so do we, for the commands where that is safe.
+  for (let attempt = 1; ; attempt++) {
+    native.bytes.set(attr);
+    b.koffi.errno(0);
+    const r = Number(b.syscall(b.nr, 'int', cmd, 'uint64_t', native.addr, 'uint', attr.length));
+    const errno = r < 0 ? b.koffi.errno() : 0;
+    if (r < 0 && (errno === EINTR || errno === EAGAIN) && RETRIED.has(cmd) && attempt < 5) continue;
+    attr.set(native.bytes.subarray(0, attr.length));
+    return { ret: r, errno };
+  }
 }
 
 /** close(2) on a file descriptor returned by bpf(). */
