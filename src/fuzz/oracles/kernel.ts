@@ -111,6 +111,9 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
         throw e;
       }
       if (load.fd !== null) closeFd(load.fd);
+      // A load a signal kept interrupting (do_check answers EAGAIN when a signal is pending; a
+      // profiler's SIGPROF does that) has no verdict: nothing to compare.
+      if (load.errno === 'EAGAIN' || load.errno === 'EINTR') return null;
       // Root loads with CAP_PERFMON, which lets uninitialised stack reads through and prunes with
       // allow_uninit_stack (an explored STACK_MISC byte matches anything): the campaign verifies
       // with the unprivileged rule (runs stay comparable), so a rejection is re-checked as root.
