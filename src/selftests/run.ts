@@ -152,7 +152,8 @@ function runTest(file: string, prog: Program, spec: TestSpec, elf: ElfObject, au
     res.verdict = 'reject';
     res.error = { ...r.error, program: prog.name };
   } else {
-    if ((spec.logLevel & 3) === 0) log = '';
+    // BPF_LOG_STATS (4) alone: the log holds only the closing statistics.
+    if ((spec.logLevel & 3) === 0) log = spec.logLevel & 4 ? log.split('\n').filter((l) => /^(verification time|stack depth|processed) /.test(l)).map((l) => l + '\n').join('') : '';
     res.verdict = 'accept';
     // bpf_object__load: the auxiliary programs load too, and any failure fails the load.
     for (const a of auxiliary) {

@@ -16,6 +16,7 @@ import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VStat
 import { SLOTS_PER_FRAME } from './liveness.js';
 import { markConstDynptr } from './dynptr.js';
 import { DynptrType } from './dynptr-state.js';
+import { markPrecise } from './precision.js';
 
 /** Helper ids that call a callback synchronously, and the callback's argument layout. */
 const SYNC_CALLBACKS: Record<number, 'loop' | 'map_elem' | 'find_vma' | 'user_ringbuf'> = { 181: 'loop', 164: 'map_elem', 180: 'find_vma', 209: 'user_ringbuf' };
@@ -83,6 +84,20 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
 }
 
 /**
+ * update_loop_inline_state: a bpf_loop call is inlined after verification (optimize_bpf_loop) when
+ * every visit passed flags known to be 0 (loop_flag_is_zero, which marks r4 precise) and the same
+ * callback. The inlined loop keeps its counters in 3 stack slots of the caller.
+ */
+export function updateLoopInlineState(env: Env, sub: number): void {
+  const r4 = env.reg(4);
+  const flagsZero = env.isNull(r4);
+  if (flagsZero) markPrecise(env, 1 << 4);
+  const prev = env.loopInline.get(env.pc);
+  if (!prev) env.loopInline.set(env.pc, { fit: flagsZero, sub });
+  else if (prev.fit) prev.fit = flagsZero && prev.sub === sub;
+}
+
+/**
  * push_async_cb for bpf_timer_set_callback: the callback runs later, on a path of its own that
  * starts from a fresh state (no caller frame, references, locks or checkpoint parent) with the
  * timer's map, key and value as arguments (set_timer_callback_state). Its frame is the only one
@@ -90,6 +105,7 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
  */
 export function pushAsyncCallback(env: Env, sub: number, map: number): void {
   if (sub < 0) env.reject('helper_arg', 'callback function not found');
+  env.asyncCallbacks.add(sub);
   const f = newFrame(env.UNKNOWN, -1, sub);
   const regs = f.regs;
   for (const r of regs) env.markNotInit(r);

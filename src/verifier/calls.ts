@@ -19,7 +19,7 @@ import {
 import { mapFuncIncompatibility } from './map-funcs.js';
 import { checkHelperMem, checkPtrAlignment, checkPtrOffReg } from './memory.js';
 import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.js';
-import { callsCallback, pushAsyncCallback, pushCallback, widenAfterCallback } from './callbacks.js';
+import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
@@ -36,6 +36,7 @@ const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
 
 const BPF_FUNC_spin_lock = 93;
 const BPF_FUNC_timer_set_callback = 170;
+const BPF_FUNC_loop = 181;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -273,6 +274,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   else if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
   dynptrHelperChecks(env, id);
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
+  if (id === BPF_FUNC_loop) updateLoopInlineState(env, meta.subprog);
   if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
   else if (id === BPF_FUNC_timer_set_callback) pushAsyncCallback(env, meta.subprog, meta.map);
 
@@ -405,16 +407,6 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   st.frames.push(callee);
   st.written[st.frames.length - 1] = new Uint8Array(64).fill(1); // a fresh frame: nothing older is read through it
   st.pc = target;
-}
-
-/**
- * combined stack size of the active frames, each rounded as round_up_stack_depth does with the
- * JIT on (jit_requested, as on the kernels bpflab models): up to a multiple of 16.
- */
-export function checkStackDepth(env: Env): void {
-  let total = 0;
-  for (const f of env.cur.frames) total += Math.ceil(f.depth / 16) * 16;
-  if (total > MAX_BPF_STACK) env.reject('stack_size', `combined stack size of ${env.cur.frames.length} calls is ${total}. Too large`);
 }
 
 /** BPF_EXIT: return to the caller frame, or end the program (leaks, r0 range). Returns true when the path ends. */

@@ -4,6 +4,7 @@
  * alu.ts, memory.ts, calls.ts and branch.ts as functions of this environment; the exploration
  * loop is explore.ts.
  */
+import type { FastcallInfo } from './fastcall.js';
 import { availableParallelism } from 'node:os';
 import type { Insn } from '../isa/insn.js';
 import type { FuncInfo, MapSpec, Program } from '../isa/program.js';
@@ -77,6 +78,12 @@ export class Env {
   exitR0Pointer = false;
   /** Some path branched on, or computed a scalar from, a pointer's value (an address: the machine's own). */
   usesAddress = false;
+  /** Subprograms registered as asynchronous callbacks on some verified path (subprog_info[].is_async_cb). */
+  readonly asyncCallbacks = new Set<number>();
+  /** Per bpf_loop call site: whether optimize_bpf_loop can inline it, and its callback (bpf_loop_inline_state). */
+  readonly loopInline = new Map<number, { fit: boolean; sub: number }>();
+  /** The bpf_fastcall patterns of the program (mark_fastcall_patterns), or null when not computed. */
+  fastcall: FastcallInfo | null = null;
   /** Counters since the last checkpoint (the kernel's loop heuristics). */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;

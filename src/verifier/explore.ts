@@ -14,7 +14,8 @@ import { isCallbackCall } from './callbacks.js';
 import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
-import { checkExit, checkHelperCall, checkLdAbs, checkStackDepth, checkSubprogCall } from './calls.js';
+import { depthsWithoutFastcallSpills } from './fastcall.js';
+import { checkExit, checkHelperCall, checkLdAbs, checkSubprogCall } from './calls.js';
 import { globalEntryRegs, usableFuncInfo } from './global-funcs.js';
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
@@ -40,17 +41,33 @@ const maxDepth = new WeakMap<Env, Int32Array>();
 
 /**
  * The stack depth of each subprogram as the kernel reports it ("stack depth 8+16"): the deepest
- * byte touched, in 8-byte slots, plus what do_misc_fixups reserves after the depth limits were
- * checked: 16 bytes in a subprogram with may_goto (x86-64 JITs the timed may_goto: a counter
- * and a timestamp).
+ * byte touched, in 8-byte slots, less the bpf_fastcall spill area, plus what the rewrites after
+ * the depth limits were checked reserve: 24 bytes for inlined bpf_loop calls (optimize_bpf_loop)
+ * and 16 bytes in a subprogram with may_goto (do_misc_fixups; x86-64 JITs the timed may_goto: a
+ * counter and a timestamp). A rejected program is reported before those rewrites.
  */
-export function stackDepths(env: Env): number[] {
-  const d = maxDepth.get(env);
+export function stackDepths(env: Env, stage: { pathsVerified: boolean; accepted: boolean }): number[] {
+  const verified = subprogStackDepths(env, stage.pathsVerified);
   return env.cfg.subprogs.map((sp, i) => {
-    let depth = Math.ceil((d?.[i] ?? 0) / 8) * 8;
+    let depth = verified[i]!;
+    // The rewrites run only on a program that passed every check.
+    if (!stage.accepted) return depth;
+    // optimize_bpf_loop: an inlined bpf_loop keeps its index, count and context in 3 slots.
+    for (const [pc, s] of env.loopInline) if (s.fit && pc >= sp.start && pc < sp.end) { depth += 24; break; }
     for (let pc = sp.start; pc < sp.end; pc++) if (!env.cfg.second[pc] && isMayGoto(env.insns[pc]!)) { depth += 16; break; }
     return depth;
   });
+}
+
+/**
+ * subprog_info[].stack_depth as check_max_stack_depth sees it: the deepest byte any verified path
+ * touched, in 8-byte slots, less the bpf_fastcall spill area the kernel removes.
+ */
+export function subprogStackDepths(env: Env, pathsVerified = true): number[] {
+  const d = maxDepth.get(env);
+  const touched = env.cfg.subprogs.map((_, i) => Math.ceil((d?.[i] ?? 0) / 8) * 8);
+  // remove_fastcall_spills_fills runs only once every path was verified.
+  return env.fastcall && pathsVerified ? depthsWithoutFastcallSpills(env.fastcall, env.cfg.subprogs, touched) : touched;
 }
 
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches at once. */
@@ -226,7 +243,6 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       const srcType = env.reg(ins.src).type;
       checkMemAccess(env, ins.src, ins.off, size, 'read', ins.dst, null, 0, op.mode(ins.code) === op.BPF_MEMSX);
       savePtrType(env, srcType, true);
-      checkStackDepth(env);
       st.pc = pc + 1;
       return false;
     }
@@ -234,7 +250,6 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       const dstType = env.readReg(ins.dst).type;
       checkMemAccess(env, ins.dst, ins.off, op.sizeBytes(op.size(ins.code)), 'write', -1, null, ins.imm, false);
       savePtrType(env, dstType, false);
-      checkStackDepth(env);
       st.pc = pc + 1;
       return false;
     }
@@ -244,7 +259,6 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       const dstType = env.readReg(ins.dst).type;
       checkMemAccess(env, ins.dst, ins.off, op.sizeBytes(op.size(ins.code)), 'write', -1, value, 0, false);
       savePtrType(env, dstType, false);
-      checkStackDepth(env);
       st.pc = pc + 1;
       return false;
     }
@@ -384,7 +398,6 @@ function checkAtomic(env: Env, ins: Insn): void {
   checkMemAccess(env, ins.dst, ins.off, size, 'read', loadTo, null, 0, false);
   // "check whether we can write into the same memory": value_regno -1, so stack bytes become data
   checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, type: T.SCALAR, v: env.UNKNOWN, id: 0 }, 0, false, true);
-  checkStackDepth(env);
 }
 
 /**

@@ -10,9 +10,11 @@ import type { Program } from '../isa/program.js';
 import { buildCfg, type Cfg } from './cfg.js';
 import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
-import { currentPath, explore, stackDepths } from './explore.js';
-import { liveRegisters, type CallParams } from './liveness.js';
-import { kfuncBtfProblem, kfuncParamCount } from './kfuncs.js';
+import { currentPath, explore, stackDepths, subprogStackDepths } from './explore.js';
+import { markFastcallPatterns, type CallSummarizer } from './fastcall.js';
+import { checkMaxStackDepth } from './stack-depth.js';
+import { liveRegisters } from './liveness.js';
+import { kfuncBtfProblem, kfuncSummary } from './kfuncs.js';
 import { helperProtoFor } from '../runtime/helpers/prototypes.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
 import type { Btf } from '../loader/btf/index.js';
@@ -213,16 +215,25 @@ function verifyGlobalSubprogs(env: Env): void {
   }
 }
 
-/** get_call_summary's num_params for helpers (their prototype) and kfuncs (their BTF prototype). */
-function callParamCounter(program: Program): CallParams {
+/** Kfuncs with KF_FASTCALL that the verifier inlines (verifier_inlines_kfunc_call). */
+const FASTCALL_KFUNCS = new Set(['bpf_cast_to_kern_ctx', 'bpf_rdonly_cast']);
+/** Helpers with allow_fastcall that x86-64 inlines (verifier_inlines_helper_call). */
+const FASTCALL_HELPERS = new Set([8 /* get_smp_processor_id */]);
+
+/** get_call_summary for helpers (their prototype) and kfuncs (their BTF prototype). */
+function callSummarizer(program: Program): CallSummarizer {
   let btf: Btf | string | undefined;
   return (ins) => {
     if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) {
       if (ins.off !== 0) return undefined;
       btf ??= readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
-      return typeof btf === 'string' ? undefined : kfuncParamCount(btf, ins.imm);
+      if (typeof btf === 'string') return undefined;
+      const k = kfuncSummary(btf, ins.imm);
+      return k && { numParams: k.numParams, isVoid: k.isVoid, fastcall: FASTCALL_KFUNCS.has(k.name) };
     }
-    return ins.src === 0 ? helperProtoFor(ins.imm, program.type)?.args.length : undefined;
+    if (ins.src !== 0) return undefined;
+    const proto = helperProtoFor(ins.imm, program.type);
+    return proto && { numParams: proto.args.length, isVoid: proto.ret === 'RET_VOID', fastcall: FASTCALL_HELPERS.has(ins.imm) };
   };
 }
 
@@ -233,23 +244,29 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   let env: Env | null = null;
   let error: VerifierError | null = null;
   let failPath: ReturnType<typeof currentPath> | null = null;
+  /** Every path was verified: a rejection now is a whole-program check, with no failing path. */
+  let afterPaths = false;
   try {
     if (program.loadError) throw new Reject(program.loadError.pc, 'load_error', program.loadError.message);
     checkEncoding(program);
     cfg = buildCfg(program.insns, options.rejectLoops ? { rejectLoops: true } : {});
     if (!program.btf) checkAbnormalReturn(program, cfg);
     else checkScalarReturn(program, cfg);
-    const live = liveRegisters(program.insns, cfg, callParamCounter(program));
+    const summarize = callSummarizer(program);
+    const live = liveRegisters(program.insns, cfg, (ins) => summarize(ins)?.numParams);
     env = new Env(program, cfg, live, options);
+    env.fastcall = markFastcallPatterns(program.insns, cfg.subprogs, summarize);
     let mightSleep: Uint8Array | undefined;
     const e = env;
     env.subprogMightSleep = (sub) => (mightSleep ??= subprogsMightSleep(e))[sub] === 1;
     explore(env);
     verifyGlobalSubprogs(env);
+    afterPaths = true;
+    checkMaxStackDepth(env, subprogStackDepths(env));
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
     error = { pc: e.pc, message: e.message, kind: e.kind };
-    if (env?.cur) failPath = currentPath(env, e.pc);
+    if (env?.cur && !afterPaths) failPath = currentPath(env, e.pc);
     env?.log?.line(e.message);
     for (const l of e.after) env?.log?.line(l);
   }
@@ -264,7 +281,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     ms: performance.now() - t0,
     cfg,
   };
-  if (env) res.stackDepth = stackDepths(env);
+  if (env) res.stackDepth = stackDepths(env, { pathsVerified: afterPaths, accepted: !error });
   if (env?.exitR0Pointer) res.r0Pointer = true;
   if (env?.usesAddress) res.usesAddress = true;
   if (failPath) {

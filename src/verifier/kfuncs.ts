@@ -136,8 +136,11 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
 /** An iterator's `_next` kfunc (a forced checkpoint). */
 export const isIterNextKfunc = (name: string): boolean => ((KFUNC_FLAGS[name] ?? 0) & KF_ITER_NEXT) !== 0;
 
-/** btf_type_vlen of the kfunc's prototype (get_call_summary's num_params), or undefined. */
-export const kfuncParamCount = (btf: Btf, id: number): number | undefined => kfuncProto(btf, id)?.params.length;
+/** get_call_summary for a kfunc: its name, btf_type_vlen of its prototype and whether it returns void. */
+export function kfuncSummary(btf: Btf, id: number): { name: string; numParams: number; isVoid: boolean } | undefined {
+  const p = kfuncProto(btf, id);
+  return p && { name: p.name, numParams: p.params.length, isVoid: p.ret === 0 };
+}
 
 /**
  * add_kfunc_call's checks, which the kernel makes for every kfunc call of the program up front,

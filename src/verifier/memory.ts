@@ -3,6 +3,7 @@
  * context, the stack (per-byte slots, spill/fill), map values, packets and helper memory,
  * and the stack ranges helpers read or write (check_stack_range_initialized).
  */
+import { checkFastcallStackContract } from './fastcall.js';
 import type { MapSpec } from '../isa/program.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
@@ -326,6 +327,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     if (o % size !== 0) env.reject('misaligned', `misaligned stack access off ${tnumStr(env, r.v)}+${r.off}+${off - r.off} size ${size}`);
     if (o < -MAX_BPF_STACK || o + size > 0) env.reject('stack_oob', `invalid ${t === 'read' ? 'read from' : 'write to'} stack R${regno} off=${o} size=${size}`);
     touch(env, f, o);
+    if (env.fastcall) checkFastcallStackContract(env.fastcall, env.cfg.subprogs, env.frame.subprog, env.pc, o);
     const slot = (MAX_BPF_STACK + o) >> 3;
     env.histExtra = stackSlotCode(r.frameno, slot);
     if (t === 'read') markStackRead(env, r.frameno, slot);
@@ -353,6 +355,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
   if (t === 'write') {
     // check_stack_write_var_off: every slot the write may touch loses its dynptr first.
     for (let a = from; a < to; a++) destroyIfDynptrSlot(env, f, r.frameno, (MAX_BPF_STACK + a) >> 3);
+    if (env.fastcall) checkFastcallStackContract(env.fastcall, env.cfg.subprogs, env.frame.subprog, env.pc, from);
     const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
     for (let a = from; a < to; a++) {
       const i = MAX_BPF_STACK + a;

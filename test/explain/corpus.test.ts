@@ -16,7 +16,7 @@ import { closeExplain, explainProgram } from '../../src/smt/explain/index.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const rejected = findEntries(resolve(root, 'corpus')).filter((e) => e.expect.verdict === 'reject');
 /** Why an entry may stay undecided: rules checked before any path exists, a path past the bound, or a construct the verifier itself does not model. */
-const UNDECIDED_REASONS = /static rule checked before any path|no failing path|bound reached|construct bpflab does not model/;
+const UNDECIDED_REASONS = /static rule checked before any path|static rule over the call graph|no failing path|bound reached|construct bpflab does not model/;
 const outcomes = { feasible: [] as string[], infeasible: [] as string[], undecided: [] as string[] };
 /** Real bounds, NULL and leak rejections (a packet pointer a helper invalidated counts as bounds: its fix is a bounds re-check). */
 const FIXABLE = new Set(['packet_oob', 'map_value_oob', 'stack_oob', 'mem_oob', 'unbounded_access', 'null_pointer', 'reference_leak']);

@@ -145,7 +145,9 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
     return done();
   }
   if (STATIC_KINDS.has(err.kind) || r.processed === 0) {
-    ex.reason = `undecided: ${err.kind} is a static rule checked before any path is explored; no input is involved`;
+    ex.reason = err.kind === 'stack_size'
+      ? 'undecided: stack_size is a static rule over the call graph (checked once every path was verified); no input is involved'
+      : `undecided: ${err.kind} is a static rule checked before any path is explored; no input is involved`;
     ex.path = [];
     return done();
   }
