@@ -3,6 +3,7 @@
  * real programs in ../shared/corpus-samples/ (those the kernel accepted or rejected), total and
  * median, beside the running kernel's BPF_PROG_LOAD time for the same programs in the same run.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +92,7 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
   const mineCpu: number[] = [];
   let kernelVerify = 0;
   let kernelVerifyN = 0;
+  const processedOf = new Map<Program, number>();
   let note = '';
   const k = await import('../kernel/index.js').catch(() => null);
   const avail = k?.kernelAvailable() ?? { ok: false, reason: 'kernel binding not loadable' };
@@ -99,6 +101,7 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
     const c0 = process.cpuUsage();
     const r = verify(program);
     const cu = process.cpuUsage(c0);
+    processedOf.set(program, r.processed);
     mine.push(r.ms);
     mineCpu.push((cu.user + cu.system) / 1000);
     if (k && avail.ok) {
@@ -162,7 +165,43 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
       note: `${sorted.length} kernel-accepted programs; p95 ${sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))]!.toFixed(2)}x; worst ${sorted[sorted.length - 1]!.toFixed(2)}x; within 1.5x: ${within}` });
   }
   rows.push({ group: 'verifier', name: 'peak RSS over the corpus', value: Math.round(process.resourceUsage().maxRSS / 1024), unit: 'MB', note: 'process peak after verifying every program (includes the loaded objects)' });
+  const largest = largestProgramRss(dir, samples, processedOf);
+  if (largest) rows.push(largest);
   opts.progress('verifier: pathological programs');
   rows.push(...pathologicalRows(k && avail.ok ? k : null, opts.quick));
   return rows;
 };
+
+/**
+ * Peak RSS of verifying the program with the most processed instructions, alone in a fresh Node
+ * process (its object loaded, that one program verified), beside the same process that loads the
+ * object and verifies nothing: what one large program costs, not the whole corpus run.
+ */
+function largestProgramRss(dir: string, samples: { row: SampleRow; program: Program }[], processedOf: Map<Program, number>): BenchRow | null {
+  let best: { row: SampleRow; program: Program } | undefined;
+  for (const s of samples) if (!best || (processedOf.get(s.program) ?? 0) > (processedOf.get(best.program) ?? 0)) best = s;
+  if (!best) return null;
+  const verifierUrl = new URL('../verifier/index.js', import.meta.url).href;
+  const loaderUrl = new URL('../loader/index.js', import.meta.url).href;
+  const script = `
+    const { readFileSync } = await import('node:fs');
+    const { loadFile } = await import(${JSON.stringify(loaderUrl)});
+    const { verify } = await import(${JSON.stringify(verifierUrl)});
+    const [path, section, name, type, run] = process.argv.slice(1);
+    const progs = await loadFile(path, new Uint8Array(readFileSync(path)));
+    const p = progs.find((x) => x.section === section && x.name === name) ?? progs.find((x) => x.section === section);
+    const r = run === '1' ? verify({ ...p, type }) : null;
+    process.stdout.write(JSON.stringify({ rss: process.resourceUsage().maxRSS, processed: r ? r.processed : 0 }));`;
+  const measure = (run: boolean): { rss: number; processed: number } | null => {
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script, resolve(dir, best!.row.object), best!.row.section, best!.row.func, best!.row.type, run ? '1' : '0'], { encoding: 'utf8', timeout: 600_000 });
+    try { return JSON.parse(out.stdout) as { rss: number; processed: number }; } catch { return null; }
+  };
+  const base = measure(false);
+  const full = measure(true);
+  if (!base || !full) return null;
+  return {
+    group: 'verifier', name: 'peak RSS, largest program alone', value: Math.round(full.rss / 1024), unit: 'MB',
+    anchor: 'same process, object loaded, nothing verified', anchorValue: Math.round(base.rss / 1024), ratio: Number((full.rss / base.rss).toFixed(2)),
+    note: `${best.row.object} ${best.row.section}: ${full.processed} insns processed, in a fresh Node process`,
+  };
+}

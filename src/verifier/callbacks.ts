@@ -36,7 +36,11 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
   const caller = env.cur;
   if (caller.frames.length >= MAX_CALL_FRAMES) env.reject('call_depth', `the call stack of ${caller.frames.length + 1} frames is too deep`);
   const st = cloneState(caller);
-  const callerRegs = st.frames[st.frames.length - 1]!.regs;
+  // The queued visit counts one more callback run; the path that goes on past the call starts over.
+  const callerCopy = st.frames[st.frames.length - 1]!;
+  callerCopy.callbackDepth = (callerCopy.callbackDepth ?? 0) + 1;
+  env.frame.callbackDepth = 0;
+  const callerRegs = callerCopy.regs;
   const f = newFrame(env.UNKNOWN, env.pc, sub);
   for (const r of f.regs) env.markNotInit(r);
   const regs = f.regs;

@@ -274,8 +274,16 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   else if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
   dynptrHelperChecks(env, id);
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
-  if (id === BPF_FUNC_loop) updateLoopInlineState(env, meta.subprog);
-  if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
+  if (id === BPF_FUNC_loop) {
+    updateLoopInlineState(env, meta.subprog);
+    // The iterations end when r1 runs out, so r1 is precise; at most umax(r1) visits are queued.
+    markPrecise(env, 1 << 1);
+    if ((env.frame.callbackDepth ?? 0) < env.dom.umax(env.reg(1).v)) pushCallback(env, id, meta.subprog, meta.map);
+    else {
+      env.frame.callbackDepth = 0;
+      if (env.opts.logLevel === 2) env.log?.line(`frame${env.cur.frames.length - 1} bpf_loop iteration limit reached`);
+    }
+  } else if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
   else if (id === BPF_FUNC_timer_set_callback) pushAsyncCallback(env, meta.subprog, meta.map);
 
   // Caller-saved registers are clobbered; r0 gets the return type.

@@ -162,6 +162,8 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
   for (let fi = n - 1; fi >= 0; fi--) {
     const of = old.frames[fi]!;
     const cf = cur.frames[fi]!;
+    // A state that ran the callback more often is not covered by one that ran it less.
+    if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return exact ? false : miss(`callback_depth @${pc}`);
     // Live registers: at pc for the innermost frame; at the return site (minus clobbered r0-r5) for callers.
     const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
     for (let r = 0; r <= 10; r++) {

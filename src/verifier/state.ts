@@ -69,6 +69,11 @@ export interface Frame {
   subprog: number;
   /** A callback frame (bpf_loop, for_each_map_elem, ...): the range its r0 must be in; it returns to the calling helper call itself. */
   cbRet?: readonly [bigint, bigint];
+  /**
+   * Visits of synchronous callbacks from this frame's current helper call (bpf_func_state's
+   * callback_depth): bpf_loop stops queueing its callback once this reaches r1's maximum.
+   */
+  callbackDepth?: number;
 }
 
 export interface RefState {
@@ -184,6 +189,7 @@ function cloneFrame(f: Frame): Frame {
   }
   const c: Frame = { regs, slots: f.slots.slice(), spills, depth: f.depth, callsite: f.callsite, subprog: f.subprog };
   if (f.cbRet) c.cbRet = f.cbRet;
+  if (f.callbackDepth) c.callbackDepth = f.callbackDepth;
   return c;
 }
 

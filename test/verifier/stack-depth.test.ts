@@ -2,8 +2,9 @@
  * Stack depth limits as kernel 6.18 checks them: statically, after every path was verified
  * (check_max_stack_depth), over depths from which the bpf_fastcall spill area was removed
  * (remove_fastcall_spills_fills), with the 256-byte rule for subprograms that tail-call and
- * bpf_loop callbacks counted as frames. The expected figures were taken from BPF_PROG_LOAD on
- * 6.18; with the live kernel they are compared again.
+ * bpf_loop callbacks counted as frames; and bpf_loop's callback visits bounded by its count
+ * (callback_depth). The expected figures were taken from BPF_PROG_LOAD on 6.18; with the live
+ * kernel they are compared again.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ const asm = (text: string, type: ProgType = 'raw_tracepoint'): Program => {
   return { name: 'p', section: '', type, insns: a.insns, maps: a.maps, license: 'GPL' };
 };
 
-interface Expect { verdict: 'accept' | 'reject'; message?: string; depth: string; processed?: number }
+interface Expect { verdict: 'accept' | 'reject'; message?: string; depth: string; processed?: number; states?: number }
 
 /** bpflab's verdict, message, `stack depth` line and processed count; then the kernel's, if it is here. */
 function check(p: Program, want: Expect): void {
@@ -30,6 +31,7 @@ function check(p: Program, want: Expect): void {
   const depth = /^stack depth (.*)$/m.exec(r.log ?? '')?.[1];
   expect({ verdict: r.verdict, message: r.error?.message, depth }).toEqual({ verdict: want.verdict, message: want.message, depth: want.depth });
   if (want.processed !== undefined) expect(r.processed).toBe(want.processed);
+  if (want.states !== undefined) expect(r.states).toBe(want.states);
   if (!kernel.ok) { skipped++; return; }
   const k = progLoad(p, { logLevel: 1 });
   if (k.fd !== null) closeFd(k.fd);
@@ -38,6 +40,7 @@ function check(p: Program, want: Expect): void {
   if (want.message) expect(lines).toContain(want.message);
   expect(lines).toContain(`stack depth ${want.depth}`);
   if (want.processed !== undefined) expect(k.processed).toBe(want.processed);
+  if (want.states !== undefined) expect(k.states).toBe(want.states);
 }
 
 // The main program uses the whole 512 bytes; the subprogram's spill/fill around a bpf_fastcall
@@ -113,4 +116,25 @@ describe('compiled programs (test/fixtures/elf/stack_depth.c)', () => {
       check(p!, want);
     });
   }
+});
+
+describe('bpf_loop visits its callback at most umax(r1) times (test/fixtures/elf/loop_callbacks.c)', () => {
+  const elf = loadElf(new Uint8Array(readFileSync(new URL('../fixtures/elf/loop_callbacks.o', import.meta.url))), 'loop_callbacks.o');
+  // The counter the callback bumps indexes a 4-byte buffer: only a bounded number of visits keeps it inside the frame.
+  const cases: Record<string, Expect> = {
+    loop3: { verdict: 'accept', depth: '40+0', processed: 72, states: 6 },
+    loop9: { verdict: 'accept', depth: '40+0', processed: 174, states: 12 },
+  };
+  for (const [name, want] of Object.entries(cases)) {
+    it(name, () => {
+      const p = elf.programs.find((q) => q.name === name);
+      expect(p, name).toBeDefined();
+      check(p!, want);
+    });
+  }
+
+  it('logs where the iteration limit stops the visits (log level 2)', () => {
+    const p = elf.programs.find((q) => q.name === 'loop3')!;
+    expect(verify(p, { log: true, logLevel: 2 }).log).toMatch(/frame0 bpf_loop iteration limit reached/);
+  });
 });
