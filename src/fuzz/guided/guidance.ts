@@ -79,6 +79,18 @@ export interface GuidanceOptions {
   maxEntries?: number;
 }
 
+/** One verification as the corpus sees it. */
+interface Observation {
+  /** An array for cached seed observations; the collector's live set (valid until its next begin) otherwise. */
+  features: readonly number[] | ReadonlySet<number>;
+  /** The rejection message with numbers blanked (kind|message), null when accepted. */
+  message: string | null;
+  accepted: boolean;
+}
+
+/** Seed observations per verifier function and seed program (the seeds of a worker are loaded once). */
+const seedObservations = new WeakMap<VerifyFn, WeakMap<Program, Observation>>();
+
 export class Guidance implements CoverageFeedback {
   private readonly collector = new FeatureCollector();
   /** Feature -> the smallest corpus entry reaching it. */
@@ -97,11 +109,33 @@ export class Guidance implements CoverageFeedback {
     this.corpusDir = o.corpusDir;
     if (this.corpusDir) mkdirSync(this.corpusDir, { recursive: true });
     for (const p of o.seeds ?? []) {
-      let v: VerifyResult | null = null;
-      this.collector.begin(p);
-      try { v = o.verify(p, this.opts); } catch { /* a seed the verifier throws on: the campaign will find it again */ }
-      this.admit(p, v, true);
+      const seen = this.observeSeed(o.verify, p);
+      this.join(p, seen, true);
     }
+  }
+
+  /** A seed's observation: verified once per verifier and program in this thread (every job of a worker seeds a new Guidance). */
+  private observeSeed(verify: VerifyFn, p: Program): Observation {
+    let cache = seedObservations.get(verify);
+    if (!cache) seedObservations.set(verify, (cache = new WeakMap()));
+    const have = cache.get(p);
+    if (have) return have;
+    let v: VerifyResult | null = null;
+    this.collector.begin(p);
+    try { v = verify(p, this.opts); } catch { /* a seed the verifier throws on: the campaign will find it again */ }
+    const seen = this.observation(v);
+    seen.features = [...seen.features];
+    cache.set(p, seen);
+    return seen;
+  }
+
+  /** What admission needs from a verification: the collector's features, the rejection message, the verdict. */
+  private observation(v: VerifyResult | null): Observation {
+    return {
+      features: this.collector.end(v),
+      message: v?.error ? `${v.error.kind}|${normaliseMessage(v.error.message)}` : null,
+      accepted: v?.verdict === 'accept',
+    };
   }
 
   verifyOptions(program: Program): VerifyOptions {
@@ -165,8 +199,12 @@ export class Guidance implements CoverageFeedback {
   }
 
   private admit(program: Program, v: VerifyResult | null, seed: boolean): void {
-    const features = this.collector.end(v);
-    if (v?.error) this.messages.add(`${v.error.kind}|${normaliseMessage(v.error.message)}`);
+    this.join(program, this.observation(v), seed);
+  }
+
+  private join(program: Program, seen: Observation, seed: boolean): void {
+    const features = seen.features;
+    if (seen.message !== null) this.messages.add(seen.message);
     let novelty = 0;
     const better: number[] = [];
     const len = program.insns.length;
@@ -177,7 +215,7 @@ export class Guidance implements CoverageFeedback {
     }
     // Without new features a program joins only when it is a smaller way to several known ones.
     if (novelty === 0 && !seed && better.length < 4) return;
-    const e: Entry = { program, features: [...features], novelty, accepted: v?.verdict === 'accept', picks: 0, tops: 0 };
+    const e: Entry = { program, features: [...features], novelty, accepted: seen.accepted, picks: 0, tops: 0 };
     for (const f of better) {
       const t = this.top.get(f);
       if (t) t.tops--;
