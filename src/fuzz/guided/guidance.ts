@@ -31,6 +31,8 @@ interface Entry {
   picks: number;
   /** Features for which it is the smallest program seen: > 0 means favoured. */
   tops: number;
+  /** The scheduler's weight (weightOf), kept up to date as picks and tops change. */
+  w: number;
 }
 
 /** What a campaign reports about coverage. */
@@ -91,6 +93,11 @@ interface Observation {
 /** Seed observations per verifier function and seed program (the seeds of a worker are loaded once). */
 const seedObservations = new WeakMap<VerifyFn, WeakMap<Program, Observation>>();
 
+/** The scheduler's weight of an entry (see the file comment). */
+function weightOf(e: Entry): number {
+  return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
+}
+
 export class Guidance implements CoverageFeedback {
   private readonly collector = new FeatureCollector();
   /** Feature -> the smallest corpus entry reaching it. */
@@ -145,7 +152,7 @@ export class Guidance implements CoverageFeedback {
 
   observe(c: FuzzCase, result: VerifyResult | null): void {
     const parent = this.parents.get(c.program);
-    if (parent) parent.picks++;
+    if (parent) { parent.picks++; parent.w = weightOf(parent); }
     this.admit(c.program, result, false);
   }
 
@@ -176,23 +183,15 @@ export class Guidance implements CoverageFeedback {
     return p;
   }
 
-  private weight(e: Entry): number {
-    return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
-  }
-
-  /** Weights of the entries during one choice (reused: a choice per mutant scans the whole corpus). */
-  private weights = new Float64Array(0);
-
   private choose(r: number): Entry | null {
     const n = this.entries.length;
-    if (this.weights.length < n) this.weights = new Float64Array(Math.max(n, 2 * this.weights.length));
-    const w = this.weights;
+    const entries = this.entries;
     let total = 0;
-    for (let i = 0; i < n; i++) total += (w[i] = this.weight(this.entries[i]!));
+    for (let i = 0; i < n; i++) total += entries[i]!.w;
     if (total <= 0) return null;
     let x = r * total;
     for (let i = 0; i < n; i++) {
-      x -= w[i]!;
+      x -= entries[i]!.w;
       if (x < 0) return this.entries[i]!;
     }
     return this.entries[n - 1]!;
@@ -215,13 +214,14 @@ export class Guidance implements CoverageFeedback {
     }
     // Without new features a program joins only when it is a smaller way to several known ones.
     if (novelty === 0 && !seed && better.length < 4) return;
-    const e: Entry = { program, features: [...features], novelty, accepted: seen.accepted, picks: 0, tops: 0 };
+    const e: Entry = { program, features: [...features], novelty, accepted: seen.accepted, picks: 0, tops: 0, w: 0 };
     for (const f of better) {
       const t = this.top.get(f);
-      if (t) t.tops--;
+      if (t) { t.tops--; t.w = weightOf(t); }
       this.top.set(f, e);
       e.tops++;
     }
+    e.w = weightOf(e);
     this.entries.push(e);
     if (this.entries.length > this.maxEntries) this.evict();
     if (this.corpusDir && !seed) this.persist(program);
@@ -233,7 +233,7 @@ export class Guidance implements CoverageFeedback {
     let worstW = Infinity;
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i]!;
-      const w = this.weight(e) * (e.tops > 0 ? 1000 : 1);
+      const w = e.w * (e.tops > 0 ? 1000 : 1);
       if (w < worstW) { worstW = w; worst = i; }
     }
     // Features it held stay covered (in `top`): a smaller program reaching one takes it over as usual.
