@@ -84,11 +84,25 @@ export function unrunnable(e: unknown): string | null {
   return null;
 }
 
+/**
+ * The VM of the last program run, kept for its next input (oracles run a case's inputs one after
+ * another): the program is predecoded once, and each input gets fresh maps (Vm.rebind).
+ */
+let lastVm: { program: Program; maxSteps: number; vm: Vm } | null = null;
+
 /** The checked VM. */
 export const vmEngine: Engine = (program, ci, opts) => {
   let vm: Vm;
   try {
-    vm = new Vm(program, { maxSteps: opts.maxSteps, maps: makeMaps(program, ci) });
+    const maps = makeMaps(program, ci);
+    if (lastVm && lastVm.program === program && lastVm.maxSteps === opts.maxSteps) {
+      vm = lastVm.vm;
+      vm.rebind(maps);
+    } else {
+      lastVm = null;
+      vm = new Vm(program, { maxSteps: opts.maxSteps, maps });
+      lastVm = { program, maxSteps: opts.maxSteps, vm };
+    }
   } catch (e) {
     const why = unrunnable(e);
     if (why !== null) return e instanceof VmError ? { ok: false, reason: why, error: e } : { ok: false, reason: why };

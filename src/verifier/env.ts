@@ -23,6 +23,10 @@ import { BPF_F_SLEEPABLE, sectionType } from '../loader/section-types.js';
 import { checkSectionsClosed, inRcuSection } from './locks.js';
 import { isBtfCtxProgram, lsmTargetError, tracingTarget, type TracingTarget } from './tracing-ctx.js';
 
+let cpus: number | undefined;
+/** The machine's CPUs, asked once (os.availableParallelism is a sched_getaffinity call, ~5 µs: too slow per program). */
+const machineCpus = (): number => (cpus ??= availableParallelism());
+
 export class Env {
   readonly prog: Program;
   readonly insns: readonly Insn[];
@@ -102,7 +106,7 @@ export class Env {
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
     this.ctx = ctxLayout(prog.type);
     this.insnLimit = opts.insnLimit ?? INSN_LIMIT;
-    this.nrCpus = Math.max(1, opts.nrCpus ?? availableParallelism());
+    this.nrCpus = Math.max(1, opts.nrCpus ?? machineCpus());
     this.explored = new Array(prog.insns.length);
     this.globals = globalSubprogs(prog, cfg);
     this.globalCalled = new Uint8Array(cfg.subprogs.length);

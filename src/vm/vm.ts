@@ -113,15 +113,17 @@ interface Linked {
 
 export class Vm {
   readonly program: Program;
-  /** Live map instances of the main program (program.maps order). */
-  readonly maps: BpfMap[];
+  /** Live map instances of the main program (program.maps order; `rebind` replaces them). */
+  maps: BpfMap[];
   /** The helper table this VM calls (VmOptions.helpers or the shared one). */
   readonly helpers: readonly (HelperFn | undefined)[];
   readonly mem = new Memory();
   private readonly interp: Interpreter;
   private readonly linked = new Map<Program, Linked>();
   private constBase = 22;
-  private readonly main: Linked;
+  private main: Linked;
+  /** Where the constants of programs linked after the main one start (see rebind). */
+  private readonly mainConstEnd: number;
   private readonly buffers = new ContextBuffers();
   private hasProgArrays: boolean;
   private readonly budget: MemoryBudget;
@@ -141,6 +143,7 @@ export class Vm {
     };
     if (opts.onStep) this.interp.onStep = opts.onStep;
     this.main = this.link(program, this.maps);
+    this.mainConstEnd = this.constBase;
     this.hasProgArrays = this.maps.some((m) => isProgArray(m));
     this.interp.resolveTail = (p) => (p && typeof p === 'object' ? this.linked.get(p as Program)?.decoded : undefined);
   }
@@ -164,6 +167,23 @@ export class Vm {
     const l = { decoded, maps };
     this.linked.set(program, l);
     return l;
+  }
+
+  /**
+   * The same loaded program over other map instances (one per program.maps entry, e.g. fresh
+   * maps for the next test run, as a new BPF_MAP_CREATE would give): the predecoded code, the
+   * register file and the memory regions are kept. Tail-call targets are linked again from the
+   * new maps at the next run.
+   */
+  rebind(maps: BpfMap[]): void {
+    if (maps.length !== this.program.maps.length)
+      throw new InputError('maps', `${this.program.maps.length} maps declared but ${maps.length} instances given`);
+    this.maps = maps;
+    this.main = { decoded: this.main.decoded, maps };
+    this.linked.clear();
+    this.linked.set(this.program, this.main);
+    this.constBase = this.mainConstEnd;
+    this.hasProgArrays = maps.some((m) => isProgArray(m));
   }
 
   /** Tail-call targets: programs stored in prog_array maps (linked before a run, as their code must be). */

@@ -28,17 +28,26 @@ export function shapeArb(opts: ShapeOptions = {}): fc.Arbitrary<ProgramShape> {
   const maxFragments = opts.maxFragments ?? 12;
   const depth = opts.depth ?? 2;
   const maxSubs = opts.maxSubs ?? 2;
-  return fc.constantFrom(...types).chain((type) =>
-    fc.record({
-      type: fc.constant(type),
-      maps: fc.array(mapShapeArb, { minLength: 1, maxLength: 2 }),
-      init: fc.tuple(initArb(type, 0), initArb(type, 1), initArb(type, 2)),
-      body: fragsArb(type, depth, maxFragments, maxSubs > 0),
-      subs: fc.array(fc.record({ body: fragsArb(type, 1, Math.max(1, maxFragments >> 1), true) }), { maxLength: maxSubs }),
-      ret: varArb,
-      ret32: fc.boolean(),
-    }),
-  );
+  // The per-type arbitraries are built once, not per generated program (building them is most of
+  // fast-check's cost otherwise); arbitraries are stateless, so the programs drawn are the same.
+  const byType = new Map<FuzzProgType, fc.Arbitrary<ProgramShape>>();
+  const forType = (type: FuzzProgType): fc.Arbitrary<ProgramShape> => {
+    let a = byType.get(type);
+    if (!a) {
+      a = fc.record({
+        type: fc.constant(type),
+        maps: fc.array(mapShapeArb, { minLength: 1, maxLength: 2 }),
+        init: fc.tuple(initArb(type, 0), initArb(type, 1), initArb(type, 2)),
+        body: fragsArb(type, depth, maxFragments, maxSubs > 0),
+        subs: fc.array(fc.record({ body: fragsArb(type, 1, Math.max(1, maxFragments >> 1), true) }), { maxLength: maxSubs }),
+        ret: varArb,
+        ret32: fc.boolean(),
+      });
+      byType.set(type, a);
+    }
+    return a;
+  };
+  return fc.constantFrom(...types).chain(forType);
 }
 
 /** Programs the verifier should mostly accept, exercising its main mechanisms. */

@@ -78,6 +78,9 @@ function readsSrc(ins: Insn): boolean {
   return false;
 }
 
+const READS_SRC = 1;
+const COND_JUMP = 2;
+
 const log2Bucket = (n: number): number => (n <= 0 ? 0 : Math.min(15, 32 - Math.clz32(n)));
 
 /** FNV-1a of a string, 24 bits. */
@@ -99,18 +102,22 @@ export function normaliseMessage(message: string): string {
 export class FeatureCollector {
   private readonly seen = new Set<number>();
   private insns: readonly Insn[] = [];
+  /** Per pc of the program begun: READS_SRC, COND_JUMP (decoded once per program, not per processed insn). */
+  private kinds = new Uint8Array(64);
 
   readonly onInsn = (pc: number, st: VState): void => {
     const insns = this.insns;
     const ins = insns[pc];
     if (!ins) return;
+    const kinds = this.kinds;
     const regs = st.frames[st.frames.length - 1]!.regs;
     const dst = ins.dst <= 10 ? regClass(regs[ins.dst]!) : 127;
-    const src = readsSrc(ins) ? (ins.src <= 10 ? regClass(regs[ins.src]!) : 127) : immClass(ins.imm);
+    const src = (kinds[pc]! & READS_SRC) !== 0 ? (ins.src <= 10 ? regClass(regs[ins.src]!) : 127) : immClass(ins.imm);
     this.seen.add(TAG_INSN | (ins.code << 14) | (dst << 7) | src);
-    const prev = st.prevPc >= 0 ? insns[st.prevPc] : undefined;
-    if (prev && isCondJump(prev)) {
-      const taken = pc !== st.prevPc + 1 ? 1 : 0;
+    const prevPc = st.prevPc;
+    if (prevPc >= 0 && prevPc < insns.length && (kinds[prevPc]! & COND_JUMP) !== 0) {
+      const prev = insns[prevPc]!;
+      const taken = pc !== prevPc + 1 ? 1 : 0;
       const refined = prev.dst <= 10 ? regClass(regs[prev.dst]!) : 127;
       this.seen.add(TAG_BRANCH | (prev.code << 8) | (taken << 7) | refined);
     }
@@ -118,7 +125,14 @@ export class FeatureCollector {
 
   begin(program: Program): void {
     this.seen.clear();
-    this.insns = program.insns;
+    const insns = program.insns;
+    this.insns = insns;
+    if (this.kinds.length < insns.length) this.kinds = new Uint8Array(Math.max(insns.length, 2 * this.kinds.length));
+    const kinds = this.kinds;
+    for (let pc = 0; pc < insns.length; pc++) {
+      const ins = insns[pc]!;
+      kinds[pc] = (readsSrc(ins) ? READS_SRC : 0) | (isCondJump(ins) ? COND_JUMP : 0);
+    }
   }
 
   /** The features of the program since begin(); `result` null when the verifier threw. */

@@ -31,6 +31,8 @@ interface Entry {
   picks: number;
   /** Features for which it is the smallest program seen: > 0 means favoured. */
   tops: number;
+  /** The scheduler's weight (weightOf), kept up to date as picks and tops change. */
+  w: number;
 }
 
 /** What a campaign reports about coverage. */
@@ -79,6 +81,23 @@ export interface GuidanceOptions {
   maxEntries?: number;
 }
 
+/** One verification as the corpus sees it. */
+interface Observation {
+  /** An array for cached seed observations; the collector's live set (valid until its next begin) otherwise. */
+  features: readonly number[] | ReadonlySet<number>;
+  /** The rejection message with numbers blanked (kind|message), null when accepted. */
+  message: string | null;
+  accepted: boolean;
+}
+
+/** Seed observations per verifier function and seed program (the seeds of a worker are loaded once). */
+const seedObservations = new WeakMap<VerifyFn, WeakMap<Program, Observation>>();
+
+/** The scheduler's weight of an entry (see the file comment). */
+function weightOf(e: Entry): number {
+  return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
+}
+
 export class Guidance implements CoverageFeedback {
   private readonly collector = new FeatureCollector();
   /** Feature -> the smallest corpus entry reaching it. */
@@ -97,11 +116,33 @@ export class Guidance implements CoverageFeedback {
     this.corpusDir = o.corpusDir;
     if (this.corpusDir) mkdirSync(this.corpusDir, { recursive: true });
     for (const p of o.seeds ?? []) {
-      let v: VerifyResult | null = null;
-      this.collector.begin(p);
-      try { v = o.verify(p, this.opts); } catch { /* a seed the verifier throws on: the campaign will find it again */ }
-      this.admit(p, v, true);
+      const seen = this.observeSeed(o.verify, p);
+      this.join(p, seen, true);
     }
+  }
+
+  /** A seed's observation: verified once per verifier and program in this thread (every job of a worker seeds a new Guidance). */
+  private observeSeed(verify: VerifyFn, p: Program): Observation {
+    let cache = seedObservations.get(verify);
+    if (!cache) seedObservations.set(verify, (cache = new WeakMap()));
+    const have = cache.get(p);
+    if (have) return have;
+    let v: VerifyResult | null = null;
+    this.collector.begin(p);
+    try { v = verify(p, this.opts); } catch { /* a seed the verifier throws on: the campaign will find it again */ }
+    const seen = this.observation(v);
+    seen.features = [...seen.features];
+    cache.set(p, seen);
+    return seen;
+  }
+
+  /** What admission needs from a verification: the collector's features, the rejection message, the verdict. */
+  private observation(v: VerifyResult | null): Observation {
+    return {
+      features: this.collector.end(v),
+      message: v?.error ? `${v.error.kind}|${normaliseMessage(v.error.message)}` : null,
+      accepted: v?.verdict === 'accept',
+    };
   }
 
   verifyOptions(program: Program): VerifyOptions {
@@ -111,7 +152,7 @@ export class Guidance implements CoverageFeedback {
 
   observe(c: FuzzCase, result: VerifyResult | null): void {
     const parent = this.parents.get(c.program);
-    if (parent) parent.picks++;
+    if (parent) { parent.picks++; parent.w = weightOf(parent); }
     this.admit(c.program, result, false);
   }
 
@@ -142,31 +183,27 @@ export class Guidance implements CoverageFeedback {
     return p;
   }
 
-  private weight(e: Entry): number {
-    return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
-  }
-
-  /** Weights of the entries during one choice (reused: a choice per mutant scans the whole corpus). */
-  private weights = new Float64Array(0);
-
   private choose(r: number): Entry | null {
     const n = this.entries.length;
-    if (this.weights.length < n) this.weights = new Float64Array(Math.max(n, 2 * this.weights.length));
-    const w = this.weights;
+    const entries = this.entries;
     let total = 0;
-    for (let i = 0; i < n; i++) total += (w[i] = this.weight(this.entries[i]!));
+    for (let i = 0; i < n; i++) total += entries[i]!.w;
     if (total <= 0) return null;
     let x = r * total;
     for (let i = 0; i < n; i++) {
-      x -= w[i]!;
+      x -= entries[i]!.w;
       if (x < 0) return this.entries[i]!;
     }
     return this.entries[n - 1]!;
   }
 
   private admit(program: Program, v: VerifyResult | null, seed: boolean): void {
-    const features = this.collector.end(v);
-    if (v?.error) this.messages.add(`${v.error.kind}|${normaliseMessage(v.error.message)}`);
+    this.join(program, this.observation(v), seed);
+  }
+
+  private join(program: Program, seen: Observation, seed: boolean): void {
+    const features = seen.features;
+    if (seen.message !== null) this.messages.add(seen.message);
     let novelty = 0;
     const better: number[] = [];
     const len = program.insns.length;
@@ -177,13 +214,14 @@ export class Guidance implements CoverageFeedback {
     }
     // Without new features a program joins only when it is a smaller way to several known ones.
     if (novelty === 0 && !seed && better.length < 4) return;
-    const e: Entry = { program, features: [...features], novelty, accepted: v?.verdict === 'accept', picks: 0, tops: 0 };
+    const e: Entry = { program, features: [...features], novelty, accepted: seen.accepted, picks: 0, tops: 0, w: 0 };
     for (const f of better) {
       const t = this.top.get(f);
-      if (t) t.tops--;
+      if (t) { t.tops--; t.w = weightOf(t); }
       this.top.set(f, e);
       e.tops++;
     }
+    e.w = weightOf(e);
     this.entries.push(e);
     if (this.entries.length > this.maxEntries) this.evict();
     if (this.corpusDir && !seed) this.persist(program);
@@ -195,7 +233,7 @@ export class Guidance implements CoverageFeedback {
     let worstW = Infinity;
     for (let i = 0; i < this.entries.length; i++) {
       const e = this.entries[i]!;
-      const w = this.weight(e) * (e.tops > 0 ? 1000 : 1);
+      const w = e.w * (e.tops > 0 ? 1000 : 1);
       if (w < worstW) { worstW = w; worst = i; }
     }
     // Features it held stay covered (in `top`): a smaller program reaching one takes it over as usual.

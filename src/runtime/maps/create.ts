@@ -304,6 +304,13 @@ export function kernelPreallocBytes(s: MapSpec, cpus: number): number {
   }
 }
 
+let machineRam: number | undefined;
+
+/** The machine's RAM, read once: os.totalmem() parses /proc/meminfo (tens of µs), too slow per map. */
+function totalRam(): number {
+  return (machineRam ??= totalmem());
+}
+
 function round8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
@@ -320,7 +327,7 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
   if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`cpus must be a positive integer (got ${cpus})`);
   // vmalloc refuses more pages than the machine has (__vmalloc_node_range: totalram_pages()).
   const prealloc = kernelPreallocBytes(spec, cpus);
-  const ram = opts.totalRam ?? totalmem();
+  const ram = opts.totalRam ?? totalRam();
   if (prealloc > ram) fail('ENOMEM', `map ${spec.name}: the kernel would preallocate ${prealloc} bytes, more than the machine's ${ram} bytes of RAM`);
   const budget = opts.budget ?? new MemoryBudget();
   switch (spec.type) {
