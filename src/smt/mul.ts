@@ -3,11 +3,11 @@
  * range part (two multipliers compared through their overflow checks) does not finish beyond 8-16
  * bits, so the proof is split into statements that each suit one solver:
  * - mul.corners (ℤ): a <= x <= b, c <= y <= d  =>  min of the corner products <= x·y <= their max;
- * - mul.wrap (integers at width w): when s(u)·s(v) fits in w signed bits, the w-bit product read
- *   as signed is s(u)·s(v) (s: the two's complement value);
+ * - mul.wrap (integers at width w): when u·v (unsigned) or s(u)·s(v) (s: the two's complement
+ *   value) fits in w bits, the w-bit product has that value;
  * - mul.u64, mul.s64, mul.u32, mul.s32: the bounds scalar_min_max_mul / scalar32_min_max_mul
  *   compute (k.mul64 / k.mul32, the code that runs, in the integer instantiation of the algebra)
- *   hold x·y; the signed ones with instances of the two lemmas above in the premise;
+ *   hold x·y, with instances of the two lemmas above in the premise;
  * - mul.ovf.u, mul.ovf.s (bit-vectors at width w): the overflow checks as the bit-vector
  *   instantiation computes them are "the double-width product leaves the w-bit range";
  * - alu64.mul, alu32.mul (bit-vectors): the whole operation, with tnum_mul's result and the bounds
