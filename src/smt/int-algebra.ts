@@ -15,6 +15,13 @@ type Ctx = Z3Ctx;
 export type ZI = ReturnType<Ctx['Int']['const']>;
 export type ZIB = ReturnType<Ctx['Bool']['const']>;
 
+/** The two's complement value of a w-bit pattern a in [0, 2^w): the same term the algebra's signed comparisons use. */
+export function signedInt(Z: Ctx, a: ZI, w: number): ZI {
+  const M = 1n << BigInt(w);
+  const c = a.ge(Z.Int.val(M >> 1n));
+  return Z.isTrue(c) ? (a.sub(Z.Int.val(M)) as ZI) : Z.isFalse(c) ? a : (Z.If(c, a.sub(Z.Int.val(M)), a) as ZI);
+}
+
 export function intAlgebra(Z: Ctx): Algebra<ZI, ZIB> {
   const cache = new Map<number, BV<ZI, ZIB>>();
   const known = (b: ZIB): boolean | undefined => (Z.isTrue(b) ? true : Z.isFalse(b) ? false : undefined);
@@ -39,8 +46,7 @@ export function intAlgebra(Z: Ctx): Algebra<ZI, ZIB> {
     const half = M >> 1n;
     const c = (n: bigint | number): ZI => Z.Int.val(BigInt.asUintN(w, BigInt(n)));
     const Mv = Z.Int.val(M);
-    /** The two's complement value of a w-bit pattern. */
-    const s = (a: ZI): ZI => ite(a.ge(Z.Int.val(half)), a.sub(Mv) as ZI, a);
+    const s = (a: ZI): ZI => signedInt(Z, a, w);
     const wrap = (x: ZI): ZI => x.mod(Mv) as ZI;
     const inS = (x: ZI): ZIB => Z.And(x.ge(Z.Int.val(-half)), x.lt(Z.Int.val(half)));
     const un = (name: string) => (a: ZI): ZI => fn(name, w, 1).call(a) as ZI;

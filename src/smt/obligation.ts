@@ -6,6 +6,7 @@ import type { Kernel } from '../verifier/domains/kernel.js';
 import type { Reg } from '../verifier/domains/scalar.js';
 import type { Semantics } from './semantics.js';
 import type { Z3Ctx, ZB } from './z3-algebra.js';
+import type { ZI, ZIB } from './int-algebra.js';
 
 export interface Built<T, B> {
   premise: B;
@@ -54,7 +55,14 @@ export interface Obligation {
   build<T, B>(k: Kernel<T, B>, sem: Semantics<T, B>, a: Reg<T>[], x: T[]): Built<T, B>;
   /**
    * A statement built directly in Z3 (integer lemmas; the JIT templates, whose formulas come from
-   * executing emitted code symbolically): the negations of its parts, proved when each is unsat.
+   * executing emitted code symbolically) at width N (0 for ℤ): the negations of its parts, proved
+   * when each is unsat.
    */
-  lemma?(Z: Z3Ctx): ZB[];
+  lemma?(Z: Z3Ctx, N: number): ZB[];
+  /**
+   * Instances of lemmas proven separately (named in `assumes`), added to the premise of an
+   * obligation proven in the integer instantiation (arith 'int'): facts about its terms the
+   * algebra cannot state (integer products of the signed values).
+   */
+  intFacts?(Z: Z3Ctx, k: Kernel<ZI, ZIB>, a: Reg<ZI>[], x: ZI[]): ZIB[];
 }

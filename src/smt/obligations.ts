@@ -13,6 +13,7 @@ import type { Obligation } from './obligation.js';
 import { jitObligations } from './jit-templates.js';
 import { memoryObligations } from './jit-memory.js';
 import { optimalityObligations } from './optimality.js';
+import { mulObligations } from './mul.js';
 import type { Semantics } from './semantics.js';
 
 export type { Built, Obligation } from './obligation.js';
@@ -20,54 +21,6 @@ export type { Built, Obligation } from './obligation.js';
 const inAll = <T, B>(k: Kernel<T, B>, a: Reg<T>[], x: T[]): B => k.A.and(...a.map((r, i) => k.contains(r, x[i]!)));
 const r0 = <T>(a: Reg<T>[], i: number): Reg<T> => a[i]!;
 const v0 = <T>(x: T[], i: number): T => x[i]!;
-
-/**
- * Multiplication: tnum_mul's unrolled 64-step loop is beyond Z3 at 64 bits (tnum.mul is proven by
- * induction instead), so the ALU obligation takes its result as an extra abstract input m
- * constrained only by the tnum.mul lemma
- * (x * y in γ(m)); the ranges, zero-extension and the rest are proven at full width.
- */
-function aluMul(alu32: boolean): Obligation {
-  return {
-    name: `alu${alu32 ? 32 : 64}.mul`, group: 'alu', abstract: 3, concrete: 2, moduloSync: true, assumes: 'tnum.mul',
-    // The signed corner products: 64 and 32 bits (alu64: also 16) exceed 240 s (proofs/README.md).
-    startWidth: alu32 ? 16 : 8,
-    build(k, sem, a, x) {
-      const orig = k.t;
-      const m = r0(a, 2);
-      k.t = { ...orig, mul: () => ({ value: m.value, mask: m.mask }) };
-      try {
-        const r = k.alu('mul', alu32, r0(a, 0), r0(a, 1));
-        const premise = k.A.and(inAll(k, a.slice(0, 2), x), orig.contains(m, k.n.mul(v0(x, 0), v0(x, 1))));
-        return { premise, conclusion: k.containsParts(r, sem.alu('mul', alu32, v0(x, 0), v0(x, 1))), outputs: { result: r } };
-      } finally {
-        k.t = orig;
-      }
-    },
-  };
-}
-
-/**
- * The unsigned 64-bit range of BPF_MUL at full width, in the integer instantiation
- * (int-algebra.ts): scalar_min_max_mul reads no var_off, and umin1·umin2 <= x·y <= umax1·umax2
- * without overflow is monotonicity, which Z3's nonlinear integer arithmetic proves (seconds) where
- * bit-blasting two 64-bit multipliers does not finish. The signed corner products and the 32-bit
- * halves (sign views and truncations as case splits and remainders) still time out this way;
- * they are in alu64.mul at the width shown.
- */
-function aluMulU64(): Obligation {
-  return {
-    name: 'alu64.mul.u64', group: 'alu', abstract: 2, concrete: 2, moduloSync: true, arith: 'int',
-    build(k, sem, a, x) {
-      const r = k.alu('mul', false, r0(a, 0), r0(a, 1));
-      const p = sem.alu('mul', false, v0(x, 0), v0(x, 1));
-      // Only the ranges constrain the inputs (the integer instantiation cannot read a tnum): a
-      // stronger statement, and its counterexamples replay on the running code as they are.
-      const inRanges = k.A.and(...a.flatMap((reg, i) => k.containsParts(reg, x[i]!).slice(1)));
-      return { premise: inRanges, conclusion: [k.n.ule(r.umin, p), k.n.ule(p, r.umax)], outputs: { result: r } };
-    },
-  };
-}
 
 /**
  * add/sub (ALU and pointer): var_off is tnum_add/tnum_sub of the inputs, whose soundness is the
@@ -95,8 +48,7 @@ function withTnumLemma(op: 'add' | 'sub', whole: <T, B>(k: Kernel<T, B>, a: Reg<
   };
 }
 
-function alu(op: AluOp, alu32: boolean): Obligation {
-  if (op === 'mul') return aluMul(alu32);
+function alu(op: Exclude<AluOp, 'mul'>, alu32: boolean): Obligation {
   const name = `alu${alu32 ? 32 : 64}.${op}`;
   if (op === 'add' || op === 'sub') {
     return { name, group: 'alu', concrete: 2, moduloSync: true,
@@ -279,10 +231,9 @@ export function allObligations(): Obligation[] {
   out.push(tnumMulStep(), mulShiftAdd());
   for (const s of ['lshift', 'rshift', 'arshift'] as const) out.push(tnumShift(s));
   out.push(tnumNeg());
-  for (const alu32 of [false, true]) for (const op of ALU_OPS) {
-    out.push(alu(op, alu32));
-    if (op === 'mul' && !alu32) out.push(aluMulU64());
-  }
+  const [mul64, mul32, ...mulLemmas] = mulObligations();
+  for (const alu32 of [false, true]) for (const op of ALU_OPS) out.push(op === 'mul' ? (alu32 ? mul32! : mul64!) : alu(op, alu32));
+  out.push(...mulLemmas);
   out.push(unary('neg64', (k, a) => k.neg(false, a), (s, x) => s.neg(false, x)));
   out.push(unary('neg32', (k, a) => k.neg(true, a), (s, x) => s.neg(true, x)));
   for (const step of SYNC_STEPS) out.push(syncStep(step));

@@ -88,7 +88,7 @@ export async function proveAt(z: Z3Handle, ob: Obligation, N: number, timeoutMs:
     const Z = z.ctx;
     if (ob.lemma) {
       const deadline = performance.now() + timeoutMs;
-      for (const negated of ob.lemma(Z)) {
+      for (const negated of ob.lemma(Z, N)) {
         if (Z.isFalse(negated)) continue;
         const left = Math.floor(deadline - performance.now());
         if (left <= 0) return { width: N, verdict: 'timeout', seconds: secs() };
@@ -219,6 +219,7 @@ async function proveInt(Z: Z3Handle['ctx'], ob: Obligation, N: number, timeoutMs
   const x: ZI[] = [];
   for (let i = 0; i < ob.concrete; i++) x.push(mk(`x${i}`, N));
   const built = ob.build(k, sem, a, x);
+  const facts = ob.intFacts?.(Z, k, a, x) ?? [];
   const deadline = performance.now() + timeoutMs;
   for (const goal of built.conclusion) {
     if (Z.isTrue(goal)) continue;
@@ -226,7 +227,7 @@ async function proveInt(Z: Z3Handle['ctx'], ob: Obligation, N: number, timeoutMs
     if (left <= 0) return { width: N, verdict: 'timeout', seconds: secs() };
     const solver = new Z.Solver();
     solver.set('timeout', left);
-    solver.add(...dom, built.premise, Z.Not(goal));
+    solver.add(...dom, built.premise, ...facts, Z.Not(goal));
     const res = await solver.check();
     if (res === 'unknown') return { width: N, verdict: 'timeout', seconds: secs() };
     if (res === 'sat') {

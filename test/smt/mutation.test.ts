@@ -112,10 +112,43 @@ const MUTANTS: Mutant[] = [
   },
   {
     name: 'mul64 unsigned bounds without the overflow check (integer instantiation, 64 bits)',
-    obligation: 'alu64.mul.u64',
+    obligation: 'mul.u64',
     width: 64,
     patch: <T, B>(k: Kernel<T, B>) => {
       k.mul64 = (d, s) => { d.umin = k.n.mul(d.umin, s.umin); d.umax = k.n.mul(d.umax, s.umax); };
+    },
+  },
+  {
+    name: 'mul64 signed bounds from two corners only (smin·smin, smax·smax; integer instantiation, 64 bits)',
+    obligation: 'mul.s64',
+    width: 64,
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const orig = k.mul64;
+      k.mul64 = (d, s) => {
+        const { n, A } = k;
+        const pairs: [T, T][] = [[d.smin, s.smin], [d.smax, s.smax]];
+        const ov = A.or(...pairs.map(([a, b]) => n.smulOv(a, b)));
+        const [p, q] = pairs.map(([a, b]) => n.mul(a, b)) as [T, T];
+        orig(d, s);
+        d.smin = n.ite(ov, n.sminv, n.smin(p, q));
+        d.smax = n.ite(ov, n.smaxv, n.smax(p, q));
+      };
+    },
+  },
+  {
+    name: 'mul32 signed overflow checked on one corner only (integer instantiation, subregister at 64 bits)',
+    obligation: 'mul.s32',
+    width: 64,
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const orig = k.mul32;
+      k.mul32 = (d, s) => {
+        const { h } = k;
+        const c = [h.mul(d.s32min, s.s32min), h.mul(d.s32min, s.s32max), h.mul(d.s32max, s.s32min), h.mul(d.s32max, s.s32max)] as [T, T, T, T];
+        const ov = h.smulOv(d.s32max, s.s32max);
+        orig(d, s);
+        d.s32min = h.ite(ov, h.sminv, h.smin(h.smin(c[0], c[1]), h.smin(c[2], c[3])));
+        d.s32max = h.ite(ov, h.smaxv, h.smax(h.smax(c[0], c[1]), h.smax(c[2], c[3])));
+      };
     },
   },
   {
