@@ -80,7 +80,7 @@ export function pathologicalRows(k: Kernel | null, quick: boolean): BenchRow[] {
       cpu = cpuMs(c1) / repeat;
     }
     const mine = r.error ? r.error.message.split('\n')[0]! : 'accepted';
-    const row: BenchRow = { group: 'verifier', name: p.name, value: Number(cpu.toFixed(1)), unit: 'ms CPU', note: `bpflab: ${mine} (${r.processed} insns, ${wall < 10 ? wall.toFixed(3) : wall.toFixed(0)} ms wall${repeat > 1 ? `, mean of ${repeat}` : ''})` };
+    const row: BenchRow = { group: 'verifier', name: p.name, value: Number(cpu < 1 ? cpu.toFixed(4) : cpu.toFixed(1)), unit: 'ms CPU', note: `bpflab: ${mine} (${r.processed} insns, ${wall < 10 ? wall.toFixed(3) : wall.toFixed(0)} ms wall${repeat > 1 ? `, mean of ${repeat}` : ''})` };
     if (k) {
       const l = k.progLoad(p, { logLevel: 0 });
       if (l.fd !== null) k.closeFd(l.fd);
