@@ -108,6 +108,8 @@ export interface VState {
   histS?: string[];
   /** Per frame, stack slots fully overwritten since `parent` (they screen reads from older checkpoints). */
   written: Uint8Array[];
+  /** The arrays of `written` may be shared with a copy of this state: copied before the first new mark (markStackWritten). */
+  writtenShared?: boolean;
   /**
    * Entries the kernel's jump history would hold since `parent` (jump points reached, stack
    * accesses and linked-register jumps): past 40 a checkpoint is forced.
@@ -210,10 +212,10 @@ function cloneFrame(f: Frame): Frame {
 /** A deep copy; `history` false starts the copy's path history empty (a checkpoint's snapshot). */
 export function cloneState(s: VState, history = true): VState {
   const frames: Frame[] = new Array(s.frames.length);
-  const written: Uint8Array[] = new Array(s.written.length);
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!);
-  for (let i = 0; i < written.length; i++) written[i] = s.written[i]!.slice();
-  const c: VState = { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], written, jmpHistory: s.jmpHistory ?? 0 };
+  // The per-frame written marks are shared too, until either side marks a new slot.
+  s.writtenShared = true;
+  const c: VState = { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], written: s.written.slice(), writtenShared: true, jmpHistory: s.jmpHistory ?? 0 };
   if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
   if (s.histS) c.histS = history ? s.histS.slice() : [];
   if (s.rcuLocks) c.rcuLocks = s.rcuLocks;
