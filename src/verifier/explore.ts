@@ -462,6 +462,7 @@ function isStateVisited(env: Env, pc: number): boolean {
     cur.histS = [];
   }
   cur.written = cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME));
+  cur.writtenShared = false;
   cur.jmpHistory = 0;
   list.push(cp);
   loops.enter(cp);

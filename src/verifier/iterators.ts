@@ -28,7 +28,7 @@ import { widenImpreciseScalars } from './callbacks.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { checkMemAccess } from './memory.js';
 import { MAYBE_NULL, MEM_RCU, PTR_UNTRUSTED, T, base } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, cloneState, type Checkpoint, type Reg, type VState } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, cloneState, writableSlots, type Checkpoint, type Reg, type VState } from './state.js';
 
 /** enum bpf_iter_state. */
 export const ITER_ACTIVE = 1;
@@ -95,7 +95,7 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
     for (let i = 0; i < it.nrSlots; i++) {
       f.spills[slot + i] = { type, off: 0, v: env.ZERO, id: 0, refObjId: i === 0 ? id : 0, range: 0, map: -1, memSize: it.btfId,
         frameno: r.frameno, precise: false, dynptrId: 0, iterType: it.name, iterState: ITER_ACTIVE, iterDepth: 0 };
-      f.slots.fill(S.ITER, (slot + i) * 8, (slot + i + 1) * 8);
+      writableSlots(f).fill(S.ITER, (slot + i) * 8, (slot + i + 1) * 8);
       markStackWritten(env, r.frameno, slot + i);
       if (r.frameno === env.cur.frames.length - 1) env.scratchedStack.push(slot + i);
     }
@@ -121,7 +121,7 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
     releaseReference(env, f.spills[k]!.refObjId);
     for (let i = 0; i < it.nrSlots; i++) {
       f.spills[k + i] = undefined;
-      f.slots.fill(S.INVALID, (k + i) * 8, (k + i + 1) * 8);
+      writableSlots(f).fill(S.INVALID, (k + i) * 8, (k + i + 1) * 8);
       markStackWritten(env, r.frameno, k + i);
       if (r.frameno === env.cur.frames.length - 1) env.scratchedStack.push(k + i);
     }

@@ -56,11 +56,13 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
   const f: Frame = {
     regs: a.regs.map((r, i) => joinReg(env, r, b.regs[i]!, widen)),
     slots: a.slots.slice(),
+    ownSlots: true,
     spills: a.spills.map(() => undefined),
     depth: Math.max(a.depth, b.depth),
     callsite: a.callsite,
     subprog: a.subprog,
   };
+  const slots = f.slots as Uint8Array; // the frame's own copy, made just above
   const init = (st: number, sp: Reg | undefined): boolean => st === S.MISC || st === S.ZERO || (st === S.SPILL && sp?.type === T.SCALAR);
   for (let k = 0; k < a.spills.length; k++) {
     const sa = a.spills[k];
@@ -74,10 +76,10 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
       const x = a.slots[i]!;
       const y = b.slots[i]!;
       if (x === y && (x !== S.SPILL || spill)) continue;
-      f.slots[i] = init(x, sa) && init(y, sb) ? S.MISC : S.INVALID;
+      slots[i] = init(x, sa) && init(y, sb) ? S.MISC : S.INVALID;
     }
     if (spill && f.slots[k * 8] === S.SPILL) f.spills[k] = spill;
-    else for (let i = k * 8; i < k * 8 + 8; i++) if (f.slots[i] === S.SPILL) f.slots[i] = S.MISC;
+    else for (let i = k * 8; i < k * 8 + 8; i++) if (slots[i] === S.SPILL) slots[i] = S.MISC;
   }
   return f;
 }

@@ -109,8 +109,14 @@ export function markStackRead(env: Env, frame: number, slot: number): void {
 
 /** A full 8-byte write of a slot: older values are dead from here on this path. */
 export function markStackWritten(env: Env, frame: number, slot: number): void {
-  const w = env.cur.written[frame];
-  if (w) w[slot] = 1;
+  const st = env.cur;
+  if (!st.written[frame] || st.written[frame]![slot]) return;
+  if (st.writtenShared) {
+    // Shared with a copy of this state (cloneState): this state's own arrays first.
+    st.written = st.written.map((w) => w.slice());
+    st.writtenShared = false;
+  }
+  st.written[frame]![slot] = 1;
 }
 
 /** propagate_liveness: a path pruned against `cp` reads what the paths from `cp` read. */

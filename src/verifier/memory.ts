@@ -11,7 +11,7 @@ import type { ErrorKind } from './error-kinds.js';
 import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
 import { destroyIfDynptrSlot } from './dynptr-state.js';
 import { checkMapPtrAccess } from './map-ptr.js';
-import { MAX_BPF_STACK, REG_SIZE, S, copyReg, type Frame, type Reg } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, copyReg, writableSlots, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
@@ -313,7 +313,8 @@ function touch(env: Env, f: Frame, lo: number): void {
 
 /** Converts a SPILL byte (or the whole slot of a destroyed spill) to MISC. */
 function scrubSlot(f: Frame, k: number): void {
-  for (let i = k * 8; i < k * 8 + 8; i++) if (f.slots[i] === S.SPILL) f.slots[i] = S.MISC;
+  const slots = writableSlots(f);
+  for (let i = k * 8; i < k * 8 + 8; i++) if (slots[i] === S.SPILL) slots[i] = S.MISC;
   f.spills[k] = undefined;
 }
 
@@ -363,7 +364,7 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
       if (st === S.INVALID && !uninitStackOk(env))
         env.reject('stack_uninit', `uninit stack in range of var-offset write prohibited for !root; insn ${env.pc}, off: ${a}`);
       if (f.spills[i >> 3]) scrubSlot(f, i >> 3);
-      f.slots[i] = zero && st === S.ZERO ? S.ZERO : S.MISC;
+      writableSlots(f)[i] = zero && st === S.ZERO ? S.ZERO : S.MISC;
     }
     return;
   }
@@ -394,9 +395,10 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   const aligned = (o & 7) === 0;
   const spill = (reg: Reg, sz: number): void => {
     f.spills[k] = { ...reg };
+    const slots = writableSlots(f);
     for (let i = k * 8; i < k * 8 + 8; i++) {
-      if (i < k * 8 + sz) f.slots[i] = S.SPILL;
-      else if (f.slots[i] === S.SPILL || f.slots[i] === S.ITER) f.slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
+      if (i < k * 8 + sz) slots[i] = S.SPILL;
+      else if (slots[i] === S.SPILL || slots[i] === S.ITER) slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
     }
   };
   if (!dataWrite && value && aligned && value.type === T.SCALAR) {
@@ -421,10 +423,10 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     return;
   }
   // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.
-  if (f.slots[k * 8] === S.ITER) f.slots.fill(S.MISC, k * 8, k * 8 + 8);
+  if (f.slots[k * 8] === S.ITER) writableSlots(f).fill(S.MISC, k * 8, k * 8 + 8);
   if (f.spills[k]) scrubSlot(f, k);
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
-  f.slots.fill(zero ? S.ZERO : S.MISC, i0, i0 + size);
+  writableSlots(f).fill(zero ? S.ZERO : S.MISC, i0, i0 + size);
 }
 
 function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number, sext: boolean): void {
@@ -538,7 +540,7 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
     for (let a = lo; a < hi; a++) {
       const i = MAX_BPF_STACK + a;
       if (f.spills[i >> 3]) scrubSlot(f, i >> 3);
-      f.slots[i] = S.MISC;
+      writableSlots(f)[i] = S.MISC;
     }
     return;
   }
@@ -547,12 +549,11 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
     markStackRead(env, r.frameno, i >> 3);
     const st = f.slots[i]!;
     if (st === S.MISC) continue;
-    if (st === S.ZERO || (st === S.INVALID && uninitStackOk(env))) { if (write) f.slots[i] = S.MISC; continue; }
+    if (st === S.ZERO || (st === S.INVALID && uninitStackOk(env))) { if (write) writableSlots(f)[i] = S.MISC; continue; }
     if (st === S.SPILL && f.spills[i >> 3]) {
       if (write) {
         const k = i >> 3;
-        for (let j = k * 8; j < k * 8 + 8; j++) if (f.slots[j] === S.SPILL) f.slots[j] = S.MISC;
-        f.spills[k] = undefined;
+        scrubSlot(f, k);
       }
       continue;
     }

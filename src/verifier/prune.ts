@@ -61,11 +61,12 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   const d = env.dom;
   if (o.type === T.SCALAR) {
     if (!exact && !o.precise) return true; // no decision depended on the old value
-    if (exact === true) return d.equal(o.v, c.v) && ids.checkScalar(o.id, c.id);
-    return d.subsumes(o.v, c.v) && ids.checkScalar(o.id, c.id);
+    // Scalars are immutable and shared between a state and its copies: the same object covers itself.
+    if (exact === true) return (o.v === c.v || d.equal(o.v, c.v)) && ids.checkScalar(o.id, c.id);
+    return (o.v === c.v || d.subsumes(o.v, c.v)) && ids.checkScalar(o.id, c.id);
   }
   if (o.off !== c.off || o.map !== c.map || o.memSize !== c.memSize || o.frameno !== c.frameno) return false;
-  if (exact === true ? !d.equal(o.v, c.v) : !d.subsumes(o.v, c.v)) return false;
+  if (o.v !== c.v && (exact === true ? !d.equal(o.v, c.v) : !d.subsumes(o.v, c.v))) return false;
   // AT_PKT_END / BEYOND_PKT_END (negative ranges) match only themselves.
   if (isPacketPtr(o.type) && (exact === true || o.range < 0 || c.range < 0 ? o.range !== c.range : c.range < o.range)) return false;
   // Non-NULL map values keep an id only when their map holds a lock: then it must correspond exactly (check_ids).
@@ -86,7 +87,33 @@ function slotStr(env: Env, f: Frame, i: number): string {
   return `${kind}:${sp.type === T.SCALAR ? (sp.precise ? 'P' : '') + env.dom.format(sp.v) : 'ptr' + sp.type}`;
 }
 
+/**
+ * stacksafe when both frames share one byte array (copy-on-write, nothing written since they
+ * parted): every byte equals its counterpart, so of the loop below only the per-slot checks of
+ * iterators, dynptrs and spilled registers remain.
+ */
+function sharedStacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
+  const n = o.slots.length >> 3;
+  for (let k = 0; k < n; k++) {
+    missSlot = k * 8;
+    if (exact === false && read && !read[k]) continue;
+    const st = o.slots[k * 8]!;
+    if (st === S.ITER) {
+      if (!iterSlotsSafe(o.spills[k], c.spills[k], (a, b) => ids.check(a, b))) return false;
+    } else if (st === S.DYNPTR) {
+      if (!dynptrSlotsSafe(o.spills[k], c.spills[k], (a, b) => ids.check(a, b))) return false;
+    } else if (st === S.SPILL) {
+      const or = o.spills[k];
+      const cr = c.spills[k];
+      if (or && !cr) return false;
+      if (or && cr && !regsafe(env, or, cr, exact)) return false;
+    }
+  }
+  return true;
+}
+
 function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
+  if (o.slots === c.slots) return sharedStacksafe(env, o, c, exact, read);
   for (let i = 0; i < o.slots.length; i++) {
     missSlot = i;
     if (exact === false && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot

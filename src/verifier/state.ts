@@ -55,10 +55,19 @@ export interface Reg {
   iterDepth?: number;
 }
 
+/**
+ * A frame's stack byte kinds as readers see them. A copied state shares the array with its
+ * original until one of them writes (copy-on-write): writes go through `writableSlots`, and the
+ * type leaves no other way to write.
+ */
+export type StackBytes = Omit<Readonly<Uint8Array>, 'fill' | 'set' | 'copyWithin' | 'reverse' | 'sort'>;
+
 export interface Frame {
   regs: Reg[];
   /** Byte kinds, index 0 = fp-512 ... 511 = fp-1. */
-  slots: Uint8Array;
+  slots: StackBytes;
+  /** False while `slots` may be shared with another state's frame. */
+  ownSlots: boolean;
   /** Spilled registers per 8-byte slot (index = byte index >> 3). */
   spills: (Reg | undefined)[];
   /** Deepest byte touched (positive, e.g. 16 for fp-16). */
@@ -104,6 +113,8 @@ export interface VState {
   histS?: string[];
   /** Per frame, stack slots fully overwritten since `parent` (they screen reads from older checkpoints). */
   written: Uint8Array[];
+  /** The arrays of `written` may be shared with a copy of this state: copied before the first new mark (markStackWritten). */
+  writtenShared?: boolean;
   /**
    * Entries the kernel's jump history would hold since `parent` (jump points reached, stack
    * accesses and linked-register jumps): past 40 a checkpoint is forced.
@@ -175,7 +186,16 @@ void ({ type: 1, off: 1, v: 1, id: 1, refObjId: 1, range: 1, map: 1, memSize: 1,
 export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
   const regs: Reg[] = [];
   for (let i = 0; i < 11; i++) regs.push(newReg(unknown));
-  return { regs, slots: new Uint8Array(MAX_BPF_STACK), spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), depth: 0, callsite, subprog };
+  return { regs, slots: new Uint8Array(MAX_BPF_STACK), ownSlots: true, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), depth: 0, callsite, subprog };
+}
+
+/** The frame's stack byte kinds for writing: its own copy, made on the first write after the frame was copied. */
+export function writableSlots(f: Frame): Uint8Array {
+  if (!f.ownSlots) {
+    f.slots = f.slots.slice();
+    f.ownSlots = true;
+  }
+  return f.slots as Uint8Array;
 }
 
 function cloneFrame(f: Frame): Frame {
@@ -187,7 +207,9 @@ function cloneFrame(f: Frame): Frame {
     const r = spills[i];
     if (r) spills[i] = cloneCoreReg(r);
   }
-  const c: Frame = { regs, slots: f.slots.slice(), spills, depth: f.depth, callsite: f.callsite, subprog: f.subprog };
+  // The stack bytes are shared until either side writes (512 bytes each copy otherwise, most never written again).
+  f.ownSlots = false;
+  const c: Frame = { regs, slots: f.slots, ownSlots: false, spills, depth: f.depth, callsite: f.callsite, subprog: f.subprog };
   if (f.cbRet) c.cbRet = f.cbRet;
   if (f.callbackDepth) c.callbackDepth = f.callbackDepth;
   return c;
@@ -196,10 +218,10 @@ function cloneFrame(f: Frame): Frame {
 /** A deep copy; `history` false starts the copy's path history empty (a checkpoint's snapshot). */
 export function cloneState(s: VState, history = true): VState {
   const frames: Frame[] = new Array(s.frames.length);
-  const written: Uint8Array[] = new Array(s.written.length);
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!);
-  for (let i = 0; i < written.length; i++) written[i] = s.written[i]!.slice();
-  const c: VState = { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], written, jmpHistory: s.jmpHistory ?? 0 };
+  // The per-frame written marks are shared too, until either side marks a new slot.
+  s.writtenShared = true;
+  const c: VState = { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], written: s.written.slice(), writtenShared: true, jmpHistory: s.jmpHistory ?? 0 };
   if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
   if (s.histS) c.histS = history ? s.histS.slice() : [];
   if (s.rcuLocks) c.rcuLocks = s.rcuLocks;

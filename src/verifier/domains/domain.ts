@@ -118,9 +118,12 @@ function sanityMessage(s: Scalar): string | undefined {
 
 /** Everything the three domains share: queries, formatting, pruning checks. */
 function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' | 'neg' | 'mov32' | 'movsx' | 'end' | 'truncate' | 'sextLoad' | 'branch' | 'refine' | 'refineSelf' | 'ptrAdd' | 'ptrSub' | 'join'> {
+  // Scalars are immutable: the small constants (immediates, mostly) are made once and shared,
+  // which also lets pruning compare their copies by identity.
+  const small: Scalar[] = [];
   return {
     unknown: () => k.unknown(),
-    known: (v) => k.known(BigInt.asUintN(64, v)),
+    known: (v) => (v >= -1n && v < 256n ? (small[Number(v) + 1] ??= k.known(BigInt.asUintN(64, v))) : k.known(BigInt.asUintN(64, v))),
     known32(s, v) {
       const r = copyReg(s as Reg<bigint>);
       k.markReg32Known(r, BigInt.asUintN(64, v));
