@@ -3,6 +3,8 @@
  * T = BitVec expression, B = Bool expression. Loading Z3 costs about half a second, so it is
  * loaded once per process and only by the commands that prove.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Bool, BitVec, Context } from 'z3-solver';
 import type { Algebra, BV } from '../verifier/domains/algebra.js';
 
@@ -32,7 +34,12 @@ let contexts = 0;
 interface Z3Internals {
   em: {
     async_call: (...args: unknown[]) => Promise<unknown>;
-    PThread: { runningWorkers: unknown[] };
+    PThread: {
+      runningWorkers: unknown[];
+      unusedWorkers: unknown[];
+      allocateUnusedWorker(): void;
+      loadWasmModuleToWorker(worker: unknown): Promise<void>;
+    };
   };
   Z3: Record<string, unknown>;
 }
@@ -95,12 +102,67 @@ async function threadsIdle(em: Z3Internals['em'], maxMs = 2000): Promise<void> {
   }
 }
 
+/** The part of the host's WebAssembly API used here (the project compiles without the DOM lib). */
+interface AsyncWasm {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: object): Promise<object>;
+}
+interface WasmModule { readonly __brand?: 'WasmModule' }
+const wasm = (globalThis as unknown as { WebAssembly: AsyncWasm }).WebAssembly;
+
+let compiling: Promise<WasmModule | undefined> | undefined;
+
+/**
+ * Starts compiling Z3's WebAssembly now: V8 compiles it on background threads, so a caller about
+ * to do synchronous work (a report's verification) overlaps most of Z3's start with it.
+ * {@link loadZ3Api} then instantiates the compiled module. Harmless when Z3 is never loaded.
+ */
+export function prepareZ3(): void {
+  if (compiling || apiLoading) return;
+  try {
+    const file = createRequire(import.meta.url).resolve('z3-solver/build/z3-built.wasm');
+    compiling = wasm.compile(readFileSync(file)).catch(() => undefined);
+  } catch {
+    compiling = Promise.resolve(undefined);
+  }
+}
+
+/** Module overrides that instantiate an already compiled module (Emscripten's `instantiateWasm` hook). */
+function precompiled(module: WasmModule): Record<string, unknown> {
+  return {
+    instantiateWasm: (imports: object, receive: (i: object, m: WasmModule) => void): object => {
+      void wasm.instantiate(module, imports).then((instance) => receive(instance, module));
+      return {};
+    },
+  };
+}
+
+/**
+ * Threads a solver check needs: the check runs on one pthread and its `timeout` timer on another.
+ * Each is a worker that loads Z3's script and module when first needed; the check's thread spins
+ * (sched_yield) until the timer's has started, which on a loaded machine cost a second of CPU on
+ * the first check. Started here, they load while the caller encodes its first query.
+ */
+const PRESTARTED_THREADS = 2;
+
+function prestartThreads(em: Z3Internals['em']): void {
+  const P = em.PThread;
+  // not awaited: a thread taken before it has loaded queues its work until it has
+  for (let i = P.unusedWorkers.length; i < PRESTARTED_THREADS; i++) {
+    P.allocateUnusedWorker();
+    void P.loadWasmModuleToWorker(P.unusedWorkers[P.unusedWorkers.length - 1]);
+  }
+}
+
 export function loadZ3Api(): Promise<Z3Api> {
   apiLoading ??= (async () => {
+    const module = compiling ? await compiling : undefined;
+    compiling = undefined;
     const z3 = await import('z3-solver');
-    const api = await z3.init();
+    const api = await z3.init(module ? precompiled(module) : {});
     const internals = api as unknown as Z3Internals;
     serialiseReleases(internals);
+    prestartThreads(internals.em);
     // The WebAssembly heap is fixed at 2 GiB: a query that outgrows it aborts the whole module.
     // Below that, Z3 gives up on the query ("unknown") and the module lives on.
     api.setParam('memory_max_size', '1536');

@@ -20,7 +20,7 @@ import { MAX_PACKET, PathMachine } from './machine.js';
 import { pathFromLog, regsOfState } from './path.js';
 import { Terms } from './terms.js';
 import { Undecided } from './undecided.js';
-import { proposeFixes, type Fix } from './fix.js';
+import { replayFixes, verifyFixes, type Fix, type VerifiedFix } from './fix.js';
 import { faultSites, RELEASERS, type Site } from './sites.js';
 import { buildWitness, replayWitness, type Replay, type ReplayExpect, type Witness } from './witness.js';
 import { helperId, helperName } from '../../isa/helper-ids.js';
@@ -35,7 +35,9 @@ export type { Site } from './sites.js';
  * limit, so every failing path it reports is in reach; time (PATH_BUDGET_MS) is the real bound.
  */
 export const MAX_PATH = 1_000_000;
-/** Paths longer than this are encoded in pieces of this many steps, one solver checking each prefix. */
+/** Paths up to this long are judged in one query (one solver run: the cheapest answer for a report). */
+export const WHOLE_PATH_STEPS = 20_000;
+/** Longer paths are encoded in pieces of this many steps, one solver checking each prefix. */
 export const PREFIX_STEPS = 5_000;
 /** Time for encoding and checking a long path's prefixes; when spent, the answer is undecided with the steps reached. */
 export const PATH_BUDGET_MS = 60_000;
@@ -77,7 +79,7 @@ export interface Explanation {
   /** With `fix`: candidate patches, each re-verified and with the counterexample replayed. */
   fixes?: Fix[];
   /** Limits this answer was computed under. */
-  bound: { maxPathLength: number; prefixSteps: number; pathBudgetMs: number; solverTimeoutMs: number; maxPacket: number };
+  bound: { maxPathLength: number; wholePathSteps: number; prefixSteps: number; pathBudgetMs: number; solverTimeoutMs: number; maxPacket: number };
   ms: number;
 }
 
@@ -100,7 +102,7 @@ function base(p: Program, r: VerifyResult, timeoutMs: number, pathBudgetMs: numb
   return {
     name: p.name, section: p.section, type: p.type, verdict: r.verdict, error: r.error, path: [],
     feasible: null, reason: '', check: null, witness: null, replay: null, imprecision: null,
-    bound: { maxPathLength: maxPath, prefixSteps: PREFIX_STEPS, pathBudgetMs, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
+    bound: { maxPathLength: maxPath, wholePathSteps: WHOLE_PATH_STEPS, prefixSteps: PREFIX_STEPS, pathBudgetMs, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
   };
 }
 
@@ -159,8 +161,10 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   if (!fp) { ex.reason = 'undecided: the failing path could not be recovered from the verifier'; return done(); }
   ex.path = fp.path;
   ex.sites = faultSites(program, r, fp.path);
+  // candidates re-verified while Z3 solves the path (the verifier needs no counterexample)
+  let verifiedFixes: VerifiedFix[] | undefined;
   const withFixes = (): Explanation => {
-    if (opts.fix && ex.feasible !== null) ex.fixes = proposeFixes(program, r, ex.path, ex.witness, { ...opts.verify });
+    if (opts.fix && ex.feasible !== null) ex.fixes = replayFixes(verifiedFixes ?? verifyFixes(program, r, ex.path, { ...opts.verify }), err.pc, ex.witness);
     return done();
   };
   if (fp.path.length > maxPath) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the bound of ${maxPath}${maxPath < MAX_PATH ? ' (`bpflab explain` checks longer paths prefix by prefix)' : ''}`; return done(); }
@@ -191,7 +195,7 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   try {
     // bounded model checking along a long path: encode it in pieces into one solver and stop at
     // the first prefix no input can follow (the failing step is then unreachable: a false alarm)
-    for (let end = Math.min(PREFIX_STEPS, n - 1); end < n - 1; end = Math.min(end + PREFIX_STEPS, n - 1)) {
+    for (let end = n > WHOLE_PATH_STEPS ? PREFIX_STEPS : n - 1; end < n - 1; end = Math.min(end + PREFIX_STEPS, n - 1)) {
       M.advance(fp.path, end);
       if (performance.now() > deadline) {
         ex.reason = `undecided: bound reached: ${end} of the path's ${n} steps encoded and satisfiable within ${budget} ms`;
@@ -224,7 +228,13 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   solver.set('timeout', timeoutMs);
   for (const c of M.constraints) solver.add(c);
   solver.add(j.cond);
-  const res = await solver.check();
+  const checking = solver.check();
+  if (opts.fix) {
+    // let the check start on Z3's thread, then verify the fix candidates on this one meanwhile
+    await new Promise((resolve) => setImmediate(resolve));
+    verifiedFixes = verifyFixes(program, r, ex.path, { ...opts.verify });
+  }
+  const res = await checking;
   if (res === 'unknown') { ex.reason = `undecided: Z3 gave no answer within ${timeoutMs} ms (${j.what})`; return done(); }
   if (res === 'sat') {
     ex.feasible = true;
