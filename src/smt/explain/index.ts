@@ -181,6 +181,8 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   };
 
   const M = new PathMachine(T, program);
+  // a path that starts past pc 0 is a global function's, verified on its own for any valid arguments
+  const globalEntry = fp.path[0] !== 0 ? fp.before()[0] : undefined;
   const prefixes = new Z.Solver();
   prefixes.set('timeout', timeoutMs);
   let asserted = 0;
@@ -193,6 +195,8 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   const deadline = performance.now() + budget;
   let j: Judgement;
   try {
+    if (globalEntry) M.enterGlobalFunction(globalEntry);
+    else if (fp.path[0] !== 0) M.undecided(`the path starts at pc ${fp.path[0]} (a function verified on its own) and the verifier's state there is not known`);
     // bounded model checking along a long path: encode it in pieces into one solver and stop at
     // the first prefix no input can follow (the failing step is then unreachable: a false alarm)
     for (let end = n > WHOLE_PATH_STEPS ? PREFIX_STEPS : n - 1; end < n - 1; end = Math.min(end + PREFIX_STEPS, n - 1)) {
@@ -262,6 +266,14 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       const name = helperName(program.insns[acquire.pc]!.imm) ?? '';
       expect.leak = { acquirePc: acquire.pc, release: (RELEASERS[name] ?? []).map((h) => helperId(h)).filter((x): x is number => x !== undefined) };
     } else if (j.class === 'rule' || j.class === 'pointer') expect.reach = true;
+    if (globalEntry) {
+      // the VM runs the program from its entry, not the function with the arguments the model chose:
+      // no program input to show or replay
+      ex.witness = null;
+      ex.access = null;
+      ex.reason = `${j.class === 'rule' ? `${j.what}; the path to pc ${err.pc} is feasible` : `real: ${j.what}`} (for some arguments the prototype of the global function at pc ${fp.path[0]} allows: the kernel verifies it for any of them; no VM replay, which starts at the program's entry)`;
+      return withFixes();
+    }
     ex.replay = safeReplay(program, ex.witness, expect);
     if (ex.replay.note?.startsWith('the VM cannot run this witness')) {
       // a feasible path whose witness the VM cannot run is not shown: say so rather than claim a bug unreproduced
