@@ -7,7 +7,6 @@ import type { Program } from '../isa/program.js';
 import type { VerifyOptions, VerifyResult } from '../verifier/index.js';
 import type { ExplainReport, KernelVerdictInput, ProgramReportInput, ReportInput } from './model.js';
 import { REPORT_EXPLAIN_PATH, verifyWithStates } from './states.js';
-import { prepareZ3 } from '../smt/z3-algebra.js';
 
 export interface BuildReportOptions {
   verify?: VerifyOptions;
@@ -46,8 +45,6 @@ export async function loadExplainer(): Promise<Explainer | null> {
 export async function buildReportInput(file: string, programs: readonly Program[], opts: BuildReportOptions = {}): Promise<ReportInput> {
   const maxLog = opts.maxLogInsns ?? 200_000;
   const out: ProgramReportInput[] = [];
-  // Z3's WebAssembly compiles on background threads while the verifier runs
-  if (opts.explain ?? true) prepareZ3();
   for (const p of programs) {
     // one run records the verdict and a state per pc; rejected programs also get their path's states
     const { result, states, withPathStates } = verifyWithStates(p, opts.verify ?? {}, maxLog, opts.maxStateRows);

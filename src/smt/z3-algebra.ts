@@ -3,8 +3,6 @@
  * T = BitVec expression, B = Bool expression. Loading Z3 costs about half a second, so it is
  * loaded once per process and only by the commands that prove.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Bool, BitVec, Context } from 'z3-solver';
 import type { Algebra, BV } from '../verifier/domains/algebra.js';
 
@@ -102,41 +100,6 @@ async function threadsIdle(em: Z3Internals['em'], maxMs = 2000): Promise<void> {
   }
 }
 
-/** The part of the host's WebAssembly API used here (the project compiles without the DOM lib). */
-interface AsyncWasm {
-  compile(bytes: Uint8Array): Promise<WasmModule>;
-  instantiate(module: WasmModule, imports: object): Promise<object>;
-}
-interface WasmModule { readonly __brand?: 'WasmModule' }
-const wasm = (globalThis as unknown as { WebAssembly: AsyncWasm }).WebAssembly;
-
-let compiling: Promise<WasmModule | undefined> | undefined;
-
-/**
- * Starts compiling Z3's WebAssembly now: V8 compiles it on background threads, so a caller about
- * to do synchronous work (a report's verification) overlaps most of Z3's start with it.
- * {@link loadZ3Api} then instantiates the compiled module. Harmless when Z3 is never loaded.
- */
-export function prepareZ3(): void {
-  if (compiling || apiLoading) return;
-  try {
-    const file = createRequire(import.meta.url).resolve('z3-solver/build/z3-built.wasm');
-    compiling = wasm.compile(readFileSync(file)).catch(() => undefined);
-  } catch {
-    compiling = Promise.resolve(undefined);
-  }
-}
-
-/** Module overrides that instantiate an already compiled module (Emscripten's `instantiateWasm` hook). */
-function precompiled(module: WasmModule): Record<string, unknown> {
-  return {
-    instantiateWasm: (imports: object, receive: (i: object, m: WasmModule) => void): object => {
-      void wasm.instantiate(module, imports).then((instance) => receive(instance, module));
-      return {};
-    },
-  };
-}
-
 /**
  * Threads a solver check needs: the check runs on one pthread and its `timeout` timer on another.
  * Each is a worker that loads Z3's script and module when first needed; the check's thread spins
@@ -156,10 +119,8 @@ function prestartThreads(em: Z3Internals['em']): void {
 
 export function loadZ3Api(): Promise<Z3Api> {
   apiLoading ??= (async () => {
-    const module = compiling ? await compiling : undefined;
-    compiling = undefined;
     const z3 = await import('z3-solver');
-    const api = await z3.init(module ? precompiled(module) : {});
+    const api = await z3.init();
     const internals = api as unknown as Z3Internals;
     serialiseReleases(internals);
     prestartThreads(internals.em);

@@ -286,4 +286,20 @@ describe('bpflab explain (CLI)', () => {
     expect(e.witness).toBeNull();
     expect(e.replay).toBeNull();
   });
+
+  it('a path that needs never-written stack bytes to hold earlier data: real (the kernel does not clear the stack), not replayed on the zeroed VM stack', async () => {
+    const e = await explain(`.type socket_filter
+    r2 = *(u8 *)(r10 -8)
+    if r2 == 0 goto out
+    r0 = 0
+    r0 = *(u64 *)(r0 +0)
+out:
+    r0 = 0
+    exit
+`);
+    expect(e.feasible).toBe(true);
+    expect(e.reason).toMatch(/^real: .*hold earlier data, which the kernel does not clear/);
+    expect(e.replay).toBeNull();
+    expect(e.witness).toBeNull();
+  });
 });

@@ -228,17 +228,30 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   ex.check = j.class;
   // the whole path in a fresh solver: Z3 solves a one-shot query with its bit-vector preprocessing,
   // which the incremental mode the prefix checks put their solver in does without
-  const solver = new Z.Solver();
-  solver.set('timeout', timeoutMs);
-  for (const c of M.constraints) solver.add(c);
-  solver.add(j.cond);
+  const pathSolver = (zeroStacks: boolean) => {
+    const s = new Z.Solver();
+    s.set('timeout', timeoutMs);
+    for (const c of M.constraints) s.add(c);
+    if (zeroStacks) for (const c of M.zeroStacks()) s.add(c);
+    s.add(j.cond);
+    return s;
+  };
+  // first with the stack zeroed as the VM has it (a witness it can replay)
+  let solver = pathSolver(true);
   const checking = solver.check();
   if (opts.fix) {
     // let the check start on Z3's thread, then verify the fix candidates on this one meanwhile
     await new Promise((resolve) => setImmediate(resolve));
     verifiedFixes = verifyFixes(program, r, ex.path, { ...opts.verify });
   }
-  const res = await checking;
+  let res = await checking;
+  // then with never-written stack bytes holding anything, as in the kernel
+  let stackGarbage = false;
+  if (res === 'unsat') {
+    const any = pathSolver(false);
+    const r2 = await any.check();
+    if (r2 !== 'unsat') { solver = any; res = r2; stackGarbage = r2 === 'sat'; }
+  }
   if (res === 'unknown') { ex.reason = `undecided: Z3 gave no answer within ${timeoutMs} ms (${j.what})`; return done(); }
   if (res === 'sat') {
     ex.feasible = true;
@@ -266,6 +279,13 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       const name = helperName(program.insns[acquire.pc]!.imm) ?? '';
       expect.leak = { acquirePc: acquire.pc, release: (RELEASERS[name] ?? []).map((h) => helperId(h)).filter((x): x is number => x !== undefined) };
     } else if (j.class === 'rule' || j.class === 'pointer') expect.reach = true;
+    if (stackGarbage) {
+      // the VM zeroes the stack: it cannot start from the bytes this path needs (nor can a witness name them)
+      ex.witness = null;
+      ex.access = null;
+      ex.reason = `${j.class === 'rule' ? `${j.what}; the path to pc ${err.pc} is feasible` : `real: ${j.what}`} (when stack bytes the program reads before writing them hold earlier data, which the kernel does not clear; no VM replay: the VM starts with a zeroed stack)`;
+      return withFixes();
+    }
     if (globalEntry) {
       // the VM runs the program from its entry, not the function with the arguments the model chose:
       // no program input to show or replay

@@ -147,11 +147,26 @@ export class PathMachine {
     return r;
   }
 
-  private newFrame(callsite: number): Frame {
+  /**
+   * Each frame's stack before the program writes it. The kernel does not clear a program's stack
+   * (a root program may read bytes it never wrote: earlier data); the VM does. `zeroStacks` says
+   * "as the VM": explain asks first with it (a witness the VM can replay), then without.
+   */
+  private readonly stackInits: ByteArr[] = [];
+
+  /** Every frame's stack starts zeroed (the VM's stack). */
+  zeroStacks(): ZB[] {
     const Z = this.T.Z;
     const zero = Z.Array.K(Z.BitVec.sort(64), Z.BitVec.val(0, 8)) as unknown as ByteArr;
+    return this.stackInits.map((a) => a.eq(zero));
+  }
+
+  private newFrame(callsite: number): Frame {
+    const Z = this.T.Z;
     const depth = this.frames.length;
-    const stack = this.region('stack', `stack of frame ${depth}`, this.T.k(-512), this.T.k(0), true, true, new FlatStore(this.T, zero));
+    const init = Z.Array.const(`stack${depth}_before_writes!${this.stackInits.length}`, Z.BitVec.sort(64), Z.BitVec.sort(8)) as unknown as ByteArr;
+    this.stackInits.push(init);
+    const stack = this.region('stack', `stack of frame ${depth}`, this.T.k(-512), this.T.k(0), true, true, new FlatStore(this.T, init));
     const regs: Val[] = new Array<Val>(11).fill(UNINIT);
     regs[10] = { k: 'ptr', region: stack, off: this.T.k(0), nul: null };
     return { regs, stack, spills: new Map(), callsite };
