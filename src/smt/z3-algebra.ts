@@ -32,7 +32,12 @@ let contexts = 0;
 interface Z3Internals {
   em: {
     async_call: (...args: unknown[]) => Promise<unknown>;
-    PThread: { runningWorkers: unknown[] };
+    PThread: {
+      runningWorkers: unknown[];
+      unusedWorkers: unknown[];
+      allocateUnusedWorker(): void;
+      loadWasmModuleToWorker(worker: unknown): Promise<void>;
+    };
   };
   Z3: Record<string, unknown>;
 }
@@ -95,12 +100,30 @@ async function threadsIdle(em: Z3Internals['em'], maxMs = 2000): Promise<void> {
   }
 }
 
+/**
+ * Threads a solver check needs: the check runs on one pthread and its `timeout` timer on another.
+ * Each is a worker that loads Z3's script and module when first needed; the check's thread spins
+ * (sched_yield) until the timer's has started, which on a loaded machine cost a second of CPU on
+ * the first check. Started here, they load while the caller encodes its first query.
+ */
+const PRESTARTED_THREADS = 2;
+
+function prestartThreads(em: Z3Internals['em']): void {
+  const P = em.PThread;
+  // not awaited: a thread taken before it has loaded queues its work until it has
+  for (let i = P.unusedWorkers.length; i < PRESTARTED_THREADS; i++) {
+    P.allocateUnusedWorker();
+    void P.loadWasmModuleToWorker(P.unusedWorkers[P.unusedWorkers.length - 1]);
+  }
+}
+
 export function loadZ3Api(): Promise<Z3Api> {
   apiLoading ??= (async () => {
     const z3 = await import('z3-solver');
     const api = await z3.init();
     const internals = api as unknown as Z3Internals;
     serialiseReleases(internals);
+    prestartThreads(internals.em);
     // The WebAssembly heap is fixed at 2 GiB: a query that outgrows it aborts the whole module.
     // Below that, Z3 gives up on the query ("unknown") and the module lives on.
     api.setParam('memory_max_size', '1536');

@@ -3,7 +3,10 @@
  * helper results and loop unrolling; false alarms the verifier raises through operations it
  * tracks imprecisely; undecided constructs; the path recovered from the log; the CLI.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadFile } from '../../src/loader/index.js';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { loadAsmProgram } from '../../src/loader/asm.js';
@@ -269,5 +272,34 @@ describe('bpflab explain (CLI)', () => {
     const code = await main(['explain', 'bad.s'], io);
     expect(code).toBe(2);
     expect(io.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  // add1(int *x) is global: the kernel verifies it alone, for any x its prototype allows, NULL included
+  const bpf2bpf = resolve(import.meta.dirname, '../../../shared/corpus-samples/build/bpf2bpf.o');
+  it.skipIf(!existsSync(bpf2bpf))('a global function verified on its own: its arguments are the prototype\'s (a NULL pointer argument is real)', async () => {
+    const [func] = (await loadFile(bpf2bpf, new Uint8Array(readFileSync(bpf2bpf)), { type: 'socket_filter' })).filter((p) => p.name === 'func');
+    const e = await explainProgram(func!, { noImprecision: true });
+    expect(e.path[0]).not.toBe(0);
+    expect(e.feasible).toBe(true);
+    expect(e.reason).toMatch(/^real: .*can be NULL.*global function at pc \d+ allows/);
+    // nothing to replay from the program's entry, and no program input to show
+    expect(e.witness).toBeNull();
+    expect(e.replay).toBeNull();
+  });
+
+  it('a path that needs never-written stack bytes to hold earlier data: real (the kernel does not clear the stack), not replayed on the zeroed VM stack', async () => {
+    const e = await explain(`.type socket_filter
+    r2 = *(u8 *)(r10 -8)
+    if r2 == 0 goto out
+    r0 = 0
+    r0 = *(u64 *)(r0 +0)
+out:
+    r0 = 0
+    exit
+`);
+    expect(e.feasible).toBe(true);
+    expect(e.reason).toMatch(/^real: .*hold earlier data, which the kernel does not clear/);
+    expect(e.replay).toBeNull();
+    expect(e.witness).toBeNull();
   });
 });

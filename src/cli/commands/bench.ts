@@ -8,11 +8,11 @@ import { helpText, parseArgs, type CommandDecl } from '../args.js';
 import type { Command } from '../io.js';
 import type { BenchRow, BenchSuite } from '../../bench/types.js';
 
-const AREAS = ['vm', 'jit', 'replay', 'verifier', 'fuzz', 'proofs'] as const;
+const AREAS = ['vm', 'jit', 'replay', 'verifier', 'report', 'fuzz', 'proofs'] as const;
 
 const decl: CommandDecl = {
   name: 'bench',
-  summary: 'Run the benchmarks (VM, JIT, verifier, fuzzing, proofs), each beside its anchor measured in the same run.',
+  summary: 'Run the benchmarks (VM, JIT, verifier, report, fuzzing, proofs), each beside its anchor measured in the same run.',
   usage: 'bench [--json] [--quick] [--only GROUP]',
   options: [
     { name: 'quick', kind: 'flag', description: 'fewer iterations (a smoke run)' },

@@ -109,7 +109,7 @@ export function formatExplanation(p: Program, e: Explanation): string {
       out.push(`    re-verified: accepted${f.replayed === true ? '; the counterexample replayed on the patched program no longer fails' : f.replayed === false ? `; the counterexample still fails on it (${f.replayNote})` : ''}`);
     }
   }
-  out.push(`  bounds: paths up to ${e.bound.maxPathLength} insns (loops unrolled along the path; longer than ${e.bound.prefixSteps} checked prefix by prefix within ${e.bound.pathBudgetMs} ms), Z3 ${e.bound.solverTimeoutMs} ms per query, packets up to ${e.bound.maxPacket} bytes`);
+  out.push(`  bounds: paths up to ${e.bound.maxPathLength} insns (loops unrolled along the path; longer than ${e.bound.wholePathSteps} checked in prefixes of ${e.bound.prefixSteps} within ${e.bound.pathBudgetMs} ms), Z3 ${e.bound.solverTimeoutMs} ms per query, packets up to ${e.bound.maxPacket} bytes`);
   return out.join('\n') + '\n';
 }
 

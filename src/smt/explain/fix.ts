@@ -561,8 +561,18 @@ function movedWitness(w: Witness, pcOf: (pc: number) => number): Witness {
   return { ...w, helpers: w.helpers.map((h) => ({ ...h, pc: pcOf(h.pc) })) };
 }
 
-/** Candidate fixes for a rejection, each re-verified and replayed. */
-export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[], witness: Witness | null, vopts: VerifyOptions = {}, maxTries = 8): Fix[] {
+/** A candidate re-verified, waiting for the counterexample to replay on it. */
+export interface VerifiedFix {
+  fix: Fix;
+  program: Program;
+  pcOf: (pc: number) => number;
+}
+
+/**
+ * Candidate fixes for a rejection, each applied and re-verified. Needs no counterexample, so explain
+ * runs it while Z3 looks for one; {@link replayFixes} then replays the counterexample on each.
+ */
+export function verifyFixes(p: Program, r: VerifyResult, path: readonly number[], vopts: VerifyOptions = {}, maxTries = 8): VerifiedFix[] {
   const err = r.error;
   if (!err || !path.length) return [];
   const st = stateAt(r, path.length - 1);
@@ -579,7 +589,7 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
     cands.push(...sizeCheck(p, err, st.regs));
     cands.push(...indexCheck(p, r, err, path));
   }
-  const fixes: Fix[] = [];
+  const out: VerifiedFix[] = [];
   for (const cand of cands.slice(0, maxTries)) {
     let patched: Patched;
     try {
@@ -598,16 +608,29 @@ export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[
       verdict: v.verdict === 'accept' ? 'accepted' : `rejected at patched insn ${v.error?.pc}: ${v.error?.message}`,
       replayed: null,
     };
+    out.push({ fix, program: patched.program, pcOf: patched.pcOf });
+  }
+  return out;
+}
+
+/** Replays the counterexample (when there is one) on every verified candidate. */
+export function replayFixes(verified: readonly VerifiedFix[], failingPc: number, witness: Witness | null): Fix[] {
+  return verified.map(({ fix: f, program, pcOf }) => {
+    const fix = { ...f };
     if (fix.verified && witness) {
       try {
-        const rep = replayWitness(patched.program, movedWitness(witness, patched.pcOf), { pc: patched.pcOf(err.pc), memory: true });
+        const rep = replayWitness(program, movedWitness(witness, pcOf), { pc: pcOf(failingPc), memory: true });
         fix.replayed = !rep.fault && !rep.error;
         fix.replayNote = rep.fault ? `faults at patched pc ${rep.fault.pc}` : rep.error ? `stops: ${rep.error.message}` : `runs to exit, r0 = ${rep.r0}`;
       } catch (e) {
         fix.replayNote = `the VM cannot run the counterexample: ${e instanceof Error ? e.message : String(e)}`;
       }
     }
-    fixes.push(fix);
-  }
-  return fixes;
+    return fix;
+  });
+}
+
+/** Candidate fixes for a rejection, each re-verified and replayed. */
+export function proposeFixes(p: Program, r: VerifyResult, path: readonly number[], witness: Witness | null, vopts: VerifyOptions = {}, maxTries = 8): Fix[] {
+  return r.error ? replayFixes(verifyFixes(p, r, path, vopts, maxTries), r.error.pc, witness) : [];
 }

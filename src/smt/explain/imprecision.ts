@@ -64,9 +64,16 @@ function abstractify(M: PathMachine, regs: readonly (AbsReg | undefined)[], only
   }
 }
 
+/** A path machine for the path (entering a global function verified on its own as the verifier does). */
+function machineFor(T: Terms, program: Program, path: readonly number[], before: readonly (readonly (AbsReg | undefined)[])[]): PathMachine {
+  const M = new PathMachine(T, program);
+  if (path[0] !== 0 && before[0]) M.enterGlobalFunction(before[0]);
+  return M;
+}
+
 /** F(i): is the failure possible from γ(S_i) (registers `only`, or all) followed by the real rest of the path? */
 async function feasibleFrom(T: Terms, program: Program, path: readonly number[], before: readonly (readonly (AbsReg | undefined)[])[], i: number, err: VerifierError, check: Check, only?: number): Promise<boolean | null> {
-  const M = new PathMachine(T, program);
+  const M = machineFor(T, program, path, before);
   try {
     M.run(path, (k) => { if (k === i) abstractify(M, before[k]!, only); });
     const j = judge(M, err);
@@ -144,7 +151,7 @@ async function locate(
   // the failing step itself: the verifier's own check is where it over-approximates
   if (found === n - 1) {
     const regs = before[n - 1]!;
-    const M = new PathMachine(T, program);
+    const M = machineFor(T, program, path, before);
     M.run(path);
     const shown = describeRegs(regs, [...Array(10).keys()].filter((r) => regs[r]?.kind === 'scalar' || (regs[r]?.kind === 'ptr' && (regs[r] as { v: { mask: bigint } }).v.mask !== 0n)));
     // the registers agree with the real values here: the loss is in the check, not in a range
@@ -156,11 +163,11 @@ async function locate(
   const culprits: number[] = [];
   for (const r of regs) if (await feasibleFrom(T, program, path, before, found + 1, err, check, r)) culprits.push(r);
   if (culprits.length) regs = culprits;
-  const M = new PathMachine(T, program);
+  const M = machineFor(T, program, path, before);
   for (let k = 0; k <= found; k++) M.step(path[k]!, path[k + 1]!);
   if ((await check(M.constraints)) === 'unsat') {
     // no real execution reaches this point along the path: compare with the exact image of the verifier's own previous state
-    const M2 = new PathMachine(T, program);
+    const M2 = machineFor(T, program, path, before);
     for (let k = 0; k <= found; k++) {
       if (k === found) abstractify(M2, before[k]!);
       M2.step(path[k]!, path[k + 1]!);
@@ -178,7 +185,7 @@ async function locate(
     return { index: found, regs, imp: { pc: path[found]!, abstract: describeRegs(after, regs) || 'the verifier lets the path go on', concrete: text, sameBounds: same } };
   }
   // the real values right after the step, under every branch of the whole path (later checks included)
-  const F = new PathMachine(T, program);
+  const F = machineFor(T, program, path, before);
   F.run(path);
   const vals = F.records[found + 1]?.regs ?? M.frame.regs;
   const same = await sameBounds(T, vals, after, regs, F.constraints);

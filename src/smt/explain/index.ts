@@ -20,7 +20,7 @@ import { MAX_PACKET, PathMachine } from './machine.js';
 import { pathFromLog, regsOfState } from './path.js';
 import { Terms } from './terms.js';
 import { Undecided } from './undecided.js';
-import { proposeFixes, type Fix } from './fix.js';
+import { replayFixes, verifyFixes, type Fix, type VerifiedFix } from './fix.js';
 import { faultSites, RELEASERS, type Site } from './sites.js';
 import { buildWitness, replayWitness, type Replay, type ReplayExpect, type Witness } from './witness.js';
 import { helperId, helperName } from '../../isa/helper-ids.js';
@@ -35,7 +35,9 @@ export type { Site } from './sites.js';
  * limit, so every failing path it reports is in reach; time (PATH_BUDGET_MS) is the real bound.
  */
 export const MAX_PATH = 1_000_000;
-/** Paths longer than this are encoded in pieces of this many steps, one solver checking each prefix. */
+/** Paths up to this long are judged in one query (one solver run: the cheapest answer for a report). */
+export const WHOLE_PATH_STEPS = 20_000;
+/** Longer paths are encoded in pieces of this many steps, one solver checking each prefix. */
 export const PREFIX_STEPS = 5_000;
 /** Time for encoding and checking a long path's prefixes; when spent, the answer is undecided with the steps reached. */
 export const PATH_BUDGET_MS = 60_000;
@@ -77,7 +79,7 @@ export interface Explanation {
   /** With `fix`: candidate patches, each re-verified and with the counterexample replayed. */
   fixes?: Fix[];
   /** Limits this answer was computed under. */
-  bound: { maxPathLength: number; prefixSteps: number; pathBudgetMs: number; solverTimeoutMs: number; maxPacket: number };
+  bound: { maxPathLength: number; wholePathSteps: number; prefixSteps: number; pathBudgetMs: number; solverTimeoutMs: number; maxPacket: number };
   ms: number;
 }
 
@@ -100,7 +102,7 @@ function base(p: Program, r: VerifyResult, timeoutMs: number, pathBudgetMs: numb
   return {
     name: p.name, section: p.section, type: p.type, verdict: r.verdict, error: r.error, path: [],
     feasible: null, reason: '', check: null, witness: null, replay: null, imprecision: null,
-    bound: { maxPathLength: maxPath, prefixSteps: PREFIX_STEPS, pathBudgetMs, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
+    bound: { maxPathLength: maxPath, wholePathSteps: WHOLE_PATH_STEPS, prefixSteps: PREFIX_STEPS, pathBudgetMs, solverTimeoutMs: timeoutMs, maxPacket: MAX_PACKET }, ms: 0,
   };
 }
 
@@ -161,8 +163,10 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   if (!fp) { ex.reason = 'undecided: the failing path could not be recovered from the verifier'; return done(); }
   ex.path = fp.path;
   ex.sites = faultSites(program, r, fp.path);
+  // candidates re-verified while Z3 solves the path (the verifier needs no counterexample)
+  let verifiedFixes: VerifiedFix[] | undefined;
   const withFixes = (): Explanation => {
-    if (opts.fix && ex.feasible !== null) ex.fixes = proposeFixes(program, r, ex.path, ex.witness, { ...opts.verify });
+    if (opts.fix && ex.feasible !== null) ex.fixes = replayFixes(verifiedFixes ?? verifyFixes(program, r, ex.path, { ...opts.verify }), err.pc, ex.witness);
     return done();
   };
   if (fp.path.length > maxPath) { ex.reason = `undecided: the failing path has ${fp.path.length} instructions, beyond the bound of ${maxPath}${maxPath < MAX_PATH ? ' (`bpflab explain` checks longer paths prefix by prefix)' : ''}`; return done(); }
@@ -179,6 +183,8 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   };
 
   const M = new PathMachine(T, program);
+  // a path that starts past pc 0 is a global function's, verified on its own for any valid arguments
+  const globalEntry = fp.path[0] !== 0 ? fp.before()[0] : undefined;
   const prefixes = new Z.Solver();
   prefixes.set('timeout', timeoutMs);
   let asserted = 0;
@@ -191,9 +197,11 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   const deadline = performance.now() + budget;
   let j: Judgement;
   try {
+    if (globalEntry) M.enterGlobalFunction(globalEntry);
+    else if (fp.path[0] !== 0) M.undecided(`the path starts at pc ${fp.path[0]} (a function verified on its own) and the verifier's state there is not known`);
     // bounded model checking along a long path: encode it in pieces into one solver and stop at
     // the first prefix no input can follow (the failing step is then unreachable: a false alarm)
-    for (let end = Math.min(PREFIX_STEPS, n - 1); end < n - 1; end = Math.min(end + PREFIX_STEPS, n - 1)) {
+    for (let end = n > WHOLE_PATH_STEPS ? PREFIX_STEPS : n - 1; end < n - 1; end = Math.min(end + PREFIX_STEPS, n - 1)) {
       M.advance(fp.path, end);
       if (performance.now() > deadline) {
         ex.reason = `undecided: bound reached: ${end} of the path's ${n} steps encoded and satisfiable within ${budget} ms`;
@@ -222,11 +230,30 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
   ex.check = j.class;
   // the whole path in a fresh solver: Z3 solves a one-shot query with its bit-vector preprocessing,
   // which the incremental mode the prefix checks put their solver in does without
-  const solver = new Z.Solver();
-  solver.set('timeout', timeoutMs);
-  for (const c of M.constraints) solver.add(c);
-  solver.add(j.cond);
-  const res = await solver.check();
+  const pathSolver = (zeroStacks: boolean) => {
+    const s = new Z.Solver();
+    s.set('timeout', timeoutMs);
+    for (const c of M.constraints) s.add(c);
+    if (zeroStacks) for (const c of M.zeroStacks()) s.add(c);
+    s.add(j.cond);
+    return s;
+  };
+  // first with the stack zeroed as the VM has it (a witness it can replay)
+  let solver = pathSolver(true);
+  const checking = solver.check();
+  if (opts.fix) {
+    // let the check start on Z3's thread, then verify the fix candidates on this one meanwhile
+    await new Promise((resolve) => setImmediate(resolve));
+    verifiedFixes = verifyFixes(program, r, ex.path, { ...opts.verify });
+  }
+  let res = await checking;
+  // then with never-written stack bytes holding anything, as in the kernel
+  let stackGarbage = false;
+  if (res === 'unsat') {
+    const any = pathSolver(false);
+    const r2 = await any.check();
+    if (r2 !== 'unsat') { solver = any; res = r2; stackGarbage = r2 === 'sat'; }
+  }
   if (res === 'unknown') { ex.reason = `undecided: Z3 gave no answer within ${timeoutMs} ms (${j.what})`; return done(); }
   if (res === 'sat') {
     ex.feasible = true;
@@ -254,6 +281,21 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       const name = helperName(program.insns[acquire.pc]!.imm) ?? '';
       expect.leak = { acquirePc: acquire.pc, release: (RELEASERS[name] ?? []).map((h) => helperId(h)).filter((x): x is number => x !== undefined) };
     } else if (j.class === 'rule' || j.class === 'pointer') expect.reach = true;
+    if (stackGarbage) {
+      // the VM zeroes the stack: it cannot start from the bytes this path needs (nor can a witness name them)
+      ex.witness = null;
+      ex.access = null;
+      ex.reason = `${j.class === 'rule' ? `${j.what}; the path to pc ${err.pc} is feasible` : `real: ${j.what}`} (when stack bytes the program reads before writing them hold earlier data, which the kernel does not clear; no VM replay: the VM starts with a zeroed stack)`;
+      return withFixes();
+    }
+    if (globalEntry) {
+      // the VM runs the program from its entry, not the function with the arguments the model chose:
+      // no program input to show or replay
+      ex.witness = null;
+      ex.access = null;
+      ex.reason = `${j.class === 'rule' ? `${j.what}; the path to pc ${err.pc} is feasible` : `real: ${j.what}`} (for some arguments the prototype of the global function at pc ${fp.path[0]} allows: the kernel verifies it for any of them; no VM replay, which starts at the program's entry)`;
+      return withFixes();
+    }
     ex.replay = safeReplay(program, ex.witness, expect);
     if (ex.replay.note?.startsWith('the VM cannot run this witness')) {
       // a feasible path whose witness the VM cannot run is not shown: say so rather than claim a bug unreproduced

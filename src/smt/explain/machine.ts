@@ -22,6 +22,7 @@ import type { ZB, ZT } from '../z3-algebra.js';
 import type { Term, Terms } from './terms.js';
 import { Undecided } from './undecided.js';
 import { KernelCtxModel } from './kernel-objects.js';
+import { gamma, type AbsReg } from './abstract.js';
 import { FlatStore, MapValueStore, UNINIT, type BoolArr, type ByteArr, type MapModel, type PtrVal, type Region, type Val } from './values.js';
 
 /** Program types whose test runs see the frame from the Ethernet header on (tc). */
@@ -146,14 +147,63 @@ export class PathMachine {
     return r;
   }
 
-  private newFrame(callsite: number): Frame {
+  /**
+   * Each frame's stack before the program writes it. The kernel does not clear a program's stack
+   * (a root program may read bytes it never wrote: earlier data); the VM does. `zeroStacks` says
+   * "as the VM": explain asks first with it (a witness the VM can replay), then without.
+   */
+  private readonly stackInits: ByteArr[] = [];
+
+  /** Every frame's stack starts zeroed (the VM's stack). */
+  zeroStacks(): ZB[] {
     const Z = this.T.Z;
     const zero = Z.Array.K(Z.BitVec.sort(64), Z.BitVec.val(0, 8)) as unknown as ByteArr;
+    return this.stackInits.map((a) => a.eq(zero));
+  }
+
+  private newFrame(callsite: number): Frame {
+    const Z = this.T.Z;
     const depth = this.frames.length;
-    const stack = this.region('stack', `stack of frame ${depth}`, this.T.k(-512), this.T.k(0), true, true, new FlatStore(this.T, zero));
+    const init = Z.Array.const(`stack${depth}_before_writes!${this.stackInits.length}`, Z.BitVec.sort(64), Z.BitVec.sort(8)) as unknown as ByteArr;
+    this.stackInits.push(init);
+    const stack = this.region('stack', `stack of frame ${depth}`, this.T.k(-512), this.T.k(0), true, true, new FlatStore(this.T, init));
     const regs: Val[] = new Array<Val>(11).fill(UNINIT);
     regs[10] = { k: 'ptr', region: stack, off: this.T.k(0), nul: null };
     return { regs, stack, spills: new Map(), callsite };
+  }
+
+  /**
+   * The path starts in a global function the verifier checks on its own (do_check_subprogs): its
+   * arguments are whatever its BTF prototype allows, i.e. the verifier's state at its entry:
+   * scalars in their sets, PTR_TO_MEM(_OR_NULL) of the prototype's size, or the context.
+   */
+  enterGlobalFunction(entry: readonly (AbsReg | undefined)[]): void {
+    const T = this.T;
+    const Z = T.Z;
+    const f = this.frame;
+    for (let r = 1; r <= 5; r++) {
+      const a = entry[r];
+      if (!a) { f.regs[r] = UNINIT; continue; }
+      if (a.kind === 'scalar') {
+        const x = T.var(`arg_r${r}`);
+        this.constraints.push(gamma(T, a.s, x));
+        f.regs[r] = { k: 'scalar', t: x };
+        continue;
+      }
+      if (a.kind === 'ptr' && a.type === 'ctx' && this.ctx) {
+        f.regs[r] = { k: 'ptr', region: this.ctx.region, off: T.k(a.off), nul: null };
+        continue;
+      }
+      const size = /\bsz=(\d+)/.exec(a.text);
+      if (a.kind === 'ptr' && (a.type === 'mem' || a.type === 'mem_or_null') && size) {
+        const n = Number(size[1]);
+        const arr = Z.Array.const(`arg_r${r}_mem`, Z.BitVec.sort(64), Z.BitVec.sort(8)) as unknown as ByteArr;
+        const region = this.region('mem', `argument R${r} (${n} bytes)`, T.k(0), T.k(n), !/rdonly/.test(a.text), false, new FlatStore(T, arr));
+        f.regs[r] = { k: 'ptr', region, off: T.k(a.off), nul: a.type === 'mem_or_null' ? Z.Bool.const(`arg_r${r}_null`) : null };
+        continue;
+      }
+      this.undecided(`argument R${r} of the global function at pc ${this.pc} (${a.text}) is not modelled`);
+    }
   }
 
   get frame(): Frame {

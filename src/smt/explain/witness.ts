@@ -208,7 +208,7 @@ export function replayWitness(
   let lastPc = -1;
   const releaseAt = new Set<number>();
   if (expect.leak) program.insns.forEach((ins, pc) => { if (ins.code === 0x85 && ins.src === 0 && expect.leak!.release.includes(ins.imm)) releaseAt.add(pc); });
-  if (expect.reach || expect.leak) {
+  if (expect.reach || expect.leak || expect.memory) {
     opts.onStep = (pc) => {
       lastPc = pc;
       if (pc === expect.pc) reached = true;
@@ -224,8 +224,16 @@ export function replayWitness(
   else if (res.error) out.error = { kind: res.error.kind, pc: res.error.pc, message: res.error.message };
   else out.r0 = String(res.r0);
   // helpers trap bad arguments (NULL, a non-pointer) as bad_call errors at the call
-  if (expect.memory) out.reproduced = out.fault?.pc === expect.pc || (out.error?.kind === 'bad_call' && out.error.pc === expect.pc);
-  else if (expect.leak) {
+  if (expect.memory) {
+    out.reproduced = out.fault?.pc === expect.pc || (out.error?.kind === 'bad_call' && out.error.pc === expect.pc);
+    if (!out.reproduced) {
+      const ins = program.insns[expect.pc];
+      const call = ins !== undefined && ins.code === 0x85 && ins.src === 0;
+      out.shows = !reached ? `the run does not reach pc ${expect.pc}`
+        : call ? `the run makes the call at pc ${expect.pc} with the arguments the verifier rejects; the VM's helper checks them itself and does not fault there`
+          : `the run reaches pc ${expect.pc}, but its access does not fault on the VM`;
+    }
+  } else if (expect.leak) {
     out.reproduced = acquired && !released && lastPc === expect.pc && !out.fault && !out.error;
     out.shows = out.reproduced
       ? `the run acquires the reference at pc ${expect.leak.acquirePc} and exits at pc ${expect.pc} without releasing it`
