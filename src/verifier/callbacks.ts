@@ -9,7 +9,6 @@
  * instruction is a forced checkpoint where a visit lying within one still in progress
  * (RANGE_WITHIN) ends the iteration. Timer callbacks are asynchronous: verified as paths of their own.
  */
-import type { Insn } from '../isa/insn.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
 import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
@@ -17,17 +16,9 @@ import { SLOTS_PER_FRAME } from './liveness.js';
 import { markConstDynptr } from './dynptr.js';
 import { DynptrType } from './dynptr-state.js';
 import { markPrecise } from './precision.js';
+import { SYNC_CALLBACKS } from './callback-helpers.js';
 
-/** Helper ids that call a callback synchronously, and the callback's argument layout. */
-const SYNC_CALLBACKS: Record<number, 'loop' | 'map_elem' | 'find_vma' | 'user_ringbuf'> = { 181: 'loop', 164: 'map_elem', 180: 'find_vma', 209: 'user_ringbuf' };
-
-export function isCallbackCall(ins: Insn): boolean {
-  return ins.code === 0x85 && ins.src === 0 && SYNC_CALLBACKS[ins.imm] !== undefined;
-}
-
-export function callsCallback(helperId: number): boolean {
-  return SYNC_CALLBACKS[helperId] !== undefined;
-}
+export { callsCallback, isCallbackCall } from './callback-helpers.js';
 
 /** push_callback_call for a synchronous callback: queue the path that runs callback `sub` once. */
 export function pushCallback(env: Env, helperId: number, sub: number, map: number): void {
@@ -84,6 +75,10 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
   st.written[st.frames.length - 1] = new Uint8Array(64).fill(1);
   st.pc = env.cfg.subprogs[sub]!.start;
   st.prevPc = env.pc;
+  // The call is the last instruction of the visit's history before the callback (as the kernel's
+  // pushed state shares the caller's history up to it): backtracking leaves the callback there.
+  st.hist.push(env.pc);
+  st.histx.push(env.histExtra);
   env.pushBranch(st);
 }
 

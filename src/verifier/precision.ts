@@ -14,6 +14,7 @@
  */
 import * as op from '../isa/opcodes.js';
 import type { Env } from './env.js';
+import { isCallbackCall } from './callback-helpers.js';
 import { T } from './reg-types.js';
 import { MAX_CALL_FRAMES, type Checkpoint, type VState } from './state.js';
 
@@ -142,13 +143,18 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
       const o = op.jmpOp(ins.code);
       if (o === op.BPF_JA) return true;
       if (o === op.BPF_EXIT) {
-        // From the caller back into the callee that returned to it (bt_subprog_enter): the
-        // caller's r0 is the callee's; r1-r5 were clobbered by the call.
-        if (!(env.insns[subseq - 1]?.code === (op.BPF_JMP | op.BPF_CALL) && env.insns[subseq - 1]!.src === op.BPF_PSEUDO_CALL)) return false;
-        if (m & 0x3e || fr + 1 > MAX_CALL_FRAMES) return false;
-        bt.regs[fr] = m & ~1;
+        // From the caller back into the callee that returned to it (bt_subprog_enter). After a
+        // subprogram the caller's r0 is the callee's; a callback returns to the helper call that
+        // runs it, which sets r1-r5 and r0 itself, so nothing follows into the callback.
+        const toCallback = isCallbackCall(env.insns[subseq]);
+        const mm = toCallback ? m & ~0x3e : m;
+        if (mm & 0x3e || fr + 1 >= MAX_CALL_FRAMES) return false;
+        const prev = env.insns[subseq - 1];
+        const r0 = !toCallback && prev?.code === (op.BPF_JMP | op.BPF_CALL) && prev.src === op.BPF_PSEUDO_CALL ? mm & 1 : 0;
+        if (!toCallback && !(prev?.code === (op.BPF_JMP | op.BPF_CALL) && prev.src === op.BPF_PSEUDO_CALL)) return false;
+        bt.regs[fr] = mm & ~1;
         bt.frame = fr + 1;
-        bt.regs[fr + 1] = m & 1;
+        bt.regs[fr + 1] = r0;
         return true;
       }
       if (o === op.BPF_CALL) {
@@ -162,8 +168,16 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
           bt.regs[fr - 1] = bt.regs[fr - 1]! | m;
           return true;
         }
+        if (subseq !== pc + 1 && isCallbackCall(ins)) {
+          // From the callback's first instruction back to the helper that ran it: the callback's
+          // r1-r5 came from the helper, not from the caller's registers, and it had no stack yet.
+          if (fr === 0 || m & ~0x3e) return false;
+          for (const code of bt.slots) if (slotFrame(code) >= fr) return false;
+          bt.regs[fr] = 0;
+          bt.frame = fr - 1;
+          return true;
+        }
         // A helper, kfunc or global function: r0 is its result; r1-r5 cannot be read after it.
-        // (A helper that entered a callback on this path is not followed.)
         if (subseq !== pc + 1 || m & 0x3e) return false;
         bt.regs[fr] = m & ~1;
         return true;
