@@ -31,7 +31,8 @@
  *    lives in linear memory), and a load template stores nothing; no other register changes;
  *  - whatever the VM does: the slow path is called with the instruction's pc, pointer halves,
  *    offset, size and sign (loads) or value halves (stores), so it applies the VM's rule to the
- *    VM's operands; no wasm trap, and every wasm memory access lies inside the memory.
+ *    VM's operands; no wasm trap, and every wasm memory access lies inside the memory (the
+ *    template's own data access: by its facts, below, and the lemma jit.ptr.inside).
  */
 import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, SCRATCH, STACKS, TABLE, TABLE_CAP } from '../jit/layout.js';
 import type { MemCtx } from '../jit/memory.js';
@@ -40,7 +41,7 @@ import * as op from '../isa/opcodes.js';
 import { PTR_TAG, PTR_TAG_MASK } from '../runtime/memory.js';
 import { JIT_EMITTERS, SIZES, jitFrame, jitObligation, type Emitters } from './jit-templates.js';
 import type { Obligation } from './obligation.js';
-import { WasmSymbolic, type ImportModel, type SymState } from './wasm-sym.js';
+import { WasmSymbolic, type ImportModel, type SymAccess, type SymState } from './wasm-sym.js';
 import type { Z3Ctx, ZB, ZT } from './z3-algebra.js';
 
 type Arr = SymState['mem'];
@@ -135,6 +136,16 @@ function readBytes(W: World, m: Bytes, id: ZT, at: ZT, size: number, signed: boo
   return size === 8 ? v : signed ? v.signExt(64 - 8 * size) : v.zeroExt(64 - 8 * size);
 }
 
+/** What every VM address satisfies (lo + off ± 2^32: |addr| < 2^34), so that addr + size cannot wrap. */
+function addressRange(W: World, addr: ZT): ZB {
+  return W.Z.And(addr.sge(c64(W.Z, -(1n << 34n))), addr.sle(c64(W.Z, 1n << 34n)));
+}
+
+/** Memory.check's window test: start <= addr and addr + size <= end (64-bit, signed). */
+function windowHolds(W: World, id: ZT, addr: ZT, size: number): ZB {
+  return W.Z.And(W.start(id).signExt(32).sle(addr), addr.add(c64(W.Z, size)).sle(W.end(id).signExt(32)));
+}
+
 /** Memory.check (and memSlowLoad's ctx dispatch) for (hi, lo) + off: where the access goes and whether it is allowed. */
 function vmCheck(W: World, hi: ZT, lo: ZT, off: ZT, size: number, write: boolean): { ctx: ZB; ok: ZB; id: ZT; addr: ZT; a: ZT } {
   const Z = W.Z;
@@ -149,7 +160,7 @@ function vmCheck(W: World, hi: ZT, lo: ZT, off: ZT, size: number, write: boolean
   const guarded = Z.And(Z.Not(valid), Z.Or(below, above), live);
   const addr = Z.If(Z.And(guarded, below), a.sub(c64(Z, 1n << 32n)), Z.If(Z.And(guarded, above), a.add(c64(Z, 1n << 32n)), a)) as ZT;
   const ctx = Z.And(valid, W.ctx(id));
-  const inWindow = Z.And(W.start(id).signExt(32).sle(addr), addr.add(c64(Z, size)).sle(W.end(id).signExt(32)));
+  const inWindow = windowHolds(W, id, addr, size);
   const aligned = size === 1 ? Z.Bool.val(true) : Z.Or(Z.Not(W.strict(id)), addr.and(c64(Z, size - 1)).eq(c64(Z, 0)));
   const ok = Z.And(Z.Not(ctx), Z.Or(valid, guarded), inWindow, aligned, write ? W.writable(id) : Z.Bool.val(true));
   return { ctx, ok, id, addr, a };
@@ -276,12 +287,37 @@ function premises(W: World, lin: Arr, hi: ZT): ZB {
     Z.Implies(Z.And(live, Z.Not(written)), Z.And(ent(E_BASE).eq(c32(Z, -1)), ent(E_START).eq(c32(Z, 1)), ent(E_END).eq(zero), ent(E_WEND).eq(zero), ent(E_ALIGN).eq(zero))),
     Z.Implies(Z.Not(live), Z.And(ent(E_END).sle(ent(E_START)), ent(E_WEND).sle(ent(E_START)))),
   ));
-  const region = Z.And(
+  return Z.And(entry, regionPremises(W, id));
+}
+
+/** The premises about region `id` and the memory alone (no table): see premises. */
+function regionPremises(W: World, id: ZT): ZB {
+  const Z = W.Z;
+  const zero = c32(Z, 0);
+  return Z.And(
     zero.sle(W.start(id)), W.end(id).sle(W.len(id)), zero.sle(W.len(id)),
     Z.Implies(W.linear(id), Z.And(W.base(id).uge(c32(Z, STACKS)), W.base(id).zeroExt(32).add(W.len(id).zeroExt(32)).ule(W.memSize))),
     Z.Implies(W.ctx(id), Z.And(W.start(id).eq(c32(Z, 1)), W.end(id).eq(zero))),
+    W.memSize.ule(c64(Z, 1n << 32n)), c64(Z, STACKS).ule(W.memSize),
   );
-  return Z.And(entry, region, W.memSize.ule(c64(Z, 1n << 32n)), c64(Z, STACKS).ule(W.memSize));
+}
+
+/**
+ * The lemma `jit.ptr.inside`, proven once and assumed by every load/store template: an access of
+ * `size` bytes the VM allows (its window check) to a region in linear memory lies inside the
+ * memory, base + offset + size <= memory size. The templates prove that their data access is
+ * at the VM's address, the region linear and the access allowed (the facts of `place`); this
+ * closes their bound. (It is the same statement for every template, offset and mode, and each
+ * instance cost Z3 1-3 s of 64-bit adder reasoning: 150 instances.)
+ */
+function insideLemma(): Obligation {
+  return jitObligation('jit.ptr.inside', (Z) => {
+    const W = world(Z);
+    const id = Z.BitVec.const('id', 16) as ZT;
+    const addr = Z.BitVec.const('addr', 64) as ZT;
+    return ([1, 2, 4, 8] as const).map((size) => Z.And(regionPremises(W, id), W.linear(id), addressRange(W, addr), windowHolds(W, id, addr, size),
+      W.base(id).zeroExt(32).add(addr.and(c64(Z, 0xffffffff))).add(c64(Z, size)).ugt(W.memSize)));
+  });
 }
 
 /** One load/store form through a pointer register, in one mode, at every offset of MEM_OFFSETS. */
@@ -330,19 +366,44 @@ function ptrTemplate(kind: 'ldx' | 'ldsx' | 'stx' | 'st', size: 1 | 2 | 4 | 8, m
       goals.push(Z.And(pre, Z.Not(s.fault.eq(vmFault))));
       const dst = load ? ins.dst : -1;
       const regsKept = Z.And(...regs.map((x, i) => (i === dst ? Z.Bool.val(true) : after(i).eq(x))));
-      // one query per path (the slow path called, or not): each sees one way the value came
-      const slow = Z.Or(...ws.calls.map((c) => c.guard));
-      if (vm) for (const path of [slow, Z.Not(slow)]) goals.push(Z.And(runs, path, Z.Not(after(dst).eq(vm.value))));
-      goals.push(Z.And(runs, Z.Not(regsKept)));
-      // memory: the template's own stores (the import's effect is the VM's store, given its arguments)
-      // write the VM's bytes: the value's low `size` bytes at the region's linear address
+      // Where the template's own accesses go, proven first and then used (a lemma split): the
+      // region lives in linear memory, is not ctx, and the access's address is the VM's linear
+      // address of its first byte. The value read and the access's bound are then proven with the
+      // VM's address substituted for the access's, so both sides name the same bytes and Z3 does
+      // not relate two sums (table entry + pointer + offset, base + offset) byte by byte (8-byte
+      // loads: ~10 s per form before, ~0.1 s after). Sound whatever access is chosen: under the
+      // premises the path reaches it (proven), the facts hold there (proven), so substituting
+      // equals is exact; a wrong choice only makes a fact unprovable.
       const k = vmCheck(W, hi, lo, off, size, !load);
+      const vmAddr = W.base(k.id).add(k.addr.extract(31, 0));
+      const want = W.base(k.id).zeroExt(32).add(k.addr.and(c64(Z, 0xffffffff)));
+      const placed = new Set<SymAccess>();
+      const place = (a: SymAccess): void => {
+        placed.add(a);
+        for (const e of [W.linear(k.id), Z.Not(k.ctx), k.ok, addressRange(W, k.addr), a.addr.zeroExt(32).add(c64(Z, a.offset)).eq(want)]) goals.push(Z.And(pre, a.guard, Z.Not(e)));
+      };
+      // loads: the data access is the template's only `size`-byte load at static offset 0 (the
+      // address emitAccess leaves on the stack); one query per path (slow path called or not)
+      const slow = Z.Or(...ws.calls.map((c) => c.guard));
+      if (vm) {
+        goals.push(Z.And(runs, slow, Z.Not(after(dst).eq(vm.value))));
+        const data = ws.accesses.filter((a) => !a.stored && a.bytes === size && a.offset === 0);
+        if (data.length === 1) {
+          const a = data[0]!;
+          place(a);
+          goals.push(Z.And(pre, Z.Not(slow), Z.Not(a.guard)));
+          const v = Z.substitute(after(dst), [a.addr, vmAddr.sub(c32(Z, a.offset))]) as ZT;
+          goals.push(Z.And(Z.Not(slow), a.guard, W.linear(k.id), Z.Not(k.ctx), Z.Not(v.eq(vm.value))));
+        } else goals.push(Z.And(runs, Z.Not(slow), Z.Not(after(dst).eq(vm.value))));
+      }
+      goals.push(Z.And(runs, Z.Not(regsKept)));
+      // stores: the template's own stores (the import's effect is the VM's store, given its
+      // arguments) write the VM's bytes: the value's low `size` bytes at the region's linear address
       for (const a of ws.accesses) {
         if (!a.stored) continue;
         if (load) throw new Error(`${ins.code}: a load template stores to memory`);
-        const at = a.addr.zeroExt(32).add(c64(Z, a.offset));
-        const want = W.base(k.id).zeroExt(32).add(k.addr.and(c64(Z, 0xffffffff)));
-        const same = a.bytes === size && Z.And(W.linear(k.id), Z.Not(k.ctx), at.eq(want), a.stored.extract(8 * size - 1, 0).eq(value.extract(8 * size - 1, 0)));
+        place(a);
+        const same = a.bytes === size && a.stored.extract(8 * size - 1, 0).eq(value.extract(8 * size - 1, 0));
         goals.push(Z.And(pre, a.guard, same === false ? Z.Bool.val(true) : Z.Not(same)));
       }
       // the slow path calls the VM's rule with the instruction's pc, pointer, offset, size and sign / value
@@ -353,13 +414,16 @@ function ptrTemplate(kind: 'ldx' | 'ldsx' | 'stx' | 'st', size: 1 | 2 | 4 | 8, m
       }
       // whatever the VM does: no wasm trap, every access inside the memory
       goals.push(Z.And(pre, s.trap));
-      for (const a of ws.accesses) goals.push(Z.And(pre, a.guard, a.addr.zeroExt(32).add(c64(Z, a.offset + a.bytes)).ugt(W.memSize)));
+      // (a placed access of `size` bytes is inside by its facts and the lemma jit.ptr.inside)
+      for (const a of ws.accesses) {
+        if (!(placed.has(a) && a.bytes === size)) goals.push(Z.And(pre, a.guard, a.addr.zeroExt(32).add(c64(Z, a.offset + a.bytes)).ugt(W.memSize)));
+      }
     }
     return goals;
   });
 }
 
-/** 20-30 queries each, 5-25 s of solver time in all: three times the run's per-attempt budget. */
+/** 50-85 small queries each, 3-7 s of solver time in all: still three times the run's per-attempt budget (headroom under load). */
 const BUDGET_SCALE = 3;
 
 /** Every load/store-through-a-pointer template, both modes, with the JIT's emitters or substituted ones. */
@@ -371,5 +435,5 @@ export function memoryObligations(E: Partial<Emitters> = {}): Obligation[] {
     for (const s of [1, 2, 4] as const) out.push(ptrTemplate('ldsx', s, mode, e));
     for (const s of [1, 2, 4, 8] as const) out.push(ptrTemplate('stx', s, mode, e), ptrTemplate('st', s, mode, e));
   }
-  return out.map((o) => ({ ...o, budgetScale: BUDGET_SCALE }));
+  return [insideLemma(), ...out.map((o) => ({ ...o, budgetScale: BUDGET_SCALE, assumes: 'jit.ptr.inside' }))];
 }
