@@ -22,9 +22,11 @@
  * memory and table content satisfying jit-memory.ts's premises: checked mode (and the frame form,
  * which is the same in both modes) faults exactly when the VM faults; when the VM does not fault
  * (trusted mode: the verifier proved it) every register equals the VM's, on the fast and the slow
- * path, and every byte of linear memory (but the import's SCRATCH words) and of the regions
- * outside it equals the VM's; the slow path receives the instruction's pc, pointer halves,
- * offset, operation, width, operand and r0; no wasm trap; every wasm access lies inside memory.
+ * path; each of the template's own stores writes the VM's value at the VM's linear address, none
+ * when the VM faults, and on the fast path one happens unless the VM writes back the old value;
+ * the regions outside linear memory change as the VM changes them; the slow path receives the
+ * instruction's pc, pointer halves, offset, operation, width, operand and r0 (so the import, the
+ * VM's rule, writes the VM's bytes); no wasm trap; every wasm access lies inside memory.
  */
 import { SCRATCH } from '../jit/layout.js';
 import { emitAtomic, type MemCtx, type PromotedSlot } from '../jit/memory.js';
