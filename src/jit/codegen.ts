@@ -222,13 +222,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
         else emitAtomic(mc, ins, pc);
         return;
       case op.BPF_LD: {
-        if (ins.code === op.BPF_LD_IMM64) {
-          const g = F.pseudoGlobal.get(pc);
-          if (g !== undefined) c.gget(g);
-          else c.i64((BigInt(insns[pc + 1]?.imm ?? 0) << 32n) | BigInt(ins.imm >>> 0));
-          c.set(reg[ins.dst]!);
-          return;
-        }
+        if (ins.code === op.BPF_LD_IMM64) { emitLdImm64(c, ins, insns[pc + 1], F.pseudoGlobal.get(pc), reg); return; }
         emitLdAbs(c, ins, pc, reg, F.imp.ldAbs);
         return;
       }
@@ -336,6 +330,16 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     },
   }, () => c.local(I32));
   return layout.kind;
+}
+
+/**
+ * ld_imm64: dst = the instruction pair's 64-bit constant, or for a pseudo form (map, map value,
+ * BTF object, function) the run's value, which the runtime writes into `global` before each run.
+ */
+export function emitLdImm64(c: Code, ins: Insn, next: Insn | undefined, global: number | undefined, reg: readonly number[]): void {
+  if (global !== undefined) c.gget(global);
+  else c.i64((BigInt(next?.imm ?? 0) << 32n) | BigInt(ins.imm >>> 0));
+  c.set(reg[ins.dst]!);
 }
 
 /** may_goto: BPF_JMP | BPF_JCOND with src BPF_MAY_GOTO. */
