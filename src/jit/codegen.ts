@@ -17,7 +17,8 @@ import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
 import { emitCondition } from './jumps.js';
 import { REGS, SCRATCH, STACKS, TRAP } from './layout.js';
 import { BPF_MAX_TIMED_LOOPS } from '../runtime/may-goto.js';
-import { emitAtomic, emitLoad, emitStore, promotableSlots, type JitMode, type MemCtx, type PromotedSlot } from './memory.js';
+import { ATOMIC_KINDS } from '../runtime/access.js';
+import { emitAtomic, emitLdAbs, emitLoad, emitStore, promotableSlots, type JitMode, type MemCtx, type PromotedSlot } from './memory.js';
 
 /** bpf_tail_call: its target continues this frame, so promoted stack slots are written back first. */
 const TAIL_CALL_HELPER = 12;
@@ -215,22 +216,14 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
       case op.BPF_LDX: emitLoad(mc, ins, pc); return;
       case op.BPF_ST: emitStore(mc, ins, pc); return;
       case op.BPF_STX:
-        if (op.mode(ins.code) === op.BPF_ATOMIC) emitAtomic(mc, ins, pc); else emitStore(mc, ins, pc);
+        if (op.mode(ins.code) !== op.BPF_ATOMIC) emitStore(mc, ins, pc);
+        // an operation the VM does not execute (load-acquire, store-release, a reserved imm) faults as there
+        else if (!(ATOMIC_KINDS as readonly number[]).includes(ins.imm)) trap(TRAP.BAD_INSN, pc, ins.code);
+        else emitAtomic(mc, ins, pc);
         return;
       case op.BPF_LD: {
-        if (ins.code === op.BPF_LD_IMM64) {
-          const g = F.pseudoGlobal.get(pc);
-          if (g !== undefined) c.gget(g);
-          else c.i64((BigInt(insns[pc + 1]?.imm ?? 0) << 32n) | BigInt(ins.imm >>> 0));
-          c.set(reg[ins.dst]!);
-          return;
-        }
-        // LD_ABS / LD_IND: r0 = big-endian packet load; a short packet ends the run with r0 = 0 (thrown by the import).
-        const ind = op.mode(ins.code) === op.BPF_IND;
-        const size = op.sizeBytes(op.size(ins.code));
-        c.i32(pc);
-        if (ind) c.get(reg[ins.src]!).op(Op.i32_wrap_i64); else c.i32(0);
-        c.i32(ins.imm).i32(size).i32(ind ? 1 : 0).call(F.imp.ldAbs).op(Op.i64_extend_i32_u).set(reg[0]!);
+        if (ins.code === op.BPF_LD_IMM64) { emitLdImm64(c, ins, insns[pc + 1], F.pseudoGlobal.get(pc), reg); return; }
+        emitLdAbs(c, ins, pc, reg, F.imp.ldAbs);
         return;
       }
       case op.BPF_JMP: {
@@ -337,6 +330,16 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     },
   }, () => c.local(I32));
   return layout.kind;
+}
+
+/**
+ * ld_imm64: dst = the instruction pair's 64-bit constant, or for a pseudo form (map, map value,
+ * BTF object, function) the run's value, which the runtime writes into `global` before each run.
+ */
+export function emitLdImm64(c: Code, ins: Insn, next: Insn | undefined, global: number | undefined, reg: readonly number[]): void {
+  if (global !== undefined) c.gget(global);
+  else c.i64((BigInt(next?.imm ?? 0) << 32n) | BigInt(ins.imm >>> 0));
+  c.set(reg[ins.dst]!);
 }
 
 /** may_goto: BPF_JMP | BPF_JCOND with src BPF_MAY_GOTO. */

@@ -223,6 +223,16 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
   const fetch = (kind & op.BPF_FETCH) !== 0;
   const dst = reg[ins.dst]!, src = reg[ins.src]!, r0 = reg[0]!;
   const { t64, a64, e32 } = m;
+  const w = base === op.BPF_ADD ? Op.i64_add : base === op.BPF_OR ? Op.i64_or : base === op.BPF_AND ? Op.i64_and : Op.i64_xor;
+  /** fetch: src = the old value (t64; the operand is in a64). */
+  const fetchResult = () => {
+    if (!fetch) return;
+    if (plantedJitBugs.atomicFetchReturnsNew && kind !== op.BPF_XCHG) {
+      c.get(t64).get(a64).op(w);
+      if (!is64) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u);
+      c.set(src);
+    } else c.get(t64).set(src);
+  };
   const slot = slotOf(m, dst, ins.off, size);
   if (slot) {
     // the same read-modify-write on a promoted slot: old -> t64, operand -> a64
@@ -230,7 +240,7 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
     c.set(t64);
     c.get(src).set(a64);
     if (kind === op.BPF_CMPXCHG) {
-      if (is64) c.get(r0).get(t64).op(Op.i64_eq);
+      if (is64 && !plantedJitBugs.cmpxchg64ComparesLow32) c.get(r0).get(t64).op(Op.i64_eq);
       else c.get(r0).op(Op.i32_wrap_i64).get(t64).op(Op.i32_wrap_i64).op(Op.i32_eq);
       c.if_();
       slotStore(c, slot, size, () => c.get(a64));
@@ -239,11 +249,8 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
       return;
     }
     if (kind === op.BPF_XCHG) slotStore(c, slot, size, () => c.get(a64));
-    else {
-      const w = base === op.BPF_ADD ? Op.i64_add : base === op.BPF_OR ? Op.i64_or : base === op.BPF_AND ? Op.i64_and : Op.i64_xor;
-      slotStore(c, slot, size, () => c.get(t64).get(a64).op(w));
-    }
-    if (fetch) c.get(t64).set(src);
+    else slotStore(c, slot, size, () => c.get(t64).get(a64).op(w));
+    fetchResult();
     return;
   }
   const fast = () => {
@@ -253,7 +260,7 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
     // the operand, read before any register changes (src may be r0 or dst)
     c.get(src).set(a64);
     if (kind === op.BPF_CMPXCHG) {
-      if (is64) c.get(r0).get(t64).op(Op.i64_eq);
+      if (is64 && !plantedJitBugs.cmpxchg64ComparesLow32) c.get(r0).get(t64).op(Op.i64_eq);
       else c.get(r0).op(Op.i32_wrap_i64).get(t64).op(Op.i32_wrap_i64).op(Op.i32_eq);
       c.if_();
       c.get(e32).get(a64).mem(STORE[size], ALIGN[size], 0);
@@ -263,12 +270,9 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
     }
     c.get(e32);
     if (kind === op.BPF_XCHG) c.get(a64);
-    else {
-      const w = base === op.BPF_ADD ? Op.i64_add : base === op.BPF_OR ? Op.i64_or : base === op.BPF_AND ? Op.i64_and : Op.i64_xor;
-      c.get(t64).get(a64).op(w);
-    }
+    else c.get(t64).get(a64).op(w);
     c.mem(STORE[size], ALIGN[size], 0);
-    if (fetch) c.get(t64).set(src);
+    fetchResult();
   };
   const slow = () => {
     c.i32(pc);
@@ -281,6 +285,20 @@ export function emitAtomic(m: MemCtx, ins: Insn, pc: number): void {
     else if (fetch) c.i32(0).mem(Op.i64_load, 3, SCRATCH).set(src);
   };
   emitAccess(m, dst, ins.off, size, true, true, fast, slow);
+}
+
+/**
+ * LD_ABS / LD_IND: r0 = the big-endian packet value at imm (+ the source register's low word),
+ * read by the `ldAbs` import (runtime/access.ts ldAbsLoad, which the VM calls too: the offset's
+ * SKF_NET_OFF/SKF_LL_OFF bases, the byte order and the bounds live there); a short packet ends
+ * the run with r0 = 0 (the import throws).
+ */
+export function emitLdAbs(c: Code, ins: Insn, pc: number, reg: readonly number[], ldAbs: number): void {
+  const ind = op.mode(ins.code) === op.BPF_IND;
+  const size = op.sizeBytes(op.size(ins.code));
+  c.i32(pc);
+  if (ind) c.get(reg[ins.src]!).op(Op.i32_wrap_i64); else c.i32(0);
+  c.i32(ins.imm).i32(size).i32(ind ? 1 : 0).call(ldAbs).op(plantedJitBugs.ldAbsSignExtends ? Op.i64_extend_i32_s : Op.i64_extend_i32_u).set(reg[0]!);
 }
 
 export { I32 };

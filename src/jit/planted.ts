@@ -10,4 +10,10 @@ export const plantedJitBugs = {
   noAlignCheck: false,
   /** The slow path is passed offset 0 instead of the instruction's. */
   slowPathWithoutOffset: false,
+  /** Fetching atomics (fetch_add/or/and/xor) return the new value instead of the old one. */
+  atomicFetchReturnsNew: false,
+  /** 64-bit cmpxchg compares only the low 32 bits of r0 and the old value. */
+  cmpxchg64ComparesLow32: false,
+  /** LD_ABS/LD_IND sign-extend the loaded word into r0 (the VM zero-extends). */
+  ldAbsSignExtends: false,
 };

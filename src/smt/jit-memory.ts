@@ -53,7 +53,7 @@ export const MEM_OFFSETS = [0, -3, 0x7fff, -0x8000] as const;
 const IMPORT = { load: 0, store: 1, atomic: 2 } as const;
 
 /** The Memory's per-region arrays (runtime/memory.ts) as functions of the 16-bit region id, and the two byte stores. */
-interface World {
+export interface World {
   Z: Z3Ctx;
   count: ZT;
   /** Linear memory's size in bytes (64-bit, at most 2^32). */
@@ -71,7 +71,7 @@ interface World {
   ctxStoreFault: (a: ZT, size: number, v: ZT) => ZB;
 }
 
-function world(Z: Z3Ctx): World {
+export function world(Z: Z3Ctx): World {
   const bv = (n: number) => Z.BitVec.sort(n);
   const f = (name: string, range: ReturnType<typeof bv> | ReturnType<typeof Z.Bool.sort>) => {
     const d = Z.Function.declare(`mem_${name}`, bv(16), range);
@@ -104,10 +104,10 @@ function world(Z: Z3Ctx): World {
 }
 
 /** The byte stores: linear memory (32-bit address) and the other regions' bytes ((id, offset) as 48 bits). */
-interface Bytes { lin: Arr; ext: Arr }
+export interface Bytes { lin: Arr; ext: Arr }
 
-const c32 = (Z: Z3Ctx, n: number | bigint): ZT => Z.BitVec.val(BigInt.asUintN(32, BigInt(n)), 32);
-const c64 = (Z: Z3Ctx, n: number | bigint): ZT => Z.BitVec.val(BigInt.asUintN(64, BigInt(n)), 64);
+export const c32 = (Z: Z3Ctx, n: number | bigint): ZT => Z.BitVec.val(BigInt.asUintN(32, BigInt(n)), 32);
+export const c64 = (Z: Z3Ctx, n: number | bigint): ZT => Z.BitVec.val(BigInt.asUintN(64, BigInt(n)), 64);
 
 /** Where byte `i` of region `id` lives: linear memory at base + i, else the other regions' store. */
 function byteOf(W: World, m: Bytes, id: ZT, i: ZT): ZT {
@@ -115,7 +115,7 @@ function byteOf(W: World, m: Bytes, id: ZT, i: ZT): ZT {
   return Z.If(W.linear(id), m.lin.select(W.base(id).add(i)), m.ext.select(Z.Concat(id, i))) as unknown as ZT;
 }
 
-function writeBytes(W: World, m: Bytes, id: ZT, at: ZT, size: number, v: ZT): Bytes {
+export function writeBytes(W: World, m: Bytes, id: ZT, at: ZT, size: number, v: ZT): Bytes {
   const Z = W.Z;
   let lin = m.lin, ext = m.ext;
   for (let k = 0; k < size; k++) {
@@ -128,7 +128,7 @@ function writeBytes(W: World, m: Bytes, id: ZT, at: ZT, size: number, v: ZT): By
 }
 
 /** `size` bytes of region `id` at `at`, little-endian, zero- or sign-extended to 64 bits. */
-function readBytes(W: World, m: Bytes, id: ZT, at: ZT, size: number, signed: boolean): ZT {
+export function readBytes(W: World, m: Bytes, id: ZT, at: ZT, size: number, signed: boolean): ZT {
   const Z = W.Z;
   const parts: ZT[] = [];
   for (let k = size - 1; k >= 0; k--) parts.push(byteOf(W, m, id, at.add(c32(Z, k))));
@@ -147,7 +147,7 @@ function windowHolds(W: World, id: ZT, addr: ZT, size: number): ZB {
 }
 
 /** Memory.check (and memSlowLoad's ctx dispatch) for (hi, lo) + off: where the access goes and whether it is allowed. */
-function vmCheck(W: World, hi: ZT, lo: ZT, off: ZT, size: number, write: boolean): { ctx: ZB; ok: ZB; id: ZT; addr: ZT; a: ZT } {
+export function vmCheck(W: World, hi: ZT, lo: ZT, off: ZT, size: number, write: boolean): { ctx: ZB; ok: ZB; id: ZT; addr: ZT; a: ZT } {
   const Z = W.Z;
   const masked = hi.and(c32(Z, PTR_TAG_MASK));
   const id = hi.extract(23, 8);
@@ -204,7 +204,7 @@ function vmStore(W: World, m: Bytes, hi: ZT, lo: ZT, off: ZT, size: number, v: Z
   };
 }
 
-function numeral(Z: Z3Ctx, x: ZT, what: string): number {
+export function numeral(Z: Z3Ctx, x: ZT, what: string): number {
   if (!Z.isBitVecVal(x)) throw new Error(`jit-memory: the slow path's ${what} is not a constant`);
   return Number(BigInt.asIntN(32, x.value()));
 }
@@ -273,7 +273,7 @@ function read32(Z: Z3Ctx, lin: Arr, addr: ZT): ZT {
  * in linear memory lies past the table (STACKS or later) and inside the memory; ctx regions have
  * the empty window Memory.push gives them.
  */
-function premises(W: World, lin: Arr, hi: ZT): ZB {
+export function premises(W: World, lin: Arr, hi: ZT): ZB {
   const Z = W.Z;
   const id = hi.extract(23, 8);
   const id32 = id.zeroExt(16);

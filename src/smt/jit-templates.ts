@@ -11,6 +11,7 @@
  * jit-memory.ts proves those through pointer registers (the region table and the slow path).
  */
 import { emitAlu, type AluLocals } from '../jit/alu.js';
+import { emitLdImm64 } from '../jit/codegen.js';
 import { emitCondition } from '../jit/jumps.js';
 import { emitLoad, emitStore, type MemCtx, type PromotedSlot } from '../jit/memory.js';
 import { Code, I32, I64 } from '../jit/wasm/index.js';
@@ -30,8 +31,9 @@ export interface Emitters {
   cond: typeof emitCondition;
   load: typeof emitLoad;
   store: typeof emitStore;
+  ldImm64: typeof emitLdImm64;
 }
-export const JIT_EMITTERS: Emitters = { alu: emitAlu, cond: emitCondition, load: emitLoad, store: emitStore };
+export const JIT_EMITTERS: Emitters = { alu: emitAlu, cond: emitCondition, load: emitLoad, store: emitStore, ldImm64: emitLdImm64 };
 
 /** Immediates covering every case the emitters tell apart. */
 export const IMMEDIATES = [0, 1, -1, 2, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, 0x7fffffff, -0x80000000, 0x12345678, -0x1234567] as const;
@@ -55,13 +57,13 @@ interface Run {
 }
 
 /** Emits with `emit`, then runs the bytes symbolically from registers r0..r10 (and extra locals). */
-function execute(Z: Z3Ctx, emit: (f: ReturnType<typeof jitFrame>) => void, extra: Map<number, SymValue> = new Map()): Run & { f: ReturnType<typeof jitFrame> } {
+function execute(Z: Z3Ctx, emit: (f: ReturnType<typeof jitFrame>) => void, extra: Map<number, SymValue> = new Map(), globals: Map<number, SymValue> = new Map()): Run & { f: ReturnType<typeof jitFrame> } {
   const f = jitFrame();
   emit(f);
   const regs = f.L.reg.map((_, i) => Z.BitVec.const(`r${i}`, 64));
   const locals = new Map<number, SymValue>(f.L.reg.map((l, i) => [l, { type: 'i64', v: regs[i]! }]));
   for (const [k, v] of extra) locals.set(k, v);
-  const ws = new WasmSymbolic(Z);
+  const ws = new WasmSymbolic(Z, new Map(), globals);
   const s = ws.run(f.c.w.view(), ws.state(locals), (i) => f.types[i]!);
   return { f, regs, sym: s, after: (i) => s.locals.get(f.L.reg[i]!)!.v, stackTop: () => s.stack[s.stack.length - 1] };
 }
@@ -250,6 +252,29 @@ function slotTemplate(kind: 'load' | 'loads' | 'store', size: 1 | 2 | 4 | 8, uni
   });
 }
 
+/**
+ * ld_imm64: dst = the pair's 64-bit constant (next.imm << 32 | (u32)imm), or for a pseudo form
+ * (map fd, map value, BTF id, function) the run's value, which the runtime writes into the
+ * template's global before each run from the prepared run both engines share (vm.ts).
+ */
+function ldImm64Template(pseudo: boolean, E: Emitters): Obligation {
+  return jitObligation(`jit.ld_imm64${pseudo ? '.pseudo' : ''}`, (Z) => {
+    const goals: ZB[] = [];
+    const G = 3;
+    const value: ZT = Z.BitVec.const('run_value', 64);
+    const pairs: Array<[number, number, number]> = pseudo
+      ? [[op.BPF_PSEUDO_MAP_FD, 7, 0], [op.BPF_PSEUDO_MAP_VALUE, 7, 16], [op.BPF_PSEUDO_BTF_ID, 9, 0], [op.BPF_PSEUDO_FUNC, 4, 0]]
+      : [[0, 0, 0], [0, -1, 0], [0, 0, -1], [0, 0x12345678, -0x1234567], [0, -0x80000000, 0x7fffffff], [0, 1, -0x80000000]];
+    for (const [src, lo, hi] of pairs) {
+      const ins = insn(op.BPF_LD_IMM64, 5, src, 0, lo);
+      const r = execute(Z, (f) => E.ldImm64(f.c, ins, insn(0, 0, 0, 0, hi), pseudo ? G : undefined, f.L.reg), new Map(), new Map([[G, { type: 'i64', v: value }]]));
+      const want = pseudo ? value : Z.BitVec.val((BigInt.asUintN(32, BigInt(hi)) << 32n) | BigInt.asUintN(32, BigInt(lo)), 64);
+      goals.push(...aluGoals(Z, r, 5, want));
+    }
+    return goals;
+  });
+}
+
 export function jitObligation(name: string, goals: (Z: Z3Ctx) => ZB[]): Obligation {
   return {
     name, group: 'jit', abstract: 0, concrete: 0, fixedWidth: 64,
@@ -267,6 +292,7 @@ export function jitObligations(E: Partial<Emitters> = {}): Obligation[] {
   for (const b of [8, 16] as const) out.push(movsxTemplate(b, true, e));
   for (const kind of ['le', 'be', 'bswap'] as const) for (const b of [16, 32, 64] as const) out.push(endTemplate(kind, b, e));
   for (const jmp32 of [false, true]) for (const o of Object.keys(JMP_CODES) as JmpOp[]) out.push(condTemplate(o, jmp32, e));
+  out.push(ldImm64Template(false, e), ldImm64Template(true, e));
   for (const s of [1, 2, 4, 8] as const) out.push(frameMemTemplate('ldx', s, e));
   for (const s of [1, 2, 4] as const) out.push(frameMemTemplate('ldsx', s, e));
   for (const s of [1, 2, 4, 8] as const) out.push(frameMemTemplate('stx', s, e), frameMemTemplate('st', s, e));

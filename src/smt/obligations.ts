@@ -12,6 +12,8 @@ import { JMP_OPS, type JmpOp } from '../verifier/domains/branch.js';
 import type { Obligation } from './obligation.js';
 import { jitObligations } from './jit-templates.js';
 import { memoryObligations } from './jit-memory.js';
+import { atomicObligations } from './jit-atomics.js';
+import { ldAbsObligations } from './jit-ldabs.js';
 import { optimalityObligations } from './optimality.js';
 import { mulObligations } from './mul.js';
 import type { Semantics } from './semantics.js';
@@ -250,7 +252,7 @@ export function allObligations(): Obligation[] {
     out.push(decide(op, jmp32), refine(op, jmp32, 'taken'), refine(op, jmp32, 'fall'));
   }
   out.push(...optimalityObligations());
-  out.push(...jitObligations(), ...memoryObligations());
+  out.push(...jitObligations(), ...memoryObligations(), ...atomicObligations(), ...ldAbsObligations());
   return out;
 }
 

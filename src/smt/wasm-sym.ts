@@ -9,8 +9,8 @@
  * loads/stores on a byte-array memory (little-endian). Division and remainder record their trap
  * conditions (zero divisor; INT_MIN / -1 for div_s); every memory access is recorded with its path
  * condition and its effective address (for the caller's bounds check: WebAssembly traps past the
- * memory's size). Anything else (loops, globals, indirect calls) is outside the subset and rejected
- * with the opcode named.
+ * memory's size), global.get of globals given a value. Anything else (loops, global.set, indirect
+ * calls) is outside the subset and rejected with the opcode named.
  */
 import { I32, I64, Op } from '../jit/wasm/index.js';
 import type { Z3Ctx, ZB, ZT } from './z3-algebra.js';
@@ -55,7 +55,8 @@ export class WasmSymbolic {
   /** Every memory access and import call executed, with its path condition. */
   readonly accesses: SymAccess[] = [];
   readonly calls: SymCall[] = [];
-  constructor(readonly Z: Z3Ctx, private readonly imports: ReadonlyMap<number, ImportModel> = new Map()) {}
+  /** `globals`: the value each global the code reads holds (global.get of another is rejected). */
+  constructor(readonly Z: Z3Ctx, private readonly imports: ReadonlyMap<number, ImportModel> = new Map(), private readonly globals: ReadonlyMap<number, SymValue> = new Map()) {}
 
   /** A state with the given locals (others read as unknowns) and an arbitrary memory. */
   state(locals: Map<number, SymValue>, mem?: Arr): SymState {
@@ -173,6 +174,13 @@ export class WasmSymbolic {
           let x = s.locals.get(i);
           if (!x) { x = this.initial(i, lt(i)); s.locals.set(i, x); }
           s.stack.push(x);
+          break;
+        }
+        case Op.global_get: {
+          const i = r.u32();
+          const g = this.globals.get(i);
+          if (!g) throw new Error(`wasm-sym: global ${i} has no value`);
+          s.stack.push(g);
           break;
         }
         case Op.local_set: case Op.local_tee: {

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitAlu, type AluLocals } from '../../src/jit/alu.js';
+import { emitLdImm64 } from '../../src/jit/codegen.js';
 import { emitCondition } from '../../src/jit/jumps.js';
 import { emitLoad, emitStore, type MemCtx } from '../../src/jit/memory.js';
 import { I64, ModuleBuilder, Op, type Code } from '../../src/jit/wasm/index.js';
@@ -62,6 +63,11 @@ const MUTANTS: Mutant[] = [
     name: 'ldsx16 through a zero-extending load',
     obligation: 'jit.ldsx16.frame',
     emitters: { load: (m, ins, pc) => emitLoad(m, op.mode(ins.code) === op.BPF_MEMSX ? { ...ins, code: (ins.code & ~0xe0) | op.BPF_MEM } : ins, pc) },
+  },
+  {
+    name: 'ld_imm64 of a map compiled as its immediate (the fd), not the run\'s value',
+    obligation: 'jit.ld_imm64.pseudo',
+    emitters: { ldImm64: (c, ins, next, _g, reg) => emitLdImm64(c, ins, next, undefined, reg) },
   },
   {
     name: 'byte-addressed slot store that does not clear the old bytes',
