@@ -19,6 +19,7 @@ import { type FuzzInput, hex, materialize } from '../generators/inputs.js';
 import { FUZZ_MAX_STEPS, FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
 import { InputError } from '../../isa/errors.js';
 import { verify as realVerify } from '../../verifier/index.js';
+import { checkBudget } from '../budget.js';
 
 /** Helpers whose results depend only on the program's inputs (map ops, skb_load_bytes). */
 const DETERMINISTIC_HELPERS = new Set([1, 2, 3, 26]);
@@ -111,6 +112,7 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
         throw e;
       }
       if (load.fd !== null) closeFd(load.fd);
+      checkBudget('kernel-load');
       // A load a signal kept interrupting (do_check answers EAGAIN when a signal is pending; a
       // profiler's SIGPROF does that) has no verdict: nothing to compare.
       if (load.errno === 'EAGAIN' || load.errno === 'EINTR') return null;
@@ -140,6 +142,7 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       // (nor when a path branches on or computes with an address: each side has its own addresses)
       if (v.verdict !== 'accept' || relaxed || !compareResults || v.usesAddress || !kernelComparable(p)) return null;
       for (const input of c.inputs) {
+        checkBudget('kernel-run');
         const d = kernelResultDiff(p, input, vm, notes, v.r0Pointer === true);
         if (d) return { ...base, input, ...d, pc: -1, expect: 'accept' };
       }
@@ -154,7 +157,8 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
  * rejects) from a VM modelling bug (kernel accepts too).
  */
 export function withKernelVerdict(f: Finding): Finding {
-  if (f.kernel !== undefined || !kernelAvailable().ok) return f;
+  // (a slow finding's program may be what the kernel is slow on)
+  if (f.kernel !== undefined || f.kind.startsWith('slow:') || !kernelAvailable().ok) return f;
   try {
     const load = progLoad(f.program, { logLevel: 0 });
     if (load.fd !== null) closeFd(load.fd);
