@@ -6,7 +6,8 @@
  * oracles make) reads the clock every few processed instructions and throws `OverBudget` past the
  * deadline, and the oracles call `checkBudget` between their other stages (VM runs, kernel loads
  * and test runs), which are bounded by their own limits (the VM's step limit, the kernel's
- * 1M-instruction verifier limit) but not interruptible. A case that ends over budget -- cut, or
+ * 1M-instruction verifier limit); bpf() calls are also interrupted past the deadline by a signal
+ * (src/kernel/interrupt.ts: the kernel verifier stops when a signal is pending). A case that ends over budget -- cut, or
  * finished late -- is counted and recorded by the campaign as a `slow` finding with its program:
  * a verifier that takes seconds on a small program is itself worth a look.
  *
@@ -44,6 +45,11 @@ export function withProgramBudget<T>(ms: number, fn: () => T): T {
     deadline = before;
     started = beforeStart;
   }
+}
+
+/** Milliseconds left of the open budget (Infinity when none is open). */
+export function budgetLeftMs(): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
 }
 
 /** Throws OverBudget when the open budget is spent (the stage names what was running). */

@@ -16,6 +16,7 @@ import { minimiseInsns } from './minimise.js';
 import { inputArb } from './generators/inputs.js';
 import { programArb, type ShapeOptions } from './generators/program.js';
 import { mutatedProgramArb, rawProgramArb, seedMutantArb } from './generators/raw.js';
+import { modernProgramArb } from './generators/modern.js';
 import { FUZZ_VERIFY_OPTIONS, type CaseContext, type FuzzCase, type Oracle, type VerifyFn } from './oracles/types.js';
 
 export interface CaseOptions extends ShapeOptions {
@@ -25,6 +26,8 @@ export interface CaseOptions extends ShapeOptions {
   structured?: number;
   /** Of the rest, the share of seed programs and their mutants (default 0.4; a quarter of them as they are). */
   seedShare?: number;
+  /** Of the structured share, the part from the dynptr/kfunc/BTF-pointer generator (generators/modern.ts; default 0.15). */
+  modern?: number;
 }
 
 /** Fuzz cases: mostly structured programs, some mutants (of structured and seed programs) and raw ones; 1-3 inputs each. */
@@ -32,7 +35,8 @@ export function caseArb(opts: CaseOptions = {}): fc.Arbitrary<FuzzCase> {
   const structured = programArb(opts);
   const share = Math.round((opts.structured ?? 0.8) * 100);
   const rest = 100 - share;
-  const programs: { weight: number; arbitrary: fc.Arbitrary<Program> }[] = [{ weight: share, arbitrary: structured }];
+  const modern = Math.round(share * (opts.modern ?? 0.15));
+  const programs: { weight: number; arbitrary: fc.Arbitrary<Program> }[] = [{ weight: share - modern, arbitrary: structured }, { weight: modern, arbitrary: modernProgramArb() }];
   if (rest > 0) {
     const hasSeeds = opts.seeds !== undefined && opts.seeds.length > 0;
     const seedShare = hasSeeds ? opts.seedShare ?? 0.4 : 0;

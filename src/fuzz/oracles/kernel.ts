@@ -9,7 +9,7 @@
  *   programs without time- or CPU-dependent helpers.
  */
 import type { Program } from '../../isa/program.js';
-import { kernelAvailable, progLoad, runInKernel, type KernelRunResult } from '../../kernel/index.js';
+import { kernelAvailable, progLoad, runInKernel, withSyscallDeadline, type KernelRunResult } from '../../kernel/index.js';
 import { closeFd } from '../../kernel/index.js';
 import * as op from '../../isa/opcodes.js';
 import { validateInsns } from '../../isa/decode.js';
@@ -19,10 +19,18 @@ import { type FuzzInput, hex, materialize } from '../generators/inputs.js';
 import { FUZZ_MAX_STEPS, FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
 import { InputError } from '../../isa/errors.js';
 import { verify as realVerify } from '../../verifier/index.js';
-import { checkBudget } from '../budget.js';
+import { budgetLeftMs, checkBudget } from '../budget.js';
+import { loadKernelBtf } from '../../loader/core.js';
 
-/** Helpers whose results depend only on the program's inputs (map ops, skb_load_bytes). */
-const DETERMINISTIC_HELPERS = new Set([1, 2, 3, 26]);
+/** Helpers whose results depend only on the program's inputs (map ops, skb_load_bytes, dynptr_from_mem/read/write/data). */
+const DETERMINISTIC_HELPERS = new Set([1, 2, 3, 26, 197, 201, 202, 203]);
+/** kfuncs likewise (the dynptr family over local memory and the packet); any other kfunc call makes a run incomparable. */
+const DETERMINISTIC_KFUNCS = new Set(['bpf_dynptr_size', 'bpf_dynptr_is_null', 'bpf_dynptr_is_rdonly', 'bpf_dynptr_adjust', 'bpf_dynptr_slice', 'bpf_dynptr_from_xdp', 'bpf_dynptr_from_skb']);
+
+/** The name of the running kernel's BTF function `id` (a kfunc call's imm), or undefined. */
+function kfuncName(id: number): string | undefined {
+  try { return loadKernelBtf().type(id)?.name; } catch { return undefined; }
+}
 /** Program types BPF_PROG_TEST_RUN runs with a packet. */
 const RUNNABLE = new Set(['socket_filter', 'sched_cls', 'sched_act', 'xdp']);
 /** bpflab rejections that are exploration budgets, not judgements. */
@@ -47,7 +55,10 @@ const normalize = (msg: string): string =>
 
 function deterministic(p: Program): boolean {
   for (const i of p.insns)
-    if (i.code === (op.BPF_JMP | op.BPF_CALL) && i.src === 0 && !DETERMINISTIC_HELPERS.has(i.imm)) return false;
+    if (i.code === (op.BPF_JMP | op.BPF_CALL)) {
+      if (i.src === 0 && !DETERMINISTIC_HELPERS.has(i.imm)) return false;
+      if (i.src === op.BPF_PSEUDO_KFUNC_CALL && (i.off !== 0 || !DETERMINISTIC_KFUNCS.has(kfuncName(i.imm) ?? ''))) return false;
+    }
   return true;
 }
 
@@ -76,7 +87,7 @@ export function kernelResultDiff(p: Program, input: FuzzInput, vm: Engine, notes
   if (!mine.ok || mine.res.fault || mine.res.error) return null; // the sanitize oracle reports these
   let k: KernelRunResult;
   try {
-    k = runInKernel(p, { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })), logLevel: 0 });
+    k = withSyscallDeadline(budgetLeftMs(), () => runInKernel(p, { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })), logLevel: 0 }));
   } catch (e) {
     notes?.add(`kernel: test run failed (${(e as Error).message.split('\n')[0]})`);
     return null;
@@ -106,7 +117,8 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       const p = c.program;
       let load: ReturnType<typeof progLoad>;
       try {
-        load = progLoad(p, { logLevel: 0 });
+        // (a verification the kernel would spend minutes on is interrupted at the program's budget)
+        load = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 0 }));
       } catch (e) {
         if (e instanceof InputError) return null; // e.g. a mutant referring to a map it does not declare: nothing to load
         throw e;
@@ -125,7 +137,7 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       if (v.verdict === 'accept' && load.verdict === 'reject') {
         // bpflab's loader refuses malformed encodings (e.g. ld_imm64 reserved fields) before the verifier, as the kernel does.
         try { validateInsns(p.insns); } catch { return null; }
-        const detail = progLoad(p, { logLevel: 1 });
+        const detail = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 1 }));
         if (detail.fd !== null) closeFd(detail.fd);
         const msg = kernelMessage(detail.log || load.log);
         return {
