@@ -24,8 +24,14 @@ import { loadKernelBtf } from '../../loader/core.js';
 
 /** Helpers whose results depend only on the program's inputs (map ops, skb_load_bytes, dynptr_from_mem/read/write/data). */
 const DETERMINISTIC_HELPERS = new Set([1, 2, 3, 26, 197, 201, 202, 203]);
-/** kfuncs likewise (the dynptr family over local memory and the packet); any other kfunc call makes a run incomparable. */
-const DETERMINISTIC_KFUNCS = new Set(['bpf_dynptr_size', 'bpf_dynptr_is_null', 'bpf_dynptr_is_rdonly', 'bpf_dynptr_adjust', 'bpf_dynptr_slice', 'bpf_dynptr_from_xdp', 'bpf_dynptr_from_skb']);
+/**
+ * kfuncs likewise (the dynptr family over local memory and the packet); any other kfunc call makes a
+ * run incomparable. Not the `bool` ones (bpf_dynptr_is_null, bpf_dynptr_is_rdonly): a kernel
+ * function returns a bool in %al and leaves the rest of %rax as it was (x86-64 ABI), the verifier
+ * calls R0 unknown, and clang masks it (`r0 &= 1`); the VM returns 0 or 1 (fuzz finding: VM 0,
+ * kernel 0xffffff00).
+ */
+const DETERMINISTIC_KFUNCS = new Set(['bpf_dynptr_size', 'bpf_dynptr_adjust', 'bpf_dynptr_slice', 'bpf_dynptr_from_xdp', 'bpf_dynptr_from_skb']);
 
 /** The name of the running kernel's BTF function `id` (a kfunc call's imm), or undefined. */
 function kfuncName(id: number): string | undefined {
