@@ -18,7 +18,7 @@ import type { VerifyOptions } from '../verifier/index.js';
 import type { VerifyFn } from './oracles/types.js';
 
 /** Default per-program budget of a campaign, in seconds. */
-export const DEFAULT_PROGRAM_SECONDS = 10;
+export const DEFAULT_PROGRAM_SECONDS = 30;
 
 /** Processed instructions between two clock reads in a budgeted verification. */
 const CLOCK_EVERY = 64;

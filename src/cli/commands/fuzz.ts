@@ -28,7 +28,7 @@ const decl: CommandDecl = {
     { name: 'seed', kind: 'string', valueName: 'S', description: 'integer seed, to replay a campaign (default: from the clock, printed)' },
     { name: 'oracle', kind: 'list', valueName: 'LIST', description: `oracles, comma-separated or repeated (default: ${ORACLE_NAMES.join(',')})` },
     { name: 'out', kind: 'string', valueName: 'DIR', description: 'where minimised findings go (default findings/)' },
-    { name: 'program-seconds', kind: 'number', valueName: 'N', description: 'time budget for checking one program with every oracle (default 10): past it the case is cut, counted as over budget and recorded as a slow finding' },
+    { name: 'program-seconds', kind: 'number', valueName: 'N', description: 'time budget for checking one program with every oracle (default 30): past it the case is cut, counted as over budget and recorded as a slow finding' },
     { name: 'shrink-seconds', kind: 'number', valueName: 'N', description: 'time budget for minimising one finding (default 30)' },
     { name: 'shrink-steps', kind: 'number', valueName: 'N', description: 'candidates tried when minimising one finding (default 2000; deterministic, unlike the time budget)' },
     { name: 'no-seeds', kind: 'flag', description: 'do not mutate corpus/ and examples/ programs' },
