@@ -9,12 +9,14 @@ import fc from 'fast-check';
 import { performance } from 'node:perf_hooks';
 import type { Program } from '../isa/program.js';
 import type { VerifyOptions, VerifyResult } from '../verifier/index.js';
-import { type Finding, signature } from './finding.js';
+import { DEFAULT_PROGRAM_SECONDS, OverBudget, budgetedVerify, withProgramBudget } from './budget.js';
+import { type Finding, type OracleName, signature } from './finding.js';
 import type { CoverageFeedback, CoverageStats } from './guided/guidance.js';
 import { minimiseInsns } from './minimise.js';
 import { inputArb } from './generators/inputs.js';
 import { programArb, type ShapeOptions } from './generators/program.js';
 import { mutatedProgramArb, rawProgramArb, seedMutantArb } from './generators/raw.js';
+import { modernProgramArb } from './generators/modern.js';
 import { FUZZ_VERIFY_OPTIONS, type CaseContext, type FuzzCase, type Oracle, type VerifyFn } from './oracles/types.js';
 
 export interface CaseOptions extends ShapeOptions {
@@ -24,6 +26,8 @@ export interface CaseOptions extends ShapeOptions {
   structured?: number;
   /** Of the rest, the share of seed programs and their mutants (default 0.4; a quarter of them as they are). */
   seedShare?: number;
+  /** Of the structured share, the part from the dynptr/kfunc/BTF-pointer generator (generators/modern.ts; default 0.15). */
+  modern?: number;
 }
 
 /** Fuzz cases: mostly structured programs, some mutants (of structured and seed programs) and raw ones; 1-3 inputs each. */
@@ -31,7 +35,8 @@ export function caseArb(opts: CaseOptions = {}): fc.Arbitrary<FuzzCase> {
   const structured = programArb(opts);
   const share = Math.round((opts.structured ?? 0.8) * 100);
   const rest = 100 - share;
-  const programs: { weight: number; arbitrary: fc.Arbitrary<Program> }[] = [{ weight: share, arbitrary: structured }];
+  const modern = Math.round(share * (opts.modern ?? 0.15));
+  const programs: { weight: number; arbitrary: fc.Arbitrary<Program> }[] = [{ weight: share - modern, arbitrary: structured }, { weight: modern, arbitrary: modernProgramArb() }];
   if (rest > 0) {
     const hasSeeds = opts.seeds !== undefined && opts.seeds.length > 0;
     const seedShare = hasSeeds ? opts.seedShare ?? 0.4 : 0;
@@ -56,6 +61,8 @@ export interface CampaignStats {
   findings: number;
   /** Cases that showed an already-known problem. */
   duplicates: number;
+  /** Cases that went past the per-program time budget (cut, or finished late); each is recorded as a `slow` finding once per oracle and stage. */
+  overBudget?: number;
   seconds: number;
   /** Seconds spent shrinking. */
   shrinkSeconds: number;
@@ -93,6 +100,13 @@ export interface CampaignOptions {
   arb?: fc.Arbitrary<FuzzCase>;
   /** Signatures already found (by other workers or earlier); updated as findings are made. */
   known?: Set<string>;
+  /**
+   * Time budget for checking one program with all the oracles (default DEFAULT_PROGRAM_SECONDS; see
+   * budget.ts): verifications past it are cut, other stages stop at their next check; the case is
+   * counted in `overBudget` and recorded as a `slow` finding. Shrinking steps get it too (an
+   * over-budget candidate is not kept).
+   */
+  programSeconds?: number;
   /** Time budget for shrinking one finding (default 30 s; the campaign's end bounds it too). */
   shrinkSeconds?: number;
   /**
@@ -149,6 +163,8 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
   const arb = o.arb ?? caseArb();
   const batch = o.batch ?? 25;
   const shrinkBudget = (o.shrinkSeconds ?? 30) * 1000;
+  const programBudget = (o.programSeconds ?? DEFAULT_PROGRAM_SECONDS) * 1000;
+  const verify = budgetedVerify(o.verify);
   const shrinkStepBudget = o.shrinkSteps ?? 2000;
   const stats: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, seconds: 0, shrinkSeconds: 0, unconfirmed: 0 };
   const found: FoundBug[] = [];
@@ -177,30 +193,77 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
     return {
       verdict() {
         if (v) return v;
-        try { v = o.verify(c.program, options); } catch (e) { throw new VerifierCrash(`${(e as Error).name}: ${(e as Error).message.split('\n')[0]}`); }
+        try { v = verify(c.program, options); } catch (e) { if (e instanceof OverBudget) throw e; throw new VerifierCrash(`${(e as Error).name}: ${(e as Error).message.split('\n')[0]}`); }
         return v;
       },
     };
   };
 
+  /** The oracle checking the current case, and the slowest one so far (for over-budget cases). */
+  let running: OracleName | null = null;
+  let slowest: { oracle: OracleName; ms: number } | null = null;
+
+  /** A case past the program budget: counted, and recorded once per oracle and stage as a `slow` finding (not shrunk: every step would be as slow). */
+  const overBudget = (c: FuzzCase, oracle: OracleName, stage: string, ms: number, cut: boolean, verdict: VerifyResult | null): void => {
+    stats.overBudget = (stats.overBudget ?? 0) + 1;
+    const finding: Finding = {
+      oracle, kind: `slow:${stage}`, pc: -1, program: c.program, verdict: verdict?.verdict ?? 'reject',
+      message: `${stage} ${cut ? 'was cut after' : 'took'} ${Math.round(ms)} ms on this ${c.program.insns.length}-insn program (per-program budget ${Math.round(programBudget)} ms${cut && !verdict ? '; no bpflab verdict' : ''})`,
+      ...(c.inputs[0] && { input: c.inputs[0] }),
+    };
+    const sig = signature(finding);
+    if (known.has(sig)) return;
+    known.add(sig);
+    stats.findings++;
+    const bug: FoundBug = { signature: sig, finding, originalInsns: c.program.insns.length, seed: currentSeed, shrinkSteps: 0 };
+    found.push(bug);
+    o.onFinding?.(bug);
+  };
+
+  /** Checks one case with the program budget open; an over-budget case shows no finding. */
   const findingOf = (c: FuzzCase, counting: boolean): Finding | null => {
+    const t = performance.now();
+    running = null;
+    slowest = null;
+    let verdict: VerifyResult | null = null;
+    try {
+      const f = withProgramBudget(programBudget, () => checkCase(c, counting, (v) => { verdict = v; }));
+      const ms = performance.now() - t;
+      if (ms > programBudget) {
+        if (counting && slowest) overBudget(c, (slowest as { oracle: OracleName }).oracle, (slowest as { oracle: OracleName }).oracle, ms, false, verdict);
+        return null;
+      }
+      return f;
+    } catch (e) {
+      if (!(e instanceof OverBudget)) throw e;
+      if (counting) overBudget(c, running ?? o.oracles[0]!.name, e.stage, performance.now() - t, true, verdict);
+      return null;
+    }
+  };
+
+  const checkCase = (c: FuzzCase, counting: boolean, onVerdict: (v: VerifyResult) => void): Finding | null => {
     const cx = counting && o.coverage ? verdictOf(c, o.coverage.verifyOptions(c.program)) : verdictOf(c);
     if (counting) {
       let v: VerifyResult | null = null;
-      try { v = cx.verdict(); if (v.verdict === 'accept') stats.accepted++; } catch { /* reported by the oracles */ }
+      try { v = cx.verdict(); onVerdict(v); if (v.verdict === 'accept') stats.accepted++; } catch (e) { if (e instanceof OverBudget) throw e; /* else reported by the oracles */ }
       o.coverage?.observe(c, v);
     }
     for (const oracle of o.oracles) {
       let f: Finding | null;
+      running = oracle.name;
+      const t = performance.now();
       try {
         f = oracle.check(c, cx);
       } catch (e) {
+        if (e instanceof OverBudget) throw e;
         const crash = e instanceof VerifierCrash;
         f = {
           oracle: oracle.name, kind: crash ? 'verifier-crash' : `crash:${(e as Error).name ?? 'Error'}`, pc: -1, program: c.program, verdict: 'reject',
           message: crash ? `the verifier threw ${e.message}` : `the ${oracle.name} oracle threw ${(e as Error).name}: ${String((e as Error).message).split('\n')[0]}`,
         };
       }
+      const ms = performance.now() - t;
+      if (!slowest || ms > slowest.ms) slowest = { oracle: oracle.name, ms };
       if (!f) continue;
       const sig = signature(f);
       if (sig === target) return f;
@@ -240,6 +303,7 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
   };
 
   let seed = o.seed;
+  let currentSeed = seed;
   let batchesLeft = o.batches ?? Infinity;
   while (stats.runs < maxRuns && batchesLeft-- > 0 && performance.now() < deadline && !o.shouldStop?.()) {
     target = null;
@@ -248,6 +312,7 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
     const n = Math.min(batch, maxRuns - stats.runs);
     const before = stats.runs;
     const tShrink = performance.now();
+    currentSeed = seed;
     const details = fc.check(fc.property(arb, predicate), { seed, numRuns: n, endOnFailure: false });
     if (details.failed && last) {
       const { sig } = last as { sig: string; finding: Finding };

@@ -12,5 +12,6 @@ export { buildOracles, setFuzzOverrides, isOracleName, type FuzzOverrides, type 
 export { makeRecheck, type RecheckOptions } from './recheck.js';
 export { FindingWriter, type EntryFile } from './output.js';
 export { writeFinding } from './record.js';
+export { DEFAULT_PROGRAM_SECONDS, OverBudget, budgetLeftMs, budgetedVerify, checkBudget, withProgramBudget } from './budget.js';
 export { campaignJobs, runJob, mergeJobs, encodeResult, decodeResult, type JobSpec, type JobResult } from './job.js';
 export * from './guided/index.js';

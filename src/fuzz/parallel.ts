@@ -22,6 +22,7 @@ export interface WorkerData {
   oracles: OracleName[];
   shrinkSeconds: number;
   shrinkSteps?: number;
+  programSeconds?: number;
   known: string[];
   useSeeds: boolean;
   /** Int32Array[1] over shared memory: the parent stores 1 to stop (read synchronously, even mid-shrink). */
@@ -64,6 +65,8 @@ export interface ParallelOptions {
   shouldStop?: () => boolean;
   /** Shrink-step budget per finding (default 2,000). */
   shrinkSteps?: number;
+  /** Time budget for one program with all the oracles (see budget.ts). */
+  programSeconds?: number;
 }
 
 export interface ParallelResult {
@@ -78,6 +81,7 @@ export interface ParallelResult {
 const add = (a: CampaignStats, b: CampaignStats): CampaignStats => ({
   runs: a.runs + b.runs, accepted: a.accepted + b.accepted, findings: a.findings + b.findings, duplicates: a.duplicates + b.duplicates,
   seconds: Math.max(a.seconds, b.seconds), shrinkSeconds: a.shrinkSeconds + b.shrinkSeconds, unconfirmed: a.unconfirmed + b.unconfirmed,
+  ...((a.overBudget ?? b.overBudget) !== undefined && { overBudget: (a.overBudget ?? 0) + (b.overBudget ?? 0) }),
   ...((a.shrinking ?? b.shrinking) && { shrinking: (a.shrinking ?? b.shrinking)! }),
   // While workers run, the best worker's coverage (their union is known only at the end).
   ...((a.coverage ?? b.coverage) && { coverage: [a.coverage, b.coverage].filter((x) => x !== undefined).reduce((x, y) => (x.features >= y.features ? x : y)) }),
@@ -97,7 +101,7 @@ async function inThread(o: ParallelOptions, notes: string[]): Promise<ParallelRe
     oracles: setup.oracles, verify: setup.verify, seed: o.seed, shrinkSeconds: o.shrinkSeconds ?? 30, arb, coverage,
     recheck: makeRecheck(setup),
     ...(o.seconds !== undefined && { seconds: o.seconds }), ...(o.runs !== undefined && { runs: o.runs }),
-    ...(o.shrinkSteps !== undefined && { shrinkSteps: o.shrinkSteps }),
+    ...(o.shrinkSteps !== undefined && { shrinkSteps: o.shrinkSteps }), ...(o.programSeconds !== undefined && { programSeconds: o.programSeconds }),
     ...(o.onProgress && { onProgress: o.onProgress }), ...(o.onFinding && { onFinding: o.onFinding }),
     ...(o.onUnconfirmed && { onUnconfirmed: o.onUnconfirmed }), ...(o.shouldStop && { shouldStop: o.shouldStop }),
   });
@@ -127,7 +131,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   const done = Array.from({ length: o.workers }, (_, i) => new Promise<void>((resolve, reject) => {
     const data: WorkerData = {
       seed: (o.seed + i * 1_000_003) | 0, oracles: setup.oracles.map((x) => x.name), shrinkSeconds: o.shrinkSeconds ?? 30,
-      ...(o.shrinkSteps !== undefined && { shrinkSteps: o.shrinkSteps }),
+      ...(o.shrinkSteps !== undefined && { shrinkSteps: o.shrinkSteps }), ...(o.programSeconds !== undefined && { programSeconds: o.programSeconds }),
       known: [...known], useSeeds: o.useSeeds !== false, stop,
       ...(o.seconds !== undefined && { seconds: o.seconds }), ...(perWorkerRuns !== undefined && { runs: perWorkerRuns }),
       ...(o.structured !== undefined && { structured: o.structured }),

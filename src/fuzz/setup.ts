@@ -4,6 +4,7 @@
  * CLI, find it).
  */
 import { verify } from '../verifier/index.js';
+import { budgetedVerify } from './budget.js';
 import { type Engine, jitEngine, loadJit, vmEngine } from './engines.js';
 import { ORACLE_NAMES, type OracleName } from './finding.js';
 import { embedOracle, jitOracle, kernelOracle, sanitizeOracle, type Oracle, type VerifyFn } from './oracles/index.js';
@@ -45,12 +46,14 @@ export async function buildOracles(names: readonly OracleName[]): Promise<Oracle
   if (overrides.jit !== undefined) jit = overrides.jit;
   else { const j = await loadJit(); jit = typeof j === 'string' ? null : jitEngine(j); }
   const out: OracleSetup = { oracles: [], skipped: [], verify: v, vm: vm ?? vmEngine, jit };
+  // The oracles' own verifications (embed's unpruned one, the kernel oracle's root re-check) keep to the campaign's per-program budget.
+  const ov = budgetedVerify(v);
   for (const name of names) {
     let o: Oracle;
     switch (name) {
       case 'sanitize': o = sanitizeOracle(vm ? { engine: vm } : {}); break;
-      case 'embed': o = embedOracle({ verify: v }); break;
-      case 'kernel': o = kernelOracle({ verify: v, ...(vm && { vm }) }); break;
+      case 'embed': o = embedOracle({ verify: ov }); break;
+      case 'kernel': o = kernelOracle({ verify: ov, ...(vm && { vm }) }); break;
       case 'jit': {
         if (overrides.jit !== undefined) { o = jitOracle({ jit: overrides.jit, why: 'disabled', ...(vm && { vm }) }); break; }
         const j = await loadJit();

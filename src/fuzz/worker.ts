@@ -31,6 +31,7 @@ async function work(): Promise<void> {
     oracles: setup.oracles, verify: setup.verify, seed: d.seed, known, arb, coverage,
     ...(d.seconds !== undefined && { seconds: d.seconds }), ...(d.runs !== undefined && { runs: d.runs }),
     shrinkSeconds: d.shrinkSeconds, ...(d.shrinkSteps !== undefined && { shrinkSteps: d.shrinkSteps }),
+    ...(d.programSeconds !== undefined && { programSeconds: d.programSeconds }),
     recheck: makeRecheck(setup),
     onUnconfirmed: (finding, why) => post({ t: 'unconfirmed', finding, why }),
     onProgress: (s) => post({ t: 'progress', stats: s }),

@@ -308,6 +308,8 @@ function checkFields(env: Env, ins: Insn): void {
 function checkLdImm64(env: Env, ins: Insn): void {
   // check_ld_imm: the first slot's offset is reserved.
   if (ins.off !== 0) env.reject('invalid_insn', 'BPF_LD_IMM64 uses reserved fields');
+  // check_reg_arg(dst, DST_OP); a dead pair is never checked (kernel-oracle finding: `r15 = map[m]` in dead code is accepted)
+  if (ins.dst > 10) env.reject('invalid_insn', `R${ins.dst} is invalid`);
   const dst = env.writeReg(ins.dst);
   const hi = env.insns[env.pc + 1]!;
   switch (ins.src) {

@@ -114,7 +114,7 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
   const next = program.insns[pc + 1];
   const fail = (msg: string): never => { throw new Reject(pc, 'invalid_insn', msg); };
   if (!next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) fail('invalid bpf_ld_imm64 insn');
-  if (ins.dst > 10) fail(`invalid dst register r${ins.dst}`);
+  // (no dst check here: resolve_pseudo_ldimm64 has none; check_ld_imm checks it when the pair is reached)
   switch (ins.src) {
     case 0:
     case op.BPF_PSEUDO_FUNC:

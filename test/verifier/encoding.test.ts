@@ -21,6 +21,14 @@ describe('encodings judged where the kernel judges them', () => {
     expect(verify(live).error?.message).toBe('BPF_MOV uses reserved fields');
   });
 
+  it('an ld_imm64 with an invalid dst register is judged where it is reached (check_ld_imm), not up front', () => {
+    const a = assemble(DEAD('.insn 0x18 15 0 0 0', '.insn 0x00 0 0 0 0'));
+    const p: Program = { name: 'p', section: '', type: 'socket_filter', insns: a.insns, maps: a.maps, license: 'GPL' };
+    expect(verify(p).verdict).toBe('accept');
+    const live = assemble('.insn 0x18 15 0 0 0\n.insn 0x00 0 0 0 0\nr0 = 0\nexit');
+    expect(verify({ ...p, insns: live.insns }).error).toEqual({ pc: 0, kind: 'invalid_insn', message: 'R15 is invalid' });
+  });
+
   const btf = existsSync(RUNNING_KERNEL_BTF) ? readTargetBtf(RUNNING_KERNEL_BTF) : 'no kernel BTF';
   it.skipIf(typeof btf === 'string')('an ld_imm64 BTF id that is not a VAR or FUNC is refused up front, even unreached', () => {
     if (typeof btf === 'string') return;

@@ -28,6 +28,7 @@ const decl: CommandDecl = {
     { name: 'seed', kind: 'string', valueName: 'S', description: 'integer seed, to replay a campaign (default: from the clock, printed)' },
     { name: 'oracle', kind: 'list', valueName: 'LIST', description: `oracles, comma-separated or repeated (default: ${ORACLE_NAMES.join(',')})` },
     { name: 'out', kind: 'string', valueName: 'DIR', description: 'where minimised findings go (default findings/)' },
+    { name: 'program-seconds', kind: 'number', valueName: 'N', description: 'time budget for checking one program with every oracle (default 30): past it the case is cut, counted as over budget and recorded as a slow finding' },
     { name: 'shrink-seconds', kind: 'number', valueName: 'N', description: 'time budget for minimising one finding (default 30)' },
     { name: 'shrink-steps', kind: 'number', valueName: 'N', description: 'candidates tried when minimising one finding (default 2000; deterministic, unlike the time budget)' },
     { name: 'no-seeds', kind: 'flag', description: 'do not mutate corpus/ and examples/ programs' },
@@ -72,6 +73,8 @@ export const command: Command = {
     const workers = numberOption(args, 'workers', 1);
     if (workers < 1) throw new UsageError('fuzz: --workers must be at least 1');
     const shrinkSeconds = numberOption(args, 'shrink-seconds', 30);
+    const programSeconds = args.strings.has('program-seconds') ? numberOption(args, 'program-seconds', 0) : undefined;
+    if (programSeconds !== undefined && programSeconds <= 0) throw new UsageError('fuzz: --program-seconds must be positive');
     const shrinkSteps = args.strings.has('shrink-steps') ? numberOption(args, 'shrink-steps', 0) : undefined;
     const oracles = parseOracles(args.lists.get('oracle'));
     const dir = args.strings.get('out') ?? 'findings';
@@ -128,7 +131,7 @@ export const command: Command = {
       const now = Date.now();
       if (now - lastLine < 2000) return;
       lastLine = now;
-      io.err(`fuzz: ${s.seconds.toFixed(0)} s, ${s.runs} programs (${rate(s).toFixed(0)}/s), accepted ${pct(s.accepted, s.runs)}, findings ${written.length || s.findings} (${s.duplicates} duplicates)` +
+      io.err(`fuzz: ${s.seconds.toFixed(0)} s, ${s.runs} programs (${rate(s).toFixed(0)}/s), accepted ${pct(s.accepted, s.runs)}, findings ${written.length || s.findings} (${s.duplicates} duplicates)${s.overBudget ? `, ${s.overBudget} over budget` : ''}` +
         `${s.coverage ? `, coverage ${s.coverage.features}` : ''}${s.shrinking ? `, minimising ${s.shrinking.signature} (${s.shrinking.steps} steps)` : ''}${extra}\n`);
     };
     let res: { stats: CampaignStats; found: FoundBug[]; notes: string[]; workers: number };
@@ -168,7 +171,7 @@ export const command: Command = {
         res = await runParallel({
           workers, seed, oracles, shrinkSeconds, useSeeds: !args.flags.has('no-seeds'), guided, ...(corpusDir !== undefined && { corpusDir }),
           ...(seconds !== undefined && { seconds }), ...(runs !== undefined && { runs }),
-          ...(shrinkSteps !== undefined && { shrinkSteps }),
+          ...(shrinkSteps !== undefined && { shrinkSteps }), ...(programSeconds !== undefined && { programSeconds }),
           shouldStop: () => stopped !== null,
           onSkipped: (name, reason) => io.err(`fuzz: oracle ${name} skipped: ${reason}\n`),
           onUnconfirmed: (f, why) => { unconfirmed++; io.err(`fuzz: dropped a ${f.oracle} ${f.kind} finding: ${why}\n`); },
@@ -188,7 +191,7 @@ export const command: Command = {
         seed, seconds: Number(s.seconds.toFixed(3)), runs: s.runs, accepted: s.accepted,
         acceptanceRate: s.runs > 0 ? Number((s.accepted / s.runs).toFixed(4)) : null,
         programsPerSecond: Number(rate(s).toFixed(2)), programsPerSecondPerCore: Number(perCore.toFixed(2)), workers: res.workers,
-        oracles, guided, ...(s.coverage && { coverage: s.coverage }), notes: res.notes, duplicates: s.duplicates, unconfirmed, shrinkSeconds: Number(s.shrinkSeconds.toFixed(3)), out: dir,
+        oracles, guided, ...(s.coverage && { coverage: s.coverage }), notes: res.notes, duplicates: s.duplicates, overBudget: s.overBudget ?? 0, unconfirmed, shrinkSeconds: Number(s.shrinkSeconds.toFixed(3)), out: dir,
         ...(stopped !== null && { stoppedBy: stopped }),
         findings: written.map(({ bug, name, files }) => ({
           name, signature: bug.signature, oracle: bug.finding.oracle, kind: bug.finding.kind, pc: bug.finding.pc, message: bug.finding.message,
@@ -200,7 +203,7 @@ export const command: Command = {
     } else {
       io.out(`${s.runs} programs in ${s.seconds.toFixed(1)} s (${rate(s).toFixed(1)}/s, ${perCore.toFixed(1)}/s per core), accepted ${pct(s.accepted, s.runs)}, ` +
         `${written.length} finding${written.length === 1 ? '' : 's'}${s.duplicates ? ` (${s.duplicates} duplicates)` : ''}` +
-        `${unconfirmed ? `, ${unconfirmed} dropped by the re-check` : ''}${stopped !== null ? ` (stopped by ${stopped})` : ''}\n`);
+        `${unconfirmed ? `, ${unconfirmed} dropped by the re-check` : ''}${s.overBudget ? `, ${s.overBudget} over the per-program budget` : ''}${stopped !== null ? ` (stopped by ${stopped})` : ''}\n`);
       if (s.coverage) io.out(`coverage: ${s.coverage.features} verifier features, ${s.coverage.rejections} distinct rejection messages${guided ? `, corpus of ${s.coverage.corpus} programs` : ''}\n`);
       for (const w of written) io.out(`  ${w.files[w.files.length - 1]}: ${w.bug.finding.message}\n`);
     }

@@ -8,6 +8,7 @@
  * - `rawProgramArb`, `rawInsnArb`: random valid-encoding instructions.
  * - `mutatedProgramArb(base)`, `seedMutantArb(seeds)`, `loadSeedPrograms()`: mutational generation.
  * - `inputArb` + `materialize(program, input)`: packet, ctx, map contents, PRNG seed.
+ * - `modernProgramArb(opts)`: dynptrs, kfunc calls and BTF-typed pointers (modern.ts).
  */
 export { Builder, type Label } from './builder.js';
 export { IMM32_EDGES, IMM64_EDGES, SHIFT_EDGES, imm32Arb, imm64Arb, shiftArb } from './constants.js';
@@ -17,4 +18,5 @@ export { lowerShape, shapeMaps } from './lower.js';
 export { programArb, shapeArb, mapShapeArb, type ShapeOptions } from './program.js';
 export { rawInsnArb, rawProgramArb, mutationArb, mutateInsns, mutatedProgramArb, seedMutantArb, type Mutation } from './raw.js';
 export { loadSeedPrograms, repoRoot } from './seeds.js';
+export { MODERN_PROG_TYPES, lowerModern, modernBtf, modernProgramArb, modernShapeArb, type ModernBtf, type ModernFrag, type ModernProgType, type ModernShape } from './modern.js';
 export * from './shape.js';

@@ -31,6 +31,7 @@ import { makeMaps, runInput } from '../engines.js';
 import type { Finding } from '../finding.js';
 import { type ConcreteInput, materialize } from '../generators/inputs.js';
 import { FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
+import { checkBudget } from '../budget.js';
 
 /** The fields of a verifier register the oracle reads. */
 export interface AbstractReg {
@@ -217,6 +218,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       }
       if (overflow) { notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`); return null; }
       for (const input of c.inputs.slice(0, maxInputs)) {
+        checkBudget('embed-run');
         let steps: ConcreteStep[];
         try {
           steps = concreteSteps(p, materialize(p, input), samples);

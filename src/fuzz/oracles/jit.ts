@@ -10,6 +10,7 @@ import { vmEngine } from '../engines.js';
 import type { Finding } from '../finding.js';
 import { hex, materialize } from '../generators/inputs.js';
 import { FUZZ_MAX_STEPS, type Oracle } from './types.js';
+import { checkBudget } from '../budget.js';
 
 const outcome = (r: RunResult): string =>
   r.fault ? `fault ${r.fault.kind} ${r.fault.region}${r.fault.offset} size ${r.fault.size} at pc ${r.fault.pc}`
@@ -62,6 +63,7 @@ export function jitOracle(opts: JitOracleOptions): Oracle {
       if (v.verdict !== 'accept' && !opts.rejected) return null;
       const maxSteps = v.verdict === 'accept' ? FUZZ_MAX_STEPS : 10_000;
       for (const input of c.inputs) {
+        checkBudget('jit-run');
         const ci = materialize(c.program, input);
         const a = vm(c.program, ci, { maxSteps });
         let b: EngineRun;

@@ -9,7 +9,7 @@
  *   programs without time- or CPU-dependent helpers.
  */
 import type { Program } from '../../isa/program.js';
-import { kernelAvailable, progLoad, runInKernel, type KernelRunResult } from '../../kernel/index.js';
+import { kernelAvailable, progLoad, runInKernel, withSyscallDeadline, type KernelRunResult } from '../../kernel/index.js';
 import { closeFd } from '../../kernel/index.js';
 import * as op from '../../isa/opcodes.js';
 import { validateInsns } from '../../isa/decode.js';
@@ -19,9 +19,24 @@ import { type FuzzInput, hex, materialize } from '../generators/inputs.js';
 import { FUZZ_MAX_STEPS, FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
 import { InputError } from '../../isa/errors.js';
 import { verify as realVerify } from '../../verifier/index.js';
+import { budgetLeftMs, checkBudget } from '../budget.js';
+import { loadKernelBtf } from '../../loader/core.js';
 
-/** Helpers whose results depend only on the program's inputs (map ops, skb_load_bytes). */
-const DETERMINISTIC_HELPERS = new Set([1, 2, 3, 26]);
+/** Helpers whose results depend only on the program's inputs (map ops, skb_load_bytes, dynptr_from_mem/read/write/data). */
+const DETERMINISTIC_HELPERS = new Set([1, 2, 3, 26, 197, 201, 202, 203]);
+/**
+ * kfuncs likewise (the dynptr family over local memory and the packet); any other kfunc call makes a
+ * run incomparable. Not the `bool` ones (bpf_dynptr_is_null, bpf_dynptr_is_rdonly): a kernel
+ * function returns a bool in %al and leaves the rest of %rax as it was (x86-64 ABI), the verifier
+ * calls R0 unknown, and clang masks it (`r0 &= 1`); the VM returns 0 or 1 (fuzz finding: VM 0,
+ * kernel 0xffffff00).
+ */
+const DETERMINISTIC_KFUNCS = new Set(['bpf_dynptr_size', 'bpf_dynptr_adjust', 'bpf_dynptr_slice', 'bpf_dynptr_from_xdp', 'bpf_dynptr_from_skb']);
+
+/** The name of the running kernel's BTF function `id` (a kfunc call's imm), or undefined. */
+function kfuncName(id: number): string | undefined {
+  try { return loadKernelBtf().type(id)?.name; } catch { return undefined; }
+}
 /** Program types BPF_PROG_TEST_RUN runs with a packet. */
 const RUNNABLE = new Set(['socket_filter', 'sched_cls', 'sched_act', 'xdp']);
 /** bpflab rejections that are exploration budgets, not judgements. */
@@ -46,7 +61,10 @@ const normalize = (msg: string): string =>
 
 function deterministic(p: Program): boolean {
   for (const i of p.insns)
-    if (i.code === (op.BPF_JMP | op.BPF_CALL) && i.src === 0 && !DETERMINISTIC_HELPERS.has(i.imm)) return false;
+    if (i.code === (op.BPF_JMP | op.BPF_CALL)) {
+      if (i.src === 0 && !DETERMINISTIC_HELPERS.has(i.imm)) return false;
+      if (i.src === op.BPF_PSEUDO_KFUNC_CALL && (i.off !== 0 || !DETERMINISTIC_KFUNCS.has(kfuncName(i.imm) ?? ''))) return false;
+    }
   return true;
 }
 
@@ -75,7 +93,7 @@ export function kernelResultDiff(p: Program, input: FuzzInput, vm: Engine, notes
   if (!mine.ok || mine.res.fault || mine.res.error) return null; // the sanitize oracle reports these
   let k: KernelRunResult;
   try {
-    k = runInKernel(p, { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })), logLevel: 0 });
+    k = withSyscallDeadline(budgetLeftMs(), () => runInKernel(p, { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })), logLevel: 0 }));
   } catch (e) {
     notes?.add(`kernel: test run failed (${(e as Error).message.split('\n')[0]})`);
     return null;
@@ -105,12 +123,14 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       const p = c.program;
       let load: ReturnType<typeof progLoad>;
       try {
-        load = progLoad(p, { logLevel: 0 });
+        // (a verification the kernel would spend minutes on is interrupted at the program's budget)
+        load = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 0 }));
       } catch (e) {
         if (e instanceof InputError) return null; // e.g. a mutant referring to a map it does not declare: nothing to load
         throw e;
       }
       if (load.fd !== null) closeFd(load.fd);
+      checkBudget('kernel-load');
       // A load a signal kept interrupting (do_check answers EAGAIN when a signal is pending; a
       // profiler's SIGPROF does that) has no verdict: nothing to compare.
       if (load.errno === 'EAGAIN' || load.errno === 'EINTR') return null;
@@ -123,7 +143,7 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       if (v.verdict === 'accept' && load.verdict === 'reject') {
         // bpflab's loader refuses malformed encodings (e.g. ld_imm64 reserved fields) before the verifier, as the kernel does.
         try { validateInsns(p.insns); } catch { return null; }
-        const detail = progLoad(p, { logLevel: 1 });
+        const detail = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 1 }));
         if (detail.fd !== null) closeFd(detail.fd);
         const msg = kernelMessage(detail.log || load.log);
         return {
@@ -140,6 +160,7 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       // (nor when a path branches on or computes with an address: each side has its own addresses)
       if (v.verdict !== 'accept' || relaxed || !compareResults || v.usesAddress || !kernelComparable(p)) return null;
       for (const input of c.inputs) {
+        checkBudget('kernel-run');
         const d = kernelResultDiff(p, input, vm, notes, v.r0Pointer === true);
         if (d) return { ...base, input, ...d, pc: -1, expect: 'accept' };
       }
@@ -154,7 +175,8 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
  * rejects) from a VM modelling bug (kernel accepts too).
  */
 export function withKernelVerdict(f: Finding): Finding {
-  if (f.kernel !== undefined || !kernelAvailable().ok) return f;
+  // (a slow finding's program may be what the kernel is slow on)
+  if (f.kernel !== undefined || f.kind.startsWith('slow:') || !kernelAvailable().ok) return f;
   try {
     const load = progLoad(f.program, { logLevel: 0 });
     if (load.fd !== null) closeFd(load.fd);

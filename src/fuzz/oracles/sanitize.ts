@@ -8,6 +8,7 @@ import { type Engine, vmEngine } from '../engines.js';
 import type { Finding } from '../finding.js';
 import { materialize } from '../generators/inputs.js';
 import { FUZZ_MAX_STEPS, type Oracle } from './types.js';
+import { checkBudget } from '../budget.js';
 
 /** VmError kinds that say bpflab cannot run the program, not that it is unsafe. */
 const LIMITATIONS = new Set(['unknown_helper', 'unsupported']);
@@ -25,6 +26,7 @@ export function sanitizeOracle(opts: { engine?: Engine; maxSteps?: number } = {}
       if (v.verdict !== 'accept') return null;
       const base = { oracle: 'sanitize' as const, program: c.program, verdict: v.verdict, expect: 'reject' as const };
       for (const input of c.inputs) {
+        checkBudget('vm-run');
         const run = engine(c.program, materialize(c.program, input), { maxSteps });
         if (!run.ok) {
           // The VM refusing an accepted program's references (a map index past program.maps, a call outside it) is the verifier's miss.
