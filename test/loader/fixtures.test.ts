@@ -4,7 +4,8 @@
  * agrees byte for byte with the committed llvm-objdump listing, and the running kernel loads
  * every program as under libbpf, with BTF (skipped, with the reason, when bpf() is not
  * available): all are accepted except btf_kinds.o:use_all, whose global helper the kernel
- * verifies on its own and refuses.
+ * verifies on its own and refuses, and the stack_depth.o programs written to break a stack limit
+ * (test/verifier/stack-depth.test.ts checks them against bpflab).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -38,7 +39,7 @@ function objdumpFunctions(name: string): Map<string, { section: string; bytes: n
 
 describe('own fixtures', () => {
   test('all fixtures are present', () => {
-    expect(objects).toEqual(['btf_kinds.o', 'calls_globals.o', 'core_reloc.o', 'kprobe_ringbuf.o', 'socket_filter.o', 'spin_lock.o', 'tc_classifier.o', 'tracepoint_percpu.o', 'xdp_parser.o', 'xdp_rewrite.o']);
+    expect(objects).toEqual(['btf_kinds.o', 'calls_globals.o', 'core_reloc.o', 'kprobe_ringbuf.o', 'loop_callbacks.o', 'socket_filter.o', 'spin_lock.o', 'stack_depth.o', 'tc_classifier.o', 'tracepoint_percpu.o', 'xdp_parser.o', 'xdp_rewrite.o']);
   });
 
   test.each(objects)('%s: entry code matches llvm-objdump except relocated fields; line info points into the source', (name) => {
@@ -177,6 +178,13 @@ describe('own fixtures', () => {
 });
 
 const k = kernelAvailable();
+/** stack_depth.o's programs that break a limit on purpose, and the kernel's message. */
+const STACK_LIMITS: Record<string, string> = {
+  'stack_depth.o:loop_big': 'combined stack size of 2 calls is 528. Too large',
+  'stack_depth.o:tail_deep': 'tail_calls are not allowed when call stack of previous frames is 272 bytes. Too large',
+  'stack_depth.o:tail_edge': 'tail_calls are not allowed when call stack of previous frames is 256 bytes. Too large',
+  'stack_depth.o:chain_over': 'combined stack size of 4 calls is 544. Too large',
+};
 if (!k.ok) console.log(`skip kernel loads of the fixtures: ${k.reason}`);
 describe.skipIf(!k.ok)('the running kernel loads every fixture program as libbpf would (with BTF)', () => {
   const all = objects.flatMap((name) => load(name).programs.map((p) => [name, p.name] as const));
@@ -201,6 +209,12 @@ describe.skipIf(!k.ok)('the running kernel loads every fixture program as libbpf
       expect(r.log).toContain('Validating helper() func#1');
       expect(r.log).toContain("R1 invalid mem access 'mem_or_null'");
       expect(bare.verdict, bare.log.split('\n').slice(-4).join('\n')).toBe('accept');
+      return;
+    }
+    const limit = STACK_LIMITS[`${name}:${prog}`];
+    if (limit) {
+      expect(r.verdict).toBe('reject');
+      expect(r.log).toContain(limit);
       return;
     }
     expect(r.verdict, r.log.split('\n').slice(-4).join('\n')).toBe('accept');
