@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/isa/asm/index.js';
 import type { Program, ProgType } from '../../src/isa/program.js';
 import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
-import { loadElf } from '../../src/loader/elf.js';
+import { loadElf, type ElfObject } from '../../src/loader/elf.js';
 import { verify } from '../../src/verifier/index.js';
 
 const kernel = kernelAvailable();
@@ -41,6 +41,19 @@ function check(p: Program, want: Expect): void {
   expect(lines).toContain(`stack depth ${want.depth}`);
   if (want.processed !== undefined) expect(k.processed).toBe(want.processed);
   if (want.states !== undefined) expect(k.states).toBe(want.states);
+}
+
+const fixture = (name: string): ElfObject => loadElf(new Uint8Array(readFileSync(new URL(`../fixtures/elf/${name}`, import.meta.url))), name);
+
+/** One test per program of `elf` named in `cases`, each checked by `check`. */
+function checkPrograms(elf: ElfObject, cases: Record<string, Expect>): void {
+  for (const [name, want] of Object.entries(cases)) {
+    it(name, () => {
+      const p = elf.programs.find((q) => q.name === name);
+      expect(p, name).toBeDefined();
+      check(p!, want);
+    });
+  }
 }
 
 // The main program uses the whole 512 bytes; the subprogram's spill/fill around a bpf_fastcall
@@ -97,7 +110,7 @@ sub:
 });
 
 describe('compiled programs (test/fixtures/elf/stack_depth.c)', () => {
-  const elf = loadElf(new Uint8Array(readFileSync(new URL('../fixtures/elf/stack_depth.o', import.meta.url))), 'stack_depth.o');
+  const elf = fixture('stack_depth.o');
   const cases: Record<string, Expect> = {
     // The callback's frame counts; an inlined bpf_loop adds 3 slots to an accepted caller.
     loop_big: { verdict: 'reject', message: 'combined stack size of 2 calls is 528. Too large', depth: '320+200' },
@@ -109,29 +122,17 @@ describe('compiled programs (test/fixtures/elf/stack_depth.c)', () => {
     chain3: { verdict: 'accept', depth: '0+160+160+160' },
     chain_over: { verdict: 'reject', message: 'combined stack size of 4 calls is 544. Too large', depth: '64+160+160+160' },
   };
-  for (const [name, want] of Object.entries(cases)) {
-    it(name, () => {
-      const p = elf.programs.find((q) => q.name === name);
-      expect(p, name).toBeDefined();
-      check(p!, want);
-    });
-  }
+  checkPrograms(elf, cases);
 });
 
 describe('bpf_loop visits its callback at most umax(r1) times (test/fixtures/elf/loop_callbacks.c)', () => {
-  const elf = loadElf(new Uint8Array(readFileSync(new URL('../fixtures/elf/loop_callbacks.o', import.meta.url))), 'loop_callbacks.o');
+  const elf = fixture('loop_callbacks.o');
   // The counter the callback bumps indexes a 4-byte buffer: only a bounded number of visits keeps it inside the frame.
   const cases: Record<string, Expect> = {
     loop3: { verdict: 'accept', depth: '40+0', processed: 72, states: 6 },
     loop9: { verdict: 'accept', depth: '40+0', processed: 174, states: 12 },
   };
-  for (const [name, want] of Object.entries(cases)) {
-    it(name, () => {
-      const p = elf.programs.find((q) => q.name === name);
-      expect(p, name).toBeDefined();
-      check(p!, want);
-    });
-  }
+  checkPrograms(elf, cases);
 
   it('logs where the iteration limit stops the visits (log level 2)', () => {
     const p = elf.programs.find((q) => q.name === 'loop3')!;
