@@ -25,6 +25,9 @@ export interface Block {
   subprog: number;
 }
 
+/** A bpf_tail_call helper call (the kernel's has_tail_call / check_abnormal_return test). */
+export const isTailCall = (ins: Insn): boolean => ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === 0 && ins.imm === 12;
+
 export interface Subprog {
   start: number;
   /** One past the last slot. */

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { checkInsn } from '../isa/validate.js';
 import * as op from '../isa/opcodes.js';
 import type { Program } from '../isa/program.js';
-import { buildCfg, type Cfg } from './cfg.js';
+import { buildCfg, isTailCall, type Cfg } from './cfg.js';
 import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore, stackDepths, subprogStackDepths } from './explore.js';
@@ -165,7 +165,7 @@ function checkAbnormalReturn(program: Program, cfg: Cfg): void {
       const c = op.cls(ins.code);
       if (c === op.BPF_LD && (op.mode(ins.code) === op.BPF_ABS || op.mode(ins.code) === op.BPF_IND))
         throw new Reject(pc, 'subprog', 'LD_ABS is not allowed in subprogs without BTF');
-      if (ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === 0 && ins.imm === 12)
+      if (isTailCall(ins))
         throw new Reject(pc, 'subprog', 'tail_call is not allowed in subprogs without BTF');
     }
   }
@@ -189,7 +189,7 @@ function checkScalarReturn(program: Program, cfg: Cfg): void {
     }
     for (let pc = s.start; pc < s.end; pc++) {
       const ins = program.insns[pc]!;
-      if (!cfg.second[pc] && ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === 0 && ins.imm === 12)
+      if (!cfg.second[pc] && isTailCall(ins))
         throw new Reject(pc, 'subprog', "tail_call is only allowed in functions that return 'int'.");
     }
   }

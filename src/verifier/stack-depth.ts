@@ -9,11 +9,11 @@
  * limit to kprobe and raw_tracepoint programs too (checked with BPF_PROG_LOAD).
  */
 import * as op from '../isa/opcodes.js';
+import { isTailCall } from './cfg.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from './state.js';
 
-const BPF_FUNC_tail_call = 12;
 /** Caller's stack allowed below a subprogram that tail-calls (32 tail calls × 256 bytes = 8 KB). */
 const TAIL_CALL_STACK_LIMIT = 256;
 
@@ -29,13 +29,7 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
   const insns = env.insns;
   const subprogAt = new Map<number, number>();
   subs.forEach((sp, i) => subprogAt.set(sp.start, i));
-  const hasTailCall = subs.map((sp) => {
-    for (let i = sp.start; i < sp.end; i++) {
-      const ins = insns[i]!;
-      if (ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === 0 && ins.imm === BPF_FUNC_tail_call) return true;
-    }
-    return false;
-  });
+  const hasTailCall = subs.map((sp) => insns.slice(sp.start, sp.end).some(isTailCall));
   const isAsync = (s: number): boolean => env.asyncCallbacks.has(s);
   const isGlobal = (s: number): boolean => !!env.globals[s];
   // bpf_subprog_call_depth_info, shared by the walks as in the kernel.

@@ -45,6 +45,15 @@ j1:
 call 7
 r7 = r0`;
 
+// Two checks of r7 (so r7 is precise) and an exit with the never-precise r9.
+const R7_CHECKS = `if r7 > 10 goto out
+if r7 > 20 goto out
+r0 = r9
+exit
+out:
+r0 = 0
+exit`;
+
 describe('exploration parity with the kernel', () => {
   it('a helper reads only its declared arguments: r4 is dead before map_lookup_elem', () => {
     check(prog(`.map m array key=4 value=8 entries=1
@@ -90,13 +99,7 @@ exit`), /^\d+: safe$/m);
 r0 = *(u8 *)skb[12]
 r1 = 1
 r1 = 2
-if r7 > 10 goto out
-if r7 > 20 goto out
-r0 = r9
-exit
-out:
-r0 = 0
-exit`), /^\d+: safe$/m);
+${R7_CHECKS}`), /^\d+: safe$/m);
     check(prog(`.map m array key=4 value=8 entries=1
 r1 = 0
 *(u32 *)(r10 -4) = r1
@@ -109,13 +112,7 @@ r6 = r0${TWO_PATHS}
 r1 = 1
 lock *(u64 *)(r6 +0) += r1
 r1 = 2
-if r7 > 10 goto out
-if r7 > 20 goto out
-r0 = r9
-exit
-out:
-r0 = 0
-exit`), /^\d+: safe$/m);
+${R7_CHECKS}`), /^\d+: safe$/m);
   });
 
   it('a sign mask (-1 or 0) combined with a constant forks: -1 goes on, 0 runs the instruction again', () => {
