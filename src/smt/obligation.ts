@@ -12,13 +12,19 @@ export interface Built<T, B> {
   premise: B;
   /** All must hold; the prover checks them one at a time (smaller queries). */
   conclusion: B[];
+  /**
+   * Facts proven first, each its own query under the premise, then added to the premise of the
+   * conclusion's queries (sound: consequences of the premise). They let a conclusion that needs
+   * all of them at once (the antecedent of a lemma instance) be proven in small queries.
+   */
+  stages?: B[];
   /** Abstract results, shown with a counterexample. */
   outputs: Record<string, Reg<T>>;
 }
 
 export interface Obligation {
   readonly name: string;
-  readonly group: 'alu' | 'unary' | 'sync' | 'sync-single' | 'branch' | 'pointer' | 'tnum' | 'jit' | 'optimal';
+  readonly group: 'alu' | 'unary' | 'sync' | 'branch' | 'pointer' | 'tnum' | 'jit' | 'optimal';
   /** Abstract register inputs (a0, a1, ...) and concrete inputs (x0, x1, ...). */
   readonly abstract: number;
   readonly concrete: number;

@@ -6,7 +6,7 @@
  * substituted operator in the mutation test).
  */
 import type { Kernel } from '../verifier/domains/kernel.js';
-import { copyReg, type Reg } from '../verifier/domains/scalar.js';
+import { assignReg, copyReg, type Reg } from '../verifier/domains/scalar.js';
 import { ALU_OPS, type AluOp } from '../verifier/domains/alu.js';
 import { JMP_OPS, type JmpOp } from '../verifier/domains/branch.js';
 import type { Obligation } from './obligation.js';
@@ -50,11 +50,62 @@ function withTnumLemma(op: 'add' | 'sub', whole: <T, B>(k: Kernel<T, B>, a: Reg<
   };
 }
 
+/**
+ * Operations whose own code ends in __update_reg_bounds (bitwise64, the 64-bit shifts) run 6.18.y's
+ * single-value check (two tnum_step searches) before reg_bounds_sync: re-proving it inside the
+ * operation took alu64.lsh from 22 s to beyond 300 s. Its soundness is the sync.single_value lemma (for
+ * every state r and value v: v ∈ γ(r) ⇒ v ∈ γ(single(r))), so the step's result is an extra
+ * abstract input m constrained by the lemma's instance at the state the code passes it and at the
+ * concrete result (assume-guarantee); the code before and after the step is the code that runs.
+ */
+function withSingleValueLemma(
+  whole: <T, B>(k: Kernel<T, B>, a: Reg<T>[]) => Reg<T>,
+  concrete: <T, B>(sem: Semantics<T, B>, x: T[]) => T,
+  guard: <T, B>(k: Kernel<T, B>, a: Reg<T>[]) => B,
+): Pick<Obligation, 'abstract' | 'assumes' | 'build'> {
+  return {
+    abstract: 3, assumes: 'sync.single_value',
+    build(k, sem, a, x) {
+      const { A } = k;
+      const orig = k.reg64SingleValue;
+      const m = r0(a, 2);
+      let before: Reg<typeof m.value> | undefined;
+      k.reg64SingleValue = (r) => {
+        if (before) throw new Error('the single-value step runs more than once: one lemma input per call is needed');
+        before = copyReg(r);
+        assignReg(r, copyReg(m));
+      };
+      try {
+        const r = whole(k, a);
+        const v = concrete(sem, x);
+        if (!before) throw new Error('the single-value step did not run');
+        // Stages: where the operation's result is used (guard), the state the step receives holds
+        // the result, part by part; the conclusion's queries then only follow the lemma's instance.
+        const premise = A.and(inAll(k, a.slice(0, 2), x), A.implies(A.and(...k.containsParts(before, v)), A.and(...k.containsParts(m, v))));
+        const g = guard(k, a);
+        return { premise, stages: k.containsParts(before, v).map((p) => A.implies(g, p)), conclusion: k.containsParts(r, v), outputs: { result: r } };
+      } finally {
+        k.reg64SingleValue = orig;
+      }
+    },
+  };
+}
+
+/** The 64-bit operations whose own code runs __update_reg_bounds (bitwise64, the shifts). */
+const SINGLE_VALUE_OPS: ReadonlySet<AluOp> = new Set(['and', 'or', 'xor', 'lsh', 'rsh', 'arsh']);
+
 function alu(op: Exclude<AluOp, 'mul'>, alu32: boolean): Obligation {
   const name = `alu${alu32 ? 32 : 64}.${op}`;
   if (op === 'add' || op === 'sub') {
     return { name, group: 'alu', concrete: 2, moduloSync: true,
       ...withTnumLemma(op, (k, a) => k.alu(op, alu32, r0(a, 0), r0(a, 1)), (sem, x) => sem.alu(op, alu32, v0(x, 0), v0(x, 1))) };
+  }
+  if (!alu32 && SINGLE_VALUE_OPS.has(op)) {
+    // Guard: is_safe_to_compute_dst_reg_range (the shifts' state is used only for a constant
+    // amount below the width; the bitwise operations' ranges hold the result always).
+    return { name, group: 'alu', concrete: 2, moduloSync: true,
+      ...withSingleValueLemma((k, a) => k.alu(op, alu32, r0(a, 0), r0(a, 1)), (sem, x) => sem.alu(op, alu32, v0(x, 0), v0(x, 1)),
+        (k, a) => k.safeToCompute(op, alu32, r0(a, 1))) };
   }
   return {
     name, group: 'alu', abstract: 2, concrete: 2, moduloSync: true,
@@ -210,12 +261,65 @@ const STEP_NAMES: Record<(typeof SYNC_STEPS)[number], string> = {
   regDeduceMixedBounds: 'sync.reg_deduce_mixed_bounds', regBoundOffset: 'sync.reg_bound_offset',
 };
 
+/**
+ * tnum_step is a lower bound of the members above z: x ∈ γ(t) ∧ x > z ⇒ x ≥ tnum_step(t, z). All
+ * the single-value check needs of it (with x ≤ tmax for every member): a step below the next
+ * member only makes the check claim a constant less often.
+ */
+function tnumStepBound(): Obligation {
+  return {
+    name: 'tnum.step', group: 'tnum', abstract: 1, concrete: 2,
+    build(k, _sem, a, x) {
+      const { t, n, A } = k;
+      const p = r0(a, 0);
+      const [xi, z] = [v0(x, 0), v0(x, 1)];
+      const s = t.step(p, z);
+      return { premise: A.and(t.contains(p, xi), n.ugt(xi, z)), conclusion: [n.uge(xi, s)], outputs: { result: { ...k.unknown(), umin: s } } };
+    },
+  };
+}
+
+/**
+ * The single-value check with each tnum_step result an extra concrete input s constrained only by
+ * the tnum.step lemma's instance at the tnum, the point searched from and the member x0
+ * (assume-guarantee): with the two searches bit-blasted, 32 and 64 bits exceeded 90 s.
+ */
+function singleValue(): Obligation {
+  return {
+    name: STEP_NAMES.reg64SingleValue, group: 'sync', abstract: 1, concrete: 3, assumes: 'tnum.step',
+    build(k, _sem, a, x) {
+      const { A, n } = k;
+      const orig = k.t;
+      const member = inAll(k, a, x.slice(0, 1));
+      const facts: (typeof member)[] = [];
+      let calls = 0;
+      k.t = {
+        ...orig,
+        step: (p, z) => {
+          if (calls >= 2) throw new Error('tnum_step called more than twice: one lemma input per call is needed');
+          const s = v0(x, 1 + calls++);
+          facts.push(A.implies(A.and(orig.contains(p, v0(x, 0)), n.ugt(v0(x, 0), z)), n.uge(v0(x, 0), s)));
+          return s;
+        },
+      };
+      try {
+        const r = copyReg(r0(a, 0));
+        k.reg64SingleValue(r);
+        // Stage: x0 is in the result's tnum, so where the check made a constant, x0 is that
+        // constant; each bound then follows without redoing the search's case analysis.
+        return { premise: A.and(member, ...facts), stages: [k.t.contains(r, v0(x, 0))], conclusion: k.containsParts(r, v0(x, 0)), outputs: { result: r } };
+      } finally {
+        k.t = orig;
+      }
+    },
+  };
+}
+
 /** One step of reg_bounds_sync keeps every member: gamma(r) is a subset of gamma(step(r)). */
 function syncStep(step: (typeof SYNC_STEPS)[number]): Obligation {
+  if (step === 'reg64SingleValue') return singleValue();
   return {
-    // The single-value check (two tnum_step searches) takes Z3 minutes at 64 bits: its own group.
-    name: STEP_NAMES[step], group: step === 'reg64SingleValue' ? 'sync-single' : 'sync', abstract: 1, concrete: 1,
-    ...(step === 'reg64SingleValue' && { startWidth: 16 }), // 32 and 64 bits: over 90 s (measured)
+    name: STEP_NAMES[step], group: 'sync', abstract: 1, concrete: 1,
     build(k, _sem, a, x) {
       const r = copyReg(r0(a, 0));
       k[step](r);
@@ -232,7 +336,7 @@ export function allObligations(): Obligation[] {
   for (const op of ['add', 'sub', 'and', 'or', 'xor', 'union'] as const) out.push(tnumBin(op));
   out.push(tnumMulStep(), mulShiftAdd());
   for (const s of ['lshift', 'rshift', 'arshift'] as const) out.push(tnumShift(s));
-  out.push(tnumNeg());
+  out.push(tnumNeg(), tnumStepBound());
   const [mul64, mul32, ...mulLemmas] = mulObligations();
   for (const alu32 of [false, true]) for (const op of ALU_OPS) out.push(op === 'mul' ? (alu32 ? mul32! : mul64!) : alu(op, alu32));
   out.push(...mulLemmas);

@@ -115,15 +115,18 @@ export async function proveAt(z: Z3Handle, ob: Obligation, N: number, timeoutMs:
     for (let i = 0; i < ob.concrete; i++) x.push(Z.BitVec.const(`x${i}`, N));
     const built = ob.build(k, sem, a, x);
     // One query per conjunct of the conclusion: each is far smaller than their conjunction.
+    // The stages come first; once proven they join the premise of the conclusion's queries.
     const deadline = performance.now() + timeoutMs;
     let model: ReturnType<InstanceType<typeof Z.Solver>['model']> | undefined;
-    for (const goal of built.conclusion) {
+    const stages = built.stages ?? [];
+    const goals = [...stages.map((g) => ({ g, known: [] as unknown[] })), ...built.conclusion.map((g) => ({ g, known: stages as unknown[] }))];
+    for (const { g: goal, known } of goals) {
       if (Z.isTrue(goal)) continue;
       const left = Math.floor(deadline - performance.now());
       if (left <= 0) return { width: N, verdict: 'timeout', seconds: secs() };
       const solver = new Z.Solver('QF_BV');
       solver.set('timeout', left);
-      solver.add(built.premise as ZB, Z.Not(goal as ZB));
+      solver.add(built.premise as ZB, ...(known as ZB[]), Z.Not(goal as ZB));
       const res = await solver.check();
       if (res === 'unknown') return { width: N, verdict: 'timeout', seconds: secs() };
       if (res === 'sat') {
@@ -160,7 +163,7 @@ export function replay(ob: Obligation, N: number, a: Reg<bigint>[], x: bigint[],
     abstract: a.map(hexReg),
     concrete: x.map((v) => '0x' + v.toString(16)),
     outputs,
-    replayed: built.premise && !built.conclusion.every((c) => c),
+    replayed: built.premise && !(built.stages ?? []).concat(built.conclusion).every((c) => c),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadZ3, proveAt, selectObligations, type Patch, type Z3Handle } from '../../src/smt/index.js';
-import type { Kernel, Reg, Tnum } from '../../src/verifier/domains/index.js';
+import { HALF_FIELDS, REG_FIELDS, copyReg, type Kernel, type Reg, type Tnum } from '../../src/verifier/domains/index.js';
 
 let z: Z3Handle;
 beforeAll(async () => { z = await loadZ3(); });
@@ -168,6 +168,55 @@ const MUTANTS: Mutant[] = [
         const t = k.t.bswap(d, (bits64 * k.N) / 64);
         d.value = t.value; d.mask = t.mask;
         return d;
+      };
+    },
+  },
+  {
+    // Found by the tnum.step lemma (only a step that overshoots a member can make the check unsound).
+    name: 'tnum_step smearing all of d instead of its non-mask bits (skips members)',
+    obligation: 'tnum.step',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const { n } = k;
+      k.t = {
+        ...k.t,
+        step: (a: Tnum<T>, z: T) => {
+          const tmax = n.or(a.value, a.mask);
+          const d = n.sub(z, a.value);
+          let sm = d;
+          for (let i = 1; i < n.w; i *= 2) sm = n.or(sm, n.lshrk(sm, i));
+          const next = n.or(a.value, n.and(n.add(n.or(sm, n.not(a.mask)), n.one), a.mask));
+          return n.ite(n.uge(z, tmax), tmax, n.ite(n.ult(z, a.value), a.value, next));
+        },
+      };
+    },
+  },
+  {
+    // Proven assuming the tnum.step lemma: the planted check trusts the first search alone.
+    name: 'single-value check taking the first member above umin as the only one (second search skipped)',
+    obligation: 'sync.single_value',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const { A, n, h } = k;
+      k.reg64SingleValue = (r: Reg<T>) => {
+        const next = k.t.step(r, r.umin);
+        const wrong = A.and(A.not(n.eq(n.and(r.umin, n.not(r.mask)), r.value)), n.ule(next, r.umax));
+        const c = copyReg(r);
+        k.markKnown(c, next);
+        for (const f of REG_FIELDS) r[f] = (HALF_FIELDS.has(f) ? h : n).ite(wrong, c[f], r[f]);
+      };
+    },
+  },
+  {
+    // Proven with the single-value step assumed (sync.single_value): the bug before it is found
+    // in the stages (the state the step receives).
+    name: 'lsh64 unsigned bounds without the check for bits shifted out',
+    obligation: 'alu64.lsh',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const orig = k.lsh64;
+      k.lsh64 = (d, s) => {
+        const umin = k.n.shl(d.umin, s.umin), umax = k.n.shl(d.umax, s.umax);
+        const update = k.updateRegBounds;
+        k.updateRegBounds = (r) => { r.umin = umin; r.umax = umax; update(r); };
+        try { orig(d, s); } finally { k.updateRegBounds = update; }
       };
     },
   },

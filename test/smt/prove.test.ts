@@ -3,7 +3,7 @@
  * proofs/README.md for its table and times):
  * - every operator obligation at width 8 (register 8 bits, subregister 4; the same generic code as
  *   at 64 bits), the multiplication's lemmas included;
- * - at 64 bits: the sync lemmas (but the single-value check, minutes at 64: width 8 above), the tnum operators but add/sub (these need ~15 s each), the
+ * - at 64 bits: the sync lemmas, the tnum operators but add/sub (these need ~15 s each), the
  *   tnum_mul inductive step and its arithmetic lemma, the whole ALU multiplications (assuming their
  *   range lemmas, which `bpflab prove` proves at 64 bits) and the cheapest of those lemmas
  *   (MUL_IN_CI), the optimality of the tnum operators, every

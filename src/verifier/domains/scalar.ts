@@ -10,7 +10,6 @@
  */
 import type { BVx } from './algebra.js';
 import type { Kernel } from './kernel.js';
-import { smear } from './tnum.js';
 
 export interface Reg<T> {
   value: T;
@@ -146,30 +145,19 @@ export function reg64SingleValue<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   const { A, n } = k;
   // Even a constant tnum goes through (its value is then tmax): ranges that exclude it become it.
   const tmax = n.or(r.value, r.mask);
-  const next = tnumStep(k, r, r.umin);
+  const next = k.t.step(r, r.umin);
   const uminIn = n.eq(n.and(r.umin, n.not(r.mask)), r.value);
   const onlyUmin = A.and(uminIn, n.ugt(next, r.umax));
   const onlyTmax = A.and(A.not(uminIn), n.eq(next, tmax));
   // (running, the second step is needed only when the first lands inside the range)
   const inside = A.and(A.not(uminIn), n.ule(next, r.umax));
-  const onlyNext = A.known(inside) === false ? inside : A.and(inside, n.ugt(tnumStep(k, r, next), r.umax));
+  const onlyNext = A.known(inside) === false ? inside : A.and(inside, n.ugt(k.t.step(r, next), r.umax));
   const single = A.or(onlyUmin, onlyTmax, onlyNext);
   if (A.known(single) === false) return;
   const c = copyReg(r);
   markKnown(k, c, n.ite(onlyUmin, r.umin, n.ite(onlyTmax, tmax, next)));
   assignReg(r, selectReg(k, single, c, r));
 }
-
-/** tnum_step: the smallest member of r's tnum above z (its largest member when z is at or above it). */
-function tnumStep<T, B>(k: Kernel<T, B>, r: Reg<T>, z: T): T {
-  const { n } = k;
-  const tmax = n.or(r.value, r.mask);
-  const d = n.sub(z, r.value);
-  const filled = n.or(n.or(d, smear(k.A, n, n.and(d, n.not(r.mask)))), n.not(r.mask));
-  const step = n.or(r.value, n.and(n.add(filled, n.one), r.mask));
-  return n.ite(n.uge(z, tmax), tmax, n.ite(n.ult(z, r.value), r.value, step));
-}
-
 
 export function updateRegBounds<T, B>(k: Kernel<T, B>, r: Reg<T>): void {
   k.updateReg32Bounds(r);

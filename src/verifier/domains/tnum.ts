@@ -41,6 +41,11 @@ export interface TnumOps<T, B> {
    * a byte is w / 8 bits (8 at w = 64).
    */
   bswap(a: Tnum<T>, bits: number): Tnum<T>;
+  /**
+   * tnum_step (6.18.y): the smallest member of a above z; a's largest member when z is at or
+   * above it, its smallest when z is below it.
+   */
+  step(a: Tnum<T>, z: T): T;
   /** Keep the low `bytes` bytes (scaled: bytes * w / 64 * 8 bits when w < 64). */
   cast(a: Tnum<T>, bits: number): Tnum<T>;
   isConst(a: Tnum<T>): B;
@@ -170,6 +175,16 @@ export function tnumOps<T, B>(A: Algebra<T, B>, n: BVx<T, B>): TnumOps<T, B> {
     bswap(a, bits) {
       const low = t.cast(a, bits);
       return TN(byteSwap(n, low.value, bits, w / 8), byteSwap(n, low.mask, bits, w / 8));
+    },
+    // Members are value + s for the submasks s of mask, so "above z" is s > d = z - value:
+    // increment d within the mask (non-mask positions filled with 1 so the carry ripples through
+    // them, and every position below d's highest non-mask 1 too, so that bit cannot trap it).
+    step(a, z) {
+      const tmax = n.or(a.value, a.mask);
+      const d = n.sub(z, a.value);
+      const filled = n.or(n.or(d, smear(A, n, n.and(d, n.not(a.mask)))), n.not(a.mask));
+      const next = n.or(a.value, n.and(n.add(filled, n.one), a.mask));
+      return n.ite(n.uge(z, tmax), tmax, n.ite(n.ult(z, a.value), a.value, next));
     },
     cast(a, bits) {
       if (bits >= w) return a;
