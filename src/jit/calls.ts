@@ -7,8 +7,9 @@
  */
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
+import { BPF_MAX_TIMED_LOOPS } from '../runtime/may-goto.js';
 import { MAX_FRAMES, STACK_SIZE } from '../runtime/memory.js';
-import { REGS, SCRATCH, TRAP } from './layout.js';
+import { REGS, SCRATCH, STACKS, TRAP } from './layout.js';
 import type { PromotedSlot } from './memory.js';
 import { plantedJitBugs } from './planted.js';
 import { Op, type Code } from './wasm/index.js';
@@ -52,6 +53,37 @@ export function emitTrap(x: CallEnv, kind: number, pc: number, arg: number | (()
   x.c.i32(kind).i32(pc);
   if (typeof arg === 'number') x.c.i32(arg); else arg();
   x.c.i32(x.prog).call(x.imp.trap);
+}
+
+/**
+ * A function's entry: its frame's stack bottom in linear memory, may_goto's count as the kernel's
+ * prologue sets it (the timestamp local starts at 0 as every wasm local), the promoted slots.
+ */
+export function emitPrologue(x: CallEnv, mayGoto: MayGotoLocals | null): void {
+  x.c.get(x.depth).i32(STACK_SIZE).op(Op.i32_mul).i32(STACKS).op(Op.i32_add).set(x.sb);
+  if (mayGoto) x.c.i32(BPF_MAX_TIMED_LOOPS).set(mayGoto.count);
+  emitLoadSlots(x);
+}
+
+/**
+ * Charges `n` instructions starting at pc to the step budget (checked mode); when fewer remain,
+ * the trap import reports the VM's step_limit at the instruction the budget runs out on (it is
+ * given the steps that were left).
+ */
+export function emitCharge(x: CallEnv, budget: number, pc: number, n: number): void {
+  const c = x.c;
+  c.gget(budget).i32(n).op(Op.i32_sub).tee(x.t32).gset(budget);
+  c.get(x.t32).i32(0).op(Op.i32_lt_s).if_();
+  emitTrap(x, TRAP.STEP_LIMIT, pc, () => { c.get(x.t32).i32(n).op(Op.i32_add); });
+  c.end();
+}
+
+/** Execution runs from this subprogram into the next one's code: same frame, same registers (what the VM does). */
+export function emitFallInto(x: CallEnv, pc: number): void {
+  emitCheckFp(x, pc);
+  emitFlushSlots(x);
+  emitPushFrame(x);
+  x.c.returnCall(x.funcIndexOfPc(pc));
 }
 
 /** Loads the promoted slots from the frame's bytes (function entry: a tail-call target continues its caller's frame). */

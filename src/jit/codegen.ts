@@ -15,14 +15,12 @@ import type { Program } from '../isa/program.js';
 import { emitAlu } from './alu.js';
 import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
 import { emitCondition } from './jumps.js';
-import { STACKS, TRAP } from './layout.js';
-import { BPF_MAX_TIMED_LOOPS } from '../runtime/may-goto.js';
+import { TRAP } from './layout.js';
 import { ATOMIC_KINDS } from '../runtime/access.js';
 import { emitAtomic, emitLdAbs, emitLoad, emitStore, promotableSlots, type JitMode, type MemCtx, type PromotedSlot } from './memory.js';
-import { emitCall, emitCheckFp, emitExit, emitFlushSlots, emitLoadSlots, emitMayGoto, emitPushFrame, emitTrap, type CallEnv, type MayGotoLocals } from './calls.js';
+import { emitCall, emitCharge, emitExit, emitFallInto, emitMayGoto, emitPrologue, emitTrap, type CallEnv, type MayGotoLocals } from './calls.js';
 import { emitStructured } from './structure.js';
 import { Code, I32, I64, ModuleBuilder, Op, type ValType } from './wasm/index.js';
-import { STACK_SIZE } from '../runtime/memory.js';
 
 export const FN_PARAMS: readonly ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32];
 export const FN_RESULTS: readonly ValType[] = [I64, I64, I64, I64, I64, I64];
@@ -155,8 +153,6 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
   if (o.mode === 'trusted' && fpStatic) for (const s of promotableSlots(insns, sp.start, sp.end)) slots.set(s.slot, { local: c.local(I64), uniform: s.uniform });
   const mc: MemCtx = { c, mode: o.mode, reg, t64, a64, t32, e32, sb, fpStatic, slots, imports: F.imp };
   const alu = { reg, t64, u64, t32, u32 };
-  // stack bottom of this frame in linear memory
-  c.get(DEPTH).i32(STACK_SIZE).op(Op.i32_mul).i32(STACKS).op(Op.i32_add).set(sb);
   const x: CallEnv = {
     c, reg, t32, depth: DEPTH, sb, imp: F.imp, depthMax: F.depthMax, fnType: F.fnType, fpHi0: o.fpHi0, prog: F.prog,
     fpStatic, slots, funcIndexOfPc: F.funcIndexOfPc,
@@ -167,19 +163,12 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     if (isMayGoto(insns[pc]!) && insns[pc]!.off !== 0) { mayGoto = { count: c.local(I32), stamp: c.local(I64), taken: c.local(I32) }; break; }
     if (insns[pc]!.code === op.BPF_LD_IMM64) pc++;
   }
-  if (mayGoto) c.i32(BPF_MAX_TIMED_LOOPS).set(mayGoto.count);
-  // promoted slots start from the frame's bytes (a tail-call target continues its caller's frame)
-  emitLoadSlots(x);
+  // stack bottom, may_goto's count, promoted slots from the frame's bytes (a tail-call target continues its caller's frame)
+  emitPrologue(x, mayGoto);
 
   const trap = (kind: number, pc: number, arg: number | (() => void)) => emitTrap(x, kind, pc, arg);
   /** Charges `n` instructions starting at pc to the budget. */
-  const charge = (pc: number, n: number) => {
-    if (!o.countSteps || n <= 0) return;
-    c.gget(F.budget).i32(n).op(Op.i32_sub).tee(t32).gset(F.budget);
-    c.get(t32).i32(0).op(Op.i32_lt_s).if_();
-    trap(TRAP.STEP_LIMIT, pc, () => { c.get(t32).i32(n).op(Op.i32_add); });
-    c.end();
-  };
+  const charge = (pc: number, n: number) => { if (o.countSteps && n > 0) emitCharge(x, F.budget, pc, n); };
 
   const emitInsn = (pc: number): void => {
     const ins = insns[pc]!;
@@ -241,10 +230,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     offEnd(b) {
       if (b.start < insns.length) {
         // runs into the next subprogram's code: same frame, same registers (what the VM does)
-        emitCheckFp(x, b.start);
-        emitFlushSlots(x);
-        emitPushFrame(x);
-        c.returnCall(F.funcIndexOfPc(b.start));
+        emitFallInto(x, b.start);
         return;
       }
       charge(b.start, 1);

@@ -23,12 +23,13 @@
  * never escapes), and the runtime's mayGoto import returns timedMayGotoCheck's count and leaves its
  * new timestamp in SCRATCH (runtime.ts).
  */
-import { emitCall, emitExit, emitMayGoto, TAIL_CALL_HELPER, type CallEnv, type MayGotoLocals } from '../jit/calls.js';
+import { emitCall, emitCharge, emitExit, emitFallInto, emitMayGoto, emitPrologue, TAIL_CALL_HELPER, type CallEnv, type MayGotoLocals } from '../jit/calls.js';
 import { REGS, SCRATCH, STACKS, TRAP } from '../jit/layout.js';
 import type { PromotedSlot } from '../jit/memory.js';
 import { Code, I32, I64 } from '../jit/wasm/index.js';
 import { insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
+import { BPF_MAX_TIMED_LOOPS } from '../runtime/may-goto.js';
 import { MAX_FRAMES, Memory, STACK_SIZE } from '../runtime/memory.js';
 import type { Obligation } from './obligation.js';
 import { jitObligation } from './jit-templates.js';
@@ -340,6 +341,90 @@ function mayGotoTemplate(): Obligation {
   });
 }
 
+/**
+ * A function's prologue: the frame's stack bottom is where the runtime binds the VM's stack region
+ * of that depth (runtime.ts: STACKS + depth * STACK_SIZE), may_goto's count starts at
+ * BPF_MAX_TIMED_LOOPS (the VM's enterFrame; its timestamp local starts at 0, as every wasm local),
+ * and promoted slots hold the frame's bytes.
+ */
+function prologueTemplate(): Obligation {
+  return jitObligation('jit.prologue', (Z) => {
+    const f = frame(true, [{ slot: 62, uniform: null }, { slot: 61, uniform: { shift: 0, size: 4 } }], true);
+    emitPrologue(f.x, f.mg!);
+    const r = run(Z, f, new Map(), new Map([[f.x.sb, { type: 'i32', v: Z.BitVec.const('sb_before', 32) }]]));
+    const sb = bv(Z, STACKS, 32).add(r.depth.mul(bv(Z, STACK_SIZE, 32)));
+    const goals: ZB[] = [
+      Z.Not(r.after(f.x.sb).eq(sb)),
+      Z.Not(r.after(f.mg!.count).eq(bv(Z, BPF_MAX_TIMED_LOOPS, 32))),
+      ...r.regs.map((x, i) => Z.Not(r.after(i).eq(x))),
+      r.s.trap,
+    ];
+    f.slots.forEach((sl) => {
+      const v = load64(Z, r.mem0, sb.add(bv(Z, 8 * sl.slot, 32)));
+      goals.push(Z.Not(r.after(sl.local).eq(sl.size === 8 ? v : v.extract(8 * sl.size - 1, 0).zeroExt(64 - 8 * sl.size))));
+    });
+    return goals;
+  });
+}
+
+/**
+ * The step budget (checked mode): with B >= 0 steps left, a segment of n instructions traps
+ * exactly when B < n, telling the trap import the B steps left (the VM stops at the segment's
+ * (B+1)-th instruction; runtime.ts stepPc names it), and otherwise leaves B - n.
+ */
+function chargeTemplate(): Obligation {
+  return jitObligation('jit.charge', (Z) => {
+    const goals: ZB[] = [];
+    const BUDGET = 1;
+    for (const n of [1, 3, 4096]) {
+      const f = frame(true);
+      emitCharge(f.x, BUDGET, PC, n);
+      const B: ZT = Z.BitVec.const('budget', 32);
+      const r = run(Z, f, new Map([[TRAP_FN, trapModel(Z)]]), new Map(), new Map([[BUDGET, { type: 'i32', v: B }]]));
+      const p = B.sge(bv(Z, 0, 32));
+      const out = B.slt(bv(Z, n, 32));
+      const traps = r.ws.calls.filter((c) => c.fn === TRAP_FN);
+      if (traps.length !== 1) throw new Error('jit.charge: one trap expected in the code');
+      const t = traps[0]!;
+      goals.push(
+        Z.And(p, Z.Not(r.s.fault.eq(out))),
+        Z.And(p, t.guard, Z.Not(Z.And(t.args[0]!.eq(bv(Z, TRAP.STEP_LIMIT, 32)), t.args[1]!.eq(bv(Z, PC, 32)), t.args[2]!.eq(B), t.args[3]!.eq(bv(Z, PROG, 32))))),
+        Z.And(p, r.s.live, Z.Not(r.s.globals.get(BUDGET)!.v.eq(B.sub(bv(Z, n, 32))))),
+        ...r.regs.map((x, i) => Z.And(p, r.s.live, Z.Not(r.after(i).eq(x)))),
+        r.s.trap,
+      );
+    }
+    return goals;
+  });
+}
+
+/** Running off a subprogram's end into the next one's code: that function continues this frame with the same registers. */
+function fallIntoTemplate(fpStatic: boolean): Obligation {
+  return jitObligation(`jit.fall_into${fpStatic ? '' : '.fp'}`, (Z) => {
+    const f = frame(fpStatic, fpStatic ? [{ slot: 62, uniform: null }, { slot: 59, uniform: { shift: 0, size: 1 } }] : []);
+    const next = PC + 1;
+    emitFallInto(f.x, next);
+    const sig = { params: [...Array<'i64'>(11).fill('i64'), 'i32' as const], results: Array<'i64'>(6).fill('i64'), effect: () => ({ results: [] }) };
+    const r = run(Z, f, new Map<number, ImportModel>([[TRAP_FN, trapModel(Z)], [FUNC_BASE + next, sig]]));
+    const exits = r.ws.exits;
+    if (exits.length !== 1 || exits[0]!.kind !== 'return_call' || exits[0]!.fn !== FUNC_BASE + next) throw new Error('fall_into: one return_call of the next subprogram expected');
+    const e = exits[0]!;
+    const jitFp = bv(Z, (BigInt(FP_HI0 >>> 0) << 32n) | BigInt(STACK_SIZE), 64).add(r.depth.zeroExt(32).shl(bv(Z, 40, 64)));
+    const moved = fpStatic ? Z.Bool.val(false) : Z.Not(r.regs[10]!.eq(jitFp));
+    const p = r.premise;
+    const goals: ZB[] = [
+      Z.And(p, Z.Not(e.guard.eq(Z.Not(moved)))),
+      Z.And(p, Z.Not(e.state.fault.eq(moved))),
+      // refused only where r10 is not the VM's frame pointer
+      Z.And(p, moved, r.regs[10]!.eq(vmFramePointer(Z, r.depth))),
+      ...e.values.map((v, i) => Z.And(p, e.guard, Z.Not(v.v.eq(i <= 10 ? r.regs[i]! : r.depth)))),
+      Z.And(p, e.guard, Z.Not((e.state.mem.select(r.q) as unknown as ZT).eq(r.flushed.select(r.q) as unknown as ZT))),
+      e.state.trap, r.s.live,
+    ];
+    return goals;
+  });
+}
+
 export function callObligations(): Obligation[] {
   return [
     helperTemplate('jit.call.helper', 'helper', true),
@@ -350,5 +435,9 @@ export function callObligations(): Obligation[] {
     localCallTemplate(),
     exitTemplate(),
     mayGotoTemplate(),
+    prologueTemplate(),
+    chargeTemplate(),
+    fallIntoTemplate(true),
+    fallIntoTemplate(false),
   ];
 }
