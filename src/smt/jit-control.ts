@@ -13,6 +13,7 @@
  * off the laid-out code (the final `unreachable`).
  */
 import { assemble } from '../isa/asm/index.js';
+import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { buildCfg } from '../jit/cfg.js';
 import { emitStructured } from '../jit/structure.js';
@@ -92,14 +93,14 @@ export const CONTROL_SHAPES: Record<string, string> = {
 };
 
 /**
- * The layout of `shape` with probes: E (expected pc) checked at every block entry, set from the
- * VM's decoder at every block's end. Returns the negated goals.
+ * The layout of subprogram `index` of `insns` with probes: E (the expected pc) checked at every
+ * block entry, set from the VM's decoder at every block's end. Returns the negated goals and the
+ * layout's kind.
  */
-function controlGoals(Z: Z3Ctx, name: string, text: string): ZB[] {
-  const insns = assemble(text).insns;
-  const program = { name: 'cf', section: '', type: 'socket_filter' as const, insns, maps: [], license: 'GPL' };
+export function layoutGoals(Z: Z3Ctx, insns: readonly Insn[], index = 0): { goals: ZB[]; kind: 'structured' | 'dispatch' } {
+  const program = { name: 'cf', section: '', type: 'socket_filter' as const, insns: [...insns], maps: [], license: 'GPL' };
   const D = decodeProgram(program, 22);
-  const sp = buildCfg(insns).subprogs[0]!;
+  const sp = buildCfg(insns).subprogs[index]!;
   const c = new Code(0);
   const types: ('i32' | 'i64')[] = [];
   const E = c.local(I32), V = c.local(I32);
@@ -137,13 +138,18 @@ function controlGoals(Z: Z3Ctx, name: string, text: string): ZB[] {
   ]);
   const ws = new WasmSymbolic(Z, { imports, loopBound: LOOP_BOUND });
   const s = ws.run(c.w.view(), ws.state(new Map([[E, { type: 'i32', v: Z.BitVec.val(sp.start, 32) }]])), (i) => types[i]!);
-  if ((name === 'irreducible') !== (layout.kind === 'dispatch')) throw new Error(`control-flow shape ${name} laid out as ${layout.kind}`);
   // every block reachable in the graph is entered by the explored code (the probes saw them all)
   const missed = layout.order.map((b) => sp.blocks[b]!.start).filter((pc) => !entered.has(pc));
   if (missed.length) throw new Error(`control-flow probe: blocks at ${missed.join(', ')} never entered`);
-  return [...bad, s.trap, ...ws.exits.map((x) => x.state.trap)];
+  return { goals: [...bad, s.trap, ...ws.exits.map((x) => x.state.trap)], kind: layout.kind };
+}
+
+function shapeGoals(Z: Z3Ctx, name: string, text: string): ZB[] {
+  const { goals, kind } = layoutGoals(Z, assemble(text).insns);
+  if ((name === 'irreducible') !== (kind === 'dispatch')) throw new Error(`control-flow shape ${name} laid out as ${kind}`);
+  return goals;
 }
 
 export function controlObligations(): Obligation[] {
-  return Object.entries(CONTROL_SHAPES).map(([name, text]) => jitObligation(`jit.cf.${name}`, (Z) => controlGoals(Z, name, text)));
+  return Object.entries(CONTROL_SHAPES).map(([name, text]) => jitObligation(`jit.cf.${name}`, (Z) => shapeGoals(Z, name, text)));
 }
