@@ -9,7 +9,7 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { BPF_MAX_TIMED_LOOPS } from '../runtime/may-goto.js';
 import { MAX_FRAMES, STACK_SIZE } from '../runtime/memory.js';
-import { REGS, SCRATCH, STACKS, TRAP } from './layout.js';
+import { HANDOFF, REGS, SCRATCH, STACKS, TRAP } from './layout.js';
 import type { PromotedSlot } from './memory.js';
 import { plantedJitBugs } from './planted.js';
 import { Op, type Code } from './wasm/index.js';
@@ -57,11 +57,22 @@ export function emitTrap(x: CallEnv, kind: number, pc: number, arg: number | (()
 
 /**
  * A function's entry: its frame's stack bottom in linear memory, may_goto's count as the kernel's
- * prologue sets it (the timestamp local starts at 0 as every wasm local), the promoted slots.
+ * prologue sets it (the timestamp local starts at 0 as every wasm local), the promoted slots. A
+ * function that execution can run into from the previous subprogram (`fallTarget`) continues that
+ * frame: when the previous one handed its may_goto state over (HANDOFF's flag), it takes it.
  */
-export function emitPrologue(x: CallEnv, mayGoto: MayGotoLocals | null): void {
-  x.c.get(x.depth).i32(STACK_SIZE).op(Op.i32_mul).i32(STACKS).op(Op.i32_add).set(x.sb);
-  if (mayGoto) x.c.i32(BPF_MAX_TIMED_LOOPS).set(mayGoto.count);
+export function emitPrologue(x: CallEnv, mayGoto: MayGotoLocals | null, fallTarget = false): void {
+  const c = x.c;
+  c.get(x.depth).i32(STACK_SIZE).op(Op.i32_mul).i32(STACKS).op(Op.i32_add).set(x.sb);
+  if (mayGoto && fallTarget) {
+    c.i32(0).mem(Op.i32_load, 2, HANDOFF).if_();
+    c.i32(0).mem(Op.i32_load, 2, HANDOFF + 4).set(mayGoto.count);
+    c.i32(0).mem(Op.i64_load, 3, HANDOFF + 8).set(mayGoto.stamp);
+    c.else_();
+    c.i32(BPF_MAX_TIMED_LOOPS).set(mayGoto.count);
+    c.end();
+  } else if (mayGoto) c.i32(BPF_MAX_TIMED_LOOPS).set(mayGoto.count);
+  if (fallTarget) c.i32(0).i32(0).mem(Op.i32_store, 2, HANDOFF); // consumed (or not handed: a fresh frame's state)
   emitLoadSlots(x);
 }
 
@@ -78,10 +89,19 @@ export function emitCharge(x: CallEnv, budget: number, pc: number, n: number): v
   c.end();
 }
 
-/** Execution runs from this subprogram into the next one's code: same frame, same registers (what the VM does). */
-export function emitFallInto(x: CallEnv, pc: number): void {
+/**
+ * Execution runs from this subprogram into the next one's code: same frame, same registers and
+ * may_goto state (what the VM does). A function without may_goto locals hands nothing over: its
+ * frame's state is still the fresh one the next function starts from.
+ */
+export function emitFallInto(x: CallEnv, pc: number, mayGoto: MayGotoLocals | null = null): void {
   emitCheckFp(x, pc);
   emitFlushSlots(x);
+  if (mayGoto) {
+    x.c.i32(0).i32(1).mem(Op.i32_store, 2, HANDOFF);
+    x.c.i32(0).get(mayGoto.count).mem(Op.i32_store, 2, HANDOFF + 4);
+    x.c.i32(0).get(mayGoto.stamp).mem(Op.i64_store, 3, HANDOFF + 8);
+  }
   emitPushFrame(x);
   x.c.returnCall(x.funcIndexOfPc(pc));
 }

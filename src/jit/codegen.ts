@@ -121,6 +121,8 @@ export function generateModule(programs: readonly Program[], o: CodegenOptions):
       layouts.push(emitFunction(sp, code, insns, o, {
         imp, budget, depthMax, fnType, pseudoGlobal, prog: pi,
         funcIndexOfPc: (pc) => funcs[cfg.subprogAt.get(pc)!]!.index,
+        // execution can run into this subprogram off the previous one's end (unverified code)
+        fallTarget: i > 0 && cfg.subprogs[i - 1]!.blocks.some((b) => b.term.kind === 'off_end'),
       }));
       m.exportFunc(`f${pi}_${i}`, index);
     });
@@ -138,6 +140,8 @@ interface FnEnv {
   /** Index of the program in the batch (passed to the helper and trap imports). */
   prog: number;
   funcIndexOfPc: (pc: number) => number;
+  /** Execution can run into this function's subprogram from the previous one (the frame continues). */
+  fallTarget: boolean;
 }
 
 function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOptions, F: FnEnv): 'structured' | 'dispatch' {
@@ -157,14 +161,17 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     c, reg, t32, depth: DEPTH, sb, imp: F.imp, depthMax: F.depthMax, fnType: F.fnType, fpHi0: o.fpHi0, prog: F.prog,
     fpStatic, slots, funcIndexOfPc: F.funcIndexOfPc,
   };
-  // may_goto's hidden slots of this frame (runtime/may-goto.ts): locals, set as the kernel's prologue sets them
-  let mayGoto: MayGotoLocals | null = null;
+  // may_goto's hidden slots of this frame (runtime/may-goto.ts): locals, set as the kernel's prologue
+  // sets them; also kept by a function that passes a continued frame on to the next subprogram
+  let hasMayGoto = false;
   for (let pc = sp.start; pc < sp.end; pc++) {
-    if (isMayGoto(insns[pc]!) && insns[pc]!.off !== 0) { mayGoto = { count: c.local(I32), stamp: c.local(I64), taken: c.local(I32) }; break; }
+    if (isMayGoto(insns[pc]!) && insns[pc]!.off !== 0) { hasMayGoto = true; break; }
     if (insns[pc]!.code === op.BPF_LD_IMM64) pc++;
   }
-  // stack bottom, may_goto's count, promoted slots from the frame's bytes (a tail-call target continues its caller's frame)
-  emitPrologue(x, mayGoto);
+  const fallsOut = sp.blocks.some((b) => b.term.kind === 'off_end' && b.start < insns.length);
+  const mayGoto: MayGotoLocals | null = hasMayGoto || (F.fallTarget && fallsOut) ? { count: c.local(I32), stamp: c.local(I64), taken: c.local(I32) } : null;
+  // stack bottom, may_goto's state, promoted slots from the frame's bytes (a tail-call target continues its caller's frame)
+  emitPrologue(x, mayGoto, F.fallTarget);
 
   const trap = (kind: number, pc: number, arg: number | (() => void)) => emitTrap(x, kind, pc, arg);
   /** Charges `n` instructions starting at pc to the budget. */
@@ -230,7 +237,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     offEnd(b) {
       if (b.start < insns.length) {
         // runs into the next subprogram's code: same frame, same registers (what the VM does)
-        emitFallInto(x, b.start);
+        emitFallInto(x, b.start, mayGoto);
         return;
       }
       charge(b.start, 1);

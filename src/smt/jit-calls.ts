@@ -24,7 +24,7 @@
  * new timestamp in SCRATCH (runtime.ts).
  */
 import { emitCall, emitCharge, emitExit, emitFallInto, emitMayGoto, emitPrologue, TAIL_CALL_HELPER, type CallEnv, type MayGotoLocals } from '../jit/calls.js';
-import { REGS, SCRATCH, STACKS, TRAP } from '../jit/layout.js';
+import { HANDOFF, REGS, SCRATCH, STACKS, TRAP } from '../jit/layout.js';
 import type { PromotedSlot } from '../jit/memory.js';
 import { Code, I32, I64 } from '../jit/wasm/index.js';
 import { insn } from '../isa/insn.js';
@@ -347,15 +347,22 @@ function mayGotoTemplate(): Obligation {
  * BPF_MAX_TIMED_LOOPS (the VM's enterFrame; its timestamp local starts at 0, as every wasm local),
  * and promoted slots hold the frame's bytes.
  */
-function prologueTemplate(): Obligation {
-  return jitObligation('jit.prologue', (Z) => {
+function prologueTemplate(fallTarget: boolean): Obligation {
+  return jitObligation(`jit.prologue${fallTarget ? '.fall' : ''}`, (Z) => {
     const f = frame(true, [{ slot: 62, uniform: null }, { slot: 61, uniform: { shift: 0, size: 4 } }], true);
-    emitPrologue(f.x, f.mg!);
-    const r = run(Z, f, new Map(), new Map([[f.x.sb, { type: 'i32', v: Z.BitVec.const('sb_before', 32) }]]));
+    const g = f.mg!;
+    emitPrologue(f.x, g, fallTarget);
+    // every local but the parameters starts at 0 in WebAssembly
+    const r = run(Z, f, new Map(), new Map([[f.x.sb, { type: 'i32', v: Z.BitVec.const('sb_before', 32) }], [g.stamp, { type: 'i64', v: bv(Z, 0, 64) }]]));
     const sb = bv(Z, STACKS, 32).add(r.depth.mul(bv(Z, STACK_SIZE, 32)));
+    const load32 = (m: Arr, at: number): ZT => load64(Z, m, at).extract(31, 0);
+    // a frame continued from the previous subprogram (HANDOFF's flag set) keeps its may_goto state
+    const handed = fallTarget ? Z.Not(load32(r.mem0, HANDOFF).eq(bv(Z, 0, 32))) : Z.Bool.val(false);
     const goals: ZB[] = [
       Z.Not(r.after(f.x.sb).eq(sb)),
-      Z.Not(r.after(f.mg!.count).eq(bv(Z, BPF_MAX_TIMED_LOOPS, 32))),
+      Z.Not(r.after(g.count).eq(Z.If(handed, load32(r.mem0, HANDOFF + 4), bv(Z, BPF_MAX_TIMED_LOOPS, 32)) as ZT)),
+      Z.Not(r.after(g.stamp).eq(Z.If(handed, load64(Z, r.mem0, HANDOFF + 8), bv(Z, 0, 64)) as ZT)),
+      Z.Not((r.s.mem.select(r.q) as unknown as ZT).eq((fallTarget ? storeBytes(Z, r.mem0, bv(Z, HANDOFF, 32), bv(Z, 0, 32), 4) : r.mem0).select(r.q) as unknown as ZT)),
       ...r.regs.map((x, i) => Z.Not(r.after(i).eq(x))),
       r.s.trap,
     ];
@@ -398,19 +405,31 @@ function chargeTemplate(): Obligation {
   });
 }
 
-/** Running off a subprogram's end into the next one's code: that function continues this frame with the same registers. */
+/**
+ * Running off a subprogram's end into the next one's code: that function continues this frame with
+ * the same registers, and (the function keeping may_goto state) the count and timestamp handed
+ * over in HANDOFF, which jit.prologue.fall takes.
+ */
 function fallIntoTemplate(fpStatic: boolean): Obligation {
   return jitObligation(`jit.fall_into${fpStatic ? '' : '.fp'}`, (Z) => {
-    const f = frame(fpStatic, fpStatic ? [{ slot: 62, uniform: null }, { slot: 59, uniform: { shift: 0, size: 1 } }] : []);
+    const f = frame(fpStatic, fpStatic ? [{ slot: 62, uniform: null }, { slot: 59, uniform: { shift: 0, size: 1 } }] : [], fpStatic);
     const next = PC + 1;
-    emitFallInto(f.x, next);
+    emitFallInto(f.x, next, f.mg ?? null);
     const sig = { params: [...Array<'i64'>(11).fill('i64'), 'i32' as const], results: Array<'i64'>(6).fill('i64'), effect: () => ({ results: [] }) };
-    const r = run(Z, f, new Map<number, ImportModel>([[TRAP_FN, trapModel(Z)], [FUNC_BASE + next, sig]]));
+    const count: ZT = Z.BitVec.const('count', 32), stamp: ZT = Z.BitVec.const('stamp', 64);
+    const extra = new Map<number, SymValue>(f.mg ? [[f.mg.count, { type: 'i32', v: count }], [f.mg.stamp, { type: 'i64', v: stamp }]] : []);
+    const r = run(Z, f, new Map<number, ImportModel>([[TRAP_FN, trapModel(Z)], [FUNC_BASE + next, sig]]), extra);
     const exits = r.ws.exits;
     if (exits.length !== 1 || exits[0]!.kind !== 'return_call' || exits[0]!.fn !== FUNC_BASE + next) throw new Error('fall_into: one return_call of the next subprogram expected');
     const e = exits[0]!;
     const jitFp = bv(Z, (BigInt(FP_HI0 >>> 0) << 32n) | BigInt(STACK_SIZE), 64).add(r.depth.zeroExt(32).shl(bv(Z, 40, 64)));
     const moved = fpStatic ? Z.Bool.val(false) : Z.Not(r.regs[10]!.eq(jitFp));
+    let mem = r.flushed;
+    if (f.mg) {
+      mem = storeBytes(Z, mem, bv(Z, HANDOFF, 32), bv(Z, 1, 32), 4);
+      mem = storeBytes(Z, mem, bv(Z, HANDOFF + 4, 32), count, 4);
+      mem = storeBytes(Z, mem, bv(Z, HANDOFF + 8, 32), stamp, 8);
+    }
     const p = r.premise;
     const goals: ZB[] = [
       Z.And(p, Z.Not(e.guard.eq(Z.Not(moved)))),
@@ -418,7 +437,7 @@ function fallIntoTemplate(fpStatic: boolean): Obligation {
       // refused only where r10 is not the VM's frame pointer
       Z.And(p, moved, r.regs[10]!.eq(vmFramePointer(Z, r.depth))),
       ...e.values.map((v, i) => Z.And(p, e.guard, Z.Not(v.v.eq(i <= 10 ? r.regs[i]! : r.depth)))),
-      Z.And(p, e.guard, Z.Not((e.state.mem.select(r.q) as unknown as ZT).eq(r.flushed.select(r.q) as unknown as ZT))),
+      Z.And(p, e.guard, Z.Not((e.state.mem.select(r.q) as unknown as ZT).eq(mem.select(r.q) as unknown as ZT))),
       e.state.trap, r.s.live,
     ];
     return goals;
@@ -435,7 +454,8 @@ export function callObligations(): Obligation[] {
     localCallTemplate(),
     exitTemplate(),
     mayGotoTemplate(),
-    prologueTemplate(),
+    prologueTemplate(false),
+    prologueTemplate(true),
     chargeTemplate(),
     fallIntoTemplate(true),
     fallIntoTemplate(false),

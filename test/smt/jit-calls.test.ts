@@ -98,3 +98,18 @@ describe('JIT calls, exit, may_goto and control flow: mutation check', () => {
     }, 300_000);
   }
 });
+
+describe('a JIT bug found on the way: may_goto state when execution runs into the next subprogram', () => {
+  it('the frame continues (VM): the JIT restarted the count in the next subprogram\'s function', () => {
+    // main's may_goto takes one from the count, then execution runs off main into s1 (and in the
+    // second program on into s2, through a function without may_goto); the loop ends at the
+    // second time check on a clock that advances 300 ms per read
+    const direct = 'r0 = 0\ngoto +1\ncall s\nmay_goto pc+1\nr0 += 1000\nr1 = r1\ns: may_goto pc+2\nr0 += 1\ngoto s\nexit';
+    const chain = 'r0 = 0\ngoto +2\ncall s1\ncall s2\nmay_goto pc+1\nr0 += 1000\nr2 = r2\ns1: r1 = r1\ns2: may_goto pc+2\nr0 += 1\ngoto s2\nexit';
+    for (const text of [direct, chain]) {
+      const e = engines({ p: program(text), input: { clock: new Clock({ stepNs: 300_000_000n }) } });
+      expect(e.vm).toBe('0x203e5'); // 1000 + 0xfffd + 0xffff loop iterations
+      expect(e.jit).toEqual([e.vm, e.vm]);
+    }
+  });
+});
