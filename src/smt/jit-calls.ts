@@ -158,8 +158,6 @@ function callee(Z: Z3Ctx, name: string, nargs: number) {
   };
 }
 
-const eq64 = (a: ZT, b: ZT): ZB => a.eq(b);
-
 /**
  * Helper call `call imm` (and kfunc call when `kfunc`): see the file comment. `fpStatic` false:
  * r10 may have moved, and a tail call refuses (TAIL_R10) unless r10 is the frame pointer.
@@ -208,7 +206,7 @@ function helperTemplate(name: string, kind: 'helper' | 'tail' | 'kfunc', fpStati
     if (!fpStatic) goals.push(Z.And(r.premise, Z.Not(hfault), wantsTail, Z.Not(fpOk), regs[10]!.eq(vmFramePointer(Z, depth))));
     // no tail call: falls through with the VM's registers and the callee's memory
     goals.push(Z.And(r.premise, Z.Not(s.live.eq(Z.And(Z.Not(hfault), Z.Not(wantsTail))))));
-    for (let i = 0; i <= 10; i++) goals.push(Z.And(abi, s.live, Z.Not(eq64(r.after(i), vmRegs[i]!))));
+    for (let i = 0; i <= 10; i++) goals.push(Z.And(abi, s.live, Z.Not(r.after(i).eq(vmRegs[i]!))));
     goals.push(Z.And(r.premise, s.live, Z.Not((s.mem.select(q) as unknown as ZT).eq(M.select(q) as unknown as ZT))));
     // promoted slots still hold the frame's bytes
     f.slots.forEach((sl, i) => goals.push(Z.And(abi, s.live, Z.Not(r.after(sl.local).eq(r.slotVals[i]!)))));
@@ -217,7 +215,7 @@ function helperTemplate(name: string, kind: 'helper' | 'tail' | 'kfunc', fpStati
       goals.push(Z.And(r.premise, Z.Not(tail.guard.eq(Z.And(Z.Not(hfault), wantsTail, fpOk)))));
       if (tail.fn !== FN_TYPE) throw new Error(`${name}: tail call through type ${tail.fn}`);
       goals.push(Z.And(r.premise, tail.guard, Z.Not(tail.index!.eq(res))));
-      for (let i = 0; i <= 10; i++) goals.push(Z.And(abi, tail.guard, Z.Not(eq64(tail.values[i]!.v, vmRegs[i]!))));
+      for (let i = 0; i <= 10; i++) goals.push(Z.And(abi, tail.guard, Z.Not(tail.values[i]!.v.eq(vmRegs[i]!))));
       goals.push(Z.And(r.premise, tail.guard, Z.Not(tail.values[11]!.v.eq(depth))));
       goals.push(Z.And(r.premise, tail.guard, Z.Not((tail.state.mem.select(q) as unknown as ZT).eq(M.select(q) as unknown as ZT))));
       goals.push(tail.state.trap);
