@@ -84,7 +84,7 @@ export function emitPrologue(x: CallEnv, mayGoto: MayGotoLocals | null, fallTarg
 export function emitCharge(x: CallEnv, budget: number, pc: number, n: number): void {
   const c = x.c;
   c.gget(budget).i32(n).op(Op.i32_sub).tee(x.t32).gset(budget);
-  c.get(x.t32).i32(0).op(Op.i32_lt_s).if_();
+  c.get(x.t32).i32(0).op(plantedJitBugs.stepBudgetOffByOne ? Op.i32_le_s : Op.i32_lt_s).if_();
   emitTrap(x, TRAP.STEP_LIMIT, pc, () => { c.get(x.t32).i32(n).op(Op.i32_add); });
   c.end();
 }
@@ -168,7 +168,7 @@ export function emitCall(x: CallEnv, ins: Insn, pc: number): void {
     c.end();
     for (let r = 0; r <= 9; r++) c.get(x.reg[r]!);
     // callee's r10: top of the next frame's stack
-    c.get(x.depth).i32(1).op(Op.i32_add);
+    c.get(x.depth).i32(plantedJitBugs.localCallKeepsCallerFp ? 0 : 1).op(Op.i32_add);
     framePointer(x);
     c.get(x.depth).i32(1).op(Op.i32_add);
     c.call(x.funcIndexOfPc(target));

@@ -24,6 +24,10 @@ export const plantedJitBugs = {
   mayGotoNeverDecrements: false,
   /** exit returns r1 as the result. */
   exitReturnsR1: false,
+  /** A bpf-to-bpf call gives the callee the caller's frame pointer as r10. */
+  localCallKeepsCallerFp: false,
+  /** The step budget traps when exactly the segment's instructions are left (off by one). */
+  stepBudgetOffByOne: false,
   /** A conditional jump's taken and fall-through blocks swapped in the structured layout. */
   branchTargetsSwapped: false,
 };

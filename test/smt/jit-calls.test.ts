@@ -80,6 +80,19 @@ const MUTANTS: Mutant[] = [
     replay: (model) => [{ p: program(`r0 = ${hex(modelValue(model, 'r0'))} ll\nr1 = ${hex(modelValue(model, 'r1'))} ll\nexit`) }],
   },
   {
+    bug: 'localCallKeepsCallerFp', obligation: 'jit.call.local', what: 'a bpf-to-bpf call gives the callee the caller\'s r10',
+    // the callee returns its r10 (a pointer to the top of its frame's stack)
+    replay: () => [{ p: program('call s\nexit\ns: r0 = r10\nexit') }],
+  },
+  {
+    bug: 'stepBudgetOffByOne', obligation: 'jit.charge', what: 'the step budget runs out when exactly the segment\'s instructions are left',
+    // the model's budget is n, the segment's length; a run of exactly the step limit (checked mode counts steps)
+    replay: (model) => {
+      expect(modelValue(model, 'budget')).toBeGreaterThan(0n);
+      return [{ p: program('r0 = 1\nr0 += 2\nexit'), maxSteps: 3, modes: ['checked'] }];
+    },
+  },
+  {
     bug: 'branchTargetsSwapped', obligation: 'jit.cf.diamond', what: 'a conditional jump enters the fall-through block when taken',
     // the model's first condition: taken when non-zero; `r1 > r2` made to decide the same way
     replay: (model) => [{ p: program(`r1 = ${modelValue(model, 'cond0') !== 0n ? 1 : 0}\nr2 = 0\n${CONTROL_SHAPES['diamond']}`) }],
