@@ -15,16 +15,12 @@ import type { Program } from '../isa/program.js';
 import { emitAlu } from './alu.js';
 import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
 import { emitCondition } from './jumps.js';
-import { REGS, SCRATCH, STACKS, TRAP } from './layout.js';
-import { BPF_MAX_TIMED_LOOPS } from '../runtime/may-goto.js';
+import { TRAP } from './layout.js';
 import { ATOMIC_KINDS } from '../runtime/access.js';
 import { emitAtomic, emitLdAbs, emitLoad, emitStore, promotableSlots, type JitMode, type MemCtx, type PromotedSlot } from './memory.js';
-
-/** bpf_tail_call: its target continues this frame, so promoted stack slots are written back first. */
-const TAIL_CALL_HELPER = 12;
+import { emitCall, emitCharge, emitExit, emitFallInto, emitMayGoto, emitPrologue, emitTrap, type CallEnv, type MayGotoLocals } from './calls.js';
 import { emitStructured } from './structure.js';
 import { Code, I32, I64, ModuleBuilder, Op, type ValType } from './wasm/index.js';
-import { MAX_FRAMES, STACK_SIZE } from '../runtime/memory.js';
 
 export const FN_PARAMS: readonly ValType[] = [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32];
 export const FN_RESULTS: readonly ValType[] = [I64, I64, I64, I64, I64, I64];
@@ -125,6 +121,8 @@ export function generateModule(programs: readonly Program[], o: CodegenOptions):
       layouts.push(emitFunction(sp, code, insns, o, {
         imp, budget, depthMax, fnType, pseudoGlobal, prog: pi,
         funcIndexOfPc: (pc) => funcs[cfg.subprogAt.get(pc)!]!.index,
+        // execution can run into this subprogram off the previous one's end (unverified code)
+        fallTarget: i > 0 && cfg.subprogs[i - 1]!.blocks.some((b) => b.term.kind === 'off_end'),
       }));
       m.exportFunc(`f${pi}_${i}`, index);
     });
@@ -142,6 +140,8 @@ interface FnEnv {
   /** Index of the program in the batch (passed to the helper and trap imports). */
   prog: number;
   funcIndexOfPc: (pc: number) => number;
+  /** Execution can run into this function's subprogram from the previous one (the frame continues). */
+  fallTarget: boolean;
 }
 
 function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOptions, F: FnEnv): 'structured' | 'dispatch' {
@@ -157,56 +157,25 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
   if (o.mode === 'trusted' && fpStatic) for (const s of promotableSlots(insns, sp.start, sp.end)) slots.set(s.slot, { local: c.local(I64), uniform: s.uniform });
   const mc: MemCtx = { c, mode: o.mode, reg, t64, a64, t32, e32, sb, fpStatic, slots, imports: F.imp };
   const alu = { reg, t64, u64, t32, u32 };
-  // stack bottom of this frame in linear memory
-  c.get(DEPTH).i32(STACK_SIZE).op(Op.i32_mul).i32(STACKS).op(Op.i32_add).set(sb);
-  // may_goto's hidden slots of this frame (runtime/may-goto.ts): locals, set as the kernel's prologue sets them
-  let mayGoto: { count: number; stamp: number; taken: number } | null = null;
+  const x: CallEnv = {
+    c, reg, t32, depth: DEPTH, sb, imp: F.imp, depthMax: F.depthMax, fnType: F.fnType, fpHi0: o.fpHi0, prog: F.prog,
+    fpStatic, slots, funcIndexOfPc: F.funcIndexOfPc,
+  };
+  // may_goto's hidden slots of this frame (runtime/may-goto.ts): locals, set as the kernel's prologue
+  // sets them; also kept by a function that passes a continued frame on to the next subprogram
+  let hasMayGoto = false;
   for (let pc = sp.start; pc < sp.end; pc++) {
-    if (isMayGoto(insns[pc]!) && insns[pc]!.off !== 0) { mayGoto = { count: c.local(I32), stamp: c.local(I64), taken: c.local(I32) }; break; }
+    if (isMayGoto(insns[pc]!) && insns[pc]!.off !== 0) { hasMayGoto = true; break; }
     if (insns[pc]!.code === op.BPF_LD_IMM64) pc++;
   }
-  if (mayGoto) c.i32(BPF_MAX_TIMED_LOOPS).set(mayGoto.count);
-  // promoted slots start from the frame's bytes (a tail-call target continues its caller's frame)
-  const LOADS = { 1: Op.i64_load8_u, 2: Op.i64_load16_u, 4: Op.i64_load32_u, 8: Op.i64_load } as const;
-  const STORES = { 1: Op.i64_store8, 2: Op.i64_store16, 4: Op.i64_store32, 8: Op.i64_store } as const;
-  for (const [slot, p] of slots) {
-    const f = p.uniform ?? { shift: 0, size: 8 };
-    c.get(sb).mem(LOADS[f.size as 1 | 2 | 4 | 8], 0, 8 * slot + f.shift / 8).set(p.local);
-  }
-  /** Writes promoted slots back before code that may read this frame from memory (a tail-call target). */
-  const flushSlots = () => {
-    for (const [slot, p] of slots) {
-      const f = p.uniform ?? { shift: 0, size: 8 };
-      c.get(sb).get(p.local).mem(STORES[f.size as 1 | 2 | 4 | 8], 0, 8 * slot + f.shift / 8);
-    }
-  };
+  const fallsOut = sp.blocks.some((b) => b.term.kind === 'off_end' && b.start < insns.length);
+  const mayGoto: MayGotoLocals | null = hasMayGoto || (F.fallTarget && fallsOut) ? { count: c.local(I32), stamp: c.local(I64), taken: c.local(I32) } : null;
+  // stack bottom, may_goto's state, promoted slots from the frame's bytes (a tail-call target continues its caller's frame)
+  emitPrologue(x, mayGoto, F.fallTarget);
 
-  const trap = (kind: number, pc: number, arg: number | (() => void)) => {
-    c.i32(kind).i32(pc);
-    if (typeof arg === 'number') c.i32(arg); else arg();
-    c.i32(F.prog).call(F.imp.trap);
-  };
+  const trap = (kind: number, pc: number, arg: number | (() => void)) => emitTrap(x, kind, pc, arg);
   /** Charges `n` instructions starting at pc to the budget. */
-  const charge = (pc: number, n: number) => {
-    if (!o.countSteps || n <= 0) return;
-    c.gget(F.budget).i32(n).op(Op.i32_sub).tee(t32).gset(F.budget);
-    c.get(t32).i32(0).op(Op.i32_lt_s).if_();
-    trap(TRAP.STEP_LIMIT, pc, () => { c.get(t32).i32(n).op(Op.i32_add); });
-    c.end();
-  };
-  const storeRegs = () => { for (let r = 0; r <= 10; r++) c.i32(0).get(reg[r]!).mem(Op.i64_store, 3, REGS + 8 * r); };
-  const loadRegs0to5 = () => { for (let r = 0; r <= 5; r++) c.i32(0).mem(Op.i64_load, 3, REGS + 8 * r).set(reg[r]!); };
-  const setResults = () => { for (let r = 5; r >= 0; r--) c.set(reg[r]!); };
-  const pushCallArgs = () => { for (let r = 0; r <= 10; r++) c.get(reg[r]!); c.get(DEPTH); };
-
-  /** Before entering other code with this frame: it assumes r10 is the frame pointer (true unless this function moved it). */
-  const checkFp = (pc: number) => {
-    if (mc.fpStatic) return;
-    c.get(reg[10]!).get(DEPTH).op(Op.i64_extend_i32_u).i64s(40).op(Op.i64_shl);
-    c.i64((BigInt(o.fpHi0 >>> 0) << 32n) | BigInt(STACK_SIZE)).op(Op.i64_add).op(Op.i64_ne).if_();
-    trap(TRAP.TAIL_R10, pc, 0);
-    c.end();
-  };
+  const charge = (pc: number, n: number) => { if (o.countSteps && n > 0) emitCharge(x, F.budget, pc, n); };
 
   const emitInsn = (pc: number): void => {
     const ins = insns[pc]!;
@@ -226,45 +195,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
         emitLdAbs(c, ins, pc, reg, F.imp.ldAbs);
         return;
       }
-      case op.BPF_JMP: {
-        // only calls reach here (other jumps terminate blocks)
-        if (ins.src === op.BPF_PSEUDO_CALL) {
-          const target = pc + 1 + ins.imm;
-          c.get(DEPTH).i32(MAX_FRAMES - 1).op(Op.i32_ge_s).if_();
-          trap(TRAP.CALL_DEPTH, pc, 0);
-          c.end();
-          // deepest frame reached (reported like the VM's maxDepth)
-          c.get(DEPTH).i32(1).op(Op.i32_add).tee(t32).gget(F.depthMax).op(Op.i32_gt_s).if_();
-          c.get(t32).gset(F.depthMax);
-          c.end();
-          for (let r = 0; r <= 9; r++) c.get(reg[r]!);
-          // callee's r10: top of the next frame's stack
-          c.get(DEPTH).i32(1).op(Op.i32_add).op(Op.i64_extend_i32_u).i64s(40).op(Op.i64_shl);
-          c.i64((BigInt(o.fpHi0 >>> 0) << 32n) | BigInt(STACK_SIZE)).op(Op.i64_add);
-          c.get(DEPTH).i32(1).op(Op.i32_add);
-          c.call(F.funcIndexOfPc(target));
-          setResults();
-          return;
-        }
-        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) {
-          // like a helper call, without tail calls: registers out, dispatch by the linked kfunc, r0..r5 back
-          storeRegs();
-          c.i32(pc).get(DEPTH).i32(F.prog).call(F.imp.kfunc);
-          loadRegs0to5();
-          return;
-        }
-        // helper call: registers to the shared register file, dispatch, results back
-        if (ins.imm === TAIL_CALL_HELPER) flushSlots();
-        storeRegs();
-        c.i32(ins.imm).i32(pc).get(DEPTH).i32(F.prog).call(F.imp.helper).set(t32);
-        loadRegs0to5();
-        c.get(t32).i32(0).op(Op.i32_ge_s).if_();
-        checkFp(pc);
-        pushCallArgs();
-        c.get(t32).returnCallIndirect(F.fnType, 0);
-        c.end();
-        return;
-      }
+      case op.BPF_JMP: emitCall(x, ins, pc); return; // only calls reach here (other jumps terminate blocks)
       default:
         trap(TRAP.BAD_INSN, pc, ins.code);
     }
@@ -300,28 +231,13 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
       if (op.jmpOp(ins.code) !== op.BPF_JCOND) { emitCondition(c, ins, reg); return; }
       if (!isMayGoto(ins)) { trap(TRAP.BAD_INSN, b.termPc, ins.code); c.i32(0); return; }
       if (ins.off === 0 || !mayGoto) { c.i32(0); return; } // may_goto +0: removed by the verifier
-      // taken = count == 0; else count -= 1, and when that reaches 0 the time check gives the new count
-      const g = mayGoto;
-      c.get(g.count).op(Op.i32_eqz).tee(g.taken).op(Op.i32_eqz).if_();
-      c.get(g.count).i32(1).op(Op.i32_sub).tee(g.count).op(Op.i32_eqz).if_();
-      c.get(g.stamp).call(F.imp.mayGoto).set(g.count);
-      c.i32(0).mem(Op.i64_load, 3, SCRATCH).set(g.stamp);
-      c.end();
-      c.end();
-      c.get(g.taken);
+      emitMayGoto(x, mayGoto);
     },
-    exit() {
-      flushSlots(); // the frame's bytes stay as the VM leaves them (a later call at this depth, tests)
-      for (let r = 0; r <= 5; r++) c.get(reg[r]!);
-      c.op(Op.return_);
-    },
+    exit() { emitExit(x); },
     offEnd(b) {
       if (b.start < insns.length) {
         // runs into the next subprogram's code: same frame, same registers (what the VM does)
-        checkFp(b.start);
-        flushSlots();
-        pushCallArgs();
-        c.returnCall(F.funcIndexOfPc(b.start));
+        emitFallInto(x, b.start, mayGoto);
         return;
       }
       charge(b.start, 1);

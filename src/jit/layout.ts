@@ -5,6 +5,8 @@
  *   REGS     the register file r0..r10 as the helpers see it (HelperEnv.regs is an Int32Array
  *            view here: lo/hi int32 pairs = little-endian i64 slots)
  *   SCRATCH  results of slow-path imports (a load's value, an atomic's old value and r0)
+ *   HANDOFF  may_goto's count and timestamp handed to the next subprogram's function when
+ *            execution runs off a subprogram's end (the frame continues): flag, count, stamp
  *   TABLE    per memory region: linear base (-1 when the region lives outside wasm memory),
  *            window [start, end), end for writes (0 when read-only) and the alignment mask;
  *            regions outside the table or not in linear memory always take the slow path
@@ -13,6 +15,7 @@
  */
 export const REGS = 64;
 export const SCRATCH = 160;
+export const HANDOFF = SCRATCH + 16;
 export const TABLE = 256;
 /** Regions with an id below this have a table entry. */
 export const TABLE_CAP = 4096;

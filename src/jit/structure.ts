@@ -13,6 +13,7 @@
 import { InputError } from '../isa/errors.js';
 import type { Code } from './wasm/module.js';
 import type { BasicBlock, Subprog } from './cfg.js';
+import { plantedJitBugs } from './planted.js';
 
 /** What the code generator supplies for each basic block. */
 export interface BlockEmitter {
@@ -145,9 +146,10 @@ export function emitStructured(sp: Subprog, code: Code, em: BlockEmitter, dispat
         if (dFall >= 0) { code.op(0x45 /* i32.eqz */).brIf(dFall); doTree(t.taken); return; }
         code.if_();
         ctx.push({ kind: 'if' });
-        doTree(t.taken);
+        const [yes, no] = plantedJitBugs.branchTargetsSwapped ? [t.fall, t.taken] : [t.taken, t.fall];
+        doTree(yes);
         code.else_();
-        doTree(t.fall);
+        doTree(no);
         ctx.pop();
         code.end();
       }

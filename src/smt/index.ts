@@ -8,5 +8,7 @@ export { ProverPool, workerPath, type PoolOptions } from './pool.js';
 export { jitObligations, IMMEDIATES, type Emitters } from './jit-templates.js';
 export { memoryObligations, MEM_OFFSETS } from './jit-memory.js';
 export { atomicObligations, ATOMIC_OPS } from './jit-atomics.js';
+export { callObligations } from './jit-calls.js';
+export { controlObligations, CONTROL_SHAPES } from './jit-control.js';
 export { ldAbsObligations } from './jit-ldabs.js';
 export { WasmSymbolic, type ImportModel, type SymState, type SymValue } from './wasm-sym.js';

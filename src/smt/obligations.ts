@@ -14,6 +14,8 @@ import { jitObligations } from './jit-templates.js';
 import { memoryObligations } from './jit-memory.js';
 import { atomicObligations } from './jit-atomics.js';
 import { ldAbsObligations } from './jit-ldabs.js';
+import { callObligations } from './jit-calls.js';
+import { controlObligations } from './jit-control.js';
 import { optimalityObligations } from './optimality.js';
 import { mulObligations } from './mul.js';
 import type { Semantics } from './semantics.js';
@@ -356,7 +358,7 @@ export function allObligations(): Obligation[] {
     out.push(decide(op, jmp32), refine(op, jmp32, 'taken'), refine(op, jmp32, 'fall'));
   }
   out.push(...optimalityObligations());
-  out.push(...jitObligations(), ...memoryObligations(), ...atomicObligations(), ...ldAbsObligations());
+  out.push(...jitObligations(), ...memoryObligations(), ...atomicObligations(), ...ldAbsObligations(), ...callObligations(), ...controlObligations());
   return out;
 }
 

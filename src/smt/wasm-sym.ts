@@ -4,13 +4,17 @@
  * formula is derived from the emitted code, not from a hand copy of it. The subset: i32/i64
  * constants, locals, arithmetic, bitwise, shifts and rotates (count masked as WebAssembly does),
  * comparisons, eqz, wrap/extend (including extend8/16/32_s), select, if/else/end with a result,
- * block/br/br_if (paths merged at the label with their path conditions), calls of imports given a
- * model (`ImportModel`: the callee's effect on memory, its results and whether it faults), and
- * loads/stores on a byte-array memory (little-endian). Division and remainder record their trap
- * conditions (zero divisor; INT_MIN / -1 for div_s); every memory access is recorded with its path
- * condition and its effective address (for the caller's bounds check: WebAssembly traps past the
- * memory's size), global.get of globals given a value. Anything else (loops, global.set, indirect
- * calls) is outside the subset and rejected with the opcode named.
+ * block/loop/br/br_if/br_table (paths merged at the label with their path conditions; a loop's
+ * body is unrolled up to `loopBound` times, the paths still looping after that recorded in
+ * `cut`), calls of functions given a model (`ImportModel`: the callee's effect on memory, its
+ * results and whether it faults: imports, and the module's own functions as uninterpreted
+ * callees), return, return_call and return_call_indirect (each path leaving the code recorded
+ * with its condition, values and memory), unreachable (a trap), global.get/global.set of globals
+ * given a value, and loads/stores on a byte-array memory (little-endian). Division and remainder
+ * record their trap conditions (zero divisor; INT_MIN / -1 for div_s); every memory access is
+ * recorded with its path condition and its effective address (for the caller's bounds check:
+ * WebAssembly traps past the memory's size). Anything else (call_indirect, tables, floats) is
+ * outside the subset and rejected with the opcode named.
  */
 import { I32, I64, Op } from '../jit/wasm/index.js';
 import type { Z3Ctx, ZB, ZT } from './z3-algebra.js';
@@ -30,6 +34,8 @@ export interface SymState {
   live: ZB;
   /** Some path ended in a fault raised by an import (the run stops with it) when this holds. */
   fault: ZB;
+  /** Values of the globals (global.set changes them on its path). */
+  globals: Map<number, SymValue>;
 }
 
 /** The effect of calling an import: results pushed, state changed (memory), a fault that ends the run. */
@@ -41,9 +47,29 @@ export interface ImportModel {
 
 /** A memory access on some path: effective address = zero-extended `addr` + `offset`; a store's value (low `bytes` bytes written). */
 export interface SymAccess { guard: ZB; addr: ZT; offset: number; bytes: number; stored?: ZT }
-export interface SymCall { guard: ZB; fn: number; args: ZT[] }
+/** A call executed on some path: callee, arguments and the memory it was called with. */
+export interface SymCall { guard: ZB; fn: number; args: ZT[]; mem: Arr }
+/**
+ * A path leaving the code: `return` (values: the stack, bottom first), `return_call` of function
+ * `fn` or `return_call_indirect` through type `fn` with table index `index` (values: the arguments).
+ */
+export interface SymExit { guard: ZB; kind: 'return' | 'return_call' | 'return_call_indirect'; fn: number; index?: ZT; values: SymValue[]; state: SymState }
+/** A function type, for return_call_indirect (`types`, keyed by type index). */
+export interface SymSignature { params: ('i32' | 'i64')[]; results: ('i32' | 'i64')[] }
 
 interface Label { exits: SymState[]; height: number; arity: number }
+
+/** How the code under proof is set up: callees, globals, function types, loop unrolling. */
+export interface SymOptions {
+  /** Callees by function index (imports and the module's own functions). */
+  imports?: ReadonlyMap<number, ImportModel>;
+  /** The value each global holds at the start (global.get of another is rejected). */
+  globals?: ReadonlyMap<number, SymValue>;
+  /** Function types by index (return_call_indirect). */
+  types?: ReadonlyMap<number, SymSignature>;
+  /** Iterations of a loop body explored (default 3). */
+  loopBound?: number;
+}
 
 const NAMES = new Map<number, string>(Object.entries(Op).map(([k, v]) => [v, k]));
 
@@ -55,13 +81,28 @@ export class WasmSymbolic {
   /** Every memory access and import call executed, with its path condition. */
   readonly accesses: SymAccess[] = [];
   readonly calls: SymCall[] = [];
-  /** `globals`: the value each global the code reads holds (global.get of another is rejected). */
-  constructor(readonly Z: Z3Ctx, private readonly imports: ReadonlyMap<number, ImportModel> = new Map(), private readonly globals: ReadonlyMap<number, SymValue> = new Map()) {}
+  /** Every path that left the code (return, return_call, return_call_indirect). */
+  readonly exits: SymExit[] = [];
+  /** Some path still loops after `loopBound` iterations (not explored further) when this holds. */
+  cut: ZB;
+  private readonly imports: ReadonlyMap<number, ImportModel>;
+  private readonly globals: ReadonlyMap<number, SymValue>;
+  private readonly types: ReadonlyMap<number, SymSignature>;
+  private readonly loopBound: number;
+  /** `imports`/`globals` as in SymOptions (the older positional form). */
+  constructor(readonly Z: Z3Ctx, imports: ReadonlyMap<number, ImportModel> | SymOptions = new Map(), globals: ReadonlyMap<number, SymValue> = new Map()) {
+    const o: SymOptions = imports instanceof Map ? { imports, globals } : imports as SymOptions;
+    this.imports = o.imports ?? new Map();
+    this.globals = o.globals ?? new Map();
+    this.types = o.types ?? new Map();
+    this.loopBound = o.loopBound ?? 3;
+    this.cut = Z.Bool.val(false);
+  }
 
   /** A state with the given locals (others read as unknowns) and an arbitrary memory. */
   state(locals: Map<number, SymValue>, mem?: Arr): SymState {
     const Z = this.Z;
-    return { locals: new Map(locals), stack: [], mem: mem ?? Z.Array.const('mem', Z.BitVec.sort(32), Z.BitVec.sort(8)), trap: Z.Bool.val(false), live: Z.Bool.val(true), fault: Z.Bool.val(false) };
+    return { locals: new Map(locals), stack: [], mem: mem ?? Z.Array.const('mem', Z.BitVec.sort(32), Z.BitVec.sort(8)), trap: Z.Bool.val(false), live: Z.Bool.val(true), fault: Z.Bool.val(false), globals: new Map(this.globals) };
   }
 
   /** The unknown value local i holds before the code writes it (one constant per local and run). */
@@ -70,7 +111,7 @@ export class WasmSymbolic {
   }
 
   private clone(s: SymState, live: ZB): SymState {
-    return { locals: new Map(s.locals), stack: [...s.stack], mem: s.mem, trap: s.trap, live, fault: s.fault };
+    return { locals: new Map(s.locals), stack: [...s.stack], mem: s.mem, trap: s.trap, live, fault: s.fault, globals: new Map(s.globals) };
   }
 
   /**
@@ -98,6 +139,13 @@ export class WasmSymbolic {
       const vals = all.map((x) => { const v = x.stack[x.stack.length - arity + j]; if (!v) throw new Error('wasm-sym: missing block result'); return v; });
       stack.push(pick(vals, (a, b) => a === b, (c, a, b) => ({ type: a.type, v: iteT(c, a.v, b.v) })));
     }
+    const gkeys = new Set(all.flatMap((x) => [...x.globals.keys()]));
+    const globals = new Map<number, SymValue>();
+    for (const k of gkeys) {
+      const vals = all.map((x) => x.globals.get(k)!);
+      globals.set(k, pick(vals, (a, b) => a === b || a.v === b.v, (c, a, b) => ({ type: a.type, v: iteT(c, a.v, b.v) })));
+    }
+    into.globals = globals;
     into.locals = locals;
     into.stack = stack;
     into.mem = pick(all.map((x) => x.mem), (a, b) => a === b, (c, a, b) => Z.If(c, a, b) as unknown as Arr);
@@ -178,9 +226,36 @@ export class WasmSymbolic {
         }
         case Op.global_get: {
           const i = r.u32();
-          const g = this.globals.get(i);
+          const g = s.globals.get(i);
           if (!g) throw new Error(`wasm-sym: global ${i} has no value`);
           s.stack.push(g);
+          break;
+        }
+        case Op.global_set: {
+          const i = r.u32();
+          const g = s.globals.get(i);
+          if (!g) throw new Error(`wasm-sym: global ${i} has no value`);
+          s.globals.set(i, { type: g.type, v: pop(g.type) });
+          break;
+        }
+        case Op.unreachable: trapIf(Z.Bool.val(true)); s.live = Z.Bool.val(false); break;
+        case Op.return_: {
+          this.exits.push({ guard: s.live, kind: 'return', fn: -1, values: [...s.stack], state: this.clone(s, s.live) });
+          s.live = Z.Bool.val(false);
+          break;
+        }
+        case Op.return_call: case Op.return_call_indirect: {
+          const fn = r.u32();
+          const sig = o === Op.return_call ? this.imports.get(fn) : this.types.get(fn);
+          if (!sig) throw new Error(`wasm-sym: ${o === Op.return_call ? 'return_call of function' : 'return_call_indirect of type'} ${fn}, which has no model`);
+          let index: ZT | undefined;
+          if (o === Op.return_call_indirect) { if (r.u32() !== 0) throw new Error('wasm-sym: table other than 0'); index = pop('i32'); }
+          const values = sig.params.map(() => s.stack.pop()).reverse().map((x, i) => {
+            if (!x || x.type !== sig.params[i]) throw new Error(`wasm-sym: tail call of ${fn}: argument ${i} is not ${sig.params[i]}`);
+            return x;
+          });
+          this.exits.push({ guard: s.live, kind: o === Op.return_call ? 'return_call' : 'return_call_indirect', fn, ...(index ? { index } : {}), values, state: this.clone(s, s.live) });
+          s.live = Z.Bool.val(false);
           break;
         }
         case Op.local_set: case Op.local_tee: {
@@ -223,6 +298,45 @@ export class WasmSymbolic {
           this.join(s, [body, ...label.exits], label.height, 0, lt);
           break;
         }
+        case Op.loop: {
+          const bt = r.byte();
+          if (bt !== 0x40) throw new Error(`wasm-sym: block type 0x${bt.toString(16)}`);
+          const start = r.pos;
+          const done: SymState[] = [];
+          let cur = this.clone(s, s.live);
+          let pending: SymState[] = [];
+          for (let iter = 0; iter < this.loopBound; iter++) {
+            const label: Label = { exits: [], height: s.stack.length, arity: 0 };
+            r.pos = start;
+            this.labels.push(label);
+            if (this.block(r, cur, lt, true) !== 'end') throw new Error('wasm-sym: else in a loop');
+            this.labels.pop();
+            done.push(cur);
+            pending = label.exits.filter((x) => !Z.isFalse(x.live));
+            if (!pending.length) break;
+            const next = this.clone(s, s.live);
+            this.join(next, pending, label.height, 0, lt);
+            cur = next;
+          }
+          if (pending.length) this.cut = Z.Or(this.cut, ...pending.map((x) => x.live));
+          this.join(s, done, s.stack.length, 0, lt);
+          break;
+        }
+        case Op.br_table: {
+          const n = r.u32();
+          const depths = Array.from({ length: n + 1 }, () => r.u32());
+          const idx = pop('i32');
+          depths.forEach((d, j) => {
+            const label = this.labels[this.labels.length - 1 - d];
+            if (!label) throw new Error('wasm-sym: branch to a missing label');
+            // a constant index (the dispatch loop's next block) picks its arm without the solver
+            const k = Z.isBitVecVal(idx) ? idx.value() : undefined;
+            const c = k !== undefined ? Z.Bool.val(j < n ? k === BigInt(j) : k >= BigInt(n)) : j < n ? idx.eq(c32(j)) : idx.uge(c32(n));
+            label.exits.push(this.clone(s, Z.isFalse(c) ? c : Z.isTrue(c) ? s.live : Z.And(s.live, c)));
+          });
+          s.live = Z.Bool.val(false);
+          break;
+        }
         case Op.br: case Op.br_if: {
           const label = this.labels[this.labels.length - 1 - r.u32()];
           if (!label) throw new Error('wasm-sym: branch to a missing label');
@@ -239,7 +353,7 @@ export class WasmSymbolic {
             if (!x || x.type !== model.params[i]) throw new Error(`wasm-sym: call of ${fn}: argument ${i} is not ${model.params[i]}`);
             return x.v;
           });
-          this.calls.push({ guard: s.live, fn, args });
+          this.calls.push({ guard: s.live, fn, args, mem: s.mem });
           const e = model.effect(args, s);
           e.results.forEach((v, i) => push(model.results[i]!, v));
           if (e.fault) { s.fault = Z.Or(s.fault, Z.And(s.live, e.fault)); s.live = Z.And(s.live, Z.Not(e.fault)); }
