@@ -20,6 +20,7 @@ import { checkBtfAccess } from './btf-access.js';
 import { btfCtxAccess } from './tracing-ctx.js';
 import { fieldAccessError, mapRecord } from './map-record.js';
 import { checkKptrSrc, kptrFieldAt, loadKptr } from './kptr.js';
+import { idBeforeMov } from './linked-scalars.js';
 
 export type Access = 'read' | 'write';
 
@@ -415,7 +416,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   if (!dataWrite && value && aligned && value.type === T.SCALAR) {
     // A scalar spill keeps its bounds; a narrowing spill breaks the link to the source's id.
     const fits = d.umax(value.v) < 1n << BigInt(size * 8) || size === 8;
-    if (fits && !value.id && !d.isConst(value.v)) value.id = env.newId();
+    if (fits) idBeforeMov(env, value);
     spill(value, size);
     if (!fits) f.spills[k]!.id = 0;
     return;
