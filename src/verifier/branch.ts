@@ -164,8 +164,7 @@ function applyRefined(env: Env, st: VState, dstno: number, srcno: number, dv: Sc
     const base = baseId(r.id);
     forEachRegIn(st, (o) => {
       if (o === r || o.type !== T.SCALAR || baseId(o.id) !== base) return;
-      const ov = linkedValue(env, r, o, v);
-      if (ov) o.v = ov;
+      o.v = linkedValue(env, r, o, v);
     });
   };
   if (srcno >= 0) set(srcno, sv);

@@ -1,24 +1,24 @@
 /**
  * Scalars linked by id with a constant delta (kernel/bpf/verifier.c, BPF_ADD_CONST): after
- * `r1 = r0; r1 += -1` both share r0's id, r1's marked BPF_ADD_CONST64 with `off` = -1, so that a
+ * `r1 = r0; r1 += -1` both share r0's id, r1's marked BPF_ADD_CONST with `off` = -1, so that a
  * branch on r1 also bounds r0 (sync_linked_regs: r0 = r1 - (-1)). As in the kernel the flag lives
- * in the id's top bits (64-bit adds bit 31, 32-bit adds bit 30) and the delta in the scalar's
- * `off`, so copies, spills and pruning carry them as they carry the id.
+ * in the id's top bit and the delta in the scalar's `off`, so copies, spills and pruning carry
+ * them as they carry the id. 32-bit adds are not linked: 6.18 keeps some of them (`w1 += 1` on a
+ * value below 2^8) and not others (on any 32-bit value), by a rule not modelled here; without the
+ * link bpflab learns less, never more.
  */
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { T } from './reg-types.js';
 import type { Reg } from './state.js';
 
-/** BPF_ADD_CONST64 / BPF_ADD_CONST32 (ids themselves stay below 2^30). */
-const ADD_CONST64 = 2 ** 31;
-const ADD_CONST32 = 2 ** 30;
+/** BPF_ADD_CONST (ids themselves stay below 2^30). */
+const ADD_CONST = 2 ** 31;
 
-/** The id without its BPF_ADD_CONST flags. */
-export const baseId = (id: number): number => id % ADD_CONST32;
-/** Whether the id carries a BPF_ADD_CONST flag (the scalar is its base plus `off`). */
-export const hasAddConst = (id: number): boolean => id >= ADD_CONST32;
-const isAdd32 = (id: number): boolean => id % ADD_CONST64 >= ADD_CONST32;
+/** The id without its BPF_ADD_CONST flag. */
+export const baseId = (id: number): number => id % ADD_CONST;
+/** Whether the id carries the BPF_ADD_CONST flag (the scalar is its base plus `off`). */
+export const hasAddConst = (id: number): boolean => id >= ADD_CONST;
 
 /**
  * assign_scalar_id_before_mov: a copied or spilled scalar shares the source's id; a source that
@@ -31,38 +31,35 @@ export function idBeforeMov(env: Env, src: Reg): void {
 }
 
 /**
- * The end of adjust_reg_min_max_vals for scalar ALU: rX += const / rX -= const keeps rX linked to
- * its id with the constant as delta (once: a second delta, or a 32-bit add on a 64-bit delta,
+ * The end of adjust_reg_min_max_vals for scalar ALU: rX += const / rX -= const (64-bit, the
+ * constant within s32) keeps rX linked to its id with the constant as delta, once (a second delta
  * breaks the link); every other operation breaks it. `oldId` is dst's id before the operation.
  */
 export function linkAfterAlu(env: Env, dst: Reg, oldId: number, isAdd: boolean, isSub: boolean, alu32: boolean, srcV: Scalar): void {
   dst.id = 0;
   dst.off = 0;
-  if (!(isAdd || isSub) || !oldId) return;
+  if (!(isAdd || isSub) || !oldId || alu32) return;
   const t = env.dom.tnum(srcV);
-  const mask = alu32 ? t.mask & 0xffffffffn : t.mask;
-  if (mask !== 0n) return;
-  const val = alu32 ? t.value & 0xffffffffn : t.value;
-  if (!alu32 && (BigInt.asIntN(64, val) < -(2n ** 31n) || BigInt.asIntN(64, val) > 2n ** 31n - 1n)) return;
-  if (alu32 && hasAddConst(oldId) && !isAdd32(oldId)) return;
-  let off = Number(BigInt.asIntN(32, val));
+  if (t.mask !== 0n) return;
+  const val = BigInt.asIntN(64, t.value);
+  if (val < -(2n ** 31n) || val > 2n ** 31n - 1n) return;
+  let off = Number(val);
   if (isSub) {
     if (off === -(2 ** 31)) return;
     off = -off;
   }
   if (hasAddConst(oldId)) return;
-  dst.id = oldId + (alu32 ? ADD_CONST32 : ADD_CONST64);
+  dst.id = oldId + ADD_CONST;
   dst.off = off;
 }
 
 /**
  * sync_linked_regs for one register `o` linked to the refined `known` (same base id): the same
  * value when neither is offset or both by the same delta, else known's value moved by the
- * difference of the deltas. Links through a 32-bit add are left alone (no bounds learnt).
+ * difference of the deltas.
  */
-export function linkedValue(env: Env, known: Reg, o: Reg, v: Scalar): Scalar | undefined {
+export function linkedValue(env: Env, known: Reg, o: Reg, v: Scalar): Scalar {
   if ((!hasAddConst(o.id) && !hasAddConst(known.id)) || o.off === known.off) return v;
-  if (isAdd32(o.id) || isAdd32(known.id)) return undefined;
   const d = env.dom;
   return d.alu('add', false, v, d.known(BigInt(o.off) - BigInt(known.off)));
 }
