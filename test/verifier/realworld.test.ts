@@ -1,7 +1,8 @@
 /**
  * Programs in the style of real projects, outside ../shared (test/fixtures/btf-typed:
- * kptr_storage.c, sockmsg_cgroup.c, kconfig_ksyms.c): local storage of tasks and cgroups, kptrs swapped with
- * bpf_kptr_xchg, sk_msg verdicts, cgroup/sockops/sk_lookup helpers. Each verdict and message is
+ * kptr_storage.c, sockmsg_cgroup.c, kconfig_ksyms.c, cgroup_ctl.c): local storage of tasks and
+ * cgroups, kptrs swapped with bpf_kptr_xchg, sk_msg verdicts, cgroup/sockops/sk_lookup helpers,
+ * device and sysctl filters. Each verdict and message is
  * the expected one, and, where the kernel can load the program, the kernel's: same verdict, and
  * for a refusal the same message in its log. The objects carry `.ksyms` kfunc externs, so the
  * kernel gets their BTF laid out as libbpf lays it out (dummy_ksym), one BTF object for maps and
@@ -37,6 +38,13 @@ const EXPECT: Record<string, Record<string, readonly ['accept'] | readonly ['rej
     use_after_xchg: ['reject', "R6 invalid mem access 'scalar'"],
     store_ref_kptr: ['reject', 'store to referenced kptr disallowed'],
     store_untrusted_wrong_type: ['reject', 'invalid kptr access, R1 type=rcu_ptr_cgroup expected=ptr_task_struct or untrusted_ptr_task_struct'],
+  },
+  'cgroup_ctl.o': {
+    dev_allow: ACCEPT, dev_access_bits: ACCEPT, sysctl_limit: ACCEPT,
+    dev_write_ctx: ['reject', 'invalid bpf_context access off=8 size=4'],
+    dev_narrow_major: ['reject', 'invalid bpf_context access off=4 size=1'],
+    sysctl_write_write: ['reject', 'invalid bpf_context access off=0 size=4'],
+    sysctl_narrow_pos_write: ['reject', 'invalid bpf_context access off=4 size=2'],
   },
   'kconfig_ksyms.o': { uses_kconfig: ACCEPT, with_kfunc_and_callback: ACCEPT },
   'sockmsg_cgroup.o': {

@@ -371,6 +371,11 @@ const DEFS: Record<number, Def> = {
   129: { args: [A.btfSockCommon, A.anything], types: ['cgroup_skb'] },
   151: { args: [A.ctx], types: TC },
   124: { args: [A.ctx, A.btfSockCommon, A.anything], types: ['sched_cls', 'sched_act', 'sk_lookup'], note: 'sk_lookup programs pass a socket or NULL (bpf_sk_lookup_assign)' },
+  // sysctl programs (kernel/bpf/cgroup.c sysctl_func_proto)
+  101: { args: [A.ctx, A.memWrite, A.constSize, A.anything], types: ['cgroup_sysctl'] },
+  102: { args: [A.ctx, A.uninitMem, A.constSize], types: ['cgroup_sysctl'] },
+  103: { args: [A.ctx, A.uninitMem, A.constSize], types: ['cgroup_sysctl'] },
+  104: { args: [A.ctx, A.memRdonly, A.constSize], types: ['cgroup_sysctl'] },
   // TCP header options (sock_ops)
   142: { args: [A.ctx, A.memWrite, A.constSize, A.anything], types: ['sock_ops'] },
   143: { args: [A.ctx, A.memRdonly, A.constSize, A.anything], types: ['sock_ops'] },
