@@ -16,19 +16,26 @@ export type BtfLoadResult = { fd: number; log: string } | { fd: null; errno: str
 
 /** BPF_BTF_LOAD with a level-1 log (only read when the kernel refuses the BTF). The caller closes the fd. */
 export function btfLoad(raw: Uint8Array, logSize = 64 << 10): BtfLoadResult {
-  const log = scratchBuffer('btfLog', logSize, false);
-  log.bytes[0] = 0;
-  const a = new Attr(BTF_LOAD.size)
-    .u64(BTF_LOAD.btf, scratchCopy('btf', raw))
-    .u32(BTF_LOAD.btf_size, raw.length)
-    .u64(BTF_LOAD.btf_log_buf, log.addr)
-    .u32(BTF_LOAD.btf_log_size, logSize)
-    .u32(BTF_LOAD.btf_log_level, 1);
-  const r = bpf(BPF_CMD.BTF_LOAD, a.bytes);
-  const end = log.bytes.indexOf(0);
-  const text = Buffer.from(log.bytes.subarray(0, end < 0 ? logSize : end)).toString('utf8');
-  if (r.ret >= 0) return { fd: r.ret, log: '' };
-  return { fd: null, errno: errnoName(r.errno), log: text };
+  // As libbpf's btf_load_into_kernel: without a log first (the kernel logs every type when asked
+  // for a log, so a large valid BTF can fail with ENOSPC), and with one only to say why it failed.
+  const quiet = bpf(BPF_CMD.BTF_LOAD, new Attr(BTF_LOAD.size).u64(BTF_LOAD.btf, scratchCopy('btf', raw)).u32(BTF_LOAD.btf_size, raw.length).bytes);
+  if (quiet.ret >= 0) return { fd: quiet.ret, log: '' };
+  for (let size = logSize; ; size *= 4) {
+    const log = scratchBuffer('btfLog', size, false);
+    log.bytes[0] = 0;
+    const a = new Attr(BTF_LOAD.size)
+      .u64(BTF_LOAD.btf, scratchCopy('btf', raw))
+      .u32(BTF_LOAD.btf_size, raw.length)
+      .u64(BTF_LOAD.btf_log_buf, log.addr)
+      .u32(BTF_LOAD.btf_log_size, size)
+      .u32(BTF_LOAD.btf_log_level, 1);
+    const r = bpf(BPF_CMD.BTF_LOAD, a.bytes);
+    if (r.ret >= 0) return { fd: r.ret, log: '' };
+    if (errnoName(r.errno) === 'ENOSPC' && size < (16 << 20)) continue;
+    const end = log.bytes.indexOf(0);
+    const text = Buffer.from(log.bytes.subarray(0, end < 0 ? size : end)).toString('utf8');
+    return { fd: null, errno: errnoName(r.errno), log: text };
+  }
 }
 
 /** struct bpf_func_info[] { insn_off, type_id }. */

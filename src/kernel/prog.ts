@@ -97,11 +97,14 @@ export function patchMapFds(insns: readonly Insn[], fds: readonly number[]): Ins
  * with BTF type ids are described by the program's BTF (loaded once here, closed after), as
  * libbpf creates them; pass `{ btf: false }` for bare maps.
  */
-export function createProgramMaps(program: Program, opts: { btf?: boolean } = {}): KernelMap[] {
+export function createProgramMaps(program: Program, opts: { btf?: boolean; btfFd?: number } = {}): KernelMap[] {
   const maps: KernelMap[] = [];
-  let btfFd: number | undefined;
+  // The program's own BTF object when the caller loaded it (libbpf gives maps and programs one BTF
+  // object: the kernel compares BTF objects, e.g. a bpf_list_head's element type with bpf_obj_new's).
+  let btfFd = opts.btf === false ? undefined : opts.btfFd;
+  const owned = btfFd === undefined;
   try {
-    if (program.btf && !program.btf.kernelRefuses && opts.btf !== false && program.maps.some((m) => mapUsesBtf(m) || (m.inner !== undefined && mapUsesBtf(m.inner)))) {
+    if (owned && program.btf && !program.btf.kernelRefuses && opts.btf !== false && program.maps.some((m) => mapUsesBtf(m) || (m.inner !== undefined && mapUsesBtf(m.inner)))) {
       const b = btfLoad(program.btf.raw);
       if (b.fd !== null) btfFd = b.fd;
     }
@@ -110,7 +113,7 @@ export function createProgramMaps(program: Program, opts: { btf?: boolean } = {}
     for (const m of maps) m.close();
     throw e;
   } finally {
-    if (btfFd !== undefined) closeFd(btfFd);
+    if (owned && btfFd !== undefined) closeFd(btfFd);
   }
   return maps;
 }
@@ -192,8 +195,7 @@ function loadOnce(
  * with the verifier log, retrying with a larger buffer while the log does not fit (ENOSPC).
  */
 export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoadResult {
-  const own = opts.maps ? null : createProgramMaps(program, opts.btf === false ? { btf: false } : {});
-  const maps = opts.maps ?? own ?? [];
+  let own: KernelMap[] | null = null;
   let btf: BtfAttrs | null = null;
   let btfError: string | undefined;
   try {
@@ -217,6 +219,9 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
         };
       }
     }
+    // Own maps share the program's BTF object, as libbpf's maps and programs do.
+    if (!opts.maps) own = createProgramMaps(program, opts.btf === false ? { btf: false } : btf && pbtf?.raw === program.btf?.raw ? { btfFd: btf.fd } : {});
+    const maps = opts.maps ?? own ?? [];
     if (maps.length < program.maps.length)
       throw new InputError('map_ref', `progLoad: ${maps.length} kernel maps given for ${program.maps.length} program maps`);
     const insns = patchMapFds(program.insns, maps.map((m) => m.fd));

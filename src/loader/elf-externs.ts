@@ -16,31 +16,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Insn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
 import type { MapSpec, Program } from '../isa/program.js';
-import { BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, type Btf } from './btf/index.js';
+import { kconfigLayout, type Btf, type KcfgType } from './btf/index.js';
 import { typesCompat } from './core.js';
 import type { ElfExtern, ElfObject } from './elf.js';
 import { BPF_F_RDONLY_PROG, internalMapName, objectName } from './elf-maps.js';
 import type { TargetKernel } from './target.js';
-
-type KcfgType = { kind: 'bool' | 'char' | 'tristate' | 'char_arr' } | { kind: 'int'; signed: boolean };
-
-/** libbpf's find_kcfg_type: what a .kconfig variable may be. */
-function kcfgType(btf: Btf, typeId: number): { type: KcfgType; size: number; align: number } | string {
-  const t = btf.skipMods(typeId);
-  if (!t) return 'type is unsupported';
-  if (t.kind === 'int') {
-    if (t.size === 1 && (t.encoding & BTF_INT_BOOL)) return { type: { kind: 'bool' }, size: 1, align: 1 };
-    if (t.size === 1 && (t.encoding & BTF_INT_CHAR)) return { type: { kind: 'char' }, size: 1, align: 1 };
-    if ([1, 2, 4, 8].includes(t.size) && t.bits === t.size * 8) return { type: { kind: 'int', signed: (t.encoding & BTF_INT_SIGNED) !== 0 }, size: t.size, align: t.size };
-    return 'type is unsupported';
-  }
-  if (t.kind === 'enum' && t.name === 'libbpf_tristate' && t.size === 4) return { type: { kind: 'tristate' }, size: 4, align: 4 };
-  if (t.kind === 'array' && t.nelems > 0) {
-    const e = btf.skipMods(t.type);
-    if (e?.kind === 'int' && e.size === 1 && (e.encoding & BTF_INT_CHAR)) return { type: { kind: 'char_arr' }, size: t.nelems, align: 1 };
-  }
-  return 'type is unsupported';
-}
 
 /** KERNEL_VERSION(a, b, c) of a release string, the patch level capped at 255 as libbpf does. */
 export function kernelVersionCode(rel: string): number {
@@ -151,21 +131,11 @@ export function resolveExterns(elf: ElfObject, target: TargetKernel): Program[] 
 
   // .kconfig layout (libbpf sorts by alignment descending, then size, then name).
   const kcfg = elf.externs.map((e, i) => ({ e, i })).filter(({ e }) => e.section === '.kconfig');
-  const laid: { i: number; e: ElfExtern; size: number; align: number; type: KcfgType }[] = [];
-  for (const { e, i } of kcfg) {
-    const v = btf.type(e.btfId);
-    const kt = v?.kind === 'var' ? kcfgType(btf, v.type) : 'is not a variable';
-    if (typeof kt === 'string') resolved[i] = { kind: 'unresolved', why: `extern (kcfg) '${e.name}': ${kt}` };
-    else laid.push({ i, e, ...kt });
-  }
-  laid.sort((a, b) => b.align - a.align || a.size - b.size || (a.e.name < b.e.name ? -1 : a.e.name > b.e.name ? 1 : 0));
-  let size = 0;
-  const offs = new Map<number, number>();
-  for (const k of laid) {
-    const off = Math.ceil(size / k.align) * k.align;
-    offs.set(k.i, off);
-    size = off + k.size;
-  }
+  const layout = kconfigLayout(btf, kcfg.map(({ e, i }) => ({ item: { e, i }, name: e.name, varId: e.btfId })));
+  for (const r of layout.refused) resolved[r.item.i] = { kind: 'unresolved', why: `extern (kcfg) '${r.item.e.name}': ${r.why}` };
+  const laid = layout.laid.map((k) => ({ i: k.item.i, e: k.item.e, size: k.size, type: k.type }));
+  const size = layout.size;
+  const offs = new Map<number, number>(layout.laid.map((k) => [k.item.i, k.off]));
   let kconfigMap: MapSpec | undefined;
   if (laid.length) {
     const data = new Uint8Array(size);

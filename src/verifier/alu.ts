@@ -10,6 +10,7 @@ import type { Env } from './env.js';
 import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
 import { markPrecise } from './precision.js';
 import { cloneState, copyReg, newReg, type Reg } from './state.js';
+import { idBeforeMov, linkAfterAlu } from './linked-scalars.js';
 
 /** bpf_alu_string: operator spellings in messages. */
 const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -52,11 +53,11 @@ export function checkAlu(env: Env, ins: Insn): void {
       if (alu64) {
         if (ins.off === 0) {
           // r1 = r2: copies share an id so that bounds learnt on one apply to the other.
-          if (src.type === T.SCALAR && !src.id && !d.isConst(src.v)) src.id = env.newId();
+          idBeforeMov(env, src);
           copyReg(dst, src);
         } else if (src.type === T.SCALAR) {
           const noSext = d.umax(src.v) < 1n << BigInt(ins.off - 1);
-          if (noSext && !src.id && !d.isConst(src.v)) src.id = env.newId();
+          if (noSext) idBeforeMov(env, src);
           const id = noSext ? src.id : 0;
           env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16 | 32, false));
           dst.id = id;
@@ -66,14 +67,14 @@ export function checkAlu(env: Env, ins: Insn): void {
         if (src.type !== T.SCALAR) { env.usesAddress = true; env.markUnknown(dst); }
         else if (ins.off === 0) {
           const keep = d.umax(src.v) <= 0xffffffffn;
-          if (keep && !src.id && !d.isConst(src.v)) src.id = env.newId();
+          if (keep) idBeforeMov(env, src);
           const id = keep ? src.id : 0;
           env.markScalar(dst, d.mov32(src.v));
           dst.id = id;
         } else {
           // w1 = (s8/s16) w2: as for r1 = (sN) r2, a value that no sign extension changes stays linked.
           const noSext = d.umax(src.v) < 1n << BigInt(ins.off - 1);
-          if (noSext && !src.id && !d.isConst(src.v)) src.id = env.newId();
+          if (noSext) idBeforeMov(env, src);
           const id = noSext ? src.id : 0;
           env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16, true));
           dst.id = id;
@@ -115,8 +116,11 @@ export function checkAlu(env: Env, ins: Insn): void {
   }
   if ((o === op.BPF_AND || o === op.BPF_OR) && d.isConst(src.v)) maybeForkScalars(env, ins.dst, dst);
   const name: AluOp = signedDiv ? (o === op.BPF_DIV ? 'sdiv' : 'smod') : aop;
-  const v = d.alu(name, !alu64, dst.v, src.v);
+  const oldId = dst.id;
+  const srcV = src.v;
+  const v = d.alu(name, !alu64, dst.v, srcV);
   env.markScalar(dst, v);
+  linkAfterAlu(env, dst, oldId, o === op.BPF_ADD, o === op.BPF_SUB, !alu64, srcV);
 }
 
 /**

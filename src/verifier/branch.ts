@@ -12,6 +12,7 @@ import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
 import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
 import { S, cloneState, newReg, type Reg, type VState } from './state.js';
+import { baseId, linkedValue } from './linked-scalars.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
   [op.BPF_JEQ]: 'jeq', [op.BPF_JNE]: 'jne', [op.BPF_JSET]: 'jset', [op.BPF_JGT]: 'jgt', [op.BPF_JGE]: 'jge',
@@ -125,19 +126,20 @@ function linkedMask(env: Env, a: Reg, b: Reg | null): number {
   const top = frames.length - 1;
   for (const r of [b, a]) {
     if (!r || r.type !== T.SCALAR || !r.id) continue;
+    const base = baseId(r.id);
     for (let fi = top; fi >= 0; fi--) {
       const fr = frames[fi]!;
       const live = fi === top ? env.live[env.pc]! : env.live[frames[fi + 1]!.callsite]!;
       for (let i = 0; i < 10; i++) {
         const o = fr.regs[i]!;
-        if (!(live & (1 << i)) || o.type !== T.SCALAR || o.id !== r.id) continue;
+        if (!(live & (1 << i)) || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
         cnt++;
         if (fi === top) mask |= 1 << i;
         else (set ??= []).push(linkedEntry(fi, i, true));
       }
       for (let k = 0; k < fr.spills.length; k++) {
         const o = fr.spills[k];
-        if (!o || o.type !== T.SCALAR || o.id !== r.id || fr.slots[k * 8] !== S.SPILL) continue;
+        if (!o || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
         cnt++;
         (set ??= []).push(linkedEntry(fi, k, false));
       }
@@ -158,7 +160,12 @@ function applyRefined(env: Env, st: VState, dstno: number, srcno: number, dv: Sc
   const set = (regno: number, v: Scalar): void => {
     const r = regOf(st, regno);
     r.v = v;
-    if (r.id) forEachRegIn(st, (o) => { if (o.type === T.SCALAR && o.id === r.id) o.v = v; });
+    if (!r.id) return;
+    const base = baseId(r.id);
+    forEachRegIn(st, (o) => {
+      if (o === r || o.type !== T.SCALAR || baseId(o.id) !== base) return;
+      o.v = linkedValue(env, r, o, v);
+    });
   };
   if (srcno >= 0) set(srcno, sv);
   set(dstno, dv);

@@ -19,6 +19,8 @@ import {
 import { mapFuncIncompatibility } from './map-funcs.js';
 import { checkHelperMem, checkPtrAlignment, checkPtrOffReg } from './memory.js';
 import { checkHelperBtfArg, helperNotAllowed, helperRetBtf } from './btf-access.js';
+import { checkKptrSrc, kptrXchgResult, processKptrDest } from './kptr.js';
+import type { RecordField } from './map-record.js';
 import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
@@ -30,7 +32,8 @@ const MAX_VAR_SIZ = 1n << 29n;
 const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
 
 /** Helpers that hand out a reference the program must release (is_acquire_function). */
-const ACQUIRE = new Set([84, 85, 99, 131]);
+const BPF_FUNC_kptr_xchg = 194;
+const ACQUIRE = new Set([84, 85, 99, 131, BPF_FUNC_kptr_xchg]);
 /** Helpers whose result shares the argument's reference (is_ptr_cast_function). */
 const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
 
@@ -39,6 +42,15 @@ const BPF_FUNC_timer_set_callback = 170;
 const BPF_FUNC_loop = 181;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
+
+/** bpf_get_func_arg, bpf_get_func_ret, bpf_get_func_arg_cnt: tracing_prog_func_proto offers them only with a trampoline. */
+const TRAMPOLINE_ONLY: ReadonlySet<number> = new Set([183, 184, 185]);
+const BPF_TRACE_FENTRY = 24, BPF_MODIFY_RETURN = 26, BPF_LSM_MAC = 27;
+/** bpf_prog_has_trampoline: fentry, fexit and fmod_ret tracing programs, and LSM programs attached as BPF_LSM_MAC. */
+function hasTrampoline(type: string, eat: number | undefined): boolean {
+  if (type === 'tracing') return eat !== undefined && eat >= BPF_TRACE_FENTRY && eat <= BPF_MODIFY_RETURN;
+  return type === 'lsm' && eat === BPF_LSM_MAC;
+}
 
 const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF];
 const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
@@ -59,6 +71,8 @@ interface CallMeta {
   /** The initialised dynptr an ARG_PTR_TO_DYNPTR argument named (bpf_dynptr_data / _write); whether the released argument is a dynptr. */
   dynptr?: DynptrRef;
   releaseDynptr?: boolean;
+  /** The kptr field an ARG_KPTR_XCHG_DEST argument points at (meta->kptr_field). */
+  kptr?: RecordField;
 }
 
 /**
@@ -208,8 +222,12 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       meta.subprog = r.memSize;
       return;
     case 'ARG_PTR_TO_BTF_ID':
-      checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id));
+      if (a.kptr) checkKptrSrc(env, regno, r, meta.kptr!);
+      else checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id), a.maybeNull === true);
       break;
+    case 'ARG_KPTR_XCHG_DEST':
+      meta.kptr = processKptrDest(env, regno, r);
+      return;
     case 'ARG_PTR_TO_SPIN_LOCK':
       processSpinLock(env, regno, id === BPF_FUNC_spin_lock);
       break;
@@ -248,7 +266,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
   const proto = helperProtoFor(id, env.prog.type);
   if (!proto) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
-  if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  if (!proto.progTypes.includes(env.prog.type) || (TRAMPOLINE_ONLY.has(id) && !hasTrampoline(env.prog.type, env.prog.expectedAttachType)))
+    env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   const notAllowed = helperNotAllowed(env, id);
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
@@ -324,7 +343,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       break;
     case 'RET_PTR_TO_BTF_ID':
     case 'RET_PTR_TO_BTF_ID_OR_NULL':
-      helperRetBtf(env, id, r0, proto.ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
+      if (id === BPF_FUNC_kptr_xchg) kptrXchgResult(env, meta.kptr!, r0);
+      else helperRetBtf(env, id, r0, proto.ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
       break;
     case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
       dynptrDataResult(env, meta.dynptr, meta.memSize);

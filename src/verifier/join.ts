@@ -47,7 +47,10 @@ function joinReg(env: Env, a: Reg, b: Reg, widen: boolean): Reg {
   }
   const j = d.join(av, bv);
   out.v = widen ? widenScalar(env, av, j) : j;
-  if (a.id !== b.id) out.id = isPacketPtr(a.type) || a.type !== T.SCALAR ? env.newId() : 0;
+  if (a.id !== b.id || (a.type === T.SCALAR && a.off !== b.off)) {
+    out.id = isPacketPtr(a.type) || a.type !== T.SCALAR ? env.newId() : 0;
+    if (a.type === T.SCALAR) out.off = 0;
+  }
   if (isPacketPtr(a.type)) out.range = Math.min(a.range, b.range);
   return out;
 }

@@ -166,7 +166,8 @@ function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; r
 const isStruct = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct' | 'union' }> => !!t && (t.kind === 'struct' || t.kind === 'union');
 
 /** is_trusted_reg / is_rcu_reg. */
-const trusted = (type: number): boolean => base(type) === T.PTR_TO_BTF_ID && (type & PTR_TRUSTED) !== 0;
+/** is_trusted_reg: a kernel pointer holding a reference (e.g. from bpf_kptr_xchg), or one flagged trusted. */
+const trusted = (r: Reg): boolean => base(r.type) === T.PTR_TO_BTF_ID && (r.refObjId !== 0 || (r.type & PTR_TRUSTED) !== 0);
 const rcu = (type: number): boolean => base(type) === T.PTR_TO_BTF_ID && (type & MEM_RCU) !== 0;
 
 /** check_kfunc_call. */
@@ -235,10 +236,10 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
       // A kernel object: trusted (or RCU for KF_RCU) where the flags say so; release needs the reference.
       const needTrusted = (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0;
       if ((r.type & MAYBE_NULL || env.isNull(r)) && needTrusted) env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
-      if (needTrusted && !trusted(r.type)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
+      if (needTrusted && !trusted(r)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
       if (base(r.type) !== T.PTR_TO_BTF_ID) env.reject('helper_arg', `arg#${i} expected pointer to btf or socket`);
       if (r.type & MAYBE_NULL) env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
-      if (flags & KF_RCU && !trusted(r.type) && !rcu(r.type)) env.reject('helper_arg', `R${regno} must be a rcu pointer`);
+      if (flags & KF_RCU && !trusted(r) && !rcu(r.type)) env.reject('helper_arg', `R${regno} must be a rcu pointer`);
       const have = btf.skipMods(r.memSize);
       // A release takes the object itself; other arguments may point at a struct nested in it (btf_struct_ids_match).
       const strict = (flags & KF_RELEASE) !== 0;

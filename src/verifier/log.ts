@@ -11,6 +11,7 @@ import type { ScalarDomain } from './domains/index.js';
 import { T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from './state.js';
 import { DYNPTR_TYPE_NAMES, dynptrSlotString } from './dynptr-state.js';
+import { idString } from './linked-scalars.js';
 
 const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
 
@@ -75,7 +76,7 @@ export class Log {
       if (d.isConst(r.v)) return s + snum(d.constValue(r.v)! + BigInt(r.off));
     }
     const parts: string[] = [];
-    if (r.id) parts.push(`id=${r.id}`);
+    if (r.id) parts.push(t === T.SCALAR ? idString(r) : `id=${r.id}`);
     if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
     const b = base(t);
     if (b === T.CONST_PTR_TO_MAP || b === T.PTR_TO_MAP_VALUE || b === T.PTR_TO_MAP_KEY) {

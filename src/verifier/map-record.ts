@@ -17,6 +17,8 @@ export interface RecordField {
   /** Byte offset in the map value. */
   off: number;
   size: number;
+  /** For kptrs: the name of the struct pointed to (btf_parse_kptr looks it up by name in the kernel's BTF). */
+  pointee?: string;
 }
 
 /** A map value's btf_record: its special fields in offset order. */
@@ -100,7 +102,7 @@ function findFields(btf: Btf, t: BtfType, level: number): RecordField[] | null {
       if (!tag || tag.kind !== 'type_tag') return true;
       const type = KPTR_TAGS[tag.name];
       if (!type || btf.type(tag.type)?.kind === 'type_tag' || btf.skipMods(tag.type)?.kind !== 'struct') return false;
-      field = { type, off, size: 8 };
+      field = { type, off, size: 8, pointee: btf.skipMods(tag.type)!.name };
     }
     if (nelems > 1 && !REPEATABLE.has(field.type)) return false;
     for (let e = 0; e < nelems; e++) out.push({ ...field, off: field.off + e * field.size });

@@ -19,6 +19,8 @@ import { stackSlotCode } from './precision.js';
 import { checkBtfAccess } from './btf-access.js';
 import { btfCtxAccess } from './tracing-ctx.js';
 import { fieldAccessError, mapRecord } from './map-record.js';
+import { checkKptrSrc, kptrFieldAt, loadKptr } from './kptr.js';
+import { idBeforeMov } from './linked-scalars.js';
 
 export type Access = 'read' | 'write';
 
@@ -176,7 +178,17 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_MAP_VALUE: {
       const m = env.map(r.map);
       checkMapAccessType(env, m, off, size, t);
-      checkMapValue(env, regno, r, off, size, false, { how: t === 'read' ? 'none' : value ? 'reg' : 'imm', imm, value });
+      const c = env.dom.constValue(r.v);
+      const kptr = c === undefined ? undefined : kptrFieldAt(env, r.map, BigInt(off) + c, size);
+      // A pointer stored into an unreferenced kptr is checked against the field's type below (map_kptr_match_type).
+      const kptrStore = kptr?.type === 'kptr_untrusted' && value !== null && !env.isNull(value) ? value : null;
+      checkMapValue(env, regno, r, off, size, false, { how: t === 'read' ? 'none' : value ? 'reg' : 'imm', imm, value: kptrStore ? null : value });
+      if (kptr) {
+        if (sext) env.reject('map_field_access', 'kptr in map can only be accessed using BPF_MEM instruction mode');
+        if (t === 'read' && dst >= 0) loadKptr(env, kptr, env.writeReg(dst));
+        if (kptrStore) checkKptrSrc(env, env.frame.regs.indexOf(kptrStore), kptrStore, kptr);
+        return;
+      }
       if (t === 'read') setLoaded(frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
       return;
     }
@@ -404,7 +416,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   if (!dataWrite && value && aligned && value.type === T.SCALAR) {
     // A scalar spill keeps its bounds; a narrowing spill breaks the link to the source's id.
     const fits = d.umax(value.v) < 1n << BigInt(size * 8) || size === 8;
-    if (fits && !value.id && !d.isConst(value.v)) value.id = env.newId();
+    if (fits) idBeforeMov(env, value);
     spill(value, size);
     if (!fits) f.spills[k]!.id = 0;
     return;

@@ -10,6 +10,7 @@ import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
 import { dynptrSlotsSafe } from './dynptr-state.js';
 import { S, type Frame, type Reg, type VState } from './state.js';
+import { hasAddConst } from './linked-scalars.js';
 
 /** A bidirectional id map (check_ids), reused between comparisons. */
 class IdMap {
@@ -34,7 +35,7 @@ class IdMap {
   }
   /** check_scalar_ids: a missing id counts as a fresh unique one. */
   checkScalar(a: number, b: number): boolean {
-    return this.check(a || 0x40000000 + ++this.tmp, b || 0x40000000 + ++this.tmp);
+    return this.check(a || 2 ** 32 + ++this.tmp, b || 2 ** 32 + ++this.tmp);
   }
 }
 
@@ -61,6 +62,9 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   const d = env.dom;
   if (o.type === T.SCALAR) {
     if (!exact && !o.precise) return true; // no decision depended on the old value
+    // A link with a constant delta (BPF_ADD_CONST) matches only the same kind of link with the same delta.
+    if (hasAddConst(o.id) !== hasAddConst(c.id)) return false;
+    if (hasAddConst(o.id) && o.off !== c.off) return false;
     // Scalars are immutable and shared between a state and its copies: the same object covers itself.
     if (exact === true) return (o.v === c.v || d.equal(o.v, c.v)) && ids.checkScalar(o.id, c.id);
     return (o.v === c.v || d.subsumes(o.v, c.v)) && ids.checkScalar(o.id, c.id);

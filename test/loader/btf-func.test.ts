@@ -12,6 +12,7 @@ import { funcSignature, kernelBtf, parseBtf } from '../../src/loader/btf/index.j
 import { loadElf, type ElfObject } from '../../src/loader/elf.js';
 import { parseElf } from '../../src/loader/elf-file.js';
 import { loadFileDetailed } from '../../src/loader/index.js';
+import { btfLoad, closeFd, kernelAvailable } from '../../src/kernel/index.js';
 
 const fixtures = new URL('../fixtures/elf/', import.meta.url);
 const corpus = new URL('../../../shared/corpus-samples/', import.meta.url);
@@ -137,12 +138,42 @@ describe('the BTF the kernel gets', () => {
     }
   });
 
-  test('an extern-backing DATASEC is not given to the kernel', () => {
+  test('extern-backing DATASECs are laid out as libbpf lays them out (.ksyms with a dummy_ksym VAR, .kconfig in map order)', () => {
     const b = new BtfBuilder();
-    b.datasec('.ksyms', 0, [b.variable('bpf_prog_active', b.int(), 2)]);
-    const btf = parseBtf(b.raw(), 'k');
-    const r = kernelBtf(btf, b.raw(), { sectionSize: () => undefined, varSymbol: () => undefined, hiddenFuncs: new Set() });
-    expect(r).toEqual({ ok: false, reason: "DATASEC '.ksyms' needs extern resolution" });
+    const int = b.int();
+    const chr = b.int(1);
+    const proto = b.proto(int, [b.ptr(int), int], false);
+    const kfunc = b.func('bpf_task_from_pid', proto, 2);
+    const ksym = b.variable('bpf_prog_active', chr, 2);
+    const small = b.variable('CONFIG_HZ_small', chr, 2);
+    const big = b.variable('LINUX_KERNEL_VERSION', int, 2);
+    const ksyms = b.datasec('.ksyms', 0, [kfunc, ksym]);
+    const kconfig = b.datasec('.kconfig', 0, [small, big], [1, 4]);
+    const raw = b.raw();
+    const btf = parseBtf(raw, 'k');
+    const r = kernelBtf(btf, raw, { sectionSize: () => undefined, varSymbol: () => undefined, hiddenFuncs: new Set() });
+    expect(r.ok).toBe(true);
+    const out = (r as { raw: Uint8Array }).raw;
+    const k = parseBtf(out, 'k');
+    // one VAR appended after the compiler's types, named for the unnamed kfunc parameters
+    const dummy = btf.types.length;
+    expect(k.types.length).toBe(dummy + 1);
+    expect(k.type(dummy)).toMatchObject({ kind: 'var', name: 'dummy_ksym', linkage: 1, type: int });
+    expect(k.type(kfunc)).toMatchObject({ kind: 'func', linkage: 1 });
+    expect(k.type(proto)).toMatchObject({ kind: 'func_proto', params: [{ name: 'dummy_ksym' }, { name: 'dummy_ksym' }] });
+    expect(k.type(ksym)).toMatchObject({ kind: 'var', linkage: 1, type: int });
+    expect(k.type(ksyms)).toMatchObject({ size: 8, vars: [{ type: dummy, offset: 0, size: 4 }, { type: ksym, offset: 4, size: 4 }] });
+    // .kconfig: alignment descending, then size (the 4-byte int first, the char after it)
+    expect(k.type(kconfig)).toMatchObject({ size: 5, vars: [{ type: big, offset: 0, size: 4 }, { type: small, offset: 4, size: 1 }] });
+    expect(k.type(big)).toMatchObject({ linkage: 1 });
+    // the compiler's BTF is untouched
+    expect(btf.type(kfunc)).toMatchObject({ linkage: 2 });
+    const avail = kernelAvailable();
+    if (!avail.ok) { console.log(`skip: BPF_BTF_LOAD of the laid-out BTF: ${avail.reason}`); return; }
+    const loaded = btfLoad(out);
+    expect(loaded.log).toBe('');
+    expect(loaded.fd).not.toBeNull();
+    closeFd(loaded.fd!);
   });
 
   test('hidden global functions become static in the uploaded BTF and in FuncInfo', () => {
@@ -236,19 +267,19 @@ class BtfBuilder {
     return ((kflag << 31) | (kind << 24) | vlen) >>> 0;
   }
   voidId(): number { return 0; }
-  int(size = 4): number { return this.add([this.str(size === 1 ? 'char' : 'int'), this.info(1), size, (1 << 24) | (size * 8)]); }
+  int(size = 4): number { return this.add([this.str(size === 1 ? 'char' : 'int'), this.info(1), size, ((size === 1 ? 2 : 1) << 24) | (size * 8)]); }
   ptr(to: number): number { return this.add([0, this.info(2), to]); }
   array(elem: number, n: number): number { return this.add([0, this.info(3), 0, elem, this.int(), n]); }
   struct(name: string, size: number): number { return this.add([this.str(name), this.info(4), size]); }
   enumType(size: number): number { return this.add([this.str('e'), this.info(6, 1), size, this.str('E_A'), 1]); }
   typedef(name: string, to: number): number { return this.add([this.str(name), this.info(8), to]); }
-  proto(ret: number, params: number[]): number {
-    return this.add([0, this.info(13, params.length), ret, ...params.flatMap((t, i) => [this.str(`a${i}`), t])]);
+  proto(ret: number, params: number[], named = true): number {
+    return this.add([0, this.info(13, params.length), ret, ...params.flatMap((t, i) => [named ? this.str(`a${i}`) : 0, t])]);
   }
   func(name: string, proto: number, linkage: number): number { return this.add([this.str(name), this.info(12, linkage), proto]); }
   variable(name: string, type: number, linkage: number): number { return this.add([this.str(name), this.info(14), type, linkage]); }
-  datasec(name: string, size: number, vars: number[]): number {
-    return this.add([this.str(name), this.info(15, vars.length), size, ...vars.flatMap((v) => [v, 0, 4])]);
+  datasec(name: string, size: number, vars: number[], sizes: number[] = []): number {
+    return this.add([this.str(name), this.info(15, vars.length), size, ...vars.flatMap((v, i) => [v, 0, sizes[i] ?? 4])]);
   }
   declTag(name: string, to: number, idx: number): number { return this.add([this.str(name), this.info(17), to, idx >>> 0]); }
   raw(): Uint8Array {

@@ -4,3 +4,4 @@ export { parseBtfExt, CORE_RELO_KINDS, type BtfExt, type ExtFuncInfo, type ExtLi
 export * from './types.js';
 export { funcSignature, funcReturnsScalar, ctxStructName, type FuncSignature } from './func-params.js';
 export { kernelBtf, type BtfElfFacts, type KernelBtf } from './kernel-btf.js';
+export { kcfgType, kconfigLayout, type KcfgType, type KcfgSlot } from './kconfig.js';

@@ -9,6 +9,8 @@ import { XDP_CTX } from './xdp.js';
 import { CGROUP_SOCK_ADDR_CTX, CGROUP_SOCK_CTX, SOCK_OPS_CTX } from './sock.js';
 import { NETFILTER_CTX } from './netfilter.js';
 import { SK_LOOKUP_CTX, SK_REUSEPORT_CTX } from './socket-select.js';
+import { SK_MSG_CTX } from './sk-msg.js';
+import { CGROUP_DEVICE_CTX, CGROUP_SYSCTL_CTX } from './cgroup-ctl.js';
 import { returnSpec } from './returns.js';
 import type { CtxLayout, ProgTypeInfo } from './types.js';
 
@@ -19,6 +21,8 @@ export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, PT_REGS
 export { CGROUP_SOCK_CTX, CGROUP_SOCK_ADDR_CTX, SOCK_OPS_CTX, BPF_SOCK_FIELDS, BPF_SOCK_ADDR_FIELDS, BPF_SOCK_OPS_FIELDS, ATTACH } from './sock.js';
 export { NETFILTER_CTX, BPF_NF_CTX_FIELDS } from './netfilter.js';
 export { SK_LOOKUP_CTX, SK_REUSEPORT_CTX, BPF_SK_LOOKUP_FIELDS, SK_REUSEPORT_MD_FIELDS } from './socket-select.js';
+export { SK_MSG_CTX, SK_MSG_MD_FIELDS } from './sk-msg.js';
+export { CGROUP_DEVICE_CTX, CGROUP_SYSCTL_CTX, BPF_CGROUP_DEV_CTX_FIELDS, BPF_SYSCTL_FIELDS } from './cgroup-ctl.js';
 export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName, returnRange } from './returns.js';
 
 const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
@@ -44,6 +48,9 @@ const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
   netfilter: NETFILTER_CTX,
   sk_lookup: SK_LOOKUP_CTX,
   sk_reuseport: SK_REUSEPORT_CTX,
+  sk_msg: SK_MSG_CTX,
+  cgroup_device: CGROUP_DEVICE_CTX,
+  cgroup_sysctl: CGROUP_SYSCTL_CTX,
 };
 
 /** The context layout of `type`, or undefined for program types bpflab does not model. */

@@ -71,6 +71,7 @@ export function returnSpec(type: ProgType, expectedAttachType?: number): ReturnS
     case 'perf_event': return PERF;
     case 'cgroup_sock_addr': case 'cgroup_sock': case 'sock_ops': return { ...CG_SOCK, verifierRange };
     case 'netfilter': return { verifierRange, names: { 0: 'NF_DROP', 1: 'NF_ACCEPT' }, meaning: 'netfilter verdict: NF_DROP or NF_ACCEPT' };
+    case 'sk_msg': return { verifierRange, names: invert(SK_ACTIONS), meaning: 'SK_PASS sends the message on (or where bpf_msg_redirect_* chose), SK_DROP drops it' };
     case 'sk_lookup': return { verifierRange, names: { 0: 'SK_DROP', 1: 'SK_PASS' }, meaning: 'SK_PASS lets the lookup go on (with the socket bpf_sk_assign chose), SK_DROP drops the packet' };
     default: return { ...UNKNOWN, verifierRange };
   }

@@ -37,7 +37,9 @@ export type ArgBase =
   | 'ARG_PTR_TO_TIMER'
   | 'ARG_PTR_TO_KPTR'
   | 'ARG_PTR_TO_DYNPTR'
-  | 'ARG_PTR_TO_PERCPU_BTF_ID';
+  | 'ARG_PTR_TO_PERCPU_BTF_ID'
+  /** bpf_kptr_xchg's destination: a map value pointer at a referenced kptr field. */
+  | 'ARG_KPTR_XCHG_DEST';
 
 export interface ArgSpec {
   /** The kernel's spelling of the whole type, e.g. "ARG_PTR_TO_UNINIT_MEM", "ARG_PTR_TO_MEM | MEM_RDONLY". */
@@ -59,6 +61,8 @@ export interface ArgSpec {
   fixedSize?: number;
   /** For ARG_PTR_TO_BTF_ID: the kernel struct the pointer must be (arg_btf_id), e.g. "task_struct". */
   btfStruct?: string;
+  /** For ARG_PTR_TO_BTF_ID: the struct is the one of the kptr field named by the ARG_KPTR_XCHG_DEST argument (arg_btf_id BPF_PTR_POISON). */
+  kptr?: true;
   /** For ARG_PTR_TO_DYNPTR: the DYNPTR_TYPE_* flag (the type created, or the only type accepted); absent: any. */
   dynptr?: 'local' | 'ringbuf';
 }
@@ -138,6 +142,16 @@ export const ARG = {
   btfTask: arg('ARG_PTR_TO_BTF_ID (struct task_struct)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'task_struct' }),
   btfSeqFile: arg('ARG_PTR_TO_BTF_ID (struct seq_file)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'seq_file' }),
   btfPath: arg('ARG_PTR_TO_BTF_ID (struct path)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'path' }),
+  btfFile: arg('ARG_PTR_TO_BTF_ID (struct file)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'file' }),
+  btfSkb: arg('ARG_PTR_TO_BTF_ID (struct sk_buff)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'sk_buff' }),
+  btfXdpBuff: arg('ARG_PTR_TO_BTF_ID (struct xdp_buff)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'xdp_buff' }),
+  /** The owner of a local-storage value (bpf_{task,cgrp,inode}_storage_get/delete); NULL is allowed and gets NULL / -EINVAL. */
+  btfTaskOrNull: arg('ARG_PTR_TO_BTF_ID_OR_NULL (struct task_struct)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'task_struct', maybeNull: true }),
+  btfCgroupOrNull: arg('ARG_PTR_TO_BTF_ID_OR_NULL (struct cgroup)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'cgroup', maybeNull: true }),
+  btfInodeOrNull: arg('ARG_PTR_TO_BTF_ID_OR_NULL (struct inode)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'inode', maybeNull: true }),
+  kptrXchgDest: arg('ARG_KPTR_XCHG_DEST', 'ARG_KPTR_XCHG_DEST'),
+  kptrXchgSrc: arg('ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE (the kptr field\'s struct)', 'ARG_PTR_TO_BTF_ID', { maybeNull: true, release: true, kptr: true }),
+  socketOrNull: arg('ARG_PTR_TO_SOCKET_OR_NULL', 'ARG_PTR_TO_SOCKET', { maybeNull: true }),
   memWrite: arg('ARG_PTR_TO_MEM | MEM_WRITE', 'ARG_PTR_TO_MEM', { write: true }),
   /** A dynptr the helper creates (bpf_dynptr_from_mem, bpf_ringbuf_reserve_dynptr). */
   dynptrLocalUninit: arg('ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_LOCAL | MEM_UNINIT | MEM_WRITE', 'ARG_PTR_TO_DYNPTR', { dynptr: 'local', uninit: true, write: true }),
@@ -324,6 +338,53 @@ const DEFS: Record<number, Def> = {
   202: { args: [A.dynptrRdonly, A.anything, A.memRdonly, A.constSizeOrZero, A.anything], types: BASE, note: 'writing an skb dynptr may move the packet' },
   203: { ret: 'RET_PTR_TO_DYNPTR_MEM_OR_NULL', args: [A.dynptrRdonly, A.anything, A.allocSizeOrZero], types: BASE, note: 'NULL for read-only, skb and xdp dynptrs (use bpf_dynptr_slice there)' },
   208: { types: BASE },
+  // local storage owned by a task, a cgroup or an inode (kernel/bpf/bpf_{task,cgrp,inode}_storage.c)
+  156: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.btfTaskOrNull, A.mapValueOrNull, A.anything], types: BASE },
+  157: { args: [A.mapPtr, A.btfTaskOrNull], types: BASE },
+  210: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.btfCgroupOrNull, A.mapValueOrNull, A.anything], types: BASE },
+  211: { args: [A.mapPtr, A.btfCgroupOrNull], types: BASE },
+  145: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.btfInodeOrNull, A.mapValueOrNull, A.anything], types: ['lsm'] },
+  146: { args: [A.mapPtr, A.btfInodeOrNull], types: ['lsm'] },
+  175: { ret: 'RET_PTR_TO_BTF_ID', args: [A.btfTask], gpl: true, types: BASE, note: 'the task\'s user-mode registers (struct pt_regs)' },
+  // the traced function's arguments and return value: only programs with a trampoline (fentry/fexit/fmod_ret, lsm)
+  183: { args: [A.ctx, A.anything, A.long], types: ['tracing', 'lsm'] },
+  184: { args: [A.ctx, A.long], types: ['tracing', 'lsm'] },
+  185: { args: [A.ctx], types: ['tracing', 'lsm'] },
+  111: { args: [A.btfSkb, A.mapPtr, A.anything, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: ['tracing'] },
+  121: { args: [A.btfXdpBuff, A.mapPtr, A.anything, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: ['tracing'] },
+  162: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfFile], types: ['tracing'], note: 'struct socket of a socket file, or NULL' },
+  149: { args: [A.memWrite, A.constSize, A.memRdonly, A.constSize, A.anything], types: BASE },
+  150: { args: [A.btfSeqFile, A.memRdonly, A.constSizeOrZero, A.anything], types: ['tracing'], note: 'iterator programs' },
+  194: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.kptrXchgDest, A.kptrXchgSrc], types: BASE, note: 'swaps a referenced kptr in a map value; the old pointer comes back holding the reference' },
+  // sk_msg (net/core/filter.c sk_msg_func_proto)
+  60: { args: [A.ctx, A.mapPtr, A.anything, A.anything], types: ['sk_msg'] },
+  61: { args: [A.ctx, A.anything], types: ['sk_msg'] },
+  62: { args: [A.ctx, A.anything], types: ['sk_msg'] },
+  63: { args: [A.ctx, A.anything, A.anything, A.anything], changesPkt: true, types: ['sk_msg'] },
+  90: { args: [A.ctx, A.anything, A.anything, A.anything], changesPkt: true, types: ['sk_msg'] },
+  91: { args: [A.ctx, A.anything, A.anything, A.anything], changesPkt: true, types: ['sk_msg'] },
+  // cgroup programs
+  64: { args: [A.ctx, A.memRdonly, A.constSize], types: ['cgroup_sock_addr'] },
+  186: { types: ['cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device'] },
+  187: { args: [A.anything], types: ['cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device'] },
+  128: { args: [A.btfSockCommon], types: ['cgroup_skb'] },
+  129: { args: [A.btfSockCommon, A.anything], types: ['cgroup_skb'] },
+  151: { args: [A.ctx], types: TC },
+  124: { args: [A.ctx, A.btfSockCommon, A.anything], types: ['sched_cls', 'sched_act', 'sk_lookup'], note: 'sk_lookup programs pass a socket or NULL (bpf_sk_lookup_assign)' },
+  // sysctl programs (kernel/bpf/cgroup.c sysctl_func_proto)
+  101: { args: [A.ctx, A.memWrite, A.constSize, A.anything], types: ['cgroup_sysctl'] },
+  102: { args: [A.ctx, A.uninitMem, A.constSize], types: ['cgroup_sysctl'] },
+  103: { args: [A.ctx, A.uninitMem, A.constSize], types: ['cgroup_sysctl'] },
+  104: { args: [A.ctx, A.memRdonly, A.constSize], types: ['cgroup_sysctl'] },
+  // TCP header options (sock_ops)
+  142: { args: [A.ctx, A.memWrite, A.constSize, A.anything], types: ['sock_ops'] },
+  143: { args: [A.ctx, A.memRdonly, A.constSize, A.anything], types: ['sock_ops'] },
+  144: { args: [A.ctx, A.anything, A.anything], types: ['sock_ops'] },
+  // syscall programs (kernel/bpf/syscall.c syscall_prog_func_proto)
+  166: { args: [A.anything, A.memRdonly, A.constSize], types: ['syscall'] },
+  167: { args: [A.memRdonly, A.constSize, A.anything, A.anything], types: ['syscall'] },
+  168: { args: [A.anything], types: ['syscall'] },
+  179: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: ['syscall'] },
   209: { args: [A.mapPtr, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (struct bpf_dynptr *sample, void *ctx) for each sample user space produced; stops when it returns 1' },
 };
 
@@ -363,6 +424,7 @@ export function helperProto(id: number): HelperProto | undefined {
  */
 const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, 'args'>>>> = {
   46: { tracing: { args: [ARG.btfSockCommon] } },
+  124: { sk_lookup: { args: [ARG.ctx, ARG.socketOrNull, ARG.anything] } },
 };
 
 /** The prototype of helper `id` as a program of `type` sees it (helperProto with the per-type variants). */

@@ -1,0 +1,70 @@
+/**
+ * Scalars linked by id with a constant delta (kernel/bpf/verifier.c, BPF_ADD_CONST): after
+ * `r1 = r0; r1 += -1` both share r0's id, r1's marked BPF_ADD_CONST with `off` = -1, so that a
+ * branch on r1 also bounds r0 (sync_linked_regs: r0 = r1 - (-1)). As in the kernel the flag lives
+ * in the id's top bit and the delta in the scalar's `off`, so copies, spills and pruning carry
+ * them as they carry the id. 32-bit adds are not linked: 6.18 keeps some of them (`w1 += 1` on a
+ * value below 2^8) and not others (on any 32-bit value), by a rule not modelled here; without the
+ * link bpflab learns less, never more.
+ */
+import type { Scalar } from './domains/index.js';
+import type { Env } from './env.js';
+import { T } from './reg-types.js';
+import type { Reg } from './state.js';
+
+/** BPF_ADD_CONST (ids themselves stay below 2^30). */
+const ADD_CONST = 2 ** 31;
+
+/** The id without its BPF_ADD_CONST flag. */
+export const baseId = (id: number): number => id % ADD_CONST;
+/** Whether the id carries the BPF_ADD_CONST flag (the scalar is its base plus `off`). */
+export const hasAddConst = (id: number): boolean => id >= ADD_CONST;
+
+/**
+ * assign_scalar_id_before_mov: a copied or spilled scalar shares the source's id; a source that
+ * was itself offset from another (BPF_ADD_CONST) first leaves that link for a fresh id.
+ */
+export function idBeforeMov(env: Env, src: Reg): void {
+  if (src.type !== T.SCALAR) return;
+  if (hasAddConst(src.id)) { src.id = 0; src.off = 0; }
+  if (!src.id && !env.dom.isConst(src.v)) src.id = env.newId();
+}
+
+/**
+ * The end of adjust_reg_min_max_vals for scalar ALU: rX += const / rX -= const (64-bit, the
+ * constant within s32) keeps rX linked to its id with the constant as delta, once (a second delta
+ * breaks the link); every other operation breaks it. `oldId` is dst's id before the operation.
+ */
+export function linkAfterAlu(env: Env, dst: Reg, oldId: number, isAdd: boolean, isSub: boolean, alu32: boolean, srcV: Scalar): void {
+  dst.id = 0;
+  dst.off = 0;
+  if (!(isAdd || isSub) || !oldId || alu32) return;
+  const t = env.dom.tnum(srcV);
+  if (t.mask !== 0n) return;
+  const val = BigInt.asIntN(64, t.value);
+  if (val < -(2n ** 31n) || val > 2n ** 31n - 1n) return;
+  let off = Number(val);
+  if (isSub) {
+    if (off === -(2 ** 31)) return;
+    off = -off;
+  }
+  if (hasAddConst(oldId)) return;
+  dst.id = oldId + ADD_CONST;
+  dst.off = off;
+}
+
+/**
+ * sync_linked_regs for one register `o` linked to the refined `known` (same base id): the same
+ * value when neither is offset or both by the same delta, else known's value moved by the
+ * difference of the deltas.
+ */
+export function linkedValue(env: Env, known: Reg, o: Reg, v: Scalar): Scalar {
+  if ((!hasAddConst(o.id) && !hasAddConst(known.id)) || o.off === known.off) return v;
+  const d = env.dom;
+  return d.alu('add', false, v, d.known(BigInt(o.off) - BigInt(known.off)));
+}
+
+/** print_reg_state's id: the base id, then the delta of an offset link ("id=3-1"). */
+export function idString(r: Reg): string {
+  return hasAddConst(r.id) ? `id=${baseId(r.id)}${r.off >= 0 ? '+' : ''}${r.off}` : `id=${r.id}`;
+}
