@@ -158,6 +158,50 @@ function refine(op: JmpOp, jmp32: boolean, side: 'taken' | 'fall'): Obligation {
   };
 }
 
+/**
+ * Both sides of "a <op> a" (one register compared with itself, refined in place, then the
+ * sanity reset of reg_bounds_sanity_check): each side keeps every value for which the comparison
+ * of the value with itself takes that side.
+ */
+function refineSelf(op: JmpOp, jmp32: boolean, side: 'taken' | 'fall'): Obligation {
+  return {
+    name: `${op}${jmp32 ? '32' : ''}.self.${side}`, group: 'branch', abstract: 1, concrete: 1, moduloSync: true,
+    build(k, sem, a, x) {
+      const { A } = k;
+      const c = sem.cond(op, jmp32, v0(x, 0), v0(x, 0));
+      const r = k.refineSelf(op, jmp32, r0(a, 0))[side];
+      return { premise: A.and(inAll(k, a, x), side === 'taken' ? c : A.not(c)), conclusion: k.containsParts(r, v0(x, 0)), outputs: { result: r } };
+    },
+  };
+}
+
+/**
+ * sync_linked_regs with constant offsets (BPF_ADD_CONST): two registers hold base + p and base + q;
+ * when a branch refines the second to a0 (containing y = base + q), the first becomes
+ * linkedMove(a0, d) with d = p - q, and base + p = y + d (mod 2^N) must be in it, for every y in
+ * a0 and every d (the verifier's offsets are s32; the identity needs nothing of them). The tnum
+ * step is tnum_add, assumed as in alu64.add (its lemma, m).
+ */
+function linkedSync(): Obligation {
+  return {
+    name: 'linked.sync', group: 'alu', abstract: 2, concrete: 2, moduloSync: true, assumes: 'tnum.add',
+    build(k, _sem, a, x) {
+      const { n, A } = k;
+      const [y, d] = [v0(x, 0), v0(x, 1)];
+      const orig = k.t;
+      const m = r0(a, 1);
+      k.t = { ...orig, add: () => ({ value: m.value, mask: m.mask }) };
+      try {
+        const r = k.linkedMove(r0(a, 0), d);
+        const premise = A.and(k.contains(r0(a, 0), y), orig.contains(m, n.add(y, d)));
+        return { premise, conclusion: k.containsParts(r, n.add(y, d)), outputs: { result: r } };
+      } finally {
+        k.t = orig;
+      }
+    },
+  };
+}
+
 function pointer(op: 'add' | 'sub'): Obligation {
   return {
     name: `ptr.${op}`, group: 'pointer', concrete: 2, moduloSync: true,
@@ -356,7 +400,9 @@ export function allObligations(): Obligation[] {
   out.push(pointer('add'), pointer('sub'));
   for (const jmp32 of [false, true]) for (const op of JMP_OPS) {
     out.push(decide(op, jmp32), refine(op, jmp32, 'taken'), refine(op, jmp32, 'fall'));
+    out.push(refineSelf(op, jmp32, 'taken'), refineSelf(op, jmp32, 'fall'));
   }
+  out.push(linkedSync());
   out.push(...optimalityObligations());
   out.push(...jitObligations(), ...memoryObligations(), ...atomicObligations(), ...ldAbsObligations(), ...callObligations(), ...controlObligations());
   return out;

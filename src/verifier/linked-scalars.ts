@@ -60,8 +60,7 @@ export function linkAfterAlu(env: Env, dst: Reg, oldId: number, isAdd: boolean, 
  */
 export function linkedValue(env: Env, known: Reg, o: Reg, v: Scalar): Scalar {
   if ((!hasAddConst(o.id) && !hasAddConst(known.id)) || o.off === known.off) return v;
-  const d = env.dom;
-  return d.alu('add', false, v, d.known(BigInt(o.off) - BigInt(known.off)));
+  return env.dom.linkedMove(v, BigInt(o.off) - BigInt(known.off));
 }
 
 /** print_reg_state's id: the base id, then the delta of an offset link ("id=3-1"). */

@@ -220,6 +220,28 @@ const MUTANTS: Mutant[] = [
       };
     },
   },
+  {
+    name: 'linked register moved by the negated offset difference (known - reg instead of reg - known)',
+    obligation: 'linked.sync',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const orig = k.linkedMove;
+      k.linkedMove = (known, delta) => orig(known, k.n.neg(delta));
+    },
+  },
+  {
+    name: 'self-comparison JLE refined as JLT, the empty result kept (no sanity reset)',
+    obligation: 'jle.self.taken',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const orig = k.refineSelf;
+      k.refineSelf = (op, jmp32, a) => {
+        if (op !== 'jle' || jmp32) return orig(op, jmp32, a);
+        const r = copyReg(a);
+        k.refineCondOp(r, r, 'jlt', jmp32);
+        k.regBoundsSync(r);
+        return { taken: r, fall: orig(op, jmp32, a).fall };
+      };
+    },
+  },
 ];
 
 describe('mutation check: the prover catches planted bugs', () => {

@@ -31,6 +31,8 @@ export interface ScalarDomain {
   refine(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): { taken: [Scalar, Scalar]; fall: [Scalar, Scalar] };
   /** Both sides of "a <op> a": one register compared with itself, refined in place as the kernel does. */
   refineSelf(op: JmpOp, jmp32: boolean, a: Scalar): { taken: Scalar; fall: Scalar };
+  /** sync_linked_regs: a register linked to `known` with offsets differing by `delta` (s32 - s32). */
+  linkedMove(known: Scalar, delta: bigint): Scalar;
   ptrAdd(ptrVar: Scalar, off: Scalar): Scalar;
   ptrSub(ptrVar: Scalar, off: Scalar): Scalar;
   isConst(s: Scalar): boolean;
@@ -117,7 +119,7 @@ function sanityMessage(s: Scalar): string | undefined {
 }
 
 /** Everything the three domains share: queries, formatting, pruning checks. */
-function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' | 'neg' | 'mov32' | 'movsx' | 'end' | 'truncate' | 'sextLoad' | 'branch' | 'refine' | 'refineSelf' | 'ptrAdd' | 'ptrSub' | 'join'> {
+function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' | 'neg' | 'mov32' | 'movsx' | 'end' | 'truncate' | 'sextLoad' | 'branch' | 'refine' | 'refineSelf' | 'linkedMove' | 'ptrAdd' | 'ptrSub' | 'join'> {
   // Scalars are immutable: the small constants (immediates, mostly) are made once and shared,
   // which also lets pruning compare their copies by identity.
   const small: Scalar[] = [];
@@ -192,6 +194,7 @@ export function kernelDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
     branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, a as Reg<bigint>, b as Reg<bigint>)),
     refine: (op, jmp32, a, b) => k.refine(op, jmp32, a as Reg<bigint>, b as Reg<bigint>),
     refineSelf: (op, jmp32, a) => k.refineSelf(op, jmp32, a as Reg<bigint>),
+    linkedMove: (known, delta) => k.linkedMove(known as Reg<bigint>, BigInt.asUintN(64, delta)),
     ptrAdd: (p, o) => k.ptrAdd(p as Reg<bigint>, o as Reg<bigint>),
     ptrSub: (p, o) => k.ptrSub(p as Reg<bigint>, o as Reg<bigint>),
     join: (a, b) => hull(k, a, b),
@@ -259,6 +262,7 @@ export function tnumDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
     },
     // Comparing a register with itself teaches a tnum nothing (equality with itself is no news).
     refineSelf: (_op, _jmp32, a) => ({ taken: a, fall: a }),
+    linkedMove: (known, delta) => proj(t.add(known, t.const(BigInt.asUintN(64, delta)))),
     ptrAdd: (p, o) => proj(t.add(p, o)),
     ptrSub: (p, o) => proj(t.sub(p, o)),
     join: (a, b) => proj(t.union(a, b)),
@@ -298,6 +302,7 @@ export function intervalDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
       const r = k.refineSelf(op, jmp32, R(a));
       return { taken: proj(r.taken), fall: proj(r.fall) };
     },
+    linkedMove: (known, delta) => proj(k.linkedMove(R(known), BigInt.asUintN(64, delta))),
     ptrAdd: (p, o) => proj(k.ptrAdd(R(p), R(o))),
     ptrSub: (p, o) => proj(k.ptrSub(R(p), R(o))),
     join: (a, b) => proj(hull(k, a, b) as Reg<bigint>),

@@ -94,6 +94,11 @@ export interface Kernel<T, B> {
   refine(op: JmpOp, jmp32: boolean, a: Reg<T>, b: Reg<T>): Refined<T>;
   /** Both sides of "a <op> a" (one register compared with itself). */
   refineSelf(op: JmpOp, jmp32: boolean, a: Reg<T>): { taken: Reg<T>; fall: Reg<T> };
+  /**
+   * sync_linked_regs for a register linked to `known` by constant offsets: known's state moved by
+   * the offsets' difference (reg = known_reg; reg += delta, the 64-bit add's transfer functions).
+   */
+  linkedMove(known: Reg<T>, delta: T): Reg<T>;
   /** x is a member of the concretisation of r (every component holds). */
   contains(r: Reg<T>, x: T): B;
   /** The conjuncts of contains (tnum, then each bound), for proofs split per component. */
@@ -206,6 +211,7 @@ export function makeKernel<T, B>(A: Algebra<T, B>, N = 64, patch?: (k: Kernel<T,
     branch: (op, jmp32, a, b) => BR.branchTaken(k, op, jmp32, a, b),
     refine: (op, jmp32, a, b) => BR.setMinMax(k, op, jmp32, a, b),
     refineSelf: (op, jmp32, a) => BR.setMinMaxSelf(k, op, jmp32, a),
+    linkedMove: (known, delta) => k.alu('add', false, known, k.known(delta)),
     contains: (r, x) => A.and(...k.containsParts(r, x)),
     containsParts(r, x) {
       const lx = k.lo(x);
