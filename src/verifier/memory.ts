@@ -423,6 +423,8 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     return;
   }
   // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.
+  // An atomic over a spilled pointer leaves data computed from that address in the slot.
+  if (dataWrite && f.spills[k] && f.slots[k * 8] === S.SPILL && isPointer(f.spills[k]!.type)) env.usesAddress = true;
   if (f.slots[k * 8] === S.ITER) writableSlots(f).fill(S.MISC, k * 8, k * 8 + 8);
   if (f.spills[k]) scrubSlot(f, k);
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);

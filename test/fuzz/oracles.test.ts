@@ -181,6 +181,24 @@ describe.skipIf(!hook)('embed: end to end', () => {
   });
 });
 
+/** A value computed by an atomic from the ctx pointer spilled in its slot, read back and returned (kernel campaign, seed 34). */
+const addressThroughAtomic = (atomic: string, spilled = 'r1'): Program => prog(`
+    r7 = -1
+    *(u64 *)(r10 -24) = ${spilled}
+    ${atomic}
+    r0 = *(u64 *)(r10 -24)
+    exit`);
+const ATOMICS = ['lock *(u64 *)(r10 -24) &= r7', 'r7 = atomic64_fetch_or((u64 *)(r10 -24), r7)'];
+
+describe('address use', () => {
+  test('an atomic over a spilled pointer makes the run address-dependent; over a spilled scalar it does not', () => {
+    for (const a of ATOMICS) {
+      expect(verify(addressThroughAtomic(a), FUZZ_VERIFY_OPTIONS).usesAddress, a).toBe(true);
+      expect(verify(addressThroughAtomic(a, 'r7'), FUZZ_VERIFY_OPTIONS).usesAddress, a).toBeUndefined();
+    }
+  });
+});
+
 const k = kernelAvailable();
 if (!k.ok) console.log(`skip: kernel oracle tests: ${k.reason}`);
 
@@ -207,5 +225,16 @@ describe.skipIf(!k.ok)('kernel', () => {
     const packet = new Uint8Array(40);
     packet[13] = 3;
     expect(kernelOracle().check({ program: p, inputs: [input(packet)] }, ctxOf(p))).toBeNull();
+  });
+
+  test('an address read back through an atomic is not compared; the same program over a scalar is, and agrees', () => {
+    for (const a of ATOMICS) {
+      expect(kernelOracle().check({ program: addressThroughAtomic(a), inputs: [input()] }, ctxOf(addressThroughAtomic(a))), a).toBeNull();
+      // (the comparison ran: a VM that returns another r0 is caught)
+      const scalar = addressThroughAtomic(a, 'r7');
+      const wrong: Engine = (p, i, o) => { const r = vmEngine(p, i, o); if (r.ok) r.res.r0 ^= 1n; return r; };
+      expect(kernelOracle().check({ program: scalar, inputs: [input()] }, ctxOf(scalar))).toBeNull();
+      expect(kernelOracle({ vm: wrong }).check({ program: scalar, inputs: [input()] }, ctxOf(scalar))?.kind, a).toBe('result:r0');
+    }
   });
 });
