@@ -9,7 +9,7 @@
  *   programs without time- or CPU-dependent helpers.
  */
 import type { Program } from '../../isa/program.js';
-import { kernelAvailable, progLoad, runInKernel, withSyscallDeadline, type KernelRunResult } from '../../kernel/index.js';
+import { kernelAvailable, progLoad, runInKernel, syscallDeadlineUnavailable, withSyscallDeadline, type KernelRunResult } from '../../kernel/index.js';
 import { closeFd } from '../../kernel/index.js';
 import * as op from '../../isa/opcodes.js';
 import { validateInsns } from '../../isa/decode.js';
@@ -122,6 +122,10 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       let v = cx.verdict();
       const p = c.program;
       let load: ReturnType<typeof progLoad>;
+      if (Number.isFinite(budgetLeftMs())) {
+        const why = syscallDeadlineUnavailable();
+        if (why) notes.add(`kernel: loads past the program budget cannot be interrupted here (${why})`);
+      }
       try {
         // (a verification the kernel would spend minutes on is interrupted at the program's budget)
         load = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 0 }));
