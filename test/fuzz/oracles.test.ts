@@ -227,6 +227,39 @@ describe.skipIf(!k.ok)('kernel', () => {
     expect(kernelOracle().check({ program: p, inputs: [input(packet)] }, ctxOf(p))).toBeNull();
   });
 
+  test('inputs share one load: the maps are put back between runs (array values zeroed, hash entries deleted)', () => {
+    // each run adds 1 to an array value and inserts a hash entry with BPF_NOEXIST: left over from the run
+    // before, the value would be 2 and the insert would fail (r0 = -EEXIST)
+    const p = prog(`
+      .map counts array key=4 value=8 entries=2
+      .map seen hash key=4 value=8 entries=4
+        *(u32 *)(r10 -4) = 1
+        r1 = map[counts]
+        r2 = r10
+        r2 += -4
+        call bpf_map_lookup_elem
+        if r0 == 0 goto out
+        r1 = 1
+        lock *(u64 *)(r0 +0) += r1
+        r6 = *(u64 *)(r0 +0)
+        *(u64 *)(r10 -16) = r6
+        r1 = map[seen]
+        r2 = r10
+        r2 += -4
+        r3 = r10
+        r3 += -16
+        r4 = 1
+        call bpf_map_update_elem
+        r0 += r6
+      out:
+        exit`);
+    const inputs = [input(), input(), input()];
+    expect(kernelOracle().check({ program: p, inputs }, ctxOf(p))).toBeNull();
+    // (the runs are compared: a VM that does not reset between its own runs would be caught -- here one whose r0 is off)
+    const wrong: Engine = (q, i, o) => { const r = vmEngine(q, i, o); if (r.ok) r.res.r0 += 1n; return r; };
+    expect(kernelOracle({ vm: wrong }).check({ program: p, inputs }, ctxOf(p))?.kind).toBe('result:r0');
+  });
+
   test('an address read back through an atomic is not compared; the same program over a scalar is, and agrees', () => {
     for (const a of ATOMICS) {
       expect(kernelOracle().check({ program: addressThroughAtomic(a), inputs: [input()] }, ctxOf(addressThroughAtomic(a))), a).toBeNull();
