@@ -13,7 +13,8 @@ import { type KernelRunResult, type MapFill, type ProgLoadOptions, type ProgLoad
 import { closeFd } from './syscall.js';
 
 const ARRAYS = new Set(['array', 'percpu_array']);
-const HASHES = new Set(['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash']);
+// (not the LRU hashes: deleting their entries does not give back a fresh map's LRU lists, which decide evictions)
+const HASHES = new Set(['hash', 'percpu_hash']);
 
 export class LoadedProgram {
   /** Whether runs can share this load (every map resettable); false: use runInKernel per input. */
