@@ -524,7 +524,8 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   const c = d.constValue(r.v);
   const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
   const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
-  if (minOff < -BigInt(MAX_BPF_STACK) || maxOff + BigInt(size) > 0n) {
+  // (the lowest byte must be a stack byte even for a zero-sized access: fp+0 with size 0 is refused)
+  if (minOff < -BigInt(MAX_BPF_STACK) || minOff > -1n || maxOff + BigInt(size) > 0n) {
     // check_stack_access_within_bounds: helpers may read or write, so "indirect access to".
     const what = 'indirect access to';
     if (c !== undefined) env.reject('stack_oob', `invalid ${what} stack R${regno} off=${minOff} size=${size}`);
