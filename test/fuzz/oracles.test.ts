@@ -227,6 +227,26 @@ describe.skipIf(!k.ok)('kernel', () => {
     expect(kernelOracle().check({ program: p, inputs: [input(packet)] }, ctxOf(p))).toBeNull();
   });
 
+  test('a rejection after the kernel reports its own verifier bug is one finding, whatever the access it reached', () => {
+    // the kernel walks the dead side of `w0 <= w0` (REG INVARIANTS VIOLATION) into either unsafe access
+    const kinds = ['r0 = *(u64 *)(r0 +0)', 'r0 = *(u32 *)(r1 +32767)'].map((bad) => {
+      const p = prog(`
+        r0 = *(u32 *)(r1 +0)
+        r0 &= 1
+        if w0 <= w0 goto +0
+        if w0 > 1 goto bad
+        r0 = 0
+        exit
+      bad:
+        ${bad}
+        exit`, 'socket_filter');
+      const f = kernelOracle().check({ program: p, inputs: [input()] }, ctxOf(p));
+      expect(f?.message).toMatch(/^bpflab accepts, the kernel rejects .* \(after the kernel reported "verifier bug: REG INVARIANTS VIOLATION"\)$/);
+      return f?.kind;
+    });
+    expect(kinds).toEqual(['kernel-verifier-bug:REG INVARIANTS VIOLATION', 'kernel-verifier-bug:REG INVARIANTS VIOLATION']);
+  });
+
   test('inputs share one load: the maps are put back between runs (array values zeroed, hash entries deleted)', () => {
     // each run adds 1 to an array value and inserts a hash entry with BPF_NOEXIST: left over from the run
     // before, the value would be 2 and the insert would fail (r0 = -EEXIST)

@@ -164,9 +164,12 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
       const detail = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 1 }));
       if (detail.fd !== null) closeFd(detail.fd);
       const msg = kernelMessage(detail.log || load.log);
+      // The kernel flagging its own inconsistency on the way ("verifier bug: REG INVARIANTS VIOLATION ...")
+      // is one finding whatever the unsafe access it then reached: kind by that report, not the last line.
+      const own = /verifier bug: ([A-Z][A-Z ]+[A-Z])/.exec(detail.log);
       return {
-        ...base, kind: `bpflab-accepts:${normalize(msg)}`, pc: kernelErrorPc(detail.log),
-        message: `bpflab accepts, the kernel rejects (${load.errno}): ${msg}`,
+        ...base, kind: own ? `kernel-verifier-bug:${own[1]}` : `bpflab-accepts:${normalize(msg)}`, pc: kernelErrorPc(detail.log),
+        message: `bpflab accepts, the kernel rejects (${load.errno}): ${msg}${own ? ` (after the kernel reported "verifier bug: ${own[1]}")` : ''}`,
       } satisfies Finding;
     }
     if (v.verdict === 'reject' && load.verdict === 'accept') {
