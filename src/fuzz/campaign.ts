@@ -84,6 +84,41 @@ export interface FoundBug {
   /** Shrink steps taken, and whether a time limit (rather than the step budget) ended shrinking. */
   shrinkSteps: number;
   shrinkCut?: 'time';
+  /** A `slow` finding: how long its case took (ms). A slower case of the same kind replaces it (slowerBug). */
+  slowMs?: number;
+}
+
+/** A slow finding is a `slow:<stage>` kind: not shrunk, and the slowest case of the kind is kept. */
+export const isSlowKind = (kind: string): boolean => kind.startsWith('slow:');
+
+/**
+ * Whether slow finding `a` is worse than `b` of the same kind: it took longer; equal times go to
+ * the smaller program, then to the lower encoding -- a total order, so which one a campaign keeps
+ * does not depend on the order workers or jobs report them in.
+ */
+export function slowerBug(a: FoundBug, b: FoundBug): boolean {
+  const ta = a.slowMs ?? 0, tb = b.slowMs ?? 0;
+  if (ta !== tb) return ta > tb;
+  const pa = a.finding.program.insns, pb = b.finding.program.insns;
+  if (pa.length !== pb.length) return pa.length < pb.length;
+  for (let i = 0; i < pa.length; i++) {
+    const x = pa[i]!, y = pb[i]!;
+    const d = x.code - y.code || x.dst - y.dst || x.src - y.src || x.off - y.off || x.imm - y.imm;
+    if (d !== 0) return d < 0;
+  }
+  return false;
+}
+
+/**
+ * Adds `bug` to `found` unless its signature is there already; of a slow kind, a slower case
+ * replaces the one kept (in place). Says which happened.
+ */
+export function keepFinding(found: FoundBug[], bug: FoundBug): 'new' | 'replaced' | 'duplicate' {
+  const i = found.findIndex((b) => b.signature === bug.signature);
+  if (i < 0) { found.push(bug); return 'new'; }
+  if (!isSlowKind(bug.finding.kind) || !slowerBug(bug, found[i]!)) return 'duplicate';
+  found[i] = bug;
+  return 'replaced';
 }
 
 export interface CampaignOptions {
@@ -203,7 +238,10 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
   let running: OracleName | null = null;
   let slowest: { oracle: OracleName; ms: number } | null = null;
 
-  /** A case past the program budget: counted, and recorded once per oracle and stage as a `slow` finding (not shrunk: every step would be as slow). */
+  /**
+   * A case past the program budget: counted, and recorded per oracle and stage as a `slow` finding
+   * (not shrunk: every step would be as slow), the slowest case of each kind (slowerBug).
+   */
   const overBudget = (c: FuzzCase, oracle: OracleName, stage: string, ms: number, cut: boolean, verdict: VerifyResult | null): void => {
     stats.overBudget = (stats.overBudget ?? 0) + 1;
     const finding: Finding = {
@@ -212,11 +250,10 @@ export async function runCampaign(o: CampaignOptions): Promise<{ stats: Campaign
       ...(c.inputs[0] && { input: c.inputs[0] }),
     };
     const sig = signature(finding);
-    if (known.has(sig)) return;
-    known.add(sig);
-    stats.findings++;
-    const bug: FoundBug = { signature: sig, finding, originalInsns: c.program.insns.length, seed: currentSeed, shrinkSteps: 0 };
-    found.push(bug);
+    const bug: FoundBug = { signature: sig, finding, originalInsns: c.program.insns.length, seed: currentSeed, shrinkSteps: 0, slowMs: Math.round(ms) };
+    // A slower case than the one kept here is reported again, also of a kind another worker found: the parent keeps the slowest.
+    if (keepFinding(found, bug) === 'duplicate') return;
+    if (!known.has(sig)) { known.add(sig); stats.findings++; }
     o.onFinding?.(bug);
   };
 

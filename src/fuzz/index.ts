@@ -6,7 +6,7 @@ export * from './generators/index.js';
 export * from './oracles/index.js';
 export { ORACLE_NAMES, type OracleName, type Finding, type RecordedInput, signature, findingName, opcodeName, expectJson, findingAsm, exactListing, recordInput, replayArgs, runOutcome } from './finding.js';
 export { vmEngine, jitEngine, loadJit, makeMaps, dumpMaps, runInput, type Engine, type EngineRun, type RunJit } from './engines.js';
-export { runCampaign, caseArb, type CampaignOptions, type CampaignStats, type FoundBug, type CaseOptions } from './campaign.js';
+export { runCampaign, caseArb, keepFinding, slowerBug, isSlowKind, type CampaignOptions, type CampaignStats, type FoundBug, type CaseOptions } from './campaign.js';
 export { runParallel, type ParallelOptions, type ParallelResult } from './parallel.js';
 export { buildOracles, setFuzzOverrides, isOracleName, type FuzzOverrides, type OracleSetup } from './setup.js';
 export { makeRecheck, type RecheckOptions } from './recheck.js';

@@ -8,7 +8,7 @@
  */
 import { deserialize, serialize } from 'node:v8';
 import { verify } from '../verifier/index.js';
-import { type CampaignStats, type FoundBug, runCampaign } from './campaign.js';
+import { type CampaignStats, type FoundBug, keepFinding, runCampaign } from './campaign.js';
 import { ORACLE_NAMES, type OracleName } from './finding.js';
 import { loadSeedPrograms } from './generators/seeds.js';
 import { campaignGeneration } from './guided/generation.js';
@@ -89,12 +89,11 @@ export async function runJob(spec: JobSpec, onProgress?: (s: CampaignStats) => v
   }
 }
 
-/** Job results merged in job order: statistics summed, each signature from the first job that found it. */
+/** Job results merged in job order: statistics summed, each signature from the first job that found it (of a slow kind, the slowest case). */
 export function mergeJobs(results: readonly JobResult[]): { stats: CampaignStats; found: FoundBug[]; notes: string[] } {
   const sorted = [...results].sort((a, b) => a.index - b.index);
   const stats: CampaignStats = { runs: 0, accepted: 0, findings: 0, duplicates: 0, seconds: 0, shrinkSeconds: 0, unconfirmed: 0 };
   const found: FoundBug[] = [];
-  const seen = new Set<string>();
   const notes: string[] = [];
   for (const r of sorted) {
     stats.runs += r.stats.runs;
@@ -103,11 +102,7 @@ export function mergeJobs(results: readonly JobResult[]): { stats: CampaignStats
     stats.unconfirmed += r.stats.unconfirmed;
     stats.shrinkSeconds += r.stats.shrinkSeconds;
     stats.seconds = Math.max(stats.seconds, r.stats.seconds);
-    for (const b of r.found) {
-      if (seen.has(b.signature)) { stats.duplicates++; continue; }
-      seen.add(b.signature);
-      found.push(b);
-    }
+    for (const b of r.found) if (keepFinding(found, b) !== 'new') stats.duplicates++;
     for (const n of r.notes) if (!notes.includes(n)) notes.push(n);
   }
   stats.findings = found.length;

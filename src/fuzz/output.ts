@@ -107,4 +107,9 @@ export class FindingWriter {
       dropTemps();
     }
   }
+
+  /** Removes an entry written by `write` (its paths as returned): the program file first, so no program is left without its sidecar. */
+  remove(paths: readonly string[]): void {
+    for (const p of [...paths].reverse()) { try { unlinkSync(p); } catch { /* already gone */ } }
+  }
 }

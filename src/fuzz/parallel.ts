@@ -7,13 +7,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { type CampaignStats, type FoundBug, runCampaign } from './campaign.js';
+import { type CampaignStats, type FoundBug, keepFinding, runCampaign } from './campaign.js';
 import type { Finding, OracleName } from './finding.js';
 import { makeRecheck } from './recheck.js';
 import { loadSeedPrograms } from './generators/seeds.js';
 import { campaignGeneration } from './guided/generation.js';
 import { type ReachedCoverage, mergeCoverage } from './guided/guidance.js';
 import { buildOracles } from './setup.js';
+import { prepareSyscallDeadlines } from '../kernel/index.js';
 
 export interface WorkerData {
   seed: number;
@@ -126,6 +127,8 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   const reached: ReachedCoverage[] = [];
   const workers: Worker[] = [];
   const stop = new SharedArrayBuffer(4);
+  // (the workers' kernel loads are interrupted at the program budget by SIGALRM: its handler is installed from here)
+  prepareSyscallDeadlines();
   const perWorkerRuns = o.runs !== undefined ? Math.ceil(o.runs / o.workers) : undefined;
   const report = (): void => { o.onProgress?.(latest.reduce(add, ZERO)); };
   const done = Array.from({ length: o.workers }, (_, i) => new Promise<void>((resolve, reject) => {
@@ -143,10 +146,12 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
     w.on('message', (m: WorkerMessage) => {
       if (m.t === 'progress') { latest[i] = m.stats; report(); }
       else if (m.t === 'finding') {
-        if (known.has(m.bug.signature)) return;
-        known.add(m.bug.signature);
-        found.push(m.bug);
-        for (const x of workers) x.postMessage({ t: 'known', sig: m.bug.signature } satisfies ParentMessage);
+        const kept = keepFinding(found, m.bug);
+        if (kept === 'duplicate') return;
+        if (kept === 'new') {
+          known.add(m.bug.signature);
+          for (const x of workers) x.postMessage({ t: 'known', sig: m.bug.signature } satisfies ParentMessage);
+        }
         o.onFinding?.(m.bug);
       } else if (m.t === 'unconfirmed') {
         o.onUnconfirmed?.(m.finding, m.why);

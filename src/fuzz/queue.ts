@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
 import { type JobResult, type JobSpec, decodeResult, encodeResult, mergeJobs, runJob } from './job.js';
 import type { JobThreadMessage } from './job-thread.js';
+import { prepareSyscallDeadlines } from '../kernel/index.js';
 
 /** Default queue name; campaigns are told apart by a campaign id in the job ids. */
 export const QUEUE_NAME = 'bpflab-fuzz';
@@ -113,6 +114,7 @@ export async function runQueueCampaign(o: QueueCampaignOptions): Promise<{ stats
 async function runJobInThread(spec: JobSpec, onProgress: (s: CampaignStats) => void): Promise<string> {
   const url = new URL('./job-thread.js', import.meta.url);
   if (!existsSync(fileURLToPath(url))) return encodeResult(await runJob(spec, onProgress));
+  prepareSyscallDeadlines(); // (kernel loads in the thread are interrupted at the program budget by SIGALRM)
   return new Promise<string>((resolve, reject) => {
     const t = new Thread(url, { workerData: spec });
     t.on('message', (m: JobThreadMessage) => {

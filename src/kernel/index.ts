@@ -36,4 +36,5 @@ export {
   type KernelRunResult,
 } from './prog.js';
 export { closeFd, errnoName, BPF_CMD } from './syscall.js';
-export { withSyscallDeadline } from './interrupt.js';
+export { LoadedProgram } from './loaded.js';
+export { withSyscallDeadline, prepareSyscallDeadlines, syscallDeadlineUnavailable } from './interrupt.js';

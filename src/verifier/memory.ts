@@ -435,6 +435,8 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     return;
   }
   // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.
+  // An atomic over a spilled pointer leaves data computed from that address in the slot.
+  if (dataWrite && f.spills[k] && f.slots[k * 8] === S.SPILL && isPointer(f.spills[k]!.type)) env.usesAddress = true;
   if (f.slots[k * 8] === S.ITER) writableSlots(f).fill(S.MISC, k * 8, k * 8 + 8);
   if (f.spills[k]) scrubSlot(f, k);
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
@@ -534,7 +536,8 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   const c = d.constValue(r.v);
   const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
   const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
-  if (minOff < -BigInt(MAX_BPF_STACK) || maxOff + BigInt(size) > 0n) {
+  // (the lowest byte must be a stack byte even for a zero-sized access: fp+0 with size 0 is refused)
+  if (minOff < -BigInt(MAX_BPF_STACK) || minOff > -1n || maxOff + BigInt(size) > 0n) {
     // check_stack_access_within_bounds: helpers may read or write, so "indirect access to".
     const what = 'indirect access to';
     if (c !== undefined) env.reject('stack_oob', `invalid ${what} stack R${regno} off=${minOff} size=${size}`);

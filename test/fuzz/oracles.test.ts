@@ -181,6 +181,24 @@ describe.skipIf(!hook)('embed: end to end', () => {
   });
 });
 
+/** A value computed by an atomic from the ctx pointer spilled in its slot, read back and returned (kernel campaign, seed 34). */
+const addressThroughAtomic = (atomic: string, spilled = 'r1'): Program => prog(`
+    r7 = -1
+    *(u64 *)(r10 -24) = ${spilled}
+    ${atomic}
+    r0 = *(u64 *)(r10 -24)
+    exit`);
+const ATOMICS = ['lock *(u64 *)(r10 -24) &= r7', 'r7 = atomic64_fetch_or((u64 *)(r10 -24), r7)'];
+
+describe('address use', () => {
+  test('an atomic over a spilled pointer makes the run address-dependent; over a spilled scalar it does not', () => {
+    for (const a of ATOMICS) {
+      expect(verify(addressThroughAtomic(a), FUZZ_VERIFY_OPTIONS).usesAddress, a).toBe(true);
+      expect(verify(addressThroughAtomic(a, 'r7'), FUZZ_VERIFY_OPTIONS).usesAddress, a).toBeUndefined();
+    }
+  });
+});
+
 const k = kernelAvailable();
 if (!k.ok) console.log(`skip: kernel oracle tests: ${k.reason}`);
 
@@ -207,5 +225,69 @@ describe.skipIf(!k.ok)('kernel', () => {
     const packet = new Uint8Array(40);
     packet[13] = 3;
     expect(kernelOracle().check({ program: p, inputs: [input(packet)] }, ctxOf(p))).toBeNull();
+  });
+
+  test('a rejection after the kernel reports its own verifier bug is one finding, whatever the access it reached', () => {
+    // the kernel walks the dead side of `w0 <= w0` (REG INVARIANTS VIOLATION) into either unsafe access
+    const kinds = ['r0 = *(u64 *)(r0 +0)', 'r0 = *(u32 *)(r1 +32767)'].map((bad) => {
+      const p = prog(`
+        r0 = *(u32 *)(r1 +0)
+        r0 &= 1
+        if w0 <= w0 goto +0
+        if w0 > 1 goto bad
+        r0 = 0
+        exit
+      bad:
+        ${bad}
+        exit`, 'socket_filter');
+      const f = kernelOracle().check({ program: p, inputs: [input()] }, ctxOf(p));
+      expect(f?.message).toMatch(/^bpflab accepts, the kernel rejects .* \(after the kernel reported "verifier bug: REG INVARIANTS VIOLATION"\)$/);
+      return f?.kind;
+    });
+    expect(kinds).toEqual(['kernel-verifier-bug:REG INVARIANTS VIOLATION', 'kernel-verifier-bug:REG INVARIANTS VIOLATION']);
+  });
+
+  test('inputs share one load: the maps are put back between runs (array values zeroed, hash entries deleted)', () => {
+    // each run adds 1 to an array value and inserts a hash entry with BPF_NOEXIST: left over from the run
+    // before, the value would be 2 and the insert would fail (r0 = -EEXIST)
+    const p = prog(`
+      .map counts array key=4 value=8 entries=2
+      .map seen hash key=4 value=8 entries=4
+        *(u32 *)(r10 -4) = 1
+        r1 = map[counts]
+        r2 = r10
+        r2 += -4
+        call bpf_map_lookup_elem
+        if r0 == 0 goto out
+        r1 = 1
+        lock *(u64 *)(r0 +0) += r1
+        r6 = *(u64 *)(r0 +0)
+        *(u64 *)(r10 -16) = r6
+        r1 = map[seen]
+        r2 = r10
+        r2 += -4
+        r3 = r10
+        r3 += -16
+        r4 = 1
+        call bpf_map_update_elem
+        r0 += r6
+      out:
+        exit`);
+    const inputs = [input(), input(), input()];
+    expect(kernelOracle().check({ program: p, inputs }, ctxOf(p))).toBeNull();
+    // (the runs are compared: a VM that does not reset between its own runs would be caught -- here one whose r0 is off)
+    const wrong: Engine = (q, i, o) => { const r = vmEngine(q, i, o); if (r.ok) r.res.r0 += 1n; return r; };
+    expect(kernelOracle({ vm: wrong }).check({ program: p, inputs }, ctxOf(p))?.kind).toBe('result:r0');
+  });
+
+  test('an address read back through an atomic is not compared; the same program over a scalar is, and agrees', () => {
+    for (const a of ATOMICS) {
+      expect(kernelOracle().check({ program: addressThroughAtomic(a), inputs: [input()] }, ctxOf(addressThroughAtomic(a))), a).toBeNull();
+      // (the comparison ran: a VM that returns another r0 is caught)
+      const scalar = addressThroughAtomic(a, 'r7');
+      const wrong: Engine = (p, i, o) => { const r = vmEngine(p, i, o); if (r.ok) r.res.r0 ^= 1n; return r; };
+      expect(kernelOracle().check({ program: scalar, inputs: [input()] }, ctxOf(scalar))).toBeNull();
+      expect(kernelOracle({ vm: wrong }).check({ program: scalar, inputs: [input()] }, ctxOf(scalar))?.kind, a).toBe('result:r0');
+    }
   });
 });

@@ -124,6 +124,14 @@ export const command: Command = {
       bug.finding = f;
       const w = writeFinding(writer, bug, (m) => io.err(`${m}\n`));
       if (!w) return;
+      // A slower case of a slow kind replaces the entry written for it (written first, then the old one removed).
+      const prev = written.findIndex((x) => x.bug.signature === bug.signature);
+      if (prev >= 0) {
+        writer.remove(written[prev]!.files);
+        io.err(`fuzz: finding ${w.name} replaces ${written[prev]!.name} (a slower case): ${f.message}\n`);
+        written[prev] = { bug, ...w };
+        return;
+      }
       written.push({ bug, ...w });
       io.err(`fuzz: finding ${w.name}: ${f.message} (${bug.originalInsns} -> ${f.program.insns.length} insns)\n`);
     };
@@ -197,7 +205,7 @@ export const command: Command = {
           name, signature: bug.signature, oracle: bug.finding.oracle, kind: bug.finding.kind, pc: bug.finding.pc, message: bug.finding.message,
           verdict: bug.finding.verdict, ...(bug.finding.kernel && { kernel: bug.finding.kernel }),
           insns: bug.finding.program.insns.length, originalInsns: bug.originalInsns, shrinkSteps: bug.shrinkSteps, seed: bug.seed,
-          ...(bug.shrinkCut && { shrinkCut: bug.shrinkCut }), files,
+          ...(bug.shrinkCut && { shrinkCut: bug.shrinkCut }), ...(bug.slowMs !== undefined && { slowMs: bug.slowMs }), files,
         })),
       }) + '\n');
     } else {

@@ -9,14 +9,15 @@
  *   programs without time- or CPU-dependent helpers.
  */
 import type { Program } from '../../isa/program.js';
-import { kernelAvailable, progLoad, runInKernel, withSyscallDeadline, type KernelRunResult } from '../../kernel/index.js';
+import { LoadedProgram, kernelAvailable, progLoad, runInKernel, syscallDeadlineUnavailable, withSyscallDeadline, type KernelRunResult } from '../../kernel/index.js';
 import { closeFd } from '../../kernel/index.js';
 import * as op from '../../isa/opcodes.js';
 import { validateInsns } from '../../isa/decode.js';
 import { type Engine, vmEngine } from '../engines.js';
 import type { Finding } from '../finding.js';
 import { type FuzzInput, hex, materialize } from '../generators/inputs.js';
-import { FUZZ_MAX_STEPS, FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
+import { FUZZ_MAX_STEPS, FUZZ_VERIFY_OPTIONS, type FuzzCase, type Oracle, type VerifyFn } from './types.js';
+import type { VerifyResult } from '../../verifier/index.js';
 import { InputError } from '../../isa/errors.js';
 import { verify as realVerify } from '../../verifier/index.js';
 import { budgetLeftMs, checkBudget } from '../budget.js';
@@ -87,13 +88,15 @@ export function kernelComparable(p: Program): boolean {
  * Runs an accepted program on the VM and in the kernel with the same input: the first difference
  * in r0 (low 32 bits), the packet or the array/hash maps, or null (also when either cannot run it).
  */
-export function kernelResultDiff(p: Program, input: FuzzInput, vm: Engine, notes?: Set<string>, r0Pointer = false): { kind: string; message: string; r0?: string } | null {
+export function kernelResultDiff(p: Program, input: FuzzInput, vm: Engine, notes?: Set<string>, r0Pointer = false, loaded?: LoadedProgram): { kind: string; message: string; r0?: string } | null {
   const ci = materialize(p, input);
   const mine = vm(p, ci, { maxSteps: FUZZ_MAX_STEPS });
   if (!mine.ok || mine.res.fault || mine.res.error) return null; // the sanitize oracle reports these
   let k: KernelRunResult;
   try {
-    k = withSyscallDeadline(budgetLeftMs(), () => runInKernel(p, { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })), logLevel: 0 }));
+    const run = { ...(ci.packet && { data: ci.packet }), fill: ci.fills.map((f) => ({ map: f.map, key: f.key, value: f.value })) };
+    // (the verdict's load and maps serve every input when the maps can be reset between runs)
+    k = withSyscallDeadline(budgetLeftMs(), () => (loaded?.reusable ? loaded.run(run) : runInKernel(p, { ...run, logLevel: 0 })));
   } catch (e) {
     notes?.add(`kernel: test run failed (${(e as Error).message.split('\n')[0]})`);
     return null;
@@ -119,54 +122,71 @@ export function kernelOracle(opts: { vm?: Engine; results?: boolean; verify?: Ve
     notes,
     unavailable: () => { const k = kernelAvailable(); return k.ok ? null : k.reason; },
     check(c, cx) {
-      let v = cx.verdict();
+      const v = cx.verdict();
       const p = c.program;
-      let load: ReturnType<typeof progLoad>;
+      let loaded: LoadedProgram;
+      if (Number.isFinite(budgetLeftMs())) {
+        const why = syscallDeadlineUnavailable();
+        if (why) notes.add(`kernel: loads past the program budget cannot be interrupted here (${why})`);
+      }
       try {
         // (a verification the kernel would spend minutes on is interrupted at the program's budget)
-        load = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 0 }));
+        loaded = withSyscallDeadline(budgetLeftMs(), () => LoadedProgram.load(p, { logLevel: 0 }));
       } catch (e) {
         if (e instanceof InputError) return null; // e.g. a mutant referring to a map it does not declare: nothing to load
         throw e;
       }
-      if (load.fd !== null) closeFd(load.fd);
-      checkBudget('kernel-load');
-      // A load a signal kept interrupting (do_check answers EAGAIN when a signal is pending; a
-      // profiler's SIGPROF does that) has no verdict: nothing to compare.
-      if (load.errno === 'EAGAIN' || load.errno === 'EINTR') return null;
-      // Root loads with CAP_PERFMON, which lets uninitialised stack reads through and prunes with
-      // allow_uninit_stack (an explored STACK_MISC byte matches anything): the campaign verifies
-      // with the unprivileged rule (runs stay comparable), so a rejection is re-checked as root.
-      const relaxed = v.verdict === 'reject' && load.verdict === 'accept';
-      if (relaxed) v = verify(p, { ...FUZZ_VERIFY_OPTIONS, allowUninitStack: true });
-      const base = { oracle: 'kernel' as const, program: p, verdict: v.verdict, kernel: load.verdict };
-      if (v.verdict === 'accept' && load.verdict === 'reject') {
-        // bpflab's loader refuses malformed encodings (e.g. ld_imm64 reserved fields) before the verifier, as the kernel does.
-        try { validateInsns(p.insns); } catch { return null; }
-        const detail = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 1 }));
-        if (detail.fd !== null) closeFd(detail.fd);
-        const msg = kernelMessage(detail.log || load.log);
-        return {
-          ...base, kind: `bpflab-accepts:${normalize(msg)}`, pc: kernelErrorPc(detail.log),
-          message: `bpflab accepts, the kernel rejects (${load.errno}): ${msg}`,
-        } satisfies Finding;
+      try {
+        return compare(c, v, loaded);
+      } finally {
+        loaded.close();
       }
-      if (v.verdict === 'reject' && load.verdict === 'accept') {
-        const e = v.error!;
-        if (BUDGET_KINDS.has(e.kind)) return null;
-        return { ...base, kind: `bpflab-rejects:${e.kind}`, pc: e.pc, message: `bpflab rejects (${e.message}), the kernel accepts` } satisfies Finding;
-      }
-      // (uninitialised stack bytes are zero on the VM and arbitrary in the kernel: no result comparison then)
-      // (nor when a path branches on or computes with an address: each side has its own addresses)
-      if (v.verdict !== 'accept' || relaxed || !compareResults || v.usesAddress || !kernelComparable(p)) return null;
-      for (const input of c.inputs) {
-        checkBudget('kernel-run');
-        const d = kernelResultDiff(p, input, vm, notes, v.r0Pointer === true);
-        if (d) return { ...base, input, ...d, pc: -1, expect: 'accept' };
-      }
-      return null;
     },
   };
+
+  /** The verdicts compared, then (both accepting) the runs, with the verdict's load serving the runs. */
+  function compare(c: FuzzCase, v: VerifyResult, loaded: LoadedProgram): Finding | null {
+    const p = c.program;
+    const load = loaded.load;
+    checkBudget('kernel-load');
+    // A load a signal kept interrupting (do_check answers EAGAIN when a signal is pending; a
+    // profiler's SIGPROF does that) has no verdict: nothing to compare.
+    if (load.errno === 'EAGAIN' || load.errno === 'EINTR') return null;
+    // Root loads with CAP_PERFMON, which lets uninitialised stack reads through and prunes with
+    // allow_uninit_stack (an explored STACK_MISC byte matches anything): the campaign verifies
+    // with the unprivileged rule (runs stay comparable), so a rejection is re-checked as root.
+    const relaxed = v.verdict === 'reject' && load.verdict === 'accept';
+    if (relaxed) v = verify(p, { ...FUZZ_VERIFY_OPTIONS, allowUninitStack: true });
+    const base = { oracle: 'kernel' as const, program: p, verdict: v.verdict, kernel: load.verdict };
+    if (v.verdict === 'accept' && load.verdict === 'reject') {
+      // bpflab's loader refuses malformed encodings (e.g. ld_imm64 reserved fields) before the verifier, as the kernel does.
+      try { validateInsns(p.insns); } catch { return null; }
+      const detail = withSyscallDeadline(budgetLeftMs(), () => progLoad(p, { logLevel: 1 }));
+      if (detail.fd !== null) closeFd(detail.fd);
+      const msg = kernelMessage(detail.log || load.log);
+      // The kernel flagging its own inconsistency on the way ("verifier bug: REG INVARIANTS VIOLATION ...")
+      // is one finding whatever the unsafe access it then reached: kind by that report, not the last line.
+      const own = /verifier bug: ([A-Z][A-Z ]+[A-Z])/.exec(detail.log);
+      return {
+        ...base, kind: own ? `kernel-verifier-bug:${own[1]}` : `bpflab-accepts:${normalize(msg)}`, pc: kernelErrorPc(detail.log),
+        message: `bpflab accepts, the kernel rejects (${load.errno}): ${msg}${own ? ` (after the kernel reported "verifier bug: ${own[1]}")` : ''}`,
+      } satisfies Finding;
+    }
+    if (v.verdict === 'reject' && load.verdict === 'accept') {
+      const e = v.error!;
+      if (BUDGET_KINDS.has(e.kind)) return null;
+      return { ...base, kind: `bpflab-rejects:${e.kind}`, pc: e.pc, message: `bpflab rejects (${e.message}), the kernel accepts` } satisfies Finding;
+    }
+    // (uninitialised stack bytes are zero on the VM and arbitrary in the kernel: no result comparison then)
+    // (nor when a path branches on or computes with an address: each side has its own addresses)
+    if (v.verdict !== 'accept' || relaxed || !compareResults || v.usesAddress || !kernelComparable(p)) return null;
+    for (const input of c.inputs) {
+      checkBudget('kernel-run');
+      const d = kernelResultDiff(p, input, vm, notes, v.r0Pointer === true, loaded);
+      if (d) return { ...base, input, ...d, pc: -1, expect: 'accept' };
+    }
+    return null;
+  }
 }
 
 /**

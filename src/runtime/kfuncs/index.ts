@@ -19,11 +19,12 @@ import { iterBitsDestroy, iterBitsNew, iterBitsNext } from './iter-bits.js';
 import { iterNumDestroy, iterNumNew, iterNumNext } from './iter-num.js';
 import * as dyn from './dynptr.js';
 import { OBJECT_KFUNCS } from './objects.js';
+import { castToKernCtx } from './kern-ctx.js';
 
 export { KernelHeap, BPF_MEM_ALLOC_MAX_SIZE, MAX_LIVE_BLOCKS } from './heap.js';
 export { BITS_ITER_NR_WORDS_MAX } from './iter-bits.js';
 
-/** fixup_kfunc_call patches these casts into `r0 = r1`: at run time they are the identity. */
+/** fixup_kfunc_call patches the casts into `r0 = r1`: bpf_rdonly_cast is the identity at run time (bpf_cast_to_kern_ctx: kern-ctx.ts). */
 function identity(env: HelperEnv): void {
   setR0(env, arg(env, 1));
 }
@@ -34,7 +35,7 @@ function sectionMarker(): void {}
 const IMPLS: Record<string, HelperFn> = {
   bpf_iter_num_new: iterNumNew, bpf_iter_num_next: iterNumNext, bpf_iter_num_destroy: iterNumDestroy,
   bpf_iter_bits_new: iterBitsNew, bpf_iter_bits_next: iterBitsNext, bpf_iter_bits_destroy: iterBitsDestroy,
-  bpf_cast_to_kern_ctx: identity, bpf_rdonly_cast: identity,
+  bpf_cast_to_kern_ctx: castToKernCtx, bpf_rdonly_cast: identity,
   bpf_rcu_read_lock: sectionMarker, bpf_rcu_read_unlock: sectionMarker, bpf_preempt_disable: sectionMarker, bpf_preempt_enable: sectionMarker,
   bpf_dynptr_from_skb: dyn.dynptrFromSkb, bpf_dynptr_from_xdp: dyn.dynptrFromXdp, bpf_dynptr_slice: dyn.dynptrSlice,
   bpf_dynptr_slice_rdwr: dyn.dynptrSliceRdwr, bpf_dynptr_adjust: dyn.dynptrAdjust, bpf_dynptr_is_null: dyn.dynptrIsNull,
