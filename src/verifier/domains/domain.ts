@@ -52,6 +52,8 @@ export interface ScalarDomain {
   join(a: Scalar, b: Scalar): Scalar;
   contains(s: Scalar, x: bigint): boolean;
   sanity(s: Scalar): string | undefined;
+  /** __mark_reg_unbounded: every range reset, var_off kept (no sync), as after a failed sanity check. */
+  unbounded(s: Scalar): Scalar;
   format(s: Scalar, extra?: readonly string[]): string;
 }
 
@@ -155,6 +157,12 @@ function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' |
       a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max,
     contains: (s, x) => k.contains(s as Reg<bigint>, BigInt.asUintN(64, x)),
     sanity: sanityMessage,
+    unbounded(s) {
+      const r = copyReg(s);
+      k.mark64Unbounded(r);
+      k.mark32Unbounded(r);
+      return r;
+    },
     format: formatScalar,
   };
 }
