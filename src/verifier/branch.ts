@@ -90,7 +90,11 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   if (x && ins.src === ins.dst && dst.type === T.SCALAR) {
     // One register compared with itself: the kernel refines it in place (reg_set_min_max with
     // both operands the same register); neither side is ever found dead.
-    const { taken, fall } = d.refineSelf(jop, jmp32, dst.v);
+    const { taken, fall, takenRefined, fallRefined } = d.refineSelf(jop, jmp32, dst.v);
+    // The sanity check's reports, in the kernel's order (true_reg2 and false_reg2 are the same
+    // registers, already reset); the reset itself is part of refineSelf.
+    reportInvariants(env, takenRefined, 'true_reg1');
+    reportInvariants(env, fallRefined, 'false_reg1');
     applyRefined(env, other, ins.dst, -1, taken, taken);
     applyRefined(env, env.cur, ins.dst, -1, fall, fall);
   } else if (dst.type === T.SCALAR && src.type === T.SCALAR) {
@@ -159,16 +163,21 @@ function linkedMask(env: Env, a: Reg, b: Reg | null): number {
  * (__mark_reg_unbounded; var_off kept, no sync) and goes on.
  */
 function checkInvariants(env: Env, v: Scalar, ctx: string): Scalar {
+  return reportInvariants(env, v, ctx) ? env.dom.unbounded(v) : v;
+}
+
+/** The report half of reg_bounds_sanity_check: whether v fails it (logged; refused under the flag). */
+function reportInvariants(env: Env, v: Scalar, ctx: string): boolean {
   const d = env.dom;
   const why = d.sanity(v);
-  if (why === undefined) return v;
+  if (why === undefined) return false;
   const hex = (x: bigint, bits: number): string => '0x' + BigInt.asUintN(bits, x).toString(16);
   const line = `verifier bug: REG INVARIANTS VIOLATION (${ctx}): ${why} u64=[${hex(d.umin(v), 64)}, ${hex(d.umax(v), 64)}] `
     + `s64=[${hex(d.smin(v), 64)}, ${hex(d.smax(v), 64)}] u32=[${hex(d.u32min(v), 32)}, ${hex(d.u32max(v), 32)}] `
-    + `s32=[${hex(d.s32min(v), 32)}, ${hex(d.s32max(v), 32)}] var_off=(${hex(d.tnum(v).value, 64)}, ${hex(d.tnum(v).mask, 64)})(1)`;
+    + `s32=[${hex(d.s32min(v), 32)}, ${hex(d.s32max(v), 32)}] var_off=(${hex(d.tnum(v).value, 64)}, ${hex(d.tnum(v).mask, 64)})`;
   if (env.opts.testRegInvariants) env.reject('verifier_bug', line);
   env.log?.line(line);
-  return d.unbounded(v);
+  return true;
 }
 
 /** Writes refined values into `st`, and into every register linked to them by id. */
