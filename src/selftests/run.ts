@@ -69,6 +69,7 @@ export function verifyOptionsFor(spec: TestSpec, withLog: boolean, opts: RunOpti
     // uninitialised stack allowed (env->allow_uninit_stack = perfmon_capable()).
     allowUninitStack: true,
   };
+  if (spec.progFlags & PROG_FLAGS.BPF_F_TEST_REG_INVARIANTS) v.testRegInvariants = true;
   // env->strict_alignment: BPF_F_STRICT_ALIGNMENT, cleared by BPF_F_ANY_ALIGNMENT (x86-64 has
   // efficient unaligned access, so nothing else sets it).
   if (spec.progFlags & PROG_FLAGS.BPF_F_STRICT_ALIGNMENT && !(spec.progFlags & PROG_FLAGS.BPF_F_ANY_ALIGNMENT)) v.strictAlignment = true;

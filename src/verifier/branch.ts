@@ -86,22 +86,29 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   other.hist.push(env.pc);
   other.histx.push(env.histExtra);
   env.cur.pc = next;
-  let takenFeasible = true;
-  let fallFeasible = true;
 
   if (x && ins.src === ins.dst && dst.type === T.SCALAR) {
     // One register compared with itself: the kernel refines it in place (reg_set_min_max with
     // both operands the same register); neither side is ever found dead.
-    const { taken, fall } = d.refineSelf(jop, jmp32, dst.v);
+    const { taken, fall, takenRefined, fallRefined } = d.refineSelf(jop, jmp32, dst.v);
+    // The sanity check's reports, in the kernel's order (true_reg2 and false_reg2 are the same
+    // registers, already reset); the reset itself is part of refineSelf.
+    reportInvariants(env, takenRefined, 'true_reg1');
+    reportInvariants(env, fallRefined, 'false_reg1');
     applyRefined(env, other, ins.dst, -1, taken, taken);
     applyRefined(env, env.cur, ins.dst, -1, fall, fall);
   } else if (dst.type === T.SCALAR && src.type === T.SCALAR) {
     const { taken, fall: exact } = d.refine(jop, jmp32, dst.v, src.v);
     const fall = env.opts.plantedBug === 'jgt-fall-as-jlt' && jop === 'jgt' ? d.refine('jlt', jmp32, dst.v, src.v).taken : exact;
-    takenFeasible = feasible(env, taken);
-    fallFeasible = feasible(env, fall);
-    if (takenFeasible) applyRefined(env, other, ins.dst, x ? ins.src : -1, taken[0], taken[1]);
-    if (fallFeasible) applyRefined(env, env.cur, ins.dst, x ? ins.src : -1, fall[0], fall[1]);
+    // reg_set_min_max ends in reg_bounds_sanity_check of the four refined registers, in this
+    // order: 6.18 does not call a side dead for contradictory bounds (is_branch_taken decides
+    // before), it reports a verifier bug and resets the register's ranges.
+    const t0 = checkInvariants(env, taken[0], 'true_reg1');
+    const t1 = checkInvariants(env, taken[1], 'true_reg2');
+    const f0 = checkInvariants(env, fall[0], 'false_reg1');
+    const f1 = checkInvariants(env, fall[1], 'false_reg2');
+    applyRefined(env, other, ins.dst, x ? ins.src : -1, t0, t1);
+    applyRefined(env, env.cur, ins.dst, x ? ins.src : -1, f0, f1);
   } else if (!jmp32 && !x && ins.imm === 0 && (jop === 'jeq' || jop === 'jne') && dst.type & MAYBE_NULL) {
     markPtrOrNull(env, other, dst.id, dst.refObjId, jop === 'jeq');
     markPtrOrNull(env, env.cur, dst.id, dst.refObjId, jop === 'jne');
@@ -109,8 +116,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     inferNotNull(env, jop, ins, dst, src, env.cur, other);
     matchPacketPointers(env, jop, ins, dst, src, other);
   }
-  if (!fallFeasible) env.cur.pc = -1; // the caller ends this path
-  if (takenFeasible) push(other);
+  push(other);
 }
 
 /**
@@ -151,8 +157,27 @@ function linkedMask(env: Env, a: Reg, b: Reg | null): number {
   return linkedSetCode(env, set);
 }
 
-function feasible(env: Env, pair: readonly [Scalar, Scalar]): boolean {
-  return env.dom.sanity(pair[0]) === undefined && env.dom.sanity(pair[1]) === undefined;
+/**
+ * reg_bounds_sanity_check: bounds that contradict each other are a verifier bug. The kernel logs
+ * it, refuses the load (EFAULT) under BPF_F_TEST_REG_INVARIANTS, and otherwise resets the ranges
+ * (__mark_reg_unbounded; var_off kept, no sync) and goes on.
+ */
+function checkInvariants(env: Env, v: Scalar, ctx: string): Scalar {
+  return reportInvariants(env, v, ctx) ? env.dom.unbounded(v) : v;
+}
+
+/** The report half of reg_bounds_sanity_check: whether v fails it (logged; refused under the flag). */
+function reportInvariants(env: Env, v: Scalar, ctx: string): boolean {
+  const d = env.dom;
+  const why = d.sanity(v);
+  if (why === undefined) return false;
+  const hex = (x: bigint, bits: number): string => '0x' + BigInt.asUintN(bits, x).toString(16);
+  const line = `verifier bug: REG INVARIANTS VIOLATION (${ctx}): ${why} u64=[${hex(d.umin(v), 64)}, ${hex(d.umax(v), 64)}] `
+    + `s64=[${hex(d.smin(v), 64)}, ${hex(d.smax(v), 64)}] u32=[${hex(d.u32min(v), 32)}, ${hex(d.u32max(v), 32)}] `
+    + `s32=[${hex(d.s32min(v), 32)}, ${hex(d.s32max(v), 32)}] var_off=(${hex(d.tnum(v).value, 64)}, ${hex(d.tnum(v).mask, 64)})`;
+  if (env.opts.testRegInvariants) env.reject('verifier_bug', line);
+  env.log?.line(line);
+  return true;
 }
 
 /** Writes refined values into `st`, and into every register linked to them by id. */

@@ -54,6 +54,7 @@ export const ERROR_KINDS = {
   too_large: 'the exploration limit reached: `BPF program is too large. Processed 1000001 insn`',
   infinite_loop: 'a loop that repeats an identical state: `infinite loop detected at insn N`',
   too_complex: 'too many pending branches: `The sequence of 8193 jumps is too complex.`',
+  verifier_bug: 'the verifier\'s own consistency check failed and the load asked to be refused for it (BPF_F_TEST_REG_INVARIANTS): `verifier bug: REG INVARIANTS VIOLATION (true_reg1): range bounds violation ...`',
   // Loading.
   load_error: 'the program cannot be loaded at all: libbpf fails it before the kernel sees it (an unresolved extern, a call or relocation it cannot link); the other programs of the object are unaffected',
   // bpflab itself.

@@ -32,6 +32,12 @@ export interface VerifyOptions {
    * front), as on architectures without efficient unaligned access. Default false (x86-64).
    */
   strictAlignment?: boolean;
+  /**
+   * BPF_F_TEST_REG_INVARIANTS (test_progs sets it on every test program): a register whose bounds
+   * contradict each other after a branch's refinement refuses the load (EFAULT) instead of being
+   * reset to unbounded ranges. Default false, as for any other loader.
+   */
+  testRegInvariants?: boolean;
   /** nr_cpu_ids for bpf_get_smp_processor_id's range (default: this host's CPU count, as the running kernel). */
   nrCpus?: number;
   /**

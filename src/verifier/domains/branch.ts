@@ -259,8 +259,8 @@ export function setMinMax<T, B>(k: Kernel<T, B>, op: JmpOp, jmp32: boolean, a: R
  * [min + 1, max - 1]). A side left inconsistent fails reg_bounds_sanity_check, which forgets the
  * ranges (__mark_reg_unbounded, var_off kept) and goes on.
  */
-export function setMinMaxSelf<T, B>(k: Kernel<T, B>, op: JmpOp, jmp32: boolean, a: Reg<T>): { taken: Reg<T>; fall: Reg<T> } {
-  const side = (o: CondOp): Reg<T> => {
+export function setMinMaxSelf<T, B>(k: Kernel<T, B>, op: JmpOp, jmp32: boolean, a: Reg<T>): SelfRefined<T> {
+  const side = (o: CondOp): [Reg<T>, Reg<T>] => {
     const r = copyReg(a);
     k.refineCondOp(r, r, o, jmp32);
     k.regBoundsSync(r);
@@ -268,7 +268,12 @@ export function setMinMaxSelf<T, B>(k: Kernel<T, B>, op: JmpOp, jmp32: boolean, 
     const reset = copyReg(r);
     k.mark64Unbounded(reset);
     k.mark32Unbounded(reset);
-    return selectReg(k, k.sane(r), r, reset);
+    return [selectReg(k, k.sane(r), r, reset), r];
   };
-  return { fall: side(revOpcode(op)), taken: side(op) };
+  const [fall, fallRefined] = side(revOpcode(op));
+  const [taken, takenRefined] = side(op);
+  return { fall, taken, fallRefined, takenRefined };
 }
+
+/** Both sides of a self-comparison, and each side as refined before the sanity check (for its report). */
+export interface SelfRefined<T> { taken: Reg<T>; fall: Reg<T>; takenRefined: Reg<T>; fallRefined: Reg<T> }

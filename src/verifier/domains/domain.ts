@@ -30,7 +30,7 @@ export interface ScalarDomain {
   branch(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): 1 | 0 | -1;
   refine(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): { taken: [Scalar, Scalar]; fall: [Scalar, Scalar] };
   /** Both sides of "a <op> a": one register compared with itself, refined in place as the kernel does. */
-  refineSelf(op: JmpOp, jmp32: boolean, a: Scalar): { taken: Scalar; fall: Scalar };
+  refineSelf(op: JmpOp, jmp32: boolean, a: Scalar): { taken: Scalar; fall: Scalar; takenRefined: Scalar; fallRefined: Scalar };
   /** sync_linked_regs: a register linked to `known` with offsets differing by `delta` (s32 - s32). */
   linkedMove(known: Scalar, delta: bigint): Scalar;
   ptrAdd(ptrVar: Scalar, off: Scalar): Scalar;
@@ -52,6 +52,8 @@ export interface ScalarDomain {
   join(a: Scalar, b: Scalar): Scalar;
   contains(s: Scalar, x: bigint): boolean;
   sanity(s: Scalar): string | undefined;
+  /** __mark_reg_unbounded: every range reset, var_off kept (no sync), as after a failed sanity check. */
+  unbounded(s: Scalar): Scalar;
   format(s: Scalar, extra?: readonly string[]): string;
 }
 
@@ -155,6 +157,12 @@ function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' |
       a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max,
     contains: (s, x) => k.contains(s as Reg<bigint>, BigInt.asUintN(64, x)),
     sanity: sanityMessage,
+    unbounded(s) {
+      const r = copyReg(s);
+      k.mark64Unbounded(r);
+      k.mark32Unbounded(r);
+      return r;
+    },
     format: formatScalar,
   };
 }
@@ -261,7 +269,7 @@ export function tnumDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
       return { taken: side(r.taken), fall: side(r.fall) };
     },
     // Comparing a register with itself teaches a tnum nothing (equality with itself is no news).
-    refineSelf: (_op, _jmp32, a) => ({ taken: a, fall: a }),
+    refineSelf: (_op, _jmp32, a) => ({ taken: a, fall: a, takenRefined: a, fallRefined: a }),
     linkedMove: (known, delta) => proj(t.add(known, t.const(BigInt.asUintN(64, delta)))),
     ptrAdd: (p, o) => proj(t.add(p, o)),
     ptrSub: (p, o) => proj(t.sub(p, o)),
@@ -300,7 +308,7 @@ export function intervalDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
     },
     refineSelf(op, jmp32, a) {
       const r = k.refineSelf(op, jmp32, R(a));
-      return { taken: proj(r.taken), fall: proj(r.fall) };
+      return { taken: proj(r.taken), fall: proj(r.fall), takenRefined: r.takenRefined, fallRefined: r.fallRefined };
     },
     linkedMove: (known, delta) => proj(k.linkedMove(R(known), BigInt.asUintN(64, delta))),
     ptrAdd: (p, o) => proj(k.ptrAdd(R(p), R(o))),

@@ -93,7 +93,7 @@ export interface Kernel<T, B> {
   branch(op: JmpOp, jmp32: boolean, a: Reg<T>, b: Reg<T>): T;
   refine(op: JmpOp, jmp32: boolean, a: Reg<T>, b: Reg<T>): Refined<T>;
   /** Both sides of "a <op> a" (one register compared with itself). */
-  refineSelf(op: JmpOp, jmp32: boolean, a: Reg<T>): { taken: Reg<T>; fall: Reg<T> };
+  refineSelf(op: JmpOp, jmp32: boolean, a: Reg<T>): BR.SelfRefined<T>;
   /**
    * sync_linked_regs for a register linked to `known` by constant offsets: known's state moved by
    * the offsets' difference (reg = known_reg; reg += delta, the 64-bit add's transfer functions).
