@@ -35,10 +35,10 @@ import { insn, type Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { ATOMIC_KINDS } from '../runtime/access.js';
 import { PTR_TAG, PTR_TAG_MASK, STACK_SIZE } from '../runtime/memory.js';
-import { c32, c64, numeral, premises, readBytes, vmCheck, world, writeBytes, type Bytes, type World } from './jit-memory.js';
+import { c32, c64, numeral, placement, premises, readBytes, vmCheck, world, writeBytes, type Bytes, type World } from './jit-memory.js';
 import { jitFrame, jitObligation } from './jit-templates.js';
 import type { Obligation } from './obligation.js';
-import { WasmSymbolic, type ImportModel, type SymState, type SymValue } from './wasm-sym.js';
+import { WasmSymbolic, type ImportModel, type SymAccess, type SymState, type SymValue } from './wasm-sym.js';
 import type { Z3Ctx, ZB, ZT } from './z3-algebra.js';
 
 type Arr = SymState['mem'];
@@ -169,26 +169,59 @@ function memoryForm(Z: Z3Ctx, W: World, ins: Insn, where: 'frame' | 'ptr.checked
   const goals: ZB[] = [];
   if (where !== 'ptr.trusted') goals.push(Z.And(pre, Z.Not(s.fault.eq(vm.fault))));
   const want = vmRegs(regs, ins, vm);
-  const regsOk = Z.And(...want.map((x, i) => after(i).eq(x)));
+  const regsOk = (subst: (t: ZB) => ZT | ZB = (t) => t): ZB => Z.And(...want.map((x, i) => subst(after(i).eq(x)) as ZB));
   // one query per path (the slow path called, or not)
   const slow = ws.calls.length ? Z.Or(...ws.calls.map((c) => c.guard)) : Z.Bool.val(false);
-  for (const path of [slow, Z.Not(slow)]) goals.push(Z.And(runs, path, Z.Not(regsOk)));
-  // memory. The slow path: the import applies the VM's rule to the operands it is handed (checked
-  // below). The template's own stores: each writes the VM's value at the VM's address, never when
-  // the VM faults; on the fast path one happens unless the VM writes back the old value (cmpxchg
-  // that does not match). The regions outside linear memory change only as the VM changes them.
+  goals.push(Z.And(runs, slow, Z.Not(regsOk())));
+  // The fast path: the lemma split of jit-memory.ts. Where its load (the old value, the one
+  // `size`-byte load at static offset 0) and its stores go is proven first (region in linear
+  // memory, not ctx, the VM allows the access, the address is the VM's); the registers and the
+  // stored values are then proven with the VM's address substituted for the accesses' (both
+  // sides read the same bytes: cmpxchg64's value query took 45 s of CPU before, fractions of a
+  // second after). Sound as in jit-memory.ts: each fact is proven on the path that reaches the
+  // access, so substituting equals there is exact.
+  // (The frame shape's address is a constant offset from r10's region: it proves in about a
+  // second without the split.)
+  const pl = placement(W, vm.k, Z.Not(vm.fault));
+  const loads = ws.accesses.filter((a) => !a.stored && a.bytes === size && a.offset === 0);
   const stores = ws.accesses.filter((a) => a.stored);
-  const target = W.base(vm.k.id).zeroExt(32).add(vm.k.addr.and(c64(Z, 0xffffffff)));
-  for (const a of stores) {
-    if (a.bytes !== size) throw new Error(`jit-atomics: a ${a.bytes}-byte store in a ${size}-byte atomic`);
-    const at = a.addr.zeroExt(32).add(c64(Z, a.offset));
-    const where = Z.And(W.linear(vm.k.id), at.eq(target));
-    // the address, then the value given the address (the first query proved it: a smaller second query)
-    goals.push(Z.And(runs, a.guard, Z.Not(where)));
-    goals.push(Z.And(runs, a.guard, where, Z.Not(a.stored!.extract(8 * size - 1, 0).eq(vm.next))));
-    goals.push(Z.And(pre, vm.fault, a.guard));
+  const split = where !== 'frame' && loads.length === 1;
+  const data = split ? [...loads, ...stores] : [];
+  for (const a of data) goals.push(...pl.facts(pre, a));
+  // on the placed path, both sides read and write the region's bytes in linear memory
+  const placed = Z.And(W.linear(vm.k.id), Z.Not(vm.k.ctx));
+  if (split) {
+    const old = loads[0]!;
+    // (each substitution only where the accesses it names are reached: the load on the fast
+    // path, the load and a store where the store is, which comes after the load)
+    const sub = (t: ZT | ZB, also: SymAccess[] = []): ZT | ZB => pl.substitute(t, [old, ...also]);
+    goals.push(Z.And(pre, Z.Not(slow), Z.Not(old.guard)));
+    goals.push(Z.And(Z.Not(slow), old.guard, placed, Z.Not(regsOk(sub))));
+    // memory. The slow path: the import applies the VM's rule to the operands it is handed
+    // (checked below). The template's own stores: each writes the VM's value (at the VM's
+    // address: the facts), never when the VM faults (the facts: the VM allows it); on the fast
+    // path one happens unless the VM writes back the old value (cmpxchg that does not match).
+    for (const a of stores) {
+      if (a.bytes !== size) throw new Error(`jit-atomics: a ${a.bytes}-byte store in a ${size}-byte atomic`);
+      goals.push(Z.And(pre, a.guard, Z.Not(old.guard)));
+      goals.push(Z.And(old.guard, sub(a.guard, [a]) as ZB, placed, Z.Not((sub(a.stored!, [a]) as ZT).extract(8 * size - 1, 0).eq(vm.next))));
+    }
+    goals.push(Z.And(Z.Not(slow), old.guard, placed, Z.Not(sub(Z.Or(...stores.map((a) => a.guard))) as ZB), Z.Not(vm.next.eq(vm.old))));
+  } else {
+    // the frame, or no fast path (an access the emitter resolves to the slow path): the address compared directly
+    goals.push(Z.And(runs, Z.Not(slow), Z.Not(regsOk())));
+    const target = W.base(vm.k.id).zeroExt(32).add(vm.k.addr.and(c64(Z, 0xffffffff)));
+    for (const a of stores) {
+      if (a.bytes !== size) throw new Error(`jit-atomics: a ${a.bytes}-byte store in a ${size}-byte atomic`);
+      const at = Z.And(W.linear(vm.k.id), a.addr.zeroExt(32).add(c64(Z, a.offset)).eq(target));
+      // the address, then the value given the address (a smaller second query)
+      goals.push(Z.And(runs, a.guard, Z.Not(at)));
+      goals.push(Z.And(runs, a.guard, at, Z.Not(a.stored!.extract(8 * size - 1, 0).eq(vm.next))));
+      goals.push(Z.And(pre, vm.fault, a.guard));
+    }
+    goals.push(Z.And(runs, Z.Not(slow), Z.Not(Z.Or(...stores.map((a) => a.guard))), Z.Not(vm.next.eq(vm.old))));
   }
-  goals.push(Z.And(runs, Z.Not(slow), Z.Not(Z.Or(...stores.map((a) => a.guard))), Z.Not(vm.next.eq(vm.old))));
+  // the regions outside linear memory change only as the VM changes them
   const q: ZT = Z.BitVec.const('q', 48);
   goals.push(Z.And(runs, Z.Not((ext.now.select(q) as unknown as ZT).eq(vm.after.ext.select(q) as unknown as ZT))));
   // the slow path is handed the instruction's operands
@@ -198,7 +231,10 @@ function memoryForm(Z: Z3Ctx, W: World, ins: Insn, where: 'frame' | 'ptr.checked
     goals.push(Z.And(pre, c.guard, Z.Not(Z.And(...args.map((w, i) => c.args[i]!.eq(w))))));
   }
   goals.push(Z.And(pre, s.trap));
-  for (const a of ws.accesses) goals.push(Z.And(pre, a.guard, a.addr.zeroExt(32).add(c64(Z, a.offset + a.bytes)).ugt(W.memSize)));
+  // every access inside the memory (a placed one of `size` bytes: by its facts and the lemma jit.ptr.inside)
+  for (const a of ws.accesses) {
+    if (!(data.includes(a) && a.bytes === size)) goals.push(Z.And(pre, a.guard, a.addr.zeroExt(32).add(c64(Z, a.offset + a.bytes)).ugt(W.memSize)));
+  }
   return goals;
 }
 
@@ -265,7 +301,8 @@ function atomicTemplate(name: string, size: 4 | 8, where: Where, E: AtomicEmitte
     const W = where === 'slot' || where === 'slot.uniform' ? null : world(Z);
     return forms(kind, size, where).flatMap(({ ins, pos }) => (W ? memoryForm(Z, W, ins, where as 'frame' | 'ptr.checked' | 'ptr.trusted', E) : slotForm(Z, ins, where === 'slot.uniform', pos, E)));
   });
-  return where.startsWith('ptr.') ? { ...ob, budgetScale: PTR_BUDGET_SCALE } : ob;
+  // the placed accesses' bounds rest on the lemma (proven once in jit-memory.ts's rows)
+  return where.startsWith('ptr.') ? { ...ob, assumes: 'jit.ptr.inside', budgetScale: PTR_BUDGET_SCALE } : ob;
 }
 
 /** Every atomic template: each operation at 32 and 64 bits, on a promoted slot, on the frame, through a pointer in both modes. */

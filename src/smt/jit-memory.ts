@@ -166,6 +166,37 @@ export function vmCheck(W: World, hi: ZT, lo: ZT, off: ZT, size: number, write: 
   return { ctx, ok, id, addr, a };
 }
 
+/** The facts of the lemma split about a template's own data access (see ptrTemplate). */
+export interface Placement {
+  /** The VM's linear address of the access's first byte (32-bit): what the access's address is replaced by. */
+  addr: ZT;
+  /**
+   * Negated facts, each proven where `a` is reached under `pre`: the region lives in linear
+   * memory and is not ctx, the VM allows the access, the VM's address is in (-2^34, 2^34) (so
+   * jit.ptr.inside bounds it), and the access's address is the VM's linear address.
+   */
+  facts(pre: ZB, a: SymAccess): ZB[];
+  /** `t` with the VM's address substituted for each access's (exact once the facts are proven where the accesses are reached). */
+  substitute(t: ZT | ZB, accesses: readonly SymAccess[]): ZT;
+}
+
+/** Placement of the accesses to (hi, lo) + off that the VM checks as `k` and allows when `allowed`. */
+export function placement(W: World, k: ReturnType<typeof vmCheck>, allowed: ZB): Placement {
+  const Z = W.Z;
+  const addr = W.base(k.id).add(k.addr.extract(31, 0));
+  const want = W.base(k.id).zeroExt(32).add(k.addr.and(c64(Z, 0xffffffff)));
+  return {
+    addr,
+    facts: (pre, a) => [W.linear(k.id), Z.Not(k.ctx), allowed, addressRange(W, k.addr), a.addr.zeroExt(32).add(c64(Z, a.offset)).eq(want)]
+      .map((e) => Z.And(pre, a.guard, Z.Not(e))),
+    substitute: (t, accesses) => {
+      const pairs: [ZT, ZT][] = [];
+      for (const a of accesses) if (!pairs.some(([from]) => from.eqIdentity(a.addr))) pairs.push([a.addr, addr.sub(c32(Z, a.offset))]);
+      return Z.substitute(t, ...pairs) as ZT;
+    },
+  };
+}
+
 /** The VM's load (memSlowLoad's meaning): fault, value. */
 function vmLoad(W: World, m: Bytes, hi: ZT, lo: ZT, off: ZT, size: number, signed: boolean): { fault: ZB; value: ZT } {
   const Z = W.Z;
@@ -375,12 +406,11 @@ function ptrTemplate(kind: 'ldx' | 'ldsx' | 'stx' | 'st', size: 1 | 2 | 4 | 8, m
       // premises the path reaches it (proven), the facts hold there (proven), so substituting
       // equals is exact; a wrong choice only makes a fact unprovable.
       const k = vmCheck(W, hi, lo, off, size, !load);
-      const vmAddr = W.base(k.id).add(k.addr.extract(31, 0));
-      const want = W.base(k.id).zeroExt(32).add(k.addr.and(c64(Z, 0xffffffff)));
+      const pl = placement(W, k, k.ok);
       const placed = new Set<SymAccess>();
       const place = (a: SymAccess): void => {
         placed.add(a);
-        for (const e of [W.linear(k.id), Z.Not(k.ctx), k.ok, addressRange(W, k.addr), a.addr.zeroExt(32).add(c64(Z, a.offset)).eq(want)]) goals.push(Z.And(pre, a.guard, Z.Not(e)));
+        goals.push(...pl.facts(pre, a));
       };
       // loads: the data access is the template's only `size`-byte load at static offset 0 (the
       // address emitAccess leaves on the stack); one query per path (slow path called or not)
@@ -392,7 +422,7 @@ function ptrTemplate(kind: 'ldx' | 'ldsx' | 'stx' | 'st', size: 1 | 2 | 4 | 8, m
           const a = data[0]!;
           place(a);
           goals.push(Z.And(pre, Z.Not(slow), Z.Not(a.guard)));
-          const v = Z.substitute(after(dst), [a.addr, vmAddr.sub(c32(Z, a.offset))]) as ZT;
+          const v = pl.substitute(after(dst), [a]);
           goals.push(Z.And(Z.Not(slow), a.guard, W.linear(k.id), Z.Not(k.ctx), Z.Not(v.eq(vm.value))));
         } else goals.push(Z.And(runs, Z.Not(slow), Z.Not(after(dst).eq(vm.value))));
       }

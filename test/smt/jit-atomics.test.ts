@@ -98,6 +98,19 @@ describe('JIT atomics and LD_ABS: mutation check', () => {
   }
 });
 
+describe('atomics through pointers: the lemma split keeps the bugs visible', () => {
+  // The pointer forms prove the registers and the stored value with the VM's address substituted
+  // for the template's (src/smt/jit-atomics.ts): a wrong operation on the fast path is still refuted.
+  for (const [bug, name] of [['cmpxchg64ComparesLow32', 'jit.atomic.cmpxchg64.ptr.trusted'], ['atomicFetchReturnsNew', 'jit.atomic.fetch_add32.ptr.checked']] as const) {
+    it(`${bug} refuted by ${name}`, async () => {
+      plantedJitBugs[bug] = true;
+      const bad = await proveAt(z, obligation(name), 64, 120_000);
+      expect(bad.verdict).toBe('failed');
+      expect(bad.model).toMatch(/define-fun/);
+    }, 300_000);
+  }
+});
+
 describe('an atomic operation the VM does not execute', () => {
   it('load-acquire / store-release / a reserved imm: bad_insn on the VM and the JIT (the JIT ran it as xor)', () => {
     for (const imm of [op.BPF_LOAD_ACQ, op.BPF_STORE_REL, 0x02, 0xb0]) {

@@ -65,6 +65,15 @@ const MUTANTS: Mutant[] = [
     },
   },
   {
+    // alu64.or takes tnum_or's result from the tnum.or lemma (assume-guarantee): a wrong range computed from it is still caught
+    name: 'OR64 umax from var_off.value alone (the unknown bits dropped)',
+    obligation: 'alu64.or',
+    patch: <T, B>(k: Kernel<T, B>) => {
+      const orig = k.or64;
+      k.or64 = (d, s) => { orig(d, s); d.umax = d.value; };
+    },
+  },
+  {
     name: 'JGT decided taken when umin1 >= umax2',
     obligation: 'jgt.decide',
     patch: <T, B>(k: Kernel<T, B>) => {
