@@ -16,32 +16,42 @@ import type { Reg } from './scalar.js';
 
 type Scalar = Readonly<Reg<bigint>>;
 
-/** Values and results kept at most by default (2^20: numbers fit 21 bits, keys stay exact floats). */
-const LIMIT = 1 << 20;
+/**
+ * Values and results kept at most by default: a value may take one Map per field, so this bounds
+ * the memo to tens of MB. (Numbers must fit 21 bits for the keys to stay exact floats.)
+ */
+const LIMIT = 1 << 15;
+const MAX_LIMIT = 1 << 20;
 const ID_SPAN = 2 ** 21;
 /** Operation codes are below this (7 bits: with two 21-bit numbers, 49 bits). */
 export const MEMO_OPS = 128;
+/** The fields that lead to the last one (s32max), whose Map holds the value's number. */
+const INNER_FIELDS = ['value', 'mask', 'umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min'] as const;
 
 export class ScalarMemo {
   /** At most `limit` values and results (below 2^21: numbers must fit their 21 bits). */
   constructor(private readonly limit = LIMIT) {
-    if (!(limit >= 2 && limit <= LIMIT)) throw new RangeError(`memo limit ${limit}`);
+    if (!(limit >= 2 && limit <= MAX_LIMIT)) throw new RangeError(`memo limit ${limit}`);
   }
 
   private ids = new WeakMap<Scalar, number>();
-  private readonly values = new Map<string, number>();
+  /** Value numbers by field, one Map level per field (no key text to build); `count` values so far. */
+  private values = new Map<bigint, unknown>();
+  private count = 0;
   private readonly results = new Map<number, unknown>();
 
   /** The number of s's value (1-based; 0 stands for "no operand"). */
   private id(s: Scalar): number {
     let i = this.ids.get(s);
     if (i !== undefined) return i;
-    const key = `${s.value},${s.mask},${s.umin},${s.umax},${s.smin},${s.smax},${s.u32min},${s.u32max},${s.s32min},${s.s32max}`;
-    i = this.values.get(key);
-    if (i === undefined) {
-      i = this.values.size + 1;
-      this.values.set(key, i);
+    let m = this.values;
+    for (const f of INNER_FIELDS) {
+      let next = m.get(s[f]) as Map<bigint, unknown> | undefined;
+      if (next === undefined) m.set(s[f], (next = new Map()));
+      m = next;
     }
+    i = m.get(s.s32max) as number | undefined;
+    if (i === undefined) m.set(s.s32max, (i = ++this.count));
     this.ids.set(s, i);
     return i;
   }
@@ -49,8 +59,9 @@ export class ScalarMemo {
   /** The key of operation `op` (0 <= op < MEMO_OPS) on a and b (b null for one operand). */
   key(op: number, a: Scalar, b: Scalar | null): number {
     // Numbering starts again only here, before this key's two numbers are taken.
-    if (this.values.size > this.limit - 2) {
-      this.values.clear();
+    if (this.count > this.limit - 2) {
+      this.values = new Map();
+      this.count = 0;
       this.results.clear();
       this.ids = new WeakMap();
     }
