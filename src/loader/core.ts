@@ -10,12 +10,12 @@
  * constant is patched; a relocation with no match poisons its instruction as libbpf does (a
  * call to the nonexistent helper 0xbad2310), so only the paths that use it fail to verify.
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import type { Program, ProgramBtf } from '../isa/program.js';
 import { CORE_RELO_KINDS, parseBtf, type Btf, type BtfType } from './btf/index.js';
 import { accessPath } from './elf.js';
+import { readTargetBtf, RUNNING_KERNEL_BTF } from './target.js';
 
 /** The helper id libbpf writes into poisoned instructions (0xbad2310). */
 export const CORE_POISON_IMM = 0xbad2310;
@@ -37,23 +37,14 @@ export interface CoreResult {
   poisoned: boolean;
 }
 
-const vmlinuxCache = new Map<string, Btf>();
-
 /**
- * The running kernel's BTF (default /sys/kernel/btf/vmlinux), parsed once per path. Throws
- * InputError when it cannot be read (no CONFIG_DEBUG_INFO_BTF, or not Linux).
+ * The running kernel's BTF (default /sys/kernel/btf/vmlinux), parsed once per path: the same
+ * parse as the target kernel's BTF (target.ts), so a process that fuzzes, verifies and loads
+ * reads it once. Throws InputError when it cannot be read (no CONFIG_DEBUG_INFO_BTF, or not Linux).
  */
-export function loadKernelBtf(path = '/sys/kernel/btf/vmlinux'): Btf {
-  const have = vmlinuxCache.get(path);
-  if (have) return have;
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (e) {
-    throw new InputError('core', `cannot read target BTF ${path}: ${(e as Error).message}`);
-  }
-  const btf = parseBtf(bytes, path);
-  vmlinuxCache.set(path, btf);
+export function loadKernelBtf(path = RUNNING_KERNEL_BTF): Btf {
+  const btf = readTargetBtf(path);
+  if (typeof btf === 'string') throw new InputError('core', btf);
   return btf;
 }
 

@@ -77,7 +77,12 @@ export class Reject extends Error {
   /** Log lines the kernel prints after the message (e.g. `Caller passes invalid args into func#1 ('f')`). */
   readonly after: readonly string[];
   constructor(pc: number, kind: ErrorKind, message: string, after: readonly string[] = []) {
+    // A rejection is an answer, not a bug: it never shows a stack, and capturing one costs more
+    // than verifying a small program (fuzzing rejects half of its programs).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'Reject';
     this.pc = pc;
     this.kind = kind;

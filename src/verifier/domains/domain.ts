@@ -6,11 +6,17 @@
 import { bigintAlgebra } from './bigint.js';
 import { makeKernel, type Kernel } from './kernel.js';
 import { copyReg, type Reg } from './scalar.js';
-import type { AluOp } from './alu.js';
-import type { JmpOp } from './branch.js';
+import { ALU_OPS, type AluOp } from './alu.js';
+import { JMP_OPS, type JmpOp } from './branch.js';
+import { ScalarMemo } from './memo.js';
 
 /** A scalar abstract value: all fields unsigned bigint patterns (s* are two's complement). */
 export type Scalar = Readonly<Reg<bigint>>;
+/** The operands of a conditional jump on each side. */
+export interface Refinement {
+  readonly taken: readonly [Scalar, Scalar];
+  readonly fall: readonly [Scalar, Scalar];
+}
 export type DomainName = 'kernel' | 'tnum' | 'interval';
 export const DOMAIN_NAMES: readonly DomainName[] = ['kernel', 'tnum', 'interval'];
 
@@ -28,7 +34,8 @@ export interface ScalarDomain {
   truncate(s: Scalar, bytes: 1 | 2 | 4 | 8): Scalar;
   sextLoad(s: Scalar, bytes: 1 | 2 | 4): Scalar;
   branch(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): 1 | 0 | -1;
-  refine(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): { taken: [Scalar, Scalar]; fall: [Scalar, Scalar] };
+  /** Both sides of "a <op> b"; the answer may be shared (remembered), so it is read only. */
+  refine(op: JmpOp, jmp32: boolean, a: Scalar, b: Scalar): Refinement;
   /** Both sides of "a <op> a": one register compared with itself, refined in place as the kernel does. */
   refineSelf(op: JmpOp, jmp32: boolean, a: Scalar): { taken: Scalar; fall: Scalar; takenRefined: Scalar; fallRefined: Scalar };
   /** sync_linked_regs: a register linked to `known` with offsets differing by `delta` (s32 - s32). */
@@ -187,20 +194,53 @@ function branchCode(v: bigint): 1 | 0 | -1 {
   return v === 1n ? 1 : v === 0n ? 0 : -1;
 }
 
-/** The kernel's reduced product (default). */
-export function kernelDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
+/** Memo codes: one per operation, flag and operand size (see memo.ts). */
+const ALU_CODE = new Map(ALU_OPS.map((o, i) => [o, 2 * i]));
+const JMP_CODE = new Map(JMP_OPS.map((o, i) => [o, 2 * i]));
+const M_REFINE = 32;
+const M_BRANCH = 64;
+const M_TRUNCATE = 96;
+const M_SEXT = 112;
+
+/** The kernel's reduced product (default); its pure operations are remembered by value (memo.ts). */
+export function kernelDomainOf(k: Kernel<bigint, boolean>, memo = new ScalarMemo()): ScalarDomain {
   return {
     name: 'kernel',
     ...common(k),
-    alu: (op, alu32, d, s) => k.alu(op, alu32, d as Reg<bigint>, s as Reg<bigint>),
+    alu(op, alu32, d, s) {
+      const key = memo.key(ALU_CODE.get(op)! + (alu32 ? 1 : 0), d, s);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.alu(op, alu32, d as Reg<bigint>, s as Reg<bigint>)));
+      return r;
+    },
     neg: (alu32, d) => k.neg(alu32, d as Reg<bigint>),
     mov32: (s) => k.mov32(s as Reg<bigint>),
     movsx: (s, bits, alu32) => k.movsx(s as Reg<bigint>, bits, alu32),
     end: (d, bits, kind) => k.end(d as Reg<bigint>, bits, kind),
-    truncate: (s, bytes) => k.truncate(s as Reg<bigint>, BYTES_TO_BITS[bytes]),
-    sextLoad: (s, bytes) => k.sextLoad(s as Reg<bigint>, BYTES_TO_BITS[bytes]),
-    branch: (op, jmp32, a, b) => branchCode(k.branch(op, jmp32, a as Reg<bigint>, b as Reg<bigint>)),
-    refine: (op, jmp32, a, b) => k.refine(op, jmp32, a as Reg<bigint>, b as Reg<bigint>),
+    truncate(s, bytes) {
+      const key = memo.key(M_TRUNCATE + bytes, s, null);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.truncate(s as Reg<bigint>, BYTES_TO_BITS[bytes])));
+      return r;
+    },
+    sextLoad(s, bytes) {
+      const key = memo.key(M_SEXT + bytes, s, null);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.sextLoad(s as Reg<bigint>, BYTES_TO_BITS[bytes])));
+      return r;
+    },
+    branch(op, jmp32, a, b) {
+      const key = memo.key(M_BRANCH + JMP_CODE.get(op)! + (jmp32 ? 1 : 0), a, b);
+      let r = memo.get(key) as 1 | 0 | -1 | undefined;
+      if (r === undefined) memo.set(key, (r = branchCode(k.branch(op, jmp32, a as Reg<bigint>, b as Reg<bigint>))));
+      return r;
+    },
+    refine(op, jmp32, a, b) {
+      const key = memo.key(M_REFINE + JMP_CODE.get(op)! + (jmp32 ? 1 : 0), a, b);
+      let r = memo.get(key) as Refinement | undefined;
+      if (r === undefined) memo.set(key, (r = k.refine(op, jmp32, a as Reg<bigint>, b as Reg<bigint>)));
+      return r;
+    },
     refineSelf: (op, jmp32, a) => k.refineSelf(op, jmp32, a as Reg<bigint>),
     linkedMove: (known, delta) => k.linkedMove(known as Reg<bigint>, BigInt.asUintN(64, delta)),
     ptrAdd: (p, o) => k.ptrAdd(p as Reg<bigint>, o as Reg<bigint>),

@@ -1,0 +1,61 @@
+/**
+ * The kernel domain remembers its operations' results by operand value (memo.ts): every answer
+ * must be the one the operator code computes, for equal operands given as different objects, and
+ * across the memo's resets when it is full.
+ */
+import { describe, expect, it } from 'vitest';
+import { ALU_OPS, JMP_OPS, K64, kernelDomainOf, type Scalar } from '../../src/verifier/domains/index.js';
+import { ScalarMemo } from '../../src/verifier/domains/memo.js';
+import type { Reg } from '../../src/verifier/domains/scalar.js';
+import { rng } from './enum.js';
+
+const r = rng(7);
+const VALUES = [0n, 1n, 5n, 255n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 1n << 63n, (1n << 64n) - 1n, (1n << 64n) - 16n];
+const plain = kernelDomainOf(K64, new ScalarMemo());
+/** Constants, their joins and what ALU operations make of them: ranges, tnums, both. */
+function scalars(): Scalar[] {
+  const out: Scalar[] = VALUES.map((v) => plain.known(v));
+  for (let i = 0; i < 30; i++) {
+    const a = out[Math.floor(r() * out.length)]!;
+    const b = out[Math.floor(r() * out.length)]!;
+    out.push(r() < 0.5 ? plain.join(a, b) : plain.alu(ALU_OPS[Math.floor(r() * ALU_OPS.length)]!, r() < 0.3, a, b));
+  }
+  return out;
+}
+/** A copy of s as another object (the memo must find it by value). */
+const twin = (s: Scalar): Scalar => ({ ...s });
+const R = (s: Scalar): Reg<bigint> => s as Reg<bigint>;
+
+describe('memo of the kernel domain', () => {
+  const S = scalars();
+  for (const limit of [1 << 15, 16]) {
+    it(`answers what the operators compute (limit ${limit})`, () => {
+      const D = kernelDomainOf(K64, new ScalarMemo(limit));
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < S.length; i++) {
+          const a = S[i]!;
+          const b = S[(i * 7 + round) % S.length]!;
+          for (const op of ALU_OPS) for (const alu32 of [false, true]) {
+            const got = D.alu(op, alu32, round ? twin(a) : a, b);
+            expect(got, `${op}${alu32 ? '32' : ''}`).toEqual(K64.alu(op, alu32, R(a), R(b)));
+          }
+          for (const op of JMP_OPS) for (const jmp32 of [false, true]) {
+            expect(D.refine(op, jmp32, a, round ? twin(b) : b)).toEqual(K64.refine(op, jmp32, R(a), R(b)));
+            const code = K64.branch(op, jmp32, R(a), R(b));
+            expect(D.branch(op, jmp32, a, b)).toBe(code === 1n ? 1 : code === 0n ? 0 : -1);
+          }
+          for (const bytes of [1, 2, 4, 8] as const) expect(D.truncate(a, bytes)).toEqual(K64.truncate(R(a), bytes * 8));
+          for (const bytes of [1, 2, 4] as const) expect(D.sextLoad(a, bytes)).toEqual(K64.sextLoad(R(a), bytes * 8));
+        }
+      }
+    });
+  }
+
+  it('hands out the same state for equal operands', () => {
+    const D = kernelDomainOf(K64, new ScalarMemo());
+    const a = S[12]!;
+    const b = S[20]!;
+    expect(D.alu('add', false, twin(a), twin(b))).toBe(D.alu('add', false, a, b));
+    expect(D.alu('add', true, a, b)).not.toBe(D.alu('add', false, a, b));
+  });
+});
