@@ -13,7 +13,7 @@ import { assemble } from '../../src/isa/asm/index.js';
 import { insn } from '../../src/isa/insn.js';
 import * as op from '../../src/isa/opcodes.js';
 import type { Program } from '../../src/isa/program.js';
-import { atomicObligations, ldAbsObligations, loadZ3, type Z3Handle } from '../../src/smt/index.js';
+import { atomicObligations, ldAbsObligations, loadZ3, proveAt, type Z3Handle } from '../../src/smt/index.js';
 import { Vm } from '../../src/vm/index.js';
 import { modelValue, refuteAndReplay } from './planted-replay.js';
 
