@@ -172,9 +172,10 @@ function reportInvariants(env: Env, v: Scalar, ctx: string): boolean {
   const why = d.sanity(v);
   if (why === undefined) return false;
   const hex = (x: bigint, bits: number): string => '0x' + BigInt.asUintN(bits, x).toString(16);
+  const t = d.tnum(v);
   const line = `verifier bug: REG INVARIANTS VIOLATION (${ctx}): ${why} u64=[${hex(d.umin(v), 64)}, ${hex(d.umax(v), 64)}] `
     + `s64=[${hex(d.smin(v), 64)}, ${hex(d.smax(v), 64)}] u32=[${hex(d.u32min(v), 32)}, ${hex(d.u32max(v), 32)}] `
-    + `s32=[${hex(d.s32min(v), 32)}, ${hex(d.s32max(v), 32)}] var_off=(${hex(d.tnum(v).value, 64)}, ${hex(d.tnum(v).mask, 64)})`;
+    + `s32=[${hex(d.s32min(v), 32)}, ${hex(d.s32max(v), 32)}] var_off=(${hex(t.value, 64)}, ${hex(t.mask, 64)})`;
   if (env.opts.testRegInvariants) env.reject('verifier_bug', line);
   env.log?.line(line);
   return true;
