@@ -63,8 +63,9 @@ export function checkAlu(env: Env, ins: Insn): void {
           dst.id = id;
         } else { env.usesAddress = true; env.markUnknown(dst); }
       } else {
-        // w1 = w2 (or movsx): a pointer's low half is a meaningless scalar (privileged).
-        if (src.type !== T.SCALAR) { env.usesAddress = true; env.markUnknown(dst); }
+        // w1 = w2 (or movsx): a pointer's low half is a meaningless scalar (privileged), but
+        // still zero-extended into 64 bits (mark_reg_unknown, then zext_32_to_64).
+        if (src.type !== T.SCALAR) { env.usesAddress = true; env.markScalar(dst, d.mov32(env.UNKNOWN)); }
         else if (ins.off === 0) {
           const keep = d.umax(src.v) <= 0xffffffffn;
           if (keep) idBeforeMov(env, src);
@@ -105,8 +106,9 @@ export function checkAlu(env: Env, ins: Insn): void {
 
   if (dst.type !== T.SCALAR || src.type !== T.SCALAR) {
     if (dst.type !== T.SCALAR && src.type !== T.SCALAR) {
-      // Two pointers: only ptr - ptr is allowed (privileged), giving an unknown scalar.
-      if (o === op.BPF_SUB) { env.markUnknown(dst); return; }
+      // Two pointers: only ptr - ptr is allowed (privileged), giving an unknown scalar. Its
+      // value is a distance between addresses unless both point into one region.
+      if (o === op.BPF_SUB) { if (!sameRegion(dst, src)) env.usesAddress = true; env.markUnknown(dst); return; }
       env.reject('pointer_arithmetic', `R${ins.dst} pointer ${ALU_STR[o >> 4]} pointer prohibited`);
     }
     // The pointer's new offset depends on the scalar's value.
@@ -121,6 +123,13 @@ export function checkAlu(env: Env, ins: Insn): void {
   const v = d.alu(name, !alu64, dst.v, srcV);
   env.markScalar(dst, v);
   linkAfterAlu(env, dst, oldId, o === op.BPF_ADD, o === op.BPF_SUB, !alu64, srcV);
+}
+
+/** Two pointers whose distance does not depend on where anything is placed: into one packet, or one stack frame. */
+function sameRegion(a: Reg, b: Reg): boolean {
+  const pkt = (t: number): boolean => t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META || t === T.PTR_TO_PACKET_END;
+  if (pkt(a.type) && pkt(b.type)) return true;
+  return a.type === T.PTR_TO_STACK && b.type === T.PTR_TO_STACK && a.frameno === b.frameno;
 }
 
 /**

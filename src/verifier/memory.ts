@@ -566,6 +566,8 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
     if (st === S.MISC) continue;
     if (st === S.ZERO || (st === S.INVALID && uninitStackOk(env))) { if (write) writableSlots(f)[i] = S.MISC; continue; }
     if (st === S.SPILL && f.spills[i >> 3]) {
+      // A spilled pointer read as bytes (allow_ptr_leaks): its address reaches the helper's data.
+      if (!write && isPointer(f.spills[i >> 3]!.type)) env.usesAddress = true;
       if (write) {
         const k = i >> 3;
         scrubSlot(f, k);

@@ -197,6 +197,72 @@ describe('address use', () => {
       expect(verify(addressThroughAtomic(a, 'r7'), FUZZ_VERIFY_OPTIONS).usesAddress, a).toBeUndefined();
     }
   });
+
+  // Three differences a kernel campaign reported (seed 45): each result depends on where the kernel placed something.
+  const STACK_MINUS_PACKET = `
+    r2 = *(u32 *)(r1 +0)
+    r0 = r10
+    r0 -= r2
+    exit`;
+  const POINTER_INTO_MAP = `
+    .map counts hash key=2 value=8 entries=64
+    r6 = r1
+    r2 = *(u32 *)(r6 +0)
+    r3 = *(u32 *)(r6 +4)
+    r4 = r2
+    r4 += 14
+    if r4 > r3 goto +11
+    r7 = *(u16 *)(r2 +12)
+    *(u16 *)(r10 -2) = r7
+    r1 = map[counts]
+    *(u64 *)(r10 -16) = r1
+    r2 = r10
+    r2 += -2
+    r3 = r10
+    r3 += -16
+    r4 = 0
+    call bpf_map_update_elem
+    r0 = 2
+    exit`;
+  const LOW_HALF_OF_POINTER = `
+    .map m hash key=4 value=8 entries=16
+    r0 = 0 ll
+    *(u32 *)(r10 -4) = 0
+    r2 = r10
+    r2 += -4
+    w6 = w1
+    r1 = map[m]
+    call bpf_map_lookup_elem
+    if r0 == 0x0 goto +1
+    r0 += r6
+    exit`;
+
+  test('the distance between two regions, a pointer stored as map data and the low half of a pointer are addresses; packet distances are not', () => {
+    expect(verify(prog(STACK_MINUS_PACKET), FUZZ_VERIFY_OPTIONS).usesAddress).toBe(true);
+    expect(verify(prog(POINTER_INTO_MAP), FUZZ_VERIFY_OPTIONS).usesAddress).toBe(true);
+    const pktLen = prog(`
+      r2 = *(u32 *)(r1 +0)
+      r0 = *(u32 *)(r1 +4)
+      r0 -= r2
+      exit`);
+    expect(verify(pktLen, FUZZ_VERIFY_OPTIONS).usesAddress).toBeUndefined();
+  });
+
+  test('w6 = w1 of a pointer is an unknown 32-bit value, zero-extended (mark_reg_unknown then zext_32_to_64)', () => {
+    // Bounded to [0, 2^32-1], it may be added to a map value pointer; a 64-bit unknown may not.
+    const v = verify(prog(LOW_HALF_OF_POINTER, 'socket_filter'), FUZZ_VERIFY_OPTIONS);
+    expect(v.verdict, v.error?.message).toBe('accept');
+    expect(v.usesAddress).toBe(true);
+  });
+
+  test.skipIf(!kernelAvailable().ok)('the kernel agrees on the three programs, and the oracle reports none of them', () => {
+    for (const [text, type] of [[STACK_MINUS_PACKET, 'xdp'], [POINTER_INTO_MAP, 'xdp'], [LOW_HALF_OF_POINTER, 'socket_filter']] as const) {
+      const p = prog(text, type);
+      const packet = new Uint8Array(40);
+      packet[12] = 8;
+      expect(kernelOracle().check({ program: p, inputs: [input(packet)] }, ctxOf(p)), text).toBeNull();
+    }
+  });
 });
 
 const k = kernelAvailable();
