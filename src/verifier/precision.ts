@@ -73,19 +73,21 @@ function btEmpty(): boolean {
   return true;
 }
 
+const NO_SLOTS: readonly number[] = [];
+
 const slotFrame = (code: number): number => Math.floor((code - 1) / SLOTS);
 
 /** Mark every scalar precise in the state and all its checkpoints. */
-function markAll(env: Env, st: VState): void {
-  const mark = (s: VState): void => {
-    for (const f of s.frames) {
-      for (const r of f.regs) if (r.type === T.SCALAR) r.precise = true;
-      for (const r of f.spills) if (r?.type === T.SCALAR) r.precise = true;
-    }
-  };
-  mark(st);
-  for (let p: Checkpoint | null = st.parent; p; p = p.parent) mark(p.st);
-  void env;
+function markAll(st: VState): void {
+  markAllScalars(st);
+  for (let p: Checkpoint | null = st.parent; p; p = p.parent) markAllScalars(p.st);
+}
+
+function markAllScalars(s: VState): void {
+  for (const f of s.frames) {
+    for (const r of f.regs) if (r.type === T.SCALAR) r.precise = true;
+    for (const r of f.spills) if (r?.type === T.SCALAR) r.precise = true;
+  }
 }
 
 /** mark_all_scalars_imprecise: forget the precision marks of every scalar of `st`. */
@@ -129,7 +131,7 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
       if (m & d) return false;
       // An atomic that loads into a tracked register: not followed. Otherwise atomics are stores.
       if (op.mode(ins.code) === op.BPF_ATOMIC && ins.imm & op.BPF_FETCH && m & (ins.imm === op.BPF_CMPXCHG ? 1 : s)) return false;
-      if (extra > 0 && extra < LINKED_SET && bt.slots.has(extra)) {
+      if (extra > 0 && extra < LINKED_SET && bt.slots.size !== 0 && bt.slots.has(extra)) {
         bt.slots.delete(extra);
         if (c === op.BPF_STX) bt.regs[fr] = m | s;
       }
@@ -204,7 +206,7 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
  * mark_chain_precision for registers `regMask` and stack slot codes `slots` of the current
  * frame of env.cur.
  */
-export function markPrecise(env: Env, regMask: number, slots: readonly number[] = []): void {
+export function markPrecise(env: Env, regMask: number, slots: readonly number[] = NO_SLOTS): void {
   const cur = env.cur;
   const fi = cur.frames.length - 1;
   const f = cur.frames[fi]!;
@@ -227,8 +229,9 @@ function btText(fr: number): string {
 function markChain(env: Env, fi: number, slots: readonly number[]): void {
   const cur = env.cur;
   bt.frame = fi;
-  bt.slots.clear();
-  for (const code of slots) bt.slots.add(code);
+  // Set.clear allocates a new table: only when there is something to clear.
+  if (bt.slots.size !== 0) bt.slots.clear();
+  for (let i = 0; i < slots.length; i++) bt.slots.add(slots[i]!);
   if (btEmpty()) return;
   const log = env.opts.logLevel === 2 ? env.log : undefined;
   let hist = cur.hist;
@@ -240,13 +243,13 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
     for (let i = hist.length - 1; i >= 0; i--) {
       const pc = hist[i]!;
       log?.line(`mark_precise: frame${bt.frame}: ${btText(bt.frame)} before ${log.insnText(pc)}`);
-      if (!backtrack(env, pc, subseq, histx[i]!)) { log?.line(`mark_precise: frame${bt.frame}: falling back to forcing all scalars precise`); markAll(env, cur); return; }
+      if (!backtrack(env, pc, subseq, histx[i]!)) { log?.line(`mark_precise: frame${bt.frame}: falling back to forcing all scalars precise`); markAll(cur); return; }
       if (btEmpty()) return;
       subseq = pc;
     }
     if (!parent) return;
     const st = parent.st;
-    if (st.frames.length - 1 !== bt.frame) { markAll(env, cur); return; }
+    if (st.frames.length - 1 !== bt.frame) { markAll(cur); return; }
     // As the kernel: a value already precise in this checkpoint had its sources marked when it
     // became precise, so it stops being tracked; the others are marked and followed further back.
     for (let fr = 0; fr <= bt.frame; fr++) {
@@ -260,7 +263,7 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
         reg.precise = true;
       }
     }
-    for (const code of bt.slots) {
+    if (bt.slots.size !== 0) for (const code of bt.slots) {
       const sp = st.frames[slotFrame(code)]?.spills[(code - 1) % SLOTS];
       if (!sp || sp.type !== T.SCALAR || sp.precise) { bt.slots.delete(code); continue; }
       sp.precise = true;
@@ -276,14 +279,22 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
 /** propagate_precision: a path pruned against `old` inherits the precision the old state's future needed. */
 export function propagatePrecision(env: Env, old: VState): void {
   const n = old.frames.length;
-  const slots: number[] = [];
+  const slots = precisePropagated;
+  slots.length = 0;
   bt.regs.fill(0);
   for (let fi = 0; fi < n; fi++) {
     const f = old.frames[fi]!;
     let mask = 0;
     for (let r = 0; r <= 10; r++) if (f.regs[r]!.type === T.SCALAR && f.regs[r]!.precise) mask |= 1 << r;
     bt.regs[fi] = mask;
-    f.spills.forEach((sp, k) => { if (sp?.type === T.SCALAR && sp.precise) slots.push(stackSlotCode(fi, k)); });
+    const spills = f.spills;
+    for (let k = 0; k < spills.length; k++) {
+      const sp = spills[k];
+      if (sp?.type === T.SCALAR && sp.precise) slots.push(stackSlotCode(fi, k));
+    }
   }
   markChain(env, n - 1, slots);
 }
+
+/** propagatePrecision's slot list, reused (markChain copies it before anything else runs). */
+const precisePropagated: number[] = [];

@@ -4,12 +4,13 @@
  * state may hold makes exploring the current state again unnecessary. Registers dead at the
  * instruction are ignored. `exact` compares everything (for infinite-loop detection).
  */
+import { Buffer } from 'node:buffer';
 import type { Env } from './env.js';
 import { sectionsEqual } from './locks.js';
 import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
 import { dynptrSlotsSafe } from './dynptr-state.js';
-import { S, type Frame, type Reg, type VState } from './state.js';
+import { S, type Frame, type Reg, type StackBytes, type VState } from './state.js';
 import { hasAddConst } from './linked-scalars.js';
 
 /** A bidirectional id map (check_ids), reused between comparisons. */
@@ -41,7 +42,7 @@ class IdMap {
 
 const ids = new IdMap();
 
-/** Optional diagnostics: why comparisons failed (`reg r3 scalar`, `stack fp-16`, ...), for tuning pruning. */
+/** Optional diagnostics: why comparisons failed (`reg r3 scalar`, `stack fp-16`, ...), for tuning pruning (the texts are built only when enabled). */
 export const pruneMisses: { enabled: boolean; detail: boolean; counts: Map<string, number> } = { enabled: false, detail: false, counts: new Map() };
 function miss(why: string): false {
   if (pruneMisses.enabled) pruneMisses.counts.set(why, (pruneMisses.counts.get(why) ?? 0) + 1);
@@ -92,9 +93,9 @@ function slotStr(env: Env, f: Frame, i: number): string {
 }
 
 /**
- * stacksafe when both frames share one byte array (copy-on-write, nothing written since they
- * parted): every byte equals its counterpart, so of the loop below only the per-slot checks of
- * iterators, dynptrs and spilled registers remain.
+ * stacksafe when both frames hold the same bytes (one shared array, copy-on-write, nothing
+ * written since they parted; or equal contents): every byte equals its counterpart, so of the
+ * loop below only the per-slot checks of iterators, dynptrs and spilled registers remain.
  */
 function sharedStacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
   const n = o.slots.length >> 3;
@@ -118,57 +119,67 @@ function sharedStacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: U
 
 function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
   if (o.slots === c.slots) return sharedStacksafe(env, o, c, exact, read);
+  if (exact !== false || !read) {
+    // All 512 bytes are compared: one memcmp first. Equal bytes leave only the per-slot checks;
+    // with `exact` any differing byte fails (every branch below requires os === cs).
+    if (Buffer.compare(o.slots as Uint8Array, c.slots as Uint8Array) === 0) return sharedStacksafe(env, o, c, exact, read);
+    if (exact === true) return false;
+  }
+  // Not exact from here: a byte never written in the old state covers anything.
   for (let i = 0; i < o.slots.length; i++) {
     missSlot = i;
     if (exact === false && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot
     const os = o.slots[i]!;
+    if (os === S.INVALID) continue;
     const cs = c.slots[i]!;
-    if ((os === S.ITER || cs === S.ITER) && (exact === true || os !== S.INVALID)) {
+    if (os === S.ITER || cs === S.ITER) {
       // An iterator: the same bytes, then (once per slot) the same iterator.
       if (os !== cs) return false;
       if ((i & 7) === 0 && !iterSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], (a, b) => ids.check(a, b))) return false;
       continue;
     }
-    if ((os === S.DYNPTR || cs === S.DYNPTR) && (exact === true || os !== S.INVALID)) {
+    if (os === S.DYNPTR || cs === S.DYNPTR) {
       // A dynptr: the same bytes, then (once per slot) the same type and slot, references in correspondence.
       if (os !== cs) return false;
       if ((i & 7) === 0 && !dynptrSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], (a, b) => ids.check(a, b))) return false;
       continue;
     }
-    if (exact === true) {
-      if (os !== cs) return false;
-    } else {
-      if (os === S.INVALID) continue;
-      if (os === S.MISC) {
-        // privileged: any byte reads as an unknown scalar, never-written ones included (allow_uninit_stack)
-        if (env.opts.allowUninitStack !== false) continue;
-        if (cs === S.MISC || cs === S.ZERO) continue;
-        if (cs === S.SPILL && c.spills[i >> 3]?.type === T.SCALAR) continue;
-        return false;
-      }
-      if (os === S.ZERO) {
-        if (cs === S.ZERO) continue;
-        const sp = c.spills[i >> 3];
-        if (cs === S.SPILL && sp?.type === T.SCALAR && env.dom.constValue(sp.v) === 0n) continue;
-        return false;
-      }
-      if (cs !== S.SPILL) {
-        // A spilled scalar against data bytes: the data reads back as an unknown scalar.
-        const or = o.spills[i >> 3];
-        if ((i & 7) === 0 && or?.type === T.SCALAR && !or.precise && c.slots.subarray(i, i + 8).every((b) => b === S.MISC || b === S.ZERO)) {
-          i += 7;
-          continue;
-        }
-        return false;
-      }
+    if (os === S.MISC) {
+      // privileged: any byte reads as an unknown scalar, never-written ones included (allow_uninit_stack)
+      if (env.opts.allowUninitStack !== false) continue;
+      if (cs === S.MISC || cs === S.ZERO) continue;
+      if (cs === S.SPILL && c.spills[i >> 3]?.type === T.SCALAR) continue;
+      return false;
     }
-    if (os === S.SPILL && (i & 7) === 0) {
+    if (os === S.ZERO) {
+      if (cs === S.ZERO) continue;
+      const sp = c.spills[i >> 3];
+      if (cs === S.SPILL && sp?.type === T.SCALAR && env.dom.constValue(sp.v) === 0n) continue;
+      return false;
+    }
+    if (cs !== S.SPILL) {
+      // A spilled scalar against data bytes: the data reads back as an unknown scalar.
+      const or = o.spills[i >> 3];
+      if ((i & 7) === 0 && or?.type === T.SCALAR && !or.precise && dataSlot(c.slots, i)) {
+        i += 7;
+        continue;
+      }
+      return false;
+    }
+    if ((i & 7) === 0) {
+      // os === cs === SPILL
       const or = o.spills[i >> 3];
       const cr = c.spills[i >> 3];
       if (or && !cr) return false;
       if (or && cr && !regsafe(env, or, cr, exact)) return false;
     }
   }
+  return true;
+}
+
+/** Whether the 8 bytes from `i` all hold data (MISC or ZERO). */
+function dataSlot(slots: StackBytes, i: number): boolean {
+  for (let j = i; j < i + 8; j++) if (slots[j] !== S.MISC && slots[j] !== S.ZERO) return false;
   return true;
 }
 
@@ -194,14 +205,14 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
     const of = old.frames[fi]!;
     const cf = cur.frames[fi]!;
     // A state that ran the callback more often is not covered by one that ran it less.
-    if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return exact ? false : miss(`callback_depth @${pc}`);
+    if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return exact || !pruneMisses.enabled ? false : miss(`callback_depth @${pc}`);
     // Live registers: at pc for the innermost frame; at the return site (minus clobbered r0-r5) for callers.
     const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
     for (let r = 0; r <= 10; r++) {
       if (!(live & (1 << r))) continue; // func_states_equal: dead registers are never compared
-      if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}` + (pruneMisses.detail ? ` old=${env.dom.format(of.regs[r]!.v)}${of.regs[r]!.id ? '#' + of.regs[r]!.id : ''} cur=${env.dom.format(cf.regs[r]!.v)}${cf.regs[r]!.id ? '#' + cf.regs[r]!.id : ''}` : ''));
+      if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact || !pruneMisses.enabled ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}` + (pruneMisses.detail ? ` old=${env.dom.format(of.regs[r]!.v)}${of.regs[r]!.id ? '#' + of.regs[r]!.id : ''} cur=${env.dom.format(cf.regs[r]!.v)}${cf.regs[r]!.id ? '#' + cf.regs[r]!.id : ''}` : ''));
     }
-    if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}` + (pruneMisses.detail ? ` old=${slotStr(env, of, missSlot)} cur=${slotStr(env, cf, missSlot)}` : ''));
+    if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact || !pruneMisses.enabled ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}` + (pruneMisses.detail ? ` old=${slotStr(env, of, missSlot)} cur=${slotStr(env, cf, missSlot)}` : ''));
   }
   return true;
 }
