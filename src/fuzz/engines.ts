@@ -85,8 +85,9 @@ export function unrunnable(e: unknown): string | null {
 }
 
 /**
- * The VM of the last program run, kept for its next input (oracles run a case's inputs one after
- * another): the program is predecoded once, and each input gets fresh maps (Vm.rebind).
+ * The VM of the last program run, kept for the next: the next input of the same program (oracles
+ * run a case's inputs one after another) keeps its predecoded code and gets fresh maps
+ * (Vm.rebind); another program is loaded into it (Vm.load), reusing its memory and buffers.
  */
 let lastVm: { program: Program; maxSteps: number; vm: Vm } | null = null;
 
@@ -95,11 +96,11 @@ export const vmEngine: Engine = (program, ci, opts) => {
   let vm: Vm;
   try {
     const maps = makeMaps(program, ci);
-    if (lastVm && lastVm.program === program && lastVm.maxSteps === opts.maxSteps) {
+    if (lastVm && lastVm.maxSteps === opts.maxSteps) {
       vm = lastVm.vm;
-      vm.rebind(maps);
+      if (lastVm.program === program) vm.rebind(maps);
+      else { vm.load(program, maps); lastVm.program = program; }
     } else {
-      lastVm = null;
       vm = new Vm(program, { maxSteps: opts.maxSteps, maps });
       lastVm = { program, maxSteps: opts.maxSteps, vm };
     }

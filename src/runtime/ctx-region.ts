@@ -138,11 +138,19 @@ export class ContextBuffers {
   private frame: Uint8Array | null = null;
   private skb: Uint8Array | null = null;
   private ctx = new Map<number, Uint8Array>();
-  /** A zeroed buffer of exactly `n` bytes for packets (XDP frames, skb heads). */
+  /**
+   * A zeroed buffer of exactly `n` bytes for packets (XDP frames, skb heads): a view of the
+   * largest buffer asked for so far, as skb sizes follow the packet's length from run to run.
+   */
   packet(n: number, xdp: boolean): Uint8Array {
     let b = xdp ? this.frame : this.skb;
-    if (!b || b.length !== n) { b = new Uint8Array(n); if (xdp) this.frame = b; else this.skb = b; }
-    else b.fill(0);
+    if (!b || b.buffer.byteLength < n) {
+      b = new Uint8Array(n);
+    } else {
+      if (b.length !== n) b = new Uint8Array(b.buffer, 0, n);
+      b.fill(0);
+    }
+    if (xdp) this.frame = b; else this.skb = b;
     return b;
   }
   /** A zeroed ctx buffer of `n` bytes. */

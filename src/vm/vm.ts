@@ -112,7 +112,8 @@ interface Linked {
 }
 
 export class Vm {
-  readonly program: Program;
+  /** The main program (`load` replaces it). */
+  program: Program;
   /** Live map instances of the main program (program.maps order; `rebind` replaces them). */
   maps: BpfMap[];
   /** The helper table this VM calls (VmOptions.helpers or the shared one). */
@@ -123,10 +124,12 @@ export class Vm {
   private constBase = 22;
   private main: Linked;
   /** Where the constants of programs linked after the main one start (see rebind). */
-  private readonly mainConstEnd: number;
+  private mainConstEnd: number;
   private readonly buffers = new ContextBuffers();
   private hasProgArrays: boolean;
-  private readonly budget: MemoryBudget;
+  private budget: MemoryBudget;
+  /** Whether the memory budget is this VM's own (then `load` starts a fresh one, as a new VM would). */
+  private readonly ownBudget: boolean;
 
   constructor(program: Program, opts: VmOptions = {}) {
     this.program = program;
@@ -135,10 +138,11 @@ export class Vm {
     const budget = opts.memoryBudget ?? new MemoryBudget();
     this.maps = opts.maps ?? program.maps.map((spec) => instantiateMap(spec, opts.cpus ?? 1, budget));
     this.budget = budget;
+    this.ownBudget = opts.memoryBudget === undefined;
     this.helpers = opts.helpers ?? HELPERS;
     this.interp = new Interpreter(this.mem, new Int32Array(22), this.helpers, opts.maxSteps ?? DEFAULT_MAX_STEPS);
     this.mem.mapImage = (owner) => {
-      const btf = readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
+      const btf = readTargetBtf(this.program.targetBtf ?? RUNNING_KERNEL_BTF);
       return typeof btf === 'string' ? undefined : mapKernelImage(owner as BpfMap, btf);
     };
     if (opts.onStep) this.interp.onStep = opts.onStep;
@@ -152,21 +156,53 @@ export class Vm {
   private link(program: Program, maps: BpfMap[]): Linked {
     const have = this.linked.get(program);
     if (have) return have;
-    const decoded = decodeProgram(program, this.constBase);
+    return this.install(program, this.decode(program, maps, this.constBase), maps);
+  }
+
+  /** `program` decoded with its constant slots from `base`, its jump targets and references checked; the VM is not changed. */
+  private decode(program: Program, maps: readonly BpfMap[], base: number): Decoded {
+    const decoded = decodeProgram(program, base);
     checkTargets(decoded);
-    this.constBase += 2 * decoded.n;
-    const R = new Int32Array(this.constBase);
-    R.set(this.interp.R.subarray(0, Math.min(this.interp.R.length, R.length)));
-    R.set(decoded.consts, decoded.base);
-    this.interp.R = R;
     for (const p of decoded.pseudo) {
       if (p.src === 3) { const a = ksymAddress(program, p.imm); if (typeof a === 'string') throw new VmError('unsupported', p.pc, a); }
       if ((p.src === 1 || p.src === 2 || p.src === 5 || p.src === 6) && !maps[p.imm])
         throw new VmError('bad_insn', p.pc, `ld_imm64 refers to map #${p.imm} but the program has ${maps.length} maps`);
     }
+    return decoded;
+  }
+
+  /** Puts a decoded program's constants into the register file (grown when they do not fit) and links it. */
+  private install(program: Program, decoded: Decoded, maps: BpfMap[]): Linked {
+    this.constBase = decoded.base + 2 * decoded.n;
+    let R = this.interp.R;
+    if (R.length < this.constBase) {
+      R = new Int32Array(this.constBase);
+      R.set(this.interp.R);
+      this.interp.R = R;
+    }
+    R.set(decoded.consts, decoded.base);
     const l = { decoded, maps };
     this.linked.set(program, l);
     return l;
+  }
+
+  /**
+   * Another program on this VM, over `maps` (one per program.maps entry): the VM `new Vm(program,
+   * { maps })` with this one's other options would be, without allocating its memory, stacks,
+   * register file and buffers again (a fuzzer runs thousands of short programs). A program that
+   * cannot be linked throws as the constructor would, and leaves the VM as it was.
+   */
+  load(program: Program, maps: BpfMap[]): void {
+    if (maps.length !== program.maps.length)
+      throw new InputError('maps', `${program.maps.length} maps declared but ${maps.length} instances given`);
+    const decoded = this.decode(program, maps, 22);
+    this.linked.clear();
+    this.program = program;
+    this.maps = maps;
+    this.main = this.install(program, decoded, maps);
+    this.mainConstEnd = this.constBase;
+    this.hasProgArrays = maps.some((m) => isProgArray(m));
+    if (this.ownBudget) this.budget = new MemoryBudget();
   }
 
   /**

@@ -9,7 +9,7 @@ import { validateInsns } from '../../src/isa/decode.js';
 import * as op from '../../src/isa/opcodes.js';
 import { verify } from '../../src/verifier/index.js';
 import {
-  Builder, FUZZ_PROG_TYPES, FUZZ_VERIFY_OPTIONS, inputArb, loadSeedPrograms, lowerShape, materialize, mutateInsns, programArb,
+  Builder, FUZZ_PROG_TYPES, FUZZ_VERIFY_OPTIONS, bytesArb, inputArb, loadSeedPrograms, lowerShape, materialize, mutateInsns, programArb,
   rawProgramArb, shapeArb, type ProgramShape,
 } from '../../src/fuzz/index.js';
 
@@ -142,5 +142,22 @@ describe('inputs', () => {
         expect(new DataView(f.key.buffer).getUint32(0, true)).toBeLessThan(3);
       }
     }), { numRuns: 100, seed: 5 });
+  });
+
+  test('byte arrays keep their length bounds, are reproducible, and shrink to the bytes that matter', () => {
+    const arb = bytesArb({ minLength: 14, maxLength: 128 });
+    const drawn = fc.sample(arb, { seed: 9, numRuns: 200 });
+    expect(fc.sample(arb, { seed: 9, numRuns: 200 })).toEqual(drawn);
+    for (const b of drawn) { expect(b.length).toBeGreaterThanOrEqual(14); expect(b.length).toBeLessThanOrEqual(128); }
+    // every length and byte value shows up, not only small ones
+    expect(new Set(drawn.map((b) => b.length)).size).toBeGreaterThan(50);
+    expect(new Set(drawn.flatMap((b) => [...b])).size).toBe(256);
+    // a property failing when byte 20 is 0x80 or above: the minimal case is 21 bytes, all zero but that one
+    const r = fc.check(fc.property(arb, (b) => b.length <= 20 || b[20]! < 0x80), { seed: 3, numRuns: 1000 });
+    expect(r.failed).toBe(true);
+    const [min] = r.counterexample!;
+    expect(min.length).toBe(21);
+    expect([...min.subarray(0, 20)].every((x) => x === 0)).toBe(true);
+    expect(min[20]).toBeGreaterThanOrEqual(0x80);
   });
 });

@@ -73,6 +73,17 @@ describe('guided mutations', () => {
     const spliced = applyMutations(BRANCHY, [{ k: 'splice', at: 0, from: 1 }], other);
     expect(spliced.insns.map((i) => i.code)).toEqual([BRANCHY.insns[0]!.code, other.insns[1]!.code, other.insns[2]!.code]);
   });
+
+  test('graft inserts a copy of one unit of the other program (an ld_imm64 pair whole), counted modulo its units', () => {
+    const donor = program('r1 = 0x1122334455667788 ll\nr0 = 7\nexit'); // 3 units, 4 instructions
+    const base = program('r0 = 0\nexit');
+    const wide = applyMutations(base, [{ k: 'graft', at: 0, from: 3 }], donor); // unit 3 % 3 = 0: the pair
+    expect(wide.insns.map((i) => i.code)).toEqual([op.BPF_LD_IMM64, 0, ...base.insns.map((i) => i.code)]);
+    expect(wide.insns[1]!.imm).toBe(0x11223344);
+    const mov = applyMutations(base, [{ k: 'graft', at: 1, from: 1 }], donor);
+    expect(mov.insns[1]).toEqual(donor.insns[2]);
+    expect(mov.insns[1]).not.toBe(donor.insns[2]);
+  });
 });
 
 describe('verifier features', () => {

@@ -52,3 +52,62 @@ describe('Vm.rebind: the same loaded program over new map instances', () => {
     expect(vm.run({ packet: new Uint8Array(64) }).r0).toBe(1n);
   });
 });
+
+describe('Vm.load: another program on the same VM', () => {
+  const fresh = (p: ReturnType<typeof prog>) => p.maps.map((s) => createMap(s));
+  const programs = [
+    prog(`.type xdp
+      r2 = *(u32 *)(r1 + 4)
+      r1 = *(u32 *)(r1 + 0)
+      r0 = r2
+      r0 -= r1
+      exit`),
+    prog(`.map counts array key=4 value=8 entries=2
+      r1 = 1
+      *(u32 *)(r10 - 4) = r1
+      r2 = r10
+      r2 += -4
+      r1 = map[counts]
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r1 = 7
+      *(u64 *)(r0 + 0) = r1
+      r0 = *(u64 *)(r0 + 0)
+    out:
+      exit`),
+    prog(`.type sched_cls
+      r2 = *(u32 *)(r1 + 80)
+      r3 = *(u32 *)(r1 + 76)
+      r0 = r2
+      r0 -= r3
+      r3 += 20
+      if r3 > r2 goto out
+      *(u8 *)(r3 - 1) = 1
+    out:
+      exit`),
+  ];
+
+  it('runs each program as a VM of its own would, on packets of every size', () => {
+    const vm = new Vm(programs[0]!, { maps: fresh(programs[0]!) });
+    for (const len of [14, 200, 60, 1500, 14])
+      for (const p of programs) {
+        const input = { packet: new Uint8Array(len).fill(len & 0xff) };
+        const alone = new Vm(p, { maps: fresh(p) }).run(input);
+        const maps = fresh(p);
+        vm.load(p, maps);
+        expect(vm.program).toBe(p);
+        expect(vm.maps).toBe(maps);
+        const r = vm.run(input);
+        expect({ r0: r.r0, packet: r.packet, ctx: r.ctx, fault: r.fault?.message }).toEqual({ r0: alone.r0, packet: alone.packet, ctx: alone.ctx, fault: alone.fault?.message });
+      }
+  });
+
+  it('a program that cannot be linked throws and leaves the loaded one in place', () => {
+    const vm = new Vm(programs[1]!, { maps: fresh(programs[1]!) });
+    const dangling = { ...programs[1]!, maps: [] };
+    expect(() => vm.load(dangling, [])).toThrow(/refers to map #0 but the program has 0 maps/);
+    expect(() => vm.load(programs[1]!, [])).toThrow(/1 maps declared but 0 instances given/);
+    expect(vm.program).toBe(programs[1]);
+    expect(vm.run({ packet: new Uint8Array(64) }).r0).toBe(7n);
+  });
+});

@@ -7,12 +7,13 @@
  * - `shapeArb(opts)` + `lowerShape(shape)`: the same, as a shrinkable description.
  * - `rawProgramArb`, `rawInsnArb`: random valid-encoding instructions.
  * - `mutatedProgramArb(base)`, `seedMutantArb(seeds)`, `loadSeedPrograms()`: mutational generation.
- * - `inputArb` + `materialize(program, input)`: packet, ctx, map contents, PRNG seed.
+ * - `inputArb` + `materialize(program, input)`: packet, ctx, map contents, PRNG seed; `bytesArb` for their bytes.
  * - `modernProgramArb(opts)`: dynptrs, kfunc calls and BTF-typed pointers (modern.ts).
  */
 export { Builder, type Label } from './builder.js';
 export { IMM32_EDGES, IMM64_EDGES, SHIFT_EDGES, imm32Arb, imm64Arb, shiftArb } from './constants.js';
 export { fragsArb, leafArb, initArb, varArb } from './fragments.js';
+export { bytesArb } from './bytes.js';
 export { inputArb, materialize, hex, MIN_PACKET, type FuzzInput, type ConcreteInput, type MapFill, type MapFillInput } from './inputs.js';
 export { lowerShape, shapeMaps } from './lower.js';
 export { programArb, shapeArb, mapShapeArb, type ShapeOptions } from './program.js';

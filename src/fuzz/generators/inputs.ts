@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import type { Program, ProgType } from '../../isa/program.js';
+import { bytesArb } from './bytes.js';
 
 export interface MapFillInput {
   /** Index into program.maps (taken modulo its length). */
@@ -49,8 +50,8 @@ const IPV4_TCP = Uint8Array.from([
 ]);
 
 const packetArb: fc.Arbitrary<Uint8Array> = fc.oneof(
-  fc.uint8Array({ minLength: MIN_PACKET, maxLength: 128 }),
-  fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.nat(IPV4_TCP.length)).map(([tail, cut]) => {
+  bytesArb({ minLength: MIN_PACKET, maxLength: 128 }),
+  fc.tuple(bytesArb({ maxLength: 64 }), fc.nat(IPV4_TCP.length)).map(([tail, cut]) => {
     const p = new Uint8Array(Math.max(MIN_PACKET, cut) + tail.length);
     p.set(IPV4_TCP.subarray(0, Math.max(MIN_PACKET, cut)));
     p.set(tail, Math.max(MIN_PACKET, cut));
@@ -61,13 +62,13 @@ const packetArb: fc.Arbitrary<Uint8Array> = fc.oneof(
 
 const keyArb = fc.oneof(
   fc.integer({ min: 0, max: 20 }).map((k) => Uint8Array.from([k, 0, 0, 0, 0, 0, 0, 0])),
-  fc.uint8Array({ minLength: 8, maxLength: 8 }),
+  bytesArb({ minLength: 8, maxLength: 8 }),
 );
 
 export const inputArb: fc.Arbitrary<FuzzInput> = fc.record({
   packet: packetArb,
-  ctx: fc.oneof(fc.uint8Array({ minLength: 184, maxLength: 184 }), fc.constant(new Uint8Array(184))),
-  maps: fc.array(fc.record({ map: fc.nat(3), key: keyArb, value: fc.uint8Array({ minLength: 64, maxLength: 64 }) }), { maxLength: 4 }),
+  ctx: fc.oneof(bytesArb({ minLength: 184, maxLength: 184 }), fc.constant(new Uint8Array(184))),
+  maps: fc.array(fc.record({ map: fc.nat(3), key: keyArb, value: bytesArb({ minLength: 64, maxLength: 64 }) }), { maxLength: 4 }),
   seed: fc.nat(),
 });
 

@@ -135,12 +135,17 @@ export class FeatureCollector {
     }
   }
 
+  /** The last program's rejection as `kind|normalised message` (set by end(); null when accepted or when the verifier threw). */
+  rejection: string | null = null;
+
   /** The features of the program since begin(); `result` null when the verifier threw. */
   end(result: VerifyResult | null): ReadonlySet<number> {
+    this.rejection = null;
     if (result) {
       const e = result.error;
       if (e) {
-        this.seen.add(TAG_REJECT | hash24(`${e.kind}|${normaliseMessage(e.message)}`));
+        this.rejection = `${e.kind}|${normaliseMessage(e.message)}`;
+        this.seen.add(TAG_REJECT | hash24(this.rejection));
         this.seen.add(TAG_REJECT_AT | (hash24(e.kind) & 0xffff) << 8 | (this.insns[e.pc]?.code ?? 0xff));
       }
       const ratio = this.insns.length > 0 ? Math.floor(result.processed / this.insns.length) : 0;

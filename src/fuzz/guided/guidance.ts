@@ -18,7 +18,7 @@ import type { Program } from '../../isa/program.js';
 import type { VerifyOptions, VerifyResult } from '../../verifier/index.js';
 import { exactListing } from '../finding.js';
 import { FUZZ_VERIFY_OPTIONS, type FuzzCase, type VerifyFn } from '../oracles/types.js';
-import { FeatureCollector, normaliseMessage } from './features.js';
+import { FeatureCollector } from './features.js';
 import { type GuidedMutation, applyMutations } from './mutate.js';
 
 interface Entry {
@@ -104,8 +104,11 @@ export class Guidance implements CoverageFeedback {
   private readonly top = new Map<number, Entry>();
   private readonly messages = new Set<string>();
   private readonly entries: Entry[] = [];
-  /** Mutants -> the entry they came from (its pick counts only when the mutant is really checked). */
-  private readonly parents = new WeakMap<Program, Entry>();
+  /**
+   * The last mutant made and the entry it came from: its pick counts only when the mutant is
+   * really checked. A case is checked right after it is generated, so only the last one matters.
+   */
+  private lastMutant: { program: Program; parent: Entry } | null = null;
   private readonly opts: Readonly<VerifyOptions>;
   private readonly maxEntries: number;
   private readonly corpusDir: string | undefined;
@@ -138,9 +141,10 @@ export class Guidance implements CoverageFeedback {
 
   /** What admission needs from a verification: the collector's features, the rejection message, the verdict. */
   private observation(v: VerifyResult | null): Observation {
+    const features = this.collector.end(v);
     return {
-      features: this.collector.end(v),
-      message: v?.error ? `${v.error.kind}|${normaliseMessage(v.error.message)}` : null,
+      features,
+      message: v?.error ? this.collector.rejection : null,
       accepted: v?.verdict === 'accept',
     };
   }
@@ -151,8 +155,12 @@ export class Guidance implements CoverageFeedback {
   }
 
   observe(c: FuzzCase, result: VerifyResult | null): void {
-    const parent = this.parents.get(c.program);
-    if (parent) { parent.picks++; parent.w = weightOf(parent); }
+    const last = this.lastMutant;
+    if (last && last.program === c.program) {
+      this.lastMutant = null;
+      last.parent.picks++;
+      last.parent.w = weightOf(last.parent);
+    }
     this.admit(c.program, result, false);
   }
 
@@ -179,7 +187,7 @@ export class Guidance implements CoverageFeedback {
     if (!parent) return null;
     const other = this.entries[Math.floor(mate * this.entries.length)] ?? parent;
     const p = applyMutations(parent.program, muts, other.program);
-    this.parents.set(p, parent);
+    this.lastMutant = { program: p, parent };
     return p;
   }
 

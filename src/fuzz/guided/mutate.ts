@@ -57,6 +57,17 @@ function toUnits(insns: readonly Insn[]): Unit[] {
   return units;
 }
 
+/** Copies of the instructions of unit `k` (modulo the number of units) of `insns`, as toUnits would give them; null when there are none. */
+function unitOf(insns: readonly Insn[], k: number): Insn[] | null {
+  const wideAt = (pc: number): boolean => insns[pc]!.code === op.BPF_LD_IMM64 && pc + 1 < insns.length;
+  let n = 0;
+  for (let pc = 0; pc < insns.length; pc += wideAt(pc) ? 2 : 1) n++;
+  if (n === 0) return null;
+  let pc = 0;
+  for (let u = k % n; u > 0; u--) pc += wideAt(pc) ? 2 : 1;
+  return wideAt(pc) ? [{ ...insns[pc]! }, { ...insns[pc + 1]! }] : [{ ...insns[pc]! }];
+}
+
 /** Lays units out again, with jump offsets to their targets; a jump whose target is gone goes to the last unit. */
 function fromUnits(units: readonly Unit[]): Insn[] {
   const at = new Map<Unit, number>();
@@ -187,10 +198,9 @@ export function applyMutations(p: Program, muts: readonly GuidedMutation[], othe
       }
       case 'graft': {
         // Another corpus program's instruction: its operands were meaningful somewhere, unlike a raw one's.
-        const donor = toUnits(other.insns);
-        if (donor.length === 0) break;
-        const d = donor[m.from % donor.length]!;
-        const g: Unit = { insns: d.insns, target: null };
+        const d = unitOf(other.insns, m.from);
+        if (!d) break;
+        const g: Unit = { insns: d, target: null };
         const k = m.at % (n + 1);
         units.splice(k, 0, g);
         if (hasOffTarget(g.insns[0]!)) g.target = units[Math.min(units.length - 1, k + 1 + Math.max(0, g.insns[0]!.off))] ?? null;
