@@ -1,7 +1,8 @@
 /**
  * Allocated objects and graph data structures (test/fixtures/btf-typed/graph.c; build.sh
  * rebuilds it when clang-19 is present): bpf_obj_new objects in an rbtree and a list under a
- * global bpf_spin_lock, refcounted nodes, a local kptr stash, and one program per rule the
+ * global bpf_spin_lock or the lock of an allocated object, refcounted nodes, non-owning pointers
+ * that die at the unlock, a local kptr stash, and one program per rule the
  * kernel enforces. Each verdict and message is the expected one, and the running kernel's.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -30,6 +31,11 @@ const EXPECT: Record<string, ['accept'] | ['reject', string]> = {
   touch_node: ['reject', 'direct access to bpf_rb_node is disallowed'],
   stash_wrong_type: ['reject', 'invalid kptr access, R2 type=ptr_other expected=ptr_elem'],
   throw_holding: ['reject', 'Unreleased reference id=2 alloc_insn=3'],
+  box_list: ['accept'],
+  box_wrong_lock: ['reject', 'bpf_spin_lock at off=0 must be held for bpf_list_head'],
+  front_acquire: ['accept'],
+  front_acquire_unchecked: ['reject', "invalid mem access 'ptr_or_null_'"],
+  front_write_after_unlock: ['reject', "invalid mem access 'scalar'"],
 };
 
 describe.skipIf(!haveBtf)('allocated objects, lists and rbtrees', () => {
