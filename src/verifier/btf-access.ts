@@ -192,9 +192,9 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
       if (off < f.off + f.size && off + size > f.off) env.reject('invalid_mem_access', `direct access to ${FIELD_NAMES[f.type]} is disallowed`);
   }
   const res = btfStructLoad(btf, { type: r.type, btfId: r.memSize }, off, size, env.inRcu());
-  if (alloc && typeof res !== 'string' && res.kind !== 'scalar') {
+  if (alloc && typeof res !== 'string' && res.kind === 'btf') {
     if (write) return;
-    env.reject('unsupported', `bpflab does not model pointers loaded from allocated objects (struct ${tname} off=${off})`);
+    env.reject('unsupported', `bpflab does not model struct pointers loaded from allocated objects (struct ${tname} off=${off})`);
   }
   if (alloc && write) return;
   if (typeof res === 'string') env.reject('invalid_mem_access', res);

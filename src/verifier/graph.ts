@@ -141,6 +141,7 @@ export function checkGraphArg(env: Env, name: string, i: number, kind: GraphArgK
       if (name !== 'bpf_obj_drop_impl') env.reject('helper_arg', `arg#${i} expected for bpf_obj_drop_impl()`);
       if (!r.refObjId) env.reject('reference_invalid', 'allocated object must be referenced');
       call.argBtfId = r.memSize;
+      sameStructMeta(env, r.memSize);
       return releasing ? r.refObjId : 0;
     case 'refcounted': {
       if (!isAllocObj(r.type)) env.reject('helper_arg', `arg#${i} is neither owning or non-owning ref`);
@@ -169,6 +170,23 @@ export function checkGraphArg(env: Env, name: string, i: number, kind: GraphArgK
     }
   }
   return 0;
+}
+
+/** Per program: the struct whose special fields each bpf_obj_drop_impl call frees (insn_aux->kptr_struct_meta). */
+const dropMeta = new WeakMap<Env, Map<number, number | null>>();
+
+/**
+ * The code bpf_obj_drop_impl is patched into frees one struct's special fields: every path through
+ * one call must drop objects of the same struct meta (none, for a struct without special fields).
+ */
+function sameStructMeta(env: Env, id: number): void {
+  let m = dropMeta.get(env);
+  if (!m) dropMeta.set(env, (m = new Map()));
+  const meta = structRecord(localBtf(env), id) ? localBtf(env).skipMods(id)?.id ?? id : null;
+  const seen = m.get(env.pc);
+  if (seen === undefined) m.set(env.pc, meta);
+  else if (seen !== meta)
+    env.reject('helper_arg', 'same call cannot be used with different types', ['use one call for each type: inline the static function that holds the call,', 'or mark the callee with __attribute__((nomerge))']);
 }
 
 /** __process_kf_arg_ptr_to_graph_root: the head or root field at the pointer, under its allocation's lock. */

@@ -49,17 +49,22 @@ export function loadKptr(env: Env, f: RecordField, dst: Reg): void {
   dst.id = env.newId();
 }
 
-/** process_kptr_func: bpf_kptr_xchg's first argument, a map value pointer at a referenced kptr field. */
+/**
+ * process_kptr_func: bpf_kptr_xchg's first argument, a referenced kptr field of a map value or of
+ * an object the program allocated (PTR_TO_BTF_ID | MEM_ALLOC, kptr_xchg_dest_types).
+ */
 export function processKptrDest(env: Env, regno: number, r: Reg): RecordField {
-  if (r.type !== T.PTR_TO_MAP_VALUE) {
-    if (base(r.type) === T.PTR_TO_BTF_ID) env.reject('unsupported', 'bpflab does not model kptrs inside allocated objects');
-    env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=map_value, ptr_`);
+  const alloc = r.type === (T.PTR_TO_BTF_ID | MEM_ALLOC);
+  if (r.type !== T.PTR_TO_MAP_VALUE && !alloc) env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=map_value, ptr_`);
+  let rec;
+  if (alloc) rec = structRecord(programBtf(env.prog)!, r.memSize);
+  else {
+    const m = env.map(r.map);
+    if (m.btfValueTypeId === undefined) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use bpf_kptr_xchg`);
+    rec = mapRecord(env.prog, m);
   }
-  const m = env.map(r.map);
-  if (m.btfValueTypeId === undefined) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use bpf_kptr_xchg`);
   const c = env.dom.constValue(r.v);
   if (c === undefined) env.reject('helper_arg', `R${regno} doesn't have constant offset. kptr has to be at the constant offset`);
-  const rec = mapRecord(env.prog, m);
   const kinds = ['kptr', 'kptr_untrusted', 'percpu_kptr', 'uptr'];
   if (!rec?.fields.some((f) => kinds.includes(f.type))) env.reject('helper_arg', `R${regno} has no valid kptr`);
   const at = BigInt(r.off) + c;

@@ -36,6 +36,8 @@ const EXPECT: Record<string, ['accept'] | ['reject', string]> = {
   front_acquire: ['accept'],
   front_acquire_unchecked: ['reject', "invalid mem access 'ptr_or_null_'"],
   front_write_after_unlock: ['reject', "invalid mem access 'scalar'"],
+  stash_in_object: ['accept'],
+  drop_two_types: ['reject', 'same call cannot be used with different types'],
 };
 
 describe.skipIf(!haveBtf)('allocated objects, lists and rbtrees', () => {
