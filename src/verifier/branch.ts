@@ -9,7 +9,7 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { flipOpcode, type JmpOp, type Scalar } from './domains/index.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
 import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
 import { S, cloneState, newReg, type Reg, type VState } from './state.js';
 import { baseId, linkedValue } from './linked-scalars.js';
@@ -22,7 +22,7 @@ const JMP_OPS: Record<number, JmpOp> = {
 const NOT_NULL = new Set<number>([T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_MAP_VALUE, T.PTR_TO_MAP_KEY, T.PTR_TO_SOCK_COMMON, T.PTR_TO_MEM]);
 /** reg_not_null: flags aside, also trusted kernel pointers and (not untrusted) read-only memory. */
 const notNull = (t: number): boolean => NOT_NULL.has(t) || (!(t & MAYBE_NULL) && (
-  (base(t) === T.PTR_TO_BTF_ID && (t & PTR_TRUSTED) !== 0) || (base(t) === T.PTR_TO_MEM && !(t & PTR_UNTRUSTED)) || base(t) === T.CONST_PTR_TO_MAP));
+  (base(t) === T.PTR_TO_BTF_ID && (t & (PTR_TRUSTED | MEM_ALLOC)) !== 0) || (base(t) === T.PTR_TO_MEM && !(t & PTR_UNTRUSTED)) || base(t) === T.CONST_PTR_TO_MAP));
 
 let immReg: Reg | null = null;
 

@@ -14,7 +14,8 @@
  */
 import type { Btf, BtfType } from '../loader/btf/index.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, typeName as typeNameOf } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, typeName as typeNameOf } from './reg-types.js';
+import { FIELD_NAMES, programBtf, structRecord } from './map-record.js';
 import type { Reg } from './state.js';
 
 /** Fields that keep (or get) the parent's validity (verifier.c BTF_TYPE_SAFE_*; kernel 6.18). */
@@ -168,11 +169,14 @@ export function btfStructLoad(btf: Btf, reg: { type: number; btfId: number }, of
 
 /** check_ptr_to_btf_access: a load or store through a PTR_TO_BTF_ID register. */
 export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number, size: number, write: boolean, dst: number, loaded: (v: 'scalar') => void): void {
-  const btf = env.kernelBtf();
+  // An allocated object (MEM_ALLOC) is typed by the program's own BTF.
+  const alloc = (r.type & MEM_ALLOC) !== 0;
+  const btf = alloc ? programBtf(env.prog) : env.kernelBtf();
+  if (!btf) env.reject('invalid_mem_access', 'an allocated object without program BTF');
   const t = btf.skipMods(r.memSize);
   const tname = t?.name ?? '';
   const off = insnOff + r.off;
-  if (!GPL.has(env.prog.license)) env.reject('helper_gpl', `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
+  if (!alloc && !GPL.has(env.prog.license)) env.reject('helper_gpl', `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
   if (off < 0) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} invalid negative access: off=${off}`);
   const c = env.dom.constValue(r.v);
   if (c === undefined || c !== 0n) {
@@ -181,8 +185,18 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   }
   if (r.type & MEM_USER) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access user memory: off=${off}`);
   if (r.type & MEM_PERCPU) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access percpu memory: off=${off}`);
-  if (write) env.reject('readonly_write', 'only read is supported');
+  if (write && (!alloc || r.type & PTR_UNTRUSTED)) env.reject('readonly_write', 'only read is supported');
+  if (alloc) {
+    // btf_struct_access: the special fields of an allocated object are reached only through kfuncs.
+    for (const f of structRecord(btf, r.memSize)?.fields ?? [])
+      if (off < f.off + f.size && off + size > f.off) env.reject('invalid_mem_access', `direct access to ${FIELD_NAMES[f.type]} is disallowed`);
+  }
   const res = btfStructLoad(btf, { type: r.type, btfId: r.memSize }, off, size, env.inRcu());
+  if (alloc && typeof res !== 'string' && res.kind === 'btf') {
+    if (write) return;
+    env.reject('unsupported', `bpflab does not model struct pointers loaded from allocated objects (struct ${tname} off=${off})`);
+  }
+  if (alloc && write) return;
   if (typeof res === 'string') env.reject('invalid_mem_access', res);
   setBtfLoaded(env, dst, res, () => loaded('scalar'));
 }

@@ -23,6 +23,47 @@ export { callsCallback, isCallbackCall } from './callback-helpers.js';
 /** push_callback_call for a synchronous callback: queue the path that runs callback `sub` once. */
 export function pushCallback(env: Env, helperId: number, sub: number, map: number): void {
   const kind = SYNC_CALLBACKS[helperId]!;
+  pushCallbackVisit(env, sub, (regs, callerRegs) => {
+    switch (kind) {
+      case 'loop':
+        // callback_fn(u64 index, void *callback_ctx)
+        env.markScalar(regs[1]!, env.UNKNOWN);
+        copyReg(regs[2]!, callerRegs[3]!);
+        break;
+      case 'map_elem':
+        // callback_fn(struct bpf_map *map, const void *key, void *value, void *callback_ctx)
+        env.markPtr(regs[1]!, T.CONST_PTR_TO_MAP);
+        regs[1]!.map = map;
+        env.markPtr(regs[2]!, T.PTR_TO_MAP_KEY);
+        regs[2]!.map = map;
+        env.markPtr(regs[3]!, T.PTR_TO_MAP_VALUE);
+        regs[3]!.map = map;
+        copyReg(regs[4]!, callerRegs[3]!);
+        break;
+      case 'user_ringbuf':
+        // callback_fn(const struct bpf_dynptr *sample, void *callback_ctx): a local dynptr it cannot release (set_user_ringbuf_callback_state)
+        markConstDynptr(env, regs[1]!, DynptrType.LOCAL);
+        copyReg(regs[2]!, callerRegs[3]!);
+        break;
+      case 'find_vma': {
+        // callback_fn(struct task_struct *task, struct vm_area_struct *vma, void *callback_ctx)
+        copyReg(regs[1]!, callerRegs[1]!);
+        const vma = env.kernelBtf().find('vm_area_struct', 'struct')[0];
+        if (!vma) env.reject('invalid_insn', 'the target kernel has no struct vm_area_struct');
+        env.markPtr(regs[2]!, T.PTR_TO_BTF_ID | PTR_TRUSTED);
+        regs[2]!.memSize = vma.id;
+        copyReg(regs[3]!, callerRegs[3]!);
+        break;
+      }
+    }
+  });
+}
+
+/**
+ * push_callback_call: queue a visit of callback `sub` in a new frame, whose arguments `setArgs`
+ * sets (the kernel's set_*_callback_state) from the caller's registers; its r0 must be 0 or 1.
+ */
+export function pushCallbackVisit(env: Env, sub: number, setArgs: (regs: Reg[], callerRegs: Reg[]) => void): void {
   if (sub < 0) env.reject('helper_arg', 'callback function not found');
   const caller = env.cur;
   if (caller.frames.length >= MAX_CALL_FRAMES) env.reject('call_depth', `the call stack of ${caller.frames.length + 1} frames is too deep`);
@@ -31,42 +72,10 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
   const callerCopy = st.frames[st.frames.length - 1]!;
   callerCopy.callbackDepth = (callerCopy.callbackDepth ?? 0) + 1;
   env.frame.callbackDepth = 0;
-  const callerRegs = callerCopy.regs;
   const f = newFrame(env.UNKNOWN, env.pc, sub);
   for (const r of f.regs) env.markNotInit(r);
   const regs = f.regs;
-  switch (kind) {
-    case 'loop':
-      // callback_fn(u64 index, void *callback_ctx)
-      env.markScalar(regs[1]!, env.UNKNOWN);
-      copyReg(regs[2]!, callerRegs[3]!);
-      break;
-    case 'map_elem':
-      // callback_fn(struct bpf_map *map, const void *key, void *value, void *callback_ctx)
-      env.markPtr(regs[1]!, T.CONST_PTR_TO_MAP);
-      regs[1]!.map = map;
-      env.markPtr(regs[2]!, T.PTR_TO_MAP_KEY);
-      regs[2]!.map = map;
-      env.markPtr(regs[3]!, T.PTR_TO_MAP_VALUE);
-      regs[3]!.map = map;
-      copyReg(regs[4]!, callerRegs[3]!);
-      break;
-    case 'user_ringbuf':
-      // callback_fn(const struct bpf_dynptr *sample, void *callback_ctx): a local dynptr it cannot release (set_user_ringbuf_callback_state)
-      markConstDynptr(env, regs[1]!, DynptrType.LOCAL);
-      copyReg(regs[2]!, callerRegs[3]!);
-      break;
-    case 'find_vma': {
-      // callback_fn(struct task_struct *task, struct vm_area_struct *vma, void *callback_ctx)
-      copyReg(regs[1]!, callerRegs[1]!);
-      const vma = env.kernelBtf().find('vm_area_struct', 'struct')[0];
-      if (!vma) env.reject('invalid_insn', 'the target kernel has no struct vm_area_struct');
-      env.markPtr(regs[2]!, T.PTR_TO_BTF_ID | PTR_TRUSTED);
-      regs[2]!.memSize = vma.id;
-      copyReg(regs[3]!, callerRegs[3]!);
-      break;
-    }
-  }
+  setArgs(regs, callerCopy.regs);
   for (const r of regs) if (r.type & MAYBE_NULL && !r.id) r.id = env.newId();
   env.markPtr(regs[10]!, T.PTR_TO_STACK);
   regs[10]!.frameno = st.frames.length;

@@ -11,6 +11,7 @@ import { pseudoBtfId } from './btf-access.js';
 import { checkKfuncCall, isIterNextKfunc } from './kfuncs.js';
 import { checkMayGoto, isMayGoto, iterActiveDepthsDiffer, iterArgActive, markIterNextCalls } from './iterators.js';
 import { isCallbackCall } from './callbacks.js';
+import { markCallbackKfuncCalls } from './graph.js';
 import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
@@ -137,6 +138,7 @@ export function explore(env: Env, sub = 0): void {
   env.prevInsnProcessed = env.insnProcessed;
   env.cur = initialState(env, sub);
   iterNext = markIterNextCalls(env, isIterNextKfunc);
+  markCallbackKfuncCalls(env);
   let scc = sccOf.get(env);
   if (!scc) { scc = computeScc(env.cfg, env.insns.length); sccOf.set(env, scc); }
   loops = new SccVisits(scc);
@@ -277,7 +279,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       if (o === op.BPF_CALL) {
         checkCallWhileLocked(env, ins);
         if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
-        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { checkKfuncCall(env, ins.imm, ins.off); st.pc = pc + 1; return false; }
+        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { st.pc = pc + 1; return checkKfuncCall(env, ins.imm, ins.off); }
         checkHelperCall(env, ins);
         st.pc = pc + 1;
         return false;

@@ -23,6 +23,7 @@ import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, t
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
 import { ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
+import { checkGraphArg, graphArgKind, graphCallbacks, graphInsert, graphResult, hasGraphResult, type GraphCall } from './graph.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -128,6 +129,24 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_dynptr_clone: 0,
   bpf_dynptr_copy: 0,
   bpf_dynptr_memset: 0,
+  // allocated objects, linked lists and rbtrees (kernel/bpf/helpers.c generic set; graph.ts)
+  bpf_obj_new_impl: A | N,
+  bpf_percpu_obj_new_impl: A | N,
+  bpf_obj_drop_impl: R,
+  bpf_percpu_obj_drop_impl: R,
+  bpf_refcount_acquire_impl: A | N | RCU,
+  bpf_list_push_front_impl: 0,
+  bpf_list_push_back_impl: 0,
+  bpf_list_pop_front: A | N,
+  bpf_list_pop_back: A | N,
+  bpf_list_front: N,
+  bpf_list_back: N,
+  bpf_rbtree_remove: A | N,
+  bpf_rbtree_add_impl: 0,
+  bpf_rbtree_first: N,
+  bpf_rbtree_root: N,
+  bpf_rbtree_left: N,
+  bpf_rbtree_right: N,
   // net/core/filter.c, net/netfilter
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,
@@ -170,8 +189,8 @@ const isStruct = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct
 const trusted = (r: Reg): boolean => base(r.type) === T.PTR_TO_BTF_ID && (r.refObjId !== 0 || (r.type & PTR_TRUSTED) !== 0);
 const rcu = (type: number): boolean => base(type) === T.PTR_TO_BTF_ID && (type & MEM_RCU) !== 0;
 
-/** check_kfunc_call. */
-export function checkKfuncCall(env: Env, btfId: number, off: number): void {
+/** check_kfunc_call. Returns true when the call ends the path (bpf_throw). */
+export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (off !== 0) env.reject('unsupported', 'kfuncs of kernel modules (insn->off != 0) are not modelled by bpflab');
   const btf = env.kernelBtf();
   const kf = kfuncProto(btf, btfId);
@@ -188,6 +207,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   let releaseRef = 0;
   let iter: IterRef | undefined;
   const dyn: KfuncDynptrMeta = {};
+  const graph: GraphCall = {};
   const ctxStruct = ctxStructName(env.prog.type);
   for (let i = 0; i < kf.params.length; i++) {
     const regno = i + 1;
@@ -209,6 +229,12 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     }
     if (isDynptrParam(btf, p)) {
       checkKfuncDynptrArg(env, kf.name, regno, p, dyn);
+      continue;
+    }
+    const graphKind = graphArgKind(btf, p);
+    if (graphKind) {
+      const rel = checkGraphArg(env, kf.name, i, graphKind, (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0, (flags & KF_RCU) !== 0, (flags & KF_RELEASE) !== 0, graph);
+      if (rel) releaseRef = rel;
       continue;
     }
     const t = btf.skipMods(p.type);
@@ -277,11 +303,15 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     if (size === undefined) env.reject('helper_arg', `arg#${i} pointer type ${pointee?.kind ?? 'void'} must point to scalar, or struct with scalar`);
     checkHelperMem(env, regno, size, false, false, false);
   }
+  graphCallbacks(env, kf.name, graph);
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
+  graphInsert(env, kf.name, (id) => releaseReference(env, id));
 
   // bpf_rdonly_cast's type id (a constant, `btf_id__k`), read before the call clobbers r1-r5
   const castId = kf.name === 'bpf_rdonly_cast' ? env.dom.constValue(env.reg(2).v) : undefined;
+  // bpf_obj_new_impl's local type id (`local_type_id__k`)
+  const localTypeId = kf.name === 'bpf_obj_new_impl' || kf.name === 'bpf_percpu_obj_new_impl' ? env.dom.constValue(env.reg(1).v) : undefined;
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
   const r0 = env.reg(0);
   const rt = btf.skipMods(kf.ret);
@@ -290,6 +320,13 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     castResult(env, btf, kf.name, r0, castId);
   } else if (isDynptrSliceKfunc(kf.name)) {
     dynptrSliceResult(env, kf.name, dyn);
+  } else if (hasGraphResult(kf.name)) {
+    graphResult(env, kf.name, graph, localTypeId, (flags & KF_RET_NULL) !== 0, () => {
+      if (!(flags & KF_ACQUIRE)) return 0;
+      const refId = env.newId();
+      env.cur.refs.push({ id: refId, insn: env.pc });
+      return refId;
+    });
   } else if (!rt || rt.kind === 'void') {
     // nothing in r0
   } else if (rt.kind !== 'ptr') env.markUnknown(r0);
@@ -318,6 +355,12 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     }
   }
   if (iterNext) processIterNextCall(env, iterNext);
+  // bpf_throw unwinds every frame (process_bpf_exit with exception_exit): no reference, lock or section may be left.
+  if (kf.name === 'bpf_throw') {
+    env.rejectLeaks('bpf_throw');
+    return true;
+  }
+  return false;
 }
 
 /**

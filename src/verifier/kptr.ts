@@ -6,20 +6,25 @@
  * (bpf_obj_new objects, percpu kptrs) and uptrs are refused as unmodelled.
  */
 import type { Env } from './env.js';
-import { mapRecord, type RecordField } from './map-record.js';
+import { mapRecord, programBtf, recordField, structRecord, type RecordField } from './map-record.js';
 import { structIdsMatch } from './btf-access.js';
-import { MAYBE_NULL, MEM_RCU, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, MEM_RCU, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import type { Reg } from './state.js';
 
 /** rcu_protected_types (kernel/bpf/verifier.c): kernel structs freed only after an RCU grace period. */
 const RCU_PROTECTED = new Set(['cgroup', 'css_set', 'task_struct', 'bpf_cpumask']);
 
-/** The kernel BTF id of a kptr field's struct; a struct the kernel does not have is a program-local one. */
-function kernelPointee(env: Env, f: RecordField): number {
+/**
+ * btf_parse_kptr: the struct a kptr field points to, looked up by name in the kernel's BTF, else
+ * one of the program's own types (an object bpf_obj_new allocated; its id in the program's BTF).
+ */
+function kptrPointee(env: Env, f: RecordField): { id: number; local: boolean } {
+  if (f.type === 'percpu_kptr' || f.type === 'uptr')
+    env.reject('unsupported', `bpflab does not model ${f.type === 'uptr' ? 'uptrs' : `per-CPU kptrs (struct ${f.pointee ?? '?'})`}`);
   const t = f.pointee ? env.kernelBtf().find(f.pointee, 'struct')[0] : undefined;
-  if (!t || f.type === 'percpu_kptr' || f.type === 'uptr')
-    env.reject('unsupported', `bpflab does not model ${f.type === 'uptr' ? 'uptrs' : `kptrs to program-local types (struct ${f.pointee ?? '?'})`}`);
-  return t.id;
+  if (t) return { id: t.id, local: false };
+  if (f.localId === undefined || f.type !== 'kptr') env.reject('unsupported', `bpflab does not model kptrs to program-local types (struct ${f.pointee ?? '?'})`);
+  return { id: f.localId, local: true };
 }
 
 /** The kptr field a constant-offset 8-byte access at `at` in a value of map `map` reads, if any. */
@@ -34,31 +39,39 @@ export function kptrFieldAt(env: Env, map: number, at: bigint, size: number): Re
  * for a referenced kptr to an RCU-freed struct inside an RCU section (btf_ld_kptr_type), untrusted otherwise.
  */
 export function loadKptr(env: Env, f: RecordField, dst: Reg): void {
-  const id = kernelPointee(env, f);
-  const rcu = f.type === 'kptr' && RCU_PROTECTED.has(f.pointee!) && env.inRcu();
-  env.markPtr(dst, T.PTR_TO_BTF_ID | MAYBE_NULL | (rcu ? MEM_RCU : PTR_UNTRUSTED));
+  const { id, local } = kptrPointee(env, f);
+  // rcu_protected_object: a program type is freed after a grace period when it is refcounted.
+  const rcuSafe = local ? !!recordField(structRecord(programBtf(env.prog)!, id), 'refcount') : RCU_PROTECTED.has(f.pointee!);
+  const rcu = f.type === 'kptr' && rcuSafe && env.inRcu();
+  if (local && !rcu) env.reject('unsupported', `bpflab does not model untrusted pointers to program-local types (struct ${f.pointee ?? '?'})`);
+  env.markPtr(dst, T.PTR_TO_BTF_ID | MAYBE_NULL | (rcu ? MEM_RCU : PTR_UNTRUSTED) | (local ? MEM_ALLOC : 0));
   dst.memSize = id;
   dst.id = env.newId();
 }
 
-/** process_kptr_func: bpf_kptr_xchg's first argument, a map value pointer at a referenced kptr field. */
+/**
+ * process_kptr_func: bpf_kptr_xchg's first argument, a referenced kptr field of a map value or of
+ * an object the program allocated (PTR_TO_BTF_ID | MEM_ALLOC, kptr_xchg_dest_types).
+ */
 export function processKptrDest(env: Env, regno: number, r: Reg): RecordField {
-  if (r.type !== T.PTR_TO_MAP_VALUE) {
-    if (base(r.type) === T.PTR_TO_BTF_ID) env.reject('unsupported', 'bpflab does not model kptrs inside allocated objects');
-    env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=map_value, ptr_`);
+  const alloc = r.type === (T.PTR_TO_BTF_ID | MEM_ALLOC);
+  if (r.type !== T.PTR_TO_MAP_VALUE && !alloc) env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=map_value, ptr_`);
+  let rec;
+  if (alloc) rec = structRecord(programBtf(env.prog)!, r.memSize);
+  else {
+    const m = env.map(r.map);
+    if (m.btfValueTypeId === undefined) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use bpf_kptr_xchg`);
+    rec = mapRecord(env.prog, m);
   }
-  const m = env.map(r.map);
-  if (m.btfValueTypeId === undefined) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use bpf_kptr_xchg`);
   const c = env.dom.constValue(r.v);
   if (c === undefined) env.reject('helper_arg', `R${regno} doesn't have constant offset. kptr has to be at the constant offset`);
-  const rec = mapRecord(env.prog, m);
   const kinds = ['kptr', 'kptr_untrusted', 'percpu_kptr', 'uptr'];
   if (!rec?.fields.some((f) => kinds.includes(f.type))) env.reject('helper_arg', `R${regno} has no valid kptr`);
   const at = BigInt(r.off) + c;
   const f = rec!.fields.find((x) => kinds.includes(x.type) && BigInt(x.off) === at);
   if (!f) env.reject('helper_arg', `off=${at} doesn't point to kptr`);
   if (f.type !== 'kptr' && f.type !== 'percpu_kptr') env.reject('helper_arg', `off=${at} kptr isn't referenced kptr`);
-  kernelPointee(env, f);
+  kptrPointee(env, f);
   return f;
 }
 
@@ -70,20 +83,27 @@ export function processKptrDest(env: Env, regno: number, r: Reg): RecordField {
 export function checkKptrSrc(env: Env, regno: number, r: Reg, f: RecordField): void {
   const want = f.pointee!;
   const unref = f.type === 'kptr_untrusted';
-  const perm = MAYBE_NULL | PTR_TRUSTED | MEM_RCU | (unref ? PTR_UNTRUSTED : 0);
-  const btf = env.kernelBtf();
+  const { id, local } = kptrPointee(env, f);
+  // A kptr to a program type takes only objects the program allocated, of exactly that type.
+  const perm = local ? MAYBE_NULL | MEM_ALLOC : MAYBE_NULL | PTR_TRUSTED | MEM_RCU | (unref ? PTR_UNTRUSTED : 0);
+  const btf = r.type & MEM_ALLOC ? programBtf(env.prog)! : env.kernelBtf();
   const have = base(r.type) === T.PTR_TO_BTF_ID ? btf.skipMods(r.memSize)?.name ?? '' : '';
   const bad = (): never => env.reject('helper_arg', `invalid kptr access, R${regno} type=${typeName(r.type)}${have} expected=ptr_${want}${unref ? ` or untrusted_ptr_${want}` : ''}`);
   if (base(r.type) !== T.PTR_TO_BTF_ID || (r.type & ~0xff & ~perm)) bad();
   if (r.off < 0) env.reject('helper_arg', `negative offset ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
   const c = env.dom.constValue(r.v);
   if (c === undefined || c !== 0n) env.reject('helper_arg', `variable ${typeName(r.type)} access disallowed`);
+  if (local || r.type & MEM_ALLOC) {
+    if (!local || !(r.type & MEM_ALLOC) || r.off !== 0 || btf.skipMods(r.memSize)?.id !== id) bad();
+    return;
+  }
   const strictOk = r.off === 0 && btf.skipMods(r.memSize)?.name === want;
   if (!(unref ? structIdsMatch(btf, r.memSize, r.off, want) : strictOk)) bad();
 }
 
 /** bpf_kptr_xchg's r0: the old pointer of the field's struct, maybe NULL, holding a new reference. */
 export function kptrXchgResult(env: Env, f: RecordField, r0: Reg): void {
-  env.markPtr(r0, T.PTR_TO_BTF_ID | MAYBE_NULL);
-  r0.memSize = kernelPointee(env, f);
+  const { id, local } = kptrPointee(env, f);
+  env.markPtr(r0, T.PTR_TO_BTF_ID | MAYBE_NULL | (local ? MEM_ALLOC : 0));
+  r0.memSize = id;
 }

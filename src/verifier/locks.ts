@@ -14,7 +14,9 @@ import * as op from '../isa/opcodes.js';
 import { HELPER_NAMES, helperProto } from '../runtime/helpers/prototypes.js';
 import type { Env } from './env.js';
 import { mapRecord, recordField, type FieldType } from './map-record.js';
-import { MAYBE_NULL, MEM_RCU, PTR_UNTRUSTED, T } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, MEM_RCU, PTR_UNTRUSTED, T } from './reg-types.js';
+import { LOCAL_LOCK, inRbtreeCallback, invalidateNonOwning, localBtf } from './graph.js';
+import { structRecord } from './map-record.js';
 import type { Reg, RefState, VState } from './state.js';
 
 const BPF_FUNC_spin_unlock = 94;
@@ -47,22 +49,39 @@ function checkFieldArg(env: Env, regno: number, r: Reg, type: FieldType, what: s
   if (BigInt(f.off) !== off) env.reject('helper_arg', `off ${off} doesn't point to 'struct ${what}' that is at ${f.off}`);
 }
 
-/** ARG_PTR_TO_SPIN_LOCK (process_spin_lock) for bpf_spin_lock (`lock`) and bpf_spin_unlock. */
+/**
+ * ARG_PTR_TO_SPIN_LOCK (process_spin_lock) for bpf_spin_lock (`lock`) and bpf_spin_unlock: the lock
+ * of a map value (owner: the map) or of an allocated object (owner: the program's BTF, LOCAL_LOCK).
+ * Releasing it ends every non-owning pointer to list and tree nodes.
+ */
 export function processSpinLock(env: Env, regno: number, lock: boolean): void {
   const r = env.reg(regno);
-  // Allocated objects (PTR_TO_BTF_ID | MEM_ALLOC) are the other accepted type; bpflab does not produce them.
-  if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `R${regno} type=${env.typeStr(r)} expected=map_value, ptr_`);
-  checkFieldArg(env, regno, r, 'spin_lock', 'bpf_spin_lock');
+  if (inRbtreeCallback(env)) env.reject('lock_state', "can't spin_{lock,unlock} in rbtree cb");
+  if (r.type === (T.PTR_TO_BTF_ID | MEM_ALLOC)) allocLockArg(env, regno, r);
+  else if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `R${regno} type=${env.typeStr(r)} expected=map_value, ptr_`);
+  else checkFieldArg(env, regno, r, 'spin_lock', 'bpf_spin_lock');
+  const owner = r.type === T.PTR_TO_MAP_VALUE ? r.map : LOCAL_LOCK;
   const st = env.cur;
   if (lock) {
     if (activeLock(st)) env.reject('lock_state', 'Locking two bpf_spin_locks are not allowed');
-    st.refs.push({ id: r.id, insn: env.pc, kind: 'lock', ptr: r.map });
+    st.refs.push({ id: r.id, insn: env.pc, kind: 'lock', ptr: owner });
     return;
   }
   const held = activeLock(st);
   if (!held) env.reject('lock_state', 'bpf_spin_unlock without taking a lock');
-  if (held.id !== r.id || held.ptr !== r.map) env.reject('lock_state', 'bpf_spin_unlock of different lock');
+  if (held.id !== r.id || held.ptr !== owner) env.reject('lock_state', 'bpf_spin_unlock of different lock');
+  invalidateNonOwning(env);
   st.refs.splice(st.refs.indexOf(held), 1);
+}
+
+/** process_spin_lock for an allocated object: its struct's lock, at a constant offset. */
+function allocLockArg(env: Env, regno: number, r: Reg): void {
+  const c = env.dom.constValue(r.v);
+  if (c === undefined) env.reject('helper_arg', `R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
+  const f = recordField(structRecord(localBtf(env), r.memSize), 'spin_lock');
+  if (!f) env.reject('helper_arg', "local 'kptr' has no valid bpf_spin_lock");
+  const off = BigInt.asIntN(64, c) + BigInt(r.off);
+  if (BigInt(f.off) !== off) env.reject('helper_arg', `off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${f.off}`);
 }
 
 /** ARG_PTR_TO_TIMER (process_timer_func): returns the timer's map, which a map argument of the same call must name. */

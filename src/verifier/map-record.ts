@@ -19,6 +19,17 @@ export interface RecordField {
   size: number;
   /** For kptrs: the name of the struct pointed to (btf_parse_kptr looks it up by name in the kernel's BTF). */
   pointee?: string;
+  /** For kptrs to a struct the kernel does not have: its id in the program's BTF (a program-local type). */
+  localId?: number;
+  /** For bpf_list_head / bpf_rb_root: what its `contains:` decl tag names (btf_parse_graph_root). */
+  graph?: GraphRoot;
+}
+
+/** The kernel's btf_field_graph_root: the program struct a list or tree holds and the offset of its node in it. */
+export interface GraphRoot {
+  valueId: number;
+  valueName: string;
+  nodeOff: number;
 }
 
 /** A map value's btf_record: its special fields in offset order. */
@@ -47,7 +58,8 @@ const MAX_DEPTH = 32;
 
 const parsed = new WeakMap<Uint8Array, Btf | null>();
 
-function programBtf(program: Program): Btf | null {
+/** The program's own BTF, parsed once (null when it has none or it does not parse). */
+export function programBtf(program: Program): Btf | null {
   const raw = program.btf?.raw;
   if (!raw) return null;
   let b = parsed.get(raw);
@@ -56,6 +68,40 @@ function programBtf(program: Program): Btf | null {
     parsed.set(raw, b);
   }
   return b;
+}
+
+/** The decl tags of a BTF, by `target id:component index` (-1: the type or variable itself). */
+const tagIndex = new WeakMap<Btf, Map<string, string[]>>();
+function declTags(btf: Btf, id: number, component: number): string[] {
+  let m = tagIndex.get(btf);
+  if (!m) {
+    m = new Map();
+    for (const t of btf.types) {
+      if (t.kind !== 'decl_tag') continue;
+      const k = `${t.type}:${t.componentIdx}`;
+      const l = m.get(k) ?? [];
+      l.push(t.name);
+      m.set(k, l);
+    }
+    tagIndex.set(btf, m);
+  }
+  return m.get(`${id}:${component}`) ?? [];
+}
+
+/**
+ * btf_parse_graph_root: the `contains:<struct>:<node>` tag of a list head or tree root names the
+ * program struct it holds and that struct's node member, which must be of the node kind.
+ */
+function graphRoot(btf: Btf, tags: string[], nodeStruct: string): GraphRoot | null {
+  const tag = tags.find((x) => x.startsWith('contains:'));
+  if (!tag) return null;
+  const [, valueName, nodeName] = tag.split(':');
+  const value = btf.find(valueName ?? '', 'struct')[0];
+  if (!value || value.kind !== 'struct') return null;
+  const m = value.members.find((x) => x.name === nodeName);
+  const mt = m ? btf.skipMods(m.type) : undefined;
+  if (!m || m.bitOffset % 8 || mt?.kind !== 'struct' || mt.name !== nodeStruct) return null;
+  return { valueId: value.id, valueName: value.name, nodeOff: m.bitOffset / 8 };
 }
 
 /**
@@ -67,7 +113,7 @@ function programBtf(program: Program): Btf | null {
 function findFields(btf: Btf, t: BtfType, level: number): RecordField[] | null {
   const out: RecordField[] = [];
   const seen = new Set<FieldType>();
-  const one = (typeId: number, off: number, expectedSize: number): boolean => {
+  const one = (typeId: number, off: number, expectedSize: number, tags: string[]): boolean => {
     let vt = btf.type(typeId);
     let nelems = 1;
     for (let i = 0; vt && vt.kind === 'array'; i++) {
@@ -92,6 +138,11 @@ function findFields(btf: Btf, t: BtfType, level: number): RecordField[] | null {
       if (ONCE.has(type)) { if (seen.has(type)) return false; seen.add(type); }
       if ((expectedSize && expectedSize !== size * nelems) || off % align) return true;
       field = { type, off, size };
+      if (type === 'list_head' || type === 'rb_root') {
+        const g = graphRoot(btf, tags, type === 'list_head' ? 'bpf_list_node' : 'bpf_rb_node');
+        if (!g) return false;
+        field.graph = g;
+      }
     } else {
       // btf_find_kptr: a (volatile) pointer to a type-tagged struct.
       if ((expectedSize && expectedSize !== 8 * nelems) || off % 8) return true;
@@ -102,22 +153,23 @@ function findFields(btf: Btf, t: BtfType, level: number): RecordField[] | null {
       if (!tag || tag.kind !== 'type_tag') return true;
       const type = KPTR_TAGS[tag.name];
       if (!type || btf.type(tag.type)?.kind === 'type_tag' || btf.skipMods(tag.type)?.kind !== 'struct') return false;
-      field = { type, off, size: 8, pointee: btf.skipMods(tag.type)!.name };
+      field = { type, off, size: 8, pointee: btf.skipMods(tag.type)!.name, localId: btf.skipMods(tag.type)!.id };
     }
     if (nelems > 1 && !REPEATABLE.has(field.type)) return false;
     for (let e = 0; e < nelems; e++) out.push({ ...field, off: field.off + e * field.size });
     return true;
   };
   if (t.kind === 'struct') {
-    for (const m of t.members) {
+    for (let i = 0; i < t.members.length; i++) {
+      const m = t.members[i]!;
       if (m.bitOffset % 8) return null;
-      if (!one(m.type, m.bitOffset / 8, 0)) return null;
+      if (!one(m.type, m.bitOffset / 8, 0, declTags(btf, t.id, i))) return null;
     }
   } else if (t.kind === 'datasec') {
     for (const v of t.vars) {
       const vr = btf.type(v.type);
       if (!vr || vr.kind !== 'var') continue;
-      if (!one(vr.type, v.offset, v.size)) return null;
+      if (!one(vr.type, v.offset, v.size, declTags(btf, v.type, -1))) return null;
     }
   }
   return out;
@@ -143,6 +195,24 @@ export function mapRecord(program: Program, map: MapSpec): BtfRecord | null {
     if (fields) rec = { fields: fields.sort((a, b) => a.off - b.off) };
   }
   records.set(map, rec);
+  return rec;
+}
+
+const structRecords = new WeakMap<Btf, Map<number, BtfRecord | null>>();
+
+/**
+ * btf_find_struct_meta: the special fields of one of the program's own structs (the objects
+ * bpf_obj_new allocates), or null when it has none (or a layout the kernel refuses).
+ */
+export function structRecord(btf: Btf, id: number): BtfRecord | null {
+  let m = structRecords.get(btf);
+  if (!m) structRecords.set(btf, (m = new Map()));
+  let rec = m.get(id);
+  if (rec !== undefined) return rec;
+  const t = btf.skipMods(id);
+  const fields = t?.kind === 'struct' ? findFields(btf, t, 0) : null;
+  rec = fields && fields.length ? { fields: fields.sort((a, b) => a.off - b.off) } : null;
+  m.set(id, rec);
   return rec;
 }
 

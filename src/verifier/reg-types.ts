@@ -43,6 +43,13 @@ export const DYNPTR_TYPE_RINGBUF = 0x20000;
 export const DYNPTR_TYPE_SKB = 0x40000;
 export const DYNPTR_TYPE_XDP = 0x80000;
 export const DYNPTR_TYPE_SKB_META = 0x100000;
+/**
+ * MEM_ALLOC: an object the program allocated (bpf_obj_new), typed by the program's own BTF (the
+ * register's memSize is then a program BTF id); NON_OWN_REF: a pointer to such an object the
+ * program no longer owns (it was pushed into a list or tree), valid until the lock is released.
+ */
+export const MEM_ALLOC = 0x200000;
+export const NON_OWN_REF = 0x400000;
 export const DYNPTR_TYPE_FLAGS = DYNPTR_TYPE_LOCAL | DYNPTR_TYPE_RINGBUF | DYNPTR_TYPE_SKB | DYNPTR_TYPE_XDP | DYNPTR_TYPE_SKB_META;
 export const BASE_MASK = 0xff;
 
