@@ -45,6 +45,12 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
     loop_bad_return: ['reject', 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]'],
     loop_write_past_ctx: ['reject', 'invalid write to stack R2 off=0 size=8'],
   },
+  'narrow_ctx.o': {
+    task_file_fd: ['accept'],
+    fd_mid_slot: ['reject', "func 'bpf_iter_task_file' offset 20 is not multiple of 8"],
+    file_ptr_narrow: ['reject', "func 'bpf_iter_task_file' size 4 must be 8"],
+    switch_preempt_byte: ['accept'],
+  },
   'btf_rejects.o': {
     store_to_task: ['reject', 'only read is supported'],
     past_last_arg: ['reject', "func 'sched_process_exec' doesn't have 6-th argument"],
