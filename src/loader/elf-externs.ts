@@ -85,8 +85,9 @@ function setKcfg(buf: Uint8Array, off: number, size: number, type: KcfgType, raw
     return `can't parse '${raw}' as a number`;
   }
   const bits = BigInt(size * 8);
-  const signed = type.kind === 'int' && type.signed;
-  const fits = signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : v >= 0n && v < 1n << bits;
+  const signed = (type.kind === 'int' || type.kind === 'char') && type.signed;
+  // is_kcfg_value_in_range: 8-byte values always fit
+  const fits = size === 8 ? v >= -(1n << 63n) && v < 1n << 64n : signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : v >= 0n && v < 1n << bits;
   if (!fits) return `value '${raw}' doesn't fit in ${size} bytes`;
   const u = BigInt.asUintN(64, v);
   for (let i = 0; i < size; i++) buf[off + i] = Number((u >> BigInt(8 * i)) & 0xffn);
