@@ -12,7 +12,6 @@
  * one fails the programs that refer to it, which keep that poisoned instruction, and a warning
  * says why (libbpf would refuse the object: bpflab keeps the other programs verifiable).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import type { Insn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
 import type { MapSpec, Program } from '../isa/program.js';
@@ -20,6 +19,7 @@ import { kconfigLayout, type Btf, type KcfgType } from './btf/index.js';
 import { typesCompat } from './core.js';
 import type { ElfExtern, ElfObject } from './elf.js';
 import { BPF_F_RDONLY_PROG, internalMapName, objectName } from './elf-maps.js';
+import { kallsymsAddr } from './kallsyms.js';
 import type { TargetKernel } from './target.js';
 
 /** KERNEL_VERSION(a, b, c) of a release string, the patch level capped at 255 as libbpf does. */
@@ -85,30 +85,13 @@ function setKcfg(buf: Uint8Array, off: number, size: number, type: KcfgType, raw
     return `can't parse '${raw}' as a number`;
   }
   const bits = BigInt(size * 8);
-  const signed = type.kind === 'int' && type.signed;
-  const fits = signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : v >= 0n && v < 1n << bits;
+  const signed = (type.kind === 'int' || type.kind === 'char') && type.signed;
+  // is_kcfg_value_in_range: 8-byte values always fit
+  const fits = size === 8 ? v >= -(1n << 63n) && v < 1n << 64n : signed ? v >= -(1n << (bits - 1n)) && v < 1n << (bits - 1n) : v >= 0n && v < 1n << bits;
   if (!fits) return `value '${raw}' doesn't fit in ${size} bytes`;
   const u = BigInt.asUintN(64, v);
   for (let i = 0; i < size; i++) buf[off + i] = Number((u >> BigInt(8 * i)) & 0xffn);
   return undefined;
-}
-
-let kallsyms: Map<string, bigint> | undefined;
-function kallsymsAddr(name: string): bigint | undefined {
-  if (!kallsyms) {
-    kallsyms = new Map();
-    try {
-      if (existsSync('/proc/kallsyms')) {
-        for (const line of readFileSync('/proc/kallsyms', 'utf8').split('\n')) {
-          const [addr, , sym] = line.split(/\s+/);
-          if (addr && sym && !kallsyms.has(sym)) kallsyms.set(sym, BigInt(`0x${addr}`));
-        }
-      }
-    } catch {
-      // not readable: typeless ksyms stay unresolved
-    }
-  }
-  return kallsyms.get(name);
 }
 
 /** How one extern was resolved. */

@@ -13,6 +13,8 @@
  * Such loads are BPF_PROBE_MEM in the kernel: a NULL or bad pointer reads as zero, never faults.
  */
 import type { Btf, BtfType } from '../loader/btf/index.js';
+import { kallsymsHas } from '../loader/kallsyms.js';
+import { RUNNING_KERNEL_BTF } from '../loader/target.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, typeName as typeNameOf } from './reg-types.js';
 import { FIELD_NAMES, programBtf, structRecord } from './map-record.js';
@@ -215,12 +217,18 @@ export function setBtfLoaded(env: Env, dst: number, res: BtfLoad, scalar: () => 
 
 const GPL = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
 
-/** check_pseudo_btf_id: what an ld_imm64 of kernel BTF id `id` (a VAR or a FUNC) loads. */
-export function pseudoBtfId(btf: Btf, id: number): { type: number; btfId?: number; memSize?: number } | string {
+/**
+ * check_pseudo_btf_id: what an ld_imm64 of kernel BTF id `id` (a VAR or a FUNC) loads. When the
+ * target is the running kernel (no `targetBtf`, or its own BTF) the symbol must also be in its
+ * kallsyms, as kallsyms_lookup_name is asked for the address.
+ */
+export function pseudoBtfId(btf: Btf, id: number, targetBtf?: string): { type: number; btfId?: number; memSize?: number } | string {
+  const liveKernel = targetBtf === undefined || targetBtf === RUNNING_KERNEL_BTF;
   const t = btf.type(id);
   if (!t || id === 0) return `ldimm64 insn specifies invalid btf_id ${id}`;
+  if (t.kind !== 'func' && t.kind !== 'var') return `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC`;
+  if (liveKernel && !kallsymsHas(t.name)) return `ldimm64 failed to find the address for kernel symbol '${t.name}'.`;
   if (t.kind === 'func') return { type: T.PTR_TO_MEM | MEM_RDONLY, memSize: 0 };
-  if (t.kind !== 'var') return `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC`;
   const percpu = btf.types.some((d) => d.kind === 'datasec' && d.name === '.data..percpu' && d.vars.some((v) => v.type === id));
   const vt = btf.skipMods(t.type);
   if (percpu) return { type: T.PTR_TO_BTF_ID | MEM_PERCPU, btfId: vt?.id ?? t.type };

@@ -25,7 +25,7 @@ import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, 
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
-import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -73,6 +73,8 @@ interface CallMeta {
   releaseDynptr?: boolean;
   /** The kptr field an ARG_KPTR_XCHG_DEST argument points at (meta->kptr_field). */
   kptr?: RecordField;
+  /** The kernel BTF type of an ARG_PTR_TO_PERCPU_BTF_ID argument (meta->ret_btf_id). */
+  retBtfId?: number;
 }
 
 /**
@@ -225,6 +227,12 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       if (a.kptr) checkKptrSrc(env, regno, r, meta.kptr!);
       else checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id), a.maybeNull === true);
       break;
+    case 'ARG_PTR_TO_PERCPU_BTF_ID':
+      // a per-CPU kernel variable (a `.data..percpu` ksym): its type is what the helper returns
+      checkType(env, regno, r, PERCPU_BTF_TYPES);
+      if (!r.memSize) env.reject('helper_arg', `Helper has invalid btf_id in R${regno}`);
+      meta.retBtfId = r.memSize;
+      return;
     case 'ARG_KPTR_XCHG_DEST':
       meta.kptr = processKptrDest(env, regno, r);
       return;
@@ -349,6 +357,10 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
       dynptrDataResult(env, meta.dynptr, meta.memSize);
       break;
+    case 'RET_PTR_TO_MEM_OR_BTF_ID':
+    case 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL':
+      perCpuPtrResult(env, r0, meta.retBtfId!, proto.ret === 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL');
+      break;
     default: env.markUnknown(r0);
   }
   // A value of a map with a lock keeps an id (the lock's identity) even when it cannot be NULL.
@@ -361,6 +373,28 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     r0.refObjId = refId;
   }
   if (proto.changesPkt || (id === BPF_FUNC_dynptr_write && dynptrWriteChangesPacket(meta.dynptr))) env.clearPacketPointers();
+}
+
+/** percpu_btf_ptr_types: what an ARG_PTR_TO_PERCPU_BTF_ID argument may be. */
+const PERCPU_BTF_TYPES = [T.PTR_TO_BTF_ID | MEM_PERCPU, T.PTR_TO_BTF_ID | MEM_PERCPU | MEM_RCU, T.PTR_TO_BTF_ID | MEM_PERCPU | PTR_TRUSTED];
+
+/**
+ * RET_PTR_TO_MEM_OR_BTF_ID (bpf_per_cpu_ptr, bpf_this_cpu_ptr): this CPU's copy of the variable,
+ * read-only memory of the type's size, or a kernel struct pointer for a struct (MEM_RDONLY folded).
+ */
+function perCpuPtrResult(env: Env, r0: Reg, btfId: number, orNull: boolean): void {
+  const btf = env.kernelBtf();
+  const t = btf.skipMods(btfId);
+  const nullable = orNull ? MAYBE_NULL : 0;
+  if (t && (t.kind === 'struct' || t.kind === 'union')) {
+    env.markPtr(r0, T.PTR_TO_BTF_ID | nullable);
+    r0.memSize = t.id;
+    return;
+  }
+  const size = t ? (t.kind === 'ptr' ? 8 : btf.resolveSize(t.id)) : undefined;
+  if (size === undefined) env.reject('invalid_insn', `unable to resolve the size of type '${t?.name ?? ''}'`);
+  env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | nullable);
+  r0.memSize = size;
 }
 
 /** do_refine_retval_range: helpers whose integer result the kernel bounds. */

@@ -344,7 +344,7 @@ function checkLdImm64(env: Env, ins: Insn): void {
       return;
     }
     case op.BPF_PSEUDO_BTF_ID: {
-      const k = pseudoBtfId(env.kernelBtf(), ins.imm);
+      const k = pseudoBtfId(env.kernelBtf(), ins.imm, env.prog.targetBtf);
       if (typeof k === 'string') env.reject('invalid_insn', k);
       env.markPtr(dst, k.type);
       dst.memSize = k.btfId ?? k.memSize ?? 0;

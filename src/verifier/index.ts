@@ -123,7 +123,7 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
       if (next!.imm !== 0) fail(`module BTF objects (fd ${next!.imm}) are not modelled by bpflab`);
       // check_pseudo_btf_id runs here, up front, reached or not (without the target's BTF it waits for exploration).
       const btf = readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
-      const k = typeof btf === 'string' ? undefined : pseudoBtfId(btf, ins.imm);
+      const k = typeof btf === 'string' ? undefined : pseudoBtfId(btf, ins.imm, program.targetBtf);
       if (typeof k === 'string') fail(k);
       return;
     }

@@ -213,7 +213,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       const target = layout ? undefined : env.tracingTarget();
       if (target) {
         if (t !== 'read') env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
-        const a = btfCtxAccess(env.kernelBtf(), target, off, size, env.prog.type === 'lsm');
+        const a = btfCtxAccess(env.kernelBtf(), target, off, size);
         if (typeof a === 'string') env.reject('ctx_access', a);
         if (dst < 0) return;
         if (a.kind === 'scalar') { setLoaded(loadedScalar(env, size, sext)); return; }

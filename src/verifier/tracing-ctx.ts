@@ -75,9 +75,10 @@ export function tracingTarget(btf: Btf, type: string, attach: number, attachTo: 
 }
 
 /** btf_ctx_access for a read of `size` bytes at `off`; a string is the kernel's log line for a refusal. */
-export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: number, isLsm: boolean): CtxArg | string {
+export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: number): CtxArg | string {
+  // bpf_tracing_ctx_access: any size dividing the offset; btf_ctx_access then wants 8-byte slots and
+  // full-width pointer loads, while a scalar argument may be read narrower (a u32 fd, a bool).
   if (off < 0 || off >= MAX_BPF_FUNC_ARGS * 8 || off % size !== 0) return `invalid bpf_context access off=${off} size=${size}`;
-  if (!isLsm && size !== 8) return `invalid bpf_context access off=${off} size=${size}`;
   if (off % 8) return `func '${t.name}' offset ${off} is not multiple of 8`;
   const arg = off / 8;
   const nr = t.params.length;

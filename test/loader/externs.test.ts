@@ -65,3 +65,20 @@ describe.skipIf(!haveBtf)('.kconfig / .ksyms externs', () => {
     await expect(loadFileDetailed('externs.o', new Uint8Array(readFileSync(path)), { btf: '/nonexistent/vmlinux' })).rejects.toThrow(/\/nonexistent\/vmlinux/);
   });
 });
+
+describe.skipIf(!haveBtf)('.kconfig externs of one-byte integer types', () => {
+  test('a char array and an (un)signed char live in the .kconfig map, as libbpf lays them out', async () => {
+    const file = new URL('../fixtures/btf-typed/kconfig_char.o', import.meta.url);
+    const { programs } = await loadFileDetailed('kconfig_char.o', new Uint8Array(readFileSync(file)));
+    const p = programs[0]!;
+    const kc = p.maps.find((m) => m.name.endsWith('.kconfig'))!;
+    // 64-byte string first (alignment 1, larger size last): the two chars, then the array
+    expect(kc.valueSize).toBe(66);
+    const r = verify(p);
+    expect(r.error).toBeNull();
+    if (!k.ok) { console.log(`skip kernel comparison: ${k.reason}`); return; }
+    const kr = progLoad(p, { logLevel: 1 });
+    if (kr.fd !== null) closeFd(kr.fd);
+    expect(kr.verdict, kr.log.slice(-300)).toBe('accept');
+  });
+});

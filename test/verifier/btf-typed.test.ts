@@ -6,10 +6,13 @@
  * Each verdict is the expected one, and the running kernel's where it can load the type
  * (fentry/fexit/lsm need trampolines this machine lacks: EPERM, no verdict).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { loadFile } from '../../src/loader/index.js';
+import { kallsymsHas } from '../../src/loader/kallsyms.js';
 import { verify } from '../../src/verifier/index.js';
 import { runProgram } from '../../src/vm/index.js';
 
@@ -44,6 +47,12 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
     map_sum: ['accept'],
     loop_bad_return: ['reject', 'At callback return the register R0 has smin=2 smax=2 should have been in [0, 1]'],
     loop_write_past_ctx: ['reject', 'invalid write to stack R2 off=0 size=8'],
+  },
+  'narrow_ctx.o': {
+    task_file_fd: ['accept'],
+    fd_mid_slot: ['reject', "func 'bpf_iter_task_file' offset 20 is not multiple of 8"],
+    file_ptr_narrow: ['reject', "func 'bpf_iter_task_file' size 4 must be 8"],
+    switch_preempt_byte: ['accept'],
   },
   'btf_rejects.o': {
     store_to_task: ['reject', 'only read is supported'],
@@ -80,5 +89,39 @@ describe('callbacks run on the VM', () => {
     const pkt = new Uint8Array(16);
     expect(runProgram(programs.find((p) => p.name === 'loop_sum')!, { packet: pkt }).r0).toBe(45n);
     expect(runProgram(programs.find((p) => p.name === 'map_sum')!, { packet: pkt }).r0).toBe(28n);
+  });
+});
+
+describe.skipIf(!haveBtf)('per-CPU kernel variables (.ksyms in .data..percpu)', () => {
+  const file = 'percpu_ksym.o';
+  const bytes = () => new Uint8Array(readFileSync(new URL(file, dir)));
+  test('bpf_per_cpu_ptr / bpf_this_cpu_ptr give the variable\'s memory or struct; the kernel finds it in kallsyms', async () => {
+    // A target BTF file (not the running kernel): no kallsyms to ask, the per-CPU modelling alone.
+    const copy = join(mkdtempSync(join(tmpdir(), 'bpflab-btf-')), 'vmlinux');
+    copyFileSync('/sys/kernel/btf/vmlinux', copy);
+    const offline = await loadFile(file, bytes(), { btf: copy });
+    const want: Record<string, ['accept'] | ['reject', string]> = {
+      rq_running: ['accept'],
+      rq_unchecked: ['reject', "R0 invalid mem access 'ptr_or_null_'"],
+      active_write: ['reject', 'R0 cannot write into rdonly_mem'],
+      percpu_deref: ['reject', 'R1 is ptr_rq access percpu memory: off=4'],
+    };
+    for (const p of offline) {
+      const [verdict, what] = want[p.name]!;
+      const r = verify(p);
+      expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
+      if (what) expect(r.error!.message).toContain(what);
+    }
+    // The running kernel: a variable its kallsyms lacks (no CONFIG_KALLSYMS_ALL) is refused up front.
+    for (const p of await loadFile(file, bytes())) {
+      const r = verify(p);
+      const sym = p.name === 'active_write' ? 'bpf_prog_active' : 'runqueues';
+      if (!kallsymsHas(sym)) expect(r.error?.message).toBe(`ldimm64 failed to find the address for kernel symbol '${sym}'.`);
+      else expect(r.verdict).toBe(want[p.name]![0]);
+      if (!k.ok) continue;
+      const kr = progLoad(p, { logLevel: 1 });
+      if (kr.fd !== null) closeFd(kr.fd);
+      expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(r.verdict);
+    }
   });
 });

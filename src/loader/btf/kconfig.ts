@@ -5,9 +5,9 @@
  * the kernel use it, so the DATASEC offsets match the map's bytes.
  */
 import type { Btf } from './btf.js';
-import { BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED } from './types.js';
+import { BTF_INT_BOOL, BTF_INT_SIGNED } from './types.js';
 
-export type KcfgType = { kind: 'bool' | 'char' | 'tristate' | 'char_arr' } | { kind: 'int'; signed: boolean };
+export type KcfgType = { kind: 'bool' | 'tristate' | 'char_arr' } | { kind: 'int' | 'char'; signed: boolean };
 
 /** libbpf's find_kcfg_type: what a .kconfig variable may be, or why it may not. */
 export function kcfgType(btf: Btf, typeId: number): { type: KcfgType; size: number; align: number } | string {
@@ -15,14 +15,19 @@ export function kcfgType(btf: Btf, typeId: number): { type: KcfgType; size: numb
   if (!t) return 'type is unsupported';
   if (t.kind === 'int') {
     if (t.size === 1 && (t.encoding & BTF_INT_BOOL)) return { type: { kind: 'bool' }, size: 1, align: 1 };
-    if (t.size === 1 && (t.encoding & BTF_INT_CHAR)) return { type: { kind: 'char' }, size: 1, align: 1 };
-    if ([1, 2, 4, 8].includes(t.size) && t.bits === t.size * 8) return { type: { kind: 'int', signed: (t.encoding & BTF_INT_SIGNED) !== 0 }, size: t.size, align: t.size };
+    if (t.encoding & BTF_INT_BOOL) return 'type is unsupported';
+    // Any other one-byte integer is a char to libbpf, whatever its encoding: clang describes
+    // `char` as a signed INT, `unsigned char`/__u8 with no encoding at all.
+    const signed = (t.encoding & BTF_INT_SIGNED) !== 0;
+    if (t.size === 1) return { type: { kind: 'char', signed }, size: 1, align: 1 };
+    if ([2, 4, 8].includes(t.size)) return { type: { kind: 'int', signed }, size: t.size, align: t.size };
     return 'type is unsupported';
   }
   if (t.kind === 'enum' && t.name === 'libbpf_tristate' && t.size === 4) return { type: { kind: 'tristate' }, size: 4, align: 4 };
   if (t.kind === 'array' && t.nelems > 0) {
     const e = btf.skipMods(t.type);
-    if (e?.kind === 'int' && e.size === 1 && (e.encoding & BTF_INT_CHAR)) return { type: { kind: 'char_arr' }, size: t.nelems, align: 1 };
+    const et = typeof e === 'undefined' ? undefined : kcfgType(btf, e.id);
+    if (et && typeof et !== 'string' && et.type.kind === 'char') return { type: { kind: 'char_arr' }, size: t.nelems, align: 1 };
   }
   return 'type is unsupported';
 }

@@ -132,6 +132,8 @@ export const ARG = {
   constStr: arg('ARG_PTR_TO_CONST_STR', 'ARG_PTR_TO_CONST_STR'),
   ringbufMem: arg('ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE', 'ARG_PTR_TO_RINGBUF_MEM', { release: true }),
   long: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED (8)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { uninit: true, write: true, aligned: true, fixedSize: 8 }),
+  /** An in/out u32 (bpf_check_mtu's mtu_len: read, then written; not MEM_UNINIT). */
+  u32InOut: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED (4)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { write: true, aligned: true, fixedSize: 4 }),
   sockCommon: arg('ARG_PTR_TO_SOCK_COMMON', 'ARG_PTR_TO_SOCK_COMMON'),
   btfSockCommon: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON'),
   btfSockCommonRelease: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON', { release: true }),
@@ -310,7 +312,7 @@ const DEFS: Record<number, Def> = {
   155: { args: [A.anything, A.anything], types: TC },
   158: { ret: 'RET_PTR_TO_BTF_ID', types: BASE },
   160: { types: BASE.filter((t) => !TRACING.includes(t)), note: 'not NMI-safe, so tracing programs cannot call it' },
-  163: { args: [A.ctx, A.anything, A.long, A.anything, A.anything], types: uniq(TC, ['xdp']) },
+  163: { args: [A.ctx, A.anything, A.u32InOut, A.anything, A.anything], types: uniq(TC, ['xdp']) },
   164: { args: [A.mapPtr, A.func, A.stackOrNull, A.anything], types: BASE },
   165: { args: [A.memOrNull, A.constSizeOrZero, A.constStr, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
   169: { args: [A.timer, A.mapPtr, A.anything], gpl: true, types: BASE, note: 'the timer in a map value, initialised for that map' },
