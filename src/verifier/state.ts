@@ -192,10 +192,29 @@ export function newFrame(unknown: Scalar, callsite: number, subprog: number): Fr
     cbRet: undefined, callbackDepth: 0 };
 }
 
+/**
+ * Stack byte arrays are carved from shared 16 KiB buffers: a view on an existing buffer costs a
+ * third of a new 512-byte array (each of those is a buffer of its own, allocated outside the heap).
+ */
+const SLOTS_POOL_BYTES = 32 * MAX_BPF_STACK;
+let slotsPool = new ArrayBuffer(SLOTS_POOL_BYTES);
+let slotsPoolUsed = 0;
+
+function copySlots(from: StackBytes): Uint8Array {
+  if (slotsPoolUsed === SLOTS_POOL_BYTES) {
+    slotsPool = new ArrayBuffer(SLOTS_POOL_BYTES);
+    slotsPoolUsed = 0;
+  }
+  const to = new Uint8Array(slotsPool, slotsPoolUsed, MAX_BPF_STACK);
+  slotsPoolUsed += MAX_BPF_STACK;
+  to.set(from as Uint8Array);
+  return to;
+}
+
 /** The frame's stack byte kinds for writing: its own copy, made on the first write after the frame was copied. */
 export function writableSlots(f: Frame): Uint8Array {
   if (!f.ownSlots) {
-    f.slots = f.slots.slice();
+    f.slots = copySlots(f.slots);
     f.ownSlots = true;
   }
   return f.slots as Uint8Array;
