@@ -9,7 +9,7 @@ import type { AluOp } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
 import { markPrecise } from './precision.js';
-import { cloneState, copyReg, newReg, type Reg } from './state.js';
+import { cloneReg, cloneState, copyReg, newReg, type Reg } from './state.js';
 import { idBeforeMov, linkAfterAlu } from './linked-scalars.js';
 
 /** bpf_alu_string: operator spellings in messages. */
@@ -190,16 +190,16 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
     default:
       env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
   }
-  checkSaneOffset(env, { ...off }, ptr.type);
+  checkSaneOffset(env, cloneReg(off), ptr.type);
   checkSaneOffset(env, ptr, ptr.type);
   // Work on a copy of the pointer so that `out` may alias the offset register.
-  const p = { ...ptr };
+  const p = cloneReg(ptr);
   const ptrIsPkt = isPacketPtr(p.type);
   switch (o) {
     case op.BPF_ADD: {
       if (known && fitsS32(p.off + Number(smin))) {
         copyReg(out, p);
-        out.off = p.off + Number(smin);
+        out.off = (p.off + Number(smin)) | 0; // within s32: | 0 keeps it a small integer (see state.ts)
         break;
       }
       copyReg(out, p);
@@ -212,7 +212,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
       if (p.type === T.PTR_TO_STACK) env.reject('pointer_arithmetic', `R${dstno} subtraction from stack pointer prohibited`);
       if (known && fitsS32(p.off - Number(smin))) {
         copyReg(out, p);
-        out.off = p.off - Number(smin);
+        out.off = (p.off - Number(smin)) | 0;
         break;
       }
       copyReg(out, p);

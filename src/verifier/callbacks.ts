@@ -11,7 +11,7 @@
  */
 import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
-import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
+import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, newState, type Reg, type VState } from './state.js';
 import { SLOTS_PER_FRAME } from './liveness.js';
 import { markConstDynptr } from './dynptr.js';
 import { DynptrType } from './dynptr-state.js';
@@ -124,9 +124,7 @@ export function pushAsyncCallback(env: Env, sub: number, map: number): void {
   for (let r = 1; r <= 3; r++) regs[r]!.map = map;
   env.markPtr(regs[10]!, T.PTR_TO_STACK);
   f.cbRet = [0n, 0n];
-  const st: VState = { frames: [f], refs: [], pc: env.cfg.subprogs[sub]!.start, parent: null, prevPc: env.pc, hist: [], histx: [], written: [new Uint8Array(SLOTS_PER_FRAME)] };
-  if (env.trail) st.histS = [];
-  env.pushBranch(st);
+  env.pushBranch(newState(f, new Uint8Array(SLOTS_PER_FRAME), env.cfg.subprogs[sub]!.start, env.pc, !!env.trail));
 }
 
 /**

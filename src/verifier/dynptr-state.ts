@@ -13,7 +13,7 @@
 import type { Env } from './env.js';
 import { markStackWritten } from './liveness.js';
 import { MAYBE_NULL, T } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, writableSlots, type Frame, type Reg } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, newReg, writableSlots, type Frame, type Reg } from './state.js';
 
 /** enum bpf_dynptr_type. */
 export const enum DynptrType {
@@ -62,8 +62,14 @@ export function dynptrAt(f: Frame, k: number): Reg | undefined {
 
 /** A slot descriptor (the kernel's __mark_dynptr_reg). */
 export function dynptrDescriptor(type: DynptrType, first: boolean, id: number, refObjId: number, frameno: number, zero: Reg['v']): Reg {
-  return { type: T.CONST_PTR_TO_DYNPTR, off: 0, v: zero, id, refObjId, range: 0, map: -1, memSize: 0, frameno, precise: false,
-    dynptrId: 0, dynptrType: type, dynptrFirst: first };
+  const d = newReg(zero);
+  d.type = T.CONST_PTR_TO_DYNPTR;
+  d.id = id;
+  d.refObjId = refObjId;
+  d.frameno = frameno;
+  d.dynptrType = type;
+  d.dynptrFirst = first;
+  return d;
 }
 
 function clearSlots(env: Env, f: Frame, frameno: number, k: number): void {

@@ -27,7 +27,7 @@ import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
 import { PTR_UNTRUSTED, T, base } from './reg-types.js';
-import { cloneState, newFrame, type Checkpoint, type VState } from './state.js';
+import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type VState } from './state.js';
 
 /** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
 let fieldsChecked = new Uint8Array(0);
@@ -93,9 +93,7 @@ export function initialState(env: Env, sub = 0): VState {
     env.markPtr(f.regs[10]!, T.PTR_TO_STACK);
   }
   const pc = env.cfg.subprogs[sub]?.start ?? 0;
-  const st: VState = { frames: [f], refs: [], pc, parent: null, prevPc: -1, hist: [], histx: [], written: [new Uint8Array(SLOTS_PER_FRAME)] };
-  if (env.trail) st.histS = [];
-  return st;
+  return newState(f, new Uint8Array(SLOTS_PER_FRAME), pc, -1, !!env.trail);
 }
 
 /**
@@ -401,7 +399,11 @@ function checkAtomic(env: Env, ins: Insn): void {
   const loadTo = ins.imm === op.BPF_CMPXCHG ? 0 : ins.imm & op.BPF_FETCH ? ins.src : -1;
   checkMemAccess(env, ins.dst, ins.off, size, 'read', loadTo, null, 0, false);
   // "check whether we can write into the same memory": value_regno -1, so stack bytes become data
-  checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, { ...src, type: T.SCALAR, v: env.UNKNOWN, id: 0 }, 0, false, true);
+  const written = cloneReg(src);
+  written.type = T.SCALAR;
+  written.v = env.UNKNOWN;
+  written.id = 0;
+  checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, written, 0, false, true);
 }
 
 /**

@@ -28,7 +28,7 @@ import { widenImpreciseScalars } from './callbacks.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { checkMemAccess } from './memory.js';
 import { MAYBE_NULL, MEM_RCU, PTR_UNTRUSTED, T, base } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, cloneState, writableSlots, type Checkpoint, type Reg, type VState } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, writableSlots, type Checkpoint, type Reg, type VState } from './state.js';
 
 /** enum bpf_iter_state. */
 export const ITER_ACTIVE = 1;
@@ -93,8 +93,15 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
     env.cur.refs.push({ id, insn: env.pc });
     const type = T.PTR_TO_STACK | (rcuProtected ? (env.inRcu() ? MEM_RCU : PTR_UNTRUSTED) : 0);
     for (let i = 0; i < it.nrSlots; i++) {
-      f.spills[slot + i] = { type, off: 0, v: env.ZERO, id: 0, refObjId: i === 0 ? id : 0, range: 0, map: -1, memSize: it.btfId,
-        frameno: r.frameno, precise: false, dynptrId: 0, iterType: it.name, iterState: ITER_ACTIVE, iterDepth: 0 };
+      const d = newReg(env.ZERO);
+      d.type = type;
+      d.refObjId = i === 0 ? id : 0;
+      d.memSize = it.btfId;
+      d.frameno = r.frameno;
+      d.iterType = it.name;
+      d.iterState = ITER_ACTIVE;
+      d.iterDepth = 0;
+      f.spills[slot + i] = d;
       writableSlots(f).fill(S.ITER, (slot + i) * 8, (slot + i + 1) * 8);
       markStackWritten(env, r.frameno, slot + i);
       if (r.frameno === env.cur.frames.length - 1) env.scratchedStack.push(slot + i);

@@ -8,7 +8,7 @@ import { sectionsEqual } from './locks.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { T, isPacketPtr } from './reg-types.js';
-import { S, cloneState, type Frame, type Reg, type VState } from './state.js';
+import { S, cloneReg, cloneState, type Frame, type Reg, type VState } from './state.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U32_MAX = (1n << 32n) - 1n;
@@ -30,7 +30,7 @@ function widenScalar(env: Env, a: Scalar, j: Scalar): Scalar {
 }
 
 function joinReg(env: Env, a: Reg, b: Reg, widen: boolean): Reg {
-  const out: Reg = { ...a };
+  const out = cloneReg(a);
   const d = env.dom;
   if (a.type === T.NOT_INIT || b.type !== a.type || a.refObjId !== b.refObjId || a.map !== b.map ||
     a.frameno !== b.frameno || a.memSize !== b.memSize) {
@@ -64,6 +64,8 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
     depth: Math.max(a.depth, b.depth),
     callsite: a.callsite,
     subprog: a.subprog,
+    cbRet: undefined,
+    callbackDepth: 0,
   };
   const slots = f.slots as Uint8Array; // the frame's own copy, made just above
   const init = (st: number, sp: Reg | undefined): boolean => st === S.MISC || st === S.ZERO || (st === S.SPILL && sp?.type === T.SCALAR);
@@ -100,10 +102,13 @@ export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: bo
     prevPc: b.prevPc,
     hist: b.hist.slice(),
     histx: b.histx.slice(),
+    histS: b.histS?.slice(),
     written: b.written.map((w) => w.slice()),
+    writtenShared: false,
+    jmpHistory: 0,
+    mayGotoDepth: 0,
+    rcuLocks: b.rcuLocks,
+    preemptLocks: b.preemptLocks,
   };
-  if (b.histS) joined.histS = b.histS.slice();
-  if (b.rcuLocks) joined.rcuLocks = b.rcuLocks;
-  if (b.preemptLocks) joined.preemptLocks = b.preemptLocks;
   return joined;
 }

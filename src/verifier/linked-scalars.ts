@@ -12,8 +12,8 @@ import type { Env } from './env.js';
 import { T } from './reg-types.js';
 import type { Reg } from './state.js';
 
-/** BPF_ADD_CONST (ids themselves stay below 2^30). */
-const ADD_CONST = 2 ** 31;
+/** BPF_ADD_CONST (the kernel's bit 31; bit 30 here, so that ids stay small integers: ids themselves stay below 2^30). */
+const ADD_CONST = 2 ** 30;
 
 /** The id without its BPF_ADD_CONST flag. */
 export const baseId = (id: number): number => id % ADD_CONST;
@@ -43,10 +43,11 @@ export function linkAfterAlu(env: Env, dst: Reg, oldId: number, isAdd: boolean, 
   if (t.mask !== 0n) return;
   const val = BigInt.asIntN(64, t.value);
   if (val < -(2n ** 31n) || val > 2n ** 31n - 1n) return;
-  let off = Number(val);
+  // `| 0`: a small integer, not the boxed number Number() returns (register fields hold small integers only, see state.ts).
+  let off = Number(val) | 0;
   if (isSub) {
     if (off === -(2 ** 31)) return;
-    off = -off;
+    off = -off | 0;
   }
   if (hasAddConst(oldId)) return;
   dst.id = oldId + ADD_CONST;

@@ -152,7 +152,7 @@ export function kfuncSections(env: Env, name: string, sleepable: boolean): void 
     // 6.18 does not nest RCU sections (the running kernel refuses a second bpf_rcu_read_lock).
     if (rcuLock) env.reject('lock_state', `nested rcu read lock (kernel function ${name})`);
     else if (rcuUnlock) {
-      delete st.rcuLocks;
+      st.rcuLocks = 0;
       env.forEachReg((r) => { if (r.type & MEM_RCU) r.type = (r.type & ~(MEM_RCU | MAYBE_NULL)) | PTR_UNTRUSTED; });
     } else if (sleepable) env.reject('lock_state', `kernel func ${name} is sleepable within rcu_read_lock region`);
   } else if (rcuLock) st.rcuLocks = 1;
@@ -162,7 +162,7 @@ export function kfuncSections(env: Env, name: string, sleepable: boolean): void 
   const enable = name === 'bpf_preempt_enable';
   if (st.preemptLocks) {
     if (disable) st.preemptLocks++;
-    else if (enable) { if (--st.preemptLocks === 0) delete st.preemptLocks; }
+    else if (enable) st.preemptLocks--;
     else if (sleepable) env.reject('lock_state', `kernel func ${name} is sleepable within non-preemptible region`);
   } else if (disable) st.preemptLocks = 1;
   else if (enable) env.reject('lock_state', `unmatched attempt to enable preemption (kernel function ${name})`);

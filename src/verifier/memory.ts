@@ -11,7 +11,7 @@ import type { ErrorKind } from './error-kinds.js';
 import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
 import { destroyIfDynptrSlot } from './dynptr-state.js';
 import { checkMapPtrAccess } from './map-ptr.js';
-import { MAX_BPF_STACK, REG_SIZE, S, copyReg, writableSlots, type Frame, type Reg } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, writableSlots, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
@@ -406,7 +406,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   const k = i0 >> 3;
   const aligned = (o & 7) === 0;
   const spill = (reg: Reg, sz: number): void => {
-    f.spills[k] = { ...reg };
+    f.spills[k] = cloneReg(reg);
     const slots = writableSlots(f);
     for (let i = k * 8; i < k * 8 + 8; i++) {
       if (i < k * 8 + sz) slots[i] = S.SPILL;
@@ -422,7 +422,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     return;
   }
   if (!dataWrite && !value && aligned) {
-    const tmp: Reg = { ...env.reg(0) };
+    const tmp = cloneReg(env.reg(0));
     env.markKnown(tmp, BigInt(imm));
     spill(tmp, size);
     return;

@@ -47,12 +47,12 @@ export interface Reg {
   /** Dynptr slices (PTR_TO_MEM from bpf_dynptr_data / bpf_dynptr_slice): the id of the dynptr they point into (0: none). */
   dynptrId: number;
   /** STACK_DYNPTR slots only: the dynptr's type (enum bpf_dynptr_type) and whether this is its first (lower) slot. */
-  dynptrType?: number;
-  dynptrFirst?: boolean;
+  dynptrType: number | undefined;
+  dynptrFirst: boolean | undefined;
   /** STACK_ITER slots only: the iterator's type (`num` for struct bpf_iter_num), state (ITER_ACTIVE / ITER_DRAINED) and iteration depth. */
-  iterType?: string;
-  iterState?: number;
-  iterDepth?: number;
+  iterType: string | undefined;
+  iterState: number | undefined;
+  iterDepth: number | undefined;
 }
 
 /**
@@ -77,12 +77,12 @@ export interface Frame {
   /** Subprogram index this frame runs. */
   subprog: number;
   /** A callback frame (bpf_loop, for_each_map_elem, ...): the range its r0 must be in; it returns to the calling helper call itself. */
-  cbRet?: readonly [bigint, bigint];
+  cbRet: readonly [bigint, bigint] | undefined;
   /**
    * Visits of synchronous callbacks from this frame's current helper call (bpf_func_state's
    * callback_depth): bpf_loop stops queueing its callback once this reaches r1's maximum.
    */
-  callbackDepth?: number;
+  callbackDepth: number;
 }
 
 export interface RefState {
@@ -110,22 +110,22 @@ export interface VState {
    * With path tracking (options.log / options.pathStates): the full state before each pc of
    * `hist`, in the log's format. During a step it holds one more entry (the current pc's).
    */
-  histS?: string[];
+  histS: string[] | undefined;
   /** Per frame, stack slots fully overwritten since `parent` (they screen reads from older checkpoints). */
   written: Uint8Array[];
   /** The arrays of `written` may be shared with a copy of this state: copied before the first new mark (markStackWritten). */
-  writtenShared?: boolean;
+  writtenShared: boolean;
   /**
    * Entries the kernel's jump history would hold since `parent` (jump points reached, stack
    * accesses and linked-register jumps): past 40 a checkpoint is forced.
    */
-  jmpHistory?: number;
+  jmpHistory: number;
   /** may_goto instructions passed on this path that assumed another iteration (the kernel's may_goto_depth). */
-  mayGotoDepth?: number;
+  mayGotoDepth: number;
   /** 1 inside a bpf_rcu_read_lock section (the kernel's active_rcu_lock). */
-  rcuLocks?: number;
+  rcuLocks: number;
   /** bpf_preempt_disable sections open on this path (active_preempt_locks). */
-  preemptLocks?: number;
+  preemptLocks: number;
 }
 
 /** A stored state at a prune point. `branches` counts paths from it still being explored. */
@@ -149,8 +149,17 @@ export interface Checkpoint {
   read: Uint8Array[];
 }
 
+/*
+ * Registers, frames and states are made only by the functions below, each one object literal with
+ * every field (optional ones included) in one order: every object of a kind then shares one hidden
+ * class, so that the hot paths' property accesses stay monomorphic. Number fields hold small
+ * integers only (no -0, nothing beyond 31 bits): a field that once held another number is stored
+ * boxed in every object of the class.
+ */
+
 export function newReg(v: Scalar): Reg {
-  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0, precise: false, dynptrId: 0 };
+  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0, precise: false, dynptrId: 0,
+    dynptrType: undefined, dynptrFirst: undefined, iterType: undefined, iterState: undefined, iterDepth: undefined };
 }
 
 export function copyReg(dst: Reg, src: Reg): void {
@@ -168,31 +177,44 @@ export function copyReg(dst: Reg, src: Reg): void {
 }
 
 export function cloneReg(r: Reg): Reg {
-  return { ...r };
+  return { type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno,
+    precise: r.precise, dynptrId: r.dynptrId, dynptrType: r.dynptrType, dynptrFirst: r.dynptrFirst, iterType: r.iterType, iterState: r.iterState,
+    iterDepth: r.iterDepth };
+}
+
+/** A frame's stack bytes before any write: shared by every new frame (copied on its first write, see writableSlots). */
+const INVALID_SLOTS: StackBytes = new Uint8Array(MAX_BPF_STACK);
+
+export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
+  const regs: Reg[] = new Array(11);
+  for (let i = 0; i < 11; i++) regs[i] = newReg(unknown);
+  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), depth: 0, callsite, subprog,
+    cbRet: undefined, callbackDepth: 0 };
 }
 
 /**
- * A register's copy as a literal of the core fields (one object shape, no property enumeration):
- * registers proper never carry the optional slot fields; a Reg that has them (a stack slot's
- * iterator or dynptr) is copied whole.
+ * Stack byte arrays are carved from shared 16 KiB buffers: a view on an existing buffer costs a
+ * third of a new 512-byte array (each of those is a buffer of its own, allocated outside the heap).
  */
-function cloneCoreReg(r: Reg): Reg {
-  if (r.iterType !== undefined || r.dynptrType !== undefined) return { ...r };
-  return { type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno, precise: r.precise, dynptrId: r.dynptrId };
-}
-// Every field of Reg, checked by the compiler: a field added to Reg must be added here and copied by cloneCoreReg.
-void ({ type: 1, off: 1, v: 1, id: 1, refObjId: 1, range: 1, map: 1, memSize: 1, frameno: 1, precise: 1, dynptrId: 1, iterType: 1, iterState: 1, iterDepth: 1, dynptrType: 1, dynptrFirst: 1 } satisfies Record<keyof Reg, 1>);
+const SLOTS_POOL_BYTES = 32 * MAX_BPF_STACK;
+let slotsPool = new ArrayBuffer(SLOTS_POOL_BYTES);
+let slotsPoolUsed = 0;
 
-export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
-  const regs: Reg[] = [];
-  for (let i = 0; i < 11; i++) regs.push(newReg(unknown));
-  return { regs, slots: new Uint8Array(MAX_BPF_STACK), ownSlots: true, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), depth: 0, callsite, subprog };
+function copySlots(from: StackBytes): Uint8Array {
+  if (slotsPoolUsed === SLOTS_POOL_BYTES) {
+    slotsPool = new ArrayBuffer(SLOTS_POOL_BYTES);
+    slotsPoolUsed = 0;
+  }
+  const to = new Uint8Array(slotsPool, slotsPoolUsed, MAX_BPF_STACK);
+  slotsPoolUsed += MAX_BPF_STACK;
+  to.set(from as Uint8Array);
+  return to;
 }
 
 /** The frame's stack byte kinds for writing: its own copy, made on the first write after the frame was copied. */
 export function writableSlots(f: Frame): Uint8Array {
   if (!f.ownSlots) {
-    f.slots = f.slots.slice();
+    f.slots = copySlots(f.slots);
     f.ownSlots = true;
   }
   return f.slots as Uint8Array;
@@ -200,19 +222,22 @@ export function writableSlots(f: Frame): Uint8Array {
 
 function cloneFrame(f: Frame): Frame {
   const regs: Reg[] = new Array(f.regs.length);
-  for (let i = 0; i < regs.length; i++) regs[i] = cloneCoreReg(f.regs[i]!);
+  for (let i = 0; i < regs.length; i++) regs[i] = cloneReg(f.regs[i]!);
   // Occupied spill slots only: most of the 64 are empty.
   const spills = f.spills.slice();
   for (let i = 0; i < spills.length; i++) {
     const r = spills[i];
-    if (r) spills[i] = cloneCoreReg(r);
+    if (r) spills[i] = cloneReg(r);
   }
   // The stack bytes are shared until either side writes (512 bytes each copy otherwise, most never written again).
   f.ownSlots = false;
-  const c: Frame = { regs, slots: f.slots, ownSlots: false, spills, depth: f.depth, callsite: f.callsite, subprog: f.subprog };
-  if (f.cbRet) c.cbRet = f.cbRet;
-  if (f.callbackDepth) c.callbackDepth = f.callbackDepth;
-  return c;
+  return { regs, slots: f.slots, ownSlots: false, spills, depth: f.depth, callsite: f.callsite, subprog: f.subprog, cbRet: f.cbRet, callbackDepth: f.callbackDepth };
+}
+
+/** A state of one frame at `pc`, with no history (a path's start). */
+export function newState(frame: Frame, written: Uint8Array, pc: number, prevPc: number, pathStates: boolean): VState {
+  return { frames: [frame], refs: [], pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined, written: [written],
+    writtenShared: false, jmpHistory: 0, mayGotoDepth: 0, rcuLocks: 0, preemptLocks: 0 };
 }
 
 /** A deep copy; `history` false starts the copy's path history empty (a checkpoint's snapshot). */
@@ -221,12 +246,10 @@ export function cloneState(s: VState, history = true): VState {
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!);
   // The per-frame written marks are shared too, until either side marks a new slot.
   s.writtenShared = true;
-  const c: VState = { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc, hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], written: s.written.slice(), writtenShared: true, jmpHistory: s.jmpHistory ?? 0 };
-  if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
-  if (s.histS) c.histS = history ? s.histS.slice() : [];
-  if (s.rcuLocks) c.rcuLocks = s.rcuLocks;
-  if (s.preemptLocks) c.preemptLocks = s.preemptLocks;
-  return c;
+  const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
+  return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
+    hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS, written: s.written.slice(), writtenShared: true,
+    jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
 }
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;
