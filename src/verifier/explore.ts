@@ -277,7 +277,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       if (o === op.BPF_CALL) {
         checkCallWhileLocked(env, ins);
         if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
-        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { checkKfuncCall(env, ins.imm, ins.off); st.pc = pc + 1; return false; }
+        if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { if (checkKfuncCall(env, ins.imm, ins.off)) return true; st.pc = pc + 1; return false; }
         checkHelperCall(env, ins);
         st.pc = pc + 1;
         return false;

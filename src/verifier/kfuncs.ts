@@ -23,6 +23,7 @@ import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, t
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
 import { ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
+import { processThrow } from './exceptions.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -170,8 +171,8 @@ const isStruct = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct
 const trusted = (r: Reg): boolean => base(r.type) === T.PTR_TO_BTF_ID && (r.refObjId !== 0 || (r.type & PTR_TRUSTED) !== 0);
 const rcu = (type: number): boolean => base(type) === T.PTR_TO_BTF_ID && (type & MEM_RCU) !== 0;
 
-/** check_kfunc_call. */
-export function checkKfuncCall(env: Env, btfId: number, off: number): void {
+/** check_kfunc_call. Returns true when the call ends the path (bpf_throw: an exception exit). */
+export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (off !== 0) env.reject('unsupported', 'kfuncs of kernel modules (insn->off != 0) are not modelled by bpflab');
   const btf = env.kernelBtf();
   const kf = kfuncProto(btf, btfId);
@@ -279,6 +280,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
   }
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
+  if (kf.name === 'bpf_throw') { processThrow(env); return true; }
 
   // bpf_rdonly_cast's type id (a constant, `btf_id__k`), read before the call clobbers r1-r5
   const castId = kf.name === 'bpf_rdonly_cast' ? env.dom.constValue(env.reg(2).v) : undefined;
@@ -318,6 +320,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): void {
     }
   }
   if (iterNext) processIterNextCall(env, iterNext);
+  return false;
 }
 
 /**

@@ -47,7 +47,8 @@ const MAX_DEPTH = 32;
 
 const parsed = new WeakMap<Uint8Array, Btf | null>();
 
-function programBtf(program: Program): Btf | null {
+/** The program's own BTF (program.btf.raw), parsed once per raw buffer; null without one or when it does not parse. */
+export function programBtf(program: Program): Btf | null {
   const raw = program.btf?.raw;
   if (!raw) return null;
   let b = parsed.get(raw);
