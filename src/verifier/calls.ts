@@ -40,6 +40,7 @@ const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
 const BPF_FUNC_spin_lock = 93;
 const BPF_FUNC_timer_set_callback = 170;
 const BPF_FUNC_loop = 181;
+const BPF_FUNC_get_local_storage = 81;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -292,6 +293,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (meta.releaseDynptr) unmarkDynptr(env, meta.releaseRegno);
   else if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
   dynptrHelperChecks(env, id);
+  // get_local_storage cannot return an error, so it takes no flags.
+  if (id === BPF_FUNC_get_local_storage && !env.isNull(env.reg(2))) env.reject('helper_arg', "get_local_storage() doesn't support non-zero flags");
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
   if (id === BPF_FUNC_loop) {
     updateLoopInlineState(env, meta.subprog);

@@ -24,6 +24,7 @@ import { iterArgType, processIterArg, processIterNextCall, type IterRef } from '
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
 import { ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
 import { processThrow } from './exceptions.js';
+import { kfuncAllowedFor } from './kfunc-sets.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -177,6 +178,8 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   const btf = env.kernelBtf();
   const kf = kfuncProto(btf, btfId);
   if (!kf) env.reject('helper_unknown', `kernel btf_id ${btfId} is not a function`);
+  // fetch_kfunc_meta: the kfunc must be registered for this program's hook.
+  if (!kfuncAllowedFor(kf.name, env.prog.type, env.prog.expectedAttachType)) env.reject('helper_prog_type', `calling kernel function ${kf.name} is not allowed`);
   const flags = KFUNC_FLAGS[kf.name];
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);

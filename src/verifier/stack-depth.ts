@@ -35,7 +35,6 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
   const exc = env.exceptionCb > 0 ? env.exceptionCb : -1;
   const isAsync = (s: number): boolean => env.asyncCallbacks.has(s) || s === exc;
   const isCb = (s: number): boolean => env.callbacks.has(s) || s === exc;
-  const isGlobal = (s: number): boolean => !!env.globals[s];
   const inCallback = (s: number): boolean => {
     for (let t = s; t >= 0; t = caller[t]!) if (isCb(t)) return true;
     return false;
@@ -93,7 +92,8 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
           i = subs[callee]!.start;
           idx = callee;
           if (hasTailCall[idx]) tailCallReachable = true;
-          frame = isGlobal(idx) ? 0 : frame + 1;
+          // Every call is a frame, a global function's too (the running 6.18 kernel counts them).
+          frame++;
           if (frame >= MAX_CALL_FRAMES)
             throw new Reject(callSite[idx]!, 'call_depth', `the call stack of ${frame} frames is too deep !`);
           break;

@@ -1,0 +1,49 @@
+/**
+ * Rules of the kernel's per-program checks, from test/fixtures/btf-typed/prog-rules.c: the call
+ * stack limit counts the frames of global functions too (check_max_stack_depth), get_local_storage
+ * takes no flags, lwt_xmit may call bpf_skb_change_head, BTF tracepoints may use socket storage
+ * (bpf_sk_storage_tracing_allowed), a kprobe's global function may name its context struct
+ * bpf_user_pt_regs_t (btf_is_prog_ctx_type), and a map value with more than BTF_FIELDS_MAX special
+ * fields has no record (no kptr to exchange). Compared with the running kernel when it is there.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
+import { loadFile } from '../../src/loader/index.js';
+import { verify } from '../../src/verifier/index.js';
+
+const file = new URL('../fixtures/btf-typed/prog-rules.o', import.meta.url);
+const haveBtf = existsSync('/sys/kernel/btf/vmlinux');
+if (!haveBtf) console.log('skip program-type rules: no /sys/kernel/btf/vmlinux');
+const k = kernelAvailable();
+if (!k.ok) console.log(`program-type rules: no kernel comparison (${k.reason})`);
+
+const EXPECT: Record<string, ['accept'] | ['reject', string]> = {
+  global_depth_8: ['accept'],
+  global_depth_9: ['reject', 'the call stack of 8 frames is too deep !'],
+  local_storage_flags: ['reject', "get_local_storage() doesn't support non-zero flags"],
+  local_storage_no_flags: ['accept'],
+  lwt_grow_head: ['accept'],
+  tp_sk_storage: ['accept'],
+  kprobe_user_regs_ctx: ['accept'],
+  kptr_in_12_fields: ['reject', 'R1 has no valid kptr'],
+  kptr_in_11_fields: ['accept'],
+};
+
+describe.skipIf(!haveBtf)('program-type rules', () => {
+  test('verdicts and messages; the kernel agrees', async () => {
+    const programs = await loadFile('prog-rules.o', new Uint8Array(readFileSync(file)));
+    expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(EXPECT).sort());
+    for (const p of programs) {
+      const [verdict, message] = EXPECT[p.name]!;
+      const r = verify(p);
+      expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
+      if (message) expect(r.error!.message).toBe(message);
+      if (!k.ok) continue;
+      const kr = progLoad(p, { logLevel: 1 });
+      if (kr.fd !== null) closeFd(kr.fd);
+      expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
+      if (message) expect(kr.log).toContain(message);
+    }
+  });
+});
