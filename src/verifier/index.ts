@@ -143,7 +143,9 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
   }
   // bpflab has no fd_array: a map index (src 5/6) cannot be resolved, as in a load without one.
   if (ins.src === op.BPF_PSEUDO_MAP_IDX || ins.src === op.BPF_PSEUDO_MAP_IDX_VALUE) fail('fd_idx without fd_array is invalid');
-  const m = ins.imm >= 0 ? program.maps[ins.imm] : undefined;
+  // A raw file descriptor (no relocation) names no map bpflab knows.
+  const raw = program.rawMapFds?.includes(pc) === true;
+  const m = ins.imm >= 0 && !raw ? program.maps[ins.imm] : undefined;
   if (!m) fail(`fd ${ins.imm} is not pointing to valid bpf_map`);
   const incompatible = mapProgIncompatibility(program, m!);
   if (incompatible) throw new Reject(pc, 'map_prog_type', incompatible);

@@ -4,7 +4,8 @@
  * takes no flags, lwt_xmit may call bpf_skb_change_head, BTF tracepoints may use socket storage
  * (bpf_sk_storage_tracing_allowed), a kprobe's global function may name its context struct
  * bpf_user_pt_regs_t (btf_is_prog_ctx_type), and a map value with more than BTF_FIELDS_MAX special
- * fields has no record (no kptr to exchange). Compared with the running kernel when it is there.
+ * fields has no record (no kptr to exchange), and an ld_imm64 map reference no relocation fills
+ * keeps its raw fd (fd 0 is no map). Compared with the running kernel when it is there.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -28,6 +29,7 @@ const EXPECT: Record<string, ['accept'] | ['reject', string]> = {
   kprobe_user_regs_ctx: ['accept'],
   kptr_in_12_fields: ['reject', 'R1 has no valid kptr'],
   kptr_in_11_fields: ['accept'],
+  raw_map_fd: ['reject', 'fd 0 is not pointing to valid bpf_map'],
 };
 
 describe.skipIf(!haveBtf)('program-type rules', () => {
