@@ -7,18 +7,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { loadFile } from '../../src/loader/index.js';
 import type { Program } from '../../src/isa/program.js';
-import { verify } from '../../src/verifier/index.js';
+import { expectVerdict, kernelCompared, type Expected } from './expect-verdicts.js';
 
 const file = new URL('../fixtures/btf-typed/exceptions.o', import.meta.url);
 const haveBtf = existsSync('/sys/kernel/btf/vmlinux');
 if (!haveBtf) console.log('skip exception programs: no /sys/kernel/btf/vmlinux');
-const k = kernelAvailable();
-if (!k.ok) console.log(`exception programs: no kernel comparison (${k.reason})`);
+kernelCompared('exception programs');
 
-const EXPECT: Record<string, ['accept'] | ['reject', string]> = {
+const EXPECT: Record<string, Expected> = {
   throw_ok: ['accept'],
   throw_cookie_in_range: ['accept'],
   throw_cookie_out_of_range: ['reject', 'At program exit the register R1 has smin=2 smax=2 should have been in [0, 1]'],
@@ -40,14 +38,6 @@ const EXPECT: Record<string, ['accept'] | ['reject', string]> = {
 
 const load = async (): Promise<Program[]> => loadFile('exceptions.o', new Uint8Array(readFileSync(file)));
 
-/** The kernel's verdict and log for `p`, or null without a kernel. */
-function kernel(p: Program): { verdict: string; log: string } | null {
-  if (!k.ok) return null;
-  const kr = progLoad(p, { logLevel: 1 });
-  if (kr.fd !== null) closeFd(kr.fd);
-  return kr;
-}
-
 /** `main` with the global function `name` of `donor` appended and named in func_info (as libbpf >= 1.3 appends an exception callback). */
 function withCallback(main: Program, donor: Program, name: string): Program {
   const fi = donor.funcInfo!.find((f) => f.name === name)!;
@@ -65,34 +55,14 @@ describe.skipIf(!haveBtf)('BPF exceptions', () => {
   test('verdicts and messages; the kernel agrees', async () => {
     const programs = await load();
     expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(EXPECT).sort());
-    for (const p of programs) {
-      const [verdict, message] = EXPECT[p.name]!;
-      const r = verify(p);
-      expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
-      if (message) expect(r.error!.message).toBe(message);
-      const kr = kernel(p);
-      if (!kr) continue;
-      expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
-      if (message) expect(kr.log).toContain(message);
-    }
+    for (const p of programs) expectVerdict(p, EXPECT[p.name]!);
   });
 
   test('an appended exception callback: verified as a global function with one scalar argument and the program return range', async () => {
     const by = new Map((await load()).map((p) => [p.name, p]));
     const donor = by.get('handler_donor')!;
-    const cases: [Program, 'accept' | 'reject', string?][] = [
-      [withCallback(by.get('cb_not_in_func_info')!, donor, 'handler'), 'accept'],
-      [withCallback(by.get('cb_two_args')!, donor, 'handler_two_args'), 'reject', 'exception cb only supports single integer argument'],
-      [withCallback(by.get('cb_bad_return')!, donor, 'handler_ret2'), 'reject', 'At program exit the register R0 has smin=2 smax=3 should have been in [0, 1]'],
-    ];
-    for (const [p, verdict, message] of cases) {
-      const r = verify(p);
-      expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
-      if (message) expect(r.error!.message).toBe(message);
-      const kr = kernel(p);
-      if (!kr) continue;
-      expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
-      if (message) expect(kr.log).toContain(message);
-    }
+    expectVerdict(withCallback(by.get('cb_not_in_func_info')!, donor, 'handler'), ['accept']);
+    expectVerdict(withCallback(by.get('cb_two_args')!, donor, 'handler_two_args'), ['reject', 'exception cb only supports single integer argument']);
+    expectVerdict(withCallback(by.get('cb_bad_return')!, donor, 'handler_ret2'), ['reject', 'At program exit the register R0 has smin=2 smax=3 should have been in [0, 1]']);
   });
 });

@@ -9,17 +9,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { loadFile } from '../../src/loader/index.js';
-import { verify } from '../../src/verifier/index.js';
+import { expectVerdict, kernelCompared, type Expected } from './expect-verdicts.js';
 
 const file = new URL('../fixtures/btf-typed/prog-rules.o', import.meta.url);
 const haveBtf = existsSync('/sys/kernel/btf/vmlinux');
 if (!haveBtf) console.log('skip program-type rules: no /sys/kernel/btf/vmlinux');
-const k = kernelAvailable();
-if (!k.ok) console.log(`program-type rules: no kernel comparison (${k.reason})`);
+kernelCompared('program-type rules');
 
-const EXPECT: Record<string, ['accept'] | ['reject', string]> = {
+const EXPECT: Record<string, Expected> = {
   global_depth_8: ['accept'],
   global_depth_9: ['reject', 'the call stack of 8 frames is too deep !'],
   local_storage_flags: ['reject', "get_local_storage() doesn't support non-zero flags"],
@@ -36,16 +34,6 @@ describe.skipIf(!haveBtf)('program-type rules', () => {
   test('verdicts and messages; the kernel agrees', async () => {
     const programs = await loadFile('prog-rules.o', new Uint8Array(readFileSync(file)));
     expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(EXPECT).sort());
-    for (const p of programs) {
-      const [verdict, message] = EXPECT[p.name]!;
-      const r = verify(p);
-      expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
-      if (message) expect(r.error!.message).toBe(message);
-      if (!k.ok) continue;
-      const kr = progLoad(p, { logLevel: 1 });
-      if (kr.fd !== null) closeFd(kr.fd);
-      expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
-      if (message) expect(kr.log).toContain(message);
-    }
+    for (const p of programs) expectVerdict(p, EXPECT[p.name]!);
   });
 });
