@@ -226,4 +226,9 @@ export interface Program {
    * programs of the object are unaffected; the verifier reports this as its error.
    */
   loadError?: { pc: number; message: string };
+  /**
+   * pcs of ld_imm64 map references (src 1/2) that no relocation filled: their imm is a file
+   * descriptor as written in the object (libbpf passes it through), not an index into `maps`.
+   */
+  rawMapFds?: number[];
 }

@@ -94,6 +94,10 @@ export function btfForInsns(btf: ProgramBtf, insns: readonly Insn[]): { btf: Pro
       second.add(++pc);
     }
   }
+  // A function nothing calls (an exception callback the loader appended) may start where the
+  // previous one ended (after an exit or ja).
+  const ends = (pc: number): boolean => pc > 0 && !second.has(pc - 1) && (insns[pc - 1]!.code === 0x95 || insns[pc - 1]!.code === 0x05 || insns[pc - 1]!.code === 0x06);
+  for (const f of btf.funcInfo) if (f.pc < insns.length && !second.has(f.pc) && ends(f.pc)) starts.add(f.pc);
   const want = [...starts].sort((a, b) => a - b);
   const have = btf.funcInfo.map((f) => f.pc);
   if (want.length !== have.length || want.some((pc, i) => pc !== have[i]))

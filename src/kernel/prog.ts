@@ -76,12 +76,13 @@ export interface ProgLoadResult {
 }
 
 /** Instructions with ld_imm64 map references (src 1/2, imm = index into program.maps) patched to fds. */
-export function patchMapFds(insns: readonly Insn[], fds: readonly number[]): Insn[] {
+export function patchMapFds(insns: readonly Insn[], fds: readonly number[], rawFds: readonly number[] = []): Insn[] {
   const out = insns.map((i) => ({ ...i }));
   for (let pc = 0; pc < out.length; pc++) {
     const ins = out[pc]!;
     if (ins.code !== 0x18) continue;
-    if (ins.src === 1 || ins.src === 2) {
+    // A raw fd (no relocation) goes to the kernel as written.
+    if ((ins.src === 1 || ins.src === 2) && !rawFds.includes(pc)) {
       const fd = fds[ins.imm];
       if (fd === undefined)
         throw new InputError('map_ref', `insn ${pc}: map index ${ins.imm} out of range (program has ${fds.length} maps)`);
@@ -224,7 +225,7 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
     const maps = opts.maps ?? own ?? [];
     if (maps.length < program.maps.length)
       throw new InputError('map_ref', `progLoad: ${maps.length} kernel maps given for ${program.maps.length} program maps`);
-    const insns = patchMapFds(program.insns, maps.map((m) => m.fd));
+    const insns = patchMapFds(program.insns, maps.map((m) => m.fd), program.rawMapFds);
     const code = encodeInsns(insns);
     const insnAddr = scratchCopy('insns', code);
     const lic = new TextEncoder().encode(`${program.license || 'GPL'}\0`);

@@ -564,6 +564,18 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
       if (!prog.loadError || pc < prog.loadError.pc) prog.loadError = { pc, message };
     }
   }
+  // Map references no relocation filled keep the fd written in the object (libbpf leaves them).
+  const rawMapFds: number[] = [];
+  for (const f of order) {
+    const base = placed.get(f)!;
+    const cs = code.get(f.sec.index)!;
+    for (let i = 0; i < f.count; i++) {
+      const ins = insns[base + i]!;
+      if (ins.code === BPF_LD_IMM64 && (ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_VALUE) && !cs.applied.has(f.start + i)) rawMapFds.push(base + i);
+      if (ins.code === BPF_LD_IMM64) i++;
+    }
+  }
+  if (rawMapFds.length) prog.rawMapFds = rawMapFds;
   if (st.attachTo !== undefined) prog.attachTo = st.attachTo;
   if (st.expectedAttachType !== undefined) prog.expectedAttachType = st.expectedAttachType;
   if (version !== undefined) prog.kernelVersion = version;

@@ -298,9 +298,23 @@ const D_PATH_ALLOWED = new Set(['security_file_permission', 'security_inode_geta
 
 /** A helper's `.allowed` callback (bpf_d_path_allowed): why this program may not call it, if it may not. */
 export function helperNotAllowed(env: Env, id: number): string | undefined {
+  if ((id === 107 || id === 108) && env.prog.type === 'tracing') return skStorageTracingAllowed(env) ? undefined : 'helper call is not allowed in probe';
   if (id !== 147) return undefined;
   const t = env.tracingTarget();
   if (t?.iter) return undefined;
   if (env.prog.type === 'lsm') env.reject('unsupported', 'bpflab does not know which LSM hooks are sleepable (bpf_d_path from LSM programs)');
   return t && D_PATH_ALLOWED.has(t.name) ? undefined : 'helper call is not allowed in probe';
+}
+
+const BPF_TRACE_RAW_TP = 23, BPF_TRACE_FENTRY = 24, BPF_TRACE_FEXIT = 25, BPF_TRACE_ITER = 28;
+
+/**
+ * bpf_sk_storage_tracing_allowed: iterators and BTF tracepoints may use socket storage; fentry and
+ * fexit programs only when they do not trace a bpf_sk_storage function themselves.
+ */
+function skStorageTracingAllowed(env: Env): boolean {
+  const eat = env.prog.expectedAttachType;
+  if (eat === BPF_TRACE_ITER || eat === BPF_TRACE_RAW_TP) return true;
+  if (eat !== BPF_TRACE_FENTRY && eat !== BPF_TRACE_FEXIT) return false;
+  return !(env.prog.attachTo ?? '').startsWith('bpf_sk_storage');
 }

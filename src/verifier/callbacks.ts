@@ -65,6 +65,7 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
  */
 export function pushCallbackVisit(env: Env, sub: number, setArgs: (regs: Reg[], callerRegs: Reg[]) => void): void {
   if (sub < 0) env.reject('helper_arg', 'callback function not found');
+  env.callbacks.add(sub);
   const caller = env.cur;
   if (caller.frames.length >= MAX_CALL_FRAMES) env.reject('call_depth', `the call stack of ${caller.frames.length + 1} frames is too deep`);
   const st = cloneState(caller);
@@ -114,6 +115,7 @@ export function updateLoopInlineState(env: Env, sub: number): void {
 export function pushAsyncCallback(env: Env, sub: number, map: number): void {
   if (sub < 0) env.reject('helper_arg', 'callback function not found');
   env.asyncCallbacks.add(sub);
+  env.callbacks.add(sub);
   const f = newFrame(env.UNKNOWN, -1, sub);
   const regs = f.regs;
   for (const r of regs) env.markNotInit(r);

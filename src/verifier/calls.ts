@@ -40,6 +40,7 @@ const PTR_CAST = new Set([95, 96, 136, 137, 138, 139, 140]);
 const BPF_FUNC_spin_lock = 93;
 const BPF_FUNC_timer_set_callback = 170;
 const BPF_FUNC_loop = 181;
+const BPF_FUNC_get_local_storage = 81;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -300,6 +301,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (meta.releaseDynptr) unmarkDynptr(env, meta.releaseRegno);
   else if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
   dynptrHelperChecks(env, id);
+  // get_local_storage cannot return an error, so it takes no flags.
+  if (id === BPF_FUNC_get_local_storage && !env.isNull(env.reg(2))) env.reject('helper_arg', "get_local_storage() doesn't support non-zero flags");
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
   if (id === BPF_FUNC_loop) {
     updateLoopInlineState(env, meta.subprog);
@@ -505,34 +508,44 @@ export function checkExit(env: Env): boolean {
     return false;
   }
   env.rejectLeaks('BPF_EXIT instruction in main prog');
-  const r0 = env.readReg(0);
+  checkReturnCode(env, 0);
+  return true;
+}
+
+/**
+ * check_return_code for register `regno` (R0 at an exit; R1, the cookie, at bpf_throw without an
+ * exception callback). The outermost frame decides the rule: an async callback returns 0, a
+ * global subprogram any scalar, the main program and the exception callback the program's range.
+ */
+export function checkReturnCode(env: Env, regno: number): void {
+  const reg = env.readReg(regno);
+  const outer = env.cur.frames[0]!;
+  const name = `R${regno}`;
   // An async callback (bpf_timer_set_callback) ends like a program, with its own return range.
-  const asyncRet = env.frame.cbRet;
-  if (env.frame.subprog > 0 && !asyncRet) {
-    // A global subprogram verified on its own: any scalar may go back (check_return_code).
-    if (r0.type !== T.SCALAR) env.reject('pointer_leak', `At subprogram exit the register R0 is not a scalar value (${typeName(r0.type)})`);
-    return true;
+  const asyncRet = outer.cbRet;
+  if (outer.subprog > 0 && !asyncRet && outer.subprog !== env.exceptionCb) {
+    // A global subprogram verified on its own: any scalar may go back.
+    if (reg.type !== T.SCALAR) env.reject('pointer_leak', `At subprogram exit the register ${name} is not a scalar value (${typeName(reg.type)})`);
+    return;
   }
-  if (!asyncRet && r0.type !== T.SCALAR) env.exitR0Pointer = true;
+  if (!asyncRet && reg.type !== T.SCALAR) env.exitR0Pointer = true;
   const target = asyncRet ? undefined : env.tracingTarget();
   const btfSpec = target ? btfProgRetRange(env.kernelBtf(), env.prog.type, target) : undefined;
   const spec = asyncRet ? { min: Number(asyncRet[0]), max: Number(asyncRet[1]) } : target ? btfSpec : returnRange(env.prog.type, env.prog.expectedAttachType);
   const where = asyncRet ? 'At async callback return' : 'At program exit';
-  if (spec) {
-    if (r0.type !== T.SCALAR) env.reject('return_range', `${where} the register R0 is not a known value (${typeName(r0.type)})`);
-    markPrecise(env, 1);
-    const d = env.dom;
-    // LSM hooks compare the low 32 bits (return_32bit).
-    const bits32 = btfSpec?.bits32 === true;
-    const smin = bits32 ? d.s32min(r0.v) : d.smin(r0.v);
-    const smax = bits32 ? d.s32max(r0.v) : d.smax(r0.v);
-    if (smin < BigInt(spec.min) || smax > BigInt(spec.max)) {
-      let has = '';
-      if (smin > -(1n << 63n)) has += ` smin=${smin}`;
-      if (smax < (1n << 63n) - 1n) has += ` smax=${smax}`;
-      if (!has) has = ' unknown scalar value';
-      env.reject('return_range', `${where} the register R0 has${has} should have been in [${spec.min}, ${spec.max}]`);
-    }
+  if (!spec) return;
+  if (reg.type !== T.SCALAR) env.reject('return_range', `${where} the register ${name} is not a known value (${typeName(reg.type)})`);
+  markPrecise(env, 1 << regno);
+  const d = env.dom;
+  // LSM hooks compare the low 32 bits (return_32bit).
+  const bits32 = btfSpec?.bits32 === true;
+  const smin = bits32 ? d.s32min(reg.v) : d.smin(reg.v);
+  const smax = bits32 ? d.s32max(reg.v) : d.smax(reg.v);
+  if (smin < BigInt(spec.min) || smax > BigInt(spec.max)) {
+    let has = '';
+    if (smin > -(1n << 63n)) has += ` smin=${smin}`;
+    if (smax < (1n << 63n) - 1n) has += ` smax=${smax}`;
+    if (!has) has = ' unknown scalar value';
+    env.reject('return_range', `${where} the register ${name} has${has} should have been in [${spec.min}, ${spec.max}]`);
   }
-  return true;
 }

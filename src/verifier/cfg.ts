@@ -71,13 +71,19 @@ export interface Cfg {
 export interface CfgOptions {
   /** Reject back-edges (the kernel does for unprivileged loaders). Default false. */
   rejectLoops?: boolean;
+  /**
+   * First insn of the exception callback (from the main function's BTF decl tag): a subprogram
+   * even when nothing calls it (add_subprog), and a root of check_cfg's walk.
+   */
+  exceptionCb?: number;
 }
 
 const isJmp = (c: number): boolean => op.cls(c) === op.BPF_JMP || op.cls(c) === op.BPF_JMP32;
 
 /** Pseudo-call and callback targets: the subprogram starts. */
-function findSubprogs(insns: readonly Insn[], second: Uint8Array): Subprog[] {
+function findSubprogs(insns: readonly Insn[], second: Uint8Array, extra: number | undefined): Subprog[] {
   const starts = new Map<number, boolean>([[0, false]]);
+  if (extra) starts.set(extra, false);
   const n = insns.length;
   for (let pc = 0; pc < n; pc++) {
     if (second[pc]) continue;
@@ -138,7 +144,7 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   const n = insns.length;
   const second = new Uint8Array(n);
   for (let pc = 0; pc < n; pc++) if (insns[pc]!.code === op.BPF_LD_IMM64) { if (pc + 1 < n) second[pc + 1] = 1; pc++; }
-  const subprogs = findSubprogs(insns, second);
+  const subprogs = findSubprogs(insns, second, opts.exceptionCb);
 
   // check_subprogs: jumps stay inside their subprogram; each ends in exit or ja.
   for (const sp of subprogs) {
@@ -197,6 +203,7 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   const stack = new Int32Array(n);
   const nextEdge = new Uint8Array(n);
   const roots = [0, ...subprogs.filter((s) => s.callback).map((s) => s.start)];
+  if (opts.exceptionCb) roots.push(opts.exceptionCb);
   for (const root of roots) {
     if (color[root]) continue;
     color[root] = 1;

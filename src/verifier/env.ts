@@ -84,6 +84,10 @@ export class Env {
   usesAddress = false;
   /** Subprograms registered as asynchronous callbacks on some verified path (subprog_info[].is_async_cb). */
   readonly asyncCallbacks = new Set<number>();
+  /** Subprograms entered as callbacks (sync or async) on some verified path (subprog_info[].is_cb). */
+  readonly callbacks = new Set<number>();
+  /** The exception callback's subprogram (env->exception_callback_subprog; 0: none). */
+  exceptionCb = 0;
   /** Per bpf_loop call site: whether optimize_bpf_loop can inline it, and its callback (bpf_loop_inline_state). */
   readonly loopInline = new Map<number, { fit: boolean; sub: number }>();
   /** The bpf_fastcall patterns of the program (mark_fastcall_patterns), or null when not computed. */

@@ -22,6 +22,7 @@ import { mapProgIncompatibility } from './map-record.js';
 import { pseudoBtfId } from './btf-access.js';
 import { subprogsMightSleep } from './might-sleep.js';
 import { usableFuncInfo } from './global-funcs.js';
+import { checkExceptionCbArgs, findExceptionCallback } from './exceptions.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { collectStates, type StateCollectionOptions, type StateSnapshot } from './snapshot.js';
 
@@ -65,15 +66,17 @@ export interface VerifyResult {
 
 /**
  * Structural checks of every instruction slot, with the kernel's messages, in the order of the
- * kernel's up-front pass (resolve_pseudo_ldimm64: ld_imm64 pairs and their map references, then
- * unknown opcodes).
+ * kernel's up-front pass (add_subprog_and_kfunc: kfunc ids, the exception callback; then
+ * resolve_pseudo_ldimm64: ld_imm64 pairs and their map references, then unknown opcodes).
+ * Returns the exception callback's first insn (0: none).
  */
-function checkEncoding(program: Program): void {
+function checkEncoding(program: Program): number {
   const insns = program.insns;
   if (insns.length === 0) throw new Reject(0, 'invalid_insn', 'program has no instructions');
   // bpf_prog_load refuses insn_cnt > BPF_COMPLEXITY_LIMIT_INSNS with E2BIG before the verifier runs (no log).
   if (insns.length > INSN_LIMIT) throw new Reject(0, 'too_large', `E2BIG: program of ${insns.length} insns is longer than ${INSN_LIMIT}`);
   checkKfuncIds(program);
+  const exceptionCb = findExceptionCallback(program);
   for (let pc = 0; pc < insns.length; pc++) {
     const ins = insns[pc]!;
     if (ins.code === op.BPF_LD_IMM64) {
@@ -90,6 +93,7 @@ function checkEncoding(program: Program): void {
     if (bad.kind === 'unknown_opcode' && !atomicOp) throw new Reject(pc, 'invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);
     if (op.cls(ins.code) === op.BPF_LDX && bad.kind === 'reserved_field') throw new Reject(pc, 'invalid_insn', bad.reason);
   }
+  return exceptionCb;
 }
 
 /**
@@ -139,7 +143,9 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
   }
   // bpflab has no fd_array: a map index (src 5/6) cannot be resolved, as in a load without one.
   if (ins.src === op.BPF_PSEUDO_MAP_IDX || ins.src === op.BPF_PSEUDO_MAP_IDX_VALUE) fail('fd_idx without fd_array is invalid');
-  const m = ins.imm >= 0 ? program.maps[ins.imm] : undefined;
+  // A raw file descriptor (no relocation) names no map bpflab knows.
+  const raw = program.rawMapFds?.includes(pc) === true;
+  const m = ins.imm >= 0 && !raw ? program.maps[ins.imm] : undefined;
   if (!m) fail(`fd ${ins.imm} is not pointing to valid bpf_map`);
   const incompatible = mapProgIncompatibility(program, m!);
   if (incompatible) throw new Reject(pc, 'map_prog_type', incompatible);
@@ -201,12 +207,17 @@ function checkScalarReturn(program: Program, cfg: Cfg): void {
  */
 function verifyGlobalSubprogs(env: Env): void {
   const done = new Uint8Array(env.globals.length);
+  // The exception callback is presumed to be always called.
+  if (env.exceptionCb) env.globalCalled[env.exceptionCb] = 1;
   for (let again = true; again;) {
     again = false;
     for (let i = 1; i < env.globals.length; i++) {
       const g = env.globals[i];
       if (!g || !env.globalCalled[i] || done[i]) continue;
       env.log?.line(`Validating ${g.name}() func#${i}...`);
+      // btf_prepare_func_args: a signature the kernel cannot use fails the function itself.
+      if (!g.params) throw new Reject(env.cfg.subprogs[i]!.start, 'subprog', g.paramError ?? `arg types of ${g.name}() cannot be determined`);
+      if (i === env.exceptionCb) checkExceptionCbArgs(env, i);
       explore(env, i);
       env.log?.line(`Func#${i} ('${g.name}') is safe for any args that match its prototype`);
       done[i] = 1;
@@ -248,13 +259,14 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   let afterPaths = false;
   try {
     if (program.loadError) throw new Reject(program.loadError.pc, 'load_error', program.loadError.message);
-    checkEncoding(program);
-    cfg = buildCfg(program.insns, options.rejectLoops ? { rejectLoops: true } : {});
+    const exceptionCb = checkEncoding(program);
+    cfg = buildCfg(program.insns, { ...(options.rejectLoops ? { rejectLoops: true } : {}), ...(exceptionCb ? { exceptionCb } : {}) });
     if (!program.btf) checkAbnormalReturn(program, cfg);
     else checkScalarReturn(program, cfg);
     const summarize = callSummarizer(program);
     const live = liveRegisters(program.insns, cfg, (ins) => summarize(ins)?.numParams);
     env = new Env(program, cfg, live, options);
+    if (exceptionCb) env.exceptionCb = cfg.subprogs.findIndex((s) => s.start === exceptionCb);
     env.fastcall = markFastcallPatterns(program.insns, cfg.subprogs, summarize);
     let mightSleep: Uint8Array | undefined;
     const e = env;

@@ -24,6 +24,8 @@ import { iterArgType, processIterArg, processIterNextCall, type IterRef } from '
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
 import { ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
 import { checkGraphArg, graphArgKind, graphCallbacks, graphInsert, graphResult, hasGraphResult, type GraphCall } from './graph.js';
+import { processThrow } from './exceptions.js';
+import { kfuncAllowedFor } from './kfunc-sets.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -189,12 +191,14 @@ const isStruct = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct
 const trusted = (r: Reg): boolean => base(r.type) === T.PTR_TO_BTF_ID && (r.refObjId !== 0 || (r.type & PTR_TRUSTED) !== 0);
 const rcu = (type: number): boolean => base(type) === T.PTR_TO_BTF_ID && (type & MEM_RCU) !== 0;
 
-/** check_kfunc_call. Returns true when the call ends the path (bpf_throw). */
+/** check_kfunc_call. Returns true when the call ends the path (bpf_throw: an exception exit). */
 export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (off !== 0) env.reject('unsupported', 'kfuncs of kernel modules (insn->off != 0) are not modelled by bpflab');
   const btf = env.kernelBtf();
   const kf = kfuncProto(btf, btfId);
   if (!kf) env.reject('helper_unknown', `kernel btf_id ${btfId} is not a function`);
+  // fetch_kfunc_meta: the kfunc must be registered for this program's hook.
+  if (!kfuncAllowedFor(kf.name, env.prog.type, env.prog.expectedAttachType)) env.reject('helper_prog_type', `calling kernel function ${kf.name} is not allowed`);
   const flags = KFUNC_FLAGS[kf.name];
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
@@ -307,6 +311,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
   graphInsert(env, kf.name, (id) => releaseReference(env, id));
+  if (kf.name === 'bpf_throw') { processThrow(env); return true; }
 
   // bpf_rdonly_cast's type id (a constant, `btf_id__k`), read before the call clobbers r1-r5
   const castId = kf.name === 'bpf_rdonly_cast' ? env.dom.constValue(env.reg(2).v) : undefined;
@@ -355,11 +360,6 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
   }
   if (iterNext) processIterNextCall(env, iterNext);
-  // bpf_throw unwinds every frame (process_bpf_exit with exception_exit): no reference, lock or section may be left.
-  if (kf.name === 'bpf_throw') {
-    env.rejectLeaks('bpf_throw');
-    return true;
-  }
   return false;
 }
 

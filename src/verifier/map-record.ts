@@ -53,12 +53,14 @@ const NAMED_FIELDS: Readonly<Record<string, readonly [FieldType, number, number]
 /** Kinds the kernel refuses only once per struct (btf_get_field_type's seen_mask). */
 const ONCE: ReadonlySet<FieldType> = new Set(['spin_lock', 'res_spin_lock', 'timer', 'wq', 'task_work']);
 const KPTR_TAGS: Readonly<Record<string, FieldType>> = { kptr_untrusted: 'kptr_untrusted', kptr: 'kptr', percpu_kptr: 'percpu_kptr', uptr: 'uptr' };
+/** BTF_FIELDS_MAX: the special fields one map value may hold. */
+const BTF_FIELDS_MAX = 11;
 /** MAX_RESOLVE_DEPTH. */
 const MAX_DEPTH = 32;
 
 const parsed = new WeakMap<Uint8Array, Btf | null>();
 
-/** The program's own BTF, parsed once (null when it has none or it does not parse). */
+/** The program's own BTF (program.btf.raw), parsed once per raw buffer; null without one or when it does not parse. */
 export function programBtf(program: Program): Btf | null {
   const raw = program.btf?.raw;
   if (!raw) return null;
@@ -172,7 +174,8 @@ function findFields(btf: Btf, t: BtfType, level: number): RecordField[] | null {
       if (!one(vr.type, v.offset, v.size, declTags(btf, v.type, -1))) return null;
     }
   }
-  return out;
+  // btf_parse_fields has room for BTF_FIELDS_MAX fields: more is -E2BIG (the map has no record).
+  return out.length > BTF_FIELDS_MAX ? null : out;
 }
 
 /** btf_repeat_fields: only these may repeat (arrays of them). */

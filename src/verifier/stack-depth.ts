@@ -13,6 +13,7 @@ import { isTailCall } from './cfg.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from './state.js';
+import { isThrowCall } from './exceptions.js';
 
 /** Caller's stack allowed below a subprogram that tail-calls (32 tail calls × 256 bytes = 8 KB). */
 const TAIL_CALL_STACK_LIMIT = 256;
@@ -30,8 +31,14 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
   const subprogAt = new Map<number, number>();
   subs.forEach((sp, i) => subprogAt.set(sp.start, i));
   const hasTailCall = subs.map((sp) => insns.slice(sp.start, sp.end).some(isTailCall));
-  const isAsync = (s: number): boolean => env.asyncCallbacks.has(s);
-  const isGlobal = (s: number): boolean => !!env.globals[s];
+  // The exception callback counts as an async callback and as a callback (mark_subprog_exc_cb).
+  const exc = env.exceptionCb > 0 ? env.exceptionCb : -1;
+  const isAsync = (s: number): boolean => env.asyncCallbacks.has(s) || s === exc;
+  const isCb = (s: number): boolean => env.callbacks.has(s) || s === exc;
+  const inCallback = (s: number): boolean => {
+    for (let t = s; t >= 0; t = caller[t]!) if (isCb(t)) return true;
+    return false;
+  };
   // bpf_subprog_call_depth_info, shared by the walks as in the kernel.
   const caller = new Int32Array(subs.length).fill(-1);
   const frameAt = new Int32Array(subs.length);
@@ -43,6 +50,7 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
     let frame = 0;
     let idx = root;
     let i = subs[root]!.start;
+    let tailCallReachable = false;
     caller[root] = -1;
     for (;;) {
       // process_func: a new frame
@@ -60,6 +68,11 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
         let callee = -1;
         for (; i < subs[idx]!.end; i++) {
           const ins = insns[i]!;
+          if (ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_KFUNC_CALL && ins.off === 0) {
+            if (isThrowCall(env, i) && inCallback(idx))
+              throw new Reject(i, 'subprog', `bpf_throw kfunc (insn ${i}) cannot be called from callback subprog ${idx}`);
+            continue;
+          }
           const pseudoCall = ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_CALL;
           const pseudoFunc = ins.code === op.BPF_LD_IMM64 && ins.src === op.BPF_PSEUDO_FUNC;
           if (!pseudoCall && !pseudoFunc) continue;
@@ -67,6 +80,7 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
           if (s === undefined) continue;
           // An asynchronous callback runs on a stack of its own unless called directly.
           if (isAsync(s) && !pseudoCall) continue;
+          if (s === exc) throw new Reject(i, 'subprog', `insn ${i} cannot call exception cb directly`);
           frameAt[idx] = frame;
           retInsn[idx] = i + 1;
           caller[s] = idx;
@@ -77,11 +91,16 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
         if (callee >= 0) {
           i = subs[callee]!.start;
           idx = callee;
-          frame = isGlobal(idx) ? 0 : frame + 1;
+          if (hasTailCall[idx]) tailCallReachable = true;
+          // Every call is a frame, a global function's too (the running 6.18 kernel counts them).
+          frame++;
           if (frame >= MAX_CALL_FRAMES)
             throw new Reject(callSite[idx]!, 'call_depth', `the call stack of ${frame} frames is too deep !`);
           break;
         }
+        // A tail call reachable from here may not run inside the exception callback.
+        if (tailCallReachable)
+          for (let t = idx; t >= 0; t = caller[t]!) if (t === exc) throw new Reject(subs[idx]!.start, 'subprog', 'cannot tail call within exception cb');
         if (frame === 0 && caller[idx]! < 0) return;
         depth -= roundUp(depths[idx] ?? 0);
         idx = caller[idx]!;

@@ -89,7 +89,9 @@ function isProgCtx(btf: Btf, pointee: number, type: ProgType): boolean {
   }
   const s = btf.skipMods(pointee);
   if (!s || (s.kind !== 'struct' && s.kind !== 'union')) return false;
-  return s.name === want || PROJECTION[want] === s.name;
+  // The kernel compares the struct's name with its canonical context type's name, which for
+  // kprobe is the typedef bpf_user_pt_regs_t (then with the struct behind it, pt_regs).
+  return s.name === want || PROJECTION[want] === s.name || (type === 'kprobe' && s.name === 'bpf_user_pt_regs_t');
 }
 
 /**

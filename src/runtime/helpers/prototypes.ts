@@ -151,6 +151,8 @@ export const ARG = {
   btfTaskOrNull: arg('ARG_PTR_TO_BTF_ID_OR_NULL (struct task_struct)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'task_struct', maybeNull: true }),
   btfCgroupOrNull: arg('ARG_PTR_TO_BTF_ID_OR_NULL (struct cgroup)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'cgroup', maybeNull: true }),
   btfInodeOrNull: arg('ARG_PTR_TO_BTF_ID_OR_NULL (struct inode)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'inode', maybeNull: true }),
+  btfSockCommonOrNull: arg('ARG_PTR_TO_BTF_ID_OR_NULL (struct sock_common)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'sock_common', maybeNull: true }),
+  btfSockCommonBtf: arg('ARG_PTR_TO_BTF_ID (struct sock_common)', 'ARG_PTR_TO_BTF_ID', { btfStruct: 'sock_common' }),
   kptrXchgDest: arg('ARG_KPTR_XCHG_DEST', 'ARG_KPTR_XCHG_DEST'),
   kptrXchgSrc: arg('ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE (the kptr field\'s struct)', 'ARG_PTR_TO_BTF_ID', { maybeNull: true, release: true, kptr: true }),
   socketOrNull: arg('ARG_PTR_TO_SOCKET_OR_NULL', 'ARG_PTR_TO_SOCKET', { maybeNull: true }),
@@ -226,12 +228,12 @@ const DEFS: Record<number, Def> = {
   35: { types: uniq(BASE) },
   36: { args: [A.anything, A.memRdonly, A.constSize], gpl: true, types: [], note: 'tracing only, and refused under kernel lockdown (as on this host)' },
   37: { args: [A.mapPtr, A.anything], types: BASE },
-  38: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb']) },
+  38: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb', 'lwt_xmit']) },
   39: { args: [A.ctx, A.anything], changesPkt: true, types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit', 'sk_skb']) },
-  40: { args: [A.ctx, A.anything], types: TC },
-  41: { ret: 'RET_VOID', args: [A.ctx], types: TC },
+  40: { args: [A.ctx, A.anything], types: uniq(TC, ['lwt_xmit']) },
+  41: { ret: 'RET_VOID', args: [A.ctx], types: uniq(TC, ['lwt_xmit']) },
   42: { types: BASE },
-  43: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb']) },
+  43: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb', 'lwt_xmit']) },
   44: { args: [A.ctx, A.anything], changesPkt: true, types: ['xdp'] },
   45: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: TRACING },
   46: { args: [A.ctx], types: uniq(SKB, ['cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg']) },
@@ -297,7 +299,7 @@ const DEFS: Record<number, Def> = {
   132: { ret: 'RET_VOID', args: [A.ringbufMem, A.anything], types: BASE },
   133: { ret: 'RET_VOID', args: [A.ringbufMem, A.anything], types: BASE },
   134: { args: [A.mapPtr, A.anything], types: BASE },
-  135: { args: [A.ctx, A.anything], types: TC },
+  135: { args: [A.ctx, A.anything], types: uniq(TC, ['lwt_xmit']) },
   136: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp6_sock, or NULL' },
   137: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp_sock, or NULL' },
   138: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct tcp_timewait_sock, or NULL' },
@@ -426,6 +428,9 @@ export function helperProto(id: number): HelperProto | undefined {
  */
 const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, 'args'>>>> = {
   46: { tracing: { args: [ARG.btfSockCommon] } },
+  // bpf_sk_storage_get/delete_tracing_proto (the socket a BTF pointer; allowed per attach point: see helperNotAllowed)
+  107: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonOrNull, ARG.mapValueOrNull, ARG.anything] } },
+  108: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonBtf] } },
   124: { sk_lookup: { args: [ARG.ctx, ARG.socketOrNull, ARG.anything] } },
 };
 
