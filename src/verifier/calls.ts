@@ -25,7 +25,7 @@ import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, 
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
-import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RINGBUF, T, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -52,7 +52,7 @@ function hasTrampoline(type: string, eat: number | undefined): boolean {
   return type === 'lsm' && eat === BPF_LSM_MAC;
 }
 
-const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF];
+const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
 const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
 
 interface CallMeta {
@@ -116,6 +116,13 @@ function checkType(env: Env, regno: number, r: Reg, allowed: readonly number[]):
   env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=${expected}`);
 }
 
+/** check_reg_type for memory arguments (mem_types): a trusted kernel object only where the helper only reads it. */
+function checkMemType(env: Env, id: number, regno: number, r: Reg, a: ArgSpec): void {
+  checkType(env, regno, r, MEM_TYPES);
+  if (base(r.type) === T.PTR_TO_BTF_ID && !a.rdonly)
+    env.reject('helper_arg', `bpf_${HELPER_NAMES[id] ?? 'unknown'}() may write into memory pointed by R${regno} type=${typeName(r.type)}`);
+}
+
 function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMeta, prevArg: ArgSpec | undefined, pktOk: boolean): void {
   if (a.base === 'ARG_DONTCARE') return;
   const r = env.readReg(regno);
@@ -145,7 +152,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
           break;
         }
       }
-      checkType(env, regno, r, MEM_TYPES);
+      checkMemType(env, id, regno, r, a);
       if (meta.map < 0) env.reject('helper_arg', `invalid map_ptr to access map->${a.base === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
       const m = env.map(meta.map);
       const size = a.base === 'ARG_PTR_TO_MAP_KEY' ? m.keySize : m.valueSize;
@@ -155,11 +162,11 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       return;
     }
     case 'ARG_PTR_TO_MEM':
-      checkType(env, regno, r, MEM_TYPES);
+      checkMemType(env, id, regno, r, a);
       meta.nullMem = false;
       return;
     case 'ARG_PTR_TO_FIXED_SIZE_MEM':
-      checkType(env, regno, r, MEM_TYPES);
+      checkMemType(env, id, regno, r, a);
       checkHelperMem(env, regno, a.fixedSize ?? 8, false, a.write === true, a.uninit === true);
       // MEM_ALIGNED: check_ptr_alignment(reg, 0, arg_size, strict_alignment_once = true).
       if (a.aligned) checkPtrAlignment(env, r, 0, a.fixedSize ?? 8, true);

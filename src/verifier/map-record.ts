@@ -42,6 +42,8 @@ const NAMED_FIELDS: Readonly<Record<string, readonly [FieldType, number, number]
 /** Kinds the kernel refuses only once per struct (btf_get_field_type's seen_mask). */
 const ONCE: ReadonlySet<FieldType> = new Set(['spin_lock', 'res_spin_lock', 'timer', 'wq', 'task_work']);
 const KPTR_TAGS: Readonly<Record<string, FieldType>> = { kptr_untrusted: 'kptr_untrusted', kptr: 'kptr', percpu_kptr: 'percpu_kptr', uptr: 'uptr' };
+/** BTF_FIELDS_MAX: the special fields one map value may hold. */
+const BTF_FIELDS_MAX = 11;
 /** MAX_RESOLVE_DEPTH. */
 const MAX_DEPTH = 32;
 
@@ -140,7 +142,8 @@ export function mapRecord(program: Program, map: MapSpec): BtfRecord | null {
   const t = btf?.skipMods(map.btfValueTypeId!);
   if (btf && t) {
     const fields = findFields(btf, t, 0);
-    if (fields) rec = { fields: fields.sort((a, b) => a.off - b.off) };
+    // More than BTF_FIELDS_MAX fields: btf_parse_fields fails with -E2BIG and the map has no record.
+    if (fields && fields.length <= BTF_FIELDS_MAX) rec = { fields: fields.sort((a, b) => a.off - b.off) };
   }
   records.set(map, rec);
   return rec;

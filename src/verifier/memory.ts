@@ -298,10 +298,10 @@ function checkMapAccessType(env: Env, m: MapSpec, off: number, size: number, t: 
   if (t === 'read' && wronly) env.reject('writeonly_read', `read from map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
 }
 
-/** may_access_direct_pkt_data for writes. */
+/** may_access_direct_pkt_data for writes (a cgroup_sockopt program's packet is its option buffer). */
 export function packetWritable(env: Env): boolean {
   switch (env.prog.type) {
-    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'lwt_seg6local':
+    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'lwt_seg6local': case 'cgroup_sockopt':
       return true;
     default:
       return false;
@@ -521,6 +521,10 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
       return;
     case T.PTR_TO_STACK:
       stackRange(env, regno, r, size, zeroOk, write, uninitOk);
+      return;
+    case T.PTR_TO_BTF_ID:
+      // a trusted kernel object the helper reads (check_reg_type refused writers): check_ptr_to_btf_access
+      checkBtfAccess(env, regno, r, 0, size, false, -1, () => undefined);
       return;
     default:
       if (zeroOk && size === 0 && env.isNull(r)) return;

@@ -54,6 +54,9 @@ const KIND_STR: Record<BtfType['kind'], string> = {
   var: 'VAR', datasec: 'DATASEC', float: 'FLOAT', decl_tag: 'DECL_TAG', type_tag: 'TYPE_TAG', enum64: 'ENUM64',
 };
 
+/** btf_type_str: a type's kind as the kernel's messages print it (UNKNOWN for void). */
+export const btfKindStr = (t: BtfType | undefined): string => (t ? KIND_STR[t.kind] : 'UNKNOWN');
+
 /** `arg:` decl tags by FUNC id, then argument index; built once per Btf. */
 const tagIndex = new WeakMap<Btf, Map<number, Map<number, string[]>>>();
 
