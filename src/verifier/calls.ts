@@ -25,7 +25,7 @@ import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, 
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
-import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -53,6 +53,7 @@ function hasTrampoline(type: string, eat: number | undefined): boolean {
 }
 
 const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
+const PERCPU_BTF_TYPES = [T.PTR_TO_BTF_ID | MEM_PERCPU, T.PTR_TO_BTF_ID | MEM_PERCPU | MEM_RCU, T.PTR_TO_BTF_ID | MEM_PERCPU | PTR_TRUSTED];
 const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
 
 interface CallMeta {
@@ -73,6 +74,8 @@ interface CallMeta {
   releaseDynptr?: boolean;
   /** The kptr field an ARG_KPTR_XCHG_DEST argument points at (meta->kptr_field). */
   kptr?: RecordField;
+  /** The kernel BTF type an ARG_PTR_TO_PERCPU_BTF_ID argument points to (meta->ret_btf_id). */
+  retBtfId?: number;
 }
 
 /**
@@ -228,6 +231,13 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       checkType(env, regno, r, [T.PTR_TO_FUNC]);
       meta.subprog = r.memSize;
       return;
+    case 'ARG_PTR_TO_PERCPU_BTF_ID':
+      // percpu_btf_ptr_types: a per-CPU kernel variable (a __ksym in .data..percpu) or per-CPU object, unmodified
+      checkType(env, regno, r, PERCPU_BTF_TYPES);
+      checkPtrOffReg(env, regno, r);
+      if (!r.memSize) env.reject('helper_arg', `Helper has invalid btf_id in R${regno}`);
+      meta.retBtfId = r.memSize;
+      break;
     case 'ARG_PTR_TO_BTF_ID':
       if (a.kptr) checkKptrSrc(env, regno, r, meta.kptr!);
       else checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id), a.maybeNull === true);
@@ -353,6 +363,10 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       if (id === BPF_FUNC_kptr_xchg) kptrXchgResult(env, meta.kptr!, r0);
       else helperRetBtf(env, id, r0, proto.ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
       break;
+    case 'RET_PTR_TO_MEM_OR_BTF_ID':
+    case 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL':
+      percpuResult(env, r0, meta.retBtfId ?? 0, proto.ret === 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL');
+      break;
     case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
       dynptrDataResult(env, meta.dynptr, meta.memSize);
       break;
@@ -368,6 +382,25 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     r0.refObjId = refId;
   }
   if (proto.changesPkt || (id === BPF_FUNC_dynptr_write && dynptrWriteChangesPacket(meta.dynptr))) env.clearPacketPointers();
+}
+
+/**
+ * r0 of bpf_per_cpu_ptr / bpf_this_cpu_ptr (RET_PTR_TO_MEM_OR_BTF_ID | MEM_RDONLY): this CPU's copy
+ * of the variable, a plain kernel pointer for a struct, else read-only memory of the type's size.
+ */
+function percpuResult(env: Env, r0: Reg, btfId: number, nullable: boolean): void {
+  const btf = env.kernelBtf();
+  const t = btf.skipMods(btfId);
+  const maybe = nullable ? MAYBE_NULL : 0;
+  if (t && (t.kind === 'struct' || t.kind === 'union')) {
+    env.markPtr(r0, T.PTR_TO_BTF_ID | maybe);
+    r0.memSize = t.id;
+    return;
+  }
+  const size = t ? btf.resolveSize(t.id) : undefined;
+  if (size === undefined) env.reject('helper_arg', `unable to resolve the size of type '${t?.name ?? ''}': -22`);
+  env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | maybe);
+  r0.memSize = size;
 }
 
 /** do_refine_retval_range: helpers whose integer result the kernel bounds. */
