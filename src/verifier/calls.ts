@@ -464,7 +464,8 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   }
   if (st.frames.length >= MAX_CALL_FRAMES)
     env.reject('call_depth', `the call stack of ${st.frames.length + 1} frames is too deep`);
-  if (st.frames.some((f) => f.subprog === sub)) env.reject('subprog', `recursive call from insn ${env.pc} to ${target}`);
+  // (no recursion check here: a recursive call is a frame like any other; the frame limit and
+  // check_max_stack_depth's static walk bound it, as in the kernel)
   const caller = env.frame;
   const callee = newFrame(env.UNKNOWN, env.pc, sub);
   for (let r = 1; r <= 5; r++) copyReg(callee.regs[r]!, caller.regs[r]!);

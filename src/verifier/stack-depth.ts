@@ -31,7 +31,6 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
   subs.forEach((sp, i) => subprogAt.set(sp.start, i));
   const hasTailCall = subs.map((sp) => insns.slice(sp.start, sp.end).some(isTailCall));
   const isAsync = (s: number): boolean => env.asyncCallbacks.has(s);
-  const isGlobal = (s: number): boolean => !!env.globals[s];
   // bpf_subprog_call_depth_info, shared by the walks as in the kernel.
   const caller = new Int32Array(subs.length).fill(-1);
   const frameAt = new Int32Array(subs.length);
@@ -77,7 +76,8 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
         if (callee >= 0) {
           i = subs[callee]!.start;
           idx = callee;
-          frame = isGlobal(idx) ? 0 : frame + 1;
+          // (a global subprogram is a frame like any other: 6.18 refuses 8 nested global calls)
+          frame++;
           if (frame >= MAX_CALL_FRAMES)
             throw new Reject(callSite[idx]!, 'call_depth', `the call stack of ${frame} frames is too deep !`);
           break;
