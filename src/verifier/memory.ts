@@ -538,6 +538,9 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   if (size === 0 && !zeroOk) env.reject('helper_arg', 'invalid zero-sized read');
   const f = stackFrame(env, r);
   const c = d.constValue(r.v);
+  // check_stack_access_within_bounds: a variable offset must be bounded before its range is checked
+  if (c === undefined && (d.smax(r.v) >= MAX_VAR_OFF || d.smin(r.v) <= -MAX_VAR_OFF))
+    env.reject('stack_oob', `invalid unbounded variable-offset indirect access to stack R${regno}`);
   const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
   const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
   // (the lowest byte must be a stack byte even for a zero-sized access: fp+0 with size 0 is refused)
