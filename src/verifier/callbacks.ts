@@ -52,7 +52,8 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
         if (!vma) env.reject('invalid_insn', 'the target kernel has no struct vm_area_struct');
         env.markPtr(regs[2]!, T.PTR_TO_BTF_ID | PTR_TRUSTED);
         regs[2]!.memSize = vma.id;
-        copyReg(regs[3]!, callerRegs[3]!);
+        // bpf_find_vma(task, addr, callback_fn, callback_ctx, flags): the context is the caller's r4
+        copyReg(regs[3]!, callerRegs[4]!);
         break;
       }
     }

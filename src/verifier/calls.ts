@@ -25,7 +25,7 @@ import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, 
 import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
-import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -53,7 +53,8 @@ function hasTrampoline(type: string, eat: number | undefined): boolean {
   return type === 'lsm' && eat === BPF_LSM_MAC;
 }
 
-const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF];
+const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
+const PERCPU_BTF_TYPES = [T.PTR_TO_BTF_ID | MEM_PERCPU, T.PTR_TO_BTF_ID | MEM_PERCPU | MEM_RCU, T.PTR_TO_BTF_ID | MEM_PERCPU | PTR_TRUSTED];
 const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
 
 interface CallMeta {
@@ -74,7 +75,7 @@ interface CallMeta {
   releaseDynptr?: boolean;
   /** The kptr field an ARG_KPTR_XCHG_DEST argument points at (meta->kptr_field). */
   kptr?: RecordField;
-  /** The kernel BTF type of an ARG_PTR_TO_PERCPU_BTF_ID argument (meta->ret_btf_id). */
+  /** The kernel BTF type an ARG_PTR_TO_PERCPU_BTF_ID argument points to (meta->ret_btf_id). */
   retBtfId?: number;
 }
 
@@ -119,6 +120,13 @@ function checkType(env: Env, regno: number, r: Reg, allowed: readonly number[]):
   env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=${expected}`);
 }
 
+/** check_reg_type for memory arguments (mem_types): a trusted kernel object only where the helper only reads it. */
+function checkMemType(env: Env, id: number, regno: number, r: Reg, a: ArgSpec): void {
+  checkType(env, regno, r, MEM_TYPES);
+  if (base(r.type) === T.PTR_TO_BTF_ID && !a.rdonly)
+    env.reject('helper_arg', `bpf_${HELPER_NAMES[id] ?? 'unknown'}() may write into memory pointed by R${regno} type=${typeName(r.type)}`);
+}
+
 function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMeta, prevArg: ArgSpec | undefined, pktOk: boolean): void {
   if (a.base === 'ARG_DONTCARE') return;
   const r = env.readReg(regno);
@@ -148,7 +156,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
           break;
         }
       }
-      checkType(env, regno, r, MEM_TYPES);
+      checkMemType(env, id, regno, r, a);
       if (meta.map < 0) env.reject('helper_arg', `invalid map_ptr to access map->${a.base === 'ARG_PTR_TO_MAP_KEY' ? 'key' : 'value'}`);
       const m = env.map(meta.map);
       const size = a.base === 'ARG_PTR_TO_MAP_KEY' ? m.keySize : m.valueSize;
@@ -158,11 +166,11 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       return;
     }
     case 'ARG_PTR_TO_MEM':
-      checkType(env, regno, r, MEM_TYPES);
+      checkMemType(env, id, regno, r, a);
       meta.nullMem = false;
       return;
     case 'ARG_PTR_TO_FIXED_SIZE_MEM':
-      checkType(env, regno, r, MEM_TYPES);
+      checkMemType(env, id, regno, r, a);
       checkHelperMem(env, regno, a.fixedSize ?? 8, false, a.write === true, a.uninit === true);
       // MEM_ALIGNED: check_ptr_alignment(reg, 0, arg_size, strict_alignment_once = true).
       if (a.aligned) checkPtrAlignment(env, r, 0, a.fixedSize ?? 8, true);
@@ -224,16 +232,17 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       checkType(env, regno, r, [T.PTR_TO_FUNC]);
       meta.subprog = r.memSize;
       return;
+    case 'ARG_PTR_TO_PERCPU_BTF_ID':
+      // percpu_btf_ptr_types: a per-CPU kernel variable (a __ksym in .data..percpu) or per-CPU object, unmodified
+      checkType(env, regno, r, PERCPU_BTF_TYPES);
+      checkPtrOffReg(env, regno, r);
+      if (!r.memSize) env.reject('helper_arg', `Helper has invalid btf_id in R${regno}`);
+      meta.retBtfId = r.memSize;
+      break;
     case 'ARG_PTR_TO_BTF_ID':
       if (a.kptr) checkKptrSrc(env, regno, r, meta.kptr!);
       else checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id), a.maybeNull === true);
       break;
-    case 'ARG_PTR_TO_PERCPU_BTF_ID':
-      // a per-CPU kernel variable (a `.data..percpu` ksym): its type is what the helper returns
-      checkType(env, regno, r, PERCPU_BTF_TYPES);
-      if (!r.memSize) env.reject('helper_arg', `Helper has invalid btf_id in R${regno}`);
-      meta.retBtfId = r.memSize;
-      return;
     case 'ARG_KPTR_XCHG_DEST':
       meta.kptr = processKptrDest(env, regno, r);
       return;
@@ -357,12 +366,12 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       if (id === BPF_FUNC_kptr_xchg) kptrXchgResult(env, meta.kptr!, r0);
       else helperRetBtf(env, id, r0, proto.ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
       break;
-    case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
-      dynptrDataResult(env, meta.dynptr, meta.memSize);
-      break;
     case 'RET_PTR_TO_MEM_OR_BTF_ID':
     case 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL':
-      perCpuPtrResult(env, r0, meta.retBtfId!, proto.ret === 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL');
+      percpuResult(env, r0, meta.retBtfId ?? 0, proto.ret === 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL');
+      break;
+    case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
+      dynptrDataResult(env, meta.dynptr, meta.memSize);
       break;
     default: env.markUnknown(r0);
   }
@@ -378,25 +387,22 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (proto.changesPkt || (id === BPF_FUNC_dynptr_write && dynptrWriteChangesPacket(meta.dynptr))) env.clearPacketPointers();
 }
 
-/** percpu_btf_ptr_types: what an ARG_PTR_TO_PERCPU_BTF_ID argument may be. */
-const PERCPU_BTF_TYPES = [T.PTR_TO_BTF_ID | MEM_PERCPU, T.PTR_TO_BTF_ID | MEM_PERCPU | MEM_RCU, T.PTR_TO_BTF_ID | MEM_PERCPU | PTR_TRUSTED];
-
 /**
- * RET_PTR_TO_MEM_OR_BTF_ID (bpf_per_cpu_ptr, bpf_this_cpu_ptr): this CPU's copy of the variable,
- * read-only memory of the type's size, or a kernel struct pointer for a struct (MEM_RDONLY folded).
+ * r0 of bpf_per_cpu_ptr / bpf_this_cpu_ptr (RET_PTR_TO_MEM_OR_BTF_ID | MEM_RDONLY): this CPU's copy
+ * of the variable, a plain kernel pointer for a struct, else read-only memory of the type's size.
  */
-function perCpuPtrResult(env: Env, r0: Reg, btfId: number, orNull: boolean): void {
+function percpuResult(env: Env, r0: Reg, btfId: number, nullable: boolean): void {
   const btf = env.kernelBtf();
   const t = btf.skipMods(btfId);
-  const nullable = orNull ? MAYBE_NULL : 0;
+  const maybe = nullable ? MAYBE_NULL : 0;
   if (t && (t.kind === 'struct' || t.kind === 'union')) {
-    env.markPtr(r0, T.PTR_TO_BTF_ID | nullable);
+    env.markPtr(r0, T.PTR_TO_BTF_ID | maybe);
     r0.memSize = t.id;
     return;
   }
   const size = t ? (t.kind === 'ptr' ? 8 : btf.resolveSize(t.id)) : undefined;
-  if (size === undefined) env.reject('invalid_insn', `unable to resolve the size of type '${t?.name ?? ''}'`);
-  env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | nullable);
+  if (size === undefined) env.reject('helper_arg', `unable to resolve the size of type '${t?.name ?? ''}': -22`);
+  env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | maybe);
   r0.memSize = size;
 }
 
@@ -461,7 +467,8 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   }
   if (st.frames.length >= MAX_CALL_FRAMES)
     env.reject('call_depth', `the call stack of ${st.frames.length + 1} frames is too deep`);
-  if (st.frames.some((f) => f.subprog === sub)) env.reject('subprog', `recursive call from insn ${env.pc} to ${target}`);
+  // (no recursion check here: a recursive call is a frame like any other; the frame limit and
+  // check_max_stack_depth's static walk bound it, as in the kernel)
   const caller = env.frame;
   const callee = newFrame(env.UNKNOWN, env.pc, sub);
   for (let r = 1; r <= 5; r++) copyReg(callee.regs[r]!, caller.regs[r]!);

@@ -18,7 +18,7 @@
 import type { Btf, BtfParam } from '../loader/btf/index.js';
 import type { ArgSpec } from '../runtime/helpers/prototypes.js';
 import type { Env } from './env.js';
-import { checkMemAccess, packetWritable } from './memory.js';
+import { checkMemAccess, checkPtrOffReg, packetWritable } from './memory.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { releaseReference } from './refs.js';
 import {
@@ -85,7 +85,9 @@ function scratch(env: Env, frameno: number, k: number): void {
 export function processDynptrArg(env: Env, regno: number, spec: DynptrArg, cloneRefObjId = 0): DynptrRef | undefined {
   const r = env.reg(regno);
   if (r.type !== T.PTR_TO_STACK && r.type !== T.CONST_PTR_TO_DYNPTR)
-    env.reject('helper_arg', `arg#${regno - 1} expected pointer to stack or ${typeName(T.CONST_PTR_TO_DYNPTR)}`);
+    env.reject('helper_arg', `arg#${regno - 1} expected pointer to stack or const struct bpf_dynptr`);
+  // check_func_arg_reg_off: a dynptr pointer (unlike one to the stack) goes unmodified.
+  if (r.type === T.CONST_PTR_TO_DYNPTR) checkPtrOffReg(env, regno, r);
   if (spec.uninit) {
     // is_dynptr_reg_valid_uninit: a stack slot pair at a constant, aligned offset (a dynptr there may be replaced).
     const slot = r.type === T.PTR_TO_STACK ? dynptrSlot(env, r) : 'const';

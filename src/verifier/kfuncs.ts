@@ -19,10 +19,10 @@ import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
 import { checkRcuProtected, kfuncSections } from './locks.js';
-import { MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
+import { BASE_MASK, MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
-import { ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
+import { btfKindStr, ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
 import { checkGraphArg, graphArgKind, graphCallbacks, graphInsert, graphResult, hasGraphResult, type GraphCall } from './graph.js';
 import { processThrow } from './exceptions.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
@@ -96,23 +96,39 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_iter_kmem_cache_new: IN | S,
   bpf_iter_kmem_cache_next: IX | S,
   bpf_iter_kmem_cache_destroy: ID | S,
-  // kernel/bpf/cpumask.c
+  // kernel/bpf/cpumask.c (cpumask_kfunc_btf_ids)
   bpf_cpumask_create: A | N,
   bpf_cpumask_release: R,
   bpf_cpumask_acquire: A | TA,
   bpf_cpumask_first: RCU,
   bpf_cpumask_first_zero: RCU,
+  bpf_cpumask_first_and: RCU,
   bpf_cpumask_set_cpu: RCU,
   bpf_cpumask_clear_cpu: RCU,
   bpf_cpumask_test_cpu: RCU,
+  bpf_cpumask_test_and_set_cpu: RCU,
+  bpf_cpumask_test_and_clear_cpu: RCU,
   bpf_cpumask_setall: RCU,
   bpf_cpumask_clear: RCU,
   bpf_cpumask_and: RCU,
   bpf_cpumask_or: RCU,
-  bpf_cpumask_copy: RCU,
+  bpf_cpumask_xor: RCU,
+  bpf_cpumask_equal: RCU,
+  bpf_cpumask_intersects: RCU,
+  bpf_cpumask_subset: RCU,
   bpf_cpumask_empty: RCU,
   bpf_cpumask_full: RCU,
+  bpf_cpumask_copy: RCU,
+  bpf_cpumask_any_distribute: RCU,
+  bpf_cpumask_any_and_distribute: RCU,
   bpf_cpumask_weight: RCU,
+  bpf_cpumask_populate: RCU,
+  // kernel/bpf/crypto.c (crypt_init_kfunc_btf_ids, crypt_kfunc_btf_ids)
+  bpf_crypto_ctx_create: A | N | S,
+  bpf_crypto_ctx_release: R,
+  bpf_crypto_ctx_acquire: A | RCU | N,
+  bpf_crypto_decrypt: RCU,
+  bpf_crypto_encrypt: RCU,
   // kernel/trace/bpf_trace.c (key_sig_kfunc_set)
   bpf_lookup_user_key: A | N | S,
   bpf_lookup_system_key: A | N,
@@ -186,10 +202,48 @@ function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; r
 
 const isStruct = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct' | 'union' }> => !!t && (t.kind === 'struct' || t.kind === 'union');
 
-/** is_trusted_reg / is_rcu_reg. */
-/** is_trusted_reg: a kernel pointer holding a reference (e.g. from bpf_kptr_xchg), or one flagged trusted. */
-const trusted = (r: Reg): boolean => base(r.type) === T.PTR_TO_BTF_ID && (r.refObjId !== 0 || (r.type & PTR_TRUSTED) !== 0);
-const rcu = (type: number): boolean => base(type) === T.PTR_TO_BTF_ID && (type & MEM_RCU) !== 0;
+const isScalarType = (t: BtfType | undefined): boolean => !!t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64');
+
+/** __btf_type_is_scalar_struct: a struct whose members are scalars, arrays of scalars or such structs (3 levels deep). */
+function isScalarStruct(env: Env, btf: Btf, t: BtfType | undefined, depth: number): boolean {
+  if (!isStruct(t)) return false;
+  for (const m of t.members) {
+    let mt = btf.skipMods(m.type);
+    if (isStruct(mt)) {
+      if (depth >= 3) { env.log?.line('max struct nesting depth exceeded'); return false; }
+      if (!isScalarStruct(env, btf, mt, depth + 1)) return false;
+      continue;
+    }
+    if (mt?.kind === 'array') {
+      if (!mt.nelems) return false;
+      mt = btf.skipMods(mt.type);
+    }
+    if (!isScalarType(mt)) return false;
+  }
+  return true;
+}
+
+/** reg2btf_ids: the kernel struct a socket or map pointer stands for when passed where a kernel object is expected. */
+const REG2BTF_STRUCT: Partial<Record<T, string>> = {
+  [T.PTR_TO_SOCKET]: 'sock', [T.PTR_TO_SOCK_COMMON]: 'sock_common', [T.PTR_TO_TCP_SOCK]: 'tcp_sock', [T.CONST_PTR_TO_MAP]: 'bpf_map',
+};
+
+/** bpf_type_has_unsafe_modifiers: any flag besides the trusted ones (PTR_TRUSTED) makes a pointer untrusted. */
+const unsafeModifiers = (type: number): boolean => (type & ~BASE_MASK & ~PTR_TRUSTED) !== 0;
+
+/** is_trusted_reg: a referenced pointer, a socket, or one flagged trusted with no unsafe modifier. */
+const trusted = (r: Reg): boolean => r.refObjId !== 0 || (!unsafeModifiers(r.type) && (REG2BTF_STRUCT[base(r.type)] !== undefined || (r.type & PTR_TRUSTED) !== 0));
+
+/** The kernel struct a PTR_TO_BTF_ID (or reg2btf_ids) register points to: its BTF id and name. */
+function regStruct(btf: Btf, r: Reg): { id: number; name: string } | undefined {
+  if (base(r.type) === T.PTR_TO_BTF_ID) {
+    const t = btf.skipMods(r.memSize);
+    return { id: r.memSize, name: t?.name ?? '?' };
+  }
+  const name = REG2BTF_STRUCT[base(r.type)];
+  const t = name === undefined ? undefined : btf.find(name, 'struct')[0];
+  return name === undefined ? undefined : { id: t?.id ?? 0, name };
+}
 
 /** check_kfunc_call. Returns true when the call ends the path (bpf_throw: an exception exit). */
 export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
@@ -203,7 +257,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
   if (flags & KF_RCU_PROTECTED) checkRcuProtected(env, kf.name);
-  const notAllowed = dynptrKfuncNotAllowed(env, kf.name) ?? (REFUSED_KFUNCS.has(kf.name) ? `${kf.name}() is not allowed` : undefined);
+  const notAllowed = dynptrKfuncNotAllowed(env, kf.name);
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (!['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(env.prog.license))
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
@@ -255,45 +309,63 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     // KF_ARG_PTR_TO_IRQ_FLAG (bpf_local_irq_save/restore): an IRQ-flag stack slot and section bpflab does not track.
     if (p.name.endsWith('__irq_flag')) env.reject('unsupported', `bpflab does not model IRQ-disabled sections (${kf.name})`);
     const nullable = p.name.endsWith('__nullable');
-    if (nullable && env.isNull(r)) continue;
+    // check_kfunc_args: trusted, release and RCU kfuncs take no NULL unless the argument is `__nullable`.
+    const needTrusted = (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0;
+    if ((needTrusted || flags & KF_RCU) && (env.isNull(r) || r.type & MAYBE_NULL) && !nullable)
+      env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
     if (isStruct(pointee) && ctxStruct !== undefined && pointee.name === ctxStruct) {
       // KF_ARG_PTR_TO_CTX (btf_is_prog_ctx_type): the program's own, unmodified context.
       if (r.type !== T.PTR_TO_CTX) env.reject('helper_arg', `arg#${i} expected pointer to ctx, but got ${typeName(r.type)}`);
       checkPtrOffReg(env, regno, r);
       continue;
     }
-    if (isStruct(pointee)) {
-      // A kernel object: trusted (or RCU for KF_RCU) where the flags say so; release needs the reference.
-      const needTrusted = (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0;
-      if ((r.type & MAYBE_NULL || env.isNull(r)) && needTrusted) env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
-      if (needTrusted && !trusted(r)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
-      if (base(r.type) !== T.PTR_TO_BTF_ID) env.reject('helper_arg', `arg#${i} expected pointer to btf or socket`);
-      if (r.type & MAYBE_NULL) env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
-      if (flags & KF_RCU && !trusted(r) && !rcu(r.type)) env.reject('helper_arg', `R${regno} must be a rcu pointer`);
-      const have = btf.skipMods(r.memSize);
-      // A release takes the object itself; other arguments may point at a struct nested in it (btf_struct_ids_match).
-      const strict = (flags & KF_RELEASE) !== 0;
-      // A context struct also takes the kernel struct it projects (btf_is_projection_of: __sk_buff / sk_buff, xdp_md / xdp_buff).
-      const projection = have !== undefined && r.off === 0 && ctxProjection(pointee.name) === have.name;
-      if (!projection && (!have || (strict ? have.name !== pointee.name || r.off !== 0 : !structIdsMatch(btf, r.memSize, r.off, pointee.name))))
-        env.reject('helper_arg', `kernel function ${kf.name} args#${i} expected pointer to STRUCT ${pointee.name} but R${regno} has a pointer to STRUCT ${have?.name ?? '?'}`);
+    if (nullable && env.isNull(r)) continue;
+    // get_kfunc_ptr_arg_type: the register decides between a kernel object and memory.
+    const have = regStruct(btf, r);
+    if (have) {
+      // KF_ARG_PTR_TO_BTF_ID: trusted (or RCU for KF_RCU) where the flags say so; release needs the reference.
+      if (!isStruct(pointee))
+        env.reject('helper_arg', `kernel function ${kf.name} args#${i} pointer type ${btfKindStr(pointee)} ${pointee?.name ?? ''} is not supported`);
+      if ((needTrusted || flags & KF_RCU) && !trusted(r)) {
+        if (!(flags & KF_RCU)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
+        if (!(r.type & MEM_RCU)) env.reject('helper_arg', `R${regno} must be a rcu pointer`);
+      }
+      // check_func_arg_reg_off: a fixed offset only into an object that is not being released.
+      const releasing = (flags & KF_RELEASE) !== 0 && r.refObjId !== 0;
+      if (releasing && r.off) env.reject('helper_arg', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      checkPtrOffReg(env, regno, r, !releasing);
+      if (base(r.type) === T.PTR_TO_BTF_ID && unsafeModifiers(r.type) && !(r.type & MEM_RCU))
+        env.reject('helper_arg', `arg#${i} is ${typeName(r.type)} expected ${typeName(T.PTR_TO_BTF_ID | (r.type & PTR_TRUSTED))} or socket`);
+      // process_kf_arg_ptr_to_btf_id: the object itself when it is released, else also a struct nested at
+      // offset 0 (btf_struct_ids_match), or the kernel struct a context struct projects (__sk_buff / sk_buff).
+      const projection = r.off === 0 && ctxProjection(pointee.name) === have.name;
+      const matches = releasing ? have.name === pointee.name && r.off === 0 : structIdsMatch(btf, have.id, r.off, pointee.name);
+      if (!projection && !matches)
+        env.reject('helper_arg', `kernel function ${kf.name} args#${i} expected pointer to STRUCT ${pointee.name} but R${regno} has a pointer to STRUCT ${have.name}`);
       if (flags & KF_RELEASE && i === 0) {
         if (!r.refObjId) env.reject('reference_invalid', `release kernel function ${kf.name} expects refcounted PTR_TO_BTF_ID`);
         releaseRef = r.refObjId;
       }
       continue;
     }
-    // Memory: sized by the next `__sz` argument, else by the pointee type.
+    // Memory: sized by the next `__sz` argument (is_kfunc_arg_mem_size: a scalar register), else by the pointee type;
+    // memory of scalars or of a struct of scalars only.
     const next = kf.params[i + 1];
-    if (next && (next.name.endsWith('__sz') || next.name.endsWith('__szk'))) {
-      const sz = env.readReg(regno + 1);
-      if (sz.type !== T.SCALAR) env.reject('helper_arg', `R${regno + 1} is not a scalar`);
-      // An `__opt` buffer may be NULL; otherwise it must be readable and writable for the size.
+    const sizeParam = next && (next.name.endsWith('__sz') || next.name.endsWith('__szk')) && isScalarType(btf.skipMods(next.type))
+      && env.reg(regno + 1).type === T.SCALAR ? next : undefined;
+    if (!isScalarType(pointee) && !isScalarStruct(env, btf, pointee, 0) && (sizeParam ? pointee?.kind !== 'void' : true))
+      env.reject('helper_arg', `arg#${i} pointer type ${btfKindStr(pointee)} ${pointee?.name ?? ''} must point to ${sizeParam ? 'void, ' : ''}scalar, or struct with scalar`);
+    if (sizeParam) {
+      const sz = env.reg(regno + 1);
+      // An `__opt` buffer may be NULL; otherwise it must be readable and writable for the size (check_kfunc_mem_size_reg).
       if (!(p.name.endsWith('__opt') && env.isNull(r))) {
-        checkHelperMem(env, regno, Number(env.dom.umax(sz.v)), true, false, false);
-        checkHelperMem(env, regno, Number(env.dom.umax(sz.v)), true, true, false);
+        const d = env.dom;
+        if (d.smin(sz.v) < 0n) env.reject('helper_arg', `R${regno + 1} min value is negative, either use unsigned or 'var &= const'`);
+        if (d.umax(sz.v) >= 1n << 29n) env.reject('helper_arg', `R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+        checkHelperMem(env, regno, Number(d.umax(sz.v)), true, false, false);
+        checkHelperMem(env, regno, Number(d.umax(sz.v)), true, true, false);
       }
-      if (next.name.endsWith('__szk')) {
+      if (sizeParam.name.endsWith('__szk')) {
         // is_kfunc_arg_const_mem_size: the size is a constant (a slice's size)
         const c = env.dom.constValue(sz.v);
         if (c === undefined) env.reject('helper_arg', `R${regno + 1} must be a known constant`);
@@ -304,9 +376,15 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       continue;
     }
     const size = !pointee || pointee.kind === 'void' ? undefined : btf.resolveSize(pointee.id);
-    if (size === undefined) env.reject('helper_arg', `arg#${i} pointer type ${pointee?.kind ?? 'void'} must point to scalar, or struct with scalar`);
-    checkHelperMem(env, regno, size, false, false, false);
+    if (size === undefined) env.reject('helper_arg', `arg#${i} reference type('${btfKindStr(pointee)} ${pointee?.name ?? ''}') size cannot be determined: -22`);
+    // check_mem_reg: NULL is accepted (the kfunc checks it), else the memory is read and written.
+    if (!env.isNull(r)) {
+      checkHelperMem(env, regno, size, true, false, false);
+      checkHelperMem(env, regno, size, true, true, false);
+    }
   }
+  // (refused once its arguments are checked: a bad constant size is reported first)
+  if (REFUSED_KFUNCS.has(kf.name)) env.reject('helper_prog_type', `${kf.name}() is not allowed`);
   graphCallbacks(env, kf.name, graph);
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);

@@ -90,6 +90,8 @@ export function checkKptrSrc(env: Env, regno: number, r: Reg, f: RecordField): v
   const have = base(r.type) === T.PTR_TO_BTF_ID ? btf.skipMods(r.memSize)?.name ?? '' : '';
   const bad = (): never => env.reject('helper_arg', `invalid kptr access, R${regno} type=${typeName(r.type)}${have} expected=ptr_${want}${unref ? ` or untrusted_ptr_${want}` : ''}`);
   if (base(r.type) !== T.PTR_TO_BTF_ID || (r.type & ~0xff & ~perm)) bad();
+  // check_reg_type: the new pointer is released into the map, so it may not be NULL (a NULL constant is fine).
+  if (r.type & MAYBE_NULL) env.reject('null_pointer', `Possibly NULL pointer passed to helper arg${regno}`);
   if (r.off < 0) env.reject('helper_arg', `negative offset ${typeName(r.type)} ptr R${regno} off=${r.off} disallowed`);
   const c = env.dom.constValue(r.v);
   if (c === undefined || c !== 0n) env.reject('helper_arg', `variable ${typeName(r.type)} access disallowed`);

@@ -298,10 +298,10 @@ function checkMapAccessType(env: Env, m: MapSpec, off: number, size: number, t: 
   if (t === 'read' && wronly) env.reject('writeonly_read', `read from map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
 }
 
-/** may_access_direct_pkt_data for writes. */
+/** may_access_direct_pkt_data for writes (a cgroup_sockopt program's packet is its option buffer). */
 export function packetWritable(env: Env): boolean {
   switch (env.prog.type) {
-    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'lwt_seg6local':
+    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'lwt_seg6local': case 'cgroup_sockopt':
       return true;
     default:
       return false;
@@ -522,6 +522,10 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
     case T.PTR_TO_STACK:
       stackRange(env, regno, r, size, zeroOk, write, uninitOk);
       return;
+    case T.PTR_TO_BTF_ID:
+      // a trusted kernel object the helper reads (check_reg_type refused writers): check_ptr_to_btf_access
+      checkBtfAccess(env, regno, r, 0, size, false, -1, () => undefined);
+      return;
     default:
       if (zeroOk && size === 0 && env.isNull(r)) return;
       env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=fp`);
@@ -534,6 +538,9 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   if (size === 0 && !zeroOk) env.reject('helper_arg', 'invalid zero-sized read');
   const f = stackFrame(env, r);
   const c = d.constValue(r.v);
+  // check_stack_access_within_bounds: a variable offset must be bounded before its range is checked
+  if (c === undefined && (d.smax(r.v) >= MAX_VAR_OFF || d.smin(r.v) <= -MAX_VAR_OFF))
+    env.reject('stack_oob', `invalid unbounded variable-offset indirect access to stack R${regno}`);
   const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
   const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
   // (the lowest byte must be a stack byte even for a zero-sized access: fp+0 with size 0 is refused)

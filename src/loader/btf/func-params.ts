@@ -54,6 +54,9 @@ const KIND_STR: Record<BtfType['kind'], string> = {
   var: 'VAR', datasec: 'DATASEC', float: 'FLOAT', decl_tag: 'DECL_TAG', type_tag: 'TYPE_TAG', enum64: 'ENUM64',
 };
 
+/** btf_type_str: a type's kind as the kernel's messages print it (UNKNOWN for void). */
+export const btfKindStr = (t: BtfType | undefined): string => (t ? KIND_STR[t.kind] : 'UNKNOWN');
+
 /** `arg:` decl tags by FUNC id, then argument index; built once per Btf. */
 const tagIndex = new WeakMap<Btf, Map<number, Map<number, string[]>>>();
 
@@ -119,7 +122,8 @@ export function funcSignature(btf: Btf, funcId: number, type: ProgType, hidden =
   const nargs = proto.params.length;
   if (nargs > MAX_ARGS) return { linkage, paramError: `Global function ${fn.name}() with ${nargs} > ${MAX_ARGS} args. Buggy compiler.` };
   const ret = btf.skipMods(proto.type);
-  if (ret && ret.kind !== 'void' && ret.kind !== 'int' && ret.kind !== 'enum' && ret.kind !== 'enum64')
+  // (a global function must return a scalar: void too is refused; a static one is not judged by it)
+  if ((!ret || (ret.kind === 'void' ? linkage === 'global' : ret.kind !== 'int' && ret.kind !== 'enum' && ret.kind !== 'enum64')))
     return { linkage, paramError: `Global function ${fn.name}() doesn't return scalar. Only those are supported.` };
   const tags = argTags(btf, funcId);
   const params: FuncParam[] = [];
@@ -157,8 +161,8 @@ export function funcSignature(btf: Btf, funcId: number, type: ProgType, hidden =
       const size = btf.resolveSize(t.type);
       const target = btf.skipMods(t.type);
       if (size === undefined || !target || target.kind === 'void' || target.kind === 'func_proto' || target.kind === 'fwd') {
-        const ref = btf.type(t.type);
-        return { linkage, paramError: `arg#${i} reference type('${ref ? KIND_STR[ref.kind] : 'UNKN'} ${ref?.name ?? ''}') size cannot be determined: -22` };
+        // btf_prepare_func_args names the pointee with its modifiers skipped
+        return { linkage, paramError: `arg#${i} reference type('${btfKindStr(target)} ${target?.name ?? ''}') size cannot be determined: -22` };
       }
       const param: FuncParam = { kind: 'ptr', size, pointee };
       if (tg.includes('nonnull')) param.nonnull = true;

@@ -11,6 +11,7 @@ import { NETFILTER_CTX } from './netfilter.js';
 import { SK_LOOKUP_CTX, SK_REUSEPORT_CTX } from './socket-select.js';
 import { SK_MSG_CTX } from './sk-msg.js';
 import { CGROUP_DEVICE_CTX, CGROUP_SYSCTL_CTX } from './cgroup-ctl.js';
+import { CGROUP_SOCKOPT_CTX } from './sockopt.js';
 import { returnSpec } from './returns.js';
 import type { CtxLayout, ProgTypeInfo } from './types.js';
 
@@ -23,6 +24,7 @@ export { NETFILTER_CTX, BPF_NF_CTX_FIELDS } from './netfilter.js';
 export { SK_LOOKUP_CTX, SK_REUSEPORT_CTX, BPF_SK_LOOKUP_FIELDS, SK_REUSEPORT_MD_FIELDS } from './socket-select.js';
 export { SK_MSG_CTX, SK_MSG_MD_FIELDS } from './sk-msg.js';
 export { CGROUP_DEVICE_CTX, CGROUP_SYSCTL_CTX, BPF_CGROUP_DEV_CTX_FIELDS, BPF_SYSCTL_FIELDS } from './cgroup-ctl.js';
+export { CGROUP_SOCKOPT_CTX, BPF_SOCKOPT_FIELDS, BPF_CGROUP_GETSOCKOPT, BPF_CGROUP_SETSOCKOPT } from './sockopt.js';
 export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName, returnRange } from './returns.js';
 
 const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
@@ -51,6 +53,7 @@ const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
   sk_msg: SK_MSG_CTX,
   cgroup_device: CGROUP_DEVICE_CTX,
   cgroup_sysctl: CGROUP_SYSCTL_CTX,
+  cgroup_sockopt: CGROUP_SOCKOPT_CTX,
 };
 
 /** The context layout of `type`, or undefined for program types bpflab does not model. */
