@@ -110,14 +110,17 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
       const m = op.mode(code);
       if (m === op.BPF_MEM) { if (imm !== 0) return bad('reserved_field', 'BPF_STX uses reserved fields'); return null; }
       if (m === op.BPF_ATOMIC) {
+        // All four sizes are in the kernel's instruction table (6.15 added 8/16-bit ones for
+        // load-acquire/store-release); check_atomic judges the operation, then its size.
         const sz = op.size(code);
-        if (sz !== op.BPF_W && sz !== op.BPF_DW) return unknown();
         const a = imm;
+        if (a === op.BPF_LOAD_ACQ || a === op.BPF_STORE_REL) return null;
         const ok = a === op.BPF_ADD || a === op.BPF_OR || a === op.BPF_AND || a === op.BPF_XOR ||
           a === (op.BPF_ADD | op.BPF_FETCH) || a === (op.BPF_OR | op.BPF_FETCH) ||
           a === (op.BPF_AND | op.BPF_FETCH) || a === (op.BPF_XOR | op.BPF_FETCH) ||
           a === op.BPF_XCHG || a === op.BPF_CMPXCHG;
         if (!ok) return bad('unknown_opcode', `unknown atomic operation 0x${(a >>> 0).toString(16)}`);
+        if (sz !== op.BPF_W && sz !== op.BPF_DW) return bad('unknown_opcode', 'invalid atomic operand size');
         return null;
       }
       return unknown();

@@ -301,8 +301,8 @@ function checkFields(env: Env, ins: Insn): void {
   if (!bad) { fieldsChecked[env.pc] = 1; return; }
   // check_reg_arg: "R15 is invalid" (operands are checked source first).
   if (bad.kind === 'invalid_register') env.reject('invalid_insn', `R${ins.src > 10 && ins.code !== op.BPF_LD_IMM64 ? ins.src : ins.dst} is invalid`);
-  env.reject('invalid_insn', bad.kind === 'unknown_opcode' && !bad.reason.startsWith('unknown atomic')
-    ? `unknown opcode ${ins.code.toString(16).padStart(2, '0')}` : bad.reason);
+  const atomic = op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC;
+  env.reject('invalid_insn', bad.kind === 'unknown_opcode' && !atomic ? `unknown opcode ${ins.code.toString(16).padStart(2, '0')}` : bad.reason);
 }
 
 function checkLdImm64(env: Env, ins: Insn): void {
@@ -380,6 +380,8 @@ function mismatchOk(type: number): boolean {
 
 /** BPF_ATOMIC: a read-modify-write of stack or map memory. */
 function checkAtomic(env: Env, ins: Insn): void {
+  if (ins.imm === op.BPF_LOAD_ACQ || ins.imm === op.BPF_STORE_REL)
+    env.reject('unsupported', `bpflab does not model ${ins.imm === op.BPF_LOAD_ACQ ? 'load-acquire' : 'store-release'} (BPF_ATOMIC imm 0x${ins.imm.toString(16)})`);
   const src = env.readReg(ins.src);
   if (src.type !== T.SCALAR) env.usesAddress = true; // an address becomes part of a value in memory
   const dst = env.readReg(ins.dst);

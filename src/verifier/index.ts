@@ -89,7 +89,8 @@ function checkEncoding(program: Program): number {
     // may_goto (BPF_JMP | BPF_JCOND) is checked when explored (check_cond_jmp_op).
     const bad = ins.code === (op.BPF_JMP | op.BPF_JCOND) ? null : checkInsn(ins);
     if (!bad) continue;
-    const atomicOp = op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC && bad.reason.startsWith('unknown atomic');
+    // Every BPF_STX | BPF_ATOMIC size is in the table; check_atomic judges the rest when reached.
+    const atomicOp = op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC;
     if (bad.kind === 'unknown_opcode' && !atomicOp) throw new Reject(pc, 'invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);
     if (op.cls(ins.code) === op.BPF_LDX && bad.kind === 'reserved_field') throw new Reject(pc, 'invalid_insn', bad.reason);
   }
