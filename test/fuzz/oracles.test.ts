@@ -255,6 +255,22 @@ describe('address use', () => {
     expect(v.usesAddress).toBe(true);
   });
 
+  test('w7 = (s16)w7 of a map pointer is zero-extended too: a compare with a negative (sign-extended) constant is dead', () => {
+    // Five differences of the seed-45 campaign came from this: bpflab kept a 64-bit unknown and
+    // explored the dead side (R15 is invalid, R1 !read_ok, an atomic into a map pointer).
+    const v = verify(prog(`
+      .map m percpu_array key=4 value=8 entries=9
+      r7 = map[m]
+      w7 = (s16)w7
+      if r7 == 0x9e6b6a64 goto +2
+      r0 = 0
+      exit
+      r0 = *(u64 *)(r7 +0)
+      exit`), FUZZ_VERIFY_OPTIONS);
+    expect(v.verdict, v.error?.message).toBe('accept');
+    expect(v.processed).toBe(5);
+  });
+
   test.skipIf(!kernelAvailable().ok)('the kernel agrees on the three programs, and the oracle reports none of them', () => {
     for (const [text, type] of [[STACK_MINUS_PACKET, 'xdp'], [POINTER_INTO_MAP, 'xdp'], [LOW_HALF_OF_POINTER, 'socket_filter']] as const) {
       const p = prog(text, type);
