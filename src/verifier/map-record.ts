@@ -195,8 +195,7 @@ export function mapRecord(program: Program, map: MapSpec): BtfRecord | null {
   const t = btf?.skipMods(map.btfValueTypeId!);
   if (btf && t) {
     const fields = findFields(btf, t, 0);
-    // More than BTF_FIELDS_MAX fields: btf_parse_fields fails with -E2BIG and the map has no record.
-    if (fields && fields.length <= BTF_FIELDS_MAX) rec = { fields: fields.sort((a, b) => a.off - b.off) };
+    if (fields) rec = { fields: fields.sort((a, b) => a.off - b.off) };
   }
   records.set(map, rec);
   return rec;

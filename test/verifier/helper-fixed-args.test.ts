@@ -4,14 +4,12 @@
  * aligned, read then written). Verdicts and messages are the expected ones, and the running
  * kernel's when it is there.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { assemble } from '../../src/isa/asm/index.js';
 import type { Program } from '../../src/isa/program.js';
-import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
-import { verify } from '../../src/verifier/index.js';
+import { expectVerdict, kernelCompared, type Expected } from './expect-verdicts.js';
 
-const k = kernelAvailable();
-if (!k.ok) console.log(`fixed-size helper arguments: no kernel comparison (${k.reason})`);
+kernelCompared('fixed-size helper arguments');
 
 /** bpf_check_mtu(skb, 0, fp + off, 0, 0) on a tc program, the u32 at fp + off written first (as two u16). */
 function checkMtu(off: number): Program {
@@ -19,22 +17,11 @@ function checkMtu(off: number): Program {
   return { name: 'check_mtu', section: 'tc', type: 'sched_cls', insns: assemble(text).insns, maps: [], license: 'GPL' };
 }
 
-const CASES: [string, Program, 'accept' | 'reject', string][] = [
-  ['a u32 on a 4-byte boundary that is not an 8-byte one', checkMtu(-12), 'accept', ''],
-  ['a u32 off its 4-byte alignment', checkMtu(-6), 'reject', 'misaligned stack access off 0+-6+0 size 4'],
+const CASES: [string, Program, Expected][] = [
+  ['a u32 on a 4-byte boundary that is not an 8-byte one', checkMtu(-12), ['accept']],
+  ['a u32 off its 4-byte alignment', checkMtu(-6), ['reject', 'misaligned stack access off 0+-6+0 size 4']],
 ];
 
 describe('fixed-size helper memory', () => {
-  for (const [name, p, verdict, message] of CASES) {
-    it(name, () => {
-      const r = verify(p);
-      expect(r.verdict, r.error?.message).toBe(verdict);
-      if (message) expect(r.error!.message).toBe(message);
-      if (!k.ok) return;
-      const kr = progLoad(p, { logLevel: 1 });
-      if (kr.fd !== null) closeFd(kr.fd);
-      expect(kr.verdict, kr.log.slice(-300)).toBe(verdict);
-      if (message) expect(kr.log).toContain(message);
-    });
-  }
+  for (const [name, p, expected] of CASES) it(name, () => expectVerdict(p, expected));
 });
