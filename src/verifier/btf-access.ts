@@ -14,6 +14,7 @@
  */
 import type { Btf, BtfType } from '../loader/btf/index.js';
 import { kallsymsHas } from '../loader/kallsyms.js';
+import { gplCompatible } from './license.js';
 import { RUNNING_KERNEL_BTF } from '../loader/target.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, typeName as typeNameOf } from './reg-types.js';
@@ -178,7 +179,7 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   const t = btf.skipMods(r.memSize);
   const tname = t?.name ?? '';
   const off = insnOff + r.off;
-  if (!alloc && !GPL.has(env.prog.license)) env.reject('helper_gpl', `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
+  if (!alloc && !gplCompatible(env.prog.license)) env.reject('helper_gpl', `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
   if (off < 0) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} invalid negative access: off=${off}`);
   const c = env.dom.constValue(r.v);
   if (c === undefined || c !== 0n) {
@@ -214,8 +215,6 @@ export function setBtfLoaded(env: Env, dst: number, res: BtfLoad, scalar: () => 
     if (res.type & MAYBE_NULL) out.id = env.newId();
   }
 }
-
-const GPL = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
 
 /**
  * check_pseudo_btf_id: what an ld_imm64 of kernel BTF id `id` (a VAR or a FUNC) loads. When the

@@ -26,10 +26,10 @@ import { btfProgRetRange } from './tracing-ctx.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
 import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
+import { gplCompatible } from './license.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
-const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
 
 /** Helpers that hand out a reference the program must release (is_acquire_function). */
 const BPF_FUNC_kptr_xchg = 194;
@@ -288,7 +288,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   const notAllowed = helperNotAllowed(env, id);
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
-  if (proto.gplOnly && !GPL_COMPATIBLE.has(env.prog.license))
+  if (proto.gplOnly && !gplCompatible(env.prog.license))
     env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
   checkHelperInSection(env, id);
   const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };

@@ -26,6 +26,7 @@ import { btfKindStr, ctxProjection, ctxStructName } from '../loader/btf/func-par
 import { checkGraphArg, graphArgKind, graphCallbacks, graphInsert, graphResult, hasGraphResult, type GraphCall } from './graph.js';
 import { processThrow } from './exceptions.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
+import { gplCompatible } from './license.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -259,7 +260,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (flags & KF_RCU_PROTECTED) checkRcuProtected(env, kf.name);
   const notAllowed = dynptrKfuncNotAllowed(env, kf.name);
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
-  if (!['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL'].includes(env.prog.license))
+  if (!gplCompatible(env.prog.license))
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
   let releaseRef = 0;
