@@ -3,6 +3,7 @@
 // auxiliary programs AUX are loaded; FLAGS are ORed into the program's flags) and prints one JSON
 // line: {"verdict", "errno", "log"} with the log's last lines (level 1 when rejected, the
 // statistics when accepted). KSEL_LOG=N prints the whole level-N log on stderr.
+// ksel OBJ: lists the object's programs as libbpf sees them, one "NAME SECTION" line each.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -65,9 +66,22 @@ static int load(const char *path, const char *target, unsigned flags, const char
   return err;
 }
 
+static int list(const char *path) {
+  struct bpf_object *obj = bpf_object__open_file(path, NULL);
+  if (!obj) return 1;
+  struct bpf_program *p;
+  bpf_object__for_each_program(p, obj) printf("%s %s\n", bpf_program__name(p), bpf_program__section_name(p));
+  bpf_object__close(obj);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 2) {
+    libbpf_set_print(quiet);
+    return list(argv[1]);
+  }
   if (argc != 5) {
-    fprintf(stderr, "usage: ksel OBJ PROG FLAGS AUX\n");
+    fprintf(stderr, "usage: ksel OBJ PROG FLAGS AUX | ksel OBJ\n");
     return 2;
   }
   libbpf_set_print(quiet);
