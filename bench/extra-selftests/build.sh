@@ -4,12 +4,17 @@
 # __failure) and are not in ../shared, compiled as the selftests Makefile does, with the running
 # kernel's verdict per test (ksel.c: libbpf loads the test program and its auxiliary programs).
 #   bench/extra-selftests/build.sh [WORKDIR]      (default /tmp/bpflab-extra-selftests)
+#   bench/extra-selftests/build.sh --programs [WORKDIR]   the files WITHOUT annotations instead (the
+#     programs prog_tests load; default /tmp/bpflab-extra-programs): judge them with
+#     program-verdicts.mjs WORKDIR, then node bench/modern-samples.js --dir WORKDIR
 # Needs: apt-get (linux-source-6.12), clang-19, gcc, libbpf-dev, capsh, root for the verdicts.
 # Then: node bench/extra-selftests/verdicts.mjs WORKDIR, and
 #   bpflab selftests WORKDIR/obj --kernel-verdicts WORKDIR/kernel-verdicts.json
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-W=${1:-/tmp/bpflab-extra-selftests}
+PROGRAMS=0
+if [ "${1:-}" = --programs ]; then PROGRAMS=1; shift; fi
+if [ $PROGRAMS = 1 ]; then W=${1:-/tmp/bpflab-extra-programs}; else W=${1:-/tmp/bpflab-extra-selftests}; fi
 SHARED=${SHARED:-$HERE/../../../shared/kernel-selftests}
 mkdir -p "$W/obj" "$W/err"
 cd "$W"
@@ -25,14 +30,18 @@ P=$K/tools/testing/selftests/bpf/progs
 cp "$SHARED/src/tools/lib/bpf/bpf_helper_defs.h" "$K/tools/lib/bpf/"
 ls "$SHARED/obj" | sed 's/\.o$//' | sort > shared.txt
 grep -l "__failure\|__success" "$P"/*.c | xargs -n1 basename | sed 's/\.c$//' | sort > annotated.txt
-comm -23 annotated.txt shared.txt > files.txt
+if [ $PROGRAMS = 1 ]; then
+  grep -L "__failure\|__success" "$P"/*.c | xargs -n1 basename | sed 's/\.c$//' | sort > files.txt
+else
+  comm -23 annotated.txt shared.txt > files.txt
+fi
 CLANG_INC=$(clang-19 -print-resource-dir)/include
 n=0; bad=0
 for f in $(cat files.txt); do
   if clang-19 -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 -mlittle-endian -Wno-compare-distinct-pointer-types -DENABLE_ATOMICS_TESTS \
       -I "$K/tools/lib" -I "$SHARED/src/gen" -I "$K/tools/testing/selftests/bpf" -I "$K/tools/include/uapi" \
       -idirafter "$CLANG_INC" -idirafter /usr/local/include -idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include \
-      -c "$P/$f.c" -o "obj/$f.o" 2> "err/$f.txt"; then n=$((n+1)); else bad=$((bad+1)); echo "not compiled: $f (err/$f.txt)"; fi
+      -c "$P/$f.c" -o "obj/$f.o" 2> "err/$f.txt"; then n=$((n+1)); else bad=$((bad+1)); rm -f "obj/$f.o"; echo "not compiled: $f (err/$f.txt)"; fi
 done
 gcc -O1 -o ksel "$HERE/ksel.c" -lbpf
 echo "$n objects in $W/obj ($bad not compiled)"
