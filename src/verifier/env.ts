@@ -82,6 +82,8 @@ export class Env {
   exitR0Pointer = false;
   /** Some path branched on, or computed a scalar from, a pointer's value (an address: the machine's own). */
   usesAddress = false;
+  /** First kfunc call with btf_id 0 that a path reached (fixup_kfunc_call refuses it after exploration; -1: none). */
+  zeroKfuncCall = -1;
   /** Subprograms registered as asynchronous callbacks on some verified path (subprog_info[].is_async_cb). */
   readonly asyncCallbacks = new Set<number>();
   /** Subprograms entered as callbacks (sync or async) on some verified path (subprog_info[].is_cb). */

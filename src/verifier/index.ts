@@ -106,6 +106,8 @@ function checkKfuncIds(program: Program): void {
   for (let pc = 0; pc < program.insns.length; pc++) {
     const ins = program.insns[pc]!;
     if (ins.code !== (op.BPF_JMP | op.BPF_CALL) || ins.src !== op.BPF_PSEUDO_KFUNC_CALL || ins.off !== 0) continue;
+    // add_kfunc_call leaves id 0 (with off 0) for later: dead code may still hold such a call.
+    if (ins.imm === 0) continue;
     btf ??= readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
     if (typeof btf === 'string') return;
     const problem = kfuncBtfProblem(btf, ins.imm);
@@ -276,6 +278,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     verifyGlobalSubprogs(env);
     afterPaths = true;
     checkMaxStackDepth(env, subprogStackDepths(env));
+    if (env.zeroKfuncCall >= 0) throw new Reject(env.zeroKfuncCall, 'helper_unknown', 'invalid kernel function call not eliminated in verifier pass');
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
     error = { pc: e.pc, message: e.message, kind: e.kind };

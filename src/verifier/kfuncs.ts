@@ -248,6 +248,11 @@ function regStruct(btf: Btf, r: Reg): { id: number; name: string } | undefined {
 
 /** check_kfunc_call. Returns true when the call ends the path (bpf_throw: an exception exit). */
 export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
+  // A call with id 0 is left for fixup_kfunc_call, after every path: no effect on the state here.
+  if (btfId === 0 && off === 0) {
+    if (env.zeroKfuncCall < 0) env.zeroKfuncCall = env.pc;
+    return false;
+  }
   if (off !== 0) env.reject('unsupported', 'kfuncs of kernel modules (insn->off != 0) are not modelled by bpflab');
   const btf = env.kernelBtf();
   const kf = kfuncProto(btf, btfId);

@@ -375,7 +375,10 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
       const st = f.slots[i]!;
       if (st === S.INVALID && !uninitStackOk(env))
         env.reject('stack_uninit', `uninit stack in range of var-offset write prohibited for !root; insn ${env.pc}, off: ${a}`);
-      if (f.spills[i >> 3]) scrubSlot(f, i >> 3);
+      // Writing zero over a spilled scalar 0 leaves the spill as it is.
+      const spill = f.spills[i >> 3];
+      if (zero && st === S.SPILL && spill && env.isNull(spill)) continue;
+      if (spill) scrubSlot(f, i >> 3);
       writableSlots(f)[i] = zero && st === S.ZERO ? S.ZERO : S.MISC;
     }
     return;

@@ -215,7 +215,7 @@ const DEFS: Record<number, Def> = {
   22: { args: [A.mapPtr, A.anything], types: BASE },
   23: { args: [A.anything, A.anything], types: uniq(TC, ['xdp', 'lwt_xmit']), note: 'returns TC_ACT_REDIRECT (tc) / XDP_REDIRECT (xdp) on success' },
   24: { args: [A.ctx], types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit']) },
-  25: { args: [A.ctx, A.mapPtr, A.anything, A.memRdonly, A.constSizeOrZero], gpl: true, types: uniq(SKB, TRACING, ['xdp', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops']), note: 'skb/xdp variants append packet bytes when the upper 32 bits of flags are set' },
+  25: { args: [A.ctx, A.mapPtr, A.anything, A.memRdonly, A.constSizeOrZero], gpl: true, types: uniq(SKB, TRACING, ['xdp', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'cgroup_device', 'cgroup_sysctl', 'cgroup_sockopt']), note: 'cgroup_current_func_proto gives cgroup_device/sysctl/sockopt bpf_event_output_data; skb/xdp variants append packet bytes when the upper 32 bits of flags are set' },
   26: { args: [A.ctx, A.anything, A.uninitMem, A.constSize], types: uniq(SKB, ['sk_reuseport', 'flow_dissector']) },
   27: { args: [A.ctx, A.mapPtr, A.anything], gpl: true, types: TRACING },
   28: { args: [A.memRdonlyOrNull, A.constSizeOrZero, A.memRdonlyOrNull, A.constSizeOrZero, A.anything], pkt: true, types: uniq(TC, ['xdp', 'lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local']) },
