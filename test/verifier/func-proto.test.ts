@@ -58,6 +58,7 @@ const CASES: Record<string, Case> = {
   retval_getsockname6: { type: 'cgroup_sock_addr', eat: AT.cgroup_inet6_getsockname, text: retval, expect: 'program of this type cannot use helper bpf_get_retval#186' },
   retval_unix_getpeername: { type: 'cgroup_sock_addr', eat: AT.cgroup_unix_getpeername, text: retval, expect: 'program of this type cannot use helper bpf_get_retval#186' },
   retval_sock_create_default: { type: 'cgroup_sock', text: retval, expect: 'accept' },
+  sock_create_default_mark: { type: 'cgroup_sock', eat: 0, text: '*(u32 *)(r1 +16) = 1\nr0 = 1\nexit', expect: 'accept' },
   retval_sockopt: { type: 'cgroup_sockopt', eat: AT.cgroup_getsockopt, text: retval, expect: 'accept' },
   // cg_sockopt_func_proto: bpf_sk_setsockopt_proto on ctx->sk, setsockopt hooks only
   sockopt_set_sk: { type: 'cgroup_sockopt', eat: AT.cgroup_setsockopt, text: setNodelay('r1 = *(u64 *)(r1 +0)'), expect: 'accept' },
