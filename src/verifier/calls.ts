@@ -287,8 +287,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
   if (!helperProtoFor(id, env.prog.type)) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
   const proto = funcProto(id, env.prog);
-  if (!proto)
-    env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  if (!proto) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   const notAllowed = helperNotAllowed(env, id);
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !gplCompatible(env.prog.license))

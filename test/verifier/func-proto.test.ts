@@ -26,6 +26,8 @@ interface Case {
   type: ProgType;
   eat?: number;
   attachTo?: string;
+  /** The ELF section (its libbpf flags): default "syscall" for syscall programs, none otherwise. */
+  section?: string;
   text: string;
   /** Changes to the assembled maps (read-only data, frozen or not). */
   maps?: (m: MapSpec[]) => MapSpec[];
@@ -34,7 +36,7 @@ interface Case {
 
 function program(c: Case): Program {
   const a = assemble(c.text);
-  const p: Program = { name: 'fp', section: c.type === 'syscall' ? 'syscall' : '', type: c.type, insns: a.insns, maps: c.maps ? c.maps(a.maps) : a.maps, license: 'GPL' };
+  const p: Program = { name: 'fp', section: c.section ?? (c.type === 'syscall' ? 'syscall' : ''), type: c.type, insns: a.insns, maps: c.maps ? c.maps(a.maps) : a.maps, license: 'GPL' };
   if (c.eat !== undefined) p.expectedAttachType = c.eat;
   if (c.attachTo !== undefined) p.attachTo = c.attachTo;
   return p;
@@ -93,6 +95,7 @@ const CASES: Record<string, Case> = {
   func_ip_raw_tp: { type: 'raw_tracepoint', text: 'call bpf_get_func_ip\nr0 = 0\nexit', expect: 'func bpf_get_func_ip#173 not supported for program type 17' },
   func_ip_kprobe: { type: 'kprobe', text: 'call bpf_get_func_ip\nr0 = 0\nexit', expect: 'accept' },
   syscall_sk_storage: { type: 'syscall', text: '.map st sk_storage key=4 value=8 entries=0 flags=1\nr1 = map[st]\nr2 = 0\nr3 = 0\nr4 = 0\ncall bpf_sk_storage_get\nr0 = 0\nexit', expect: 'helper call is not allowed in probe' },
+  syscall_not_sleepable: { type: 'syscall', section: '', text: 'r0 = 0\nexit', expect: 'Syscall programs can only be sleepable' },
   syscall_no_seq: { type: 'syscall', text: 'r1 = 0\nr2 = 0\nr3 = 0\ncall bpf_seq_write\nr0 = 0\nexit', expect: 'program of this type cannot use helper bpf_seq_write#127' },
 };
 
