@@ -297,7 +297,8 @@ const D_PATH_ALLOWED = new Set(['security_file_permission', 'security_inode_geta
 
 /** A helper's `.allowed` callback (bpf_d_path_allowed): why this program may not call it, if it may not. */
 export function helperNotAllowed(env: Env, id: number): string | undefined {
-  if ((id === 107 || id === 108) && env.prog.type === 'tracing') return skStorageTracingAllowed(env) ? undefined : 'helper call is not allowed in probe';
+  // (syscall programs get tracing_prog_func_proto's bpf_sk_storage_*_tracing_proto too)
+  if ((id === 107 || id === 108) && (env.prog.type === 'tracing' || env.prog.type === 'syscall')) return skStorageTracingAllowed(env) ? undefined : 'helper call is not allowed in probe';
   if (id !== 147) return undefined;
   const t = env.tracingTarget();
   if (t?.iter) return undefined;

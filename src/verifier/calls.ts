@@ -5,9 +5,11 @@
  * (check_reference_leak, check_return_code).
  */
 import type { Insn } from '../isa/insn.js';
-import type { MapSpec, MapType } from '../isa/program.js';
+import { PROG_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
+import { funcProto, hasTrampoline } from '../runtime/helpers/func-proto.js';
+import { checkConstStr } from './const-str.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
@@ -43,15 +45,6 @@ const BPF_FUNC_loop = 181;
 const BPF_FUNC_get_local_storage = 81;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
-
-/** bpf_get_func_arg, bpf_get_func_ret, bpf_get_func_arg_cnt: tracing_prog_func_proto offers them only with a trampoline. */
-const TRAMPOLINE_ONLY: ReadonlySet<number> = new Set([183, 184, 185]);
-const BPF_TRACE_FENTRY = 24, BPF_MODIFY_RETURN = 26, BPF_LSM_MAC = 27;
-/** bpf_prog_has_trampoline: fentry, fexit and fmod_ret tracing programs, and LSM programs attached as BPF_LSM_MAC. */
-function hasTrampoline(type: string, eat: number | undefined): boolean {
-  if (type === 'tracing') return eat !== undefined && eat >= BPF_TRACE_FENTRY && eat <= BPF_MODIFY_RETURN;
-  return type === 'lsm' && eat === BPF_LSM_MAC;
-}
 
 const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
 const PERCPU_BTF_TYPES = [T.PTR_TO_BTF_ID | MEM_PERCPU, T.PTR_TO_BTF_ID | MEM_PERCPU | MEM_RCU, T.PTR_TO_BTF_ID | MEM_PERCPU | PTR_TRUSTED];
@@ -211,6 +204,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       return;
     case 'ARG_PTR_TO_CONST_STR':
       checkType(env, regno, r, [T.PTR_TO_MAP_VALUE]);
+      checkConstStr(env, regno);
       return;
     case 'ARG_PTR_TO_RINGBUF_MEM':
       checkType(env, regno, r, [T.PTR_TO_MEM | MEM_RINGBUF]);
@@ -279,13 +273,21 @@ function mapType(m: MapSpec): MapType {
   return m.type;
 }
 
+const BPF_FUNC_get_func_ip = 173;
+/** check_get_func_ip: tracing_prog_func_proto hands the helper to every type that falls back to it; only trampolines and kprobes know the address. */
+function checkGetFuncIp(env: Env): void {
+  const type = env.prog.type;
+  if (type === 'kprobe' || (type === 'tracing' && hasTrampoline(type, env.prog.expectedAttachType))) return;
+  if (type === 'tracing') env.reject('helper_prog_type', `func ${helperStr(BPF_FUNC_get_func_ip)} supported only for fentry/fexit/fmod_ret programs`);
+  env.reject('helper_prog_type', `func ${helperStr(BPF_FUNC_get_func_ip)} not supported for program type ${PROG_TYPES[type]}`);
+}
+
 export function checkHelperCall(env: Env, ins: Insn): void {
   const id = ins.imm;
   if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
-  const proto = helperProtoFor(id, env.prog.type);
-  if (!proto) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
-  if (!proto.progTypes.includes(env.prog.type) || (TRAMPOLINE_ONLY.has(id) && !hasTrampoline(env.prog.type, env.prog.expectedAttachType)))
-    env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  if (!helperProtoFor(id, env.prog.type)) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
+  const proto = funcProto(id, env.prog);
+  if (!proto) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   const notAllowed = helperNotAllowed(env, id);
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !gplCompatible(env.prog.license))
@@ -306,6 +308,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     }
   }
   if (id === 12) env.rejectLeaks('tail_call');
+  if (id === BPF_FUNC_get_func_ip) checkGetFuncIp(env);
 
   if (meta.releaseDynptr) unmarkDynptr(env, meta.releaseRegno);
   else if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);

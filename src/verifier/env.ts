@@ -8,7 +8,7 @@ import type { FastcallInfo } from './fastcall.js';
 import { availableParallelism } from 'node:os';
 import type { Insn } from '../isa/insn.js';
 import type { FuncInfo, MapSpec, Program } from '../isa/program.js';
-import { ctxLayout, type CtxLayout } from '../runtime/context/index.js';
+import { verifierCtxLayout, type CtxLayout } from '../runtime/context/index.js';
 import type { Cfg } from './cfg.js';
 import { getDomain, type Scalar, type ScalarDomain } from './domains/index.js';
 import { Reject, type ErrorKind } from './error-kinds.js';
@@ -110,7 +110,7 @@ export class Env {
     this.ZERO = this.dom.known(0n);
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
-    this.ctx = ctxLayout(prog.type);
+    this.ctx = verifierCtxLayout(prog.type);
     this.insnLimit = opts.insnLimit ?? INSN_LIMIT;
     this.nrCpus = Math.max(1, opts.nrCpus ?? machineCpus());
     this.explored = new Array(prog.insns.length);

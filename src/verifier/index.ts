@@ -269,6 +269,8 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     const summarize = callSummarizer(program);
     const live = liveRegisters(program.insns, cfg, (ins) => summarize(ins)?.numParams);
     env = new Env(program, cfg, live, options);
+    // check_attach_btf_id: a syscall program runs from bpf(BPF_PROG_RUN), in process context
+    if (program.type === 'syscall' && !env.sleepable) throw new Reject(0, 'invalid_insn', 'Syscall programs can only be sleepable');
     if (exceptionCb) env.exceptionCb = cfg.subprogs.findIndex((s) => s.start === exceptionCb);
     env.fastcall = markFastcallPatterns(program.insns, cfg.subprogs, summarize);
     let mightSleep: Uint8Array | undefined;

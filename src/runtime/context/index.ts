@@ -13,6 +13,7 @@ import { SK_MSG_CTX } from './sk-msg.js';
 import { CGROUP_DEVICE_CTX, CGROUP_SYSCTL_CTX } from './cgroup-ctl.js';
 import { CGROUP_SOCKOPT_CTX } from './sockopt.js';
 import { returnSpec } from './returns.js';
+import { SYSCALL_CTX } from './syscall.js';
 import type { CtxLayout, ProgTypeInfo } from './types.js';
 
 export * from './types.js';
@@ -25,6 +26,7 @@ export { SK_LOOKUP_CTX, SK_REUSEPORT_CTX, BPF_SK_LOOKUP_FIELDS, SK_REUSEPORT_MD_
 export { SK_MSG_CTX, SK_MSG_MD_FIELDS } from './sk-msg.js';
 export { CGROUP_DEVICE_CTX, CGROUP_SYSCTL_CTX, BPF_CGROUP_DEV_CTX_FIELDS, BPF_SYSCTL_FIELDS } from './cgroup-ctl.js';
 export { CGROUP_SOCKOPT_CTX, BPF_SOCKOPT_FIELDS, BPF_CGROUP_GETSOCKOPT, BPF_CGROUP_SETSOCKOPT } from './sockopt.js';
+export { SYSCALL_CTX } from './syscall.js';
 export { XDP_ACTIONS, TC_ACTIONS, SK_ACTIONS, returnSpec, returnName, returnRange } from './returns.js';
 
 const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
@@ -59,6 +61,14 @@ const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
 /** The context layout of `type`, or undefined for program types bpflab does not model. */
 export function ctxLayout(type: ProgType): CtxLayout | undefined {
   return LAYOUTS[type];
+}
+
+/**
+ * The context the verifier checks accesses against: ctxLayout's, and for syscall programs the
+ * caller's buffer (checked access by access, never built by the VM).
+ */
+export function verifierCtxLayout(type: ProgType): CtxLayout | undefined {
+  return LAYOUTS[type] ?? (type === 'syscall' ? SYSCALL_CTX : undefined);
 }
 
 /** Program types with a modelled context. */

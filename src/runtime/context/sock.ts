@@ -47,7 +47,8 @@ export function bpfSockAccess(off: number, size: number): CtxAccess {
 function cgroupSockAccess(off: number, size: number, kind: AccessKind, opts: AccessOptions = {}): CtxAccess {
   const a = bpfSockAccess(off, size);
   if (!a.ok) return a;
-  const at = opts.expectedAttachType ?? ATTACH.CGROUP_INET_SOCK_CREATE;
+  // bpf_prog_load_fixup_attach_type: a cgroup_sock program loaded with 0 is a sock_create program
+  const at = opts.expectedAttachType || ATTACH.CGROUP_INET_SOCK_CREATE;
   const F = BPF_SOCK_FIELDS;
   if (off === 0 || off === 16 || off === 20) {
     return at === ATTACH.CGROUP_INET_SOCK_CREATE || at === ATTACH.CGROUP_INET_SOCK_RELEASE ? a : deny(`${fieldAt(F, off)!.name} needs attach type sock_create or sock_release`);

@@ -175,7 +175,12 @@ const NET: readonly ProgType[] = [...SKB, 'xdp', 'cgroup_sock', 'cgroup_sock_add
 const BASE: readonly ProgType[] = [...NET, ...TRACING, 'lsm', 'struct_ops', 'syscall', 'netfilter', 'lirc_mode2', 'ext'];
 const uniq = (...groups: (readonly ProgType[])[]): readonly ProgType[] => [...new Set(groups.flat())];
 /** bpf_sk_base_func_proto users (the bpf_skc_to_* casts): networking types but cgroup_sock, and tracing/lsm; not the perf-style tracing types. */
-const SKC: readonly ProgType[] = BASE.filter((t) => !['kprobe', 'tracepoint', 'raw_tracepoint', 'raw_tracepoint_writable', 'perf_event', 'cgroup_sock'].includes(t));
+const SKC: readonly ProgType[] = BASE.filter((t) => !['kprobe', 'tracepoint', 'raw_tracepoint', 'raw_tracepoint_writable', 'perf_event', 'cgroup_sock',
+  'cgroup_sockopt', 'cgroup_device', 'cgroup_sysctl', 'sk_reuseport', 'netfilter'].includes(t));
+/** lwt_seg6local_func_proto falls back to lwt_out_func_proto. */
+const LWT: readonly ProgType[] = ['lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local'];
+/** Types whose get_func_proto offers bpf_event_output_data_proto (perf_event_output from a context without packet data). */
+const EVENT_OUTPUT_DATA: readonly ProgType[] = ['cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt', 'cgroup_device', 'cgroup_sysctl', 'sk_lookup'];
 
 interface Def {
   ret?: RetType;
@@ -214,30 +219,30 @@ const DEFS: Record<number, Def> = {
   21: { args: [A.ctx, A.memRdonly, A.constSize, A.anything], types: uniq(TC, ['lwt_xmit']) },
   22: { args: [A.mapPtr, A.anything], types: BASE },
   23: { args: [A.anything, A.anything], types: uniq(TC, ['xdp', 'lwt_xmit']), note: 'returns TC_ACT_REDIRECT (tc) / XDP_REDIRECT (xdp) on success' },
-  24: { args: [A.ctx], types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit']) },
-  25: { args: [A.ctx, A.mapPtr, A.anything, A.memRdonly, A.constSizeOrZero], gpl: true, types: uniq(SKB, TRACING, ['xdp', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'cgroup_device', 'cgroup_sysctl', 'cgroup_sockopt']), note: 'cgroup_current_func_proto gives cgroup_device/sysctl/sockopt bpf_event_output_data; skb/xdp variants append packet bytes when the upper 32 bits of flags are set' },
-  26: { args: [A.ctx, A.anything, A.uninitMem, A.constSize], types: uniq(SKB, ['sk_reuseport', 'flow_dissector']) },
+  24: { args: [A.ctx], types: uniq(TC, LWT) },
+  25: { args: [A.ctx, A.mapPtr, A.anything, A.memRdonly, A.constSizeOrZero], gpl: true, types: uniq(SKB, TRACING, LWT, EVENT_OUTPUT_DATA, ['xdp']), note: 'skb/xdp variants append packet bytes when the upper 32 bits of flags are set' },
+  26: { args: [A.ctx, A.anything, A.uninitMem, A.constSize], types: uniq(SKB, LWT, ['sk_reuseport', 'flow_dissector']) },
   27: { args: [A.ctx, A.mapPtr, A.anything], gpl: true, types: TRACING },
   28: { args: [A.memRdonlyOrNull, A.constSizeOrZero, A.memRdonlyOrNull, A.constSizeOrZero, A.anything], pkt: true, types: uniq(TC, ['xdp', 'lwt_in', 'lwt_out', 'lwt_xmit', 'lwt_seg6local']) },
   29: { args: [A.ctx, A.uninitMem, A.constSize], types: uniq(TC, ['lwt_xmit']) },
   30: { args: [A.ctx, A.memRdonly, A.constSize], types: uniq(TC, ['lwt_xmit']) },
   31: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: TC },
   32: { args: [A.ctx, A.anything], types: TC },
-  33: { args: [A.ctx, A.mapPtr, A.anything], types: TC },
-  34: { args: [A.ctx], types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit']) },
+  33: { args: [A.ctx, A.mapPtr, A.anything], types: uniq(TC, LWT) },
+  34: { args: [A.ctx], types: uniq(TC, LWT) },
   35: { types: uniq(BASE) },
   36: { args: [A.anything, A.memRdonly, A.constSize], gpl: true, types: [], note: 'tracing only, and refused under kernel lockdown (as on this host)' },
   37: { args: [A.mapPtr, A.anything], types: BASE },
   38: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb', 'lwt_xmit']) },
-  39: { args: [A.ctx, A.anything], changesPkt: true, types: uniq(TC, ['lwt_in', 'lwt_out', 'lwt_xmit', 'sk_skb']) },
+  39: { args: [A.ctx, A.anything], changesPkt: true, types: uniq(TC, LWT, ['sk_skb']) },
   40: { args: [A.ctx, A.anything], types: uniq(TC, ['lwt_xmit']) },
   41: { ret: 'RET_VOID', args: [A.ctx], types: uniq(TC, ['lwt_xmit']) },
   42: { types: BASE },
   43: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb', 'lwt_xmit']) },
   44: { args: [A.ctx, A.anything], changesPkt: true, types: ['xdp'] },
   45: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: TRACING },
-  46: { args: [A.ctx], types: uniq(SKB, ['cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg']) },
-  47: { args: [A.ctx], types: uniq(SKB) },
+  46: { args: [A.ctx], types: ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'sk_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops'] },
+  47: { args: [A.ctx], types: ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'sk_skb'] },
   48: { args: [A.ctx, A.anything], types: TC },
   49: { args: [A.ctx, A.anything, A.anything, A.memRdonly, A.constSize], types: ['sock_ops', 'cgroup_sock_addr', 'cgroup_sockopt'] },
   50: { args: [A.ctx, A.anything, A.anything, A.anything], changesPkt: true, types: uniq(TC, ['sk_skb']) },
@@ -253,7 +258,7 @@ const DEFS: Record<number, Def> = {
   65: { args: [A.ctx, A.anything], changesPkt: true, types: ['xdp'] },
   66: { args: [A.ctx, A.anything, A.uninitMem, A.constSize, A.anything], types: TC },
   67: { args: [A.ctx, A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: TRACING },
-  68: { args: [A.ctx, A.anything, A.uninitMem, A.constSize, A.anything], types: uniq(SKB, ['sk_reuseport']) },
+  68: { args: [A.ctx, A.anything, A.uninitMem, A.constSize, A.anything], types: ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'sk_reuseport'] },
   69: { args: [A.ctx, A.mem, A.constSize, A.anything], types: uniq(TC, ['xdp']) },
   79: { args: [A.ctx], types: uniq(TC, ['cgroup_skb']) },
   80: { types: BASE },
@@ -272,7 +277,7 @@ const DEFS: Record<number, Def> = {
   93: { ret: 'RET_VOID', args: [A.spinLock], types: BASE },
   94: { ret: 'RET_VOID', args: [A.spinLock], types: BASE },
   95: { ret: 'RET_PTR_TO_SOCKET_OR_NULL', args: [A.sockCommon], types: uniq(TC, ['cgroup_skb']) },
-  96: { ret: 'RET_PTR_TO_TCP_SOCK_OR_NULL', args: [A.sockCommon], types: uniq(TC, ['cgroup_skb', 'sock_ops']) },
+  96: { ret: 'RET_PTR_TO_TCP_SOCK_OR_NULL', args: [A.sockCommon], types: uniq(TC, ['cgroup_skb', 'sock_ops', 'cgroup_sockopt']) },
   97: { args: [A.ctx], types: uniq(TC, ['cgroup_skb']) },
   98: { ret: 'RET_PTR_TO_TCP_SOCK_OR_NULL', args: [A.sockCommon], types: uniq(TC, ['cgroup_skb']) },
   99: { ret: 'RET_PTR_TO_SOCK_COMMON_OR_NULL', args: [A.ctx, A.memRdonly, A.constSizeOrZero, A.anything, A.anything], pkt: true, types: uniq(TC, ['xdp', 'cgroup_skb', 'cgroup_sock_addr', 'sk_skb']) },
@@ -291,7 +296,7 @@ const DEFS: Record<number, Def> = {
   120: { args: [A.anything, A.anything, A.uninitMem, A.constSize], types: BASE, note: 'fills struct bpf_pidns_info for the pid namespace given by dev and inode' },
   126: { args: [A.btfSeqFile, A.memRdonly, A.constSize, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: ['tracing'], note: 'iterator programs: prints to the seq_file' },
   127: { args: [A.btfSeqFile, A.memRdonly, A.constSizeOrZero], gpl: true, types: ['tracing'], note: 'iterator programs: writes to the seq_file' },
-  122: { args: [A.ctxOrNull], types: uniq(TC, ['socket_filter', 'cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'sk_skb']) },
+  122: { args: [A.ctxOrNull], types: uniq(TC, ['socket_filter', 'cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt']) },
   123: { args: [A.anything], types: BASE },
   125: { types: BASE },
   130: { args: [A.mapPtr, A.memRdonly, A.constSizeOrZero, A.anything], types: BASE },
@@ -313,7 +318,7 @@ const DEFS: Record<number, Def> = {
   154: { ret: 'RET_PTR_TO_MEM_OR_BTF_ID', args: [A.percpuBtfId], types: BASE },
   155: { args: [A.anything, A.anything], types: TC },
   158: { ret: 'RET_PTR_TO_BTF_ID', types: BASE },
-  160: { types: BASE.filter((t) => !TRACING.includes(t)), note: 'not NMI-safe, so tracing programs cannot call it' },
+  160: { types: BASE.filter((t) => !TRACING.includes(t) && !['cgroup_sockopt', 'cgroup_device', 'netfilter'].includes(t)), note: 'not NMI-safe, so tracing programs cannot call it' },
   163: { args: [A.ctx, A.anything, A.u32InOut, A.anything, A.anything], types: uniq(TC, ['xdp']) },
   164: { args: [A.mapPtr, A.func, A.stackOrNull, A.anything], types: BASE },
   165: { args: [A.memOrNull, A.constSizeOrZero, A.constStr, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
@@ -322,7 +327,7 @@ const DEFS: Record<number, Def> = {
   171: { args: [A.timer, A.anything, A.anything], gpl: true, types: BASE },
   172: { args: [A.timer], gpl: true, types: BASE },
   173: { args: [A.ctx], types: TRACING },
-  174: { args: [A.ctx], types: ['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint', 'tracing', 'lsm'], note: 'the cookie given at attach time (0 here)' },
+  174: { args: [A.ctx], types: ['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint', 'raw_tracepoint_writable', 'tracing', 'lsm'], note: 'the cookie given at attach time (0 here)' },
   176: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   177: { args: [A.memRdonly, A.constSize, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
   178: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct unix_sock, or NULL' },
@@ -428,11 +433,14 @@ export function helperProto(id: number): HelperProto | undefined {
  * (e.g. tracing_prog_func_proto's bpf_get_socket_ptr_cookie_proto for BPF_FUNC_get_socket_cookie).
  */
 const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, 'args'>>>> = {
-  46: { tracing: { args: [ARG.btfSockCommon] } },
+  // bpf_get_socket_ptr_cookie_proto (tracing_prog_func_proto, sk_reuseport_func_proto)
+  46: { tracing: { args: [ARG.btfSockCommon] }, sk_reuseport: { args: [ARG.btfSockCommon] } },
   // bpf_sk_storage_get/delete_tracing_proto (the socket a BTF pointer; allowed per attach point: see helperNotAllowed)
   107: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonOrNull, ARG.mapValueOrNull, ARG.anything] } },
   108: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonBtf] } },
   124: { sk_lookup: { args: [ARG.ctx, ARG.socketOrNull, ARG.anything] } },
+  // bpf_xdp_get_buff_len_trace_proto: the xdp_buff a traced function got
+  188: { tracing: { args: [ARG.btfXdpBuff] } },
 };
 
 /** The prototype of helper `id` as a program of `type` sees it (helperProto with the per-type variants). */
