@@ -117,6 +117,11 @@ export interface MapSpec {
    */
   btfKeyTypeId?: number;
   btfValueTypeId?: number;
+  /**
+   * BPF_MAP_CREATE's map_extra (`__ulong(map_extra, V)` or `__uint`): a bloom filter's hash count,
+   * an arena's user-space start address. Absent when 0.
+   */
+  mapExtra?: bigint;
 }
 
 /** One BTF line_info record resolved to source text. */

@@ -166,6 +166,10 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_rbtree_root: N,
   bpf_rbtree_left: N,
   bpf_rbtree_right: N,
+  // kernel/bpf/arena.c (arena_kfuncs; KF_ARENA_* only tag BTF: the verifier does not test them)
+  bpf_arena_alloc_pages: TA | S,
+  bpf_arena_free_pages: TA | S,
+  bpf_arena_reserve_pages: TA | S,
   // net/core/filter.c, net/netfilter
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,
@@ -321,6 +325,12 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       continue;
     }
     if (nullable && env.isNull(r)) continue;
+    // KF_ARG_PTR_TO_MAP (is_kfunc_arg_map, a `__map` argument): a map pointer, checked as a
+    // `struct bpf_map` object (process_kf_arg_ptr_to_btf_id) at offset 0.
+    if (p.name.endsWith('__map') && r.type === T.CONST_PTR_TO_MAP) {
+      checkPtrOffReg(env, regno, r);
+      continue;
+    }
     // get_kfunc_ptr_arg_type: the register decides between a kernel object and memory.
     const have = regStruct(btf, r);
     if (have) {
