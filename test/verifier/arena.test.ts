@@ -35,10 +35,14 @@ describe('arena objects (test/fixtures/arena/arena_globals.c)', () => {
   });
 
   // The kfuncs resolve against the running kernel's BTF.
-  it.skipIf(!existsSync('/sys/kernel/btf/vmlinux'))('the program allocating, writing and freeing arena pages is accepted', async () => {
+  it.skipIf(!existsSync('/sys/kernel/btf/vmlinux'))('the program allocating, writing and freeing arena pages, and calling a global function with an __arg_arena argument, is accepted', async () => {
     const path = new URL('../fixtures/arena/arena_globals.o', import.meta.url).pathname;
     const { programs } = await loadFileDetailed(path, readFileSync(path));
-    const r = verify(programs[0]!);
+    const p = programs[0]!;
+    // btf_prepare_func_args: ARG_PTR_TO_ARENA, whatever the pointee (a global function taking
+    // `int __arena *` would otherwise want 4 bytes of memory, and refuse the scalar address passed)
+    expect(p.funcInfo?.map((f) => f.params)).toContainEqual([{ kind: 'arena' }]);
+    const r = verify(p);
     expect(r.verdict, r.error?.message).toBe('accept');
   });
 });
