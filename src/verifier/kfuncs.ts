@@ -426,10 +426,13 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   } else if (rt.kind !== 'ptr') env.markUnknown(r0);
   else {
     const pointee = btf.skipMods(rt.type);
-    if (!isStruct(pointee)) {
-      // A pointer to memory of the pointee's size (read-only for void: no size), as mark_reg_known_zero + PTR_TO_MEM.
+    if (!pointee || pointee.kind === 'void') {
+      // check_kfunc_call: "kfunc returning 'void *' is equivalent to returning scalar" (bpf_arena_alloc_pages)
+      env.markUnknown(r0);
+    } else if (!isStruct(pointee)) {
+      // A pointer to read-only memory of the pointee's size, as mark_reg_known_zero + PTR_TO_MEM.
       env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
-      r0.memSize = pointee && pointee.kind !== 'void' ? btf.resolveSize(pointee.id) ?? 0 : 0;
+      r0.memSize = btf.resolveSize(pointee.id) ?? 0;
       if (flags & KF_RET_NULL) r0.id = env.newId();
       // An iterator's element goes away with the iterator (meta->ref_obj_id: release_reference invalidates it).
       if (iter) r0.refObjId = env.cur.frames[iter.frameno]!.spills[iter.slot]?.refObjId ?? 0;

@@ -40,7 +40,8 @@ describe('arena objects (test/fixtures/arena/arena_globals.c)', () => {
     const { programs } = await loadFileDetailed(path, readFileSync(path));
     const p = programs[0]!;
     // btf_prepare_func_args: ARG_PTR_TO_ARENA, whatever the pointee (a global function taking
-    // `int __arena *` would otherwise want 4 bytes of memory, and refuse the scalar address passed)
+    // `int __arena *` would otherwise want 4 bytes of memory, and refuse the scalar address passed);
+    // the page bpf_arena_alloc_pages returns is a scalar ('void *' kfunc result), passed uncast too
     expect(p.funcInfo?.map((f) => f.params)).toContainEqual([{ kind: 'arena' }]);
     const r = verify(p);
     expect(r.verdict, r.error?.message).toBe('accept');
