@@ -117,6 +117,11 @@ export interface MapSpec {
    */
   btfKeyTypeId?: number;
   btfValueTypeId?: number;
+  /**
+   * BPF_MAP_CREATE's map_extra (`__ulong(map_extra, V)` or `__uint`): a bloom filter's hash count,
+   * an arena's user-space start address. Absent when 0.
+   */
+  mapExtra?: bigint;
 }
 
 /** One BTF line_info record resolved to source text. */
@@ -141,7 +146,9 @@ export type FuncParam =
   /** `__arg_trusted`: a trusted pointer to the kernel struct of that (essential) name, NULL allowed with `__arg_nullable`. */
   | { kind: 'btf'; struct: string; nullable?: boolean }
   /** `struct bpf_dynptr *`: an initialised dynptr the function reads but may not mutate (ARG_PTR_TO_DYNPTR | MEM_RDONLY). */
-  | { kind: 'dynptr' };
+  | { kind: 'dynptr' }
+  /** `__arg_arena`: an arena pointer or a scalar (ARG_PTR_TO_ARENA); the function sees an unknown value. */
+  | { kind: 'arena' };
 
 /** One BTF func_info record. */
 export interface FuncInfo {

@@ -32,6 +32,8 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
         return null;
       }
       if (!x && src !== 0) return bad('reserved_field', 'BPF_ALU uses reserved fields');
+      // addr_space_cast (ALU64 MOV X, off 1) carries the address spaces in imm; the verifier checks them.
+      if (o === op.BPF_MOV && x && c === op.BPF_ALU64 && off === op.BPF_ADDR_SPACE_CAST) return null;
       if (x && imm !== 0) return bad('reserved_field', 'BPF_ALU uses reserved fields');
       if (o === op.BPF_DIV || o === op.BPF_MOD) {
         if (off !== 0 && off !== 1) return bad('reserved_field', 'BPF_ALU uses reserved fields');

@@ -71,6 +71,7 @@ export function mapCreateFd(spec: MapSpec, innerFd = 0, btfFd?: number): number 
     .u32(MAP_CREATE.map_flags, spec.flags)
     .u32(MAP_CREATE.inner_map_fd, innerFd)
     .name(MAP_CREATE.map_name, spec.name);
+  if (spec.mapExtra !== undefined) a.u64(MAP_CREATE.map_extra, spec.mapExtra);
   if (btfFd !== undefined && btfFd >= 0 && mapUsesBtf(spec))
     a.u32(MAP_CREATE.btf_fd, btfFd).u32(MAP_CREATE.btf_key_type_id, spec.btfKeyTypeId ?? 0).u32(MAP_CREATE.btf_value_type_id, spec.btfValueTypeId ?? 0);
   const r = bpf(BPF_CMD.MAP_CREATE, a.bytes);

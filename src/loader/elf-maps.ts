@@ -32,6 +32,38 @@ export interface ElfMap {
   valueType?: string;
   /** Byte offset of the `values` member inside a BTF map definition. */
   valuesOffset?: number;
+  /**
+   * The ARENA map only: the `.addr_space.1` section (global `__arena` variables) it holds, and
+   * the byte offset in the arena where libbpf places that section's data.
+   */
+  arenaData?: { sectionIndex: number; offset: number };
+}
+
+/** libbpf's ARENA_SEC: clang puts global variables of address space 1 (`__arena`) here. */
+export const ARENA_SECTION = '.addr_space.1';
+const ARENA_PAGE_SIZE = 4096;
+
+/**
+ * libbpf's checks and placement for arena objects (bpf_object__init_user_btf_maps,
+ * init_arena_map_data): one ARENA map at most; `__arena` globals need that map, must fit in it,
+ * and go at the end of the arena (page-aligned), where relocations against them point.
+ */
+export function attachArenaData(elf: ElfFile, mapList: readonly ElfMap[]): void {
+  const arenas = mapList.filter((m) => m.origin === 'btf' && m.spec.type === 'arena');
+  const sec = elf.sections.find((s) => s.name === ARENA_SECTION);
+  if (arenas.length > 1) {
+    const [a, b] = arenas;
+    throw elf.error(elf.section(b!.sectionIndex)!, elf.section(b!.sectionIndex)!.offset + b!.offset,
+      `map '${b!.spec.name}': only single ARENA map is supported (map '${a!.spec.name}' is also ARENA)`, 'elf_maps');
+  }
+  if (!sec) return;
+  const arena = arenas[0];
+  if (!arena) throw elf.error(sec, sec.offset, `to use global __arena variables the ARENA map should be explicitly declared in SEC(".maps")`, 'elf_maps');
+  const mmapSize = arena.spec.maxEntries * ARENA_PAGE_SIZE;
+  const allocSize = Math.ceil(sec.size / ARENA_PAGE_SIZE) * ARENA_PAGE_SIZE;
+  if (allocSize > mmapSize)
+    throw elf.error(sec, sec.offset, `declared ARENA map size (${mmapSize}) is too small to hold global __arena variables of size ${sec.size}`, 'elf_maps');
+  arena.arenaData = { sectionIndex: sec.index, offset: mmapSize - allocSize };
 }
 
 export function isLegacyMapSection(name: string): boolean {
@@ -187,6 +219,19 @@ function parseMapDef(elf: ElfFile, sec: ElfSection, btf: Btf, name: string, def:
     if (!arr || arr.kind !== 'array') throw fail(`attr '${mname}': expected ARRAY, got ${arr?.kind ?? 'missing'}`);
     return arr.nelems;
   };
+  /**
+   * libbpf's get_map_field_long: `__uint(name, N)` as above, or `__ulong(name, V)`, an anonymous
+   * enum (ENUM or ENUM64) with a single value V, for values that do not fit an array length.
+   */
+  const longField = (mname: string, type: number): bigint => {
+    const t = btf.skipMods(type);
+    if (t?.kind === 'ptr') return BigInt(intField(mname, type));
+    if (!t || (t.kind !== 'enum' && t.kind !== 'enum64')) throw fail(`attr '${mname}': expected ENUM or ENUM64, got ${t?.kind ?? 'missing'}`);
+    if (t.values.length !== 1) throw fail(`attr '${mname}': invalid __ulong`);
+    const v = t.values[0]!.value;
+    // libbpf reads an ENUM value as __s32 (sign-extended into the u64), an ENUM64 one as u64.
+    return BigInt.asUintN(64, t.kind === 'enum' ? BigInt.asIntN(32, v) : v);
+  };
   const sized = (what: 'key' | 'value', type: number): number => {
     const t = btf.type(type);
     if (!t || t.kind !== 'ptr') throw fail(`${what} spec is not PTR: ${t?.kind ?? 'missing'}`);
@@ -201,7 +246,12 @@ function parseMapDef(elf: ElfFile, sec: ElfSection, btf: Btf, name: string, def:
       case 'type': m.typeNumber = intField(mem.name, mem.type); spec.type = specType(m.typeNumber); break;
       case 'max_entries': spec.maxEntries = intField(mem.name, mem.type); break;
       case 'map_flags': spec.flags = intField(mem.name, mem.type); break;
-      case 'numa_node': case 'map_extra': intField(mem.name, mem.type); break;
+      case 'numa_node': intField(mem.name, mem.type); break;
+      case 'map_extra': {
+        const extra = longField(mem.name, mem.type);
+        if (extra) spec.mapExtra = extra;
+        break;
+      }
       case 'key_size': {
         const sz = intField(mem.name, mem.type);
         if (spec.keySize && spec.keySize !== sz) throw fail(`conflicting key size ${spec.keySize} != ${sz}`);

@@ -18,7 +18,7 @@ import {
   parseElf, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHT_PROGBITS, SHT_REL, SHT_RELA, STB_GLOBAL, STB_LOCAL, STB_WEAK,
   STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL, view, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol,
 } from './elf-file.js';
-import { applyMapFixups, btfMaps, globalDataMaps, isLegacyMapSection, legacyMaps, objectName, type ElfMap } from './elf-maps.js';
+import { applyMapFixups, attachArenaData, btfMaps, globalDataMaps, isLegacyMapSection, legacyMaps, objectName, type ElfMap } from './elf-maps.js';
 import { sectionType, type SectionType } from './section-types.js';
 
 const BPF_CALL_INSN = 0x85;
@@ -187,6 +187,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   const mapList: ElfMap[] = [...legacyMaps(elf)];
   if (mapsSec) mapList.push(...btfMaps(elf, mapsSec, btf, warnings));
   mapList.push(...globalDataMaps(elf, objectName(path), btf));
+  attachArenaData(elf, mapList);
   for (const m of mapList) applyMapFixups(m.spec);
   const maps = mapList.map((m) => m.spec);
 
@@ -422,9 +423,18 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
       cs.applied.add(idx);
       return;
     }
+    const addend = r.addend ?? ins.imm;
+    const ai = mapList.findIndex((m) => m.arenaData?.sectionIndex === sym.shndx);
+    if (ai >= 0) {
+      // An `__arena` global: a value address in the arena map (libbpf's RELO_DATA with arena_map_idx).
+      cs.insns[idx] = { ...ins, src: BPF_PSEUDO_MAP_VALUE, imm: ai };
+      cs.insns[idx + 1] = { ...cs.insns[idx + 1]!, imm: (addend + sym.value + mapList[ai]!.arenaData!.offset) | 0 };
+      counts.data++;
+      cs.applied.add(idx);
+      return;
+    }
     const mi = mapList.findIndex((m) => (m.origin === 'data' || m.origin === 'rodata' || m.origin === 'bss') && m.sectionIndex === sym.shndx);
     if (mi < 0) throw fail(`bad data relo against section '${tsec.name}'`);
-    const addend = r.addend ?? ins.imm;
     const off = addend + sym.value;
     if (off < 0 || off > mapList[mi]!.spec.valueSize) throw fail(`data relo against '${symName}' points at offset ${off}, outside '${tsec.name}' (${mapList[mi]!.spec.valueSize} bytes)`);
     cs.insns[idx] = { ...ins, src: BPF_PSEUDO_MAP_VALUE, imm: mi };
@@ -451,7 +461,7 @@ function unresolvable(elf: ElfFile, sym: ElfSymbol | undefined, mapList: readonl
   if (isExtern(sym)) return true;
   if (sym.shndx === SHN_UNDEF || sym.shndx >= SHN_LORESERVE) return false;
   const sec = elf.section(sym.shndx);
-  return !!sec && !isCode(sec) && !mapList.some((m) => m.sectionIndex === sym.shndx);
+  return !!sec && !isCode(sec) && !mapList.some((m) => m.sectionIndex === sym.shndx || m.arenaData?.sectionIndex === sym.shndx);
 }
 
 /**

@@ -11,6 +11,7 @@ import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-typ
 import { markPrecise } from './precision.js';
 import { cloneReg, cloneState, copyReg, newReg, type Reg } from './state.js';
 import { idBeforeMov, linkAfterAlu } from './linked-scalars.js';
+import { addrSpaceCast, arenaArithmetic } from './arena.js';
 
 /** bpf_alu_string: operator spellings in messages. */
 const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
@@ -47,6 +48,7 @@ export function checkAlu(env: Env, ins: Insn): void {
   }
 
   if (o === op.BPF_MOV) {
+    if (x && alu64 && ins.off === op.BPF_ADDR_SPACE_CAST) { addrSpaceCast(env, ins); return; }
     if (x) {
       const src = env.readReg(ins.src);
       const dst = env.writeReg(ins.dst);
@@ -102,6 +104,7 @@ export function checkAlu(env: Env, ins: Insn): void {
   }
   const dst = env.readReg(ins.dst);
   env.writeReg(ins.dst);
+  if (arenaArithmetic(dst)) return;
   const signedDiv = (o === op.BPF_DIV || o === op.BPF_MOD) && ins.off === 1;
 
   if (dst.type !== T.SCALAR || src.type !== T.SCALAR) {

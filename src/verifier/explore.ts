@@ -326,6 +326,8 @@ function checkLdImm64(env: Env, ins: Insn): void {
     case op.BPF_PSEUDO_MAP_VALUE:
     case op.BPF_PSEUDO_MAP_IDX_VALUE: {
       const m = env.map(ins.imm);
+      // check_ld_imm: an arena address (an `__arena` global) is a plain number to the verifier.
+      if (m.type === 'arena') { env.markUnknown(dst); return; }
       const off = hi.imm >>> 0;
       if (off >= m.valueSize) env.reject('map_value_oob', `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`);
       env.markPtr(dst, T.PTR_TO_MAP_VALUE, off);
@@ -372,6 +374,7 @@ function savePtrType(env: Env, type: number, allowTrustMismatch: boolean): void 
 function mismatchOk(type: number): boolean {
   switch (base(type)) {
     case T.PTR_TO_CTX: case T.PTR_TO_SOCKET: case T.PTR_TO_SOCK_COMMON: case T.PTR_TO_TCP_SOCK: case T.PTR_TO_XDP_SOCK: case T.PTR_TO_BTF_ID:
+    case T.PTR_TO_ARENA:
       return false;
     default:
       return true;
@@ -386,7 +389,9 @@ function checkAtomic(env: Env, ins: Insn): void {
   if (src.type !== T.SCALAR) env.usesAddress = true; // an address becomes part of a value in memory
   const dst = env.readReg(ins.dst);
   if (ins.imm === op.BPF_CMPXCHG) env.readReg(0);
-  const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM;
+  // atomic_ptr_type_ok: in an arena, the x86 JIT has no fetching and/or/xor (bpf_jit_supports_insn).
+  const arenaOk = dst.type === T.PTR_TO_ARENA && ins.imm !== (op.BPF_AND | op.BPF_FETCH) && ins.imm !== (op.BPF_OR | op.BPF_FETCH) && ins.imm !== (op.BPF_XOR | op.BPF_FETCH);
+  const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM || arenaOk;
   if (!okType) {
     const name = dst.type === T.SCALAR ? 'scalar' : undefined;
     if (name) env.reject('invalid_mem_access', `R${ins.dst} invalid mem access 'scalar'`);

@@ -119,6 +119,10 @@ function checkParam(env: Env, i: number, p: FuncParam): void {
     case 'dynptr':
       checkArgOffset(env, regno, r);
       processDynptrArg(env, regno, { uninit: false, rdonly: true, type: DynptrType.INVALID });
+      return;
+    case 'arena':
+      // btf_check_func_arg_match: anything else is a program bug the kernel points out
+      if (r.type !== T.PTR_TO_ARENA && r.type !== T.SCALAR) env.reject('subprog', `R${regno} is not a pointer to arena or scalar.`);
   }
 }
 
@@ -172,6 +176,10 @@ export function globalEntryRegs(env: Env, regs: Reg[], fi: FuncInfo): void {
       case 'dynptr':
         // do_check_common: assumed a local dynptr the function cannot release
         markConstDynptr(env, r, DynptrType.LOCAL);
+        break;
+      case 'arena':
+        // do_check_common: the caller may pass an arena pointer or a scalar
+        env.markScalar(r, env.UNKNOWN);
     }
   });
   env.markPtr(regs[10]!, T.PTR_TO_STACK);

@@ -22,6 +22,7 @@ import { mapProgIncompatibility } from './map-record.js';
 import { pseudoBtfId } from './btf-access.js';
 import { subprogsMightSleep } from './might-sleep.js';
 import { usableFuncInfo } from './global-funcs.js';
+import { secondArena } from './arena.js';
 import { checkExceptionCbArgs, findExceptionCallback } from './exceptions.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { collectStates, type StateCollectionOptions, type StateSnapshot } from './snapshot.js';
@@ -150,11 +151,19 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
   const raw = program.rawMapFds?.includes(pc) === true;
   const m = ins.imm >= 0 && !raw ? program.maps[ins.imm] : undefined;
   if (!m) fail(`fd ${ins.imm} is not pointing to valid bpf_map`);
+  // __add_used_map: one arena per program (before the program-type compatibility check).
+  const second = secondArena(program, ins.imm);
+  if (second) throw new Reject(pc, 'invalid_insn', second);
   const incompatible = mapProgIncompatibility(program, m!);
   if (incompatible) throw new Reject(pc, 'map_prog_type', incompatible);
   if (ins.src === op.BPF_PSEUDO_MAP_VALUE) {
     const off = next!.imm >>> 0;
     if (off >= 1 << 29) fail(`direct value offset of ${off} is not allowed`);
+    if (m!.type === 'arena') {
+      // arena_map_direct_value_addr: any offset inside the arena's user range (max_entries pages).
+      if (off > m!.maxEntries * ARENA_PAGE_SIZE) throw new Reject(pc, 'map_value_oob', `invalid access to map value pointer, value_size=${m!.valueSize} off=${off}`);
+      return;
+    }
     if (m!.type !== 'array') fail('no direct value access support for this map type');
     // array_map_direct_value_addr: only a single-element array has one value to point at (-ENOTSUPP).
     if (m!.maxEntries !== 1 || off >= m!.valueSize) throw new Reject(pc, 'map_value_oob', `invalid access to map value pointer, value_size=${m!.valueSize} off=${off}`);
@@ -230,6 +239,9 @@ function verifyGlobalSubprogs(env: Env): void {
 }
 
 /** Kfuncs with KF_FASTCALL that the verifier inlines (verifier_inlines_kfunc_call). */
+/** The arena's page size (bpf_arena: max_entries counts pages). */
+const ARENA_PAGE_SIZE = 4096;
+
 const FASTCALL_KFUNCS = new Set(['bpf_cast_to_kern_ctx', 'bpf_rdonly_cast']);
 /** Helpers with allow_fastcall that x86-64 inlines (verifier_inlines_helper_call). */
 const FASTCALL_HELPERS = new Set([8 /* get_smp_processor_id */]);

@@ -166,6 +166,10 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_rbtree_root: N,
   bpf_rbtree_left: N,
   bpf_rbtree_right: N,
+  // kernel/bpf/arena.c (arena_kfuncs; KF_ARENA_* only tag BTF: the verifier does not test them)
+  bpf_arena_alloc_pages: TA | S,
+  bpf_arena_free_pages: TA | S,
+  bpf_arena_reserve_pages: TA | S,
   // net/core/filter.c, net/netfilter
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,
@@ -326,6 +330,12 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       continue;
     }
     if (nullable && env.isNull(r)) continue;
+    // KF_ARG_PTR_TO_MAP (is_kfunc_arg_map, a `__map` argument): a map pointer, checked as a
+    // `struct bpf_map` object (process_kf_arg_ptr_to_btf_id) at offset 0.
+    if (p.name.endsWith('__map') && r.type === T.CONST_PTR_TO_MAP) {
+      checkPtrOffReg(env, regno, r);
+      continue;
+    }
     // get_kfunc_ptr_arg_type: the register decides between a kernel object and memory.
     const have = regStruct(btf, r);
     if (have) {
@@ -421,10 +431,13 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   } else if (rt.kind !== 'ptr') env.markUnknown(r0);
   else {
     const pointee = btf.skipMods(rt.type);
-    if (!isStruct(pointee)) {
-      // A pointer to memory of the pointee's size (read-only for void: no size), as mark_reg_known_zero + PTR_TO_MEM.
+    if (!pointee || pointee.kind === 'void') {
+      // check_kfunc_call: "kfunc returning 'void *' is equivalent to returning scalar" (bpf_arena_alloc_pages)
+      env.markUnknown(r0);
+    } else if (!isStruct(pointee)) {
+      // A pointer to read-only memory of the pointee's size, as mark_reg_known_zero + PTR_TO_MEM.
       env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
-      r0.memSize = pointee && pointee.kind !== 'void' ? btf.resolveSize(pointee.id) ?? 0 : 0;
+      r0.memSize = btf.resolveSize(pointee.id) ?? 0;
       if (flags & KF_RET_NULL) r0.id = env.newId();
       // An iterator's element goes away with the iterator (meta->ref_obj_id: release_reference invalidates it).
       if (iter) r0.refObjId = env.cur.frames[iter.frameno]!.spills[iter.slot]?.refObjId ?? 0;

@@ -58,7 +58,7 @@ const ALIGN_DESC: Partial<Record<number, string>> = {
  */
 export function checkPtrAlignment(env: Env, r: Reg, insnOff: number, size: number, strictOnce: boolean): void {
   const strict = env.opts.strictAlignment === true || strictOnce || base(r.type) === T.PTR_TO_STACK;
-  if (!strict || size === 1) return;
+  if (!strict || size === 1 || r.type === T.PTR_TO_ARENA) return;
   const t = env.dom.tnum(r.v);
   const low = BigInt(size - 1);
   if (base(r.type) === T.PTR_TO_PACKET || base(r.type) === T.PTR_TO_PACKET_META) {
@@ -256,6 +256,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_PACKET_META:
       if (t === 'write' && !packetWritable(env)) env.reject('readonly_write', 'cannot write into packet');
       checkPacket(env, regno, r, off, size, false);
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      return;
+    case T.PTR_TO_ARENA:
+      // check_mem_access: arena memory is not checked (the JIT makes every access fault-safe).
       if (t === 'read') setLoaded(loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_FLOW_KEYS:

@@ -60,6 +60,7 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   if (o.type === T.NOT_INIT) return exact !== false ? c.type === T.NOT_INIT : true;
   if (c.type === T.NOT_INIT) return false;
   if (o.type !== c.type) return false;
+  if (o.type === T.PTR_TO_ARENA) return true; // regsafe: every arena pointer covers every other
   const d = env.dom;
   if (o.type === T.SCALAR) {
     if (!exact && !o.precise) return true; // no decision depended on the old value

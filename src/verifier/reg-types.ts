@@ -24,6 +24,8 @@ export const enum T {
   PTR_TO_XDP_SOCK = 18,
   /** A pointer to a dynptr the program may not move or release (a global function's `struct bpf_dynptr *` argument). */
   CONST_PTR_TO_DYNPTR = 19,
+  /** An address in the program's BPF arena (addr_space_cast to address space 0); accesses are not checked. */
+  PTR_TO_ARENA = 20,
 }
 
 /** Flag bits above the base type. */
@@ -77,6 +79,7 @@ const BASE_NAMES: Record<number, string> = {
   [T.PTR_TO_TP_BUFFER]: 'tp_buffer',
   [T.PTR_TO_XDP_SOCK]: 'xdp_sock',
   [T.CONST_PTR_TO_DYNPTR]: 'dynptr_ptr',
+  [T.PTR_TO_ARENA]: 'arena',
 };
 
 /** The kernel's reg_type_str(): prefixes for memory flags, `_or_null` for nullable pointers. */

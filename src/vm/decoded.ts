@@ -96,7 +96,9 @@ export function decodeProgram(program: Program, base: number): Decoded {
         } else if ((a === op.BPF_DIV || a === op.BPF_MOD) && ins.off === 1) {
           o = a === op.BPF_DIV ? (is64 ? OP.SDIV64 : OP.SDIV32) : (is64 ? OP.SMOD64 : OP.SMOD32);
         } else if (a === op.BPF_MOV && x && ins.off !== 0) {
-          o = is64 ? (ins.off === 8 ? OP.MOVSX64_8 : ins.off === 16 ? OP.MOVSX64_16 : OP.MOVSX64_32) : (ins.off === 8 ? OP.MOVSX32_8 : OP.MOVSX32_16);
+          // addr_space_cast (off 1): the VM has no arena to translate into.
+          if (is64 && ins.off === op.BPF_ADDR_SPACE_CAST) o = OP.INVALID;
+          else o = is64 ? (ins.off === 8 ? OP.MOVSX64_8 : ins.off === 16 ? OP.MOVSX64_16 : OP.MOVSX64_32) : (ins.off === 8 ? OP.MOVSX32_8 : OP.MOVSX32_16);
         }
         break;
       }

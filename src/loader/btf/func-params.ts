@@ -158,6 +158,12 @@ export function funcSignature(btf: Btf, funcId: number, type: ProgType, hidden =
         params.push(param);
         continue;
       }
+      if (tg.includes('arena')) {
+        // btf_prepare_func_args: ARG_PTR_TO_ARENA, whatever it points to
+        if (tg.some((x) => x !== 'arena')) return { linkage, paramError: `arg#${i} arena cannot be combined with any other tags` };
+        params.push({ kind: 'arena' });
+        continue;
+      }
       const size = btf.resolveSize(t.type);
       const target = btf.skipMods(t.type);
       if (size === undefined || !target || target.kind === 'void' || target.kind === 'func_proto' || target.kind === 'fwd') {
