@@ -378,7 +378,7 @@ function mismatchOk(type: number): boolean {
   }
 }
 
-/** BPF_ATOMIC: a read-modify-write of stack or map memory. */
+/** BPF_ATOMIC: a read-modify-write of stack, map or kernel memory. */
 function checkAtomic(env: Env, ins: Insn): void {
   if (ins.imm === op.BPF_LOAD_ACQ || ins.imm === op.BPF_STORE_REL)
     env.reject('unsupported', `bpflab does not model ${ins.imm === op.BPF_LOAD_ACQ ? 'load-acquire' : 'store-release'} (BPF_ATOMIC imm 0x${ins.imm.toString(16)})`);
@@ -386,7 +386,8 @@ function checkAtomic(env: Env, ins: Insn): void {
   if (src.type !== T.SCALAR) env.usesAddress = true; // an address becomes part of a value in memory
   const dst = env.readReg(ins.dst);
   if (ins.imm === op.BPF_CMPXCHG) env.readReg(0);
-  const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM;
+  // Kernel objects too: check_mem_access decides (a struct_ops type's btf_struct_access may allow the write).
+  const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM || (dst.type & 0xff) === T.PTR_TO_BTF_ID;
   if (!okType) {
     const name = dst.type === T.SCALAR ? 'scalar' : undefined;
     if (name) env.reject('invalid_mem_access', `R${ins.dst} invalid mem access 'scalar'`);

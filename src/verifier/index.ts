@@ -267,6 +267,8 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     const summarize = callSummarizer(program);
     const live = liveRegisters(program.insns, cfg, (ins) => summarize(ins)?.numParams);
     env = new Env(program, cfg, live, options);
+    // check_attach_btf_id runs before the paths: a struct_ops program's struct and member first.
+    if (program.type === 'struct_ops') env.structOpsTarget();
     if (exceptionCb) env.exceptionCb = cfg.subprogs.findIndex((s) => s.start === exceptionCb);
     env.fastcall = markFastcallPatterns(program.insns, cfg.subprogs, summarize);
     let mightSleep: Uint8Array | undefined;
