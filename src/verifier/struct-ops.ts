@@ -215,7 +215,8 @@ export function structOpsTarget(btf: Btf, prog: { structOps?: { struct: string; 
   if (params.some((p) => p.name.endsWith('__ref'))) return { message: `bpflab does not model referenced (__ref) arguments of ${use.struct}.${m.name}`, unsupported: true };
   const retype = ops.retype?.(btf);
   return {
-    name: m.name, params, ret: fp.type, retSlot: false, trusted: true, iter: false, attach: index,
+    // attach: no tracing attach type (the member index, expected_attach_type, is `index`)
+    name: m.name, params, ret: fp.type, retSlot: false, trusted: true, iter: false, attach: -1,
     ...(retype && { retype }), struct: use.struct, member: m.name, moff: Math.floor(m.bitOffset / 8), index,
   };
 }
