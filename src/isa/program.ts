@@ -212,6 +212,11 @@ export interface Program {
   attachTo?: string;
   /** Expected attach type for program types that need one (e.g. cgroup_skb ingress/egress). */
   expectedAttachType?: number;
+  /**
+   * struct_ops programs: the struct_ops map member the program implements (libbpf loads it with
+   * attach_btf_id = the kernel struct, expected_attach_type = the member's index there).
+   */
+  structOps?: { struct: string; member: string };
   insns: Insn[];
   maps: MapSpec[];
   license: string;

@@ -120,6 +120,7 @@ export function btfForInsns(btf: ProgramBtf, insns: readonly Insn[]): { btf: Pro
  * programs or when the target does not exist (the kernel then refuses the load).
  */
 export function attachBtfId(program: Program): number | undefined {
+  if (program.type === 'struct_ops') return structOpsAttach(program)?.btfId;
   if (!isBtfCtxProgram(program.type, program.expectedAttachType) || !program.attachTo) return undefined;
   const btf = readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
   if (typeof btf === 'string') return undefined;
@@ -127,4 +128,18 @@ export function attachBtfId(program: Program): number | undefined {
   if (a === ATTACH_TYPES.trace_raw_tp) return btf.find(`btf_trace_${program.attachTo}`, 'typedef')[0]?.id;
   const name = program.type === 'lsm' ? `bpf_lsm_${program.attachTo}` : a === ATTACH_TYPES.trace_iter ? `bpf_iter_${program.attachTo}` : program.attachTo;
   return btf.find(name, 'func')[0]?.id;
+}
+
+/**
+ * libbpf's struct_ops attach (bpf_map__init_kern_struct_ops): attach_btf_id is the kernel struct,
+ * expected_attach_type the member's index in it, both from the target kernel's BTF by name.
+ */
+export function structOpsAttach(program: Program): { btfId: number; member: number } | undefined {
+  if (program.type !== 'struct_ops' || !program.structOps) return undefined;
+  const btf = readTargetBtf(program.targetBtf ?? RUNNING_KERNEL_BTF);
+  if (typeof btf === 'string') return undefined;
+  const st = btf.find(program.structOps.struct, 'struct')[0];
+  if (!st || st.kind !== 'struct') return undefined;
+  const member = st.members.findIndex((m) => m.name === program.structOps!.member);
+  return member < 0 ? undefined : { btfId: st.id, member };
 }

@@ -8,7 +8,7 @@ import { InputError } from '../isa/errors.js';
 import type { Insn } from '../isa/insn.js';
 import { PROG_TYPES, type ProgType, type Program } from '../isa/program.js';
 import { Attr, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
-import { attachBtfId, btfForInsns, btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
+import { attachBtfId, structOpsAttach, btfForInsns, btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
 import { sectionType } from '../loader/section-types.js';
 import { KernelError } from './errors.js';
 import { KernelMap, mapCreate, mapUsesBtf } from './maps.js';
@@ -166,7 +166,7 @@ function loadOnce(
     // libbpf's section flags (BPF_F_SLEEPABLE for `.s` sections, BPF_F_XDP_HAS_FRAGS for xdp.frags) unless told otherwise
     .u32(PROG_LOAD.prog_flags, (opts.progFlags ?? sectionType(program.section ?? '').progFlags) | (opts.extraProgFlags ?? 0))
     .name(PROG_LOAD.prog_name, program.name)
-    .u32(PROG_LOAD.expected_attach_type, opts.expectedAttachType ?? program.expectedAttachType ?? 0);
+    .u32(PROG_LOAD.expected_attach_type, opts.expectedAttachType ?? program.expectedAttachType ?? structOpsAttach(program)?.member ?? 0);
   // BTF-typed programs (tp_btf, fentry, lsm, iter) name their attach target's kernel BTF id.
   const btfId = attachBtfId(program);
   if (btfId !== undefined) a.u32(PROG_LOAD.attach_btf_id, btfId);

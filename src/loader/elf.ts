@@ -20,6 +20,7 @@ import {
 } from './elf-file.js';
 import { applyMapFixups, attachArenaData, btfMaps, globalDataMaps, isLegacyMapSection, legacyMaps, objectName, type ElfMap } from './elf-maps.js';
 import { sectionType, type SectionType } from './section-types.js';
+import { structOpsMembers } from './struct-ops.js';
 
 const BPF_CALL_INSN = 0x85;
 
@@ -262,6 +263,14 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     programs.push(built.prog);
     details.push(built.info);
   }
+  // struct_ops programs: the map member each implements (libbpf sets attach_btf_id / expected_attach_type from it).
+  const stOps = structOpsMembers(elf, btf, (shndx, value) => code.get(shndx)?.funcs.some((f) => f.start * 8 === value) ?? false);
+  entries.forEach((f, i) => {
+    const use = stOps.get(`${f.sec.index}:${f.start * 8}`);
+    if (!use) return;
+    programs[i]!.structOps = { struct: use.struct, member: use.member };
+    if (use.conflict && !programs[i]!.loadError) programs[i]!.loadError = { pc: 0, message: use.conflict };
+  });
   const relocationsApplied = counts.map + counts.data + counts.call + counts.func + counts.extern;
   const obj: ElfObject = { programs, maps, license, details, mapDetails: mapList, relocations: counts, relocationsApplied, mapInits, externs, warnings };
   if (version !== undefined) obj.version = version;

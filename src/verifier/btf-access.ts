@@ -20,6 +20,7 @@ import type { Env } from './env.js';
 import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, typeName as typeNameOf } from './reg-types.js';
 import { FIELD_NAMES, programBtf, structRecord } from './map-record.js';
 import type { Reg } from './state.js';
+import { structOpsWrite } from './struct-ops.js';
 
 /** Fields that keep (or get) the parent's validity (verifier.c BTF_TYPE_SAFE_*; kernel 6.18). */
 const SAFE_RCU: Record<string, string[]> = {
@@ -188,6 +189,12 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   }
   if (r.type & MEM_USER) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access user memory: off=${off}`);
   if (r.type & MEM_PERCPU) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access percpu memory: off=${off}`);
+  if (write && !alloc && env.prog.type === 'struct_ops') {
+    // The struct_ops type's btf_struct_access decides writes (bpf_tcp_ca: a few tcp_sock fields).
+    const refused = structOpsWrite(btf, env.structOpsTarget(), r.memSize, off, size);
+    if (refused !== undefined) env.reject('readonly_write', refused);
+    return;
+  }
   if (write && (!alloc || r.type & PTR_UNTRUSTED)) env.reject('readonly_write', 'only read is supported');
   if (alloc) {
     // btf_struct_access: the special fields of an allocated object are reached only through kfuncs.

@@ -25,6 +25,7 @@ import { checkKptrSrc, kptrXchgResult, processKptrDest } from './kptr.js';
 import type { RecordField } from './map-record.js';
 import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
+import { structOpsHelper } from './struct-ops.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
 import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
@@ -285,9 +286,19 @@ function checkGetFuncIp(env: Env): void {
 export function checkHelperCall(env: Env, ins: Insn): void {
   const id = ins.imm;
   if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
-  if (!helperProtoFor(id, env.prog.type)) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
-  const proto = funcProto(id, env.prog);
-  if (!proto) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  // struct_ops: the struct type's own get_func_proto (bpf_struct_ops.verifier_ops); others: the program's get_func_proto.
+  const st = env.prog.type === 'struct_ops' ? env.structOpsTarget() : undefined;
+  let proto;
+  if (st) {
+    proto = structOpsHelper(st, id);
+    if (!proto && helperProtoFor(id, env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+    if (!proto) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
+    if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  } else {
+    if (!helperProtoFor(id, env.prog.type)) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
+    proto = funcProto(id, env.prog);
+    if (!proto) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+  }
   const notAllowed = helperNotAllowed(env, id);
   if (notAllowed) env.reject('helper_prog_type', notAllowed);
   if (proto.gplOnly && !gplCompatible(env.prog.license))
@@ -528,8 +539,10 @@ export function checkExit(env: Env): boolean {
  * global subprogram any scalar, the main program and the exception callback the program's range.
  */
 export function checkReturnCode(env: Env, regno: number): void {
-  const reg = env.readReg(regno);
   const outer = env.cur.frames[0]!;
+  // struct_ops members returning void: R0 is not looked at (it need not even be set).
+  if (env.prog.type === 'struct_ops' && !outer.cbRet && (outer.subprog === 0 || outer.subprog === env.exceptionCb) && env.structOpsTarget().ret === 0) return;
+  const reg = env.readReg(regno);
   const name = `R${regno}`;
   // An async callback (bpf_timer_set_callback) ends like a program, with its own return range.
   const asyncRet = outer.cbRet;

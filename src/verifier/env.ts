@@ -22,6 +22,8 @@ import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
 import { BPF_F_SLEEPABLE, sectionType } from '../loader/section-types.js';
 import { checkSectionsClosed, inRcuSection } from './locks.js';
 import { isBtfCtxProgram, lsmTargetError, tracingTarget, type TracingTarget } from './tracing-ctx.js';
+import { structOpsTarget, type StructOpsTarget } from './struct-ops.js';
+import { gplCompatible } from './license.js';
 
 let cpus: number | undefined;
 /** The machine's CPUs, asked once (os.availableParallelism is a sched_getaffinity call, ~5 µs: too slow per program). */
@@ -287,12 +289,22 @@ export class Env {
   /** The attach target of a BTF-typed program (tp_btf, fentry, lsm, iter), or undefined for other types. */
   tracingTarget(): TracingTarget | undefined {
     if (this.target) return this.target;
+    if (this.prog.type === 'struct_ops') return this.structOpsTarget();
     if (!isBtfCtxProgram(this.prog.type, this.prog.expectedAttachType)) return undefined;
     const btf = this.kernelBtf();
     const t = tracingTarget(btf, this.prog.type, this.prog.expectedAttachType!, this.prog.attachTo);
     if (typeof t === 'string') this.reject('invalid_insn', t);
     const disabled = this.prog.type === 'lsm' ? lsmTargetError(t, btf.find(t.name, 'func')[0]?.id ?? 0) : undefined;
     if (disabled) this.reject('invalid_insn', disabled);
+    this.target = t;
+    return t;
+  }
+
+  /** A struct_ops program's struct, member and context (check_struct_ops_btf_id); refuses the program as the kernel does. */
+  structOpsTarget(): StructOpsTarget {
+    if (this.target) return this.target as StructOpsTarget;
+    const t = structOpsTarget(this.kernelBtf(), { ...(this.prog.structOps && { structOps: this.prog.structOps }), gpl: gplCompatible(this.prog.license), sleepable: this.sleepable });
+    if ('message' in t) this.reject(t.unsupported ? 'unsupported' : 'invalid_insn', t.message);
     this.target = t;
     return t;
   }

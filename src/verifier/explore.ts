@@ -381,7 +381,7 @@ function mismatchOk(type: number): boolean {
   }
 }
 
-/** BPF_ATOMIC: a read-modify-write of stack or map memory. */
+/** BPF_ATOMIC: a read-modify-write of stack, map or kernel memory. */
 function checkAtomic(env: Env, ins: Insn): void {
   if (ins.imm === op.BPF_LOAD_ACQ || ins.imm === op.BPF_STORE_REL)
     env.reject('unsupported', `bpflab does not model ${ins.imm === op.BPF_LOAD_ACQ ? 'load-acquire' : 'store-release'} (BPF_ATOMIC imm 0x${ins.imm.toString(16)})`);
@@ -391,7 +391,8 @@ function checkAtomic(env: Env, ins: Insn): void {
   if (ins.imm === op.BPF_CMPXCHG) env.readReg(0);
   // atomic_ptr_type_ok: in an arena, the x86 JIT has no fetching and/or/xor (bpf_jit_supports_insn).
   const arenaOk = dst.type === T.PTR_TO_ARENA && ins.imm !== (op.BPF_AND | op.BPF_FETCH) && ins.imm !== (op.BPF_OR | op.BPF_FETCH) && ins.imm !== (op.BPF_XOR | op.BPF_FETCH);
-  const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM || arenaOk;
+  // Kernel objects too: check_mem_access decides (a struct_ops type's btf_struct_access may allow the write).
+  const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM || (dst.type & 0xff) === T.PTR_TO_BTF_ID || arenaOk;
   if (!okType) {
     const name = dst.type === T.SCALAR ? 'scalar' : undefined;
     if (name) env.reject('invalid_mem_access', `R${ins.dst} invalid mem access 'scalar'`);

@@ -283,6 +283,8 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     env = new Env(program, cfg, live, options);
     // check_attach_btf_id: a syscall program runs from bpf(BPF_PROG_RUN), in process context
     if (program.type === 'syscall' && !env.sleepable) throw new Reject(0, 'invalid_insn', 'Syscall programs can only be sleepable');
+    // check_attach_btf_id runs before the paths: a struct_ops program's struct and member first.
+    if (program.type === 'struct_ops') env.structOpsTarget();
     if (exceptionCb) env.exceptionCb = cfg.subprogs.findIndex((s) => s.start === exceptionCb);
     env.fastcall = markFastcallPatterns(program.insns, cfg.subprogs, summarize);
     let mightSleep: Uint8Array | undefined;

@@ -34,6 +34,8 @@ const CPUMASK: KfuncSet = { hooks: ['tracing', 'struct_ops', 'syscall'] };
 const FS: KfuncSet = { hooks: ['tracing'], filter: (type) => type === 'lsm' };
 /** tracing_iter_filter: BPF iterators only. */
 const SK_ITER: KfuncSet = { hooks: ['tracing'], filter: (_t, eat) => eat === BPF_TRACE_ITER };
+/** Congestion-control kfuncs: registered for BPF_PROG_TYPE_STRUCT_OPS only. */
+const TCP_CA: KfuncSet = { hooks: ['struct_ops'] };
 
 const SETS: Readonly<Record<string, KfuncSet>> = {
   // generic_btf_ids (helpers.c)
@@ -51,6 +53,11 @@ const SETS: Readonly<Record<string, KfuncSet>> = {
   bpf_get_task_exe_file: FS, bpf_put_file: FS, bpf_path_d_path: FS,
   // bpf_sk_iter_kfunc_ids (filter.c)
   bpf_sock_destroy: SK_ITER,
+  // bpf_tcp_ca_check_kfunc_ids, tcp_cubic/bbr/dctcp_check_kfunc_ids
+  tcp_reno_ssthresh: TCP_CA, tcp_reno_cong_avoid: TCP_CA, tcp_reno_undo_cwnd: TCP_CA, tcp_slow_start: TCP_CA, tcp_cong_avoid_ai: TCP_CA,
+  cubictcp_init: TCP_CA, cubictcp_recalc_ssthresh: TCP_CA, cubictcp_cong_avoid: TCP_CA, cubictcp_state: TCP_CA, cubictcp_cwnd_event: TCP_CA, cubictcp_acked: TCP_CA,
+  bbr_init: TCP_CA, bbr_main: TCP_CA, bbr_sndbuf_expand: TCP_CA, bbr_undo_cwnd: TCP_CA, bbr_cwnd_event: TCP_CA, bbr_ssthresh: TCP_CA, bbr_min_tso_segs: TCP_CA, bbr_set_state: TCP_CA,
+  dctcp_init: TCP_CA, dctcp_update_alpha: TCP_CA, dctcp_cwnd_event: TCP_CA, dctcp_ssthresh: TCP_CA, dctcp_cwnd_undo: TCP_CA, dctcp_state: TCP_CA,
 };
 
 /**

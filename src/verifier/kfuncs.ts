@@ -170,6 +170,11 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_arena_alloc_pages: TA | S,
   bpf_arena_free_pages: TA | S,
   bpf_arena_reserve_pages: TA | S,
+  // congestion-control kfuncs for struct_ops tcp_congestion_ops (net/ipv4/bpf_tcp_ca.c, tcp_cubic.c, tcp_bbr.c, tcp_dctcp.c)
+  tcp_reno_ssthresh: 0, tcp_reno_cong_avoid: 0, tcp_reno_undo_cwnd: 0, tcp_slow_start: 0, tcp_cong_avoid_ai: 0,
+  cubictcp_init: 0, cubictcp_recalc_ssthresh: 0, cubictcp_cong_avoid: 0, cubictcp_state: 0, cubictcp_cwnd_event: 0, cubictcp_acked: 0,
+  bbr_init: 0, bbr_main: 0, bbr_sndbuf_expand: 0, bbr_undo_cwnd: 0, bbr_cwnd_event: 0, bbr_ssthresh: 0, bbr_min_tso_segs: 0, bbr_set_state: 0,
+  dctcp_init: 0, dctcp_update_alpha: 0, dctcp_cwnd_event: 0, dctcp_ssthresh: 0, dctcp_cwnd_undo: 0, dctcp_state: 0,
   // net/core/filter.c, net/netfilter
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,

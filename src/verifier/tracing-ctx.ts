@@ -30,6 +30,8 @@ export interface TracingTarget {
   /** Iterators: pointer arguments after the first may be NULL (the iterator's ctx_arg_info). */
   iter: boolean;
   attach: number;
+  /** is_valid_access retyping of pointer arguments by struct id (struct_ops tcp_ca: sock -> tcp_sock). */
+  retype?: ReadonlyMap<number, number>;
 }
 
 /** What a context load yields: a scalar, or a typed kernel pointer (`btfId` in the target BTF). */
@@ -83,9 +85,9 @@ export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: numb
   const arg = off / 8;
   const nr = t.params.length;
   let typeId: number;
-  if (arg > nr) return `func '${t.name}' doesn't have ${arg + 1}-th argument`;
+  if (arg > nr) return `func '${t.name}' doesn't have ${ctxArgIdx(btf, t, off) + 1}-th argument`;
   if (arg === nr) {
-    if (!t.retSlot) return `func '${t.name}' doesn't have ${arg + 1}-th argument`;
+    if (!t.retSlot) return `func '${t.name}' doesn't have ${ctxArgIdx(btf, t, off) + 1}-th argument`;
     if (t.attach === ATTACH_TYPES.modify_return) {
       const rt = btf.skipMods(t.ret);
       if (!rt || rt.kind !== 'int' || rt.size > 8) return `ret type ${rt?.kind ?? 'void'} not allowed for fmod_ret`;
@@ -109,7 +111,30 @@ export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: numb
   const pname = arg < nr ? t.params[arg]!.name : '';
   if (pname.endsWith('__nullable')) type |= MAYBE_NULL;
   if (t.iter && arg > 0) type |= MAYBE_NULL;
-  return { kind: 'btf', type, btfId: pointee.id };
+  // is_valid_access retypes only pointers without unsafe modifiers (bpf_type_has_unsafe_modifiers: MAYBE_NULL is one).
+  const btfId = type & MAYBE_NULL ? pointee.id : t.retype?.get(pointee.id) ?? pointee.id;
+  return { kind: 'btf', type, btfId };
+}
+
+/**
+ * get_ctx_arg_idx, for the kernel's message about a slot past the arguments: slots are counted
+ * over the whole prototype (tp_btf's skipped `void *__data` included), then the return value's
+ * (none for void), then one more.
+ */
+function ctxArgIdx(btf: Btf, t: TracingTarget, off: number): number {
+  const skipped = t.attach === ATTACH_TYPES.trace_raw_tp ? 1 : 0;
+  const slot = (id: number): number => {
+    const ty = btf.skipMods(id);
+    if (!ty || ty.kind === 'void') return 0;
+    return ty.kind === 'ptr' ? 8 : Math.ceil((btf.resolveSize(id) ?? 0) / 8) * 8;
+  };
+  let end = skipped * 8;
+  for (let i = 0; i < t.params.length; i++) {
+    end += slot(t.params[i]!.type);
+    if (off < end) return i + skipped;
+  }
+  end += slot(t.ret);
+  return off < end ? t.params.length + skipped : t.params.length + skipped + 1;
 }
 
 /** LSM hooks BPF programs may not attach to (bpf_lsm_disabled_hooks, kernel/bpf/bpf_lsm.c). */
