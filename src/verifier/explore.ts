@@ -9,7 +9,8 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { pseudoBtfId } from './btf-access.js';
 import { checkKfuncCall, isIterNextKfunc } from './kfuncs.js';
-import { checkMayGoto, isMayGoto, iterActiveDepthsDiffer, iterArgActive, markIterNextCalls } from './iterators.js';
+import { checkMayGoto, isMayGoto, iterArgActive, markIterNextCalls } from './iterators.js';
+import { isInfiniteLoop } from './loop-check.js';
 import { isCallbackCall } from './callbacks.js';
 import { markCallbackKfuncCalls } from './graph.js';
 import { checkInsn } from '../isa/validate.js';
@@ -138,7 +139,10 @@ export function explore(env: Env, sub = 0): void {
   iterNext = markIterNextCalls(env, isIterNextKfunc);
   markCallbackKfuncCalls(env);
   let scc = sccOf.get(env);
-  if (!scc) { scc = computeScc(env.cfg, env.insns.length); sccOf.set(env, scc); }
+  if (!scc) {
+    scc = computeScc(env.cfg, env.insns.length, (pc) => env.cfg.forceCheckpoint[pc] === 1 && isCallbackCall(env.insns[pc]));
+    sccOf.set(env, scc);
+  }
   loops = new SccVisits(scc);
   let depth = maxDepth.get(env);
   if (!depth) { depth = new Int32Array(env.cfg.subprogs.length); maxDepth.set(env, depth); }
@@ -436,7 +440,7 @@ function isStateVisited(env: Env, pc: number): boolean {
       if (statesEqual(env, cp.st, cur, pc, 'range')) return loopHit(env, cp);
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (cp.branches > 0) {
-      if (statesEqual(env, cp.st, cur, pc, true) && !iterActiveDepthsDiffer(cp.st, cur) && (cp.st.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0))
+      if (isInfiniteLoop(env, cp.st, cur, pc))
         env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (env.opts.prune !== false) {

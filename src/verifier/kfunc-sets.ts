@@ -34,6 +34,8 @@ const CPUMASK: KfuncSet = { hooks: ['tracing', 'struct_ops', 'syscall'] };
 const FS: KfuncSet = { hooks: ['tracing'], filter: (type) => type === 'lsm' };
 /** tracing_iter_filter: BPF iterators only. */
 const SK_ITER: KfuncSet = { hooks: ['tracing'], filter: (_t, eat) => eat === BPF_TRACE_ITER };
+/** bpf_kfunc_set_tcp_reqsk: registered for BPF_PROG_TYPE_SCHED_CLS only. */
+const TCP_REQSK: KfuncSet = { hooks: ['tc'] };
 
 const SETS: Readonly<Record<string, KfuncSet>> = {
   // generic_btf_ids (helpers.c)
@@ -51,6 +53,8 @@ const SETS: Readonly<Record<string, KfuncSet>> = {
   bpf_get_task_exe_file: FS, bpf_put_file: FS, bpf_path_d_path: FS,
   // bpf_sk_iter_kfunc_ids (filter.c)
   bpf_sock_destroy: SK_ITER,
+  // bpf_kfunc_check_set_tcp_reqsk (filter.c)
+  bpf_sk_assign_tcp_reqsk: TCP_REQSK,
 };
 
 /**
