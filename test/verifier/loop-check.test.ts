@@ -29,20 +29,29 @@ const asm = (text: string, type: ProgType = 'socket_filter'): Program => {
   return { name: 'p', section: '', type, insns: a.insns, maps: a.maps, license: 'GPL' };
 };
 
-interface Want { verdict: 'accept' | 'reject'; message?: string; processed?: number }
+interface Want { verdict: 'accept' | 'reject'; message?: string; processed?: number; states?: number }
 
 /** bpflab's verdict, message and processed count; then the kernel's, if it is here. */
 function check(p: Program, want: Want): void {
   const r = verify(p, {});
   expect({ verdict: r.verdict, message: r.error?.message }).toEqual({ verdict: want.verdict, message: want.message });
   if (want.processed !== undefined) expect(r.processed).toBe(want.processed);
+  if (want.states !== undefined) expect(r.states).toBe(want.states);
   if (!kernel.ok) { skipped.push(p.name); return; }
   const k = progLoad(p, { logLevel: 1 });
   if (k.fd !== null) closeFd(k.fd);
   expect(k.verdict).toBe(want.verdict);
   if (want.message) expect(k.log.split('\n')).toContain(want.message);
   if (want.processed !== undefined) expect(k.processed).toBe(want.processed);
+  if (want.states !== undefined) expect(k.states).toBe(want.states);
 }
+
+const fixture = (name: string, prog: string): Program => {
+  const elf = loadElf(new Uint8Array(readFileSync(new URL(`../fixtures/elf/${name}`, import.meta.url))), name);
+  const p = elf.programs.find((q) => q.name === prog);
+  if (!p) throw new Error(`${name}: no program ${prog}`);
+  return p;
+};
 
 // A loop that reaches its head in the state of an ancestor still in progress. With `r7 = r0`
 // each round links r0 and r7 under a fresh id: the states are equal up to the ids, yet not
@@ -69,10 +78,13 @@ describe('the infinite-loop test (is_state_visited)', () => {
   });
 
   it('two bpf_loop visits of a callback in the same state are no infinite loop (callback_unroll_depth)', () => {
-    const elf = loadElf(new Uint8Array(readFileSync(new URL('../fixtures/elf/loop_checks.o', import.meta.url))), 'loop_checks.o');
-    const p = elf.programs.find((q) => q.name === 'refill_loop')!;
-    expect(p).toBeDefined();
-    check(p, { verdict: 'accept' });
+    check(fixture('loop_checks.o', 'refill_loop'), { verdict: 'accept' });
+  });
+});
+
+describe('explored states are kept per call site (explored_state)', () => {
+  it('a subprogram\'s checkpoint under one call site does not hold back another call site\'s (test_verif_scale3.o)', () => {
+    check(fixture('call_sites.o', 'three_calls'), { verdict: 'accept', processed: 335, states: 5 });
   });
 });
 
