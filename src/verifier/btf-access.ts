@@ -143,8 +143,32 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flags: { un
 /** The result of btf_struct_access: a scalar, a typed pointer, or untrusted read-only memory. */
 export type BtfLoad = { kind: 'scalar' } | { kind: 'btf'; type: number; btfId: number } | { kind: 'mem'; type: number };
 
-/** btf_struct_access plus the trust rules of check_ptr_to_btf_access, for a load. */
-export function btfStructLoad(btf: Btf, reg: { type: number; btfId: number }, off: number, size: number, inRcu: boolean): BtfLoad | string {
+/**
+ * check_ptr_to_btf_access's trust for a pointer loaded from field `field` of `reg`'s struct: it
+ * inherits trust only through the fields listed safe (BTF_TYPE_SAFE_TRUSTED, _OR_NULL, RCU);
+ * any other walk, from a trusted, RCU or plain pointer alike, gives an untrusted pointer (as
+ * the running 6.18 kernel logs it: untrusted_ptr_mm_struct from a trusted task, untrusted_ptr_file
+ * from an iterator's plain vm_area_struct).
+ */
+function walkedPointerFlag(btf: Btf, reg: { type: number; btfId: number; refObjId?: number }, field: string, inRcu: boolean): number {
+  if (reg.type & PTR_UNTRUSTED) return PTR_UNTRUSTED;
+  // is_trusted_reg (a referenced pointer, or PTR_TRUSTED / MEM_ALLOC) or is_rcu_reg
+  if (!(reg.type & (PTR_TRUSTED | MEM_RCU | MEM_ALLOC)) && !reg.refObjId) return PTR_UNTRUSTED;
+  const parent = btf.skipMods(reg.btfId)?.name ?? '';
+  if (SAFE_TRUSTED[parent]?.includes(field)) return PTR_TRUSTED;
+  if (SAFE_TRUSTED_OR_NULL[parent]?.includes(field)) return PTR_TRUSTED | MAYBE_NULL;
+  if (inRcu && !(reg.type & MAYBE_NULL)) {
+    if (SAFE_RCU[parent]?.includes(field)) return MEM_RCU;
+    if (SAFE_RCU_OR_NULL[parent]?.includes(field)) return MEM_RCU | MAYBE_NULL;
+  }
+  return PTR_UNTRUSTED;
+}
+
+/**
+ * btf_struct_access plus (with `trustRules`) the trust rules of check_ptr_to_btf_access, for a
+ * load; check_ptr_to_map_access keeps btf_struct_access's own flags (`trustRules` false).
+ */
+export function btfStructLoad(btf: Btf, reg: { type: number; btfId: number; refObjId?: number }, off: number, size: number, inRcu: boolean, trustRules = true): BtfLoad | string {
   const flags = { untrusted: (reg.type & PTR_UNTRUSTED) !== 0 };
   let id = reg.btfId;
   for (let depth = 0; depth < 64; depth++) {
@@ -155,15 +179,7 @@ export function btfStructLoad(btf: Btf, reg: { type: number; btfId: number }, of
       case 'ptr_untrusted': return { kind: 'mem', type: T.PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED };
       case 'struct': id = w.btfId; off = 0; continue;
       case 'ptr': {
-        let flag = 0;
-        if (flags.untrusted) flag = PTR_UNTRUSTED;
-        else if (reg.type & (PTR_TRUSTED | MEM_RCU)) {
-          const parent = btf.skipMods(reg.btfId)?.name ?? '';
-          if (SAFE_TRUSTED[parent]?.includes(w.field)) flag = PTR_TRUSTED;
-          else if (SAFE_TRUSTED_OR_NULL[parent]?.includes(w.field)) flag = PTR_TRUSTED | MAYBE_NULL;
-          else if (inRcu && SAFE_RCU[parent]?.includes(w.field)) flag = MEM_RCU;
-          else if (inRcu && SAFE_RCU_OR_NULL[parent]?.includes(w.field)) flag = MEM_RCU | MAYBE_NULL;
-        }
+        const flag = trustRules ? walkedPointerFlag(btf, reg, w.field, inRcu) : 0;
         return { kind: 'btf', type: T.PTR_TO_BTF_ID | flag, btfId: w.btfId };
       }
     }
@@ -201,7 +217,7 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
     for (const f of structRecord(btf, r.memSize)?.fields ?? [])
       if (off < f.off + f.size && off + size > f.off) env.reject('invalid_mem_access', `direct access to ${FIELD_NAMES[f.type]} is disallowed`);
   }
-  const res = btfStructLoad(btf, { type: r.type, btfId: r.memSize }, off, size, env.inRcu());
+  const res = btfStructLoad(btf, { type: r.type, btfId: r.memSize, refObjId: r.refObjId }, off, size, env.inRcu());
   if (alloc && typeof res !== 'string' && res.kind === 'btf') {
     if (write) return;
     env.reject('unsupported', `bpflab does not model struct pointers loaded from allocated objects (struct ${tname} off=${off})`);

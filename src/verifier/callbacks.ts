@@ -74,6 +74,7 @@ export function pushCallbackVisit(env: Env, sub: number, setArgs: (regs: Reg[], 
   const callerCopy = st.frames[st.frames.length - 1]!;
   callerCopy.callbackDepth = (callerCopy.callbackDepth ?? 0) + 1;
   env.frame.callbackDepth = 0;
+  st.callbackUnrollDepth++;
   const f = newFrame(env.UNKNOWN, env.pc, sub);
   for (const r of f.regs) env.markNotInit(r);
   const regs = f.regs;

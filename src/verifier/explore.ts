@@ -9,7 +9,9 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { pseudoBtfId } from './btf-access.js';
 import { checkKfuncCall, isIterNextKfunc } from './kfuncs.js';
-import { checkMayGoto, isMayGoto, iterActiveDepthsDiffer, iterArgActive, markIterNextCalls } from './iterators.js';
+import { checkMayGoto, isMayGoto, iterArgActive, markIterNextCalls } from './iterators.js';
+import { isInfiniteLoop } from './loop-check.js';
+import { stateBucket } from './state-buckets.js';
 import { isCallbackCall } from './callbacks.js';
 import { markCallbackKfuncCalls } from './graph.js';
 import { checkInsn } from '../isa/validate.js';
@@ -138,7 +140,10 @@ export function explore(env: Env, sub = 0): void {
   iterNext = markIterNextCalls(env, isIterNextKfunc);
   markCallbackKfuncCalls(env);
   let scc = sccOf.get(env);
-  if (!scc) { scc = computeScc(env.cfg, env.insns.length); sccOf.set(env, scc); }
+  if (!scc) {
+    scc = computeScc(env.cfg, env.insns.length, (pc) => env.cfg.forceCheckpoint[pc] === 1 && isCallbackCall(env.insns[pc]));
+    sccOf.set(env, scc);
+  }
   loops = new SccVisits(scc);
   let depth = maxDepth.get(env);
   if (!depth) { depth = new Int32Array(env.cfg.subprogs.length); maxDepth.set(env, depth); }
@@ -428,8 +433,10 @@ function isStateVisited(env: Env, pc: number): boolean {
   const force = env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
   let addNew = force || (jmps >= 2 && insns >= 8);
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
+  const bucket = stateBucket(cur, pc, env.insns.length);
   for (let i = list.length - 1; i >= 0; i--) {
     const cp = list[i]!;
+    if (stateBucket(cp.st, pc, env.insns.length) !== bucket) continue; // another call site's list
     if (cp.branches > 0 && iterNext[pc]) {
       // An iterator loop converged: this visit lies within one in progress, the iterator still active.
       if (statesEqual(env, cp.st, cur, pc, 'range') && iterArgActive(env, cur)) return loopHit(env, cp);
@@ -442,7 +449,7 @@ function isStateVisited(env: Env, pc: number): boolean {
       if (statesEqual(env, cp.st, cur, pc, 'range')) return loopHit(env, cp);
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (cp.branches > 0) {
-      if (statesEqual(env, cp.st, cur, pc, true) && !iterActiveDepthsDiffer(cp.st, cur) && (cp.st.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0))
+      if (isInfiniteLoop(env, cp.st, cur, pc))
         env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
       if (!force && jmps < 20 && insns < 100) addNew = false;
     } else if (env.opts.prune !== false) {

@@ -107,6 +107,7 @@ export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: bo
     writtenShared: false,
     jmpHistory: 0,
     mayGotoDepth: 0,
+    callbackUnrollDepth: 0,
     rcuLocks: b.rcuLocks,
     preemptLocks: b.preemptLocks,
   };

@@ -36,6 +36,8 @@ const FS: KfuncSet = { hooks: ['tracing'], filter: (type) => type === 'lsm' };
 const SK_ITER: KfuncSet = { hooks: ['tracing'], filter: (_t, eat) => eat === BPF_TRACE_ITER };
 /** Congestion-control kfuncs: registered for BPF_PROG_TYPE_STRUCT_OPS only. */
 const TCP_CA: KfuncSet = { hooks: ['struct_ops'] };
+/** bpf_kfunc_set_tcp_reqsk: registered for BPF_PROG_TYPE_SCHED_CLS only. */
+const TCP_REQSK: KfuncSet = { hooks: ['tc'] };
 
 const SETS: Readonly<Record<string, KfuncSet>> = {
   // generic_btf_ids (helpers.c)
@@ -58,6 +60,8 @@ const SETS: Readonly<Record<string, KfuncSet>> = {
   cubictcp_init: TCP_CA, cubictcp_recalc_ssthresh: TCP_CA, cubictcp_cong_avoid: TCP_CA, cubictcp_state: TCP_CA, cubictcp_cwnd_event: TCP_CA, cubictcp_acked: TCP_CA,
   bbr_init: TCP_CA, bbr_main: TCP_CA, bbr_sndbuf_expand: TCP_CA, bbr_undo_cwnd: TCP_CA, bbr_cwnd_event: TCP_CA, bbr_ssthresh: TCP_CA, bbr_min_tso_segs: TCP_CA, bbr_set_state: TCP_CA,
   dctcp_init: TCP_CA, dctcp_update_alpha: TCP_CA, dctcp_cwnd_event: TCP_CA, dctcp_ssthresh: TCP_CA, dctcp_cwnd_undo: TCP_CA, dctcp_state: TCP_CA,
+  // bpf_kfunc_check_set_tcp_reqsk (filter.c)
+  bpf_sk_assign_tcp_reqsk: TCP_REQSK,
 };
 
 /**

@@ -178,6 +178,7 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   // net/core/filter.c, net/netfilter
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,
+  bpf_sk_assign_tcp_reqsk: TA,
 };
 
 /** An iterator's `_next` kfunc (a forced checkpoint). */

@@ -21,7 +21,7 @@ export function checkMapPtrAccess(env: Env, regno: number, r: Reg, off: number, 
   if (off < 0) env.reject('invalid_mem_access', `R${regno} is ${name} invalid negative access: off=${off}`);
   if (write) env.reject('readonly_write', `only read from ${name} is supported`);
   // the map reads as an untrusted PTR_TO_BTF_ID of its struct (mark_btf_ld_reg with no flags)
-  const res = btfStructLoad(btf, { type: T.PTR_TO_BTF_ID, btfId: t.id }, off, size, false);
+  const res = btfStructLoad(btf, { type: T.PTR_TO_BTF_ID, btfId: t.id }, off, size, false, false);
   if (typeof res === 'string') env.reject('invalid_mem_access', res);
   setBtfLoaded(env, dst, res, loadedScalar);
 }

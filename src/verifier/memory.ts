@@ -199,6 +199,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       setLoaded(loadedScalar(env, size, sext));
       return;
     }
+    case T.PTR_TO_TP_BUFFER:
+      checkTpBuffer(env, regno, r, off, size);
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      return;
     case T.PTR_TO_MEM:
     case T.PTR_TO_MEM | MEM_RDONLY:
     case T.PTR_TO_MEM | 0x400: {
@@ -236,6 +240,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
           case 'sock_common_or_null': env.markPtr(out, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); out.id = env.newId(); break;
           case 'socket_or_null': env.markPtr(out, T.PTR_TO_SOCKET | MAYBE_NULL); out.id = env.newId(); break;
           case 'socket': env.markPtr(out, T.PTR_TO_SOCKET); break;
+          case 'tp_buffer': env.markPtr(out, T.PTR_TO_TP_BUFFER); break;
           case 'btf_trusted': {
             const name = a.field!.btfStruct!;
             const t = env.kernelBtf().find(name, 'struct')[0];
@@ -536,6 +541,20 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
     default:
       if (zeroOk && size === 0 && env.isNull(r)) return;
       env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=fp`);
+  }
+}
+
+/**
+ * check_tp_buffer_access (__check_buffer_access): a writable raw tracepoint's buffer is read and
+ * written at constant, non-negative offsets; its size is checked when the program is attached
+ * (max_tp_access against the tracepoint's writable size), not here.
+ */
+function checkTpBuffer(env: Env, regno: number, r: Reg, off: number, size: number): void {
+  if (off < 0) env.reject('invalid_mem_access', `R${regno} invalid tracepoint buffer access: off=${off}, size=${size}`);
+  const c = env.dom.constValue(r.v);
+  if (c === undefined || c !== 0n) {
+    const tn = env.dom.tnum(r.v);
+    env.reject('invalid_mem_access', `R${regno} invalid variable buffer offset: off=${off}, var_off=(0x${tn.value.toString(16)}; 0x${tn.mask.toString(16)})`);
   }
 }
 

@@ -14,8 +14,12 @@ import type { Checkpoint, VState } from './state.js';
 
 const CALL_EDGE = EDGE_KINDS.indexOf('call');
 
-/** compute_scc: per instruction, its loop's id (1-based), 0 outside loops. Calls are followed by their next instruction only. */
-export function computeScc(cfg: Cfg, n: number): Int32Array {
+/**
+ * compute_scc: per instruction, its loop's id (1-based), 0 outside loops. Calls are followed by
+ * their next instruction only. An instruction for which `implicitLoop` holds (a helper call that
+ * runs a callback: the callback's visits loop back to it) is a loop even alone.
+ */
+export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => boolean): Int32Array {
   const scc = new Int32Array(n);
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
@@ -55,7 +59,7 @@ export function computeScc(cfg: Cfg, n: number): Int32Array {
       do { w = stack.pop()!; onStack[w] = 0; members.push(w); } while (w !== v);
       let selfLoop = false;
       for (let k = 0; k < cfg.succCount[v]!; k++) if (succ(v, k) === v) selfLoop = true;
-      if (members.length > 1 || selfLoop) { ids++; for (const m of members) scc[m] = ids; }
+      if (members.length > 1 || selfLoop || implicitLoop?.(v)) { ids++; for (const m of members) scc[m] = ids; }
     }
   }
   return scc;

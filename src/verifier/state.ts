@@ -122,6 +122,8 @@ export interface VState {
   jmpHistory: number;
   /** may_goto instructions passed on this path that assumed another iteration (the kernel's may_goto_depth). */
   mayGotoDepth: number;
+  /** Synchronous callback visits queued on this path (the kernel's callback_unroll_depth): an unrolled callback is no infinite loop. */
+  callbackUnrollDepth: number;
   /** 1 inside a bpf_rcu_read_lock section (the kernel's active_rcu_lock). */
   rcuLocks: number;
   /** bpf_preempt_disable sections open on this path (active_preempt_locks). */
@@ -237,7 +239,7 @@ function cloneFrame(f: Frame): Frame {
 /** A state of one frame at `pc`, with no history (a path's start). */
 export function newState(frame: Frame, written: Uint8Array, pc: number, prevPc: number, pathStates: boolean): VState {
   return { frames: [frame], refs: [], pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined, written: [written],
-    writtenShared: false, jmpHistory: 0, mayGotoDepth: 0, rcuLocks: 0, preemptLocks: 0 };
+    writtenShared: false, jmpHistory: 0, mayGotoDepth: 0, callbackUnrollDepth: 0, rcuLocks: 0, preemptLocks: 0 };
 }
 
 /** A deep copy; `history` false starts the copy's path history empty (a checkpoint's snapshot). */
@@ -249,7 +251,7 @@ export function cloneState(s: VState, history = true): VState {
   const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
   return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
     hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS, written: s.written.slice(), writtenShared: true,
-    jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
+    jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
 }
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;

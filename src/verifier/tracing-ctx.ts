@@ -27,12 +27,39 @@ export interface TracingTarget {
   retSlot: boolean;
   /** prog_args_trusted: pointer arguments are PTR_TRUSTED. */
   trusted: boolean;
-  /** Iterators: pointer arguments after the first may be NULL (the iterator's ctx_arg_info). */
+  /** Iterators: pointer arguments after the first may be NULL, trusted or not as the iterator's ctx_arg_info says (ITER_CTX_ARGS). */
   iter: boolean;
   attach: number;
   /** is_valid_access retyping of pointer arguments by struct id (struct_ops tcp_ca: sock -> tcp_sock). */
   retype?: ReadonlyMap<number, number>;
 }
+
+/**
+ * The iterators' ctx_arg_info for their kernel-object arguments (Linux 6.18 bpf_iter_reg
+ * registrations; checked against the running kernel): per argument index, whether the
+ * registered type is PTR_TO_BTF_ID_OR_NULL | PTR_TRUSTED (true) or plain PTR_TO_BTF_ID_OR_NULL
+ * (false). An argument the iterator does not list takes btf_ctx_access's default: trusted, not NULL.
+ */
+const ITER_CTX_ARGS: Readonly<Record<string, Readonly<Record<number, boolean>>>> = {
+  bpf_iter_task: { 1: true },
+  bpf_iter_task_file: { 1: false, 3: false },
+  bpf_iter_task_vma: { 1: false, 2: false },
+  bpf_iter_bpf_map: { 1: true },
+  bpf_iter_bpf_map_elem: {},
+  bpf_iter_bpf_prog: { 1: false },
+  bpf_iter_bpf_link: { 1: false },
+  bpf_iter_ksym: { 1: false },
+  bpf_iter_cgroup: { 1: true },
+  bpf_iter_kmem_cache: { 1: true },
+  bpf_iter_dmabuf: { 1: false },
+  bpf_iter_netlink: { 1: false },
+  bpf_iter_tcp: { 1: true },
+  bpf_iter_udp: { 1: true },
+  bpf_iter_unix: { 1: false },
+  bpf_iter_ipv6_route: { 1: false },
+  bpf_iter_sockmap: { 3: false },
+  bpf_iter_bpf_sk_storage_map: { 2: false },
+};
 
 /** What a context load yields: a scalar, or a typed kernel pointer (`btfId` in the target BTF). */
 export type CtxArg = { kind: 'scalar' } | { kind: 'btf'; type: number; btfId: number };
@@ -107,10 +134,18 @@ export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: numb
   // Pointers to anything but a struct are scalars (no walking through them).
   if (!pointee || (pointee.kind !== 'struct' && pointee.kind !== 'union')) return { kind: 'scalar' };
   let type: number = T.PTR_TO_BTF_ID;
+  const registered = t.iter ? ITER_CTX_ARGS[t.name] : undefined;
+  const listed = registered?.[arg];
+  if (listed !== undefined) {
+    // the iterator's ctx_arg_info entry: exactly the type it registered
+    type |= MAYBE_NULL | (listed ? PTR_TRUSTED : 0);
+    return { kind: 'btf', type, btfId: pointee.id };
+  }
   if (t.trusted) type |= PTR_TRUSTED;
   const pname = arg < nr ? t.params[arg]!.name : '';
   if (pname.endsWith('__nullable')) type |= MAYBE_NULL;
-  if (t.iter && arg > 0) type |= MAYBE_NULL;
+  // an iterator bpflab has no table for: its object arguments taken as may-be-NULL
+  if (t.iter && !registered && arg > 0) type |= MAYBE_NULL;
   // is_valid_access retypes only pointers without unsafe modifiers (bpf_type_has_unsafe_modifiers: MAYBE_NULL is one).
   const btfId = type & MAYBE_NULL ? pointee.id : t.retype?.get(pointee.id) ?? pointee.id;
   return { kind: 'btf', type, btfId };

@@ -4,7 +4,7 @@
  */
 import type { ProgType } from '../../isa/program.js';
 import { CGROUP_SKB_CTX, FLOW_DISSECTOR_CTX, LWT_CTX, SK_SKB_CTX, SOCKET_FILTER_CTX, TC_CTX } from './skbuff.js';
-import { KPROBE_CTX, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, TRACEPOINT_CTX } from './tracing.js';
+import { KPROBE_CTX, PERF_EVENT_CTX, RAW_TRACEPOINT_CTX, RAW_TRACEPOINT_WRITABLE_CTX, TRACEPOINT_CTX } from './tracing.js';
 import { XDP_CTX } from './xdp.js';
 import { CGROUP_SOCK_ADDR_CTX, CGROUP_SOCK_CTX, SOCK_OPS_CTX } from './sock.js';
 import { NETFILTER_CTX } from './netfilter.js';
@@ -19,7 +19,7 @@ import type { CtxLayout, ProgTypeInfo } from './types.js';
 export * from './types.js';
 export { SK_BUFF_FIELDS, SK_BUFF_SIZE, SOCKET_FILTER_CTX, TC_CTX, CGROUP_SKB_CTX, LWT_CTX, SK_SKB_CTX, FLOW_DISSECTOR_CTX, BPF_CGROUP_INET_EGRESS, SKB_TARGET_SIZE, SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS } from './skbuff.js';
 export { XDP_MD_FIELDS, XDP_MD_SIZE, XDP_CTX, BPF_XDP_DEVMAP } from './xdp.js';
-export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, PT_REGS_SIZE, PT_REGS_PARM, PT_REGS_RC, TRACEPOINT_MAX, RAW_TP_ARGS } from './tracing.js';
+export { KPROBE_CTX, PERF_EVENT_CTX, TRACEPOINT_CTX, RAW_TRACEPOINT_CTX, RAW_TRACEPOINT_WRITABLE_CTX, PT_REGS_SIZE, PT_REGS_PARM, PT_REGS_RC, TRACEPOINT_MAX, RAW_TP_ARGS } from './tracing.js';
 export { CGROUP_SOCK_CTX, CGROUP_SOCK_ADDR_CTX, SOCK_OPS_CTX, BPF_SOCK_FIELDS, BPF_SOCK_ADDR_FIELDS, BPF_SOCK_OPS_FIELDS, ATTACH } from './sock.js';
 export { NETFILTER_CTX, BPF_NF_CTX_FIELDS } from './netfilter.js';
 export { SK_LOOKUP_CTX, SK_REUSEPORT_CTX, BPF_SK_LOOKUP_FIELDS, SK_REUSEPORT_MD_FIELDS } from './socket-select.js';
@@ -38,7 +38,7 @@ const LAYOUTS: Partial<Record<ProgType, CtxLayout>> = {
   kprobe: KPROBE_CTX,
   tracepoint: TRACEPOINT_CTX,
   raw_tracepoint: RAW_TRACEPOINT_CTX,
-  raw_tracepoint_writable: RAW_TRACEPOINT_CTX,
+  raw_tracepoint_writable: RAW_TRACEPOINT_WRITABLE_CTX,
   perf_event: PERF_EVENT_CTX,
   cgroup_sock: CGROUP_SOCK_CTX,
   cgroup_sock_addr: CGROUP_SOCK_ADDR_CTX,

@@ -67,3 +67,14 @@ function rawTpAccess(off: number, size: number, kind: AccessKind): CtxAccess {
 }
 const RAW_TP_FIELDS: readonly CtxField[] = Array.from({ length: RAW_TP_ARGS }, (_, i) => field(`args[${i}]`, i * 8, 8));
 export const RAW_TRACEPOINT_CTX: CtxLayout = { struct: 'bpf_raw_tracepoint_args', size: RAW_TP_ARGS * 8, fields: RAW_TP_FIELDS, access: rawTpAccess, ldAbs: false };
+
+/**
+ * raw_tp_writable_prog_is_valid_access: a writable raw tracepoint's first argument (a full
+ * 8-byte read) is the tracepoint's buffer, PTR_TO_TP_BUFFER; the other arguments as raw_tracepoint's.
+ */
+function rawTpWritableAccess(off: number, size: number, kind: AccessKind): CtxAccess {
+  if (off === 0 && (size !== 8 || kind !== 'read')) return deny('the tracepoint buffer pointer (args[0]) is read whole');
+  const a = rawTpAccess(off, size, kind);
+  return a.ok && off === 0 ? { ...a, pointer: 'tp_buffer' } : a;
+}
+export const RAW_TRACEPOINT_WRITABLE_CTX: CtxLayout = { ...RAW_TRACEPOINT_CTX, access: rawTpWritableAccess };

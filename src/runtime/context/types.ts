@@ -17,7 +17,8 @@ export type CtxPointerKind =
   | 'flow_keys' // PTR_TO_FLOW_KEYS (flow dissector only)
   | 'socket' // PTR_TO_SOCKET (sk_reuseport_md.sk)
   | 'socket_or_null' // PTR_TO_SOCKET_OR_NULL (bpf_sk_lookup.sk: the socket selected so far)
-  | 'btf_trusted'; // PTR_TO_BTF_ID | PTR_TRUSTED of the field's `btfStruct` (netfilter's skb and state)
+  | 'btf_trusted' // PTR_TO_BTF_ID | PTR_TRUSTED of the field's `btfStruct` (netfilter's skb and state)
+  | 'tp_buffer'; // PTR_TO_TP_BUFFER (a writable raw tracepoint's first argument)
 
 export interface CtxField {
   name: string;
