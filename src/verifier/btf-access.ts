@@ -12,6 +12,7 @@
  * - check_pseudo_btf_id: ld_imm64 of a typed kernel variable (`.ksyms`) or a kfunc address.
  * Such loads are BPF_PROBE_MEM in the kernel: a NULL or bad pointer reads as zero, never faults.
  */
+import { conntrackWriteProblem, hasConntrackWrites } from './conntrack.js';
 import type { Btf, BtfType } from '../loader/btf/index.js';
 import { kallsymsHas } from '../loader/kallsyms.js';
 import { gplCompatible } from './license.js';
@@ -188,6 +189,12 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   }
   if (r.type & MEM_USER) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access user memory: off=${off}`);
   if (r.type & MEM_PERCPU) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access percpu memory: off=${off}`);
+  if (write && !alloc && hasConntrackWrites(env.prog.type)) {
+    // env->ops->btf_struct_access (tc, XDP): the conntrack rule decides, and an allowed store is done
+    const problem = conntrackWriteProblem(btf, tname, off, size);
+    if (problem) env.reject('readonly_write', problem);
+    return;
+  }
   if (write && (!alloc || r.type & PTR_UNTRUSTED)) env.reject('readonly_write', 'only read is supported');
   if (alloc) {
     // btf_struct_access: the special fields of an allocated object are reached only through kfuncs.
