@@ -9,9 +9,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
+import { closeFd, kernelAvailable, progLoad, runInKernel } from '../../src/kernel/index.js';
+import type { Program } from '../../src/isa/program.js';
+import { Vm } from '../../src/vm/index.js';
 import { loadFile } from '../../src/loader/index.js';
 import { verify } from '../../src/verifier/index.js';
+import { programBtf } from '../../src/verifier/map-record.js';
 
 const haveBtf = existsSync('/sys/kernel/btf/vmlinux');
 if (!haveBtf) console.log('skip the networking kfunc programs: no /sys/kernel/btf/vmlinux');
@@ -36,6 +39,7 @@ const NET_KFUNCS: Record<string, Expect> = {
   map_elem_count_null: ['reject', 'Possibly NULL pointer passed to trusted arg0'],
   copy_user_str_sleepable: ['accept'],
   copy_user_str_not_sleepable: ['reject', 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_str'],
+  ct_lookup_case: ['accept'],
   // a bpf_crypto_ctx kptr read outside any RCU lock is MEM_RCU all the same: the program is not sleepable
   crypto_kptr_decrypt: ['accept'],
   crypto_kptr_unchecked: ['reject', 'Possibly NULL pointer passed to trusted arg0'],
@@ -56,6 +60,50 @@ describe.skipIf(!haveBtf)('networking kfunc sets', () => {
       if (kr.fd !== null) closeFd(kr.fd);
       expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
       if (message) expect(kr.log, p.name).toContain(message);
+    }
+  });
+});
+
+/** ct_lookup_case's packet: l4proto, ct_zone_id, netns_id (s16 LE), tuple size, opts size. */
+const CT_CASES: [string, number[], [bigint, bigint]][] = [
+  ['TCP, IPv4 tuple: no entry', [6, 0, 0xff, 0xff, 12, 12], [0n, -2n]],
+  ['UDP, IPv6 tuple: no entry', [17, 0, 0xff, 0xff, 36, 12], [0n, -2n]],
+  ['ICMP', [1, 0, 0xff, 0xff, 12, 12], [0n, -71n]],
+  ['a zone, 16-byte options', [6, 1, 0xff, 0xff, 12, 16], [0n, -2n]],
+  ['a zone, 12-byte options', [6, 1, 0xff, 0xff, 12, 12], [0n, -22n]],
+  ['14-byte options', [6, 0, 0xff, 0xff, 12, 14], [0n, -22n]],
+  ['netns_id below -1', [6, 0, 0xfe, 0xff, 12, 12], [0n, -22n]],
+  ['13-byte tuple', [6, 0, 0xff, 0xff, 13, 12], [0n, -97n]],
+  ['8-byte options', [6, 0, 0xff, 0xff, 12, 8], [0n, -22n]],
+  ['another namespace id', [6, 0, 0x39, 0x30, 12, 12], [0n, -64n]],
+];
+
+const ctRes = (b: Uint8Array, off: number): [bigint, bigint] => { const v = new DataView(b.buffer, b.byteOffset + off); return [v.getBigInt64(0, true), v.getBigInt64(8, true)]; };
+
+/** Where the global `name` lies in the program's .bss (its BTF DATASEC). */
+function bssOffset(p: Program, name: string): number {
+  const btf = programBtf(p)!;
+  const sec = btf.types.find((t) => t.kind === 'datasec' && t.name === '.bss');
+  const v = sec?.kind === 'datasec' ? sec.vars.find((x) => btf.type(x.type)?.name === name) : undefined;
+  if (!v) throw new Error(`no .bss variable ${name}`);
+  return v.offset;
+}
+
+describe.skipIf(!haveBtf)('conntrack lookups at run time', () => {
+  test('bpf_xdp_ct_lookup: the option checks\' errnos and an empty table, on the VM and in the kernel', async () => {
+    const file = new URL('../fixtures/btf-typed/net_kfuncs.o', import.meta.url);
+    const p: Program = (await loadFile('net_kfuncs.o', new Uint8Array(readFileSync(file)))).find((q) => q.name === 'ct_lookup_case')!;
+    const bss = p.maps.findIndex((m) => m.name.endsWith('.bss'));
+    const at = bssOffset(p, 'ct_res');
+    for (const [name, bytes, expected] of CT_CASES) {
+      const packet = Uint8Array.from([...bytes, ...new Array<number>(58).fill(0)]);
+      const vm = new Vm(p);
+      const r = vm.run({ packet });
+      expect(r.fault ?? r.error, name).toBeUndefined();
+      expect(ctRes(vm.maps[bss]!.lookup(new Uint8Array(4))!, at), name).toEqual(expected);
+      if (!k.ok) continue;
+      const kr = runInKernel(p, { data: packet });
+      expect(ctRes(kr.maps[bss]!.entries[0]![1], at), `${name} (kernel)`).toEqual(expected);
     }
   });
 });
