@@ -282,11 +282,15 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       if (r.type !== T.PTR_TO_CTX) env.reject('helper_arg', `arg#0 expected pointer to ctx, but got ${typeName(r.type)}`);
       continue;
     }
-    // get_kfunc_ptr_arg_type: a NULL `__nullable` pointer (not to the ctx) is KF_ARG_PTR_TO_NULL, whatever it points to
-    if (p.name.endsWith('__nullable') && env.isNull(r)) {
-      const pt = btf.skipMods(p.type);
-      const pointee = pt?.kind === 'ptr' ? btf.skipMods(pt.type) : undefined;
-      if (pt?.kind === 'ptr' && !(isStruct(pointee) && pointee.name === ctxStruct)) continue;
+    const pt = btf.skipMods(p.type);
+    if (pt?.kind === 'ptr') {
+      // get_kfunc_ptr_arg_type: a NULL `__nullable` pointer (not to the ctx) is KF_ARG_PTR_TO_NULL, whatever it points to
+      const ptee = btf.skipMods(pt.type);
+      if (p.name.endsWith('__nullable') && env.isNull(r) && !(isStruct(ptee) && ptee.name === ctxStruct)) continue;
+      // check_kfunc_args on this kernel: every kfunc's pointer arguments are trusted (KF_TRUSTED_ARGS is the
+      // default), so none takes NULL unless it is `__nullable` or an optional `__opt` buffer
+      if ((env.isNull(r) || r.type & MAYBE_NULL) && !p.name.endsWith('__nullable') && !p.name.endsWith('__opt'))
+        env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
     }
     // is_kfunc_arg_iter: the first argument of the iterator kfuncs, or one named `__iter`.
     if ((i === 0 && flags & (KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY)) || p.name.endsWith('__iter')) {

@@ -38,6 +38,8 @@ const NET_KFUNCS: Record<string, Expect> = {
   map_elem_count: ['accept'],
   map_elem_count_null: ['reject', 'Possibly NULL pointer passed to trusted arg0'],
   copy_user_str_sleepable: ['accept'],
+  // KF_TRUSTED_ARGS is the default on this kernel: NULL only for `__nullable` / `__opt` arguments
+  copy_user_str_null: ['reject', 'Possibly NULL pointer passed to trusted arg0'],
   copy_user_str_not_sleepable: ['reject', 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_str'],
   ct_lookup_case: ['accept'],
   // a bpf_crypto_ctx kptr read outside any RCU lock is MEM_RCU all the same: the program is not sleepable
