@@ -12,6 +12,7 @@
  * - check_pseudo_btf_id: ld_imm64 of a typed kernel variable (`.ksyms`) or a kfunc address.
  * Such loads are BPF_PROBE_MEM in the kernel: a NULL or bad pointer reads as zero, never faults.
  */
+import { conntrackWriteProblem, hasConntrackWrites } from './conntrack.js';
 import type { Btf, BtfType } from '../loader/btf/index.js';
 import { kallsymsHas } from '../loader/kallsyms.js';
 import { gplCompatible } from './license.js';
@@ -209,6 +210,12 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
     // The struct_ops type's btf_struct_access decides writes (bpf_tcp_ca: a few tcp_sock fields).
     const refused = structOpsWrite(btf, env.structOpsTarget(), r.memSize, off, size);
     if (refused !== undefined) env.reject('readonly_write', refused);
+    return;
+  }
+  if (write && !alloc && hasConntrackWrites(env.prog.type)) {
+    // env->ops->btf_struct_access (tc, XDP): the conntrack rule decides, and an allowed store is done
+    const problem = conntrackWriteProblem(btf, tname, off, size);
+    if (problem) env.reject('readonly_write', problem);
     return;
   }
   if (write && (!alloc || r.type & PTR_UNTRUSTED)) env.reject('readonly_write', 'only read is supported');

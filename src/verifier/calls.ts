@@ -50,6 +50,8 @@ const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#
 const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
 const PERCPU_BTF_TYPES = [T.PTR_TO_BTF_ID | MEM_PERCPU, T.PTR_TO_BTF_ID | MEM_PERCPU | MEM_RCU, T.PTR_TO_BTF_ID | MEM_PERCPU | PTR_TRUSTED];
 const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
+/** btf_id_sock_common_types: the socket types and kernel struct pointers (checked apart: checkHelperBtfArg). */
+const BTF_SOCK_TYPES = [...SOCK_TYPES, T.PTR_TO_BTF_ID, T.PTR_TO_BTF_ID | PTR_TRUSTED];
 
 interface CallMeta {
   map: number;
@@ -218,7 +220,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
       // Also a kernel struct pointer that is (or starts with) a struct sock_common.
       if ((r.type & 0xff) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) checkHelperBtfArg(env, regno, r, 'sock_common', helperStr(id));
-      else checkType(env, regno, r, SOCK_TYPES);
+      else checkType(env, regno, r, BTF_SOCK_TYPES);
       break;
     case 'ARG_PTR_TO_SOCKET':
       checkType(env, regno, r, [T.PTR_TO_SOCKET]);

@@ -4,10 +4,12 @@
  * (bpf_prog_type_to_kfunc_hook), and a set may carry a filter that refuses some of its kfuncs for
  * some programs of the hook. The common set (BTF_KFUNC_HOOK_COMMON) is open to every program;
  * only the kfuncs of the narrower sets below are checked (Linux 6.18 registrations:
- * kernel/bpf/helpers.c, kernel/bpf/cpumask.c, fs/bpf_fs_kfuncs.c, net/core/filter.c; checked
+ * kernel/bpf/helpers.c, kernel/bpf/cpumask.c, fs/bpf_fs_kfuncs.c, net/core/filter.c,
+ * net/netfilter/nf_conntrack_bpf.c, net/bpf/test_run.c; checked
  * against the running kernel: test/verifier/kfunc-sets.test.ts).
  */
 import type { ProgType } from '../isa/program.js';
+import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
 
 type Hook = 'tracing' | 'tc' | 'xdp' | 'struct_ops' | 'syscall' | 'cgroup' | 'sched_act' | 'sk_skb' | 'socket_filter' | 'lwt' | 'netfilter' | 'kprobe';
 
@@ -38,6 +40,11 @@ const SK_ITER: KfuncSet = { hooks: ['tracing'], filter: (_t, eat) => eat === BPF
 const TCP_CA: KfuncSet = { hooks: ['struct_ops'] };
 /** bpf_kfunc_set_tcp_reqsk: registered for BPF_PROG_TYPE_SCHED_CLS only. */
 const TCP_REQSK: KfuncSet = { hooks: ['tc'] };
+/** nf_conntrack_kfunc_set / nf_nat_kfunc_set: registered for XDP and SCHED_CLS. */
+const CONNTRACK: KfuncSet = { hooks: ['xdp', 'tc'] };
+/** bpf_prog_test_kfunc_set (net/bpf/test_run.c). */
+const TEST_RUN: KfuncSet = { hooks: ['tc', 'tracing', 'syscall', 'struct_ops'] };
+const setOf = (names: object, set: KfuncSet): Record<string, KfuncSet> => Object.fromEntries(Object.keys(names).map((n) => [n, set]));
 
 const SETS: Readonly<Record<string, KfuncSet>> = {
   // generic_btf_ids (helpers.c)
@@ -62,6 +69,8 @@ const SETS: Readonly<Record<string, KfuncSet>> = {
   dctcp_init: TCP_CA, dctcp_update_alpha: TCP_CA, dctcp_cwnd_event: TCP_CA, dctcp_ssthresh: TCP_CA, dctcp_cwnd_undo: TCP_CA, dctcp_state: TCP_CA,
   // bpf_kfunc_check_set_tcp_reqsk (filter.c)
   bpf_sk_assign_tcp_reqsk: TCP_REQSK,
+  ...setOf(CONNTRACK_KFUNC_FLAGS, CONNTRACK),
+  ...setOf(TEST_KFUNC_FLAGS, TEST_RUN),
 };
 
 /**

@@ -27,6 +27,7 @@ import { checkGraphArg, graphArgKind, graphCallbacks, graphInsert, graphResult, 
 import { processThrow } from './exceptions.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
 import { gplCompatible } from './license.js';
+import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -34,17 +35,11 @@ import { gplCompatible } from './license.js';
  */
 const REFUSED_KFUNCS: ReadonlySet<string> = new Set(['bpf_dynptr_slice_rdwr']);
 
-export const KF_ACQUIRE = 1 << 0;
-export const KF_RELEASE = 1 << 1;
-export const KF_RET_NULL = 1 << 2;
-export const KF_TRUSTED_ARGS = 1 << 4;
-export const KF_SLEEPABLE = 1 << 5;
-export const KF_DESTRUCTIVE = 1 << 6;
-export const KF_RCU = 1 << 7;
-export const KF_ITER_NEW = 1 << 8;
-export const KF_ITER_NEXT = 1 << 9;
-export const KF_ITER_DESTROY = 1 << 10;
-export const KF_RCU_PROTECTED = 1 << 11;
+import {
+  KF_ACQUIRE, KF_DESTRUCTIVE, KF_ITER_DESTROY, KF_ITER_NEW, KF_ITER_NEXT, KF_RCU, KF_RCU_PROTECTED, KF_RELEASE, KF_RET_NULL, KF_SLEEPABLE, KF_TRUSTED_ARGS,
+} from './kfunc-flag-bits.js';
+
+export { KF_ACQUIRE, KF_DESTRUCTIVE, KF_ITER_DESTROY, KF_ITER_NEW, KF_ITER_NEXT, KF_RCU, KF_RCU_PROTECTED, KF_RELEASE, KF_RET_NULL, KF_SLEEPABLE, KF_TRUSTED_ARGS };
 
 const A = KF_ACQUIRE, R = KF_RELEASE, N = KF_RET_NULL, TA = KF_TRUSTED_ARGS, S = KF_SLEEPABLE, RCU = KF_RCU;
 const IN = KF_ITER_NEW, IX = KF_ITER_NEXT | KF_RET_NULL, ID = KF_ITER_DESTROY, RP = KF_RCU_PROTECTED;
@@ -75,6 +70,10 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_local_irq_restore: 0,
   bpf_preempt_disable: 0,
   bpf_preempt_enable: 0,
+  bpf_copy_from_user_str: S,
+  bpf_copy_from_user_task_str: S,
+  // kernel/bpf/map_iter.c (bpf_map_iter_kfunc_ids: the common hook)
+  bpf_map_sum_elem_count: TA,
   // open-coded iterators (kernel/bpf/helpers.c common set, kernel/bpf/task_iter.c, kernel/bpf/slab_iter.c)
   bpf_iter_num_new: IN,
   bpf_iter_num_next: IX,
@@ -179,6 +178,8 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,
   bpf_sk_assign_tcp_reqsk: TA,
+  ...CONNTRACK_KFUNC_FLAGS,
+  ...TEST_KFUNC_FLAGS,
 };
 
 /** An iterator's `_next` kfunc (a forced checkpoint). */
@@ -233,6 +234,9 @@ function isScalarStruct(env: Env, btf: Btf, t: BtfType | undefined, depth: numbe
   }
   return true;
 }
+
+/** bpf_core_essential_name_len: a type name without its `___flavour` suffix (btf_type_ids_nocast_alias compares these). */
+const essentialName = (name: string): string => { const i = name.lastIndexOf('___'); return i > 0 ? name.slice(0, i) : name; };
 
 /** reg2btf_ids: the kernel struct a socket or map pointer stands for when passed where a kernel object is expected. */
 const REG2BTF_STRUCT: Partial<Record<T, string>> = {
@@ -292,6 +296,16 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       // KF_ARG_PTR_TO_CTX whatever the BTF says (void *): the program's own ctx, cast to the kernel's struct
       if (r.type !== T.PTR_TO_CTX) env.reject('helper_arg', `arg#0 expected pointer to ctx, but got ${typeName(r.type)}`);
       continue;
+    }
+    const pt = btf.skipMods(p.type);
+    if (pt?.kind === 'ptr') {
+      // get_kfunc_ptr_arg_type: a NULL `__nullable` pointer (not to the ctx) is KF_ARG_PTR_TO_NULL, whatever it points to
+      const ptee = btf.skipMods(pt.type);
+      if (p.name.endsWith('__nullable') && env.isNull(r) && !(isStruct(ptee) && ptee.name === ctxStruct)) continue;
+      // check_kfunc_args on this kernel: every kfunc's pointer arguments are trusted (KF_TRUSTED_ARGS is the
+      // default), so none takes NULL unless it is `__nullable` or an optional `__opt` buffer
+      if ((env.isNull(r) || r.type & MAYBE_NULL) && !p.name.endsWith('__nullable') && !p.name.endsWith('__opt'))
+        env.reject('null_pointer', `Possibly NULL pointer passed to trusted arg${i}`);
     }
     // is_kfunc_arg_iter: the first argument of the iterator kfuncs, or one named `__iter`.
     if ((i === 0 && flags & (KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY)) || p.name.endsWith('__iter')) {
@@ -361,7 +375,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       // process_kf_arg_ptr_to_btf_id: the object itself when it is released, else also a struct nested at
       // offset 0 (btf_struct_ids_match), or the kernel struct a context struct projects (__sk_buff / sk_buff).
       const projection = r.off === 0 && ctxProjection(pointee.name) === have.name;
-      const matches = releasing ? have.name === pointee.name && r.off === 0 : structIdsMatch(btf, have.id, r.off, pointee.name);
+      // strict (no walk into a member at offset 0) when releasing, or for no-cast aliases (nf_conn / nf_conn___init)
+      const strict = releasing || essentialName(have.name) === essentialName(pointee.name ?? '');
+      const matches = strict && r.off === 0 ? have.name === pointee.name : structIdsMatch(btf, have.id, r.off, pointee.name);
       if (!projection && !matches)
         env.reject('helper_arg', `kernel function ${kf.name} args#${i} expected pointer to STRUCT ${pointee.name} but R${regno} has a pointer to STRUCT ${have.name}`);
       if (flags & KF_RELEASE && i === 0) {

@@ -12,7 +12,7 @@ import { MAYBE_NULL, MEM_ALLOC, MEM_RCU, PTR_TRUSTED, PTR_UNTRUSTED, T, base, ty
 import type { Reg } from './state.js';
 
 /** rcu_protected_types (kernel/bpf/verifier.c): kernel structs freed only after an RCU grace period. */
-const RCU_PROTECTED = new Set(['cgroup', 'css_set', 'task_struct', 'bpf_cpumask']);
+const RCU_PROTECTED = new Set(['prog_test_ref_kfunc', 'cgroup', 'css_set', 'task_struct', 'bpf_cpumask', 'bpf_crypto_ctx']);
 
 /**
  * btf_parse_kptr: the struct a kptr field points to, looked up by name in the kernel's BTF, else

@@ -120,6 +120,8 @@ export const ARG = {
   /** Initialised memory the helper may read and write. */
   mem: arg('ARG_PTR_TO_MEM', 'ARG_PTR_TO_MEM'),
   memOrNull: arg('ARG_PTR_TO_MEM_OR_NULL', 'ARG_PTR_TO_MEM', { maybeNull: true }),
+  /** Initialised memory (or NULL) the helper writes. */
+  memOrNullWrite: arg('ARG_PTR_TO_MEM_OR_NULL | MEM_WRITE', 'ARG_PTR_TO_MEM', { maybeNull: true, write: true }),
   /** Memory the helper fills (need not be initialised). */
   uninitMem: arg('ARG_PTR_TO_UNINIT_MEM', 'ARG_PTR_TO_MEM', { uninit: true, write: true }),
   constSize: arg('ARG_CONST_SIZE', 'ARG_CONST_SIZE'),
@@ -134,6 +136,10 @@ export const ARG = {
   long: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED (8)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { uninit: true, write: true, aligned: true, fixedSize: 8 }),
   /** An in/out u32 (bpf_check_mtu's mtu_len: read, then written; not MEM_UNINIT). */
   u32InOut: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED (4)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { write: true, aligned: true, fixedSize: 4 }),
+  /** Headers the raw SYN-cookie helpers read: struct iphdr, ipv6hdr, tcphdr. */
+  ipHdr: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_RDONLY (struct iphdr)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { rdonly: true, fixedSize: 20 }),
+  ipv6Hdr: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_RDONLY (struct ipv6hdr)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { rdonly: true, fixedSize: 40 }),
+  tcpHdr: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_RDONLY (struct tcphdr)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { rdonly: true, fixedSize: 20 }),
   sockCommon: arg('ARG_PTR_TO_SOCK_COMMON', 'ARG_PTR_TO_SOCK_COMMON'),
   btfSockCommon: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON'),
   btfSockCommonRelease: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON', { release: true }),
@@ -282,7 +288,14 @@ const DEFS: Record<number, Def> = {
   97: { args: [A.ctx], types: uniq(TC, ['cgroup_skb']) },
   98: { ret: 'RET_PTR_TO_TCP_SOCK_OR_NULL', args: [A.sockCommon], types: uniq(TC, ['cgroup_skb']) },
   99: { ret: 'RET_PTR_TO_SOCK_COMMON_OR_NULL', args: [A.ctx, A.memRdonly, A.constSizeOrZero, A.anything, A.anything], pkt: true, types: uniq(TC, ['xdp', 'cgroup_skb', 'cgroup_sock_addr', 'sk_skb']) },
-  100: { args: [A.btfSockCommon, A.memRdonly, A.constSize, A.memRdonly, A.constSize], pkt: true, types: uniq(TC, ['xdp']) },
+  100: { args: [A.btfSockCommon, A.memRdonly, A.constSize, A.memRdonly, A.constSize], gpl: true, pkt: true, types: uniq(TC, ['xdp']) },
+  110: { args: [A.btfSockCommon, A.memRdonly, A.constSize, A.memRdonly, A.constSize], gpl: true, pkt: true, types: uniq(TC, ['xdp']), note: 'a SYN cookie (low 32 bits) and the MSS it encodes (high 32 bits) for a listening TCP socket and a SYN' },
+  119: { args: [A.ctx, A.memOrNullWrite, A.constSizeOrZero, A.anything], gpl: true, types: ['perf_event'], note: 'copies the sample\'s branch stack (LBR); -ENOENT when the event samples none' },
+  204: { args: [A.ipHdr, A.memRdonly, A.constSizeOrZero], gpl: true, pkt: true, types: uniq(TC, ['xdp']), note: 'a SYN cookie for the IPv4 SYN (keyed with the host\'s secret) and its MSS in the high 32 bits' },
+  205: { args: [A.ipv6Hdr, A.memRdonly, A.constSizeOrZero], gpl: true, pkt: true, types: uniq(TC, ['xdp']), note: 'a SYN cookie for the IPv6 SYN (keyed with the host\'s secret) and its MSS in the high 32 bits' },
+  206: { args: [A.ipHdr, A.tcpHdr], gpl: true, pkt: true, types: uniq(TC, ['xdp']), note: '0 when the ACK carries a valid cookie, else -EACCES' },
+  207: { args: [A.ipv6Hdr, A.tcpHdr], gpl: true, pkt: true, types: uniq(TC, ['xdp']), note: '0 when the ACK carries a valid cookie, else -EACCES' },
+  192: { args: [A.ctx, A.anything, A.anything], types: TC, note: 'sets skb->tstamp and its clock (BPF_SKB_CLOCK_REALTIME / MONOTONIC / TAI); IPv4 and IPv6 packets only' },
   105: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: BASE },
   106: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: BASE },
   107: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.btfSockCommon, A.mapValueOrNull, A.anything], types: uniq(TC, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt']), note: 'cgroup_sock programs get a variant whose socket argument is the context (bpflab checks the socket-pointer form)' },

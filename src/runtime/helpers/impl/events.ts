@@ -4,7 +4,7 @@ import type { RingBufMap } from '../../maps/types.js';
 import { type HelperEnv, arg, argNum, setR0, setR0Int } from '../../env.js';
 import { Memory, split } from '../../memory.js';
 import { VmError } from '../../errors.js';
-import { EFAULT, EINVAL, type HelperFn, ctxArg, mapArg } from './common.js';
+import { EFAULT, EINVAL, ENOENT, type HelperFn, ctxArg, mapArg } from './common.js';
 
 const BPF_F_INDEX_MASK = 0xffffffffn;
 const BPF_F_CTXLEN_MASK = 0xfffffn << 32n;
@@ -114,4 +114,15 @@ export const getStack: HelperFn = (env) => {
   buf.fill(0);
   for (let i = 0; i < n; i++) dv.setBigUint64(i * 8, BigInt.asUintN(64, stack[i]!), true);
   setR0Int(env, n === 0 ? EFAULT : n * 8);
+};
+
+const BPF_F_GET_BRANCH_RECORDS_SIZE = 1n;
+
+/**
+ * bpf_read_branch_records(ctx, buf, size, flags): the sample's branch stack (LBR). The modelled
+ * perf event samples none (no PERF_SAMPLE_BRANCH_STACK), so past the flags check: -ENOENT.
+ */
+export const readBranchRecords: HelperFn = (env) => {
+  ctxArg(env, 1);
+  setR0Int(env, (arg(env, 4) & ~BPF_F_GET_BRANCH_RECORDS_SIZE) !== 0n ? EINVAL : ENOENT);
 };

@@ -17,6 +17,7 @@ import * as st from './strto.js';
 import * as sk from './sockets.js';
 import * as ss from './sk-storage.js';
 import * as kn from './kernel.js';
+import * as sc from './syncookie.js';
 
 export type { HelperFn } from './common.js';
 export { formatPrintf } from './printf.js';
@@ -40,7 +41,9 @@ const IMPLS: Record<number, HelperFn> = {
   48: pk.setHash, 46: pk.getSocketCookie, 47: pk.getSocketUid, 17: pk.getCgroupClassid, 24: pk.getRouteRealm,
   13: pk.cloneRedirect, 38: pk.skbChangeTail, 39: pk.skbPullData, 20: pk.skbGetTunnelKey, 122: pk.getNetnsCookie,
   44: pk.xdpAdjustHead, 54: pk.xdpAdjustMeta, 65: pk.xdpAdjustTail, 188: pk.xdpGetBuffLen, 189: pk.xdpLoadBytes, 190: pk.xdpStoreBytes,
-  50: pk.skbAdjustRoom, 69: rt.fibLookup,
+  50: pk.skbAdjustRoom, 69: rt.fibLookup, 192: pk.skbSetTstamp, 119: e.readBranchRecords,
+  110: sc.tcpGenSyncookie, 100: sc.tcpCheckSyncookie, 204: sc.tcpRawGenSyncookie, 205: sc.tcpRawGenSyncookie,
+  206: sc.tcpRawCheckSyncookie, 207: sc.tcpRawCheckSyncookie,
   93: l.spinLock, 94: l.spinUnlock,
   197: d.dynptrFromMem, 198: d.ringbufReserveDynptr, 199: d.ringbufSubmitDynptr, 200: d.ringbufDiscardDynptr,
   201: d.dynptrRead, 202: d.dynptrWrite, 203: d.dynptrData,

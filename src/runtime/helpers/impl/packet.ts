@@ -377,3 +377,26 @@ export const skbAdjustRoom: HelperFn = (env) => {
   sync(env, pk);
   setR0Int(env, 0);
 };
+
+/** __sk_buff.protocol, tstamp and tstamp_type (skb->tstamp_type: enum skb_tstamp_type = BPF_SKB_CLOCK_*). */
+const SKB_PROTOCOL = 16, SKB_TSTAMP = 152, SKB_TSTAMP_TYPE = 180;
+const BPF_SKB_CLOCK_REALTIME = 0, BPF_SKB_CLOCK_MONOTONIC = 1, BPF_SKB_CLOCK_TAI = 2;
+const EOPNOTSUPP = -95;
+
+/**
+ * bpf_skb_set_tstamp(skb, tstamp, tstamp_type): IPv4 and IPv6 packets only (-EOPNOTSUPP);
+ * a realtime stamp may be 0, a monotonic or TAI one may not (-EINVAL), other clocks: -EINVAL.
+ */
+export const skbSetTstamp: HelperFn = (env) => {
+  packet(env);
+  const ctx = env.mem.views[env.ctxRegion]!;
+  const proto = ctx.getUint16(SKB_PROTOCOL, false);
+  if (proto !== 0x0800 && proto !== 0x86dd) { setR0Int(env, EOPNOTSUPP); return; }
+  const tstamp = arg(env, 2);
+  const type = argU32(env, 3);
+  if (type !== BPF_SKB_CLOCK_REALTIME && type !== BPF_SKB_CLOCK_MONOTONIC && type !== BPF_SKB_CLOCK_TAI) { setR0Int(env, EINVAL); return; }
+  if (type !== BPF_SKB_CLOCK_REALTIME && tstamp === 0n) { setR0Int(env, EINVAL); return; }
+  ctx.setBigUint64(SKB_TSTAMP, tstamp, true);
+  ctx.setUint8(SKB_TSTAMP_TYPE, type);
+  setR0Int(env, 0);
+};
