@@ -4,7 +4,7 @@
  */
 import { DecodeError, InputError } from './errors.js';
 import type { Insn } from './insn.js';
-import { checkInsn, jumpTarget } from './validate.js';
+import { checkInsn, invalidRegister, jumpTarget } from './validate.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX } from './opcodes.js';
 
 export interface DecodeOptions {
@@ -19,7 +19,16 @@ export interface ValidateOptions {
    * them, so a reserved field in dead code is no error.
    */
   reservedFields?: boolean;
+  /**
+   * Also refuse an instruction that uses a register above r10 (default true: nothing runs it
+   * unverified). Loaders pass false: the kernel judges registers only where exploration meets
+   * them (check_reg_arg), so r11..r15 in dead code load.
+   */
+  registers?: boolean;
 }
+
+/** What the kernel's load path checks before exploring; everything else is the verifier's. */
+export const LOADER_VALIDATION: ValidateOptions = { reservedFields: false, registers: false };
 
 /** Decodes raw little-endian bytecode into instruction slots. */
 export function decodeInsns(bytes: Uint8Array, opts: DecodeOptions = {}): Insn[] {
@@ -52,12 +61,19 @@ export function encodeInsns(insns: readonly Insn[]): Uint8Array {
 }
 
 /**
- * Checks every slot: known opcode, reserved fields clear, registers ≤ r10, ld_imm64 followed by
- * its second half, jumps inside the program and not into the middle of an ld_imm64.
+ * Checks every slot: known opcode, reserved fields clear, registers used ≤ r10, ld_imm64 followed
+ * by its second half, jumps inside the program and not into the middle of an ld_imm64.
  * Throws a DecodeError naming the pc.
  */
 export function validateInsns(insns: readonly Insn[], opts: ValidateOptions = {}): void {
   const fields = opts.reservedFields !== false;
+  const registers = opts.registers !== false;
+  const checkSlot = (ins: Insn, pc: number): void => {
+    const bad = checkInsn(ins);
+    if (bad && (fields || bad.kind !== 'reserved_field')) throw new DecodeError(bad.kind, pc, bad.reason);
+    const reg = registers ? invalidRegister(ins) : null;
+    if (reg) throw new DecodeError('invalid_register', pc, `invalid ${reg.field} register r${reg.regno}`);
+  };
   const n = insns.length;
   if (n === 0) throw new InputError('empty', 'program has no instructions');
   const second = new Uint8Array(n); // 1 where the slot is the second half of an ld_imm64
@@ -68,8 +84,7 @@ export function validateInsns(insns: readonly Insn[], opts: ValidateOptions = {}
       if (!next) throw new DecodeError('truncated', pc, 'ld_imm64 without its second half (last instruction)');
       if (fields && (next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0))
         throw new DecodeError('reserved_field', pc, 'invalid BPF_LD_IMM insn: second half has reserved fields set');
-      const bad = checkInsn(ins);
-      if (bad && (fields || bad.kind !== 'reserved_field')) throw new DecodeError(bad.kind, pc, bad.reason);
+      checkSlot(ins, pc);
       // The kernel (resolve_pseudo_ldimm64) wants the upper half 0 for map fd / map index loads.
       if (fields && (ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_IDX) && next.imm !== 0)
         throw new DecodeError('reserved_field', pc, 'unrecognized bpf_ld_imm64 insn: a map reference with a non-zero upper half');
@@ -77,8 +92,7 @@ export function validateInsns(insns: readonly Insn[], opts: ValidateOptions = {}
       pc++;
       continue;
     }
-    const bad = checkInsn(ins);
-    if (bad && (fields || bad.kind !== 'reserved_field')) throw new DecodeError(bad.kind, pc, bad.reason);
+    checkSlot(ins, pc);
   }
   for (let pc = 0; pc < n; pc++) {
     if (second[pc]) continue;

@@ -2,18 +2,74 @@
  * Structural validation of single instructions (RFC 9669 encodings, the kernel's
  * check_* rules for reserved fields). Semantic checks (reads of uninitialised registers,
  * writes to r10, reachability) are the verifier's job, not this module's.
+ *
+ * Register fields are 4 bits (r0..r15); only r0..r10 exist. checkInsn leaves them alone: the
+ * kernel judges a register where check_reg_arg meets it, during exploration ("R15 is invalid"),
+ * so an instruction naming r11..r15 in dead code loads. invalidRegister says which one an
+ * instruction uses, for tools that run programs without the verifier.
  */
 import * as op from './opcodes.js';
 import type { Insn } from './insn.js';
 
-/** Returns null when `ins` is a well-formed instruction, else a short reason. */
+/** A register field naming no register (r11..r15) that an instruction's operation uses. */
+export interface InvalidRegister {
+  field: 'dst' | 'src';
+  regno: number;
+}
+
+/**
+ * The first register above r10 that `ins` reads or writes, in the order the kernel's
+ * check_reg_arg meets them (source before destination, except a conditional jump, which checks
+ * its destination first), or null. Fields the operation does not use (a K-form's src, a call's
+ * dst, ld_imm64's src, which is its pseudo kind) are reserved fields, not registers.
+ */
+export function invalidRegister(ins: Insn): InvalidRegister | null {
+  const { code, dst, src } = ins;
+  if (dst < op.MAX_BPF_REG && src < op.MAX_BPF_REG) return null;
+  const c = op.cls(code);
+  const x = op.srcBit(code) === op.BPF_X;
+  let usesSrc = false, usesDst = false, dstFirst = false;
+  switch (c) {
+    case op.BPF_ALU:
+    case op.BPF_ALU64: {
+      const o = op.aluOp(code);
+      usesDst = true;
+      usesSrc = x && o !== op.BPF_NEG && o !== op.BPF_END;
+      break;
+    }
+    case op.BPF_JMP:
+    case op.BPF_JMP32: {
+      const o = op.jmpOp(code);
+      if (o === op.BPF_JA || o === op.BPF_CALL || o === op.BPF_EXIT || o === op.BPF_JCOND) return null;
+      usesDst = true;
+      usesSrc = x;
+      dstFirst = true;
+      break;
+    }
+    case op.BPF_LD:
+      if (code === op.BPF_LD_IMM64) usesDst = true;
+      else usesSrc = op.mode(code) === op.BPF_IND;
+      break;
+    case op.BPF_ST:
+      usesDst = true;
+      break;
+    default: // LDX, STX (memory and atomic)
+      usesSrc = usesDst = true;
+  }
+  const badDst = usesDst && dst >= op.MAX_BPF_REG, badSrc = usesSrc && src >= op.MAX_BPF_REG;
+  if (badDst && (dstFirst || !badSrc)) return { field: 'dst', regno: dst };
+  return badSrc ? { field: 'src', regno: src } : null;
+}
+
+/**
+ * Returns null when `ins` is a well-formed instruction, else a short reason. Register numbers
+ * are not judged here (invalidRegister).
+ */
 export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
   const { code, dst, src, off, imm } = ins;
   const c = op.cls(code);
   const bad = (kind: string, reason: string) => ({ kind, reason });
   const unknown = () => bad('unknown_opcode', `unknown opcode 0x${code.toString(16).padStart(2, '0')}`);
-  if (dst > 10) return bad('invalid_register', `invalid dst register r${dst}`);
-  if (src > 10 && !(c === op.BPF_LD && code === op.BPF_LD_IMM64)) return bad('invalid_register', `invalid src register r${src}`);
 
   switch (c) {
     case op.BPF_ALU:
@@ -24,12 +80,20 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
       if (o === op.BPF_END) {
         if (c === op.BPF_ALU64 && x) return unknown();
         if (src !== 0 || off !== 0) return bad('reserved_field', 'BPF_END uses reserved fields');
-        if (imm !== 16 && imm !== 32 && imm !== 64) return bad('reserved_field', `invalid byte swap width ${imm}`);
+        if (imm !== 16 && imm !== 32 && imm !== 64) return bad('reserved_field', 'BPF_END uses reserved fields'); // a width other than 16/32/64
         return null;
       }
       if (o === op.BPF_NEG) {
         if (x || src !== 0 || off !== 0 || imm !== 0) return bad('reserved_field', 'BPF_NEG uses reserved fields');
         return null;
+      }
+      if (o === op.BPF_MOV) {
+        // check_alu_op names every field problem of a move "BPF_MOV"; movsx: register source
+        // only, the 32-bit form sign-extends 8/16 bits, the 64-bit form 8/16/32.
+        const reserved = bad('reserved_field', 'BPF_MOV uses reserved fields');
+        if (!x) return src !== 0 || off !== 0 ? reserved : null;
+        if (imm !== 0) return reserved;
+        return off === 0 || off === 8 || off === 16 || (off === 32 && c === op.BPF_ALU64) ? null : reserved;
       }
       if (!x && src !== 0) return bad('reserved_field', 'BPF_ALU uses reserved fields');
       // addr_space_cast (ALU64 MOV X, off 1) carries the address spaces in imm; the verifier checks them.
@@ -38,13 +102,6 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
       if (o === op.BPF_DIV || o === op.BPF_MOD) {
         if (off !== 0 && off !== 1) return bad('reserved_field', 'BPF_ALU uses reserved fields');
         return null;
-      }
-      if (o === op.BPF_MOV) {
-        if (off === 0) return null;
-        // movsx: register source only; 32-bit form allows 8/16, 64-bit form 8/16/32.
-        if (!x) return bad('reserved_field', 'BPF_MOV uses reserved fields');
-        if (off === 8 || off === 16 || (off === 32 && c === op.BPF_ALU64)) return null;
-        return bad('reserved_field', 'BPF_MOV uses reserved fields');
       }
       if (off !== 0) return bad('reserved_field', 'BPF_ALU uses reserved fields');
       return null;
@@ -121,7 +178,7 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
           a === (op.BPF_ADD | op.BPF_FETCH) || a === (op.BPF_OR | op.BPF_FETCH) ||
           a === (op.BPF_AND | op.BPF_FETCH) || a === (op.BPF_XOR | op.BPF_FETCH) ||
           a === op.BPF_XCHG || a === op.BPF_CMPXCHG;
-        if (!ok) return bad('unknown_opcode', `unknown atomic operation 0x${(a >>> 0).toString(16)}`);
+        if (!ok) return bad('unknown_opcode', `BPF_ATOMIC uses invalid atomic opcode ${(a >>> 0).toString(16).padStart(2, '0')}`);
         if (sz !== op.BPF_W && sz !== op.BPF_DW) return bad('unknown_opcode', 'invalid atomic operand size');
         return null;
       }

@@ -11,6 +11,7 @@
  */
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
+import { invalidRegister } from '../isa/validate.js';
 import type { Program } from '../isa/program.js';
 import { emitAlu } from './alu.js';
 import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
@@ -105,7 +106,7 @@ export function generateModule(programs: readonly Program[], o: CodegenOptions):
     for (let pc = 0; pc < insns.length; pc++) {
       const ins = insns[pc]!;
       if (ins.code !== op.BPF_LD_IMM64) continue;
-      if (ins.src !== 0) {
+      if (ins.src !== 0 && !invalidRegister(ins)) { // a pair naming r11..r15 traps: no value to prepare
         const g = m.global(I64, true, 0n);
         const name = `p${pi}_${pc}`;
         m.exportGlobal(name, g);
@@ -179,6 +180,8 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
 
   const emitInsn = (pc: number): void => {
     const ins = insns[pc]!;
+    // r11..r15 have no local: the verifier refuses them where reached, dead code may hold them
+    if (invalidRegister(ins)) { trap(TRAP.BAD_INSN, pc, ins.code); return; }
     const cl = op.cls(ins.code);
     switch (cl) {
       case op.BPF_ALU: case op.BPF_ALU64: emitAlu(c, ins, alu); return;
@@ -228,6 +231,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
     body: emitBlock,
     cond(b) {
       const ins = insns[b.termPc]!;
+      if (invalidRegister(ins)) { trap(TRAP.BAD_INSN, b.termPc, ins.code); c.i32(0); return; }
       if (op.jmpOp(ins.code) !== op.BPF_JCOND) { emitCondition(c, ins, reg); return; }
       if (!isMayGoto(ins)) { trap(TRAP.BAD_INSN, b.termPc, ins.code); c.i32(0); return; }
       if (ins.off === 0 || !mayGoto) { c.i32(0); return; } // may_goto +0: removed by the verifier
@@ -265,6 +269,7 @@ function isMayGoto(ins: Insn): boolean {
 
 /** Instructions that can fault, trap or run other code: they end a step-counting segment. */
 function mayLeave(ins: Insn): boolean {
+  if (invalidRegister(ins)) return true; // it traps
   const c = op.cls(ins.code);
   if (c === op.BPF_LDX || c === op.BPF_ST || c === op.BPF_STX) return true;
   if (c === op.BPF_LD) return ins.code !== op.BPF_LD_IMM64;

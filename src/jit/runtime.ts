@@ -17,6 +17,7 @@ import { F_CTX, F_WRITABLE, MAX_FRAMES, Memory, STACK_SIZE } from '../runtime/me
 import type { HelperFn } from '../runtime/helpers/impl/index.js';
 import { ATOMIC_KINDS, ldAbsLoad, memAtomic, memSlowLoad, memSlowStore } from '../runtime/access.js';
 import { timedMayGotoCheck } from '../runtime/may-goto.js';
+import { cannotExecute } from '../vm/decoded.js';
 import type { PreparedRun } from '../vm/vm.js';
 import { FN_PARAMS, FN_RESULTS, generateModule, type GeneratedProgram } from './codegen.js';
 import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, ENTRY_SIZE, INITIAL_PAGES, PACKET, REGS, SCRATCH, STACKS, TABLE, TABLE_CAP, TRAP } from './layout.js';
@@ -360,7 +361,7 @@ export class JitRuntime {
           case TRAP.CALL_DEPTH: throw new VmError('call_depth', pc, `the call stack is too deep (max ${MAX_FRAMES} frames)`);
           case TRAP.OFF_END: throw new VmError('bad_insn', pc, 'execution fell off the end of the program');
           case TRAP.TAIL_R10: throw new VmError('unsupported', pc, 'jit: r10 was changed before control left this subprogram (tail call or fall-through)');
-          default: throw new VmError('bad_insn', pc, `cannot execute opcode 0x${(arg & 0xff).toString(16).padStart(2, '0')}`);
+          default: throw new VmError('bad_insn', pc, cannotExecute(jms[prog]!.program.insns[pc]));
         }
       },
       kfunc(pc: number, depth: number, prog: number): void {

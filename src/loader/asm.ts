@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
 import { assemble, AsmError } from '../isa/asm/index.js';
-import { validateInsns } from '../isa/decode.js';
+import { LOADER_VALIDATION, validateInsns } from '../isa/decode.js';
 import { DecodeError, InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
 import type { LoadOptions } from './index.js';
@@ -12,7 +12,7 @@ import { requiredAttachType } from './section-types.js';
  */
 export function validateAssembled(insns: Program['insns'], lines: readonly number[], where: string): void {
   try {
-    validateInsns(insns, { reservedFields: false });
+    validateInsns(insns, LOADER_VALIDATION);
   } catch (e) {
     if (e instanceof DecodeError) throw new InputError(e.kind, `${where}:${lines[e.pc] ?? '?'}: ${e.message}`);
     if (e instanceof InputError) throw new InputError(e.kind, `${where}: ${e.message}`);

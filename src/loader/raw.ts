@@ -1,4 +1,4 @@
-import { decodeInsns, validateInsns } from '../isa/decode.js';
+import { decodeInsns, LOADER_VALIDATION, validateInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
 import type { LoadOptions } from './index.js';
@@ -8,7 +8,7 @@ import { requiredAttachType } from './section-types.js';
 export function loadRaw(bytes: Uint8Array, path: string, opts: LoadOptions): Program {
   try {
     const insns = decodeInsns(bytes, { validate: false });
-    validateInsns(insns, { reservedFields: false }); // the verifier judges reserved fields, as the kernel does
+    validateInsns(insns, LOADER_VALIDATION); // the verifier judges reserved fields and registers, as the kernel does
     const type = opts.type ?? 'socket_filter';
     const attach = requiredAttachType(type);
     return { name: 'prog', section: '', type, insns, maps: [], license: 'GPL', file: path, ...(attach !== undefined && { expectedAttachType: attach }) };

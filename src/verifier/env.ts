@@ -7,6 +7,7 @@
 import type { FastcallInfo } from './fastcall.js';
 import { availableParallelism } from 'node:os';
 import type { Insn } from '../isa/insn.js';
+import { MAX_BPF_REG } from '../isa/opcodes.js';
 import type { FuncInfo, MapSpec, Program } from '../isa/program.js';
 import { verifierCtxLayout, type CtxLayout } from '../runtime/context/index.js';
 import type { Cfg } from './cfg.js';
@@ -210,19 +211,26 @@ export class Env {
     r.off = off;
   }
 
-  /** check_reg_arg(SRC_OP): the register must hold a value. */
+  /** check_reg_arg(SRC_OP): the register must exist and hold a value. */
   readReg(regno: number): Reg {
+    if (regno >= MAX_BPF_REG) this.invalidReg(regno);
     this.scratched |= 1 << regno;
     const r = this.reg(regno);
     if (r.type === T.NOT_INIT) this.reject('uninit_reg', `R${regno} !read_ok`);
     return r;
   }
 
-  /** check_reg_arg(DST_OP): the register may be written (not r10). */
+  /** check_reg_arg(DST_OP): the register must exist and may be written (not r10). */
   writeReg(regno: number): Reg {
+    if (regno >= MAX_BPF_REG) this.invalidReg(regno);
     if (regno === 10) this.reject('frame_pointer_write', 'frame pointer is read only');
     this.scratched |= 1 << regno;
     return this.reg(regno);
+  }
+
+  /** A register field above r10 (4 bits encode r0..r15), met where exploration reaches it. */
+  private invalidReg(regno: number): never {
+    this.reject('invalid_insn', `R${regno} is invalid`);
   }
 
   setReg(regno: number, src: Reg): void {

@@ -304,17 +304,22 @@ function checkFields(env: Env, ins: Insn): void {
   const isExit = ins.code === (op.BPF_JMP | op.BPF_EXIT);
   const bad = checkInsn(isExit && ins.off !== 0 ? { ...ins, off: 0 } : ins);
   if (!bad) { fieldsChecked[env.pc] = 1; return; }
-  // check_reg_arg: "R15 is invalid" (operands are checked source first).
-  if (bad.kind === 'invalid_register') env.reject('invalid_insn', `R${ins.src > 10 && ins.code !== op.BPF_LD_IMM64 ? ins.src : ins.dst} is invalid`);
+  // check_cond_jmp_op reads its destination before it looks at the reserved fields.
+  if (bad.kind === 'reserved_field' && isCondJmp(ins)) env.readReg(ins.dst);
   const atomic = op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC;
   env.reject('invalid_insn', bad.kind === 'unknown_opcode' && !atomic ? `unknown opcode ${ins.code.toString(16).padStart(2, '0')}` : bad.reason);
+}
+
+/** A conditional jump (check_cond_jmp_op's instructions other than may_goto). */
+function isCondJmp(ins: Insn): boolean {
+  const c = op.cls(ins.code), o = op.jmpOp(ins.code);
+  return (c === op.BPF_JMP || c === op.BPF_JMP32) && o !== op.BPF_JA && o !== op.BPF_CALL && o !== op.BPF_EXIT && o !== op.BPF_JCOND;
 }
 
 function checkLdImm64(env: Env, ins: Insn): void {
   // check_ld_imm: the first slot's offset is reserved.
   if (ins.off !== 0) env.reject('invalid_insn', 'BPF_LD_IMM64 uses reserved fields');
-  // check_reg_arg(dst, DST_OP); a dead pair is never checked (kernel-oracle finding: `r15 = map[m]` in dead code is accepted)
-  if (ins.dst > 10) env.reject('invalid_insn', `R${ins.dst} is invalid`);
+  // check_reg_arg(dst, DST_OP): "R15 is invalid" only here, a dead pair is never checked
   const dst = env.writeReg(ins.dst);
   const hi = env.insns[env.pc + 1]!;
   switch (ins.src) {
@@ -388,8 +393,20 @@ function mismatchOk(type: number): boolean {
 
 /** BPF_ATOMIC: a read-modify-write of stack, map or kernel memory. */
 function checkAtomic(env: Env, ins: Insn): void {
-  if (ins.imm === op.BPF_LOAD_ACQ || ins.imm === op.BPF_STORE_REL)
+  if (ins.imm === op.BPF_LOAD_ACQ || ins.imm === op.BPF_STORE_REL) {
+    // What the kernel judges before the access itself is its verdict too: a load-acquire's
+    // address register, its type (atomic_ptr_type_ok), then its destination; a store-release's
+    // value, then its address register.
+    const first = env.readReg(ins.src);
+    if (ins.imm === op.BPF_LOAD_ACQ) {
+      const b = base(first.type);
+      if (first.type === T.PTR_TO_CTX || first.type === T.PTR_TO_FLOW_KEYS || b === T.PTR_TO_PACKET || b === T.PTR_TO_PACKET_META ||
+        b === T.PTR_TO_SOCKET || b === T.PTR_TO_SOCK_COMMON || b === T.PTR_TO_TCP_SOCK || b === T.PTR_TO_XDP_SOCK)
+        env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(first)} is not allowed`);
+      env.writeReg(ins.dst);
+    } else env.readReg(ins.dst);
     env.reject('unsupported', `bpflab does not model ${ins.imm === op.BPF_LOAD_ACQ ? 'load-acquire' : 'store-release'} (BPF_ATOMIC imm 0x${ins.imm.toString(16)})`);
+  }
   const src = env.readReg(ins.src);
   if (src.type !== T.SCALAR) env.usesAddress = true; // an address becomes part of a value in memory
   const dst = env.readReg(ins.dst);

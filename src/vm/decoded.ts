@@ -8,8 +8,10 @@
  * constant slot (base + 2*pc) that holds the immediate sign-extended to 64 bits. K and X forms
  * therefore share one interpreter case, with no branch.
  */
+import type { Insn } from '../isa/insn.js';
 import type { Program } from '../isa/program.js';
 import * as op from '../isa/opcodes.js';
+import { invalidRegister } from '../isa/validate.js';
 import { VmError } from './errors.js';
 import { ATOMIC_KINDS } from '../runtime/access.js';
 import { type LinkedKfunc, linkKfunc } from '../runtime/kfuncs/index.js';
@@ -72,6 +74,14 @@ export function decodeProgram(program: Program, base: number): Decoded {
     const c = op.cls(code);
     const x = op.srcBit(code) === op.BPF_X;
     const slot = base + 2 * pc;
+    if (invalidRegister(ins)) {
+      // r11..r15 (the verifier refuses them where reached; dead code may hold them): no register
+      // file index for them, the instruction faults if run unverified
+      D.op[pc] = OP.INVALID;
+      D.s[pc] = slot;
+      if (code === op.BPF_LD_IMM64 && pc + 1 < n) D.op[++pc] = OP.INVALID;
+      continue;
+    }
     D.d[pc] = 2 * (ins.dst & 15);
     D.off[pc] = ins.off;
     D.imm[pc] = ins.imm;
@@ -144,6 +154,13 @@ export function decodeProgram(program: Program, base: number): Decoded {
     D.op[pc] = o;
   }
   return D;
+}
+
+/** Why an engine cannot execute `ins` (an OP.INVALID slot, or a JIT trap there): the VM's and the JIT's text. */
+export function cannotExecute(ins: Insn | undefined): string {
+  const reg = ins ? invalidRegister(ins) : null;
+  if (reg) return `invalid ${reg.field} register r${reg.regno}`;
+  return `cannot execute opcode 0x${(ins?.code ?? 0).toString(16).padStart(2, '0')}`;
 }
 
 /** Throws when a pc the program jumps or calls to is outside it (checked once at link time). */

@@ -15,7 +15,7 @@ import { BPF_MAX_TIMED_LOOPS, timedMayGotoCheck } from '../runtime/may-goto.js';
 
 export { LdAbsExit };
 import { T, bswap16, bswap32, mul64, sdiv64, smod64, udiv64, umod64 } from './arith.js';
-import { type Decoded, OP } from './decoded.js';
+import { cannotExecute, type Decoded, OP } from './decoded.js';
 import { VmError } from './errors.js';
 
 export type HelperFn = (env: HelperEnv) => void;
@@ -341,7 +341,7 @@ export class Interpreter {
         default:
           this.steps = steps;
           if (p >= D.n) throw new VmError('bad_insn', p, 'execution fell off the end of the program');
-          throw new VmError('bad_insn', p, `cannot execute opcode 0x${(D.program.insns[p]?.code ?? 0).toString(16).padStart(2, '0')}`);
+          throw new VmError('bad_insn', p, cannotExecute(D.program.insns[p]));
       }
     }
   }

@@ -91,8 +91,13 @@ describe('bpflab asm / disasm', () => {
     const a = await run(['asm', 'p.s'], { 'p.s': 'r0 = 1\n  r1 += foo\nexit\n' });
     expectOneLineError(a.code, a.io);
     expect(a.io.stderr).toBe("bpflab: p.s:2:9: expected a register or an immediate, found 'foo'\n");
-    const b = await run(['asm', 'p.s'], { 'p.s': 'r11 = 1\nexit\n' });
-    expect(b.io.stderr).toBe('bpflab: p.s:1: insn 0: invalid dst register r11\n');
+    const b = await run(['asm', 'p.s'], { 'p.s': 'r0 = 0\ngoto +5\nexit\n' });
+    expectOneLineError(b.code, b.io);
+    expect(b.io.stderr).toBe('bpflab: p.s:2: insn 1: jump out of range from insn 1 to 7\n');
+    // a register field names r0..r15: the verifier judges r11..r15 where it reaches them, as the kernel does
+    const r = await run(['asm', 'r.s'], { 'r.s': 'r11 = 1\nexit\n' });
+    expect(r.code).toBe(0);
+    expect(r.io.stdout).toBe('b7 0b 00 00 01 00 00 00\n95 00 00 00 00 00 00 00\n');
     const t = await run(['disasm', 't.bin'], { 't.bin': new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x18, 0x01, 0, 0, 0, 0, 0, 0]) });
     expectOneLineError(t.code, t.io);
     expect(t.io.stderr).toBe('bpflab: t.bin: insn 1: ld_imm64 without its second half (last instruction)\n');

@@ -4,8 +4,9 @@
  * lines directly: a leading `12: (bf) ` is skipped and `; R1_w=...` is a comment.
  *
  * Returns instruction slots (ld_imm64 = two slots, as the kernel counts pcs) plus what the
- * directives declared. Does not validate the program (jumps may leave it, registers may be
- * > r10); loaders do that with validateInsns and map pcs back to lines with `lines`.
+ * directives declared. Does not validate the program (jumps may leave it); loaders do that with
+ * validateInsns and map pcs back to lines with `lines`. Registers r11..r15 are encodable and
+ * assemble: the verifier refuses them where it reaches them, as the kernel does.
  */
 import type { Insn } from '../insn.js';
 import { isMapType, isProgType, type MapSpec, type ProgType } from '../program.js';
