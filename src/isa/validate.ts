@@ -92,12 +92,12 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
         // only, the 32-bit form sign-extends 8/16 bits, the 64-bit form 8/16/32.
         const reserved = bad('reserved_field', 'BPF_MOV uses reserved fields');
         if (!x) return src !== 0 || off !== 0 ? reserved : null;
+        // addr_space_cast (ALU64 MOV X, off 1) carries the address spaces in imm; the verifier checks them.
+        if (c === op.BPF_ALU64 && off === op.BPF_ADDR_SPACE_CAST) return null;
         if (imm !== 0) return reserved;
         return off === 0 || off === 8 || off === 16 || (off === 32 && c === op.BPF_ALU64) ? null : reserved;
       }
       if (!x && src !== 0) return bad('reserved_field', 'BPF_ALU uses reserved fields');
-      // addr_space_cast (ALU64 MOV X, off 1) carries the address spaces in imm; the verifier checks them.
-      if (o === op.BPF_MOV && x && c === op.BPF_ALU64 && off === op.BPF_ADDR_SPACE_CAST) return null;
       if (x && imm !== 0) return bad('reserved_field', 'BPF_ALU uses reserved fields');
       if (o === op.BPF_DIV || o === op.BPF_MOD) {
         if (off !== 0 && off !== 1) return bad('reserved_field', 'BPF_ALU uses reserved fields');

@@ -352,7 +352,15 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     if (nullable && env.isNull(r)) continue;
     // KF_ARG_PTR_TO_MAP (is_kfunc_arg_map, a `__map` argument): a map pointer, checked as a
     // `struct bpf_map` object (process_kf_arg_ptr_to_btf_id) at offset 0.
-    if (p.name.endsWith('__map') && r.type === T.CONST_PTR_TO_MAP) {
+    if (p.name.endsWith('__map')) {
+      // A kernel `struct bpf_map` pointer (an iterator's map) does too; no trusted-argument rule here.
+      if (r.type !== T.CONST_PTR_TO_MAP) {
+        const have = regStruct(btf, r);
+        if (!have || (base(r.type) === T.PTR_TO_BTF_ID && unsafeModifiers(r.type) && !(r.type & MEM_RCU)))
+          env.reject('helper_arg', `arg#${i} is ${typeName(r.type)} expected ${typeName(T.PTR_TO_BTF_ID | (r.type & PTR_TRUSTED))} or socket`);
+        if (!structIdsMatch(btf, have.id, r.off, 'bpf_map'))
+          env.reject('helper_arg', `kernel function ${kf.name} args#${i} expected pointer to STRUCT bpf_map but R${regno} has a pointer to STRUCT ${have.name}`);
+      }
       checkPtrOffReg(env, regno, r);
       continue;
     }
