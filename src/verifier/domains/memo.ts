@@ -7,7 +7,7 @@
  * campaign 57 % of ALU operations, 75 % of refinements and 42 % of branch decisions meet
  * operands already seen, and each costs thousands of bigint operations.
  *
- * Operands are numbered by value: a hash of a Scalar's ten fields leads to the values already
+ * Operands are numbered by value: a hash of a Scalar's fields leads to the values already
  * numbered with that hash, one of which it must equal field by field; a result is found by its
  * operation and the numbers of its operands, one float key. The memo is bounded: past LIMIT results
  * it forgets them, past LIMIT values it starts again empty.
@@ -31,17 +31,17 @@ function mix(h: number, x: bigint): number {
   return Math.imul(h ^ (n | 0), 0x9e3779b1) ^ ((n / 4294967296) | 0);
 }
 
+/**
+ * The tnum and the 64-bit ranges (the 32-bit ranges mostly follow from them; values that differ
+ * only there share a hash and are told apart by sameValue).
+ */
 function hashOf(s: Scalar): number {
   let h = mix(0x2545f491, s.value);
   h = mix(h, s.mask);
   h = mix(h, s.umin);
   h = mix(h, s.umax);
   h = mix(h, s.smin);
-  h = mix(h, s.smax);
-  h = mix(h, s.u32min);
-  h = mix(h, s.u32max);
-  h = mix(h, s.s32min);
-  return mix(h, s.s32max);
+  return mix(h, s.smax);
 }
 
 function sameValue(a: Scalar, b: Scalar): boolean {
