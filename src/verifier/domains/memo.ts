@@ -60,13 +60,18 @@ export class ScalarMemo {
   private readonly next: number[] = [];
   private readonly first = new Map<number, number>();
   private readonly results = new Map<number, unknown>();
-  /** The last operand numbered: operations in a row often share one (found by identity). */
-  private last: Scalar | null = null;
-  private lastId = 0;
+  /**
+   * The last operands numbered, found again by identity: an operation's result is often the
+   * next one's operand (r2 += 1; if r2 < 1000), and a memo hit hands out the same object.
+   */
+  private readonly recent: (Scalar | null)[] = [null, null, null, null];
+  private readonly recentId = [0, 0, 0, 0];
+  private recentAt = 0;
 
   /** The number of s's value (1-based; 0 stands for "no operand"). */
   private id(s: Scalar): number {
-    if (s === this.last) return this.lastId;
+    const recent = this.recent;
+    for (let k = 0; k < 4; k++) if (recent[k] === s) return this.recentId[k]!;
     const h = hashOf(s);
     const head = this.first.get(h) ?? 0;
     let i = head;
@@ -77,8 +82,10 @@ export class ScalarMemo {
       i = this.values.length;
       this.first.set(h, i);
     }
-    this.last = s;
-    this.lastId = i;
+    const at = this.recentAt;
+    recent[at] = s;
+    this.recentId[at] = i;
+    this.recentAt = (at + 1) & 3;
     return i;
   }
 
@@ -90,7 +97,7 @@ export class ScalarMemo {
       this.next.length = 0;
       this.first.clear();
       this.results.clear();
-      this.last = null;
+      this.recent.fill(null);
     }
     const ia = this.id(a);
     const ib = b === null ? 0 : this.id(b);
