@@ -107,15 +107,21 @@ export function currentPath(env: Env, failPc: number): { path: number[]; states:
   const chain: Checkpoint[] = [];
   for (let p = st.parent; p; p = p.parent) chain.push(p);
   chain.reverse();
-  // Appended element by element: a spread of a path-length array would exceed the call stack.
-  const path: number[] = [];
-  const regs: string[] = [];
-  const append = <X>(to: X[], from: readonly X[]): void => { for (let i = 0; i < from.length; i++) to.push(from[i]!); };
-  for (const cp of chain) { append(path, cp.hist); if (cp.histS) append(regs, cp.histS); }
-  append(path, st.hist);
-  path.push(failPc);
+  // Copied into arrays made at their full length (a million pushes to a growing array cost more
+  // than the exploration of a long straight path); a spread would exceed the call stack.
+  let n = st.hist.length + 1;
+  let nS = st.histS?.length ?? 0;
+  for (const cp of chain) { n += cp.hist.length; nS += cp.histS?.length ?? 0; }
+  const path: number[] = new Array<number>(n);
+  const regs: string[] = new Array<string>(nS);
+  let at = 0;
+  let atS = 0;
+  const copy = <X>(to: X[], from: readonly X[], o: number): number => { for (let i = 0; i < from.length; i++) to[o + i] = from[i]!; return o + from.length; };
+  for (const cp of chain) { at = copy(path, cp.hist, at); if (cp.histS) atS = copy(regs, cp.histS, atS); }
+  at = copy(path, st.hist, at);
+  path[at] = failPc;
   if (!st.histS) return { path, states: null };
-  append(regs, st.histS);
+  atS = copy(regs, st.histS, atS);
   // A rejection before the step (limits, loops) has no state recorded for the failing pc yet.
   if (regs.length < path.length && env.trail) regs.push(env.trail.state(st).trimStart());
   if (regs.length !== path.length) return { path, states: null };

@@ -184,9 +184,29 @@ function dataSlot(slots: StackBytes, i: number): boolean {
   return true;
 }
 
+/**
+ * states_maybe_looping: the quick test before an exact comparison (a loop's checkpoints, compared
+ * on every iteration, differ in the counter): the innermost frame's live registers hold the same
+ * type and, for scalars, the same value. False only where the exact comparison fails too.
+ */
+function maybeLooping(env: Env, old: VState, cur: VState, pc: number): boolean {
+  const of = old.frames[old.frames.length - 1]!;
+  const cf = cur.frames[cur.frames.length - 1]!;
+  const live = env.live[pc]!;
+  for (let r = 0; r < 10; r++) {
+    if (!(live & (1 << r))) continue;
+    const o = of.regs[r]!;
+    const c = cf.regs[r]!;
+    if (o.type !== c.type) return false;
+    if (o.type === T.SCALAR && o.v !== c.v && !env.dom.equal(o.v, c.v)) return false;
+  }
+  return true;
+}
+
 /** Whether `old` (explored) covers `cur` at instruction `pc`. */
 export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exact: Exactness, read?: Uint8Array[]): boolean {
   if (old.frames.length !== cur.frames.length) return false;
+  if (exact === true && !maybeLooping(env, old, cur, pc)) return false;
   ids.reset();
   const n = old.frames.length;
   for (let fi = 0; fi < n; fi++) {

@@ -24,42 +24,52 @@ export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => b
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
-  const stack: number[] = [];
-  const work: [number, number][] = [];
+  // Tarjan's stack, and the depth-first walk's (a node, the next successor to visit): typed
+  // arrays, each node enters each once (no allocation per instruction).
+  const stack = new Int32Array(n);
+  let sp = 0;
+  const workNode = new Int32Array(n);
+  const workNext = new Uint8Array(n);
+  let wp = 0;
   let next = 0;
   let ids = 0;
   const succ = (pc: number, i: number): number => (cfg.succKind[2 * pc + i] === CALL_EDGE ? -1 : cfg.succTo[2 * pc + i]!);
   for (let root = 0; root < n; root++) {
     if (index[root] !== -1) continue;
-    work.push([root, 0]);
+    workNode[0] = root;
+    workNext[0] = 0;
+    wp = 1;
     index[root] = low[root] = next++;
-    stack.push(root);
+    stack[sp++] = root;
     onStack[root] = 1;
-    while (work.length) {
-      const top = work[work.length - 1]!;
-      const [v, i] = top;
+    while (wp) {
+      const v = workNode[wp - 1]!;
+      const i = workNext[wp - 1]!;
       if (i < cfg.succCount[v]!) {
-        top[1]++;
+        workNext[wp - 1] = i + 1;
         const w = succ(v, i);
         if (w < 0 || w >= n) continue;
         if (index[w] === -1) {
           index[w] = low[w] = next++;
-          stack.push(w);
+          stack[sp++] = w;
           onStack[w] = 1;
-          work.push([w, 0]);
+          workNode[wp] = w;
+          workNext[wp] = 0;
+          wp++;
         } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
         continue;
       }
-      work.pop();
-      if (work.length) { const u = work[work.length - 1]![0]; low[u] = Math.min(low[u]!, low[v]!); }
+      wp--;
+      if (wp) { const u = workNode[wp - 1]!; low[u] = Math.min(low[u]!, low[v]!); }
       if (low[v] !== index[v]) continue;
-      // v is the root of a component: a loop if it has several instructions or a self edge.
-      const members: number[] = [];
+      // v is the root of a component (v and the nodes above it on the stack): a loop if it has
+      // several instructions or a self edge.
+      const top = sp;
       let w: number;
-      do { w = stack.pop()!; onStack[w] = 0; members.push(w); } while (w !== v);
+      do { w = stack[--sp]!; onStack[w] = 0; } while (w !== v);
       let selfLoop = false;
       for (let k = 0; k < cfg.succCount[v]!; k++) if (succ(v, k) === v) selfLoop = true;
-      if (members.length > 1 || selfLoop || implicitLoop?.(v)) { ids++; for (const m of members) scc[m] = ids; }
+      if (top - sp > 1 || selfLoop || implicitLoop?.(v)) { ids++; for (let j = sp; j < top; j++) scc[stack[j]!] = ids; }
     }
   }
   return scc;

@@ -208,9 +208,6 @@ export function kernelDomainOf(k: Kernel<bigint, boolean>, memo = new ScalarMemo
     name: 'kernel',
     ...common(k),
     alu(op, alu32, d, s) {
-      // Constants on both sides: a new value each time on straight-line code (r0 += 1 ...), where
-      // numbering it in the memo costs more than the operation.
-      if (d.mask === 0n && s.mask === 0n) return k.alu(op, alu32, d as Reg<bigint>, s as Reg<bigint>);
       const key = memo.key(ALU_CODE.get(op)! + (alu32 ? 1 : 0), d, s);
       let r = memo.get(key) as Scalar | undefined;
       if (r === undefined) memo.set(key, (r = k.alu(op, alu32, d as Reg<bigint>, s as Reg<bigint>)));

@@ -7,28 +7,47 @@
  * campaign 57 % of ALU operations, 75 % of refinements and 42 % of branch decisions meet
  * operands already seen, and each costs thousands of bigint operations.
  *
- * Operands are numbered by value: a Scalar gets the number of its value the first time it is an
- * operand (found again by identity afterwards; the states handed out again keep theirs), and a
- * result is found by its operation and the numbers of its operands, one float key. The memo is
- * bounded: past LIMIT results it forgets them, past LIMIT values it starts again empty.
+ * Operands are numbered by value: a hash of a Scalar's fields leads to the values already
+ * numbered with that hash, one of which it must equal field by field; a result is found by its
+ * operation and the numbers of its operands, one float key. The memo is bounded: past LIMIT results
+ * it forgets them, past LIMIT values it starts again empty.
  */
 import type { Reg } from './scalar.js';
 
 type Scalar = Readonly<Reg<bigint>>;
 
 /**
- * Values and results kept at most by default: a value may take one Map per field, so this bounds
- * the memo to a few MB. (2^15 saved a little more CPU on corpus-samples, -22 % against -16 %, but
- * cost ~100 MB of peak memory and 30 % more CPU on a long program of distinct values, where every
- * lookup misses.) Numbers must fit 21 bits for the keys to stay exact floats.
+ * Values and results kept at most by default (a value keeps its first Scalar as the number's
+ * representative): a few hundred KB. Numbers must fit 21 bits for the keys to stay exact floats.
  */
 const LIMIT = 1 << 12;
 const MAX_LIMIT = 1 << 20;
 const ID_SPAN = 2 ** 21;
 /** Operation codes are below this (7 bits: with two 21-bit numbers, 49 bits). */
 export const MEMO_OPS = 128;
-/** The fields that lead to the last one (s32max), whose Map holds the value's number. */
-const INNER_FIELDS = ['value', 'mask', 'umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min'] as const;
+/** Mixes one field into a value's hash: its double (exact below 2^53, close above: enough for a hash), both 32-bit halves. */
+function mix(h: number, x: bigint): number {
+  const n = Number(x);
+  return Math.imul(h ^ (n | 0), 0x9e3779b1) ^ ((n / 4294967296) | 0);
+}
+
+/**
+ * The tnum and the 64-bit ranges (the 32-bit ranges mostly follow from them; values that differ
+ * only there share a hash and are told apart by sameValue).
+ */
+function hashOf(s: Scalar): number {
+  let h = mix(0x2545f491, s.value);
+  h = mix(h, s.mask);
+  h = mix(h, s.umin);
+  h = mix(h, s.umax);
+  h = mix(h, s.smin);
+  return mix(h, s.smax);
+}
+
+function sameValue(a: Scalar, b: Scalar): boolean {
+  return a.value === b.value && a.mask === b.mask && a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax &&
+    a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max;
+}
 
 export class ScalarMemo {
   /** At most `limit` values and results (below 2^21: numbers must fit their 21 bits). */
@@ -36,36 +55,49 @@ export class ScalarMemo {
     if (!(limit >= 2 && limit <= MAX_LIMIT)) throw new RangeError(`memo limit ${limit}`);
   }
 
-  private ids = new WeakMap<Scalar, number>();
-  /** Value numbers by field, one Map level per field (no key text to build); `count` values so far. */
-  private values = new Map<bigint, unknown>();
-  private count = 0;
+  /** The value numbered n is values[n - 1]; values of one hash are chained through `next` from `first`. */
+  private readonly values: Scalar[] = [];
+  private readonly next: number[] = [];
+  private readonly first = new Map<number, number>();
   private readonly results = new Map<number, unknown>();
+  /**
+   * The last operands numbered, found again by identity: an operation's result is often the
+   * next one's operand (r2 += 1; if r2 < 1000), and a memo hit hands out the same object.
+   */
+  private readonly recent: (Scalar | null)[] = [null, null, null, null];
+  private readonly recentId = [0, 0, 0, 0];
+  private recentAt = 0;
 
   /** The number of s's value (1-based; 0 stands for "no operand"). */
   private id(s: Scalar): number {
-    let i = this.ids.get(s);
-    if (i !== undefined) return i;
-    let m = this.values;
-    for (const f of INNER_FIELDS) {
-      let next = m.get(s[f]) as Map<bigint, unknown> | undefined;
-      if (next === undefined) m.set(s[f], (next = new Map()));
-      m = next;
+    const recent = this.recent;
+    for (let k = 0; k < 4; k++) if (recent[k] === s) return this.recentId[k]!;
+    const h = hashOf(s);
+    const head = this.first.get(h) ?? 0;
+    let i = head;
+    while (i !== 0 && !sameValue(this.values[i - 1]!, s)) i = this.next[i - 1]!;
+    if (i === 0) {
+      this.values.push(s);
+      this.next.push(head);
+      i = this.values.length;
+      this.first.set(h, i);
     }
-    i = m.get(s.s32max) as number | undefined;
-    if (i === undefined) m.set(s.s32max, (i = ++this.count));
-    this.ids.set(s, i);
+    const at = this.recentAt;
+    recent[at] = s;
+    this.recentId[at] = i;
+    this.recentAt = (at + 1) & 3;
     return i;
   }
 
   /** The key of operation `op` (0 <= op < MEMO_OPS) on a and b (b null for one operand). */
   key(op: number, a: Scalar, b: Scalar | null): number {
     // Numbering starts again only here, before this key's two numbers are taken.
-    if (this.count > this.limit - 2) {
-      this.values = new Map();
-      this.count = 0;
+    if (this.values.length > this.limit - 2) {
+      this.values.length = 0;
+      this.next.length = 0;
+      this.first.clear();
       this.results.clear();
-      this.ids = new WeakMap();
+      this.recent.fill(null);
     }
     const ia = this.id(a);
     const ib = b === null ? 0 : this.id(b);
