@@ -118,9 +118,6 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
     notes.push('workers: no compiled worker (running from sources); ran in one thread');
     return inThread(o, notes);
   }
-  // Skipped oracles are the same in every worker: report them once from here.
-  const setup = await buildOracles(o.oracles);
-  for (const s of setup.skipped) { notes.push(`${s.name}: skipped (${s.reason})`); o.onSkipped?.(s.name, s.reason); }
   const known = new Set<string>();
   const found: FoundBug[] = [];
   const latest: CampaignStats[] = [];
@@ -133,7 +130,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   const report = (): void => { o.onProgress?.(latest.reduce(add, ZERO)); };
   const done = Array.from({ length: o.workers }, (_, i) => new Promise<void>((resolve, reject) => {
     const data: WorkerData = {
-      seed: (o.seed + i * 1_000_003) | 0, oracles: setup.oracles.map((x) => x.name), shrinkSeconds: o.shrinkSeconds ?? 30,
+      seed: (o.seed + i * 1_000_003) | 0, oracles: [...o.oracles], shrinkSeconds: o.shrinkSeconds ?? 30,
       ...(o.shrinkSteps !== undefined && { shrinkSteps: o.shrinkSteps }), ...(o.programSeconds !== undefined && { programSeconds: o.programSeconds }),
       known: [...known], useSeeds: o.useSeeds !== false, stop,
       ...(o.seconds !== undefined && { seconds: o.seconds }), ...(perWorkerRuns !== undefined && { runs: perWorkerRuns }),
@@ -165,11 +162,17 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
     w.on('error', reject);
     w.on('exit', (code) => { if (code !== 0) reject(new Error(`fuzz worker ${i} exited with code ${code}`)); else resolve(); });
   }));
+  const all = Promise.all(done);
+  all.catch(() => {}); // (awaited below: a worker failing meanwhile is not an unhandled rejection)
+  // Skipped oracles are the same in every worker (each skips them too): report them once from here,
+  // once the workers are starting (their start-up, a second or so, runs meanwhile).
+  const setup = await buildOracles(o.oracles);
+  for (const s of setup.skipped) { notes.push(`${s.name}: skipped (${s.reason})`); o.onSkipped?.(s.name, s.reason); }
   const poll = setInterval(() => {
     if (o.shouldStop?.()) { Atomics.store(new Int32Array(stop), 0, 1); clearInterval(poll); }
   }, 100);
   try {
-    await Promise.all(done);
+    await all;
   } finally {
     clearInterval(poll);
     for (const w of workers) void w.terminate();

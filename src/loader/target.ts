@@ -44,7 +44,7 @@ export function readTargetBtf(path: string): Btf | string {
       const sec = elf.byName('.BTF');
       if (!sec || sec.type !== SHT_PROGBITS) throw new InputError('core', `${path}: ELF file without a .BTF section`);
       out = parseBtf(elf.data(sec), path, sec.offset);
-    } else out = parseBtf(bytes, path);
+    } else out = parseBtf(bytes, path, 0, { lazy: path === RUNNING_KERNEL_BTF }); // the kernel checked its own BTF
   } catch (e) {
     if (e instanceof InputError) out = e.message;
     else out = `cannot read target BTF ${path}: ${(e as Error).message}`;

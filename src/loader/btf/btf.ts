@@ -15,30 +15,54 @@ const FORMAT_BUDGET = 256;
 const KIND_BY_NUMBER: Record<number, string> = Object.fromEntries(Object.entries(BTF_KIND).map(([k, v]) => [v, k]));
 
 export class Btf {
-  /** types[id]; types[0] is void. */
-  readonly types: BtfType[];
-  private readonly byName = new Map<string, number[]>();
+  /** Decoded types by id (sparse until `types` is asked for or the parse was eager); [0] is void. */
+  private readonly cache: (BtfType | undefined)[];
+  private all: BtfType[] | undefined;
+  private readonly dv: DataView;
+  /** Named types by name: hash chains over the string section (built on the first `find`), and the answers given. */
+  private nameHeads: Int32Array | undefined;
+  private nameNext: Int32Array | undefined;
+  private readonly found = new Map<string, readonly number[]>();
+  private offsetList: number[] | undefined;
 
   /**
-   * @param recordOffsets byte offset of each type's record inside the parsed .BTF bytes
-   *   (index = type id; 0 for void), so fix-ups can patch a copy of the raw section.
+   * @param data the .BTF bytes (header, types, strings)
+   * @param offsets byte offset of each type's record inside `data` (index = type id; 0 for void)
+   * @param types every type decoded already (an eager parse), else they are decoded on demand
    */
-  constructor(types: BtfType[], private readonly strings: Uint8Array, readonly recordOffsets: readonly number[] = []) {
-    this.types = types;
-    for (const t of types) {
-      if (!t.name) continue;
-      const list = this.byName.get(t.name);
-      if (list) list.push(t.id);
-      else this.byName.set(t.name, [t.id]);
+  constructor(data: Uint8Array, private readonly strings: Uint8Array, private readonly offsets: Uint32Array, types?: BtfType[]) {
+    this.dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (types) {
+      this.cache = types;
+      this.all = types;
+    } else {
+      this.cache = new Array<BtfType | undefined>(offsets.length);
+      this.cache[0] = VOID;
     }
   }
 
+  /** types[id]; types[0] is void. Decodes every type (a lazily parsed BTF keeps them from then on): prefer `type` and `find`. */
+  get types(): BtfType[] {
+    if (!this.all) {
+      for (let id = 1; id < this.offsets.length; id++) this.type(id);
+      this.all = this.cache as BtfType[];
+    }
+    return this.all;
+  }
+
+  /** Byte offset of each type's record inside the parsed .BTF bytes (index = type id; 0 for void), so fix-ups can patch a copy. */
+  get recordOffsets(): readonly number[] {
+    return (this.offsetList ??= Array.from(this.offsets));
+  }
+
   get count(): number {
-    return this.types.length;
+    return this.offsets.length;
   }
 
   type(id: number): BtfType | undefined {
-    return this.types[id];
+    const t = this.cache[id];
+    if (t !== undefined || !(id >= 1 && id < this.offsets.length)) return t;
+    return (this.cache[id] = decodeType(this.dv, this.offsets[id]!, id, NO_BOUNDS, (off, at) => readString(this.strings, off) ?? badName(off, at), lazyFail));
   }
 
   /** A string from the BTF string section (used for line info text and file names). */
@@ -48,21 +72,60 @@ export class Btf {
 
   /** Ids of types with this name, optionally of one kind. */
   find(name: string, kind?: BtfType['kind']): BtfType[] {
-    const ids = this.byName.get(name) ?? [];
-    return ids.map((i) => this.types[i]!).filter((t) => kind === undefined || t.kind === kind);
+    let ids = this.found.get(name);
+    if (!ids) this.found.set(name, (ids = this.idsNamed(name)));
+    return ids.map((i) => this.type(i)!).filter((t) => kind === undefined || t.kind === kind);
+  }
+
+  /** Ids of the types named `name`, in id order, through the hash chains (no string is built per type). */
+  private idsNamed(name: string): number[] {
+    if (name === '') return [];
+    const heads = (this.nameHeads ??= this.indexNames());
+    const next = this.nameNext!;
+    const want = utf8Encoder.encode(name);
+    const s = this.strings;
+    const out: number[] = [];
+    for (let id = heads[hashBytes(want, 0, want.length) & (heads.length - 1)]!; id > 0; id = next[id]!) {
+      const off = this.dv.getUint32(this.offsets[id]!, true);
+      let i = 0;
+      while (i < want.length && s[off + i] === want[i]) i++;
+      if (i === want.length && s[off + i] === 0) out.push(id);
+    }
+    return out;
+  }
+
+  private indexNames(): Int32Array {
+    const n = this.offsets.length;
+    let size = 1024;
+    while (size < n) size *= 2;
+    const heads = new Int32Array(size);
+    const next = new Int32Array(n);
+    const s = this.strings;
+    // From the last id down, so that each chain lists its ids in increasing order.
+    for (let id = n - 1; id >= 1; id--) {
+      const off = this.dv.getUint32(this.offsets[id]!, true);
+      if (off === 0 || off >= s.length) continue;
+      let end = off;
+      while (end < s.length && s[end] !== 0) end++;
+      const h = hashBytes(s, off, end) & (size - 1);
+      next[id] = heads[h]!;
+      heads[h] = id;
+    }
+    this.nameNext = next;
+    return heads;
   }
 
   /** Follows typedef/const/volatile/restrict/type_tag to the underlying type. */
   skipMods(id: number): BtfType | undefined {
-    let t = this.types[id];
-    for (let d = 0; t && isModifier(t) && d < MAX_DEPTH; d++) t = this.types[t.type];
+    let t = this.type(id);
+    for (let d = 0; t && isModifier(t) && d < MAX_DEPTH; d++) t = this.type(t.type);
     return t && isModifier(t) ? undefined : t;
   }
 
   /** Size in bytes of a type (libbpf's btf__resolve_size); undefined when it has none. */
   resolveSize(id: number): number | undefined {
     let nelems = 1;
-    let t = this.types[id];
+    let t = this.type(id);
     for (let d = 0; t && d < MAX_DEPTH; d++) {
       switch (t.kind) {
         case 'int': case 'struct': case 'union': case 'enum': case 'enum64': case 'datasec': case 'float':
@@ -70,12 +133,12 @@ export class Btf {
         case 'ptr':
           return 8 * nelems;
         case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag': case 'var':
-          t = this.types[t.type];
+          t = this.type(t.type);
           break;
         case 'array':
           if (t.nelems && nelems > Number.MAX_SAFE_INTEGER / t.nelems) return undefined;
           nelems *= t.nelems;
-          t = this.types[t.type];
+          t = this.type(t.type);
           break;
         default:
           return undefined;
@@ -96,7 +159,7 @@ export class Btf {
 
   /** The prototype of a FUNC as C: `int prog(struct xdp_md *ctx)`. */
   funcSignature(id: number): string {
-    const f = this.types[id];
+    const f = this.type(id);
     if (!f || f.kind !== 'func') return this.format(id);
     return this.declare(f.type, f.name);
   }
@@ -109,7 +172,7 @@ export class Btf {
    */
   private declarator(id: number, inner: string, depth: number, budget: { left: number }, protos: Set<number>): string {
     if (depth > MAX_DEPTH || --budget.left < 0) return `... ${inner}`;
-    const t = this.types[id];
+    const t = this.type(id);
     if (!t) return `<bad type ${id}> ${inner}`;
     const sp = (s: string) => (inner ? `${s} ${inner}` : s);
     switch (t.kind) {
@@ -119,7 +182,7 @@ export class Btf {
       case 'enum': case 'enum64': return sp(`enum ${t.name || '{...}'}`);
       case 'fwd': return sp(`${t.union ? 'union' : 'struct'} ${t.name}`);
       case 'const': case 'volatile': case 'restrict': {
-        const target = this.types[t.type];
+        const target = this.type(t.type);
         // `const char *` puts the qualifier first; a qualified pointer puts it after the star.
         if (target && (target.kind === 'ptr' || target.kind === 'array' || target.kind === 'func_proto'))
           return this.declarator(t.type, inner ? `${t.kind} ${inner}` : t.kind, depth + 1, budget, protos);
@@ -127,7 +190,7 @@ export class Btf {
       }
       case 'type_tag': return this.declarator(t.type, inner ? `__attribute__((btf_type_tag("${t.name}"))) ${inner}` : `__attribute__((btf_type_tag("${t.name}")))`, depth + 1, budget, protos);
       case 'ptr': {
-        const target = this.types[t.type];
+        const target = this.type(t.type);
         const star = `*${inner}`;
         if (target && (target.kind === 'array' || target.kind === 'func_proto')) return this.declarator(t.type, `(${star})`, depth + 1, budget, protos);
         return this.declarator(t.type, star, depth + 1, budget, protos);
@@ -148,8 +211,19 @@ export class Btf {
   }
 }
 
+export interface ParseOptions {
+  /**
+   * Decode types on demand (the first `find` indexes the names, `types` decodes them all), for
+   * BTF that needs no checking -- the running kernel's, which the kernel checked: of its 42 MB of
+   * type objects, a verifier or fuzz worker needs a few hundred types. The record layout is still
+   * checked (every record inside the type section, known kinds, names inside the strings), the
+   * references and BPF_BTF_LOAD's rules (check.ts) are not.
+   */
+  lazy?: boolean;
+}
+
 /** Parses a .BTF section. `where` names it in errors; `base` is the file offset of the section. */
-export function parseBtf(data: Uint8Array, where: string, base = 0): Btf {
+export function parseBtf(data: Uint8Array, where: string, base = 0, opts: ParseOptions = {}): Btf {
   const fail = (off: number, msg: string) => new InputError('btf_malformed', `${where}: .BTF at offset 0x${(base + off).toString(16)}: ${msg}`);
   if (data.length < 24) throw fail(0, `section is ${data.length} bytes, shorter than the BTF header (24)`);
   const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -175,115 +249,29 @@ export function parseBtf(data: Uint8Array, where: string, base = 0): Btf {
     return s;
   };
 
-  const types: BtfType[] = [{ kind: 'void', id: 0, name: '' }];
   const offsets: number[] = [0];
   let o = hdrLen + typeOff;
   const end = o + typeLen;
-  const need = (n: number, what: string) => {
-    if (o + n > end) throw fail(o, `type [${types.length}] ${what} runs past the end of the type section`);
+  const need = (n: number, what: string, at = o) => {
+    if (at + n > end) throw fail(at, `type [${offsets.length}] ${what} runs past the end of the type section`);
   };
+  const types: BtfType[] | undefined = opts.lazy ? undefined : [VOID];
   while (o < end) {
     need(12, 'header');
-    const at = o;
-    const id = types.length;
-    const nm = name(dv.getUint32(o, true), o);
+    const nameOff = dv.getUint32(o, true);
+    if (nameOff >= strLen) throw fail(o, `name offset ${nameOff} is past the string section (${strLen} bytes)`);
     const info = dv.getUint32(o + 4, true);
-    const sizeOrType = dv.getUint32(o + 8, true);
-    const vlen = info & 0xffff;
     const kindNo = (info >>> 24) & 0x1f;
-    const kflag = (info >>> 31) & 1;
-    o += 12;
-    const kind = KIND_BY_NUMBER[kindNo];
-    let t: BtfType;
-    switch (kind) {
-      case 'int': {
-        need(4, 'INT data');
-        const v = dv.getUint32(o, true);
-        o += 4;
-        const bits = v & 0xff;
-        const bitOffset = (v >>> 16) & 0xff;
-        if (bits > 128 || bits + bitOffset > sizeOrType * 8) throw fail(at, `type [${id}] INT '${nm}': ${bits} bits at offset ${bitOffset} do not fit in ${sizeOrType} bytes`);
-        t = { kind: 'int', id, name: nm, size: sizeOrType, encoding: (v >>> 24) & 0xf, bitOffset, bits };
-        break;
-      }
-      case 'ptr': t = { kind: 'ptr', id, name: nm, type: sizeOrType }; break;
-      case 'array': {
-        need(12, 'ARRAY data');
-        t = { kind: 'array', id, name: nm, type: dv.getUint32(o, true), indexType: dv.getUint32(o + 4, true), nelems: dv.getUint32(o + 8, true) };
-        o += 12;
-        break;
-      }
-      case 'struct': case 'union': {
-        need(12 * vlen, `${kind.toUpperCase()} members`);
-        const members: BtfMember[] = [];
-        for (let i = 0; i < vlen; i++, o += 12) {
-          const off = dv.getUint32(o + 8, true);
-          members.push({
-            name: name(dv.getUint32(o, true), o),
-            type: dv.getUint32(o + 4, true),
-            bitOffset: kflag ? off & 0xffffff : off,
-            bitfieldSize: kflag ? off >>> 24 : 0,
-          });
-        }
-        t = { kind, id, name: nm, size: sizeOrType, members };
-        break;
-      }
-      case 'enum': {
-        need(8 * vlen, 'ENUM values');
-        const values: BtfEnumValue[] = [];
-        for (let i = 0; i < vlen; i++, o += 8)
-          values.push({ name: name(dv.getUint32(o, true), o), value: BigInt(kflag ? dv.getInt32(o + 4, true) : dv.getUint32(o + 4, true)) });
-        t = { kind: 'enum', id, name: nm, size: sizeOrType, signed: kflag === 1, values };
-        break;
-      }
-      case 'enum64': {
-        need(12 * vlen, 'ENUM64 values');
-        const values: BtfEnumValue[] = [];
-        for (let i = 0; i < vlen; i++, o += 12) {
-          const v = (BigInt(dv.getUint32(o + 8, true)) << 32n) | BigInt(dv.getUint32(o + 4, true));
-          values.push({ name: name(dv.getUint32(o, true), o), value: kflag ? BigInt.asIntN(64, v) : v });
-        }
-        t = { kind: 'enum64', id, name: nm, size: sizeOrType, signed: kflag === 1, values };
-        break;
-      }
-      case 'fwd': t = { kind: 'fwd', id, name: nm, union: kflag === 1 }; break;
-      case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag':
-        t = { kind, id, name: nm, type: sizeOrType };
-        break;
-      case 'func': t = { kind: 'func', id, name: nm, type: sizeOrType, linkage: vlen }; break;
-      case 'func_proto': {
-        need(8 * vlen, 'FUNC_PROTO parameters');
-        const params: BtfParam[] = [];
-        for (let i = 0; i < vlen; i++, o += 8) params.push({ name: name(dv.getUint32(o, true), o), type: dv.getUint32(o + 4, true) });
-        t = { kind: 'func_proto', id, name: nm, type: sizeOrType, params };
-        break;
-      }
-      case 'var': {
-        need(4, 'VAR data');
-        t = { kind: 'var', id, name: nm, type: sizeOrType, linkage: dv.getUint32(o, true) };
-        o += 4;
-        break;
-      }
-      case 'datasec': {
-        need(12 * vlen, 'DATASEC entries');
-        const vars: BtfVarSecinfo[] = [];
-        for (let i = 0; i < vlen; i++, o += 12) vars.push({ type: dv.getUint32(o, true), offset: dv.getUint32(o + 4, true), size: dv.getUint32(o + 8, true) });
-        t = { kind: 'datasec', id, name: nm, size: sizeOrType, vars };
-        break;
-      }
-      case 'float': t = { kind: 'float', id, name: nm, size: sizeOrType }; break;
-      case 'decl_tag': {
-        need(4, 'DECL_TAG data');
-        t = { kind: 'decl_tag', id, name: nm, type: sizeOrType, componentIdx: dv.getInt32(o, true) };
-        o += 4;
-        break;
-      }
-      default:
-        throw fail(at, `type [${id}]: unknown kind ${kindNo}`);
-    }
-    types.push(t);
-    offsets.push(at);
+    const size = RECORD_SIZE[kindNo]?.(info & 0xffff);
+    if (size === undefined) throw fail(o, `type [${offsets.length}]: unknown kind ${kindNo}`);
+    if (types) types.push(decodeType(dv, o, offsets.length, need, name, fail));
+    else need(size, `${KIND_BY_NUMBER[kindNo]!.toUpperCase()} data`, o + 12);
+    offsets.push(o);
+    o += size + 12;
   }
+  const btf = new Btf(data, strings, Uint32Array.from(offsets), types);
+  // The running kernel's BTF, which the kernel itself checked when it booted: decoded on demand, unchecked.
+  if (!types) return btf;
   // Every reference must name an existing type.
   const check = (ref: number, from: BtfType, what: string) => {
     if (ref >= types.length) throw fail(hdrLen + typeOff, `type [${from.id}] ${from.kind} '${from.name}': ${what} refers to type [${ref}], past the last type [${types.length - 1}]`);
@@ -303,9 +291,118 @@ export function parseBtf(data: Uint8Array, where: string, base = 0): Btf {
   // What BPF_BTF_LOAD refuses (loops, bad FUNC types, members past their struct, huge arrays).
   const problem = kernelBtfProblem(types);
   if (problem) throw fail(offsets[problem.id] ?? hdrLen + typeOff, `type [${problem.id}] ${problem.message}`);
-  return new Btf(types, strings, offsets);
+  return btf;
 }
 
+const VOID: BtfType = { kind: 'void', id: 0, name: '' };
+
+/** Bytes after the 12-byte header of a record of each kind number, by vlen (undefined: unknown kind). */
+const RECORD_SIZE: Record<number, (vlen: number) => number> = {
+  [BTF_KIND.int]: () => 4, [BTF_KIND.ptr]: () => 0, [BTF_KIND.array]: () => 12, [BTF_KIND.struct]: (n) => 12 * n, [BTF_KIND.union]: (n) => 12 * n,
+  [BTF_KIND.enum]: (n) => 8 * n, [BTF_KIND.fwd]: () => 0, [BTF_KIND.typedef]: () => 0, [BTF_KIND.volatile]: () => 0, [BTF_KIND.const]: () => 0,
+  [BTF_KIND.restrict]: () => 0, [BTF_KIND.func]: () => 0, [BTF_KIND.func_proto]: (n) => 8 * n, [BTF_KIND.var]: () => 4, [BTF_KIND.datasec]: (n) => 12 * n,
+  [BTF_KIND.float]: () => 0, [BTF_KIND.decl_tag]: () => 4, [BTF_KIND.type_tag]: () => 0, [BTF_KIND.enum64]: (n) => 12 * n,
+};
+
+/** Checks that `n` bytes at `at` are inside the type section (throws, naming `what`). */
+type Need = (n: number, what: string, at: number) => void;
+/** For records whose extent was checked already (lazy parses). */
+const NO_BOUNDS: Need = () => {};
+type Fail = (at: number, msg: string) => InputError;
+/** Errors of lazily decoded records (the layout was checked when parsed: only a bad INT can still fail). */
+const lazyFail: Fail = (at, msg) => new InputError('btf_malformed', `.BTF at offset 0x${at.toString(16)}: ${msg}`);
+const badName = (off: number, at: number): never => {
+  throw lazyFail(at, `name offset ${off} is past the string section`);
+};
+
+/** Decodes the record at `at` (type `id`) of a known kind. */
+function decodeType(dv: DataView, at: number, id: number, need: Need, name: (off: number, at: number) => string, fail: Fail): BtfType {
+  const nm = name(dv.getUint32(at, true), at);
+  const info = dv.getUint32(at + 4, true);
+  const sizeOrType = dv.getUint32(at + 8, true);
+  const vlen = info & 0xffff;
+  const kflag = (info >>> 31) & 1;
+  const kind = KIND_BY_NUMBER[(info >>> 24) & 0x1f];
+  let o = at + 12;
+  switch (kind) {
+    case 'int': {
+      need(4, 'INT data', o);
+      const v = dv.getUint32(o, true);
+      const bits = v & 0xff;
+      const bitOffset = (v >>> 16) & 0xff;
+      if (bits > 128 || bits + bitOffset > sizeOrType * 8) throw fail(at, `type [${id}] INT '${nm}': ${bits} bits at offset ${bitOffset} do not fit in ${sizeOrType} bytes`);
+      return { kind: 'int', id, name: nm, size: sizeOrType, encoding: (v >>> 24) & 0xf, bitOffset, bits };
+    }
+    case 'ptr': return { kind: 'ptr', id, name: nm, type: sizeOrType };
+    case 'array':
+      need(12, 'ARRAY data', o);
+      return { kind: 'array', id, name: nm, type: dv.getUint32(o, true), indexType: dv.getUint32(o + 4, true), nelems: dv.getUint32(o + 8, true) };
+    case 'struct': case 'union': {
+      need(12 * vlen, `${kind.toUpperCase()} members`, o);
+      const members: BtfMember[] = [];
+      for (let i = 0; i < vlen; i++, o += 12) {
+        const off = dv.getUint32(o + 8, true);
+        members.push({
+          name: name(dv.getUint32(o, true), o),
+          type: dv.getUint32(o + 4, true),
+          bitOffset: kflag ? off & 0xffffff : off,
+          bitfieldSize: kflag ? off >>> 24 : 0,
+        });
+      }
+      return { kind, id, name: nm, size: sizeOrType, members };
+    }
+    case 'enum': {
+      need(8 * vlen, 'ENUM values', o);
+      const values: BtfEnumValue[] = [];
+      for (let i = 0; i < vlen; i++, o += 8)
+        values.push({ name: name(dv.getUint32(o, true), o), value: BigInt(kflag ? dv.getInt32(o + 4, true) : dv.getUint32(o + 4, true)) });
+      return { kind: 'enum', id, name: nm, size: sizeOrType, signed: kflag === 1, values };
+    }
+    case 'enum64': {
+      need(12 * vlen, 'ENUM64 values', o);
+      const values: BtfEnumValue[] = [];
+      for (let i = 0; i < vlen; i++, o += 12) {
+        const v = (BigInt(dv.getUint32(o + 8, true)) << 32n) | BigInt(dv.getUint32(o + 4, true));
+        values.push({ name: name(dv.getUint32(o, true), o), value: kflag ? BigInt.asIntN(64, v) : v });
+      }
+      return { kind: 'enum64', id, name: nm, size: sizeOrType, signed: kflag === 1, values };
+    }
+    case 'fwd': return { kind: 'fwd', id, name: nm, union: kflag === 1 };
+    case 'typedef': case 'volatile': case 'const': case 'restrict': case 'type_tag':
+      return { kind, id, name: nm, type: sizeOrType };
+    case 'func': return { kind: 'func', id, name: nm, type: sizeOrType, linkage: vlen };
+    case 'func_proto': {
+      need(8 * vlen, 'FUNC_PROTO parameters', o);
+      const params: BtfParam[] = [];
+      for (let i = 0; i < vlen; i++, o += 8) params.push({ name: name(dv.getUint32(o, true), o), type: dv.getUint32(o + 4, true) });
+      return { kind: 'func_proto', id, name: nm, type: sizeOrType, params };
+    }
+    case 'var':
+      need(4, 'VAR data', o);
+      return { kind: 'var', id, name: nm, type: sizeOrType, linkage: dv.getUint32(o, true) };
+    case 'datasec': {
+      need(12 * vlen, 'DATASEC entries', o);
+      const vars: BtfVarSecinfo[] = [];
+      for (let i = 0; i < vlen; i++, o += 12) vars.push({ type: dv.getUint32(o, true), offset: dv.getUint32(o + 4, true), size: dv.getUint32(o + 8, true) });
+      return { kind: 'datasec', id, name: nm, size: sizeOrType, vars };
+    }
+    case 'float': return { kind: 'float', id, name: nm, size: sizeOrType };
+    case 'decl_tag':
+      need(4, 'DECL_TAG data', o);
+      return { kind: 'decl_tag', id, name: nm, type: sizeOrType, componentIdx: dv.getInt32(o, true) };
+    default:
+      throw fail(at, `type [${id}]: unknown kind ${(info >>> 24) & 0x1f}`);
+  }
+}
+
+/** FNV-1a over bytes [from, to). */
+function hashBytes(b: Uint8Array, from: number, to: number): number {
+  let h = 0x811c9dc5;
+  for (let i = from; i < to; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+const utf8Encoder = new TextEncoder();
 const utf8 = new TextDecoder('utf-8');
 
 /** NUL-terminated string at `off`, undefined when out of range or unterminated. */
