@@ -8,21 +8,15 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/isa/asm/index.js';
 import type { Program } from '../../src/isa/program.js';
-import { closeFd, progLoad } from '../../src/kernel/index.js';
-import { verify } from '../../src/verifier/index.js';
-import { kernelCompared } from './expect-verdicts.js';
+import { expectProcessedLikeKernel as processed, kernelCompared, PRUNE_PAD } from './expect-verdicts.js';
 
-const withKernel = kernelCompared('tail call key precision');
-
-// Enough instructions and jumps before the join that the verifier keeps a state there (is_state_visited
-// adds one only after 2 jumps and 8 instructions).
-const PAD = Array.from({ length: 4 }, () => 'r7 = 0\nr8 = 0\ngoto +0').join('\n');
+kernelCompared('tail call key precision');
 
 const tailCall = (name: string, a: number, b: number): Program => {
   const p = assemble(`.map jmp prog_array key=4 value=4 entries=4
 r6 = r1
 call bpf_get_prandom_u32
-${PAD}
+${PRUNE_PAD}
 r3 = ${a}
 if r0 == 0 goto +1
 r3 = ${b}
@@ -33,18 +27,6 @@ r0 = 0
 exit`);
   return { name, section: '', type: 'socket_filter', insns: p.insns, maps: p.maps, license: 'GPL' };
 };
-
-function processed(p: Program): number {
-  const r = verify(p);
-  expect(r.verdict, r.error?.message).toBe('accept');
-  if (withKernel) {
-    const k = progLoad(p, { logLevel: 0 });
-    if (k.fd !== null) closeFd(k.fd);
-    expect(k.verdict).toBe('accept');
-    expect(r.processed, `${p.name}: kernel processed ${k.processed}`).toBe(k.processed);
-  }
-  return r.processed;
-}
 
 describe('tail call key precision', () => {
   it('constant in-range indices keep both paths; out-of-range ones are pruned', () => {
