@@ -228,7 +228,9 @@ export function progLoad(program: Program, opts: ProgLoadOptions = {}): ProgLoad
     const insns = patchMapFds(program.insns, maps.map((m) => m.fd), program.rawMapFds);
     const code = encodeInsns(insns);
     const insnAddr = scratchCopy('insns', code);
-    const lic = new TextEncoder().encode(`${program.license || 'GPL'}\0`);
+    // The program's own license, as libbpf passes it: an object without a license section loads as ""
+    // (not GPL compatible), which is what the verifier judged too.
+    const lic = new TextEncoder().encode(`${program.license}\0`);
     const licenseAddr = scratchCopy('license', lic);
     const logLevel = opts.logLevel ?? 1;
     const level = logLevel === 0 ? BPF_LOG_STATS : logLevel | BPF_LOG_STATS;

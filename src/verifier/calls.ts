@@ -322,6 +322,12 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   }
   if (id === 12) env.rejectLeaks('tail_call');
   if (id === BPF_FUNC_get_func_ip) checkGetFuncIp(env);
+  // record_func_key: a constant in-range tail call index is kept for the poke descriptor, so r3 is
+  // precise and paths with different indices are not pruned into each other.
+  if (id === 12 && meta.map >= 0) {
+    const key = env.reg(3);
+    if (key.type === T.SCALAR && env.dom.isConst(key.v) && env.dom.constValue(key.v)! < BigInt(env.map(meta.map).maxEntries)) markPrecise(env, 1 << 3);
+  }
 
   if (meta.releaseDynptr) unmarkDynptr(env, meta.releaseRegno);
   else if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);

@@ -15,7 +15,7 @@ import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, writableSlots, type Fram
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
-import { stackSlotCode } from './precision.js';
+import { markPrecise, stackSlotCode } from './precision.js';
 import { checkBtfAccess } from './btf-access.js';
 import { btfCtxAccess } from './tracing-ctx.js';
 import { fieldAccessError, mapRecord } from './map-record.js';
@@ -452,6 +452,12 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   if (f.slots[k * 8] === S.ITER) writableSlots(f).fill(S.MISC, k * 8, k * 8 + 8);
   if (f.spills[k]) scrubSlot(f, k);
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
+  // A register's 0 stored as data (not a spill) becomes STACK_ZERO, which is only right for later
+  // states if the source is precise: the kernel marks it so.
+  if (zero && value) {
+    const regno = env.frame.regs.indexOf(value);
+    if (regno >= 0) markPrecise(env, 1 << regno);
+  }
   writableSlots(f).fill(zero ? S.ZERO : S.MISC, i0, i0 + size);
 }
 

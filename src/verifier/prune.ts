@@ -159,9 +159,10 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Ar
       return false;
     }
     if (cs !== S.SPILL) {
-      // A spilled scalar against data bytes: the data reads back as an unknown scalar.
+      // A 64-bit spilled scalar against unknown data bytes: they read back as an unknown scalar
+      // (scalar_reg_for_stack); otherwise bytes are compared one by one, and SPILL is neither MISC nor ZERO.
       const or = o.spills[i >> 3];
-      if ((i & 7) === 0 && or?.type === T.SCALAR && !or.precise && dataSlot(c.slots, i)) {
+      if ((i & 7) === 0 && o.slots[i + 7] === S.SPILL && or?.type === T.SCALAR && !or.precise && allMiscSlot(env, c.slots, i)) {
         i += 7;
         continue;
       }
@@ -178,9 +179,10 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Ar
   return true;
 }
 
-/** Whether the 8 bytes from `i` all hold data (MISC or ZERO). */
-function dataSlot(slots: StackBytes, i: number): boolean {
-  for (let j = i; j < i + 8; j++) if (slots[j] !== S.MISC && slots[j] !== S.ZERO) return false;
+/** is_stack_all_misc: the 8 bytes from `i` all read as an unknown scalar (MISC; never-written ones too when uninit stack reads are allowed). ZERO bytes are not. */
+function allMiscSlot(env: Env, slots: StackBytes, i: number): boolean {
+  const uninitOk = env.opts.allowUninitStack !== false;
+  for (let j = i; j < i + 8; j++) if (slots[j] !== S.MISC && !(uninitOk && slots[j] === S.INVALID)) return false;
   return true;
 }
 

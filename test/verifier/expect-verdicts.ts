@@ -27,3 +27,19 @@ export function expectVerdict(p: Program, [verdict, message]: Expected): void {
   expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
   if (message) expect(kr.log).toContain(message);
 }
+
+/** Accepted by bpflab (and the kernel, when there) with as many processed instructions as the kernel; bpflab's count. */
+export function expectProcessedLikeKernel(p: Program): number {
+  const r = verify(p);
+  expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe('accept');
+  if (k.ok) {
+    const kr = progLoad(p, { logLevel: 0 });
+    if (kr.fd !== null) closeFd(kr.fd);
+    expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe('accept');
+    expect(r.processed, `${p.name}: kernel processed ${kr.processed}`).toBe(kr.processed);
+  }
+  return r.processed;
+}
+
+/** Enough instructions and jumps that the verifier keeps a state at the next prune point (is_state_visited adds one only after 2 jumps and 8 instructions); clobbers r8 and r9. */
+export const PRUNE_PAD = Array.from({ length: 4 }, () => 'r8 = 0\nr9 = 0\ngoto +0').join('\n');
