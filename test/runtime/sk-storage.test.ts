@@ -3,13 +3,12 @@
  * returned (create with and without an initial value, flags, delete twice), on the VM and
  * compared with BPF_PROG_TEST_RUN on a real listening socket of this host.
  */
-import { createServer, type Server } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kernelAvailable, runInKernel } from '../../src/kernel/index.js';
 import { createMap, MapError } from '../../src/runtime/maps/index.js';
 import type { SocketSpec } from '../../src/runtime/sockets.js';
 import { Vm } from '../../src/vm/index.js';
-import { prog } from './util.js';
+import { prog, useTcpListener } from './util.js';
 
 const k = kernelAvailable();
 if (!k.ok) console.log(`skip kernel comparisons of sk_storage: ${k.reason}`);
@@ -96,15 +95,9 @@ describe('sk_storage on the VM', () => {
 });
 
 describe.skipIf(!k.ok)('sk_storage: VM vs kernel on a real socket', () => {
-  let server: Server;
-  let port = 0;
-  beforeAll(async () => {
-    server = createServer();
-    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-    port = (server.address() as { port: number }).port;
-  });
-  afterAll(() => { server?.close(); });
+  const listenerPort = useTcpListener();
   it('the same values and errors', () => {
+    const port = listenerPort();
     const kr = runInKernel(storageProgram(port), { data: new Uint8Array(64) });
     expect(kr.load.verdict, kr.load.log).toBe('accept');
     const kernel = results(kr.maps.find((m) => m.name === 'out')!.entries[0]![1]);

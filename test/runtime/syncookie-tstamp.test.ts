@@ -6,15 +6,14 @@
  * test run's own socket and on a real listener of this host (net.ipv4.tcp_syncookies = 1 and a
  * SYN queue with room: no cookie, -ENOENT).
  */
-import { createServer, type Server } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { kernelAvailable, runInKernel } from '../../src/kernel/index.js';
 import type { ProgType } from '../../src/isa/program.js';
 import type { SocketSpec } from '../../src/runtime/sockets.js';
 import { Vm } from '../../src/vm/index.js';
 import { expectVerdict, type Expected } from '../verifier/expect-verdicts.js';
-import { prog, udpPacket } from './util.js';
+import { prog, udpPacket, useTcpListener } from './util.js';
 
 const k = kernelAvailable();
 if (!k.ok) console.log(`skip kernel comparisons of skb_set_tstamp / tcp_*_syncookie: ${k.reason}`);
@@ -174,14 +173,7 @@ describe('bpf_tcp_gen_syncookie / bpf_tcp_check_syncookie on the VM', () => {
 
 describe.skipIf(!k.ok)('bpf_tcp_gen_syncookie / bpf_tcp_check_syncookie: VM vs kernel', () => {
   const syncookies = (() => { try { return readFileSync('/proc/sys/net/ipv4/tcp_syncookies', 'utf8').trim(); } catch { return '?'; } })();
-  let server: Server;
-  let port = 0;
-  beforeAll(async () => {
-    server = createServer();
-    await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-    port = (server.address() as { port: number }).port;
-  });
-  afterAll(() => { server?.close(); });
+  const listenerPort = useTcpListener();
   for (const [name, h, ipLen, thLen] of SKB_SK_CASES) {
     it(`skb->sk: ${name}`, () => {
       const p = syncookieProgram({ kind: 'skb' }, headers(h), ipLen, thLen);
@@ -190,6 +182,7 @@ describe.skipIf(!k.ok)('bpf_tcp_gen_syncookie / bpf_tcp_check_syncookie: VM vs k
   }
   for (const [name, h, ipLen, thLen] of LISTENER_CASES) {
     it.skipIf(syncookies !== '1')(`listener: ${name}`, () => {
+      const port = listenerPort();
       const sockets: SocketSpec[] = [{ family: 'ipv4', protocol: 'tcp', state: 'listen', localAddr: Uint8Array.from([127, 0, 0, 1]), localPort: port }];
       for (const type of ['sched_cls', 'xdp'] as const) {
         const p = syncookieProgram({ kind: 'lookup', port }, headers(h), ipLen, thLen, type);

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { assemble } from '../../src/isa/asm/index.js';
 import type { ProgType, Program } from '../../src/isa/program.js';
 
@@ -26,4 +28,21 @@ export function udpPacket(dport = 53, payload = new Uint8Array(8)): Uint8Array {
   udp.setUint16(0, 1234); udp.setUint16(2, dport); udp.setUint16(4, 8 + payload.length); udp.setUint16(6, 0);
   b.set(payload, 42);
   return b;
+}
+
+/**
+ * A TCP listener on 127.0.0.1 for the tests of one describe block (started before them, closed
+ * after): the returned function gives its port.
+ */
+export function useTcpListener(): () => number {
+  let server: Server | undefined;
+  let port = 0;
+  beforeAll(async () => {
+    const srv = createServer();
+    server = srv;
+    await new Promise<void>((res) => srv.listen(0, '127.0.0.1', res));
+    port = (srv.address() as { port: number }).port;
+  });
+  afterAll(() => { server?.close(); });
+  return () => port;
 }
