@@ -25,6 +25,10 @@ describe('the terminal', () => {
     expect(i).toBeGreaterThanOrEqual(0);
     expect(lines[i]).toMatch(/@ .*ringbuf_leak\.c:7$/);
     expect(lines[i + 1]).toMatch(/^\d+: \(/); // the instruction follows its source line
+    // the program's line comes first, its log after it
+    const head = lines.findIndex((l) => /\[.*insns\]: (accept|reject)/.test(l));
+    expect(head).toBeGreaterThanOrEqual(0);
+    expect(head).toBeLessThan(i);
   });
 
   it('tells to compile a C file with clang first', async () => {
@@ -44,7 +48,8 @@ describe('the terminal', () => {
   it('takes --log-level 2 as asking for the log', async () => {
     const io = diskIo();
     await cli(io, 'verify', resolve(root, 'examples/xdp-parse-bug.s'), '--log-level', '2');
-    expect(io.stdout).toMatch(/^0: R1=ctx\(\) R10=fp0\n0: \(61\)/);
+    // the program's line, then the level-2 log from the first state
+    expect(io.stdout).toMatch(/^[^\n]*\[xdp, \d+ insns\]: [^\n]*\n0: R1=ctx\(\) R10=fp0\n0: \(61\)/);
   });
 
   it('reads bench --only as a comma-separated list', async () => {

@@ -158,8 +158,9 @@ async function verifyFileText(path: string, args: ParsedArgs, io: Io, indent: bo
         ...(kernel && { kernel }),
       });
     } else {
-      if (withLog) io.out(sourceAnnotatedLog(p, r.log ?? ''));
+      // The program's line first: with several programs, each log then follows the line naming it.
       io.out(pad + summary(p, r) + '\n');
+      if (withLog) io.out(sourceAnnotatedLog(p, r.log ?? ''));
       if (kv) {
         if (kv.verdict === 'unavailable') io.out(`${pad}  kernel: unavailable (${kv.message})\n`);
         else {
