@@ -12,6 +12,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { readKsel } from './ksel-output.mjs';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -55,18 +56,13 @@ async function worker() {
     const row = { obj, name: p.name, section: p.section, prog_type: p.type, insn_cnt: p.insns.length, verdict: 'none' };
     try {
       const { stdout } = await run(ksel, [path, p.name, '0', ''], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 24, env: { ...process.env, KSEL_FIX_MAPS: '1' } });
-      const k = JSON.parse(stdout.trim().split('\n').pop());
-      const message = k.log.filter((l) => !/^(processed \d+ insns|verification time|stack depth)/.test(l));
-      const stats = k.log.find((l) => l.startsWith('processed '));
+      const k = readKsel(stdout);
       if (k.verdict === 'accept') row.verdict = 'accept';
-      else if (message.length > 0) row.verdict = 'reject';
+      else if (k.message.length > 0) row.verdict = 'reject';
       else row.why = `errno ${k.errno}, no verifier output`;
       row.errno = k.errno;
-      if (k.verdict === 'reject') row.message = message.slice(-3);
-      if (stats) {
-        const m = /processed (\d+) insns.*total_states (\d+) peak_states (\d+)/.exec(stats);
-        if (m) Object.assign(row, { processed: Number(m[1]), total_states: Number(m[2]), peak_states: Number(m[3]) });
-      }
+      if (k.verdict === 'reject') row.message = k.message.slice(-3);
+      if (k.processed !== undefined) Object.assign(row, { processed: k.processed, total_states: k.totalStates, peak_states: k.peakStates });
     } catch (e) {
       row.why = String(e.message).split('\n')[0];
     }

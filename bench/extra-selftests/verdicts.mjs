@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readKsel } from './ksel-output.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { loadFileDetailed } = await import(join(root, 'dist/loader/index.js'));
@@ -39,11 +40,9 @@ for (const name of readdirSync(join(work, 'obj')).filter((f) => f.endsWith('.o')
       results.push({ file, name: p.name, flags: spec.progFlags, verdict: 'error', errno: 0, message: [String(e.message).split('\n')[0]] });
       return;
     }
-    const k = JSON.parse(out.trim().split('\n').pop());
-    const message = k.log.filter((l) => !/^(processed \d+ insns|verification time|stack depth)/.test(l));
-    const stats = k.log.find((l) => l.startsWith('processed '));
-    const row = { file, name: p.name, flags: spec.progFlags, verdict: k.verdict === 'reject' && message.length === 0 ? 'error' : k.verdict, errno: k.errno, message: message.slice(-3) };
-    if (stats) row.processed = Number(stats.split(' ')[1]);
+    const k = readKsel(out);
+    const row = { file, name: p.name, flags: spec.progFlags, verdict: k.verdict === 'reject' && k.message.length === 0 ? 'error' : k.verdict, errno: k.errno, message: k.message.slice(-3) };
+    if (k.processed !== undefined) row.processed = k.processed;
     results.push(row);
   });
 }

@@ -9,21 +9,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { closeFd, kernelAvailable, progLoad, runInKernel } from '../../src/kernel/index.js';
+import { kernelAvailable, runInKernel } from '../../src/kernel/index.js';
 import type { Program } from '../../src/isa/program.js';
 import { Vm } from '../../src/vm/index.js';
 import { loadFile } from '../../src/loader/index.js';
-import { verify } from '../../src/verifier/index.js';
 import { programBtf } from '../../src/verifier/map-record.js';
+import { expectVerdict, type Expected } from './expect-verdicts.js';
 
 const haveBtf = existsSync('/sys/kernel/btf/vmlinux');
 if (!haveBtf) console.log('skip the networking kfunc programs: no /sys/kernel/btf/vmlinux');
 const k = kernelAvailable();
 if (!k.ok) console.log(`networking kfuncs: no kernel comparison (${k.reason})`);
 
-type Expect = ['accept'] | ['reject', string];
 
-const NET_KFUNCS: Record<string, Expect> = {
+const NET_KFUNCS: Record<string, Expected> = {
   ct_lookup_release: ['accept'],
   ct_alloc_insert: ['accept'],
   ct_leak: ['reject', 'Unreleased reference id=2 alloc_insn=17'],
@@ -52,17 +51,7 @@ describe.skipIf(!haveBtf)('networking kfunc sets', () => {
     const file = new URL('../fixtures/btf-typed/net_kfuncs.o', import.meta.url);
     const programs = await loadFile('net_kfuncs.o', new Uint8Array(readFileSync(file)));
     expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(NET_KFUNCS).sort());
-    for (const p of programs) {
-      const [verdict, message] = NET_KFUNCS[p.name]!;
-      const r = verify(p);
-      expect(r.verdict, `${p.name}: ${r.error?.message}`).toBe(verdict);
-      if (message) expect(r.error!.message, p.name).toBe(message);
-      if (!k.ok) continue;
-      const kr = progLoad(p, { logLevel: 1 });
-      if (kr.fd !== null) closeFd(kr.fd);
-      expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(verdict);
-      if (message) expect(kr.log, p.name).toContain(message);
-    }
+    for (const p of programs) expectVerdict(p, NET_KFUNCS[p.name]!);
   });
 });
 
