@@ -4,6 +4,7 @@ export * from './insn.js';
 export * from './program.js';
 export * from './errors.js';
 export { decodeInsns, encodeInsns, validateInsns, LOADER_VALIDATION, type DecodeOptions, type ValidateOptions } from './decode.js';
+export { plainAccess, plainAccesses, isLoadAcquire } from './ordered-access.js';
 export { checkInsn, invalidRegister, jumpTarget, type InvalidRegister } from './validate.js';
 export { disasmInsn, disasmLine, disasmProgram, mapDirective, type DisasmOptions, type DisasmProgramOptions, type DisasmStyle } from './disasm.js';
 export { assemble, AsmError, type AsmOptions, type AsmResult } from './asm/index.js';

@@ -12,6 +12,7 @@
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { invalidRegister } from '../isa/validate.js';
+import { plainAccesses } from '../isa/ordered-access.js';
 import type { Program } from '../isa/program.js';
 import { emitAlu } from './alu.js';
 import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
@@ -98,7 +99,8 @@ export function generateModule(programs: readonly Program[], o: CodegenOptions):
 
   const out: GeneratedProgram[] = [];
   programs.forEach((program, pi) => {
-    const insns = program.insns;
+    // load-acquire and store-release compile to the plain load and store (one CPU)
+    const insns = plainAccesses(program.insns);
     const cfg = buildCfg(insns);
     // Run-dependent constants: one mutable global each.
     const pseudo: PseudoConst[] = [];
@@ -189,7 +191,7 @@ function emitFunction(sp: Subprog, c: Code, insns: readonly Insn[], o: CodegenOp
       case op.BPF_ST: emitStore(mc, ins, pc); return;
       case op.BPF_STX:
         if (op.mode(ins.code) !== op.BPF_ATOMIC) emitStore(mc, ins, pc);
-        // an operation the VM does not execute (load-acquire, store-release, a reserved imm) faults as there
+        // an operation the VM does not execute (a reserved imm) faults as there
         else if (!(ATOMIC_KINDS as readonly number[]).includes(ins.imm)) trap(TRAP.BAD_INSN, pc, ins.code);
         else emitAtomic(mc, ins, pc);
         return;

@@ -29,7 +29,7 @@ import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
 import { PTR_UNTRUSTED, T, base } from './reg-types.js';
-import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type VState } from './state.js';
+import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
 
 /** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
 let fieldsChecked = new Uint8Array(0);
@@ -399,20 +399,8 @@ function mismatchOk(type: number): boolean {
 
 /** BPF_ATOMIC: a read-modify-write of stack, map or kernel memory. */
 function checkAtomic(env: Env, ins: Insn): void {
-  if (ins.imm === op.BPF_LOAD_ACQ || ins.imm === op.BPF_STORE_REL) {
-    // What the kernel judges before the access itself is its verdict too: a load-acquire's
-    // address register, its type (atomic_ptr_type_ok), then its destination; a store-release's
-    // value, then its address register.
-    const first = env.readReg(ins.src);
-    if (ins.imm === op.BPF_LOAD_ACQ) {
-      const b = base(first.type);
-      if (first.type === T.PTR_TO_CTX || first.type === T.PTR_TO_FLOW_KEYS || b === T.PTR_TO_PACKET || b === T.PTR_TO_PACKET_META ||
-        b === T.PTR_TO_SOCKET || b === T.PTR_TO_SOCK_COMMON || b === T.PTR_TO_TCP_SOCK || b === T.PTR_TO_XDP_SOCK)
-        env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(first)} is not allowed`);
-      env.writeReg(ins.dst);
-    } else env.readReg(ins.dst);
-    env.reject('unsupported', `bpflab does not model ${ins.imm === op.BPF_LOAD_ACQ ? 'load-acquire' : 'store-release'} (BPF_ATOMIC imm 0x${ins.imm.toString(16)})`);
-  }
+  if (ins.imm === op.BPF_LOAD_ACQ) { checkLoadAcquire(env, ins); return; }
+  if (ins.imm === op.BPF_STORE_REL) { checkStoreRelease(env, ins); return; }
   const src = env.readReg(ins.src);
   if (src.type !== T.SCALAR) env.usesAddress = true; // an address becomes part of a value in memory
   const dst = env.readReg(ins.dst);
@@ -440,6 +428,48 @@ function checkAtomic(env: Env, ins: Insn): void {
   written.v = env.UNKNOWN;
   written.id = 0;
   checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, written, 0, false, true);
+}
+
+/**
+ * atomic_ptr_type_ok: what a load-acquire or store-release may address. Not the context, packet
+ * or flow keys, and not a socket (the exact types: a socket that may be NULL fails later, in the
+ * access itself). x86's JIT supports both in an arena.
+ */
+function atomicPtrTypeOk(r: Reg): boolean {
+  const b = base(r.type);
+  return !(r.type === T.PTR_TO_CTX || b === T.PTR_TO_PACKET || b === T.PTR_TO_PACKET_META || r.type === T.PTR_TO_FLOW_KEYS ||
+    r.type === T.PTR_TO_SOCKET || r.type === T.PTR_TO_SOCK_COMMON || r.type === T.PTR_TO_TCP_SOCK || r.type === T.PTR_TO_XDP_SOCK);
+}
+
+/**
+ * check_atomic_load: `rD = load_acquire((uN *)(rS +off))` is checked as the load BPF_LDX of the
+ * same size, with natural alignment enforced (strict_alignment_once), after the address type.
+ */
+function checkLoadAcquire(env: Env, ins: Insn): void {
+  const src = env.readReg(ins.src);
+  if (!atomicPtrTypeOk(src)) env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(src)} is not allowed`);
+  env.writeReg(ins.dst);
+  const size = op.sizeBytes(op.size(ins.code));
+  const srcType = env.reg(ins.src).type;
+  if (srcType !== T.PTR_TO_STACK) checkPtrAlignment(env, env.reg(ins.src), ins.off, size, true);
+  checkMemAccess(env, ins.src, ins.off, size, 'read', ins.dst, null, 0, false);
+  savePtrType(env, srcType, false);
+}
+
+/**
+ * check_atomic_store: `store_release((uN *)(rD +off), rS)` is first the store BPF_STX, naturally
+ * aligned (check_store_reg), and only then its address type is judged (the kernel's order: an
+ * unreadable value or a bad context access is what it reports first).
+ */
+function checkStoreRelease(env: Env, ins: Insn): void {
+  const value = env.readReg(ins.src);
+  const dst = env.readReg(ins.dst);
+  const dstType = dst.type;
+  const size = op.sizeBytes(op.size(ins.code));
+  if (dstType !== T.PTR_TO_STACK) checkPtrAlignment(env, dst, ins.off, size, true);
+  checkMemAccess(env, ins.dst, ins.off, size, 'write', -1, value, 0, false);
+  savePtrType(env, dstType, false);
+  if (!atomicPtrTypeOk(env.reg(ins.dst))) env.reject('invalid_mem_access', `BPF_ATOMIC stores into R${ins.dst} ${env.typeStr(env.reg(ins.dst))} is not allowed`);
 }
 
 /**

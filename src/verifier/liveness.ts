@@ -36,7 +36,10 @@ function useDef(ins: Insn, out: Uint16Array, pc: number, callParams?: CallParams
     case op.BPF_ST: use = d; break;
     case op.BPF_STX:
       if (op.mode(ins.code) === op.BPF_ATOMIC) {
-        if (ins.imm === op.BPF_CMPXCHG) { use = d | s | 1; def = 1; } else { use = d | s; def = ins.imm & op.BPF_FETCH ? s : 0; }
+        if (ins.imm === op.BPF_CMPXCHG) { use = d | s | 1; def = 1; }
+        else if (ins.imm === op.BPF_LOAD_ACQ) { use = s; def = d; }
+        else if (ins.imm === op.BPF_STORE_REL) use = d | s;
+        else { use = d | s; def = ins.imm & op.BPF_FETCH ? s : 0; }
       } else use = d | s;
       break;
     case op.BPF_LD:

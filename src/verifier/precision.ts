@@ -98,6 +98,14 @@ export function markAllImprecise(st: VState): void {
   }
 }
 
+/** BPF_LDX (and a load-acquire): the loaded register no longer needs precision, its stack slot does. */
+function backtrackLoad(b: Bt, fr: number, m: number, d: number, extra: number): boolean {
+  if (!(m & d)) return true;
+  b.regs[fr] = m & ~d;
+  if (extra > 0 && extra < LINKED_SET) b.slots.add(extra);
+  return true;
+}
+
 /**
  * Walks instruction `pc` backwards (`subseq`: the instruction the path executed after it);
  * false when precision cannot be tracked through it (the caller then marks everything).
@@ -121,12 +129,11 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
       return true;
     }
     case op.BPF_LDX:
-      if (!(m & d)) return true;
-      bt.regs[fr] = m & ~d;
-      if (extra > 0 && extra < LINKED_SET) bt.slots.add(extra);
-      return true;
+      return backtrackLoad(bt, fr, m, d, extra);
     case op.BPF_ST:
     case op.BPF_STX:
+      // A load-acquire is a load (is_atomic_load_insn).
+      if (ins.imm === op.BPF_LOAD_ACQ && op.mode(ins.code) === op.BPF_ATOMIC && c === op.BPF_STX) return backtrackLoad(bt, fr, m, d, extra);
       // A scalar used as the address: pointer arithmetic backtracking cannot follow (-ENOTSUPP).
       if (m & d) return false;
       // An atomic that loads into a tracked register: not followed. Otherwise atomics are stores.

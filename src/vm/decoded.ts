@@ -12,6 +12,7 @@ import type { Insn } from '../isa/insn.js';
 import type { Program } from '../isa/program.js';
 import * as op from '../isa/opcodes.js';
 import { invalidRegister } from '../isa/validate.js';
+import { plainAccesses } from '../isa/ordered-access.js';
 import { VmError } from './errors.js';
 import { ATOMIC_KINDS } from '../runtime/access.js';
 import { type LinkedKfunc, linkKfunc } from '../runtime/kfuncs/index.js';
@@ -62,7 +63,8 @@ const ENDS: Record<number, number> = { 16: 0, 32: 1, 64: 2 };
 
 /** Decodes `program` for a register file whose constant area starts at `base`. */
 export function decodeProgram(program: Program, base: number): Decoded {
-  const insns = program.insns;
+  // load-acquire and store-release run as the plain load and store (one CPU)
+  const insns = plainAccesses(program.insns);
   const n = insns.length;
   const D: Decoded = {
     program, n, op: new Uint16Array(n), d: new Uint8Array(n), s: new Int32Array(n), off: new Int32Array(n),

@@ -1,7 +1,7 @@
 /**
  * The JIT against the running kernel (BPF_PROG_TEST_RUN): random verifier-clean programs (every
  * ALU64/ALU32 operator in K and X form with edge values, byte swaps, sign extensions, stack
- * loads/stores incl. sign-extending loads, atomics on the stack, conditional jumps in 64 and 32
+ * loads/stores incl. sign-extending loads, atomics, load-acquire and store-release on the stack, conditional jumps in 64 and 32
  * bits, bpf-to-bpf calls) run in the kernel and on the JIT in BOTH modes (the kernel's verifier
  * accepted them, so trusted mode is legitimate); r0 must agree. K programs share one kernel load:
  * each stores its r0 into slot i of an array map and falls through to the next.
@@ -56,6 +56,12 @@ const unit: fc.Arbitrary<Unit> = fc.oneof(
     const n = op.sizeBytes(sz);
     const off = -Math.min(Math.ceil(slot / n) * n, 64);
     return { insns: [insn(op.BPF_LDX | (sx && sz !== op.BPF_DW ? op.BPF_MEMSX : op.BPF_MEM) | sz, d, 10, off)] };
+  }) },
+  // load-acquire / store-release (Linux 6.15), every size, naturally aligned on the stack
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...SIZES), fc.integer({ min: 1, max: 64 }), reg, fc.boolean()).map(([sz, slot, r, load]): Unit => {
+    const n = op.sizeBytes(sz);
+    const off = -Math.min(Math.ceil(slot / n) * n, 64);
+    return { insns: [load ? insn(op.BPF_STX | op.BPF_ATOMIC | sz, r, 10, off, op.BPF_LOAD_ACQ) : insn(op.BPF_STX | op.BPF_ATOMIC | sz, 10, r, off, op.BPF_STORE_REL)] };
   }) },
   { weight: 1, arbitrary: fc.tuple(fc.boolean(), fc.constantFrom(...ATOMICS), fc.integer({ min: 1, max: 8 }), reg).map(([dw, a, slot, s]): Unit => ({ insns: [insn(op.BPF_STX | op.BPF_ATOMIC | (dw ? op.BPF_DW : op.BPF_W), 10, s, -slot * (dw ? 8 : 4), a)] })) },
   { weight: 3, arbitrary: fc.tuple(fc.boolean(), fc.constantFrom(...JMP), fc.boolean(), reg, reg, imm32, fc.integer({ min: 0, max: 5 })).map(([is64, o, x, d, s, k, skip]): Unit => ({
