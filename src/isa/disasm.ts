@@ -22,6 +22,8 @@ export interface DisasmOptions {
   style?: DisasmStyle;
   /** Map declarations that ld_imm64 map references index (bpflab style prints their names). */
   maps?: readonly MapSpec[];
+  /** A kfunc call's name from its BTF id and module (the verifier log's disasm_kfunc_name); "kernel-function" when undefined. */
+  kfuncName?: (btfId: number, module: number) => string | undefined;
 }
 
 // The kernel's operator tables (disasm.c); a missing entry prints as C's "(null)".
@@ -108,7 +110,8 @@ export function disasmInsn(insns: readonly Insn[], pc: number, opts: DisasmOptio
   const o = op.jmpOp(code);
   if (o === op.BPF_CALL) {
     if (src === op.BPF_PSEUDO_CALL) return `call pc${signed(imm)}`;
-    return `call ${callName(ins)}#${imm}`;
+    const kfunc = src === op.BPF_PSEUDO_KFUNC_CALL ? opts.kfuncName?.(imm, off) : undefined;
+    return `call ${kfunc ?? callName(ins)}#${imm}`;
   }
   if (code === (op.BPF_JMP | op.BPF_JA)) return `goto pc${signed(off)}`;
   if (code === (op.BPF_JMP | op.BPF_JA | op.BPF_X)) return `gotox r${dst}`;

@@ -67,6 +67,8 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     if (dst.type === T.SCALAR) mask |= 1 << ins.dst;
     if (x && src.type === T.SCALAR) mask |= 1 << ins.src;
     if (mask) markPrecise(env, mask);
+    // check_cond_jmp_op prints the state of a decided jump at once, as this instruction's
+    env.printInsnState?.();
     env.cur.pc = pred === 1 ? target : next;
     return;
   }
@@ -188,10 +190,24 @@ function applyRefined(env: Env, st: VState, dstno: number, srcno: number, dv: Sc
     r.v = v;
     if (!r.id) return;
     const base = baseId(r.id);
-    forEachRegIn(st, (o) => {
-      if (o === r || o.type !== T.SCALAR || baseId(o.id) !== base) return;
-      o.v = linkedValue(env, r, o, v);
-    });
+    // sync_linked_regs over what collect_linked_regs found: the live registers of each frame
+    // (before this jump in the innermost one, before the call in its callers) and spilled copies.
+    const frames = st.frames;
+    const top = frames.length - 1;
+    for (let fi = top; fi >= 0; fi--) {
+      const fr = frames[fi]!;
+      const live = fi === top ? env.live[env.pc]! : env.live[frames[fi + 1]!.callsite]!;
+      for (let i = 0; i < 10; i++) {
+        const o = fr.regs[i]!;
+        if (o === r || !(live & (1 << i)) || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
+        o.v = linkedValue(env, r, o, v);
+      }
+      for (let k = 0; k < fr.spills.length; k++) {
+        const o = fr.spills[k];
+        if (!o || o === r || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
+        o.v = linkedValue(env, r, o, v);
+      }
+    }
   };
   if (srcno >= 0) set(srcno, sv);
   set(dstno, dv);

@@ -50,7 +50,9 @@ export function pushCallback(env: Env, helperId: number, sub: number, map: numbe
         copyReg(regs[1]!, callerRegs[1]!);
         const vma = env.kernelBtf().find('vm_area_struct', 'struct')[0];
         if (!vma) env.reject('invalid_insn', 'the target kernel has no struct vm_area_struct');
-        env.markPtr(regs[2]!, T.PTR_TO_BTF_ID | PTR_TRUSTED);
+        // set_find_vma_callback_state: a plain PTR_TO_BTF_ID (not trusted: the vma is only
+        // stable while the callback runs)
+        env.markPtr(regs[2]!, T.PTR_TO_BTF_ID);
         regs[2]!.memSize = vma.id;
         // bpf_find_vma(task, addr, callback_fn, callback_ctx, flags): the context is the caller's r4
         copyReg(regs[3]!, callerRegs[4]!);

@@ -503,6 +503,18 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   st.pc = target;
 }
 
+/** prepare_func_exit's log: both frames as they are when the callee returns to `to`. */
+function logFuncExit(env: Env, to: number): void {
+  const log = env.log;
+  if (!log) return;
+  const st = env.cur;
+  const fi = st.frames.length - 1;
+  log.line('returning from callee:');
+  log.line(log.frameLine(st, fi));
+  log.line(`to caller at ${to}:`);
+  log.line(log.frameLine(st, fi - 1));
+}
+
 /** BPF_EXIT: return to the caller frame, or end the program (leaks, r0 range). Returns true when the path ends. */
 export function checkExit(env: Env): boolean {
   const st = env.cur;
@@ -524,15 +536,17 @@ export function checkExit(env: Env): boolean {
         if (smax < (1n << 63n) - 1n) has += ` smax=${smax}`;
         env.reject('return_range', `At callback return the register R0 has${has || ' unknown scalar value'} should have been in [${lo}, ${hi}]`);
       }
+      logFuncExit(env, env.frame.callsite);
       const cb = st.frames.pop()!;
       st.written.length = st.frames.length;
       st.pc = cb.callsite;
       widenAfterCallback(env, cb.callsite);
       return false;
     }
+    copyReg(st.frames[st.frames.length - 2]!.regs[0]!, r0);
+    logFuncExit(env, env.frame.callsite + 1);
     const callee = st.frames.pop()!;
     st.written.length = st.frames.length;
-    copyReg(env.frame.regs[0]!, r0);
     st.pc = callee.callsite + 1;
     return false;
   }

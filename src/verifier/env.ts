@@ -16,7 +16,8 @@ import { Reject, type ErrorKind } from './error-kinds.js';
 import { changesPktData, globalSubprogs } from './global-funcs.js';
 import { Log } from './log.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
-import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, T, base, isPointer, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MEM_ALLOC, T, base, isPointer, typeName } from './reg-types.js';
+import { programBtf } from './map-record.js';
 import { copyReg, curFrame, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
 import type { Btf } from '../loader/btf/index.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
@@ -55,6 +56,8 @@ export class Env {
   insnProcessed = 0;
   /** Registers (bits 0-10) touched by the current instruction, for the log. */
   scratched = 0;
+  /** Log level 2: print_insn_state now, for the instruction being checked (set by the exploration loop). */
+  printInsnState: (() => void) | undefined = undefined;
   /** What the current instruction touched, for precision backtracking (see precision.ts). */
   histExtra = 0;
   /** Stack slots (frame-relative 8-byte slot indices) touched by the current instruction. */
@@ -113,6 +116,10 @@ export class Env {
     this.ZERO = this.dom.known(0n);
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
+    if (this.trail) {
+      this.trail.btfTypeName = (r) => this.btfTypeName(r);
+      this.trail.kfuncName = (id, module) => (module === 0 ? this.logBtf()?.type(id)?.name : undefined);
+    }
     this.ctx = verifierCtxLayout(prog.type);
     this.insnLimit = opts.insnLimit ?? INSN_LIMIT;
     this.nrCpus = Math.max(1, opts.nrCpus ?? machineCpus());
@@ -281,6 +288,22 @@ export class Env {
     if (typeof b === 'string') this.reject('unsupported', `this program needs the target kernel's BTF: ${b}`);
     this.kbtf = b;
     return b;
+  }
+
+  /**
+   * btf_type_name for the log: the name of a PTR_TO_BTF_ID register's type in its BTF (the
+   * program's for allocated objects, the kernel's otherwise); "" when that BTF is not there.
+   */
+  btfTypeName(r: Reg): string {
+    const btf = r.type & MEM_ALLOC ? programBtf(this.prog) : this.logBtf();
+    return btf?.type(r.memSize)?.name ?? '';
+  }
+
+  /** The target kernel's BTF for log text only: null when there is none (the log never refuses a program). */
+  private logBtf(): Btf | null {
+    if (this.kbtf) return this.kbtf;
+    const b = readTargetBtf(this.prog.targetBtf ?? RUNNING_KERNEL_BTF);
+    return typeof b === 'string' ? null : b;
   }
 
   /** BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, ...). */

@@ -155,8 +155,22 @@ export function explore(env: Env, sub = 0): void {
   if (!depth) { depth = new Int32Array(env.cfg.subprogs.length); maxDepth.set(env, depth); }
   // The kernel reads the main program's BTF signature too and logs why it cannot use it.
   const mainErr = sub === 0 && log ? usableFuncInfo(env.prog, env.cfg)?.[0]?.paramError : undefined;
+  if (sub === 0 && log && env.opts.logLevel === 2) logPreamble(env, log, scc);
   if (mainErr) log!.line(mainErr);
-  let printState = true;
+  // Log level 2 prints as do_check does: "from A to B" with the whole state after a pop, and
+  // before each instruction what the previous ones scratched (on the previous instruction's line
+  // when nothing came between), everything after a path ended. Level 1 keeps its own layout.
+  const level2 = log !== undefined && log !== null && env.opts.logLevel === 2;
+  let scratchAll = true;
+  let printState = !level2;
+  loops.log = level2 ? (line) => log.line(line) : undefined;
+  env.printInsnState = level2 ? () => {
+    const any = scratchAll || env.scratched !== 0 || env.scratchedStack.length !== 0;
+    log.insnState(env.pc, scratchAll ? log.state(env.cur) : log.state(env.cur, false, env.scratched, env.scratchedStack), any);
+    scratchAll = false;
+    env.scratched = 0;
+    if (env.scratchedStack.length) env.scratchedStack.length = 0;
+  } : undefined;
 
   const push = (st: VState): void => {
     if (st.parent) st.parent.branches++;
@@ -181,6 +195,7 @@ export function explore(env: Env, sub = 0): void {
     if (!st) return false;
     env.cur = st;
     printState = true;
+    scratchAll = true;
     return true;
   };
 
@@ -198,15 +213,20 @@ export function explore(env: Env, sub = 0): void {
           continue;
         }
       } else if (isStateVisited(env, pc)) {
+        if (level2 && printState) log.line('');
         log?.line(printState && st.prevPc >= 0 ? `from ${st.prevPc} to ${pc}: safe` : `${pc}: safe`);
         if (!pop()) break;
         continue;
       }
     }
-    if (log && printState) {
+    if (level2) {
+      if (printState) { log.line(''); log.line(`from ${st.prevPc} to ${pc}:${log.state(env.cur)}`); printState = false; }
+      env.pc = pc;
+      env.printInsnState!();
+    } else if (log && printState) {
       log.line(st.prevPc >= 0 && st.prevPc !== pc - 1 ? `from ${st.prevPc} to ${pc}:${log.state(env.cur)}` : `${pc}:${log.state(env.cur)}`);
       printState = false;
-    } else if (log && env.opts.logLevel === 2) log.line(`${pc}:${log.state(env.cur)}`);
+    }
     log?.insn(pc);
     env.scratched = 0;
     if (env.scratchedStack.length) env.scratchedStack.length = 0;
@@ -219,7 +239,10 @@ export function explore(env: Env, sub = 0): void {
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
     if (env.cfg.jmpPoint[pc] || env.histExtra) hist.jmpHistory = (hist.jmpHistory ?? 0) + 1;
-    if (log) {
+    if (level2) {
+      // what it scratched is printed before the next instruction
+      if (env.note !== null) log.line(env.note);
+    } else if (log) {
       const s = log.state(env.cur, false, env.scratched, env.scratchedStack);
       // A line printed while the instruction ran (a global call) moves its state to a line of its own.
       if (env.note !== null) { log.line(env.note); if (s) log.line(`${env.cur.pc}:${s}`); }
@@ -298,6 +321,23 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
     }
   }
   env.reject('invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * What the kernel logs at level 2 before the paths: each subprogram's start (check_subprogs) and
+ * the registers live before each instruction with its loop's id (compute_live_registers).
+ */
+function logPreamble(env: Env, log: NonNullable<Env['log']>, scc: Int32Array): void {
+  env.cfg.subprogs.forEach((sp, i) => log.line(`func#${i} @${sp.start}`));
+  log.line('Live regs before insn:');
+  for (let pc = 0; pc < env.insns.length; pc++) {
+    const live = env.live[pc]!;
+    let regs = '';
+    for (let r = 0; r < 10; r++) regs += live & (1 << r) ? String(r) : '.';
+    const id = scc[pc]!;
+    log.line(`${id ? String(id).padStart(3) + ' ' : '    '}${String(pc).padStart(3)}: ${regs} ${log.insnText(pc).replace(/^\d+: /, '')}`);
+    if (env.insns[pc]!.code === op.BPF_LD_IMM64) pc++;
+  }
 }
 
 /**

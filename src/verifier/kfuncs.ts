@@ -474,7 +474,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     } else {
       // An iterator's element is RCU-protected when the iterator is, else trusted.
       const iterRcu = iterNext && env.cur.frames[iterNext.frameno]!.spills[iterNext.slot]!.type & MEM_RCU;
-      const trust = iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : flags & KF_ACQUIRE ? PTR_TRUSTED : 0;
+      // The running 6.18 kernel hands out task_vma's elements as untrusted: since the iterator
+      // stopped holding mmap_lock, a vma may change under the program.
+      const trust = kf.name === 'bpf_iter_task_vma_next' ? PTR_UNTRUSTED : iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : flags & KF_ACQUIRE ? PTR_TRUSTED : 0;
       env.markPtr(r0, T.PTR_TO_BTF_ID | trust | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
       r0.memSize = pointee.id;
       if (flags & KF_RET_NULL) r0.id = env.newId();

@@ -29,11 +29,16 @@ export class Log {
   private readonly disasm: (insns: readonly Insn[], pc: number) => string;
   /** The last line is an instruction awaiting its `; state` annotation. */
   private pendingInsn = false;
+  /** A kfunc's name for call lines (disasm_kfunc_name), when its BTF is at hand. */
+  kfuncName: (btfId: number, module: number) => string | undefined = () => undefined;
+  /** btf_type_name of a PTR_TO_BTF_ID register's type ("" when unknown): the struct name printed after "ptr_". */
+  btfTypeName: (r: Reg) => string = () => '';
 
   constructor(prog: Program, dom: ScalarDomain, disasm?: (insns: readonly Insn[], pc: number) => string) {
     this.prog = prog;
     this.dom = dom;
-    this.disasm = disasm ?? ((insns, pc) => disasmLine(insns, pc, { maps: prog.maps }));
+    const opts = { maps: prog.maps, kfuncName: (id: number, module: number) => this.kfuncName(id, module) };
+    this.disasm = disasm ?? ((insns, pc) => disasmLine(insns, pc, opts));
   }
 
   line(text: string): void {
@@ -56,9 +61,29 @@ export class Log {
     if (!this.pendingInsn || text === '') { this.pendingInsn = false; return; }
     const last = this.lines.length - 1;
     const l = this.lines[last]!;
-    const col = Math.ceil((l.length + 1) / 40) * 40 - 2;
-    this.lines[last] = l + ' '.repeat(Math.max(1, col - l.length)) + ';' + text;
+    this.lines[last] = this.aligned(l) + ';' + text;
     this.pendingInsn = false;
+  }
+
+  /** vlog_alignment: past the instruction and its newline (pos), at least 4 more, a multiple of 8, at least 40. */
+  private aligned(l: string): string {
+    const pos = l.length + 1;
+    return l + ' '.repeat(Math.ceil(Math.max(pos + 4, 40) / 8) * 8 - pos - 1);
+  }
+
+  /**
+   * print_insn_state: the scratched part of the state, on the instruction line just printed when
+   * nothing came after it ("; ..."), else on a line of its own for instruction `pc`.
+   */
+  insnState(pc: number, text: string, scratched = text !== ''): void {
+    if (!scratched) return;
+    if (this.pendingInsn) {
+      // something was scratched, if nothing of it prints: a bare ";"
+      if (text) this.annotate(text);
+      else { const last = this.lines.length - 1; this.lines[last] = this.aligned(this.lines[last]!) + ';'; this.pendingInsn = false; }
+      return;
+    }
+    this.line(`${pc}:${text}`);
   }
 
   text(): string {
@@ -69,16 +94,19 @@ export class Log {
   reg(r: Reg, frameno: number): string {
     const t = r.type;
     const d = this.dom;
-    if (t === T.SCALAR && d.isConst(r.v)) return snum(d.constValue(r.v)! + BigInt(r.off));
-    let s = typeName(t);
+    // print_reg_state: "P" marks a scalar whose exact value some decision depended on
+    const p = t === T.SCALAR && r.precise ? 'P' : '';
+    if (t === T.SCALAR && d.isConst(r.v)) return p + snum(d.constValue(r.v)! + BigInt(r.off));
+    let s = p + typeName(t);
     if (t === T.PTR_TO_STACK) {
       if (r.frameno !== frameno) s += `[${r.frameno}]`;
       if (d.isConst(r.v)) return s + snum(d.constValue(r.v)! + BigInt(r.off));
     }
+    const b = base(t);
+    if (b === T.PTR_TO_BTF_ID) s += this.btfTypeName(r);
     const parts: string[] = [];
     if (r.id) parts.push(t === T.SCALAR ? idString(r) : `id=${r.id}`);
     if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
-    const b = base(t);
     if (b === T.CONST_PTR_TO_MAP || b === T.PTR_TO_MAP_VALUE || b === T.PTR_TO_MAP_KEY) {
       const m = this.prog.maps[r.map];
       if (m) { if (m.name) parts.push(`map=${m.name}`); parts.push(`ks=${m.keySize},vs=${m.valueSize}`); }
@@ -137,14 +165,24 @@ export class Log {
     }
     // As print_verifier_state: only when the first reference has an id (a lock of global data has none), then the others that have one.
     if (refs.length && refs[0]!.id) out += ` refs=${refs.filter((r) => r.id).map((r) => r.id).join(',')}`;
+    // in_callback_fn / in_async_callback_fn (an async callback runs alone, in the only frame)
+    if (f.cbRet) out += f.callsite === -1 ? ' async_cb' : ' cb';
     return out;
   }
 
+  /** print_verifier_state(frameno, print_all) of an outer frame (" frame1: ..." when it is not the first). */
+  frameLine(st: VState, fi: number): string {
+    return (fi > 0 ? ` frame${fi}:` : '') + this.frameState(st.frames[fi]!, fi, 0x7ff, null, st.refs);
+  }
+
   state(st: VState, all = true, regMask = 0x7ff, slots: readonly number[] | null = null): string {
+    // verifier_state_scratched: nothing is printed when nothing was touched
+    if (!all && regMask === 0 && (!slots || slots.length === 0)) return '';
     const fi = st.frames.length - 1;
     let out = '';
-    if (fi > 0 && all) out += ` frame${fi}:`;
-    out += this.frameState(st.frames[fi]!, fi, regMask, all ? null : slots, st.refs);
-    return out;
+    // print_verifier_state prints the frame in both modes (a callee's "; frame1: R0=0" too)
+    const body = this.frameState(st.frames[fi]!, fi, regMask, all ? null : slots, st.refs);
+    if (fi > 0 && (all || body)) out += ` frame${fi}:`;
+    return out + body;
   }
 }

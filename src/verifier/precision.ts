@@ -217,7 +217,7 @@ export function markPrecise(env: Env, regMask: number, slots: readonly number[] 
   const cur = env.cur;
   const fi = cur.frames.length - 1;
   const f = cur.frames[fi]!;
-  for (let r = 0; r <= 10; r++) if (regMask & (1 << r) && f.regs[r]!.type === T.SCALAR) f.regs[r]!.precise = true;
+  // As __mark_chain_precision: the current state itself is not marked ("precision tracking in the current state is unnecessary"); its checkpoints are.
   bt.regs.fill(0);
   bt.regs[fi] = regMask & 0x3ff;
   markChain(env, fi, slots);
@@ -227,8 +227,10 @@ export function markPrecise(env: Env, regMask: number, slots: readonly number[] 
 function btText(fr: number): string {
   const regs: string[] = [];
   for (let r = 0; r <= 10; r++) if (bt.regs[fr]! & (1 << r)) regs.push(`r${r}`);
-  const stack: string[] = [];
-  for (const code of bt.slots) if (slotFrame(code) === fr) stack.push(String(((code - 1) % SLOTS) * 8 - 512));
+  // fmt_stack_mask: slot 0 (fp-8) first
+  const stack: number[] = [];
+  for (const code of bt.slots) if (slotFrame(code) === fr) stack.push(((code - 1) % SLOTS) * 8 - 512);
+  stack.sort((a, b) => b - a);
   return `regs=${regs.join(',')} stack=${stack.join(',')}`;
 }
 
@@ -245,8 +247,13 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
   let histx = cur.histx;
   let parent = cur.parent;
   let subseq = env.pc;
+  // The kernel's walk starts at the current instruction itself (last_idx, subseq_idx -1) and
+  // skips it (skip_first); this state's history holds the instructions before it.
+  let first = true;
   for (;;) {
-    log?.line(`mark_precise: frame${bt.frame}: last_idx ${hist.at(-1) ?? subseq} first_idx ${hist[0] ?? subseq} subseq_idx ${subseq}`);
+    if (first) log?.line(`mark_precise: frame${bt.frame}: last_idx ${env.pc} first_idx ${hist[0] ?? env.pc} subseq_idx -1`);
+    else log?.line(`mark_precise: frame${bt.frame}: last_idx ${hist.at(-1) ?? subseq} first_idx ${hist[0] ?? subseq} subseq_idx ${subseq}`);
+    first = false;
     for (let i = hist.length - 1; i >= 0; i--) {
       const pc = hist[i]!;
       log?.line(`mark_precise: frame${bt.frame}: ${btText(bt.frame)} before ${log.insnText(pc)}`);
@@ -275,7 +282,7 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
       if (!sp || sp.type !== T.SCALAR || sp.precise) { bt.slots.delete(code); continue; }
       sp.precise = true;
     }
-    log?.line(`mark_precise: frame${bt.frame}: parent state ${btText(bt.frame)}:${log.state(st)}`);
+    log?.line(`mark_precise: frame${bt.frame}: parent state ${btText(bt.frame)}: ${log.state(st)}`);
     if (btEmpty()) return;
     hist = parent.hist;
     histx = parent.histx;
@@ -300,7 +307,23 @@ export function propagatePrecision(env: Env, old: VState): void {
       if (sp?.type === T.SCALAR && sp.precise) slots.push(stackSlotCode(fi, k));
     }
   }
+  if (env.opts.logLevel === 2 && env.log) logPropagating(env.log, old);
   markChain(env, n - 1, slots);
+}
+
+/** propagate_precision's "frame 0: propagating r3,r4,fp-8" lines, innermost frame first. */
+function logPropagating(log: NonNullable<Env['log']>, old: VState): void {
+  for (let fi = old.frames.length - 1; fi >= 0; fi--) {
+    const f = old.frames[fi]!;
+    const what: string[] = [];
+    for (let r = 0; r < 10; r++) if (f.regs[r]!.type === T.SCALAR && f.regs[r]!.precise) what.push(`r${r}`);
+    // stack slot i is fp-(i+1)*8; spills are indexed from fp-512
+    for (let i = 0; i < SLOTS; i++) {
+      const sp = f.spills[SLOTS - 1 - i];
+      if (sp?.type === T.SCALAR && sp.precise) what.push(`fp${-(i + 1) * 8}`);
+    }
+    if (what.length) log.line(`frame ${fi}: propagating ${what.join(',')}`);
+  }
 }
 
 /** propagatePrecision's slot list, reused (markChain copies it before anything else runs). */

@@ -91,6 +91,8 @@ interface Visit {
 /** The SCC visits of one exploration. */
 export class SccVisits {
   private readonly visits = new Map<string, Visit>();
+  /** Log level 2: "SCC enter (callsites,scc)" / "SCC exit (...)" lines (format_callchain). */
+  log: ((line: string) => void) | undefined = undefined;
 
   constructor(private readonly scc: Int32Array) {}
 
@@ -112,8 +114,10 @@ export class SccVisits {
     const k = this.key(cp.st);
     if (k === undefined) return;
     const v = this.visits.get(k);
+    if (v?.entry) return;
     if (!v) this.visits.set(k, { entry: cp, backedges: [] });
-    else if (!v.entry) v.entry = cp;
+    else v.entry = cp;
+    this.log?.(`SCC enter (${k})`);
   }
 
   /** maybe_exit_scc, for a checkpoint whose paths are all explored: the visit's backedges, to propagate precision along. */
@@ -122,6 +126,7 @@ export class SccVisits {
     if (k === undefined) return undefined;
     const v = this.visits.get(k);
     if (!v || v.entry !== cp) return undefined;
+    this.log?.(`SCC exit (${k})`);
     const backedges = v.backedges;
     v.entry = null;
     v.backedges = [];
@@ -132,7 +137,9 @@ export class SccVisits {
   addBackedge(cp: Checkpoint, st: VState, pc: number): void {
     const k = this.key(cp.st);
     const v = k === undefined ? undefined : this.visits.get(k);
-    if (v) v.backedges.push({ st, pc, equal: cp.st });
+    if (!v) return;
+    this.log?.(`SCC backedge (${k})`);
+    v.backedges.push({ st, pc, equal: cp.st });
   }
 
   /** incomplete_read_marks: `cp` lies in a loop whose open visit has converged somewhere already. */

@@ -48,8 +48,9 @@ describe('the terminal', () => {
   it('takes --log-level 2 as asking for the log', async () => {
     const io = diskIo();
     await cli(io, 'verify', resolve(root, 'examples/xdp-parse-bug.s'), '--log-level', '2');
-    // the program's line, then the level-2 log from the first state
-    expect(io.stdout).toMatch(/^[^\n]*\[xdp, \d+ insns\]: [^\n]*\n0: R1=ctx\(\) R10=fp0\n0: \(61\)/);
+    // the program's line, then the level-2 log: subprograms, live registers, then the first state
+    expect(io.stdout).toMatch(/^[^\n]*\[xdp, \d+ insns\]: [^\n]*\nfunc#0 @0\nLive regs before insn:\n/);
+    expect(io.stdout).toMatch(/\n0: R1=ctx\(\) R10=fp0\n0: \(61\)/);
   });
 
   it('reads bench --only as a comma-separated list', async () => {

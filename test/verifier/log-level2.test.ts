@@ -1,0 +1,83 @@
+/**
+ * The level-2 verifier log in 6.18's layout: "func#N @start" and the "Live regs before insn"
+ * listing first; before each instruction what the previous ones scratched (on the previous
+ * instruction's line when nothing came between, else on a line of its own); after a path ends,
+ * a blank line and "from A to B:" with the whole state, then that state again for B; a decided
+ * jump prints its state at once; "P" marks precise scalars; callbacks print "cb" and their
+ * return ("returning from callee:" / "to caller at N:"); mark_precise starts at the current
+ * instruction. Compared line for line with the running kernel when it is there.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
+import { loadFile } from '../../src/loader/index.js';
+import type { Program } from '../../src/isa/program.js';
+import { verify } from '../../src/verifier/index.js';
+import { prog } from '../runtime/util.js';
+
+const k = kernelAvailable();
+if (!k.ok) console.log(`level-2 log: no kernel comparison (${k.reason})`);
+
+/** The log without what only the kernel prints: timing, its stack-liveness debug lines, source lines. */
+const comparable = (log: string): string[] => log.split('\n').map((l) => l.trimEnd())
+  .filter((l) => !/^verification time|^\(\d+\) frame \d+ insn|^\(\d+\) live stack update|^; /.test(l));
+
+function expectLikeKernel(p: Program): string[] {
+  const r = verify(p, { log: true, logLevel: 2 });
+  const ours = comparable(r.log!);
+  if (k.ok) {
+    const kr = progLoad(p, { logLevel: 2 });
+    if (kr.fd !== null) closeFd(kr.fd);
+    expect(ours).toEqual(comparable(kr.log));
+  }
+  return ours;
+}
+
+const BRANCH = `call bpf_get_prandom_u32
+r6 = r0
+r7 = 1
+if r6 > 5 goto +2
+r0 = 1
+exit
+r0 = 2
+r0 = *(u32 *)(r6 +0)
+exit`;
+
+describe('the level-2 log', () => {
+  test('preamble, scratched state before each instruction, from-lines after a path ends', () => {
+    const log = expectLikeKernel({ ...prog(BRANCH), name: 'branch' });
+    expect(log.slice(0, 3)).toEqual(['func#0 @0', 'Live regs before insn:', '      0: .......... (85) call bpf_get_prandom_u32#7']);
+    expect(log).toContain('      3: ......6... (25) if r6 > 0x5 goto pc+2');
+    // the exit is not annotated: the path ended before another instruction printed its state
+    const exit = log.indexOf('5: (95) exit');
+    expect(log.slice(exit, exit + 4)).toEqual([
+      '5: (95) exit', '',
+      // r0 is dead at the jump: the branch refines only the live copy of the linked scalar
+      'from 3 to 6: R0=scalar(id=1) R6=scalar(id=1,umin=6) R7=1 R10=fp0',
+      '6: R0=scalar(id=1) R6=scalar(id=1,umin=6) R7=1 R10=fp0',
+    ]);
+  });
+
+  const sel = new URL('../../../shared/kernel-selftests/obj/verifier_subprog_precision.o', import.meta.url);
+  test.skipIf(!existsSync(sel))('a callback: cb marks, its return, precision propagated from it', async () => {
+    const programs = await loadFile('verifier_subprog_precision.o', new Uint8Array(readFileSync(sel)));
+    const p = programs.find((x) => x.name === 'callback_result_precise')!;
+    // Not line for line: the kernel prints map addresses, and marks bpf_loop's NULL context precise.
+    const log = comparable(verify(p, { log: true, logLevel: 2 }).log!);
+    const kernelLog = k.ok ? comparable(progLoad(p, { logLevel: 2 }).log) : null;
+    const ret = log.indexOf('returning from callee:');
+    const returning = [
+      'returning from callee:',
+      ' frame1: R0=0 R1=scalar() R2=0 R10=fp0 cb',
+      'to caller at 9:',
+      ' R1=3 R2=func() R3=0 R4=0 R6=3 R7=map_value(map=.data.vals,ks=4,vs=16) R8=func() R10=fp0',
+    ];
+    expect(log.slice(ret, ret + 4)).toEqual(returning);
+    const lines = ['17: (b7) r0 = 0                       ; frame1: R0=0 cb', 'mark_precise: frame0: last_idx 14 first_idx 9 subseq_idx -1',
+      'from 9 to 17: frame1: R1=scalar() R2=0 R10=fp0 cb', '17: frame1: R1=scalar() R2=0 R10=fp0 cb', 'SCC enter (1)', ...returning];
+    for (const l of lines) {
+      expect(log).toContain(l);
+      if (kernelLog) expect(kernelLog).toContain(l);
+    }
+  });
+});
