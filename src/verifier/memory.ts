@@ -449,8 +449,15 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.
   // An atomic over a spilled pointer leaves data computed from that address in the slot.
   if (dataWrite && f.spills[k] && f.slots[k * 8] === S.SPILL && isPointer(f.spills[k]!.type)) env.usesAddress = true;
-  if (f.slots[k * 8] === S.ITER) writableSlots(f).fill(S.MISC, k * 8, k * 8 + 8);
-  if (f.spills[k]) scrubSlot(f, k);
+  // is_stack_slot_special (the slot's lowest byte is a spill, dynptr or iterator byte): every
+  // initialized byte of the slot becomes data, the STACK_ZERO bytes beside a narrow spill too
+  // (scrub_spilled_slot), so a later read of them is an unknown scalar, not 0.
+  const low = f.slots[k * 8];
+  if (low === S.SPILL || low === S.ITER || low === S.DYNPTR) {
+    const slots = writableSlots(f);
+    for (let i = k * 8; i < k * 8 + 8; i++) if (slots[i] !== S.INVALID) slots[i] = S.MISC;
+  }
+  f.spills[k] = undefined;
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
   // A register's 0 stored as data (not a spill) becomes STACK_ZERO, which is only right for later
   // states if the source is precise: the kernel marks it so.
