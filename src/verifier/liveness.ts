@@ -10,6 +10,7 @@ import { EDGE_KINDS, type Cfg } from './cfg.js';
 const R = (...regs: number[]): number => regs.reduce((m, r) => m | (1 << r), 0);
 const ARGS = R(1, 2, 3, 4, 5);
 const CALLER_SAVED = R(0, 1, 2, 3, 4, 5);
+const ALL = 0x7ff;
 
 /**
  * The number of arguments a helper or kfunc call takes (the kernel's get_call_summary:
@@ -43,8 +44,10 @@ function useDef(ins: Insn, out: Uint16Array, pc: number, callParams?: CallParams
       } else use = d | s;
       break;
     case op.BPF_LD:
+      // compute_insn_live_regs keeps its defaults for legacy packet loads (LD_ABS/LD_IND): every
+      // register is read and none written, so all of them stay live across such a load.
       if (ins.code === op.BPF_LD_IMM64) def = d;
-      else { use = R(6) | (op.mode(ins.code) === op.BPF_IND ? s : 0); def = CALLER_SAVED; }
+      else { use = ALL; def = 0; }
       break;
     case op.BPF_JMP:
     case op.BPF_JMP32: {

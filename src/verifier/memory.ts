@@ -332,10 +332,14 @@ function touch(env: Env, f: Frame, lo: number): void {
   }
 }
 
-/** Converts a SPILL byte (or the whole slot of a destroyed spill) to MISC. */
+/**
+ * Destroys what slot `k` held (a spill, dynptr or iterator): scrub_spilled_slot on each of its
+ * bytes, so every initialized byte becomes STACK_MISC, the STACK_ZERO bytes beside a narrow spill
+ * too; only never-written bytes stay STACK_INVALID.
+ */
 function scrubSlot(f: Frame, k: number): void {
   const slots = writableSlots(f);
-  for (let i = k * 8; i < k * 8 + 8; i++) if (slots[i] === S.SPILL) slots[i] = S.MISC;
+  for (let i = k * 8; i < k * 8 + 8; i++) if (slots[i] !== S.INVALID) slots[i] = S.MISC;
   f.spills[k] = undefined;
 }
 
@@ -387,8 +391,10 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
       // Writing zero over a spilled scalar 0 leaves the spill as it is.
       const spill = f.spills[i >> 3];
       if (zero && st === S.SPILL && spill && env.isNull(spill)) continue;
+      // The slot is scrubbed before this byte's new type is chosen: a zero written over a
+      // STACK_ZERO byte beside a destroyed spill is data too.
       if (spill) scrubSlot(f, i >> 3);
-      writableSlots(f)[i] = zero && st === S.ZERO ? S.ZERO : S.MISC;
+      writableSlots(f)[i] = zero && f.slots[i] === S.ZERO ? S.ZERO : S.MISC;
     }
     return;
   }
@@ -449,8 +455,12 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.
   // An atomic over a spilled pointer leaves data computed from that address in the slot.
   if (dataWrite && f.spills[k] && f.slots[k * 8] === S.SPILL && isPointer(f.spills[k]!.type)) env.usesAddress = true;
-  if (f.slots[k * 8] === S.ITER) writableSlots(f).fill(S.MISC, k * 8, k * 8 + 8);
-  if (f.spills[k]) scrubSlot(f, k);
+  // is_stack_slot_special (the slot's lowest byte is a spill, dynptr or iterator byte): every
+  // initialized byte of the slot becomes data, the STACK_ZERO bytes beside a narrow spill too
+  // (scrub_spilled_slot), so a later read of them is an unknown scalar, not 0.
+  const low = f.slots[k * 8];
+  if (low === S.SPILL || low === S.ITER || low === S.DYNPTR) scrubSlot(f, k);
+  f.spills[k] = undefined;
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
   // A register's 0 stored as data (not a spill) becomes STACK_ZERO, which is only right for later
   // states if the source is precise: the kernel marks it so.
