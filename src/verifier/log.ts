@@ -17,9 +17,10 @@ const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
 
 /** C's "%lld" for small numbers, "%#llx" otherwise (the kernel's verbose_snum). */
 function snum(v: bigint): string {
+  // verbose_snum: decimal within s16, else "%#llx" of the 64-bit pattern
   const s = BigInt.asIntN(64, v);
-  if (s >= -512n && s <= 512n) return s.toString();
-  return (s < 0n ? '-0x' + (-s).toString(16) : '0x' + s.toString(16));
+  if (s >= -32768n && s <= 32767n) return s.toString();
+  return '0x' + BigInt.asUintN(64, s).toString(16);
 }
 
 export class Log {
