@@ -501,6 +501,16 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   st.frames.push(callee);
   st.written[st.frames.length - 1] = new Uint8Array(64).fill(1); // a fresh frame: nothing older is read through it
   st.pc = target;
+  const log = env.log;
+  if (log) {
+    // setup_func_entry's log: both frames whole, and the callee's is printed again before its first instruction
+    const fi = st.frames.length - 1;
+    log.line('caller:');
+    log.line(log.frameLine(st, fi - 1));
+    log.line('callee:');
+    log.line(log.frameLine(st, fi));
+    env.scratchAll = true;
+  }
 }
 
 /** prepare_func_exit's log: both frames as they are when the callee returns to `to`. */

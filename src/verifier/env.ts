@@ -56,6 +56,8 @@ export class Env {
   insnProcessed = 0;
   /** Registers (bits 0-10) touched by the current instruction, for the log. */
   scratched = 0;
+  /** Every register and slot counts as scratched (after a pop or a call: the next state line is whole). */
+  scratchAll = false;
   /** Log level 2: print_insn_state now, for the instruction being checked (set by the exploration loop). */
   printInsnState: (() => void) | undefined = undefined;
   /** What the current instruction touched, for precision backtracking (see precision.ts). */

@@ -161,13 +161,15 @@ export function explore(env: Env, sub = 0): void {
   // before each instruction what the previous ones scratched (on the previous instruction's line
   // when nothing came between), everything after a path ended. Level 1 keeps its own layout.
   const level2 = log !== undefined && log !== null && env.opts.logLevel === 2;
-  let scratchAll = true;
+  env.scratchAll = true;
   let printState = !level2;
+  /** The last instruction returned from a callee (do_print_state: "from A to B" lines follow). */
+  let afterReturn = false;
   loops.log = level2 ? (line) => log.line(line) : undefined;
   env.printInsnState = level2 ? () => {
-    const any = scratchAll || env.scratched !== 0 || env.scratchedStack.length !== 0;
-    log.insnState(env.pc, scratchAll ? log.state(env.cur) : log.state(env.cur, false, env.scratched, env.scratchedStack), any);
-    scratchAll = false;
+    const any = env.scratchAll || env.scratched !== 0 || env.scratchedStack.length !== 0;
+    log.insnState(env.pc, env.scratchAll ? log.state(env.cur) : log.state(env.cur, false, env.scratched, env.scratchedStack), any);
+    env.scratchAll = false;
     env.scratched = 0;
     if (env.scratchedStack.length) env.scratchedStack.length = 0;
   } : undefined;
@@ -195,7 +197,7 @@ export function explore(env: Env, sub = 0): void {
     if (!st) return false;
     env.cur = st;
     printState = true;
-    scratchAll = true;
+    env.scratchAll = true;
     return true;
   };
 
@@ -213,8 +215,9 @@ export function explore(env: Env, sub = 0): void {
           continue;
         }
       } else if (isStateVisited(env, pc)) {
-        if (level2 && printState) log.line('');
-        log?.line(printState && st.prevPc >= 0 ? `from ${st.prevPc} to ${pc}: safe` : `${pc}: safe`);
+        const from = (printState || afterReturn) && st.prevPc >= 0;
+        if (level2 && from) log.line('');
+        log?.line(from ? `from ${st.prevPc} to ${pc}: safe` : `${pc}: safe`);
         if (!pop()) break;
         continue;
       }
@@ -235,6 +238,14 @@ export function explore(env: Env, sub = 0): void {
     if (env.opts.onInsn) env.opts.onInsn(pc, hist);
     if (env.trail) hist.histS!.push(env.trail.state(hist).trimStart());
     const ended = step(env, env.insns[pc]!, push);
+    afterReturn = !ended && env.insns[pc]!.code === (op.BPF_JMP | op.BPF_EXIT);
+    if (afterReturn && level2) {
+      // prepare_func_exit printed both frames whole: nothing is left to print for the caller's next instruction
+      printState = true;
+      env.scratchAll = false;
+      env.scratched = 0;
+      if (env.scratchedStack.length) env.scratchedStack.length = 0;
+    }
     for (const f of hist.frames) if (f.depth > depth[f.subprog]!) depth[f.subprog] = f.depth;
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
@@ -527,9 +538,12 @@ function isStateVisited(env: Env, pc: number): boolean {
   let addNew = force || (jmps >= 2 && insns >= 8);
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
   const bucket = stateBucket(cur, pc, env.insns.length);
+  // states_cnt: the states looked at, whether or not one is added afterwards (max_states_per_insn)
+  let statesCnt = 0;
   for (let i = list.length - 1; i >= 0; i--) {
     const cp = list[i]!;
     if (stateBucket(cp.st, pc, env.insns.length) !== bucket) continue; // another call site's list
+    statesCnt++;
     if (cp.branches > 0 && iterNext[pc]) {
       // An iterator loop converged: this visit lies within one in progress, the iterator still active.
       if (statesEqual(env, cp.st, cur, pc, 'range') && iterArgActive(env, cur)) return loopHit(env, cp);
@@ -561,6 +575,7 @@ function isStateVisited(env: Env, pc: number): boolean {
     const n = env.cfg.forceCheckpoint[pc] && cp.branches > 0 ? 64 : 3;
     if (cp.misses > cp.hits * n + n) { list.splice(i, 1); env.curStates--; }
   }
+  if (statesCnt > env.maxStatesPerInsn) env.maxStatesPerInsn = statesCnt;
   if (!addNew) return false;
   // mark_all_scalars_imprecise: the new checkpoint keeps only the precision its own future
   // asks for (backtracking marks it), not what the path inherited from older checkpoints.
@@ -583,7 +598,6 @@ function isStateVisited(env: Env, pc: number): boolean {
   env.totalStates++;
   env.curStates++;
   if (env.curStates > env.peakStates) env.peakStates = env.curStates;
-  if (list.length > env.maxStatesPerInsn) env.maxStatesPerInsn = list.length;
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   return false;
