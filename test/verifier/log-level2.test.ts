@@ -58,6 +58,15 @@ describe('the level-2 log', () => {
     ]);
   });
 
+  test('a bpf-to-bpf call: caller and callee frames, the return, "from A to B: safe" after it', () => {
+    const log = expectLikeKernel({ ...prog('call bpf_get_prandom_u32\nr6 = 0\nif r0 > 5 goto +1\nr6 = 0\ncall pc+2\nr0 = r6\nexit\nr0 = 1\nr1 = 2\nr2 = 3\nr3 = 4\nexit'), name: 'subprog' });
+    const call = log.indexOf('4: (85) call pc+2');
+    expect(log.slice(call, call + 7)).toEqual(['4: (85) call pc+2', 'caller:', ' R6=0 R10=fp0', 'callee:', ' frame1: R10=fp0', '7: frame1: R10=fp0', '7: (b7) r0 = 1                        ; frame1: R0=1']);
+    expect(log).toContain('from 11 to 5: R0=1 R6=0 R10=fp0');
+    expect(log).toContain('from 11 to 5: safe');
+    expect(log.filter((l) => l).at(-1)).toBe('processed 19 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0');
+  });
+
   const sel = new URL('../../../shared/kernel-selftests/obj/verifier_subprog_precision.o', import.meta.url);
   test.skipIf(!existsSync(sel))('a callback: cb marks, its return, precision propagated from it', async () => {
     const programs = await loadFile('verifier_subprog_precision.o', new Uint8Array(readFileSync(sel)));
