@@ -104,24 +104,34 @@ function decode(R: Int32Array, mem: Memory): ConcreteReg[] {
 }
 
 /**
- * The VM's registers before each of the first `maxSteps` executed instructions (evenly sampled
- * beyond that): a run stopped by the step limit after k steps leaves the state before step k+1.
+ * The VM's registers before each of the first `maxSamples` executed instructions (evenly sampled
+ * beyond that): the state before step k+1 is what a run stopped by the step limit after k steps
+ * leaves, read here by the VM's onStep hook instead of re-running the program once per sample.
+ * One run records the first `maxSamples` states; a longer run (its length is then known) is run
+ * again, recording the evenly spaced ones. Runs are deterministic, so the samples are the states
+ * the step-limited re-runs stopped in.
  */
 export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: number): ConcreteStep[] {
-  const full = new Vm(program, { maps: makeMaps(program, ci), maxSteps: 1_000_000 }).run(runInput(ci));
-  const n = full.steps;
-  const ks: number[] = [];
-  if (n <= maxSamples) for (let k = 0; k < n; k++) ks.push(k);
-  else for (let i = 0; i < maxSamples; i++) ks.push(Math.floor((i * n) / maxSamples));
-  const out: ConcreteStep[] = [];
-  for (const k of ks) {
-    const vm = new Vm(program, { maps: makeMaps(program, ci), maxSteps: k });
+  const sampled = (wanted: (k: number) => boolean, limit: number): { out: ConcreteStep[]; steps: number } => {
+    const out: ConcreteStep[] = [];
+    let k = 0;
+    let mem: Memory | null = null;
+    const onStep = (pc: number, regs: Int32Array): void => {
+      if (mem !== null && out.length < limit && wanted(k)) out.push({ pc, regs: decode(regs, mem), stackIds: mem.stackIds });
+      k++;
+    };
+    const vm = new Vm(program, { maps: makeMaps(program, ci), maxSteps: 1_000_000, onStep });
     const prep = vm.prepare(runInput(ci));
-    const o = vm.execute(prep);
-    if (!(o.error instanceof VmError) || o.error.kind !== 'step_limit') break;
-    out.push({ pc: o.error.pc, regs: decode(prep.regs, prep.mem), stackIds: prep.mem.stackIds });
-  }
-  return out;
+    mem = prep.mem;
+    return { out, steps: vm.execute(prep).steps };
+  };
+  const first = sampled(() => true, maxSamples);
+  const n = first.steps;
+  // The last step is not a sample (k < n): a run stopped after n steps has ended, not stopped.
+  if (n <= maxSamples) return first.out.slice(0, n);
+  const ks = new Set<number>();
+  for (let i = 0; i < maxSamples; i++) ks.add(Math.floor((i * n) / maxSamples));
+  return sampled((k) => ks.has(k), maxSamples).out;
 }
 
 export type MismatchKind = 'scalar' | 'not-pointer' | 'region' | 'stack-frame' | 'map' | 'offset' | 'packet-range';
