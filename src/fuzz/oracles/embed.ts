@@ -29,7 +29,7 @@ import type { VState } from '../../verifier/state.js';
 import { Vm } from '../../vm/index.js';
 import { makeMaps, runInput } from '../engines.js';
 import type { Finding } from '../finding.js';
-import { type ConcreteInput, materialize } from '../generators/inputs.js';
+import { type ConcreteInput, type FuzzInput, materialize } from '../generators/inputs.js';
 import { FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
 import { checkBudget } from '../budget.js';
 
@@ -199,6 +199,23 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       if (v0.verdict !== 'accept' || !v0.cfg) return null;
       const p = c.program;
       const live = liveRegisters(p.insns, v0.cfg);
+      // The concrete runs first: only the pcs they sample need abstract snapshots (most of a
+      // program's states are never compared, and copying them was most of this oracle's allocation).
+      const runs: { input: FuzzInput; steps: ConcreteStep[] }[] = [];
+      const sampledPc = new Uint8Array(p.insns.length);
+      for (const input of c.inputs.slice(0, maxInputs)) {
+        checkBudget('embed-run');
+        let steps: ConcreteStep[];
+        try {
+          steps = concreteSteps(p, materialize(p, input), samples);
+        } catch (e) {
+          if (e instanceof MemoryFault || e instanceof VmError || (e as Error).name === 'InputError') continue;
+          throw e;
+        }
+        runs.push({ input, steps });
+        for (const s of steps) sampledPc[s.pc] = 1;
+      }
+      if (runs.length === 0) return null;
       const states = new Map<number, AbstractSnap[]>();
       let snaps = 0;
       let overflow = false;
@@ -206,6 +223,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
         hookSeen = true;
         if (overflow) return;
         if (++snaps > maxSnaps) { overflow = true; return; }
+        if (sampledPc[pc] !== 1) return;
         const f = st.frames[st.frames.length - 1]!;
         const mask = live[pc]! | (1 << 10);
         const snap: AbstractSnap = new Array(11);
@@ -227,15 +245,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
         return null;
       }
       if (overflow) { notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`); return null; }
-      for (const input of c.inputs.slice(0, maxInputs)) {
-        checkBudget('embed-run');
-        let steps: ConcreteStep[];
-        try {
-          steps = concreteSteps(p, materialize(p, input), samples);
-        } catch (e) {
-          if (e instanceof MemoryFault || e instanceof VmError || (e as Error).name === 'InputError') continue;
-          throw e;
-        }
+      for (const { input, steps } of runs) {
         for (const s of steps) {
           const here = states.get(s.pc);
           const base = { oracle: 'embed' as const, program: p, input, verdict: v.verdict, pc: s.pc };
