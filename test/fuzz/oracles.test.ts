@@ -15,8 +15,8 @@ import { Vm } from '../../src/vm/index.js';
 import { makeMaps, runInput } from '../../src/fuzz/engines.js';
 import type { VState } from '../../src/verifier/state.js';
 import {
-  type CaseContext, type Engine, type FuzzCase, type FuzzInput, type OnInsn, FUZZ_VERIFY_OPTIONS, caseArb, concreteSteps, embedOracle,
-  jitOracle, kernelOracle, materialize, regMismatch, runCampaign, sanitizeOracle, scalarContains, signature, vmEngine,
+  type CaseContext, type Engine, type EngineRun, type FuzzCase, type FuzzInput, type OnInsn, FUZZ_VERIFY_OPTIONS, caseArb, concreteSteps, embedOracle,
+  jitEngine, jitOracle, kernelOracle, loadJit, materialize, regMismatch, runCampaign, sanitizeOracle, scalarContains, signature, vmEngine,
 } from '../../src/fuzz/index.js';
 
 const prog = (text: string, type: ProgType = 'xdp'): Program => {
@@ -68,6 +68,24 @@ describe('sanitize', () => {
 });
 
 describe('jit', () => {
+  test('runs sharing one JIT runtime (a program compiled once for its inputs) end as runs on a fresh runtime each', async () => {
+    const runJit = await loadJit();
+    if (typeof runJit === 'string') { console.log(`skipped: ${runJit}`); return; }
+    const shared = jitEngine(runJit);
+    const fresh = jitEngine(runJit, null);
+    const outcome = (r: EngineRun) => (r.ok ? `${r.res.r0} ${r.res.fault?.kind ?? ''} ${r.res.error?.kind ?? ''} ${r.maps.join(',')}` : `refused ${r.reason}`);
+    let compared = 0;
+    for (const c of fc.sample(caseArb({ structured: 1 }), { numRuns: 60, seed: 7 }) as FuzzCase[]) {
+      if (verify(c.program, FUZZ_VERIFY_OPTIONS).verdict !== 'accept') continue;
+      for (const inp of c.inputs) {
+        const ci = materialize(c.program, inp);
+        expect(outcome(shared(c.program, ci, { maxSteps: 100_000 }))).toBe(outcome(fresh(c.program, ci, { maxSteps: 100_000 })));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(20);
+  });
+
   /** The planted JIT bug: r0 off by one whenever the program returns normally. */
   const badJit: Engine = (p, ci, o) => {
     const r = vmEngine(p, ci, o);
