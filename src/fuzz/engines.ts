@@ -166,7 +166,10 @@ export function jitEngine(runJit: RunJit, newRuntime: NewJitRuntime | null = jit
   const runtimeFor = (program: Program, maxSteps: number): JitRuntime | undefined => {
     if (!newRuntime) return undefined;
     let r = shared.get(maxSteps);
-    if (!r || (r.last !== program && r.programs >= RUNTIME_PROGRAMS)) shared.set(maxSteps, (r = { runtime: newRuntime({ mode: 'checked', maxSteps }), last: null, programs: 0 }));
+    // A program with a prog_array may have had tail-call targets compiled in too, which release()
+    // does not reach (and a later run would try to prepare): such a runtime is not shared further.
+    const fresh = !r || (r.last !== program && (r.programs >= RUNTIME_PROGRAMS || (r.last?.maps.some((m) => m.type === 'prog_array') ?? false)));
+    if (!r || fresh) shared.set(maxSteps, (r = { runtime: newRuntime({ mode: 'checked', maxSteps }), last: null, programs: 0 }));
     if (r.last !== program) {
       if (r.last) r.runtime.release(r.last);
       r.last = program;
