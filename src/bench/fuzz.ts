@@ -114,6 +114,12 @@ async function workerScaling(runs: number): Promise<BenchRow[]> {
       group: 'fuzz', name: 'worker scaling (2 workers / 1, guided sanitize, from CPU time)', value: oneWall / (two.cpu / 2), unit: 'x',
       note: `on 2 dedicated cores; CPU per program ${perRun(one)} (main thread ${perRun({ cpu: one.main, runs: one.runs })}) with 1 worker, ${perRun(two)} with 2`,
     });
+    // What bounds the scaling: V8's helper threads (parallel/concurrent GC, optimising compiler) run on
+    // the second core for free with one worker, and take it from the other worker with two.
+    rows.push({
+      group: 'fuzz', name: 'V8 helper-thread CPU (GC, compiler) per worker-thread CPU, 1 worker', value: (100 * (one.cpu - one.main)) / Math.max(1e-9, one.main), unit: '%',
+      note: `2 workers scale at most about 2 / (1 + this share); ${one.runs} programs with start-up`,
+    });
   }
   return rows;
 }

@@ -10,6 +10,7 @@ import { type BpfMap, MapError } from '../runtime/maps/types.js';
 import { type RunInput, type RunResult, Vm, type VmOptions } from '../vm/index.js';
 import { VmError } from '../runtime/errors.js';
 import { type ConcreteInput, hex } from './generators/inputs.js';
+import type { JitRuntime } from '../jit/index.js';
 
 /**
  * How a run ended, with the maps afterwards ("map0 key=value" lines), or why it could not start
@@ -119,10 +120,17 @@ export const vmEngine: Engine = (program, ci, opts) => {
   }
 };
 
-/** The shape of the JIT's entry point (src/jit/index.ts runJit): the VM's inputs, options and result. */
-export type RunJit = (program: Program, input: RunInput, opts: VmOptions & { mode: 'checked' | 'trusted' }) => RunResult;
+/**
+ * The shape of the JIT's entry point (src/jit/index.ts runJit): the VM's inputs, options and
+ * result; `runtime` compiles into a shared JitRuntime (its memory, table and compiled programs).
+ */
+export type RunJit = (program: Program, input: RunInput, opts: VmOptions & { mode: 'checked' | 'trusted'; runtime?: JitRuntime }) => RunResult;
+
+/** Makes a JitRuntime (src/jit's class, loaded with runJit). */
+export type NewJitRuntime = (opts: { mode: 'checked'; maxSteps: number }) => JitRuntime;
 
 let jitLoad: Promise<RunJit | string> | null = null;
+let jitRuntimeClass: NewJitRuntime | null = null;
 
 /**
  * Loads the JIT's `runJit` lazily (it is another helper's module, and the CLI should not pay for
@@ -134,6 +142,8 @@ export function loadJit(): Promise<RunJit | string> {
     try {
       const mod = (await import(spec)) as Record<string, unknown>;
       const f = mod['runJit'];
+      const R = mod['JitRuntime'];
+      if (typeof R === 'function') jitRuntimeClass = (o) => new (R as new (o: { mode: 'checked'; maxSteps: number }) => JitRuntime)(o);
       return typeof f === 'function' ? (f as RunJit) : 'src/jit/index.ts exports no runJit';
     } catch (e) {
       return `the JIT did not load (${(e as Error).message.split('\n')[0]})`;
@@ -142,8 +152,31 @@ export function loadJit(): Promise<RunJit | string> {
   return jitLoad;
 }
 
-/** An Engine over a RunJit function. */
-export function jitEngine(runJit: RunJit): Engine {
+/** Distinct programs compiled into one shared JitRuntime before it is replaced (its table only grows). */
+const RUNTIME_PROGRAMS = 512;
+
+/**
+ * An Engine over a RunJit function. With `newRuntime` (by default the JIT's own JitRuntime, once
+ * loadJit has loaded it) the runs share a runtime per step limit: a program is compiled to wasm
+ * once for all its inputs (not once per input), and the runtime's memory, table and trampoline
+ * are not built again for every run; the program before is released from it.
+ */
+export function jitEngine(runJit: RunJit, newRuntime: NewJitRuntime | null = jitRuntimeClass): Engine {
+  const shared = new Map<number, { runtime: JitRuntime; last: Program | null; programs: number }>();
+  const runtimeFor = (program: Program, maxSteps: number): JitRuntime | undefined => {
+    if (!newRuntime) return undefined;
+    let r = shared.get(maxSteps);
+    // A program with a prog_array may have had tail-call targets compiled in too, which release()
+    // does not reach (and a later run would try to prepare): such a runtime is not shared further.
+    const fresh = !r || (r.last !== program && (r.programs >= RUNTIME_PROGRAMS || (r.last?.maps.some((m) => m.type === 'prog_array') ?? false)));
+    if (!r || fresh) shared.set(maxSteps, (r = { runtime: newRuntime({ mode: 'checked', maxSteps }), last: null, programs: 0 }));
+    if (r.last !== program) {
+      if (r.last) r.runtime.release(r.last);
+      r.last = program;
+      r.programs++;
+    }
+    return r.runtime;
+  };
   return (program, ci, opts) => {
     let maps: BpfMap[];
     try { maps = makeMaps(program, ci); } catch (e) {
@@ -152,7 +185,8 @@ export function jitEngine(runJit: RunJit): Engine {
       throw e;
     }
     try {
-      const res = runJit(program, runInput(ci), { mode: 'checked', maxSteps: opts.maxSteps, maps });
+      const runtime = runtimeFor(program, opts.maxSteps);
+      const res = runJit(program, runInput(ci), { mode: 'checked', maxSteps: opts.maxSteps, maps, ...(runtime && { runtime }) });
       return ranWith(res, maps);
     } catch (e) {
       const why = unrunnable(e);

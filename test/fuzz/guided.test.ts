@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { WeightTree } from '../../src/fuzz/guided/weight-tree.js';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { assemble } from '../../src/isa/asm/index.js';
@@ -162,5 +164,31 @@ describe('guided campaigns', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the scheduler\'s weight tree', () => {
+  test('picks the slot a pass over the weights picks, also after weight changes', () => {
+    fc.assert(fc.property(
+      fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 1, maxLength: 300 }),
+      fc.array(fc.tuple(fc.nat(), fc.double({ min: 0, max: 100, noNaN: true })), { maxLength: 20 }),
+      fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1, maxLength: 20 }),
+      (weights, changes, picks) => {
+        const w = [...weights];
+        const t = new WeightTree();
+        t.build(w.length, (i) => w[i]!);
+        for (const [at, v] of changes) { const i = at % w.length; t.add(i, v - w[i]!); w[i] = v; }
+        const total = w.reduce((a, b) => a + b, 0);
+        expect(t.total()).toBeCloseTo(total, 6);
+        for (const r of picks) {
+          const x = r * t.total();
+          const i = t.find(x);
+          // slot i's range [before, before + w[i]) holds x, up to rounding at the edges
+          const before = w.slice(0, i).reduce((a, b) => a + b, 0);
+          expect(before).toBeLessThanOrEqual(x + 1e-6);
+          if (i < w.length - 1) expect(before + w[i]!).toBeGreaterThan(x - 1e-6);
+        }
+      },
+    ));
   });
 });

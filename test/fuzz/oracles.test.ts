@@ -11,10 +11,12 @@ import { kernelAvailable } from '../../src/kernel/index.js';
 import { T } from '../../src/verifier/reg-types.js';
 import { kernelDomain } from '../../src/verifier/domains/index.js';
 import { verify, type VerifyOptions, type VerifyResult } from '../../src/verifier/index.js';
+import { Vm } from '../../src/vm/index.js';
+import { makeMaps, runInput } from '../../src/fuzz/engines.js';
 import type { VState } from '../../src/verifier/state.js';
 import {
-  type CaseContext, type Engine, type FuzzCase, type FuzzInput, type OnInsn, FUZZ_VERIFY_OPTIONS, caseArb, concreteSteps, embedOracle,
-  jitOracle, kernelOracle, materialize, regMismatch, runCampaign, sanitizeOracle, scalarContains, signature, vmEngine,
+  type CaseContext, type Engine, type EngineRun, type FuzzCase, type FuzzInput, type OnInsn, FUZZ_VERIFY_OPTIONS, caseArb, concreteSteps, embedOracle,
+  jitEngine, jitOracle, kernelOracle, loadJit, materialize, regMismatch, runCampaign, sanitizeOracle, scalarContains, signature, vmEngine,
 } from '../../src/fuzz/index.js';
 
 const prog = (text: string, type: ProgType = 'xdp'): Program => {
@@ -66,6 +68,24 @@ describe('sanitize', () => {
 });
 
 describe('jit', () => {
+  test('runs sharing one JIT runtime (a program compiled once for its inputs) end as runs on a fresh runtime each', async () => {
+    const runJit = await loadJit();
+    if (typeof runJit === 'string') { console.log(`skipped: ${runJit}`); return; }
+    const shared = jitEngine(runJit);
+    const fresh = jitEngine(runJit, null);
+    const outcome = (r: EngineRun) => (r.ok ? `${r.res.r0} ${r.res.fault?.kind ?? ''} ${r.res.error?.kind ?? ''} ${r.maps.join(',')}` : `refused ${r.reason}`);
+    let compared = 0;
+    for (const c of fc.sample(caseArb({ structured: 1 }), { numRuns: 60, seed: 7 }) as FuzzCase[]) {
+      if (verify(c.program, FUZZ_VERIFY_OPTIONS).verdict !== 'accept') continue;
+      for (const inp of c.inputs) {
+        const ci = materialize(c.program, inp);
+        expect(outcome(shared(c.program, ci, { maxSteps: 100_000 }))).toBe(outcome(fresh(c.program, ci, { maxSteps: 100_000 })));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(20);
+  });
+
   /** The planted JIT bug: r0 off by one whenever the program returns normally. */
   const badJit: Engine = (p, ci, o) => {
     const r = vmEngine(p, ci, o);
@@ -103,6 +123,39 @@ describe('embed: containment', () => {
     fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (x) => scalarContains(byte, x) === (x <= 0xffn)));
     const neg = D.known(-1n);
     expect(scalarContains(neg, (1n << 64n) - 1n)).toBe(true);
+  });
+
+  test('concrete steps from one hooked run are the states step-limited re-runs stop in', () => {
+    // The reference: the state before step k+1 as a run limited to k steps leaves it, one run per sample.
+    const rerun = (p: Program, ci: ReturnType<typeof materialize>, maxSamples: number) => {
+      const n = new Vm(p, { maps: makeMaps(p, ci), maxSteps: 1_000_000 }).run(runInput(ci)).steps;
+      const ks = n <= maxSamples ? Array.from({ length: n }, (_, k) => k) : Array.from({ length: maxSamples }, (_, i) => Math.floor((i * n) / maxSamples));
+      return ks.map((k) => {
+        const vm = new Vm(p, { maps: makeMaps(p, ci), maxSteps: k });
+        const prep = vm.prepare(runInput(ci));
+        const o = vm.execute(prep);
+        return { pc: (o.error as { pc: number }).pc, regs: prep.regs.slice(0, 22) };
+      });
+    };
+    const loop = prog(`
+      r2 = *(u32 *)(r1 +0)
+      r3 = 0
+      r4 = 0
+    l: r4 += r3
+      r3 += 1
+      if r3 < 50 goto l
+      r0 = r4
+      exit`);
+    const short = prog(UNCHECKED_PACKET);
+    for (const [p, samples] of [[loop, 32], [loop, 7], [loop, 500], [short, 32], [short, 1]] as const) {
+      const ci = materialize(p, input());
+      const got = concreteSteps(p, ci, samples);
+      const want = rerun(p, ci, samples);
+      expect(got.map((s) => s.pc)).toEqual(want.map((s) => s.pc));
+      const bits = (regs: Int32Array) => Array.from({ length: 11 }, (_, r) => (BigInt(regs[2 * r + 1]! >>> 0) << 32n) | BigInt(regs[2 * r]! >>> 0));
+      expect(got.map((s) => s.regs.map((r) => r.bits))).toEqual(want.map((s) => bits(s.regs)));
+    }
+    expect(concreteSteps(loop, materialize(loop, input()), 32)).toHaveLength(32);
   });
 
   test('concrete steps follow the VM, and pointers decode to regions', () => {

@@ -20,6 +20,7 @@ import { exactListing } from '../finding.js';
 import { FUZZ_VERIFY_OPTIONS, type FuzzCase, type VerifyFn } from '../oracles/types.js';
 import { FeatureCollector } from './features.js';
 import { type GuidedMutation, applyMutations } from './mutate.js';
+import { WeightTree } from './weight-tree.js';
 
 interface Entry {
   program: Program;
@@ -31,8 +32,10 @@ interface Entry {
   picks: number;
   /** Features for which it is the smallest program seen: > 0 means favoured. */
   tops: number;
-  /** The scheduler's weight (weightOf), kept up to date as picks and tops change. */
+  /** The scheduler's weight (weightOf), kept up to date as picks and tops change (Guidance.reweigh). */
   w: number;
+  /** Its index in Guidance.entries while the pick tree is valid. */
+  slot: number;
 }
 
 /** What a campaign reports about coverage. */
@@ -109,6 +112,9 @@ export class Guidance implements CoverageFeedback {
    * really checked. A case is checked right after it is generated, so only the last one matters.
    */
   private lastMutant: { program: Program; parent: Entry } | null = null;
+  /** The scheduler's weights by slot in `entries`: rebuilt after entries join or leave (treeValid false), updated when a weight changes. */
+  private readonly tree = new WeightTree();
+  private treeValid = false;
   private readonly opts: Readonly<VerifyOptions>;
   private readonly maxEntries: number;
   private readonly corpusDir: string | undefined;
@@ -159,7 +165,7 @@ export class Guidance implements CoverageFeedback {
     if (last && last.program === c.program) {
       this.lastMutant = null;
       last.parent.picks++;
-      last.parent.w = weightOf(last.parent);
+      this.reweigh(last.parent);
     }
     this.admit(c.program, result, false);
   }
@@ -193,16 +199,23 @@ export class Guidance implements CoverageFeedback {
 
   private choose(r: number): Entry | null {
     const n = this.entries.length;
-    const entries = this.entries;
-    let total = 0;
-    for (let i = 0; i < n; i++) total += entries[i]!.w;
-    if (total <= 0) return null;
-    let x = r * total;
-    for (let i = 0; i < n; i++) {
-      x -= entries[i]!.w;
-      if (x < 0) return this.entries[i]!;
+    if (n === 0) return null;
+    if (!this.treeValid) {
+      const entries = this.entries;
+      this.tree.build(n, (i) => { entries[i]!.slot = i; return entries[i]!.w; });
+      this.treeValid = true;
     }
-    return this.entries[n - 1]!;
+    const total = this.tree.total();
+    if (!(total > 0)) return null;
+    return this.entries[this.tree.find(r * total)]!;
+  }
+
+  /** Recomputes an entry's weight, and the pick tree with it. */
+  private reweigh(e: Entry): void {
+    const w = weightOf(e);
+    const d = w - e.w;
+    e.w = w;
+    if (this.treeValid && d !== 0 && e.slot >= 0) this.tree.add(e.slot, d);
   }
 
   private admit(program: Program, v: VerifyResult | null, seed: boolean): void {
@@ -222,15 +235,16 @@ export class Guidance implements CoverageFeedback {
     }
     // Without new features a program joins only when it is a smaller way to several known ones.
     if (novelty === 0 && !seed && better.length < 4) return;
-    const e: Entry = { program, features: [...features], novelty, accepted: seen.accepted, picks: 0, tops: 0, w: 0 };
+    const e: Entry = { program, features: [...features], novelty, accepted: seen.accepted, picks: 0, tops: 0, w: 0, slot: -1 };
     for (const f of better) {
       const t = this.top.get(f);
-      if (t) { t.tops--; t.w = weightOf(t); }
+      if (t) { t.tops--; this.reweigh(t); }
       this.top.set(f, e);
       e.tops++;
     }
     e.w = weightOf(e);
     this.entries.push(e);
+    this.treeValid = false;
     if (this.entries.length > this.maxEntries) this.evict();
     if (this.corpusDir && !seed) this.persist(program);
   }
@@ -245,7 +259,9 @@ export class Guidance implements CoverageFeedback {
       if (w < worstW) { worstW = w; worst = i; }
     }
     // Features it held stay covered (in `top`): a smaller program reaching one takes it over as usual.
+    this.entries[worst]!.slot = -1;
     this.entries.splice(worst, 1);
+    this.treeValid = false;
   }
 
   private persist(program: Program): void {

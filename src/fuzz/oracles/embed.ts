@@ -29,7 +29,7 @@ import type { VState } from '../../verifier/state.js';
 import { Vm } from '../../vm/index.js';
 import { makeMaps, runInput } from '../engines.js';
 import type { Finding } from '../finding.js';
-import { type ConcreteInput, materialize } from '../generators/inputs.js';
+import { type ConcreteInput, type FuzzInput, materialize } from '../generators/inputs.js';
 import { FUZZ_VERIFY_OPTIONS, type Oracle, type VerifyFn } from './types.js';
 import { checkBudget } from '../budget.js';
 
@@ -104,24 +104,34 @@ function decode(R: Int32Array, mem: Memory): ConcreteReg[] {
 }
 
 /**
- * The VM's registers before each of the first `maxSteps` executed instructions (evenly sampled
- * beyond that): a run stopped by the step limit after k steps leaves the state before step k+1.
+ * The VM's registers before each of the first `maxSamples` executed instructions (evenly sampled
+ * beyond that): the state before step k+1 is what a run stopped by the step limit after k steps
+ * leaves, read here by the VM's onStep hook instead of re-running the program once per sample.
+ * One run records the first `maxSamples` states; a longer run (its length is then known) is run
+ * again, recording the evenly spaced ones. Runs are deterministic, so the samples are the states
+ * the step-limited re-runs stopped in.
  */
 export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: number): ConcreteStep[] {
-  const full = new Vm(program, { maps: makeMaps(program, ci), maxSteps: 1_000_000 }).run(runInput(ci));
-  const n = full.steps;
-  const ks: number[] = [];
-  if (n <= maxSamples) for (let k = 0; k < n; k++) ks.push(k);
-  else for (let i = 0; i < maxSamples; i++) ks.push(Math.floor((i * n) / maxSamples));
-  const out: ConcreteStep[] = [];
-  for (const k of ks) {
-    const vm = new Vm(program, { maps: makeMaps(program, ci), maxSteps: k });
+  const sampled = (wanted: (k: number) => boolean, limit: number): { out: ConcreteStep[]; steps: number } => {
+    const out: ConcreteStep[] = [];
+    let k = 0;
+    let mem: Memory | null = null;
+    const onStep = (pc: number, regs: Int32Array): void => {
+      if (mem !== null && out.length < limit && wanted(k)) out.push({ pc, regs: decode(regs, mem), stackIds: mem.stackIds });
+      k++;
+    };
+    const vm = new Vm(program, { maps: makeMaps(program, ci), maxSteps: 1_000_000, onStep });
     const prep = vm.prepare(runInput(ci));
-    const o = vm.execute(prep);
-    if (!(o.error instanceof VmError) || o.error.kind !== 'step_limit') break;
-    out.push({ pc: o.error.pc, regs: decode(prep.regs, prep.mem), stackIds: prep.mem.stackIds });
-  }
-  return out;
+    mem = prep.mem;
+    return { out, steps: vm.execute(prep).steps };
+  };
+  const first = sampled(() => true, maxSamples);
+  const n = first.steps;
+  // The last step is not a sample (k < n): a run stopped after n steps has ended, not stopped.
+  if (n <= maxSamples) return first.out.slice(0, n);
+  const ks = new Set<number>();
+  for (let i = 0; i < maxSamples; i++) ks.add(Math.floor((i * n) / maxSamples));
+  return sampled((k) => ks.has(k), maxSamples).out;
 }
 
 export type MismatchKind = 'scalar' | 'not-pointer' | 'region' | 'stack-frame' | 'map' | 'offset' | 'packet-range';
@@ -189,6 +199,23 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       if (v0.verdict !== 'accept' || !v0.cfg) return null;
       const p = c.program;
       const live = liveRegisters(p.insns, v0.cfg);
+      // The concrete runs first: only the pcs they sample need abstract snapshots (most of a
+      // program's states are never compared, and copying them was most of this oracle's allocation).
+      const runs: { input: FuzzInput; steps: ConcreteStep[] }[] = [];
+      const sampledPc = new Uint8Array(p.insns.length);
+      for (const input of c.inputs.slice(0, maxInputs)) {
+        checkBudget('embed-run');
+        let steps: ConcreteStep[];
+        try {
+          steps = concreteSteps(p, materialize(p, input), samples);
+        } catch (e) {
+          if (e instanceof MemoryFault || e instanceof VmError || (e as Error).name === 'InputError') continue;
+          throw e;
+        }
+        runs.push({ input, steps });
+        for (const s of steps) sampledPc[s.pc] = 1;
+      }
+      if (runs.length === 0) return null;
       const states = new Map<number, AbstractSnap[]>();
       let snaps = 0;
       let overflow = false;
@@ -196,6 +223,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
         hookSeen = true;
         if (overflow) return;
         if (++snaps > maxSnaps) { overflow = true; return; }
+        if (sampledPc[pc] !== 1) return;
         const f = st.frames[st.frames.length - 1]!;
         const mask = live[pc]! | (1 << 10);
         const snap: AbstractSnap = new Array(11);
@@ -217,15 +245,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
         return null;
       }
       if (overflow) { notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`); return null; }
-      for (const input of c.inputs.slice(0, maxInputs)) {
-        checkBudget('embed-run');
-        let steps: ConcreteStep[];
-        try {
-          steps = concreteSteps(p, materialize(p, input), samples);
-        } catch (e) {
-          if (e instanceof MemoryFault || e instanceof VmError || (e as Error).name === 'InputError') continue;
-          throw e;
-        }
+      for (const { input, steps } of runs) {
         for (const s of steps) {
           const here = states.get(s.pc);
           const base = { oracle: 'embed' as const, program: p, input, verdict: v.verdict, pc: s.pc };
