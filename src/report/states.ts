@@ -190,18 +190,20 @@ interface RegMemo {
   type: number; off: number; v: unknown; id: number; refObjId: number; range: number; map: number; memSize: number; frameno: number;
   /** An iterator slot's state and depth print too (`iter_num(ref_id=1,state=active,depth=0)`). */
   iterState: number | undefined; iterDepth: number | undefined; entry: number;
+  /** A precise scalar prints with a "P". */
+  precise: boolean;
 }
 
 function sameReg(m: RegMemo | undefined, r: Reg): boolean {
   return m !== undefined && m.v === r.v && m.type === r.type && m.off === r.off && m.id === r.id && m.refObjId === r.refObjId &&
     m.range === r.range && m.map === r.map && m.memSize === r.memSize && m.frameno === r.frameno &&
-    m.iterState === r.iterState && m.iterDepth === r.iterDepth;
+    m.iterState === r.iterState && m.iterDepth === r.iterDepth && m.precise === r.precise;
 }
 
 function regMemo(r: Reg, entry: number): RegMemo {
   return {
     type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno,
-    iterState: r.iterState, iterDepth: r.iterDepth, entry,
+    iterState: r.iterState, iterDepth: r.iterDepth, entry, precise: r.precise,
   };
 }
 

@@ -19,7 +19,7 @@ const ALL = 0x7ff;
 export type CallParams = (ins: Insn) => number | undefined;
 
 /** Registers an instruction reads (use) and writes (def), as bit masks. */
-function useDef(ins: Insn, out: Uint16Array, pc: number, callParams?: CallParams): void {
+function useDef(ins: Insn, out: Uint16Array, pc: number, callParams?: CallParams, legacyReadsAll = true): void {
   const c = op.cls(ins.code);
   const d = 1 << ins.dst;
   const s = 1 << ins.src;
@@ -47,7 +47,9 @@ function useDef(ins: Insn, out: Uint16Array, pc: number, callParams?: CallParams
       // compute_insn_live_regs keeps its defaults for legacy packet loads (LD_ABS/LD_IND): every
       // register is read and none written, so all of them stay live across such a load.
       if (ins.code === op.BPF_LD_IMM64) def = d;
-      else { use = ALL; def = 0; }
+      else if (legacyReadsAll) { use = ALL; def = 0; }
+      // what such a load really reads (r6, the index) and clobbers (r0-r5)
+      else { use = R(6) | (op.mode(ins.code) === op.BPF_IND ? s : 0); def = CALLER_SAVED; }
       break;
     case op.BPF_JMP:
     case op.BPF_JMP32: {
@@ -67,11 +69,11 @@ function useDef(ins: Insn, out: Uint16Array, pc: number, callParams?: CallParams
 }
 
 /** Live-in register masks, one per slot (bit r set when register r may be read later). */
-export function liveRegisters(insns: readonly Insn[], cfg: Cfg, callParams?: CallParams): Uint16Array {
+export function liveRegisters(insns: readonly Insn[], cfg: Cfg, callParams?: CallParams, { legacyReadsAll = true }: { legacyReadsAll?: boolean } = {}): Uint16Array {
   const n = insns.length;
   const live = new Uint16Array(n);
   const ud = new Uint16Array(2 * n);
-  for (let pc = 0; pc < n; pc++) if (!cfg.second[pc]) useDef(insns[pc]!, ud, pc, callParams);
+  for (let pc = 0; pc < n; pc++) if (!cfg.second[pc]) useDef(insns[pc]!, ud, pc, callParams, legacyReadsAll);
   const { succCount, succTo, succKind, second } = cfg;
   const CALL_EDGE = EDGE_KINDS.indexOf('call');
   // Backward fixpoint over the intra-procedural successors (a call continues at the next insn).

@@ -198,7 +198,9 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       const v0 = cx.verdict();
       if (v0.verdict !== 'accept' || !v0.cfg) return null;
       const p = c.program;
-      const live = liveRegisters(p.insns, v0.cfg);
+      // Registers the program can still read: the kernel's liveness keeps every register live
+      // before a legacy packet load (compute_insn_live_regs' defaults), which reads only r6 and its index.
+      const live = liveRegisters(p.insns, v0.cfg, undefined, { legacyReadsAll: false });
       // The concrete runs first: only the pcs they sample need abstract snapshots (most of a
       // program's states are never compared, and copying them was most of this oracle's allocation).
       const runs: { input: FuzzInput; steps: ConcreteStep[] }[] = [];
