@@ -13,30 +13,38 @@ import { dynptrSlotsSafe } from './dynptr-state.js';
 import { S, type Frame, type Reg, type StackBytes, type VState } from './state.js';
 import { hasAddConst } from './linked-scalars.js';
 
-/** A bidirectional id map (check_ids), reused between comparisons. */
+/**
+ * A bidirectional id map (check_ids), reused between comparisons: its arrays keep their storage
+ * (`n` entries in use), and fresh ids are negative small integers (real ids are positive), so a
+ * comparison allocates nothing.
+ */
 class IdMap {
   private readonly old: number[] = [];
   private readonly cur: number[] = [];
+  private n = 0;
   private tmp = 0;
   reset(): void {
-    if (this.old.length) { this.old.length = 0; this.cur.length = 0; }
+    this.n = 0;
     this.tmp = 0;
   }
   /** Old id `a` and current id `b` must correspond one-to-one. */
   check(a: number, b: number): boolean {
     if (!a && !b) return true;
     if (!a || !b) return !a; // an old state without the link is more general
-    for (let i = 0; i < this.old.length; i++) {
-      if (this.old[i] === a) return this.cur[i] === b;
-      if (this.cur[i] === b) return false;
+    const old = this.old;
+    const cur = this.cur;
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      if (old[i] === a) return cur[i] === b;
+      if (cur[i] === b) return false;
     }
-    this.old.push(a);
-    this.cur.push(b);
+    if (n < old.length) { old[n] = a; cur[n] = b; } else { old.push(a); cur.push(b); }
+    this.n = n + 1;
     return true;
   }
   /** check_scalar_ids: a missing id counts as a fresh unique one. */
   checkScalar(a: number, b: number): boolean {
-    return this.check(a || 2 ** 32 + ++this.tmp, b || 2 ** 32 + ++this.tmp);
+    return this.check(a || -++this.tmp, b || -++this.tmp);
   }
 }
 

@@ -132,9 +132,23 @@ function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' |
   // Scalars are immutable: the small constants (immediates, mostly) are made once and shared,
   // which also lets pruning compare their copies by identity.
   const small: Scalar[] = [];
+  // Other 32-bit constants (loop bounds, offsets, sizes) by their number, up to a bound: a
+  // known Scalar is ten fresh bigints, and a loop compares its counter with the same one each turn.
+  const constants = new Map<number, Scalar>();
+  const known = (v: bigint): Scalar => {
+    if (v >= -1n && v < 256n) return (small[Number(v) + 1] ??= k.known(BigInt.asUintN(64, v)));
+    if (v < -0x80000000n || v > 0xffffffffn) return k.known(BigInt.asUintN(64, v));
+    const n = Number(v);
+    let s = constants.get(n);
+    if (s === undefined) {
+      if (constants.size >= 4096) constants.clear();
+      constants.set(n, (s = k.known(BigInt.asUintN(64, v))));
+    }
+    return s;
+  };
   return {
     unknown: () => k.unknown(),
-    known: (v) => (v >= -1n && v < 256n ? (small[Number(v) + 1] ??= k.known(BigInt.asUintN(64, v))) : k.known(BigInt.asUintN(64, v))),
+    known,
     known32(s, v) {
       const r = copyReg(s as Reg<bigint>);
       k.markReg32Known(r, BigInt.asUintN(64, v));
