@@ -11,7 +11,7 @@ import { flipOpcode, type JmpOp, type Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, MEM_ALLOC, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
 import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
-import { S, cloneState, newReg, type Reg, type VState } from './state.js';
+import { S, cloneState, forEachRegOf, newReg, type Reg, type VState } from './state.js';
 import { baseId, linkedValue } from './linked-scalars.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
@@ -26,12 +26,8 @@ const notNull = (t: number): boolean => NOT_NULL.has(t) || (!(t & MAYBE_NULL) &&
 
 let immReg: Reg | null = null;
 
-function forEachRegIn(st: VState, fn: (r: Reg) => void): void {
-  for (const f of st.frames) {
-    for (const r of f.regs) fn(r);
-    for (const s of f.spills) if (s) fn(s);
-  }
-}
+/** Every register and spilled register of `st` (a spilled one `fn` changes is copied first: see forEachRegOf). */
+const forEachRegIn = forEachRegOf;
 
 const regOf = (st: VState, regno: number): Reg => st.frames[st.frames.length - 1]!.regs[regno]!;
 
