@@ -61,6 +61,10 @@ export function invalidRegister(ins: Insn): InvalidRegister | null {
   return badSrc ? { field: 'src', regno: src } : null;
 }
 
+const bad = (kind: string, reason: string): { kind: string; reason: string } => ({ kind, reason });
+const unknownOpcode = (code: number): { kind: string; reason: string } => bad('unknown_opcode', `unknown opcode 0x${code.toString(16).padStart(2, '0')}`);
+const movReserved = (): { kind: string; reason: string } => bad('reserved_field', 'BPF_MOV uses reserved fields');
+
 /**
  * Returns null when `ins` is a well-formed instruction, else a short reason. Register numbers
  * are not judged here (invalidRegister).
@@ -68,17 +72,16 @@ export function invalidRegister(ins: Insn): InvalidRegister | null {
 export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
   const { code, dst, src, off, imm } = ins;
   const c = op.cls(code);
-  const bad = (kind: string, reason: string) => ({ kind, reason });
-  const unknown = () => bad('unknown_opcode', `unknown opcode 0x${code.toString(16).padStart(2, '0')}`);
+  // Module-level helpers, not closures or eager results: this runs for every instruction of every program.
 
   switch (c) {
     case op.BPF_ALU:
     case op.BPF_ALU64: {
       const o = op.aluOp(code);
       const x = op.srcBit(code) === op.BPF_X;
-      if (o > op.BPF_END) return unknown();
+      if (o > op.BPF_END) return unknownOpcode(code);
       if (o === op.BPF_END) {
-        if (c === op.BPF_ALU64 && x) return unknown();
+        if (c === op.BPF_ALU64 && x) return unknownOpcode(code);
         if (src !== 0 || off !== 0) return bad('reserved_field', 'BPF_END uses reserved fields');
         if (imm !== 16 && imm !== 32 && imm !== 64) return bad('reserved_field', 'BPF_END uses reserved fields'); // a width other than 16/32/64
         return null;
@@ -90,12 +93,11 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
       if (o === op.BPF_MOV) {
         // check_alu_op names every field problem of a move "BPF_MOV"; movsx: register source
         // only, the 32-bit form sign-extends 8/16 bits, the 64-bit form 8/16/32.
-        const reserved = bad('reserved_field', 'BPF_MOV uses reserved fields');
-        if (!x) return src !== 0 || off !== 0 ? reserved : null;
+        if (!x) return src !== 0 || off !== 0 ? movReserved() : null;
         // addr_space_cast (ALU64 MOV X, off 1) carries the address spaces in imm; the verifier checks them.
         if (c === op.BPF_ALU64 && off === op.BPF_ADDR_SPACE_CAST) return null;
-        if (imm !== 0) return reserved;
-        return off === 0 || off === 8 || off === 16 || (off === 32 && c === op.BPF_ALU64) ? null : reserved;
+        if (imm !== 0) return movReserved();
+        return off === 0 || off === 8 || off === 16 || (off === 32 && c === op.BPF_ALU64) ? null : movReserved();
       }
       if (!x && src !== 0) return bad('reserved_field', 'BPF_ALU uses reserved fields');
       if (x && imm !== 0) return bad('reserved_field', 'BPF_ALU uses reserved fields');
@@ -115,7 +117,7 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
         if (code !== (op.BPF_JMP | op.BPF_JCOND) || src !== op.BPF_MAY_GOTO || dst !== 0 || imm !== 0) return bad('reserved_field', `invalid may_goto imm ${imm}`);
         return null;
       }
-      if (o > op.BPF_JSLE) return unknown();
+      if (o > op.BPF_JSLE) return unknownOpcode(code);
       if (o === op.BPF_JA) {
         if (x || src !== 0 || dst !== 0) return bad('reserved_field', 'BPF_JA uses reserved fields');
         if (c === op.BPF_JMP && imm !== 0) return bad('reserved_field', 'BPF_JA uses reserved fields');
@@ -123,14 +125,14 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
         return null;
       }
       if (o === op.BPF_CALL) {
-        if (c === op.BPF_JMP32 || x) return unknown();
+        if (c === op.BPF_JMP32 || x) return unknownOpcode(code);
         if (off !== 0 || dst !== 0) return bad('reserved_field', 'BPF_CALL uses reserved fields');
         if (src !== 0 && src !== op.BPF_PSEUDO_CALL && src !== op.BPF_PSEUDO_KFUNC_CALL)
           return bad('reserved_field', 'BPF_CALL uses reserved fields');
         return null;
       }
       if (o === op.BPF_EXIT) {
-        if (c === op.BPF_JMP32 || x) return unknown();
+        if (c === op.BPF_JMP32 || x) return unknownOpcode(code);
         if (src !== 0 || dst !== 0 || off !== 0 || imm !== 0) return bad('reserved_field', 'BPF_EXIT uses reserved fields');
         return null;
       }
@@ -149,7 +151,7 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
           return bad('reserved_field', 'BPF_LD_[ABS|IND] uses reserved fields');
         return null;
       }
-      return unknown();
+      return unknownOpcode(code);
     }
     case op.BPF_LDX: {
       const m = op.mode(code);
@@ -158,10 +160,10 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
         if (imm !== 0) return bad('reserved_field', 'BPF_LDX uses reserved fields');
         return null;
       }
-      return unknown();
+      return unknownOpcode(code);
     }
     case op.BPF_ST: {
-      if (op.mode(code) !== op.BPF_MEM) return unknown();
+      if (op.mode(code) !== op.BPF_MEM) return unknownOpcode(code);
       if (src !== 0) return bad('reserved_field', 'BPF_ST uses reserved fields');
       return null;
     }
@@ -182,10 +184,10 @@ export function checkInsn(ins: Insn): { kind: string; reason: string } | null {
         if (sz !== op.BPF_W && sz !== op.BPF_DW) return bad('unknown_opcode', 'invalid atomic operand size');
         return null;
       }
-      return unknown();
+      return unknownOpcode(code);
     }
   }
-  return unknown();
+  return unknownOpcode(code);
 }
 
 /** Jump target of a jump at `pc`, or null when `ins` is not a pc-relative jump/call. */

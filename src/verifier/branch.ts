@@ -11,7 +11,7 @@ import { flipOpcode, type JmpOp, type Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, MEM_ALLOC, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
 import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
-import { S, cloneState, newReg, type Reg, type VState } from './state.js';
+import { S, cloneState, forEachRegOf, newReg, writableSpill, type Reg, type VState } from './state.js';
 import { baseId, linkedValue } from './linked-scalars.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
@@ -26,12 +26,8 @@ const notNull = (t: number): boolean => NOT_NULL.has(t) || (!(t & MAYBE_NULL) &&
 
 let immReg: Reg | null = null;
 
-function forEachRegIn(st: VState, fn: (r: Reg) => void): void {
-  for (const f of st.frames) {
-    for (const r of f.regs) fn(r);
-    for (const s of f.spills) if (s) fn(s);
-  }
-}
+/** Every register and spilled register of `st` (a spilled one `fn` changes is copied first: see forEachRegOf). */
+const forEachRegIn = forEachRegOf;
 
 const regOf = (st: VState, regno: number): Reg => st.frames[st.frames.length - 1]!.regs[regno]!;
 
@@ -205,7 +201,8 @@ function applyRefined(env: Env, st: VState, dstno: number, srcno: number, dv: Sc
       for (let k = 0; k < fr.spills.length; k++) {
         const o = fr.spills[k];
         if (!o || o === r || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
-        o.v = linkedValue(env, r, o, v);
+        // spills are shared with copies of the state until written (copy-on-write)
+        writableSpill(fr, k).v = linkedValue(env, r, o, v);
       }
     }
   };

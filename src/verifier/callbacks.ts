@@ -11,7 +11,7 @@
  */
 import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
-import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, newState, type Reg, type VState } from './state.js';
+import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, newState, writableSpill, type Reg, type VState } from './state.js';
 import { SLOTS_PER_FRAME } from './liveness.js';
 import { markConstDynptr } from './dynptr.js';
 import { DynptrType } from './dynptr-state.js';
@@ -153,18 +153,19 @@ export function widenAfterCallback(env: Env, callsite: number): void {
 
 /** widen_imprecise_scalars: scalars of `cur` that differ from `prev` and are precise in neither become unknown. */
 export function widenImpreciseScalars(env: Env, prev: VState, cur: VState): void {
-  const widen = (o: Reg | undefined, c: Reg | undefined): void => {
-    if (!o || !c || o.type !== T.SCALAR || c.type !== T.SCALAR || o.precise || c.precise) return;
-    if (env.dom.equal(o.v, c.v) && o.id === c.id) return;
-    env.markUnknown(c);
+  /** Whether `c` is widened. */
+  const widen = (o: Reg | undefined, c: Reg | undefined): boolean => {
+    if (!o || !c || o.type !== T.SCALAR || c.type !== T.SCALAR || o.precise || c.precise) return false;
+    if (env.dom.equal(o.v, c.v) && o.id === c.id) return false;
+    return true;
   };
   prev.frames.forEach((of, fi) => {
     const cf = cur.frames[fi];
     if (!cf) return;
-    for (let r = 0; r < 11; r++) widen(of.regs[r], cf.regs[r]);
+    for (let r = 0; r < 11; r++) if (widen(of.regs[r], cf.regs[r])) env.markUnknown(cf.regs[r]!);
     for (let k = 0; k < of.spills.length; k++) {
       if (of.slots[k * 8] !== S.SPILL || cf.slots[k * 8] !== S.SPILL) continue;
-      widen(of.spills[k], cf.spills[k]);
+      if (widen(of.spills[k], cf.spills[k])) env.markUnknown(writableSpill(cf, k));
     }
   });
 }

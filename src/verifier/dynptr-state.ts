@@ -13,7 +13,7 @@
 import type { Env } from './env.js';
 import { markStackWritten } from './liveness.js';
 import { MAYBE_NULL, T } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, newReg, writableSlots, type Frame, type Reg } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, newReg, setSpill, writableSlots, type Frame, type Reg } from './state.js';
 
 /** enum bpf_dynptr_type. */
 export const enum DynptrType {
@@ -74,7 +74,7 @@ export function dynptrDescriptor(type: DynptrType, first: boolean, id: number, r
 
 function clearSlots(env: Env, f: Frame, frameno: number, k: number): void {
   for (let i = 0; i < DYNPTR_NR_SLOTS; i++) {
-    f.spills[k + i] = undefined;
+    setSpill(f, k + i, undefined);
     writableSlots(f).fill(S.INVALID, (k + i) * 8, (k + i + 1) * 8);
     markStackWritten(env, frameno, k + i);
     if (frameno === env.cur.frames.length - 1) env.scratchedStack.push(k + i);

@@ -27,7 +27,7 @@ import {
 import {
   DYNPTR_TYPE_LOCAL, DYNPTR_TYPE_RINGBUF, DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MAYBE_NULL, MEM_RDONLY, T, typeName,
 } from './reg-types.js';
-import { REG_SIZE, S, writableSlots, type Reg } from './state.js';
+import { REG_SIZE, S, setSpill, writableSlots, type Reg } from './state.js';
 
 /** What a dynptr argument asks for (the ARG_PTR_TO_DYNPTR flags). */
 export interface DynptrArg {
@@ -139,7 +139,7 @@ function markDynptrSlots(env: Env, r: Reg, slot: number, type: DynptrType, clone
     }
   }
   for (let i = 0; i < DYNPTR_NR_SLOTS; i++) {
-    f.spills[slot + i] = dynptrDescriptor(type, i === 0, id, refObjId, r.frameno, env.ZERO);
+    setSpill(f, slot + i, dynptrDescriptor(type, i === 0, id, refObjId, r.frameno, env.ZERO));
     writableSlots(f).fill(S.DYNPTR, (slot + i) * 8, (slot + i + 1) * 8);
     markStackWritten(env, r.frameno, slot + i);
     scratch(env, r.frameno, slot + i);

@@ -18,7 +18,7 @@ import { Log } from './log.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MEM_ALLOC, T, base, isPointer, typeName } from './reg-types.js';
 import { programBtf } from './map-record.js';
-import { copyReg, curFrame, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
+import { copyReg, curFrame, forEachRegOf, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
 import type { Btf } from '../loader/btf/index.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
 import { BPF_F_SLEEPABLE, sectionType } from '../loader/section-types.js';
@@ -261,10 +261,7 @@ export class Env {
 
   /** Every register and spilled register in every frame, for id-based propagation. */
   forEachReg(fn: (r: Reg) => void): void {
-    for (const f of this.cur.frames) {
-      for (const r of f.regs) fn(r);
-      for (const s of f.spills) if (s) fn(s);
-    }
+    forEachRegOf(this.cur, fn);
   }
 
   /** Pointers carrying values that may not be dereferenced after a helper changed the packet. */

@@ -11,7 +11,7 @@ import { pseudoBtfId } from './btf-access.js';
 import { checkKfuncCall, isIterNextKfunc } from './kfuncs.js';
 import { checkMayGoto, isMayGoto, iterArgActive, markIterNextCalls } from './iterators.js';
 import { isInfiniteLoop } from './loop-check.js';
-import { stateBucket } from './state-buckets.js';
+import { sameBucket } from './state-buckets.js';
 import { isCallbackCall } from './callbacks.js';
 import { markCallbackKfuncCalls } from './graph.js';
 import { checkInsn } from '../isa/validate.js';
@@ -537,12 +537,11 @@ function isStateVisited(env: Env, pc: number): boolean {
   const force = env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
   let addNew = force || (jmps >= 2 && insns >= 8);
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
-  const bucket = stateBucket(cur, pc, env.insns.length);
   // states_cnt: the states looked at, whether or not one is added afterwards (max_states_per_insn)
   let statesCnt = 0;
   for (let i = list.length - 1; i >= 0; i--) {
     const cp = list[i]!;
-    if (stateBucket(cp.st, pc, env.insns.length) !== bucket) continue; // another call site's list
+    if (!sameBucket(cp.st, cur, pc, env.insns.length)) continue; // another call site's list
     statesCnt++;
     if (cp.branches > 0 && iterNext[pc]) {
       // An iterator loop converged: this visit lies within one in progress, the iterator still active.

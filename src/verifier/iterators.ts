@@ -28,7 +28,7 @@ import { widenImpreciseScalars } from './callbacks.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { checkMemAccess } from './memory.js';
 import { MAYBE_NULL, MEM_RCU, PTR_UNTRUSTED, T, base } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, writableSlots, type Checkpoint, type Reg, type VState } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, setSpill, writableSlots, writableSpill, type Checkpoint, type Reg, type VState } from './state.js';
 
 /** enum bpf_iter_state. */
 export const ITER_ACTIVE = 1;
@@ -101,7 +101,7 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
       d.iterType = it.name;
       d.iterState = ITER_ACTIVE;
       d.iterDepth = 0;
-      f.spills[slot + i] = d;
+      setSpill(f, slot + i, d);
       writableSlots(f).fill(S.ITER, (slot + i) * 8, (slot + i + 1) * 8);
       markStackWritten(env, r.frameno, slot + i);
       if (r.frameno === env.cur.frames.length - 1) env.scratchedStack.push(slot + i);
@@ -127,7 +127,7 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
     // unmark_stack_slots_iter.
     releaseReference(env, f.spills[k]!.refObjId);
     for (let i = 0; i < it.nrSlots; i++) {
-      f.spills[k + i] = undefined;
+      setSpill(f, k + i, undefined);
       writableSlots(f).fill(S.INVALID, (k + i) * 8, (k + i + 1) * 8);
       markStackWritten(env, r.frameno, k + i);
       if (r.frameno === env.cur.frames.length - 1) env.scratchedStack.push(k + i);
@@ -136,8 +136,8 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
   return { frameno: r.frameno, slot: k };
 }
 
-/** The iterator's descriptor (its first slot) in state `st`. */
-const iterOf = (st: VState, ref: IterRef): Reg => st.frames[ref.frameno]!.spills[ref.slot]!;
+/** The iterator's descriptor (its first slot) in state `st`, for writing. */
+const iterOf = (st: VState, ref: IterRef): Reg => writableSpill(st.frames[ref.frameno]!, ref.slot);
 
 const sameCallsites = (a: VState, b: VState): boolean =>
   a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i]!.callsite);
@@ -161,7 +161,7 @@ function findPrevEntry(env: Env, pc: number): VState | undefined {
  */
 export function processIterNextCall(env: Env, ref: IterRef): void {
   const cur = env.cur;
-  const it = iterOf(cur, ref);
+  const it = cur.frames[ref.frameno]!.spills[ref.slot]!;
   if (it.iterState !== ITER_ACTIVE && it.iterState !== ITER_DRAINED) env.reject('unsupported', `verifier internal error: unexpected iterator state ${it.iterState ?? 0}`);
   if (it.iterState === ITER_ACTIVE) {
     const prev = findPrevEntry(env, env.pc);
@@ -176,7 +176,8 @@ export function processIterNextCall(env: Env, ref: IterRef): void {
     r0.type &= ~MAYBE_NULL;
     env.pushBranch(queued);
   }
-  it.iterState = ITER_DRAINED;
+  // The descriptor for writing, taken after the copy (which shares it until either side writes).
+  iterOf(cur, ref).iterState = ITER_DRAINED;
   env.markKnown(env.reg(0), 0n);
 }
 

@@ -8,7 +8,7 @@ import { sectionsEqual } from './locks.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { T, isPacketPtr } from './reg-types.js';
-import { S, cloneReg, cloneState, type Frame, type Reg, type VState } from './state.js';
+import { S, cloneReg, cloneState, setSpill, type Frame, type Reg, type VState } from './state.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U32_MAX = (1n << 32n) - 1n;
@@ -61,6 +61,8 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
     slots: a.slots.slice(),
     ownSlots: true,
     spills: a.spills.map(() => undefined),
+    ownSpills: true,
+    ownSpill: null,
     depth: Math.max(a.depth, b.depth),
     callsite: a.callsite,
     subprog: a.subprog,
@@ -83,7 +85,7 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
       if (x === y && (x !== S.SPILL || spill)) continue;
       slots[i] = init(x, sa) && init(y, sb) ? S.MISC : S.INVALID;
     }
-    if (spill && f.slots[k * 8] === S.SPILL) f.spills[k] = spill;
+    if (spill && f.slots[k * 8] === S.SPILL) setSpill(f, k, spill);
     else for (let i = k * 8; i < k * 8 + 8; i++) if (slots[i] === S.SPILL) slots[i] = S.MISC;
   }
   return f;

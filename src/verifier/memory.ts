@@ -11,7 +11,7 @@ import type { ErrorKind } from './error-kinds.js';
 import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
 import { destroyIfDynptrSlot } from './dynptr-state.js';
 import { checkMapPtrAccess } from './map-ptr.js';
-import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, writableSlots, type Frame, type Reg } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, setSpill, writableSlots, writableSpill, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
@@ -340,7 +340,7 @@ function touch(env: Env, f: Frame, lo: number): void {
 function scrubSlot(f: Frame, k: number): void {
   const slots = writableSlots(f);
   for (let i = k * 8; i < k * 8 + 8; i++) if (slots[i] !== S.INVALID) slots[i] = S.MISC;
-  f.spills[k] = undefined;
+  setSpill(f, k, undefined);
 }
 
 function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number, t: Access,
@@ -424,7 +424,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   const k = i0 >> 3;
   const aligned = (o & 7) === 0;
   const spill = (reg: Reg, sz: number): void => {
-    f.spills[k] = cloneReg(reg);
+    setSpill(f, k, cloneReg(reg));
     const slots = writableSlots(f);
     for (let i = k * 8; i < k * 8 + 8; i++) {
       if (i < k * 8 + sz) slots[i] = S.SPILL;
@@ -436,7 +436,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     const fits = d.umax(value.v) < 1n << BigInt(size * 8) || size === 8;
     if (fits) idBeforeMov(env, value);
     spill(value, size);
-    if (!fits) f.spills[k]!.id = 0;
+    if (!fits) writableSpill(f, k).id = 0;
     return;
   }
   if (!dataWrite && !value && aligned) {
@@ -460,7 +460,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   // (scrub_spilled_slot), so a later read of them is an unknown scalar, not 0.
   const low = f.slots[k * 8];
   if (low === S.SPILL || low === S.ITER || low === S.DYNPTR) scrubSlot(f, k);
-  f.spills[k] = undefined;
+  setSpill(f, k, undefined);
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
   // A register's 0 stored as data (not a spill) becomes STACK_ZERO, which is only right for later
   // states if the source is precise: the kernel marks it so.

@@ -16,7 +16,7 @@ import * as op from '../isa/opcodes.js';
 import type { Env } from './env.js';
 import { isCallbackCall } from './callback-helpers.js';
 import { T } from './reg-types.js';
-import { MAX_CALL_FRAMES, type Checkpoint, type VState } from './state.js';
+import { MAX_CALL_FRAMES, writableSpill, type Checkpoint, type VState } from './state.js';
 
 export const LINKED = 1 << 30;
 /** A conditional jump refined linked scalars beyond the current frame's registers (spilled copies, callers' registers): LINKED_SET | index of the set. */
@@ -86,7 +86,7 @@ function markAll(st: VState): void {
 function markAllScalars(s: VState): void {
   for (const f of s.frames) {
     for (const r of f.regs) if (r.type === T.SCALAR) r.precise = true;
-    for (const r of f.spills) if (r?.type === T.SCALAR) r.precise = true;
+    for (let k = 0; k < f.spills.length; k++) if (f.spills[k]?.type === T.SCALAR && !f.spills[k]!.precise) writableSpill(f, k).precise = true;
   }
 }
 
@@ -94,7 +94,7 @@ function markAllScalars(s: VState): void {
 export function markAllImprecise(st: VState): void {
   for (const f of st.frames) {
     for (const r of f.regs) r.precise = false;
-    for (const r of f.spills) if (r) r.precise = false;
+    for (let k = 0; k < f.spills.length; k++) if (f.spills[k]?.precise) writableSpill(f, k).precise = false;
   }
 }
 
@@ -278,9 +278,10 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
       }
     }
     if (bt.slots.size !== 0) for (const code of bt.slots) {
-      const sp = st.frames[slotFrame(code)]?.spills[(code - 1) % SLOTS];
+      const f = st.frames[slotFrame(code)];
+      const sp = f?.spills[(code - 1) % SLOTS];
       if (!sp || sp.type !== T.SCALAR || sp.precise) { bt.slots.delete(code); continue; }
-      sp.precise = true;
+      writableSpill(f!, (code - 1) % SLOTS).precise = true;
     }
     log?.line(`mark_precise: frame${bt.frame}: parent state ${btText(bt.frame)}: ${log.state(st)}`);
     if (btEmpty()) return;

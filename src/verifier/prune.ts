@@ -13,30 +13,38 @@ import { dynptrSlotsSafe } from './dynptr-state.js';
 import { S, type Frame, type Reg, type StackBytes, type VState } from './state.js';
 import { hasAddConst } from './linked-scalars.js';
 
-/** A bidirectional id map (check_ids), reused between comparisons. */
+/**
+ * A bidirectional id map (check_ids), reused between comparisons: its arrays keep their storage
+ * (`n` entries in use), and fresh ids are negative small integers (real ids are positive), so a
+ * comparison allocates nothing.
+ */
 class IdMap {
   private readonly old: number[] = [];
   private readonly cur: number[] = [];
+  private n = 0;
   private tmp = 0;
   reset(): void {
-    if (this.old.length) { this.old.length = 0; this.cur.length = 0; }
+    this.n = 0;
     this.tmp = 0;
   }
   /** Old id `a` and current id `b` must correspond one-to-one. */
   check(a: number, b: number): boolean {
     if (!a && !b) return true;
     if (!a || !b) return !a; // an old state without the link is more general
-    for (let i = 0; i < this.old.length; i++) {
-      if (this.old[i] === a) return this.cur[i] === b;
-      if (this.cur[i] === b) return false;
+    const old = this.old;
+    const cur = this.cur;
+    const n = this.n;
+    for (let i = 0; i < n; i++) {
+      if (old[i] === a) return cur[i] === b;
+      if (cur[i] === b) return false;
     }
-    this.old.push(a);
-    this.cur.push(b);
+    if (n < old.length) { old[n] = a; cur[n] = b; } else { old.push(a); cur.push(b); }
+    this.n = n + 1;
     return true;
   }
   /** check_scalar_ids: a missing id counts as a fresh unique one. */
   checkScalar(a: number, b: number): boolean {
-    return this.check(a || 2 ** 32 + ++this.tmp, b || 2 ** 32 + ++this.tmp);
+    return this.check(a || -++this.tmp, b || -++this.tmp);
   }
 }
 
@@ -103,19 +111,32 @@ function sharedStacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: U
   for (let k = 0; k < n; k++) {
     missSlot = k * 8;
     if (exact === false && read && !read[k]) continue;
-    const st = o.slots[k * 8]!;
-    if (st === S.ITER) {
-      if (!iterSlotsSafe(o.spills[k], c.spills[k], (a, b) => ids.check(a, b))) return false;
-    } else if (st === S.DYNPTR) {
-      if (!dynptrSlotsSafe(o.spills[k], c.spills[k], (a, b) => ids.check(a, b))) return false;
-    } else if (st === S.SPILL) {
-      const or = o.spills[k];
-      const cr = c.spills[k];
-      if (or && !cr) return false;
-      if (or && cr && !regsafe(env, or, cr, exact)) return false;
-    }
+    if (!sameBytesSlotSafe(env, o, c, k, exact)) return false;
   }
   return true;
+}
+
+const checkIds = (a: number, b: number): boolean => ids.check(a, b);
+
+/** stacksafe's verdict on slot k when its 8 bytes are the same in both frames. */
+function sameBytesSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exactness): boolean {
+  const st = o.slots[k * 8]!;
+  if (st === S.ITER) return iterSlotsSafe(o.spills[k], c.spills[k], checkIds);
+  if (st === S.DYNPTR) return dynptrSlotsSafe(o.spills[k], c.spills[k], checkIds);
+  if (st === S.SPILL) {
+    const or = o.spills[k];
+    const cr = c.spills[k];
+    if (or && !cr) return false;
+    if (or && cr && !regsafe(env, or, cr, exact)) return false;
+  }
+  return true;
+}
+
+/** The 8 bytes of slot k are the same in both arrays. */
+function sameSlotBytes(a: StackBytes, b: StackBytes, k: number): boolean {
+  const i = k * 8;
+  return a[i] === b[i] && a[i + 1] === b[i + 1] && a[i + 2] === b[i + 2] && a[i + 3] === b[i + 3] &&
+    a[i + 4] === b[i + 4] && a[i + 5] === b[i + 5] && a[i + 6] === b[i + 6] && a[i + 7] === b[i + 7];
 }
 
 function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
@@ -126,23 +147,39 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Ar
     if (Buffer.compare(o.slots as Uint8Array, c.slots as Uint8Array) === 0) return sharedStacksafe(env, o, c, exact, read);
     if (exact === true) return false;
   }
-  // Not exact from here: a byte never written in the old state covers anything.
-  for (let i = 0; i < o.slots.length; i++) {
+  // Not exact from here: a byte never written in the old state covers anything. Slot by slot: one
+  // whose 8 bytes are the same on both sides needs only the per-slot checks (as sharedStacksafe);
+  // the others are compared byte by byte.
+  const nslots = o.slots.length >> 3;
+  for (let k = 0; k < nslots; k++) {
+    if (exact === false && read && !read[k]) continue; // no path from the old state read this slot
+    if (sameSlotBytes(o.slots, c.slots, k)) {
+      missSlot = k * 8;
+      if (!sameBytesSlotSafe(env, o, c, k, exact)) return false;
+      continue;
+    }
+    if (!differingSlotSafe(env, o, c, k, exact)) return false;
+  }
+  return true;
+}
+
+/** stacksafe's byte-by-byte comparison of slot k (not exact). */
+function differingSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exactness): boolean {
+  for (let i = k * 8; i < k * 8 + 8; i++) {
     missSlot = i;
-    if (exact === false && read && !read[i >> 3]) { i |= 7; continue; } // no path from the old state read this slot
     const os = o.slots[i]!;
     if (os === S.INVALID) continue;
     const cs = c.slots[i]!;
     if (os === S.ITER || cs === S.ITER) {
       // An iterator: the same bytes, then (once per slot) the same iterator.
       if (os !== cs) return false;
-      if ((i & 7) === 0 && !iterSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], (a, b) => ids.check(a, b))) return false;
+      if ((i & 7) === 0 && !iterSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], checkIds)) return false;
       continue;
     }
     if (os === S.DYNPTR || cs === S.DYNPTR) {
       // A dynptr: the same bytes, then (once per slot) the same type and slot, references in correspondence.
       if (os !== cs) return false;
-      if ((i & 7) === 0 && !dynptrSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], (a, b) => ids.check(a, b))) return false;
+      if ((i & 7) === 0 && !dynptrSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], checkIds)) return false;
       continue;
     }
     if (os === S.MISC) {

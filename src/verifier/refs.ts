@@ -1,6 +1,6 @@
 /** Acquired references (the kernel's acquired_refs): releasing one invalidates every pointer that carries it. */
 import type { Env } from './env.js';
-import { S } from './state.js';
+import { S, writableSpill } from './state.js';
 
 /**
  * release_reference: forget the reference and every register or spilled register that carries
@@ -15,7 +15,7 @@ export function releaseReference(env: Env, refId: number): void {
     for (const r of f.regs) if (r.refObjId === refId) env.markUnknown(r);
     for (let k = 0; k < f.spills.length; k++) {
       const s = f.spills[k];
-      if (s && s.refObjId === refId && f.slots[k * 8] !== S.DYNPTR && f.slots[k * 8] !== S.ITER) env.markUnknown(s);
+      if (s && s.refObjId === refId && f.slots[k * 8] !== S.DYNPTR && f.slots[k * 8] !== S.ITER) env.markUnknown(writableSpill(f, k));
     }
   }
 }

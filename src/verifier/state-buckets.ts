@@ -13,3 +13,13 @@ export function stateBucket(st: VState, pc: number, progLen: number): number {
   // C: int ^ int, then % u32: the sum is taken as unsigned (the main frame's callsite is -1)
   return ((pc ^ callsite) >>> 0) % progLen;
 }
+
+/**
+ * Whether two states at `pc` fall into one bucket: at once when their innermost frames share the
+ * call site (the usual case; the unsigned modulo of a main-frame state is a float division).
+ */
+export function sameBucket(a: VState, b: VState, pc: number, progLen: number): boolean {
+  const ca = a.frames[a.frames.length - 1]!.callsite;
+  const cb = b.frames[b.frames.length - 1]!.callsite;
+  return ca === cb || stateBucket(a, pc, progLen) === stateBucket(b, pc, progLen);
+}

@@ -68,8 +68,16 @@ export interface Frame {
   slots: StackBytes;
   /** False while `slots` may be shared with another state's frame. */
   ownSlots: boolean;
-  /** Spilled registers per 8-byte slot (index = byte index >> 3). */
-  spills: (Reg | undefined)[];
+  /**
+   * Spilled registers per 8-byte slot (index = byte index >> 3). A copied frame shares the array
+   * and the registers in it with its original until one of them writes (copy-on-write, per slot):
+   * writes go through `setSpill`, `writableSpill` or `forEachRegOf`.
+   */
+  spills: readonly (Reg | undefined)[];
+  /** False while the `spills` array may be shared with another state's frame. */
+  ownSpills: boolean;
+  /** Per slot, 1 when the register in it is this frame's own (null: none is). */
+  ownSpill: Uint8Array | null;
   /** Deepest byte touched (positive, e.g. 16 for fp-16). */
   depth: number;
   /** Call instruction in the caller (-1 for the main frame). */
@@ -178,6 +186,23 @@ export function copyReg(dst: Reg, src: Reg): void {
   dst.dynptrId = src.dynptrId;
 }
 
+/** Every field, the stack-slot descriptors' too (copyReg leaves those). */
+function assignReg(dst: Reg, src: Reg): void {
+  copyReg(dst, src);
+  dst.dynptrType = src.dynptrType;
+  dst.dynptrFirst = src.dynptrFirst;
+  dst.iterType = src.iterType;
+  dst.iterState = src.iterState;
+  dst.iterDepth = src.iterDepth;
+}
+
+function sameFields(a: Reg, b: Reg): boolean {
+  return a.type === b.type && a.off === b.off && a.v === b.v && a.id === b.id && a.refObjId === b.refObjId && a.range === b.range &&
+    a.map === b.map && a.memSize === b.memSize && a.frameno === b.frameno && a.precise === b.precise && a.dynptrId === b.dynptrId &&
+    a.dynptrType === b.dynptrType && a.dynptrFirst === b.dynptrFirst && a.iterType === b.iterType && a.iterState === b.iterState &&
+    a.iterDepth === b.iterDepth;
+}
+
 export function cloneReg(r: Reg): Reg {
   return { type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno,
     precise: r.precise, dynptrId: r.dynptrId, dynptrType: r.dynptrType, dynptrFirst: r.dynptrFirst, iterType: r.iterType, iterState: r.iterState,
@@ -190,8 +215,8 @@ const INVALID_SLOTS: StackBytes = new Uint8Array(MAX_BPF_STACK);
 export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
   const regs: Reg[] = new Array(11);
   for (let i = 0; i < 11; i++) regs[i] = newReg(unknown);
-  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), depth: 0, callsite, subprog,
-    cbRet: undefined, callbackDepth: 0 };
+  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), ownSpills: true, ownSpill: null, depth: 0,
+    callsite, subprog, cbRet: undefined, callbackDepth: 0 };
 }
 
 /**
@@ -222,18 +247,73 @@ export function writableSlots(f: Frame): Uint8Array {
   return f.slots as Uint8Array;
 }
 
+/** The frame's own spills array (copied on the first write after the frame was copied), with slot k's ownership array. */
+function ownSpillArray(f: Frame): { spills: (Reg | undefined)[]; own: Uint8Array } {
+  if (!f.ownSpills) {
+    f.spills = f.spills.slice();
+    f.ownSpills = true;
+  }
+  const own = (f.ownSpill ??= new Uint8Array(MAX_BPF_STACK / REG_SIZE));
+  return { spills: f.spills as (Reg | undefined)[], own };
+}
+
+/** Puts `r` (a register no other frame holds, or nothing) into spill slot k. */
+export function setSpill(f: Frame, k: number, r: Reg | undefined): void {
+  if (!f.ownSpills) {
+    f.spills = f.spills.slice();
+    f.ownSpills = true;
+  }
+  (f.spills as (Reg | undefined)[])[k] = r;
+  if (r) (f.ownSpill ??= new Uint8Array(MAX_BPF_STACK / REG_SIZE))[k] = 1;
+  else if (f.ownSpill) f.ownSpill[k] = 0;
+}
+
+/**
+ * The register spilled in slot k (there must be one), for writing: the frame's own copy, made on
+ * the first write after the frame was copied.
+ */
+export function writableSpill(f: Frame, k: number): Reg {
+  if (f.ownSpill?.[k] === 1) return f.spills[k]!;
+  const { spills, own } = ownSpillArray(f);
+  const r = cloneReg(spills[k]!);
+  spills[k] = r;
+  own[k] = 1;
+  return r;
+}
+
+/** forEachRegOf's stand-in for a spilled register, so that only a register `fn` changes is copied. */
+const probe = newReg(undefined as unknown as Scalar);
+
+/**
+ * Calls `fn` on every register and spilled register of every frame of `st` (for id-based
+ * propagation). `fn` may change them: a spilled register it changes is written back to the
+ * frame's own copy of its spills (`fn` sees a stand-in; it must not keep it).
+ */
+export function forEachRegOf(st: VState, fn: (r: Reg) => void): void {
+  for (const f of st.frames) {
+    for (const r of f.regs) fn(r);
+    const spills = f.spills;
+    for (let k = 0; k < spills.length; k++) {
+      const s = spills[k];
+      if (!s) continue;
+      if (f.ownSpill?.[k] === 1) { fn(s); continue; }
+      assignReg(probe, s);
+      fn(probe);
+      if (!sameFields(probe, s)) assignReg(writableSpill(f, k), probe);
+    }
+  }
+}
+
 function cloneFrame(f: Frame): Frame {
   const regs: Reg[] = new Array(f.regs.length);
   for (let i = 0; i < regs.length; i++) regs[i] = cloneReg(f.regs[i]!);
-  // Occupied spill slots only: most of the 64 are empty.
-  const spills = f.spills.slice();
-  for (let i = 0; i < spills.length; i++) {
-    const r = spills[i];
-    if (r) spills[i] = cloneReg(r);
-  }
-  // The stack bytes are shared until either side writes (512 bytes each copy otherwise, most never written again).
+  // The stack bytes and the spilled registers are shared until either side writes (most are
+  // never written again before the copy is compared or dropped).
   f.ownSlots = false;
-  return { regs, slots: f.slots, ownSlots: false, spills, depth: f.depth, callsite: f.callsite, subprog: f.subprog, cbRet: f.cbRet, callbackDepth: f.callbackDepth };
+  f.ownSpills = false;
+  f.ownSpill?.fill(0);
+  return { regs, slots: f.slots, ownSlots: false, spills: f.spills, ownSpills: false, ownSpill: null, depth: f.depth, callsite: f.callsite, subprog: f.subprog,
+    cbRet: f.cbRet, callbackDepth: f.callbackDepth };
 }
 
 /** A state of one frame at `pc`, with no history (a path's start). */

@@ -132,9 +132,26 @@ function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' |
   // Scalars are immutable: the small constants (immediates, mostly) are made once and shared,
   // which also lets pruning compare their copies by identity.
   const small: Scalar[] = [];
+  // Other 32-bit constants (loop bounds, offsets, sizes) in a small direct-mapped cache by their
+  // number: a known Scalar is ten fresh bigints, and a loop compares its counter with the same one
+  // each turn. A miss costs two stores (a program of distinct constants pays almost nothing).
+  const CACHE = 1024;
+  const cacheKeys = new Float64Array(CACHE).fill(NaN);
+  const cacheVals: (Scalar | undefined)[] = new Array<Scalar | undefined>(CACHE).fill(undefined);
+  const known = (v: bigint): Scalar => {
+    if (v >= -1n && v < 256n) return (small[Number(v) + 1] ??= k.known(BigInt.asUintN(64, v)));
+    if (v < -0x80000000n || v > 0xffffffffn) return k.known(BigInt.asUintN(64, v));
+    const n = Number(v);
+    const i = n & (CACHE - 1);
+    if (cacheKeys[i] === n) return cacheVals[i]!;
+    const s = k.known(BigInt.asUintN(64, v));
+    cacheKeys[i] = n;
+    cacheVals[i] = s;
+    return s;
+  };
   return {
     unknown: () => k.unknown(),
-    known: (v) => (v >= -1n && v < 256n ? (small[Number(v) + 1] ??= k.known(BigInt.asUintN(64, v))) : k.known(BigInt.asUintN(64, v))),
+    known,
     known32(s, v) {
       const r = copyReg(s as Reg<bigint>);
       k.markReg32Known(r, BigInt.asUintN(64, v));
