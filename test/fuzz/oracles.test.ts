@@ -158,6 +158,24 @@ describe.skipIf(!hook)('embed: end to end', () => {
     expect(o.check({ program: p, inputs: [input(), input(new Uint8Array(14))] }, ctxOf(p))).toBeNull();
   });
 
+  test('a map value pointer moved below the value is still a pointer into it (embed finding 33a6e7)', () => {
+    // r3 = value - 1: the VM's low word borrows from the tag's guard byte; the state (map_value,
+    // off -1) holds, and the load at r3 +47 reads the value's last byte.
+    const p = prog(`
+      .map m array key=4 value=48 entries=13
+      *(u32 *)(r10 -64) = 8
+      r1 = map[m]
+      r2 = r10
+      r2 += -64
+      call bpf_map_lookup_elem
+      r3 = r0
+      r3 += -1
+      r9 = *(u8 *)(r3 +47)
+      exit`, 'socket_filter');
+    expect(verify(p, FUZZ_VERIFY_OPTIONS).verdict).toBe('accept');
+    expect(embedOracle({ verify }).check({ program: p, inputs: [input()] }, ctxOf(p))).toBeNull();
+  });
+
   test('a verifier that reports a constant one too high is caught', () => {
     // the planted bug: every constant scalar is reported as its value + 1
     const lying = (p: Program, opts?: VerifyOptions): VerifyResult => {

@@ -95,10 +95,13 @@ function decode(R: Int32Array, mem: Memory): ConcreteReg[] {
   for (let r = 0; r <= 10; r++) {
     const lo = R[2 * r]!, hi = R[2 * r + 1]!;
     const bits = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-    const id = mem.regionOf(hi);
+    let id = mem.regionOf(hi);
+    let lo64 = lo >>> 0;
+    // a pointer moved below its region's start (or 4 GiB past it) is still that pointer
+    if (id < 0 && (id = mem.regionOfMoved(hi)) > 0) lo64 += mem.outsideDelta;
     if (id < 0) { out.push({ bits }); continue; }
     const origin = mem.origin[id]!;
-    out.push({ bits, region: { id, kind: mem.kindOf(id), off: (lo >>> 0) - origin, len: mem.end[id]! - origin, owner: mem.owners[id] } });
+    out.push({ bits, region: { id, kind: mem.kindOf(id), off: lo64 - origin, len: mem.end[id]! - origin, owner: mem.owners[id] } });
   }
   return out;
 }
