@@ -84,8 +84,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   const other = cloneState(env.cur);
   other.pc = target;
   other.prevPc = env.pc;
-  other.hist.push(env.pc);
-  other.histx.push(env.histExtra);
+  env.recordPushedHistory(other);
   env.cur.pc = next;
 
   if (x && ins.src === ins.dst && dst.type === T.SCALAR) {
