@@ -136,7 +136,7 @@ function collectLinked(env: Env, a: Reg, b: Reg | null): number[] {
   const top = frames.length - 1;
   const add = (o: Reg, e: number): void => {
     if (out.length < LINKED_REGS_MAX) out.push(e);
-    else { o.id = 0; o.off = 0; }
+    else o.id = 0; // 6.18 clears the id only (a stale off means nothing without BPF_ADD_CONST)
   };
   for (const r of [b, a]) {
     if (!r || r.type !== T.SCALAR || !r.id) continue;
