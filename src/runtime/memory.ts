@@ -249,6 +249,22 @@ export class Memory {
   }
 
   /**
+   * The region of a pointer whose offset left 0..2^32 (it borrowed from or carried into the tag's
+   * guard byte: 0x7f below, 0x81 above), or -1; `outsideDelta` then holds what to add to the low
+   * word's offset (-2^32 or +2^32). A pointer moved there is still a pointer (p = value - 1;
+   * *(p + 47)): accesses and the fuzzer's embedding oracle read its real offset.
+   */
+  outsideDelta = 0;
+  regionOfMoved(hi: number): number {
+    const guard = hi & 0xff;
+    if ((hi & 0xff000000) !== (PTR_TAG & 0xff000000) || (guard !== 0x7f && guard !== 0x81)) return -1;
+    const rid = (hi >>> 8) & 0xffff;
+    if (rid <= 0 || rid >= this.count) return -1;
+    this.outsideDelta = guard === 0x7f ? -0x100000000 : 0x100000000;
+    return rid;
+  }
+
+  /**
    * Checks an access of `size` bytes at (hi, lo) + off; returns the region id and leaves the
    * absolute offset in `this.at`. Throws MemoryFault. This is the one place every rule lives;
    * the VM inlines the same checks on its fast path and calls this for the fault.
@@ -259,17 +275,10 @@ export class Memory {
     let addr = (lo >>> 0) + off;
     if (id < 0) {
       if (hi === 0 && (lo >>> 0) < 4096) throw new MemoryFault(pc, 'null', 'none', addr, size);
-      if ((hi & 0xff0000ff) === ((PTR_TAG & 0xffffff00) | 0x7f) || (hi & 0xff0000ff) === ((PTR_TAG & 0xffffff00) | 0x81)) {
-        const rid = ((hi >>> 8) & 0xffff);
-        if (rid > 0 && rid < this.count) {
-          // the pointer's offset left 0..2^32 (it borrowed from or carried into the tag); the
-          // access may still land inside the region once the instruction's offset is added
-          // (p = value - 1; *(p + 47)): check the real offset like any other
-          const below = (hi & 0xff) === 0x7f;
-          id = rid;
-          addr = below ? addr - 0x100000000 : addr + 0x100000000;
-        }
-      }
+      // the pointer's offset left 0..2^32; the access may still land inside the region once the
+      // instruction's offset is added: check the real offset like any other
+      const rid = this.regionOfMoved(hi);
+      if (rid > 0) { id = rid; addr += this.outsideDelta; }
       if (id < 0) throw new MemoryFault(pc, 'invalid_pointer', 'none', addr, size, `not a pointer: 0x${(hi >>> 0).toString(16).padStart(8, '0')}${(lo >>> 0).toString(16).padStart(8, '0')}`);
     }
     if (addr < this.start[id]! || addr + size > this.end[id]!) {

@@ -75,14 +75,14 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     if (!nullCheck && !(pkt(dst) && pkt(src))) env.usesAddress = true;
   }
   // Registers linked by id to the compared ones are refined too: remember them for backtracking.
-  const linked = linkedMask(env, dst, x ? src : null);
+  const linkedSet = collectLinked(env, dst, x ? src : null);
+  const linked = linkedHistory(env, linkedSet);
   if (linked) env.histExtra = linked;
 
   const other = cloneState(env.cur);
   other.pc = target;
   other.prevPc = env.pc;
-  other.hist.push(env.pc);
-  other.histx.push(env.histExtra);
+  env.recordPushedHistory(other);
   env.cur.pc = next;
 
   if (x && ins.src === ins.dst && dst.type === T.SCALAR) {
@@ -93,8 +93,8 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     // registers, already reset); the reset itself is part of refineSelf.
     reportInvariants(env, takenRefined, 'true_reg1');
     reportInvariants(env, fallRefined, 'false_reg1');
-    applyRefined(env, other, ins.dst, -1, taken, taken);
-    applyRefined(env, env.cur, ins.dst, -1, fall, fall);
+    applyRefined(env, other, linkedSet, ins.dst, -1, taken, taken);
+    applyRefined(env, env.cur, linkedSet, ins.dst, -1, fall, fall);
   } else if (dst.type === T.SCALAR && src.type === T.SCALAR) {
     const { taken, fall: exact } = d.refine(jop, jmp32, dst.v, src.v);
     const fall = env.opts.plantedBug === 'jgt-fall-as-jlt' && jop === 'jgt' ? d.refine('jlt', jmp32, dst.v, src.v).taken : exact;
@@ -105,8 +105,8 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     const t1 = checkInvariants(env, taken[1], 'true_reg2');
     const f0 = checkInvariants(env, fall[0], 'false_reg1');
     const f1 = checkInvariants(env, fall[1], 'false_reg2');
-    applyRefined(env, other, ins.dst, x ? ins.src : -1, t0, t1);
-    applyRefined(env, env.cur, ins.dst, x ? ins.src : -1, f0, f1);
+    applyRefined(env, other, linkedSet, ins.dst, x ? ins.src : -1, t0, t1);
+    applyRefined(env, env.cur, linkedSet, ins.dst, x ? ins.src : -1, f0, f1);
   } else if (!jmp32 && !x && ins.imm === 0 && (jop === 'jeq' || jop === 'jne') && dst.type & MAYBE_NULL) {
     markPtrOrNull(env, other, dst.id, dst.refObjId, jop === 'jeq');
     markPtrOrNull(env, env.cur, dst.id, dst.refObjId, jop === 'jne');
@@ -117,17 +117,25 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   push(other);
 }
 
+/** LINKED_REGS_MAX: the entries one jump's linked set holds (they are packed into one u64 of jump history). */
+const LINKED_REGS_MAX = 6;
+
 /**
- * collect_linked_regs: the scalars sharing an id with the compared ones (live registers, then
- * spilled copies, innermost frame first), for the jump history. Registers of the current frame
- * only: LINKED | mask; otherwise a linked set (see linkedSetCode).
+ * collect_linked_regs for src's id, then dst's: the scalars sharing an id with the compared ones
+ * (live registers, then spilled copies from fp-8 down, innermost frame first), as linkedEntry
+ * codes. Like the kernel, it collects once per operand, so a register shared by both is listed
+ * twice, and it keeps at most LINKED_REGS_MAX entries: a scalar found after that loses its id
+ * (and so its link, also when it is one of the compared registers). Both branches start from
+ * this state, so they agree on who lost it.
  */
-function linkedMask(env: Env, a: Reg, b: Reg | null): number {
-  let mask = 0;
-  let cnt = 0;
-  let set: number[] | null = null;
+function collectLinked(env: Env, a: Reg, b: Reg | null): number[] {
+  const out: number[] = [];
   const frames = env.cur.frames;
   const top = frames.length - 1;
+  const add = (o: Reg, e: number): void => {
+    if (out.length < LINKED_REGS_MAX) out.push(e);
+    else o.id = 0; // 6.18 clears the id only (a stale off means nothing without BPF_ADD_CONST)
+  };
   for (const r of [b, a]) {
     if (!r || r.type !== T.SCALAR || !r.id) continue;
     const base = baseId(r.id);
@@ -137,22 +145,31 @@ function linkedMask(env: Env, a: Reg, b: Reg | null): number {
       for (let i = 0; i < 10; i++) {
         const o = fr.regs[i]!;
         if (!(live & (1 << i)) || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
-        cnt++;
-        if (fi === top) mask |= 1 << i;
-        else (set ??= []).push(linkedEntry(fi, i, true));
+        add(o, linkedEntry(fi, i, true));
       }
-      for (let k = 0; k < fr.spills.length; k++) {
+      for (let k = fr.spills.length - 1; k >= 0; k--) {
         const o = fr.spills[k];
         if (!o || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
-        cnt++;
-        (set ??= []).push(linkedEntry(fi, k, false));
+        add(o, linkedEntry(fi, k, false));
       }
     }
   }
-  if (cnt < 2) return 0;
-  if (!set) return LINKED | mask;
-  for (let i = 0; i < 10; i++) if (mask & (1 << i)) set.push(linkedEntry(top, i, true));
-  return linkedSetCode(env, set);
+  return out;
+}
+
+/**
+ * The jump history's record of a linked set (push_jmp_history with linked_regs_pack, when the set
+ * has more than one entry): registers of the current frame only: LINKED | mask; otherwise the set.
+ */
+function linkedHistory(env: Env, set: number[]): number {
+  if (set.length < 2) return 0;
+  const top = env.cur.frames.length - 1;
+  let mask = 0;
+  for (const e of set) {
+    if (e >> 7 !== top || e & 64) return linkedSetCode(env, set);
+    mask |= 1 << (e & 63);
+  }
+  return LINKED | mask;
 }
 
 /**
@@ -179,36 +196,31 @@ function reportInvariants(env: Env, v: Scalar, ctx: string): boolean {
   return true;
 }
 
-/** Writes refined values into `st`, and into every register linked to them by id. */
-function applyRefined(env: Env, st: VState, dstno: number, srcno: number, dv: Scalar, sv: Scalar): void {
-  const set = (regno: number, v: Scalar): void => {
-    const r = regOf(st, regno);
-    r.v = v;
-    if (!r.id) return;
-    const base = baseId(r.id);
-    // sync_linked_regs over what collect_linked_regs found: the live registers of each frame
-    // (before this jump in the innermost one, before the call in its callers) and spilled copies.
-    const frames = st.frames;
-    const top = frames.length - 1;
-    for (let fi = top; fi >= 0; fi--) {
-      const fr = frames[fi]!;
-      const live = fi === top ? env.live[env.pc]! : env.live[frames[fi + 1]!.callsite]!;
-      for (let i = 0; i < 10; i++) {
-        const o = fr.regs[i]!;
-        if (o === r || !(live & (1 << i)) || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
-        o.v = linkedValue(env, r, o, v);
-      }
-      for (let k = 0; k < fr.spills.length; k++) {
-        const o = fr.spills[k];
-        if (!o || o === r || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
-        // spills are shared with copies of the state until written (copy-on-write)
-        writableSpill(fr, k).v = linkedValue(env, r, o, v);
-      }
+/**
+ * Writes refined values into `st`, then sync_linked_regs: the scalars of `linked` (collectLinked)
+ * sharing the operand's id take its value. As in check_cond_jmp_op, both operands are written
+ * first, then src's value is copied, then dst's: when the two share an id, src's copy overwrites
+ * dst before dst's own sync runs, so every linked register ends with src's refinement (`if r9 > r7`
+ * with r9 and r7 copies: the taken side keeps r7's [0, umax-1], not r9's [1, umax]).
+ */
+function applyRefined(env: Env, st: VState, linked: readonly number[], dstno: number, srcno: number, dv: Scalar, sv: Scalar): void {
+  const dst = regOf(st, dstno);
+  const src = srcno >= 0 ? regOf(st, srcno) : null;
+  dst.v = dv;
+  if (src) src.v = sv;
+  const sync = (known: Reg): void => {
+    if (!known.id) return;
+    const base = baseId(known.id);
+    for (const e of linked) {
+      const fr = st.frames[e >> 7]!;
+      const o = e & 64 ? fr.spills[e & 63] : fr.regs[e & 63];
+      if (!o || o === known || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
+      // spills are shared with copies of the state until written (copy-on-write)
+      (e & 64 ? writableSpill(fr, e & 63) : o).v = linkedValue(env, known, o, known.v);
     }
   };
-  if (srcno >= 0) set(srcno, sv);
-  set(dstno, dv);
-  void env;
+  if (src) sync(src);
+  sync(dst);
 }
 
 /** mark_ptr_or_null_regs: every copy of the nullable pointer becomes 0 or a valid pointer. */

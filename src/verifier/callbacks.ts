@@ -91,8 +91,7 @@ export function pushCallbackVisit(env: Env, sub: number, setArgs: (regs: Reg[], 
   st.prevPc = env.pc;
   // The call is the last instruction of the visit's history before the callback (as the kernel's
   // pushed state shares the caller's history up to it): backtracking leaves the callback there.
-  st.hist.push(env.pc);
-  st.histx.push(env.histExtra);
+  env.recordPushedHistory(st);
   env.pushBranch(st);
 }
 

@@ -467,8 +467,7 @@ export function checkLdAbs(env: Env, ins: Insn, push: (st: VState) => void): boo
   const branch = cloneState(env.cur);
   branch.pc = env.pc + 1;
   branch.prevPc = env.pc;
-  branch.hist.push(env.pc);
-  branch.histx.push(env.histExtra);
+  env.recordPushedHistory(branch);
   push(branch);
   env.markKnown(env.reg(0), 0n);
   checkExit(env);

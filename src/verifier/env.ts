@@ -66,6 +66,17 @@ export class Env {
   scratchedStack: number[] = [];
   /** A log line the current instruction prints after its state annotation. */
   note: string | null = null;
+  /**
+   * A state pushed for later exploration (push_stack) shares the current path's history up to and
+   * including the instruction that pushes it: its jump-history entry -- a jump point's, or one with
+   * what the instruction touched (stack slots, a linked set), recorded before the push as the
+   * kernel does -- counts towards the pushed state's jmp_history_cnt too (force_new_state past 40).
+   */
+  recordPushedHistory(st: VState): void {
+    st.hist.push(this.pc);
+    st.histx.push(this.histExtra);
+    if (this.cfg.jmpPoint[this.pc] || this.histExtra) st.jmpHistory = (st.jmpHistory ?? 0) + 1;
+  }
   /** Queues another path for exploration (set by explore(); callbacks push their first visit with it). */
   pushBranch: (st: VState) => void = () => { throw new Error('pushBranch outside explore()'); };
 

@@ -460,14 +460,18 @@ function checkAtomic(env: Env, ins: Insn): void {
   const arenaOk = dst.type === T.PTR_TO_ARENA && ins.imm !== (op.BPF_AND | op.BPF_FETCH) && ins.imm !== (op.BPF_OR | op.BPF_FETCH) && ins.imm !== (op.BPF_XOR | op.BPF_FETCH);
   // Kernel objects too: check_mem_access decides (a struct_ops type's btf_struct_access may allow the write).
   const okType = dst.type === T.PTR_TO_STACK || dst.type === T.PTR_TO_MAP_VALUE || (dst.type & 0xff) === T.PTR_TO_MEM || (dst.type & 0xff) === T.PTR_TO_BTF_ID || arenaOk;
+  const size = op.sizeBytes(op.size(ins.code));
   if (!okType) {
-    const name = dst.type === T.SCALAR ? 'scalar' : undefined;
-    if (name) env.reject('invalid_mem_access', `R${ins.dst} invalid mem access 'scalar'`);
+    if (dst.type === T.SCALAR) {
+      // A scalar passes atomic_ptr_type_ok; check_mem_access then checks the alignment (strict
+      // for atomics, pointer_desc "") before it finds the register is no pointer.
+      checkPtrAlignment(env, dst, ins.off, size, true);
+      env.reject('invalid_mem_access', `R${ins.dst} invalid mem access 'scalar'`);
+    }
     env.reject('invalid_mem_access', `BPF_ATOMIC stores into R${ins.dst} ${env.typeStr(dst)} is not allowed`);
   }
   // A pointer operand is a leak only for unprivileged loaders (is_pointer_value without
   // allow_ptr_leaks); what lands in memory is then data, not a spilled pointer.
-  const size = op.sizeBytes(op.size(ins.code));
   // Atomics are always checked for natural alignment (strict_alignment_once); the stack access
   // path checks its own alignment.
   if (dst.type !== T.PTR_TO_STACK) checkPtrAlignment(env, dst, ins.off, size, true);

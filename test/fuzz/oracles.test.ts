@@ -211,6 +211,46 @@ describe.skipIf(!hook)('embed: end to end', () => {
     expect(o.check({ program: p, inputs: [input(), input(new Uint8Array(14))] }, ctxOf(p))).toBeNull();
   });
 
+  test('a context without a packet leaves its packet pointers NULL (embed finding cfb9f1, sk_reuseport)', () => {
+    const p = prog(`
+      r2 = *(u64 *)(r1 +0)
+      r3 = *(u64 *)(r1 +8)
+      r4 = r2
+      r4 += 8
+      r0 = 0
+      if r4 > r3 goto +1
+      r0 = *(u8 *)(r2 +7)
+      exit`, 'sk_reuseport');
+    expect(verify(p, FUZZ_VERIFY_OPTIONS).verdict).toBe('accept');
+    const steps = concreteSteps(p, materialize(p, { ctx: new Uint8Array(0), maps: [], seed: 1 }), 64);
+    expect(steps.length).toBeGreaterThan(2);
+    expect(steps.every((s) => s.packetless)).toBe(true);
+    expect(steps[2]!.regs[2]!.bits).toBe(0n); // data, as the VM gives it
+    expect(embedOracle({ verify }).check({ program: p, inputs: [{ ctx: new Uint8Array(0), maps: [], seed: 1 }] }, ctxOf(p))).toBeNull();
+    // a run with a packet still needs a real pointer there
+    const pkt = { type: T.PTR_TO_PACKET, off: 0, v: kernelDomain.known(0n), range: 0, map: -1, frameno: 0 };
+    expect(regMismatch(pkt, { bits: 0n }, p, steps[0]!.stackIds)?.kind).toBe('not-pointer');
+    expect(regMismatch(pkt, { bits: 0n }, p, steps[0]!.stackIds, true)).toBeNull();
+  });
+
+  test('a map value pointer moved below the value is still a pointer into it (embed finding 33a6e7)', () => {
+    // r3 = value - 1: the VM's low word borrows from the tag's guard byte; the state (map_value,
+    // off -1) holds, and the load at r3 +47 reads the value's last byte.
+    const p = prog(`
+      .map m array key=4 value=48 entries=13
+      *(u32 *)(r10 -64) = 8
+      r1 = map[m]
+      r2 = r10
+      r2 += -64
+      call bpf_map_lookup_elem
+      r3 = r0
+      r3 += -1
+      r9 = *(u8 *)(r3 +47)
+      exit`, 'socket_filter');
+    expect(verify(p, FUZZ_VERIFY_OPTIONS).verdict).toBe('accept');
+    expect(embedOracle({ verify }).check({ program: p, inputs: [input()] }, ctxOf(p))).toBeNull();
+  });
+
   test('a verifier that reports a constant one too high is caught', () => {
     // the planted bug: every constant scalar is reported as its value + 1
     const lying = (p: Program, opts?: VerifyOptions): VerifyResult => {

@@ -88,6 +88,14 @@ export interface ConcreteStep {
   regs: ConcreteReg[];
   /** Region id of each frame's stack. */
   stackIds: Int32Array;
+  /** The run has no packet (a context whose packet pointers the VM leaves NULL: sk_reuseport, sock_ops, ...). */
+  packetless: boolean;
+}
+
+/** Whether no region of `mem` is a packet. */
+function packetless(mem: Memory): boolean {
+  for (let id = 1; id < mem.count; id++) if (mem.kindOf(id) === 'packet') return false;
+  return true;
 }
 
 function decode(R: Int32Array, mem: Memory): ConcreteReg[] {
@@ -95,10 +103,13 @@ function decode(R: Int32Array, mem: Memory): ConcreteReg[] {
   for (let r = 0; r <= 10; r++) {
     const lo = R[2 * r]!, hi = R[2 * r + 1]!;
     const bits = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-    const id = mem.regionOf(hi);
+    let id = mem.regionOf(hi);
+    let lo64 = lo >>> 0;
+    // a pointer moved below its region's start (or 4 GiB past it) is still that pointer
+    if (id < 0 && (id = mem.regionOfMoved(hi)) > 0) lo64 += mem.outsideDelta;
     if (id < 0) { out.push({ bits }); continue; }
     const origin = mem.origin[id]!;
-    out.push({ bits, region: { id, kind: mem.kindOf(id), off: (lo >>> 0) - origin, len: mem.end[id]! - origin, owner: mem.owners[id] } });
+    out.push({ bits, region: { id, kind: mem.kindOf(id), off: lo64 - origin, len: mem.end[id]! - origin, owner: mem.owners[id] } });
   }
   return out;
 }
@@ -117,7 +128,7 @@ export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: n
     let k = 0;
     let mem: Memory | null = null;
     const onStep = (pc: number, regs: Int32Array): void => {
-      if (mem !== null && out.length < limit && wanted(k)) out.push({ pc, regs: decode(regs, mem), stackIds: mem.stackIds });
+      if (mem !== null && out.length < limit && wanted(k)) out.push({ pc, regs: decode(regs, mem), stackIds: mem.stackIds, packetless: packetless(mem) });
       k++;
     };
     const vm = new Vm(program, { maps: makeMaps(program, ci), maxSteps: 1_000_000, onStep });
@@ -136,8 +147,14 @@ export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: n
 
 export type MismatchKind = 'scalar' | 'not-pointer' | 'region' | 'stack-frame' | 'map' | 'offset' | 'packet-range';
 
-/** Why concrete register `c` is not in abstract register `a`, or null when it is. */
-export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, stackIds: Int32Array): { kind: MismatchKind; why: string } | null {
+/**
+ * Why concrete register `c` is not in abstract register `a`, or null when it is. In a run without
+ * a packet the context's packet pointers are NULL: the kernel's are too where a context has no
+ * packet behind it (sock_ops' skb_data and skb_data_end without an skb), and the VM has none for
+ * the types BPF_PROG_TEST_RUN cannot run (sk_reuseport, sk_msg, cgroup_sockopt); data == data_end
+ * keeps every access behind a bounds check from running.
+ */
+export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, stackIds: Int32Array, packetless = false): { kind: MismatchKind; why: string } | null {
   if (a.type === T.NOT_INIT) return null;
   if (a.type === T.SCALAR) {
     if (c.region) return null; // a pointer bit pattern held as a scalar: the VM's encoding is not the kernel's
@@ -147,6 +164,15 @@ export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, st
   const kind = REGION_OF[base];
   if (kind === undefined) return null; // pointer kinds the oracle does not model
   if ((a.type & MAYBE_NULL) && c.bits === 0n) return null;
+  if (packetless && kind === 'packet' && !c.region) {
+    // NULL is the packet's start and end: the offset from it as from a packet of length 0
+    if (base === T.PTR_TO_PACKET_END) return c.bits === 0n ? null : { kind: 'offset', why: `packet end 0x${c.bits.toString(16)}, not NULL, in a run without a packet` };
+    const varOff = BigInt.asIntN(64, c.bits) - BigInt(a.off);
+    if (!scalarContains(a.v, varOff)) return { kind: 'offset', why: `NULL packet + ${BigInt.asIntN(64, c.bits)} - off ${a.off} not in ${fmtScalar(a.v)} (${typeName(a.type)})` };
+    if (base === T.PTR_TO_PACKET && a.range > 0 && varOff + BigInt(a.range) > 0n)
+      return { kind: 'packet-range', why: `packet range r=${a.range} in a run without a packet` };
+    return null;
+  }
   const reg = c.region;
   if (!reg) return { kind: 'not-pointer', why: `0x${c.bits.toString(16)} is not a pointer, abstract ${typeName(a.type)}` };
   if (reg.kind !== kind) return { kind: 'region', why: `points into ${reg.kind}, abstract ${typeName(a.type)}` };
@@ -260,7 +286,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
             for (let r = 0; r <= 10; r++) {
               const a = snap[r];
               if (!a) continue;
-              const m = regMismatch(a, s.regs[r]!, p, s.stackIds);
+              const m = regMismatch(a, s.regs[r]!, p, s.stackIds, s.packetless);
               if (m) { bad++; first ??= { reg: r, ...m }; }
             }
             if (bad === 0) { best = null; break; }

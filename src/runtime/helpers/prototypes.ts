@@ -219,7 +219,7 @@ const DEFS: Record<number, Def> = {
   14: { types: BASE },
   15: { types: BASE },
   16: { args: [A.uninitMem, A.constSize], types: BASE },
-  17: { args: [A.ctx], types: BASE, note: 'tc/lwt: the skb\'s classid (ARG_PTR_TO_CTX); other types: the current task\'s (bpf_get_cgroup_classid_curr, no argument)' },
+  17: { types: BASE, note: 'tc/lwt: the skb\'s classid (ARG_PTR_TO_CTX, TYPE_VARIANTS); other types: the current task\'s (bpf_get_cgroup_classid_curr from bpf_base_func_proto, no argument)' },
   18: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: TC },
   19: { args: [A.ctx], changesPkt: true, types: TC },
   20: { args: [A.ctx, A.uninitMem, A.constSize, A.anything], types: uniq(TC, ['lwt_xmit']) },
@@ -448,6 +448,8 @@ export function helperProto(id: number): HelperProto | undefined {
  * (e.g. tracing_prog_func_proto's bpf_get_socket_ptr_cookie_proto for BPF_FUNC_get_socket_cookie).
  */
 const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, 'args'>>>> = {
+  // bpf_get_cgroup_classid_proto (tc_cls_act_func_proto, lwt_out_func_proto): the skb's classid
+  17: { sched_cls: { args: [ARG.ctx] }, sched_act: { args: [ARG.ctx] }, lwt_in: { args: [ARG.ctx] }, lwt_out: { args: [ARG.ctx] }, lwt_xmit: { args: [ARG.ctx] }, lwt_seg6local: { args: [ARG.ctx] } },
   // bpf_get_socket_ptr_cookie_proto (tracing_prog_func_proto, sk_reuseport_func_proto)
   46: { tracing: { args: [ARG.btfSockCommon] }, sk_reuseport: { args: [ARG.btfSockCommon] } },
   // bpf_sk_storage_get/delete_tracing_proto (the socket a BTF pointer; allowed per attach point: see helperNotAllowed)
