@@ -8,6 +8,8 @@
 #     programs prog_tests load; default /tmp/bpflab-extra-programs): judge them with
 #     program-verdicts.mjs WORKDIR, then node bench/modern-samples.js --dir WORKDIR
 # Needs: apt-get (linux-source-6.12), clang-19, gcc, libbpf-dev, capsh, root for the verdicts.
+# Variants: BPF_CLANG (default clang-19) and BPF_EXTRA_CFLAGS (appended, so -mcpu=v4 or -O1 override
+# the defaults) compile the same sources otherwise; LINUX_SOURCE reuses an unpacked linux-source-6.12.
 # Then: node bench/extra-selftests/verdicts.mjs WORKDIR, and
 #   bpflab selftests WORKDIR/obj --kernel-verdicts WORKDIR/kernel-verdicts.json
 set -euo pipefail
@@ -18,6 +20,8 @@ if [ $PROGRAMS = 1 ]; then W=${1:-/tmp/bpflab-extra-programs}; else W=${1:-/tmp/
 SHARED=${SHARED:-$HERE/../../../shared/kernel-selftests}
 mkdir -p "$W/obj" "$W/err"
 cd "$W"
+BPF_CLANG=${BPF_CLANG:-clang-19}
+if [ -n "${LINUX_SOURCE:-}" ] && [ ! -e linux-source-6.12 ]; then ln -s "$LINUX_SOURCE" linux-source-6.12; fi
 if [ ! -d linux-source-6.12 ]; then
   ls linux-source-6.12_*.deb >/dev/null 2>&1 || apt-get download linux-source-6.12
   dpkg-deb -x linux-source-6.12_*.deb pkg
@@ -35,13 +39,13 @@ if [ $PROGRAMS = 1 ]; then
 else
   comm -23 annotated.txt shared.txt > files.txt
 fi
-CLANG_INC=$(clang-19 -print-resource-dir)/include
+CLANG_INC=$($BPF_CLANG -print-resource-dir)/include
 n=0; bad=0
 for f in $(cat files.txt); do
-  if clang-19 -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 -mlittle-endian -Wno-compare-distinct-pointer-types -DENABLE_ATOMICS_TESTS \
+  if $BPF_CLANG -g -O2 --target=bpf -mcpu=v3 -D__TARGET_ARCH_x86 -mlittle-endian -Wno-compare-distinct-pointer-types -DENABLE_ATOMICS_TESTS \
       -I "$K/tools/lib" -I "$SHARED/src/gen" -I "$K/tools/testing/selftests/bpf" -I "$K/tools/include/uapi" \
       -idirafter "$CLANG_INC" -idirafter /usr/local/include -idirafter /usr/include/x86_64-linux-gnu -idirafter /usr/include \
-      -c "$P/$f.c" -o "obj/$f.o" 2> "err/$f.txt"; then n=$((n+1)); else bad=$((bad+1)); rm -f "obj/$f.o"; echo "not compiled: $f (err/$f.txt)"; fi
+      ${BPF_EXTRA_CFLAGS:-} -c "$P/$f.c" -o "obj/$f.o" 2> "err/$f.txt"; then n=$((n+1)); else bad=$((bad+1)); rm -f "obj/$f.o"; echo "not compiled: $f (err/$f.txt)"; fi
 done
 gcc -O1 -o ksel "$HERE/ksel.c" -lbpf
 echo "$n objects in $W/obj ($bad not compiled)"
