@@ -122,10 +122,11 @@ export function checkAlu(env: Env, ins: Insn): void {
   if ((o === op.BPF_AND || o === op.BPF_OR) && d.isConst(src.v)) maybeForkScalars(env, ins.dst, dst);
   const name: AluOp = signedDiv ? (o === op.BPF_DIV ? 'sdiv' : 'smod') : aop;
   const oldId = dst.id;
+  const oldUmax = oldId ? d.umax(dst.v) : 0n;
   const srcV = src.v;
   const v = d.alu(name, !alu64, dst.v, srcV);
   env.markScalar(dst, v);
-  linkAfterAlu(env, dst, oldId, o === op.BPF_ADD, o === op.BPF_SUB, !alu64, srcV);
+  linkAfterAlu(env, dst, oldId, oldUmax, o === op.BPF_ADD, o === op.BPF_SUB, !alu64, srcV);
 }
 
 /** Two pointers whose distance does not depend on where anything is placed: into one packet, or one stack frame. */

@@ -11,7 +11,7 @@ import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
 import { dynptrSlotsSafe } from './dynptr-state.js';
 import { S, type Frame, type Reg, type StackBytes, type VState } from './state.js';
-import { hasAddConst } from './linked-scalars.js';
+import { addConstKind, hasAddConst } from './linked-scalars.js';
 
 /**
  * A bidirectional id map (check_ids), reused between comparisons: its arrays keep their storage
@@ -73,7 +73,7 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   if (o.type === T.SCALAR) {
     if (!exact && !o.precise) return true; // no decision depended on the old value
     // A link with a constant delta (BPF_ADD_CONST) matches only the same kind of link with the same delta.
-    if (hasAddConst(o.id) !== hasAddConst(c.id)) return false;
+    if (addConstKind(o.id) !== addConstKind(c.id)) return false;
     if (hasAddConst(o.id) && o.off !== c.off) return false;
     // Scalars are immutable and shared between a state and its copies: the same object covers itself.
     if (exact === true) return (o.v === c.v || d.equal(o.v, c.v)) && ids.checkScalar(o.id, c.id);

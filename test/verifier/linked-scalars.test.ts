@@ -33,8 +33,15 @@ const CASES: [string, Program, 'accept' | 'reject', string][] = [
   ['a copy of an offset scalar links to the copy only', prog('r1 += 1\nr4 = r1', 'if r4 > 10 goto out'), 'reject', BAD],
   ['a spill of an offset scalar leaves the link', prog('r1 += -3\n*(u64 *)(r10 -8) = r1', 'if r1 > 9 goto out'), 'reject', BAD],
   ['other ALU operations break the link', prog('r1 ^= 1', 'if r1 > 10 goto out'), 'reject', BAD],
-  // 6.18 links some 32-bit adds (of small values) but not this one; bpflab links none
-  ['a 32-bit add of a 32-bit value is not linked', asm('call bpf_get_prandom_u32\nr1 = r0\nw1 += -2\nif w1 > 10 goto out\nr2 = r0\nout:\nr0 = 0\nexit'),
+  // 32-bit adds (BPF_ADD_CONST32): linked when dst was a 32-bit value before the add
+  ['w1 += -1 on a 32-bit value links too', prog('w1 += -1', 'if w1 > 10 goto out'), 'accept', 'R1=scalar(id=1-1,'],
+  ['a branch on r0 moves a zero-extended value into the 32-bit link',
+    asm('call bpf_get_prandom_u32\nr0 &= 0xffff\nw1 = w0\nw1 += -100\nif r0 < 10 goto l1\nr0 = 0\nexit\nl1:\nr2 = r1\nr0 = 0\nexit'),
+    'accept', 'R1=scalar(id=1-100,smin=umin=umin32=0xffffff9c,smax=umax=umax32=0xffffffa5,smin32=-100,smax32=-91,var_off=(0xffffff80; 0x3f))'],
+  ['a branch on the 32-bit link zero-extends the value moved into its base',
+    asm('call bpf_get_prandom_u32\nr0 |= 0xffffff00\nr0 <<= 32\nr0 >>= 32\nw1 = w0\nw1 += 0x100\nif w1 < 0x10 goto l1\nr0 = 0\nexit\nl1:\nr2 = r0\nr0 = 0\nexit'),
+    'accept', 'R0=scalar(id=1,smin=umin=umin32=0xffffff00,smax=umax=umax32=0xffffff0f,smin32=-256,smax32=-241,var_off=(0xffffff00; 0xf))'],
+  ['a 32-bit add of a 64-bit value is not linked', asm('call bpf_get_prandom_u32\nr1 = r0\nw1 += -2\nif w1 > 10 goto out\nr2 = r0\nout:\nr0 = 0\nexit'),
     'accept', '(04) w1 += -2                      ; R1=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))'],
 ];
 
