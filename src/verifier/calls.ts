@@ -474,6 +474,26 @@ export function checkLdAbs(env: Env, ins: Insn, push: (st: VState) => void): boo
   return true;
 }
 
+/**
+ * A tail call in a subprogram may leave it (the running 6.18.44 kernel, as for LD_ABS): the path
+ * that fails the tail call goes on at the next instruction (pushed, r0 not written: the helper
+ * returns void), the current one returns to the caller at once with r0 unknown. Called after
+ * check_helper_call; true when the current path has left the subprogram.
+ */
+export function checkTailCallExit(env: Env, ins: Insn, push: (st: VState) => void): boolean {
+  if (ins.imm !== 12 || env.cur.frames.length === 1) return false;
+  const branch = cloneState(env.cur);
+  branch.pc = env.pc + 1;
+  branch.prevPc = env.pc;
+  branch.hist.push(env.pc);
+  branch.histx.push(env.histExtra);
+  push(branch);
+  env.markScalar(env.reg(0), env.UNKNOWN);
+  env.scratched |= 1;
+  checkExit(env);
+  return true;
+}
+
 /** A bpf-to-bpf call: a new frame with r1-r5 passed, r10 its own frame pointer. */
 export function checkSubprogCall(env: Env, ins: Insn): void {
   const st = env.cur;

@@ -18,7 +18,7 @@ import { checkInsn } from '../isa/validate.js';
 import { checkAlu } from './alu.js';
 import { checkCondJmp } from './branch.js';
 import { depthsWithoutFastcallSpills } from './fastcall.js';
-import { checkExit, checkHelperCall, checkLdAbs, checkSubprogCall } from './calls.js';
+import { checkExit, checkHelperCall, checkLdAbs, checkSubprogCall, checkTailCallExit } from './calls.js';
 import { globalEntryRegs, usableFuncInfo } from './global-funcs.js';
 import type { Env } from './env.js';
 import { joinStates } from './join.js';
@@ -324,7 +324,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
         if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
         if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { st.pc = pc + 1; return checkKfuncCall(env, ins.imm, ins.off); }
         checkHelperCall(env, ins);
-        st.pc = pc + 1;
+        if (!checkTailCallExit(env, ins, push)) st.pc = pc + 1;
         return false;
       }
       checkCondJmp(env, ins, push);
