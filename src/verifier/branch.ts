@@ -13,6 +13,7 @@ import { MAYBE_NULL, MEM_ALLOC, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr
 import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
 import { S, cloneState, forEachRegOf, newReg, writableSpill, type Reg, type VState } from './state.js';
 import { baseId, linkedValue } from './linked-scalars.js';
+import { MAX_VAR_OFF } from './alu.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
   [op.BPF_JEQ]: 'jeq', [op.BPF_JNE]: 'jne', [op.BPF_JSET]: 'jset', [op.BPF_JGT]: 'jgt', [op.BPF_JGE]: 'jge',
@@ -53,9 +54,11 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   if (dst.type === T.SCALAR && src.type === T.SCALAR) pred = d.branch(jop, jmp32, dst.v, src.v);
   else if (!jmp32 && pktAny(dst) && pktAny(src)) pred = pktPtrBranchTaken(dst, src, jop);
   else if (!jmp32 && (jop === 'jeq' || jop === 'jne')) {
-    // A pointer that cannot be NULL compared with 0.
+    // A pointer that cannot be NULL compared with 0. The running 6.18 kernel leaves the jump
+    // open once the pointer's variable offset may reach BPF_MAX_VAR_OFF (1 << 29), checked on it:
+    // [0, 2^29 - 1] decides, [0, 2^29] does not (kernel-campaign finding c3a007).
     const [p, z] = dst.type === T.SCALAR ? [src, dst] : [dst, src];
-    if (notNull(p.type) && env.isNull(z)) pred = jop === 'jne' ? 1 : 0;
+    if (notNull(p.type) && env.isNull(z) && d.smax(p.v) < MAX_VAR_OFF) pred = jop === 'jne' ? 1 : 0;
   }
   if (pred !== -1) {
     // The path taken depends on these values: they must be compared exactly when pruning.
