@@ -355,14 +355,17 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     touch(env, f, o);
     if (env.fastcall) checkFastcallStackContract(env.fastcall, env.cfg.subprogs, env.frame.subprog, env.pc, o);
     const slot = (MAX_BPF_STACK + o) >> 3;
-    env.histExtra = stackSlotCode(r.frameno, slot);
     if (t === 'read') markStackRead(env, r.frameno, slot);
     else if (size === 8) markStackWritten(env, r.frameno, slot);
+    let spillAccess: boolean;
     if (t === 'write') {
       destroyIfDynptrSlot(env, f, r.frameno, slot);
-      stackWriteFixed(env, f, o, size, value, imm, dataWrite);
+      spillAccess = stackWriteFixed(env, f, o, size, value, imm, dataWrite);
     }
-    else stackReadFixed(env, f, o, size, dst, sext);
+    else spillAccess = stackReadFixed(env, f, o, size, dst, sext);
+    // INSN_F_STACK_ACCESS in the jump history: only a register spilled or filled (insn_flags is
+    // cleared for data), which precision backtracking follows through the slot.
+    if (spillAccess) env.histExtra = stackSlotCode(r.frameno, slot);
     return;
   }
   // Variable offset: aligned only when the unknown bits of the offset are above the access size.
@@ -418,7 +421,8 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
  * check_stack_write_fixed_off. `dataWrite`: the kernel's value_regno -1 outside BPF_ST (an atomic's
  * write half): the bytes become data (STACK_MISC), whatever was spilled there is scrubbed.
  */
-function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg | null, imm: number, dataWrite = false): void {
+/** Returns whether a register was spilled (the kernel's insn_flags stay set). */
+function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg | null, imm: number, dataWrite = false): boolean {
   const d = env.dom;
   const i0 = MAX_BPF_STACK + o;
   const k = i0 >> 3;
@@ -437,20 +441,20 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     if (fits) idBeforeMov(env, value);
     spill(value, size);
     if (!fits) writableSpill(f, k).id = 0;
-    return;
+    return true;
   }
   if (!dataWrite && !value && aligned) {
     const tmp = cloneReg(env.reg(0));
     env.markKnown(tmp, BigInt(imm));
     spill(tmp, size);
-    return;
+    return true;
   }
   if (!dataWrite && value && isPointer(value.type)) {
     if (size !== REG_SIZE) env.reject('spill_size', 'invalid size of register spill');
     if (f !== env.frame && value.type === T.PTR_TO_STACK)
       env.reject('pointer_leak', 'cannot spill pointers to stack into stack frame of the caller');
     spill(value, size);
-    return;
+    return true;
   }
   // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.
   // An atomic over a spilled pointer leaves data computed from that address in the slot.
@@ -469,9 +473,11 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     if (regno >= 0) markPrecise(env, 1 << regno);
   }
   writableSlots(f).fill(zero ? S.ZERO : S.MISC, i0, i0 + size);
+  return false;
 }
 
-function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number, sext: boolean): void {
+/** Returns whether a spilled register was filled (the kernel's insn_flags stay set). */
+function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number, sext: boolean): boolean {
   const d = env.dom;
   const i0 = MAX_BPF_STACK + o;
   const k = i0 >> 3;
@@ -481,7 +487,7 @@ function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number
     while (spillSize < 8 && f.slots[k * 8 + spillSize] === S.SPILL) spillSize++;
     if (size !== REG_SIZE || spillSize !== REG_SIZE) {
       if (sp.type !== T.SCALAR) env.reject('spill_size', 'invalid size of register fill');
-      if (dst < 0) return;
+      if (dst < 0) return false;
       if (size <= spillSize && (i0 & 7) === 0) {
         const out = env.writeReg(dst);
         copyReg(out, sp);
@@ -489,7 +495,7 @@ function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number
         // fill only when the narrow sign bit is clear too: otherwise the relation to the source is broken.
         if (size < 8 && d.umax(sp.v) >= 1n << BigInt(size * 8 - (sext ? 1 : 0))) out.id = 0;
         out.v = sext ? d.sextLoad(sp.v, size as 1 | 2 | 4) : size < 8 ? d.truncate(sp.v, size as 1 | 2 | 4) : sp.v;
-        return;
+        return true;
       }
       let spills = 0;
       let zeros = 0;
@@ -501,12 +507,14 @@ function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number
         else env.reject('stack_uninit', `invalid read from stack off ${o}+${i - i0} size ${size}`);
       }
       const out = env.writeReg(dst);
-      if ((spills === size && d.constValue(sp.v) === 0n) || zeros === size) env.markKnown(out, 0n);
+      // a fill of a spilled 0 is still a register fill; zeros or data are not (insn_flags = 0)
+      if (spills === size && d.constValue(sp.v) === 0n) { env.markKnown(out, 0n); return true; }
+      if (zeros === size) env.markKnown(out, 0n);
       else env.markScalar(out, loadedScalar(env, size, sext));
-      return;
+      return false;
     }
     if (dst >= 0) copyReg(env.writeReg(dst), sp);
-    return;
+    return true;
   }
   let zeros = 0;
   for (let i = i0; i < i0 + size; i++) {
@@ -520,6 +528,7 @@ function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number
     if (zeros === size) env.markKnown(out, 0n);
     else env.markScalar(out, loadedScalar(env, size, sext));
   }
+  return false;
 }
 
 /**

@@ -90,3 +90,32 @@ describe('the level-2 log', () => {
     }
   });
 });
+
+describe('stack accesses in the jump history', () => {
+  test('a fill of data (an atomic made the slot data) ends the precision walk, as INSN_F_STACK_ACCESS is only for spills and fills', () => {
+    const p = prog(`.map m array key=4 value=8 entries=1
+w7 = 0
+*(u32 *)(r10 -24) = r7
+lock *(u32 *)(r10 -24) += r7
+r7 = *(u32 *)(r10 -24)
+*(u32 *)(r10 -64) = 0
+r1 = map[m]
+r2 = r10
+r2 += -64
+call bpf_map_lookup_elem
+if r0 == 0 goto +3
+r7 &= 3
+r0 += r7
+r0 = *(u8 *)(r0 +0)
+exit`);
+    // the kernel prints the map's address where bpflab names the map: compare the precision walk only
+    const marks = (log: string): string[] => comparable(log).filter((l) => l.startsWith('mark_precise')).map((l) => l.replace(/r1 = \S+$|r1 = map\[m\]$/, 'r1 = MAP'));
+    const ours = marks(verify(p, { log: true, logLevel: 2 }).log!);
+    expect(ours.at(-1)).toBe('mark_precise: frame0: regs=r7 stack= before 3: (61) r7 = *(u32 *)(r10 -24)');
+    if (k.ok) {
+      const kr = progLoad(p, { logLevel: 2 });
+      if (kr.fd !== null) closeFd(kr.fd);
+      expect(ours).toEqual(marks(kr.log));
+    }
+  });
+});
