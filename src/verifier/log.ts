@@ -97,7 +97,8 @@ export class Log {
     const d = this.dom;
     // print_reg_state: "P" marks a scalar whose exact value some decision depended on
     const p = t === T.SCALAR && r.precise ? 'P' : '';
-    if (t === T.SCALAR && d.isConst(r.v)) return p + snum(d.constValue(r.v)! + BigInt(r.off));
+    // a constant prints its value: a linked scalar's off is its delta to the link, not part of it
+    if (t === T.SCALAR && d.isConst(r.v)) return p + snum(d.constValue(r.v)!);
     let s = p + typeName(t);
     if (t === T.PTR_TO_STACK) {
       if (r.frameno !== frameno) s += `[${r.frameno}]`;

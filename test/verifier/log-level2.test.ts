@@ -67,6 +67,11 @@ describe('the level-2 log', () => {
     expect(log.filter((l) => l).at(-1)).toBe('processed 19 insns (limit 1000000) max_states_per_insn 0 total_states 1 peak_states 1 mark_read 0');
   });
 
+  test('a constant that is linked by a delta prints its value (the delta is not part of it)', () => {
+    const log = expectLikeKernel({ ...prog('call bpf_get_prandom_u32\nr0 &= 7\nr6 = r0\nr7 = r0\nif r6 != 1 goto +3\nr6 += -1\nr0 = r6\nexit\nr0 = 0\nexit'), name: 'linked_const' });
+    expect(log).toContain('5: (07) r6 += -1                      ; R6=0');
+  });
+
   const sel = new URL('../../../shared/kernel-selftests/obj/verifier_subprog_precision.o', import.meta.url);
   test.skipIf(!existsSync(sel))('a callback: cb marks, its return, precision propagated from it', async () => {
     const programs = await loadFile('verifier_subprog_precision.o', new Uint8Array(readFileSync(sel)));
