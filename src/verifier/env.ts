@@ -311,9 +311,11 @@ export class Env {
 
   /** The target kernel's BTF for log text only: null when there is none (the log never refuses a program). */
   private logBtf(): Btf | null {
-    if (this.kbtf) return this.kbtf;
-    const b = readTargetBtf(this.prog.targetBtf ?? RUNNING_KERNEL_BTF);
-    return typeof b === 'string' ? null : b;
+    if (!this.kbtf) {
+      const b = readTargetBtf(this.prog.targetBtf ?? RUNNING_KERNEL_BTF);
+      if (typeof b !== 'string') this.kbtf = b;
+    }
+    return this.kbtf ?? null;
   }
 
   /** BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, ...). */

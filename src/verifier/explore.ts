@@ -224,7 +224,6 @@ export function explore(env: Env, sub = 0): void {
     }
     if (level2) {
       if (printState) { log.line(''); log.line(`from ${st.prevPc} to ${pc}:${log.state(env.cur)}`); printState = false; }
-      env.pc = pc;
       env.printInsnState!();
     } else if (log && printState) {
       log.line(st.prevPc >= 0 && st.prevPc !== pc - 1 ? `from ${st.prevPc} to ${pc}:${log.state(env.cur)}` : `${pc}:${log.state(env.cur)}`);

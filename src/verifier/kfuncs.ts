@@ -474,9 +474,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     } else {
       // An iterator's element is RCU-protected when the iterator is, else trusted.
       const iterRcu = iterNext && env.cur.frames[iterNext.frameno]!.spills[iterNext.slot]!.type & MEM_RCU;
-      // The running 6.18 kernel hands out task_vma's elements as untrusted: since the iterator
-      // stopped holding mmap_lock, a vma may change under the program.
-      const trust = kf.name === 'bpf_iter_task_vma_next' ? PTR_UNTRUSTED : iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : flags & KF_ACQUIRE ? PTR_TRUSTED : 0;
+      const trust = UNTRUSTED_RESULT.has(kf.name) ? PTR_UNTRUSTED : iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : flags & KF_ACQUIRE ? PTR_TRUSTED : 0;
       env.markPtr(r0, T.PTR_TO_BTF_ID | trust | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
       r0.memSize = pointee.id;
       if (flags & KF_RET_NULL) r0.id = env.newId();
@@ -491,6 +489,13 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (iterNext) processIterNextCall(env, iterNext);
   return false;
 }
+
+/**
+ * Kfuncs whose struct result check_kfunc_call marks PTR_UNTRUSTED by name (special_kfunc_list).
+ * The running 6.18 kernel hands out task_vma's elements so: since the iterator stopped holding
+ * mmap_lock, a vma may change under the program.
+ */
+const UNTRUSTED_RESULT: ReadonlySet<string> = new Set(['bpf_iter_task_vma_next']);
 
 /**
  * r0 of the two casting kfuncs, which check_kfunc_call special-cases: bpf_cast_to_kern_ctx gives a

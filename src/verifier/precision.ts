@@ -13,6 +13,7 @@
  * mark_all_scalars_precise).
  */
 import * as op from '../isa/opcodes.js';
+import { isLoadAcquire } from '../isa/ordered-access.js';
 import type { Env } from './env.js';
 import { isCallbackCall } from './callback-helpers.js';
 import { T } from './reg-types.js';
@@ -133,7 +134,7 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
     case op.BPF_ST:
     case op.BPF_STX:
       // A load-acquire is a load (is_atomic_load_insn).
-      if (ins.imm === op.BPF_LOAD_ACQ && op.mode(ins.code) === op.BPF_ATOMIC && c === op.BPF_STX) return backtrackLoad(bt, fr, m, d, extra);
+      if (isLoadAcquire(ins)) return backtrackLoad(bt, fr, m, d, extra);
       // A scalar used as the address: pointer arithmetic backtracking cannot follow (-ENOTSUPP).
       if (m & d) return false;
       // An atomic that loads into a tracked register: not followed. Otherwise atomics are stores.
