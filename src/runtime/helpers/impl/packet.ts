@@ -8,6 +8,7 @@ import type { BpfMap } from '../../maps/types.js';
 import { type HelperEnv, type PacketState, arg, argNum, argU32, setR0, setR0Int } from '../../env.js';
 import { VmError } from '../../errors.js';
 import { EACCES, EFAULT, EINVAL, ENOENT, type HelperFn, ENOTSUPP, ctxArg, mapArg } from './common.js';
+import { ARG, helperProtoFor } from '../prototypes.js';
 
 const ETH_HLEN = 14;
 const XDP_ABORTED = 0, XDP_REDIRECT = 4;
@@ -196,7 +197,15 @@ export const setHash: HelperFn = (env) => { packet(env); env.skbHash = argU32(en
 /** No socket is attached to a test-run skb: cookie 0, uid overflowuid (65534). */
 export const getSocketCookie: HelperFn = (env) => setR0Int(env, 0);
 export const getSocketUid: HelperFn = (env) => { packet(env); setR0Int(env, 65534); };
-export const getCgroupClassid: HelperFn = (env) => { packet(env); setR0Int(env, 0); };
+/**
+ * bpf_get_cgroup_classid: tc/lwt programs pass the skb (its socket's classid); every other type
+ * gets bpf_get_cgroup_classid_curr, no argument, the current task's net_cls classid. Both are 0
+ * here: no net_cls cgroup is configured.
+ */
+export const getCgroupClassid: HelperFn = (env) => {
+  if (helperProtoFor(17, env.progType)?.args[0] === ARG.ctx) packet(env);
+  setR0Int(env, 0);
+};
 export const getRouteRealm: HelperFn = (env) => { packet(env); setR0Int(env, 0); };
 
 /** bpf_xdp_adjust_head(ctx, delta): moves data (and data_meta with it); keeps >= 14 bytes and room for xdp_frame. */
