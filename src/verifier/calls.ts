@@ -455,7 +455,11 @@ export function checkLdAbs(env: Env, ins: Insn, push: (st: VState) => void): boo
   env.rejectLeaks('BPF_LD_[ABS|IND]');
   const r6 = env.readReg(6);
   if (r6.type !== T.PTR_TO_CTX) env.reject('invalid_insn', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
-  if ((ins.code & 0xe0) === 0x40) env.readReg(ins.src);
+  if ((ins.code & 0xe0) === 0x40) {
+    // check_ld_abs reads the index register whatever its type: a pointer there makes the offset
+    // (int)(address + imm), which depends on where the object lies (each machine has its own).
+    if (env.readReg(ins.src).type !== T.SCALAR) env.usesAddress = true;
+  }
   // check_ptr_off_reg: the skb that R6 points to must be the context itself, not into it.
   checkPtrOffReg(env, 6, r6);
   for (let r = 0; r <= 5; r++) env.markNotInit(env.reg(r));

@@ -341,6 +341,24 @@ describe('address use', () => {
     expect(verify(pktLen, FUZZ_VERIFY_OPTIONS).usesAddress).toBeUndefined();
   });
 
+  test('a legacy packet load indexed by a pointer reads at (int)(address + imm): an address use (kernel campaign 20261208, finding 7f779d)', () => {
+    const byPointer = verify(prog(`
+      r6 = r1
+      r8 = 2147483647
+      r0 = *(u32 *)skb[r6 + -1048576]
+      r0 = r8
+      exit`, 'sched_cls'), FUZZ_VERIFY_OPTIONS);
+    expect(byPointer.verdict, byPointer.error?.message).toBe('accept');
+    expect(byPointer.usesAddress).toBe(true);
+    const byScalar = verify(prog(`
+      r6 = r1
+      r7 = 14
+      r0 = *(u32 *)skb[r7 + -1048576]
+      exit`, 'sched_cls'), FUZZ_VERIFY_OPTIONS);
+    expect(byScalar.verdict, byScalar.error?.message).toBe('accept');
+    expect(byScalar.usesAddress).toBeUndefined();
+  });
+
   test('w6 = w1 of a pointer is an unknown 32-bit value, zero-extended (mark_reg_unknown then zext_32_to_64)', () => {
     // Bounded to [0, 2^32-1], it may be added to a map value pointer; a 64-bit unknown may not.
     const v = verify(prog(LOW_HALF_OF_POINTER, 'socket_filter'), FUZZ_VERIFY_OPTIONS);
