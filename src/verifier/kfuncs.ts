@@ -26,6 +26,7 @@ import { btfKindStr, ctxProjection, ctxStructName } from '../loader/btf/func-par
 import { checkGraphArg, graphArgKind, graphCallbacks, graphInsert, graphResult, hasGraphResult, type GraphCall } from './graph.js';
 import { processThrow } from './exceptions.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
+import { ATTACH_TYPES } from '../loader/section-types.js';
 import { gplCompatible } from './license.js';
 import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
 
@@ -260,6 +261,13 @@ function regStruct(btf: Btf, r: Reg): { id: number; name: string } | undefined {
   return name === undefined ? undefined : { id: t?.id ?? 0, name };
 }
 
+/** check_css_task_iter_allowlist: LSM programs, bpf_iter programs, and any sleepable program. */
+function cssTaskIterAllowed(env: Env): boolean {
+  if (env.prog.type === 'lsm') return true;
+  if (env.prog.type === 'tracing' && env.prog.expectedAttachType === ATTACH_TYPES.trace_iter) return true;
+  return env.sleepable;
+}
+
 /** check_kfunc_call. Returns true when the call ends the path (bpf_throw: an exception exit). */
 export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   // A call with id 0 is left for fixup_kfunc_call, after every path: no effect on the state here.
@@ -311,6 +319,10 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     if ((i === 0 && flags & (KF_ITER_NEW | KF_ITER_NEXT | KF_ITER_DESTROY)) || p.name.endsWith('__iter')) {
       const it = iterArgType(btf, p);
       if (!it) env.reject('helper_arg', `expected valid iter pointer as arg #${i}`);
+      // check_css_task_iter_allowlist: walking a css's tasks takes css_set_lock, which only LSM,
+      // bpf_iter and sleepable programs may hold there.
+      if (kf.name === 'bpf_iter_css_task_new' && !cssTaskIterAllowed(env))
+        env.reject('helper_prog_type', 'css_task_iter is only allowed in bpf_lsm, bpf_iter and sleepable progs');
       const kind = flags & KF_ITER_NEW ? 'new' : flags & KF_ITER_NEXT ? 'next' : flags & KF_ITER_DESTROY ? 'destroy' : 'other';
       iter = processIterArg(env, regno, it, i === 0 ? kind : 'other', (flags & KF_RCU_PROTECTED) !== 0, kf.name);
       continue;

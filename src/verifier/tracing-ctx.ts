@@ -98,10 +98,18 @@ export function tracingTarget(btf: Btf, type: string, attach: number, attachTo: 
   }
   const params = skipFirst ? fp.params.slice(1) : fp.params;
   const retSlot = type === 'lsm' || attach === ATTACH_TYPES.trace_fexit || attach === ATTACH_TYPES.modify_return;
-  // prog_args_trusted: tp_btf and iterators (LSM: bpf_lsm_is_trusted, every hook but a few).
-  const trusted = attach === ATTACH_TYPES.trace_raw_tp || attach === ATTACH_TYPES.trace_iter || type === 'lsm';
+  // prog_args_trusted: tp_btf and iterators; LSM hooks through bpf_lsm_is_trusted, every hook but
+  // those that see an object being set up or torn down.
+  const trusted = attach === ATTACH_TYPES.trace_raw_tp || attach === ATTACH_TYPES.trace_iter || (type === 'lsm' && !UNTRUSTED_LSM_HOOKS.has(name));
   return { name, params, ret: fp.type, retSlot, trusted, iter: attach === ATTACH_TYPES.trace_iter, attach };
 }
+
+/** bpf_lsm.c's untrusted_lsm_hooks (Linux 6.18): their arguments are not PTR_TRUSTED. */
+const UNTRUSTED_LSM_HOOKS: ReadonlySet<string> = new Set([
+  'bpf_lsm_bpf_map_free', 'bpf_lsm_bpf_prog_free', 'bpf_lsm_file_alloc_security', 'bpf_lsm_file_free_security',
+  'bpf_lsm_sk_alloc_security', 'bpf_lsm_sk_free_security', 'bpf_lsm_task_free',
+  'bpf_lsm_bdev_alloc_security', 'bpf_lsm_bdev_free_security',
+]);
 
 /** btf_ctx_access for a read of `size` bytes at `off`; a string is the kernel's log line for a refusal. */
 export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: number): CtxArg | string {
