@@ -12,7 +12,6 @@
 import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
 import { MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, newState, writableSpill, type Reg, type VState } from './state.js';
-import { SLOTS_PER_FRAME } from './liveness.js';
 import { markConstDynptr } from './dynptr.js';
 import { DynptrType } from './dynptr-state.js';
 import { markPrecise } from './precision.js';
@@ -86,7 +85,6 @@ export function pushCallbackVisit(env: Env, sub: number, setArgs: (regs: Reg[], 
   regs[10]!.frameno = st.frames.length;
   f.cbRet = [0n, 1n];
   st.frames.push(f);
-  st.written[st.frames.length - 1] = new Uint8Array(64).fill(1);
   st.pc = env.cfg.subprogs[sub]!.start;
   st.prevPc = env.pc;
   // The call is the last instruction of the visit's history before the callback (as the kernel's
@@ -129,7 +127,7 @@ export function pushAsyncCallback(env: Env, sub: number, map: number): void {
   for (let r = 1; r <= 3; r++) regs[r]!.map = map;
   env.markPtr(regs[10]!, T.PTR_TO_STACK);
   f.cbRet = [0n, 0n];
-  env.pushBranch(newState(f, new Uint8Array(SLOTS_PER_FRAME), env.cfg.subprogs[sub]!.start, env.pc, !!env.trail));
+  env.pushBranch(newState(f, env.cfg.subprogs[sub]!.start, env.pc, !!env.trail));
 }
 
 /**

@@ -522,7 +522,7 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
   callee.regs[10]!.frameno = st.frames.length;
   for (let r = 0; r <= 5; r++) env.markNotInit(caller.regs[r]!);
   st.frames.push(callee);
-  st.written[st.frames.length - 1] = new Uint8Array(64).fill(1); // a fresh frame: nothing older is read through it
+  env.stackLive.resetCallchain(); // the marks of the callee's instructions go to its own call chain
   st.pc = target;
   const log = env.log;
   if (log) {
@@ -552,6 +552,8 @@ function logFuncExit(env: Env, to: number): void {
 export function checkExit(env: Env): boolean {
   const st = env.cur;
   if (st.frames.length > 1) {
+    // process_bpf_exit_full: the callee's call chain (and the callers') is solved before its frame goes
+    env.stackLive.updateLiveStack(st);
     // prepare_func_exit: r0 goes back as it is; an unwritten r0 is an error only if the caller reads it.
     env.scratched |= 1;
     const r0 = env.reg(0);
@@ -571,7 +573,6 @@ export function checkExit(env: Env): boolean {
       }
       logFuncExit(env, env.frame.callsite);
       const cb = st.frames.pop()!;
-      st.written.length = st.frames.length;
       st.pc = cb.callsite;
       widenAfterCallback(env, cb.callsite);
       return false;
@@ -579,7 +580,6 @@ export function checkExit(env: Env): boolean {
     copyReg(st.frames[st.frames.length - 2]!.regs[0]!, r0);
     logFuncExit(env, env.frame.callsite + 1);
     const callee = st.frames.pop()!;
-    st.written.length = st.frames.length;
     st.pc = callee.callsite + 1;
     return false;
   }

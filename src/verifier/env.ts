@@ -25,6 +25,8 @@ import { BPF_F_SLEEPABLE, sectionType } from '../loader/section-types.js';
 import { checkSectionsClosed, inRcuSection } from './locks.js';
 import { isBtfCtxProgram, lsmTargetError, tracingTarget, type TracingTarget } from './tracing-ctx.js';
 import { structOpsTarget, type StructOpsTarget } from './struct-ops.js';
+import { StackLiveness } from './stack-liveness.js';
+import { isCallbackCall } from './callback-helpers.js';
 import { gplCompatible } from './license.js';
 
 let cpus: number | undefined;
@@ -38,6 +40,8 @@ export class Env {
   readonly opts: VerifyOptions;
   readonly cfg: Cfg;
   readonly live: Uint16Array;
+  /** Stack slot liveness per call chain (liveness.c), kept across the verification of every subprogram. */
+  readonly stackLive: StackLiveness;
   readonly log: Log | null;
   /** State formatter for path tracking (the log's, or a private one with options.pathStates). */
   readonly trail: Log | null;
@@ -128,6 +132,9 @@ export class Env {
     this.UNKNOWN = this.dom.unknown();
     this.ZERO = this.dom.known(0n);
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
+    const log = this.log;
+    this.stackLive = new StackLiveness(prog.insns, cfg.subprogs, (pc) => cfg.forceCheckpoint[pc] === 1 && isCallbackCall(prog.insns[pc]),
+      log && opts.logLevel === 2 ? (line) => log.line(line) : null, cfg.prunePoint);
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
     if (this.trail) {
       this.trail.btfTypeName = (r) => this.btfTypeName(r);

@@ -24,7 +24,6 @@ import type { Env } from './env.js';
 import { joinStates } from './join.js';
 import { checkCallWhileLocked } from './locks.js';
 import { checkMemAccess, checkPtrAlignment } from './memory.js';
-import { SLOTS_PER_FRAME, propagateStackReads } from './liveness.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
@@ -95,7 +94,7 @@ export function initialState(env: Env, sub = 0): VState {
     env.markPtr(f.regs[10]!, T.PTR_TO_STACK);
   }
   const pc = env.cfg.subprogs[sub]?.start ?? 0;
-  return newState(f, new Uint8Array(SLOTS_PER_FRAME), pc, -1, !!env.trail);
+  return newState(f, pc, -1, !!env.trail);
 }
 
 /**
@@ -143,6 +142,7 @@ export function explore(env: Env, sub = 0): void {
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   env.cur = initialState(env, sub);
+  env.stackLive.resetCallchain();
   iterNext = markIterNextCalls(env, isIterNextKfunc);
   markCallbackKfuncCalls(env);
   let scc = sccOf.get(env);
@@ -193,6 +193,8 @@ export function explore(env: Env, sub = 0): void {
   /** Next pending path, or false when exploration is complete. */
   const pop = (): boolean => {
     finish();
+    // bpf_update_live_stack: what the ended path read and wrote reaches the checkpoints it came from
+    env.stackLive.updateLiveStack(env.cur);
     const st = stack.pop();
     if (!st) return false;
     env.cur = st;
@@ -236,7 +238,10 @@ export function explore(env: Env, sub = 0): void {
     const hist = env.cur;
     if (env.opts.onInsn) env.opts.onInsn(pc, hist);
     if (env.trail) hist.histS!.push(env.trail.state(hist).trimStart());
+    // The stack slots one visit of the instruction writes in full narrow its must_write marks.
+    env.stackLive.resetWrites(hist, pc);
     const ended = step(env, env.insns[pc]!, push);
+    env.stackLive.commitWrites();
     afterReturn = !ended && env.insns[pc]!.code === (op.BPF_JMP | op.BPF_EXIT);
     if (afterReturn && level2) {
       // prepare_func_exit printed both frames whole: nothing is left to print for the caller's next instruction
@@ -542,6 +547,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
   // states_cnt: the states looked at, whether or not one is added afterwards (max_states_per_insn)
   let statesCnt = 0;
+  cleanLiveStates(env, list, cur);
   for (let i = list.length - 1; i >= 0; i--) {
     const cp = list[i]!;
     if (!sameBucket(cp.st, cur, pc, env.insns.length)) continue; // another call site's list
@@ -564,11 +570,10 @@ function isStateVisited(env: Env, pc: number): boolean {
     } else if (env.opts.prune !== false) {
       // Inside a loop whose visit is open and converged somewhere, read and precision marks may be incomplete: compare by range.
       const loop = loops.incomplete(cp);
-      if (statesEqual(env, cp.st, cur, pc, loop ? 'range' : false, cp.read)) {
+      if (statesEqual(env, cp.st, cur, pc, loop ? 'range' : false, cp.live)) {
         if (loop) return loopHit(env, cp);
         cp.hits++;
-        propagateStackReads(env, cp);
-        propagatePrecision(env, cp.st);
+        propagatePrecision(env, cp.st, cp.live);
         return true;
       }
     }
@@ -584,7 +589,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   markAllImprecise(cur);
   const snap = cloneState(cur, false);
   const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed, hist: cur.hist, histx: cur.histx,
-    written: cur.written, read: cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME)) };
+    live: null };
   cur.parent = cp;
   cur.hist = [];
   cur.histx = [];
@@ -592,8 +597,6 @@ function isStateVisited(env: Env, pc: number): boolean {
     cp.histS = cur.histS;
     cur.histS = [];
   }
-  cur.written = cur.frames.map(() => new Uint8Array(SLOTS_PER_FRAME));
-  cur.writtenShared = false;
   cur.jmpHistory = 0;
   list.push(cp);
   loops.enter(cp);
@@ -605,12 +608,31 @@ function isStateVisited(env: Env, pc: number): boolean {
   return false;
 }
 
+/**
+ * clean_live_states: a checkpoint at this instruction, with the current state's call sites, whose
+ * paths are all explored is cleaned once: from then on it is compared only on the stack slots
+ * live at it then. Not while it lies in an open loop visit that converged somewhere: the loop's
+ * marks may be incomplete (incomplete_read_marks).
+ */
+function cleanLiveStates(env: Env, list: readonly Checkpoint[], cur: VState): void {
+  for (let i = 0; i < list.length; i++) {
+    const cp = list[i]!;
+    if (cp.live !== null || cp.branches > 0 || !sameCallsites(cp.st, cur) || loops.incomplete(cp)) continue;
+    cp.live = env.stackLive.aliveSlots(cp.st);
+  }
+}
+
+function sameCallsites(a: VState, b: VState): boolean {
+  if (a.frames.length !== b.frames.length) return false;
+  for (let i = 0; i < a.frames.length; i++) if (a.frames[i]!.callsite !== b.frames[i]!.callsite) return false;
+  return true;
+}
+
 /** A loop (iterator, may_goto) converged on checkpoint `cp`: the path ends, inheriting what the loop's future needs. */
 function loopHit(env: Env, cp: Checkpoint): true {
   cp.hits++;
   loops.addBackedge(cp, env.cur, env.pc);
-  propagateStackReads(env, cp);
-  propagatePrecision(env, cp.st);
+  propagatePrecision(env, cp.st, cp.live);
   return true;
 }
 

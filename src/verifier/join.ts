@@ -105,8 +105,6 @@ export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: bo
     hist: b.hist.slice(),
     histx: b.histx.slice(),
     histS: b.histS?.slice(),
-    written: b.written.map((w) => w.slice()),
-    writtenShared: false,
     jmpHistory: 0,
     mayGotoDepth: 0,
     callbackUnrollDepth: 0,

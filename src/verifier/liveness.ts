@@ -94,40 +94,16 @@ export function liveRegisters(insns: readonly Insn[], cfg: Cfg, callParams?: Cal
   return live;
 }
 
-// ---- stack liveness (the kernel's REG_LIVE_READ marks on stack slots) ----
+// ---- stack liveness (Linux 6.18's liveness.c: stack-liveness.ts), as the verifier's checks report accesses ----
 
 import type { Env } from './env.js';
-import type { Checkpoint } from './state.js';
 
-export const SLOTS_PER_FRAME = 64;
-
-/** A read of stack slot `slot` of frame `frame` by the current path: every checkpoint back to the last write needs it. */
+/** bpf_mark_stack_read: the current instruction reads bpflab stack slot `slot` (bytes fp-512+8*slot..) of frame `frame`. */
 export function markStackRead(env: Env, frame: number, slot: number): void {
-  let w = env.cur.written;
-  let p: Checkpoint | null = env.cur.parent;
-  while (p) {
-    if (w[frame]?.[slot]) return;
-    const r = p.read[frame];
-    if (!r || r[slot]) return;
-    r[slot] = 1;
-    w = p.written;
-    p = p.parent;
-  }
+  env.stackLive.markRead(env.cur, frame, env.pc, 63 - slot);
 }
 
-/** A full 8-byte write of a slot: older values are dead from here on this path. */
+/** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `slot` of frame `frame`. */
 export function markStackWritten(env: Env, frame: number, slot: number): void {
-  const st = env.cur;
-  if (!st.written[frame] || st.written[frame]![slot]) return;
-  if (st.writtenShared) {
-    // Shared with a copy of this state (cloneState): this state's own arrays first.
-    st.written = st.written.map((w) => w.slice());
-    st.writtenShared = false;
-  }
-  st.written[frame]![slot] = 1;
-}
-
-/** propagate_liveness: a path pruned against `cp` reads what the paths from `cp` read. */
-export function propagateStackReads(env: Env, cp: Checkpoint): void {
-  cp.read.forEach((r, frame) => { for (let k = 0; k < SLOTS_PER_FRAME; k++) if (r[k]) markStackRead(env, frame, k); });
+  env.stackLive.markWrite(frame, 63 - slot);
 }

@@ -17,6 +17,7 @@ import { isLoadAcquire } from '../isa/ordered-access.js';
 import type { Env } from './env.js';
 import { isCallbackCall } from './callback-helpers.js';
 import { T } from './reg-types.js';
+import { slotAlive } from './stack-liveness.js';
 import { MAX_CALL_FRAMES, writableSpill, type Checkpoint, type VState } from './state.js';
 
 export const LINKED = 1 << 30;
@@ -293,36 +294,38 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
 }
 
 /** propagate_precision: a path pruned against `old` inherits the precision the old state's future needed. */
-export function propagatePrecision(env: Env, old: VState): void {
+export function propagatePrecision(env: Env, old: VState, alive: Int32Array | null = null): void {
   const n = old.frames.length;
   const slots = precisePropagated;
   slots.length = 0;
   bt.regs.fill(0);
   for (let fi = 0; fi < n; fi++) {
     const f = old.frames[fi]!;
+    // A cleaned state (clean_func_state) holds no dead registers or stack slots: they are not propagated.
+    const liveRegs = !alive ? 0x7ff : env.live[fi === n - 1 ? old.pc : old.frames[fi + 1]!.callsite]!;
     let mask = 0;
-    for (let r = 0; r <= 10; r++) if (f.regs[r]!.type === T.SCALAR && f.regs[r]!.precise) mask |= 1 << r;
+    for (let r = 0; r <= 10; r++) if (liveRegs & (1 << r) && f.regs[r]!.type === T.SCALAR && f.regs[r]!.precise) mask |= 1 << r;
     bt.regs[fi] = mask;
     const spills = f.spills;
     for (let k = 0; k < spills.length; k++) {
       const sp = spills[k];
-      if (sp?.type === T.SCALAR && sp.precise) slots.push(stackSlotCode(fi, k));
+      if (sp?.type === T.SCALAR && sp.precise && (!alive || slotAlive(alive, fi, k))) slots.push(stackSlotCode(fi, k));
     }
   }
-  if (env.opts.logLevel === 2 && env.log) logPropagating(env.log, old);
+  if (env.opts.logLevel === 2 && env.log) logPropagating(env.log, old, bt.regs, alive);
   markChain(env, n - 1, slots);
 }
 
 /** propagate_precision's "frame 0: propagating r3,r4,fp-8" lines, innermost frame first. */
-function logPropagating(log: NonNullable<Env['log']>, old: VState): void {
+function logPropagating(log: NonNullable<Env['log']>, old: VState, regs: ArrayLike<number>, alive: Int32Array | null): void {
   for (let fi = old.frames.length - 1; fi >= 0; fi--) {
     const f = old.frames[fi]!;
     const what: string[] = [];
-    for (let r = 0; r < 10; r++) if (f.regs[r]!.type === T.SCALAR && f.regs[r]!.precise) what.push(`r${r}`);
+    for (let r = 0; r < 10; r++) if (regs[fi]! & (1 << r)) what.push(`r${r}`);
     // stack slot i is fp-(i+1)*8; spills are indexed from fp-512
     for (let i = 0; i < SLOTS; i++) {
       const sp = f.spills[SLOTS - 1 - i];
-      if (sp?.type === T.SCALAR && sp.precise) what.push(`fp${-(i + 1) * 8}`);
+      if (sp?.type === T.SCALAR && sp.precise && (!alive || slotAlive(alive, fi, SLOTS - 1 - i))) what.push(`fp${-(i + 1) * 8}`);
     }
     if (what.length) log.line(`frame ${fi}: propagating ${what.join(',')}`);
   }

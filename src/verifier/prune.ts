@@ -12,6 +12,7 @@ import { iterSlotsSafe } from './iterators.js';
 import { dynptrSlotsSafe } from './dynptr-state.js';
 import { S, type Frame, type Reg, type StackBytes, type VState } from './state.js';
 import { addConstKind, hasAddConst } from './linked-scalars.js';
+import { slotAlive } from './stack-liveness.js';
 
 /**
  * A bidirectional id map (check_ids), reused between comparisons: its arrays keep their storage
@@ -106,11 +107,11 @@ function slotStr(env: Env, f: Frame, i: number): string {
  * written since they parted; or equal contents): every byte equals its counterpart, so of the
  * loop below only the per-slot checks of iterators, dynptrs and spilled registers remain.
  */
-function sharedStacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
+function sharedStacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, live: Int32Array | null, fi: number): boolean {
   const n = o.slots.length >> 3;
   for (let k = 0; k < n; k++) {
     missSlot = k * 8;
-    if (exact === false && read && !read[k]) continue;
+    if (live && !slotAlive(live, fi, k)) continue;
     if (!sameBytesSlotSafe(env, o, c, k, exact)) return false;
   }
   return true;
@@ -139,12 +140,18 @@ function sameSlotBytes(a: StackBytes, b: StackBytes, k: number): boolean {
     a[i + 4] === b[i + 4] && a[i + 5] === b[i + 5] && a[i + 6] === b[i + 6] && a[i + 7] === b[i + 7];
 }
 
-function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Array | undefined): boolean {
-  if (o.slots === c.slots) return sharedStacksafe(env, o, c, exact, read);
-  if (exact !== false || !read) {
+/**
+ * `live`: the old state was cleaned (clean_func_state): a slot dead at it reads as never
+ * written (STACK_INVALID), which covers anything short of an exact comparison (cleaned states
+ * are never compared exactly: those are in-progress ones).
+ */
+function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, live: Int32Array | null, fi: number): boolean {
+  if (exact === true) live = null;
+  if (o.slots === c.slots) return sharedStacksafe(env, o, c, exact, live, fi);
+  if (exact !== false || !live) {
     // All 512 bytes are compared: one memcmp first. Equal bytes leave only the per-slot checks;
     // with `exact` any differing byte fails (every branch below requires os === cs).
-    if (Buffer.compare(o.slots as Uint8Array, c.slots as Uint8Array) === 0) return sharedStacksafe(env, o, c, exact, read);
+    if (Buffer.compare(o.slots as Uint8Array, c.slots as Uint8Array) === 0) return sharedStacksafe(env, o, c, exact, live, fi);
     if (exact === true) return false;
   }
   // Not exact from here: a byte never written in the old state covers anything. Slot by slot: one
@@ -152,7 +159,7 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, read: Uint8Ar
   // the others are compared byte by byte.
   const nslots = o.slots.length >> 3;
   for (let k = 0; k < nslots; k++) {
-    if (exact === false && read && !read[k]) continue; // no path from the old state read this slot
+    if (live && !slotAlive(live, fi, k)) continue; // no path from the old state reads this slot
     if (sameSlotBytes(o.slots, c.slots, k)) {
       missSlot = k * 8;
       if (!sameBytesSlotSafe(env, o, c, k, exact)) return false;
@@ -243,7 +250,7 @@ function maybeLooping(env: Env, old: VState, cur: VState, pc: number): boolean {
 }
 
 /** Whether `old` (explored) covers `cur` at instruction `pc`. */
-export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exact: Exactness, read?: Uint8Array[]): boolean {
+export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exact: Exactness, alive: Int32Array | null = null): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (exact === true && !maybeLooping(env, old, cur, pc)) return false;
   ids.reset();
@@ -272,7 +279,7 @@ export function statesEqual(env: Env, old: VState, cur: VState, pc: number, exac
       if (!(live & (1 << r))) continue; // func_states_equal: dead registers are never compared
       if (!regsafe(env, of.regs[r]!, cf.regs[r]!, exact)) return exact || !pruneMisses.enabled ? false : miss(`reg r${r} ${of.regs[r]!.type === T.SCALAR ? 'scalar' : 'ptr'} @${pc}` + (pruneMisses.detail ? ` old=${env.dom.format(of.regs[r]!.v)}${of.regs[r]!.id ? '#' + of.regs[r]!.id : ''} cur=${env.dom.format(cf.regs[r]!.v)}${cf.regs[r]!.id ? '#' + cf.regs[r]!.id : ''}` : ''));
     }
-    if (!stacksafe(env, of, cf, exact, read?.[fi])) return exact || !pruneMisses.enabled ? false : miss(`stack @${pc} fp${missSlot - 512}${read ? '' : ' (no read marks)'}` + (pruneMisses.detail ? ` old=${slotStr(env, of, missSlot)} cur=${slotStr(env, cf, missSlot)}` : ''));
+    if (!stacksafe(env, of, cf, exact, alive, fi)) return exact || !pruneMisses.enabled ? false : miss(`stack @${pc} fp${missSlot - 512}${alive ? '' : ' (not cleaned)'}` + (pruneMisses.detail ? ` old=${slotStr(env, of, missSlot)} cur=${slotStr(env, cf, missSlot)}` : ''));
   }
   return true;
 }

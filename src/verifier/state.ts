@@ -119,10 +119,6 @@ export interface VState {
    * `hist`, in the log's format. During a step it holds one more entry (the current pc's).
    */
   histS: string[] | undefined;
-  /** Per frame, stack slots fully overwritten since `parent` (they screen reads from older checkpoints). */
-  written: Uint8Array[];
-  /** The arrays of `written` may be shared with a copy of this state: copied before the first new mark (markStackWritten). */
-  writtenShared: boolean;
   /**
    * Entries the kernel's jump history would hold since `parent` (jump points reached, stack
    * accesses and linked-register jumps): past 40 a checkpoint is forced.
@@ -153,10 +149,11 @@ export interface Checkpoint {
   hist: number[];
   histx: number[];
   histS?: string[];
-  /** Per frame, stack slots written between `parent` and this checkpoint. */
-  written: Uint8Array[];
-  /** Per frame, stack slots some path from here read before writing: only these matter when pruning. */
-  read: Uint8Array[];
+  /**
+   * Once cleaned (clean_live_states: all its paths explored), per frame the stack slots that may
+   * still be read from it (two words per frame, StackLiveness.aliveSlots): only these are compared.
+   */
+  live: Int32Array | null;
 }
 
 /*
@@ -317,20 +314,18 @@ function cloneFrame(f: Frame): Frame {
 }
 
 /** A state of one frame at `pc`, with no history (a path's start). */
-export function newState(frame: Frame, written: Uint8Array, pc: number, prevPc: number, pathStates: boolean): VState {
-  return { frames: [frame], refs: [], pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined, written: [written],
-    writtenShared: false, jmpHistory: 0, mayGotoDepth: 0, callbackUnrollDepth: 0, rcuLocks: 0, preemptLocks: 0 };
+export function newState(frame: Frame, pc: number, prevPc: number, pathStates: boolean): VState {
+  return { frames: [frame], refs: [], pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined,
+    jmpHistory: 0, mayGotoDepth: 0, callbackUnrollDepth: 0, rcuLocks: 0, preemptLocks: 0 };
 }
 
 /** A deep copy; `history` false starts the copy's path history empty (a checkpoint's snapshot). */
 export function cloneState(s: VState, history = true): VState {
   const frames: Frame[] = new Array(s.frames.length);
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!);
-  // The per-frame written marks are shared too, until either side marks a new slot.
-  s.writtenShared = true;
   const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
   return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
-    hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS, written: s.written.slice(), writtenShared: true,
+    hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS,
     jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
 }
 

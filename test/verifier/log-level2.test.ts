@@ -18,9 +18,9 @@ import { prog } from '../runtime/util.js';
 const k = kernelAvailable();
 if (!k.ok) console.log(`level-2 log: no kernel comparison (${k.reason})`);
 
-/** The log without what only the kernel prints: timing, its stack-liveness debug lines, source lines. */
+/** The log without what only the kernel prints: timing, source lines. */
 const comparable = (log: string): string[] => log.split('\n').map((l) => l.trimEnd())
-  .filter((l) => !/^verification time|^\(\d+\) frame \d+ insn|^\(\d+\) live stack update|^; /.test(l));
+  .filter((l) => !/^verification time|^; /.test(l));
 
 function expectLikeKernel(p: Program): string[] {
   const r = verify(p, { log: true, logLevel: 2 });

@@ -27,7 +27,7 @@ function stateWithSpill(): ReturnType<typeof newState> {
   r.v = dom.known(5n);
   r.id = 7;
   setSpill(f, 63, r);
-  return newState(f, new Uint8Array(64), 0, -1, false);
+  return newState(f, 0, -1, false);
 }
 
 describe('spilled registers, copy-on-write', () => {
