@@ -38,7 +38,7 @@ export function mayPointToSpinLock(env: Env, r: Reg): boolean {
  * The constant-offset map-value argument of a helper that takes a special field (a lock, a
  * timer): the kernel's messages when the map has no BTF, no such field, or the pointer is not at it.
  */
-function checkFieldArg(env: Env, regno: number, r: Reg, type: FieldType, what: string): void {
+export function checkFieldArg(env: Env, regno: number, r: Reg, type: FieldType, what: string): void {
   const c = env.dom.constValue(r.v);
   if (c === undefined) env.reject('helper_arg', `R${regno} doesn't have constant offset. ${what} has to be at the constant offset`);
   const m = env.map(r.map);
