@@ -18,7 +18,7 @@ import { kallsymsHas } from '../loader/kallsyms.js';
 import { gplCompatible } from './license.js';
 import { RUNNING_KERNEL_BTF } from '../loader/target.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, typeName as typeNameOf } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, isLocalBtf, typeName as typeNameOf } from './reg-types.js';
 import { FIELD_NAMES, programBtf, structRecord } from './map-record.js';
 import type { Reg } from './state.js';
 import { structOpsWrite } from './struct-ops.js';
@@ -192,7 +192,7 @@ export function btfStructLoad(btf: Btf, reg: { type: number; btfId: number; refO
 export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number, size: number, write: boolean, dst: number, loaded: (v: 'scalar') => void): void {
   // An allocated object (MEM_ALLOC) is typed by the program's own BTF.
   const alloc = (r.type & MEM_ALLOC) !== 0;
-  const btf = alloc ? programBtf(env.prog) : env.kernelBtf();
+  const btf = isLocalBtf(r.type) ? programBtf(env.prog) : env.kernelBtf();
   if (!btf) env.reject('invalid_mem_access', 'an allocated object without program BTF');
   const t = btf.skipMods(r.memSize);
   const tname = t?.name ?? '';

@@ -16,7 +16,7 @@ import { Reject, type ErrorKind } from './error-kinds.js';
 import { changesPktData, globalSubprogs } from './global-funcs.js';
 import { Log } from './log.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
-import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MEM_ALLOC, T, base, isPointer, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MEM_ALLOC, T, base, isLocalBtf, isPointer, typeName } from './reg-types.js';
 import { programBtf } from './map-record.js';
 import { copyReg, curFrame, forEachRegOf, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
 import type { Btf } from '../loader/btf/index.js';
@@ -307,7 +307,7 @@ export class Env {
    * program's for allocated objects, the kernel's otherwise); "" when that BTF is not there.
    */
   btfTypeName(r: Reg): string {
-    const btf = r.type & MEM_ALLOC ? programBtf(this.prog) : this.logBtf();
+    const btf = isLocalBtf(r.type) ? programBtf(this.prog) : this.logBtf();
     return btf?.type(r.memSize)?.name ?? '';
   }
 
