@@ -16,7 +16,7 @@ import type { Reg } from './state.js';
 import { checkFieldArg } from './locks.js';
 import { mapRecord, recordField } from './map-record.js';
 import { pushAsyncCallback } from './callbacks.js';
-import { T } from './reg-types.js';
+import { T, base } from './reg-types.js';
 
 /** The map the workqueue argument of one kfunc call named (the kernel's meta->map.ptr; -1: none). */
 export interface WqCall {
@@ -40,13 +40,21 @@ export function processWqArg(env: Env, i: number, regno: number, r: Reg, call: W
 
 /**
  * KF_ARG_PTR_TO_MAP's own checks (before the struct bpf_map ones): the register must carry a map
- * (a map pointer, or a map key or value, which the kernel's reg->map_ptr also names), the one the
- * workqueue argument named when that map holds a bpf_wq. Returns whether the check applied.
+ * pointer (reg->map_ptr: a map pointer, key or value; it shares a union with a PTR_TO_BTF_ID's
+ * btf, so a kernel `struct bpf_map *` passes too), and when the workqueue argument named a map
+ * and this map holds a bpf_wq or a bpf_task_work, it must be that map.
  */
 export function checkKfuncMapArg(env: Env, regno: number, r: Reg, call: WqCall): void {
-  if (r.map < 0) env.reject('helper_arg', `pointer in R${regno} isn't map pointer`);
-  if (call.map >= 0 && recordField(mapRecord(env.prog, env.map(r.map)), 'wq') && call.map !== r.map)
-    env.reject('helper_arg', `workqueue pointer in R1 map_uid=0 doesn't match map pointer in R${regno} map_uid=0`);
+  if (r.map < 0) {
+    if (base(r.type) !== T.PTR_TO_BTF_ID) env.reject('helper_arg', `pointer in R${regno} isn't map pointer`);
+    return;
+  }
+  const rec = mapRecord(env.prog, env.map(r.map));
+  const taskWork = !!recordField(rec, 'task_work');
+  if (call.map >= 0 && (recordField(rec, 'wq') || taskWork) && call.map !== r.map) {
+    if (taskWork) env.reject('helper_arg', "bpf_task_work pointer in R2 map_uid=0 doesn't match map pointer in R3 map_uid=0");
+    env.reject('helper_arg', "workqueue pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0");
+  }
   call.map = r.map;
 }
 
