@@ -6,7 +6,7 @@
  * fields holding bpf_percpu_obj_new objects (percpu-obj.ts) are modelled; uptrs are refused as unmodelled.
  */
 import type { Env } from './env.js';
-import { mapRecord, programBtf, recordField, structRecord, type RecordField } from './map-record.js';
+import { mapHasBtf, mapRecord, programBtf, recordField, structRecord, type RecordField } from './map-record.js';
 import { structIdsMatch } from './btf-access.js';
 import { LOCAL_BTF, MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import type { Reg } from './state.js';
@@ -64,7 +64,7 @@ export function processKptrDest(env: Env, regno: number, r: Reg): RecordField {
   if (alloc) rec = structRecord(programBtf(env.prog)!, r.memSize);
   else {
     const m = env.map(r.map);
-    if (m.btfValueTypeId === undefined) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use bpf_kptr_xchg`);
+    if (!mapHasBtf(env.prog, m)) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use bpf_kptr_xchg`);
     rec = mapRecord(env.prog, m);
   }
   const c = env.dom.constValue(r.v);

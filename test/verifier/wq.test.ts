@@ -2,7 +2,8 @@
  * BPF workqueues (test/fixtures/btf-typed/wq.c; build.sh rebuilds it when clang-19 is present):
  * bpf_wq_init / bpf_wq_set_callback_impl / bpf_wq_start on a struct bpf_wq in a map value, the
  * callback verified as an async, sleepable path, and the argument rules of process_wq_func and
- * KF_ARG_PTR_TO_MAP. Each verdict and message is the expected one, and the running kernel's.
+ * KF_ARG_PTR_TO_MAP, and a workqueue in a map type that may not hold one (map_check_btf refuses
+ * the map's BTF, libbpf creates it without). Each verdict and message is the expected one, and the running kernel's.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -27,6 +28,7 @@ const EXPECT: Record<string, Expected> = {
   wq_in_syscall: ['accept'],
   wq_bad_ret_cb: ['reject', 'At async callback return the register R0 has smin=1 smax=1 should have been in [0, 0]'],
   wq_count_cb: ['accept'],
+  wq_in_percpu_array: ['reject', "map 'pcpu' has to have BTF in order to use bpf_wq"],
 };
 
 describe.skipIf(!haveBtf)('BPF workqueues', () => {
