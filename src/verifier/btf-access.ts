@@ -197,7 +197,7 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   const t = btf.skipMods(r.memSize);
   const tname = t?.name ?? '';
   const off = insnOff + r.off;
-  if (!alloc && !gplCompatible(env.prog.license)) env.reject('helper_gpl', `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
+  if (!isLocalBtf(r.type) && !gplCompatible(env.prog.license)) env.reject('helper_gpl', `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
   if (off < 0) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} invalid negative access: off=${off}`);
   const c = env.dom.constValue(r.v);
   if (c === undefined || c !== 0n) {
@@ -206,6 +206,10 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   }
   if (r.type & MEM_USER) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access user memory: off=${off}`);
   if (r.type & MEM_PERCPU) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access percpu memory: off=${off}`);
+  // An untrusted pointer to a program type (a kptr loaded outside an RCU section): the program type's
+  // btf_struct_access expects kernel BTF (the kernel reports a verifier bug); without one, reads only.
+  if (write && !alloc && isLocalBtf(r.type) && (env.prog.type === 'struct_ops' || hasConntrackWrites(env.prog.type)))
+    env.reject('unsupported', 'bpflab does not model stores through untrusted pointers to program types where the program type checks stores (the kernel reports a verifier bug)');
   if (write && !alloc && env.prog.type === 'struct_ops') {
     // The struct_ops type's btf_struct_access decides writes (bpf_tcp_ca: a few tcp_sock fields).
     const refused = structOpsWrite(btf, env.structOpsTarget(), r.memSize, off, size);
@@ -225,7 +229,7 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
       if (off < f.off + f.size && off + size > f.off) env.reject('invalid_mem_access', `direct access to ${FIELD_NAMES[f.type]} is disallowed`);
   }
   const res = btfStructLoad(btf, { type: r.type, btfId: r.memSize, refObjId: r.refObjId }, off, size, env.inRcu());
-  if (alloc && typeof res !== 'string' && res.kind === 'btf') {
+  if (isLocalBtf(r.type) && typeof res !== 'string' && res.kind === 'btf') {
     if (write) return;
     env.reject('unsupported', `bpflab does not model struct pointers loaded from allocated objects (struct ${tname} off=${off})`);
   }

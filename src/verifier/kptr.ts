@@ -45,9 +45,9 @@ export function loadKptr(env: Env, f: RecordField, dst: Reg): void {
   const percpu = f.type === 'percpu_kptr';
   const rcuSafe = percpu || (local ? !!recordField(structRecord(programBtf(env.prog)!, id), 'refcount') : RCU_PROTECTED.has(f.pointee!));
   const rcu = (f.type === 'kptr' || percpu) && rcuSafe && env.inRcu();
-  if (local && !rcu) env.reject('unsupported', `bpflab does not model untrusted pointers to program-local types (struct ${f.pointee ?? '?'})`);
-  // btf_ld_kptr_type: MEM_PERCPU instead of MEM_ALLOC for a per-CPU object (typed by the program's BTF all the same)
-  const kind = percpu ? MEM_PERCPU | LOCAL_BTF : local ? MEM_ALLOC : 0;
+  // btf_ld_kptr_type: MEM_PERCPU instead of MEM_ALLOC for a per-CPU object, and only PTR_UNTRUSTED outside
+  // an RCU section (typed by the program's BTF all the same: LOCAL_BTF where MEM_ALLOC does not say it)
+  const kind = !rcu ? (local ? LOCAL_BTF : 0) : percpu ? MEM_PERCPU | LOCAL_BTF : local ? MEM_ALLOC : 0;
   env.markPtr(dst, T.PTR_TO_BTF_ID | MAYBE_NULL | (rcu ? MEM_RCU : PTR_UNTRUSTED) | kind);
   dst.memSize = id;
   dst.id = env.newId();

@@ -2,7 +2,8 @@
  * Per-CPU objects the program allocates (test/fixtures/btf-typed/percpu_obj.c; build.sh rebuilds
  * it when clang-19 is present): bpf_percpu_obj_new objects stashed in a __percpu_kptr field with
  * bpf_kptr_xchg, reached through bpf_this_cpu_ptr / bpf_per_cpu_ptr, dropped with
- * bpf_percpu_obj_drop, and one program per rule the kernel enforces. Each verdict and message is
+ * bpf_percpu_obj_drop, and one program per rule the kernel enforces; in sleepable (syscall)
+ * programs, kptrs to program types loaded outside an RCU section are untrusted pointers. Each verdict and message is
  * the expected one, and the running kernel's; the accepted ones also take as many instructions as
  * the kernel's (one CPU's copy is no trusted pointer: its NULL check has two branches).
  */
@@ -31,6 +32,11 @@ const EXPECT: Record<string, Expected> = {
   new_too_big: ['reject', 'bpf_percpu_obj_new type size (600) is greater than 512'],
   deref_percpu: ['reject', 'R0 is ptr_val access percpu memory: off=0'],
   use_after_drop: ['reject', 'R1 type=scalar expected=percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_'],
+  sleepable_stash: ['accept'],
+  sleepable_read_untrusted: ['accept'],
+  sleepable_this_cpu_untrusted: ['reject', 'R1 type=untrusted_ptr_ expected=percpu_ptr_, percpu_rcu_ptr_, percpu_trusted_ptr_'],
+  sleepable_write_untrusted: ['reject', 'only read is supported'],
+  sleepable_in_rcu: ['accept'],
 };
 
 describe.skipIf(!haveBtf)('per-CPU allocated objects', () => {
