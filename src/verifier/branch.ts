@@ -9,7 +9,7 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { flipOpcode, type JmpOp, type Scalar } from './domains/index.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, MEM_ALLOC, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
+import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, NON_OWN_REF, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
 import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
 import { S, cloneState, forEachRegOf, newReg, writableSpill, type Reg, type VState } from './state.js';
 import { baseId, linkedValue } from './linked-scalars.js';
@@ -21,9 +21,16 @@ const JMP_OPS: Record<number, JmpOp> = {
 };
 
 const NOT_NULL = new Set<number>([T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_MAP_VALUE, T.PTR_TO_MAP_KEY, T.PTR_TO_SOCK_COMMON, T.PTR_TO_MEM]);
+/** BPF_REG_TRUSTED_MODIFIERS. */
+const TRUSTED_MODIFIERS = PTR_TRUSTED | MEM_ALLOC | NON_OWN_REF;
+/**
+ * is_trusted_reg for a PTR_TO_BTF_ID: referenced, or flagged with trusted modifiers and no other
+ * (an RCU-protected per-CPU object's copy, MEM_ALLOC | MEM_RCU, is not).
+ */
+const trustedBtf = (r: Reg): boolean => r.refObjId !== 0 || ((r.type & TRUSTED_MODIFIERS) !== 0 && (r.type & ~BASE_MASK & ~TRUSTED_MODIFIERS) === 0);
 /** reg_not_null: flags aside, also trusted kernel pointers and (not untrusted) read-only memory. */
-const notNull = (t: number): boolean => NOT_NULL.has(t) || (!(t & MAYBE_NULL) && (
-  (base(t) === T.PTR_TO_BTF_ID && (t & (PTR_TRUSTED | MEM_ALLOC)) !== 0) || (base(t) === T.PTR_TO_MEM && !(t & PTR_UNTRUSTED)) || base(t) === T.CONST_PTR_TO_MAP));
+const notNull = (r: Reg): boolean => NOT_NULL.has(r.type) || (!(r.type & MAYBE_NULL) && (
+  (base(r.type) === T.PTR_TO_BTF_ID && trustedBtf(r)) || (base(r.type) === T.PTR_TO_MEM && !(r.type & PTR_UNTRUSTED)) || base(r.type) === T.CONST_PTR_TO_MAP));
 
 let immReg: Reg | null = null;
 
@@ -58,7 +65,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     // open once the pointer's variable offset may reach BPF_MAX_VAR_OFF (1 << 29), checked on it:
     // [0, 2^29 - 1] decides, [0, 2^29] does not (kernel-campaign finding c3a007).
     const [p, z] = dst.type === T.SCALAR ? [src, dst] : [dst, src];
-    if (notNull(p.type) && env.isNull(z) && d.smax(p.v) < MAX_VAR_OFF) pred = jop === 'jne' ? 1 : 0;
+    if (notNull(p) && env.isNull(z) && d.smax(p.v) < MAX_VAR_OFF) pred = jop === 'jne' ? 1 : 0;
   }
   if (pred !== -1) {
     // The path taken depends on these values: they must be compared exactly when pruning.

@@ -18,7 +18,7 @@ import { kallsymsHas } from '../loader/kallsyms.js';
 import { gplCompatible } from './license.js';
 import { RUNNING_KERNEL_BTF } from '../loader/target.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, typeName as typeNameOf } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, isLocalBtf, typeName as typeNameOf } from './reg-types.js';
 import { FIELD_NAMES, programBtf, structRecord } from './map-record.js';
 import type { Reg } from './state.js';
 import { structOpsWrite } from './struct-ops.js';
@@ -192,12 +192,12 @@ export function btfStructLoad(btf: Btf, reg: { type: number; btfId: number; refO
 export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number, size: number, write: boolean, dst: number, loaded: (v: 'scalar') => void): void {
   // An allocated object (MEM_ALLOC) is typed by the program's own BTF.
   const alloc = (r.type & MEM_ALLOC) !== 0;
-  const btf = alloc ? programBtf(env.prog) : env.kernelBtf();
+  const btf = isLocalBtf(r.type) ? programBtf(env.prog) : env.kernelBtf();
   if (!btf) env.reject('invalid_mem_access', 'an allocated object without program BTF');
   const t = btf.skipMods(r.memSize);
   const tname = t?.name ?? '';
   const off = insnOff + r.off;
-  if (!alloc && !gplCompatible(env.prog.license)) env.reject('helper_gpl', `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
+  if (!isLocalBtf(r.type) && !gplCompatible(env.prog.license)) env.reject('helper_gpl', `Cannot access kernel 'struct ${tname}' from non-GPL compatible program`);
   if (off < 0) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} invalid negative access: off=${off}`);
   const c = env.dom.constValue(r.v);
   if (c === undefined || c !== 0n) {
@@ -206,6 +206,10 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   }
   if (r.type & MEM_USER) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access user memory: off=${off}`);
   if (r.type & MEM_PERCPU) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access percpu memory: off=${off}`);
+  // An untrusted pointer to a program type (a kptr loaded outside an RCU section): the program type's
+  // btf_struct_access expects kernel BTF (the kernel reports a verifier bug); without one, reads only.
+  if (write && !alloc && isLocalBtf(r.type) && (env.prog.type === 'struct_ops' || hasConntrackWrites(env.prog.type)))
+    env.reject('unsupported', 'bpflab does not model stores through untrusted pointers to program types where the program type checks stores (the kernel reports a verifier bug)');
   if (write && !alloc && env.prog.type === 'struct_ops') {
     // The struct_ops type's btf_struct_access decides writes (bpf_tcp_ca: a few tcp_sock fields).
     const refused = structOpsWrite(btf, env.structOpsTarget(), r.memSize, off, size);
@@ -225,7 +229,7 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
       if (off < f.off + f.size && off + size > f.off) env.reject('invalid_mem_access', `direct access to ${FIELD_NAMES[f.type]} is disallowed`);
   }
   const res = btfStructLoad(btf, { type: r.type, btfId: r.memSize, refObjId: r.refObjId }, off, size, env.inRcu());
-  if (alloc && typeof res !== 'string' && res.kind === 'btf') {
+  if (isLocalBtf(r.type) && typeof res !== 'string' && res.kind === 'btf') {
     if (write) return;
     env.reject('unsupported', `bpflab does not model struct pointers loaded from allocated objects (struct ${tname} off=${off})`);
   }

@@ -112,10 +112,12 @@ export function updateLoopInlineState(env: Env, sub: number): void {
  * starts from a fresh state (no caller frame, references, locks or checkpoint parent) with the
  * timer's map, key and value as arguments (set_timer_callback_state). Its frame is the only one
  * and carries the return range [0, 0], which checkExit enforces ("At async callback return").
+ * A workqueue's callback (bpf_wq_set_callback_impl) runs sleepable (push_async_cb's in_sleepable).
  */
-export function pushAsyncCallback(env: Env, sub: number, map: number): void {
+export function pushAsyncCallback(env: Env, sub: number, map: number, sleepable = false): void {
   if (sub < 0) env.reject('helper_arg', 'callback function not found');
   env.asyncCallbacks.add(sub);
+  if (sleepable) env.sleepableCallbacks.add(sub);
   env.callbacks.add(sub);
   const f = newFrame(env.UNKNOWN, -1, sub);
   const regs = f.regs;

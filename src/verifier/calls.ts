@@ -28,7 +28,8 @@ import { btfProgRetRange } from './tracing-ctx.js';
 import { structOpsHelper } from './struct-ops.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
-import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
+import { keepPercpuRcuAfterXchg, percpuObjArg, percpuObjResult, type PercpuObjArg } from './percpu-obj.js';
+import { DYNPTR_TYPE_FLAGS, LOCAL_BTF, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
 import { gplCompatible } from './license.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
 
@@ -73,6 +74,8 @@ interface CallMeta {
   kptr?: RecordField;
   /** The kernel BTF type an ARG_PTR_TO_PERCPU_BTF_ID argument points to (meta->ret_btf_id). */
   retBtfId?: number;
+  /** An ARG_PTR_TO_PERCPU_BTF_ID argument that is an RCU-protected per-CPU object (returns_cpu_specific_alloc_ptr). */
+  percpuObj?: PercpuObjArg | undefined;
 }
 
 /**
@@ -110,7 +113,7 @@ const MEM_TYPES_STR = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, 
 
 function checkType(env: Env, regno: number, r: Reg, allowed: readonly number[]): void {
   // MEM_RDONLY memory is fine where read-only access is asked for; a dynptr slice's type flag does not matter (check_reg_type)
-  const b = r.type & ~0x200 & ~DYNPTR_TYPE_FLAGS;
+  const b = r.type & ~0x200 & ~DYNPTR_TYPE_FLAGS & ~LOCAL_BTF;
   if (allowed.includes(b)) return;
   const expected = allowed === MEM_TYPES ? MEM_TYPES_STR : allowed.map(typeName).join(', ');
   env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=${expected}`);
@@ -235,6 +238,7 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       checkPtrOffReg(env, regno, r);
       if (!r.memSize) env.reject('helper_arg', `Helper has invalid btf_id in R${regno}`);
       meta.retBtfId = r.memSize;
+      meta.percpuObj = percpuObjArg(env, r);
       break;
     case 'ARG_PTR_TO_BTF_ID':
       if (a.kptr) checkKptrSrc(env, regno, r, meta.kptr!);
@@ -330,7 +334,11 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   }
 
   if (meta.releaseDynptr) unmarkDynptr(env, meta.releaseRegno);
-  else if (meta.releaseRegno) releaseReference(env, env.reg(meta.releaseRegno).refObjId);
+  else if (meta.releaseRegno) {
+    const refId = env.reg(meta.releaseRegno).refObjId;
+    if (id === BPF_FUNC_kptr_xchg) keepPercpuRcuAfterXchg(env, refId);
+    releaseReference(env, refId);
+  }
   dynptrHelperChecks(env, id);
   // get_local_storage cannot return an error, so it takes no flags.
   if (id === BPF_FUNC_get_local_storage && !env.isNull(env.reg(2))) env.reject('helper_arg', "get_local_storage() doesn't support non-zero flags");
@@ -390,7 +398,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       break;
     case 'RET_PTR_TO_MEM_OR_BTF_ID':
     case 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL':
-      percpuResult(env, r0, meta.retBtfId ?? 0, proto.ret === 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL');
+      if (meta.percpuObj) percpuObjResult(env, r0, meta.percpuObj);
+      else percpuResult(env, r0, meta.retBtfId ?? 0, proto.ret === 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL');
       break;
     case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
       dynptrDataResult(env, meta.dynptr, meta.memSize);

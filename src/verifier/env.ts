@@ -16,7 +16,7 @@ import { Reject, type ErrorKind } from './error-kinds.js';
 import { changesPktData, globalSubprogs } from './global-funcs.js';
 import { Log } from './log.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
-import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MEM_ALLOC, T, base, isPointer, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MEM_ALLOC, T, base, isLocalBtf, isPointer, typeName } from './reg-types.js';
 import { programBtf } from './map-record.js';
 import { copyReg, curFrame, forEachRegOf, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
 import type { Btf } from '../loader/btf/index.js';
@@ -109,6 +109,8 @@ export class Env {
   zeroKfuncCall = -1;
   /** Subprograms registered as asynchronous callbacks on some verified path (subprog_info[].is_async_cb). */
   readonly asyncCallbacks = new Set<number>();
+  /** Async callbacks that run sleepable (a bpf_wq's): their paths are in_sleepable. */
+  readonly sleepableCallbacks = new Set<number>();
   /** Subprograms entered as callbacks (sync or async) on some verified path (subprog_info[].is_cb). */
   readonly callbacks = new Set<number>();
   /** The exception callback's subprogram (env->exception_callback_subprog; 0: none). */
@@ -312,7 +314,7 @@ export class Env {
    * program's for allocated objects, the kernel's otherwise); "" when that BTF is not there.
    */
   btfTypeName(r: Reg): string {
-    const btf = r.type & MEM_ALLOC ? programBtf(this.prog) : this.logBtf();
+    const btf = isLocalBtf(r.type) ? programBtf(this.prog) : this.logBtf();
     return btf?.type(r.memSize)?.name ?? '';
   }
 
@@ -325,9 +327,18 @@ export class Env {
     return this.kbtf ?? null;
   }
 
-  /** BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, ...). */
-  get sleepable(): boolean {
+  /** BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, syscall, ...): the program's own flag. */
+  get progSleepable(): boolean {
     return (sectionType(this.prog.section ?? '').progFlags & BPF_F_SLEEPABLE) !== 0;
+  }
+
+  /**
+   * in_sleepable: BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, ...), or a path of a
+   * sleepable async callback (a bpf_wq's: its outermost frame runs that subprogram).
+   */
+  get sleepable(): boolean {
+    if (this.progSleepable) return true;
+    return this.sleepableCallbacks.size > 0 && this.sleepableCallbacks.has(this.cur?.frames[0]?.subprog ?? 0);
   }
 
   /** in_rcu_cs: non-sleepable programs run under RCU; sleepable ones inside bpf_rcu_read_lock sections or while holding a spin lock. */

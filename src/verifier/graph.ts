@@ -23,7 +23,8 @@ import { pushCallbackVisit } from './callbacks.js';
 import { FIELD_NAMES, mapRecord, programBtf, recordField, structRecord, type BtfRecord, type FieldType, type RecordField } from './map-record.js';
 import { checkPtrOffReg } from './memory.js';
 import { markKfuncCallback } from './callback-helpers.js';
-import { MAYBE_NULL, MEM_ALLOC, MEM_RCU, NON_OWN_REF, PTR_TRUSTED, T, base } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, NON_OWN_REF, PTR_TRUSTED, T, base } from './reg-types.js';
+import { allocDropProblem, checkPercpuObjType } from './percpu-obj.js';
 
 /** A kfunc argument the graph rules check (get_kfunc_ptr_arg_type's KF_ARG_PTR_TO_* kinds). */
 export type GraphArgKind = 'alloc' | 'refcounted' | 'list_head' | 'list_node' | 'rb_root' | 'rb_node' | 'callback';
@@ -137,8 +138,11 @@ export function checkGraphArg(env: Env, name: string, i: number, kind: GraphArgK
   const exactAlloc = r.type === (T.PTR_TO_BTF_ID | MEM_ALLOC);
   switch (kind) {
     case 'alloc':
-      if (!exactAlloc) env.reject('helper_arg', `arg#${i} expected pointer to allocated object`);
-      if (name !== 'bpf_obj_drop_impl') env.reject('helper_arg', `arg#${i} expected for bpf_obj_drop_impl()`);
+      {
+        // a per-CPU object (bpf_percpu_obj_new) goes to bpf_percpu_obj_drop_impl, any other to bpf_obj_drop_impl
+        const problem = allocDropProblem(name, i, r.type);
+        if (problem) env.reject('helper_arg', problem);
+      }
       if (!r.refObjId) env.reject('reference_invalid', 'allocated object must be referenced');
       call.argBtfId = r.memSize;
       sameStructMeta(env, r.memSize);
@@ -286,13 +290,14 @@ export const hasGraphResult = (name: string): boolean =>
 export function graphResult(env: Env, name: string, call: GraphCall, localTypeId: bigint | undefined, retNull: boolean, acquire: () => number): void {
   const r0 = env.reg(0);
   let nonOwning = false;
-  if (name === 'bpf_percpu_obj_new_impl') env.reject('unsupported', 'bpflab does not model per-CPU allocated objects (bpf_percpu_obj_new)');
-  if (name === 'bpf_obj_new_impl') {
+  if (name === 'bpf_obj_new_impl' || name === 'bpf_percpu_obj_new_impl') {
     if (localTypeId === undefined || BigInt.asUintN(32, localTypeId) !== localTypeId) env.reject('helper_arg', 'local type ID argument must be in range [0, U32_MAX]');
     const btf = localBtf(env);
     const t = btf.type(Number(localTypeId));
     if (!t || t.kind !== 'struct') env.reject('helper_arg', 'bpf_obj_new/bpf_percpu_obj_new type ID argument must be of a struct');
-    env.markPtr(r0, T.PTR_TO_BTF_ID | MEM_ALLOC);
+    const percpu = name === 'bpf_percpu_obj_new_impl';
+    if (percpu) checkPercpuObjType(env, btf, t);
+    env.markPtr(r0, T.PTR_TO_BTF_ID | MEM_ALLOC | (percpu ? MEM_PERCPU : 0));
     r0.memSize = t.id;
   } else if (name === 'bpf_refcount_acquire_impl') {
     env.markPtr(r0, T.PTR_TO_BTF_ID | MEM_ALLOC);

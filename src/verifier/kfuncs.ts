@@ -25,6 +25,7 @@ import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptr
 import { btfKindStr, ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
 import { checkGraphArg, graphArgKind, graphCallbacks, graphInsert, graphResult, hasGraphResult, type GraphCall } from './graph.js';
 import { processThrow } from './exceptions.js';
+import { checkKfuncMapArg, isWqParam, processWqArg, wqCallbacks, type WqCall } from './wq.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
 import { ATTACH_TYPES } from '../loader/section-types.js';
 import { gplCompatible } from './license.js';
@@ -170,6 +171,10 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_arena_alloc_pages: TA | S,
   bpf_arena_free_pages: TA | S,
   bpf_arena_reserve_pages: TA | S,
+  // workqueues (kernel/bpf/helpers.c common set; wq.ts)
+  bpf_wq_init: 0,
+  bpf_wq_set_callback_impl: 0,
+  bpf_wq_start: 0,
   // congestion-control kfuncs for struct_ops tcp_congestion_ops (net/ipv4/bpf_tcp_ca.c, tcp_cubic.c, tcp_bbr.c, tcp_dctcp.c)
   tcp_reno_ssthresh: 0, tcp_reno_cong_avoid: 0, tcp_reno_undo_cwnd: 0, tcp_slow_start: 0, tcp_cong_avoid_ai: 0,
   cubictcp_init: 0, cubictcp_recalc_ssthresh: 0, cubictcp_cong_avoid: 0, cubictcp_state: 0, cubictcp_cwnd_event: 0, cubictcp_acked: 0,
@@ -294,11 +299,13 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   let iter: IterRef | undefined;
   const dyn: KfuncDynptrMeta = {};
   const graph: GraphCall = {};
+  const wq: WqCall = { map: -1 };
   const ctxStruct = ctxStructName(env.prog.type);
   for (let i = 0; i < kf.params.length; i++) {
     const regno = i + 1;
     const p = kf.params[i]!;
-    if (p.name.endsWith('__ign')) continue;
+    // `__ign` arguments, and `__prog` ones (is_kfunc_arg_prog: the verifier passes the program's aux itself)
+    if (p.name.endsWith('__ign') || p.name.endsWith('__prog')) continue;
     const r = env.readReg(regno);
     if (kf.name === 'bpf_cast_to_kern_ctx' && i === 0) {
       // KF_ARG_PTR_TO_CTX whatever the BTF says (void *): the program's own ctx, cast to the kernel's struct
@@ -329,6 +336,10 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
     if (isDynptrParam(btf, p)) {
       checkKfuncDynptrArg(env, kf.name, regno, p, dyn);
+      continue;
+    }
+    if (isWqParam(btf, p)) {
+      processWqArg(env, i, regno, r, wq);
       continue;
     }
     const graphKind = graphArgKind(btf, p);
@@ -365,6 +376,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     // KF_ARG_PTR_TO_MAP (is_kfunc_arg_map, a `__map` argument): a map pointer, checked as a
     // `struct bpf_map` object (process_kf_arg_ptr_to_btf_id) at offset 0.
     if (p.name.endsWith('__map')) {
+      checkKfuncMapArg(env, regno, r, wq);
       // A kernel `struct bpf_map` pointer (an iterator's map) does too; no trusted-argument rule here.
       if (r.type !== T.CONST_PTR_TO_MAP) {
         const have = regStruct(btf, r);
@@ -444,6 +456,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   // (refused once its arguments are checked: a bad constant size is reported first)
   if (REFUSED_KFUNCS.has(kf.name)) env.reject('helper_prog_type', `${kf.name}() is not allowed`);
   graphCallbacks(env, kf.name, graph);
+  wqCallbacks(env, kf.name, graph.subprog, wq);
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
   graphInsert(env, kf.name, (id) => releaseReference(env, id));

@@ -2,13 +2,13 @@
  * Kernel-object pointers stored in map values (kptrs, `__kptr` / `__kptr_untrusted` fields):
  * what a load of the field yields (check_map_kptr_access with btf_ld_kptr_type), and the two
  * arguments of bpf_kptr_xchg (process_kptr_func for the field, map_kptr_match_type for the new
- * pointer). Only kptrs to kernel structs are modelled; a kptr to one of the program's own types
- * (bpf_obj_new objects, percpu kptrs) and uptrs are refused as unmodelled.
+ * pointer). Kptrs to kernel structs, to the program's own bpf_obj_new objects and `__percpu_kptr`
+ * fields holding bpf_percpu_obj_new objects (percpu-obj.ts) are modelled; uptrs are refused as unmodelled.
  */
 import type { Env } from './env.js';
-import { mapRecord, programBtf, recordField, structRecord, type RecordField } from './map-record.js';
+import { mapHasBtf, mapRecord, programBtf, recordField, structRecord, type RecordField } from './map-record.js';
 import { structIdsMatch } from './btf-access.js';
-import { MAYBE_NULL, MEM_ALLOC, MEM_RCU, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
+import { LOCAL_BTF, MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import type { Reg } from './state.js';
 
 /** rcu_protected_types (kernel/bpf/verifier.c): kernel structs freed only after an RCU grace period. */
@@ -19,11 +19,11 @@ const RCU_PROTECTED = new Set(['prog_test_ref_kfunc', 'cgroup', 'css_set', 'task
  * one of the program's own types (an object bpf_obj_new allocated; its id in the program's BTF).
  */
 function kptrPointee(env: Env, f: RecordField): { id: number; local: boolean } {
-  if (f.type === 'percpu_kptr' || f.type === 'uptr')
-    env.reject('unsupported', `bpflab does not model ${f.type === 'uptr' ? 'uptrs' : `per-CPU kptrs (struct ${f.pointee ?? '?'})`}`);
+  if (f.type === 'uptr') env.reject('unsupported', 'bpflab does not model uptrs');
   const t = f.pointee ? env.kernelBtf().find(f.pointee, 'struct')[0] : undefined;
+  if (t && f.type === 'percpu_kptr') env.reject('unsupported', `bpflab does not model per-CPU kptrs to kernel structs (struct ${f.pointee ?? '?'})`);
   if (t) return { id: t.id, local: false };
-  if (f.localId === undefined || f.type !== 'kptr') env.reject('unsupported', `bpflab does not model kptrs to program-local types (struct ${f.pointee ?? '?'})`);
+  if (f.localId === undefined || (f.type !== 'kptr' && f.type !== 'percpu_kptr')) env.reject('unsupported', `bpflab does not model kptrs to program-local types (struct ${f.pointee ?? '?'})`);
   return { id: f.localId, local: true };
 }
 
@@ -41,10 +41,14 @@ export function kptrFieldAt(env: Env, map: number, at: bigint, size: number): Re
 export function loadKptr(env: Env, f: RecordField, dst: Reg): void {
   const { id, local } = kptrPointee(env, f);
   // rcu_protected_object: a program type is freed after a grace period when it is refcounted.
-  const rcuSafe = local ? !!recordField(structRecord(programBtf(env.prog)!, id), 'refcount') : RCU_PROTECTED.has(f.pointee!);
-  const rcu = f.type === 'kptr' && rcuSafe && env.inRcu();
-  if (local && !rcu) env.reject('unsupported', `bpflab does not model untrusted pointers to program-local types (struct ${f.pointee ?? '?'})`);
-  env.markPtr(dst, T.PTR_TO_BTF_ID | MAYBE_NULL | (rcu ? MEM_RCU : PTR_UNTRUSTED) | (local ? MEM_ALLOC : 0));
+  // rcu_safe_kptr: a per-CPU kptr always is (its object is freed after a grace period).
+  const percpu = f.type === 'percpu_kptr';
+  const rcuSafe = percpu || (local ? !!recordField(structRecord(programBtf(env.prog)!, id), 'refcount') : RCU_PROTECTED.has(f.pointee!));
+  const rcu = (f.type === 'kptr' || percpu) && rcuSafe && env.inRcu();
+  // btf_ld_kptr_type: MEM_PERCPU instead of MEM_ALLOC for a per-CPU object, and only PTR_UNTRUSTED outside
+  // an RCU section (typed by the program's BTF all the same: LOCAL_BTF where MEM_ALLOC does not say it)
+  const kind = !rcu ? (local ? LOCAL_BTF : 0) : percpu ? MEM_PERCPU | LOCAL_BTF : local ? MEM_ALLOC : 0;
+  env.markPtr(dst, T.PTR_TO_BTF_ID | MAYBE_NULL | (rcu ? MEM_RCU : PTR_UNTRUSTED) | kind);
   dst.memSize = id;
   dst.id = env.newId();
 }
@@ -60,7 +64,7 @@ export function processKptrDest(env: Env, regno: number, r: Reg): RecordField {
   if (alloc) rec = structRecord(programBtf(env.prog)!, r.memSize);
   else {
     const m = env.map(r.map);
-    if (m.btfValueTypeId === undefined) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use bpf_kptr_xchg`);
+    if (!mapHasBtf(env.prog, m)) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use bpf_kptr_xchg`);
     rec = mapRecord(env.prog, m);
   }
   const c = env.dom.constValue(r.v);
@@ -85,7 +89,7 @@ export function checkKptrSrc(env: Env, regno: number, r: Reg, f: RecordField): v
   const unref = f.type === 'kptr_untrusted';
   const { id, local } = kptrPointee(env, f);
   // A kptr to a program type takes only objects the program allocated, of exactly that type.
-  const perm = local ? MAYBE_NULL | MEM_ALLOC : MAYBE_NULL | PTR_TRUSTED | MEM_RCU | (unref ? PTR_UNTRUSTED : 0);
+  const perm = local ? MAYBE_NULL | MEM_ALLOC | (f.type === 'percpu_kptr' ? MEM_PERCPU : 0) : MAYBE_NULL | PTR_TRUSTED | MEM_RCU | (unref ? PTR_UNTRUSTED : 0);
   const btf = r.type & MEM_ALLOC ? programBtf(env.prog)! : env.kernelBtf();
   const have = base(r.type) === T.PTR_TO_BTF_ID ? btf.skipMods(r.memSize)?.name ?? '' : '';
   const bad = (): never => env.reject('helper_arg', `invalid kptr access, R${regno} type=${typeName(r.type)}${have} expected=ptr_${want}${unref ? ` or untrusted_ptr_${want}` : ''}`);
@@ -106,6 +110,6 @@ export function checkKptrSrc(env: Env, regno: number, r: Reg, f: RecordField): v
 /** bpf_kptr_xchg's r0: the old pointer of the field's struct, maybe NULL, holding a new reference. */
 export function kptrXchgResult(env: Env, f: RecordField, r0: Reg): void {
   const { id, local } = kptrPointee(env, f);
-  env.markPtr(r0, T.PTR_TO_BTF_ID | MAYBE_NULL | (local ? MEM_ALLOC : 0));
+  env.markPtr(r0, T.PTR_TO_BTF_ID | MAYBE_NULL | (local ? MEM_ALLOC : 0) | (local && f.type === 'percpu_kptr' ? MEM_PERCPU : 0));
   r0.memSize = id;
 }

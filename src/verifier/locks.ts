@@ -13,7 +13,7 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { HELPER_NAMES, helperProto } from '../runtime/helpers/prototypes.js';
 import type { Env } from './env.js';
-import { mapRecord, recordField, type FieldType } from './map-record.js';
+import { mapHasBtf, mapRecord, recordField, type FieldType } from './map-record.js';
 import { MAYBE_NULL, MEM_ALLOC, MEM_RCU, PTR_UNTRUSTED, T } from './reg-types.js';
 import { LOCAL_LOCK, inRbtreeCallback, invalidateNonOwning, localBtf } from './graph.js';
 import { structRecord } from './map-record.js';
@@ -38,11 +38,11 @@ export function mayPointToSpinLock(env: Env, r: Reg): boolean {
  * The constant-offset map-value argument of a helper that takes a special field (a lock, a
  * timer): the kernel's messages when the map has no BTF, no such field, or the pointer is not at it.
  */
-function checkFieldArg(env: Env, regno: number, r: Reg, type: FieldType, what: string): void {
+export function checkFieldArg(env: Env, regno: number, r: Reg, type: FieldType, what: string): void {
   const c = env.dom.constValue(r.v);
   if (c === undefined) env.reject('helper_arg', `R${regno} doesn't have constant offset. ${what} has to be at the constant offset`);
   const m = env.map(r.map);
-  if (!m.btfValueTypeId) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use ${what}`);
+  if (!mapHasBtf(env.prog, m)) env.reject('helper_arg', `map '${m.name}' has to have BTF in order to use ${what}`);
   const f = recordField(mapRecord(env.prog, m), type);
   if (!f) env.reject('helper_arg', `map '${m.name}' has no valid ${what}`);
   const off = BigInt.asIntN(64, c) + BigInt(r.off);

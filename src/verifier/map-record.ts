@@ -3,7 +3,8 @@
  * value's BTF type) and check_map_prog_compatibility, which refuses some of them to some program
  * types when an ld_imm64 names the map, before any path is explored.
  */
-import type { MapSpec, Program, ProgType } from '../isa/program.js';
+import type { MapSpec, MapType, Program, ProgType } from '../isa/program.js';
+import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from '../runtime/maps/flags.js';
 import { parseBtf, type Btf, type BtfType } from '../loader/btf/index.js';
 
 /** The kernel's enum btf_field_type (the kinds btf_parse_fields finds in a map value). */
@@ -182,10 +183,40 @@ function findFields(btf: Btf, t: BtfType, level: number): RecordField[] | null {
 const REPEATABLE: ReadonlySet<FieldType> = new Set(['kptr_untrusted', 'kptr', 'percpu_kptr', 'uptr', 'list_head', 'rb_root']);
 
 const records = new WeakMap<MapSpec, BtfRecord | null>();
+/** Maps whose BTF BPF_MAP_CREATE refuses (see mapHasBtf). */
+const btfDropped = new WeakSet<MapSpec>();
+
+const STORAGE: readonly MapType[] = ['sk_storage', 'inode_storage', 'task_storage', 'cgrp_storage'];
+/**
+ * map_check_btf (kernel/bpf/syscall.c): the map types whose values may hold each kind of special
+ * field; in any other the map is refused with EOPNOTSUPP. (List and tree nodes are no fields of
+ * a map value: the kernel does not look for them there.)
+ */
+const FIELD_MAP_TYPES: Readonly<Partial<Record<FieldType, ReadonlySet<MapType>>>> = (() => {
+  const lock = new Set<MapType>(['hash', 'array', 'cgroup_storage', ...STORAGE]);
+  const async = new Set<MapType>(['hash', 'lru_hash', 'array']);
+  const kptr = new Set<MapType>(['hash', 'percpu_hash', 'lru_hash', 'lru_percpu_hash', 'array', 'percpu_array', ...STORAGE]);
+  return {
+    spin_lock: lock, res_spin_lock: lock, timer: async, wq: async, task_work: async,
+    kptr_untrusted: kptr, kptr: kptr, percpu_kptr: kptr, refcount: kptr, uptr: new Set<MapType>(['task_storage']),
+    list_head: async, rb_root: async,
+  };
+})();
+
+/**
+ * map_check_btf's refusals of a value's special fields: a kind the map type may not hold
+ * (EOPNOTSUPP), or any field in a map the program may only read or only write (EACCES).
+ */
+function refusesFields(map: MapSpec, rec: BtfRecord): boolean {
+  if (!rec.fields.some((f) => f.type !== 'list_node' && f.type !== 'rb_node')) return false;
+  if (map.flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) return true;
+  return rec.fields.some((f) => FIELD_MAP_TYPES[f.type] !== undefined && !FIELD_MAP_TYPES[f.type]!.has(map.type));
+}
 
 /**
  * The map's btf_record (btf_parse_fields over its value type), or null when the map has no
- * value BTF (or a layout the kernel would refuse at map creation).
+ * value BTF (or a layout the kernel would refuse at map creation, or fields its type may not
+ * hold: libbpf then creates the map again without BTF, so it has none).
  */
 export function mapRecord(program: Program, map: MapSpec): BtfRecord | null {
   let rec = records.get(map);
@@ -197,8 +228,22 @@ export function mapRecord(program: Program, map: MapSpec): BtfRecord | null {
     const fields = findFields(btf, t, 0);
     if (fields) rec = { fields: fields.sort((a, b) => a.off - b.off) };
   }
+  if (rec && refusesFields(map, rec)) {
+    btfDropped.add(map);
+    rec = null;
+  }
   records.set(map, rec);
   return rec;
+}
+
+/**
+ * Whether the map was created with its value BTF: declared with one, and not one BPF_MAP_CREATE
+ * refuses for its special fields (libbpf retries such a map without BTF, as bpflab's kernel side does).
+ */
+export function mapHasBtf(program: Program, map: MapSpec): boolean {
+  if (!map.btfValueTypeId) return false;
+  mapRecord(program, map);
+  return !btfDropped.has(map);
 }
 
 const structRecords = new WeakMap<Btf, Map<number, BtfRecord | null>>();

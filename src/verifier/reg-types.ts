@@ -52,6 +52,14 @@ export const DYNPTR_TYPE_SKB_META = 0x100000;
  */
 export const MEM_ALLOC = 0x200000;
 export const NON_OWN_REF = 0x400000;
+/**
+ * bpflab's own bit, never printed and no kernel flag: a PTR_TO_BTF_ID typed by the program's BTF
+ * although it is not MEM_ALLOC (the kernel keeps the BTF in reg->btf): a per-CPU object's pointer
+ * loaded from a __percpu_kptr field or left by bpf_kptr_xchg in an RCU section (MEM_PERCPU | MEM_RCU).
+ */
+export const LOCAL_BTF = 0x800000;
+/** Whether a PTR_TO_BTF_ID register is typed by the program's BTF (an allocated object, or LOCAL_BTF). */
+export const isLocalBtf = (t: number): boolean => (t & (MEM_ALLOC | LOCAL_BTF)) !== 0;
 export const DYNPTR_TYPE_FLAGS = DYNPTR_TYPE_LOCAL | DYNPTR_TYPE_RINGBUF | DYNPTR_TYPE_SKB | DYNPTR_TYPE_XDP | DYNPTR_TYPE_SKB_META;
 export const BASE_MASK = 0xff;
 

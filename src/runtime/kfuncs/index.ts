@@ -8,7 +8,8 @@
  * numbers and bits iterators, the kfuncs the kernel's fixup_kfunc_call rewrites into
  * `r0 = r1` (casts), and the RCU / preemption section markers, which change nothing a program
  * on the single modelled CPU can observe; and the dynptr kfuncs (over the run's packet and the
- * memory model); the conntrack lookups' argument checks (an empty conntrack table). Anything else stays an 'unsupported' error naming
+ * memory model); the conntrack lookups' argument checks (an empty conntrack table); the workqueue
+ * kfuncs' results (wq.ts: their callbacks never run). Anything else stays an 'unsupported' error naming
  * the kfunc.
  */
 import type { Program } from '../../isa/program.js';
@@ -21,6 +22,7 @@ import * as dyn from './dynptr.js';
 import { OBJECT_KFUNCS } from './objects.js';
 import { castToKernCtx } from './kern-ctx.js';
 import { CONNTRACK_KFUNCS } from './conntrack.js';
+import { WQ_KFUNCS } from './wq.js';
 
 export { KernelHeap, BPF_MEM_ALLOC_MAX_SIZE, MAX_LIVE_BLOCKS } from './heap.js';
 export { BITS_ITER_NR_WORDS_MAX } from './iter-bits.js';
@@ -43,6 +45,7 @@ const IMPLS: Record<string, HelperFn> = {
   bpf_dynptr_is_rdonly: dyn.dynptrIsRdonly, bpf_dynptr_size: dyn.dynptrSize, bpf_dynptr_clone: dyn.dynptrClone, bpf_dynptr_copy: dyn.dynptrCopy,
   ...OBJECT_KFUNCS,
   ...CONNTRACK_KFUNCS,
+  ...WQ_KFUNCS,
   bpf_dynptr_memset: dyn.dynptrMemset,
 };
 
