@@ -28,6 +28,7 @@ import { processThrow } from './exceptions.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
 import { gplCompatible } from './license.js';
 import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
+import { checkWqArg, checkWqMapArg, isWqParam, wqCallback, type WqCall } from './wq.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -72,6 +73,10 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_preempt_enable: 0,
   bpf_copy_from_user_str: S,
   bpf_copy_from_user_task_str: S,
+  // workqueues (wq.ts)
+  bpf_wq_init: 0,
+  bpf_wq_set_callback_impl: 0,
+  bpf_wq_start: 0,
   // kernel/bpf/map_iter.c (bpf_map_iter_kfunc_ids: the common hook)
   bpf_map_sum_elem_count: TA,
   // open-coded iterators (kernel/bpf/helpers.c common set, kernel/bpf/task_iter.c, kernel/bpf/slab_iter.c)
@@ -286,11 +291,13 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   let iter: IterRef | undefined;
   const dyn: KfuncDynptrMeta = {};
   const graph: GraphCall = {};
+  const wq: WqCall = { map: -1 };
   const ctxStruct = ctxStructName(env.prog.type);
   for (let i = 0; i < kf.params.length; i++) {
     const regno = i + 1;
     const p = kf.params[i]!;
-    if (p.name.endsWith('__ign')) continue;
+    // is_kfunc_arg_ignore, and the `__prog` argument the verifier fills in itself (bpf_prog_aux)
+    if (p.name.endsWith('__ign') || p.name.endsWith('__prog')) continue;
     const r = env.readReg(regno);
     if (kf.name === 'bpf_cast_to_kern_ctx' && i === 0) {
       // KF_ARG_PTR_TO_CTX whatever the BTF says (void *): the program's own ctx, cast to the kernel's struct
@@ -317,6 +324,10 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
     if (isDynptrParam(btf, p)) {
       checkKfuncDynptrArg(env, kf.name, regno, p, dyn);
+      continue;
+    }
+    if (isWqParam(btf, p)) {
+      checkWqArg(env, i, wq);
       continue;
     }
     const graphKind = graphArgKind(btf, p);
@@ -353,6 +364,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     // KF_ARG_PTR_TO_MAP (is_kfunc_arg_map, a `__map` argument): a map pointer, checked as a
     // `struct bpf_map` object (process_kf_arg_ptr_to_btf_id) at offset 0.
     if (p.name.endsWith('__map')) {
+      checkWqMapArg(env, regno, wq);
       // A kernel `struct bpf_map` pointer (an iterator's map) does too; no trusted-argument rule here.
       if (r.type !== T.CONST_PTR_TO_MAP) {
         const have = regStruct(btf, r);
@@ -432,6 +444,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   // (refused once its arguments are checked: a bad constant size is reported first)
   if (REFUSED_KFUNCS.has(kf.name)) env.reject('helper_prog_type', `${kf.name}() is not allowed`);
   graphCallbacks(env, kf.name, graph);
+  wqCallback(env, kf.name, btfId, graph.subprog, wq);
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
   graphInsert(env, kf.name, (id) => releaseReference(env, id));

@@ -1,8 +1,8 @@
 /**
  * Lock-like sections (src/verifier/locks.ts): bpf_spin_lock in map values, bpf_rcu_read_lock and
- * bpf_preempt_disable sections, bpf_timer arguments and callbacks, and the map-value fields no
+ * bpf_preempt_disable sections, bpf_timer and bpf_wq arguments and callbacks, and the map-value fields no
  * access may touch. The programs are
- * test/fixtures/btf-typed/{spin_lock,timers,rcu_sections}.c (objects committed); each verdict and message
+ * test/fixtures/btf-typed/{spin_lock,timers,workqueues,rcu_sections}.c (objects committed); each verdict and message
  * is the one the running kernel gives (compared live where the kernel is available).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -105,6 +105,23 @@ describe('bpf_spin_lock', () => {
 
 describe('bpf_timer', () => {
   test('timers.o: timer arguments, asynchronous callbacks, global calls under a lock', () => check('timers.o', TIMERS));
+});
+
+/** workqueues.c: the bpf_wq kfuncs (src/verifier/wq.ts). */
+const WQ: Record<string, Expect> = {
+  wq_ok: ['accept'],
+  wq_cb_sleeps: ['accept'],
+  wq_init_from_tc: ['accept'],
+  wq_not_sleepable: ['reject', 'sleepable callback in a program that is not sleepable'],
+  wq_wrong_off: ['reject', "off 0 doesn't point to 'struct bpf_wq' that is at 8"],
+  wq_map_mismatch: ['reject', "workqueue pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0"],
+  wq_on_stack: ['reject', "arg#0 doesn't point to a map value"],
+  wq_cb_ret1: ['reject', 'At async callback return the register R0 has smin=1 smax=1 should have been in [0, 0]'],
+  wq_tracing: ['reject', 'tracing progs cannot use bpf_wq yet'],
+};
+
+describe.skipIf(!haveBtf)('bpf_wq', () => {
+  test('workqueues.o: workqueue arguments, sleepable asynchronous callbacks', () => check('workqueues.o', WQ));
 });
 
 const SLEEPY_GLOBALS: Record<string, Expect> = {
