@@ -73,6 +73,18 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_preempt_enable: 0,
   bpf_copy_from_user_str: S,
   bpf_copy_from_user_task_str: S,
+  // string kfuncs (helpers.c common set): their string arguments are `__ign`, faults are their return values
+  bpf_strcmp: 0, bpf_strcasecmp: 0, bpf_strchr: 0, bpf_strchrnul: 0, bpf_strnchr: 0, bpf_strrchr: 0,
+  bpf_strlen: 0, bpf_strnlen: 0, bpf_strspn: 0, bpf_strcspn: 0, bpf_strstr: 0, bpf_strnstr: 0,
+  // reads into a dynptr (helpers.c common set); the user-memory copies may fault pages in
+  bpf_probe_read_user_dynptr: 0,
+  bpf_probe_read_kernel_dynptr: 0,
+  bpf_probe_read_user_str_dynptr: 0,
+  bpf_probe_read_kernel_str_dynptr: 0,
+  bpf_copy_from_user_dynptr: S,
+  bpf_copy_from_user_str_dynptr: S,
+  bpf_copy_from_user_task_dynptr: S | TA,
+  bpf_copy_from_user_task_str_dynptr: S | TA,
   // workqueues (wq.ts)
   bpf_wq_init: 0,
   bpf_wq_set_callback_impl: 0,
@@ -205,8 +217,13 @@ export function kfuncBtfProblem(btf: Btf, id: number): string | undefined {
   if (!fn || fn.kind !== 'func') return `kernel btf_id ${id} is not a function`;
   const fp = btf.skipMods(fn.type);
   if (!fp || fp.kind !== 'func_proto') return `kernel function btf_id ${id} does not have a valid func_proto`;
+  // bpf_dev_bound_kfunc_check: bpflab's programs are never bound to a device (BPF_F_XDP_DEV_BOUND_ONLY, prog_ifindex)
+  if (DEV_BOUND_KFUNCS.has(fn.name)) return 'metadata kfuncs require device-bound program';
   return undefined;
 }
+
+/** bpf_dev_bound_kfunc_id: the XDP RX metadata kfuncs (XDP_METADATA_KFUNC_xxx), which a driver implements. */
+const DEV_BOUND_KFUNCS: ReadonlySet<string> = new Set(['bpf_xdp_metadata_rx_timestamp', 'bpf_xdp_metadata_rx_hash', 'bpf_xdp_metadata_rx_vlan_tag']);
 
 /** The kfunc's FUNC and prototype in the target BTF. */
 function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; ret: number } | undefined {
