@@ -85,6 +85,9 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_copy_from_user_str_dynptr: S,
   bpf_copy_from_user_task_dynptr: S | TA,
   bpf_copy_from_user_task_str_dynptr: S | TA,
+  // kprobe/uprobe session programs (bpf_trace.c kprobe_multi_kfunc_set_ids)
+  bpf_session_is_return: 0,
+  bpf_session_cookie: 0,
   // workqueues (wq.ts)
   bpf_wq_init: 0,
   bpf_wq_set_callback_impl: 0,
@@ -495,8 +498,10 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       // check_kfunc_call: "kfunc returning 'void *' is equivalent to returning scalar" (bpf_arena_alloc_pages)
       env.markUnknown(r0);
     } else if (!isStruct(pointee)) {
-      // A pointer to read-only memory of the pointee's size, as mark_reg_known_zero + PTR_TO_MEM.
-      env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
+      // A pointer to read-only memory of the pointee's size, as mark_reg_known_zero + PTR_TO_MEM
+      // (check_kfunc_call's meta.r0_rdonly); bpf_session_cookie's u64 is the program's to write.
+      const rdonly = WRITABLE_RESULT.has(kf.name) ? 0 : MEM_RDONLY;
+      env.markPtr(r0, T.PTR_TO_MEM | rdonly | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
       r0.memSize = btf.resolveSize(pointee.id) ?? 0;
       if (flags & KF_RET_NULL) r0.id = env.newId();
       // An iterator's element goes away with the iterator (meta->ref_obj_id: release_reference invalidates it).
@@ -526,6 +531,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
  * mmap_lock, a vma may change under the program.
  */
 const UNTRUSTED_RESULT: ReadonlySet<string> = new Set(['bpf_iter_task_vma_next']);
+
+/** Kfuncs whose memory result check_kfunc_call leaves writable (meta.r0_rdonly = false). */
+const WRITABLE_RESULT: ReadonlySet<string> = new Set(['bpf_session_cookie']);
 
 /**
  * r0 of the two casting kfuncs, which check_kfunc_call special-cases: bpf_cast_to_kern_ctx gives a

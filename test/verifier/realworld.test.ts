@@ -51,6 +51,8 @@ const EXPECT: Record<string, Record<string, readonly ['accept'] | readonly ['rej
     str_path: ACCEPT, str_socket: ACCEPT, dynptr_reads: ACCEPT, copy_user_sleep: ACCEPT,
     copy_user_nonsleep: ['reject', 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_dynptr'],
     xdp_rx_meta: ['reject', 'metadata kfuncs require device-bound program'],
+    session_cookie: ACCEPT,
+    session_in_kprobe: ['reject', 'calling kernel function bpf_session_is_return is not allowed'],
   },
   'sockmsg_cgroup.o': {
     msg_verdict: ACCEPT, bind_src: ACCEPT, deny_raw: ACCEPT, hdr_opt: ACCEPT, tproxy: ACCEPT, classid: ACCEPT, sk_cg: ACCEPT, steer: ACCEPT,
