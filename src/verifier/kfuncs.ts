@@ -28,6 +28,7 @@ import { processThrow } from './exceptions.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
 import { gplCompatible } from './license.js';
 import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
+import { checkConstStr } from './const-str.js';
 import { checkWqArg, checkWqMapArg, isWqParam, wqCallback, type WqCall } from './wq.js';
 
 /**
@@ -85,6 +86,8 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_copy_from_user_str_dynptr: S,
   bpf_copy_from_user_task_dynptr: S | TA,
   bpf_copy_from_user_task_str_dynptr: S | TA,
+  // BPF streams (helpers.c common set): bpf_stream_printk's call, a `__str` format in .rodata
+  bpf_stream_vprintk_impl: 0,
   // kprobe/uprobe session programs (bpf_trace.c kprobe_multi_kfunc_set_ids)
   bpf_session_is_return: 0,
   bpf_session_cookie: 0,
@@ -344,6 +347,12 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
     if (isDynptrParam(btf, p)) {
       checkKfuncDynptrArg(env, kf.name, regno, p, dyn);
+      continue;
+    }
+    // KF_ARG_PTR_TO_CONST_STR (is_kfunc_arg_const_str): a NUL-terminated string in a frozen read-only map
+    if (p.name.endsWith('__str')) {
+      if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `arg#${i} doesn't point to a const string`);
+      checkConstStr(env, regno);
       continue;
     }
     if (isWqParam(btf, p)) {

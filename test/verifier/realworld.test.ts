@@ -52,6 +52,9 @@ const EXPECT: Record<string, Record<string, readonly ['accept'] | readonly ['rej
     copy_user_nonsleep: ['reject', 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_dynptr'],
     xdp_rx_meta: ['reject', 'metadata kfuncs require device-bound program'],
     session_cookie: ACCEPT,
+    stream_rodata_fmt: ACCEPT,
+    stream_stack_fmt: ['reject', "arg#1 doesn't point to a const string"],
+    stream_data_fmt: ['reject', "R2 does not point to a readonly map'"],
     session_in_kprobe: ['reject', 'calling kernel function bpf_session_is_return is not allowed'],
   },
   'sockmsg_cgroup.o': {
