@@ -1,6 +1,6 @@
 /**
  * Programs in the style of real projects, outside ../shared (test/fixtures/btf-typed:
- * kptr_storage.c, sockmsg_cgroup.c, kconfig_ksyms.c, cgroup_ctl.c, newer_kfuncs.c): local storage of tasks and
+ * kptr_storage.c, sockmsg_cgroup.c, kconfig_ksyms.c, cgroup_ctl.c, newer_kfuncs.c, lwt_encap.c): local storage of tasks and
  * cgroups, kptrs swapped with bpf_kptr_xchg, sk_msg verdicts, cgroup/sockops/sk_lookup helpers,
  * device and sysctl filters. Each verdict and message is
  * the expected one, and, where the kernel can load the program, the kernel's: same verdict, and
@@ -47,6 +47,12 @@ const EXPECT: Record<string, Record<string, readonly ['accept'] | readonly ['rej
     sysctl_narrow_pos_write: ['reject', 'invalid bpf_context access off=4 size=2'],
   },
   'kconfig_ksyms.o': { uses_kconfig: ACCEPT, with_kfunc_and_callback: ACCEPT },
+  'lwt_encap.o': {
+    encap_in: ACCEPT,
+    encap_xmit_stale: ['reject', "R6 invalid mem access 'scalar'"],
+    encap_out: ['reject', 'program of this type cannot use helper bpf_lwt_push_encap#73'],
+    seg6_store: ['reject', 'program of this type cannot use helper bpf_lwt_seg6_store_bytes#74'],
+  },
   'newer_kfuncs.o': {
     str_path: ACCEPT, str_socket: ACCEPT, dynptr_reads: ACCEPT, copy_user_sleep: ACCEPT,
     copy_user_nonsleep: ['reject', 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_dynptr'],

@@ -272,6 +272,13 @@ const DEFS: Record<number, Def> = {
   70: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sock_ops'] },
   71: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sk_msg'] },
   72: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sk_skb'] },
+  // bpf_lwt_in_push_encap_proto / bpf_lwt_xmit_push_encap_proto (lwt_in_func_proto, lwt_xmit_func_proto)
+  73: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], changesPkt: true, types: ['lwt_in', 'lwt_xmit'], note: 'pushes an IP or SRH encapsulation header' },
+  // lwt_seg6local_func_proto offers these only with CONFIG_IPV6_SEG6_BPF, which the reference 6.18 kernel lacks:
+  // no program type may call them there ("program of this type cannot use helper")
+  74: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], changesPkt: true, types: [] },
+  75: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: [] },
+  76: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], changesPkt: true, types: [] },
   81: { ret: 'RET_PTR_TO_MAP_VALUE', args: [A.mapPtr, A.anything], types: ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device', 'sock_ops'] },
   82: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sk_reuseport'] },
   83: { args: [A.ctx, A.anything], types: uniq(TC, ['cgroup_skb']) },
