@@ -1,6 +1,6 @@
 /**
  * Programs in the style of real projects, outside ../shared (test/fixtures/btf-typed:
- * kptr_storage.c, sockmsg_cgroup.c, kconfig_ksyms.c, cgroup_ctl.c, newer_kfuncs.c, lwt_encap.c): local storage of tasks and
+ * kptr_storage.c, sockmsg_cgroup.c, kconfig_ksyms.c, cgroup_ctl.c, newer_kfuncs.c, lwt_encap.c, mptcp_cast.c): local storage of tasks and
  * cgroups, kptrs swapped with bpf_kptr_xchg, sk_msg verdicts, cgroup/sockops/sk_lookup helpers,
  * device and sysctl filters. Each verdict and message is
  * the expected one, and, where the kernel can load the program, the kernel's: same verdict, and
@@ -52,6 +52,11 @@ const EXPECT: Record<string, Record<string, readonly ['accept'] | readonly ['rej
     encap_xmit_stale: ['reject', "R6 invalid mem access 'scalar'"],
     encap_out: ['reject', 'program of this type cannot use helper bpf_lwt_push_encap#73'],
     seg6_store: ['reject', 'program of this type cannot use helper bpf_lwt_seg6_store_bytes#74'],
+  },
+  'mptcp_cast.o': {
+    mptcp_tc: ACCEPT,
+    mptcp_unchecked: ['reject', 'R1 type=sock_common_or_null expected=sock_common, sock, tcp_sock, xdp_sock'],
+    mptcp_kprobe: ['reject', 'program of this type cannot use helper bpf_skc_to_mptcp_sock#196'],
   },
   'newer_kfuncs.o': {
     str_path: ACCEPT, str_socket: ACCEPT, dynptr_reads: ACCEPT, copy_user_sleep: ACCEPT,

@@ -353,6 +353,8 @@ const DEFS: Record<number, Def> = {
   176: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   177: { args: [A.memRdonly, A.constSize, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
   178: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct unix_sock, or NULL' },
+  // bpf_skc_to_mptcp_sock_proto: unlike the other casts it takes ARG_PTR_TO_SOCK_COMMON (a socket of the context)
+  196: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.sockCommon], types: SKC, note: 'struct mptcp_sock, or NULL' },
   180: { args: [A.btfTask, A.anything, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (task, vma, ctx) once with the task\'s vma that holds addr, if any (-ENOENT otherwise)' },
   181: { args: [A.anything, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (u64 index, void *ctx) up to nr_loops (<= 1<<23) times; stops when it returns 1' },
   182: { args: [A.memRdonly, A.constSize, A.constStr], types: BASE },
