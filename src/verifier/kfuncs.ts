@@ -18,8 +18,8 @@ import { checkHelperMem, checkPtrOffReg } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
-import { checkRcuProtected, kfuncSections } from './locks.js';
-import { BASE_MASK, MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
+import { checkRcuProtected, kfuncSections, processSpinLock, pushResLockFailure } from './locks.js';
+import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
 import { btfKindStr, ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
@@ -86,6 +86,9 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_copy_from_user_str_dynptr: S,
   bpf_copy_from_user_task_dynptr: S | TA,
   bpf_copy_from_user_task_str_dynptr: S | TA,
+  // resilient queued spin locks (helpers.c common set; the irqsave pair needs IRQ-flag slots bpflab does not model)
+  bpf_res_spin_lock: N,
+  bpf_res_spin_unlock: 0,
   // BPF streams (helpers.c common set): bpf_stream_printk's call, a `__str` format in .rodata
   bpf_stream_vprintk_impl: 0,
   // kprobe/uprobe session programs (bpf_trace.c kprobe_multi_kfunc_set_ids)
@@ -310,6 +313,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (!gplCompatible(env.prog.license))
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
+  // The failed acquisition, queued before the argument takes the lock (locks.ts).
+  if (kf.name === 'bpf_res_spin_lock') pushResLockFailure(env);
+
   let releaseRef = 0;
   let iter: IterRef | undefined;
   const dyn: KfuncDynptrMeta = {};
@@ -353,6 +359,13 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     if (p.name.endsWith('__str')) {
       if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `arg#${i} doesn't point to a const string`);
       checkConstStr(env, regno);
+      continue;
+    }
+    // KF_ARG_PTR_TO_RES_SPIN_LOCK: the lock of a map value or an allocated object (process_spin_lock)
+    if (isResLockParam(btf, p)) {
+      if (r.type !== T.PTR_TO_MAP_VALUE && r.type !== (T.PTR_TO_BTF_ID | MEM_ALLOC))
+        env.reject('helper_arg', `arg#${i} doesn't point to map value or allocated object`);
+      processSpinLock(env, regno, kf.name === 'bpf_res_spin_lock', true);
       continue;
     }
     if (isWqParam(btf, p)) {
@@ -531,7 +544,17 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
   }
   if (iterNext) processIterNextCall(env, iterNext);
+  // the path on which the resilient lock was taken: r0 = 0 (the failure was queued before the arguments)
+  if (kf.name === 'bpf_res_spin_lock') env.markKnown(r0, 0n);
   return false;
+}
+
+/** A `struct bpf_res_spin_lock *` argument (is_kfunc_arg_res_spin_lock). */
+function isResLockParam(btf: Btf, p: BtfParam): boolean {
+  const t = btf.skipMods(p.type);
+  if (t?.kind !== 'ptr') return false;
+  const pointee = btf.skipMods(t.type);
+  return pointee?.kind === 'struct' && pointee.name === 'bpf_res_spin_lock';
 }
 
 /**

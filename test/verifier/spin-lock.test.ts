@@ -2,7 +2,7 @@
  * Lock-like sections (src/verifier/locks.ts): bpf_spin_lock in map values, bpf_rcu_read_lock and
  * bpf_preempt_disable sections, bpf_timer and bpf_wq arguments and callbacks, and the map-value fields no
  * access may touch. The programs are
- * test/fixtures/btf-typed/{spin_lock,timers,workqueues,rcu_sections}.c (objects committed); each verdict and message
+ * test/fixtures/btf-typed/{spin_lock,res_spin_lock,timers,workqueues,rcu_sections}.c (objects committed); each verdict and message
  * is the one the running kernel gives (compared live where the kernel is available).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -122,6 +122,24 @@ const WQ: Record<string, Expect> = {
 
 describe.skipIf(!haveBtf)('bpf_wq', () => {
   test('workqueues.o: workqueue arguments, sleepable asynchronous callbacks', () => check('workqueues.o', WQ));
+});
+
+/** res_spin_lock.c: resilient spin locks (bpf_res_spin_lock / bpf_res_spin_unlock). */
+const RES: Record<string, Expect> = {
+  res_ok: ['accept'],
+  res_nested: ['accept'],
+  res_errno: ['accept'],
+  res_unchecked: ['reject', 'bpf_res_spin_unlock without taking a lock'],
+  res_out_of_order: ['reject', 'bpf_res_spin_unlock cannot be out of order'],
+  res_twice: ['reject', 'Acquiring the same lock again, AA deadlock detected'],
+  res_exit_locked: ['reject', 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region'],
+  res_wrong_off: ['reject', "off 0 doesn't point to 'struct bpf_res_spin_lock' that is at 8"],
+  res_call_inside: ['reject', LOCK],
+  res_then_spin: ['reject', LOCK],
+};
+
+describe.skipIf(!haveBtf)('bpf_res_spin_lock', () => {
+  test('res_spin_lock.o: the failed acquisition verified beside the locked path, nesting and release order', () => check('res_spin_lock.o', RES));
 });
 
 const SLEEPY_GLOBALS: Record<string, Expect> = {
