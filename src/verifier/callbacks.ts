@@ -113,9 +113,10 @@ export function updateLoopInlineState(env: Env, sub: number): void {
  * push_async_cb for bpf_timer_set_callback: the callback runs later, on a path of its own that
  * starts from a fresh state (no caller frame, references, locks or checkpoint parent) with the
  * timer's map, key and value as arguments (set_timer_callback_state). Its frame is the only one
- * and carries the return range [0, 0], which checkExit enforces ("At async callback return").
+ * and carries the return range ([0, 0] for timers and workqueues), which checkExit enforces
+ * ("At async callback return").
  */
-export function pushAsyncCallback(env: Env, sub: number, map: number): void {
+export function pushAsyncCallback(env: Env, sub: number, map: number, ret: readonly [bigint, bigint] = [0n, 0n]): void {
   if (sub < 0) env.reject('helper_arg', 'callback function not found');
   env.asyncCallbacks.add(sub);
   env.callbacks.add(sub);
@@ -128,7 +129,7 @@ export function pushAsyncCallback(env: Env, sub: number, map: number): void {
   env.markPtr(regs[3]!, T.PTR_TO_MAP_VALUE);
   for (let r = 1; r <= 3; r++) regs[r]!.map = map;
   env.markPtr(regs[10]!, T.PTR_TO_STACK);
-  f.cbRet = [0n, 0n];
+  f.cbRet = ret;
   env.pushBranch(newState(f, new Uint8Array(SLOTS_PER_FRAME), env.cfg.subprogs[sub]!.start, env.pc, !!env.trail));
 }
 

@@ -29,7 +29,7 @@ import { kfuncAllowedFor } from './kfunc-sets.js';
 import { gplCompatible } from './license.js';
 import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
 import { checkConstStr } from './const-str.js';
-import { checkWqArg, checkWqMapArg, isWqParam, wqCallback, type WqCall } from './wq.js';
+import { asyncObjParam, checkAsyncObjArg, checkWqMapArg, wqCallback, type WqCall } from './wq.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -94,10 +94,12 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   // kprobe/uprobe session programs (bpf_trace.c kprobe_multi_kfunc_set_ids)
   bpf_session_is_return: 0,
   bpf_session_cookie: 0,
-  // workqueues (wq.ts)
+  // workqueues and task work (wq.ts)
   bpf_wq_init: 0,
   bpf_wq_set_callback_impl: 0,
   bpf_wq_start: 0,
+  bpf_task_work_schedule_signal_impl: TA,
+  bpf_task_work_schedule_resume_impl: TA,
   // kernel/bpf/map_iter.c (bpf_map_iter_kfunc_ids: the common hook)
   bpf_map_sum_elem_count: TA,
   // open-coded iterators (kernel/bpf/helpers.c common set, kernel/bpf/task_iter.c, kernel/bpf/slab_iter.c)
@@ -368,8 +370,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       processSpinLock(env, regno, kf.name === 'bpf_res_spin_lock', true);
       continue;
     }
-    if (isWqParam(btf, p)) {
-      checkWqArg(env, i, wq);
+    const asyncKind = asyncObjParam(btf, p);
+    if (asyncKind) {
+      checkAsyncObjArg(env, i, asyncKind, wq);
       continue;
     }
     const graphKind = graphArgKind(btf, p);

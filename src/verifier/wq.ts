@@ -1,68 +1,89 @@
 /**
- * BPF workqueues (struct bpf_wq in a map value): the kfuncs bpf_wq_init, bpf_wq_set_callback_impl
- * and bpf_wq_start take the workqueue as KF_ARG_PTR_TO_WORKQUEUE (process_wq_func), bpf_wq_init
- * names its map as a `__map` argument that must be the workqueue's own map, and
- * bpf_wq_set_callback_impl queues its callback as an asynchronous path (push_callback_call with
- * set_timer_callback_state: map, key and value of the workqueue's map, return 0).
+ * Asynchronous work in a map value, scheduled by kfuncs: BPF workqueues (struct bpf_wq:
+ * bpf_wq_init, bpf_wq_set_callback_impl, bpf_wq_start) and task work (struct bpf_task_work:
+ * bpf_task_work_schedule_signal_impl / _resume_impl). The object is a KF_ARG_PTR_TO_WORKQUEUE /
+ * KF_ARG_PTR_TO_TASK_WORK argument (a map value pointer at the record's field), the `__map`
+ * argument that follows must be the object's own map, and the callback is queued as an
+ * asynchronous path (push_callback_call: map, key and value of that map as arguments), returning 0
+ * for a workqueue and any s32 for task work.
  *
- * A workqueue callback is sleepable (push_async_cb with is_sleepable set); the running 6.18
- * kernel refuses one in a program that is not sleepable: "sleepable callback in a program that
- * is not sleepable", then "kfunc bpf_wq_set_callback_impl#ID failed callback verification".
- * In a sleepable program the callback path is as sleepable as the program, which is what
- * bpflab's per-program sleepable flag gives it.
+ * Both callbacks are sleepable (push_async_cb with is_sleepable set); the running 6.18 kernel
+ * refuses them in a program that is not sleepable: "sleepable callback in a program that is not
+ * sleepable", then "kfunc NAME#ID failed callback verification". In a sleepable program the
+ * callback path is as sleepable as the program, which is what bpflab's per-program flag gives it.
  */
 import type { Btf, BtfParam } from '../loader/btf/index.js';
 import type { Env } from './env.js';
-import { mapRecord, recordField } from './map-record.js';
+import { mapRecord, recordField, type FieldType } from './map-record.js';
 import { T } from './reg-types.js';
 import { pushAsyncCallback } from './callbacks.js';
 
-/** What the workqueue arguments of one kfunc call named (bpf_kfunc_call_arg_meta.map). */
+type AsyncKind = 'wq' | 'task_work';
+
+/** What the async-object arguments of one kfunc call named (bpf_kfunc_call_arg_meta.map). */
 export interface WqCall {
-  /** The map of the workqueue or `__map` argument seen so far (-1: none). */
+  /** The map of the object or `__map` argument seen so far (-1: none). */
   map: number;
+  /** The object's kind and register, for the mismatch message. */
+  kind?: AsyncKind;
+  regno?: number;
 }
 
-/** is_kfunc_arg_wq: a `struct bpf_wq *` argument. */
-export function isWqParam(btf: Btf, p: BtfParam): boolean {
+const STRUCT: Record<AsyncKind, string> = { wq: 'bpf_wq', task_work: 'bpf_task_work' };
+/** The kernel's name for the object in the map-mismatch message. */
+const MISMATCH_NAME: Record<AsyncKind, string> = { wq: 'workqueue', task_work: 'bpf_task_work' };
+/** The callback-queuing kfuncs and their callbacks' return ranges. */
+const CALLBACK_KFUNCS: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  bpf_wq_set_callback_impl: [0n, 0n],
+  bpf_task_work_schedule_signal_impl: [-(1n << 31n), (1n << 31n) - 1n],
+  bpf_task_work_schedule_resume_impl: [-(1n << 31n), (1n << 31n) - 1n],
+};
+
+/** is_kfunc_arg_wq / is_kfunc_arg_task_work: a `struct bpf_wq *` or `struct bpf_task_work *` argument. */
+export function asyncObjParam(btf: Btf, p: BtfParam): AsyncKind | undefined {
   const t = btf.skipMods(p.type);
-  if (t?.kind !== 'ptr') return false;
+  if (t?.kind !== 'ptr') return undefined;
   const pointee = btf.skipMods(t.type);
-  return pointee?.kind === 'struct' && pointee.name === 'bpf_wq';
+  if (pointee?.kind !== 'struct') return undefined;
+  return pointee.name === 'bpf_wq' ? 'wq' : pointee.name === 'bpf_task_work' ? 'task_work' : undefined;
 }
 
-/** KF_ARG_PTR_TO_WORKQUEUE: a map value pointer at the map's bpf_wq field (process_wq_func). */
-export function checkWqArg(env: Env, i: number, call: WqCall): void {
+/** KF_ARG_PTR_TO_WORKQUEUE / KF_ARG_PTR_TO_TASK_WORK: a map value pointer at the map's field (process_wq_func). */
+export function checkAsyncObjArg(env: Env, i: number, kind: AsyncKind, call: WqCall): void {
   const regno = i + 1;
   const r = env.readReg(regno);
   if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `arg#${i} doesn't point to a map value`);
-  // process_wq_func compares var_off.value + off with the record's wq_off
+  // compared: var_off.value + off with the record's field offset
   const val = env.dom.constValue(r.v) ?? env.dom.tnum(r.v).value;
   const off = BigInt.asIntN(64, val) + BigInt(r.off);
-  const f = recordField(mapRecord(env.prog, env.map(r.map)), 'wq');
-  const wqOff = f ? f.off : -1;
-  if (BigInt(wqOff) !== off) env.reject('helper_arg', `off ${off} doesn't point to 'struct bpf_wq' that is at ${wqOff}`);
+  const f = recordField(mapRecord(env.prog, env.map(r.map)), kind as FieldType);
+  const at = f ? f.off : -1;
+  if (BigInt(at) !== off) env.reject('helper_arg', `off ${off} doesn't point to 'struct ${STRUCT[kind]}' that is at ${at}`);
   call.map = r.map;
+  call.kind = kind;
+  call.regno = regno;
 }
 
 /**
- * KF_ARG_PTR_TO_MAP after a workqueue argument: the map must be the workqueue's own
- * (map_uid 0 outside map-in-map) when that map holds a workqueue.
+ * KF_ARG_PTR_TO_MAP after an async-object argument: the map must be the object's own
+ * (map_uid 0 outside map-in-map) when that map holds such an object.
  */
 export function checkWqMapArg(env: Env, regno: number, call: WqCall): void {
   const r = env.reg(regno);
   if (r.type !== T.CONST_PTR_TO_MAP) return;
-  const hasWq = !!recordField(mapRecord(env.prog, env.map(r.map)), 'wq');
-  if (call.map >= 0 && hasWq && call.map !== r.map)
-    env.reject('helper_arg', `workqueue pointer in R1 map_uid=0 doesn't match map pointer in R${regno} map_uid=0`);
+  const rec = mapRecord(env.prog, env.map(r.map));
+  const holds = !!recordField(rec, 'wq') || !!recordField(rec, 'task_work');
+  if (call.map >= 0 && holds && call.map !== r.map)
+    env.reject('helper_arg', `${MISMATCH_NAME[call.kind ?? 'wq']} pointer in R${call.regno ?? 1} map_uid=0 doesn't match map pointer in R${regno} map_uid=0`);
   call.map = r.map;
 }
 
-/** push_callback_call for bpf_wq_set_callback_impl, once its arguments are checked. */
+/** push_callback_call for the callback-queuing kfuncs, once their arguments are checked. */
 export function wqCallback(env: Env, name: string, btfId: number, subprog: number | undefined, call: WqCall): void {
-  if (name !== 'bpf_wq_set_callback_impl') return;
+  const ret = CALLBACK_KFUNCS[name];
+  if (!ret) return;
   if (subprog === undefined || subprog < 0) env.reject('helper_arg', 'callback function not found');
   if (!env.sleepable)
     env.reject('helper_prog_type', 'sleepable callback in a program that is not sleepable', [`kfunc ${name}#${btfId} failed callback verification`]);
-  pushAsyncCallback(env, subprog, call.map);
+  pushAsyncCallback(env, subprog, call.map, ret);
 }

@@ -2,7 +2,7 @@
  * Lock-like sections (src/verifier/locks.ts): bpf_spin_lock in map values, bpf_rcu_read_lock and
  * bpf_preempt_disable sections, bpf_timer and bpf_wq arguments and callbacks, and the map-value fields no
  * access may touch. The programs are
- * test/fixtures/btf-typed/{spin_lock,res_spin_lock,timers,workqueues,rcu_sections}.c (objects committed); each verdict and message
+ * test/fixtures/btf-typed/{spin_lock,res_spin_lock,timers,workqueues,task_work,rcu_sections}.c (objects committed); each verdict and message
  * is the one the running kernel gives (compared live where the kernel is available).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -120,8 +120,20 @@ const WQ: Record<string, Expect> = {
   wq_tracing: ['reject', 'tracing progs cannot use bpf_wq yet'],
 };
 
-describe.skipIf(!haveBtf)('bpf_wq', () => {
+/** task_work.c: bpf_task_work (src/verifier/wq.ts). */
+const TASK_WORK: Record<string, Expect> = {
+  tw_signal: ['accept'],
+  tw_resume_ret1: ['accept'],
+  tw_not_sleepable: ['reject', 'sleepable callback in a program that is not sleepable'],
+  tw_other_map: ['reject', "bpf_task_work pointer in R2 map_uid=0 doesn't match map pointer in R3 map_uid=0"],
+  tw_wrong_off: ['reject', "off 0 doesn't point to 'struct bpf_task_work' that is at 8"],
+  tw_on_stack: ['reject', "arg#1 doesn't point to a map value"],
+  tw_cb_u64: ['reject', 'At async callback return the register R0 has unknown scalar value should have been in [-2147483648, 2147483647]'],
+};
+
+describe.skipIf(!haveBtf)('bpf_wq and bpf_task_work', () => {
   test('workqueues.o: workqueue arguments, sleepable asynchronous callbacks', () => check('workqueues.o', WQ));
+  test('task_work.o: task work arguments, sleepable callbacks returning any s32', () => check('task_work.o', TASK_WORK));
 });
 
 /** res_spin_lock.c: resilient spin locks (bpf_res_spin_lock / bpf_res_spin_unlock). */
