@@ -29,7 +29,7 @@ import { kfuncAllowedFor } from './kfunc-sets.js';
 import { gplCompatible } from './license.js';
 import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
 import { checkConstStr } from './const-str.js';
-import { asyncObjParam, checkAsyncObjArg, checkWqMapArg, wqCallback, type WqCall } from './wq.js';
+import { asyncObjParam, checkAsyncObjArg, checkAsyncObjMapArg, asyncObjCallback, type AsyncObjCall } from './async-work.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -94,7 +94,7 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   // kprobe/uprobe session programs (bpf_trace.c kprobe_multi_kfunc_set_ids)
   bpf_session_is_return: 0,
   bpf_session_cookie: 0,
-  // workqueues and task work (wq.ts)
+  // workqueues and task work (async-work.ts)
   bpf_wq_init: 0,
   bpf_wq_set_callback_impl: 0,
   bpf_wq_start: 0,
@@ -322,7 +322,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   let iter: IterRef | undefined;
   const dyn: KfuncDynptrMeta = {};
   const graph: GraphCall = {};
-  const wq: WqCall = { map: -1 };
+  const asyncObj: AsyncObjCall = { map: -1 };
   const ctxStruct = ctxStructName(env.prog.type);
   for (let i = 0; i < kf.params.length; i++) {
     const regno = i + 1;
@@ -372,7 +372,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
     const asyncKind = asyncObjParam(btf, p);
     if (asyncKind) {
-      checkAsyncObjArg(env, i, asyncKind, wq);
+      checkAsyncObjArg(env, i, asyncKind, asyncObj);
       continue;
     }
     const graphKind = graphArgKind(btf, p);
@@ -409,7 +409,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     // KF_ARG_PTR_TO_MAP (is_kfunc_arg_map, a `__map` argument): a map pointer, checked as a
     // `struct bpf_map` object (process_kf_arg_ptr_to_btf_id) at offset 0.
     if (p.name.endsWith('__map')) {
-      checkWqMapArg(env, regno, wq);
+      checkAsyncObjMapArg(env, regno, asyncObj);
       // A kernel `struct bpf_map` pointer (an iterator's map) does too; no trusted-argument rule here.
       if (r.type !== T.CONST_PTR_TO_MAP) {
         const have = regStruct(btf, r);
@@ -489,7 +489,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   // (refused once its arguments are checked: a bad constant size is reported first)
   if (REFUSED_KFUNCS.has(kf.name)) env.reject('helper_prog_type', `${kf.name}() is not allowed`);
   graphCallbacks(env, kf.name, graph);
-  wqCallback(env, kf.name, btfId, graph.subprog, wq);
+  asyncObjCallback(env, kf.name, btfId, graph.subprog, asyncObj);
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
   graphInsert(env, kf.name, (id) => releaseReference(env, id));

@@ -52,7 +52,9 @@ function checkFieldArg(env: Env, regno: number, r: Reg, type: FieldType, what: s
 /**
  * ARG_PTR_TO_SPIN_LOCK (process_spin_lock) for bpf_spin_lock (`lock`) and bpf_spin_unlock: the lock
  * of a map value (owner: the map) or of an allocated object (owner: the program's BTF, LOCAL_LOCK).
- * Releasing it ends every non-owning pointer to list and tree nodes.
+ * Releasing it ends every non-owning pointer to list and tree nodes. With `res`, the same for
+ * bpf_res_spin_lock / bpf_res_spin_unlock (PROCESS_RES_LOCK): such locks nest, on distinct locks,
+ * and are released in the reverse order.
  */
 export function processSpinLock(env: Env, regno: number, lock: boolean, res = false): void {
   const r = env.reg(regno);
@@ -98,8 +100,8 @@ function allocLockArg(env: Env, regno: number, r: Reg, field: FieldType, what: s
 /**
  * check_kfunc_call for bpf_res_spin_lock, before its argument is checked: taking a resilient lock
  * may fail, so the kernel queues the path where it did (push_stack at the next instruction) with
- * no lock held, r1-r5 cleared and r0 an error whose low 32 bits lie in [-MAX_ERRNO, -1]; the current path goes on with
- * the lock held and r0 = 0 (resLockResult).
+ * no lock held, r1-r5 cleared and r0 an error whose low 32 bits lie in [-MAX_ERRNO, -1]; the
+ * current path goes on with the lock held and r0 = 0 (set by checkKfuncCall after the call).
  */
 export function pushResLockFailure(env: Env): void {
   const branch = cloneState(env.cur);

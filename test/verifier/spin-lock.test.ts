@@ -107,7 +107,7 @@ describe('bpf_timer', () => {
   test('timers.o: timer arguments, asynchronous callbacks, global calls under a lock', () => check('timers.o', TIMERS));
 });
 
-/** workqueues.c: the bpf_wq kfuncs (src/verifier/wq.ts). */
+/** workqueues.c: the bpf_wq kfuncs (src/verifier/async-work.ts). */
 const WQ: Record<string, Expect> = {
   wq_ok: ['accept'],
   wq_cb_sleeps: ['accept'],
@@ -120,7 +120,7 @@ const WQ: Record<string, Expect> = {
   wq_tracing: ['reject', 'tracing progs cannot use bpf_wq yet'],
 };
 
-/** task_work.c: bpf_task_work (src/verifier/wq.ts). */
+/** task_work.c: bpf_task_work (src/verifier/async-work.ts). */
 const TASK_WORK: Record<string, Expect> = {
   tw_signal: ['accept'],
   tw_resume_ret1: ['accept'],

@@ -21,7 +21,7 @@ import { pushAsyncCallback } from './callbacks.js';
 type AsyncKind = 'wq' | 'task_work';
 
 /** What the async-object arguments of one kfunc call named (bpf_kfunc_call_arg_meta.map). */
-export interface WqCall {
+export interface AsyncObjCall {
   /** The map of the object or `__map` argument seen so far (-1: none). */
   map: number;
   /** The object's kind and register, for the mismatch message. */
@@ -49,7 +49,7 @@ export function asyncObjParam(btf: Btf, p: BtfParam): AsyncKind | undefined {
 }
 
 /** KF_ARG_PTR_TO_WORKQUEUE / KF_ARG_PTR_TO_TASK_WORK: a map value pointer at the map's field (process_wq_func). */
-export function checkAsyncObjArg(env: Env, i: number, kind: AsyncKind, call: WqCall): void {
+export function checkAsyncObjArg(env: Env, i: number, kind: AsyncKind, call: AsyncObjCall): void {
   const regno = i + 1;
   const r = env.readReg(regno);
   if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `arg#${i} doesn't point to a map value`);
@@ -68,7 +68,7 @@ export function checkAsyncObjArg(env: Env, i: number, kind: AsyncKind, call: WqC
  * KF_ARG_PTR_TO_MAP after an async-object argument: the map must be the object's own
  * (map_uid 0 outside map-in-map) when that map holds such an object.
  */
-export function checkWqMapArg(env: Env, regno: number, call: WqCall): void {
+export function checkAsyncObjMapArg(env: Env, regno: number, call: AsyncObjCall): void {
   const r = env.reg(regno);
   if (r.type !== T.CONST_PTR_TO_MAP) return;
   const rec = mapRecord(env.prog, env.map(r.map));
@@ -79,7 +79,7 @@ export function checkWqMapArg(env: Env, regno: number, call: WqCall): void {
 }
 
 /** push_callback_call for the callback-queuing kfuncs, once their arguments are checked. */
-export function wqCallback(env: Env, name: string, btfId: number, subprog: number | undefined, call: WqCall): void {
+export function asyncObjCallback(env: Env, name: string, btfId: number, subprog: number | undefined, call: AsyncObjCall): void {
   const ret = CALLBACK_KFUNCS[name];
   if (!ret) return;
   if (subprog === undefined || subprog < 0) env.reject('helper_arg', 'callback function not found');
