@@ -283,6 +283,7 @@ const HELPER_RET_BTF: Record<number, { struct: string; trusted: boolean }> = {
   139: { struct: 'tcp_request_sock', trusted: false },
   140: { struct: 'udp6_sock', trusted: false },
   178: { struct: 'unix_sock', trusted: false },
+  196: { struct: 'mptcp_sock', trusted: false },
   175: { struct: 'pt_regs', trusted: false }, // bpf_task_pt_regs
   162: { struct: 'socket', trusted: false }, // bpf_sock_from_file
 };

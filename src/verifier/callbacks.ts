@@ -111,10 +111,11 @@ export function updateLoopInlineState(env: Env, sub: number): void {
  * push_async_cb for bpf_timer_set_callback: the callback runs later, on a path of its own that
  * starts from a fresh state (no caller frame, references, locks or checkpoint parent) with the
  * timer's map, key and value as arguments (set_timer_callback_state). Its frame is the only one
- * and carries the return range [0, 0], which checkExit enforces ("At async callback return").
- * A workqueue's callback (bpf_wq_set_callback_impl) runs sleepable (push_async_cb's in_sleepable).
+ * and carries the return range ([0, 0] for timers and workqueues), which checkExit enforces
+ * ("At async callback return"). A workqueue's or task work's callback runs sleepable
+ * (push_async_cb's in_sleepable).
  */
-export function pushAsyncCallback(env: Env, sub: number, map: number, sleepable = false): void {
+export function pushAsyncCallback(env: Env, sub: number, map: number, ret: readonly [bigint, bigint] = [0n, 0n], sleepable = false): void {
   if (sub < 0) env.reject('helper_arg', 'callback function not found');
   env.asyncCallbacks.add(sub);
   if (sleepable) env.sleepableCallbacks.add(sub);
@@ -128,7 +129,7 @@ export function pushAsyncCallback(env: Env, sub: number, map: number, sleepable 
   env.markPtr(regs[3]!, T.PTR_TO_MAP_VALUE);
   for (let r = 1; r <= 3; r++) regs[r]!.map = map;
   env.markPtr(regs[10]!, T.PTR_TO_STACK);
-  f.cbRet = [0n, 0n];
+  f.cbRet = ret;
   env.pushBranch(newState(f, env.cfg.subprogs[sub]!.start, env.pc, !!env.trail));
 }
 

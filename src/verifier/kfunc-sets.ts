@@ -29,6 +29,8 @@ interface KfuncSet {
 }
 
 const BPF_TRACE_ITER = 28;
+const BPF_TRACE_KPROBE_SESSION = 56;
+const BPF_TRACE_UPROBE_SESSION = 57;
 
 const GENERIC: KfuncSet = { hooks: ['tracing', 'tc', 'xdp', 'struct_ops', 'syscall', 'cgroup'] };
 const CPUMASK: KfuncSet = { hooks: ['tracing', 'struct_ops', 'syscall'] };
@@ -42,6 +44,8 @@ const TCP_CA: KfuncSet = { hooks: ['struct_ops'] };
 const TCP_REQSK: KfuncSet = { hooks: ['tc'] };
 /** nf_conntrack_kfunc_set / nf_nat_kfunc_set: registered for XDP and SCHED_CLS. */
 const CONNTRACK: KfuncSet = { hooks: ['xdp', 'tc'] };
+/** bpf_kprobe_multi_kfunc_set (bpf_trace.c): kprobe programs, and of them only session ones (bpf_kprobe_multi_filter). */
+const SESSION: KfuncSet = { hooks: ['kprobe'], filter: (_t, eat) => eat === BPF_TRACE_KPROBE_SESSION || eat === BPF_TRACE_UPROBE_SESSION };
 /** bpf_prog_test_kfunc_set (net/bpf/test_run.c). */
 const TEST_RUN: KfuncSet = { hooks: ['tc', 'tracing', 'syscall', 'struct_ops'] };
 const setOf = (names: object, set: KfuncSet): Record<string, KfuncSet> => Object.fromEntries(Object.keys(names).map((n) => [n, set]));
@@ -67,6 +71,8 @@ const SETS: Readonly<Record<string, KfuncSet>> = {
   cubictcp_init: TCP_CA, cubictcp_recalc_ssthresh: TCP_CA, cubictcp_cong_avoid: TCP_CA, cubictcp_state: TCP_CA, cubictcp_cwnd_event: TCP_CA, cubictcp_acked: TCP_CA,
   bbr_init: TCP_CA, bbr_main: TCP_CA, bbr_sndbuf_expand: TCP_CA, bbr_undo_cwnd: TCP_CA, bbr_cwnd_event: TCP_CA, bbr_ssthresh: TCP_CA, bbr_min_tso_segs: TCP_CA, bbr_set_state: TCP_CA,
   dctcp_init: TCP_CA, dctcp_update_alpha: TCP_CA, dctcp_cwnd_event: TCP_CA, dctcp_ssthresh: TCP_CA, dctcp_cwnd_undo: TCP_CA, dctcp_state: TCP_CA,
+  // kprobe_multi_kfunc_set_ids (bpf_trace.c)
+  bpf_session_is_return: SESSION, bpf_session_cookie: SESSION,
   // bpf_kfunc_check_set_tcp_reqsk (filter.c)
   bpf_sk_assign_tcp_reqsk: TCP_REQSK,
   ...setOf(CONNTRACK_KFUNC_FLAGS, CONNTRACK),

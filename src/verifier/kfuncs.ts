@@ -18,18 +18,19 @@ import { checkHelperMem, checkPtrOffReg } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
-import { checkRcuProtected, kfuncSections } from './locks.js';
-import { BASE_MASK, MAYBE_NULL, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
+import { checkRcuProtected, kfuncSections, processSpinLock, pushResLockFailure } from './locks.js';
+import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
 import { btfKindStr, ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
 import { checkGraphArg, graphArgKind, graphCallbacks, graphInsert, graphResult, hasGraphResult, type GraphCall } from './graph.js';
 import { processThrow } from './exceptions.js';
-import { checkKfuncMapArg, isWqParam, processWqArg, wqCallbacks, type WqCall } from './wq.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
 import { ATTACH_TYPES } from '../loader/section-types.js';
 import { gplCompatible } from './license.js';
 import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
+import { checkConstStr } from './const-str.js';
+import { asyncObjParam, checkAsyncObjArg, checkAsyncObjMapArg, asyncObjCallback, type AsyncObjCall } from './async-work.js';
 
 /**
  * kfuncs the 6.18 kernel these verdicts come from refuses at the call for every program type
@@ -74,6 +75,32 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_preempt_enable: 0,
   bpf_copy_from_user_str: S,
   bpf_copy_from_user_task_str: S,
+  // string kfuncs (helpers.c common set): their string arguments are `__ign`, faults are their return values
+  bpf_strcmp: 0, bpf_strcasecmp: 0, bpf_strchr: 0, bpf_strchrnul: 0, bpf_strnchr: 0, bpf_strrchr: 0,
+  bpf_strlen: 0, bpf_strnlen: 0, bpf_strspn: 0, bpf_strcspn: 0, bpf_strstr: 0, bpf_strnstr: 0,
+  // reads into a dynptr (helpers.c common set); the user-memory copies may fault pages in
+  bpf_probe_read_user_dynptr: 0,
+  bpf_probe_read_kernel_dynptr: 0,
+  bpf_probe_read_user_str_dynptr: 0,
+  bpf_probe_read_kernel_str_dynptr: 0,
+  bpf_copy_from_user_dynptr: S,
+  bpf_copy_from_user_str_dynptr: S,
+  bpf_copy_from_user_task_dynptr: S | TA,
+  bpf_copy_from_user_task_str_dynptr: S | TA,
+  // resilient queued spin locks (helpers.c common set; the irqsave pair needs IRQ-flag slots bpflab does not model)
+  bpf_res_spin_lock: N,
+  bpf_res_spin_unlock: 0,
+  // BPF streams (helpers.c common set): bpf_stream_printk's call, a `__str` format in .rodata
+  bpf_stream_vprintk_impl: 0,
+  // kprobe/uprobe session programs (bpf_trace.c kprobe_multi_kfunc_set_ids)
+  bpf_session_is_return: 0,
+  bpf_session_cookie: 0,
+  // workqueues and task work (async-work.ts)
+  bpf_wq_init: 0,
+  bpf_wq_set_callback_impl: 0,
+  bpf_wq_start: 0,
+  bpf_task_work_schedule_signal_impl: TA,
+  bpf_task_work_schedule_resume_impl: TA,
   // kernel/bpf/map_iter.c (bpf_map_iter_kfunc_ids: the common hook)
   bpf_map_sum_elem_count: TA,
   // open-coded iterators (kernel/bpf/helpers.c common set, kernel/bpf/task_iter.c, kernel/bpf/slab_iter.c)
@@ -171,10 +198,6 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_arena_alloc_pages: TA | S,
   bpf_arena_free_pages: TA | S,
   bpf_arena_reserve_pages: TA | S,
-  // workqueues (kernel/bpf/helpers.c common set; wq.ts)
-  bpf_wq_init: 0,
-  bpf_wq_set_callback_impl: 0,
-  bpf_wq_start: 0,
   // congestion-control kfuncs for struct_ops tcp_congestion_ops (net/ipv4/bpf_tcp_ca.c, tcp_cubic.c, tcp_bbr.c, tcp_dctcp.c)
   tcp_reno_ssthresh: 0, tcp_reno_cong_avoid: 0, tcp_reno_undo_cwnd: 0, tcp_slow_start: 0, tcp_cong_avoid_ai: 0,
   cubictcp_init: 0, cubictcp_recalc_ssthresh: 0, cubictcp_cong_avoid: 0, cubictcp_state: 0, cubictcp_cwnd_event: 0, cubictcp_acked: 0,
@@ -206,8 +229,13 @@ export function kfuncBtfProblem(btf: Btf, id: number): string | undefined {
   if (!fn || fn.kind !== 'func') return `kernel btf_id ${id} is not a function`;
   const fp = btf.skipMods(fn.type);
   if (!fp || fp.kind !== 'func_proto') return `kernel function btf_id ${id} does not have a valid func_proto`;
+  // bpf_dev_bound_kfunc_check: bpflab's programs are never bound to a device (BPF_F_XDP_DEV_BOUND_ONLY, prog_ifindex)
+  if (DEV_BOUND_KFUNCS.has(fn.name)) return 'metadata kfuncs require device-bound program';
   return undefined;
 }
+
+/** bpf_dev_bound_kfunc_id: the XDP RX metadata kfuncs (XDP_METADATA_KFUNC_xxx), which a driver implements. */
+const DEV_BOUND_KFUNCS: ReadonlySet<string> = new Set(['bpf_xdp_metadata_rx_timestamp', 'bpf_xdp_metadata_rx_hash', 'bpf_xdp_metadata_rx_vlan_tag']);
 
 /** The kfunc's FUNC and prototype in the target BTF. */
 function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; ret: number } | undefined {
@@ -295,16 +323,19 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (!gplCompatible(env.prog.license))
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
+  // The failed acquisition, queued before the argument takes the lock (locks.ts).
+  if (kf.name === 'bpf_res_spin_lock') pushResLockFailure(env);
+
   let releaseRef = 0;
   let iter: IterRef | undefined;
   const dyn: KfuncDynptrMeta = {};
   const graph: GraphCall = {};
-  const wq: WqCall = { map: -1 };
+  const asyncObj: AsyncObjCall = { map: -1 };
   const ctxStruct = ctxStructName(env.prog.type);
   for (let i = 0; i < kf.params.length; i++) {
     const regno = i + 1;
     const p = kf.params[i]!;
-    // `__ign` arguments, and `__prog` ones (is_kfunc_arg_prog: the verifier passes the program's aux itself)
+    // is_kfunc_arg_ignore, and the `__prog` argument the verifier fills in itself (bpf_prog_aux)
     if (p.name.endsWith('__ign') || p.name.endsWith('__prog')) continue;
     const r = env.readReg(regno);
     if (kf.name === 'bpf_cast_to_kern_ctx' && i === 0) {
@@ -338,8 +369,22 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       checkKfuncDynptrArg(env, kf.name, regno, p, dyn);
       continue;
     }
-    if (isWqParam(btf, p)) {
-      processWqArg(env, i, regno, r, wq);
+    // KF_ARG_PTR_TO_CONST_STR (is_kfunc_arg_const_str): a NUL-terminated string in a frozen read-only map
+    if (p.name.endsWith('__str')) {
+      if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `arg#${i} doesn't point to a const string`);
+      checkConstStr(env, regno);
+      continue;
+    }
+    // KF_ARG_PTR_TO_RES_SPIN_LOCK: the lock of a map value or an allocated object (process_spin_lock)
+    if (isResLockParam(btf, p)) {
+      if (r.type !== T.PTR_TO_MAP_VALUE && r.type !== (T.PTR_TO_BTF_ID | MEM_ALLOC))
+        env.reject('helper_arg', `arg#${i} doesn't point to map value or allocated object`);
+      processSpinLock(env, regno, kf.name === 'bpf_res_spin_lock', true);
+      continue;
+    }
+    const asyncKind = asyncObjParam(btf, p);
+    if (asyncKind) {
+      checkAsyncObjArg(env, i, asyncKind, asyncObj);
       continue;
     }
     const graphKind = graphArgKind(btf, p);
@@ -376,7 +421,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     // KF_ARG_PTR_TO_MAP (is_kfunc_arg_map, a `__map` argument): a map pointer, checked as a
     // `struct bpf_map` object (process_kf_arg_ptr_to_btf_id) at offset 0.
     if (p.name.endsWith('__map')) {
-      checkKfuncMapArg(env, regno, r, wq);
+      checkAsyncObjMapArg(env, regno, asyncObj);
       // A kernel `struct bpf_map` pointer (an iterator's map) does too; no trusted-argument rule here.
       if (r.type !== T.CONST_PTR_TO_MAP) {
         const have = regStruct(btf, r);
@@ -456,7 +501,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   // (refused once its arguments are checked: a bad constant size is reported first)
   if (REFUSED_KFUNCS.has(kf.name)) env.reject('helper_prog_type', `${kf.name}() is not allowed`);
   graphCallbacks(env, kf.name, graph);
-  wqCallbacks(env, kf.name, graph.subprog, wq);
+  asyncObjCallback(env, kf.name, btfId, graph.subprog, asyncObj);
   kfuncSections(env, kf.name, (flags & KF_SLEEPABLE) !== 0);
   if (releaseRef) releaseReference(env, releaseRef);
   graphInsert(env, kf.name, (id) => releaseReference(env, id));
@@ -490,8 +535,10 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       // check_kfunc_call: "kfunc returning 'void *' is equivalent to returning scalar" (bpf_arena_alloc_pages)
       env.markUnknown(r0);
     } else if (!isStruct(pointee)) {
-      // A pointer to read-only memory of the pointee's size, as mark_reg_known_zero + PTR_TO_MEM.
-      env.markPtr(r0, T.PTR_TO_MEM | MEM_RDONLY | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
+      // A pointer to read-only memory of the pointee's size, as mark_reg_known_zero + PTR_TO_MEM
+      // (check_kfunc_call's meta.r0_rdonly); bpf_session_cookie's u64 is the program's to write.
+      const rdonly = WRITABLE_RESULT.has(kf.name) ? 0 : MEM_RDONLY;
+      env.markPtr(r0, T.PTR_TO_MEM | rdonly | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
       r0.memSize = btf.resolveSize(pointee.id) ?? 0;
       if (flags & KF_RET_NULL) r0.id = env.newId();
       // An iterator's element goes away with the iterator (meta->ref_obj_id: release_reference invalidates it).
@@ -512,7 +559,17 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
   }
   if (iterNext) processIterNextCall(env, iterNext);
+  // the path on which the resilient lock was taken: r0 = 0 (the failure was queued before the arguments)
+  if (kf.name === 'bpf_res_spin_lock') env.markKnown(r0, 0n);
   return false;
+}
+
+/** A `struct bpf_res_spin_lock *` argument (is_kfunc_arg_res_spin_lock). */
+function isResLockParam(btf: Btf, p: BtfParam): boolean {
+  const t = btf.skipMods(p.type);
+  if (t?.kind !== 'ptr') return false;
+  const pointee = btf.skipMods(t.type);
+  return pointee?.kind === 'struct' && pointee.name === 'bpf_res_spin_lock';
 }
 
 /**
@@ -521,6 +578,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
  * mmap_lock, a vma may change under the program.
  */
 const UNTRUSTED_RESULT: ReadonlySet<string> = new Set(['bpf_iter_task_vma_next']);
+
+/** Kfuncs whose memory result check_kfunc_call leaves writable (meta.r0_rdonly = false). */
+const WRITABLE_RESULT: ReadonlySet<string> = new Set(['bpf_session_cookie']);
 
 /**
  * r0 of the two casting kfuncs, which check_kfunc_call special-cases: bpf_cast_to_kern_ctx gives a

@@ -17,13 +17,13 @@ import { mapHasBtf, mapRecord, recordField, type FieldType } from './map-record.
 import { MAYBE_NULL, MEM_ALLOC, MEM_RCU, PTR_UNTRUSTED, T } from './reg-types.js';
 import { LOCAL_LOCK, inRbtreeCallback, invalidateNonOwning, localBtf } from './graph.js';
 import { structRecord } from './map-record.js';
-import type { Reg, RefState, VState } from './state.js';
+import { cloneState, type Reg, type RefState, type VState } from './state.js';
 
 const BPF_FUNC_spin_unlock = 94;
 
-/** The held bpf_spin_lock, if any (find_lock_state for REF_TYPE_LOCK). */
+/** A held lock, bpf_spin_lock or bpf_res_spin_lock, if any (the kernel's cur->active_locks). */
 export function activeLock(st: VState): RefState | undefined {
-  for (const r of st.refs) if (r.kind === 'lock') return r;
+  for (const r of st.refs) if (r.kind === 'lock' || r.kind === 'res_lock') return r;
   return undefined;
 }
 
@@ -52,37 +52,73 @@ export function checkFieldArg(env: Env, regno: number, r: Reg, type: FieldType, 
 /**
  * ARG_PTR_TO_SPIN_LOCK (process_spin_lock) for bpf_spin_lock (`lock`) and bpf_spin_unlock: the lock
  * of a map value (owner: the map) or of an allocated object (owner: the program's BTF, LOCAL_LOCK).
- * Releasing it ends every non-owning pointer to list and tree nodes.
+ * Releasing it ends every non-owning pointer to list and tree nodes. With `res`, the same for
+ * bpf_res_spin_lock / bpf_res_spin_unlock (PROCESS_RES_LOCK): such locks nest, on distinct locks,
+ * and are released in the reverse order.
  */
-export function processSpinLock(env: Env, regno: number, lock: boolean): void {
+export function processSpinLock(env: Env, regno: number, lock: boolean, res = false): void {
   const r = env.reg(regno);
+  // lock_str: the messages name the lock kind
+  const what = res ? 'bpf_res_spin' : 'bpf_spin';
+  const field: FieldType = res ? 'res_spin_lock' : 'spin_lock';
+  const kind = res ? 'res_lock' : 'lock';
   if (inRbtreeCallback(env)) env.reject('lock_state', "can't spin_{lock,unlock} in rbtree cb");
-  if (r.type === (T.PTR_TO_BTF_ID | MEM_ALLOC)) allocLockArg(env, regno, r);
+  if (r.type === (T.PTR_TO_BTF_ID | MEM_ALLOC)) allocLockArg(env, regno, r, field, `${what}_lock`);
   else if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `R${regno} type=${env.typeStr(r)} expected=map_value, ptr_`);
-  else checkFieldArg(env, regno, r, 'spin_lock', 'bpf_spin_lock');
+  else checkFieldArg(env, regno, r, field, `${what}_lock`);
   const owner = r.type === T.PTR_TO_MAP_VALUE ? r.map : LOCAL_LOCK;
   const st = env.cur;
+  const held = (k: RefState['kind']): RefState | undefined => st.refs.find((x) => x.kind === k && x.id === r.id && x.ptr === owner);
   if (lock) {
-    if (activeLock(st)) env.reject('lock_state', 'Locking two bpf_spin_locks are not allowed');
-    st.refs.push({ id: r.id, insn: env.pc, kind: 'lock', ptr: owner });
+    // A second bpf_spin_lock is refused; resilient locks nest (up to the runtime's AA/ABBA checks) but not on the same lock.
+    if (!res && st.refs.some((x) => x.kind === 'lock')) env.reject('lock_state', 'Locking two bpf_spin_locks are not allowed');
+    if (res && held('res_lock')) env.reject('lock_state', 'Acquiring the same lock again, AA deadlock detected');
+    st.refs.push({ id: r.id, insn: env.pc, kind, ptr: owner });
     return;
   }
-  const held = activeLock(st);
-  if (!held) env.reject('lock_state', 'bpf_spin_unlock without taking a lock');
-  if (held.id !== r.id || held.ptr !== owner) env.reject('lock_state', 'bpf_spin_unlock of different lock');
+  if (!activeLock(st)) env.reject('lock_state', `${what}_unlock without taking a lock`);
+  const mine = held(kind);
+  if (!mine) env.reject('lock_state', `${what}_unlock of different lock`);
+  // active_lock_id / active_lock_ptr: only the lock taken last may be released
+  let last: RefState | undefined;
+  for (const x of st.refs) if (x.kind) last = x;
+  if (last!.id !== r.id || last!.ptr !== owner) env.reject('lock_state', `${what}_unlock cannot be out of order`);
   invalidateNonOwning(env);
-  st.refs.splice(st.refs.indexOf(held), 1);
+  st.refs.splice(st.refs.indexOf(mine), 1);
 }
 
 /** process_spin_lock for an allocated object: its struct's lock, at a constant offset. */
-function allocLockArg(env: Env, regno: number, r: Reg): void {
+function allocLockArg(env: Env, regno: number, r: Reg, field: FieldType, what: string): void {
   const c = env.dom.constValue(r.v);
-  if (c === undefined) env.reject('helper_arg', `R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`);
-  const f = recordField(structRecord(localBtf(env), r.memSize), 'spin_lock');
-  if (!f) env.reject('helper_arg', "local 'kptr' has no valid bpf_spin_lock");
+  if (c === undefined) env.reject('helper_arg', `R${regno} doesn't have constant offset. ${what} has to be at the constant offset`);
+  const f = recordField(structRecord(localBtf(env), r.memSize), field);
+  if (!f) env.reject('helper_arg', `local 'kptr' has no valid ${what}`);
   const off = BigInt.asIntN(64, c) + BigInt(r.off);
-  if (BigInt(f.off) !== off) env.reject('helper_arg', `off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${f.off}`);
+  if (BigInt(f.off) !== off) env.reject('helper_arg', `off ${off} doesn't point to 'struct ${what}' that is at ${f.off}`);
 }
+
+/**
+ * check_kfunc_call for bpf_res_spin_lock, before its argument is checked: taking a resilient lock
+ * may fail, so the kernel queues the path where it did (push_stack at the next instruction) with
+ * no lock held, r1-r5 cleared and r0 an error whose low 32 bits lie in [-MAX_ERRNO, -1]; the
+ * current path goes on with the lock held and r0 = 0 (set by checkKfuncCall after the call).
+ */
+export function pushResLockFailure(env: Env): void {
+  const branch = cloneState(env.cur);
+  branch.pc = env.pc + 1;
+  branch.prevPc = env.pc;
+  const regs = branch.frames[branch.frames.length - 1]!.regs;
+  for (let i = 0; i <= 5; i++) env.markNotInit(regs[i]!);
+  const r0 = regs[0]!;
+  env.markUnknown(r0);
+  const d = env.dom;
+  // __mark_reg_s32_range: the 32-bit signed bounds only; the upper half stays unknown
+  const lo = d.refine('jsge', true, r0.v, d.known(-MAX_ERRNO)).taken[0];
+  r0.v = d.refine('jsle', true, lo, d.known(-1n)).taken[0];
+  env.pushBranch(branch);
+}
+
+const MAX_ERRNO = 4095n;
 
 /** ARG_PTR_TO_TIMER (process_timer_func): returns the timer's map, which a map argument of the same call must name. */
 export function processTimerArg(env: Env, regno: number): number {

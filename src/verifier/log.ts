@@ -111,7 +111,8 @@ export class Log {
     if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
     if (b === T.CONST_PTR_TO_MAP || b === T.PTR_TO_MAP_VALUE || b === T.PTR_TO_MAP_KEY) {
       const m = this.prog.maps[r.map];
-      if (m) { if (m.name) parts.push(`map=${m.name}`); parts.push(`ks=${m.keySize},vs=${m.valueSize}`); }
+      // map->name: the loader's name cut to BPF_OBJ_NAME_LEN - 1 characters
+      if (m) { if (m.name) parts.push(`map=${m.name.slice(0, 15)}`); parts.push(`ks=${m.keySize},vs=${m.valueSize}`); }
     }
     if (t !== T.SCALAR && r.off) parts.push(`off=${r.off}`);
     // verbose_unum of the range (AT/BEYOND_PKT_END are negative: printed as u64).
@@ -153,8 +154,9 @@ export class Log {
       if (!valid) continue;
       const off = -(i + 1) * REG_SIZE;
       if (f.slots[k * 8] === S.SPILL && f.spills[k]) {
+        // a narrow spill: the slot's other bytes, then the register, after one '=' (fp-16=????scalar())
         const rest = buf.replace(/r/g, '');
-        out += ` fp${off}${rest ? '=' + rest : ''}=${this.reg(f.spills[k]!, frameno)}`;
+        out += ` fp${off}=${rest}${this.reg(f.spills[k]!, frameno)}`;
       } else if (f.slots[k * 8] === S.DYNPTR && f.spills[k]?.dynptrType !== undefined) {
         // A dynptr is printed once, at its first (lower) slot.
         const d = f.spills[k]!;

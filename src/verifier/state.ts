@@ -96,8 +96,8 @@ export interface Frame {
 export interface RefState {
   id: number;
   insn: number;
-  /** The kernel's ref_state_type: absent for an acquired pointer (REF_TYPE_PTR); 'lock' for a held bpf_spin_lock (REF_TYPE_LOCK, id = the locked pointer's id). */
-  kind?: 'lock';
+  /** The kernel's ref_state_type: absent for an acquired pointer (REF_TYPE_PTR); 'lock' for a held bpf_spin_lock (REF_TYPE_LOCK, id = the locked pointer's id), 'res_lock' for a bpf_res_spin_lock (REF_TYPE_RES_LOCK). */
+  kind?: 'lock' | 'res_lock';
   /** A lock's object: the map index of the locked value (the kernel's ref->ptr). */
   ptr?: number;
 }

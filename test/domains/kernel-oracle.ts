@@ -515,8 +515,9 @@ export class KernelOracle {
 
   private scalar64LshBounds(d: KReg, uminVal: bigint, umaxVal: bigint): void {
     const by32 = uminVal === this.bH && umaxVal === this.bH;
-    d.smax = by32 && d.s32max >= 0n ? d.s32max << this.bH : this.S64_MAX;
-    d.smin = by32 && d.s32min >= 0n ? d.s32min << this.bH : this.S64_MIN;
+    // 6.12+: "s32 bounds don't flip sign when shifting to the left by 32bits", negative ones included
+    d.smax = by32 ? d.s32max << this.bH : this.S64_MAX;
+    d.smin = by32 ? d.s32min << this.bH : this.S64_MIN;
     if (d.umax > 1n << (this.bN - 1n - umaxVal)) {
       d.umin = 0n;
       d.umax = this.U64_MAX;

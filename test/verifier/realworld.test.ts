@@ -1,6 +1,6 @@
 /**
  * Programs in the style of real projects, outside ../shared (test/fixtures/btf-typed:
- * kptr_storage.c, sockmsg_cgroup.c, kconfig_ksyms.c, cgroup_ctl.c): local storage of tasks and
+ * kptr_storage.c, sockmsg_cgroup.c, kconfig_ksyms.c, cgroup_ctl.c, newer_kfuncs.c, lwt_encap.c, mptcp_cast.c): local storage of tasks and
  * cgroups, kptrs swapped with bpf_kptr_xchg, sk_msg verdicts, cgroup/sockops/sk_lookup helpers,
  * device and sysctl filters. Each verdict and message is
  * the expected one, and, where the kernel can load the program, the kernel's: same verdict, and
@@ -47,6 +47,27 @@ const EXPECT: Record<string, Record<string, readonly ['accept'] | readonly ['rej
     sysctl_narrow_pos_write: ['reject', 'invalid bpf_context access off=4 size=2'],
   },
   'kconfig_ksyms.o': { uses_kconfig: ACCEPT, with_kfunc_and_callback: ACCEPT },
+  'lwt_encap.o': {
+    encap_in: ACCEPT,
+    encap_xmit_stale: ['reject', "R6 invalid mem access 'scalar'"],
+    encap_out: ['reject', 'program of this type cannot use helper bpf_lwt_push_encap#73'],
+    seg6_store: ['reject', 'program of this type cannot use helper bpf_lwt_seg6_store_bytes#74'],
+  },
+  'mptcp_cast.o': {
+    mptcp_tc: ACCEPT,
+    mptcp_unchecked: ['reject', 'R1 type=sock_common_or_null expected=sock_common, sock, tcp_sock, xdp_sock'],
+    mptcp_kprobe: ['reject', 'program of this type cannot use helper bpf_skc_to_mptcp_sock#196'],
+  },
+  'newer_kfuncs.o': {
+    str_path: ACCEPT, str_socket: ACCEPT, dynptr_reads: ACCEPT, copy_user_sleep: ACCEPT,
+    copy_user_nonsleep: ['reject', 'program must be sleepable to call sleepable kfunc bpf_copy_from_user_dynptr'],
+    xdp_rx_meta: ['reject', 'metadata kfuncs require device-bound program'],
+    session_cookie: ACCEPT,
+    stream_rodata_fmt: ACCEPT,
+    stream_stack_fmt: ['reject', "arg#1 doesn't point to a const string"],
+    stream_data_fmt: ['reject', "R2 does not point to a readonly map'"],
+    session_in_kprobe: ['reject', 'calling kernel function bpf_session_is_return is not allowed'],
+  },
   'sockmsg_cgroup.o': {
     msg_verdict: ACCEPT, bind_src: ACCEPT, deny_raw: ACCEPT, hdr_opt: ACCEPT, tproxy: ACCEPT, classid: ACCEPT, sk_cg: ACCEPT, steer: ACCEPT,
     msg_narrow_port: ['reject', 'invalid bpf_context access off=60 size=2'],

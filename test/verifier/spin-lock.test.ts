@@ -1,8 +1,8 @@
 /**
  * Lock-like sections (src/verifier/locks.ts): bpf_spin_lock in map values, bpf_rcu_read_lock and
- * bpf_preempt_disable sections, bpf_timer arguments and callbacks, and the map-value fields no
+ * bpf_preempt_disable sections, bpf_timer and bpf_wq arguments and callbacks, and the map-value fields no
  * access may touch. The programs are
- * test/fixtures/btf-typed/{spin_lock,timers,rcu_sections}.c (objects committed); each verdict and message
+ * test/fixtures/btf-typed/{spin_lock,res_spin_lock,timers,workqueues,task_work,rcu_sections}.c (objects committed); each verdict and message
  * is the one the running kernel gives (compared live where the kernel is available).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -105,6 +105,53 @@ describe('bpf_spin_lock', () => {
 
 describe('bpf_timer', () => {
   test('timers.o: timer arguments, asynchronous callbacks, global calls under a lock', () => check('timers.o', TIMERS));
+});
+
+/** workqueues.c: the bpf_wq kfuncs (src/verifier/async-work.ts). */
+const WQ: Record<string, Expect> = {
+  wq_ok: ['accept'],
+  wq_cb_sleeps: ['accept'],
+  wq_init_from_tc: ['accept'],
+  wq_not_sleepable: ['reject', 'sleepable callback in a program that is not sleepable'],
+  wq_wrong_off: ['reject', "off 0 doesn't point to 'struct bpf_wq' that is at 8"],
+  wq_map_mismatch: ['reject', "workqueue pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0"],
+  wq_on_stack: ['reject', "arg#0 doesn't point to a map value"],
+  wq_cb_ret1: ['reject', 'At async callback return the register R0 has smin=1 smax=1 should have been in [0, 0]'],
+  wq_tracing: ['reject', 'tracing progs cannot use bpf_wq yet'],
+};
+
+/** task_work.c: bpf_task_work (src/verifier/async-work.ts). */
+const TASK_WORK: Record<string, Expect> = {
+  tw_signal: ['accept'],
+  tw_resume_ret1: ['accept'],
+  tw_not_sleepable: ['reject', 'sleepable callback in a program that is not sleepable'],
+  tw_other_map: ['reject', "bpf_task_work pointer in R2 map_uid=0 doesn't match map pointer in R3 map_uid=0"],
+  tw_wrong_off: ['reject', "off 0 doesn't point to 'struct bpf_task_work' that is at 8"],
+  tw_on_stack: ['reject', "arg#1 doesn't point to a map value"],
+  tw_cb_u64: ['reject', 'At async callback return the register R0 has unknown scalar value should have been in [-2147483648, 2147483647]'],
+};
+
+describe.skipIf(!haveBtf)('bpf_wq and bpf_task_work', () => {
+  test('workqueues.o: workqueue arguments, sleepable asynchronous callbacks', () => check('workqueues.o', WQ));
+  test('task_work.o: task work arguments, sleepable callbacks returning any s32', () => check('task_work.o', TASK_WORK));
+});
+
+/** res_spin_lock.c: resilient spin locks (bpf_res_spin_lock / bpf_res_spin_unlock). */
+const RES: Record<string, Expect> = {
+  res_ok: ['accept'],
+  res_nested: ['accept'],
+  res_errno: ['accept'],
+  res_unchecked: ['reject', 'bpf_res_spin_unlock without taking a lock'],
+  res_out_of_order: ['reject', 'bpf_res_spin_unlock cannot be out of order'],
+  res_twice: ['reject', 'Acquiring the same lock again, AA deadlock detected'],
+  res_exit_locked: ['reject', 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region'],
+  res_wrong_off: ['reject', "off 0 doesn't point to 'struct bpf_res_spin_lock' that is at 8"],
+  res_call_inside: ['reject', LOCK],
+  res_then_spin: ['reject', LOCK],
+};
+
+describe.skipIf(!haveBtf)('bpf_res_spin_lock', () => {
+  test('res_spin_lock.o: the failed acquisition verified beside the locked path, nesting and release order', () => check('res_spin_lock.o', RES));
 });
 
 const SLEEPY_GLOBALS: Record<string, Expect> = {

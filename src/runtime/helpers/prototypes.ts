@@ -272,6 +272,13 @@ const DEFS: Record<number, Def> = {
   70: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sock_ops'] },
   71: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sk_msg'] },
   72: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sk_skb'] },
+  // bpf_lwt_in_push_encap_proto / bpf_lwt_xmit_push_encap_proto (lwt_in_func_proto, lwt_xmit_func_proto)
+  73: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], changesPkt: true, types: ['lwt_in', 'lwt_xmit'], note: 'pushes an IP or SRH encapsulation header' },
+  // lwt_seg6local_func_proto offers these only with CONFIG_IPV6_SEG6_BPF, which the reference 6.18 kernel lacks:
+  // no program type may call them there ("program of this type cannot use helper")
+  74: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], changesPkt: true, types: [] },
+  75: { args: [A.ctx, A.anything, A.anything], changesPkt: true, types: [] },
+  76: { args: [A.ctx, A.anything, A.memRdonly, A.constSize], changesPkt: true, types: [] },
   81: { ret: 'RET_PTR_TO_MAP_VALUE', args: [A.mapPtr, A.anything], types: ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sysctl', 'cgroup_device', 'sock_ops'] },
   82: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sk_reuseport'] },
   83: { args: [A.ctx, A.anything], types: uniq(TC, ['cgroup_skb']) },
@@ -346,6 +353,8 @@ const DEFS: Record<number, Def> = {
   176: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   177: { args: [A.memRdonly, A.constSize, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
   178: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.btfSockCommon], types: SKC, note: 'struct unix_sock, or NULL' },
+  // bpf_skc_to_mptcp_sock_proto: unlike the other casts it takes ARG_PTR_TO_SOCK_COMMON (a socket of the context)
+  196: { ret: 'RET_PTR_TO_BTF_ID_OR_NULL', args: [A.sockCommon], types: SKC, note: 'struct mptcp_sock, or NULL' },
   180: { args: [A.btfTask, A.anything, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (task, vma, ctx) once with the task\'s vma that holds addr, if any (-ENOENT otherwise)' },
   181: { args: [A.anything, A.func, A.stackOrNull, A.anything], types: BASE, note: 'calls the callback (u64 index, void *ctx) up to nr_loops (<= 1<<23) times; stops when it returns 1' },
   182: { args: [A.memRdonly, A.constSize, A.constStr], types: BASE },

@@ -204,10 +204,11 @@ export function lsh64<T, B>(k: Kernel<T, B>, d: Reg<T>, s: Reg<T>): void {
   const { A, n, h, t, N, H } = k;
   const umin = s.umin;
   const umax = s.umax;
-  // <<32 of a non-negative subregister (the sign-extension idiom "<<32 s>>32") keeps signed bounds.
+  // <<32 (the sign-extension idiom "<<32 s>>32") keeps the s32 bounds as the signed bounds: shifted
+  // left by 32 they do not flip sign, negative ones included (6.12+ __scalar64_min_max_lsh).
   const by32 = A.and(n.eq(umin, n.c(H)), n.eq(umax, n.c(H)));
-  d.smax = n.ite(A.and(by32, A.not(h.neg0(d.s32max))), n.shlk(A.sext(d.s32max, H, N), H), n.smaxv);
-  d.smin = n.ite(A.and(by32, A.not(h.neg0(d.s32min))), n.shlk(A.sext(d.s32min, H, N), H), n.sminv);
+  d.smax = n.ite(by32, n.shlk(A.sext(d.s32max, H, N), H), n.smaxv);
+  d.smin = n.ite(by32, n.shlk(A.sext(d.s32min, H, N), H), n.sminv);
   const lost = n.ugt(d.umax, n.shl(n.one, n.sub(n.c(N - 1), umax)));
   d.umin = n.ite(lost, n.zero, n.shl(d.umin, umin));
   d.umax = n.ite(lost, n.ones, n.shl(d.umax, umax));
