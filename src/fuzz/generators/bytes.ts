@@ -13,25 +13,64 @@ import fc from 'fast-check';
 /** Individual non-zero bytes tried as zero when shrinking (the halves are tried first). */
 const SHRINK_BYTES = 16;
 
+/**
+ * `min` .. `max` bytes from the random stream, four per draw; biased (one time in `biasFactor`): a
+ * short array of small bytes.
+ */
+export function drawBytes(mrng: fc.Random, biasFactor: number | undefined, min: number, max: number): Uint8Array {
+  const biased = biasFactor !== undefined && mrng.nextInt(1, biasFactor) === 1;
+  const len = min === max ? min : mrng.nextInt(min, biased ? min + ((max - min) >> 3) : max);
+  const out = new Uint8Array(len);
+  const mask = biased ? 0x03030303 : -1;
+  for (let i = 0; i < len; i += 4) {
+    const w = mrng.nextInt(-0x80000000, 0x7fffffff) & mask;
+    out[i] = w;
+    if (i + 1 < len) out[i + 1] = w >>> 8;
+    if (i + 2 < len) out[i + 2] = w >>> 16;
+    if (i + 3 < len) out[i + 3] = w >>> 24;
+  }
+  return out;
+}
+
+/** Shrink candidates of `v` (at least `min` bytes long), each shorter or with fewer non-zero bytes (so shrinking ends). */
+export function* smallerBytes(v: Uint8Array, min: number): Generator<Uint8Array> {
+  const n = v.length;
+  if (n > min) {
+    yield v.slice(0, min);
+    const mid = (min + n) >> 1;
+    if (mid > min) yield v.slice(0, mid);
+    if (n - 1 > mid) yield v.slice(0, n - 1);
+  }
+  let nonZero = 0;
+  for (let i = 0; i < n; i++) if (v[i] !== 0) nonZero++;
+  if (nonZero === 0) return;
+  yield new Uint8Array(n);
+  if (nonZero === 1) return;
+  const half = n >> 1;
+  for (const [from, to] of [[0, half], [half, n]] as const) {
+    if (v.subarray(from, to).some((b) => b !== 0) && v.subarray(from === 0 ? half : 0, from === 0 ? n : half).some((b) => b !== 0)) {
+      const c = v.slice();
+      c.fill(0, from, to);
+      yield c;
+    }
+  }
+  let tried = 0;
+  for (let i = 0; i < n && tried < SHRINK_BYTES; i++) {
+    if (v[i] === 0) continue;
+    tried++;
+    const c = v.slice();
+    c[i] = 0;
+    yield c;
+  }
+}
+
 class BytesArbitrary extends fc.Arbitrary<Uint8Array> {
   constructor(private readonly minLength: number, private readonly maxLength: number) {
     super();
   }
 
   generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<Uint8Array> {
-    const biased = biasFactor !== undefined && mrng.nextInt(1, biasFactor) === 1;
-    const { minLength: min, maxLength: max } = this;
-    const len = min === max ? min : mrng.nextInt(min, biased ? min + ((max - min) >> 3) : max);
-    const out = new Uint8Array(len);
-    const mask = biased ? 0x03030303 : -1;
-    for (let i = 0; i < len; i += 4) {
-      const w = mrng.nextInt(-0x80000000, 0x7fffffff) & mask;
-      out[i] = w;
-      if (i + 1 < len) out[i + 1] = w >>> 8;
-      if (i + 2 < len) out[i + 2] = w >>> 16;
-      if (i + 3 < len) out[i + 3] = w >>> 24;
-    }
-    return new fc.Value(out, undefined);
+    return new fc.Value(drawBytes(mrng, biasFactor, this.minLength, this.maxLength), undefined);
   }
 
   canShrinkWithoutContext(value: unknown): value is Uint8Array {
@@ -39,40 +78,7 @@ class BytesArbitrary extends fc.Arbitrary<Uint8Array> {
   }
 
   shrink(value: Uint8Array): fc.Stream<fc.Value<Uint8Array>> {
-    return new fc.Stream(this.smaller(value)).map((b) => new fc.Value(b, undefined));
-  }
-
-  /** Candidates, each shorter or with fewer non-zero bytes than `v` (so shrinking ends). */
-  private *smaller(v: Uint8Array): IterableIterator<Uint8Array> {
-    const min = this.minLength;
-    const n = v.length;
-    if (n > min) {
-      yield v.slice(0, min);
-      const mid = (min + n) >> 1;
-      if (mid > min) yield v.slice(0, mid);
-      if (n - 1 > mid) yield v.slice(0, n - 1);
-    }
-    let nonZero = 0;
-    for (let i = 0; i < n; i++) if (v[i] !== 0) nonZero++;
-    if (nonZero === 0) return;
-    yield new Uint8Array(n);
-    if (nonZero === 1) return;
-    const half = n >> 1;
-    for (const [from, to] of [[0, half], [half, n]] as const) {
-      if (v.subarray(from, to).some((b) => b !== 0) && v.subarray(from === 0 ? half : 0, from === 0 ? n : half).some((b) => b !== 0)) {
-        const c = v.slice();
-        c.fill(0, from, to);
-        yield c;
-      }
-    }
-    let tried = 0;
-    for (let i = 0; i < n && tried < SHRINK_BYTES; i++) {
-      if (v[i] === 0) continue;
-      tried++;
-      const c = v.slice();
-      c[i] = 0;
-      yield c;
-    }
+    return new fc.Stream(smallerBytes(value, this.minLength)).map((b) => new fc.Value(b, undefined));
   }
 }
 
