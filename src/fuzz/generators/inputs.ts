@@ -121,6 +121,14 @@ class InputArbitrary extends fc.Arbitrary<FuzzInput> {
 
 export const inputArb: fc.Arbitrary<FuzzInput> = new InputArbitrary();
 
+const FILLED_TYPES: ReadonlySet<string> = new Set(['array', 'percpu_array', 'hash', 'lru_hash', 'percpu_hash']);
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
 /** Fits an input to a program: sized map entries (array keys in range), ctx only where it is plain data. */
 export function materialize(program: Program, input: FuzzInput): ConcreteInput {
   const out: ConcreteInput = { fills: [], seed: input.seed };
@@ -133,24 +141,33 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
   }
   const ctxSize = CTX_SIZES[program.type];
   if (ctxSize !== undefined) out.ctx = input.ctx.slice(0, ctxSize);
-  const keysOf = new Map<number, Set<string>>();
+  const maps = program.maps;
+  if (maps.length === 0) return out;
+  /** The distinct keys filled so far, per map. */
+  const keys: { map: number; key: Uint8Array }[] = [];
   for (const f of input.maps) {
-    if (program.maps.length === 0) break;
-    const map = f.map % program.maps.length;
-    const spec = program.maps[map]!;
-    if (spec.type !== 'array' && spec.type !== 'percpu_array' && spec.type !== 'hash' && spec.type !== 'lru_hash' && spec.type !== 'percpu_hash') continue;
+    const map = f.map % maps.length;
+    const spec = maps[map]!;
+    if (!FILLED_TYPES.has(spec.type)) continue;
     const key = new Uint8Array(spec.keySize);
     key.set(f.key.subarray(0, spec.keySize));
     if (spec.type === 'array' || spec.type === 'percpu_array') {
-      const idx = new DataView(key.buffer).getUint32(0, true) % Math.max(1, spec.maxEntries);
-      new DataView(key.buffer).setUint32(0, idx, true);
+      // the index (little-endian u32) taken modulo max_entries
+      const idx = ((key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0) % Math.max(1, spec.maxEntries);
+      key[0] = idx; key[1] = idx >>> 8; key[2] = idx >>> 16; key[3] = idx >>> 24;
     }
     // a hash map takes at most maxEntries distinct keys (more would fail with E2BIG in the kernel)
-    const keys = keysOf.get(map) ?? new Set<string>();
-    keysOf.set(map, keys);
-    const k = hex(key);
-    if (!keys.has(k) && keys.size >= spec.maxEntries) continue;
-    keys.add(k);
+    let seen = false;
+    let distinct = 0;
+    for (const k of keys) {
+      if (k.map !== map) continue;
+      if (sameBytes(k.key, key)) { seen = true; break; }
+      distinct++;
+    }
+    if (!seen) {
+      if (distinct >= spec.maxEntries) continue;
+      keys.push({ map, key });
+    }
     const value = new Uint8Array(spec.valueSize);
     value.set(f.value.subarray(0, spec.valueSize));
     out.fills.push({ map, key, value });
