@@ -191,4 +191,37 @@ describe('the scheduler\'s weight tree', () => {
       },
     ));
   });
+
+  test('slots appended and dropped from the end (and moved into a freed slot) keep the sums a rebuild gives', () => {
+    fc.assert(fc.property(
+      fc.array(fc.double({ min: 0.01, max: 100, noNaN: true }), { maxLength: 50 }),
+      fc.array(fc.oneof(fc.double({ min: 0.01, max: 100, noNaN: true }), fc.nat()), { maxLength: 200 }),
+      (weights, ops) => {
+        const w = [...weights];
+        const t = new WeightTree();
+        t.build(w.length, (i) => w[i]!);
+        for (const o of ops) {
+          if (Number.isInteger(o) && w.length > 0) {
+            // the evict pattern: the last slot's weight moves into slot k, then the last slot goes
+            const k = (o as number) % w.length;
+            const last = w[w.length - 1]!;
+            t.add(k, last - w[k]!);
+            w[k] = last;
+            w.pop();
+            t.pop();
+          } else { t.push(o as number); w.push(o as number); }
+        }
+        const fresh = new WeightTree();
+        fresh.build(w.length, (i) => w[i]!);
+        expect(t.total()).toBeCloseTo(fresh.total(), 6);
+        for (let k = 0; k < 20 && w.length > 0; k++) {
+          const x = (k / 20) * t.total();
+          const i = t.find(x);
+          const before = w.slice(0, i).reduce((a, b) => a + b, 0);
+          expect(before).toBeLessThanOrEqual(x + 1e-6);
+          if (i < w.length - 1) expect(before + w[i]!).toBeGreaterThan(x - 1e-6);
+        }
+      },
+    ));
+  });
 });

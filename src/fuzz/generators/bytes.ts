@@ -1,6 +1,6 @@
 /**
- * Byte arrays for run inputs (packets, ctx, map values), four bytes per draw of the random
- * generator. fast-check's uint8Array draws every byte as an integer arbitrary with its own Value
+ * Byte arrays for run inputs (packets, ctx, map values), one draw of the random generator per
+ * array (see drawBytes). fast-check's uint8Array draws every byte as an integer arbitrary with its own Value
  * object: for the ~600 bytes of a case's inputs that was a tenth of a campaign's allocation and
  * most of the time spent generating inputs, which only accepted programs ever use.
  *
@@ -14,16 +14,22 @@ import fc from 'fast-check';
 const SHRINK_BYTES = 16;
 
 /**
- * `min` .. `max` bytes from the random stream, four per draw; biased (one time in `biasFactor`): a
- * short array of small bytes.
+ * `min` .. `max` bytes from the random stream; biased (one time in `biasFactor`): a short array of
+ * small bytes. The length and a 32-bit seed come from the stream, the bytes from a small local
+ * generator (mulberry32) over that seed: one draw of fast-check's generator per array rather
+ * than one per four bytes (a case's inputs are hundreds of bytes).
  */
 export function drawBytes(mrng: fc.Random, biasFactor: number | undefined, min: number, max: number): Uint8Array {
   const biased = biasFactor !== undefined && mrng.nextInt(1, biasFactor) === 1;
   const len = min === max ? min : mrng.nextInt(min, biased ? min + ((max - min) >> 3) : max);
   const out = new Uint8Array(len);
   const mask = biased ? 0x03030303 : -1;
+  let state = mrng.nextInt(-0x80000000, 0x7fffffff);
   for (let i = 0; i < len; i += 4) {
-    const w = mrng.nextInt(-0x80000000, 0x7fffffff) & mask;
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const w = (t ^ (t >>> 14)) & mask;
     out[i] = w;
     if (i + 1 < len) out[i + 1] = w >>> 8;
     if (i + 2 < len) out[i + 2] = w >>> 16;

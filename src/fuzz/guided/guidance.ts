@@ -96,6 +96,9 @@ interface Observation {
 /** Seed observations per verifier function and seed program (the seeds of a worker are loaded once). */
 const seedObservations = new WeakMap<VerifyFn, WeakMap<Program, Observation>>();
 
+/** Joins and evictions between two rebuilds of the pick tree. */
+const REBUILD_AFTER = 8192;
+
 /** The scheduler's weight of an entry (see the file comment). */
 function weightOf(e: Entry): number {
   return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
@@ -112,9 +115,11 @@ export class Guidance implements CoverageFeedback {
    * really checked. A case is checked right after it is generated, so only the last one matters.
    */
   private lastMutant: { program: Program; parent: Entry } | null = null;
-  /** The scheduler's weights by slot in `entries`: rebuilt after entries join or leave (treeValid false), updated when a weight changes. */
+  /** The scheduler's weights by slot in `entries`: built at the first pick, then kept up to date as entries join, leave and change weight. */
   private readonly tree = new WeightTree();
   private treeValid = false;
+  /** Entries joined or evicted since the tree was built: it is rebuilt now and then, so rounding from updates does not pile up. */
+  private treeChanges = 0;
   private readonly opts: Readonly<VerifyOptions>;
   private readonly maxEntries: number;
   private readonly corpusDir: string | undefined;
@@ -200,7 +205,8 @@ export class Guidance implements CoverageFeedback {
   private choose(r: number): Entry | null {
     const n = this.entries.length;
     if (n === 0) return null;
-    if (!this.treeValid) {
+    if (!this.treeValid || this.treeChanges > REBUILD_AFTER) {
+      this.treeChanges = 0;
       const entries = this.entries;
       this.tree.build(n, (i) => { entries[i]!.slot = i; return entries[i]!.w; });
       this.treeValid = true;
@@ -243,8 +249,9 @@ export class Guidance implements CoverageFeedback {
       e.tops++;
     }
     e.w = weightOf(e);
+    e.slot = this.entries.length;
     this.entries.push(e);
-    this.treeValid = false;
+    if (this.treeValid) { this.tree.push(e.w); this.treeChanges++; }
     if (this.entries.length > this.maxEntries) this.evict();
     if (this.corpusDir && !seed) this.persist(program);
   }
@@ -259,9 +266,16 @@ export class Guidance implements CoverageFeedback {
       if (w < worstW) { worstW = w; worst = i; }
     }
     // Features it held stay covered (in `top`): a smaller program reaching one takes it over as usual.
-    this.entries[worst]!.slot = -1;
-    this.entries.splice(worst, 1);
-    this.treeValid = false;
+    // The last entry takes its slot (two tree updates, not a rebuild of the pick tree).
+    const gone = this.entries[worst]!;
+    const last = this.entries.pop()!;
+    gone.slot = -1;
+    if (last !== gone) {
+      this.entries[worst] = last;
+      last.slot = worst;
+      if (this.treeValid) this.tree.add(worst, last.w - gone.w);
+    }
+    if (this.treeValid) { this.tree.pop(); this.treeChanges++; }
   }
 
   private persist(program: Program): void {
