@@ -18,7 +18,8 @@ import * as op from '../../src/isa/opcodes.js';
 import type { Program } from '../../src/isa/program.js';
 import { verify } from '../../src/verifier/index.js';
 import {
-  FUZZ_VERIFY_OPTIONS, FeatureCollector, applyMutations, buildOracles, campaignGeneration, featureKind, loadSeedPrograms, normaliseMessage, runCampaign, sanitizeOracle,
+  FUZZ_VERIFY_OPTIONS, FeatureCollector, applyMutations, buildOracles, campaignGeneration, featureKind, loadSeedPrograms, normaliseMessage, observeSeeds, runCampaign, sanitizeOracle,
+  seedKey,
 } from '../../src/fuzz/index.js';
 
 const program = (text: string): Program => {
@@ -126,6 +127,22 @@ describe('guided campaigns', () => {
     const b = await campaign(true, 60, 11);
     expect(b.coverage).toEqual(a.coverage);
     expect(b.accepted).toBe(a.accepted);
+  });
+
+  test('seeds verified once elsewhere (a parent thread) give a worker the corpus it would have built itself, without verifying them again', async () => {
+    const setup = await buildOracles(['sanitize']);
+    const seeds = (await (seedPrograms ??= loadSeedPrograms())).slice(0, 40);
+    const observed = observeSeeds(setup.verify, seeds);
+    expect(observed.size).toBe(new Set(seeds.map(seedKey)).size);
+    // a clone, as a worker receives it (structured clone of the message), and a verifier that must not be called
+    const received = new Map(structuredClone([...observed]));
+    let calls = 0;
+    const counting: typeof setup.verify = (p, o) => { calls++; return setup.verify(p, o); };
+    const theirs = await campaignGeneration({ verify: counting, seeds, guided: true, observed: received });
+    const own = await campaignGeneration({ verify: setup.verify, seeds, guided: true });
+    expect(calls).toBe(0);
+    expect(theirs.coverage.stats()).toEqual(own.coverage.stats());
+    expect(theirs.coverage.reached()).toEqual(own.coverage.reached());
   });
 
   test('with the same number of programs, guidance reaches rejection paths the structured mix does not', async () => {

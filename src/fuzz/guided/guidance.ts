@@ -82,6 +82,44 @@ export interface GuidanceOptions {
   corpusDir?: string;
   /** Corpus size limit (default 2,000): past it the least valuable unfavoured entry goes. */
   maxEntries?: number;
+  /**
+   * Seeds already verified elsewhere, by seedKey (observeSeeds: a parent thread verifies them once
+   * for all its workers); seeds not found here are verified by this Guidance.
+   */
+  observed?: ReadonlyMap<string, SeedObservation>;
+}
+
+/** What a seed's verification says to the corpus: its features, rejection message (null: accepted), verdict. Plain data (it crosses threads). */
+export interface SeedObservation {
+  features: number[];
+  message: string | null;
+  accepted: boolean;
+}
+
+/**
+ * A seed program's identity for sharing its observation between threads that loaded the same
+ * files: where it came from, its type and its instructions (a hash of every field).
+ */
+export function seedKey(p: Program): string {
+  let h = 0x811c9dc5;
+  for (const i of p.insns) {
+    h = Math.imul(h ^ i.code, 0x01000193);
+    h = Math.imul(h ^ ((i.dst << 4) | i.src), 0x01000193);
+    h = Math.imul(h ^ i.off, 0x01000193);
+    h = Math.imul(h ^ i.imm, 0x01000193);
+  }
+  return `${p.name}|${p.section}|${p.type}|${p.expectedAttachType ?? ''}|${p.maps.length}|${p.insns.length}|${(h >>> 0).toString(16)}`;
+}
+
+/** The seeds' observations with `verify`, by seedKey (for GuidanceOptions.observed). */
+export function observeSeeds(verify: VerifyFn, seeds: readonly Program[]): Map<string, SeedObservation> {
+  const g = new Guidance({ verify, seeds: [] });
+  const out = new Map<string, SeedObservation>();
+  for (const p of seeds) {
+    const o = g.observeSeed(verify, p);
+    out.set(seedKey(p), { features: [...o.features], message: o.message, accepted: o.accepted });
+  }
+  return out;
 }
 
 /** One verification as the corpus sees it. */
@@ -130,13 +168,13 @@ export class Guidance implements CoverageFeedback {
     this.corpusDir = o.corpusDir;
     if (this.corpusDir) mkdirSync(this.corpusDir, { recursive: true });
     for (const p of o.seeds ?? []) {
-      const seen = this.observeSeed(o.verify, p);
+      const seen = o.observed?.get(seedKey(p)) ?? this.observeSeed(o.verify, p);
       this.join(p, seen, true);
     }
   }
 
   /** A seed's observation: verified once per verifier and program in this thread (every job of a worker seeds a new Guidance). */
-  private observeSeed(verify: VerifyFn, p: Program): Observation {
+  observeSeed(verify: VerifyFn, p: Program): Observation {
     let cache = seedObservations.get(verify);
     if (!cache) seedObservations.set(verify, (cache = new WeakMap()));
     const have = cache.get(p);
