@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { WeightTree } from '../../src/fuzz/guided/weight-tree.js';
+import { IntSet } from '../../src/fuzz/guided/int-set.js';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { assemble } from '../../src/isa/asm/index.js';
@@ -86,6 +87,23 @@ describe('guided mutations', () => {
     const mov = applyMutations(base, [{ k: 'graft', at: 1, from: 1 }], donor);
     expect(mov.insns[1]).toEqual(donor.insns[2]);
     expect(mov.insns[1]).not.toBe(donor.insns[2]);
+  });
+});
+
+describe('the feature set', () => {
+  test('holds what a Set holds, in insertion order, across clears and growth', () => {
+    fc.assert(fc.property(fc.array(fc.array(fc.nat(1 << 28), { maxLength: 3000 }), { minLength: 1, maxLength: 4 }), (rounds) => {
+      const s = new IntSet();
+      for (const xs of rounds) {
+        s.clear();
+        const ref = new Set<number>();
+        for (const x of xs) { s.add(x); ref.add(x); }
+        expect([...s]).toEqual([...ref]);
+        expect(s.size).toBe(ref.size);
+        for (const x of xs.slice(0, 50)) expect(s.has(x)).toBe(true);
+        expect(s.has((1 << 28) + 1)).toBe(false);
+      }
+    }), { numRuns: 30 });
   });
 });
 

@@ -125,7 +125,7 @@ export function observeSeeds(verify: VerifyFn, seeds: readonly Program[]): Map<s
 /** One verification as the corpus sees it. */
 interface Observation {
   /** An array for cached seed observations; the collector's live set (valid until its next begin) otherwise. */
-  features: readonly number[] | ReadonlySet<number>;
+  features: Iterable<number>;
   /** The rejection message with numbers blanked (kind|message), null when accepted. */
   message: string | null;
   accepted: boolean;
