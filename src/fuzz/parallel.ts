@@ -12,7 +12,7 @@ import type { Finding, OracleName } from './finding.js';
 import { makeRecheck } from './recheck.js';
 import { loadSeedPrograms } from './generators/seeds.js';
 import { campaignGeneration } from './guided/generation.js';
-import { type ReachedCoverage, mergeCoverage } from './guided/guidance.js';
+import { type ReachedCoverage, type SeedObservation, mergeCoverage, observeSeeds } from './guided/guidance.js';
 import { buildOracles } from './setup.js';
 import { prepareSyscallDeadlines } from '../kernel/index.js';
 
@@ -31,6 +31,8 @@ export interface WorkerData {
   structured?: number;
   guided?: boolean;
   corpusDir?: string;
+  /** The parent verifies the seed programs once and sends their observations (a `seeds` message) before the worker builds its corpus. */
+  parentSeeds?: boolean;
 }
 
 export type WorkerMessage =
@@ -40,7 +42,7 @@ export type WorkerMessage =
   | { t: 'done'; stats: CampaignStats; notes: string[]; reached: ReachedCoverage }
   | { t: 'error'; message: string };
 
-export type ParentMessage = { t: 'known'; sig: string };
+export type ParentMessage = { t: 'known'; sig: string } | { t: 'seeds'; observed: [string, SeedObservation][] };
 
 export interface ParallelOptions {
   workers: number;
@@ -127,6 +129,9 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   // (the workers' kernel loads are interrupted at the program budget by SIGALRM: its handler is installed from here)
   prepareSyscallDeadlines();
   const perWorkerRuns = o.runs !== undefined ? Math.ceil(o.runs / o.workers) : undefined;
+  // A guided corpus starts from the seed programs, each verified with the feature collector: done
+  // here once rather than in every worker (half a second of CPU each), while they start.
+  const parentSeeds = o.guided === true && o.useSeeds !== false;
   const report = (): void => { o.onProgress?.(latest.reduce(add, ZERO)); };
   const done = Array.from({ length: o.workers }, (_, i) => new Promise<void>((resolve, reject) => {
     const data: WorkerData = {
@@ -135,7 +140,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
       known: [...known], useSeeds: o.useSeeds !== false, stop,
       ...(o.seconds !== undefined && { seconds: o.seconds }), ...(perWorkerRuns !== undefined && { runs: perWorkerRuns }),
       ...(o.structured !== undefined && { structured: o.structured }),
-      ...(o.guided && { guided: true }), ...(o.corpusDir !== undefined && { corpusDir: o.corpusDir }),
+      ...(o.guided && { guided: true }), ...(o.corpusDir !== undefined && { corpusDir: o.corpusDir }), ...(parentSeeds && { parentSeeds }),
     };
     latest[i] = ZERO;
     const w = new Worker(url, { workerData: data });
@@ -172,6 +177,11 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
     if (o.shouldStop?.()) { Atomics.store(new Int32Array(stop), 0, 1); clearInterval(poll); }
   }, 100);
   try {
+    if (parentSeeds) {
+      const seeds = [...await loadSeedPrograms(), ...(o.corpusDir !== undefined ? await loadSeedPrograms([o.corpusDir]) : [])];
+      const observed = [...observeSeeds(setup.verify, seeds)];
+      for (const w of workers) w.postMessage({ t: 'seeds', observed } satisfies ParentMessage);
+    }
     await all;
   } finally {
     clearInterval(poll);

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { runCampaign } from './campaign.js';
 import { loadSeedPrograms } from './generators/seeds.js';
 import { campaignGeneration } from './guided/generation.js';
+import type { SeedObservation } from './guided/guidance.js';
 import type { WorkerData, WorkerMessage, ParentMessage } from './parallel.js';
 import { buildOracles } from './setup.js';
 import { makeRecheck } from './recheck.js';
@@ -17,15 +18,19 @@ async function work(): Promise<void> {
   const d = workerData as WorkerData;
   const known = new Set<string>(d.known);
   const stop = new Int32Array(d.stop);
+  let seedsArrived: (observed: Map<string, SeedObservation>) => void = () => {};
+  const parentSeeds = new Promise<Map<string, SeedObservation>>((resolve) => { seedsArrived = resolve; });
   port.on('message', (m: ParentMessage) => {
     if (m.t === 'known') known.add(m.sig);
+    else if (m.t === 'seeds') seedsArrived(new Map(m.observed));
   });
   const post = (m: WorkerMessage): void => port.postMessage(m);
   const setup = await buildOracles(d.oracles);
   const seeds = d.useSeeds ? await loadSeedPrograms() : [];
+  const observed = d.parentSeeds ? await parentSeeds : undefined;
   const { arb, coverage } = await campaignGeneration({
     verify: setup.verify, seeds, guided: d.guided === true, ...(d.corpusDir !== undefined && { corpusDir: d.corpusDir }),
-    ...(d.structured !== undefined && { structured: d.structured }),
+    ...(d.structured !== undefined && { structured: d.structured }), ...(observed && { observed }),
   });
   const { stats } = await runCampaign({
     oracles: setup.oracles, verify: setup.verify, seed: d.seed, known, arb, coverage,

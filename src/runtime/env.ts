@@ -59,10 +59,15 @@ export class Clock {
 
 /** xorshift128+: seedable, fast, the stream get_prandom_u32 draws from. */
 export class Prng {
-  private s0: bigint;
-  private s1: bigint;
+  private s0 = 0n;
+  private s1 = 0n;
+  /** Whether s0/s1 hold the seeded state: seeding is done at the first draw (most runs never draw). */
+  private seeded = false;
   private static last: { seed: bigint | number; s0: bigint; s1: bigint } | null = null;
-  constructor(seed: bigint | number = 1) {
+  constructor(private readonly seed: bigint | number = 1) {}
+  private init(): void {
+    this.seeded = true;
+    const seed = this.seed;
     const c = Prng.last;
     if (c && c.seed === seed) { this.s0 = c.s0; this.s1 = c.s1; return; }
     let z = BigInt.asUintN(64, BigInt(seed) ^ 0x9e3779b97f4a7c15n);
@@ -72,6 +77,7 @@ export class Prng {
     Prng.last = { seed, s0: this.s0, s1: this.s1 };
   }
   next64(): bigint {
+    if (!this.seeded) this.init();
     let x = this.s0;
     const y = this.s1;
     this.s0 = y;

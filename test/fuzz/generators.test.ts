@@ -10,7 +10,7 @@ import * as op from '../../src/isa/opcodes.js';
 import { verify } from '../../src/verifier/index.js';
 import {
   Builder, FUZZ_PROG_TYPES, FUZZ_VERIFY_OPTIONS, bytesArb, inputArb, loadSeedPrograms, lowerShape, materialize, mutateInsns, programArb,
-  rawProgramArb, shapeArb, type ProgramShape,
+  rawProgramArb, shapeArb, shrinkShape, type Frag, type ProgramShape,
 } from '../../src/fuzz/index.js';
 
 describe('structured generator', () => {
@@ -51,6 +51,25 @@ describe('structured generator', () => {
     validateInsns(shrunk.insns);
     expect(hasLookup(shrunk.insns)).toBe(true);
     expect(shrunk.insns.length).toBeLessThan(30);
+  });
+
+  test('shapes are drawn reproducibly from the seed, and every shrink candidate lowers to a valid, smaller shape', () => {
+    const arb = shapeArb();
+    const drawn = fc.sample(arb, { seed: 21, numRuns: 60 });
+    expect(fc.sample(arb, { seed: 21, numRuns: 60 })).toEqual(drawn);
+    // fragments, nested ones included: no candidate has more, and one with as many changed a field
+    const count = (fs: readonly Frag[]): number => fs.reduce((n, f) => n + 1 + (f.k === 'if' ? count(f.then) + count(f.else) : f.k === 'loop' ? count(f.body) : 0), 0);
+    const size = (s: ProgramShape): number => count(s.body) + s.subs.reduce((n, x) => n + 1 + count(x.body), 0);
+    let candidates = 0;
+    for (const s of drawn.slice(0, 25)) {
+      for (const c of shrinkShape(s)) {
+        candidates++;
+        validateInsns(lowerShape(c).insns);
+        expect(size(c)).toBeLessThanOrEqual(size(s));
+        expect(c).not.toEqual(s);
+      }
+    }
+    expect(candidates).toBeGreaterThan(500);
   });
 
   test('subprograms are emitted only when called, so no code is unreachable', () => {
@@ -142,6 +161,20 @@ describe('inputs', () => {
         expect(new DataView(f.key.buffer).getUint32(0, true)).toBeLessThan(3);
       }
     }), { numRuns: 100, seed: 5 });
+  });
+
+  test('inputs are reproducible from the seed and shrink to fewer map entries and zero bytes', () => {
+    const drawn = fc.sample(inputArb, { seed: 4, numRuns: 100 });
+    expect(fc.sample(inputArb, { seed: 4, numRuns: 100 })).toEqual(drawn);
+    expect(new Set(drawn.map((x) => x.maps.length)).size).toBe(5);
+    // a property failing on any input with a map entry for map 2: the minimal case has one such entry, all zero
+    const r = fc.check(fc.property(inputArb, (x) => !x.maps.some((m) => m.map === 2)), { seed: 6, numRuns: 200 });
+    expect(r.failed).toBe(true);
+    const [min] = r.counterexample!;
+    expect(min.maps).toHaveLength(1);
+    expect([...min.maps[0]!.value].every((b) => b === 0)).toBe(true);
+    expect(min.packet).toHaveLength(14);
+    expect(min.seed).toBe(0);
   });
 
   test('byte arrays keep their length bounds, are reproducible, and shrink to the bytes that matter', () => {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { WeightTree } from '../../src/fuzz/guided/weight-tree.js';
+import { IntSet } from '../../src/fuzz/guided/int-set.js';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import { assemble } from '../../src/isa/asm/index.js';
@@ -18,7 +19,8 @@ import * as op from '../../src/isa/opcodes.js';
 import type { Program } from '../../src/isa/program.js';
 import { verify } from '../../src/verifier/index.js';
 import {
-  FUZZ_VERIFY_OPTIONS, FeatureCollector, applyMutations, buildOracles, campaignGeneration, featureKind, loadSeedPrograms, normaliseMessage, runCampaign, sanitizeOracle,
+  FUZZ_VERIFY_OPTIONS, FeatureCollector, applyMutations, buildOracles, campaignGeneration, featureKind, loadSeedPrograms, normaliseMessage, observeSeeds, runCampaign, sanitizeOracle,
+  seedKey,
 } from '../../src/fuzz/index.js';
 
 const program = (text: string): Program => {
@@ -88,6 +90,23 @@ describe('guided mutations', () => {
   });
 });
 
+describe('the feature set', () => {
+  test('holds what a Set holds, in insertion order, across clears and growth', () => {
+    fc.assert(fc.property(fc.array(fc.array(fc.nat(1 << 28), { maxLength: 3000 }), { minLength: 1, maxLength: 4 }), (rounds) => {
+      const s = new IntSet();
+      for (const xs of rounds) {
+        s.clear();
+        const ref = new Set<number>();
+        for (const x of xs) { s.add(x); ref.add(x); }
+        expect([...s]).toEqual([...ref]);
+        expect(s.size).toBe(ref.size);
+        for (const x of xs.slice(0, 50)) expect(s.has(x)).toBe(true);
+        expect(s.has((1 << 28) + 1)).toBe(false);
+      }
+    }), { numRuns: 30 });
+  });
+});
+
 describe('verifier features', () => {
   test('instruction classes, both outcomes of a branch, and rejections are features', () => {
     const c = new FeatureCollector();
@@ -126,6 +145,22 @@ describe('guided campaigns', () => {
     const b = await campaign(true, 60, 11);
     expect(b.coverage).toEqual(a.coverage);
     expect(b.accepted).toBe(a.accepted);
+  });
+
+  test('seeds verified once elsewhere (a parent thread) give a worker the corpus it would have built itself, without verifying them again', async () => {
+    const setup = await buildOracles(['sanitize']);
+    const seeds = (await (seedPrograms ??= loadSeedPrograms())).slice(0, 40);
+    const observed = observeSeeds(setup.verify, seeds);
+    expect(observed.size).toBe(new Set(seeds.map(seedKey)).size);
+    // a clone, as a worker receives it (structured clone of the message), and a verifier that must not be called
+    const received = new Map(structuredClone([...observed]));
+    let calls = 0;
+    const counting: typeof setup.verify = (p, o) => { calls++; return setup.verify(p, o); };
+    const theirs = await campaignGeneration({ verify: counting, seeds, guided: true, observed: received });
+    const own = await campaignGeneration({ verify: setup.verify, seeds, guided: true });
+    expect(calls).toBe(0);
+    expect(theirs.coverage.stats()).toEqual(own.coverage.stats());
+    expect(theirs.coverage.reached()).toEqual(own.coverage.reached());
   });
 
   test('with the same number of programs, guidance reaches rejection paths the structured mix does not', async () => {
@@ -184,6 +219,39 @@ describe('the scheduler\'s weight tree', () => {
           const x = r * t.total();
           const i = t.find(x);
           // slot i's range [before, before + w[i]) holds x, up to rounding at the edges
+          const before = w.slice(0, i).reduce((a, b) => a + b, 0);
+          expect(before).toBeLessThanOrEqual(x + 1e-6);
+          if (i < w.length - 1) expect(before + w[i]!).toBeGreaterThan(x - 1e-6);
+        }
+      },
+    ));
+  });
+
+  test('slots appended and dropped from the end (and moved into a freed slot) keep the sums a rebuild gives', () => {
+    fc.assert(fc.property(
+      fc.array(fc.double({ min: 0.01, max: 100, noNaN: true }), { maxLength: 50 }),
+      fc.array(fc.oneof(fc.double({ min: 0.01, max: 100, noNaN: true }), fc.nat()), { maxLength: 200 }),
+      (weights, ops) => {
+        const w = [...weights];
+        const t = new WeightTree();
+        t.build(w.length, (i) => w[i]!);
+        for (const o of ops) {
+          if (Number.isInteger(o) && w.length > 0) {
+            // the evict pattern: the last slot's weight moves into slot k, then the last slot goes
+            const k = (o as number) % w.length;
+            const last = w[w.length - 1]!;
+            t.add(k, last - w[k]!);
+            w[k] = last;
+            w.pop();
+            t.pop();
+          } else { t.push(o as number); w.push(o as number); }
+        }
+        const fresh = new WeightTree();
+        fresh.build(w.length, (i) => w[i]!);
+        expect(t.total()).toBeCloseTo(fresh.total(), 6);
+        for (let k = 0; k < 20 && w.length > 0; k++) {
+          const x = (k / 20) * t.total();
+          const i = t.find(x);
           const before = w.slice(0, i).reduce((a, b) => a + b, 0);
           expect(before).toBeLessThanOrEqual(x + 1e-6);
           if (i < w.length - 1) expect(before + w[i]!).toBeGreaterThan(x - 1e-6);

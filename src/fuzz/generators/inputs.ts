@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import type { Program, ProgType } from '../../isa/program.js';
-import { bytesArb } from './bytes.js';
+import { smallerBytes } from './bytes.js';
+import { Draw } from './draw.js';
 
 export interface MapFillInput {
   /** Index into program.maps (taken modulo its length). */
@@ -49,28 +50,84 @@ const IPV4_TCP = Uint8Array.from([
   0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0x20, 0, 0, 0, 0, 0,
 ]);
 
-const packetArb: fc.Arbitrary<Uint8Array> = fc.oneof(
-  bytesArb({ minLength: MIN_PACKET, maxLength: 128 }),
-  fc.tuple(bytesArb({ maxLength: 64 }), fc.nat(IPV4_TCP.length)).map(([tail, cut]) => {
-    const p = new Uint8Array(Math.max(MIN_PACKET, cut) + tail.length);
-    p.set(IPV4_TCP.subarray(0, Math.max(MIN_PACKET, cut)));
-    p.set(tail, Math.max(MIN_PACKET, cut));
-    return p;
-  }),
-  fc.constant(new Uint8Array(MIN_PACKET)),
-);
+const ZERO_PACKET = new Uint8Array(MIN_PACKET);
+const ZERO_CTX = new Uint8Array(184);
 
-const keyArb = fc.oneof(
-  fc.integer({ min: 0, max: 20 }).map((k) => Uint8Array.from([k, 0, 0, 0, 0, 0, 0, 0])),
-  bytesArb({ minLength: 8, maxLength: 8 }),
-);
+/** A packet: random bytes, the IPv4/TCP template cut somewhere with random bytes after it, or zeros. */
+function drawPacket(d: Draw): Uint8Array {
+  switch (d.uniform(0, 2)) {
+    case 0: return d.bytes(MIN_PACKET, 128);
+    case 1: {
+      const tail = d.bytes(0, 64);
+      const cut = Math.max(MIN_PACKET, d.int(0, IPV4_TCP.length));
+      const p = new Uint8Array(cut + tail.length);
+      p.set(IPV4_TCP.subarray(0, cut));
+      p.set(tail, cut);
+      return p;
+    }
+    default: return ZERO_PACKET;
+  }
+}
 
-export const inputArb: fc.Arbitrary<FuzzInput> = fc.record({
-  packet: packetArb,
-  ctx: fc.oneof(bytesArb({ minLength: 184, maxLength: 184 }), fc.constant(new Uint8Array(184))),
-  maps: fc.array(fc.record({ map: fc.nat(3), key: keyArb, value: bytesArb({ minLength: 64, maxLength: 64 }) }), { maxLength: 4 }),
-  seed: fc.nat(),
-});
+function drawInput(d: Draw): FuzzInput {
+  const packet = drawPacket(d);
+  const ctx = d.bool() ? d.bytes(184, 184) : ZERO_CTX;
+  const n = d.length(0, 4);
+  const maps = d.items(() => {
+    const out: MapFillInput[] = [];
+    for (let i = 0; i < n; i++) {
+      const map = d.int(0, 3);
+      const key = d.bool() ? d.bytes(8, 8) : Uint8Array.from([d.int(0, 20), 0, 0, 0, 0, 0, 0, 0]);
+      out.push({ map, key, value: d.bytes(64, 64) });
+    }
+    return out;
+  });
+  return { packet, ctx, maps, seed: d.int(0, 0x7fffffff) };
+}
+
+/** Shrink candidates of an input: fewer map entries, then smaller packet, ctx, entries and seed. */
+function* smallerInput(x: FuzzInput): Generator<FuzzInput> {
+  const n = x.maps.length;
+  if (n > 0) yield { ...x, maps: [] };
+  if (n > 1) for (let i = 0; i < n; i++) yield { ...x, maps: [...x.maps.slice(0, i), ...x.maps.slice(i + 1)] };
+  for (const packet of smallerBytes(x.packet, MIN_PACKET)) yield { ...x, packet };
+  for (const ctx of smallerBytes(x.ctx, x.ctx.length)) yield { ...x, ctx };
+  for (let i = 0; i < n; i++) {
+    const e = x.maps[i]!;
+    const at = (f: MapFillInput): FuzzInput => ({ ...x, maps: [...x.maps.slice(0, i), f, ...x.maps.slice(i + 1)] });
+    if (e.map !== 0) yield at({ ...e, map: 0 });
+    for (const key of smallerBytes(e.key, e.key.length)) yield at({ ...e, key });
+    for (const value of smallerBytes(e.value, e.value.length)) yield at({ ...e, value });
+  }
+  if (x.seed !== 0) yield { ...x, seed: 0 };
+  if (x.seed > 1) yield { ...x, seed: x.seed >>> 1 };
+}
+
+/** Run inputs drawn in one pass from the random stream (draw.ts), shrunk by smallerInput. */
+class InputArbitrary extends fc.Arbitrary<FuzzInput> {
+  generate(mrng: fc.Random, biasFactor: number | undefined): fc.Value<FuzzInput> {
+    return new fc.Value(drawInput(new Draw(mrng, biasFactor)), undefined);
+  }
+
+  canShrinkWithoutContext(value: unknown): value is FuzzInput {
+    const x = value as FuzzInput;
+    return typeof value === 'object' && value !== null && x.packet instanceof Uint8Array && x.ctx instanceof Uint8Array && Array.isArray(x.maps) && typeof x.seed === 'number';
+  }
+
+  shrink(value: FuzzInput): fc.Stream<fc.Value<FuzzInput>> {
+    return new fc.Stream(smallerInput(value)).map((x) => new fc.Value(x, undefined));
+  }
+}
+
+export const inputArb: fc.Arbitrary<FuzzInput> = new InputArbitrary();
+
+const FILLED_TYPES: ReadonlySet<string> = new Set(['array', 'percpu_array', 'hash', 'lru_hash', 'percpu_hash']);
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 /** Fits an input to a program: sized map entries (array keys in range), ctx only where it is plain data. */
 export function materialize(program: Program, input: FuzzInput): ConcreteInput {
@@ -84,24 +141,33 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
   }
   const ctxSize = CTX_SIZES[program.type];
   if (ctxSize !== undefined) out.ctx = input.ctx.slice(0, ctxSize);
-  const keysOf = new Map<number, Set<string>>();
+  const maps = program.maps;
+  if (maps.length === 0) return out;
+  /** The distinct keys filled so far, per map. */
+  const keys: { map: number; key: Uint8Array }[] = [];
   for (const f of input.maps) {
-    if (program.maps.length === 0) break;
-    const map = f.map % program.maps.length;
-    const spec = program.maps[map]!;
-    if (spec.type !== 'array' && spec.type !== 'percpu_array' && spec.type !== 'hash' && spec.type !== 'lru_hash' && spec.type !== 'percpu_hash') continue;
+    const map = f.map % maps.length;
+    const spec = maps[map]!;
+    if (!FILLED_TYPES.has(spec.type)) continue;
     const key = new Uint8Array(spec.keySize);
     key.set(f.key.subarray(0, spec.keySize));
     if (spec.type === 'array' || spec.type === 'percpu_array') {
-      const idx = new DataView(key.buffer).getUint32(0, true) % Math.max(1, spec.maxEntries);
-      new DataView(key.buffer).setUint32(0, idx, true);
+      // the index (little-endian u32) taken modulo max_entries
+      const idx = ((key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0) % Math.max(1, spec.maxEntries);
+      key[0] = idx; key[1] = idx >>> 8; key[2] = idx >>> 16; key[3] = idx >>> 24;
     }
     // a hash map takes at most maxEntries distinct keys (more would fail with E2BIG in the kernel)
-    const keys = keysOf.get(map) ?? new Set<string>();
-    keysOf.set(map, keys);
-    const k = hex(key);
-    if (!keys.has(k) && keys.size >= spec.maxEntries) continue;
-    keys.add(k);
+    let seen = false;
+    let distinct = 0;
+    for (const k of keys) {
+      if (k.map !== map) continue;
+      if (sameBytes(k.key, key)) { seen = true; break; }
+      distinct++;
+    }
+    if (!seen) {
+      if (distinct >= spec.maxEntries) continue;
+      keys.push({ map, key });
+    }
     const value = new Uint8Array(spec.valueSize);
     value.set(f.value.subarray(0, spec.valueSize));
     out.fills.push({ map, key, value });

@@ -23,6 +23,7 @@ import type { Scalar } from '../../verifier/domains/index.js';
 import type { VerifyResult } from '../../verifier/index.js';
 import { MAYBE_NULL, T } from '../../verifier/reg-types.js';
 import type { Reg, VState } from '../../verifier/state.js';
+import { IntSet } from './int-set.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U32_MAX = 0xffffffffn;
@@ -100,7 +101,7 @@ export function normaliseMessage(message: string): string {
  * to pass to the verifier, `end(result)` the program's features (valid until the next begin).
  */
 export class FeatureCollector {
-  private readonly seen = new Set<number>();
+  private readonly seen = new IntSet();
   private insns: readonly Insn[] = [];
   /** Per pc of the program begun: READS_SRC, COND_JUMP (decoded once per program, not per processed insn). */
   private kinds = new Uint8Array(64);
@@ -139,7 +140,7 @@ export class FeatureCollector {
   rejection: string | null = null;
 
   /** The features of the program since begin(); `result` null when the verifier threw. */
-  end(result: VerifyResult | null): ReadonlySet<number> {
+  end(result: VerifyResult | null): IntSet {
     this.rejection = null;
     if (result) {
       const e = result.error;

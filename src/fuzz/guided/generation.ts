@@ -9,7 +9,7 @@ import { type CaseOptions, caseArb } from '../campaign.js';
 import { loadSeedPrograms } from '../generators/seeds.js';
 import type { FuzzCase, VerifyFn } from '../oracles/types.js';
 import { guidedCaseArb } from './arb.js';
-import { Guidance } from './guidance.js';
+import { Guidance, type SeedObservation } from './guidance.js';
 
 export interface GenerationOptions extends CaseOptions {
   verify: VerifyFn;
@@ -19,6 +19,8 @@ export interface GenerationOptions extends CaseOptions {
   corpusDir?: string;
   /** Guided: share of fresh cases from the structured mix (default 0.5). */
   freshShare?: number;
+  /** Guided: seeds verified elsewhere (see GuidanceOptions.observed). */
+  observed?: ReadonlyMap<string, SeedObservation>;
 }
 
 export async function campaignGeneration(o: GenerationOptions): Promise<{ arb: fc.Arbitrary<FuzzCase>; coverage: Guidance }> {
@@ -26,7 +28,7 @@ export async function campaignGeneration(o: GenerationOptions): Promise<{ arb: f
   const extra: Program[] = o.guided && o.corpusDir ? await loadSeedPrograms([o.corpusDir]) : [];
   const coverage = new Guidance({
     verify: o.verify, seeds: o.guided ? [...(o.seeds ?? []), ...extra] : [],
-    ...(o.guided && o.corpusDir !== undefined && { corpusDir: o.corpusDir }),
+    ...(o.guided && o.corpusDir !== undefined && { corpusDir: o.corpusDir }), ...(o.observed && { observed: o.observed }),
   });
   return { arb: o.guided ? guidedCaseArb(coverage, fresh, o.freshShare !== undefined ? { freshShare: o.freshShare } : {}) : fresh, coverage };
 }

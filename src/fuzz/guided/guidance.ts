@@ -82,12 +82,50 @@ export interface GuidanceOptions {
   corpusDir?: string;
   /** Corpus size limit (default 2,000): past it the least valuable unfavoured entry goes. */
   maxEntries?: number;
+  /**
+   * Seeds already verified elsewhere, by seedKey (observeSeeds: a parent thread verifies them once
+   * for all its workers); seeds not found here are verified by this Guidance.
+   */
+  observed?: ReadonlyMap<string, SeedObservation>;
+}
+
+/** What a seed's verification says to the corpus: its features, rejection message (null: accepted), verdict. Plain data (it crosses threads). */
+export interface SeedObservation {
+  features: number[];
+  message: string | null;
+  accepted: boolean;
+}
+
+/**
+ * A seed program's identity for sharing its observation between threads that loaded the same
+ * files: where it came from, its type and its instructions (a hash of every field).
+ */
+export function seedKey(p: Program): string {
+  let h = 0x811c9dc5;
+  for (const i of p.insns) {
+    h = Math.imul(h ^ i.code, 0x01000193);
+    h = Math.imul(h ^ ((i.dst << 4) | i.src), 0x01000193);
+    h = Math.imul(h ^ i.off, 0x01000193);
+    h = Math.imul(h ^ i.imm, 0x01000193);
+  }
+  return `${p.name}|${p.section}|${p.type}|${p.expectedAttachType ?? ''}|${p.maps.length}|${p.insns.length}|${(h >>> 0).toString(16)}`;
+}
+
+/** The seeds' observations with `verify`, by seedKey (for GuidanceOptions.observed). */
+export function observeSeeds(verify: VerifyFn, seeds: readonly Program[]): Map<string, SeedObservation> {
+  const g = new Guidance({ verify, seeds: [] });
+  const out = new Map<string, SeedObservation>();
+  for (const p of seeds) {
+    const o = g.observeSeed(verify, p);
+    out.set(seedKey(p), { features: [...o.features], message: o.message, accepted: o.accepted });
+  }
+  return out;
 }
 
 /** One verification as the corpus sees it. */
 interface Observation {
   /** An array for cached seed observations; the collector's live set (valid until its next begin) otherwise. */
-  features: readonly number[] | ReadonlySet<number>;
+  features: Iterable<number>;
   /** The rejection message with numbers blanked (kind|message), null when accepted. */
   message: string | null;
   accepted: boolean;
@@ -95,6 +133,9 @@ interface Observation {
 
 /** Seed observations per verifier function and seed program (the seeds of a worker are loaded once). */
 const seedObservations = new WeakMap<VerifyFn, WeakMap<Program, Observation>>();
+
+/** Joins and evictions between two rebuilds of the pick tree. */
+const REBUILD_AFTER = 8192;
 
 /** The scheduler's weight of an entry (see the file comment). */
 function weightOf(e: Entry): number {
@@ -112,9 +153,11 @@ export class Guidance implements CoverageFeedback {
    * really checked. A case is checked right after it is generated, so only the last one matters.
    */
   private lastMutant: { program: Program; parent: Entry } | null = null;
-  /** The scheduler's weights by slot in `entries`: rebuilt after entries join or leave (treeValid false), updated when a weight changes. */
+  /** The scheduler's weights by slot in `entries`: built at the first pick, then kept up to date as entries join, leave and change weight. */
   private readonly tree = new WeightTree();
   private treeValid = false;
+  /** Entries joined or evicted since the tree was built: it is rebuilt now and then, so rounding from updates does not pile up. */
+  private treeChanges = 0;
   private readonly opts: Readonly<VerifyOptions>;
   private readonly maxEntries: number;
   private readonly corpusDir: string | undefined;
@@ -125,13 +168,13 @@ export class Guidance implements CoverageFeedback {
     this.corpusDir = o.corpusDir;
     if (this.corpusDir) mkdirSync(this.corpusDir, { recursive: true });
     for (const p of o.seeds ?? []) {
-      const seen = this.observeSeed(o.verify, p);
+      const seen = o.observed?.get(seedKey(p)) ?? this.observeSeed(o.verify, p);
       this.join(p, seen, true);
     }
   }
 
   /** A seed's observation: verified once per verifier and program in this thread (every job of a worker seeds a new Guidance). */
-  private observeSeed(verify: VerifyFn, p: Program): Observation {
+  observeSeed(verify: VerifyFn, p: Program): Observation {
     let cache = seedObservations.get(verify);
     if (!cache) seedObservations.set(verify, (cache = new WeakMap()));
     const have = cache.get(p);
@@ -200,7 +243,8 @@ export class Guidance implements CoverageFeedback {
   private choose(r: number): Entry | null {
     const n = this.entries.length;
     if (n === 0) return null;
-    if (!this.treeValid) {
+    if (!this.treeValid || this.treeChanges > REBUILD_AFTER) {
+      this.treeChanges = 0;
       const entries = this.entries;
       this.tree.build(n, (i) => { entries[i]!.slot = i; return entries[i]!.w; });
       this.treeValid = true;
@@ -243,8 +287,9 @@ export class Guidance implements CoverageFeedback {
       e.tops++;
     }
     e.w = weightOf(e);
+    e.slot = this.entries.length;
     this.entries.push(e);
-    this.treeValid = false;
+    if (this.treeValid) { this.tree.push(e.w); this.treeChanges++; }
     if (this.entries.length > this.maxEntries) this.evict();
     if (this.corpusDir && !seed) this.persist(program);
   }
@@ -259,9 +304,16 @@ export class Guidance implements CoverageFeedback {
       if (w < worstW) { worstW = w; worst = i; }
     }
     // Features it held stay covered (in `top`): a smaller program reaching one takes it over as usual.
-    this.entries[worst]!.slot = -1;
-    this.entries.splice(worst, 1);
-    this.treeValid = false;
+    // The last entry takes its slot (two tree updates, not a rebuild of the pick tree).
+    const gone = this.entries[worst]!;
+    const last = this.entries.pop()!;
+    gone.slot = -1;
+    if (last !== gone) {
+      this.entries[worst] = last;
+      last.slot = worst;
+      if (this.treeValid) this.tree.add(worst, last.w - gone.w);
+    }
+    if (this.treeValid) { this.tree.pop(); this.treeChanges++; }
   }
 
   private persist(program: Program): void {

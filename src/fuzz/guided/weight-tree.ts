@@ -21,6 +21,32 @@ export class WeightTree {
     this.n = n;
   }
 
+  /** Appends a slot of weight `w` (slot n, the number of slots before). */
+  push(w: number): void {
+    const i = this.n + 1;
+    if (this.tree.length < i + 1) {
+      const grown = new Float64Array(2 * this.tree.length + 1);
+      grown.set(this.tree);
+      this.tree = grown;
+    }
+    // node i sums slots i - lowbit(i) .. i - 1: the new weight and the prefix sums' difference below it
+    const low = i - (i & -i);
+    this.tree[i] = w + this.prefix(i - 1) - this.prefix(low);
+    this.n = i;
+  }
+
+  /** Drops the last slot (no other node covers it). */
+  pop(): void {
+    if (this.n > 0) this.n--;
+  }
+
+  /** Sum of the weights of slots 0 .. k - 1. */
+  private prefix(k: number): number {
+    let t = 0;
+    for (let i = k; i > 0; i -= i & -i) t += this.tree[i]!;
+    return t;
+  }
+
   /** Adds `d` to the weight of `slot`. */
   add(slot: number, d: number): void {
     const tree = this.tree, n = this.n;
@@ -28,9 +54,7 @@ export class WeightTree {
   }
 
   total(): number {
-    let t = 0;
-    for (let i = this.n; i > 0; i -= i & -i) t += this.tree[i]!;
-    return t;
+    return this.prefix(this.n);
   }
 
   /** The first slot whose prefix sum of weights exceeds x (the last slot when rounding leaves none). */

@@ -34,8 +34,20 @@ function member(btf: Btf, id: number, name: string, depth = 0): { bitOffset: num
   return undefined;
 }
 
+/** memberPath's answers per BTF (which never changes): every run over kernel objects asks the same few hundred. */
+const resolved = new WeakMap<Btf, Map<string, MemberLoc | string>>();
+
 /** Resolves "a.b.c" inside struct `id` (nested structs only: pointers are not followed); a string says what is missing. */
 export function memberPath(btf: Btf, id: number, path: string): MemberLoc | string {
+  let known = resolved.get(btf);
+  if (!known) resolved.set(btf, (known = new Map()));
+  const key = `${id}:${path}`;
+  let loc = known.get(key);
+  if (loc === undefined) known.set(key, (loc = resolveMemberPath(btf, id, path)));
+  return loc;
+}
+
+function resolveMemberPath(btf: Btf, id: number, path: string): MemberLoc | string {
   let type = id;
   let bitOffset = 0;
   let bits = 0;

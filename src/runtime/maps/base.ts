@@ -122,13 +122,23 @@ export function mapById(id: number): BpfMap | undefined {
  * (The kernel's defaults differ per operation: unsupported user-space ops mostly give ENOTSUPP/EINVAL.)
  */
 export abstract class MapBase implements BpfMap {
-  readonly id: number;
+  private readonly mapId: number;
+  private registered = false;
   constructor(
     readonly spec: MapSpec,
     readonly cpus: number,
   ) {
-    this.id = allocMapId();
-    registerMap(this);
+    this.mapId = allocMapId();
+  }
+
+  /**
+   * The map's id. It enters the registry (mapById) when first read: an id nobody has seen
+   * cannot be looked up, and a fuzzer creating maps for every run does not pay for a WeakRef
+   * per map (nor grow the registry with them).
+   */
+  get id(): number {
+    if (!this.registered) { this.registered = true; registerMap(this); }
+    return this.mapId;
   }
   abstract lookup(key: Uint8Array): Uint8Array;
   abstract update(key: Uint8Array, value: Uint8Array, flags?: number): void;
