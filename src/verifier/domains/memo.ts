@@ -67,20 +67,30 @@ export class ScalarMemo {
   private readonly recent: (Scalar | null)[] = [null, null, null, null];
   private readonly recentId = [0, 0, 0, 0];
   private recentAt = 0;
+  /**
+   * The number of every operand object met since the last reset, by identity: registers keep
+   * the objects the memo and the constant cache hand out, so most operands were numbered
+   * before, and a lookup by identity costs a fraction of hashing the value's bigints.
+   */
+  private readonly byObject = new Map<Scalar, number>();
 
   /** The number of s's value (1-based; 0 stands for "no operand"). */
   private id(s: Scalar): number {
     const recent = this.recent;
     for (let k = 0; k < 4; k++) if (recent[k] === s) return this.recentId[k]!;
-    const h = hashOf(s);
-    const head = this.first.get(h) ?? 0;
-    let i = head;
-    while (i !== 0 && !sameValue(this.values[i - 1]!, s)) i = this.next[i - 1]!;
-    if (i === 0) {
-      this.values.push(s);
-      this.next.push(head);
-      i = this.values.length;
-      this.first.set(h, i);
+    let i = this.byObject.get(s);
+    if (i === undefined) {
+      const h = hashOf(s);
+      const head = this.first.get(h) ?? 0;
+      i = head;
+      while (i !== 0 && !sameValue(this.values[i - 1]!, s)) i = this.next[i - 1]!;
+      if (i === 0) {
+        this.values.push(s);
+        this.next.push(head);
+        i = this.values.length;
+        this.first.set(h, i);
+      }
+      this.byObject.set(s, i);
     }
     const at = this.recentAt;
     recent[at] = s;
@@ -92,8 +102,9 @@ export class ScalarMemo {
   /** The key of operation `op` (0 <= op < MEMO_OPS) on a and b (b null for one operand). */
   key(op: number, a: Scalar, b: Scalar | null): number {
     // Numbering starts again only here, before this key's two numbers are taken.
-    if (this.values.length > this.limit - 2) {
+    if (this.values.length > this.limit - 2 || this.byObject.size > 4 * this.limit) {
       this.values.length = 0;
+      this.byObject.clear();
       this.next.length = 0;
       this.first.clear();
       this.results.clear();
