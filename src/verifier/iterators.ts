@@ -198,18 +198,14 @@ export function checkMayGoto(env: Env, ins: Insn): void {
   cur.pc = env.pc + 1 + ins.off;
 }
 
-/** Per program: 1 at calls of an iterator's `_next` kfunc (found once, through the kernel BTF). */
-const iterNextPcs = new WeakMap<Env, Uint8Array>();
-
 /**
  * check_cfg's visit_insn for kfunc calls: a call of an iterator's `_next` is a prune point and
  * a forced checkpoint. `isIterNext` tells the `_next` kfuncs by name.
  */
 export function markIterNextCalls(env: Env, isIterNext: (name: string) => boolean): Uint8Array {
-  const known = iterNextPcs.get(env);
-  if (known) return known;
-  const marks = new Uint8Array(env.insns.length);
-  iterNextPcs.set(env, marks);
+  // Per program: found once, through the kernel BTF.
+  if (env.iterNextPcs) return env.iterNextPcs;
+  const marks = (env.iterNextPcs = new Uint8Array(env.insns.length));
   let btf: Btf | undefined;
   for (let pc = 0; pc < env.insns.length; pc++) {
     const ins = env.insns[pc]!;
