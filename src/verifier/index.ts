@@ -4,6 +4,7 @@
  * CFG, error kinds and options are re-exported for reports and tools.
  */
 import { performance } from 'node:perf_hooks';
+import './heap-tuning.js';
 import { checkInsn } from '../isa/validate.js';
 import * as op from '../isa/opcodes.js';
 import type { Program } from '../isa/program.js';
