@@ -7,6 +7,7 @@ import { Graph } from '@dagrejs/graphlib';
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { Reject } from './error-kinds.js';
+import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
 export type EdgeKind = 'fallthrough' | 'jump' | 'taken' | 'call';
 /** Edge kinds as stored in Cfg.succKind (index into EDGE_KINDS). */
@@ -142,7 +143,7 @@ function markPrunePoints(insns: readonly Insn[], second: Uint8Array, prune: Uint
 /** Builds the CFG and applies the kernel's structural rejections. Throws Reject. */
 export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   const n = insns.length;
-  const second = new Uint8Array(n);
+  const second = zeroedU8(n);
   for (let pc = 0; pc < n; pc++) if (insns[pc]!.code === op.BPF_LD_IMM64) { if (pc + 1 < n) second[pc + 1] = 1; pc++; }
   const subprogs = findSubprogs(insns, second, opts.exceptionCb);
 
@@ -165,9 +166,9 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
 
   // Successors of each instruction (intra-procedural; calls fall through and also enter the
   // callee), in flat arrays: at most two per instruction, computed once per program.
-  const succCount = new Uint8Array(n);
-  const succTo = new Int32Array(2 * n);
-  const succKind = new Uint8Array(2 * n);
+  const succCount = zeroedU8(n);
+  const succTo = zeroedI32(2 * n);
+  const succKind = zeroedU8(2 * n);
   const edge = (pc: number, to: number, kind: number): void => {
     const i = 2 * pc + succCount[pc]!++;
     succTo[i] = to;
@@ -188,15 +189,15 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   }
 
   // check_cfg: iterative DFS from insn 0 and every callback; back-edges and unreachable insns.
-  const prunePoint = new Uint8Array(n);
-  const jmpPoint = new Uint8Array(n);
-  const forceCheckpoint = new Uint8Array(n);
+  const prunePoint = zeroedU8(n);
+  const jmpPoint = zeroedU8(n);
+  const forceCheckpoint = zeroedU8(n);
   markPrunePoints(insns, second, prunePoint, jmpPoint, forceCheckpoint);
-  const loopHead = new Uint8Array(n);
+  const loopHead = zeroedU8(n);
   const backEdges: [number, number][] = [];
-  const color = new Uint8Array(n); // 0 white, 1 on stack, 2 done
-  const stack = new Int32Array(n);
-  const nextEdge = new Uint8Array(n);
+  const color = zeroedU8(n); // 0 white, 1 on stack, 2 done
+  const stack = zeroedI32(n);
+  const nextEdge = zeroedU8(n);
   const roots = [0, ...subprogs.filter((s) => s.callback).map((s) => s.start)];
   if (opts.exceptionCb) roots.push(opts.exceptionCb);
   for (const root of roots) {

@@ -30,6 +30,7 @@ import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
 import { PTR_UNTRUSTED, T, base } from './reg-types.js';
 import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
+import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
 /** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
 let fieldsChecked = new Uint8Array(0);
@@ -135,7 +136,7 @@ export function explore(env: Env, sub = 0): void {
   const joins = new Map<string, JoinEntry>();
   const log = env.log;
   env.explored = new Array(env.insns.length);
-  fieldsChecked = new Uint8Array(env.insns.length);
+  fieldsChecked = zeroedU8(env.insns.length);
   env.curStates = 0;
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
@@ -420,7 +421,7 @@ function checkLdImm64(env: Env, ins: Insn): void {
  * trusted and untrusted BTF pointers (they become untrusted).
  */
 function savePtrType(env: Env, type: number, allowTrustMismatch: boolean): void {
-  const at = (env.ptrTypeAt ??= new Int32Array(env.insns.length).fill(-1));
+  const at = (env.ptrTypeAt ??= zeroedI32(env.insns.length).fill(-1));
   const prev = at[env.pc]!;
   if (prev === -1) { at[env.pc] = type; return; }
   if (type === prev || (mismatchOk(type) && mismatchOk(prev))) return;

@@ -29,6 +29,7 @@ import { markStackRead, markStackWritten } from './liveness.js';
 import { checkMemAccess } from './memory.js';
 import { MAYBE_NULL, MEM_RCU, PTR_UNTRUSTED, T, base } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, setSpill, writableSlots, writableSpill, type Checkpoint, type Reg, type VState } from './state.js';
+import { zeroedU8 } from './flat-arrays.js';
 
 /** enum bpf_iter_state. */
 export const ITER_ACTIVE = 1;
@@ -205,7 +206,7 @@ export function checkMayGoto(env: Env, ins: Insn): void {
 export function markIterNextCalls(env: Env, isIterNext: (name: string) => boolean): Uint8Array {
   // Per program: found once, through the kernel BTF.
   if (env.iterNextPcs) return env.iterNextPcs;
-  const marks = (env.iterNextPcs = new Uint8Array(env.insns.length));
+  const marks = (env.iterNextPcs = zeroedU8(env.insns.length));
   let btf: Btf | undefined;
   for (let pc = 0; pc < env.insns.length; pc++) {
     const ins = env.insns[pc]!;
