@@ -23,8 +23,8 @@ type Scalar = Readonly<Reg<bigint>>;
 const LIMIT = 1 << 12;
 const MAX_LIMIT = 1 << 20;
 const ID_SPAN = 2 ** 21;
-/** Operation codes are below this (7 bits: with two 21-bit numbers, 49 bits). */
-export const MEMO_OPS = 128;
+/** Operation codes are below this (8 bits: with two 21-bit numbers, 50 bits). */
+export const MEMO_OPS = 256;
 /**
  * Mixes one 64-bit field into a value's hash: its double (exact below 2^53, close above: enough
  * for a hash), both 32-bit halves, each multiplied in so that values differing in any bit of
