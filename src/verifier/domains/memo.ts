@@ -18,9 +18,12 @@ type Scalar = Readonly<Reg<bigint>>;
 
 /**
  * Values and results kept at most by default (a value keeps its first Scalar as the number's
- * representative): a few hundred KB. Numbers must fit 21 bits for the keys to stay exact floats.
+ * representative): a few MB (measured: +7 MB of heap over 2^12 after a fuzz run). Fuzz programs
+ * share many values across programs: on fresh structured fuzz programs 2^15 took ~10% less CPU
+ * per program than 2^12 (2^16: no further gain for twice the memory). Numbers must fit 21 bits
+ * for the keys to stay exact floats.
  */
-const LIMIT = 1 << 12;
+const LIMIT = 1 << 15;
 const MAX_LIMIT = 1 << 20;
 const ID_SPAN = 2 ** 21;
 /** Operation codes are below this (8 bits: with two 21-bit numbers, 50 bits). */
