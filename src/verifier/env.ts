@@ -86,8 +86,20 @@ export class Env {
   readonly globalCalled: Uint8Array;
   /** Per subprogram: a global whose helpers may move the packet (changes_pkt_data). */
   readonly globalChangesPkt: Uint8Array;
-  /** subprog_info[].might_sleep, computed on first use (set by verify()). */
-  subprogMightSleep: (sub: number) => boolean = () => false;
+  /**
+   * The analysis behind subprogMightSleep (might-sleep.ts), given by verify(): its module imports
+   * the kfunc tables, which import this file's users. A module function, not a closure made per
+   * verification: such a closure (with the Env in its context) kept every verification's objects
+   * alive through minor GCs until the next full GC.
+   */
+  mightSleepAnalysis: ((env: Env) => Uint8Array) | null = null;
+  private mightSleep: Uint8Array | null = null;
+
+  /** subprog_info[].might_sleep, computed on first use. */
+  subprogMightSleep(sub: number): boolean {
+    if (!this.mightSleepAnalysis) return false;
+    return (this.mightSleep ??= this.mightSleepAnalysis(this))[sub] === 1;
+  }
 
   // Pruning statistics, as the kernel's log reports them.
   explored: (Checkpoint[] | undefined)[];

@@ -4,7 +4,6 @@
  * CFG, error kinds and options are re-exported for reports and tools.
  */
 import { performance } from 'node:perf_hooks';
-import './heap-tuning.js';
 import { checkInsn } from '../isa/validate.js';
 import * as op from '../isa/opcodes.js';
 import type { Program } from '../isa/program.js';
@@ -288,9 +287,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     if (program.type === 'struct_ops') env.structOpsTarget();
     if (exceptionCb) env.exceptionCb = cfg.subprogs.findIndex((s) => s.start === exceptionCb);
     env.fastcall = markFastcallPatterns(program.insns, cfg.subprogs, summarize);
-    let mightSleep: Uint8Array | undefined;
-    const e = env;
-    env.subprogMightSleep = (sub) => (mightSleep ??= subprogsMightSleep(e))[sub] === 1;
+    env.mightSleepAnalysis = subprogsMightSleep;
     explore(env);
     verifyGlobalSubprogs(env);
     afterPaths = true;
