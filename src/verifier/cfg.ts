@@ -7,6 +7,7 @@ import { Graph } from '@dagrejs/graphlib';
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { Reject } from './error-kinds.js';
+import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
 export type EdgeKind = 'fallthrough' | 'jump' | 'taken' | 'call';
 /** Edge kinds as stored in Cfg.succKind (index into EDGE_KINDS). */
@@ -142,7 +143,7 @@ function markPrunePoints(insns: readonly Insn[], second: Uint8Array, prune: Uint
 /** Builds the CFG and applies the kernel's structural rejections. Throws Reject. */
 export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   const n = insns.length;
-  const second = new Uint8Array(n);
+  const second = zeroedU8(n);
   for (let pc = 0; pc < n; pc++) if (insns[pc]!.code === op.BPF_LD_IMM64) { if (pc + 1 < n) second[pc + 1] = 1; pc++; }
   const subprogs = findSubprogs(insns, second, opts.exceptionCb);
 
@@ -165,9 +166,9 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
 
   // Successors of each instruction (intra-procedural; calls fall through and also enter the
   // callee), in flat arrays: at most two per instruction, computed once per program.
-  const succCount = new Uint8Array(n);
-  const succTo = new Int32Array(2 * n);
-  const succKind = new Uint8Array(2 * n);
+  const succCount = zeroedU8(n);
+  const succTo = zeroedI32(2 * n);
+  const succKind = zeroedU8(2 * n);
   const edge = (pc: number, to: number, kind: number): void => {
     const i = 2 * pc + succCount[pc]!++;
     succTo[i] = to;
@@ -186,22 +187,17 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
     } else if (o === op.BPF_JA) edge(pc, pc + 1 + (op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off), JUMP);
     else { edge(pc, next, FALLTHROUGH); edge(pc, pc + 1 + ins.off, TAKEN); }
   }
-  const succ = (pc: number): { to: number; kind: EdgeKind }[] => {
-    const out: { to: number; kind: EdgeKind }[] = [];
-    for (let i = 2 * pc; i < 2 * pc + succCount[pc]!; i++) out.push({ to: succTo[i]!, kind: EDGE_KINDS[succKind[i]!]! });
-    return out;
-  };
 
   // check_cfg: iterative DFS from insn 0 and every callback; back-edges and unreachable insns.
-  const prunePoint = new Uint8Array(n);
-  const jmpPoint = new Uint8Array(n);
-  const forceCheckpoint = new Uint8Array(n);
+  const prunePoint = zeroedU8(n);
+  const jmpPoint = zeroedU8(n);
+  const forceCheckpoint = zeroedU8(n);
   markPrunePoints(insns, second, prunePoint, jmpPoint, forceCheckpoint);
-  const loopHead = new Uint8Array(n);
+  const loopHead = zeroedU8(n);
   const backEdges: [number, number][] = [];
-  const color = new Uint8Array(n); // 0 white, 1 on stack, 2 done
-  const stack = new Int32Array(n);
-  const nextEdge = new Uint8Array(n);
+  const color = zeroedU8(n); // 0 white, 1 on stack, 2 done
+  const stack = zeroedI32(n);
+  const nextEdge = zeroedU8(n);
   const roots = [0, ...subprogs.filter((s) => s.callback).map((s) => s.start)];
   if (opts.exceptionCb) roots.push(opts.exceptionCb);
   for (const root of roots) {
@@ -231,20 +227,48 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   for (let pc = 0; pc < n; pc++) if (!second[pc] && !color[pc]) throw new Reject(pc, 'cfg_unreachable', `unreachable insn ${pc}`);
   for (const sp of subprogs) prunePoint[sp.start] = 1;
 
-  // Blocks and the graphlib graph are for reports and analysis: built on first use, never on the verifier's path.
-  let bb: { blocks: Block[]; blockOf: Int32Array } | null = null;
-  const blocksOf = (): { blocks: Block[]; blockOf: Int32Array } => (bb ??= basicBlocks(insns, subprogs, second, succCount, succTo, succKind));
-  let graph: CfgGraph | null = null;
-  const cfg: Cfg = {
-    get blocks(): Block[] { return blocksOf().blocks; },
-    get blockOf(): Int32Array { return blocksOf().blockOf; },
-    get graph(): CfgGraph {
-      if (!graph) graph = blockGraph(blocksOf().blocks, blocksOf().blockOf, second, succ);
-      return graph;
-    },
-    subprogs, second, succCount, succTo, succKind, prunePoint, jmpPoint, forceCheckpoint, loopHead, backEdges,
-  };
-  return cfg;
+  return new FlatCfg(insns, subprogs, second, succCount, succTo, succKind, prunePoint, jmpPoint, forceCheckpoint, loopHead, backEdges);
+}
+
+/**
+ * The CFG of one program. A class, not an object literal with getters: a literal's accessors are
+ * new closures each time, so every CFG would get a hidden class of its own (costly to make, and
+ * garbage only a full GC collects).
+ */
+class FlatCfg implements Cfg {
+  /** Blocks and the graphlib graph are for reports and analysis: built on first use, never on the verifier's path. */
+  private bb: { blocks: Block[]; blockOf: Int32Array } | null = null;
+  private g: CfgGraph | null = null;
+
+  constructor(
+    private readonly insns: readonly Insn[],
+    public subprogs: Subprog[],
+    public second: Uint8Array,
+    public succCount: Uint8Array,
+    public succTo: Int32Array,
+    public succKind: Uint8Array,
+    public prunePoint: Uint8Array,
+    public jmpPoint: Uint8Array,
+    public forceCheckpoint: Uint8Array,
+    public loopHead: Uint8Array,
+    public backEdges: [number, number][],
+  ) {}
+
+  private blocksOf(): { blocks: Block[]; blockOf: Int32Array } {
+    return (this.bb ??= basicBlocks(this.insns, this.subprogs, this.second, this.succCount, this.succTo, this.succKind));
+  }
+
+  get blocks(): Block[] { return this.blocksOf().blocks; }
+  get blockOf(): Int32Array { return this.blocksOf().blockOf; }
+  get graph(): CfgGraph {
+    return (this.g ??= blockGraph(this.blocksOf().blocks, this.blocksOf().blockOf, this.second, (pc) => this.succ(pc)));
+  }
+
+  private succ(pc: number): { to: number; kind: EdgeKind }[] {
+    const out: { to: number; kind: EdgeKind }[] = [];
+    for (let i = 2 * pc; i < 2 * pc + this.succCount[pc]!; i++) out.push({ to: this.succTo[i]!, kind: EDGE_KINDS[this.succKind[i]!]! });
+    return out;
+  }
 }
 
 /** Basic blocks: leaders are subprogram starts, jump targets, and instructions after jumps/calls/exits. */

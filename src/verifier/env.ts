@@ -90,8 +90,20 @@ export class Env {
   readonly globalCalled: Uint8Array;
   /** Per subprogram: a global whose helpers may move the packet (changes_pkt_data). */
   readonly globalChangesPkt: Uint8Array;
-  /** subprog_info[].might_sleep, computed on first use (set by verify()). */
-  subprogMightSleep: (sub: number) => boolean = () => false;
+  /**
+   * The analysis behind subprogMightSleep (might-sleep.ts), given by verify(): its module imports
+   * the kfunc tables, which import this file's users. A module function, not a closure made per
+   * verification: such a closure (with the Env in its context) kept every verification's objects
+   * alive through minor GCs until the next full GC.
+   */
+  mightSleepAnalysis: ((env: Env) => Uint8Array) | null = null;
+  private mightSleep: Uint8Array | null = null;
+
+  /** subprog_info[].might_sleep, computed on first use. */
+  subprogMightSleep(sub: number): boolean {
+    if (!this.mightSleepAnalysis) return false;
+    return (this.mightSleep ??= this.mightSleepAnalysis(this))[sub] === 1;
+  }
 
   // Pruning statistics, as the kernel's log reports them.
   explored: (Checkpoint[] | undefined)[];
@@ -119,6 +131,23 @@ export class Env {
   readonly loopInline = new Map<number, { fit: boolean; sub: number }>();
   /** The bpf_fastcall patterns of the program (mark_fastcall_patterns), or null when not computed. */
   fastcall: FastcallInfo | null = null;
+  /**
+   * Per-verification results of the analyses above Env (explore, iterators, graph, precision),
+   * kept here rather than in WeakMaps keyed by the Env: V8's minor GC keeps an ephemeron's value
+   * alive while its key is young, so every verification's tables would survive to the next full GC.
+   */
+  /** compute_scc: each instruction's loop id (explore.ts). */
+  sccIds: Int32Array | null = null;
+  /** Per subprogram: the deepest stack byte any path touched (explore.ts). */
+  maxDepth: Int32Array | null = null;
+  /** 1 at calls of an iterator's `_next` kfunc (iterators.ts). */
+  iterNextPcs: Uint8Array | null = null;
+  /** The callback-running kfunc calls were marked (graph.ts). */
+  callbackKfuncsMarked = false;
+  /** Per bpf_obj_drop_impl call: the struct meta it frees (graph.ts). */
+  dropMeta: Map<number, number | null> | null = null;
+  /** The linked sets the jump history refers to (precision.ts). */
+  linkedSets: number[][] | null = null;
   /** Counters since the last checkpoint (the kernel's loop heuristics). */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;

@@ -29,6 +29,7 @@ import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
 import { PTR_UNTRUSTED, T, base } from './reg-types.js';
 import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
+import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
 /** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
 let fieldsChecked = new Uint8Array(0);
@@ -37,9 +38,6 @@ let fieldsChecked = new Uint8Array(0);
 let iterNext: Uint8Array = new Uint8Array(0);
 /** The loops' visits in the exploration running now. */
 let loops = new SccVisits(new Int32Array(0));
-const sccOf = new WeakMap<Env, Int32Array>();
-/** Per verification and subprogram: the deepest stack byte any path touched (the kernel's subprog_info[].stack_depth). */
-const maxDepth = new WeakMap<Env, Int32Array>();
 
 /**
  * The stack depth of each subprogram as the kernel reports it ("stack depth 8+16"): the deepest
@@ -66,7 +64,7 @@ export function stackDepths(env: Env, stage: { pathsVerified: boolean; accepted:
  * touched, in 8-byte slots, less the bpf_fastcall spill area the kernel removes.
  */
 export function subprogStackDepths(env: Env, pathsVerified = true): number[] {
-  const d = maxDepth.get(env);
+  const d = env.maxDepth;
   const touched = env.cfg.subprogs.map((_, i) => Math.ceil((d?.[i] ?? 0) / 8) * 8);
   // remove_fastcall_spills_fills runs only once every path was verified.
   return env.fastcall && pathsVerified ? depthsWithoutFastcallSpills(env.fastcall, env.cfg.subprogs, touched) : touched;
@@ -137,7 +135,7 @@ export function explore(env: Env, sub = 0): void {
   const joins = new Map<string, JoinEntry>();
   const log = env.log;
   env.explored = new Array(env.insns.length);
-  fieldsChecked = new Uint8Array(env.insns.length);
+  fieldsChecked = zeroedU8(env.insns.length);
   env.curStates = 0;
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
@@ -145,14 +143,9 @@ export function explore(env: Env, sub = 0): void {
   env.stackLive.resetCallchain();
   iterNext = markIterNextCalls(env, isIterNextKfunc);
   markCallbackKfuncCalls(env);
-  let scc = sccOf.get(env);
-  if (!scc) {
-    scc = computeScc(env.cfg, env.insns.length, (pc) => env.cfg.forceCheckpoint[pc] === 1 && isCallbackCall(env.insns[pc]));
-    sccOf.set(env, scc);
-  }
+  const scc = (env.sccIds ??= computeScc(env.cfg, env.insns.length, (pc) => env.cfg.forceCheckpoint[pc] === 1 && isCallbackCall(env.insns[pc])));
   loops = new SccVisits(scc);
-  let depth = maxDepth.get(env);
-  if (!depth) { depth = new Int32Array(env.cfg.subprogs.length); maxDepth.set(env, depth); }
+  const depth = (env.maxDepth ??= new Int32Array(env.cfg.subprogs.length));
   // The kernel reads the main program's BTF signature too and logs why it cannot use it.
   const mainErr = sub === 0 && log ? usableFuncInfo(env.prog, env.cfg)?.[0]?.paramError : undefined;
   if (sub === 0 && log && env.opts.logLevel === 2) logPreamble(env, log, scc);
@@ -433,7 +426,7 @@ function checkLdImm64(env: Env, ins: Insn): void {
  * trusted and untrusted BTF pointers (they become untrusted).
  */
 function savePtrType(env: Env, type: number, allowTrustMismatch: boolean): void {
-  const at = (env.ptrTypeAt ??= new Int32Array(env.insns.length).fill(-1));
+  const at = (env.ptrTypeAt ??= zeroedI32(env.insns.length).fill(-1));
   const prev = at[env.pc]!;
   if (prev === -1) { at[env.pc] = type; return; }
   if (type === prev || (mismatchOk(type) && mismatchOk(prev))) return;

@@ -17,6 +17,7 @@
 import * as op from '../isa/opcodes.js';
 import type { Insn } from '../isa/insn.js';
 import type { Subprog } from './cfg.js';
+import { zeroedU8 } from './flat-arrays.js';
 
 /** get_call_summary: what the verifier knows of a helper or kfunc call before verifying it. */
 export interface CallSummary {
@@ -48,8 +49,8 @@ const LDX_DW = op.BPF_LDX | op.BPF_MEM | op.BPF_DW;
 /** mark_fastcall_patterns: run once per program, before verification. */
 export function markFastcallPatterns(insns: readonly Insn[], subprogs: readonly Subprog[], summarize: CallSummarizer): FastcallInfo {
   const info: FastcallInfo = {
-    pattern: new Uint8Array(insns.length),
-    spills: new Uint8Array(insns.length),
+    pattern: zeroedU8(insns.length),
+    spills: zeroedU8(insns.length),
     stackOff: new Int32Array(subprogs.length),
     keep: new Uint8Array(subprogs.length),
   };

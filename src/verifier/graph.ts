@@ -176,16 +176,13 @@ export function checkGraphArg(env: Env, name: string, i: number, kind: GraphArgK
   return 0;
 }
 
-/** Per program: the struct whose special fields each bpf_obj_drop_impl call frees (insn_aux->kptr_struct_meta). */
-const dropMeta = new WeakMap<Env, Map<number, number | null>>();
-
 /**
  * The code bpf_obj_drop_impl is patched into frees one struct's special fields: every path through
  * one call must drop objects of the same struct meta (none, for a struct without special fields).
  */
 function sameStructMeta(env: Env, id: number): void {
-  let m = dropMeta.get(env);
-  if (!m) dropMeta.set(env, (m = new Map()));
+  // Per program: the struct whose special fields each call frees (insn_aux->kptr_struct_meta).
+  const m = (env.dropMeta ??= new Map());
   const meta = structRecord(localBtf(env), id) ? localBtf(env).skipMods(id)?.id ?? id : null;
   const seen = m.get(env.pc);
   if (seen === undefined) m.set(env.pc, meta);
@@ -326,10 +323,9 @@ export function graphResult(env: Env, name: string, call: GraphCall, localTypeId
  * check_cfg for kfunc calls: a call of bpf_rbtree_add_impl runs a callback (is_sync_callback_calling_kfunc),
  * so it is a prune point and a forced checkpoint, like the callback-calling helpers.
  */
-const marked = new WeakSet<Env>();
 export function markCallbackKfuncCalls(env: Env): void {
-  if (marked.has(env)) return;
-  marked.add(env);
+  if (env.callbackKfuncsMarked) return;
+  env.callbackKfuncsMarked = true;
   for (let pc = 0; pc < env.insns.length; pc++) {
     const ins = env.insns[pc]!;
     if (ins.code !== (op.BPF_JMP | op.BPF_CALL) || ins.src !== op.BPF_PSEUDO_KFUNC_CALL || ins.off !== 0 || env.cfg.second[pc]) continue;

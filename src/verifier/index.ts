@@ -287,9 +287,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     if (program.type === 'struct_ops') env.structOpsTarget();
     if (exceptionCb) env.exceptionCb = cfg.subprogs.findIndex((s) => s.start === exceptionCb);
     env.fastcall = markFastcallPatterns(program.insns, cfg.subprogs, summarize);
-    let mightSleep: Uint8Array | undefined;
-    const e = env;
-    env.subprogMightSleep = (sub) => (mightSleep ??= subprogsMightSleep(e))[sub] === 1;
+    env.mightSleepAnalysis = subprogsMightSleep;
     explore(env);
     verifyGlobalSubprogs(env);
     afterPaths = true;

@@ -29,6 +29,7 @@ import { markStackRead, markStackWritten } from './liveness.js';
 import { checkMemAccess } from './memory.js';
 import { MAYBE_NULL, MEM_RCU, PTR_UNTRUSTED, T, base } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, setSpill, writableSlots, writableSpill, type Checkpoint, type Reg, type VState } from './state.js';
+import { zeroedU8 } from './flat-arrays.js';
 
 /** enum bpf_iter_state. */
 export const ITER_ACTIVE = 1;
@@ -198,18 +199,14 @@ export function checkMayGoto(env: Env, ins: Insn): void {
   cur.pc = env.pc + 1 + ins.off;
 }
 
-/** Per program: 1 at calls of an iterator's `_next` kfunc (found once, through the kernel BTF). */
-const iterNextPcs = new WeakMap<Env, Uint8Array>();
-
 /**
  * check_cfg's visit_insn for kfunc calls: a call of an iterator's `_next` is a prune point and
  * a forced checkpoint. `isIterNext` tells the `_next` kfuncs by name.
  */
 export function markIterNextCalls(env: Env, isIterNext: (name: string) => boolean): Uint8Array {
-  const known = iterNextPcs.get(env);
-  if (known) return known;
-  const marks = new Uint8Array(env.insns.length);
-  iterNextPcs.set(env, marks);
+  // Per program: found once, through the kernel BTF.
+  if (env.iterNextPcs) return env.iterNextPcs;
+  const marks = (env.iterNextPcs = zeroedU8(env.insns.length));
   let btf: Btf | undefined;
   for (let pc = 0; pc < env.insns.length; pc++) {
     const ins = env.insns[pc]!;

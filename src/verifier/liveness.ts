@@ -6,6 +6,7 @@
 import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { EDGE_KINDS, type Cfg } from './cfg.js';
+import { zeroedU16 } from './flat-arrays.js';
 
 const R = (...regs: number[]): number => regs.reduce((m, r) => m | (1 << r), 0);
 const ARGS = R(1, 2, 3, 4, 5);
@@ -71,8 +72,8 @@ function useDef(ins: Insn, out: Uint16Array, pc: number, callParams?: CallParams
 /** Live-in register masks, one per slot (bit r set when register r may be read later). */
 export function liveRegisters(insns: readonly Insn[], cfg: Cfg, callParams?: CallParams, { legacyReadsAll = true }: { legacyReadsAll?: boolean } = {}): Uint16Array {
   const n = insns.length;
-  const live = new Uint16Array(n);
-  const ud = new Uint16Array(2 * n);
+  const live = zeroedU16(n);
+  const ud = zeroedU16(2 * n);
   for (let pc = 0; pc < n; pc++) if (!cfg.second[pc]) useDef(insns[pc]!, ud, pc, callParams, legacyReadsAll);
   const { succCount, succTo, succKind, second } = cfg;
   const CALL_EDGE = EDGE_KINDS.indexOf('call');

@@ -28,13 +28,10 @@ const SLOTS = 64;
 /** One linked scalar: frame, and register number or stack slot index (the kernel's struct linked_reg). */
 export const linkedEntry = (frame: number, regOrSlot: number, isReg: boolean): number => frame * 128 + (isReg ? 0 : 64) + regOrSlot;
 
-/** Per verification: the linked sets the jump history refers to. */
-const linkedSets = new WeakMap<Env, number[][]>();
-
 /** The history code of a linked set (entries from linkedEntry). */
 export function linkedSetCode(env: Env, set: number[]): number {
-  let sets = linkedSets.get(env);
-  if (!sets) linkedSets.set(env, (sets = []));
+  // Per verification: the linked sets the jump history refers to.
+  const sets = (env.linkedSets ??= []);
   sets.push(set);
   return LINKED_SET | (sets.length - 1);
 }
@@ -195,7 +192,7 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
       }
       const x = op.srcBit(ins.code) === op.BPF_X;
       if (extra & LINKED_SET) {
-        const set = linkedSets.get(env)![extra & (LINKED_SET - 1)]!;
+        const set = env.linkedSets![extra & (LINKED_SET - 1)]!;
         syncLinked(set);
         const xm = d | (x ? s : 0);
         if (bt.regs[fr]! & xm) bt.regs[fr] = bt.regs[fr]! | xm;

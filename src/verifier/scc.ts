@@ -11,6 +11,7 @@
 import type { Cfg } from './cfg.js';
 import { EDGE_KINDS } from './cfg.js';
 import type { Checkpoint, VState } from './state.js';
+import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
 const CALL_EDGE = EDGE_KINDS.indexOf('call');
 
@@ -20,16 +21,16 @@ const CALL_EDGE = EDGE_KINDS.indexOf('call');
  * runs a callback: the callback's visits loop back to it) is a loop even alone.
  */
 export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => boolean): Int32Array {
-  const scc = new Int32Array(n);
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
+  const scc = zeroedI32(n);
+  const index = zeroedI32(n).fill(-1);
+  const low = zeroedI32(n);
+  const onStack = zeroedU8(n);
   // Tarjan's stack, and the depth-first walk's (a node, the next successor to visit): typed
   // arrays, each node enters each once (no allocation per instruction).
-  const stack = new Int32Array(n);
+  const stack = zeroedI32(n);
   let sp = 0;
-  const workNode = new Int32Array(n);
-  const workNext = new Uint8Array(n);
+  const workNode = zeroedI32(n);
+  const workNext = zeroedU8(n);
   let wp = 0;
   let next = 0;
   let ids = 0;

@@ -46,6 +46,16 @@ describe('memo of the kernel domain', () => {
           }
           for (const bytes of [1, 2, 4, 8] as const) expect(D.truncate(a, bytes)).toEqual(K64.truncate(R(a), bytes * 8));
           for (const bytes of [1, 2, 4] as const) expect(D.sextLoad(a, bytes)).toEqual(K64.sextLoad(R(a), bytes * 8));
+          const a2 = round ? twin(a) : a;
+          for (const alu32 of [false, true]) {
+            expect(D.neg(alu32, a2)).toEqual(K64.neg(alu32, R(a)));
+            for (const bits of [8, 16, 32] as const) expect(D.movsx(a2, bits, alu32)).toEqual(K64.movsx(R(a), bits, alu32));
+          }
+          expect(D.mov32(a2)).toEqual(K64.mov32(R(a)));
+          for (const bits of [16, 32, 64] as const) for (const kind of ['le', 'be', 'bswap'] as const) expect(D.end(a2, bits, kind)).toEqual(K64.end(R(a), bits, kind));
+          expect(D.ptrAdd(a2, b)).toEqual(K64.ptrAdd(R(a), R(b)));
+          expect(D.ptrSub(a2, b)).toEqual(K64.ptrSub(R(a), R(b)));
+          for (const op of JMP_OPS) for (const jmp32 of [false, true]) expect(D.refineSelf(op, jmp32, a2)).toEqual(K64.refineSelf(op, jmp32, R(a)));
         }
       }
     });
@@ -57,5 +67,11 @@ describe('memo of the kernel domain', () => {
     const b = S[20]!;
     expect(D.alu('add', false, twin(a), twin(b))).toBe(D.alu('add', false, a, b));
     expect(D.alu('add', true, a, b)).not.toBe(D.alu('add', false, a, b));
+    expect(D.ptrAdd(twin(a), twin(b))).toBe(D.ptrAdd(a, b));
+    expect(D.ptrSub(a, b)).not.toBe(D.ptrAdd(a, b));
+    expect(D.end(twin(a), 32, 'be')).toBe(D.end(a, 32, 'be'));
+    expect(D.end(a, 32, 'le')).not.toBe(D.end(a, 32, 'be'));
+    expect(D.movsx(twin(a), 16, true)).toBe(D.movsx(a, 16, true));
+    expect(D.movsx(a, 16, false)).not.toBe(D.movsx(a, 16, true));
   });
 });

@@ -218,6 +218,18 @@ const M_REFINE = 32;
 const M_BRANCH = 64;
 const M_TRUNCATE = 96;
 const M_SEXT = 112;
+/** neg (+1: alu32), mov32, movsx (by width and alu32), end (by width and kind), ptrAdd, ptrSub, refineSelf (by op and jmp32). */
+const M_NEG = 128;
+const M_MOV32 = 130;
+const M_MOVSX = 131;
+const MOVSX_WIDTH = { 8: 0, 16: 2, 32: 4 } as const;
+const M_END = 137;
+const END_WIDTH = { 16: 0, 32: 3, 64: 6 } as const;
+const END_KIND = { le: 0, be: 1, bswap: 2 } as const;
+const M_PTR_ADD = 146;
+const M_PTR_SUB = 147;
+const M_REFINE_SELF = 160;
+type SelfRefinement = ReturnType<ScalarDomain['refineSelf']>;
 
 /** The kernel's reduced product (default); its pure operations are remembered by value (memo.ts). */
 export function kernelDomainOf(k: Kernel<bigint, boolean>, memo = new ScalarMemo()): ScalarDomain {
@@ -230,10 +242,30 @@ export function kernelDomainOf(k: Kernel<bigint, boolean>, memo = new ScalarMemo
       if (r === undefined) memo.set(key, (r = k.alu(op, alu32, d as Reg<bigint>, s as Reg<bigint>)));
       return r;
     },
-    neg: (alu32, d) => k.neg(alu32, d as Reg<bigint>),
-    mov32: (s) => k.mov32(s as Reg<bigint>),
-    movsx: (s, bits, alu32) => k.movsx(s as Reg<bigint>, bits, alu32),
-    end: (d, bits, kind) => k.end(d as Reg<bigint>, bits, kind),
+    neg(alu32, d) {
+      const key = memo.key(M_NEG + (alu32 ? 1 : 0), d, null);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.neg(alu32, d as Reg<bigint>)));
+      return r;
+    },
+    mov32(s) {
+      const key = memo.key(M_MOV32, s, null);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.mov32(s as Reg<bigint>)));
+      return r;
+    },
+    movsx(s, bits, alu32) {
+      const key = memo.key(M_MOVSX + MOVSX_WIDTH[bits] + (alu32 ? 1 : 0), s, null);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.movsx(s as Reg<bigint>, bits, alu32)));
+      return r;
+    },
+    end(d, bits, kind) {
+      const key = memo.key(M_END + END_WIDTH[bits] + END_KIND[kind], d, null);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.end(d as Reg<bigint>, bits, kind)));
+      return r;
+    },
     truncate(s, bytes) {
       const key = memo.key(M_TRUNCATE + bytes, s, null);
       let r = memo.get(key) as Scalar | undefined;
@@ -258,10 +290,25 @@ export function kernelDomainOf(k: Kernel<bigint, boolean>, memo = new ScalarMemo
       if (r === undefined) memo.set(key, (r = k.refine(op, jmp32, a as Reg<bigint>, b as Reg<bigint>)));
       return r;
     },
-    refineSelf: (op, jmp32, a) => k.refineSelf(op, jmp32, a as Reg<bigint>),
+    refineSelf(op, jmp32, a) {
+      const key = memo.key(M_REFINE_SELF + JMP_CODE.get(op)! + (jmp32 ? 1 : 0), a, null);
+      let r = memo.get(key) as SelfRefinement | undefined;
+      if (r === undefined) memo.set(key, (r = k.refineSelf(op, jmp32, a as Reg<bigint>)));
+      return r;
+    },
     linkedMove: (known, delta) => k.linkedMove(known as Reg<bigint>, BigInt.asUintN(64, delta)),
-    ptrAdd: (p, o) => k.ptrAdd(p as Reg<bigint>, o as Reg<bigint>),
-    ptrSub: (p, o) => k.ptrSub(p as Reg<bigint>, o as Reg<bigint>),
+    ptrAdd(p, o) {
+      const key = memo.key(M_PTR_ADD, p, o);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.ptrAdd(p as Reg<bigint>, o as Reg<bigint>)));
+      return r;
+    },
+    ptrSub(p, o) {
+      const key = memo.key(M_PTR_SUB, p, o);
+      let r = memo.get(key) as Scalar | undefined;
+      if (r === undefined) memo.set(key, (r = k.ptrSub(p as Reg<bigint>, o as Reg<bigint>)));
+      return r;
+    },
     join: (a, b) => hull(k, a, b),
   };
 }
