@@ -264,14 +264,20 @@ function markNotNull(env: Env, r: Reg): void {
 /**
  * A pointer that may be NULL compared for equality with one that cannot be: where they are equal
  * it is not NULL either (check_cond_jmp_op; kernel BTF pointers excepted). Only that register.
+ * The other side must be one reg_not_null vouches for (a socket, map value or key, map pointer,
+ * memory, trusted kernel object): the running 6.18 kernel lifts nothing against the stack, the
+ * ctx or a packet pointer (kernel campaign seed 20261208, finding f99f22: a sk_lookup socket
+ * compared with r10 stayed sock_or_null).
  */
 function inferNotNull(env: Env, jop: JmpOp, ins: Insn, dst: Reg, src: Reg, fall: VState, taken: VState): void {
   if (jop !== 'jeq' && jop !== 'jne') return;
   const isPtr = (r: Reg): boolean => r.type !== T.SCALAR && r.type !== T.NOT_INIT;
   if (!isPtr(dst) || !isPtr(src) || ((dst.type & MAYBE_NULL) !== 0) === ((src.type & MAYBE_NULL) !== 0)) return;
   if ((dst.type & 0xff) === T.PTR_TO_BTF_ID || (src.type & 0xff) === T.PTR_TO_BTF_ID) return;
+  const srcMaybeNull = (src.type & MAYBE_NULL) !== 0;
+  if (!notNull(srcMaybeNull ? dst : src)) return;
   const st = jop === 'jeq' ? taken : fall;
-  markNotNull(env, regOf(st, src.type & MAYBE_NULL ? ins.src : ins.dst));
+  markNotNull(env, regOf(st, srcMaybeNull ? ins.src : ins.dst));
 }
 
 /** mark_pkt_end's ranges: the pointer is at (>=) or beyond (>) the packet's end. */

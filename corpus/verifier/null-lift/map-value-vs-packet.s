@@ -1,0 +1,14 @@
+; a map value that may be NULL compared equal with a packet pointer stays map_value_or_null (a packet pointer is not a reg_not_null type)
+.type xdp
+.map m hash key=4 value=8 entries=1
+r6 = *(u32 *)(r1 +0)
+*(u32 *)(r10 -4) = 0
+r1 = map[m]
+r2 = r10
+r2 += -4
+call bpf_map_lookup_elem
+if r0 != r6 goto +2
+r0 = *(u32 *)(r0 +4)
+exit
+r0 = 0
+exit
