@@ -10,7 +10,7 @@ import { sectionsEqual } from './locks.js';
 import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
 import { dynptrSlotsSafe } from './dynptr-state.js';
-import { S, newReg, type Frame, type Reg, type StackBytes, type VState } from './state.js';
+import { MAX_BPF_STACK, S, newReg, type Frame, type Reg, type StackBytes, type VState } from './state.js';
 import { addConstKind, hasAddConst } from './linked-scalars.js';
 import { slotAlive } from './stack-liveness.js';
 
@@ -172,10 +172,14 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, live: Int32Ar
 
 /** stacksafe's byte-by-byte comparison of slot k (not exact). */
 function differingSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exactness): boolean {
+  // allocated_stack: the current path never reached this slot (its stack is smaller), and the
+  // old state holds something there; the kernel does not look at the bytes then.
+  const allocated = ((c.depth + 7) & ~7) >= MAX_BPF_STACK - k * 8;
   for (let i = k * 8; i < k * 8 + 8; i++) {
     missSlot = i;
     const os = o.slots[i]!;
     if (os === S.INVALID) continue;
+    if (!allocated && !(os === S.MISC && env.opts.allowUninitStack !== false)) return false;
     const cs = c.slots[i]!;
     if (os === S.ITER || cs === S.ITER) {
       // An iterator: the same bytes, then (once per slot) the same iterator.
