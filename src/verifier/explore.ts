@@ -624,8 +624,9 @@ function sameCallsites(a: VState, b: VState): boolean {
 /** A loop (iterator, may_goto) converged on checkpoint `cp`: the path ends, inheriting what the loop's future needs. */
 function loopHit(env: Env, cp: Checkpoint): true {
   cp.hits++;
-  loops.addBackedge(cp, env.cur, env.pc);
+  // As the kernel: precision first, then the backedge is recorded (its log line after the marks').
   propagatePrecision(env, cp.st, cp.live);
+  loops.addBackedge(cp, env.cur, env.pc);
   return true;
 }
 
@@ -653,7 +654,9 @@ function propagateBackedges(env: Env, backedges: Backedge[], entry: Checkpoint):
     // MAX_BACKEDGE_ITERS: the marks only grow, so this ends; the bound is the kernel's.
     for (let iter = 0; iter < 64; iter++) {
       let changed = false;
-      for (const b of backedges) {
+      // Newest first, as the kernel's list (add_scc_backedge puts each at its head).
+      for (let j = backedges.length - 1; j >= 0; j--) {
+        const b = backedges[j]!;
         const before = preciseMarks(b.st, entry);
         env.cur = b.st;
         env.pc = b.pc;

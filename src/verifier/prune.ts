@@ -10,7 +10,7 @@ import { sectionsEqual } from './locks.js';
 import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
 import { dynptrSlotsSafe } from './dynptr-state.js';
-import { S, type Frame, type Reg, type StackBytes, type VState } from './state.js';
+import { MAX_BPF_STACK, S, newReg, type Frame, type Reg, type StackBytes, type VState } from './state.js';
 import { addConstKind, hasAddConst } from './linked-scalars.js';
 import { slotAlive } from './stack-liveness.js';
 
@@ -172,10 +172,14 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, live: Int32Ar
 
 /** stacksafe's byte-by-byte comparison of slot k (not exact). */
 function differingSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exactness): boolean {
+  // allocated_stack: the current path never reached this slot (its stack is smaller), and the
+  // old state holds something there; the kernel does not look at the bytes then.
+  const allocated = ((c.depth + 7) & ~7) >= MAX_BPF_STACK - k * 8;
   for (let i = k * 8; i < k * 8 + 8; i++) {
     missSlot = i;
     const os = o.slots[i]!;
     if (os === S.INVALID) continue;
+    if (!allocated && !(os === S.MISC && env.opts.allowUninitStack !== false)) return false;
     const cs = c.slots[i]!;
     if (os === S.ITER || cs === S.ITER) {
       // An iterator: the same bytes, then (once per slot) the same iterator.
@@ -204,9 +208,13 @@ function differingSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exact
     }
     if (cs !== S.SPILL) {
       // A 64-bit spilled scalar against unknown data bytes: they read back as an unknown scalar
-      // (scalar_reg_for_stack); otherwise bytes are compared one by one, and SPILL is neither MISC nor ZERO.
+      // (scalar_reg_for_stack), which regsafe compares with the spilled one as it would two
+      // registers: an imprecise one covers it only when not comparing by range (RANGE_WITHIN
+      // ignores precision: inside a loop whose marks are incomplete a value may matter unmarked).
+      // Otherwise bytes are compared one by one, and SPILL is neither MISC nor ZERO.
       const or = o.spills[i >> 3];
-      if ((i & 7) === 0 && o.slots[i + 7] === S.SPILL && or?.type === T.SCALAR && !or.precise && allMiscSlot(env, c.slots, i)) {
+      if ((i & 7) === 0 && o.slots[i + 7] === S.SPILL && or?.type === T.SCALAR && allMiscSlot(env, c.slots, i) &&
+        regsafe(env, or, unboundScalar(env), exact)) {
         i += 7;
         continue;
       }
@@ -221,6 +229,13 @@ function differingSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exact
     }
   }
   return true;
+}
+
+/** The kernel's unbound_reg: what unknown stack bytes read back as (an unknown, imprecise scalar without id). */
+function unboundScalar(env: Env): Reg {
+  const r = newReg(env.UNKNOWN);
+  r.type = T.SCALAR;
+  return r;
 }
 
 /** is_stack_all_misc: the 8 bytes from `i` all read as an unknown scalar (MISC; never-written ones too when uninit stack reads are allowed). ZERO bytes are not. */
