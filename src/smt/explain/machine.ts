@@ -636,6 +636,13 @@ export class PathMachine {
     if (a.k === 'scalar' && b.k === 'scalar') return T.cond(name, is32, a.t, b.t);
     if (is32) this.undecided(`a 32-bit comparison of a ${a.k} and a ${b.k}`);
     if (a.k === 'ptr' && b.k === 'ptr' && a.region === b.region) return T.cond(name, false, a.off, b.off);
+    // Pointers into objects of different kinds (the stack and a socket, the ctx and a map value)
+    // are never equal, unless both are NULL; a kernel object may be any of them, and two objects
+    // of one kind (two lookups of one key) may be the same one.
+    if (a.k === 'ptr' && b.k === 'ptr' && (name === 'jeq' || name === 'jne') && a.region.kind !== b.region.kind && a.region.kind !== 'kernel' && b.region.kind !== 'kernel') {
+      const bothNull = T.and(a.nul ?? T.ff, b.nul ?? T.ff);
+      return name === 'jeq' ? bothNull : T.not(bothNull);
+    }
     // pointer against NULL
     const [p, s, swapped] = a.k === 'ptr' && b.k === 'scalar' ? [a, b, false] : b.k === 'ptr' && a.k === 'scalar' ? [b, a, true] : [null, null, false];
     if (p && s && s.t.c === 0n) {
