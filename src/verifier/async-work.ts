@@ -9,8 +9,8 @@
  *
  * Both callbacks are sleepable (push_async_cb with is_sleepable set); the running 6.18 kernel
  * refuses them in a program that is not sleepable: "sleepable callback in a program that is not
- * sleepable", then "kfunc NAME#ID failed callback verification". The callback's path is
- * sleepable (Env.sleepable of its frame).
+ * sleepable", then "kfunc NAME#ID failed callback verification"; so the callback's path is as
+ * sleepable as the program.
  */
 import type { Btf, BtfParam } from '../loader/btf/index.js';
 import type { Env } from './env.js';
@@ -85,7 +85,7 @@ export function asyncObjCallback(env: Env, name: string, btfId: number, subprog:
   const ret = CALLBACK_KFUNCS[name];
   if (!ret) return;
   if (subprog === undefined || subprog < 0) env.reject('helper_arg', 'callback function not found');
-  if (!env.progSleepable)
+  if (!env.sleepable)
     env.reject('helper_prog_type', 'sleepable callback in a program that is not sleepable', [`kfunc ${name}#${btfId} failed callback verification`]);
-  pushAsyncCallback(env, subprog, call.map, ret, true);
+  pushAsyncCallback(env, subprog, call.map, ret);
 }

@@ -113,12 +113,11 @@ export function updateLoopInlineState(env: Env, sub: number): void {
  * timer's map, key and value as arguments (set_timer_callback_state). Its frame is the only one
  * and carries the return range ([0, 0] for timers and workqueues), which checkExit enforces
  * ("At async callback return"). A workqueue's or task work's callback runs sleepable
- * (push_async_cb's in_sleepable).
+ * (push_async_cb's in_sleepable), which only a sleepable program may ask for (async-work.ts).
  */
-export function pushAsyncCallback(env: Env, sub: number, map: number, ret: readonly [bigint, bigint] = [0n, 0n], sleepable = false): void {
+export function pushAsyncCallback(env: Env, sub: number, map: number, ret: readonly [bigint, bigint] = [0n, 0n]): void {
   if (sub < 0) env.reject('helper_arg', 'callback function not found');
   env.asyncCallbacks.add(sub);
-  if (sleepable) env.sleepableCallbacks.add(sub);
   env.callbacks.add(sub);
   const f = newFrame(env.UNKNOWN, -1, sub);
   const regs = f.regs;

@@ -15,7 +15,9 @@ export const EDGE_KINDS: readonly EdgeKind[] = ['fallthrough', 'jump', 'taken', 
 const FALLTHROUGH = 0;
 const JUMP = 1;
 const TAKEN = 2;
-const CALL = 3;
+/** The edge kind of a bpf-to-bpf call into its callee (EDGE_KINDS[CALL_EDGE] === 'call'). */
+export const CALL_EDGE = 3;
+const CALL = CALL_EDGE;
 
 export interface Block {
   /** Graph node name: `b<start>`. */

@@ -121,8 +121,6 @@ export class Env {
   zeroKfuncCall = -1;
   /** Subprograms registered as asynchronous callbacks on some verified path (subprog_info[].is_async_cb). */
   readonly asyncCallbacks = new Set<number>();
-  /** Async callbacks that run sleepable (a bpf_wq's): their paths are in_sleepable. */
-  readonly sleepableCallbacks = new Set<number>();
   /** Subprograms entered as callbacks (sync or async) on some verified path (subprog_info[].is_cb). */
   readonly callbacks = new Set<number>();
   /** The exception callback's subprogram (env->exception_callback_subprog; 0: none). */
@@ -164,7 +162,7 @@ export class Env {
     this.ZERO = this.dom.known(0n);
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
     const log = this.log;
-    this.stackLive = new StackLiveness(prog.insns, cfg.subprogs, (pc) => cfg.forceCheckpoint[pc] === 1 && isCallbackCall(prog.insns[pc]),
+    this.stackLive = new StackLiveness(cfg, (pc) => cfg.forceCheckpoint[pc] === 1 && isCallbackCall(prog.insns[pc]),
       log && opts.logLevel === 2 ? (line) => log.line(line) : null, cfg.prunePoint);
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
     if (this.trail) {
@@ -356,18 +354,13 @@ export class Env {
     return this.kbtf ?? null;
   }
 
-  /** BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, syscall, ...): the program's own flag. */
-  get progSleepable(): boolean {
-    return (sectionType(this.prog.section ?? '').progFlags & BPF_F_SLEEPABLE) !== 0;
-  }
-
   /**
-   * in_sleepable: BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, ...), or a path of a
-   * sleepable async callback (a bpf_wq's: its outermost frame runs that subprogram).
+   * in_sleepable: BPF_F_SLEEPABLE from the section (fentry.s, lsm.s, iter.s, syscall, ...). The
+   * sleepable async callbacks (workqueues, task work) need no flag of their own: the running kernel
+   * refuses them in a program that is not sleepable (async-work.ts), so their paths have the program's.
    */
   get sleepable(): boolean {
-    if (this.progSleepable) return true;
-    return this.sleepableCallbacks.size > 0 && this.sleepableCallbacks.has(this.cur?.frames[0]?.subprog ?? 0);
+    return (sectionType(this.prog.section ?? '').progFlags & BPF_F_SLEEPABLE) !== 0;
   }
 
   /** in_rcu_cs: non-sleepable programs run under RCU; sleepable ones inside bpf_rcu_read_lock sections or while holding a spin lock. */

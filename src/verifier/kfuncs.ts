@@ -28,6 +28,7 @@ import { processThrow } from './exceptions.js';
 import { kfuncAllowedFor } from './kfunc-sets.js';
 import { ATTACH_TYPES } from '../loader/section-types.js';
 import { gplCompatible } from './license.js';
+import { isScalarStruct, isScalarType } from './btf-scalar.js';
 import { CONNTRACK_KFUNC_FLAGS, TEST_KFUNC_FLAGS } from './kfunc-flags-net.js';
 import { checkConstStr } from './const-str.js';
 import { asyncObjParam, checkAsyncObjArg, checkAsyncObjMapArg, asyncObjCallback, type AsyncObjCall } from './async-work.js';
@@ -247,27 +248,6 @@ function kfuncProto(btf: Btf, id: number): { name: string; params: BtfParam[]; r
 }
 
 const isStruct = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct' | 'union' }> => !!t && (t.kind === 'struct' || t.kind === 'union');
-
-const isScalarType = (t: BtfType | undefined): boolean => !!t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64');
-
-/** __btf_type_is_scalar_struct: a struct whose members are scalars, arrays of scalars or such structs (3 levels deep). */
-function isScalarStruct(env: Env, btf: Btf, t: BtfType | undefined, depth: number): boolean {
-  if (!isStruct(t)) return false;
-  for (const m of t.members) {
-    let mt = btf.skipMods(m.type);
-    if (isStruct(mt)) {
-      if (depth >= 3) { env.log?.line('max struct nesting depth exceeded'); return false; }
-      if (!isScalarStruct(env, btf, mt, depth + 1)) return false;
-      continue;
-    }
-    if (mt?.kind === 'array') {
-      if (!mt.nelems) return false;
-      mt = btf.skipMods(mt.type);
-    }
-    if (!isScalarType(mt)) return false;
-  }
-  return true;
-}
 
 /** bpf_core_essential_name_len: a type name without its `___flavour` suffix (btf_type_ids_nocast_alias compares these). */
 const essentialName = (name: string): string => { const i = name.lastIndexOf('___'); return i > 0 ? name.slice(0, i) : name; };

@@ -18,35 +18,16 @@ import type { Btf, BtfType } from '../loader/btf/index.js';
 import type { Env } from './env.js';
 import type { Reg } from './state.js';
 import { structRecord } from './map-record.js';
+import { isScalarStruct } from './btf-scalar.js';
 import { LOCAL_BTF, MEM_ALLOC, MEM_PERCPU, MEM_RCU, T, isLocalBtf } from './reg-types.js';
 
 /** BPF_GLOBAL_PERCPU_MA_MAX_SIZE: the largest per-CPU object bpf_global_percpu_ma hands out. */
 export const PERCPU_OBJ_MAX_SIZE = 512;
 
-const isScalar = (t: BtfType | undefined): boolean => !!t && (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64');
-
-/** __btf_type_is_scalar_struct: members are scalars, arrays of scalars, or such structs (3 levels deep). */
-function isScalarStruct(btf: Btf, t: BtfType | undefined, depth: number): boolean {
-  if (!t || t.kind !== 'struct') return false;
-  for (const m of t.members) {
-    let mt = btf.skipMods(m.type);
-    if (mt?.kind === 'struct') {
-      if (depth >= 3 || !isScalarStruct(btf, mt, depth + 1)) return false;
-      continue;
-    }
-    if (mt?.kind === 'array') {
-      if (!mt.nelems) return false;
-      mt = btf.skipMods(mt.type);
-    }
-    if (!isScalar(mt)) return false;
-  }
-  return true;
-}
-
 /** check_kfunc_call's rules for the struct bpf_percpu_obj_new_impl allocates (after it is known to be a struct). */
 export function checkPercpuObjType(env: Env, btf: Btf, t: Extract<BtfType, { kind: 'struct' | 'union' }>): void {
   if (t.size > PERCPU_OBJ_MAX_SIZE) env.reject('helper_arg', `bpf_percpu_obj_new type size (${t.size}) is greater than ${PERCPU_OBJ_MAX_SIZE}`);
-  if (!isScalarStruct(btf, t, 0)) env.reject('helper_arg', 'bpf_percpu_obj_new type ID argument must be of a struct of scalars');
+  if (!isScalarStruct(env, btf, t, 0)) env.reject('helper_arg', 'bpf_percpu_obj_new type ID argument must be of a struct of scalars');
   if (structRecord(btf, t.id)) env.reject('helper_arg', 'bpf_percpu_obj_new type ID argument must not contain special fields');
 }
 

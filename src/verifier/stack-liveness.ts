@@ -21,8 +21,7 @@
  * as two 32-bit words. Per call chain and frame, one Int32Array holds all four masks of every
  * instruction of the subprogram.
  */
-import type { Insn } from '../isa/insn.js';
-import * as op from '../isa/opcodes.js';
+import { CALL_EDGE, type Cfg } from './cfg.js';
 import type { VState } from './state.js';
 
 /** MAX_CALL_FRAMES */
@@ -34,11 +33,8 @@ const MUST_WRITE = 2;
 const MUST_WRITE_ACC = 4;
 const LIVE_BEFORE = 6;
 
-/** A subprogram as the analysis needs it: its instructions [start, end). */
-export interface LivenessSubprog {
-  start: number;
-  end: number;
-}
+/** What the analysis reads of the CFG: the subprograms and each instruction's successors. */
+export type LivenessFlow = Pick<Cfg, 'subprogs' | 'succCount' | 'succTo' | 'succKind'>;
 
 /** The analysis of one call chain (the kernel's func_instance). */
 class FuncInstance {
@@ -84,8 +80,7 @@ export class StackLiveness {
   private readonly poStart: Int32Array;
 
   constructor(
-    private readonly insns: readonly Insn[],
-    subprogs: readonly LivenessSubprog[],
+    private readonly flow: LivenessFlow,
     /** bpf_calls_callback: the instruction is a helper or kfunc call that runs a callback synchronously. */
     private readonly callsCallback: (pc: number) => boolean,
     /** Level-2 log lines (the masks' changes as each fixpoint step finds them), or null. */
@@ -93,11 +88,11 @@ export class StackLiveness {
     /** Prune points (their masks are logged even when the instruction itself touches no stack). */
     private readonly prunePoint: Uint8Array | null = null,
   ) {
-    this.starts = Int32Array.from(subprogs, (s) => s.start);
-    this.ends = Int32Array.from(subprogs, (s) => s.end);
-    this.postorder = new Int32Array(insns.length);
-    this.poStart = new Int32Array(subprogs.length + 1);
-    computePostorder(insns, this.starts, this.postorder, this.poStart);
+    this.starts = Int32Array.from(flow.subprogs, (s) => s.start);
+    this.ends = Int32Array.from(flow.subprogs, (s) => s.end);
+    this.postorder = new Int32Array(flow.succCount.length);
+    this.poStart = new Int32Array(flow.subprogs.length + 1);
+    computePostorder(flow, this.starts, this.postorder, this.poStart);
   }
 
   /** The call chain of frames 0..fi of `st` as a key; fills the scratch arrays. */
@@ -247,7 +242,7 @@ export class StackLiveness {
   /** update_insn: one step of both equations at `pc`; true when either mask changed. */
   private updateInsn(inst: FuncInstance, frame: number, m: Int32Array, pc: number): boolean {
     const start = inst.start;
-    const n = successors(this.insns, pc);
+    const n = successors(this.flow, pc);
     if (n === 0) return false;
     let afterLo = 0;
     let afterHi = 0;
@@ -362,15 +357,16 @@ function fmtStackMask(lo: number, hi: number): string {
  * compute_postorder: per subprogram, a depth-first walk from its start over bpf_insn_successors
  * (the jump target taken first: pushed last), each instruction listed once all it leads to is.
  */
-function computePostorder(insns: readonly Insn[], starts: Int32Array, postorder: Int32Array, poStart: Int32Array): void {
+function computePostorder(flow: LivenessFlow, starts: Int32Array, postorder: Int32Array, poStart: Int32Array): void {
   const DISCOVERED = 1;
   const EXPLORED = 2;
-  const state = new Uint8Array(insns.length);
-  const stack = new Int32Array(insns.length);
+  const n = flow.succCount.length;
+  const state = new Uint8Array(n);
+  const stack = new Int32Array(n);
   let cur = 0;
   for (let sp = 0; sp < starts.length; sp++) {
     poStart[sp] = cur;
-    if (starts[sp]! >= insns.length) continue;
+    if (starts[sp]! >= n) continue;
     stack[0] = starts[sp]!;
     let top = 1;
     while (top > 0) {
@@ -381,8 +377,8 @@ function computePostorder(insns: readonly Insn[], starts: Int32Array, postorder:
         top--;
         continue;
       }
-      const n = successors(insns, pc);
-      for (let s = 0; s < n; s++) {
+      const k = successors(flow, pc);
+      for (let s = 0; s < k; s++) {
         const t = succ[s]!;
         if (state[t]) continue;
         stack[top++] = t;
@@ -401,21 +397,11 @@ const chainStarts = new Int32Array(MAX_FRAMES);
 const succ = new Int32Array(2);
 
 /**
- * bpf_insn_successors: the next instruction (not after exit or ja) and the jump target, within
- * the subprogram: a call continues at the next instruction.
+ * bpf_insn_successors: the CFG's successors within the subprogram (the next instruction, not
+ * after exit or ja, then the jump target); a bpf-to-bpf call continues at the next instruction.
  */
-function successors(insns: readonly Insn[], pc: number): number {
-  const ins = insns[pc]!;
-  const c = op.cls(ins.code);
+function successors(flow: LivenessFlow, pc: number): number {
   let n = 0;
-  if (c === op.BPF_JMP || c === op.BPF_JMP32) {
-    const o = op.jmpOp(ins.code);
-    if (o === op.BPF_EXIT) return 0;
-    if (o === op.BPF_CALL) { succ[0] = pc + 1; return 1; }
-    if (o !== op.BPF_JA) succ[n++] = pc + 1;
-    succ[n++] = pc + 1 + (ins.code === (op.BPF_JMP32 | op.BPF_JA) ? ins.imm : ins.off);
-    return n;
-  }
-  succ[0] = pc + (ins.code === op.BPF_LD_IMM64 ? 2 : 1);
-  return 1;
+  for (let i = 2 * pc, end = i + flow.succCount[pc]!; i < end; i++) if (flow.succKind[i] !== CALL_EDGE) succ[n++] = flow.succTo[i]!;
+  return n;
 }
