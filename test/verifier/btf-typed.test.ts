@@ -6,10 +6,10 @@
  * Each verdict is the expected one, and the running kernel's where it can load the type
  * (fentry/fexit/lsm need trampolines this machine lacks: EPERM, no verdict).
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { loadFile } from '../../src/loader/index.js';
 import { kallsymsHas } from '../../src/loader/kallsyms.js';
@@ -97,7 +97,9 @@ describe.skipIf(!haveBtf)('per-CPU kernel variables (.ksyms in .data..percpu)', 
   const bytes = () => new Uint8Array(readFileSync(new URL(file, dir)));
   test('bpf_per_cpu_ptr / bpf_this_cpu_ptr give the variable\'s memory or struct; the kernel finds it in kallsyms', async () => {
     // A target BTF file (not the running kernel): no kallsyms to ask, the per-CPU modelling alone.
-    const copy = join(mkdtempSync(join(tmpdir(), 'bpflab-btf-')), 'vmlinux');
+    const scratch = mkdtempSync(join(tmpdir(), 'bpflab-btf-'));
+    onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
+    const copy = join(scratch, 'vmlinux');
     copyFileSync('/sys/kernel/btf/vmlinux', copy);
     const offline = await loadFile(file, bytes(), { btf: copy });
     const want: Record<string, ['accept'] | ['reject', string]> = {
