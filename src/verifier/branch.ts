@@ -12,7 +12,7 @@ import type { Env } from './env.js';
 import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, NON_OWN_REF, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
 import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
 import { S, cloneState, forEachRegOf, newReg, writableSpill, type Reg, type VState } from './state.js';
-import { baseId, linkedValue } from './linked-scalars.js';
+import { baseId, linkedValue, mixedWidthLink } from './linked-scalars.js';
 import { MAX_VAR_OFF } from './alu.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
@@ -225,6 +225,7 @@ function applyRefined(env: Env, st: VState, linked: readonly number[], dstno: nu
       const fr = st.frames[e >> 7]!;
       const o = e & 64 ? fr.spills[e & 63] : fr.regs[e & 63];
       if (!o || o === known || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
+      if (mixedWidthLink(known.id, o.id)) continue;
       // spills are shared with copies of the state until written (copy-on-write)
       (e & 64 ? writableSpill(fr, e & 63) : o).v = linkedValue(env, known, o, known.v);
     }

@@ -1,0 +1,65 @@
+/**
+ * Scalar ids in state pruning and linked-register sync, as the running 6.18.44 does them (stable
+ * fixes to Linux 6.18's regsafe, check_scalar_ids and sync_linked_regs):
+ * - an old precise scalar without an id is matched by range alone, whatever link the current one has;
+ * - an offset link (BPF_ADD_CONST) must map its base id consistently with the other registers;
+ * - a 64-bit offset link and a 32-bit one are not synced with each other.
+ * Processed counts and verdicts are compared with the running kernel's when it is there.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadFile } from '../../src/loader/index.js';
+import { expectProcessedLikeKernel as processed, expectVerdict, kernelCompared } from './expect-verdicts.js';
+
+kernelCompared('scalar id pruning');
+
+const fixture = async (name: string) => {
+  const path = new URL(`../fixtures/scalar-ids/${name}.s`, import.meta.url);
+  const [p] = await loadFile(`${name}.s`, new Uint8Array(readFileSync(path)));
+  return p!;
+};
+
+describe('scalar ids in regsafe', () => {
+  it('an old scalar without an id covers a current offset-linked one by range (pruned)', async () => {
+    expect(processed(await fixture('old-unlinked-vs-offset-link'))).toBe(29);
+  });
+  it('an old scalar without an id does not claim the current id another old register maps to (pruned)', async () => {
+    expect(processed(await fixture('old-unlinked-vs-shared-id'))).toBe(33);
+  });
+  it('an offset link derived from an unrelated register does not match (explored)', async () => {
+    expect(processed(await fixture('offset-link-base-id'))).toBe(54);
+  });
+});
+
+describe('sync_linked_regs', () => {
+  it('a 32-bit offset link refined by a branch leaves a 64-bit offset link of the same base alone', async () => {
+    // r7 = r6 + 1 in 32 bits, r8 = r6 + 2 in 64 bits; `if r7 < 0xffffffff` pins r7 only. Synced, r8
+    // would be zero-extended to 0 and the map access accepted; it may be 0x100000001.
+    const p = (await loadFile('mixed.s', new TextEncoder().encode(`.type socket_filter
+.map m array key=4 value=8 entries=1
+call bpf_ktime_get_ns
+r6 = r0
+r1 = 1
+r1 <<= 32
+if r6 >= r1 goto +17
+r7 = r6
+w7 += 1
+r8 = r6
+r8 += 2
+w2 = -1
+if r7 < r2 goto +11
+r1 = 0
+*(u32 *)(r10 -4) = r1
+r1 = map[m]
+r2 = r10
+r2 += -4
+call bpf_map_lookup_elem
+if r0 == 0 goto +2
+r0 += r8
+r0 = *(u8 *)(r0 +0)
+r0 = 0
+exit
+`)))[0]!;
+    expectVerdict(p, ['reject', 'R0 unbounded memory access, make sure to bounds check any such access']);
+  });
+});
