@@ -39,3 +39,11 @@ describe('helper prototypes: memory the helper writes is MEM_WRITE (802eef5afb18
     expectVerdict(await fixture('snprintf-write.o'), ['reject', "R1 invalid mem access 'scalar'"]);
   });
 });
+
+describe('adjust_reg_min_max_vals: rX += rX keeps no link (d7f14173c0d5)', () => {
+  // r1 = r0 shares r0's id; r1 += r1 on the path where r1 is 5 leaves r1 = 10 without an id, so
+  // the other path's r1 = 10 is covered at the join (26 insns when r1 kept a link with delta 5).
+  it('the second path is pruned at the join', async () => {
+    expect(processed(await fixture('self-add-no-link.s'))).toBe(22);
+  });
+});
