@@ -9,7 +9,7 @@ import { PROG_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import { funcProto, hasTrampoline } from '../runtime/helpers/func-proto.js';
-import { checkConstStr } from './const-str.js';
+import { checkConstStr, checkSnprintfFormat } from './const-str.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
@@ -45,6 +45,7 @@ const BPF_FUNC_spin_lock = 93;
 const BPF_FUNC_timer_set_callback = 170;
 const BPF_FUNC_loop = 181;
 const BPF_FUNC_get_local_storage = 81;
+const BPF_FUNC_snprintf = 165;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -342,6 +343,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   dynptrHelperChecks(env, id);
   // get_local_storage cannot return an error, so it takes no flags.
   if (id === BPF_FUNC_get_local_storage && !env.isNull(env.reg(2))) env.reject('helper_arg', "get_local_storage() doesn't support non-zero flags");
+  if (id === BPF_FUNC_snprintf) checkSnprintfFormat(env);
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
   if (id === BPF_FUNC_loop) {
     updateLoopInlineState(env, meta.subprog);

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../src/loader/index.js';
-import { expectProcessedLikeKernel as processed, expectVerdict, kernelCompared } from './expect-verdicts.js';
+import { runProgram } from '../../src/vm/vm.js';
+import { expectProcessedLikeKernel as processed, expectVerdict, kernelCompared, type Expected } from './expect-verdicts.js';
 
 kernelCompared('6.18.y stable verifier fixes');
 
@@ -45,5 +46,31 @@ describe('adjust_reg_min_max_vals: rX += rX keeps no link (d7f14173c0d5)', () =>
   // the other path's r1 = 10 is covered at the join (26 insns when r1 kept a link with delta 5).
   it('the second path is pruned at the join', async () => {
     expect(processed(await fixture('self-add-no-link.s'))).toBe(22);
+  });
+});
+
+describe("check_bpf_snprintf_call: bpf_snprintf's format (bpf_bprintf_prepare, UTF-8 text since b960430ea886)", () => {
+  const programs = async () => {
+    const path = new URL('../fixtures/stable-fixes/snprintf-formats.o', import.meta.url);
+    return loadFile(path.pathname, new Uint8Array(readFileSync(path)));
+  };
+  const expected: Record<string, Expected> = {
+    utf8_text: ['accept'],
+    unknown_conversion: ['reject', 'Invalid format string'],
+    too_many_conversions: ['reject', 'Invalid format string'],
+    non_ascii_conversion: ['reject', 'Invalid format string'],
+    control_byte: ['reject', 'Invalid format string'],
+    latin1_punct_after_s: ['accept'],
+    letter_after_s: ['reject', 'Invalid format string'],
+    flags_width_ll: ['accept'],
+  };
+  it('each format as the running kernel judges it', async () => {
+    const ps = await programs();
+    expect(ps.map((p) => p.name).sort()).toEqual(Object.keys(expected).sort());
+    for (const p of ps) expectVerdict(p, expected[p.name]!);
+  });
+  it('the VM formats UTF-8 text (bpf_snprintf returns the bytes written with the NUL)', async () => {
+    const p = (await programs()).find((q) => q.name === 'utf8_text')!;
+    expect(runProgram(p).r0).toBe(5n); // "\\xc3\\xa9 1" and the NUL
   });
 });
