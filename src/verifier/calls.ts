@@ -26,6 +26,7 @@ import type { RecordField } from './map-record.js';
 import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { structOpsHelper } from './struct-ops.js';
+import { subprogsMightThrow } from './subprog-effects.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
 import { keepPercpuRcuAfterXchg, percpuObjArg, percpuObjResult, type PercpuObjArg } from './percpu-obj.js';
@@ -509,8 +510,13 @@ export function checkTailCallExit(env: Env, ins: Insn, push: (st: VState) => voi
   return true;
 }
 
-/** A bpf-to-bpf call: a new frame with r1-r5 passed, r10 its own frame pointer. */
-export function checkSubprogCall(env: Env, ins: Insn): void {
+/**
+ * A bpf-to-bpf call: a new frame with r1-r5 passed, r10 its own frame pointer. A global function
+ * is not descended into; one that may throw (3d562d35a044, in the running 6.18.44) leaves the
+ * current path as an exception exit at the call, the path after the call is pushed. True when
+ * the current path ended.
+ */
+export function checkSubprogCall(env: Env, ins: Insn): boolean {
   const st = env.cur;
   const target = env.pc + 1 + ins.imm;
   const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
@@ -519,7 +525,14 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
     checkGlobalCallInSection(env, sub);
     checkGlobalCall(env, sub, global);
     st.pc = env.pc + 1;
-    return;
+    if (!(env.mightThrow ??= subprogsMightThrow(env))[sub]) return false;
+    const next = cloneState(st);
+    next.prevPc = env.pc;
+    env.pushBranch(next);
+    // check_func_call printed the global function's line before the exception exit's checks
+    if (env.log && env.note !== null) { env.log.line(env.note); env.note = null; }
+    env.rejectLeaks('bpf_throw');
+    return true;
   }
   if (st.frames.length >= MAX_CALL_FRAMES)
     env.reject('call_depth', `the call stack of ${st.frames.length + 1} frames is too deep`);
@@ -545,6 +558,7 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
     log.line(log.frameLine(st, fi));
     env.scratchAll = true;
   }
+  return false;
 }
 
 /** prepare_func_exit's log: both frames as they are when the callee returns to `to`. */

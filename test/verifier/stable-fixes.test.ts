@@ -74,3 +74,20 @@ describe("check_bpf_snprintf_call: bpf_snprintf's format (bpf_bprintf_prepare, U
     expect(runProgram(p).r0).toBe(5n); // "\\xc3\\xa9 1" and the NUL
   });
 });
+
+describe('a global function that may throw is an exception exit at the call (3d562d35a044)', () => {
+  const programs = async () => {
+    const path = new URL('../fixtures/stable-fixes/global-throw.o', import.meta.url);
+    return new Map((await loadFile(path.pathname, new Uint8Array(readFileSync(path)))).map((p) => [p.name, p]));
+  };
+  it('a reference held across the call leaks when it throws (directly or in a function it calls)', async () => {
+    const ps = await programs();
+    expectVerdict(ps.get('ref_across_thrower')!, ['reject', 'Unreleased reference id=2 alloc_insn=6']);
+    expectVerdict(ps.get('ref_across_nested_thrower')!, ['reject', 'Unreleased reference id=2 alloc_insn=6']);
+  });
+  it('a function that cannot throw, or no reference held: accepted, the path after the call explored', async () => {
+    const ps = await programs();
+    expectVerdict(ps.get('ref_across_quiet')!, ['accept']);
+    expect(processed(ps.get('no_ref_thrower')!)).toBe(36);
+  });
+});
