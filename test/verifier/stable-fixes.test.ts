@@ -3,13 +3,16 @@
  * 6.18.44 has (each probed with these programs): processed counts and verdicts are compared with
  * the running kernel's when it is there.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../src/loader/index.js';
 import { runProgram } from '../../src/vm/vm.js';
 import { expectProcessedLikeKernel as processed, expectVerdict, kernelCompared, type Expected } from './expect-verdicts.js';
 
 kernelCompared('6.18.y stable verifier fixes');
+// Programs that name kernel types or kfuncs need the kernel's BTF.
+const kernelBtf = existsSync('/sys/kernel/btf/vmlinux');
+if (!kernelBtf) console.log('6.18.y stable verifier fixes: no /sys/kernel/btf/vmlinux, the kfunc and kernel-type programs are skipped');
 
 /** A program of test/fixtures/stable-fixes (FILE with its extension: .s, or .o built from the .c beside it). */
 const fixture = async (file: string) => {
@@ -75,7 +78,7 @@ describe("check_bpf_snprintf_call: bpf_snprintf's format (bpf_bprintf_prepare, U
   });
 });
 
-describe('a global function that may throw is an exception exit at the call (3d562d35a044)', () => {
+describe.skipIf(!kernelBtf)('a global function that may throw is an exception exit at the call (3d562d35a044)', () => {
   const programs = async () => {
     const path = new URL('../fixtures/stable-fixes/global-throw.o', import.meta.url);
     return new Map((await loadFile(path.pathname, new Uint8Array(readFileSync(path)))).map((p) => [p.name, p]));
@@ -89,5 +92,18 @@ describe('a global function that may throw is an exception exit at the call (3d5
     const ps = await programs();
     expectVerdict(ps.get('ref_across_quiet')!, ['accept']);
     expect(processed(ps.get('no_ref_thrower')!)).toBe(36);
+  });
+});
+
+describe.skipIf(!kernelBtf)('process_spin_lock: releasing the last lock of a sleepable program ends its RCU section (180c7000712d)', () => {
+  const programs = async () => {
+    const path = new URL('../fixtures/stable-fixes/rcu-spin-unlock.o', import.meta.url);
+    return new Map((await loadFile(path.pathname, new Uint8Array(readFileSync(path)))).map((p) => [p.name, p]));
+  };
+  it('a __rcu field read under the lock is untrusted after it', async () => {
+    expectVerdict((await programs()).get('rcu_ptr_after_last_unlock')!, ['reject', 'R1 must be a rcu pointer']);
+  });
+  it('an explicit bpf_rcu_read_lock section still protects it', async () => {
+    expect(processed((await programs()).get('rcu_ptr_in_rcu_section')!)).toBe(29);
   });
 });
