@@ -126,7 +126,10 @@ export function checkAlu(env: Env, ins: Insn): void {
   const srcV = src.v;
   const v = d.alu(name, !alu64, dst.v, srcV);
   env.markScalar(dst, v);
-  linkAfterAlu(env, dst, oldId, oldUmax, o === op.BPF_ADD, o === op.BPF_SUB, !alu64, srcV);
+  // rX += rX / rX -= rX: no link (the stable fix d7f14173c0d5 in the running 6.18.44; the kernel
+  // had read the delta from the register the operation had already changed)
+  const linkable = !(x && ins.src === ins.dst);
+  linkAfterAlu(env, dst, oldId, oldUmax, linkable && o === op.BPF_ADD, linkable && o === op.BPF_SUB, !alu64, srcV);
 }
 
 /** Two pointers whose distance does not depend on where anything is placed: into one packet, or one stack frame. */

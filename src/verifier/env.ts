@@ -99,6 +99,9 @@ export class Env {
   mightSleepAnalysis: ((env: Env) => Uint8Array) | null = null;
   private mightSleep: Uint8Array | null = null;
 
+  /** subprog_info[].might_throw (subprogsMightThrow), computed at the first call of a global function. */
+  mightThrow: Uint8Array | null = null;
+
   /** subprog_info[].might_sleep, computed on first use. */
   subprogMightSleep(sub: number): boolean {
     if (!this.mightSleepAnalysis) return false;

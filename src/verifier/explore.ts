@@ -318,7 +318,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       if (o === op.BPF_JCOND) { checkMayGoto(env, ins); return false; }
       if (o === op.BPF_CALL) {
         checkCallWhileLocked(env, ins);
-        if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
+        if (ins.src === op.BPF_PSEUDO_CALL) return checkSubprogCall(env, ins);
         if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { st.pc = pc + 1; return checkKfuncCall(env, ins.imm, ins.off); }
         checkHelperCall(env, ins);
         if (!checkTailCallExit(env, ins, push)) st.pc = pc + 1;

@@ -83,8 +83,17 @@ export function processSpinLock(env: Env, regno: number, lock: boolean, res = fa
   let last: RefState | undefined;
   for (const x of st.refs) if (x.kind) last = x;
   if (last!.id !== r.id || last!.ptr !== owner) env.reject('lock_state', `${what}_unlock cannot be out of order`);
+  const wasRcu = inRcuSection(env);
   invalidateNonOwning(env);
   st.refs.splice(st.refs.indexOf(mine), 1);
+  // The last lock of a sleepable program held its RCU section (in_rcu_cs): the pointers it
+  // protected become untrusted (180c7000712d, in the running 6.18.44).
+  if (wasRcu && !inRcuSection(env)) invalidateRcuProtected(env);
+}
+
+/** invalidate_rcu_protected_refs: leaving the RCU section, every MEM_RCU pointer becomes untrusted. */
+function invalidateRcuProtected(env: Env): void {
+  env.forEachReg((r) => { if (r.type & MEM_RCU) r.type = (r.type & ~(MEM_RCU | MAYBE_NULL)) | PTR_UNTRUSTED; });
 }
 
 /** process_spin_lock for an allocated object: its struct's lock, at a constant offset. */
@@ -189,7 +198,7 @@ export function kfuncSections(env: Env, name: string, sleepable: boolean): void 
     if (rcuLock) env.reject('lock_state', `nested rcu read lock (kernel function ${name})`);
     else if (rcuUnlock) {
       st.rcuLocks = 0;
-      env.forEachReg((r) => { if (r.type & MEM_RCU) r.type = (r.type & ~(MEM_RCU | MAYBE_NULL)) | PTR_UNTRUSTED; });
+      invalidateRcuProtected(env);
     } else if (sleepable) env.reject('lock_state', `kernel func ${name} is sleepable within rcu_read_lock region`);
   } else if (rcuLock) st.rcuLocks = 1;
   else if (rcuUnlock) env.reject('lock_state', `unmatched rcu read unlock (kernel function ${name})`);

@@ -8,9 +8,9 @@
  * History entries: `hist[i]` is a pc; `histx[i]` is 0, or a stack slot code (1 + frame * 64 +
  * slot) for a fixed-offset stack access, or LINKED | regmask for a conditional jump that
  * refined registers linked by id. Registers are tracked per frame through bpf-to-bpf calls and
- * exits (r0 into the callee, r1-r5 back to the caller). Atomics with anything tracked, legacy
- * packet loads and callbacks fall back to marking every scalar precise (the kernel's
- * mark_all_scalars_precise).
+ * exits (r0 into the callee, r1-r5 back to the caller). An atomic fetch is a load into its src
+ * (r0 for cmpxchg). Legacy packet loads and callbacks fall back to marking every scalar precise
+ * (the kernel's mark_all_scalars_precise).
  */
 import * as op from '../isa/opcodes.js';
 import { isLoadAcquire } from '../isa/ordered-access.js';
@@ -133,10 +133,12 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
     case op.BPF_STX:
       // A load-acquire is a load (is_atomic_load_insn).
       if (isLoadAcquire(ins)) return backtrackLoad(bt, fr, m, d, extra);
+      // An atomic fetch loads the old value into src (r0 for cmpxchg): a load from its slot too,
+      // and nothing else (is_atomic_fetch_insn, the stable fix 179ee84a8911 in the running 6.18.44).
+      if (op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC && ins.imm & op.BPF_FETCH)
+        return backtrackLoad(bt, fr, m, ins.imm === op.BPF_CMPXCHG ? 1 : s, extra);
       // A scalar used as the address: pointer arithmetic backtracking cannot follow (-ENOTSUPP).
       if (m & d) return false;
-      // An atomic that loads into a tracked register: not followed. Otherwise atomics are stores.
-      if (op.mode(ins.code) === op.BPF_ATOMIC && ins.imm & op.BPF_FETCH && m & (ins.imm === op.BPF_CMPXCHG ? 1 : s)) return false;
       if (extra > 0 && extra < LINKED_SET && bt.slots.size !== 0 && bt.slots.has(extra)) {
         bt.slots.delete(extra);
         if (c === op.BPF_STX) bt.regs[fr] = m | s;

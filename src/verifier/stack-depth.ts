@@ -13,7 +13,7 @@ import { isTailCall } from './cfg.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from './state.js';
-import { isThrowCall } from './exceptions.js';
+import { isThrowCall } from './subprog-effects.js';
 
 /** Caller's stack allowed below a subprogram that tail-calls (32 tail calls × 256 bytes = 8 KB). */
 const TAIL_CALL_STACK_LIMIT = 256;
