@@ -137,8 +137,9 @@ export function explore(env: Env, sub = 0): void {
   env.explored = new Array(env.insns.length);
   fieldsChecked = zeroedU8(env.insns.length);
   env.curStates = 0;
-  env.prevJmpsProcessed = env.jmpsProcessed;
-  env.prevInsnProcessed = env.insnProcessed;
+  // prev_jmps_processed / prev_insn_processed are not reset here: the kernel's do_check_common
+  // keeps them from the previous subprogram's pass, so the first prune points of a global
+  // subprogram see the jumps and instructions since the last checkpoint of the pass before.
   env.cur = initialState(env, sub);
   env.stackLive.resetCallchain();
   iterNext = markIterNextCalls(env, isIterNextKfunc);
