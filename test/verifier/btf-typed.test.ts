@@ -41,6 +41,12 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
     cast_not_ctx: ['reject', 'arg#0 expected pointer to ctx, but got fp'],
     rdonly_sock: ['accept'],
     rdonly_write: ['reject', 'only read is supported'],
+    // bpf_rdonly_cast to void: untrusted read-only memory, probe loads without bounds or offsets
+    rdonly_void_read: ['accept'],
+    rdonly_void_write: ['reject', 'R0 cannot write into rdonly_untrusted_mem'],
+    rdonly_void_walk: ['accept'],
+    rdonly_void_commuted: ['accept'],
+    rdonly_mixed_load: ['accept'],
   },
   'callbacks.o': {
     loop_sum: ['accept'],
