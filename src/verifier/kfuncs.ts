@@ -19,6 +19,7 @@ import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
 import { checkRcuProtected, kfuncSections, processSpinLock, pushResLockFailure } from './locks.js';
+import { IRQ_LOCK_KFUNC, IRQ_NATIVE_KFUNC, processIrqFlag } from './irq-flags.js';
 import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
@@ -88,9 +89,11 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_copy_from_user_str_dynptr: S,
   bpf_copy_from_user_task_dynptr: S | TA,
   bpf_copy_from_user_task_str_dynptr: S | TA,
-  // resilient queued spin locks (helpers.c common set; the irqsave pair needs IRQ-flag slots bpflab does not model)
+  // resilient queued spin locks (helpers.c common set), the irqsave pair with an IRQ flag (irq-flags.ts)
   bpf_res_spin_lock: N,
   bpf_res_spin_unlock: 0,
+  bpf_res_spin_lock_irqsave: N,
+  bpf_res_spin_unlock_irqrestore: 0,
   // BPF streams (helpers.c common set): bpf_stream_printk's call, a `__str` format in .rodata
   bpf_stream_vprintk_impl: 0,
   // kprobe/uprobe session programs (bpf_trace.c kprobe_multi_kfunc_set_ids)
@@ -304,7 +307,8 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
   // The failed acquisition, queued before the argument takes the lock (locks.ts).
-  if (kf.name === 'bpf_res_spin_lock') pushResLockFailure(env);
+  const resLock = kf.name === 'bpf_res_spin_lock' || kf.name === 'bpf_res_spin_lock_irqsave';
+  if (resLock) pushResLockFailure(env);
 
   let releaseRef = 0;
   let iter: IterRef | undefined;
@@ -359,7 +363,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     if (isResLockParam(btf, p)) {
       if (r.type !== T.PTR_TO_MAP_VALUE && r.type !== (T.PTR_TO_BTF_ID | MEM_ALLOC))
         env.reject('helper_arg', `arg#${i} doesn't point to map value or allocated object`);
-      processSpinLock(env, regno, kf.name === 'bpf_res_spin_lock', true);
+      processSpinLock(env, regno, resLock, true, kf.name.endsWith('_irqsave') || kf.name.endsWith('_irqrestore'));
       continue;
     }
     const asyncKind = asyncObjParam(btf, p);
@@ -384,8 +388,12 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
     if (t.kind !== 'ptr') env.reject('unsupported', `kfunc ${kf.name} argument ${i} of kind ${t.kind} is not modelled by bpflab`);
     const pointee = btf.skipMods(t.type);
-    // KF_ARG_PTR_TO_IRQ_FLAG (bpf_local_irq_save/restore): an IRQ-flag stack slot and section bpflab does not track.
-    if (p.name.endsWith('__irq_flag')) env.reject('unsupported', `bpflab does not model IRQ-disabled sections (${kf.name})`);
+    // KF_ARG_PTR_TO_IRQ_FLAG: bpf_local_irq_save/restore's flag (native), the resilient lock's (lock)
+    if (p.name.endsWith('__irq_flag')) {
+      const save = kf.name === 'bpf_local_irq_save' || kf.name === 'bpf_res_spin_lock_irqsave';
+      processIrqFlag(env, i, save, kf.name.startsWith('bpf_local_irq_') ? IRQ_NATIVE_KFUNC : IRQ_LOCK_KFUNC);
+      continue;
+    }
     const nullable = p.name.endsWith('__nullable');
     // check_kfunc_args: trusted, release and RCU kfuncs take no NULL unless the argument is `__nullable`.
     const needTrusted = (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0;
@@ -540,7 +548,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   }
   if (iterNext) processIterNextCall(env, iterNext);
   // the path on which the resilient lock was taken: r0 = 0 (the failure was queued before the arguments)
-  if (kf.name === 'bpf_res_spin_lock') env.markKnown(r0, 0n);
+  if (resLock) env.markKnown(r0, 0n);
   return false;
 }
 
