@@ -38,6 +38,9 @@ describe('parseTestSpec (test_loader.c parse_test_spec)', () => {
     expect(parseTestSpec('p', ['comment:test_expect_failure_unpriv']).modeMask).toBe(2);
     expect(parseTestSpec('p', ['comment:test_retval=INT_MIN']).priv.retval).toBe(-0x80000000);
     expect(() => parseTestSpec('p', ['comment:test_retval=12x'])).toThrow(/failed to parse __retval/);
+    // 6.18's architectures (verifier_may_goto_1.c names s390x beside x86-64 and arm64)
+    expect(parseTestSpec('p', ['comment:test_arch=X86_64', 'comment:test_arch=s390x']).arch).toEqual(['X86_64', 's390x']);
+    expect(() => parseTestSpec('p', ['comment:test_arch=MIPS'])).toThrow(/bad arch spec: 'MIPS'/);
   });
 });
 
