@@ -588,7 +588,8 @@ function castResult(env: Env, btf: Btf, name: string, r0: Reg, id: bigint | unde
   }
   const t = id === undefined ? undefined : btf.type(Number(id));
   if (!t) env.reject('helper_arg', `Unknown type ID ${id ?? '?'} passed to kfunc bpf_rdonly_cast`);
-  if (t.kind === 'struct') {
+  // btf_type_is_struct: a union is one too
+  if (t.kind === 'struct' || t.kind === 'union') {
     env.markPtr(r0, T.PTR_TO_BTF_ID | PTR_UNTRUSTED);
     r0.memSize = t.id;
   } else if (t.kind === 'void') {
