@@ -99,6 +99,15 @@ describe('callbacks run on the VM', () => {
   });
 });
 
+describe('bpf_rdonly_cast on the VM', () => {
+  test('loads through a cast NULL are probe loads: they read 0, as BPF_PROG_TEST_RUN returns', async () => {
+    const programs = await loadFile('casts.o', new Uint8Array(readFileSync(new URL('casts.o', dir))));
+    const pkt = new Uint8Array(64);
+    expect(runProgram(programs.find((p) => p.name === 'rdonly_void_read')!, { packet: pkt }).r0).toBe(0n);
+    expect(runProgram(programs.find((p) => p.name === 'rdonly_void_commuted')!, { packet: pkt }).r0).toBe(1n);
+  });
+});
+
 describe.skipIf(!haveBtf)('per-CPU kernel variables (.ksyms in .data..percpu)', () => {
   const file = 'percpu_ksym.o';
   const bytes = () => new Uint8Array(readFileSync(new URL(file, dir)));
