@@ -70,6 +70,7 @@ export function verifyOptionsFor(spec: TestSpec, withLog: boolean, opts: RunOpti
     allowUninitStack: true,
   };
   if (spec.progFlags & PROG_FLAGS.BPF_F_TEST_REG_INVARIANTS) v.testRegInvariants = true;
+  if (spec.progFlags & PROG_FLAGS.BPF_F_TEST_STATE_FREQ) v.testStateFreq = true;
   // env->strict_alignment: BPF_F_STRICT_ALIGNMENT, cleared by BPF_F_ANY_ALIGNMENT (x86-64 has
   // efficient unaligned access, so nothing else sets it).
   if (spec.progFlags & PROG_FLAGS.BPF_F_STRICT_ALIGNMENT && !(spec.progFlags & PROG_FLAGS.BPF_F_ANY_ALIGNMENT)) v.strictAlignment = true;

@@ -544,7 +544,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   const jmps = env.jmpsProcessed - env.prevJmpsProcessed;
   const insns = env.insnProcessed - env.prevInsnProcessed;
   // force_new_state: at forced checkpoints, and when the jump history grows past 40 entries.
-  const force = env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
+  const force = env.opts.testStateFreq === true || env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
   let addNew = force || (jmps >= 2 && insns >= 8);
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
   // states_cnt: the states looked at, whether or not one is added afterwards (max_states_per_insn)
