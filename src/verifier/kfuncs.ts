@@ -461,7 +461,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     if (sizeParam) {
       const sz = env.reg(regno + 1);
       // An `__opt` buffer may be NULL; otherwise it must be readable and writable for the size (check_kfunc_mem_size_reg).
-      if (!(p.name.endsWith('__opt') && env.isNull(r))) {
+      // (a NULL one is marked precise: a path passing another scalar must not be pruned into this one)
+      if (p.name.endsWith('__opt') && env.isNull(r)) markPrecise(env, 1 << regno);
+      else {
         const d = env.dom;
         if (d.smin(sz.v) < 0n) env.reject('helper_arg', `R${regno + 1} min value is negative, either use unsigned or 'var &= const'`);
         if (d.umax(sz.v) >= 1n << 29n) env.reject('helper_arg', `R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
@@ -480,8 +482,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
     const size = !pointee || pointee.kind === 'void' ? undefined : btf.resolveSize(pointee.id);
     if (size === undefined) env.reject('helper_arg', `arg#${i} reference type('${btfKindStr(pointee)} ${pointee?.name ?? ''}') size cannot be determined: -22`);
-    // check_mem_reg: NULL is accepted (the kfunc checks it), else the memory is read and written.
-    if (!env.isNull(r)) {
+    // check_mem_reg: NULL is accepted (the kfunc checks it; precise, as above), else the memory is read and written.
+    if (env.isNull(r)) markPrecise(env, 1 << regno);
+    else {
       checkHelperMem(env, regno, size, true, false, false);
       checkHelperMem(env, regno, size, true, true, false);
     }
