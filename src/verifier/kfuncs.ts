@@ -67,6 +67,8 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_cast_to_kern_ctx: 0,
   bpf_rdonly_cast: 0,
   bpf_throw: 0,
+  // what clang emits for __builtin_trap() (an uninitialized variable's undefined behaviour): never verified
+  __bpf_trap: 0,
   bpf_send_signal_task: TA,
   bpf_get_task_exe_file: A | TA | N,
   bpf_put_file: R,
@@ -299,6 +301,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (!kfuncAllowedFor(kf.name, env.prog.type, env.prog.expectedAttachType)) env.reject('helper_prog_type', `calling kernel function ${kf.name} is not allowed`);
   const flags = KFUNC_FLAGS[kf.name];
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
+  if (kf.name === '__bpf_trap') env.reject('bpf_trap', 'unexpected __bpf_trap() due to uninitialized variable?');
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
   if (flags & KF_RCU_PROTECTED) checkRcuProtected(env, kf.name);
   const notAllowed = dynptrKfuncNotAllowed(env, kf.name);
