@@ -10,7 +10,7 @@ import type { Insn } from '../isa/insn.js';
 import { MAX_BPF_REG } from '../isa/opcodes.js';
 import type { FuncInfo, MapSpec, Program } from '../isa/program.js';
 import { verifierCtxLayout, type CtxLayout } from '../runtime/context/index.js';
-import type { Cfg } from './cfg.js';
+import { isTailCall, type Cfg } from './cfg.js';
 import { getDomain, type Scalar, type ScalarDomain } from './domains/index.js';
 import { Reject, type ErrorKind } from './error-kinds.js';
 import { changesPktData, globalSubprogs } from './global-funcs.js';
@@ -166,6 +166,7 @@ export class Env {
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
     const log = this.log;
     this.stackLive = new StackLiveness(cfg, (pc) => cfg.forceCheckpoint[pc] === 1 && isCallbackCall(prog.insns[pc]),
+      (pc) => isTailCall(prog.insns[pc]!),
       log && opts.logLevel === 2 ? (line) => log.line(line) : null, cfg.prunePoint);
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
     if (this.trail) {

@@ -27,7 +27,7 @@ import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
-import { PTR_UNTRUSTED, T, base } from './reg-types.js';
+import { MEM_RDONLY, PTR_UNTRUSTED, T, base } from './reg-types.js';
 import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
@@ -431,9 +431,18 @@ function savePtrType(env: Env, type: number, allowTrustMismatch: boolean): void 
   const prev = at[env.pc]!;
   if (prev === -1) { at[env.pc] = type; return; }
   if (type === prev || (mismatchOk(type) && mismatchOk(prev))) return;
-  if (allowTrustMismatch && base(type) === T.PTR_TO_BTF_ID && base(prev) === T.PTR_TO_BTF_ID) { at[env.pc] = T.PTR_TO_BTF_ID | PTR_UNTRUSTED; return; }
+  if (allowTrustMismatch && memOrBtfId(type) && memOrBtfId(prev)) {
+    // One path's trusted pointer, another's untrusted one: the load becomes a probe load of the
+    // weakest kind (PTR_TO_MEM when either is memory, untrusted and read-only when either is).
+    const merged = base(type) === T.PTR_TO_MEM || base(prev) === T.PTR_TO_MEM ? T.PTR_TO_MEM : T.PTR_TO_BTF_ID;
+    at[env.pc] = merged | ((type | prev) & (PTR_UNTRUSTED | MEM_RDONLY));
+    return;
+  }
   env.reject('invalid_mem_access', 'same insn cannot be used with different pointers');
 }
+
+/** is_ptr_to_mem_or_btf_id */
+const memOrBtfId = (type: number): boolean => base(type) === T.PTR_TO_MEM || base(type) === T.PTR_TO_BTF_ID;
 
 /** reg_type_mismatch_ok: pointer kinds whose accesses are not rewritten per type. */
 function mismatchOk(type: number): boolean {
@@ -536,7 +545,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   const jmps = env.jmpsProcessed - env.prevJmpsProcessed;
   const insns = env.insnProcessed - env.prevInsnProcessed;
   // force_new_state: at forced checkpoints, and when the jump history grows past 40 entries.
-  const force = env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
+  const force = env.opts.testStateFreq === true || env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
   let addNew = force || (jmps >= 2 && insns >= 8);
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
   // states_cnt: the states looked at, whether or not one is added afterwards (max_states_per_insn)

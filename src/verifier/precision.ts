@@ -23,6 +23,13 @@ import { MAX_CALL_FRAMES, writableSpill, type Checkpoint, type VState } from './
 export const LINKED = 1 << 30;
 /** A conditional jump refined linked scalars beyond the current frame's registers (spilled copies, callers' registers): LINKED_SET | index of the set. */
 const LINKED_SET = 1 << 29;
+/**
+ * INSN_F_SRC_REG_STACK / INSN_F_DST_REG_STACK: a register compared by a conditional jump was a
+ * stack pointer (r10 or a copy), which has no precision to track: backtracking skips it.
+ */
+export const JMP_SRC_STACK = 1 << 27;
+export const JMP_DST_STACK = 1 << 28;
+const SET_INDEX = JMP_SRC_STACK - 1;
 const SLOTS = 64;
 
 /** One linked scalar: frame, and register number or stack slot index (the kernel's struct linked_reg). */
@@ -194,14 +201,14 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
       }
       const x = op.srcBit(ins.code) === op.BPF_X;
       if (extra & LINKED_SET) {
-        const set = env.linkedSets![extra & (LINKED_SET - 1)]!;
+        const set = env.linkedSets![extra & SET_INDEX]!;
         syncLinked(set);
-        const xm = d | (x ? s : 0);
+        const xm = (extra & JMP_DST_STACK ? 0 : d) | (x && !(extra & JMP_SRC_STACK) ? s : 0);
         if (bt.regs[fr]! & xm) bt.regs[fr] = bt.regs[fr]! | xm;
         syncLinked(set);
         return true;
       }
-      let involved = d | (x ? s : 0);
+      let involved = (extra & JMP_DST_STACK ? 0 : d) | (x && !(extra & JMP_SRC_STACK) ? s : 0);
       if (extra & LINKED) involved |= extra & 0x7ff;
       if (m & involved) bt.regs[fr] = m | involved;
       return true;

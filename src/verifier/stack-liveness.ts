@@ -83,6 +83,11 @@ export class StackLiveness {
     private readonly flow: LivenessFlow,
     /** bpf_calls_callback: the instruction is a helper or kfunc call that runs a callback synchronously. */
     private readonly callsCallback: (pc: number) => boolean,
+    /**
+     * A bpf_tail_call: when it succeeds the function is left right there, so it is an exit edge too
+     * (nothing after it is certain to be written), besides falling through to the next instruction.
+     */
+    private readonly leavesFunction: (pc: number) => boolean,
     /** Level-2 log lines (the masks' changes as each fixpoint step finds them), or null. */
     private readonly log: ((line: string) => void) | null = null,
     /** Prune points (their masks are logged even when the instruction itself touches no stack). */
@@ -255,6 +260,8 @@ export class StackLiveness {
       accLo &= m[j + MUST_WRITE_ACC]!;
       accHi &= m[j + MUST_WRITE_ACC + 1]!;
     }
+    // The exit edge of a tail call: an exit's must_write_acc is empty, and so is the intersection.
+    if (this.leavesFunction(pc)) { accLo = 0; accHi = 0; }
     const i = (pc - start) * STRIDE;
     const wLo = m[i + MUST_WRITE]!;
     const wHi = m[i + MUST_WRITE + 1]!;
