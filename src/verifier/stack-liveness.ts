@@ -166,7 +166,9 @@ export class StackLiveness {
 
   private startWrites(inst: FuncInstance, pc: number): void {
     this.writeInsn = pc;
-    this.writeAcc.fill(0, 0, 2 * (inst.depth + 1));
+    // (a loop: this runs before every instruction, and TypedArray.fill is a call into the runtime)
+    const acc = this.writeAcc;
+    for (let i = 2 * inst.depth + 1; i >= 0; i--) acc[i] = 0;
   }
 
   /** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `spi` of frame `frame`. */
