@@ -33,6 +33,17 @@ let cpus: number | undefined;
 /** The machine's CPUs, asked once (os.availableParallelism is a sched_getaffinity call, ~5 µs: too slow per program). */
 const machineCpus = (): number => (cpus ??= availableParallelism());
 
+/**
+ * One unknown Scalar per domain, shared by every verification (Scalars are immutable): a fresh one
+ * per program would be a new operand for the domain's memo each time (hashed, then remembered).
+ */
+const unknowns = new Map<ScalarDomain, Scalar>();
+function sharedUnknown(dom: ScalarDomain): Scalar {
+  let u = unknowns.get(dom);
+  if (!u) unknowns.set(dom, (u = dom.unknown()));
+  return u;
+}
+
 export class Env {
   readonly prog: Program;
   readonly insns: readonly Insn[];
@@ -161,7 +172,7 @@ export class Env {
     this.cfg = cfg;
     this.live = live;
     this.dom = getDomain(opts.domain ?? 'kernel');
-    this.UNKNOWN = this.dom.unknown();
+    this.UNKNOWN = sharedUnknown(this.dom);
     this.ZERO = this.dom.known(0n);
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
     const log = this.log;
