@@ -73,12 +73,15 @@ function resolveArray(btf: Btf, id: number): { size: number; elem?: BtfType; ele
   return isArray ? { size: elemSize * nelems, elem: t, elemId: t.id, nelems } : { size: elemSize, nelems: 1 };
 }
 
+/** __btf_name_by_offset, which btf_struct_walk names types and members with: "(anon)" for no name. */
+const btfName = (name: string | undefined): string => name || '(anon)';
+
 /** btf_struct_walk: what sits at [off, off+size) of struct `id`. */
 function structWalk(btf: Btf, id: number, off: number, size: number, flags: { untrusted: boolean }): Walk {
   for (let depth = 0; depth < 64; depth++) {
     const t = btf.skipMods(id);
-    if (!isComposite(t)) return { kind: 'error', message: `Type '${t?.name ?? ''}' is not a struct` };
-    const tname = t.name;
+    if (!isComposite(t)) return { kind: 'error', message: `Type '${btfName(t?.name)}' is not a struct` };
+    const tname = btfName(t.name);
     if (t.kind === 'union' && t.members.length !== 1) flags.untrusted = true;
     if (off + size > t.size) {
       // A flexible array as the last member may be read past the struct's size.
@@ -104,7 +107,7 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flags: { un
       }
       if (off < moff) break;
       const r = resolveArray(btf, m.type);
-      if (!r) return { kind: 'error', message: `field ${m.name} doesn't have size` };
+      if (!r) return { kind: 'error', message: `field ${btfName(m.name)} doesn't have size` };
       const trueEnd = moff + r.size;
       if (off >= trueEnd) continue;
       let mtype = btf.skipMods(m.type);
@@ -126,13 +129,13 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flags: { un
       }
       if (mtype?.kind === 'ptr') {
         if (msize !== size || off !== moff)
-          return { kind: 'error', message: `cannot access ptr member ${m.name} with moff ${moff} in struct ${tname} with off ${off} size ${size}` };
+          return { kind: 'error', message: `cannot access ptr member ${btfName(m.name)} with moff ${moff} in struct ${tname} with off ${off} size ${size}` };
         const st = btf.skipMods(mtype.type);
         if (isComposite(st)) return { kind: 'ptr', btfId: st.id, field: m.name };
         return { kind: 'ptr_untrusted' };
       }
       if (off + size > trueEnd && !flags.untrusted)
-        return { kind: 'error', message: `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${tname} with off ${off} size ${size}` };
+        return { kind: 'error', message: `access beyond the end of member ${btfName(m.name)} (mend:${trueEnd}) in struct ${tname} with off ${off} size ${size}` };
       return { kind: 'scalar' };
     }
     if (next) continue;

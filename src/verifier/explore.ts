@@ -27,7 +27,7 @@ import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
-import { PTR_UNTRUSTED, T, base } from './reg-types.js';
+import { LOCAL_BTF, MEM_RDONLY, PTR_UNTRUSTED, T, base } from './reg-types.js';
 import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
@@ -430,12 +430,30 @@ function savePtrType(env: Env, type: number, allowTrustMismatch: boolean): void 
   const prev = at[env.pc]!;
   if (prev === -1) { at[env.pc] = type; return; }
   if (type === prev || (mismatchOk(type) && mismatchOk(prev))) return;
-  if (allowTrustMismatch && base(type) === T.PTR_TO_BTF_ID && base(prev) === T.PTR_TO_BTF_ID) { at[env.pc] = T.PTR_TO_BTF_ID | PTR_UNTRUSTED; return; }
+  if (allowTrustMismatch && memOrBtfId(type) && memOrBtfId(prev)) { at[env.pc] = mergePtrTypes(type, prev); return; }
   env.reject('invalid_mem_access', 'same insn cannot be used with different pointers');
 }
 
-/** reg_type_mismatch_ok: pointer kinds whose accesses are not rewritten per type. */
+const memOrBtfId = (type: number): boolean => base(type) === T.PTR_TO_MEM || base(type) === T.PTR_TO_BTF_ID;
+
+/**
+ * merge_ptr_types (09c447564fca): a load reached with a PTR_TO_MEM and a PTR_TO_BTF_ID, or with a
+ * trusted and an untrusted one, keeps the kernel's probe rewrite when either side needs it.
+ */
+function mergePtrTypes(a: number, b: number): number {
+  const toMem = base(a) === T.PTR_TO_MEM || base(b) === T.PTR_TO_MEM;
+  const merged = toMem ? T.PTR_TO_MEM : T.PTR_TO_BTF_ID;
+  if (mayFaultOnDeref(a) || mayFaultOnDeref(b)) return merged | (toMem ? MEM_RDONLY | PTR_UNTRUSTED : PTR_UNTRUSTED);
+  return merged | ((a | b) & MEM_RDONLY);
+}
+
+/**
+ * reg_type_mismatch_ok: pointer kinds whose accesses are not rewritten per type. Memory that may
+ * fault (untrusted PTR_TO_MEM, read through probe instructions) is one that is (6.18.y, f438ba7a4c3e):
+ * the same load cannot also see a map value or the stack.
+ */
 function mismatchOk(type: number): boolean {
+  if (mayFaultOnDeref(type)) return false;
   switch (base(type)) {
     case T.PTR_TO_CTX: case T.PTR_TO_SOCKET: case T.PTR_TO_SOCK_COMMON: case T.PTR_TO_TCP_SOCK: case T.PTR_TO_XDP_SOCK: case T.PTR_TO_BTF_ID:
     case T.PTR_TO_ARENA:
@@ -494,12 +512,23 @@ function atomicPtrTypeOk(r: Reg): boolean {
 }
 
 /**
+ * is_load_acq_unsafe (6.18.y; bpf_may_fault_on_deref since 09c447564fca): the pointer types a
+ * BPF_LDX through which the kernel rewrites to BPF_PROBE_MEM, a bare PTR_TO_BTF_ID and anything
+ * PTR_UNTRUSTED. A load-acquire is never rewritten, so the JIT would emit it without an exception
+ * table entry: it is refused from them (a trusted, RCU or allocated object's pointer stays allowed,
+ * hence the exact match on the plain type; LOCAL_BTF is bpflab's own bit, not a kernel flag).
+ */
+function mayFaultOnDeref(type: number): boolean {
+  return (type & ~LOCAL_BTF) === T.PTR_TO_BTF_ID || (type & PTR_UNTRUSTED) !== 0;
+}
+
+/**
  * check_atomic_load: `rD = load_acquire((uN *)(rS +off))` is checked as the load BPF_LDX of the
  * same size, with natural alignment enforced (strict_alignment_once), after the address type.
  */
 function checkLoadAcquire(env: Env, ins: Insn): void {
   const src = env.readReg(ins.src);
-  if (!atomicPtrTypeOk(src)) env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(src)} is not allowed`);
+  if (!atomicPtrTypeOk(src) || mayFaultOnDeref(src.type)) env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(src)} is not allowed`);
   env.writeReg(ins.dst);
   const size = op.sizeBytes(op.size(ins.code));
   const srcType = env.reg(ins.src).type;

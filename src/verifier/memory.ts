@@ -8,7 +8,7 @@ import type { MapSpec } from '../isa/program.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
-import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPointer, typeName } from './reg-types.js';
 import { destroyIfDynptrSlot } from './dynptr-state.js';
 import { checkMapPtrAccess } from './map-ptr.js';
 import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, setSpill, writableSlots, writableSpill, type Frame, type Reg } from './state.js';
@@ -201,6 +201,12 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     }
     case T.PTR_TO_TP_BUFFER:
       checkTpBuffer(env, regno, r, off, size);
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      return;
+    case T.PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED:
+      // bpf_rdonly_cast to void (and untrusted pointers walked to): the JIT reads through probe
+      // instructions, so any offset is allowed (check_mem_access skips check_mem_region_access).
+      if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
       if (t === 'read') setLoaded(loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_MEM:

@@ -107,3 +107,34 @@ describe.skipIf(!kernelBtf)('process_spin_lock: releasing the last lock of a sle
     expect(processed((await programs()).get('rcu_ptr_in_rcu_section')!)).toBe(29);
   });
 });
+
+describe.skipIf(!kernelBtf)('pointers the kernel reads through probe instructions (is_load_acq_unsafe, merge_ptr_types 09c447564fca, f438ba7a4c3e)', () => {
+  const programs = async () => {
+    const path = new URL('../fixtures/stable-fixes/fault-prone.o', import.meta.url);
+    return new Map((await loadFile(path.pathname, new Uint8Array(readFileSync(path)))).map((p) => [p.name, p]));
+  };
+  it('a load-acquire from a plain or untrusted PTR_TO_BTF_ID or untrusted memory is refused (bpflab accepted the first two)', async () => {
+    const ps = await programs();
+    expectVerdict(ps.get('lacq_btf_id')!, ['reject', 'BPF_ATOMIC loads from R2 ptr_ is not allowed']);
+    expectVerdict(ps.get('lacq_untrusted_btf')!, ['reject', 'BPF_ATOMIC loads from R2 untrusted_ptr_ is not allowed']);
+    expectVerdict(ps.get('lacq_untrusted_mem')!, ['reject', 'BPF_ATOMIC loads from R2 rdonly_untrusted_mem is not allowed']);
+  });
+  it('a plain load of them, and a load-acquire from a trusted argument, are allowed', async () => {
+    const ps = await programs();
+    expect(processed(ps.get('ldx_btf_id')!)).toBe(11);
+    expect(processed(ps.get('lacq_trusted')!)).toBe(4);
+  });
+  it('untrusted read-only memory is read at any offset (bpflab refused it as an invalid mem access)', async () => {
+    expect(processed((await programs()).get('untrusted_mem_any_offset')!)).toBe(12);
+  });
+  it('btf_struct_walk names an anonymous struct "(anon)"', async () => {
+    expectVerdict((await programs()).get('ldx_anon_member')!, ['reject', 'access beyond struct (anon) at off 0 size 8']);
+  });
+  it('one load: untrusted memory and a PTR_TO_BTF_ID merge; a map value mismatches a fault prone pointer', async () => {
+    const ps = await programs();
+    expect(processed(ps.get('merge_mem_btf_id')!)).toBe(24);
+    expectVerdict(ps.get('merge_map_untrusted_mem')!, ['reject', 'same insn cannot be used with different pointers']);
+    // ringbuf memory merged with a plain PTR_TO_BTF_ID stays fault prone, so the map value that follows mismatches
+    expectVerdict(ps.get('merge3_ringbuf_btf_id_map')!, ['reject', 'same insn cannot be used with different pointers']);
+  });
+});
