@@ -7,7 +7,7 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import type { AluOp } from './domains/index.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
+import { MAYBE_NULL, PTR_UNTRUSTED, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
 import { markPrecise } from './precision.js';
 import { cloneReg, cloneState, copyReg, newReg, type Reg } from './state.js';
 import { idBeforeMov, linkAfterAlu } from './linked-scalars.js';
@@ -181,6 +181,9 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
   }
   if (ptr.type & MAYBE_NULL)
     env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited, null-check it first`);
+  // Untrusted memory is read through probe instructions: no offset is tracked, the destination is
+  // the pointer as it was (for `scalar += ptr` too, as the running kernel logs it).
+  if (base(ptr.type) === T.PTR_TO_MEM && ptr.type & PTR_UNTRUSTED) { if (out !== ptr) copyReg(out, ptr); return; }
   switch (base(ptr.type)) {
     case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:
     case T.PTR_TO_PACKET_META: case T.PTR_TO_PACKET: case T.PTR_TO_TP_BUFFER: case T.PTR_TO_BTF_ID:

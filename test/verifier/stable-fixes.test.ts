@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../src/loader/index.js';
+import { verify } from '../../src/verifier/index.js';
 import { runProgram } from '../../src/vm/vm.js';
 import { expectProcessedLikeKernel as processed, expectVerdict, kernelCompared, type Expected } from './expect-verdicts.js';
 
@@ -126,6 +127,13 @@ describe.skipIf(!kernelBtf)('pointers the kernel reads through probe instruction
   });
   it('untrusted read-only memory is read at any offset (bpflab refused it as an invalid mem access)', async () => {
     expect(processed((await programs()).get('untrusted_mem_any_offset')!)).toBe(12);
+  });
+  it('pointer arithmetic on untrusted memory tracks no offset (scalar += ptr gives the pointer): the loop head repeats', async () => {
+    // The kernel finds the same state at the loop head after one iteration (19 insns); bpflab
+    // tracked the offset and ran to the 1M insn limit (selftest mem_rdonly_untrusted/offset_not_tracked).
+    const p = (await programs()).get('untrusted_mem_commuted_loop')!;
+    expectVerdict(p, ['reject', 'infinite loop detected at insn 6']);
+    expect(verify(p).processed).toBe(19);
   });
   it('btf_struct_walk names an anonymous struct "(anon)"', async () => {
     expectVerdict((await programs()).get('ldx_anon_member')!, ['reject', 'access beyond struct (anon) at off 0 size 8']);
