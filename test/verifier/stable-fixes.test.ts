@@ -146,3 +146,11 @@ describe.skipIf(!kernelBtf)('pointers the kernel reads through probe instruction
     expectVerdict(ps.get('merge3_ringbuf_btf_id_map')!, ['reject', 'same insn cannot be used with different pointers']);
   });
 });
+
+describe('regsafe: a packet pointer at or beyond pkt_end matches only itself (a8502a79e832)', () => {
+  // The old state at j has r1 BEYOND_PKT_END (range -2), the second path r1 with range 8: the
+  // negative range is no smaller range, so the second path is explored on (the fix; it was pruned).
+  it('the second path is not pruned at j', async () => {
+    expect(processed(await fixture('pkt-end-range-prune.s'))).toBe(48);
+  });
+});
