@@ -18,7 +18,7 @@ import { kallsymsHas } from '../loader/kallsyms.js';
 import { gplCompatible } from './license.js';
 import { RUNNING_KERNEL_BTF } from '../loader/target.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, isLocalBtf, typeName as typeNameOf } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, isLocalBtf, mayFaultOnDeref, typeName as typeNameOf } from './reg-types.js';
 import { FIELD_NAMES, programBtf, structRecord } from './map-record.js';
 import type { Reg } from './state.js';
 import { structOpsWrite } from './struct-ops.js';
@@ -209,6 +209,10 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   }
   if (r.type & MEM_USER) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access user memory: off=${off}`);
   if (r.type & MEM_PERCPU) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access percpu memory: off=${off}`);
+  // A store through a pointer the kernel reads through probe instructions (a plain PTR_TO_BTF_ID,
+  // anything untrusted) is refused before the program type's btf_struct_access decides (6.18.y,
+  // "Reject a store through a fault prone pointer": tc's conntrack rule allowed ct->master->mark = 1).
+  if (write && mayFaultOnDeref(r.type)) env.reject('readonly_write', 'only read is supported');
   // An untrusted pointer to a program type (a kptr loaded outside an RCU section): the program type's
   // btf_struct_access expects kernel BTF (the kernel reports a verifier bug); without one, reads only.
   if (write && !alloc && isLocalBtf(r.type) && (env.prog.type === 'struct_ops' || hasConntrackWrites(env.prog.type)))

@@ -27,7 +27,7 @@ import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
-import { LOCAL_BTF, MEM_RDONLY, PTR_UNTRUSTED, T, base } from './reg-types.js';
+import { MEM_RDONLY, PTR_UNTRUSTED, T, base, mayFaultOnDeref } from './reg-types.js';
 import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
@@ -509,17 +509,6 @@ function atomicPtrTypeOk(r: Reg): boolean {
   const b = base(r.type);
   return !(r.type === T.PTR_TO_CTX || b === T.PTR_TO_PACKET || b === T.PTR_TO_PACKET_META || r.type === T.PTR_TO_FLOW_KEYS ||
     r.type === T.PTR_TO_SOCKET || r.type === T.PTR_TO_SOCK_COMMON || r.type === T.PTR_TO_TCP_SOCK || r.type === T.PTR_TO_XDP_SOCK);
-}
-
-/**
- * is_load_acq_unsafe (6.18.y; bpf_may_fault_on_deref since 09c447564fca): the pointer types a
- * BPF_LDX through which the kernel rewrites to BPF_PROBE_MEM, a bare PTR_TO_BTF_ID and anything
- * PTR_UNTRUSTED. A load-acquire is never rewritten, so the JIT would emit it without an exception
- * table entry: it is refused from them (a trusted, RCU or allocated object's pointer stays allowed,
- * hence the exact match on the plain type; LOCAL_BTF is bpflab's own bit, not a kernel flag).
- */
-function mayFaultOnDeref(type: number): boolean {
-  return (type & ~LOCAL_BTF) === T.PTR_TO_BTF_ID || (type & PTR_UNTRUSTED) !== 0;
 }
 
 /**

@@ -135,6 +135,11 @@ describe.skipIf(!kernelBtf)('pointers the kernel reads through probe instruction
     expectVerdict(p, ['reject', 'infinite loop detected at insn 6']);
     expect(verify(p).processed).toBe(19);
   });
+  it('a store through an untrusted pointer is refused before the conntrack rule (bpflab accepted ct->master->mark = 1)', async () => {
+    const ps = await programs();
+    expectVerdict(ps.get('store_untrusted_ct')!, ['reject', 'only read is supported']);
+    expect(processed(ps.get('store_trusted_ct')!)).toBe(22);
+  });
   it('btf_struct_walk names an anonymous struct "(anon)"', async () => {
     expectVerdict((await programs()).get('ldx_anon_member')!, ['reject', 'access beyond struct (anon) at off 0 size 8']);
   });
