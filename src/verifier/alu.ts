@@ -181,8 +181,8 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
   }
   if (ptr.type & MAYBE_NULL)
     env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited, null-check it first`);
-  // Untrusted memory is read through probe instructions: no offset is tracked, the destination is
-  // the pointer as it was (for `scalar += ptr` too, as the running kernel logs it).
+  // Untrusted memory is read with probe loads, so its offset is not tracked: the result is the
+  // pointer as it was (a `scalar += pointer` copies it).
   if (base(ptr.type) === T.PTR_TO_MEM && ptr.type & PTR_UNTRUSTED) { if (out !== ptr) copyReg(out, ptr); return; }
   switch (base(ptr.type)) {
     case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:

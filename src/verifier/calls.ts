@@ -135,6 +135,9 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
   if ((r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META) && !pktOk)
     env.reject('helper_arg', 'helper access to the packet is not allowed');
   if (a.maybeNull && env.isNull(r)) {
+    // The NULL itself decided this path (another one may pass a non-NULL scalar): precise, so
+    // that a checkpoint of this path never covers that one.
+    markPrecise(env, 1 << regno);
     if (a.base === 'ARG_PTR_TO_MEM') meta.nullMem = true;
     return;
   }

@@ -137,8 +137,9 @@ export function explore(env: Env, sub = 0): void {
   env.explored = new Array(env.insns.length);
   fieldsChecked = zeroedU8(env.insns.length);
   env.curStates = 0;
-  env.prevJmpsProcessed = env.jmpsProcessed;
-  env.prevInsnProcessed = env.insnProcessed;
+  // prev_jmps_processed / prev_insn_processed are not reset here: the kernel's do_check_common
+  // keeps them from the previous subprogram's pass, so the first prune points of a global
+  // subprogram see the jumps and instructions since the last checkpoint of the pass before.
   env.cur = initialState(env, sub);
   env.stackLive.resetCallchain();
   iterNext = markIterNextCalls(env, isIterNextKfunc);
@@ -553,7 +554,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   const jmps = env.jmpsProcessed - env.prevJmpsProcessed;
   const insns = env.insnProcessed - env.prevInsnProcessed;
   // force_new_state: at forced checkpoints, and when the jump history grows past 40 entries.
-  const force = env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
+  const force = env.opts.testStateFreq === true || env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
   let addNew = force || (jmps >= 2 && insns >= 8);
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
   // states_cnt: the states looked at, whether or not one is added afterwards (max_states_per_insn)

@@ -438,7 +438,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     const slots = writableSlots(f);
     for (let i = k * 8; i < k * 8 + 8; i++) {
       if (i < k * 8 + sz) slots[i] = S.SPILL;
-      else if (slots[i] === S.SPILL || slots[i] === S.ITER) slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
+      else if (slots[i] === S.SPILL || slots[i] === S.ITER || slots[i] === S.IRQ_FLAG) slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
     }
   };
   if (!dataWrite && value && aligned && value.type === T.SCALAR) {
@@ -469,7 +469,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   // initialized byte of the slot becomes data, the STACK_ZERO bytes beside a narrow spill too
   // (scrub_spilled_slot), so a later read of them is an unknown scalar, not 0.
   const low = f.slots[k * 8];
-  if (low === S.SPILL || low === S.ITER || low === S.DYNPTR) scrubSlot(f, k);
+  if (low === S.SPILL || low === S.ITER || low === S.DYNPTR || low === S.IRQ_FLAG) scrubSlot(f, k);
   setSpill(f, k, undefined);
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
   // A register's 0 stored as data (not a spill) becomes STACK_ZERO, which is only right for later

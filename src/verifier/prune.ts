@@ -10,6 +10,7 @@ import { sectionsEqual } from './locks.js';
 import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
 import { dynptrSlotsSafe } from './dynptr-state.js';
+import { irqSlotSafe } from './irq-flags.js';
 import { MAX_BPF_STACK, S, newReg, type Frame, type Reg, type StackBytes, type VState } from './state.js';
 import { addConstKind, baseId, hasAddConst } from './linked-scalars.js';
 import { slotAlive } from './stack-liveness.js';
@@ -106,7 +107,7 @@ let missSlot = 0;
 /** A stack byte for the miss diagnostics: its kind, and a spilled register's value. */
 function slotStr(env: Env, f: Frame, i: number): string {
   const sp = f.spills[i >> 3];
-  const kind = 'ismz?i'[f.slots[i]!] ?? '?';
+  const kind = 'ismz?if'[f.slots[i]!] ?? '?';
   if (f.slots[i] !== S.SPILL || !sp) return kind;
   return `${kind}:${sp.type === T.SCALAR ? (sp.precise ? 'P' : '') + env.dom.format(sp.v) : 'ptr' + sp.type}`;
 }
@@ -133,6 +134,7 @@ function sameBytesSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exact
   const st = o.slots[k * 8]!;
   if (st === S.ITER) return iterSlotsSafe(o.spills[k], c.spills[k], checkIds);
   if (st === S.DYNPTR) return dynptrSlotsSafe(o.spills[k], c.spills[k], checkIds);
+  if (st === S.IRQ_FLAG) return irqSlotSafe(o.spills[k], c.spills[k], checkIds);
   if (st === S.SPILL) {
     const or = o.spills[k];
     const cr = c.spills[k];
@@ -194,6 +196,11 @@ function differingSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exact
       // An iterator: the same bytes, then (once per slot) the same iterator.
       if (os !== cs) return false;
       if ((i & 7) === 0 && !iterSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], checkIds)) return false;
+      continue;
+    }
+    if (os === S.IRQ_FLAG || cs === S.IRQ_FLAG) {
+      if (os !== cs) return false;
+      if ((i & 7) === 0 && !irqSlotSafe(o.spills[i >> 3], c.spills[i >> 3], checkIds)) return false;
       continue;
     }
     if (os === S.DYNPTR || cs === S.DYNPTR) {

@@ -30,7 +30,10 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
   const insns = env.insns;
   const subprogAt = new Map<number, number>();
   subs.forEach((sp, i) => subprogAt.set(sp.start, i));
-  const hasTailCall = subs.map((sp) => insns.slice(sp.start, sp.end).some(isTailCall));
+  const hasTailCall = subs.map((sp) => {
+    for (let pc = sp.start; pc < sp.end; pc++) if (isTailCall(insns[pc]!)) return true;
+    return false;
+  });
   // The exception callback counts as an async callback and as a callback (mark_subprog_exc_cb).
   const exc = env.exceptionCb > 0 ? env.exceptionCb : -1;
   const isAsync = (s: number): boolean => env.asyncCallbacks.has(s) || s === exc;

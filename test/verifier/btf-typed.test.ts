@@ -41,6 +41,13 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
     cast_not_ctx: ['reject', 'arg#0 expected pointer to ctx, but got fp'],
     rdonly_sock: ['accept'],
     rdonly_write: ['reject', 'only read is supported'],
+    // bpf_rdonly_cast to void: untrusted read-only memory, probe loads without bounds or offsets
+    rdonly_void_read: ['accept'],
+    rdonly_void_write: ['reject', 'R0 cannot write into rdonly_untrusted_mem'],
+    rdonly_void_walk: ['accept'],
+    rdonly_void_commuted: ['accept'],
+    rdonly_mixed_load: ['accept'],
+    rdonly_union: ['accept'],
   },
   'callbacks.o': {
     loop_sum: ['accept'],
@@ -89,6 +96,15 @@ describe('callbacks run on the VM', () => {
     const pkt = new Uint8Array(16);
     expect(runProgram(programs.find((p) => p.name === 'loop_sum')!, { packet: pkt }).r0).toBe(45n);
     expect(runProgram(programs.find((p) => p.name === 'map_sum')!, { packet: pkt }).r0).toBe(28n);
+  });
+});
+
+describe('bpf_rdonly_cast on the VM', () => {
+  test('loads through a cast NULL are probe loads: they read 0, as BPF_PROG_TEST_RUN returns', async () => {
+    const programs = await loadFile('casts.o', new Uint8Array(readFileSync(new URL('casts.o', dir))));
+    const pkt = new Uint8Array(64);
+    expect(runProgram(programs.find((p) => p.name === 'rdonly_void_read')!, { packet: pkt }).r0).toBe(0n);
+    expect(runProgram(programs.find((p) => p.name === 'rdonly_void_commuted')!, { packet: pkt }).r0).toBe(1n);
   });
 });
 
