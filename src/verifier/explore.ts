@@ -27,7 +27,7 @@ import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
-import { MEM_RDONLY, PTR_UNTRUSTED, T, base } from './reg-types.js';
+import { MEM_RDONLY, PTR_UNTRUSTED, T, base, mayFaultOnDeref } from './reg-types.js';
 import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
@@ -431,21 +431,30 @@ function savePtrType(env: Env, type: number, allowTrustMismatch: boolean): void 
   const prev = at[env.pc]!;
   if (prev === -1) { at[env.pc] = type; return; }
   if (type === prev || (mismatchOk(type) && mismatchOk(prev))) return;
-  if (allowTrustMismatch && memOrBtfId(type) && memOrBtfId(prev)) {
-    // One path's trusted pointer, another's untrusted one: the load becomes a probe load of the
-    // weakest kind (PTR_TO_MEM when either is memory, untrusted and read-only when either is).
-    const merged = base(type) === T.PTR_TO_MEM || base(prev) === T.PTR_TO_MEM ? T.PTR_TO_MEM : T.PTR_TO_BTF_ID;
-    at[env.pc] = merged | ((type | prev) & (PTR_UNTRUSTED | MEM_RDONLY));
-    return;
-  }
+  if (allowTrustMismatch && memOrBtfId(type) && memOrBtfId(prev)) { at[env.pc] = mergePtrTypes(type, prev); return; }
   env.reject('invalid_mem_access', 'same insn cannot be used with different pointers');
 }
 
-/** is_ptr_to_mem_or_btf_id */
 const memOrBtfId = (type: number): boolean => base(type) === T.PTR_TO_MEM || base(type) === T.PTR_TO_BTF_ID;
 
-/** reg_type_mismatch_ok: pointer kinds whose accesses are not rewritten per type. */
+/**
+ * merge_ptr_types (09c447564fca): a load reached with a PTR_TO_MEM and a PTR_TO_BTF_ID, or with a
+ * trusted and an untrusted one, keeps the kernel's probe rewrite when either side needs it.
+ */
+function mergePtrTypes(a: number, b: number): number {
+  const toMem = base(a) === T.PTR_TO_MEM || base(b) === T.PTR_TO_MEM;
+  const merged = toMem ? T.PTR_TO_MEM : T.PTR_TO_BTF_ID;
+  if (mayFaultOnDeref(a) || mayFaultOnDeref(b)) return merged | (toMem ? MEM_RDONLY | PTR_UNTRUSTED : PTR_UNTRUSTED);
+  return merged | ((a | b) & MEM_RDONLY);
+}
+
+/**
+ * reg_type_mismatch_ok: pointer kinds whose accesses are not rewritten per type. Memory that may
+ * fault (untrusted PTR_TO_MEM, read through probe instructions) is one that is (6.18.y, f438ba7a4c3e):
+ * the same load cannot also see a map value or the stack.
+ */
 function mismatchOk(type: number): boolean {
+  if (mayFaultOnDeref(type)) return false;
   switch (base(type)) {
     case T.PTR_TO_CTX: case T.PTR_TO_SOCKET: case T.PTR_TO_SOCK_COMMON: case T.PTR_TO_TCP_SOCK: case T.PTR_TO_XDP_SOCK: case T.PTR_TO_BTF_ID:
     case T.PTR_TO_ARENA:
@@ -509,7 +518,7 @@ function atomicPtrTypeOk(r: Reg): boolean {
  */
 function checkLoadAcquire(env: Env, ins: Insn): void {
   const src = env.readReg(ins.src);
-  if (!atomicPtrTypeOk(src)) env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(src)} is not allowed`);
+  if (!atomicPtrTypeOk(src) || mayFaultOnDeref(src.type)) env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(src)} is not allowed`);
   env.writeReg(ins.dst);
   const size = op.sizeBytes(op.size(ins.code));
   const srcType = env.reg(ins.src).type;

@@ -204,10 +204,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       if (t === 'read') setLoaded(loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED:
-      // Kernel memory of unknown extent (bpf_rdonly_cast to void, a BTF pointer to a non-struct):
-      // loads become probe loads, which cannot fault, so no bounds are checked.
+      // bpf_rdonly_cast to void (and untrusted pointers walked to): the JIT reads through probe
+      // instructions, so any offset is allowed (check_mem_access skips check_mem_region_access).
       if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
-      setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_MEM:
     case T.PTR_TO_MEM | MEM_RDONLY:

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadFile } from '../../src/loader/index.js';
+import { verify } from '../../src/verifier/index.js';
 import { runProgram } from '../../src/vm/vm.js';
 import { expectProcessedLikeKernel as processed, expectVerdict, kernelCompared, type Expected } from './expect-verdicts.js';
 
@@ -105,5 +106,56 @@ describe.skipIf(!kernelBtf)('process_spin_lock: releasing the last lock of a sle
   });
   it('an explicit bpf_rcu_read_lock section still protects it', async () => {
     expect(processed((await programs()).get('rcu_ptr_in_rcu_section')!)).toBe(29);
+  });
+});
+
+describe.skipIf(!kernelBtf)('pointers the kernel reads through probe instructions (is_load_acq_unsafe, merge_ptr_types 09c447564fca, f438ba7a4c3e)', () => {
+  const programs = async () => {
+    const path = new URL('../fixtures/stable-fixes/fault-prone.o', import.meta.url);
+    return new Map((await loadFile(path.pathname, new Uint8Array(readFileSync(path)))).map((p) => [p.name, p]));
+  };
+  it('a load-acquire from a plain or untrusted PTR_TO_BTF_ID or untrusted memory is refused (bpflab accepted the first two)', async () => {
+    const ps = await programs();
+    expectVerdict(ps.get('lacq_btf_id')!, ['reject', 'BPF_ATOMIC loads from R2 ptr_ is not allowed']);
+    expectVerdict(ps.get('lacq_untrusted_btf')!, ['reject', 'BPF_ATOMIC loads from R2 untrusted_ptr_ is not allowed']);
+    expectVerdict(ps.get('lacq_untrusted_mem')!, ['reject', 'BPF_ATOMIC loads from R2 rdonly_untrusted_mem is not allowed']);
+  });
+  it('a plain load of them, and a load-acquire from a trusted argument, are allowed', async () => {
+    const ps = await programs();
+    expect(processed(ps.get('ldx_btf_id')!)).toBe(11);
+    expect(processed(ps.get('lacq_trusted')!)).toBe(4);
+  });
+  it('untrusted read-only memory is read at any offset (bpflab refused it as an invalid mem access)', async () => {
+    expect(processed((await programs()).get('untrusted_mem_any_offset')!)).toBe(12);
+  });
+  it('pointer arithmetic on untrusted memory tracks no offset (scalar += ptr gives the pointer): the loop head repeats', async () => {
+    // The kernel finds the same state at the loop head after one iteration (19 insns); bpflab
+    // tracked the offset and ran to the 1M insn limit (selftest mem_rdonly_untrusted/offset_not_tracked).
+    const p = (await programs()).get('untrusted_mem_commuted_loop')!;
+    expectVerdict(p, ['reject', 'infinite loop detected at insn 6']);
+    expect(verify(p).processed).toBe(19);
+  });
+  it('a store through an untrusted pointer is refused before the conntrack rule (bpflab accepted ct->master->mark = 1)', async () => {
+    const ps = await programs();
+    expectVerdict(ps.get('store_untrusted_ct')!, ['reject', 'only read is supported']);
+    expect(processed(ps.get('store_trusted_ct')!)).toBe(22);
+  });
+  it('btf_struct_walk names an anonymous struct "(anon)"', async () => {
+    expectVerdict((await programs()).get('ldx_anon_member')!, ['reject', 'access beyond struct (anon) at off 0 size 8']);
+  });
+  it('one load: untrusted memory and a PTR_TO_BTF_ID merge; a map value mismatches a fault prone pointer', async () => {
+    const ps = await programs();
+    expect(processed(ps.get('merge_mem_btf_id')!)).toBe(24);
+    expectVerdict(ps.get('merge_map_untrusted_mem')!, ['reject', 'same insn cannot be used with different pointers']);
+    // ringbuf memory merged with a plain PTR_TO_BTF_ID stays fault prone, so the map value that follows mismatches
+    expectVerdict(ps.get('merge3_ringbuf_btf_id_map')!, ['reject', 'same insn cannot be used with different pointers']);
+  });
+});
+
+describe('regsafe: a packet pointer at or beyond pkt_end matches only itself (a8502a79e832)', () => {
+  // The old state at j has r1 BEYOND_PKT_END (range -2), the second path r1 with range 8: the
+  // negative range is no smaller range, so the second path is explored on (the fix; it was pruned).
+  it('the second path is not pruned at j', async () => {
+    expect(processed(await fixture('pkt-end-range-prune.s'))).toBe(48);
   });
 });
