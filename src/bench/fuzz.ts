@@ -103,9 +103,10 @@ interface ScalingRun {
 }
 
 /**
- * A guided sanitize campaign (the `bpflab fuzz` default) run for `seconds` of wall time with 1
- * worker (in this thread, as the CLI runs it) and with 2 worker threads, start-up included --
- * the throughput a user sees from `bpflab fuzz --seconds N --workers W`. Every worker pays a
+ * A guided sanitize campaign (the `bpflab fuzz` default) run for `seconds` with 1 worker (in
+ * this thread, as the CLI runs it) and with 2 worker threads, start-up included -- the
+ * throughput a user sees from `bpflab fuzz --seconds N --workers W`. The window is `seconds` of
+ * process CPU time per worker (on two idle cores, `seconds` of wall time). Every worker pays a
  * warm-up (module loading, then V8 compiling the verifier while it runs slowly), so the window
  * must be long against it (BPFLAB_BENCH_FUZZ_SCALING_SECONDS, default 20; 3 with --quick; the
  * CLI's default campaign is 60 s); the second half of each window is reported too, as the
@@ -119,8 +120,11 @@ async function workerScaling(seconds: number): Promise<BenchRow[]> {
   const measure = async (workers: number): Promise<ScalingRun> => {
     const points: ProgressPoint[] = [];
     const m0 = mainThreadCpu(), c0 = cpuSeconds(), u0 = userSeconds(), t0 = performance.now();
+    // The window is `seconds` of CPU per worker (what it gets from a core of its own), so that on a
+    // loaded machine each worker still gets past its warm-up as far as on an idle one; wall time caps it.
     const r = await runParallel({
-      workers, seed: 1, seconds, oracles: ['sanitize'], guided: true, useSeeds: true,
+      workers, seed: 1, seconds: 10 * seconds, oracles: ['sanitize'], guided: true, useSeeds: true,
+      shouldStop: () => cpuSeconds() - c0 >= seconds * workers,
       onProgress: (st) => points.push({ t: (performance.now() - t0) / 1000, runs: st.runs, cpu: cpuSeconds() - c0 }),
     });
     const m1 = mainThreadCpu();
