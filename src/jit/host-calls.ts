@@ -10,8 +10,7 @@
  * stub per host call (same signature: params forwarded, `call_indirect` of its slot). The
  * program's code still `call`s a function index with the import's signature, as before.
  */
-import { I32, I64, Op, type ModuleBuilder, type ValType } from './wasm/index.js';
-import { ModuleBuilder as Builder } from './wasm/index.js';
+import { I32, I64, ModuleBuilder, Op, type ValType } from './wasm/index.js';
 import { Wasm, type WasmImportValue, type WasmTable } from './wasm/host.js';
 
 export type HostCallName = 'helper' | 'load' | 'store' | 'atomic' | 'trap' | 'ldAbs' | 'kfunc' | 'mayGoto';
@@ -57,7 +56,7 @@ export function defineHostStubs(m: ModuleBuilder, progBase: number): HostCallInd
 /** Instantiates the host module: the JS functions in `fns` go into slots 0..HOST_SLOTS-1 of `table` (grown for them). */
 export function installHostCalls(table: WasmTable, fns: Record<HostCallName, WasmImportValue>): void {
   if (table.length !== 0) throw new Error('jit: host calls must be installed in an empty table');
-  const m = new Builder();
+  const m = new ModuleBuilder();
   const imported = HOST_CALLS.map((h) => m.importFunc('env', h.name, h.params, h.results));
   m.importTable('env', 'table', HOST_SLOTS);
   m.elem(0, imported);
