@@ -103,27 +103,29 @@ interface ScalingRun {
 }
 
 /**
- * A guided sanitize campaign (the `bpflab fuzz` default) run for `seconds` with 1 worker (in
- * this thread, as the CLI runs it) and with 2 worker threads, start-up included -- the
- * throughput a user sees from `bpflab fuzz --seconds N --workers W`. The window is `seconds` of
+ * A guided sanitize campaign (the `bpflab fuzz` default) run for `seconds` with 1 and with 2
+ * worker threads, start-up included -- the throughput a user sees from `bpflab fuzz --seconds N
+ * --workers W` (one worker runs in the CLI's main thread: a fresh isolate too). Worker threads
+ * even for one, so that both start cold whatever this process ran before, and the other rows
+ * do not inherit the state of long campaigns; measured last. The window is `seconds` of
  * process CPU time per worker (on two idle cores, `seconds` of wall time). Every worker pays a
  * warm-up (module loading, then V8 compiling the verifier while it runs slowly), so the window
  * must be long against it (BPFLAB_BENCH_FUZZ_SCALING_SECONDS, default 20; 3 with --quick; the
  * CLI's default campaign is 60 s); the second half of each window is reported too, as the
  * steady state. The wall-time ratios mean something only on two otherwise idle cores; the CPU
  * estimate holds on a loaded machine: on two dedicated cores one worker takes the longer of its
- * main thread's CPU time and half the process's (V8's GC and compiler threads use the other
- * core), two workers half the process's CPU time. Measured before the other rows, so that the
- * in-thread campaign pays the start-up (kernel BTF, seed programs, optimisation) the workers pay.
+ * thread's CPU time and half the process's (V8's GC and compiler threads use the other core),
+ * two workers half the process's CPU time.
  */
 async function workerScaling(seconds: number): Promise<BenchRow[]> {
-  const measure = async (workers: number): Promise<ScalingRun> => {
+  /** In worker threads (`threads`: even one worker in a fresh isolate), or in this thread. */
+  const measure = async (workers: number, threads: boolean): Promise<ScalingRun> => {
     const points: ProgressPoint[] = [];
     const m0 = mainThreadCpu(), c0 = cpuSeconds(), u0 = userSeconds(), t0 = performance.now();
     // The window is `seconds` of CPU per worker (what it gets from a core of its own), so that on a
     // loaded machine each worker still gets past its warm-up as far as on an idle one; wall time caps it.
     const r = await runParallel({
-      workers, seed: 1, seconds: 10 * seconds, oracles: ['sanitize'], guided: true, useSeeds: true,
+      workers, threads, seed: 1, seconds: 10 * seconds, oracles: ['sanitize'], guided: true, useSeeds: true,
       shouldStop: () => cpuSeconds() - c0 >= seconds * workers,
       onProgress: (st) => points.push({ t: (performance.now() - t0) / 1000, runs: st.runs, cpu: cpuSeconds() - c0 }),
     });
@@ -132,18 +134,19 @@ async function workerScaling(seconds: number): Promise<BenchRow[]> {
     const end: ProgressPoint = { t: wall, runs: r.stats.runs, cpu };
     const mid = points.find((p) => p.t >= wall / 2);
     const late = mid && end.runs > mid.runs ? { runs: end.runs - mid.runs, wall: end.t - mid.t, cpu: end.cpu - mid.cpu } : null;
-    return { runs: r.stats.runs, workers: r.workers, wall, cpu, user: userSeconds() - u0, main: m0 !== null && m1 !== null ? m1 - m0 : null, late };
+    const main = threads ? r.workerThreadCpu ?? null : m0 !== null && m1 !== null ? m1 - m0 : null;
+    return { runs: r.stats.runs, workers: r.workers, wall, cpu, user: userSeconds() - u0, main, late };
   };
-  const one = await measure(1);
-  const two = await measure(2);
-  // The same campaign again in this (now warm) thread: what a program costs once V8 has compiled
-  // the hot code -- the difference is the warm-up every worker thread pays on its own.
-  const warm = await measure(1);
-  if (two.workers < 2) return [{ group: 'fuzz', name: 'worker scaling (2 workers / 1)', value: 1, unit: 'x', note: 'no compiled worker (run from dist/)' }];
+  const one = await measure(1, true);
+  const two = await measure(2, true);
+  // The same campaign in this thread, warm from the other rows: what a program costs once V8 has
+  // compiled the hot code -- the difference is the warm-up every worker thread pays on its own.
+  const warm = await measure(1, false);
+  if (two.workers < 2 || one.workers < 1) return [{ group: 'fuzz', name: 'worker scaling (2 workers / 1)', value: 1, unit: 'x', note: 'no compiled worker (run from dist/)' }];
   const ms = (cpu: number, runs: number): string => `${((1000 * cpu) / Math.max(1, runs)).toFixed(2)} ms`;
   const rate = (x: { runs: number; wall: number }): number => x.runs / Math.max(1e-9, x.wall);
   const rows: BenchRow[] = [{
-    group: 'fuzz', name: `worker scaling (2 workers / 1, guided sanitize, ${seconds} s, wall)`, value: rate(two) / rate(one), unit: 'x',
+    group: 'fuzz', name: `worker scaling (2 worker threads / 1, guided sanitize, ${seconds} s, wall)`, value: rate(two) / rate(one), unit: 'x',
     note: `${one.runs} vs ${two.runs} programs in ${one.wall.toFixed(1)} / ${two.wall.toFixed(1)} s wall with start-up (needs 2 free cores to mean anything)`,
   }];
   if (one.late && two.late) {
@@ -162,7 +165,7 @@ async function workerScaling(seconds: number): Promise<BenchRow[]> {
     const twoWall = two.cpu / 2 / Math.max(1, two.runs);
     rows.push({
       group: 'fuzz', name: 'worker scaling (2 workers / 1, guided sanitize, from CPU time)', value: oneWall / twoWall, unit: 'x',
-      note: `on 2 dedicated cores; CPU per program ${ms(one.cpu, one.runs)} (main thread ${ms(one.main, one.runs)}) with 1 worker, ${ms(two.cpu, two.runs)} with 2`,
+      note: `on 2 dedicated cores; CPU per program ${ms(one.cpu, one.runs)} (its thread ${ms(one.main, one.runs)}) with 1 worker, ${ms(two.cpu, two.runs)} with 2`,
     });
     // What bounds the scaling: V8's helper threads (parallel/concurrent GC, optimising compiler) run on
     // the second core for free with one worker, and take it from the other worker with two.
@@ -222,8 +225,6 @@ async function coverageRows(budget: number, kernelRate: number | undefined, prog
 }
 
 export const suite: BenchSuite = async (opts) => {
-  // First, while this thread is as cold as a worker's (no kernel BTF parsed, no code optimised yet).
-  const scaling = await workerScaling(opts.quick ? 3 : Number(process.env['BPFLAB_BENCH_FUZZ_SCALING_SECONDS'] ?? 20));
   const budget = opts.quick ? 1.5 : 8; // CPU seconds
   const arb = caseArb({ structured: 1 });
   const oracle = sanitizeOracle();
@@ -261,6 +262,7 @@ export const suite: BenchSuite = async (opts) => {
   const perOracle = await oracleRows(opts.quick ? 1 : 4, 'rate' in anchor ? anchor.rate : undefined);
   const coverageBudget = opts.quick ? 4 : Number(process.env['BPFLAB_BENCH_FUZZ_COVERAGE_SECONDS'] ?? 60);
   const coverage = await coverageRows(coverageBudget, 'rate' in anchor ? anchor.rate : undefined, opts.progress);
+  const scaling = await workerScaling(opts.quick ? 3 : Number(process.env['BPFLAB_BENCH_FUZZ_SCALING_SECONDS'] ?? 20));
   return [
     row,
     ...perOracle,
