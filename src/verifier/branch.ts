@@ -12,7 +12,7 @@ import type { Env } from './env.js';
 import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, NON_OWN_REF, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
 import { JMP_DST_STACK, JMP_SRC_STACK, LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
 import { S, cloneState, forEachRegOf, newReg, writableSpill, type Reg, type VState } from './state.js';
-import { baseId, linkedValue, mixedWidthLink } from './linked-scalars.js';
+import { baseId, hasAddConst, linkedValue, mixedWidthLink } from './linked-scalars.js';
 import { MAX_VAR_OFF } from './alu.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
@@ -230,7 +230,16 @@ function applyRefined(env: Env, st: VState, linked: readonly number[], dstno: nu
       if (!o || o === known || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
       if (mixedWidthLink(known.id, o.id)) continue;
       // spills are shared with copies of the state until written (copy-on-write)
-      (e & 64 ? writableSpill(fr, e & 63) : o).v = linkedValue(env, known, o, known.v);
+      const w = e & 64 ? writableSpill(fr, e & 63) : o;
+      w.v = linkedValue(env, known, o, known.v);
+      // copy_register_state(reg, known_reg) copies the whole register: its precision always, and
+      // where the deltas agree (or neither is offset) its id and delta too, so a plain copy of an
+      // `r1 += 0` link becomes that link (BPF_ADD_CONST, off 0); otherwise reg keeps its own.
+      w.precise = known.precise;
+      if ((!hasAddConst(w.id) && !hasAddConst(known.id)) || w.off === known.off) {
+        w.id = known.id;
+        w.off = known.off;
+      }
     }
   };
   if (src) sync(src);
