@@ -43,31 +43,8 @@ describe('sync_linked_regs', () => {
   it('a 32-bit offset link refined by a branch leaves a 64-bit offset link of the same base alone', async () => {
     // r7 = r6 + 1 in 32 bits, r8 = r6 + 2 in 64 bits; `if r7 < 0xffffffff` pins r7 only. Synced, r8
     // would be zero-extended to 0 and the map access accepted; it may be 0x100000001.
-    const p = (await loadFile('mixed.s', new TextEncoder().encode(`.type socket_filter
-.map m array key=4 value=8 entries=1
-call bpf_ktime_get_ns
-r6 = r0
-r1 = 1
-r1 <<= 32
-if r6 >= r1 goto +17
-r7 = r6
-w7 += 1
-r8 = r6
-r8 += 2
-w2 = -1
-if r7 < r2 goto +11
-r1 = 0
-*(u32 *)(r10 -4) = r1
-r1 = map[m]
-r2 = r10
-r2 += -4
-call bpf_map_lookup_elem
-if r0 == 0 goto +2
-r0 += r8
-r0 = *(u8 *)(r0 +0)
-r0 = 0
-exit
-`)))[0]!;
-    expectVerdict(p, ['reject', 'R0 unbounded memory access, make sure to bounds check any such access']);
+    const path = new URL('../../corpus/verifier/regs/linked-mixed-width.s', import.meta.url);
+    const [p] = await loadFile('linked-mixed-width.s', new Uint8Array(readFileSync(path)));
+    expectVerdict(p!, ['reject', 'R0 unbounded memory access, make sure to bounds check any such access']);
   });
 });
