@@ -84,38 +84,88 @@ function mainThreadCpu(): number | null {
   }
 }
 
+/** CPU seconds of this process, user time alone. */
+const userSeconds = (): number => process.cpuUsage().user / 1e6;
+
+/** A campaign's progress: wall seconds since its start, programs checked, process CPU seconds. */
+interface ProgressPoint { t: number; runs: number; cpu: number }
+
+interface ScalingRun {
+  runs: number;
+  workers: number;
+  wall: number;
+  cpu: number;
+  user: number;
+  /** CPU seconds of this thread (null where /proc is unavailable). */
+  main: number | null;
+  /** The window's second half (warm-up excluded): programs, wall and CPU seconds, from the progress reports. */
+  late: { runs: number; wall: number; cpu: number } | null;
+}
+
 /**
- * A guided sanitize campaign (the `bpflab fuzz` default) of the same number of programs with 2
- * worker threads and with 1, start-up included. The wall-time ratio means something only on two
- * free cores; the CPU estimate holds on a loaded machine: on two dedicated cores one worker takes
- * the longer of its main thread's CPU time and half the process's (V8's GC and compiler threads
- * use the other core), two workers half the process's CPU time. Measured before the other rows,
- * so that the in-thread campaign pays the start-up (kernel BTF, seed programs, optimisation) the
- * workers pay; with --quick's few programs the start-up is most of it.
+ * A guided sanitize campaign (the `bpflab fuzz` default) run for `seconds` with 1 and with 2
+ * worker threads, start-up included -- the throughput a user sees from `bpflab fuzz --seconds N
+ * --workers W` (one worker runs in the CLI's main thread: a fresh isolate too). Worker threads
+ * even for one, so that both start cold whatever this process ran before, and the other rows
+ * do not inherit the state of long campaigns; measured last. The window is `seconds` of
+ * process CPU time per worker (on two idle cores, `seconds` of wall time). Every worker pays a
+ * warm-up (module loading, then V8 compiling the verifier while it runs slowly), so the window
+ * must be long against it (BPFLAB_BENCH_FUZZ_SCALING_SECONDS, default 20; 3 with --quick; the
+ * CLI's default campaign is 60 s); the second half of each window is reported too, as the
+ * steady state. The wall-time ratios mean something only on two otherwise idle cores; the CPU
+ * estimate holds on a loaded machine: on two dedicated cores one worker takes the longer of its
+ * thread's CPU time and half the process's (V8's GC and compiler threads use the other core),
+ * two workers half the process's CPU time.
  */
-async function workerScaling(runs: number): Promise<BenchRow[]> {
-  const measure = async (workers: number) => {
-    const m0 = mainThreadCpu(), c0 = cpuSeconds(), t0 = performance.now();
-    const r = await runParallel({ workers, seed: 1, runs, oracles: ['sanitize'], guided: true, useSeeds: true });
+async function workerScaling(seconds: number): Promise<BenchRow[]> {
+  /** In worker threads (`threads`: even one worker in a fresh isolate), or in this thread. */
+  const measure = async (workers: number, threads: boolean): Promise<ScalingRun> => {
+    const points: ProgressPoint[] = [];
+    const m0 = mainThreadCpu(), c0 = cpuSeconds(), u0 = userSeconds(), t0 = performance.now();
+    // The window is `seconds` of CPU per worker (what it gets from a core of its own), so that on a
+    // loaded machine each worker still gets past its warm-up as far as on an idle one; wall time caps it.
+    const r = await runParallel({
+      workers, threads, seed: 1, seconds: 10 * seconds, oracles: ['sanitize'], guided: true, useSeeds: true,
+      shouldStop: () => cpuSeconds() - c0 >= seconds * workers,
+      onProgress: (st) => points.push({ t: (performance.now() - t0) / 1000, runs: st.runs, cpu: cpuSeconds() - c0 }),
+    });
     const m1 = mainThreadCpu();
-    return { runs: r.stats.runs, workers: r.workers, wall: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0, main: m0 !== null && m1 !== null ? m1 - m0 : null };
+    const wall = (performance.now() - t0) / 1000, cpu = cpuSeconds() - c0;
+    const end: ProgressPoint = { t: wall, runs: r.stats.runs, cpu };
+    const mid = points.find((p) => p.t >= wall / 2);
+    const late = mid && end.runs > mid.runs ? { runs: end.runs - mid.runs, wall: end.t - mid.t, cpu: end.cpu - mid.cpu } : null;
+    const main = threads ? r.workerThreadCpu ?? null : m0 !== null && m1 !== null ? m1 - m0 : null;
+    return { runs: r.stats.runs, workers: r.workers, wall, cpu, user: userSeconds() - u0, main, late };
   };
-  const one = await measure(1);
-  const two = await measure(2);
-  // The same campaign again in this (now warm) thread: what a program costs once V8 has compiled
-  // the hot code -- the difference is the warm-up every worker thread pays on its own.
-  const warm = await measure(1);
-  if (two.workers < 2) return [{ group: 'fuzz', name: 'worker scaling (2 workers / 1)', value: 1, unit: 'x', note: 'no compiled worker (run from dist/)' }];
-  const perRun = (x: { cpu: number; runs: number }): string => `${((1000 * x.cpu) / Math.max(1, x.runs)).toFixed(2)} ms`;
+  const one = await measure(1, true);
+  const two = await measure(2, true);
+  // The same campaign in this thread, warm from the other rows: what a program costs once V8 has
+  // compiled the hot code -- the difference is the warm-up every worker thread pays on its own.
+  const warm = await measure(1, false);
+  if (two.workers < 2 || one.workers < 1) return [{ group: 'fuzz', name: 'worker scaling (2 workers / 1)', value: 1, unit: 'x', note: 'no compiled worker (run from dist/)' }];
+  const ms = (cpu: number, runs: number): string => `${((1000 * cpu) / Math.max(1, runs)).toFixed(2)} ms`;
+  const rate = (x: { runs: number; wall: number }): number => x.runs / Math.max(1e-9, x.wall);
   const rows: BenchRow[] = [{
-    group: 'fuzz', name: 'worker scaling (2 workers / 1, guided sanitize, wall)', value: (two.runs / two.wall) / (one.runs / one.wall), unit: 'x',
-    note: `${one.runs} programs each, ${one.wall.toFixed(1)} vs ${two.wall.toFixed(1)} s wall with start-up (needs 2 free cores to mean anything)`,
+    group: 'fuzz', name: `worker scaling (2 worker threads / 1, guided sanitize, ${seconds} s, wall)`, value: rate(two) / rate(one), unit: 'x',
+    note: `${one.runs} vs ${two.runs} programs in ${one.wall.toFixed(1)} / ${two.wall.toFixed(1)} s wall with start-up (needs 2 free cores to mean anything)`,
   }];
-  if (one.main !== null) {
-    const oneWall = Math.max(one.main, one.cpu / 2);
+  if (one.late && two.late) {
     rows.push({
-      group: 'fuzz', name: 'worker scaling (2 workers / 1, guided sanitize, from CPU time)', value: oneWall / (two.cpu / 2), unit: 'x',
-      note: `on 2 dedicated cores; CPU per program ${perRun(one)} (main thread ${perRun({ cpu: one.main, runs: one.runs })}) with 1 worker, ${perRun(two)} with 2`,
+      group: 'fuzz', name: 'worker scaling, second half of the window (warm), wall', value: rate(two.late) / rate(one.late), unit: 'x',
+      note: `${rate(one.late).toFixed(0)} vs ${rate(two.late).toFixed(0)} programs/s; CPU per program ${ms(one.late.cpu, one.late.runs)} with 1 worker, ${ms(two.late.cpu, two.late.runs)} with 2`,
+    });
+  }
+  rows.push({
+    group: 'fuzz', name: 'user CPU per program, 1 / 2 workers (whole window)', value: (1000 * one.user) / Math.max(1, one.runs), unit: 'ms',
+    note: `${ms(two.user, two.runs)} with 2 workers; process CPU (user + system, all threads) ${ms(one.cpu, one.runs)} / ${ms(two.cpu, two.runs)}`,
+  });
+  if (one.main !== null) {
+    // On 2 dedicated cores: one worker runs as fast as its thread (its helpers use the other core), two share both cores.
+    const oneWall = Math.max(one.main, one.cpu / 2) / Math.max(1, one.runs);
+    const twoWall = two.cpu / 2 / Math.max(1, two.runs);
+    rows.push({
+      group: 'fuzz', name: 'worker scaling (2 workers / 1, guided sanitize, from CPU time)', value: oneWall / twoWall, unit: 'x',
+      note: `on 2 dedicated cores; CPU per program ${ms(one.cpu, one.runs)} (its thread ${ms(one.main, one.runs)}) with 1 worker, ${ms(two.cpu, two.runs)} with 2`,
     });
     // What bounds the scaling: V8's helper threads (parallel/concurrent GC, optimising compiler) run on
     // the second core for free with one worker, and take it from the other worker with two.
@@ -130,8 +180,8 @@ async function workerScaling(runs: number): Promise<BenchRow[]> {
         note: `the same campaign again in the warm thread (GC and re-optimisation only): 2 workers scale at most ${(2 / (1 + share)).toFixed(2)}x in steady state`,
       });
       rows.push({
-        group: 'fuzz', name: 'warm-up per worker thread (start-up, cold code, V8 compiler), CPU', value: one.cpu - warm.cpu, unit: 's',
-        note: `${perRun(one)} per program cold vs ${perRun(warm)} warm over ${one.runs} programs; every worker pays it`,
+        group: 'fuzz', name: 'warm-up per worker thread (start-up, cold code, V8 compiler), CPU', value: one.cpu - (one.runs * warm.cpu) / Math.max(1, warm.runs), unit: 's',
+        note: `${ms(one.cpu, one.runs)} per program cold vs ${ms(warm.cpu, warm.runs)} warm (${one.runs} and ${warm.runs} programs); every worker pays it`,
       });
     }
   }
@@ -175,8 +225,6 @@ async function coverageRows(budget: number, kernelRate: number | undefined, prog
 }
 
 export const suite: BenchSuite = async (opts) => {
-  // First, while this thread is as cold as a worker's (no kernel BTF parsed, no code optimised yet).
-  const scaling = await workerScaling(opts.quick ? 400 : 6000);
   const budget = opts.quick ? 1.5 : 8; // CPU seconds
   const arb = caseArb({ structured: 1 });
   const oracle = sanitizeOracle();
@@ -214,6 +262,7 @@ export const suite: BenchSuite = async (opts) => {
   const perOracle = await oracleRows(opts.quick ? 1 : 4, 'rate' in anchor ? anchor.rate : undefined);
   const coverageBudget = opts.quick ? 4 : Number(process.env['BPFLAB_BENCH_FUZZ_COVERAGE_SECONDS'] ?? 60);
   const coverage = await coverageRows(coverageBudget, 'rate' in anchor ? anchor.rate : undefined, opts.progress);
+  const scaling = await workerScaling(opts.quick ? 3 : Number(process.env['BPFLAB_BENCH_FUZZ_SCALING_SECONDS'] ?? 20));
   return [
     row,
     ...perOracle,

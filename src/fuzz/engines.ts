@@ -152,8 +152,15 @@ export function loadJit(): Promise<RunJit | string> {
   return jitLoad;
 }
 
-/** Distinct programs compiled into one shared JitRuntime before it is replaced (its table only grows). */
-const RUNTIME_PROGRAMS = 512;
+/**
+ * Distinct programs compiled into one shared JitRuntime before it is replaced. Its table only
+ * grows, and V8 (Node 20) keeps every instance that imported the table alive with it and updates
+ * each one's copy of it on every Table.grow and Table.set: compiling a program costs time in
+ * proportion to the programs compiled into the runtime before it (about 0.1 ms per program on
+ * average at 512). A fresh runtime costs about a millisecond (its host module and trampoline),
+ * so the sum is smallest around 64.
+ */
+const RUNTIME_PROGRAMS = 64;
 
 /**
  * An Engine over a RunJit function. With `newRuntime` (by default the JIT's own JitRuntime, once

@@ -39,7 +39,7 @@ export type WorkerMessage =
   | { t: 'progress'; stats: CampaignStats }
   | { t: 'finding'; bug: FoundBug }
   | { t: 'unconfirmed'; finding: Finding; why: string }
-  | { t: 'done'; stats: CampaignStats; notes: string[]; reached: ReachedCoverage }
+  | { t: 'done'; stats: CampaignStats; notes: string[]; reached: ReachedCoverage; threadCpu: number | null }
   | { t: 'error'; message: string };
 
 export type ParentMessage = { t: 'known'; sig: string } | { t: 'seeds'; observed: [string, SeedObservation][] };
@@ -70,6 +70,8 @@ export interface ParallelOptions {
   shrinkSteps?: number;
   /** Time budget for one program with all the oracles (see budget.ts). */
   programSeconds?: number;
+  /** Worker threads even for one worker (a fresh V8 isolate each, as a new process would have; benchmarks). */
+  threads?: boolean;
 }
 
 export interface ParallelResult {
@@ -79,6 +81,8 @@ export interface ParallelResult {
   notes: string[];
   /** Workers actually used (1 when worker threads were unavailable). */
   workers: number;
+  /** CPU seconds of the worker threads themselves (without V8's helper threads), where known. */
+  workerThreadCpu?: number;
 }
 
 const add = (a: CampaignStats, b: CampaignStats): CampaignStats => ({
@@ -115,7 +119,7 @@ async function inThread(o: ParallelOptions, notes: string[]): Promise<ParallelRe
 export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   const notes: string[] = [];
   const url = new URL('./worker.js', import.meta.url);
-  if (o.workers <= 1) return inThread(o, notes);
+  if (o.workers <= 1 && o.threads !== true) return inThread(o, notes);
   if (!existsSync(fileURLToPath(url))) {
     notes.push('workers: no compiled worker (running from sources); ran in one thread');
     return inThread(o, notes);
@@ -124,6 +128,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   const found: FoundBug[] = [];
   const latest: CampaignStats[] = [];
   const reached: ReachedCoverage[] = [];
+  const threadCpu: (number | null)[] = [];
   const workers: Worker[] = [];
   const stop = new SharedArrayBuffer(4);
   // (the workers' kernel loads are interrupted at the program budget by SIGALRM: its handler is installed from here)
@@ -160,6 +165,7 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
       } else if (m.t === 'done') {
         latest[i] = m.stats;
         reached[i] = m.reached;
+        threadCpu[i] = m.threadCpu;
         for (const n of m.notes) if (!notes.includes(n)) notes.push(n);
         resolve();
       } else reject(new Error(`fuzz worker ${i}: ${m.message}`));
@@ -190,5 +196,6 @@ export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
   const stats = latest.reduce(add, ZERO);
   stats.findings = found.length;
   if (reached.length > 0) { const { reached: _, ...c } = mergeCoverage(reached); stats.coverage = c; }
-  return { stats, found, notes, workers: o.workers };
+  const timed = threadCpu.filter((x): x is number => typeof x === 'number');
+  return { stats, found, notes, workers: o.workers, ...(timed.length === o.workers && { workerThreadCpu: timed.reduce((a, b) => a + b, 0) }) };
 }

@@ -3,6 +3,7 @@
  * progress and findings to the parent, which deduplicates across workers and broadcasts the
  * signatures found so far so that a worker does not shrink a bug another one already has.
  */
+import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCampaign } from './campaign.js';
 import { loadSeedPrograms } from './generators/seeds.js';
@@ -44,7 +45,18 @@ async function work(): Promise<void> {
     shouldStop: () => Atomics.load(stop, 0) === 1,
   });
   const notes = setup.oracles.flatMap((o) => [...o.notes]);
-  post({ t: 'done', stats, notes, reached: coverage.reached() });
+  post({ t: 'done', stats, notes, reached: coverage.reached(), threadCpu: threadCpuSeconds() });
+}
+
+/** CPU seconds of this thread alone (Linux: /proc/thread-self/stat), or null where unavailable. */
+function threadCpuSeconds(): number | null {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in USER_HZ ticks
+  } catch {
+    return null;
+  }
 }
 
 work().catch((e: unknown) => {

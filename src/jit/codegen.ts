@@ -18,6 +18,7 @@ import { emitAlu } from './alu.js';
 import { buildCfg, type BasicBlock, type Subprog } from './cfg.js';
 import { emitCondition } from './jumps.js';
 import { TRAP } from './layout.js';
+import { defineHostStubs } from './host-calls.js';
 import { ATOMIC_KINDS } from '../runtime/access.js';
 import { emitAtomic, emitLdAbs, emitLoad, emitStore, promotableSlots, type JitMode, type MemCtx, type PromotedSlot } from './memory.js';
 import { emitCall, emitCharge, emitExit, emitFallInto, emitMayGoto, emitPrologue, emitTrap, type CallEnv, type MayGotoLocals } from './calls.js';
@@ -77,24 +78,18 @@ function writesReg(ins: Insn, r: number): boolean {
 /**
  * Generates one module holding `programs` (usually one; a batch amortises the host's fixed
  * cost per module when many small programs are compiled, as in differential testing).
- * The imports `helper` and `trap` take the program's index in the batch as last argument.
+ * The host calls `helper`, `trap` and `kfunc` take the program's id as last argument: its
+ * index in the batch plus the imported global `progBase` (the runtime's id of the batch's
+ * first program), added by the host-call stubs.
  */
 export function generateModule(programs: readonly Program[], o: CodegenOptions): GeneratedModule {
   const m = new ModuleBuilder();
-  const imp = {
-    helper: m.importFunc('env', 'helper', [I32, I32, I32, I32], [I32]),
-    load: m.importFunc('env', 'load', [I32, I32, I32, I32, I32, I32], []),
-    store: m.importFunc('env', 'store', [I32, I32, I32, I32, I32, I32, I32], []),
-    atomic: m.importFunc('env', 'atomic', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32], []),
-    trap: m.importFunc('env', 'trap', [I32, I32, I32, I32], []),
-    ldAbs: m.importFunc('env', 'ldAbs', [I32, I32, I32, I32, I32], [I32]),
-    kfunc: m.importFunc('env', 'kfunc', [I32, I32, I32], []),
-    mayGoto: m.importFunc('env', 'mayGoto', [I64], [I32]),
-  };
   m.importMemory('env', 'memory', 1);
   m.importTable('env', 'table', 0);
   const budget = m.importGlobal('env', 'budget', I32, true);
   const depthMax = m.importGlobal('env', 'depthMax', I32, true);
+  // host calls: local stubs calling the runtime's table (host-calls.ts), not function imports
+  const imp = defineHostStubs(m, m.importGlobal('env', 'progBase', I32, false));
   const fnType = m.type(FN_PARAMS, FN_RESULTS);
 
   const out: GeneratedProgram[] = [];
@@ -140,7 +135,7 @@ interface FnEnv {
   depthMax: number;
   fnType: number;
   pseudoGlobal: Map<number, number>;
-  /** Index of the program in the batch (passed to the helper and trap imports). */
+  /** Index of the program in the batch (passed to the helper, trap and kfunc host calls, which add progBase). */
   prog: number;
   funcIndexOfPc: (pc: number) => number;
   /** Execution can run into this function's subprogram from the previous one (the frame continues). */

@@ -20,6 +20,7 @@ import { timedMayGotoCheck } from '../runtime/may-goto.js';
 import { cannotExecute } from '../vm/decoded.js';
 import type { PreparedRun } from '../vm/vm.js';
 import { FN_PARAMS, FN_RESULTS, generateModule, type GeneratedProgram } from './codegen.js';
+import { type HostCallName, installHostCalls } from './host-calls.js';
 import { E_ALIGN, E_BASE, E_END, E_START, E_WEND, ENTRY_SIZE, INITIAL_PAGES, PACKET, REGS, SCRATCH, STACKS, TABLE, TABLE_CAP, TRAP } from './layout.js';
 import type { JitMode } from './memory.js';
 import { Wasm, type WasmGlobal, type WasmImportValue, type WasmMemory, type WasmTable } from './wasm/host.js';
@@ -61,6 +62,9 @@ export class JitRuntime {
   readonly budget = new Wasm.Global({ value: 'i32', mutable: true }, 0);
   readonly depthMax = new Wasm.Global({ value: 'i32', mutable: true }, 0);
   private readonly modules = new Map<Program, JitModule>();
+  /** Compiled programs by id (the host calls' last argument; see codegen.ts progBase). */
+  private readonly byId = new Map<number, JitModule>();
+  private nextId = 0;
   private i32 = new Int32Array(this.memory.buffer);
   private regsView = new Int32Array(this.memory.buffer, REGS, 22);
   /** The run in progress. */
@@ -85,6 +89,7 @@ export class JitRuntime {
     this.maxSteps = Math.min(opts.maxSteps, 0x7fffffff);
     this.fpHi0 = Memory.hiOf(new Memory().stackIds[0]!);
     this.buf = this.memory.buffer;
+    installHostCalls(this.table, this.hostCalls());
     this.enter = buildTrampoline(this.memory, this.table);
     const ids = new Memory().stackIds;
     for (let d = 1; d < MAX_FRAMES; d++)
@@ -110,6 +115,8 @@ export class JitRuntime {
 
   private compileNew(programs: readonly Program[]): void {
     const t0 = performance.now();
+    const progBase = this.nextId;
+    this.nextId += programs.length;
     const gen = generateModule(programs, { mode: this.mode, countSteps: this.checked, fpHi0: this.fpHi0 });
     const t1 = performance.now();
     const mod = new Wasm.Module(gen.bytes);
@@ -117,7 +124,8 @@ export class JitRuntime {
       program, gen: gen.programs[i]!, bytes: gen.bytes, batch: programs.length, tableBase: 0, funcs: [],
       entryIndex: new Map(), pseudo: new Map(), genMs: t1 - t0, compileMs: 0,
     }));
-    const instance = new Wasm.Instance(mod, { env: this.imports(jms) });
+    jms.forEach((jm, i) => this.byId.set(progBase + i, jm));
+    const instance = new Wasm.Instance(mod, { env: { memory: this.memory, table: this.table, budget: this.budget, depthMax: this.depthMax, progBase } });
     const ex = instance.exports;
     for (const [pi, jm] of jms.entries()) {
       jm.tableBase = this.table.length;
@@ -144,6 +152,7 @@ export class JitRuntime {
     if (!jm) return;
     for (let i = 0; i < jm.funcs.length; i++) this.table.set(jm.tableBase + i, null);
     this.modules.delete(program);
+    for (const [id, x] of this.byId) if (x === jm) { this.byId.delete(id); break; }
   }
 
   /** Runs a prepared run (from Vm.prepare) on compiled code. Returns r0 or throws what the VM would. */
@@ -284,15 +293,13 @@ export class JitRuntime {
 
   // ---- imports ----
 
-  private imports(jms: readonly JitModule[]): Record<string, WasmImportValue> {
+  /** The JS side of the host calls (host-calls.ts), installed once per runtime. */
+  private hostCalls(): Record<HostCallName, WasmImportValue> {
     const self = this;
     const S = SCRATCH >> 2;
     const checked = this.checked;
+    const jms = { get: (id: number): JitModule => self.byId.get(id)! };
     return {
-      memory: this.memory,
-      table: this.table,
-      budget: this.budget,
-      depthMax: this.depthMax,
       helper(id: number, pc: number, depth: number, prog: number): number {
         const fn = self.helpers[id];
         if (!fn) throw new VmError('unknown_helper', pc, `unknown helper #${id}`);
@@ -300,7 +307,7 @@ export class JitRuntime {
         env.pc = pc;
         const prevDepth = self.depth, prevCur = self.cur;
         self.depth = depth;
-        self.cur = jms[prog]!;
+        self.cur = jms.get(prog);
         fn(env); // on a throw the run is over: nothing to restore
         self.depth = prevDepth;
         self.cur = prevCur;
@@ -356,17 +363,17 @@ export class JitRuntime {
         switch (kind) {
           case TRAP.STEP_LIMIT: {
             self.stepLimitHit = true;
-            throw new VmError('step_limit', stepPc(jms[prog]!.program, pc, arg), `step limit of ${self.maxSteps} instructions reached`);
+            throw new VmError('step_limit', stepPc(jms.get(prog).program, pc, arg), `step limit of ${self.maxSteps} instructions reached`);
           }
           case TRAP.CALL_DEPTH: throw new VmError('call_depth', pc, `the call stack is too deep (max ${MAX_FRAMES} frames)`);
           case TRAP.OFF_END: throw new VmError('bad_insn', pc, 'execution fell off the end of the program');
           case TRAP.TAIL_R10: throw new VmError('unsupported', pc, 'jit: r10 was changed before control left this subprogram (tail call or fall-through)');
-          default: throw new VmError('bad_insn', pc, cannotExecute(jms[prog]!.program.insns[pc]));
+          default: throw new VmError('bad_insn', pc, cannotExecute(jms.get(prog).program.insns[pc]));
         }
       },
       kfunc(pc: number, depth: number, prog: number): void {
         const run = self.run!;
-        const jm = jms[prog]!;
+        const jm = jms.get(prog);
         const k = run.linked.get(jm.program)?.kfuncs.get(pc);
         if (!k || !('fn' in k)) throw new VmError('unsupported', pc, k?.why ?? 'kfunc call was not linked');
         const env = run.env;

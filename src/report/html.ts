@@ -102,7 +102,10 @@ function explainCard(e: ExplainReport): string {
       for (const [k, v] of Object.entries(entries)) right.push(`<div class="line mono">map ${h(map)}[${h(k)}]</div><div class="hex">${hexDump(v)}</div>`);
     }
     for (const f of w.kernelFields ?? []) right.push(`<div class="line mono">${h(f)}</div>`);
-    for (const hc of w.helpers ?? []) right.push(`<div class="line"><span class="label">Helper</span><code>${h(hc.helper)}</code> at ${pcLink(hc.pc)} returns <code>${h(hc.r0)}</code></div>`);
+    for (const hc of w.helpers ?? []) {
+      const writes = (hc.writes ?? []).map((x) => `, writes <code>${h(x.hex.length > 64 ? `${x.hex.slice(0, 64)}…` : x.hex)}</code> through R${x.arg}`).join('');
+      right.push(`<div class="line"><span class="label">Helper</span><code>${h(hc.helper)}</code> at ${pcLink(hc.pc)} returns <code>${h(hc.r0)}</code>${writes}</div>`);
+    }
   }
   if (e.fixes) {
     const good = e.fixes.filter((f) => f.verified);

@@ -38,7 +38,7 @@ export interface ExplainReport {
     packet?: string;
     mem?: string;
     maps?: Record<string, Record<string, string>>;
-    helpers?: { pc: number; helper: string; r0: string }[];
+    helpers?: { pc: number; helper: string; r0: string; writes?: { arg: number; hex: string }[] }[];
     /** BTF-typed programs: the kernel object fields the path read, as C (`arg0->real_parent->tgid = 16`). */
     kernelFields?: string[];
   } | null;

@@ -70,6 +70,7 @@ export function verifyOptionsFor(spec: TestSpec, withLog: boolean, opts: RunOpti
     allowUninitStack: true,
   };
   if (spec.progFlags & PROG_FLAGS.BPF_F_TEST_REG_INVARIANTS) v.testRegInvariants = true;
+  if (spec.progFlags & PROG_FLAGS.BPF_F_TEST_STATE_FREQ) v.testStateFreq = true;
   // env->strict_alignment: BPF_F_STRICT_ALIGNMENT, cleared by BPF_F_ANY_ALIGNMENT (x86-64 has
   // efficient unaligned access, so nothing else sets it).
   if (spec.progFlags & PROG_FLAGS.BPF_F_STRICT_ALIGNMENT && !(spec.progFlags & PROG_FLAGS.BPF_F_ANY_ALIGNMENT)) v.strictAlignment = true;
@@ -82,27 +83,31 @@ export function verifyOptionsFor(spec: TestSpec, withLog: boolean, opts: RunOpti
 export async function runObject(path: string, bytes: Uint8Array, opts: RunOptions = {}): Promise<TestResult[]> {
   const file = objectName(path);
   let elf: ElfObject;
+  // The programs as libbpf would load them: CO-RE relocations applied against the target BTF
+  // (elf.programs are the object's own, e.g. bpf_core_type_id_kernel still a local type id).
+  let programs: Program[];
   try {
     const loaded = await loadFileDetailed(path, bytes);
     if (!loaded.elf) throw new InputError('format', `${path}: not an ELF object`);
     elf = loaded.elf;
+    programs = loaded.programs;
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     return [objectFailure(file, e.message)];
   }
   if (!elf.btf) return [objectFailure(file, `${path}: BPF object has no BTF`)];
   const btf = elf.btf;
-  const specs = elf.programs.map((p): TestSpec | SpecError => {
+  const specs = programs.map((p): TestSpec | SpecError => {
     try { return parseTestSpec(p.name, declTags(btf, p.name)); } catch (e) { if (e instanceof SpecError) return e; throw e; }
   });
   const auxiliary: Program[] = [];
-  elf.programs.forEach((p, i) => { const s = specs[i]!; if (!(s instanceof SpecError) && s.auxiliary && s.modeMask & MODE_PRIV) auxiliary.push(p); });
+  programs.forEach((p, i) => { const s = specs[i]!; if (!(s instanceof SpecError) && s.auxiliary && s.modeMask & MODE_PRIV) auxiliary.push(p); });
   // Auxiliary programs load with their own flags; their verdict is the same for every test.
   const auxVerdicts = new Map<Program, VerifierError | null>();
   const auxVerdict = (p: Program): VerifierError | null => {
     let v = auxVerdicts.get(p);
     if (v === undefined) {
-      const s = specs[elf.programs.indexOf(p)] as TestSpec;
+      const s = specs[programs.indexOf(p)] as TestSpec;
       v = verify(p, verifyOptionsFor(s, false, opts)).error;
       auxVerdicts.set(p, v);
     }
@@ -110,8 +115,11 @@ export async function runObject(path: string, bytes: Uint8Array, opts: RunOption
   };
 
   const out: TestResult[] = [];
-  elf.programs.forEach((prog, i) => {
+  programs.forEach((relocated, i) => {
     const spec = specs[i]!;
+    // __btf_path: CO-RE against the test's own BTF object (btf__core_reloc_*.bpf.o, the same
+    // types as the program's): the object's unrelocated program is what that gives.
+    const prog = !(spec instanceof SpecError) && spec.btfPath !== undefined ? elf.programs[i]! : relocated;
     if (opts.filter && !opts.filter(file, prog.name)) return;
     if (spec instanceof SpecError) {
       out.push({ ...blank(file, prog), verdict: 'error', why: `can't parse test spec: ${spec.message}` });

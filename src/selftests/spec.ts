@@ -146,7 +146,8 @@ export function parseTestSpec(progName: string, tags: readonly string[]): TestSp
       spec.progFlags = clear ? spec.progFlags & ~flag : spec.progFlags | flag;
     } else if (s.startsWith(PFX.arch)) {
       const a = s.slice(PFX.arch.length);
-      if (a !== 'X86_64' && a !== 'ARM64' && a !== 'RISCV64') throw new SpecError(`bad arch spec: '${a}'`);
+      // (6.18's bpf_misc.h spells __arch_s390x in lower case)
+      if (a !== 'X86_64' && a !== 'ARM64' && a !== 'RISCV64' && a !== 's390x') throw new SpecError(`bad arch spec: '${a}'`);
       spec.arch.push(a);
     } else if (s.startsWith(PFX.btfPath)) spec.btfPath = s.slice(PFX.btfPath.length);
     // __xlated / __jited patterns check the kernel's rewritten or JITed code: not a verifier verdict.

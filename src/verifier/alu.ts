@@ -7,7 +7,7 @@ import type { Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import type { AluOp } from './domains/index.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
+import { MAYBE_NULL, PTR_UNTRUSTED, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
 import { markPrecise } from './precision.js';
 import { cloneReg, cloneState, copyReg, newReg, type Reg } from './state.js';
 import { idBeforeMov, linkAfterAlu } from './linked-scalars.js';
@@ -126,7 +126,10 @@ export function checkAlu(env: Env, ins: Insn): void {
   const srcV = src.v;
   const v = d.alu(name, !alu64, dst.v, srcV);
   env.markScalar(dst, v);
-  linkAfterAlu(env, dst, oldId, oldUmax, o === op.BPF_ADD, o === op.BPF_SUB, !alu64, srcV);
+  // rX += rX / rX -= rX: no link (the stable fix d7f14173c0d5 in the running 6.18.44; the kernel
+  // had read the delta from the register the operation had already changed)
+  const linkable = !(x && ins.src === ins.dst);
+  linkAfterAlu(env, dst, oldId, oldUmax, linkable && o === op.BPF_ADD, linkable && o === op.BPF_SUB, !alu64, srcV);
 }
 
 /** Two pointers whose distance does not depend on where anything is placed: into one packet, or one stack frame. */
@@ -178,6 +181,9 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
   }
   if (ptr.type & MAYBE_NULL)
     env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited, null-check it first`);
+  // Untrusted memory is read with probe loads, so its offset is not tracked: the result is the
+  // pointer as it was (a `scalar += pointer` copies it).
+  if (base(ptr.type) === T.PTR_TO_MEM && ptr.type & PTR_UNTRUSTED) { if (out !== ptr) copyReg(out, ptr); return; }
   switch (base(ptr.type)) {
     case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:
     case T.PTR_TO_PACKET_META: case T.PTR_TO_PACKET: case T.PTR_TO_TP_BUFFER: case T.PTR_TO_BTF_ID:

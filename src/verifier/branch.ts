@@ -10,9 +10,9 @@ import * as op from '../isa/opcodes.js';
 import { flipOpcode, type JmpOp, type Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, NON_OWN_REF, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPacketPtr } from './reg-types.js';
-import { LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
+import { JMP_DST_STACK, JMP_SRC_STACK, LINKED, linkedEntry, linkedSetCode, markPrecise } from './precision.js';
 import { S, cloneState, forEachRegOf, newReg, writableSpill, type Reg, type VState } from './state.js';
-import { baseId, linkedValue } from './linked-scalars.js';
+import { baseId, hasAddConst, linkedValue, mixedWidthLink } from './linked-scalars.js';
 import { MAX_VAR_OFF } from './alu.js';
 
 const JMP_OPS: Record<number, JmpOp> = {
@@ -57,6 +57,9 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   const target = env.pc + 1 + ins.off;
   const next = env.pc + 1;
 
+  // (recorded for backtracking whatever the outcome, as check_cond_jmp_op pushes it before deciding)
+  if (x && src.type === T.PTR_TO_STACK) env.histExtra |= JMP_SRC_STACK;
+  if (x && dst.type === T.PTR_TO_STACK) env.histExtra |= JMP_DST_STACK;
   let pred = -1;
   if (dst.type === T.SCALAR && src.type === T.SCALAR) pred = d.branch(jop, jmp32, dst.v, src.v);
   else if (!jmp32 && pktAny(dst) && pktAny(src)) pred = pktPtrBranchTaken(dst, src, jop);
@@ -87,7 +90,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   // Registers linked by id to the compared ones are refined too: remember them for backtracking.
   const linkedSet = collectLinked(env, dst, x ? src : null);
   const linked = linkedHistory(env, linkedSet);
-  if (linked) env.histExtra = linked;
+  if (linked) env.histExtra |= linked;
 
   const other = cloneState(env.cur);
   other.pc = target;
@@ -225,8 +228,18 @@ function applyRefined(env: Env, st: VState, linked: readonly number[], dstno: nu
       const fr = st.frames[e >> 7]!;
       const o = e & 64 ? fr.spills[e & 63] : fr.regs[e & 63];
       if (!o || o === known || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
+      if (mixedWidthLink(known.id, o.id)) continue;
       // spills are shared with copies of the state until written (copy-on-write)
-      (e & 64 ? writableSpill(fr, e & 63) : o).v = linkedValue(env, known, o, known.v);
+      const w = e & 64 ? writableSpill(fr, e & 63) : o;
+      w.v = linkedValue(env, known, o, known.v);
+      // copy_register_state(reg, known_reg) copies the whole register: its precision always, and
+      // where the deltas agree (or neither is offset) its id and delta too, so a plain copy of an
+      // `r1 += 0` link becomes that link (BPF_ADD_CONST, off 0); otherwise reg keeps its own.
+      w.precise = known.precise;
+      if ((!hasAddConst(w.id) && !hasAddConst(known.id)) || w.off === known.off) {
+        w.id = known.id;
+        w.off = known.off;
+      }
     }
   };
   if (src) sync(src);

@@ -18,7 +18,7 @@ import { kallsymsHas } from '../loader/kallsyms.js';
 import { gplCompatible } from './license.js';
 import { RUNNING_KERNEL_BTF } from '../loader/target.js';
 import type { Env } from './env.js';
-import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, isLocalBtf, typeName as typeNameOf } from './reg-types.js';
+import { MAYBE_NULL, MEM_ALLOC, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_USER, PTR_TRUSTED, PTR_UNTRUSTED, T, isLocalBtf, mayFaultOnDeref, typeName as typeNameOf } from './reg-types.js';
 import { FIELD_NAMES, programBtf, structRecord } from './map-record.js';
 import type { Reg } from './state.js';
 import { structOpsWrite } from './struct-ops.js';
@@ -73,12 +73,15 @@ function resolveArray(btf: Btf, id: number): { size: number; elem?: BtfType; ele
   return isArray ? { size: elemSize * nelems, elem: t, elemId: t.id, nelems } : { size: elemSize, nelems: 1 };
 }
 
+/** __btf_name_by_offset, which btf_struct_walk names types and members with: "(anon)" for no name. */
+const btfName = (name: string | undefined): string => name || '(anon)';
+
 /** btf_struct_walk: what sits at [off, off+size) of struct `id`. */
 function structWalk(btf: Btf, id: number, off: number, size: number, flags: { untrusted: boolean }): Walk {
   for (let depth = 0; depth < 64; depth++) {
     const t = btf.skipMods(id);
-    if (!isComposite(t)) return { kind: 'error', message: `Type '${t?.name ?? ''}' is not a struct` };
-    const tname = t.name;
+    if (!isComposite(t)) return { kind: 'error', message: `Type '${btfName(t?.name)}' is not a struct` };
+    const tname = btfName(t.name);
     if (t.kind === 'union' && t.members.length !== 1) flags.untrusted = true;
     if (off + size > t.size) {
       // A flexible array as the last member may be read past the struct's size.
@@ -104,7 +107,7 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flags: { un
       }
       if (off < moff) break;
       const r = resolveArray(btf, m.type);
-      if (!r) return { kind: 'error', message: `field ${m.name} doesn't have size` };
+      if (!r) return { kind: 'error', message: `field ${btfName(m.name)} doesn't have size` };
       const trueEnd = moff + r.size;
       if (off >= trueEnd) continue;
       let mtype = btf.skipMods(m.type);
@@ -126,13 +129,13 @@ function structWalk(btf: Btf, id: number, off: number, size: number, flags: { un
       }
       if (mtype?.kind === 'ptr') {
         if (msize !== size || off !== moff)
-          return { kind: 'error', message: `cannot access ptr member ${m.name} with moff ${moff} in struct ${tname} with off ${off} size ${size}` };
+          return { kind: 'error', message: `cannot access ptr member ${btfName(m.name)} with moff ${moff} in struct ${tname} with off ${off} size ${size}` };
         const st = btf.skipMods(mtype.type);
         if (isComposite(st)) return { kind: 'ptr', btfId: st.id, field: m.name };
         return { kind: 'ptr_untrusted' };
       }
       if (off + size > trueEnd && !flags.untrusted)
-        return { kind: 'error', message: `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${tname} with off ${off} size ${size}` };
+        return { kind: 'error', message: `access beyond the end of member ${btfName(m.name)} (mend:${trueEnd}) in struct ${tname} with off ${off} size ${size}` };
       return { kind: 'scalar' };
     }
     if (next) continue;
@@ -206,6 +209,10 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   }
   if (r.type & MEM_USER) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access user memory: off=${off}`);
   if (r.type & MEM_PERCPU) env.reject('invalid_mem_access', `R${regno} is ptr_${tname} access percpu memory: off=${off}`);
+  // A store through a pointer the kernel reads through probe instructions (a plain PTR_TO_BTF_ID,
+  // anything untrusted) is refused before the program type's btf_struct_access decides (6.18.y,
+  // "Reject a store through a fault prone pointer": tc's conntrack rule allowed ct->master->mark = 1).
+  if (write && mayFaultOnDeref(r.type)) env.reject('readonly_write', 'only read is supported');
   // An untrusted pointer to a program type (a kptr loaded outside an RCU section): the program type's
   // btf_struct_access expects kernel BTF (the kernel reports a verifier bug); without one, reads only.
   if (write && !alloc && isLocalBtf(r.type) && (env.prog.type === 'struct_ops' || hasConntrackWrites(env.prog.type)))

@@ -9,7 +9,7 @@ import { PROG_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import { funcProto, hasTrampoline } from '../runtime/helpers/func-proto.js';
-import { checkConstStr } from './const-str.js';
+import { checkConstStr, checkSnprintfFormat } from './const-str.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { checkGlobalCall } from './global-funcs.js';
@@ -26,6 +26,7 @@ import type { RecordField } from './map-record.js';
 import { callsCallback, pushAsyncCallback, pushCallback, updateLoopInlineState, widenAfterCallback } from './callbacks.js';
 import { btfProgRetRange } from './tracing-ctx.js';
 import { structOpsHelper } from './struct-ops.js';
+import { subprogsMightThrow } from './subprog-effects.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, processSpinLock, processTimerArg } from './locks.js';
 import { keepPercpuRcuAfterXchg, percpuObjArg, percpuObjResult, type PercpuObjArg } from './percpu-obj.js';
@@ -45,6 +46,7 @@ const BPF_FUNC_spin_lock = 93;
 const BPF_FUNC_timer_set_callback = 170;
 const BPF_FUNC_loop = 181;
 const BPF_FUNC_get_local_storage = 81;
+const BPF_FUNC_snprintf = 165;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
@@ -133,6 +135,9 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
   if ((r.type === T.PTR_TO_PACKET || r.type === T.PTR_TO_PACKET_META) && !pktOk)
     env.reject('helper_arg', 'helper access to the packet is not allowed');
   if (a.maybeNull && env.isNull(r)) {
+    // The NULL itself decided this path (another one may pass a non-NULL scalar): precise, so
+    // that a checkpoint of this path never covers that one.
+    markPrecise(env, 1 << regno);
     if (a.base === 'ARG_PTR_TO_MEM') meta.nullMem = true;
     return;
   }
@@ -342,6 +347,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   dynptrHelperChecks(env, id);
   // get_local_storage cannot return an error, so it takes no flags.
   if (id === BPF_FUNC_get_local_storage && !env.isNull(env.reg(2))) env.reject('helper_arg', "get_local_storage() doesn't support non-zero flags");
+  if (id === BPF_FUNC_snprintf) checkSnprintfFormat(env);
   // The callback runs (maybe) before the call returns: its first visit starts from the caller's registers as they are now.
   if (id === BPF_FUNC_loop) {
     updateLoopInlineState(env, meta.subprog);
@@ -507,8 +513,13 @@ export function checkTailCallExit(env: Env, ins: Insn, push: (st: VState) => voi
   return true;
 }
 
-/** A bpf-to-bpf call: a new frame with r1-r5 passed, r10 its own frame pointer. */
-export function checkSubprogCall(env: Env, ins: Insn): void {
+/**
+ * A bpf-to-bpf call: a new frame with r1-r5 passed, r10 its own frame pointer. A global function
+ * is not descended into; one that may throw (3d562d35a044, in the running 6.18.44) leaves the
+ * current path as an exception exit at the call, the path after the call is pushed. True when
+ * the current path ended.
+ */
+export function checkSubprogCall(env: Env, ins: Insn): boolean {
   const st = env.cur;
   const target = env.pc + 1 + ins.imm;
   const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
@@ -517,7 +528,14 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
     checkGlobalCallInSection(env, sub);
     checkGlobalCall(env, sub, global);
     st.pc = env.pc + 1;
-    return;
+    if (!(env.mightThrow ??= subprogsMightThrow(env))[sub]) return false;
+    const next = cloneState(st);
+    next.prevPc = env.pc;
+    env.pushBranch(next);
+    // check_func_call printed the global function's line before the exception exit's checks
+    if (env.log && env.note !== null) { env.log.line(env.note); env.note = null; }
+    env.rejectLeaks('bpf_throw');
+    return true;
   }
   if (st.frames.length >= MAX_CALL_FRAMES)
     env.reject('call_depth', `the call stack of ${st.frames.length + 1} frames is too deep`);
@@ -543,6 +561,7 @@ export function checkSubprogCall(env: Env, ins: Insn): void {
     log.line(log.frameLine(st, fi));
     env.scratchAll = true;
   }
+  return false;
 }
 
 /** prepare_func_exit's log: both frames as they are when the callee returns to `to`. */

@@ -227,7 +227,9 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
     }
   }
   for (let pc = 0; pc < n; pc++) if (!second[pc] && !color[pc]) throw new Reject(pc, 'cfg_unreachable', `unreachable insn ${pc}`);
-  for (const sp of subprogs) prunePoint[sp.start] = 1;
+  // A subprogram's entry is a call's (or callback's) target; the main program's is not, unless
+  // a jump leads back to it (only BPF_F_TEST_STATE_FREQ would keep a checkpoint there).
+  for (const sp of subprogs) if (sp.start !== 0) prunePoint[sp.start] = 1;
 
   return new FlatCfg(insns, subprogs, second, succCount, succTo, succKind, prunePoint, jmpPoint, forceCheckpoint, loopHead, backEdges);
 }

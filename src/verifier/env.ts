@@ -10,7 +10,7 @@ import type { Insn } from '../isa/insn.js';
 import { MAX_BPF_REG } from '../isa/opcodes.js';
 import type { FuncInfo, MapSpec, Program } from '../isa/program.js';
 import { verifierCtxLayout, type CtxLayout } from '../runtime/context/index.js';
-import type { Cfg } from './cfg.js';
+import { isTailCall, type Cfg } from './cfg.js';
 import { getDomain, type Scalar, type ScalarDomain } from './domains/index.js';
 import { Reject, type ErrorKind } from './error-kinds.js';
 import { changesPktData, globalSubprogs } from './global-funcs.js';
@@ -32,6 +32,17 @@ import { gplCompatible } from './license.js';
 let cpus: number | undefined;
 /** The machine's CPUs, asked once (os.availableParallelism is a sched_getaffinity call, ~5 µs: too slow per program). */
 const machineCpus = (): number => (cpus ??= availableParallelism());
+
+/**
+ * One unknown Scalar per domain, shared by every verification (Scalars are immutable): a fresh one
+ * per program would be a new operand for the domain's memo each time (hashed, then remembered).
+ */
+const unknowns = new Map<ScalarDomain, Scalar>();
+function sharedUnknown(dom: ScalarDomain): Scalar {
+  let u = unknowns.get(dom);
+  if (!u) unknowns.set(dom, (u = dom.unknown()));
+  return u;
+}
 
 export class Env {
   readonly prog: Program;
@@ -99,6 +110,9 @@ export class Env {
   mightSleepAnalysis: ((env: Env) => Uint8Array) | null = null;
   private mightSleep: Uint8Array | null = null;
 
+  /** subprog_info[].might_throw (subprogsMightThrow), computed at the first call of a global function. */
+  mightThrow: Uint8Array | null = null;
+
   /** subprog_info[].might_sleep, computed on first use. */
   subprogMightSleep(sub: number): boolean {
     if (!this.mightSleepAnalysis) return false;
@@ -158,11 +172,12 @@ export class Env {
     this.cfg = cfg;
     this.live = live;
     this.dom = getDomain(opts.domain ?? 'kernel');
-    this.UNKNOWN = this.dom.unknown();
+    this.UNKNOWN = sharedUnknown(this.dom);
     this.ZERO = this.dom.known(0n);
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
     const log = this.log;
     this.stackLive = new StackLiveness(cfg, (pc) => cfg.forceCheckpoint[pc] === 1 && isCallbackCall(prog.insns[pc]),
+      (pc) => isTailCall(prog.insns[pc]!),
       log && opts.logLevel === 2 ? (line) => log.line(line) : null, cfg.prunePoint);
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
     if (this.trail) {

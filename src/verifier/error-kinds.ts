@@ -50,6 +50,7 @@ export const ERROR_KINDS = {
   reference_invalid: 'a release of something that is not an acquired reference',
   return_range: 'r0 at program exit outside what the program type allows: `At program exit the register R0 has ...`',
   pointer_leak: 'a pointer returned or stored where the program type forbids it',
+  bpf_trap: 'a reachable call of __bpf_trap, what clang emits for __builtin_trap() (undefined behaviour such as an uninitialized variable): `unexpected __bpf_trap() due to uninitialized variable?`',
   // Exploration.
   too_large: 'the exploration limit reached: `BPF program is too large. Processed 1000001 insn`',
   infinite_loop: 'a loop that repeats an identical state: `infinite loop detected at insn N`',

@@ -8,7 +8,6 @@
  * range; it may not be called directly, and no callback (sync, async or the exception callback
  * itself) may throw (check_max_stack_depth_subprog).
  */
-import * as op from '../isa/opcodes.js';
 import type { Program } from '../isa/program.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
@@ -46,14 +45,6 @@ export function findExceptionCallback(program: Program): number {
   }
   if (!off) throw new Reject(0, 'subprog', 'exception callback type id not found in func_info');
   return off;
-}
-
-/** is_bpf_throw_kfunc: a kfunc call (of vmlinux) to bpf_throw. */
-export function isThrowCall(env: Env, pc: number): boolean {
-  const ins = env.insns[pc]!;
-  if (ins.code !== (op.BPF_JMP | op.BPF_CALL) || ins.src !== op.BPF_PSEUDO_KFUNC_CALL || ins.off !== 0) return false;
-  const t = env.kernelBtf().type(ins.imm);
-  return t?.kind === 'func' && t.name === 'bpf_throw';
 }
 
 /**

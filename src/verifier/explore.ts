@@ -27,7 +27,7 @@ import { checkMemAccess, checkPtrAlignment } from './memory.js';
 import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
-import { PTR_UNTRUSTED, T, base } from './reg-types.js';
+import { MEM_RDONLY, PTR_UNTRUSTED, T, base, mayFaultOnDeref } from './reg-types.js';
 import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
@@ -137,8 +137,9 @@ export function explore(env: Env, sub = 0): void {
   env.explored = new Array(env.insns.length);
   fieldsChecked = zeroedU8(env.insns.length);
   env.curStates = 0;
-  env.prevJmpsProcessed = env.jmpsProcessed;
-  env.prevInsnProcessed = env.insnProcessed;
+  // prev_jmps_processed / prev_insn_processed are not reset here: the kernel's do_check_common
+  // keeps them from the previous subprogram's pass, so the first prune points of a global
+  // subprogram see the jumps and instructions since the last checkpoint of the pass before.
   env.cur = initialState(env, sub);
   env.stackLive.resetCallchain();
   iterNext = markIterNextCalls(env, isIterNextKfunc);
@@ -318,7 +319,7 @@ function step(env: Env, ins: Insn, push: (st: VState) => void): boolean {
       if (o === op.BPF_JCOND) { checkMayGoto(env, ins); return false; }
       if (o === op.BPF_CALL) {
         checkCallWhileLocked(env, ins);
-        if (ins.src === op.BPF_PSEUDO_CALL) { checkSubprogCall(env, ins); return false; }
+        if (ins.src === op.BPF_PSEUDO_CALL) return checkSubprogCall(env, ins);
         if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { st.pc = pc + 1; return checkKfuncCall(env, ins.imm, ins.off); }
         checkHelperCall(env, ins);
         if (!checkTailCallExit(env, ins, push)) st.pc = pc + 1;
@@ -430,12 +431,30 @@ function savePtrType(env: Env, type: number, allowTrustMismatch: boolean): void 
   const prev = at[env.pc]!;
   if (prev === -1) { at[env.pc] = type; return; }
   if (type === prev || (mismatchOk(type) && mismatchOk(prev))) return;
-  if (allowTrustMismatch && base(type) === T.PTR_TO_BTF_ID && base(prev) === T.PTR_TO_BTF_ID) { at[env.pc] = T.PTR_TO_BTF_ID | PTR_UNTRUSTED; return; }
+  if (allowTrustMismatch && memOrBtfId(type) && memOrBtfId(prev)) { at[env.pc] = mergePtrTypes(type, prev); return; }
   env.reject('invalid_mem_access', 'same insn cannot be used with different pointers');
 }
 
-/** reg_type_mismatch_ok: pointer kinds whose accesses are not rewritten per type. */
+const memOrBtfId = (type: number): boolean => base(type) === T.PTR_TO_MEM || base(type) === T.PTR_TO_BTF_ID;
+
+/**
+ * merge_ptr_types (09c447564fca): a load reached with a PTR_TO_MEM and a PTR_TO_BTF_ID, or with a
+ * trusted and an untrusted one, keeps the kernel's probe rewrite when either side needs it.
+ */
+function mergePtrTypes(a: number, b: number): number {
+  const toMem = base(a) === T.PTR_TO_MEM || base(b) === T.PTR_TO_MEM;
+  const merged = toMem ? T.PTR_TO_MEM : T.PTR_TO_BTF_ID;
+  if (mayFaultOnDeref(a) || mayFaultOnDeref(b)) return merged | (toMem ? MEM_RDONLY | PTR_UNTRUSTED : PTR_UNTRUSTED);
+  return merged | ((a | b) & MEM_RDONLY);
+}
+
+/**
+ * reg_type_mismatch_ok: pointer kinds whose accesses are not rewritten per type. Memory that may
+ * fault (untrusted PTR_TO_MEM, read through probe instructions) is one that is (6.18.y, f438ba7a4c3e):
+ * the same load cannot also see a map value or the stack.
+ */
 function mismatchOk(type: number): boolean {
+  if (mayFaultOnDeref(type)) return false;
   switch (base(type)) {
     case T.PTR_TO_CTX: case T.PTR_TO_SOCKET: case T.PTR_TO_SOCK_COMMON: case T.PTR_TO_TCP_SOCK: case T.PTR_TO_XDP_SOCK: case T.PTR_TO_BTF_ID:
     case T.PTR_TO_ARENA:
@@ -499,7 +518,7 @@ function atomicPtrTypeOk(r: Reg): boolean {
  */
 function checkLoadAcquire(env: Env, ins: Insn): void {
   const src = env.readReg(ins.src);
-  if (!atomicPtrTypeOk(src)) env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(src)} is not allowed`);
+  if (!atomicPtrTypeOk(src) || mayFaultOnDeref(src.type)) env.reject('invalid_mem_access', `BPF_ATOMIC loads from R${ins.src} ${env.typeStr(src)} is not allowed`);
   env.writeReg(ins.dst);
   const size = op.sizeBytes(op.size(ins.code));
   const srcType = env.reg(ins.src).type;
@@ -535,7 +554,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   const jmps = env.jmpsProcessed - env.prevJmpsProcessed;
   const insns = env.insnProcessed - env.prevInsnProcessed;
   // force_new_state: at forced checkpoints, and when the jump history grows past 40 entries.
-  const force = env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
+  const force = env.opts.testStateFreq === true || env.cfg.forceCheckpoint[pc] === 1 || (cur.jmpHistory ?? 0) > 40;
   let addNew = force || (jmps >= 2 && insns >= 8);
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
   // states_cnt: the states looked at, whether or not one is added afterwards (max_states_per_insn)

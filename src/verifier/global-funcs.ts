@@ -12,6 +12,7 @@ import type { Cfg } from './cfg.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
 import { checkHelperMem } from './memory.js';
+import { markPrecise } from './precision.js';
 import { MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, typeName } from './reg-types.js';
 import { checkHelperBtfArg } from './btf-access.js';
 import type { Reg } from './state.js';
@@ -84,7 +85,8 @@ function tnumStr(env: Env, r: Reg): string {
 
 /** check_mem_reg: `size` bytes at the pointer may be read and written (a nullable one assumed non-NULL). */
 function checkMemArg(env: Env, regno: number, r: Reg, size: number): void {
-  if (env.isNull(r)) return;
+  // NULL is accepted, and precise: a path passing another scalar must not be pruned into this one
+  if (env.isNull(r)) { markPrecise(env, 1 << regno); return; }
   const saved = r.type;
   r.type &= ~MAYBE_NULL;
   try {

@@ -19,6 +19,7 @@ import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
 import { structIdsMatch } from './btf-access.js';
 import { checkRcuProtected, kfuncSections, processSpinLock, pushResLockFailure } from './locks.js';
+import { IRQ_LOCK_KFUNC, IRQ_NATIVE_KFUNC, processIrqFlag } from './irq-flags.js';
 import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
@@ -66,6 +67,8 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_cast_to_kern_ctx: 0,
   bpf_rdonly_cast: 0,
   bpf_throw: 0,
+  // what clang emits for __builtin_trap() (an uninitialized variable's undefined behaviour): never verified
+  __bpf_trap: 0,
   bpf_send_signal_task: TA,
   bpf_get_task_exe_file: A | TA | N,
   bpf_put_file: R,
@@ -88,9 +91,11 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_copy_from_user_str_dynptr: S,
   bpf_copy_from_user_task_dynptr: S | TA,
   bpf_copy_from_user_task_str_dynptr: S | TA,
-  // resilient queued spin locks (helpers.c common set; the irqsave pair needs IRQ-flag slots bpflab does not model)
+  // resilient queued spin locks (helpers.c common set), the irqsave pair with an IRQ flag (irq-flags.ts)
   bpf_res_spin_lock: N,
   bpf_res_spin_unlock: 0,
+  bpf_res_spin_lock_irqsave: N,
+  bpf_res_spin_unlock_irqrestore: 0,
   // BPF streams (helpers.c common set): bpf_stream_printk's call, a `__str` format in .rodata
   bpf_stream_vprintk_impl: 0,
   // kprobe/uprobe session programs (bpf_trace.c kprobe_multi_kfunc_set_ids)
@@ -296,6 +301,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   if (!kfuncAllowedFor(kf.name, env.prog.type, env.prog.expectedAttachType)) env.reject('helper_prog_type', `calling kernel function ${kf.name} is not allowed`);
   const flags = KFUNC_FLAGS[kf.name];
   if (flags === undefined) env.reject('unsupported', `bpflab does not know the flags of kfunc ${kf.name} (see src/verifier/kfuncs.ts)`);
+  if (kf.name === '__bpf_trap') env.reject('bpf_trap', 'unexpected __bpf_trap() due to uninitialized variable?');
   if (flags & KF_SLEEPABLE && !env.sleepable) env.reject('helper_prog_type', `program must be sleepable to call sleepable kfunc ${kf.name}`);
   if (flags & KF_RCU_PROTECTED) checkRcuProtected(env, kf.name);
   const notAllowed = dynptrKfuncNotAllowed(env, kf.name);
@@ -304,7 +310,8 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     env.reject('helper_gpl', 'cannot call kernel function from non-GPL compatible program');
 
   // The failed acquisition, queued before the argument takes the lock (locks.ts).
-  if (kf.name === 'bpf_res_spin_lock') pushResLockFailure(env);
+  const resLock = kf.name === 'bpf_res_spin_lock' || kf.name === 'bpf_res_spin_lock_irqsave';
+  if (resLock) pushResLockFailure(env);
 
   let releaseRef = 0;
   let iter: IterRef | undefined;
@@ -359,7 +366,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     if (isResLockParam(btf, p)) {
       if (r.type !== T.PTR_TO_MAP_VALUE && r.type !== (T.PTR_TO_BTF_ID | MEM_ALLOC))
         env.reject('helper_arg', `arg#${i} doesn't point to map value or allocated object`);
-      processSpinLock(env, regno, kf.name === 'bpf_res_spin_lock', true);
+      processSpinLock(env, regno, resLock, true, kf.name.endsWith('_irqsave') || kf.name.endsWith('_irqrestore'));
       continue;
     }
     const asyncKind = asyncObjParam(btf, p);
@@ -384,8 +391,12 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
     if (t.kind !== 'ptr') env.reject('unsupported', `kfunc ${kf.name} argument ${i} of kind ${t.kind} is not modelled by bpflab`);
     const pointee = btf.skipMods(t.type);
-    // KF_ARG_PTR_TO_IRQ_FLAG (bpf_local_irq_save/restore): an IRQ-flag stack slot and section bpflab does not track.
-    if (p.name.endsWith('__irq_flag')) env.reject('unsupported', `bpflab does not model IRQ-disabled sections (${kf.name})`);
+    // KF_ARG_PTR_TO_IRQ_FLAG: bpf_local_irq_save/restore's flag (native), the resilient lock's (lock)
+    if (p.name.endsWith('__irq_flag')) {
+      const save = kf.name === 'bpf_local_irq_save' || kf.name === 'bpf_res_spin_lock_irqsave';
+      processIrqFlag(env, i, save, kf.name.startsWith('bpf_local_irq_') ? IRQ_NATIVE_KFUNC : IRQ_LOCK_KFUNC);
+      continue;
+    }
     const nullable = p.name.endsWith('__nullable');
     // check_kfunc_args: trusted, release and RCU kfuncs take no NULL unless the argument is `__nullable`.
     const needTrusted = (flags & (KF_TRUSTED_ARGS | KF_RELEASE)) !== 0;
@@ -453,7 +464,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     if (sizeParam) {
       const sz = env.reg(regno + 1);
       // An `__opt` buffer may be NULL; otherwise it must be readable and writable for the size (check_kfunc_mem_size_reg).
-      if (!(p.name.endsWith('__opt') && env.isNull(r))) {
+      // (a NULL one is marked precise: a path passing another scalar must not be pruned into this one)
+      if (p.name.endsWith('__opt') && env.isNull(r)) markPrecise(env, 1 << regno);
+      else {
         const d = env.dom;
         if (d.smin(sz.v) < 0n) env.reject('helper_arg', `R${regno + 1} min value is negative, either use unsigned or 'var &= const'`);
         if (d.umax(sz.v) >= 1n << 29n) env.reject('helper_arg', `R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
@@ -472,8 +485,9 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     }
     const size = !pointee || pointee.kind === 'void' ? undefined : btf.resolveSize(pointee.id);
     if (size === undefined) env.reject('helper_arg', `arg#${i} reference type('${btfKindStr(pointee)} ${pointee?.name ?? ''}') size cannot be determined: -22`);
-    // check_mem_reg: NULL is accepted (the kfunc checks it), else the memory is read and written.
-    if (!env.isNull(r)) {
+    // check_mem_reg: NULL is accepted (the kfunc checks it; precise, as above), else the memory is read and written.
+    if (env.isNull(r)) markPrecise(env, 1 << regno);
+    else {
       checkHelperMem(env, regno, size, true, false, false);
       checkHelperMem(env, regno, size, true, true, false);
     }
@@ -540,7 +554,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
   }
   if (iterNext) processIterNextCall(env, iterNext);
   // the path on which the resilient lock was taken: r0 = 0 (the failure was queued before the arguments)
-  if (kf.name === 'bpf_res_spin_lock') env.markKnown(r0, 0n);
+  if (resLock) env.markKnown(r0, 0n);
   return false;
 }
 
@@ -580,7 +594,8 @@ function castResult(env: Env, btf: Btf, name: string, r0: Reg, id: bigint | unde
   }
   const t = id === undefined ? undefined : btf.type(Number(id));
   if (!t) env.reject('helper_arg', `Unknown type ID ${id ?? '?'} passed to kfunc bpf_rdonly_cast`);
-  if (t.kind === 'struct') {
+  // btf_type_is_struct: a union is one too
+  if (t.kind === 'struct' || t.kind === 'union') {
     env.markPtr(r0, T.PTR_TO_BTF_ID | PTR_UNTRUSTED);
     r0.memSize = t.id;
   } else if (t.kind === 'void') {

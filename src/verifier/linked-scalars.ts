@@ -64,6 +64,13 @@ export function linkAfterAlu(env: Env, dst: Reg, oldId: number, oldUmax: bigint,
 }
 
 /**
+ * Whether one link is a 64-bit add and the other a 32-bit one: their deltas hold in different
+ * widths, so sync_linked_regs leaves such a pair alone (a stable fix in the running 6.18.44).
+ */
+export const mixedWidthLink = (a: number, b: number): boolean =>
+  hasAddConst(a) && hasAddConst(b) && hasAddConst32(a) !== hasAddConst32(b);
+
+/**
  * sync_linked_regs for one register `o` linked to the refined `known` (same base id): the same
  * value when neither is offset or both by the same delta, else known's value moved by the
  * difference of the deltas.

@@ -21,9 +21,18 @@ import { cloneState, type Reg, type RefState, type VState } from './state.js';
 
 const BPF_FUNC_spin_unlock = 94;
 
+/** active_irq_id: the reference of the innermost open IRQ section, 0 when IRQs are on (irq-flags.ts). */
+export function activeIrqId(st: VState): number {
+  for (let i = st.refs.length - 1; i >= 0; i--) if (st.refs[i]!.kind === 'irq') return st.refs[i]!.id;
+  return 0;
+}
+
+/** REF_TYPE_LOCK_MASK: a held lock of any kind. */
+const isLockRef = (r: RefState): boolean => r.kind === 'lock' || r.kind === 'res_lock' || r.kind === 'res_lock_irq';
+
 /** A held lock, bpf_spin_lock or bpf_res_spin_lock, if any (the kernel's cur->active_locks). */
 export function activeLock(st: VState): RefState | undefined {
-  for (const r of st.refs) if (r.kind === 'lock' || r.kind === 'res_lock') return r;
+  for (const r of st.refs) if (isLockRef(r)) return r;
   return undefined;
 }
 
@@ -56,12 +65,13 @@ export function checkFieldArg(env: Env, regno: number, r: Reg, type: FieldType, 
  * bpf_res_spin_lock / bpf_res_spin_unlock (PROCESS_RES_LOCK): such locks nest, on distinct locks,
  * and are released in the reverse order.
  */
-export function processSpinLock(env: Env, regno: number, lock: boolean, res = false): void {
+export function processSpinLock(env: Env, regno: number, lock: boolean, res = false, irq = false): void {
   const r = env.reg(regno);
   // lock_str: the messages name the lock kind
   const what = res ? 'bpf_res_spin' : 'bpf_spin';
   const field: FieldType = res ? 'res_spin_lock' : 'spin_lock';
-  const kind = res ? 'res_lock' : 'lock';
+  // PROCESS_LOCK_IRQ: taken with bpf_res_spin_lock_irqsave, released only by bpf_res_spin_unlock_irqrestore
+  const kind = res ? (irq ? 'res_lock_irq' : 'res_lock') : 'lock';
   if (inRbtreeCallback(env)) env.reject('lock_state', "can't spin_{lock,unlock} in rbtree cb");
   if (r.type === (T.PTR_TO_BTF_ID | MEM_ALLOC)) allocLockArg(env, regno, r, field, `${what}_lock`);
   else if (r.type !== T.PTR_TO_MAP_VALUE) env.reject('helper_arg', `R${regno} type=${env.typeStr(r)} expected=map_value, ptr_`);
@@ -72,7 +82,7 @@ export function processSpinLock(env: Env, regno: number, lock: boolean, res = fa
   if (lock) {
     // A second bpf_spin_lock is refused; resilient locks nest (up to the runtime's AA/ABBA checks) but not on the same lock.
     if (!res && st.refs.some((x) => x.kind === 'lock')) env.reject('lock_state', 'Locking two bpf_spin_locks are not allowed');
-    if (res && held('res_lock')) env.reject('lock_state', 'Acquiring the same lock again, AA deadlock detected');
+    if (res && (held('res_lock') || held('res_lock_irq'))) env.reject('lock_state', 'Acquiring the same lock again, AA deadlock detected');
     st.refs.push({ id: r.id, insn: env.pc, kind, ptr: owner });
     return;
   }
@@ -81,10 +91,19 @@ export function processSpinLock(env: Env, regno: number, lock: boolean, res = fa
   if (!mine) env.reject('lock_state', `${what}_unlock of different lock`);
   // active_lock_id / active_lock_ptr: only the lock taken last may be released
   let last: RefState | undefined;
-  for (const x of st.refs) if (x.kind) last = x;
+  for (const x of st.refs) if (isLockRef(x)) last = x;
   if (last!.id !== r.id || last!.ptr !== owner) env.reject('lock_state', `${what}_unlock cannot be out of order`);
+  const wasRcu = inRcuSection(env);
   invalidateNonOwning(env);
   st.refs.splice(st.refs.indexOf(mine), 1);
+  // The last lock of a sleepable program held its RCU section (in_rcu_cs): the pointers it
+  // protected become untrusted (180c7000712d, in the running 6.18.44).
+  if (wasRcu && !inRcuSection(env)) invalidateRcuProtected(env);
+}
+
+/** invalidate_rcu_protected_refs: leaving the RCU section, every MEM_RCU pointer becomes untrusted. */
+function invalidateRcuProtected(env: Env): void {
+  env.forEachReg((r) => { if (r.type & MEM_RCU) r.type = (r.type & ~(MEM_RCU | MAYBE_NULL)) | PTR_UNTRUSTED; });
 }
 
 /** process_spin_lock for an allocated object: its struct's lock, at a constant offset. */
@@ -151,7 +170,7 @@ export function checkCallWhileLocked(env: Env, ins: Insn): void {
 export function checkGlobalCallInSection(env: Env, sub: number): void {
   const st = env.cur;
   if (activeLock(st)) env.reject('lock_state', 'global function calls are not allowed while holding a lock,', ['use static function instead']);
-  if ((st.rcuLocks || st.preemptLocks || !env.sleepable) && env.subprogMightSleep(sub))
+  if ((st.rcuLocks || st.preemptLocks || activeIrqId(st) || !env.sleepable) && env.subprogMightSleep(sub))
     env.reject('lock_state', 'global functions that may sleep are not allowed in non-sleepable context,',
       ['i.e., in a RCU/IRQ/preempt-disabled section, or in', 'a non-sleepable BPF program context']);
 }
@@ -163,6 +182,7 @@ export function checkHelperInSection(env: Env, id: number): void {
   const name = `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
   if (env.cur.rcuLocks) env.reject('lock_state', `sleepable helper ${name} in rcu_read_lock region`);
   if (env.cur.preemptLocks) env.reject('lock_state', `sleepable helper ${name} in non-preemptible region`);
+  if (activeIrqId(env.cur)) env.reject('lock_state', `sleepable helper ${name} in IRQ-disabled region`);
 }
 
 /** check_kfunc_call, before the arguments: a KF_RCU_PROTECTED kfunc needs in_rcu_cs. */
@@ -189,7 +209,7 @@ export function kfuncSections(env: Env, name: string, sleepable: boolean): void 
     if (rcuLock) env.reject('lock_state', `nested rcu read lock (kernel function ${name})`);
     else if (rcuUnlock) {
       st.rcuLocks = 0;
-      env.forEachReg((r) => { if (r.type & MEM_RCU) r.type = (r.type & ~(MEM_RCU | MAYBE_NULL)) | PTR_UNTRUSTED; });
+      invalidateRcuProtected(env);
     } else if (sleepable) env.reject('lock_state', `kernel func ${name} is sleepable within rcu_read_lock region`);
   } else if (rcuLock) st.rcuLocks = 1;
   else if (rcuUnlock) env.reject('lock_state', `unmatched rcu read unlock (kernel function ${name})`);
@@ -202,6 +222,7 @@ export function kfuncSections(env: Env, name: string, sleepable: boolean): void 
     else if (sleepable) env.reject('lock_state', `kernel func ${name} is sleepable within non-preemptible region`);
   } else if (disable) st.preemptLocks = 1;
   else if (enable) env.reject('lock_state', `unmatched attempt to enable preemption (kernel function ${name})`);
+  if (activeIrqId(st) && sleepable) env.reject('lock_state', `kernel func ${name} is sleepable within IRQ-disabled region`);
 }
 
 /**
@@ -211,6 +232,7 @@ export function kfuncSections(env: Env, name: string, sleepable: boolean): void 
 export function checkSectionsClosed(env: Env, what: string, leaks: () => void): void {
   if (activeLock(env.cur)) env.reject('lock_state', `${what} cannot be used inside bpf_spin_lock-ed region`);
   leaks();
+  if (activeIrqId(env.cur)) env.reject('lock_state', `${what} cannot be used inside bpf_local_irq_save-ed region`);
   if (env.cur.rcuLocks) env.reject('lock_state', `${what} cannot be used inside bpf_rcu_read_lock-ed region`);
   if (env.cur.preemptLocks) env.reject('lock_state', `${what} cannot be used inside bpf_preempt_disable-ed region`);
 }

@@ -13,7 +13,7 @@ import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from '.
 import { DYNPTR_TYPE_NAMES, dynptrSlotString } from './dynptr-state.js';
 import { idString } from './linked-scalars.js';
 
-const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
+const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i', 'f'];
 
 /** C's "%lld" for small numbers, "%#llx" otherwise (the kernel's verbose_snum). */
 function snum(v: bigint): string {

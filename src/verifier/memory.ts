@@ -8,7 +8,7 @@ import type { MapSpec } from '../isa/program.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
-import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T, base, isPointer, typeName } from './reg-types.js';
+import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPointer, typeName } from './reg-types.js';
 import { destroyIfDynptrSlot } from './dynptr-state.js';
 import { checkMapPtrAccess } from './map-ptr.js';
 import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, setSpill, writableSlots, writableSpill, type Frame, type Reg } from './state.js';
@@ -201,6 +201,12 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     }
     case T.PTR_TO_TP_BUFFER:
       checkTpBuffer(env, regno, r, off, size);
+      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      return;
+    case T.PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED:
+      // bpf_rdonly_cast to void (and untrusted pointers walked to): the JIT reads through probe
+      // instructions, so any offset is allowed (check_mem_access skips check_mem_region_access).
+      if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
       if (t === 'read') setLoaded(loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_MEM:
@@ -432,7 +438,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     const slots = writableSlots(f);
     for (let i = k * 8; i < k * 8 + 8; i++) {
       if (i < k * 8 + sz) slots[i] = S.SPILL;
-      else if (slots[i] === S.SPILL || slots[i] === S.ITER) slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
+      else if (slots[i] === S.SPILL || slots[i] === S.ITER || slots[i] === S.IRQ_FLAG) slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
     }
   };
   if (!dataWrite && value && aligned && value.type === T.SCALAR) {
@@ -463,7 +469,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   // initialized byte of the slot becomes data, the STACK_ZERO bytes beside a narrow spill too
   // (scrub_spilled_slot), so a later read of them is an unknown scalar, not 0.
   const low = f.slots[k * 8];
-  if (low === S.SPILL || low === S.ITER || low === S.DYNPTR) scrubSlot(f, k);
+  if (low === S.SPILL || low === S.ITER || low === S.DYNPTR || low === S.IRQ_FLAG) scrubSlot(f, k);
   setSpill(f, k, undefined);
   const zero = !dataWrite && (value ? env.isNull(value) : imm === 0);
   // A register's 0 stored as data (not a spill) becomes STACK_ZERO, which is only right for later

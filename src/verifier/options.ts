@@ -38,6 +38,11 @@ export interface VerifyOptions {
    * reset to unbounded ranges. Default false, as for any other loader.
    */
   testRegInvariants?: boolean;
+  /**
+   * BPF_F_TEST_STATE_FREQ (env->test_state_freq, set by selftests): every prune point keeps a
+   * checkpoint, not only those reached after 2 jumps and 8 instructions. Default false.
+   */
+  testStateFreq?: boolean;
   /** nr_cpu_ids for bpf_get_smp_processor_id's range (default: this host's CPU count, as the running kernel). */
   nrCpus?: number;
   /**

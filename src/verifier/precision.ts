@@ -8,9 +8,9 @@
  * History entries: `hist[i]` is a pc; `histx[i]` is 0, or a stack slot code (1 + frame * 64 +
  * slot) for a fixed-offset stack access, or LINKED | regmask for a conditional jump that
  * refined registers linked by id. Registers are tracked per frame through bpf-to-bpf calls and
- * exits (r0 into the callee, r1-r5 back to the caller). Atomics with anything tracked, legacy
- * packet loads and callbacks fall back to marking every scalar precise (the kernel's
- * mark_all_scalars_precise).
+ * exits (r0 into the callee, r1-r5 back to the caller). An atomic fetch is a load into its src
+ * (r0 for cmpxchg). Legacy packet loads and callbacks fall back to marking every scalar precise
+ * (the kernel's mark_all_scalars_precise).
  */
 import * as op from '../isa/opcodes.js';
 import { isLoadAcquire } from '../isa/ordered-access.js';
@@ -19,10 +19,18 @@ import { isCallbackCall } from './callback-helpers.js';
 import { T } from './reg-types.js';
 import { slotAlive } from './stack-liveness.js';
 import { MAX_CALL_FRAMES, writableSpill, type Checkpoint, type VState } from './state.js';
+import { SlotSet } from './slot-set.js';
 
 export const LINKED = 1 << 30;
 /** A conditional jump refined linked scalars beyond the current frame's registers (spilled copies, callers' registers): LINKED_SET | index of the set. */
 const LINKED_SET = 1 << 29;
+/**
+ * INSN_F_SRC_REG_STACK / INSN_F_DST_REG_STACK: a register compared by a conditional jump was a
+ * stack pointer (r10 or a copy), which has no precision to track: backtracking skips it.
+ */
+export const JMP_SRC_STACK = 1 << 27;
+export const JMP_DST_STACK = 1 << 28;
+const SET_INDEX = JMP_SRC_STACK - 1;
 const SLOTS = 64;
 
 /** One linked scalar: frame, and register number or stack slot index (the kernel's struct linked_reg). */
@@ -62,9 +70,9 @@ export const stackSlotCode = (frame: number, slot: number): number => 1 + frame 
 interface Bt {
   frame: number;
   regs: Int32Array;
-  slots: Set<number>;
+  slots: SlotSet;
 }
-const bt: Bt = { frame: 0, regs: new Int32Array(MAX_CALL_FRAMES + 1), slots: new Set() };
+const bt: Bt = { frame: 0, regs: new Int32Array(MAX_CALL_FRAMES + 1), slots: new SlotSet(MAX_CALL_FRAMES + 1) };
 
 function btEmpty(): boolean {
   if (bt.slots.size) return false;
@@ -75,6 +83,9 @@ function btEmpty(): boolean {
 const NO_SLOTS: readonly number[] = [];
 
 const slotFrame = (code: number): number => Math.floor((code - 1) / SLOTS);
+
+/** Some tracked stack slot lies in frame `fr` or deeper. */
+const slotsFromFrame = (fr: number): boolean => bt.slots.next(stackSlotCode(fr, 0)) !== 0;
 
 /** Mark every scalar precise in the state and all its checkpoints. */
 function markAll(st: VState): void {
@@ -133,10 +144,12 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
     case op.BPF_STX:
       // A load-acquire is a load (is_atomic_load_insn).
       if (isLoadAcquire(ins)) return backtrackLoad(bt, fr, m, d, extra);
+      // An atomic fetch loads the old value into src (r0 for cmpxchg): a load from its slot too,
+      // and nothing else (is_atomic_fetch_insn, the stable fix 179ee84a8911 in the running 6.18.44).
+      if (op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC && ins.imm & op.BPF_FETCH)
+        return backtrackLoad(bt, fr, m, ins.imm === op.BPF_CMPXCHG ? 1 : s, extra);
       // A scalar used as the address: pointer arithmetic backtracking cannot follow (-ENOTSUPP).
       if (m & d) return false;
-      // An atomic that loads into a tracked register: not followed. Otherwise atomics are stores.
-      if (op.mode(ins.code) === op.BPF_ATOMIC && ins.imm & op.BPF_FETCH && m & (ins.imm === op.BPF_CMPXCHG ? 1 : s)) return false;
       if (extra > 0 && extra < LINKED_SET && bt.slots.size !== 0 && bt.slots.has(extra)) {
         bt.slots.delete(extra);
         if (c === op.BPF_STX) bt.regs[fr] = m | s;
@@ -170,7 +183,7 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
           // From the callee's first instruction back to the call (bt_subprog_exit): the callee's
           // r1-r5 are the caller's; nothing else of the callee's frame existed before the call.
           if (fr === 0 || m & ~0x3e) return false;
-          for (const code of bt.slots) if (slotFrame(code) >= fr) return false;
+          if (slotsFromFrame(fr)) return false;
           bt.regs[fr] = 0;
           bt.frame = fr - 1;
           bt.regs[fr - 1] = bt.regs[fr - 1]! | m;
@@ -180,7 +193,7 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
           // From the callback's first instruction back to the helper that ran it: the callback's
           // r1-r5 came from the helper, not from the caller's registers, and it had no stack yet.
           if (fr === 0 || m & ~0x3e) return false;
-          for (const code of bt.slots) if (slotFrame(code) >= fr) return false;
+          if (slotsFromFrame(fr)) return false;
           bt.regs[fr] = 0;
           bt.frame = fr - 1;
           return true;
@@ -192,14 +205,14 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
       }
       const x = op.srcBit(ins.code) === op.BPF_X;
       if (extra & LINKED_SET) {
-        const set = env.linkedSets![extra & (LINKED_SET - 1)]!;
+        const set = env.linkedSets![extra & SET_INDEX]!;
         syncLinked(set);
-        const xm = d | (x ? s : 0);
+        const xm = (extra & JMP_DST_STACK ? 0 : d) | (x && !(extra & JMP_SRC_STACK) ? s : 0);
         if (bt.regs[fr]! & xm) bt.regs[fr] = bt.regs[fr]! | xm;
         syncLinked(set);
         return true;
       }
-      let involved = d | (x ? s : 0);
+      let involved = (extra & JMP_DST_STACK ? 0 : d) | (x && !(extra & JMP_SRC_STACK) ? s : 0);
       if (extra & LINKED) involved |= extra & 0x7ff;
       if (m & involved) bt.regs[fr] = m | involved;
       return true;
@@ -228,7 +241,7 @@ function btText(fr: number): string {
   for (let r = 0; r <= 10; r++) if (bt.regs[fr]! & (1 << r)) regs.push(`r${r}`);
   // fmt_stack_mask: slot 0 (fp-8) first
   const stack: number[] = [];
-  for (const code of bt.slots) if (slotFrame(code) === fr) stack.push(((code - 1) % SLOTS) * 8 - 512);
+  for (let code = bt.slots.next(1); code !== 0; code = bt.slots.next(code + 1)) if (slotFrame(code) === fr) stack.push(((code - 1) % SLOTS) * 8 - 512);
   stack.sort((a, b) => b - a);
   return `regs=${regs.join(',')} stack=${stack.join(',')}`;
 }
@@ -237,8 +250,7 @@ function btText(fr: number): string {
 function markChain(env: Env, fi: number, slots: readonly number[]): void {
   const cur = env.cur;
   bt.frame = fi;
-  // Set.clear allocates a new table: only when there is something to clear.
-  if (bt.slots.size !== 0) bt.slots.clear();
+  bt.slots.clear();
   for (let i = 0; i < slots.length; i++) bt.slots.add(slots[i]!);
   if (btEmpty()) return;
   const log = env.opts.logLevel === 2 ? env.log : undefined;
@@ -276,7 +288,7 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
         reg.precise = true;
       }
     }
-    if (bt.slots.size !== 0) for (const code of bt.slots) {
+    if (bt.slots.size !== 0) for (let code = bt.slots.next(1); code !== 0; code = bt.slots.next(code + 1)) {
       const f = st.frames[slotFrame(code)];
       const sp = f?.spills[(code - 1) % SLOTS];
       if (!sp || sp.type !== T.SCALAR || sp.precise) { bt.slots.delete(code); continue; }

@@ -10,8 +10,9 @@ import { sectionsEqual } from './locks.js';
 import { T, isPacketPtr } from './reg-types.js';
 import { iterSlotsSafe } from './iterators.js';
 import { dynptrSlotsSafe } from './dynptr-state.js';
+import { irqSlotSafe } from './irq-flags.js';
 import { MAX_BPF_STACK, S, newReg, type Frame, type Reg, type StackBytes, type VState } from './state.js';
-import { addConstKind, hasAddConst } from './linked-scalars.js';
+import { addConstKind, baseId, hasAddConst } from './linked-scalars.js';
 import { slotAlive } from './stack-liveness.js';
 
 /**
@@ -43,9 +44,17 @@ class IdMap {
     this.n = n + 1;
     return true;
   }
-  /** check_scalar_ids: a missing id counts as a fresh unique one. */
+  /**
+   * check_scalar_ids (the running 6.18.44, with its stable fixes): an old scalar without an id is
+   * independent, so any link the current one has only adds constraints; a current one without an
+   * id counts as a fresh unique one. An offset link (BPF_ADD_CONST) must also map its base id
+   * consistently: old r3 = r2 + 10 is not covered by a current r3 derived from another register.
+   */
   checkScalar(a: number, b: number): boolean {
-    return this.check(a || -++this.tmp, b || -++this.tmp);
+    if (!a) return true;
+    const cur = b || -++this.tmp;
+    if (!this.check(a, cur)) return false;
+    return !hasAddConst(a) || this.check(baseId(a), cur < 0 ? cur : baseId(cur));
   }
 }
 
@@ -73,8 +82,9 @@ function regsafe(env: Env, o: Reg, c: Reg, exact: Exactness): boolean {
   const d = env.dom;
   if (o.type === T.SCALAR) {
     if (!exact && !o.precise) return true; // no decision depended on the old value
-    // A link with a constant delta (BPF_ADD_CONST) matches only the same kind of link with the same delta.
-    if (addConstKind(o.id) !== addConstKind(c.id)) return false;
+    // A link with a constant delta (BPF_ADD_CONST) matches only the same kind of link with the same
+    // delta; an old scalar without an id is matched by range alone.
+    if (o.id && addConstKind(o.id) !== addConstKind(c.id)) return false;
     if (hasAddConst(o.id) && o.off !== c.off) return false;
     // Scalars are immutable and shared between a state and its copies: the same object covers itself.
     if (exact === true) return (o.v === c.v || d.equal(o.v, c.v)) && ids.checkScalar(o.id, c.id);
@@ -97,7 +107,7 @@ let missSlot = 0;
 /** A stack byte for the miss diagnostics: its kind, and a spilled register's value. */
 function slotStr(env: Env, f: Frame, i: number): string {
   const sp = f.spills[i >> 3];
-  const kind = 'ismz?i'[f.slots[i]!] ?? '?';
+  const kind = 'ismz?if'[f.slots[i]!] ?? '?';
   if (f.slots[i] !== S.SPILL || !sp) return kind;
   return `${kind}:${sp.type === T.SCALAR ? (sp.precise ? 'P' : '') + env.dom.format(sp.v) : 'ptr' + sp.type}`;
 }
@@ -124,6 +134,7 @@ function sameBytesSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exact
   const st = o.slots[k * 8]!;
   if (st === S.ITER) return iterSlotsSafe(o.spills[k], c.spills[k], checkIds);
   if (st === S.DYNPTR) return dynptrSlotsSafe(o.spills[k], c.spills[k], checkIds);
+  if (st === S.IRQ_FLAG) return irqSlotSafe(o.spills[k], c.spills[k], checkIds);
   if (st === S.SPILL) {
     const or = o.spills[k];
     const cr = c.spills[k];
@@ -185,6 +196,11 @@ function differingSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exact
       // An iterator: the same bytes, then (once per slot) the same iterator.
       if (os !== cs) return false;
       if ((i & 7) === 0 && !iterSlotsSafe(o.spills[i >> 3], c.spills[i >> 3], checkIds)) return false;
+      continue;
+    }
+    if (os === S.IRQ_FLAG || cs === S.IRQ_FLAG) {
+      if (os !== cs) return false;
+      if ((i & 7) === 0 && !irqSlotSafe(o.spills[i >> 3], c.spills[i >> 3], checkIds)) return false;
       continue;
     }
     if (os === S.DYNPTR || cs === S.DYNPTR) {

@@ -60,6 +60,15 @@ export const NON_OWN_REF = 0x400000;
 export const LOCAL_BTF = 0x800000;
 /** Whether a PTR_TO_BTF_ID register is typed by the program's BTF (an allocated object, or LOCAL_BTF). */
 export const isLocalBtf = (t: number): boolean => (t & (MEM_ALLOC | LOCAL_BTF)) !== 0;
+
+/**
+ * bpf_may_fault_on_deref (is_load_acq_unsafe in 6.18.y; 09c447564fca): the pointer types a BPF_LDX
+ * through which the kernel rewrites to BPF_PROBE_MEM, a bare PTR_TO_BTF_ID and anything
+ * PTR_UNTRUSTED. A load-acquire (never rewritten) and a store are refused through them; a trusted,
+ * RCU or allocated object's pointer is not one (hence the exact match on the plain type; LOCAL_BTF
+ * is bpflab's own bit, not a kernel flag).
+ */
+export const mayFaultOnDeref = (type: number): boolean => (type & ~LOCAL_BTF) === T.PTR_TO_BTF_ID || (type & PTR_UNTRUSTED) !== 0;
 export const DYNPTR_TYPE_FLAGS = DYNPTR_TYPE_LOCAL | DYNPTR_TYPE_RINGBUF | DYNPTR_TYPE_SKB | DYNPTR_TYPE_XDP | DYNPTR_TYPE_SKB_META;
 export const BASE_MASK = 0xff;
 

@@ -13,7 +13,7 @@ import { isTailCall } from './cfg.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from './state.js';
-import { isThrowCall } from './exceptions.js';
+import { isThrowCall } from './subprog-effects.js';
 
 /** Caller's stack allowed below a subprogram that tail-calls (32 tail calls × 256 bytes = 8 KB). */
 const TAIL_CALL_STACK_LIMIT = 256;
@@ -30,7 +30,10 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
   const insns = env.insns;
   const subprogAt = new Map<number, number>();
   subs.forEach((sp, i) => subprogAt.set(sp.start, i));
-  const hasTailCall = subs.map((sp) => insns.slice(sp.start, sp.end).some(isTailCall));
+  const hasTailCall = subs.map((sp) => {
+    for (let pc = sp.start; pc < sp.end; pc++) if (isTailCall(insns[pc]!)) return true;
+    return false;
+  });
   // The exception callback counts as an async callback and as a callback (mark_subprog_exc_cb).
   const exc = env.exceptionCb > 0 ? env.exceptionCb : -1;
   const isAsync = (s: number): boolean => env.asyncCallbacks.has(s) || s === exc;

@@ -23,6 +23,7 @@
  */
 import { CALL_EDGE, type Cfg } from './cfg.js';
 import type { VState } from './state.js';
+import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 
 /** MAX_CALL_FRAMES */
 const MAX_FRAMES = 8;
@@ -57,12 +58,12 @@ class FuncInstance {
     readonly insnCnt: number,
   ) {
     this.frames = new Array<Int32Array | null>(callsites.length).fill(null);
-    this.mustWriteSet = new Uint8Array(insnCnt);
+    this.mustWriteSet = zeroedU8(insnCnt);
     this.depth = callsites.length - 1;
     this.start = spStarts[this.depth]!;
   }
   frameMasks(frame: number): Int32Array {
-    return (this.frames[frame] ??= new Int32Array(this.insnCnt * STRIDE));
+    return (this.frames[frame] ??= zeroedI32(this.insnCnt * STRIDE));
   }
 }
 
@@ -75,24 +76,32 @@ export class StackLiveness {
   private writeInsn = 0;
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
-  /** compute_postorder: each subprogram's instructions in DFS postorder, subprogram s at [poStart[s], poStart[s + 1]). */
-  private readonly postorder: Int32Array;
-  private readonly poStart: Int32Array;
+  /**
+   * compute_postorder: each subprogram's instructions in DFS postorder, subprogram s at
+   * [poStart[s], poStart[s + 1]); computed at the first update (a path that touches no stack
+   * slot never needs it).
+   */
+  private postorder: Int32Array | null = null;
+  private poStart: Int32Array | null = null;
 
   constructor(
     private readonly flow: LivenessFlow,
     /** bpf_calls_callback: the instruction is a helper or kfunc call that runs a callback synchronously. */
     private readonly callsCallback: (pc: number) => boolean,
+    /**
+     * A bpf_tail_call: when it succeeds the function is left right there, so it is an exit edge too
+     * (nothing after it is certain to be written), besides falling through to the next instruction.
+     */
+    private readonly leavesFunction: (pc: number) => boolean,
     /** Level-2 log lines (the masks' changes as each fixpoint step finds them), or null. */
     private readonly log: ((line: string) => void) | null = null,
     /** Prune points (their masks are logged even when the instruction itself touches no stack). */
     private readonly prunePoint: Uint8Array | null = null,
   ) {
-    this.starts = Int32Array.from(flow.subprogs, (s) => s.start);
-    this.ends = Int32Array.from(flow.subprogs, (s) => s.end);
-    this.postorder = new Int32Array(flow.succCount.length);
-    this.poStart = new Int32Array(flow.subprogs.length + 1);
-    computePostorder(flow, this.starts, this.postorder, this.poStart);
+    const subs = flow.subprogs;
+    this.starts = zeroedI32(subs.length);
+    this.ends = zeroedI32(subs.length);
+    for (let i = 0; i < subs.length; i++) { this.starts[i] = subs[i]!.start; this.ends[i] = subs[i]!.end; }
   }
 
   /** The call chain of frames 0..fi of `st` as a key; fills the scratch arrays. */
@@ -118,9 +127,14 @@ export class StackLiveness {
     return inst;
   }
 
+  /** Per subprogram: the instance of the chain of that subprogram alone (found without a key). */
+  private readonly roots: (FuncInstance | undefined)[] = [];
+
   /** lookup_instance: the instance for frames 0..fi of `st`. */
   private lookup(st: VState, fi: number): FuncInstance {
-    return this.byChain(this.chainOf(st, fi), fi);
+    if (fi !== 0) return this.byChain(this.chainOf(st, fi), fi);
+    const sub = st.frames[0]!.subprog;
+    return (this.roots[sub] ??= this.byChain(this.chainOf(st, 0), 0));
   }
 
   /** bpf_reset_live_stack_callchain: the current state's call chain changed (a call). */
@@ -157,7 +171,9 @@ export class StackLiveness {
 
   private startWrites(inst: FuncInstance, pc: number): void {
     this.writeInsn = pc;
-    this.writeAcc.fill(0, 0, 2 * (inst.depth + 1));
+    // (a loop: this runs before every instruction, and TypedArray.fill is a call into the runtime)
+    const acc = this.writeAcc;
+    for (let i = 2 * inst.depth + 1; i >= 0; i--) acc[i] = 0;
   }
 
   /** bpf_mark_stack_write: the current instruction writes all 8 bytes of slot `spi` of frame `frame`. */
@@ -221,9 +237,14 @@ export class StackLiveness {
     }
     let sub = 0;
     while (sub < this.starts.length && this.starts[sub] !== start) sub++;
+    if (!this.postorder) {
+      this.postorder = zeroedI32(this.flow.succCount.length);
+      this.poStart = zeroedI32(this.starts.length + 1);
+      computePostorder(this.flow, this.starts, this.postorder, this.poStart);
+    }
     const po = this.postorder;
-    const from = this.poStart[sub]!;
-    const to = this.poStart[sub + 1]!;
+    const from = this.poStart![sub]!;
+    const to = this.poStart![sub + 1]!;
     let changed = true;
     let iterations = 0;
     while (changed) {
@@ -255,6 +276,8 @@ export class StackLiveness {
       accLo &= m[j + MUST_WRITE_ACC]!;
       accHi &= m[j + MUST_WRITE_ACC + 1]!;
     }
+    // The exit edge of a tail call: an exit's must_write_acc is empty, and so is the intersection.
+    if (this.leavesFunction(pc)) { accLo = 0; accHi = 0; }
     const i = (pc - start) * STRIDE;
     const wLo = m[i + MUST_WRITE]!;
     const wHi = m[i + MUST_WRITE + 1]!;
@@ -361,8 +384,8 @@ function computePostorder(flow: LivenessFlow, starts: Int32Array, postorder: Int
   const DISCOVERED = 1;
   const EXPLORED = 2;
   const n = flow.succCount.length;
-  const state = new Uint8Array(n);
-  const stack = new Int32Array(n);
+  const state = zeroedU8(n);
+  const stack = zeroedI32(n);
   let cur = 0;
   for (let sp = 0; sp < starts.length; sp++) {
     poStart[sp] = cur;

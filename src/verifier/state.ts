@@ -19,6 +19,8 @@ export const enum S {
   DYNPTR = 4,
   /** An open-coded iterator's bytes (STACK_ITER): the slot's `spills` entry describes it (see iterators.ts). */
   ITER = 5,
+  /** A saved IRQ state (STACK_IRQ_FLAG, one 8-byte slot): the slot's `spills` entry holds its reference (see irq-flags.ts). */
+  IRQ_FLAG = 6,
 }
 
 export const MAX_BPF_STACK = 512;
@@ -96,8 +98,13 @@ export interface Frame {
 export interface RefState {
   id: number;
   insn: number;
-  /** The kernel's ref_state_type: absent for an acquired pointer (REF_TYPE_PTR); 'lock' for a held bpf_spin_lock (REF_TYPE_LOCK, id = the locked pointer's id), 'res_lock' for a bpf_res_spin_lock (REF_TYPE_RES_LOCK). */
-  kind?: 'lock' | 'res_lock';
+  /**
+   * The kernel's ref_state_type: absent for an acquired pointer (REF_TYPE_PTR); 'lock' for a held
+   * bpf_spin_lock (REF_TYPE_LOCK, id = the locked pointer's id), 'res_lock' for a bpf_res_spin_lock
+   * (REF_TYPE_RES_LOCK), 'res_lock_irq' for one taken with bpf_res_spin_lock_irqsave
+   * (REF_TYPE_RES_LOCK_IRQ), 'irq' for a saved IRQ state (REF_TYPE_IRQ, see irq-flags.ts).
+   */
+  kind?: 'lock' | 'res_lock' | 'res_lock_irq' | 'irq';
   /** A lock's object: the map index of the locked value (the kernel's ref->ptr). */
   ptr?: number;
 }

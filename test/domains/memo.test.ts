@@ -75,3 +75,27 @@ describe('memo of the kernel domain', () => {
     expect(D.movsx(a, 16, false)).not.toBe(D.movsx(a, 16, true));
   });
 });
+
+describe('memo results table', () => {
+  it('finds every key it holds, forgets all of them past its limit, and never answers for a key it was not given', () => {
+    const limit = 64;
+    const m = new ScalarMemo(limit);
+    // Keys as ScalarMemo.key makes them: operation, then two 21-bit value numbers.
+    const key = (op: number, a: number, b: number): number => (op * 2 ** 21 + a) * 2 ** 21 + b;
+    const keys: number[] = [];
+    for (let i = 0; i < limit; i++) keys.push(key(i % 7, (i * 37) % 2 ** 21, i % 3 === 0 ? 0 : (i * 1009) % 2 ** 21));
+    const last = keys.pop()!;
+    keys.forEach((k, i) => m.set(k, i));
+    keys.forEach((k, i) => expect(m.get(k)).toBe(i));
+    expect(m.get(key(200, 5, 5))).toBeUndefined();
+    m.set(keys[3]!, 'again');
+    expect(m.get(keys[3]!)).toBe('again');
+    // The limit-th key fills the table; the next one finds it full and starts it again empty.
+    m.set(last, 'last');
+    keys.forEach((k, i) => expect(m.get(k)).toBe(i === 3 ? 'again' : i));
+    expect(m.get(last)).toBe('last');
+    m.set(key(9, 1, 2), 'new');
+    expect(m.get(key(9, 1, 2))).toBe('new');
+    for (const k of [...keys, last]) expect(m.get(k)).toBeUndefined();
+  });
+});

@@ -29,6 +29,16 @@ describe('helper prototype table', () => {
     list.forEach((n, i) => expect(HELPER_NAMES[i], `id ${i}`).toBe(n));
   });
 
+  it('every memory argument says whether the helper reads or writes it (check_mem_arg_rw_flag_ok, 6.18.y)', () => {
+    // Linux 6.18.y's prototypes carry MEM_RDONLY or MEM_WRITE on every ARG_PTR_TO_MEM (stable fix
+    // 802eef5afb18 gave bpf_fib_lookup and bpf_snprintf their MEM_WRITE); without it the verifier
+    // would keep what the program had spilled into memory the helper overwrites.
+    const variants = [...HELPER_PROTOS.values()].flatMap((p) => p.args.map((a, i) => ({ p, a, i })));
+    for (const { p, a, i } of variants)
+      if (a.base === 'ARG_PTR_TO_MEM' || a.base === 'ARG_PTR_TO_FIXED_SIZE_MEM')
+        expect(a.rdonly || a.write, `${p.name} arg${i + 1} ${a.name}`).toBe(true);
+  });
+
   it('carries the issue-listed helpers with kernel prototypes', () => {
     const need = ['map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_push_elem', 'map_pop_elem', 'map_peek_elem',
       'probe_read', 'probe_read_kernel', 'probe_read_user', 'probe_read_str', 'probe_read_kernel_str', 'probe_read_user_str',

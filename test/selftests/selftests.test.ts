@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import {
-  compilePattern, firstUnmatched, parseBaseline, parseKernelVerdicts, parseTestSpec, PROG_FLAGS, regressions, runSuite, TESTING_PROG_FLAGS, POINTER_VALUE,
+  compilePattern, firstUnmatched, parseBaseline, parseKernelVerdicts, parseTestSpec, PROG_FLAGS, regressions, runObject, runSuite, TESTING_PROG_FLAGS, POINTER_VALUE,
 } from '../../src/selftests/index.js';
 
 const SELFTESTS = resolve(__dirname, '../../../shared/kernel-selftests');
@@ -38,6 +38,9 @@ describe('parseTestSpec (test_loader.c parse_test_spec)', () => {
     expect(parseTestSpec('p', ['comment:test_expect_failure_unpriv']).modeMask).toBe(2);
     expect(parseTestSpec('p', ['comment:test_retval=INT_MIN']).priv.retval).toBe(-0x80000000);
     expect(() => parseTestSpec('p', ['comment:test_retval=12x'])).toThrow(/failed to parse __retval/);
+    // 6.18's architectures (verifier_may_goto_1.c names s390x beside x86-64 and arm64)
+    expect(parseTestSpec('p', ['comment:test_arch=X86_64', 'comment:test_arch=s390x']).arch).toEqual(['X86_64', 's390x']);
+    expect(() => parseTestSpec('p', ['comment:test_arch=MIPS'])).toThrow(/bad arch spec: 'MIPS'/);
   });
 });
 
@@ -52,6 +55,16 @@ describe('__msg patterns (compile_regex, validate_msgs)', () => {
     // verbatim parts are not regexes; REG_NEWLINE keeps '.' on one line
     expect(firstUnmatched(log, [p('(b7) r0 = 0')])).toBe(-1);
     expect(firstUnmatched(log, [p('exit{{.*}}negative')])).toBe(0);
+  });
+});
+
+describe('runObject', () => {
+  it('verifies the programs with their CO-RE relocations applied, as libbpf loads them', async () => {
+    const path = resolve(__dirname, '../fixtures/selftests/core_type_id.o');
+    if (!existsSync('/sys/kernel/btf/vmlinux')) { console.log('skip CO-RE selftest object: no /sys/kernel/btf/vmlinux to relocate against'); return; }
+    const [t] = await runObject(path, new Uint8Array(readFileSync(path)));
+    // unrelocated, bpf_core_type_id_kernel(struct sk_buff) is the object's own type id: a wrong type for bpf_rdonly_cast
+    expect(t).toMatchObject({ name: 'cast_by_kernel_type_id', verdict: 'accept', passed: true });
   });
 });
 

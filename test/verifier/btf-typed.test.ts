@@ -6,10 +6,10 @@
  * Each verdict is the expected one, and the running kernel's where it can load the type
  * (fentry/fexit/lsm need trampolines this machine lacks: EPERM, no verdict).
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { loadFile } from '../../src/loader/index.js';
 import { kallsymsHas } from '../../src/loader/kallsyms.js';
@@ -41,6 +41,13 @@ const EXPECT: Record<string, Record<string, ['accept'] | ['reject', string]>> = 
     cast_not_ctx: ['reject', 'arg#0 expected pointer to ctx, but got fp'],
     rdonly_sock: ['accept'],
     rdonly_write: ['reject', 'only read is supported'],
+    // bpf_rdonly_cast to void: untrusted read-only memory, probe loads without bounds or offsets
+    rdonly_void_read: ['accept'],
+    rdonly_void_write: ['reject', 'R0 cannot write into rdonly_untrusted_mem'],
+    rdonly_void_walk: ['accept'],
+    rdonly_void_commuted: ['accept'],
+    rdonly_mixed_load: ['accept'],
+    rdonly_union: ['accept'],
   },
   'callbacks.o': {
     loop_sum: ['accept'],
@@ -92,12 +99,23 @@ describe('callbacks run on the VM', () => {
   });
 });
 
+describe('bpf_rdonly_cast on the VM', () => {
+  test('loads through a cast NULL are probe loads: they read 0, as BPF_PROG_TEST_RUN returns', async () => {
+    const programs = await loadFile('casts.o', new Uint8Array(readFileSync(new URL('casts.o', dir))));
+    const pkt = new Uint8Array(64);
+    expect(runProgram(programs.find((p) => p.name === 'rdonly_void_read')!, { packet: pkt }).r0).toBe(0n);
+    expect(runProgram(programs.find((p) => p.name === 'rdonly_void_commuted')!, { packet: pkt }).r0).toBe(1n);
+  });
+});
+
 describe.skipIf(!haveBtf)('per-CPU kernel variables (.ksyms in .data..percpu)', () => {
   const file = 'percpu_ksym.o';
   const bytes = () => new Uint8Array(readFileSync(new URL(file, dir)));
   test('bpf_per_cpu_ptr / bpf_this_cpu_ptr give the variable\'s memory or struct; the kernel finds it in kallsyms', async () => {
     // A target BTF file (not the running kernel): no kallsyms to ask, the per-CPU modelling alone.
-    const copy = join(mkdtempSync(join(tmpdir(), 'bpflab-btf-')), 'vmlinux');
+    const scratch = mkdtempSync(join(tmpdir(), 'bpflab-btf-'));
+    onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
+    const copy = join(scratch, 'vmlinux');
     copyFileSync('/sys/kernel/btf/vmlinux', copy);
     const offline = await loadFile(file, bytes(), { btf: copy });
     const want: Record<string, ['accept'] | ['reject', string]> = {

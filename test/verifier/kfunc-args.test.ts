@@ -7,10 +7,10 @@
  * Each verdict and message is 6.18's; where the running kernel can load the program, it agrees
  * (per-CPU variables need kallsyms of data symbols, which this kernel may not have).
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, onTestFinished, test } from 'vitest';
 import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { assemble } from '../../src/isa/asm/index.js';
 import type { Program } from '../../src/isa/program.js';
@@ -80,7 +80,9 @@ describe.skipIf(!haveBtf)('helper arguments', () => {
     const bytes = new Uint8Array(readFileSync(new URL('../fixtures/btf-typed/helper_args.o', import.meta.url)));
     // Against a copy of the kernel BTF (a target kernel, not the running one) no kallsyms is
     // asked: the per-CPU modelling itself is checked whatever symbols this kernel lists.
-    const copy = join(mkdtempSync(join(tmpdir(), 'bpflab-btf-')), 'vmlinux');
+    const scratch = mkdtempSync(join(tmpdir(), 'bpflab-btf-'));
+    onTestFinished(() => rmSync(scratch, { recursive: true, force: true }));
+    const copy = join(scratch, 'vmlinux');
     copyFileSync('/sys/kernel/btf/vmlinux', copy);
     const offline = await loadFile('helper_args.o', bytes, { btf: copy });
     expect(offline.map((p) => p.name).sort()).toEqual(Object.keys(HELPER_ARGS).sort());

@@ -35,7 +35,8 @@ describe('verifier limits', () => {
     out:
       exit`);
     const cfg = buildCfg(a.insns);
-    expect([...cfg.prunePoint].flatMap((v, pc) => (v ? [pc] : []))).toEqual([0, 1, 3, 5]);
+    // (not the program's first instruction: no jump leads there; with BPF_F_TEST_STATE_FREQ the kernel keeps no checkpoint at 0)
+    expect([...cfg.prunePoint].flatMap((v, pc) => (v ? [pc] : []))).toEqual([1, 3, 5]);
     expect(cfg.jmpPoint[2]).toBe(0);
     expect(cfg.jmpPoint[3]).toBe(1);
   });

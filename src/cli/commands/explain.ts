@@ -75,7 +75,10 @@ export function formatExplanation(p: Program, e: Explanation): string {
       for (const [k, v] of Object.entries(entries)) out.push(`    map ${name}: key ${k} = ${chunk(v, '      ')}`);
     for (const name of w.fullRingbufs ?? []) out.push(`    ring buffer ${name}: full of unconsumed records`);
     for (const f of w.kernelFields ?? []) out.push(`    ${f}`);
-    for (const h of w.helpers) out.push(`    ${h.helper} at pc ${h.pc} returns ${h.r0}`);
+    for (const h of w.helpers) {
+      out.push(`    ${h.helper} at pc ${h.pc} returns ${h.r0}`);
+      for (const x of h.writes ?? []) out.push(`      and writes through R${x.arg}: ${x.hex.length > 64 ? `${x.hex.slice(0, 64)}... (${x.hex.length / 2} bytes)` : x.hex}`);
+    }
     if (e.access) out.push(`    -> the access goes to ${e.access.region}${Number(e.access.offset) >= 0 ? '+' : ''}${e.access.offset}, ${e.access.size} bytes`);
   }
   const r = e.replay;

@@ -127,11 +127,10 @@ export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: n
     const out: ConcreteStep[] = [];
     let k = 0;
     let mem: Memory | null = null;
-    const onStep = (pc: number, regs: Int32Array): void => {
+    const vm = samplingVm(program, makeMaps(program, ci), (pc, regs) => {
       if (mem !== null && out.length < limit && wanted(k)) out.push({ pc, regs: decode(regs, mem), stackIds: mem.stackIds, packetless: packetless(mem) });
       k++;
-    };
-    const vm = new Vm(program, { maps: makeMaps(program, ci), maxSteps: 1_000_000, onStep });
+    });
     const prep = vm.prepare(runInput(ci));
     mem = prep.mem;
     return { out, steps: vm.execute(prep).steps };
@@ -143,6 +142,29 @@ export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: n
   const ks = new Set<number>();
   for (let i = 0; i < maxSamples; i++) ks.add(Math.floor((i * n) / maxSamples));
   return sampled((k) => ks.has(k), maxSamples).out;
+}
+
+type StepHook = (pc: number, regs: Int32Array) => void;
+
+/**
+ * The VM the samples are taken on, kept for the next run as the VM engine keeps its own
+ * (engines.ts): a program's second run and its next input reuse its predecoded code with fresh
+ * maps (Vm.rebind), another program is loaded into it (Vm.load) -- constructing a VM (memory,
+ * register file, buffers) for each of up to four runs per case was a fifth of the oracle's
+ * time besides the verifier. The hook is the current run's.
+ */
+let sampler: { vm: Vm; program: Program; hook: { current: StepHook } } | null = null;
+
+function samplingVm(program: Program, maps: BpfMap[], onStep: StepHook): Vm {
+  if (!sampler) {
+    const hook = { current: onStep };
+    sampler = { vm: new Vm(program, { maps, maxSteps: 1_000_000, onStep: (pc, regs) => hook.current(pc, regs) }), program, hook };
+    return sampler.vm;
+  }
+  if (sampler.program === program) sampler.vm.rebind(maps);
+  else { sampler.vm.load(program, maps); sampler.program = program; }
+  sampler.hook.current = onStep;
+  return sampler.vm;
 }
 
 export type MismatchKind = 'scalar' | 'not-pointer' | 'region' | 'stack-frame' | 'map' | 'offset' | 'packet-range';

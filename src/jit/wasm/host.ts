@@ -5,7 +5,7 @@
 export interface WasmMemory { readonly buffer: ArrayBuffer; grow(pages: number): number }
 export interface WasmTable { readonly length: number; grow(n: number): number; get(i: number): unknown; set(i: number, f: unknown): void }
 export interface WasmGlobal { value: number | bigint }
-export type WasmImportValue = WasmMemory | WasmTable | WasmGlobal | ((...args: number[]) => number | void) | ((...args: bigint[]) => number | void);
+export type WasmImportValue = WasmMemory | WasmTable | WasmGlobal | number | ((...args: number[]) => number | void) | ((...args: bigint[]) => number | void);
 export interface WasmModule { readonly __brand?: 'WasmModule' }
 export interface WasmInstance { readonly exports: Record<string, unknown> }
 

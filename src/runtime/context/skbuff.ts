@@ -143,6 +143,8 @@ function skSkbAccess(off: number, size: number, kind: AccessKind, opts: AccessOp
 function flowDissectorAccess(off: number, size: number, kind: AccessKind, opts: AccessOptions = {}): CtxAccess {
   if (off < 0 || off >= SK_BUFF_SIZE) return deny(`offset ${off} outside __sk_buff`);
   if (kind === 'write') return deny('flow dissector programs may not write the context');
+  // (6.18 refuses a pointer field loaded from inside it: data + 1 is no pointer)
+  if (off % size !== 0) return deny(`misaligned ctx access off=${off} size=${size}`);
   if (inField(off, 'data') || inField(off, 'data_end')) {
     if (opts.isLdsx || size !== 4) return deny(`pointer field ${fieldAt(SK_BUFF_FIELDS, off)!.name} needs a 4-byte load`);
     return { ok: true, field: fieldAt(SK_BUFF_FIELDS, off), fieldSize: 4, pointer: inField(off, 'data') ? 'packet' : 'packet_end' };

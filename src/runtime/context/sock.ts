@@ -81,7 +81,9 @@ function sockAddrAccess(off: number, size: number, kind: AccessKind, opts: Acces
   if (inF(F, off, 'user_ip6') && !A6.includes(at)) return deny('user_ip6 needs an inet6 attach type');
   if (inF(F, off, 'msg_src_ip4') && at !== ATTACH.CGROUP_UDP4_SENDMSG) return deny('msg_src_ip4 needs udp4_sendmsg');
   if (inF(F, off, 'msg_src_ip6') && at !== ATTACH.CGROUP_UDP6_SENDMSG) return deny('msg_src_ip6 needs udp6_sendmsg');
-  const f = fieldAt(F, off)!;
+  const f = fieldAt(F, off);
+  // the 4 bytes of padding after msg_src_ip6 (before the 8-byte aligned sk) belong to no field
+  if (!f) return deny(`offset ${off} is padding`);
   if (['user_ip4', 'user_ip6', 'msg_src_ip4', 'msg_src_ip6', 'user_port'].includes(f.name)) {
     const wide = size === 8 && (f.name === 'user_ip6' || f.name === 'msg_src_ip6') && off % 8 === 0 && off + 8 <= f.off + f.size;
     if (wide) return { ok: true, field: f, fieldSize: 4 };

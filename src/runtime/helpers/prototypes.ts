@@ -117,9 +117,6 @@ export const ARG = {
   /** Memory the helper reads. */
   memRdonly: arg('ARG_PTR_TO_MEM | MEM_RDONLY', 'ARG_PTR_TO_MEM', { rdonly: true }),
   memRdonlyOrNull: arg('ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY', 'ARG_PTR_TO_MEM', { rdonly: true, maybeNull: true }),
-  /** Initialised memory the helper may read and write. */
-  mem: arg('ARG_PTR_TO_MEM', 'ARG_PTR_TO_MEM'),
-  memOrNull: arg('ARG_PTR_TO_MEM_OR_NULL', 'ARG_PTR_TO_MEM', { maybeNull: true }),
   /** Initialised memory (or NULL) the helper writes. */
   memOrNullWrite: arg('ARG_PTR_TO_MEM_OR_NULL | MEM_WRITE', 'ARG_PTR_TO_MEM', { maybeNull: true, write: true }),
   /** Memory the helper fills (need not be initialised). */
@@ -266,7 +263,7 @@ const DEFS: Record<number, Def> = {
   66: { args: [A.ctx, A.anything, A.uninitMem, A.constSize, A.anything], types: TC },
   67: { args: [A.ctx, A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: TRACING },
   68: { args: [A.ctx, A.anything, A.uninitMem, A.constSize, A.anything], types: ['socket_filter', 'sched_cls', 'sched_act', 'cgroup_skb', 'sk_reuseport'] },
-  69: { args: [A.ctx, A.mem, A.constSize, A.anything], types: uniq(TC, ['xdp']) },
+  69: { args: [A.ctx, A.memWrite, A.constSize, A.anything], types: uniq(TC, ['xdp']) },
   79: { args: [A.ctx], types: uniq(TC, ['cgroup_skb']) },
   80: { types: BASE },
   70: { args: [A.ctx, A.mapPtr, A.mapKey, A.anything], types: ['sock_ops'] },
@@ -343,7 +340,7 @@ const DEFS: Record<number, Def> = {
   160: { types: BASE.filter((t) => !TRACING.includes(t) && !['cgroup_sockopt', 'cgroup_device', 'netfilter'].includes(t)), note: 'not NMI-safe, so tracing programs cannot call it' },
   163: { args: [A.ctx, A.anything, A.u32InOut, A.anything, A.anything], types: uniq(TC, ['xdp']) },
   164: { args: [A.mapPtr, A.func, A.stackOrNull, A.anything], types: BASE },
-  165: { args: [A.memOrNull, A.constSizeOrZero, A.constStr, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
+  165: { args: [A.memOrNullWrite, A.constSizeOrZero, A.constStr, A.memRdonlyOrNull, A.constSizeOrZero], gpl: true, types: BASE },
   169: { args: [A.timer, A.mapPtr, A.anything], gpl: true, types: BASE, note: 'the timer in a map value, initialised for that map' },
   170: { args: [A.timer, A.func], gpl: true, types: BASE, note: 'the callback runs later (asynchronously) with the map, key and value' },
   171: { args: [A.timer, A.anything, A.anything], gpl: true, types: BASE },

@@ -27,8 +27,13 @@ import { WQ_KFUNCS } from './wq.js';
 export { KernelHeap, BPF_MEM_ALLOC_MAX_SIZE, MAX_LIVE_BLOCKS } from './heap.js';
 export { BITS_ITER_NR_WORDS_MAX } from './iter-bits.js';
 
-/** fixup_kfunc_call patches the casts into `r0 = r1`: bpf_rdonly_cast is the identity at run time (bpf_cast_to_kern_ctx: kern-ctx.ts). */
-function identity(env: HelperEnv): void {
+/**
+ * fixup_kfunc_call patches the casts into `r0 = r1`: bpf_rdonly_cast is the identity at run time
+ * (bpf_cast_to_kern_ctx: kern-ctx.ts), and the verifier made every load through its result a
+ * BPF_PROBE_MEM load, which reads 0 where the address faults (a NULL cast read at an offset).
+ */
+function rdonlyCast(env: HelperEnv): void {
+  env.mem.probeLoads = true;
   setR0(env, arg(env, 1));
 }
 
@@ -38,7 +43,7 @@ function sectionMarker(): void {}
 const IMPLS: Record<string, HelperFn> = {
   bpf_iter_num_new: iterNumNew, bpf_iter_num_next: iterNumNext, bpf_iter_num_destroy: iterNumDestroy,
   bpf_iter_bits_new: iterBitsNew, bpf_iter_bits_next: iterBitsNext, bpf_iter_bits_destroy: iterBitsDestroy,
-  bpf_cast_to_kern_ctx: castToKernCtx, bpf_rdonly_cast: identity,
+  bpf_cast_to_kern_ctx: castToKernCtx, bpf_rdonly_cast: rdonlyCast,
   bpf_rcu_read_lock: sectionMarker, bpf_rcu_read_unlock: sectionMarker, bpf_preempt_disable: sectionMarker, bpf_preempt_enable: sectionMarker,
   bpf_dynptr_from_skb: dyn.dynptrFromSkb, bpf_dynptr_from_xdp: dyn.dynptrFromXdp, bpf_dynptr_slice: dyn.dynptrSlice,
   bpf_dynptr_slice_rdwr: dyn.dynptrSliceRdwr, bpf_dynptr_adjust: dyn.dynptrAdjust, bpf_dynptr_is_null: dyn.dynptrIsNull,

@@ -24,6 +24,7 @@ import { replayFixes, verifyFixes, type Fix, type VerifiedFix } from './fix.js';
 import { faultSites, RELEASERS, type Site } from './sites.js';
 import { buildWitness, replayWitness, type Replay, type ReplayExpect, type Witness } from './witness.js';
 import { helperId, helperName } from '../../isa/helper-ids.js';
+import * as op from '../../isa/opcodes.js';
 
 export type { Witness, Replay, ReplayFault } from './witness.js';
 export type { Imprecision } from './imprecision.js';
@@ -301,6 +302,14 @@ export async function explainProgram(program: Program, opts: ExplainOptions = {}
       // a feasible path whose witness the VM cannot run is not shown: say so rather than claim a bug unreproduced
       ex.feasible = null;
       ex.reason = `undecided: the path to pc ${err.pc} is feasible, but ${ex.replay.note} (a construct bpflab does not model)`;
+      return withFixes();
+    }
+    const failing = program.insns[err.pc]!;
+    if (!ex.replay.reproduced && failing.code === (op.BPF_JMP | op.BPF_CALL) && failing.src === op.BPF_PSEUDO_CALL) {
+      // Rejected at a call to a global function that may throw (its exception exit, checked at the
+      // call): the witness would have to make the callee reach bpf_throw, a path the search does not follow.
+      ex.feasible = null;
+      ex.reason = `undecided: the path to pc ${err.pc} is feasible, but the rejection needs the global function it calls to throw, and the witness search does not follow a path inside it (a construct bpflab does not model)`;
       return withFixes();
     }
     ex.reason = j.class === 'rule'

@@ -57,6 +57,8 @@ export interface HelperCall {
   id: number;
   name: string;
   r0: Term;
+  /** The memory the helper writes (argument register, byte count, the fresh bytes the path reads back). */
+  writes: { arg: number; size: number; bytes: ZT }[];
 }
 
 /** The machine just before one instruction of the path. */
@@ -780,6 +782,7 @@ export class PathMachine {
     const T = this.T;
     const Z = T.Z;
     const args = proto.args;
+    const writes: HelperCall['writes'] = [];
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       const isMem = a.base === 'ARG_PTR_TO_MEM' || a.base === 'ARG_PTR_TO_FIXED_SIZE_MEM' || a.base === 'ARG_PTR_TO_STACK';
@@ -796,7 +799,9 @@ export class PathMachine {
       if (size === undefined || size > 4096) this.undecided(`${proto.name} writes memory of unknown size`);
       if (size === 0) continue;
       const p = this.addr(i + 1, 0);
-      this.havoc(p, size, Z.BitVec.const(`${proto.name}@${pc}.arg${i + 1}`, 8 * size) as ZT);
+      const bytes = Z.BitVec.const(`${proto.name}@${pc}.arg${i + 1}`, 8 * size) as ZT;
+      this.havoc(p, size, bytes);
+      writes.push({ arg: i + 1, size, bytes });
     }
     if (proto.changesPkt && this.packet) {
       const pk = this.packet;
@@ -820,12 +825,12 @@ export class PathMachine {
       this.clobber();
       return this.set(0, { k: 'ptr', region, off: T.k(0), nul });
     }
-    if (proto.ret !== 'RET_INTEGER') this.undecided(`${proto.name} returns ${proto.ret}, which is not modelled`);
+    if (proto.ret !== 'RET_INTEGER') this.undecided(`${proto.name} returns ${proto.ret} (a construct bpflab does not model)`);
     const r0 = T.var(`${proto.name}@${pc}`);
     const sizeOf = (n: number): Term | undefined => (this.reg(n).k === 'scalar' ? (this.reg(n) as { t: Term }).t : undefined);
     const c = returnConstraint(T, proto.id, r0, sizeOf);
     if (c) this.assume(c);
-    this.helperCalls.push({ pc, id: proto.id, name: proto.name, r0 });
+    this.helperCalls.push({ pc, id: proto.id, name: proto.name, r0, writes });
     this.clobber();
     this.setScalar(0, r0);
   }

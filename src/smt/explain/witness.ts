@@ -22,7 +22,7 @@ export interface Witness {
   /** Map contents before the run: { mapName: { keyHex: valueHex } } (bytes in memory order). */
   maps: Record<string, Record<string, string>>;
   /** The results the path needs from helpers whose value the input does not fix. */
-  helpers: { pc: number; helper: string; r0: string }[];
+  helpers: { pc: number; helper: string; r0: string; writes?: { arg: number; hex: string }[] }[];
   /** Ring buffer maps that start full of unconsumed records (so bpf_ringbuf_reserve returns NULL). */
   fullRingbufs?: string[];
   /** BTF-typed programs: the kernel objects and arguments of the run (runtime/kernel-objects' description). */
@@ -137,7 +137,10 @@ export function buildWitness(M: PathMachine, model: Model<'main'>): Witness {
   for (const [mi, flag] of M.ringFull) {
     if (Z.isTrue(model.eval(flag, true))) (w.fullRingbufs ??= []).push(M.program.maps[mi]!.name);
   }
-  for (const h of M.helperCalls) w.helpers.push({ pc: h.pc, helper: h.name, r0: String(evalBv(model, h.r0.z)) });
+  for (const h of M.helperCalls) {
+    const writes = h.writes.map(({ arg, size, bytes }) => ({ arg, hex: hex(leBytes(evalBv(model, bytes), size)) }));
+    w.helpers.push({ pc: h.pc, helper: h.name, r0: String(evalBv(model, h.r0.z)), ...(writes.length && { writes }) });
+  }
   return w;
 }
 
@@ -152,22 +155,31 @@ export function witnessInput(program: Program, w: Witness): RunInput {
   return input;
 }
 
-/** Helper table that runs the real helpers and then forces r0 where the witness chose it (per call, in order per pc). */
+/**
+ * Helper table that runs the real helpers and then forces r0, and the bytes written through
+ * pointer arguments, where the witness chose them (per call, in order per pc).
+ */
 function scriptedHelpers(w: Witness): readonly (HelperFn | undefined)[] {
-  const byPc = new Map<number, bigint[]>();
+  const byPc = new Map<number, Witness['helpers']>();
   for (const h of w.helpers) {
     const q = byPc.get(h.pc) ?? [];
-    q.push(BigInt(h.r0));
+    q.push(h);
     byPc.set(h.pc, q);
   }
   const wrap = (fn: HelperFn | undefined): HelperFn | undefined => {
     if (!fn) return fn;
     return (env) => {
+      const h = byPc.get(env.pc)?.shift();
+      // the argument pointers as the call received them (the helper may clobber r1..r5)
+      const ptrs = h?.writes?.map(({ arg }) => [env.regs[2 * arg + 1]!, env.regs[2 * arg]!] as const);
       fn(env);
-      const q = byPc.get(env.pc);
-      const v = q?.shift();
-      if (v === undefined) return;
-      const u = BigInt.asUintN(64, v);
+      if (!h) return;
+      h.writes?.forEach(({ hex: bytes }, i) => {
+        const [hi, lo] = ptrs![i]!;
+        const b = fromHex(bytes);
+        env.mem.sliceHL(hi, lo, b.length, true, env.pc).set(b);
+      });
+      const u = BigInt.asUintN(64, BigInt(h.r0));
       env.regs[0] = Number(u & 0xffffffffn) | 0;
       env.regs[1] = Number(u >> 32n) | 0;
     };

@@ -63,6 +63,23 @@ function hashOf(s: Scalar): number {
   return mix32(h, s.s32max);
 }
 
+/** A free slot of the results table. */
+const EMPTY = -1;
+
+/**
+ * The table slot where the search for `key` starts (`mask`: the table's size less one): the key's
+ * three parts (operation, two value numbers: see ScalarMemo.key) mixed.
+ */
+function slotOf(key: number, mask: number): number {
+  const ib = key % ID_SPAN;
+  const rest = (key - ib) / ID_SPAN;
+  const ia = rest % ID_SPAN;
+  const op = (rest - ia) / ID_SPAN;
+  let h = Math.imul(ia ^ (op << 21), 0x9e3779b1) ^ Math.imul(ib, 0x85ebca6b);
+  h ^= h >>> 15;
+  return h & mask;
+}
+
 function sameValue(a: Scalar, b: Scalar): boolean {
   return a.value === b.value && a.mask === b.mask && a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax &&
     a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max;
@@ -72,13 +89,24 @@ export class ScalarMemo {
   /** At most `limit` values and results (below 2^21: numbers must fit their 21 bits). */
   constructor(private readonly limit = LIMIT) {
     if (!(limit >= 2 && limit <= MAX_LIMIT)) throw new RangeError(`memo limit ${limit}`);
+    let slots = 4;
+    while (slots < 2 * limit) slots *= 2;
+    this.resultKeys = new Float64Array(slots).fill(EMPTY);
+    this.resultVals = new Array<unknown>(slots).fill(undefined);
   }
 
   /** The value numbered n is values[n - 1]; values of one hash are chained through `next` from `first`. */
   private readonly values: Scalar[] = [];
   private readonly next: number[] = [];
   private readonly first = new Map<number, number>();
-  private readonly results = new Map<number, unknown>();
+  /**
+   * Results by key in an open-addressing table (linear probing) of twice `limit` slots: a key is
+   * a float above 2^31, which a Map would box (a heap number per lookup) and hash as an object.
+   * EMPTY marks a free slot (keys are never negative).
+   */
+  private readonly resultKeys: Float64Array;
+  private readonly resultVals: unknown[];
+  private resultCount = 0;
   /**
    * The last operands numbered, found again by identity: an operation's result is often the
    * next one's operand (r2 += 1; if r2 < 1000), and a memo hit hands out the same object.
@@ -126,7 +154,7 @@ export class ScalarMemo {
       this.byObject.clear();
       this.next.length = 0;
       this.first.clear();
-      this.results.clear();
+      this.clearResults();
       this.recent.fill(null);
     }
     const ia = this.id(a);
@@ -135,11 +163,29 @@ export class ScalarMemo {
   }
 
   get(key: number): unknown {
-    return this.results.get(key);
+    const keys = this.resultKeys;
+    const m = keys.length - 1;
+    for (let i = slotOf(key, m); ; i = (i + 1) & m) {
+      const k = keys[i]!;
+      if (k === key) return this.resultVals[i];
+      if (k === EMPTY) return undefined;
+    }
   }
 
   set(key: number, result: unknown): void {
-    if (this.results.size >= this.limit) this.results.clear();
-    this.results.set(key, result);
+    if (this.resultCount >= this.limit) this.clearResults();
+    const keys = this.resultKeys;
+    const m = keys.length - 1;
+    let i = slotOf(key, m);
+    while (keys[i] !== EMPTY && keys[i] !== key) i = (i + 1) & m;
+    if (keys[i] === EMPTY) { keys[i] = key; this.resultCount++; }
+    this.resultVals[i] = result;
+  }
+
+  private clearResults(): void {
+    if (this.resultCount === 0) return;
+    this.resultKeys.fill(EMPTY);
+    this.resultVals.fill(undefined);
+    this.resultCount = 0;
   }
 }

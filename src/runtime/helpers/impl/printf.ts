@@ -2,6 +2,7 @@
  * The format language of bpf_trace_printk / bpf_snprintf / bpf_trace_vprintk, as
  * bpf_bprintf_prepare() accepts it: %d %i %u %x %X with l/ll, %c, %s, %p, %pK, %px, %pI4/%pi4,
  * %pI6/%pi6, %pks/%pus, %%, and the flags/width "[0 +-][num]". Anything else is -EINVAL.
+ * The verifier checks bpf_snprintf's constant format with it too (check_bpf_snprintf_call).
  */
 
 export interface PrintfArgs {
@@ -13,9 +14,12 @@ export interface PrintfArgs {
   bytes: (ptr: bigint, n: number) => Uint8Array | null;
 }
 
-const isPrint = (c: number): boolean => c >= 0x20 && c < 0x7f;
-const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
-const isPunct = (c: number): boolean => isPrint(c) && !isSpace(c) && !/[0-9A-Za-z]/.test(String.fromCharCode(c));
+// The kernel's ctype (lib/ctype.c) is Latin-1 above 0x7f: 0xa0 is a space, 0xa1-0xbf, 0xd7 and
+// 0xf7 are punctuation (what may follow %s or %p), the rest of 0xa0-0xff letters, 0x80-0x9f controls.
+const isPrint = (c: number): boolean => (c >= 0x20 && c < 0x7f) || c >= 0xa0;
+const isSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0;
+const isPunct = (c: number): boolean =>
+  c > 0x7f ? (c >= 0xa1 && c <= 0xbf) || c === 0xd7 || c === 0xf7 : isPrint(c) && !isSpace(c) && !/[0-9A-Za-z]/.test(String.fromCharCode(c));
 
 function pad(s: string, width: number, flags: string): string {
   if (s.length >= width) return s;
@@ -33,7 +37,9 @@ export function formatPrintf(fmt: string, a: PrintfArgs): string | null {
   let n = 0;
   for (let i = 0; i < fmt.length; i++) {
     const c = fmt.charCodeAt(i);
-    if ((!isPrint(c) && !isSpace(c)) || c > 0x7f) return null;
+    // Plain text may carry bytes >= 0x80 (UTF-8, the stable fix b960430ea886 in 6.18.y); ASCII
+    // control bytes are refused. After '%' only ASCII parses (checked with the conversion below).
+    if (c <= 0x7f && !isPrint(c) && !isSpace(c)) return null;
     if (fmt[i] !== '%') { out += fmt[i]; continue; }
     if (fmt[i + 1] === '%') { out += '%'; i++; continue; }
     if (n >= a.args.length) return null;
