@@ -298,7 +298,8 @@ export class JitRuntime {
     const self = this;
     const S = SCRATCH >> 2;
     const checked = this.checked;
-    const jms = { get: (id: number): JitModule => self.byId.get(id)! };
+    // a host call's last argument: the calling program's id (progBase + its index in the module)
+    const byId = this.byId;
     return {
       helper(id: number, pc: number, depth: number, prog: number): number {
         const fn = self.helpers[id];
@@ -307,7 +308,7 @@ export class JitRuntime {
         env.pc = pc;
         const prevDepth = self.depth, prevCur = self.cur;
         self.depth = depth;
-        self.cur = jms.get(prog);
+        self.cur = byId.get(prog)!;
         fn(env); // on a throw the run is over: nothing to restore
         self.depth = prevDepth;
         self.cur = prevCur;
@@ -363,17 +364,17 @@ export class JitRuntime {
         switch (kind) {
           case TRAP.STEP_LIMIT: {
             self.stepLimitHit = true;
-            throw new VmError('step_limit', stepPc(jms.get(prog).program, pc, arg), `step limit of ${self.maxSteps} instructions reached`);
+            throw new VmError('step_limit', stepPc(byId.get(prog)!.program, pc, arg), `step limit of ${self.maxSteps} instructions reached`);
           }
           case TRAP.CALL_DEPTH: throw new VmError('call_depth', pc, `the call stack is too deep (max ${MAX_FRAMES} frames)`);
           case TRAP.OFF_END: throw new VmError('bad_insn', pc, 'execution fell off the end of the program');
           case TRAP.TAIL_R10: throw new VmError('unsupported', pc, 'jit: r10 was changed before control left this subprogram (tail call or fall-through)');
-          default: throw new VmError('bad_insn', pc, cannotExecute(jms.get(prog).program.insns[pc]));
+          default: throw new VmError('bad_insn', pc, cannotExecute(byId.get(prog)!.program.insns[pc]));
         }
       },
       kfunc(pc: number, depth: number, prog: number): void {
         const run = self.run!;
-        const jm = jms.get(prog);
+        const jm = byId.get(prog)!;
         const k = run.linked.get(jm.program)?.kfuncs.get(pc);
         if (!k || !('fn' in k)) throw new VmError('unsupported', pc, k?.why ?? 'kfunc call was not linked');
         const env = run.env;

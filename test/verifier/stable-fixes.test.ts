@@ -82,7 +82,7 @@ describe("check_bpf_snprintf_call: bpf_snprintf's format (bpf_bprintf_prepare, U
 
 describe.skipIf(!kernelBtf)('a global function that may throw is an exception exit at the call (3d562d35a044)', () => {
   const programs = async () => {
-    const path = new URL('../fixtures/stable-fixes/global-throw.o', import.meta.url);
+    const path = new URL('../../corpus/c/global_throw_ref_leak.o', import.meta.url);
     return new Map((await loadFile(path.pathname, new Uint8Array(readFileSync(path)))).map((p) => [p.name, p]));
   };
   it('a reference held across the call leaks when it throws (directly or in a function it calls)', async () => {
