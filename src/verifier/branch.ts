@@ -160,7 +160,7 @@ function collectLinked(env: Env, a: Reg, b: Reg | null): number[] {
         if (!(live & (1 << i)) || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
         add(o, linkedEntry(fi, i, true));
       }
-      for (let k = fr.spills.length - 1; k >= 0; k--) {
+      for (let k = fr.spills.length - 1; k >= fr.spillLow; k--) {
         const o = fr.spills[k];
         if (!o || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
         add(o, linkedEntry(fi, k, false));

@@ -8,7 +8,7 @@ import { sectionsEqual } from './locks.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { T, isPacketPtr } from './reg-types.js';
-import { S, cloneReg, cloneState, setSpill, type Frame, type Reg, type VState } from './state.js';
+import { MAX_SPILL_SLOTS, S, cloneReg, cloneState, setSpill, type Frame, type Reg, type VState } from './state.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U32_MAX = (1n << 32n) - 1n;
@@ -63,6 +63,7 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
     spills: a.spills.map(() => undefined),
     ownSpills: true,
     ownSpill: null,
+    spillLow: MAX_SPILL_SLOTS,
     depth: Math.max(a.depth, b.depth),
     callsite: a.callsite,
     subprog: a.subprog,

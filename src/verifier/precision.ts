@@ -96,7 +96,7 @@ function markAll(st: VState): void {
 function markAllScalars(s: VState): void {
   for (const f of s.frames) {
     for (const r of f.regs) if (r.type === T.SCALAR) r.precise = true;
-    for (let k = 0; k < f.spills.length; k++) if (f.spills[k]?.type === T.SCALAR && !f.spills[k]!.precise) writableSpill(f, k).precise = true;
+    for (let k = f.spillLow; k < f.spills.length; k++) if (f.spills[k]?.type === T.SCALAR && !f.spills[k]!.precise) writableSpill(f, k).precise = true;
   }
 }
 
@@ -104,7 +104,7 @@ function markAllScalars(s: VState): void {
 export function markAllImprecise(st: VState): void {
   for (const f of st.frames) {
     for (const r of f.regs) r.precise = false;
-    for (let k = 0; k < f.spills.length; k++) if (f.spills[k]?.precise) writableSpill(f, k).precise = false;
+    for (let k = f.spillLow; k < f.spills.length; k++) if (f.spills[k]?.precise) writableSpill(f, k).precise = false;
   }
 }
 
@@ -316,7 +316,7 @@ export function propagatePrecision(env: Env, old: VState, alive: Int32Array | nu
     for (let r = 0; r <= 10; r++) if (liveRegs & (1 << r) && f.regs[r]!.type === T.SCALAR && f.regs[r]!.precise) mask |= 1 << r;
     bt.regs[fi] = mask;
     const spills = f.spills;
-    for (let k = 0; k < spills.length; k++) {
+    for (let k = f.spillLow; k < spills.length; k++) {
       const sp = spills[k];
       if (sp?.type === T.SCALAR && sp.precise && (!alive || slotAlive(alive, fi, k))) slots.push(stackSlotCode(fi, k));
     }

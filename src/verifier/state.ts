@@ -26,6 +26,8 @@ export const enum S {
 export const MAX_BPF_STACK = 512;
 export const REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
+/** 8-byte stack slots in a frame (the length of Frame.spills). */
+export const MAX_SPILL_SLOTS = MAX_BPF_STACK / REG_SIZE;
 
 /** One register. For pointers, `v` is the variable part of the offset and `off` the fixed part. */
 export interface Reg {
@@ -80,6 +82,12 @@ export interface Frame {
   ownSpills: boolean;
   /** Per slot, 1 when the register in it is this frame's own (null: none is). */
   ownSpill: Uint8Array | null;
+  /**
+   * No `spills` entry below this slot index holds anything (a lower bound, lowered by setSpill,
+   * MAX_SPILL_SLOTS: none): the walks over a frame's spilled registers start here, as programs
+   * use the top few slots of the 64.
+   */
+  spillLow: number;
   /** Deepest byte touched (positive, e.g. 16 for fp-16). */
   depth: number;
   /** Call instruction in the caller (-1 for the main frame). */
@@ -219,7 +227,7 @@ const INVALID_SLOTS: StackBytes = new Uint8Array(MAX_BPF_STACK);
 export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
   const regs: Reg[] = new Array(11);
   for (let i = 0; i < 11; i++) regs[i] = newReg(unknown);
-  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), ownSpills: true, ownSpill: null, depth: 0,
+  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), ownSpills: true, ownSpill: null, spillLow: MAX_SPILL_SLOTS, depth: 0,
     callsite, subprog, cbRet: undefined, callbackDepth: 0 };
 }
 
@@ -268,7 +276,10 @@ export function setSpill(f: Frame, k: number, r: Reg | undefined): void {
     f.ownSpills = true;
   }
   (f.spills as (Reg | undefined)[])[k] = r;
-  if (r) (f.ownSpill ??= new Uint8Array(MAX_BPF_STACK / REG_SIZE))[k] = 1;
+  if (r) {
+    (f.ownSpill ??= new Uint8Array(MAX_BPF_STACK / REG_SIZE))[k] = 1;
+    if (k < f.spillLow) f.spillLow = k;
+  }
   else if (f.ownSpill) f.ownSpill[k] = 0;
 }
 
@@ -297,7 +308,7 @@ export function forEachRegOf(st: VState, fn: (r: Reg) => void): void {
   for (const f of st.frames) {
     for (const r of f.regs) fn(r);
     const spills = f.spills;
-    for (let k = 0; k < spills.length; k++) {
+    for (let k = f.spillLow; k < spills.length; k++) {
       const s = spills[k];
       if (!s) continue;
       if (f.ownSpill?.[k] === 1) { fn(s); continue; }
@@ -316,7 +327,7 @@ function cloneFrame(f: Frame): Frame {
   f.ownSlots = false;
   f.ownSpills = false;
   f.ownSpill?.fill(0);
-  return { regs, slots: f.slots, ownSlots: false, spills: f.spills, ownSpills: false, ownSpill: null, depth: f.depth, callsite: f.callsite, subprog: f.subprog,
+  return { regs, slots: f.slots, ownSlots: false, spills: f.spills, ownSpills: false, ownSpill: null, spillLow: f.spillLow, depth: f.depth, callsite: f.callsite, subprog: f.subprog,
     cbRet: f.cbRet, callbackDepth: f.callbackDepth };
 }
 
