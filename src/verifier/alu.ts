@@ -200,7 +200,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
     default:
       env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
   }
-  checkSaneOffset(env, cloneReg(off), ptr.type);
+  checkSaneOffset(env, off, ptr.type);
   checkSaneOffset(env, ptr, ptr.type);
   // Work on a copy of the pointer so that `out` may alias the offset register.
   const p = cloneReg(ptr);
@@ -244,17 +244,19 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
 
 const fitsS32 = (n: number): boolean => n >= -0x80000000 && n <= 0x7fffffff;
 
-/** check_reg_sane_offset. */
+const S64_MIN = -(1n << 63n);
+const NEG_MAX_VAR_OFF = -MAX_VAR_OFF;
+
+/** check_reg_sane_offset (of `r`, read only). */
 function checkSaneOffset(env: Env, r: Reg, type: number): void {
   const d = env.dom;
-  const t = typeName(type);
   const c = d.constValue(r.v);
   if (c !== undefined) {
     const val = BigInt.asIntN(64, c);
-    if (val >= MAX_VAR_OFF || val <= -MAX_VAR_OFF) env.reject('pointer_arithmetic', `math between ${t} pointer and ${val} is not allowed`);
+    if (val >= MAX_VAR_OFF || val <= NEG_MAX_VAR_OFF) env.reject('pointer_arithmetic', `math between ${typeName(type)} pointer and ${val} is not allowed`);
   }
-  if (isPointer(r.type) && (r.off >= 1 << 29 || r.off <= -(1 << 29))) env.reject('pointer_arithmetic', `${t} pointer offset ${r.off} is not allowed`);
+  if (isPointer(r.type) && (r.off >= 1 << 29 || r.off <= -(1 << 29))) env.reject('pointer_arithmetic', `${typeName(type)} pointer offset ${r.off} is not allowed`);
   const smin = d.smin(r.v);
-  if (smin === -(1n << 63n)) env.reject('pointer_arithmetic', `math between ${t} pointer and register with unbounded min value is not allowed`);
-  if (smin >= MAX_VAR_OFF || smin <= -MAX_VAR_OFF) env.reject('pointer_arithmetic', `value ${smin} makes ${t} pointer be out of bounds`);
+  if (smin === S64_MIN) env.reject('pointer_arithmetic', `math between ${typeName(type)} pointer and register with unbounded min value is not allowed`);
+  if (smin >= MAX_VAR_OFF || smin <= NEG_MAX_VAR_OFF) env.reject('pointer_arithmetic', `value ${smin} makes ${typeName(type)} pointer be out of bounds`);
 }

@@ -141,30 +141,38 @@ const LINKED_REGS_MAX = 6;
  * (and so its link, also when it is one of the compared registers). Both branches start from
  * this state, so they agree on who lost it.
  */
-function collectLinked(env: Env, a: Reg, b: Reg | null): number[] {
-  const out: number[] = [];
+function collectLinked(env: Env, a: Reg, b: Reg | null): readonly number[] {
+  // (most jumps compare scalars without an id: then nothing is allocated)
+  let out: number[] | null = null;
+  if (b) out = collectLinkedOf(env, b, out);
+  return collectLinkedOf(env, a, out) ?? NO_LINKED;
+}
+
+/** An empty linked set (never written: a set with entries is a new array). */
+const NO_LINKED: readonly number[] = [];
+
+/** collectLinked's walk for one operand: its entries appended to `out` (made on the first one). */
+function collectLinkedOf(env: Env, r: Reg, out: number[] | null): number[] | null {
+  if (r.type !== T.SCALAR || !r.id) return out;
   const frames = env.cur.frames;
   const top = frames.length - 1;
-  const add = (o: Reg, e: number): void => {
-    if (out.length < LINKED_REGS_MAX) out.push(e);
-    else o.id = 0; // 6.18 clears the id only (a stale off means nothing without BPF_ADD_CONST)
-  };
-  for (const r of [b, a]) {
-    if (!r || r.type !== T.SCALAR || !r.id) continue;
-    const base = baseId(r.id);
-    for (let fi = top; fi >= 0; fi--) {
-      const fr = frames[fi]!;
-      const live = fi === top ? env.live[env.pc]! : env.live[frames[fi + 1]!.callsite]!;
-      for (let i = 0; i < 10; i++) {
-        const o = fr.regs[i]!;
-        if (!(live & (1 << i)) || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
-        add(o, linkedEntry(fi, i, true));
-      }
-      for (let k = fr.spills.length - 1; k >= fr.spillLow; k--) {
-        const o = fr.spills[k];
-        if (!o || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
-        add(o, linkedEntry(fi, k, false));
-      }
+  const base = baseId(r.id);
+  for (let fi = top; fi >= 0; fi--) {
+    const fr = frames[fi]!;
+    const live = fi === top ? env.live[env.pc]! : env.live[frames[fi + 1]!.callsite]!;
+    for (let i = 0; i < 10; i++) {
+      const o = fr.regs[i]!;
+      if (!(live & (1 << i)) || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
+      out ??= [];
+      if (out.length < LINKED_REGS_MAX) out.push(linkedEntry(fi, i, true));
+      else o.id = 0; // 6.18 clears the id only (a stale off means nothing without BPF_ADD_CONST)
+    }
+    for (let k = fr.spills.length - 1; k >= fr.spillLow; k--) {
+      const o = fr.spills[k];
+      if (!o || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
+      out ??= [];
+      if (out.length < LINKED_REGS_MAX) out.push(linkedEntry(fi, k, false));
+      else o.id = 0;
     }
   }
   return out;
@@ -174,7 +182,7 @@ function collectLinked(env: Env, a: Reg, b: Reg | null): number[] {
  * The jump history's record of a linked set (push_jmp_history with linked_regs_pack, when the set
  * has more than one entry): registers of the current frame only: LINKED | mask; otherwise the set.
  */
-function linkedHistory(env: Env, set: number[]): number {
+function linkedHistory(env: Env, set: readonly number[]): number {
   if (set.length < 2) return 0;
   const top = env.cur.frames.length - 1;
   let mask = 0;

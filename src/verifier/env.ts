@@ -159,7 +159,7 @@ export class Env {
   /** Per bpf_obj_drop_impl call: the struct meta it frees (graph.ts). */
   dropMeta: Map<number, number | null> | null = null;
   /** The linked sets the jump history refers to (precision.ts). */
-  linkedSets: number[][] | null = null;
+  linkedSets: (readonly number[])[] | null = null;
   /** Counters since the last checkpoint (the kernel's loop heuristics). */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;

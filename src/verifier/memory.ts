@@ -15,6 +15,7 @@ import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, setSpill, writableSlots,
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
+import type { AccessOptions } from '../runtime/context/types.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkBtfAccess } from './btf-access.js';
 import { btfCtxAccess } from './tracing-ctx.js';
@@ -152,6 +153,24 @@ function checkCtxOff(env: Env, regno: number, r: Reg): void {
   checkPtrOffReg(env, regno, r);
 }
 
+/** The last context access options made, by sign extension (a context load is a common instruction; the layouts only read them). */
+let ctxOptsAttach: number | undefined;
+let ctxOpts: readonly [AccessOptions, AccessOptions] | null = null;
+
+function ctxAccessOptions(expectedAttachType: number | undefined, sext: boolean): AccessOptions {
+  if (ctxOpts === null || ctxOptsAttach !== expectedAttachType) {
+    const attach = expectedAttachType !== undefined ? { expectedAttachType } : {};
+    ctxOpts = [{ isLdsx: false, ...attach }, { isLdsx: true, ...attach }];
+    ctxOptsAttach = expectedAttachType;
+  }
+  return ctxOpts[sext ? 1 : 0]!;
+}
+
+/** A load's value into register `dst` (none: -1). */
+function setLoaded(env: Env, dst: number, v: Scalar): void {
+  if (dst >= 0) env.markScalar(env.writeReg(dst), v);
+}
+
 /**
  * A load or store of `size` bytes at `reg + insnOff`. For loads, `dst` receives the value; for
  * stores, `value` is the stored register (null for an immediate store, with `imm` its value).
@@ -164,13 +183,12 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   // The stack checks its own alignment below (with the offsets it reports).
   if (r.type !== T.PTR_TO_STACK) checkPtrAlignment(env, r, insnOff, size, false);
   const off = insnOff + r.off;
-  const setLoaded = (v: Scalar): void => { if (dst >= 0) env.markScalar(env.writeReg(dst), v); };
   if (base(r.type) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) {
-    checkBtfAccess(env, regno, r, insnOff, size, t === 'write', dst, () => setLoaded(loadedScalar(env, size, sext)));
+    checkBtfAccess(env, regno, r, insnOff, size, t === 'write', dst, () => setLoaded(env, dst, loadedScalar(env, size, sext)));
     return;
   }
   if (r.type === T.CONST_PTR_TO_MAP) {
-    checkMapPtrAccess(env, regno, r, off, size, t === 'write', dst, () => setLoaded(loadedScalar(env, size, sext)));
+    checkMapPtrAccess(env, regno, r, off, size, t === 'write', dst, () => setLoaded(env, dst, loadedScalar(env, size, sext)));
     return;
   }
   // A dynptr slice's DYNPTR_TYPE_* flag does not change how it is accessed.
@@ -189,32 +207,32 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
         if (kptrStore) checkKptrSrc(env, env.frame.regs.indexOf(kptrStore), kptrStore, kptr);
         return;
       }
-      if (t === 'read') setLoaded(frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(env, dst, frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
       return;
     }
     case T.PTR_TO_MAP_KEY: {
       if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
       const m = env.map(r.map);
       checkRegion(env, regno, r, off, size, m.keySize, false, 'map_value_oob', (o) => `invalid access to map key, key_size=${m.keySize} off=${o} size=${size}`);
-      setLoaded(loadedScalar(env, size, sext));
+      setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     }
     case T.PTR_TO_TP_BUFFER:
       checkTpBuffer(env, regno, r, off, size);
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED:
       // bpf_rdonly_cast to void (and untrusted pointers walked to): the JIT reads through probe
       // instructions, so any offset is allowed (check_mem_access skips check_mem_region_access).
       if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_MEM:
     case T.PTR_TO_MEM | MEM_RDONLY:
     case T.PTR_TO_MEM | 0x400: {
       if (t === 'write' && r.type & MEM_RDONLY) env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
       checkMem(env, regno, r, off, size, r.memSize, false);
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     }
     case T.PTR_TO_CTX: {
@@ -226,7 +244,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
         const a = btfCtxAccess(env.kernelBtf(), target, off, size);
         if (typeof a === 'string') env.reject('ctx_access', a);
         if (dst < 0) return;
-        if (a.kind === 'scalar') { setLoaded(loadedScalar(env, size, sext)); return; }
+        if (a.kind === 'scalar') { setLoaded(env, dst, loadedScalar(env, size, sext)); return; }
         const out = env.writeReg(dst);
         env.markPtr(out, a.type);
         out.memSize = a.btfId;
@@ -234,7 +252,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
         return;
       }
       if (!layout) env.reject('unsupported', `bpflab does not model the context of ${env.prog.type} programs`);
-      const a = layout.access(off, size, t, { isLdsx: sext, ...(env.prog.expectedAttachType !== undefined ? { expectedAttachType: env.prog.expectedAttachType } : {}) });
+      const a = layout.access(off, size, t, ctxAccessOptions(env.prog.expectedAttachType, sext));
       if (!a.ok) env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
       if (t === 'read' && dst >= 0) {
         const out = env.writeReg(dst);
@@ -267,15 +285,15 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
     case T.PTR_TO_PACKET_META:
       if (t === 'write' && !packetWritable(env)) env.reject('readonly_write', 'cannot write into packet');
       checkPacket(env, regno, r, off, size, false);
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_ARENA:
       // check_mem_access: arena memory is not checked (the JIT makes every access fault-safe).
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_FLOW_KEYS:
       if (off < 0 || off + size > 56) env.reject('ctx_access', `invalid access to flow keys off=${off} size=${size}`);
-      if (t === 'read') setLoaded(loadedScalar(env, size, sext));
+      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_SOCKET:
     case T.PTR_TO_SOCK_COMMON:
@@ -288,7 +306,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       const valid = r.type === T.PTR_TO_SOCKET ? sockAccessOk(off, size) : r.type === T.PTR_TO_SOCK_COMMON ? sockCommonAccessOk(off, size)
         : r.type === T.PTR_TO_TCP_SOCK ? tcpSockAccessOk(off, size) : xdpSockAccessOk(off, size);
       if (!valid) env.reject('ctx_access', `R${regno} invalid ${typeName(r.type)} access off=${off} size=${size}`);
-      setLoaded(loadedScalar(env, size, sext));
+      setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     }
     default:
@@ -427,39 +445,44 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
  * check_stack_write_fixed_off. `dataWrite`: the kernel's value_regno -1 outside BPF_ST (an atomic's
  * write half): the bytes become data (STACK_MISC), whatever was spilled there is scrubbed.
  */
+/** 2^(8 * size) by access size in bytes: a spilled scalar below it fits the slot's bytes. */
+const SIZE_LIMIT: readonly bigint[] = [1n, 1n << 8n, 1n << 16n, 0n, 1n << 32n];
+
+/** save_register_state: `reg` (the frame's own copy) spilled into slot k with its low `size` bytes. */
+function spillReg(f: Frame, k: number, reg: Reg, size: number): void {
+  setSpill(f, k, reg);
+  const slots = writableSlots(f);
+  for (let i = k * 8; i < k * 8 + 8; i++) {
+    if (i < k * 8 + size) slots[i] = S.SPILL;
+    else if (slots[i] === S.SPILL || slots[i] === S.ITER || slots[i] === S.IRQ_FLAG) slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
+  }
+}
+
 /** Returns whether a register was spilled (the kernel's insn_flags stay set). */
 function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg | null, imm: number, dataWrite = false): boolean {
   const d = env.dom;
   const i0 = MAX_BPF_STACK + o;
   const k = i0 >> 3;
   const aligned = (o & 7) === 0;
-  const spill = (reg: Reg, sz: number): void => {
-    setSpill(f, k, cloneReg(reg));
-    const slots = writableSlots(f);
-    for (let i = k * 8; i < k * 8 + 8; i++) {
-      if (i < k * 8 + sz) slots[i] = S.SPILL;
-      else if (slots[i] === S.SPILL || slots[i] === S.ITER || slots[i] === S.IRQ_FLAG) slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
-    }
-  };
   if (!dataWrite && value && aligned && value.type === T.SCALAR) {
     // A scalar spill keeps its bounds; a narrowing spill breaks the link to the source's id.
-    const fits = d.umax(value.v) < 1n << BigInt(size * 8) || size === 8;
+    const fits = size === 8 || d.umax(value.v) < SIZE_LIMIT[size]!;
     if (fits) idBeforeMov(env, value);
-    spill(value, size);
+    spillReg(f, k, cloneReg(value), size);
     if (!fits) writableSpill(f, k).id = 0;
     return true;
   }
   if (!dataWrite && !value && aligned) {
     const tmp = cloneReg(env.reg(0));
     env.markKnown(tmp, BigInt(imm));
-    spill(tmp, size);
+    spillReg(f, k, tmp, size);
     return true;
   }
   if (!dataWrite && value && isPointer(value.type)) {
     if (size !== REG_SIZE) env.reject('spill_size', 'invalid size of register spill');
     if (f !== env.frame && value.type === T.PTR_TO_STACK)
       env.reject('pointer_leak', 'cannot spill pointers to stack into stack frame of the caller');
-    spill(value, size);
+    spillReg(f, k, cloneReg(value), size);
     return true;
   }
   // Plain data: destroys any spilled register in the slot; an iterator's bytes all become data.

@@ -37,7 +37,7 @@ const SLOTS = 64;
 export const linkedEntry = (frame: number, regOrSlot: number, isReg: boolean): number => frame * 128 + (isReg ? 0 : 64) + regOrSlot;
 
 /** The history code of a linked set (entries from linkedEntry). */
-export function linkedSetCode(env: Env, set: number[]): number {
+export function linkedSetCode(env: Env, set: readonly number[]): number {
   // Per verification: the linked sets the jump history refers to.
   const sets = (env.linkedSets ??= []);
   sets.push(set);
