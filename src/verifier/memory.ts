@@ -11,7 +11,7 @@ import type { ErrorKind } from './error-kinds.js';
 import { DYNPTR_TYPE_FLAGS, MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, isPointer, typeName } from './reg-types.js';
 import { destroyIfDynptrSlot } from './dynptr-state.js';
 import { checkMapPtrAccess } from './map-ptr.js';
-import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, setSpill, writableSlots, writableSpill, type Frame, type Reg } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, fillSlots, setSpill, writableSlots, writableSpill, type Frame, type Reg } from './state.js';
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
@@ -362,8 +362,13 @@ function touch(env: Env, f: Frame, lo: number): void {
  * too; only never-written bytes stay STACK_INVALID.
  */
 function scrubSlot(f: Frame, k: number): void {
-  const slots = writableSlots(f);
-  for (let i = k * 8; i < k * 8 + 8; i++) if (slots[i] !== S.INVALID) slots[i] = S.MISC;
+  let i = k * 8;
+  // (bytes already data or never written stay as they are: a shared array is copied only for a change)
+  while (i < k * 8 + 8 && (f.slots[i] === S.INVALID || f.slots[i] === S.MISC)) i++;
+  if (i < k * 8 + 8) {
+    const slots = writableSlots(f);
+    for (; i < k * 8 + 8; i++) if (slots[i] !== S.INVALID) slots[i] = S.MISC;
+  }
   setSpill(f, k, undefined);
 }
 
@@ -451,10 +456,11 @@ const SIZE_LIMIT: readonly bigint[] = [1n, 1n << 8n, 1n << 16n, 0n, 1n << 32n];
 /** save_register_state: `reg` (the frame's own copy) spilled into slot k with its low `size` bytes. */
 function spillReg(f: Frame, k: number, reg: Reg, size: number): void {
   setSpill(f, k, reg);
-  const slots = writableSlots(f);
-  for (let i = k * 8; i < k * 8 + 8; i++) {
-    if (i < k * 8 + size) slots[i] = S.SPILL;
-    else if (slots[i] === S.SPILL || slots[i] === S.ITER || slots[i] === S.IRQ_FLAG) slots[i] = S.MISC; // mark_stack_slot_misc: INVALID and ZERO stay
+  fillSlots(f, k * 8, k * 8 + size, S.SPILL);
+  // mark_stack_slot_misc on the bytes above a narrow spill: INVALID and ZERO stay
+  for (let i = k * 8 + size; i < k * 8 + 8; i++) {
+    const b = f.slots[i];
+    if (b === S.SPILL || b === S.ITER || b === S.IRQ_FLAG) writableSlots(f)[i] = S.MISC;
   }
 }
 
@@ -501,7 +507,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
     const regno = env.frame.regs.indexOf(value);
     if (regno >= 0) markPrecise(env, 1 << regno);
   }
-  writableSlots(f).fill(zero ? S.ZERO : S.MISC, i0, i0 + size);
+  fillSlots(f, i0, i0 + size, zero ? S.ZERO : S.MISC);
   return false;
 }
 

@@ -259,6 +259,20 @@ export function writableSlots(f: Frame): Uint8Array {
   return f.slots as Uint8Array;
 }
 
+/**
+ * Sets stack bytes [from, to) of the frame to `kind`. A store of what the bytes already hold
+ * (the same slot written again on a copied path, a loop's stores) leaves a shared array shared:
+ * nothing is copied, and pruning keeps comparing the two frames' bytes by identity.
+ */
+export function fillSlots(f: Frame, from: number, to: number, kind: S): void {
+  const cur = f.slots;
+  let i = from;
+  while (i < to && cur[i] === kind) i++;
+  if (i === to) return;
+  const slots = writableSlots(f);
+  for (; i < to; i++) slots[i] = kind;
+}
+
 /** The frame's own spills array (copied on the first write after the frame was copied), with slot k's ownership array. */
 function ownSpillArray(f: Frame): { spills: (Reg | undefined)[]; own: Uint8Array } {
   if (!f.ownSpills) {
