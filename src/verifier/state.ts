@@ -285,6 +285,8 @@ function ownSpillArray(f: Frame): { spills: (Reg | undefined)[]; own: Uint8Array
 
 /** Puts `r` (a register no other frame holds, or nothing) into spill slot k. */
 export function setSpill(f: Frame, k: number, r: Reg | undefined): void {
+  // Clearing an empty slot (every data store does) changes nothing: a shared array stays shared.
+  if (r === undefined && f.spills[k] === undefined) return;
   if (!f.ownSpills) {
     f.spills = f.spills.slice();
     f.ownSpills = true;
