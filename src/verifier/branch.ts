@@ -15,10 +15,12 @@ import { S, cloneState, forEachRegOf, newReg, writableSpill, type Reg, type VSta
 import { baseId, hasAddConst, linkedValue, mixedWidthLink } from './linked-scalars.js';
 import { MAX_VAR_OFF } from './alu.js';
 
-const JMP_OPS: Record<number, JmpOp> = {
+const JMP_OPS_BY_CODE: Record<number, JmpOp> = {
   [op.BPF_JEQ]: 'jeq', [op.BPF_JNE]: 'jne', [op.BPF_JSET]: 'jset', [op.BPF_JGT]: 'jgt', [op.BPF_JGE]: 'jge',
   [op.BPF_JLT]: 'jlt', [op.BPF_JLE]: 'jle', [op.BPF_JSGT]: 'jsgt', [op.BPF_JSGE]: 'jsge', [op.BPF_JSLT]: 'jslt', [op.BPF_JSLE]: 'jsle',
 };
+/** The comparisons by jmpOp >> 4 (a dense array: the code's object has sparse integer keys). */
+const JMP_OPS: readonly (JmpOp | undefined)[] = Array.from({ length: 16 }, (_, i) => JMP_OPS_BY_CODE[i << 4]);
 
 const NOT_NULL = new Set<number>([T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_MAP_VALUE, T.PTR_TO_MAP_KEY, T.PTR_TO_SOCK_COMMON, T.PTR_TO_MEM]);
 /** BPF_REG_TRUSTED_MODIFIERS. */
@@ -41,7 +43,7 @@ const regOf = (st: VState, regno: number): Reg => st.frames[st.frames.length - 1
 
 /** Processes the jump at env.pc. Sets cur.pc to where the current path goes; pushes the other path. */
 export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): void {
-  const jop = JMP_OPS[op.jmpOp(ins.code)];
+  const jop = JMP_OPS[op.jmpOp(ins.code) >> 4];
   if (!jop) env.reject('invalid_insn', `invalid BPF_JMP/JMP32 opcode ${op.jmpOp(ins.code).toString(16)}`);
   const jmp32 = op.cls(ins.code) === op.BPF_JMP32;
   const x = op.srcBit(ins.code) === op.BPF_X;
@@ -229,29 +231,33 @@ function applyRefined(env: Env, st: VState, linked: readonly number[], dstno: nu
   const src = srcno >= 0 ? regOf(st, srcno) : null;
   dst.v = dv;
   if (src) src.v = sv;
-  const sync = (known: Reg): void => {
-    if (!known.id) return;
-    const base = baseId(known.id);
-    for (const e of linked) {
-      const fr = st.frames[e >> 7]!;
-      const o = e & 64 ? fr.spills[e & 63] : fr.regs[e & 63];
-      if (!o || o === known || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
-      if (mixedWidthLink(known.id, o.id)) continue;
-      // spills are shared with copies of the state until written (copy-on-write)
-      const w = e & 64 ? writableSpill(fr, e & 63) : o;
-      w.v = linkedValue(env, known, o, known.v);
-      // copy_register_state(reg, known_reg) copies the whole register: its precision always, and
-      // where the deltas agree (or neither is offset) its id and delta too, so a plain copy of an
-      // `r1 += 0` link becomes that link (BPF_ADD_CONST, off 0); otherwise reg keeps its own.
-      w.precise = known.precise;
-      if ((!hasAddConst(w.id) && !hasAddConst(known.id)) || w.off === known.off) {
-        w.id = known.id;
-        w.off = known.off;
-      }
+  // (an empty set: nothing to sync, the common case)
+  if (linked.length === 0) return;
+  if (src) syncLinked(env, st, linked, src);
+  syncLinked(env, st, linked, dst);
+}
+
+/** sync_linked_regs for one refined register `known` of `st`: its linked scalars take its new value. */
+function syncLinked(env: Env, st: VState, linked: readonly number[], known: Reg): void {
+  if (!known.id) return;
+  const base = baseId(known.id);
+  for (const e of linked) {
+    const fr = st.frames[e >> 7]!;
+    const o = e & 64 ? fr.spills[e & 63] : fr.regs[e & 63];
+    if (!o || o === known || o.type !== T.SCALAR || baseId(o.id) !== base) continue;
+    if (mixedWidthLink(known.id, o.id)) continue;
+    // spills are shared with copies of the state until written (copy-on-write)
+    const w = e & 64 ? writableSpill(fr, e & 63) : o;
+    w.v = linkedValue(env, known, o, known.v);
+    // copy_register_state(reg, known_reg) copies the whole register: its precision always, and
+    // where the deltas agree (or neither is offset) its id and delta too, so a plain copy of an
+    // `r1 += 0` link becomes that link (BPF_ADD_CONST, off 0); otherwise reg keeps its own.
+    w.precise = known.precise;
+    if ((!hasAddConst(w.id) && !hasAddConst(known.id)) || w.off === known.off) {
+      w.id = known.id;
+      w.off = known.off;
     }
-  };
-  if (src) sync(src);
-  sync(dst);
+  }
 }
 
 /** mark_ptr_or_null_regs: every copy of the nullable pointer becomes 0 or a valid pointer. */
