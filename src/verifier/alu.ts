@@ -15,10 +15,12 @@ import { addrSpaceCast, arenaArithmetic } from './arena.js';
 
 /** bpf_alu_string: operator spellings in messages. */
 const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
-const ALU_OPS: Record<number, AluOp> = {
+const ALU_OPS_BY_CODE: Record<number, AluOp> = {
   [op.BPF_ADD]: 'add', [op.BPF_SUB]: 'sub', [op.BPF_MUL]: 'mul', [op.BPF_DIV]: 'div', [op.BPF_OR]: 'or',
   [op.BPF_AND]: 'and', [op.BPF_LSH]: 'lsh', [op.BPF_RSH]: 'rsh', [op.BPF_MOD]: 'mod', [op.BPF_XOR]: 'xor', [op.BPF_ARSH]: 'arsh',
 };
+/** The operations by aluOp >> 4 (a dense array: the code's object has sparse integer keys). */
+const ALU_OPS: readonly (AluOp | undefined)[] = Array.from({ length: 16 }, (_, i) => ALU_OPS_BY_CODE[i << 4]);
 
 /** BPF_MAX_VAR_OFF: the largest variable offset a pointer may carry. */
 export const MAX_VAR_OFF = 1n << 29n;
@@ -85,12 +87,12 @@ export function checkAlu(env: Env, ins: Insn): void {
       }
     } else {
       const dst = env.writeReg(ins.dst);
-      env.markKnown(dst, alu64 ? BigInt(ins.imm) : BigInt(ins.imm >>> 0));
+      env.markKnownInt(dst, alu64 ? ins.imm : ins.imm >>> 0);
     }
     return;
   }
 
-  const aop = ALU_OPS[o];
+  const aop = ALU_OPS[o >> 4];
   if (aop === undefined) env.reject('invalid_insn', `invalid BPF_ALU opcode ${(o >> 4).toString(16)}`);
   let src: Reg;
   if (x) src = env.readReg(ins.src);
@@ -99,7 +101,7 @@ export function checkAlu(env: Env, ins: Insn): void {
     if ((o === op.BPF_LSH || o === op.BPF_RSH || o === op.BPF_ARSH) && (ins.imm < 0 || ins.imm >= (alu64 ? 64 : 32)))
       env.reject('invalid_shift', `invalid shift ${ins.imm}`);
     immReg ??= newReg(env.UNKNOWN);
-    env.markKnown(immReg, BigInt(ins.imm));
+    env.markKnownInt(immReg, ins.imm);
     src = immReg;
   }
   const dst = env.readReg(ins.dst);

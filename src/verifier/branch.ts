@@ -52,7 +52,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   if (x) src = env.readReg(ins.src);
   else {
     immReg ??= newReg(env.UNKNOWN);
-    env.markKnown(immReg, BigInt(ins.imm));
+    env.markKnownInt(immReg, ins.imm);
     src = immReg;
   }
   const d = env.dom;

@@ -269,6 +269,11 @@ export class Env {
     this.markScalar(r, this.dom.known(v));
   }
 
+  /** markKnown of an integer (an immediate). */
+  markKnownInt(r: Reg, n: number): void {
+    this.markScalar(r, this.dom.knownInt(n));
+  }
+
   markNotInit(r: Reg): void {
     this.markUnknown(r);
     r.type = T.NOT_INIT;

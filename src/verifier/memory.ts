@@ -480,7 +480,7 @@ function stackWriteFixed(env: Env, f: Frame, o: number, size: number, value: Reg
   }
   if (!dataWrite && !value && aligned) {
     const tmp = cloneReg(env.reg(0));
-    env.markKnown(tmp, BigInt(imm));
+    env.markKnownInt(tmp, imm);
     spillReg(f, k, tmp, size);
     return true;
   }

@@ -24,6 +24,8 @@ export interface ScalarDomain {
   readonly name: DomainName;
   unknown(): Scalar;
   known(v: bigint): Scalar;
+  /** known(BigInt(n)) for an integer n (an instruction's immediate): the small ones without making a bigint. */
+  knownInt(n: number): Scalar;
   /** __mark_reg32_known: the subregister becomes the constant v, the 64-bit ranges stay. */
   known32(s: Scalar, v: bigint): Scalar;
   alu(op: AluOp, alu32: boolean, dst: Scalar, src: Scalar): Scalar;
@@ -162,6 +164,7 @@ function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' |
   return {
     unknown: () => k.unknown(),
     known,
+    knownInt: (n) => (n >= -1 && n < 256 ? (small[n + 1] ??= k.known(BigInt.asUintN(64, BigInt(n)))) : known(BigInt(n))),
     known32(s, v) {
       const r = copyReg(s as Reg<bigint>);
       k.markReg32Known(r, BigInt.asUintN(64, v));
