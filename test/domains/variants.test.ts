@@ -25,6 +25,21 @@ describe('pluggable domains are sound on sampled 64-bit inputs', () => {
     const D = getDomain(name);
     const abs = (set: bigint[]): Scalar => set.map((v) => D.known(v)).reduce((a, b) => D.join(a, b));
     const A = SETS.map(abs);
+    it(`${name}: knownInt(n) is known(BigInt(n)) for immediates`, () => {
+      for (const n of [-2147483648, -129, -2, -1, 0, 1, 255, 256, 65535, 2147483647, 4294967295]) {
+        expect(D.equal(D.knownInt(n), D.known(BigInt(n)))).toBe(true);
+        // (a domain that shares its small constants hands out the same object)
+        if (n >= -1 && n < 256 && D.known(BigInt(n)) === D.known(BigInt(n))) expect(D.knownInt(n)).toBe(D.known(BigInt(n)));
+      }
+    });
+    it(`${name}: the bounds sanity check passes every constant and names the broken invariant`, () => {
+      for (const v of SPECIAL) expect(D.sanity(D.known(v))).toBeUndefined();
+      const k = D.known(5n);
+      expect(D.sanity({ ...k, smin: 7n })).toBe('range bounds violation');
+      expect(D.sanity({ ...k, s32min: 0xfffffffen, s32max: 0x80000000n })).toBe('range bounds violation');
+      expect(D.sanity({ ...k, umax: 6n, smax: 6n })).toBe('const tnum out of sync with range bounds');
+      expect(D.sanity({ ...k, u32max: 6n })).toBe('const subreg tnum out of sync with range bounds');
+    });
     it(`${name}: join and constants hold their members`, () => {
       SETS.forEach((s, i) => s.forEach((x) => expect(D.contains(A[i]!, x)).toBe(true)));
       expect(D.sanity(D.unknown())).toBeUndefined();

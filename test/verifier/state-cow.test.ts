@@ -12,7 +12,7 @@ import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { getDomain } from '../../src/verifier/domains/index.js';
 import { verify } from '../../src/verifier/index.js';
 import { T } from '../../src/verifier/reg-types.js';
-import { cloneReg, cloneState, forEachRegOf, newFrame, newState, setSpill, writableSpill } from '../../src/verifier/state.js';
+import { MAX_SPILL_SLOTS, S, cloneReg, cloneState, fillSlots, forEachRegOf, newFrame, newState, setSpill, writableSlots, writableSpill } from '../../src/verifier/state.js';
 
 const k = kernelAvailable();
 if (!k.ok) console.log(`state copy-on-write: no kernel comparison (${k.reason})`);
@@ -55,6 +55,52 @@ describe('spilled registers, copy-on-write', () => {
     const again = cloneState(st);
     forEachRegOf(again, () => {});
     expect(again.frames[0]!.spills[63]).toBe(st.frames[0]!.spills[63]);
+  });
+
+  it('a store of the bytes a shared array already holds copies nothing; a change copies it for the writer only', () => {
+    const st = stateWithSpill();
+    const f = st.frames[0]!;
+    fillSlots(f, 0, 8, S.MISC);
+    const copy = cloneState(st);
+    const cf = copy.frames[0]!;
+    expect(cf.slots).toBe(f.slots);
+    fillSlots(cf, 0, 8, S.MISC);
+    expect(cf.slots).toBe(f.slots);
+    // A partly different range: the writer gets its own array, the original keeps its bytes.
+    fillSlots(cf, 4, 12, S.ZERO);
+    expect(cf.slots).not.toBe(f.slots);
+    expect([...cf.slots.slice(0, 12)]).toEqual([S.MISC, S.MISC, S.MISC, S.MISC, S.ZERO, S.ZERO, S.ZERO, S.ZERO, S.ZERO, S.ZERO, S.ZERO, S.ZERO]);
+    expect([...f.slots.slice(0, 12)]).toEqual([S.MISC, S.MISC, S.MISC, S.MISC, S.MISC, S.MISC, S.MISC, S.MISC, 0, 0, 0, 0]);
+    // The writer's own array is written in place from then on.
+    const own = writableSlots(cf);
+    fillSlots(cf, 16, 24, S.MISC);
+    expect(cf.slots).toBe(own);
+  });
+
+  it('clearing an empty spill slot leaves a shared spills array shared', () => {
+    const st = stateWithSpill();
+    const copy = cloneState(st);
+    setSpill(copy.frames[0]!, 10, undefined);
+    expect(copy.frames[0]!.spills).toBe(st.frames[0]!.spills);
+    setSpill(copy.frames[0]!, 63, undefined);
+    expect(copy.frames[0]!.spills).not.toBe(st.frames[0]!.spills);
+    expect(st.frames[0]!.spills[63]!.id).toBe(7);
+  });
+
+  it('spillLow bounds the used spill slots from below, in copies too', () => {
+    const st = stateWithSpill();
+    expect(newFrame(dom.unknown(), -1, 0).spillLow).toBe(MAX_SPILL_SLOTS);
+    expect(st.frames[0]!.spillLow).toBe(63);
+    const copy = cloneState(st);
+    const r = cloneReg(st.frames[0]!.spills[63]!);
+    r.id = 9;
+    setSpill(copy.frames[0]!, 40, r);
+    expect(copy.frames[0]!.spillLow).toBe(40);
+    expect(st.frames[0]!.spillLow).toBe(63);
+    // The walks over spilled registers start there: slot 40's register is visited.
+    const ids: number[] = [];
+    forEachRegOf(copy, (x) => { if (x.type === T.SCALAR) ids.push(x.id); });
+    expect(ids).toEqual([9, 7]);
   });
 
   it('a branch refines a linked spilled scalar on each side separately (the kernel agrees)', () => {

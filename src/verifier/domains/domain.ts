@@ -346,6 +346,7 @@ export function tnumDomainOf(k: Kernel<bigint, boolean>): ScalarDomain {
     name: 'tnum',
     ...common(k),
     known: (v) => proj(t.const(BigInt.asUintN(64, v))),
+    knownInt: (n) => proj(t.const(BigInt.asUintN(64, BigInt(n)))),
     alu(op, alu32, d, s) {
       const shiftOk = (alu32 ? (s.mask & 0xffffffffn) === 0n : s.mask === 0n) && (alu32 ? s.value & 0xffffffffn : s.value) < (alu32 ? 32n : 64n);
       const amt = alu32 ? s.value & 0xffffffffn : s.value;
