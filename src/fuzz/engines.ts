@@ -129,8 +129,12 @@ export type RunJit = (program: Program, input: RunInput, opts: VmOptions & { mod
 /** Makes a JitRuntime (src/jit's class, loaded with runJit). */
 export type NewJitRuntime = (opts: { mode: 'checked'; maxSteps: number }) => JitRuntime;
 
+/** Runs the program loaded in a VM on the JIT (src/jit runJitOnVm): the VM's setup, code compiled into `runtime`. */
+export type RunJitOnVm = (vm: Vm, runtime: JitRuntime, input: RunInput) => RunResult;
+
 let jitLoad: Promise<RunJit | string> | null = null;
 let jitRuntimeClass: NewJitRuntime | null = null;
+let jitOnVm: RunJitOnVm | null = null;
 
 /**
  * Loads the JIT's `runJit` lazily (it is another helper's module, and the CLI should not pay for
@@ -144,6 +148,7 @@ export function loadJit(): Promise<RunJit | string> {
       const f = mod['runJit'];
       const R = mod['JitRuntime'];
       if (typeof R === 'function') jitRuntimeClass = (o) => new (R as new (o: { mode: 'checked'; maxSteps: number }) => JitRuntime)(o);
+      if (typeof mod['runJitOnVm'] === 'function') jitOnVm = mod['runJitOnVm'] as RunJitOnVm;
       return typeof f === 'function' ? (f as RunJit) : 'src/jit/index.ts exports no runJit';
     } catch (e) {
       return `the JIT did not load (${(e as Error).message.split('\n')[0]})`;
@@ -168,8 +173,10 @@ const RUNTIME_PROGRAMS = 64;
  * once for all its inputs (not once per input), and the runtime's memory, table and trampoline
  * are not built again for every run; the program before is released from it.
  */
-export function jitEngine(runJit: RunJit, newRuntime: NewJitRuntime | null = jitRuntimeClass): Engine {
+export function jitEngine(runJit: RunJit, newRuntime: NewJitRuntime | null = jitRuntimeClass, onVm: RunJitOnVm | null = jitOnVm): Engine {
   const shared = new Map<number, { runtime: JitRuntime; last: Program | null; programs: number }>();
+  /** With a shared runtime: the VM that sets up the runs, kept across inputs and programs as vmEngine keeps its own. */
+  let kept: { vm: Vm; program: Program } | null = null;
   const runtimeFor = (program: Program, maxSteps: number): JitRuntime | undefined => {
     if (!newRuntime) return undefined;
     let r = shared.get(maxSteps);
@@ -193,6 +200,13 @@ export function jitEngine(runJit: RunJit, newRuntime: NewJitRuntime | null = jit
     }
     try {
       const runtime = runtimeFor(program, opts.maxSteps);
+      if (runtime && onVm) {
+        // A program the VM refuses to load leaves the kept VM as it was (Vm.load), and is what runJit would throw.
+        if (kept?.program === program) kept.vm.rebind(maps);
+        else if (kept) { kept.vm.load(program, maps); kept.program = program; }
+        else kept = { vm: new Vm(program, { maps, maxSteps: opts.maxSteps }), program };
+        return ranWith(onVm(kept.vm, runtime, runInput(ci)), maps);
+      }
       const res = runJit(program, runInput(ci), { mode: 'checked', maxSteps: opts.maxSteps, maps, ...(runtime && { runtime }) });
       return ranWith(res, maps);
     } catch (e) {

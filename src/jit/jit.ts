@@ -105,6 +105,26 @@ export class Jit {
   }
 }
 
+/**
+ * Runs the program loaded in `vm` once, its code compiled into `runtime` (once per program):
+ * what `new Jit(vm.program, { runtime, maps: vm.maps }).run(input)` returns, on a VM the caller
+ * keeps across runs and programs (Vm.rebind, Vm.load) instead of a new one per run -- a fuzzer
+ * runs thousands of short programs, and building a VM (memory, stacks, register file, decoded
+ * code) for each was a twentieth of the JIT oracle's time. The VM must have no onStep hook.
+ */
+export function runJitOnVm(vm: Vm, runtime: JitRuntime, input: RunInput = {}): RunResult {
+  runtime.module(vm.program);
+  const prepared = vm.prepare(input);
+  let outcome: RunOutcome;
+  try {
+    const r = runtime.execute(prepared);
+    outcome = { r0: r.r0, steps: r.steps, maxDepth: r.maxDepth };
+  } catch (e) {
+    outcome = { error: e, steps: runtime.steps(), maxDepth: runtime.depthMax.value as number };
+  }
+  return vm.finish(prepared, outcome);
+}
+
 /** Compiles `program` to WebAssembly and loads it (maps created from its specs unless opts.maps). */
 export function compileProgram(program: Program, opts: JitOptions): Jit {
   return new Jit(program, opts);

@@ -10,6 +10,7 @@
  * plain input memory) stays where it is and is reached through the slow-path imports.
  */
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
 import type { Program } from '../isa/program.js';
 import * as op from '../isa/opcodes.js';
 import { VmError } from '../runtime/errors.js';
@@ -54,6 +55,22 @@ export interface RuntimeOptions {
   maxSteps: number;
 }
 
+/**
+ * V8 (Node 20) compiles a module's functions lazily, on their first call, but validates all of
+ * them when the module is created -- in background tasks, whose hand-offs cost a small module
+ * more than the validation itself: with lazy validation a 50-instruction program's module costs
+ * about half the CPU (and no helper threads), which matters when a fuzzing campaign compiles one
+ * module per program. Functions are then validated when first called (a codegen bug still
+ * surfaces, as a CompileError from the call); WebAssembly.validate still checks everything.
+ * Set once, before the first runtime compiles anything; flags are per process.
+ */
+let lazyValidation = false;
+function validateLazily(): void {
+  if (lazyValidation) return;
+  lazyValidation = true;
+  try { setFlagsFromString('--wasm-lazy-validation'); } catch { /* another host: eager validation, only slower */ }
+}
+
 export class JitRuntime {
   readonly mode: JitMode;
   readonly maxSteps: number;
@@ -85,6 +102,7 @@ export class JitRuntime {
   private readonly enter: (tableIndex: number, depth: number) => void;
 
   constructor(opts: RuntimeOptions) {
+    validateLazily();
     this.mode = opts.mode;
     this.maxSteps = Math.min(opts.maxSteps, 0x7fffffff);
     this.fpHi0 = Memory.hiOf(new Memory().stackIds[0]!);

@@ -5,10 +5,18 @@
 const UTF8 = new TextEncoder();
 
 export class ByteWriter {
-  private buf = new Uint8Array(256);
+  /**
+   * Starts small: V8 keeps typed arrays of up to 64 bytes on its heap, larger ones get a backing
+   * store of their own (several times dearer to make and to collect) -- and a module is written
+   * through a few dozen writers (a section, a function body each), most of them short.
+   */
+  private buf = new Uint8Array(64);
   private len = 0;
 
   get length(): number { return this.len; }
+
+  /** Empties the writer, keeping its buffer (a scratch writer reused for every module). */
+  reset(): this { this.len = 0; return this; }
 
   private ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
@@ -77,9 +85,18 @@ export class ByteWriter {
 
   /** A UTF-8 name with its length prefix. */
   name(s: string): this {
-    const enc = UTF8.encode(s);
-    this.u32(enc.length);
-    return this.bytes(enc);
+    let ascii = true;
+    for (let i = 0; i < s.length && ascii; i++) ascii = s.charCodeAt(i) < 0x80;
+    if (!ascii) {
+      const enc = UTF8.encode(s);
+      this.u32(enc.length);
+      return this.bytes(enc);
+    }
+    // ASCII (every name the JIT writes): its bytes are its char codes, no encoder and no array
+    this.u32(s.length);
+    this.ensure(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+    return this;
   }
 
   /** Appends another writer's bytes with a u32 length prefix (sections, function bodies). */

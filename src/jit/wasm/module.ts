@@ -54,19 +54,35 @@ export class Code {
   /** The encoded body: local declarations (run-length grouped) then code, then `end`. */
   encode(): ByteWriter {
     const body = new ByteWriter();
-    const groups: Array<[number, ValType]> = [];
-    for (const t of this.locals) {
-      const last = groups[groups.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else groups.push([1, t]);
-    }
-    body.u32(groups.length);
-    for (const [n, t] of groups) body.u32(n).byte(t);
-    body.bytes(this.w.view());
-    body.byte(Op.end);
+    this.encodeInto(body);
     return body;
   }
+
+  /** Appends the body to `out` (the code section) without a length prefix. */
+  encodeInto(out: ByteWriter): void {
+    const locals = this.locals;
+    let groups = 0;
+    for (let i = 0; i < locals.length; i++) if (i === 0 || locals[i] !== locals[i - 1]) groups++;
+    out.u32(groups);
+    for (let i = 0; i < locals.length;) {
+      let j = i + 1;
+      while (j < locals.length && locals[j] === locals[i]) j++;
+      out.u32(j - i).byte(locals[i]!);
+      i = j;
+    }
+    out.bytes(this.w.view());
+    out.byte(Op.end);
+  }
 }
+
+/**
+ * Scratch writers for ModuleBuilder.encode, which is not re-entered: a section is written into
+ * `sectionScratch` and copied after its length, a function body into `bodyScratch` -- buffers that
+ * grow once and stay, instead of a writer (and its growing buffers) per section and per body.
+ */
+const sectionScratch = new ByteWriter();
+const bodyScratch = new ByteWriter();
+const moduleScratch = new ByteWriter();
 
 interface ImportFunc { module: string; name: string; type: number }
 interface Global { type: ValType; mutable: boolean; init: bigint }
@@ -140,9 +156,9 @@ export class ModuleBuilder {
   elem(offset: number, funcs: number[]): void { this.elems.push({ offset, funcs }); }
 
   encode(): Uint8Array {
-    const out = new ByteWriter().bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    const out = moduleScratch.reset().bytes(WASM_HEADER);
     const section = (id: number, fill: (w: ByteWriter) => void) => {
-      const w = new ByteWriter();
+      const w = sectionScratch.reset();
       fill(w);
       out.byte(id).sized(w);
     };
@@ -189,11 +205,13 @@ export class ModuleBuilder {
     });
     section(10, (w) => {
       w.u32(this.codes.length);
-      for (const c of this.codes) w.sized(c.encode());
+      for (const c of this.codes) { c.encodeInto(bodyScratch.reset()); w.sized(bodyScratch); }
     });
     return out.finish();
   }
 }
+
+const WASM_HEADER = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 
 function same(a: readonly ValType[], b: readonly ValType[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

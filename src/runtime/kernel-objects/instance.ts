@@ -10,17 +10,51 @@ import { VmError } from '../errors.js';
 import type { Memory } from '../memory.js';
 import { DEFAULT_OBJECT_NAMES, defaultWorld } from './default-world.js';
 import { type WorldDescription, mergeWorlds } from './description.js';
-import { type KernelWorld, buildWorld } from './world.js';
+import { type KernelWorld, type WorldImage, buildWorld, captureWorld, replayWorld } from './world.js';
 
 /** The kernel BTF a program's objects are laid out by (its --btf target, else the running kernel's), or why it is unavailable. */
 export function worldBtf(targetBtf: string | undefined): Btf | string {
   return readTargetBtf(targetBtf ?? RUNNING_KERNEL_BTF);
 }
 
+/**
+ * Default worlds as built (no user description): by kernel BTF, then by the task and the region
+ * the world starts at. Runs of fuzzed programs build the same default world again and again, at
+ * the same point of the run (the first bpf_get_current_task, say): they replay its image.
+ */
+const defaultImages = new WeakMap<Btf, Map<string, { image: WorldImage; task: Task }>>();
+const MAX_IMAGES = 16;
+
+const taskKey = (t: Readonly<Task>, base: number): string =>
+  `${base} ${t.pid} ${t.tgid} ${t.uid} ${t.gid} ${t.cgroupId} ${t.cgroupAncestors?.join(',') ?? '-'} ${t.comm}`;
+
 /** Builds the world of a run into `mem`; throws WorldError for a bad description. */
 export function instantiateWorld(mem: Memory, btf: Btf, task: Readonly<Task>, desc: WorldDescription | undefined): KernelWorld {
-  const merged = desc ? mergeWorlds(defaultWorld(task), desc) : defaultWorld(task);
-  return buildWorld(mem, btf, merged, { names: DEFAULT_OBJECT_NAMES, user: desc });
+  return instantiate(mem, btf, task, desc).world;
+}
+
+/** The world and the Task read back from it (taskOfWorld), a default world from its image when one was built before. */
+function instantiate(mem: Memory, btf: Btf, task: Readonly<Task>, desc: WorldDescription | undefined): { world: KernelWorld; task: () => Task } {
+  if (desc) {
+    const world = buildWorld(mem, btf, mergeWorlds(defaultWorld(task), desc), { names: DEFAULT_OBJECT_NAMES, user: desc });
+    return { world, task: () => taskOfWorld(world, task) };
+  }
+  let images = defaultImages.get(btf);
+  if (!images) defaultImages.set(btf, (images = new Map()));
+  const key = taskKey(task, mem.count);
+  const hit = images.get(key);
+  if (hit) {
+    const world = replayWorld(hit.image, mem);
+    return { world, task: () => ({ ...hit.task, ...(hit.task.cgroupAncestors && { cgroupAncestors: [...hit.task.cgroupAncestors] }) }) };
+  }
+  const base = mem.count;
+  const world = buildWorld(mem, btf, defaultWorld(task), { names: DEFAULT_OBJECT_NAMES, user: undefined });
+  const image = captureWorld(world, base);
+  if (image) {
+    if (images.size >= MAX_IMAGES) images.delete(images.keys().next().value!);
+    images.set(key, { image, task: taskOfWorld(world, task) });
+  }
+  return { world, task: () => taskOfWorld(world, task) };
 }
 
 /** The Task the pid/uid/comm helpers answer, read back from the world's current task_struct. */
@@ -52,8 +86,9 @@ export function kernelWorld(env: HelperEnv): KernelWorld {
   if (env.kernel) return env.kernel;
   const btf = worldBtf(env.program.targetBtf);
   if (typeof btf === 'string') throw new VmError('unsupported', env.pc, `kernel objects need the kernel BTF: ${btf}`);
-  env.kernel = instantiateWorld(env.mem, btf, env.task, env.kernelObjects);
-  env.task = taskOfWorld(env.kernel, env.task);
+  const built = instantiate(env.mem, btf, env.task, env.kernelObjects);
+  env.kernel = built.world;
+  env.task = built.task();
   env.mem.probeLoads = true;
   return env.kernel;
 }

@@ -80,6 +80,12 @@ export class KernelWorld {
     return String.fromCharCode(...b.subarray(0, end < 0 ? b.length : end));
   }
 
+  /** Registers an object whose region is already in the memory (a replayed world, see replayWorld). */
+  insert(obj: KernelObject): void {
+    this.objects.set(obj.name, obj);
+    this.byRegion.set(obj.region, obj);
+  }
+
   /** Adds a zeroed object of struct `typeId` named `name` (kfuncs and default arguments create them). */
   add(name: string, typeId: number): KernelObject {
     const st = composite(this.btf, typeId);
@@ -281,4 +287,49 @@ export function dentryPath(w: KernelWorld, dentry: bigint): string | undefined {
     p = parent;
   }
   return undefined;
+}
+
+/**
+ * A world as built into a memory: its regions (ids `base` on, every one a plain read-only kernel
+ * region: objects and strings) with their bytes as built, and its objects. Building the default
+ * world walks the kernel BTF for every field it sets; replaying the image is copying bytes.
+ */
+export interface WorldImage {
+  btf: Btf;
+  base: number;
+  images: Uint8Array[];
+  /** The objects as built (a run may add more to its world later: kfuncs creating objects). */
+  objects: Omit<KernelObject, 'bytes'>[];
+  current: string | undefined;
+}
+
+/** The world `w` just built into its memory from region `base` on, or undefined when a region is not a plain kernel one. */
+export function captureWorld(w: KernelWorld, base: number): WorldImage | undefined {
+  const mem = w.mem;
+  const images: Uint8Array[] = [];
+  for (let id = base; id < mem.count; id++) {
+    const b = mem.bytes[id]!;
+    if (mem.kindOf(id) !== 'kernel' || mem.flags[id] !== 0 || mem.owners[id] !== undefined || mem.start[id] !== 0 || mem.end[id] !== b.length || mem.origin[id] !== 0) return undefined;
+    images.push(b.slice());
+  }
+  const objects = [...w.objects.values()].map(({ name, typeId, typeName, region }) => ({ name, typeId, typeName, region }));
+  return { btf: w.btf, base, images, objects, current: w.current?.name };
+}
+
+/**
+ * The captured world in `mem`, whose next region must be `img.base`: copies of its regions at
+ * the same ids -- so every pointer the image holds points where it did -- and a world over them.
+ */
+export function replayWorld(img: WorldImage, mem: Memory): KernelWorld {
+  if (mem.count !== img.base) throw new Error(`replayWorld: the world was built from region ${img.base}, the memory is at ${mem.count}`);
+  const regions: Uint8Array[] = [];
+  for (const b of img.images) {
+    const copy = b.slice();
+    mem.add('kernel', copy, { writable: false });
+    regions.push(copy);
+  }
+  const w = new KernelWorld(img.btf, mem);
+  for (const o of img.objects) w.insert({ ...o, bytes: regions[o.region - img.base]! });
+  w.current = img.current === undefined ? undefined : w.objects.get(img.current);
+  return w;
 }
