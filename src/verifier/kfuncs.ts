@@ -538,9 +538,11 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       // An iterator's element goes away with the iterator (meta->ref_obj_id: release_reference invalidates it).
       if (iter) r0.refObjId = env.cur.frames[iter.frameno]!.spills[iter.slot]?.refObjId ?? 0;
     } else {
-      // An iterator's element is RCU-protected when the iterator is, else trusted.
+      // An iterator's element is RCU-protected when the iterator is, else trusted. An acquired
+      // object gets no flag (check_kfunc_call: plain PTR_TO_BTF_ID, "ptr_or_null_" in the log):
+      // its reference makes it trusted (is_trusted_reg).
       const iterRcu = iterNext && env.cur.frames[iterNext.frameno]!.spills[iterNext.slot]!.type & MEM_RCU;
-      const trust = UNTRUSTED_RESULT.has(kf.name) ? PTR_UNTRUSTED : iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : flags & KF_ACQUIRE ? PTR_TRUSTED : 0;
+      const trust = UNTRUSTED_RESULT.has(kf.name) ? PTR_UNTRUSTED : iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : 0;
       env.markPtr(r0, T.PTR_TO_BTF_ID | trust | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
       r0.memSize = pointee.id;
       if (flags & KF_RET_NULL) r0.id = env.newId();

@@ -6,7 +6,7 @@
  * BTF the kernel refuses (a FUNC with an unnamed parameter) is verified without func_info, so the
  * main program's signature is not read ("Global function ... doesn't return scalar" absent).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { btfLoad, closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
@@ -63,6 +63,22 @@ describe('log lines', () => {
     const r = verify({ ...prog('call bpf_get_prandom_u32\nr0 &= 7\nr1 = r10\nr1 += r0\nr0 = 0\nexit'), name: 'precise' }, { log: true, logLevel: 2 });
     expect(r.log).toContain('mark_precise: frame0: last_idx 3 first_idx 0 subseq_idx -1 \n');
     likeKernel({ ...prog('call bpf_get_prandom_u32\nr0 &= 7\nr1 = r10\nr1 += r0\nr0 = 0\nexit'), name: 'precise' }, 2);
+  });
+});
+
+describe('an acquired kfunc result (check_kfunc_call: a flagless PTR_TO_BTF_ID, trusted by its reference)', () => {
+  const obj = resolve(__dirname, '../../../shared/kernel-selftests/obj/verifier_global_ptr_args.o');
+  test.skipIf(!existsSync(obj))('prints as ptr_or_null_ (not trusted_ptr_or_null_) and is refused as such by a trusted global argument', async () => {
+    const p = (await loadFile(obj, new Uint8Array(readFileSync(obj)))).find((x) => x.name === 'trusted_task_arg_nonnull_fail2')!;
+    const r = verify(p, { log: true, logLevel: 2 });
+    expect(r.error?.message).toBe('R1 type=ptr_or_null_ expected=ptr_, trusted_ptr_, rcu_ptr_');
+    expect(r.log).toContain('2: (85) call bpf_task_acquire#');
+    expect(r.log).toMatch(/call bpf_task_acquire#\d+ +; R0=ptr_or_null_task_struct\(id=2,ref_obj_id=2\) refs=2\n/);
+    if (!k.ok) return;
+    const kr = progLoad(p, { logLevel: 2 });
+    if (kr.fd !== null) closeFd(kr.fd);
+    expect(kr.log).toContain(r.error!.message);
+    expect(kr.log).toMatch(/call bpf_task_acquire#\d+ +; R0=ptr_or_null_task_struct\(id=2,ref_obj_id=2\) refs=2\n/);
   });
 });
 
