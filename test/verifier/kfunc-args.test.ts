@@ -59,6 +59,18 @@ describe.skipIf(!haveBtf)('kfunc arguments', () => {
     expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(KFUNC_ARGS).sort());
     for (const p of programs) check(p, KFUNC_ARGS[p.name]!);
   });
+
+  test('a memory/size pair the access check refuses is named after the message (check_kfunc_args)', async () => {
+    const file = new URL('../fixtures/btf-typed/kfunc_args.o', import.meta.url);
+    const p = (await loadFile('kfunc_args.o', new Uint8Array(readFileSync(file)))).find((x) => x.name === 'cpumask_populate_past_buffer')!;
+    const tail = (log: string): string[] => log.split('\n').filter((l) => l && !/^(processed|stack depth|verification time)/.test(l)).slice(-2);
+    const ours = tail(verify(p, { log: true }).log!);
+    expect(ours).toEqual(['invalid read from stack R2 off=-16 size=24', 'arg#1 arg#2 memory, len pair leads to invalid memory access']);
+    if (!k.ok) return;
+    const kr = progLoad(p, { logLevel: 1 });
+    if (kr.fd !== null) closeFd(kr.fd);
+    expect(tail(kr.log)).toEqual(ours);
+  });
 });
 
 const HELPER_ARGS: Record<string, Expect> = {
