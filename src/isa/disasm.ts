@@ -24,6 +24,13 @@ export interface DisasmOptions {
   maps?: readonly MapSpec[];
   /** A kfunc call's name from its BTF id and module (the verifier log's disasm_kfunc_name); "kernel-function" when undefined. */
   kfuncName?: (btfId: number, module: number) => string | undefined;
+  /**
+   * ld_imm64 operands as the verifier log prints them (bpflab style otherwise): the kernel's
+   * __func_imm_name gives "0x%llx" of the 64-bit immediate, no " ll" (a constant, a subprogram's
+   * offset, a BTF id). Map references keep bpflab's names: the kernel prints the map's address
+   * there, which has no counterpart outside the kernel.
+   */
+  verifierLog?: boolean;
 }
 
 // The kernel's operator tables (disasm.c); a missing entry prints as C's "(null)".
@@ -143,6 +150,8 @@ function ldImm64Operand(insns: readonly Insn[], pc: number, opts: DisasmOptions)
   const hi = u32(insns[pc + 1]?.imm ?? 0);
   const full = (BigInt(hi) << 32n) | BigInt(lo);
   const kernel = opts.style === 'kernel';
+  if (opts.verifierLog && !kernel && ins.src !== op.BPF_PSEUDO_MAP_FD && ins.src !== op.BPF_PSEUDO_MAP_VALUE
+    && ins.src !== op.BPF_PSEUDO_MAP_IDX && ins.src !== op.BPF_PSEUDO_MAP_IDX_VALUE) return `0x${full.toString(16)}`;
   switch (ins.src) {
     case 0:
       return kernel ? `0x${full.toString(16)}` : `0x${full.toString(16)} ll`;

@@ -230,6 +230,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   if (text) for (const f of code.get(text.index)?.funcs ?? []) if (f.sym && isHiddenGlobal(f.sym)) hiddenFuncs.add(f.name);
   let kbtf: Uint8Array | undefined;
   let kbtfRefused: string | undefined;
+  let withoutFuncInfo = false;
   if (btf && btfSec) {
     const k = kernelBtf(btf, elf.data(btfSec), {
       sectionSize: (name) => elf.byName(name)?.size,
@@ -245,6 +246,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
       // bpflab still uses it (CO-RE relocations, func info); the kernel load goes without it
       kbtf = elf.data(btfSec);
       kbtfRefused = k.reason;
+      withoutFuncInfo = k.withoutFuncInfo === true;
     }
   }
 
@@ -255,6 +257,9 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     try {
       built = buildProgram(elf, f, code, maps, license, version, btf, btfExt, kbtf, text);
       if (kbtfRefused !== undefined && built.prog.btf) built.prog.btf.kernelRefuses = kbtfRefused;
+      // The kernel verifies such a program as libbpf loads it: no func_info (every subprogram
+      // static, the main program's signature unread).
+      if (withoutFuncInfo) delete built.prog.funcInfo;
     } catch (e) {
       // Like libbpf, a program whose code cannot be linked fails on its own, at load.
       if (!(e instanceof ProgramLoadError)) throw e;

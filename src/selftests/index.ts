@@ -4,7 +4,7 @@
  * matched against bpflab's log, `__retval` checked on the VM; optionally compared with the
  * running kernel's recorded verdicts.
  */
-export { parseTestSpec, declTags, SpecError, PROG_FLAGS, TESTING_PROG_FLAGS, POINTER_VALUE, MODE_PRIV, MODE_UNPRIV, type TestSpec, type TestSubspec } from './spec.js';
+export { parseTestSpec, declTags, SpecError, PROG_FLAGS, TESTING_PROG_FLAGS, POINTER_VALUE, MODE_PRIV, MODE_UNPRIV, LOAD_JITED, LOAD_NO_JITED, type TestSpec, type TestSubspec } from './spec.js';
 export { compilePattern, firstUnmatched, type MsgPattern } from './msgs.js';
 export { runObject, runRetval, objectName, verifyOptionsFor, type TestResult, type TestVerdict, type RunOptions } from './run.js';
 export {

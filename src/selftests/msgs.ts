@@ -65,24 +65,50 @@ export function compilePattern(text: string): MsgPattern {
   return { text, regex: new RegExp(src, 'm') };
 }
 
+/** One pattern's match in the log: [start, end) offsets. */
+function matchAt(log: string, from: number, p: MsgPattern): [number, number] | undefined {
+  if (!p.regex) {
+    const k = log.indexOf(p.text, from);
+    return k < 0 ? undefined : [k, k + p.text.length];
+  }
+  const m = p.regex.exec(log.slice(from));
+  return m ? [from + m.index, from + m.index + m[0].length] : undefined;
+}
+
 /**
- * validate_msgs: the index of the first pattern not found in `log` after the previous match,
- * or -1 when all match.
+ * validate_msgs: the index of the first pattern that fails, or -1 when none does. Positive
+ * patterns (__msg) are found in order, each after the end of the previous match; a run of
+ * negative ones (__not_msg, `negative[i]`) between two positives must not occur in the span from
+ * the end of the positive before it to the start of the positive after it (the log's end when
+ * there is none).
  */
-export function firstUnmatched(log: string, patterns: readonly MsgPattern[]): number {
+export function firstUnmatched(log: string, patterns: readonly MsgPattern[], negative?: readonly boolean[]): number {
+  const neg = (i: number): boolean => negative?.[i] === true;
+  const found: ([number, number] | undefined)[] = [];
   let at = 0;
   for (let i = 0; i < patterns.length; i++) {
-    const p = patterns[i]!;
-    const rest = log.slice(at);
-    if (!p.regex) {
-      const k = rest.indexOf(p.text);
-      if (k < 0) return i;
-      at += k + p.text.length;
-    } else {
-      const m = p.regex.exec(rest);
+    if (neg(i)) continue;
+    const m = matchAt(log, at, patterns[i]!);
+    found[i] = m;
+    if (m) at = m[1];
+  }
+  let spanStart = 0;
+  for (let i = 0; i < patterns.length; i++) {
+    if (!neg(i)) {
+      const m = found[i];
       if (!m) return i;
-      at += m.index + m[0].length;
+      spanStart = m[1];
+      continue;
     }
+    let j = i + 1;
+    while (j < patterns.length && neg(j)) j++;
+    // (a positive after the run that is missing fails first, at its own index, below)
+    const spanEnd = j < patterns.length ? found[j]?.[0] ?? -1 : log.length;
+    // match_negative_msgs looks for the run's first pattern only (its inner loop reuses `msg`):
+    // the later ones of a run are never checked, and neither are they here.
+    const m = matchAt(log, spanStart, patterns[i]!);
+    if (m && m[1] <= spanEnd) return i;
+    i = j - 1;
   }
   return -1;
 }

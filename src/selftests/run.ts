@@ -14,7 +14,7 @@ import { isProgArray, MapError } from '../runtime/maps/index.js';
 import { verify, type VerifierError, type VerifyOptions } from '../verifier/index.js';
 import { Vm, VmError, type RunInput } from '../vm/index.js';
 import { compilePattern, firstUnmatched } from './msgs.js';
-import { declTags, MODE_PRIV, parseTestSpec, POINTER_VALUE, PROG_FLAGS, SpecError, type TestSpec } from './spec.js';
+import { declTags, LOAD_JITED, MODE_PRIV, parseTestSpec, POINTER_VALUE, PROG_FLAGS, SpecError, type TestSpec } from './spec.js';
 
 /** BPF_PROG_TEST_RUN's data_in in test_loader.c (TEST_DATA_LEN). */
 const TEST_DATA_LEN = 64;
@@ -34,9 +34,13 @@ export interface TestResult {
   error?: VerifierError & { program: string };
   /** Why there is no verdict (the object or program could not be loaded, bpflab does not model it). */
   why?: string;
-  /** __msg patterns, and the first one not found in bpflab's log (-1: all found). */
+  /** __msg / __not_msg patterns, and the first one that fails on bpflab's log (-1: none). */
   msgs: string[];
+  /** Which of `msgs` are __not_msg (absent: none). */
+  negative?: boolean[];
   msgUnmatched: number;
+  /** __xlated patterns: bpflab has no rewritten program to check them against (not counted). */
+  xlatedUnchecked?: number;
   /** __retval and what the VM returned (as the kernel's u32 retval read as int). */
   retval?: { expected: number; actual: number | null; ok: boolean; fault?: string };
   passed: boolean;
@@ -146,7 +150,12 @@ function runTest(file: string, prog: Program, spec: TestSpec, elf: ElfObject, au
     file, name: prog.name, section: prog.section, description: spec.description, expect: sub.expectFailure ? 'reject' : 'accept',
     verdict: 'error', msgs: sub.msgs, msgUnmatched: -1, passed: false, flags: spec.progFlags, logLevel: spec.logLevel,
   };
+  if (sub.negative) res.negative = sub.negative;
+  if (sub.xlated.length) res.xlatedUnchecked = sub.xlated.length;
   if (!(spec.modeMask & MODE_PRIV)) { res.skipped = 'unprivileged-only test'; return res; }
+  // run_subtest: a test whose load_mode excludes the JIT's state is skipped (bpflab, like the
+  // x86-64 kernel with bpf_jit_enable=1, JITs every program).
+  if (!(spec.loadMask & LOAD_JITED)) { res.skipped = '__load_if_no_JITed (the JIT is enabled)'; return res; }
   if (spec.arch.length && !spec.arch.includes('X86_64')) { res.skipped = `__arch_* ${spec.arch.join(',')}`; return res; }
   // libbpf: with log_level 0 the log is requested only when the load fails (then at level 1).
   const r = verify(prog, verifyOptionsFor(spec, true, opts));
@@ -161,8 +170,11 @@ function runTest(file: string, prog: Program, spec: TestSpec, elf: ElfObject, au
     res.verdict = 'reject';
     res.error = { ...r.error, program: prog.name };
   } else {
-    // BPF_LOG_STATS (4) alone: the log holds only the closing statistics.
-    if ((spec.logLevel & 3) === 0) log = spec.logLevel & 4 ? log.split('\n').filter((l) => /^(verification time|stack depth|processed) /.test(l)).map((l) => l + '\n').join('') : '';
+    // An accepted program's log below level 2 is its closing statistics only: with level 0 the
+    // kernel writes no log; at level 1 do_check_common erases what each subprogram's successful
+    // pass printed (bpf_vlog_reset, pop_log) and print_verification_stats adds its lines.
+    if ((spec.logLevel & 3) === 0 && !(spec.logLevel & 4)) log = '';
+    else if ((spec.logLevel & 3) < 2) log = log.split('\n').filter((l) => /^(verification time|stack depth|processed) /.test(l)).map((l) => l + '\n').join('');
     res.verdict = 'accept';
     // bpf_object__load: the auxiliary programs load too, and any failure fails the load.
     for (const a of auxiliary) {
@@ -174,10 +186,12 @@ function runTest(file: string, prog: Program, spec: TestSpec, elf: ElfObject, au
       break;
     }
   }
+  // print_verification_stats: "stack depth" only with BPF_LOG_STATS (bpflab's log always has it).
+  if (!(spec.logLevel & 4)) log = log.replace(/^stack depth [0-9+]+\n/m, '');
   if (opts.keepLogs) res.log = log;
   if (res.verdict === 'error') return res;
   const patterns = sub.msgs.map(compilePattern);
-  res.msgUnmatched = firstUnmatched(log, patterns);
+  res.msgUnmatched = firstUnmatched(log, patterns, sub.negative);
   // should_do_test_run: an expected success with __retval, unless alignment forbids running it.
   if (res.verdict === 'accept' && sub.execute && !sub.expectFailure && !(spec.progFlags & PROG_FLAGS.BPF_F_ANY_ALIGNMENT && !EFFICIENT_UNALIGNED_ACCESS))
     res.retval = runRetval(prog, elf, auxiliary, sub.retval);

@@ -27,8 +27,12 @@ const TEST_DATA_LEN = 64;
 /** One mode's expectations (test_subspec). */
 export interface TestSubspec {
   expectFailure: boolean;
-  /** __msg patterns in order; `{{...}}` parts are POSIX extended regexes. */
+  /** __msg and __not_msg patterns in order; `{{...}}` parts are POSIX extended regexes. */
   msgs: string[];
+  /** Per pattern of `msgs`: a __not_msg (must not appear in its span of the log). Absent: none is. */
+  negative?: boolean[];
+  /** __xlated patterns (the program after the verifier's rewrites): not checked by bpflab. */
+  xlated: string[];
   /** __retval (when `execute`). */
   retval: number;
   execute: boolean;
@@ -52,7 +56,13 @@ export interface TestSpec {
   arch: string[];
   /** __btf_path. */
   btfPath?: string;
+  /** __load_if_JITed / __load_if_no_JITed: LOAD_JITED | LOAD_NO_JITED (both when neither tag). */
+  loadMask: number;
 }
+
+/** test_loader's load_mode bits: the test runs only when the JIT's state is in its mask. */
+export const LOAD_JITED = 1;
+export const LOAD_NO_JITED = 2;
 
 export const MODE_PRIV = 1;
 export const MODE_UNPRIV = 2;
@@ -60,7 +70,12 @@ export const MODE_UNPRIV = 2;
 const PFX = {
   description: 'comment:test_description=',
   msg: 'comment:test_expect_msg=',
+  notMsg: 'comment:test_expect_not_msg=',
   msgUnpriv: 'comment:test_expect_msg_unpriv=',
+  notMsgUnpriv: 'comment:test_expect_not_msg_unpriv=',
+  xlated: 'comment:test_expect_xlated=',
+  xlatedUnpriv: 'comment:test_expect_xlated_unpriv=',
+  loadMode: 'comment:load_mode=',
   retval: 'comment:test_retval=',
   retvalUnpriv: 'comment:test_retval_unpriv=',
   logLevel: 'comment:test_log_level=',
@@ -110,9 +125,14 @@ export function declTags(btf: Btf, progName: string): string[] {
 export function parseTestSpec(progName: string, tags: readonly string[]): TestSpec {
   const spec: TestSpec = {
     name: progName, description: progName,
-    priv: { expectFailure: false, msgs: [], retval: 0, execute: false },
-    unpriv: { expectFailure: false, msgs: [], retval: 0, execute: false },
-    modeMask: 0, logLevel: 0, progFlags: TESTING_PROG_FLAGS, auxiliary: false, arch: [],
+    priv: { expectFailure: false, msgs: [], xlated: [], retval: 0, execute: false },
+    unpriv: { expectFailure: false, msgs: [], xlated: [], retval: 0, execute: false },
+    modeMask: 0, logLevel: 0, progFlags: TESTING_PROG_FLAGS, auxiliary: false, arch: [], loadMask: 0,
+  };
+  // push_msg: a __not_msg is a pattern like the others, flagged negative
+  const pushMsg = (sub: TestSubspec, text: string, negative: boolean): void => {
+    if (negative || sub.negative) (sub.negative ??= sub.msgs.map(() => false)).push(negative);
+    sub.msgs.push(text);
   };
   let description: string | undefined;
   let hasUnprivResult = false;
@@ -126,8 +146,17 @@ export function parseTestSpec(progName: string, tags: readonly string[]): TestSp
     else if (s === 'comment:test_expect_success_unpriv') { spec.unpriv.expectFailure = false; spec.modeMask |= MODE_UNPRIV; hasUnprivResult = true; }
     else if (s === 'comment:test_auxiliary') { spec.auxiliary = true; spec.modeMask |= MODE_PRIV; }
     else if (s === 'comment:test_auxiliary_unpriv') { spec.auxiliary = true; spec.modeMask |= MODE_UNPRIV; }
-    else if ((v = skipDynamicPfx(s, PFX.msg)) !== undefined) { spec.priv.msgs.push(v); spec.modeMask |= MODE_PRIV; }
-    else if ((v = skipDynamicPfx(s, PFX.msgUnpriv)) !== undefined) { spec.unpriv.msgs.push(v); spec.modeMask |= MODE_UNPRIV; }
+    else if ((v = skipDynamicPfx(s, PFX.msg)) !== undefined) { pushMsg(spec.priv, v, false); spec.modeMask |= MODE_PRIV; }
+    else if ((v = skipDynamicPfx(s, PFX.notMsg)) !== undefined) { pushMsg(spec.priv, v, true); spec.modeMask |= MODE_PRIV; }
+    else if ((v = skipDynamicPfx(s, PFX.msgUnpriv)) !== undefined) { pushMsg(spec.unpriv, v, false); spec.modeMask |= MODE_UNPRIV; }
+    else if ((v = skipDynamicPfx(s, PFX.notMsgUnpriv)) !== undefined) { pushMsg(spec.unpriv, v, true); spec.modeMask |= MODE_UNPRIV; }
+    else if ((v = skipDynamicPfx(s, PFX.xlated)) !== undefined) { spec.priv.xlated.push(v); spec.modeMask |= MODE_PRIV; }
+    else if ((v = skipDynamicPfx(s, PFX.xlatedUnpriv)) !== undefined) { spec.unpriv.xlated.push(v); spec.modeMask |= MODE_UNPRIV; }
+    else if (s.startsWith(PFX.loadMode)) {
+      const m = s.slice(PFX.loadMode.length);
+      if (m !== 'jited' && m !== 'no_jited') throw new SpecError(`bad load spec: '${m}'`);
+      spec.loadMask = m === 'jited' ? LOAD_JITED : LOAD_NO_JITED;
+    }
     else if (s.startsWith(PFX.retval)) {
       spec.priv.retval = parseRetval(s.slice(PFX.retval.length), '__retval');
       spec.priv.execute = true;
@@ -150,12 +179,18 @@ export function parseTestSpec(progName: string, tags: readonly string[]): TestSp
       if (a !== 'X86_64' && a !== 'ARM64' && a !== 'RISCV64' && a !== 's390x') throw new SpecError(`bad arch spec: '${a}'`);
       spec.arch.push(a);
     } else if (s.startsWith(PFX.btfPath)) spec.btfPath = s.slice(PFX.btfPath.length);
-    // __xlated / __jited patterns check the kernel's rewritten or JITed code: not a verifier verdict.
+    // __jited patterns check the JITed code; __stderr/__stdout the program's streams at run time;
+    // __caps_unpriv the unprivileged run: none of them concerns the privileged verifier run.
   }
+  if (spec.loadMask === 0) spec.loadMask = LOAD_JITED | LOAD_NO_JITED;
   if (spec.modeMask === 0) spec.modeMask = MODE_PRIV;
   spec.description = description ?? progName;
   if (!hasUnprivResult) spec.unpriv.expectFailure = spec.priv.expectFailure;
   if (!hasUnprivRetval) { spec.unpriv.retval = spec.priv.retval; spec.unpriv.execute = spec.priv.execute; }
-  if (spec.unpriv.msgs.length === 0) spec.unpriv.msgs = [...spec.priv.msgs];
+  if (spec.unpriv.msgs.length === 0) {
+    spec.unpriv.msgs = [...spec.priv.msgs];
+    if (spec.priv.negative) spec.unpriv.negative = [...spec.priv.negative];
+  }
+  if (spec.unpriv.xlated.length === 0) spec.unpriv.xlated = [...spec.priv.xlated];
   return spec;
 }

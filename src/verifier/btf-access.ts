@@ -212,7 +212,10 @@ export function checkBtfAccess(env: Env, regno: number, r: Reg, insnOff: number,
   // A store through a pointer the kernel reads through probe instructions (a plain PTR_TO_BTF_ID,
   // anything untrusted) is refused before the program type's btf_struct_access decides (6.18.y,
   // "Reject a store through a fault prone pointer": tc's conntrack rule allowed ct->master->mark = 1).
-  if (write && mayFaultOnDeref(r.type)) env.reject('readonly_write', 'only read is supported');
+  // A referenced object (an acquired kfunc result: a flagless PTR_TO_BTF_ID since 6.18 gives it no
+  // PTR_TRUSTED) stays writable where its program type allows it: the kernel accepts
+  // bpf_skb_ct_lookup's ct->mark = 1 (test/verifier/net-kfuncs.test.ts).
+  if (write && mayFaultOnDeref(r.type) && !r.refObjId) env.reject('readonly_write', 'only read is supported');
   // An untrusted pointer to a program type (a kptr loaded outside an RCU section): the program type's
   // btf_struct_access expects kernel BTF (the kernel reports a verifier bug); without one, reads only.
   if (write && !alloc && isLocalBtf(r.type) && (env.prog.type === 'struct_ops' || hasConntrackWrites(env.prog.type)))

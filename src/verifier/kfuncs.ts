@@ -21,6 +21,7 @@ import { structIdsMatch } from './btf-access.js';
 import { checkRcuProtected, kfuncSections, processSpinLock, pushResLockFailure } from './locks.js';
 import { IRQ_LOCK_KFUNC, IRQ_NATIVE_KFUNC, processIrqFlag } from './irq-flags.js';
 import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
+import { Reject } from './error-kinds.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
 import { btfKindStr, ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
@@ -467,11 +468,17 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       // (a NULL one is marked precise: a path passing another scalar must not be pruned into this one)
       if (p.name.endsWith('__opt') && env.isNull(r)) markPrecise(env, 1 << regno);
       else {
-        const d = env.dom;
-        if (d.smin(sz.v) < 0n) env.reject('helper_arg', `R${regno + 1} min value is negative, either use unsigned or 'var &= const'`);
-        if (d.umax(sz.v) >= 1n << 29n) env.reject('helper_arg', `R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-        checkHelperMem(env, regno, Number(d.umax(sz.v)), true, false, false);
-        checkHelperMem(env, regno, Number(d.umax(sz.v)), true, true, false);
+        // check_kfunc_args: whatever check_kfunc_mem_size_reg refuses gets the pair named after it
+        try {
+          const d = env.dom;
+          if (d.smin(sz.v) < 0n) env.reject('helper_arg', `R${regno + 1} min value is negative, either use unsigned or 'var &= const'`);
+          if (d.umax(sz.v) >= 1n << 29n) env.reject('helper_arg', `R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+          checkHelperMem(env, regno, Number(d.umax(sz.v)), true, false, false);
+          checkHelperMem(env, regno, Number(d.umax(sz.v)), true, true, false);
+        } catch (e) {
+          if (!(e instanceof Reject)) throw e;
+          throw new Reject(e.pc, e.kind, e.message, [...e.after, `arg#${i} arg#${i + 1} memory, len pair leads to invalid memory access`]);
+        }
       }
       if (sizeParam.name.endsWith('__szk')) {
         // is_kfunc_arg_const_mem_size: the size is a constant (a slice's size)
@@ -538,9 +545,11 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       // An iterator's element goes away with the iterator (meta->ref_obj_id: release_reference invalidates it).
       if (iter) r0.refObjId = env.cur.frames[iter.frameno]!.spills[iter.slot]?.refObjId ?? 0;
     } else {
-      // An iterator's element is RCU-protected when the iterator is, else trusted.
+      // An iterator's element is RCU-protected when the iterator is, else trusted. An acquired
+      // object gets no flag (check_kfunc_call: plain PTR_TO_BTF_ID, "ptr_or_null_" in the log):
+      // its reference makes it trusted (is_trusted_reg).
       const iterRcu = iterNext && env.cur.frames[iterNext.frameno]!.spills[iterNext.slot]!.type & MEM_RCU;
-      const trust = UNTRUSTED_RESULT.has(kf.name) ? PTR_UNTRUSTED : iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : flags & KF_ACQUIRE ? PTR_TRUSTED : 0;
+      const trust = UNTRUSTED_RESULT.has(kf.name) ? PTR_UNTRUSTED : iterNext ? (iterRcu ? MEM_RCU : PTR_TRUSTED) : 0;
       env.markPtr(r0, T.PTR_TO_BTF_ID | trust | (flags & KF_RET_NULL ? MAYBE_NULL : 0));
       r0.memSize = pointee.id;
       if (flags & KF_RET_NULL) r0.id = env.newId();

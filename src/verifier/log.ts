@@ -38,7 +38,7 @@ export class Log {
   constructor(prog: Program, dom: ScalarDomain, disasm?: (insns: readonly Insn[], pc: number) => string) {
     this.prog = prog;
     this.dom = dom;
-    const opts = { maps: prog.maps, kfuncName: (id: number, module: number) => this.kfuncName(id, module) };
+    const opts = { maps: prog.maps, kfuncName: (id: number, module: number) => this.kfuncName(id, module), verifierLog: true };
     this.disasm = disasm ?? ((insns, pc) => disasmLine(insns, pc, opts));
   }
 

@@ -625,14 +625,15 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   const f = stackFrame(env, r);
   const c = d.constValue(r.v);
   // check_stack_access_within_bounds: a variable offset must be bounded before its range is checked
+  // check_stack_access_within_bounds names the helper's access type (6.13+: BPF_READ or
+  // BPF_WRITE from the argument's flags; the "indirect access to" wording is gone).
+  const what = write ? 'write to' : 'read from';
   if (c === undefined && (d.smax(r.v) >= MAX_VAR_OFF || d.smin(r.v) <= -MAX_VAR_OFF))
-    env.reject('stack_oob', `invalid unbounded variable-offset indirect access to stack R${regno}`);
+    env.reject('stack_oob', `invalid unbounded variable-offset ${what} stack R${regno}`);
   const minOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smin(r.v));
   const maxOff = BigInt(r.off) + (c !== undefined ? BigInt.asIntN(64, c) : d.smax(r.v));
   // (the lowest byte must be a stack byte even for a zero-sized access: fp+0 with size 0 is refused)
   if (minOff < -BigInt(MAX_BPF_STACK) || minOff > -1n || maxOff + BigInt(size) > 0n) {
-    // check_stack_access_within_bounds: helpers may read or write, so "indirect access to".
-    const what = 'indirect access to';
     if (c !== undefined) env.reject('stack_oob', `invalid ${what} stack R${regno} off=${minOff} size=${size}`);
     env.reject('stack_oob', `invalid variable-offset ${what} stack R${regno} var_off=${tnumStr(env, r.v)} off=${r.off} size=${size}`);
   }

@@ -258,12 +258,13 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
   let histx = cur.histx;
   let parent = cur.parent;
   let subseq = env.pc;
+  // (the kernel's line ends with a space after subseq_idx)
   // The kernel's walk starts at the current instruction itself (last_idx, subseq_idx -1) and
   // skips it (skip_first); this state's history holds the instructions before it.
   let first = true;
   for (;;) {
-    if (first) log?.line(`mark_precise: frame${bt.frame}: last_idx ${env.pc} first_idx ${hist[0] ?? env.pc} subseq_idx -1`);
-    else log?.line(`mark_precise: frame${bt.frame}: last_idx ${hist.at(-1) ?? subseq} first_idx ${hist[0] ?? subseq} subseq_idx ${subseq}`);
+    if (first) log?.line(`mark_precise: frame${bt.frame}: last_idx ${env.pc} first_idx ${hist[0] ?? env.pc} subseq_idx -1 `);
+    else log?.line(`mark_precise: frame${bt.frame}: last_idx ${hist.at(-1) ?? subseq} first_idx ${hist[0] ?? subseq} subseq_idx ${subseq} `);
     first = false;
     for (let i = hist.length - 1; i >= 0; i--) {
       const pc = hist[i]!;

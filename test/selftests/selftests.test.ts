@@ -9,8 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 import {
-  compilePattern, firstUnmatched, parseBaseline, parseKernelVerdicts, parseTestSpec, PROG_FLAGS, regressions, runObject, runSuite, TESTING_PROG_FLAGS, POINTER_VALUE,
+  compilePattern, firstUnmatched, LOAD_JITED, LOAD_NO_JITED, parseBaseline, parseKernelVerdicts, parseTestSpec, PROG_FLAGS, regressions, runObject, runSuite,
+  TESTING_PROG_FLAGS, POINTER_VALUE,
 } from '../../src/selftests/index.js';
+import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
+import { loadFile } from '../../src/loader/index.js';
 
 const SELFTESTS = resolve(__dirname, '../../../shared/kernel-selftests');
 const have = existsSync(join(SELFTESTS, 'obj')) && existsSync(join(SELFTESTS, 'kernel-verdicts.json'));
@@ -41,6 +44,64 @@ describe('parseTestSpec (test_loader.c parse_test_spec)', () => {
     // 6.18's architectures (verifier_may_goto_1.c names s390x beside x86-64 and arm64)
     expect(parseTestSpec('p', ['comment:test_arch=X86_64', 'comment:test_arch=s390x']).arch).toEqual(['X86_64', 's390x']);
     expect(() => parseTestSpec('p', ['comment:test_arch=MIPS'])).toThrow(/bad arch spec: 'MIPS'/);
+  });
+});
+
+describe('6.18 test_loader tags: __not_msg, __load_if_JITed, __xlated', () => {
+  it('parses them as parse_test_spec does', () => {
+    const s = parseTestSpec('p', ['comment:test_expect_msg=1=a', 'comment:test_expect_not_msg=2=b=c', 'comment:test_expect_msg=3=d',
+      'comment:test_expect_xlated=4=0: r0 = 0', 'comment:load_mode=jited']);
+    expect(s.priv.msgs).toEqual(['a', 'b=c', 'd']);
+    expect(s.priv.negative).toEqual([false, true, false]);
+    expect(s.priv.xlated).toEqual(['0: r0 = 0']);
+    expect(s.loadMask).toBe(LOAD_JITED);
+    expect(s.unpriv).toMatchObject({ msgs: ['a', 'b=c', 'd'], negative: [false, true, false] });
+    expect(parseTestSpec('p', ['comment:load_mode=no_jited']).loadMask).toBe(LOAD_NO_JITED);
+    expect(parseTestSpec('p', []).loadMask).toBe(LOAD_JITED | LOAD_NO_JITED);
+    expect(parseTestSpec('p', ['comment:test_expect_msg=1=a']).priv.negative).toBeUndefined();
+    expect(() => parseTestSpec('p', ['comment:load_mode=maybe'])).toThrow(/bad load spec: 'maybe'/);
+  });
+
+  it('matches a __not_msg only in its span between the positive matches around it', () => {
+    const log = 'A\nX\nB\nY\nC\n';
+    const p = (s: string) => compilePattern(s);
+    // X lies between A and B: found in the span, the negative fails
+    expect(firstUnmatched(log, [p('A'), p('X'), p('B')], [false, true, false])).toBe(1);
+    // Y lies after B: not in A..B
+    expect(firstUnmatched(log, [p('A'), p('Y'), p('B')], [false, true, false])).toBe(-1);
+    // a trailing negative spans to the end of the log; a leading one from its start
+    expect(firstUnmatched(log, [p('B'), p('Y')], [false, true])).toBe(1);
+    expect(firstUnmatched(log, [p('X'), p('C')], [true, false])).toBe(0);
+    expect(firstUnmatched(log, [p('Z'), p('C')], [true, false])).toBe(-1);
+    // a missing positive fails at its own index
+    expect(firstUnmatched(log, [p('A'), p('Z'), p('Q')], [false, true, false])).toBe(2);
+    // match_negative_msgs checks only the first pattern of a run of negatives
+    expect(firstUnmatched(log, [p('A'), p('Z'), p('X'), p('B')], [false, true, true, false])).toBe(-1);
+  });
+
+  const tags = resolve(__dirname, '../fixtures/selftests/test_loader_tags.o');
+  it('runs them: spans of __not_msg, a no-JIT test skipped, __xlated counted as unchecked', async () => {
+    const res = await runObject(tags, new Uint8Array(readFileSync(tags)));
+    const by = Object.fromEntries(res.map((t) => [t.name, t]));
+    expect(by.not_msg_outside_span).toMatchObject({ verdict: 'reject', passed: true, negative: [false, true, false] });
+    expect(by.not_msg_in_span).toMatchObject({ verdict: 'reject', passed: false, msgUnmatched: 1 });
+    expect(by.jited_only).toMatchObject({ verdict: 'accept', passed: true });
+    expect(by.interpreter_only!.skipped).toMatch(/__load_if_no_JITed/);
+    expect(by.with_xlated).toMatchObject({ verdict: 'accept', passed: true, xlatedUnchecked: 1 });
+    // an acceptance's log below level 2 is its statistics; "stack depth" only with BPF_LOG_STATS
+    for (const n of ['level1_accepted_erased', 'level2_no_stats', 'level2_with_stats']) expect(by[n], n).toMatchObject({ verdict: 'accept', passed: true });
+    // the kernel's own logs give the same outcomes
+    const k = kernelAvailable();
+    if (!k.ok) { console.log(`test_loader tags: no kernel comparison (${k.reason})`); return; }
+    for (const prog of await loadFile(tags, new Uint8Array(readFileSync(tags)))) {
+      const t = by[prog.name]!;
+      // (progLoad always asks for BPF_LOG_STATS: the test of its absence is bpflab's only)
+      if (t.skipped || prog.name === 'level2_no_stats') continue;
+      const kr = progLoad(prog, { logLevel: t.logLevel & 2 ? 2 : 1 });
+      if (kr.fd !== null) closeFd(kr.fd);
+      expect(kr.verdict, prog.name).toBe(t.verdict);
+      expect(firstUnmatched(kr.log, t.msgs.map(compilePattern), t.negative), prog.name).toBe(t.msgUnmatched);
+    }
   });
 });
 

@@ -22,7 +22,11 @@ export interface BtfElfFacts {
   hiddenFuncs: ReadonlySet<string>;
 }
 
-export type KernelBtf = { ok: true; raw: Uint8Array } | { ok: false; reason: string };
+/**
+ * `withoutFuncInfo`: the kernel refuses this BTF and libbpf, like the kernel, goes on without it
+ * ("BTF is optional, ignoring"): programs load with no func_info and no line_info.
+ */
+export type KernelBtf = { ok: true; raw: Uint8Array } | { ok: false; reason: string; withoutFuncInfo?: true };
 
 const BTF_VAR_STATIC = 0;
 const BTF_VAR_GLOBAL_ALLOCATED = 1;
@@ -44,6 +48,8 @@ export function kernelBtf(btf: Btf, raw: Uint8Array, facts: BtfElfFacts): Kernel
   const dummyNameOff = strLen; // appended at the end of the string section
   // find_int_btf_id: the first 32-bit INT.
   const intId = btf.types.find((t) => t.kind === 'int' && t.bits === 32)?.id ?? 0;
+  const unnamed = unnamedFuncArg(btf, ksyms?.kind === 'datasec' ? new Set(ksyms.vars.map((v) => v.type)) : new Set());
+  if (unnamed) return { ok: false, reason: unnamed, withoutFuncInfo: true };
   for (const t of btf.types) {
     const at = btf.recordOffsets[t.id];
     if (at === undefined || t.id === 0) continue;
@@ -123,6 +129,22 @@ export function kernelBtf(btf: Btf, raw: Uint8Array, facts: BtfElfFacts): Kernel
     });
   }
   return { ok: true, raw: needsDummy ? withVar(out, hdrLen, DUMMY_KSYM, intId) : out };
+}
+
+/**
+ * btf_func_check (kernel/bpf/btf.c): every typed parameter of a FUNC's prototype needs a name
+ * ("Invalid arg#N"). clang leaves them unnamed on `__naked` functions with parameters. The kfunc
+ * externs of `.ksyms` (`externs`) are exempt: libbpf names their parameters (dummy_ksym).
+ */
+function unnamedFuncArg(btf: Btf, externs: ReadonlySet<number>): string | undefined {
+  for (const t of btf.types) {
+    if (t.kind !== 'func' || externs.has(t.id)) continue;
+    const proto = btf.type(t.type);
+    if (proto?.kind !== 'func_proto') continue;
+    const i = proto.params.findIndex((p) => p.type !== 0 && !p.name);
+    if (i >= 0) return `[${t.id}] FUNC ${t.name} type_id=${t.type} Invalid arg#${i + 1}`;
+  }
+  return undefined;
 }
 
 /** `raw` with one VAR (global, allocated) of type `typeId` appended to its types and its name to its strings. */

@@ -373,7 +373,7 @@ function stackSlot(p: Program, err: VerifierError): Candidate[] {
 function helperStackBuffer(p: Program, err: VerifierError, path: readonly number[]): Candidate[] {
   const ins = p.insns[err.pc]!;
   if (op.cls(ins.code) !== op.BPF_JMP || op.jmpOp(ins.code) !== op.BPF_CALL) return [];
-  const m = /invalid indirect access to stack R(\d) off=(-?\d+) size=(\d+)/.exec(err.message);
+  const m = /invalid (?:read from|write to) stack R(\d) off=(-?\d+) size=(\d+)/.exec(err.message);
   if (!m) return [];
   const reg = Number(m[1]);
   const off = Number(m[2]);
