@@ -149,8 +149,9 @@ function sameRegion(a: Reg, b: Reg): boolean {
 function maybeForkScalars(env: Env, dstno: number, dst: Reg): void {
   const d = env.dom;
   let alu32: boolean;
-  if (d.smin(dst.v) === -1n && d.smax(dst.v) === 0n) alu32 = false;
-  else if (BigInt.asIntN(32, d.s32min(dst.v)) === -1n && BigInt.asIntN(32, d.s32max(dst.v)) === 0n) alu32 = true;
+  // (the maxima first: almost no operand has one of 0, and each query makes a bigint)
+  if (d.smax(dst.v) === 0n && d.smin(dst.v) === -1n) alu32 = false;
+  else if (d.s32max(dst.v) === 0n && d.s32min(dst.v) === -1n) alu32 = true;
   else return;
   const branch = cloneState(env.cur);
   branch.pc = env.pc;
