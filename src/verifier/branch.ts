@@ -174,7 +174,7 @@ function collectLinkedOf(env: Env, r: Reg, out: number[] | null): number[] | nul
       if (!o || o.type !== T.SCALAR || baseId(o.id) !== base || fr.slots[k * 8] !== S.SPILL) continue;
       out ??= [];
       if (out.length < LINKED_REGS_MAX) out.push(linkedEntry(fi, k, false));
-      else o.id = 0;
+      else writableSpill(fr, k).id = 0; // the spill may be shared with a pushed branch or checkpoint
     }
   }
   return out;
