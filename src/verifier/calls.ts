@@ -32,7 +32,7 @@ import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, pro
 import { keepPercpuRcuAfterXchg, percpuObjArg, percpuObjResult, type PercpuObjArg } from './percpu-obj.js';
 import { DYNPTR_TYPE_FLAGS, LOCAL_BTF, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
 import { gplCompatible } from './license.js';
-import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, type Reg, type VState } from './state.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, writableSpill, type Reg, type VState } from './state.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
 
@@ -105,7 +105,7 @@ function constMapKey(env: Env, r: Reg, keySize: number): bigint {
   if (spilled !== keySize) return -1n;
   const v = env.dom.constValue(sp.v);
   if (v === undefined) return -1n;
-  sp.precise = true;
+  writableSpill(f, k).precise = true; // (shared copy-on-write with pushed branches and checkpoints)
   markPrecise(env, 0, [stackSlotCode(r.frameno, k)]);
   return BigInt.asIntN(64, v);
 }
