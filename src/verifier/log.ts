@@ -179,6 +179,12 @@ export class Log {
     return (fi > 0 ? ` frame${fi}:` : '') + this.frameState(st.frames[fi]!, fi, 0x7ff, null, st.refs);
   }
 
+  /** print_verifier_state(env, st, frameno, true): one frame of a state, whole. */
+  frameOf(st: VState, frameno: number): string {
+    const body = this.frameState(st.frames[frameno]!, frameno, 0x7ff, null, st.refs);
+    return frameno > 0 ? ` frame${frameno}:${body}` : body;
+  }
+
   state(st: VState, all = true, regMask = 0x7ff, slots: readonly number[] | null = null): string {
     // verifier_state_scratched: nothing is printed when nothing was touched
     if (!all && regMask === 0 && (!slots || slots.length === 0)) return '';

@@ -59,6 +59,17 @@ describe('log lines', () => {
     expect(l).toContain('      2: .......... (18) r2 = 0x5');
   });
 
+  test('mark_precise: a parent state is printed for every frame, the current one down to frame 0', () => {
+    const text = 'call bpf_ktime_get_ns\nr0 &= 255\nr6 = r0\nr1 = r0\ncall pc+2\nr0 = 0\nexit\n'
+      + 'r6 = r1\nr7 = r1\ncall pc+2\nr0 = 0\nexit\n'
+      + 'if r1 > 7 goto +0\nr2 = r10\nr2 += r1\nr0 = 0\nexit';
+    const { lines: l } = likeKernel({ ...prog(text), name: 'frames' }, 2);
+    // (checkpoints at the calls: the walk reaches parent states in frame 1)
+    const i = l.findIndex((x) => x.startsWith('mark_precise: frame1: parent state regs=r1 stack=:  frame1: R1=P'));
+    expect(i).toBeGreaterThan(0);
+    expect(l[i + 1]).toMatch(/^mark_precise: frame0: parent state regs= stack=:  R6=scalar\(id=1,/);
+  });
+
   test('mark_precise: the walk line ends with a space, as the kernel writes it', () => {
     const r = verify({ ...prog('call bpf_get_prandom_u32\nr0 &= 7\nr1 = r10\nr1 += r0\nr0 = 0\nexit'), name: 'precise' }, { log: true, logLevel: 2 });
     expect(r.log).toContain('mark_precise: frame0: last_idx 3 first_idx 0 subseq_idx -1 \n');
