@@ -70,6 +70,18 @@ describe('log lines', () => {
     expect(l[i + 1]).toMatch(/^mark_precise: frame0: parent state regs= stack=:  R6=scalar\(id=1,/);
   });
 
+  test('C source lines before the instructions (verbose_linfo): once per line, across subprograms', async () => {
+    const obj = resolve(__dirname, '../fixtures/selftests/source_lines.o');
+    const [p] = await loadFile(obj, new Uint8Array(readFileSync(obj)));
+    const { lines: l } = likeKernel(p!, 2);
+    const at = l.indexOf('; if (a > 5) @ source_lines.c:15');
+    expect(at).toBeGreaterThan(0);
+    expect(l[at + 1]).toMatch(/^3: \(25\) if r1 > 0x5 goto pc\+\d+/);
+    expect(l).toContain('; if (v > 3) @ source_lines.c:7');
+    // one line per source line, however many records and columns it has
+    expect(l.filter((x) => x === '; if (a > 5) @ source_lines.c:15').length).toBe(1);
+  });
+
   test('mark_precise: the walk line ends with a space, as the kernel writes it', () => {
     const r = verify({ ...prog('call bpf_get_prandom_u32\nr0 &= 7\nr1 = r10\nr1 += r0\nr0 = 0\nexit'), name: 'precise' }, { log: true, logLevel: 2 });
     expect(r.log).toContain('mark_precise: frame0: last_idx 3 first_idx 0 subseq_idx -1 \n');
