@@ -19,8 +19,12 @@ import { prog } from '../runtime/util.js';
 const k = kernelAvailable();
 if (!k.ok) console.log(`log fidelity: no kernel comparison (${k.reason})`);
 
-/** The lines both logs have in common (not the kernel's timing). */
-const lines = (log: string): string[] => log.split('\n').map((l) => l.trimEnd()).filter((l) => l && !/^verification time/.test(l));
+/**
+ * The lines both logs have in common (not the kernel's timing), a map reference's operand as one
+ * word (the kernel prints the map's address, bpflab its name) and the padding after it collapsed.
+ */
+const lines = (log: string): string[] => log.split('\n').map((l) => l.trimEnd()).filter((l) => l && !/^verification time/.test(l))
+  .map((l) => (/= (0x[0-9a-f]{16}|map_value\[[^\]]*\] \+ \d+|map\[[^\]]*\])/.test(l) ? l.replace(/0x[0-9a-f]{16}|map_value\[[^\]]*\] \+ \d+|map\[[^\]]*\]/g, 'MAP').replace(/ +/g, ' ') : l));
 
 /** bpflab's log at `level`, checked line for line against the kernel's when it is there. */
 function likeKernel(p: Program, level: 1 | 2 = 1): { log: string; lines: string[] } {
