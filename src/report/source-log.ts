@@ -8,10 +8,14 @@ import type { LineInfo, Program } from '../isa/program.js';
 
 const INSN_LINE = /^(\d+): \(/;
 
-/** `log` with the source lines of `program` interleaved; unchanged when the program has no line info. */
+/**
+ * `log` with the source lines of `program` interleaved; unchanged when the program has no line
+ * info or the log has its source lines already (bpflab's verifier log prints them itself, as the
+ * kernel does: this is for logs recorded without them).
+ */
 export function sourceAnnotatedLog(program: Program, log: string): string {
   const infos = program.lineInfo;
-  if (!infos || infos.length === 0 || log === '') return log;
+  if (!infos || infos.length === 0 || log === '' || /^; .* @ [^ ]+:\d+$/m.test(log)) return log;
   const sorted = [...infos].sort((a, b) => a.pc - b.pc);
   const find = (pc: number): LineInfo | undefined => {
     let lo = 0, hi = sorted.length - 1, best: LineInfo | undefined;

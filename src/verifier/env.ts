@@ -175,6 +175,7 @@ export class Env {
     this.UNKNOWN = sharedUnknown(this.dom);
     this.ZERO = this.dom.known(0n);
     this.log = opts.log ? new Log(prog, this.dom, opts.disasm) : null;
+    if (this.log) this.log.sourceLines = true;
     const log = this.log;
     this.stackLive = new StackLiveness(cfg, (pc) => cfg.forceCheckpoint[pc] === 1 && isCallbackCall(prog.insns[pc]),
       (pc) => isTailCall(prog.insns[pc]!),

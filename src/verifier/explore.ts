@@ -141,6 +141,7 @@ export function explore(env: Env, sub = 0): void {
   // keeps them from the previous subprogram's pass, so the first prune points of a global
   // subprogram see the jumps and instructions since the last checkpoint of the pass before.
   env.cur = initialState(env, sub);
+  log?.newPass();
   env.stackLive.resetCallchain();
   iterNext = markIterNextCalls(env, isIterNextKfunc);
   markCallbackKfuncCalls(env);

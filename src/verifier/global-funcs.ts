@@ -15,6 +15,7 @@ import { checkHelperMem } from './memory.js';
 import { markPrecise } from './precision.js';
 import { MAYBE_NULL, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, typeName } from './reg-types.js';
 import { checkHelperBtfArg } from './btf-access.js';
+import { isTrustedReg } from './trusted-reg.js';
 import type { Reg } from './state.js';
 import { markConstDynptr, processDynptrArg } from './dynptr.js';
 import { DynptrType } from './dynptr-state.js';
@@ -116,6 +117,11 @@ function checkParam(env: Env, i: number, p: FuncParam): void {
       return;
     case 'btf':
       if (p.nullable && env.isNull(r)) return;
+      // btf_check_func_arg_match: an __arg_trusted argument takes a trusted or referenced pointer
+      // (an RCU one, a walked one, NULL too: the live 6.18 kernel refuses them) before its type is
+      // matched; a possibly-NULL one is judged without that flag (check_reg_type refuses it where
+      // the argument is not nullable: "type=ptr_or_null_ expected=...")
+      if (!isTrustedReg(r, true)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
       checkHelperBtfArg(env, regno, r, p.struct, `func#${i}`, p.nullable === true);
       return;
     case 'dynptr':

@@ -22,6 +22,7 @@ import { checkRcuProtected, kfuncSections, processSpinLock, pushResLockFailure }
 import { IRQ_LOCK_KFUNC, IRQ_NATIVE_KFUNC, processIrqFlag } from './irq-flags.js';
 import { BASE_MASK, MAYBE_NULL, MEM_ALLOC, MEM_RCU, MEM_RDONLY, PTR_TRUSTED, PTR_UNTRUSTED, T, base, typeName } from './reg-types.js';
 import { Reject } from './error-kinds.js';
+import { REG2BTF_STRUCT, isTrustedReg, unsafeModifiers } from './trusted-reg.js';
 import { iterArgType, processIterArg, processIterNextCall, type IterRef } from './iterators.js';
 import { checkKfuncDynptrArg, dynptrKfuncNotAllowed, dynptrSliceResult, isDynptrParam, isDynptrSliceKfunc, type KfuncDynptrMeta } from './dynptr.js';
 import { btfKindStr, ctxProjection, ctxStructName } from '../loader/btf/func-params.js';
@@ -258,16 +259,6 @@ const isStruct = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'struct
 /** bpf_core_essential_name_len: a type name without its `___flavour` suffix (btf_type_ids_nocast_alias compares these). */
 const essentialName = (name: string): string => { const i = name.lastIndexOf('___'); return i > 0 ? name.slice(0, i) : name; };
 
-/** reg2btf_ids: the kernel struct a socket or map pointer stands for when passed where a kernel object is expected. */
-const REG2BTF_STRUCT: Partial<Record<T, string>> = {
-  [T.PTR_TO_SOCKET]: 'sock', [T.PTR_TO_SOCK_COMMON]: 'sock_common', [T.PTR_TO_TCP_SOCK]: 'tcp_sock', [T.CONST_PTR_TO_MAP]: 'bpf_map',
-};
-
-/** bpf_type_has_unsafe_modifiers: any flag besides the trusted ones (PTR_TRUSTED) makes a pointer untrusted. */
-const unsafeModifiers = (type: number): boolean => (type & ~BASE_MASK & ~PTR_TRUSTED) !== 0;
-
-/** is_trusted_reg: a referenced pointer, a socket, or one flagged trusted with no unsafe modifier. */
-const trusted = (r: Reg): boolean => r.refObjId !== 0 || (!unsafeModifiers(r.type) && (REG2BTF_STRUCT[base(r.type)] !== undefined || (r.type & PTR_TRUSTED) !== 0));
 
 /** The kernel struct a PTR_TO_BTF_ID (or reg2btf_ids) register points to: its BTF id and name. */
 function regStruct(btf: Btf, r: Reg): { id: number; name: string } | undefined {
@@ -431,7 +422,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       // KF_ARG_PTR_TO_BTF_ID: trusted (or RCU for KF_RCU) where the flags say so; release needs the reference.
       if (!isStruct(pointee))
         env.reject('helper_arg', `kernel function ${kf.name} args#${i} pointer type ${btfKindStr(pointee)} ${pointee?.name ?? ''} is not supported`);
-      if ((needTrusted || flags & KF_RCU) && !trusted(r)) {
+      if ((needTrusted || flags & KF_RCU) && !isTrustedReg(r)) {
         if (!(flags & KF_RCU)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
         if (!(r.type & MEM_RCU)) env.reject('helper_arg', `R${regno} must be a rcu pointer`);
       }

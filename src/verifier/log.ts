@@ -6,7 +6,7 @@
  */
 import { disasmLine } from '../isa/disasm.js';
 import type { Insn } from '../isa/insn.js';
-import type { Program } from '../isa/program.js';
+import type { LineInfo, Program } from '../isa/program.js';
 import type { ScalarDomain } from './domains/index.js';
 import { T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from './state.js';
@@ -21,6 +21,17 @@ function snum(v: bigint): string {
   const s = BigInt.asIntN(64, v);
   if (s >= -32768n && s <= 32767n) return s.toString();
   return '0x' + BigInt.asUintN(64, s).toString(16);
+}
+
+/**
+ * The line_info the kernel gets with the program: none when the object's BTF is refused or its
+ * records do not fit the instructions (the loader then passes none); the first record per pc.
+ */
+function kernelLineInfo(prog: Program): LineInfo[] {
+  if (!prog.btf || prog.btf.kernelRefuses !== undefined || prog.btf.lineInfo.length === 0 || !prog.lineInfo) return [];
+  const out: LineInfo[] = [];
+  for (const li of prog.lineInfo) if (out.length === 0 || out[out.length - 1]!.pc !== li.pc) out.push(li);
+  return out;
 }
 
 export class Log {
@@ -53,8 +64,42 @@ export class Log {
   }
 
   insn(pc: number): void {
+    if (this.sourceLines) this.linfo(pc);
     this.lines.push(this.disasm(this.prog.insns, pc));
     this.pendingInsn = true;
+  }
+
+  /** Print the source line before each instruction, as the kernel does with the program's line_info. */
+  sourceLines = false;
+  /** The program's line_info as the kernel gets it (one record per instruction start), by pc. */
+  private linfos: LineInfo[] | null = null;
+  /** env->prev_linfo: the record printed last in this pass. */
+  private prevLinfo: LineInfo | undefined;
+
+  /** do_check_common starts a pass (a subprogram's): env->prev_linfo = NULL. */
+  newPass(): void {
+    this.prevLinfo = undefined;
+  }
+
+  /**
+   * verbose_linfo(env, pc, "; "): the line_info record covering `pc` (the last one at or before
+   * it), unless it is the one printed last or names the same file and line; "; <text> @ <file>:<line>"
+   * with the text left-trimmed and the file's base name.
+   */
+  private linfo(pc: number): void {
+    const all = this.linfos ??= kernelLineInfo(this.prog);
+    if (all.length === 0) return;
+    let l = 0;
+    let r = all.length - 1;
+    while (l < r) {
+      const m = l + ((r - l + 1) >> 1);
+      if (all[m]!.pc <= pc) l = m; else r = m - 1;
+    }
+    const li = all[l]!;
+    const prev = this.prevLinfo;
+    if (li === prev || (prev && li.file === prev.file && li.line === prev.line)) return;
+    this.lines.push(`; ${li.text.trimStart()} @ ${li.file.slice(li.file.lastIndexOf('/') + 1)}:${li.line}`);
+    this.prevLinfo = li;
   }
 
   /** Appends `; <state>` to the instruction line just printed, aligned as the kernel does. */
@@ -177,6 +222,12 @@ export class Log {
   /** print_verifier_state(frameno, print_all) of an outer frame (" frame1: ..." when it is not the first). */
   frameLine(st: VState, fi: number): string {
     return (fi > 0 ? ` frame${fi}:` : '') + this.frameState(st.frames[fi]!, fi, 0x7ff, null, st.refs);
+  }
+
+  /** print_verifier_state(env, st, frameno, true): one frame of a state, whole. */
+  frameOf(st: VState, frameno: number): string {
+    const body = this.frameState(st.frames[frameno]!, frameno, 0x7ff, null, st.refs);
+    return frameno > 0 ? ` frame${frameno}:${body}` : body;
   }
 
   state(st: VState, all = true, regMask = 0x7ff, slots: readonly number[] | null = null): string {

@@ -295,7 +295,9 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
       if (!sp || sp.type !== T.SCALAR || sp.precise) { bt.slots.delete(code); continue; }
       writableSpill(f!, (code - 1) % SLOTS).precise = true;
     }
-    log?.line(`mark_precise: frame${bt.frame}: parent state ${btText(bt.frame)}: ${log.state(st)}`);
+    // __mark_chain_precision prints the parent state of every frame, the current one down to 0,
+    // those with nothing to mark too ("regs= stack=")
+    if (log) for (let fr = bt.frame; fr >= 0; fr--) log.line(`mark_precise: frame${fr}: parent state ${btText(fr)}: ${log.frameOf(st, fr)}`);
     if (btEmpty()) return;
     hist = parent.hist;
     histx = parent.histx;

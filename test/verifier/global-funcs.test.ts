@@ -174,3 +174,27 @@ describe('global subprograms', () => {
     expect(log).toContain("Func#1 ('add2') is safe for any args that match its prototype\nValidating add1() func#2...\n45: R1=mem_or_null(id=2,sz=4) R10=fp0\n");
   });
 });
+
+describe('__arg_trusted arguments (btf_check_func_arg_match)', () => {
+  const obj = resolve(__dirname, '../fixtures/btf-typed/global_trusted_arg.o');
+  it.skipIf(!existsSync('/sys/kernel/btf/vmlinux'))('take only a trusted or referenced pointer: an RCU or walked one is refused, as by the kernel', async () => {
+    const { closeFd, kernelAvailable, progLoad } = await import('../../src/kernel/index.js');
+    const programs = await loadFile(obj, new Uint8Array(readFileSync(obj)));
+    const want: Record<string, string | null> = {
+      rcu_parent: 'R1 must be referenced or trusted', walked_untrusted: 'R1 must be referenced or trusted', trusted_arg_ok: null,
+    };
+    expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(want).sort());
+    const k = kernelAvailable();
+    if (!k.ok) console.log(`__arg_trusted: no kernel comparison (${k.reason})`);
+    for (const p of programs) {
+      const r = verify(p, { log: true });
+      expect(r.error?.message ?? null, p.name).toBe(want[p.name]);
+      if (want[p.name]) expect(r.log, p.name).toContain(`${want[p.name]}\nCaller passes invalid args into func#1 ('sub_trusted')\n`);
+      if (!k.ok) continue;
+      const kr = progLoad(p, { logLevel: 1 });
+      if (kr.fd !== null) closeFd(kr.fd);
+      expect(kr.verdict, p.name).toBe(r.verdict);
+      if (want[p.name]) expect(kr.log, p.name).toContain(`${want[p.name]}\nCaller passes invalid args into func#1 ('sub_trusted')\n`);
+    }
+  });
+});

@@ -19,8 +19,12 @@ import { prog } from '../runtime/util.js';
 const k = kernelAvailable();
 if (!k.ok) console.log(`log fidelity: no kernel comparison (${k.reason})`);
 
-/** The lines both logs have in common (not the kernel's timing). */
-const lines = (log: string): string[] => log.split('\n').map((l) => l.trimEnd()).filter((l) => l && !/^verification time/.test(l));
+/**
+ * The lines both logs have in common (not the kernel's timing), a map reference's operand as one
+ * word (the kernel prints the map's address, bpflab its name) and the padding after it collapsed.
+ */
+const lines = (log: string): string[] => log.split('\n').map((l) => l.trimEnd()).filter((l) => l && !/^verification time/.test(l))
+  .map((l) => (/= (0x[0-9a-f]{16}|map_value\[[^\]]*\] \+ \d+|map\[[^\]]*\])/.test(l) ? l.replace(/0x[0-9a-f]{16}|map_value\[[^\]]*\] \+ \d+|map\[[^\]]*\]/g, 'MAP').replace(/ +/g, ' ') : l));
 
 /** bpflab's log at `level`, checked line for line against the kernel's when it is there. */
 function likeKernel(p: Program, level: 1 | 2 = 1): { log: string; lines: string[] } {
@@ -57,6 +61,29 @@ describe('log lines', () => {
     const { lines: l } = likeKernel({ ...prog('r1 = 0x123456789 ll\nr2 = 5 ll\nr0 = 0\nr0 = *(u64 *)(r0 +0)\nexit'), name: 'imm64' }, 2);
     expect(l).toContain('0: (18) r1 = 0x123456789              ; R1=0x123456789');
     expect(l).toContain('      2: .......... (18) r2 = 0x5');
+  });
+
+  test('mark_precise: a parent state is printed for every frame, the current one down to frame 0', () => {
+    const text = 'call bpf_ktime_get_ns\nr0 &= 255\nr6 = r0\nr1 = r0\ncall pc+2\nr0 = 0\nexit\n'
+      + 'r6 = r1\nr7 = r1\ncall pc+2\nr0 = 0\nexit\n'
+      + 'if r1 > 7 goto +0\nr2 = r10\nr2 += r1\nr0 = 0\nexit';
+    const { lines: l } = likeKernel({ ...prog(text), name: 'frames' }, 2);
+    // (checkpoints at the calls: the walk reaches parent states in frame 1)
+    const i = l.findIndex((x) => x.startsWith('mark_precise: frame1: parent state regs=r1 stack=:  frame1: R1=P'));
+    expect(i).toBeGreaterThan(0);
+    expect(l[i + 1]).toMatch(/^mark_precise: frame0: parent state regs= stack=:  R6=scalar\(id=1,/);
+  });
+
+  test('C source lines before the instructions (verbose_linfo): once per line, across subprograms', async () => {
+    const obj = resolve(__dirname, '../fixtures/selftests/source_lines.o');
+    const [p] = await loadFile(obj, new Uint8Array(readFileSync(obj)));
+    const { lines: l } = likeKernel(p!, 2);
+    const at = l.indexOf('; if (a > 5) @ source_lines.c:15');
+    expect(at).toBeGreaterThan(0);
+    expect(l[at + 1]).toMatch(/^3: \(25\) if r1 > 0x5 goto pc\+\d+/);
+    expect(l).toContain('; if (v > 3) @ source_lines.c:7');
+    // one line per source line, however many records and columns it has
+    expect(l.filter((x) => x === '; if (a > 5) @ source_lines.c:15').length).toBe(1);
   });
 
   test('mark_precise: the walk line ends with a space, as the kernel writes it', () => {

@@ -21,7 +21,6 @@ import {
 import { parseArgs, UsageError, type CommandDecl, type ParsedArgs } from '../args.js';
 import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command, Io } from '../io.js';
-import { sourceAnnotatedLog } from '../../report/source-log.js';
 
 export { kernelVerdict, type KernelVerdict };
 
@@ -160,7 +159,8 @@ async function verifyFileText(path: string, args: ParsedArgs, io: Io, indent: bo
     } else {
       // The program's line first: with several programs, each log then follows the line naming it.
       io.out(pad + summary(p, r) + '\n');
-      if (withLog) io.out(sourceAnnotatedLog(p, r.log ?? ''));
+      // (the verifier's log carries the source lines itself, as the kernel's does)
+      if (withLog) io.out(r.log ?? '');
       if (kv) {
         if (kv.verdict === 'unavailable') io.out(`${pad}  kernel: unavailable (${kv.message})\n`);
         else {
