@@ -142,35 +142,74 @@ function markPrunePoints(insns: readonly Insn[], second: Uint8Array, prune: Uint
   }
 }
 
-/** Builds the CFG and applies the kernel's structural rejections. Throws Reject. */
+/**
+ * Builds the CFG and applies the kernel's structural rejections. Throws Reject.
+ *
+ * Each pass over the instructions is a function of its own. Every program is one call, so a
+ * large program runs these loops unoptimised until V8 compiles the running loop on-stack. When
+ * one pass loses its compiled code (V8 drops it the first time a branch that earlier programs
+ * never took runs), only that pass does, and the on-stack compilation of a small function is
+ * quick. As one function, the first program with a loop in a process (the nested-loop row of the
+ * benchmark) sent every pass back to the interpreter, and the next large program (the 130,000-insn
+ * straight line) paid 3 to 5 times its usual CFG time.
+ */
 export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   const n = insns.length;
-  const second = zeroedU8(n);
-  for (let pc = 0; pc < n; pc++) if (insns[pc]!.code === op.BPF_LD_IMM64) { if (pc + 1 < n) second[pc + 1] = 1; pc++; }
+  const second = ldImm64Seconds(insns);
   const subprogs = findSubprogs(insns, second, opts.exceptionCb);
-
-  // check_subprogs: jumps stay inside their subprogram; each ends in exit or ja.
-  for (const sp of subprogs) {
-    for (let pc = sp.start; pc < sp.end; pc++) {
-      if (second[pc]) continue;
-      const ins = insns[pc]!;
-      if (!isJmp(ins.code)) continue;
-      const o = op.jmpOp(ins.code);
-      if (o === op.BPF_CALL || o === op.BPF_EXIT) continue;
-      const t = pc + 1 + (o === op.BPF_JA && op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off);
-      if (t < sp.start || t >= sp.end) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
-    }
-    const lastPc = second[sp.end - 1] ? sp.end - 2 : sp.end - 1;
-    const last = insns[lastPc]!;
-    const lastOk = last.code === (op.BPF_JMP | op.BPF_EXIT) || last.code === (op.BPF_JMP | op.BPF_JA) || last.code === (op.BPF_JMP32 | op.BPF_JA);
-    if (!lastOk) throw new Reject(lastPc, 'cfg_last_insn', 'last insn is not an exit or jmp');
-  }
-
+  for (const sp of subprogs) checkSubprog(insns, second, sp);
   // Successors of each instruction (intra-procedural; calls fall through and also enter the
   // callee), in flat arrays: at most two per instruction, computed once per program.
   const succCount = zeroedU8(n);
   const succTo = zeroedI32(2 * n);
   const succKind = zeroedU8(2 * n);
+  successors(insns, second, succCount, succTo, succKind);
+  const prunePoint = zeroedU8(n);
+  const jmpPoint = zeroedU8(n);
+  const forceCheckpoint = zeroedU8(n);
+  markPrunePoints(insns, second, prunePoint, jmpPoint, forceCheckpoint);
+  const loopHead = zeroedU8(n);
+  const backEdges: [number, number][] = [];
+  const color = zeroedU8(n); // 0 white, 1 on stack, 2 done
+  const roots = [0, ...subprogs.filter((s) => s.callback).map((s) => s.start)];
+  if (opts.exceptionCb) roots.push(opts.exceptionCb);
+  for (const i of checkCfg(roots, second, succCount, succTo, succKind, color, loopHead, opts.rejectLoops === true)) backEdges.push([i >> 1, succTo[i]!]);
+  checkReachable(second, color);
+  // A subprogram's entry is a call's (or callback's) target; the main program's is not, unless
+  // a jump leads back to it (only BPF_F_TEST_STATE_FREQ would keep a checkpoint there).
+  for (const sp of subprogs) if (sp.start !== 0) prunePoint[sp.start] = 1;
+
+  return new FlatCfg(insns, subprogs, second, succCount, succTo, succKind, prunePoint, jmpPoint, forceCheckpoint, loopHead, backEdges);
+}
+
+/** 1 at the second slot of each ld_imm64. */
+function ldImm64Seconds(insns: readonly Insn[]): Uint8Array {
+  const n = insns.length;
+  const second = zeroedU8(n);
+  for (let pc = 0; pc < n; pc++) if (insns[pc]!.code === op.BPF_LD_IMM64) { if (pc + 1 < n) second[pc + 1] = 1; pc++; }
+  return second;
+}
+
+/** check_subprogs for one subprogram: jumps stay inside it; it ends in exit or ja. */
+function checkSubprog(insns: readonly Insn[], second: Uint8Array, sp: Subprog): void {
+  for (let pc = sp.start; pc < sp.end; pc++) {
+    if (second[pc]) continue;
+    const ins = insns[pc]!;
+    if (!isJmp(ins.code)) continue;
+    const o = op.jmpOp(ins.code);
+    if (o === op.BPF_CALL || o === op.BPF_EXIT) continue;
+    const t = pc + 1 + (o === op.BPF_JA && op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off);
+    if (t < sp.start || t >= sp.end) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
+  }
+  const lastPc = second[sp.end - 1] ? sp.end - 2 : sp.end - 1;
+  const last = insns[lastPc]!;
+  const lastOk = last.code === (op.BPF_JMP | op.BPF_EXIT) || last.code === (op.BPF_JMP | op.BPF_JA) || last.code === (op.BPF_JMP32 | op.BPF_JA);
+  if (!lastOk) throw new Reject(lastPc, 'cfg_last_insn', 'last insn is not an exit or jmp');
+}
+
+/** Fills the successor tables: succCount[pc] edges at succTo/succKind[2 * pc + i]. */
+function successors(insns: readonly Insn[], second: Uint8Array, succCount: Uint8Array, succTo: Int32Array, succKind: Uint8Array): void {
+  const n = insns.length;
   const edge = (pc: number, to: number, kind: number): void => {
     const i = 2 * pc + succCount[pc]!++;
     succTo[i] = to;
@@ -189,19 +228,24 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
     } else if (o === op.BPF_JA) edge(pc, pc + 1 + (op.cls(ins.code) === op.BPF_JMP32 ? ins.imm : ins.off), JUMP);
     else { edge(pc, next, FALLTHROUGH); edge(pc, pc + 1 + ins.off, TAKEN); }
   }
+}
 
-  // check_cfg: iterative DFS from insn 0 and every callback; back-edges and unreachable insns.
-  const prunePoint = zeroedU8(n);
-  const jmpPoint = zeroedU8(n);
-  const forceCheckpoint = zeroedU8(n);
-  markPrunePoints(insns, second, prunePoint, jmpPoint, forceCheckpoint);
-  const loopHead = zeroedU8(n);
-  const backEdges: [number, number][] = [];
-  const color = zeroedU8(n); // 0 white, 1 on stack, 2 done
+/**
+ * check_cfg: iterative DFS from each root over the successor tables, leaving 2 in `color` at
+ * every reached slot and 1 in `loopHead` at every back-edge target. Returns the back-edges as
+ * the edge indices (2 * from + i) in the order the walk met them.
+ *
+ * An edge to a slot already reached is a back-edge when that slot is still on the walk's stack.
+ * It is recorded without a branch of its own: until a program with a loop comes, such a branch
+ * would never have run, and V8 would drop this loop's compiled code the first time it does.
+ */
+function checkCfg(roots: readonly number[], second: Uint8Array, succCount: Uint8Array, succTo: Int32Array, succKind: Uint8Array,
+  color: Uint8Array, loopHead: Uint8Array, rejectLoops: boolean): number[] {
+  const n = second.length;
+  const back: number[] = [];
+  let nBack = 0;
   const stack = zeroedI32(n);
   const nextEdge = zeroedU8(n);
-  const roots = [0, ...subprogs.filter((s) => s.callback).map((s) => s.start)];
-  if (opts.exceptionCb) roots.push(opts.exceptionCb);
   for (const root of roots) {
     if (color[root]) continue;
     color[root] = 1;
@@ -214,24 +258,28 @@ export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
       const to = succTo[i]!;
       if (to < 0 || to >= n) throw new Reject(t, 'cfg_jump_out_of_range', `jump out of range from insn ${t} to ${to}`);
       if (second[to]) throw new Reject(t, 'cfg_jump_out_of_range', `jump to the middle of ldimm64 insn ${to - 1}`);
-      if (color[to] === 1) {
-        if (succKind[i] === CALL) continue; // recursion is rejected when explored
-        if (opts.rejectLoops) throw new Reject(t, 'cfg_back_edge', `back-edge from insn ${t} to ${to}`);
-        backEdges.push([t, to]);
-        loopHead[to] = 1;
+      const c = color[to]!;
+      if (c !== 0) {
+        // 1: on the stack, a back-edge (unless it enters a function that is still running: a
+        // recursion, rejected when explored); 2: done, a join.
+        const isBack = (c & 1) & (succKind[i] === CALL ? 0 : 1);
+        if (isBack & (rejectLoops ? 1 : 0)) throw new Reject(t, 'cfg_back_edge', `back-edge from insn ${t} to ${to}`);
+        back[nBack] = i;
+        nBack += isBack;
+        loopHead[to] = loopHead[to]! | isBack;
         continue;
       }
-      if (color[to] === 2) continue;
       color[to] = 1;
       stack[sp++] = to;
     }
   }
-  for (let pc = 0; pc < n; pc++) if (!second[pc] && !color[pc]) throw new Reject(pc, 'cfg_unreachable', `unreachable insn ${pc}`);
-  // A subprogram's entry is a call's (or callback's) target; the main program's is not, unless
-  // a jump leads back to it (only BPF_F_TEST_STATE_FREQ would keep a checkpoint there).
-  for (const sp of subprogs) if (sp.start !== 0) prunePoint[sp.start] = 1;
+  back.length = nBack;
+  return back;
+}
 
-  return new FlatCfg(insns, subprogs, second, succCount, succTo, succKind, prunePoint, jmpPoint, forceCheckpoint, loopHead, backEdges);
+/** Every slot but the second halves of ld_imm64 was reached by checkCfg. */
+function checkReachable(second: Uint8Array, color: Uint8Array): void {
+  for (let pc = 0; pc < second.length; pc++) if (!second[pc] && !color[pc]) throw new Reject(pc, 'cfg_unreachable', `unreachable insn ${pc}`);
 }
 
 /**

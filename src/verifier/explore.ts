@@ -134,7 +134,10 @@ export function explore(env: Env, sub = 0): void {
   const stack: VState[] = [];
   const joins = new Map<string, JoinEntry>();
   const log = env.log;
-  env.explored = new Array(env.insns.length);
+  // Emptied, not made anew (Env made it): in optimised code `new Array(n)` deoptimises once n
+  // passes V8's inline-allocation limit (about 16K elements), and the first program that large
+  // in a process would run its whole exploration unoptimised.
+  env.explored.fill(undefined);
   fieldsChecked = zeroedU8(env.insns.length);
   env.curStates = 0;
   // prev_jmps_processed / prev_insn_processed are not reset here: the kernel's do_check_common

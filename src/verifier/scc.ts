@@ -19,6 +19,12 @@ const CALL_EDGE = EDGE_KINDS.indexOf('call');
  * compute_scc: per instruction, its loop's id (1-based), 0 outside loops. Calls are followed by
  * their next instruction only. An instruction for which `implicitLoop` holds (a helper call that
  * runs a callback: the callback's visits loop back to it) is a loop even alone.
+ *
+ * The walk's steps that only loops take (an edge to a node still on the stack, a component of
+ * several nodes) share the code of the steps every program takes. Each program calls this once,
+ * so a large one runs it unoptimised until V8 compiles the running loop; a branch that only the
+ * first program with a loop ever takes would make V8 drop the compiled code there, and the next
+ * large program would pay for it.
  */
 export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => boolean): Int32Array {
   const scc = zeroedI32(n);
@@ -57,7 +63,14 @@ export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => b
           workNode[wp] = w;
           workNext[wp] = 0;
           wp++;
-        } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        } else {
+          // A successor still on the stack is in v's component. (Computed without a branch of
+          // its own: see the note above the function.)
+          const lv = low[v]!;
+          const iw = index[w]!;
+          const lower = iw < lv ? iw : lv;
+          low[v] = onStack[w] ? lower : lv;
+        }
         continue;
       }
       wp--;
@@ -68,9 +81,12 @@ export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => b
       const top = sp;
       let w: number;
       do { w = stack[--sp]!; onStack[w] = 0; } while (w !== v);
-      let selfLoop = false;
-      for (let k = 0; k < cfg.succCount[v]!; k++) if (succ(v, k) === v) selfLoop = true;
-      if (top - sp > 1 || selfLoop || implicitLoop?.(v)) { ids++; for (let j = sp; j < top; j++) scc[stack[j]!] = ids; }
+      let selfLoop = 0;
+      for (let k = 0; k < cfg.succCount[v]!; k++) selfLoop |= succ(v, k) === v ? 1 : 0;
+      const loop = top - sp > 1 || selfLoop !== 0 || implicitLoop?.(v) === true ? 1 : 0;
+      ids += loop;
+      const id = loop ? ids : 0;
+      for (let j = sp; j < top; j++) scc[stack[j]!] = id;
     }
   }
   return scc;

@@ -11,6 +11,7 @@ import type { Program, ProgType } from '../../src/isa/program.js';
 import { main } from '../../src/cli/main.js';
 import { memoryIo, type Io } from '../../src/cli/io.js';
 import { ERROR_KINDS, buildCfg, verify } from '../../src/verifier/index.js';
+import { computeScc } from '../../src/verifier/scc.js';
 
 function prog(text: string, type: ProgType = 'socket_filter'): Program {
   const a = assemble(text);
@@ -51,6 +52,35 @@ describe('cfg', () => {
     expect(cfg.backEdges).toEqual([[2, 1]]);
     expect(cfg.loopHead[1]).toBe(1);
     expect(cfg.graph.edges().some((e) => cfg.graph.edge(e)!.kind === 'call')).toBe(true);
+  });
+
+  it('records back-edges in the order of the walk, loop heads and loops (not recursion)', () => {
+    // The walk takes the fall-through first (and the call's callee after its return), so it
+    // meets the callee's jump to itself (9 -> 9) before the outer back-edge (5 -> 1), and that
+    // one before the inner (3 -> 2). A bpf-to-bpf call of the running function is a recursion,
+    // not a back-edge.
+    const p = prog(`
+      r1 = 0
+    outer:
+      r2 = 0
+    inner:
+      r2 += 1
+      if r2 < 3 goto inner
+      r1 += 1
+      if r1 < 3 goto outer
+      call f
+      exit
+    f:
+      r0 = 0
+    self:
+      if r0 > 7 goto self
+      call f
+      exit`);
+    const cfg = buildCfg(p.insns);
+    expect(cfg.backEdges).toEqual([[9, 9], [5, 1], [3, 2]]);
+    expect([...cfg.loopHead].flatMap((x, pc) => (x ? [pc] : []))).toEqual([1, 2, 9]);
+    const scc = computeScc(cfg, p.insns.length);
+    expect([...scc]).toEqual([0, 1, 1, 1, 1, 1, 0, 0, 0, 2, 0, 0]);
   });
 
   it('rejects back-edges when loops are not allowed', () => {
