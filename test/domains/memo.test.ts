@@ -118,3 +118,18 @@ describe('memo results table', () => {
     for (const k of keys) expect(m.get(k)).toBeUndefined();
   });
 });
+
+describe('memo operand numbers', () => {
+  it('finds an earlier result by value after more operand objects than its identity cache holds', () => {
+    const D = kernelDomainOf(K64, new ScalarMemo());
+    const a = D.known(12345n);
+    const b = D.known(678n);
+    const first = D.alu('add', false, a, b);
+    // 2^14 distinct operand objects of a few values: the identity cache starts again on the way.
+    const few = [D.known(1n), D.known(2n), D.known(3n)];
+    for (let i = 0; i < 1 << 14; i++) D.alu('xor', false, twin(few[i % 3]!), few[(i + 1) % 3]!);
+    // equal operands as new objects: the result remembered before, the very object
+    expect(D.alu('add', false, twin(a), twin(b))).toBe(first);
+    expect(D.alu('add', false, a, b)).toBe(first);
+  });
+});
