@@ -98,4 +98,38 @@ describe('memo results table', () => {
     expect(m.get(key(9, 1, 2))).toBe('new');
     for (const k of [...keys, last]) expect(m.get(k)).toBeUndefined();
   });
+
+  it('keeps every result while its table grows from its first size to the full one, then forgets them all at the limit', () => {
+    // 2^14 results: the table starts at 2^13 slots and doubles twice (at 2^12 and 2^13 results) before the limit.
+    const limit = 1 << 14;
+    const m = new ScalarMemo(limit);
+    const key = (op: number, a: number, b: number): number => (op * 2 ** 21 + a) * 2 ** 21 + b;
+    const keys: number[] = [];
+    for (let i = 0; i < limit; i++) keys.push(key(i % 11, (i * 7919) % 2 ** 21, (i * 104729) % 2 ** 21));
+    keys.forEach((k, i) => {
+      m.set(k, i);
+      // every earlier result is still found across each doubling
+      if (i === 4095 || i === 4096 || i === 8191 || i === 8192) keys.slice(0, i + 1).forEach((k2, j) => expect(m.get(k2)).toBe(j));
+    });
+    keys.forEach((k, i) => expect(m.get(k)).toBe(i));
+    expect(m.get(key(200, 1, 1))).toBeUndefined();
+    m.set(key(201, 1, 1), 'past the limit');
+    expect(m.get(key(201, 1, 1))).toBe('past the limit');
+    for (const k of keys) expect(m.get(k)).toBeUndefined();
+  });
+});
+
+describe('memo operand numbers', () => {
+  it('finds an earlier result by value after more operand objects than its identity cache holds', () => {
+    const D = kernelDomainOf(K64, new ScalarMemo());
+    const a = D.known(12345n);
+    const b = D.known(678n);
+    const first = D.alu('add', false, a, b);
+    // 2^14 distinct operand objects of a few values: the identity cache starts again on the way.
+    const few = [D.known(1n), D.known(2n), D.known(3n)];
+    for (let i = 0; i < 1 << 14; i++) D.alu('xor', false, twin(few[i % 3]!), few[(i + 1) % 3]!);
+    // equal operands as new objects: the result remembered before, the very object
+    expect(D.alu('add', false, twin(a), twin(b))).toBe(first);
+    expect(D.alu('add', false, a, b)).toBe(first);
+  });
 });
