@@ -16,7 +16,7 @@ import type { JitRuntime } from '../jit/index.js';
  * How a run ended, with the maps afterwards ("map0 key=value" lines), or why it could not start
  * (`error`: the VmError when the engine refused the program itself, e.g. a dangling map reference).
  */
-export type EngineRun = { ok: true; res: RunResult; maps: string[] } | { ok: false; reason: string; error?: VmError };
+export type EngineRun = { ok: true; res: RunResult; maps: string[]; mapInstances?: readonly BpfMap[] } | { ok: false; reason: string; error?: VmError };
 
 /** An engine: the VM, the JIT, or a wrapper around either (tests plant bugs this way). */
 export type Engine = (program: Program, input: ConcreteInput, opts: { maxSteps: number }) => EngineRun;
@@ -75,7 +75,37 @@ export function dumpMaps(maps: readonly BpfMap[]): string[] {
  */
 function ranWith(res: RunResult, maps: readonly BpfMap[]): EngineRun {
   let lines: string[] | undefined;
-  return { ok: true, res, get maps(): string[] { return (lines ??= dumpMaps(maps)); } };
+  return { ok: true, res, mapInstances: maps, get maps(): string[] { return (lines ??= dumpMaps(maps)); } };
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/**
+ * Whether two runs' maps would list the same (dumpMaps) without writing the listings: the same
+ * names, keys in the same order and the same values, up to dumpMaps' 4,096 entries a map. False
+ * when they differ or when unsure (a map that cannot be walked): the caller compares the listings.
+ */
+export function sameMapContents(a: readonly BpfMap[], b: readonly BpfMap[]): boolean {
+  if (a.length !== b.length) return false;
+  try {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i]!, y = b[i]!;
+      if ((x.spec.name || '') !== (y.spec.name || '')) return false;
+      let kx = x.nextKey(null), ky = y.nextKey(null);
+      for (let n = 0; n < 4096 && (kx || ky); n++) {
+        if (!kx || !ky || !sameBytes(kx, ky) || !sameBytes(x.lookup(kx), y.lookup(ky))) return false;
+        kx = x.nextKey(kx);
+        ky = y.nextKey(ky);
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Exceptions that mean "this engine cannot run this program" rather than "it ran and ended so". */

@@ -140,15 +140,8 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
     out.packet = p;
   }
   const ctxSize = CTX_SIZES[program.type];
+  if (ctxSize !== undefined) out.ctx = input.ctx.slice(0, ctxSize);
   const maps = program.maps;
-  // The ctx, keys and values are parts of one buffer: one allocation per input rather than up to nine
-  // (runs copy them: into the VM's ctx buffers, into the maps).
-  let size = ctxSize !== undefined ? Math.min(ctxSize, input.ctx.length) : 0;
-  if (maps.length > 0) for (const f of input.maps) { const spec = maps[f.map % maps.length]!; size += spec.keySize + spec.valueSize; }
-  const buf = new Uint8Array(size);
-  let at = 0;
-  const take = (n: number): Uint8Array => buf.subarray(at, (at += n));
-  if (ctxSize !== undefined) { out.ctx = take(Math.min(ctxSize, input.ctx.length)); out.ctx.set(input.ctx.subarray(0, ctxSize)); }
   if (maps.length === 0) return out;
   /** The distinct keys filled so far, per map. */
   const keys: { map: number; key: Uint8Array }[] = [];
@@ -156,7 +149,7 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
     const map = f.map % maps.length;
     const spec = maps[map]!;
     if (!FILLED_TYPES.has(spec.type)) continue;
-    const key = take(spec.keySize);
+    const key = new Uint8Array(spec.keySize);
     key.set(f.key.subarray(0, spec.keySize));
     if (spec.type === 'array' || spec.type === 'percpu_array') {
       // the index (little-endian u32) taken modulo max_entries
@@ -175,7 +168,7 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
       if (distinct >= spec.maxEntries) continue;
       keys.push({ map, key });
     }
-    const value = take(spec.valueSize);
+    const value = new Uint8Array(spec.valueSize);
     value.set(f.value.subarray(0, spec.valueSize));
     out.fills.push({ map, key, value });
   }

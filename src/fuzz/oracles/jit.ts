@@ -6,7 +6,7 @@
  */
 import type { RunResult } from '../../vm/index.js';
 import type { Engine, EngineRun } from '../engines.js';
-import { vmEngine } from '../engines.js';
+import { sameMapContents, vmEngine } from '../engines.js';
 import type { Finding } from '../finding.js';
 import { hex, materialize } from '../generators/inputs.js';
 import { FUZZ_MAX_STEPS, type Oracle } from './types.js';
@@ -18,6 +18,15 @@ const outcome = (r: RunResult): string =>
   : r.ldAbsExit !== undefined ? `ld_abs exit at pc ${r.ldAbsExit}`
   : `r0 = ${r.r0}`;
 
+/** Whether two optional byte strings are equal (absent counts as empty, as their hex listings would). */
+function sameBytesOrNone(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  const x = a ?? EMPTY, y = b ?? EMPTY;
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+const EMPTY = new Uint8Array(0);
+
 /** The first difference between two runs: [kind, pc, description], or null. */
 export function compareRuns(a: EngineRun & { ok: true }, b: EngineRun & { ok: true }): [string, number, string] | null {
   const x = a.res, y = b.res;
@@ -27,11 +36,14 @@ export function compareRuns(a: EngineRun & { ok: true }, b: EngineRun & { ok: tr
     const pc = x.fault?.pc ?? y.fault?.pc ?? x.error?.pc ?? y.error?.pc ?? x.ldAbsExit ?? y.ldAbsExit ?? -1;
     return [kind, pc, `VM: ${ox}; JIT: ${oy}`];
   }
-  const px = x.packet ? hex(x.packet) : '', py = y.packet ? hex(y.packet) : '';
-  if (px !== py) return ['packet', -1, `packets differ after the run: VM ${px.slice(0, 64)} JIT ${py.slice(0, 64)}`];
-  const cx = x.ctx ? hex(x.ctx) : '', cy = y.ctx ? hex(y.ctx) : '';
-  if (cx !== cy) return ['ctx', -1, 'ctx bytes differ after the run'];
+  if (!sameBytesOrNone(x.packet, y.packet)) {
+    const px = x.packet ? hex(x.packet) : '', py = y.packet ? hex(y.packet) : '';
+    return ['packet', -1, `packets differ after the run: VM ${px.slice(0, 64)} JIT ${py.slice(0, 64)}`];
+  }
+  if (!sameBytesOrNone(x.ctx, y.ctx)) return ['ctx', -1, 'ctx bytes differ after the run'];
   if (x.trace.join('\n') !== y.trace.join('\n')) return ['trace', -1, `trace_printk output differs: VM ${JSON.stringify(x.trace)} JIT ${JSON.stringify(y.trace)}`];
+  // the listings only when the maps are not plainly the same (most runs leave them equal)
+  if (a.mapInstances && b.mapInstances && sameMapContents(a.mapInstances, b.mapInstances)) return null;
   const mx = a.maps.join('\n'), my = b.maps.join('\n');
   if (mx !== my) {
     const i = a.maps.findIndex((l, k) => l !== b.maps[k]);
