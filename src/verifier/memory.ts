@@ -566,6 +566,13 @@ function stackReadFixed(env: Env, f: Frame, o: number, size: number, dst: number
   return false;
 }
 
+/** The program types whose verifier_ops have convert_ctx_access (their context fields are rewritten). */
+const CTX_CONVERTED: ReadonlySet<string> = new Set([
+  'socket_filter', 'sched_cls', 'sched_act', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'lwt_in', 'lwt_out',
+  'lwt_xmit', 'lwt_seg6local', 'sock_ops', 'sk_skb', 'sk_msg', 'cgroup_sock_addr', 'sk_reuseport', 'flow_dissector',
+  'cgroup_sysctl', 'cgroup_sockopt', 'sk_lookup',
+]);
+
 /**
  * check_helper_mem_access: a helper reads (or, `write`, fills) `size` bytes at register
  * `regno`. Sizes come from the constant or bounded size argument.
@@ -598,6 +605,16 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
       // a trusted kernel object the helper reads (check_reg_type refused writers): check_ptr_to_btf_access
       checkBtfAccess(env, regno, r, 0, size, false, -1, () => undefined);
       return;
+    case T.PTR_TO_CTX:
+      // A context the kernel does not rewrite accesses to (no convert_ctx_access: a syscall
+      // program's is user memory) is checked at run time's extent: its last byte, as a one-byte
+      // context access. Other contexts are refused below.
+      if (!CTX_CONVERTED.has(env.prog.type) && size > 0) {
+        checkMemAccess(env, regno, size - 1, 1, write ? 'write' : 'read', -1, null, 0, false);
+        return;
+      }
+      if (!CTX_CONVERTED.has(env.prog.type) && zeroOk) return;
+    // falls through
     default:
       if (zeroOk && size === 0 && env.isNull(r)) return;
       env.reject('helper_arg', `R${regno} type=${typeName(r.type)} expected=fp`);
