@@ -609,11 +609,10 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
       // A context the kernel does not rewrite accesses to (no convert_ctx_access: a syscall
       // program's is user memory) is checked at run time's extent: its last byte, as a one-byte
       // context access. Other contexts are refused below.
-      if (!CTX_CONVERTED.has(env.prog.type) && size > 0) {
-        checkMemAccess(env, regno, size - 1, 1, write ? 'write' : 'read', -1, null, 0, false);
-        return;
+      if (!CTX_CONVERTED.has(env.prog.type)) {
+        if (size > 0) checkMemAccess(env, regno, size - 1, 1, write ? 'write' : 'read', -1, null, 0, false);
+        if (size > 0 || zeroOk) return;
       }
-      if (!CTX_CONVERTED.has(env.prog.type) && zeroOk) return;
     // falls through
     default:
       if (zeroOk && size === 0 && env.isNull(r)) return;
