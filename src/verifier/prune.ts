@@ -119,7 +119,7 @@ function slotStr(env: Env, f: Frame, i: number): string {
  */
 function sharedStacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, live: Int32Array | null, fi: number): boolean {
   const n = o.slots.length >> 3;
-  for (let k = 0; k < n; k++) {
+  for (let k = firstUsedSlot(o); k < n; k++) {
     missSlot = k * 8;
     if (live && !slotAlive(live, fi, k)) continue;
     if (!sameBytesSlotSafe(env, o, c, k, exact)) return false;
@@ -142,6 +142,19 @@ function sameBytesSlotSafe(env: Env, o: Frame, c: Frame, k: number, exact: Exact
     if (or && cr && !regsafe(env, or, cr, exact)) return false;
   }
   return true;
+}
+
+/**
+ * The lowest slot the old frame may hold anything in: every byte a path writes was touched
+ * first (Frame.depth, the kernel's allocated_stack), so below this one the old frame's bytes are
+ * never written (STACK_INVALID) and its slots hold no spill. Such a slot is safe against anything
+ * in both loops that start here (the kernel's stacksafe walks old->allocated_stack only): with
+ * the same bytes it is no special slot, and a differing one is covered byte by byte. (An exact
+ * comparison of differing bytes never reaches those loops.)
+ */
+function firstUsedSlot(o: Frame): number {
+  const k = (MAX_BPF_STACK - ((o.depth + 7) & ~7)) >> 3;
+  return k;
 }
 
 /** The 8 bytes of slot k are the same in both arrays. */
@@ -169,7 +182,7 @@ function stacksafe(env: Env, o: Frame, c: Frame, exact: Exactness, live: Int32Ar
   // whose 8 bytes are the same on both sides needs only the per-slot checks (as sharedStacksafe);
   // the others are compared byte by byte.
   const nslots = o.slots.length >> 3;
-  for (let k = 0; k < nslots; k++) {
+  for (let k = firstUsedSlot(o); k < nslots; k++) {
     if (live && !slotAlive(live, fi, k)) continue; // no path from the old state reads this slot
     if (sameSlotBytes(o.slots, c.slots, k)) {
       missSlot = k * 8;
