@@ -83,6 +83,15 @@ export class StackLiveness {
    */
   private postorder: Int32Array | null = null;
   private poStart: Int32Array | null = null;
+  /**
+   * Made with the postorder, for the fixpoint's inner step: per instruction its successors
+   * within the subprogram (bpf_insn_successors: two words each, `succN` of them) and 1 where it
+   * leaves the function (a tail call): update_insn runs for every instruction of the subprogram
+   * in every round, and these would otherwise be decoded again each time.
+   */
+  private succN: Uint8Array | null = null;
+  private succAt: Int32Array | null = null;
+  private leaves: Uint8Array | null = null;
 
   constructor(
     private readonly flow: LivenessFlow,
@@ -238,9 +247,19 @@ export class StackLiveness {
     let sub = 0;
     while (sub < this.starts.length && this.starts[sub] !== start) sub++;
     if (!this.postorder) {
-      this.postorder = zeroedI32(this.flow.succCount.length);
+      const n = this.flow.succCount.length;
+      this.postorder = zeroedI32(n);
       this.poStart = zeroedI32(this.starts.length + 1);
       computePostorder(this.flow, this.starts, this.postorder, this.poStart);
+      const succN = (this.succN = zeroedU8(n));
+      const succAt = (this.succAt = zeroedI32(2 * n));
+      const leaves = (this.leaves = zeroedU8(n));
+      for (let pc = 0; pc < n; pc++) {
+        const k = successors(this.flow, pc);
+        succN[pc] = k;
+        for (let j = 0; j < k; j++) succAt[2 * pc + j] = succ[j]!;
+        if (k !== 0 && this.leavesFunction(pc)) leaves[pc] = 1;
+      }
     }
     const po = this.postorder;
     const from = this.poStart![sub]!;
@@ -263,21 +282,22 @@ export class StackLiveness {
   /** update_insn: one step of both equations at `pc`; true when either mask changed. */
   private updateInsn(inst: FuncInstance, frame: number, m: Int32Array, pc: number): boolean {
     const start = inst.start;
-    const n = successors(this.flow, pc);
+    const n = this.succN![pc]!;
     if (n === 0) return false;
+    const succAt = this.succAt!;
     let afterLo = 0;
     let afterHi = 0;
     let accLo = -1;
     let accHi = -1;
     for (let s = 0; s < n; s++) {
-      const j = (succ[s]! - start) * STRIDE;
+      const j = (succAt[2 * pc + s]! - start) * STRIDE;
       afterLo |= m[j + LIVE_BEFORE]!;
       afterHi |= m[j + LIVE_BEFORE + 1]!;
       accLo &= m[j + MUST_WRITE_ACC]!;
       accHi &= m[j + MUST_WRITE_ACC + 1]!;
     }
     // The exit edge of a tail call: an exit's must_write_acc is empty, and so is the intersection.
-    if (this.leavesFunction(pc)) { accLo = 0; accHi = 0; }
+    if (this.leaves![pc] === 1) { accLo = 0; accHi = 0; }
     const i = (pc - start) * STRIDE;
     const wLo = m[i + MUST_WRITE]!;
     const wHi = m[i + MUST_WRITE + 1]!;
