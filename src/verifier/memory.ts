@@ -350,7 +350,8 @@ function stackFrame(env: Env, r: Reg): Frame {
 
 function touch(env: Env, f: Frame, lo: number): void {
   if (-lo > f.depth) f.depth = -lo;
-  if (f === env.frame) {
+  // The scratched slots are for the log's state lines only (nothing else reads them).
+  if (env.log && f === env.frame) {
     const k = (MAX_BPF_STACK + lo) >> 3;
     if (!env.scratchedStack.includes(k)) env.scratchedStack.push(k);
   }
