@@ -146,6 +146,8 @@ export class ScalarMemo {
    * before, and a lookup by identity costs a fraction of hashing the value's bigints.
    */
   private readonly byObject = new Map<Scalar, number>();
+  /** byObject.size, kept here: key() tests it twice per operation and Map's size is a getter call. */
+  private objects = 0;
 
   /** The number of s's value (1-based; 0 stands for "no operand"). */
   private id(s: Scalar): number {
@@ -164,6 +166,7 @@ export class ScalarMemo {
         this.first.set(h, i);
       }
       this.byObject.set(s, i);
+      this.objects++;
     }
     const at = this.recentAt;
     recent[at] = s;
@@ -175,15 +178,16 @@ export class ScalarMemo {
   /** The key of operation `op` (0 <= op < MEMO_OPS) on a and b (b null for one operand). */
   key(op: number, a: Scalar, b: Scalar | null): number {
     // Numbering starts again only here, before this key's two numbers are taken.
-    if (this.values.length > this.limit - 2 || this.byObject.size > 4 * this.limit) {
+    if (this.values.length > this.limit - 2 || this.objects > 4 * this.limit) {
       this.values.length = 0;
       this.byObject.clear();
+      this.objects = 0;
       this.next.length = 0;
       this.first.clear();
       this.clearResults();
       this.recent.fill(null);
     }
-    else if (this.byObject.size > OBJECT_CACHE_LIMIT) this.byObject.clear();
+    else if (this.objects > OBJECT_CACHE_LIMIT) { this.byObject.clear(); this.objects = 0; }
     const ia = this.id(a);
     const ib = b === null ? 0 : this.id(b);
     return (op * ID_SPAN + ia) * ID_SPAN + ib;
