@@ -15,7 +15,7 @@ import { MAX_BPF_STACK, REG_SIZE, S, cloneReg, copyReg, fillSlots, setSpill, wri
 import { MAX_VAR_OFF } from './alu.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { sockAccessOk, sockCommonAccessOk, tcpSockAccessOk, xdpSockAccessOk } from '../runtime/context/sock-pointers.js';
-import type { AccessOptions } from '../runtime/context/types.js';
+import type { AccessKind, AccessOptions, CtxAccess, CtxLayout } from '../runtime/context/types.js';
 import { markPrecise, stackSlotCode } from './precision.js';
 import { checkBtfAccess } from './btf-access.js';
 import { btfCtxAccess } from './tracing-ctx.js';
@@ -166,6 +166,27 @@ function ctxAccessOptions(expectedAttachType: number | undefined, sext: boolean)
   return ctxOpts[sext ? 1 : 0]!;
 }
 
+/**
+ * is_valid_access answers per context layout and access: a layout's `access` is a function of
+ * its arguments alone (the layouts are the program types' static tables), and working one out
+ * walks the struct's field table by name several times, for every context access of every path.
+ */
+const ctxAnswers = new Map<CtxLayout, Map<number, CtxAccess>>();
+/** Offsets at or above this are asked every time (no context struct is this large). */
+const CTX_CACHED_OFFSETS = 4096;
+
+export function ctxAccess(layout: CtxLayout, off: number, size: number, t: AccessKind, expectedAttachType: number | undefined, sext: boolean): CtxAccess {
+  const attach = expectedAttachType ?? -1;
+  if (off < 0 || off >= CTX_CACHED_OFFSETS || !Number.isInteger(off) || attach < -1 || attach >= 1024 || !Number.isInteger(attach) || size > 15)
+    return layout.access(off, size, t, ctxAccessOptions(expectedAttachType, sext));
+  const key = (((attach + 1) * CTX_CACHED_OFFSETS + off) * 16 + size) * 4 + (t === 'write' ? 2 : 0) + (sext ? 1 : 0);
+  let answers = ctxAnswers.get(layout);
+  if (!answers) ctxAnswers.set(layout, (answers = new Map()));
+  let a = answers.get(key);
+  if (a === undefined) answers.set(key, (a = layout.access(off, size, t, ctxAccessOptions(expectedAttachType, sext))));
+  return a;
+}
+
 /** A load's value into register `dst` (none: -1). */
 function setLoaded(env: Env, dst: number, v: Scalar): void {
   if (dst >= 0) env.markScalar(env.writeReg(dst), v);
@@ -252,7 +273,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
         return;
       }
       if (!layout) env.reject('unsupported', `bpflab does not model the context of ${env.prog.type} programs`);
-      const a = layout.access(off, size, t, ctxAccessOptions(env.prog.expectedAttachType, sext));
+      const a = ctxAccess(layout, off, size, t, env.prog.expectedAttachType, sext);
       if (!a.ok) env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
       if (t === 'read' && dst >= 0) {
         const out = env.writeReg(dst);
