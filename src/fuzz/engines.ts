@@ -74,8 +74,15 @@ export function dumpMaps(maps: readonly BpfMap[]): string[] {
  * (jit, kernel) pay for it, not sanitize. Nothing touches the maps after the run.
  */
 function ranWith(res: RunResult, maps: readonly BpfMap[]): EngineRun {
-  let lines: string[] | undefined;
-  return { ok: true, res, mapInstances: maps, get maps(): string[] { return (lines ??= dumpMaps(maps)); } };
+  return new FinishedRun(res, maps);
+}
+
+/** A finished run (a class, not an object literal with a getter: V8 builds those slowly, once per run). */
+class FinishedRun {
+  readonly ok = true as const;
+  private lines: string[] | undefined;
+  constructor(readonly res: RunResult, readonly mapInstances: readonly BpfMap[]) {}
+  get maps(): string[] { return (this.lines ??= dumpMaps(this.mapInstances)); }
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {

@@ -66,9 +66,13 @@ export function decodeProgram(program: Program, base: number): Decoded {
   // load-acquire and store-release run as the plain load and store (one CPU)
   const insns = plainAccesses(program.insns);
   const n = insns.length;
+  // One backing store for all the arrays: a typed array of more than 64 bytes gets its own
+  // off-heap store, and seven of them cost a fuzz run more than decoding its program does.
+  const buf = new ArrayBuffer(27 * n);
   const D: Decoded = {
-    program, n, op: new Uint16Array(n), d: new Uint8Array(n), s: new Int32Array(n), off: new Int32Array(n),
-    tgt: new Int32Array(n), imm: new Int32Array(n), consts: new Int32Array(2 * n), base, pseudo: [], kfuncs: new Map(),
+    program, n, s: new Int32Array(buf, 0, n), off: new Int32Array(buf, 4 * n, n), tgt: new Int32Array(buf, 8 * n, n),
+    imm: new Int32Array(buf, 12 * n, n), consts: new Int32Array(buf, 16 * n, 2 * n),
+    op: new Uint16Array(buf, 24 * n, n), d: new Uint8Array(buf, 26 * n, n), base, pseudo: [], kfuncs: new Map(),
   };
   for (let pc = 0; pc < n; pc++) {
     const ins = insns[pc]!;

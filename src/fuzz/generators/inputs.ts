@@ -129,6 +129,12 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   return true;
 };
 
+/** Copies the bytes of `from` that fit into `to` (a loop: subarray + set allocates a view per call). */
+function copyInto(to: Uint8Array, from: Uint8Array): void {
+  const n = Math.min(to.length, from.length);
+  for (let i = 0; i < n; i++) to[i] = from[i]!;
+}
+
 /** Fits an input to a program: sized map entries (array keys in range), ctx only where it is plain data. */
 export function materialize(program: Program, input: FuzzInput): ConcreteInput {
   const out: ConcreteInput = { fills: [], seed: input.seed };
@@ -140,7 +146,8 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
     out.packet = p;
   }
   const ctxSize = CTX_SIZES[program.type];
-  if (ctxSize !== undefined) out.ctx = input.ctx.slice(0, ctxSize);
+  // a view, not a copy: the engines copy the ctx into their own buffers and never write to the input
+  if (ctxSize !== undefined) out.ctx = input.ctx.length > ctxSize ? input.ctx.subarray(0, ctxSize) : input.ctx;
   const maps = program.maps;
   if (maps.length === 0) return out;
   /** The distinct keys filled so far, per map. */
@@ -150,7 +157,7 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
     const spec = maps[map]!;
     if (!FILLED_TYPES.has(spec.type)) continue;
     const key = new Uint8Array(spec.keySize);
-    key.set(f.key.subarray(0, spec.keySize));
+    copyInto(key, f.key);
     if (spec.type === 'array' || spec.type === 'percpu_array') {
       // the index (little-endian u32) taken modulo max_entries
       const idx = ((key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0) % Math.max(1, spec.maxEntries);
@@ -169,7 +176,7 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
       keys.push({ map, key });
     }
     const value = new Uint8Array(spec.valueSize);
-    value.set(f.value.subarray(0, spec.valueSize));
+    copyInto(value, f.value);
     out.fills.push({ map, key, value });
   }
   return out;
