@@ -19,10 +19,17 @@ import type { JitRuntime } from '../jit/index.js';
 export type EngineRun = { ok: true; res: RunResult; maps: string[]; mapInstances?: readonly BpfMap[] } | { ok: false; reason: string; error?: VmError };
 
 /** An engine: the VM, the JIT, or a wrapper around either (tests plant bugs this way). */
-export type Engine = (program: Program, input: ConcreteInput, opts: { maxSteps: number }) => EngineRun;
+export type Engine = (program: Program, input: ConcreteInput, opts: EngineOptions) => EngineRun;
 
-export function runInput(ci: ConcreteInput): RunInput {
+export interface EngineOptions {
+  maxSteps: number;
+  /** false: the caller does not read the packet and ctx after the run (RunInput.outputs); engines may leave them out. */
+  outputs?: boolean;
+}
+
+export function runInput(ci: ConcreteInput, outputs = true): RunInput {
   const r: RunInput = { seed: ci.seed };
+  if (!outputs) r.outputs = false;
   if (ci.packet) r.packet = ci.packet;
   if (ci.ctx) r.ctx = ci.ctx;
   return r;
@@ -74,8 +81,15 @@ export function dumpMaps(maps: readonly BpfMap[]): string[] {
  * (jit, kernel) pay for it, not sanitize. Nothing touches the maps after the run.
  */
 function ranWith(res: RunResult, maps: readonly BpfMap[]): EngineRun {
-  let lines: string[] | undefined;
-  return { ok: true, res, mapInstances: maps, get maps(): string[] { return (lines ??= dumpMaps(maps)); } };
+  return new FinishedRun(res, maps);
+}
+
+/** A finished run (a class, not an object literal with a getter: V8 builds those slowly, once per run). */
+class FinishedRun {
+  readonly ok = true as const;
+  private lines: string[] | undefined;
+  constructor(readonly res: RunResult, readonly mapInstances: readonly BpfMap[]) {}
+  get maps(): string[] { return (this.lines ??= dumpMaps(this.mapInstances)); }
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
@@ -141,7 +155,7 @@ export const vmEngine: Engine = (program, ci, opts) => {
     throw e;
   }
   try {
-    const res = vm.run(runInput(ci));
+    const res = vm.run(runInput(ci, opts.outputs));
     return ranWith(res, vm.maps);
   } catch (e) {
     const why = unrunnable(e);

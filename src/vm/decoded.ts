@@ -66,10 +66,15 @@ export function decodeProgram(program: Program, base: number): Decoded {
   // load-acquire and store-release run as the plain load and store (one CPU)
   const insns = plainAccesses(program.insns);
   const n = insns.length;
+  // One backing store for all the arrays: a typed array of more than 64 bytes gets its own
+  // off-heap store, and seven of them cost a fuzz run more than decoding its program does.
+  const buf = new ArrayBuffer(27 * n);
   const D: Decoded = {
-    program, n, op: new Uint16Array(n), d: new Uint8Array(n), s: new Int32Array(n), off: new Int32Array(n),
-    tgt: new Int32Array(n), imm: new Int32Array(n), consts: new Int32Array(2 * n), base, pseudo: [], kfuncs: new Map(),
+    program, n, s: new Int32Array(buf, 0, n), off: new Int32Array(buf, 4 * n, n), tgt: new Int32Array(buf, 8 * n, n),
+    imm: new Int32Array(buf, 12 * n, n), consts: new Int32Array(buf, 16 * n, 2 * n),
+    op: new Uint16Array(buf, 24 * n, n), d: new Uint8Array(buf, 26 * n, n), base, pseudo: [], kfuncs: new Map(),
   };
+  const OPS = D.op, DST = D.d, SRC = D.s, OFF = D.off, TGT = D.tgt, IMM = D.imm, CONSTS = D.consts;
   for (let pc = 0; pc < n; pc++) {
     const ins = insns[pc]!;
     const code = ins.code;
@@ -79,19 +84,19 @@ export function decodeProgram(program: Program, base: number): Decoded {
     if (invalidRegister(ins)) {
       // r11..r15 (the verifier refuses them where reached; dead code may hold them): no register
       // file index for them, the instruction faults if run unverified
-      D.op[pc] = OP.INVALID;
-      D.s[pc] = slot;
-      if (code === op.BPF_LD_IMM64 && pc + 1 < n) D.op[++pc] = OP.INVALID;
+      OPS[pc] = OP.INVALID;
+      SRC[pc] = slot;
+      if (code === op.BPF_LD_IMM64 && pc + 1 < n) OPS[++pc] = OP.INVALID;
       continue;
     }
-    D.d[pc] = 2 * (ins.dst & 15);
-    D.off[pc] = ins.off;
-    D.imm[pc] = ins.imm;
-    D.consts[2 * pc] = ins.imm;
-    D.consts[2 * pc + 1] = ins.imm >> 31;
+    DST[pc] = 2 * (ins.dst & 15);
+    OFF[pc] = ins.off;
+    IMM[pc] = ins.imm;
+    CONSTS[2 * pc] = ins.imm;
+    CONSTS[2 * pc + 1] = ins.imm >> 31;
     // ALU/JMP: operand from src (X) or the constant slot (K); loads/stores/LD_IND: src register; ST: constant slot
-    D.s[pc] = (c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_JMP || c === op.BPF_JMP32) && !x ? slot : c === op.BPF_ST ? slot : 2 * (ins.src & 15);
-    D.tgt[pc] = pc + 1 + ins.off;
+    SRC[pc] = (c === op.BPF_ALU || c === op.BPF_ALU64 || c === op.BPF_JMP || c === op.BPF_JMP32) && !x ? slot : c === op.BPF_ST ? slot : 2 * (ins.src & 15);
+    TGT[pc] = pc + 1 + ins.off;
     let o: number = code;
     switch (c) {
       case op.BPF_ALU:
@@ -117,9 +122,9 @@ export function decodeProgram(program: Program, base: number): Decoded {
       case op.BPF_JMP:
       case op.BPF_JMP32: {
         const j = op.jmpOp(code);
-        if (j === op.BPF_JA) { o = 0x05; if (c === op.BPF_JMP32) D.tgt[pc] = pc + 1 + ins.imm; }
+        if (j === op.BPF_JA) { o = 0x05; if (c === op.BPF_JMP32) TGT[pc] = pc + 1 + ins.imm; }
         else if (j === op.BPF_CALL) {
-          if (ins.src === op.BPF_PSEUDO_CALL) { o = OP.CALL_LOCAL; D.tgt[pc] = pc + 1 + ins.imm; }
+          if (ins.src === op.BPF_PSEUDO_CALL) { o = OP.CALL_LOCAL; TGT[pc] = pc + 1 + ins.imm; }
           else if (ins.src === op.BPF_PSEUDO_KFUNC_CALL) { o = OP.KFUNC; D.kfuncs.set(pc, linkKfunc(program, ins.imm)); }
           else o = 0x85;
         } else if (j === op.BPF_EXIT) o = 0x95;
@@ -134,12 +139,12 @@ export function decodeProgram(program: Program, base: number): Decoded {
       case op.BPF_LD:
         if (code === op.BPF_LD_IMM64) {
           const next = insns[pc + 1]?.imm ?? 0;
-          D.consts[2 * pc + 1] = next;
-          D.s[pc] = slot;
-          D.tgt[pc] = pc + 2;
+          CONSTS[2 * pc + 1] = next;
+          SRC[pc] = slot;
+          TGT[pc] = pc + 2;
           if (ins.src !== 0) D.pseudo.push({ pc, src: ins.src, imm: ins.imm, next });
-          D.op[pc] = code;
-          if (pc + 1 < n) { pc++; D.op[pc] = OP.INVALID; }
+          OPS[pc] = code;
+          if (pc + 1 < n) { pc++; OPS[pc] = OP.INVALID; }
           continue;
         }
         break;
@@ -153,7 +158,7 @@ export function decodeProgram(program: Program, base: number): Decoded {
         }
         break;
     }
-    D.op[pc] = o;
+    OPS[pc] = o;
   }
   return D;
 }

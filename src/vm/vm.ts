@@ -53,6 +53,12 @@ export interface RunInput {
   kernelObjects?: WorldDescription;
   /** Iterator programs (iter/task, ...): the step of the iteration this run is (past the last object: the final NULL call). */
   iterStep?: number;
+  /**
+   * false: the result leaves out the packet and ctx after the run (RunResult.packet / ctx), for
+   * callers that only look at how it ended (the fuzzer's sanitizer): copying them out is a good
+   * part of a short run's cost. Default true.
+   */
+  outputs?: boolean;
 }
 
 export interface VmOptions {
@@ -258,7 +264,8 @@ export class Vm {
       if (id === undefined) { id = mem.add('map', new Uint8Array(0), { writable: false, owner: m }); mapRegion.set(m, id); }
       return id;
     };
-    const mapRegions = new Int32Array(this.maps.map(regionOfMap));
+    const mapRegions = new Int32Array(this.maps.length);
+    for (let i = 0; i < mapRegions.length; i++) mapRegions[i] = regionOfMap(this.maps[i]!);
     let funcRegion = 0;
     const R = it.R;
     const pseudo = new Map<Program, Map<number, bigint>>();
@@ -360,8 +367,9 @@ export class Vm {
     if (held > 0 && !res.fault && !res.error)
       res.error = new VmError('reference_leak', env.pc, `the program exited holding ${held} socket reference${held > 1 ? 's' : ''} (bpf_sk_release never called)`);
     const pk = env.packet;
-    if (pk) res.packet = testRunDataOut(env.progType, pk.buf.slice(pk.data, pk.end));
-    if (env.ctxRegion) res.ctx = run.mem.ctx?.output?.() ?? run.mem.bytes[env.ctxRegion]!.slice();
+    const outputs = run.input.outputs !== false;
+    if (pk && outputs) res.packet = testRunDataOut(env.progType, pk.buf.slice(pk.data, pk.end));
+    if (env.ctxRegion && outputs) res.ctx = run.mem.ctx?.output?.() ?? run.mem.bytes[env.ctxRegion]!.slice();
     if (run.memRegion && run.input.mem) res.mem = run.input.mem;
     if (env.redirect) res.redirect = env.redirect;
     if (env.seq?.length) res.seq = env.seq.join('');

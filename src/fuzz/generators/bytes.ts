@@ -23,19 +23,36 @@ export function drawBytes(mrng: fc.Random, biasFactor: number | undefined, min: 
   const biased = biasFactor !== undefined && mrng.nextInt(1, biasFactor) === 1;
   const len = min === max ? min : mrng.nextInt(min, biased ? min + ((max - min) >> 3) : max);
   const out = new Uint8Array(len);
+  fillBytes(out, 0, len, mrng.nextInt(-0x80000000, 0x7fffffff), biased);
+  return out;
+}
+
+/**
+ * drawBytes written into `out` from `at` (which must have room for `max` bytes): the same draws,
+ * the same bytes; returns the length. For callers that give many arrays one backing store.
+ */
+export function drawBytesInto(mrng: fc.Random, biasFactor: number | undefined, min: number, max: number, out: Uint8Array, at: number): number {
+  const biased = biasFactor !== undefined && mrng.nextInt(1, biasFactor) === 1;
+  const len = min === max ? min : mrng.nextInt(min, biased ? min + ((max - min) >> 3) : max);
+  fillBytes(out, at, len, mrng.nextInt(-0x80000000, 0x7fffffff), biased);
+  return len;
+}
+
+/** `len` bytes of mulberry32 from `seed` at out[at..]; small bytes (0..3) when biased. */
+function fillBytes(out: Uint8Array, at: number, len: number, seed: number, biased: boolean): void {
   const mask = biased ? 0x03030303 : -1;
-  let state = mrng.nextInt(-0x80000000, 0x7fffffff);
-  for (let i = 0; i < len; i += 4) {
+  let state = seed;
+  const end = at + len;
+  for (let i = at; i < end; i += 4) {
     state = (state + 0x6d2b79f5) | 0;
     let t = Math.imul(state ^ (state >>> 15), state | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     const w = (t ^ (t >>> 14)) & mask;
     out[i] = w;
-    if (i + 1 < len) out[i + 1] = w >>> 8;
-    if (i + 2 < len) out[i + 2] = w >>> 16;
-    if (i + 3 < len) out[i + 3] = w >>> 24;
+    if (i + 1 < end) out[i + 1] = w >>> 8;
+    if (i + 2 < end) out[i + 2] = w >>> 16;
+    if (i + 3 < end) out[i + 3] = w >>> 24;
   }
-  return out;
 }
 
 /** Shrink candidates of `v` (at least `min` bytes long), each shorter or with fewer non-zero bytes (so shrinking ends). */

@@ -10,7 +10,7 @@
  * biased), so the mix of small and large programs stays what the composed arbitraries gave.
  */
 import type fc from 'fast-check';
-import { drawBytes } from './bytes.js';
+import { drawBytes, drawBytesInto } from './bytes.js';
 
 const log2Floor = (v: number): number => Math.floor(Math.log(v) / Math.LN2);
 
@@ -82,6 +82,20 @@ export class Draw {
     return r.nextInt(min, min + log2Floor(max - min));
   }
 
+  /**
+   * Starts drawing the items of the list `length` just drew (their bias on); returns what
+   * `endItems` restores. For loops that `items` would make allocate a closure.
+   */
+  beginItems(): number | undefined {
+    const outer = this.bias;
+    this.bias = this.itemBias;
+    return outer;
+  }
+
+  endItems(outer: number | undefined): void {
+    this.bias = outer;
+  }
+
   /** Runs `draw` (the items of the list `length` just drew) with the items' bias. */
   items<T>(draw: () => T): T {
     const outer = this.bias;
@@ -96,6 +110,11 @@ export class Draw {
   /** `min` .. `max` random bytes (bytes.ts). */
   bytes(min: number, max: number): Uint8Array {
     return drawBytes(this.mrng, this.bias, min, max);
+  }
+
+  /** `min` .. `max` random bytes written into `out` from `at` (room for `max` needed), as `bytes` draws them; returns how many. */
+  bytesInto(out: Uint8Array, at: number, min: number, max: number): number {
+    return drawBytesInto(this.mrng, this.bias, min, max, out, at);
   }
 
   /** A signed 64-bit integer, uniformly (two 32-bit draws). */

@@ -53,35 +53,63 @@ const IPV4_TCP = Uint8Array.from([
 const ZERO_PACKET = new Uint8Array(MIN_PACKET);
 const ZERO_CTX = new Uint8Array(184);
 
-/** A packet: random bytes, the IPv4/TCP template cut somewhere with random bytes after it, or zeros. */
-function drawPacket(d: Draw): Uint8Array {
-  switch (d.uniform(0, 2)) {
-    case 0: return d.bytes(MIN_PACKET, 128);
-    case 1: {
-      const tail = d.bytes(0, 64);
-      const cut = Math.max(MIN_PACKET, d.int(0, IPV4_TCP.length));
-      const p = new Uint8Array(cut + tail.length);
-      p.set(IPV4_TCP.subarray(0, cut));
-      p.set(tail, cut);
-      return p;
-    }
-    default: return ZERO_PACKET;
-  }
-}
+/** Room an input's byte arrays may need: a 128-byte packet (or the 54-byte template and a 64-byte tail), a 184-byte ctx, 4 map entries of 8 + 64. */
+const INPUT_ROOM = 1024;
+const ARENA = 64 * 1024;
+/** Where inputs' byte arrays are drawn, one after the other; a new one when full (the old stays alive while inputs view it). */
+let arena = new Uint8Array(ARENA);
+let arenaUsed = 0;
+const TEMPLATE = IPV4_TCP.length;
 
+/**
+ * One input, drawn in one pass: a packet (random bytes, the IPv4/TCP template cut somewhere with
+ * random bytes after it, or zeros), ctx bytes (random or zeros) and map entries. The arrays are
+ * views of a shared arena: allocated one by one (a typed array over 64 bytes gets an off-heap
+ * store of its own, at ten times the cost of a view) they were most of the cost of a case's inputs.
+ * Nothing writes to input bytes (the engines copy them; shrinking makes new arrays).
+ */
 function drawInput(d: Draw): FuzzInput {
-  const packet = drawPacket(d);
-  const ctx = d.bool() ? d.bytes(184, 184) : ZERO_CTX;
-  const n = d.length(0, 4);
-  const maps = d.items(() => {
-    const out: MapFillInput[] = [];
-    for (let i = 0; i < n; i++) {
-      const map = d.int(0, 3);
-      const key = d.bool() ? d.bytes(8, 8) : Uint8Array.from([d.int(0, 20), 0, 0, 0, 0, 0, 0, 0]);
-      out.push({ map, key, value: d.bytes(64, 64) });
+  if (arenaUsed + INPUT_ROOM > ARENA) { arena = new Uint8Array(ARENA); arenaUsed = 0; }
+  const a = arena;
+  const base = arenaUsed;
+  let used = base;
+  let packet = ZERO_PACKET;
+  switch (d.uniform(0, 2)) {
+    case 0: {
+      const n = d.bytesInto(a, used, MIN_PACKET, 128);
+      packet = new Uint8Array(a.buffer, used, n);
+      used += n;
+      break;
     }
-    return out;
-  });
+    case 1: {
+      // the tail after the template's room, then the template's first `cut` bytes just before it
+      const tail = d.bytesInto(a, used + TEMPLATE, 0, 64);
+      const cut = Math.max(MIN_PACKET, d.int(0, TEMPLATE));
+      const at = used + TEMPLATE - cut;
+      for (let i = 0; i < cut; i++) a[at + i] = IPV4_TCP[i]!;
+      packet = new Uint8Array(a.buffer, at, cut + tail);
+      used += TEMPLATE + tail;
+      break;
+    }
+    default: break;
+  }
+  let ctx = ZERO_CTX;
+  if (d.bool()) { ctx = new Uint8Array(a.buffer, used, 184); used += d.bytesInto(a, used, 184, 184); }
+  const n = d.length(0, 4);
+  const maps: MapFillInput[] = [];
+  const outer = d.beginItems();
+  for (let i = 0; i < n; i++) {
+    const map = d.int(0, 3);
+    const key = new Uint8Array(a.buffer, used, 8);
+    if (d.bool()) d.bytesInto(a, used, 8, 8);
+    else { a[used] = d.int(0, 20); a.fill(0, used + 1, used + 8); }
+    used += 8;
+    const value = new Uint8Array(a.buffer, used, 64);
+    used += d.bytesInto(a, used, 64, 64);
+    maps.push({ map, key, value });
+  }
+  d.endItems(outer);
+  arenaUsed = used;
   return { packet, ctx, maps, seed: d.int(0, 0x7fffffff) };
 }
 
@@ -129,6 +157,12 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
   return true;
 };
 
+/** Copies the bytes of `from` that fit into `to` (a loop: subarray + set allocates a view per call). */
+function copyInto(to: Uint8Array, from: Uint8Array): void {
+  const n = Math.min(to.length, from.length);
+  for (let i = 0; i < n; i++) to[i] = from[i]!;
+}
+
 /** Fits an input to a program: sized map entries (array keys in range), ctx only where it is plain data. */
 export function materialize(program: Program, input: FuzzInput): ConcreteInput {
   const out: ConcreteInput = { fills: [], seed: input.seed };
@@ -140,7 +174,8 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
     out.packet = p;
   }
   const ctxSize = CTX_SIZES[program.type];
-  if (ctxSize !== undefined) out.ctx = input.ctx.slice(0, ctxSize);
+  // a view, not a copy: the engines copy the ctx into their own buffers and never write to the input
+  if (ctxSize !== undefined) out.ctx = input.ctx.length > ctxSize ? input.ctx.subarray(0, ctxSize) : input.ctx;
   const maps = program.maps;
   if (maps.length === 0) return out;
   /** The distinct keys filled so far, per map. */
@@ -150,7 +185,7 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
     const spec = maps[map]!;
     if (!FILLED_TYPES.has(spec.type)) continue;
     const key = new Uint8Array(spec.keySize);
-    key.set(f.key.subarray(0, spec.keySize));
+    copyInto(key, f.key);
     if (spec.type === 'array' || spec.type === 'percpu_array') {
       // the index (little-endian u32) taken modulo max_entries
       const idx = ((key[0]! | (key[1]! << 8) | (key[2]! << 16) | (key[3]! << 24)) >>> 0) % Math.max(1, spec.maxEntries);
@@ -169,7 +204,7 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
       keys.push({ map, key });
     }
     const value = new Uint8Array(spec.valueSize);
-    value.set(f.value.subarray(0, spec.valueSize));
+    copyInto(value, f.value);
     out.fills.push({ map, key, value });
   }
   return out;

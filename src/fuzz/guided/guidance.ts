@@ -24,6 +24,8 @@ import { WeightTree } from './weight-tree.js';
 
 interface Entry {
   program: Program;
+  /** program.insns.length, kept here: join compares it for every feature of every program observed. */
+  len: number;
   /** Features it reached (for the favoured marks). */
   features: readonly number[];
   /** New features it brought when it joined. */
@@ -139,7 +141,7 @@ const REBUILD_AFTER = 8192;
 
 /** The scheduler's weight of an entry (see the file comment). */
 function weightOf(e: Entry): number {
-  return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.program.insns.length));
+  return (1 + Math.min(e.novelty, 16)) * (e.tops > 0 ? 4 : 1) * (e.accepted ? 4 : 1) * (16 / (16 + e.picks)) * (64 / (64 + e.len));
 }
 
 export class Guidance implements CoverageFeedback {
@@ -275,11 +277,11 @@ export class Guidance implements CoverageFeedback {
     for (const f of features) {
       const t = this.top.get(f);
       if (!t) novelty++;
-      if (!t || t.program.insns.length > len) better.push(f);
+      if (!t || t.len > len) better.push(f);
     }
     // Without new features a program joins only when it is a smaller way to several known ones.
     if (novelty === 0 && !seed && better.length < 4) return;
-    const e: Entry = { program, features: [...features], novelty, accepted: seen.accepted, picks: 0, tops: 0, w: 0, slot: -1 };
+    const e: Entry = { program, len, features: [...features], novelty, accepted: seen.accepted, picks: 0, tops: 0, w: 0, slot: -1 };
     for (const f of better) {
       const t = this.top.get(f);
       if (t) { t.tops--; this.reweigh(t); }

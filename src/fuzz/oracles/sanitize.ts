@@ -27,7 +27,7 @@ export function sanitizeOracle(opts: { engine?: Engine; maxSteps?: number } = {}
       const base = { oracle: 'sanitize' as const, program: c.program, verdict: v.verdict, expect: 'reject' as const };
       for (const input of c.inputs) {
         checkBudget('vm-run');
-        const run = engine(c.program, materialize(c.program, input), { maxSteps });
+        const run = engine(c.program, materialize(c.program, input), { maxSteps, outputs: false });
         if (!run.ok) {
           // The VM refusing an accepted program's references (a map index past program.maps, a call outside it) is the verifier's miss.
           const e = run.error;
