@@ -9,6 +9,7 @@ import { PROG_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import { funcProto, hasTrampoline } from '../runtime/helpers/func-proto.js';
+import { BPF_F_INNER_MAP } from '../runtime/maps/flags.js';
 import { checkConstStr, checkSnprintfFormat } from './const-str.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
@@ -165,8 +166,11 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       const m = env.map(meta.map);
       const size = a.base === 'ARG_PTR_TO_MAP_KEY' ? m.keySize : m.valueSize;
       checkHelperMem(env, regno, size, false, a.write === true, a.uninit === true);
-      // can_elide_value_nullness: array lookups with a constant in-range key cannot fail.
-      if (a.base === 'ARG_PTR_TO_MAP_KEY' && (m.type === 'array' || m.type === 'percpu_array')) meta.constKey = constMapKey(env, r, m.keySize);
+      // can_elide_value_nullness: array lookups with a constant in-range key cannot fail, except in an
+      // array made with BPF_F_INNER_MAP, whose max_entries an inner map swapped in may lower (the
+      // running 6.18 kernel neither elides nor marks the key precise there).
+      if (a.base === 'ARG_PTR_TO_MAP_KEY' && (m.type === 'array' || m.type === 'percpu_array') && !(m.flags & BPF_F_INNER_MAP))
+        meta.constKey = constMapKey(env, r, m.keySize);
       return;
     }
     case 'ARG_PTR_TO_MEM':
@@ -373,14 +377,11 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       const m = env.map(meta.map);
       const elide = id === 1 && meta.constKey >= 0n && meta.constKey < BigInt(m.maxEntries);
       const nullable = proto.ret === 'RET_PTR_TO_MAP_VALUE_OR_NULL' && !elide ? MAYBE_NULL : 0;
-      if ((m.type === 'array_of_maps' || m.type === 'hash_of_maps') && !nullable) {
-        env.markPtr(r0, T.CONST_PTR_TO_MAP);
+      if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
+        // Linux 6.18 (unlike 6.12's map_value_or_null of the outer map): the inner map's pointer
+        // (its template: "map_ptr_or_null(id=1,ks=4,vs=8)"), which the NULL check makes map_ptr.
+        env.markPtr(r0, T.CONST_PTR_TO_MAP | nullable);
         r0.map = env.innerMap(meta.map);
-      } else if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
-        // As the kernel: a map_value_or_null of the outer map, which the NULL check turns into
-        // the inner map's pointer (mark_ptr_not_null_reg).
-        env.markPtr(r0, T.PTR_TO_MAP_VALUE | MAYBE_NULL);
-        r0.map = meta.map;
       } else if ((m.type === 'sockmap' || m.type === 'sockhash') && id === 1) {
         env.markPtr(r0, T.PTR_TO_SOCKET | nullable);
         acquire = true;

@@ -183,6 +183,7 @@ export class Env {
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
     if (this.trail) {
       this.trail.btfTypeName = (r) => this.btfTypeName(r);
+      this.trail.innerMap = (idx) => this.innerMaps[idx - this.prog.maps.length];
       this.trail.kfuncName = (id, module) => (module === 0 ? this.logBtf()?.type(id)?.name : undefined);
     }
     this.ctx = verifierCtxLayout(prog.type);
