@@ -32,7 +32,7 @@ const TRUSTED_MODIFIERS = PTR_TRUSTED | MEM_ALLOC | NON_OWN_REF;
 const trustedBtf = (r: Reg): boolean => r.refObjId !== 0 || ((r.type & TRUSTED_MODIFIERS) !== 0 && (r.type & ~BASE_MASK & ~TRUSTED_MODIFIERS) === 0);
 /** reg_not_null: flags aside, also trusted kernel pointers and (not untrusted) read-only memory. */
 const notNull = (r: Reg): boolean => NOT_NULL.has(r.type) || (!(r.type & MAYBE_NULL) && (
-  (base(r.type) === T.PTR_TO_BTF_ID && trustedBtf(r)) || (base(r.type) === T.PTR_TO_MEM && !(r.type & PTR_UNTRUSTED)) || base(r.type) === T.CONST_PTR_TO_MAP));
+  (base(r.type) === T.PTR_TO_BTF_ID && trustedBtf(r)) || (base(r.type) === T.PTR_TO_MEM && !(r.type & PTR_UNTRUSTED)) || base(r.type) === T.CONST_PTR_TO_MAP || base(r.type) === T.PTR_TO_BUF));
 
 let immReg: Reg | null = null;
 

@@ -51,7 +51,7 @@ const BPF_FUNC_snprintf = 165;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
-const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
+const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
 const PERCPU_BTF_TYPES = [T.PTR_TO_BTF_ID | MEM_PERCPU, T.PTR_TO_BTF_ID | MEM_PERCPU | MEM_RCU, T.PTR_TO_BTF_ID | MEM_PERCPU | PTR_TRUSTED];
 const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
 /** btf_id_sock_common_types: the socket types and kernel struct pointers (checked apart: checkHelperBtfArg). */
@@ -111,7 +111,7 @@ function constMapKey(env: Env, r: Reg, keySize: number): bigint {
   return BigInt.asIntN(64, v);
 }
 
-/** The kernel's list of memory types in messages (it also takes buffers and trusted BTF pointers, which bpflab does not produce). */
+/** The kernel's list of memory types in messages. */
 const MEM_TYPES_STR = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
 function checkType(env: Env, regno: number, r: Reg, allowed: readonly number[]): void {
@@ -145,8 +145,10 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
   switch (a.base) {
     case 'ARG_CONST_MAP_PTR':
       checkType(env, regno, r, [T.CONST_PTR_TO_MAP]);
-      // A timer argument named its map first: the two must be the same map (map_uid 0 outside map-in-map).
-      if (meta.map >= 0 && meta.map !== r.map) env.reject('helper_arg', `timer pointer in R1 map_uid=0 doesn't match map pointer in R${regno} map_uid=0`);
+      // A timer argument named its map first: the two must be the same map, and the same inner map
+      // of a map-in-map (map_uid: the index of an inner map told apart by its lookup says both).
+      if (meta.map >= 0 && meta.map !== r.map)
+        env.reject('helper_arg', `timer pointer in R1 map_uid=${env.mapUid(meta.map)} doesn't match map pointer in R${regno} map_uid=${env.mapUid(r.map)}`);
       meta.map = r.map;
       return;
     case 'ARG_PTR_TO_MAP_KEY':
@@ -369,6 +371,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
   const r0 = env.reg(0);
   let acquire = ACQUIRE.has(id);
+  /** A map-in-map lookup's outer map (-1: another call). */
+  let innerOf = -1;
   switch (proto.ret) {
     case 'RET_INTEGER': env.markScalar(r0, retvalRange(env, id, meta)); break;
     case 'RET_VOID': env.markNotInit(r0); break;
@@ -381,7 +385,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
         // Linux 6.18 (unlike 6.12's map_value_or_null of the outer map): the inner map's pointer
         // (its template: "map_ptr_or_null(id=1,ks=4,vs=8)"), which the NULL check makes map_ptr.
         env.markPtr(r0, T.CONST_PTR_TO_MAP | nullable);
-        r0.map = env.innerMap(meta.map);
+        innerOf = meta.map; // (the inner map's index once the lookup has its id: below)
       } else if ((m.type === 'sockmap' || m.type === 'sockhash') && id === 1) {
         env.markPtr(r0, T.PTR_TO_SOCKET | nullable);
         acquire = true;
@@ -415,6 +419,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   }
   // A value of a map with a lock keeps an id (the lock's identity) even when it cannot be NULL.
   if ((r0.type & MAYBE_NULL || mayPointToSpinLock(env, r0)) && !r0.dynptrId) r0.id = env.newId();
+  if (innerOf >= 0) r0.map = env.innerMap(innerOf, r0.id);
   if (PTR_CAST.has(id)) r0.refObjId = meta.refObjId;
   else if (acquire) {
     const refId = env.newId();
