@@ -6,6 +6,7 @@
 import { InputError } from '../isa/errors.js';
 import type { Program } from '../isa/program.js';
 import { createMap } from '../runtime/maps/create.js';
+import { possibleCpus } from '../kernel/maps.js';
 import { type BpfMap, MapError } from '../runtime/maps/types.js';
 import { type RunInput, type RunResult, Vm, type VmOptions } from '../vm/index.js';
 import { VmError } from '../runtime/errors.js';
@@ -43,7 +44,9 @@ export function runInput(ci: ConcreteInput, outputs = true): RunInput {
 export function makeMaps(program: Program, ci: ConcreteInput): BpfMap[] {
   const maps = program.maps.map((spec) => {
     let m: BpfMap;
-    try { m = createMap(spec, { cpus: 1 }); } catch (e) {
+    // (the program runs on one CPU of a machine with the host's possible CPUs: they size the LRU
+    // maps' per-CPU lists, hence their evictions, which the kernel oracle compares)
+    try { m = createMap(spec, { cpus: 1, possibleCpus: possibleCpus() }); } catch (e) {
       if (e instanceof MapError) throw new InputError('map_unsupported', e.message);
       throw e;
     }

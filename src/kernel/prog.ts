@@ -10,6 +10,7 @@ import { PROG_TYPES, type ProgType, type Program } from '../isa/program.js';
 import { Attr, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
 import { attachBtfId, structOpsAttach, btfForInsns, btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
 import { sectionType } from '../loader/section-types.js';
+import { onOneCpu } from './affinity.js';
 import { KernelError } from './errors.js';
 import { KernelMap, mapCreate, mapUsesBtf } from './maps.js';
 import { BPF_CMD, NativeBuffer, bpf, closeFd, errnoName, releaseLarge, scratchBuffer, scratchCopy } from './syscall.js';
@@ -381,29 +382,32 @@ export function runInKernel(program: Program, input: KernelRunInput = {}): Kerne
     if (!m) throw new InputError('map_ref', `no map ${String(ref)} in program ${program.name}`);
     return m;
   };
+  // (fills and run on one CPU: an LRU map's evictions depend on which CPU each update ran on)
   try {
-    for (const f of input.fill ?? []) mapOf(f.map).update(f.key, f.value, f.flags ?? 0);
-    for (const t of input.tailCalls ?? []) {
-      const pa = mapOf(t.map);
-      const shared = t.program.maps.length === maps.length ? { maps } : {};
-      const tl = progLoad(t.program, { logLevel: 0, ...shared, ...(input.btf === undefined ? {} : { btf: input.btf }) });
-      if (tl.fd === null) throw new InputError('kernel_load', `tail-call target ${t.program.name} rejected: ${tl.log.trim().split('\n').slice(-3).join(' | ')}`);
-      targets.push(tl.fd);
-      const v = new Uint8Array(4);
-      new DataView(v.buffer).setUint32(0, tl.fd, true);
-      const k = new Uint8Array(4);
-      new DataView(k.buffer).setUint32(0, t.index, true);
-      pa.update(k, v, 0);
-    }
-    const load = progLoad(program, { ...input, maps });
-    fd = load.fd;
-    if (fd === null) return { load, run: null, maps: [] };
-    const run = progTestRun(fd, input);
-    const dumped =
-      input.dumpMaps === false
-        ? []
-        : maps.map((m) => ({ name: m.spec.name, entries: dumpable(m.spec.type) ? m.entries() : [] }));
-    return { load, run, maps: dumped };
+    return onOneCpu(() => {
+      for (const f of input.fill ?? []) mapOf(f.map).update(f.key, f.value, f.flags ?? 0);
+      for (const t of input.tailCalls ?? []) {
+        const pa = mapOf(t.map);
+        const shared = t.program.maps.length === maps.length ? { maps } : {};
+        const tl = progLoad(t.program, { logLevel: 0, ...shared, ...(input.btf === undefined ? {} : { btf: input.btf }) });
+        if (tl.fd === null) throw new InputError('kernel_load', `tail-call target ${t.program.name} rejected: ${tl.log.trim().split('\n').slice(-3).join(' | ')}`);
+        targets.push(tl.fd);
+        const v = new Uint8Array(4);
+        new DataView(v.buffer).setUint32(0, tl.fd, true);
+        const k = new Uint8Array(4);
+        new DataView(k.buffer).setUint32(0, t.index, true);
+        pa.update(k, v, 0);
+      }
+      const load = progLoad(program, { ...input, maps });
+      fd = load.fd;
+      if (fd === null) return { load, run: null, maps: [] };
+      const run = progTestRun(fd, input);
+      const dumped =
+        input.dumpMaps === false
+          ? []
+          : maps.map((m) => ({ name: m.spec.name, entries: dumpable(m.spec.type) ? m.entries() : [] }));
+      return { load, run, maps: dumped };
+    });
   } finally {
     if (fd !== null) closeFd(fd);
     for (const t of targets) closeFd(t);

@@ -190,7 +190,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
   switch (base(ptr.type)) {
     case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:
     case T.PTR_TO_PACKET_META: case T.PTR_TO_PACKET: case T.PTR_TO_TP_BUFFER: case T.PTR_TO_BTF_ID:
-    case T.PTR_TO_MEM: case T.PTR_TO_FUNC: case T.CONST_PTR_TO_DYNPTR:
+    case T.PTR_TO_MEM: case T.PTR_TO_BUF: case T.PTR_TO_FUNC: case T.CONST_PTR_TO_DYNPTR:
       break;
     case T.PTR_TO_FLOW_KEYS:
       if (known) break;

@@ -76,7 +76,7 @@ export function checkAsyncObjMapArg(env: Env, regno: number, call: AsyncObjCall)
   const rec = mapRecord(env.prog, env.map(r.map));
   const holds = !!recordField(rec, 'wq') || !!recordField(rec, 'task_work');
   if (call.map >= 0 && holds && call.map !== r.map)
-    env.reject('helper_arg', `${MISMATCH_NAME[call.kind ?? 'wq']} pointer in R${call.regno ?? 1} map_uid=0 doesn't match map pointer in R${regno} map_uid=0`);
+    env.reject('helper_arg', `${MISMATCH_NAME[call.kind ?? 'wq']} pointer in R${call.regno ?? 1} map_uid=${env.mapUid(call.map)} doesn't match map pointer in R${regno} map_uid=${env.mapUid(r.map)}`);
   call.map = r.map;
 }
 

@@ -32,7 +32,7 @@ const TRUSTED_MODIFIERS = PTR_TRUSTED | MEM_ALLOC | NON_OWN_REF;
 const trustedBtf = (r: Reg): boolean => r.refObjId !== 0 || ((r.type & TRUSTED_MODIFIERS) !== 0 && (r.type & ~BASE_MASK & ~TRUSTED_MODIFIERS) === 0);
 /** reg_not_null: flags aside, also trusted kernel pointers and (not untrusted) read-only memory. */
 const notNull = (r: Reg): boolean => NOT_NULL.has(r.type) || (!(r.type & MAYBE_NULL) && (
-  (base(r.type) === T.PTR_TO_BTF_ID && trustedBtf(r)) || (base(r.type) === T.PTR_TO_MEM && !(r.type & PTR_UNTRUSTED)) || base(r.type) === T.CONST_PTR_TO_MAP));
+  (base(r.type) === T.PTR_TO_BTF_ID && trustedBtf(r)) || (base(r.type) === T.PTR_TO_MEM && !(r.type & PTR_UNTRUSTED)) || base(r.type) === T.CONST_PTR_TO_MAP || base(r.type) === T.PTR_TO_BUF));
 
 let immReg: Reg | null = null;
 
@@ -272,20 +272,18 @@ function markPtrOrNull(env: Env, st: VState, id: number, refObjId: number, isNul
     if (isNull) {
       env.markKnown(r, 0n);
     } else {
-      markNotNull(env, r);
+      markNotNull(r);
       if (!r.refObjId && !mayPointToSpinLock(env, r)) r.id = 0;
     }
   });
 }
 
-/** mark_ptr_not_null_reg: a map-in-map lookup result becomes the inner map's pointer. */
-function markNotNull(env: Env, r: Reg): void {
+/**
+ * mark_ptr_not_null_reg: the pointer without PTR_MAYBE_NULL. (A map-in-map lookup result is
+ * already the inner map's pointer, map_ptr_or_null, in 6.18.)
+ */
+function markNotNull(r: Reg): void {
   r.type &= ~MAYBE_NULL;
-  if (r.type !== T.PTR_TO_MAP_VALUE || r.map < 0) return;
-  const m = env.map(r.map);
-  if (m.type !== 'array_of_maps' && m.type !== 'hash_of_maps') return;
-  r.type = T.CONST_PTR_TO_MAP;
-  r.map = env.innerMap(r.map);
 }
 
 /**
@@ -304,7 +302,7 @@ function inferNotNull(env: Env, jop: JmpOp, ins: Insn, dst: Reg, src: Reg, fall:
   const srcMaybeNull = (src.type & MAYBE_NULL) !== 0;
   if (!notNull(srcMaybeNull ? dst : src)) return;
   const st = jop === 'jeq' ? taken : fall;
-  markNotNull(env, regOf(st, srcMaybeNull ? ins.src : ins.dst));
+  markNotNull(regOf(st, srcMaybeNull ? ins.src : ins.dst));
 }
 
 /** mark_pkt_end's ranges: the pointer is at (>=) or beyond (>) the packet's end. */

@@ -9,6 +9,7 @@ import { PROG_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import { funcProto, hasTrampoline } from '../runtime/helpers/func-proto.js';
+import { BPF_F_INNER_MAP } from '../runtime/maps/flags.js';
 import { checkConstStr, checkSnprintfFormat } from './const-str.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
@@ -50,7 +51,7 @@ const BPF_FUNC_snprintf = 165;
 
 const helperStr = (id: number): string => `bpf_${HELPER_NAMES[id] ?? 'unknown'}#${id}`;
 
-const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
+const MEM_TYPES = [T.PTR_TO_STACK, T.PTR_TO_PACKET, T.PTR_TO_PACKET_META, T.PTR_TO_MAP_KEY, T.PTR_TO_MAP_VALUE, T.PTR_TO_MEM, T.PTR_TO_MEM | MEM_RINGBUF, T.PTR_TO_BUF, T.PTR_TO_BTF_ID | PTR_TRUSTED];
 const PERCPU_BTF_TYPES = [T.PTR_TO_BTF_ID | MEM_PERCPU, T.PTR_TO_BTF_ID | MEM_PERCPU | MEM_RCU, T.PTR_TO_BTF_ID | MEM_PERCPU | PTR_TRUSTED];
 const SOCK_TYPES = [T.PTR_TO_SOCK_COMMON, T.PTR_TO_SOCKET, T.PTR_TO_TCP_SOCK, T.PTR_TO_XDP_SOCK];
 /** btf_id_sock_common_types: the socket types and kernel struct pointers (checked apart: checkHelperBtfArg). */
@@ -110,7 +111,7 @@ function constMapKey(env: Env, r: Reg, keySize: number): bigint {
   return BigInt.asIntN(64, v);
 }
 
-/** The kernel's list of memory types in messages (it also takes buffers and trusted BTF pointers, which bpflab does not produce). */
+/** The kernel's list of memory types in messages. */
 const MEM_TYPES_STR = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 
 function checkType(env: Env, regno: number, r: Reg, allowed: readonly number[]): void {
@@ -144,8 +145,10 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
   switch (a.base) {
     case 'ARG_CONST_MAP_PTR':
       checkType(env, regno, r, [T.CONST_PTR_TO_MAP]);
-      // A timer argument named its map first: the two must be the same map (map_uid 0 outside map-in-map).
-      if (meta.map >= 0 && meta.map !== r.map) env.reject('helper_arg', `timer pointer in R1 map_uid=0 doesn't match map pointer in R${regno} map_uid=0`);
+      // A timer argument named its map first: the two must be the same map, and the same inner map
+      // of a map-in-map (map_uid: the index of an inner map told apart by its lookup says both).
+      if (meta.map >= 0 && meta.map !== r.map)
+        env.reject('helper_arg', `timer pointer in R1 map_uid=${env.mapUid(meta.map)} doesn't match map pointer in R${regno} map_uid=${env.mapUid(r.map)}`);
       meta.map = r.map;
       return;
     case 'ARG_PTR_TO_MAP_KEY':
@@ -165,8 +168,11 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       const m = env.map(meta.map);
       const size = a.base === 'ARG_PTR_TO_MAP_KEY' ? m.keySize : m.valueSize;
       checkHelperMem(env, regno, size, false, a.write === true, a.uninit === true);
-      // can_elide_value_nullness: array lookups with a constant in-range key cannot fail.
-      if (a.base === 'ARG_PTR_TO_MAP_KEY' && (m.type === 'array' || m.type === 'percpu_array')) meta.constKey = constMapKey(env, r, m.keySize);
+      // can_elide_value_nullness: array lookups with a constant in-range key cannot fail, except in an
+      // array made with BPF_F_INNER_MAP, whose max_entries an inner map swapped in may lower (the
+      // running 6.18 kernel neither elides nor marks the key precise there).
+      if (a.base === 'ARG_PTR_TO_MAP_KEY' && (m.type === 'array' || m.type === 'percpu_array') && !(m.flags & BPF_F_INNER_MAP))
+        meta.constKey = constMapKey(env, r, m.keySize);
       return;
     }
     case 'ARG_PTR_TO_MEM':
@@ -365,6 +371,8 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
   const r0 = env.reg(0);
   let acquire = ACQUIRE.has(id);
+  /** A map-in-map lookup's outer map (-1: another call). */
+  let innerOf = -1;
   switch (proto.ret) {
     case 'RET_INTEGER': env.markScalar(r0, retvalRange(env, id, meta)); break;
     case 'RET_VOID': env.markNotInit(r0); break;
@@ -373,14 +381,11 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       const m = env.map(meta.map);
       const elide = id === 1 && meta.constKey >= 0n && meta.constKey < BigInt(m.maxEntries);
       const nullable = proto.ret === 'RET_PTR_TO_MAP_VALUE_OR_NULL' && !elide ? MAYBE_NULL : 0;
-      if ((m.type === 'array_of_maps' || m.type === 'hash_of_maps') && !nullable) {
-        env.markPtr(r0, T.CONST_PTR_TO_MAP);
-        r0.map = env.innerMap(meta.map);
-      } else if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
-        // As the kernel: a map_value_or_null of the outer map, which the NULL check turns into
-        // the inner map's pointer (mark_ptr_not_null_reg).
-        env.markPtr(r0, T.PTR_TO_MAP_VALUE | MAYBE_NULL);
-        r0.map = meta.map;
+      if (m.type === 'array_of_maps' || m.type === 'hash_of_maps') {
+        // Linux 6.18 (unlike 6.12's map_value_or_null of the outer map): the inner map's pointer
+        // (its template: "map_ptr_or_null(id=1,ks=4,vs=8)"), which the NULL check makes map_ptr.
+        env.markPtr(r0, T.CONST_PTR_TO_MAP | nullable);
+        innerOf = meta.map; // (the inner map's index once the lookup has its id: below)
       } else if ((m.type === 'sockmap' || m.type === 'sockhash') && id === 1) {
         env.markPtr(r0, T.PTR_TO_SOCKET | nullable);
         acquire = true;
@@ -414,6 +419,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   }
   // A value of a map with a lock keeps an id (the lock's identity) even when it cannot be NULL.
   if ((r0.type & MAYBE_NULL || mayPointToSpinLock(env, r0)) && !r0.dynptrId) r0.id = env.newId();
+  if (innerOf >= 0) r0.map = env.innerMap(innerOf, r0.id);
   if (PTR_CAST.has(id)) r0.refObjId = meta.refObjId;
   else if (acquire) {
     const refId = env.newId();

@@ -17,7 +17,7 @@ import { changesPktData, globalSubprogs } from './global-funcs.js';
 import { Log } from './log.js';
 import { INSN_LIMIT, type VerifyOptions } from './options.js';
 import { DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MEM_ALLOC, T, base, isLocalBtf, isPointer, typeName } from './reg-types.js';
-import { programBtf } from './map-record.js';
+import { mapRecord, programBtf, recordField } from './map-record.js';
 import { copyReg, curFrame, forEachRegOf, type Checkpoint, type Frame, type Reg, type VState } from './state.js';
 import type { Btf } from '../loader/btf/index.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from '../loader/target.js';
@@ -131,6 +131,13 @@ export class Env {
   exitR0Pointer = false;
   /** Some path branched on, or computed a scalar from, a pointer's value (an address: the machine's own). */
   usesAddress = false;
+  /**
+   * prog->aux->max_rdonly_access / max_rdwr_access: the furthest byte read from an iterator's
+   * read-only buffer (a map element's key) and accessed in its writable one (the value); attaching
+   * the iterator to a map with a smaller key or value fails (bpf_iter_attach_map: EACCES).
+   */
+  maxRdonlyAccess = 0;
+  maxRdwrAccess = 0;
   /** First kfunc call with btf_id 0 that a path reached (fixup_kfunc_call refuses it after exploration; -1: none). */
   zeroKfuncCall = -1;
   /** Subprograms registered as asynchronous callbacks on some verified path (subprog_info[].is_async_cb). */
@@ -183,6 +190,7 @@ export class Env {
     this.trail = (opts.pathStates ?? !!opts.log) ? (this.log ?? new Log(prog, this.dom, opts.disasm)) : null;
     if (this.trail) {
       this.trail.btfTypeName = (r) => this.btfTypeName(r);
+      this.trail.innerMap = (idx) => this.innerMaps[idx - this.prog.maps.length];
       this.trail.kfuncName = (id, module) => (module === 0 ? this.logBtf()?.type(id)?.name : undefined);
     }
     this.ctx = verifierCtxLayout(prog.type);
@@ -223,6 +231,8 @@ export class Env {
 
   /** Inner-map templates of map-in-map lookups, indexed after program.maps. */
   readonly innerMaps: MapSpec[] = [];
+  /** Per inner-map index: the map_uid it stands for (0: any inner map of that template). */
+  private readonly innerUids: number[] = [];
 
   map(idx: number): MapSpec {
     const m = idx >= this.prog.maps.length ? this.innerMaps[idx - this.prog.maps.length] : this.prog.maps[idx];
@@ -230,14 +240,27 @@ export class Env {
     return m;
   }
 
-  /** The index standing for the inner map of map-in-map `outer`. */
-  innerMap(outer: number): number {
+  /** reg->map_uid of map index `idx`: 0 but for an inner map told apart by its lookup. */
+  mapUid(idx: number): number {
+    return idx >= this.prog.maps.length ? this.innerUids[idx - this.prog.maps.length] ?? 0 : 0;
+  }
+
+  /**
+   * The index standing for the inner map of map-in-map `outer` found by the lookup whose id is
+   * `uid`. An inner map whose values hold a timer, workqueue or task_work is told apart by that id
+   * (reg->map_uid = reg->id), so that an object of one inner map is not armed with another inner
+   * map of the same template (process_timer_func's map_uid check); other inner maps share one index.
+   */
+  innerMap(outer: number, uid: number): number {
     const o = this.map(outer);
     // Legacy (iproute2-style) map-in-map definitions name no template; cilium pairs `X` with `X_inner`.
     const spec = o.inner ?? this.prog.maps.find((m) => m.name === `${o.name}_inner`);
     if (!spec) this.reject('unsupported', `map-in-map ${this.map(outer).name} has no inner map template`);
-    let i = this.innerMaps.indexOf(spec);
-    if (i < 0) { this.innerMaps.push(spec); i = this.innerMaps.length - 1; }
+    const rec = mapRecord(this.prog, spec);
+    const keyed = recordField(rec, 'timer') || recordField(rec, 'wq') || recordField(rec, 'task_work') ? uid : 0;
+    let i = 0;
+    while (i < this.innerMaps.length && (this.innerMaps[i] !== spec || this.innerUids[i] !== keyed)) i++;
+    if (i === this.innerMaps.length) { this.innerMaps.push(spec); this.innerUids.push(keyed); }
     return this.prog.maps.length + i;
   }
 

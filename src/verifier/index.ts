@@ -63,6 +63,11 @@ export interface VerifyResult {
   r0Pointer?: boolean;
   /** Accepted, and some path branches on or computes with an address (a pointer's value as a number). */
   usesAddress?: boolean;
+  /**
+   * An iterator's buffer extents (prog->aux->max_rdonly_access / max_rdwr_access): the key and
+   * value sizes a map must have at least for the iterator to attach to it. Absent when both are 0.
+   */
+  bufferAccess?: { rdonly: number; rdwr: number };
 }
 
 /**
@@ -314,6 +319,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   if (env) res.stackDepth = stackDepths(env, { pathsVerified: afterPaths, accepted: !error });
   if (env?.exitR0Pointer) res.r0Pointer = true;
   if (env?.usesAddress) res.usesAddress = true;
+  if (env && (env.maxRdonlyAccess || env.maxRdwrAccess)) res.bufferAccess = { rdonly: env.maxRdonlyAccess, rdwr: env.maxRdwrAccess };
   if (failPath) {
     res.path = failPath.path;
     if (failPath.states) res.pathStates = failPath.states;

@@ -6,7 +6,7 @@
  */
 import { disasmLine } from '../isa/disasm.js';
 import type { Insn } from '../isa/insn.js';
-import type { LineInfo, Program } from '../isa/program.js';
+import type { LineInfo, MapSpec, Program } from '../isa/program.js';
 import type { ScalarDomain } from './domains/index.js';
 import { T, base, typeName } from './reg-types.js';
 import { MAX_BPF_STACK, REG_SIZE, S, type Frame, type Reg, type VState } from './state.js';
@@ -45,6 +45,8 @@ export class Log {
   kfuncName: (btfId: number, module: number) => string | undefined = () => undefined;
   /** btf_type_name of a PTR_TO_BTF_ID register's type ("" when unknown): the struct name printed after "ptr_". */
   btfTypeName: (r: Reg) => string = () => '';
+  /** The inner-map template standing at map index `idx` (after the program's maps), if any. */
+  innerMap: (idx: number) => MapSpec | undefined = () => undefined;
 
   constructor(prog: Program, dom: ScalarDomain, disasm?: (insns: readonly Insn[], pc: number) => string) {
     this.prog = prog;
@@ -155,9 +157,12 @@ export class Log {
     if (r.id) parts.push(t === T.SCALAR ? idString(r) : `id=${r.id}`);
     if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
     if (b === T.CONST_PTR_TO_MAP || b === T.PTR_TO_MAP_VALUE || b === T.PTR_TO_MAP_KEY) {
+      // map->name: the loader's name cut to BPF_OBJ_NAME_LEN - 1 characters; an inner map's
+      // template (inner_map_meta) has no name
       const m = this.prog.maps[r.map];
-      // map->name: the loader's name cut to BPF_OBJ_NAME_LEN - 1 characters
+      const inner = m ? undefined : this.innerMap(r.map);
       if (m) { if (m.name) parts.push(`map=${m.name.slice(0, 15)}`); parts.push(`ks=${m.keySize},vs=${m.valueSize}`); }
+      else if (inner) parts.push(`ks=${inner.keySize},vs=${inner.valueSize}`);
     }
     if (t !== T.SCALAR && r.off) parts.push(`off=${r.off}`);
     // verbose_unum of the range (AT/BEYOND_PKT_END are negative: printed as u64).

@@ -239,7 +239,13 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       return;
     }
     case T.PTR_TO_TP_BUFFER:
-      checkTpBuffer(env, regno, r, off, size);
+      checkBuffer(env, regno, r, off, size, 'tracepoint');
+      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
+      return;
+    case T.PTR_TO_BUF:
+    case T.PTR_TO_BUF | MEM_RDONLY:
+      if (t === 'write' && r.type & MEM_RDONLY) env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      iterBuffer(env, regno, r, off, size);
       if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     case T.PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED:
@@ -268,7 +274,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
         if (a.kind === 'scalar') { setLoaded(env, dst, loadedScalar(env, size, sext)); return; }
         const out = env.writeReg(dst);
         env.markPtr(out, a.type);
-        out.memSize = a.btfId;
+        if (a.kind === 'btf') out.memSize = a.btfId;
         if (a.type & MAYBE_NULL) out.id = env.newId();
         return;
       }
@@ -620,6 +626,10 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
       if (write && r.type & MEM_RDONLY) env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
       checkMem(env, regno, r, r.off, size, r.memSize, zeroOk);
       return;
+    case T.PTR_TO_BUF:
+      if (write && r.type & MEM_RDONLY) env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      iterBuffer(env, regno, r, r.off, size);
+      return;
     case T.PTR_TO_STACK:
       stackRange(env, regno, r, size, zeroOk, write, uninitOk);
       return;
@@ -643,17 +653,25 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
 }
 
 /**
- * check_tp_buffer_access (__check_buffer_access): a writable raw tracepoint's buffer is read and
- * written at constant, non-negative offsets; its size is checked when the program is attached
- * (max_tp_access against the tracepoint's writable size), not here.
+ * __check_buffer_access: a writable raw tracepoint's buffer, or an iterator's key or value buffer,
+ * is read and written at constant, non-negative offsets; its size is checked when the program is
+ * attached (max_tp_access, max_rdonly_access, max_rdwr_access), not here.
  */
-function checkTpBuffer(env: Env, regno: number, r: Reg, off: number, size: number): void {
-  if (off < 0) env.reject('invalid_mem_access', `R${regno} invalid tracepoint buffer access: off=${off}, size=${size}`);
+function checkBuffer(env: Env, regno: number, r: Reg, off: number, size: number, info: string): void {
+  if (off < 0) env.reject('invalid_mem_access', `R${regno} invalid ${info} buffer access: off=${off}, size=${size}`);
   const c = env.dom.constValue(r.v);
   if (c === undefined || c !== 0n) {
     const tn = env.dom.tnum(r.v);
     env.reject('invalid_mem_access', `R${regno} invalid variable buffer offset: off=${off}, var_off=(0x${tn.value.toString(16)}; 0x${tn.mask.toString(16)})`);
   }
+}
+
+/** check_buffer_access for PTR_TO_BUF: the access, then the program's furthest byte into that buffer. */
+function iterBuffer(env: Env, regno: number, r: Reg, off: number, size: number): void {
+  const rdonly = (r.type & MEM_RDONLY) !== 0;
+  checkBuffer(env, regno, r, off, size, rdonly ? 'rdonly' : 'rdwr');
+  if (rdonly) env.maxRdonlyAccess = Math.max(env.maxRdonlyAccess, off + size);
+  else env.maxRdwrAccess = Math.max(env.maxRdwrAccess, off + size);
 }
 
 /** check_stack_range_initialized. */

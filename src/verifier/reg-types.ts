@@ -26,6 +26,11 @@ export const enum T {
   CONST_PTR_TO_DYNPTR = 19,
   /** An address in the program's BPF arena (addr_space_cast to address space 0); accesses are not checked. */
   PTR_TO_ARENA = 20,
+  /**
+   * A buffer an iterator passes (PTR_TO_BUF: a map element's key, MEM_RDONLY, or value): accessed at
+   * constant non-negative offsets, its extent checked when the program is attached (max access).
+   */
+  PTR_TO_BUF = 21,
 }
 
 /** Flag bits above the base type. */
@@ -97,6 +102,7 @@ const BASE_NAMES: Record<number, string> = {
   [T.PTR_TO_XDP_SOCK]: 'xdp_sock',
   [T.CONST_PTR_TO_DYNPTR]: 'dynptr_ptr',
   [T.PTR_TO_ARENA]: 'arena',
+  [T.PTR_TO_BUF]: 'buf',
 };
 
 /** The kernel's reg_type_str(): prefixes for memory flags, `_or_null` for nullable pointers. */

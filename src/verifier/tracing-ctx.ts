@@ -12,7 +12,7 @@
  */
 import { ATTACH_TYPES } from '../loader/section-types.js';
 import type { Btf, BtfParam } from '../loader/btf/index.js';
-import { MAYBE_NULL, PTR_TRUSTED, T } from './reg-types.js';
+import { MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T } from './reg-types.js';
 
 /** MAX_BPF_FUNC_ARGS: the context holds at most 12 u64 slots. */
 export const MAX_BPF_FUNC_ARGS = 12;
@@ -62,7 +62,17 @@ const ITER_CTX_ARGS: Readonly<Record<string, Readonly<Record<number, boolean>>>>
 };
 
 /** What a context load yields: a scalar, or a typed kernel pointer (`btfId` in the target BTF). */
-export type CtxArg = { kind: 'scalar' } | { kind: 'btf'; type: number; btfId: number };
+export type CtxArg = { kind: 'scalar' } | { kind: 'btf'; type: number; btfId: number } | { kind: 'buf'; type: number };
+
+/**
+ * The iterators' ctx_arg_info entries of type PTR_TO_BUF | PTR_MAYBE_NULL (Linux 6.18 map_iter.c,
+ * sock_map.c, bpf_sk_storage.c), by argument index: a map element's key (read-only) and value.
+ */
+const ITER_BUF_ARGS: Readonly<Record<string, Readonly<Record<number, 'rdonly' | 'rdwr'>>>> = {
+  bpf_iter_bpf_map_elem: { 2: 'rdonly', 3: 'rdwr' },
+  bpf_iter_sockmap: { 2: 'rdonly' },
+  bpf_iter_bpf_sk_storage_map: { 3: 'rdwr' },
+};
 
 /** Program types whose context is BTF-typed this way. */
 export function isBtfCtxProgram(type: string, attach: number | undefined): boolean {
@@ -138,6 +148,9 @@ export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: numb
   if ((at.kind === 'int' && at.size <= 16) || at.kind === 'enum' || at.kind === 'enum64' || at.kind === 'struct' || at.kind === 'union') return { kind: 'scalar' };
   if (at.kind !== 'ptr') return `func '${t.name}' arg${arg} '${at.name}' has type ${at.kind.toUpperCase()}. Only pointer access is allowed`;
   if (size !== 8) return `func '${t.name}' size ${size} must be 8`;
+  // btf_ctx_access: an iterator's buffer argument, whatever the pointer's type (void *)
+  const buf = t.iter ? ITER_BUF_ARGS[t.name]?.[arg] : undefined;
+  if (buf) return { kind: 'buf', type: T.PTR_TO_BUF | MAYBE_NULL | (buf === 'rdonly' ? MEM_RDONLY : 0) };
   const pointee = btf.skipMods(at.type);
   // Pointers to anything but a struct are scalars (no walking through them).
   if (!pointee || (pointee.kind !== 'struct' && pointee.kind !== 'union')) return { kind: 'scalar' };

@@ -5,7 +5,7 @@
  * - bpflab rejects what the kernel accepts: a precision gap (`bpflab-rejects:<bpflab kind>`),
  *   except exploration limits (bpflab fuzzes with a lower cap than the kernel's).
  * - both accept: the VM and the kernel must agree on r0 (low 32 bits: test runs report u32; not
- *   when the verifier saw a pointer in r0 at an exit), the packet and the array/hash maps, for
+ *   when the verifier saw a pointer in r0 at an exit), the packet and the array/hash/lru_hash maps, for
  *   programs without time- or CPU-dependent helpers.
  */
 import type { Program } from '../../isa/program.js';
@@ -69,8 +69,10 @@ function deterministic(p: Program): boolean {
   return true;
 }
 
+/** Map types whose contents are compared: one value per key (lru_hash too: bpflab evicts as the kernel does, finding 7f779d). */
+const COMPARED_MAPS = new Set(['array', 'hash', 'lru_hash']);
 const sortedMaps = (p: Program, lines: readonly string[]): string =>
-  lines.filter((l) => { const i = p.maps.findIndex((m) => l.startsWith(`${m.name} `)); const t = p.maps[i]?.type; return t === 'array' || t === 'hash'; }).sort().join('\n');
+  lines.filter((l) => { const i = p.maps.findIndex((m) => l.startsWith(`${m.name} `)); const t = p.maps[i]?.type; return t !== undefined && COMPARED_MAPS.has(t); }).sort().join('\n');
 
 function kernelMapLines(p: Program, r: KernelRunResult): string[] {
   const out: string[] = [];

@@ -26,6 +26,7 @@ import {
   BPF_F_ZERO_SEED,
 } from './flags.js';
 import { HashMap } from './hash.js';
+import { LruHashMap } from './lru-hash.js';
 import { LpmTrie } from './lpm-trie.js';
 import { ArrayOfMaps, HashOfMaps } from './map-of-maps.js';
 import { PerfEventArray } from './perf-event-array.js';
@@ -40,6 +41,11 @@ import type { BpfMap } from './types.js';
 export interface CreateMapOptions {
   /** Number of CPUs per-CPU maps model (default 1). */
   cpus?: number;
+  /**
+   * Possible CPUs of the machine modelled, which size the LRU maps' per-CPU lists and so decide
+   * when they evict (default `cpus`). The kernel oracle passes the host's to match its kernel.
+   */
+  possibleCpus?: number;
   /** What the map may allocate (shared by the maps of one run; default: a fresh DEFAULT_MAP_MEMORY budget). */
   budget?: MemoryBudget;
   /**
@@ -325,6 +331,8 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
   }
   const cpus = opts.cpus ?? 1;
   if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`cpus must be a positive integer (got ${cpus})`);
+  const possibleCpus = opts.possibleCpus ?? cpus;
+  if (!Number.isInteger(possibleCpus) || possibleCpus < 1) throw new RangeError(`possibleCpus must be a positive integer (got ${possibleCpus})`);
   // vmalloc refuses more pages than the machine has (__vmalloc_node_range: totalram_pages()).
   const prealloc = kernelPreallocBytes(spec, cpus);
   const ram = opts.totalRam ?? totalRam();
@@ -336,10 +344,11 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
       return new ArrayMap(spec, cpus, budget);
     case 'hash':
     case 'percpu_hash':
-    case 'lru_hash':
-    case 'lru_percpu_hash':
     case 'devmap_hash':
       return new HashMap(spec, cpus, budget);
+    case 'lru_hash':
+    case 'lru_percpu_hash':
+      return new LruHashMap(spec, cpus, budget, possibleCpus);
     case 'devmap':
     case 'cpumap':
     case 'xskmap':

@@ -1,11 +1,8 @@
 /**
- * BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH and LRU_PERCPU_HASH (kernel/bpf/hashtab.c).
+ * BPF_MAP_TYPE_HASH, PERCPU_HASH and DEVMAP_HASH's storage (kernel/bpf/hashtab.c); the LRU
+ * hashes are lru-hash.ts.
  *
  * - A full hash map refuses new keys with E2BIG; replacing an existing key always works.
- * - LRU maps never fill up: inserting into a full map evicts the least recently used element.
- *   Recency is touched by program lookups and by every update; user-space lookups do not touch
- *   it (the kernel's lookup_sys_only path). The kernel's LRU is approximate (per-CPU free lists,
- *   reference bits), so which element it evicts can differ; bpflab evicts the exact LRU one.
  * - Values are updated in place, so a pointer a program got from lookup stays live.
  */
 import type { MapSpec } from '../../isa/program.js';
@@ -16,7 +13,6 @@ import {
   checkUpdateFlags,
   checkValue,
   fail,
-  keyRepr,
   packPercpu,
   percpuSlice,
   round8,
@@ -35,19 +31,15 @@ const ELEMENT_OVERHEAD = 160;
 
 export class HashMap extends MapBase {
   private readonly percpu: boolean;
-  private readonly lru: boolean;
   private readonly table: OrderedTable<Slots>;
-  /** LRU recency: JS Map insertion order, least recent first. */
-  private readonly recency = new Map<number | string, TableEntry<Slots>>();
 
   /** Bytes one element takes (key, values, bookkeeping), charged to the budget on insert. */
   private readonly elementBytes: number;
 
   constructor(spec: MapSpec, cpus: number, private readonly budget: MemoryBudget = new MemoryBudget()) {
-    const percpu = spec.type === 'percpu_hash' || spec.type === 'lru_percpu_hash';
+    const percpu = spec.type === 'percpu_hash';
     super(spec, percpu ? cpus : 1);
     this.percpu = percpu;
-    this.lru = spec.type === 'lru_hash' || spec.type === 'lru_percpu_hash';
     this.table = new OrderedTable<Slots>(spec.keySize);
     this.elementBytes = round8(spec.keySize) + round8(spec.valueSize) * this.cpus + ELEMENT_OVERHEAD;
   }
@@ -61,17 +53,9 @@ export class HashMap extends MapBase {
     return slots;
   }
 
-  private touch(e: TableEntry<Slots>): void {
-    if (!this.lru) return;
-    const r = keyRepr(e.key, this.spec.keySize);
-    this.recency.delete(r);
-    this.recency.set(r, e);
-  }
-
   private drop(e: TableEntry<Slots>): void {
     this.table.remove(e);
     this.budget.release(this.elementBytes);
-    if (this.lru) this.recency.delete(keyRepr(e.key, this.spec.keySize));
   }
 
   /**
@@ -84,18 +68,11 @@ export class HashMap extends MapBase {
     const old = this.table.get(key);
     if (old) {
       if (flags & BPF_NOEXIST) return -ERRNO.EEXIST;
-      this.touch(old);
       return { e: old, fresh: false };
     }
     if (flags & BPF_EXIST) return -ERRNO.ENOENT;
-    if (this.table.size >= this.spec.maxEntries) {
-      if (!this.lru) return -ERRNO.E2BIG;
-      const victim = this.recency.values().next().value;
-      if (victim) this.drop(victim);
-    }
-    const e = this.table.insert(key, this.newSlots());
-    this.touch(e);
-    return { e, fresh: true };
+    if (this.table.size >= this.spec.maxEntries) return -ERRNO.E2BIG;
+    return { e: this.table.insert(key, this.newSlots()), fresh: true };
   }
 
   lookup(key: Uint8Array): Uint8Array {
@@ -133,7 +110,6 @@ export class HashMap extends MapBase {
   override lookupRef(key: Uint8Array, cpu: number): Uint8Array | null {
     const e = this.table.get(key);
     if (!e) return null;
-    this.touch(e);
     if (!this.percpu) return e.data[0]!;
     this.checkCpu(cpu);
     return e.data[cpu]!;

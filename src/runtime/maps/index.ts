@@ -7,6 +7,7 @@ export { mapById } from './base.js';
 export * from './guards.js';
 export { ArrayMap } from './array.js';
 export { HashMap } from './hash.js';
+export { LruHashMap } from './lru-hash.js';
 export { LpmTrie } from './lpm-trie.js';
 export { QueueStack } from './queue-stack.js';
 export { RingBuf } from './ringbuf.js';
