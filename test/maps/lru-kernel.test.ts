@@ -11,6 +11,8 @@ import type { MapType, Program } from '../../src/isa/program.js';
 import { closeFd, kernelAvailable, mapCreate, onOneCpu, possibleCpus, progLoad, progTestRun, runInKernel } from '../../src/kernel/index.js';
 import { BPF_F_NO_COMMON_LRU, createMap, type BpfMap } from '../../src/runtime/maps/index.js';
 import { Vm } from '../../src/vm/index.js';
+import { kernelResultDiff } from '../../src/fuzz/oracles/kernel.js';
+import { vmEngine } from '../../src/fuzz/engines.js';
 import { errnoOf, spec, u32 } from './util.js';
 
 const avail = kernelAvailable();
@@ -186,6 +188,37 @@ out:
       }
     }, 120_000);
   }
+});
+
+/** A random XDP program of updates (with flags), lookups (their hits as r0's bits) and deletes on one lru_hash. */
+function randomLruProgram(r: () => number): Program {
+  const entries = 1 + Math.floor(r() * 8);
+  const flags = r() < 0.3 ? BPF_F_NO_COMMON_LRU : 0;
+  const keys = entries + 2;
+  let body = '';
+  for (let i = 0, n = 2 + Math.floor(r() * 8); i < n; i++) {
+    const k = Math.floor(r() * keys), op = r();
+    body += `    *(u32 *)(r10 -4) = ${k}\n    r1 = map[m]\n    r2 = r10\n    r2 += -4\n`;
+    if (op < 0.5) body += `    *(u64 *)(r10 -16) = ${i + 1}\n    r3 = r10\n    r3 += -16\n    r4 = ${Math.floor(r() * 3)}\n    call bpf_map_update_elem\n`;
+    else if (op < 0.85) body += `    call bpf_map_lookup_elem\n    r6 <<= 1\n    if r0 == 0 goto l${i}\n    r6 |= 1\nl${i}:\n`;
+    else body += `    call bpf_map_delete_elem\n`;
+  }
+  const a = assemble(`.type xdp\n.map m lru_hash key=4 value=8 entries=${entries} flags=${flags}\n    r6 = 0\n${body}    r0 = r6\n    exit\n`);
+  return { name: 'lru_random', section: '', type: 'xdp', insns: a.insns, maps: a.maps, license: 'GPL' };
+}
+
+describe('the kernel oracle on LRU programs', () => {
+  it.skipIf(!avail.ok)('finds no difference between the VM and the kernel (r0 and lru_hash contents)', () => {
+    const r = rng(4242);
+    const seen: string[] = [];
+    for (let n = 0; n < 60; n++) {
+      const p = randomLruProgram(r);
+      const fills = Array.from({ length: Math.floor(r() * 4) }, (_, f) => ({ map: 0, key: u32(Math.floor(r() * 10)), value: value(0x70 + f) }));
+      const d = kernelResultDiff(p, { packet: new Uint8Array(14), ctx: new Uint8Array(0), maps: fills, seed: 0 }, vmEngine);
+      if (d) seen.push(`${n}: ${d.message}`);
+    }
+    expect(seen).toEqual([]);
+  }, 120_000);
 });
 
 describe('LRU eviction model (bpf_lru_list.c) on a 2-CPU machine', () => {
