@@ -43,12 +43,19 @@ function bind(): Affinity | null {
  * affinity. Where that cannot be done (no koffi, a seccomp filter), `fn` just runs.
  */
 export function onOneCpu<T>(fn: () => T): T {
+  const cpu = bind()?.getcpu() ?? -1;
+  return cpu < 0 ? fn() : onCpu(cpu, fn);
+}
+
+/**
+ * Runs `fn` with the calling thread pinned to CPU `cpu`, then restores its affinity; `fn` just
+ * runs where pinning cannot be done (see onOneCpu) or `cpu` is not one the thread may use.
+ */
+export function onCpu<T>(cpu: number, fn: () => T): T {
   const a = bind();
   const saved = new Uint8Array(MASK_BYTES);
-  if (!a || a.get(0, MASK_BYTES, saved) < 0) return fn();
-  const cpu = a.getcpu();
+  if (!a || cpu < 0 || cpu >= MASK_BYTES * 8 || a.get(0, MASK_BYTES, saved) < 0) return fn();
   const one = new Uint8Array(MASK_BYTES);
-  if (cpu < 0 || cpu >= MASK_BYTES * 8) return fn();
   one[cpu >> 3] = 1 << (cpu & 7);
   const pinned = a.set(0, MASK_BYTES, one) === 0;
   try {

@@ -37,5 +37,5 @@ export {
 } from './prog.js';
 export { closeFd, errnoName, BPF_CMD } from './syscall.js';
 export { LoadedProgram } from './loaded.js';
-export { onOneCpu } from './affinity.js';
+export { onCpu, onOneCpu } from './affinity.js';
 export { withSyscallDeadline, prepareSyscallDeadlines, syscallDeadlineUnavailable } from './interrupt.js';

@@ -375,10 +375,10 @@ function stackFrame(env: Env, r: Reg): Frame {
   return env.cur.frames[r.frameno]!;
 }
 
-function touch(env: Env, f: Frame, lo: number): void {
+function touch(env: Env, f: Frame, lo: number, scratch = true): void {
   if (-lo > f.depth) f.depth = -lo;
   // The scratched slots are for the log's state lines only (nothing else reads them).
-  if (env.log && f === env.frame) {
+  if (scratch && env.log && f === env.frame) {
     const k = (MAX_BPF_STACK + lo) >> 3;
     if (!env.scratchedStack.includes(k)) env.scratchedStack.push(k);
   }
@@ -695,7 +695,9 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   }
   const lo = Number(minOff);
   const hi = Number(maxOff) + size;
-  if (size > 0) touch(env, f, lo);
+  // (the log's state after the call shows the slots a helper wrote, as check_stack_write_fixed_off
+  // marks them scratched, not those it only read: check_stack_range_initialized marks none)
+  if (size > 0) touch(env, f, lo, write);
   if (write && uninitOk) {
     // Raw mode: the helper's byte writes must not land on a dynptr (aliasing with a dynptr argument).
     for (let a = lo; a < hi; a++) if (f.slots[MAX_BPF_STACK + a] === S.DYNPTR) env.reject('helper_arg', `potential write to dynptr at off=${a} disallowed`);

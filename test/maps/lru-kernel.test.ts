@@ -8,9 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/isa/asm/index.js';
 import type { MapType, Program } from '../../src/isa/program.js';
-import { closeFd, kernelAvailable, mapCreate, onOneCpu, possibleCpus, progLoad, progTestRun, runInKernel } from '../../src/kernel/index.js';
+import { closeFd, kernelAvailable, mapCreate, onCpu, onOneCpu, possibleCpus, progLoad, progTestRun, runInKernel } from '../../src/kernel/index.js';
 import { BPF_F_NO_COMMON_LRU, createMap, type BpfMap } from '../../src/runtime/maps/index.js';
 import { Vm } from '../../src/vm/index.js';
+import { kernelResultDiff } from '../../src/fuzz/oracles/kernel.js';
+import { vmEngine } from '../../src/fuzz/engines.js';
 import { errnoOf, spec, u32 } from './util.js';
 
 const avail = kernelAvailable();
@@ -88,20 +90,23 @@ const keysOf = (next: (k: Uint8Array | null) => Uint8Array | undefined): string 
   return ks.sort((a, b) => a - b).join(',');
 };
 
-/** bpflab's side of one step: the helper's return or the user-space errno ('ok'). */
-function bpflabStep(m: BpfMap, [side, op, key]: Step): number | string {
+/** bpflab's side of one step (a program's on `cpu`): the helper's return or the user-space errno ('ok'). */
+function bpflabStep(m: BpfMap, [side, op, key]: Step, cpu = 0): number | string {
   if (side === 'prog') {
-    if (op <= 2) return m.updateFromProgram(u32(key), value(key), op, 0);
-    if (op === 3) return m.lookupRef(u32(key), 0) ? 1 : 0;
-    return m.deleteFromProgram(u32(key), 0);
+    if (op <= 2) return m.updateFromProgram(u32(key), value(key), op, cpu);
+    if (op === 3) return m.lookupRef(u32(key), cpu) ? 1 : 0;
+    return m.deleteFromProgram(u32(key), cpu);
   }
   if (op <= 2) return errnoOf(() => m.update(u32(key), m.cpus > 1 ? new Uint8Array(8 * m.cpus).fill(key & 0xff) : value(key), op));
   if (op === 3) return errnoOf(() => m.lookup(u32(key)));
   return errnoOf(() => m.delete(u32(key)));
 }
 
-/** Replays `trace` on both sides; the first step where they differ (with the steps before), or null. */
-function firstDifference(type: MapType, entries: number, flags: number, trace: Step[]): string | null {
+/**
+ * Replays `trace` on both sides; the first step where they differ (with the steps before), or null.
+ * Every call is made on one CPU, or with `progCpu`, user space on CPU 0 and programs on `progCpu`.
+ */
+function firstDifference(type: MapType, entries: number, flags: number, trace: Step[], progCpu?: number): string | null {
   const p = opProgram(type, entries, flags);
   const cpus = possibleCpus();
   const mine = createMap(p.maps[0]!, { cpus: type === 'lru_percpu_hash' ? cpus : 1, possibleCpus: cpus });
@@ -111,6 +116,7 @@ function firstDifference(type: MapType, entries: number, flags: number, trace: S
   const fd = load.fd;
   const seen: string[] = [];
   try {
+    const on = <T>(side: Step[0], f: () => T): T => (progCpu === undefined ? f() : onCpu(side === 'prog' ? progCpu : 0, f));
     return onOneCpu(() => {
       for (const step of trace) {
         const [side, op, key] = step;
@@ -119,11 +125,11 @@ function firstDifference(type: MapType, entries: number, flags: number, trace: S
           const data = new Uint8Array(16);
           new DataView(data.buffer).setUint32(0, op, true);
           new DataView(data.buffer).setUint32(4, key, true);
-          k = progTestRun(fd, { data }).retval | 0;
-        } else if (op <= 2) k = errnoOf(() => km.update(u32(key), new Uint8Array(8 * km.cpus).fill(key & 0xff), op));
-        else if (op === 3) k = errnoOf(() => km.lookup(u32(key)));
-        else k = errnoOf(() => km.delete(u32(key)));
-        const b = bpflabStep(mine, step);
+          k = on(side, () => progTestRun(fd, { data }).retval | 0);
+        } else if (op <= 2) k = on(side, () => errnoOf(() => km.update(u32(key), new Uint8Array(8 * km.cpus).fill(key & 0xff), op)));
+        else if (op === 3) k = on(side, () => errnoOf(() => km.lookup(u32(key))));
+        else k = on(side, () => errnoOf(() => km.delete(u32(key))));
+        const b = bpflabStep(mine, step, progCpu ?? 0);
         const kk = keysOf((x) => km.nextKey(x)), bk = keysOf((x) => mine.nextKey(x));
         seen.push(`${side} ${op} ${key}: kernel ${k} [${kk}], bpflab ${b} [${bk}]`);
         if (k !== b || kk !== bk) return seen.slice(-6).join('\n');
@@ -135,6 +141,8 @@ function firstDifference(type: MapType, entries: number, flags: number, trace: S
     km.close();
   }
 }
+
+const variants: Array<[MapType, number]> = [['lru_hash', 0], ['lru_hash', BPF_F_NO_COMMON_LRU], ['lru_percpu_hash', 0], ['lru_percpu_hash', BPF_F_NO_COMMON_LRU]];
 
 describe('LRU maps: bpflab vs the kernel (7f779d)', () => {
   it('finding 7f779d: a 2-entry lru_hash loses key 0 when key 1 is written twice, on the VM as in the kernel', () => {
@@ -175,7 +183,6 @@ out:
     expect(k.run!.retval).toBe(0);
   });
 
-  const variants: Array<[MapType, number]> = [['lru_hash', 0], ['lru_hash', BPF_F_NO_COMMON_LRU], ['lru_percpu_hash', 0], ['lru_percpu_hash', BPF_F_NO_COMMON_LRU]];
   for (const [type, flags] of variants) {
     it.skipIf(!avail.ok)(`${type}${flags ? ' BPF_F_NO_COMMON_LRU' : ''}: random traces, sizes 1..300`, () => {
       for (const [entries, steps, seeds] of [[1, 30, 3], [2, 40, 4], [3, 40, 3], [5, 60, 3], [17, 120, 2], [64, 300, 1], [300, 700, 1]] as const) {
@@ -186,6 +193,48 @@ out:
       }
     }, 120_000);
   }
+});
+
+/** A random XDP program of updates (with flags), lookups (their hits as r0's bits) and deletes on one lru_hash. */
+function randomLruProgram(r: () => number): Program {
+  const entries = 1 + Math.floor(r() * 8);
+  const flags = r() < 0.3 ? BPF_F_NO_COMMON_LRU : 0;
+  const keys = entries + 2;
+  let body = '';
+  for (let i = 0, n = 2 + Math.floor(r() * 8); i < n; i++) {
+    const k = Math.floor(r() * keys), op = r();
+    body += `    *(u32 *)(r10 -4) = ${k}\n    r1 = map[m]\n    r2 = r10\n    r2 += -4\n`;
+    if (op < 0.5) body += `    *(u64 *)(r10 -16) = ${i + 1}\n    r3 = r10\n    r3 += -16\n    r4 = ${Math.floor(r() * 3)}\n    call bpf_map_update_elem\n`;
+    else if (op < 0.85) body += `    call bpf_map_lookup_elem\n    r6 <<= 1\n    if r0 == 0 goto l${i}\n    r6 |= 1\nl${i}:\n`;
+    else body += `    call bpf_map_delete_elem\n`;
+  }
+  const a = assemble(`.type xdp\n.map m lru_hash key=4 value=8 entries=${entries} flags=${flags}\n    r6 = 0\n${body}    r0 = r6\n    exit\n`);
+  return { name: 'lru_random', section: '', type: 'xdp', insns: a.insns, maps: a.maps, license: 'GPL' };
+}
+
+describe('LRU maps used from two CPUs: bpflab vs the kernel', () => {
+  // (a CPU's local free and pending lists, nodes stolen from another CPU's: user space on CPU 0, programs on CPU 1)
+  it.skipIf(!avail.ok || possibleCpus() < 2)('random traces, programs on CPU 1', () => {
+    for (const [type, flags] of variants)
+      for (const [entries, steps] of [[1, 30], [2, 40], [5, 60], [12, 80]] as const) {
+        const d = firstDifference(type, entries, flags, randomTrace(entries * 31 + flags, steps, entries + 3), 1);
+        expect(d, `${type} flags=${flags} entries=${entries}`).toBeNull();
+      }
+  }, 120_000);
+});
+
+describe('the kernel oracle on LRU programs', () => {
+  it.skipIf(!avail.ok)('finds no difference between the VM and the kernel (r0 and lru_hash contents)', () => {
+    const r = rng(4242);
+    const seen: string[] = [];
+    for (let n = 0; n < 60; n++) {
+      const p = randomLruProgram(r);
+      const fills = Array.from({ length: Math.floor(r() * 4) }, (_, f) => ({ map: 0, key: u32(Math.floor(r() * 10)), value: value(0x70 + f) }));
+      const d = kernelResultDiff(p, { packet: new Uint8Array(14), ctx: new Uint8Array(0), maps: fills, seed: 0 }, vmEngine);
+      if (d) seen.push(`${n}: ${d.message}`);
+    }
+    expect(seen).toEqual([]);
+  }, 120_000);
 });
 
 describe('LRU eviction model (bpf_lru_list.c) on a 2-CPU machine', () => {

@@ -683,7 +683,7 @@ export class PathMachine {
         let found: ZB;
         if (m.spec.type === 'array' || m.spec.type === 'percpu_array') found = (key.extract(31, 0) as BitVec<number, 'main'>).ult(Z.BitVec.val(m.spec.maxEntries, 32));
         else if (m.present) found = m.present.select(key as BitVec<number, 'main'>);
-        else this.undecided(`lookups in ${m.spec.type} maps are not modelled`);
+        else this.undecided(`lookups in ${m.spec.type} maps are a construct bpflab does not model on the path`);
         if (id === 195) found = T.and(found, T.cond('jlt', true, this.scalar(3), T.k(1)));
         this.clobber();
         return this.set(0, { k: 'ptr', region: this.mapValueRegion(mi, key, pc), off: T.k(0), nul: T.not(found) });
