@@ -61,14 +61,19 @@ export interface Decoded {
 
 const ENDS: Record<number, number> = { 16: 0, 32: 1, 64: 2 };
 
-/** Decodes `program` for a register file whose constant area starts at `base`. */
-export function decodeProgram(program: Program, base: number): Decoded {
+/**
+ * Decodes `program` for a register file whose constant area starts at `base`. `store`: a
+ * backing store no longer in use (a VM's program before last) to decode into when it is large
+ * enough, rather than allocating one.
+ */
+export function decodeProgram(program: Program, base: number, store?: ArrayBuffer): Decoded {
   // load-acquire and store-release run as the plain load and store (one CPU)
   const insns = plainAccesses(program.insns);
   const n = insns.length;
   // One backing store for all the arrays: a typed array of more than 64 bytes gets its own
   // off-heap store, and seven of them cost a fuzz run more than decoding its program does.
-  const buf = new ArrayBuffer(27 * n);
+  let buf: ArrayBuffer;
+  if (store && store.byteLength >= 27 * n) { buf = store; new Uint8Array(buf, 0, 27 * n).fill(0); } else buf = new ArrayBuffer(27 * n);
   const D: Decoded = {
     program, n, s: new Int32Array(buf, 0, n), off: new Int32Array(buf, 4 * n, n), tgt: new Int32Array(buf, 8 * n, n),
     imm: new Int32Array(buf, 12 * n, n), consts: new Int32Array(buf, 16 * n, 2 * n),

@@ -132,6 +132,8 @@ export class Vm {
   /** Where the constants of programs linked after the main one start (see rebind). */
   private mainConstEnd: number;
   private readonly buffers = new ContextBuffers();
+  /** The decoded code store of the program loaded before the current one, reused by the next `load`. */
+  private spareCode: ArrayBuffer | undefined;
   private hasProgArrays: boolean;
   private budget: MemoryBudget;
   /** Whether the memory budget is this VM's own (then `load` starts a fresh one, as a new VM would). */
@@ -166,8 +168,8 @@ export class Vm {
   }
 
   /** `program` decoded with its constant slots from `base`, its jump targets and references checked; the VM is not changed. */
-  private decode(program: Program, maps: readonly BpfMap[], base: number): Decoded {
-    const decoded = decodeProgram(program, base);
+  private decode(program: Program, maps: readonly BpfMap[], base: number, store?: ArrayBuffer): Decoded {
+    const decoded = decodeProgram(program, base, store);
     checkTargets(decoded);
     for (const p of decoded.pseudo) {
       if (p.src === 3) { const a = ksymAddress(program, p.imm); if (typeof a === 'string') throw new VmError('unsupported', p.pc, a); }
@@ -201,7 +203,10 @@ export class Vm {
   load(program: Program, maps: BpfMap[]): void {
     if (maps.length !== program.maps.length)
       throw new InputError('maps', `${program.maps.length} maps declared but ${maps.length} instances given`);
-    const decoded = this.decode(program, maps, 22);
+    // Decoded into the store of the program before the current one (nothing refers to it any
+    // more: a failed load leaves the current one intact); the current one's is next.
+    const decoded = this.decode(program, maps, 22, this.spareCode);
+    this.spareCode = this.main.decoded.s.buffer as ArrayBuffer;
     this.linked.clear();
     this.program = program;
     this.maps = maps;

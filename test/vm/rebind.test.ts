@@ -110,4 +110,21 @@ describe('Vm.load: another program on the same VM', () => {
     expect(vm.program).toBe(programs[1]);
     expect(vm.run({ packet: new Uint8Array(64) }).r0).toBe(7n);
   });
+
+  it('reuses the code store of the program before last: failed loads between leave every program intact', () => {
+    // each load decodes into the store of the program two loads back; a program that fails to
+    // link decodes into that spare too, and must not disturb the one loaded
+    const jumpsOut = prog('r0 = 1\nexit');
+    jumpsOut.insns.unshift({ code: 0x05, dst: 0, src: 0, off: 40, imm: 0 });
+    const vm = new Vm(programs[0]!, { maps: fresh(programs[0]!) });
+    const input = { packet: new Uint8Array(100).fill(3) };
+    for (let round = 0; round < 4; round++)
+      for (const p of [...programs].reverse()) {
+        vm.load(p, fresh(p));
+        expect(() => vm.load(jumpsOut, [])).toThrow(/jump|outside|target/i);
+        const alone = new Vm(p, { maps: fresh(p) }).run(input);
+        const r = vm.run(input);
+        expect({ r0: r.r0, packet: r.packet, fault: r.fault?.message }).toEqual({ r0: alone.r0, packet: alone.packet, fault: alone.fault?.message });
+      }
+  });
 });

@@ -203,8 +203,10 @@ export function materialize(program: Program, input: FuzzInput): ConcreteInput {
       if (distinct >= spec.maxEntries) continue;
       keys.push({ map, key });
     }
-    const value = new Uint8Array(spec.valueSize);
-    copyInto(value, f.value);
+    // the input's bytes themselves where they are long enough (maps copy what they are given)
+    let value: Uint8Array;
+    if (f.value.length >= spec.valueSize) value = f.value.length === spec.valueSize ? f.value : f.value.subarray(0, spec.valueSize);
+    else { value = new Uint8Array(spec.valueSize); value.set(f.value); }
     out.fills.push({ map, key, value });
   }
   return out;

@@ -185,18 +185,25 @@ function saneLeafArb(type: ModernProgType, withBtf: boolean): fc.Arbitrary<Moder
 export function modernShapeArb(opts: { types?: readonly ModernProgType[]; maxFragments?: number } = {}): fc.Arbitrary<ModernShape> {
   const withBtf = modernBtf() !== null;
   const max = opts.maxFragments ?? 6;
+  // The shape arbitrary of each type is built once: chain() calls this for every program, and
+  // building the records and tuples again each time was a quarter of this generator's cost.
+  const byType = new Map<ModernProgType, fc.Arbitrary<ModernShape>>();
   return fc.constantFrom(...(opts.types ?? MODERN_PROG_TYPES)).chain((type) => {
+    const have = byType.get(type);
+    if (have) return have;
     const leaf = saneLeafArb(type, withBtf);
     const frag: fc.Arbitrary<ModernFrag> = withBtf
       ? fc.oneof({ weight: 6, arbitrary: leaf }, { weight: 1, arbitrary: fc.record({ k: fc.constant('rcu' as const), body: fc.array(leaf, { minLength: 1, maxLength: 3 }), unlock: fc.nat(9).map((r) => r < 9) }) })
       : leaf;
-    return fc.record({
+    const shape: fc.Arbitrary<ModernShape> = fc.record({
       type: fc.constant(type),
       init: fc.tuple(fc.nat(80), fc.nat(80), fc.nat(0xffff)),
       dp0Size: fc.constantFrom(8, 16, 32, 64),
       body: fc.array(frag, { minLength: 1, maxLength: max }),
       ret: varArb,
     });
+    byType.set(type, shape);
+    return shape;
   });
 }
 
