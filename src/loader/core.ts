@@ -120,6 +120,11 @@ function parseLocalField(btf: Btf, rootId: number, idx: number[]): { accesses: A
   if (!root || rootSize === undefined) throw new Error(`root type [${rootId}] has no size`);
   let bitOffset = idx[0]! * rootSize * 8;
   let cur = rootId;
+  // The field is the last accessor's: the root, an array element or a named member. An
+  // anonymous member adds its offset but is no accessor (bpf_core_parse_spec does not count
+  // it), so an access that ends inside anonymous members keeps the enclosing accessor's type:
+  // systemd's clat.bpf.c `&ip4h.saddr` carries "0:9" (struct iphdr's anonymous union).
+  let fieldType = rootId;
   let bitfieldSize = 0;
   const accesses: Access[] = [];
   for (let i = 1; i < idx.length; i++) {
@@ -129,21 +134,25 @@ function parseLocalField(btf: Btf, rootId: number, idx: number[]): { accesses: A
       const m = t.members[n];
       if (!m) throw new Error(`member #${n} out of range in ${btf.format(t.id)}`);
       bitOffset += m.bitOffset;
-      bitfieldSize = m.bitfieldSize;
-      if (m.name) accesses.push({ idx: n, name: m.name, localType: m.type });
+      if (m.name) {
+        accesses.push({ idx: n, name: m.name, localType: m.type });
+        fieldType = m.type;
+        bitfieldSize = m.bitfieldSize;
+      }
       cur = m.type;
     } else if (t && t.kind === 'array') {
       const sz = btf.resolveSize(t.type);
       if (sz === undefined) throw new Error(`array element of ${btf.format(t.id)} has no size`);
       bitOffset += n * sz * 8;
-      bitfieldSize = 0;
       accesses.push({ idx: n, localType: t.type });
+      fieldType = t.type;
+      bitfieldSize = 0;
       cur = t.type;
     } else {
       throw new Error(`access #${i} on non-composite ${t ? btf.format(t.id) : `type ${cur}`}`);
     }
   }
-  return { accesses, spec: { rootId, bitOffset, fieldType: cur, bitfieldSize } };
+  return { accesses, spec: { rootId, bitOffset, fieldType, bitfieldSize } };
 }
 
 /** bpf_core_fields_are_compat. */
