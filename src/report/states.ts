@@ -197,13 +197,13 @@ interface RegMemo {
 function sameReg(m: RegMemo | undefined, r: Reg): boolean {
   return m !== undefined && m.v === r.v && m.type === r.type && m.off === r.off && m.id === r.id && m.refObjId === r.refObjId &&
     m.range === r.range && m.map === r.map && m.memSize === r.memSize && m.frameno === r.frameno &&
-    m.iterState === r.iterState && m.iterDepth === r.iterDepth && m.precise === r.precise;
+    m.iterState === r.slot?.iterState && m.iterDepth === r.slot?.iterDepth && m.precise === r.precise;
 }
 
 function regMemo(r: Reg, entry: number): RegMemo {
   return {
     type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno,
-    iterState: r.iterState, iterDepth: r.iterDepth, entry, precise: r.precise,
+    iterState: r.slot?.iterState, iterDepth: r.slot?.iterDepth, entry, precise: r.precise,
   };
 }
 

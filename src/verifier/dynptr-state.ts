@@ -13,7 +13,7 @@
 import type { Env } from './env.js';
 import { markStackWritten } from './liveness.js';
 import { MAYBE_NULL, T } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, newReg, setSpill, writableSlots, type Frame, type Reg } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, newReg, setSpill, withSlot, writableSlots, type Frame, type Reg } from './state.js';
 
 /** enum bpf_dynptr_type. */
 export const enum DynptrType {
@@ -55,7 +55,7 @@ export function dynptrSlot(env: Env, r: Reg): number | 'range' | string {
 /** The descriptor of the dynptr starting at slot `k` of `f`, or undefined when the slots are not a whole dynptr. */
 export function dynptrAt(f: Frame, k: number): Reg | undefined {
   const d = f.spills[k];
-  if (!d || !d.dynptrFirst || k + 1 >= f.spills.length) return undefined;
+  if (!d || !d.slot?.dynptrFirst || k + 1 >= f.spills.length) return undefined;
   for (let i = k * 8; i < (k + 2) * 8; i++) if (f.slots[i] !== S.DYNPTR) return undefined;
   return d;
 }
@@ -67,8 +67,7 @@ export function dynptrDescriptor(type: DynptrType, first: boolean, id: number, r
   d.id = id;
   d.refObjId = refObjId;
   d.frameno = frameno;
-  d.dynptrType = type;
-  d.dynptrFirst = first;
+  withSlot(d, { dynptrType: type, dynptrFirst: first });
   return d;
 }
 
@@ -94,9 +93,9 @@ export function invalidateDynptr(env: Env, f: Frame, frameno: number, k: number)
  */
 export function destroyIfDynptrSlot(env: Env, f: Frame, frameno: number, k: number): void {
   if (f.slots[k * 8] !== S.DYNPTR) return;
-  const first = f.spills[k]?.dynptrFirst ? k : k - 1;
+  const first = f.spills[k]?.slot?.dynptrFirst ? k : k - 1;
   const d = f.spills[first];
-  if (d && dynptrRefcounted(d.dynptrType ?? 0)) env.reject('helper_arg', 'cannot overwrite referenced dynptr');
+  if (d && dynptrRefcounted(d.slot?.dynptrType ?? 0)) env.reject('helper_arg', 'cannot overwrite referenced dynptr');
   const id = d?.id ?? 0;
   clearSlots(env, f, frameno, first);
   if (!id) return;
@@ -109,7 +108,7 @@ export function destroyIfDynptrSlot(env: Env, f: Frame, frameno: number, k: numb
 /** stacksafe for STACK_DYNPTR slots: the same type and slot, the references in correspondence. */
 export function dynptrSlotsSafe(o: Reg | undefined, c: Reg | undefined, checkIds: (a: number, b: number) => boolean): boolean {
   if (!o || !c) return !o && !c;
-  return o.dynptrType === c.dynptrType && o.dynptrFirst === c.dynptrFirst && checkIds(o.refObjId, c.refObjId);
+  return o.slot?.dynptrType === c.slot?.dynptrType && o.slot?.dynptrFirst === c.slot?.dynptrFirst && checkIds(o.refObjId, c.refObjId);
 }
 
 /**
@@ -121,6 +120,6 @@ export function dynptrSlotString(d: Reg): string {
   const parts: string[] = [];
   if (d.id) parts.push(`id=${d.id}`);
   if (d.refObjId) parts.push(`ref_id=${d.refObjId}`);
-  if (d.dynptrFirst) parts.push('dynptr_id=1');
-  return `dynptr_${DYNPTR_TYPE_NAMES[d.dynptrType ?? 0] ?? '?'}(${parts.join(',')})`;
+  if (d.slot?.dynptrFirst) parts.push('dynptr_id=1');
+  return `dynptr_${DYNPTR_TYPE_NAMES[d.slot?.dynptrType ?? 0] ?? '?'}(${parts.join(',')})`;
 }

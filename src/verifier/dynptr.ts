@@ -64,7 +64,7 @@ export function helperDynptrArg(a: ArgSpec): DynptrArg {
   return { uninit: a.uninit === true, rdonly: a.rdonly === true, type };
 }
 
-/** The dynptr's type as a register holds it: slot descriptors keep it in dynptrType, CONST_PTR_TO_DYNPTR registers in memSize. */
+/** The dynptr's type as a register holds it: slot descriptors keep it in slot.dynptrType, CONST_PTR_TO_DYNPTR registers in memSize. */
 const typeOfConst = (r: Reg): DynptrType => r.memSize as DynptrType;
 
 /** A CONST_PTR_TO_DYNPTR register (a global function's dynptr argument: __mark_dynptr_reg on a register). */
@@ -113,7 +113,7 @@ export function processDynptrArg(env: Env, regno: number, spec: DynptrArg, clone
     const f = env.cur.frames[r.frameno]!;
     const d = dynptrAt(f, slot);
     if (!d) return invalid();
-    ref = { id: d.id, type: (d.dynptrType ?? 0) as DynptrType, refObjId: d.refObjId };
+    ref = { id: d.id, type: (d.slot?.dynptrType ?? 0) as DynptrType, refObjId: d.refObjId };
     // mark_dynptr_read
     for (let i = 0; i < DYNPTR_NR_SLOTS; i++) {
       markStackRead(env, r.frameno, slot + i);
@@ -169,7 +169,7 @@ export function unmarkDynptr(env: Env, regno: number): void {
   const slot = dynptrSlot(env, r) as number;
   const f = env.cur.frames[r.frameno]!;
   const d = f.spills[slot]!;
-  if (!dynptrRefcounted(d.dynptrType ?? 0)) {
+  if (!dynptrRefcounted(d.slot?.dynptrType ?? 0)) {
     invalidateDynptr(env, f, r.frameno, slot);
     return;
   }
@@ -178,7 +178,7 @@ export function unmarkDynptr(env: Env, regno: number): void {
   // The kernel looks for clones in the released dynptr's own frame.
   for (let k = 0; k < f.spills.length; k++) {
     const c = f.spills[k];
-    if (c && c.refObjId === ref && c.dynptrFirst && f.slots[k * 8] === S.DYNPTR) invalidateDynptr(env, f, r.frameno, k);
+    if (c && c.refObjId === ref && c.slot?.dynptrFirst && f.slots[k * 8] === S.DYNPTR) invalidateDynptr(env, f, r.frameno, k);
   }
 }
 

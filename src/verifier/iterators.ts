@@ -28,7 +28,7 @@ import { widenImpreciseScalars } from './callbacks.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { checkMemAccess } from './memory.js';
 import { MAYBE_NULL, MEM_RCU, PTR_UNTRUSTED, T, base } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, setSpill, writableSlots, writableSpill, type Checkpoint, type Reg, type VState } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, setSpill, withSlot, writableSlots, writableSpill, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedU8 } from './flat-arrays.js';
 
 /** enum bpf_iter_state. */
@@ -99,9 +99,7 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
       d.refObjId = i === 0 ? id : 0;
       d.memSize = it.btfId;
       d.frameno = r.frameno;
-      d.iterType = it.name;
-      d.iterState = ITER_ACTIVE;
-      d.iterDepth = 0;
+      withSlot(d, { iterType: it.name, iterState: ITER_ACTIVE, iterDepth: 0 });
       setSpill(f, slot + i, d);
       writableSlots(f).fill(S.ITER, (slot + i) * 8, (slot + i + 1) * 8);
       markStackWritten(env, r.frameno, slot + i);
@@ -116,7 +114,7 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
   for (let i = 0; i < it.nrSlots; i++) {
     const st = f.spills[k + i];
     for (let b = (k + i) * 8; b < (k + i + 1) * 8; b++) if (f.slots[b] !== S.ITER) uninit();
-    if (!st || st.iterState === undefined) uninit();
+    if (!st || st.slot?.iterState === undefined) uninit();
     if (st!.type & PTR_UNTRUSTED) env.reject('helper_arg', `expected an RCU CS when using ${funcName}`);
     if ((i === 0) !== (st!.refObjId !== 0) || st!.memSize !== it.btfId) uninit();
   }
@@ -163,22 +161,22 @@ function findPrevEntry(env: Env, pc: number): VState | undefined {
 export function processIterNextCall(env: Env, ref: IterRef): void {
   const cur = env.cur;
   const it = cur.frames[ref.frameno]!.spills[ref.slot]!;
-  if (it.iterState !== ITER_ACTIVE && it.iterState !== ITER_DRAINED) env.reject('unsupported', `verifier internal error: unexpected iterator state ${it.iterState ?? 0}`);
-  if (it.iterState === ITER_ACTIVE) {
+  const state = it.slot?.iterState;
+  if (state !== ITER_ACTIVE && state !== ITER_DRAINED) env.reject('unsupported', `verifier internal error: unexpected iterator state ${state ?? 0}`);
+  if (state === ITER_ACTIVE) {
     const prev = findPrevEntry(env, env.pc);
     const queued = cloneState(cur);
     queued.pc = env.pc + 1;
     queued.prevPc = env.pc;
     const qit = iterOf(queued, ref);
-    qit.iterState = ITER_ACTIVE;
-    qit.iterDepth = (qit.iterDepth ?? 0) + 1;
+    withSlot(qit, { iterState: ITER_ACTIVE, iterDepth: (qit.slot?.iterDepth ?? 0) + 1 });
     if (prev) widenImpreciseScalars(env, prev, queued);
     const r0 = queued.frames[queued.frames.length - 1]!.regs[0]!;
     r0.type &= ~MAYBE_NULL;
     env.pushBranch(queued);
   }
   // The descriptor for writing, taken after the copy (which shares it until either side writes).
-  iterOf(cur, ref).iterState = ITER_DRAINED;
+  withSlot(iterOf(cur, ref), { iterState: ITER_DRAINED });
   env.markKnown(env.reg(0), 0n);
 }
 
@@ -230,7 +228,7 @@ export function iterArgActive(env: Env, st: VState): boolean {
   if (base(r1.type) !== T.PTR_TO_STACK || c === undefined) return false;
   const f = st.frames[r1.frameno];
   const k = (MAX_BPF_STACK + r1.off + Number(BigInt.asIntN(64, c))) >> 3;
-  return f?.spills[k]?.iterState === ITER_ACTIVE;
+  return f?.spills[k]?.slot?.iterState === ITER_ACTIVE;
 }
 
 /** iter_active_depths_differ: an active iterator is at another depth (not an infinite loop then). */
@@ -241,8 +239,8 @@ export function iterActiveDepthsDiffer(old: VState, cur: VState): boolean {
     if (!cf) continue;
     for (let k = 0; k < of.spills.length; k++) {
       const o = of.spills[k];
-      if (of.slots[k * 8] !== S.ITER || o?.iterState !== ITER_ACTIVE) continue;
-      if (cf.spills[k]?.iterDepth !== o.iterDepth) return true;
+      if (of.slots[k * 8] !== S.ITER || o?.slot?.iterState !== ITER_ACTIVE) continue;
+      if (cf.spills[k]?.slot?.iterDepth !== o.slot.iterDepth) return true;
     }
   }
   return false;
@@ -251,5 +249,5 @@ export function iterActiveDepthsDiffer(old: VState, cur: VState): boolean {
 /** stacksafe for an iterator slot: same type and state, the reference in correspondence (the depth is not compared). */
 export function iterSlotsSafe(o: Reg | undefined, c: Reg | undefined, checkIds: (a: number, b: number) => boolean): boolean {
   if (!o || !c) return !o && !c;
-  return o.memSize === c.memSize && o.iterState === c.iterState && checkIds(o.refObjId, c.refObjId);
+  return o.memSize === c.memSize && o.slot?.iterState === c.slot?.iterState && checkIds(o.refObjId, c.refObjId);
 }

@@ -78,19 +78,27 @@ export function liveRegisters(insns: readonly Insn[], cfg: Cfg, callParams?: Cal
   const { succCount, succTo, succKind, second } = cfg;
   const CALL_EDGE = EDGE_KINDS.indexOf('call');
   // Backward fixpoint over the intra-procedural successors (a call continues at the next insn).
+  // When every edge leads forward (no loop, no jump back), the first pass from the last
+  // instruction back computes each instruction from its successors' final masks: the solution is
+  // reached, and a pass to confirm it would change nothing.
   let changed = true;
   while (changed) {
     changed = false;
+    let backward = false;
     for (let pc = n - 1; pc >= 0; pc--) {
       if (second[pc]) continue;
       let out = 0;
       for (let i = 2 * pc; i < 2 * pc + succCount[pc]!; i++) {
         const t = succTo[i]!;
-        if (succKind[i] !== CALL_EDGE && t >= 0 && t < n) out |= live[t]!;
+        if (succKind[i] !== CALL_EDGE && t >= 0 && t < n) {
+          out |= live[t]!;
+          if (t <= pc) backward = true;
+        }
       }
       const inn = ud[2 * pc]! | (out & ~ud[2 * pc + 1]!);
       if (inn !== live[pc]) { live[pc] = inn; changed = true; }
     }
+    if (!backward) break;
   }
   return live;
 }

@@ -207,14 +207,14 @@ export class Log {
         // a narrow spill: the slot's other bytes, then the register, after one '=' (fp-16=????scalar())
         const rest = buf.replace(/r/g, '');
         out += ` fp${off}=${rest}${this.reg(f.spills[k]!, frameno)}`;
-      } else if (f.slots[k * 8] === S.DYNPTR && f.spills[k]?.dynptrType !== undefined) {
+      } else if (f.slots[k * 8] === S.DYNPTR && f.spills[k]?.slot?.dynptrType !== undefined) {
         // A dynptr is printed once, at its first (lower) slot.
         const d = f.spills[k]!;
-        if (d.dynptrFirst) out += ` fp${off}=${dynptrSlotString(d)}`;
-      } else if (f.slots[k * 8] === S.ITER && f.spills[k]?.iterType !== undefined) {
+        if (d.slot?.dynptrFirst) out += ` fp${off}=${dynptrSlotString(d)}`;
+      } else if (f.slots[k * 8] === S.ITER && f.spills[k]?.slot?.iterType !== undefined) {
         // Only an iterator's first slot (the one holding its reference) is printed.
         const it = f.spills[k]!;
-        if (it.refObjId) out += ` fp${off}=iter_${it.iterType}(ref_id=${it.refObjId},state=${it.iterState === 1 ? 'active' : 'drained'},depth=${it.iterDepth ?? 0})`;
+        if (it.refObjId) out += ` fp${off}=iter_${it.slot?.iterType}(ref_id=${it.refObjId},state=${it.slot?.iterState === 1 ? 'active' : 'drained'},depth=${it.slot?.iterDepth ?? 0})`;
       } else out += ` fp${off}=${buf}`;
     }
     // As print_verifier_state: only when the first reference has an id (a lock of global data has none), then the others that have one.

@@ -28,6 +28,9 @@ const CALL_EDGE = EDGE_KINDS.indexOf('call');
  */
 export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => boolean): Int32Array {
   const scc = zeroedI32(n);
+  // Every edge leading forward and no callback-running call: each instruction is a component of
+  // its own without a self edge, none a loop, so the walk would leave every id 0 (most programs).
+  if (forwardOnly(cfg, n, implicitLoop)) return scc;
   const index = zeroedI32(n).fill(-1);
   const low = zeroedI32(n);
   const onStack = zeroedU8(n);
@@ -90,6 +93,15 @@ export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => b
     }
   }
   return scc;
+}
+
+/** No edge but calls leads to the same or an earlier instruction, and `implicitLoop` holds nowhere. */
+function forwardOnly(cfg: Cfg, n: number, implicitLoop?: (pc: number) => boolean): boolean {
+  for (let pc = 0; pc < n; pc++) {
+    for (let i = 2 * pc; i < 2 * pc + cfg.succCount[pc]!; i++) if (cfg.succKind[i] !== CALL_EDGE && cfg.succTo[i]! <= pc) return false;
+    if (implicitLoop?.(pc) === true) return false;
+  }
+  return true;
 }
 
 /** A path that ended because its state lay within `equal`, a checkpoint of the same loop still in progress. */

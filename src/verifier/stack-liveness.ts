@@ -92,6 +92,13 @@ export class StackLiveness {
   private succN: Uint8Array | null = null;
   private succAt: Int32Array | null = null;
   private leaves: Uint8Array | null = null;
+  /**
+   * Per subprogram, 1 when every edge within it leads to a later instruction: it has no loop,
+   * so its masks have one solution, which a single round from its last instruction back to its
+   * first computes (each instruction from its successors' final masks). Without a log (which
+   * counts the kernel's rounds) such a subprogram needs neither the postorder nor the rounds.
+   */
+  private forwardOnly: Uint8Array | null = null;
 
   constructor(
     private readonly flow: LivenessFlow,
@@ -246,20 +253,21 @@ export class StackLiveness {
     }
     let sub = 0;
     while (sub < this.starts.length && this.starts[sub] !== start) sub++;
+    if (!this.succN) this.tabulateSuccessors();
+    if (!this.log && this.forwardOnly![sub] === 1) {
+      const end = this.ends[sub]!;
+      for (let frame = 0; frame <= inst.depth; frame++) {
+        const m = inst.frames[frame];
+        if (!m) continue;
+        for (let pc = end - 1; pc >= start; pc--) this.updateInsn(inst, frame, m, pc);
+      }
+      if (inst.depth > 0) this.propagateToOuter(inst);
+      return;
+    }
     if (!this.postorder) {
-      const n = this.flow.succCount.length;
-      this.postorder = zeroedI32(n);
+      this.postorder = zeroedI32(this.succN!.length);
       this.poStart = zeroedI32(this.starts.length + 1);
       computePostorder(this.flow, this.starts, this.postorder, this.poStart);
-      const succN = (this.succN = zeroedU8(n));
-      const succAt = (this.succAt = zeroedI32(2 * n));
-      const leaves = (this.leaves = zeroedU8(n));
-      for (let pc = 0; pc < n; pc++) {
-        const k = successors(this.flow, pc);
-        succN[pc] = k;
-        for (let j = 0; j < k; j++) succAt[2 * pc + j] = succ[j]!;
-        if (k !== 0 && this.leavesFunction(pc)) leaves[pc] = 1;
-      }
     }
     const po = this.postorder;
     const from = this.poStart![sub]!;
@@ -277,6 +285,28 @@ export class StackLiveness {
     }
     this.log?.(`(${inst.key}) live stack update done in ${iterations} iterations`);
     if (inst.depth > 0) this.propagateToOuter(inst);
+  }
+
+  /** The successor tables (succN, succAt, leaves) and forwardOnly, made at the first update. */
+  private tabulateSuccessors(): void {
+    const n = this.flow.succCount.length;
+    const succN = (this.succN = zeroedU8(n));
+    const succAt = (this.succAt = zeroedI32(2 * n));
+    const leaves = (this.leaves = zeroedU8(n));
+    const forwardOnly = (this.forwardOnly = zeroedU8(this.starts.length));
+    for (let sub = 0; sub < this.starts.length; sub++) {
+      let forward = 1;
+      for (let pc = this.starts[sub]!; pc < this.ends[sub]!; pc++) {
+        const k = successors(this.flow, pc);
+        succN[pc] = k;
+        for (let j = 0; j < k; j++) {
+          succAt[2 * pc + j] = succ[j]!;
+          if (succ[j]! <= pc) forward = 0;
+        }
+        if (k !== 0 && this.leavesFunction(pc)) leaves[pc] = 1;
+      }
+      forwardOnly[sub] = forward;
+    }
   }
 
   /** update_insn: one step of both equations at `pc`; true when either mask changed. */

@@ -50,13 +50,39 @@ export interface Reg {
   precise: boolean;
   /** Dynptr slices (PTR_TO_MEM from bpf_dynptr_data / bpf_dynptr_slice): the id of the dynptr they point into (0: none). */
   dynptrId: number;
-  /** STACK_DYNPTR slots only: the dynptr's type (enum bpf_dynptr_type) and whether this is its first (lower) slot. */
-  dynptrType: number | undefined;
-  dynptrFirst: boolean | undefined;
-  /** STACK_ITER slots only: the iterator's type (`num` for struct bpf_iter_num), state (ITER_ACTIVE / ITER_DRAINED) and iteration depth. */
-  iterType: string | undefined;
-  iterState: number | undefined;
-  iterDepth: number | undefined;
+  /**
+   * STACK_DYNPTR / STACK_ITER slots only: what the slot holds (undefined otherwise). Kept apart
+   * so that every register stays small (registers are copied at every branch and checkpoint).
+   */
+  slot: SlotDesc | undefined;
+}
+
+/**
+ * A dynptr's or iterator's stack slot, as its spilled register describes it. Immutable: copied
+ * registers share it, and a change is a new object (withSlot).
+ */
+export interface SlotDesc {
+  /** STACK_DYNPTR: the dynptr's type (enum bpf_dynptr_type) and whether this is its first (lower) slot. */
+  readonly dynptrType: number | undefined;
+  readonly dynptrFirst: boolean | undefined;
+  /** STACK_ITER: the iterator's type (`num` for struct bpf_iter_num), state (ITER_ACTIVE / ITER_DRAINED) and iteration depth. */
+  readonly iterType: string | undefined;
+  readonly iterState: number | undefined;
+  readonly iterDepth: number | undefined;
+}
+
+const NO_SLOT: SlotDesc = { dynptrType: undefined, dynptrFirst: undefined, iterType: undefined, iterState: undefined, iterDepth: undefined };
+
+/** Gives `r` a slot description with `change` applied (a new object: the old one may be shared). */
+export function withSlot(r: Reg, change: Partial<SlotDesc>): void {
+  const o = r.slot ?? NO_SLOT;
+  r.slot = {
+    dynptrType: 'dynptrType' in change ? change.dynptrType : o.dynptrType,
+    dynptrFirst: 'dynptrFirst' in change ? change.dynptrFirst : o.dynptrFirst,
+    iterType: 'iterType' in change ? change.iterType : o.iterType,
+    iterState: 'iterState' in change ? change.iterState : o.iterState,
+    iterDepth: 'iterDepth' in change ? change.iterDepth : o.iterDepth,
+  };
 }
 
 /**
@@ -180,8 +206,7 @@ export interface Checkpoint {
  */
 
 export function newReg(v: Scalar): Reg {
-  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0, precise: false, dynptrId: 0,
-    dynptrType: undefined, dynptrFirst: undefined, iterType: undefined, iterState: undefined, iterDepth: undefined };
+  return { type: T.NOT_INIT, off: 0, v, id: 0, refObjId: 0, range: 0, map: -1, memSize: 0, frameno: 0, precise: false, dynptrId: 0, slot: undefined };
 }
 
 export function copyReg(dst: Reg, src: Reg): void {
@@ -198,27 +223,21 @@ export function copyReg(dst: Reg, src: Reg): void {
   dst.dynptrId = src.dynptrId;
 }
 
-/** Every field, the stack-slot descriptors' too (copyReg leaves those). */
+/** Every field, the stack slot's description too (copyReg leaves it). */
 function assignReg(dst: Reg, src: Reg): void {
   copyReg(dst, src);
-  dst.dynptrType = src.dynptrType;
-  dst.dynptrFirst = src.dynptrFirst;
-  dst.iterType = src.iterType;
-  dst.iterState = src.iterState;
-  dst.iterDepth = src.iterDepth;
+  dst.slot = src.slot;
 }
 
 function sameFields(a: Reg, b: Reg): boolean {
   return a.type === b.type && a.off === b.off && a.v === b.v && a.id === b.id && a.refObjId === b.refObjId && a.range === b.range &&
     a.map === b.map && a.memSize === b.memSize && a.frameno === b.frameno && a.precise === b.precise && a.dynptrId === b.dynptrId &&
-    a.dynptrType === b.dynptrType && a.dynptrFirst === b.dynptrFirst && a.iterType === b.iterType && a.iterState === b.iterState &&
-    a.iterDepth === b.iterDepth;
+    a.slot === b.slot;
 }
 
 export function cloneReg(r: Reg): Reg {
   return { type: r.type, off: r.off, v: r.v, id: r.id, refObjId: r.refObjId, range: r.range, map: r.map, memSize: r.memSize, frameno: r.frameno,
-    precise: r.precise, dynptrId: r.dynptrId, dynptrType: r.dynptrType, dynptrFirst: r.dynptrFirst, iterType: r.iterType, iterState: r.iterState,
-    iterDepth: r.iterDepth };
+    precise: r.precise, dynptrId: r.dynptrId, slot: r.slot };
 }
 
 /** A frame's stack bytes before any write: shared by every new frame (copied on its first write, see writableSlots). */
