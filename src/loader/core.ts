@@ -103,6 +103,8 @@ interface FieldSpec {
   fieldType: number;
   /** Bitfield width, 0 when not a bitfield. */
   bitfieldSize: number;
+  /** The last accessor is the root or an array element (libbpf's `!acc->name`), not a named member. */
+  unnamed: boolean;
 }
 
 /** One access of a local spec: a named member, or an array element (name undefined). */
@@ -126,6 +128,7 @@ function parseLocalField(btf: Btf, rootId: number, idx: number[]): { accesses: A
   // systemd's clat.bpf.c `&ip4h.saddr` carries "0:9" (struct iphdr's anonymous union).
   let fieldType = rootId;
   let bitfieldSize = 0;
+  let unnamed = true;
   const accesses: Access[] = [];
   for (let i = 1; i < idx.length; i++) {
     const t = btf.type(skipId(btf, cur));
@@ -138,6 +141,7 @@ function parseLocalField(btf: Btf, rootId: number, idx: number[]): { accesses: A
         accesses.push({ idx: n, name: m.name, localType: m.type });
         fieldType = m.type;
         bitfieldSize = m.bitfieldSize;
+        unnamed = false;
       }
       cur = m.type;
     } else if (t && t.kind === 'array') {
@@ -147,12 +151,13 @@ function parseLocalField(btf: Btf, rootId: number, idx: number[]): { accesses: A
       accesses.push({ idx: n, localType: t.type });
       fieldType = t.type;
       bitfieldSize = 0;
+      unnamed = true;
       cur = t.type;
     } else {
       throw new Error(`access #${i} on non-composite ${t ? btf.format(t.id) : `type ${cur}`}`);
     }
   }
-  return { accesses, spec: { rootId, bitOffset, fieldType, bitfieldSize } };
+  return { accesses, spec: { rootId, bitOffset, fieldType, bitfieldSize, unnamed } };
 }
 
 /** bpf_core_fields_are_compat. */
@@ -241,12 +246,14 @@ function matchField(lb: Btf, accesses: Access[], rootIndex: number, tb: Btf, tar
   let bitOffset = rootIndex * rootSize * 8;
   let cur = targetRoot;
   let bitfieldSize = 0;
+  let unnamed = true;
   for (const acc of accesses) {
     if (acc.name !== undefined) {
       const m = matchMember(lb, acc.localType, acc.name, tb, cur);
       if (!m) return undefined;
       bitOffset += m.bitOffset;
       bitfieldSize = m.bitfieldSize;
+      unnamed = false;
       cur = m.type;
     } else {
       const t = tb.type(skipId(tb, cur));
@@ -257,15 +264,19 @@ function matchField(lb: Btf, accesses: Access[], rootIndex: number, tb: Btf, tar
       if (sz === undefined) return undefined;
       bitOffset += acc.idx * sz * 8;
       bitfieldSize = 0;
+      unnamed = true;
       cur = t.type;
     }
   }
-  return { rootId: targetRoot, bitOffset, fieldType: cur, bitfieldSize };
+  return { rootId: targetRoot, bitOffset, fieldType: cur, bitfieldSize, unnamed };
 }
 
 /** What a field relocation yields (bpf_core_calc_field_relo); `size` is the memory access size. */
 function fieldValue(btf: Btf, spec: FieldSpec, kind: string): { value: bigint; size?: number; bitfield?: boolean } {
   if (kind === 'field_exists') return { value: 1n };
+  // An array element or the root has an offset and a size but no signedness or bitfield shifts:
+  // libbpf fails the relocation, and with it the load.
+  if (spec.unnamed && kind !== 'field_byte_offset' && kind !== 'field_byte_size') throw new Error(`relocation ${kind} can't be applied to array access`);
   const mt = btf.type(skipId(btf, spec.fieldType));
   const bitfield = spec.bitfieldSize > 0;
   let byteSz: number;

@@ -5,12 +5,16 @@
  * root's: target offset 0 and the root's size. bpflab took the union as the field (8 bytes
  * against the root's 20) and refused the load ("unexpected mem size"). Checked against the
  * kernel relocating the same records itself (BPF_PROG_LOAD with the object's BTF).
+ * The same rule gives an array element (or the root) only an offset and a size: a field_signed
+ * record on `comm[1]` fails the relocation ("can't be applied to array access") in libbpf and in
+ * the kernel; bpflab computed a value and loaded the program.
  * Skipped, with the reason, when the kernel BTF or bpf() is not available.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import type { Program } from '../../src/isa/program.js';
 import { kernelAvailable, runInKernel } from '../../src/kernel/index.js';
+import { InputError } from '../../src/isa/errors.js';
 import { applyCoreRelocations, loadKernelBtf } from '../../src/loader/core.js';
 import { loadElf } from '../../src/loader/elf.js';
 
@@ -49,5 +53,28 @@ describe.skipIf(!haveBtf)('CO-RE access ending at an anonymous member', () => {
     expect(mine.load.verdict).toBe('accept');
     expect(kernels.load.verdict).toBe('accept');
     expect(mine.run!.retval).toBe(kernels.run!.retval);
+  });
+});
+
+const arraySigned = new URL('../fixtures/core-anon/core_array_signed.o', import.meta.url);
+
+describe.skipIf(!haveBtf)('CO-RE signedness of an array element', () => {
+  const p = (): { p: Program; btf: ReturnType<typeof load>['btf'] } => {
+    const o = loadElf(new Uint8Array(readFileSync(arraySigned)), 'core_array_signed.o');
+    return { p: o.programs[0]!, btf: o.btf };
+  };
+
+  test('the relocation fails as libbpf\'s does', () => {
+    const { p: prog0, btf } = p();
+    expect(prog0.btf!.coreRelos!.map((r) => r.access)).toEqual(['0:0:1']);
+    expect(() => applyCoreRelocations(prog0, loadKernelBtf(VMLINUX), btf)).toThrow(InputError);
+    expect(() => applyCoreRelocations(prog0, loadKernelBtf(VMLINUX), btf)).toThrow(/field_signed can't be applied to array access/);
+  });
+
+  test.skipIf(!k.ok)('the kernel relocating the record itself refuses the program', () => {
+    const { p: prog0 } = p();
+    const r = runInKernel(prog0, { data: new Uint8Array(64), logLevel: 1 });
+    expect(r.load.verdict).toBe('reject');
+    expect(r.load.log).toContain("can't be applied to array access");
   });
 });
