@@ -15,6 +15,7 @@ import { campaignGeneration } from './guided/generation.js';
 import { type ReachedCoverage, type SeedObservation, mergeCoverage, observeSeeds } from './guided/guidance.js';
 import { buildOracles } from './setup.js';
 import { prepareSyscallDeadlines } from '../kernel/index.js';
+import { tuneV8ForCampaign } from './v8-tuning.js';
 
 export interface WorkerData {
   seed: number;
@@ -117,6 +118,16 @@ async function inThread(o: ParallelOptions, notes: string[]): Promise<ParallelRe
 }
 
 export async function runParallel(o: ParallelOptions): Promise<ParallelResult> {
+  // Smaller TurboFan recompilations while the campaign warms up (see v8-tuning.ts): their CPU is what a second worker competes with.
+  const untune = tuneV8ForCampaign();
+  try {
+    return await campaigns(o);
+  } finally {
+    untune();
+  }
+}
+
+async function campaigns(o: ParallelOptions): Promise<ParallelResult> {
   const notes: string[] = [];
   const url = new URL('./worker.js', import.meta.url);
   if (o.workers <= 1 && o.threads !== true) return inThread(o, notes);

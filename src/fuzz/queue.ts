@@ -16,6 +16,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
 import { type JobResult, type JobSpec, decodeResult, encodeResult, mergeJobs, runJob } from './job.js';
+import { tuneV8ForCampaign } from './v8-tuning.js';
 import type { JobThreadMessage } from './job-thread.js';
 import { prepareSyscallDeadlines } from '../kernel/index.js';
 
@@ -142,6 +143,8 @@ export function startQueueWorker(o: QueueWorkerOptions): { worker: Worker<JobDat
   const name = o.name ?? QUEUE_NAME;
   const lockDuration = o.lockMs ?? 60_000;
   const conn = redisConnection(o.url);
+  // A queue worker runs campaign jobs until it is closed: the campaign V8 setting (v8-tuning.ts) for as long.
+  const untune = tuneV8ForCampaign();
   const worker = new Worker<JobData, string>(name, async (job: Job<JobData, string>) => {
     o.onLog?.(`job ${job.id} started (seeds ${job.data.spec.seed}..${job.data.spec.seed + job.data.spec.batches - 1}, attempt ${job.attemptsMade + 1})`);
     let last = 0;
@@ -159,5 +162,5 @@ export function startQueueWorker(o: QueueWorkerOptions): { worker: Worker<JobDat
   });
   worker.on('error', (e) => o.onLog?.(`error: ${e.message}`));
   // Forced: the job in hand is not awaited (a sync fuzz loop could hold it for long); its lock lapses and it is retried.
-  return { worker, close: async () => { await worker.close(true); conn.disconnect(); } };
+  return { worker, close: async () => { await worker.close(true); conn.disconnect(); untune(); } };
 }
