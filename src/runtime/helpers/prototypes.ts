@@ -302,7 +302,7 @@ const DEFS: Record<number, Def> = {
   192: { args: [A.ctx, A.anything, A.anything], types: TC, note: 'sets skb->tstamp and its clock (BPF_SKB_CLOCK_REALTIME / MONOTONIC / TAI); IPv4 and IPv6 packets only' },
   105: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: BASE },
   106: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: BASE },
-  107: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.btfSockCommon, A.mapValueOrNull, A.anything], types: uniq(TC, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt']), note: 'cgroup_sock programs get a variant whose socket argument is the context (bpflab checks the socket-pointer form)' },
+  107: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.btfSockCommon, A.mapValueOrNull, A.anything], types: uniq(TC, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt']), note: 'cgroup_sock programs get a variant whose socket argument is the context (TYPE_VARIANTS)' },
   108: { args: [A.mapPtr, A.btfSockCommon], types: uniq(TC, ['cgroup_skb', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt']) },
   112: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   113: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
@@ -459,7 +459,8 @@ const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, '
   // bpf_get_socket_ptr_cookie_proto (tracing_prog_func_proto, sk_reuseport_func_proto)
   46: { tracing: { args: [ARG.btfSockCommon] }, sk_reuseport: { args: [ARG.btfSockCommon] } },
   // bpf_sk_storage_get/delete_tracing_proto (the socket a BTF pointer; allowed per attach point: see helperNotAllowed)
-  107: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonOrNull, ARG.mapValueOrNull, ARG.anything] } },
+  // bpf_sk_storage_get_cg_sock_proto (sock_filter_func_proto): a cgroup_sock program's context is the socket
+  107: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonOrNull, ARG.mapValueOrNull, ARG.anything] }, cgroup_sock: { args: [ARG.mapPtr, ARG.ctx, ARG.mapValueOrNull, ARG.anything] } },
   108: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonBtf] } },
   124: { sk_lookup: { args: [ARG.ctx, ARG.socketOrNull, ARG.anything] } },
   // bpf_xdp_get_buff_len_trace_proto: the xdp_buff a traced function got
