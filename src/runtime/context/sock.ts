@@ -128,7 +128,9 @@ function sockOpsAccess(off: number, size: number, kind: AccessKind): CtxAccess {
     if (size !== 8) return deny(`${f.name} needs an 8-byte load`);
     return { ok: true, field: f, pointer: f.pointer, fieldSize: 8 };
   }
-  if (f.name === 'skb_tcp_flags') return narrowOk(size, 4) ? { ok: true, field: f, fieldSize: 4 } : deny(`bad size ${size}`);
+  // `case offsetof(struct bpf_sock_ops, skb_tcp_flags)`: one offset, not the field's range, so a
+  // narrow load is allowed only at the field's first byte (others fall to the 4-byte default)
+  if (f.name === 'skb_tcp_flags' && off === f.off) return narrowOk(size, 4) ? { ok: true, field: f, fieldSize: 4 } : deny(`bad size ${size}`);
   return size === 4 ? { ok: true, field: f, fieldSize: 4 } : deny(`${f.name} needs a 4-byte load`);
 }
 
