@@ -337,10 +337,13 @@ function checkMapAccessType(env: Env, m: MapSpec, off: number, size: number, t: 
   if (t === 'read' && wronly) env.reject('writeonly_read', `read from map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
 }
 
-/** may_access_direct_pkt_data for writes (a cgroup_sockopt program's packet is its option buffer). */
+/**
+ * may_access_direct_pkt_data for writes (a cgroup_sockopt program's packet is its option buffer).
+ * lwt_in/out, lwt_seg6local, sk_reuseport, flow_dissector and cgroup_skb only read their packet.
+ */
 export function packetWritable(env: Env): boolean {
   switch (env.prog.type) {
-    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'lwt_seg6local': case 'cgroup_sockopt':
+    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'cgroup_sockopt':
       return true;
     default:
       return false;
