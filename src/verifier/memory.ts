@@ -248,7 +248,8 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       if (target) {
         if (t !== 'read') env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
         const a = btfCtxAccess(env.kernelBtf(), target, off, size);
-        if (typeof a === 'string') env.reject('ctx_access', a);
+        // btf_ctx_access logs why, then check_ctx_access its usual line
+        if (typeof a === 'string') env.reject('ctx_access', a, [`invalid bpf_context access off=${off} size=${size}`]);
         if (dst < 0) return;
         if (a.kind === 'scalar') { setLoaded(env, dst, loadedScalar(env, size, sext)); return; }
         const out = env.writeReg(dst);
