@@ -677,9 +677,10 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   }
   const lo = Number(minOff);
   const hi = Number(maxOff) + size;
-  // (the log's state after the call shows the slots a helper wrote, as check_stack_write_fixed_off
-  // marks them scratched, not those it only read: check_stack_range_initialized marks none)
-  if (size > 0) touch(env, f, lo, write);
+  // (the log's state after the call shows the slots a raw-mode (MEM_UNINIT) helper wrote, as
+  // check_helper_call's byte-by-byte check_mem_access marks them scratched; not those it read, nor
+  // a MEM_WRITE buffer it fills without MEM_UNINIT: check_stack_range_initialized marks none)
+  if (size > 0) touch(env, f, lo, write && uninitOk);
   if (write && uninitOk) {
     // Raw mode: the helper's byte writes must not land on a dynptr (aliasing with a dynptr argument).
     for (let a = lo; a < hi; a++) if (f.slots[MAX_BPF_STACK + a] === S.DYNPTR) env.reject('helper_arg', `potential write to dynptr at off=${a} disallowed`);
