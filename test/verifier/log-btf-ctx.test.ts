@@ -13,7 +13,7 @@ import { verify } from '../../src/verifier/index.js';
 const k = kernelAvailable();
 if (!k.ok) console.log(`btf ctx access log: no kernel comparison (${k.reason})`);
 
-const file = fileURLToPath(new URL('../../corpus/c/tp_btf_narrow_arg.o', import.meta.url));
+const file = fileURLToPath(new URL('../fixtures/btf-ctx/tp_btf_narrow_arg.o', import.meta.url));
 
 /** The log's lines after the failing instruction, up to the statistics. */
 const tail = (log: string): string[] => {
