@@ -273,7 +273,8 @@ function markPtrOrNull(env: Env, st: VState, id: number, refObjId: number, isNul
       env.markKnown(r, 0n);
     } else {
       markNotNull(r);
-      if (!r.refObjId && !mayPointToSpinLock(env, r)) r.id = 0;
+      // reg->id is dropped (a referenced pointer keeps its ref_obj_id) unless a spin lock needs it
+      if (!mayPointToSpinLock(env, r)) r.id = 0;
     }
   });
 }

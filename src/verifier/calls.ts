@@ -231,11 +231,14 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_SOCK_COMMON':
       checkType(env, regno, r, SOCK_TYPES);
       break;
-    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON':
+    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON': {
+      // check_reg_type: where the argument may be NULL, the register's PTR_MAYBE_NULL does not count
+      const rs = a.maybeNull && (r.type & MAYBE_NULL) ? { ...r, type: r.type & ~MAYBE_NULL } : r;
       // Also a kernel struct pointer that is (or starts with) a struct sock_common.
-      if ((r.type & 0xff) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) checkHelperBtfArg(env, regno, r, 'sock_common', helperStr(id));
-      else checkType(env, regno, r, BTF_SOCK_TYPES);
+      if ((rs.type & 0xff) === T.PTR_TO_BTF_ID && !(rs.type & MAYBE_NULL)) checkHelperBtfArg(env, regno, rs, 'sock_common', helperStr(id));
+      else checkType(env, regno, rs, BTF_SOCK_TYPES);
       break;
+    }
     case 'ARG_PTR_TO_SOCKET':
       checkType(env, regno, r, [T.PTR_TO_SOCKET]);
       break;

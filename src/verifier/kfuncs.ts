@@ -582,23 +582,29 @@ const WRITABLE_RESULT: ReadonlySet<string> = new Set(['bpf_session_cookie']);
  * `BPF_PROG_TYPE_<T>_kern` member of struct bpf_ctx_convert), bpf_rdonly_cast an untrusted pointer
  * to the kernel struct whose BTF id its second argument holds (or read-only memory for void).
  */
-/** The last kernel context struct found for bpf_cast_to_kern_ctx, by BTF and program type (the fuzzer calls it in most programs). */
-let kernCtx: { btf: Btf; type: string; kern: BtfType | undefined } | null = null;
+/** The kernel context type found last for bpf_cast_to_kern_ctx, by BTF and program type (the fuzzer calls it in most programs). */
+let kernCtx: { btf: Btf; type: string; memberType: number | undefined } | null = null;
 
-/** The kernel's struct for a program type's context (bpf_ctx_convert's `BPF_PROG_TYPE_<TYPE>_kern` member). */
-function kernCtxStruct(btf: Btf, type: string): BtfType | undefined {
-  if (kernCtx?.btf === btf && kernCtx.type === type) return kernCtx.kern;
+/**
+ * The BTF id of the kernel's context type for a program type: bpf_ctx_convert's
+ * `BPF_PROG_TYPE_<TYPE>_kern` member, taken as it is (get_kern_ctx_btf_id skips no typedef).
+ */
+function kernCtxTypeId(btf: Btf, type: string): number | undefined {
+  if (kernCtx?.btf === btf && kernCtx.type === type) return kernCtx.memberType;
   const conv = btf.find('bpf_ctx_convert', 'struct')[0];
   const member = conv?.kind === 'struct' ? conv.members.find((m) => m.name === `BPF_PROG_TYPE_${type.toUpperCase()}_kern`) : undefined;
-  const kern = member ? btf.skipMods(member.type) : undefined;
-  kernCtx = { btf, type, kern };
-  return kern;
+  kernCtx = { btf, type, memberType: member?.type };
+  return member?.type;
 }
 
 function castResult(env: Env, btf: Btf, name: string, r0: Reg, id: bigint | undefined): void {
   if (name === 'bpf_cast_to_kern_ctx') {
-    const kern = kernCtxStruct(btf, env.prog.type);
-    if (!kern) env.reject('helper_arg', `bpf_cast_to_kern_ctx: the kernel has no context struct for ${env.prog.type} programs`);
+    const kid = kernCtxTypeId(btf, env.prog.type);
+    if (kid === undefined) env.reject('helper_arg', `bpf_cast_to_kern_ctx: the kernel has no context struct for ${env.prog.type} programs`);
+    // get_kern_ctx_btf_id: tracepoints and raw tracepoints get a u64, tracing and syscall programs
+    // a void *: no struct to cast to (btf_type_is_struct, a union counting as one)
+    const kern = btf.type(kid);
+    if (kern?.kind !== 'struct' && kern?.kind !== 'union') env.reject('helper_arg', `kern ctx type id ${kid} is not a struct`);
     env.markPtr(r0, T.PTR_TO_BTF_ID | PTR_TRUSTED);
     r0.memSize = kern.id;
     return;

@@ -15,6 +15,12 @@ import { idString } from './linked-scalars.js';
 
 const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i', 'f'];
 
+/** The kernel's verbose_unum: "%llu" up to U16_MAX, "%#llx" above (of the 64-bit pattern). */
+function unum(v: bigint): string {
+  const u = BigInt.asUintN(64, v);
+  return u <= 65535n ? u.toString() : '0x' + u.toString(16);
+}
+
 /** C's "%lld" for small numbers, "%#llx" otherwise (the kernel's verbose_snum). */
 function snum(v: bigint): string {
   // verbose_snum: decimal within s16, else "%#llx" of the 64-bit pattern
@@ -164,10 +170,12 @@ export class Log {
       if (m) { if (m.name) parts.push(`map=${m.name.slice(0, 15)}`); parts.push(`ks=${m.keySize},vs=${m.valueSize}`); }
       else if (inner) parts.push(`ks=${inner.keySize},vs=${inner.valueSize}`);
     }
-    if (t !== T.SCALAR && r.off) parts.push(`off=${r.off}`);
-    // verbose_unum of the range (AT/BEYOND_PKT_END are negative: printed as u64).
-    if (t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META) parts.push(r.range >= 0 ? `r=${r.range}` : `r=0x${BigInt.asUintN(64, BigInt(r.range)).toString(16)}`);
-    if (b === T.PTR_TO_MEM) parts.push(`sz=${r.memSize}`);
+    // print_reg_state: off with verbose_snum, the packet range and memory size with verbose_unum
+    // (snum: decimal within s16, so ctx(off=0xfffe); unum: decimal up to U16_MAX, so sz=0x11170)
+    if (t !== T.SCALAR && r.off) parts.push(`off=${snum(BigInt(r.off))}`);
+    // (AT/BEYOND_PKT_END ranges are negative: printed as u64)
+    if (t === T.PTR_TO_PACKET || t === T.PTR_TO_PACKET_META) parts.push(`r=${unum(BigInt(r.range))}`);
+    if (b === T.PTR_TO_MEM) parts.push(`sz=${unum(BigInt(r.memSize))}`);
     if (b === T.CONST_PTR_TO_DYNPTR) parts.push(`type=${DYNPTR_TYPE_NAMES[r.memSize] ?? '?'}`);
     if (d.isConst(r.v)) {
       const v = d.constValue(r.v)!;

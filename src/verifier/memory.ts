@@ -269,7 +269,8 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       if (target) {
         if (t !== 'read') env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
         const a = btfCtxAccess(env.kernelBtf(), target, off, size);
-        if (typeof a === 'string') env.reject('ctx_access', a);
+        // btf_ctx_access logs why, then check_ctx_access its usual line
+        if (typeof a === 'string') env.reject('ctx_access', a, [`invalid bpf_context access off=${off} size=${size}`]);
         if (dst < 0) return;
         if (a.kind === 'scalar') { setLoaded(env, dst, loadedScalar(env, size, sext)); return; }
         const out = env.writeReg(dst);
@@ -358,10 +359,13 @@ function checkMapAccessType(env: Env, m: MapSpec, off: number, size: number, t: 
   if (t === 'read' && wronly) env.reject('writeonly_read', `read from map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
 }
 
-/** may_access_direct_pkt_data for writes (a cgroup_sockopt program's packet is its option buffer). */
+/**
+ * may_access_direct_pkt_data for writes (a cgroup_sockopt program's packet is its option buffer).
+ * lwt_in/out, lwt_seg6local, sk_reuseport, flow_dissector and cgroup_skb only read their packet.
+ */
 export function packetWritable(env: Env): boolean {
   switch (env.prog.type) {
-    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'lwt_seg6local': case 'cgroup_sockopt':
+    case 'sched_cls': case 'sched_act': case 'xdp': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'cgroup_sockopt':
       return true;
     default:
       return false;
@@ -695,9 +699,10 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   }
   const lo = Number(minOff);
   const hi = Number(maxOff) + size;
-  // (the log's state after the call shows the slots a helper wrote, as check_stack_write_fixed_off
-  // marks them scratched, not those it only read: check_stack_range_initialized marks none)
-  if (size > 0) touch(env, f, lo, write);
+  // (the log's state after the call shows the slots a raw-mode (MEM_UNINIT) helper wrote, as
+  // check_helper_call's byte-by-byte check_mem_access marks them scratched; not those it read, nor
+  // a MEM_WRITE buffer it fills without MEM_UNINIT: check_stack_range_initialized marks none)
+  if (size > 0) touch(env, f, lo, write && uninitOk);
   if (write && uninitOk) {
     // Raw mode: the helper's byte writes must not land on a dynptr (aliasing with a dynptr argument).
     for (let a = lo; a < hi; a++) if (f.slots[MAX_BPF_STACK + a] === S.DYNPTR) env.reject('helper_arg', `potential write to dynptr at off=${a} disallowed`);

@@ -48,4 +48,25 @@ describe('log lines after helper calls', () => {
     if (kr.fd !== null) closeFd(kr.fd);
     expect(mine).toEqual(around(kr.log));
   });
+
+  it('a MEM_WRITE buffer filled without MEM_UNINIT (bpf_sysctl_get_name) is not printed either', () => {
+    const b = assemble(`.type cgroup_sysctl
+    r2 = r10
+    r2 += -8
+    r3 = 8
+    r4 = 0
+    call bpf_sysctl_get_name
+    r0 = 1
+    exit
+`);
+    const p: Program = { name: 'sysctl_name', section: '', type: 'cgroup_sysctl', insns: b.insns, maps: b.maps, license: 'GPL' };
+    const mine = around(verify(p, { log: true, logLevel: 2 }).log!);
+    expect(mine[0]).toBe('4: (85) call bpf_sysctl_get_name#101');
+    expect(mine[1]).toMatch(/^5: R0=scalar\(\)/);
+    expect(mine.join('\n')).not.toContain('fp-8=');
+    if (!k.ok) return;
+    const kr = progLoad(p, { logLevel: 2 });
+    if (kr.fd !== null) closeFd(kr.fd);
+    expect(mine).toEqual(around(kr.log));
+  });
 });

@@ -65,7 +65,7 @@ export const CGROUP_SOCK_CTX: CtxLayout = { struct: 'bpf_sock', size: 80, fields
 export const BPF_SOCK_ADDR_FIELDS: readonly CtxField[] = [
   field('user_family', 0, 4), field('user_ip4', 4, 4), field('user_ip6', 8, 16, 4), field('user_port', 24, 4), field('family', 28, 4),
   field('type', 32, 4), field('protocol', 36, 4), field('msg_src_ip4', 40, 4), field('msg_src_ip6', 44, 16, 4),
-  field('sk', 64, 8, 8, 'sock_common_or_null'),
+  field('sk', 64, 8, 8, 'socket'),
 ];
 
 const A4 = [ATTACH.CGROUP_INET4_BIND, ATTACH.CGROUP_INET4_CONNECT, ATTACH.CGROUP_INET4_GETPEERNAME, ATTACH.CGROUP_INET4_GETSOCKNAME, ATTACH.CGROUP_UDP4_SENDMSG, ATTACH.CGROUP_UDP4_RECVMSG] as number[];
@@ -90,7 +90,7 @@ function sockAddrAccess(off: number, size: number, kind: AccessKind, opts: Acces
     if (kind === 'read') return narrowOk(size, 4) ? { ok: true, field: f, fieldSize: 4 } : deny(`bad size ${size}`);
     return size === 4 ? { ok: true, field: f, fieldSize: 4 } : deny('writes need 4 bytes');
   }
-  if (f.name === 'sk') return kind === 'read' && size === 8 ? { ok: true, field: f, pointer: 'sock_common_or_null', fieldSize: 8 } : deny('sk is a read-only pointer');
+  if (f.name === 'sk') return kind === 'read' && size === 8 ? { ok: true, field: f, pointer: 'socket', fieldSize: 8 } : deny('sk is a read-only pointer');
   return kind === 'read' && size === 4 ? { ok: true, field: f, fieldSize: 4 } : deny(`${f.name} is a read-only u32`);
 }
 
@@ -105,7 +105,9 @@ export const BPF_SOCK_OPS_FIELDS: readonly CtxField[] = [
   field('op', 0, 4), field('args', 4, 16, 4), field('family', 20, 4), field('remote_ip4', 24, 4), field('local_ip4', 28, 4),
   field('remote_ip6', 32, 16, 4), field('local_ip6', 48, 16, 4),
   ...U32_OPS.slice(4).map((n, i) => field(n, 64 + 4 * i, 4)),
-  field('bytes_received', 168, 8), field('bytes_acked', 176, 8), field('sk', 184, 8, 8, 'sock_common_or_null'),
+  field('bytes_received', 168, 8), field('bytes_acked', 176, 8),
+  // sock_ops_is_valid_access: PTR_TO_SOCKET_OR_NULL (NULL unless the op runs on a full socket)
+  field('sk', 184, 8, 8, 'socket_or_null'),
   field('skb_data', 192, 8, 8, 'packet'), field('skb_data_end', 200, 8, 8, 'packet_end'), field('skb_len', 208, 4),
   field('skb_tcp_flags', 212, 4), field('skb_hwtstamp', 216, 8),
 ];
@@ -126,7 +128,9 @@ function sockOpsAccess(off: number, size: number, kind: AccessKind): CtxAccess {
     if (size !== 8) return deny(`${f.name} needs an 8-byte load`);
     return { ok: true, field: f, pointer: f.pointer, fieldSize: 8 };
   }
-  if (f.name === 'skb_tcp_flags') return narrowOk(size, 4) ? { ok: true, field: f, fieldSize: 4 } : deny(`bad size ${size}`);
+  // `case offsetof(struct bpf_sock_ops, skb_tcp_flags)`: one offset, not the field's range, so a
+  // narrow load is allowed only at the field's first byte (others fall to the 4-byte default)
+  if (f.name === 'skb_tcp_flags' && off === f.off) return narrowOk(size, 4) ? { ok: true, field: f, fieldSize: 4 } : deny(`bad size ${size}`);
   return size === 4 ? { ok: true, field: f, fieldSize: 4 } : deny(`${f.name} needs a 4-byte load`);
 }
 

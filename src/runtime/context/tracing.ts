@@ -42,11 +42,17 @@ function perfEventAccess(off: number, size: number, kind: AccessKind): CtxAccess
 }
 export const PERF_EVENT_CTX: CtxLayout = { struct: 'bpf_perf_event_data', size: PERF_EVENT_DATA_SIZE, fields: PERF_EVENT_FIELDS, access: perfEventAccess, ldAbs: false };
 
-/** PERF_MAX_TRACE_SIZE: the tracepoint record the verifier lets a program read. */
-export const TRACEPOINT_MAX = 2048;
-/** tp_prog_is_valid_access: the first 8 bytes (common_type, flags, preempt_count, pid) are hidden. */
+/** PERF_MAX_TRACE_SIZE (8192 in Linux 6.18): the tracepoint record the verifier lets a program read. */
+export const TRACEPOINT_MAX = 8192;
+/**
+ * tp_prog_is_valid_access: the first 8 bytes (common_type, flags, preempt_count, pid) are hidden.
+ * Its lower bound is `off < sizeof(void *)`, an unsigned comparison in C: a negative offset
+ * converts to a huge size_t and passes, and the upper bound `off >= PERF_MAX_TRACE_SIZE` is
+ * signed, so Linux accepts reads below the record (at offsets that are multiples of the size,
+ * C's `%` keeping the sign). Modelled as the kernel does it.
+ */
 function tracepointAccess(off: number, size: number, kind: AccessKind): CtxAccess {
-  if (off < 8 || off >= TRACEPOINT_MAX) return deny(`offset ${off} outside the readable tracepoint record [8, ${TRACEPOINT_MAX})`);
+  if ((off >= 0 && off < 8) || off >= TRACEPOINT_MAX) return deny(`offset ${off} outside the readable tracepoint record [8, ${TRACEPOINT_MAX})`);
   if (kind !== 'read') return deny('tracepoint records are read-only');
   if (off % size !== 0) return deny(`misaligned ctx access off=${off} size=${size}`);
   return { ok: true, field: null, fieldSize: size };

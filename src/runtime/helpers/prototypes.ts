@@ -139,6 +139,8 @@ export const ARG = {
   tcpHdr: arg('ARG_PTR_TO_FIXED_SIZE_MEM | MEM_RDONLY (struct tcphdr)', 'ARG_PTR_TO_FIXED_SIZE_MEM', { rdonly: true, fixedSize: 20 }),
   sockCommon: arg('ARG_PTR_TO_SOCK_COMMON', 'ARG_PTR_TO_SOCK_COMMON'),
   btfSockCommon: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON'),
+  /** bpf_get_socket_ptr_cookie_proto's socket: NULL allowed (the cookie of NULL is 0). */
+  btfSockCommonMaybeNull: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON | PTR_MAYBE_NULL', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON', { maybeNull: true }),
   btfSockCommonRelease: arg('ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE', 'ARG_PTR_TO_BTF_ID_SOCK_COMMON', { release: true }),
   spinLock: arg('ARG_PTR_TO_SPIN_LOCK', 'ARG_PTR_TO_SPIN_LOCK'),
   timer: arg('ARG_PTR_TO_TIMER', 'ARG_PTR_TO_TIMER'),
@@ -302,7 +304,7 @@ const DEFS: Record<number, Def> = {
   192: { args: [A.ctx, A.anything, A.anything], types: TC, note: 'sets skb->tstamp and its clock (BPF_SKB_CLOCK_REALTIME / MONOTONIC / TAI); IPv4 and IPv6 packets only' },
   105: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: BASE },
   106: { args: [A.memRdonly, A.constSize, A.anything, A.long], types: BASE },
-  107: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.btfSockCommon, A.mapValueOrNull, A.anything], types: uniq(TC, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt']), note: 'cgroup_sock programs get a variant whose socket argument is the context (bpflab checks the socket-pointer form)' },
+  107: { ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: [A.mapPtr, A.btfSockCommon, A.mapValueOrNull, A.anything], types: uniq(TC, ['cgroup_skb', 'cgroup_sock', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt']), note: 'cgroup_sock programs get a variant whose socket argument is the context (TYPE_VARIANTS)' },
   108: { args: [A.mapPtr, A.btfSockCommon], types: uniq(TC, ['cgroup_skb', 'cgroup_sock_addr', 'sock_ops', 'sk_msg', 'cgroup_sockopt']) },
   112: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
   113: { args: [A.uninitMem, A.constSizeOrZero, A.anything], gpl: true, types: BASE },
@@ -457,9 +459,10 @@ const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, '
   // bpf_get_cgroup_classid_proto (tc_cls_act_func_proto, lwt_out_func_proto): the skb's classid
   17: { sched_cls: { args: [ARG.ctx] }, sched_act: { args: [ARG.ctx] }, lwt_in: { args: [ARG.ctx] }, lwt_out: { args: [ARG.ctx] }, lwt_xmit: { args: [ARG.ctx] }, lwt_seg6local: { args: [ARG.ctx] } },
   // bpf_get_socket_ptr_cookie_proto (tracing_prog_func_proto, sk_reuseport_func_proto)
-  46: { tracing: { args: [ARG.btfSockCommon] }, sk_reuseport: { args: [ARG.btfSockCommon] } },
+  46: { tracing: { args: [ARG.btfSockCommonMaybeNull] }, sk_reuseport: { args: [ARG.btfSockCommonMaybeNull] } },
   // bpf_sk_storage_get/delete_tracing_proto (the socket a BTF pointer; allowed per attach point: see helperNotAllowed)
-  107: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonOrNull, ARG.mapValueOrNull, ARG.anything] } },
+  // bpf_sk_storage_get_cg_sock_proto (sock_filter_func_proto): a cgroup_sock program's context is the socket
+  107: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonOrNull, ARG.mapValueOrNull, ARG.anything] }, cgroup_sock: { args: [ARG.mapPtr, ARG.ctx, ARG.mapValueOrNull, ARG.anything] } },
   108: { tracing: { args: [ARG.mapPtr, ARG.btfSockCommonBtf] } },
   124: { sk_lookup: { args: [ARG.ctx, ARG.socketOrNull, ARG.anything] } },
   // bpf_xdp_get_buff_len_trace_proto: the xdp_buff a traced function got
