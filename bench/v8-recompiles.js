@@ -15,7 +15,11 @@ if (!file) { console.error('usage: node bench/v8-recompiles.js TRACE [--top N]')
 const top = argv.includes('--top') ? Number(argv[argv.indexOf('--top') + 1]) : 20;
 const lines = readFileSync(file, 'utf8').split('\n');
 
-const fnName = (line) => /<JSFunction ([^ >]+)/.exec(line)?.[1] ?? '?';
+// Anonymous functions print as `<JSFunction (sfi = 0x...)>`: counted together as (anonymous).
+const fnName = (line) => {
+  const n = /<JSFunction ([^ >]+)/.exec(line)?.[1];
+  return n === undefined ? '?' : n.startsWith('(') ? '(anonymous)' : n;
+};
 const byFn = new Map();
 const entry = (f) => { let e = byFn.get(f); if (!e) byFn.set(f, e = { ms: 0, compiles: 0, deopts: 0, at: new Map() }); return e; };
 const reasons = new Map();
