@@ -7,7 +7,7 @@
 import type { Insn } from '../isa/insn.js';
 import { PROG_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
-import { HELPER_NAMES, helperProtoFor, type ArgSpec } from '../runtime/helpers/prototypes.js';
+import { HELPER_NAMES, helperProtoFor, unmodelledHelperOffered, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import { funcProto, hasTrampoline } from '../runtime/helpers/func-proto.js';
 import { BPF_F_INNER_MAP } from '../runtime/maps/flags.js';
 import { checkConstStr, checkSnprintfFormat } from './const-str.js';
@@ -315,7 +315,10 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     if (!proto) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
     if (!proto.progTypes.includes(env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   } else {
-    if (!helperProtoFor(id, env.prog.type)) env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
+    if (!helperProtoFor(id, env.prog.type)) {
+      if (!unmodelledHelperOffered(id, env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
+      env.reject('unsupported', `bpflab does not model helper ${helperStr(id)}`);
+    }
     proto = funcProto(id, env.prog);
     if (!proto) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   }

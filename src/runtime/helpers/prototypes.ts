@@ -469,6 +469,30 @@ const TYPE_VARIANTS: Record<number, Partial<Record<ProgType, Pick<HelperProto, '
   188: { tracing: { args: [ARG.btfXdpBuff] } },
 };
 
+/**
+ * Helpers bpflab has no prototype for, with the program types whose get_func_proto can hand them
+ * out in the kernel (lirc_mode2_func_proto; bpf_lsm_func_proto, and tracing kept with lsm because
+ * sleepable tracing programs cannot be checked against the kernel here: fentry loads get EPERM).
+ * In any other type the kernel refuses the call before looking at its arguments, so the verdict
+ * and message are known without a model.
+ */
+const UNMODELLED_HELPER_TYPES: Readonly<Record<number, readonly ProgType[]>> = {
+  77: ['lirc_mode2'], // rc_repeat
+  78: ['lirc_mode2'], // rc_keydown
+  92: ['lirc_mode2'], // rc_pointer_rel
+  159: ['lsm', 'tracing'], // bprm_opts_set
+  161: ['lsm', 'tracing'], // ima_inode_hash
+  193: ['lsm', 'tracing'], // ima_file_hash
+};
+
+/**
+ * For a helper without a prototype here: whether a program of `type` could be offered it by the
+ * kernel (true: bpflab cannot judge the call; false: the kernel refuses it for this type).
+ */
+export function unmodelledHelperOffered(id: number, type: ProgType): boolean {
+  return UNMODELLED_HELPER_TYPES[id]?.includes(type) ?? true;
+}
+
 /** The prototype of helper `id` as a program of `type` sees it (helperProto with the per-type variants). */
 export function helperProtoFor(id: number, type: ProgType): HelperProto | undefined {
   const base = HELPER_PROTOS.get(id);
