@@ -54,6 +54,15 @@ export function packPercpu(slots: readonly Uint8Array[], valueSize: number): Uin
   return out;
 }
 
+/** One element's value views, one per CPU (one for a non-per-CPU map), over one buffer of 8-aligned strides. */
+export function valueSlots(valueSize: number, cpus: number): Uint8Array[] {
+  const stride = round8(valueSize);
+  const buf = new Uint8Array(stride * cpus);
+  const slots: Uint8Array[] = [];
+  for (let c = 0; c < cpus; c++) slots.push(buf.subarray(c * stride, c * stride + valueSize));
+  return slots;
+}
+
 /**
  * The value for CPU `cpu` out of a user-space per-CPU update buffer. Accepts the kernel's layout
  * (cpus x round8(value_size)) and, as a convenience, a single value_size value for every CPU.

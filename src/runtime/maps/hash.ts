@@ -17,6 +17,7 @@ import {
   percpuSlice,
   round8,
   throwIfError,
+  valueSlots,
 } from './base.js';
 import { ERRNO } from './errno.js';
 import { MemoryBudget } from './budget.js';
@@ -46,11 +47,7 @@ export class HashMap extends MapBase {
 
   private newSlots(): Slots {
     this.budget.charge(this.elementBytes, `${this.label()}: element ${this.table.size + 1}`);
-    const stride = round8(this.spec.valueSize);
-    const buf = new Uint8Array(stride * this.cpus);
-    const slots: Slots = [];
-    for (let c = 0; c < this.cpus; c++) slots.push(buf.subarray(c * stride, c * stride + this.spec.valueSize));
-    return slots;
+    return valueSlots(this.spec.valueSize, this.cpus);
   }
 
   private drop(e: TableEntry<Slots>): void {

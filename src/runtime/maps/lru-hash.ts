@@ -26,6 +26,7 @@ import {
   percpuSlice,
   round8,
   throwIfError,
+  valueSlots,
 } from './base.js';
 import { ERRNO } from './errno.js';
 import { MemoryBudget } from './budget.js';
@@ -79,10 +80,7 @@ export class LruHashMap extends MapBase {
     let s = this.slots[node];
     if (!s) {
       this.budget.charge(this.nodeBytes, `${this.label()}: element ${this.table.size + 1}`);
-      const stride = round8(this.spec.valueSize);
-      const buf = new Uint8Array(stride * this.cpus);
-      s = [];
-      for (let c = 0; c < this.cpus; c++) s.push(buf.subarray(c * stride, c * stride + this.spec.valueSize));
+      s = valueSlots(this.spec.valueSize, this.cpus);
       this.slots[node] = s;
     }
     return s;
