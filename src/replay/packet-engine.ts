@@ -109,10 +109,11 @@ class InProcessEngine implements PacketEngine {
     private readonly program: Program,
     private readonly runner: { maps: readonly BpfMap[]; run(input: import('../vm/index.js').RunInput): RunResult },
     private readonly seed: number,
+    private readonly cpu: number,
   ) {}
   run(frame: Uint8Array, tsNs: bigint): PacketRun {
     this.t0 ??= tsNs;
-    return fromRunResult(this.program, this.runner.run({ packet: engineInput(this.program, frame), clock: clockAt(tsNs, this.t0), seed: this.seed }));
+    return fromRunResult(this.program, this.runner.run({ packet: engineInput(this.program, frame), clock: clockAt(tsNs, this.t0), seed: this.seed, cpu: this.cpu }));
   }
   dumpMaps() { return dumpProcessMaps(this.runner.maps); }
   close() { /* nothing held outside the process */ }
@@ -122,6 +123,10 @@ export interface EngineOptions {
   seed?: number;
   /** jit: unchecked code (only for programs the verifier accepted). */
   trusted?: boolean;
+  /** vm, jit: CPUs the per-CPU and LRU maps model (default 1). */
+  cpus?: number;
+  /** vm, jit: the CPU every packet arrives on (default 0; below `cpus`). */
+  cpu?: number;
 }
 
 /** Loads `program` into the named engine, maps created once for the whole run. */
@@ -129,10 +134,12 @@ export async function openPacketEngine(program: Program, engine: EngineName, opt
   if (!PACKET_TYPES.has(program.type))
     throw new InputError('usage', `${program.name}: a ${program.type} program does not see packets (--pcap takes xdp, tc, socket_filter and cgroup_skb programs)`);
   const seed = opts.seed ?? 1;
-  if (engine === 'vm') return new InProcessEngine('vm', program, new Vm(program), seed);
+  const cpus = opts.cpus ?? 1, cpu = opts.cpu ?? 0;
+  if (engine !== 'kernel' && !(cpu < cpus)) throw new InputError('usage', `${program.name}: cpu ${cpu} is outside the CPUs modelled (0..${cpus - 1})`);
+  if (engine === 'vm') return new InProcessEngine('vm', program, new Vm(program, { cpus }), seed, cpu);
   if (engine === 'jit') {
     const { Jit } = await import('../jit/index.js');
-    return new InProcessEngine('jit', program, new Jit(program, { mode: opts.trusted ? 'trusted' : 'checked' }), seed);
+    return new InProcessEngine('jit', program, new Jit(program, { mode: opts.trusted ? 'trusted' : 'checked', cpus }), seed, cpu);
   }
   const { KernelPacketEngine } = await import('./kernel-packet-engine.js');
   return KernelPacketEngine.open(program);

@@ -58,6 +58,11 @@ export interface TraceRunOptions {
   /** Decode every record as this struct (default: inferred from the record's size). */
   eventType?: string;
   seed?: number;
+  /**
+   * CPUs the per-CPU and LRU maps model. Default: enough for every event's cpu (the trace shows
+   * at least that many); an event on a CPU outside a given count is bad input.
+   */
+  cpus?: number;
   onOutput?: (o: EventOutput) => void;
   onError?: (e: TraceRunError) => void;
 }
@@ -111,12 +116,21 @@ interface Attached {
   btf: Btf | undefined;
 }
 
+const cpusModelled = (n: number): string => (n === 1 ? '1 CPU' : `${n} CPUs`);
+
 /** Runs the tracing programs of one object over `events`. */
 export async function runTrace(programs: readonly Program[], events: readonly TraceEvent[], file: string, opts: TraceRunOptions = {}): Promise<TraceRunResult> {
+  let maxCpu = 0;
+  for (const ev of events) {
+    if (opts.cpus !== undefined && ev.cpu >= opts.cpus)
+      throw new InputError('usage', `${file}: the trace's event at line ${ev.line} ran on cpu ${ev.cpu}, outside the ${cpusModelled(opts.cpus)} modelled`);
+    if (ev.cpu > maxCpu) maxCpu = ev.cpu;
+  }
+  const cpus = opts.cpus ?? maxCpu + 1;
   const shared = new Map<string, BpfMap>();
   const mapFor = (spec: MapSpec): BpfMap => {
     let m = shared.get(spec.name);
-    if (!m) { m = instantiateMap(spec); shared.set(spec.name, m); }
+    if (!m) { m = instantiateMap(spec, cpus); shared.set(spec.name, m); }
     return m;
   };
   const attached: Attached[] = [];

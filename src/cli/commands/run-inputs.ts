@@ -10,6 +10,7 @@ import { runPcap, type PacketVerdict } from '../../replay/pcap-run.js';
 import { runTrace, type EventOutput } from '../../replay/trace-run.js';
 import type { EngineName } from '../../replay/packet-engine.js';
 import { UsageError, type ParsedArgs } from '../args.js';
+import { cpuOptions } from '../cpu-options.js';
 import type { Io } from '../io.js';
 
 const n = (x: number): string => Math.round(x).toLocaleString('en-US');
@@ -42,7 +43,7 @@ export async function runOverPcap(path: string, program: Program, args: ParsedAr
   const capture = readCapture(io.readFile(capPath), capPath);
   const seed = args.strings.get('seed');
   const res = await runPcap(program, capture, capPath, {
-    engine, trusted: args.flags.has('trusted') && !args.flags.has('no-verify'), keepOutput: outPath !== undefined,
+    engine, ...cpuOptions(args, engine), trusted: args.flags.has('trusted') && !args.flags.has('no-verify'), keepOutput: outPath !== undefined,
     ...(seed !== undefined && { seed: Number(seed) }),
     ...(jsonl && { onVerdict: (v: PacketVerdict) => io.out(JSON.stringify(verdictJson(v)) + '\n') }),
   });
@@ -92,8 +93,14 @@ export async function runOverTrace(path: string, programs: readonly Program[], a
   const eventType = args.strings.get('event-type');
   const seed = args.strings.get('seed');
   const attach = args.strings.get('attach');
+  if (args.strings.has('cpu')) throw new UsageError("run: --trace runs each event on its own cpu: drop --cpu");
+  const { cpus } = cpuOptions(args, engine);
+  if (cpus !== undefined) {
+    const outside = events.find((ev) => ev.cpu >= cpus);
+    if (outside) throw new UsageError(`run: ${tracePath}: line ${outside.line}: the event ran on cpu ${outside.cpu}; --cpus ${cpus} models cpus 0..${cpus - 1}`);
+  }
   const res = await runTrace(programs, events, path, {
-    engine, ...(attach !== undefined && { attach }), ...(eventType !== undefined && { eventType }), ...(seed !== undefined && { seed: Number(seed) }),
+    engine, ...(cpus !== undefined && { cpus }), ...(attach !== undefined && { attach }), ...(eventType !== undefined && { eventType }), ...(seed !== undefined && { seed: Number(seed) }),
     ...(!json && { onOutput: (o: EventOutput) => io.out(jsonl ? JSON.stringify(o) + '\n' : outputLine(o) + '\n') }),
     ...(!json && !jsonl && { onError: (e: { line: number; program: string; error: string }) => io.err(`bpflab: run: ${tracePath}: line ${e.line}: ${e.program}: ${e.error}\n`) }),
   });

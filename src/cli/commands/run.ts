@@ -19,6 +19,7 @@ import { verify } from '../../verifier/index.js';
 import { type RunInput, type RunResult, Vm, VmError } from '../../vm/index.js';
 import { R0_MAP, captureR0, memInMap, MEM_MAP } from '../../vm/kernel-harness.js';
 import { numberOption, parseArgs, UsageError, type CommandDecl } from '../args.js';
+import { cpuOptions, MAX_CPUS } from '../cpu-options.js';
 import { LOAD_OPTIONS, loadOptionsFrom } from '../load-options.js';
 import type { Command, Io } from '../io.js';
 import { parseSocketArg } from './socket-arg.js';
@@ -26,7 +27,7 @@ import { parseSocketArg } from './socket-arg.js';
 const decl: CommandDecl = {
   name: 'run',
   summary: 'Run one program and print r0 as an unsigned decimal (the action name, e.g. XDP_PASS, goes to stderr).',
-  usage: 'run FILE [--section S] [--type T] [--engine vm|jit|kernel] [--packet HEX|@FILE] [--ctx HEX|@FILE] [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--repeat N] [--no-verify] [--json]\n       run FILE --pcap IN.pcap[ng] [--out OUT.pcap[ng]] [--engine vm|jit|kernel] [--json|--jsonl]\n       run FILE --trace IN.jsonl [--event-type NAME] [--engine vm|jit] [--json|--jsonl]',
+  usage: 'run FILE [--section S] [--type T] [--engine vm|jit|kernel] [--packet HEX|@FILE] [--ctx HEX|@FILE] [--mem HEX] [--map NAME:KEYHEX=VALUEHEX]... [--cpus N [--cpu K]] [--repeat N] [--no-verify] [--json]\n       run FILE --pcap IN.pcap[ng] [--out OUT.pcap[ng]] [--engine vm|jit|kernel] [--json|--jsonl]\n       run FILE --trace IN.jsonl [--event-type NAME] [--engine vm|jit] [--json|--jsonl]',
   options: [
     ...LOAD_OPTIONS,
     { name: 'engine', kind: 'string', valueName: 'E', choices: ['vm', 'jit', 'kernel'], description: 'vm (default), jit, or the running kernel (BPF_PROG_TEST_RUN)' },
@@ -39,6 +40,8 @@ const decl: CommandDecl = {
     { name: 'repeat', kind: 'number', valueName: 'N', description: 'run N times (state carries over, as with the kernel); report ns per run' },
     { name: 'no-verify', kind: 'flag', description: 'do not run the verifier first' },
     { name: 'seed', kind: 'number', valueName: 'N', description: 'seed of bpf_get_prandom_u32 (vm, jit)' },
+    { name: 'cpus', kind: 'number', valueName: 'N', description: `CPUs the per-CPU and LRU maps model (vm, jit; default 1, with --trace the trace's CPUs; at most ${MAX_CPUS})` },
+    { name: 'cpu', kind: 'number', valueName: 'K', description: 'the CPU the run is on: bpf_get_smp_processor_id, per-CPU map slots (vm, jit; default 0, below --cpus)' },
     { name: 'trusted', kind: 'flag', description: 'jit: generate unchecked code (only after the verifier accepted the program)' },
     { name: 'max-memory', kind: 'number', valueName: 'MIB', description: `memory the program's maps may take, in MiB (default ${DEFAULT_MAP_MEMORY >> 20})` },
     { name: 'pcap', kind: 'string', valueName: 'IN', description: 'run every packet of a pcap/pcapng capture through the program (xdp, tc, socket_filter, cgroup_skb), maps persisting' },
@@ -84,6 +87,7 @@ function parseMapArg(s: string, program: Program): MapFillArg {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
+
 export const command: Command = {
   decl,
   async run(argv, io) {
@@ -124,6 +128,8 @@ export const command: Command = {
     }
     const seed = args.strings.get('seed');
     if (seed !== undefined) input.seed = Number(seed);
+    const { cpus, cpu } = cpuOptions(args, engine);
+    if (cpu !== undefined) input.cpu = cpu;
     const fills = (args.lists.get('map') ?? []).map((s) => parseMapArg(s, program));
     const sockets = (args.lists.get('socket') ?? []).map(parseSocketArg);
     if (sockets.length) {
@@ -182,13 +188,13 @@ export const command: Command = {
         // trusted code skips the checks: only for programs the verifier accepted
         const mode = args.flags.has('trusted') && !args.flags.has('no-verify') ? 'trusted' : 'checked';
         type JitRun = RunResult & { jit?: unknown };
-        const jit = withMapErrors(path, () => new (Jit as new (p: Program, o: { mode: string; memoryBudget: MemoryBudget }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode, memoryBudget: budget }));
+        const jit = withMapErrors(path, () => new (Jit as new (p: Program, o: { mode: string; memoryBudget: MemoryBudget; cpus?: number }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode, memoryBudget: budget, ...(cpus !== undefined && { cpus }) }));
         vmMaps = jit.maps;
         runOnce = () => { const r = jit.run(input); jitStats = r.jit; return r; };
         const rr = jit.runRepeated?.bind(jit);
         runRepeated = rr ? (n) => { const r = rr(input, n); jitStats = r.jit; return r; } : timedLoop(runOnce);
       } else {
-        const vm = withMapErrors(path, () => new Vm(program, { memoryBudget: budget }));
+        const vm = withMapErrors(path, () => new Vm(program, { memoryBudget: budget, ...(cpus !== undefined && { cpus }) }));
         vmMaps = vm.maps;
         runOnce = () => vm.run(input);
         runRepeated = (n) => vm.runRepeated(input, n);

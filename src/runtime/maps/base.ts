@@ -45,7 +45,6 @@ export function u32Bytes(n: number): Uint8Array {
   return b;
 }
 
-/** A user-space key must be exactly key_size bytes (bpf() copies exactly that many). */
 /** Per-CPU values as user space sees them: each CPU's value padded to 8 bytes, concatenated. */
 export function packPercpu(slots: readonly Uint8Array[], valueSize: number): Uint8Array {
   const stride = round8(valueSize);
