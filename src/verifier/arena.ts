@@ -34,8 +34,10 @@ function programArena(prog: Program): number {
  * arena only. Returns the kernel's message, or undefined.
  */
 export function secondArena(prog: Program, mapIndex: number): string | undefined {
+  // (the map's type first: most programs have no arena, and finding the program's one costs a scan)
+  if (prog.maps[mapIndex]?.type !== 'arena') return undefined;
   const first = programArena(prog);
-  return first >= 0 && first !== mapIndex && prog.maps[mapIndex]?.type === 'arena' ? 'Only one arena per program' : undefined;
+  return first >= 0 && first !== mapIndex ? 'Only one arena per program' : undefined;
 }
 
 /**

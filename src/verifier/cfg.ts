@@ -85,24 +85,33 @@ const isJmp = (c: number): boolean => op.cls(c) === op.BPF_JMP || op.cls(c) === 
 
 /** Pseudo-call and callback targets: the subprogram starts. */
 function findSubprogs(insns: readonly Insn[], second: Uint8Array, extra: number | undefined): Subprog[] {
-  const starts = new Map<number, boolean>([[0, false]]);
-  if (extra) starts.set(extra, false);
   const n = insns.length;
+  // Per slot: 0, or what starts there (CALLED: the main program, a call's target or the exception
+  // callback; CALLBACK: reached only through ld_imm64 src=4). Marks in slot order need no sorting.
+  const CALLED = 1;
+  const CALLBACK = 2;
+  const startAt = zeroedU8(n);
+  startAt[0] = CALLED;
+  if (extra) startAt[extra] = CALLED;
+  let more = extra ? 1 : 0;
   for (let pc = 0; pc < n; pc++) {
     if (second[pc]) continue;
     const ins = insns[pc]!;
-    if (ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_CALL) {
-      const t = pc + 1 + ins.imm;
-      if (t < 0 || t >= n) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
-      if (!starts.has(t)) starts.set(t, false);
-    } else if (ins.code === op.BPF_LD_IMM64 && ins.src === op.BPF_PSEUDO_FUNC) {
-      const t = pc + 1 + ins.imm;
-      if (t < 0 || t >= n) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
-      if (!starts.has(t)) starts.set(t, true);
-    }
+    const call = ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_CALL;
+    if (!call && !(ins.code === op.BPF_LD_IMM64 && ins.src === op.BPF_PSEUDO_FUNC)) continue;
+    const t = pc + 1 + ins.imm;
+    if (t < 0 || t >= n) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
+    if (!startAt[t]) { startAt[t] = call ? CALLED : CALLBACK; more++; }
   }
-  const sorted = [...starts.keys()].sort((a, b) => a - b);
-  return sorted.map((s, i) => ({ start: s, end: sorted[i + 1] ?? n, callback: starts.get(s)! }));
+  // Most programs call nothing: one subprogram.
+  if (more === 0) return [{ start: 0, end: n, callback: false }];
+  const subprogs: Subprog[] = [];
+  for (let pc = 0; pc < n; pc++) {
+    if (!startAt[pc]) continue;
+    if (subprogs.length) subprogs[subprogs.length - 1]!.end = pc;
+    subprogs.push({ start: pc, end: n, callback: startAt[pc] === CALLBACK });
+  }
+  return subprogs;
 }
 
 /** Helpers that call a callback an unknown number of times (is_sync_callback_calling_function). */

@@ -279,8 +279,9 @@ const TRACING_TYPES: ReadonlySet<ProgType> = new Set(['kprobe', 'tracepoint', 'p
 
 /** check_map_prog_compatibility for the special fields: the kernel's message, or null. */
 export function mapProgIncompatibility(program: Program, map: MapSpec): string | null {
+  // (most values hold no special field: no set of their kinds is made then)
+  if (!mapRecord(program, map)?.fields.length) return null;
   const fields = mapSpecialFields(program, map);
-  if (fields.size === 0) return null;
   const tracing = TRACING_TYPES.has(program.type);
   if ((fields.has('list_head') || fields.has('rb_root')) && tracing) return 'tracing progs cannot use bpf_{list_head,rb_root} yet';
   if (fields.has('spin_lock') || fields.has('res_spin_lock')) {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALU_OPS, JMP_OPS, K64, kernelDomainOf, type Scalar } from '../../src/verifier/domains/index.js';
 import { ScalarMemo } from '../../src/verifier/domains/memo.js';
-import type { Reg } from '../../src/verifier/domains/scalar.js';
+import { copyReg, type Reg } from '../../src/verifier/domains/scalar.js';
 import { rng } from './enum.js';
 
 const r = rng(7);
@@ -22,8 +22,8 @@ function scalars(): Scalar[] {
   }
   return out;
 }
-/** A copy of s as another object (the memo must find it by value). */
-const twin = (s: Scalar): Scalar => ({ ...s });
+/** A copy of s as another object, as the domain makes them (without the memo's number: it must find it by value). */
+const twin = (s: Scalar): Scalar => copyReg(s as Reg<bigint>);
 const R = (s: Scalar): Reg<bigint> => s as Reg<bigint>;
 
 describe('memo of the kernel domain', () => {
@@ -120,16 +120,34 @@ describe('memo results table', () => {
 });
 
 describe('memo operand numbers', () => {
-  it('finds an earlier result by value after more operand objects than its identity cache holds', () => {
+  it('finds an earlier result by value for operands never numbered before', () => {
     const D = kernelDomainOf(K64, new ScalarMemo());
     const a = D.known(12345n);
     const b = D.known(678n);
     const first = D.alu('add', false, a, b);
-    // 2^14 distinct operand objects of a few values: the identity cache starts again on the way.
     const few = [D.known(1n), D.known(2n), D.known(3n)];
     for (let i = 0; i < 1 << 14; i++) D.alu('xor', false, twin(few[i % 3]!), few[(i + 1) % 3]!);
     // equal operands as new objects: the result remembered before, the very object
     expect(D.alu('add', false, twin(a), twin(b))).toBe(first);
     expect(D.alu('add', false, a, b)).toBe(first);
+  });
+
+  it('counts the number an operand carries only in the numbering that gave it (not after a reset, not in another memo)', () => {
+    // Limit 4: every few new values the memo starts again, and the numbers objects carry are stale.
+    const m1 = new ScalarMemo(4);
+    const m2 = new ScalarMemo(4);
+    const D1 = kernelDomainOf(K64, m1);
+    const D2 = kernelDomainOf(K64, m2);
+    const vals = [3n, 5n, 7n, 11n, 13n, 17n, 19n].map((v) => D1.known(v));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < vals.length; i++) {
+        const a = vals[i]!;
+        const b = vals[(i + round + 1) % vals.length]!;
+        // the objects are numbered by both memos in turn, each resetting on the way
+        expect(D1.alu('mul', false, a, b)).toEqual(K64.alu('mul', false, R(a), R(b)));
+        expect(D2.alu('sub', false, b, a)).toEqual(K64.alu('sub', false, R(b), R(a)));
+        expect(D1.branch('jgt', false, a, b)).toBe(K64.branch('jgt', false, R(a), R(b)) === 1n ? 1 : 0);
+      }
+    }
   });
 });

@@ -161,7 +161,7 @@ export function makeKernel<T, B>(A: Algebra<T, B>, N = 64, patch?: (k: Kernel<T,
 
     unknown() {
       const r = { value: n.zero, mask: n.ones, umin: n.zero, umax: n.ones, smin: n.sminv, smax: n.smaxv,
-        u32min: h.zero, u32max: h.ones, s32min: h.sminv, s32max: h.smaxv };
+        u32min: h.zero, u32max: h.ones, s32min: h.sminv, s32max: h.smaxv, memoGen: undefined, memoNo: undefined };
       k.markUnknown(r);
       return r;
     },

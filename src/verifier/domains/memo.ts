@@ -9,8 +9,11 @@
  *
  * Operands are numbered by value: a hash of a Scalar's fields leads to the values already
  * numbered with that hash, one of which it must equal field by field; a result is found by its
- * operation and the numbers of its operands, one float key. The memo is bounded: past LIMIT results
- * it forgets them, past LIMIT values it starts again empty.
+ * operation and the numbers of its operands, one float key. An object numbered once carries its
+ * number (Reg.memoNo, with the numbering it belongs to in Reg.memoGen): registers keep the objects
+ * the memo and the constant cache hand out, so most operands are found by one field read. The
+ * memo is bounded: past LIMIT results it forgets them, past LIMIT values it starts again empty
+ * (a new numbering: the numbers objects carry from the old one no longer count).
  */
 import type { Reg } from './scalar.js';
 
@@ -26,15 +29,6 @@ type Scalar = Readonly<Reg<bigint>>;
 const LIMIT = 1 << 15;
 const MAX_LIMIT = 1 << 20;
 const ID_SPAN = 2 ** 21;
-/**
- * Operand objects remembered by identity at most (byObject), before that cache alone starts again
- * (the numbers stay: an object met again is numbered by its value's hash). The objects are many
- * more than the values (~50K objects for ~900 values over the corpus-samples programs), and
- * a Map of all of them is megabytes probed at random, twice per scalar operation: a cache that
- * fits the CPU's caches costs a hash now and then instead (corpus-samples first pass with the
- * kernel's loads in between: median verification CPU -10 to -17 %).
- */
-const OBJECT_CACHE_LIMIT = 1 << 13;
 /** Slots of the results table when it starts (it grows up to twice LIMIT): 64 KB of keys. */
 const FIRST_SLOTS = 1 << 13;
 /** Operation codes are below this (8 bits: with two 21-bit numbers, 50 bits). */
@@ -73,13 +67,6 @@ function hashOf(s: Scalar): number {
   h = mix32(h, s.s32min);
   return mix32(h, s.s32max);
 }
-
-/**
- * Operands remembered by identity before the lookup in `byObject` (a power of two). On structured
- * fuzz programs 4 left 53 of 76 numberings per program to the map, 32 leaves 16: a miss scans 32
- * references, a map lookup in a table of up to 2^17 objects costs several times that.
- */
-const RECENT = 32;
 
 /** A free slot of the results table. */
 const EMPTY = -1;
@@ -133,61 +120,39 @@ export class ScalarMemo {
   private resultVals: unknown[];
   private resultCount = 0;
   private readonly maxSlots: number;
-  /**
-   * The last operands numbered, found again by identity: an operation's result is often the
-   * next one's operand (r2 += 1; if r2 < 1000), and a memo hit hands out the same object.
-   */
-  private readonly recent: (Scalar | null)[] = new Array<Scalar | null>(RECENT).fill(null);
-  private readonly recentId: number[] = new Array<number>(RECENT).fill(0);
-  private recentAt = 0;
-  /**
-   * The number of every operand object met since the last reset, by identity: registers keep
-   * the objects the memo and the constant cache hand out, so most operands were numbered
-   * before, and a lookup by identity costs a fraction of hashing the value's bigints.
-   */
-  private readonly byObject = new Map<Scalar, number>();
-  /** byObject.size, kept here: key() tests it twice per operation and Map's size is a getter call. */
-  private objects = 0;
+  /** The current numbering: objects whose memoGen is this one carry their number in memoNo. */
+  private gen: object = {};
 
   /** The number of s's value (1-based; 0 stands for "no operand"). */
   private id(s: Scalar): number {
-    const recent = this.recent;
-    for (let k = 0; k < RECENT; k++) if (recent[k] === s) return this.recentId[k]!;
-    let i = this.byObject.get(s);
-    if (i === undefined) {
-      const h = hashOf(s);
-      const head = this.first.get(h) ?? 0;
-      i = head;
-      while (i !== 0 && !sameValue(this.values[i - 1]!, s)) i = this.next[i - 1]!;
-      if (i === 0) {
-        this.values.push(s);
-        this.next.push(head);
-        i = this.values.length;
-        this.first.set(h, i);
-      }
-      this.byObject.set(s, i);
-      this.objects++;
+    if (s.memoGen === this.gen) return s.memoNo!;
+    const h = hashOf(s);
+    const head = this.first.get(h) ?? 0;
+    let i = head;
+    while (i !== 0 && !sameValue(this.values[i - 1]!, s)) i = this.next[i - 1]!;
+    if (i === 0) {
+      this.values.push(s);
+      this.next.push(head);
+      i = this.values.length;
+      this.first.set(h, i);
     }
-    const at = this.recentAt;
-    recent[at] = s;
-    this.recentId[at] = i;
-    this.recentAt = (at + 1) & (RECENT - 1);
+    // The number is a cache on the object, not part of its value (which stays immutable).
+    const numbered = s as Reg<bigint>;
+    numbered.memoGen = this.gen;
+    numbered.memoNo = i;
     return i;
   }
 
   /** The key of operation `op` (0 <= op < MEMO_OPS) on a and b (b null for one operand). */
   key(op: number, a: Scalar, b: Scalar | null): number {
     // Numbering starts again only here, before this key's two numbers are taken.
-    if (this.values.length > this.limit - 2 || this.objects > 4 * this.limit) {
+    if (this.values.length > this.limit - 2) {
       this.values.length = 0;
-      this.byObject.clear();
-      this.objects = 0;
       this.next.length = 0;
       this.first.clear();
+      this.gen = {};
       this.clearResults();
-      this.recent.fill(null);
     }
-    else if (this.objects > OBJECT_CACHE_LIMIT) { this.byObject.clear(); this.objects = 0; }
     const ia = this.id(a);
     const ib = b === null ? 0 : this.id(b);
     return (op * ID_SPAN + ia) * ID_SPAN + ib;

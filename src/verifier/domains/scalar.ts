@@ -22,6 +22,15 @@ export interface Reg<T> {
   u32max: T;
   s32min: T;
   s32max: T;
+  /**
+   * Not part of the abstract value: the number the scalar memo gave this object (memo.ts), valid
+   * while `memoGen` is that memo's current numbering. Only the memo writes them, once per object
+   * and numbering; every state made here starts without (both undefined, listed so that every
+   * state shares one object layout). A copy that changes any field must be made with copyReg (a
+   * spread would keep the number of the value it came from).
+   */
+  memoGen?: object | undefined;
+  memoNo?: number | undefined;
 }
 
 export const REG_FIELDS = ['value', 'mask', 'umin', 'umax', 'smin', 'smax', 'u32min', 'u32max', 's32min', 's32max'] as const;
@@ -31,7 +40,7 @@ export const HALF_FIELDS: ReadonlySet<string> = new Set(['u32min', 'u32max', 's3
 export function copyReg<T>(r: Reg<T>): Reg<T> {
   return {
     value: r.value, mask: r.mask, umin: r.umin, umax: r.umax, smin: r.smin, smax: r.smax,
-    u32min: r.u32min, u32max: r.u32max, s32min: r.s32min, s32max: r.s32max,
+    u32min: r.u32min, u32max: r.u32max, s32min: r.s32min, s32max: r.s32max, memoGen: undefined, memoNo: undefined,
   };
 }
 
@@ -45,7 +54,7 @@ export function selectReg<T, B>(k: Kernel<T, B>, c: B, a: Reg<T>, b: Reg<T>): Re
     umin: n.ite(c, a.umin, b.umin), umax: n.ite(c, a.umax, b.umax),
     smin: n.ite(c, a.smin, b.smin), smax: n.ite(c, a.smax, b.smax),
     u32min: h.ite(c, a.u32min, b.u32min), u32max: h.ite(c, a.u32max, b.u32max),
-    s32min: h.ite(c, a.s32min, b.s32min), s32max: h.ite(c, a.s32max, b.s32max),
+    s32min: h.ite(c, a.s32min, b.s32min), s32max: h.ite(c, a.s32max, b.s32max), memoGen: undefined, memoNo: undefined,
   };
 }
 
