@@ -1,0 +1,46 @@
+/**
+ * The order of the kernel's up-front passes (Linux 6.18 bpf_check): add_subprog_and_kfunc, then
+ * check_subprogs ("jump out of range", "last insn is not an exit or jmp"), and only then
+ * resolve_pseudo_ldimm64 ("invalid bpf_ld_imm64 insn", "unknown opcode", "BPF_LDX uses reserved
+ * fields"). A program broken both ways gets check_subprogs' message; a call or callback whose
+ * target is outside the program gets add_subprog's "call to invalid destination". Compared with
+ * the running kernel where bpf() is available.
+ */
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../src/isa/asm/index.js';
+import type { Program } from '../../src/isa/program.js';
+import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
+import { firstKernelError } from '../../src/verifier/kernel-log.js';
+import { verify } from '../../src/verifier/index.js';
+
+const k = kernelAvailable();
+if (!k.ok) console.log(`up-front pass order: no kernel comparison (${k.reason})`);
+
+const cases: { name: string; body: string; message: string }[] = [
+  // ld_imm64's first half as the last slot: check_subprogs sees a last insn that is no exit
+  { name: 'ld_imm64_cut_off', body: '.insn 0xb7 0 0 0 0\n.insn 0x18 0 0 0 1', message: 'last insn is not an exit or jmp' },
+  // an unknown opcode before a jump out of the program
+  { name: 'unknown_opcode_then_bad_jump', body: '.insn 0xff 0 0 0 0\n.insn 0x05 0 0 16 0\n.insn 0x95 0 0 0 0', message: 'jump out of range from insn 1 to 18' },
+  // an LDX with a reserved field set, and no exit at the end
+  { name: 'ldx_reserved_then_no_exit', body: '.insn 0x61 0 1 0 1\n.insn 0xb7 0 0 0 0', message: 'last insn is not an exit or jmp' },
+  // the second slot of an ld_imm64 that is an exit: the subprograms are fine, the pair is not
+  { name: 'ld_imm64_bad_second_slot', body: '.insn 0x18 0 0 0 1\n.insn 0x95 0 0 0 0\n.insn 0x95 0 0 0 0', message: 'invalid bpf_ld_imm64 insn' },
+  // a bpf-to-bpf call past the end of the program
+  { name: 'call_past_the_end', body: '.insn 0x85 0 1 0 16\n.insn 0xb7 0 0 0 0\n.insn 0x95 0 0 0 0', message: 'call to invalid destination' },
+];
+
+describe("the kernel's up-front checks, in its order", () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const a = assemble(`.type xdp\n${c.body}\n`);
+      const p: Program = { name: c.name, section: 'xdp', type: 'xdp', insns: a.insns, maps: a.maps, license: 'GPL' };
+      const mine = verify(p);
+      expect(mine.error?.message).toBe(c.message);
+      if (!k.ok) return;
+      const kr = progLoad(p, { logLevel: 1 });
+      if (kr.fd !== null) closeFd(kr.fd);
+      expect(kr.verdict).toBe('reject');
+      expect(firstKernelError(kr.log)).toBe(c.message);
+    });
+  }
+});
