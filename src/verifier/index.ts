@@ -73,8 +73,9 @@ export interface VerifyResult {
 /**
  * The kernel's up-front passes, in its order: add_subprog_and_kfunc (kfunc ids, the exception
  * callback, subprogram starts), check_subprogs (jumps inside their subprogram, a last insn that
- * exits or jumps), then resolve_pseudo_ldimm64 (ld_imm64 pairs and their map references, unknown
- * opcodes, LDX reserved fields). Returns the exception callback's first insn (0: none) and the
+ * exits or jumps), check_btf_info (LD_ABS and tail calls in subprograms), then
+ * resolve_pseudo_ldimm64 (ld_imm64 pairs and their map references, unknown opcodes, LDX reserved
+ * fields); check_cfg (buildCfg) comes after. Returns the exception callback's first insn (0: none) and the
  * subprograms check_subprogs found, for the CFG.
  */
 function checkEncoding(program: Program): { exceptionCb: number; checked: CheckedSubprogs } {
@@ -85,6 +86,9 @@ function checkEncoding(program: Program): { exceptionCb: number; checked: Checke
   checkKfuncIds(program);
   const exceptionCb = findExceptionCallback(program);
   const checked = checkSubprogs(insns, exceptionCb || undefined);
+  // check_btf_info: without func_info, check_abnormal_return; with it, check_btf_func's int-return rule.
+  if (!program.btf) checkAbnormalReturn(program, checked);
+  else checkScalarReturn(program, checked);
   for (let pc = 0; pc < insns.length; pc++) {
     const ins = insns[pc]!;
     if (ins.code === op.BPF_LD_IMM64) {
@@ -181,7 +185,7 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
  * check_abnormal_return: without BTF func_info the kernel refuses LD_ABS/LD_IND and tail calls
  * outside the main program (both can leave the whole program from inside a subprogram).
  */
-function checkAbnormalReturn(program: Program, cfg: Cfg): void {
+function checkAbnormalReturn(program: Program, cfg: CheckedSubprogs): void {
   for (let i = 1; i < cfg.subprogs.length; i++) {
     const s = cfg.subprogs[i]!;
     for (let pc = s.start; pc < s.end; pc++) {
@@ -200,7 +204,7 @@ function checkAbnormalReturn(program: Program, cfg: Cfg): void {
  * check_btf_func: a subprogram that can leave the whole program (LD_ABS, tail calls) must return
  * an int, so that the value it leaves with means something.
  */
-function checkScalarReturn(program: Program, cfg: Cfg): void {
+function checkScalarReturn(program: Program, cfg: CheckedSubprogs): void {
   const fis = usableFuncInfo(program, cfg);
   if (!fis) return;
   for (let i = 1; i < cfg.subprogs.length; i++) {
@@ -283,8 +287,6 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     if (program.loadError) throw new Reject(program.loadError.pc, 'load_error', program.loadError.message);
     const { exceptionCb, checked } = checkEncoding(program);
     cfg = buildCfg(program.insns, { checked, ...(options.rejectLoops ? { rejectLoops: true } : {}), ...(exceptionCb ? { exceptionCb } : {}) });
-    if (!program.btf) checkAbnormalReturn(program, cfg);
-    else checkScalarReturn(program, cfg);
     const summarize = callSummarizer(program);
     const live = liveRegisters(program.insns, cfg, (ins) => summarize(ins)?.numParams);
     env = new Env(program, cfg, live, options);
