@@ -75,8 +75,8 @@ export interface VerifyResult {
  * callback, subprogram starts), check_subprogs (jumps inside their subprogram, a last insn that
  * exits or jumps), check_btf_info (LD_ABS and tail calls in subprograms), then
  * resolve_pseudo_ldimm64 (ld_imm64 pairs and their map references, unknown opcodes, LDX reserved
- * fields); check_cfg (buildCfg) comes after. Returns the exception callback's first insn (0: none) and the
- * subprograms check_subprogs found, for the CFG.
+ * fields); check_cfg (buildCfg) comes after. Returns the exception callback's first insn (0:
+ * none) and the subprograms check_subprogs found, for the CFG.
  */
 function checkEncoding(program: Program): { exceptionCb: number; checked: CheckedSubprogs } {
   const insns = program.insns;
