@@ -9,7 +9,8 @@ import { PROG_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
 import { HELPER_NAMES, helperProtoFor, unmodelledHelperOffered, type ArgSpec } from '../runtime/helpers/prototypes.js';
 import { funcProto, hasTrampoline } from '../runtime/helpers/func-proto.js';
-import { BPF_F_INNER_MAP } from '../runtime/maps/flags.js';
+import { BPF_F_INNER_MAP, BPF_F_RDONLY_PROG } from '../runtime/maps/flags.js';
+import { storedMapFlags } from '../isa/map-flags.js';
 import { checkConstStr, checkSnprintfFormat } from './const-str.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
@@ -303,6 +304,9 @@ function checkGetFuncIp(env: Env): void {
   env.reject('helper_prog_type', `func ${helperStr(BPF_FUNC_get_func_ip)} not supported for program type ${PROG_TYPES[type]}`);
 }
 
+/** bpf_map_update_elem, bpf_map_delete_elem, bpf_map_push_elem, bpf_map_pop_elem: record_func_map's writers. */
+const MAP_CHANGING_HELPERS: ReadonlySet<number> = new Set([2, 3, 87, 88]);
+
 export function checkHelperCall(env: Env, ins: Insn): void {
   const id = ins.imm;
   if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
@@ -330,6 +334,11 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };
   const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
   for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
+
+  // record_func_map (after the arguments, before the map/helper compatibility): the helpers that
+  // change a map refuse a BPF_F_RDONLY_PROG one, by its stored flags (devmaps get the flag at creation).
+  if (meta.map >= 0 && MAP_CHANGING_HELPERS.has(id) && storedMapFlags(env.map(meta.map)) & BPF_F_RDONLY_PROG)
+    env.reject('readonly_write', 'write into map forbidden');
 
   // check_map_func_compatibility, both directions.
   if (meta.map >= 0) {

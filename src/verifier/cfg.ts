@@ -79,6 +79,26 @@ export interface CfgOptions {
    * even when nothing calls it (add_subprog), and a root of check_cfg's walk.
    */
   exceptionCb?: number;
+  /** The result of checkSubprogs on these insns, when the caller ran it already (at its place in the kernel's order). */
+  checked?: CheckedSubprogs;
+}
+
+/** What check_subprogs leaves: the second slots of the ld_imm64 pairs and the subprograms. */
+export interface CheckedSubprogs {
+  readonly second: Uint8Array;
+  readonly subprogs: Subprog[];
+}
+
+/**
+ * add_subprog and check_subprogs: the subprograms' starts (pseudo calls, callbacks, the exception
+ * callback), then in each, jumps that stay inside it and a last insn that is an exit or a jump.
+ * The kernel runs them before resolve_pseudo_ldimm64 looks at the instructions themselves.
+ */
+export function checkSubprogs(insns: readonly Insn[], exceptionCb?: number): CheckedSubprogs {
+  const second = ldImm64Seconds(insns);
+  const subprogs = findSubprogs(insns, second, exceptionCb);
+  for (const sp of subprogs) checkSubprog(insns, second, sp);
+  return { second, subprogs };
 }
 
 const isJmp = (c: number): boolean => op.cls(c) === op.BPF_JMP || op.cls(c) === op.BPF_JMP32;
@@ -100,7 +120,7 @@ function findSubprogs(insns: readonly Insn[], second: Uint8Array, extra: number 
     const call = ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_CALL;
     if (!call && !(ins.code === op.BPF_LD_IMM64 && ins.src === op.BPF_PSEUDO_FUNC)) continue;
     const t = pc + 1 + ins.imm;
-    if (t < 0 || t >= n) throw new Reject(pc, 'cfg_jump_out_of_range', `jump out of range from insn ${pc} to ${t}`);
+    if (t < 0 || t >= n) throw new Reject(pc, 'cfg_jump_out_of_range', 'call to invalid destination');
     if (!startAt[t]) { startAt[t] = call ? CALLED : CALLBACK; more++; }
   }
   // Most programs call nothing: one subprogram.
@@ -164,9 +184,7 @@ function markPrunePoints(insns: readonly Insn[], second: Uint8Array, prune: Uint
  */
 export function buildCfg(insns: readonly Insn[], opts: CfgOptions = {}): Cfg {
   const n = insns.length;
-  const second = ldImm64Seconds(insns);
-  const subprogs = findSubprogs(insns, second, opts.exceptionCb);
-  for (const sp of subprogs) checkSubprog(insns, second, sp);
+  const { second, subprogs } = opts.checked ?? checkSubprogs(insns, opts.exceptionCb);
   // Successors of each instruction (intra-procedural; calls fall through and also enter the
   // callee), in flat arrays: at most two per instruction, computed once per program.
   const succCount = zeroedU8(n);

@@ -30,7 +30,7 @@ export function globalSubprogs(program: Program, cfg: Cfg): (FuncInfo | null)[] 
 }
 
 /** The func_info per subprogram index, when it names every subprogram at its start (else undefined). */
-export function usableFuncInfo(program: Program, cfg: Cfg): FuncInfo[] | undefined {
+export function usableFuncInfo(program: Program, cfg: Pick<Cfg, 'subprogs'>): FuncInfo[] | undefined {
   const fis = program.funcInfo;
   if (!fis || fis.length !== cfg.subprogs.length) return undefined;
   const byPc = new Map(fis.map((f) => [f.pc, f]));

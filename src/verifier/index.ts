@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { checkInsn } from '../isa/validate.js';
 import * as op from '../isa/opcodes.js';
 import type { Program } from '../isa/program.js';
-import { buildCfg, isTailCall, type Cfg } from './cfg.js';
+import { buildCfg, checkSubprogs, isTailCall, type Cfg, type CheckedSubprogs } from './cfg.js';
 import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore, stackDepths, subprogStackDepths } from './explore.js';
@@ -71,18 +71,24 @@ export interface VerifyResult {
 }
 
 /**
- * Structural checks of every instruction slot, with the kernel's messages, in the order of the
- * kernel's up-front pass (add_subprog_and_kfunc: kfunc ids, the exception callback; then
- * resolve_pseudo_ldimm64: ld_imm64 pairs and their map references, then unknown opcodes).
- * Returns the exception callback's first insn (0: none).
+ * The kernel's up-front passes, in its order: add_subprog_and_kfunc (kfunc ids, the exception
+ * callback, subprogram starts), check_subprogs (jumps inside their subprogram, a last insn that
+ * exits or jumps), check_btf_info (LD_ABS and tail calls in subprograms), then
+ * resolve_pseudo_ldimm64 (ld_imm64 pairs and their map references, unknown opcodes, LDX reserved
+ * fields); check_cfg (buildCfg) comes after. Returns the exception callback's first insn (0:
+ * none) and the subprograms check_subprogs found, for the CFG.
  */
-function checkEncoding(program: Program): number {
+function checkEncoding(program: Program): { exceptionCb: number; checked: CheckedSubprogs } {
   const insns = program.insns;
   if (insns.length === 0) throw new Reject(0, 'invalid_insn', 'program has no instructions');
   // bpf_prog_load refuses insn_cnt > BPF_COMPLEXITY_LIMIT_INSNS with E2BIG before the verifier runs (no log).
   if (insns.length > INSN_LIMIT) throw new Reject(0, 'too_large', `E2BIG: program of ${insns.length} insns is longer than ${INSN_LIMIT}`);
   checkKfuncIds(program);
   const exceptionCb = findExceptionCallback(program);
+  const checked = checkSubprogs(insns, exceptionCb || undefined);
+  // check_btf_info: without func_info, check_abnormal_return; with it, check_btf_func's int-return rule.
+  if (!program.btf) checkAbnormalReturn(program, checked);
+  else checkScalarReturn(program, checked);
   for (let pc = 0; pc < insns.length; pc++) {
     const ins = insns[pc]!;
     if (ins.code === op.BPF_LD_IMM64) {
@@ -100,7 +106,7 @@ function checkEncoding(program: Program): number {
     if (bad.kind === 'unknown_opcode' && !atomicOp) throw new Reject(pc, 'invalid_insn', `unknown opcode ${ins.code.toString(16).padStart(2, '0')}`);
     if (op.cls(ins.code) === op.BPF_LDX && bad.kind === 'reserved_field') throw new Reject(pc, 'invalid_insn', bad.reason);
   }
-  return exceptionCb;
+  return { exceptionCb, checked };
 }
 
 /**
@@ -179,7 +185,7 @@ function checkLdImm64Encoding(program: Program, pc: number): void {
  * check_abnormal_return: without BTF func_info the kernel refuses LD_ABS/LD_IND and tail calls
  * outside the main program (both can leave the whole program from inside a subprogram).
  */
-function checkAbnormalReturn(program: Program, cfg: Cfg): void {
+function checkAbnormalReturn(program: Program, cfg: CheckedSubprogs): void {
   for (let i = 1; i < cfg.subprogs.length; i++) {
     const s = cfg.subprogs[i]!;
     for (let pc = s.start; pc < s.end; pc++) {
@@ -198,7 +204,7 @@ function checkAbnormalReturn(program: Program, cfg: Cfg): void {
  * check_btf_func: a subprogram that can leave the whole program (LD_ABS, tail calls) must return
  * an int, so that the value it leaves with means something.
  */
-function checkScalarReturn(program: Program, cfg: Cfg): void {
+function checkScalarReturn(program: Program, cfg: CheckedSubprogs): void {
   const fis = usableFuncInfo(program, cfg);
   if (!fis) return;
   for (let i = 1; i < cfg.subprogs.length; i++) {
@@ -279,10 +285,8 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
   let afterPaths = false;
   try {
     if (program.loadError) throw new Reject(program.loadError.pc, 'load_error', program.loadError.message);
-    const exceptionCb = checkEncoding(program);
-    cfg = buildCfg(program.insns, { ...(options.rejectLoops ? { rejectLoops: true } : {}), ...(exceptionCb ? { exceptionCb } : {}) });
-    if (!program.btf) checkAbnormalReturn(program, cfg);
-    else checkScalarReturn(program, cfg);
+    const { exceptionCb, checked } = checkEncoding(program);
+    cfg = buildCfg(program.insns, { checked, ...(options.rejectLoops ? { rejectLoops: true } : {}), ...(exceptionCb ? { exceptionCb } : {}) });
     const summarize = callSummarizer(program);
     const live = liveRegisters(program.insns, cfg, (ins) => summarize(ins)?.numParams);
     env = new Env(program, cfg, live, options);

@@ -6,12 +6,30 @@
 const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} )/;
 const INSN = /^\d+: (\(|R\d|frame|safe)|^from \d+ to \d+:|^\d+: safe/;
 
-/** The kernel's first error line: the first line after the last instruction trace line. */
+/**
+ * Notes the kernel prints whatever the log level, before the check finds an error: from
+ * btf_prepare_func_args on the main program (`arg#0 reference type('...') size cannot be
+ * determined`, `Global function f() doesn't return scalar. ...`), and for each global function
+ * call (`Validating f() func#2...`, `Func#1 ('f') is global and assumed valid.`).
+ */
+const NOTE = /^(arg#\d+ reference type\('.*'\) size cannot be determined: -?\d+|Global function .*\(\) doesn't return scalar\. Only those are supported\.|Validating .* func#\d+\.\.\.|Func#\d+ \('.*'\) is global and assumed valid\.)$/;
+
+/**
+ * The kernel's first error line: the first line after the last instruction trace line. A log
+ * without a trace (BPF_LOG_STATS alone) holds only the notes, the error's lines, and for some
+ * errors the `; source @ file:line` of the failing instruction: the first line that is neither.
+ */
 export function firstKernelError(log: string): string {
   const lines = log.split('\n').filter((l) => l.trim() !== '' && !NOISE.test(l));
-  let last = -1;
-  for (let i = 0; i < lines.length; i++) if (INSN.test(lines[i]!) || lines[i]!.startsWith('; ')) last = i;
-  const line = lines[last + 1] ?? lines[lines.length - 1] ?? '';
+  let line: string;
+  if (lines.some((l) => INSN.test(l))) {
+    let last = -1;
+    for (let i = 0; i < lines.length; i++) if (INSN.test(lines[i]!) || lines[i]!.startsWith('; ')) last = i;
+    line = lines[last + 1] ?? lines[lines.length - 1] ?? '';
+  } else {
+    const own = lines.filter((l) => !l.startsWith('; '));
+    line = own.find((l) => !NOTE.test(l)) ?? own[own.length - 1] ?? lines[0] ?? '';
+  }
   // Some kernel messages lack their newline and run into the statistics.
   return line.replace(/verification time \d+ usec.*$/, '').trim();
 }

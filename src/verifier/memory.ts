@@ -5,6 +5,7 @@
  */
 import { checkFastcallStackContract } from './fastcall.js';
 import type { MapSpec } from '../isa/program.js';
+import { storedMapFlags } from '../isa/map-flags.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import type { ErrorKind } from './error-kinds.js';
@@ -350,11 +351,13 @@ const BPF_F_WRONLY_PROG = 1 << 8;
 
 /**
  * check_map_access_type: BPF_F_RDONLY_PROG maps (and .rodata, which libbpf creates with it and
- * freezes) cannot be written by programs, BPF_F_WRONLY_PROG maps cannot be read.
+ * freezes) cannot be written by programs, BPF_F_WRONLY_PROG maps cannot be read. The flags are
+ * the map's stored ones: devmap and devmap_hash get BPF_F_RDONLY_PROG from their allocator.
  */
 function checkMapAccessType(env: Env, m: MapSpec, off: number, size: number, t: Access): void {
-  const rdonly = m.readonly === true || (m.flags & BPF_F_RDONLY_PROG) !== 0;
-  const wronly = (m.flags & BPF_F_WRONLY_PROG) !== 0;
+  const flags = storedMapFlags(m);
+  const rdonly = m.readonly === true || (flags & BPF_F_RDONLY_PROG) !== 0;
+  const wronly = (flags & BPF_F_WRONLY_PROG) !== 0;
   if (t === 'write' && rdonly) env.reject('readonly_write', `write into map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
   if (t === 'read' && wronly) env.reject('writeonly_read', `read from map forbidden, value_size=${m.valueSize} off=${off} size=${size}`);
 }

@@ -12,6 +12,7 @@
 import type { BitVec } from 'z3-solver';
 import type { Insn } from '../../isa/insn.js';
 import * as op from '../../isa/opcodes.js';
+import { storedMapFlags } from '../../isa/map-flags.js';
 import type { MapSpec, Program } from '../../isa/program.js';
 import { ctxLayout, type CtxLayout } from '../../runtime/context/index.js';
 import { isSkbType, XDP_FRAME, XDP_HEADROOM, SKB_SHARED_INFO, ETH_HLEN } from '../../runtime/ctx-region.js';
@@ -262,7 +263,7 @@ export class PathMachine {
   /** A map value region for `key` of map i. */
   private mapValueRegion(i: number, key: ZT, pc: number): Region {
     const m = this.map(i);
-    const rdonly = (m.spec.flags & 0x80) !== 0 || m.spec.readonly === true;
+    const rdonly = (storedMapFlags(m.spec) & 0x80) !== 0 || m.spec.readonly === true;
     return this.region('map_value', `map_value of ${m.spec.name} (pc ${pc})`, this.T.k(0), this.T.k(m.spec.valueSize), !rdonly, false, new MapValueStore(this.T, m, key), i);
   }
 

@@ -1,6 +1,7 @@
 /** Shared pieces of the helper implementations: decoding map/ctx/function arguments, errnos. */
 import { ERRNO } from '../../maps/errno.js';
 import type { BpfMap } from '../../maps/types.js';
+import { storedMapFlags } from '../../../isa/map-flags.js';
 import { type HelperEnv, arg } from '../../env.js';
 import { VmError } from '../../errors.js';
 import { Memory, split } from '../../memory.js';
@@ -41,7 +42,7 @@ export function ctxArg(env: HelperEnv, n: number): void {
   if (env.mem.regionOf(hi) !== env.ctxRegion || lo !== 0) throw new VmError('bad_call', env.pc, `R${n} is not the ctx pointer`);
 }
 
-/** Whether a map was created read-only for programs (BPF_F_RDONLY_PROG, .rodata). */
+/** Whether a map was created read-only for programs (BPF_F_RDONLY_PROG as stored: devmaps, .rodata). */
 export function progReadonly(map: BpfMap): boolean {
-  return (map.spec.flags & 0x80) !== 0 || map.spec.readonly === true;
+  return (storedMapFlags(map.spec) & 0x80) !== 0 || map.spec.readonly === true;
 }
