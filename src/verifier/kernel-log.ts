@@ -3,17 +3,27 @@
  * the corpus and the differential tests compare with bpflab's message) and the statistics.
  */
 
-const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} )/;
+// (btf_ctx_access's "func 'f' argN has btf_id ..." reports how a context argument is typed: not an error)
+const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} |func '[^']*' arg\d+ has btf_id \d+ type )/;
 const INSN = /^\d+: (\(|R\d|frame|safe)|^from \d+ to \d+:|^\d+: safe/;
 
 /** The kernel's first error line: the first line after the last instruction trace line. */
 export function firstKernelError(log: string): string {
   const lines = log.split('\n').filter((l) => l.trim() !== '' && !NOISE.test(l));
+  // A log without the instruction trace (BPF_LOG_STATS alone) ends with the failing instruction's
+  // source line after the message: the message is the first line that is not source.
+  if (!lines.some((l) => INSN.test(l))) return clean(lines.find((l) => !l.startsWith('; ')) ?? '');
   let last = -1;
   for (let i = 0; i < lines.length; i++) if (INSN.test(lines[i]!) || lines[i]!.startsWith('; ')) last = i;
-  const line = lines[last + 1] ?? lines[lines.length - 1] ?? '';
-  // Some kernel messages lack their newline and run into the statistics.
-  return line.replace(/verification time \d+ usec.*$/, '').trim();
+  return clean(lines[last + 1] ?? lines[lines.length - 1] ?? '');
+}
+
+/**
+ * Some kernel messages lack their newline: one runs into the statistics, and btf_ctx_access's
+ * note on an argument that may be an error pointer runs into whatever follows it.
+ */
+function clean(line: string): string {
+  return line.replace(/^marking pointer arg\d+ as scalar as it may encode error/, '').replace(/verification time \d+ usec.*$/, '').trim();
 }
 
 /** `processed N insns` from the statistics line. */
