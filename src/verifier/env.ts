@@ -81,6 +81,8 @@ export class Env {
   scratchedStack: number[] = [];
   /** A log line the current instruction prints after its state annotation. */
   note: string | null = null;
+  /** The note ends without a newline (the kernel's next output continues its last line). */
+  noteOpen = false;
   /**
    * A state pushed for later exploration (push_stack) shares the current path's history up to and
    * including the instruction that pushes it: its jump-history entry -- a jump point's, or one with

@@ -254,14 +254,15 @@ export function explore(env: Env, sub = 0): void {
     if (env.cfg.jmpPoint[pc] || env.histExtra) hist.jmpHistory = (hist.jmpHistory ?? 0) + 1;
     if (level2) {
       // what it scratched is printed before the next instruction
-      if (env.note !== null) log.line(env.note);
+      if (env.note !== null) log.line(env.note, env.noteOpen);
     } else if (log) {
       const s = log.state(env.cur, false, env.scratched, env.scratchedStack);
       // A line printed while the instruction ran (a global call) moves its state to a line of its own.
-      if (env.note !== null) { log.line(env.note); if (s) log.line(`${env.cur.pc}:${s}`); }
+      if (env.note !== null) { log.line(env.note, env.noteOpen); if (s) log.line(`${env.cur.pc}:${s}`); }
       else log.annotate(s);
     }
     env.note = null;
+    env.noteOpen = false;
     if (ended || env.cur.pc < 0) {
       if (!pop()) break;
       continue;

@@ -3,7 +3,8 @@
  * the corpus and the differential tests compare with bpflab's message) and the statistics.
  */
 
-const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} )/;
+// (btf_ctx_access's "func 'f' argN has btf_id ..." reports how a context argument is typed: not an error)
+const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} |func '[^']*' arg\d+ has btf_id \d+ type )/;
 const INSN = /^\d+: (\(|R\d|frame|safe)|^from \d+ to \d+:|^\d+: safe/;
 
 /**
@@ -30,8 +31,15 @@ export function firstKernelError(log: string): string {
     const own = lines.filter((l) => !l.startsWith('; '));
     line = own.find((l) => !NOTE.test(l)) ?? own[own.length - 1] ?? lines[0] ?? '';
   }
-  // Some kernel messages lack their newline and run into the statistics.
-  return line.replace(/verification time \d+ usec.*$/, '').trim();
+  return clean(line);
+}
+
+/**
+ * Some kernel messages lack their newline: one runs into the statistics, and btf_ctx_access's
+ * note on an argument that may be an error pointer runs into whatever follows it.
+ */
+function clean(line: string): string {
+  return line.replace(/^marking pointer arg\d+ as scalar as it may encode error/, '').replace(/verification time \d+ usec.*$/, '').trim();
 }
 
 /** `processed N insns` from the statistics line. */

@@ -47,6 +47,8 @@ export class Log {
   private readonly disasm: (insns: readonly Insn[], pc: number) => string;
   /** The last line is an instruction awaiting its `; state` annotation. */
   private pendingInsn = false;
+  /** The last line was printed without its newline: the next output continues it. */
+  private openLine = false;
   /** A kfunc's name for call lines (disasm_kfunc_name), when its BTF is at hand. */
   kfuncName: (btfId: number, module: number) => string | undefined = () => undefined;
   /** btf_type_name of a PTR_TO_BTF_ID register's type ("" when unknown): the struct name printed after "ptr_". */
@@ -61,9 +63,18 @@ export class Log {
     this.disasm = disasm ?? ((insns, pc) => disasmLine(insns, pc, opts));
   }
 
-  line(text: string): void {
+  /** A line of its own; `open` when the kernel prints it without a newline (the next output continues it). */
+  line(text: string, open = false): void {
     this.pendingInsn = false;
-    this.lines.push(text);
+    this.push(text);
+    this.openLine = open;
+  }
+
+  private push(text: string): void {
+    if (this.openLine && this.lines.length) {
+      this.lines[this.lines.length - 1] += text;
+      this.openLine = false;
+    } else this.lines.push(text);
   }
 
   /** Instruction `pc` as the log prints it ("12: (bf) r1 = r6"). */
@@ -73,7 +84,7 @@ export class Log {
 
   insn(pc: number): void {
     if (this.sourceLines) this.linfo(pc);
-    this.lines.push(this.disasm(this.prog.insns, pc));
+    this.push(this.disasm(this.prog.insns, pc));
     this.pendingInsn = true;
   }
 
@@ -106,7 +117,7 @@ export class Log {
     const li = all[l]!;
     const prev = this.prevLinfo;
     if (li === prev || (prev && li.file === prev.file && li.line === prev.line)) return;
-    this.lines.push(`; ${li.text.trimStart()} @ ${li.file.slice(li.file.lastIndexOf('/') + 1)}:${li.line}`);
+    this.push(`; ${li.text.trimStart()} @ ${li.file.slice(li.file.lastIndexOf('/') + 1)}:${li.line}`);
     this.prevLinfo = li;
   }
 

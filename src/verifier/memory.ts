@@ -272,6 +272,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
         const a = btfCtxAccess(env.kernelBtf(), target, off, size);
         // btf_ctx_access logs why, then check_ctx_access its usual line
         if (typeof a === 'string') env.reject('ctx_access', a, [`invalid bpf_context access off=${off} size=${size}`]);
+        if (env.log && a.kind !== 'buf' && a.log !== undefined) {
+          env.note = a.log;
+          env.noteOpen = a.kind === 'scalar' && a.logOpen === true;
+        }
         if (dst < 0) return;
         if (a.kind === 'scalar') { setLoaded(env, dst, loadedScalar(env, size, sext)); return; }
         const out = env.writeReg(dst);
@@ -703,9 +707,15 @@ function stackRange(env: Env, regno: number, r: Reg, size: number, zeroOk: boole
   const lo = Number(minOff);
   const hi = Number(maxOff) + size;
   // (the log's state after the call shows the slots a raw-mode (MEM_UNINIT) helper wrote, as
-  // check_helper_call's byte-by-byte check_mem_access marks them scratched; not those it read, nor
-  // a MEM_WRITE buffer it fills without MEM_UNINIT: check_stack_range_initialized marks none)
-  if (size > 0) touch(env, f, lo, write && uninitOk);
+  // check_helper_call's byte-by-byte check_mem_access marks them scratched -- every slot the bytes
+  // cover; not those it read, nor a MEM_WRITE buffer it fills without MEM_UNINIT:
+  // check_stack_range_initialized marks none)
+  if (size > 0) {
+    touch(env, f, lo, false);
+    if (write && uninitOk && env.log && f === env.frame) {
+      for (let k = (MAX_BPF_STACK + lo) >> 3; k <= (MAX_BPF_STACK + hi - 1) >> 3; k++) if (!env.scratchedStack.includes(k)) env.scratchedStack.push(k);
+    }
+  }
   if (write && uninitOk) {
     // Raw mode: the helper's byte writes must not land on a dynptr (aliasing with a dynptr argument).
     for (let a = lo; a < hi; a++) if (f.slots[MAX_BPF_STACK + a] === S.DYNPTR) env.reject('helper_arg', `potential write to dynptr at off=${a} disallowed`);

@@ -2,8 +2,9 @@
  * Contexts of BTF-typed programs (tp_btf, fentry/fexit/fmod_ret, lsm, iter): the context is the
  * attach target's arguments as u64 slots, typed by the target's BTF prototype, as the kernel's
  * btf_ctx_access types them (kernel/bpf/btf.c): integers, enums and structs read as scalars,
- * pointers to structs as PTR_TO_BTF_ID (trusted for tp_btf, iterators and trusted LSM hooks),
- * other pointers as scalars; fexit and LSM programs also read the return value after the last
+ * pointers to structs as PTR_TO_BTF_ID (trusted for tp_btf, iterators and trusted LSM hooks; maybe
+ * NULL or an error pointer for the tracepoint arguments raw_tp_null_args lists), pointers to void or
+ * integers as scalars, any other pointer refused; fexit and LSM programs also read the return value after the last
  * argument, fmod_ret only when the target returns an integer.
  *
  * The target is found as libbpf and the kernel find it (bpf_check_attach_target): the
@@ -11,7 +12,8 @@
  * NAME for fentry/fexit/fmod_ret, `bpf_lsm_NAME` for lsm, `bpf_iter_NAME` for iter.
  */
 import { ATTACH_TYPES } from '../loader/section-types.js';
-import type { Btf, BtfParam } from '../loader/btf/index.js';
+import { btfKindStr, type Btf, type BtfParam } from '../loader/btf/index.js';
+import { rawTpArgNullness } from './raw-tp-null-args.js';
 import { MAYBE_NULL, MEM_RDONLY, PTR_TRUSTED, T } from './reg-types.js';
 
 /** MAX_BPF_FUNC_ARGS: the context holds at most 12 u64 slots. */
@@ -61,8 +63,12 @@ const ITER_CTX_ARGS: Readonly<Record<string, Readonly<Record<number, boolean>>>>
   bpf_iter_bpf_sk_storage_map: { 2: false },
 };
 
-/** What a context load yields: a scalar, or a typed kernel pointer (`btfId` in the target BTF). */
-export type CtxArg = { kind: 'scalar' } | { kind: 'btf'; type: number; btfId: number } | { kind: 'buf'; type: number };
+/**
+ * What a context load yields: a scalar, or a typed kernel pointer (`btfId` in the target BTF).
+ * `log` is what btf_ctx_access printed on the way ("func 'f' arg1 has btf_id ..."); `logOpen` when
+ * its last line has no newline, so that the verifier's next output continues it.
+ */
+export type CtxArg = { kind: 'scalar'; log?: string; logOpen?: boolean } | { kind: 'btf'; type: number; btfId: number; log?: string } | { kind: 'buf'; type: number };
 
 /**
  * The iterators' ctx_arg_info entries of type PTR_TO_BUF | PTR_MAYBE_NULL (Linux 6.18 map_iter.c,
@@ -152,8 +158,8 @@ export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: numb
   const buf = t.iter ? ITER_BUF_ARGS[t.name]?.[arg] : undefined;
   if (buf) return { kind: 'buf', type: T.PTR_TO_BUF | MAYBE_NULL | (buf === 'rdonly' ? MEM_RDONLY : 0) };
   const pointee = btf.skipMods(at.type);
-  // Pointers to anything but a struct are scalars (no walking through them).
-  if (!pointee || (pointee.kind !== 'struct' && pointee.kind !== 'union')) return { kind: 'scalar' };
+  // is_void_or_int_ptr: a pointer to void or to an integer is a scalar (no walking through it).
+  if (!pointee || pointee.kind === 'void' || pointee.kind === 'int') return { kind: 'scalar' };
   let type: number = T.PTR_TO_BTF_ID;
   const registered = t.iter ? ITER_CTX_ARGS[t.name] : undefined;
   const listed = registered?.[arg];
@@ -165,11 +171,23 @@ export function btfCtxAccess(btf: Btf, t: TracingTarget, off: number, size: numb
   if (t.trusted) type |= PTR_TRUSTED;
   const pname = arg < nr ? t.params[arg]!.name : '';
   if (pname.endsWith('__nullable')) type |= MAYBE_NULL;
+  let maybeErr = false;
+  if (t.attach === ATTACH_TYPES.trace_raw_tp) {
+    const n = rawTpArgNullness(t.name, arg);
+    if (n.maybeNull) type |= MAYBE_NULL;
+    maybeErr = n.maybeErr;
+  }
   // an iterator bpflab has no table for: its object arguments taken as may-be-NULL
   if (t.iter && !registered && arg > 0) type |= MAYBE_NULL;
+  // Any other pointer (to a pointer, an enum, an array, a function) is refused, not read as a scalar.
+  if (pointee.kind !== 'struct' && pointee.kind !== 'union') return `func '${t.name}' arg${arg} type ${btfKindStr(pointee)} is not a struct`;
+  const log = `func '${t.name}' arg${arg} has btf_id ${pointee.id} type ${btfKindStr(pointee)} '${pointee.name}'`;
+  // An argument that may encode an error (IS_ERR) is checked like a pointer, then read as a scalar;
+  // the kernel's message about it has no newline.
+  if (maybeErr) return { kind: 'scalar', log: `${log}\nmarking pointer arg${arg} as scalar as it may encode error`, logOpen: true };
   // is_valid_access retypes only pointers without unsafe modifiers (bpf_type_has_unsafe_modifiers: MAYBE_NULL is one).
   const btfId = type & MAYBE_NULL ? pointee.id : t.retype?.get(pointee.id) ?? pointee.id;
-  return { kind: 'btf', type, btfId };
+  return { kind: 'btf', type, btfId, log };
 }
 
 /**
