@@ -54,21 +54,22 @@ export function essentialName(name: string): string {
   return i > 0 ? name.slice(0, i) : name;
 }
 
-const candIndex = new WeakMap<Btf, Map<string, number[]>>();
-/** Target types by essential name (built once per target). */
-function candidatesByName(btf: Btf): Map<string, number[]> {
-  let idx = candIndex.get(btf);
-  if (idx) return idx;
-  idx = new Map();
-  for (const t of btf.types) {
-    if (!t.name) continue;
-    const k = essentialName(t.name);
-    const list = idx.get(k);
-    if (list) list.push(t.id);
-    else idx.set(k, [t.id]);
-  }
-  candIndex.set(btf, idx);
-  return idx;
+const candIndex = new WeakMap<Btf, Map<string, readonly number[]>>();
+/**
+ * Target types whose essential name is `name` (libbpf's bpf_core_find_cands), in id order:
+ * those named exactly so and their flavours (`name___x`), found through the target's name
+ * index without decoding its other types. Remembered per target and name.
+ */
+function candidatesNamed(btf: Btf, name: string): readonly number[] {
+  let byName = candIndex.get(btf);
+  if (!byName) candIndex.set(btf, (byName = new Map()));
+  let ids = byName.get(name);
+  if (ids) return ids;
+  const exact = btf.idsWithName(name);
+  const flavoured = btf.flavouredIds().get(name);
+  ids = flavoured ? [...exact, ...flavoured].sort((a, b) => a - b) : exact;
+  byName.set(name, ids);
+  return ids;
 }
 
 /** Skips const/volatile/restrict/type_tag and typedefs, returning the id reached. */
@@ -349,7 +350,7 @@ function resolve(lb: Btf, tb: Btf, r: Relo, kind: string): Resolution {
   const rootName = essentialName(localRoot.name);
   if (!rootName) throw new Error(`local type ${lb.format(r.typeId)} is anonymous`);
   const rootKind = lb.type(skipId(lb, r.typeId))?.kind;
-  const cands = (candidatesByName(tb).get(rootName) ?? []).filter((id) => {
+  const cands = candidatesNamed(tb, rootName).filter((id) => {
     const t = tb.type(id)!;
     if (localRoot.kind === 'enum' || localRoot.kind === 'enum64') return isEnum(t);
     return t.kind === localRoot.kind;

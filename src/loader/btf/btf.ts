@@ -24,6 +24,7 @@ export class Btf {
   private nameNext: Int32Array | undefined;
   private readonly found = new Map<string, readonly number[]>();
   private offsetList: number[] | undefined;
+  private flavours: Map<string, number[]> | undefined;
 
   /**
    * @param data the .BTF bytes (header, types, strings)
@@ -75,6 +76,43 @@ export class Btf {
     let ids = this.found.get(name);
     if (!ids) this.found.set(name, (ids = this.idsNamed(name)));
     return ids.map((i) => this.type(i)!).filter((t) => kind === undefined || t.kind === kind);
+  }
+
+  /** Ids of the types named exactly `name`, in id order (only the name index is built: no type is decoded). */
+  idsWithName(name: string): readonly number[] {
+    let ids = this.found.get(name);
+    if (!ids) this.found.set(name, (ids = this.idsNamed(name)));
+    return ids;
+  }
+
+  /**
+   * The types whose name carries a flavour suffix, "___" past its first character
+   * ("task_struct___old"), by the name before it, each list in id order. libbpf matches CO-RE
+   * candidates by that essential name; with this index and idsWithName a lookup in the running
+   * kernel's BTF decodes none of its ~100K types but the candidates (decoding them all cost
+   * ~0.4 s of CPU and GC per process). Built once, from the names' bytes: only flavoured names
+   * become strings.
+   */
+  flavouredIds(): ReadonlyMap<string, readonly number[]> {
+    if (this.flavours) return this.flavours;
+    const out = new Map<string, number[]>();
+    const s = this.strings;
+    for (let id = 1; id < this.offsets.length; id++) {
+      const off = this.dv.getUint32(this.offsets[id]!, true);
+      if (off === 0 || off >= s.length) continue;
+      // The first "___" of the name, as String.indexOf finds it: a flavour only past index 0.
+      let at = -1;
+      for (let i = off, run = 0; i < s.length && s[i] !== 0; i++) {
+        run = s[i] === 0x5f ? run + 1 : 0;
+        if (run === 3) { at = i - 2 - off; break; }
+      }
+      if (at <= 0) continue;
+      const base = utf8.decode(s.subarray(off, off + at));
+      const list = out.get(base);
+      if (list) list.push(id);
+      else out.set(base, [id]);
+    }
+    return (this.flavours = out);
   }
 
   /** Ids of the types named `name`, in id order, through the hash chains (no string is built per type). */
