@@ -4,7 +4,7 @@
  * raw bytecode .bin or stdin.
  */
 import { InputError } from '../isa/errors.js';
-import type { ProgType, Program } from '../isa/program.js';
+import { makeProgram, type ProgType, type Program } from '../isa/program.js';
 import type { ElfObject } from './elf.js';
 
 export type { ElfObject, ElfProgramInfo, RelocationCounts, CoreReloListing, MapSlotInit } from './elf.js';
@@ -118,7 +118,7 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
   }
   if (elf && (opts.btf !== undefined || typeof opts.core === 'string')) {
     const targetBtf = opts.btf ?? (opts.core as string);
-    programs = programs.map((p) => ({ ...p, targetBtf }));
+    programs = programs.map((p) => makeProgram({ ...p, targetBtf }));
   }
   return elf ? { programs, elf } : { programs };
 }
