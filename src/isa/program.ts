@@ -275,7 +275,7 @@ export function makeMapSpec(m: MapSpecInit): MapSpec {
  * One push and pop of a placeholder moves the array to the objects kind in place (no copy: the
  * loaders may still share it), with the same contents.
  */
-function objectElements<T extends object>(a: T[]): T[] {
+export function objectElements<T extends object>(a: T[]): T[] {
   if (a.length === 0 && Object.isExtensible(a)) {
     a.push(PLACEHOLDER as T);
     a.pop();
@@ -283,6 +283,17 @@ function objectElements<T extends object>(a: T[]): T[] {
   return a;
 }
 const PLACEHOLDER: object = {};
+
+/**
+ * `a.map(f)` for objects, as an array of V8's objects elements kind whatever its length (`[].map(f)`
+ * gives a small-integers array): the engines' per-program arrays of map instances.
+ */
+export function mapToObjects<T, U extends object>(a: readonly T[], f: (x: T, i: number) => U): U[] {
+  const out: U[] = [PLACEHOLDER as U];
+  out.pop();
+  for (let i = 0; i < a.length; i++) out.push(f(a[i]!, i));
+  return out;
+}
 
 /** What a Program must have; the optional fields default to undefined. */
 export type ProgramInit = Pick<Program, 'name' | 'section' | 'type' | 'insns' | 'maps' | 'license'> & Partial<Program>;

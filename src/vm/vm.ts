@@ -4,7 +4,7 @@
  * regions, all reused across runs. `runProgram` is the one-shot convenience.
  */
 import { InputError } from '../isa/errors.js';
-import { makeMapSpec, type MapSpec, type Program } from '../isa/program.js';
+import { makeMapSpec, type MapSpec, mapToObjects, type Program } from '../isa/program.js';
 import { ctxLayout } from '../runtime/context/index.js';
 import { ContextBuffers, buildContext, testRunDataOut } from '../runtime/ctx-region.js';
 import { AddressSpace, Clock, DEFAULT_TASK, type HelperEnv, Prng, type RedirectState, type Task } from '../runtime/env.js';
@@ -144,7 +144,7 @@ export class Vm {
     if (opts.maps && opts.maps.length !== program.maps.length)
       throw new InputError('maps', `${program.maps.length} maps declared but ${opts.maps.length} instances given`);
     const budget = opts.memoryBudget ?? new MemoryBudget();
-    this.maps = opts.maps ?? program.maps.map((spec) => instantiateMap(spec, opts.cpus ?? 1, budget));
+    this.maps = opts.maps ?? mapToObjects(program.maps, (spec) => instantiateMap(spec, opts.cpus ?? 1, budget));
     this.budget = budget;
     this.ownBudget = opts.memoryBudget === undefined;
     this.helpers = opts.helpers ?? HELPERS;

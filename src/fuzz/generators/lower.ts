@@ -56,10 +56,14 @@ interface Ctx {
 
 /** Map specs of a shape (names map0, map1, ...). */
 export function shapeMaps(maps: readonly MapShape[]): MapSpec[] {
-  return maps.map((m, i) => makeMapSpec({
+  // Pushed one by one: `maps.map` over fast-check's (holey) arrays gives a holey array, a hidden
+  // class of its own for the programs' `maps` (see objectElements in isa/program.ts).
+  const out: MapSpec[] = [];
+  maps.forEach((m, i) => out.push(makeMapSpec({
     name: `map${i}`, type: m.kind, keySize: m.kind === 'array' || m.kind === 'percpu_array' ? 4 : m.keySize,
     valueSize: m.valueSize, maxEntries: m.entries, flags: 0,
-  }));
+  })));
+  return out;
 }
 
 export function lowerShape(shape: ProgramShape, name = 'fuzz'): Program {
