@@ -147,8 +147,7 @@ export function legacyMaps(elf: ElfFile): ElfMap[] {
   for (const { map, id } of innerById) {
     const target = out.find((m) => m !== map && m.section === map.section && ids.get(m) === id);
     if (!target) throw elf.error(map.sectionIndex, map.offset, `map '${map.spec.name}' (iproute2): inner_id ${id} does not match the id of another map`, 'elf_maps');
-    const { pinning: _p, ...template } = target.spec;
-    map.spec.inner = template;
+    map.spec.inner = makeMapSpec({ ...target.spec, pinning: undefined });
   }
   return out;
 }

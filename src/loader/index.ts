@@ -97,12 +97,9 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
     const { retypeFuncInfo } = elf ? await import('./elf.js') : { retypeFuncInfo: undefined };
     programs = programs.map((p) => {
       if (p.type === type) return p;
-      const { expectedAttachType: _e, ...rest } = p;
-      const out: Program = { ...rest, type };
       // Which argument is the context depends on the program type.
       const funcInfo = btf && retypeFuncInfo ? retypeFuncInfo(p, btf, type) : undefined;
-      if (funcInfo) out.funcInfo = funcInfo;
-      return out;
+      return makeProgram({ ...p, type, expectedAttachType: undefined, funcInfo: funcInfo ?? p.funcInfo });
     });
   }
   if (elf) {
