@@ -11,7 +11,7 @@
  * (a wasm function is swapped at its next call, so every measured call runs optimised code).
  */
 import { assemble } from '../isa/asm/index.js';
-import type { Insn } from '../isa/insn.js';
+import { copyInsn } from '../isa/insn.js';
 import type { Program } from '../isa/program.js';
 import { Jit, type JitMode } from '../jit/index.js';
 import { Vm } from '../vm/index.js';
@@ -118,7 +118,7 @@ export const suite: BenchSuite = async (opts: BenchOptions): Promise<BenchRow[]>
     let bytes = 0;
     for (let i = 0; i < (opts.quick ? 3 : 7); i++) {
       // a fresh copy each time: the runtime caches by program object
-      const j = new Jit({ ...big, insns: big.insns.map((x: Insn) => ({ ...x })) }, { mode });
+      const j = new Jit({ ...big, insns: big.insns.map(copyInsn) }, { mode });
       gen.push(j.stats.genMs);
       total.push(j.stats.compileMs);
       bytes = j.stats.wasmBytes;

@@ -5,12 +5,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { decodeInsns, encodeInsns } from '../isa/decode.js';
-import type { Insn } from '../isa/insn.js';
+import { type Insn, makeInsn } from '../isa/insn.js';
 import type { Program } from '../isa/program.js';
 import { verify } from '../verifier/index.js';
 import type { BenchRow } from './types.js';
 
-const ins = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => ({ code, dst, src, off, imm });
+const ins = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn => makeInsn(code, dst, src, off, imm);
 const movK = (dst: number, imm: number): Insn => ins(0xb7, dst, 0, 0, imm);
 const EXIT = ins(0x95);
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ProgType, Program } from '../isa/program.js';
+import { makeProgram, type ProgType, type Program } from '../isa/program.js';
 import { loadFile } from '../loader/index.js';
 import { verify } from '../verifier/index.js';
 import { pathologicalRows } from './pathological.js';
@@ -64,7 +64,7 @@ export async function samplePrograms(dir = samplesDir()): Promise<{ row: SampleR
       cache.set(row.object, progs);
     }
     const p = progs?.find((x) => x.section === row.section && x.name === row.func) ?? progs?.find((x) => x.section === row.section);
-    if (p) out.push({ row, program: { ...p, type: row.type } });
+    if (p) out.push({ row, program: makeProgram({ ...p, type: row.type }) });
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * compared on everything a program can change.
  */
 import { InputError } from '../isa/errors.js';
-import type { Program } from '../isa/program.js';
+import { mapToObjects, type Program } from '../isa/program.js';
 import { createMap } from '../runtime/maps/create.js';
 import { possibleCpus } from '../kernel/maps.js';
 import { type BpfMap, MapError } from '../runtime/maps/types.js';
@@ -42,7 +42,7 @@ export function runInput(ci: ConcreteInput, outputs = true): RunInput {
  * unrunnable here: an InputError, as for any program an engine cannot start.
  */
 export function makeMaps(program: Program, ci: ConcreteInput): BpfMap[] {
-  const maps = program.maps.map((spec) => {
+  const maps = mapToObjects(program.maps, (spec) => {
     let m: BpfMap;
     // (the program runs on one CPU of a machine with the host's possible CPUs: they size the LRU
     // maps' per-CPU lists, hence their evictions, which the kernel oracle compares)

@@ -13,7 +13,7 @@ import { ORACLE_NAMES, type OracleName } from './finding.js';
 import { loadSeedPrograms } from './generators/seeds.js';
 import { campaignGeneration } from './guided/generation.js';
 import { type ReachedCoverage, mergeCoverage } from './guided/guidance.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 import { assemble } from '../isa/asm/index.js';
 import { makeRecheck } from './recheck.js';
 import { buildOracles, setFuzzOverrides } from './setup.js';
@@ -69,7 +69,7 @@ export async function runJob(spec: JobSpec, onProgress?: (s: CampaignStats) => v
     const setup = await buildOracles(spec.oracles.filter((n) => (ORACLE_NAMES as readonly string[]).includes(n)));
     const seeds = [...(spec.useSeeds ? await (seedPrograms ??= loadSeedPrograms()) : []), ...(spec.seedAsm ?? []).map((text, i) => {
       const a = assemble(text);
-      return { name: `seed${i}`, section: '', type: a.type ?? 'socket_filter', insns: a.insns, maps: a.maps, license: a.license ?? 'GPL' } satisfies Program;
+      return makeProgram({ name: `seed${i}`, section: '', type: a.type ?? 'socket_filter', insns: a.insns, maps: a.maps, license: a.license ?? 'GPL' });
     })];
     const { arb, coverage } = await campaignGeneration({
       verify: setup.verify, seeds, guided: spec.guided === true,

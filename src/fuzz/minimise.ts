@@ -6,9 +6,9 @@
  * finding's signature still shows. Deterministic: the same program and predicate give the same
  * result; bounded by a step budget (and a deadline, which only a time limit makes nondeterministic).
  */
-import type { Insn } from '../isa/insn.js';
+import { type Insn, withInsn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 
 /** Whether the instruction has a pc-relative target in `off` (jumps) or `imm` (gotol, local calls). */
 function relTarget(i: Insn): 'off' | 'imm' | null {
@@ -43,7 +43,7 @@ export function removeRange(insns: readonly Insn[], from: number, to: number): I
     const rel = f === 'off' ? i.off : i.imm;
     const nrel = map(pc + 1 + rel) - (map(pc) + 1);
     if (f === 'off' && (nrel < -32768 || nrel > 32767)) return null;
-    out.push(f === 'off' ? { ...i, off: nrel } : { ...i, imm: nrel });
+    out.push(f === 'off' ? withInsn(i, { off: nrel }) : withInsn(i, { imm: nrel }));
   }
   return out;
 }
@@ -71,7 +71,7 @@ export function minimiseInsns(program: Program, keeps: (p: Program) => boolean, 
     if (steps >= budget) return false;
     if (now() > deadline) { cut = true; return false; }
     steps++;
-    const p: Program = { ...cur, insns: cand };
+    const p: Program = makeProgram({ ...cur, insns: cand });
     if (!keeps(p)) return false;
     cur = p;
     return true;

@@ -3,7 +3,7 @@
  * u8 code; u8 dst:4, src:4; s16 off; s32 imm.
  */
 import { DecodeError, InputError } from './errors.js';
-import type { Insn } from './insn.js';
+import { type Insn, makeInsn } from './insn.js';
 import { checkInsn, invalidRegister, jumpTarget } from './validate.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX } from './opcodes.js';
 
@@ -36,11 +36,13 @@ export function decodeInsns(bytes: Uint8Array, opts: DecodeOptions = {}): Insn[]
     throw new InputError('truncated', `bytecode length ${bytes.length} is not a multiple of 8 (trailing ${bytes.length % 8} bytes at offset ${bytes.length - (bytes.length % 8)})`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = bytes.length / 8;
-  const out: Insn[] = new Array(n);
+  // Filled by push, not preallocated: a `new Array(n)` stays a holey array, another hidden class
+  // for the instruction arrays the verifier and the VM index than every other loader's.
+  const out: Insn[] = [];
   for (let i = 0; i < n; i++) {
     const o = i * 8;
     const regs = dv.getUint8(o + 1);
-    out[i] = { code: dv.getUint8(o), dst: regs & 0x0f, src: regs >> 4, off: dv.getInt16(o + 2, true), imm: dv.getInt32(o + 4, true) };
+    out.push(makeInsn(dv.getUint8(o), regs & 0x0f, regs >> 4, dv.getInt16(o + 2, true), dv.getInt32(o + 4, true)));
   }
   if (opts.validate !== false) validateInsns(out);
   return out;

@@ -5,14 +5,14 @@
  * matters between CPUs, and bpflab's engines run a program on one. An 8- or 16-bit load-acquire
  * zero-extends as LDX does. The engines execute the plain instruction this returns.
  */
-import type { Insn } from './insn.js';
+import { type Insn, withInsn } from './insn.js';
 import * as op from './opcodes.js';
 
 /** The plain BPF_LDX / BPF_STX with the same registers, offset and size, or `ins` itself. */
 export function plainAccess(ins: Insn): Insn {
   if (op.cls(ins.code) !== op.BPF_STX || op.mode(ins.code) !== op.BPF_ATOMIC) return ins;
-  if (ins.imm === op.BPF_LOAD_ACQ) return { ...ins, code: op.BPF_LDX | op.BPF_MEM | op.size(ins.code), imm: 0 };
-  if (ins.imm === op.BPF_STORE_REL) return { ...ins, code: op.BPF_STX | op.BPF_MEM | op.size(ins.code), imm: 0 };
+  if (ins.imm === op.BPF_LOAD_ACQ) return withInsn(ins, { code: op.BPF_LDX | op.BPF_MEM | op.size(ins.code), imm: 0 });
+  if (ins.imm === op.BPF_STORE_REL) return withInsn(ins, { code: op.BPF_STX | op.BPF_MEM | op.size(ins.code), imm: 0 });
   return ins;
 }
 

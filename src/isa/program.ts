@@ -103,25 +103,25 @@ export interface MapSpec {
   maxEntries: number;
   flags: number;
   /** Inner map template for array_of_maps / hash_of_maps. */
-  inner?: MapSpec;
+  inner?: MapSpec | undefined;
   /** Initial contents of a global-data map (.data, .rodata, .bss): valueSize bytes for key 0. */
-  initial?: Uint8Array;
+  initial?: Uint8Array | undefined;
   /** true for .rodata-style maps that libbpf freezes (BPF_F_RDONLY_PROG semantics). */
-  readonly?: boolean;
+  readonly?: boolean | undefined;
   /** Pinning mode from BTF-defined maps (0 none, 1 by name). */
-  pinning?: number;
+  pinning?: number | undefined;
   /**
    * BTF type ids of key and value in the object's BTF (Program.btf.raw), as libbpf passes them
    * to BPF_MAP_CREATE (0 = none, e.g. the key of a global-data map whose value is its DATASEC).
    * The kernel needs them for values holding bpf_spin_lock, timers or kptrs.
    */
-  btfKeyTypeId?: number;
-  btfValueTypeId?: number;
+  btfKeyTypeId?: number | undefined;
+  btfValueTypeId?: number | undefined;
   /**
    * BPF_MAP_CREATE's map_extra (`__ulong(map_extra, V)` or `__uint`): a bloom filter's hash count,
    * an arena's user-space start address. Absent when 0.
    */
-  mapExtra?: bigint;
+  mapExtra?: bigint | undefined;
 }
 
 /** One BTF line_info record resolved to source text. */
@@ -209,38 +209,105 @@ export interface Program {
   section: string;
   type: ProgType;
   /** Attach target from the section name (e.g. "sys_enter" for tracepoint/raw_syscalls/sys_enter). */
-  attachTo?: string;
+  attachTo?: string | undefined;
   /** Expected attach type for program types that need one (e.g. cgroup_skb ingress/egress). */
-  expectedAttachType?: number;
+  expectedAttachType?: number | undefined;
   /**
    * struct_ops programs: the struct_ops map member the program implements (libbpf loads it with
    * attach_btf_id = the kernel struct, expected_attach_type = the member's index there).
    */
-  structOps?: { struct: string; member: string };
+  structOps?: { struct: string; member: string } | undefined;
   insns: Insn[];
   maps: MapSpec[];
   license: string;
-  kernelVersion?: number;
-  lineInfo?: LineInfo[];
-  funcInfo?: FuncInfo[];
+  kernelVersion?: number | undefined;
+  lineInfo?: LineInfo[] | undefined;
+  funcInfo?: FuncInfo[] | undefined;
   /** BTF and its per-instruction records for the kernel (ELF objects with .BTF and .BTF.ext). */
-  btf?: ProgramBtf;
+  btf?: ProgramBtf | undefined;
   /** Where the program came from, for messages: file name. */
-  file?: string;
+  file?: string | undefined;
   /**
    * The target kernel's BTF the program was loaded against (`--btf`); absent: the running
    * kernel's /sys/kernel/btf/vmlinux. BTF-typed contexts, kernel pointers and kfuncs refer to it.
    */
-  targetBtf?: string;
+  targetBtf?: string | undefined;
   /**
    * Why the program cannot be loaded at all (libbpf fails it before the kernel sees it: an
    * unresolved extern, a relocation or call it cannot link), at which instruction. The other
    * programs of the object are unaffected; the verifier reports this as its error.
    */
-  loadError?: { pc: number; message: string };
+  loadError?: { pc: number; message: string } | undefined;
   /**
    * pcs of ld_imm64 map references (src 1/2) that no relocation filled: their imm is a file
    * descriptor as written in the object (libbpf passes it through), not an index into `maps`.
    */
-  rawMapFds?: number[];
+  rawMapFds?: number[] | undefined;
+}
+
+/**
+ * `n` as a V8 small integer when it is one in value (an integral heap number from some caller's
+ * arithmetic would turn the field's representation to double and deprecate the hidden class).
+ */
+const small = (n: number): number => ((n | 0) === n ? n | 0 : n);
+
+/** What a MapSpec must have; the optional fields default to undefined. */
+export type MapSpecInit = Pick<MapSpec, 'name' | 'type' | 'keySize' | 'valueSize' | 'maxEntries' | 'flags'> & Partial<MapSpec>;
+
+/**
+ * The one constructor of MapSpec objects (loaders, assembler, fuzz generators, engines): every
+ * field present, in this order, so that all map specs share one V8 hidden class. Specs built as
+ * literals with different optional fields, or copied with spreads, each get their own, and the
+ * verifier's optimised code that reads `prog.maps[i]` deoptimises on every new one ("wrong map").
+ */
+export function makeMapSpec(m: MapSpecInit): MapSpec {
+  return {
+    name: m.name, type: m.type, keySize: small(m.keySize), valueSize: small(m.valueSize), maxEntries: small(m.maxEntries), flags: small(m.flags),
+    inner: m.inner, initial: m.initial, readonly: m.readonly, pinning: m.pinning,
+    btfKeyTypeId: m.btfKeyTypeId, btfValueTypeId: m.btfValueTypeId, mapExtra: m.mapExtra,
+  };
+}
+
+/**
+ * `a`, with V8's elements kind of an array of objects even when it is empty. An empty literal `[]`
+ * has the kind "small integers", a different hidden class from every non-empty `maps` array, and
+ * the verifier's and the VM's optimised code indexing `prog.maps` deoptimises on it ("wrong map").
+ * One push and pop of a placeholder moves the array to the objects kind in place (no copy: the
+ * loaders may still share it), with the same contents.
+ */
+export function objectElements<T extends object>(a: T[]): T[] {
+  if (a.length === 0 && Object.isExtensible(a)) {
+    a.push(PLACEHOLDER as T);
+    a.pop();
+  }
+  return a;
+}
+const PLACEHOLDER: object = {};
+
+/**
+ * `a.map(f)` for objects, as an array of V8's objects elements kind whatever its length (`[].map(f)`
+ * gives a small-integers array): the engines' per-program arrays of map instances.
+ */
+export function mapToObjects<T, U extends object>(a: readonly T[], f: (x: T, i: number) => U): U[] {
+  const out: U[] = [PLACEHOLDER as U];
+  out.pop();
+  for (let i = 0; i < a.length; i++) out.push(f(a[i]!, i));
+  return out;
+}
+
+/** What a Program must have; the optional fields default to undefined. */
+export type ProgramInit = Pick<Program, 'name' | 'section' | 'type' | 'insns' | 'maps' | 'license'> & Partial<Program>;
+
+/**
+ * The one constructor of Program objects, for the same reason as makeMapSpec: every field present
+ * in one order, one hidden class for programs from every loader, generator and mutator. Derive a
+ * changed program with `makeProgram({ ...p, insns })` (the spread only feeds the constructor),
+ * never with a bare `{ ...p, insns }`, whose result has a hidden class of its own.
+ */
+export function makeProgram(p: ProgramInit): Program {
+  return {
+    name: p.name, section: p.section, type: p.type, attachTo: p.attachTo, expectedAttachType: p.expectedAttachType, structOps: p.structOps,
+    insns: p.insns, maps: objectElements(p.maps), license: p.license, kernelVersion: p.kernelVersion, lineInfo: p.lineInfo, funcInfo: p.funcInfo, btf: p.btf,
+    file: p.file, targetBtf: p.targetBtf, loadError: p.loadError, rawMapFds: p.rawMapFds,
+  };
 }

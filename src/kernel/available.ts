@@ -2,6 +2,8 @@
  * Whether this host lets us use bpf(): Linux, koffi loadable, and permission to create a map
  * and load a trivial program (root or CAP_BPF, unprivileged BPF enabled, no seccomp filter).
  */
+import { makeInsn } from '../isa/insn.js';
+import { makeMapSpec, makeProgram } from '../isa/program.js';
 import { bindingFailure, getBinding } from './syscall.js';
 import { mapCreateFd } from './maps.js';
 import { progLoad, progTestRun } from './prog.js';
@@ -24,7 +26,7 @@ export function kernelAvailable(): KernelAvailability {
 function probe(): KernelAvailability {
   if (!getBinding()) return { ok: false, reason: bindingFailure() };
   try {
-    const fd = mapCreateFd({ name: 'probe', type: 'array', keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 });
+    const fd = mapCreateFd(makeMapSpec({ name: 'probe', type: 'array', keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 }));
     closeFd(fd);
   } catch (e) {
     const errno = e instanceof KernelError ? e.errno : String(e);
@@ -33,7 +35,7 @@ function probe(): KernelAvailability {
   try {
     // r0 = 0; exit
     const load = progLoad(
-      { name: 'probe', section: '', type: 'socket_filter', insns: [{ code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }], maps: [], license: 'GPL' },
+      makeProgram({ name: 'probe', section: '', type: 'socket_filter', insns: [makeInsn(0xb7, 0, 0, 0, 0), makeInsn(0x95, 0, 0, 0, 0)], maps: [], license: 'GPL' }),
       { logLevel: 0 },
     );
     if (load.fd === null) return { ok: false, reason: `bpf(BPF_PROG_LOAD) failed with ${load.errno ?? '?'}: ${load.log.trim()}` };

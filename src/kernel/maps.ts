@@ -4,7 +4,7 @@
  * BpfMap, so that one operation sequence can run on both and be compared.
  */
 import { readFileSync } from 'node:fs';
-import { MAP_TYPES, type MapSpec } from '../isa/program.js';
+import { MAP_TYPES, makeMapSpec, type MapSpec } from '../isa/program.js';
 import { Attr, MAP_CREATE, MAP_ELEM } from './attr.js';
 import { MapError } from '../runtime/maps/types.js';
 import { KernelError } from './errors.js';
@@ -226,7 +226,7 @@ function createWithSizedBtf(spec: MapSpec, innerFd: number): number {
   const b = btfLoad(btf.raw);
   if (b.fd === null) throw new KernelError('BPF_BTF_LOAD', 22, `the BTF made for map ${spec.name} was refused with ${b.errno}: ${b.log.trim()}`);
   try {
-    return mapCreateFd({ ...spec, btfKeyTypeId: btf.keyTypeId, btfValueTypeId: btf.valueTypeId }, innerFd, b.fd);
+    return mapCreateFd(makeMapSpec({ ...spec, btfKeyTypeId: btf.keyTypeId, btfValueTypeId: btf.valueTypeId }), innerFd, b.fd);
   } finally {
     closeFd(b.fd);
   }
@@ -239,10 +239,10 @@ function createWithSizedBtf(spec: MapSpec, innerFd: number): number {
  */
 export function hostMapSpec(spec: MapSpec): MapSpec {
   let out = spec;
-  if (spec.type === 'perf_event_array' && spec.maxEntries === 0) out = { ...spec, maxEntries: possibleCpus() };
+  if (spec.type === 'perf_event_array' && spec.maxEntries === 0) out = makeMapSpec({ ...spec, maxEntries: possibleCpus() });
   if (spec.inner) {
     const inner = hostMapSpec(spec.inner);
-    if (inner !== spec.inner) out = { ...out, inner };
+    if (inner !== spec.inner) out = makeMapSpec({ ...out, inner });
   }
   return out;
 }

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { encodeInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
-import type { Insn } from '../isa/insn.js';
+import { copyInsn, type Insn } from '../isa/insn.js';
 import { PROG_TYPES, type ProgType, type Program } from '../isa/program.js';
 import { Attr, BPF_CORE_RELO_SIZE, BPF_FUNC_INFO_SIZE, BPF_LINE_INFO_SIZE, PROG_LOAD, PROG_TEST_RUN } from './attr.js';
 import { attachBtfId, structOpsAttach, btfForInsns, btfLoad, encodeCoreRelos, encodeFuncInfo, encodeLineInfo } from './btf.js';
@@ -78,7 +78,7 @@ export interface ProgLoadResult {
 
 /** Instructions with ld_imm64 map references (src 1/2, imm = index into program.maps) patched to fds. */
 export function patchMapFds(insns: readonly Insn[], fds: readonly number[], rawFds: readonly number[] = []): Insn[] {
-  const out = insns.map((i) => ({ ...i }));
+  const out = insns.map(copyInsn);
   for (let pc = 0; pc < out.length; pc++) {
     const ins = out[pc]!;
     if (ins.code !== 0x18) continue;

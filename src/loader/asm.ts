@@ -2,7 +2,7 @@ import { basename, extname } from 'node:path';
 import { assemble, AsmError } from '../isa/asm/index.js';
 import { LOADER_VALIDATION, validateInsns } from '../isa/decode.js';
 import { DecodeError, InputError } from '../isa/errors.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 import type { LoadOptions } from './index.js';
 import { requiredAttachType } from './section-types.js';
 
@@ -32,7 +32,7 @@ export function loadAsmProgram(text: string, path: string, opts: LoadOptions): P
   validateAssembled(r.insns, r.lines, path);
   const type = opts.type ?? r.type ?? 'socket_filter';
   const attach = requiredAttachType(type);
-  return {
+  return makeProgram({
     name: basename(path, extname(path)) || 'prog',
     section: '',
     type,
@@ -40,6 +40,6 @@ export function loadAsmProgram(text: string, path: string, opts: LoadOptions): P
     maps: r.maps,
     license: r.license ?? 'GPL',
     file: path,
-    ...(attach !== undefined && { expectedAttachType: attach }),
-  };
+    expectedAttachType: attach,
+  });
 }

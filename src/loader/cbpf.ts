@@ -16,7 +16,7 @@
 import { InputError } from '../isa/errors.js';
 import { insn, type Insn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 
 /** One classic instruction (struct sock_filter). */
 export interface ClassicInsn {
@@ -400,15 +400,14 @@ export function loadCbpf(text: string, path: string, opts: { context?: CbpfConte
 export function classicProgram(classic: readonly ClassicInsn[], path: string, context: CbpfContext = 'socket'): Program {
   checkClassic(classic, path);
   const insns = convertClassic(context === 'seccomp' ? seccompRewrite(classic, path) : classic, context, path);
-  const p: Program = {
+  return makeProgram({
     name: context === 'seccomp' ? 'seccomp_filter' : 'classic_filter',
     section: '',
     type: context === 'seccomp' ? 'unspec' : 'socket_filter',
+    attachTo: context === 'seccomp' ? 'seccomp' : undefined,
     insns,
     maps: [],
     license: 'GPL',
     file: path,
-  };
-  if (context === 'seccomp') p.attachTo = 'seccomp';
-  return p;
+  });
 }

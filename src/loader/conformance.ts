@@ -1,6 +1,6 @@
 import { basename, extname } from 'node:path';
 import { parseConformance, type ConformanceTest } from '../isa/conformance.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 import type { LoadOptions } from './index.js';
 import { validateAssembled } from './asm.js';
 import { readIncludedFile, type IncludePolicy } from './file-policy.js';
@@ -17,7 +17,7 @@ export function readConformanceTest(text: string, path: string, policy: IncludeP
 export function loadConformanceProgram(text: string, path: string, opts: LoadOptions): Program {
   const t = readConformanceTest(text, path, { allowOutside: opts.allowOutsideFiles === true });
   validateAssembled(t.insns, t.lines ?? [], path);
-  return {
+  return makeProgram({
     name: basename(path, extname(path)) || 'prog',
     section: '',
     type: opts.type ?? 'socket_filter',
@@ -25,5 +25,5 @@ export function loadConformanceProgram(text: string, path: string, opts: LoadOpt
     maps: [],
     license: 'GPL',
     file: path,
-  };
+  });
 }

@@ -11,8 +11,8 @@
  * call to the nonexistent helper 0xbad2310), so only the paths that use it fail to verify.
  */
 import { InputError } from '../isa/errors.js';
-import type { Insn } from '../isa/insn.js';
-import type { Program, ProgramBtf } from '../isa/program.js';
+import { type Insn, makeInsn, withInsn } from '../isa/insn.js';
+import { makeProgram, type Program, type ProgramBtf } from '../isa/program.js';
 import { CORE_RELO_KINDS, parseBtf, type Btf, type BtfType } from './btf/index.js';
 import { accessPath } from './elf.js';
 import { readTargetBtf, RUNNING_KERNEL_BTF } from './target.js';
@@ -421,7 +421,7 @@ function patchInsn(insns: Insn[], pc: number, res: Resolution, value: bigint): s
     // ALU/ALU64 with an immediate operand.
     if (res.validate && BigInt(ins.imm >>> 0) !== BigInt.asUintN(32, res.local) && BigInt(ins.imm) !== res.local) return `unexpected insn #${pc} (ALU/ALU64) value: got ${ins.imm}, exp ${res.local} -> ${value}`;
     if (value > 0xffffffffn || value < -0x80000000n) return `insn #${pc} (ALU/ALU64) value too big: ${value}`;
-    insns[pc] = { ...ins, imm: Number(BigInt.asIntN(32, value)) };
+    insns[pc] = withInsn(ins, { imm: Number(BigInt.asIntN(32, value)) });
     return undefined;
   }
   if (cls === 0x01 || cls === 0x02 || cls === 0x03) {
@@ -437,7 +437,7 @@ function patchInsn(insns: Insn[], pc: number, res: Resolution, value: bigint): s
       if (sc === undefined) return `insn #${pc} (LDX/ST/STX) invalid new mem size: ${newSize}`;
       code = (code & ~0x18) | sc;
     }
-    insns[pc] = { ...ins, code, off: Number(value) };
+    insns[pc] = withInsn(ins, { code, off: Number(value) });
     return undefined;
   }
   if (ins.code === 0x18 && pc + 1 < insns.length) {
@@ -446,8 +446,8 @@ function patchInsn(insns: Insn[], pc: number, res: Resolution, value: bigint): s
     const cur = (hi << 32n) | lo;
     if (res.validate && cur !== BigInt.asUintN(64, res.local)) return `unexpected insn #${pc} (LDIMM64) value: got ${cur}, exp ${res.local} -> ${value}`;
     const v = BigInt.asUintN(64, value);
-    insns[pc] = { ...ins, imm: Number(BigInt.asIntN(32, v & 0xffffffffn)) };
-    insns[pc + 1] = { ...insns[pc + 1]!, imm: Number(BigInt.asIntN(32, v >> 32n)) };
+    insns[pc] = withInsn(ins, { imm: Number(BigInt.asIntN(32, v & 0xffffffffn)) });
+    insns[pc + 1] = withInsn(insns[pc + 1]!, { imm: Number(BigInt.asIntN(32, v >> 32n)) });
     return undefined;
   }
   return `trying to relocate unrecognized insn #${pc}, code:0x${ins.code.toString(16)}`;
@@ -456,8 +456,8 @@ function patchInsn(insns: Insn[], pc: number, res: Resolution, value: bigint): s
 /** libbpf's bpf_core_poison_insn: a call to a helper that does not exist. */
 function poison(insns: Insn[], pc: number): void {
   const wasLd = insns[pc]!.code === 0x18;
-  insns[pc] = { code: 0x85, dst: 0, src: 0, off: 0, imm: CORE_POISON_IMM };
-  if (wasLd && pc + 1 < insns.length) insns[pc + 1] = { code: 0x85, dst: 0, src: 0, off: 0, imm: CORE_POISON_IMM };
+  insns[pc] = makeInsn(0x85, 0, 0, 0, CORE_POISON_IMM);
+  if (wasLd && pc + 1 < insns.length) insns[pc + 1] = makeInsn(0x85, 0, 0, 0, CORE_POISON_IMM);
 }
 
 /**
@@ -500,5 +500,5 @@ export function applyCoreRelocations(program: Program, target: Btf, local?: Btf)
     results.push(result);
   });
   const { coreRelos: _applied, ...btf } = program.btf!;
-  return { program: { ...program, insns, btf }, results };
+  return { program: makeProgram({ ...program, insns, btf }), results };
 }

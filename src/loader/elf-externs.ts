@@ -12,9 +12,9 @@
  * one fails the programs that refer to it, which keep that poisoned instruction, and a warning
  * says why (libbpf would refuse the object: bpflab keeps the other programs verifiable).
  */
-import type { Insn } from '../isa/insn.js';
+import { type Insn, makeInsn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_BTF_ID, BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
-import type { MapSpec, Program } from '../isa/program.js';
+import { makeMapSpec, makeProgram, type MapSpec, type Program } from '../isa/program.js';
 import { kconfigLayout, type Btf, type KcfgType } from './btf/index.js';
 import { typesCompat } from './core.js';
 import type { ElfExtern, ElfObject } from './elf.js';
@@ -139,10 +139,10 @@ export function resolveExterns(elf: ElfObject, target: TargetKernel): Program[] 
       resolved[k.i] = err && !k.e.weak ? { kind: 'unresolved', why: `extern (kcfg) '${k.e.name}': ${err}` } : { kind: 'kconfig', off };
     }
     // libbpf's .kconfig internal map: read-only for programs, frozen after it is filled.
-    kconfigMap = {
+    kconfigMap = makeMapSpec({
       name: internalMapName(objectName(elf.programs[0]?.file ?? 'obj'), '.kconfig'), type: 'array', keySize: 4, valueSize: Math.max(size, 1),
       maxEntries: 1, flags: BPF_F_RDONLY_PROG, initial: data, readonly: true,
-    };
+    });
   }
 
   // .ksyms
@@ -187,19 +187,19 @@ export function resolveExterns(elf: ElfObject, target: TargetKernel): Program[] 
   return elf.programs.map((p, pi) => {
     const relos = elf.details[pi]?.externRelos ?? [];
     const maps = kconfigMap ? elf.maps : p.maps;
-    if (relos.length === 0) return maps === p.maps ? p : { ...p, maps };
+    if (relos.length === 0) return maps === p.maps ? p : makeProgram({ ...p, maps });
     const insns: Insn[] = p.insns.slice();
     for (const { pc, extern, ld: isLd, dst } of relos) {
       const r = resolved[extern]!;
       if (unresolvedStrong.has(extern)) continue; // stays poisoned
       if (!isLd) {
         // A call: to the kfunc, or (weak, unresolved) left poisoned.
-        if (r.kind === 'kfunc') insns[pc] = { code: 0x85, dst: 0, src: BPF_PSEUDO_KFUNC_CALL, off: 0, imm: r.id };
+        if (r.kind === 'kfunc') insns[pc] = makeInsn(0x85, 0, BPF_PSEUDO_KFUNC_CALL, 0, r.id);
         continue;
       }
       const ld = (src: number, lo: number, hi: number) => {
-        insns[pc] = { code: BPF_LD_IMM64, dst, src, off: 0, imm: lo | 0 };
-        insns[pc + 1] = { code: 0, dst: 0, src: 0, off: 0, imm: hi | 0 };
+        insns[pc] = makeInsn(BPF_LD_IMM64, dst, src, 0, lo | 0);
+        insns[pc + 1] = makeInsn(0, 0, 0, 0, hi | 0);
       };
       switch (r.kind) {
         case 'kconfig': ld(BPF_PSEUDO_MAP_VALUE, kconfigIndex, r.off); break;
@@ -208,6 +208,6 @@ export function resolveExterns(elf: ElfObject, target: TargetKernel): Program[] 
         case 'unresolved': ld(0, 0, 0); break; // weak: zero
       }
     }
-    return { ...p, insns, maps };
+    return makeProgram({ ...p, insns, maps });
   });
 }

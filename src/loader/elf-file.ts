@@ -125,7 +125,9 @@ export class ElfFile {
         index: i,
         name: '',
         type: dv.getUint32(o + 4, true),
-        flags: Number(dv.getBigUint64(o + 8, true) & 0xffffffffn),
+        // int32 (bitwise tests only): SHF_EXCLUDE's bit 31 as a double would change the field's
+        // representation (and every section's V8 hidden class) when the first .llvm_addrsig is read
+        flags: Number(dv.getBigUint64(o + 8, true) & 0xffffffffn) | 0,
         offset: this.u64(dv, o + 24, i),
         size: this.u64(dv, o + 32, i),
         link: dv.getUint32(o + 40, true),
@@ -296,7 +298,10 @@ export class ElfFile {
   private u64(dv: DataView, off: number, section: number | undefined): number {
     const v = dv.getBigUint64(off, true);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw this.error(section, off, `64-bit field 0x${v.toString(16)} is out of range`);
-    return Number(v);
+    // A small integer where it is one: Number(bigint) gives a heap number even for 0, and fields
+    // holding both kinds change representation (and hidden class) as objects are read.
+    const n = Number(v);
+    return n <= 0x7fffffff ? n | 0 : n;
   }
 }
 

@@ -4,7 +4,7 @@
  * data (.data*, .rodata*, .bss*) as single-entry array maps named the way libbpf names them.
  */
 import { InputError } from '../isa/errors.js';
-import { mapTypeName, type MapSpec } from '../isa/program.js';
+import { makeMapSpec, mapTypeName, type MapSpec } from '../isa/program.js';
 import type { Btf } from './btf/index.js';
 import type { BtfType } from './btf/types.js';
 import { SHT_NOBITS, STB_LOCAL, STT_SECTION, view, type ElfFile, type ElfSection } from './elf-file.js';
@@ -123,7 +123,7 @@ export function legacyMaps(elf: ElfFile): ElfMap[] {
       const o = sec.offset + sym.value;
       const u32 = (k: number) => dv.getUint32(o + 4 * k, true);
       const typeNumber = u32(0);
-      const spec: MapSpec = { name: sym.name, type: specType(typeNumber), keySize: u32(1), valueSize: u32(2), maxEntries: u32(3), flags: u32(4) };
+      const spec: MapSpec = makeMapSpec({ name: sym.name, type: specType(typeNumber), keySize: u32(1), valueSize: u32(2), maxEntries: u32(3), flags: u32(4) });
       const m: ElfMap = { spec, origin: 'legacy', sectionIndex: sec.index, section: sec.name, offset: sym.value, defSize, typeNumber };
       // Longer records: iproute2's struct bpf_elf_map (36 bytes: id, pinning, inner_id, inner_idx)
       // or samples/bpf's bpf_load_map_def (inner_map_idx, numa_node).
@@ -142,13 +142,12 @@ export function legacyMaps(elf: ElfFile): ElfMap[] {
   for (const { map, idx } of inner) {
     const target = out[idx];
     if (!target || target === map) throw elf.error(map.sectionIndex, map.offset, `map '${map.spec.name}' (legacy): inner_map_idx ${idx} does not name another map`, 'elf_maps');
-    map.spec.inner = { ...target.spec };
+    map.spec.inner = makeMapSpec(target.spec);
   }
   for (const { map, id } of innerById) {
     const target = out.find((m) => m !== map && m.section === map.section && ids.get(m) === id);
     if (!target) throw elf.error(map.sectionIndex, map.offset, `map '${map.spec.name}' (iproute2): inner_id ${id} does not match the id of another map`, 'elf_maps');
-    const { pinning: _p, ...template } = target.spec;
-    map.spec.inner = template;
+    map.spec.inner = makeMapSpec({ ...target.spec, pinning: undefined });
   }
   return out;
 }
@@ -165,8 +164,9 @@ export function legacyMaps(elf: ElfFile): ElfMap[] {
 export function applyMapFixups(spec: MapSpec): void {
   // BTF describes what the program declared; where the sizes are forced it no longer fits.
   if (spec.type === 'perf_event_array' || spec.type === 'ringbuf' || spec.type === 'array_of_maps' || spec.type === 'hash_of_maps') {
-    delete spec.btfKeyTypeId;
-    delete spec.btfValueTypeId;
+    // (set to undefined, not deleted: a delete turns the spec into a slow dictionary-mode object)
+    spec.btfKeyTypeId = undefined;
+    spec.btfValueTypeId = undefined;
   }
   if (spec.type === 'perf_event_array') {
     spec.keySize = 4;
@@ -209,7 +209,7 @@ export function btfMaps(elf: ElfFile, sec: ElfSection, btf: Btf | undefined, war
 function parseMapDef(elf: ElfFile, sec: ElfSection, btf: Btf, name: string, def: Extract<BtfType, { kind: 'struct' | 'union' }>, isInner: boolean, off: number,
   warnings: string[]): ElfMap {
   const fail = (msg: string) => elf.error(sec, sec.offset + off, `map '${name}': ${msg}`, 'elf_maps');
-  const spec: MapSpec = { name, type: 'unspec', keySize: 0, valueSize: 0, maxEntries: 0, flags: 0 };
+  const spec: MapSpec = makeMapSpec({ name, type: 'unspec', keySize: 0, valueSize: 0, maxEntries: 0, flags: 0 });
   const m: ElfMap = { spec, origin: 'btf', sectionIndex: sec.index, section: sec.name, offset: off, defSize: def.size, typeNumber: 0 };
   /** `__uint(name, N)` is `int (*name)[N]`: the value is the array length. */
   const intField = (mname: string, type: number): number => {
@@ -328,7 +328,7 @@ export function globalDataMaps(elf: ElfFile, objName: string, btf: Btf | undefin
     const ds = btf?.find(sec.name, 'datasec')[0];
     if (btf && ds && ds.kind === 'datasec' && ds.vars.some((vi) => { const v = btf.type(vi.type); return v?.kind === 'var' && v.linkage !== 0; }))
       flags |= BPF_F_MMAPABLE;
-    const spec: MapSpec = { name: internalMapName(objName, sec.name), type: 'array', keySize: 4, valueSize: sec.size, maxEntries: 1, flags, initial };
+    const spec: MapSpec = makeMapSpec({ name: internalMapName(objName, sec.name), type: 'array', keySize: 4, valueSize: sec.size, maxEntries: 1, flags, initial });
     // libbpf describes a global-data map by its DATASEC (no key type).
     if (ds) { spec.btfKeyTypeId = 0; spec.btfValueTypeId = ds.id; }
     if (kind === 'rodata') spec.readonly = true;

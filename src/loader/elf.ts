@@ -10,9 +10,9 @@
  */
 import { decodeInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
-import type { Insn } from '../isa/insn.js';
+import { type Insn, makeInsn, withInsn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
-import type { FuncInfo, LineInfo, MapSpec, ProgType, Program, ProgramBtf } from '../isa/program.js';
+import { type FuncInfo, type LineInfo, makeProgram, type MapSpec, type ProgType, type Program, type ProgramBtf } from '../isa/program.js';
 import { funcReturnsScalar, funcSignature, kernelBtf, parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
 import {
   parseElf, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHT_PROGBITS, SHT_REL, SHT_RELA, STB_GLOBAL, STB_LOCAL, STB_WEAK,
@@ -259,7 +259,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
       if (kbtfRefused !== undefined && built.prog.btf) built.prog.btf.kernelRefuses = kbtfRefused;
       // The kernel verifies such a program as libbpf loads it: no func_info (every subprogram
       // static, the main program's signature unread).
-      if (withoutFuncInfo) delete built.prog.funcInfo;
+      if (withoutFuncInfo) built.prog.funcInfo = undefined; // not delete: it would make the program a dictionary-mode object
     } catch (e) {
       // Like libbpf, a program whose code cannot be linked fails on its own, at load.
       if (!(e instanceof ProgramLoadError)) throw e;
@@ -342,7 +342,7 @@ export const POISON_CALL_KFUNC_BASE = 2002000000;
 
 /** The call that stands in for an extern reference until it is resolved (also what an unresolved weak kfunc call stays). */
 export function externPoison(externIndex: number): Insn {
-  return { code: BPF_CALL_INSN, dst: 0, src: 0, off: 0, imm: POISON_CALL_KFUNC_BASE + externIndex };
+  return makeInsn(BPF_CALL_INSN, 0, 0, 0, POISON_CALL_KFUNC_BASE + externIndex);
 }
 
 /**
@@ -423,7 +423,7 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
       if (sym.value % 8 !== 0 || ins.imm % 8 !== 0) throw fail(`bad subprog addr relo against '${symName}' at offset ${sym.value}+${ins.imm}`);
       // libbpf marks the ld_imm64 as a function address (clang leaves src 0) and points it
       // at the subprogram when linking.
-      cs.insns[idx] = { ...ins, src: BPF_PSEUDO_FUNC };
+      cs.insns[idx] = withInsn(ins, { src: BPF_PSEUDO_FUNC });
       cs.codeRelos.set(idx, { sym, kind: 'func' });
       counts.func++;
       cs.applied.add(idx);
@@ -432,7 +432,7 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
     if (isLegacyMapSection(tsec.name) || tsec.name === '.maps') {
       const mi = mapList.findIndex((m) => (m.origin === 'legacy' || m.origin === 'btf') && m.sectionIndex === sym.shndx && m.offset === sym.value);
       if (mi < 0) throw fail(`map relo failed to find map for section '${tsec.name}', off ${sym.value}`);
-      cs.insns[idx] = { ...ins, src: BPF_PSEUDO_MAP_FD, imm: mi };
+      cs.insns[idx] = withInsn(ins, { src: BPF_PSEUDO_MAP_FD, imm: mi });
       counts.map++;
       cs.applied.add(idx);
       return;
@@ -441,8 +441,8 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
     const ai = mapList.findIndex((m) => m.arenaData?.sectionIndex === sym.shndx);
     if (ai >= 0) {
       // An `__arena` global: a value address in the arena map (libbpf's RELO_DATA with arena_map_idx).
-      cs.insns[idx] = { ...ins, src: BPF_PSEUDO_MAP_VALUE, imm: ai };
-      cs.insns[idx + 1] = { ...cs.insns[idx + 1]!, imm: (addend + sym.value + mapList[ai]!.arenaData!.offset) | 0 };
+      cs.insns[idx] = withInsn(ins, { src: BPF_PSEUDO_MAP_VALUE, imm: ai });
+      cs.insns[idx + 1] = withInsn(cs.insns[idx + 1]!, { imm: (addend + sym.value + mapList[ai]!.arenaData!.offset) | 0 });
       counts.data++;
       cs.applied.add(idx);
       return;
@@ -451,8 +451,8 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
     if (mi < 0) throw fail(`bad data relo against section '${tsec.name}'`);
     const off = addend + sym.value;
     if (off < 0 || off > mapList[mi]!.spec.valueSize) throw fail(`data relo against '${symName}' points at offset ${off}, outside '${tsec.name}' (${mapList[mi]!.spec.valueSize} bytes)`);
-    cs.insns[idx] = { ...ins, src: BPF_PSEUDO_MAP_VALUE, imm: mi };
-    cs.insns[idx + 1] = { ...cs.insns[idx + 1]!, imm: off | 0 };
+    cs.insns[idx] = withInsn(ins, { src: BPF_PSEUDO_MAP_VALUE, imm: mi });
+    cs.insns[idx + 1] = withInsn(cs.insns[idx + 1]!, { imm: off | 0 });
     counts.data++;
     cs.applied.add(idx);
   }));
@@ -497,7 +497,7 @@ function unlinkedProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection
   e: ProgramLoadError): { prog: Program; info: ElfProgramInfo } {
   const insns = code.get(main.sec.index)!.insns.slice(main.start, main.start + main.count);
   const st = sectionType(main.sec.name);
-  const prog: Program = { name: main.name, section: main.sec.name, type: st.type, insns, maps, license, file: elf.path, loadError: { pc: Math.min(e.pc, insns.length - 1), message: e.message } };
+  const prog: Program = makeProgram({ name: main.name, section: main.sec.name, type: st.type, insns, maps, license, file: elf.path, loadError: { pc: Math.min(e.pc, insns.length - 1), message: e.message } });
   if (st.attachTo !== undefined) prog.attachTo = st.attachTo;
   if (st.expectedAttachType !== undefined) prog.expectedAttachType = st.expectedAttachType;
   const info: ElfProgramInfo = {
@@ -573,12 +573,12 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
       // Process the appended subprogram before going on (libbpf's order).
       stack.push({ f: sub, i: 0 });
     }
-    insns[base + i] = { ...ins, imm: placed.get(sub)! - (base + i) - 1 };
+    insns[base + i] = withInsn(ins, { imm: placed.get(sub)! - (base + i) - 1 });
     top.i++;
   }
 
   const st = sectionType(main.sec.name);
-  const prog: Program = { name: main.name, section: main.sec.name, type: st.type, insns, maps, license, file: elf.path };
+  const prog: Program = makeProgram({ name: main.name, section: main.sec.name, type: st.type, insns, maps, license, file: elf.path });
   // The first relocation that failed in any function of this program fails the program.
   for (const f of order) {
     const base = placed.get(f)!;

@@ -4,7 +4,7 @@
  * raw bytecode .bin or stdin.
  */
 import { InputError } from '../isa/errors.js';
-import type { ProgType, Program } from '../isa/program.js';
+import { makeProgram, type ProgType, type Program } from '../isa/program.js';
 import type { ElfObject } from './elf.js';
 
 export type { ElfObject, ElfProgramInfo, RelocationCounts, CoreReloListing, MapSlotInit } from './elf.js';
@@ -97,12 +97,9 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
     const { retypeFuncInfo } = elf ? await import('./elf.js') : { retypeFuncInfo: undefined };
     programs = programs.map((p) => {
       if (p.type === type) return p;
-      const { expectedAttachType: _e, ...rest } = p;
-      const out: Program = { ...rest, type };
       // Which argument is the context depends on the program type.
       const funcInfo = btf && retypeFuncInfo ? retypeFuncInfo(p, btf, type) : undefined;
-      if (funcInfo) out.funcInfo = funcInfo;
-      return out;
+      return makeProgram({ ...p, type, expectedAttachType: undefined, funcInfo: funcInfo ?? p.funcInfo });
     });
   }
   if (elf) {
@@ -118,7 +115,7 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
   }
   if (elf && (opts.btf !== undefined || typeof opts.core === 'string')) {
     const targetBtf = opts.btf ?? (opts.core as string);
-    programs = programs.map((p) => ({ ...p, targetBtf }));
+    programs = programs.map((p) => makeProgram({ ...p, targetBtf }));
   }
   return elf ? { programs, elf } : { programs };
 }

@@ -1,6 +1,6 @@
 import { decodeInsns, LOADER_VALIDATION, validateInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 import type { LoadOptions } from './index.js';
 import { requiredAttachType } from './section-types.js';
 
@@ -11,7 +11,7 @@ export function loadRaw(bytes: Uint8Array, path: string, opts: LoadOptions): Pro
     validateInsns(insns, LOADER_VALIDATION); // the verifier judges reserved fields and registers, as the kernel does
     const type = opts.type ?? 'socket_filter';
     const attach = requiredAttachType(type);
-    return { name: 'prog', section: '', type, insns, maps: [], license: 'GPL', file: path, ...(attach !== undefined && { expectedAttachType: attach }) };
+    return makeProgram({ name: 'prog', section: '', type, insns, maps: [], license: 'GPL', file: path, expectedAttachType: attach });
   } catch (e) {
     if (e instanceof InputError) throw new InputError(e.kind, `${path}: ${e.message}`);
     throw e;

@@ -5,8 +5,9 @@
  * the VM over 64 zero bytes (BPF_PROG_TEST_RUN's input in test_loader's do_prog_test_run).
  */
 import { InputError } from '../isa/errors.js';
+import { withInsn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 import { loadFileDetailed, type ElfObject } from '../loader/index.js';
 import { isSkbType } from '../runtime/index.js';
 import { tracingTestRunRetval } from '../runtime/kernel-objects/index.js';
@@ -252,10 +253,10 @@ function withUsedMapsOnly(prog: Program): Program {
     if ((ins.src === BPF_PSEUDO_MAP_FD || ins.src === BPF_PSEUDO_MAP_VALUE) && prog.maps[ins.imm]) {
       let idx = used.get(ins.imm);
       if (idx === undefined) { idx = used.size; used.set(ins.imm, idx); }
-      insns[pc] = { ...ins, imm: idx };
+      insns[pc] = withInsn(ins, { imm: idx });
     }
     pc++;
   }
   const maps = [...used.keys()].map((i) => prog.maps[i]!);
-  return { ...prog, insns, maps };
+  return makeProgram({ ...prog, insns, maps });
 }

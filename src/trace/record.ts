@@ -9,7 +9,7 @@
  * runs in the kernel can be read (`recorderSource`) and verified by bpflab itself.
  */
 import { InputError } from '../isa/errors.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 import { normaliseHook, type TraceEvent } from '../inputs/trace.js';
 import { loadAsmProgram } from '../loader/asm.js';
 import { closeFd, createProgramMaps, kernelAvailable, progLoad, type KernelMap } from '../kernel/index.js';
@@ -160,7 +160,7 @@ export async function recordTrace(hooks: readonly string[], opts: RecordOptions)
   const avail = kernelAvailable();
   if (!avail.ok) throw new InputError('kernel', `trace record needs the running kernel: ${avail.reason}`);
   const plans = hooks.map(planHook);
-  const programs: Program[] = plans.map((p, i) => ({ ...loadAsmProgram(recorderSource(p, i), `recorder-${p.tp.name}.s`, {}), name: `bpflab_rec${i}` }));
+  const programs: Program[] = plans.map((p, i) => makeProgram({ ...loadAsmProgram(recorderSource(p, i), `recorder-${p.tp.name}.s`, {}), name: `bpflab_rec${i}` }));
   const fds: number[] = [];
   let maps: KernelMap[] = [];
   let reader: RingBufReader | undefined;

@@ -5,7 +5,7 @@
  * explored by unrolling, bounded by the processed-instruction limit. The `join` strategy
  * instead keeps one joined (and eventually widened) state per loop head.
  */
-import type { Insn } from '../isa/insn.js';
+import { type Insn, withInsn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
 import { pseudoBtfId } from './btf-access.js';
 import { checkKfuncCall, isIterNextKfunc } from './kfuncs.js';
@@ -362,7 +362,7 @@ function checkFields(env: Env, ins: Insn): void {
   // The fields of an instruction do not change: check each pc once per exploration.
   if (fieldsChecked[env.pc]) return;
   const isExit = ins.code === (op.BPF_JMP | op.BPF_EXIT);
-  const bad = checkInsn(isExit && ins.off !== 0 ? { ...ins, off: 0 } : ins);
+  const bad = checkInsn(isExit && ins.off !== 0 ? withInsn(ins, { off: 0 }) : ins);
   if (!bad) { fieldsChecked[env.pc] = 1; return; }
   // check_cond_jmp_op reads its destination before it looks at the reserved fields.
   if (bad.kind === 'reserved_field' && isCondJmp(ins)) env.readReg(ins.dst);

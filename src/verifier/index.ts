@@ -46,28 +46,28 @@ export interface VerifyResult {
   maxStatesPerInsn: number;
   ms: number;
   /** The kernel-format log (with options.log). */
-  log?: string;
+  log?: string | undefined;
   /**
    * Rejections found while exploring: the pcs executed from the entry to the failing
    * instruction along the failing state's history (subprogram pcs included, in execution
    * order, the failing pc last).
    */
-  path?: number[];
+  path?: number[] | undefined;
   /** With options.log or options.pathStates: the full state before each pc of `path`, in the log's format. */
-  pathStates?: { pc: number; regs: string }[];
+  pathStates?: { pc: number; regs: string }[] | undefined;
   /** The control-flow graph (null when the program is structurally invalid before it could be built). */
   cfg: Cfg | null;
   /** Per subprogram, the stack depth the kernel reports (its log's `stack depth` line; see stackDepths). */
-  stackDepth?: number[];
+  stackDepth?: number[] | undefined;
   /** Accepted with a pointer in R0 at some exit of the main program: R0's value is then an address. */
-  r0Pointer?: boolean;
+  r0Pointer?: boolean | undefined;
   /** Accepted, and some path branches on or computes with an address (a pointer's value as a number). */
-  usesAddress?: boolean;
+  usesAddress?: boolean | undefined;
   /**
    * An iterator's buffer extents (prog->aux->max_rdonly_access / max_rdwr_access): the key and
    * value sizes a map must have at least for the iterator to attach to it. Absent when both are 0.
    */
-  bufferAccess?: { rdonly: number; rdwr: number };
+  bufferAccess?: { rdonly: number; rdwr: number } | undefined;
 }
 
 /**
@@ -310,6 +310,9 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     for (const l of e.after) env?.log?.line(l);
   }
   const processed = env?.insnProcessed ?? 0;
+  const ms = performance.now() - t0;
+  // Every field present, in one order (absent ones undefined): one hidden class for all results,
+  // where fields added as they apply made one per combination for the callers' optimised code.
   const res: VerifyResult = {
     verdict: error ? 'reject' : 'accept',
     error,
@@ -317,17 +320,16 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     states: env?.totalStates ?? 0,
     peakStates: env?.peakStates ?? 0,
     maxStatesPerInsn: env?.maxStatesPerInsn ?? 0,
-    ms: performance.now() - t0,
+    ms,
+    log: undefined,
+    path: failPath ? failPath.path : undefined,
+    pathStates: failPath?.states ? failPath.states : undefined,
     cfg,
+    stackDepth: env ? stackDepths(env, { pathsVerified: afterPaths, accepted: !error }) : undefined,
+    r0Pointer: env?.exitR0Pointer ? true : undefined,
+    usesAddress: env?.usesAddress ? true : undefined,
+    bufferAccess: env && (env.maxRdonlyAccess || env.maxRdwrAccess) ? { rdonly: env.maxRdonlyAccess, rdwr: env.maxRdwrAccess } : undefined,
   };
-  if (env) res.stackDepth = stackDepths(env, { pathsVerified: afterPaths, accepted: !error });
-  if (env?.exitR0Pointer) res.r0Pointer = true;
-  if (env?.usesAddress) res.usesAddress = true;
-  if (env && (env.maxRdonlyAccess || env.maxRdwrAccess)) res.bufferAccess = { rdonly: env.maxRdonlyAccess, rdwr: env.maxRdwrAccess };
-  if (failPath) {
-    res.path = failPath.path;
-    if (failPath.states) res.pathStates = failPath.states;
-  }
   if (options.log) {
     const log = env?.log;
     let text = log ? log.text() : error ? error.message + '\n' : '';

@@ -9,7 +9,7 @@ import { encodeInsns, validateInsns } from '../isa/decode.js';
 import { InputError } from '../isa/errors.js';
 import * as op from '../isa/opcodes.js';
 import type { Insn } from '../isa/insn.js';
-import type { Program } from '../isa/program.js';
+import { makeProgram, type Program } from '../isa/program.js';
 import { jumpTarget } from '../isa/validate.js';
 import { HELPERS } from '../runtime/helpers/impl/index.js';
 import { Vm } from './vm.js';
@@ -112,7 +112,7 @@ export async function runConformanceTest(test: ConformanceTest, name: string, en
   const path = (opts.path ?? name).replace(/\\/g, '/');
   const priv = UBPF_PRIVATE.find(([suffix]) => path === suffix || path.endsWith(`/${suffix}`));
   if (priv) return { status: 'skip', reason: `not eBPF: ${priv[1]}` };
-  const program: Program = { name, section: '', type: 'socket_filter', insns: test.insns, maps: [], license: 'GPL' };
+  const program: Program = makeProgram({ name, section: '', type: 'socket_filter', insns: test.insns, maps: [], license: 'GPL' });
   const expectError = test.error !== undefined || test.errorPattern !== undefined;
   if (!expectError && test.result === undefined && test.raw) {
     // an encoding test (uBPF's alu.data, jmp.data, ...): the assembly must give exactly the raw words

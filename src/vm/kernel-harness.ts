@@ -7,10 +7,9 @@
  *   can bound.
  * Inserting instructions relocates every pc-relative jump, call and callback reference.
  */
-import type { Insn } from '../isa/insn.js';
-import { ldImm64 } from '../isa/insn.js';
+import { copyInsn, type Insn, ldImm64, makeInsn } from '../isa/insn.js';
 import * as op from '../isa/opcodes.js';
-import type { MapSpec, Program } from '../isa/program.js';
+import { makeMapSpec, makeProgram, type MapSpec, type Program } from '../isa/program.js';
 
 /** pc-relative references of a slot: { target, field } or null. */
 function relTarget(ins: Insn, pc: number): { t: number; field: 'off' | 'imm' } | null {
@@ -33,11 +32,11 @@ export function rewrite(insns: readonly Insn[], before: ReadonlyMap<number, Insn
   const pos = new Int32Array(insns.length + 1);
   const origin: number[] = []; // out index -> old pc for slots that carry an old insn, -1 otherwise
   for (let pc = 0; pc < insns.length; pc++) {
-    for (const i of before.get(pc) ?? []) { out.push({ ...i }); origin.push(-1); }
+    for (const i of before.get(pc) ?? []) { out.push(copyInsn(i)); origin.push(-1); }
     pos[pc] = out.length;
     const rep = replace.get(pc);
-    if (rep) for (const i of rep) { out.push({ ...i }); origin.push(-1); }
-    else { out.push({ ...insns[pc]! }); origin.push(pc); }
+    if (rep) for (const i of rep) { out.push(copyInsn(i)); origin.push(-1); }
+    else { out.push(copyInsn(insns[pc]!)); origin.push(pc); }
   }
   pos[insns.length] = out.length;
   for (let n = 0; n < out.length; n++) {
@@ -66,7 +65,7 @@ export const MEM_MAP = '__mem';
 
 /** Adds `__r0` (array, 1 x u64) and stores r0 there before every exit of the main program. */
 export function captureR0(program: Program): Program {
-  const maps: MapSpec[] = [...program.maps, { name: R0_MAP, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 }];
+  const maps: MapSpec[] = [...program.maps, makeMapSpec({ name: R0_MAP, type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 })];
   const idx = maps.length - 1;
   const mainEnd = subprogStarts(program.insns)[0] ?? program.insns.length;
   const replace = new Map<number, Insn[]>();
@@ -76,17 +75,17 @@ export function captureR0(program: Program): Program {
     if (ins.code === (op.BPF_JMP | op.BPF_EXIT)) {
       const [a, b] = ldImm64(1, 0n, op.BPF_PSEUDO_MAP_VALUE);
       a.imm = idx;
-      replace.set(pc, [a, b, { code: op.BPF_STX | op.BPF_MEM | op.BPF_DW, dst: 1, src: 0, off: 0, imm: 0 }, { code: op.BPF_JMP | op.BPF_EXIT, dst: 0, src: 0, off: 0, imm: 0 }]);
+      replace.set(pc, [a, b, makeInsn(op.BPF_STX | op.BPF_MEM | op.BPF_DW, 1, 0, 0, 0), makeInsn(op.BPF_JMP | op.BPF_EXIT, 0, 0, 0, 0)]);
     }
   }
-  return { ...program, maps, insns: rewrite(program.insns, new Map(), replace) };
+  return makeProgram({ ...program, maps, insns: rewrite(program.insns, new Map(), replace) });
 }
 
 /** Adds `__mem` (array, 1 x mem.length bytes) and a prologue r1 = &value, r2 = length. */
 export function memInMap(program: Program, memLength: number): Program {
-  const maps: MapSpec[] = [...program.maps, { name: MEM_MAP, type: 'array', keySize: 4, valueSize: Math.max(memLength, 1), maxEntries: 1, flags: 0 }];
+  const maps: MapSpec[] = [...program.maps, makeMapSpec({ name: MEM_MAP, type: 'array', keySize: 4, valueSize: Math.max(memLength, 1), maxEntries: 1, flags: 0 })];
   const [a, b] = ldImm64(1, 0n, op.BPF_PSEUDO_MAP_VALUE);
   a.imm = maps.length - 1;
-  const prologue: Insn[] = [a, b, { code: op.BPF_ALU64 | op.BPF_MOV | op.BPF_K, dst: 2, src: 0, off: 0, imm: memLength }];
-  return { ...program, maps, insns: rewrite(program.insns, new Map([[0, prologue]]), new Map()) };
+  const prologue: Insn[] = [a, b, makeInsn(op.BPF_ALU64 | op.BPF_MOV | op.BPF_K, 2, 0, 0, memLength)];
+  return makeProgram({ ...program, maps, insns: rewrite(program.insns, new Map([[0, prologue]]), new Map()) });
 }

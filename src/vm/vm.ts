@@ -4,7 +4,7 @@
  * regions, all reused across runs. `runProgram` is the one-shot convenience.
  */
 import { InputError } from '../isa/errors.js';
-import type { MapSpec, Program } from '../isa/program.js';
+import { makeMapSpec, type MapSpec, mapToObjects, type Program } from '../isa/program.js';
 import { ctxLayout } from '../runtime/context/index.js';
 import { ContextBuffers, buildContext, testRunDataOut } from '../runtime/ctx-region.js';
 import { AddressSpace, Clock, DEFAULT_TASK, type HelperEnv, Prng, type RedirectState, type Task } from '../runtime/env.js';
@@ -144,7 +144,7 @@ export class Vm {
     if (opts.maps && opts.maps.length !== program.maps.length)
       throw new InputError('maps', `${program.maps.length} maps declared but ${opts.maps.length} instances given`);
     const budget = opts.memoryBudget ?? new MemoryBudget();
-    this.maps = opts.maps ?? program.maps.map((spec) => instantiateMap(spec, opts.cpus ?? 1, budget));
+    this.maps = opts.maps ?? mapToObjects(program.maps, (spec) => instantiateMap(spec, opts.cpus ?? 1, budget));
     this.budget = budget;
     this.ownBudget = opts.memoryBudget === undefined;
     this.helpers = opts.helpers ?? HELPERS;
@@ -455,9 +455,9 @@ export interface RunOutcome {
  */
 export function libbpfFixups(spec: MapSpec, cpus: number): MapSpec {
   switch (spec.type) {
-    case 'perf_event_array': return { ...spec, keySize: 4, valueSize: 4, maxEntries: spec.maxEntries || cpus };
-    case 'ringbuf': return { ...spec, keySize: 0, valueSize: 0 };
-    case 'array_of_maps': case 'hash_of_maps': return { ...spec, valueSize: 4 };
+    case 'perf_event_array': return makeMapSpec({ ...spec, keySize: 4, valueSize: 4, maxEntries: spec.maxEntries || cpus });
+    case 'ringbuf': return makeMapSpec({ ...spec, keySize: 0, valueSize: 0 });
+    case 'array_of_maps': case 'hash_of_maps': return makeMapSpec({ ...spec, valueSize: 4 });
     default: return spec;
   }
 }

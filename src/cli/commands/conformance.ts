@@ -7,7 +7,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../../isa/errors.js';
-import type { Program } from '../../isa/program.js';
+import { makeProgram, type Program } from '../../isa/program.js';
 import { readConformanceTest } from '../../loader/conformance.js';
 import { type ConformanceOutcome, type Engine, runConformanceTest, vmEngine } from '../../vm/conformance.js';
 import { MEM_MAP, R0_MAP, captureR0, memInMap } from '../../vm/kernel-harness.js';
@@ -49,7 +49,7 @@ export async function kernelEngine(): Promise<Engine> {
   if (!avail.ok) throw new InputError('kernel', `conformance: the kernel engine is unavailable here: ${avail.reason}`);
   return (program: Program, mem: Uint8Array) => {
     let p = mem.length > 0 ? memInMap(program, mem.length) : program;
-    p = captureR0({ ...p, type: 'socket_filter' });
+    p = captureR0(makeProgram({ ...p, type: 'socket_filter' }));
     const fill = mem.length > 0 ? [{ map: MEM_MAP, key: new Uint8Array(4), value: mem }] : [];
     const res = k.runInKernel(p, { data: new Uint8Array(64), fill, logLevel: 1 });
     if (res.load.verdict === 'reject') {

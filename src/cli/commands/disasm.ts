@@ -6,7 +6,7 @@
  * BTF line info (`; file:line:col  source text`) before the instructions it covers.
  */
 import { disasmInsn, disasmLine, disasmProgram, type DisasmStyle } from '../../isa/disasm.js';
-import type { LineInfo, Program } from '../../isa/program.js';
+import { type LineInfo, makeMapSpec, makeProgram, type Program } from '../../isa/program.js';
 import { BPF_LD_IMM64 } from '../../isa/opcodes.js';
 import { loadFileDetailed, type ElfObject } from '../../loader/index.js';
 import { parseArgs, type CommandDecl } from '../args.js';
@@ -150,7 +150,7 @@ function withAsmNames(p: Program): Program {
     let name = ok.test(m.name) ? m.name : `${m.name.replace(/[^\w.$]/g, '_').replace(/^(?=[0-9])/, '_').slice(0, 64) || `map${i}`}`;
     if (taken.has(name)) { let k = 1; while (taken.has(`${name}_${k}`)) k++; name = `${name}_${k}`; }
     taken.add(name);
-    return name === m.name ? m : { ...m, name };
+    return name === m.name ? m : makeMapSpec({ ...m, name });
   });
-  return { ...p, maps };
+  return makeProgram({ ...p, maps });
 }

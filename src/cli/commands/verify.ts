@@ -8,7 +8,7 @@
  * --compare: when any verdict differs from the baseline), 2 on bad input.
  */
 import { InputError } from '../../isa/errors.js';
-import type { Program } from '../../isa/program.js';
+import { makeProgram, type Program } from '../../isa/program.js';
 import { kernelVerdict, type KernelVerdict } from '../../kernel/verdict.js';
 import { loadFile } from '../../loader/index.js';
 import type { ProgramReportInput } from '../../report/index.js';
@@ -252,7 +252,7 @@ async function batchSarif(rows: readonly BatchRow[], args: ParsedArgs, io: Io, f
   const vopts = verifyOptionsFrom(args);
   for (const [file, names] of failing) {
     const programs = await loadFile(file, io.readFile(file), loadOptionsFrom(args));
-    for (const p of programs) if (names.has(p.name)) collected.push({ program: p.file ? p : { ...p, file }, result: verify(p, { ...vopts, log: true }) });
+    for (const p of programs) if (names.has(p.name)) collected.push({ program: p.file ? p : makeProgram({ ...p, file }), result: verify(p, { ...vopts, log: true }) });
   }
   await writeSarifAndReport(args, io, first, collected);
 }

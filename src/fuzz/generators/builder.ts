@@ -3,7 +3,7 @@
  * instructions and jumps to labels, and `finish()` resolves every label to a pc-relative offset.
  * Labels make lowering composable: a fragment never needs to know how long its body will be.
  */
-import { type Insn, ldImm64 } from '../../isa/insn.js';
+import { type Insn, ldImm64, makeInsn } from '../../isa/insn.js';
 import * as op from '../../isa/opcodes.js';
 
 export type Label = number;
@@ -35,7 +35,7 @@ export class Builder {
   }
 
   emit(code: number, dst = 0, src = 0, off = 0, imm = 0): void {
-    this.insns.push({ code, dst, src, off: (off << 16) >> 16, imm: imm | 0 });
+    this.insns.push(makeInsn(code, dst, src, (off << 16) >> 16, imm | 0));
   }
 
   ld64(dst: number, value: bigint, src = 0): void {
@@ -44,8 +44,8 @@ export class Builder {
 
   /** ld_imm64 of a map reference (src 1) or a direct map value address (src 2, value offset `off`). */
   ldMap(dst: number, mapIndex: number, value = false, off = 0): void {
-    this.insns.push({ code: op.BPF_LD_IMM64, dst, src: value ? op.BPF_PSEUDO_MAP_VALUE : op.BPF_PSEUDO_MAP_FD, off: 0, imm: mapIndex },
-      { code: 0, dst: 0, src: 0, off: 0, imm: value ? off : 0 });
+    this.insns.push(makeInsn(op.BPF_LD_IMM64, dst, value ? op.BPF_PSEUDO_MAP_VALUE : op.BPF_PSEUDO_MAP_FD, 0, mapIndex),
+      makeInsn(0, 0, 0, 0, value ? off : 0));
   }
 
   /** Conditional or unconditional jump (`code` carries class, op and source) to `l`. */

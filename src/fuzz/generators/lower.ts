@@ -7,7 +7,7 @@
  * Stack layout of every frame: fp-8/fp-16 loop counters, fp-24..fp-56 spill slots,
  * fp-64 map key, fp-128..fp-72 map value buffer, fp-160..fp-129 skb_load_bytes buffer.
  */
-import type { MapSpec, Program } from '../../isa/program.js';
+import { makeMapSpec, makeProgram, type MapSpec, type Program } from '../../isa/program.js';
 import * as op from '../../isa/opcodes.js';
 import { Builder, type Label } from './builder.js';
 import {
@@ -56,10 +56,14 @@ interface Ctx {
 
 /** Map specs of a shape (names map0, map1, ...). */
 export function shapeMaps(maps: readonly MapShape[]): MapSpec[] {
-  return maps.map((m, i) => ({
+  // Pushed one by one: `maps.map` over fast-check's (holey) arrays gives a holey array, a hidden
+  // class of its own for the programs' `maps` (see objectElements in isa/program.ts).
+  const out: MapSpec[] = [];
+  maps.forEach((m, i) => out.push(makeMapSpec({
     name: `map${i}`, type: m.kind, keySize: m.kind === 'array' || m.kind === 'percpu_array' ? 4 : m.keySize,
     valueSize: m.valueSize, maxEntries: m.entries, flags: 0,
-  }));
+  })));
+  return out;
 }
 
 export function lowerShape(shape: ProgramShape, name = 'fuzz'): Program {
@@ -84,7 +88,7 @@ export function lowerShape(shape: ProgramShape, name = 'fuzz'): Program {
     b.emit(op.BPF_ALU64 | op.BPF_MOV | op.BPF_X, 0, 7);
     b.exit();
   });
-  return { name, section: '', type: shape.type, insns: b.finish(), maps: shapeMaps(shape.maps), license: 'GPL' };
+  return makeProgram({ name, section: '', type: shape.type, insns: b.finish(), maps: shapeMaps(shape.maps), license: 'GPL' });
 }
 
 function lowerFrags(cx: Ctx, frags: readonly Frag[]): void {

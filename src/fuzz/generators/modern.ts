@@ -19,7 +19,7 @@
  */
 import fc from 'fast-check';
 import * as op from '../../isa/opcodes.js';
-import type { MapSpec, Program } from '../../isa/program.js';
+import { makeMapSpec, makeProgram, type MapSpec, type Program } from '../../isa/program.js';
 import { loadKernelBtf } from '../../loader/core.js';
 import type { Btf } from '../../loader/btf/index.js';
 import { Builder } from './builder.js';
@@ -379,9 +379,9 @@ const usesRingbuf = (fs: readonly ModernFrag[]): boolean => fs.some((f) => f.k =
 
 export function lowerModern(s: ModernShape, btf: ModernBtf | null = modernBtf()): Program {
   const b = new Builder();
-  const maps: MapSpec[] = [{ name: 'buf', type: 'array', keySize: 4, valueSize: BUF_SIZE, maxEntries: 1, flags: 0 }];
+  const maps: MapSpec[] = [makeMapSpec({ name: 'buf', type: 'array', keySize: 4, valueSize: BUF_SIZE, maxEntries: 1, flags: 0 })];
   const ringbuf = usesRingbuf(s.body);
-  if (ringbuf) maps.push({ name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 });
+  if (ringbuf) maps.push(makeMapSpec({ name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 }));
   const l: Low = { b, type: s.type, btf, ringbuf };
   b.emit(MOV64X, 6, 1);
   s.init.forEach((v, i) => b.emit(MOV64K, 7 + i, 0, 0, v));
@@ -400,7 +400,7 @@ export function lowerModern(s: ModernShape, btf: ModernBtf | null = modernBtf())
   for (const f of s.body) lowerFrag(l, f);
   b.emit(MOV64X, 0, varReg(s.ret));
   b.exit();
-  return { name: `modern_${s.type}`, section: '', type: s.type, insns: b.finish(), maps, license: 'GPL' };
+  return makeProgram({ name: `modern_${s.type}`, section: '', type: s.type, insns: b.finish(), maps, license: 'GPL' });
 }
 
 /** Programs with dynptrs, kfunc calls and BTF-typed pointers (see the file comment). */

@@ -5,9 +5,9 @@
  * rejected; they exercise the verifier's error paths and the verdict comparison with the kernel.
  */
 import fc from 'fast-check';
-import type { Insn } from '../../isa/insn.js';
+import { copyInsn, type Insn, makeInsn } from '../../isa/insn.js';
 import * as op from '../../isa/opcodes.js';
-import type { Program } from '../../isa/program.js';
+import { makeMapSpec, makeProgram, type Program } from '../../isa/program.js';
 import { imm32Arb } from './constants.js';
 import { FUZZ_PROG_TYPES } from './shape.js';
 
@@ -18,7 +18,7 @@ const JMP_OPS = [op.BPF_JEQ, op.BPF_JGT, op.BPF_JGE, op.BPF_JSET, op.BPF_JNE, op
 const SIZES = [op.BPF_B, op.BPF_H, op.BPF_W, op.BPF_DW];
 const ATOMIC_IMMS = [op.BPF_ADD, op.BPF_AND, op.BPF_OR, op.BPF_XOR, op.BPF_ADD | op.BPF_FETCH, op.BPF_XCHG, op.BPF_CMPXCHG];
 
-const one = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn[] => [{ code, dst, src, off, imm }];
+const one = (code: number, dst = 0, src = 0, off = 0, imm = 0): Insn[] => [makeInsn(code, dst, src, off, imm)];
 
 /** One instruction with a valid encoding (two slots for ld_imm64); operands are unconstrained. */
 export const rawInsnArb: fc.Arbitrary<Insn[]> = fc.oneof(
@@ -33,8 +33,8 @@ export const rawInsnArb: fc.Arbitrary<Insn[]> = fc.oneof(
     .map(({ sz, dst, src, off, imm }) => one(op.BPF_STX | op.BPF_ATOMIC | sz, dst, src, off, imm)) },
   { weight: 1, arbitrary: fc.constantFrom(1, 2, 3, 5, 7, 8, 14, 26).map((id) => one(op.BPF_JMP | op.BPF_CALL, 0, 0, 0, id)) },
   { weight: 1, arbitrary: fc.record({ dst: reg, lo: imm32Arb, hi: imm32Arb, map: fc.boolean() }).map(({ dst, lo, hi, map }): Insn[] => [
-    { code: op.BPF_LD_IMM64, dst, src: map ? op.BPF_PSEUDO_MAP_FD : 0, off: 0, imm: map ? 0 : lo },
-    { code: 0, dst: 0, src: 0, off: 0, imm: map ? 0 : hi },
+    makeInsn(op.BPF_LD_IMM64, dst, map ? op.BPF_PSEUDO_MAP_FD : 0, 0, map ? 0 : lo),
+    makeInsn(0, 0, 0, 0, map ? 0 : hi),
   ]) },
   { weight: 1, arbitrary: fc.constant(one(op.BPF_JMP | op.BPF_EXIT)) },
 );
@@ -57,10 +57,10 @@ function fixJumps(insns: Insn[]): Insn[] {
 /** A random program: a few raw instructions, r0 set, exit. Valid encoding; mostly rejected by a verifier. */
 export const rawProgramArb: fc.Arbitrary<Program> = fc
   .record({ type: fc.constantFrom(...FUZZ_PROG_TYPES), body: fc.array(rawInsnArb, { minLength: 1, maxLength: 16 }) })
-  .map(({ type, body }) => ({
+  .map(({ type, body }) => makeProgram({
     name: 'raw', section: '', type, license: 'GPL',
-    maps: [{ name: 'map0', type: 'array' as const, keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 }],
-    insns: fixJumps([...body.flat().map((i) => ({ ...i })), ...one(op.BPF_ALU64 | op.BPF_MOV | op.BPF_K, 0), ...one(op.BPF_JMP | op.BPF_EXIT)]),
+    maps: [makeMapSpec({ name: 'map0', type: 'array', keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 })],
+    insns: fixJumps([...body.flat().map(copyInsn), ...one(op.BPF_ALU64 | op.BPF_MOV | op.BPF_K, 0), ...one(op.BPF_JMP | op.BPF_EXIT)]),
   }));
 
 export type Mutation =
@@ -84,7 +84,7 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 
 /** Applies mutations to a copy of `insns` (positions are taken modulo the current length). */
 export function mutateInsns(insns: readonly Insn[], muts: readonly Mutation[]): Insn[] {
-  const out = insns.map((i) => ({ ...i }));
+  const out = insns.map(copyInsn);
   for (const m of muts) {
     if (out.length === 0) break;
     const n = out.length;
@@ -105,7 +105,7 @@ export function mutateInsns(insns: readonly Insn[], muts: readonly Mutation[]): 
         break;
       }
       case 'delete': out.splice(m.at % n, 1); break;
-      case 'dup': out.splice(m.at % n, 0, { ...out[m.at % n]! }); break;
+      case 'dup': out.splice(m.at % n, 0, copyInsn(out[m.at % n]!)); break;
       case 'swap': {
         const a = m.a % n, b = m.b % n;
         const t = out[a]!;
@@ -113,18 +113,18 @@ export function mutateInsns(insns: readonly Insn[], muts: readonly Mutation[]): 
         out[b] = t;
         break;
       }
-      case 'insert': out.splice(m.at % (n + 1), 0, ...m.insns.map((i) => ({ ...i }))); break;
+      case 'insert': out.splice(m.at % (n + 1), 0, ...m.insns.map(copyInsn)); break;
       case 'opcode': out[m.at % n]!.code = m.code & 0xff; break;
     }
   }
-  if (out.length === 0) out.push({ code: op.BPF_JMP | op.BPF_EXIT, dst: 0, src: 0, off: 0, imm: 0 });
+  if (out.length === 0) out.push(makeInsn(op.BPF_JMP | op.BPF_EXIT, 0, 0, 0, 0));
   return out;
 }
 
 /** Mutants of programs drawn from `base` (seed programs, or structured programs). */
 export function mutatedProgramArb(base: fc.Arbitrary<Program>, maxMutations = 3): fc.Arbitrary<Program> {
   return fc.tuple(base, fc.array(mutationArb, { minLength: 1, maxLength: maxMutations }))
-    .map(([p, muts]) => ({ ...p, name: `${p.name}-mut`, insns: mutateInsns(p.insns, muts) }));
+    .map(([p, muts]) => makeProgram({ ...p, name: `${p.name}-mut`, insns: mutateInsns(p.insns, muts) }));
 }
 
 /** Mutants of fixed seed programs. */

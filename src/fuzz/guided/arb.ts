@@ -4,8 +4,9 @@
  * bringing material the corpus does not have yet.
  */
 import fc from 'fast-check';
+import { makeInsn } from '../../isa/insn.js';
 import * as op from '../../isa/opcodes.js';
-import type { Program } from '../../isa/program.js';
+import { makeMapSpec, makeProgram, type Program } from '../../isa/program.js';
 import { inputArb } from '../generators/inputs.js';
 import type { FuzzCase } from '../oracles/types.js';
 import type { Guidance } from './guidance.js';
@@ -13,10 +14,10 @@ import { applyMutations, guidedMutationArb } from './mutate.js';
 
 const UNIT = 0x80000000;
 /** The mutation base while the corpus is empty (a campaign without seeds): `r0 = 0; exit`. */
-const EMPTY: Program = {
-  name: 'empty', section: '', type: 'socket_filter', license: 'GPL', maps: [{ name: 'map0', type: 'array', keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 }],
-  insns: [{ code: op.BPF_ALU64 | op.BPF_MOV | op.BPF_K, dst: 0, src: 0, off: 0, imm: 0 }, { code: op.BPF_JMP | op.BPF_EXIT, dst: 0, src: 0, off: 0, imm: 0 }],
-};
+const EMPTY: Program = makeProgram({
+  name: 'empty', section: '', type: 'socket_filter', license: 'GPL', maps: [makeMapSpec({ name: 'map0', type: 'array', keySize: 4, valueSize: 16, maxEntries: 4, flags: 0 })],
+  insns: [makeInsn(op.BPF_ALU64 | op.BPF_MOV | op.BPF_K, 0, 0, 0, 0), makeInsn(op.BPF_JMP | op.BPF_EXIT, 0, 0, 0, 0)],
+});
 
 export interface GuidedArbOptions {
   /** Share of fresh cases from `fresh`, 0..1 (default 0.5). */

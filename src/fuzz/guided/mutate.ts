@@ -14,9 +14,9 @@
  *   graft     an instruction of another program inserted                    tail of another
  */
 import fc from 'fast-check';
-import type { Insn } from '../../isa/insn.js';
+import { copyInsn, type Insn, makeInsn } from '../../isa/insn.js';
 import * as op from '../../isa/opcodes.js';
-import type { Program } from '../../isa/program.js';
+import { makeProgram, type Program } from '../../isa/program.js';
 import { IMM32_EDGES } from '../generators/constants.js';
 import { rawInsnArb } from '../generators/raw.js';
 
@@ -42,7 +42,7 @@ function toUnits(insns: readonly Insn[]): Unit[] {
   const unitAt: (Unit | undefined)[] = new Array(insns.length + 1);
   for (let pc = 0; pc < insns.length; pc++) {
     const wide = insns[pc]!.code === op.BPF_LD_IMM64 && pc + 1 < insns.length;
-    const u: Unit = { insns: wide ? [{ ...insns[pc]! }, { ...insns[pc + 1]! }] : [{ ...insns[pc]! }], target: null };
+    const u: Unit = { insns: wide ? [copyInsn(insns[pc]!), copyInsn(insns[pc + 1]!)] : [copyInsn(insns[pc]!)], target: null };
     units.push(u);
     unitAt[pc] = u;
     if (wide) pc++;
@@ -65,7 +65,7 @@ function unitOf(insns: readonly Insn[], k: number): Insn[] | null {
   if (n === 0) return null;
   let pc = 0;
   for (let u = k % n; u > 0; u--) pc += wideAt(pc) ? 2 : 1;
-  return wideAt(pc) ? [{ ...insns[pc]! }, { ...insns[pc + 1]! }] : [{ ...insns[pc]! }];
+  return wideAt(pc) ? [copyInsn(insns[pc]!), copyInsn(insns[pc + 1]!)] : [copyInsn(insns[pc]!)];
 }
 
 /** Lays units out again, with jump offsets to their targets; a jump whose target is gone goes to the last unit. */
@@ -82,11 +82,11 @@ function fromUnits(units: readonly Unit[]): Insn[] {
       const t = u.target ? at.get(u.target) ?? last : last;
       const rel = t - here - 1;
       if (isLocalCall(i)) i.imm = rel;
-      else i.off = Math.max(-0x8000, Math.min(0x7fff, rel));
+      else i.off = Math.max(-0x8000, Math.min(0x7fff, rel)) | 0;
     }
     out.push(...u.insns);
   }
-  if (out.length === 0) out.push({ code: op.BPF_JMP | op.BPF_EXIT, dst: 0, src: 0, off: 0, imm: 0 });
+  if (out.length === 0) out.push(makeInsn(op.BPF_JMP | op.BPF_EXIT, 0, 0, 0, 0));
   return out;
 }
 
@@ -191,7 +191,7 @@ export function applyMutations(p: Program, muts: readonly GuidedMutation[], othe
       case 'dupblock': {
         const k = m.at % n;
         const block = units.slice(k, Math.min(n, k + m.len));
-        const copies = new Map<Unit, Unit>(block.map((b) => [b, { insns: b.insns.map((x) => ({ ...x })), target: null }]));
+        const copies = new Map<Unit, Unit>(block.map((b) => [b, { insns: b.insns.map(copyInsn), target: null }]));
         for (const [b, cp] of copies) cp.target = b.target ? copies.get(b.target) ?? b.target : null;
         units.splice(k + block.length, 0, ...copies.values());
         break;
@@ -220,5 +220,5 @@ export function applyMutations(p: Program, muts: readonly GuidedMutation[], othe
     }
     if (units.length > maxUnits) units = units.slice(0, maxUnits);
   }
-  return { ...p, name: `${p.name.replace(/-g$/, '')}-g`, maps, insns: fromUnits(units) };
+  return makeProgram({ ...p, name: `${p.name.replace(/-g$/, '')}-g`, maps, insns: fromUnits(units) });
 }

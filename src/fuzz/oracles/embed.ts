@@ -16,7 +16,8 @@
  * reported only false positives). The concrete registers come from the VM stopped after k steps
  * (a step-limited re-run per sample).
  */
-import type { Program } from '../../isa/program.js';
+import { makeInsn } from '../../isa/insn.js';
+import { makeProgram, type Program } from '../../isa/program.js';
 import { MemoryFault } from '../../runtime/memory.js';
 import type { Memory } from '../../runtime/memory.js';
 import { VmError } from '../../runtime/errors.js';
@@ -245,8 +246,8 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       if (probed !== undefined) return probed;
       let seen = false;
       const onInsn: OnInsn = () => { seen = true; };
-      const exit: Program = { name: 'probe', section: '', type: 'kprobe', license: 'GPL', maps: [], insns: [
-        { code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }] };
+      const exit: Program = makeProgram({ name: 'probe', section: '', type: 'kprobe', license: 'GPL', maps: [], insns: [
+        makeInsn(0xb7, 0, 0, 0, 0), makeInsn(0x95, 0, 0, 0, 0)] });
       try { opts.verify(exit, { onInsn } as VerifyOptions); } catch { /* reported when the campaign verifies */ }
       probed = seen ? null : 'the verifier has no onInsn hook (VerifyOptions.onInsn, requested from the verifier owner)';
       return probed;

@@ -8,8 +8,8 @@
  * validateInsns and map pcs back to lines with `lines`. Registers r11..r15 are encodable and
  * assemble: the verifier refuses them where it reaches them, as the kernel does.
  */
-import type { Insn } from '../insn.js';
-import { isMapType, isProgType, type MapSpec, type ProgType } from '../program.js';
+import { type Insn, makeInsn } from '../insn.js';
+import { isMapType, isProgType, makeMapSpec, type MapSpec, type ProgType } from '../program.js';
 import * as op from '../opcodes.js';
 import { AsmError } from './error.js';
 import { stripComment, tokenize } from './lexer.js';
@@ -99,7 +99,7 @@ export function assemble(text: string, opts: AsmOptions = {}): AsmResult {
           const off = field('off', -32768n, 65535n), imm = c.imm32('imm');
           c.end();
           if (firstExit === undefined && code === (op.BPF_JMP | op.BPF_EXIT)) firstExit = insns.length;
-          insns.push({ code, dst, src, off: (off << 16) >> 16, imm });
+          insns.push(makeInsn(code, dst, src, (off << 16) >> 16, imm));
           lines.push(line);
           break;
         }
@@ -159,5 +159,5 @@ function parseMapDirective(c: Cursor, maps: readonly MapSpec[]): MapSpec {
     kv.set(k.text, Number(v.value));
   }
   if (!kv.has('entries')) c.fail(`map '${name.text}' needs entries=N`);
-  return { name: name.text, type: t.text, keySize: kv.get('key') ?? 0, valueSize: kv.get('value') ?? 0, maxEntries: kv.get('entries')!, flags: kv.get('flags') ?? 0 };
+  return makeMapSpec({ name: name.text, type: t.text, keySize: kv.get('key') ?? 0, valueSize: kv.get('value') ?? 0, maxEntries: kv.get('entries')!, flags: kv.get('flags') ?? 0 });
 }

@@ -20,7 +20,7 @@
  */
 import { disasmInsn } from '../../isa/disasm.js';
 import { helperId, helperName } from '../../isa/helper-ids.js';
-import type { Insn } from '../../isa/insn.js';
+import { type Insn, withInsn } from '../../isa/insn.js';
 import * as op from '../../isa/opcodes.js';
 import type { Program } from '../../isa/program.js';
 import { returnSpec, XDP_ACTIONS, TC_ACTIONS } from '../../runtime/context/index.js';
@@ -354,7 +354,7 @@ function stackSlot(p: Program, err: VerifierError): Candidate[] {
     if (free && (best === null || Math.abs(off - ins.off) < Math.abs(best - ins.off))) best = off;
   }
   if (best === null) return [];
-  const moved = { ...ins, off: best };
+  const moved = withInsn(ins, { off: best });
   return [{
     kind: 'stack_slot', pc: err.pc, code: [],
     patch: () => replaceInsn(p, err.pc, moved),

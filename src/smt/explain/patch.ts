@@ -3,9 +3,9 @@
  * relocated, line and function info move with their instructions. A jump to the insertion point
  * lands on the inserted code (it must run on every path that reaches the instruction it guards).
  */
-import { insn, type Insn } from '../../isa/insn.js';
+import { copyInsn, insn, type Insn } from '../../isa/insn.js';
 import * as op from '../../isa/opcodes.js';
-import type { Program } from '../../isa/program.js';
+import { makeMapSpec, makeProgram, type Program } from '../../isa/program.js';
 
 export interface Patched {
   program: Program;
@@ -47,8 +47,8 @@ function insertAt(p: Program, at: number, body: readonly Insn[], edgeFrom: numbe
   };
   const out: Insn[] = [];
   for (let pc = 0; pc < p.insns.length; pc++) {
-    if (pc === at) out.push(...code.map((i) => ({ ...i })));
-    const ins = { ...p.insns[pc]! };
+    if (pc === at) out.push(...code.map(copyInsn));
+    const ins = copyInsn(p.insns[pc]!);
     const np = pcOf(pc);
     if (isJump(ins)) {
       const ja32 = op.cls(ins.code) === op.BPF_JMP32 && op.jmpOp(ins.code) === op.BPF_JA;
@@ -62,10 +62,10 @@ function insertAt(p: Program, at: number, body: readonly Insn[], edgeFrom: numbe
     }
     out.push(ins);
   }
-  if (at >= p.insns.length) out.push(...code.map((i) => ({ ...i })));
+  if (at >= p.insns.length) out.push(...code.map(copyInsn));
   // the inserted code belongs to the line and function of the instruction it precedes
   const infoPc = (old: number): number => (old < at ? old : old === at && edgeFrom === null ? at : old + n);
-  const program: Program = { ...p, insns: out };
+  const program: Program = makeProgram({ ...p, insns: out });
   if (p.lineInfo) program.lineInfo = p.lineInfo.map((li) => ({ ...li, pc: infoPc(li.pc) }));
   if (p.funcInfo) program.funcInfo = p.funcInfo.map((fi) => ({ ...fi, pc: pcOf(fi.pc) }));
   if (p.btf) {
@@ -81,8 +81,8 @@ function insertAt(p: Program, at: number, body: readonly Insn[], edgeFrom: numbe
 
 /** Replaces the instruction at `pc` (not the first slot of an ld_imm64): nothing moves. */
 export function replaceInsn(p: Program, pc: number, ins: Insn): Patched {
-  const insns = p.insns.map((x, i) => (i === pc ? { ...ins } : x));
-  return { program: { ...p, insns }, pcOf: (old) => old };
+  const insns = p.insns.map((x, i) => (i === pc ? copyInsn(ins) : x));
+  return { program: makeProgram({ ...p, insns }), pcOf: (old) => old };
 }
 
 /**
@@ -92,8 +92,7 @@ export function replaceInsn(p: Program, pc: number, ins: Insn): Patched {
 export function withValueSize(p: Program, index: number, size: number): Patched {
   const maps = p.maps.map((m, i) => {
     if (i !== index) return m;
-    const { btfKeyTypeId: _k, btfValueTypeId: _v, ...rest } = m;
-    const grown = { ...rest, valueSize: size };
+    const grown = makeMapSpec({ ...m, valueSize: size, btfKeyTypeId: undefined, btfValueTypeId: undefined });
     if (m.initial) {
       const init = new Uint8Array(size);
       init.set(m.initial.subarray(0, Math.min(size, m.initial.length)));
@@ -101,7 +100,7 @@ export function withValueSize(p: Program, index: number, size: number): Patched 
     }
     return grown;
   });
-  return { program: { ...p, maps }, pcOf: (old) => old };
+  return { program: makeProgram({ ...p, maps }), pcOf: (old) => old };
 }
 
 // Small instruction builders for patches.
