@@ -190,6 +190,7 @@ export function explore(env: Env, sub = 0): void {
   iterNext = markIterNextCalls(env, isIterNextKfunc);
   markCallbackKfuncCalls(env);
   exactPrune = env.opts.prune === 'exact' && !mayWidenLoops(env);
+  env.precisionUnused = exactPrune && !env.log;
   const scc = (env.sccIds ??= computeScc(env.cfg, env.insns.length, (pc) => env.cfg.forceCheckpoint[pc] === 1 && isCallbackCall(env.insns[pc])));
   loops = new SccVisits(scc);
   const depth = (env.maxDepth ??= new Int32Array(env.cfg.subprogs.length));
