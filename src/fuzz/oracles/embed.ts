@@ -98,9 +98,13 @@ function packetless(mem: Memory): boolean {
   return true;
 }
 
-function decode(R: Int32Array, mem: Memory): ConcreteReg[] {
+/** A register the check does not read at that pc (dead there): not decoded. */
+const UNREAD: ConcreteReg = { bits: 0n };
+
+function decode(R: Int32Array, mem: Memory, mask: number): ConcreteReg[] {
   const out: ConcreteReg[] = [];
   for (let r = 0; r <= 10; r++) {
+    if (!(mask & (1 << r))) { out.push(UNREAD); continue; }
     const lo = R[2 * r]!, hi = R[2 * r + 1]!;
     const bits = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
     let id = mem.regionOf(hi);
@@ -120,15 +124,21 @@ function decode(R: Int32Array, mem: Memory): ConcreteReg[] {
  * leaves, read here by the VM's onStep hook instead of re-running the program once per sample.
  * One run records the first `maxSamples` states; a longer run (its length is then known) is run
  * again, recording the evenly spaced ones. Runs are deterministic, so the samples are the states
- * the step-limited re-runs stopped in.
+ * the step-limited re-runs stopped in. With `live` (registers live per pc) only the live ones
+ * and r10 are decoded (the others are UNREAD): the check compares no other.
  */
-export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: number): ConcreteStep[] {
+export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: number, live?: Uint16Array): ConcreteStep[] {
   const sampled = (wanted: (k: number) => boolean, limit: number): { out: ConcreteStep[]; steps: number } => {
     const out: ConcreteStep[] = [];
     let k = 0;
     let mem: Memory | null = null;
+    // whether the run has no packet, recomputed only when regions were added
+    let regions = -1, noPacket = false;
     const vm = samplingVm(program, makeMaps(program, ci), (pc, regs) => {
-      if (mem !== null && out.length < limit && wanted(k)) out.push({ pc, regs: decode(regs, mem), stackIds: mem.stackIds, packetless: packetless(mem) });
+      if (mem !== null && out.length < limit && wanted(k)) {
+        if (mem.count !== regions) { regions = mem.count; noPacket = packetless(mem); }
+        out.push({ pc, regs: decode(regs, mem, live ? live[pc]! | (1 << 10) : 0x7ff), stackIds: mem.stackIds, packetless: noPacket });
+      }
       k++;
     });
     const prep = vm.prepare(runInput(ci));
@@ -266,7 +276,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
         checkBudget('embed-run');
         let steps: ConcreteStep[];
         try {
-          steps = concreteSteps(p, materialize(p, input), samples);
+          steps = concreteSteps(p, materialize(p, input), samples, live);
         } catch (e) {
           if (e instanceof MemoryFault || e instanceof VmError || (e as Error).name === 'InputError') continue;
           throw e;
