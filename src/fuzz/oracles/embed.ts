@@ -234,7 +234,8 @@ export interface EmbedOptions {
    * 5,000). Exploring every path grows with the number of paths: over structured cases a fifteenth
    * of the accepted programs ran into the campaign's 20,000-instruction cap -- seven tenths of the
    * oracle's time, spent on programs it then skipped. At 5,000 a further thirtieth is skipped and
-   * the oracle takes about a third of the time.
+   * the oracle takes about a third of the time. (Since paths end at equal explored states, prune
+   * 'exact', 28 of 1,757 accepted structured cases pass 5,000 instead of 169.)
    */
   maxUnpruned?: number;
 }
