@@ -68,9 +68,9 @@ export function budgetedVerify(verify: VerifyFn): VerifyFn {
     if (deadline === Infinity) return verify(program, options);
     const inner = options.onInsn;
     let n = 0;
-    const onInsn: NonNullable<VerifyOptions['onInsn']> = (pc, st) => {
+    const onInsn: NonNullable<VerifyOptions['onInsn']> = (pc, st, live) => {
       if (++n === CLOCK_EVERY) { n = 0; checkBudget('verify'); }
-      if (inner) inner(pc, st);
+      if (inner) inner(pc, st, live);
     };
     return verify(program, { ...options, onInsn });
   };

@@ -169,6 +169,11 @@ export class Env {
   dropMeta: Map<number, number | null> | null = null;
   /** The linked sets the jump history refers to (precision.ts). */
   linkedSets: (readonly number[])[] | null = null;
+  /**
+   * Precision marks decide nothing in this exploration (prune 'exact' without widening loops:
+   * they serve only subsumption and loop widening), so backtracking is skipped (precision.ts).
+   */
+  precisionUnused = false;
   /** Counters since the last checkpoint (the kernel's loop heuristics). */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;

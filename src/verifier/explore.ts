@@ -38,6 +38,47 @@ let fieldsChecked = new Uint8Array(0);
 let iterNext: Uint8Array = new Uint8Array(0);
 /** The loops' visits in the exploration running now. */
 let loops = new SccVisits(new Int32Array(0));
+/** The exploration running now ends paths at equal finished states only (VerifyOptions.prune 'exact'). */
+let exactPrune = false;
+
+/** Whether the register links (ids, reference ids, constant-delta offsets) of `o` and `c` are there on both sides or neither. */
+const sameLink = (o: Reg, c: Reg): boolean => !o.id === !c.id && !o.refObjId === !c.refObjId && (!o.id || o.type !== T.SCALAR || o.off === c.off);
+
+/**
+ * For prune 'exact', beside the EXACT comparison: that comparison lets an old register without an
+ * id cover a current one linked to others, whose later refinements (a branch on one of them, a
+ * NULL check) the old one would not share. Registers as statesEqual compares them (live ones),
+ * every spilled one.
+ */
+function sameLinks(env: Env, old: VState, cur: VState, pc: number): boolean {
+  const n = old.frames.length;
+  for (let fi = 0; fi < n; fi++) {
+    const of = old.frames[fi]!, cf = cur.frames[fi]!;
+    const live = fi === n - 1 ? env.live[pc]! | (1 << 10) : (env.live[cur.frames[fi + 1]!.callsite + 1]! & ~0x3f) | (1 << 10);
+    for (let r = 0; r <= 10; r++) if ((live & (1 << r)) && !sameLink(of.regs[r]!, cf.regs[r]!)) return false;
+    for (let k = Math.min(of.spillLow, cf.spillLow); k < of.spills.length; k++) {
+      const o = of.spills[k], c = cf.spills[k];
+      if (o && c && !sameLink(o, c)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * Whether the future of a state at some instruction may depend on more than the state: loops
+ * that widen scalars by precision and by their earlier visits (callbacks, iterators, may_goto),
+ * and kfunc calls (conservatively: some run callbacks). prune 'exact' is off for such programs.
+ */
+function mayWidenLoops(env: Env): boolean {
+  const insns = env.insns;
+  for (let pc = 0; pc < insns.length; pc++) {
+    const ins = insns[pc]!;
+    if (iterNext[pc] || isMayGoto(ins) || isCallbackCall(ins)) return true;
+    if (ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_KFUNC_CALL) return true;
+    if (ins.code === op.BPF_LD_IMM64 && ins.src === op.BPF_PSEUDO_FUNC) return true;
+  }
+  return false;
+}
 
 /**
  * The stack depth of each subprogram as the kernel reports it ("stack depth 8+16"): the deepest
@@ -148,6 +189,8 @@ export function explore(env: Env, sub = 0): void {
   env.stackLive.resetCallchain();
   iterNext = markIterNextCalls(env, isIterNextKfunc);
   markCallbackKfuncCalls(env);
+  exactPrune = env.opts.prune === 'exact' && !mayWidenLoops(env);
+  env.precisionUnused = exactPrune && !env.log;
   const scc = (env.sccIds ??= computeScc(env.cfg, env.insns.length, (pc) => env.cfg.forceCheckpoint[pc] === 1 && isCallbackCall(env.insns[pc])));
   loops = new SccVisits(scc);
   const depth = (env.maxDepth ??= new Int32Array(env.cfg.subprogs.length));
@@ -234,7 +277,7 @@ export function explore(env: Env, sub = 0): void {
     if (env.scratchedStack.length) env.scratchedStack.length = 0;
     env.histExtra = 0;
     const hist = env.cur;
-    if (env.opts.onInsn) env.opts.onInsn(pc, hist);
+    if (env.opts.onInsn) env.opts.onInsn(pc, hist, env.live[pc]!);
     if (env.trail) hist.histS!.push(env.trail.state(hist).trimStart());
     // The stack slots one visit of the instruction writes in full narrow its must_write marks.
     env.stackLive.resetWrites(hist, pc);
@@ -584,7 +627,10 @@ function isStateVisited(env: Env, pc: number): boolean {
       if (isInfiniteLoop(env, cp.st, cur, pc))
         env.reject('infinite_loop', `infinite loop detected at insn ${pc}`);
       if (!force && jmps < 20 && insns < 100) addNew = false;
-    } else if (env.opts.prune !== false) {
+    } else if (exactPrune) {
+      // The same state again (not merely a covered one): its future was explored from the equal one.
+      if (statesEqual(env, cp.st, cur, pc, true) && sameLinks(env, cp.st, cur, pc)) { cp.hits++; return true; }
+    } else if (env.opts.prune !== false && env.opts.prune !== 'exact') {
       // Inside a loop whose visit is open and converged somewhere, read and precision marks may be incomplete: compare by range.
       const loop = loops.incomplete(cp);
       if (statesEqual(env, cp.st, cur, pc, loop ? 'range' : false, cp.live)) {

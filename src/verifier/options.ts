@@ -53,16 +53,23 @@ export interface VerifyOptions {
   /**
    * Called right before each processed instruction with its pc and the current abstract state
    * (for tools such as the fuzzer's embedding oracle). Read the state synchronously; it is
-   * mutated in place afterwards.
+   * mutated in place afterwards. `live`: the registers of the innermost frame live there (bit r:
+   * r may still be read), the ones state pruning compares.
    */
-  onInsn?: (pc: number, state: VState) => void;
+  onInsn?: (pc: number, state: VState, live: number) => void;
   /**
    * Prune paths whose state an explored one subsumes (default true). false follows every path to
    * its end (infinite loops are still detected), so that each processed state is exact rather than
    * stood for by a wider explored one: for tools that compare concrete runs with the states, such
    * as the fuzzer's embedding oracle. Exponential in the worst case: set `insnLimit`.
+   * 'exact': as false, except that a path ends at a finished explored state it equals (the
+   * kernel's EXACT comparison of live registers, stack, references and frames): its future would
+   * repeat that state's, so the states processed at every instruction are the same set as with
+   * false. Only where nothing but the state decides the future: a program with callbacks,
+   * iterators, may_goto or kfunc calls (whose loops widen by precision and earlier visits) is
+   * explored as with false.
    */
-  prune?: boolean;
+  prune?: boolean | 'exact';
   /**
    * TEST ONLY: a deliberate soundness bug, so that tests can check that the fuzzer finds one.
    * `jgt-fall-as-jlt`: the fall-through of `if dst > src` is refined as `dst < src` (losing dst == src).

@@ -226,6 +226,7 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
  * frame of env.cur.
  */
 export function markPrecise(env: Env, regMask: number, slots: readonly number[] = NO_SLOTS): void {
+  if (env.precisionUnused) return;
   const cur = env.cur;
   const fi = cur.frames.length - 1;
   const f = cur.frames[fi]!;

@@ -161,8 +161,8 @@ export function collectStates(program: Program, options: VerifyOptions = {}, col
   const collected: CollectedStates = { states: new Map(), truncated: false };
   let count = 0;
   const prev = options.onInsn;
-  const onInsn = (pc: number, st: VState): void => {
-    prev?.(pc, st);
+  const onInsn = (pc: number, st: VState, live: number): void => {
+    prev?.(pc, st, live);
     if (want && !want.has(pc)) return;
     if (count >= limit) { collected.truncated = true; return; }
     count++;

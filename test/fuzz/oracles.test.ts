@@ -256,14 +256,14 @@ describe.skipIf(!hook)('embed: end to end', () => {
     const lying = (p: Program, opts?: VerifyOptions): VerifyResult => {
       const inner = (opts as { onInsn?: OnInsn } | undefined)?.onInsn;
       if (!inner) return verify(p, opts);
-      const onInsn: OnInsn = (pc, st) => {
+      const onInsn: OnInsn = (pc, st, live) => {
         const frames = st.frames.map((f) => ({
           ...f, regs: f.regs.map((r) => {
             const c = r.type === T.SCALAR ? kernelDomain.constValue(r.v) : undefined;
             return c === undefined ? r : { ...r, v: kernelDomain.known(c + 1n) };
           }),
         }));
-        inner(pc, { ...st, frames } as VState);
+        inner(pc, { ...st, frames } as VState, live);
       };
       return verify(p, { ...opts, onInsn } as VerifyOptions);
     };
