@@ -232,7 +232,9 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       return;
     }
     case T.PTR_TO_MAP_KEY: {
-      if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      // check_mem_access has its own wording for a store through a map key (a callback's key argument);
+      // a helper writing there (check_helper_mem_access) says 'cannot write into map_key'.
+      if (t === 'write') env.reject('readonly_write', `write to change key R${regno} not allowed`);
       const m = env.map(r.map);
       checkRegion(env, regno, r, off, size, m.keySize, false, 'map_value_oob', (o) => `invalid access to map key, key_size=${m.keySize} off=${o} size=${size}`);
       setLoaded(env, dst, loadedScalar(env, size, sext));
