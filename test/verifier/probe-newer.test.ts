@@ -47,4 +47,24 @@ describe.skipIf(!haveBtf)('newer constructs found by the breadth probe', () => {
       if (want !== null) expect(kr.log.split('\n'), p.name).toContain(want);
     }
   });
+
+  test('a program BTF that BPF_BTF_LOAD refuses (btf_parse_struct_metas) leaves programs and maps without BTF', async () => {
+    const file = new URL('../fixtures/btf-typed/btf_struct_metas.o', import.meta.url);
+    const programs = await loadFile('btf_struct_metas.o', new Uint8Array(readFileSync(file)));
+    const want: Record<string, string | null> = {
+      lock_in_map: "map 'lm' has to have BTF in order to use bpf_spin_lock",
+      new_object: 'bpf_obj_new/bpf_percpu_obj_new requires prog BTF',
+      plain: null,
+    };
+    expect(programs.map((p) => p.name).sort()).toEqual(Object.keys(want).sort());
+    for (const p of programs) {
+      const r = verify(p);
+      expect(r.error?.message ?? null, p.name).toBe(want[p.name]);
+      if (!k.ok) continue;
+      const kr = progLoad(p, { logLevel: 1 });
+      if (kr.fd !== null) closeFd(kr.fd);
+      expect(kr.verdict, `${p.name}: kernel ${kr.log.slice(-300)}`).toBe(r.verdict);
+      if (want[p.name]) expect(kr.log.split('\n'), p.name).toContain(want[p.name]);
+    }
+  });
 });
