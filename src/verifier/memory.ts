@@ -640,8 +640,10 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
       stackRange(env, regno, r, size, zeroOk, write, uninitOk);
       return;
     case T.PTR_TO_BTF_ID:
-      // a trusted kernel object the helper reads (check_reg_type refused writers): check_ptr_to_btf_access
-      checkBtfAccess(env, regno, r, 0, size, false, -1, () => undefined);
+      // a kernel object as memory: check_ptr_to_btf_access with the access's own type (helpers that
+      // write were refused by check_reg_type; a global function's or kfunc's memory is also written,
+      // which a tracing program may not do: 'only read is supported')
+      checkBtfAccess(env, regno, r, 0, size, write, -1, () => undefined);
       return;
     case T.PTR_TO_CTX:
       // A context the kernel does not rewrite accesses to (no convert_ctx_access: a syscall

@@ -3,7 +3,9 @@
  * where bpflab disagreed with Linux 6.18: trusted-argument kfuncs given untrusted memory
  * (bpf_cpumask_acquire/release), bpf_sock_addr_set_sun_path's flags and program types, a store
  * through a callback's key pointer, bpf_refcount_acquire of an object without a btf_record, and reads
- * past a member's end through untrusted pointers, bpf_wq_init given a map other than the workqueue's. Verdicts and messages; the running kernel agrees.
+ * past a member's end through untrusted pointers, bpf_wq_init given a map other than the workqueue's,
+ * a global function's memory argument tagged `__arg_nullable` or given a kernel object (it is written
+ * too). Verdicts and messages; the running kernel agrees.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
@@ -30,6 +32,9 @@ const EXPECT: Record<string, string | null> = {
   untrusted_read_in_member: null,
   wq_init_other_map: "workqueue pointer in R1 map_uid=0 doesn't match map pointer in R2 map_uid=0",
   wq_init_own_map: null,
+  global_mem_nullable_tag: 'arg#0 has invalid combination of tags',
+  global_mem_kernel_object: 'only read is supported',
+  global_mem_stack: null,
 };
 
 describe.skipIf(!haveBtf)('newer constructs found by the breadth probe', () => {
