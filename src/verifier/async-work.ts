@@ -63,7 +63,7 @@ export function checkAsyncObjArg(env: Env, i: number, kind: AsyncKind, call: Asy
 
 /**
  * KF_ARG_PTR_TO_MAP after an async-object argument: the map must be the object's own
- * (map_uid 0 outside map-in-map) when that map holds such an object.
+ * (map_uid 0 outside map-in-map).
  */
 export function checkAsyncObjMapArg(env: Env, regno: number, call: AsyncObjCall): void {
   const r = env.reg(regno);
@@ -73,7 +73,10 @@ export function checkAsyncObjMapArg(env: Env, regno: number, call: AsyncObjCall)
     if (base(r.type) !== T.PTR_TO_BTF_ID) env.reject('helper_arg', `pointer in R${regno} isn't map pointer`);
     return;
   }
-  const rec = mapRecord(env.prog, env.map(r.map));
+  // Once the object named its map (meta->map.ptr), any other map is refused, one without such an
+  // object too (the running 6.18 kernel: bpf_wq_init(&wq_value->w, &plain_array) is refused), so
+  // the object's map decides, not the argument's.
+  const rec = call.map >= 0 ? mapRecord(env.prog, env.map(call.map)) : null;
   const holds = !!recordField(rec, 'wq') || !!recordField(rec, 'task_work');
   if (call.map >= 0 && holds && call.map !== r.map)
     env.reject('helper_arg', `${MISMATCH_NAME[call.kind ?? 'wq']} pointer in R${call.regno ?? 1} map_uid=${env.mapUid(call.map)} doesn't match map pointer in R${regno} map_uid=${env.mapUid(r.map)}`);

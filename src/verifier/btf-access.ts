@@ -173,7 +173,9 @@ function walkedPointerFlag(btf: Btf, reg: { type: number; btfId: number; refObjI
  * load; check_ptr_to_map_access keeps btf_struct_access's own flags (`trustRules` false).
  */
 export function btfStructLoad(btf: Btf, reg: { type: number; btfId: number; refObjId?: number }, off: number, size: number, inRcu: boolean, trustRules = true): BtfLoad | string {
-  const flags = { untrusted: (reg.type & PTR_UNTRUSTED) !== 0 };
+  // btf_struct_access starts the walk with no flag (tmp_flag = 0): only a union met on the way excuses a
+  // read past a member's end, never the register's own PTR_UNTRUSTED (task->parent, bpf_rdonly_cast).
+  const flags = { untrusted: false };
   let id = reg.btfId;
   for (let depth = 0; depth < 64; depth++) {
     const w = structWalk(btf, id, off, size, flags);

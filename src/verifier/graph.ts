@@ -150,7 +150,10 @@ export function checkGraphArg(env: Env, name: string, i: number, kind: GraphArgK
     case 'refcounted': {
       if (!isAllocObj(r.type)) env.reject('helper_arg', `arg#${i} is neither owning or non-owning ref`);
       if (!isNonOwning(r.type)) call.owningArg = true;
-      if (!recordField(regRecord(env, r), 'refcount')) env.reject('helper_arg', `arg#${i} doesn't point to a type with bpf_refcount field`);
+      // An object of a struct with no special field at all has no btf_record: the kernel takes that for its own bug.
+      const rec = regRecord(env, r);
+      if (!rec) env.reject('verifier_bug', "verifier bug: Couldn't find btf_record");
+      if (!recordField(rec, 'refcount')) env.reject('helper_arg', `arg#${i} doesn't point to a type with bpf_refcount field`);
       call.argBtfId = r.memSize;
       return 0;
     }

@@ -42,6 +42,8 @@ const SK_ITER: KfuncSet = { hooks: ['tracing'], filter: (_t, eat) => eat === BPF
 const TCP_CA: KfuncSet = { hooks: ['struct_ops'] };
 /** bpf_kfunc_set_tcp_reqsk: registered for BPF_PROG_TYPE_SCHED_CLS only. */
 const TCP_REQSK: KfuncSet = { hooks: ['tc'] };
+/** bpf_kfunc_set_sock_addr: registered for BPF_PROG_TYPE_CGROUP_SOCK_ADDR, whose hook is the cgroup one. */
+const SOCK_ADDR: KfuncSet = { hooks: ['cgroup'] };
 /** nf_conntrack_kfunc_set / nf_nat_kfunc_set: registered for XDP and SCHED_CLS. */
 const CONNTRACK: KfuncSet = { hooks: ['xdp', 'tc'] };
 /** bpf_kprobe_multi_kfunc_set (bpf_trace.c): kprobe programs, and of them only session ones (bpf_kprobe_multi_filter). */
@@ -75,6 +77,8 @@ const SETS: Readonly<Record<string, KfuncSet>> = {
   bpf_session_is_return: SESSION, bpf_session_cookie: SESSION,
   // bpf_kfunc_check_set_tcp_reqsk (filter.c)
   bpf_sk_assign_tcp_reqsk: TCP_REQSK,
+  // bpf_kfunc_check_set_sock_addr (filter.c)
+  bpf_sock_addr_set_sun_path: SOCK_ADDR,
   ...setOf(CONNTRACK_KFUNC_FLAGS, CONNTRACK),
   ...setOf(TEST_KFUNC_FLAGS, TEST_RUN),
 };

@@ -215,6 +215,8 @@ export const KFUNC_FLAGS: Readonly<Record<string, number>> = {
   bpf_xdp_flow_lookup: 0,
   bpf_sock_destroy: TA,
   bpf_sk_assign_tcp_reqsk: TA,
+  // bpf_kfunc_check_set_sock_addr: no flags (the kfunc checks the address family itself)
+  bpf_sock_addr_set_sun_path: 0,
   ...CONNTRACK_KFUNC_FLAGS,
   ...TEST_KFUNC_FLAGS,
 };
@@ -481,6 +483,11 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       i++;
       continue;
     }
+    // A kfunc with trusted arguments (KF_TRUSTED_ARGS, or a release kfunc) takes no untrusted memory for
+    // a struct-of-scalars argument either: Linux 6.18 refuses a stack, map value or scalar passed to
+    // bpf_cpumask_acquire/release before looking at the memory (found by the /tmp/h14p probe; the RCU
+    // kfuncs such as bpf_cpumask_set_cpu still take stack memory).
+    if (needTrusted && !isTrustedReg(r)) env.reject('helper_arg', `R${regno} must be referenced or trusted`);
     const size = !pointee || pointee.kind === 'void' ? undefined : btf.resolveSize(pointee.id);
     if (size === undefined) env.reject('helper_arg', `arg#${i} reference type('${btfKindStr(pointee)} ${pointee?.name ?? ''}') size cannot be determined: -22`);
     // check_mem_reg: NULL is accepted (the kfunc checks it; precise, as above), else the memory is read and written.

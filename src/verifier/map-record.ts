@@ -68,9 +68,39 @@ export function programBtf(program: Program): Btf | null {
   let b = parsed.get(raw);
   if (b === undefined) {
     try { b = parseBtf(raw, program.file ?? program.name); } catch { b = null; }
+    // A BTF that BPF_BTF_LOAD refuses reaches the kernel not at all: libbpf goes on without it
+    // ("BTF is optional, ignoring"), so the program has no BTF and its maps none either.
+    if (b && structMetasRefused(b)) b = null;
     parsed.set(raw, b);
   }
   return b;
+}
+
+/** alloc_obj_fields (btf.c): a struct with a direct member of one of these is parsed by btf_parse_struct_metas. */
+const ALLOC_OBJ_FIELDS = ['bpf_spin_lock', 'bpf_list_head', 'bpf_list_node', 'bpf_rb_root', 'bpf_rb_node', 'bpf_refcount'];
+
+/**
+ * btf_parse_struct_metas at BPF_BTF_LOAD: every program struct holding a lock, a list or tree head
+ * or node, or a refcount directly must parse (btf_parse_fields): a head naming no such struct or
+ * node (ENOENT), a head without a lock, or list and tree nodes without a bpf_refcount (EINVAL)
+ * refuse the whole BTF. Returns why, or undefined.
+ */
+function structMetasRefused(btf: Btf): string | undefined {
+  const ids = new Set<number>();
+  for (const name of ALLOC_OBJ_FIELDS) {
+    const t = btf.find(name, 'struct')[0];
+    if (t) ids.add(t.id);
+  }
+  if (ids.size === 0) return undefined;
+  for (const t of btf.types) {
+    if (t.kind !== 'struct' || !t.members.some((m) => ids.has(m.type))) continue;
+    const fields = findFields(btf, t, 0);
+    if (!fields) return `struct ${t.name}: its special fields do not parse`;
+    const has = (type: FieldType): boolean => fields.some((f) => f.type === type);
+    if ((has('list_head') || has('rb_root')) && !has('spin_lock') && !has('res_spin_lock')) return `struct ${t.name}: a list or tree head without a lock`;
+    if (has('list_node') && has('rb_node') && !has('refcount')) return `struct ${t.name}: list and tree nodes without a bpf_refcount`;
+  }
+  return undefined;
 }
 
 /** The decl tags of a BTF, by `target id:component index` (-1: the type or variable itself). */
@@ -241,7 +271,7 @@ export function mapRecord(program: Program, map: MapSpec): BtfRecord | null {
  * refuses for its special fields (libbpf retries such a map without BTF, as bpflab's kernel side does).
  */
 export function mapHasBtf(program: Program, map: MapSpec): boolean {
-  if (!map.btfValueTypeId) return false;
+  if (!map.btfValueTypeId || !programBtf(program)) return false;
   mapRecord(program, map);
   return !btfDropped.has(map);
 }

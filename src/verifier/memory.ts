@@ -233,7 +233,9 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       return;
     }
     case T.PTR_TO_MAP_KEY: {
-      if (t === 'write') env.reject('readonly_write', `R${regno} cannot write into ${typeName(r.type)}`);
+      // check_mem_access has its own wording for a store through a map key (a callback's key argument);
+      // a helper writing there (check_helper_mem_access) says 'cannot write into map_key'.
+      if (t === 'write') env.reject('readonly_write', `write to change key R${regno} not allowed`);
       const m = env.map(r.map);
       checkRegion(env, regno, r, off, size, m.keySize, false, 'map_value_oob', (o) => `invalid access to map key, key_size=${m.keySize} off=${o} size=${size}`);
       setLoaded(env, dst, loadedScalar(env, size, sext));
@@ -645,8 +647,10 @@ export function checkHelperMem(env: Env, regno: number, size: number, zeroOk: bo
       stackRange(env, regno, r, size, zeroOk, write, uninitOk);
       return;
     case T.PTR_TO_BTF_ID:
-      // a trusted kernel object the helper reads (check_reg_type refused writers): check_ptr_to_btf_access
-      checkBtfAccess(env, regno, r, 0, size, false, -1, () => undefined);
+      // a kernel object as memory: check_ptr_to_btf_access with the access's own type (helpers that
+      // write were refused by check_reg_type; a global function's or kfunc's memory is also written,
+      // which a tracing program may not do: 'only read is supported')
+      checkBtfAccess(env, regno, r, 0, size, write, -1, () => undefined);
       return;
     case T.PTR_TO_CTX:
       // A context the kernel does not rewrite accesses to (no convert_ctx_access: a syscall

@@ -170,6 +170,8 @@ export function funcSignature(btf: Btf, funcId: number, type: ProgType, hidden =
         // btf_prepare_func_args names the pointee with its modifiers skipped
         return { linkage, paramError: `arg#${i} reference type('${btfKindStr(target)} ${target?.name ?? ''}') size cannot be determined: -22` };
       }
+      // memory of the pointee's size takes `__arg_nonnull` only (`__arg_nullable` is for trusted objects)
+      if (tg.some((x) => x !== 'nonnull')) return { linkage, paramError: `arg#${i} has invalid combination of tags` };
       const param: FuncParam = { kind: 'ptr', size, pointee };
       if (tg.includes('nonnull')) param.nonnull = true;
       params.push(param);
