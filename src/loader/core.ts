@@ -179,8 +179,24 @@ function fieldsCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): bo
   }
 }
 
+/**
+ * Answers of a type comparison by (local id, target id, depth): the comparisons branch at
+ * function parameters and struct members, and hostile BTF repeating one type in every branch
+ * would make the walk exponential within the depth limit; each triple is compared once.
+ */
+type CompareMemo = Map<string, boolean>;
+
+function memoized(memo: CompareMemo, lid: number, tid: number, depth: number, compare: () => boolean): boolean {
+  const key = `${lid}:${tid}:${depth}`;
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const r = compare();
+  memo.set(key, r);
+  return r;
+}
+
 /** bpf_core_types_are_compat (type-based relocations). */
-export function typesCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): boolean {
+export function typesCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0, memo: CompareMemo = new Map()): boolean {
   if (depth > MAX_DEPTH) return false;
   const l = lb.type(skipId(lb, lid));
   const t = tb.type(skipId(tb, tid));
@@ -191,53 +207,74 @@ export function typesCompat(lb: Btf, lid: number, tb: Btf, tid: number, depth = 
     case 'void': case 'struct': case 'union': case 'fwd': return true;
     case 'int': return t.kind === 'int' && l.bitOffset === 0 && t.bitOffset === 0;
     case 'float': return true;
-    case 'ptr': return t.kind === 'ptr' && typesCompat(lb, l.type, tb, t.type, depth + 1);
-    case 'array': return t.kind === 'array' && typesCompat(lb, l.type, tb, t.type, depth + 1);
+    case 'ptr': return t.kind === 'ptr' && typesCompat(lb, l.type, tb, t.type, depth + 1, memo);
+    case 'array': return t.kind === 'array' && typesCompat(lb, l.type, tb, t.type, depth + 1, memo);
     case 'func_proto':
-      return t.kind === 'func_proto' && l.params.length === t.params.length && typesCompat(lb, l.type, tb, t.type, depth + 1)
-        && l.params.every((p, i) => typesCompat(lb, p.type, tb, t.params[i]!.type, depth + 1));
+      return t.kind === 'func_proto' && l.params.length === t.params.length && memoized(memo, lid, tid, depth, () =>
+        typesCompat(lb, l.type, tb, t.type, depth + 1, memo) && l.params.every((p, i) => typesCompat(lb, p.type, tb, t.params[i]!.type, depth + 1, memo)));
     default: return false;
   }
 }
 
 /** A shallow form of bpf_core_types_match: same shape, every local member/enumerator present in the target. */
-function typesMatch(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0): boolean {
+function typesMatch(lb: Btf, lid: number, tb: Btf, tid: number, depth = 0, memo: CompareMemo = new Map()): boolean {
   if (depth > 8) return true;
   const l = lb.type(skipId(lb, lid));
   const t = tb.type(skipId(tb, tid));
   if (!l || !t) return false;
-  if (isEnum(l) && isEnum(t)) return l.values.every((v) => t.values.some((w) => essentialName(w.name) === essentialName(v.name)));
+  if (isEnum(l) && isEnum(t)) {
+    const names = new Set(t.values.map((w) => essentialName(w.name)));
+    return l.values.every((v) => names.has(essentialName(v.name)));
+  }
   if (l.kind !== t.kind) return false;
   switch (l.kind) {
     case 'struct': case 'union': {
       if (!isComposite(t)) return false;
-      return l.members.every((m) => {
-        const tm = t.members.find((x) => x.name === m.name);
-        return tm !== undefined && tm.bitfieldSize === m.bitfieldSize && typesMatch(lb, m.type, tb, tm.type, depth + 1);
+      return memoized(memo, lid, tid, depth, () => {
+        const byName = new Map<string, (typeof t.members)[number]>();
+        for (const x of t.members) if (!byName.has(x.name)) byName.set(x.name, x);
+        return l.members.every((m) => {
+          const tm = byName.get(m.name);
+          return tm !== undefined && tm.bitfieldSize === m.bitfieldSize && typesMatch(lb, m.type, tb, tm.type, depth + 1, memo);
+        });
       });
     }
     case 'int': return t.kind === 'int' && l.size === t.size && (l.encoding & 1) === (t.encoding & 1);
-    case 'ptr': return t.kind === 'ptr' && typesMatch(lb, l.type, tb, t.type, depth + 1);
-    case 'array': return t.kind === 'array' && l.nelems === t.nelems && typesMatch(lb, l.type, tb, t.type, depth + 1);
+    case 'ptr': return t.kind === 'ptr' && typesMatch(lb, l.type, tb, t.type, depth + 1, memo);
+    case 'array': return t.kind === 'array' && l.nelems === t.nelems && typesMatch(lb, l.type, tb, t.type, depth + 1, memo);
     case 'func_proto': return t.kind === 'func_proto' && l.params.length === t.params.length;
     default: return true;
   }
 }
 
-/** bpf_core_match_member: finds `name` in a target composite, through anonymous members. */
-function matchMember(lb: Btf, localMember: number, name: string, tb: Btf, tid: number, depth = 0): { bitOffset: number; type: number; bitfieldSize: number } | undefined {
+type MemberMatch = { bitOffset: number; type: number; bitfieldSize: number };
+
+/**
+ * bpf_core_match_member: finds `name` in a target composite, through anonymous members. The
+ * answer for an anonymous member depends only on its type and depth, so each (type, depth) is
+ * searched once: a hostile target BTF of anonymous unions holding four anonymous unions each
+ * would otherwise cost 4^32 steps (libbpf's recursion has no such memo).
+ */
+function matchMember(lb: Btf, localMember: number, name: string, tb: Btf, tid: number, depth = 0, seen = new Map<number, MemberMatch | null>()): MemberMatch | undefined {
   if (depth > MAX_DEPTH) return undefined;
+  const key = tid * (MAX_DEPTH + 2) + depth;
+  const known = seen.get(key);
+  if (known !== undefined) return known ?? undefined;
   const t = tb.type(skipId(tb, tid));
-  if (!isComposite(t)) return undefined;
-  for (const m of t.members) {
-    if (!m.name) {
-      const inner = matchMember(lb, localMember, name, tb, m.type, depth + 1);
-      if (inner) return { ...inner, bitOffset: inner.bitOffset + m.bitOffset };
-    } else if (m.name === name) {
-      return fieldsCompat(lb, localMember, tb, m.type) ? { bitOffset: m.bitOffset, type: m.type, bitfieldSize: m.bitfieldSize } : undefined;
+  let found: MemberMatch | undefined;
+  if (isComposite(t)) {
+    for (const m of t.members) {
+      if (!m.name) {
+        const inner = matchMember(lb, localMember, name, tb, m.type, depth + 1, seen);
+        if (inner) { found = { ...inner, bitOffset: inner.bitOffset + m.bitOffset }; break; }
+      } else if (m.name === name) {
+        if (fieldsCompat(lb, localMember, tb, m.type)) found = { bitOffset: m.bitOffset, type: m.type, bitfieldSize: m.bitfieldSize };
+        break;
+      }
     }
   }
-  return undefined;
+  seen.set(key, found ?? null);
+  return found;
 }
 
 /** bpf_core_spec_match for fields: the same named accesses in a target root type. */

@@ -12,6 +12,12 @@ export type EventValue = number | string | boolean | null | EventValue[] | { [k:
 const MAX_NEST = 32;
 /** Array elements decoded per array (the rest are summarised). */
 const MAX_ELEMS = 4096;
+/**
+ * Values decoded per record: overlapping members (unions of unions, members at one offset) and
+ * zero-sized elements are not bounded by the record's length, so a hostile BTF could ask for 4^24
+ * values within 32 levels; past this many the rest of the record is summarised as '...'.
+ */
+const MAX_VALUES = 65536;
 
 const BTF_INT_SIGNED = 1, BTF_INT_CHAR = 2, BTF_INT_BOOL = 4;
 
@@ -38,9 +44,15 @@ function decodeInt(t: Extract<BtfType, { kind: 'int' }>, b: Uint8Array, off: num
   return num(v);
 }
 
-/** Decodes the value of BTF type `id` at `off` in `b` (bitOff/bits for bitfield members). */
-export function decodeValue(btf: Btf, id: number, b: Uint8Array, off: number, depth = 0, bitOff = 0, bits = 0): EventValue {
-  if (depth > MAX_NEST) return '...';
+/** Decodes the value of BTF type `id` at `off` in `b`, at most MAX_VALUES values of it. */
+export function decodeValue(btf: Btf, id: number, b: Uint8Array, off: number): EventValue {
+  return decodeBounded(btf, id, b, off, { left: MAX_VALUES }, 0);
+}
+
+/** One value (bitOff/bits for bitfield members), counted against the record's `budget`. */
+function decodeBounded(btf: Btf, id: number, b: Uint8Array, off: number, budget: { left: number }, depth: number, bitOff = 0, bits = 0): EventValue {
+  if (depth > MAX_NEST || budget.left <= 0) return '...';
+  budget.left--;
   const t = btf.skipMods(id);
   if (!t) return null;
   switch (t.kind) {
@@ -67,7 +79,7 @@ export function decodeValue(btf: Btf, id: number, b: Uint8Array, off: number, de
       const size = btf.resolveSize(t.type) ?? 0;
       const n = Math.min(t.nelems, MAX_ELEMS);
       const out: EventValue[] = [];
-      for (let i = 0; i < n && (size === 0 || off + i * size < b.length); i++) out.push(decodeValue(btf, t.type, b, off + i * size, depth + 1));
+      for (let i = 0; i < n && (size === 0 || off + i * size < b.length); i++) out.push(decodeBounded(btf, t.type, b, off + i * size, budget, depth + 1));
       return out;
     }
     case 'struct': case 'union': {
@@ -79,9 +91,9 @@ export function decodeValue(btf: Btf, id: number, b: Uint8Array, off: number, de
           const size = mt && 'size' in mt ? mt.size : 4;
           // read the storage unit that holds the bitfield, aligned to its own size
           const unitOff = Math.floor(m.bitOffset / (size * 8)) * size;
-          o[name] = decodeValue(btf, m.type, b, off + unitOff, depth + 1, m.bitOffset - unitOff * 8, m.bitfieldSize);
+          o[name] = decodeBounded(btf, m.type, b, off + unitOff, budget, depth + 1, m.bitOffset - unitOff * 8, m.bitfieldSize);
         } else {
-          const v = decodeValue(btf, m.type, b, off + (m.bitOffset >> 3), depth + 1);
+          const v = decodeBounded(btf, m.type, b, off + (m.bitOffset >> 3), budget, depth + 1);
           // anonymous struct/union members are flattened into their parent, as C reads them
           if (!m.name && v && typeof v === 'object' && !Array.isArray(v)) Object.assign(o, v);
           else o[name] = v;

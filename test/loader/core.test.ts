@@ -5,14 +5,18 @@
  * the same programs relocated by the kernel itself (BPF_PROG_LOAD core_relos), and by the VM.
  * Skipped, with the reason, when the kernel BTF or bpf() is not available.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/isa/errors.js';
 import type { Program } from '../../src/isa/program.js';
 import { kernelAvailable, runInKernel } from '../../src/kernel/index.js';
-import { CORE_POISON_IMM, applyCoreRelocations, essentialName, loadKernelBtf } from '../../src/loader/core.js';
+import { CORE_POISON_IMM, applyCoreRelocations, essentialName, loadKernelBtf, typesCompat } from '../../src/loader/core.js';
+import { parseBtf } from '../../src/loader/btf/index.js';
+import { BTF_KIND, buildBtf, type BtfRecord } from '../hostile/build.js';
 import { loadElf, type ElfObject } from '../../src/loader/elf.js';
-import { loadFileDetailed } from '../../src/loader/index.js';
+import { loadFile, loadFileDetailed } from '../../src/loader/index.js';
 import { runProgram } from '../../src/vm/index.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -150,5 +154,42 @@ describe.skipIf(!haveBtf)('CO-RE against the running kernel', () => {
       expect(mine.run!.retval).toBe(129);
       expect(kernels.run!.retval).toBe(129);
     });
+  });
+});
+
+describe('hostile BTF in CO-RE matching', () => {
+  test('a target of anonymous unions holding four anonymous unions each, 30 deep, is searched once per type', async () => {
+    // [1] int; [2] union { int x; }; [k+2] union { [k+1]; [k+1]; [k+1]; [k+1]; } (all anonymous); struct __sk_buff { [32]; }
+    const types: BtfRecord[] = [{ kind: BTF_KIND.INT, name: 'int', sizeOrType: 4, extra: [(1 << 24) | 32] }, { kind: BTF_KIND.UNION, vlen: 1, sizeOrType: 4, extra: ['x', 1, 0] }];
+    for (let k = 1; k <= 30; k++) types.push({ kind: BTF_KIND.UNION, vlen: 4, sizeOrType: 4, extra: ['', k + 1, 0, '', k + 1, 0, '', k + 1, 0, '', k + 1, 0] });
+    types.push({ kind: BTF_KIND.STRUCT, name: '__sk_buff', vlen: 1, sizeOrType: 4, extra: ['', types.length, 0] });
+    const dir = mkdtempSync(join(tmpdir(), 'bpflab-core-'));
+    try {
+      writeFileSync(join(dir, 'bomb.btf'), buildBtf(types));
+      const t0 = process.cpuUsage();
+      const programs = await loadFile('core_reloc.o', new Uint8Array(readFileSync(fixture)), { btf: join(dir, 'bomb.btf') });
+      const t = process.cpuUsage(t0);
+      expect((t.user + t.system) / 1000).toBeLessThan(3000);
+      // __sk_buff___local.protocol has no match in that target: the relocated instruction is poisoned, as libbpf does
+      expect(programs.find((p) => p.name === 'core_skb')!.insns.some((i) => i.code === 0x85 && i.imm === CORE_POISON_IMM)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('func_proto parameters that repeat one pointer-to-func_proto, 16 levels deep, compare in linear time', () => {
+    // FP_k = int (*)(P_k, P_k, P_k, P_k) with P_k = FP_{k+1} *; the last has no parameters
+    const types: BtfRecord[] = [{ kind: BTF_KIND.INT, name: 'int', sizeOrType: 4, extra: [(1 << 24) | 32] }];
+    const levels = 16;
+    for (let k = 0; k < levels; k++) {
+      const fp = types.length + 1, ptr = fp + 1;
+      types.push(k === levels - 1 ? { kind: BTF_KIND.FUNC_PROTO, sizeOrType: 1 } : { kind: BTF_KIND.FUNC_PROTO, vlen: 4, sizeOrType: 1, extra: ['a', ptr, 'b', ptr, 'c', ptr, 'd', ptr] });
+      types.push({ kind: BTF_KIND.PTR, sizeOrType: k === levels - 1 ? 1 : fp + 2 });
+    }
+    const btf = parseBtf(buildBtf(types), 'fp.o');
+    const t0 = process.cpuUsage();
+    expect(typesCompat(btf, 2, btf, 2)).toBe(true);
+    const t = process.cpuUsage(t0);
+    expect((t.user + t.system) / 1000).toBeLessThan(1000);
   });
 });

@@ -6,6 +6,9 @@ import { formatTraceEvent, readTrace } from '../../src/inputs/trace.js';
 import { InputError } from '../../src/isa/errors.js';
 import { loadFile } from '../../src/loader/index.js';
 import { runTrace } from '../../src/replay/trace-run.js';
+import { decodeValue } from '../../src/replay/decode-event.js';
+import { parseBtf } from '../../src/loader/btf/index.js';
+import { BTF_KIND, buildBtf, type BtfRecord } from '../hostile/build.js';
 import { main } from '../../src/cli/main.js';
 import { memoryIo } from '../../src/cli/io.js';
 
@@ -145,5 +148,28 @@ describe('perf buffers and programs without a section', () => {
     const io = memoryIo({ 'p.s': KPROBE, 't.jsonl': EVENTS });
     expect(await main(['run', 'p.s', '--trace', 't.jsonl'], io)).toBe(2);
     expect(io.stderr).toMatch(/no tracing program to attach \(sections: p \(no section: give --attach HOOK\)\)/);
+  });
+});
+
+describe('decoding records with a hostile BTF', () => {
+  test('unions of unions (4^24 overlapping members) decode to a bounded value, not an exponential walk', () => {
+    // [1] int; [2] union u0 { int x; }; [k+2] union uk { u(k-1) a, b, c, d; } for k = 1..24
+    const types: BtfRecord[] = [
+      { kind: BTF_KIND.INT, name: 'int', sizeOrType: 4, extra: [(1 << 24) | 32] },
+      { kind: BTF_KIND.UNION, name: 'u0', vlen: 1, sizeOrType: 4, extra: ['x', 1, 0] },
+    ];
+    for (let k = 1; k <= 24; k++) types.push({ kind: BTF_KIND.UNION, name: `u${k}`, vlen: 4, sizeOrType: 4, extra: ['a', k + 1, 0, 'b', k + 1, 0, 'c', k + 1, 0, 'd', k + 1, 0] });
+    const btf = parseBtf(buildBtf(types), 'bomb.o');
+    const t0 = process.cpuUsage();
+    const v = decodeValue(btf, 26, new Uint8Array([1, 0, 0, 0]), 0);
+    const cpuMs = (process.cpuUsage(t0).user + process.cpuUsage(t0).system) / 1000;
+    expect(cpuMs).toBeLessThan(2000);
+    const json = JSON.stringify(v);
+    expect(json.length).toBeLessThan(4 << 20);
+    // the first leaf decodes, the rest of the record is summarised
+    let first: unknown = v;
+    for (let k = 0; k < 24; k++) first = (first as Record<string, unknown>)['a'];
+    expect(first).toEqual({ x: 1 });
+    expect(json).toContain('"..."');
   });
 });

@@ -87,154 +87,171 @@ function parseMapArg(s: string, program: Program): MapFillArg {
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-
 export const command: Command = {
   decl,
   async run(argv, io) {
     const args = parseArgs(decl, argv);
-    const path = args.positionals[0]!;
-    const programs = await loadFile(path, io.readFile(path), loadOptionsFrom(args));
-    const pcap = args.strings.get('pcap'), trace = args.strings.get('trace');
-    if (pcap !== undefined && trace !== undefined) throw new UsageError('run: --pcap and --trace exclude each other');
-    if (args.strings.has('out') && pcap === undefined) throw new UsageError('run: --out goes with --pcap');
-    if (args.strings.has('event-type') && trace === undefined) throw new UsageError('run: --event-type goes with --trace');
-    if (args.strings.has('attach') && trace === undefined) throw new UsageError('run: --attach goes with --trace');
-    if (args.flags.has('jsonl') && pcap === undefined && trace === undefined) throw new UsageError('run: --jsonl goes with --pcap or --trace');
-    if ((pcap !== undefined || trace !== undefined) && ['packet', 'ctx', 'mem', 'repeat'].some((o) => args.strings.has(o)))
-      throw new UsageError(`run: --${pcap !== undefined ? 'pcap' : 'trace'} supplies the inputs: drop --packet/--ctx/--mem/--repeat`);
-    if (trace !== undefined) {
-      const { runOverTrace } = await import('./run-inputs.js');
-      const { programHook } = await import('../../replay/trace-run.js');
-      // as a tool's loader would: every program that attaches is loaded (verified) first
-      const attaches = (p: Program) => programHook(p) !== undefined || (args.strings.has('attach') && !p.section);
-      if (!args.flags.has('no-verify')) for (const p of programs) if (attaches(p) && rejectedBy(p, path, io, args.flags.has('json'))) return 1;
-      return runOverTrace(path, programs, args, io);
+    try {
+      return await runParsed(args, io);
+    } catch (e) {
+      throw namingObjectsFile(e, args.strings.get('kernel-objects'));
     }
-    const program = onlyProgram(path, programs, args.strings.get('section'));
-    const engine = args.strings.get('engine') ?? 'vm';
-    const repeat = Math.max(1, Number(args.strings.get('repeat') ?? '1'));
-    const json = args.flags.has('json');
-    const input: RunInput = {};
-    const pkt = args.strings.get('packet');
-    const ctx = args.strings.get('ctx');
-    const memArg = args.strings.get('mem');
-    if (pkt !== undefined) input.packet = parseBytes(pkt, '--packet', io);
-    if (ctx !== undefined) input.ctx = parseBytes(ctx, '--ctx', io);
-    if (memArg !== undefined) input.mem = parseBytes(memArg, '--mem', io);
-    const objsArg = args.strings.get('kernel-objects');
-    if (objsArg !== undefined) {
-      const { parseWorldJson } = await import('../../runtime/kernel-objects/index.js');
-      input.kernelObjects = parseWorldJson(new TextDecoder().decode(io.readFile(objsArg, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES })), objsArg);
-    }
-    const seed = args.strings.get('seed');
-    if (seed !== undefined) input.seed = Number(seed);
-    const { cpus, cpu } = cpuOptions(args, engine);
-    if (cpu !== undefined) input.cpu = cpu;
-    const fills = (args.lists.get('map') ?? []).map((s) => parseMapArg(s, program));
-    const sockets = (args.lists.get('socket') ?? []).map(parseSocketArg);
-    if (sockets.length) {
-      if (engine === 'kernel') throw new UsageError("run: --socket describes the VM's socket table; the kernel engine looks up this host's sockets");
-      input.sockets = sockets;
-    }
-
-    if (!args.flags.has('no-verify') && engine !== 'kernel' && rejectedBy(program, path, io, json, engine)) return 1;
-    if (pcap !== undefined) {
-      const { runOverPcap } = await import('./run-inputs.js');
-      return runOverPcap(path, program, args, io);
-    }
-
-    let res: RunResult;
-    let nsPerRun: number;
-    let maps: readonly BpfMap[] = [];
-    let kernelMaps: Record<string, Record<string, string>> | undefined;
-    let jitStats: unknown;
-    if (engine === 'kernel') {
-      const k = await import('../../kernel/index.js');
-      const avail = k.kernelAvailable();
-      if (!avail.ok) throw new InputError('kernel', `run: the kernel engine is unavailable here: ${avail.reason}`);
-      let p = program;
-      const fill = fills.map((f) => ({ map: f.map, key: f.key, value: f.value }));
-      if (input.mem) { p = memInMap(p, input.mem.length); fill.push({ map: MEM_MAP, key: new Uint8Array(4), value: input.mem }); }
-      p = captureR0(p);
-      const kin: Parameters<typeof k.runInKernel>[1] = { fill, repeat, logLevel: 1 };
-      if (input.packet) kin.data = input.packet;
-      else if (program.type === 'socket_filter' || program.type === 'sched_cls' || program.type === 'sched_act' || program.type === 'xdp' || input.mem) kin.data = new Uint8Array(64);
-      if (input.ctx) kin.ctx = input.ctx;
-      const r = k.runInKernel(p, kin);
-      if (r.load.verdict === 'reject') {
-        const last = r.load.log.trim().split('\n').filter((l) => l && !/^(processed|stack depth|verification time|\d+: )/.test(l)).at(-1);
-        io.err(`bpflab: run: the kernel rejects ${program.name}: ${last ?? r.load.errno}\n`);
-        return 1;
-      }
-      const r0b = r.maps.find((m) => m.name === R0_MAP)?.entries[0]?.[1];
-      const r0 = r0b ? new DataView(r0b.buffer, r0b.byteOffset, 8).getBigUint64(0, true) : BigInt(r.run?.retval ?? 0);
-      res = { r0, steps: 0, trace: [], tailCalls: 0, maxDepth: 0 };
-      if (r.run?.dataOut && input.packet) res.packet = r.run.dataOut;
-      nsPerRun = r.run?.durationNs ?? 0;
-      kernelMaps = {};
-      for (const m of r.maps) if (m.name !== R0_MAP && m.name !== MEM_MAP) kernelMaps[m.name] = Object.fromEntries(m.entries.map(([kk, v]) => [hex(kk), hex(v)]));
-    } else {
-      let runOnce: () => RunResult;
-      // one setup and `repeat` runs timed on their own (as BPF_PROG_TEST_RUN's duration)
-      let runRepeated: (n: number) => RunResult & { nsPerRun: number };
-      let vmMaps: readonly BpfMap[];
-      const budget = new MemoryBudget(numberOption(args, 'max-memory', DEFAULT_MAP_MEMORY >> 20) * (1 << 20));
-      if (engine === 'jit') {
-        const url = new URL('../../jit/index.js', import.meta.url);
-        if (!existsSync(fileURLToPath(url)) && !existsSync(fileURLToPath(url).replace(/\.js$/, '.ts'))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
-        const mod = (await import(url.href)) as Record<string, unknown>;
-        const Jit = mod['Jit'];
-        if (typeof Jit !== 'function') throw new InputError('unsupported', 'run: --engine jit is not available (src/jit exports no Jit)');
-        // trusted code skips the checks: only for programs the verifier accepted
-        const mode = args.flags.has('trusted') && !args.flags.has('no-verify') ? 'trusted' : 'checked';
-        type JitRun = RunResult & { jit?: unknown };
-        const jit = withMapErrors(path, () => new (Jit as new (p: Program, o: { mode: string; memoryBudget: MemoryBudget; cpus?: number }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode, memoryBudget: budget, ...(cpus !== undefined && { cpus }) }));
-        vmMaps = jit.maps;
-        runOnce = () => { const r = jit.run(input); jitStats = r.jit; return r; };
-        const rr = jit.runRepeated?.bind(jit);
-        runRepeated = rr ? (n) => { const r = rr(input, n); jitStats = r.jit; return r; } : timedLoop(runOnce);
-      } else {
-        const vm = withMapErrors(path, () => new Vm(program, { memoryBudget: budget, ...(cpus !== undefined && { cpus }) }));
-        vmMaps = vm.maps;
-        runOnce = () => vm.run(input);
-        runRepeated = (n) => vm.runRepeated(input, n);
-      }
-      for (const f of fills) {
-        const m = vmMaps.find((x) => x.spec.name === f.map)!;
-        try { m.update(f.key, f.value, 0); } catch (e) { if (e instanceof MemoryBudgetError) throw e; throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
-      }
-      const { iterationRunner } = await import('./run-iter.js');
-      const iter = iterationRunner(program, input, runOnce);
-      if (iter) { const t0 = process.hrtime.bigint(); res = iter(); nsPerRun = Number(process.hrtime.bigint() - t0); }
-      else if (repeat > 1) { const r = runRepeated(repeat); res = r; nsPerRun = r.nsPerRun; }
-      else { const t0 = process.hrtime.bigint(); res = runOnce(); nsPerRun = Number(process.hrtime.bigint() - t0); }
-      maps = vmMaps;
-    }
-
-    const action = returnName(program.type, res.r0);
-    const { drainRecords } = await import('./run-iter.js');
-    const records = drainRecords(maps);
-    if (json) {
-      io.out(JSON.stringify({
-        file: path, program: program.name, type: program.type, engine, r0: res.r0.toString(), ...(action !== undefined && { action }),
-        ...(res.fault && { fault: res.fault.toJSON() }), ...(res.error && { error: res.error.toJSON() }),
-        ...(res.ldAbsExit !== undefined && { ldAbsExit: res.ldAbsExit }),
-        steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.seq !== undefined && { seq: res.seq }), ...(res.packet && { packet: hex(res.packet) }),
-        ...(res.redirect && { redirect: { ifindex: res.redirect.ifindex, flags: res.redirect.flags.toString() } }),
-        ...(records && { records }), maps: kernelMaps ?? dumpProcessMaps(maps, 4096), ...(jitStats !== undefined && { jit: jitStats }),
-      }) + '\n');
-    } else {
-      if (res.fault) { io.err(`bpflab: run: ${path}: ${res.fault.message}\n`); return 1; }
-      if (res.error) { io.err(`bpflab: run: ${path}: ${res.error.message}\n`); return res.error.kind === 'unsupported' || res.error.kind === 'unknown_helper' ? 2 : 1; }
-      for (const line of res.trace) io.err(`trace: ${line}\n`);
-      for (const [m, rs] of Object.entries(records ?? {})) for (const r of rs) io.err(`record ${m}: ${r}\n`);
-      if (res.seq !== undefined) io.err(res.seq.split('\n').filter((l, i, a) => l || i < a.length - 1).map((l) => `seq: ${l}\n`).join(''));
-      io.out(`${res.r0}\n`);
-      if (action !== undefined) io.err(`${action}\n`);
-    }
-    return res.fault || res.error ? 1 : 0;
   },
 };
+
+/**
+ * A --kernel-objects description that parses but does not fit the kernel BTF (a field of the
+ * wrong type, a reference to a missing object) is found when the world is built, far from the
+ * file: name the file in that error, as the parse errors do.
+ */
+function namingObjectsFile(e: unknown, file: string | undefined): unknown {
+  if (file === undefined || !(e instanceof InputError) || e.kind !== 'kernel_objects' || e.message.startsWith(`${file}: `)) return e;
+  return new InputError(e.kind, `${file}: ${e.message}`);
+}
+
+async function runParsed(args: ReturnType<typeof parseArgs>, io: Io): Promise<number> {
+  const path = args.positionals[0]!;
+  const programs = await loadFile(path, io.readFile(path), loadOptionsFrom(args));
+  const pcap = args.strings.get('pcap'), trace = args.strings.get('trace');
+  if (pcap !== undefined && trace !== undefined) throw new UsageError('run: --pcap and --trace exclude each other');
+  if (args.strings.has('out') && pcap === undefined) throw new UsageError('run: --out goes with --pcap');
+  if (args.strings.has('event-type') && trace === undefined) throw new UsageError('run: --event-type goes with --trace');
+  if (args.strings.has('attach') && trace === undefined) throw new UsageError('run: --attach goes with --trace');
+  if (args.flags.has('jsonl') && pcap === undefined && trace === undefined) throw new UsageError('run: --jsonl goes with --pcap or --trace');
+  if ((pcap !== undefined || trace !== undefined) && ['packet', 'ctx', 'mem', 'repeat'].some((o) => args.strings.has(o)))
+    throw new UsageError(`run: --${pcap !== undefined ? 'pcap' : 'trace'} supplies the inputs: drop --packet/--ctx/--mem/--repeat`);
+  if (trace !== undefined) {
+    const { runOverTrace } = await import('./run-inputs.js');
+    const { programHook } = await import('../../replay/trace-run.js');
+    // as a tool's loader would: every program that attaches is loaded (verified) first
+    const attaches = (p: Program) => programHook(p) !== undefined || (args.strings.has('attach') && !p.section);
+    if (!args.flags.has('no-verify')) for (const p of programs) if (attaches(p) && rejectedBy(p, path, io, args.flags.has('json'))) return 1;
+    return runOverTrace(path, programs, args, io);
+  }
+  const program = onlyProgram(path, programs, args.strings.get('section'));
+  const engine = args.strings.get('engine') ?? 'vm';
+  const repeat = Math.max(1, Number(args.strings.get('repeat') ?? '1'));
+  const json = args.flags.has('json');
+  const input: RunInput = {};
+  const pkt = args.strings.get('packet');
+  const ctx = args.strings.get('ctx');
+  const memArg = args.strings.get('mem');
+  if (pkt !== undefined) input.packet = parseBytes(pkt, '--packet', io);
+  if (ctx !== undefined) input.ctx = parseBytes(ctx, '--ctx', io);
+  if (memArg !== undefined) input.mem = parseBytes(memArg, '--mem', io);
+  const objsArg = args.strings.get('kernel-objects');
+  if (objsArg !== undefined) {
+    const { parseWorldJson } = await import('../../runtime/kernel-objects/index.js');
+    input.kernelObjects = parseWorldJson(new TextDecoder().decode(io.readFile(objsArg, { regularOnly: true, maxBytes: MAX_INCLUDED_BYTES })), objsArg);
+  }
+  const seed = args.strings.get('seed');
+  if (seed !== undefined) input.seed = Number(seed);
+  const { cpus, cpu } = cpuOptions(args, engine);
+  if (cpu !== undefined) input.cpu = cpu;
+  const fills = (args.lists.get('map') ?? []).map((s) => parseMapArg(s, program));
+  const sockets = (args.lists.get('socket') ?? []).map(parseSocketArg);
+  if (sockets.length) {
+    if (engine === 'kernel') throw new UsageError("run: --socket describes the VM's socket table; the kernel engine looks up this host's sockets");
+    input.sockets = sockets;
+  }
+
+  if (!args.flags.has('no-verify') && engine !== 'kernel' && rejectedBy(program, path, io, json, engine)) return 1;
+  if (pcap !== undefined) {
+    const { runOverPcap } = await import('./run-inputs.js');
+    return runOverPcap(path, program, args, io);
+  }
+
+  let res: RunResult;
+  let nsPerRun: number;
+  let maps: readonly BpfMap[] = [];
+  let kernelMaps: Record<string, Record<string, string>> | undefined;
+  let jitStats: unknown;
+  if (engine === 'kernel') {
+    const k = await import('../../kernel/index.js');
+    const avail = k.kernelAvailable();
+    if (!avail.ok) throw new InputError('kernel', `run: the kernel engine is unavailable here: ${avail.reason}`);
+    let p = program;
+    const fill = fills.map((f) => ({ map: f.map, key: f.key, value: f.value }));
+    if (input.mem) { p = memInMap(p, input.mem.length); fill.push({ map: MEM_MAP, key: new Uint8Array(4), value: input.mem }); }
+    p = captureR0(p);
+    const kin: Parameters<typeof k.runInKernel>[1] = { fill, repeat, logLevel: 1 };
+    if (input.packet) kin.data = input.packet;
+    else if (program.type === 'socket_filter' || program.type === 'sched_cls' || program.type === 'sched_act' || program.type === 'xdp' || input.mem) kin.data = new Uint8Array(64);
+    if (input.ctx) kin.ctx = input.ctx;
+    const r = k.runInKernel(p, kin);
+    if (r.load.verdict === 'reject') {
+      const last = r.load.log.trim().split('\n').filter((l) => l && !/^(processed|stack depth|verification time|\d+: )/.test(l)).at(-1);
+      io.err(`bpflab: run: the kernel rejects ${program.name}: ${last ?? r.load.errno}\n`);
+      return 1;
+    }
+    const r0b = r.maps.find((m) => m.name === R0_MAP)?.entries[0]?.[1];
+    const r0 = r0b ? new DataView(r0b.buffer, r0b.byteOffset, 8).getBigUint64(0, true) : BigInt(r.run?.retval ?? 0);
+    res = { r0, steps: 0, trace: [], tailCalls: 0, maxDepth: 0 };
+    if (r.run?.dataOut && input.packet) res.packet = r.run.dataOut;
+    nsPerRun = r.run?.durationNs ?? 0;
+    kernelMaps = {};
+    for (const m of r.maps) if (m.name !== R0_MAP && m.name !== MEM_MAP) kernelMaps[m.name] = Object.fromEntries(m.entries.map(([kk, v]) => [hex(kk), hex(v)]));
+  } else {
+    let runOnce: () => RunResult;
+    // one setup and `repeat` runs timed on their own (as BPF_PROG_TEST_RUN's duration)
+    let runRepeated: (n: number) => RunResult & { nsPerRun: number };
+    let vmMaps: readonly BpfMap[];
+    const budget = new MemoryBudget(numberOption(args, 'max-memory', DEFAULT_MAP_MEMORY >> 20) * (1 << 20));
+    if (engine === 'jit') {
+      const url = new URL('../../jit/index.js', import.meta.url);
+      if (!existsSync(fileURLToPath(url)) && !existsSync(fileURLToPath(url).replace(/\.js$/, '.ts'))) throw new InputError('unsupported', 'run: --engine jit is not available (src/jit is not built yet)');
+      const mod = (await import(url.href)) as Record<string, unknown>;
+      const Jit = mod['Jit'];
+      if (typeof Jit !== 'function') throw new InputError('unsupported', 'run: --engine jit is not available (src/jit exports no Jit)');
+      // trusted code skips the checks: only for programs the verifier accepted
+      const mode = args.flags.has('trusted') && !args.flags.has('no-verify') ? 'trusted' : 'checked';
+      type JitRun = RunResult & { jit?: unknown };
+      const jit = withMapErrors(path, () => new (Jit as new (p: Program, o: { mode: string; memoryBudget: MemoryBudget; cpus?: number }) => { maps: readonly BpfMap[]; run: (i: RunInput) => JitRun; runRepeated?: (i: RunInput, n: number) => JitRun & { nsPerRun: number } })(program, { mode, memoryBudget: budget, ...(cpus !== undefined && { cpus }) }));
+      vmMaps = jit.maps;
+      runOnce = () => { const r = jit.run(input); jitStats = r.jit; return r; };
+      const rr = jit.runRepeated?.bind(jit);
+      runRepeated = rr ? (n) => { const r = rr(input, n); jitStats = r.jit; return r; } : timedLoop(runOnce);
+    } else {
+      const vm = withMapErrors(path, () => new Vm(program, { memoryBudget: budget, ...(cpus !== undefined && { cpus }) }));
+      vmMaps = vm.maps;
+      runOnce = () => vm.run(input);
+      runRepeated = (n) => vm.runRepeated(input, n);
+    }
+    for (const f of fills) {
+      const m = vmMaps.find((x) => x.spec.name === f.map)!;
+      try { m.update(f.key, f.value, 0); } catch (e) { if (e instanceof MemoryBudgetError) throw e; throw new InputError('map', `run: --map ${f.map}: ${(e as Error).message}`); }
+    }
+    const { iterationRunner } = await import('./run-iter.js');
+    const iter = iterationRunner(program, input, runOnce);
+    if (iter) { const t0 = process.hrtime.bigint(); res = iter(); nsPerRun = Number(process.hrtime.bigint() - t0); }
+    else if (repeat > 1) { const r = runRepeated(repeat); res = r; nsPerRun = r.nsPerRun; }
+    else { const t0 = process.hrtime.bigint(); res = runOnce(); nsPerRun = Number(process.hrtime.bigint() - t0); }
+    maps = vmMaps;
+  }
+
+  const action = returnName(program.type, res.r0);
+  const { drainRecords } = await import('./run-iter.js');
+  const records = drainRecords(maps);
+  if (json) {
+    io.out(JSON.stringify({
+      file: path, program: program.name, type: program.type, engine, r0: res.r0.toString(), ...(action !== undefined && { action }),
+      ...(res.fault && { fault: res.fault.toJSON() }), ...(res.error && { error: res.error.toJSON() }),
+      ...(res.ldAbsExit !== undefined && { ldAbsExit: res.ldAbsExit }),
+      steps: res.steps, repeat, nsPerRun, trace: res.trace, ...(res.seq !== undefined && { seq: res.seq }), ...(res.packet && { packet: hex(res.packet) }),
+      ...(res.redirect && { redirect: { ifindex: res.redirect.ifindex, flags: res.redirect.flags.toString() } }),
+      ...(records && { records }), maps: kernelMaps ?? dumpProcessMaps(maps, 4096), ...(jitStats !== undefined && { jit: jitStats }),
+    }) + '\n');
+  } else {
+    if (res.fault) { io.err(`bpflab: run: ${path}: ${res.fault.message}\n`); return 1; }
+    if (res.error) { io.err(`bpflab: run: ${path}: ${res.error.message}\n`); return res.error.kind === 'unsupported' || res.error.kind === 'unknown_helper' ? 2 : 1; }
+    for (const line of res.trace) io.err(`trace: ${line}\n`);
+    for (const [m, rs] of Object.entries(records ?? {})) for (const r of rs) io.err(`record ${m}: ${r}\n`);
+    if (res.seq !== undefined) io.err(res.seq.split('\n').filter((l, i, a) => l || i < a.length - 1).map((l) => `seq: ${l}\n`).join(''));
+    io.out(`${res.r0}\n`);
+    if (action !== undefined) io.err(`${action}\n`);
+  }
+  return res.fault || res.error ? 1 : 0;
+}
 
 /** Creating the maps as BPF_MAP_CREATE would: a map the kernel refuses is bad input, named with its errno. */
 function withMapErrors<T>(path: string, make: () => T): T {

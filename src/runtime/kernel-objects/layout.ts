@@ -21,17 +21,30 @@ export function composite(btf: Btf, id: number): Composite | undefined {
   return t && (t.kind === 'struct' || t.kind === 'union') ? t : undefined;
 }
 
-/** The member `name` of struct `id` (searching anonymous members), bit offset from the struct's start. */
-function member(btf: Btf, id: number, name: string, depth = 0): { bitOffset: number; bits: number; type: number } | undefined {
+type Found = { bitOffset: number; bits: number; type: number };
+
+/**
+ * The member `name` of struct `id` (searching anonymous members), bit offset from the struct's
+ * start. Each (anonymous type, depth) is searched once: a hostile --btf whose anonymous unions
+ * hold four anonymous unions each would otherwise cost 4^16 steps.
+ */
+function member(btf: Btf, id: number, name: string, depth = 0, seen = new Map<number, Found | null>()): Found | undefined {
   const st = composite(btf, id);
   if (!st || depth > 16) return undefined;
-  for (const m of st.members) if (m.name === name) return { bitOffset: m.bitOffset, bits: m.bitfieldSize, type: m.type };
-  for (const m of st.members) {
-    if (m.name) continue;
-    const inner = member(btf, m.type, name, depth + 1);
-    if (inner) return { ...inner, bitOffset: m.bitOffset + inner.bitOffset };
+  const key = id * 18 + depth;
+  const known = seen.get(key);
+  if (known !== undefined) return known ?? undefined;
+  let found: Found | undefined;
+  for (const m of st.members) if (m.name === name) { found = { bitOffset: m.bitOffset, bits: m.bitfieldSize, type: m.type }; break; }
+  if (!found) {
+    for (const m of st.members) {
+      if (m.name) continue;
+      const inner = member(btf, m.type, name, depth + 1, seen);
+      if (inner) { found = { ...inner, bitOffset: m.bitOffset + inner.bitOffset }; break; }
+    }
   }
-  return undefined;
+  seen.set(key, found ?? null);
+  return found;
 }
 
 /** memberPath's answers per BTF (which never changes): every run over kernel objects asks the same few hundred. */
