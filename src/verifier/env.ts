@@ -167,6 +167,8 @@ export class Env {
   dropMeta: Map<number, number | null> | null = null;
   /** The linked sets the jump history refers to (precision.ts). */
   linkedSets: (readonly number[])[] | null = null;
+  /** This verification's number in precision.ts's shared per-pc table (0 until it walks a history). */
+  btPassGen = 0;
   /** Counters since the last checkpoint (the kernel's loop heuristics). */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;
