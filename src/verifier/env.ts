@@ -174,6 +174,8 @@ export class Env {
    * they serve only subsumption and loop widening), so backtracking is skipped (precision.ts).
    */
   precisionUnused = false;
+  /** This verification's number in precision.ts's shared per-pc table (0 until it walks a history). */
+  btPassGen = 0;
   /** Counters since the last checkpoint (the kernel's loop heuristics). */
   jmpsProcessed = 0;
   prevJmpsProcessed = 0;

@@ -14,6 +14,7 @@
  */
 import * as op from '../isa/opcodes.js';
 import { isLoadAcquire } from '../isa/ordered-access.js';
+import type { Insn } from '../isa/insn.js';
 import type { Env } from './env.js';
 import { isCallbackCall } from './callback-helpers.js';
 import { T } from './reg-types.js';
@@ -73,6 +74,13 @@ interface Bt {
   slots: SlotSet;
 }
 const bt: Bt = { frame: 0, regs: new Int32Array(MAX_CALL_FRAMES + 1), slots: new SlotSet(MAX_CALL_FRAMES + 1) };
+
+/** bt_reset: nothing tracked (a loop rather than fill(): the array has MAX_CALL_FRAMES + 1 entries). */
+function btClear(): void {
+  const regs = bt.regs;
+  for (let f = 0; f < regs.length; f++) regs[f] = 0;
+  bt.slots.clear();
+}
 
 function btEmpty(): boolean {
   if (bt.slots.size) return false;
@@ -222,6 +230,87 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
 }
 
 /**
+ * What backtracking through an instruction can change, per pc (bits as in passMask): most
+ * instructions of a walked history neither write a tracked register nor touch tracked slots, and
+ * the walk passes them with one lookup instead of backtrack().
+ */
+const PASS_NEVER = 1 << 30;
+/** A store: it also passes when the slot its history entry names (if any) is not tracked. */
+const PASS_STORE = 1 << 29;
+/** A conditional jump: it also passes when its history entry links no tracked register (and no set). */
+const PASS_JUMP = 1 << 28;
+/** A call: it also passes only when the path went on to the next instruction (not into a subprogram or callback). */
+const PASS_CALL = 1 << 27;
+const PASS_FLAGS = PASS_NEVER | PASS_STORE | PASS_JUMP | PASS_CALL;
+
+/**
+ * Registers (bits 0-10) such that backtrack(pc) changes nothing while none of them is tracked in
+ * the frame being walked, plus what else passing it needs (PASS_*); mirrors backtrack() case by case.
+ */
+function passMask(ins: Insn): number {
+  const d = 1 << ins.dst;
+  const s = 1 << ins.src;
+  switch (op.cls(ins.code)) {
+    case op.BPF_ALU:
+    case op.BPF_ALU64: {
+      const o = op.aluOp(ins.code);
+      return o === op.BPF_NEG || o === op.BPF_END ? 0 : d;
+    }
+    case op.BPF_LDX:
+    case op.BPF_LD:
+      return d;
+    case op.BPF_ST:
+    case op.BPF_STX:
+      if (isLoadAcquire(ins)) return d;
+      if (op.cls(ins.code) === op.BPF_STX && op.mode(ins.code) === op.BPF_ATOMIC && ins.imm & op.BPF_FETCH) return ins.imm === op.BPF_CMPXCHG ? 1 : s;
+      return d | PASS_STORE;
+    case op.BPF_JMP:
+    case op.BPF_JMP32: {
+      const o = op.jmpOp(ins.code);
+      if (o === op.BPF_JA) return 0;
+      if (o === op.BPF_EXIT) return PASS_NEVER;
+      // r0 is the result of a helper, kfunc or global function, r1-r5 its arguments
+      if (o === op.BPF_CALL) return 0x3f | PASS_CALL;
+      return d | (op.srcBit(ins.code) === op.BPF_X ? s : 0) | PASS_JUMP;
+    }
+  }
+  return 0;
+}
+
+/**
+ * An instruction whose passMask `q` has PASS_* bits: backtrack() would change nothing (`m`: the
+ * registers tracked in the frame being walked).
+ */
+function passes(q: number, pc: number, subseq: number, extra: number, m: number): boolean {
+  if (q & m) return false;
+  if (q & PASS_STORE) return !(extra > 0 && extra < LINKED_SET && bt.slots.size !== 0 && bt.slots.has(extra));
+  if (q & PASS_JUMP) return !(extra & LINKED_SET) && !(extra & LINKED && m & extra & 0x7ff);
+  if (q & PASS_CALL) return subseq === pc + 1;
+  return false;
+}
+
+/**
+ * passMask per pc, filled as the walks reach instructions: shared by every verification (no
+ * table per program), an entry valid for the one whose number (Env.btPassGen) it carries.
+ */
+let passOf = new Int32Array(1024);
+let passGenOf = new Int32Array(1024);
+let passGens = 0;
+
+function passGen(env: Env): number {
+  if (env.btPassGen !== 0) return env.btPassGen;
+  if (passGens === 0x7fffffff) { passGens = 0; passGenOf.fill(0); }
+  const n = env.insns.length;
+  if (n > passOf.length) {
+    // (new stamps are all 0: every entry is made again, for another verification in progress too)
+    const size = Math.max(n, passOf.length * 2);
+    passOf = new Int32Array(size);
+    passGenOf = new Int32Array(size);
+  }
+  return (env.btPassGen = ++passGens);
+}
+
+/**
  * mark_chain_precision for registers `regMask` and stack slot codes `slots` of the current
  * frame of env.cur.
  */
@@ -231,9 +320,10 @@ export function markPrecise(env: Env, regMask: number, slots: readonly number[] 
   const fi = cur.frames.length - 1;
   const f = cur.frames[fi]!;
   // As __mark_chain_precision: the current state itself is not marked ("precision tracking in the current state is unnecessary"); its checkpoints are.
-  bt.regs.fill(0);
+  btClear();
   bt.regs[fi] = regMask & 0x3ff;
-  markChain(env, fi, slots);
+  for (let i = 0; i < slots.length; i++) bt.slots.add(slots[i]!);
+  markChain(env, fi);
 }
 
 /** The kernel's "regs=r1,r2 stack=-8" of the tracked set in frame `fr` (log level 2). */
@@ -248,13 +338,16 @@ function btText(fr: number): string {
 }
 
 /** __mark_chain_precision with `bt` set for frame `fi` (the current one): walks the history back. */
-function markChain(env: Env, fi: number, slots: readonly number[]): void {
+function markChain(env: Env, fi: number): void {
   const cur = env.cur;
   bt.frame = fi;
-  bt.slots.clear();
-  for (let i = 0; i < slots.length; i++) bt.slots.add(slots[i]!);
   if (btEmpty()) return;
   const log = env.opts.logLevel === 2 ? env.log : undefined;
+  // (level 2 logs every instruction walked: no shortcut there)
+  const gen = log ? 0 : passGen(env);
+  const pass = passOf;
+  const stamps = passGenOf;
+  const insns = env.insns;
   let hist = cur.hist;
   let histx = cur.histx;
   let parent = cur.parent;
@@ -267,12 +360,22 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
     if (first) log?.line(`mark_precise: frame${bt.frame}: last_idx ${env.pc} first_idx ${hist[0] ?? env.pc} subseq_idx -1 `);
     else log?.line(`mark_precise: frame${bt.frame}: last_idx ${hist.at(-1) ?? subseq} first_idx ${hist[0] ?? subseq} subseq_idx ${subseq} `);
     first = false;
+    let m = bt.regs[bt.frame]!;
+    let busy = m | PASS_FLAGS;
     for (let i = hist.length - 1; i >= 0; i--) {
       const pc = hist[i]!;
+      const extra = histx[i]!;
+      if (gen !== 0) {
+        if (stamps[pc] !== gen) { pass[pc] = passMask(insns[pc]!); stamps[pc] = gen; }
+        const q = pass[pc]!;
+        if ((q & busy) === 0 || passes(q, pc, subseq, extra, m)) { subseq = pc; continue; }
+      }
       log?.line(`mark_precise: frame${bt.frame}: ${btText(bt.frame)} before ${log.insnText(pc)}`);
-      if (!backtrack(env, pc, subseq, histx[i]!)) { log?.line(`mark_precise: frame${bt.frame}: falling back to forcing all scalars precise`); markAll(cur); return; }
+      if (!backtrack(env, pc, subseq, extra)) { log?.line(`mark_precise: frame${bt.frame}: falling back to forcing all scalars precise`); markAll(cur); return; }
       if (btEmpty()) return;
       subseq = pc;
+      m = bt.regs[bt.frame]!;
+      busy = m | PASS_FLAGS;
     }
     if (!parent) return;
     const st = parent.st;
@@ -309,9 +412,7 @@ function markChain(env: Env, fi: number, slots: readonly number[]): void {
 /** propagate_precision: a path pruned against `old` inherits the precision the old state's future needed. */
 export function propagatePrecision(env: Env, old: VState, alive: Int32Array | null = null): void {
   const n = old.frames.length;
-  const slots = precisePropagated;
-  slots.length = 0;
-  bt.regs.fill(0);
+  btClear();
   for (let fi = 0; fi < n; fi++) {
     const f = old.frames[fi]!;
     // A cleaned state (clean_func_state) holds no dead registers or stack slots: they are not propagated.
@@ -322,11 +423,11 @@ export function propagatePrecision(env: Env, old: VState, alive: Int32Array | nu
     const spills = f.spills;
     for (let k = f.spillLow; k < spills.length; k++) {
       const sp = spills[k];
-      if (sp?.type === T.SCALAR && sp.precise && (!alive || slotAlive(alive, fi, k))) slots.push(stackSlotCode(fi, k));
+      if (sp?.type === T.SCALAR && sp.precise && (!alive || slotAlive(alive, fi, k))) bt.slots.add(stackSlotCode(fi, k));
     }
   }
   if (env.opts.logLevel === 2 && env.log) logPropagating(env.log, old, bt.regs, alive);
-  markChain(env, n - 1, slots);
+  markChain(env, n - 1);
 }
 
 /** propagate_precision's "frame 0: propagating r3,r4,fp-8" lines, innermost frame first. */
@@ -344,5 +445,3 @@ function logPropagating(log: NonNullable<Env['log']>, old: VState, regs: ArrayLi
   }
 }
 
-/** propagatePrecision's slot list, reused (markChain copies it before anything else runs). */
-const precisePropagated: number[] = [];
