@@ -41,6 +41,11 @@ describe('peak_states', () => {
     expect(await stats('test/fixtures/prune/peak_free_list.o')).toEqual({ processed: 2094, states: 10, peak: 10 });
   });
 
+  it('counts the converged loop paths kept as SCC backedges until the visit ends', async () => {
+    // An iterator loop and a bpf_loop callback: bpflab counted 27 before, without the backedges and the free list.
+    expect(await stats('test/fixtures/prune/peak_iter.o')).toEqual({ processed: 2950, states: 126, peak: 36 });
+  });
+
   it("keeps the main program's states counted while a global function is verified", async () => {
     // 8 checkpoints in the main program's pass, 13 in gf's: the peak is their sum.
     expect(await stats('test/fixtures/prune/peak_global.o')).toEqual({ processed: 193, states: 21, peak: 21 });
