@@ -126,7 +126,16 @@ export class Env {
   /** insn_aux_data[].ptr_type: the pointer type each load/store was first verified with (-1: none yet). */
   ptrTypeAt?: Int32Array;
   totalStates = 0;
+  /**
+   * peak_states counts what the kernel holds at once: explored_states_size (checkpoints in the
+   * lists), free_list_size (evicted ones still referenced: paths below them open, or their loop's
+   * marks incomplete) and num_backedges (converged loop paths kept until their visit ends). None is
+   * reset between the passes of the main program and its global subprograms: the kernel's
+   * free_states() frees the states without taking them off the counts.
+   */
   curStates = 0;
+  freeListSize = 0;
+  numBackedges = 0;
   peakStates = 0;
   maxStatesPerInsn = 0;
   /** Some path ends the program with a pointer in R0 (root may return one; its value is the machine's). */

@@ -180,7 +180,6 @@ export function explore(env: Env, sub = 0): void {
   // in a process would run its whole exploration unoptimised.
   env.explored.fill(undefined);
   fieldsChecked = zeroedU8(env.insns.length);
-  env.curStates = 0;
   // prev_jmps_processed / prev_insn_processed are not reset here: the kernel's do_check_common
   // keeps them from the previous subprogram's pass, so the first prune points of a global
   // subprogram see the jumps and instructions since the last checkpoint of the pass before.
@@ -227,7 +226,12 @@ export function explore(env: Env, sub = 0): void {
     while (p) {
       if (--p.branches > 0) break;
       const backedges = loops.exit(p);
-      if (backedges) propagateBackedges(env, backedges, p);
+      if (backedges) {
+        env.numBackedges -= backedges.length;
+        propagateBackedges(env, backedges, p);
+      }
+      // The kernel frees an evicted checkpoint once its last path is done (after its SCC exit).
+      maybeFreeCheckpoint(env, p);
       p = p.parent;
     }
   };
@@ -643,7 +647,14 @@ function isStateVisited(env: Env, pc: number): boolean {
     // Only misses that lead to a new state count; keep loop checkpoints longer (they make loops converge).
     if (addNew) cp.misses++;
     const n = env.cfg.forceCheckpoint[pc] && cp.branches > 0 ? 64 : 3;
-    if (cp.misses > cp.hits * n + n) { list.splice(i, 1); env.curStates--; }
+    if (cp.misses > cp.hits * n + n) {
+      // Evicted: off the list (explored_states_size), onto the kernel's free_list until nothing refers to it.
+      list.splice(i, 1);
+      env.curStates--;
+      cp.inFreeList = true;
+      env.freeListSize++;
+      maybeFreeCheckpoint(env, cp);
+    }
   }
   if (statesCnt > env.maxStatesPerInsn) env.maxStatesPerInsn = statesCnt;
   if (!addNew) return false;
@@ -652,7 +663,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   markAllImprecise(cur);
   const snap = cloneState(cur, false);
   const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed, hist: cur.hist, histx: cur.histx,
-    live: null };
+    live: null, inFreeList: false };
   cur.parent = cp;
   cur.hist = [];
   cur.histx = [];
@@ -665,10 +676,26 @@ function isStateVisited(env: Env, pc: number): boolean {
   loops.enter(cp);
   env.totalStates++;
   env.curStates++;
-  if (env.curStates > env.peakStates) env.peakStates = env.curStates;
+  updatePeakStates(env);
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   return false;
+}
+
+/**
+ * maybe_free_verifier_state: an evicted checkpoint is gone once no open path descends from it
+ * and its loop's marks are complete; until then it counts towards peak_states.
+ */
+function maybeFreeCheckpoint(env: Env, cp: Checkpoint): void {
+  if (!cp.inFreeList || cp.branches !== 0 || loops.incomplete(cp)) return;
+  cp.inFreeList = false;
+  env.freeListSize--;
+}
+
+/** update_peak_states. */
+function updatePeakStates(env: Env): void {
+  const cur = env.curStates + env.freeListSize + env.numBackedges;
+  if (cur > env.peakStates) env.peakStates = cur;
 }
 
 /**
@@ -696,7 +723,10 @@ function loopHit(env: Env, cp: Checkpoint): true {
   cp.hits++;
   // As the kernel: precision first, then the backedge is recorded (its log line after the marks').
   propagatePrecision(env, cp.st, cp.live);
-  loops.addBackedge(cp, env.cur, env.pc);
+  if (loops.addBackedge(cp, env.cur, env.pc)) {
+    env.numBackedges++;
+    updatePeakStates(env);
+  }
   return true;
 }
 

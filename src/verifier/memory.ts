@@ -123,6 +123,9 @@ function checkMapValue(env: Env, regno: number, r: Reg, off: number, size: numbe
 function checkPacket(env: Env, regno: number, r: Reg, off: number, size: number, zeroOk: boolean): void {
   if (env.dom.smin(r.v) < 0n)
     env.reject('unbounded_access', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  // A pointer known to lie beyond data_end (range BEYOND_PKT_END / AT_PKT_END): the kernel skips
+  // __check_mem_access and its "invalid access to packet" line, reporting only the outside offset.
+  if (r.range < 0) env.reject('packet_oob', `R${regno} offset is outside of the packet`);
   const ok = off >= 0 && (size > 0 || zeroOk) && off + size <= r.range;
   if (!ok) env.reject('packet_oob', `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${r.range})`, [`R${regno} offset is outside of the packet`]);
 }

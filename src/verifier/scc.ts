@@ -162,13 +162,14 @@ export class SccVisits {
     return backedges.length ? backedges : undefined;
   }
 
-  /** add_scc_backedge: the path in state `st` at `pc` converged on checkpoint `cp`. */
-  addBackedge(cp: Checkpoint, st: VState, pc: number): void {
+  /** add_scc_backedge: the path in state `st` at `pc` converged on checkpoint `cp`. True when recorded. */
+  addBackedge(cp: Checkpoint, st: VState, pc: number): boolean {
     const k = this.key(cp.st);
     const v = k === undefined ? undefined : this.visits.get(k);
-    if (!v) return;
+    if (!v) return false;
     this.log?.(`SCC backedge (${k})`);
     v.backedges.push({ st, pc, equal: cp.st });
+    return true;
   }
 
   /** incomplete_read_marks: `cp` lies in a loop whose open visit has converged somewhere already. */

@@ -195,6 +195,8 @@ export interface Checkpoint {
    * still be read from it (two words per frame, StackLiveness.aliveSlots): only these are compared.
    */
   live: Int32Array | null;
+  /** Evicted from its list but still referenced (the kernel's free_list): counts towards peak_states. */
+  inFreeList: boolean;
 }
 
 /*
