@@ -1,0 +1,82 @@
+/**
+ * The command line against ../shared/SPEC.md section 1: `bpflab --help` lists every command, each
+ * command's --help names the options the SPEC fixes for it, and --json is either a command's one
+ * JSON document or refused (exit 2), never silently ignored.
+ */
+import { describe, expect, test } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { memoryIo, type MemoryIo } from '../../src/cli/io.js';
+import { tracefsRoot } from '../../src/trace/tracefs.js';
+
+async function run(argv: string[], files: Record<string, Uint8Array | string> = {}): Promise<{ code: number; io: MemoryIo }> {
+  const io = memoryIo(files);
+  const code = await main(argv, io);
+  return { code, io };
+}
+
+/** SPEC section 1 and 1b: each command and the options its line names. */
+const SPEC_OPTIONS: Record<string, string[]> = {
+  verify: ['--section', '--type', '--json', '--log', '--report', '--sarif', '--kernel', '--domain', '--output', '--compare', '--jobs', '--btf', '--no-core', '--strict-alignment'],
+  run: ['--section', '--engine', '--packet', '--ctx', '--mem', '--map', '--repeat', '--no-verify', '--json', '--pcap', '--out', '--trace', '--event-type'],
+  conformance: ['--engine', '--json'],
+  asm: ['-o'],
+  disasm: ['--section'],
+  prove: ['--width', '--op', '--json'],
+  explain: ['--section', '--json', '--fix'],
+  fuzz: ['--seconds', '--runs', '--workers', '--seed', '--oracle', '--out', '--json', '--queue'],
+  'fuzz-worker': ['--queue'],
+  corpus: ['--kernel', '--update', '--junit'],
+  report: ['-o'],
+  bench: ['--json'],
+  selftests: ['--kernel-verdicts', '--json'],
+  trace: ['-o', '--seconds'],
+};
+
+/** Commands with no JSON output: --json is refused rather than ignored. */
+const NO_JSON = new Set(['fuzz-worker']);
+
+describe('bpflab --help and COMMAND --help against the SPEC', () => {
+  test('the command list names every command, and each command has help', async () => {
+    const top = await run(['--help']);
+    expect(top.code).toBe(0);
+    const listed = [...top.io.stdout.matchAll(/^ {2}([a-z-]+) {2,}/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(Object.keys(SPEC_OPTIONS).sort());
+    for (const cmd of listed) {
+      const h = await run([cmd!, '--help']);
+      expect(h.code, cmd).toBe(0);
+      expect(h.io.stdout.startsWith(`bpflab ${cmd}`), cmd).toBe(true);
+    }
+  });
+
+  test.each(Object.entries(SPEC_OPTIONS))('%s --help lists the options the SPEC names', async (cmd, options) => {
+    const { code, io } = await run([cmd, '--help']);
+    expect(code).toBe(0);
+    const optionLines = io.stdout.split('\n').filter((l) => /^ {2}-/.test(l)).join('\n');
+    for (const o of options) expect(optionLines, `${cmd} ${o}`).toMatch(new RegExp(`(^|[ ,])${o}( |,|$)`, 'm'));
+    expect(/^ {2}--json /m.test(optionLines), `${cmd} --json`).toBe(!NO_JSON.has(cmd));
+  });
+
+  test('a command without JSON output refuses --json with one usage line', async () => {
+    const { code, io } = await run(['fuzz-worker', '--queue', 'redis://127.0.0.1:1', '--json']);
+    expect(code).toBe(2);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toBe('bpflab: fuzz-worker: unknown option --json (see bpflab fuzz-worker --help)\n');
+  });
+
+  test('trace record --json cannot share stdout with the trace itself', async () => {
+    const { code, io } = await run(['trace', 'record', 'syscalls:sys_enter_execve', '-o', '-', '--json']);
+    expect(code).toBe(2);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toBe('bpflab: trace record: --json and -o - would both write to stdout (give -o OUT.jsonl)\n');
+  });
+
+  test.skipIf(!tracefsRoot())('trace source --json prints one JSON document with the recorder program', async () => {
+    const { code, io } = await run(['trace', 'source', 'syscalls:sys_enter_execve', '--json']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(io.stdout) as { hook: string; source: string };
+    expect(doc.hook).toBe('tracepoint/syscalls/sys_enter_execve');
+    expect(doc.source).toContain('; bpflab trace recorder for tracepoint/syscalls/sys_enter_execve\n.type tracepoint\n');
+    const plain = await run(['trace', 'source', 'syscalls:sys_enter_execve']);
+    expect(plain.io.stdout).toBe(doc.source);
+  });
+});
