@@ -3,8 +3,14 @@
  * the corpus and the differential tests compare with bpflab's message) and the statistics.
  */
 
-// (btf_ctx_access's "func 'f' argN has btf_id ..." reports how a context argument is typed: not an error)
-const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} |func '[^']*' arg\d+ has btf_id \d+ type )/;
+// (btf_ctx_access's "func 'f' argN has btf_id ..." reports how a context argument is typed, and
+// "Validating f() func#N..." that a global function's own check begins: not errors)
+const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} |func '[^']*' arg\d+ has btf_id \d+ type |Validating \S+\(\) func#\d+\.\.\.$)/;
+// btf_prepare_func_args on an argument whose size BTF cannot give: only a note for the main program
+// (its arguments are not checked; a `void *ctx` prints it first in every log), the error when the
+// kernel then refuses a call of a global function for it ("Caller passes invalid args" follows)
+const ARG_SIZE_NOTE = /^arg#\d+ reference type\('[^']*'\) size cannot be determined: -\d+$/;
+const CALLER_REFUSED = /^Caller passes invalid args into func#/;
 const INSN = /^\d+: (\(|R\d|frame|safe)|^from \d+ to \d+:|^\d+: safe/;
 
 /** The kernel's first error line: the first line after the last instruction trace line. */
@@ -12,7 +18,11 @@ export function firstKernelError(log: string): string {
   const lines = log.split('\n').filter((l) => l.trim() !== '' && !NOISE.test(l));
   // A log without the instruction trace (BPF_LOG_STATS alone) ends with the failing instruction's
   // source line after the message: the message is the first line that is not source.
-  if (!lines.some((l) => INSN.test(l))) return clean(lines.find((l) => !l.startsWith('; ')) ?? '');
+  if (!lines.some((l) => INSN.test(l))) {
+    const msgs = lines.filter((l) => !l.startsWith('; '));
+    const first = msgs.findIndex((l, i) => !ARG_SIZE_NOTE.test(l) || CALLER_REFUSED.test(msgs[i + 1] ?? ''));
+    return clean(msgs[first] ?? msgs.at(-1) ?? '');
+  }
   let last = -1;
   for (let i = 0; i < lines.length; i++) if (INSN.test(lines[i]!) || lines[i]!.startsWith('; ')) last = i;
   return clean(lines[last + 1] ?? lines[lines.length - 1] ?? '');
