@@ -80,3 +80,16 @@ describe('bpflab --help and COMMAND --help against the SPEC', () => {
     expect(plain.io.stdout).toBe(doc.source);
   });
 });
+
+describe('options that would do nothing are refused (exit 2), not ignored', () => {
+  test.each([
+    [['fuzz', '--jobs', '1', '--runs', '300'], '--runs cannot go with --jobs (a campaign of seed-range jobs is 1 x 4 x 25 programs, one job at a time per process)'],
+    [['fuzz', '--jobs', '2', '--seconds', '5', '--workers', '2'], '--seconds and --workers cannot go with --jobs (a campaign of seed-range jobs is 2 x 4 x 25 programs, one job at a time per process)'],
+    [['fuzz', '--queue', 'redis://127.0.0.1:1', '--runs', '200', '--workers', '2'], '--workers cannot go with --queue (a campaign of seed-range jobs is 2 x 4 x 25 programs, one job at a time per process)'],
+  ])('%j', async (argv, message) => {
+    const { code, io } = await run(argv);
+    expect(code).toBe(2);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toBe(`bpflab: fuzz: ${message}\n`);
+  });
+});
