@@ -93,3 +93,15 @@ describe('options that would do nothing are refused (exit 2), not ignored', () =
     expect(io.stderr).toBe(`bpflab: fuzz: ${message}\n`);
   });
 });
+
+describe('verify options outside their output are refused (exit 2)', () => {
+  test.each([
+    [['verify', 'examples/xdp-count-proto.s', '--jobs', '2'], 'verify: --jobs runs the batch output on worker threads (add -o table, csv or json); the per-program lines are verified in this thread'],
+    [['verify', 'examples/xdp-count-proto.s', '-o', 'csv', '--log-level', '2'], 'verify: --log-level has no effect with --output csv; use the text output for it'],
+  ])('%j', async (argv, message) => {
+    const { code, io } = await run(argv);
+    expect(code).toBe(2);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toBe(`bpflab: ${message}\n`);
+  });
+});
