@@ -3,6 +3,7 @@
  * command's --help names the options the SPEC fixes for it, and --json is either a command's one
  * JSON document or refused (exit 2), never silently ignored.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { memoryIo, type MemoryIo } from '../../src/cli/io.js';
@@ -103,5 +104,25 @@ describe('verify options outside their output are refused (exit 2)', () => {
     expect(code).toBe(2);
     expect(io.stdout).toBe('');
     expect(io.stderr).toBe(`bpflab: ${message}\n`);
+  });
+});
+
+describe('run options of one engine are refused on another (exit 2)', () => {
+  const files = Object.fromEntries(['examples/xdp-count-proto.s', 'examples/ipv6-packet.hex', 'examples/execsnoop/execsnoop.o', 'examples/execsnoop/exec.jsonl']
+    .map((f) => [f, new Uint8Array(readFileSync(f))]));
+  test.each([
+    [['run', 'examples/xdp-count-proto.s', '--trusted'], "run: --trusted is the jit's unchecked code: it goes with --engine jit (a single run or --pcap)"],
+    [['run', 'examples/execsnoop/execsnoop.o', '--trace', 'examples/execsnoop/exec.jsonl', '--engine', 'jit', '--trusted'], "run: --trusted is the jit's unchecked code: it goes with --engine jit (a single run or --pcap)"],
+    [['run', 'examples/xdp-count-proto.s', '--engine', 'kernel', '--seed', '1'], "run: --seed seeds bpf_get_prandom_u32 on the vm and the jit; the kernel engine uses the kernel's own"],
+  ])('%j', async (argv, message) => {
+    const { code, io } = await run(argv, files);
+    expect(code).toBe(2);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toBe(`bpflab: ${message}\n`);
+  });
+
+  test('--trusted on the jit still runs', async () => {
+    const { code, io } = await run(['run', 'examples/xdp-count-proto.s', '--packet', '@examples/ipv6-packet.hex', '--engine', 'jit', '--trusted'], files);
+    expect([code, io.stdout, io.stderr]).toEqual([0, '1\n', 'XDP_DROP\n']);
   });
 });
