@@ -126,3 +126,16 @@ describe('run options of one engine are refused on another (exit 2)', () => {
     expect([code, io.stdout, io.stderr]).toEqual([0, '1\n', 'XDP_DROP\n']);
   });
 });
+
+describe('an option of the other subcommand is refused (exit 2)', () => {
+  test.each([
+    [['corpus', 'check', 'corpus', '--strict-alignment'], 'corpus: --strict-alignment belongs to corpus record (check uses each entry\'s "options")'],
+    [['trace', 'source', 'syscalls:sys_enter_execve', '--seconds', '3'], 'trace source: --seconds belongs to trace record'],
+    [['trace', 'source', 'syscalls:sys_enter_execve', '-o', 'x.jsonl'], 'trace source: --out belongs to trace record'],
+  ])('%j', async (argv, message) => {
+    const { code, io } = await run(argv);
+    expect(code).toBe(2);
+    expect(io.stdout).toBe('');
+    expect(io.stderr).toBe(`bpflab: ${message}\n`);
+  });
+});

@@ -28,6 +28,7 @@ export const command: Command = {
     const json = args.flags.has('json');
     if (verb === 'source') {
       if (hooks.length !== 1) throw new UsageError('trace source: give one HOOK');
+      for (const o of ['out', 'seconds', 'max-events'] as const) if (args.strings.has(o)) throw new UsageError(`trace source: --${o} belongs to trace record`);
       const plan = planHook(hooks[0]!);
       const source = recorderSource(plan, 0);
       io.out(json ? JSON.stringify({ hook: plan.hook, source }) + '\n' : source);
