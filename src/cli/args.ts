@@ -30,6 +30,8 @@ export interface CommandDecl {
   options: readonly OptionDecl[];
   /** Minimum and maximum positional arguments. */
   positionals?: { min: number; max: number; name: string };
+  /** false: the command has no JSON output (a long-running worker), so --json is refused rather than ignored. */
+  json?: false;
 }
 
 export interface ParsedArgs {
@@ -45,8 +47,13 @@ export const COMMON_OPTIONS: readonly OptionDecl[] = [
   { name: 'debug', kind: 'flag', description: 'print stack traces of internal errors' },
 ];
 
+/** The options a command accepts: its own, then the common ones (without --json where it has no JSON output). */
+function commandOptions(decl: CommandDecl): OptionDecl[] {
+  return [...decl.options, ...COMMON_OPTIONS.filter((o) => o.name !== 'json' || decl.json !== false)];
+}
+
 export function parseArgs(decl: CommandDecl, argv: readonly string[]): ParsedArgs {
-  const all = [...decl.options, ...COMMON_OPTIONS];
+  const all = commandOptions(decl);
   const byName = new Map(all.map((o) => [o.name, o]));
   const byShort = new Map(all.filter((o) => o.short).map((o) => [o.short!, o]));
   const out: ParsedArgs = { positionals: [], flags: new Set(), strings: new Map(), lists: new Map() };
@@ -103,7 +110,7 @@ export function numberOption(args: ParsedArgs, name: string, dflt: number): numb
 
 export function helpText(decl: CommandDecl): string {
   const lines = [`bpflab ${decl.usage}`, '', decl.summary, '', 'Options:'];
-  for (const o of [...decl.options, ...COMMON_OPTIONS]) {
+  for (const o of commandOptions(decl)) {
     const flag = `${o.short ? `-${o.short}, ` : ''}--${o.name}${o.kind === 'flag' ? '' : ` ${o.valueName ?? o.name.toUpperCase()}`}`;
     lines.push(`  ${flag.padEnd(28)} ${o.description}`);
   }

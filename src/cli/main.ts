@@ -36,7 +36,7 @@ export const processIo: Io = {
 function usage(): string {
   const lines = ['usage: bpflab COMMAND [options]', '', 'Commands:'];
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${c.summary}`);
-  lines.push('', "Run 'bpflab COMMAND --help' for a command's options.");
+  lines.push('', "Run 'bpflab COMMAND --help' for a command's options, 'bpflab --version' for the version.");
   return lines.join('\n') + '\n';
 }
 

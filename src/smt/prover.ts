@@ -2,7 +2,7 @@
  * Runs proof obligations with Z3: asserts "premise and not conclusion" over fresh bit-vector
  * inputs; unsat proves the operator sound at that width, sat gives a counterexample, which is
  * replayed with the bigint instantiation of the same operators (it must show the violation).
- * A per-obligation time budget falls back to narrower widths (64 -> 32 -> 16 -> 8).
+ * A per-obligation time budget falls back to narrower widths (64 -> 32 -> 16 -> 8 -> 4 for `bpflab prove`).
  */
 import { bigintAlgebra } from '../verifier/domains/bigint.js';
 import { makeKernel, type Kernel } from '../verifier/domains/kernel.js';

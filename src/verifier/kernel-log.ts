@@ -3,8 +3,14 @@
  * the corpus and the differential tests compare with bpflab's message) and the statistics.
  */
 
-// (btf_ctx_access's "func 'f' argN has btf_id ..." reports how a context argument is typed: not an error)
-const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} |func '[^']*' arg\d+ has btf_id \d+ type )/;
+// (btf_ctx_access's "func 'f' argN has btf_id ..." reports how a context argument is typed, and
+// "Validating f() func#N..." that a global function's own check begins: not errors)
+const NOISE = /^(processed \d+ insns|verification time|stack depth|func#\d+ @|Live regs before insn|\s+\d+: [.0-9]{10} |func '[^']*' arg\d+ has btf_id \d+ type |Validating \S+\(\) func#\d+\.\.\.$)/;
+// btf_prepare_func_args on an argument whose size BTF cannot give: only a note for the main program
+// (its arguments are not checked; a `void *ctx` prints it first in every log), the error when the
+// kernel then refuses a call of a global function for it ("Caller passes invalid args" follows)
+const ARG_SIZE_NOTE = /^arg#\d+ reference type\('[^']*'\) size cannot be determined: -\d+$/;
+const CALLER_REFUSED = /^Caller passes invalid args into func#/;
 const INSN = /^\d+: (\(|R\d|frame|safe)|^from \d+ to \d+:|^\d+: safe/;
 
 /**
@@ -29,7 +35,7 @@ export function firstKernelError(log: string): string {
     line = lines[last + 1] ?? lines[lines.length - 1] ?? '';
   } else {
     const own = lines.filter((l) => !l.startsWith('; '));
-    line = own.find((l) => !NOTE.test(l)) ?? own[own.length - 1] ?? lines[0] ?? '';
+    line = own.find((l, i) => !NOTE.test(l) || (ARG_SIZE_NOTE.test(l) && CALLER_REFUSED.test(own[i + 1] ?? ''))) ?? own[own.length - 1] ?? lines[0] ?? '';
   }
   return clean(line);
 }

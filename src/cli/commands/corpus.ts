@@ -97,6 +97,8 @@ export const command: Command = {
     const [sub, ...rest] = args.positionals;
     if (sub === 'check') {
       if (rest.length > 1) throw new UsageError(`corpus: check takes one DIR (got ${rest.length})`);
+      // an entry's own "options" decide its flags at check time
+      if (args.flags.has('strict-alignment')) throw new UsageError('corpus: --strict-alignment belongs to corpus record (check uses each entry\'s "options")');
       return check(rest[0] ?? 'corpus', args, io);
     }
     if (sub === 'record') {

@@ -16,6 +16,7 @@ const decl: CommandDecl = {
     { name: 'lock-seconds', kind: 'number', valueName: 'N', description: 'a worker silent this long is taken for dead and its job is run again elsewhere (default 60)' },
   ],
   positionals: { min: 0, max: 0, name: '' },
+  json: false,
 };
 
 export const command: Command = {

@@ -36,7 +36,7 @@ const decl: CommandDecl = {
     { name: 'no-guided', kind: 'flag', description: 'structured, mutational and raw generators only, no coverage guidance' },
     { name: 'corpus-dir', kind: 'string', valueName: 'DIR', description: 'also seed the guided corpus from DIR/*.s and write the programs that join it there' },
     { name: 'queue', kind: 'string', valueName: 'redis://HOST:PORT', description: 'coordinate a campaign of seed-range jobs on a BullMQ queue; `bpflab fuzz-worker` processes run them' },
-    { name: 'jobs', kind: 'number', valueName: 'N', description: 'a campaign of N seed-range jobs (default with --queue: from --runs); without --queue they run here, with the same result' },
+    { name: 'jobs', kind: 'number', valueName: 'N', description: 'a campaign of N seed-range jobs of --job-seeds x --batch programs (default with --queue: enough for --runs); without --queue they run here one after another, with the same result (--seconds and --workers do not apply)' },
     { name: 'job-seeds', kind: 'number', valueName: 'N', description: 'fast-check runs (seeds) per job (default 4)' },
     { name: 'batch', kind: 'number', valueName: 'N', description: 'programs per fast-check run (default 25)' },
     { name: 'planted-bug', kind: 'string', valueName: 'BUG', choices: ['jgt-fall-as-jlt'], description: 'TEST ONLY: fuzz a verifier with this deliberate bug (to check that campaigns find it)' },
@@ -87,6 +87,11 @@ export const command: Command = {
     if (queueUrl !== undefined && jobCount === undefined) {
       if (runs === undefined) throw new UsageError('fuzz: --queue needs --runs N or --jobs N (a queue campaign is a fixed set of seed-range jobs)');
       jobCount = Math.ceil(runs / (batch * jobSeeds));
+    }
+    if (jobCount !== undefined) {
+      // A job campaign's size is its jobs (each a fixed seed range); options that would bound or spread it otherwise are refused, not ignored.
+      const ignored = [args.strings.has('jobs') && runs !== undefined && '--runs', args.strings.has('seconds') && '--seconds', args.strings.has('workers') && '--workers'].filter((o) => o !== false);
+      if (ignored.length) throw new UsageError(`fuzz: ${ignored.join(' and ')} cannot go with ${args.strings.has('jobs') ? '--jobs' : '--queue'} (a campaign of seed-range jobs is ${jobCount} x ${jobSeeds} x ${batch} programs, one job at a time per process)`);
     }
     if (queueUrl !== undefined && !/^rediss?:\/\/[^/\s]+/.test(queueUrl)) throw new UsageError(`fuzz: --queue ${queueUrl}: expected redis://HOST:PORT`);
     const plantedBug = args.strings.get('planted-bug') as JobSpec['plantedBug'];

@@ -7,7 +7,7 @@ import type { Command } from '../io.js';
 
 const decl: CommandDecl = {
   name: 'prove',
-  summary: 'run the Z3 soundness proofs of the abstract operators',
+  summary: 'Run the Z3 soundness proofs of the abstract operators (a table, then the closing line `N passed, N failed`).',
   usage: 'prove [--width W] [--op NAME] [--timeout SECONDS] [--jobs N] [--json]',
   options: [
     { name: 'width', kind: 'number', valueName: 'W', description: 'prove only at this width (8, 16, 32 or 64); default 64 with fallback to 32/16/8/4' },

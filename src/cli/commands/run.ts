@@ -120,6 +120,10 @@ async function runParsed(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
   if (args.flags.has('jsonl') && pcap === undefined && trace === undefined) throw new UsageError('run: --jsonl goes with --pcap or --trace');
   if ((pcap !== undefined || trace !== undefined) && ['packet', 'ctx', 'mem', 'repeat'].some((o) => args.strings.has(o)))
     throw new UsageError(`run: --${pcap !== undefined ? 'pcap' : 'trace'} supplies the inputs: drop --packet/--ctx/--mem/--repeat`);
+  const engine = args.strings.get('engine') ?? 'vm';
+  // options of one engine are refused on another rather than ignored
+  if (args.flags.has('trusted') && (engine !== 'jit' || trace !== undefined)) throw new UsageError('run: --trusted is the jit\'s unchecked code: it goes with --engine jit (a single run or --pcap)');
+  if (args.strings.has('seed') && engine === 'kernel') throw new UsageError('run: --seed seeds bpf_get_prandom_u32 on the vm and the jit; the kernel engine uses the kernel\'s own');
   if (trace !== undefined) {
     const { runOverTrace } = await import('./run-inputs.js');
     const { programHook } = await import('../../replay/trace-run.js');
@@ -129,7 +133,6 @@ async function runParsed(args: ReturnType<typeof parseArgs>, io: Io): Promise<nu
     return runOverTrace(path, programs, args, io);
   }
   const program = onlyProgram(path, programs, args.strings.get('section'));
-  const engine = args.strings.get('engine') ?? 'vm';
   const repeat = Math.max(1, Number(args.strings.get('repeat') ?? '1'));
   const json = args.flags.has('json');
   const input: RunInput = {};

@@ -26,7 +26,7 @@ export { kernelVerdict, type KernelVerdict };
 
 const decl: CommandDecl = {
   name: 'verify',
-  summary: 'Verify every program in FILES (ELF objects, assembly, conformance .data, raw bytecode; folders are searched, globs expanded) as the Linux verifier would. Several files or --output table|csv|json give veristat\'s per-program statistics.',
+  summary: 'Verify every program in FILES (ELF objects, assembly, conformance .data, raw bytecode; folders are searched, globs expanded) as the Linux verifier would. Each file\'s programs are printed as lines (several files: under each file\'s name); --output table|csv|json, -e, -s, -f, --compare or --explain give veristat\'s per-program statistics instead.',
   usage: 'verify FILES|DIRS... [--section S] [--type T] [--json] [--log] [--report OUT.html] [--sarif OUT.sarif] [--kernel] [--domain kernel|tnum|interval] [--output text|table|csv|json] [-e SPEC] [-s SPEC] [-f FILTER] [--compare BASELINE.csv] [--jobs N]',
   options: [
     ...LOAD_OPTIONS,
@@ -46,7 +46,7 @@ const decl: CommandDecl = {
     { name: 'sort', short: 's', kind: 'list', valueName: 'SPEC', description: 'sort by these columns (NAME[:asc|:desc],...; default file,prog)' },
     { name: 'filter', short: 'f', kind: 'list', valueName: 'FILTER', description: 'veristat filters: GLOB, FILE_GLOB/PROG_GLOB, STAT<op>VALUE (e.g. insns>1000, verdict=failure), !EXPR to deny, @FILE' },
     { name: 'compare', kind: 'string', valueName: 'BASELINE.csv', description: 'compare with a baseline CSV (veristat\'s or --output csv): A/B/DIFF columns; exit 1 on any verdict MISMATCH. With one RESULTS.csv as input: compare two CSVs (veristat -C)' },
-    { name: 'jobs', short: 'j', kind: 'number', valueName: 'N', description: 'verify files on N worker threads (batch runs)' },
+    { name: 'jobs', short: 'j', kind: 'number', valueName: 'N', description: 'verify files on N worker threads (batch output only)' },
     { name: 'explain', kind: 'flag', description: 'batch: add explain\'s class of each rejection (real, false_alarm, undecided)' },
     { name: 'no-progress', kind: 'flag', description: 'no progress bar on stderr (it is drawn only on a terminal)' },
   ],
@@ -84,10 +84,11 @@ export const command: Command = {
     const single = files.length === 1 && args.positionals.length === 1 && files[0] === args.positionals[0];
     const batch = (output !== undefined && output !== 'text') || batchOpts.length > 0 || args.flags.has('explain');
     if (!batch) {
+      if (args.strings.has('jobs')) throw new UsageError('verify: --jobs runs the batch output on worker threads (add -o table, csv or json); the per-program lines are verified in this thread');
       if (args.strings.get('report') !== undefined && files.length !== 1) throw new UsageError('verify: --report writes the report of one file (got several)');
       return single ? verifyOne(files[0]!, args, io) : verifyEach(files, args, io);
     }
-    for (const o of ['log', 'report'] as const) if (args.flags.has(o) || args.strings.has(o)) throw new UsageError(`verify: --${o} has no effect with --output ${output ?? 'table'}; use the text output for it`);
+    for (const o of ['log', 'log-level', 'report'] as const) if (args.flags.has(o) || args.strings.has(o)) throw new UsageError(`verify: --${o} has no effect with --output ${output ?? 'table'}; use the text output for it`);
     return verifyBatch(files, output === 'json' || args.flags.has('json') ? 'json' : (output ?? 'table') as 'table' | 'csv', args, io);
   },
 };
