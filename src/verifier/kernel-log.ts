@@ -15,11 +15,11 @@ const INSN = /^\d+: (\(|R\d|frame|safe)|^from \d+ to \d+:|^\d+: safe/;
 
 /**
  * Notes the kernel prints whatever the log level, before the check finds an error: from
- * btf_prepare_func_args on the main program (`arg#0 reference type('...') size cannot be
- * determined`, `Global function f() doesn't return scalar. ...`), and for each global function
- * call (`Validating f() func#2...`, `Func#1 ('f') is global and assumed valid.`).
+ * btf_prepare_func_args on the main program (ARG_SIZE_NOTE, `Global function f() doesn't return
+ * scalar. ...`) and for each global function call (`Func#1 ('f') is global and assumed valid.`;
+ * its `Validating f() func#2...` is NOISE).
  */
-const NOTE = /^(arg#\d+ reference type\('.*'\) size cannot be determined: -?\d+|Global function .*\(\) doesn't return scalar\. Only those are supported\.|Validating .* func#\d+\.\.\.|Func#\d+ \('.*'\) is global and assumed valid\.)$/;
+const NOTE = new RegExp(`${ARG_SIZE_NOTE.source}|^Global function .*\\(\\) doesn't return scalar\\. Only those are supported\\.$|^Func#\\d+ \\('.*'\\) is global and assumed valid\\.$`);
 
 /**
  * The kernel's first error line: the first line after the last instruction trace line. A log

@@ -62,6 +62,16 @@ export function valueSlots(valueSize: number, cpus: number): Uint8Array[] {
   return slots;
 }
 
+/** What a user-space lookup returns from an element's value views: every CPU's value (per-CPU maps) or a copy of the one. */
+export function userValue(slots: readonly Uint8Array[], percpu: boolean, valueSize: number): Uint8Array {
+  return percpu ? packPercpu(slots, valueSize) : slots[0]!.slice();
+}
+
+/** A user-space update of an element's value views: each CPU's value out of the buffer (per-CPU maps) or the one value. */
+export function writeUserValue(spec: MapSpec, slots: readonly Uint8Array[], percpu: boolean, value: Uint8Array): void {
+  for (let c = 0; c < slots.length; c++) slots[c]!.set(percpu ? percpuSlice(spec, slots.length, value, c) : value);
+}
+
 /**
  * The value for CPU `cpu` out of a user-space per-CPU update buffer. Accepts the kernel's layout
  * (cpus x round8(value_size)) and, as a convenience, a single value_size value for every CPU.

@@ -13,11 +13,11 @@ import {
   checkUpdateFlags,
   checkValue,
   fail,
-  packPercpu,
-  percpuSlice,
   round8,
   throwIfError,
+  userValue,
   valueSlots,
+  writeUserValue,
 } from './base.js';
 import { ERRNO } from './errno.js';
 import { MemoryBudget } from './budget.js';
@@ -76,7 +76,7 @@ export class HashMap extends MapBase {
     checkKey(this.spec, key);
     const e = this.table.get(key);
     if (!e) fail('ENOENT', `${this.label()}: no such key`);
-    return this.percpu ? packPercpu(e.data, this.spec.valueSize) : e.data[0]!.slice();
+    return userValue(e.data, this.percpu, this.spec.valueSize);
   }
 
   update(key: Uint8Array, value: Uint8Array, flags = 0): void {
@@ -85,7 +85,7 @@ export class HashMap extends MapBase {
     else checkValue(this.spec, value);
     const r = this.upsert(key, flags);
     if (typeof r === 'number') return throwIfError(r, `${this.label()}: update`);
-    for (let c = 0; c < this.cpus; c++) r.e.data[c]!.set(this.percpu ? percpuSlice(this.spec, this.cpus, value, c) : value);
+    writeUserValue(this.spec, r.e.data, this.percpu, value);
   }
 
   delete(key: Uint8Array): void {

@@ -22,11 +22,11 @@ import {
   checkUpdateFlags,
   checkValue,
   fail,
-  packPercpu,
-  percpuSlice,
   round8,
   throwIfError,
+  userValue,
   valueSlots,
+  writeUserValue,
 } from './base.js';
 import { ERRNO } from './errno.js';
 import { MemoryBudget } from './budget.js';
@@ -137,8 +137,7 @@ export class LruHashMap extends MapBase {
     checkKey(this.spec, key);
     const e = this.table.get(key);
     if (!e) fail('ENOENT', `${this.label()}: no such key`);
-    const s = this.slotsOf(e.data);
-    return this.percpu ? packPercpu(s, this.spec.valueSize) : s[0]!.slice();
+    return userValue(this.slotsOf(e.data), this.percpu, this.spec.valueSize);
   }
 
   update(key: Uint8Array, value: Uint8Array, flags = 0): void {
@@ -146,9 +145,7 @@ export class LruHashMap extends MapBase {
     if (this.percpu) checkPercpuValue(this.spec, this.cpus, value);
     else checkValue(this.spec, value);
     // (user space writes every CPU's value, new element or not: onallcpus)
-    const r = this.upsert(key, flags, USER_CPU, (s) => {
-      for (let c = 0; c < this.cpus; c++) s[c]!.set(this.percpu ? percpuSlice(this.spec, this.cpus, value, c) : value);
-    });
+    const r = this.upsert(key, flags, USER_CPU, (s) => writeUserValue(this.spec, s, this.percpu, value));
     throwIfError(r, `${this.label()}: update`);
   }
 
