@@ -91,6 +91,12 @@ export interface RegionOptions {
 export class Memory {
   /** Number of regions in use (ids 0..count-1). */
   count = 0;
+  /**
+   * Bumped whenever a region's window moves within a run (setWindow, release, a map's struct
+   * image): whoever kept a pointer's raw bits from earlier in the run knows whether its offset
+   * and length still read as they did then (the fuzzer's embed oracle decodes steps at the end).
+   */
+  windowEpoch = 0;
   /** Per region: its bytes, a DataView over the same bytes, window, origin, flags, kind. */
   bytes: Uint8Array[] = [];
   views: DataView[] = [];
@@ -205,6 +211,7 @@ export class Memory {
   release(id: number, why: string): void {
     this.start[id] = 1;
     this.end[id] = 0;
+    this.windowEpoch++;
     (this.released ??= new Map()).set(id, why);
   }
   private released: Map<number, string> | undefined;
@@ -214,6 +221,7 @@ export class Memory {
     this.start[id] = start;
     this.end[id] = end;
     this.origin[id] = origin;
+    this.windowEpoch++;
   }
 
   kindOf(id: number): RegionKind {
@@ -290,6 +298,7 @@ export class Memory {
         this.bytes[id] = img;
         this.views[id] = new DataView(img.buffer, img.byteOffset, img.byteLength);
         this.end[id] = img.length;
+        this.windowEpoch++;
         return this.check(hi, lo, off, size, write, pc, atomic, aligned);
       }
       throw new MemoryFault(pc, 'out_of_bounds', this.kindOf(id), addr - this.origin[id]!, size, this.released?.get(id));

@@ -15,7 +15,7 @@ import { Vm } from '../../src/vm/index.js';
 import { makeMaps, runInput } from '../../src/fuzz/engines.js';
 import type { VState } from '../../src/verifier/state.js';
 import {
-  type CaseContext, type Engine, type EngineRun, type FuzzCase, type FuzzInput, type OnInsn, FUZZ_VERIFY_OPTIONS, caseArb, concreteSteps, embedOracle,
+  type CaseContext, type ConcreteStep, type Engine, type EngineRun, type FuzzCase, type FuzzInput, type OnInsn, FUZZ_VERIFY_OPTIONS, caseArb, concreteSteps, embedOracle,
   jitEngine, jitOracle, kernelOracle, loadJit, materialize, regMismatch, runCampaign, sanitizeOracle, scalarContains, signature, vmEngine,
 } from '../../src/fuzz/index.js';
 
@@ -156,6 +156,38 @@ describe('embed: containment', () => {
       expect(got.map((s) => s.regs.map((r) => r.bits))).toEqual(want.map((s) => bits(s.regs)));
     }
     expect(concreteSteps(loop, materialize(loop, input()), 32)).toHaveLength(32);
+  });
+
+  test('samples picked from a run\'s raw steps decode as when taken, also after a packet window moved', () => {
+    // The reference: every step of the run decoded while it ran (samples >= steps), then the evenly spaced ones.
+    const view = (s: ConcreteStep) => ({ pc: s.pc, packetless: s.packetless, regs: s.regs.map((r) => ({ bits: r.bits, kind: r.region?.kind, off: r.region?.off, len: r.region?.len })) });
+    const loops = (between: string) => prog(`
+      r6 = r1
+      r7 = *(u32 *)(r6 +0)
+      r4 = 0
+    l: r4 += 1
+      if r4 < 20 goto l
+      ${between}
+      r4 = 0
+    m: r4 += 1
+      if r4 < 5 goto m
+      r0 = 2
+      exit`);
+    // r7 keeps the packet's start from before adjust_head: its offset reads 4 less afterwards, so
+    // the samples before the move are taken again by a second run
+    const moved = loops('r1 = r6\n      r2 = 4\n      call bpf_xdp_adjust_head');
+    for (const p of [loops(''), moved]) {
+      const ci = () => materialize(p, input(new Uint8Array(64)));
+      const every = concreteSteps(p, ci(), 1_000);
+      const n = every.length;
+      for (const samples of [5, 16]) {
+        const want = Array.from({ length: samples }, (_, i) => every[Math.floor((i * n) / samples)]!);
+        expect(concreteSteps(p, ci(), samples).map(view)).toEqual(want.map(view));
+      }
+    }
+    const steps = concreteSteps(moved, materialize(moved, input(new Uint8Array(64))), 1_000);
+    expect(steps[2]!.regs[7]!.region?.off).toBe(0);
+    expect(steps.at(-1)!.regs[7]!.region?.off).toBe(-4);
   });
 
   test('concrete steps follow the VM, and pointers decode to regions', () => {

@@ -23,7 +23,7 @@ import type { Memory } from '../../runtime/memory.js';
 import { VmError } from '../../runtime/errors.js';
 import type { BpfMap } from '../../runtime/maps/types.js';
 import type { Scalar } from '../../verifier/domains/index.js';
-import type { VerifyOptions } from '../../verifier/index.js';
+import type { VerifyOptions, VerifyResult } from '../../verifier/index.js';
 import { liveRegisters } from '../../verifier/liveness.js';
 import { T, typeName } from '../../verifier/reg-types.js';
 import type { VState } from '../../verifier/state.js';
@@ -93,25 +93,31 @@ export interface ConcreteStep {
   packetless: boolean;
 }
 
-/** Whether no region of `mem` is a packet. */
-function packetless(mem: Memory): boolean {
-  for (let id = 1; id < mem.count; id++) if (mem.kindOf(id) === 'packet') return false;
+/** Whether no region of `mem` below `count` (the regions the run had then) is a packet. */
+function packetless(mem: Memory, count: number): boolean {
+  for (let id = 1; id < count; id++) if (mem.kindOf(id) === 'packet') return false;
   return true;
 }
 
 /** A register the check does not read at that pc (dead there): not decoded. */
 const UNREAD: ConcreteReg = { bits: 0n };
 
-function decode(R: Int32Array, mem: Memory, mask: number): ConcreteReg[] {
+/**
+ * The registers R[at..at+21] (lo, hi words of r0..r10) of a step when `mem` had `count` regions.
+ * Regions are only added during a run (Memory.reset drops them after it), so a step recorded
+ * raw decodes at the end of the run as it would have then, with the later regions left out.
+ */
+function decode(R: Int32Array, at: number, mem: Memory, count: number, mask: number): ConcreteReg[] {
   const out: ConcreteReg[] = [];
   for (let r = 0; r <= 10; r++) {
     if (!(mask & (1 << r))) { out.push(UNREAD); continue; }
-    const lo = R[2 * r]!, hi = R[2 * r + 1]!;
+    const lo = R[at + 2 * r]!, hi = R[at + 2 * r + 1]!;
     const bits = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
     let id = mem.regionOf(hi);
     let lo64 = lo >>> 0;
     // a pointer moved below its region's start (or 4 GiB past it) is still that pointer
     if (id < 0 && (id = mem.regionOfMoved(hi)) > 0) lo64 += mem.outsideDelta;
+    if (id >= count) id = -1;
     if (id < 0) { out.push({ bits }); continue; }
     const origin = mem.origin[id]!;
     out.push({ bits, region: { id, kind: mem.kindOf(id), off: lo64 - origin, len: mem.end[id]! - origin, owner: mem.owners[id] } });
@@ -119,26 +125,43 @@ function decode(R: Int32Array, mem: Memory, mask: number): ConcreteReg[] {
   return out;
 }
 
+/** Steps of a run kept raw (pc, region count, window epoch, r0..r10 as 22 words), so that a run of up to this many steps is not run again. */
+const RAW_STEPS = 1024;
+const RAW_WORDS = 25;
+const raw = new Int32Array(RAW_STEPS * RAW_WORDS);
+
 /**
  * The VM's registers before each of the first `maxSamples` executed instructions (evenly sampled
  * beyond that): the state before step k+1 is what a run stopped by the step limit after k steps
  * leaves, read here by the VM's onStep hook instead of re-running the program once per sample.
- * One run records the first `maxSamples` states; a longer run (its length is then known) is run
- * again, recording the evenly spaced ones. Runs are deterministic, so the samples are the states
+ * One run records the first `maxSamples` states decoded, and the first RAW_STEPS raw; a longer
+ * run (its length is then known) picks the evenly spaced ones from the raw steps, or past
+ * RAW_STEPS is run again, recording them. Runs are deterministic, so the samples are the states
  * the step-limited re-runs stopped in. With `live` (registers live per pc) only the live ones
  * and r10 are decoded (the others are UNREAD): the check compares no other.
  */
 export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: number, live?: Uint16Array): ConcreteStep[] {
-  const sampled = (wanted: (k: number) => boolean, limit: number): { out: ConcreteStep[]; steps: number } => {
+  const maskAt = (pc: number): number => (live ? live[pc]! | (1 << 10) : 0x7ff);
+  let mem: Memory | null = null;
+  const sampled = (wanted: (k: number) => boolean, limit: number, keepRaw: boolean): { out: ConcreteStep[]; steps: number } => {
     const out: ConcreteStep[] = [];
     let k = 0;
-    let mem: Memory | null = null;
+    mem = null;
     // whether the run has no packet, recomputed only when regions were added
     let regions = -1, noPacket = false;
     const vm = samplingVm(program, makeMaps(program, ci), (pc, regs) => {
-      if (mem !== null && out.length < limit && wanted(k)) {
-        if (mem.count !== regions) { regions = mem.count; noPacket = packetless(mem); }
-        out.push({ pc, regs: decode(regs, mem, live ? live[pc]! | (1 << 10) : 0x7ff), stackIds: mem.stackIds, packetless: noPacket });
+      if (mem !== null) {
+        if (out.length < limit && wanted(k)) {
+          if (mem.count !== regions) { regions = mem.count; noPacket = packetless(mem, regions); }
+          out.push({ pc, regs: decode(regs, 0, mem, mem.count, maskAt(pc)), stackIds: mem.stackIds, packetless: noPacket });
+        }
+        if (keepRaw && k < RAW_STEPS) {
+          const at = k * RAW_WORDS;
+          raw[at] = pc;
+          raw[at + 1] = mem.count;
+          raw[at + 2] = mem.windowEpoch;
+          for (let i = 0; i < 22; i++) raw[at + 3 + i] = regs[i]!;
+        }
       }
       k++;
     });
@@ -146,13 +169,34 @@ export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: n
     mem = prep.mem;
     return { out, steps: vm.execute(prep).steps };
   };
-  const first = sampled(() => true, maxSamples);
+  const first = sampled(() => true, maxSamples, true);
   const n = first.steps;
   // The last step is not a sample (k < n): a run stopped after n steps has ended, not stopped.
   if (n <= maxSamples) return first.out.slice(0, n);
-  const ks = new Set<number>();
-  for (let i = 0; i < maxSamples; i++) ks.add(Math.floor((i * n) / maxSamples));
-  return sampled((k) => ks.has(k), maxSamples).out;
+  const m = mem as Memory | null;
+  // The run's memory is the sampling VM's, untouched until its next run: raw steps decode against
+  // it as they would have then unless a region's window moved after them (packet adjust_head, ...).
+  if (m !== null && n <= RAW_STEPS) {
+    const out: ConcreteStep[] = [];
+    let last = -1;
+    for (let i = 0; i < maxSamples; i++) {
+      const k = Math.floor((i * n) / maxSamples);
+      if (k === last) continue;
+      last = k;
+      if (k < first.out.length) { out.push(first.out[k]!); continue; }
+      const at = k * RAW_WORDS, pc = raw[at]!, count = raw[at + 1]!;
+      if (raw[at + 2] !== m.windowEpoch) return rerun();
+      out.push({ pc, regs: decode(raw, at + 3, m, count, maskAt(pc)), stackIds: m.stackIds, packetless: packetless(m, count) });
+    }
+    return out;
+  }
+  return rerun();
+
+  function rerun(): ConcreteStep[] {
+    const ks = new Set<number>();
+    for (let i = 0; i < maxSamples; i++) ks.add(Math.floor((i * n) / maxSamples));
+    return sampled((k) => ks.has(k), maxSamples, false).out;
+  }
 }
 
 type StepHook = (pc: number, regs: Int32Array) => void;
@@ -181,17 +225,18 @@ function samplingVm(program: Program, maps: BpfMap[], onStep: StepHook): Vm {
 export type MismatchKind = 'scalar' | 'not-pointer' | 'region' | 'stack-frame' | 'map' | 'offset' | 'packet-range';
 
 /**
- * Why concrete register `c` is not in abstract register `a`, or null when it is. In a run without
- * a packet the context's packet pointers are NULL: the kernel's are too where a context has no
- * packet behind it (sock_ops' skb_data and skb_data_end without an skb), and the VM has none for
- * the types BPF_PROG_TEST_RUN cannot run (sk_reuseport, sk_msg, cgroup_sockopt); data == data_end
- * keeps every access behind a bounds check from running.
+ * Why concrete register `c` is not in abstract register `a` (the kind of the first failed test),
+ * or null when it is. In a run without a packet the context's packet pointers are NULL: the
+ * kernel's are too where a context has no packet behind it (sock_ops' skb_data and skb_data_end
+ * without an skb), and the VM has none for the types BPF_PROG_TEST_RUN cannot run (sk_reuseport,
+ * sk_msg, cgroup_sockopt); data == data_end keeps every access behind a bounds check from running.
+ * No message is built: the oracle tests each sample against many states and most tests fail.
  */
-export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, stackIds: Int32Array, packetless = false): { kind: MismatchKind; why: string } | null {
+export function mismatchKind(a: AbstractReg, c: ConcreteReg, program: Program, stackIds: Int32Array, packetless = false): MismatchKind | null {
   if (a.type === T.NOT_INIT) return null;
   if (a.type === T.SCALAR) {
     if (c.region) return null; // a pointer bit pattern held as a scalar: the VM's encoding is not the kernel's
-    return scalarContains(a.v, c.bits) ? null : { kind: 'scalar', why: `0x${c.bits.toString(16)} not in scalar ${fmtScalar(a.v)}` };
+    return scalarContains(a.v, c.bits) ? null : 'scalar';
   }
   const base = a.type & BASE;
   const kind = REGION_OF[base];
@@ -199,27 +244,53 @@ export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, st
   if ((a.type & MAYBE_NULL) && c.bits === 0n) return null;
   if (packetless && kind === 'packet' && !c.region) {
     // NULL is the packet's start and end: the offset from it as from a packet of length 0
-    if (base === T.PTR_TO_PACKET_END) return c.bits === 0n ? null : { kind: 'offset', why: `packet end 0x${c.bits.toString(16)}, not NULL, in a run without a packet` };
+    if (base === T.PTR_TO_PACKET_END) return c.bits === 0n ? null : 'offset';
     const varOff = BigInt.asIntN(64, c.bits) - BigInt(a.off);
-    if (!scalarContains(a.v, varOff)) return { kind: 'offset', why: `NULL packet + ${BigInt.asIntN(64, c.bits)} - off ${a.off} not in ${fmtScalar(a.v)} (${typeName(a.type)})` };
-    if (base === T.PTR_TO_PACKET && a.range > 0 && varOff + BigInt(a.range) > 0n)
-      return { kind: 'packet-range', why: `packet range r=${a.range} in a run without a packet` };
+    if (!scalarContains(a.v, varOff)) return 'offset';
+    if (base === T.PTR_TO_PACKET && a.range > 0 && varOff + BigInt(a.range) > 0n) return 'packet-range';
     return null;
   }
   const reg = c.region;
-  if (!reg) return { kind: 'not-pointer', why: `0x${c.bits.toString(16)} is not a pointer, abstract ${typeName(a.type)}` };
-  if (reg.kind !== kind) return { kind: 'region', why: `points into ${reg.kind}, abstract ${typeName(a.type)}` };
-  if (base === T.PTR_TO_STACK && stackIds[a.frameno] !== reg.id) return { kind: 'stack-frame', why: `points into another frame's stack than frame ${a.frameno}` };
+  if (!reg) return 'not-pointer';
+  if (reg.kind !== kind) return 'region';
+  if (base === T.PTR_TO_STACK && stackIds[a.frameno] !== reg.id) return 'stack-frame';
   if ((base === T.PTR_TO_MAP_VALUE || base === T.CONST_PTR_TO_MAP) && a.map >= 0 && a.map < program.maps.length) {
     const owner = reg.owner as BpfMap | undefined;
-    if (owner?.spec && owner.spec.name !== program.maps[a.map]!.name) return { kind: 'map', why: `points into map ${owner.spec.name}, abstract map ${program.maps[a.map]!.name}` };
+    if (owner?.spec && owner.spec.name !== program.maps[a.map]!.name) return 'map';
   }
   if (base === T.PTR_TO_PACKET_END || base === T.CONST_PTR_TO_MAP) return null;
-  const varOff = BigInt(reg.off - a.off);
-  if (!scalarContains(a.v, varOff)) return { kind: 'offset', why: `offset ${reg.off} - off ${a.off} not in ${fmtScalar(a.v)} (${typeName(a.type)})` };
-  if (base === T.PTR_TO_PACKET && a.range > 0 && reg.off - a.off + a.range > reg.len)
-    return { kind: 'packet-range', why: `packet range r=${a.range} from offset ${reg.off - a.off} exceeds the packet (${reg.len} bytes)` };
+  if (!scalarContains(a.v, BigInt(reg.off - a.off))) return 'offset';
+  if (base === T.PTR_TO_PACKET && a.range > 0 && reg.off - a.off + a.range > reg.len) return 'packet-range';
   return null;
+}
+
+/** The finding's words for a mismatch of kind `kind` (mismatchKind's result for the same arguments). */
+function describeMismatch(kind: MismatchKind, a: AbstractReg, c: ConcreteReg, program: Program): string {
+  const reg = c.region;
+  switch (kind) {
+    case 'scalar': return `0x${c.bits.toString(16)} not in scalar ${fmtScalar(a.v)}`;
+    case 'not-pointer': return `0x${c.bits.toString(16)} is not a pointer, abstract ${typeName(a.type)}`;
+    case 'region': return `points into ${reg!.kind}, abstract ${typeName(a.type)}`;
+    case 'stack-frame': return `points into another frame's stack than frame ${a.frameno}`;
+    case 'map': return `points into map ${(reg!.owner as BpfMap).spec!.name}, abstract map ${program.maps[a.map]!.name}`;
+    case 'offset':
+      if (!reg) {
+        return (a.type & BASE) === T.PTR_TO_PACKET_END
+          ? `packet end 0x${c.bits.toString(16)}, not NULL, in a run without a packet`
+          : `NULL packet + ${BigInt.asIntN(64, c.bits)} - off ${a.off} not in ${fmtScalar(a.v)} (${typeName(a.type)})`;
+      }
+      return `offset ${reg.off} - off ${a.off} not in ${fmtScalar(a.v)} (${typeName(a.type)})`;
+    case 'packet-range':
+      return reg
+        ? `packet range r=${a.range} from offset ${reg.off - a.off} exceeds the packet (${reg.len} bytes)`
+        : `packet range r=${a.range} in a run without a packet`;
+  }
+}
+
+/** Why concrete register `c` is not in abstract register `a`, with the finding's words, or null when it is (see mismatchKind). */
+export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, stackIds: Int32Array, packetless = false): { kind: MismatchKind; why: string } | null {
+  const kind = mismatchKind(a, c, program, stackIds, packetless);
+  return kind === null ? null : { kind, why: describeMismatch(kind, a, c, program) };
 }
 
 export interface EmbedOptions {
@@ -240,6 +311,9 @@ export interface EmbedOptions {
    */
   maxUnpruned?: number;
 }
+
+/** Thrown out of the exploration when nothing is left to learn from it (every sample contained, or too many states). */
+const ALL_CONTAINED = new Error('embed: exploration stopped');
 
 export function embedOracle(opts: EmbedOptions): Oracle {
   const samples = opts.samples ?? 32;
@@ -273,7 +347,9 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       // The concrete runs first: only the pcs they sample need abstract snapshots (most of a
       // program's states are never compared, and copying them was most of this oracle's allocation).
       const runs: { input: FuzzInput; steps: ConcreteStep[] }[] = [];
-      const sampledPc = new Uint8Array(p.insns.length);
+      // Per pc: the samples there no explored state has contained yet (indices into `all`).
+      const all: ConcreteStep[] = [];
+      const waiting: (number[] | undefined)[] = new Array(p.insns.length);
       for (const input of c.inputs.slice(0, maxInputs)) {
         checkBudget('embed-run');
         let steps: ConcreteStep[];
@@ -284,21 +360,36 @@ export function embedOracle(opts: EmbedOptions): Oracle {
           throw e;
         }
         runs.push({ input, steps });
-        for (const s of steps) sampledPc[s.pc] = 1;
+        for (const s of steps) (waiting[s.pc] ??= []).push(all.push(s) - 1);
       }
       if (runs.length === 0) return null;
+      const contained = new Uint8Array(all.length);
+      let open = all.length;
       const states = new Map<number, AbstractSnap[]>();
       let snaps = 0;
       let overflow = false;
       const onInsn: OnInsn = (pc, st, verifierLive) => {
         hookSeen = true;
-        if (overflow) return;
-        if (++snaps > maxSnaps) { overflow = true; return; }
-        if (sampledPc[pc] !== 1) return;
+        if (++snaps > maxSnaps) { overflow = true; throw ALL_CONTAINED; }
+        const here = waiting[pc];
+        if (here === undefined || here.length === 0) return;
         const f = st.frames[st.frames.length - 1]!;
         // Registers the verifier's own liveness holds dead (a helper reading fewer than five
         // arguments) are never read again, and its exact pruning does not compare them.
         const mask = (live[pc]! & (verifierLive ?? 0x7ff)) | (1 << 10);
+        // The samples this state contains are done: containment needs some state, not a given one.
+        for (let i = here.length - 1; i >= 0; i--) {
+          const s = all[here[i]!]!;
+          let r = 0;
+          for (; r <= 10; r++) if (mask & (1 << r) && mismatchKind(f.regs[r]!, s.regs[r]!, p, s.stackIds, s.packetless) !== null) break;
+          if (r <= 10) continue;
+          contained[here[i]!] = 1;
+          here[i] = here[here.length - 1]!;
+          here.pop();
+          if (--open === 0) throw ALL_CONTAINED;
+        }
+        if (here.length === 0) return;
+        // A sample here is still outside every state: keep this one for the finding's message.
         const snap: AbstractSnap = new Array(11);
         for (let r = 0; r <= 10; r++) {
           if (!(mask & (1 << r))) continue;
@@ -314,19 +405,29 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       // Except against an equal state ('exact'): then the path's future states are the ones explored
       // from that state, the same set at every pc; of the structured cases a tenth explored past
       // 5,000 instructions without it, seven tenths of all the unpruned exploration, spent on programs then skipped.
-      const v = opts.verify(p, { ...FUZZ_VERIFY_OPTIONS, insnLimit: Math.min(maxUnpruned, FUZZ_VERIFY_OPTIONS.insnLimit ?? Infinity), onInsn, prune: 'exact' });
+      // The exploration stops once every sample is contained: the rest of it could only add states,
+      // and a finding needs a sample outside all of them (about half the exploration was after that point).
+      let v: VerifyResult;
+      try {
+        v = opts.verify(p, { ...FUZZ_VERIFY_OPTIONS, insnLimit: Math.min(maxUnpruned, FUZZ_VERIFY_OPTIONS.insnLimit ?? Infinity), onInsn, prune: 'exact' });
+      } catch (e) {
+        if (e !== ALL_CONTAINED) throw e;
+        if (overflow) notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`);
+        return null;
+      }
       if (!hookSeen) { notes.add('embed: skipped, the verifier has no onInsn hook (VerifyOptions.onInsn)'); return null; }
       if (v.verdict !== 'accept') {
         if (v.error && (v.error.kind === 'too_large' || v.error.kind === 'too_complex')) notes.add(`embed: programs whose every path takes more than ${maxUnpruned} instructions to explore were skipped`);
         return null;
       }
-      if (overflow) { notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`); return null; }
+      let at = 0;
       for (const { input, steps } of runs) {
         for (const s of steps) {
+          if (contained[at++]) continue;
           const here = states.get(s.pc);
           const base = { oracle: 'embed' as const, program: p, input, verdict: v.verdict, pc: s.pc };
           if (!here) return { ...base, kind: 'unvisited-pc', message: `the VM executes pc ${s.pc}, which the verifier never reached` } satisfies Finding;
-          // Some explored state must hold all live registers at once; report the closest one's first miss.
+          // No explored state holds all live registers at once; report the closest one's first miss.
           let best: { reg: number; kind: MismatchKind; why: string; bad: number } | null = null;
           for (const snap of here) {
             let bad = 0;
@@ -337,13 +438,10 @@ export function embedOracle(opts: EmbedOptions): Oracle {
               const m = regMismatch(a, s.regs[r]!, p, s.stackIds, s.packetless);
               if (m) { bad++; first ??= { reg: r, ...m }; }
             }
-            if (bad === 0) { best = null; break; }
             if (!best || bad < best.bad) best = { ...first!, bad };
           }
-          if (best) {
-            const n = here.length;
-            return { ...base, kind: best.kind, message: `at pc ${s.pc} r${best.reg}: ${best.why} (closest of ${n} abstract state${n === 1 ? '' : 's'})` } satisfies Finding;
-          }
+          const n = here.length;
+          return { ...base, kind: best!.kind, message: `at pc ${s.pc} r${best!.reg}: ${best!.why} (closest of ${n} abstract state${n === 1 ? '' : 's'})` } satisfies Finding;
         }
       }
       return null;
