@@ -134,16 +134,18 @@ const raw = new Int32Array(RAW_STEPS * RAW_WORDS);
  * The VM's registers before each of the first `maxSamples` executed instructions (evenly sampled
  * beyond that): the state before step k+1 is what a run stopped by the step limit after k steps
  * leaves, read here by the VM's onStep hook instead of re-running the program once per sample.
- * One run records the first `maxSamples` states decoded, and the first RAW_STEPS raw; a longer
- * run (its length is then known) picks the evenly spaced ones from the raw steps, or past
- * RAW_STEPS is run again, recording them. Runs are deterministic, so the samples are the states
- * the step-limited re-runs stopped in. With `live` (registers live per pc) only the live ones
- * and r10 are decoded (the others are UNREAD): the check compares no other.
+ * The run keeps its first RAW_STEPS steps raw; once its length is known, the chosen ones are
+ * decoded from them, with the regions the run had then. A longer run, or one whose regions'
+ * windows moved after a chosen step (Memory.windowEpoch), is run again, decoding the chosen steps
+ * as it passes them. Runs are deterministic, so the samples are the states the step-limited
+ * re-runs stopped in. With `live` (registers live per pc) only the live ones and r10 are decoded
+ * (the others are UNREAD): the check compares no other.
  */
 export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: number, live?: Uint16Array): ConcreteStep[] {
   const maskAt = (pc: number): number => (live ? live[pc]! | (1 << 10) : 0x7ff);
   let mem: Memory | null = null;
-  const sampled = (wanted: (k: number) => boolean, limit: number, keepRaw: boolean): { out: ConcreteStep[]; steps: number } => {
+  /** A run: `wanted` steps decoded as it passes them (the re-run), or the first RAW_STEPS kept raw. */
+  const run = (wanted: Set<number> | null): { out: ConcreteStep[]; steps: number } => {
     const out: ConcreteStep[] = [];
     let k = 0;
     mem = null;
@@ -151,52 +153,46 @@ export function concreteSteps(program: Program, ci: ConcreteInput, maxSamples: n
     let regions = -1, noPacket = false;
     const vm = samplingVm(program, makeMaps(program, ci), (pc, regs) => {
       if (mem !== null) {
-        if (out.length < limit && wanted(k)) {
+        if (wanted === null) {
+          if (k < RAW_STEPS) {
+            const at = k * RAW_WORDS;
+            raw[at] = pc;
+            raw[at + 1] = mem.count;
+            raw[at + 2] = mem.windowEpoch;
+            for (let i = 0; i < 22; i++) raw[at + 3 + i] = regs[i]!;
+          }
+        } else if (wanted.has(k)) {
           if (mem.count !== regions) { regions = mem.count; noPacket = packetless(mem, regions); }
           out.push({ pc, regs: decode(regs, 0, mem, mem.count, maskAt(pc)), stackIds: mem.stackIds, packetless: noPacket });
-        }
-        if (keepRaw && k < RAW_STEPS) {
-          const at = k * RAW_WORDS;
-          raw[at] = pc;
-          raw[at + 1] = mem.count;
-          raw[at + 2] = mem.windowEpoch;
-          for (let i = 0; i < 22; i++) raw[at + 3 + i] = regs[i]!;
         }
       }
       k++;
     });
-    const prep = vm.prepare(runInput(ci));
+    const prep = vm.prepare(runInput(ci, false));
     mem = prep.mem;
     return { out, steps: vm.execute(prep).steps };
   };
-  const first = sampled(() => true, maxSamples, true);
-  const n = first.steps;
+  const n = run(null).steps;
   // The last step is not a sample (k < n): a run stopped after n steps has ended, not stopped.
-  if (n <= maxSamples) return first.out.slice(0, n);
+  const ks: number[] = [];
+  if (n <= maxSamples) for (let k = 0; k < n; k++) ks.push(k);
+  else for (let i = 0; i < maxSamples; i++) ks.push(Math.floor((i * n) / maxSamples));
   const m = mem as Memory | null;
   // The run's memory is the sampling VM's, untouched until its next run: raw steps decode against
   // it as they would have then unless a region's window moved after them (packet adjust_head, ...).
-  if (m !== null && n <= RAW_STEPS) {
+  if (m !== null && n <= RAW_STEPS && (ks.length === 0 || raw[ks[0]! * RAW_WORDS + 2] === m.windowEpoch)) {
     const out: ConcreteStep[] = [];
-    let last = -1;
-    for (let i = 0; i < maxSamples; i++) {
-      const k = Math.floor((i * n) / maxSamples);
+    let last = -1, regions = -1, noPacket = false;
+    for (const k of ks) {
       if (k === last) continue;
       last = k;
-      if (k < first.out.length) { out.push(first.out[k]!); continue; }
       const at = k * RAW_WORDS, pc = raw[at]!, count = raw[at + 1]!;
-      if (raw[at + 2] !== m.windowEpoch) return rerun();
-      out.push({ pc, regs: decode(raw, at + 3, m, count, maskAt(pc)), stackIds: m.stackIds, packetless: packetless(m, count) });
+      if (count !== regions) { regions = count; noPacket = packetless(m, count); }
+      out.push({ pc, regs: decode(raw, at + 3, m, count, maskAt(pc)), stackIds: m.stackIds, packetless: noPacket });
     }
     return out;
   }
-  return rerun();
-
-  function rerun(): ConcreteStep[] {
-    const ks = new Set<number>();
-    for (let i = 0; i < maxSamples; i++) ks.add(Math.floor((i * n) / maxSamples));
-    return sampled((k) => ks.has(k), maxSamples, false).out;
-  }
+  return run(new Set(ks)).out.slice(0, maxSamples);
 }
 
 type StepHook = (pc: number, regs: Int32Array) => void;
