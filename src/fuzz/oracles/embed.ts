@@ -10,11 +10,13 @@
  *   *_or_null  NULL, or as the pointer
  *
  * The verifier reports its states through `VerifyOptions.onInsn(pc, state)`, explored with
- * `prune: false`: every path to its end, so that each state at a pc is exact for the paths that
- * reach it (a pruned path is only covered, in the registers marked precise, by the wider explored
- * state it was pruned against -- containment of the others is not meant to hold, and checking it
- * reported only false positives). The concrete registers come from the VM stopped after k steps
- * (a step-limited re-run per sample).
+ * `prune: 'exact'`: every path to its end or to an equal finished state, so that each state at a
+ * pc is exact for the paths that reach it (a pruned path is only covered, in the registers marked
+ * precise, by the wider explored state it was pruned against -- containment of the others is not
+ * meant to hold, and checking it reported only false positives). The concrete registers are the
+ * VM's before sampled steps of a run (what a run stopped after k steps leaves). Each explored
+ * state is tested against the samples at its pc as it comes; the exploration stops once every
+ * sample is contained, and a finding is reported only from a complete exploration.
  */
 import { makeInsn } from '../../isa/insn.js';
 import { makeProgram, type Program } from '../../isa/program.js';
@@ -291,7 +293,7 @@ export function regMismatch(a: AbstractReg, c: ConcreteReg, program: Program, st
 
 export interface EmbedOptions {
   verify: VerifyFn;
-  /** Concrete states sampled per input (default 32; each costs a step-limited re-run). */
+  /** Concrete states sampled per input (default 32, evenly spaced over the run). */
   samples?: number;
   /** Inputs of a case to check (default 2). */
   inputs?: number;
