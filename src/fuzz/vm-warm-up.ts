@@ -18,6 +18,7 @@ import * as op from '../isa/opcodes.js';
 import { makeProgram, type Program } from '../isa/program.js';
 import { ATOMIC_KINDS } from '../runtime/access.js';
 import { Vm } from '../vm/vm.js';
+import { modernBtf } from './generators/modern.js';
 
 const X = op.BPF_X, K = op.BPF_K;
 /** ALU operations (with BPF_NEG, BPF_END and movsx/sdiv variants handled below). */
@@ -142,6 +143,23 @@ export function overflowingLoadProgram(): Program {
   return makeProgram({ name: 'vm-warm-up-ld-ind', section: 'socket', type: 'socket_filter', insns, maps: [], license: 'GPL' });
 }
 
+/**
+ * Kfunc calls, as the modern generator makes them (generators/modern.ts: ids of the running
+ * kernel's BTF): one that runs two (bpf_cast_to_kern_ctx, an RCU section marker) and one that
+ * is not linked (the run stops there). None without the kernel's BTF -- then campaigns make no
+ * kfunc calls either.
+ */
+export function kfuncPrograms(): Program[] {
+  const btf = modernBtf();
+  const id = btf?.kfunc('bpf_rcu_read_lock'), castId = btf?.kfunc('bpf_cast_to_kern_ctx');
+  if (id === undefined || castId === undefined) return [];
+  const call = (imm: number): Insn => makeInsn(op.BPF_JMP | op.BPF_CALL, 0, op.BPF_PSEUDO_KFUNC_CALL, 0, imm);
+  const exit = [makeInsn(op.BPF_ALU64 | op.BPF_MOV | K, 0, 0, 0, 0), makeInsn(op.BPF_JMP | op.BPF_EXIT, 0, 0, 0, 0)];
+  const prog = (insns: Insn[]): Program => makeProgram({ name: 'vm-warm-up-kfunc', section: 'socket', type: 'socket_filter', insns, maps: [], license: 'GPL' });
+  // Two implementations (r1 is the context at entry): the call site must not be optimised for one.
+  return [prog([call(castId), call(id), ...exit]), prog([call(0x7fffffff), ...exit])];
+}
+
 /** Runs before V8 gives `exec` its feedback vector, and after: enough that the later runs record feedback. */
 const RUNS = 8;
 let warm = false;
@@ -154,7 +172,7 @@ export function warmUpVm(): ReturnType<Vm['run']> | null {
   if (warm) return null;
   warm = true;
   const vm = new Vm(warmUpProgram(), { maxSteps: 100_000 });
-  const wild = [...wildAccessPrograms(), overflowingLoadProgram()].map((p) => new Vm(p, { maxSteps: 100 }));
+  const wild = [...wildAccessPrograms(), overflowingLoadProgram(), ...kfuncPrograms()].map((p) => new Vm(p, { maxSteps: 100 }));
   const packet = new Uint8Array(64);
   let last: ReturnType<Vm['run']> | null = null;
   for (let i = 0; i < RUNS; i++) {

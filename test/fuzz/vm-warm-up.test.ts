@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { overflowingLoadProgram, warmUpProgram, warmUpVm, wildAccessPrograms } from '../../src/fuzz/vm-warm-up.js';
+import { kfuncPrograms, overflowingLoadProgram, warmUpProgram, warmUpVm, wildAccessPrograms } from '../../src/fuzz/vm-warm-up.js';
 import { OP, decodeProgram } from '../../src/vm/decoded.js';
 import { Vm } from '../../src/vm/vm.js';
 
@@ -61,6 +61,19 @@ describe('VM warm-up before a campaign (fuzz/vm-warm-up.ts)', () => {
     expect(r.fault).toBeUndefined();
     expect(r.ldAbsExit).toBe(2);
     expect(r.r0).toBe(0n);
+  });
+
+  it('calls a linked kfunc and stops at an unlinked one (with the running kernel\'s BTF)', () => {
+    const programs = kfuncPrograms();
+    if (programs.length === 0) {
+      console.log('skipped: no kernel BTF (/sys/kernel/btf/vmlinux), so no kfunc warm-up programs');
+      return;
+    }
+    const [linked, unlinked] = programs.map((p) => new Vm(p, { maxSteps: 100 }).run({ packet: new Uint8Array(64) }));
+    expect(linked!.error).toBeUndefined();
+    expect(linked!.r0).toBe(0n);
+    expect(unlinked!.error?.kind).toBe('unsupported');
+    expect(unlinked!.error?.pc).toBe(0);
   });
 
   it('runs once per isolate', () => {
