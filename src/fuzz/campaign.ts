@@ -13,6 +13,7 @@ import { DEFAULT_PROGRAM_SECONDS, OverBudget, budgetedVerify, withProgramBudget 
 import { type Finding, type OracleName, signature } from './finding.js';
 import type { CoverageFeedback, CoverageStats } from './guided/guidance.js';
 import { minimiseInsns } from './minimise.js';
+import { warmUpEncodings } from './encoding-warm-up.js';
 import { inputArb } from './generators/inputs.js';
 import { programArb, type ShapeOptions } from './generators/program.js';
 import { mutatedProgramArb, rawProgramArb, seedMutantArb } from './generators/raw.js';
@@ -191,6 +192,8 @@ function minimiseInsnsOf(o: CampaignOptions): (f: Finding, sig: string, verdictO
 }
 
 export async function runCampaign(o: CampaignOptions): Promise<{ stats: CampaignStats; found: FoundBug[] }> {
+  // Instruction validation's type feedback for every encoding before V8 first optimises it (encoding-warm-up.ts; once per isolate).
+  warmUpEncodings();
   const t0 = performance.now();
   const deadline = o.seconds !== undefined ? t0 + o.seconds * 1000 : Infinity;
   const maxRuns = o.runs ?? Infinity;

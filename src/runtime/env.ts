@@ -181,18 +181,20 @@ export interface HelperEnv {
   callFunction: (pc: number, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => bigint;
   /** The pc of the current call instruction (for faults raised in helpers). */
   pc: number;
+  // The optional fields below are set (to undefined when unused) where the VM makes an env, so that
+  // every env has one hidden class: one added later would deoptimise the interpreter (`wrong map`).
   /** Devices, routes and neighbours bpf_fib_lookup consults (default: runtime/fib.ts DEFAULT_FIB). */
-  fib?: FibModel;
+  fib?: FibModel | undefined;
   /** The sockets bpf_sk_lookup_* find (default: none). */
-  sockets?: SocketTable;
+  sockets?: SocketTable | undefined;
   /** bpf_mem_alloc'd kernel memory of this run (kfuncs create it on first use). */
-  heap?: KernelHeap;
+  heap?: KernelHeap | undefined;
   /** The kernel objects of this run (runtime/kernel-objects: built at the start or on first use). */
-  kernel?: KernelWorld;
+  kernel?: KernelWorld | undefined;
   /** The user's description of the kernel world, laid over the default one. */
-  kernelObjects?: WorldDescription;
+  kernelObjects?: WorldDescription | undefined;
   /** What bpf_seq_printf / bpf_seq_write wrote (iterator programs), in order. */
-  seq?: string[];
+  seq?: string[] | undefined;
 }
 
 // ---- argument and result access (r1..r5 live at regs[2..11]) ----

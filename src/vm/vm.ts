@@ -326,9 +326,10 @@ export class Vm {
       kernelStack: input.kernelStack ?? [], userStack: input.userStack ?? [], trace: [], packet, ctxRegion,
       skbHash: input.skbHash ?? 0, redirect: null, tailCalls: 0, tailCall: null, pc: 0,
       callFunction: (pc, a1, a2, a3, a4, a5) => it.callFunction(pc, a1, a2, a3, a4, a5),
+      // Every field, set now (see HelperEnv): later additions would give envs several hidden classes.
+      fib: input.fib ?? undefined, sockets: input.sockets ? new SocketTable(input.sockets) : undefined,
+      heap: undefined, kernel: undefined, kernelObjects: undefined, seq: undefined,
     };
-    if (input.fib) env.fib = input.fib;
-    if (input.sockets) env.sockets = new SocketTable(input.sockets);
     const kernelCtx = prepareKernelRun(env, this.program, input, eat, entry === 'ctx');
     if (kernelCtx) { env.ctxRegion = kernelCtx; R[2] = 0; R[3] = Memory.hiOf(kernelCtx); }
     it.env = env;

@@ -9,6 +9,7 @@ import type { Finding } from '../finding.js';
 import { materialize } from '../generators/inputs.js';
 import { FUZZ_MAX_STEPS, type Oracle } from './types.js';
 import { checkBudget } from '../budget.js';
+import { warmUpVm } from '../vm-warm-up.js';
 
 /** VmError kinds that say bpflab cannot run the program, not that it is unsafe. */
 const LIMITATIONS = new Set(['unknown_helper', 'unsupported']);
@@ -24,6 +25,8 @@ export function sanitizeOracle(opts: { engine?: Engine; maxSteps?: number } = {}
     check(c, cx) {
       const v = cx.verdict();
       if (v.verdict !== 'accept') return null;
+      // The interpreter's type feedback for every case before V8 first optimises it (vm-warm-up.ts; once per isolate).
+      if (engine === vmEngine) warmUpVm();
       const base = { oracle: 'sanitize' as const, program: c.program, verdict: v.verdict, expect: 'reject' as const };
       for (const input of c.inputs) {
         checkBudget('vm-run');
