@@ -190,7 +190,8 @@ export function explore(env: Env, sub = 0): void {
   markCallbackKfuncCalls(env);
   exactPrune = env.opts.prune === 'exact' && !mayWidenLoops(env);
   env.precisionUnused = exactPrune && !env.log;
-  const scc = (env.sccIds ??= computeScc(env.cfg, env.insns.length, (pc) => env.cfg.forceCheckpoint[pc] === 1 && isCallbackCall(env.insns[pc])));
+  const force = env.cfg.forceCheckpoint, insns = env.insns;
+  const scc = (env.sccIds ??= computeScc(env.cfg, insns.length, (pc) => force[pc] === 1 && isCallbackCall(insns[pc])));
   loops = new SccVisits(scc);
   const depth = (env.maxDepth ??= new Int32Array(env.cfg.subprogs.length));
   // The kernel reads the main program's BTF signature too and logs why it cannot use it.

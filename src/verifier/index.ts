@@ -6,12 +6,12 @@
 import { performance } from 'node:perf_hooks';
 import { checkInsn } from '../isa/validate.js';
 import * as op from '../isa/opcodes.js';
-import type { Program } from '../isa/program.js';
+import type { Program, ProgType } from '../isa/program.js';
 import { buildCfg, checkSubprogs, isTailCall, type Cfg, type CheckedSubprogs } from './cfg.js';
 import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore, stackDepths, subprogStackDepths } from './explore.js';
-import { markFastcallPatterns, type CallSummarizer } from './fastcall.js';
+import { markFastcallPatterns, type CallSummarizer, type CallSummary } from './fastcall.js';
 import { checkMaxStackDepth } from './stack-depth.js';
 import { liveRegisters } from './liveness.js';
 import { kfuncBtfProblem, kfuncSummary } from './kfuncs.js';
@@ -257,6 +257,27 @@ const FASTCALL_KFUNCS = new Set(['bpf_cast_to_kern_ctx', 'bpf_rdonly_cast']);
 /** Helpers with allow_fastcall that x86-64 inlines (verifier_inlines_helper_call). */
 const FASTCALL_HELPERS = new Set([8 /* get_smp_processor_id */]);
 
+/**
+ * Helper call summaries per program type, indexed by helper id (null: no prototype). They depend
+ * on the static prototype tables only, so each is made once per process rather than per call of
+ * every verification (liveness and the fastcall patterns ask for each helper call).
+ */
+const helperSummaries = new Map<ProgType, (CallSummary | null | undefined)[]>();
+
+function makeHelperSummary(id: number, type: ProgType): CallSummary | null {
+  const proto = helperProtoFor(id, type);
+  return proto ? { numParams: proto.args.length, isVoid: proto.ret === 'RET_VOID', fastcall: FASTCALL_HELPERS.has(id) } : null;
+}
+
+function helperSummary(id: number, type: ProgType): CallSummary | undefined {
+  if (!(id >= 0 && id < 1024)) return makeHelperSummary(id, type) ?? undefined;
+  let byId = helperSummaries.get(type);
+  if (!byId) helperSummaries.set(type, (byId = []));
+  let s = byId[id];
+  if (s === undefined) byId[id] = s = makeHelperSummary(id, type);
+  return s ?? undefined;
+}
+
 /** get_call_summary for helpers (their prototype) and kfuncs (their BTF prototype). */
 function callSummarizer(program: Program): CallSummarizer {
   let btf: Btf | string | undefined;
@@ -269,8 +290,7 @@ function callSummarizer(program: Program): CallSummarizer {
       return k && { numParams: k.numParams, isVoid: k.isVoid, fastcall: FASTCALL_KFUNCS.has(k.name) };
     }
     if (ins.src !== 0) return undefined;
-    const proto = helperProtoFor(ins.imm, program.type);
-    return proto && { numParams: proto.args.length, isVoid: proto.ret === 'RET_VOID', fastcall: FASTCALL_HELPERS.has(ins.imm) };
+    return helperSummary(ins.imm, program.type);
   };
 }
 

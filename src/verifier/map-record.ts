@@ -249,6 +249,9 @@ function refusesFields(map: MapSpec, rec: BtfRecord): boolean {
  * hold: libbpf then creates the map again without BTF, so it has none).
  */
 export function mapRecord(program: Program, map: MapSpec): BtfRecord | null {
+  // No value BTF, no record: answered without the WeakMap, whose entry per map spec (a fuzz
+  // campaign makes new specs with every program) costs an insert and ephemeron work in every GC.
+  if (!map.btfValueTypeId) return null;
   let rec = records.get(map);
   if (rec !== undefined) return rec;
   rec = null;

@@ -95,10 +95,15 @@ export function computeScc(cfg: Cfg, n: number, implicitLoop?: (pc: number) => b
   return scc;
 }
 
-/** No edge but calls leads to the same or an earlier instruction, and `implicitLoop` holds nowhere. */
+/**
+ * No loop can be found: no cycle of non-call edges (with no back-edge found by check_cfg, whose
+ * depth-first walk meets one on every cycle; otherwise no edge but calls leads to the same or an
+ * earlier instruction), and `implicitLoop` holds nowhere. Either way the walk would leave every id 0.
+ */
 function forwardOnly(cfg: Cfg, n: number, implicitLoop?: (pc: number) => boolean): boolean {
+  const acyclic = cfg.backEdges.length === 0;
   for (let pc = 0; pc < n; pc++) {
-    for (let i = 2 * pc; i < 2 * pc + cfg.succCount[pc]!; i++) if (cfg.succKind[i] !== CALL_EDGE && cfg.succTo[i]! <= pc) return false;
+    if (!acyclic) for (let i = 2 * pc; i < 2 * pc + cfg.succCount[pc]!; i++) if (cfg.succKind[i] !== CALL_EDGE && cfg.succTo[i]! <= pc) return false;
     if (implicitLoop?.(pc) === true) return false;
   }
   return true;

@@ -28,12 +28,23 @@ const roundUp = (depth: number): number => Math.ceil(depth / 16) * 16;
 export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
   const subs = env.cfg.subprogs;
   const insns = env.insns;
-  const subprogAt = new Map<number, number>();
-  subs.forEach((sp, i) => subprogAt.set(sp.start, i));
-  const hasTailCall = subs.map((sp) => {
-    for (let pc = sp.start; pc < sp.end; pc++) if (isTailCall(insns[pc]!)) return true;
-    return false;
-  });
+  // find_subprog: the subprogram starting at `pc` (a program has a handful), or -1.
+  const subprogAt = (pc: number): number => {
+    for (let s = 0; s < subs.length; s++) if (subs[s]!.start === pc) return s;
+    return -1;
+  };
+  // Per subprogram, whether it has a tail call: found when a walk enters it (-1: not looked yet);
+  // most programs call no subprogram, and the main program's answer is never asked for.
+  const tailCalls = new Int8Array(subs.length).fill(-1);
+  const hasTailCall = (s: number): boolean => {
+    if (tailCalls[s]! < 0) {
+      const sp = subs[s]!;
+      let found = 0;
+      for (let pc = sp.start; pc < sp.end && !found; pc++) if (isTailCall(insns[pc]!)) found = 1;
+      tailCalls[s] = found;
+    }
+    return tailCalls[s] === 1;
+  };
   // The exception callback counts as an async callback and as a callback (mark_subprog_exc_cb).
   const exc = env.exceptionCb > 0 ? env.exceptionCb : -1;
   const isAsync = (s: number): boolean => env.asyncCallbacks.has(s) || s === exc;
@@ -58,7 +69,7 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
     for (;;) {
       // process_func: a new frame
       const where = callSite[idx]! >= 0 && idx !== root ? callSite[idx]! : subs[idx]!.start;
-      if (idx !== 0 && hasTailCall[idx] && depth >= TAIL_CALL_STACK_LIMIT)
+      if (idx !== 0 && depth >= TAIL_CALL_STACK_LIMIT && hasTailCall(idx))
         throw new Reject(where, 'stack_size', `tail_calls are not allowed when call stack of previous frames is ${depth} bytes. Too large`);
       depth += roundUp(depths[idx] ?? 0);
       if (depth > MAX_BPF_STACK) {
@@ -79,8 +90,8 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
           const pseudoCall = ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_CALL;
           const pseudoFunc = ins.code === op.BPF_LD_IMM64 && ins.src === op.BPF_PSEUDO_FUNC;
           if (!pseudoCall && !pseudoFunc) continue;
-          const s = subprogAt.get(i + ins.imm + 1);
-          if (s === undefined) continue;
+          const s = subprogAt(i + ins.imm + 1);
+          if (s < 0) continue;
           // An asynchronous callback runs on a stack of its own unless called directly.
           if (isAsync(s) && !pseudoCall) continue;
           if (s === exc) throw new Reject(i, 'subprog', `insn ${i} cannot call exception cb directly`);
@@ -94,7 +105,7 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
         if (callee >= 0) {
           i = subs[callee]!.start;
           idx = callee;
-          if (hasTailCall[idx]) tailCallReachable = true;
+          if (hasTailCall(idx)) tailCallReachable = true;
           // Every call is a frame, a global function's too (the running 6.18 kernel counts them).
           frame++;
           if (frame >= MAX_CALL_FRAMES)
