@@ -125,6 +125,12 @@ interface Visit {
 /** The SCC visits of one exploration. */
 export class SccVisits {
   private readonly visits = new Map<string, Visit>();
+  /**
+   * Backedges held by all visits: while there are none (most of the time; always in programs
+   * without converging loops) no checkpoint's marks are incomplete, and `incomplete`, asked for
+   * every checkpoint compared, answers without building the checkpoint's key.
+   */
+  private held = 0;
   /** Log level 2: "SCC enter (callsites,scc)" / "SCC exit (...)" lines (format_callchain). */
   log: ((line: string) => void) | undefined = undefined;
 
@@ -164,6 +170,7 @@ export class SccVisits {
     const backedges = v.backedges;
     v.entry = null;
     v.backedges = [];
+    this.held -= backedges.length;
     return backedges.length ? backedges : undefined;
   }
 
@@ -174,11 +181,13 @@ export class SccVisits {
     if (!v) return false;
     this.log?.(`SCC backedge (${k})`);
     v.backedges.push({ st, pc, equal: cp.st });
+    this.held++;
     return true;
   }
 
   /** incomplete_read_marks: `cp` lies in a loop whose open visit has converged somewhere already. */
   incomplete(cp: Checkpoint): boolean {
+    if (this.held === 0) return false;
     const k = this.key(cp.st);
     return k !== undefined && (this.visits.get(k)?.backedges.length ?? 0) > 0;
   }

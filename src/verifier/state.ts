@@ -356,9 +356,36 @@ export function forEachRegOf(st: VState, fn: (r: Reg) => void): void {
   }
 }
 
-function cloneFrame(f: Frame): Frame {
+/**
+ * What checkpoint snapshots hold for a register without a value (NOT_INIT): one object shared by
+ * every snapshot whose register has the same fields, instead of a copy each (a third of the
+ * registers snapshots hold; they live as long as the verification, and every copy is one more
+ * object the young generation's collections move). Replaced, not changed, when a register with
+ * other fields comes (another `v`).
+ */
+let snapshotNotInit: Reg = newReg(undefined as unknown as Scalar);
+
+/**
+ * A snapshot's copy of register `r`; `prev` is the same register in the path's previous
+ * checkpoint (undefined: none). Snapshots never become a path's state again and are only
+ * compared and precision-marked, which writes scalars alone: their other registers are never
+ * written, so one object serves every snapshot holding equal fields. A pointer (a quarter of the
+ * registers snapshots hold) is most often what it was at the previous checkpoint.
+ */
+function snapshotReg(r: Reg, prev: Reg | undefined): Reg {
+  if (r.type === T.SCALAR) return cloneReg(r);
+  if (r.type === T.NOT_INIT) {
+    if (!sameFields(snapshotNotInit, r)) snapshotNotInit = cloneReg(r);
+    return snapshotNotInit;
+  }
+  return prev !== undefined && prev.type !== T.SCALAR && sameFields(prev, r) ? prev : cloneReg(r);
+}
+
+/** `prev`: a checkpoint's snapshot is made, and this is the frame's counterpart in the path's previous one (null: none). */
+function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
   const regs: Reg[] = new Array(f.regs.length);
-  for (let i = 0; i < regs.length; i++) regs[i] = cloneReg(f.regs[i]!);
+  if (snapshot) for (let i = 0; i < regs.length; i++) regs[i] = snapshotReg(f.regs[i]!, prev?.regs[i]);
+  else for (let i = 0; i < regs.length; i++) regs[i] = cloneReg(f.regs[i]!);
   // The stack bytes and the spilled registers are shared until either side writes (most are
   // never written again before the copy is compared or dropped).
   f.ownSlots = false;
@@ -374,10 +401,15 @@ export function newState(frame: Frame, pc: number, prevPc: number, pathStates: b
     jmpHistory: 0, mayGotoDepth: 0, callbackUnrollDepth: 0, rcuLocks: 0, preemptLocks: 0 };
 }
 
-/** A deep copy; `history` false starts the copy's path history empty (a checkpoint's snapshot). */
+/**
+ * A deep copy; `history` false starts the copy's path history empty: a checkpoint's snapshot,
+ * which shares the registers it never writes with other snapshots (see snapshotReg) and must
+ * never be explored from.
+ */
 export function cloneState(s: VState, history = true): VState {
   const frames: Frame[] = new Array(s.frames.length);
-  for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!);
+  const prev = history ? undefined : s.parent?.st.frames;
+  for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null);
   const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
   return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
     hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS,
