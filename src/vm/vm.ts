@@ -144,6 +144,14 @@ export class Vm {
   private readonly ownBudget: boolean;
   /** Every run's env.callFunction (one closure per VM, not per run). */
   private readonly callFunction: HelperEnv['callFunction'];
+  /**
+   * The env parts a run gets when its input gives none, made once per VM: helpers only read the
+   * task, the address spaces and the call stacks (kernel objects replace env.task, never change it).
+   */
+  private readonly defaultTask: Task = { ...DEFAULT_TASK };
+  private readonly emptyKernelMem = new AddressSpace();
+  private readonly emptyUserMem = new AddressSpace();
+  private readonly noStack: bigint[] = [];
 
   constructor(program: Program, opts: VmOptions = {}) {
     this.program = program;
@@ -350,9 +358,9 @@ export class Vm {
     it.setFp(0);
     const env: HelperEnv = {
       mem, regs: R, program: this.program, progType: type, maps: this.maps, mapRegions, cpu: input.cpu ?? 0,
-      clock: input.clock ?? new Clock(), rng: new Prng(input.seed ?? 1), task: { ...DEFAULT_TASK, ...input.task },
-      kernelMem: input.kernelMem ?? new AddressSpace(), userMem: input.userMem ?? new AddressSpace(),
-      kernelStack: input.kernelStack ?? [], userStack: input.userStack ?? [], trace: [], packet, ctxRegion,
+      clock: input.clock ?? new Clock(), rng: new Prng(input.seed ?? 1), task: input.task ? { ...DEFAULT_TASK, ...input.task } : this.defaultTask,
+      kernelMem: input.kernelMem ?? this.emptyKernelMem, userMem: input.userMem ?? this.emptyUserMem,
+      kernelStack: input.kernelStack ?? this.noStack, userStack: input.userStack ?? this.noStack, trace: [], packet, ctxRegion,
       skbHash: input.skbHash ?? 0, redirect: null, tailCalls: 0, tailCall: null, pc: 0,
       callFunction: this.callFunction,
       // Every field, set now (see HelperEnv): later additions would give envs several hidden classes.
