@@ -113,9 +113,13 @@ export interface RunResult {
 const DEFAULT_MAX_STEPS = 10_000_000;
 
 interface Linked {
+  program: Program;
   decoded: Decoded;
   maps: BpfMap[];
 }
+
+/** The bytes of a 'map' region (a map pointer's target: zero length, never written; mapImage replaces it). */
+const NO_BYTES = new Uint8Array(0);
 
 export class Vm {
   /** The main program (`load` replaces it). */
@@ -138,6 +142,16 @@ export class Vm {
   private budget: MemoryBudget;
   /** Whether the memory budget is this VM's own (then `load` starts a fresh one, as a new VM would). */
   private readonly ownBudget: boolean;
+  /** Every run's env.callFunction (one closure per VM, not per run). */
+  private readonly callFunction: HelperEnv['callFunction'];
+  /**
+   * The env parts a run gets when its input gives none, made once per VM: helpers only read the
+   * task, the address spaces and the call stacks (kernel objects replace env.task, never change it).
+   */
+  private readonly defaultTask: Task = { ...DEFAULT_TASK };
+  private readonly emptyKernelMem = new AddressSpace();
+  private readonly emptyUserMem = new AddressSpace();
+  private readonly noStack: bigint[] = [];
 
   constructor(program: Program, opts: VmOptions = {}) {
     this.program = program;
@@ -149,6 +163,8 @@ export class Vm {
     this.ownBudget = opts.memoryBudget === undefined;
     this.helpers = opts.helpers ?? HELPERS;
     this.interp = new Interpreter(this.mem, new Int32Array(22), this.helpers, opts.maxSteps ?? DEFAULT_MAX_STEPS);
+    const it = this.interp;
+    this.callFunction = (pc, a1, a2, a3, a4, a5) => it.callFunction(pc, a1, a2, a3, a4, a5);
     this.mem.mapImage = (owner) => {
       const btf = readTargetBtf(this.program.targetBtf ?? RUNNING_KERNEL_BTF);
       return typeof btf === 'string' ? undefined : mapKernelImage(owner as BpfMap, btf);
@@ -189,7 +205,7 @@ export class Vm {
       this.interp.R = R;
     }
     R.set(decoded.consts, decoded.base);
-    const l = { decoded, maps };
+    const l = { program, decoded, maps };
     this.linked.set(program, l);
     return l;
   }
@@ -226,7 +242,7 @@ export class Vm {
     if (maps.length !== this.program.maps.length)
       throw new InputError('maps', `${this.program.maps.length} maps declared but ${maps.length} instances given`);
     this.maps = maps;
-    this.main = { decoded: this.main.decoded, maps };
+    this.main = { program: this.program, decoded: this.main.decoded, maps };
     this.linked.clear();
     this.linked.set(this.program, this.main);
     this.constBase = this.mainConstEnd;
@@ -263,37 +279,58 @@ export class Vm {
     const it = this.interp;
     if (this.hasProgArrays) this.linkTailTargets();
     mem.reset(it.maxDepth + 1);
-    const mapRegion = new Map<BpfMap, number>();
-    const regionOfMap = (m: BpfMap): number => {
-      let id = mapRegion.get(m);
-      if (id === undefined) { id = mem.add('map', new Uint8Array(0), { writable: false, owner: m }); mapRegion.set(m, id); }
-      return id;
-    };
-    const mapRegions = new Int32Array(this.maps.length);
-    for (let i = 0; i < mapRegions.length; i++) mapRegions[i] = regionOfMap(this.maps[i]!);
+    // Regions in the order a Map keyed by instance would give them: the main program's maps first
+    // (an instance listed twice gets one region), then the maps only tail-call targets use, as
+    // their ld_imm64s come; no Map and no closure per run when nothing is linked besides the main program.
+    const maps = this.maps;
+    const mapRegions = new Int32Array(maps.length);
+    for (let i = 0; i < maps.length; i++) {
+      const m = maps[i]!;
+      let j = 0;
+      while (maps[j] !== m) j++;
+      mapRegions[i] = j < i ? mapRegions[j]! : mem.add('map', NO_BYTES, { writable: false, owner: m });
+    }
+    let otherRegions: Map<BpfMap, number> | undefined;
     let funcRegion = 0;
     const R = it.R;
-    const pseudo = new Map<Program, Map<number, bigint>>();
-    for (const [prog, { decoded, maps }] of this.linked) {
-      const values = new Map<number, bigint>();
-      pseudo.set(prog, values);
+    for (const l of this.linked.values()) {
+      const decoded = l.decoded;
+      const lmaps = l.maps;
+      const own = lmaps === maps;
       for (const p of decoded.pseudo) {
         const slot = decoded.base + 2 * p.pc;
-        let v: bigint;
-        if (p.src === 1 || p.src === 5) v = Memory.ptr(regionOfMap(maps[p.imm]!), 0);
-        else if (p.src === 2 || p.src === 6) {
-          const m = maps[p.imm]!;
+        let hi: number, lo: number;
+        if (p.src === 1 || p.src === 5) {
+          let id: number | undefined;
+          if (own) id = mapRegions[p.imm]!;
+          else {
+            const m = lmaps[p.imm]!;
+            const i = maps.indexOf(m);
+            if (i >= 0) id = mapRegions[i]!;
+            else {
+              id = (otherRegions ??= new Map()).get(m);
+              if (id === undefined) { id = mem.add('map', NO_BYTES, { writable: false, owner: m }); otherRegions.set(m, id); }
+            }
+          }
+          hi = Memory.hiOf(id);
+          lo = 0;
+        } else if (p.src === 2 || p.src === 6) {
+          const m = lmaps[p.imm]!;
           const ref = m.lookupRef(new Uint8Array(m.spec.keySize), 0);
           if (!ref) throw new VmError('bad_insn', p.pc, `map ${m.spec.name} has no direct value access`);
-          v = Memory.ptr(mem.regionFor('map_value', ref, !((m.spec.flags & 0x80) !== 0 || m.spec.readonly === true), m), p.next >>> 0);
-        } else if (p.src === 3) v = ksymAddress(prog, p.imm) as bigint; // checked at link
-        else if (p.src === 4) {
-          if (!funcRegion) funcRegion = mem.add('func', new Uint8Array(0), { writable: false });
-          v = Memory.ptr(funcRegion, p.pc + 1 + p.imm);
+          hi = Memory.hiOf(mem.regionFor('map_value', ref, !((m.spec.flags & 0x80) !== 0 || m.spec.readonly === true), m));
+          lo = p.next | 0;
+        } else if (p.src === 3) {
+          const v = ksymAddress(l.program, p.imm) as bigint; // checked at link
+          hi = Number(v >> 32n) | 0;
+          lo = Number(v & 0xffffffffn) | 0;
+        } else if (p.src === 4) {
+          if (!funcRegion) funcRegion = mem.add('func', NO_BYTES, { writable: false });
+          hi = Memory.hiOf(funcRegion);
+          lo = (p.pc + 1 + p.imm) | 0;
         } else throw new VmError('unsupported', p.pc, `ld_imm64 with src ${p.src} is not supported`);
-        R[slot] = Number(v & 0xffffffffn) | 0;
-        R[slot + 1] = Number(v >> 32n) | 0;
-        values.set(p.pc, v);
+        R[slot] = lo;
+        R[slot + 1] = hi;
       }
     }
     R.fill(0, 0, 22);
@@ -321,11 +358,11 @@ export class Vm {
     it.setFp(0);
     const env: HelperEnv = {
       mem, regs: R, program: this.program, progType: type, maps: this.maps, mapRegions, cpu: input.cpu ?? 0,
-      clock: input.clock ?? new Clock(), rng: new Prng(input.seed ?? 1), task: { ...DEFAULT_TASK, ...input.task },
-      kernelMem: input.kernelMem ?? new AddressSpace(), userMem: input.userMem ?? new AddressSpace(),
-      kernelStack: input.kernelStack ?? [], userStack: input.userStack ?? [], trace: [], packet, ctxRegion,
+      clock: input.clock ?? new Clock(), rng: new Prng(input.seed ?? 1), task: input.task ? { ...DEFAULT_TASK, ...input.task } : this.defaultTask,
+      kernelMem: input.kernelMem ?? this.emptyKernelMem, userMem: input.userMem ?? this.emptyUserMem,
+      kernelStack: input.kernelStack ?? this.noStack, userStack: input.userStack ?? this.noStack, trace: [], packet, ctxRegion,
       skbHash: input.skbHash ?? 0, redirect: null, tailCalls: 0, tailCall: null, pc: 0,
-      callFunction: (pc, a1, a2, a3, a4, a5) => it.callFunction(pc, a1, a2, a3, a4, a5),
+      callFunction: this.callFunction,
       // Every field, set now (see HelperEnv): later additions would give envs several hidden classes.
       fib: input.fib ?? undefined, sockets: input.sockets ? new SocketTable(input.sockets) : undefined,
       heap: undefined, kernel: undefined, kernelObjects: undefined, seq: undefined,
@@ -336,13 +373,7 @@ export class Vm {
     it.steps = 0;
     it.depth = 0;
     it.maxDepth = 0;
-    const linked = new Map<Program, Decoded>();
-    for (const [p, l] of this.linked) linked.set(p, l.decoded);
-    return {
-      env, mem, regs: R, helpers: this.helpers, program: this.program, decoded: this.main.decoded, linked, pseudo,
-      initialR1: (BigInt(R[3]! >>> 0) << 32n) | BigInt(R[2]! >>> 0), initialR2: BigInt(R[4]! >>> 0),
-      initialR10: (BigInt(R[21]! >>> 0) << 32n) | BigInt(R[20]! >>> 0), memRegion, input,
-    };
+    return new Prepared(env, mem, R, this.helpers, this.program, this.main.decoded, this.linked, memRegion, input);
   }
 
   /** Runs the run `prepare` set up on the interpreter (the PreparedRun itself is the JIT's business). */
@@ -439,6 +470,65 @@ export interface PreparedRun {
   initialR10: bigint;
   memRegion: number;
   input: RunInput;
+}
+
+/**
+ * A PreparedRun as `prepare` returns it. The parts the interpreter never reads (the linked
+ * programs, the ld_imm64 values as bigints, the initial r1/r2/r10) are made when first read
+ * (by the JIT), not for every run: from the VM's linked programs and the register file, which
+ * hold them until the next prepare, load or rebind, like the memory and env of the run.
+ */
+class Prepared implements PreparedRun {
+  private readonly r1lo: number;
+  private readonly r1hi: number;
+  private readonly r2: number;
+  private readonly r10lo: number;
+  private readonly r10hi: number;
+  private linkedMap: Map<Program, Decoded> | undefined;
+  private pseudoMap: Map<Program, Map<number, bigint>> | undefined;
+  constructor(
+    readonly env: HelperEnv,
+    readonly mem: Memory,
+    readonly regs: Int32Array,
+    readonly helpers: readonly (HelperFn | undefined)[],
+    readonly program: Program,
+    readonly decoded: Decoded,
+    private readonly links: ReadonlyMap<Program, Linked>,
+    readonly memRegion: number,
+    readonly input: RunInput,
+  ) {
+    this.r1lo = regs[2]!;
+    this.r1hi = regs[3]!;
+    this.r2 = regs[4]!;
+    this.r10lo = regs[20]!;
+    this.r10hi = regs[21]!;
+  }
+  get initialR1(): bigint { return (BigInt(this.r1hi >>> 0) << 32n) | BigInt(this.r1lo >>> 0); }
+  get initialR2(): bigint { return BigInt(this.r2 >>> 0); }
+  get initialR10(): bigint { return (BigInt(this.r10hi >>> 0) << 32n) | BigInt(this.r10lo >>> 0); }
+  get linked(): ReadonlyMap<Program, Decoded> {
+    if (!this.linkedMap) {
+      this.linkedMap = new Map();
+      for (const [p, l] of this.links) this.linkedMap.set(p, l.decoded);
+    }
+    return this.linkedMap;
+  }
+  /** Read back from the constant slots prepare wrote (the run never writes them). */
+  get pseudo(): ReadonlyMap<Program, ReadonlyMap<number, bigint>> {
+    if (!this.pseudoMap) {
+      const R = this.regs;
+      this.pseudoMap = new Map();
+      for (const [p, { decoded }] of this.links) {
+        const values = new Map<number, bigint>();
+        this.pseudoMap.set(p, values);
+        for (const q of decoded.pseudo) {
+          const slot = decoded.base + 2 * q.pc;
+          values.set(q.pc, (BigInt(R[slot + 1]! >>> 0) << 32n) | BigInt(R[slot]! >>> 0));
+        }
+      }
+    }
+    return this.pseudoMap;
+  }
 }
 
 /** How an engine's run ended: r0, or the error it threw (MemoryFault, VmError, LdAbsExit). */

@@ -59,7 +59,7 @@ export class ArrayMap extends MapBase {
     const first = c << this.shift;
     const n = Math.min(this.mask + 1, this.spec.maxEntries - first);
     const bytes = n * this.stride * this.cpus;
-    this.budget.charge(bytes, `${this.label()}: elements ${first}..${first + n - 1}`);
+    if (!this.budget.tryCharge(bytes)) this.budget.charge(bytes, `${this.label()}: elements ${first}..${first + n - 1}`);
     const store = new Uint8Array(bytes);
     const views = new Array<Uint8Array>(n * this.cpus);
     for (let k = 0; k < views.length; k++) views[k] = store.subarray(k * this.stride, k * this.stride + this.spec.valueSize);

@@ -31,6 +31,17 @@ export class MemoryBudget {
     this.usedBytes += bytes;
   }
 
+  /**
+   * Takes `bytes` when they fit and says whether they did, without naming what takes them: a map
+   * charging per element calls `charge` (which throws with the name) only when this says no,
+   * instead of building the name's string for every element.
+   */
+  tryCharge(bytes: number): boolean {
+    if (this.usedBytes + bytes > this.limit) return false;
+    this.usedBytes += bytes;
+    return true;
+  }
+
   /** Gives back `bytes` (an element deleted). */
   release(bytes: number): void {
     this.usedBytes = Math.max(0, this.usedBytes - bytes);

@@ -367,7 +367,7 @@ export function createMap(spec: MapSpec, opts: CreateMapOptions = {}): BpfMap {
     case 'stack':
       return new QueueStack(spec, budget);
     case 'ringbuf':
-      budget.charge(spec.maxEntries, `ringbuf map ${spec.name}`);
+      if (!budget.tryCharge(spec.maxEntries)) budget.charge(spec.maxEntries, `ringbuf map ${spec.name}`);
       return new RingBuf(spec);
     case 'lpm_trie':
       return new LpmTrie(spec);

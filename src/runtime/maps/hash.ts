@@ -46,7 +46,7 @@ export class HashMap extends MapBase {
   }
 
   private newSlots(): Slots {
-    this.budget.charge(this.elementBytes, `${this.label()}: element ${this.table.size + 1}`);
+    if (!this.budget.tryCharge(this.elementBytes)) this.budget.charge(this.elementBytes, `${this.label()}: element ${this.table.size + 1}`);
     return valueSlots(this.spec.valueSize, this.cpus);
   }
 

@@ -79,7 +79,7 @@ export class LruHashMap extends MapBase {
   private slotsOf(node: number): Slots {
     let s = this.slots[node];
     if (!s) {
-      this.budget.charge(this.nodeBytes, `${this.label()}: element ${this.table.size + 1}`);
+      if (!this.budget.tryCharge(this.nodeBytes)) this.budget.charge(this.nodeBytes, `${this.label()}: element ${this.table.size + 1}`);
       s = valueSlots(this.spec.valueSize, this.cpus);
       this.slots[node] = s;
     }

@@ -30,7 +30,8 @@ export class QueueStack extends MapBase implements QueueStackMap {
   private grow(): void {
     if (this.length < this.items.length) return;
     const cap = Math.min(this.spec.maxEntries, Math.max(4, this.items.length * 2));
-    this.budget.charge((cap - this.items.length) * this.spec.valueSize, `${this.label()}: ${cap} elements`);
+    const bytes = (cap - this.items.length) * this.spec.valueSize;
+    if (!this.budget.tryCharge(bytes)) this.budget.charge(bytes, `${this.label()}: ${cap} elements`);
     const next: Uint8Array[] = [];
     for (let i = 0; i < this.length; i++) next.push(this.items[(this.head + i) % this.items.length]!);
     for (let i = this.length; i < cap; i++) next.push(new Uint8Array(this.spec.valueSize));

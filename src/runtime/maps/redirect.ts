@@ -41,7 +41,7 @@ export class RedirectArray extends MapBase {
     if (this.spec.type === 'cpumap' && first > CPUMAP_MAX_QSIZE) fail('EOVERFLOW', `${this.label()}: qsize ${first} > ${CPUMAP_MAX_QSIZE}`);
     const clears = this.spec.type !== 'xskmap' && first === 0;
     if (clears) { if (this.slots.delete(i)) this.budget.release(this.spec.valueSize); return; }
-    if (!this.slots.has(i)) this.budget.charge(this.spec.valueSize, `${this.label()}: entry ${i}`);
+    if (!this.slots.has(i) && !this.budget.tryCharge(this.spec.valueSize)) this.budget.charge(this.spec.valueSize, `${this.label()}: entry ${i}`);
     this.slots.set(i, value.slice());
   }
 

@@ -39,7 +39,7 @@ export class SkStorageMap extends MapBase {
   storage(socket: object, init: Uint8Array | null, create: boolean): Uint8Array | null {
     const have = this.values.get(socket);
     if (have || !create) return have ?? null;
-    this.budget.charge(this.spec.valueSize, this.label());
+    if (!this.budget.tryCharge(this.spec.valueSize)) this.budget.charge(this.spec.valueSize, this.label());
     const v = new Uint8Array(this.spec.valueSize);
     if (init) v.set(init.subarray(0, this.spec.valueSize));
     this.values.set(socket, v);
