@@ -13,7 +13,7 @@ import { InputError } from '../isa/errors.js';
 import { type Insn, makeInsn, withInsn } from '../isa/insn.js';
 import { BPF_LD_IMM64, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE } from '../isa/opcodes.js';
 import { type FuncInfo, type LineInfo, makeProgram, type MapSpec, type ProgType, type Program, type ProgramBtf } from '../isa/program.js';
-import { funcReturnsScalar, funcSignature, kernelBtf, parseBtf, parseBtfExt, type Btf, type BtfExt } from './btf/index.js';
+import { funcReturnsScalar, funcSignature, kernelBtf, objectBtf, parseBtf, parseBtfExt, rememberObjectBtf, type Btf, type BtfExt } from './btf/index.js';
 import {
   parseElf, SHF_EXECINSTR, SHN_LORESERVE, SHN_UNDEF, SHT_PROGBITS, SHT_REL, SHT_RELA, STB_GLOBAL, STB_LOCAL, STB_WEAK,
   STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL, view, type ElfFile, type ElfRelocation, type ElfSection, type ElfSymbol,
@@ -248,6 +248,10 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
       kbtfRefused = k.reason;
       withoutFuncInfo = k.withoutFuncInfo === true;
     }
+    // Parsed here, once per object, so that no program's verification pays for it (the verifier
+    // reads it through objectBtf); the section as compiled is the parse above.
+    if (k.ok) objectBtf(kbtf, path);
+    else rememberObjectBtf(kbtf, btf);
   }
 
   const programs: Program[] = [];

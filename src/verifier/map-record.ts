@@ -5,7 +5,7 @@
  */
 import type { MapSpec, MapType, Program, ProgType } from '../isa/program.js';
 import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from '../runtime/maps/flags.js';
-import { parseBtf, type Btf, type BtfType } from '../loader/btf/index.js';
+import { objectBtf, type Btf, type BtfType } from '../loader/btf/index.js';
 
 /** The kernel's enum btf_field_type (the kinds btf_parse_fields finds in a map value). */
 export type FieldType = 'spin_lock' | 'res_spin_lock' | 'timer' | 'wq' | 'task_work' | 'list_head' | 'list_node' | 'rb_root' | 'rb_node'
@@ -61,13 +61,16 @@ const MAX_DEPTH = 32;
 
 const parsed = new WeakMap<Uint8Array, Btf | null>();
 
-/** The program's own BTF (program.btf.raw), parsed once per raw buffer; null without one or when it does not parse. */
+/**
+ * The program's own BTF (program.btf.raw): the object's parse (objectBtf, done by the loader),
+ * checked once per raw buffer; null without one or when it does not parse.
+ */
 export function programBtf(program: Program): Btf | null {
   const raw = program.btf?.raw;
   if (!raw) return null;
   let b = parsed.get(raw);
   if (b === undefined) {
-    try { b = parseBtf(raw, program.file ?? program.name); } catch { b = null; }
+    b = objectBtf(raw, program.file ?? program.name);
     // A BTF that BPF_BTF_LOAD refuses reaches the kernel not at all: libbpf goes on without it
     // ("BTF is optional, ignoring"), so the program has no BTF and its maps none either.
     if (b && structMetasRefused(b)) b = null;
