@@ -35,6 +35,7 @@ import { keepPercpuRcuAfterXchg, percpuObjArg, percpuObjResult, type PercpuObjAr
 import { DYNPTR_TYPE_FLAGS, LOCAL_BTF, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
 import { gplCompatible } from './license.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, writableSpill, type Reg, type VState } from './state.js';
+import { findSubprog } from './cfg.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
 
@@ -543,7 +544,7 @@ export function checkTailCallExit(env: Env, ins: Insn, push: (st: VState) => voi
 export function checkSubprogCall(env: Env, ins: Insn): boolean {
   const st = env.cur;
   const target = env.pc + 1 + ins.imm;
-  const sub = env.cfg.subprogs.findIndex((s) => s.start === target);
+  const sub = findSubprog(env.cfg.subprogs, target);
   const global = env.globals[sub];
   if (global) {
     checkGlobalCallInSection(env, sub);

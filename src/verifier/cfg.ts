@@ -39,6 +39,22 @@ export interface Subprog {
   callback: boolean;
 }
 
+/**
+ * find_subprog: the index of the subprogram starting at `pc`, or -1 (a binary search: subprograms
+ * are in order of their starts).
+ */
+export function findSubprog(subprogs: readonly Subprog[], pc: number): number {
+  let lo = 0, hi = subprogs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const start = subprogs[mid]!.start;
+    if (start === pc) return mid;
+    if (start < pc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 export type CfgGraph = Graph<string, Block, { kind: EdgeKind }>;
 
 export interface Cfg {

@@ -30,6 +30,7 @@ import { SccVisits, computeScc, type Backedge } from './scc.js';
 import { MEM_RDONLY, PTR_UNTRUSTED, T, base, mayFaultOnDeref } from './reg-types.js';
 import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedI32, zeroedU8 } from './flat-arrays.js';
+import { findSubprog } from './cfg.js';
 
 /** Per pc of the exploration running now: 1 once its reserved fields were found valid. */
 let fieldsChecked = new Uint8Array(0);
@@ -456,9 +457,10 @@ function checkLdImm64(env: Env, ins: Insn): void {
       const target = env.pc + 1 + ins.imm;
       // check_ld_imm: callbacks need BTF func_info and must be static functions.
       if (!env.prog.funcInfo?.length) env.reject('subprog', 'missing btf func_info');
-      if (env.globals[env.cfg.subprogs.findIndex((s) => s.start === target)]) env.reject('subprog', 'callback function not static');
+      const sub = findSubprog(env.cfg.subprogs, target);
+      if (env.globals[sub]) env.reject('subprog', 'callback function not static');
       env.markPtr(dst, T.PTR_TO_FUNC);
-      dst.memSize = env.cfg.subprogs.findIndex((s) => s.start === target);
+      dst.memSize = sub;
       return;
     }
     case op.BPF_PSEUDO_BTF_ID: {

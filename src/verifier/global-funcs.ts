@@ -8,7 +8,7 @@
 import * as op from '../isa/opcodes.js';
 import type { FuncInfo, FuncParam, Program } from '../isa/program.js';
 import { helperProto } from '../runtime/helpers/prototypes.js';
-import type { Cfg } from './cfg.js';
+import { findSubprog, type Cfg } from './cfg.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
 import { checkHelperMem } from './memory.js';
@@ -57,7 +57,7 @@ export function changesPktData(program: Program, cfg: Cfg, sub: number): boolean
       const ins = program.insns[pc]!;
       if (ins.code !== (op.BPF_JMP | op.BPF_CALL)) continue;
       if (ins.src === op.BPF_PSEUDO_CALL) {
-        const t = cfg.subprogs.findIndex((x) => x.start === pc + 1 + ins.imm);
+        const t = findSubprog(cfg.subprogs, pc + 1 + ins.imm);
         if (visit(t)) return true;
       } else if (ins.src === 0 && (helperProto(ins.imm)?.changesPkt || ins.imm === BPF_FUNC_TAIL_CALL)) return true;
     }

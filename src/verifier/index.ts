@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { checkInsn } from '../isa/validate.js';
 import * as op from '../isa/opcodes.js';
 import type { Program, ProgType } from '../isa/program.js';
-import { buildCfg, checkSubprogs, isTailCall, type Cfg, type CheckedSubprogs } from './cfg.js';
+import { buildCfg, checkSubprogs, findSubprog, isTailCall, type Cfg, type CheckedSubprogs } from './cfg.js';
 import { Env } from './env.js';
 import { Reject, type VerifierError } from './error-kinds.js';
 import { currentPath, explore, stackDepths, subprogStackDepths } from './explore.js';
@@ -314,7 +314,7 @@ export function verify(program: Program, options: VerifyOptions = {}): VerifyRes
     if (program.type === 'syscall' && !env.sleepable) throw new Reject(0, 'invalid_insn', 'Syscall programs can only be sleepable');
     // check_attach_btf_id runs before the paths: a struct_ops program's struct and member first.
     if (program.type === 'struct_ops') env.structOpsTarget();
-    if (exceptionCb) env.exceptionCb = cfg.subprogs.findIndex((s) => s.start === exceptionCb);
+    if (exceptionCb) env.exceptionCb = findSubprog(cfg.subprogs, exceptionCb);
     env.fastcall = markFastcallPatterns(program.insns, cfg.subprogs, summarize);
     env.mightSleepAnalysis = subprogsMightSleep;
     explore(env);

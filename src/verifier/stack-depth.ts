@@ -9,7 +9,7 @@
  * limit to kprobe and raw_tracepoint programs too (checked with BPF_PROG_LOAD).
  */
 import * as op from '../isa/opcodes.js';
-import { isTailCall } from './cfg.js';
+import { findSubprog, isTailCall } from './cfg.js';
 import type { Env } from './env.js';
 import { Reject } from './error-kinds.js';
 import { MAX_BPF_STACK, MAX_CALL_FRAMES } from './state.js';
@@ -28,11 +28,6 @@ const roundUp = (depth: number): number => Math.ceil(depth / 16) * 16;
 export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
   const subs = env.cfg.subprogs;
   const insns = env.insns;
-  // find_subprog: the subprogram starting at `pc` (a program has a handful), or -1.
-  const subprogAt = (pc: number): number => {
-    for (let s = 0; s < subs.length; s++) if (subs[s]!.start === pc) return s;
-    return -1;
-  };
   // Per subprogram, whether it has a tail call: found when a walk enters it (-1: not looked yet);
   // most programs call no subprogram, and the main program's answer is never asked for.
   const tailCalls = new Int8Array(subs.length).fill(-1);
@@ -90,7 +85,7 @@ export function checkMaxStackDepth(env: Env, depths: readonly number[]): void {
           const pseudoCall = ins.code === (op.BPF_JMP | op.BPF_CALL) && ins.src === op.BPF_PSEUDO_CALL;
           const pseudoFunc = ins.code === op.BPF_LD_IMM64 && ins.src === op.BPF_PSEUDO_FUNC;
           if (!pseudoCall && !pseudoFunc) continue;
-          const s = subprogAt(i + ins.imm + 1);
+          const s = findSubprog(subs, i + ins.imm + 1);
           if (s < 0) continue;
           // An asynchronous callback runs on a stack of its own unless called directly.
           if (isAsync(s) && !pseudoCall) continue;

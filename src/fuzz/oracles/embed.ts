@@ -311,7 +311,7 @@ export interface EmbedOptions {
 }
 
 /** Thrown out of the exploration when nothing is left to learn from it (every sample contained, or too many states). */
-const ALL_CONTAINED = new Error('embed: exploration stopped');
+const STOP_EXPLORING = new Error('embed: exploration stopped');
 
 export function embedOracle(opts: EmbedOptions): Oracle {
   const samples = opts.samples ?? 32;
@@ -368,7 +368,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       let overflow = false;
       const onInsn: OnInsn = (pc, st, verifierLive) => {
         hookSeen = true;
-        if (++snaps > maxSnaps) { overflow = true; throw ALL_CONTAINED; }
+        if (++snaps > maxSnaps) { overflow = true; throw STOP_EXPLORING; }
         const here = waiting[pc];
         if (here === undefined || here.length === 0) return;
         const f = st.frames[st.frames.length - 1]!;
@@ -384,7 +384,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
           contained[here[i]!] = 1;
           here[i] = here[here.length - 1]!;
           here.pop();
-          if (--open === 0) throw ALL_CONTAINED;
+          if (--open === 0) throw STOP_EXPLORING;
         }
         if (here.length === 0) return;
         // A sample here is still outside every state: keep this one for the finding's message.
@@ -409,7 +409,7 @@ export function embedOracle(opts: EmbedOptions): Oracle {
       try {
         v = opts.verify(p, { ...FUZZ_VERIFY_OPTIONS, insnLimit: Math.min(maxUnpruned, FUZZ_VERIFY_OPTIONS.insnLimit ?? Infinity), onInsn, prune: 'exact' });
       } catch (e) {
-        if (e !== ALL_CONTAINED) throw e;
+        if (e !== STOP_EXPLORING) throw e;
         if (overflow) notes.add(`embed: programs with more than ${maxSnaps} abstract states were skipped`);
         return null;
       }
