@@ -267,8 +267,9 @@ function markPtrOrNull(env: Env, st: VState, id: number, refObjId: number, isNul
     const i = st.refs.findIndex((r) => r.id === id);
     if (i >= 0) st.refs.splice(i, 1);
   }
-  forEachRegIn(st, (r) => {
-    if (!(r.type & MAYBE_NULL) || r.id !== id) return;
+  // Every copy changes (its type), so a spilled one is made the frame's own first: the others,
+  // most of them, are only looked at (forEachRegOf would copy each into a stand-in to find out).
+  const mark = (r: Reg): void => {
     if (isNull) {
       env.markKnown(r, 0n);
     } else {
@@ -276,7 +277,15 @@ function markPtrOrNull(env: Env, st: VState, id: number, refObjId: number, isNul
       // reg->id is dropped (a referenced pointer keeps its ref_obj_id) unless a spin lock needs it
       if (!mayPointToSpinLock(env, r)) r.id = 0;
     }
-  });
+  };
+  for (const f of st.frames) {
+    for (const r of f.regs) if (r.type & MAYBE_NULL && r.id === id) mark(r);
+    const spills = f.spills;
+    for (let k = f.spillLow; k < spills.length; k++) {
+      const s = spills[k];
+      if (s !== undefined && s.type & MAYBE_NULL && s.id === id) mark(writableSpill(f, k));
+    }
+  }
 }
 
 /**

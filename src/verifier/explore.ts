@@ -250,13 +250,15 @@ export function explore(env: Env, sub = 0): void {
     return true;
   };
 
+  // Read once: the loop below runs per instruction, and these never change during a pass.
+  const prunePoint = env.cfg.prunePoint, jmpPoint = env.cfg.jmpPoint, onInsn = env.opts.onInsn, trail = env.trail, stackLive = env.stackLive;
   for (;;) {
     const st = env.cur;
     const pc = st.pc;
     env.pc = pc;
     if (++env.insnProcessed > env.insnLimit)
       env.reject('too_large', `BPF program is too large. Processed ${env.insnProcessed} insn`);
-    if (env.cfg.prunePoint[pc]) {
+    if (prunePoint[pc]) {
       if (env.opts.strategy === 'join' && env.cfg.loopHead[pc]) {
         if (joinAtLoopHead(env, joins, pc)) {
           log?.line(printState ? `from ${st.prevPc} to ${pc}: safe` : `${pc}: safe`);
@@ -283,13 +285,14 @@ export function explore(env: Env, sub = 0): void {
     if (env.scratchedStack.length) env.scratchedStack.length = 0;
     env.histExtra = 0;
     const hist = env.cur;
-    if (env.opts.onInsn) env.opts.onInsn(pc, hist, env.live[pc]!);
-    if (env.trail) hist.histS!.push(env.trail.state(hist).trimStart());
+    if (onInsn) onInsn(pc, hist, env.live[pc]!);
+    if (trail) hist.histS!.push(trail.state(hist).trimStart());
     // The stack slots one visit of the instruction writes in full narrow its must_write marks.
-    env.stackLive.resetWrites(hist, pc);
-    const ended = step(env, env.insns[pc]!, push);
-    env.stackLive.commitWrites();
-    afterReturn = !ended && env.insns[pc]!.code === (op.BPF_JMP | op.BPF_EXIT);
+    stackLive.resetWrites(hist, pc);
+    const ins = insns[pc]!;
+    const ended = step(env, ins, push);
+    stackLive.commitWrites();
+    afterReturn = !ended && ins.code === (op.BPF_JMP | op.BPF_EXIT);
     if (afterReturn && level2) {
       // prepare_func_exit printed both frames whole: nothing is left to print for the caller's next instruction
       printState = true;
@@ -300,7 +303,7 @@ export function explore(env: Env, sub = 0): void {
     for (const f of hist.frames) if (f.depth > depth[f.subprog]!) depth[f.subprog] = f.depth;
     hist.hist.push(pc);
     hist.histx.push(env.histExtra);
-    if (env.cfg.jmpPoint[pc] || env.histExtra) hist.jmpHistory = (hist.jmpHistory ?? 0) + 1;
+    if (jmpPoint[pc] || env.histExtra) hist.jmpHistory = (hist.jmpHistory ?? 0) + 1;
     if (level2) {
       // what it scratched is printed before the next instruction
       if (env.note !== null) log.line(env.note, env.noteOpen);
@@ -614,10 +617,11 @@ function isStateVisited(env: Env, pc: number): boolean {
   // Newest first, as the kernel's list (list_add at the head): the first hit ends the search.
   // states_cnt: the states looked at, whether or not one is added afterwards (max_states_per_insn)
   let statesCnt = 0;
-  cleanLiveStates(env, list, cur);
+  const callsite = cur.frames[cur.frames.length - 1]!.callsite;
+  cleanLiveStates(env, list, cur, callsite);
   for (let i = list.length - 1; i >= 0; i--) {
     const cp = list[i]!;
-    if (!sameBucket(cp.st, cur, pc, env.insns.length)) continue; // another call site's list
+    if (!sameBucket(cp.callsite, callsite, pc, env.insns.length)) continue; // another call site's list
     statesCnt++;
     if (cp.branches > 0 && iterNext[pc]) {
       // An iterator loop converged: this visit lies within one in progress, the iterator still active.
@@ -666,7 +670,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   markAllImprecise(cur);
   const snap = cloneState(cur, false);
   const cp: Checkpoint = { st: snap, parent: cur.parent, branches: 1, hits: 0, misses: 0, insnAt: env.insnProcessed, hist: cur.hist, histx: cur.histx,
-    live: null, inFreeList: false };
+    live: null, inFreeList: false, callsite };
   cur.parent = cp;
   cur.hist = [];
   cur.histx = [];
@@ -707,10 +711,10 @@ function updatePeakStates(env: Env): void {
  * live at it then. Not while it lies in an open loop visit that converged somewhere: the loop's
  * marks may be incomplete (incomplete_read_marks).
  */
-function cleanLiveStates(env: Env, list: readonly Checkpoint[], cur: VState): void {
+function cleanLiveStates(env: Env, list: readonly Checkpoint[], cur: VState, callsite: number): void {
   for (let i = 0; i < list.length; i++) {
     const cp = list[i]!;
-    if (cp.live !== null || cp.branches > 0 || !sameCallsites(cp.st, cur) || loops.incomplete(cp)) continue;
+    if (cp.live !== null || cp.branches > 0 || cp.callsite !== callsite || !sameCallsites(cp.st, cur) || loops.incomplete(cp)) continue;
     cp.live = env.stackLive.aliveSlots(cp.st);
   }
 }

@@ -15,11 +15,11 @@ export function stateBucket(st: VState, pc: number, progLen: number): number {
 }
 
 /**
- * Whether two states at `pc` fall into one bucket: at once when their innermost frames share the
- * call site (the usual case; the unsigned modulo of a main-frame state is a float division).
+ * Whether states at `pc` whose innermost frames were called from `ca` and `cb` fall into one
+ * bucket: at once when the call sites are the same (the usual case; the unsigned modulo of a
+ * main-frame state is a float division). Callers pass the call sites (a checkpoint keeps its
+ * own, Checkpoint.callsite) so that a walk over a list reads no frames.
  */
-export function sameBucket(a: VState, b: VState, pc: number, progLen: number): boolean {
-  const ca = a.frames[a.frames.length - 1]!.callsite;
-  const cb = b.frames[b.frames.length - 1]!.callsite;
-  return ca === cb || stateBucket(a, pc, progLen) === stateBucket(b, pc, progLen);
+export function sameBucket(ca: number, cb: number, pc: number, progLen: number): boolean {
+  return ca === cb || ((pc ^ ca) >>> 0) % progLen === ((pc ^ cb) >>> 0) % progLen;
 }

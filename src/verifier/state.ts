@@ -197,6 +197,8 @@ export interface Checkpoint {
   live: Int32Array | null;
   /** Evicted from its list but still referenced (the kernel's free_list): counts towards peak_states. */
   inFreeList: boolean;
+  /** The call site of the snapshot's innermost frame (its bucket, sameBucket), kept here so list walks read no frames. */
+  callsite: number;
 }
 
 /*
