@@ -150,21 +150,26 @@ function common(k: Kernel<bigint, boolean>): Omit<ScalarDomain, 'name' | 'alu' |
   const CACHE = 1024;
   const cacheKeys = new Float64Array(CACHE).fill(NaN);
   const cacheVals: (Scalar | undefined)[] = new Array<Scalar | undefined>(CACHE).fill(undefined);
-  const known = (v: bigint): Scalar => {
-    if (v >= -1n && v < 256n) return (small[Number(v) + 1] ??= k.known(BigInt.asUintN(64, v)));
-    if (v < -0x80000000n || v > 0xffffffffn) return k.known(BigInt.asUintN(64, v));
-    const n = Number(v);
+  /** The cached constant `n`, an integer in [-2^31, 2^32). */
+  const known32 = (n: number): Scalar => {
     const i = n & (CACHE - 1);
     if (cacheKeys[i] === n) return cacheVals[i]!;
-    const s = k.known(BigInt.asUintN(64, v));
+    const s = k.known(BigInt.asUintN(64, BigInt(n)));
     cacheKeys[i] = n;
     cacheVals[i] = s;
     return s;
   };
+  const known = (v: bigint): Scalar => {
+    if (v >= -1n && v < 256n) return (small[Number(v) + 1] ??= k.known(BigInt.asUintN(64, v)));
+    if (v < -0x80000000n || v > 0xffffffffn) return k.known(BigInt.asUintN(64, v));
+    return known32(Number(v));
+  };
   return {
     unknown: () => k.unknown(),
     known,
-    knownInt: (n) => (n >= -1 && n < 256 ? (small[n + 1] ??= k.known(BigInt.asUintN(64, BigInt(n)))) : known(BigInt(n))),
+    // (an immediate, mostly: the cache is looked up by the number itself, no bigint is made for a hit)
+    knownInt: (n) => (n >= -1 && n < 256 ? (small[n + 1] ??= k.known(BigInt.asUintN(64, BigInt(n)))) :
+      Number.isInteger(n) && n >= -0x80000000 && n <= 0xffffffff ? known32(n) : known(BigInt(n))),
     known32(s, v) {
       const r = copyReg(s as Reg<bigint>);
       k.markReg32Known(r, BigInt.asUintN(64, v));
