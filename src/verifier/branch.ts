@@ -130,6 +130,9 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     matchPacketPointers(env, jop, ins, dst, src, other);
   }
   push(other);
+  // check_cond_jmp_op ends by printing this side's state on the jump's line: before the next
+  // instruction's is_state_visited, so it is there when the fall-through is pruned at once.
+  env.printInsnState?.();
 }
 
 /** LINKED_REGS_MAX: the entries one jump's linked set holds (they are packed into one u64 of jump history). */
