@@ -20,6 +20,9 @@ const KERNEL: [string, 'accept' | 'reject', number, string?][] = [
   ['bcc/execsnoop_x_execve.s', 'accept', 692],
   ['bcc/mountsnoop_mount.s', 'accept', 420],
   ['bcc/offcputime_oncpu.s', 'accept', 113],
+  // opensnoop -F (full path) built with 6.1 headers: task->fs at 6.1's offset reads, in 6.18's BTF, a
+  // field that gives rdonly_untrusted_mem; the load from it is a scalar, the next load refused
+  ['bcc/opensnoop_fullpath_return.s', 'reject', 88, "R6 invalid mem access 'scalar'"],
   ['bcc/profile_perf_event.s', 'accept', 100],
   ['bcc/tcpdrop_kfree_skb.s', 'accept', 207],
   ['bcc/tcptracer_tcp_set_state.s', 'accept', 368],
