@@ -383,6 +383,10 @@ function snapshotReg(r: Reg, prev: Reg | undefined): Reg {
 
 /** `prev`: a checkpoint's snapshot is made, and this is the frame's counterpart in the path's previous one (null: none). */
 function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
+  if (!snapshot) {
+    const g = framePool.pop();
+    if (g !== undefined) return refillFrame(g, f);
+  }
   const regs: Reg[] = new Array(f.regs.length);
   if (snapshot) for (let i = 0; i < regs.length; i++) regs[i] = snapshotReg(f.regs[i]!, prev?.regs[i]);
   else for (let i = 0; i < regs.length; i++) regs[i] = cloneReg(f.regs[i]!);
@@ -393,6 +397,68 @@ function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
   f.ownSpill?.fill(0);
   return { regs, slots: f.slots, ownSlots: false, spills: f.spills, ownSpills: false, ownSpill: null, spillLow: f.spillLow, depth: f.depth, callsite: f.callsite, subprog: f.subprog,
     cbRet: f.cbRet, callbackDepth: f.callbackDepth };
+}
+
+/*
+ * Branch copies (push_stack) reuse the frames and states of paths that ended: a path's state
+ * is garbage once its last instruction is done, and a branch copy is made for each path, so
+ * each copy's eleven registers, frame, state and history arrays would otherwise be as many new
+ * objects per conditional jump (most of what a verification allocates). Only explore() hands
+ * states back (recycleState), and only states nothing else holds.
+ */
+const POOL_MAX = 256;
+const framePool: Frame[] = [];
+const statePool: VState[] = [];
+
+/** `g` (a pooled frame, its registers its own) made a copy of `f`, as cloneFrame's. */
+function refillFrame(g: Frame, f: Frame): Frame {
+  const regs = g.regs, from = f.regs;
+  for (let i = 0; i < regs.length; i++) assignReg(regs[i]!, from[i]!);
+  f.ownSlots = false;
+  f.ownSpills = false;
+  f.ownSpill?.fill(0);
+  g.slots = f.slots;
+  g.ownSlots = false;
+  g.spills = f.spills;
+  g.ownSpills = false;
+  // (`ownSpill` stays the pooled frame's own array, zeroed when it was pooled: no slot is its own)
+  g.spillLow = f.spillLow;
+  g.depth = f.depth;
+  g.callsite = f.callsite;
+  g.subprog = f.subprog;
+  g.cbRet = f.cbRet;
+  g.callbackDepth = f.callbackDepth;
+  return g;
+}
+
+/** Copies `from` into `to` (a pooled history array), reusing its storage. */
+function refillArray(to: number[], from: readonly number[]): number[] {
+  const n = from.length;
+  if (to.length > n) to.length = n;
+  const m = to.length;
+  for (let i = 0; i < m; i++) to[i] = from[i]!;
+  for (let i = m; i < n; i++) to.push(from[i]!);
+  return to;
+}
+
+/**
+ * `s`, the state of a path that ended, is garbage: its frames and the state object serve the
+ * next branch copies. The caller guarantees nothing holds `s`, its frames or their registers
+ * (pushed copies and checkpoint snapshots have their own; see cloneFrame and snapshotReg).
+ */
+export function recycleState(s: VState): void {
+  if (statePool.length >= POOL_MAX || s.histS !== undefined) return;
+  for (const f of s.frames) {
+    if (f.regs.length !== 11) return;
+  }
+  for (const f of s.frames) {
+    if (framePool.length >= POOL_MAX) break;
+    f.ownSpill?.fill(0);
+    framePool.push(f);
+  }
+  s.frames.length = 0;
+  s.parent = null;
+  statePool.push(s);
 }
 
 /** A state of one frame at `pc`, with no history (a path's start). */
@@ -407,6 +473,10 @@ export function newState(frame: Frame, pc: number, prevPc: number, pathStates: b
  * never be explored from.
  */
 export function cloneState(s: VState, history = true): VState {
+  if (history && s.histS === undefined) {
+    const t = statePool.pop();
+    if (t !== undefined) return refillState(t, s);
+  }
   const frames: Frame[] = new Array(s.frames.length);
   const prev = history ? undefined : s.parent?.st.frames;
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null);
@@ -414,6 +484,25 @@ export function cloneState(s: VState, history = true): VState {
   return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
     hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS,
     jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
+}
+
+/** `t` (a pooled state) made a copy of `s` with its history, as cloneState's. */
+function refillState(t: VState, s: VState): VState {
+  const frames = t.frames;
+  for (let i = 0; i < s.frames.length; i++) frames.push(cloneFrame(s.frames[i]!, false, null));
+  if (s.refs.length) t.refs = s.refs.map((r) => ({ ...r }));
+  else if (t.refs.length) t.refs = [];
+  t.pc = s.pc;
+  t.parent = s.parent;
+  t.prevPc = s.prevPc;
+  t.hist = refillArray(t.hist, s.hist);
+  t.histx = refillArray(t.histx, s.histx);
+  t.jmpHistory = s.jmpHistory;
+  t.mayGotoDepth = s.mayGotoDepth;
+  t.callbackUnrollDepth = s.callbackUnrollDepth;
+  t.rcuLocks = s.rcuLocks;
+  t.preemptLocks = s.preemptLocks;
+  return t;
 }
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;
