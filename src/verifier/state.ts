@@ -106,6 +106,12 @@ export interface Frame {
   spills: readonly (Reg | undefined)[];
   /** False while the `spills` array may be shared with another state's frame. */
   ownSpills: boolean;
+  /**
+   * Arrays of this frame's own that no frame uses any more (a pooled frame's former stack bytes
+   * and spills, see recycleState): the next copy-on-write copies into them instead of new ones.
+   */
+  spareSlots: Uint8Array | null;
+  spareSpills: (Reg | undefined)[] | null;
   /** Per slot, 1 when the register in it is this frame's own (null: none is). */
   ownSpill: Uint8Array | null;
   /**
@@ -246,10 +252,12 @@ export function cloneReg(r: Reg): Reg {
 const INVALID_SLOTS: StackBytes = new Uint8Array(MAX_BPF_STACK);
 
 export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
+  const g = framePool.pop();
+  if (g !== undefined) return resetFrame(g, unknown, callsite, subprog);
   const regs: Reg[] = new Array(11);
   for (let i = 0; i < 11; i++) regs[i] = newReg(unknown);
-  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), ownSpills: true, ownSpill: null, spillLow: MAX_SPILL_SLOTS, depth: 0,
-    callsite, subprog, cbRet: undefined, callbackDepth: 0 };
+  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), ownSpills: true, spareSlots: null, spareSpills: null,
+    ownSpill: null, spillLow: MAX_SPILL_SLOTS, depth: 0, callsite, subprog, cbRet: undefined, callbackDepth: 0 };
 }
 
 /**
@@ -274,7 +282,12 @@ function copySlots(from: StackBytes): Uint8Array {
 /** The frame's stack byte kinds for writing: its own copy, made on the first write after the frame was copied. */
 export function writableSlots(f: Frame): Uint8Array {
   if (!f.ownSlots) {
-    f.slots = copySlots(f.slots);
+    const spare = f.spareSlots;
+    if (spare !== null) {
+      spare.set(f.slots as Uint8Array);
+      f.spareSlots = null;
+      f.slots = spare;
+    } else f.slots = copySlots(f.slots);
     f.ownSlots = true;
   }
   return f.slots as Uint8Array;
@@ -294,12 +307,21 @@ export function fillSlots(f: Frame, from: number, to: number, kind: S): void {
   for (; i < to; i++) slots[i] = kind;
 }
 
+/** Makes the frame's spills array its own: a copy, into its spare array when it has one. */
+function copySpills(f: Frame): void {
+  const spare = f.spareSpills;
+  if (spare !== null) {
+    const from = f.spills;
+    for (let i = 0; i < spare.length; i++) spare[i] = from[i];
+    f.spareSpills = null;
+    f.spills = spare;
+  } else f.spills = f.spills.slice();
+  f.ownSpills = true;
+}
+
 /** The frame's own spills array (copied on the first write after the frame was copied), with slot k's ownership array. */
 function ownSpillArray(f: Frame): { spills: (Reg | undefined)[]; own: Uint8Array } {
-  if (!f.ownSpills) {
-    f.spills = f.spills.slice();
-    f.ownSpills = true;
-  }
+  if (!f.ownSpills) copySpills(f);
   const own = (f.ownSpill ??= new Uint8Array(MAX_BPF_STACK / REG_SIZE));
   return { spills: f.spills as (Reg | undefined)[], own };
 }
@@ -308,10 +330,7 @@ function ownSpillArray(f: Frame): { spills: (Reg | undefined)[]; own: Uint8Array
 export function setSpill(f: Frame, k: number, r: Reg | undefined): void {
   // Clearing an empty slot (every data store does) changes nothing: a shared array stays shared.
   if (r === undefined && f.spills[k] === undefined) return;
-  if (!f.ownSpills) {
-    f.spills = f.spills.slice();
-    f.ownSpills = true;
-  }
+  if (!f.ownSpills) copySpills(f);
   (f.spills as (Reg | undefined)[])[k] = r;
   if (r) {
     (f.ownSpill ??= new Uint8Array(MAX_BPF_STACK / REG_SIZE))[k] = 1;
@@ -395,8 +414,8 @@ function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
   f.ownSlots = false;
   f.ownSpills = false;
   f.ownSpill?.fill(0);
-  return { regs, slots: f.slots, ownSlots: false, spills: f.spills, ownSpills: false, ownSpill: null, spillLow: f.spillLow, depth: f.depth, callsite: f.callsite, subprog: f.subprog,
-    cbRet: f.cbRet, callbackDepth: f.callbackDepth };
+  return { regs, slots: f.slots, ownSlots: false, spills: f.spills, ownSpills: false, spareSlots: null, spareSpills: null, ownSpill: null, spillLow: f.spillLow, depth: f.depth,
+    callsite: f.callsite, subprog: f.subprog, cbRet: f.cbRet, callbackDepth: f.callbackDepth };
 }
 
 /*
@@ -407,6 +426,11 @@ function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
  * states back (recycleState), and only states nothing else holds.
  */
 const POOL_MAX = 256;
+/** Whether the exploration running now hands states back (not where its caller may hold them: the onInsn hook, the join strategy). */
+let recycling = false;
+export function setRecycling(on: boolean): void {
+  recycling = on;
+}
 const framePool: Frame[] = [];
 const statePool: VState[] = [];
 
@@ -431,6 +455,38 @@ function refillFrame(g: Frame, f: Frame): Frame {
   return g;
 }
 
+/** `g` (a pooled frame) made a new frame, as newFrame's. */
+function resetFrame(g: Frame, unknown: Scalar, callsite: number, subprog: number): Frame {
+  for (const r of g.regs) {
+    r.type = T.NOT_INIT;
+    r.off = 0;
+    r.v = unknown;
+    r.id = 0;
+    r.refObjId = 0;
+    r.range = 0;
+    r.map = -1;
+    r.memSize = 0;
+    r.frameno = 0;
+    r.precise = false;
+    r.dynptrId = 0;
+    r.slot = undefined;
+  }
+  if (g.ownSlots) g.spareSlots ??= g.slots as Uint8Array;
+  g.slots = INVALID_SLOTS;
+  g.ownSlots = false;
+  const spills = g.spareSpills ?? (g.ownSpills ? (g.spills as (Reg | undefined)[]) : null);
+  g.spareSpills = null;
+  g.spills = spills !== null ? spills.fill(undefined) : new Array(MAX_SPILL_SLOTS).fill(undefined);
+  g.ownSpills = true;
+  g.spillLow = MAX_SPILL_SLOTS;
+  g.depth = 0;
+  g.callsite = callsite;
+  g.subprog = subprog;
+  g.cbRet = undefined;
+  g.callbackDepth = 0;
+  return g;
+}
+
 /** Copies `from` into `to` (a pooled history array), reusing its storage. */
 function refillArray(to: number[], from: readonly number[]): number[] {
   const n = from.length;
@@ -447,18 +503,24 @@ function refillArray(to: number[], from: readonly number[]): number[] {
  * (pushed copies and checkpoint snapshots have their own; see cloneFrame and snapshotReg).
  */
 export function recycleState(s: VState): void {
-  if (statePool.length >= POOL_MAX || s.histS !== undefined) return;
+  if (!recycling || statePool.length >= POOL_MAX || s.histS !== undefined) return;
   for (const f of s.frames) {
     if (f.regs.length !== 11) return;
   }
-  for (const f of s.frames) {
-    if (framePool.length >= POOL_MAX) break;
-    f.ownSpill?.fill(0);
-    framePool.push(f);
-  }
+  for (const f of s.frames) recycleFrame(f);
   s.frames.length = 0;
   s.parent = null;
   statePool.push(s);
+}
+
+/** `f`, a frame its state left (a subprogram returned), is garbage: it serves the next branch copies or new frames. */
+export function recycleFrame(f: Frame): void {
+  if (!recycling || framePool.length >= POOL_MAX || f.regs.length !== 11) return;
+  f.ownSpill?.fill(0);
+  // (its own arrays are no other frame's: they serve its next copy-on-write)
+  if (f.ownSlots) f.spareSlots = f.slots as Uint8Array;
+  if (f.ownSpills) f.spareSpills = f.spills as (Reg | undefined)[];
+  framePool.push(f);
 }
 
 /** A state of one frame at `pc`, with no history (a path's start). */
