@@ -529,6 +529,9 @@ export function newState(frame: Frame, pc: number, prevPc: number, pathStates: b
     jmpHistory: 0, mayGotoDepth: 0, callbackUnrollDepth: 0, rcuLocks: 0, preemptLocks: 0 };
 }
 
+/** A snapshot's history (the checkpoint holds the path's): one empty array for all, frozen as no snapshot is explored from. */
+const NO_HISTORY = Object.freeze([]) as unknown as number[];
+
 /**
  * A deep copy; `history` false starts the copy's path history empty: a checkpoint's snapshot,
  * which shares the registers it never writes with other snapshots (see snapshotReg) and must
@@ -544,7 +547,7 @@ export function cloneState(s: VState, history = true): VState {
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null);
   const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
   return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
-    hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS,
+    hist: history ? s.hist.slice() : NO_HISTORY, histx: history ? s.histx.slice() : NO_HISTORY, histS,
     jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
 }
 
