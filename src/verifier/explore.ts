@@ -198,9 +198,9 @@ export function explore(env: Env, sub = 0): void {
   markCallbackKfuncCalls(env);
   exactPrune = env.opts.prune === 'exact' && !mayWidenLoops(env);
   curHeld = false;
-  // Ended paths' states are reused, except where something outside the exploration may keep
-  // them: the onInsn hook's caller, and the join strategy's kept states.
-  setRecycling(env.opts.onInsn === undefined && env.opts.strategy !== 'join');
+  // Ended paths' states are reused, except with the join strategy (it keeps states). The onInsn
+  // hook reads the state it is given during the call only (VerifyOptions.onInsn).
+  setRecycling(env.opts.strategy !== 'join');
   env.precisionUnused = exactPrune && !env.log;
   const force = env.cfg.forceCheckpoint, insns = env.insns;
   const scc = (env.sccIds ??= computeScc(env.cfg, insns.length, (pc) => force[pc] === 1 && isCallbackCall(insns[pc])));

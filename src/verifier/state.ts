@@ -426,10 +426,20 @@ function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
  * states back (recycleState), and only states nothing else holds.
  */
 const POOL_MAX = 256;
-/** Whether the exploration running now hands states back (not where its caller may hold them: the onInsn hook, the join strategy). */
+/** Whether the exploration running now hands states back (not where its caller may hold them: the join strategy). */
 let recycling = false;
+/** Off: no state is reused (tests compare verification with and without the pool). */
+let poolOff = false;
 export function setRecycling(on: boolean): void {
-  recycling = on;
+  recycling = on && !poolOff;
+}
+export function disableStatePool(off: boolean): void {
+  poolOff = off;
+  recycling = recycling && !off;
+  if (off) {
+    framePool.length = 0;
+    statePool.length = 0;
+  }
 }
 const framePool: Frame[] = [];
 const statePool: VState[] = [];

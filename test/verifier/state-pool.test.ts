@@ -2,7 +2,7 @@
  * Reused states (state.ts recycleState / recycleFrame): the state of a path that ended serves the
  * next branch copies (push_stack) and new frames. A copy made from a pooled state must be as
  * independent of its original as a new one, and a verification with the pool must be the
- * verification without it (the onInsn hook turns recycling off): same verdicts, messages,
+ * verification without it (disableStatePool): same verdicts, messages,
  * processed instructions, state counts and level-2 logs, over structured fuzz programs (branches,
  * spills, calls, rejections with paths left pending) and programs with subprograms, beside the
  * running kernel when it is there.
@@ -16,7 +16,7 @@ import { closeFd, kernelAvailable, progLoad } from '../../src/kernel/index.js';
 import { getDomain } from '../../src/verifier/domains/index.js';
 import { verify, type VerifyOptions } from '../../src/verifier/index.js';
 import { T } from '../../src/verifier/reg-types.js';
-import { cloneReg, cloneState, newFrame, newState, recycleState, setRecycling, setSpill, writableSpill } from '../../src/verifier/state.js';
+import { cloneReg, cloneState, disableStatePool, newFrame, newState, recycleState, setRecycling, setSpill, writableSpill } from '../../src/verifier/state.js';
 
 const k = kernelAvailable();
 if (!k.ok) console.log(`state pool: no kernel comparison (${k.reason})`);
@@ -34,7 +34,10 @@ function stateWithSpill(): ReturnType<typeof newState> {
   return newState(f, 0, -1, false);
 }
 
-afterEach(() => setRecycling(false));
+afterEach(() => {
+  setRecycling(false);
+  disableStatePool(false);
+});
 
 describe('pooled states', () => {
   it('a copy made from a pooled state is independent of its original', () => {
@@ -65,7 +68,7 @@ describe('pooled states', () => {
     expect(cf.spills[63]!.id).toBe(11);
   });
 
-  it('without recycling (the onInsn hook, the join strategy) nothing goes to the pool', () => {
+  it('without recycling (the join strategy) nothing goes to the pool', () => {
     setRecycling(false);
     const a = stateWithSpill();
     const b = cloneState(a);
@@ -88,9 +91,11 @@ describe('pooled states', () => {
   });
 });
 
-/** What a verification decides and reports (everything but its time). */
-function outcome(p: Program, opts: VerifyOptions): unknown {
+/** What a verification decides and reports (everything but its time); `pool` false: without reused states. */
+function outcome(p: Program, opts: VerifyOptions, pool = true): unknown {
+  disableStatePool(!pool);
   const r = verify(p, opts);
+  disableStatePool(false);
   return { verdict: r.verdict, error: r.error, processed: r.processed, states: r.states, peak: r.peakStates, perInsn: r.maxStatesPerInsn, path: r.path,
     log: r.log, depth: r.stackDepth };
 }
@@ -102,12 +107,23 @@ describe('a verification with the pool is the verification without it', () => {
     for (const [i, c] of cases.entries()) {
       const opts: VerifyOptions = i % 5 === 0 ? { insnLimit: 20_000, log: true, logLevel: 2 } : { insnLimit: 20_000 };
       const pooled = outcome(c.program, opts);
-      const plain = outcome(c.program, { ...opts, onInsn: () => {} });
+      const plain = outcome(c.program, opts, false);
       expect(pooled).toEqual(plain);
       if ((pooled as { verdict: string }).verdict === 'reject') rejected++;
     }
     // Rejections leave pending paths whose states the next verification reuses.
     expect(rejected).toBeGreaterThan(0);
+  });
+
+  it('the onInsn hook sees the same states with and without the pool', () => {
+    const cases = fc.sample(caseArb({ structured: 1 }), { numRuns: 60, seed: 61 });
+    const seen = (p: Program, pool: boolean): string[] => {
+      const out: string[] = [];
+      const onInsn: VerifyOptions['onInsn'] = (pc, st) => { out.push(`${pc}:${st.frames.map((f) => f.regs.map((r) => `${r.type}/${r.off}/${r.id}`).join(',')).join('|')}`); };
+      outcome(p, { insnLimit: 20_000, onInsn }, pool);
+      return out;
+    };
+    for (const c of cases) expect(seen(c.program, true)).toEqual(seen(c.program, false));
   });
 
   it('bpf-to-bpf calls: returning frames are reused by later branches and calls (the kernel agrees)', () => {
@@ -121,7 +137,7 @@ describe('a verification with the pool is the verification without it', () => {
     ].join('\n');
     const p: Program = { name: 'pool', section: 'socket', type: 'socket_filter', insns: assemble(text).insns, maps: [], license: 'GPL' };
     const pooled = outcome(p, { log: true, logLevel: 2 });
-    expect(pooled).toEqual(outcome(p, { log: true, logLevel: 2, onInsn: () => {} }));
+    expect(pooled).toEqual(outcome(p, { log: true, logLevel: 2 }, false));
     const r = verify(p, { log: true });
     expect(r.verdict, r.error?.message).toBe('accept');
     if (!k.ok) return;
