@@ -9,7 +9,7 @@ import type { AluOp } from './domains/index.js';
 import type { Env } from './env.js';
 import { MAYBE_NULL, PTR_UNTRUSTED, T, base, isPacketPtr, isPointer, typeName } from './reg-types.js';
 import { markPrecise } from './precision.js';
-import { cloneReg, cloneState, copyReg, newReg, type Reg } from './state.js';
+import { cloneState, copyReg, newReg, type Reg } from './state.js';
 import { idBeforeMov, linkAfterAlu } from './linked-scalars.js';
 import { addrSpaceCast, arenaArithmetic } from './arena.js';
 
@@ -167,6 +167,9 @@ function maybeForkScalars(env: Env, dstno: number, dst: Reg): void {
   env.pushBranch(branch);
 }
 
+/** adjustPtr's copy of the pointer operand. */
+let ptrCopy: Reg | null = null;
+
 /** adjust_ptr_min_max_vals: pointer +/- scalar; `out` may alias either operand. */
 function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off: Reg, out: Reg): void {
   const d = env.dom;
@@ -205,8 +208,10 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
   }
   checkSaneOffset(env, off, ptr.type);
   checkSaneOffset(env, ptr, ptr.type);
-  // Work on a copy of the pointer so that `out` may alias the offset register.
-  const p = cloneReg(ptr);
+  // Work on a copy of the pointer so that `out` may alias the offset register (one register
+  // reused: nothing keeps it past this call).
+  const p = (ptrCopy ??= newReg(env.UNKNOWN));
+  copyReg(p, ptr);
   const ptrIsPkt = isPacketPtr(p.type);
   switch (o) {
     case op.BPF_ADD: {
