@@ -40,6 +40,11 @@ describe.skipIf(typeof btf === 'string')('default world images', () => {
       expect([...second.mem.bytes[id]!]).toEqual([...mem3.bytes[id]!]);
     }
     expect([...w2.objects.keys()]).toEqual([...w3.objects.keys()]);
+    for (const o of w3.objects.values()) {
+      const r = w2.objects.get(o.name)!;
+      expect({ name: r.name, typeId: r.typeId, typeName: r.typeName, region: r.region, bytes: [...r.bytes] }).toEqual({ ...o, bytes: [...o.bytes] });
+      expect(r.bytes).toBe(second.mem.bytes[r.region]); // the object's bytes are its region's
+    }
     expect(w2.objects.has('extra')).toBe(false);
     expect(w2.current?.name).toBe(w3.current?.name);
     expect(w2.objectAt(w3.objects.get('cred')!.region)?.name).toBe('cred');

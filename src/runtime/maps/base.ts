@@ -5,6 +5,7 @@
 import type { MapSpec } from '../../isa/program.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import { BPF_EXIST, MapError, type BpfMap } from './types.js';
+import { zeroedBytes } from './zeroed.js';
 
 export function fail(errno: ErrnoName, message: string): never {
   throw new MapError(errno, message);
@@ -56,7 +57,7 @@ export function packPercpu(slots: readonly Uint8Array[], valueSize: number): Uin
 /** One element's value views, one per CPU (one for a non-per-CPU map), over one buffer of 8-aligned strides. */
 export function valueSlots(valueSize: number, cpus: number): Uint8Array[] {
   const stride = round8(valueSize);
-  const buf = new Uint8Array(stride * cpus);
+  const buf = zeroedBytes(stride * cpus);
   const slots: Uint8Array[] = [];
   for (let c = 0; c < cpus; c++) slots.push(buf.subarray(c * stride, c * stride + valueSize));
   return slots;
