@@ -136,31 +136,52 @@ export interface ContextInput {
   expectedAttachType?: number;
 }
 
-/** Buffers reused from run to run (allocating ArrayBuffers per run dominates short runs). */
+/**
+ * Buffers reused from run to run (allocating ArrayBuffers per run dominates short runs), each
+ * with a DataView over it kept for the memory region it becomes (RegionOptions.view).
+ */
 export class ContextBuffers {
   private frame: Uint8Array | null = null;
+  private frameView: DataView | null = null;
   private skb: Uint8Array | null = null;
-  private ctx = new Map<number, Uint8Array>();
+  private skbView: DataView | null = null;
+  private ctx = new Map<number, { bytes: Uint8Array; view: DataView }>();
   /**
    * A zeroed buffer of exactly `n` bytes for packets (XDP frames, skb heads): a view of the
    * largest buffer asked for so far, as skb sizes follow the packet's length from run to run.
    */
   packet(n: number, xdp: boolean): Uint8Array {
-    let b = xdp ? this.frame : this.skb;
+    const had = xdp ? this.frame : this.skb;
+    let b = had;
     if (!b || b.buffer.byteLength < n) {
       b = new Uint8Array(n);
     } else {
       if (b.length !== n) b = new Uint8Array(b.buffer, 0, n);
       b.fill(0);
     }
-    if (xdp) this.frame = b; else this.skb = b;
+    if (b !== had) {
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      if (xdp) { this.frame = b; this.frameView = v; } else { this.skb = b; this.skbView = v; }
+    }
     return b;
   }
   /** A zeroed ctx buffer of `n` bytes. */
   ctxBytes(n: number): Uint8Array {
-    let b = this.ctx.get(n);
-    if (!b) { b = new Uint8Array(n); this.ctx.set(n, b); } else b.fill(0);
-    return b;
+    const have = this.ctx.get(n);
+    if (!have) {
+      const bytes = new Uint8Array(n);
+      this.ctx.set(n, { bytes, view: new DataView(bytes.buffer) });
+      return bytes;
+    }
+    have.bytes.fill(0);
+    return have.bytes;
+  }
+  /** The DataView over `b` when it is the buffer one of these last handed out, else undefined. */
+  viewOf(b: Uint8Array): DataView | undefined {
+    if (b === this.frame) return this.frameView!;
+    if (b === this.skb) return this.skbView!;
+    const c = this.ctx.get(b.length);
+    return c && c.bytes === b ? c.view : undefined;
   }
 }
 
@@ -176,7 +197,7 @@ export interface BuiltContext {
 }
 
 /** Adds the ctx (and packet) regions of a `type` program to `mem`. Throws InputError for unusable input. */
-export function buildContext(mem: Memory, type: ProgType, input: ContextInput, pool: Pick<ContextBuffers, 'packet' | 'ctxBytes'> = fresh): BuiltContext {
+export function buildContext(mem: Memory, type: ProgType, input: ContextInput, pool: Pick<ContextBuffers, 'packet' | 'ctxBytes'> & Partial<Pick<ContextBuffers, 'viewOf'>> = fresh): BuiltContext {
   const layout = ctxLayout(type);
   if (!layout) throw new InputError('unsupported', `program type ${type} has no context model (supported: socket_filter, sched_cls, sched_act, cgroup_skb, xdp, kprobe, tracepoint, raw_tracepoint, perf_event)`);
   let packet: PacketState | null = null;
@@ -188,7 +209,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
       if (data.length > max) throw new InputError('packet', `packet of ${data.length} bytes exceeds the XDP test frame (${max} bytes)`);
       const buf = pool.packet(XDP_FRAME, true);
       buf.set(data, XDP_HEADROOM);
-      const region = mem.add('packet', buf, { start: XDP_HEADROOM, end: XDP_HEADROOM + data.length, origin: XDP_HEADROOM, writable: true });
+      const region = mem.add('packet', buf, { start: XDP_HEADROOM, end: XDP_HEADROOM + data.length, origin: XDP_HEADROOM, writable: true, view: pool.viewOf?.(buf) });
       packet = { region, buf, meta: XDP_HEADROOM, data: XDP_HEADROOM, end: XDP_HEADROOM + data.length, minHead: XDP_FRAME_STRUCT, maxEnd: XDP_FRAME - SKB_SHARED_INFO };
     } else {
       if (input.packet && data.length < ETH_HLEN)
@@ -198,7 +219,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
       const end = SKB_HEADROOM + data.length;
       // as BPF_PROG_TEST_RUN: eth_type_trans() pulls the Ethernet header; only tc pushes it back
       const start = L2_TYPES.has(type) || data.length < ETH_HLEN ? SKB_HEADROOM : SKB_HEADROOM + ETH_HLEN;
-      const region = mem.add('packet', buf, { start, end, origin: start, writable: type !== 'socket_filter' && type !== 'cgroup_skb' });
+      const region = mem.add('packet', buf, { start, end, origin: start, writable: type !== 'socket_filter' && type !== 'cgroup_skb', view: pool.viewOf?.(buf) });
       packet = { region, buf, meta: start, data: start, end, minHead: 0, maxEnd: buf.length };
       if (data.length >= ETH_HLEN) { packet.mac = SKB_HEADROOM; packet.network = SKB_HEADROOM + ETH_HLEN; }
     }
@@ -209,7 +230,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
     // record of the largest size the verifier lets a program read
     const rec = pool.ctxBytes(input.ctx ? Math.max(input.ctx.length, 8) : TRACEPOINT_MAX);
     if (input.ctx) rec.set(input.ctx);
-    const region = mem.add('ctx', rec, { writable: false });
+    const region = mem.add('ctx', rec, { writable: false, view: pool.viewOf?.(rec) });
     mem.ctx = new CtxRegion(mem, region, layout, null, input.expectedAttachType);
     return { ctxRegion: region, packet, layout };
   }
@@ -222,7 +243,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
     new DataView(bytes.buffer).setUint32(12, 1, true); // ingress_ifindex: loopback
   }
   const writable = skb;
-  const region = mem.add('ctx', bytes, { writable });
+  const region = mem.add('ctx', bytes, { writable, view: pool.viewOf?.(bytes) });
   mem.ctx = new CtxRegion(mem, region, layout, packet, input.expectedAttachType);
   return { ctxRegion: region, packet, layout };
 }

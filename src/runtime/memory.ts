@@ -87,7 +87,7 @@ export interface RegionOptions {
   /** Extra data for helpers: the BpfMap of a map pointer, the record of a ringbuf region, ... */
   owner?: unknown;
   /** A DataView over exactly `bytes`, kept by a caller that adds the same bytes run after run (otherwise one is made). */
-  view?: DataView;
+  view?: DataView | undefined;
 }
 
 export class Memory {
