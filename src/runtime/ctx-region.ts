@@ -5,7 +5,7 @@
  */
 import { InputError } from '../isa/errors.js';
 import type { ProgType } from '../isa/program.js';
-import { SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS, SKB_TARGET_SIZE, SK_BUFF_FIELDS, SK_BUFF_SIZE, TRACEPOINT_MAX, ctxLayout, fieldAt, type CtxField, type CtxLayout } from './context/index.js';
+import { SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS, SKB_TARGET_SIZE, SK_BUFF_FIELDS, SK_BUFF_SIZE, TRACEPOINT_MAX, ctxLayout, fieldAt, type AccessOptions, type CtxAccess, type CtxField, type CtxLayout } from './context/index.js';
 import type { PacketState } from './env.js';
 import { VmError } from './errors.js';
 import { type CtxHandler, Memory, MemoryFault } from './memory.js';
@@ -248,10 +248,32 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
   return { ctxRegion: region, packet, layout };
 }
 
+/**
+ * The layouts' answers to ctx accesses (layout.access), per layout and expected attach type
+ * (-1: none), by accessKey: a pure function of the access, asked for every ctx load and store of
+ * every run (a fuzz program's ctx loads each walked the type's is_valid_access rules by field name).
+ */
+const accessCache = new WeakMap<CtxLayout, Map<number, Map<number, CtxAccess>>>();
+/** Distinct accesses remembered per layout and attach type (an unverified program may try any offset). */
+const ACCESS_CACHE_MAX = 4096;
+
+function accessCacheFor(layout: CtxLayout, attach: number | undefined): Map<number, CtxAccess> {
+  let byAttach = accessCache.get(layout);
+  if (!byAttach) accessCache.set(layout, (byAttach = new Map()));
+  const a = attach ?? -1;
+  let m = byAttach.get(a);
+  if (!m) byAttach.set(a, (m = new Map()));
+  return m;
+}
+
+/** One number per (off, size, signed, write): off * 64 + size * 4 + signed * 2 + write (size < 16). */
+const accessKey = (off: number, size: number, signed: boolean, write: boolean): number => off * 64 + size * 4 + (signed ? 2 : 0) + (write ? 1 : 0);
+
 /** The ctx handler: checks each access against the layout and produces packet pointers. */
 export class CtxRegion implements CtxHandler {
   private readonly view: DataView;
   private readonly bytes: Uint8Array;
+  private readonly accesses: Map<number, CtxAccess>;
   constructor(
     private readonly mem: Memory,
     readonly region: number,
@@ -262,6 +284,20 @@ export class CtxRegion implements CtxHandler {
     this.bytes = mem.bytes[region]!;
     this.view = mem.views[region]!;
     this.skb = layout.struct === '__sk_buff';
+    this.accesses = accessCacheFor(layout, attach);
+  }
+
+  /** layout.access for this run's type and attach type, remembered (see accessCache). */
+  private access(off: number, size: number, kind: 'read' | 'write', signed: boolean): CtxAccess {
+    const key = accessKey(off, size, signed, kind === 'write');
+    let a = this.accesses.get(key);
+    if (a === undefined) {
+      const opts: AccessOptions = kind === 'read' ? { isLdsx: signed } : {};
+      if (this.attach !== undefined) opts.expectedAttachType = this.attach;
+      a = this.layout.access(off, size, kind, opts);
+      if (this.accesses.size < ACCESS_CACHE_MAX) this.accesses.set(key, a);
+    }
+    return a;
   }
   private readonly skb: boolean;
   private sockRegion = 0;
@@ -288,8 +324,7 @@ export class CtxRegion implements CtxHandler {
   }
 
   load(off: number, size: number, out: Int32Array, pc: number, signed: boolean): void {
-    const opts = this.attach === undefined ? { isLdsx: signed } : { isLdsx: signed, expectedAttachType: this.attach };
-    const a = this.layout.access(off, size, 'read', opts);
+    const a = this.access(off, size, 'read', signed);
     if (!a.ok) throw new MemoryFault(pc, 'ctx_access', 'ctx', off, size, a.reason);
     if (off + size > this.bytes.length) throw new MemoryFault(pc, 'out_of_bounds', 'ctx', off, size);
     const p = this.packet;
@@ -332,7 +367,7 @@ export class CtxRegion implements CtxHandler {
   }
 
   store(off: number, size: number, lo: number, hi: number, pc: number): void {
-    const a = this.layout.access(off, size, 'write', this.attach === undefined ? {} : { expectedAttachType: this.attach });
+    const a = this.access(off, size, 'write', false);
     if (!a.ok) throw new MemoryFault(pc, 'ctx_access', 'ctx', off, size, a.reason);
     if (off + size > this.bytes.length) throw new MemoryFault(pc, 'out_of_bounds', 'ctx', off, size);
     const v = this.view;
