@@ -92,7 +92,10 @@ function accessOk(flags: number): boolean {
 }
 
 function pow2ceil(n: number): number {
-  return n <= 1 ? 1 : 2 ** Math.ceil(Math.log2(n));
+  if (n <= 1) return 1;
+  // an integer up to 2^31: from its bit length (Math.log2 and ** cost more than the map's creation)
+  if (n <= 0x80000000 && Number.isInteger(n)) return 2 ** (32 - Math.clz32(n - 1));
+  return 2 ** Math.ceil(Math.log2(n));
 }
 
 function isPow2(n: number): boolean {
