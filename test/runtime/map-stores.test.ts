@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeMapSpec } from '../../src/isa/program.js';
 import { createMap } from '../../src/runtime/maps/create.js';
+import { keyRepr } from '../../src/runtime/maps/base.js';
 import { zeroedBytes } from '../../src/runtime/maps/zeroed.js';
 
 const key32 = (i: number): Uint8Array => new Uint8Array(new Uint32Array([i]).buffer);
@@ -55,5 +56,30 @@ describe('small map stores', () => {
     h.update(key32(2), new Uint8Array(8));
     expect([...h.lookup(key32(2))]).toEqual(new Array(8).fill(0));
     expect(h.lookupRef(key32(1), 0)).toBe(h.lookupRef(key32(1), 0));
+  });
+
+  it('hash keys of 7 and 8 bytes: small ones as numbers, every key distinct, order kept', () => {
+    for (const keySize of [7, 8]) {
+      const h = createMap(makeMapSpec({ name: 'h', type: 'hash', keySize, valueSize: 4, maxEntries: 64, flags: 0 }));
+      const keys: Uint8Array[] = [];
+      for (const hi of [0, 1, 0x80]) for (const lo of [0, 1, 255]) {
+        const k = new Uint8Array(keySize);
+        k[0] = lo; k[keySize - 1] = hi; k[5] = hi ? 0 : 7;
+        keys.push(k);
+      }
+      keys.forEach((k, i) => h.update(k, Uint8Array.of(i, 0, 0, 0)));
+      expect(h.count()).toBe(keys.length);
+      keys.forEach((k, i) => expect(h.lookup(k)[0]).toBe(i));
+      const order: number[] = [];
+      for (let k = h.nextKey(null); k; k = h.nextKey(k)) order.push(h.lookup(k)[0]!);
+      expect(order).toEqual(keys.map((_, i) => i));
+      h.delete(keys[4]!);
+      expect(h.count()).toBe(keys.length - 1);
+      // a longer array holding the key: only its first keySize bytes count
+      const longer = new Uint8Array(keySize + 2); longer.set(keys[0]!); longer[keySize] = 9;
+      expect(keyRepr(longer, keySize)).toBe(keyRepr(keys[0]!, keySize));
+    }
+    expect(typeof keyRepr(Uint8Array.of(1, 2, 3, 4, 5, 6, 0, 0), 8)).toBe('number');
+    expect(typeof keyRepr(Uint8Array.of(1, 2, 3, 4, 5, 6, 0, 1), 8)).toBe('string');
   });
 });
