@@ -5,7 +5,7 @@
  */
 import { InputError } from '../isa/errors.js';
 import type { ProgType } from '../isa/program.js';
-import { SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS, SKB_TARGET_SIZE, SK_BUFF_FIELDS, SK_BUFF_SIZE, TRACEPOINT_MAX, ctxLayout, fieldAt, type CtxField, type CtxLayout } from './context/index.js';
+import { SKB_CTX_IN_FIELDS, SKB_CTX_OUT_FIELDS, SKB_TARGET_SIZE, SK_BUFF_FIELDS, SK_BUFF_SIZE, TRACEPOINT_MAX, ctxLayout, fieldAt, type AccessOptions, type CtxAccess, type CtxField, type CtxLayout } from './context/index.js';
 import type { PacketState } from './env.js';
 import { VmError } from './errors.js';
 import { type CtxHandler, Memory, MemoryFault } from './memory.js';
@@ -34,7 +34,8 @@ const L2_TYPES: ReadonlySet<ProgType> = new Set(['sched_cls', 'sched_act']);
 function pktType(d: Uint8Array): number {
   if (d.length < 6) return 0;
   if ((d[0]! & 1) !== 0) return 2;
-  return d.subarray(0, 6).every((b) => b === 0) ? 0 : 3;
+  for (let i = 0; i < 6; i++) if (d[i] !== 0) return 3;
+  return 0;
 }
 
 /** ETH_P_802_3_MIN: EtherType values below it are 802.3 length fields. */
@@ -81,8 +82,8 @@ export function skbCtxInProblem(ctx: Uint8Array, packetLen?: number): string | n
  * ifindex 1 (or ctx_in's ifindex), wire_len (ctx_in's, or skb->len when a ctx_in was given), and
  * the dummy socket's family and addresses from the IPv4/IPv6 header.
  */
-function fillSkb(bytes: Uint8Array, frame: Uint8Array, packet: PacketState, ctxIn: Uint8Array | undefined): void {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+function fillSkb(bytes: Uint8Array, frame: Uint8Array, packet: PacketState, ctxIn: Uint8Array | undefined, view?: DataView): void {
+  const dv = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const len = packet.end - packet.data;
   dv.setUint32(0, len, true);
   // a field a valid ctx_in leaves zero gets the test run's value; a non-zero one (not a valid
@@ -95,16 +96,18 @@ function fillSkb(bytes: Uint8Array, frame: Uint8Array, packet: PacketState, ctxI
     if (free(4, 4)) dv.setUint32(4, pktType(frame), true);
     const proto = ethProtocol(frame);
     if (free(16, 4)) dv.setUint32(16, proto, true);
-    const l3 = frame.subarray(ETH_HLEN);
+    // the L3 header's bytes copied by index (no subarray per field: this runs for every skb run)
+    const l3 = ETH_HLEN, l3len = frame.length - ETH_HLEN;
+    const copy = (from: number, n: number, to: number): void => { for (let i = 0; i < n; i++) bytes[to + i] = frame[l3 + from + i]!; };
     if (free(88, 44)) {
-      if (proto === 0x0008 && l3.length >= 20) {
+      if (proto === 0x0008 && l3len >= 20) {
         dv.setUint32(88, 2, true); // AF_INET
-        bytes.set(l3.subarray(16, 20), 92); // remote_ip4 = sk_daddr = daddr
-        bytes.set(l3.subarray(12, 16), 96); // local_ip4 = sk_rcv_saddr = saddr
-      } else if (proto === 0xdd86 && l3.length >= 40) {
+        copy(16, 4, 92); // remote_ip4 = sk_daddr = daddr
+        copy(12, 4, 96); // local_ip4 = sk_rcv_saddr = saddr
+      } else if (proto === 0xdd86 && l3len >= 40) {
         dv.setUint32(88, 10, true); // AF_INET6
-        bytes.set(l3.subarray(24, 40), 100); // remote_ip6 = daddr
-        bytes.set(l3.subarray(8, 24), 116); // local_ip6 = saddr
+        copy(24, 16, 100); // remote_ip6 = daddr
+        copy(8, 16, 116); // local_ip6 = saddr
       }
     }
   }
@@ -136,31 +139,52 @@ export interface ContextInput {
   expectedAttachType?: number;
 }
 
-/** Buffers reused from run to run (allocating ArrayBuffers per run dominates short runs). */
+/**
+ * Buffers reused from run to run (allocating ArrayBuffers per run dominates short runs), each
+ * with a DataView over it kept for the memory region it becomes (RegionOptions.view).
+ */
 export class ContextBuffers {
   private frame: Uint8Array | null = null;
+  private frameView: DataView | null = null;
   private skb: Uint8Array | null = null;
-  private ctx = new Map<number, Uint8Array>();
+  private skbView: DataView | null = null;
+  private ctx = new Map<number, { bytes: Uint8Array; view: DataView }>();
   /**
    * A zeroed buffer of exactly `n` bytes for packets (XDP frames, skb heads): a view of the
    * largest buffer asked for so far, as skb sizes follow the packet's length from run to run.
    */
   packet(n: number, xdp: boolean): Uint8Array {
-    let b = xdp ? this.frame : this.skb;
+    const had = xdp ? this.frame : this.skb;
+    let b = had;
     if (!b || b.buffer.byteLength < n) {
       b = new Uint8Array(n);
     } else {
       if (b.length !== n) b = new Uint8Array(b.buffer, 0, n);
       b.fill(0);
     }
-    if (xdp) this.frame = b; else this.skb = b;
+    if (b !== had) {
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      if (xdp) { this.frame = b; this.frameView = v; } else { this.skb = b; this.skbView = v; }
+    }
     return b;
   }
   /** A zeroed ctx buffer of `n` bytes. */
   ctxBytes(n: number): Uint8Array {
-    let b = this.ctx.get(n);
-    if (!b) { b = new Uint8Array(n); this.ctx.set(n, b); } else b.fill(0);
-    return b;
+    const have = this.ctx.get(n);
+    if (!have) {
+      const bytes = new Uint8Array(n);
+      this.ctx.set(n, { bytes, view: new DataView(bytes.buffer) });
+      return bytes;
+    }
+    have.bytes.fill(0);
+    return have.bytes;
+  }
+  /** The DataView over `b` when it is the buffer one of these last handed out, else undefined. */
+  viewOf(b: Uint8Array): DataView | undefined {
+    if (b === this.frame) return this.frameView!;
+    if (b === this.skb) return this.skbView!;
+    const c = this.ctx.get(b.length);
+    return c && c.bytes === b ? c.view : undefined;
   }
 }
 
@@ -176,7 +200,7 @@ export interface BuiltContext {
 }
 
 /** Adds the ctx (and packet) regions of a `type` program to `mem`. Throws InputError for unusable input. */
-export function buildContext(mem: Memory, type: ProgType, input: ContextInput, pool: Pick<ContextBuffers, 'packet' | 'ctxBytes'> = fresh): BuiltContext {
+export function buildContext(mem: Memory, type: ProgType, input: ContextInput, pool: Pick<ContextBuffers, 'packet' | 'ctxBytes'> & Partial<Pick<ContextBuffers, 'viewOf'>> = fresh): BuiltContext {
   const layout = ctxLayout(type);
   if (!layout) throw new InputError('unsupported', `program type ${type} has no context model (supported: socket_filter, sched_cls, sched_act, cgroup_skb, xdp, kprobe, tracepoint, raw_tracepoint, perf_event)`);
   let packet: PacketState | null = null;
@@ -188,7 +212,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
       if (data.length > max) throw new InputError('packet', `packet of ${data.length} bytes exceeds the XDP test frame (${max} bytes)`);
       const buf = pool.packet(XDP_FRAME, true);
       buf.set(data, XDP_HEADROOM);
-      const region = mem.add('packet', buf, { start: XDP_HEADROOM, end: XDP_HEADROOM + data.length, origin: XDP_HEADROOM, writable: true });
+      const region = mem.add('packet', buf, { start: XDP_HEADROOM, end: XDP_HEADROOM + data.length, origin: XDP_HEADROOM, writable: true, view: pool.viewOf?.(buf) });
       packet = { region, buf, meta: XDP_HEADROOM, data: XDP_HEADROOM, end: XDP_HEADROOM + data.length, minHead: XDP_FRAME_STRUCT, maxEnd: XDP_FRAME - SKB_SHARED_INFO };
     } else {
       if (input.packet && data.length < ETH_HLEN)
@@ -198,7 +222,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
       const end = SKB_HEADROOM + data.length;
       // as BPF_PROG_TEST_RUN: eth_type_trans() pulls the Ethernet header; only tc pushes it back
       const start = L2_TYPES.has(type) || data.length < ETH_HLEN ? SKB_HEADROOM : SKB_HEADROOM + ETH_HLEN;
-      const region = mem.add('packet', buf, { start, end, origin: start, writable: type !== 'socket_filter' && type !== 'cgroup_skb' });
+      const region = mem.add('packet', buf, { start, end, origin: start, writable: type !== 'socket_filter' && type !== 'cgroup_skb', view: pool.viewOf?.(buf) });
       packet = { region, buf, meta: start, data: start, end, minHead: 0, maxEnd: buf.length };
       if (data.length >= ETH_HLEN) { packet.mac = SKB_HEADROOM; packet.network = SKB_HEADROOM + ETH_HLEN; }
     }
@@ -209,7 +233,7 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
     // record of the largest size the verifier lets a program read
     const rec = pool.ctxBytes(input.ctx ? Math.max(input.ctx.length, 8) : TRACEPOINT_MAX);
     if (input.ctx) rec.set(input.ctx);
-    const region = mem.add('ctx', rec, { writable: false });
+    const region = mem.add('ctx', rec, { writable: false, view: pool.viewOf?.(rec) });
     mem.ctx = new CtxRegion(mem, region, layout, null, input.expectedAttachType);
     return { ctxRegion: region, packet, layout };
   }
@@ -217,20 +241,42 @@ export function buildContext(mem: Memory, type: ProgType, input: ContextInput, p
     if (input.ctx.length > layout.size) throw new InputError('ctx', `ctx of ${input.ctx.length} bytes is larger than ${layout.struct} (${layout.size} bytes)`);
     bytes.set(input.ctx);
   }
-  if (skb && packet) fillSkb(bytes, input.packet ?? new Uint8Array(0), packet, input.ctx);
+  if (skb && packet) fillSkb(bytes, input.packet ?? new Uint8Array(0), packet, input.ctx, pool.viewOf?.(bytes));
   else if (type === 'xdp' && !input.ctx) {
     new DataView(bytes.buffer).setUint32(12, 1, true); // ingress_ifindex: loopback
   }
   const writable = skb;
-  const region = mem.add('ctx', bytes, { writable });
+  const region = mem.add('ctx', bytes, { writable, view: pool.viewOf?.(bytes) });
   mem.ctx = new CtxRegion(mem, region, layout, packet, input.expectedAttachType);
   return { ctxRegion: region, packet, layout };
 }
+
+/**
+ * The layouts' answers to ctx accesses (layout.access), per layout and expected attach type
+ * (-1: none), by accessKey: a pure function of the access, asked for every ctx load and store of
+ * every run (a fuzz program's ctx loads each walked the type's is_valid_access rules by field name).
+ */
+const accessCache = new WeakMap<CtxLayout, Map<number, Map<number, CtxAccess>>>();
+/** Distinct accesses remembered per layout and attach type (an unverified program may try any offset). */
+const ACCESS_CACHE_MAX = 4096;
+
+function accessCacheFor(layout: CtxLayout, attach: number | undefined): Map<number, CtxAccess> {
+  let byAttach = accessCache.get(layout);
+  if (!byAttach) accessCache.set(layout, (byAttach = new Map()));
+  const a = attach ?? -1;
+  let m = byAttach.get(a);
+  if (!m) byAttach.set(a, (m = new Map()));
+  return m;
+}
+
+/** One number per (off, size, signed, write): off * 64 + size * 4 + signed * 2 + write (size < 16). */
+const accessKey = (off: number, size: number, signed: boolean, write: boolean): number => off * 64 + size * 4 + (signed ? 2 : 0) + (write ? 1 : 0);
 
 /** The ctx handler: checks each access against the layout and produces packet pointers. */
 export class CtxRegion implements CtxHandler {
   private readonly view: DataView;
   private readonly bytes: Uint8Array;
+  private readonly accesses: Map<number, CtxAccess>;
   constructor(
     private readonly mem: Memory,
     readonly region: number,
@@ -241,6 +287,20 @@ export class CtxRegion implements CtxHandler {
     this.bytes = mem.bytes[region]!;
     this.view = mem.views[region]!;
     this.skb = layout.struct === '__sk_buff';
+    this.accesses = accessCacheFor(layout, attach);
+  }
+
+  /** layout.access for this run's type and attach type, remembered (see accessCache). */
+  private access(off: number, size: number, kind: 'read' | 'write', signed: boolean): CtxAccess {
+    const key = accessKey(off, size, signed, kind === 'write');
+    let a = this.accesses.get(key);
+    if (a === undefined) {
+      const opts: AccessOptions = kind === 'read' ? { isLdsx: signed } : {};
+      if (this.attach !== undefined) opts.expectedAttachType = this.attach;
+      a = this.layout.access(off, size, kind, opts);
+      if (this.accesses.size < ACCESS_CACHE_MAX) this.accesses.set(key, a);
+    }
+    return a;
   }
   private readonly skb: boolean;
   private sockRegion = 0;
@@ -267,8 +327,7 @@ export class CtxRegion implements CtxHandler {
   }
 
   load(off: number, size: number, out: Int32Array, pc: number, signed: boolean): void {
-    const opts = this.attach === undefined ? { isLdsx: signed } : { isLdsx: signed, expectedAttachType: this.attach };
-    const a = this.layout.access(off, size, 'read', opts);
+    const a = this.access(off, size, 'read', signed);
     if (!a.ok) throw new MemoryFault(pc, 'ctx_access', 'ctx', off, size, a.reason);
     if (off + size > this.bytes.length) throw new MemoryFault(pc, 'out_of_bounds', 'ctx', off, size);
     const p = this.packet;
@@ -311,7 +370,7 @@ export class CtxRegion implements CtxHandler {
   }
 
   store(off: number, size: number, lo: number, hi: number, pc: number): void {
-    const a = this.layout.access(off, size, 'write', this.attach === undefined ? {} : { expectedAttachType: this.attach });
+    const a = this.access(off, size, 'write', false);
     if (!a.ok) throw new MemoryFault(pc, 'ctx_access', 'ctx', off, size, a.reason);
     if (off + size > this.bytes.length) throw new MemoryFault(pc, 'out_of_bounds', 'ctx', off, size);
     const v = this.view;

@@ -86,6 +86,8 @@ export interface RegionOptions {
   strictAlign?: boolean;
   /** Extra data for helpers: the BpfMap of a map pointer, the record of a ringbuf region, ... */
   owner?: unknown;
+  /** A DataView over exactly `bytes`, kept by a caller that adds the same bytes run after run (otherwise one is made). */
+  view?: DataView | undefined;
 }
 
 export class Memory {
@@ -179,7 +181,7 @@ export class Memory {
     if (id >= MAX_REGIONS) throw new Error(`too many memory regions (${MAX_REGIONS})`);
     if (id >= this.start.length) this.grow();
     this.bytes[id] = bytes;
-    this.views[id] = bytes.byteLength === 0 ? EMPTY_VIEW : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.views[id] = o.view ?? (bytes.byteLength === 0 ? EMPTY_VIEW : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     const start = o.start ?? 0;
     // ctx regions get an empty window: every access takes the slow path through the ctx handler
     this.start[id] = kind === 'ctx' ? 1 : start;

@@ -40,15 +40,33 @@ describe.skipIf(typeof btf === 'string')('default world images', () => {
       expect([...second.mem.bytes[id]!]).toEqual([...mem3.bytes[id]!]);
     }
     expect([...w2.objects.keys()]).toEqual([...w3.objects.keys()]);
+    for (const o of w3.objects.values()) {
+      const r = w2.objects.get(o.name)!;
+      expect({ name: r.name, typeId: r.typeId, typeName: r.typeName, region: r.region, bytes: [...r.bytes] }).toEqual({ ...o, bytes: [...o.bytes] });
+      expect(r.bytes).toBe(second.mem.bytes[r.region]); // the object's bytes are its region's
+    }
     expect(w2.objects.has('extra')).toBe(false);
     expect(w2.current?.name).toBe(w3.current?.name);
     expect(w2.objectAt(w3.objects.get('cred')!.region)?.name).toBe('cred');
     expect(second.task).toEqual(taskOfWorld(w3, { ...DEFAULT_TASK, pid, tgid: pid }));
     expect(second.task.pid).toBe(pid);
-    // the replayed bytes are the run's own: changing them does not reach the next replay
-    w2.objects.get('current')!.bytes[1] ^= 0xff;
+    // replays share the image's read-only bytes until the runtime writes an object (ownBytes):
+    // the write goes to the run's own copy, which the run's memory then holds, and does not reach the next replay
+    const cur2 = w2.objects.get('current')!;
+    const w5 = kernelWorld(env(new Memory(), pid));
+    expect(w5.objects.get('current')!.bytes).toBe(cur2.bytes);
+    const shared = cur2.bytes;
+    const own = w2.ownBytes(cur2);
+    expect(own).not.toBe(shared);
+    expect([...own]).toEqual([...shared]);
+    own[1] ^= 0xff;
+    expect(cur2.bytes).toBe(own);
+    expect(second.mem.bytes[cur2.region]).toBe(own);
+    expect(second.mem.views[cur2.region]!.getUint8(1)).toBe(own[1]);
+    expect(w2.ownBytes(cur2)).toBe(own); // copied once
     const w4 = kernelWorld(env(new Memory(), pid));
     expect(w4.objects.get('current')!.bytes[1]).toBe(w3.objects.get('current')!.bytes[1]);
+    expect(w5.objects.get('current')!.bytes[1]).toBe(w3.objects.get('current')!.bytes[1]);
     // another task is another image
     const other = env(new Memory(), pid + 1);
     kernelWorld(other);

@@ -37,6 +37,39 @@ export class KernelWorld {
 
   constructor(readonly btf: Btf, readonly mem: Memory) {}
 
+  /**
+   * A replayed world's regions [sharedBase, sharedBase + sharedCount) hold its image's bytes, shared
+   * by every replay of it until written (see ownBytes); `copied` marks those copied since.
+   */
+  private sharedBase = 0;
+  private sharedCount = 0;
+  private copied: Uint8Array | undefined;
+
+  /** Marks the regions from `base` on as the image's bytes, shared (replayWorld). */
+  shareFrom(base: number, count: number): void {
+    this.sharedBase = base;
+    this.sharedCount = count;
+  }
+
+  /**
+   * The bytes of `obj` to write to: its own. The read-only regions of a replayed world are the
+   * image's bytes (the program cannot write them; a replay copies nothing), so the runtime's own
+   * writes (a kfunc taking a task reference writes its refcount) copy an object's region first,
+   * and the run sees the copy from then on. Every runtime write to a world object goes through here.
+   */
+  ownBytes(obj: KernelObject): Uint8Array {
+    const i = obj.region - this.sharedBase;
+    if (i < 0 || i >= this.sharedCount || this.copied?.[i] === 1) return obj.bytes;
+    (this.copied ??= new Uint8Array(this.sharedCount))[i] = 1;
+    const own = obj.bytes.slice();
+    const mem = this.mem;
+    // the interpreter re-reads the region tables after every helper and kfunc call
+    mem.bytes[obj.region] = own;
+    mem.views[obj.region] = new DataView(own.buffer, own.byteOffset, own.byteLength);
+    obj.bytes = own;
+    return own;
+  }
+
   /** The object a region holds, if it is one of the world's. */
   objectAt(region: number): KernelObject | undefined {
     return this.byRegion.get(region);
@@ -111,20 +144,21 @@ export class KernelWorld {
     const btf = this.btf;
     const t = btf.skipMods(type);
     if (!t) throw new WorldError(`${where}: unknown BTF type ${type}`);
-    if (bits && bits.width) { writeBits(obj.bytes, off, bits.shift, bits.width, this.scalar(v, where)); return; }
+    if (bits && bits.width) { writeBits(this.ownBytes(obj), off, bits.shift, bits.width, this.scalar(v, where)); return; }
     switch (t.kind) {
       case 'int': case 'enum': case 'enum64':
-        writeInt(obj.bytes, off, t.size, this.scalar(v, where));
+        writeInt(this.ownBytes(obj), off, t.size, this.scalar(v, where));
         return;
       case 'ptr':
-        writeInt(obj.bytes, off, 8, this.pointerValue(v, type, where));
+        writeInt(this.ownBytes(obj), off, 8, this.pointerValue(v, type, where));
         return;
       case 'array': {
         const elem = btf.skipMods(t.type);
         const esize = btf.resolveSize(t.type) ?? 0;
         if (typeof v === 'string' && elem?.kind === 'int' && elem.size === 1) {
           if (v.length > t.nelems) throw new WorldError(`${where}: "${v}" does not fit in char[${t.nelems}]`);
-          for (let i = 0; i < v.length; i++) obj.bytes[off + i] = v.charCodeAt(i) & 0xff;
+          const b = this.ownBytes(obj);
+          for (let i = 0; i < v.length; i++) b[off + i] = v.charCodeAt(i) & 0xff;
           return;
         }
         if (!Array.isArray(v)) throw new WorldError(`${where}: expected an array for ${btf.format(type)}`);
@@ -297,9 +331,12 @@ export function dentryPath(w: KernelWorld, dentry: bigint): string | undefined {
 export interface WorldImage {
   btf: Btf;
   base: number;
-  /** The regions' bytes end to end (one store: replaying copies it at once), and where each region ends in it. */
+  /** The regions' bytes end to end, and where each region ends in it. */
   bytes: Uint8Array;
   ends: number[];
+  /** Each region's bytes (a view of `bytes`) and a DataView over them: every replay's regions, shared (read-only; see KernelWorld.ownBytes). */
+  regions: Uint8Array[];
+  views: DataView[];
   /** The objects as built (a run may add more to its world later: kfuncs creating objects). */
   objects: Omit<KernelObject, 'bytes'>[];
   current: string | undefined;
@@ -318,27 +355,32 @@ export function captureWorld(w: KernelWorld, base: number): WorldImage | undefin
   const bytes = new Uint8Array(total);
   for (let id = base, at = 0; id < mem.count; id++) { bytes.set(mem.bytes[id]!, at); at += mem.bytes[id]!.length; }
   const objects = [...w.objects.values()].map(({ name, typeId, typeName, region }) => ({ name, typeId, typeName, region }));
-  return { btf: w.btf, base, bytes, ends, objects, current: w.current?.name };
+  const regions: Uint8Array[] = [], views: DataView[] = [];
+  for (let i = 0, at = 0; i < ends.length; at = ends[i++]!) {
+    const r = bytes.subarray(at, ends[i]!);
+    regions.push(r);
+    views.push(new DataView(r.buffer, r.byteOffset, r.byteLength));
+  }
+  return { btf: w.btf, base, bytes, ends, objects, current: w.current?.name, regions, views };
 }
 
 /**
- * The captured world in `mem`, whose next region must be `img.base`: copies of its regions at
- * the same ids -- so every pointer the image holds points where it did -- and a world over them.
+ * The captured world in `mem`, whose next region must be `img.base`: its regions at the same ids
+ * -- so every pointer the image holds points where it did -- and a world over them. The regions
+ * are the image's own bytes and DataViews, shared by every replay: the program cannot write them
+ * (kernel regions are read-only), and the runtime's writes copy an object first (KernelWorld.ownBytes).
+ * Copying the world's 15 KB and making a DataView for each of its 25 regions was most of the cost
+ * of a fuzz run that touches the world (bpf_get_current_task, bpf_cast_to_kern_ctx, ...).
  */
 export function replayWorld(img: WorldImage, mem: Memory): KernelWorld {
   if (mem.count !== img.base) throw new Error(`replayWorld: the world was built from region ${img.base}, the memory is at ${mem.count}`);
-  // One copy of all the regions, each a view of it: a world has some 25 regions, mostly over 64
-  // bytes, and copying them one by one (a store each) was most of the cost of a fuzz run using it.
-  const all = img.bytes.slice().buffer;
-  const regions: Uint8Array[] = [];
-  for (let i = 0, at = 0; i < img.ends.length; i++) {
-    const copy = new Uint8Array(all, at, img.ends[i]! - at);
-    at = img.ends[i]!;
-    mem.add('kernel', copy, { writable: false });
-    regions.push(copy);
-  }
+  const regions = img.regions;
+  for (let i = 0; i < regions.length; i++) mem.add('kernel', regions[i]!, { writable: false, view: img.views[i]! });
   const w = new KernelWorld(img.btf, mem);
-  for (const o of img.objects) w.insert({ ...o, bytes: regions[o.region - img.base]! });
+  w.shareFrom(img.base, regions.length);
+  // A literal of the fields, not a spread of the image's object: V8 copies a spread property by
+  // property through a generic path, and this was most of a replay's cost (a world has some 20 objects).
+  for (const o of img.objects) w.insert({ name: o.name, typeId: o.typeId, typeName: o.typeName, region: o.region, bytes: regions[o.region - img.base]! });
   w.current = img.current === undefined ? undefined : w.objects.get(img.current);
   return w;
 }

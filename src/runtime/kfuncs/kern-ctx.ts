@@ -38,7 +38,7 @@ function set(w: KernelWorld, obj: KernelObject, path: string, v: bigint): void {
   const loc = memberPath(w.btf, obj.typeId, path);
   if (typeof loc === 'string' || loc.bits) return; // a kernel without the field
   const size = w.btf.resolveSize(loc.type) ?? 0;
-  if (size > 0 && size <= 8) writeInt(obj.bytes, loc.off, size, v);
+  if (size > 0 && size <= 8) writeInt(w.ownBytes(obj), loc.off, size, v);
 }
 
 function fillSkb(env: HelperEnv, w: KernelWorld, obj: KernelObject): void {
@@ -61,7 +61,7 @@ function fillSkb(env: HelperEnv, w: KernelWorld, obj: KernelObject): void {
   set(w, obj, 'queue_mapping', u32(12));
   // the __be16 as its bytes in memory (the ctx holds them in the low half of the u32)
   const proto = locOff(w, obj, 'protocol');
-  if (proto !== undefined) obj.bytes.set(ctx.subarray(16, 18), proto);
+  if (proto !== undefined) w.ownBytes(obj).set(ctx.subarray(16, 18), proto);
   set(w, obj, 'priority', u32(32));
   set(w, obj, 'skb_iif', u32(36));
   set(w, obj, 'tc_index', u32(44));

@@ -31,7 +31,7 @@ function refAdd(w: KernelWorld, obj: KernelObject, field: string, delta: number)
   const cur = BigInt.asIntN(32, readInt(obj.bytes, loc.off, 4));
   if (cur <= 0n) return 0n;
   const next = cur + BigInt(delta);
-  writeInt(obj.bytes, loc.off, 4, next);
+  writeInt(w.ownBytes(obj), loc.off, 4, next);
   return next;
 }
 
@@ -76,7 +76,7 @@ function maskBits(env: HelperEnv, n: number, kfunc: string): Uint8Array {
   const w = kernelWorld(env);
   const t = w.btf.find('cpumask', 'struct')[0];
   const size = t?.kind === 'struct' ? t.size : 32;
-  return at.obj.bytes.subarray(at.off, at.off + size);
+  return w.ownBytes(at.obj).subarray(at.off, at.off + size);
 }
 
 /** bpf_cpumask_create(): a zeroed mask with one reference (NULL would be allocation failure). */
@@ -88,7 +88,7 @@ const cpumaskCreate: HelperFn = (env) => {
   if (w.objects.size >= MAX_WORLD_OBJECTS) { setR0(env, 0n); return; }
   const m = w.add(`cpumask${w.objects.size}`, t.id);
   const loc = memberPath(w.btf, m.typeId, 'usage');
-  if (typeof loc !== 'string') writeInt(m.bytes, loc.off, 4, 1n);
+  if (typeof loc !== 'string') writeInt(w.ownBytes(m), loc.off, 4, 1n);
   setR0(env, w.pointer(m));
 };
 

@@ -21,6 +21,7 @@ import {
 import { ERRNO } from './errno.js';
 import { BPF_NOEXIST } from './types.js';
 import { MemoryBudget } from './budget.js';
+import { zeroedBytes } from './zeroed.js';
 
 /** Bytes of values allocated at once: elements are materialised a chunk at a time, on first use. */
 const CHUNK_BYTES = 1 << 16;
@@ -34,8 +35,11 @@ export class ArrayMap extends MapBase {
   /**
    * chunks[c][(index & mask) * cpus + cpu]: the live value of one element on one CPU, for the
    * chunks touched so far (a chunk is one zeroed buffer; reads of untouched ones see zeros).
+   * An element's view is made when the element is first used: most runs touch a few elements.
    */
   private readonly chunks: (Uint8Array[] | undefined)[] = [];
+  /** The zeroed buffer of each chunk touched so far. */
+  private readonly stores: (Uint8Array | undefined)[] = [];
   private readonly budget: MemoryBudget;
 
   constructor(spec: MapSpec, cpus: number, budget: MemoryBudget = new MemoryBudget()) {
@@ -49,7 +53,7 @@ export class ArrayMap extends MapBase {
     while (shift < 16 && (perElement << (shift + 1)) <= CHUNK_BYTES) shift++;
     this.shift = shift;
     this.mask = (1 << shift) - 1;
-    if (spec.initial) this.chunk(0)[0]!.set(spec.initial.subarray(0, spec.valueSize));
+    if (spec.initial) this.slot(0, 0).set(spec.initial.subarray(0, spec.valueSize));
   }
 
   /** The views of chunk `c`, allocated (and charged to the budget) on first use. */
@@ -60,15 +64,22 @@ export class ArrayMap extends MapBase {
     const n = Math.min(this.mask + 1, this.spec.maxEntries - first);
     const bytes = n * this.stride * this.cpus;
     if (!this.budget.tryCharge(bytes)) this.budget.charge(bytes, `${this.label()}: elements ${first}..${first + n - 1}`);
-    const store = new Uint8Array(bytes);
+    this.stores[c] = zeroedBytes(bytes);
     const views = new Array<Uint8Array>(n * this.cpus);
-    for (let k = 0; k < views.length; k++) views[k] = store.subarray(k * this.stride, k * this.stride + this.spec.valueSize);
     this.chunks[c] = views;
     return views;
   }
 
+  /** The view of element slot `k` of chunk `c` (one view per slot, made on first use: maps hand out stable views). */
+  private view(c: number, k: number): Uint8Array {
+    const at = k * this.stride;
+    return (this.chunks[c]![k] = this.stores[c]!.subarray(at, at + this.spec.valueSize));
+  }
+
   private slot(index: number, cpu: number): Uint8Array {
-    return (this.chunks[index >>> this.shift] ?? this.chunk(index >>> this.shift))[(index & this.mask) * this.cpus + cpu]!;
+    const c = index >>> this.shift;
+    const k = (index & this.mask) * this.cpus + cpu;
+    return (this.chunks[c] ?? this.chunk(c))[k] ?? this.view(c, k);
   }
 
   lookup(key: Uint8Array): Uint8Array {

@@ -5,6 +5,7 @@
 import type { MapSpec } from '../../isa/program.js';
 import { ERRNO, type ErrnoName } from './errno.js';
 import { BPF_EXIST, MapError, type BpfMap } from './types.js';
+import { zeroedBytes } from './zeroed.js';
 
 export function fail(errno: ErrnoName, message: string): never {
   throw new MapError(errno, message);
@@ -21,9 +22,11 @@ export const round8 = (n: number): number => (n + 7) & ~7;
 
 /** A value usable as a JS Map key for `key`'s first `size` bytes (a number for short keys, else a latin1 string). */
 export function keyRepr(key: Uint8Array, size: number): number | string {
-  if (size <= 6) {
+  // Up to 8 bytes whose bytes past the sixth are zero (small u64 keys, the usual kind) are a number
+  // as well, never equal to the string any other key of the size gets: no string built and hashed.
+  if (size <= 6 || (size <= 8 && (key[6] ?? 0) === 0 && (size === 7 || (key[7] ?? 0) === 0))) {
     let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + (key[i] ?? 0);
+    for (let i = Math.min(size, 6) - 1; i >= 0; i--) v = v * 256 + (key[i] ?? 0);
     return v;
   }
   let s = '';
@@ -56,7 +59,7 @@ export function packPercpu(slots: readonly Uint8Array[], valueSize: number): Uin
 /** One element's value views, one per CPU (one for a non-per-CPU map), over one buffer of 8-aligned strides. */
 export function valueSlots(valueSize: number, cpus: number): Uint8Array[] {
   const stride = round8(valueSize);
-  const buf = new Uint8Array(stride * cpus);
+  const buf = zeroedBytes(stride * cpus);
   const slots: Uint8Array[] = [];
   for (let c = 0; c < cpus; c++) slots.push(buf.subarray(c * stride, c * stride + valueSize));
   return slots;
