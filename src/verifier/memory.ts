@@ -486,6 +486,13 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     if (spillAccess) env.histExtra = stackSlotCode(r.frameno, slot);
     return;
   }
+  stackAccessVarOff(env, regno, r, f, off, size, t, dst, value, imm, sext, dataWrite);
+}
+
+/** A stack access at a variable offset (check_stack_access_within_bounds, check_stack_{read,write}_var_off). */
+function stackAccessVarOff(env: Env, regno: number, r: Reg, f: Frame, off: number, size: number, t: Access,
+  dst: number, value: Reg | null, imm: number, sext: boolean, dataWrite: boolean): void {
+  const d = env.dom;
   // Variable offset: aligned only when the unknown bits of the offset are above the access size.
   const tn = d.tnum(r.v);
   const low = BigInt(size - 1);
