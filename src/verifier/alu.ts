@@ -179,6 +179,26 @@ function maybeForkScalars(env: Env, dstno: number, dst: Reg): void {
 }
 
 /** adjust_ptr_min_max_vals: pointer +/- scalar; `out` may alias either operand. */
+/** The pointer types adjust_ptr_min_max_vals allows arithmetic on (a map pointer or flow keys only by a constant), or its refusal. */
+function checkPtrArithmeticType(env: Env, dstno: number, o: number, ptr: Reg, known: boolean, smin: bigint): void {
+  switch (base(ptr.type)) {
+    case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:
+    case T.PTR_TO_PACKET_META: case T.PTR_TO_PACKET: case T.PTR_TO_TP_BUFFER: case T.PTR_TO_BTF_ID:
+    case T.PTR_TO_MEM: case T.PTR_TO_BUF: case T.PTR_TO_FUNC: case T.CONST_PTR_TO_DYNPTR:
+      break;
+    case T.PTR_TO_FLOW_KEYS:
+      if (known) break;
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+    // eslint-disable-next-line no-fallthrough
+    case T.CONST_PTR_TO_MAP:
+      if (known && smin === 0n && o === op.BPF_ADD) break;
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+    // eslint-disable-next-line no-fallthrough
+    default:
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+  }
+}
+
 function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off: Reg, out: Reg): void {
   const d = env.dom;
   const dstno = ins.dst;
@@ -198,22 +218,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
   // Untrusted memory is read with probe loads, so its offset is not tracked: the result is the
   // pointer as it was (a `scalar += pointer` copies it).
   if (base(ptr.type) === T.PTR_TO_MEM && ptr.type & PTR_UNTRUSTED) { if (out !== ptr) copyReg(out, ptr); return; }
-  switch (base(ptr.type)) {
-    case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:
-    case T.PTR_TO_PACKET_META: case T.PTR_TO_PACKET: case T.PTR_TO_TP_BUFFER: case T.PTR_TO_BTF_ID:
-    case T.PTR_TO_MEM: case T.PTR_TO_BUF: case T.PTR_TO_FUNC: case T.CONST_PTR_TO_DYNPTR:
-      break;
-    case T.PTR_TO_FLOW_KEYS:
-      if (known) break;
-      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
-    // eslint-disable-next-line no-fallthrough
-    case T.CONST_PTR_TO_MAP:
-      if (known && smin === 0n && o === op.BPF_ADD) break;
-      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
-    // eslint-disable-next-line no-fallthrough
-    default:
-      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
-  }
+  checkPtrArithmeticType(env, dstno, o, ptr, known, smin);
   checkSaneOffset(env, off, ptr.type);
   checkSaneOffset(env, ptr, ptr.type);
   // Work on a copy of the pointer so that `out` may alias the offset register.

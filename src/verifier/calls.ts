@@ -201,6 +201,24 @@ function checkOtherArg(env: Env, id: number, regno: number, r: Reg, a: ArgSpec, 
   }
 }
 
+/** ARG_CONST_SIZE(_OR_ZERO): the size of the memory argument before it, a bounded scalar made precise. */
+function checkSizeArg(env: Env, regno: number, r: Reg, a: ArgSpec, meta: CallMeta, prevArg: ArgSpec | undefined): void {
+  checkType(env, regno, r, [T.SCALAR]);
+  markPrecise(env, 1 << regno);
+  const zeroOk = a.base === 'ARG_CONST_SIZE_OR_ZERO';
+  const d = env.dom;
+  meta.sizeMax = d.umax(r.v);
+  if (d.smin(r.v) < 0n) env.reject('helper_arg', `R${regno} min value is negative, either use unsigned or 'var &= const'`);
+  if (d.umin(r.v) === 0n && !zeroOk)
+    env.reject('helper_arg', `R${regno} invalid zero-sized read: u64=[${d.umin(r.v)},${d.umax(r.v)}]`);
+  if (d.umax(r.v) >= MAX_VAR_SIZ) env.reject('helper_arg', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+  // A NULL memory argument (PTR_MAYBE_NULL) is fine only with a size that is 0
+  // (check_helper_mem_access on a scalar: "R1 type=scalar expected=fp").
+  const memArg = prevArg;
+  const uninit = memArg?.uninit === true && d.isConst(r.v);
+  checkHelperMem(env, regno - 1, Number(d.umax(r.v)), zeroOk, memArg?.write === true || memArg?.uninit === true, uninit);
+}
+
 function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMeta, prevArg: ArgSpec | undefined, pktOk: boolean): void {
   if (a.base === 'ARG_DONTCARE') return;
   const r = env.readReg(regno);
@@ -258,23 +276,9 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       if (a.aligned) checkPtrAlignment(env, r, 0, a.fixedSize ?? 8, true);
       return;
     case 'ARG_CONST_SIZE':
-    case 'ARG_CONST_SIZE_OR_ZERO': {
-      checkType(env, regno, r, [T.SCALAR]);
-      markPrecise(env, 1 << regno);
-      const zeroOk = a.base === 'ARG_CONST_SIZE_OR_ZERO';
-      const d = env.dom;
-      meta.sizeMax = d.umax(r.v);
-      if (d.smin(r.v) < 0n) env.reject('helper_arg', `R${regno} min value is negative, either use unsigned or 'var &= const'`);
-      if (d.umin(r.v) === 0n && !zeroOk)
-        env.reject('helper_arg', `R${regno} invalid zero-sized read: u64=[${d.umin(r.v)},${d.umax(r.v)}]`);
-      if (d.umax(r.v) >= MAX_VAR_SIZ) env.reject('helper_arg', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-      // A NULL memory argument (PTR_MAYBE_NULL) is fine only with a size that is 0
-      // (check_helper_mem_access on a scalar: "R1 type=scalar expected=fp").
-      const memArg = prevArg;
-      const uninit = memArg?.uninit === true && d.isConst(r.v);
-      checkHelperMem(env, regno - 1, Number(d.umax(r.v)), zeroOk, memArg?.write === true || memArg?.uninit === true, uninit);
+    case 'ARG_CONST_SIZE_OR_ZERO':
+      checkSizeArg(env, regno, r, a, meta, prevArg);
       return;
-    }
     case 'ARG_CONST_ALLOC_SIZE_OR_ZERO': {
       checkType(env, regno, r, [T.SCALAR]);
       markPrecise(env, 1 << regno);
