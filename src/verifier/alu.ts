@@ -28,69 +28,91 @@ export const MAX_VAR_OFF = 1n << 29n;
 /** A scratch register for immediates (reused; never stored). */
 let immReg: Reg | null = null;
 
+/** BPF_NEG and BPF_END (byte swaps). */
+function aluNegEnd(env: Env, ins: Insn, o: number, alu64: boolean): void {
+  const d = env.dom;
+  const dst = env.readReg(ins.dst);
+  env.writeReg(ins.dst);
+  if (dst.type !== T.SCALAR) { env.usesAddress = true; env.markUnknown(dst); return; }
+  if (o === op.BPF_NEG) env.markScalar(dst, d.neg(!alu64, dst.v));
+  else {
+    const kind = alu64 ? 'bswap' : op.srcBit(ins.code) === op.BPF_TO_BE ? 'be' : 'le';
+    // scalar_byte_swap keeps the scalar id only for le64 (a no-op on a little-endian host).
+    const id = kind === 'le' && ins.imm === 64 ? dst.id : 0;
+    env.markScalar(dst, d.end(dst.v, ins.imm as 16 | 32 | 64, kind));
+    dst.id = id;
+  }
+}
+
+/** BPF_MOV: a register or immediate copy, sign-extending (movsx) or an address-space cast. */
+function aluMov(env: Env, ins: Insn, alu64: boolean, x: boolean): void {
+  const d = env.dom;
+  if (x && alu64 && ins.off === op.BPF_ADDR_SPACE_CAST) { addrSpaceCast(env, ins); return; }
+  if (x) {
+    const src = env.readReg(ins.src);
+    const dst = env.writeReg(ins.dst);
+    if (alu64) {
+      if (ins.off === 0) {
+        // r1 = r2: copies share an id so that bounds learnt on one apply to the other.
+        idBeforeMov(env, src);
+        copyReg(dst, src);
+      } else if (src.type === T.SCALAR) {
+        const noSext = d.umax(src.v) < 1n << BigInt(ins.off - 1);
+        if (noSext) idBeforeMov(env, src);
+        const id = noSext ? src.id : 0;
+        env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16 | 32, false));
+        dst.id = id;
+      } else { env.usesAddress = true; env.markUnknown(dst); }
+    } else {
+      // w1 = w2 (or movsx): a pointer's low half is a meaningless scalar (privileged), but
+      // still zero-extended into 64 bits (mark_reg_unknown, then zext_32_to_64).
+      if (src.type !== T.SCALAR) { env.usesAddress = true; env.markScalar(dst, d.mov32(env.UNKNOWN)); }
+      else if (ins.off === 0) {
+        const keep = d.umax(src.v) <= 0xffffffffn;
+        if (keep) idBeforeMov(env, src);
+        const id = keep ? src.id : 0;
+        env.markScalar(dst, d.mov32(src.v));
+        dst.id = id;
+      } else {
+        // w1 = (s8/s16) w2: as for r1 = (sN) r2, a value that no sign extension changes stays linked.
+        const noSext = d.umax(src.v) < 1n << BigInt(ins.off - 1);
+        if (noSext) idBeforeMov(env, src);
+        const id = noSext ? src.id : 0;
+        env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16, true));
+        dst.id = id;
+      }
+    }
+  } else {
+    const dst = env.writeReg(ins.dst);
+    env.markKnownInt(dst, alu64 ? ins.imm : ins.imm >>> 0);
+  }
+}
+
+/** An ALU operation with a pointer operand (one or both). */
+function pointerAlu(env: Env, ins: Insn, o: number, alu64: boolean, x: boolean, dst: Reg, src: Reg): void {
+  if (dst.type !== T.SCALAR && src.type !== T.SCALAR) {
+    // Two pointers: only ptr - ptr is allowed (privileged), giving an unknown scalar. Its
+    // value is a distance between addresses unless both point into one region.
+    if (o === op.BPF_SUB) { if (!sameRegion(dst, src)) env.usesAddress = true; env.markUnknown(dst); return; }
+    env.reject('pointer_arithmetic', `R${ins.dst} pointer ${ALU_STR[o >> 4]} pointer prohibited`);
+  }
+  // The pointer's new offset depends on the scalar's value.
+  if (dst.type !== T.SCALAR) { if (x) markPrecise(env, 1 << ins.src); adjustPtr(env, ins, o, alu64, dst, src, dst); }
+  else { markPrecise(env, 1 << ins.dst); adjustPtr(env, ins, o, alu64, src, dst, dst); }
+}
+
+/**
+ * check_alu_op. NEG/END, MOV and pointer arithmetic are functions of their own: V8 optimises a
+ * small function sooner (and again sooner after a deoptimisation).
+ */
 export function checkAlu(env: Env, ins: Insn): void {
   const o = op.aluOp(ins.code);
   const alu64 = op.cls(ins.code) === op.BPF_ALU64;
   const x = op.srcBit(ins.code) === op.BPF_X;
   const d = env.dom;
 
-  if (o === op.BPF_NEG || o === op.BPF_END) {
-    const dst = env.readReg(ins.dst);
-    env.writeReg(ins.dst);
-    if (dst.type !== T.SCALAR) { env.usesAddress = true; env.markUnknown(dst); return; }
-    if (o === op.BPF_NEG) env.markScalar(dst, d.neg(!alu64, dst.v));
-    else {
-      const kind = alu64 ? 'bswap' : op.srcBit(ins.code) === op.BPF_TO_BE ? 'be' : 'le';
-      // scalar_byte_swap keeps the scalar id only for le64 (a no-op on a little-endian host).
-      const id = kind === 'le' && ins.imm === 64 ? dst.id : 0;
-      env.markScalar(dst, d.end(dst.v, ins.imm as 16 | 32 | 64, kind));
-      dst.id = id;
-    }
-    return;
-  }
-
-  if (o === op.BPF_MOV) {
-    if (x && alu64 && ins.off === op.BPF_ADDR_SPACE_CAST) { addrSpaceCast(env, ins); return; }
-    if (x) {
-      const src = env.readReg(ins.src);
-      const dst = env.writeReg(ins.dst);
-      if (alu64) {
-        if (ins.off === 0) {
-          // r1 = r2: copies share an id so that bounds learnt on one apply to the other.
-          idBeforeMov(env, src);
-          copyReg(dst, src);
-        } else if (src.type === T.SCALAR) {
-          const noSext = d.umax(src.v) < 1n << BigInt(ins.off - 1);
-          if (noSext) idBeforeMov(env, src);
-          const id = noSext ? src.id : 0;
-          env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16 | 32, false));
-          dst.id = id;
-        } else { env.usesAddress = true; env.markUnknown(dst); }
-      } else {
-        // w1 = w2 (or movsx): a pointer's low half is a meaningless scalar (privileged), but
-        // still zero-extended into 64 bits (mark_reg_unknown, then zext_32_to_64).
-        if (src.type !== T.SCALAR) { env.usesAddress = true; env.markScalar(dst, d.mov32(env.UNKNOWN)); }
-        else if (ins.off === 0) {
-          const keep = d.umax(src.v) <= 0xffffffffn;
-          if (keep) idBeforeMov(env, src);
-          const id = keep ? src.id : 0;
-          env.markScalar(dst, d.mov32(src.v));
-          dst.id = id;
-        } else {
-          // w1 = (s8/s16) w2: as for r1 = (sN) r2, a value that no sign extension changes stays linked.
-          const noSext = d.umax(src.v) < 1n << BigInt(ins.off - 1);
-          if (noSext) idBeforeMov(env, src);
-          const id = noSext ? src.id : 0;
-          env.markScalar(dst, d.movsx(src.v, ins.off as 8 | 16, true));
-          dst.id = id;
-        }
-      }
-    } else {
-      const dst = env.writeReg(ins.dst);
-      env.markKnownInt(dst, alu64 ? ins.imm : ins.imm >>> 0);
-    }
-    return;
-  }
+  if (o === op.BPF_NEG || o === op.BPF_END) { aluNegEnd(env, ins, o, alu64); return; }
+  if (o === op.BPF_MOV) { aluMov(env, ins, alu64, x); return; }
 
   const aop = ALU_OPS[o >> 4];
   if (aop === undefined) env.reject('invalid_insn', `invalid BPF_ALU opcode ${(o >> 4).toString(16)}`);
@@ -109,18 +131,7 @@ export function checkAlu(env: Env, ins: Insn): void {
   if (arenaArithmetic(dst)) return;
   const signedDiv = (o === op.BPF_DIV || o === op.BPF_MOD) && ins.off === 1;
 
-  if (dst.type !== T.SCALAR || src.type !== T.SCALAR) {
-    if (dst.type !== T.SCALAR && src.type !== T.SCALAR) {
-      // Two pointers: only ptr - ptr is allowed (privileged), giving an unknown scalar. Its
-      // value is a distance between addresses unless both point into one region.
-      if (o === op.BPF_SUB) { if (!sameRegion(dst, src)) env.usesAddress = true; env.markUnknown(dst); return; }
-      env.reject('pointer_arithmetic', `R${ins.dst} pointer ${ALU_STR[o >> 4]} pointer prohibited`);
-    }
-    // The pointer's new offset depends on the scalar's value.
-    if (dst.type !== T.SCALAR) { if (x) markPrecise(env, 1 << ins.src); adjustPtr(env, ins, o, alu64, dst, src, dst); }
-    else { markPrecise(env, 1 << ins.dst); adjustPtr(env, ins, o, alu64, src, dst, dst); }
-    return;
-  }
+  if (dst.type !== T.SCALAR || src.type !== T.SCALAR) { pointerAlu(env, ins, o, alu64, x, dst, src); return; }
   if ((o === op.BPF_AND || o === op.BPF_OR) && d.isConst(src.v)) maybeForkScalars(env, ins.dst, dst);
   const name: AluOp = signedDiv ? (o === op.BPF_DIV ? 'sdiv' : 'smod') : aop;
   const oldId = dst.id;
@@ -171,6 +182,26 @@ function maybeForkScalars(env: Env, dstno: number, dst: Reg): void {
 let ptrCopy: Reg | null = null;
 
 /** adjust_ptr_min_max_vals: pointer +/- scalar; `out` may alias either operand. */
+/** The pointer types adjust_ptr_min_max_vals allows arithmetic on (a map pointer or flow keys only by a constant), or its refusal. */
+function checkPtrArithmeticType(env: Env, dstno: number, o: number, ptr: Reg, known: boolean, smin: bigint): void {
+  switch (base(ptr.type)) {
+    case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:
+    case T.PTR_TO_PACKET_META: case T.PTR_TO_PACKET: case T.PTR_TO_TP_BUFFER: case T.PTR_TO_BTF_ID:
+    case T.PTR_TO_MEM: case T.PTR_TO_BUF: case T.PTR_TO_FUNC: case T.CONST_PTR_TO_DYNPTR:
+      break;
+    case T.PTR_TO_FLOW_KEYS:
+      if (known) break;
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+    // eslint-disable-next-line no-fallthrough
+    case T.CONST_PTR_TO_MAP:
+      if (known && smin === 0n && o === op.BPF_ADD) break;
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+    // eslint-disable-next-line no-fallthrough
+    default:
+      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
+  }
+}
+
 function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off: Reg, out: Reg): void {
   const d = env.dom;
   const dstno = ins.dst;
@@ -190,22 +221,7 @@ function adjustPtr(env: Env, ins: Insn, o: number, alu64: boolean, ptr: Reg, off
   // Untrusted memory is read with probe loads, so its offset is not tracked: the result is the
   // pointer as it was (a `scalar += pointer` copies it).
   if (base(ptr.type) === T.PTR_TO_MEM && ptr.type & PTR_UNTRUSTED) { if (out !== ptr) copyReg(out, ptr); return; }
-  switch (base(ptr.type)) {
-    case T.PTR_TO_CTX: case T.PTR_TO_MAP_VALUE: case T.PTR_TO_MAP_KEY: case T.PTR_TO_STACK:
-    case T.PTR_TO_PACKET_META: case T.PTR_TO_PACKET: case T.PTR_TO_TP_BUFFER: case T.PTR_TO_BTF_ID:
-    case T.PTR_TO_MEM: case T.PTR_TO_BUF: case T.PTR_TO_FUNC: case T.CONST_PTR_TO_DYNPTR:
-      break;
-    case T.PTR_TO_FLOW_KEYS:
-      if (known) break;
-      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
-    // eslint-disable-next-line no-fallthrough
-    case T.CONST_PTR_TO_MAP:
-      if (known && smin === 0n && o === op.BPF_ADD) break;
-      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
-    // eslint-disable-next-line no-fallthrough
-    default:
-      env.reject('pointer_arithmetic', `R${dstno} pointer arithmetic on ${typeName(ptr.type)} prohibited`);
-  }
+  checkPtrArithmeticType(env, dstno, o, ptr, known, smin);
   checkSaneOffset(env, off, ptr.type);
   checkSaneOffset(env, ptr, ptr.type);
   // Work on a copy of the pointer so that `out` may alias the offset register (one register

@@ -41,7 +41,60 @@ const forEachRegIn = forEachRegOf;
 
 const regOf = (st: VState, regno: number): Reg => st.frames[st.frames.length - 1]!.regs[regno]!;
 
-/** Processes the jump at env.pc. Sets cur.pc to where the current path goes; pushes the other path. */
+/**
+ * is_branch_taken with a pointer operand: packet pointers against each other, or a pointer that
+ * cannot be NULL against 0 (1: taken, 0: not, -1: both paths open).
+ */
+function pointerBranchTaken(env: Env, jop: JmpOp, jmp32: boolean, dst: Reg, src: Reg): number {
+  if (!jmp32 && pktAny(dst) && pktAny(src)) return pktPtrBranchTaken(dst, src, jop);
+  if (!jmp32 && (jop === 'jeq' || jop === 'jne')) {
+    // A pointer that cannot be NULL compared with 0. The running 6.18 kernel leaves the jump
+    // open once the pointer's variable offset may reach BPF_MAX_VAR_OFF (1 << 29), checked on it:
+    // [0, 2^29 - 1] decides, [0, 2^29] does not (kernel-campaign finding c3a007).
+    const [p, z] = dst.type === T.SCALAR ? [src, dst] : [dst, src];
+    if (notNull(p) && env.isNull(z) && env.dom.smax(p.v) < MAX_VAR_OFF) return jop === 'jne' ? 1 : 0;
+  }
+  return -1;
+}
+
+const pktOrEnd = (r: Reg): boolean => isPacketPtr(r.type) || r.type === T.PTR_TO_PACKET_END;
+
+/** Both paths open on a pointer's value (not a NULL check, not packet bounds): an address decides. */
+function notePointerCompare(env: Env, jop: JmpOp, jmp32: boolean, dst: Reg, src: Reg): void {
+  const nullCheck = !jmp32 && (jop === 'jeq' || jop === 'jne') && ((dst.type & MAYBE_NULL && env.isNull(src)) || (src.type & MAYBE_NULL && env.isNull(dst)));
+  if (!nullCheck && !(pktOrEnd(dst) && pktOrEnd(src))) env.usesAddress = true;
+}
+
+/** One register compared with itself, refined on both paths. */
+function refineSelfCompare(env: Env, jop: JmpOp, jmp32: boolean, regno: number, dst: Reg, other: VState, linkedSet: readonly number[]): void {
+  const d = env.dom;
+  // One register compared with itself: the kernel refines it in place (reg_set_min_max with
+  // both operands the same register); neither side is ever found dead.
+  const { taken, fall, takenRefined, fallRefined } = d.refineSelf(jop, jmp32, dst.v);
+  // The sanity check's reports, in the kernel's order (true_reg2 and false_reg2 are the same
+  // registers, already reset); the reset itself is part of refineSelf.
+  reportInvariants(env, takenRefined, 'true_reg1');
+  reportInvariants(env, fallRefined, 'false_reg1');
+  applyRefined(env, other, linkedSet, regno, -1, taken, taken);
+  applyRefined(env, env.cur, linkedSet, regno, -1, fall, fall);
+}
+
+/** A comparison with a pointer operand: a NULL check, or pointers compared with each other. */
+function refinePointerCompare(env: Env, jop: JmpOp, jmp32: boolean, x: boolean, ins: Insn, dst: Reg, src: Reg, other: VState): void {
+  if (!jmp32 && !x && ins.imm === 0 && (jop === 'jeq' || jop === 'jne') && dst.type & MAYBE_NULL) {
+    markPtrOrNull(env, other, dst.id, dst.refObjId, jop === 'jeq');
+    markPtrOrNull(env, env.cur, dst.id, dst.refObjId, jop === 'jne');
+  } else if (x && !jmp32) {
+    inferNotNull(env, jop, ins, dst, src, env.cur, other);
+    matchPacketPointers(env, jop, ins, dst, src, other);
+  }
+}
+
+/**
+ * Processes the jump at env.pc. Sets cur.pc to where the current path goes; pushes the other path.
+ * Its pointer cases are functions of their own: V8 optimises a small function sooner (and again
+ * sooner after a deoptimisation).
+ */
 export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): void {
   const jop = JMP_OPS[op.jmpOp(ins.code) >> 4];
   if (!jop) env.reject('invalid_insn', `invalid BPF_JMP/JMP32 opcode ${op.jmpOp(ins.code).toString(16)}`);
@@ -62,16 +115,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   // (recorded for backtracking whatever the outcome, as check_cond_jmp_op pushes it before deciding)
   if (x && src.type === T.PTR_TO_STACK) env.histExtra |= JMP_SRC_STACK;
   if (x && dst.type === T.PTR_TO_STACK) env.histExtra |= JMP_DST_STACK;
-  let pred = -1;
-  if (dst.type === T.SCALAR && src.type === T.SCALAR) pred = d.branch(jop, jmp32, dst.v, src.v);
-  else if (!jmp32 && pktAny(dst) && pktAny(src)) pred = pktPtrBranchTaken(dst, src, jop);
-  else if (!jmp32 && (jop === 'jeq' || jop === 'jne')) {
-    // A pointer that cannot be NULL compared with 0. The running 6.18 kernel leaves the jump
-    // open once the pointer's variable offset may reach BPF_MAX_VAR_OFF (1 << 29), checked on it:
-    // [0, 2^29 - 1] decides, [0, 2^29] does not (kernel-campaign finding c3a007).
-    const [p, z] = dst.type === T.SCALAR ? [src, dst] : [dst, src];
-    if (notNull(p) && env.isNull(z) && d.smax(p.v) < MAX_VAR_OFF) pred = jop === 'jne' ? 1 : 0;
-  }
+  const pred = dst.type === T.SCALAR && src.type === T.SCALAR ? d.branch(jop, jmp32, dst.v, src.v) : pointerBranchTaken(env, jop, jmp32, dst, src);
   if (pred !== -1) {
     // The path taken depends on these values: they must be compared exactly when pruning.
     let mask = 0;
@@ -84,11 +128,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     return;
   }
   // Both paths open on a pointer's value (not a NULL check, not packet bounds): an address decides.
-  if (dst.type !== T.SCALAR || src.type !== T.SCALAR) {
-    const pkt = (r: Reg): boolean => isPacketPtr(r.type) || r.type === T.PTR_TO_PACKET_END;
-    const nullCheck = !jmp32 && (jop === 'jeq' || jop === 'jne') && ((dst.type & MAYBE_NULL && env.isNull(src)) || (src.type & MAYBE_NULL && env.isNull(dst)));
-    if (!nullCheck && !(pkt(dst) && pkt(src))) env.usesAddress = true;
-  }
+  if (dst.type !== T.SCALAR || src.type !== T.SCALAR) notePointerCompare(env, jop, jmp32, dst, src);
   // Registers linked by id to the compared ones are refined too: remember them for backtracking.
   const linkedSet = collectLinked(env, dst, x ? src : null);
   const linked = linkedHistory(env, linkedSet);
@@ -100,17 +140,8 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
   env.recordPushedHistory(other);
   env.cur.pc = next;
 
-  if (x && ins.src === ins.dst && dst.type === T.SCALAR) {
-    // One register compared with itself: the kernel refines it in place (reg_set_min_max with
-    // both operands the same register); neither side is ever found dead.
-    const { taken, fall, takenRefined, fallRefined } = d.refineSelf(jop, jmp32, dst.v);
-    // The sanity check's reports, in the kernel's order (true_reg2 and false_reg2 are the same
-    // registers, already reset); the reset itself is part of refineSelf.
-    reportInvariants(env, takenRefined, 'true_reg1');
-    reportInvariants(env, fallRefined, 'false_reg1');
-    applyRefined(env, other, linkedSet, ins.dst, -1, taken, taken);
-    applyRefined(env, env.cur, linkedSet, ins.dst, -1, fall, fall);
-  } else if (dst.type === T.SCALAR && src.type === T.SCALAR) {
+  if (x && ins.src === ins.dst && dst.type === T.SCALAR) refineSelfCompare(env, jop, jmp32, ins.dst, dst, other, linkedSet);
+  else if (dst.type === T.SCALAR && src.type === T.SCALAR) {
     const { taken, fall: exact } = d.refine(jop, jmp32, dst.v, src.v);
     const fall = env.opts.plantedBug === 'jgt-fall-as-jlt' && jop === 'jgt' ? d.refine('jlt', jmp32, dst.v, src.v).taken : exact;
     // reg_set_min_max ends in reg_bounds_sanity_check of the four refined registers, in this
@@ -122,13 +153,7 @@ export function checkCondJmp(env: Env, ins: Insn, push: (st: VState) => void): v
     const f1 = checkInvariants(env, fall[1], 'false_reg2');
     applyRefined(env, other, linkedSet, ins.dst, x ? ins.src : -1, t0, t1);
     applyRefined(env, env.cur, linkedSet, ins.dst, x ? ins.src : -1, f0, f1);
-  } else if (!jmp32 && !x && ins.imm === 0 && (jop === 'jeq' || jop === 'jne') && dst.type & MAYBE_NULL) {
-    markPtrOrNull(env, other, dst.id, dst.refObjId, jop === 'jeq');
-    markPtrOrNull(env, env.cur, dst.id, dst.refObjId, jop === 'jne');
-  } else if (x && !jmp32) {
-    inferNotNull(env, jop, ins, dst, src, env.cur, other);
-    matchPacketPointers(env, jop, ins, dst, src, other);
-  }
+  } else refinePointerCompare(env, jop, jmp32, x, ins, dst, src, other);
   push(other);
   // check_cond_jmp_op ends by printing this side's state on the jump's line: before the next
   // instruction's is_state_visited, so it is there when the fall-through is pruned at once.

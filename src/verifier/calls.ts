@@ -7,7 +7,7 @@
 import type { Insn } from '../isa/insn.js';
 import { PROG_TYPES, type MapSpec, type MapType } from '../isa/program.js';
 import { returnRange } from '../runtime/context/index.js';
-import { HELPER_NAMES, helperProtoFor, unmodelledHelperOffered, type ArgSpec } from '../runtime/helpers/prototypes.js';
+import { HELPER_NAMES, helperProtoFor, unmodelledHelperOffered, type ArgSpec, type HelperProto } from '../runtime/helpers/prototypes.js';
 import { funcProto, hasTrampoline } from '../runtime/helpers/func-proto.js';
 import { BPF_F_INNER_MAP, BPF_F_RDONLY_PROG } from '../runtime/maps/flags.js';
 import { storedMapFlags } from '../isa/map-flags.js';
@@ -131,6 +131,94 @@ function checkMemType(env: Env, id: number, regno: number, r: Reg, a: ArgSpec): 
     env.reject('helper_arg', `bpf_${HELPER_NAMES[id] ?? 'unknown'}() may write into memory pointed by R${regno} type=${typeName(r.type)}`);
 }
 
+/**
+ * checkArg for the argument types its switch leaves. True: the argument may hold or release a
+ * reference (checkArg's common tail follows); false: it is done.
+ */
+function checkOtherArg(env: Env, id: number, regno: number, r: Reg, a: ArgSpec, meta: CallMeta): boolean {
+  switch (a.base) {
+    case 'ARG_PTR_TO_CONST_STR':
+      checkType(env, regno, r, [T.PTR_TO_MAP_VALUE]);
+      checkConstStr(env, regno);
+      return false;
+    case 'ARG_PTR_TO_RINGBUF_MEM':
+      checkType(env, regno, r, [T.PTR_TO_MEM | MEM_RINGBUF]);
+      if (r.off || !env.dom.isConst(r.v) || env.dom.constValue(r.v) !== 0n)
+        env.reject('reference_invalid', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      return true;
+    case 'ARG_PTR_TO_SOCK_COMMON':
+      checkType(env, regno, r, SOCK_TYPES);
+      return true;
+    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON': {
+      // check_reg_type: where the argument may be NULL, the register's PTR_MAYBE_NULL does not count
+      const rs = a.maybeNull && (r.type & MAYBE_NULL) ? { ...r, type: r.type & ~MAYBE_NULL } : r;
+      // Also a kernel struct pointer that is (or starts with) a struct sock_common.
+      if ((rs.type & 0xff) === T.PTR_TO_BTF_ID && !(rs.type & MAYBE_NULL)) checkHelperBtfArg(env, regno, rs, 'sock_common', helperStr(id));
+      else checkType(env, regno, rs, BTF_SOCK_TYPES);
+      return true;
+    }
+    case 'ARG_PTR_TO_SOCKET':
+      checkType(env, regno, r, [T.PTR_TO_SOCKET]);
+      return true;
+    case 'ARG_PTR_TO_FUNC':
+      checkType(env, regno, r, [T.PTR_TO_FUNC]);
+      meta.subprog = r.memSize;
+      return false;
+    case 'ARG_PTR_TO_PERCPU_BTF_ID':
+      // percpu_btf_ptr_types: a per-CPU kernel variable (a __ksym in .data..percpu) or per-CPU object, unmodified
+      checkType(env, regno, r, PERCPU_BTF_TYPES);
+      checkPtrOffReg(env, regno, r);
+      if (!r.memSize) env.reject('helper_arg', `Helper has invalid btf_id in R${regno}`);
+      meta.retBtfId = r.memSize;
+      meta.percpuObj = percpuObjArg(env, r);
+      return true;
+    case 'ARG_PTR_TO_BTF_ID':
+      if (a.kptr) checkKptrSrc(env, regno, r, meta.kptr!);
+      else checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id), a.maybeNull === true);
+      return true;
+    case 'ARG_KPTR_XCHG_DEST':
+      meta.kptr = processKptrDest(env, regno, r);
+      return false;
+    case 'ARG_PTR_TO_SPIN_LOCK':
+      processSpinLock(env, regno, id === BPF_FUNC_spin_lock);
+      return true;
+    case 'ARG_PTR_TO_TIMER':
+      meta.map = processTimerArg(env, regno);
+      return true;
+    case 'ARG_PTR_TO_DYNPTR': {
+      checkType(env, regno, r, [T.PTR_TO_STACK, T.CONST_PTR_TO_DYNPTR]);
+      if (a.release) {
+        checkDynptrRelease(env, regno);
+        meta.releaseRegno = regno;
+        meta.releaseDynptr = true;
+      }
+      const d = processDynptrArg(env, regno, helperDynptrArg(a));
+      if (d) meta.dynptr = d;
+      return false;
+    }
+    default:
+      env.reject('unsupported', `bpflab does not model ${a.name} arguments (R${regno} of ${helperStr(id)})`);
+  }
+}
+
+/** ARG_CONST_SIZE(_OR_ZERO): the size of the memory argument before it, a bounded scalar made precise. */
+function checkSizeArg(env: Env, regno: number, r: Reg, a: ArgSpec, meta: CallMeta, prevArg: ArgSpec | undefined): void {
+  checkType(env, regno, r, [T.SCALAR]);
+  markPrecise(env, 1 << regno);
+  const zeroOk = a.base === 'ARG_CONST_SIZE_OR_ZERO';
+  const d = env.dom;
+  meta.sizeMax = d.umax(r.v);
+  if (d.smin(r.v) < 0n) env.reject('helper_arg', `R${regno} min value is negative, either use unsigned or 'var &= const'`);
+  if (d.umin(r.v) === 0n && !zeroOk)
+    env.reject('helper_arg', `R${regno} invalid zero-sized read: u64=[${d.umin(r.v)},${d.umax(r.v)}]`);
+  if (d.umax(r.v) >= MAX_VAR_SIZ) env.reject('helper_arg', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+  // A NULL memory argument (PTR_MAYBE_NULL) is fine only with a size that is 0
+  // (check_helper_mem_access on a scalar: "R1 type=scalar expected=fp").
+  const memArg = prevArg;
+  const uninit = memArg?.uninit === true && d.isConst(r.v);
+  checkHelperMem(env, regno - 1, Number(d.umax(r.v)), zeroOk, memArg?.write === true || memArg?.uninit === true, uninit);
+}
+
 function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMeta, prevArg: ArgSpec | undefined, pktOk: boolean): void {
   if (a.base === 'ARG_DONTCARE') return;
   const r = env.readReg(regno);
@@ -188,23 +276,9 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
       if (a.aligned) checkPtrAlignment(env, r, 0, a.fixedSize ?? 8, true);
       return;
     case 'ARG_CONST_SIZE':
-    case 'ARG_CONST_SIZE_OR_ZERO': {
-      checkType(env, regno, r, [T.SCALAR]);
-      markPrecise(env, 1 << regno);
-      const zeroOk = a.base === 'ARG_CONST_SIZE_OR_ZERO';
-      const d = env.dom;
-      meta.sizeMax = d.umax(r.v);
-      if (d.smin(r.v) < 0n) env.reject('helper_arg', `R${regno} min value is negative, either use unsigned or 'var &= const'`);
-      if (d.umin(r.v) === 0n && !zeroOk)
-        env.reject('helper_arg', `R${regno} invalid zero-sized read: u64=[${d.umin(r.v)},${d.umax(r.v)}]`);
-      if (d.umax(r.v) >= MAX_VAR_SIZ) env.reject('helper_arg', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-      // A NULL memory argument (PTR_MAYBE_NULL) is fine only with a size that is 0
-      // (check_helper_mem_access on a scalar: "R1 type=scalar expected=fp").
-      const memArg = prevArg;
-      const uninit = memArg?.uninit === true && d.isConst(r.v);
-      checkHelperMem(env, regno - 1, Number(d.umax(r.v)), zeroOk, memArg?.write === true || memArg?.uninit === true, uninit);
+    case 'ARG_CONST_SIZE_OR_ZERO':
+      checkSizeArg(env, regno, r, a, meta, prevArg);
       return;
-    }
     case 'ARG_CONST_ALLOC_SIZE_OR_ZERO': {
       checkType(env, regno, r, [T.SCALAR]);
       markPrecise(env, 1 << regno);
@@ -221,67 +295,9 @@ function checkArg(env: Env, id: number, regno: number, a: ArgSpec, meta: CallMet
     case 'ARG_PTR_TO_STACK':
       checkType(env, regno, r, [T.PTR_TO_STACK]);
       return;
-    case 'ARG_PTR_TO_CONST_STR':
-      checkType(env, regno, r, [T.PTR_TO_MAP_VALUE]);
-      checkConstStr(env, regno);
-      return;
-    case 'ARG_PTR_TO_RINGBUF_MEM':
-      checkType(env, regno, r, [T.PTR_TO_MEM | MEM_RINGBUF]);
-      if (r.off || !env.dom.isConst(r.v) || env.dom.constValue(r.v) !== 0n)
-        env.reject('reference_invalid', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
-      break;
-    case 'ARG_PTR_TO_SOCK_COMMON':
-      checkType(env, regno, r, SOCK_TYPES);
-      break;
-    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON': {
-      // check_reg_type: where the argument may be NULL, the register's PTR_MAYBE_NULL does not count
-      const rs = a.maybeNull && (r.type & MAYBE_NULL) ? { ...r, type: r.type & ~MAYBE_NULL } : r;
-      // Also a kernel struct pointer that is (or starts with) a struct sock_common.
-      if ((rs.type & 0xff) === T.PTR_TO_BTF_ID && !(rs.type & MAYBE_NULL)) checkHelperBtfArg(env, regno, rs, 'sock_common', helperStr(id));
-      else checkType(env, regno, rs, BTF_SOCK_TYPES);
-      break;
-    }
-    case 'ARG_PTR_TO_SOCKET':
-      checkType(env, regno, r, [T.PTR_TO_SOCKET]);
-      break;
-    case 'ARG_PTR_TO_FUNC':
-      checkType(env, regno, r, [T.PTR_TO_FUNC]);
-      meta.subprog = r.memSize;
-      return;
-    case 'ARG_PTR_TO_PERCPU_BTF_ID':
-      // percpu_btf_ptr_types: a per-CPU kernel variable (a __ksym in .data..percpu) or per-CPU object, unmodified
-      checkType(env, regno, r, PERCPU_BTF_TYPES);
-      checkPtrOffReg(env, regno, r);
-      if (!r.memSize) env.reject('helper_arg', `Helper has invalid btf_id in R${regno}`);
-      meta.retBtfId = r.memSize;
-      meta.percpuObj = percpuObjArg(env, r);
-      break;
-    case 'ARG_PTR_TO_BTF_ID':
-      if (a.kptr) checkKptrSrc(env, regno, r, meta.kptr!);
-      else checkHelperBtfArg(env, regno, r, a.btfStruct, helperStr(id), a.maybeNull === true);
-      break;
-    case 'ARG_KPTR_XCHG_DEST':
-      meta.kptr = processKptrDest(env, regno, r);
-      return;
-    case 'ARG_PTR_TO_SPIN_LOCK':
-      processSpinLock(env, regno, id === BPF_FUNC_spin_lock);
-      break;
-    case 'ARG_PTR_TO_TIMER':
-      meta.map = processTimerArg(env, regno);
-      break;
-    case 'ARG_PTR_TO_DYNPTR': {
-      checkType(env, regno, r, [T.PTR_TO_STACK, T.CONST_PTR_TO_DYNPTR]);
-      if (a.release) {
-        checkDynptrRelease(env, regno);
-        meta.releaseRegno = regno;
-        meta.releaseDynptr = true;
-      }
-      const d = processDynptrArg(env, regno, helperDynptrArg(a));
-      if (d) meta.dynptr = d;
-      return;
-    }
     default:
-      env.reject('unsupported', `bpflab does not model ${a.name} arguments (R${regno} of ${helperStr(id)})`);
+      // The rarer argument types: a small checkArg is optimised sooner.
+      if (!checkOtherArg(env, id, regno, r, a, meta)) return;
   }
   if (r.refObjId) meta.refObjId = r.refObjId;
   if (a.release) {
@@ -308,12 +324,11 @@ function checkGetFuncIp(env: Env): void {
 /** bpf_map_update_elem, bpf_map_delete_elem, bpf_map_push_elem, bpf_map_pop_elem: record_func_map's writers. */
 const MAP_CHANGING_HELPERS: ReadonlySet<number> = new Set([2, 3, 87, 88]);
 
-export function checkHelperCall(env: Env, ins: Insn): void {
-  const id = ins.imm;
-  if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
+/** The helper's prototype for this program (get_func_proto), or the kernel's refusal. */
+function helperProto(env: Env, id: number): HelperProto {
   // struct_ops: the struct type's own get_func_proto (bpf_struct_ops.verifier_ops); others: the program's get_func_proto.
   const st = env.prog.type === 'struct_ops' ? env.structOpsTarget() : undefined;
-  let proto;
+  let proto: HelperProto | undefined;
   if (st) {
     proto = structOpsHelper(st, id);
     if (!proto && helperProtoFor(id, env.prog.type)) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
@@ -327,15 +342,14 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     proto = funcProto(id, env.prog);
     if (!proto) env.reject('helper_prog_type', `program of this type cannot use helper ${helperStr(id)}`);
   }
-  const notAllowed = helperNotAllowed(env, id);
-  if (notAllowed) env.reject('helper_prog_type', notAllowed);
-  if (proto.gplOnly && !gplCompatible(env.prog.license))
-    env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
-  checkHelperInSection(env, id);
-  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };
-  const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
-  for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
+  return proto;
+}
 
+/**
+ * After the arguments: the map the call takes against the helper (record_func_map's read-only
+ * check, check_map_func_compatibility), and the tail call's and get_func_ip's own checks.
+ */
+function helperMapChecks(env: Env, id: number, meta: CallMeta): void {
   // record_func_map (after the arguments, before the map/helper compatibility): the helpers that
   // change a map refuse a BPF_F_RDONLY_PROG one, by its stored flags (devmaps get the flag at creation).
   if (meta.map >= 0 && MAP_CHANGING_HELPERS.has(id) && storedMapFlags(env.map(meta.map)) & BPF_F_RDONLY_PROG)
@@ -359,7 +373,10 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     const key = env.reg(3);
     if (key.type === T.SCALAR && env.dom.isConst(key.v) && env.dom.constValue(key.v)! < BigInt(env.map(meta.map).maxEntries)) markPrecise(env, 1 << 3);
   }
+}
 
+/** The call's effects before R0: a released reference or dynptr, format strings, queued callbacks. */
+function helperEffects(env: Env, id: number, meta: CallMeta): void {
   if (meta.releaseDynptr) unmarkDynptr(env, meta.releaseRegno);
   else if (meta.releaseRegno) {
     const refId = env.reg(meta.releaseRegno).refObjId;
@@ -382,6 +399,56 @@ export function checkHelperCall(env: Env, ins: Insn): void {
     }
   } else if (callsCallback(id)) pushCallback(env, id, meta.subprog, meta.map);
   else if (id === BPF_FUNC_timer_set_callback) pushAsyncCallback(env, meta.subprog, meta.map);
+}
+
+/** R0 for the return types other than a scalar, nothing or a map value. */
+function helperRetOther(env: Env, id: number, ret: HelperProto['ret'], meta: CallMeta, r0: Reg): void {
+  switch (ret) {
+    case 'RET_PTR_TO_SOCKET_OR_NULL': env.markPtr(r0, T.PTR_TO_SOCKET | MAYBE_NULL); break;
+    case 'RET_PTR_TO_TCP_SOCK_OR_NULL': env.markPtr(r0, T.PTR_TO_TCP_SOCK | MAYBE_NULL); break;
+    case 'RET_PTR_TO_SOCK_COMMON_OR_NULL': env.markPtr(r0, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); break;
+    case 'RET_PTR_TO_RINGBUF_MEM_OR_NULL':
+      env.markPtr(r0, T.PTR_TO_MEM | MEM_RINGBUF | MAYBE_NULL);
+      r0.memSize = meta.memSize;
+      break;
+    case 'RET_PTR_TO_BTF_ID':
+    case 'RET_PTR_TO_BTF_ID_OR_NULL':
+      if (id === BPF_FUNC_kptr_xchg) kptrXchgResult(env, meta.kptr!, r0);
+      else helperRetBtf(env, id, r0, ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
+      break;
+    case 'RET_PTR_TO_MEM_OR_BTF_ID':
+    case 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL':
+      if (meta.percpuObj) percpuObjResult(env, r0, meta.percpuObj);
+      else percpuResult(env, r0, meta.retBtfId ?? 0, ret === 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL');
+      break;
+    case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
+      dynptrDataResult(env, meta.dynptr, meta.memSize);
+      break;
+    default: env.markUnknown(r0);
+  }
+}
+
+/**
+ * check_helper_call. The prototype lookup, the map checks, the effects and the rarer return types
+ * are functions of their own: V8 optimises a small function sooner (and again sooner after a
+ * deoptimisation), which is most of a program's verify time the first time a process runs it.
+ */
+export function checkHelperCall(env: Env, ins: Insn): void {
+  const id = ins.imm;
+  if (id < 0 || id >= HELPER_NAMES.length) env.reject('helper_unknown', `invalid func unknown#${id}`);
+  const proto = helperProto(env, id);
+  const notAllowed = helperNotAllowed(env, id);
+  if (notAllowed) env.reject('helper_prog_type', notAllowed);
+  if (proto.gplOnly && !gplCompatible(env.prog.license))
+    env.reject('helper_gpl', 'cannot call GPL-restricted function from non-GPL compatible program');
+  checkHelperInSection(env, id);
+  const meta: CallMeta = { map: -1, memSize: 0, refObjId: 0, releaseRegno: 0, nullMem: false, sizeMax: 0n, constKey: -1n, subprog: -1 };
+  const pktOk = proto.pktAccess || (ACQUIRE.has(id) || id === 28 || id === 100 ? true : false);
+  for (let i = 0; i < proto.args.length; i++) checkArg(env, id, i + 1, proto.args[i]!, meta, proto.args[i - 1], pktOk);
+
+  if (meta.map >= 0 || id === 12 || id === BPF_FUNC_get_func_ip) helperMapChecks(env, id, meta);
+
+  helperEffects(env, id, meta);
 
   // Caller-saved registers are clobbered; r0 gets the return type.
   for (let r = 0; r <= 5; r++) { env.markNotInit(env.reg(r)); env.scratched |= 1 << r; }
@@ -411,27 +478,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
       }
       break;
     }
-    case 'RET_PTR_TO_SOCKET_OR_NULL': env.markPtr(r0, T.PTR_TO_SOCKET | MAYBE_NULL); break;
-    case 'RET_PTR_TO_TCP_SOCK_OR_NULL': env.markPtr(r0, T.PTR_TO_TCP_SOCK | MAYBE_NULL); break;
-    case 'RET_PTR_TO_SOCK_COMMON_OR_NULL': env.markPtr(r0, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); break;
-    case 'RET_PTR_TO_RINGBUF_MEM_OR_NULL':
-      env.markPtr(r0, T.PTR_TO_MEM | MEM_RINGBUF | MAYBE_NULL);
-      r0.memSize = meta.memSize;
-      break;
-    case 'RET_PTR_TO_BTF_ID':
-    case 'RET_PTR_TO_BTF_ID_OR_NULL':
-      if (id === BPF_FUNC_kptr_xchg) kptrXchgResult(env, meta.kptr!, r0);
-      else helperRetBtf(env, id, r0, proto.ret === 'RET_PTR_TO_BTF_ID_OR_NULL');
-      break;
-    case 'RET_PTR_TO_MEM_OR_BTF_ID':
-    case 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL':
-      if (meta.percpuObj) percpuObjResult(env, r0, meta.percpuObj);
-      else percpuResult(env, r0, meta.retBtfId ?? 0, proto.ret === 'RET_PTR_TO_MEM_OR_BTF_ID_OR_NULL');
-      break;
-    case 'RET_PTR_TO_DYNPTR_MEM_OR_NULL':
-      dynptrDataResult(env, meta.dynptr, meta.memSize);
-      break;
-    default: env.markUnknown(r0);
+    default: helperRetOther(env, id, proto.ret, meta, r0);
   }
   // A value of a map with a lock keeps an id (the lock's identity) even when it cannot be NULL.
   if ((r0.type & MAYBE_NULL || mayPointToSpinLock(env, r0)) && !r0.dynptrId) r0.id = env.newId();

@@ -208,6 +208,110 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   // The stack checks its own alignment below (with the offsets it reports).
   if (r.type !== T.PTR_TO_STACK) checkPtrAlignment(env, r, insnOff, size, false);
   const off = insnOff + r.off;
+  // The common pointers here, every other one (and the BTF, map-pointer checks the kernel makes
+  // first, which none of these are) in otherMemAccess: a small function is optimised sooner.
+  switch (r.type) {
+    case T.PTR_TO_STACK:
+      stackAccess(env, regno, r, off, size, t, dst, value, imm, sext, dataWrite);
+      return;
+    case T.PTR_TO_MAP_VALUE:
+      mapValueAccess(env, regno, r, off, size, t, dst, value, imm, sext);
+      return;
+    case T.PTR_TO_CTX:
+      ctxMemAccess(env, regno, r, off, size, t, dst, sext);
+      return;
+    case T.PTR_TO_PACKET:
+    case T.PTR_TO_PACKET_META:
+      if (t === 'write' && !packetWritable(env)) env.reject('readonly_write', 'cannot write into packet');
+      checkPacket(env, regno, r, off, size, false);
+      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
+      return;
+    default:
+      otherMemAccess(env, regno, r, insnOff, off, size, t, dst, value, imm, sext, dataWrite);
+  }
+}
+
+/** checkMemAccess through a map value. */
+function mapValueAccess(env: Env, regno: number, r: Reg, off: number, size: number, t: Access,
+  dst: number, value: Reg | null, imm: number, sext: boolean): void {
+  const m = env.map(r.map);
+  checkMapAccessType(env, m, off, size, t);
+  const c = env.dom.constValue(r.v);
+  const kptr = c === undefined ? undefined : kptrFieldAt(env, r.map, BigInt(off) + c, size);
+  // A pointer stored into an unreferenced kptr is checked against the field's type below (map_kptr_match_type).
+  const kptrStore = kptr?.type === 'kptr_untrusted' && value !== null && !env.isNull(value) ? value : null;
+  checkMapValue(env, regno, r, off, size, false, { how: t === 'read' ? 'none' : value ? 'reg' : 'imm', imm, value: kptrStore ? null : value });
+  if (kptr) {
+    if (sext) env.reject('map_field_access', 'kptr in map can only be accessed using BPF_MEM instruction mode');
+    if (t === 'read' && dst >= 0) loadKptr(env, kptr, env.writeReg(dst));
+    if (kptrStore) checkKptrSrc(env, env.frame.regs.indexOf(kptrStore), kptrStore, kptr);
+    return;
+  }
+  if (t === 'read') setLoaded(env, dst, frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
+}
+
+/** checkMemAccess through the context: its layout's fields, or a tracing program's BTF-typed arguments. */
+function ctxMemAccess(env: Env, regno: number, r: Reg, off: number, size: number, t: Access, dst: number, sext: boolean): void {
+  checkCtxOff(env, regno, r);
+  const layout = env.ctx;
+  if (!layout) {
+    tracingCtxAccess(env, off, size, t, dst, sext);
+    return;
+  }
+  const a = ctxAccess(layout, off, size, t, env.prog.expectedAttachType, sext);
+  if (!a.ok) env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
+  if (t !== 'read' || dst < 0) return;
+  if (a.pointer === undefined) setLoaded(env, dst, loadedScalar(env, size, sext));
+  else ctxPointerLoad(env, a, size, dst, sext);
+}
+
+/** A context field that holds a pointer, loaded into `dst`. */
+function ctxPointerLoad(env: Env, a: Extract<CtxAccess, { ok: true }>, size: number, dst: number, sext: boolean): void {
+  const out = env.writeReg(dst);
+  switch (a.pointer) {
+    case 'packet': env.markPtr(out, T.PTR_TO_PACKET); break;
+    case 'packet_end': env.markPtr(out, T.PTR_TO_PACKET_END); break;
+    case 'packet_meta': env.markPtr(out, T.PTR_TO_PACKET_META); break;
+    case 'flow_keys': env.markPtr(out, T.PTR_TO_FLOW_KEYS); break;
+    case 'sock_common_or_null': env.markPtr(out, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); out.id = env.newId(); break;
+    case 'socket_or_null': env.markPtr(out, T.PTR_TO_SOCKET | MAYBE_NULL); out.id = env.newId(); break;
+    case 'socket': env.markPtr(out, T.PTR_TO_SOCKET); break;
+    case 'tp_buffer': env.markPtr(out, T.PTR_TO_TP_BUFFER); break;
+    case 'btf_trusted': {
+      const name = a.field!.btfStruct!;
+      const t = env.kernelBtf().find(name, 'struct')[0];
+      if (!t) env.reject('invalid_insn', `the target kernel has no struct ${name}`);
+      env.markPtr(out, T.PTR_TO_BTF_ID | PTR_TRUSTED);
+      out.memSize = t.id;
+      break;
+    }
+    default: env.markScalar(out, loadedScalar(env, size, sext));
+  }
+}
+
+/** The context of a program without a layout: a tracing program's BTF-typed arguments (btf_ctx_access), or none bpflab models. */
+function tracingCtxAccess(env: Env, off: number, size: number, t: Access, dst: number, sext: boolean): void {
+  const target = env.tracingTarget();
+  if (!target) env.reject('unsupported', `bpflab does not model the context of ${env.prog.type} programs`);
+  if (t !== 'read') env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
+  const a = btfCtxAccess(env.kernelBtf(), target, off, size);
+  // btf_ctx_access logs why, then check_ctx_access its usual line
+  if (typeof a === 'string') env.reject('ctx_access', a, [`invalid bpf_context access off=${off} size=${size}`]);
+  if (env.log && a.kind !== 'buf' && a.log !== undefined) {
+    env.note = a.log;
+    env.noteOpen = a.kind === 'scalar' && a.logOpen === true;
+  }
+  if (dst < 0) return;
+  if (a.kind === 'scalar') { setLoaded(env, dst, loadedScalar(env, size, sext)); return; }
+  const out = env.writeReg(dst);
+  env.markPtr(out, a.type);
+  if (a.kind === 'btf') out.memSize = a.btfId;
+  if (a.type & MAYBE_NULL) out.id = env.newId();
+}
+
+/** checkMemAccess through the pointers the common cases above leave, in the kernel's order. */
+function otherMemAccess(env: Env, regno: number, r: Reg, insnOff: number, off: number, size: number, t: Access,
+  dst: number, value: Reg | null, imm: number, sext: boolean, dataWrite: boolean): void {
   if (base(r.type) === T.PTR_TO_BTF_ID && !(r.type & MAYBE_NULL)) {
     checkBtfAccess(env, regno, r, insnOff, size, t === 'write', dst, () => setLoaded(env, dst, loadedScalar(env, size, sext)));
     return;
@@ -218,23 +322,9 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
   }
   // A dynptr slice's DYNPTR_TYPE_* flag does not change how it is accessed.
   switch (r.type & ~DYNPTR_TYPE_FLAGS) {
-    case T.PTR_TO_MAP_VALUE: {
-      const m = env.map(r.map);
-      checkMapAccessType(env, m, off, size, t);
-      const c = env.dom.constValue(r.v);
-      const kptr = c === undefined ? undefined : kptrFieldAt(env, r.map, BigInt(off) + c, size);
-      // A pointer stored into an unreferenced kptr is checked against the field's type below (map_kptr_match_type).
-      const kptrStore = kptr?.type === 'kptr_untrusted' && value !== null && !env.isNull(value) ? value : null;
-      checkMapValue(env, regno, r, off, size, false, { how: t === 'read' ? 'none' : value ? 'reg' : 'imm', imm, value: kptrStore ? null : value });
-      if (kptr) {
-        if (sext) env.reject('map_field_access', 'kptr in map can only be accessed using BPF_MEM instruction mode');
-        if (t === 'read' && dst >= 0) loadKptr(env, kptr, env.writeReg(dst));
-        if (kptrStore) checkKptrSrc(env, env.frame.regs.indexOf(kptrStore), kptrStore, kptr);
-        return;
-      }
-      if (t === 'read') setLoaded(env, dst, frozenValue(env, m, r, off, size, sext) ?? loadedScalar(env, size, sext));
+    case T.PTR_TO_MAP_VALUE:
+      mapValueAccess(env, regno, r, off, size, t, dst, value, imm, sext);
       return;
-    }
     case T.PTR_TO_MAP_KEY: {
       // check_mem_access has its own wording for a store through a map key (a callback's key argument);
       // a helper writing there (check_helper_mem_access) says 'cannot write into map_key'.
@@ -268,54 +358,9 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
       return;
     }
-    case T.PTR_TO_CTX: {
-      checkCtxOff(env, regno, r);
-      const layout = env.ctx;
-      const target = layout ? undefined : env.tracingTarget();
-      if (target) {
-        if (t !== 'read') env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
-        const a = btfCtxAccess(env.kernelBtf(), target, off, size);
-        // btf_ctx_access logs why, then check_ctx_access its usual line
-        if (typeof a === 'string') env.reject('ctx_access', a, [`invalid bpf_context access off=${off} size=${size}`]);
-        if (env.log && a.kind !== 'buf' && a.log !== undefined) {
-          env.note = a.log;
-          env.noteOpen = a.kind === 'scalar' && a.logOpen === true;
-        }
-        if (dst < 0) return;
-        if (a.kind === 'scalar') { setLoaded(env, dst, loadedScalar(env, size, sext)); return; }
-        const out = env.writeReg(dst);
-        env.markPtr(out, a.type);
-        if (a.kind === 'btf') out.memSize = a.btfId;
-        if (a.type & MAYBE_NULL) out.id = env.newId();
-        return;
-      }
-      if (!layout) env.reject('unsupported', `bpflab does not model the context of ${env.prog.type} programs`);
-      const a = ctxAccess(layout, off, size, t, env.prog.expectedAttachType, sext);
-      if (!a.ok) env.reject('ctx_access', `invalid bpf_context access off=${off} size=${size}`);
-      if (t === 'read' && dst >= 0) {
-        const out = env.writeReg(dst);
-        switch (a.pointer) {
-          case 'packet': env.markPtr(out, T.PTR_TO_PACKET); break;
-          case 'packet_end': env.markPtr(out, T.PTR_TO_PACKET_END); break;
-          case 'packet_meta': env.markPtr(out, T.PTR_TO_PACKET_META); break;
-          case 'flow_keys': env.markPtr(out, T.PTR_TO_FLOW_KEYS); break;
-          case 'sock_common_or_null': env.markPtr(out, T.PTR_TO_SOCK_COMMON | MAYBE_NULL); out.id = env.newId(); break;
-          case 'socket_or_null': env.markPtr(out, T.PTR_TO_SOCKET | MAYBE_NULL); out.id = env.newId(); break;
-          case 'socket': env.markPtr(out, T.PTR_TO_SOCKET); break;
-          case 'tp_buffer': env.markPtr(out, T.PTR_TO_TP_BUFFER); break;
-          case 'btf_trusted': {
-            const name = a.field!.btfStruct!;
-            const t = env.kernelBtf().find(name, 'struct')[0];
-            if (!t) env.reject('invalid_insn', `the target kernel has no struct ${name}`);
-            env.markPtr(out, T.PTR_TO_BTF_ID | PTR_TRUSTED);
-            out.memSize = t.id;
-            break;
-          }
-          default: env.markScalar(out, loadedScalar(env, size, sext));
-        }
-      }
+    case T.PTR_TO_CTX:
+      ctxMemAccess(env, regno, r, off, size, t, dst, sext);
       return;
-    }
     case T.PTR_TO_STACK:
       stackAccess(env, regno, r, off, size, t, dst, value, imm, sext, dataWrite);
       return;
@@ -441,6 +486,13 @@ function stackAccess(env: Env, regno: number, r: Reg, off: number, size: number,
     if (spillAccess) env.histExtra = stackSlotCode(r.frameno, slot);
     return;
   }
+  stackAccessVarOff(env, regno, r, f, off, size, t, dst, value, imm, sext, dataWrite);
+}
+
+/** A stack access at a variable offset (check_stack_access_within_bounds, check_stack_{read,write}_var_off). */
+function stackAccessVarOff(env: Env, regno: number, r: Reg, f: Frame, off: number, size: number, t: Access,
+  dst: number, value: Reg | null, imm: number, sext: boolean, dataWrite: boolean): void {
+  const d = env.dom;
   // Variable offset: aligned only when the unknown bits of the offset are above the access size.
   const tn = d.tnum(r.v);
   const low = BigInt(size - 1);

@@ -128,6 +128,49 @@ function backtrackLoad(b: Bt, fr: number, m: number, d: number, extra: number): 
  * Walks instruction `pc` backwards (`subseq`: the instruction the path executed after it);
  * false when precision cannot be tracked through it (the caller then marks everything).
  */
+/** backtrack_insn across a call or an exit: into the callee, back out to the caller, or through a helper. */
+function backtrackCallExit(env: Env, ins: Insn, o: number, pc: number, subseq: number, fr: number, m: number): boolean {
+  if (o === op.BPF_EXIT) {
+    // From the caller back into the callee that returned to it (bt_subprog_enter). After a
+    // subprogram the caller's r0 is the callee's; a callback returns to the helper call that
+    // runs it, which sets r1-r5 and r0 itself, so nothing follows into the callback.
+    const toCallback = isCallbackCall(env.insns[subseq]);
+    const mm = toCallback ? m & ~0x3e : m;
+    if (mm & 0x3e || fr + 1 >= MAX_CALL_FRAMES) return false;
+    const prev = env.insns[subseq - 1];
+    const r0 = !toCallback && prev?.code === (op.BPF_JMP | op.BPF_CALL) && prev.src === op.BPF_PSEUDO_CALL ? mm & 1 : 0;
+    if (!toCallback && !(prev?.code === (op.BPF_JMP | op.BPF_CALL) && prev.src === op.BPF_PSEUDO_CALL)) return false;
+    bt.regs[fr] = mm & ~1;
+    bt.frame = fr + 1;
+    bt.regs[fr + 1] = r0;
+    return true;
+  }
+  // BPF_CALL
+  if (ins.src === op.BPF_PSEUDO_CALL && subseq !== pc + 1) {
+    // From the callee's first instruction back to the call (bt_subprog_exit): the callee's
+    // r1-r5 are the caller's; nothing else of the callee's frame existed before the call.
+    if (fr === 0 || m & ~0x3e) return false;
+    if (slotsFromFrame(fr)) return false;
+    bt.regs[fr] = 0;
+    bt.frame = fr - 1;
+    bt.regs[fr - 1] = bt.regs[fr - 1]! | m;
+    return true;
+  }
+  if (subseq !== pc + 1 && isCallbackCall(ins)) {
+    // From the callback's first instruction back to the helper that ran it: the callback's
+    // r1-r5 came from the helper, not from the caller's registers, and it had no stack yet.
+    if (fr === 0 || m & ~0x3e) return false;
+    if (slotsFromFrame(fr)) return false;
+    bt.regs[fr] = 0;
+    bt.frame = fr - 1;
+    return true;
+  }
+  // A helper, kfunc or global function: r0 is its result; r1-r5 cannot be read after it.
+  if (subseq !== pc + 1 || m & 0x3e) return false;
+  bt.regs[fr] = m & ~1;
+  return true;
+}
+
 function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean {
   const ins = env.insns[pc]!;
   const c = op.cls(ins.code);
@@ -171,46 +214,7 @@ function backtrack(env: Env, pc: number, subseq: number, extra: number): boolean
     case op.BPF_JMP32: {
       const o = op.jmpOp(ins.code);
       if (o === op.BPF_JA) return true;
-      if (o === op.BPF_EXIT) {
-        // From the caller back into the callee that returned to it (bt_subprog_enter). After a
-        // subprogram the caller's r0 is the callee's; a callback returns to the helper call that
-        // runs it, which sets r1-r5 and r0 itself, so nothing follows into the callback.
-        const toCallback = isCallbackCall(env.insns[subseq]);
-        const mm = toCallback ? m & ~0x3e : m;
-        if (mm & 0x3e || fr + 1 >= MAX_CALL_FRAMES) return false;
-        const prev = env.insns[subseq - 1];
-        const r0 = !toCallback && prev?.code === (op.BPF_JMP | op.BPF_CALL) && prev.src === op.BPF_PSEUDO_CALL ? mm & 1 : 0;
-        if (!toCallback && !(prev?.code === (op.BPF_JMP | op.BPF_CALL) && prev.src === op.BPF_PSEUDO_CALL)) return false;
-        bt.regs[fr] = mm & ~1;
-        bt.frame = fr + 1;
-        bt.regs[fr + 1] = r0;
-        return true;
-      }
-      if (o === op.BPF_CALL) {
-        if (ins.src === op.BPF_PSEUDO_CALL && subseq !== pc + 1) {
-          // From the callee's first instruction back to the call (bt_subprog_exit): the callee's
-          // r1-r5 are the caller's; nothing else of the callee's frame existed before the call.
-          if (fr === 0 || m & ~0x3e) return false;
-          if (slotsFromFrame(fr)) return false;
-          bt.regs[fr] = 0;
-          bt.frame = fr - 1;
-          bt.regs[fr - 1] = bt.regs[fr - 1]! | m;
-          return true;
-        }
-        if (subseq !== pc + 1 && isCallbackCall(ins)) {
-          // From the callback's first instruction back to the helper that ran it: the callback's
-          // r1-r5 came from the helper, not from the caller's registers, and it had no stack yet.
-          if (fr === 0 || m & ~0x3e) return false;
-          if (slotsFromFrame(fr)) return false;
-          bt.regs[fr] = 0;
-          bt.frame = fr - 1;
-          return true;
-        }
-        // A helper, kfunc or global function: r0 is its result; r1-r5 cannot be read after it.
-        if (subseq !== pc + 1 || m & 0x3e) return false;
-        bt.regs[fr] = m & ~1;
-        return true;
-      }
+      if (o === op.BPF_EXIT || o === op.BPF_CALL) return backtrackCallExit(env, ins, o, pc, subseq, fr, m);
       const x = op.srcBit(ins.code) === op.BPF_X;
       if (extra & LINKED_SET) {
         const set = env.linkedSets![extra & SET_INDEX]!;

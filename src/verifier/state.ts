@@ -535,9 +535,22 @@ export function recycleFrame(f: Frame): void {
   framePool.push(f);
 }
 
+/**
+ * An empty reference list whose V8 elements kind is already the one for objects. A `[]` holds
+ * small integers until its first push, and the first program in a process that acquires a
+ * reference would change the lists' hidden class under every optimised function that reads
+ * `refs` (state copies, pruning, lock checks): all deoptimised at once. Copies keep the kind
+ * (cloneState slices an empty list; map and filter make object arrays).
+ */
+function emptyRefs(): RefState[] {
+  const refs: (RefState | null)[] = [null];
+  refs.pop();
+  return refs as RefState[];
+}
+
 /** A state of one frame at `pc`, with no history (a path's start). */
 export function newState(frame: Frame, pc: number, prevPc: number, pathStates: boolean): VState {
-  return { frames: [frame], refs: [], pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined,
+  return { frames: [frame], refs: emptyRefs(), pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined,
     jmpHistory: 0, mayGotoDepth: 0, callbackUnrollDepth: 0, rcuLocks: 0, preemptLocks: 0 };
 }
 
@@ -558,7 +571,7 @@ export function cloneState(s: VState, history = true): VState {
   const prev = history ? undefined : s.parent?.st.frames;
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null);
   const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
-  return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
+  return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : s.refs.slice(), pc: s.pc, parent: s.parent, prevPc: s.prevPc,
     hist: history ? s.hist.slice() : NO_HISTORY, histx: history ? s.histx.slice() : NO_HISTORY, histS,
     jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
 }
@@ -568,7 +581,7 @@ function refillState(t: VState, s: VState): VState {
   const frames = t.frames;
   for (let i = 0; i < s.frames.length; i++) frames.push(cloneFrame(s.frames[i]!, false, null));
   if (s.refs.length) t.refs = s.refs.map((r) => ({ ...r }));
-  else if (t.refs.length) t.refs = [];
+  else if (t.refs.length) t.refs = emptyRefs();
   t.pc = s.pc;
   t.parent = s.parent;
   t.prevPc = s.prevPc;
