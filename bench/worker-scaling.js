@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Fuzz worker scaling from a fixed amount of work (run `npm run build` first):
-//   node bench/worker-scaling.js [--runs N] [--rounds R] [--seed S] [--json] [-- NODE_FLAGS...]
+//   node bench/worker-scaling.js [--runs N] [--rounds R] [--seed S] [--phases] [--json] [-- NODE_FLAGS...]
 // Each round runs the guided sanitize campaign (the `bpflab fuzz` default) twice, each in a fresh
 // node process: 1 worker thread with N programs, then 2 worker threads with N programs each
 // (rounds alternate which goes first). Per process it reads every thread's CPU time from /proc
@@ -11,6 +11,10 @@
 // Throughput on 2 dedicated cores: 1 worker runs as fast as its thread (its helpers take the
 // other core) -- N / max(worker thread, process / 2); 2 workers share both cores -- 2N / (process / 2).
 // NODE_FLAGS after `--` go to the measured processes (V8 flags to try; they are per process).
+// --phases: the V8 helpers' CPU against the worker threads' over each slice of about 2,000
+// programs per worker (first round): how long the warm-up lasts -- a guided campaign keeps
+// reaching verifier paths that have no type feedback yet, and each one deoptimises and
+// recompiles the function it is in.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +43,17 @@ if (own[0] === '--child') {
   const [workers, runs, seed] = own.slice(1, 4).map(Number);
   const { runParallel } = await import('../dist/fuzz/parallel.js');
   const t0 = performance.now();
-  const r = await runParallel({ workers, threads: true, seed, runs: workers * runs, oracles: ['sanitize'], guided: true, useSeeds: true });
+  /** Worker-thread and helper-thread CPU seconds so far (workers: the `workers` busiest threads other than this one). */
+  const split = () => {
+    const others = threadCpu().filter(([t]) => t !== String(process.pid)).map(([, s]) => s).sort((a, b) => b - a);
+    const w = others.slice(0, workers).reduce((a, b) => a + b, 0);
+    return { w, h: others.slice(workers).reduce((a, b) => a + b, 0) };
+  };
+  const phases = [];
+  let next = 0;
+  const onProgress = own.includes('--phases') ? (st) => { if (st.runs >= next) { phases.push({ runs: st.runs, ...split() }); next = st.runs + 2000 * workers; } } : undefined;
+  const r = await runParallel({ workers, threads: true, seed, runs: workers * runs, oracles: ['sanitize'], guided: true, useSeeds: true, ...(onProgress && { onProgress }) });
+  if (onProgress) phases.push({ runs: r.stats.runs, ...split() });
   const wall = (performance.now() - t0) / 1000;
   const u = process.cpuUsage();
   const threads = threadCpu();
@@ -48,7 +62,7 @@ if (own[0] === '--child') {
   const worker = r.workerThreadCpu ?? null;
   console.log(JSON.stringify({
     workers, runs: r.stats.runs, accepted: r.stats.accepted, features: r.stats.coverage?.features ?? null,
-    findings: r.found.map((b) => b.signature).sort(), wall, cpu, worker, parent, helpers: worker === null ? null : cpu - worker - parent,
+    findings: r.found.map((b) => b.signature).sort(), wall, cpu, worker, parent, helpers: worker === null ? null : cpu - worker - parent, phases,
   }));
   process.exit(0);
 }
@@ -56,16 +70,23 @@ if (own[0] === '--child') {
 const runs = value('--runs', 8000), rounds = value('--rounds', 2), seed = value('--seed', 1);
 const self = fileURLToPath(import.meta.url);
 const measure = (workers) => {
-  const p = spawnSync(process.execPath, [...nodeFlags, self, '--child', String(workers), String(runs), String(seed)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const p = spawnSync(process.execPath, [...nodeFlags, self, '--child', String(workers), String(runs), String(seed), ...(own.includes('--phases') ? ['--phases'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = p.stdout.split('\n').find((l) => l.startsWith('{'));
   if (!line) throw new Error(`measured process failed (${p.status}): ${p.stderr.slice(-2000)}`);
   return JSON.parse(line);
 };
 const results = { 1: [], 2: [] };
+const printPhases = (m) => {
+  for (let i = 1; i < m.phases.length; i++) {
+    const a = m.phases[i - 1], b = m.phases[i], w = b.w - a.w, h = b.h - a.h;
+    console.error(`    programs ${a.runs}-${b.runs}: worker threads ${w.toFixed(2)} s, V8 helpers ${h.toFixed(2)} s (${((100 * h) / Math.max(0.01, w)).toFixed(0)}%)`);
+  }
+};
 for (let round = 0; round < rounds; round++) {
   for (const w of round % 2 === 0 ? [1, 2] : [2, 1]) {
     const m = measure(w);
     results[w].push(m);
+    if (round === 0 && own.includes('--phases')) { console.error(`${w} worker${w > 1 ? 's' : ''}, by phase:`); printPhases(m); }
     if (!own.includes('--json')) {
       console.error(`round ${round + 1}, ${w} worker${w > 1 ? 's' : ''}: ${m.runs} programs, process CPU ${m.cpu.toFixed(2)} s = worker threads ${m.worker?.toFixed(2)} + main thread ${m.parent.toFixed(2)} + V8 helpers ${m.helpers?.toFixed(2)} (${m.wall.toFixed(1)} s wall)`);
     }
