@@ -10,9 +10,10 @@
 // in every round, so rounds compare on a loaded machine and the results must be equal (checked).
 // Throughput on 2 dedicated cores: 1 worker runs as fast as its thread (its helpers take the
 // other core) -- N / max(worker thread, process / 2); 2 workers share both cores -- 2N / (process / 2).
-// The same ratio from the 2-worker run alone, 2 W / (W + H + main) with W and H its worker-thread
-// and helper-thread CPU, is steadier on a loaded machine (rounds 1.39-1.40x where the two-run
-// ratio spread 1.21-1.53x): it assumes one worker's thread costs what each of two does.
+// The same ratio from the 2-worker run alone -- from its worker-thread and helper-thread CPU per
+// worker (W, H) and its main thread's -- is steadier on a loaded machine (rounds 1.39-1.40x where
+// the two-run ratio spread 1.21-1.53x): it assumes one worker's thread costs what each of two does.
+// (The second worker has its own seed, so its programs differ: the two-run ratio has that too.)
 // NODE_FLAGS after `--` go to the measured processes (V8 flags to try; they are per process).
 // --phases: the V8 helpers' CPU against the worker threads' over each slice of about 2,000
 // programs per worker (first round): how long the warm-up lasts -- a guided campaign keeps
@@ -102,8 +103,12 @@ const rate1 = results[1].map((m) => m.runs / Math.max(m.worker ?? 0, m.cpu / 2))
 const rate2 = results[2].map((m) => m.runs / (m.cpu / 2));
 const ratios = rate1.map((r, i) => rate2[i] / r);
 // Within the 2-worker run alone (robust to the machine's load changing between the two runs):
-// one worker would take its thread's CPU W per N programs, two take (2 W + 2 H + main) / 2.
-const within = results[2].map((m) => (2 * m.worker) / (m.worker + m.helpers + m.parent));
+// per worker W (thread) and H (helpers), one worker would take max(W, (W + H + main) / 2) per N
+// programs, two take (2 W + 2 H + main) / 2 for 2 N.
+const within = results[2].map((m) => {
+  const w = m.worker / 2, h = m.helpers / 2;
+  return (4 * Math.max(w, (w + h + m.parent) / 2)) / (2 * w + 2 * h + m.parent);
+});
 const range = (xs, d = 0) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`;
 const perWorker = (m, x) => (x / m.workers).toFixed(2);
 const summary = {
@@ -118,5 +123,5 @@ else {
   console.log(`  1 worker:  ${range(rate1)} programs/s on 2 dedicated cores; per worker: thread ${range(results[1].map((m) => m.worker), 2)} s, V8 helpers ${range(results[1].map((m) => m.helpers), 2)} s`);
   console.log(`  2 workers: ${range(rate2)} programs/s on 2 dedicated cores; per worker: thread ${range(results[2].map((m) => Number(perWorker(m, m.worker))), 2)} s, V8 helpers ${range(results[2].map((m) => Number(perWorker(m, m.helpers))), 2)} s; main thread ${range(results[2].map((m) => m.parent), 2)} s`);
   console.log(`  scaling:   ${range(ratios, 2)}x (same seed, same results in every round: ${deterministic ? 'yes' : 'NO'})`);
-  console.log(`  scaling within the 2-worker run, 2 W / (W + H + main): ${range(within, 2)}x (W, H: worker-thread and V8 helper CPU; the load changing between runs does not enter)`);
+  console.log(`  scaling within the 2-worker run, 4 max(W, (W + H + main) / 2) / (2 W + 2 H + main): ${range(within, 2)}x (W, H: worker-thread and V8 helper CPU; the load changing between runs does not enter)`);
 }
