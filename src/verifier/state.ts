@@ -138,10 +138,20 @@ export interface RefState {
    * (REF_TYPE_RES_LOCK), 'res_lock_irq' for one taken with bpf_res_spin_lock_irqsave
    * (REF_TYPE_RES_LOCK_IRQ), 'irq' for a saved IRQ state (REF_TYPE_IRQ, see irq-flags.ts).
    */
-  kind?: 'lock' | 'res_lock' | 'res_lock_irq' | 'irq';
+  kind: 'lock' | 'res_lock' | 'res_lock_irq' | 'irq' | undefined;
   /** A lock's object: the map index of the locked value (the kernel's ref->ptr). */
-  ptr?: number;
+  ptr: number | undefined;
 }
+
+/**
+ * Every RefState is made here, with its four fields in one order (undefined for an absent kind or
+ * ptr): one hidden class for all of them, so the state comparisons that read them see one.
+ */
+export function newRef(id: number, insn: number, kind: RefState['kind'] = undefined, ptr: number | undefined = undefined): RefState {
+  return { id, insn, kind, ptr };
+}
+
+export const copyRef = (r: RefState): RefState => newRef(r.id, r.insn, r.kind, r.ptr);
 
 export interface VState {
   frames: Frame[];
@@ -411,7 +421,7 @@ export function cloneState(s: VState, history = true): VState {
   const prev = history ? undefined : s.parent?.st.frames;
   for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null);
   const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
-  return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
+  return { frames, refs: s.refs.length ? s.refs.map(copyRef) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
     hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS,
     jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
 }
