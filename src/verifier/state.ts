@@ -151,7 +151,22 @@ export function newRef(id: number, insn: number, kind: RefState['kind'] = undefi
   return { id, insn, kind, ptr };
 }
 
-export const copyRef = (r: RefState): RefState => newRef(r.id, r.insn, r.kind, r.ptr);
+const copyRef = (r: RefState): RefState => newRef(r.id, r.insn, r.kind, r.ptr);
+
+/**
+ * `refs` arrays, empty or not, hold objects (V8's PACKED_ELEMENTS): an empty literal would be an
+ * array of small integers until its first push, another hidden class for every comparison that
+ * reads `refs` (copies of this one keep its kind).
+ */
+const NO_REFS: RefState[] = [newRef(0, 0)];
+NO_REFS.length = 0;
+
+/** A state's own copy of `refs` (every element copied), of the one array kind. */
+export function copyRefs(refs: readonly RefState[]): RefState[] {
+  const out = NO_REFS.slice();
+  for (let i = 0; i < refs.length; i++) out.push(copyRef(refs[i]!));
+  return out;
+}
 
 export interface VState {
   frames: Frame[];
@@ -407,7 +422,7 @@ function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
 
 /** A state of one frame at `pc`, with no history (a path's start). */
 export function newState(frame: Frame, pc: number, prevPc: number, pathStates: boolean): VState {
-  return { frames: [frame], refs: [], pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined,
+  return { frames: [frame], refs: NO_REFS.slice(), pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined,
     jmpHistory: 0, mayGotoDepth: 0, callbackUnrollDepth: 0, rcuLocks: 0, preemptLocks: 0 };
 }
 
@@ -417,11 +432,13 @@ export function newState(frame: Frame, pc: number, prevPc: number, pathStates: b
  * never be explored from.
  */
 export function cloneState(s: VState, history = true): VState {
-  const frames: Frame[] = new Array(s.frames.length);
+  // Pushed, not stored into `new Array(n)`: a packed array, the kind newState's and joinStates'
+  // `frames` have (a holey one was another hidden class for every comparison of frames).
+  const frames: Frame[] = [];
   const prev = history ? undefined : s.parent?.st.frames;
-  for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null);
+  for (let i = 0; i < s.frames.length; i++) frames.push(cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null));
   const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
-  return { frames, refs: s.refs.length ? s.refs.map(copyRef) : [], pc: s.pc, parent: s.parent, prevPc: s.prevPc,
+  return { frames, refs: copyRefs(s.refs), pc: s.pc, parent: s.parent, prevPc: s.prevPc,
     hist: history ? s.hist.slice() : [], histx: history ? s.histx.slice() : [], histS,
     jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
 }

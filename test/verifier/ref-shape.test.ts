@@ -26,4 +26,17 @@ describe('RefState hidden class (state.ts newRef)', () => {
     expect(copy.refs).toEqual(st.refs);
     for (const r of copy.refs) expect(sameMap(r, ptr)).toBe(true);
   });
+
+  it('keeps one array kind for `refs` (empty or not) and for `frames` (new, copied, snapshot)', () => {
+    const st = newState(newFrame(undefined as unknown as Scalar, -1, 0), 0, -1, false);
+    const copy = cloneState(st);
+    const snapshot = cloneState(st, false);
+    const held = cloneState(st);
+    held.refs.push(newRef(1, 2));
+    expect(sameMap(st.refs, held.refs)).toBe(true);
+    expect(sameMap(copy.refs, held.refs)).toBe(true);
+    expect(sameMap(cloneState(held).refs, held.refs)).toBe(true);
+    expect(sameMap(st.frames, copy.frames)).toBe(true);
+    expect(sameMap(st.frames, snapshot.frames)).toBe(true);
+  });
 });
