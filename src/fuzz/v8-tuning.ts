@@ -12,6 +12,23 @@
  * 3.3-3.5 s (-28%) on the same programs with the worker thread's own CPU unchanged, and the warm
  * steady state (0.61 ms per program) unchanged too. V8 flags are per process: the setting is made
  * while campaigns run and undone after the last one, and a value the user gave node is kept.
+ *
+ * Measured and not adopted (session 16, bench/worker-scaling.js, fixed work, paired runs): a larger
+ * young generation per worker (resourceLimits.maxYoungGenerationSizeMb 192, or
+ * --max-semi-space-size=64: GC is about 0.4 s of a cold worker's 3 s of helper CPU), worker
+ * processes instead of threads (the same worker and helper CPU, plus a main thread each), and
+ * V8 flags a worker process could have: --interrupt-budget x4 cuts helper CPU by 0.6-1.0 s but
+ * adds 1.0-1.9 s to the worker thread (code runs unoptimised for longer): the 2/1 ratio rose
+ * 1.38 -> 1.58x while throughput fell, 1,592 -> 1,330 programs/s with one worker and 2,202 ->
+ * 2,106 with two (15,000 programs per worker, run side by side); --maglev, a smaller
+ * --max-inlined-bytecode-size, --minimum-invocations-after-ic-update, --no-lazy-feedback-allocation,
+ * and --always-sparkplug changed neither, a cumulative budget of 150 not the 2-worker throughput
+ * (helper CPU -7%, within the noise of the worker threads'). Verifying warm-up programs
+ * (the seed programs, or 400 of a guided corpus) in each worker before its campaign added CPU on
+ * both. What remains is TurboFan recompiling verifier functions after deopts on paths a guided
+ * campaign reaches for the first time (about half of compile time after the first few thousand
+ * programs, ~150 distinct sites): `--phases` there shows the helper share falling from 90% to
+ * 15-20% over 15,000 programs, not to zero.
  */
 import { setFlagsFromString } from 'node:v8';
 

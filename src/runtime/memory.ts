@@ -263,8 +263,12 @@ export class Memory {
    * guard byte: 0x7f below, 0x81 above), or -1; `outsideDelta` then holds what to add to the low
    * word's offset (-2^32 or +2^32). A pointer moved there is still a pointer (p = value - 1;
    * *(p + 47)): accesses and the fuzzer's embedding oracle read its real offset.
+   * Read only after regionOfMoved found a region. Starts as one of its two values, not 0: V8 keeps
+   * a field first written with a small integer as one, and the first +-2^32 (not a small integer)
+   * then gave every Memory a new hidden class, deoptimising each function compiled for the old
+   * one (the VM's prepare and run, the memory's reset, add, push, regionOf, sliceHL).
    */
-  outsideDelta = 0;
+  outsideDelta = 0x100000000;
   regionOfMoved(hi: number): number {
     const guard = hi & 0xff;
     if ((hi & 0xff000000) !== (PTR_TAG & 0xff000000) || (guard !== 0x7f && guard !== 0x81)) return -1;

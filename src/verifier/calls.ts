@@ -34,7 +34,7 @@ import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, pro
 import { keepPercpuRcuAfterXchg, percpuObjArg, percpuObjResult, type PercpuObjArg } from './percpu-obj.js';
 import { DYNPTR_TYPE_FLAGS, LOCAL_BTF, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
 import { gplCompatible } from './license.js';
-import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, recycleFrame, writableSpill, type Reg, type VState } from './state.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, newRef, recycleFrame, writableSpill, type Reg, type VState } from './state.js';
 import { findSubprog } from './cfg.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -486,7 +486,7 @@ export function checkHelperCall(env: Env, ins: Insn): void {
   if (PTR_CAST.has(id)) r0.refObjId = meta.refObjId;
   else if (acquire) {
     const refId = env.newId();
-    env.cur.refs.push({ id: refId, insn: env.pc });
+    env.cur.refs.push(newRef(refId, env.pc));
     r0.id = refId;
     r0.refObjId = refId;
   }

@@ -27,7 +27,7 @@ import {
 import {
   DYNPTR_TYPE_LOCAL, DYNPTR_TYPE_RINGBUF, DYNPTR_TYPE_SKB, DYNPTR_TYPE_SKB_META, DYNPTR_TYPE_XDP, MAYBE_NULL, MEM_RDONLY, T, typeName,
 } from './reg-types.js';
-import { REG_SIZE, S, setSpill, writableSlots, type Reg } from './state.js';
+import { REG_SIZE, S, newRef, setSpill, writableSlots, type Reg } from './state.js';
 
 /** What a dynptr argument asks for (the ARG_PTR_TO_DYNPTR flags). */
 export interface DynptrArg {
@@ -135,7 +135,7 @@ function markDynptrSlots(env: Env, r: Reg, slot: number, type: DynptrType, clone
     refObjId = cloneRefObjId;
     if (!refObjId) {
       refObjId = env.newId();
-      env.cur.refs.push({ id: refObjId, insn: env.pc });
+      env.cur.refs.push(newRef(refObjId, env.pc));
     }
   }
   for (let i = 0; i < DYNPTR_NR_SLOTS; i++) {

@@ -18,7 +18,7 @@ import { markStackRead, markStackWritten } from './liveness.js';
 import { activeIrqId } from './locks.js';
 import { checkMemAccess } from './memory.js';
 import { T } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, newReg, setSpill, writableSlots, type Reg } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, newReg, newRef, setSpill, writableSlots, type Reg } from './state.js';
 
 /** irq.kfunc_class: which kfuncs saved the flag (kept in the slot register's memSize, unused for a stack pointer). */
 export const IRQ_NATIVE_KFUNC = 1;
@@ -52,7 +52,7 @@ export function processIrqFlag(env: Env, argNo: number, save: boolean, kfuncClas
     checkMemAccess(env, regno, 0, REG_SIZE, 'write', -1, null, 0, false);
     // acquire_irq_state + mark_stack_slot_irq_flag
     const id = env.newId();
-    env.cur.refs.push({ id, insn: env.pc, kind: 'irq' });
+    env.cur.refs.push(newRef(id, env.pc, 'irq'));
     const d = newReg(env.ZERO);
     d.type = T.PTR_TO_STACK; // (the kernel has no dedicated register type for it)
     d.refObjId = id;

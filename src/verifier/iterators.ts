@@ -28,7 +28,7 @@ import { widenImpreciseScalars } from './callbacks.js';
 import { markStackRead, markStackWritten } from './liveness.js';
 import { checkMemAccess } from './memory.js';
 import { MAYBE_NULL, MEM_RCU, PTR_UNTRUSTED, T, base } from './reg-types.js';
-import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, setSpill, withSlot, writableSlots, writableSpill, type Checkpoint, type Reg, type VState } from './state.js';
+import { MAX_BPF_STACK, REG_SIZE, S, cloneState, newReg, newRef, setSpill, withSlot, writableSlots, writableSpill, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedU8 } from './flat-arrays.js';
 
 /** enum bpf_iter_state. */
@@ -91,7 +91,7 @@ export function processIterArg(env: Env, regno: number, it: IterType, kind: 'new
     for (let i = 0; i < it.nrSlots * REG_SIZE; i += REG_SIZE) checkMemAccess(env, regno, i, REG_SIZE, 'write', -1, null, 0, false);
     // mark_stack_slots_iter: one reference for the iterator, carried by its first slot.
     const id = env.newId();
-    env.cur.refs.push({ id, insn: env.pc });
+    env.cur.refs.push(newRef(id, env.pc));
     const type = T.PTR_TO_STACK | (rcuProtected ? (env.inRcu() ? MEM_RCU : PTR_UNTRUSTED) : 0);
     for (let i = 0; i < it.nrSlots; i++) {
       const d = newReg(env.ZERO);

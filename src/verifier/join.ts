@@ -8,7 +8,7 @@ import { sectionsEqual } from './locks.js';
 import type { Scalar } from './domains/index.js';
 import type { Env } from './env.js';
 import { T, isPacketPtr } from './reg-types.js';
-import { MAX_SPILL_SLOTS, S, cloneReg, cloneState, setSpill, type Frame, type Reg, type VState } from './state.js';
+import { MAX_SPILL_SLOTS, S, cloneReg, cloneState, copyRefs, setSpill, type Frame, type Reg, type VState } from './state.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 const U32_MAX = (1n << 32n) - 1n;
@@ -101,7 +101,7 @@ export function joinStates(env: Env, a: VState, b: VState, pc: number, widen: bo
   if (!sameRefs || a.frames.length !== b.frames.length) return cloneState(b);
   const joined: VState = {
     frames: a.frames.map((f, i) => joinFrame(env, f, b.frames[i]!, widen)),
-    refs: a.refs.map((r) => ({ ...r })),
+    refs: copyRefs(a.refs),
     pc,
     parent: b.parent,
     prevPc: b.prevPc,

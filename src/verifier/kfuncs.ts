@@ -13,7 +13,7 @@
  */
 import type { Btf, BtfParam, BtfType } from '../loader/btf/index.js';
 import type { Env } from './env.js';
-import type { Reg } from './state.js';
+import { newRef, type Reg } from './state.js';
 import { checkHelperMem, checkPtrOffReg } from './memory.js';
 import { markPrecise } from './precision.js';
 import { releaseReference } from './calls.js';
@@ -522,7 +522,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
     graphResult(env, kf.name, graph, localTypeId, (flags & KF_RET_NULL) !== 0, () => {
       if (!(flags & KF_ACQUIRE)) return 0;
       const refId = env.newId();
-      env.cur.refs.push({ id: refId, insn: env.pc });
+      env.cur.refs.push(newRef(refId, env.pc));
       return refId;
     });
   } else if (!rt || rt.kind === 'void') {
@@ -553,7 +553,7 @@ export function checkKfuncCall(env: Env, btfId: number, off: number): boolean {
       if (flags & KF_RET_NULL) r0.id = env.newId();
       if (flags & KF_ACQUIRE) {
         const refId = env.newId();
-        env.cur.refs.push({ id: refId, insn: env.pc });
+        env.cur.refs.push(newRef(refId, env.pc));
         r0.id = refId;
         r0.refObjId = refId;
       }

@@ -17,7 +17,7 @@ import { mapHasBtf, mapRecord, recordField, type FieldType } from './map-record.
 import { MAYBE_NULL, MEM_ALLOC, MEM_RCU, PTR_UNTRUSTED, T } from './reg-types.js';
 import { LOCAL_LOCK, inRbtreeCallback, invalidateNonOwning, localBtf } from './graph.js';
 import { structRecord } from './map-record.js';
-import { cloneState, type Reg, type RefState, type VState } from './state.js';
+import { cloneState, newRef, type Reg, type RefState, type VState } from './state.js';
 
 const BPF_FUNC_spin_unlock = 94;
 
@@ -83,7 +83,7 @@ export function processSpinLock(env: Env, regno: number, lock: boolean, res = fa
     // A second bpf_spin_lock is refused; resilient locks nest (up to the runtime's AA/ABBA checks) but not on the same lock.
     if (!res && st.refs.some((x) => x.kind === 'lock')) env.reject('lock_state', 'Locking two bpf_spin_locks are not allowed');
     if (res && (held('res_lock') || held('res_lock_irq'))) env.reject('lock_state', 'Acquiring the same lock again, AA deadlock detected');
-    st.refs.push({ id: r.id, insn: env.pc, kind, ptr: owner });
+    st.refs.push(newRef(r.id, env.pc, kind, owner));
     return;
   }
   if (!activeLock(st)) env.reject('lock_state', `${what}_unlock without taking a lock`);

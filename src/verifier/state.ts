@@ -144,9 +144,34 @@ export interface RefState {
    * (REF_TYPE_RES_LOCK), 'res_lock_irq' for one taken with bpf_res_spin_lock_irqsave
    * (REF_TYPE_RES_LOCK_IRQ), 'irq' for a saved IRQ state (REF_TYPE_IRQ, see irq-flags.ts).
    */
-  kind?: 'lock' | 'res_lock' | 'res_lock_irq' | 'irq';
+  kind: 'lock' | 'res_lock' | 'res_lock_irq' | 'irq' | undefined;
   /** A lock's object: the map index of the locked value (the kernel's ref->ptr). */
-  ptr?: number;
+  ptr: number | undefined;
+}
+
+/**
+ * Every RefState is made here, with its four fields in one order (undefined for an absent kind or
+ * ptr): one hidden class for all of them, so the state comparisons that read them see one.
+ */
+export function newRef(id: number, insn: number, kind: RefState['kind'] = undefined, ptr: number | undefined = undefined): RefState {
+  return { id, insn, kind, ptr };
+}
+
+const copyRef = (r: RefState): RefState => newRef(r.id, r.insn, r.kind, r.ptr);
+
+/**
+ * `refs` arrays, empty or not, hold objects (V8's PACKED_ELEMENTS): an empty literal would be an
+ * array of small integers until its first push, another hidden class for every comparison that
+ * reads `refs` (copies of this one keep its kind).
+ */
+const NO_REFS: RefState[] = [newRef(0, 0)];
+NO_REFS.length = 0;
+
+/** A state's own copy of `refs` (every element copied), of the one array kind. */
+export function copyRefs(refs: readonly RefState[]): RefState[] {
+  const out = NO_REFS.slice();
+  for (let i = 0; i < refs.length; i++) out.push(copyRef(refs[i]!));
+  return out;
 }
 
 export interface VState {
@@ -535,22 +560,9 @@ export function recycleFrame(f: Frame): void {
   framePool.push(f);
 }
 
-/**
- * An empty reference list whose V8 elements kind is already the one for objects. A `[]` holds
- * small integers until its first push, and the first program in a process that acquires a
- * reference would change the lists' hidden class under every optimised function that reads
- * `refs` (state copies, pruning, lock checks): all deoptimised at once. Copies keep the kind
- * (cloneState slices an empty list; map and filter make object arrays).
- */
-function emptyRefs(): RefState[] {
-  const refs: (RefState | null)[] = [null];
-  refs.pop();
-  return refs as RefState[];
-}
-
 /** A state of one frame at `pc`, with no history (a path's start). */
 export function newState(frame: Frame, pc: number, prevPc: number, pathStates: boolean): VState {
-  return { frames: [frame], refs: emptyRefs(), pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined,
+  return { frames: [frame], refs: NO_REFS.slice(), pc, parent: null, prevPc, hist: [], histx: [], histS: pathStates ? [] : undefined,
     jmpHistory: 0, mayGotoDepth: 0, callbackUnrollDepth: 0, rcuLocks: 0, preemptLocks: 0 };
 }
 
@@ -567,11 +579,13 @@ export function cloneState(s: VState, history = true): VState {
     const t = statePool.pop();
     if (t !== undefined) return refillState(t, s);
   }
-  const frames: Frame[] = new Array(s.frames.length);
+  // Pushed, not stored into `new Array(n)`: a packed array, the kind newState's and joinStates'
+  // `frames` have (a holey one was another hidden class for every comparison of frames).
+  const frames: Frame[] = [];
   const prev = history ? undefined : s.parent?.st.frames;
-  for (let i = 0; i < frames.length; i++) frames[i] = cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null);
+  for (let i = 0; i < s.frames.length; i++) frames.push(cloneFrame(s.frames[i]!, !history, prev?.[i] ?? null));
   const histS = s.histS ? (history ? s.histS.slice() : []) : undefined;
-  return { frames, refs: s.refs.length ? s.refs.map((r) => ({ ...r })) : s.refs.slice(), pc: s.pc, parent: s.parent, prevPc: s.prevPc,
+  return { frames, refs: copyRefs(s.refs), pc: s.pc, parent: s.parent, prevPc: s.prevPc,
     hist: history ? s.hist.slice() : NO_HISTORY, histx: history ? s.histx.slice() : NO_HISTORY, histS,
     jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
 }
@@ -580,8 +594,7 @@ export function cloneState(s: VState, history = true): VState {
 function refillState(t: VState, s: VState): VState {
   const frames = t.frames;
   for (let i = 0; i < s.frames.length; i++) frames.push(cloneFrame(s.frames[i]!, false, null));
-  if (s.refs.length) t.refs = s.refs.map((r) => ({ ...r }));
-  else if (t.refs.length) t.refs = emptyRefs();
+  if (s.refs.length || t.refs.length) t.refs = copyRefs(s.refs);
   t.pc = s.pc;
   t.parent = s.parent;
   t.prevPc = s.prevPc;

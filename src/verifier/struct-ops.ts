@@ -14,7 +14,7 @@
  */
 import type { ProgType } from '../isa/program.js';
 import type { Btf, BtfParam, BtfType } from '../loader/btf/index.js';
-import { ARG, helperProto, type HelperProto } from '../runtime/helpers/prototypes.js';
+import { ARG, helperProto, helperProtoWith, type HelperProto } from '../runtime/helpers/prototypes.js';
 import type { TracingTarget } from './tracing-ctx.js';
 
 /** A struct_ops program's attach point: the tracing-style target plus the struct and member. */
@@ -52,7 +52,7 @@ function offered(id: number, args?: HelperProto['args']): HelperProto | undefine
   const p = helperProto(id);
   if (!p) return undefined;
   const progTypes: readonly ProgType[] = p.progTypes.includes('struct_ops') ? p.progTypes : [...p.progTypes, 'struct_ops'];
-  return { ...p, ...(args && { args }), progTypes };
+  return helperProtoWith(p, args ?? p.args, progTypes);
 }
 
 /** Byte range [off, end) of a member reached by name from struct `root`, through nested and anonymous members. */

@@ -7,7 +7,7 @@
  */
 import type { ProgType } from '../../isa/program.js';
 import { ATTACH_TYPES as AT } from '../../loader/section-types.js';
-import { ARG, helperProtoFor, type ArgSpec, type HelperProto } from './prototypes.js';
+import { ARG, helperProtoFor, helperProtoWith, type ArgSpec, type HelperProto } from './prototypes.js';
 
 /** What get_func_proto looks at: the program type, expected_attach_type (0 when unset) and the attach target. */
 export interface FuncProtoProg {
@@ -62,7 +62,7 @@ export function hasTrampoline(type: ProgType, eat: number | undefined): boolean 
 }
 
 const withArgs = (p: HelperProto, type: ProgType, args: readonly ArgSpec[]): HelperProto =>
-  ({ ...p, args, progTypes: p.progTypes.includes(type) ? p.progTypes : [...p.progTypes, type] });
+  helperProtoWith(p, args, p.progTypes.includes(type) ? p.progTypes : [...p.progTypes, type]);
 
 /**
  * The prototype helper `id` has for `prog`, or undefined where get_func_proto returns NULL

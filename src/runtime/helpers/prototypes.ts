@@ -101,8 +101,8 @@ export interface HelperProto {
   progTypes: readonly ProgType[];
   /** .might_sleep: only sleepable programs may call it. */
   mightSleep: boolean;
-  /** Differences per program type (e.g. "ctx is struct pt_regs for kprobe"), or caveats. */
-  note?: string;
+  /** Differences per program type (e.g. "ctx is struct pt_regs for kprobe"), or caveats (undefined: none). */
+  note: string | undefined;
 }
 
 // ---- argument type shorthands (names as the kernel spells them) ----
@@ -427,18 +427,31 @@ export const HELPER_NAMES: readonly string[] = ISA_HELPER_NAMES.map((n) => (n.st
 /** Highest helper id the kernel defines (__BPF_FUNC_MAX_ID - 1). */
 export const MAX_HELPER_ID = HELPER_NAMES.length - 1;
 
+/** Every HelperProto is made here, its fields in one order: one hidden class for all of them. */
+function newHelperProto(id: number, name: string, ret: RetType, args: readonly ArgSpec[], gplOnly: boolean, pktAccess: boolean,
+  changesPkt: boolean, mightSleep: boolean, progTypes: readonly ProgType[], note: string | undefined): HelperProto {
+  return { id, name, ret, args, gplOnly, pktAccess, changesPkt, mightSleep, progTypes, note };
+}
+
+/**
+ * `p` with other arguments and program types (a variant of it some program types get), of the
+ * same hidden class (a spread copy is another one).
+ */
+export function helperProtoWith(p: HelperProto, args: readonly ArgSpec[], progTypes: readonly ProgType[]): HelperProto {
+  return newHelperProto(p.id, p.name, p.ret, args, p.gplOnly, p.pktAccess, p.changesPkt, p.mightSleep, progTypes, p.note);
+}
+
 function build(): ReadonlyMap<number, HelperProto> {
   const m = new Map<number, HelperProto>();
   for (const [k, d] of Object.entries(DEFS)) {
     const id = Number(k);
     const name = HELPER_NAMES[id];
     if (name === undefined) throw new Error(`helper prototype ${id} has no name`);
-    const p: HelperProto = {
-      id, name, ret: d.ret ?? 'RET_INTEGER', args: d.args ?? [], gplOnly: d.gpl ?? false,
-      pktAccess: d.pkt ?? false, changesPkt: d.changesPkt ?? false, mightSleep: d.sleeps ?? false, progTypes: d.types,
-    };
-    if (d.note !== undefined) p.note = d.note;
-    m.set(id, p);
+    // `note` always present (undefined when the helper has none): a note added afterwards gave
+    // the prototypes with one another hidden class, and the verifier's helper-call checks that
+    // read them deoptimised ("wrong map") on the first helper of the other kind.
+    m.set(id, newHelperProto(id, name, d.ret ?? 'RET_INTEGER', d.args ?? [], d.gpl ?? false, d.pkt ?? false, d.changesPkt ?? false,
+      d.sleeps ?? false, d.types, d.note));
   }
   return m;
 }
@@ -498,7 +511,7 @@ export function helperProtoFor(id: number, type: ProgType): HelperProto | undefi
   const base = HELPER_PROTOS.get(id);
   const v = TYPE_VARIANTS[id]?.[type];
   if (!base || !v) return base;
-  return { ...base, ...v, progTypes: base.progTypes.includes(type) ? base.progTypes : [...base.progTypes, type] };
+  return helperProtoWith(base, v.args, base.progTypes.includes(type) ? base.progTypes : [...base.progTypes, type]);
 }
 
 /** The kernel's name of helper `id` without the bpf_ prefix (e.g. "map_lookup_elem"), or undefined. */
