@@ -261,6 +261,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     try {
       built = buildProgram(elf, f, code, maps, license, version, btf, btfExt, kbtf, text);
       if (kbtfRefused !== undefined && built.prog.btf) built.prog.btf.kernelRefuses = kbtfRefused;
+      if (withoutFuncInfo && built.prog.btf) Object.assign(built.prog.btf, { kernelIgnores: true, funcInfo: [], lineInfo: [] });
       // The kernel verifies such a program as libbpf loads it: no func_info (every subprogram
       // static, the main program's signature unread).
       if (withoutFuncInfo) built.prog.funcInfo = undefined; // not delete: it would make the program a dictionary-mode object
@@ -454,7 +455,8 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
     const mi = mapList.findIndex((m) => (m.origin === 'data' || m.origin === 'rodata' || m.origin === 'bss') && m.sectionIndex === sym.shndx);
     if (mi < 0) throw fail(`bad data relo against section '${tsec.name}'`);
     const off = addend + sym.value;
-    if (off < 0 || off > mapList[mi]!.spec.valueSize) throw fail(`data relo against '${symName}' points at offset ${off}, outside '${tsec.name}' (${mapList[mi]!.spec.valueSize} bytes)`);
+    // libbpf (bpf_object__relocate_data) writes insn[1].imm = imm + st_value unchecked: an offset
+    // outside the section is the kernel's to refuse at load ("invalid access to map value pointer").
     cs.insns[idx] = withInsn(ins, { src: BPF_PSEUDO_MAP_VALUE, imm: mi });
     cs.insns[idx + 1] = withInsn(cs.insns[idx + 1]!, { imm: off | 0 });
     counts.data++;
@@ -647,8 +649,8 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
   if (funcInfo.length) prog.funcInfo = funcInfo.sort((a, b) => a.pc - b.pc);
   if (kbtf) {
     const pb = programBtf(kbtf, funcInfo, rawLines, insns, order.map((g) => placed.get(g)!));
-    if (pb && rawCore.length) pb.coreRelos = rawCore.sort((a, b) => a.pc - b.pc);
-    if (pb) prog.btf = pb;
+    if (rawCore.length) pb.coreRelos = rawCore.sort((a, b) => a.pc - b.pc);
+    prog.btf = pb;
   }
 
   // Like libbpf, no instruction checks here: a bad register or jump is the verifier's to reject
@@ -712,15 +714,18 @@ export function retypeFuncInfo(prog: Program, btf: Btf, type: ProgType): FuncInf
 }
 
 /**
- * The kernel's func_info / line_info for a program, or undefined when the records would not
- * pass check_btf_func (one FUNC per subprogram, at its first instruction, the first at pc 0).
- * line_info is dropped (it is optional) unless it passes check_btf_line: strictly ascending,
- * never on the second half of an ld_imm64, one at the start of every subprogram.
+ * The program's BTF with the kernel's func_info / line_info. Both are left empty when the
+ * func_info records would not pass check_btf_func (one FUNC per subprogram, at its first
+ * instruction, the first at pc 0): an object without func_info (GCC 12 writes .BTF.ext with
+ * CO-RE records only) still has its BTF, for its maps and its CO-RE relocations, as libbpf
+ * keeps it ("missing .BTF.ext function info for the main program, skipping all of .BTF.ext
+ * func info"). line_info is dropped (it is optional) unless it passes check_btf_line: strictly
+ * ascending, never on the second half of an ld_imm64, one at the start of every subprogram.
  */
-function programBtf(raw: Uint8Array, funcs: readonly FuncInfo[], lines: ProgramBtf['lineInfo'], insns: readonly Insn[], starts: number[]): ProgramBtf | undefined {
+function programBtf(raw: Uint8Array, funcs: readonly FuncInfo[], lines: ProgramBtf['lineInfo'], insns: readonly Insn[], starts: number[]): ProgramBtf {
   const funcInfo = funcs.filter((f) => f.typeId !== undefined).map((f) => ({ pc: f.pc, typeId: f.typeId! })).sort((a, b) => a.pc - b.pc);
   const subStarts = [...starts].sort((a, b) => a - b);
-  if (funcInfo.length !== subStarts.length || funcInfo.some((f, i) => f.pc !== subStarts[i])) return undefined;
+  if (funcInfo.length !== subStarts.length || funcInfo.some((f, i) => f.pc !== subStarts[i])) return { raw, funcInfo: [], lineInfo: [] };
   const sorted = [...lines].sort((a, b) => a.pc - b.pc);
   const lineInfo: ProgramBtf['lineInfo'] = [];
   for (const l of sorted) if (lineInfo.length === 0 || lineInfo[lineInfo.length - 1]!.pc !== l.pc) lineInfo.push(l);
