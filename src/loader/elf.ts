@@ -114,6 +114,13 @@ export interface ElfObject {
   externs: ElfExtern[];
   /** Things libbpf would log and ignore (unparsable .BTF.ext, unrecognised sections). */
   warnings: string[];
+  /**
+   * The .text functions that carry CO-RE records, each as a program of its own code and records:
+   * libbpf relocates every .text subprogram for any load (bpf_object__relocate_core skips only
+   * programs not autoloaded, and subprograms always are), so one that fails fails every program
+   * of the object, whether it calls that function or not.
+   */
+  textCore?: Program[];
 }
 
 /** A function inside an executable section. */
@@ -286,6 +293,16 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   if (version !== undefined) obj.version = version;
   if (btf && btfSec) { obj.btf = btf; obj.btfRaw = elf.data(btfSec); }
   if (btfExt) obj.btfExt = btfExt;
+  const textRelos = text && btfExt && kbtf ? btfExt.coreRelos.get(text.name) ?? [] : [];
+  if (text && kbtf && textRelos.length) {
+    const cs = code.get(text.index)!;
+    obj.textCore = cs.funcs.flatMap((f) => {
+      const own = textRelos.filter((r) => r.insnOff % 8 === 0 && r.insnOff / 8 >= f.start && r.insnOff / 8 < f.start + f.count);
+      if (!own.length) return [];
+      const coreRelos = own.map((r) => ({ pc: r.insnOff / 8 - f.start, typeId: r.typeId, access: r.access, accessOff: r.accessOff, kind: r.kind }));
+      return [makeProgram({ name: f.name, section: text.name, type: 'unspec', insns: cs.insns.slice(f.start, f.start + f.count), maps, license, file: path, btf: { raw: kbtf, funcInfo: [], lineInfo: [], coreRelos } })];
+    });
+  }
   return obj;
 }
 

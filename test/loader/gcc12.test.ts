@@ -93,4 +93,24 @@ describe('a GCC 12 object', () => {
       }
     }
   });
+
+  test('a CO-RE record libbpf cannot apply fails its own program only, kernel column included', async () => {
+    // core_tgid's `ldxw r0, [r1 + 4]` (the record's instruction) turned into `mov r0, r1`, as
+    // GCC 12 sometimes places a record on a register move: bpf_core_patch_insn refuses it.
+    const b = bytes();
+    const ldx = [0x61, 0x10, 0x04, 0, 0, 0, 0, 0];
+    const at = b.findIndex((_, i) => ldx.every((x, j) => b[i + j] === x));
+    expect(at).toBeGreaterThan(0);
+    b.set([0xbf, 0x10, 0, 0, 0, 0, 0, 0], at);
+    const ps = await loadFile(obj, b, { btf: targetBtf() });
+    const core = ps.find((p) => p.name === 'core_tgid')!;
+    expect(core.loadError?.message).toMatch(/program 'core_tgid': CO-RE relocation #0 \(field_byte_offset at insn 0, struct task_struct\.tgid\): trying to relocate unrecognized insn #0, code:0xbf$/);
+    const r = verify(core);
+    expect(r.verdict).toBe('reject');
+    expect(r.error?.kind).toBe('load_error');
+    expect(verify(ps.find((p) => p.name === 'count')!).verdict).toBe('accept');
+    const { kernelVerdict } = await import('../../src/kernel/verdict.js');
+    const kv = await kernelVerdict(core);
+    if (kv.verdict !== 'unavailable') expect(kv).toMatchObject({ verdict: 'reject', message: expect.stringMatching(/^not loaded: libbpf fails the load: .*unrecognized insn #0/) });
+  });
 });
