@@ -20,6 +20,7 @@ import {
 } from './elf-file.js';
 import { applyMapFixups, attachArenaData, btfMaps, globalDataMaps, isLegacyMapSection, legacyMaps, objectName, type ElfMap } from './elf-maps.js';
 import { sectionType, type SectionType } from './section-types.js';
+import { BTF_REQUIRED_MAP_TYPES } from './map-btf-required.js';
 import { structOpsMembers } from './struct-ops.js';
 
 const BPF_CALL_INSN = 0x85;
@@ -280,6 +281,10 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     programs.push(built.prog);
     details.push(built.info);
   }
+  // The kernel refused the object's BTF and libbpf went on without it: a map that cannot be
+  // created without BTF fails bpf_object__create_maps, before any program loads.
+  const needsBtf = withoutFuncInfo ? maps.find((m) => BTF_REQUIRED_MAP_TYPES.has(m.type)) : undefined;
+  if (needsBtf) for (const p of programs) if (!p.loadError) p.loadError = { pc: 0, message: `map '${needsBtf.name}': failed to create: Invalid argument(-22) (no BTF: ${kbtfRefused})` };
   // struct_ops programs: the map member each implements (libbpf sets attach_btf_id / expected_attach_type from it).
   const stOps = structOpsMembers(elf, btf, (shndx, value) => code.get(shndx)?.funcs.some((f) => f.start * 8 === value) ?? false);
   entries.forEach((f, i) => {

@@ -3,7 +3,8 @@
  * -mco-re; GCC is not in CI, the .o is committed) loads as libbpf 1.x loads it:
  * - its BTF describes `char` as an INT with encoding SIGNED|CHAR, which BPF_BTF_LOAD refuses
  *   (btf_int_check_meta: "Unsupported encoding"); libbpf goes on without BTF, so the programs
- *   have no func_info and the maps no key/value types;
+ *   have no func_info and the maps no key/value types (an sk_storage map then cannot be created
+ *   and the whole object fails: gcc12_sk_storage.o);
  * - its .BTF.ext holds CO-RE records but no func_info/line_info: the records are still applied
  *   (before, bpflab dropped the program's BTF with the missing func_info, CO-RE records included,
  *   and verified the load at the compiled offset);
@@ -112,5 +113,18 @@ describe('a GCC 12 object', () => {
     const { kernelVerdict } = await import('../../src/kernel/verdict.js');
     const kv = await kernelVerdict(core);
     if (kv.verdict !== 'unavailable') expect(kv).toMatchObject({ verdict: 'reject', message: expect.stringMatching(/^not loaded: libbpf fails the load: .*unrecognized insn #0/) });
+  });
+
+  test('without BTF an sk_storage map cannot be created: every program of the object fails to load', async () => {
+    const f = resolve(__dirname, '../fixtures/gcc-bpf/gcc12_sk_storage.o');
+    const [p] = await loadFile(f, new Uint8Array(readFileSync(f)));
+    expect(p!.btf?.kernelIgnores).toBe(true);
+    expect(p!.loadError?.message).toMatch(/^map 'sk_seen': failed to create: Invalid argument\(-22\) \(no BTF: \[\d+\] INT char .*Unsupported encoding\)$/);
+    expect(verify(p!).error?.kind).toBe('load_error');
+    if (k.ok) {
+      // BPF_MAP_CREATE of the map as libbpf creates it without BTF
+      const { mapCreateFd } = await import('../../src/kernel/index.js');
+      expect(() => { const fd = mapCreateFd(p!.maps[0]!); closeFd(fd); }).toThrow(/EINVAL/);
+    }
   });
 });
