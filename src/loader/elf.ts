@@ -384,9 +384,11 @@ function collectExterns(elf: ElfFile, btf: Btf | undefined): ElfExtern[] {
     if (!isExtern(sym) || !sym.name) continue;
     const where = symtab ?? elf.sections[0]!;
     if (!btf) throw elf.error(where, where.offset, `extern '${sym.name}': BTF is missing, externs need it`, 'elf_reloc');
-    const cands = btf.types.filter((t) => t.name === sym.name && (t.kind === 'var' || t.kind === 'func'));
-    const t = cands.find((c) => (c.kind === 'var' || c.kind === 'func') && c.linkage === 2) ?? cands[0];
-    if (!t) throw elf.error(where, where.offset, `failed to find BTF for extern '${sym.name}'`, 'elf_reloc');
+    // find_extern_btf_id: the first VAR or FUNC of that name, which must be declared extern
+    // (-EINVAL otherwise: GCC 12 writes some `extern ... __kconfig` VARs as global, allocated).
+    const t = btf.types.find((x) => x.name === sym.name && (x.kind === 'var' || x.kind === 'func'));
+    if (!t) throw elf.error(where, where.offset, `failed to find BTF for extern '${sym.name}': -2`, 'elf_reloc');
+    if ((t.kind === 'var' || t.kind === 'func') && t.linkage !== 2) throw elf.error(where, where.offset, `failed to find BTF for extern '${sym.name}': -22`, 'elf_reloc');
     let section: ElfExtern['section'] | undefined;
     for (const ds of btf.types) {
       if (ds.kind !== 'datasec' || (ds.name !== '.kconfig' && ds.name !== '.ksyms')) continue;

@@ -127,4 +127,9 @@ describe('a GCC 12 object', () => {
       expect(() => { const fd = mapCreateFd(p!.maps[0]!); closeFd(fd); }).toThrow(/EINVAL/);
     }
   });
+
+  test('an extern whose BTF VAR is not declared extern fails the object, as find_extern_btf_id does (-EINVAL)', async () => {
+    const f = resolve(__dirname, '../fixtures/gcc-bpf/gcc12_kconfig.o');
+    await expect(loadFile(f, new Uint8Array(readFileSync(f)))).rejects.toThrow(/failed to find BTF for extern 'LINUX_KERNEL_VERSION': -22$/);
+  });
 });
