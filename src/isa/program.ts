@@ -193,6 +193,12 @@ export interface ProgramBtf {
    * record decoding) but loaded into the kernel without BTF.
    */
   kernelRefuses?: string;
+  /**
+   * BPF_BTF_LOAD itself refuses `raw` and libbpf goes on without it ("BTF is optional,
+   * ignoring"): the kernel verifies the program with no BTF at all (no func_info, maps without
+   * key/value types).
+   */
+  kernelIgnores?: true;
 }
 
 /**

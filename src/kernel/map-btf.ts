@@ -9,8 +9,7 @@ const KIND_INT = 1;
 const KIND_ARRAY = 3;
 const BTF_INT_SIGNED = 1;
 
-/** Map types whose BPF_MAP_CREATE demands btf_key_type_id and btf_value_type_id. */
-export const BTF_REQUIRED_MAP_TYPES: ReadonlySet<string> = new Set(['sk_storage', 'inode_storage', 'task_storage', 'cgrp_storage']);
+export { BTF_REQUIRED_MAP_TYPES } from '../loader/map-btf-required.js';
 
 /** Raw BTF with types 1 = int, 2 = unsigned char, 3 = unsigned char[keySize], 4 = unsigned char[valueSize]; the key is type 1 when 4 bytes. */
 export function sizedMapBtf(keySize: number, valueSize: number): { raw: Uint8Array; keyTypeId: number; valueTypeId: number } {

@@ -45,6 +45,9 @@ export async function kernelVerdict(program: Program, opts: { strictAlignment?: 
   const k = await import('./index.js');
   const avail = k.kernelAvailable();
   if (!avail.ok) return { verdict: 'unavailable', message: avail.reason };
+  // A program libbpf cannot link or relocate (e.g. a CO-RE record it cannot apply) never reaches
+  // BPF_PROG_LOAD: what the kernel would say of the unrelocated bytes is no verdict of this load.
+  if (program.loadError) return { verdict: 'reject', message: `not loaded: libbpf fails the load: ${program.loadError.message}` };
   try {
     const r = k.progLoad(program, { logLevel: 0, ...(opts.strictAlignment && { extraProgFlags: BPF_F_STRICT_ALIGNMENT }) });
     if (r.fd !== null) k.closeFd(r.fd);

@@ -490,6 +490,13 @@ function patchInsn(insns: Insn[], pc: number, res: Resolution, value: bigint): s
   return `trying to relocate unrecognized insn #${pc}, code:0x${ins.code.toString(16)}`;
 }
 
+/** A CO-RE relocation libbpf cannot apply: the load of the program fails, at `pc`. */
+export class CoreRelocationError extends InputError {
+  constructor(message: string, readonly pc: number) {
+    super('core', message);
+  }
+}
+
 /** libbpf's bpf_core_poison_insn: a call to a helper that does not exist. */
 function poison(insns: Insn[], pc: number): void {
   const wasLd = insns[pc]!.code === 0x18;
@@ -514,7 +521,7 @@ export function applyCoreRelocations(program: Program, target: Btf, local?: Btf)
   relos.forEach((r, i) => {
     const kind = CORE_RELO_KINDS[r.kind] ?? `kind_${r.kind}`;
     const path = accessPath(lb, r.typeId, r.access, kind);
-    const fail = (msg: string) => new InputError('core', `${program.file ?? ''}${program.file ? ': ' : ''}program '${program.name}': CO-RE relocation #${i} (${kind} at insn ${r.pc}, ${path}): ${msg}`);
+    const fail = (msg: string) => new CoreRelocationError(`${program.file ?? ''}${program.file ? ': ' : ''}program '${program.name}': CO-RE relocation #${i} (${kind} at insn ${r.pc}, ${path}): ${msg}`, r.pc);
     if (r.pc >= insns.length) throw fail('instruction out of range');
     let res: Resolution;
     try {

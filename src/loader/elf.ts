@@ -20,6 +20,7 @@ import {
 } from './elf-file.js';
 import { applyMapFixups, attachArenaData, btfMaps, globalDataMaps, isLegacyMapSection, legacyMaps, objectName, type ElfMap } from './elf-maps.js';
 import { sectionType, type SectionType } from './section-types.js';
+import { BTF_REQUIRED_MAP_TYPES } from './map-btf-required.js';
 import { structOpsMembers } from './struct-ops.js';
 
 const BPF_CALL_INSN = 0x85;
@@ -114,6 +115,13 @@ export interface ElfObject {
   externs: ElfExtern[];
   /** Things libbpf would log and ignore (unparsable .BTF.ext, unrecognised sections). */
   warnings: string[];
+  /**
+   * The .text functions that carry CO-RE records, each as a program of its own code and records:
+   * libbpf relocates every .text subprogram for any load (bpf_object__relocate_core skips only
+   * programs not autoloaded, and subprograms always are), so one that fails fails every program
+   * of the object, whether it calls that function or not.
+   */
+  textCore?: Program[];
 }
 
 /** A function inside an executable section. */
@@ -261,6 +269,7 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     try {
       built = buildProgram(elf, f, code, maps, license, version, btf, btfExt, kbtf, text);
       if (kbtfRefused !== undefined && built.prog.btf) built.prog.btf.kernelRefuses = kbtfRefused;
+      if (withoutFuncInfo && built.prog.btf) Object.assign(built.prog.btf, { kernelIgnores: true, funcInfo: [], lineInfo: [] });
       // The kernel verifies such a program as libbpf loads it: no func_info (every subprogram
       // static, the main program's signature unread).
       if (withoutFuncInfo) built.prog.funcInfo = undefined; // not delete: it would make the program a dictionary-mode object
@@ -272,6 +281,10 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
     programs.push(built.prog);
     details.push(built.info);
   }
+  // The kernel refused the object's BTF and libbpf went on without it: a map that cannot be
+  // created without BTF fails bpf_object__create_maps, before any program loads.
+  const needsBtf = withoutFuncInfo ? maps.find((m) => BTF_REQUIRED_MAP_TYPES.has(m.type)) : undefined;
+  if (needsBtf) for (const p of programs) if (!p.loadError) p.loadError = { pc: 0, message: `map '${needsBtf.name}': failed to create: Invalid argument(-22) (no BTF: ${kbtfRefused})` };
   // struct_ops programs: the map member each implements (libbpf sets attach_btf_id / expected_attach_type from it).
   const stOps = structOpsMembers(elf, btf, (shndx, value) => code.get(shndx)?.funcs.some((f) => f.start * 8 === value) ?? false);
   entries.forEach((f, i) => {
@@ -285,6 +298,16 @@ export function loadElf(bytes: Uint8Array, path: string): ElfObject {
   if (version !== undefined) obj.version = version;
   if (btf && btfSec) { obj.btf = btf; obj.btfRaw = elf.data(btfSec); }
   if (btfExt) obj.btfExt = btfExt;
+  const textRelos = text && btfExt && kbtf ? btfExt.coreRelos.get(text.name) ?? [] : [];
+  if (text && kbtf && textRelos.length) {
+    const cs = code.get(text.index)!;
+    obj.textCore = cs.funcs.flatMap((f) => {
+      const own = textRelos.filter((r) => r.insnOff % 8 === 0 && r.insnOff / 8 >= f.start && r.insnOff / 8 < f.start + f.count);
+      if (!own.length) return [];
+      const coreRelos = own.map((r) => ({ pc: r.insnOff / 8 - f.start, typeId: r.typeId, access: r.access, accessOff: r.accessOff, kind: r.kind }));
+      return [makeProgram({ name: f.name, section: text.name, type: 'unspec', insns: cs.insns.slice(f.start, f.start + f.count), maps, license, file: path, btf: { raw: kbtf, funcInfo: [], lineInfo: [], coreRelos } })];
+    });
+  }
   return obj;
 }
 
@@ -361,9 +384,11 @@ function collectExterns(elf: ElfFile, btf: Btf | undefined): ElfExtern[] {
     if (!isExtern(sym) || !sym.name) continue;
     const where = symtab ?? elf.sections[0]!;
     if (!btf) throw elf.error(where, where.offset, `extern '${sym.name}': BTF is missing, externs need it`, 'elf_reloc');
-    const cands = btf.types.filter((t) => t.name === sym.name && (t.kind === 'var' || t.kind === 'func'));
-    const t = cands.find((c) => (c.kind === 'var' || c.kind === 'func') && c.linkage === 2) ?? cands[0];
-    if (!t) throw elf.error(where, where.offset, `failed to find BTF for extern '${sym.name}'`, 'elf_reloc');
+    // find_extern_btf_id: the first VAR or FUNC of that name, which must be declared extern
+    // (-EINVAL otherwise: GCC 12 writes some `extern ... __kconfig` VARs as global, allocated).
+    const t = btf.types.find((x) => x.name === sym.name && (x.kind === 'var' || x.kind === 'func'));
+    if (!t) throw elf.error(where, where.offset, `failed to find BTF for extern '${sym.name}': -2`, 'elf_reloc');
+    if ((t.kind === 'var' || t.kind === 'func') && t.linkage !== 2) throw elf.error(where, where.offset, `failed to find BTF for extern '${sym.name}': -22`, 'elf_reloc');
     let section: ElfExtern['section'] | undefined;
     for (const ds of btf.types) {
       if (ds.kind !== 'datasec' || (ds.name !== '.kconfig' && ds.name !== '.ksyms')) continue;
@@ -454,7 +479,8 @@ function relocateCode(elf: ElfFile, rsec: ElfSection, cs: CodeSection, mapList: 
     const mi = mapList.findIndex((m) => (m.origin === 'data' || m.origin === 'rodata' || m.origin === 'bss') && m.sectionIndex === sym.shndx);
     if (mi < 0) throw fail(`bad data relo against section '${tsec.name}'`);
     const off = addend + sym.value;
-    if (off < 0 || off > mapList[mi]!.spec.valueSize) throw fail(`data relo against '${symName}' points at offset ${off}, outside '${tsec.name}' (${mapList[mi]!.spec.valueSize} bytes)`);
+    // libbpf (bpf_object__relocate_data) writes insn[1].imm = imm + st_value unchecked: an offset
+    // outside the section is the kernel's to refuse at load ("invalid access to map value pointer").
     cs.insns[idx] = withInsn(ins, { src: BPF_PSEUDO_MAP_VALUE, imm: mi });
     cs.insns[idx + 1] = withInsn(cs.insns[idx + 1]!, { imm: off | 0 });
     counts.data++;
@@ -647,8 +673,8 @@ function buildProgram(elf: ElfFile, main: Func, code: Map<number, CodeSection>, 
   if (funcInfo.length) prog.funcInfo = funcInfo.sort((a, b) => a.pc - b.pc);
   if (kbtf) {
     const pb = programBtf(kbtf, funcInfo, rawLines, insns, order.map((g) => placed.get(g)!));
-    if (pb && rawCore.length) pb.coreRelos = rawCore.sort((a, b) => a.pc - b.pc);
-    if (pb) prog.btf = pb;
+    if (rawCore.length) pb.coreRelos = rawCore.sort((a, b) => a.pc - b.pc);
+    prog.btf = pb;
   }
 
   // Like libbpf, no instruction checks here: a bad register or jump is the verifier's to reject
@@ -712,15 +738,18 @@ export function retypeFuncInfo(prog: Program, btf: Btf, type: ProgType): FuncInf
 }
 
 /**
- * The kernel's func_info / line_info for a program, or undefined when the records would not
- * pass check_btf_func (one FUNC per subprogram, at its first instruction, the first at pc 0).
- * line_info is dropped (it is optional) unless it passes check_btf_line: strictly ascending,
- * never on the second half of an ld_imm64, one at the start of every subprogram.
+ * The program's BTF with the kernel's func_info / line_info. Both are left empty when the
+ * func_info records would not pass check_btf_func (one FUNC per subprogram, at its first
+ * instruction, the first at pc 0): an object without func_info (GCC 12 writes .BTF.ext with
+ * CO-RE records only) still has its BTF, for its maps and its CO-RE relocations, as libbpf
+ * keeps it ("missing .BTF.ext function info for the main program, skipping all of .BTF.ext
+ * func info"). line_info is dropped (it is optional) unless it passes check_btf_line: strictly
+ * ascending, never on the second half of an ld_imm64, one at the start of every subprogram.
  */
-function programBtf(raw: Uint8Array, funcs: readonly FuncInfo[], lines: ProgramBtf['lineInfo'], insns: readonly Insn[], starts: number[]): ProgramBtf | undefined {
+function programBtf(raw: Uint8Array, funcs: readonly FuncInfo[], lines: ProgramBtf['lineInfo'], insns: readonly Insn[], starts: number[]): ProgramBtf {
   const funcInfo = funcs.filter((f) => f.typeId !== undefined).map((f) => ({ pc: f.pc, typeId: f.typeId! })).sort((a, b) => a.pc - b.pc);
   const subStarts = [...starts].sort((a, b) => a - b);
-  if (funcInfo.length !== subStarts.length || funcInfo.some((f, i) => f.pc !== subStarts[i])) return undefined;
+  if (funcInfo.length !== subStarts.length || funcInfo.some((f, i) => f.pc !== subStarts[i])) return { raw, funcInfo: [], lineInfo: [] };
   const sorted = [...lines].sort((a, b) => a.pc - b.pc);
   const lineInfo: ProgramBtf['lineInfo'] = [];
   for (const l of sorted) if (lineInfo.length === 0 || lineInfo[lineInfo.length - 1]!.pc !== l.pc) lineInfo.push(l);

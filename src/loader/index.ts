@@ -108,8 +108,30 @@ export async function loadFileDetailed(path: string, bytes: Uint8Array, opts: Lo
     if (!opts.noCore && opts.core !== false && programs.some((p) => p.btf?.coreRelos?.length)) {
       const btf = target.btf();
       if (btf) {
-        const { applyCoreRelocations } = await import('./core.js');
-        programs = programs.map((p) => applyCoreRelocations(p, btf, elf.btf).program);
+        const { applyCoreRelocations, CoreRelocationError } = await import('./core.js');
+        // A .text subprogram's relocation that fails fails every load of the object.
+        let textFailure: string | undefined;
+        for (const t of elf.textCore ?? []) {
+          try {
+            applyCoreRelocations(t, btf, elf.btf);
+          } catch (e) {
+            if (!(e instanceof CoreRelocationError)) throw e;
+            textFailure = e.message;
+            break;
+          }
+        }
+        programs = programs.map((p) => {
+          if (textFailure !== undefined && !p.loadError) return makeProgram({ ...p, loadError: { pc: 0, message: textFailure } });
+          try {
+            return applyCoreRelocations(p, btf, elf.btf).program;
+          } catch (e) {
+            // bpf_object__relocate_core relocates only the programs being loaded (it skips those
+            // not autoloaded): a relocation that fails fails the load of its program, not the
+            // other programs of the object, each loaded alone.
+            if (!(e instanceof CoreRelocationError) || p.loadError) throw e;
+            return makeProgram({ ...p, loadError: { pc: Math.min(e.pc, p.insns.length - 1), message: e.message } });
+          }
+        });
       } else elf.warnings.push(`CO-RE relocations left unapplied: ${target.btfError()}`);
     }
   }

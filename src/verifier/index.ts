@@ -86,8 +86,9 @@ function checkEncoding(program: Program): { exceptionCb: number; checked: Checke
   checkKfuncIds(program);
   const exceptionCb = findExceptionCallback(program);
   const checked = checkSubprogs(insns, exceptionCb || undefined);
-  // check_btf_info: without func_info, check_abnormal_return; with it, check_btf_func's int-return rule.
-  if (!program.btf) checkAbnormalReturn(program, checked);
+  // check_btf_info: a load without func_info (none in the object, or BTF the kernel refused) gets
+  // check_abnormal_return; with it, check_btf_func's int-return rule.
+  if (!program.btf || program.btf.funcInfo.length === 0) checkAbnormalReturn(program, checked);
   else checkScalarReturn(program, checked);
   for (let pc = 0; pc < insns.length; pc++) {
     const ins = insns[pc]!;

@@ -67,7 +67,8 @@ const parsed = new WeakMap<Uint8Array, Btf | null>();
  */
 export function programBtf(program: Program): Btf | null {
   const raw = program.btf?.raw;
-  if (!raw) return null;
+  // The kernel refused this BTF at BPF_BTF_LOAD and libbpf loaded the program without it.
+  if (!raw || program.btf!.kernelIgnores) return null;
   let b = parsed.get(raw);
   if (b === undefined) {
     b = objectBtf(raw, program.file ?? program.name);

@@ -48,6 +48,10 @@ export function kernelBtf(btf: Btf, raw: Uint8Array, facts: BtfElfFacts): Kernel
   const dummyNameOff = strLen; // appended at the end of the string section
   // find_int_btf_id: the first 32-bit INT.
   const intId = btf.types.find((t) => t.kind === 'int' && t.bits === 32)?.id ?? 0;
+  // btf_check_all_metas (each record's own fields, INT encodings among them) runs before
+  // btf_check_all_types (where btf_func_check names the unnamed argument).
+  const encoding = unsupportedIntEncoding(btf);
+  if (encoding) return { ok: false, reason: encoding, withoutFuncInfo: true };
   const unnamed = unnamedFuncArg(btf, ksyms?.kind === 'datasec' ? new Set(ksyms.vars.map((v) => v.type)) : new Set());
   if (unnamed) return { ok: false, reason: unnamed, withoutFuncInfo: true };
   for (const t of btf.types) {
@@ -143,6 +147,26 @@ function unnamedFuncArg(btf: Btf, externs: ReadonlySet<number>): string | undefi
     if (proto?.kind !== 'func_proto') continue;
     const i = proto.params.findIndex((p) => p.type !== 0 && !p.name);
     if (i >= 0) return `[${t.id}] FUNC ${t.name} type_id=${t.type} Invalid arg#${i + 1}`;
+  }
+  return undefined;
+}
+
+const BTF_INT_SIGNED = 1;
+const BTF_INT_CHAR = 2;
+const BTF_INT_BOOL = 4;
+
+/**
+ * btf_int_check_meta: an INT may carry at most one encoding bit (SIGNED, CHAR or BOOL); any
+ * other encoding fails BPF_BTF_LOAD ("Unsupported encoding", -ENOTSUPP). GCC 12's BPF backend
+ * describes `char` and `signed char` as SIGNED|CHAR, so the kernel refuses every BTF it writes
+ * and libbpf loads the programs without BTF. libbpf's own parse does not check encodings.
+ */
+function unsupportedIntEncoding(btf: Btf): string | undefined {
+  for (const t of btf.types) {
+    if (t.kind !== 'int') continue;
+    const e = t.encoding;
+    if (e === 0 || e === BTF_INT_SIGNED || e === BTF_INT_CHAR || e === BTF_INT_BOOL) continue;
+    return `[${t.id}] INT ${t.name} size=${t.size} bits_offset=${t.bitOffset} nr_bits=${t.bits} encoding=UNKN Unsupported encoding`;
   }
   return undefined;
 }
