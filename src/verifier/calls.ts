@@ -34,7 +34,7 @@ import { checkGlobalCallInSection, checkHelperInSection, mayPointToSpinLock, pro
 import { keepPercpuRcuAfterXchg, percpuObjArg, percpuObjResult, type PercpuObjArg } from './percpu-obj.js';
 import { DYNPTR_TYPE_FLAGS, LOCAL_BTF, MAYBE_NULL, MEM_PERCPU, MEM_RCU, MEM_RDONLY, MEM_RINGBUF, PTR_TRUSTED, T, base, typeName } from './reg-types.js';
 import { gplCompatible } from './license.js';
-import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, newRef, recycleFrame, writableSpill, type Reg, type VState } from './state.js';
+import { MAX_BPF_STACK, MAX_CALL_FRAMES, S, cloneState, copyReg, newFrame, newRef, writableSpill, type Reg, type VState } from './state.js';
 import { findSubprog } from './cfg.js';
 
 const MAX_VAR_SIZ = 1n << 29n;
@@ -672,15 +672,12 @@ export function checkExit(env: Env): boolean {
       const cb = st.frames.pop()!;
       st.pc = cb.callsite;
       widenAfterCallback(env, cb.callsite);
-      recycleFrame(cb);
       return false;
     }
     copyReg(st.frames[st.frames.length - 2]!.regs[0]!, r0);
     logFuncExit(env, env.frame.callsite + 1);
     const callee = st.frames.pop()!;
     st.pc = callee.callsite + 1;
-    // (nothing holds the callee's frame any more: it serves later frames and branch copies)
-    recycleFrame(callee);
     return false;
   }
   env.rejectLeaks('BPF_EXIT instruction in main prog');

@@ -28,7 +28,7 @@ import { markAllImprecise, propagatePrecision } from './precision.js';
 import { statesEqual } from './prune.js';
 import { SccVisits, computeScc, type Backedge } from './scc.js';
 import { MEM_RDONLY, PTR_UNTRUSTED, T, base, mayFaultOnDeref } from './reg-types.js';
-import { cloneReg, cloneState, newFrame, newState, recycleState, setRecycling, type Checkpoint, type Reg, type VState } from './state.js';
+import { cloneReg, cloneState, newFrame, newState, type Checkpoint, type Reg, type VState } from './state.js';
 import { zeroedI32, zeroedU8 } from './flat-arrays.js';
 import { findSubprog } from './cfg.js';
 
@@ -39,10 +39,6 @@ let fieldsChecked = new Uint8Array(0);
 let iterNext: Uint8Array = new Uint8Array(0);
 /** The loops' visits in the exploration running now. */
 let loops = new SccVisits(new Int32Array(0));
-/** The work stack of pending paths (push_stack) of the exploration running now (kept by a rejected one until the next starts). */
-const pending: VState[] = [];
-/** The current path's state is held by a loop's backedge: when the path ends, it is not recycled. */
-let curHeld = false;
 /** The exploration running now ends paths at equal finished states only (VerifyOptions.prune 'exact'). */
 let exactPrune = false;
 
@@ -177,10 +173,7 @@ export function currentPath(env: Env, failPc: number): { path: number[]; states:
  * kernel frees them after each do_check_common.
  */
 export function explore(env: Env, sub = 0): void {
-  // The paths a rejected exploration left pending are garbage: their states serve branch copies.
-  for (const st of pending) recycleState(st);
-  pending.length = 0;
-  const stack = pending;
+  const stack: VState[] = [];
   const joins = new Map<string, JoinEntry>();
   const log = env.log;
   // Emptied, not made anew (Env made it): in optimised code `new Array(n)` deoptimises once n
@@ -197,10 +190,6 @@ export function explore(env: Env, sub = 0): void {
   iterNext = markIterNextCalls(env, isIterNextKfunc);
   markCallbackKfuncCalls(env);
   exactPrune = env.opts.prune === 'exact' && !mayWidenLoops(env);
-  curHeld = false;
-  // Ended paths' states are reused, except with the join strategy (it keeps states). The onInsn
-  // hook reads the state it is given during the call only (VerifyOptions.onInsn).
-  setRecycling(env.opts.strategy !== 'join');
   env.precisionUnused = exactPrune && !env.log;
   const force = env.cfg.forceCheckpoint, insns = env.insns;
   const scc = (env.sccIds ??= computeScc(env.cfg, insns.length, (pc) => force[pc] === 1 && isCallbackCall(insns[pc])));
@@ -255,10 +244,6 @@ export function explore(env: Env, sub = 0): void {
     env.stackLive.updateLiveStack(env.cur);
     const st = stack.pop();
     if (!st) return false;
-    // The ended path's state serves the next branch copies, unless a loop's backedge keeps it
-    // (the last one stays env.cur: the verification's result reads it).
-    if (curHeld) curHeld = false;
-    else recycleState(env.cur);
     env.cur = st;
     printState = true;
     env.scratchAll = true;
@@ -746,7 +731,6 @@ function loopHit(env: Env, cp: Checkpoint): true {
   // As the kernel: precision first, then the backedge is recorded (its log line after the marks').
   propagatePrecision(env, cp.st, cp.live);
   if (loops.addBackedge(cp, env.cur, env.pc)) {
-    curHeld = true;
     env.numBackedges++;
     updatePeakStates(env);
   }

@@ -62,8 +62,6 @@ function joinFrame(env: Env, a: Frame, b: Frame, widen: boolean): Frame {
     ownSlots: true,
     spills: a.spills.map(() => undefined),
     ownSpills: true,
-    spareSlots: null,
-    spareSpills: null,
     ownSpill: null,
     spillLow: MAX_SPILL_SLOTS,
     depth: Math.max(a.depth, b.depth),

@@ -53,7 +53,7 @@ export interface VerifyOptions {
   /**
    * Called right before each processed instruction with its pc and the current abstract state
    * (for tools such as the fuzzer's embedding oracle). Read the state synchronously; it is
-   * mutated in place afterwards, and its objects serve other paths once its own ended. `live`: the registers of the innermost frame live there (bit r:
+   * mutated in place afterwards. `live`: the registers of the innermost frame live there (bit r:
    * r may still be read), the ones state pruning compares.
    */
   onInsn?: (pc: number, state: VState, live: number) => void;

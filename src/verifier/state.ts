@@ -106,12 +106,6 @@ export interface Frame {
   spills: readonly (Reg | undefined)[];
   /** False while the `spills` array may be shared with another state's frame. */
   ownSpills: boolean;
-  /**
-   * Arrays of this frame's own that no frame uses any more (a pooled frame's former stack bytes
-   * and spills, see recycleState): the next copy-on-write copies into them instead of new ones.
-   */
-  spareSlots: Uint8Array | null;
-  spareSpills: (Reg | undefined)[] | null;
   /** Per slot, 1 when the register in it is this frame's own (null: none is). */
   ownSpill: Uint8Array | null;
   /**
@@ -279,12 +273,10 @@ export function cloneReg(r: Reg): Reg {
 const INVALID_SLOTS: StackBytes = new Uint8Array(MAX_BPF_STACK);
 
 export function newFrame(unknown: Scalar, callsite: number, subprog: number): Frame {
-  const g = framePool.pop();
-  if (g !== undefined) return resetFrame(g, unknown, callsite, subprog);
   const regs: Reg[] = new Array(11);
   for (let i = 0; i < 11; i++) regs[i] = newReg(unknown);
-  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), ownSpills: true, spareSlots: null, spareSpills: null,
-    ownSpill: null, spillLow: MAX_SPILL_SLOTS, depth: 0, callsite, subprog, cbRet: undefined, callbackDepth: 0 };
+  return { regs, slots: INVALID_SLOTS, ownSlots: false, spills: new Array(MAX_BPF_STACK / REG_SIZE).fill(undefined), ownSpills: true, ownSpill: null, spillLow: MAX_SPILL_SLOTS, depth: 0,
+    callsite, subprog, cbRet: undefined, callbackDepth: 0 };
 }
 
 /**
@@ -309,12 +301,7 @@ function copySlots(from: StackBytes): Uint8Array {
 /** The frame's stack byte kinds for writing: its own copy, made on the first write after the frame was copied. */
 export function writableSlots(f: Frame): Uint8Array {
   if (!f.ownSlots) {
-    const spare = f.spareSlots;
-    if (spare !== null) {
-      spare.set(f.slots as Uint8Array);
-      f.spareSlots = null;
-      f.slots = spare;
-    } else f.slots = copySlots(f.slots);
+    f.slots = copySlots(f.slots);
     f.ownSlots = true;
   }
   return f.slots as Uint8Array;
@@ -334,21 +321,12 @@ export function fillSlots(f: Frame, from: number, to: number, kind: S): void {
   for (; i < to; i++) slots[i] = kind;
 }
 
-/** Makes the frame's spills array its own: a copy, into its spare array when it has one. */
-function copySpills(f: Frame): void {
-  const spare = f.spareSpills;
-  if (spare !== null) {
-    const from = f.spills;
-    for (let i = 0; i < spare.length; i++) spare[i] = from[i];
-    f.spareSpills = null;
-    f.spills = spare;
-  } else f.spills = f.spills.slice();
-  f.ownSpills = true;
-}
-
 /** The frame's own spills array (copied on the first write after the frame was copied), with slot k's ownership array. */
 function ownSpillArray(f: Frame): { spills: (Reg | undefined)[]; own: Uint8Array } {
-  if (!f.ownSpills) copySpills(f);
+  if (!f.ownSpills) {
+    f.spills = f.spills.slice();
+    f.ownSpills = true;
+  }
   const own = (f.ownSpill ??= new Uint8Array(MAX_BPF_STACK / REG_SIZE));
   return { spills: f.spills as (Reg | undefined)[], own };
 }
@@ -357,7 +335,10 @@ function ownSpillArray(f: Frame): { spills: (Reg | undefined)[]; own: Uint8Array
 export function setSpill(f: Frame, k: number, r: Reg | undefined): void {
   // Clearing an empty slot (every data store does) changes nothing: a shared array stays shared.
   if (r === undefined && f.spills[k] === undefined) return;
-  if (!f.ownSpills) copySpills(f);
+  if (!f.ownSpills) {
+    f.spills = f.spills.slice();
+    f.ownSpills = true;
+  }
   (f.spills as (Reg | undefined)[])[k] = r;
   if (r) {
     (f.ownSpill ??= new Uint8Array(MAX_BPF_STACK / REG_SIZE))[k] = 1;
@@ -429,10 +410,6 @@ function snapshotReg(r: Reg, prev: Reg | undefined): Reg {
 
 /** `prev`: a checkpoint's snapshot is made, and this is the frame's counterpart in the path's previous one (null: none). */
 function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
-  if (!snapshot) {
-    const g = framePool.pop();
-    if (g !== undefined) return refillFrame(g, f);
-  }
   const regs: Reg[] = new Array(f.regs.length);
   if (snapshot) for (let i = 0; i < regs.length; i++) regs[i] = snapshotReg(f.regs[i]!, prev?.regs[i]);
   else for (let i = 0; i < regs.length; i++) regs[i] = cloneReg(f.regs[i]!);
@@ -441,123 +418,8 @@ function cloneFrame(f: Frame, snapshot: boolean, prev: Frame | null): Frame {
   f.ownSlots = false;
   f.ownSpills = false;
   f.ownSpill?.fill(0);
-  return { regs, slots: f.slots, ownSlots: false, spills: f.spills, ownSpills: false, spareSlots: null, spareSpills: null, ownSpill: null, spillLow: f.spillLow, depth: f.depth,
-    callsite: f.callsite, subprog: f.subprog, cbRet: f.cbRet, callbackDepth: f.callbackDepth };
-}
-
-/*
- * Branch copies (push_stack) reuse the frames and states of paths that ended: a path's state
- * is garbage once its last instruction is done, and a branch copy is made for each path, so
- * each copy's eleven registers, frame, state and history arrays would otherwise be as many new
- * objects per conditional jump (most of what a verification allocates). Only explore() hands
- * states back (recycleState), and only states nothing else holds.
- */
-const POOL_MAX = 256;
-/** Whether the exploration running now hands states back (not where its caller may hold them: the join strategy). */
-let recycling = false;
-/** Off: no state is reused (tests compare verification with and without the pool). */
-let poolOff = false;
-export function setRecycling(on: boolean): void {
-  recycling = on && !poolOff;
-}
-export function disableStatePool(off: boolean): void {
-  poolOff = off;
-  recycling = recycling && !off;
-  if (off) {
-    framePool.length = 0;
-    statePool.length = 0;
-  }
-}
-const framePool: Frame[] = [];
-const statePool: VState[] = [];
-
-/** `g` (a pooled frame, its registers its own) made a copy of `f`, as cloneFrame's. */
-function refillFrame(g: Frame, f: Frame): Frame {
-  const regs = g.regs, from = f.regs;
-  for (let i = 0; i < regs.length; i++) assignReg(regs[i]!, from[i]!);
-  f.ownSlots = false;
-  f.ownSpills = false;
-  f.ownSpill?.fill(0);
-  g.slots = f.slots;
-  g.ownSlots = false;
-  g.spills = f.spills;
-  g.ownSpills = false;
-  // (`ownSpill` stays the pooled frame's own array, zeroed when it was pooled: no slot is its own)
-  g.spillLow = f.spillLow;
-  g.depth = f.depth;
-  g.callsite = f.callsite;
-  g.subprog = f.subprog;
-  g.cbRet = f.cbRet;
-  g.callbackDepth = f.callbackDepth;
-  return g;
-}
-
-/** `g` (a pooled frame) made a new frame, as newFrame's. */
-function resetFrame(g: Frame, unknown: Scalar, callsite: number, subprog: number): Frame {
-  for (const r of g.regs) {
-    r.type = T.NOT_INIT;
-    r.off = 0;
-    r.v = unknown;
-    r.id = 0;
-    r.refObjId = 0;
-    r.range = 0;
-    r.map = -1;
-    r.memSize = 0;
-    r.frameno = 0;
-    r.precise = false;
-    r.dynptrId = 0;
-    r.slot = undefined;
-  }
-  if (g.ownSlots) g.spareSlots ??= g.slots as Uint8Array;
-  g.slots = INVALID_SLOTS;
-  g.ownSlots = false;
-  const spills = g.spareSpills ?? (g.ownSpills ? (g.spills as (Reg | undefined)[]) : null);
-  g.spareSpills = null;
-  g.spills = spills !== null ? spills.fill(undefined) : new Array(MAX_SPILL_SLOTS).fill(undefined);
-  g.ownSpills = true;
-  g.spillLow = MAX_SPILL_SLOTS;
-  g.depth = 0;
-  g.callsite = callsite;
-  g.subprog = subprog;
-  g.cbRet = undefined;
-  g.callbackDepth = 0;
-  return g;
-}
-
-/** Copies `from` into `to` (a pooled history array), reusing its storage. */
-function refillArray(to: number[], from: readonly number[]): number[] {
-  const n = from.length;
-  if (to.length > n) to.length = n;
-  const m = to.length;
-  for (let i = 0; i < m; i++) to[i] = from[i]!;
-  for (let i = m; i < n; i++) to.push(from[i]!);
-  return to;
-}
-
-/**
- * `s`, the state of a path that ended, is garbage: its frames and the state object serve the
- * next branch copies. The caller guarantees nothing holds `s`, its frames or their registers
- * (pushed copies and checkpoint snapshots have their own; see cloneFrame and snapshotReg).
- */
-export function recycleState(s: VState): void {
-  if (!recycling || statePool.length >= POOL_MAX || s.histS !== undefined) return;
-  for (const f of s.frames) {
-    if (f.regs.length !== 11) return;
-  }
-  for (const f of s.frames) recycleFrame(f);
-  s.frames.length = 0;
-  s.parent = null;
-  statePool.push(s);
-}
-
-/** `f`, a frame its state left (a subprogram returned), is garbage: it serves the next branch copies or new frames. */
-export function recycleFrame(f: Frame): void {
-  if (!recycling || framePool.length >= POOL_MAX || f.regs.length !== 11) return;
-  f.ownSpill?.fill(0);
-  // (its own arrays are no other frame's: they serve its next copy-on-write)
-  if (f.ownSlots) f.spareSlots = f.slots as Uint8Array;
-  if (f.ownSpills) f.spareSpills = f.spills as (Reg | undefined)[];
-  framePool.push(f);
+  return { regs, slots: f.slots, ownSlots: false, spills: f.spills, ownSpills: false, ownSpill: null, spillLow: f.spillLow, depth: f.depth, callsite: f.callsite, subprog: f.subprog,
+    cbRet: f.cbRet, callbackDepth: f.callbackDepth };
 }
 
 /** A state of one frame at `pc`, with no history (a path's start). */
@@ -575,10 +437,6 @@ const NO_HISTORY = Object.freeze([]) as unknown as number[];
  * never be explored from.
  */
 export function cloneState(s: VState, history = true): VState {
-  if (history && s.histS === undefined) {
-    const t = statePool.pop();
-    if (t !== undefined) return refillState(t, s);
-  }
   // Pushed, not stored into `new Array(n)`: a packed array, the kind newState's and joinStates'
   // `frames` have (a holey one was another hidden class for every comparison of frames).
   const frames: Frame[] = [];
@@ -588,24 +446,6 @@ export function cloneState(s: VState, history = true): VState {
   return { frames, refs: copyRefs(s.refs), pc: s.pc, parent: s.parent, prevPc: s.prevPc,
     hist: history ? s.hist.slice() : NO_HISTORY, histx: history ? s.histx.slice() : NO_HISTORY, histS,
     jmpHistory: s.jmpHistory, mayGotoDepth: s.mayGotoDepth, callbackUnrollDepth: s.callbackUnrollDepth, rcuLocks: s.rcuLocks, preemptLocks: s.preemptLocks };
-}
-
-/** `t` (a pooled state) made a copy of `s` with its history, as cloneState's. */
-function refillState(t: VState, s: VState): VState {
-  const frames = t.frames;
-  for (let i = 0; i < s.frames.length; i++) frames.push(cloneFrame(s.frames[i]!, false, null));
-  if (s.refs.length || t.refs.length) t.refs = copyRefs(s.refs);
-  t.pc = s.pc;
-  t.parent = s.parent;
-  t.prevPc = s.prevPc;
-  t.hist = refillArray(t.hist, s.hist);
-  t.histx = refillArray(t.histx, s.histx);
-  t.jmpHistory = s.jmpHistory;
-  t.mayGotoDepth = s.mayGotoDepth;
-  t.callbackUnrollDepth = s.callbackUnrollDepth;
-  t.rcuLocks = s.rcuLocks;
-  t.preemptLocks = s.preemptLocks;
-  return t;
 }
 
 export const curFrame = (s: VState): Frame => s.frames[s.frames.length - 1]!;
