@@ -196,6 +196,13 @@ function setLoaded(env: Env, dst: number, v: Scalar): void {
   if (dst >= 0) env.markScalar(env.writeReg(dst), v);
 }
 
+/** A load or store through a packet (or packet-meta) pointer. */
+function packetAccess(env: Env, regno: number, r: Reg, off: number, size: number, t: Access, dst: number, sext: boolean): void {
+  if (t === 'write' && !packetWritable(env)) env.reject('readonly_write', 'cannot write into packet');
+  checkPacket(env, regno, r, off, size, false);
+  if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
+}
+
 /**
  * A load or store of `size` bytes at `reg + insnOff`. For loads, `dst` receives the value; for
  * stores, `value` is the stored register (null for an immediate store, with `imm` its value).
@@ -222,9 +229,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: n
       return;
     case T.PTR_TO_PACKET:
     case T.PTR_TO_PACKET_META:
-      if (t === 'write' && !packetWritable(env)) env.reject('readonly_write', 'cannot write into packet');
-      checkPacket(env, regno, r, off, size, false);
-      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
+      packetAccess(env, regno, r, off, size, t, dst, sext);
       return;
     default:
       otherMemAccess(env, regno, r, insnOff, off, size, t, dst, value, imm, sext, dataWrite);
@@ -366,9 +371,7 @@ function otherMemAccess(env: Env, regno: number, r: Reg, insnOff: number, off: n
       return;
     case T.PTR_TO_PACKET:
     case T.PTR_TO_PACKET_META:
-      if (t === 'write' && !packetWritable(env)) env.reject('readonly_write', 'cannot write into packet');
-      checkPacket(env, regno, r, off, size, false);
-      if (t === 'read') setLoaded(env, dst, loadedScalar(env, size, sext));
+      packetAccess(env, regno, r, off, size, t, dst, sext);
       return;
     case T.PTR_TO_ARENA:
       // check_mem_access: arena memory is not checked (the JIT makes every access fault-safe).
